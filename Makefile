@@ -1,0 +1,74 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a step of these.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/cercle
+
+.PHONY: install run serve worker migrate demo test lint typecheck test-sqlite test-postgres test-e2e browser messages bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Serves HTTP and WebSocket on one port, with the task worker beside it; Ctrl-C stops both.
+run: demo
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	@$(BIN)/python manage.py login_hint --url http://$(HOST):$(PORT)/
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads its own browser).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-dejavu-core; }
+
+test-sqlite: install
+	env -u DATABASE_URL $(BIN)/pytest -q -m "not e2e"
+
+test-postgres: install
+	@if $(BIN)/python -m cercle.core.services postgres "$(PG_URL)"; then \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e"; \
+	elif [ "$$CERCLE_REQUIRE_SERVICES" = 1 ]; then \
+	  echo "PostgreSQL is required (CERCLE_REQUIRE_SERVICES=1) but $(PG_URL) is not reachable"; exit 1; \
+	else echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped"; fi
+
+test-e2e: install browser
+	env -u DATABASE_URL $(BIN)/pytest -q -m e2e
+
+test: lint typecheck test-sqlite test-postgres test-e2e
+
+# Refresh the translation catalogues after changing user-facing strings, then translate the new entries.
+messages: install
+	cd src/cercle && ../../$(BIN)/django-admin makemessages -l fr -l en --no-obsolete --no-location \
+	  --settings=cercle.settings --pythonpath=.. --ignore 'static/*'
+	cd src/cercle && ../../$(BIN)/django-admin compilemessages --settings=cercle.settings --pythonpath=..
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/media var/static

@@ -1,0 +1,1 @@
+"""Cercle: an enterprise social network."""

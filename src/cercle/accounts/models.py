@@ -1,0 +1,266 @@
+"""People: accounts, profiles, departments and sites, skills and endorsements, follows, API tokens.
+
+`User` holds what authentication and authorisation need; `Profile` what colleagues see.
+Derived search columns (`Profile.search_text`, `UserSkill.endorsement_count`) are kept up to date
+by the actions that change their sources.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cercle.core.models import TimeStampedModel
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    STAFF = "staff", _("Staff (communication, HR)")
+    MEMBER = "member", _("Member")
+    GUEST = "guest", _("Guest")
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("email address"), unique=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # Empty: the browser's language.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and self.role == Role.ADMIN
+
+    @property
+    def is_org_staff(self) -> bool:
+        """Communication and HR people who publish to everyone (admins may too)."""
+        return self.is_active and self.role in {Role.ADMIN, Role.STAFF}
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == Role.GUEST
+
+
+class Department(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True, default="")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        verbose_name=_("parent department"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    city = models.CharField(_("city"), max_length=120, blank=True, default="")
+    address = models.TextField(_("address"), blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE)
+    photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True, default="")
+    job_title = models.CharField(_("job title"), max_length=150, blank=True, default="")
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="profiles",
+        verbose_name=_("department"),
+    )
+    team = models.CharField(_("team"), max_length=120, blank=True, default="")
+    site = models.ForeignKey(
+        Site,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="profiles",
+        verbose_name=_("site"),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
+    manager = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_report_profiles",
+        verbose_name=_("manager"),
+    )
+    languages = models.JSONField(_("languages spoken"), default=list, blank=True)
+    bio = models.TextField(_("about me"), blank=True, default="")
+    bio_html = models.TextField(blank=True, default="")
+    ask_me_about = models.JSONField(_("ask me about"), default=list, blank=True)
+    # Normalised (accent-free, lower-case) name, title, department, team, site and skills.
+    search_text = models.TextField(blank=True, default="")
+    # Normalised "last first" for sorting the directory by name.
+    sort_name = models.CharField(max_length=320, blank=True, default="", db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    # Accent- and case-free form, so "Comptabilité" and "comptabilite" are one skill.
+    normalized_name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkillLevel(models.IntegerChoices):
+    BEGINNER = 1, _("beginner")
+    INTERMEDIATE = 2, _("intermediate")
+    ADVANCED = 3, _("advanced")
+    EXPERT = 4, _("expert")
+
+
+class UserSkill(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="holders")
+    level = models.PositiveSmallIntegerField(
+        _("level"),
+        choices=SkillLevel.choices,
+        default=SkillLevel.INTERMEDIATE,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    endorsement_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "skill"], name="unique_user_skill"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=4), name="user_skill_level_1_to_4"
+            ),
+        ]
+        indexes = [
+            # The expert finder: holders of one skill, best first.
+            models.Index(
+                fields=["skill", "-level", "-endorsement_count", "user"], name="expert_rank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.skill}"
+
+
+class Endorsement(models.Model):
+    user_skill = models.ForeignKey(UserSkill, on_delete=models.CASCADE, related_name="endorsements")
+    endorser = models.ForeignKey(User, on_delete=models.CASCADE, related_name="endorsements_given")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_skill", "endorser"], name="one_endorsement_per_colleague"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endorser} → {self.user_skill}"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following")
+    followed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="unique_follow"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="no_self_follow"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower} → {self.followed}"
+
+
+class ApiToken(models.Model):
+    """A personal access token; only its SHA-256 is stored, the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Invitation(models.Model):
+    """An invitation: the person exists from the start; the link lets them set a password."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="invitation")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.email}"

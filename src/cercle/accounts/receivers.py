@@ -1,0 +1,1 @@
+"""Audit entries for logins and failed logins, which Django's auth signals report."""

@@ -1,0 +1,38 @@
+"""Writing audit entries. Every other app's actions call `log_event`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from cercle.audit.models import AuditEntry
+from cercle.core.requests import client_ip
+
+
+def log_event(
+    *,
+    actor: Any | None,
+    action: str,
+    target: models.Model | None = None,
+    old: Any = None,
+    new: Any = None,
+    request: HttpRequest | None = None,
+    ip_address: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record one audit entry; `actor` is None for the system or an anonymous visitor."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        ip_address=ip_address or client_ip(request),
+        old_value=old,
+        new_value=new,
+        extra=extra or {},
+    )

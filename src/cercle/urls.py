@@ -1,0 +1,26 @@
+"""URL map: pages per app, allauth under /accounts/, the API under /api/v1/, Django admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from cercle.api import api
+from cercle.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("cercle.accounts.urls")),
+    path("manage/", include("cercle.administration.urls")),
+    path("django-admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    # Uploaded files from local storage; in production the reverse proxy serves /media/ itself.
+    urlpatterns.append(
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media")
+    )
