@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 
 from cercle.accounts.models import Department, Profile, Role, Site, Skill, User, UserSkill
+from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.core.text import normalize
 
 _counter = itertools.count(1)
