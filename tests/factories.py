@@ -41,22 +41,17 @@ def make_user(
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     profile = Profile(user=user, **profile_fields)
-    profile.sort_name = normalize(f"{user.last_name} {user.first_name}")
-    profile.search_text = normalize(
-        " ".join(
-            filter(
-                None,
-                [
-                    user.first_name,
-                    user.last_name,
-                    user.username,
-                    profile.job_title,
-                    profile.team,
-                    profile.department.name if profile.department else "",
-                    profile.site.name if profile.site else "",
-                ],
-            )
-        )
+    profile.sort_name = build_sort_name(
+        first_name=user.first_name, last_name=user.last_name, username=user.username
+    )
+    profile.search_text = build_search_text(
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        job_title=profile.job_title,
+        team=profile.team,
+        department=profile.department.name if profile.department else "",
+        site=profile.site.name if profile.site else "",
     )
     profile.save()
     return user
