@@ -1,0 +1,87 @@
+"""The /ws/ socket: refused without a session, joined to the person's group, events delivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing.websocket import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+
+from cercle.core.consumers import RealtimeConsumer
+from cercle.core.realtime import publish_on_commit
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def communicator(user: Any) -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(RealtimeConsumer.as_asgi(), "/ws/")
+    comm.scope["user"] = user
+    return comm
+
+
+async def test_anonymous_connection_is_refused() -> None:
+    comm = communicator(AnonymousUser())
+    connected, code = await comm.connect()
+    assert not connected
+    assert code == 4401
+
+
+async def test_deactivated_person_is_refused() -> None:
+    user = await sync_to_async(make_user)(is_active=False)
+    connected, _ = await communicator(user).connect()
+    assert not connected
+
+
+async def test_events_published_after_commit_reach_only_their_recipients() -> None:
+    anne = await sync_to_async(make_user)()
+    bruno = await sync_to_async(make_user)()
+    anne_socket, bruno_socket = communicator(anne), communicator(bruno)
+    assert (await anne_socket.connect())[0]
+    assert (await bruno_socket.connect())[0]
+    assert (await anne_socket.receive_json_from())["type"] == "hello"
+    assert (await bruno_socket.receive_json_from())["type"] == "hello"
+
+    def publish() -> None:
+        with transaction.atomic():
+            publish_on_commit({"type": "test.event", "value": 42}, user_ids=[anne.pk])
+
+    await sync_to_async(publish)()
+    assert await anne_socket.receive_json_from(timeout=2) == {"type": "test.event", "value": 42}
+    assert await bruno_socket.receive_nothing(timeout=0.3)
+    await anne_socket.disconnect()
+    await bruno_socket.disconnect()
+
+
+async def test_event_is_not_sent_when_the_transaction_rolls_back() -> None:
+    anne = await sync_to_async(make_user)()
+    socket = communicator(anne)
+    await socket.connect()
+    await socket.receive_json_from()
+
+    def publish_then_fail() -> None:
+        try:
+            with transaction.atomic():
+                publish_on_commit({"type": "test.event"}, user_ids=[anne.pk])
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    await sync_to_async(publish_then_fail)()
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_unknown_frames_get_an_error_and_ping_gets_pong() -> None:
+    anne = await sync_to_async(make_user)()
+    socket = communicator(anne)
+    await socket.connect()
+    await socket.receive_json_from()
+    await socket.send_json_to({"type": "nonsense"})
+    assert (await socket.receive_json_from())["type"] == "error"
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from()) == {"type": "pong"}
+    await socket.disconnect()
