@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cercle
 
-.PHONY: install run serve worker migrate demo test lint typecheck test-sqlite test-postgres test-e2e browser messages bench clean
+.PHONY: install run migrate demo test lint typecheck test-sqlite test-postgres test-e2e system-packages messages bench clean
 
 install: $(STAMP)
 
@@ -39,14 +39,19 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads its own browser).
-browser:
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+# Debian packages the tests need: Chromium for the browser tests (Playwright drives it and never
+# downloads a browser of its own) and gettext for the translation-completeness test.
+system-packages:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium fonts-dejavu-core"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-dejavu-core; }
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
 
-test-sqlite: install
+test-sqlite: install system-packages
 	env -u DATABASE_URL $(BIN)/pytest -q -m "not e2e"
 
 test-postgres: install
@@ -56,7 +61,7 @@ test-postgres: install
 	  echo "PostgreSQL is required (CERCLE_REQUIRE_SERVICES=1) but $(PG_URL) is not reachable"; exit 1; \
 	else echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped"; fi
 
-test-e2e: install browser
+test-e2e: install system-packages
 	env -u DATABASE_URL $(BIN)/pytest -q -m e2e
 
 test: lint typecheck test-sqlite test-postgres test-e2e

@@ -36,7 +36,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         from tests.conftest import require_service
 
-        require_service(f"Chromium at {CHROMIUM} (make browser installs it)", False)
+        require_service(f"Chromium at {CHROMIUM} (make system-packages installs it)", False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
