@@ -1,11 +1,401 @@
-"""Reads about people, each applying its rules for the viewing user."""
+"""Reads about people, each applying its rules for the viewing user.
+
+Visibility (issue 2): every signed-in, active person — guests included — may read the directory,
+profiles, the expert finder and the org chart (outside collaborators need to know whom they work
+with); only what a profile shows is exposed, never emails of deactivated people nor settings.
+Deactivated people are left out of the directory, the expert finder and every people picker, but
+their profile page stays reachable (marked "deactivated") so what they wrote keeps a name.
+"""
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from cercle.accounts.models import ApiToken, User
+from cercle.accounts.models import (
+    ApiToken,
+    Department,
+    Endorsement,
+    Follow,
+    Invitation,
+    Profile,
+    Site,
+    Skill,
+    User,
+    UserSkill,
+)
+from cercle.accounts.search import filter_search
 from cercle.accounts.tokens import hash_token
+from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cercle.core.text import normalize
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+TOP_SKILLS = 3
+MAX_CHAIN_DEPTH = 30
+SORTS = ("name", "recent")
+
+
+class NotFound(Http404):
+    """Missing or not visible: one error for both, so nothing leaks."""
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def can_view_people(viewer: User) -> bool:
+    """Any signed-in active person, guests included (read-only for them)."""
+    return bool(viewer.is_authenticated and viewer.is_active)
+
+
+def can_edit_profile(viewer: User, person: User) -> bool:
+    return bool(viewer.is_active and (viewer.pk == person.pk or viewer.is_admin))
+
+
+def can_edit_hr_fields(viewer: User, person: User) -> bool:
+    """Job title, department and manager: locked to admins when the organisation says so."""
+    from cercle.administration.queries import get_organisation
+
+    if not can_edit_profile(viewer, person):
+        return False
+    return viewer.is_admin or not get_organisation().lock_hr_fields
+
+
+def can_interact(viewer: User, person: User) -> bool:
+    """Endorse and follow: active non-guests, towards someone else who is active."""
+    return bool(
+        viewer.is_active and not viewer.is_guest and viewer.pk != person.pk and person.is_active
+    )
+
+
+# --- Profiles ----------------------------------------------------------------------------------
+
+
+def _profiles() -> QuerySet[Profile]:
+    return Profile.objects.select_related("user", "department", "site")
+
+
+def listed_profiles(viewer: User) -> QuerySet[Profile]:
+    """Profiles of active people, for the directory and pickers."""
+    if not can_view_people(viewer):
+        return Profile.objects.none()
+    return _profiles().filter(user__is_active=True)
+
+
+def access_profile(viewer: User, username: str) -> Profile:
+    """One person's profile by username (deactivated people's too), or NotFound."""
+    if not can_view_people(viewer):
+        raise NotFound
+    profile = _profiles().select_related("manager").filter(user__username=username).first()
+    if profile is None:
+        raise NotFound
+    return profile
+
+
+def access_profile_by_id(viewer: User, user_id: int) -> Profile:
+    if not can_view_people(viewer) or not 0 < user_id < 2**63:
+        raise NotFound
+    profile = _profiles().select_related("manager").filter(user_id=user_id).first()
+    if profile is None:
+        raise NotFound
+    return profile
+
+
+def profile_skills(person: User, viewer: User | None = None) -> list[UserSkill]:
+    """A person's skills, best first, each with `endorsed_by_viewer` set."""
+    skills = list(
+        UserSkill.objects.filter(user=person)
+        .select_related("skill")
+        .order_by("-level", "-endorsement_count", "skill__name")
+    )
+    endorsed: set[int] = set()
+    if viewer is not None and viewer.is_authenticated:
+        endorsed = set(
+            Endorsement.objects.filter(endorser=viewer, user_skill__user=person).values_list(
+                "user_skill_id", flat=True
+            )
+        )
+    for user_skill in skills:
+        user_skill.endorsed_by_viewer = user_skill.pk in endorsed  # type: ignore[attr-defined]
+    return skills
+
+
+def is_following(viewer: User, person: User) -> bool:
+    return Follow.objects.filter(follower=viewer, followed=person).exists()
+
+
+def follower_count(person: User) -> int:
+    return Follow.objects.filter(followed=person, follower__is_active=True).count()
+
+
+def direct_reports(viewer: User, person: User) -> list[Profile]:
+    """The active people whose manager is `person`, by name."""
+    return list(listed_profiles(viewer).filter(manager=person).order_by("sort_name", "user_id"))
+
+
+def manager_chain(viewer: User, profile: Profile) -> list[Profile]:
+    """`profile`'s managers from the nearest up to the top, at most MAX_CHAIN_DEPTH, no cycle.
+
+    One query per level (an indexed primary-key lookup), so a chain costs its depth in queries.
+    """
+    if not can_view_people(viewer):
+        return []
+    chain: list[Profile] = []
+    seen = {profile.user_id}
+    manager_id = profile.manager_id
+    while manager_id is not None and manager_id not in seen and len(chain) < MAX_CHAIN_DEPTH:
+        manager = _profiles().filter(user_id=manager_id).first()
+        if manager is None:
+            break
+        chain.append(manager)
+        seen.add(manager.user_id)
+        manager_id = manager.manager_id
+    return chain
+
+
+def would_create_cycle(person: User, manager: User) -> bool:
+    """True when making `manager` the manager of `person` closes a loop (or is `person`)."""
+    if manager.pk == person.pk:
+        return True
+    current: int | None = manager.pk
+    seen: set[int] = set()
+    for _ in range(MAX_CHAIN_DEPTH * 10):
+        if current is None or current in seen:
+            return False
+        if current == person.pk:
+            return True
+        seen.add(current)
+        current = (
+            Profile.objects.filter(user_id=current).values_list("manager_id", flat=True).first()
+        )
+    return True
+
+
+def access_department(viewer: User, slug: str) -> Department:
+    department = Department.objects.filter(slug=slug).first() if can_view_people(viewer) else None
+    if department is None:
+        raise NotFound
+    return department
+
+
+def access_site(viewer: User, slug: str) -> Site:
+    site = Site.objects.filter(slug=slug).first() if can_view_people(viewer) else None
+    if site is None:
+        raise NotFound
+    return site
+
+
+def departments() -> QuerySet[Department]:
+    return Department.objects.order_by("name")
+
+
+def sites() -> QuerySet[Site]:
+    return Site.objects.order_by("name")
+
+
+# --- The directory -----------------------------------------------------------------------------
+
+
+@dataclass
+class DirectoryFilters:
+    q: str = ""
+    department: str = ""
+    site: str = ""
+    skill: str = ""
+    sort: str = "name"
+
+
+def _by_slug_or_id(model: type[Department] | type[Site], value: str) -> Any:
+    value = value.strip()[:140]
+    if not value:
+        return None
+    condition = Q(slug=value)
+    if value.isdigit() and len(value) < 19:
+        condition |= Q(pk=int(value))
+    return model.objects.filter(condition).first()
+
+
+def find_skill(value: str) -> Skill | None:
+    """A skill by id or by name (accent- and case-insensitive)."""
+    value = value.strip()[:200]
+    if not value:
+        return None
+    if value.isdigit() and len(value) < 19:
+        skill = Skill.objects.filter(pk=int(value)).first()
+        if skill is not None:
+            return skill
+    return Skill.objects.filter(normalized_name=normalize(value)[:80]).first()
+
+
+def skill_suggestions(prefix: str, *, limit: int = 10) -> list[Skill]:
+    """Skills whose normalised name starts with `prefix`, most held first."""
+    key = normalize(prefix)[:80]
+    if not key:
+        return []
+    return list(
+        Skill.objects.filter(normalized_name__startswith=key).order_by("normalized_name")[:limit]
+    )
+
+
+def _attach_top_skills(profiles: list[Profile]) -> None:
+    """One query for the top skills of a page of people (level, then endorsements)."""
+    by_user: dict[int, list[UserSkill]] = defaultdict(list)
+    if profiles:
+        rows = (
+            UserSkill.objects.filter(user_id__in=[p.user_id for p in profiles])
+            .select_related("skill")
+            .order_by("user_id", "-level", "-endorsement_count", "skill__name")
+        )
+        for row in rows:
+            if len(by_user[row.user_id]) < TOP_SKILLS:
+                by_user[row.user_id].append(row)
+    for profile in profiles:
+        profile.top_skills = by_user.get(profile.user_id, [])  # type: ignore[attr-defined]
+
+
+def directory_page(
+    viewer: User,
+    filters: DirectoryFilters,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[Profile]:
+    """A page of active people matching the filters, with `top_skills` on each.
+
+    Costs a fixed number of queries: the filters' records (department, site, skill: one each
+    when given), the page, and the top skills. Raises InvalidCursor for a cursor we did not make.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    sort = filters.sort if filters.sort in SORTS else "name"
+    queryset = listed_profiles(viewer)
+    if filters.department:
+        department = _by_slug_or_id(Department, filters.department)
+        if department is None:
+            return Page(items=[], next_cursor=None)
+        queryset = queryset.filter(department=department)
+    if filters.site:
+        site = _by_slug_or_id(Site, filters.site)
+        if site is None:
+            return Page(items=[], next_cursor=None)
+        queryset = queryset.filter(site=site)
+    if filters.skill:
+        skill = find_skill(filters.skill)
+        if skill is None:
+            return Page(items=[], next_cursor=None)
+        queryset = queryset.filter(
+            user_id__in=UserSkill.objects.filter(skill=skill).values("user_id")
+        )
+    if filters.q.strip():
+        queryset = filter_search(queryset, filters.q)
+
+    if sort == "recent":
+        if cursor:
+            joined_iso, last_id = decode_cursor(cursor, length=2)
+            joined = _parse_datetime(joined_iso)
+            if not isinstance(last_id, int):
+                raise InvalidCursor("invalid cursor")
+            queryset = queryset.filter(
+                Q(user__date_joined__lt=joined) | Q(user__date_joined=joined, user_id__lt=last_id)
+            )
+        queryset = queryset.order_by("-user__date_joined", "-user_id")
+    else:
+        if cursor:
+            last_name, last_id = decode_cursor(cursor, length=2)
+            if not isinstance(last_name, str) or not isinstance(last_id, int):
+                raise InvalidCursor("invalid cursor")
+            queryset = queryset.filter(
+                Q(sort_name__gt=last_name) | Q(sort_name=last_name, user_id__gt=last_id)
+            )
+        queryset = queryset.order_by("sort_name", "user_id")
+
+    items = list(queryset[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        if sort == "recent":
+            next_cursor = encode_cursor([last.user.date_joined.isoformat(), last.user_id])
+        else:
+            next_cursor = encode_cursor([last.sort_name, last.user_id])
+    _attach_top_skills(items)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _parse_datetime(value: Any) -> Any:
+    from django.utils.dateparse import parse_datetime
+
+    if not isinstance(value, str):
+        raise InvalidCursor("invalid cursor")
+    try:
+        parsed = parse_datetime(value)
+    except ValueError as error:
+        raise InvalidCursor("invalid cursor") from error
+    if parsed is None:
+        raise InvalidCursor("invalid cursor")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return parsed
+
+
+def people_picker(
+    viewer: User, query: str, *, exclude: User | None = None, limit: int = 10
+) -> list[Profile]:
+    """Active people matching `query`, for pickers (manager, mentions): never deactivated ones."""
+    queryset = filter_search(listed_profiles(viewer), query)
+    if exclude is not None:
+        queryset = queryset.exclude(user_id=exclude.pk)
+    return list(queryset.order_by("sort_name", "user_id")[:limit])
+
+
+def pickable_person(viewer: User, username: str) -> User | None:
+    """An active person by username, as a picker may choose (None when missing or deactivated)."""
+    if not can_view_people(viewer):
+        return None
+    return User.objects.filter(username=username.strip()[:150], is_active=True).first()
+
+
+# --- The expert finder -------------------------------------------------------------------------
+
+
+def experts_page(
+    viewer: User,
+    skill: Skill,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[UserSkill]:
+    """Active holders of `skill`, best first: level, then endorsements (the expert_rank index)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    if not can_view_people(viewer):
+        return Page(items=[], next_cursor=None)
+    queryset = UserSkill.objects.filter(skill=skill, user__is_active=True).select_related(
+        "skill", "user", "user__profile", "user__profile__department", "user__profile__site"
+    )
+    if cursor:
+        level, count, last_user = decode_cursor(cursor, length=3)
+        if not all(isinstance(v, int) for v in (level, count, last_user)):
+            raise InvalidCursor("invalid cursor")
+        queryset = queryset.filter(
+            Q(level__lt=level)
+            | Q(level=level, endorsement_count__lt=count)
+            | Q(level=level, endorsement_count=count, user_id__gt=last_user)
+        )
+    items = list(queryset.order_by("-level", "-endorsement_count", "user_id")[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor([last.level, last.endorsement_count, last.user_id])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+# --- API tokens --------------------------------------------------------------------------------
 
 
 def user_for_api_token(secret: str) -> User | None:
@@ -18,3 +408,43 @@ def user_for_api_token(secret: str) -> User | None:
     if token is None or (token.expires_at is not None and token.expires_at <= timezone.now()):
         return None
     return token.user
+
+
+# --- Personal access tokens and invitations (auth).
+
+
+def api_token_for_secret(secret: str) -> ApiToken | None:
+    """The unexpired token of an active person matching a secret (one query), else None."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(secret), user__is_active=True)
+        .first()
+    )
+    if token is None or (token.expires_at is not None and token.expires_at <= timezone.now()):
+        return None
+    return token
+
+
+def own_api_tokens(user: User) -> QuerySet[ApiToken]:
+    """One's personal access tokens, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def access_own_api_token(user: User, token_id: int) -> ApiToken:
+    """One of one's tokens; another person's and a missing one raise the same Http404."""
+    token = own_api_tokens(user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404
+    return token
+
+
+def valid_invitation(secret: str) -> Invitation | None:
+    """The pending, unexpired invitation of an active person a link's secret designates."""
+    invitation = (
+        Invitation.objects.select_related("user")
+        .filter(token_hash=hash_token(secret), accepted_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if invitation is None or invitation.expires_at <= timezone.now():
+        return None
+    return invitation

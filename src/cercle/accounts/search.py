@@ -1,10 +1,36 @@
-"""The derived search columns of a profile, computed in one place for actions, imports and seeds."""
+"""The directory's search: the derived columns of a profile, and how a query matches them.
+
+`Profile.search_text` holds the normalised (accent- and case-free, see `cercle.core.text.normalize`)
+words of a person's name, username, job title, team, department, site, skills and "ask me about"
+topics; `Profile.sort_name` their normalised "last first" name. Actions, imports and seeds compute
+them here, in one place.
+
+The index (migration accounts/0002): on SQLite an FTS5 table `accounts_profile_fts` with external
+content, maintained by triggers on `accounts_profile` (bulk inserts are indexed automatically); on
+PostgreSQL a GIN index over `to_tsvector('simple', search_text)`. Matching: every word of the query
+must be a prefix of some word of the search text ("hel dup" finds "Hélène Dupont").
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeVar
 
-from cercle.core.text import normalize
+from django.db import connection
+from django.db.models import Model, QuerySet
+
+from cercle.core.text import normalize, search_terms
+
+if TYPE_CHECKING:
+    from cercle.accounts.models import User
+
+_M = TypeVar("_M", bound=Model)
+# The words both engines index: runs of letters and digits (FTS5's unicode61 and PostgreSQL's
+# parser split on everything else).
+_WORD = re.compile(r"[^\W_]+")
+MAX_QUERY_TERMS = 6
+MAX_TERM_LENGTH = 60
 
 
 def build_search_text(
@@ -26,3 +52,85 @@ def build_search_text(
 
 def build_sort_name(*, first_name: str, last_name: str, username: str) -> str:
     return normalize(f"{last_name} {first_name}") or normalize(username)
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search query as the index sees them (normalised, at most a few)."""
+    words: list[str] = []
+    for term in search_terms(query[:500], max_terms=MAX_QUERY_TERMS * 2):
+        for word in _WORD.findall(term):
+            word = word[:MAX_TERM_LENGTH]
+            if word not in words:
+                words.append(word)
+    return words[:MAX_QUERY_TERMS]
+
+
+# Fixed SQL (no user text in it); the query words are bound as parameters.
+_SQLITE_MATCH = (
+    '"accounts_profile"."user_id" IN '
+    "(SELECT rowid FROM accounts_profile_fts WHERE accounts_profile_fts MATCH %s)"
+)
+_POSTGRES_MATCH = (
+    'to_tsvector(\'simple\'::regconfig, "accounts_profile"."search_text") '
+    "@@ to_tsquery('simple'::regconfig, %s)"
+)
+_OTHER_MATCH = '(\' \' || "accounts_profile"."search_text") LIKE %s'
+
+
+def filter_search(queryset: QuerySet[_M], query: str) -> QuerySet[_M]:
+    """Keep the rows whose profile matches every word of `query` as a prefix.
+
+    `queryset` is over Profile, or joins accounts_profile under its own name. A query without
+    words matches nothing.
+    """
+    words = query_words(query)
+    if not words:
+        return queryset.none()
+    if connection.vendor == "sqlite":
+        expression = " AND ".join(f'"{word}"*' for word in words)
+        return queryset.extra(where=[_SQLITE_MATCH], params=[expression])  # noqa: S610
+    if connection.vendor == "postgresql":
+        expression = " & ".join("'" + word.replace("'", "''") + "':*" for word in words)
+        return queryset.extra(where=[_POSTGRES_MATCH], params=[expression])  # noqa: S610
+    # Any other database: a scan, correct but unindexed.
+    for word in words:
+        queryset = queryset.extra(where=[_OTHER_MATCH], params=[f"% {word}%"])  # noqa: S610
+    return queryset
+
+
+def rebuild_search_index() -> None:
+    """Rebuild the full-text index from `Profile.search_text` (triggers normally keep it)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO accounts_profile_fts(accounts_profile_fts) VALUES ('rebuild')"
+            )
+
+
+def refresh_search_columns(user: User) -> None:
+    """Recompute and save one person's search_text and sort_name from the database."""
+    from cercle.accounts.models import Profile, UserSkill
+
+    profile = Profile.objects.select_related("user", "department", "site").get(user=user)
+    skills = list(
+        UserSkill.objects.filter(user_id=profile.user_id)
+        .order_by("skill__name")
+        .values_list("skill__name", flat=True)
+    )
+    person = profile.user
+    search_text = build_search_text(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        username=person.username,
+        job_title=profile.job_title,
+        team=profile.team,
+        department=profile.department.name if profile.department else "",
+        site=profile.site.name if profile.site else "",
+        skills=skills,
+        topics=[str(topic) for topic in profile.ask_me_about or []],
+    )
+    sort_name = build_sort_name(
+        first_name=person.first_name, last_name=person.last_name, username=person.username
+    )
+    if search_text != profile.search_text or sort_name != profile.sort_name:
+        Profile.objects.filter(pk=profile.pk).update(search_text=search_text, sort_name=sort_name)
