@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -38,3 +40,69 @@ def _clear_cache() -> None:
 @pytest.fixture
 def mailoutbox_memory(settings: pytest.FixtureRequest) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+
+
+class ReceivedMail:
+    """What the test SMTP server received: `messages` are email.message.EmailMessage objects."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.messages: list[Any] = []
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        """The messages once at least `count` have arrived (delivery is synchronous with Django's
+        SMTP backend, so this normally returns at once)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+    def texts(self) -> list[str]:
+        """Each message's plain-text body."""
+        bodies = []
+        for message in self.messages:
+            part = (
+                message.get_body(preferencelist=("plain",)) if message.is_multipart() else message
+            )
+            bodies.append(part.get_content() if part is not None else "")
+        return bodies
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[ReceivedMail]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 with a free port; Django's mail goes to it."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    received = ReceivedMail("127.0.0.1", port)
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.messages.append(
+                email.message_from_bytes(envelope.content, policy=email.policy.default)
+            )
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    try:
+        yield received
+    finally:
+        controller.stop()

@@ -16,9 +16,9 @@ from cercle.core.pagination import InvalidCursor
 
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from cercle.accounts.queries import user_for_api_token
+        from cercle.accounts.actions.auth import authenticate_api_token
 
-        user = user_for_api_token(token)
+        user = authenticate_api_token(token)
         if user is not None:
             request.user = user
         return user
@@ -93,6 +93,10 @@ def _register_routers() -> None:
     from cercle.accounts.api import router as accounts_router
 
     api.add_router("/", accounts_router)
+
+    from cercle.accounts.api_auth import router as auth_router
+
+    api.add_router("/", auth_router)
 
 
 _register_routers()

@@ -5,11 +5,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from cercle.accounts.views import auth as accounts_auth_views
 from cercle.api import api
 from cercle.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # The language switcher also saves a signed-in person's preference (before Django's own).
+    path("i18n/setlang/", accounts_auth_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("cercle.accounts.urls")),

@@ -432,6 +432,8 @@ def own_api_tokens(user: User) -> QuerySet[ApiToken]:
 
 def access_own_api_token(user: User, token_id: int) -> ApiToken:
     """One of one's tokens; another person's and a missing one raise the same Http404."""
+    if not 0 < token_id < 2**63:
+        raise Http404
     token = own_api_tokens(user).filter(pk=token_id).first()
     if token is None:
         raise Http404
@@ -448,3 +450,43 @@ def valid_invitation(secret: str) -> Invitation | None:
     if invitation is None or invitation.expires_at <= timezone.now():
         return None
     return invitation
+
+
+@dataclass
+class SecurityStatus:
+    """What one's Security page shows as on or off."""
+
+    has_password: bool
+    totp: bool
+    recovery_codes_left: int | None
+    security_keys: int
+    passkeys: int
+    sessions: int
+
+
+def security_status(user: User) -> SecurityStatus:
+    """One's own sign-in methods (three queries)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+
+    totp = False
+    recovery_codes_left: int | None = None
+    security_keys = passkeys = 0
+    for authenticator in Authenticator.objects.filter(user=user):
+        if authenticator.type == Authenticator.Type.TOTP:
+            totp = True
+        elif authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            recovery_codes_left = len(authenticator.wrap().get_unused_codes())
+        elif authenticator.type == Authenticator.Type.WEBAUTHN:
+            if authenticator.wrap().is_passwordless:
+                passkeys += 1
+            else:
+                security_keys += 1
+    return SecurityStatus(
+        has_password=user.has_usable_password(),
+        totp=totp,
+        recovery_codes_left=recovery_codes_left,
+        security_keys=security_keys,
+        passkeys=passkeys,
+        sessions=UserSession.objects.filter(user=user).count(),
+    )
