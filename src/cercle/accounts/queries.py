@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from cercle.accounts.models import (
     ApiToken,
@@ -211,14 +212,15 @@ class DirectoryFilters:
     sort: str = "name"
 
 
-def _by_slug_or_id(model: type[Department] | type[Site], value: str) -> Any:
+def find_record(model: type[Department] | type[Site], value: str) -> Any:
+    """A department or site by slug, else by id."""
     value = value.strip()[:140]
     if not value:
         return None
-    condition = Q(slug=value)
-    if value.isdigit() and len(value) < 19:
-        condition |= Q(pk=int(value))
-    return model.objects.filter(condition).first()
+    found = model.objects.filter(slug=value).first()
+    if found is None and value.isdigit() and len(value) < 19:
+        found = model.objects.filter(pk=int(value)).first()
+    return found
 
 
 def find_skill(value: str) -> Skill | None:
@@ -275,12 +277,12 @@ def directory_page(
     sort = filters.sort if filters.sort in SORTS else "name"
     queryset = listed_profiles(viewer)
     if filters.department:
-        department = _by_slug_or_id(Department, filters.department)
+        department = find_record(Department, filters.department)
         if department is None:
             return Page(items=[], next_cursor=None)
         queryset = queryset.filter(department=department)
     if filters.site:
-        site = _by_slug_or_id(Site, filters.site)
+        site = find_record(Site, filters.site)
         if site is None:
             return Page(items=[], next_cursor=None)
         queryset = queryset.filter(site=site)
@@ -393,6 +395,17 @@ def experts_page(
         last = items[-1]
         next_cursor = encode_cursor([last.level, last.endorsement_count, last.user_id])
     return Page(items=items, next_cursor=next_cursor)
+
+
+def expert_reason(user_skill: UserSkill) -> str:
+    """Why someone ranks: "Python · expert · endorsed by 7" (translated)."""
+    parts = [user_skill.skill.name, str(user_skill.get_level_display())]
+    count = user_skill.endorsement_count
+    if count:
+        parts.append(
+            ngettext("endorsed by %(count)d", "endorsed by %(count)d", count) % {"count": count}
+        )
+    return " · ".join(parts)
 
 
 # --- API tokens --------------------------------------------------------------------------------
