@@ -84,3 +84,112 @@ def make_skill(name: str) -> Skill:
 
 def give_skill(user: User, name: str, level: int = 2) -> UserSkill:
     return UserSkill.objects.create(user=user, skill=make_skill(name), level=level)
+
+
+# --- Chat (issue 4) ----------------------------------------------------------------------------
+
+
+def make_direct(first: User, second: User) -> Any:
+    from cercle.chat.actions import start_direct_conversation
+
+    return start_direct_conversation(actor=first, other=second)
+
+
+def make_group(creator: User, members: list[User], name: str = "Équipe projet") -> Any:
+    from cercle.chat.actions import create_group_conversation
+
+    return create_group_conversation(actor=creator, name=name, members=members)
+
+
+def make_message(sender: User, conversation: Any, body: str = "Bonjour", **kwargs: Any) -> Any:
+    from cercle.chat.actions import send_message
+
+    client_id = kwargs.pop("client_id", f"c{next(_counter)}")
+    message, _created = send_message(
+        actor=sender, conversation_id=conversation.pk, body=body, client_id=client_id, **kwargs
+    )
+    return message
+
+
+# --- Spaces and the wall (issue 3) --------------------------------------------------------------
+
+
+def make_space(
+    *,
+    owner: User | None = None,
+    name: str | None = None,
+    kind: str = "open",
+    members: tuple[User, ...] = (),
+    **fields: Any,
+) -> Any:
+    """A space with `owner` as owner (a new person if none) and `members` as plain members."""
+    from cercle.core.text import normalize as _normalize
+    from cercle.spaces.models import Membership, Space
+
+    n = next(_counter)
+    name = name or f"Space {n}"
+    owner = owner or make_user()
+    space = Space.objects.create(
+        name=name,
+        slug=f"space-{n}",
+        kind=kind,
+        created_by=owner,
+        search_text=_normalize(f"{name} {fields.get('description', '')}"),
+        **fields,
+    )
+    Membership.objects.create(space=space, user=owner, role="owner")
+    for member in members:
+        Membership.objects.create(space=space, user=member, role="member")
+    return space
+
+
+def add_member(space: Any, user: User, role: str = "member") -> Any:
+    from cercle.spaces.models import Membership
+
+    return Membership.objects.create(space=space, user=user, role=role)
+
+
+def make_post(*, author: User | None = None, space: Any = None, body: str = "Hello") -> Any:
+    """A post written through the real action (so counters, mentions and hashtags are right)."""
+    from cercle.feed.actions import create_post
+
+    author = author or make_user()
+    if space is not None:
+        from cercle.spaces.models import Membership
+
+        if (
+            not space.is_organisation
+            and not Membership.objects.filter(space=space, user=author).exists()
+        ):
+            add_member(space, author)
+    return create_post(actor=author, body=body, space=space)
+
+
+def make_invitation(
+    user: User | None = None,
+    *,
+    invited_by: User | None = None,
+    expires_in_days: float = 7,
+    accepted: bool = False,
+) -> tuple[Any, str]:
+    """An invitation for a person with no usable password yet; returns it with its link secret."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cercle.accounts.models import Invitation
+    from cercle.accounts.tokens import generate_token_secret, hash_token
+
+    if user is None:
+        user = make_user()
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    secret = generate_token_secret()
+    invitation = Invitation.objects.create(
+        user=user,
+        invited_by=invited_by,
+        token_hash=hash_token(secret),
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
+        accepted_at=timezone.now() if accepted else None,
+    )
+    return invitation, secret

@@ -1,34 +1,158 @@
-"""The one WebSocket per browser tab, at /ws/: authenticated by the session, refused otherwise."""
+"""The one WebSocket per browser tab, at /ws/.
+
+Authenticated by the session cookie, or by a one-use ticket (`/ws/?ticket=...`) for API clients;
+refused otherwise (close code 4401). The socket joins `user.<id>`; the chat part (a mixin from
+`cercle.chat.consumers`) joins the person's `conversation.<id>` groups and handles chat frames.
+
+Every client frame is a JSON object with a `type`. A bad frame (binary, too large, not JSON, no or
+unknown type), a refused action, or a client over its rate limit gets `{"type": "error", ...}` and
+changes nothing; an unexpected failure is logged and answered the same way, so no frame can take
+the socket — or anyone else's — down.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
+from cercle.chat import events
+from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.realtime import user_group
 
+logger = logging.getLogger(__name__)
 
-class RealtimeConsumer(AsyncJsonWebsocketConsumer):
+MAX_FRAME_BYTES = 32 * 1024
+# Frames per person (all their sockets together) in a window of seconds.
+DEFAULT_RATE_LIMIT = (60, 10)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def rate_limit() -> tuple[int, int]:
+    value = getattr(settings, "CERCLE_SOCKET_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    return int(value[0]), int(value[1])
+
+
+@database_sync_to_async
+def _redeem_ticket(key: str) -> Any:
+    from cercle.chat.actions import redeem_ticket
+
+    return redeem_ticket(key=key)
+
+
+class RealtimeConsumer(ChatSocketMixin, AsyncJsonWebsocketConsumer):
+    user: Any
+    group: str
+
     async def connect(self) -> None:
         user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+            tickets = query.get("ticket")
+            user = await _redeem_ticket(tickets[0]) if tickets else None
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
+        self.user = user
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        hello = await self.chat_connect()
         await self.accept()
-        await self.send_json({"type": "hello", "user_id": user.pk})
+        await self.send_json({"type": "hello", "user_id": user.pk, **hello})
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.chat_disconnect()
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict) or content.get("type") != "ping":
-            await self.send_json({"type": "error", "detail": "unknown frame type"})
-            return
+    def handlers(self) -> dict[str, Handler]:
+        return {"ping": self.on_ping, **self.chat_handlers()}
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        if text_data is None:
+            await self.send_json(events.error("bad_frame", "Frames are JSON text."))
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.send_json(
+                events.error("too_large", f"A frame has at most {MAX_FRAME_BYTES} bytes.")
+            )
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.send_json(events.error("bad_json", "This frame is not JSON."))
+            return
+        await self.receive_json(frame)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_json(events.error("bad_frame", "A frame is an object with a type."))
+            return
+        ref = content.get("ref") if isinstance(content.get("ref"), str | int) else None
+        handler = self.handlers().get(content["type"])
+        if handler is None:
+            await self.send_json(events.error("unknown_type", "unknown frame type", ref=ref))
+            return
+        retry_after = await self.over_rate_limit()
+        if retry_after:
+            await self.send_json(
+                events.error(
+                    "rate_limited",
+                    "Too many frames: slow down.",
+                    ref=ref,
+                    retry_after=retry_after,
+                )
+            )
+            return
+        try:
+            await handler(content)
+        except Http404:
+            await self.send_json(events.error("not_found", "Not found.", ref=ref))
+        except PermissionDenied as error:
+            await self.send_json(
+                events.error("forbidden", str(error) or "You are not allowed to do this.", ref=ref)
+            )
+        except ValidationError as error:
+            detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
+            await self.send_json(events.error("invalid", "Invalid frame.", ref=ref, errors=detail))
+        except (KeyError, TypeError, ValueError):
+            await self.send_json(events.error("invalid", "Invalid frame.", ref=ref))
+        except Exception:
+            logger.exception("realtime frame %s failed", content.get("type"))
+            await self.send_json(events.error("server_error", "Something went wrong.", ref=ref))
+
+    async def over_rate_limit(self) -> int:
+        """0 when the frame may go; else the seconds until the person's window ends."""
+        limit, window = rate_limit()
+        now = time.time()
+        slot = int(now // window)
+        key = f"socket:rate:{self.user.pk}:{slot}"
+        await cache.aadd(key, 0, timeout=window + 1)
+        try:
+            count = await cache.aincr(key)
+        except ValueError:
+            return 0
+        if count > limit:
+            return max(1, int((slot + 1) * window - now + 0.999))
+        return 0
+
     async def cercle_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        if await self.chat_event(event):
+            await self.send_json(event)

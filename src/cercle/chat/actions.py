@@ -1,0 +1,529 @@
+"""Every write of the chat app: one function per use case, keyword-only, in a transaction.
+
+Each checks permission (membership, authorship), writes, records an audit entry where others
+care (group membership, settings), and publishes its realtime event after commit:
+messages, reactions and receipts to `conversation.<id>`; conversation changes and one's own read
+state to the `user.<id>` groups of the people concerned.
+
+Space channels (issue 3): the spaces app will call `open_space_channel` and `sync_space_members`
+below from its own actions when a space turns chat on or its membership changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.audit.actions import log_event
+from cercle.chat import events, queries
+from cercle.chat.models import (
+    MAX_BODY_LENGTH,
+    MAX_GROUP_MEMBERS,
+    MAX_NAME_LENGTH,
+    ChatPreferences,
+    ChatSettings,
+    Conversation,
+    Membership,
+    Message,
+    MessageVersion,
+    Reaction,
+    RealtimeTicket,
+)
+from cercle.core.markdown import render_markdown
+from cercle.core.realtime import publish_on_commit
+from cercle.core.text import normalize
+
+TICKET_LIFETIME = timedelta(seconds=60)
+MAX_CLIENT_ID_LENGTH = 64
+MAX_EMOJI_LENGTH = 16
+
+
+def _require_active(actor: User) -> None:
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied(_("Your account is not active."))
+
+
+def _require_starter(actor: User) -> None:
+    _require_active(actor)
+    if not queries.can_start_conversations(actor):
+        raise PermissionDenied(_("Guests cannot start conversations."))
+
+
+def _publish_conversation(kind: str, conversation: Conversation, people: list[User]) -> None:
+    publish_on_commit(
+        events.conversation_event(kind, conversation, people),
+        user_ids=[p.pk for p in people],
+    )
+
+
+# --- Conversations -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_direct_conversation(*, actor: User, other: User) -> Conversation:
+    """The one direct conversation between two people: reused when it exists."""
+    _require_starter(actor)
+    if other.pk == actor.pk:
+        raise ValidationError(_("Choose someone other than yourself."))
+    if not other.is_active:
+        raise ValidationError(_("This person's account is not active."))
+    low, high = sorted([actor.pk, other.pk])
+    key = f"{low}:{high}"
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                kind=Conversation.Kind.DIRECT, direct_key=key, created_by=actor
+            )
+    except IntegrityError:  # started by the other person at the same moment
+        return Conversation.objects.get(direct_key=key)
+    Membership.objects.bulk_create(
+        [
+            Membership(conversation=conversation, user=actor),
+            Membership(conversation=conversation, user=other),
+        ]
+    )
+    _publish_conversation(
+        "conversation.created", conversation, sorted([actor, other], key=lambda u: u.pk)
+    )
+    return conversation
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": [_("Give the group a name.")]})
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            {"name": [_("A name has at most %(n)d characters.") % {"n": MAX_NAME_LENGTH}]}
+        )
+    return name
+
+
+def _check_people(people: Sequence[User]) -> None:
+    inactive = [p.display_name for p in people if not p.is_active]
+    if inactive:
+        raise ValidationError(
+            {
+                "members": [
+                    _("These accounts are not active: %(names)s") % {"names": ", ".join(inactive)}
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def create_group_conversation(*, actor: User, name: str, members: Sequence[User]) -> Conversation:
+    """A named group of up to 50 people, the creator included."""
+    _require_starter(actor)
+    name = _clean_name(name)
+    people = {p.pk: p for p in [actor, *members]}
+    _check_people(list(people.values()))
+    if len(people) < 2:
+        raise ValidationError({"members": [_("Add at least one other person.")]})
+    if len(people) > MAX_GROUP_MEMBERS:
+        raise ValidationError(
+            {"members": [_("A group has at most %(n)d people.") % {"n": MAX_GROUP_MEMBERS}]}
+        )
+    conversation = Conversation.objects.create(
+        kind=Conversation.Kind.GROUP, name=name, created_by=actor
+    )
+    Membership.objects.bulk_create(
+        [Membership(conversation=conversation, user=p) for p in people.values()]
+    )
+    log_event(
+        actor=actor,
+        action="chat.group_created",
+        target=conversation,
+        new={"name": name, "members": sorted(people)},
+    )
+    _publish_conversation(
+        "conversation.created", conversation, sorted(people.values(), key=lambda u: u.pk)
+    )
+    return conversation
+
+
+def _group_for_change(actor: User, conversation_id: int) -> Conversation:
+    _require_active(actor)
+    conversation = queries.access_conversation(actor, conversation_id)
+    if conversation.kind != Conversation.Kind.GROUP:
+        raise ValidationError(_("Only group conversations have people added or removed."))
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+@transaction.atomic
+def rename_group(*, actor: User, conversation_id: int, name: str) -> Conversation:
+    conversation = _group_for_change(actor, conversation_id)
+    old = conversation.name
+    conversation.name = _clean_name(name)
+    conversation.save(update_fields=["name"])
+    log_event(
+        actor=actor,
+        action="chat.group_renamed",
+        target=conversation,
+        old=old,
+        new=conversation.name,
+    )
+    _publish_conversation("conversation.updated", conversation, queries.members(conversation))
+    return conversation
+
+
+@transaction.atomic
+def add_members(*, actor: User, conversation_id: int, people: Sequence[User]) -> Conversation:
+    """Any member of a group may add people, up to 50 in all."""
+    conversation = _group_for_change(actor, conversation_id)
+    _check_people(people)
+    current = set(queries.member_ids(conversation.pk))
+    new = {p.pk: p for p in people if p.pk not in current}
+    if len(current) + len(new) > MAX_GROUP_MEMBERS:
+        raise ValidationError(
+            {"members": [_("A group has at most %(n)d people.") % {"n": MAX_GROUP_MEMBERS}]}
+        )
+    if not new:
+        return conversation
+    last = conversation.last_message_id or 0
+    Membership.objects.bulk_create(
+        # Newcomers see the history; it counts as read, so it does not light up their badge.
+        [
+            Membership(conversation=conversation, user=p, last_read_message_id=last)
+            for p in new.values()
+        ]
+    )
+    log_event(
+        actor=actor,
+        action="chat.members_added",
+        target=conversation,
+        new={"added": sorted(new)},
+    )
+    _publish_conversation("conversation.updated", conversation, queries.members(conversation))
+    return conversation
+
+
+@transaction.atomic
+def remove_member(*, actor: User, conversation_id: int, person: User) -> None:
+    """Leave a group (oneself), or remove someone (the group's creator or an administrator)."""
+    conversation = _group_for_change(actor, conversation_id)
+    if person.pk != actor.pk and not (conversation.created_by_id == actor.pk or actor.is_admin):
+        raise PermissionDenied(_("Only the group's creator can remove other people."))
+    deleted, _rows = Membership.objects.filter(conversation=conversation, user=person).delete()
+    if not deleted:
+        raise ValidationError(_("This person is not in the conversation."))
+    log_event(
+        actor=actor,
+        action="chat.member_removed",
+        target=conversation,
+        old={"removed": person.pk},
+    )
+    publish_on_commit(events.conversation_left(conversation.pk), user_ids=[person.pk])
+    _publish_conversation("conversation.updated", conversation, queries.members(conversation))
+
+
+@transaction.atomic
+def set_muted(*, actor: User, conversation_id: int, muted: bool) -> Membership:
+    _require_active(actor)
+    membership = queries.access_membership(actor, conversation_id)
+    membership.muted = muted
+    membership.save(update_fields=["muted"])
+    return membership
+
+
+# --- Space channels (hook for issue 3) -------------------------------------------------------
+
+
+@transaction.atomic
+def open_space_channel(*, space_id: int, name: str, member_ids: Sequence[int]) -> Conversation:
+    """The chat channel of a space, created once; called by the spaces app's actions (which check
+    that the actor may turn chat on). Its members then follow `sync_space_members`."""
+    conversation, _created = Conversation.objects.get_or_create(
+        space_id=space_id, defaults={"kind": Conversation.Kind.SPACE, "name": _clean_name(name)}
+    )
+    sync_space_members(space_id=space_id, member_ids=member_ids)
+    return conversation
+
+
+@transaction.atomic
+def sync_space_members(*, space_id: int, member_ids: Sequence[int]) -> None:
+    conversation = Conversation.objects.select_for_update().get(space_id=space_id)
+    wanted = set(member_ids)
+    current = set(queries.member_ids(conversation.pk))
+    last = conversation.last_message_id or 0
+    Membership.objects.bulk_create(
+        [
+            Membership(conversation=conversation, user_id=uid, last_read_message_id=last)
+            for uid in sorted(wanted - current)
+        ]
+    )
+    gone = current - wanted
+    Membership.objects.filter(conversation=conversation, user_id__in=gone).delete()
+    for uid in gone:
+        publish_on_commit(events.conversation_left(conversation.pk), user_ids=[uid])
+    if wanted - current:
+        _publish_conversation(
+            "conversation.created",
+            conversation,
+            list(User.objects.filter(pk__in=wanted - current).order_by("pk")),
+        )
+
+
+# --- Messages ----------------------------------------------------------------------------------
+
+
+def _clean_body(body: str) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": [_("Write a message.")]})
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(
+            {"body": [_("A message has at most %(n)d characters.") % {"n": MAX_BODY_LENGTH}]}
+        )
+    return body.strip()
+
+
+def _clean_client_id(client_id: str) -> str:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH:
+        raise ValidationError(
+            {
+                "client_id": [
+                    _("Give a client id of 1 to %(n)d characters.") % {"n": MAX_CLIENT_ID_LENGTH}
+                ]
+            }
+        )
+    return client_id
+
+
+@transaction.atomic
+def send_message(
+    *,
+    actor: User,
+    conversation_id: int,
+    body: str,
+    client_id: str,
+    reply_to_id: int | None = None,
+) -> tuple[Message, bool]:
+    """Store a message, then deliver it to the conversation after commit.
+
+    Returns (message, created): a client id already used by this sender returns the stored
+    message with `created=False` and delivers nothing again, so retries never duplicate."""
+    _require_active(actor)
+    client_id = _clean_client_id(client_id)
+    existing = (
+        Message.objects.select_related("sender").filter(sender=actor, client_id=client_id).first()
+    )
+    if existing is not None:
+        return existing, False
+    membership = queries.access_membership(actor, conversation_id)
+    body = _clean_body(body)
+    reply_to = None
+    if reply_to_id is not None:
+        reply_to = Message.objects.filter(pk=reply_to_id, conversation_id=conversation_id).first()
+        if reply_to is None:
+            raise ValidationError({"reply_to": [_("The message you reply to is not here.")]})
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation_id=conversation_id,
+                sender=actor,
+                client_id=client_id,
+                body=body,
+                body_html=render_markdown(body),
+                body_normalized=normalize(body),
+                reply_to=reply_to,
+            )
+    except IntegrityError:  # the same retry raced with itself
+        return Message.objects.select_related("sender").get(
+            sender=actor, client_id=client_id
+        ), False
+    Conversation.objects.filter(pk=conversation_id).update(
+        last_message_id=message.pk, last_message_at=message.created_at
+    )
+    # What I send, I have read.
+    Membership.objects.filter(pk=membership.pk).update(last_read_message_id=message.pk)
+    publish_on_commit(events.message_new(message), conversation_ids=[conversation_id])
+    return message, True
+
+
+def _own_message(actor: User, message_id: int) -> Message:
+    _require_active(actor)
+    message = queries.access_message(actor, message_id)
+    if message.sender_id != actor.pk:
+        raise PermissionDenied(_("Only its author can change a message."))
+    if message.deleted_at is not None:
+        raise ValidationError(_("This message was deleted."))
+    return message
+
+
+@transaction.atomic
+def edit_message(*, actor: User, message_id: int, body: str) -> Message:
+    """Change a message's text; the earlier text is kept as a version members can see."""
+    message = _own_message(actor, message_id)
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    MessageVersion.objects.create(
+        message=message,
+        body=message.body,
+        body_html=message.body_html,
+        written_at=message.edited_at or message.created_at,
+    )
+    message.body = body
+    message.body_html = render_markdown(body)
+    message.body_normalized = normalize(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "body_normalized", "edited_at"])
+    publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
+    return message
+
+
+@transaction.atomic
+def delete_message(*, actor: User, message_id: int) -> Message:
+    """Mark a message deleted: its text and earlier versions are gone, its place stays."""
+    message = _own_message(actor, message_id)
+    message.versions.all().delete()
+    message.reactions.all().delete()
+    message.body = message.body_html = message.body_normalized = ""
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body", "body_html", "body_normalized", "deleted_at"])
+    publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
+    return message
+
+
+def _clean_emoji(emoji: str) -> str:
+    emoji = unicodedata.normalize("NFC", emoji.strip()) if isinstance(emoji, str) else ""
+    if (
+        not emoji
+        or len(emoji) > MAX_EMOJI_LENGTH
+        or any(ch.isspace() or (ch.isascii() and ch.isprintable()) for ch in emoji)
+    ):
+        raise ValidationError({"emoji": [_("Choose an emoji.")]})
+    return emoji
+
+
+@transaction.atomic
+def add_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
+    """React with an emoji (once per person and emoji); True when a reaction was added."""
+    _require_active(actor)
+    emoji = _clean_emoji(emoji)
+    message = queries.access_message(actor, message_id)
+    if message.deleted_at is not None:
+        raise ValidationError(_("This message was deleted."))
+    _reaction, created = Reaction.objects.get_or_create(message=message, user=actor, emoji=emoji)
+    if created:
+        publish_on_commit(
+            events.reaction_event("reaction.added", message=message, user=actor, emoji=emoji),
+            conversation_ids=[message.conversation_id],
+        )
+    return created
+
+
+@transaction.atomic
+def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
+    _require_active(actor)
+    emoji = _clean_emoji(emoji)
+    message = queries.access_message(actor, message_id)
+    deleted, _rows = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
+    if deleted:
+        publish_on_commit(
+            events.reaction_event("reaction.removed", message=message, user=actor, emoji=emoji),
+            conversation_ids=[message.conversation_id],
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
+def mark_read(*, actor: User, conversation_id: int, message_id: int | None = None) -> int:
+    """Mark the conversation read up to `message_id` (default: its newest); never goes back.
+
+    My other tabs get `read.updated`; the conversation gets a receipt when receipts are on."""
+    _require_active(actor)
+    membership = queries.access_membership(actor, conversation_id)
+    newest = membership.conversation.last_message_id or 0
+    target = newest if message_id is None else min(int(message_id), newest)
+    if target <= membership.last_read_message_id:
+        return membership.last_read_message_id
+    Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=target).update(
+        last_read_message_id=target
+    )
+    unread = queries.unread_count(actor, conversation_id)
+    publish_on_commit(events.read_updated(conversation_id, target, unread), user_ids=[actor.pk])
+    if membership.conversation.kind != Conversation.Kind.SPACE and queries.receipts_enabled(actor):
+        publish_on_commit(
+            events.conversation_read(conversation_id, actor.pk, target),
+            conversation_ids=[conversation_id],
+        )
+    return target
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_read_receipts(*, actor: User, enabled: bool) -> ChatPreferences:
+    """One's own opt-out: off, others do not see my reads and I see nobody's."""
+    _require_active(actor)
+    prefs, _created = ChatPreferences.objects.get_or_create(user=actor)
+    prefs.read_receipts = enabled
+    prefs.save(update_fields=["read_receipts"])
+    return prefs
+
+
+@transaction.atomic
+def update_chat_settings(*, actor: User, read_receipts: bool) -> ChatSettings:
+    """The organisation's switch (administrators only)."""
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only administrators may do this."))
+    settings = queries.chat_settings()
+    old = settings.read_receipts
+    settings.read_receipts = read_receipts
+    settings.save(update_fields=["read_receipts", "updated_at"])
+    log_event(
+        actor=actor,
+        action="chat.settings_changed",
+        target=settings,
+        old={"read_receipts": old},
+        new={"read_receipts": read_receipts},
+    )
+    return settings
+
+
+# --- Socket tickets ----------------------------------------------------------------------------
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_ticket(*, actor: User) -> tuple[str, RealtimeTicket]:
+    """A one-use ticket for /ws/?ticket=..., valid for a minute."""
+    _require_active(actor)
+    key = secrets.token_urlsafe(32)
+    ticket = RealtimeTicket.objects.create(
+        key_hash=_hash(key), user=actor, expires_at=timezone.now() + TICKET_LIFETIME
+    )
+    RealtimeTicket.objects.filter(expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
+    return key, ticket
+
+
+@transaction.atomic
+def redeem_ticket(*, key: str) -> User | None:
+    """The person a ticket was issued to, once: used or expired tickets give None."""
+    if not key or len(key) > 100:
+        return None
+    now = timezone.now()
+    used = RealtimeTicket.objects.filter(
+        key_hash=_hash(key), used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not used:
+        return None
+    ticket = RealtimeTicket.objects.select_related("user").get(key_hash=_hash(key))
+    return ticket.user if ticket.user.is_active else None

@@ -1,0 +1,230 @@
+"""The chat part of the /ws/ socket (mixed into `cercle.core.consumers.RealtimeConsumer`).
+
+Client frames: `message.send`, `message.edit`, `message.delete`, `reaction.add`,
+`reaction.remove`, `typing`, `read`, `presence`, `sync` (see docs/realtime.md). Writes go through
+`cercle.chat.actions`, which publish their events after commit; typing and presence are ephemeral
+and published here at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from cercle.chat import actions, events, presence, queries
+from cercle.core.realtime import apublish_now, conversation_group, user_group
+
+TYPING_EXPIRES = 6.0
+TYPING_THROTTLE = 2.0
+
+
+def _int(frame: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = frame.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError({name: ["Give a whole number."]})
+    return value
+
+
+def _str(frame: dict[str, Any], name: str) -> str:
+    value = frame.get(name)
+    if not isinstance(value, str):
+        raise ValidationError({name: ["Give a text."]})
+    return value
+
+
+@database_sync_to_async
+def _load_state(user: Any) -> tuple[set[int], bool, list[int]]:
+    return (
+        set(queries.conversation_ids_of(user)),
+        queries.receipts_enabled(user),
+        queries.co_member_ids(user),
+    )
+
+
+@database_sync_to_async
+def _co_members(user: Any) -> list[int]:
+    return queries.co_member_ids(user)
+
+
+class ChatSocketMixin(AsyncJsonWebsocketConsumer):
+    user: Any
+    conversation_ids: set[int]
+    receipts: bool
+    active: bool
+    last_typing: dict[int, float]
+
+    # --- connection ---------------------------------------------------------------------------
+
+    async def chat_connect(self) -> dict[str, Any]:
+        """Join my conversations' groups, count this socket for presence; extra hello fields."""
+        self.conversation_ids, self.receipts, co_members = await _load_state(self.user)
+        self.last_typing = {}
+        for conversation_id in self.conversation_ids:
+            await self.channel_layer.group_add(
+                conversation_group(conversation_id), self.channel_name
+            )
+        self.active = True
+        status = await sync_to_async(presence.socket_opened)(self.user.pk)
+        await self._publish_presence(status, co_members)
+        others = await sync_to_async(presence.statuses)(co_members)
+        return {"presence": {str(uid): value for uid, value in others.items()}}
+
+    async def chat_disconnect(self) -> None:
+        if not hasattr(self, "conversation_ids"):
+            return
+        for conversation_id in self.conversation_ids:
+            await self.channel_layer.group_discard(
+                conversation_group(conversation_id), self.channel_name
+            )
+        status = await sync_to_async(presence.socket_closed)(self.user.pk, was_active=self.active)
+        await self._publish_presence(status)
+
+    async def _publish_presence(self, status: str, co_members: list[int] | None = None) -> None:
+        if co_members is None:
+            co_members = await _co_members(self.user)
+        await apublish_now(
+            events.presence(self.user.pk, status),
+            groups=[user_group(uid) for uid in co_members],
+        )
+
+    async def chat_event(self, event: dict[str, Any]) -> bool:
+        """Follow membership changes before passing an event on; False drops it for this tab."""
+        kind = event.get("type")
+        if kind in {"conversation.created", "conversation.updated"}:
+            conversation = event["conversation"]
+            ids = {m["id"] for m in conversation["members"]}
+            if self.user.pk in ids and conversation["id"] not in self.conversation_ids:
+                self.conversation_ids.add(conversation["id"])
+                await self.channel_layer.group_add(
+                    conversation_group(conversation["id"]), self.channel_name
+                )
+        elif kind == "conversation.left":
+            self.conversation_ids.discard(event["conversation_id"])
+            await self.channel_layer.group_discard(
+                conversation_group(event["conversation_id"]), self.channel_name
+            )
+        elif kind == "conversation.read" and not self.receipts and event["user_id"] != self.user.pk:
+            return False
+        elif kind in {"message.new", "message.updated"}:
+            # A message published just before this socket left the conversation.
+            return bool(event["message"]["conversation_id"] in self.conversation_ids)
+        return True
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def chat_handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+        return {
+            "message.send": self.on_message_send,
+            "message.edit": self.on_message_edit,
+            "message.delete": self.on_message_delete,
+            "reaction.add": self.on_reaction_add,
+            "reaction.remove": self.on_reaction_remove,
+            "typing": self.on_typing,
+            "read": self.on_read,
+            "presence": self.on_presence,
+            "sync": self.on_sync,
+        }
+
+    async def on_message_send(self, frame: dict[str, Any]) -> None:
+        conversation_id = _int(frame, "conversation_id")
+        assert conversation_id is not None
+        client_id, body = _str(frame, "client_id"), _str(frame, "body")
+        reply_to = _int(frame, "reply_to", required=False)
+
+        def send() -> dict[str, Any]:
+            message, created = actions.send_message(
+                actor=self.user,
+                conversation_id=conversation_id,
+                body=body,
+                client_id=client_id,
+                reply_to_id=reply_to,
+            )
+            return events.message_ack(message, duplicate=not created)
+
+        # Stored (and committed) before the acknowledgement goes out.
+        await self.send_json(await database_sync_to_async(send)())
+
+    async def on_message_edit(self, frame: dict[str, Any]) -> None:
+        message_id, body = _int(frame, "message_id"), _str(frame, "body")
+        assert message_id is not None
+        await database_sync_to_async(actions.edit_message)(
+            actor=self.user, message_id=message_id, body=body
+        )
+
+    async def on_message_delete(self, frame: dict[str, Any]) -> None:
+        message_id = _int(frame, "message_id")
+        assert message_id is not None
+        await database_sync_to_async(actions.delete_message)(actor=self.user, message_id=message_id)
+
+    async def on_reaction_add(self, frame: dict[str, Any]) -> None:
+        message_id, emoji = _int(frame, "message_id"), _str(frame, "emoji")
+        assert message_id is not None
+        await database_sync_to_async(actions.add_reaction)(
+            actor=self.user, message_id=message_id, emoji=emoji
+        )
+
+    async def on_reaction_remove(self, frame: dict[str, Any]) -> None:
+        message_id, emoji = _int(frame, "message_id"), _str(frame, "emoji")
+        assert message_id is not None
+        await database_sync_to_async(actions.remove_reaction)(
+            actor=self.user, message_id=message_id, emoji=emoji
+        )
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        conversation_id = _int(frame, "conversation_id")
+        assert conversation_id is not None
+        if conversation_id not in self.conversation_ids:
+            from cercle.accounts.queries import NotFound
+
+            raise NotFound("conversation")
+        now = time.monotonic()
+        if now - self.last_typing.get(conversation_id, 0.0) < TYPING_THROTTLE:
+            return  # throttled: the previous indicator is still showing
+        self.last_typing[conversation_id] = now
+        await apublish_now(
+            events.typing(conversation_id, self.user, expires_in=TYPING_EXPIRES),
+            groups=[conversation_group(conversation_id)],
+        )
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        conversation_id = _int(frame, "conversation_id")
+        message_id = _int(frame, "message_id", required=False)
+        assert conversation_id is not None
+        await database_sync_to_async(actions.mark_read)(
+            actor=self.user, conversation_id=conversation_id, message_id=message_id
+        )
+
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        status = frame.get("status")
+        if status not in {presence.ONLINE, presence.AWAY}:
+            raise ValidationError({"status": ["Give online or away."]})
+        active = status == presence.ONLINE
+        if active == self.active:
+            return
+        self.active = active
+        new_status = await sync_to_async(presence.socket_activity)(self.user.pk, active=active)
+        await self._publish_presence(new_status)
+
+    async def on_sync(self, frame: dict[str, Any]) -> None:
+        after = _int(frame, "after")
+        assert after is not None
+
+        def load() -> dict[str, Any]:
+            result = queries.messages_since(self.user, after)
+            return {
+                "type": "sync.result",
+                "after": after,
+                "messages": [events.message_payload(m) for m in result.messages],
+                "more": result.more,
+                "last_id": result.messages[-1].pk if result.messages else after,
+            }
+
+        await self.send_json(await database_sync_to_async(load)())

@@ -1,0 +1,278 @@
+"""Reads with rules: only members see a conversation, its messages and its read state.
+
+`access_conversation` / `access_message` raise one `NotFound` for missing and not-allowed alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from cercle.accounts.models import User
+from cercle.accounts.queries import NotFound
+from cercle.chat.models import (
+    ChatPreferences,
+    ChatSettings,
+    Conversation,
+    Membership,
+    Message,
+    Reaction,
+)
+from cercle.core.pagination import Page, decode_cursor, encode_cursor
+from cercle.core.text import search_terms
+
+SYNC_LIMIT = 500
+
+
+def chat_settings() -> ChatSettings:
+    settings, _created = ChatSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+def own_read_receipts(user: User) -> bool:
+    """The person's own choice (default on)."""
+    prefs = ChatPreferences.objects.filter(user=user).first()
+    return prefs.read_receipts if prefs is not None else True
+
+
+def receipts_enabled(user: User) -> bool:
+    """Whether this person shares and sees read receipts: the organisation and they agree."""
+    return chat_settings().read_receipts and own_read_receipts(user)
+
+
+def can_start_conversations(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and not user.is_guest)
+
+
+# --- Conversations -----------------------------------------------------------------------------
+
+
+def _unread_subquery(user: User) -> Subquery:
+    return Subquery(
+        Message.objects.filter(
+            conversation=OuterRef("conversation_id"),
+            id__gt=OuterRef("last_read_message_id"),
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def my_memberships(user: User) -> QuerySet[Membership]:
+    """My conversations, newest activity first, each with `unread` and its members prefetched."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("conversation")
+        .prefetch_related(
+            Prefetch(
+                "conversation__memberships",
+                queryset=Membership.objects.select_related("user").order_by("user_id"),
+            )
+        )
+        .annotate(unread=Coalesce(_unread_subquery(user), 0))
+        .order_by("-conversation__last_message_at", "-conversation__created_at", "-conversation_id")
+    )
+
+
+def unread_conversation_count(user: User) -> int:
+    """How many unmuted conversations have messages I have not read (the navigation badge)."""
+    if not user.is_authenticated:
+        return 0
+    unread = Message.objects.filter(
+        conversation=OuterRef("conversation_id"),
+        id__gt=OuterRef("last_read_message_id"),
+        deleted_at__isnull=True,
+    ).exclude(sender=user)
+    return Membership.objects.filter(user=user, muted=False).filter(Exists(unread)).count()
+
+
+def unread_count(user: User, conversation_id: int) -> int:
+    membership = Membership.objects.filter(user=user, conversation_id=conversation_id).first()
+    if membership is None:
+        return 0
+    return (
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            id__gt=membership.last_read_message_id,
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .count()
+    )
+
+
+def access_membership(user: User, conversation_id: int) -> Membership:
+    membership = (
+        Membership.objects.filter(user=user, conversation_id=conversation_id, user__is_active=True)
+        .select_related("conversation")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("conversation")
+    return membership
+
+
+def access_conversation(user: User, conversation_id: int) -> Conversation:
+    return access_membership(user, conversation_id).conversation
+
+
+def members(conversation: Conversation) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(conversation=conversation)
+        .select_related("user")
+        .order_by("user_id")
+    ]
+
+
+def member_ids(conversation_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(conversation_id=conversation_id)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def conversation_ids_of(user: User) -> list[int]:
+    return list(Membership.objects.filter(user=user).values_list("conversation_id", flat=True))
+
+
+def co_member_ids(user: User) -> list[int]:
+    """People who share a direct or group conversation with me (who see my presence)."""
+    mine = Membership.objects.filter(
+        user=user, conversation__kind__in=[Conversation.Kind.DIRECT, Conversation.Kind.GROUP]
+    ).values("conversation_id")
+    return list(
+        Membership.objects.filter(conversation_id__in=mine)
+        .exclude(user=user)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def title_for(conversation: Conversation, viewer: User, people: list[User]) -> str:
+    """A direct conversation is named after the other person; others by their name."""
+    if conversation.kind == Conversation.Kind.DIRECT:
+        others = [p for p in people if p.pk != viewer.pk]
+        return others[0].display_name if others else viewer.display_name
+    return conversation.name
+
+
+def other_person(conversation: Conversation, viewer: User, people: list[User]) -> User | None:
+    if conversation.kind != Conversation.Kind.DIRECT:
+        return None
+    others = [p for p in people if p.pk != viewer.pk]
+    return others[0] if others else None
+
+
+def read_states(viewer: User, conversation: Conversation) -> dict[int, int]:
+    """Who has read up to which message, for read receipts: empty when the organisation turned
+    receipts off, when the viewer opted out, or in space channels; never shows people who opted
+    out."""
+    if conversation.kind == Conversation.Kind.SPACE or not receipts_enabled(viewer):
+        return {}
+    opted_out = ChatPreferences.objects.filter(read_receipts=False).values("user_id")
+    return dict(
+        Membership.objects.filter(conversation=conversation)
+        .exclude(user=viewer)
+        .exclude(user_id__in=opted_out)
+        .values_list("user_id", "last_read_message_id")
+    )
+
+
+# --- Messages ----------------------------------------------------------------------------------
+
+
+def _messages() -> QuerySet[Message]:
+    return Message.objects.select_related("sender").prefetch_related(
+        Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "id"))
+    )
+
+
+def access_message(user: User, message_id: int) -> Message:
+    message = (
+        _messages()
+        .filter(
+            pk=message_id,
+            conversation__memberships__user=user,
+            conversation__memberships__user__is_active=True,
+        )
+        .first()
+    )
+    if message is None:
+        raise NotFound("message")
+    return message
+
+
+def history(
+    user: User, conversation_id: int, *, cursor: str | None = None, limit: int = 30
+) -> Page[Message]:
+    """A conversation's messages, newest first, a page at a time (the cursor is the last id)."""
+    access_membership(user, conversation_id)
+    limit = max(1, min(limit, 100))
+    qs = _messages().filter(conversation_id=conversation_id).order_by("-id")
+    if cursor:
+        (before,) = decode_cursor(cursor, length=1)
+        qs = qs.filter(id__lt=int(before))
+    items = list(qs[: limit + 1])
+    next_cursor = encode_cursor([items[limit - 1].pk]) if len(items) > limit else None
+    return Page(items=items[:limit], next_cursor=next_cursor)
+
+
+def versions(user: User, message_id: int) -> list[tuple[str, str]]:
+    """The earlier texts of a message, oldest first, for its conversation's members."""
+    message = access_message(user, message_id)
+    if message.deleted_at is not None:
+        return []
+    return [(v.body_html, v.written_at.isoformat()) for v in message.versions.all()]
+
+
+@dataclass
+class SyncResult:
+    messages: list[Message]
+    more: bool
+
+
+def messages_since(user: User, after_id: int, *, limit: int = SYNC_LIMIT) -> SyncResult:
+    """Every message after `after_id` in my conversations, oldest first (the reconnect sync)."""
+    mine = Membership.objects.filter(user=user).values("conversation_id")
+    items = list(
+        _messages().filter(conversation_id__in=mine, id__gt=after_id).order_by("id")[: limit + 1]
+    )
+    return SyncResult(messages=items[:limit], more=len(items) > limit)
+
+
+def search_messages(
+    user: User,
+    *,
+    q: str = "",
+    person: str = "",
+    conversation_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> Page[Message]:
+    """My messages (in conversations I am in) containing every word of `q`, accent-insensitive,
+    optionally from one person (username) and in one conversation; newest first."""
+    limit = max(1, min(limit, 100))
+    mine = Membership.objects.filter(user=user).values("conversation_id")
+    qs = _messages().filter(conversation_id__in=mine, deleted_at__isnull=True)
+    for term in search_terms(q):
+        qs = qs.filter(body_normalized__contains=term)
+    if person:
+        qs = qs.filter(Q(sender__username__iexact=person))
+    if conversation_id is not None:
+        qs = qs.filter(conversation_id=conversation_id)
+    qs = qs.order_by("-id")
+    if cursor:
+        (before,) = decode_cursor(cursor, length=1)
+        qs = qs.filter(id__lt=int(before))
+    items = list(qs[: limit + 1])
+    next_cursor = encode_cursor([items[limit - 1].pk]) if len(items) > limit else None
+    return Page(items=items[:limit], next_cursor=next_cursor)
