@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "cercle.audit",
     "cercle.accounts",
     "cercle.administration",
+    "cercle.chat",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +143,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, channel layer and background tasks.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL and not TESTING:
+# CERCLE_CHANNEL_LAYER=redis uses Redis even under CERCLE_TESTING (the two-process realtime test).
+_USE_REDIS = bool(REDIS_URL) and (
+    not TESTING or os.environ.get("CERCLE_CHANNEL_LAYER", "") == "redis"
+)
+if _USE_REDIS:
     CACHES: dict[str, Any] = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
