@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "cercle.accounts",
     "cercle.administration",
     "cercle.chat",
+    "cercle.spaces",
+    "cercle.feed",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,423 @@
+"""Every write about spaces: one function per use case, in a transaction, checking permission.
+
+Errors: `PermissionDenied` when the actor may see the space but not do this, `ValidationError`
+(with a message for people) when the request makes no sense in the current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import Department, User
+from cercle.audit.actions import log_event
+from cercle.core.text import normalize
+from cercle.spaces import queries
+from cercle.spaces.models import (
+    MODULES,
+    ROLE_RANK,
+    JoinRequest,
+    Membership,
+    RequestStatus,
+    Space,
+    SpaceFollow,
+    SpaceInvitation,
+    SpaceKind,
+    SpaceRole,
+)
+
+MAX_NAME = 120
+
+
+def _search_text(space: Space) -> str:
+    return normalize(f"{space.name} {space.description}")
+
+
+def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:120] or "space"
+    slug = base
+    n = 2
+    taken = Space.objects.filter(slug=slug)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    while taken.exists():
+        slug = f"{base}-{n}"
+        n += 1
+        taken = Space.objects.filter(slug=slug)
+    return slug
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the space a name.")]})
+    if len(name) > MAX_NAME:
+        raise ValidationError({"name": [_("The name is too long (120 characters at most).")]})
+    return name
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in SpaceKind.values:
+        raise ValidationError({"kind": [_("Choose a kind of space.")]})
+    return kind
+
+
+def _check_modules(modules: Iterable[str]) -> set[str]:
+    chosen = set(modules)
+    unknown = chosen - set(MODULES)
+    if unknown:
+        raise ValidationError({"modules": [_("Unknown module: %s") % ", ".join(sorted(unknown))]})
+    return chosen
+
+
+def _require_active(actor: User) -> None:
+    if not actor.is_active:
+        raise PermissionDenied(_("Your account is deactivated."))
+
+
+def _require_not_archived(space: Space) -> None:
+    if space.is_archived:
+        raise ValidationError(_("This space is archived: it is read-only."))
+
+
+@transaction.atomic
+def create_space(
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    kind: str = SpaceKind.OPEN,
+    modules: Sequence[str] = MODULES,
+) -> Space:
+    _require_active(actor)
+    if actor.is_guest:
+        raise PermissionDenied(_("Guests cannot create spaces."))
+    name = _check_name(name)
+    chosen = _check_modules(modules)
+    space = Space(
+        name=name,
+        slug=_unique_slug(name),
+        description=(description or "").strip(),
+        kind=_check_kind(kind),
+        created_by=actor,
+        **{f"module_{m}": m in chosen for m in MODULES},
+    )
+    space.search_text = _search_text(space)
+    space.save()
+    Membership.objects.create(space=space, user=actor, role=SpaceRole.OWNER)
+    log_event(
+        actor=actor,
+        action="spaces.created",
+        target=space,
+        new={"name": space.name, "kind": space.kind, "modules": space.modules},
+    )
+    return space
+
+
+@transaction.atomic
+def update_space(
+    *,
+    actor: User,
+    space: Space,
+    name: str,
+    description: str,
+    kind: str,
+    modules: Sequence[str],
+) -> Space:
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can change it."))
+    _require_not_archived(space)
+    name = _check_name(name)
+    chosen = _check_modules(modules)
+    kind = _check_kind(kind)
+    if space.is_organisation and kind != space.kind:
+        raise ValidationError({"kind": [_("The organisation space's kind cannot change.")]})
+    old = {
+        "name": space.name,
+        "description": space.description,
+        "kind": space.kind,
+        "modules": space.modules,
+    }
+    space.name = name
+    space.description = (description or "").strip()
+    space.kind = kind
+    for m in MODULES:
+        setattr(space, f"module_{m}", m in chosen)
+    space.search_text = _search_text(space)
+    space.save()
+    new = {
+        "name": space.name,
+        "description": space.description,
+        "kind": space.kind,
+        "modules": space.modules,
+    }
+    if old != new:
+        log_event(actor=actor, action="spaces.updated", target=space, old=old, new=new)
+    return space
+
+
+def _add_member(space: Space, user: User, role: str = SpaceRole.MEMBER) -> Membership:
+    membership, _created = Membership.objects.get_or_create(
+        space=space, user=user, defaults={"role": role}
+    )
+    # Joining settles any pending request or invitation.
+    now = timezone.now()
+    JoinRequest.objects.filter(space=space, user=user, status=RequestStatus.PENDING).update(
+        status=RequestStatus.ACCEPTED, decided_at=now
+    )
+    SpaceInvitation.objects.filter(space=space, user=user, status=RequestStatus.PENDING).update(
+        status=RequestStatus.ACCEPTED, decided_at=now
+    )
+    return membership
+
+
+@transaction.atomic
+def join_space(*, actor: User, space: Space) -> Membership:
+    _require_active(actor)
+    _require_not_archived(space)
+    if queries.effective_role(actor, space) is not None:
+        raise ValidationError(_("You are already a member of this space."))
+    if not queries.can_join(actor, space):
+        raise PermissionDenied(_("This space is not open: ask to join or wait for an invitation."))
+    membership = _add_member(space, actor)
+    log_event(actor=actor, action="spaces.joined", target=space)
+    return membership
+
+
+@transaction.atomic
+def request_to_join(*, actor: User, space: Space, message: str = "") -> JoinRequest:
+    _require_active(actor)
+    _require_not_archived(space)
+    if queries.effective_role(actor, space) is not None:
+        raise ValidationError(_("You are already a member of this space."))
+    if not queries.can_request(actor, space):
+        raise PermissionDenied(_("This space does not take requests to join."))
+    if queries.has_pending_request(actor, space):
+        raise ValidationError(_("You have already asked to join this space."))
+    join_request = JoinRequest.objects.create(
+        space=space, user=actor, message=(message or "").strip()[:2000]
+    )
+    log_event(actor=actor, action="spaces.join_requested", target=space)
+    return join_request
+
+
+@transaction.atomic
+def decide_join_request(*, actor: User, join_request: JoinRequest, accept: bool) -> JoinRequest:
+    space = join_request.space
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can answer requests."))
+    _require_not_archived(space)
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != RequestStatus.PENDING:
+        raise ValidationError(_("This request has already been answered."))
+    join_request.status = RequestStatus.ACCEPTED if accept else RequestStatus.REFUSED
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    if accept and join_request.user.is_active:
+        _add_member(space, join_request.user)
+    log_event(
+        actor=actor,
+        action="spaces.join_request_accepted" if accept else "spaces.join_request_refused",
+        target=space,
+        extra={"user_id": join_request.user_id},
+    )
+    return join_request
+
+
+@transaction.atomic
+def invite(
+    *,
+    actor: User,
+    space: Space,
+    users: Sequence[User] = (),
+    department: Department | None = None,
+) -> list[SpaceInvitation]:
+    """Invite people, or every active person of a department, who are not yet members."""
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can invite people."))
+    _require_not_archived(space)
+    if space.is_organisation:
+        raise ValidationError(_("Everyone already belongs to the organisation space."))
+    if not users and department is None:
+        raise ValidationError({"users": [_("Choose people or a department to invite.")]})
+    candidates: dict[int, User] = {u.pk: u for u in users if u.is_active}
+    if department is not None:
+        for person in User.objects.filter(is_active=True, profile__department=department):
+            candidates.setdefault(person.pk, person)
+    members = set(Membership.objects.filter(space=space).values_list("user_id", flat=True))
+    pending = set(
+        SpaceInvitation.objects.filter(space=space, status=RequestStatus.PENDING).values_list(
+            "user_id", flat=True
+        )
+    )
+    invitations = [
+        SpaceInvitation(space=space, user=person, invited_by=actor, department=department)
+        for pk, person in sorted(candidates.items())
+        if pk not in members and pk not in pending
+    ]
+    SpaceInvitation.objects.bulk_create(invitations)
+    if invitations:
+        log_event(
+            actor=actor,
+            action="spaces.invited",
+            target=space,
+            new={"user_ids": [i.user_id for i in invitations]},
+            extra={"department_id": department.pk if department else None},
+        )
+    return invitations
+
+
+@transaction.atomic
+def respond_to_invitation(
+    *, actor: User, invitation: SpaceInvitation, accept: bool
+) -> SpaceInvitation:
+    _require_active(actor)
+    if invitation.user_id != actor.pk:
+        raise queries.NotFound("No such invitation.")
+    invitation = SpaceInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != RequestStatus.PENDING:
+        raise ValidationError(_("This invitation has already been answered."))
+    _require_not_archived(invitation.space)
+    invitation.status = RequestStatus.ACCEPTED if accept else RequestStatus.DECLINED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    if accept:
+        _add_member(invitation.space, actor)
+    log_event(
+        actor=actor,
+        action="spaces.invitation_accepted" if accept else "spaces.invitation_declined",
+        target=invitation.space,
+    )
+    return invitation
+
+
+def _owner_count(space: Space) -> int:
+    return Membership.objects.filter(
+        space=space, role=SpaceRole.OWNER, user__is_active=True
+    ).count()
+
+
+def _membership_for_update(space: Space, user: User) -> Membership:
+    membership = Membership.objects.select_for_update().filter(space=space, user=user).first()
+    if membership is None:
+        raise ValidationError(_("This person is not a member of the space."))
+    return membership
+
+
+@transaction.atomic
+def change_role(*, actor: User, space: Space, user: User, role: str) -> Membership:
+    if role not in SpaceRole.values:
+        raise ValidationError({"role": [_("Choose a role.")]})
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can change roles."))
+    _require_not_archived(space)
+    # Lock the space's owners so two concurrent demotions cannot both pass the last-owner check.
+    list(Membership.objects.select_for_update().filter(space=space, role=SpaceRole.OWNER))
+    membership = _membership_for_update(space, user)
+    old = membership.role
+    if old == role:
+        return membership
+    actor_owner = queries.is_owner_like(actor, space)
+    if SpaceRole.OWNER in (old, role) and not actor_owner:
+        raise PermissionDenied(_("Only owners can make or unmake owners."))
+    if not actor_owner and ROLE_RANK[old] >= ROLE_RANK[SpaceRole.ADMIN] and user.pk != actor.pk:
+        raise PermissionDenied(_("Only owners can change another admin's role."))
+    if old == SpaceRole.OWNER and _owner_count(space) <= 1:
+        raise ValidationError(_("A space cannot lose its last owner: name another owner first."))
+    membership.role = role
+    membership.save(update_fields=["role"])
+    log_event(
+        actor=actor,
+        action="spaces.role_changed",
+        target=space,
+        old=old,
+        new=role,
+        extra={"user_id": user.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, actor: User, space: Space, user: User) -> None:
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can remove members."))
+    list(Membership.objects.select_for_update().filter(space=space, role=SpaceRole.OWNER))
+    membership = _membership_for_update(space, user)
+    actor_owner = queries.is_owner_like(actor, space)
+    if ROLE_RANK[membership.role] >= ROLE_RANK[SpaceRole.ADMIN] and not actor_owner:
+        raise PermissionDenied(_("Only owners can remove an admin or an owner."))
+    if membership.role == SpaceRole.OWNER and _owner_count(space) <= 1:
+        raise ValidationError(_("A space cannot lose its last owner: name another owner first."))
+    membership.delete()
+    log_event(
+        actor=actor,
+        action="spaces.member_removed",
+        target=space,
+        old=membership.role,
+        extra={"user_id": user.pk},
+    )
+
+
+@transaction.atomic
+def leave_space(*, actor: User, space: Space) -> None:
+    _require_active(actor)
+    if space.is_organisation and not Membership.objects.filter(space=space, user=actor).exists():
+        raise ValidationError(_("Everyone belongs to the organisation space."))
+    list(Membership.objects.select_for_update().filter(space=space, role=SpaceRole.OWNER))
+    membership = _membership_for_update(space, actor)
+    if membership.role == SpaceRole.OWNER and _owner_count(space) <= 1:
+        raise ValidationError(
+            _("You are the last owner: name another owner before leaving the space.")
+        )
+    membership.delete()
+    SpaceFollow.objects.filter(space=space, user=actor).delete()
+    log_event(actor=actor, action="spaces.left", target=space, old=membership.role)
+
+
+@transaction.atomic
+def archive_space(*, actor: User, space: Space) -> Space:
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can archive it."))
+    if space.is_organisation:
+        raise ValidationError(_("The organisation space cannot be archived."))
+    if space.is_archived:
+        raise ValidationError(_("This space is already archived."))
+    space.archived_at = timezone.now()
+    space.save(update_fields=["archived_at", "updated_at"])
+    log_event(actor=actor, action="spaces.archived", target=space)
+    return space
+
+
+@transaction.atomic
+def restore_space(*, actor: User, space: Space) -> Space:
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can restore it."))
+    if not space.is_archived:
+        raise ValidationError(_("This space is not archived."))
+    space.archived_at = None
+    space.save(update_fields=["archived_at", "updated_at"])
+    log_event(actor=actor, action="spaces.restored", target=space)
+    return space
+
+
+@transaction.atomic
+def follow_space(*, actor: User, space: Space) -> None:
+    _require_active(actor)
+    if not queries.can_read_wall(actor, space):
+        raise PermissionDenied(_("You cannot follow a space whose wall you cannot read."))
+    try:
+        with transaction.atomic():
+            SpaceFollow.objects.get_or_create(space=space, user=actor)
+    except IntegrityError:  # a concurrent identical follow
+        pass
+
+
+@transaction.atomic
+def unfollow_space(*, actor: User, space: Space) -> None:
+    SpaceFollow.objects.filter(space=space, user=actor).delete()

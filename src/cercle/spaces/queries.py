@@ -1,0 +1,337 @@
+"""Reads about spaces, with their rules: who sees a space, who reads its wall, who manages it.
+
+The rules, in one place:
+- Deactivated people see nothing.
+- Organisation administrators (`User.role == admin`) see every space, secret ones included, and
+  have an owner's powers in each (they answer for the platform: moderation, rescuing a space
+  whose owners left). They are not members unless they joined.
+- Other non-guests see open, on-request and private spaces (listed), the organisation space, and
+  secret spaces only when they are members or have a pending invitation.
+- Guests see only the spaces they are members of or invited to.
+- A wall is readable by members (any role), and, for open spaces and the organisation space, by
+  every active non-guest.
+- The organisation space: every active non-guest is an implied member (role "member"); only staff,
+  organisation admins and the space's own admins post there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+
+from cercle.accounts.models import User
+from cercle.core.text import normalize
+from cercle.spaces.models import (
+    ROLE_RANK,
+    JoinRequest,
+    Membership,
+    RequestStatus,
+    Space,
+    SpaceFollow,
+    SpaceInvitation,
+    SpaceKind,
+    SpaceRole,
+)
+
+
+class NotFound(Http404):
+    """Missing or not visible: one error for both, so nothing leaks."""
+
+
+OPEN_WALL_KINDS = (SpaceKind.OPEN,)
+LISTED_KINDS = (SpaceKind.OPEN, SpaceKind.REQUEST, SpaceKind.PRIVATE)
+
+
+def member_space_ids(user: User) -> QuerySet[Membership, int]:
+    """A subquery of the ids of spaces `user` is an explicit member of."""
+    return Membership.objects.filter(user_id=user.pk).values_list("space_id", flat=True)
+
+
+def my_roles(user: User) -> dict[int, str]:
+    """Space id → role for each explicit membership of `user` (one query)."""
+    if not user.is_authenticated:
+        return {}
+    return dict(Membership.objects.filter(user_id=user.pk).values_list("space_id", "role"))
+
+
+def effective_role(user: User, space: Space, roles: dict[int, str] | None = None) -> str | None:
+    """The role of `user` in `space`: explicit, else implied in the organisation space."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if roles is None:
+        role = (
+            Membership.objects.filter(user_id=user.pk, space_id=space.pk)
+            .values_list("role", flat=True)
+            .first()
+        )
+    else:
+        role = roles.get(space.pk)
+    if role is None and space.is_organisation and not user.is_guest:
+        return SpaceRole.MEMBER
+    return role
+
+
+def role_at_least(role: str | None, minimum: str) -> bool:
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
+
+
+def has_pending_invitation(user: User, space: Space) -> bool:
+    return SpaceInvitation.objects.filter(
+        user_id=user.pk, space_id=space.pk, status=RequestStatus.PENDING
+    ).exists()
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def can_see_space(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    role = effective_role(user, space, roles)
+    if role is not None:
+        return True
+    if not user.is_guest and (space.is_organisation or space.kind in LISTED_KINDS):
+        return True
+    return has_pending_invitation(user, space)
+
+
+def can_read_wall(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    role = effective_role(user, space, roles)
+    if role is not None:
+        return True
+    return not user.is_guest and (space.is_organisation or space.kind in OPEN_WALL_KINDS)
+
+
+def can_post_in(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    if not user.is_active or space.is_archived or not space.module_wall:
+        return False
+    role = effective_role(user, space, roles)
+    if space.is_organisation:
+        return user.is_org_staff or role_at_least(role, SpaceRole.ADMIN)
+    return role is not None
+
+
+def can_moderate(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """Delete and pin others' posts, hide content: moderators and up, and organisation admins."""
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    role = effective_role(user, space, roles)
+    if space.is_organisation and user.is_org_staff:
+        return True
+    return role_at_least(role, SpaceRole.MODERATOR)
+
+
+def can_administer(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """Invite, accept requests, change roles, remove members, edit, archive: space admins and up."""
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    role = effective_role(user, space, roles)
+    return role_at_least(role, SpaceRole.ADMIN)
+
+
+def is_owner_like(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """Owners (and organisation admins) may make and unmake owners."""
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    role = effective_role(user, space, roles)
+    return role == SpaceRole.OWNER
+
+
+def can_join(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    return (
+        user.is_active
+        and not user.is_guest
+        and not space.is_organisation
+        and not space.is_archived
+        and space.kind == SpaceKind.OPEN
+        and effective_role(user, space, roles) is None
+    )
+
+
+def can_request(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    return (
+        user.is_active
+        and not user.is_guest
+        and not space.is_organisation
+        and not space.is_archived
+        and space.kind == SpaceKind.REQUEST
+        and effective_role(user, space, roles) is None
+    )
+
+
+# --- Reads -------------------------------------------------------------------------------------
+
+
+def visible_spaces(user: User) -> QuerySet[Space]:
+    """Every space `user` may see (listed or reachable), not ordered."""
+    spaces = Space.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return spaces.none()
+    if user.is_admin:
+        return spaces
+    is_member = Q(pk__in=member_space_ids(user))
+    invited = Q(
+        pk__in=SpaceInvitation.objects.filter(user_id=user.pk, status=RequestStatus.PENDING).values(
+            "space_id"
+        )
+    )
+    if user.is_guest:
+        return spaces.filter(is_member | invited)
+    return spaces.filter(Q(kind__in=LISTED_KINDS) | Q(is_organisation=True) | is_member | invited)
+
+
+def readable_space_ids(user: User) -> QuerySet[Space, int]:
+    """A subquery of the ids of spaces whose wall `user` may read (not for organisation admins)."""
+    spaces = Space.objects.all()
+    is_member = Q(pk__in=member_space_ids(user))
+    if user.is_guest:
+        return spaces.filter(is_member).values_list("pk", flat=True)
+    return spaces.filter(
+        Q(kind__in=OPEN_WALL_KINDS) | Q(is_organisation=True) | is_member
+    ).values_list("pk", flat=True)
+
+
+def access_space(user: User, id_or_slug: int | str) -> Space:
+    """The space, if `user` may see it; one NotFound for missing and not allowed."""
+    lookup = (
+        Q(pk=int(id_or_slug))
+        if isinstance(id_or_slug, int) or str(id_or_slug).isdigit()
+        else Q(slug=id_or_slug)
+    )
+    space = visible_spaces(user).filter(lookup).first()
+    if space is None:
+        raise NotFound("No such space.")
+    return space
+
+
+def organisation_space() -> Space:
+    return Space.objects.get(is_organisation=True)
+
+
+def browse_spaces(user: User, *, query: str = "", mine_only: bool = False) -> QuerySet[Space]:
+    """Spaces for the browse page, my spaces first, then by name; secret ones only if mine."""
+    spaces = visible_spaces(user)
+    mine = Exists(Membership.objects.filter(user_id=user.pk, space_id=OuterRef("pk")))
+    whens = [When(mine, then=Value(1))]
+    if not user.is_guest:
+        whens.append(When(is_organisation=True, then=Value(1)))
+    spaces = spaces.annotate(is_mine=Case(*whens, default=Value(0), output_field=IntegerField()))
+    if not user.is_admin:
+        # Secret spaces appear only to their members (and invitees, in their invitations list).
+        spaces = spaces.filter(~Q(kind=SpaceKind.SECRET) | mine)
+    if mine_only:
+        spaces = spaces.filter(is_mine=1)
+    for term in normalize(query).split(" ") if query.strip() else []:
+        spaces = spaces.filter(search_text__contains=term)
+    return spaces.order_by("-is_mine", "archived_at", "name", "pk")
+
+
+def space_members(space: Space) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(space=space, user__is_active=True)
+        .select_related("user", "user__profile")
+        .order_by("-role", "user__first_name", "user__last_name", "pk")
+    )
+
+
+def member_count(space: Space) -> int:
+    if space.is_organisation:
+        return User.objects.filter(is_active=True).exclude(role="guest").count()
+    return Membership.objects.filter(space=space, user__is_active=True).count()
+
+
+def pending_join_requests(space: Space) -> QuerySet[JoinRequest]:
+    return JoinRequest.objects.filter(space=space, status=RequestStatus.PENDING).select_related(
+        "user"
+    )
+
+
+def pending_invitations_for(user: User) -> QuerySet[SpaceInvitation]:
+    return SpaceInvitation.objects.filter(
+        user_id=user.pk, status=RequestStatus.PENDING, space__archived_at__isnull=True
+    ).select_related("space", "invited_by")
+
+
+def access_invitation(user: User, invitation_id: int) -> SpaceInvitation:
+    invitation = (
+        SpaceInvitation.objects.filter(pk=invitation_id, user_id=user.pk)
+        .select_related("space")
+        .first()
+    )
+    if invitation is None or not user.is_active:
+        raise NotFound("No such invitation.")
+    return invitation
+
+
+def access_join_request(user: User, request_id: int) -> JoinRequest:
+    """A join request the viewer may decide on (an admin of its space)."""
+    join_request = JoinRequest.objects.filter(pk=request_id).select_related("space", "user").first()
+    if join_request is None or not can_administer(user, join_request.space):
+        raise NotFound("No such request.")
+    return join_request
+
+
+def has_pending_request(user: User, space: Space) -> bool:
+    return JoinRequest.objects.filter(
+        user_id=user.pk, space_id=space.pk, status=RequestStatus.PENDING
+    ).exists()
+
+
+def is_following(user: User, space: Space) -> bool:
+    return SpaceFollow.objects.filter(user_id=user.pk, space_id=space.pk).exists()
+
+
+@dataclass
+class SpaceView:
+    """What a page about one space needs to know about the viewer, computed once."""
+
+    space: Space
+    role: str | None
+    can_read: bool
+    can_post: bool
+    can_moderate: bool
+    can_administer: bool
+    can_join: bool
+    can_request: bool
+    has_pending_request: bool
+    invitation: SpaceInvitation | None
+    following: bool
+
+
+def space_view(user: User, space: Space) -> SpaceView:
+    role = effective_role(user, space)
+    roles = {space.pk: role} if role else {}
+    invitation = (
+        SpaceInvitation.objects.filter(
+            user_id=user.pk, space_id=space.pk, status=RequestStatus.PENDING
+        ).first()
+        if role is None
+        else None
+    )
+    return SpaceView(
+        space=space,
+        role=role,
+        can_read=can_read_wall(user, space, roles),
+        can_post=can_post_in(user, space, roles),
+        can_moderate=can_moderate(user, space, roles),
+        can_administer=can_administer(user, space, roles),
+        can_join=can_join(user, space, roles),
+        can_request=can_request(user, space, roles),
+        has_pending_request=role is None and has_pending_request(user, space),
+        invitation=invitation,
+        following=is_following(user, space),
+    )

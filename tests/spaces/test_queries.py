@@ -1,0 +1,88 @@
+"""Which spaces each person sees, finds and reaches."""
+
+from __future__ import annotations
+
+import pytest
+
+from cercle.spaces import actions, queries
+from tests.factories import add_member, make_admin, make_guest, make_space, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def spaces() -> dict[str, object]:
+    owner = make_user()
+    return {
+        kind: make_space(owner=owner, kind=kind, name=f"{kind.title()} space")
+        for kind in ("open", "request", "private", "secret")
+    }
+
+
+def visible_names(user: object) -> set[str]:
+    return set(queries.visible_spaces(user).values_list("name", flat=True))  # type: ignore[arg-type]
+
+
+def test_members_see_listed_spaces_and_the_organisation(spaces: dict[str, object]) -> None:
+    assert visible_names(make_user()) == {
+        "Open space",
+        "Request space",
+        "Private space",
+        "Whole organisation",
+    }
+
+
+def test_secret_spaces_only_for_members_and_invitees(spaces: dict[str, object]) -> None:
+    secret = spaces["secret"]
+    member, invitee = make_user(), make_user()
+    add_member(secret, member)
+    actions.invite(actor=secret.memberships.get(role="owner").user, space=secret, users=[invitee])  # type: ignore[attr-defined]
+    assert "Secret space" in visible_names(member)
+    assert "Secret space" in visible_names(invitee)
+    assert "Secret space" not in visible_names(make_user())
+    # Not even by slug or id: one not-found for missing and not allowed.
+    for key in (secret.slug, secret.pk, "no-such-space", 999999):  # type: ignore[attr-defined]
+        with pytest.raises(queries.NotFound):
+            queries.access_space(make_user(), key)
+
+
+def test_guests_see_only_their_spaces(spaces: dict[str, object]) -> None:
+    guest = make_guest()
+    assert visible_names(guest) == set()
+    add_member(spaces["private"], guest)
+    assert visible_names(guest) == {"Private space"}
+    with pytest.raises(queries.NotFound):
+        queries.access_space(guest, spaces["open"].slug)  # type: ignore[attr-defined]
+
+
+def test_deactivated_see_nothing(spaces: dict[str, object]) -> None:
+    gone = make_user(is_active=False)
+    add_member(spaces["open"], gone)
+    assert visible_names(gone) == set()
+
+
+def test_organisation_admins_see_everything(spaces: dict[str, object]) -> None:
+    assert "Secret space" in visible_names(make_admin())
+
+
+def test_browse_puts_my_spaces_first_and_searches(spaces: dict[str, object]) -> None:
+    me = make_user()
+    add_member(spaces["private"], me)
+    names = [s.name for s in queries.browse_spaces(me)]
+    assert names[:2] == ["Private space", "Whole organisation"]
+    assert "Secret space" not in names
+    assert [s.name for s in queries.browse_spaces(me, query="REQUÊST")] == ["Request space"]
+    assert {s.name for s in queries.browse_spaces(me, mine_only=True)} == {
+        "Private space",
+        "Whole organisation",
+    }
+
+
+def test_wall_reading_rules(spaces: dict[str, object]) -> None:
+    person, guest = make_user(), make_guest()
+    assert queries.can_read_wall(person, spaces["open"])  # type: ignore[arg-type]
+    assert not queries.can_read_wall(person, spaces["request"])  # type: ignore[arg-type]
+    assert not queries.can_read_wall(person, spaces["private"])  # type: ignore[arg-type]
+    assert not queries.can_read_wall(guest, spaces["open"])  # type: ignore[arg-type]
+    add_member(spaces["open"], guest)
+    assert queries.can_read_wall(guest, spaces["open"])  # type: ignore[arg-type]
