@@ -7,6 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from cercle.accounts.actions import auth as auth_actions
 from cercle.accounts.models import ApiToken
@@ -63,16 +64,16 @@ def _token_out(token: ApiToken) -> ApiTokenOut:
     response={200: TokenLoginOut, 401: DetailOut, 429: DetailOut},
     summary="Obtain a personal access token with a username (or email) and password",
 )
-def obtain_token(request: HttpRequest, payload: TokenLoginIn) -> tuple[int, Schema]:
+def obtain_token(request: HttpRequest, payload: TokenLoginIn) -> Status[Schema]:
     try:
         secret = auth_actions.obtain_api_token(
             request=request, login=payload.username, password=payload.password
         )
     except auth_actions.LoginRateLimited as error:
-        return 429, DetailOut(detail=str(error))
+        return Status(429, DetailOut(detail=str(error)))
     except auth_actions.LoginRefused:
-        return 401, DetailOut(detail=_("Invalid username or password."))
-    return 200, TokenLoginOut(token=secret)
+        return Status(401, DetailOut(detail=_("Invalid username or password.")))
+    return Status(200, TokenLoginOut(token=secret))
 
 
 @router.get("/me/tokens", response=list[ApiTokenOut], summary="One's personal access tokens")
@@ -85,14 +86,14 @@ def list_tokens(request: AuthenticatedRequest) -> list[ApiTokenOut]:
     response={201: ApiTokenCreatedOut},
     summary="Create a personal access token (its secret is returned once)",
 )
-def create_token(request: AuthenticatedRequest, payload: ApiTokenIn) -> tuple[int, Schema]:
+def create_token(request: AuthenticatedRequest, payload: ApiTokenIn) -> Status[Schema]:
     token, secret = auth_actions.create_api_token(
         user=request.auth, name=payload.name, request=request
     )
-    return 201, ApiTokenCreatedOut(**_token_out(token).model_dump(), token=secret)
+    return Status(201, ApiTokenCreatedOut(**_token_out(token).model_dump(), token=secret))
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke a token")
-def revoke_token(request: AuthenticatedRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: AuthenticatedRequest, token_id: int) -> Status[None]:
     auth_actions.revoke_api_token(user=request.auth, token_id=token_id, request=request)
-    return 204, None
+    return Status(204, None)
