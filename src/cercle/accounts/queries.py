@@ -47,6 +47,11 @@ class NotFound(Http404):
     """Missing or not visible: one error for both, so nothing leaks."""
 
 
+def clean_param(value: str, limit: int = 200) -> str:
+    """A user-given string made safe for any database: bounded, without NUL characters."""
+    return value[: limit * 2].replace("\x00", "").strip()[:limit]
+
+
 # --- Who may do what -------------------------------------------------------------------------
 
 
@@ -93,7 +98,12 @@ def access_profile(viewer: User, username: str) -> Profile:
     """One person's profile by username (deactivated people's too), or NotFound."""
     if not can_view_people(viewer):
         raise NotFound
-    profile = _profiles().select_related("manager").filter(user__username=username).first()
+    profile = (
+        _profiles()
+        .select_related("manager")
+        .filter(user__username=clean_param(username, 150))
+        .first()
+    )
     if profile is None:
         raise NotFound
     return profile
@@ -179,14 +189,22 @@ def would_create_cycle(person: User, manager: User) -> bool:
 
 
 def access_department(viewer: User, slug: str) -> Department:
-    department = Department.objects.filter(slug=slug).first() if can_view_people(viewer) else None
+    department = (
+        Department.objects.filter(slug=clean_param(slug, 140)).first()
+        if can_view_people(viewer)
+        else None
+    )
     if department is None:
         raise NotFound
     return department
 
 
 def access_site(viewer: User, slug: str) -> Site:
-    site = Site.objects.filter(slug=slug).first() if can_view_people(viewer) else None
+    site = (
+        Site.objects.filter(slug=clean_param(slug, 140)).first()
+        if can_view_people(viewer)
+        else None
+    )
     if site is None:
         raise NotFound
     return site
@@ -214,7 +232,7 @@ class DirectoryFilters:
 
 def find_record(model: type[Department] | type[Site], value: str) -> Any:
     """A department or site by slug, else by id."""
-    value = value.strip()[:140]
+    value = clean_param(value, 140)
     if not value:
         return None
     found = model.objects.filter(slug=value).first()
@@ -225,7 +243,7 @@ def find_record(model: type[Department] | type[Site], value: str) -> Any:
 
 def find_skill(value: str) -> Skill | None:
     """A skill by id or by name (accent- and case-insensitive)."""
-    value = value.strip()[:200]
+    value = clean_param(value)
     if not value:
         return None
     if value.isdigit() and len(value) < 19:
@@ -237,7 +255,7 @@ def find_skill(value: str) -> Skill | None:
 
 def skill_suggestions(prefix: str, *, limit: int = 10) -> list[Skill]:
     """Skills whose normalised name starts with `prefix`, most held first."""
-    key = normalize(prefix)[:80]
+    key = normalize(clean_param(prefix))[:80]
     if not key:
         return []
     return list(
@@ -300,7 +318,7 @@ def directory_page(
         if cursor:
             joined_iso, last_id = decode_cursor(cursor, length=2)
             joined = _parse_datetime(joined_iso)
-            if not isinstance(last_id, int):
+            if not isinstance(last_id, int) or not -(2**63) < last_id < 2**63:
                 raise InvalidCursor("invalid cursor")
             queryset = queryset.filter(
                 Q(user__date_joined__lt=joined) | Q(user__date_joined=joined, user_id__lt=last_id)
@@ -310,6 +328,8 @@ def directory_page(
         if cursor:
             last_name, last_id = decode_cursor(cursor, length=2)
             if not isinstance(last_name, str) or not isinstance(last_id, int):
+                raise InvalidCursor("invalid cursor")
+            if "\x00" in last_name or not -(2**63) < last_id < 2**63:
                 raise InvalidCursor("invalid cursor")
             queryset = queryset.filter(
                 Q(sort_name__gt=last_name) | Q(sort_name=last_name, user_id__gt=last_id)
@@ -359,7 +379,7 @@ def pickable_person(viewer: User, username: str) -> User | None:
     """An active person by username, as a picker may choose (None when missing or deactivated)."""
     if not can_view_people(viewer):
         return None
-    return User.objects.filter(username=username.strip()[:150], is_active=True).first()
+    return User.objects.filter(username=clean_param(username, 150), is_active=True).first()
 
 
 # --- The expert finder -------------------------------------------------------------------------
@@ -381,7 +401,7 @@ def experts_page(
     )
     if cursor:
         level, count, last_user = decode_cursor(cursor, length=3)
-        if not all(isinstance(v, int) for v in (level, count, last_user)):
+        if not all(isinstance(v, int) and -(2**63) < v < 2**63 for v in (level, count, last_user)):
             raise InvalidCursor("invalid cursor")
         queryset = queryset.filter(
             Q(level__lt=level)
