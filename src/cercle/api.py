@@ -98,5 +98,9 @@ def _register_routers() -> None:
 
     api.add_router("/", auth_router)
 
+    from cercle.chat.api import router as chat_router
+
+    api.add_router("/", chat_router)
+
 
 _register_routers()

@@ -1,0 +1,109 @@
+"""Input and output schemas of the chat API (/api/v1/conversations, /messages, /realtime)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+class ConversationOut(Schema):
+    id: int
+    kind: str
+    name: str
+    title: str
+    members: list[PersonOut]
+    unread: int
+    muted: bool
+    last_read_message_id: int
+    last_message_id: int | None
+    last_message_at: datetime | None
+    # For a direct conversation: the other person's presence (online, away, offline).
+    presence: str | None = None
+
+
+class ConversationDetailOut(ConversationOut):
+    # Read receipts: member id → the newest message id they have read (empty when receipts are off).
+    read_states: dict[str, int]
+
+
+class ConversationIn(Schema):
+    kind: Literal["direct", "group"]
+    # direct: the other person's username; group: a name and the people's usernames.
+    username: str = ""
+    name: str = ""
+    usernames: list[str] = Field(default_factory=list, max_length=60)
+
+
+class MembersIn(Schema):
+    usernames: list[str] = Field(..., min_length=1, max_length=60)
+
+
+class ReadIn(Schema):
+    message_id: int | None = None
+
+
+class ReadOut(Schema):
+    last_read_message_id: int
+
+
+class MuteIn(Schema):
+    muted: bool
+
+
+class ReactionOut(Schema):
+    emoji: str
+    count: int
+    user_ids: list[int]
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    sender: PersonOut
+    client_id: str
+    body: str
+    html: str
+    reply_to: int | None
+    created_at: datetime
+    edited: bool
+    edited_at: datetime | None
+    deleted: bool
+    reactions: list[ReactionOut]
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class MessageIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=64)
+    body: str = Field(..., max_length=10_000)
+    reply_to: int | None = None
+
+
+class MessageEditIn(Schema):
+    body: str = Field(..., max_length=10_000)
+
+
+class ReactionIn(Schema):
+    emoji: str = Field(..., min_length=1, max_length=16)
+
+
+class VersionOut(Schema):
+    html: str
+    written_at: datetime
+
+
+class TicketOut(Schema):
+    ticket: str
+    expires_at: datetime
+    url: str
