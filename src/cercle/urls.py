@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("cercle.accounts.urls")),
     path("manage/", include("cercle.administration.urls")),
+    path("messages/", include("cercle.chat.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -173,7 +173,9 @@ def mute(request: AuthenticatedRequest, conversation_id: int, payload: MuteIn) -
     return _detail(request.auth, conversation_id)
 
 
-@router.get("/conversations/{conversation_id}/messages", response=MessagePage)
+@router.get(
+    "/conversations/{conversation_id}/messages", response=MessagePage, url_name="chat_messages"
+)
 def history(
     request: AuthenticatedRequest, conversation_id: int, cursor: str | None = None, limit: int = 30
 ) -> dict[str, Any]:

@@ -41,11 +41,12 @@ def _str(frame: dict[str, Any], name: str) -> str:
 
 
 @database_sync_to_async
-def _load_state(user: Any) -> tuple[set[int], bool, list[int]]:
+def _load_state(user: Any) -> tuple[set[int], bool, list[int], int]:
     return (
         set(queries.conversation_ids_of(user)),
         queries.receipts_enabled(user),
         queries.co_member_ids(user),
+        queries.newest_message_id(user),
     )
 
 
@@ -65,7 +66,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
 
     async def chat_connect(self) -> dict[str, Any]:
         """Join my conversations' groups, count this socket for presence; extra hello fields."""
-        self.conversation_ids, self.receipts, co_members = await _load_state(self.user)
+        self.conversation_ids, self.receipts, co_members, newest = await _load_state(self.user)
         self.last_typing = {}
         for conversation_id in self.conversation_ids:
             await self.channel_layer.group_add(
@@ -75,7 +76,11 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         status = await sync_to_async(presence.socket_opened)(self.user.pk)
         await self._publish_presence(status, co_members)
         others = await sync_to_async(presence.statuses)(co_members)
-        return {"presence": {str(uid): value for uid, value in others.items()}}
+        return {
+            "presence": {str(uid): value for uid, value in others.items()},
+            # Where a client that has nothing yet starts counting for `sync`.
+            "last_message_id": newest,
+        }
 
     async def chat_disconnect(self) -> None:
         if not hasattr(self, "conversation_ids"):

@@ -144,6 +144,18 @@ def conversation_ids_of(user: User) -> list[int]:
     return list(Membership.objects.filter(user=user).values_list("conversation_id", flat=True))
 
 
+def newest_message_id(user: User) -> int:
+    """The newest message id in any of my conversations (0: none)."""
+    newest = (
+        Conversation.objects.filter(memberships__user=user)
+        .exclude(last_message_id=None)
+        .order_by("-last_message_id")
+        .values_list("last_message_id", flat=True)
+        .first()
+    )
+    return newest or 0
+
+
 def co_member_ids(user: User) -> list[int]:
     """People who share a direct or group conversation with me (who see my presence)."""
     mine = Membership.objects.filter(

@@ -1,0 +1,20 @@
+"""`{% messages_nav_link %}`: the navigation's Messages link with its unread badge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from cercle.chat.queries import unread_conversation_count
+
+register = template.Library()
+
+
+@register.inclusion_tag("chat/_nav_link.html", takes_context=True)
+def messages_nav_link(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    count = unread_conversation_count(user) if user is not None and user.is_authenticated else 0
+    path = getattr(request, "path", "")
+    return {"unread": count, "active": path.startswith("/messages"), "user": user}

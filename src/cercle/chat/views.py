@@ -1,0 +1,188 @@
+"""The messages pages: the conversation list, a conversation with its history, starting one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cercle.accounts.models import User
+from cercle.accounts.queries import NotFound, pickable_person
+from cercle.chat import actions, presence, queries
+from cercle.chat.forms import GroupForm
+from cercle.chat.models import Conversation, Membership
+from cercle.core.typing import AuthenticatedRequest
+
+HISTORY_PAGE = 30
+
+
+def _strings() -> dict[str, str]:
+    """Texts the realtime script shows, translated here."""
+    return {
+        "edited": _("edited"),
+        "deleted": _("This message was deleted."),
+        "reply": _("Reply"),
+        "edit": _("Edit"),
+        "delete": _("Delete"),
+        "react": _("React"),
+        "copy_link": _("Copy link"),
+        "copied": _("Link copied"),
+        "typing": _("%(name)s is typing…"),
+        "seen_by": _("Seen by %(names)s"),
+        "sending": _("Sending…"),
+        "edit_prompt": _("Edit your message"),
+        "delete_confirm": _("Delete this message?"),
+        "replying_to": _("Replying to %(name)s"),
+        "cancel": _("Cancel"),
+        "in_reply_to": _("In reply to a message"),
+        "versions": _("Earlier versions"),
+        "online": _("online"),
+        "away": _("away"),
+        "offline": _("offline"),
+    }
+
+
+def _sidebar(viewer: User) -> list[dict[str, Any]]:
+    memberships = list(queries.my_memberships(viewer)[:200])
+    people_of = {m.pk: [mm.user for mm in m.conversation.memberships.all()] for m in memberships}
+    others = {
+        m.pk: queries.other_person(m.conversation, viewer, people_of[m.pk]) for m in memberships
+    }
+    statuses = presence.statuses([o.pk for o in others.values() if o is not None])
+    rows = []
+    for membership in memberships:
+        other = others[membership.pk]
+        rows.append(
+            {
+                "membership": membership,
+                "conversation": membership.conversation,
+                "title": queries.title_for(
+                    membership.conversation, viewer, people_of[membership.pk]
+                ),
+                "other": other,
+                "presence": statuses.get(other.pk) if other is not None else None,
+                "unread": getattr(membership, "unread", 0),
+            }
+        )
+    return rows
+
+
+def _since(rows: list[dict[str, Any]]) -> int:
+    return max((r["conversation"].last_message_id or 0 for r in rows), default=0)
+
+
+@login_required
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    rows = _sidebar(request.user)
+    return render(
+        request,
+        "chat/inbox.html",
+        {
+            "rows": rows,
+            "since": _since(rows),
+            "can_start": queries.can_start_conversations(request.user),
+            "strings": _strings(),
+        },
+    )
+
+
+@login_required
+def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    viewer = request.user
+    membership = queries.access_membership(viewer, conversation_id)
+    current = membership.conversation
+    people = queries.members(current)
+    page = queries.history(viewer, conversation_id, limit=HISTORY_PAGE)
+    rows = _sidebar(viewer)
+    other = queries.other_person(current, viewer, people)
+    return render(
+        request,
+        "chat/conversation.html",
+        {
+            "rows": rows,
+            "since": _since(rows),
+            "current": current,
+            "membership": membership,
+            "title": queries.title_for(current, viewer, people),
+            "people": people,
+            "other": other,
+            "other_presence": presence.status_of(other.pk) if other else None,
+            "history": list(reversed(page.items)),
+            "next_cursor": page.next_cursor or "",
+            "read_states": {str(k): v for k, v in queries.read_states(viewer, current).items()},
+            "names": {str(p.pk): p.display_name for p in people},
+            "strings": _strings(),
+            "can_start": queries.can_start_conversations(viewer),
+            "is_group": current.kind == Conversation.Kind.GROUP,
+        },
+    )
+
+
+@login_required
+@require_POST
+def send(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    """The composer without JavaScript: store, then back to the conversation."""
+    try:
+        actions.send_message(
+            actor=request.user,
+            conversation_id=conversation_id,
+            body=request.POST.get("body", ""),
+            client_id=request.POST.get("client_id", "")[:64],
+        )
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    return redirect("chat_conversation", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def start_direct(request: AuthenticatedRequest, username: str) -> HttpResponse:
+    """The "Message" button of a profile or of the directory."""
+    other = pickable_person(request.user, username)
+    if other is None:
+        raise NotFound("person")
+    try:
+        started = actions.start_direct_conversation(actor=request.user, other=other)
+    except (ValidationError, PermissionDenied) as error:
+        flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("profile", username=username)
+    return redirect("chat_conversation", conversation_id=started.pk)
+
+
+@login_required
+def new_group(request: AuthenticatedRequest) -> HttpResponse:
+    form = GroupForm(request.POST or None, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = actions.create_group_conversation(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                members=form.cleaned_data["people"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error("people" if field == "members" else field, errors)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return HttpResponseRedirect(reverse("chat_conversation", args=[group.pk]))
+    return render(request, "chat/new_group.html", {"form": form})
+
+
+@login_required
+def unread(request: AuthenticatedRequest) -> JsonResponse:
+    """The navigation badge's number, refreshed by the realtime script."""
+    per = dict(Membership.objects.filter(user=request.user).values_list("conversation_id", "muted"))
+    return JsonResponse(
+        {
+            "conversations": queries.unread_conversation_count(request.user),
+            "muted": [k for k, v in per.items() if v],
+        }
+    )

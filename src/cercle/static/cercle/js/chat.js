@@ -1,0 +1,380 @@
+// The messages page: live conversation list and conversation (history, composer, typing,
+// receipts, presence, reactions, edits), on top of the tab's socket (realtime.js).
+(() => {
+  "use strict";
+  const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+  const TYPING_EVERY_MS = 2000;
+
+  function ready(fn) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
+    else fn();
+  }
+
+  ready(() => {
+    const rt = window.cercleRealtime;
+    const root = document.querySelector("[data-chat]");
+    if (!rt || !root) return;
+    const me = Number(root.dataset.userId);
+    const T = JSON.parse(document.getElementById("chat-strings")?.textContent || "{}");
+    const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
+    const pane = document.getElementById("conversation");
+    const conversationId = pane ? Number(pane.dataset.conversationId) : null;
+    const list = document.getElementById("message-list");
+    const scroller = document.getElementById("chat-scroll");
+    const readStates = JSON.parse(document.getElementById("chat-read-states")?.textContent || "{}");
+    const names = JSON.parse(document.getElementById("chat-names")?.textContent || "{}");
+    let replyTo = null;
+    let lastTypingSent = 0;
+    let lastReadSent = 0;
+    const typingTimers = new Map();
+
+    // --- presence ---------------------------------------------------------------------------
+    function showPresence(userId, status) {
+      for (const el of document.querySelectorAll(`[data-presence-user="${userId}"]`)) {
+        el.dataset.status = status;
+        el.title = T[status] || status;
+        const label = el.querySelector(".visually-hidden");
+        if (label) label.textContent = T[status] || status;
+      }
+    }
+    rt.on("hello", (frame) => {
+      for (const [userId, status] of Object.entries(frame.presence || {})) showPresence(userId, status);
+      markRead();
+    });
+    rt.on("presence", (frame) => showPresence(frame.user_id, frame.status));
+
+    // --- conversation list ------------------------------------------------------------------
+    function sidebarItem(id) {
+      return document.querySelector(`[data-conversation-item="${id}"]`);
+    }
+    function setUnread(id, count) {
+      const badge = sidebarItem(id)?.querySelector("[data-unread-badge]");
+      if (!badge) return;
+      badge.querySelector(".badge-count").textContent = String(count);
+      badge.hidden = count <= 0;
+    }
+    function bumpToTop(id) {
+      const item = sidebarItem(id);
+      if (item && item.parentElement && item.parentElement.firstElementChild !== item) {
+        item.parentElement.prepend(item);
+      }
+    }
+    rt.on("conversation.created", (frame) => {
+      const c = frame.conversation;
+      if (sidebarItem(c.id)) return;
+      let ul = document.getElementById("conversation-list");
+      if (!ul) {
+        ul = document.createElement("ul");
+        ul.id = "conversation-list";
+        document.querySelector(".chat-list")?.append(ul);
+      }
+      const other = c.members.find((m) => m.id !== me);
+      const li = document.createElement("li");
+      li.dataset.conversationItem = String(c.id);
+      const a = document.createElement("a");
+      a.href = `/messages/${c.id}/`;
+      const title = document.createElement("span");
+      title.className = "chat-list-title";
+      title.textContent = c.kind === "direct" && other ? other.display_name : c.name;
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.dataset.unreadBadge = "";
+      badge.hidden = true;
+      badge.innerHTML = '<span class="badge-count">0</span>';
+      a.append(title, " ", badge);
+      li.append(a);
+      ul.prepend(li);
+    });
+    rt.on("read.updated", (frame) => setUnread(frame.conversation_id, frame.unread));
+
+    // --- messages ---------------------------------------------------------------------------
+    function el(tag, className, text) {
+      const node = document.createElement(tag);
+      if (className) node.className = className;
+      if (text !== undefined) node.textContent = text;
+      return node;
+    }
+    function timeOf(iso) {
+      const d = new Date(iso);
+      return d.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+    }
+    function renderReactions(container, reactions) {
+      container.replaceChildren();
+      for (const r of reactions) container.append(reactionChip(r.emoji, r.count, r.user_ids.includes(me)));
+    }
+    function reactionChip(emoji, count, mine) {
+      const b = el("button", `reaction${mine ? " reaction-mine" : ""}`, `${emoji} ${count}`);
+      b.type = "button";
+      b.dataset.action = "toggle-reaction";
+      b.dataset.emoji = emoji;
+      b.setAttribute("aria-pressed", mine ? "true" : "false");
+      return b;
+    }
+    function renderMessage(m) {
+      const li = el("li", "msg");
+      if (m.sender.id === me) li.classList.add("msg-mine");
+      if (m.deleted) li.classList.add("msg-is-deleted");
+      li.id = `m-${m.id}`;
+      li.dataset.messageId = String(m.id);
+      li.dataset.senderId = String(m.sender.id);
+      li.dataset.clientId = m.client_id;
+      const meta = el("div", "msg-meta");
+      const time = el("time", "", timeOf(m.created_at));
+      time.dateTime = m.created_at;
+      meta.append(el("span", "msg-author", m.sender.display_name), " ", time);
+      if (m.edited && !m.deleted) meta.append(" ", el("span", "msg-edited", `(${T.edited})`));
+      li.append(meta);
+      if (m.reply_to) {
+        const a = el("a", "msg-reply", `↪ ${T.in_reply_to}`);
+        a.href = `#m-${m.reply_to}`;
+        li.append(a);
+      }
+      const body = el("div", m.deleted ? "msg-body msg-deleted" : "msg-body");
+      if (m.deleted) body.textContent = T.deleted;
+      else body.innerHTML = m.html; // sanitised by the server (nh3)
+      li.append(body);
+      const reactions = el("div", "msg-reactions");
+      if (!m.deleted) renderReactions(reactions, m.reactions || []);
+      li.append(reactions);
+      decorate(li);
+      return li;
+    }
+    function decorate(li) {
+      if (li.querySelector(".msg-actions") || li.classList.contains("msg-is-deleted") || li.classList.contains("msg-pending")) return;
+      const bar = el("div", "msg-actions");
+      const add = (action, label, extra) => {
+        const b = el("button", "link-button", label);
+        b.type = "button";
+        b.dataset.action = action;
+        Object.assign(b.dataset, extra || {});
+        bar.append(b, " ");
+      };
+      const picker = el("details", "emoji-picker");
+      const summary = el("summary", "", T.react);
+      picker.append(summary);
+      for (const emoji of EMOJI) {
+        const b = el("button", "link-button", emoji);
+        b.type = "button";
+        b.dataset.action = "add-reaction";
+        b.dataset.emoji = emoji;
+        picker.append(b);
+      }
+      bar.append(picker, " ");
+      add("reply", T.reply);
+      if (Number(li.dataset.senderId) === me) {
+        add("edit", T.edit);
+        add("delete", T.delete);
+      }
+      add("copy-link", T.copy_link);
+      li.append(bar);
+    }
+    function nearBottom() {
+      return scroller && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+    }
+    function toBottom() {
+      if (scroller) scroller.scrollTop = scroller.scrollHeight;
+    }
+    function insert(node) {
+      const id = Number(node.dataset.messageId);
+      const existing = document.getElementById(node.id);
+      if (existing) { existing.replaceWith(node); return; }
+      const pending = node.dataset.clientId && list.querySelector(`.msg-pending[data-client-id="${CSS.escape(node.dataset.clientId)}"]`);
+      if (pending) { pending.replaceWith(node); return; }
+      // In id order (sync results may arrive after live ones).
+      const later = [...list.querySelectorAll("li.msg[data-message-id]")].find((li) => Number(li.dataset.messageId) > id);
+      if (later) list.insertBefore(node, later);
+      else list.append(node);
+    }
+    function showReceipt() {
+      const el2 = document.getElementById("read-receipt");
+      if (!el2 || !list) return;
+      const mine = [...list.querySelectorAll("li.msg-mine[data-message-id]")];
+      const lastMine = mine.length ? Number(mine[mine.length - 1].dataset.messageId) : 0;
+      const readers = lastMine
+        ? Object.entries(readStates).filter(([, last]) => last >= lastMine).map(([uid]) => names[uid]).filter(Boolean)
+        : [];
+      el2.textContent = readers.length ? fmt(T.seen_by, { names: readers.join(", ") }) : "";
+    }
+    function markRead() {
+      if (!conversationId || document.hidden) return;
+      const last = [...list.querySelectorAll("li.msg[data-message-id]")].pop();
+      const id = last ? Number(last.dataset.messageId) : 0;
+      if (id && id > lastReadSent && rt.send({ type: "read", conversation_id: conversationId, message_id: id })) lastReadSent = id;
+    }
+    document.addEventListener("visibilitychange", markRead);
+
+    rt.on("message.new", (frame) => {
+      const m = frame.message;
+      if (m.conversation_id === conversationId && list) {
+        const stick = nearBottom() || m.sender.id === me;
+        insert(renderMessage(m));
+        if (stick) toBottom();
+        if (m.sender.id !== me) {
+          clearTyping(m.sender.id);
+          markRead();
+        }
+        showReceipt();
+      } else if (m.sender.id !== me && !frame.synced) {
+        const badge = sidebarItem(m.conversation_id)?.querySelector(".badge-count");
+        if (badge) setUnread(m.conversation_id, Number(badge.textContent || 0) + 1);
+      } else if (m.sender.id !== me && frame.synced) {
+        rt.refreshBadge();
+      }
+      bumpToTop(m.conversation_id);
+    });
+    rt.on("message.ack", (frame) => {
+      if (frame.message.conversation_id === conversationId) insert(renderMessage(frame.message));
+      showReceipt();
+    });
+    rt.on("message.updated", (frame) => {
+      const existing = document.getElementById(`m-${frame.message.id}`);
+      if (existing) existing.replaceWith(renderMessage(frame.message));
+    });
+    function onReaction(frame, delta) {
+      const li = document.getElementById(`m-${frame.message_id}`);
+      const box = li?.querySelector(".msg-reactions");
+      if (!box) return;
+      let chip = [...box.querySelectorAll("[data-emoji]")].find((b) => b.dataset.emoji === frame.emoji);
+      const count = (chip ? Number(chip.textContent.split(" ").pop()) : 0) + delta;
+      const mine = frame.user_id === me ? delta > 0 : chip?.getAttribute("aria-pressed") === "true";
+      if (count <= 0) { chip?.remove(); return; }
+      const fresh = reactionChip(frame.emoji, count, mine);
+      if (chip) chip.replaceWith(fresh); else box.append(fresh);
+    }
+    rt.on("reaction.added", (frame) => onReaction(frame, 1));
+    rt.on("reaction.removed", (frame) => onReaction(frame, -1));
+    rt.on("conversation.read", (frame) => {
+      if (frame.conversation_id !== conversationId || frame.user_id === me) return;
+      readStates[String(frame.user_id)] = frame.last_read_message_id;
+      showReceipt();
+    });
+
+    // --- typing -----------------------------------------------------------------------------
+    const typingEl = document.getElementById("typing");
+    const typingNames = new Map();
+    function renderTyping() {
+      if (typingEl) typingEl.textContent = [...typingNames.values()].map((name) => fmt(T.typing, { name })).join(" ");
+    }
+    function clearTyping(userId) {
+      clearTimeout(typingTimers.get(userId));
+      typingNames.delete(userId);
+      renderTyping();
+    }
+    rt.on("typing", (frame) => {
+      if (frame.conversation_id !== conversationId || frame.user.id === me) return;
+      typingNames.set(frame.user.id, frame.user.display_name);
+      renderTyping();
+      clearTimeout(typingTimers.get(frame.user.id));
+      typingTimers.set(frame.user.id, setTimeout(() => clearTyping(frame.user.id), frame.expires_in * 1000));
+    });
+
+    if (!pane) return;
+
+    // --- composer ---------------------------------------------------------------------------
+    const form = document.getElementById("composer");
+    const textarea = document.getElementById("composer-body");
+    const replyEl = document.getElementById("composer-reply");
+    function setReply(li) {
+      replyTo = li ? Number(li.dataset.messageId) : null;
+      replyEl.replaceChildren();
+      replyEl.hidden = !li;
+      if (!li) return;
+      const name = li.querySelector(".msg-author")?.textContent || "";
+      const cancel = el("button", "link-button", T.cancel);
+      cancel.type = "button";
+      cancel.addEventListener("click", () => setReply(null));
+      replyEl.append(fmt(T.replying_to, { name }), " ", cancel);
+      textarea.focus();
+    }
+    function submit() {
+      const body = textarea.value.trim();
+      if (!body) return;
+      const clientId = rt.newClientId();
+      const frame = { type: "message.send", conversation_id: conversationId, client_id: clientId, body };
+      if (replyTo) frame.reply_to = replyTo;
+      const pending = el("li", "msg msg-mine msg-pending");
+      pending.dataset.clientId = clientId;
+      pending.append(el("div", "msg-meta", T.sending), el("div", "msg-body", body));
+      list.append(pending);
+      toBottom();
+      rt.sendMessage(frame);
+      textarea.value = "";
+      setReply(null);
+    }
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submit();
+    });
+    textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        submit();
+      }
+    });
+    textarea.addEventListener("input", () => {
+      const now = Date.now();
+      if (textarea.value.trim() && now - lastTypingSent > TYPING_EVERY_MS) {
+        if (rt.send({ type: "typing", conversation_id: conversationId })) lastTypingSent = now;
+      }
+    });
+
+    // --- message actions --------------------------------------------------------------------
+    list.addEventListener("click", async (event) => {
+      const button = event.target.closest("[data-action]");
+      const li = event.target.closest("li.msg");
+      if (!button || !li) return;
+      const id = Number(li.dataset.messageId);
+      const action = button.dataset.action;
+      if (action === "toggle-reaction") {
+        const type = button.getAttribute("aria-pressed") === "true" ? "reaction.remove" : "reaction.add";
+        rt.send({ type, message_id: id, emoji: button.dataset.emoji });
+      } else if (action === "add-reaction") {
+        rt.send({ type: "reaction.add", message_id: id, emoji: button.dataset.emoji });
+        button.closest("details")?.removeAttribute("open");
+      } else if (action === "reply") {
+        setReply(li);
+      } else if (action === "edit") {
+        const current = li.querySelector(".msg-body")?.textContent || "";
+        const body = window.prompt(T.edit_prompt, current);
+        if (body && body.trim() && body !== current) rt.send({ type: "message.edit", message_id: id, body });
+      } else if (action === "delete") {
+        if (window.confirm(T.delete_confirm)) rt.send({ type: "message.delete", message_id: id });
+      } else if (action === "copy-link") {
+        const url = `${location.origin}${location.pathname}#m-${id}`;
+        try { await navigator.clipboard.writeText(url); button.textContent = T.copied; } catch (error) { window.prompt(T.copy_link, url); }
+      }
+    });
+
+    // --- older history ----------------------------------------------------------------------
+    const older = document.getElementById("load-older");
+    let loading = false;
+    async function loadOlder() {
+      const cursor = pane.dataset.nextCursor;
+      if (!cursor || loading) return;
+      loading = true;
+      try {
+        const response = await fetch(`${pane.dataset.historyUrl}?cursor=${encodeURIComponent(cursor)}`, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const page = await response.json();
+        const before = scroller.scrollHeight;
+        for (const m of page.items) list.prepend(renderMessage(m));
+        scroller.scrollTop += scroller.scrollHeight - before;
+        pane.dataset.nextCursor = page.next_cursor || "";
+        if (!page.next_cursor && older) older.remove();
+      } finally {
+        loading = false;
+      }
+    }
+    if (older) {
+      older.addEventListener("click", loadOlder);
+      if ("IntersectionObserver" in window) {
+        new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) loadOlder(); }, { root: scroller }).observe(older);
+      }
+    }
+
+    for (const li of list.querySelectorAll("li.msg")) decorate(li);
+    showReceipt();
+    toBottom();
+    if (location.hash.startsWith("#m-")) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+  });
+})();

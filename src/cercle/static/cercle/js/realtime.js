@@ -1,0 +1,179 @@
+// The one WebSocket of this tab, at /ws/ (docs/realtime.md): reconnects by itself with backoff,
+// shows when it is offline, and after every (re)connection asks for the messages it missed.
+// Other scripts listen with cercleRealtime.on(type, fn) and send with cercleRealtime.send(frame).
+(() => {
+  "use strict";
+  if (window.cercleRealtime) return;
+  const IDLE_AFTER_MS = 5 * 60 * 1000;
+  const handlers = new Map();
+  const outbox = new Map(); // client_id -> frame, until acknowledged
+  let socket = null;
+  let attempt = 0;
+  let lastId = null; // newest message id this tab has
+  let stopped = false;
+  let retryTimer = null;
+  let lastActivity = Date.now();
+  let presenceSent = "online";
+  let badgeTimer = null;
+
+  const statusEl = () => document.getElementById("realtime-status");
+  const myId = () => Number(statusEl()?.dataset.userId || 0);
+
+  function on(type, fn) {
+    if (!handlers.has(type)) handlers.set(type, new Set());
+    handlers.get(type).add(fn);
+  }
+
+  function emit(type, frame) {
+    for (const key of [type, "*"]) {
+      for (const fn of handlers.get(key) || []) {
+        try { fn(frame); } catch (error) { console.error(error); }
+      }
+    }
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  // A message is kept until its acknowledgement and sent again (same client id) after a reconnect.
+  function sendMessage(frame) {
+    outbox.set(frame.client_id, frame);
+    send(frame);
+  }
+
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+  }
+
+  function seen(id) {
+    if (typeof id === "number" && (lastId === null || id > lastId)) lastId = id;
+  }
+
+  function setOffline(offline) {
+    const el = statusEl();
+    if (el) el.hidden = !offline;
+    document.documentElement.classList.toggle("realtime-offline", offline);
+    emit(offline ? "offline" : "online", {});
+  }
+
+  function refreshBadge() {
+    clearTimeout(badgeTimer);
+    badgeTimer = setTimeout(async () => {
+      const badge = document.getElementById("messages-badge");
+      if (!badge) return;
+      try {
+        const response = await fetch(badge.dataset.unreadUrl, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const data = await response.json();
+        badge.querySelector(".nav-badge-count").textContent = String(data.conversations);
+        badge.hidden = data.conversations === 0;
+      } catch (error) { /* offline: the next event refreshes it */ }
+    }, 250);
+  }
+
+  function presenceNow() {
+    const idle = document.hidden || Date.now() - lastActivity > IDLE_AFTER_MS;
+    const status = idle ? "away" : "online";
+    if (status !== presenceSent && send({ type: "presence", status })) presenceSent = status;
+  }
+
+  function onFrame(frame) {
+    switch (frame.type) {
+      case "hello": {
+        if (lastId === null) {
+          const since = Number(document.querySelector("[data-since]")?.dataset.since);
+          lastId = Number.isFinite(since) && since >= 0 && document.querySelector("[data-since]") ? since : frame.last_message_id;
+        }
+        send({ type: "sync", after: lastId });
+        for (const pending of outbox.values()) send(pending);
+        presenceSent = "online";
+        presenceNow();
+        refreshBadge();
+        break;
+      }
+      case "sync.result": {
+        for (const message of frame.messages) {
+          seen(message.id);
+          emit("message.new", { type: "message.new", message, synced: true });
+        }
+        if (frame.more) send({ type: "sync", after: frame.last_id });
+        if (frame.messages.length) refreshBadge();
+        break;
+      }
+      case "message.new":
+        seen(frame.message.id);
+        if (frame.message.sender.id !== myId()) refreshBadge();
+        break;
+      case "message.ack":
+        outbox.delete(frame.client_id);
+        break;
+      case "read.updated":
+      case "conversation.created":
+      case "conversation.left":
+        refreshBadge();
+        if (frame.type === "conversation.created") send({ type: "sync", after: lastId ?? 0 });
+        break;
+      default:
+        break;
+    }
+    emit(frame.type, frame);
+  }
+
+  function scheduleReconnect() {
+    if (stopped) return;
+    const delay = Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    attempt += 1;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (socket && socket.readyState <= WebSocket.OPEN) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/`);
+    socket = ws;
+    ws.addEventListener("open", () => {
+      attempt = 0;
+      setOffline(false);
+    });
+    ws.addEventListener("message", (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch (error) { return; }
+      if (frame && typeof frame.type === "string") onFrame(frame);
+    });
+    ws.addEventListener("close", (event) => {
+      if (socket === ws) socket = null;
+      setOffline(true);
+      if (event.code === 4401) { stopped = true; return; } // signed out: a new login reloads
+      scheduleReconnect();
+    });
+  }
+
+  for (const name of ["keydown", "pointerdown", "scroll", "focus"]) {
+    window.addEventListener(name, () => { lastActivity = Date.now(); presenceNow(); }, { passive: true });
+  }
+  document.addEventListener("visibilitychange", () => { lastActivity = Date.now(); presenceNow(); });
+  setInterval(presenceNow, 30000);
+  window.addEventListener("online", () => { attempt = 0; connect(); });
+
+  window.cercleRealtime = {
+    on,
+    send,
+    sendMessage,
+    newClientId,
+    refreshBadge,
+    get connected() { return Boolean(socket && socket.readyState === WebSocket.OPEN); },
+    get lastMessageId() { return lastId; },
+    get userId() { return myId(); },
+    // Cut the connection as a network failure would (used by tests and "reconnect now").
+    drop() { if (socket) socket.close(); },
+  };
+  if (statusEl()) connect();
+})();

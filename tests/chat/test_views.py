@@ -1,0 +1,113 @@
+"""The messages pages: list with unread badges, a conversation, starting one, the nav badge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cercle.chat.models import Conversation, Message
+from tests.factories import make_direct, make_group, make_guest, make_message, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_pages_need_login() -> None:
+    response = Client().get("/messages/")
+    assert response.status_code == 302 and "/accounts/login" in response["Location"]
+
+
+def test_inbox_lists_my_conversations_with_unread_badges(
+    django_assert_max_num_queries: Any,
+) -> None:
+    anne, bruno = make_user(first_name="Anne"), make_user(first_name="Bruno", last_name="Martin")
+    conversation = make_direct(anne, bruno)
+    make_message(bruno, conversation, "Salut")
+    make_message(bruno, conversation, "Tu es là ?")
+    for i in range(5):
+        make_message(anne, make_group(anne, [make_user()], name=f"Groupe {i}"))
+    client = client_for(anne)
+    client.get("/messages/")
+    with django_assert_max_num_queries(16):
+        response = client.get("/messages/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Bruno Martin" in html and "Groupe 4" in html
+    assert f'data-conversation-item="{conversation.pk}"' in html
+    # The navigation badge: one unread conversation.
+    assert 'class="nav-badge-count">1<' in html
+    assert '<span class="badge-count">2</span>' in html
+
+
+def test_conversation_page_shows_history_and_is_private() -> None:
+    anne, bruno, stranger = make_user(), make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    make_message(anne, conversation, "**gras** <script>x()</script>")
+    response = client_for(bruno).get(f"/messages/{conversation.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>gras</strong>" in html and "<script>x()" not in html
+    assert client_for(stranger).get(f"/messages/{conversation.pk}/").status_code == 404
+
+
+def test_send_without_javascript() -> None:
+    anne, bruno = make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    client = client_for(anne)
+    response = client.post(
+        f"/messages/{conversation.pk}/send/", {"body": "Hello", "client_id": "form-1"}
+    )
+    assert response.status_code == 302
+    assert Message.objects.get().body == "Hello"
+    response = client.post(
+        f"/messages/{conversation.pk}/send/", {"body": "  ", "client_id": "form-2"}, follow=True
+    )
+    assert "Write a message." in response.content.decode()
+    assert Message.objects.count() == 1
+
+
+def test_message_button_on_a_profile_starts_a_direct_conversation() -> None:
+    anne, bruno = make_user(), make_user()
+    client = client_for(anne)
+    profile = client.get(f"/people/{bruno.username}/").content.decode()
+    assert f'action="/messages/with/{bruno.username}/"' in profile
+    response = client.post(f"/messages/with/{bruno.username}/")
+    conversation = Conversation.objects.get()
+    assert response["Location"] == f"/messages/{conversation.pk}/"
+    client.post(f"/messages/with/{bruno.username}/")
+    assert Conversation.objects.count() == 1
+    own = client.get(f"/people/{anne.username}/").content.decode()
+    assert "/messages/with/" not in own
+    guest = client_for(make_guest())
+    guest.post(f"/messages/with/{bruno.username}/")
+    assert Conversation.objects.count() == 1
+    assert client.post("/messages/with/nobody-here/").status_code == 404
+
+
+def test_new_group_form_reports_errors_at_the_field() -> None:
+    anne, bruno, chloe = make_user(), make_user(), make_user()
+    client = client_for(anne)
+    response = client.post(
+        "/messages/new/", {"name": "Projet", "people": "ghost, " + bruno.username}
+    )
+    assert response.status_code == 200
+    assert "ghost" in response.content.decode()
+    response = client.post(
+        "/messages/new/", {"name": "Projet", "people": f"@{bruno.username} {chloe.username}"}
+    )
+    group = Conversation.objects.get(kind="group")
+    assert response["Location"] == f"/messages/{group.pk}/"
+
+
+def test_unread_endpoint_for_the_badge() -> None:
+    anne, bruno = make_user(), make_user()
+    make_message(bruno, make_direct(anne, bruno))
+    assert client_for(anne).get("/messages/unread/").json()["conversations"] == 1
+    assert client_for(bruno).get("/messages/unread/").json()["conversations"] == 0
