@@ -1,0 +1,64 @@
+"""Browser: register a passkey with Chromium's virtual authenticator (WebAuthn over CDP), then
+sign in with it, without a password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+
+from tests.factories import PASSWORD, make_user
+
+
+def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: Any) -> None:
+    user = make_user(username="paul.passkey")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+
+    page.goto("/accounts/login/?next=/settings/security/")
+    page.fill("input[name=login]", "paul.passkey")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form[action*='login'] [type=submit]").first.click()
+
+    page.goto("/accounts/2fa/webauthn/add/")
+    if "/reauthenticate/" in page.url:  # adding a key asks for the password again
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.locator("main form [type=submit]").first.click()
+    assert "/2fa/webauthn/add/" in page.url
+    page.fill("input[name=name]", "Laptop")
+    page.check("input[name=passwordless]")
+    with page.expect_navigation():
+        page.click("#mfa_webauthn_add")
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
+    assert authenticator.wrap().is_passwordless
+
+    page.goto("/settings/security/")
+    # The Security page now links to the list of keys (shown only when there is one).
+    assert page.locator("main a[href='/accounts/2fa/webauthn/']").count() == 1
+
+    # Sign out, then in again with the passkey alone.
+    page.goto("/accounts/logout/")
+    with page.expect_navigation():
+        page.locator("main form[action*='logout'] [type=submit]").click()
+    assert "/accounts/login/" in page.url
+    with page.expect_navigation(url="**/"):
+        page.click("#passkey_login")
+    page.goto("/settings/")
+    assert "/accounts/login/" not in page.url
+    assert Authenticator.objects.get(pk=authenticator.pk).last_used_at is not None
+    assert page.locator("#language-select").count() == 1
