@@ -1,13 +1,435 @@
-"""Administration pages: people, invitations, CSV import, roles, branding, audit log."""
+"""Administration pages: people, invitations, CSV import, roles, places, branding, audit log."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cercle.accounts import importer
+from cercle.accounts.actions import people as people_actions
+from cercle.accounts.models import Role
+from cercle.administration import actions, queries
 from cercle.administration.decorators import admin_required
+from cercle.administration.forms import (
+    AuditFilterForm,
+    ImportForm,
+    InviteForm,
+    OrganisationForm,
+    PeopleFilterForm,
+    PlaceForm,
+    RoleForm,
+)
+from cercle.audit import queries as audit_queries
+from cercle.core.pagination import InvalidCursor
+from cercle.core.typing import AuthenticatedRequest
+
+PEOPLE_PER_PAGE = 25
+
+
+def _error_into_form(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _message_error(request: AuthenticatedRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _back_to_people(request: AuthenticatedRequest) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return redirect("admin_people")
+
+
+# --- People -----------------------------------------------------------------------------------
 
 
 @admin_required
-def people(request: HttpRequest) -> HttpResponse:
-    return render(request, "administration/people.html")
+def people(request: AuthenticatedRequest) -> HttpResponse:
+    filters = PeopleFilterForm(request.GET or None)
+    values: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
+    department = values.get("department")
+    found = queries.people_for_admin(
+        request.user,
+        q=values.get("q", ""),
+        role=values.get("role", ""),
+        status=values.get("status", ""),
+        department=department.pk if department else None,
+    )
+    page = Paginator(found, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "administration/people.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "role_form": RoleForm(),
+            "admin_section": "people",
+        },
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def invite(request: AuthenticatedRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = people_actions.invite_person(
+                actor=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                department=data["department"],
+                site=data["site"],
+                job_title=data["job_title"],
+                manager=data["manager"],
+                request=request,
+            )
+        except ValidationError as error:
+            _error_into_form(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is invited; the invitation is on its way to %(email)s.")
+                % {"name": person.display_name, "email": person.email},
+            )
+            return redirect("admin_people")
+    return render(request, "administration/invite.html", {"form": form, "admin_section": "invite"})
+
+
+@admin_required
+@require_POST
+def set_role(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = queries.access_person_for_admin(request.user, person_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return _back_to_people(request)
+    try:
+        people_actions.set_role(
+            actor=request.user, person=person, role=form.cleaned_data["role"], request=request
+        )
+    except ValidationError as error:
+        _message_error(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now: %(role)s.")
+            % {"name": person.display_name, "role": Role(form.cleaned_data["role"]).label},
+        )
+    return _back_to_people(request)
+
+
+@admin_required
+@require_POST
+def deactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = queries.access_person_for_admin(request.user, person_id)
+    try:
+        people_actions.deactivate_person(actor=request.user, person=person, request=request)
+    except ValidationError as error:
+        _message_error(request, error)
+    else:
+        messages.success(request, _("%(name)s is deactivated.") % {"name": person.display_name})
+    return _back_to_people(request)
+
+
+@admin_required
+@require_POST
+def reactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = queries.access_person_for_admin(request.user, person_id)
+    people_actions.reactivate_person(actor=request.user, person=person, request=request)
+    messages.success(request, _("%(name)s is active again.") % {"name": person.display_name})
+    return _back_to_people(request)
+
+
+@admin_required
+@require_POST
+def resend_invitation(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    person = queries.access_person_for_admin(request.user, person_id)
+    try:
+        people_actions.resend_invitation(actor=request.user, person=person, request=request)
+    except ValidationError as error:
+        _message_error(request, error)
+    else:
+        messages.success(
+            request, _("A new invitation is on its way to %(email)s.") % {"email": person.email}
+        )
+    return _back_to_people(request)
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def import_people(request: AuthenticatedRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = actions.start_import(
+                actor=request.user,
+                filename=upload.name or "",
+                data=upload.read(),
+                create_missing=form.cleaned_data["create_missing"],
+                send_invitations=form.cleaned_data["send_invitations"],
+                language=getattr(request, "LANGUAGE_CODE", ""),
+            )
+        except ValidationError as error:
+            _error_into_form(form, error)
+        else:
+            return redirect("admin_import_job", job_id=job.pk)
+    return render(
+        request,
+        "administration/import.html",
+        {
+            "form": form,
+            "columns": importer.COLUMNS,
+            "required_columns": importer.REQUIRED_COLUMNS,
+            "jobs": queries.import_jobs(request.user)[:10],
+            "admin_section": "import",
+        },
+    )
+
+
+@admin_required
+def import_template(request: AuthenticatedRequest) -> HttpResponse:
+    response = HttpResponse(
+        "\ufeff" + importer.template_csv(), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="cercle-people.csv"'
+    return response
+
+
+@admin_required
+def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    job = queries.access_import_job(request.user, job_id)
+    context = {"job": job, "admin_section": "import"}
+    if request.headers.get("HX-Request"):
+        response = render(request, "administration/_import_progress.html", context)
+        if not job.is_running:
+            # The whole page changes (the report, the buttons): ask htmx to reload it.
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "administration/import_job.html", context)
+
+
+@admin_required
+@require_POST
+def import_job_valid_rows(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    job = queries.access_import_job(request.user, job_id)
+    try:
+        actions.import_valid_rows(actor=request.user, job=job)
+    except ValidationError as error:
+        _message_error(request, error)
+    return redirect("admin_import_job", job_id=job.pk)
+
+
+@admin_required
+@require_POST
+def import_job_cancel(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    job = queries.access_import_job(request.user, job_id)
+    try:
+        actions.cancel_import(actor=request.user, job=job)
+    except ValidationError as error:
+        _message_error(request, error)
+        return redirect("admin_import_job", job_id=job.pk)
+    messages.success(request, _("The import is cancelled; nothing was imported."))
+    return redirect("admin_import")
+
+
+# --- Departments and sites --------------------------------------------------------------------
+
+
+def _places(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    is_department = kind == "department"
+    form = PlaceForm(request.POST or None) if request.method == "POST" else PlaceForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "create")
+        if action == "create":
+            if form.is_valid():
+                try:
+                    if is_department:
+                        people_actions.create_department(
+                            actor=request.user, name=form.cleaned_data["name"], request=request
+                        )
+                    else:
+                        people_actions.create_site(
+                            actor=request.user, name=form.cleaned_data["name"], request=request
+                        )
+                except ValidationError as error:
+                    _error_into_form(form, error)
+                else:
+                    messages.success(request, _("Created."))
+                    return redirect(request.path)
+        else:
+            try:
+                place_id = int(request.POST.get("id", ""))
+            except ValueError:
+                messages.error(request, _("Choose an entry."))
+                return redirect(request.path)
+            place: Any = (
+                queries.access_department(request.user, place_id)
+                if is_department
+                else queries.access_site(request.user, place_id)
+            )
+            try:
+                if action == "rename":
+                    name = request.POST.get("name", "")
+                    if is_department:
+                        people_actions.rename_department(
+                            actor=request.user, department=place, name=name, request=request
+                        )
+                    else:
+                        people_actions.rename_site(
+                            actor=request.user, site=place, name=name, request=request
+                        )
+                    messages.success(request, _("Renamed."))
+                elif action == "delete":
+                    if is_department:
+                        people_actions.delete_department(
+                            actor=request.user, department=place, request=request
+                        )
+                    else:
+                        people_actions.delete_site(actor=request.user, site=place, request=request)
+                    messages.success(request, _("Deleted."))
+            except ValidationError as error:
+                _message_error(request, error)
+            return redirect(request.path)
+    places = (
+        queries.departments_for_admin(request.user)
+        if is_department
+        else queries.sites_for_admin(request.user)
+    )
+    return render(
+        request,
+        "administration/places.html",
+        {
+            "form": form,
+            "places": places,
+            "kind": kind,
+            "admin_section": "departments" if is_department else "sites",
+        },
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def departments(request: AuthenticatedRequest) -> HttpResponse:
+    return _places(request, "department")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def sites(request: AuthenticatedRequest) -> HttpResponse:
+    return _places(request, "site")
+
+
+# --- Organisation -----------------------------------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def organisation(request: AuthenticatedRequest) -> HttpResponse:
+    current = queries.get_organisation()
+    initial = {
+        "name": current.name,
+        "primary_colour": current.primary_colour,
+        "accent_colour": current.accent_colour,
+        "lock_hr_fields": current.lock_hr_fields,
+        "signup_domains": current.signup_domains,
+    }
+    form = OrganisationForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.update_organisation(
+                actor=request.user,
+                name=data["name"],
+                primary_colour=data["primary_colour"],
+                accent_colour=data["accent_colour"],
+                lock_hr_fields=data["lock_hr_fields"],
+                signup_domains=data["signup_domains"],
+                logo=data["logo"] or None,
+                remove_logo=data["remove_logo"],
+                request=request,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                _error_into_form(form, error)
+            else:
+                form.add_error("logo", error)
+        else:
+            messages.success(request, _("The organisation's settings are saved."))
+            return redirect("admin_organisation")
+    return render(
+        request,
+        "administration/organisation.html",
+        {"form": form, "current": current, "admin_section": "organisation"},
+    )
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+@admin_required
+def audit(request: AuthenticatedRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None, actions=audit_queries.audit_actions(request.user))
+    values: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    filters = audit_queries.AuditFilters(
+        action=values.get("action") or "",
+        actor=values.get("actor") or "",
+        target=values.get("target") or "",
+        date_from=values.get("date_from"),
+        date_to=values.get("date_to"),
+        ip=values.get("ip") or "",
+    )
+    try:
+        page = audit_queries.audit_page(request.user, filters, cursor=request.GET.get("cursor", ""))
+    except InvalidCursor:
+        messages.error(request, _("This page link is no longer valid; here is the first page."))
+        page = audit_queries.audit_page(request.user, filters)
+    entries = [
+        {"entry": entry, "changes": audit_queries.describe_change(entry.old_value, entry.new_value)}
+        for entry in page.items
+    ]
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    next_url = None
+    if page.next_cursor:
+        query["cursor"] = page.next_cursor
+        next_url = f"{reverse('admin_audit')}?{query.urlencode()}"
+    return render(
+        request,
+        "administration/audit.html",
+        {
+            "form": form,
+            "entries": entries,
+            "next_url": next_url,
+            "is_first_page": not request.GET.get("cursor"),
+            "admin_section": "audit",
+        },
+    )

@@ -1,0 +1,764 @@
+"""Writes about people that admins make: invitations, CSV imports, roles, deactivation, and the
+departments and sites people belong to.
+
+Every function checks that the actor is an active admin, writes in a transaction and records an
+audit entry. Refusals are `PermissionDenied` (not an admin) or `ValidationError` with a message
+meant for the admin (a duplicate email, the last admin, a department that still has people).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cercle.accounts import importer
+from cercle.accounts.models import (
+    Department,
+    Invitation,
+    Profile,
+    Role,
+    Site,
+    User,
+)
+from cercle.accounts.search import build_search_text, build_sort_name
+from cercle.accounts.tokens import hash_token
+from cercle.audit.actions import log_event
+from cercle.core.text import normalize
+
+logger = logging.getLogger(__name__)
+
+INVITATION_VALIDITY = timedelta(days=14)
+IMPORT_BATCH_SIZE = 500
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+
+
+def _require_admin(actor: User | None) -> User:
+    if actor is None or not actor.is_authenticated or not actor.is_admin:
+        raise PermissionDenied(_("Only administrators may do this."))
+    return actor
+
+
+def _email_language(actor: User | None) -> str:
+    """Invitees have no preference yet: the inviter's language, else the organisation's."""
+    if actor is not None and actor.language:
+        return actor.language
+    return settings.LANGUAGE_CODE
+
+
+# --- Usernames and search columns -------------------------------------------------------------
+
+
+def _username_base(email: str) -> str:
+    local = email.split("@", 1)[0].lower()
+    return (_USERNAME_UNSAFE.sub("", local) or "person")[:140]
+
+
+def _unique_username(email: str, taken: set[str]) -> str:
+    base = _username_base(email)
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _taken_usernames(email: str) -> set[str]:
+    base = _username_base(email)
+    return set(User.objects.filter(username__startswith=base).values_list("username", flat=True))
+
+
+def _profile_columns(
+    user: User, *, job_title: str, team: str, department: str, site: str
+) -> dict[str, str]:
+    return {
+        "search_text": build_search_text(
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            job_title=job_title,
+            team=team,
+            department=department,
+            site=site,
+        ),
+        "sort_name": build_sort_name(
+            first_name=user.first_name, last_name=user.last_name, username=user.username
+        ),
+    }
+
+
+def refresh_search_text(profiles: Iterable[Profile]) -> None:
+    """Recompute the search column of these profiles (after a department or site is renamed)."""
+    batch: list[Profile] = []
+    for profile in profiles:
+        user = profile.user
+        skills = [user_skill.skill.name for user_skill in user.skills.all()]
+        profile.search_text = build_search_text(
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            job_title=profile.job_title,
+            team=profile.team,
+            department=profile.department.name if profile.department else "",
+            site=profile.site.name if profile.site else "",
+            skills=skills,
+            topics=[str(topic) for topic in profile.ask_me_about or []],
+        )
+        batch.append(profile)
+        if len(batch) >= IMPORT_BATCH_SIZE:
+            Profile.objects.bulk_update(batch, ["search_text"])
+            batch = []
+    if batch:
+        Profile.objects.bulk_update(batch, ["search_text"])
+
+
+def _profiles_for_refresh(condition: Q) -> Any:
+    return (
+        Profile.objects.filter(condition)
+        .select_related("user", "department", "site")
+        .prefetch_related("user__skills__skill")
+    )
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+def email_taken(email: str) -> bool:
+    email = email.strip().lower()
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
+def invite_person(
+    *,
+    actor: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str = Role.MEMBER,
+    department: Department | None = None,
+    site: Site | None = None,
+    job_title: str = "",
+    manager: User | None = None,
+    team: str = "",
+    phone: str = "",
+    send: bool = True,
+    request: HttpRequest | None = None,
+) -> User:
+    """Create the person (active, no usable password) and their invitation; mail the link."""
+    _require_admin(actor)
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from error
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if not first_name.strip() or not last_name.strip():
+        raise ValidationError(_("First and last name are required."))
+    with transaction.atomic():
+        if email_taken(email):
+            raise ValidationError({"email": _("A person with this email address already exists.")})
+        user = User(
+            username=_unique_username(email, _taken_usernames(email)),
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            role=role,
+            is_active=True,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as error:
+            raise ValidationError(
+                {"email": _("A person with this email address already exists.")}
+            ) from error
+        Profile.objects.create(
+            user=user,
+            job_title=job_title.strip(),
+            department=department,
+            site=site,
+            manager=manager,
+            team=team.strip(),
+            phone=phone.strip(),
+            **_profile_columns(
+                user,
+                job_title=job_title.strip(),
+                team=team.strip(),
+                department=department.name if department else "",
+                site=site.name if site else "",
+            ),
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        invitation = Invitation.objects.create(
+            user=user,
+            invited_by=actor,
+            token_hash=hash_token(secrets.token_urlsafe(32)),
+            expires_at=timezone.now() + INVITATION_VALIDITY,
+        )
+        log_event(
+            actor=actor,
+            action="accounts.invited",
+            target=user,
+            new={"email": email, "role": role},
+            request=request,
+        )
+        if send:
+            _queue_invitations([invitation.pk], language=_email_language(actor))
+    return user
+
+
+def resend_invitation(*, actor: User, person: User, request: HttpRequest | None = None) -> None:
+    """Send a fresh link (the previous one stops working) valid for another 14 days."""
+    _require_admin(actor)
+    with transaction.atomic():
+        invitation = Invitation.objects.filter(user=person, accepted_at__isnull=True).first()
+        if invitation is None:
+            raise ValidationError(_("This person has no pending invitation."))
+        if not person.is_active:
+            raise ValidationError(_("Reactivate this person before inviting them again."))
+        invitation.expires_at = timezone.now() + INVITATION_VALIDITY
+        invitation.save(update_fields=["expires_at"])
+        log_event(actor=actor, action="accounts.invitation_resent", target=person, request=request)
+        _queue_invitations([invitation.pk], language=_email_language(actor))
+
+
+def _queue_invitations(invitation_ids: Sequence[int], *, language: str) -> None:
+    from cercle.administration.tasks import send_invitations
+
+    ids = list(invitation_ids)
+
+    def enqueue(chunk: list[int]) -> None:
+        send_invitations.enqueue(invitation_ids=chunk, language=language)
+
+    for start in range(0, len(ids), 200):
+        transaction.on_commit(partial(enqueue, ids[start : start + 200]))
+
+
+def invitation_link(secret: str) -> str:
+    try:
+        path = reverse("accept_invitation", kwargs={"token": secret})
+    except NoReverseMatch:
+        path = f"/invitation/{secret}/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_invitation_email(*, invitation_id: int, language: str) -> bool:
+    """Give the invitation a new secret and mail its link. Called by the background task.
+
+    Only the secret's hash is stored, so each sending makes a new secret: the latest mail's link
+    is the one that works. Returns False when there is nothing to send any more.
+    """
+    from cercle.administration.queries import get_organisation
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("user", "invited_by")
+            .filter(pk=invitation_id, accepted_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if invitation is None:
+            return False
+        secret = secrets.token_urlsafe(32)
+        invitation.token_hash = hash_token(secret)
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["token_hash", "sent_at"])
+        user = invitation.user
+        organisation = get_organisation()
+        context = {
+            "person": user,
+            "inviter": invitation.invited_by,
+            "organisation": organisation,
+            "link": invitation_link(secret),
+            "expires_at": invitation.expires_at,
+            "site_url": settings.SITE_URL,
+        }
+        with translation.override(language or settings.LANGUAGE_CODE):
+            subject = _("You are invited to join %(organisation)s on Cercle") % {
+                "organisation": organisation.name
+            }
+            text = render_to_string("accounts/email/invitation_message.txt", context)
+            html = render_to_string("accounts/email/invitation_message.html", context)
+        message = EmailMultiAlternatives(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            body=text,
+            to=[user.email],
+        )
+        message.attach_alternative(html, "text/html")
+        # Sent inside the transaction: if the mail server refuses it, the old link keeps working.
+        message.send()
+    return True
+
+
+# --- Roles, deactivation ----------------------------------------------------------------------
+
+
+def _other_active_admins(person: User) -> bool:
+    admins = list(
+        User.objects.select_for_update()
+        .filter(role=Role.ADMIN, is_active=True)
+        .exclude(pk=person.pk)
+        .values_list("pk", flat=True)[:1]
+    )
+    return bool(admins)
+
+
+def set_role(*, actor: User, person: User, role: str, request: HttpRequest | None = None) -> User:
+    _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        old = person.role
+        if old == role:
+            return person
+        if old == Role.ADMIN and person.is_active and not _other_active_admins(person):
+            raise ValidationError(
+                _(
+                    "%(name)s is the last active administrator: "
+                    "make someone else an administrator first."
+                )
+                % {"name": person.display_name}
+            )
+        person.role = role
+        # The Django admin (/django-admin/) is for Cercle's administrators only.
+        person.is_staff = person.is_superuser = role == Role.ADMIN
+        person.save(update_fields=["role", "is_staff", "is_superuser"])
+        log_event(
+            actor=actor,
+            action="accounts.role_changed",
+            target=person,
+            old={"role": old},
+            new={"role": role},
+            request=request,
+        )
+    return person
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this person, through the auth module when it offers it."""
+    try:
+        auth_actions = importlib.import_module("cercle.accounts.actions.auth")
+    except ImportError:
+        auth_actions = None
+    end_all = getattr(auth_actions, "end_all_sessions", None)
+    if end_all is not None:
+        end_all(user)
+        return
+    from allauth.usersessions.models import UserSession
+
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+
+
+def deactivate_person(*, actor: User, person: User, request: HttpRequest | None = None) -> User:
+    """Block their login and hide them from pickers; everything they wrote stays."""
+    _require_admin(actor)
+    if person.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate yourself."))
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        if not person.is_active:
+            return person
+        if person.role == Role.ADMIN and not _other_active_admins(person):
+            raise ValidationError(
+                _("%(name)s is the last active administrator and cannot be deactivated.")
+                % {"name": person.display_name}
+            )
+        person.is_active = False
+        person.deactivated_at = timezone.now()
+        person.save(update_fields=["is_active", "deactivated_at"])
+        log_event(
+            actor=actor,
+            action="accounts.deactivated",
+            target=person,
+            old={"is_active": True},
+            new={"is_active": False},
+            request=request,
+        )
+        end_sessions(person)
+    return person
+
+
+def reactivate_person(*, actor: User, person: User, request: HttpRequest | None = None) -> User:
+    _require_admin(actor)
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        if person.is_active:
+            return person
+        person.is_active = True
+        person.deactivated_at = None
+        person.save(update_fields=["is_active", "deactivated_at"])
+        log_event(
+            actor=actor,
+            action="accounts.reactivated",
+            target=person,
+            old={"is_active": False},
+            new={"is_active": True},
+            request=request,
+        )
+    return person
+
+
+# --- Departments and sites --------------------------------------------------------------------
+
+
+def _unique_slug(
+    model: type[Department] | type[Site], name: str, exclude: int | None = None
+) -> str:
+    base = slugify(name)[:120] or ("department" if model is Department else "site")
+    others = model.objects.filter(slug__startswith=base)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    taken = set(others.values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _clean_place_name(model: type[Department] | type[Site], name: str, exclude: int | None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    if len(name) > 120:
+        raise ValidationError({"name": _("At most 120 characters.")})
+    others = model.objects.exclude(pk=exclude) if exclude else model.objects.all()
+    if any(normalize(other) == normalize(name) for other in others.values_list("name", flat=True)):
+        raise ValidationError({"name": _("This name is already used.")})
+    return name
+
+
+def create_department(
+    *, actor: User, name: str, description: str = "", request: HttpRequest | None = None
+) -> Department:
+    _require_admin(actor)
+    with transaction.atomic():
+        name = _clean_place_name(Department, name, None)
+        department = Department.objects.create(
+            name=name, slug=_unique_slug(Department, name), description=description.strip()
+        )
+        log_event(
+            actor=actor,
+            action="accounts.department_created",
+            target=department,
+            new={"name": name},
+            request=request,
+        )
+    return department
+
+
+def create_site(
+    *, actor: User, name: str, city: str = "", request: HttpRequest | None = None
+) -> Site:
+    _require_admin(actor)
+    with transaction.atomic():
+        name = _clean_place_name(Site, name, None)
+        site = Site.objects.create(name=name, slug=_unique_slug(Site, name), city=city.strip())
+        log_event(
+            actor=actor,
+            action="accounts.site_created",
+            target=site,
+            new={"name": name},
+            request=request,
+        )
+    return site
+
+
+def rename_department(
+    *, actor: User, department: Department, name: str, request: HttpRequest | None = None
+) -> Department:
+    """Rename (the slug, used in links, stays); members' search columns follow the new name."""
+    _require_admin(actor)
+    with transaction.atomic():
+        name = _clean_place_name(Department, name, department.pk)
+        old = department.name
+        if old == name:
+            return department
+        department.name = name
+        department.save(update_fields=["name", "updated_at"])
+        refresh_search_text(_profiles_for_refresh(Q(department=department)))
+        log_event(
+            actor=actor,
+            action="accounts.department_renamed",
+            target=department,
+            old={"name": old},
+            new={"name": name},
+            request=request,
+        )
+    return department
+
+
+def rename_site(*, actor: User, site: Site, name: str, request: HttpRequest | None = None) -> Site:
+    _require_admin(actor)
+    with transaction.atomic():
+        name = _clean_place_name(Site, name, site.pk)
+        old = site.name
+        if old == name:
+            return site
+        site.name = name
+        site.save(update_fields=["name", "updated_at"])
+        refresh_search_text(_profiles_for_refresh(Q(site=site)))
+        log_event(
+            actor=actor,
+            action="accounts.site_renamed",
+            target=site,
+            old={"name": old},
+            new={"name": name},
+            request=request,
+        )
+    return site
+
+
+def delete_department(
+    *, actor: User, department: Department, request: HttpRequest | None = None
+) -> None:
+    """Refused while people belong to it: an admin moves them first (nobody loses a place)."""
+    _require_admin(actor)
+    with transaction.atomic():
+        count = Profile.objects.filter(department=department).count()
+        if count:
+            raise ValidationError(
+                _("%(name)s still has %(count)d people: move them to another department first.")
+                % {"name": department.name, "count": count}
+            )
+        log_event(
+            actor=actor,
+            action="accounts.department_deleted",
+            target=department,
+            old={"name": department.name},
+            request=request,
+        )
+        department.delete()
+
+
+def delete_site(*, actor: User, site: Site, request: HttpRequest | None = None) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        count = Profile.objects.filter(site=site).count()
+        if count:
+            raise ValidationError(
+                _("%(name)s still has %(count)d people: move them to another site first.")
+                % {"name": site.name, "count": count}
+            )
+        log_event(
+            actor=actor,
+            action="accounts.site_deleted",
+            target=site,
+            old={"name": site.name},
+            request=request,
+        )
+        site.delete()
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+
+def existing_people_data() -> importer.ExistingData:
+    """What an import is checked against: emails, people by email, departments and sites."""
+    data = importer.ExistingData()
+    for pk, email in User.objects.annotate(lower_email=Lower("email")).values_list(
+        "pk", "lower_email"
+    ):
+        data.people[email] = pk
+        data.emails.add(email)
+    data.emails.update(
+        EmailAddress.objects.annotate(lower_email=Lower("email")).values_list(
+            "lower_email", flat=True
+        )
+    )
+    data.departments = {
+        normalize(name): pk for pk, name in Department.objects.values_list("pk", "name")
+    }
+    data.sites = {normalize(name): pk for pk, name in Site.objects.values_list("pk", "name")}
+    return data
+
+
+def check_import(text: str, *, create_missing: bool) -> importer.CheckedFile:
+    """Parse and check a whole file (raises importer.ImportFileError for an unreadable one)."""
+    rows, errors = importer.parse(text)
+    return importer.check(
+        rows, errors, existing=existing_people_data(), create_missing=create_missing
+    )
+
+
+def import_people(
+    *,
+    actor: User,
+    checked: importer.CheckedFile,
+    send_invitations: bool = False,
+    language: str = "",
+    filename: str = "",
+    progress: Any = None,
+) -> list[int]:
+    """Create the valid rows' people in batches; managers in a second pass; one audit entry.
+
+    Batches are committed one by one so that `progress(done)` can be shown while it runs; if
+    anything fails, the people, departments and sites created so far are deleted again, so an
+    import is all or nothing. Returns the new people's ids.
+    """
+    _require_admin(actor)
+    rows = checked.valid_rows
+    created_user_ids: list[int] = []
+    created_places: list[Department | Site] = []
+    try:
+        with transaction.atomic():
+            departments = {
+                normalize(n): pk for pk, n in Department.objects.values_list("pk", "name")
+            }
+            sites = {normalize(n): pk for pk, n in Site.objects.values_list("pk", "name")}
+            for key, name in checked.missing_departments.items():
+                if key not in departments and any(normalize(r.department) == key for r in rows):
+                    department = Department.objects.create(
+                        name=name, slug=_unique_slug(Department, name)
+                    )
+                    created_places.append(department)
+                    departments[key] = department.pk
+            for key, name in checked.missing_sites.items():
+                if key not in sites and any(normalize(r.site) == key for r in rows):
+                    site = Site.objects.create(name=name, slug=_unique_slug(Site, name))
+                    created_places.append(site)
+                    sites[key] = site.pk
+        department_names = {pk: n for pk, n in Department.objects.values_list("pk", "name")}
+        site_names = {pk: n for pk, n in Site.objects.values_list("pk", "name")}
+        taken = set(User.objects.values_list("username", flat=True))
+        people_by_email = {
+            email.lower(): pk for pk, email in User.objects.values_list("pk", "email")
+        }
+        unusable = make_password(None)
+        now = timezone.now()
+        expires = now + INVITATION_VALIDITY
+        invitation_ids: list[int] = []
+        for start in range(0, len(rows), IMPORT_BATCH_SIZE):
+            batch = rows[start : start + IMPORT_BATCH_SIZE]
+            with transaction.atomic():
+                users = [
+                    User(
+                        username=_unique_username(row.email, taken),
+                        email=row.email,
+                        first_name=row.first_name,
+                        last_name=row.last_name,
+                        role=row.role,
+                        is_active=True,
+                        is_staff=row.role == Role.ADMIN,
+                        is_superuser=row.role == Role.ADMIN,
+                        password=unusable,
+                        date_joined=now,
+                    )
+                    for row in batch
+                ]
+                users = User.objects.bulk_create(users)
+                profiles = []
+                for user, row in zip(users, batch, strict=True):
+                    people_by_email[row.email] = user.pk
+                    department_id = (
+                        departments.get(normalize(row.department)) if row.department else None
+                    )
+                    site_id = sites.get(normalize(row.site)) if row.site else None
+                    profiles.append(
+                        Profile(
+                            user=user,
+                            job_title=row.job_title,
+                            department_id=department_id,
+                            site_id=site_id,
+                            team=row.team,
+                            phone=row.phone,
+                            **_profile_columns(
+                                user,
+                                job_title=row.job_title,
+                                team=row.team,
+                                department=department_names.get(department_id, "")
+                                if department_id
+                                else "",
+                                site=site_names.get(site_id, "") if site_id else "",
+                            ),
+                        )
+                    )
+                Profile.objects.bulk_create(profiles)
+                EmailAddress.objects.bulk_create(
+                    [
+                        EmailAddress(user=user, email=user.email, verified=True, primary=True)
+                        for user in users
+                    ]
+                )
+                invitations = Invitation.objects.bulk_create(
+                    [
+                        Invitation(
+                            user=user,
+                            invited_by=actor,
+                            token_hash=hash_token(secrets.token_urlsafe(32)),
+                            expires_at=expires,
+                        )
+                        for user in users
+                    ]
+                )
+                invitation_ids.extend(invitation.pk for invitation in invitations)
+            # Only once the batch is committed: a rolled-back batch's ids may be reused.
+            created_user_ids.extend(user.pk for user in users)
+            if progress is not None:
+                progress(start + len(batch))
+        # Managers, now that everyone exists.
+        with_manager = [
+            Profile(
+                user_id=people_by_email[row.email], manager_id=people_by_email[row.manager_email]
+            )
+            for row in rows
+            if row.manager_email
+        ]
+        with transaction.atomic():
+            Profile.objects.bulk_update(with_manager, ["manager"], batch_size=IMPORT_BATCH_SIZE)
+            log_event(
+                actor=actor,
+                action="accounts.imported",
+                new={
+                    "created": len(created_user_ids),
+                    "invalid_rows": len(checked.invalid_rows),
+                    "departments_created": sum(isinstance(p, Department) for p in created_places),
+                    "sites_created": sum(isinstance(p, Site) for p in created_places),
+                    "invitations_sent": send_invitations,
+                },
+                extra={"filename": filename},
+            )
+            if send_invitations:
+                _queue_invitations(invitation_ids, language=language or _email_language(actor))
+    except Exception:
+        logger.exception("Import failed; removing the %d people created", len(created_user_ids))
+        with transaction.atomic():
+            for start in range(0, len(created_user_ids), IMPORT_BATCH_SIZE):
+                User.objects.filter(
+                    pk__in=created_user_ids[start : start + IMPORT_BATCH_SIZE]
+                ).delete()
+            for place in created_places:
+                place.delete()
+        raise
+    return created_user_ids

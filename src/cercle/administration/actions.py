@@ -1,0 +1,313 @@
+"""Writes of the administration: the organisation's settings and the life of a CSV import."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from cercle.accounts import importer
+from cercle.accounts.actions import people
+from cercle.accounts.models import User
+from cercle.administration.models import ImportJob, Organisation
+from cercle.administration.queries import ORGANISATION_CACHE_KEY
+from cercle.audit.actions import log_event
+
+logger = logging.getLogger(__name__)
+
+LOGO_SIZE = 256
+MAX_LOGO_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_REPORTED_ERRORS = 1000
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _require_admin(actor: User | None) -> User:
+    if actor is None or not actor.is_authenticated or not actor.is_admin:
+        raise PermissionDenied(_("Only administrators may do this."))
+    return actor
+
+
+# --- Organisation -----------------------------------------------------------------------------
+
+
+def clean_signup_domains(value: str) -> str:
+    """'Example.org, @sub.example.fr' -> 'example.org, sub.example.fr'; bad ones are refused."""
+    domains: list[str] = []
+    for part in re.split(r"[,\s;]+", value):
+        domain = part.strip().lower().lstrip("@")
+        if not domain:
+            continue
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as error:
+            raise ValidationError(_("“%s” is not an email domain.") % part) from error
+        if not _DOMAIN.match(domain):
+            raise ValidationError(_("“%s” is not an email domain.") % part)
+        if domain not in domains:
+            domains.append(domain)
+    return ", ".join(domains)
+
+
+def process_logo(upload: UploadedFile[bytes]) -> ContentFile[bytes]:
+    """A real image, turned upright, fitted into 256×256 and saved as PNG without metadata."""
+    if upload.size is not None and upload.size > MAX_LOGO_BYTES:
+        raise ValidationError(_("The logo may weigh at most 5 MB."))
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > 40_000_000:
+                raise ValidationError(_("This image is too large."))
+            image.load()
+            upright = ImageOps.exif_transpose(image) or image
+            converted = upright.convert("RGBA")
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as error:
+        raise ValidationError(_("Upload a valid image (PNG, JPEG, GIF or WebP).")) from error
+    converted.thumbnail((LOGO_SIZE, LOGO_SIZE))
+    clean = Image.new("RGBA", converted.size)
+    clean.paste(converted)
+    out = io.BytesIO()
+    clean.save(out, format="PNG", optimize=True)
+    return ContentFile(out.getvalue(), name=f"logo-{secrets.token_hex(6)}.png")
+
+
+def update_organisation(
+    *,
+    actor: User,
+    name: str,
+    primary_colour: str,
+    accent_colour: str,
+    lock_hr_fields: bool,
+    signup_domains: str,
+    logo: UploadedFile[bytes] | None = None,
+    remove_logo: bool = False,
+    request: HttpRequest | None = None,
+) -> Organisation:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A name is required.")})
+    if len(name) > 120:
+        raise ValidationError({"name": _("At most 120 characters.")})
+    for field, colour in (("primary_colour", primary_colour), ("accent_colour", accent_colour)):
+        if not _COLOUR.match(colour):
+            raise ValidationError({field: _("Enter a colour as #RRGGBB.")})
+    try:
+        domains = clean_signup_domains(signup_domains)
+    except ValidationError as error:
+        raise ValidationError({"signup_domains": error.messages}) from error
+    new_logo = process_logo(logo) if logo is not None else None
+    with transaction.atomic():
+        organisation, _created = Organisation.objects.select_for_update().get_or_create(pk=1)
+        before = _organisation_values(organisation)
+        old_logo_name = organisation.logo.name if organisation.logo else ""
+        organisation.name = name
+        organisation.primary_colour = primary_colour.lower()
+        organisation.accent_colour = accent_colour.lower()
+        organisation.lock_hr_fields = lock_hr_fields
+        organisation.signup_domains = domains
+        if new_logo is not None:
+            organisation.logo.save(new_logo.name or "logo.png", new_logo, save=False)
+        elif remove_logo:
+            organisation.logo = ""
+        organisation.save()
+        after = _organisation_values(organisation)
+        changed = [key for key in after if after[key] != before[key]]
+        if changed:
+            log_event(
+                actor=actor,
+                action="administration.organisation_changed",
+                target=organisation,
+                old={key: before[key] for key in changed},
+                new={key: after[key] for key in changed},
+                request=request,
+            )
+        cache.delete(ORGANISATION_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
+        if old_logo_name and old_logo_name != (organisation.logo.name or ""):
+            storage = organisation.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo_name))
+    return organisation
+
+
+def _organisation_values(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "name": organisation.name,
+        "logo": organisation.logo.name if organisation.logo else "",
+        "primary_colour": organisation.primary_colour,
+        "accent_colour": organisation.accent_colour,
+        "lock_hr_fields": organisation.lock_hr_fields,
+        "signup_domains": organisation.signup_domains,
+    }
+
+
+# --- CSV imports ------------------------------------------------------------------------------
+
+
+def start_import(
+    *,
+    actor: User,
+    filename: str,
+    data: bytes,
+    create_missing: bool = False,
+    send_invitations: bool = False,
+    valid_rows_only: bool = False,
+    language: str = "",
+) -> ImportJob:
+    """Record the file and queue its checking (then its import, when every row is valid)."""
+    _require_admin(actor)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError({"file": _("The file may weigh at most 20 MB.")})
+    try:
+        text = importer.decode(data)
+    except importer.ImportFileError as error:
+        raise ValidationError({"file": str(error)}) from error
+    if "\x00" in text:
+        raise ValidationError({"file": _("This is not a CSV text file.")})
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=actor,
+            filename=filename[:255],
+            content=text,
+            create_missing=create_missing,
+            send_invitations=send_invitations,
+            valid_rows_only=valid_rows_only,
+            language=language or actor.language or settings.LANGUAGE_CODE,
+        )
+        _queue(job)
+    return job
+
+
+def _queue(job: ImportJob) -> None:
+    from cercle.administration.tasks import run_import_job as task
+
+    job_id = job.pk
+    transaction.on_commit(lambda: task.enqueue(job_id))
+
+
+def import_valid_rows(*, actor: User, job: ImportJob) -> ImportJob:
+    """The admin chose to import the valid rows of a file that has invalid ones."""
+    _require_admin(actor)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.INVALID or not job.content:
+            raise ValidationError(_("This import cannot be started again."))
+        job.valid_rows_only = True
+        job.status = ImportJob.Status.PENDING
+        job.created_by = actor
+        job.done = 0
+        job.save(update_fields=["valid_rows_only", "status", "created_by", "done", "updated_at"])
+        _queue(job)
+    return job
+
+
+def cancel_import(*, actor: User, job: ImportJob) -> ImportJob:
+    _require_admin(actor)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status not in {ImportJob.Status.INVALID, ImportJob.Status.PENDING}:
+            raise ValidationError(_("Only an import that has not started can be cancelled."))
+        job.status = ImportJob.Status.CANCELLED
+        job.content = ""
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "content", "finished_at", "updated_at"])
+    return job
+
+
+def _set(job_id: int, **fields: Any) -> None:
+    ImportJob.objects.filter(pk=job_id).update(updated_at=timezone.now(), **fields)
+
+
+def run_import_job(*, job_id: int) -> str:
+    """Check the file; import it when every row is valid or the admin chose the valid rows.
+
+    Called by the background task; records status and progress on the job as it goes.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != ImportJob.Status.PENDING:
+            return job.status if job else "missing"
+        job.status = ImportJob.Status.VALIDATING
+        job.save(update_fields=["status", "updated_at"])
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _run(job)
+
+
+def _run(job: ImportJob) -> str:
+    actor = job.created_by
+    try:
+        checked = people.check_import(job.content, create_missing=job.create_missing)
+    except importer.ImportFileError as error:
+        _finish(job, ImportJob.Status.FAILED, report={"file_error": str(error)})
+        return ImportJob.Status.FAILED
+    valid = checked.valid_rows
+    report: dict[str, Any] = {
+        "total_rows": len(checked.rows),
+        "valid_rows": len(valid),
+        "invalid_rows": len(checked.invalid_rows),
+        "error_count": len(checked.errors),
+        "errors": [error.as_dict() for error in checked.errors[:MAX_REPORTED_ERRORS]],
+        "missing_departments": sorted(checked.missing_departments.values()),
+        "missing_sites": sorted(checked.missing_sites.values()),
+    }
+    if not checked.rows:
+        report["file_error"] = _("The file has no people in it.")
+        _finish(job, ImportJob.Status.FAILED, report=report)
+        return ImportJob.Status.FAILED
+    if checked.errors and not job.valid_rows_only:
+        _set(job.pk, status=ImportJob.Status.INVALID, report=report, total=len(valid), done=0)
+        return ImportJob.Status.INVALID
+    _set(job.pk, status=ImportJob.Status.IMPORTING, report=report, total=len(valid), done=0)
+    if actor is None:
+        _finish(job, ImportJob.Status.FAILED, report={**report, "file_error": _("No actor.")})
+        return ImportJob.Status.FAILED
+    try:
+        created = people.import_people(
+            actor=actor,
+            checked=checked,
+            send_invitations=job.send_invitations,
+            language=job.language,
+            filename=job.filename,
+            progress=lambda done: _set(job.pk, done=done),
+        )
+    except PermissionDenied:
+        report["file_error"] = _("Only administrators may import people.")
+        _finish(job, ImportJob.Status.FAILED, report=report)
+        return ImportJob.Status.FAILED
+    except Exception:
+        logger.exception("Import %s failed", job.pk)
+        report["file_error"] = _(
+            "The import failed and nothing was imported. Check the file and try again."
+        )
+        _finish(job, ImportJob.Status.FAILED, report=report)
+        return ImportJob.Status.FAILED
+    _finish(
+        job, ImportJob.Status.DONE, report=report, created_count=len(created), done=len(created)
+    )
+    return ImportJob.Status.DONE
+
+
+def _finish(job: ImportJob, status: str, **fields: Any) -> None:
+    _set(job.pk, status=status, finished_at=timezone.now(), content="", **fields)

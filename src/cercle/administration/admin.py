@@ -1,0 +1,35 @@
+"""The organisation's settings and imports in the Django admin (/manage/ is the usual place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from cercle.administration.models import ImportJob, Organisation
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    list_display = ("name", "primary_colour", "accent_colour", "lock_hr_fields")
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
+        from django.core.cache import cache
+
+        from cercle.administration.queries import ORGANISATION_CACHE_KEY
+
+        super().save_model(request, obj, form, change)
+        cache.delete(ORGANISATION_CACHE_KEY)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin[ImportJob]):
+    list_display = ("filename", "status", "total", "done", "created_count", "created_by")
+    exclude = ("content",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,127 @@
+"""Forms of the administration pages: they read input; actions decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cercle.accounts.models import Department, Role, Site, User
+from cercle.administration.models import colour_validator
+from cercle.administration.queries import PersonStatus
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *PersonStatus.CHOICES],
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        required=False,
+        queryset=Department.objects.order_by("name"),
+        empty_label=_("All departments"),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.objects.order_by("name")
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"), required=False, queryset=Site.objects.order_by("name")
+    )
+    job_title = forms.CharField(label=_("Job title"), required=False, max_length=150)
+    manager = forms.EmailField(label=_("Manager's email"), required=False, max_length=254)
+
+    def clean_manager(self) -> User | None:
+        email = self.cleaned_data.get("manager") or ""
+        if not email:
+            return None
+        manager = User.objects.filter(email__iexact=email, is_active=True).first()
+        if manager is None:
+            raise forms.ValidationError(_("Nobody active has this email address."))
+        return manager
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8, separated by commas or semicolons, with a header row."),
+    )
+    create_missing = forms.BooleanField(
+        label=_("Create the departments and sites the file names that do not exist yet"),
+        required=False,
+    )
+    send_invitations = forms.BooleanField(
+        label=_("Send each imported person their invitation by email"), required=False
+    )
+
+
+class PlaceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG, GIF or WebP, at most 5 MB; shown at most 256 pixels wide."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    primary_colour = forms.CharField(
+        label=_("Primary colour"),
+        max_length=7,
+        validators=[colour_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    accent_colour = forms.CharField(
+        label=_("Accent colour"),
+        max_length=7,
+        validators=[colour_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    lock_hr_fields = forms.BooleanField(
+        label=_("Only administrators edit job title, department and manager"), required=False
+    )
+    signup_domains = forms.CharField(
+        label=_("Sign-up allowed for these email domains"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Comma-separated, e.g. example.org, example.fr. Empty: people join by invitation only."
+        ),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    actor = forms.CharField(label=_("Who"), required=False, max_length=150)
+    target = forms.CharField(label=_("Target"), required=False, max_length=150)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
+
+    def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions")), *((a, a) for a in actions)]  # type: ignore[attr-defined]

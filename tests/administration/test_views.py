@@ -1,0 +1,503 @@
+"""The administration pages: who may see them, and what each one does."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+
+from cercle.accounts.actions import people as people_actions
+from cercle.accounts.models import Department, Invitation, Role, Site, User
+from cercle.administration import actions
+from cercle.administration.models import ImportJob, Organisation
+from cercle.administration.queries import ORGANISATION_CACHE_KEY, get_organisation
+from cercle.audit.models import AuditEntry
+from tests.factories import make_admin, make_department, make_site, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _memory_mail(settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def client_for(user: User | None) -> Client:
+    client = Client(headers={"Accept-Language": "en"})
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def a_job(admin: User) -> ImportJob:
+    return actions.start_import(
+        actor=admin, filename="x.csv", data=b"email,first_name,last_name\nbad,A,B\n"
+    )
+
+
+PAGES = [
+    "admin_people",
+    "admin_invite",
+    "admin_import",
+    "admin_import_template",
+    "admin_departments",
+    "admin_sites",
+    "admin_organisation",
+    "admin_audit",
+]
+
+
+def page_urls(admin: User) -> list[str]:
+    job = a_job(admin)
+    return [reverse(name) for name in PAGES] + [reverse("admin_import_job", args=[job.pk])]
+
+
+def post_urls(admin: User) -> list[str]:
+    person = make_user()
+    job = a_job(admin)
+    return [
+        reverse("admin_set_role", args=[person.pk]),
+        reverse("admin_deactivate", args=[person.pk]),
+        reverse("admin_reactivate", args=[person.pk]),
+        reverse("admin_resend_invitation", args=[person.pk]),
+        reverse("admin_import_valid_rows", args=[job.pk]),
+        reverse("admin_import_cancel", args=[job.pk]),
+    ]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "deactivated"])
+def test_anonymous_and_deactivated_people_are_sent_to_log_in(who: str) -> None:
+    admin = make_admin()
+    user = None if who == "anonymous" else make_user(role=Role.ADMIN, is_active=False)
+    client = client_for(user)
+    for url in page_urls(admin):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("account_login")), url
+    for url in post_urls(admin):
+        response = client.post(url, {"role": "admin"})
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("account_login")), url
+    assert not AuditEntry.objects.filter(action__startswith="accounts.role").exists()
+
+
+@pytest.mark.parametrize("role", [Role.GUEST, Role.MEMBER, Role.STAFF])
+def test_people_who_are_not_admins_get_403(role: str) -> None:
+    admin = make_admin()
+    client = client_for(make_user(role=role))
+    for url in page_urls(admin):
+        assert client.get(url).status_code == 403, url
+    for url in post_urls(admin):
+        assert client.post(url, {"role": "admin"}).status_code == 403, url
+    assert User.objects.filter(role=Role.ADMIN).count() == 1
+
+
+def test_admins_see_every_page() -> None:
+    admin = make_admin()
+    client = client_for(admin)
+    for url in page_urls(admin):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    # The sub-navigation is on each page.
+    body = client.get(reverse("admin_people")).content.decode()
+    for name in PAGES[:1] + PAGES[2:3] + PAGES[4:]:
+        assert f'href="{reverse(name)}"' in body
+
+
+def test_missing_people_and_jobs_are_404_for_admins() -> None:
+    client = client_for(make_admin())
+    assert client.post(reverse("admin_deactivate", args=[999999])).status_code == 404
+    assert client.get(reverse("admin_import_job", args=[999999])).status_code == 404
+
+
+# --- People list ------------------------------------------------------------------------------
+
+
+def test_people_list_filters_and_costs_a_fixed_number_of_queries(
+    django_assert_max_num_queries: Any,
+) -> None:
+    admin = make_admin(first_name="Ada", last_name="Admin")
+    finance = make_department("Finance")
+    site = make_site("Paris")
+    for n in range(30):
+        make_user(first_name="Hélène", last_name=f"Durand{n}", department=finance, site=site)
+    invited = people_actions.invite_person(
+        actor=admin, email="new@example.org", first_name="Nouvelle", last_name="Venue", send=False
+    )
+    gone = make_user(first_name="Parti", last_name="Ailleurs")
+    people_actions.deactivate_person(actor=admin, person=gone)
+    client = client_for(admin)
+    url = reverse("admin_people")
+    client.get(url)  # the first request records the session
+    # The same number of queries for 1 person and for a full page of 25.
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"role": "admin"})
+    assert len(one) <= 15
+    with django_assert_max_num_queries(len(one)):
+        response = client.get(url)
+    assert response.status_code == 200
+    with django_assert_max_num_queries(len(one)):
+        client.get(url, {"page": 2, "status": "active", "q": "durand"})
+    assert "33 people" in client.get(url).content.decode()
+
+    body = client.get(url, {"q": "helene"}).content.decode()
+    assert "30 people" in body and "Hélène" in body
+    body = client.get(url, {"status": "invited"}).content.decode()
+    assert "1 person" in body and "Nouvelle" in body
+    body = client.get(url, {"status": "deactivated"}).content.decode()
+    assert "1 person" in body and "Parti" in body and "Reactivate" in body
+    body = client.get(url, {"status": "active"}).content.decode()
+    assert "31 people" in body
+    body = client.get(url, {"role": "admin"}).content.decode()
+    assert "1 person" in body and "Ada" in body
+    body = client.get(url, {"department": finance.pk}).content.decode()
+    assert "30 people" in body
+    assert invited.pk
+
+
+def test_set_role_deactivate_reactivate_and_resend_from_the_list(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    admin = make_admin()
+    person = make_user(first_name="Zoé")
+    client = client_for(admin)
+    response = client.post(reverse("admin_set_role", args=[person.pk]), {"role": "staff"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.role == Role.STAFF
+    client.post(reverse("admin_deactivate", args=[person.pk]))
+    person.refresh_from_db()
+    assert not person.is_active
+    client.post(reverse("admin_reactivate", args=[person.pk]))
+    person.refresh_from_db()
+    assert person.is_active
+    invited = people_actions.invite_person(
+        actor=admin, email="inv@example.org", first_name="I", last_name="V", send=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin_resend_invitation", args=[invited.pk]))
+    assert Invitation.objects.get(user=invited).sent_at is not None
+
+
+def test_refusals_are_shown_as_clear_messages() -> None:
+    admin = make_admin()
+    client = client_for(admin)
+    response = client.post(reverse("admin_deactivate", args=[admin.pk]), follow=True)
+    assert "You cannot deactivate yourself" in response.content.decode()
+    response = client.post(
+        reverse("admin_set_role", args=[admin.pk]), {"role": "member"}, follow=True
+    )
+    assert "last active administrator" in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.is_active and admin.role == Role.ADMIN
+
+
+def test_the_next_parameter_only_goes_back_to_this_site() -> None:
+    admin = make_admin()
+    person = make_user()
+    client = client_for(admin)
+    response = client.post(
+        reverse("admin_set_role", args=[person.pk]),
+        {"role": "guest", "next": "https://evil.example.com/"},
+    )
+    assert response["Location"] == reverse("admin_people")
+
+
+def test_invite_page_creates_the_person_and_reports_errors_at_the_field(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    admin = make_admin()
+    department = make_department("Juridique")
+    client = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin_invite"),
+            {
+                "email": "Jeanne@Example.org",
+                "first_name": "Jeanne",
+                "last_name": "Roux",
+                "role": "member",
+                "department": department.pk,
+                "manager": admin.email,
+            },
+        )
+    assert response.status_code == 302
+    jeanne = User.objects.get(email="jeanne@example.org")
+    assert jeanne.profile.manager == admin
+    response = client.post(
+        reverse("admin_invite"),
+        {"email": "JEANNE@example.org", "first_name": "J", "last_name": "R", "role": "member"},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.context["form"].errors["email"][0]
+    response = client.post(
+        reverse("admin_invite"),
+        {
+            "email": "x@example.org",
+            "first_name": "J",
+            "last_name": "R",
+            "role": "member",
+            "manager": "nobody@example.org",
+        },
+    )
+    assert "Nobody active" in response.context["form"].errors["manager"][0]
+    assert not User.objects.filter(email="x@example.org").exists()
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+CSV_WITH_ONE_BAD_ROW = (
+    "email;first_name;last_name;department\n"
+    "anne@example.org;Anne;Leroy;Finance\n"
+    "broken-email;Bruno;Petit;Finance\n"
+    "carla@example.org;Carla;Moreau;\n"
+)
+
+
+def test_import_with_a_bad_row_reports_it_then_imports_the_valid_rows(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    admin = make_admin()
+    make_department("Finance")
+    client = client_for(admin)
+    upload = SimpleUploadedFile("people.csv", CSV_WITH_ONE_BAD_ROW.encode(), "text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin_import"), {"file": upload})
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.INVALID
+    page = client.get(response["Location"]).content.decode()
+    assert "Not a valid email address." in page and ">3<" in page
+    assert "Nothing has been imported." in page
+    assert not User.objects.filter(email="anne@example.org").exists()
+    # The polled fragment, once finished, asks htmx to reload the whole page.
+    fragment = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin_import_valid_rows", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created_count == 2
+    assert job.content == ""
+    assert set(
+        User.objects.filter(email__in=["anne@example.org", "carla@example.org"]).values_list(
+            "first_name", flat=True
+        )
+    ) == {"Anne", "Carla"}
+    assert "2 people imported." in client.get(response["Location"]).content.decode()
+    entry = AuditEntry.objects.get(action="accounts.imported")
+    assert entry.new_value["created"] == 2 and entry.new_value["invalid_rows"] == 1
+
+
+def test_a_valid_file_is_imported_at_once_and_can_create_places(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = client_for(make_admin())
+    data = "email,first_name,last_name,department,site\nd@example.org,D,E,Achats,Rennes\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin_import"),
+            {"file": SimpleUploadedFile("p.csv", data.encode()), "create_missing": "on"},
+        )
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE
+    assert Department.objects.filter(name="Achats").exists()
+    assert Site.objects.filter(name="Rennes").exists()
+
+
+def test_an_unreadable_file_is_reported_at_the_field() -> None:
+    client = client_for(make_admin())
+    response = client.post(
+        reverse("admin_import"), {"file": SimpleUploadedFile("p.csv", b"\x00\x01\x02")}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not ImportJob.objects.exists()
+
+
+def test_a_bad_header_fails_the_job_with_a_message(django_capture_on_commit_callbacks: Any) -> None:
+    client = client_for(make_admin())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin_import"), {"file": SimpleUploadedFile("p.csv", b"name,age\nx,3\n")}
+        )
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED
+    assert "Unknown columns" in client.get(response["Location"]).content.decode()
+
+
+def test_cancel_an_invalid_import() -> None:
+    admin = make_admin()
+    job = a_job(admin)
+    actions.run_import_job(job_id=job.pk)
+    response = client_for(admin).post(reverse("admin_import_cancel", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED and job.content == ""
+
+
+def test_the_template_download_is_an_importable_file() -> None:
+    admin = make_admin()
+    make_department("Finance")
+    make_site("Paris")
+    make_site("Lyon")
+    response = client_for(admin).get(reverse("admin_import_template"))
+    assert response["Content-Type"].startswith("text/csv")
+    checked = people_actions.check_import(
+        response.content.decode("utf-8-sig"), create_missing=False
+    )
+    assert checked.errors == [] and len(checked.rows) == 2
+
+
+# --- Departments and sites --------------------------------------------------------------------
+
+
+def test_departments_page_creates_renames_and_refuses_to_delete_a_populated_one() -> None:
+    admin = make_admin()
+    client = client_for(admin)
+    url = reverse("admin_departments")
+    client.post(url, {"action": "create", "name": "Qualité"})
+    department = Department.objects.get(name="Qualité")
+    client.post(url, {"action": "rename", "id": department.pk, "name": "Qualité et méthodes"})
+    department.refresh_from_db()
+    assert department.name == "Qualité et méthodes"
+    make_user(department=department)
+    response = client.post(url, {"action": "delete", "id": department.pk}, follow=True)
+    assert "move them to another department first" in response.content.decode()
+    assert Department.objects.filter(pk=department.pk).exists()
+    response = client.post(url, {"action": "create", "name": "qualite et methodes"})
+    assert response.status_code == 200 and "already used" in response.content.decode()
+
+
+def test_sites_page_creates_and_deletes_an_empty_one() -> None:
+    client = client_for(make_admin())
+    url = reverse("admin_sites")
+    client.post(url, {"action": "create", "name": "Bordeaux"})
+    site = Site.objects.get(name="Bordeaux")
+    client.post(url, {"action": "delete", "id": site.pk})
+    assert not Site.objects.exists()
+
+
+# --- Organisation -----------------------------------------------------------------------------
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (800, 400)) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    image.save(out, format=fmt, exif=exif)
+    return out.getvalue()
+
+
+def test_organisation_settings_apply_to_every_page_and_are_audited(
+    settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    admin = make_admin()
+    client = client_for(admin)
+    get_organisation()  # cached
+    response = client.post(
+        reverse("admin_organisation"),
+        {
+            "name": "Dupont & Fils",
+            "primary_colour": "#112233",
+            "accent_colour": "#AABBCC",
+            "lock_hr_fields": "on",
+            "signup_domains": "Dupont.fr, @dupont-fils.com",
+            "logo": SimpleUploadedFile("logo.jpg", image_bytes(), "image/jpeg"),
+        },
+    )
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(pk=1)
+    assert organisation.signup_domains == "dupont.fr, dupont-fils.com"
+    assert organisation.accent_colour == "#aabbcc" and organisation.lock_hr_fields
+    assert (
+        cache.get(ORGANISATION_CACHE_KEY) is None
+        or cache.get(ORGANISATION_CACHE_KEY).name == "Dupont & Fils"
+    )
+    with Image.open(organisation.logo.path) as logo:
+        assert logo.format == "PNG" and max(logo.size) <= 256
+        assert "exif" not in logo.info and not logo.getexif()
+    home = client_for(make_user()).get(reverse("home")).content.decode()
+    assert "Dupont &amp; Fils" in home and "#112233" in home
+    entry = AuditEntry.objects.get(action="administration.organisation_changed")
+    assert entry.old_value["name"] == "Cercle" and entry.new_value["name"] == "Dupont & Fils"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("primary_colour", "red", "#RRGGBB"),
+        ("accent_colour", "#12345G", "#RRGGBB"),
+        ("signup_domains", "example.org, not a domain", "not an email domain"),
+        ("name", "", "required"),
+    ],
+)
+def test_organisation_bad_input_is_shown_at_the_field(field: str, value: str, message: str) -> None:
+    client = client_for(make_admin())
+    data = {
+        "name": "Acme",
+        "primary_colour": "#112233",
+        "accent_colour": "#445566",
+        "signup_domains": "",
+        field: value,
+    }
+    response = client.post(reverse("admin_organisation"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not Organisation.objects.filter(name="Acme").exists()
+
+
+def test_a_fake_logo_is_refused(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(make_admin())
+    response = client.post(
+        reverse("admin_organisation"),
+        {
+            "name": "Acme",
+            "primary_colour": "#112233",
+            "accent_colour": "#445566",
+            "logo": SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", "image/png"),
+        },
+    )
+    assert response.status_code == 200
+    assert "valid image" in " ".join(response.context["form"].errors["logo"])
+    assert not Organisation.objects.filter(name="Acme").exists()
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+def test_audit_page_lists_filters_and_paginates(django_assert_max_num_queries: Any) -> None:
+    admin = make_admin()
+    changed = [make_user(username=f"p{n}", first_name=f"Zed{n}x") for n in range(60)]
+    for person in changed:
+        people_actions.set_role(actor=admin, person=person, role=Role.STAFF)
+    client = client_for(admin)
+    url = reverse("admin_audit")
+    client.get(url)  # the first request records the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, {"action": "accounts.invited"})
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    body = response.content.decode()
+    assert "accounts.role_changed" in body and "member" in body and "staff" in body
+    assert response.context["next_url"]
+    with django_assert_max_num_queries(len(few)):
+        second = client.get(response.context["next_url"])
+    assert len(second.context["entries"]) == AuditEntry.objects.count() - 50
+    firsts = {row["entry"].pk for row in response.context["entries"]}
+    assert firsts.isdisjoint({row["entry"].pk for row in second.context["entries"]})
+    filtered = client.get(url, {"target": "zed7X", "action": "accounts.role_changed"})
+    assert [row["entry"].target_id for row in filtered.context["entries"]] == [str(changed[7].pk)]
+    assert client.get(url, {"actor": "nobody-like-this"}).context["entries"] == []
+    assert client.get(url, {"cursor": "garbage!"}).status_code == 200
