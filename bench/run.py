@@ -116,6 +116,8 @@ class Timing:
     max_ms: float
     throughput_rps: float
     mean_results: float
+    server_cpu_ms_per_request: float = float("nan")
+    load_average: float = float("nan")
     error_samples: list[str] = field(default_factory=list)
 
 
@@ -210,6 +212,15 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise SystemExit("uvicorn did not start in 60 s")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -426,13 +437,19 @@ def bench_database(args: argparse.Namespace, database: str, report: dict[str, An
                     "timings": [],
                 }
                 for endpoint, paths in endpoint_paths(args.requests).items():
+                    cpu_before = server.cpu_seconds()
                     latencies, wall, errors, results = run_sequential(
                         server.url, token, paths, warmup=args.warmup
                     )
                     timing = summarise(endpoint, "sequential", latencies, wall, errors, results)
+                    timing.server_cpu_ms_per_request = round(
+                        (server.cpu_seconds() - cpu_before) * 1000 / (len(paths) + args.warmup), 2
+                    )
+                    timing.load_average = round(os.getloadavg()[0], 2)
                     entry["timings"].append(asdict(timing))
                     print_timing(database, size, timing)
                     if args.concurrency > 1:
+                        cpu_before = server.cpu_seconds()
                         latencies, wall, errors, results = run_concurrent(
                             server.url, token, paths, args.concurrency
                         )
@@ -444,6 +461,10 @@ def bench_database(args: argparse.Namespace, database: str, report: dict[str, An
                             errors,
                             results,
                         )
+                        timing.server_cpu_ms_per_request = round(
+                            (server.cpu_seconds() - cpu_before) * 1000 / len(paths), 2
+                        )
+                        timing.load_average = round(os.getloadavg()[0], 2)
                         entry["timings"].append(asdict(timing))
                         print_timing(database, size, timing)
                 report["runs"].append(entry)
@@ -471,7 +492,9 @@ def print_timing(database: str, size: int, timing: Timing) -> None:
     print(
         f"   {timing.endpoint:28} {timing.mode:13} median {timing.median_ms:7.2f} ms  "
         f"p90 {timing.p90_ms:7.2f}  p99 {timing.p99_ms:7.2f}  max {timing.max_ms:8.2f}  "
-        f"{timing.throughput_rps:7.1f} req/s  errors {timing.errors}"
+        f"{timing.throughput_rps:7.1f} req/s  "
+        f"server CPU {timing.server_cpu_ms_per_request} ms/req  "
+        f"load {timing.load_average}  errors {timing.errors}"
     )
     for sample in timing.error_samples[:2]:
         print(f"      error: {sample}")
@@ -480,15 +503,16 @@ def print_timing(database: str, size: int, timing: Timing) -> None:
 def markdown_table(runs: list[dict[str, Any]]) -> str:
     lines = [
         "| database | people | endpoint | mode | requests | median ms | p90 ms | p99 ms | "
-        "max ms | req/s | errors |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "max ms | req/s | server CPU ms/req | load | errors |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         for t in run["timings"]:
             lines.append(
                 f"| {run['database']} | {run['people']:,} | `{t['endpoint']}` | {t['mode']} | "
                 f"{t['requests']} | {t['median_ms']} | {t['p90_ms']} | {t['p99_ms']} | "
-                f"{t['max_ms']} | {t['throughput_rps']} | {t['errors']} |"
+                f"{t['max_ms']} | {t['throughput_rps']} | {t['server_cpu_ms_per_request']} | "
+                f"{t['load_average']} | {t['errors']} |"
             )
     return "\n".join(lines)
 
