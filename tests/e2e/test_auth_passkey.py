@@ -7,6 +7,7 @@ from typing import Any
 
 from allauth.mfa.models import Authenticator
 
+from cercle.accounts.models import User
 from tests.factories import PASSWORD, make_user
 
 
@@ -62,3 +63,14 @@ def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: An
     assert "/accounts/login/" not in page.url
     assert Authenticator.objects.get(pk=authenticator.pk).last_used_at is not None
     assert page.locator("#language-select").count() == 1
+
+    # Once deactivated, the passkey no longer signs in.
+    page.goto("/accounts/logout/")
+    with page.expect_navigation():
+        page.locator("main form[action*='logout'] [type=submit]").click()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    with page.expect_navigation():
+        page.click("#passkey_login")
+    assert page.url.endswith(("/accounts/inactive/", "/accounts/login/"))
+    page.goto("/settings/")
+    assert "/accounts/login/" in page.url
