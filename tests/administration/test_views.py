@@ -501,3 +501,16 @@ def test_audit_page_lists_filters_and_paginates(django_assert_max_num_queries: A
     assert [row["entry"].target_id for row in filtered.context["entries"]] == [str(changed[7].pk)]
     assert client.get(url, {"actor": "nobody-like-this"}).context["entries"] == []
     assert client.get(url, {"cursor": "garbage!"}).status_code == 200
+
+
+def test_a_running_import_page_polls_its_progress_every_second() -> None:
+    admin = make_admin()
+    job = a_job(admin)  # queued on commit, which never comes in this test: still pending
+    client = client_for(admin)
+    page = client.get(reverse("admin_import_job", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "<progress" in page
+    fragment = client.get(
+        reverse("admin_import_job", args=[job.pk]), headers={"HX-Request": "true"}
+    )
+    assert "HX-Refresh" not in fragment
+    assert fragment.content.decode().lstrip().startswith('<div id="import-progress"')
