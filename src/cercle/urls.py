@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("", include("cercle.accounts.urls")),
+    path("", include("cercle.spaces.urls")),
+    path("", include("cercle.feed.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("django-admin/", admin.site.urls),

@@ -1,0 +1,311 @@
+"""Every write on the wall: posts, edits, comments, reactions, shares, pins, bookmarks, follows.
+
+Each action checks the rule in `cercle.feed.queries.can` (the one rule book), writes in a
+transaction, keeps the counters, records the audit entry where others may care, and tells
+the notifications app (which checks again that the recipient may see the post).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.audit.actions import log_event
+from cercle.feed import queries
+from cercle.feed.models import (
+    Bookmark,
+    Comment,
+    Hashtag,
+    HashtagFollow,
+    Mention,
+    Post,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+)
+from cercle.feed.text import (
+    MAX_BODY,
+    find_hashtags,
+    find_mentions,
+    normalize_hashtag,
+    render_post_body,
+)
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Space
+
+
+def _clean_body(body: str, *, allow_empty: bool = False) -> str:
+    body = (body or "").strip()
+    if not body and not allow_empty:
+        raise ValidationError({"body": [_("Write something first.")]})
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            {"body": [_("The text is too long (%(max)d characters at most).") % {"max": MAX_BODY}]}
+        )
+    return body
+
+
+def _mentioned_users(body: str) -> list[User]:
+    names = find_mentions(body)
+    if not names:
+        return []
+    return list(User.objects.filter(username__in=names, is_active=True))
+
+
+def _render(body: str, mentioned: list[User]) -> str:
+    return render_post_body(
+        body,
+        mentionable=[u.username for u in mentioned],
+        hashtag_base=reverse("hashtag", args=["x"])[: -len("x/")],
+        people_base=reverse("profile", args=["x"])[: -len("x/")],
+    )
+
+
+def _hashtags(body: str) -> list[Hashtag]:
+    tags = []
+    for name in find_hashtags(body):
+        tag, _created = Hashtag.objects.get_or_create(
+            normalized_name=normalize_hashtag(name), defaults={"name": name}
+        )
+        tags.append(tag)
+    return tags
+
+
+def _store_mentions(post: Post, comment: Comment | None, mentioned: list[User]) -> list[User]:
+    """Record mentions of those who can see the post only: nobody hears of a post they can't see."""
+    Mention.objects.filter(post=post, comment=comment).delete()
+    reached = [u for u in mentioned if queries.can(u, "see", post)]
+    Mention.objects.bulk_create([Mention(post=post, comment=comment, user=u) for u in reached])
+    return reached
+
+
+def _notify(**kwargs: object) -> None:
+    """Hand over to the notifications app (issue 3, step 5; not written yet)."""
+
+
+def _require_active(actor: User) -> None:
+    if not actor.is_active:
+        raise PermissionDenied(_("Your account is deactivated."))
+
+
+@transaction.atomic
+def create_post(*, actor: User, body: str, space: Space | None = None) -> Post:
+    """A post on a space's wall, or (space None) on the author's own profile wall."""
+    _require_active(actor)
+    body = _clean_body(body)
+    if space is not None:
+        if not space_queries.can_post_in(actor, space):
+            if space.is_archived:
+                raise PermissionDenied(_("This space is archived: it is read-only."))
+            raise PermissionDenied(_("You cannot post in this space."))
+        post = Post(author=actor, space=space, body=body)
+    else:
+        post = Post(author=actor, wall_owner=actor, body=body)
+    mentioned = _mentioned_users(body)
+    post.body_html = _render(body, mentioned)
+    post.save()
+    post.hashtags.set(_hashtags(body))
+    reached = _store_mentions(post, None, mentioned)
+    _notify(kind="mention", actor=actor, post=post, recipients=reached)
+    return post
+
+
+@transaction.atomic
+def edit_post(*, actor: User, post: Post, body: str) -> Post:
+    if not queries.can(actor, "edit", post):
+        raise PermissionDenied(_("Only the author can edit this post."))
+    body = _clean_body(body, allow_empty=post.shared_from_id is not None)
+    if body == post.body:
+        return post
+    before = set(Mention.objects.filter(post=post, comment=None).values_list("user_id", flat=True))
+    PostRevision.objects.create(post=post, body=post.body, edited_by=actor)
+    post.body = body
+    mentioned = _mentioned_users(body)
+    post.body_html = _render(body, mentioned)
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at"])
+    post.hashtags.set(_hashtags(body))
+    reached = _store_mentions(post, None, mentioned)
+    _notify(
+        kind="mention",
+        actor=actor,
+        post=post,
+        recipients=[u for u in reached if u.pk not in before],
+    )
+    return post
+
+
+@transaction.atomic
+def delete_post(*, actor: User, post: Post) -> None:
+    if not queries.can(actor, "delete", post):
+        raise PermissionDenied(_("You cannot delete this post."))
+    if post.shared_from_id:
+        Post.objects.filter(pk=post.shared_from_id, share_count__gt=0).update(
+            share_count=F("share_count") - 1
+        )
+    if post.author_id != actor.pk:
+        log_event(
+            actor=actor,
+            action="feed.post_deleted",
+            target=post,
+            old={"body": post.body, "author_id": post.author_id, "space_id": post.space_id},
+        )
+    post.delete()
+
+
+@transaction.atomic
+def add_comment(*, actor: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    _require_active(actor)
+    if not queries.can(actor, "comment", post):
+        raise PermissionDenied(_("You cannot comment on this post."))
+    body = _clean_body(body)
+    if parent is not None:
+        if parent.post_id != post.pk:
+            raise ValidationError({"parent": [_("This comment is not on this post.")]})
+        if parent.parent_id is not None:
+            # One level of replies: answering a reply answers its thread.
+            parent = parent.parent
+    mentioned = _mentioned_users(body)
+    comment = Comment.objects.create(
+        post=post, author=actor, parent=parent, body=body, body_html=_render(body, mentioned)
+    )
+    Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+    post.comment_count += 1
+    reached = _store_mentions(post, comment, mentioned)
+    _notify(kind="mention", actor=actor, post=post, comment=comment, recipients=reached)
+    _notify(kind="comment", actor=actor, post=post, comment=comment)
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, actor: User, comment: Comment) -> None:
+    if not queries.may_delete_comment(actor, comment):
+        raise PermissionDenied(_("You cannot delete this comment."))
+    removed = 1 + comment.replies.count()
+    if comment.author_id != actor.pk:
+        log_event(
+            actor=actor,
+            action="feed.comment_deleted",
+            target=comment,
+            old={"body": comment.body, "author_id": comment.author_id},
+        )
+    post_id = comment.post_id
+    comment.delete()
+    Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") - removed)
+
+
+def _recount(post: Post, comment: Comment | None) -> dict[str, int]:
+    counts = dict(
+        Reaction.objects.filter(post=post, comment=comment)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    if comment is not None:
+        Comment.objects.filter(pk=comment.pk).update(reaction_counts=counts)
+        comment.reaction_counts = counts
+    else:
+        Post.objects.filter(pk=post.pk).update(reaction_counts=counts)
+        post.reaction_counts = counts
+    return counts
+
+
+@transaction.atomic
+def react(*, actor: User, post: Post, kind: str, comment: Comment | None = None) -> dict[str, int]:
+    """Set (or change) the actor's reaction; returns the new counts."""
+    _require_active(actor)
+    if kind not in ReactionKind.values:
+        raise ValidationError({"kind": [_("Unknown reaction.")]})
+    if not queries.can(actor, "react", post):
+        raise PermissionDenied(_("You cannot react to this post."))
+    if comment is not None and comment.post_id != post.pk:
+        raise ValidationError({"comment": [_("This comment is not on this post.")]})
+    # Serialise reactions on one post so that the counters stay exact.
+    Post.objects.select_for_update().filter(pk=post.pk).first()
+    existing = Reaction.objects.filter(user=actor, post=post, comment=comment).first()
+    if existing is not None:
+        if existing.kind == kind:
+            return dict(comment.reaction_counts if comment else post.reaction_counts)
+        existing.kind = kind
+        existing.save(update_fields=["kind"])
+    else:
+        try:
+            with transaction.atomic():
+                Reaction.objects.create(user=actor, post=post, comment=comment, kind=kind)
+        except IntegrityError:
+            Reaction.objects.filter(user=actor, post=post, comment=comment).update(kind=kind)
+        _notify(kind="reaction", actor=actor, post=post, comment=comment)
+    return _recount(post, comment)
+
+
+@transaction.atomic
+def unreact(*, actor: User, post: Post, comment: Comment | None = None) -> dict[str, int]:
+    if not queries.can(actor, "see", post):
+        raise queries.NotFound("No such post.")
+    Post.objects.select_for_update().filter(pk=post.pk).first()
+    Reaction.objects.filter(user=actor, post=post, comment=comment).delete()
+    return _recount(post, comment)
+
+
+@transaction.atomic
+def share_post(*, actor: User, post: Post, body: str = "", space: Space | None = None) -> Post:
+    """Share a post (its original, if it is itself a share) to a space or one's wall."""
+    _require_active(actor)
+    refusal = queries.share_refusal(actor, post, space)
+    if refusal:
+        raise PermissionDenied(refusal)
+    original = post.shared_from if post.shared_from_id else post
+    assert original is not None
+    body = _clean_body(body, allow_empty=True)
+    mentioned = _mentioned_users(body)
+    share = Post(
+        author=actor,
+        space=space,
+        wall_owner=None if space is not None else actor,
+        body=body,
+        body_html=_render(body, mentioned),
+        shared_from=original,
+    )
+    share.save()
+    share.hashtags.set(_hashtags(body))
+    Post.objects.filter(pk=original.pk).update(share_count=F("share_count") + 1)
+    reached = _store_mentions(share, None, mentioned)
+    _notify(kind="mention", actor=actor, post=share, recipients=reached)
+    _notify(kind="share", actor=actor, post=share)
+    return share
+
+
+@transaction.atomic
+def pin_post(*, actor: User, post: Post, pinned: bool = True) -> Post:
+    if not queries.can(actor, "pin", post):
+        raise PermissionDenied(_("Only the space's moderators can pin posts."))
+    post.pinned_at = timezone.now() if pinned else None
+    post.save(update_fields=["pinned_at"])
+    log_event(
+        actor=actor, action="feed.post_pinned" if pinned else "feed.post_unpinned", target=post
+    )
+    return post
+
+
+@transaction.atomic
+def save_post(*, actor: User, post: Post, saved: bool = True) -> None:
+    if not queries.can(actor, "see", post):
+        raise queries.NotFound("No such post.")
+    if saved:
+        Bookmark.objects.get_or_create(user=actor, post=post)
+    else:
+        Bookmark.objects.filter(user=actor, post=post).delete()
+
+
+@transaction.atomic
+def follow_hashtag(*, actor: User, hashtag: Hashtag, follow: bool = True) -> None:
+    _require_active(actor)
+    if follow:
+        HashtagFollow.objects.get_or_create(user=actor, hashtag=hashtag)
+    else:
+        HashtagFollow.objects.filter(user=actor, hashtag=hashtag).delete()

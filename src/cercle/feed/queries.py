@@ -1,0 +1,389 @@
+"""Who sees and may act on a post — decided here and only here — and every read of the wall.
+
+Visibility of a post:
+- deactivated people see nothing; organisation admins see everything;
+- a post on a space's wall is seen by those who may read that wall
+  (`cercle.spaces.queries.can_read_wall`: members; every non-guest for open spaces and the
+  organisation space);
+- a post on a profile wall is seen by every active non-guest, and by a guest only when it is theirs
+  (written by them or on their wall).
+
+Actions on a visible post (`can`):
+- comment, react: anyone who sees it, while its space is not archived;
+- share: non-guests who see it (where to is checked by `share_refusal`);
+- edit: its author, while the space is not archived;
+- delete: its author, the wall's owner, the space's moderators and up, organisation admins;
+- pin: the space's moderators and up, organisation admins (space posts only).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import Follow, User
+from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cercle.feed.models import Bookmark, Comment, Hashtag, HashtagFollow, Mention, Post, Reaction
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Membership, Space, SpaceFollow, SpaceKind
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+Action = Literal["see", "comment", "react", "share", "edit", "delete", "pin"]
+ACTIONS: tuple[Action, ...] = ("see", "comment", "react", "share", "edit", "delete", "pin")
+FILTERS = ("all", "spaces", "following", "mentions", "saved")
+
+
+class NotFound(Http404):
+    """Missing or not visible: one error for both, so nothing leaks."""
+
+
+# --- Visibility --------------------------------------------------------------------------------
+
+
+def visible_posts(user: User) -> QuerySet[Post]:
+    """Every post `user` may see, with what displaying it needs, newest first."""
+    posts = Post.objects.select_related(
+        "author",
+        "author__profile",
+        "space",
+        "wall_owner",
+        "shared_from",
+        "shared_from__author",
+        "shared_from__space",
+        "shared_from__wall_owner",
+    ).order_by("-created_at", "-id")
+    if not user.is_authenticated or not user.is_active:
+        return posts.none()
+    if user.is_admin:
+        return posts
+    in_readable_space = Q(space_id__in=space_queries.readable_space_ids(user))
+    if user.is_guest:
+        own_wall = Q(space__isnull=True) & (Q(author_id=user.pk) | Q(wall_owner_id=user.pk))
+        return posts.filter(in_readable_space | own_wall)
+    return posts.filter(in_readable_space | Q(space__isnull=True))
+
+
+@dataclass
+class Viewer:
+    """The viewing person and their space roles, loaded once per page (one query)."""
+
+    user: User
+    roles: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user=user, roles=space_queries.my_roles(user))
+
+    def role(self, space: Space) -> str | None:
+        return space_queries.effective_role(self.user, space, self.roles)
+
+
+def _can_see(viewer: Viewer, post: Post) -> bool:
+    user = viewer.user
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if post.space_id is None:
+        return not user.is_guest or user.pk in (post.author_id, post.wall_owner_id)
+    assert post.space is not None
+    return space_queries.can_read_wall(user, post.space, viewer.roles)
+
+
+def can(user: User | Viewer, action: Action, post: Post) -> bool:
+    """May `user` do `action` on `post`? The single rule book for posts."""
+    viewer = user if isinstance(user, Viewer) else Viewer.of(user)
+    person = viewer.user
+    if not _can_see(viewer, post):
+        return False
+    space = post.space
+    archived = space is not None and space.is_archived
+    if action == "see":
+        return True
+    if action in ("comment", "react"):
+        return not archived
+    if action == "share":
+        return not person.is_guest
+    if action == "edit":
+        return post.author_id == person.pk and not archived
+    if action == "delete":
+        if post.author_id == person.pk or person.is_admin:
+            return True
+        if space is None:
+            return post.wall_owner_id == person.pk
+        return space_queries.can_moderate(person, space, viewer.roles)
+    if action == "pin":
+        return (
+            space is not None
+            and not archived
+            and space_queries.can_moderate(person, space, viewer.roles)
+        )
+    return False
+
+
+def rights(viewer: Viewer, post: Post) -> dict[str, bool]:
+    return {action: can(viewer, action, post) for action in ACTIONS}
+
+
+def access_post(user: User, post_id: int | str) -> Post:
+    """The post if `user` may see it; one NotFound for missing and not allowed."""
+    try:
+        pk = int(post_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such post.") from None
+    post = visible_posts(user).filter(pk=pk).first()
+    if post is None:
+        raise NotFound("No such post.")
+    return post
+
+
+def access_comment(user: User, comment_id: int | str) -> Comment:
+    try:
+        pk = int(comment_id)
+    except (TypeError, ValueError):
+        raise NotFound("No such comment.") from None
+    comment = (
+        Comment.objects.filter(pk=pk, post__in=visible_posts(user))
+        .select_related("post", "post__space", "author")
+        .first()
+    )
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
+
+
+def audience_is_covered(*, original: Post, target_space: Space | None) -> bool:
+    """Can everyone who may read the target wall already see `original`?"""
+    origin = original.space
+    if origin is not None and origin.pk == (target_space.pk if target_space else None):
+        return True
+    if origin is not None and not (origin.is_organisation or origin.kind == SpaceKind.OPEN):
+        # A members-only wall: nobody outside its members may be reached.
+        return False
+    # The original is seen by every non-guest (open space, organisation space, profile wall),
+    # plus, for an open space, its guest members. Guests reading the target must all see it.
+    if target_space is None:
+        return True  # a profile wall is read by non-guests only
+    target_guests = Membership.objects.filter(space=target_space, user__role="guest")
+    if origin is not None:
+        target_guests = target_guests.exclude(
+            user_id__in=Membership.objects.filter(space=origin).values("user_id")
+        )
+    return not target_guests.exists()
+
+
+def share_refusal(user: User, post: Post, target_space: Space | None) -> str | None:
+    """Why `user` may not share `post` to `target_space` (None: their own wall); None if allowed."""
+    if not can(user, "share", post):
+        return _("You cannot share this post.")
+    original = post.shared_from if post.shared_from_id else post
+    if original is None:
+        return _("The original post was deleted.")
+    if target_space is not None and not space_queries.can_post_in(user, target_space):
+        return _("You cannot post in this space.")
+    if not audience_is_covered(original=original, target_space=target_space):
+        return _(
+            "This post cannot be shared there: people who cannot see the original would see it."
+        )
+    return None
+
+
+# --- Pages of posts ----------------------------------------------------------------------------
+
+
+def _cursor_filter(posts: QuerySet[Post], cursor: str | None) -> QuerySet[Post]:
+    if not cursor:
+        return posts
+    created_raw, pk = decode_cursor(cursor, length=2)
+    created = parse_datetime(str(created_raw)) if isinstance(created_raw, str) else None
+    if created is None or not isinstance(pk, int):
+        raise InvalidCursor("invalid cursor")
+    return posts.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+
+
+def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
+    """Attach what the viewer needs on each post: their reaction, saved, rights (2 queries)."""
+    items = list(posts)
+    ids = [p.pk for p in items]
+    mine: dict[int, str] = {}
+    saved: set[int] = set()
+    if ids:
+        mine = dict(
+            Reaction.objects.filter(
+                user_id=viewer.user.pk, post_id__in=ids, comment__isnull=True
+            ).values_list("post_id", "kind")
+        )
+        saved = set(
+            Bookmark.objects.filter(user_id=viewer.user.pk, post_id__in=ids).values_list(
+                "post_id", flat=True
+            )
+        )
+    for post in items:
+        post.my_reaction = mine.get(post.pk)  # type: ignore[attr-defined]
+        post.is_saved = post.pk in saved  # type: ignore[attr-defined]
+        post.rights = rights(viewer, post)  # type: ignore[attr-defined]
+        original = post.shared_from
+        post.original_visible = original is not None and _can_see(viewer, original)  # type: ignore[attr-defined]
+    return items
+
+
+def paginate(
+    posts: QuerySet[Post], viewer: Viewer, *, cursor: str | None, limit: int = PAGE_SIZE
+) -> Page[Post]:
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = list(_cursor_filter(posts, cursor)[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
+    )
+    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+
+
+def home_posts(user: User, filter: str = "all") -> QuerySet[Post]:
+    """The home feed's posts for one filter (see FILTERS), newest first."""
+    posts = visible_posts(user)
+    if filter == "saved":
+        return posts.filter(pk__in=Bookmark.objects.filter(user_id=user.pk).values("post_id"))
+    if filter == "mentions":
+        return posts.filter(pk__in=Mention.objects.filter(user_id=user.pk).values("post_id"))
+    followed_people = Follow.objects.filter(follower_id=user.pk).values("followed_id")
+    if filter == "following":
+        return posts.filter(author_id__in=followed_people)
+    my_spaces = Q(space_id__in=space_queries.member_space_ids(user))
+    if not user.is_guest:
+        my_spaces |= Q(space__is_organisation=True)
+    if filter == "spaces":
+        return posts.filter(my_spaces)
+    followed_spaces = SpaceFollow.objects.filter(user_id=user.pk).values("space_id")
+    followed_tags = HashtagFollow.objects.filter(user_id=user.pk).values("hashtag_id")
+    tagged = Post.hashtags.through.objects.filter(hashtag_id__in=followed_tags).values("post_id")
+    return posts.filter(
+        my_spaces
+        | Q(space_id__in=followed_spaces)
+        | Q(author_id__in=followed_people)
+        | Q(pk__in=tagged)
+        | Q(wall_owner_id=user.pk)
+        | Q(author_id=user.pk)
+    )
+
+
+def space_posts(user: User, space: Space) -> QuerySet[Post]:
+    return visible_posts(user).filter(space=space)
+
+
+def pinned_posts(user: User, space: Space) -> QuerySet[Post]:
+    return space_posts(user, space).filter(pinned_at__isnull=False).order_by("-pinned_at", "-id")
+
+
+def profile_posts(user: User, person: User) -> QuerySet[Post]:
+    """A profile wall: what the person wrote on it and on their own wall, shares included."""
+    return visible_posts(user).filter(wall_owner=person)
+
+
+def hashtag_posts(user: User, hashtag: Hashtag) -> QuerySet[Post]:
+    return visible_posts(user).filter(
+        pk__in=Post.hashtags.through.objects.filter(hashtag_id=hashtag.pk).values("post_id")
+    )
+
+
+def get_hashtag(name: str) -> Hashtag:
+    from cercle.feed.text import normalize_hashtag
+
+    hashtag = Hashtag.objects.filter(normalized_name=normalize_hashtag(name)).first()
+    if hashtag is None:
+        raise NotFound("No such hashtag.")
+    return hashtag
+
+
+def follows_hashtag(user: User, hashtag: Hashtag) -> bool:
+    return HashtagFollow.objects.filter(user_id=user.pk, hashtag=hashtag).exists()
+
+
+def new_posts_count(user: User, filter: str, since: datetime.datetime) -> int:
+    """Posts arrived in a feed since `since`, not written by the viewer (for "N new posts")."""
+    return (
+        home_posts(user, filter)
+        .filter(created_at__gt=since)
+        .exclude(author_id=user.pk)
+        .order_by()
+        .count()
+    )
+
+
+# --- Comments and reactions --------------------------------------------------------------------
+
+
+@dataclass
+class Thread:
+    comment: Comment
+    replies: list[Comment]
+
+
+def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
+    """Top-level comments with their replies, oldest first, with my reactions (2 queries)."""
+    comments = list(
+        Comment.objects.filter(post=post)
+        .select_related("author", "author__profile")
+        .order_by("created_at", "id")
+    )
+    mine = dict(
+        Reaction.objects.filter(
+            user_id=viewer.user.pk, post_id=post.pk, comment__isnull=False
+        ).values_list("comment_id", "kind")
+    )
+    threads: dict[int, Thread] = {}
+    orphans: list[Comment] = []
+    for comment in comments:
+        comment.my_reaction = mine.get(comment.pk)  # type: ignore[attr-defined]
+        comment.can_delete = _can_delete_comment(viewer, post, comment)  # type: ignore[attr-defined]
+        if comment.parent_id is None:
+            threads[comment.pk] = Thread(comment=comment, replies=[])
+        else:
+            orphans.append(comment)
+    for reply in orphans:
+        assert reply.parent_id is not None
+        if reply.parent_id in threads:
+            threads[reply.parent_id].replies.append(reply)
+    return list(threads.values())
+
+
+def _can_delete_comment(viewer: Viewer, post: Post, comment: Comment) -> bool:
+    person = viewer.user
+    if not person.is_active:
+        return False
+    if comment.author_id == person.pk or person.is_admin:
+        return True
+    if post.space is None:
+        return post.wall_owner_id == person.pk
+    return space_queries.can_moderate(person, post.space, viewer.roles)
+
+
+def may_delete_comment(user: User, comment: Comment) -> bool:
+    return _can_delete_comment(Viewer.of(user), comment.post, comment)
+
+
+def reactors(post: Post, *, comment: Comment | None = None, kind: str = "") -> QuerySet[Reaction]:
+    """Who reacted to a post (or one of its comments), optionally of one kind, newest first."""
+    reactions = Reaction.objects.filter(post=post, comment=comment).select_related(
+        "user", "user__profile"
+    )
+    if kind:
+        reactions = reactions.filter(kind=kind)
+    return reactions.order_by("-created_at", "-id")
+
+
+def saved_post_ids(user: User, ids: Iterable[int]) -> set[int]:
+    return set(
+        Bookmark.objects.filter(user_id=user.pk, post_id__in=list(ids)).values_list(
+            "post_id", flat=True
+        )
+    )

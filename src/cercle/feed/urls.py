@@ -1,0 +1,24 @@
+"""Pages of the wall: posts, comments, reactions, shares, hashtags, profile walls."""
+
+from django.urls import path
+
+from cercle.feed import views
+
+urlpatterns = [
+    path("feed/new/", views.new_posts, name="feed_new_posts"),
+    path("posts/", views.create, name="post_create"),
+    path("posts/<int:post_id>/", views.detail, name="post"),
+    path("posts/<int:post_id>/edit/", views.edit, name="post_edit"),
+    path("posts/<int:post_id>/history/", views.history, name="post_history"),
+    path("posts/<int:post_id>/delete/", views.delete, name="post_delete"),
+    path("posts/<int:post_id>/react/", views.react, name="post_react"),
+    path("posts/<int:post_id>/reactions/", views.reactions, name="post_reactions"),
+    path("posts/<int:post_id>/comments/", views.comment, name="post_comment"),
+    path("posts/<int:post_id>/share/", views.share, name="post_share"),
+    path("posts/<int:post_id>/pin/", views.pin, name="post_pin"),
+    path("posts/<int:post_id>/save/", views.save, name="post_save"),
+    path("comments/<int:comment_id>/delete/", views.delete_comment, name="comment_delete"),
+    path("hashtags/<str:name>/", views.hashtag, name="hashtag"),
+    path("hashtags/<str:name>/follow/", views.follow_hashtag, name="hashtag_follow"),
+    path("people/<str:username>/wall/", views.profile_wall, name="profile_wall"),
+]

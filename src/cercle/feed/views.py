@@ -1,0 +1,432 @@
+"""Pages of the wall: the home feed, a post and its comments, hashtags, profile walls.
+
+Thin views: they read through `cercle.feed.queries` and write through `cercle.feed.actions`;
+htmx requests get the partial that changed, other requests a redirect (pages work without JS).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from cercle.accounts.models import User
+from cercle.core.pagination import InvalidCursor, Page
+from cercle.core.typing import AuthenticatedRequest
+from cercle.feed import actions, queries
+from cercle.feed.models import REACTION_EMOJI, Post, ReactionKind
+from cercle.spaces import queries as space_queries
+
+MAX_PARAM = 200
+
+
+def _param(request: AuthenticatedRequest, name: str, source: str = "GET") -> str:
+    data = request.GET if source == "GET" else request.POST
+    return (data.get(name) or "")[:MAX_PARAM].strip()
+
+
+def _is_htmx(request: AuthenticatedRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back(request: AuthenticatedRequest, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(default)
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return " ".join(str(m) for msgs in error.message_dict.values() for m in msgs)
+        return " ".join(str(m) for m in error.messages)
+    return str(error)
+
+
+def reaction_choices() -> list[tuple[str, str, str]]:
+    return [(kind, str(label), REACTION_EMOJI[kind]) for kind, label in ReactionKind.choices]
+
+
+def _page_or_400(posts: Any, viewer: queries.Viewer, cursor: str | None) -> tuple[Page[Post], int]:
+    try:
+        return queries.paginate(posts, viewer, cursor=cursor), 200
+    except InvalidCursor:
+        return Page(items=[], next_cursor=None), 400
+
+
+def render_post_list(
+    request: AuthenticatedRequest,
+    template: str,
+    context: dict[str, Any],
+    posts: Any,
+) -> HttpResponse:
+    """A page of posts; the "more" button asks for the next page as a partial (htmx)."""
+    viewer = queries.Viewer.of(request.user)
+    page, status = _page_or_400(posts, viewer, _param(request, "cursor") or None)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        **context,
+        "page": page,
+        "base_query": query.urlencode(),
+        "reaction_choices": reaction_choices(),
+        "now": timezone.now().isoformat(),
+    }
+    if _is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "feed/_post_list.html", context, status=status)
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    feed_filter = _param(request, "filter") or "all"
+    if feed_filter not in queries.FILTERS:
+        feed_filter = "all"
+    user = request.user
+    org = space_queries.organisation_space()
+    context = {
+        "filter": feed_filter,
+        "filters": [
+            ("all", _label("all")),
+            ("spaces", _label("spaces")),
+            ("following", _label("following")),
+            ("mentions", _label("mentions")),
+            ("saved", _label("saved")),
+        ],
+        "can_post_org": space_queries.can_post_in(user, org),
+        "organisation_space": org,
+        "pending_invitations": space_queries.pending_invitations_for(user)[:5],
+    }
+    return render_post_list(
+        request, "core/home.html", context, queries.home_posts(user, feed_filter)
+    )
+
+
+def _label(name: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return {
+        "all": _("All"),
+        "spaces": _("My spaces"),
+        "following": _("People I follow"),
+        "mentions": _("Mentions of me"),
+        "saved": _("Saved"),
+    }[name]
+
+
+@login_required
+@require_GET
+def new_posts(request: AuthenticatedRequest) -> HttpResponse:
+    """The "N new posts" notice, polled every 30 s by the home page (until realtime push)."""
+    feed_filter = _param(request, "filter") or "all"
+    if feed_filter not in queries.FILTERS:
+        feed_filter = "all"
+    since = parse_datetime(_param(request, "since")) or timezone.now()
+    if timezone.is_naive(since):
+        since = timezone.make_aware(since, datetime.UTC)
+    count = queries.new_posts_count(request.user, feed_filter, since)
+    return render(
+        request,
+        "feed/_new_posts.html",
+        {"count": count, "filter": feed_filter, "since": since.isoformat()},
+    )
+
+
+@login_required
+@require_POST
+def create(request: AuthenticatedRequest) -> HttpResponse:
+    """Post from a composer: to a space (`space` = its id) or to one's own wall."""
+    space = None
+    space_id = _param(request, "space", "POST")
+    if space_id:
+        space = space_queries.access_space(request.user, space_id)
+    default = reverse("space", args=[space.slug]) if space else reverse("home")
+    try:
+        post = actions.create_post(
+            actor=request.user, body=request.POST.get("body", ""), space=space
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return _back(request, default)
+    if _is_htmx(request):
+        viewer = queries.Viewer.of(request.user)
+        return render(
+            request,
+            "feed/_post.html",
+            {"post": queries.with_viewer_state([post], viewer)[0], **_choices()},
+        )
+    return _back(request, default)
+
+
+def _choices() -> dict[str, Any]:
+    return {"reaction_choices": reaction_choices()}
+
+
+@login_required
+@require_GET
+def detail(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    viewer = queries.Viewer.of(request.user)
+    post = queries.with_viewer_state([post], viewer)[0]
+    return render(
+        request,
+        "feed/post_detail.html",
+        {
+            "post": post,
+            "threads": queries.comment_threads(post, viewer),
+            "detail": True,
+            **_choices(),
+        },
+    )
+
+
+@login_required
+def edit(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    if not queries.can(request.user, "edit", post):
+        raise PermissionDenied
+    error = ""
+    body = post.body
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            actions.edit_post(actor=request.user, post=post, body=body)
+        except (ValidationError, PermissionDenied) as exc:
+            error = _error_text(exc)
+        else:
+            return redirect("post", post.pk)
+    return render(
+        request,
+        "feed/edit.html",
+        {"post": post, "body": body, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def history(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    return render(
+        request, "feed/history.html", {"post": post, "revisions": post.revisions.all()[:100]}
+    )
+
+
+@login_required
+@require_POST
+def delete(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    default = reverse("space", args=[post.space.slug]) if post.space else reverse("home")
+    try:
+        actions.delete_post(actor=request.user, post=post)
+    except PermissionDenied as error:
+        messages.error(request, _error_text(error))
+        return _back(request, reverse("post", args=[post.pk]))
+    if _is_htmx(request):
+        return HttpResponse("")
+    messages.success(request, _text("deleted"))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith(reverse("post", args=[post_id])):
+        return HttpResponseRedirect(default)
+    return _back(request, default)
+
+
+def _text(key: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return {"deleted": _("The post was deleted."), "shared": _("The post was shared.")}[key]
+
+
+@login_required
+@require_POST
+def react(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    kind = _param(request, "kind", "POST")
+    comment = None
+    comment_id = _param(request, "comment", "POST")
+    if comment_id:
+        comment = queries.access_comment(request.user, comment_id)
+    try:
+        if kind:
+            actions.react(actor=request.user, post=post, kind=kind, comment=comment)
+        else:
+            actions.unreact(actor=request.user, post=post, comment=comment)
+    except (ValidationError, PermissionDenied) as error:
+        if _is_htmx(request):
+            return HttpResponse(_error_text(error), status=400)
+        messages.error(request, _error_text(error))
+    if _is_htmx(request):
+        target: Any = comment or post
+        target.my_reaction = kind or None
+        return render(
+            request,
+            "feed/_reactions.html",
+            {"target": target, "post": post, "comment": comment, **_choices()},
+        )
+    return _back(request, reverse("post", args=[post.pk]))
+
+
+@login_required
+@require_GET
+def reactions(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    comment = None
+    if comment_id := _param(request, "comment"):
+        comment = queries.access_comment(request.user, comment_id)
+        if comment.post_id != post.pk:
+            raise queries.NotFound("No such comment.")
+    kind = _param(request, "kind")
+    return render(
+        request,
+        "feed/reactors.html",
+        {
+            "post": post,
+            "comment": comment,
+            "kind": kind,
+            "reactions": queries.reactors(post, comment=comment, kind=kind)[:200],
+            "counts": (comment or post).reaction_counts,
+            **_choices(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def comment(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    parent = None
+    if parent_id := _param(request, "parent", "POST"):
+        parent = queries.access_comment(request.user, parent_id)
+    try:
+        actions.add_comment(
+            actor=request.user, post=post, body=request.POST.get("body", ""), parent=parent
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    return HttpResponseRedirect(reverse("post", args=[post.pk]) + "#comments")
+
+
+@login_required
+@require_POST
+def delete_comment(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    comment = queries.access_comment(request.user, comment_id)
+    try:
+        actions.delete_comment(actor=request.user, comment=comment)
+    except PermissionDenied as error:
+        messages.error(request, _error_text(error))
+    return HttpResponseRedirect(reverse("post", args=[comment.post_id]) + "#comments")
+
+
+@login_required
+def share(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    if not queries.can(request.user, "share", post):
+        raise PermissionDenied
+    targets = [
+        s
+        for s in space_queries.browse_spaces(request.user, mine_only=True)
+        if space_queries.can_post_in(request.user, s)
+    ]
+    error = ""
+    chosen = ""
+    body = ""
+    if request.method == "POST":
+        chosen = _param(request, "target", "POST")
+        body = request.POST.get("body", "")
+        space = None
+        if chosen and chosen != "wall":
+            space = space_queries.access_space(request.user, chosen)
+        try:
+            shared = actions.share_post(actor=request.user, post=post, body=body, space=space)
+        except (ValidationError, PermissionDenied) as exc:
+            error = _error_text(exc)
+        else:
+            messages.success(request, _text("shared"))
+            return redirect("post", shared.pk)
+    viewer = queries.Viewer.of(request.user)
+    return render(
+        request,
+        "feed/share.html",
+        {
+            "post": queries.with_viewer_state([post], viewer)[0],
+            "targets": targets,
+            "chosen": chosen,
+            "body": body,
+            "error": error,
+            **_choices(),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def pin(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    try:
+        actions.pin_post(
+            actor=request.user, post=post, pinned=request.POST.get("pinned", "1") == "1"
+        )
+    except PermissionDenied as error:
+        messages.error(request, _error_text(error))
+    return _back(request, reverse("post", args=[post.pk]))
+
+
+@login_required
+@require_POST
+def save(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    post = queries.access_post(request.user, post_id)
+    saved = request.POST.get("saved", "1") == "1"
+    actions.save_post(actor=request.user, post=post, saved=saved)
+    if _is_htmx(request):
+        post.is_saved = saved  # type: ignore[attr-defined]
+        return render(request, "feed/_save_button.html", {"post": post})
+    return _back(request, reverse("post", args=[post.pk]))
+
+
+@login_required
+@require_GET
+def hashtag(request: AuthenticatedRequest, name: str) -> HttpResponse:
+    tag = queries.get_hashtag(name)
+    return render_post_list(
+        request,
+        "feed/hashtag.html",
+        {"hashtag": tag, "following": queries.follows_hashtag(request.user, tag)},
+        queries.hashtag_posts(request.user, tag),
+    )
+
+
+@login_required
+@require_POST
+def follow_hashtag(request: AuthenticatedRequest, name: str) -> HttpResponse:
+    tag = queries.get_hashtag(name)
+    actions.follow_hashtag(
+        actor=request.user, hashtag=tag, follow=request.POST.get("follow", "1") == "1"
+    )
+    return redirect("hashtag", tag.normalized_name)
+
+
+@login_required
+@require_GET
+def profile_wall(request: AuthenticatedRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(User, username=username)
+    return render_post_list(
+        request,
+        "feed/profile_wall.html",
+        {"person": person, "is_me": person.pk == request.user.pk and request.user.is_active},
+        queries.profile_posts(request.user, person),
+    )

@@ -1,0 +1,57 @@
+"""Forms for spaces: they validate shapes; rules and writes are the actions'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cercle.spaces.models import MODULES, SpaceKind
+
+MODULE_LABELS = {
+    "wall": _("Wall"),
+    "documents": _("Documents"),
+    "agenda": _("Agenda"),
+    "chat": _("Chat"),
+}
+
+
+class SpaceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    kind = forms.ChoiceField(
+        label=_("Who can join"),
+        choices=SpaceKind.choices,
+        initial=SpaceKind.OPEN,
+        widget=forms.RadioSelect,
+    )
+    modules = forms.MultipleChoiceField(
+        label=_("Modules"),
+        choices=[(m, MODULE_LABELS[m]) for m in MODULES],
+        initial=list(MODULES),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class InviteForm(forms.Form):
+    usernames = forms.CharField(
+        label=_("People"),
+        required=False,
+        help_text=_("Usernames or e-mail addresses, separated by commas or spaces."),
+    )
+    department: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Or a whole department"),
+        queryset=None,
+        required=False,
+        empty_label=_("No department"),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from cercle.accounts.models import Department
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["department"].queryset = Department.objects.order_by("name")  # type: ignore[attr-defined]

@@ -1,0 +1,366 @@
+"""Pages about spaces: browse and search, create, a space's wall, members, settings.
+
+Thin views: reads through `cercle.spaces.queries`, writes through `cercle.spaces.actions`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cercle.accounts.models import User
+from cercle.core.typing import AuthenticatedRequest
+from cercle.feed import queries as feed_queries
+from cercle.feed.views import render_post_list
+from cercle.spaces import actions, queries
+from cercle.spaces.forms import InviteForm, SpaceForm
+from cercle.spaces.models import MODULES, Space
+
+MAX_PARAM = 200
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return " ".join(str(m) for msgs in error.message_dict.values() for m in msgs)
+        return " ".join(str(m) for m in error.messages)
+    return str(error) or _("You are not allowed to do this.")
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_GET
+def browse(request: AuthenticatedRequest) -> HttpResponse:
+    query = (request.GET.get("q") or "")[:MAX_PARAM]
+    mine_only = request.GET.get("mine") == "1"
+    spaces = list(queries.browse_spaces(request.user, query=query, mine_only=mine_only)[:200])
+    roles = queries.my_roles(request.user)
+    rows = [(space, queries.effective_role(request.user, space, roles)) for space in spaces]
+    return render(
+        request,
+        "spaces/list.html",
+        {
+            "rows": rows,
+            "q": query,
+            "mine_only": mine_only,
+            "invitations": queries.pending_invitations_for(request.user),
+            "can_create": request.user.is_active and not request.user.is_guest,
+        },
+    )
+
+
+@login_required
+def create(request: AuthenticatedRequest) -> HttpResponse:
+    if request.user.is_guest:
+        raise PermissionDenied
+    form = SpaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            space = actions.create_space(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("space", space.slug)
+    return render(
+        request,
+        "spaces/form.html",
+        {"form": form, "creating": True},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    view = queries.space_view(request.user, space)
+    if not view.can_read:
+        return render(
+            request,
+            "spaces/detail.html",
+            {"view": view, "space": space, "member_count": queries.member_count(space)},
+        )
+    viewer = feed_queries.Viewer.of(request.user)
+    pinned = (
+        []
+        if request.GET.get("cursor")
+        else feed_queries.with_viewer_state(
+            list(feed_queries.pinned_posts(request.user, space)[:5]), viewer
+        )
+    )
+    return render_post_list(
+        request,
+        "spaces/detail.html",
+        {
+            "view": view,
+            "space": space,
+            "pinned": pinned,
+            "member_count": queries.member_count(space),
+        },
+        feed_queries.space_posts(request.user, space).filter(pinned_at__isnull=True),
+    )
+
+
+def _do(
+    request: AuthenticatedRequest, space: Space, work: Any, success: str, default: str = ""
+) -> HttpResponse:
+    try:
+        work()
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    else:
+        if success:
+            messages.success(request, success)
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(default or reverse("space", args=[space.slug]))
+
+
+@login_required
+@require_POST
+def join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    return _do(
+        request,
+        space,
+        lambda: actions.join_space(actor=request.user, space=space),
+        _("Welcome to the space."),
+    )
+
+
+@login_required
+@require_POST
+def request_to_join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    return _do(
+        request,
+        space,
+        lambda: actions.request_to_join(
+            actor=request.user, space=space, message=request.POST.get("message", "")
+        ),
+        _("Your request was sent to the space's admins."),
+    )
+
+
+@login_required
+@require_POST
+def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    return _do(
+        request,
+        space,
+        lambda: actions.leave_space(actor=request.user, space=space),
+        _("You left the space."),
+    )
+
+
+@login_required
+@require_POST
+def follow(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    if request.POST.get("follow", "1") == "1":
+        return _do(
+            request, space, lambda: actions.follow_space(actor=request.user, space=space), ""
+        )
+    return _do(request, space, lambda: actions.unfollow_space(actor=request.user, space=space), "")
+
+
+@login_required
+@require_POST
+def respond(request: AuthenticatedRequest, invitation_id: int) -> HttpResponse:
+    invitation = queries.access_invitation(request.user, invitation_id)
+    accept = request.POST.get("accept") == "1"
+    space = invitation.space
+    response = _do(
+        request,
+        space,
+        lambda: actions.respond_to_invitation(
+            actor=request.user, invitation=invitation, accept=accept
+        ),
+        _("Welcome to the space.") if accept else _("Invitation declined."),
+    )
+    if not accept and not request.POST.get("next"):
+        return redirect("spaces")
+    return response
+
+
+def _find_people(text: str) -> tuple[list[User], list[str]]:
+    words = [w for w in re.split(r"[\s,;]+", text) if w][:200]
+    if not words:
+        return [], []
+    found = list(User.objects.filter(Q(username__in=words) | Q(email__in=words), is_active=True))
+    known = {u.username for u in found} | {u.email for u in found}
+    return found, [w for w in words if w not in known]
+
+
+@login_required
+def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    view = queries.space_view(request.user, space)
+    if not view.can_read:
+        raise queries.NotFound("No such space.")
+    form = InviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            people, unknown = _find_people(form.cleaned_data["usernames"])
+            if unknown:
+                form.add_error(
+                    "usernames", _("Nobody found for: %(names)s") % {"names": ", ".join(unknown)}
+                )
+            else:
+                try:
+                    invited = actions.invite(
+                        actor=request.user,
+                        space=space,
+                        users=people,
+                        department=form.cleaned_data["department"],
+                    )
+                except ValidationError as error:
+                    _apply_errors(form, error)
+                except PermissionDenied as error:
+                    form.add_error(None, _error_text(error))
+                else:
+                    messages.success(
+                        request,
+                        _("%(count)d invitation(s) sent.") % {"count": len(invited)},
+                    )
+                    return redirect("space_members", space.slug)
+        status = 400
+    return render(
+        request,
+        "spaces/members.html",
+        {
+            "space": space,
+            "view": view,
+            "members": queries.space_members(space)[:500],
+            "member_count": queries.member_count(space),
+            "requests": queries.pending_join_requests(space) if view.can_administer else [],
+            "form": form,
+            "roles": [
+                ("owner", _("Owner")),
+                ("admin", _("Admin")),
+                ("moderator", _("Moderator")),
+                ("member", _("Member")),
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def change_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        raise queries.NotFound("No such member.")
+    return _do(
+        request,
+        space,
+        lambda: actions.change_role(
+            actor=request.user, space=space, user=person, role=request.POST.get("role", "")
+        ),
+        _("Role changed."),
+        reverse("space_members", args=[space.slug]),
+    )
+
+
+@login_required
+@require_POST
+def remove(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    person = User.objects.filter(pk=user_id).first()
+    if person is None:
+        raise queries.NotFound("No such member.")
+    return _do(
+        request,
+        space,
+        lambda: actions.remove_member(actor=request.user, space=space, user=person),
+        _("Member removed."),
+        reverse("space_members", args=[space.slug]),
+    )
+
+
+@login_required
+@require_POST
+def decide(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
+    join_request = queries.access_join_request(request.user, request_id)
+    space = join_request.space
+    accept = request.POST.get("accept") == "1"
+    return _do(
+        request,
+        space,
+        lambda: actions.decide_join_request(
+            actor=request.user, join_request=join_request, accept=accept
+        ),
+        _("Request accepted.") if accept else _("Request refused."),
+        reverse("space_members", args=[space.slug]),
+    )
+
+
+@login_required
+def settings_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    if not queries.can_administer(request.user, space):
+        raise PermissionDenied
+    form = SpaceForm(
+        request.POST or None,
+        initial={
+            "name": space.name,
+            "description": space.description,
+            "kind": space.kind,
+            "modules": space.modules,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_space(actor=request.user, space=space, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The space was updated."))
+            return redirect("space", space.slug)
+    return render(
+        request,
+        "spaces/form.html",
+        {"form": form, "space": space, "creating": False, "modules": MODULES},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def archive(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    if request.POST.get("restore") == "1":
+        return _do(
+            request,
+            space,
+            lambda: actions.restore_space(actor=request.user, space=space),
+            _("The space was restored."),
+        )
+    return _do(
+        request,
+        space,
+        lambda: actions.archive_space(actor=request.user, space=space),
+        _("The space was archived: it is now read-only."),
+    )

@@ -1,0 +1,230 @@
+"""Wall pages: the home feed and its filters, cursors, a post, comments, reactions, sharing,
+and fixed query counts whatever the number of items."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cercle.feed import actions
+from cercle.feed.models import Post, Reaction
+from cercle.spaces import queries as space_queries
+from tests.factories import add_member, make_guest, make_post, make_space, make_user
+from tests.feed.test_visibility_matrix import EXPECTED, build
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def fill(space: Any, n: int, *, comments: int = 0, reactions: int = 0) -> None:
+    people = [make_user() for _ in range(3)]
+    for person in people:
+        add_member(space, person)
+    for i in range(n):
+        post = make_post(
+            author=people[i % 3], space=space, body=f"Post {i} @{people[0].username} #t"
+        )
+        for j in range(comments):
+            actions.add_comment(actor=people[j % 3], post=post, body=f"c{j}")
+        for person in people[:reactions]:
+            actions.react(actor=person, post=post, kind="like")
+
+
+def test_home_feed_shows_my_spaces_and_filters() -> None:
+    me = make_user(username="me")
+    mine = make_space(members=(me,), name="Mine")
+    theirs = make_space(kind="private", name="Theirs")
+    make_post(space=mine, body="In my space")
+    make_post(space=theirs, body="Not for me")
+    mention = make_post(space=mine, body="Hey @me")
+    client = client_for(me)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"In my space" in page.content and b"Not for me" not in page.content
+    mentions = client.get("/?filter=mentions")
+    assert b"Hey" in mentions.content and b"In my space" not in mentions.content
+    assert mention.pk
+    assert client.get("/?filter=bogus").status_code == 200
+    assert client.get("/?cursor=garbage").status_code == 400
+
+
+def test_cursor_pagination_walks_every_post_once() -> None:
+    me = make_user()
+    space = make_space(members=(me,))
+    for i in range(45):
+        make_post(author=me, space=space, body=f"number-{i:02d}")
+    client = client_for(me)
+    seen: list[str] = []
+    pages = 0
+    url = f"/spaces/{space.slug}/"
+    for _ in range(5):
+        response = client.get(url)
+        text = response.content.decode()
+        seen += re.findall(r"number-\d\d", text)
+        pages += 1
+        more = re.search(r'rel="next" href="\?cursor=([^"]+)"', text)
+        if more is None:
+            break
+        url = f"/spaces/{space.slug}/?cursor={more.group(1)}"
+    assert len(seen) == 45 and len(set(seen)) == 45
+    assert pages == 3
+
+
+def test_more_posts_partial_for_htmx() -> None:
+    me = make_user()
+    space = make_space(members=(me,))
+    for i in range(25):
+        make_post(author=me, space=space, body=f"p{i}")
+    client = client_for(me)
+    first = client.get(f"/spaces/{space.slug}/").content.decode()
+    more = re.search(r'rel="next" href="\?cursor=([^"]+)"', first)
+    assert more is not None
+    cursor = more.group(1)
+    partial = client.get(f"/spaces/{space.slug}/?cursor={cursor}", HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200
+    assert b"<html" not in partial.content and b"p0" in partial.content
+
+
+def test_new_posts_notice() -> None:
+    me, other = make_user(), make_user()
+    space = make_space(members=(me, other))
+    since = "2000-01-01T00:00:00+00:00"
+    make_post(author=other, space=space, body="fresh")
+    make_post(author=me, space=space, body="mine does not count")
+    response = client_for(me).get("/feed/new/", {"filter": "all", "since": since})
+    assert "1 new post" in response.content.decode()
+    assert client_for(me).get("/feed/new/", {"since": "nonsense"}).status_code == 200
+
+
+def test_post_page_comment_react_and_share_through_forms() -> None:
+    author, bob = make_user(), make_user()
+    space = make_space(owner=author, members=(bob,))
+    post = make_post(author=author, space=space, body="Hello")
+    client = client_for(bob)
+    assert client.post(f"/posts/{post.pk}/comments/", {"body": "Nice"}).status_code == 302
+    response = client.post(f"/posts/{post.pk}/react/", {"kind": "love"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b'aria-pressed="true"' in response.content
+    assert Reaction.objects.get(post=post, user=bob).kind == "love"
+    page = client.get(f"/posts/{post.pk}/")
+    assert b"Nice" in page.content
+    # Empty comment: a message, nothing written.
+    client.post(f"/posts/{post.pk}/comments/", {"body": "  "})
+    post.refresh_from_db()
+    assert post.comment_count == 1
+    # Share to a private space with guests: refused with a clear message at the form.
+    guest_space = make_space(kind="private", members=(bob, make_guest()))
+    refused = client.post(
+        f"/posts/{post.pk}/share/", {"target": str(guest_space.pk), "body": "look"}
+    )
+    assert refused.status_code == 400
+    assert "cannot see the original" in refused.content.decode()
+    ok = client.post(f"/posts/{post.pk}/share/", {"target": "wall", "body": "look"})
+    assert ok.status_code == 302
+    assert Post.objects.filter(shared_from=post, author=bob).count() == 1
+
+
+def test_edit_page_and_history() -> None:
+    author = make_user()
+    post = make_post(author=author, body="v1")
+    client = client_for(author)
+    assert client.post(f"/posts/{post.pk}/edit/", {"body": ""}).status_code == 400
+    assert client.post(f"/posts/{post.pk}/edit/", {"body": "v2"}).status_code == 302
+    history = client.get(f"/posts/{post.pk}/history/").content.decode()
+    assert "v1" in history and "v2" in history
+    assert client_for(make_user()).get(f"/posts/{post.pk}/edit/").status_code == 403
+
+
+def test_hashtag_page_lists_visible_posts_only() -> None:
+    me = make_user()
+    make_post(author=me, body="Public #Climat")
+    make_post(space=make_space(kind="private"), body="Hidden #climat")
+    page = client_for(me).get("/hashtags/climat/")
+    assert b"Public" in page.content and b"Hidden" not in page.content
+    assert client_for(me).get("/hashtags/nothing-here/").status_code == 404
+
+
+def test_profile_wall() -> None:
+    anne = make_user(username="anne")
+    make_post(author=anne, body="On my wall")
+    page = client_for(make_user()).get("/people/anne/wall/")
+    assert b"On my wall" in page.content
+    assert b"On my wall" not in client_for(make_guest()).get("/people/anne/wall/").content
+
+
+@pytest.mark.parametrize(("kind", "role"), list(EXPECTED))
+def test_matrix_over_pages(kind: str, role: str) -> None:
+    post, person = build(kind, role)
+    want = EXPECTED[(kind, role)]
+    if not person.is_active:
+        client = Client()
+        client.force_login(person)
+        # Deactivated: logged out by the auth backend, sent to log in.
+        assert client.get(f"/posts/{post.pk}/").status_code == 302
+        return
+    client = client_for(person)
+    status = client.get(f"/posts/{post.pk}/").status_code
+    assert status == (200 if want["see"] else 404)
+    response = client.post(f"/posts/{post.pk}/comments/", {"body": "hi"})
+    assert post.comments.filter(author=person).exists() is want["comment"]
+    assert response.status_code in (302, 404)
+    response = client.post(f"/posts/{post.pk}/pin/", {"pinned": "1"})
+    post.refresh_from_db()
+    assert (post.pinned_at is not None) is want["pin"]
+    client.post(f"/posts/{post.pk}/delete/")
+    assert (not Post.objects.filter(pk=post.pk).exists()) is want["delete"]
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_space_wall_query_count_is_fixed(django_assert_max_num_queries: Any, n: int) -> None:
+    me = make_user()
+    space = make_space(members=(me,))
+    fill(space, n, comments=2, reactions=3)
+    client = client_for(me)
+    client.get(f"/spaces/{space.slug}/")  # warm the session and caches
+    with django_assert_max_num_queries(22):
+        response = client.get(f"/spaces/{space.slug}/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_home_feed_query_count_is_fixed(django_assert_max_num_queries: Any, n: int) -> None:
+    me = make_user()
+    space = make_space(members=(me,))
+    fill(space, n, comments=1, reactions=3)
+    make_post(author=make_user(role="staff"), space=space_queries.organisation_space())
+    client = client_for(me)
+    client.get("/")
+    with django_assert_max_num_queries(18):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.content.count(b'class="card post"') == min(n + 1, 20)
+
+
+@pytest.mark.parametrize("n", [5, 200])
+def test_post_with_many_comments_query_count_is_fixed(
+    django_assert_max_num_queries: Any, n: int
+) -> None:
+    me = make_user()
+    space = make_space(members=(me,))
+    post = make_post(author=me, space=space)
+    people = [make_user() for _ in range(4)]
+    for person in people:
+        add_member(space, person)
+    top = None
+    for i in range(n):
+        parent = top if i % 2 else None
+        comment = actions.add_comment(actor=people[i % 4], post=post, body=f"c{i}", parent=parent)
+        top = top or comment
+    client = client_for(me)
+    client.get(f"/posts/{post.pk}/")
+    with django_assert_max_num_queries(16):
+        response = client.get(f"/posts/{post.pk}/")
+    assert response.content.count(b'class="comment"') == n
