@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -40,8 +41,16 @@ Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def rate_limit() -> tuple[int, int]:
-    value = getattr(settings, "CERCLE_SOCKET_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    return int(value[0]), int(value[1])
+    """(frames, seconds): the CERCLE_SOCKET_RATE_LIMIT setting, else the CERCLE_SOCKET_RATE
+    environment variable ("60/10"), else 60 frames per 10 seconds."""
+    value = getattr(settings, "CERCLE_SOCKET_RATE_LIMIT", None)
+    if value is None:
+        frames, _, seconds = os.environ.get("CERCLE_SOCKET_RATE", "").partition("/")
+        try:
+            value = (int(frames), int(seconds))
+        except ValueError:
+            value = DEFAULT_RATE_LIMIT
+    return int(value[0]), max(1, int(value[1]))
 
 
 @database_sync_to_async

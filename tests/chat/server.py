@@ -1,0 +1,175 @@
+"""Real Cercle server processes for realtime tests and benchmarks.
+
+`ServerSite` is one SQLite database file in a temporary directory (migrated once) that several
+uvicorn processes share; `start()` starts a process on a free port, with the in-memory channel
+layer or, given a Redis URL, with channels-redis (CERCLE_CHANNEL_LAYER=redis), so that events
+cross processes. `python()` runs code with Django set up against the same database (test data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServerProcess:
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@dataclass
+class ServerSite:
+    directory: Path
+    redis_url: str = ""
+    processes: list[ServerProcess] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"CERCLE_TESTING", "DATABASE_URL", "REDIS_URL", "PYTEST_CURRENT_TEST"}
+            and not key.startswith("PYTEST_")
+        }
+        env.update(
+            CERCLE_VAR_DIR=str(self.directory),
+            DJANGO_SETTINGS_MODULE="cercle.settings",
+            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+            SECRET_KEY="realtime-test-secret-key-not-for-production-0123456789",
+            LOG_LEVEL="ERROR",
+            # Tests and benchmarks send fast on purpose.
+            CERCLE_SOCKET_RATE="100000/1",
+        )
+        if self.redis_url:
+            env.update(REDIS_URL=self.redis_url, CERCLE_CHANNEL_LAYER="redis")
+        return env
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [PYTHON, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+            env=self.env(),
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+
+    def python(self, code: str) -> Any:
+        """Run `code` with Django set up; it assigns `result`, returned as JSON."""
+        script = (
+            "import django, json\ndjango.setup()\n"
+            + code
+            + "\nprint('@@RESULT@@' + json.dumps(result))\n"
+        )
+        done = subprocess.run(
+            [PYTHON, "-c", script],
+            env=self.env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-4000:])
+        line = [x for x in done.stdout.splitlines() if x.startswith("@@RESULT@@")][-1]
+        return json.loads(line.removeprefix("@@RESULT@@"))
+
+    def start(self, *, workers: int = 1) -> ServerProcess:
+        port = free_port()
+        log = self.directory / f"uvicorn-{port}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "cercle.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--log-level",
+                    "warning",
+                    "--ws-max-size",
+                    "1048576",
+                ],
+                env=self.env(),
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        server = ServerProcess(port=port, process=process, log=log)
+        self.processes.append(server)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(log.read_text()[-4000:])
+            try:
+                with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return server
+            except OSError:
+                time.sleep(0.2)
+        server.stop()
+        raise RuntimeError(f"server did not start: {log.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        for server in self.processes:
+            server.stop()
+        self.processes.clear()
+
+
+PEOPLE_CODE = """
+from tests.factories import make_user, make_direct, PASSWORD
+from cercle.accounts.actions.auth import create_api_token
+names = {names!r}
+people = {{}}
+for name in names:
+    user = make_user(username=name, first_name=name.capitalize(), last_name="Test")
+    _token, secret = create_api_token(user=user, name="realtime test")
+    people[name] = {{"id": user.pk, "token": secret}}
+result = {{"people": people, "password": PASSWORD}}
+"""
+
+
+def make_people(site: ServerSite, names: list[str]) -> dict[str, Any]:
+    """Create people (with API tokens) in the site's database."""
+    result: dict[str, Any] = site.python(PEOPLE_CODE.format(names=names))
+    return result

@@ -1,0 +1,125 @@
+"""Two uvicorn processes sharing events through the real Redis: messages, typing and presence
+cross from a client on one process to a client on the other."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.chat.server import ServerProcess, ServerSite, make_people
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def site(tmp_path: Path, redis_url: str) -> Iterator[ServerSite]:
+    redis.Redis.from_url(redis_url).flushdb()
+    site = ServerSite(tmp_path, redis_url=redis_url)
+    site.migrate()
+    yield site
+    site.stop()
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+async def open_socket(server: ServerProcess, token: str) -> ClientConnection:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.post(
+            "/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 200, response.text
+    ticket = response.json()["ticket"]
+    socket = await connect(f"{server.ws_url}?ticket={ticket}", origin=server.url)  # type: ignore[arg-type]
+    hello = json.loads(await socket.recv(decode=True))
+    assert hello["type"] == "hello"
+    return socket
+
+
+async def next_of_type(
+    socket: ClientConnection, kind: str, timeout: float = 5, *, body: str | None = None
+) -> dict[str, Any]:
+    """The next frame of a type (and, for messages, with this body), skipping others."""
+    import asyncio
+
+    async def find() -> dict[str, Any]:
+        while True:
+            frame: dict[str, Any] = json.loads(await socket.recv(decode=True))
+            if frame["type"] == kind and (body is None or frame["message"]["body"] == body):
+                return frame
+
+    return await asyncio.wait_for(find(), timeout)
+
+
+async def test_messages_typing_and_presence_cross_processes(site: ServerSite) -> None:
+    people = make_people(site, ["anne", "bruno"])["people"]
+    one, two = site.start(), site.start()
+    async with httpx.AsyncClient(base_url=one.url) as http:
+        created = await http.post(
+            "/api/v1/conversations",
+            json={"kind": "direct", "username": "bruno"},
+            headers={"Authorization": f"Bearer {people['anne']['token']}"},
+        )
+    assert created.status_code == 201, created.text
+    conversation_id = created.json()["id"]
+
+    anne = await open_socket(one, people["anne"]["token"])
+    bruno = await open_socket(two, people["bruno"]["token"])
+    # Bruno came online on process two: Anne, on process one, is told.
+    online = await next_of_type(anne, "presence")
+    assert online == {"type": "presence", "user_id": people["bruno"]["id"], "status": "online"}
+
+    await anne.send(
+        json.dumps(
+            {
+                "type": "message.send",
+                "conversation_id": conversation_id,
+                "client_id": "x1",
+                "body": "Bonjour",
+            }
+        )
+    )
+    ack = await next_of_type(anne, "message.ack")
+    received = await next_of_type(bruno, "message.new")
+    assert received["message"]["id"] == ack["message"]["id"]
+    assert received["message"]["body"] == "Bonjour"
+
+    await bruno.send(json.dumps({"type": "typing", "conversation_id": conversation_id}))
+    typing = await next_of_type(anne, "typing")
+    assert typing["user"]["id"] == people["bruno"]["id"]
+
+    await bruno.send(
+        json.dumps(
+            {
+                "type": "message.send",
+                "conversation_id": conversation_id,
+                "client_id": "y1",
+                "body": "Salut",
+            }
+        )
+    )
+    assert (await next_of_type(anne, "message.new"))["message"]["body"] == "Salut"
+
+    # An API send on process one is delivered to Bruno on process two.
+    async with httpx.AsyncClient(base_url=one.url) as http:
+        sent = await http.post(
+            f"/api/v1/conversations/{conversation_id}/messages",
+            json={"client_id": "api-1", "body": "Par l'API"},
+            headers={"Authorization": f"Bearer {people['anne']['token']}"},
+        )
+    assert sent.status_code == 201
+    await next_of_type(bruno, "message.new", body="Par l'API")
+
+    await bruno.send(json.dumps({"type": "read", "conversation_id": conversation_id}))
+    receipt = await next_of_type(anne, "conversation.read")
+    assert receipt["user_id"] == people["bruno"]["id"]
+
+    await bruno.close()
+    offline = await next_of_type(anne, "presence")
+    assert offline["status"] == "offline"
+    await anne.close()
