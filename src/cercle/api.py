@@ -102,5 +102,13 @@ def _register_routers() -> None:
 
     api.add_router("/", chat_router)
 
+    from cercle.spaces.api import router as spaces_router
+
+    api.add_router("/", spaces_router)
+
+    from cercle.feed.api import router as feed_router
+
+    api.add_router("/", feed_router)
+
 
 _register_routers()
