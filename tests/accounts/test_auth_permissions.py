@@ -3,6 +3,8 @@ admin; and every allauth page renders inside Cercle's layout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -33,10 +35,15 @@ ANONYMOUS_PAGES = [
 
 def as_who(who: str) -> tuple[Client, User | None]:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    makers = {"guest": make_guest, "member": make_user, "admin": make_admin}
+    makers: dict[str, Callable[..., User]] = {
+        "guest": make_guest,
+        "member": make_user,
+        "admin": make_admin,
+    }
     if who == "anonymous":
         return client, None
-    user = makers.get(who, make_user)()
+    maker: Callable[..., User] = makers.get(who, make_user)
+    user = maker()
     client.post("/accounts/login/", {"login": user.username, "password": PASSWORD})
     if who == "deactivated":
         user.is_active = False

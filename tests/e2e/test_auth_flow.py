@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cercle.accounts.models import User
+from tests.e2e.test_auth_passkey import quiet_websocket
 from tests.factories import PASSWORD, make_user
 
 
@@ -16,6 +17,7 @@ def choose_language(page: Any, code: str) -> None:
 
 def test_log_in_switch_language_and_back_then_log_out(page: Any, transactional_db: Any) -> None:
     user = make_user(username="claire.martin", first_name="Claire", last_name="Martin")
+    quiet_websocket(page)
 
     page.goto("/accounts/login/?next=/settings/")
     assert page.locator("html").get_attribute("lang") == "fr"

@@ -6,13 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from playwright.sync_api import expect
 
 from cercle.accounts.models import User
 from tests.factories import PASSWORD, make_user
 
 
+def quiet_websocket(page: Any) -> None:
+    """The live server speaks HTTP only: the tab's /ws/ reconnection attempts would otherwise hit
+    it concurrently with the page's requests (SQLite's shared in-memory test database then reports
+    "table is locked")."""
+    page.route_web_socket("**/ws/**", lambda ws: ws.close())
+
+
 def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: Any) -> None:
     user = make_user(username="paul.passkey")
+    quiet_websocket(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     cdp.send(
@@ -40,17 +49,19 @@ def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: An
         page.fill("input[name=password]", PASSWORD)
         with page.expect_navigation():
             page.locator("main form [type=submit]").first.click()
-    assert "/2fa/webauthn/add/" in page.url
+        page.goto("/accounts/2fa/webauthn/add/")
+    assert "/2fa/webauthn/add/" in page.url, page.url
     page.fill("input[name=name]", "Laptop")
     page.check("input[name=passwordless]")
     with page.expect_navigation():
         page.click("#mfa_webauthn_add")
+    page.wait_for_load_state()
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
     assert authenticator.wrap().is_passwordless
 
     page.goto("/settings/security/")
     # The Security page now links to the list of keys (shown only when there is one).
-    assert page.locator("main a[href='/accounts/2fa/webauthn/']").count() == 1
+    expect(page.locator("main a[href='/accounts/2fa/webauthn/']")).to_have_count(1)
 
     # Sign out, then in again with the passkey alone.
     page.goto("/accounts/logout/")
