@@ -3,6 +3,7 @@ cross from a client on one process to a client on the other."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +46,6 @@ async def next_of_type(
     socket: ClientConnection, kind: str, timeout: float = 5, *, body: str | None = None
 ) -> dict[str, Any]:
     """The next frame of a type (and, for messages, with this body), skipping others."""
-    import asyncio
 
     async def find() -> dict[str, Any]:
         while True:
@@ -93,6 +93,8 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
     typing = await next_of_type(anne, "typing")
     assert typing["user"]["id"] == people["bruno"]["id"]
 
+    # Idle for longer than channels-redis's blocking receive (5 s): the sockets stay alive.
+    await asyncio.sleep(7)
     await bruno.send(
         json.dumps(
             {
