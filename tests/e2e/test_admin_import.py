@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cercle.accounts.actions import people
+from cercle.accounts.models import Role
 from tests.e2e.conftest import log_in
-from tests.factories import PASSWORD, make_admin, make_department
+from tests.factories import PASSWORD, make_admin, make_department, make_user
 
 CSV = (
     "email;first_name;last_name;department;job_title\n"
@@ -48,10 +50,26 @@ def test_admin_imports_the_valid_rows_of_a_csv(new_page: Any, transactional_db: 
 
 
 def test_admin_pages_fit_a_phone(new_page: Any, transactional_db: Any) -> None:
-    make_admin(username="dsi")
+    admin = make_admin(username="dsi")
+    finance = make_department("Direction administrative et financière")
+    for n in range(3):
+        person = make_user(
+            first_name="Marie-Charlotte",
+            last_name=f"de La Rochefoucauld-Montmorency {n}",
+            job_title="Responsable de la comptabilité fournisseurs",
+            department=finance,
+        )
+        people.set_role(actor=admin, person=person, role=Role.STAFF)
     page = new_page(locale="en-US", width=360, height=740)
     log_in(page, "dsi", PASSWORD)
-    for path in ("/manage/people/", "/manage/people/import/", "/manage/audit/"):
+    for path in (
+        "/manage/people/",
+        "/manage/people/invite/",
+        "/manage/people/import/",
+        "/manage/departments/",
+        "/manage/organisation/",
+        "/manage/audit/",
+    ):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)

@@ -281,7 +281,7 @@ def send_invitation_email(*, invitation_id: int, language: str) -> bool:
 
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("user", "invited_by")
             .filter(pk=invitation_id, accepted_at__isnull=True, user__is_active=True)
             .first()
@@ -322,14 +322,18 @@ def send_invitation_email(*, invitation_id: int, language: str) -> bool:
 # --- Roles, deactivation ----------------------------------------------------------------------
 
 
-def _other_active_admins(person: User) -> bool:
+def _lock_admins_and(person: User) -> tuple[User, bool]:
+    """Lock the active admins then the person, always in id order (so two admins demoting
+    each other at once queue instead of deadlocking); say whether another active admin exists.
+    """
     admins = list(
         User.objects.select_for_update()
         .filter(role=Role.ADMIN, is_active=True)
-        .exclude(pk=person.pk)
-        .values_list("pk", flat=True)[:1]
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    return bool(admins)
+    locked = User.objects.select_for_update().get(pk=person.pk)
+    return locked, any(pk != person.pk for pk in admins)
 
 
 def set_role(*, actor: User, person: User, role: str, request: HttpRequest | None = None) -> User:
@@ -337,11 +341,11 @@ def set_role(*, actor: User, person: User, role: str, request: HttpRequest | Non
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     with transaction.atomic():
-        person = User.objects.select_for_update().get(pk=person.pk)
+        person, others = _lock_admins_and(person)
         old = person.role
         if old == role:
             return person
-        if old == Role.ADMIN and person.is_active and not _other_active_admins(person):
+        if old == Role.ADMIN and person.is_active and not others:
             raise ValidationError(
                 _(
                     "%(name)s is the last active administrator: "
@@ -386,10 +390,10 @@ def deactivate_person(*, actor: User, person: User, request: HttpRequest | None 
     if person.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate yourself."))
     with transaction.atomic():
-        person = User.objects.select_for_update().get(pk=person.pk)
+        person, others = _lock_admins_and(person)
         if not person.is_active:
             return person
-        if person.role == Role.ADMIN and not _other_active_admins(person):
+        if person.role == Role.ADMIN and not others:
             raise ValidationError(
                 _("%(name)s is the last active administrator and cannot be deactivated.")
                 % {"name": person.display_name}
