@@ -33,6 +33,7 @@ def test_invitation_is_delivered_by_smtp_with_a_working_link(
     html = message.get_body(preferencelist=("html",)).get_content()
     link = re.search(r"(http\S+/invitation/[\w-]+/)", text)
     assert link is not None and link.group(1) in html
+    assert 'lang="en"' in html
     path = link.group(1).removeprefix(settings.SITE_URL)
     assert Invitation.objects.get(user=person).accepted_at is None
     client = Client(headers={"Accept-Language": "en"})

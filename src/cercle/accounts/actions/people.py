@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -271,11 +272,15 @@ def invitation_link(secret: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_invitation_email(*, invitation_id: int, language: str) -> bool:
+def send_invitation_email(
+    *, invitation_id: int, language: str, connection: BaseEmailBackend | None = None
+) -> bool:
     """Give the invitation a new secret and mail its link. Called by the background task.
 
     Only the secret's hash is stored, so each sending makes a new secret: the latest mail's link
-    is the one that works. Returns False when there is nothing to send any more.
+    is the one that works. The mail is sent outside the transaction (no database lock is held
+    while the mail server answers); `sent_at` is set once it has gone. Returns False when there
+    is nothing to send any more (accepted, deactivated, deleted).
     """
     from cercle.administration.queries import get_organisation
 
@@ -290,32 +295,32 @@ def send_invitation_email(*, invitation_id: int, language: str) -> bool:
             return False
         secret = secrets.token_urlsafe(32)
         invitation.token_hash = hash_token(secret)
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["token_hash", "sent_at"])
-        user = invitation.user
-        organisation = get_organisation()
-        context = {
-            "person": user,
-            "inviter": invitation.invited_by,
-            "organisation": organisation,
-            "link": invitation_link(secret),
-            "expires_at": invitation.expires_at,
-            "site_url": settings.SITE_URL,
+        invitation.save(update_fields=["token_hash"])
+    user = invitation.user
+    organisation = get_organisation()
+    context = {
+        "person": user,
+        "inviter": invitation.invited_by,
+        "organisation": organisation,
+        "link": invitation_link(secret),
+        "expires_at": invitation.expires_at,
+        "site_url": settings.SITE_URL,
+    }
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = _("You are invited to join %(organisation)s on Cercle") % {
+            "organisation": organisation.name
         }
-        with translation.override(language or settings.LANGUAGE_CODE):
-            subject = _("You are invited to join %(organisation)s on Cercle") % {
-                "organisation": organisation.name
-            }
-            text = render_to_string("accounts/email/invitation_message.txt", context)
-            html = render_to_string("accounts/email/invitation_message.html", context)
-        message = EmailMultiAlternatives(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-            body=text,
-            to=[user.email],
-        )
-        message.attach_alternative(html, "text/html")
-        # Sent inside the transaction: if the mail server refuses it, the old link keeps working.
-        message.send()
+        text = render_to_string("accounts/email/invitation_message.txt", context)
+        html = render_to_string("accounts/email/invitation_message.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=text,
+        to=[user.email],
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
     return True
 
 
