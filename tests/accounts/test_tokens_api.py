@@ -258,3 +258,17 @@ def test_security_page_for_each_role(maker: Any, django_assert_max_num_queries: 
         response = client.get(reverse("security"))
     assert response.status_code == 200
     assert response.content.decode().count(reverse("api_token_revoke", args=[1])[:-9]) >= 5
+
+
+def test_the_token_endpoint_needs_no_csrf_token_scripts_have_none() -> None:
+    make_user(username="script.owner")
+    client = Client(enforce_csrf_checks=True)
+    response = post_json(client, TOKEN_URL, {"username": "script.owner", "password": PASSWORD})
+    assert response.status_code == 200 and response.json()["token"]
+
+
+def test_the_security_page_explains_the_bearer_header() -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user())
+    html = client.get(reverse("security")).content.decode()
+    assert "<code>Authorization: Bearer &lt;token&gt;</code>" in html
