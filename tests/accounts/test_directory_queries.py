@@ -20,6 +20,16 @@ from tests.factories import make_department, make_guest, make_site, make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["sparse", "dense"], autouse=True)
+def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with both search plans: few matches (sorted as asked) and many matches
+    (newest first, straight from the index); both must find the same people."""
+    from cercle.accounts import search
+
+    monkeypatch.setattr(search, "DENSE_MATCHES", 10**9 if request.param == "sparse" else 0)
+    return str(request.param)
+
+
 def _names(page: Any) -> list[str]:
     return [p.user.username for p in page.items]
 
@@ -129,8 +139,10 @@ def test_recently_joined_sort_and_its_cursor() -> None:
         ("not-a-cursor", "name"),
         (encode_cursor(["a"]), "name"),
         (encode_cursor([1, "x"]), "name"),
-        (encode_cursor(["x", 1]), "recent"),
-        (encode_cursor(["2024-99-99T00:00:00", 1]), "recent"),
+        (encode_cursor(["x"]), "recent"),
+        (encode_cursor([2**70]), "recent"),
+        (encode_cursor(["a", 1]), "recent"),
+        (encode_cursor([5]), "name"),
     ],
 )
 def test_invalid_cursors_raise(cursor: str, sort: str) -> None:
@@ -151,14 +163,39 @@ def test_a_directory_page_costs_a_fixed_number_of_queries(
     filters = queries.DirectoryFilters(
         q="vend", department=department.slug, site=site.slug, skill="excel"
     )
-    with django_assert_max_num_queries(5):
+    # department, site, skill, skill-holders probe, search probe, the page, the top skills.
+    with django_assert_max_num_queries(7):
         page = queries.directory_page(viewer, filters)
         for profile in page.items:
             assert profile.department.name == "Ventes"
             assert profile.site.name == "Lille"
             assert len(profile.top_skills) == 3
-            assert [s.skill.name for s in profile.top_skills]
+            assert [s.name for s in profile.top_skills][0]
     assert len(page.items) == 20
+
+
+def test_a_broad_search_comes_newest_first_and_pages_through_everything(strategy: str) -> None:
+    viewer = make_user(username="viewer", first_name="Viewer")
+    for i in range(7):
+        make_user(username=f"m{i}", first_name="Martin", last_name=f"{'GFEDCBA'[i]}")
+    seen: list[str] = []
+    cursor = None
+    sorts = set()
+    for _ in range(10):
+        page = queries.directory_page(
+            viewer, queries.DirectoryFilters(q="mart"), cursor=cursor, limit=3
+        )
+        sorts.add(page.sort)
+        seen += _names(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    if strategy == "dense":
+        assert sorts == {"recent"}
+        assert seen == [f"m{i}" for i in reversed(range(7))]
+    else:
+        assert sorts == {"name"}
+        assert seen == [f"m{i}" for i in reversed(range(7))]  # by last name A..G
 
 
 def test_query_words_are_bounded_and_safe() -> None:

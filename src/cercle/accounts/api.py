@@ -62,9 +62,22 @@ def _skill_brief(user_skill: UserSkill) -> SkillBrief:
     )
 
 
+def _top_skill(top: queries.TopSkill) -> SkillBrief:
+    return SkillBrief(
+        skill_id=top.skill_id,
+        name=top.name,
+        level=top.level,
+        level_label=top.level_label,
+        endorsement_count=top.endorsement_count,
+    )
+
+
 def _summary(profile: Profile, top_skills: list[UserSkill] | None = None) -> PersonSummaryOut:
     person = profile.user
-    skills = top_skills if top_skills is not None else getattr(profile, "top_skills", [])
+    if top_skills is not None:
+        skills = [_skill_brief(s) for s in top_skills]
+    else:
+        skills = [_top_skill(s) for s in getattr(profile, "top_skills", [])]
     return PersonSummaryOut(
         id=person.pk,
         username=person.username,
@@ -74,7 +87,7 @@ def _summary(profile: Profile, top_skills: list[UserSkill] | None = None) -> Per
         site=_record(profile.site),
         photo_url=_photo_url(profile),
         is_guest=person.is_guest,
-        top_skills=[_skill_brief(s) for s in skills],
+        top_skills=skills,
     )
 
 
@@ -205,7 +218,9 @@ def people(request: AuthenticatedRequest, filters: Query[PeopleFilters]) -> Peop
         cursor=(filters.cursor or "")[:1000] or None,
         limit=filters.limit,
     )
-    return PeoplePageOut(items=[_summary(p) for p in page.items], next_cursor=page.next_cursor)
+    return PeoplePageOut(
+        items=[_summary(p) for p in page.items], next_cursor=page.next_cursor, sort=page.sort
+    )
 
 
 @router.get("/people/{person_id}", response=PersonOut)

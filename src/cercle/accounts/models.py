@@ -146,6 +146,14 @@ class Profile(models.Model):
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
+        indexes = [
+            # The directory by name, whole or within a department or site, read in index order
+            # (keyset pagination on sort_name, user).
+            models.Index(fields=["sort_name", "user"], name="profile_by_name"),
+            models.Index(fields=["department", "sort_name", "user"], name="profile_dept_by_name"),
+            models.Index(fields=["site", "sort_name", "user"], name="profile_site_by_name"),
+            models.Index(fields=["manager", "sort_name", "user"], name="profile_reports_by_name"),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)

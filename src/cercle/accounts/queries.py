@@ -9,16 +9,16 @@ their profile page stays reachable (marked "deactivated") so what they wrote kee
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from cercle.accounts import search
 from cercle.accounts.models import (
     ApiToken,
     Department,
@@ -28,6 +28,7 @@ from cercle.accounts.models import (
     Profile,
     Site,
     Skill,
+    SkillLevel,
     User,
     UserSkill,
 )
@@ -263,20 +264,57 @@ def skill_suggestions(prefix: str, *, limit: int = 10) -> list[Skill]:
     )
 
 
+@dataclass(frozen=True)
+class TopSkill:
+    """A skill shown on a directory card (plain values: cheaper than model instances)."""
+
+    skill_id: int
+    name: str
+    level: int
+    endorsement_count: int
+
+    @property
+    def level_label(self) -> str:
+        return str(SkillLevel(self.level).label)
+
+
 def _attach_top_skills(profiles: list[Profile]) -> None:
     """One query for the top skills of a page of people (level, then endorsements)."""
-    by_user: dict[int, list[UserSkill]] = defaultdict(list)
+    by_user: dict[int, list[TopSkill]] = defaultdict(list)
     if profiles:
         rows = (
             UserSkill.objects.filter(user_id__in=[p.user_id for p in profiles])
-            .select_related("skill")
             .order_by("user_id", "-level", "-endorsement_count", "skill__name")
+            .values_list("user_id", "skill_id", "skill__name", "level", "endorsement_count")
         )
-        for row in rows:
-            if len(by_user[row.user_id]) < TOP_SKILLS:
-                by_user[row.user_id].append(row)
+        for user_id, skill_id, name, level, count in rows:
+            if len(by_user[user_id]) < TOP_SKILLS:
+                by_user[user_id].append(TopSkill(skill_id, name, level, count))
     for profile in profiles:
         profile.top_skills = by_user.get(profile.user_id, [])  # type: ignore[attr-defined]
+
+
+@dataclass
+class DirectoryPage(Page[Profile]):
+    # The order the items are in: "name", or "recent" (newest first) also for a search too
+    # broad to sort by name (see cercle.accounts.search.DENSE_MATCHES).
+    sort: str = "name"
+
+
+def _decode_directory_cursor(cursor: str) -> tuple[str, str, int]:
+    """("recent", "", id) or ("name", sort_name, id)."""
+    try:
+        (last_id,) = decode_cursor(cursor, length=1)
+        last_name: Any = ""
+        kind = "recent"
+    except InvalidCursor:
+        last_name, last_id = decode_cursor(cursor, length=2)
+        kind = "name"
+        if not isinstance(last_name, str) or "\x00" in last_name:
+            raise InvalidCursor("invalid cursor") from None
+    if not isinstance(last_id, int) or not -(2**63) < last_id < 2**63:
+        raise InvalidCursor("invalid cursor")
+    return kind, last_name, last_id
 
 
 def directory_page(
@@ -285,52 +323,66 @@ def directory_page(
     *,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
-) -> Page[Profile]:
+) -> DirectoryPage:
     """A page of active people matching the filters, with `top_skills` on each.
 
-    Costs a fixed number of queries: the filters' records (department, site, skill: one each
-    when given), the page, and the top skills. Raises InvalidCursor for a cursor we did not make.
+    Costs a fixed number of queries: the filters' records (department, site, skill and a
+    bounded probe of its holders: one each when given), a bounded probe of the search index
+    when searching, the page, and the top skills. Raises InvalidCursor for a cursor we did not
+    make. Sorted by name or newest first; a search matching more than DENSE_MATCHES people is
+    served newest first (the page says which in `sort`).
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     sort = filters.sort if filters.sort in SORTS else "name"
+    empty = DirectoryPage(items=[], next_cursor=None, sort=sort)
     queryset = listed_profiles(viewer)
     if filters.department:
         department = find_record(Department, filters.department)
         if department is None:
-            return Page(items=[], next_cursor=None)
+            return empty
         queryset = queryset.filter(department=department)
     if filters.site:
         site = find_record(Site, filters.site)
         if site is None:
-            return Page(items=[], next_cursor=None)
+            return empty
         queryset = queryset.filter(site=site)
     if filters.skill:
         skill = find_skill(filters.skill)
         if skill is None:
-            return Page(items=[], next_cursor=None)
-        queryset = queryset.filter(
-            user_id__in=UserSkill.objects.filter(skill=skill).values("user_id")
-        )
+            return empty
+        holders = UserSkill.objects.filter(skill=skill)
+        if (
+            len(holders.values_list("pk", flat=True)[: search.DENSE_MATCHES + 1])
+            > search.DENSE_MATCHES
+        ):
+            # Many holders: read the directory in order and test each row (unique index).
+            queryset = queryset.filter(Exists(holders.filter(user_id=OuterRef("user_id"))))
+        else:
+            queryset = queryset.filter(user_id__in=holders.values("user_id"))
+    plan = None
     if filters.q.strip():
-        queryset = filter_search(queryset, filters.q)
+        plan = search.plan_search(filters.q)
+        if plan is None:
+            return empty
+        if plan.dense:
+            sort = "recent"
+    last_name, last_id = "", None
+    if cursor:
+        kind, last_name, last_id = _decode_directory_cursor(cursor)
+        if kind != sort:
+            raise InvalidCursor("invalid cursor")
 
     if sort == "recent":
-        if cursor:
-            joined_iso, last_id = decode_cursor(cursor, length=2)
-            joined = _parse_datetime(joined_iso)
-            if not isinstance(last_id, int) or not -(2**63) < last_id < 2**63:
-                raise InvalidCursor("invalid cursor")
-            queryset = queryset.filter(
-                Q(user__date_joined__lt=joined) | Q(user__date_joined=joined, user_id__lt=last_id)
-            )
-        queryset = queryset.order_by("-user__date_joined", "-user_id")
+        if plan is not None:
+            queryset = search.filter_search_newest_first(queryset, plan, before_id=last_id)
+        else:
+            if last_id is not None:
+                queryset = queryset.filter(user_id__lt=last_id)
+            queryset = queryset.order_by("-user_id")
     else:
-        if cursor:
-            last_name, last_id = decode_cursor(cursor, length=2)
-            if not isinstance(last_name, str) or not isinstance(last_id, int):
-                raise InvalidCursor("invalid cursor")
-            if "\x00" in last_name or not -(2**63) < last_id < 2**63:
-                raise InvalidCursor("invalid cursor")
+        if plan is not None:
+            queryset = filter_search(queryset, plan)
+        if last_id is not None:
             queryset = queryset.filter(
                 Q(sort_name__gt=last_name) | Q(sort_name=last_name, user_id__gt=last_id)
             )
@@ -342,37 +394,18 @@ def directory_page(
         items = items[:limit]
         last = items[-1]
         if sort == "recent":
-            next_cursor = encode_cursor([last.user.date_joined.isoformat(), last.user_id])
+            next_cursor = encode_cursor([last.user_id])
         else:
             next_cursor = encode_cursor([last.sort_name, last.user_id])
     _attach_top_skills(items)
-    return Page(items=items, next_cursor=next_cursor)
+    return DirectoryPage(items=items, next_cursor=next_cursor, sort=sort)
 
 
-def _parse_datetime(value: Any) -> Any:
-    from django.utils.dateparse import parse_datetime
-
-    if not isinstance(value, str):
-        raise InvalidCursor("invalid cursor")
-    try:
-        parsed = parse_datetime(value)
-    except ValueError as error:
-        raise InvalidCursor("invalid cursor") from error
-    if parsed is None:
-        raise InvalidCursor("invalid cursor")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.UTC)
-    return parsed
-
-
-def people_picker(
-    viewer: User, query: str, *, exclude: User | None = None, limit: int = 10
-) -> list[Profile]:
+def people_picker(viewer: User, query: str, *, limit: int = 10) -> list[Profile]:
     """Active people matching `query`, for pickers (manager, mentions): never deactivated ones."""
-    queryset = filter_search(listed_profiles(viewer), query)
-    if exclude is not None:
-        queryset = queryset.exclude(user_id=exclude.pk)
-    return list(queryset.order_by("sort_name", "user_id")[:limit])
+    if not query.strip():
+        return []
+    return directory_page(viewer, DirectoryFilters(q=query), limit=limit).items
 
 
 def pickable_person(viewer: User, username: str) -> User | None:

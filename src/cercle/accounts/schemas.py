@@ -58,6 +58,9 @@ class PersonSummaryOut(Schema):
 class PeoplePageOut(Schema):
     items: list[PersonSummaryOut]
     next_cursor: str | None
+    # The order of the items: "name" or "recent" (newest first; also for a search too broad to
+    # sort by name).
+    sort: str
 
 
 class PersonOut(Schema):

@@ -9,12 +9,17 @@ The index (migration accounts/0002): on SQLite an FTS5 table `accounts_profile_f
 content, maintained by triggers on `accounts_profile` (bulk inserts are indexed automatically); on
 PostgreSQL a GIN index over `to_tsvector('simple', search_text)`. Matching: every word of the query
 must be a prefix of some word of the search text ("hel dup" finds "Hélène Dupont").
+
+Ordering: a search with at most DENSE_MATCHES matches is sorted as asked (by name); a broader one
+("a", a common surname at 100,000 people) is served newest first straight from the index, so a
+page never costs time in proportion to the number of matches.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connection
@@ -47,7 +52,7 @@ def build_search_text(
 ) -> str:
     """Normalised words a directory search matches against (name, title, places, skills)."""
     parts = [first_name, last_name, username, job_title, team, department, site, *skills, *topics]
-    return normalize(" ".join(part for part in parts if part))
+    return " ".join(_WORD.findall(normalize(" ".join(part for part in parts if part))))
 
 
 def build_sort_name(*, first_name: str, last_name: str, username: str) -> str:
@@ -70,32 +75,84 @@ _SQLITE_MATCH = (
     '"accounts_profile"."user_id" IN '
     "(SELECT rowid FROM accounts_profile_fts WHERE accounts_profile_fts MATCH %s)"
 )
+_SQLITE_PROBE = (
+    "SELECT rowid FROM accounts_profile_fts WHERE accounts_profile_fts MATCH %s LIMIT %s"
+)
+_SQLITE_JOIN = '"accounts_profile_fts"."rowid" = "accounts_profile"."user_id"'
+_SQLITE_JOIN_MATCH = '"accounts_profile_fts" MATCH %s'
+_SQLITE_BEFORE = '"accounts_profile_fts"."rowid" < %s'
 _POSTGRES_MATCH = (
     'to_tsvector(\'simple\'::regconfig, "accounts_profile"."search_text") '
     "@@ to_tsquery('simple'::regconfig, %s)"
 )
-_OTHER_MATCH = '(\' \' || "accounts_profile"."search_text") LIKE %s'
+_POSTGRES_PROBE = (
+    "SELECT 1 FROM accounts_profile WHERE to_tsvector('simple'::regconfig, search_text) "
+    "@@ to_tsquery('simple'::regconfig, %s) LIMIT %s"
+)
+# Past this many matches a search is "broad": sorting every match by name would cost time in
+# proportion to the matches, so broad searches are served newest first, straight from the index.
+DENSE_MATCHES = 1000
 
 
-def filter_search(queryset: QuerySet[_M], query: str) -> QuerySet[_M]:
-    """Keep the rows whose profile matches every word of `query` as a prefix.
+@dataclass(frozen=True)
+class SearchPlan:
+    words: list[str]
+    # More than DENSE_MATCHES profiles match (deactivated ones included).
+    dense: bool
 
-    `queryset` is over Profile, or joins accounts_profile under its own name. A query without
-    words matches nothing.
-    """
+
+def _match_expression(words: list[str]) -> str:
+    if connection.vendor == "sqlite":
+        return " AND ".join(f'"{word}"*' for word in words)
+    return " & ".join("'" + word.replace("'", "''") + "':*" for word in words)
+
+
+def plan_search(query: str) -> SearchPlan | None:
+    """The words of `query` and whether many profiles match (one bounded index query);
+    None when the query has no word to search."""
     words = query_words(query)
     if not words:
-        return queryset.none()
-    if connection.vendor == "sqlite":
-        expression = " AND ".join(f'"{word}"*' for word in words)
-        return queryset.extra(where=[_SQLITE_MATCH], params=[expression])  # noqa: S610
-    if connection.vendor == "postgresql":
-        expression = " & ".join("'" + word.replace("'", "''") + "':*" for word in words)
-        return queryset.extra(where=[_POSTGRES_MATCH], params=[expression])  # noqa: S610
-    # Any other database: a scan, correct but unindexed.
-    for word in words:
-        queryset = queryset.extra(where=[_OTHER_MATCH], params=[f"% {word}%"])  # noqa: S610
-    return queryset
+        return None
+    probe = _SQLITE_PROBE if connection.vendor == "sqlite" else _POSTGRES_PROBE
+    with connection.cursor() as cursor:
+        cursor.execute(probe, [_match_expression(words), DENSE_MATCHES + 1])
+        dense = len(cursor.fetchall()) > DENSE_MATCHES
+    return SearchPlan(words=words, dense=dense)
+
+
+def filter_search(queryset: QuerySet[_M], plan: SearchPlan) -> QuerySet[_M]:
+    """Keep the profiles matching every word of the plan as a prefix (any order after).
+
+    `queryset` is over Profile, or joins accounts_profile under its own name.
+    """
+    match = _SQLITE_MATCH if connection.vendor == "sqlite" else _POSTGRES_MATCH
+    return queryset.extra(where=[match], params=[_match_expression(plan.words)])  # noqa: S610
+
+
+def filter_search_newest_first(
+    queryset: QuerySet[_M], plan: SearchPlan, *, before_id: int | None = None
+) -> QuerySet[_M]:
+    """Matching profiles ordered by user id, newest first, optionally below `before_id`.
+
+    On SQLite the full-text index is read in its own (rowid = user id) order and stops after a
+    page, whatever the number of matches.
+    """
+    if connection.vendor != "sqlite":
+        queryset = filter_search(queryset, plan)
+        if before_id is not None:
+            queryset = queryset.filter(user_id__lt=before_id)
+        return queryset.order_by("-user_id")
+    where = [_SQLITE_JOIN, _SQLITE_JOIN_MATCH]
+    params: list[object] = [_match_expression(plan.words)]
+    if before_id is not None:
+        where.append(_SQLITE_BEFORE)
+        params.append(before_id)
+    return queryset.extra(  # noqa: S610
+        tables=["accounts_profile_fts"],
+        where=where,
+        params=params,
+        order_by=["-accounts_profile_fts.rowid"],
+    )
 
 
 def rebuild_search_index() -> None:

@@ -34,7 +34,7 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
             request.user, filters, cursor=_param(request, "cursor") or None
         )
     except InvalidCursor:
-        page, status = Page(items=[], next_cursor=None), 400
+        page, status = queries.DirectoryPage(items=[], next_cursor=None, sort=filters.sort), 400
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
@@ -47,6 +47,8 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
             "sites": queries.sites(),
             "base_query": query.urlencode(),
             "bad_cursor": status == 400,
+            # A search too broad to sort by name comes newest first: say so.
+            "sorted_newest_first": page.sort == "recent" and filters.sort != "recent",
         },
         status=status,
     )
