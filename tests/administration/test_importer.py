@@ -381,3 +381,26 @@ def test_any_corrupted_row_is_reported_and_nothing_is_imported(
     assert {"row": index + 2, "field": field} in [
         {"row": e["row"], "field": e["field"]} for e in job.report["errors"]
     ]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(generated=valid_files(), data=st.data())
+def test_a_row_with_too_many_values_is_reported_and_nothing_is_imported(
+    prop_world: User, generated: tuple[list[dict[str, str]], str], data: Any
+) -> None:
+    rows, text = generated
+    lines = text.split("\n")
+    index = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    lines[index + 1] += f"{delimiter}extra{delimiter}values"
+    checked = check("\n".join(lines))
+    assert (index + 2, "") in {(e.row, e.field) for e in checked.errors}
+    before = User.objects.count()
+    from cercle.administration import actions
+    from cercle.administration.models import ImportJob
+
+    job = actions.start_import(actor=prop_world, filename="x.csv", data="\n".join(lines).encode())
+    assert actions.run_import_job(job_id=job.pk) == ImportJob.Status.INVALID
+    assert User.objects.count() == before

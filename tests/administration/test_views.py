@@ -514,3 +514,13 @@ def test_a_running_import_page_polls_its_progress_every_second() -> None:
     )
     assert "HX-Refresh" not in fragment
     assert fragment.content.decode().lstrip().startswith('<div id="import-progress"')
+
+
+def test_expired_invitations_are_marked_in_the_list() -> None:
+    admin = make_admin()
+    late = people_actions.invite_person(
+        actor=admin, email="late@example.org", first_name="Lent", last_name="Retard", send=False
+    )
+    Invitation.objects.filter(user=late).update(expires_at="2020-01-01T00:00:00Z")
+    body = client_for(admin).get(reverse("admin_people"), {"status": "invited"}).content.decode()
+    assert "Retard" in body and "expired" in body

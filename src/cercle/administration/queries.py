@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import Now
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -49,9 +50,15 @@ def people_for_admin(
 ) -> QuerySet[User]:
     """Everyone, deactivated people included, with what the admin list shows in one query."""
     _require_admin(viewer)
-    people = User.objects.select_related(
-        "profile", "profile__department", "profile__site", "invitation"
-    ).order_by("profile__sort_name", "pk")
+    people = (
+        User.objects.select_related("profile", "profile__department", "profile__site", "invitation")
+        .annotate(
+            invitation_expired=ExpressionWrapper(
+                Q(invitation__expires_at__lt=Now()), output_field=BooleanField()
+            )
+        )
+        .order_by("profile__sort_name", "pk")
+    )
     for term in search_terms(q):
         people = people.filter(Q(profile__search_text__contains=term) | Q(email__icontains=term))
     if role:
