@@ -280,3 +280,12 @@ def test_the_security_page_explains_the_bearer_header() -> None:
     client.force_login(make_user())
     html = client.get(reverse("security")).content.decode()
     assert "<code>Authorization: Bearer &lt;token&gt;</code>" in html
+
+
+def test_the_endpoints_are_documented_in_openapi(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    assert "post" in paths["/api/v1/auth/token"]
+    assert paths["/api/v1/auth/token"]["post"].get("security") in (None, [])
+    assert {"get", "post"} <= set(paths["/api/v1/me/tokens"])
+    assert "delete" in paths["/api/v1/me/tokens/{token_id}"]
