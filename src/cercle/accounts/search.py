@@ -7,7 +7,8 @@ them here, in one place.
 
 The index (migration accounts/0002): on SQLite an FTS5 table `accounts_profile_fts` with external
 content, maintained by triggers on `accounts_profile` (bulk inserts are indexed automatically); on
-PostgreSQL a GIN index over `to_tsvector('simple', search_text)`. Matching: every word of the query
+PostgreSQL a stored column `search_vector` = to_tsvector('simple', search_text) with a GIN index
+(migrations 0002 and 0004; bulk inserts fill both by themselves). Matching: every word of the query
 must be a prefix of some word of the search text ("hel dup" finds "Hélène Dupont").
 
 Ordering: a search with at most DENSE_MATCHES matches is sorted as asked (by name); a broader one
@@ -81,17 +82,21 @@ _SQLITE_PROBE = (
 _SQLITE_JOIN = '"accounts_profile_fts"."rowid" = "accounts_profile"."user_id"'
 _SQLITE_JOIN_MATCH = '"accounts_profile_fts" MATCH %s'
 _SQLITE_BEFORE = '"accounts_profile_fts"."rowid" < %s'
+# PostgreSQL (migration 0004): search_vector is to_tsvector('simple', search_text), stored.
+# Few matches: the ids come from the GIN index as one array, then the rows by primary key
+# (an ARRAY(...) sub-select is run once and never turned into a scan of the whole directory).
 _POSTGRES_MATCH = (
-    'to_tsvector(\'simple\'::regconfig, "accounts_profile"."search_text") '
-    "@@ to_tsquery('simple'::regconfig, %s)"
+    '"accounts_profile"."user_id" = ANY(ARRAY(SELECT m.user_id FROM accounts_profile m '
+    "WHERE m.search_vector @@ to_tsquery('simple'::regconfig, %s)))"
 )
+_POSTGRES_FILTER = '"accounts_profile"."search_vector" @@ to_tsquery(\'simple\'::regconfig, %s)'
 _POSTGRES_PROBE = (
-    "SELECT 1 FROM accounts_profile WHERE to_tsvector('simple'::regconfig, search_text) "
-    "@@ to_tsquery('simple'::regconfig, %s) LIMIT %s"
+    "SELECT count(*) FROM (SELECT 1 FROM accounts_profile "
+    "WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) LIMIT %s) AS probe"
 )
 # Past this many matches a search is "broad": sorting every match by name would cost time in
 # proportion to the matches, so broad searches are served newest first, straight from the index.
-DENSE_MATCHES = 1000
+DENSE_MATCHES = 500
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,9 @@ def plan_search(query: str) -> SearchPlan | None:
     probe = _SQLITE_PROBE if connection.vendor == "sqlite" else _POSTGRES_PROBE
     with connection.cursor() as cursor:
         cursor.execute(probe, [_match_expression(words), DENSE_MATCHES + 1])
-        dense = len(cursor.fetchall()) > DENSE_MATCHES
+        rows = cursor.fetchall()
+        found = rows[0][0] if connection.vendor == "postgresql" else len(rows)
+        dense = found > DENSE_MATCHES
     return SearchPlan(words=words, dense=dense)
 
 
@@ -138,7 +145,9 @@ def filter_search_newest_first(
     page, whatever the number of matches.
     """
     if connection.vendor != "sqlite":
-        queryset = filter_search(queryset, plan)
+        queryset = queryset.extra(  # noqa: S610
+            where=[_POSTGRES_FILTER], params=[_match_expression(plan.words)]
+        )
         if before_id is not None:
             queryset = queryset.filter(user_id__lt=before_id)
         return queryset.order_by("-user_id")
