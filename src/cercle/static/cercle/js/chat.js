@@ -5,9 +5,10 @@
   const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
   const TYPING_EVERY_MS = 2000;
 
+  // realtime.js (deferred too, later in the page) defines cercleRealtime before DOMContentLoaded.
   function ready(fn) {
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fn);
-    else fn();
+    if (window.cercleRealtime) fn();
+    else document.addEventListener("DOMContentLoaded", fn);
   }
 
   ready(() => {
@@ -179,9 +180,10 @@
       const existing = document.getElementById(node.id);
       if (existing) { existing.replaceWith(node); return; }
       const pending = node.dataset.clientId && list.querySelector(`.msg-pending[data-client-id="${CSS.escape(node.dataset.clientId)}"]`);
-      if (pending) { pending.replaceWith(node); return; }
-      // In id order (sync results may arrive after live ones).
-      const later = [...list.querySelectorAll("li.msg[data-message-id]")].find((li) => Number(li.dataset.messageId) > id);
+      if (pending) pending.remove();
+      // In id order (sync results may arrive after live ones), before messages still sending.
+      const later = [...list.querySelectorAll("li.msg[data-message-id]")].find((li) => Number(li.dataset.messageId) > id)
+        || list.querySelector("li.msg-pending");
       if (later) list.insertBefore(node, later);
       else list.append(node);
     }

@@ -1,0 +1,147 @@
+"""Two people chatting in two browser contexts against a real uvicorn server (WebSockets).
+
+pytest-django's live server speaks HTTP only, so these tests start `uvicorn cercle.asgi:application`
+on a SQLite file of their own (tests/chat/server.py) and create people there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.chat.server import ServerProcess, ServerSite, make_people
+from tests.e2e.conftest import log_in
+
+
+@pytest.fixture
+def chat_server(tmp_path: Path) -> Iterator[tuple[ServerSite, ServerProcess]]:
+    site = ServerSite(tmp_path)
+    site.migrate()
+    server = site.start()
+    yield site, server
+    site.stop()
+
+
+@pytest.fixture
+def chat_page(
+    browser: Any, chat_server: tuple[ServerSite, ServerProcess]
+) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+    _site, server = chat_server
+
+    def make(*, width: int = 1280, height: int = 900) -> Any:
+        context = browser.new_context(
+            base_url=server.url, locale="en-GB", viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def test_direct_conversation_live_typing_unread_badge_and_receipt(
+    chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
+) -> None:
+    site, _server = chat_server
+    data = make_people(site, ["anne", "bruno"])
+    password = data["password"]
+    anne, bruno = chat_page(), chat_page(width=360, height=740)
+    log_in(anne, "anne", password)
+    log_in(bruno, "bruno", password)
+
+    # Anne starts the conversation from Bruno's profile.
+    anne.goto("/people/bruno/")
+    anne.locator("form.message-button button").click()
+    anne.wait_for_url("**/messages/*/")
+    conversation_url = anne.url
+    bruno.goto("/messages/")
+    expect(bruno.locator("#messages-badge")).to_be_hidden()
+
+    anne.fill("#composer-body", "Bonjour **Bruno**")
+    anne.keyboard.press("Enter")
+    expect(anne.locator("#message-list li.msg-mine strong")).to_have_text("Bruno")
+
+    # Bruno, on his list, sees the conversation and the unread badge light up live.
+    expect(bruno.locator("#messages-badge")).to_be_visible()
+    expect(bruno.locator("#messages-badge .nav-badge-count")).to_have_text("1")
+    bruno.locator("#conversation-list a").first.click()
+    bruno.wait_for_url(conversation_url)
+    expect(bruno.locator("#message-list li.msg").last).to_contain_text("Bonjour Bruno")
+    # Seen: Anne gets the receipt, Bruno's badge goes out.
+    expect(anne.locator("#read-receipt")).to_contain_text("Seen by Bruno")
+    expect(bruno.locator("#messages-badge")).to_be_hidden()
+
+    # Bruno types: Anne sees it; then his message arrives live.
+    bruno.locator("#composer-body").press_sequentially("Salut")
+    expect(anne.locator("#typing")).to_contain_text("is typing")
+    bruno.keyboard.press("Enter")
+    expect(anne.locator("#message-list li.msg:not(.msg-mine)").last).to_contain_text("Salut")
+    expect(anne.locator("#typing")).to_have_text("")
+    # The phone-sized page does not scroll sideways.
+    assert bruno.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_reconnect_after_a_cut_loses_and_doubles_nothing(
+    chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
+) -> None:
+    site, server = chat_server
+    data = make_people(site, ["chloe", "david"])
+    people = data["people"]
+    headers = {"Authorization": f"Bearer {people['david']['token']}"}
+    created = httpx.post(
+        f"{server.url}/api/v1/conversations",
+        json={"kind": "direct", "username": "chloe"},
+        headers=headers,
+    )
+    conversation_id = created.json()["id"]
+    httpx.post(
+        f"{server.url}/api/v1/conversations/{conversation_id}/messages",
+        json={"client_id": "before", "body": "avant la coupure"},
+        headers=headers,
+    )
+    chloe = chat_page()
+    blocked = {"on": False}
+
+    def gate(ws: Any) -> None:
+        if blocked["on"]:
+            ws.close()
+        else:
+            ws.connect_to_server()
+
+    chloe.route_web_socket("**/ws/**", gate)
+    log_in(chloe, "chloe", data["password"])
+    chloe.goto(f"/messages/{conversation_id}/")
+    expect(chloe.locator("#message-list li.msg")).to_have_count(1)
+    chloe.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+
+    # The network goes away; meanwhile David sends three messages.
+    blocked["on"] = True
+    chloe.evaluate("window.cercleRealtime.drop()")
+    expect(chloe.locator("#realtime-status")).to_be_visible()
+    for i in range(3):
+        sent = httpx.post(
+            f"{server.url}/api/v1/conversations/{conversation_id}/messages",
+            json={"client_id": f"during-{i}", "body": f"pendant {i}"},
+            headers=headers,
+        )
+        assert sent.status_code == 201
+    # Chloé writes while offline: kept, and sent on reconnection.
+    chloe.fill("#composer-body", "écrit hors ligne")
+    chloe.keyboard.press("Enter")
+    blocked["on"] = False
+    expect(chloe.locator("#realtime-status")).to_be_hidden(timeout=20_000)
+    expect(chloe.locator("#message-list li.msg[data-message-id]")).to_have_count(5)
+    bodies = chloe.locator("#message-list li.msg .msg-body").all_inner_texts()
+    assert bodies == ["avant la coupure", "pendant 0", "pendant 1", "pendant 2", "écrit hors ligne"]
+    history = httpx.get(
+        f"{server.url}/api/v1/conversations/{conversation_id}/messages", headers=headers
+    ).json()
+    assert len(history["items"]) == 5
