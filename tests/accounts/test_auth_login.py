@@ -173,6 +173,9 @@ def test_password_reset_through_real_smtp(client: Client, smtp_server: Any) -> N
     assert response.status_code == 302
     [message] = smtp_server.wait_for(1)
     assert message["To"] == user.email
+    # The organisation's name, not the request's host, in the subject and the greeting.
+    assert message["Subject"].startswith("[Cercle] ")
+    assert "testserver" not in smtp_server.texts()[0].split("http")[0]
     link = re.search(r"https?://[^\s]+/accounts/password/reset/key/[^\s]+", smtp_server.texts()[0])
     assert link is not None
     path = "/" + link.group(0).split("/", 3)[3]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from cercle.administration.queries import get_organisation
@@ -20,7 +24,28 @@ def signup_domain_allowed(email: str) -> bool:
     return bool(domains) and domain in domains
 
 
+@dataclass
+class OrganisationSite:
+    """What allauth's emails call the site: the organisation's name and the public host."""
+
+    name: str
+    domain: str
+
+
+def organisation_site() -> OrganisationSite:
+    return OrganisationSite(
+        name=get_organisation().name, domain=urlparse(settings.SITE_URL).netloc or "localhost"
+    )
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # "Hello from <organisation>", not from the request's host name.
+        super().send_mail(template_prefix, email, {"current_site": organisation_site(), **context})
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{get_organisation().name}] {force_str(subject)}"
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Closed (invitation only) unless the organisation lists email domains.
         return bool(get_organisation().signup_domain_list)
