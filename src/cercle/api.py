@@ -110,5 +110,9 @@ def _register_routers() -> None:
 
     api.add_router("/", feed_router)
 
+    from cercle.notifications.api import router as notifications_router
+
+    api.add_router("/", notifications_router)
+
 
 _register_routers()

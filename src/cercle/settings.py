@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cercle.chat",
     "cercle.spaces",
     "cercle.feed",
+    "cercle.notifications",
 ]
 
 MIDDLEWARE = [

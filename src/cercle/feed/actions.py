@@ -35,6 +35,7 @@ from cercle.feed.text import (
     normalize_hashtag,
     render_post_body,
 )
+from cercle.notifications import actions as notifications
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
@@ -84,8 +85,18 @@ def _store_mentions(post: Post, comment: Comment | None, mentioned: list[User]) 
     return reached
 
 
-def _notify(**kwargs: object) -> None:
-    """Hand over to the notifications app (issue 3, step 5; not written yet)."""
+def _notify(
+    *,
+    kind: str,
+    actor: User,
+    post: Post,
+    comment: Comment | None = None,
+    recipients: list[User] | None = None,
+) -> None:
+    """Hand over to the notifications app, which checks again who may see the post."""
+    notifications.on_feed_event(
+        kind=kind, actor=actor, post=post, comment=comment, recipients=recipients or []
+    )
 
 
 def _require_active(actor: User) -> None:
@@ -112,6 +123,8 @@ def create_post(*, actor: User, body: str, space: Space | None = None) -> Post:
     post.hashtags.set(_hashtags(body))
     reached = _store_mentions(post, None, mentioned)
     _notify(kind="mention", actor=actor, post=post, recipients=reached)
+    if space is not None:
+        _notify(kind="space_post", actor=actor, post=post)
     return post
 
 

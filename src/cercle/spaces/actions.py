@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, User
 from cercle.audit.actions import log_event
 from cercle.core.text import normalize
+from cercle.notifications import actions as notifications
 from cercle.spaces import queries
 from cercle.spaces.models import (
     MODULES,
@@ -203,6 +204,7 @@ def request_to_join(*, actor: User, space: Space, message: str = "") -> JoinRequ
         space=space, user=actor, message=(message or "").strip()[:2000]
     )
     log_event(actor=actor, action="spaces.join_requested", target=space)
+    notifications.on_join_request(actor=actor, join_request=join_request)
     return join_request
 
 
@@ -262,6 +264,8 @@ def invite(
         if pk not in members and pk not in pending
     ]
     SpaceInvitation.objects.bulk_create(invitations)
+    for invitation in invitations:
+        notifications.on_invitation(actor=actor, invitation=invitation)
     if invitations:
         log_event(
             actor=actor,

@@ -22,6 +22,8 @@ from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import queries as feed_queries
 from cercle.feed.views import render_post_list
+from cercle.notifications import queries as notification_queries
+from cercle.notifications.views import level_choices
 from cercle.spaces import actions, queries
 from cercle.spaces.forms import InviteForm, SpaceForm
 from cercle.spaces.models import MODULES, Space
@@ -113,6 +115,10 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "space": space,
             "pinned": pinned,
             "member_count": queries.member_count(space),
+            "notify_level": notification_queries.space_level(request.user, space)
+            if view.role
+            else None,
+            "level_choices": level_choices(),
         },
         feed_queries.space_posts(request.user, space).filter(pinned_at__isnull=True),
     )

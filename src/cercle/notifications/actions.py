@@ -1,0 +1,309 @@
+"""Writing notifications: one entry point per event, grouping, preferences, marking read.
+
+The rule that matters most: nothing about a post reaches someone who cannot see it — every
+notification tied to a post is checked with `cercle.feed.queries.can(recipient, "see", post)`
+when it is written, and again when it is listed (`queries.visible_notifications`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.core.realtime import publish_on_commit
+from cercle.notifications.models import (
+    EMAIL_KINDS,
+    Kind,
+    Notification,
+    Preference,
+    QuietHours,
+    SpaceLevel,
+    SpaceSetting,
+)
+
+MAX_ACTORS_KEPT = 20
+
+
+def _email_delay() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "CERCLE_NOTIFICATION_EMAIL_DELAY", 15))
+
+
+def _schedule_email(notification: Notification) -> None:
+    """Mail it later if still unread (backends that cannot defer leave it to the periodic run)."""
+    from django_tasks.exceptions import InvalidTaskError
+
+    from cercle.notifications.tasks import send_notification_email
+
+    run_after = timezone.now() + _email_delay()
+
+    def enqueue() -> None:
+        with contextlib.suppress(InvalidTaskError):
+            send_notification_email.using(run_after=run_after).enqueue(notification.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    actor: User | None,
+    group_key: str,
+    post: object = None,
+    comment: object = None,
+    space: object = None,
+) -> Notification | None:
+    """Record (or group into an unread one) a notification; None when it must not be sent."""
+    from cercle.feed import queries as feed_queries
+    from cercle.feed.models import Comment, Post
+    from cercle.spaces.models import Space
+
+    if not recipient.is_active or (actor is not None and actor.pk == recipient.pk):
+        return None
+    if isinstance(post, Post) and not feed_queries.can(recipient, "see", post):
+        return None
+    with transaction.atomic():
+        existing = (
+            Notification.objects.select_for_update()
+            .filter(recipient=recipient, group_key=group_key, read_at__isnull=True)
+            .first()
+        )
+        if existing is not None:
+            ids = [i for i in existing.actor_ids if actor is None or i != actor.pk]
+            if actor is not None:
+                if actor.pk not in existing.actor_ids:
+                    existing.actor_count += 1
+                ids.insert(0, actor.pk)
+            existing.actor_ids = ids[:MAX_ACTORS_KEPT]
+            existing.actor = actor
+            if isinstance(comment, Comment):
+                existing.comment = comment
+            existing.save()
+            notification = existing
+        else:
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                group_key=group_key,
+                actor=actor,
+                actor_ids=[actor.pk] if actor else [],
+                actor_count=1,
+                post=post if isinstance(post, Post) else None,
+                comment=comment if isinstance(comment, Comment) else None,
+                space=space if isinstance(space, Space) else None,
+            )
+            if kind in EMAIL_KINDS:
+                _schedule_email(notification)
+    publish_on_commit(
+        {"type": "notification.new", "id": notification.pk, "kind": kind},
+        user_ids=[recipient.pk],
+    )
+    return notification
+
+
+def on_feed_event(
+    *,
+    kind: str,
+    actor: User,
+    post: object,
+    comment: object = None,
+    recipients: Iterable[User] = (),
+) -> None:
+    """Called by `cercle.feed.actions` after each write that may concern someone."""
+    from cercle.feed.models import Comment, Post
+
+    assert isinstance(post, Post)
+    if kind == "mention":
+        for person in recipients:
+            notify(
+                recipient=person,
+                kind=Kind.MENTION,
+                actor=actor,
+                group_key=f"mention:{'comment' if comment else 'post'}:"
+                f"{comment.pk if isinstance(comment, Comment) else post.pk}",
+                post=post,
+                comment=comment,
+                space=post.space,
+            )
+    elif kind == "comment":
+        assert isinstance(comment, Comment)
+        if comment.parent_id is not None and comment.parent is not None:
+            notify(
+                recipient=comment.parent.author,
+                kind=Kind.REPLY,
+                actor=actor,
+                group_key=f"reply:comment:{comment.parent_id}",
+                post=post,
+                comment=comment,
+            )
+        if comment.parent is None or comment.parent.author_id != post.author_id:
+            notify(
+                recipient=post.author,
+                kind=Kind.COMMENT,
+                actor=actor,
+                group_key=f"comment:post:{post.pk}",
+                post=post,
+                comment=comment,
+            )
+    elif kind == "reaction":
+        if isinstance(comment, Comment):
+            notify(
+                recipient=comment.author,
+                kind=Kind.REACTION,
+                actor=actor,
+                group_key=f"reaction:comment:{comment.pk}",
+                post=post,
+                comment=comment,
+            )
+        else:
+            notify(
+                recipient=post.author,
+                kind=Kind.REACTION,
+                actor=actor,
+                group_key=f"reaction:post:{post.pk}",
+                post=post,
+            )
+    elif kind == "share":
+        original = post.shared_from
+        if original is not None:
+            notify(
+                recipient=original.author,
+                kind=Kind.SHARE,
+                actor=actor,
+                group_key=f"share:post:{original.pk}",
+                post=post,
+            )
+    elif kind == "space_post" and post.space is not None:
+        from cercle.notifications.tasks import fan_out_space_post
+
+        post_id = post.pk
+        transaction.on_commit(lambda: fan_out_space_post.enqueue(post_id))
+
+
+def on_invitation(*, actor: User, invitation: object) -> None:
+    from cercle.spaces.models import SpaceInvitation
+
+    assert isinstance(invitation, SpaceInvitation)
+    notify(
+        recipient=invitation.user,
+        kind=Kind.INVITATION,
+        actor=actor,
+        group_key=f"invitation:{invitation.pk}",
+        space=invitation.space,
+    )
+
+
+def on_join_request(*, actor: User, join_request: object) -> None:
+    from cercle.spaces import queries as space_queries
+    from cercle.spaces.models import JoinRequest, Membership
+
+    assert isinstance(join_request, JoinRequest)
+    space = join_request.space
+    admins = User.objects.filter(
+        pk__in=Membership.objects.filter(space=space, role__in=["owner", "admin"]).values(
+            "user_id"
+        ),
+        is_active=True,
+    )
+    for admin in admins:
+        if space_queries.can_administer(admin, space):
+            notify(
+                recipient=admin,
+                kind=Kind.JOIN_REQUEST,
+                actor=actor,
+                group_key=f"join_request:space:{space.pk}",
+                space=space,
+            )
+
+
+def fan_out_space_post(*, post_id: int) -> int:
+    """Notify the members of a space whose level is "every post" (run in the background)."""
+    from cercle.feed import queries as feed_queries
+    from cercle.feed.models import Mention, Post
+    from cercle.notifications.queries import members_wanting_every_post
+
+    post = Post.objects.select_related("space", "author").filter(pk=post_id).first()
+    if post is None or post.space is None:
+        return 0
+    mentioned = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
+    sent = 0
+    for person in members_wanting_every_post(post.space):
+        if person.pk == post.author_id or person.pk in mentioned:
+            continue
+        if not feed_queries.can(person, "see", post):
+            continue
+        notify(
+            recipient=person,
+            kind=Kind.SPACE_POST,
+            actor=post.author,
+            group_key=f"space_post:space:{post.space_id}",
+            post=post,
+            space=post.space,
+        )
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def mark_read(*, actor: User, notification: Notification) -> Notification:
+    if notification.recipient_id != actor.pk:
+        from cercle.notifications.queries import NotFound
+
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, actor: User) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def set_preferences(
+    *,
+    actor: User,
+    email: dict[str, bool],
+    digest: dict[str, bool],
+    quiet_start: datetime.time | None = None,
+    quiet_end: datetime.time | None = None,
+) -> None:
+    for kind in Kind.values:
+        Preference.objects.update_or_create(
+            user=actor,
+            kind=kind,
+            defaults={"email": bool(email.get(kind, True)), "digest": bool(digest.get(kind, True))},
+        )
+    if (quiet_start is None) != (quiet_end is None):
+        raise ValidationError({"quiet_end": [_("Give both the start and the end, or neither.")]})
+    if quiet_start is None or quiet_end is None:
+        QuietHours.objects.filter(user=actor).delete()
+    else:
+        QuietHours.objects.update_or_create(
+            user=actor, defaults={"start": quiet_start, "end": quiet_end}
+        )
+
+
+@transaction.atomic
+def set_space_level(*, actor: User, space: object, level: str) -> None:
+    from cercle.spaces import queries as space_queries
+    from cercle.spaces.models import Space
+
+    assert isinstance(space, Space)
+    if level not in SpaceLevel.values:
+        raise ValidationError({"level": [_("Choose a notification level.")]})
+    if not space_queries.can_read_wall(actor, space):
+        raise space_queries.NotFound("No such space.")
+    SpaceSetting.objects.update_or_create(user=actor, space=space, defaults={"level": level})

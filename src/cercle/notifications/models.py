@@ -1,0 +1,125 @@
+"""In-app notifications (grouped), and each person's preferences for them.
+
+Grouping: while a notification is unread, new events with the same `group_key` (for example
+"reaction:post:42") update it — latest actor, distinct actor count — instead of adding rows, so
+"Anne and 4 others reacted to your post" is one line.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    MENTION = "mention", _("Someone mentions me")
+    COMMENT = "comment", _("Someone comments on my post")
+    REPLY = "reply", _("Someone replies to my comment")
+    REACTION = "reaction", _("Someone reacts to my post or comment")
+    SHARE = "share", _("Someone shares my post")
+    INVITATION = "invitation", _("I am invited to a space")
+    JOIN_REQUEST = "join_request", _("Someone asks to join a space I administer")
+    SPACE_POST = "space_post", _("A new post in a space I follow closely")
+
+
+# Kinds mailed when not seen in the app in time (the others only go to the daily digest).
+EMAIL_KINDS = (Kind.MENTION, Kind.INVITATION)
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    group_key = models.CharField(max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Distinct actors, most recent first (at most 20 kept), and how many there were in all.
+    actor_ids = models.JSONField(default=list, blank=True)
+    actor_count = models.PositiveIntegerField(default=1)
+    post = models.ForeignKey(
+        "feed.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "feed.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    space = models.ForeignKey(
+        "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-updated_at", "-id"], name="notification_list"),
+            models.Index(
+                fields=["recipient", "group_key"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind} {self.group_key}"
+
+
+class Preference(models.Model):
+    """Per person and kind: mail it (mentions, invitations) and include it in the daily digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    email = models.BooleanField(default=True)
+    digest = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+class SpaceLevel(models.TextChoices):
+    ALL = "all", _("Every post")
+    MENTIONS = "mentions", _("Mentions only")
+    NOTHING = "nothing", _("Nothing")
+
+
+class SpaceSetting(models.Model):
+    """A person's notification level in one space (default: see `queries.space_level`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="space_notification_levels"
+    )
+    space = models.ForeignKey("spaces.Space", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=10, choices=SpaceLevel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "space"], name="one_level_per_space")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.space_id} {self.level}"
+
+
+class QuietHours(models.Model):
+    """Hours (in the person's time zone) during which nothing is mailed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    start = models.TimeField()
+    end = models.TimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.start}–{self.end}"

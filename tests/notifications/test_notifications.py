@@ -1,0 +1,208 @@
+"""In-app notifications: who is told what, grouping, never about posts one cannot see; the bell,
+the list, marking read, the API; e-mails and digests delivered to a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from cercle.feed import actions as feed_actions
+from cercle.notifications import actions, email, queries
+from cercle.notifications.models import Notification, QuietHours
+from cercle.spaces import actions as space_actions
+from tests.factories import add_member, make_post, make_space, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def texts(user: Any) -> list[str]:
+    return [queries.describe(n) for n in queries.visible_notifications(user)]
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_mention_comment_reply_reaction_share_notify_the_right_people() -> None:
+    anne = make_user(username="anne", first_name="Anne", last_name="Martin")
+    bob = make_user(username="bob", first_name="Bob", last_name="Durand")
+    space = make_space(owner=anne, members=(bob,))
+    post = feed_actions.create_post(actor=anne, space=space, body="Hello @bob")
+    assert texts(bob) == ["Anne Martin mentioned you"]
+    comment = feed_actions.add_comment(actor=bob, post=post, body="Hi")
+    assert texts(anne) == ["Bob Durand commented on your post"]
+    feed_actions.add_comment(actor=anne, post=post, body="Re", parent=comment)
+    assert "Anne Martin replied to your comment" in texts(bob)
+    feed_actions.react(actor=bob, post=post, kind="like")
+    assert "Bob Durand reacted to your post" in texts(anne)
+    public = make_post(author=anne, body="On my wall")
+    feed_actions.share_post(actor=bob, post=public, body="")
+    assert "Bob Durand shared your post" in texts(anne)
+    # Nobody is told about their own doing.
+    assert not Notification.objects.filter(recipient=anne, actor=anne).exists()
+
+
+def test_reactions_are_grouped_while_unread() -> None:
+    author = make_user()
+    post = make_post(author=author)
+    people = [make_user(first_name=f"P{i}", last_name="X") for i in range(5)]
+    for person in people:
+        feed_actions.react(actor=person, post=post, kind="like")
+    feed_actions.react(actor=people[0], post=post, kind="love")  # a change: no new actor
+    [notification] = queries.visible_notifications(author)
+    assert notification.actor_count == 5
+    assert queries.describe(notification) == "P4 X and 4 others reacted to your post"
+    actions.mark_read(actor=author, notification=notification)
+    feed_actions.react(actor=make_user(first_name="New", last_name="Y"), post=post, kind="like")
+    assert texts(author)[0] == "New Y reacted to your post"
+
+
+def test_nothing_about_a_post_reaches_someone_who_cannot_see_it() -> None:
+    owner = make_user(username="owner")
+    outsider = make_user(username="outsider")
+    space = make_space(owner=owner, kind="private")
+    post = feed_actions.create_post(actor=owner, space=space, body="Secret plan @outsider")
+    assert texts(outsider) == []
+    # A notification made while one could see the post disappears once one cannot.
+    member = make_user(username="member")
+    add_member(space, member)
+    feed_actions.add_comment(actor=owner, post=post, body="@member look")
+    assert [n.kind for n in queries.visible_notifications(member)] == ["mention"]
+    space.memberships.filter(user=member).delete()
+    assert texts(member) == []
+    assert queries.unread_count(member) == 0
+
+
+def test_invitations_and_join_requests_notify() -> None:
+    owner, bob, carol = make_user(), make_user(), make_user()
+    space = make_space(owner=owner, kind="request", name="Jardin")
+    space_actions.request_to_join(actor=bob, space=space)
+    space_actions.request_to_join(actor=carol, space=space)
+    [grouped] = queries.visible_notifications(owner)
+    assert grouped.kind == "join_request" and grouped.actor_count == 2
+    assert "ask to join Jardin" in queries.describe(grouped)
+    private = make_space(owner=owner, kind="private", name="Bureau")
+    space_actions.invite(actor=owner, space=private, users=[carol])
+    assert any("invited you to join Bureau" in t for t in texts(carol))
+
+
+def test_space_posts_fan_out_by_level() -> None:
+    owner, eager, quiet = make_user(), make_user(), make_user()
+    space = make_space(owner=owner, members=(eager, quiet))
+    actions.set_space_level(actor=quiet, space=space, level="nothing")
+    post = make_post(author=owner, space=space, body="News")
+    assert actions.fan_out_space_post(post_id=post.pk) == 1
+    assert [n.kind for n in queries.visible_notifications(eager)] == ["space_post"]
+    assert list(queries.visible_notifications(quiet)) == []
+    assert queries.space_level(quiet, space) == "nothing"
+    assert queries.space_level(eager, space) == "all"
+
+
+def test_pages_bell_list_open_and_read_all() -> None:
+    anne, bob = make_user(username="anne"), make_user(username="bob")
+    space = make_space(owner=anne, members=(bob,))
+    post = feed_actions.create_post(actor=anne, space=space, body="Hi @bob")
+    client = client_for(bob)
+    bell = client.get("/notifications/bell/").content.decode()
+    assert 'class="bell-count">1' in bell
+    page = client.get("/notifications/").content.decode()
+    assert "mentioned you" in page
+    notification = Notification.objects.get(recipient=bob)
+    opened = client.post(f"/notifications/{notification.pk}/open/")
+    assert opened.status_code == 302 and opened["Location"] == f"/posts/{post.pk}/"
+    assert queries.unread_count(bob) == 0
+    # Someone else's notification: not found.
+    assert client_for(anne).post(f"/notifications/{notification.pk}/open/").status_code == 404
+    feed_actions.react(actor=anne, post=feed_actions.create_post(actor=bob, body="x"), kind="like")
+    client.post("/notifications/read-all/")
+    assert queries.unread_count(bob) == 0
+
+
+def test_api_list_and_mark_read() -> None:
+    anne, bob = make_user(username="anne"), make_user(username="bob")
+    feed_actions.create_post(actor=anne, body="Hi @bob")
+    client = client_for(bob)
+    listing = client.get("/api/v1/notifications").json()
+    assert listing["unread"] == 1 and listing["items"][0]["kind"] == "mention"
+    one = client.post(f"/api/v1/notifications/{listing['items'][0]['id']}/read").json()
+    assert one["read"] is True
+    assert client.get("/api/v1/notifications/unread-count").json() == {"unread": 0}
+    assert client.get("/api/v1/notifications?cursor=bad").status_code == 400
+    assert (
+        client_for(anne).post(f"/api/v1/notifications/{listing['items'][0]['id']}/read").status_code
+        == 404
+    )
+
+
+def test_preferences_page() -> None:
+    me = make_user()
+    client = client_for(me)
+    response = client.post(
+        "/notifications/settings/",
+        {"email_invitation": "on", "digest_mention": "on", "quiet_start": "22:00"},
+    )
+    assert response.status_code == 400  # an end is needed too
+    client.post(
+        "/notifications/settings/",
+        {"email_invitation": "on", "quiet_start": "22:00", "quiet_end": "07:00"},
+    )
+    assert not queries.wants_email(me, "mention")
+    assert queries.wants_email(me, "invitation")
+    assert QuietHours.objects.get(user=me).start == datetime.time(22, 0)
+
+
+def test_mention_mail_after_the_delay_to_a_real_smtp_server(smtp_server: Any) -> None:
+    anne = make_user(username="anne", first_name="Anne", last_name="Martin")
+    bob = make_user(username="bob", email="bob@example.org")
+    feed_actions.create_post(actor=anne, body="Hello @bob")
+    notification = Notification.objects.get(recipient=bob)
+    now = timezone.now()
+    # Too early: nothing.
+    assert email.send_due_emails(now=now) == 0
+    later = now + datetime.timedelta(minutes=30)
+    assert email.send_due_emails(now=later) == 1
+    assert email.send_due_emails(now=later) == 0  # once only
+    [message] = smtp_server.messages
+    assert message["To"] == "bob@example.org"
+    assert "Anne Martin" in message["Subject"]
+    assert f"/posts/{notification.post_id}/" in message.get_content()
+
+
+def test_no_mail_when_read_turned_off_or_quiet(smtp_server: Any) -> None:
+    anne = make_user(username="anne")
+    read = make_user(username="read")
+    off = make_user(username="off")
+    quiet = make_user(username="quiet")
+    actions.set_preferences(actor=off, email={"mention": False}, digest={})
+    when = timezone.now() + datetime.timedelta(hours=1)
+    local = when.astimezone(zoneinfo.ZoneInfo(quiet.time_zone))
+    QuietHours.objects.create(
+        user=quiet,
+        start=(local - datetime.timedelta(hours=1)).time(),
+        end=(local + datetime.timedelta(hours=1)).time(),
+    )
+    feed_actions.create_post(actor=anne, body="@read @off @quiet")
+    actions.mark_all_read(actor=read)
+    assert email.send_due_emails(now=when) == 0
+    # Outside quiet hours, the quiet one's mail goes.
+    assert email.send_due_emails(now=when + datetime.timedelta(hours=3)) == 1
+    assert [m["To"] for m in smtp_server.messages] == [quiet.email]
+
+
+def test_daily_digest(smtp_server: Any) -> None:
+    anne, bob = make_user(username="anne"), make_user(username="bob", email="bob@example.org")
+    post = make_post(author=bob, body="Mine")
+    feed_actions.react(actor=anne, post=post, kind="like")
+    feed_actions.add_comment(actor=anne, post=post, body="Nice")
+    assert email.send_digests() == 1
+    assert email.send_digests() == 0
+    [message] = smtp_server.messages
+    body = message.get_content()
+    assert "reacted to your post" in body and "commented on your post" in body
