@@ -524,3 +524,25 @@ def test_expired_invitations_are_marked_in_the_list() -> None:
     Invitation.objects.filter(user=late).update(expires_at="2020-01-01T00:00:00Z")
     body = client_for(admin).get(reverse("admin_people"), {"status": "invited"}).content.decode()
     assert "Retard" in body and "expired" in body
+
+
+def test_with_the_database_task_backend_the_worker_runs_the_import(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """What `make run` does: the page queues the import; the db_worker runs it."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    admin = make_admin()
+    client = client_for(admin)
+    data = b"email,first_name,last_name\nw1@example.org,W,Un\nw2@example.org,W,Deux\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin_import"), {"file": SimpleUploadedFile("w.csv", data)})
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.PENDING
+    fragment = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 1s"' in fragment.content.decode()
+    call_command("db_worker", batch=True, startup_delay=False, interval=0.1)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.done == job.total == 2
+    assert User.objects.filter(email__in=["w1@example.org", "w2@example.org"]).count() == 2
