@@ -82,6 +82,9 @@ def test_failed_logins_are_rate_limited_per_account(client: Client, settings: An
     assert response.status_code == 200
     assert "Too many failed login attempts" in response.content.decode()
     assert not client.get("/").wsgi_request.user.is_authenticated
+    log_in(client, "bob", PASSWORD)  # blocked again: audited once a minute, not each time
+    blocked = AuditEntry.objects.filter(action="auth.login_failed", extra__method="rate_limited")
+    assert blocked.count() == 1 and blocked.get().extra["login"] == "bob"
     # Another account from the same address is not blocked by this account's limit.
     make_user(username="carol")
     assert log_in(client, "carol").status_code == 302

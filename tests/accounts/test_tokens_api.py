@@ -90,7 +90,8 @@ def test_token_endpoint_is_rate_limited_like_logins(settings: Any) -> None:
     response = post_json(client, TOKEN_URL, {"username": "target", "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed login attempts" in response.json()["detail"]
-    failed = AuditEntry.objects.filter(action="auth.login_failed")
+    assert AuditEntry.objects.filter(extra__method="rate_limited").count() == 1
+    failed = AuditEntry.objects.filter(action="auth.login_failed", extra__method="password")
     assert failed.count() == 3 and failed.first().extra["login"] == "target"  # type: ignore[union-attr]
 
 

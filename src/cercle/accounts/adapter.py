@@ -43,6 +43,18 @@ class AccountAdapter(DefaultAccountAdapter):
         # "Hello from <organisation>", not from the request's host name.
         super().send_mail(template_prefix, email, {"current_site": organisation_site(), **context})
 
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """allauth's per-account and per-address limit on failed logins; a blocked attempt is
+        audited too (at most once a minute per login and address, so a flood stays small)."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError:
+            from cercle.accounts.actions.auth import record_login_rate_limited
+
+            login = str(credentials.get("username") or credentials.get("email") or "")
+            record_login_rate_limited(login=login, request=request)
+            raise
+
     def format_email_subject(self, subject: str) -> str:
         return f"[{get_organisation().name}] {force_str(subject)}"
 

@@ -12,6 +12,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -24,6 +25,7 @@ from cercle.accounts.queries import access_own_api_token, api_token_for_secret, 
 from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import generate_token_secret, hash_token
 from cercle.audit.actions import log_event
+from cercle.core.requests import client_ip
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 MAX_TOKENS_PER_PERSON = 50
@@ -58,6 +60,13 @@ def record_login_failed(*, login: str, request: HttpRequest | None, method: str 
         request=request,
         extra={"login": login[:254], "method": method},
     )
+
+
+def record_login_rate_limited(*, login: str, request: HttpRequest | None) -> None:
+    """An attempt refused by the failed-login limit; one entry a minute per login and address."""
+    key = "cercle:auth:rate_limited:" + hash_token(f"{login.lower()}|{client_ip(request)}")
+    if cache.add(key, 1, timeout=60):
+        record_login_failed(login=login, request=request, method="rate_limited")
 
 
 def record_logout(*, user: User, request: HttpRequest | None) -> None:
