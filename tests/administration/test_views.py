@@ -410,7 +410,7 @@ def test_organisation_settings_apply_to_every_page_and_are_audited(
         {
             "name": "Dupont & Fils",
             "primary_colour": "#112233",
-            "accent_colour": "#AABBCC",
+            "accent_colour": "#AA3355",
             "lock_hr_fields": "on",
             "signup_domains": "Dupont.fr, @dupont-fils.com",
             "logo": SimpleUploadedFile("logo.jpg", image_bytes(), "image/jpeg"),
@@ -419,7 +419,7 @@ def test_organisation_settings_apply_to_every_page_and_are_audited(
     assert response.status_code == 302
     organisation = Organisation.objects.get(pk=1)
     assert organisation.signup_domains == "dupont.fr, dupont-fils.com"
-    assert organisation.accent_colour == "#aabbcc" and organisation.lock_hr_fields
+    assert organisation.accent_colour == "#aa3355" and organisation.lock_hr_fields
     assert (
         cache.get(ORGANISATION_CACHE_KEY) is None
         or cache.get(ORGANISATION_CACHE_KEY).name == "Dupont & Fils"
@@ -439,6 +439,8 @@ def test_organisation_settings_apply_to_every_page_and_are_audited(
         ("primary_colour", "red", "#RRGGBB"),
         ("accent_colour", "#12345G", "#RRGGBB"),
         ("signup_domains", "example.org, not a domain", "not an email domain"),
+        ("primary_colour", "#ffeb3b", "too light for white text"),
+        ("accent_colour", "#f0f0f0", "too light for white text"),
         ("name", "", "required"),
     ],
 )

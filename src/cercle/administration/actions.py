@@ -63,6 +63,23 @@ def clean_signup_domains(value: str) -> str:
     return ", ".join(domains)
 
 
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of #RRGGBB against white (1 to 21)."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+# White text sits on the primary colour (top bar, buttons): WCAG AA for text, 4.5:1. The accent
+# colour marks focus and avatars: 3:1, as for large text and interface components.
+MIN_CONTRAST = {"primary_colour": 4.5, "accent_colour": 3.0}
+
+
 def process_logo(upload: UploadedFile[bytes]) -> ContentFile[bytes]:
     """A real image, turned upright, fitted into 256×256 and saved as PNG without metadata."""
     if upload.size is not None and upload.size > MAX_LOGO_BYTES:
@@ -114,6 +131,17 @@ def update_organisation(
     for field, colour in (("primary_colour", primary_colour), ("accent_colour", accent_colour)):
         if not _COLOUR.match(colour):
             raise ValidationError({field: _("Enter a colour as #RRGGBB.")})
+        ratio = contrast_with_white(colour)
+        if ratio < MIN_CONTRAST[field]:
+            raise ValidationError(
+                {
+                    field: _(
+                        "This colour is too light for white text on it: contrast %(ratio).1f:1, "
+                        "at least %(minimum).1f:1 is needed. Choose a darker shade."
+                    )
+                    % {"ratio": ratio, "minimum": MIN_CONTRAST[field]}
+                }
+            )
     try:
         domains = clean_signup_domains(signup_domains)
     except ValidationError as error:

@@ -12,15 +12,18 @@ from cercle.administration.models import ImportJob, Organisation
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    """Read-only here: /manage/organisation/ checks the logo, colours and domains and audits."""
+
     list_display = ("name", "primary_colour", "accent_colour", "lock_hr_fields")
 
-    def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
-        from django.core.cache import cache
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
-        from cercle.administration.queries import ORGANISATION_CACHE_KEY
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-        super().save_model(request, obj, form, change)
-        cache.delete(ORGANISATION_CACHE_KEY)
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(ImportJob)
