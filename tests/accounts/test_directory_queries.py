@@ -170,7 +170,7 @@ def test_a_directory_page_costs_a_fixed_number_of_queries(
             assert profile.department.name == "Ventes"
             assert profile.site.name == "Lille"
             assert len(profile.top_skills) == 3
-            assert [s.name for s in profile.top_skills][0]
+            assert all(s.name for s in profile.top_skills)
     assert len(page.items) == 20
 
 
@@ -289,3 +289,17 @@ def test_property_unaccented_lowercase_prefix_finds_the_person(
         found = _search(viewer, query)
         assert person.username in found
         transaction.set_rollback(True)
+
+
+def test_refresh_many_after_a_department_rename() -> None:
+    from cercle.accounts.models import Department
+    from cercle.accounts.search import refresh_search_columns_many
+
+    viewer = make_user()
+    department = make_department("Achats")
+    people = [make_user(department=department) for _ in range(3)]
+    Department.objects.filter(pk=department.pk).update(name="Approvisionnement")
+    assert _search(viewer, "approvisionnement") == []
+    assert refresh_search_columns_many([p.pk for p in people], batch_size=2) == 3
+    assert len(_search(viewer, "approvisionnement")) == 3
+    assert refresh_search_columns_many([p.pk for p in people]) == 0

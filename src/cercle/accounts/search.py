@@ -200,3 +200,46 @@ def refresh_search_columns(user: User) -> None:
     )
     if search_text != profile.search_text or sort_name != profile.sort_name:
         Profile.objects.filter(pk=profile.pk).update(search_text=search_text, sort_name=sort_name)
+
+
+def refresh_search_columns_many(user_ids: Iterable[int], *, batch_size: int = 1000) -> int:
+    """Recompute search_text and sort_name for many people at once (after renaming a
+    department or a site, or an import); returns how many profiles changed."""
+    from cercle.accounts.models import Profile, UserSkill
+
+    ids = list(user_ids)
+    changed = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        skills: dict[int, list[str]] = {}
+        for user_id, name in (
+            UserSkill.objects.filter(user_id__in=chunk)
+            .order_by("skill__name")
+            .values_list("user_id", "skill__name")
+        ):
+            skills.setdefault(user_id, []).append(name)
+        updates = []
+        for profile in Profile.objects.select_related("user", "department", "site").filter(
+            user_id__in=chunk
+        ):
+            person = profile.user
+            search_text = build_search_text(
+                first_name=person.first_name,
+                last_name=person.last_name,
+                username=person.username,
+                job_title=profile.job_title,
+                team=profile.team,
+                department=profile.department.name if profile.department else "",
+                site=profile.site.name if profile.site else "",
+                skills=skills.get(profile.user_id, []),
+                topics=[str(topic) for topic in profile.ask_me_about or []],
+            )
+            sort_name = build_sort_name(
+                first_name=person.first_name, last_name=person.last_name, username=person.username
+            )
+            if search_text != profile.search_text or sort_name != profile.sort_name:
+                profile.search_text, profile.sort_name = search_text, sort_name
+                updates.append(profile)
+        Profile.objects.bulk_update(updates, ["search_text", "sort_name"])
+        changed += len(updates)
+    return changed
