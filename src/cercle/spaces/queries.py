@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -219,7 +220,30 @@ def access_space(user: User, id_or_slug: int | str) -> Space:
 
 
 def organisation_space() -> Space:
-    return Space.objects.get(is_organisation=True)
+    """The "whole organisation" space (made by a data migration; made again if it went missing,
+    as after a test database flush)."""
+    space = Space.objects.filter(is_organisation=True).first()
+    if space is not None:
+        return space
+    try:
+        with transaction.atomic():
+            return Space.objects.create(
+                name="Whole organisation",
+                slug=_free_slug("organisation"),
+                description="Announcements and news for everyone.",
+                kind=SpaceKind.OPEN,
+                is_organisation=True,
+                search_text="whole organisation announcements and news for everyone",
+            )
+    except IntegrityError:  # made at the same moment by another request
+        return Space.objects.get(is_organisation=True)
+
+
+def _free_slug(base: str) -> str:
+    slug, n = base, 2
+    while Space.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 def browse_spaces(user: User, *, query: str = "", mine_only: bool = False) -> QuerySet[Space]:
