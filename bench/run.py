@@ -9,6 +9,7 @@ starts `uvicorn cercle.asgi:application` on 127.0.0.1 (one worker), gets an API 
 - `GET /api/v1/people?q=…` with varied queries (first names typed with or without accents, last
   names, skill words, prefixes, two-word queries);
 - `GET /api/v1/experts?skill=…` with varied skills;
+- `GET /api/v1/me`, a baseline: the cost of authentication, middleware and serialisation alone;
 
 first sequentially (one keep-alive connection: pure latency), then with a few concurrent clients
 (throughput). Results go to bench/results/<date>.json and a Markdown table is printed.
@@ -410,15 +411,19 @@ def bench_database(args: argparse.Namespace, database: str, report: dict[str, An
         print(f"== {database}: migrating in {workdir}")
         manage(env, "migrate", "--no-input", "-v", "0")
         if database == "postgresql":
-            report["machine"]["postgresql"] = manage(
-                env,
-                "shell",
-                "-c",
-                "from django.db import connection\n"
-                "with connection.cursor() as c:\n"
-                "    c.execute('SHOW server_version'); print(c.fetchone()[0])",
-                quiet=True,
-            ).strip()
+            report["machine"]["postgresql"] = (
+                manage(
+                    env,
+                    "shell",
+                    "-c",
+                    "from django.db import connection\n"
+                    "with connection.cursor() as c:\n"
+                    "    c.execute('SHOW server_version'); print(c.fetchone()[0])",
+                    quiet=True,
+                )
+                .strip()
+                .splitlines()[-1]
+            )
         for size in sorted(args.sizes):
             print(f"== {database}, {size} people: seeding")
             t0 = time.monotonic()
@@ -481,6 +486,8 @@ def bench_database(args: argparse.Namespace, database: str, report: dict[str, An
 
 def endpoint_paths(requests: int) -> dict[str, list[str]]:
     return {
+        # The floor: authentication, middleware and serialisation with no search at all.
+        "GET /api/v1/me (baseline)": ["/api/v1/me"] * max(100, requests // 5),
         "GET /api/v1/people?q=": [f"/api/v1/people?q={quote(q)}" for q in people_queries(requests)],
         "GET /api/v1/experts?skill=": [
             f"/api/v1/experts?skill={quote(s)}" for s in expert_skills(requests)
@@ -490,7 +497,7 @@ def endpoint_paths(requests: int) -> dict[str, list[str]]:
 
 def print_timing(database: str, size: int, timing: Timing) -> None:
     print(
-        f"   {timing.endpoint:28} {timing.mode:13} median {timing.median_ms:7.2f} ms  "
+        f"   {timing.endpoint:30} {timing.mode:13} median {timing.median_ms:7.2f} ms  "
         f"p90 {timing.p90_ms:7.2f}  p99 {timing.p99_ms:7.2f}  max {timing.max_ms:8.2f}  "
         f"{timing.throughput_rps:7.1f} req/s  "
         f"server CPU {timing.server_cpu_ms_per_request} ms/req  "
