@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from playwright.sync_api import expect
 
 from cercle.accounts.models import User
+from cercle.audit.models import AuditEntry
 from tests.factories import PASSWORD, make_user
 
 
@@ -58,6 +59,9 @@ def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: An
     page.wait_for_load_state()
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
     assert authenticator.wrap().is_passwordless
+    assert AuditEntry.objects.filter(
+        action="auth.mfa_enabled", actor=user, extra__type="webauthn"
+    ).exists()
 
     page.goto("/settings/security/")
     # The Security page now links to the list of keys (shown only when there is one).
