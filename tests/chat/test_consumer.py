@@ -273,6 +273,9 @@ async def test_new_conversations_and_removals_are_followed_live() -> None:
 
 
 async def test_a_flooding_client_is_slowed_down_and_others_are_not(settings: Any) -> None:
+    from cercle.core.consumers import _RATE_COUNTS
+
+    _RATE_COUNTS.clear()
     settings.CERCLE_SOCKET_RATE_LIMIT = (5, 60)
     anne, bruno, conversation = await pair()
     a, b = await connected(anne), await connected(bruno)

@@ -301,7 +301,6 @@ def _clean_client_id(client_id: str) -> str:
     return client_id
 
 
-@transaction.atomic
 def send_message(
     *,
     actor: User,
@@ -313,23 +312,23 @@ def send_message(
     """Store a message, then deliver it to the conversation after commit.
 
     Returns (message, created): a client id already used by this sender returns the stored
-    message with `created=False` and delivers nothing again, so retries never duplicate."""
+    message with `created=False` and delivers nothing again, so retries never duplicate.
+    (The sender's own messages never count as unread, so their read state is left alone.)"""
     _require_active(actor)
     client_id = _clean_client_id(client_id)
-    existing = (
-        Message.objects.select_related("sender").filter(sender=actor, client_id=client_id).first()
-    )
-    if existing is not None:
-        return existing, False
-    membership = queries.access_membership(actor, conversation_id)
-    body = _clean_body(body)
-    reply_to = None
-    if reply_to_id is not None:
-        reply_to = Message.objects.filter(pk=reply_to_id, conversation_id=conversation_id).first()
-        if reply_to is None:
-            raise ValidationError({"reply_to": [_("The message you reply to is not here.")]})
     try:
         with transaction.atomic():
+            queries.access_membership(actor, conversation_id)
+            body = _clean_body(body)
+            reply_to = None
+            if reply_to_id is not None:
+                reply_to = Message.objects.filter(
+                    pk=reply_to_id, conversation_id=conversation_id
+                ).first()
+                if reply_to is None:
+                    raise ValidationError(
+                        {"reply_to": [_("The message you reply to is not here.")]}
+                    )
             message = Message.objects.create(
                 conversation_id=conversation_id,
                 sender=actor,
@@ -339,16 +338,20 @@ def send_message(
                 body_normalized=normalize(body),
                 reply_to=reply_to,
             )
-    except IntegrityError:  # the same retry raced with itself
-        return Message.objects.select_related("sender").get(
-            sender=actor, client_id=client_id
-        ), False
-    Conversation.objects.filter(pk=conversation_id).update(
-        last_message_id=message.pk, last_message_at=message.created_at
-    )
-    # What I send, I have read.
-    Membership.objects.filter(pk=membership.pk).update(last_read_message_id=message.pk)
-    publish_on_commit(events.message_new(message), conversation_ids=[conversation_id])
+            Conversation.objects.filter(pk=conversation_id).update(
+                last_message_id=message.pk, last_message_at=message.created_at
+            )
+            publish_on_commit(events.message_new(message), conversation_ids=[conversation_id])
+    except IntegrityError:
+        # This client id was used already (a retry): the stored message, delivered once.
+        existing = (
+            Message.objects.select_related("sender")
+            .filter(sender=actor, client_id=client_id)
+            .first()
+        )
+        if existing is None:
+            raise
+        return existing, False
     return message, True
 
 

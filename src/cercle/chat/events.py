@@ -62,7 +62,8 @@ def message_ack(message: Message, *, duplicate: bool) -> dict[str, Any]:
         "type": "message.ack",
         "client_id": message.client_id,
         "duplicate": duplicate,
-        "message": message_payload(message),
+        # A message just stored has no reactions yet: no query for them.
+        "message": message_payload(message, reactions=None if duplicate else []),
     }
 
 
