@@ -546,3 +546,12 @@ def test_with_the_database_task_backend_the_worker_runs_the_import(settings: Any
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.done == job.total == 2
     assert User.objects.filter(email__in=["w1@example.org", "w2@example.org"]).count() == 2
+
+
+def test_a_job_waiting_long_for_the_worker_says_so() -> None:
+    admin = make_admin()
+    job = a_job(admin)
+    url = reverse("admin_import_job", args=[job.pk])
+    assert "task worker" not in client_for(admin).get(url).content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(updated_at="2020-01-01T00:00:00Z")
+    assert "waiting for the task worker" in client_for(admin).get(url).content.decode()

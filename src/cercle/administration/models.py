@@ -88,5 +88,16 @@ class ImportJob(models.Model):
         return int(self.done * 100 / self.total) if self.total else 0
 
     @property
+    def waiting_for_worker(self) -> bool:
+        """Still pending 30 seconds after the last change: the task worker is probably down."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        return self.status == self.Status.PENDING and (
+            timezone.now() - self.updated_at > timedelta(seconds=30)
+        )
+
+    @property
     def is_running(self) -> bool:
         return self.status in {self.Status.PENDING, self.Status.VALIDATING, self.Status.IMPORTING}
