@@ -79,6 +79,8 @@ def test_enable_totp_then_logging_in_needs_a_code(
     assert not signed_in_user(browser).is_authenticated
     bad = browser.post(reverse("mfa_authenticate"), {"code": "123456"})
     assert "Incorrect code" in bad.content.decode()
+    failed = AuditEntry.objects.get(action="auth.login_failed", extra__method="mfa")
+    assert failed.extra["login"] == user.username
     assert not signed_in_user(browser).is_authenticated
     response = browser.post(reverse("mfa_authenticate"), {"code": totp_code(secret, step=1)})
     assert response.status_code == 302

@@ -42,6 +42,15 @@ def on_login_code_rejected(
     auth_actions.record_login_failed(login=login, request=request, method="code")
 
 
+@receiver(mfa_signals.authentication_failed, dispatch_uid="cercle.audit.mfa_failed")
+def on_mfa_failed(
+    sender: Any, request: HttpRequest | None, user: Any = None, **kwargs: Any
+) -> None:
+    """A wrong second-factor code (TOTP, recovery code or key) after a right password."""
+    login = getattr(user, "username", "") or ""
+    auth_actions.record_login_failed(login=login, request=request, method="mfa")
+
+
 @receiver(auth_signals.user_logged_out, dispatch_uid="cercle.audit.logout")
 def on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if (person := _person(user)) is not None:
