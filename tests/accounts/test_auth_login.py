@@ -36,6 +36,7 @@ def test_the_login_page_offers_password_code_passkey_and_forgotten_password(clie
     html = page.content.decode()
     assert page.status_code == 200
     assert 'name="login"' in html and 'name="password"' in html
+    assert 'autocomplete="username"' in html and 'autocomplete="current-password"' in html
     assert reverse("account_reset_password") in html
     assert reverse("account_request_login_code") in html
     assert 'id="passkey_login"' in html and reverse("mfa_login_webauthn") in html

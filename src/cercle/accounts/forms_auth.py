@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.actions.auth import valid_time_zones
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form; the login field takes a username or an email, so password managers
+    should fill it as a username."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
 
 
 class PreferencesForm(forms.Form):
