@@ -518,8 +518,9 @@ def markdown_table(runs: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {run['database']} | {run['people']:,} | `{t['endpoint']}` | {t['mode']} | "
                 f"{t['requests']} | {t['median_ms']} | {t['p90_ms']} | {t['p99_ms']} | "
-                f"{t['max_ms']} | {t['throughput_rps']} | {t['server_cpu_ms_per_request']} | "
-                f"{t['load_average']} | {t['errors']} |"
+                f"{t['max_ms']} | {t['throughput_rps']} | "
+                f"{t.get('server_cpu_ms_per_request', '—')} | {t.get('load_average', '—')} | "
+                f"{t['errors']} |"
             )
     return "\n".join(lines)
 

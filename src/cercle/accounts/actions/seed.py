@@ -11,7 +11,7 @@ everyone, and compute the derived columns the actions otherwise maintain — `Pr
 and `sort_name` through `cercle.accounts.search`, `bio_html` through `render_markdown`,
 `UserSkill.endorsement_count` from the endorsements written — so that the rows are exactly what the
 actions would have produced. The full-text index follows by itself (triggers on SQLite, an
-expression index on PostgreSQL); `rebuild_search_index` is still called at the end to be safe.
+expression index on PostgreSQL); `rebuild_search_index` is still called after a `--scale` run.
 
 Both are idempotent: people are keyed by username (`helene.rousseau`, `scale-000042`), departments
 and sites by slug, skills by normalised name; what exists is left alone.
