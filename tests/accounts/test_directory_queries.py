@@ -163,8 +163,9 @@ def test_a_directory_page_costs_a_fixed_number_of_queries(
     filters = queries.DirectoryFilters(
         q="vend", department=department.slug, site=site.slug, skill="excel"
     )
-    # department, site, skill, skill-holders probe, search probe, the page, the top skills.
-    with django_assert_max_num_queries(7):
+    # department, site, skill, skill-holders probe, search probe, the page's ids, the
+    # profiles, the top skills.
+    with django_assert_max_num_queries(8):
         page = queries.directory_page(viewer, filters)
         for profile in page.items:
             assert profile.department.name == "Ventes"

@@ -328,9 +328,9 @@ def directory_page(
 
     Costs a fixed number of queries: the filters' records (department, site, skill and a
     bounded probe of its holders: one each when given), a bounded probe of the search index
-    when searching, the page, and the top skills. Raises InvalidCursor for a cursor we did not
-    make. Sorted by name or newest first; a search matching more than DENSE_MATCHES people is
-    served newest first (the page says which in `sort`).
+    when searching, the page's ids, their profiles, and the top skills. Raises InvalidCursor
+    for a cursor we did not make. Sorted by name or newest first; a search matching more than
+    DENSE_MATCHES people is served newest first (the page says which in `sort`).
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     sort = filters.sort if filters.sort in SORTS else "name"
@@ -388,10 +388,15 @@ def directory_page(
             )
         queryset = queryset.order_by("sort_name", "user_id")
 
-    items = list(queryset[: limit + 1])
+    # Two steps: the page's ids in order (narrow rows: the database sorts or walks an index
+    # without carrying whole profiles), then those profiles with their records.
+    ids = list(queryset.values_list("user_id", flat=True)[: limit + 1])
     next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    by_id = {p.user_id: p for p in _profiles().filter(user_id__in=ids)} if ids else {}
+    items = [by_id[user_id] for user_id in ids if user_id in by_id]
+    if has_more and items:
         last = items[-1]
         if sort == "recent":
             next_cursor = encode_cursor([last.user_id])

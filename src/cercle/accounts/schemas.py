@@ -1,12 +1,17 @@
-"""Input and output schemas of the people API (separate, so no model field leaks by accident)."""
+"""Input and output schemas of the people API (separate, so no model field leaks by accident).
+
+Outputs are plain pydantic models built by the endpoints: ninja's Schema reads every field of
+every nested object through a Django-aware getter, which costs more than the search itself on a
+page of people.
+"""
 
 from __future__ import annotations
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 
-class MeOut(Schema):
+class MeOut(BaseModel):
     id: int
     username: str
     email: str
@@ -14,24 +19,24 @@ class MeOut(Schema):
     role: str
 
 
-class RecordRef(Schema):
+class RecordRef(BaseModel):
     id: int
     slug: str
     name: str
 
 
-class PersonRef(Schema):
+class PersonRef(BaseModel):
     id: int
     username: str
     display_name: str
 
 
-class SkillRef(Schema):
+class SkillRef(BaseModel):
     id: int
     name: str
 
 
-class SkillBrief(Schema):
+class SkillBrief(BaseModel):
     skill_id: int
     name: str
     level: int
@@ -43,7 +48,7 @@ class SkillOut(SkillBrief):
     endorsed_by_me: bool
 
 
-class PersonSummaryOut(Schema):
+class PersonSummaryOut(BaseModel):
     id: int
     username: str
     display_name: str
@@ -55,7 +60,7 @@ class PersonSummaryOut(Schema):
     top_skills: list[SkillBrief]
 
 
-class PeoplePageOut(Schema):
+class PeoplePageOut(BaseModel):
     items: list[PersonSummaryOut]
     next_cursor: str | None
     # The order of the items: "name" or "recent" (newest first; also for a search too broad to
@@ -63,7 +68,7 @@ class PeoplePageOut(Schema):
     sort: str
 
 
-class PersonOut(Schema):
+class PersonOut(BaseModel):
     id: int
     username: str
     display_name: str
@@ -107,7 +112,7 @@ class ProfilePatchIn(Schema):
     ask_me_about: list[str] | None = Field(default=None, max_length=20)
 
 
-class EndorsementOut(Schema):
+class EndorsementOut(BaseModel):
     person_id: int
     skill_id: int
     skill: str
@@ -115,13 +120,13 @@ class EndorsementOut(Schema):
     endorsement_count: int
 
 
-class FollowOut(Schema):
+class FollowOut(BaseModel):
     person_id: int
     following: bool
     followers_count: int
 
 
-class ExpertOut(Schema):
+class ExpertOut(BaseModel):
     person: PersonSummaryOut
     level: int
     level_label: str
@@ -129,7 +134,7 @@ class ExpertOut(Schema):
     reason: str
 
 
-class ExpertsPageOut(Schema):
+class ExpertsPageOut(BaseModel):
     skill: SkillRef | None
     items: list[ExpertOut]
     next_cursor: str | None
