@@ -111,3 +111,32 @@ def test_unread_endpoint_for_the_badge() -> None:
     make_message(bruno, make_direct(anne, bruno))
     assert client_for(anne).get("/messages/unread/").json()["conversations"] == 1
     assert client_for(bruno).get("/messages/unread/").json()["conversations"] == 0
+
+
+def test_mute_add_people_leave_and_settings_from_the_page() -> None:
+    from cercle.chat import queries
+    from cercle.chat.models import ChatSettings, Membership
+
+    anne, bruno, chloe = make_user(), make_user(), make_user()
+    group = make_group(anne, [bruno])
+    client = client_for(bruno)
+    page = client.get(f"/messages/{group.pk}/").content.decode()
+    assert f'action="/messages/{group.pk}/leave/"' in page
+    client.post(f"/messages/{group.pk}/mute/", {"muted": "1"})
+    assert Membership.objects.get(conversation=group, user=bruno).muted
+    response = client.post(f"/messages/{group.pk}/people/", {"people": "ghost"}, follow=True)
+    assert "ghost" in response.content.decode()
+    client.post(f"/messages/{group.pk}/people/", {"people": f"@{chloe.username}"})
+    assert chloe.pk in queries.member_ids(group.pk)
+    assert client.post(f"/messages/{group.pk}/leave/")["Location"] == "/messages/"
+    assert bruno.pk not in queries.member_ids(group.pk)
+    # One's own receipts; only an administrator turns the organisation's off.
+    client.post("/messages/settings/", {})
+    assert not queries.own_read_receipts(bruno)
+    client.post("/messages/settings/", {"read_receipts": "on"})
+    assert queries.own_read_receipts(bruno)
+    assert queries.chat_settings().read_receipts
+    admin = client_for(make_user(role="admin"))
+    assert "org_read_receipts" in admin.get("/messages/settings/").content.decode()
+    admin.post("/messages/settings/", {"read_receipts": "on"})
+    assert not ChatSettings.objects.get(pk=1).read_receipts

@@ -186,3 +186,73 @@ def unread(request: AuthenticatedRequest) -> JsonResponse:
             "muted": [k for k, v in per.items() if v],
         }
     )
+
+
+@login_required
+@require_POST
+def mute(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    muted = request.POST.get("muted") == "1"
+    actions.set_muted(actor=request.user, conversation_id=conversation_id, muted=muted)
+    flash.success(request, _("Conversation muted.") if muted else _("Conversation unmuted."))
+    return redirect("chat_conversation", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def add_people(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    names = list(dict.fromkeys(request.POST.get("people", "").replace(",", " ").split()))
+    people, missing = [], []
+    for name in names:
+        person = pickable_person(request.user, name.lstrip("@"))
+        if person is None:
+            missing.append(name)
+        else:
+            people.append(person)
+    if missing:
+        flash.error(
+            request,
+            _("Nobody active has these usernames: %(names)s") % {"names": ", ".join(missing)},
+        )
+    elif people:
+        try:
+            actions.add_members(actor=request.user, conversation_id=conversation_id, people=people)
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        else:
+            flash.success(request, _("People added."))
+    return redirect("chat_conversation", conversation_id=conversation_id)
+
+
+@login_required
+@require_POST
+def leave(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    try:
+        actions.remove_member(
+            actor=request.user, conversation_id=conversation_id, person=request.user
+        )
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+        return redirect("chat_conversation", conversation_id=conversation_id)
+    flash.success(request, _("You left the conversation."))
+    return redirect("chat_inbox")
+
+
+@login_required
+def chat_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """One's read-receipt choice; for administrators, the organisation's switch too."""
+    org = queries.chat_settings()
+    if request.method == "POST":
+        actions.set_read_receipts(
+            actor=request.user, enabled=request.POST.get("read_receipts") == "on"
+        )
+        if request.user.is_admin:
+            actions.update_chat_settings(
+                actor=request.user, read_receipts=request.POST.get("org_read_receipts") == "on"
+            )
+        flash.success(request, _("Settings saved."))
+        return redirect("chat_settings")
+    return render(
+        request,
+        "chat/settings.html",
+        {"own": queries.own_read_receipts(request.user), "org": org.read_receipts},
+    )

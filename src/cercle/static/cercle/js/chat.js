@@ -123,7 +123,12 @@
       const time = el("time", "", timeOf(m.created_at));
       time.dateTime = m.created_at;
       meta.append(el("span", "msg-author", m.sender.display_name), " ", time);
-      if (m.edited && !m.deleted) meta.append(" ", el("span", "msg-edited", `(${T.edited})`));
+      if (m.edited && !m.deleted) {
+        const edited = el("button", "link-button msg-edited", `(${T.edited})`);
+        edited.type = "button";
+        edited.dataset.action = "versions";
+        meta.append(" ", edited);
+      }
       li.append(meta);
       if (m.reply_to) {
         const a = el("a", "msg-reply", `↪ ${T.in_reply_to}`);
@@ -341,6 +346,19 @@
         if (body && body.trim() && body !== current) rt.send({ type: "message.edit", message_id: id, body });
       } else if (action === "delete") {
         if (window.confirm(T.delete_confirm)) rt.send({ type: "message.delete", message_id: id });
+      } else if (action === "versions") {
+        const shown = li.querySelector(".msg-versions");
+        if (shown) { shown.remove(); return; }
+        const response = await fetch(`/api/v1/messages/${id}/versions`, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const box = el("div", "msg-versions");
+        box.append(el("p", "", T.versions));
+        for (const version of await response.json()) {
+          const item = el("div", "msg-version");
+          item.innerHTML = version.html; // sanitised by the server
+          box.append(item);
+        }
+        li.querySelector(".msg-body")?.after(box);
       } else if (action === "copy-link") {
         const url = `${location.origin}${location.pathname}#m-${id}`;
         try { await navigator.clipboard.writeText(url); button.textContent = T.copied; } catch (error) { window.prompt(T.copy_link, url); }
