@@ -115,3 +115,34 @@ def test_home_feed_on_a_phone_has_no_sideways_scroll(new_page: Any, transactiona
     phone.keyboard.press("Tab")
     focused = phone.evaluate("document.activeElement.className")
     assert "skip-link" in focused
+
+
+def test_report_and_hide_a_post(new_page: Any, transactional_db: Any) -> None:
+    from tests.factories import add_member, make_space
+
+    owner = make_user(username="olga", first_name="Olga", last_name="Moderator")
+    reader = make_user(username="rene", first_name="René", last_name="Reader")
+    author = make_user(username="sam", first_name="Sam", last_name="Spammer")
+    space = make_space(owner=owner, name="Cuisine")
+    add_member(space, reader)
+    post = make_post(author=author, space=space, body="Achetez des montres pas chères")
+
+    rene = person_page(new_page)
+    log_in(rene, "rene", PASSWORD)
+    rene.goto(f"/posts/{post.pk}/")
+    rene.get_by_text("More").first.click()
+    rene.get_by_role("link", name="Report").click()
+    rene.get_by_label("Spam or advertising").check()
+    rene.get_by_role("button", name="Send the report").click()
+    rene.wait_for_selector("text=the moderators will look at your report")
+
+    olga = person_page(new_page)
+    log_in(olga, "olga", PASSWORD)
+    olga.goto(f"/spaces/{space.slug}/")
+    olga.get_by_role("link", name="Reports").click()
+    assert "Achetez des montres" in olga.locator("main").inner_text()
+    olga.get_by_role("button", name="Hide the content").click()
+    olga.wait_for_selector("text=No report is waiting.")
+
+    rene.goto(f"/spaces/{space.slug}/")
+    assert "Achetez des montres" not in rene.locator("main").inner_text()

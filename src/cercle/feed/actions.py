@@ -27,6 +27,9 @@ from cercle.feed.models import (
     PostRevision,
     Reaction,
     ReactionKind,
+    Report,
+    ReportReason,
+    ReportStatus,
 )
 from cercle.feed.text import (
     MAX_BODY,
@@ -322,3 +325,75 @@ def follow_hashtag(*, actor: User, hashtag: Hashtag, follow: bool = True) -> Non
         HashtagFollow.objects.get_or_create(user=actor, hashtag=hashtag)
     else:
         HashtagFollow.objects.filter(user=actor, hashtag=hashtag).delete()
+
+
+# --- Moderation --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report(
+    *,
+    actor: User,
+    post: Post,
+    reason: str,
+    details: str = "",
+    comment: Comment | None = None,
+) -> Report:
+    """Report a post (or one of its comments) to the moderators, with a reason."""
+    _require_active(actor)
+    if not queries.can(actor, "see", post):
+        raise queries.NotFound("No such post.")
+    if comment is not None and comment.post_id != post.pk:
+        raise ValidationError({"comment": [_("This comment is not on this post.")]})
+    if reason not in ReportReason.values:
+        raise ValidationError({"reason": [_("Choose a reason.")]})
+    details = (details or "").strip()
+    if len(details) > 2000:
+        raise ValidationError({"details": [_("At most 2,000 characters.")]})
+    if Report.objects.filter(
+        reporter=actor, post=post, comment=comment, status=ReportStatus.OPEN
+    ).exists():
+        raise ValidationError(_("You have already reported this; the moderators will decide."))
+    created = Report.objects.create(
+        post=post, comment=comment, reporter=actor, reason=reason, details=details
+    )
+    log_event(
+        actor=actor,
+        action="feed.reported",
+        target=comment or post,
+        new={"reason": reason},
+    )
+    return created
+
+
+@transaction.atomic
+def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
+    """Hide the reported content, or dismiss the report; every open report on it is settled."""
+    if not queries.can_moderate_report(actor, report):
+        raise PermissionDenied(_("Only the space's moderators can decide on this report."))
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.OPEN:
+        raise ValidationError(_("This report has already been decided."))
+    now = timezone.now()
+    status = ReportStatus.HIDDEN if hide else ReportStatus.DISMISSED
+    Report.objects.filter(
+        post_id=report.post_id, comment=report.comment, status=ReportStatus.OPEN
+    ).update(status=status, decided_at=now, decided_by=actor)
+    target: Post | Comment
+    if report.comment_id is not None:
+        target = Comment.objects.get(pk=report.comment_id)
+        if hide:
+            Comment.objects.filter(pk=target.pk).update(hidden_at=now)
+    else:
+        target = Post.objects.get(pk=report.post_id)
+        if hide:
+            Post.objects.filter(pk=target.pk).update(hidden_at=now)
+    log_event(
+        actor=actor,
+        action="feed.report_hidden" if hide else "feed.report_dismissed",
+        target=target,
+        old={"body": target.body},
+        extra={"report_id": report.pk, "reason": report.reason},
+    )
+    report.refresh_from_db()
+    return report

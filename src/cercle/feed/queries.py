@@ -30,7 +30,16 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
-from cercle.feed.models import Bookmark, Comment, Hashtag, HashtagFollow, Mention, Post, Reaction
+from cercle.feed.models import (
+    Bookmark,
+    Comment,
+    Hashtag,
+    HashtagFollow,
+    Mention,
+    Post,
+    Reaction,
+    Report,
+)
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space, SpaceFollow, SpaceKind
 
@@ -65,10 +74,16 @@ def visible_posts(user: User) -> QuerySet[Post]:
     if user.is_admin:
         return posts
     in_readable_space = Q(space_id__in=space_queries.readable_space_ids(user))
+    # Hidden after a report: still seen by the author and by the space's moderators.
+    not_hidden = (
+        Q(hidden_at__isnull=True)
+        | Q(author_id=user.pk)
+        | Q(space_id__in=space_queries.moderated_space_ids(user))
+    )
     if user.is_guest:
         own_wall = Q(space__isnull=True) & (Q(author_id=user.pk) | Q(wall_owner_id=user.pk))
-        return posts.filter(in_readable_space | own_wall)
-    return posts.filter(in_readable_space | Q(space__isnull=True))
+        return posts.filter(in_readable_space | own_wall).filter(not_hidden)
+    return posts.filter(in_readable_space | Q(space__isnull=True)).filter(not_hidden)
 
 
 @dataclass
@@ -92,6 +107,12 @@ def _can_see(viewer: Viewer, post: Post) -> bool:
         return False
     if user.is_admin:
         return True
+    if (
+        post.hidden_at is not None
+        and post.author_id != user.pk
+        and (post.space is None or not space_queries.can_moderate(user, post.space, viewer.roles))
+    ):
+        return False
     if post.space_id is None:
         return not user.is_guest or user.pk in (post.author_id, post.wall_owner_id)
     assert post.space is not None
@@ -342,6 +363,12 @@ def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
     )
     threads: dict[int, Thread] = {}
     orphans: list[Comment] = []
+    moderator = viewer.user.is_admin or (
+        post.space is not None and space_queries.can_moderate(viewer.user, post.space, viewer.roles)
+    )
+    comments = [
+        c for c in comments if c.hidden_at is None or moderator or c.author_id == viewer.user.pk
+    ]
     for comment in comments:
         comment.my_reaction = mine.get(comment.pk)  # type: ignore[attr-defined]
         comment.can_delete = _can_delete_comment(viewer, post, comment)  # type: ignore[attr-defined]
@@ -387,3 +414,37 @@ def saved_post_ids(user: User, ids: Iterable[int]) -> set[int]:
             "post_id", flat=True
         )
     )
+
+
+# --- Moderation --------------------------------------------------------------------------------
+
+
+def can_moderate_report(user: User, report: Report) -> bool:
+    """Space moderators (and up) for space posts; organisation admins for everything."""
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    space = report.post.space
+    return space is not None and space_queries.can_moderate(user, space)
+
+
+def moderation_queue(user: User) -> QuerySet[Report]:
+    """Open reports the person may decide on, oldest first."""
+    reports = Report.objects.filter(status="open").select_related(
+        "post", "post__author", "post__space", "comment", "comment__author", "reporter"
+    )
+    if not user.is_active:
+        return reports.none()
+    if user.is_admin:
+        return reports.order_by("created_at", "id")
+    return reports.filter(post__space_id__in=space_queries.moderated_space_ids(user)).order_by(
+        "created_at", "id"
+    )
+
+
+def access_report(user: User, report_id: int) -> Report:
+    report = moderation_queue(user).filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("No such report.")
+    return report

@@ -248,7 +248,11 @@ def delete(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 def _text(key: str) -> str:
     from django.utils.translation import gettext as _
 
-    return {"deleted": _("The post was deleted."), "shared": _("The post was shared.")}[key]
+    return {
+        "deleted": _("The post was deleted."),
+        "shared": _("The post was shared."),
+        "reported": _("Thank you: the moderators will look at your report."),
+    }[key]
 
 
 @login_required
@@ -430,3 +434,63 @@ def profile_wall(request: AuthenticatedRequest, username: str) -> HttpResponse:
         {"person": person, "is_me": person.pk == request.user.pk and request.user.is_active},
         queries.profile_posts(request.user, person),
     )
+
+
+# --- Moderation --------------------------------------------------------------------------------
+
+
+@login_required
+def report(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    from cercle.feed.models import ReportReason
+
+    post = queries.access_post(request.user, post_id)
+    comment = None
+    comment_id = _param(request, "comment") or _param(request, "comment", "POST")
+    if comment_id:
+        comment = queries.access_comment(request.user, comment_id)
+        if comment.post_id != post.pk:
+            raise queries.NotFound("No such comment.")
+    error = ""
+    if request.method == "POST":
+        try:
+            actions.report(
+                actor=request.user,
+                post=post,
+                comment=comment,
+                reason=_param(request, "reason", "POST"),
+                details=request.POST.get("details", ""),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            error = _error_text(exc)
+        else:
+            messages.success(request, _text("reported"))
+            return redirect("post", post.pk)
+    return render(
+        request,
+        "feed/report.html",
+        {"post": post, "comment": comment, "reasons": ReportReason.choices, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def moderation(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "feed/moderation.html",
+        {"reports": queries.moderation_queue(request.user)[:200]},
+    )
+
+
+@login_required
+@require_POST
+def decide_report(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
+    found = queries.access_report(request.user, report_id)
+    try:
+        actions.decide_report(
+            actor=request.user, report=found, hide=request.POST.get("decision") == "hide"
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("moderation")

@@ -38,7 +38,7 @@ def send_if_still_unread(*, notification_id: int, now: datetime.datetime | None 
     now = now or timezone.now()
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient", "actor", "space", "post")
             .filter(pk=notification_id)
             .first()

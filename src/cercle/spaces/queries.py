@@ -50,6 +50,18 @@ def member_space_ids(user: User) -> QuerySet[Membership, int]:
     return Membership.objects.filter(user_id=user.pk).values_list("space_id", flat=True)
 
 
+def moderated_space_ids(user: User) -> QuerySet[Space, int]:
+    """A subquery of the ids of spaces `user` moderates (moderator and up; staff: organisation)."""
+    moderated = Q(
+        pk__in=Membership.objects.filter(
+            user_id=user.pk, role__in=[SpaceRole.MODERATOR, SpaceRole.ADMIN, SpaceRole.OWNER]
+        ).values("space_id")
+    )
+    if user.is_org_staff:
+        moderated |= Q(is_organisation=True)
+    return Space.objects.filter(moderated).values_list("pk", flat=True)
+
+
 def my_roles(user: User) -> dict[int, str]:
     """Space id → role for each explicit membership of `user` (one query)."""
     if not user.is_authenticated:
