@@ -227,8 +227,3 @@ def skill_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "accounts/_skill_options.html", {"skills": queries.skill_suggestions(query)}
     )
-
-
-@login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"person": request.user})
