@@ -11,6 +11,10 @@ PostgreSQL a stored column `search_vector` = to_tsvector('simple', search_text) 
 (migrations 0002 and 0004; bulk inserts fill both by themselves). Matching: every word of the query
 must be a prefix of some word of the search text ("hel dup" finds "Hélène Dupont").
 
+Beware: on SQLite, a migration that makes Django rebuild accounts_profile (most AlterField) drops
+its triggers; such a migration must create them again (see migration 0002). The test that
+bulk-inserts profiles and searches them fails if that is forgotten.
+
 Ordering: a search with at most DENSE_MATCHES matches is sorted as asked (by name); a broader one
 ("a", a common surname at 100,000 people) is served newest first straight from the index, so a
 page never costs time in proportion to the number of matches.
