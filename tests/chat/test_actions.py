@@ -273,3 +273,19 @@ def test_space_channel_hook_follows_membership() -> None:
         actions.open_space_channel(space_id=7, name="Marketing", member_ids=[bruno.pk]).pk
         == channel.pk
     )
+
+
+def test_any_member_pins_and_unpins(django_capture_on_commit_callbacks: object) -> None:
+    anne, bruno, stranger = make_user(), make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    message = make_message(anne, conversation, "Ordre du jour")
+    listen = Listener(conversation_group(conversation.pk))
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        actions.pin_message(actor=bruno, message_id=message.pk, pinned=True)
+    (event,) = listen.events()
+    assert event["type"] == "message.updated" and event["message"]["pinned"] is True
+    assert [m.pk for m in queries.pinned(anne, conversation.pk)] == [message.pk]
+    with pytest.raises(Http404):
+        actions.pin_message(actor=stranger, message_id=message.pk, pinned=False)
+    actions.pin_message(actor=anne, message_id=message.pk, pinned=False)
+    assert queries.pinned(anne, conversation.pk) == []

@@ -266,3 +266,20 @@ def test_ticket_for_api_clients() -> None:
     body = response.json()
     assert body["url"] == f"/ws/?ticket={body['ticket']}"
     assert Client().post("/api/v1/realtime/ticket").status_code == 401
+
+
+def test_pin_through_the_api() -> None:
+    anne, bruno = make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    message = make_message(anne, conversation)
+    api = client_for(bruno)
+    pinned = api.post(
+        f"/api/v1/messages/{message.pk}/pin", {"pinned": True}, content_type="application/json"
+    )
+    assert pinned.status_code == 200 and pinned.json()["pinned"] is True
+    listing = api.get(f"/api/v1/conversations/{conversation.pk}/pinned").json()
+    assert [m["id"] for m in listing] == [message.pk]
+    assert (
+        client_for(make_user()).get(f"/api/v1/conversations/{conversation.pk}/pinned").status_code
+        == 404
+    )

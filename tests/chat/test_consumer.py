@@ -300,3 +300,15 @@ async def test_a_flooding_client_is_slowed_down_and_others_are_not(settings: Any
     assert await next_of_type(b, "pong")
     await a.disconnect()
     await b.disconnect()
+
+
+async def test_pin_frame_reaches_members() -> None:
+    anne, bruno, conversation = await pair()
+    message = await sync_to_async(make_message)(anne, conversation, "À retenir")
+    a, b = await connected(anne), await connected(bruno)
+    await b.send_json_to({"type": "message.pin", "message_id": message.pk, "pinned": "yes"})
+    assert (await b.receive_json_from())["code"] == "invalid"
+    await b.send_json_to({"type": "message.pin", "message_id": message.pk, "pinned": True})
+    assert (await next_of_type(a, "message.updated"))["message"]["pinned"] is True
+    await a.disconnect()
+    await b.disconnect()

@@ -395,7 +395,24 @@ def delete_message(*, actor: User, message_id: int) -> Message:
     message.reactions.all().delete()
     message.body = message.body_html = message.body_normalized = ""
     message.deleted_at = timezone.now()
-    message.save(update_fields=["body", "body_html", "body_normalized", "deleted_at"])
+    message.pinned_at = None
+    message.save(update_fields=["body", "body_html", "body_normalized", "deleted_at", "pinned_at"])
+    publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
+    return message
+
+
+@transaction.atomic
+def pin_message(*, actor: User, message_id: int, pinned: bool) -> Message:
+    """Pin a message to its conversation, or unpin it: any member may."""
+    _require_active(actor)
+    message = queries.access_message(actor, message_id)
+    if message.deleted_at is not None:
+        raise ValidationError(_("This message was deleted."))
+    if (message.pinned_at is not None) == pinned:
+        return message
+    message.pinned_at = timezone.now() if pinned else None
+    message.pinned_by = actor if pinned else None
+    message.save(update_fields=["pinned_at", "pinned_by"])
     publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
     return message
 

@@ -25,6 +25,7 @@ from cercle.chat.schemas import (
     MessageOut,
     MessagePage,
     MuteIn,
+    PinIn,
     ReactionIn,
     ReadIn,
     ReadOut,
@@ -245,6 +246,17 @@ def message_versions(request: AuthenticatedRequest, message_id: int) -> list[dic
     return [
         {"html": html, "written_at": at} for html, at in queries.versions(request.auth, message_id)
     ]
+
+
+@router.post("/messages/{message_id}/pin", response=MessageOut)
+def pin(request: AuthenticatedRequest, message_id: int, payload: PinIn) -> dict[str, Any]:
+    message = actions.pin_message(actor=request.auth, message_id=message_id, pinned=payload.pinned)
+    return events.message_payload(message)
+
+
+@router.get("/conversations/{conversation_id}/pinned", response=list[MessageOut])
+def pinned_messages(request: AuthenticatedRequest, conversation_id: int) -> list[dict[str, Any]]:
+    return [events.message_payload(m) for m in queries.pinned(request.auth, conversation_id)]
 
 
 @router.post("/messages/{message_id}/reactions", response=MessageOut)

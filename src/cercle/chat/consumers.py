@@ -130,6 +130,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
             "message.send": self.on_message_send,
             "message.edit": self.on_message_edit,
             "message.delete": self.on_message_delete,
+            "message.pin": self.on_message_pin,
             "reaction.add": self.on_reaction_add,
             "reaction.remove": self.on_reaction_remove,
             "typing": self.on_typing,
@@ -168,6 +169,16 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         message_id = _int(frame, "message_id")
         assert message_id is not None
         await database_sync_to_async(actions.delete_message)(actor=self.user, message_id=message_id)
+
+    async def on_message_pin(self, frame: dict[str, Any]) -> None:
+        message_id = _int(frame, "message_id")
+        assert message_id is not None
+        pinned = frame.get("pinned", True)
+        if not isinstance(pinned, bool):
+            raise ValidationError({"pinned": ["Give true or false."]})
+        await database_sync_to_async(actions.pin_message)(
+            actor=self.user, message_id=message_id, pinned=pinned
+        )
 
     async def on_reaction_add(self, frame: dict[str, Any]) -> None:
         message_id, emoji = _int(frame, "message_id"), _str(frame, "emoji")

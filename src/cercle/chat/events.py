@@ -45,6 +45,7 @@ def message_payload(message: Message, *, reactions: list[Reaction] | None = None
         "edited": message.edited_at is not None,
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
+        "pinned": message.pinned_at is not None and not deleted,
         "reactions": [] if deleted else reactions_payload(reactions),
     }
 

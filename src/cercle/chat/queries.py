@@ -238,6 +238,16 @@ def history(
     return Page(items=items[:limit], next_cursor=next_cursor)
 
 
+def pinned(user: User, conversation_id: int) -> list[Message]:
+    """The conversation's pinned messages, most recently pinned first."""
+    access_membership(user, conversation_id)
+    return list(
+        _messages()
+        .filter(conversation_id=conversation_id, pinned_at__isnull=False, deleted_at__isnull=True)
+        .order_by("-pinned_at")[:50]
+    )
+
+
 def versions(user: User, message_id: int) -> list[tuple[str, str]]:
     """The earlier texts of a message, oldest first, for its conversation's members."""
     message = access_message(user, message_id)

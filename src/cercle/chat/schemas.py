@@ -76,6 +76,7 @@ class MessageOut(Schema):
     edited: bool
     edited_at: datetime | None
     deleted: bool
+    pinned: bool
     reactions: list[ReactionOut]
 
 
@@ -92,6 +93,10 @@ class MessageIn(Schema):
 
 class MessageEditIn(Schema):
     body: str = Field(..., max_length=10_000)
+
+
+class PinIn(Schema):
+    pinned: bool
 
 
 class ReactionIn(Schema):

@@ -129,6 +129,10 @@
         edited.dataset.action = "versions";
         meta.append(" ", edited);
       }
+      if (m.pinned) {
+        li.dataset.pinned = "";
+        meta.append(" ", el("span", "msg-pinned", `📌 ${T.pinned}`));
+      }
       li.append(meta);
       if (m.reply_to) {
         const a = el("a", "msg-reply", `↪ ${T.in_reply_to}`);
@@ -167,6 +171,7 @@
       }
       bar.append(picker, " ");
       add("reply", T.reply);
+      add("pin", "pinned" in li.dataset ? T.unpin : T.pin);
       if (Number(li.dataset.senderId) === me) {
         add("edit", T.edit);
         add("delete", T.delete);
@@ -338,6 +343,8 @@
       } else if (action === "add-reaction") {
         rt.send({ type: "reaction.add", message_id: id, emoji: button.dataset.emoji });
         button.closest("details")?.removeAttribute("open");
+      } else if (action === "pin") {
+        rt.send({ type: "message.pin", message_id: id, pinned: !("pinned" in li.dataset) });
       } else if (action === "reply") {
         setReply(li);
       } else if (action === "edit") {
