@@ -23,7 +23,7 @@ from cercle.accounts.models import (
     User,
     UserSkill,
 )
-from cercle.accounts.search import filter_search
+from cercle.accounts.search import filter_search, plan_search
 from cercle.administration.models import Organisation
 from cercle.audit.models import AuditEntry
 from cercle.core.management.commands import login_hint
@@ -36,6 +36,13 @@ def seed(*args: str) -> str:
     out = StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
+
+
+def search(query: str) -> set[str]:
+    """Usernames the directory's full-text search finds for `query` (its index, not a LIKE)."""
+    plan = plan_search(query)
+    assert plan is not None
+    return set(filter_search(Profile.objects.all(), plan).values_list("user__username", flat=True))
 
 
 def table_counts() -> dict[str, int]:
@@ -172,21 +179,11 @@ def test_people_are_found_by_unaccented_name_and_skill() -> None:
     helene = User.objects.get(username="helene.rousseau")
     assert "helene" in helene.profile.search_text
     assert Profile.objects.filter(search_text__contains="helene", user=helene).exists()
-    found = set(filter_search(Profile.objects.all(), "helene").values_list("user_id", flat=True))
-    assert found == {helene.pk}
+    assert search("helene") == {"helene.rousseau"}
     # A skill, typed without its accent: Comptabilité.
-    comptables = set(
-        filter_search(Profile.objects.all(), "comptabilite").values_list(
-            "user__username", flat=True
-        )
-    )
-    assert {"elodie.faure", "sophie.perrin"} <= comptables
+    assert {"elodie.faure", "sophie.perrin"} <= search("comptabilite")
     # A two-word query: first name and site.
-    assert set(
-        filter_search(Profile.objects.all(), "loic grenoble").values_list(
-            "user__username", flat=True
-        )
-    ) == {"loic.le-gall"}
+    assert search("loic grenoble") == {"loic.le-gall"}
     for profile in Profile.objects.select_related("user"):
         assert profile.sort_name == normalize(f"{profile.user.last_name} {profile.user.first_name}")
 
@@ -230,8 +227,7 @@ def test_scale_creates_people_with_skills_endorsements_and_search_text() -> None
     assert normalize(profile.user.first_name) in profile.search_text
     skill_name = normalize(profile.user.skills.first().skill.name)  # type: ignore[union-attr]
     assert skill_name in profile.search_text
-    found = filter_search(Profile.objects.all(), profile.user.username)
-    assert list(found.values_list("user_id", flat=True)) == [profile.user_id]
+    assert search(profile.user.username) == {profile.user.username}
     # Scale people log in with the same password, by username.
     assert Client().login(username="scale-000001", password="cercle-demo")
 
