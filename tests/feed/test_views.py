@@ -228,3 +228,21 @@ def test_post_with_many_comments_query_count_is_fixed(
     with django_assert_max_num_queries(16):
         response = client.get(f"/posts/{post.pk}/")
     assert response.content.count(b'class="comment"') == n
+
+
+def test_seen_by_is_counted_and_shown_to_the_author_only() -> None:
+    author = make_user()
+    space = make_space(owner=author)
+    readers = [make_user() for _ in range(3)]
+    for person in readers:
+        add_member(space, person)
+    post = make_post(author=author, space=space, body="Read me")
+    for person in readers:
+        client_for(person).get(f"/spaces/{space.slug}/")
+    client_for(readers[0]).get(f"/posts/{post.pk}/")  # seen twice: counted once
+    client_for(author).get(f"/spaces/{space.slug}/")  # the author does not count
+    assert "Seen by 3" in client_for(author).get(f"/spaces/{space.slug}/").content.decode()
+    assert "Seen by" not in client_for(readers[1]).get(f"/spaces/{space.slug}/").content.decode()
+    api_post = client_for(author).get(f"/api/v1/posts/{post.pk}").json()
+    assert api_post["seen_by"] == 3
+    assert client_for(readers[1]).get(f"/api/v1/posts/{post.pk}").json()["seen_by"] is None

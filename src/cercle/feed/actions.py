@@ -25,6 +25,7 @@ from cercle.feed.models import (
     Mention,
     Post,
     PostRevision,
+    PostView,
     Reaction,
     ReactionKind,
     Report,
@@ -397,3 +398,13 @@ def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
     )
     report.refresh_from_db()
     return report
+
+
+def record_views(*, viewer: User, posts: list[Post]) -> None:
+    """Remember that `viewer` was shown these posts (one query; their own posts do not count)."""
+    others = [p for p in posts if p.author_id != viewer.pk]
+    if not others or not viewer.is_active:
+        return
+    PostView.objects.bulk_create(
+        [PostView(post=p, user=viewer) for p in others], ignore_conflicts=True
+    )

@@ -76,6 +76,7 @@ def post_out(post: Post) -> PostOut:
         shared_from=shared,
         is_share=post.shared_from_id is not None,
         rights=getattr(post, "rights", {}),
+        seen_by=getattr(post, "seen_by", None),
     )
 
 
@@ -101,6 +102,7 @@ def _page(
 ) -> PostPageOut:
     viewer = queries.Viewer.of(request.auth)
     page = queries.paginate(posts, viewer, cursor=cursor, limit=limit)  # type: ignore[arg-type]
+    actions.record_views(viewer=request.auth, posts=page.items)
     return PostPageOut(items=[post_out(p) for p in page.items], next_cursor=page.next_cursor)
 
 

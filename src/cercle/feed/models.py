@@ -273,3 +273,17 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} on {self.post_id}/{self.comment_id} ({self.status})"
+
+
+class PostView(models.Model):
+    """Someone was shown a post (in a feed, on a wall or on its page): "seen by 143"."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="one_view_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.post_id}"

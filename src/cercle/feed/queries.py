@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from cercle.feed.models import (
     HashtagFollow,
     Mention,
     Post,
+    PostView,
     Reaction,
     Report,
 )
@@ -247,7 +248,17 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
                 "post_id", flat=True
             )
         )
+    own = [p.pk for p in items if p.author_id == viewer.user.pk]
+    seen: dict[int, int] = {}
+    if own:
+        seen = dict(
+            PostView.objects.filter(post_id__in=own)
+            .values_list("post_id")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "n")
+        )
     for post in items:
+        post.seen_by = seen.get(post.pk, 0) if post.author_id == viewer.user.pk else None  # type: ignore[attr-defined]
         post.my_reaction = mine.get(post.pk)  # type: ignore[attr-defined]
         post.is_saved = post.pk in saved  # type: ignore[attr-defined]
         post.rights = rights(viewer, post)  # type: ignore[attr-defined]

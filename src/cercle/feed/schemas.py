@@ -45,6 +45,8 @@ class PostOut(Schema):
     shared_from: SharedPostOut | None
     is_share: bool
     rights: dict[str, bool]
+    # For the author only: how many people were shown the post.
+    seen_by: int | None = None
 
 
 class PostPageOut(Schema):

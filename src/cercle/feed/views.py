@@ -76,6 +76,7 @@ def render_post_list(
     """A page of posts; the "more" button asks for the next page as a partial (htmx)."""
     viewer = queries.Viewer.of(request.user)
     page, status = _page_or_400(posts, viewer, _param(request, "cursor") or None)
+    actions.record_views(viewer=request.user, posts=page.items)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -181,6 +182,7 @@ def _choices() -> dict[str, Any]:
 def detail(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
     viewer = queries.Viewer.of(request.user)
+    actions.record_views(viewer=request.user, posts=[post])
     post = queries.with_viewer_state([post], viewer)[0]
     return render(
         request,
