@@ -57,6 +57,10 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
             base_url=live_server.url, locale=locale, viewport={"width": width, "height": height}
         )
         context.set_default_timeout(10_000)
+        # pytest-django's live server speaks HTTP only: without this, each tab's /ws/ reconnection
+        # attempts would hit it beside the page's requests (SQLite's shared in-memory test
+        # database then reports "table is locked"). Tests of the socket use a real uvicorn server.
+        context.route_web_socket("**/ws/**", lambda ws: ws.close())
         contexts.append(context)
         return context.new_page()
 
