@@ -43,7 +43,7 @@ def world() -> dict[str, Any]:
 
 
 def _client(user: User | None) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
         client.force_login(user)
     return client
