@@ -188,7 +188,7 @@ def test_history_by_cursor_newest_first(django_assert_max_num_queries: Any) -> N
     sent = [make_message(anne if i % 2 else bruno, conversation, f"n°{i}") for i in range(25)]
     api = client_for(anne)
     api.get("/api/v1/conversations")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         page = api.get(f"/api/v1/conversations/{conversation.pk}/messages?limit=10").json()
     assert [m["id"] for m in page["items"]] == [m.pk for m in reversed(sent[-10:])]
     seen = [m["id"] for m in page["items"]]

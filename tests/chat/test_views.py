@@ -69,7 +69,7 @@ def test_send_without_javascript() -> None:
     response = client.post(
         f"/messages/{conversation.pk}/send/", {"body": "  ", "client_id": "form-2"}, follow=True
     )
-    assert "Write a message." in response.content.decode()
+    assert "message-error" in response.content.decode()
     assert Message.objects.count() == 1
 
 

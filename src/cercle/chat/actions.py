@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +26,13 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.chat import events, queries
+from cercle.chat.attachments import check_upload
 from cercle.chat.models import (
+    MAX_ATTACHMENTS,
     MAX_BODY_LENGTH,
     MAX_GROUP_MEMBERS,
     MAX_NAME_LENGTH,
+    Attachment,
     ChatPreferences,
     ChatSettings,
     Conversation,
@@ -279,8 +283,8 @@ def sync_space_members(*, space_id: int, member_ids: Sequence[int]) -> None:
 # --- Messages ----------------------------------------------------------------------------------
 
 
-def _clean_body(body: str) -> str:
-    if not isinstance(body, str) or not body.strip():
+def _clean_body(body: str, *, empty_ok: bool = False) -> str:
+    if not isinstance(body, str) or (not body.strip() and not empty_ok):
         raise ValidationError({"body": [_("Write a message.")]})
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError(
@@ -301,6 +305,49 @@ def _clean_client_id(client_id: str) -> str:
     return client_id
 
 
+def _own_attachments(
+    actor: User, conversation_id: int, attachment_ids: Sequence[int]
+) -> list[Attachment]:
+    """Files this person uploaded to this conversation and has not sent yet."""
+    ids = list(dict.fromkeys(int(i) for i in attachment_ids))
+    if not ids:
+        return []
+    if len(ids) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            {"attachments": [_("At most %(n)d files per message.") % {"n": MAX_ATTACHMENTS}]}
+        )
+    found = list(
+        Attachment.objects.filter(
+            pk__in=ids, uploader=actor, conversation_id=conversation_id, message__isnull=True
+        )
+    )
+    if len(found) != len(ids):
+        raise ValidationError({"attachments": [_("Some files are not available to send.")]})
+    return found
+
+
+@transaction.atomic
+def upload_attachment(
+    *, actor: User, conversation_id: int, upload: UploadedFile[bytes]
+) -> Attachment:
+    """Store a file for a message to come: size-limited, images checked and measured, names
+    cleaned, risky types refused."""
+    _require_active(actor)
+    queries.access_membership(actor, conversation_id)
+    checked = check_upload(upload)
+    return Attachment.objects.create(
+        conversation_id=conversation_id,
+        uploader=actor,
+        file=upload,
+        name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        is_image=checked.is_image,
+        width=checked.width,
+        height=checked.height,
+    )
+
+
 def send_message(
     *,
     actor: User,
@@ -308,6 +355,7 @@ def send_message(
     body: str,
     client_id: str,
     reply_to_id: int | None = None,
+    attachment_ids: Sequence[int] = (),
 ) -> tuple[Message, bool]:
     """Store a message, then deliver it to the conversation after commit.
 
@@ -319,7 +367,8 @@ def send_message(
     try:
         with transaction.atomic():
             queries.access_membership(actor, conversation_id)
-            body = _clean_body(body)
+            attachments = _own_attachments(actor, conversation_id, attachment_ids)
+            body = _clean_body(body, empty_ok=bool(attachments))
             reply_to = None
             if reply_to_id is not None:
                 reply_to = Message.objects.filter(
@@ -338,10 +387,17 @@ def send_message(
                 body_normalized=normalize(body),
                 reply_to=reply_to,
             )
+            if attachments:
+                Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(
+                    message=message
+                )
             Conversation.objects.filter(pk=conversation_id).update(
                 last_message_id=message.pk, last_message_at=message.created_at
             )
-            publish_on_commit(events.message_new(message), conversation_ids=[conversation_id])
+            publish_on_commit(
+                events.message_new(message, attachments=attachments),
+                conversation_ids=[conversation_id],
+            )
     except IntegrityError:
         # This client id was used already (a retry): the stored message, delivered once.
         existing = (
@@ -393,6 +449,9 @@ def delete_message(*, actor: User, message_id: int) -> Message:
     message = _own_message(actor, message_id)
     message.versions.all().delete()
     message.reactions.all().delete()
+    for attachment in message.attachments.all():
+        attachment.file.delete(save=False)
+    message.attachments.all().delete()
     message.body = message.body_html = message.body_normalized = ""
     message.deleted_at = timezone.now()
     message.pinned_at = None

@@ -9,13 +9,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
 from cercle.chat import actions, events, presence, queries
 from cercle.chat.models import Conversation, Membership
 from cercle.chat.schemas import (
+    AttachmentOut,
     ConversationDetailOut,
     ConversationIn,
     ConversationOut,
@@ -199,8 +201,24 @@ def send(
         body=payload.body,
         client_id=payload.client_id,
         reply_to_id=payload.reply_to,
+        attachment_ids=payload.attachments,
     )
     return Status(201 if created else 200, events.message_payload(message))
+
+
+@router.post(
+    "/conversations/{conversation_id}/attachments",
+    response={201: AttachmentOut},
+    url_name="chat_upload",
+)
+def upload(
+    request: AuthenticatedRequest, conversation_id: int, file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    """Upload a file (multipart field `file`), then send it: `attachments: [id]` in a message."""
+    attachment = actions.upload_attachment(
+        actor=request.auth, conversation_id=conversation_id, upload=file
+    )
+    return Status(201, events.attachment_payload(attachment))
 
 
 class SearchFilters(Schema):

@@ -144,6 +144,11 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         assert conversation_id is not None
         client_id, body = _str(frame, "client_id"), _str(frame, "body")
         reply_to = _int(frame, "reply_to", required=False)
+        attachment_ids = frame.get("attachments") or []
+        if not isinstance(attachment_ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in attachment_ids
+        ):
+            raise ValidationError({"attachments": ["Give a list of attachment ids."]})
 
         def send() -> dict[str, Any]:
             message, created = actions.send_message(
@@ -152,6 +157,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                 body=body,
                 client_id=client_id,
                 reply_to_id=reply_to,
+                attachment_ids=attachment_ids,
             )
             return events.message_ack(message, duplicate=not created)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.urls import reverse
+
 from cercle.accounts.models import User
-from cercle.chat.models import Conversation, Message, Reaction
+from cercle.chat.models import Attachment, Conversation, Message, Reaction
 
 
 def person_payload(user: User) -> dict[str, Any]:
@@ -28,11 +30,31 @@ def reactions_payload(reactions: list[Reaction]) -> list[dict[str, Any]]:
     ]
 
 
-def message_payload(message: Message, *, reactions: list[Reaction] | None = None) -> dict[str, Any]:
+def attachment_payload(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+        "image": attachment.is_image,
+        "width": attachment.width,
+        "height": attachment.height,
+        "url": reverse("chat_attachment", args=[attachment.pk]),
+    }
+
+
+def message_payload(
+    message: Message,
+    *,
+    reactions: list[Reaction] | None = None,
+    attachments: list[Attachment] | None = None,
+) -> dict[str, Any]:
     """A message as clients see it; a deleted message keeps its place but not its text."""
-    if reactions is None:
-        reactions = list(message.reactions.all())
     deleted = message.deleted_at is not None
+    if reactions is None:
+        reactions = [] if deleted else list(message.reactions.all())
+    if attachments is None:
+        attachments = [] if deleted else list(message.attachments.all())
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
@@ -47,11 +69,15 @@ def message_payload(message: Message, *, reactions: list[Reaction] | None = None
         "deleted": deleted,
         "pinned": message.pinned_at is not None and not deleted,
         "reactions": [] if deleted else reactions_payload(reactions),
+        "attachments": [] if deleted else [attachment_payload(a) for a in attachments],
     }
 
 
-def message_new(message: Message) -> dict[str, Any]:
-    return {"type": "message.new", "message": message_payload(message, reactions=[])}
+def message_new(message: Message, *, attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    return {
+        "type": "message.new",
+        "message": message_payload(message, reactions=[], attachments=attachments or []),
+    }
 
 
 def message_updated(message: Message) -> dict[str, Any]:
@@ -64,7 +90,11 @@ def message_ack(message: Message, *, duplicate: bool) -> dict[str, Any]:
         "client_id": message.client_id,
         "duplicate": duplicate,
         # A message just stored has no reactions yet: no query for them.
-        "message": message_payload(message, reactions=None if duplicate else []),
+        "message": message_payload(
+            message,
+            reactions=None if duplicate else [],
+            attachments=None if duplicate else list(message.attachments.all()),
+        ),
     }
 
 

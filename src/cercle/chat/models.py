@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 MAX_GROUP_MEMBERS = 50
 MAX_BODY_LENGTH = 10_000
 MAX_NAME_LENGTH = 120
+MAX_ATTACHMENTS = 10
 
 
 class ChatSettings(models.Model):
@@ -143,6 +144,35 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class Attachment(models.Model):
+    """A file sent in a conversation: uploaded first, then attached to the message that sends it.
+    Served only to the conversation's members (`views.attachment`)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_attachments"
+    )
+    message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to="chat/%Y/%m/")
+    name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    is_image = models.BooleanField(default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class MessageVersion(models.Model):

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from cercle.accounts.models import User
 from cercle.accounts.queries import NotFound
 from cercle.chat.models import (
+    Attachment,
     ChatPreferences,
     ChatSettings,
     Conversation,
@@ -204,7 +205,8 @@ def read_states(viewer: User, conversation: Conversation) -> dict[int, int]:
 
 def _messages() -> QuerySet[Message]:
     return Message.objects.select_related("sender").prefetch_related(
-        Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "id"))
+        Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "id")),
+        "attachments",
     )
 
 
@@ -236,6 +238,22 @@ def history(
     items = list(qs[: limit + 1])
     next_cursor = encode_cursor([items[limit - 1].pk]) if len(items) > limit else None
     return Page(items=items[:limit], next_cursor=next_cursor)
+
+
+def access_attachment(user: User, attachment_id: int) -> Attachment:
+    """A sent file, for the members of its conversation (its uploader before it is sent)."""
+    attachment = (
+        Attachment.objects.filter(
+            pk=attachment_id,
+            conversation__memberships__user=user,
+            conversation__memberships__user__is_active=True,
+        )
+        .filter(Q(message__isnull=False, message__deleted_at__isnull=True) | Q(uploader=user))
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("attachment")
+    return attachment
 
 
 def pinned(user: User, conversation_id: int) -> list[Message]:

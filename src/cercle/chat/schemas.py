@@ -64,6 +64,17 @@ class ReactionOut(Schema):
     user_ids: list[int]
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    image: bool
+    width: int | None
+    height: int | None
+    url: str
+
+
 class MessageOut(Schema):
     id: int
     conversation_id: int
@@ -78,6 +89,7 @@ class MessageOut(Schema):
     deleted: bool
     pinned: bool
     reactions: list[ReactionOut]
+    attachments: list[AttachmentOut]
 
 
 class MessagePage(Schema):
@@ -87,8 +99,9 @@ class MessagePage(Schema):
 
 class MessageIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=64)
-    body: str = Field(..., max_length=10_000)
+    body: str = Field("", max_length=10_000)
     reply_to: int | None = None
+    attachments: list[int] = Field(default_factory=list, max_length=10)
 
 
 class MessageEditIn(Schema):

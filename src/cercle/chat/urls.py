@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:conversation_id>/people/", views.add_people, name="chat_add_people"),
     path("<int:conversation_id>/leave/", views.leave, name="chat_leave"),
     path("settings/", views.chat_settings, name="chat_settings"),
+    path("files/<int:attachment_id>/", views.attachment, name="chat_attachment"),
 ]

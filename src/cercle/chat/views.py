@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -131,13 +132,20 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
 @login_required
 @require_POST
 def send(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
-    """The composer without JavaScript: store, then back to the conversation."""
+    """The composer without JavaScript: store (files first), then back to the conversation."""
     try:
+        uploaded = [
+            actions.upload_attachment(
+                actor=request.user, conversation_id=conversation_id, upload=upload
+            )
+            for upload in request.FILES.getlist("files")[:10]
+        ]
         actions.send_message(
             actor=request.user,
             conversation_id=conversation_id,
             body=request.POST.get("body", ""),
-            client_id=request.POST.get("client_id", "")[:64],
+            client_id=request.POST.get("client_id", "")[:64] or secrets.token_urlsafe(16),
+            attachment_ids=[a.pk for a in uploaded],
         )
     except ValidationError as error:
         flash.error(request, " ".join(error.messages))
@@ -259,3 +267,19 @@ def chat_settings(request: AuthenticatedRequest) -> HttpResponse:
         "chat/settings.html",
         {"own": queries.own_read_receipts(request.user), "org": org.read_receipts},
     )
+
+
+@login_required
+def attachment(request: AuthenticatedRequest, attachment_id: int) -> FileResponse:
+    """A sent file, for its conversation's members only: images inline, other files downloaded."""
+    found = queries.access_attachment(request.user, attachment_id)
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=not found.is_image,
+        filename=found.name,
+        content_type=found.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -143,6 +143,29 @@
       if (m.deleted) body.textContent = T.deleted;
       else body.innerHTML = m.html; // sanitised by the server (nh3)
       li.append(body);
+      if (!m.deleted && m.attachments && m.attachments.length) {
+        const files = el("ul", "msg-files");
+        for (const f of m.attachments) {
+          const item = el("li");
+          const link = el("a");
+          link.href = f.url;
+          if (f.image) {
+            const img = el("img");
+            img.src = f.url;
+            img.alt = f.name;
+            if (f.width) img.width = f.width;
+            if (f.height) img.height = f.height;
+            img.loading = "lazy";
+            link.append(img);
+            item.append(link);
+          } else {
+            link.textContent = `📎 ${f.name}`;
+            item.append(link, " ", el("span", "muted", `(${Math.max(1, Math.round(f.size / 1024))} KB)`));
+          }
+          files.append(item);
+        }
+        li.append(files);
+      }
       const reactions = el("div", "msg-reactions");
       if (!m.deleted) renderReactions(reactions, m.reactions || []);
       li.append(reactions);
@@ -298,11 +321,46 @@
       replyEl.append(fmt(T.replying_to, { name }), " ", cancel);
       textarea.focus();
     }
-    function submit() {
+    const filesInput = document.getElementById("composer-files");
+    const errorEl = document.getElementById("composer-error");
+    async function uploadFiles() {
+      const ids = [];
+      const token = form.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
+      for (const file of filesInput?.files || []) {
+        const data = new FormData();
+        data.append("file", file);
+        const response = await fetch(form.dataset.uploadUrl, {
+          method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": token },
+        });
+        const result = await response.json().catch(() => ({}));
+        if (!response.ok) {
+          const detail = result.detail && typeof result.detail === "object"
+            ? Object.values(result.detail).flat().join(" ") : String(result.detail || response.status);
+          throw new Error(`${file.name}: ${detail}`);
+        }
+        ids.push(result.id);
+      }
+      return ids;
+    }
+    async function submit() {
       const body = textarea.value.trim();
-      if (!body) return;
+      const hasFiles = Boolean(filesInput && filesInput.files && filesInput.files.length);
+      if (!body && !hasFiles) return;
+      errorEl.hidden = true;
+      let attachments = [];
+      if (hasFiles) {
+        try {
+          attachments = await uploadFiles();
+        } catch (error) {
+          errorEl.textContent = error.message;
+          errorEl.hidden = false;
+          return;
+        }
+        filesInput.value = "";
+      }
       const clientId = rt.newClientId();
       const frame = { type: "message.send", conversation_id: conversationId, client_id: clientId, body };
+      if (attachments.length) frame.attachments = attachments;
       if (replyTo) frame.reply_to = replyTo;
       const pending = el("li", "msg msg-mine msg-pending");
       pending.dataset.clientId = clientId;
