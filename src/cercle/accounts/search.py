@@ -169,12 +169,16 @@ def filter_search_newest_first(
 
 
 def rebuild_search_index() -> None:
-    """Rebuild the full-text index from `Profile.search_text` (triggers normally keep it)."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    """After a bulk load: rebuild the SQLite full-text index from `Profile.search_text` (its
+    triggers normally keep it, so this is only a repair), or refresh PostgreSQL's statistics of
+    the search vector so that its planner estimates matches well."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             cursor.execute(
                 "INSERT INTO accounts_profile_fts(accounts_profile_fts) VALUES ('rebuild')"
             )
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE accounts_profile")
 
 
 def refresh_search_columns(user: User) -> None:
