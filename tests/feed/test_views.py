@@ -202,7 +202,7 @@ def test_home_feed_query_count_is_fixed(django_assert_max_num_queries: Any, n: i
     make_post(author=make_user(role="staff"), space=space_queries.organisation_space())
     client = client_for(me)
     client.get("/")
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(20):
         response = client.get("/")
     assert response.status_code == 200
     assert response.content.count(b'class="card post"') == min(n + 1, 20)
@@ -246,3 +246,28 @@ def test_seen_by_is_counted_and_shown_to_the_author_only() -> None:
     api_post = client_for(author).get(f"/api/v1/posts/{post.pk}").json()
     assert api_post["seen_by"] == 3
     assert client_for(readers[1]).get(f"/api/v1/posts/{post.pk}").json()["seen_by"] is None
+
+
+def _queries_for(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_the_number_of_items() -> None:
+    me = make_user()
+    small, big = make_space(members=(me,)), make_space(members=(me,))
+    fill(small, 2, comments=1, reactions=2)
+    fill(big, 20, comments=3, reactions=3)
+    client = client_for(me)
+    assert _queries_for(client, f"/spaces/{small.slug}/") == _queries_for(
+        client, f"/spaces/{big.slug}/"
+    )
+    one = Post.objects.filter(space=small).first()
+    many = Post.objects.filter(space=big).first()
+    assert one is not None and many is not None
+    assert _queries_for(client, f"/posts/{one.pk}/") == _queries_for(client, f"/posts/{many.pk}/")

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cercle.accounts.models import User
+from cercle.accounts.models import Department, Site, User
 from cercle.audit.actions import log_event
 from cercle.feed import queries
 from cercle.feed.models import (
+    Announcement,
+    AnnouncementReceipt,
     Bookmark,
     Comment,
     Hashtag,
@@ -408,3 +410,125 @@ def record_views(*, viewer: User, posts: list[Post]) -> None:
     PostView.objects.bulk_create(
         [PostView(post=p, user=viewer) for p in others], ignore_conflicts=True
     )
+
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def announce(
+    *,
+    actor: User,
+    post: Post,
+    departments: list[Department] | None = None,
+    sites: list[Site] | None = None,
+    requires_ack: bool = False,
+) -> Announcement:
+    """Mark a space post as an announcement for everyone, or for some departments or sites."""
+    if not queries.can_announce(actor, post):
+        raise PermissionDenied(
+            _("Only staff (organisation space) or the space's admins can make announcements.")
+        )
+    announcement, created = Announcement.objects.get_or_create(
+        post=post, defaults={"created_by": actor, "requires_ack": requires_ack}
+    )
+    if not created:
+        announcement.requires_ack = requires_ack
+        announcement.save(update_fields=["requires_ack"])
+    announcement.departments.set(departments or [])
+    announcement.sites.set(sites or [])
+    log_event(
+        actor=actor,
+        action="feed.announced",
+        target=post,
+        new={
+            "departments": [d.pk for d in departments or []],
+            "sites": [s.pk for s in sites or []],
+            "requires_ack": requires_ack,
+        },
+    )
+    if requires_ack:
+        _enqueue_reminders(announcement)
+    return announcement
+
+
+def _enqueue_reminders(announcement: Announcement) -> None:
+    from cercle.notifications.tasks import remind_announcement
+
+    announcement_id = announcement.pk
+    transaction.on_commit(lambda: remind_announcement.enqueue(announcement_id))
+
+
+def _receipt(announcement: Announcement, actor: User) -> AnnouncementReceipt:
+    receipt, _created = AnnouncementReceipt.objects.get_or_create(
+        announcement=announcement, user=actor
+    )
+    return receipt
+
+
+@transaction.atomic
+def dismiss_announcement(*, actor: User, announcement: Announcement) -> None:
+    _require_active(actor)
+    if announcement.requires_ack:
+        raise ValidationError(_("Confirm that you have read this announcement instead."))
+    receipt = _receipt(announcement, actor)
+    if receipt.dismissed_at is None:
+        receipt.dismissed_at = timezone.now()
+        receipt.save(update_fields=["dismissed_at"])
+
+
+@transaction.atomic
+def acknowledge(*, actor: User, announcement: Announcement) -> AnnouncementReceipt:
+    _require_active(actor)
+    if not queries.announcement_audience(announcement).filter(pk=actor.pk).exists():
+        raise PermissionDenied(_("This announcement is not addressed to you."))
+    receipt = _receipt(announcement, actor)
+    if receipt.acknowledged_at is None:
+        receipt.acknowledged_at = timezone.now()
+        receipt.save(update_fields=["acknowledged_at"])
+        log_event(actor=actor, action="feed.announcement_acknowledged", target=announcement.post)
+    return receipt
+
+
+@transaction.atomic
+def remind(*, actor: User, announcement: Announcement) -> None:
+    """Remind (in the app and by mail) those who have not confirmed yet (in the background)."""
+    if not queries.can_follow_up(actor, announcement):
+        raise PermissionDenied(_("Only the author can send reminders."))
+    if not announcement.requires_ack:
+        raise ValidationError(_("This announcement does not ask for confirmation."))
+    announcement.last_reminded_at = timezone.now()
+    announcement.save(update_fields=["last_reminded_at"])
+    log_event(actor=actor, action="feed.announcement_reminded", target=announcement.post)
+    _enqueue_reminders(announcement)
+
+
+def send_announcement_reminders(*, announcement_id: int) -> int:
+    """Notify each targeted person who has not confirmed yet (run by a background task)."""
+    from cercle.notifications.models import Kind
+
+    announcement = (
+        Announcement.objects.select_related("post", "post__space", "created_by")
+        .filter(pk=announcement_id)
+        .first()
+    )
+    if announcement is None:
+        return 0
+    confirmed = AnnouncementReceipt.objects.filter(
+        announcement=announcement, acknowledged_at__isnull=False
+    ).values("user_id")
+    sent = 0
+    for person in (
+        queries.announcement_audience(announcement).exclude(pk__in=confirmed).iterator(500)
+    ):
+        # Grouped: while unread, a reminder refreshes the same notification.
+        if notifications.notify(
+            recipient=person,
+            kind=Kind.ANNOUNCEMENT,
+            actor=announcement.created_by or announcement.post.author,
+            group_key=f"announcement:{announcement.pk}",
+            post=announcement.post,
+            space=announcement.post.space,
+        ):
+            sent += 1
+    return sent

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Follow, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.feed.models import (
+    Announcement,
+    AnnouncementReceipt,
     Bookmark,
     Comment,
     Hashtag,
@@ -257,7 +259,18 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
             .annotate(n=Count("id"))
             .values_list("post_id", "n")
         )
+    announced = (
+        dict(Announcement.objects.filter(post_id__in=ids).values_list("post_id", "pk"))
+        if ids
+        else {}
+    )
     for post in items:
+        post.announcement_ref = announced.get(post.pk)  # type: ignore[attr-defined]
+        may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
+        post.can_announce = may_announce  # type: ignore[attr-defined]
+        post.can_follow_up = announced.get(post.pk) is not None and (  # type: ignore[attr-defined]
+            post.author_id == viewer.user.pk or may_announce
+        )
         post.seen_by = seen.get(post.pk, 0) if post.author_id == viewer.user.pk else None  # type: ignore[attr-defined]
         post.my_reaction = mine.get(post.pk)  # type: ignore[attr-defined]
         post.is_saved = post.pk in saved  # type: ignore[attr-defined]
@@ -459,3 +472,111 @@ def access_report(user: User, report_id: int) -> Report:
     if report is None:
         raise NotFound("No such report.")
     return report
+
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+def can_announce(user: User, post: Post, roles: dict[int, str] | None = None) -> bool:
+    """Staff (and admins) in the organisation space; a space's admins in their space."""
+    space = post.space
+    if space is None or space.is_archived or not user.is_active or post.hidden_at is not None:
+        return False
+    if user.is_admin:
+        return True
+    if space.is_organisation:
+        return user.is_org_staff
+    return space_queries.can_administer(user, space, roles)
+
+
+def can_follow_up(user: User, announcement: Announcement) -> bool:
+    """Who sees the acknowledgement report, reminds and exports: the author, the announcer,
+    and those who may announce in the space."""
+    return bool(
+        user.is_active
+        and (
+            user.pk in (announcement.post.author_id, announcement.created_by_id)
+            or can_announce(user, announcement.post)
+        )
+    )
+
+
+def announcement_audience(announcement: Announcement) -> QuerySet[User]:
+    """The active people an announcement targets and who can see its post."""
+    post = announcement.post
+    space = post.space
+    assert space is not None
+    members = Membership.objects.filter(space=space).values("user_id")
+    people = User.objects.filter(is_active=True)
+    if space.is_organisation or space.kind == SpaceKind.OPEN:
+        people = people.filter(~Q(role="guest") | Q(pk__in=members))
+    else:
+        people = people.filter(pk__in=members)
+    departments = list(announcement.departments.values_list("pk", flat=True))
+    sites = list(announcement.sites.values_list("pk", flat=True))
+    if departments or sites:
+        people = people.filter(
+            Q(profile__department_id__in=departments) | Q(profile__site_id__in=sites)
+        )
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def active_announcements(user: User) -> list[Announcement]:
+    """Announcements targeting `user` that they have not dismissed (or acknowledged)."""
+    if not user.is_active:
+        return []
+    profile = getattr(user, "profile", None)
+    department_id = profile.department_id if profile else None
+    site_id = profile.site_id if profile else None
+    through_d = Announcement.departments.through.objects
+    through_s = Announcement.sites.through.objects
+    targeted = Q(
+        ~Exists(through_d.filter(announcement_id=OuterRef("pk"))),
+        ~Exists(through_s.filter(announcement_id=OuterRef("pk"))),
+    )
+    if department_id:
+        targeted |= Q(
+            Exists(through_d.filter(announcement_id=OuterRef("pk"), department_id=department_id))
+        )
+    if site_id:
+        targeted |= Q(Exists(through_s.filter(announcement_id=OuterRef("pk"), site_id=site_id)))
+    done = AnnouncementReceipt.objects.filter(
+        announcement_id=OuterRef("pk"), user_id=user.pk
+    ).filter(Q(acknowledged_at__isnull=False) | Q(dismissed_at__isnull=False))
+    found = (
+        Announcement.objects.filter(targeted, post__in=visible_posts(user).values("pk"))
+        .exclude(Exists(done))
+        .select_related("post")
+        .order_by("-created_at", "-id")[:5]
+    )
+    return list(found)
+
+
+def access_announcement(user: User, announcement_id: int) -> Announcement:
+    announcement = (
+        Announcement.objects.filter(pk=announcement_id, post__in=visible_posts(user).values("pk"))
+        .select_related("post", "post__space", "post__author")
+        .first()
+    )
+    if announcement is None:
+        raise NotFound("No such announcement.")
+    return announcement
+
+
+@dataclass
+class AckRow:
+    user: User
+    acknowledged_at: datetime.datetime | None
+
+
+def acknowledgements(announcement: Announcement) -> list[AckRow]:
+    """Everyone targeted, with the date they confirmed (None: not yet). Two queries."""
+    dates = dict(
+        AnnouncementReceipt.objects.filter(
+            announcement=announcement, acknowledged_at__isnull=False
+        ).values_list("user_id", "acknowledged_at")
+    )
+    return [
+        AckRow(user=person, acknowledged_at=dates.get(person.pk))
+        for person in announcement_audience(announcement).select_related("profile")[:20_000]
+    ]

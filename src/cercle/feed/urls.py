@@ -18,6 +18,27 @@ urlpatterns = [
     path("posts/<int:post_id>/pin/", views.pin, name="post_pin"),
     path("posts/<int:post_id>/save/", views.save, name="post_save"),
     path("posts/<int:post_id>/report/", views.report, name="post_report"),
+    path("posts/<int:post_id>/announce/", views.announce, name="post_announce"),
+    path(
+        "announcements/<int:announcement_id>/",
+        views.announcement_report,
+        name="announcement_report",
+    ),
+    path(
+        "announcements/<int:announcement_id>/receipt/",
+        views.announcement_receipt,
+        name="announcement_receipt",
+    ),
+    path(
+        "announcements/<int:announcement_id>/remind/",
+        views.announcement_remind,
+        name="announcement_remind",
+    ),
+    path(
+        "announcements/<int:announcement_id>/acknowledgements.csv",
+        views.announcement_csv,
+        name="announcement_csv",
+    ),
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/reports/<int:report_id>/decide/", views.decide_report, name="report_decide"),
     path("comments/<int:comment_id>/delete/", views.delete_comment, name="comment_delete"),

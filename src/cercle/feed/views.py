@@ -111,6 +111,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "can_post_org": space_queries.can_post_in(user, org),
         "organisation_space": org,
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
+        "announcements": queries.active_announcements(user),
     }
     return render_post_list(
         request, "core/home.html", context, queries.home_posts(user, feed_filter)
@@ -254,6 +255,8 @@ def _text(key: str) -> str:
         "deleted": _("The post was deleted."),
         "shared": _("The post was shared."),
         "reported": _("Thank you: the moderators will look at your report."),
+        "announced": _("The post is now an announcement."),
+        "reminded": _("A reminder is on its way to those who have not confirmed."),
     }[key]
 
 
@@ -496,3 +499,123 @@ def decide_report(request: AuthenticatedRequest, report_id: int) -> HttpResponse
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
     return redirect("moderation")
+
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+@login_required
+def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    from cercle.accounts.models import Department, Site
+
+    post = queries.access_post(request.user, post_id)
+    if not queries.can_announce(request.user, post):
+        raise PermissionDenied
+    if request.method == "POST":
+        department_ids = [v for v in request.POST.getlist("departments") if v.isdigit()]
+        site_ids = [v for v in request.POST.getlist("sites") if v.isdigit()]
+        actions.announce(
+            actor=request.user,
+            post=post,
+            departments=list(Department.objects.filter(pk__in=department_ids)),
+            sites=list(Site.objects.filter(pk__in=site_ids)),
+            requires_ack=request.POST.get("requires_ack") == "on",
+        )
+        messages.success(request, _text("announced"))
+        return redirect("post", post.pk)
+    return render(
+        request,
+        "feed/announce.html",
+        {
+            "post": post,
+            "departments": Department.objects.order_by("name"),
+            "sites": Site.objects.order_by("name"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def announcement_receipt(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
+    announcement = queries.access_announcement(request.user, announcement_id)
+    try:
+        if request.POST.get("ack") == "1":
+            actions.acknowledge(actor=request.user, announcement=announcement)
+        else:
+            actions.dismiss_announcement(actor=request.user, announcement=announcement)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    return _back(request, reverse("home"))
+
+
+def _follow_up(request: AuthenticatedRequest, announcement_id: int) -> Any:
+    announcement = queries.access_announcement(request.user, announcement_id)
+    if not queries.can_follow_up(request.user, announcement):
+        raise PermissionDenied
+    return announcement
+
+
+@login_required
+@require_GET
+def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
+    announcement = _follow_up(request, announcement_id)
+    rows = queries.acknowledgements(announcement)
+    done = [r for r in rows if r.acknowledged_at]
+    return render(
+        request,
+        "feed/announcement_report.html",
+        {
+            "announcement": announcement,
+            "rows": rows,
+            "done_count": len(done),
+            "pending_count": len(rows) - len(done),
+        },
+    )
+
+
+@login_required
+@require_POST
+def announcement_remind(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
+    announcement = _follow_up(request, announcement_id)
+    try:
+        actions.remind(actor=request.user, announcement=announcement)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _text("reminded"))
+    return redirect("announcement_report", announcement.pk)
+
+
+@login_required
+@require_GET
+def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
+    import csv
+
+    from django.utils.translation import gettext as _
+
+    announcement = _follow_up(request, announcement_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="announcement-{announcement.pk}-acknowledgements.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Name"), _("Username"), _("Department"), _("Site"), _("Read and understood")]
+    )
+    for row in queries.acknowledgements(announcement):
+        profile = getattr(row.user, "profile", None)
+        writer.writerow(
+            [
+                _csv_safe(row.user.display_name),
+                _csv_safe(row.user.username),
+                _csv_safe(str(profile.department) if profile and profile.department else ""),
+                _csv_safe(str(profile.site) if profile and profile.site else ""),
+                row.acknowledged_at.isoformat() if row.acknowledged_at else "",
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """No spreadsheet formula injection: a leading =, +, - or @ is neutralised."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

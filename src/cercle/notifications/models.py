@@ -21,10 +21,11 @@ class Kind(models.TextChoices):
     INVITATION = "invitation", _("I am invited to a space")
     JOIN_REQUEST = "join_request", _("Someone asks to join a space I administer")
     SPACE_POST = "space_post", _("A new post in a space I follow closely")
+    ANNOUNCEMENT = "announcement", _("An announcement asks me to confirm I read it")
 
 
 # Kinds mailed when not seen in the app in time (the others only go to the daily digest).
-EMAIL_KINDS = (Kind.MENTION, Kind.INVITATION)
+EMAIL_KINDS = (Kind.MENTION, Kind.INVITATION, Kind.ANNOUNCEMENT)
 
 
 class Notification(models.Model):

@@ -154,6 +154,8 @@ def describe(notification: Notification) -> str:
             if others
             else _("%(name)s asks to join %(space)s") % {"name": name, "space": space}
         )
+    if kind == Kind.ANNOUNCEMENT:
+        return _("%(name)s asks you to confirm you have read an announcement") % {"name": name}
     if kind == Kind.SPACE_POST:
         return (
             ngettext(

@@ -24,3 +24,10 @@ def send_daily_digests() -> int:
     from cercle.notifications.email import send_digests
 
     return send_digests()
+
+
+@task()
+def remind_announcement(announcement_id: int) -> int:
+    from cercle.feed.actions import send_announcement_reminders
+
+    return send_announcement_reminders(announcement_id=announcement_id)
