@@ -140,3 +140,10 @@ def test_mute_add_people_leave_and_settings_from_the_page() -> None:
     assert "org_read_receipts" in admin.get("/messages/settings/").content.decode()
     admin.post("/messages/settings/", {"read_receipts": "on"})
     assert not ChatSettings.objects.get(pk=1).read_receipts
+
+
+def test_message_button_in_the_directory() -> None:
+    anne, bruno = make_user(), make_user(last_name="Zeta")
+    html = client_for(anne).get("/people/").content.decode()
+    assert f'action="/messages/with/{bruno.username}/"' in html
+    assert f'action="/messages/with/{anne.username}/"' not in html
