@@ -62,7 +62,7 @@ test-postgres: install
 	else echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped"; fi
 
 test-e2e: install system-packages
-	env -u DATABASE_URL $(BIN)/pytest -q -m e2e
+	env -u DATABASE_URL CERCLE_TEST_SQLITE_FILE=$(CURDIR)/var/test-e2e.sqlite3 $(BIN)/pytest -q -m e2e
 
 test: lint typecheck test-sqlite test-postgres test-e2e
 

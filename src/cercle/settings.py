@@ -136,6 +136,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 600
+    if test_file := os.environ.get("CERCLE_TEST_SQLITE_FILE"):
+        # Browser tests: a test database file (WAL, waits on locks) rather than the shared
+        # in-memory one, whose locks fail at once when the live server and the page's polls meet.
+        DATABASES["default"]["TEST"] = {"NAME": test_file}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     # A test run gets its own database name, so that two runs on one server never collide.
