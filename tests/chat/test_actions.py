@@ -289,3 +289,35 @@ def test_any_member_pins_and_unpins(django_capture_on_commit_callbacks: object) 
         actions.pin_message(actor=stranger, message_id=message.pk, pinned=False)
     actions.pin_message(actor=anne, message_id=message.pk, pinned=False)
     assert queries.pinned(anne, conversation.pk) == []
+
+
+def test_space_channel_for_its_members_only() -> None:
+    from tests.factories import make_space
+
+    owner, member, outsider = make_user(), make_user(), make_user()
+    space = make_space(owner=owner, members=(member,))
+    channel = actions.open_channel_for(actor=member, space_slug=space.slug)
+    assert channel.kind == "space" and channel.name == space.name
+    assert sorted(queries.member_ids(channel.pk)) == sorted([owner.pk, member.pk])
+    assert actions.open_channel_for(actor=owner, space_slug=space.slug).pk == channel.pk
+    with pytest.raises((PermissionDenied, Http404)):
+        actions.open_channel_for(actor=outsider, space_slug=space.slug)
+    message = make_message(member, channel, "Bienvenue dans le canal")
+    # Leaving the space closes the channel to them at once, before any sync.
+    from cercle.spaces.models import Membership as SpaceMembership
+
+    SpaceMembership.objects.filter(space=space, user=member).delete()
+    with pytest.raises(Http404):
+        queries.history(member, channel.pk)
+    with pytest.raises(Http404):
+        make_message(member, channel, "encore")
+    with pytest.raises(Http404):
+        actions.add_reaction(actor=member, message_id=message.pk, emoji="👍")
+    assert queries.access_message(owner, message.pk).pk == message.pk
+    # The next opening brings the chat membership up to date.
+    actions.open_channel_for(actor=owner, space_slug=space.slug)
+    assert queries.member_ids(channel.pk) == [owner.pk]
+    space.module_chat = False
+    space.save()
+    with pytest.raises(ValidationError):
+        actions.open_channel_for(actor=owner, space_slug=space.slug)

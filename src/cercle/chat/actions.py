@@ -280,6 +280,30 @@ def sync_space_members(*, space_id: int, member_ids: Sequence[int]) -> None:
         )
 
 
+@transaction.atomic
+def open_channel_for(*, actor: User, space_slug: str) -> Conversation:
+    """The chat channel of a space I am a member of (created on first use), with its members
+    brought up to date with the space's: the lazy counterpart of the hooks above, so the channel
+    works before the spaces app calls them."""
+    from cercle.spaces.models import Membership as SpaceMembership
+    from cercle.spaces.queries import access_space
+
+    _require_active(actor)
+    space = access_space(actor, space_slug)
+    if not SpaceMembership.objects.filter(space=space, user=actor).exists():
+        raise PermissionDenied(_("Join the space to take part in its channel."))
+    if not space.module_chat or space.archived_at is not None:
+        raise ValidationError(_("This space has no chat channel."))
+    member_ids = list(
+        SpaceMembership.objects.filter(space=space, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    return open_space_channel(
+        space_id=space.pk, name=space.name[:MAX_NAME_LENGTH], member_ids=member_ids
+    )
+
+
 # --- Messages ----------------------------------------------------------------------------------
 
 

@@ -117,7 +117,24 @@ def access_membership(user: User, conversation_id: int) -> Membership:
     )
     if membership is None:
         raise NotFound("conversation")
+    if membership.conversation.kind == Conversation.Kind.SPACE and not _in_space(
+        user, membership.conversation
+    ):
+        raise NotFound("conversation")
     return membership
+
+
+def _in_space(user: User, conversation: Conversation) -> bool:
+    """A space channel is for the space's current members only, even before the chat membership
+    catches up with a departure."""
+    from cercle.spaces.models import Membership as SpaceMembership
+
+    return SpaceMembership.objects.filter(
+        space_id=conversation.space_id or 0,
+        user=user,
+        space__module_chat=True,
+        space__archived_at__isnull=True,
+    ).exists()
 
 
 def access_conversation(user: User, conversation_id: int) -> Conversation:
@@ -213,6 +230,7 @@ def _messages() -> QuerySet[Message]:
 def access_message(user: User, message_id: int) -> Message:
     message = (
         _messages()
+        .select_related("conversation")
         .filter(
             pk=message_id,
             conversation__memberships__user=user,
@@ -221,6 +239,10 @@ def access_message(user: User, message_id: int) -> Message:
         .first()
     )
     if message is None:
+        raise NotFound("message")
+    if message.conversation.kind == Conversation.Kind.SPACE and not _in_space(
+        user, message.conversation
+    ):
         raise NotFound("message")
     return message
 

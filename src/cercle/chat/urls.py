@@ -15,5 +15,6 @@ urlpatterns = [
     path("<int:conversation_id>/people/", views.add_people, name="chat_add_people"),
     path("<int:conversation_id>/leave/", views.leave, name="chat_leave"),
     path("settings/", views.chat_settings, name="chat_settings"),
+    path("space/<slug:slug>/", views.space_channel, name="chat_space_channel"),
     path("files/<int:attachment_id>/", views.attachment, name="chat_attachment"),
 ]

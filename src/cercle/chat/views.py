@@ -283,3 +283,14 @@ def attachment(request: AuthenticatedRequest, attachment_id: int) -> FileRespons
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+def space_channel(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """A space's chat channel: opened (and its members brought up to date), then shown."""
+    try:
+        channel = actions.open_channel_for(actor=request.user, space_slug=slug)
+    except (ValidationError, PermissionDenied) as error:
+        flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("space", slug=slug)
+    return redirect("chat_conversation", conversation_id=channel.pk)
