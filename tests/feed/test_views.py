@@ -189,7 +189,7 @@ def test_space_wall_query_count_is_fixed(django_assert_max_num_queries: Any, n: 
     fill(space, n, comments=2, reactions=3)
     client = client_for(me)
     client.get(f"/spaces/{space.slug}/")  # warm the session and caches
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(24):
         response = client.get(f"/spaces/{space.slug}/")
     assert response.status_code == 200
 
@@ -225,7 +225,7 @@ def test_post_with_many_comments_query_count_is_fixed(
         top = top or comment
     client = client_for(me)
     client.get(f"/posts/{post.pk}/")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         response = client.get(f"/posts/{post.pk}/")
     assert response.content.count(b'class="comment"') == n
 

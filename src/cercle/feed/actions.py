@@ -7,6 +7,9 @@ the notifications app (which checks again that the recipient may see the post).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import IO
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
@@ -17,9 +20,11 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Site, User
 from cercle.audit.actions import log_event
 from cercle.feed import queries
+from cercle.feed.attachments import check_uploads
 from cercle.feed.models import (
     Announcement,
     AnnouncementReceipt,
+    Attachment,
     Bookmark,
     Comment,
     Hashtag,
@@ -111,10 +116,17 @@ def _require_active(actor: User) -> None:
 
 
 @transaction.atomic
-def create_post(*, actor: User, body: str, space: Space | None = None) -> Post:
-    """A post on a space's wall, or (space None) on the author's own profile wall."""
+def create_post(
+    *,
+    actor: User,
+    body: str,
+    space: Space | None = None,
+    attachments: Sequence[tuple[IO[bytes], str]] = (),
+) -> Post:
+    """A post on a space's wall, or (space None) on the author's own profile wall, with files."""
     _require_active(actor)
-    body = _clean_body(body)
+    checked = check_uploads(list(attachments))  # before any write: nothing half-done
+    body = _clean_body(body, allow_empty=bool(checked))
     if space is not None:
         if not space_queries.can_post_in(actor, space):
             if space.is_archived:
@@ -126,6 +138,18 @@ def create_post(*, actor: User, body: str, space: Space | None = None) -> Post:
     mentioned = _mentioned_users(body)
     post.body_html = _render(body, mentioned)
     post.save()
+    for item in checked:
+        attachment = Attachment(
+            post=post,
+            original_name=item.name,
+            content_type=item.content_type,
+            size=item.size,
+            is_image=item.is_image,
+            width=item.width,
+            height=item.height,
+        )
+        attachment.file.save(item.name, item.content, save=False)
+        attachment.save()
     post.hashtags.set(_hashtags(body))
     reached = _store_mentions(post, None, mentioned)
     _notify(kind="mention", actor=actor, post=post, recipients=reached)

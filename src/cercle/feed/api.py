@@ -5,6 +5,7 @@ Same rules as the pages: reads through `cercle.feed.queries`, writes through `ac
 
 from __future__ import annotations
 
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -13,6 +14,7 @@ from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
 from cercle.feed.models import Bookmark, Comment, Post
 from cercle.feed.schemas import (
+    AttachmentOut,
     CommentIn,
     CommentListOut,
     CommentOut,
@@ -77,6 +79,19 @@ def post_out(post: Post) -> PostOut:
         is_share=post.shared_from_id is not None,
         rights=getattr(post, "rights", {}),
         seen_by=getattr(post, "seen_by", None),
+        attachments=[
+            AttachmentOut(
+                id=a.pk,
+                name=a.original_name,
+                url=reverse("attachment", args=[a.pk]),
+                content_type=a.content_type,
+                size=a.size,
+                is_image=a.is_image,
+                width=a.width,
+                height=a.height,
+            )
+            for a in post.attachments.all()
+        ],
     )
 
 

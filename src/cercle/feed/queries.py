@@ -62,16 +62,20 @@ class NotFound(Http404):
 
 def visible_posts(user: User) -> QuerySet[Post]:
     """Every post `user` may see, with what displaying it needs, newest first."""
-    posts = Post.objects.select_related(
-        "author",
-        "author__profile",
-        "space",
-        "wall_owner",
-        "shared_from",
-        "shared_from__author",
-        "shared_from__space",
-        "shared_from__wall_owner",
-    ).order_by("-created_at", "-id")
+    posts = (
+        Post.objects.select_related(
+            "author",
+            "author__profile",
+            "space",
+            "wall_owner",
+            "shared_from",
+            "shared_from__author",
+            "shared_from__space",
+            "shared_from__wall_owner",
+        )
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")
+    )
     if not user.is_authenticated or not user.is_active:
         return posts.none()
     if user.is_admin:

@@ -25,6 +25,17 @@ class SharedPostOut(Schema):
     created_at: datetime.datetime
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    url: str
+    content_type: str
+    size: int
+    is_image: bool
+    width: int | None
+    height: int | None
+
+
 class PostOut(Schema):
     id: int
     author: PersonRef
@@ -47,6 +58,7 @@ class PostOut(Schema):
     rights: dict[str, bool]
     # For the author only: how many people were shown the post.
     seen_by: int | None = None
+    attachments: list[AttachmentOut] = []
 
 
 class PostPageOut(Schema):

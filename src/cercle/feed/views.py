@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -159,7 +160,10 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     default = reverse("space", args=[space.slug]) if space else reverse("home")
     try:
         post = actions.create_post(
-            actor=request.user, body=request.POST.get("body", ""), space=space
+            actor=request.user,
+            body=request.POST.get("body", ""),
+            space=space,
+            attachments=[(f, f.name or "file") for f in request.FILES.getlist("attachments")],
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
@@ -619,3 +623,27 @@ def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> Htt
 def _csv_safe(value: str) -> str:
     """No spreadsheet formula injection: a leading =, +, - or @ is neutralised."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@login_required
+@require_GET
+def attachment(request: AuthenticatedRequest, attachment_id: int) -> HttpResponseBase:
+    """A post's file, only for those who can see the post; never rendered as a page."""
+    from django.http import FileResponse
+
+    from cercle.feed.models import Attachment
+
+    found = Attachment.objects.filter(pk=attachment_id).first()
+    if found is None:
+        raise queries.NotFound("No such file.")
+    queries.access_post(request.user, found.post_id)
+    response = FileResponse(
+        found.file.open("rb"),
+        content_type=found.content_type,
+        as_attachment=not found.is_image,
+        filename=found.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
