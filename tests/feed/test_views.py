@@ -271,3 +271,12 @@ def test_query_counts_do_not_grow_with_the_number_of_items() -> None:
     many = Post.objects.filter(space=big).first()
     assert one is not None and many is not None
     assert _queries_for(client, f"/posts/{one.pk}/") == _queries_for(client, f"/posts/{many.pk}/")
+
+
+def test_mention_suggestions() -> None:
+    me = make_user()
+    make_user(username="anne.martin", first_name="Anne", last_name="Martin")
+    make_user(username="annie", first_name="Annie", last_name="Zed", is_active=False)
+    found = client_for(me).get("/feed/mentions/?q=@ann").json()["items"]
+    assert [p["username"] for p in found] == ["anne.martin"]
+    assert client_for(me).get("/feed/mentions/?q=").json() == {"items": []}

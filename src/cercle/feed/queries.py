@@ -584,3 +584,18 @@ def acknowledgements(announcement: Announcement) -> list[AckRow]:
         AckRow(user=person, acknowledged_at=dates.get(person.pk))
         for person in announcement_audience(announcement).select_related("profile")[:20_000]
     ]
+
+
+def mention_candidates(user: User, prefix: str, limit: int = 8) -> list[User]:
+    """Active people whose username, first or last name starts with `prefix` (for @mentions)."""
+    if not user.is_active or not prefix:
+        return []
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(username__istartswith=prefix)
+            | Q(first_name__istartswith=prefix)
+            | Q(last_name__istartswith=prefix)
+        )
+        .order_by("first_name", "last_name", "pk")[:limit]
+    )

@@ -647,3 +647,16 @@ def attachment(request: AuthenticatedRequest, attachment_id: int) -> HttpRespons
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@login_required
+@require_GET
+def mention_suggestions(request: AuthenticatedRequest) -> HttpResponse:
+    """People to complete an @mention with (active, by username or name), as JSON."""
+    from django.http import JsonResponse
+
+    prefix = _param(request, "q").lstrip("@")[:50]
+    people = queries.mention_candidates(request.user, prefix)
+    return JsonResponse(
+        {"items": [{"username": p.username, "name": p.display_name} for p in people]}
+    )
