@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.realtime import publish_on_commit
+from cercle.notifications import events
 from cercle.notifications.models import (
     EMAIL_KINDS,
     Kind,
@@ -102,10 +103,8 @@ def notify(
             )
             if kind in EMAIL_KINDS:
                 _schedule_email(notification)
-    publish_on_commit(
-        {"type": "notification.new", "id": notification.pk, "kind": kind},
-        user_ids=[recipient.pk],
-    )
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
+    publish_on_commit(events.notification_new(notification, unread=unread), user_ids=[recipient.pk])
     return notification
 
 
