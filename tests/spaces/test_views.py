@@ -129,3 +129,30 @@ def test_guests_do_not_find_open_spaces() -> None:
     assert client_for(guest).get(f"/spaces/{space.slug}/").status_code == 404
     add_member(space, guest)
     assert client_for(guest).get(f"/spaces/{space.slug}/").status_code == 200
+
+
+def test_space_image_is_processed_and_bad_files_refused(settings: Any, tmp_path: Any) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), "blue").save(buffer, format="PNG")
+    me = make_user()
+    client = client_for(me)
+    bad = client.post(
+        "/spaces/new/",
+        {"name": "Bad", "kind": "open", "image": SimpleUploadedFile("x.png", b"not an image")},
+    )
+    assert bad.status_code == 400 and not Space.objects.filter(name="Bad").exists()
+    client.post(
+        "/spaces/new/",
+        {"name": "Pretty", "kind": "open", "image": SimpleUploadedFile("p.png", buffer.getvalue())},
+    )
+    space = Space.objects.get(name="Pretty")
+    assert space.image.name.startswith("spaces/") and space.image.name.endswith(".jpg")
+    with Image.open(space.image.path) as stored:
+        assert stored.width == stored.height
+    assert space.image.url in client.get(f"/spaces/{space.slug}/").content.decode()

@@ -6,7 +6,9 @@ Errors: `PermissionDenied` when the actor may see the space but not do this, `Va
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
+from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -76,6 +78,19 @@ def _check_modules(modules: Iterable[str]) -> set[str]:
     return chosen
 
 
+def _set_image(space: Space, image: IO[bytes] | None) -> None:
+    """A square image without metadata (as profile photos), under an unguessable name."""
+    if not image:  # None, or False from a cleared file input
+        return
+    from cercle.accounts.images import process_photo
+
+    try:
+        content = process_photo(image)
+    except ValidationError as error:
+        raise ValidationError({"image": error.messages}) from error
+    space.image.save(f"{uuid.uuid4().hex}.jpg", content, save=False)
+
+
 def _require_active(actor: User) -> None:
     if not actor.is_active:
         raise PermissionDenied(_("Your account is deactivated."))
@@ -94,6 +109,7 @@ def create_space(
     description: str = "",
     kind: str = SpaceKind.OPEN,
     modules: Sequence[str] = MODULES,
+    image: IO[bytes] | None = None,
 ) -> Space:
     _require_active(actor)
     if actor.is_guest:
@@ -109,6 +125,7 @@ def create_space(
         **{f"module_{m}": m in chosen for m in MODULES},
     )
     space.search_text = _search_text(space)
+    _set_image(space, image)
     space.save()
     Membership.objects.create(space=space, user=actor, role=SpaceRole.OWNER)
     log_event(
@@ -129,6 +146,7 @@ def update_space(
     description: str,
     kind: str,
     modules: Sequence[str],
+    image: IO[bytes] | None = None,
 ) -> Space:
     if not queries.can_administer(actor, space):
         raise PermissionDenied(_("Only the space's admins can change it."))
@@ -150,13 +168,16 @@ def update_space(
     for m in MODULES:
         setattr(space, f"module_{m}", m in chosen)
     space.search_text = _search_text(space)
+    _set_image(space, image)
     space.save()
-    new = {
+    new: dict[str, object] = {
         "name": space.name,
         "description": space.description,
         "kind": space.kind,
         "modules": space.modules,
     }
+    if image:
+        new["image"] = space.image.name
     if old != new:
         log_event(actor=actor, action="spaces.updated", target=space, old=old, new=new)
     return space

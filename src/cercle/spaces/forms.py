@@ -28,6 +28,14 @@ class SpaceForm(forms.Form):
         initial=SpaceKind.OPEN,
         widget=forms.RadioSelect,
     )
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        help_text=_("JPEG, PNG, GIF or WebP; shown square."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
     modules = forms.MultipleChoiceField(
         label=_("Modules"),
         choices=[(m, MODULE_LABELS[m]) for m in MODULES],

@@ -72,7 +72,7 @@ def browse(request: AuthenticatedRequest) -> HttpResponse:
 def create(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.is_guest:
         raise PermissionDenied
-    form = SpaceForm(request.POST or None)
+    form = SpaceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             space = actions.create_space(actor=request.user, **form.cleaned_data)
@@ -330,6 +330,7 @@ def settings_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     form = SpaceForm(
         request.POST or None,
+        request.FILES or None,
         initial={
             "name": space.name,
             "description": space.description,
