@@ -181,3 +181,12 @@ def test_pin_save_and_follow_hashtag() -> None:
     hidden = make_post(author=owner, space=make_space(owner=owner, kind="private"))
     with pytest.raises(queries.NotFound):
         actions.save_post(actor=member, post=hidden)
+
+
+def test_mentioning_a_space_links_it_unless_secret() -> None:
+    anne = make_user(username="anne")
+    club = make_space(owner=anne, name="Club", kind="open")
+    hidden = make_space(owner=anne, name="Hidden", kind="secret")
+    post = actions.create_post(actor=anne, body=f"Voir @{club.slug} et @{hidden.slug}")
+    assert f'<a class="mention" href="/spaces/{club.slug}/">@{club.slug}</a>' in post.body_html
+    assert f'href="/spaces/{hidden.slug}/"' not in post.body_html

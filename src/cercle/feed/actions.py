@@ -69,12 +69,24 @@ def _mentioned_users(body: str) -> list[User]:
     return list(User.objects.filter(username__in=names, is_active=True))
 
 
-def _render(body: str, mentioned: list[User]) -> str:
+def _render(body: str, mentioned: list[User], author: User | None = None) -> str:
+    """Safe HTML: @people link to profiles, @space-address to listed spaces the author sees."""
+    names = set(find_mentions(body)) - {u.username for u in mentioned}
+    slugs: list[str] = []
+    if names and author is not None:
+        slugs = list(
+            space_queries.visible_spaces(author)
+            .filter(slug__in=names)
+            .exclude(kind="secret")
+            .values_list("slug", flat=True)
+        )
     return render_post_body(
         body,
         mentionable=[u.username for u in mentioned],
         hashtag_base=reverse("hashtag", args=["x"])[: -len("x/")],
         people_base=reverse("profile", args=["x"])[: -len("x/")],
+        spaces=slugs,
+        space_base=reverse("space", args=["x"])[: -len("x/")],
     )
 
 
@@ -136,7 +148,7 @@ def create_post(
     else:
         post = Post(author=actor, wall_owner=actor, body=body)
     mentioned = _mentioned_users(body)
-    post.body_html = _render(body, mentioned)
+    post.body_html = _render(body, mentioned, actor)
     post.save()
     for item in checked:
         attachment = Attachment(
@@ -169,7 +181,7 @@ def edit_post(*, actor: User, post: Post, body: str) -> Post:
     PostRevision.objects.create(post=post, body=post.body, edited_by=actor)
     post.body = body
     mentioned = _mentioned_users(body)
-    post.body_html = _render(body, mentioned)
+    post.body_html = _render(body, mentioned, actor)
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
     post.hashtags.set(_hashtags(body))
@@ -215,7 +227,7 @@ def add_comment(*, actor: User, post: Post, body: str, parent: Comment | None = 
             parent = parent.parent
     mentioned = _mentioned_users(body)
     comment = Comment.objects.create(
-        post=post, author=actor, parent=parent, body=body, body_html=_render(body, mentioned)
+        post=post, author=actor, parent=parent, body=body, body_html=_render(body, mentioned, actor)
     )
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
     post.comment_count += 1
@@ -311,7 +323,7 @@ def share_post(*, actor: User, post: Post, body: str = "", space: Space | None =
         space=space,
         wall_owner=None if space is not None else actor,
         body=body,
-        body_html=_render(body, mentioned),
+        body_html=_render(body, mentioned, actor),
         shared_from=original,
     )
     share.save()

@@ -78,7 +78,13 @@ def _link_text(
 
 
 def render_post_body(
-    text: str, *, mentionable: Iterable[str], hashtag_base: str, people_base: str
+    text: str,
+    *,
+    mentionable: Iterable[str],
+    hashtag_base: str,
+    people_base: str,
+    spaces: Iterable[str] = (),
+    space_base: str = "",
 ) -> str:
     """Markdown rendered and sanitised, then @known-people and #tags linked outside links/code.
 
@@ -86,6 +92,15 @@ def render_post_body(
     so the result stays as safe as `render_markdown`'s.
     """
     known = set(mentionable)
+    known_spaces = set(spaces) - known
+
+    def mention_url(name: str) -> str | None:
+        if name in known:
+            return f"{people_base}{quote(name)}/"
+        if name in known_spaces:
+            return f"{space_base}{quote(name)}/"
+        return None
+
     html = render_markdown(text)
     parts = _TAG_SPLIT.split(html)
     depth = 0
@@ -101,7 +116,7 @@ def render_post_body(
             out.append(
                 _link_text(
                     part,
-                    mention_url=lambda n: f"{people_base}{quote(n)}/" if n in known else None,
+                    mention_url=mention_url,
                     hashtag_url=lambda t: f"{hashtag_base}{quote(t)}/",
                 )
             )
