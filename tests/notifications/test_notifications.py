@@ -206,3 +206,19 @@ def test_daily_digest(smtp_server: Any) -> None:
     [message] = smtp_server.messages
     body = message.get_content()
     assert "reacted to your post" in body and "commented on your post" in body
+
+
+def test_mail_command(smtp_server: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    anne, bob = make_user(username="anne"), make_user(username="bob", email="bob@example.org")
+    post = make_post(author=bob, body="Mine")
+    feed_actions.react(actor=anne, post=post, kind="like")
+    out = StringIO()
+    call_command("send_notification_mail", "--digest", stdout=out)
+    assert "Digests sent: 1." in out.getvalue()
+    call_command("send_notification_mail", stdout=out)
+    assert "Notification mails sent: 0." in out.getvalue()
+    assert len(smtp_server.messages) == 1
