@@ -439,13 +439,20 @@ def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
 
 
 def record_views(*, viewer: User, posts: list[Post]) -> None:
-    """Remember that `viewer` was shown these posts (one query; their own posts do not count)."""
+    """Remember that `viewer` was shown these posts (their own do not count); 1 or 2 queries."""
     others = [p for p in posts if p.author_id != viewer.pk]
     if not others or not viewer.is_active:
         return
-    PostView.objects.bulk_create(
-        [PostView(post=p, user=viewer) for p in others], ignore_conflicts=True
+    # A read first: most pages show posts already seen, and a write per page would serialise
+    # readers on SQLite. Only the first sight of a post writes.
+    seen = set(
+        PostView.objects.filter(user=viewer, post_id__in=[p.pk for p in others]).values_list(
+            "post_id", flat=True
+        )
     )
+    new = [PostView(post=p, user=viewer) for p in others if p.pk not in seen]
+    if new:
+        PostView.objects.bulk_create(new, ignore_conflicts=True)
 
 
 # --- Announcements -----------------------------------------------------------------------------
