@@ -65,9 +65,13 @@ for i in range(n_pairs):
 channel_users = users[2 * n_pairs: 2 * n_pairs + n_channel]
 channel_id = None
 if channel_users:
-    channel = actions.open_space_channel(
-        space_id=1, name="All hands", member_ids=[u.pk for u in channel_users]
+    from cercle.spaces.models import Membership as SpaceMembership
+    from tests.factories import make_space
+    space = make_space(owner=channel_users[0], name="All hands")
+    SpaceMembership.objects.bulk_create(
+        [SpaceMembership(space=space, user=u) for u in channel_users[1:]], batch_size=1000
     )
+    channel = actions.open_channel_for(actor=channel_users[0], space_slug=space.slug)
     channel_id = channel.pk
 idle_users = users[2 * n_pairs + n_channel:]
 tickets = {{}}

@@ -145,3 +145,37 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
         f"{server.url}/api/v1/conversations/{conversation_id}/messages", headers=headers
     ).json()
     assert len(history["items"]) == 5
+
+
+def test_space_channel_with_three_people(
+    chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
+) -> None:
+    site, _server = chat_server
+    data = make_people(site, ["emma", "farid", "gael"])
+    slug = site.python(
+        "from cercle.accounts.models import User\n"
+        "from tests.factories import make_space\n"
+        "people = {u.username: u for u in User.objects.filter(username__startswith='')}\n"
+        "space = make_space(owner=people['emma'], name='Projet Phare', "
+        "members=(people['farid'], people['gael']))\n"
+        "result = space.slug\n"
+    )
+    pages = {
+        name: chat_page(width=360 if name == "gael" else 1280) for name in ["emma", "farid", "gael"]
+    }
+    for name, page in pages.items():
+        log_in(page, name, data["password"])
+        page.goto(f"/messages/space/{slug}/")
+        page.wait_for_url("**/messages/*/")
+        expect(page.locator("#conversation-title")).to_contain_text("Projet Phare")
+        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    pages["emma"].fill("#composer-body", "Réunion de lancement à 14 h")
+    pages["emma"].keyboard.press("Enter")
+    for name in ["farid", "gael"]:
+        expect(pages[name].locator("#message-list li.msg").last).to_contain_text(
+            "Réunion de lancement"
+        )
+    pages["gael"].fill("#composer-body", "J'y serai")
+    pages["gael"].keyboard.press("Enter")
+    for name in ["emma", "farid"]:
+        expect(pages[name].locator("#message-list li.msg").last).to_contain_text("J'y serai")

@@ -159,7 +159,9 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                 reply_to_id=reply_to,
                 attachment_ids=attachment_ids,
             )
-            return events.message_ack(message, duplicate=not created)
+            return events.message_ack(
+                message, duplicate=not created, with_files=bool(attachment_ids)
+            )
 
         # Stored (and committed) before the acknowledgement goes out.
         await self.send_json(await database_sync_to_async(send)())

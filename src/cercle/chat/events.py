@@ -84,7 +84,8 @@ def message_updated(message: Message) -> dict[str, Any]:
     return {"type": "message.updated", "message": message_payload(message)}
 
 
-def message_ack(message: Message, *, duplicate: bool) -> dict[str, Any]:
+def message_ack(message: Message, *, duplicate: bool, with_files: bool = True) -> dict[str, Any]:
+    """`with_files=False` when the send had no attachments: no query for them."""
     return {
         "type": "message.ack",
         "client_id": message.client_id,
@@ -93,7 +94,7 @@ def message_ack(message: Message, *, duplicate: bool) -> dict[str, Any]:
         "message": message_payload(
             message,
             reactions=None if duplicate else [],
-            attachments=None if duplicate else list(message.attachments.all()),
+            attachments=None if duplicate or with_files else [],
         ),
     }
 
