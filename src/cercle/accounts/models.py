@@ -7,7 +7,7 @@ by the actions that change their sources.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -25,6 +25,15 @@ class Role(models.TextChoices):
     GUEST = "guest", _("Guest")
 
 
+class PersonManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        """`manage.py createsuperuser` makes an administrator of Cercle, not only of Django."""
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
@@ -35,7 +44,7 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
-    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[PersonManager] = PersonManager()
 
     class Meta:
         verbose_name = _("person")
