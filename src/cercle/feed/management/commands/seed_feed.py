@@ -22,8 +22,19 @@ class Command(BaseCommand):
         parser.add_argument("--reactions", type=int, default=5_000_000)
         parser.add_argument("--big-space", type=int, default=5000)
         parser.add_argument("--bench-user", default="admin")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="Only the demo organisation's few spaces and posts (idempotent).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["demo"]:
+            from cercle.feed.seed import seed_demo_wall
+
+            wrote = seed_demo_wall()
+            self.stdout.write("Demo wall written." if wrote else "Demo wall already there.")
+            return
         for name in ("spaces", "posts", "comments", "reactions", "big_space"):
             if options[name] < 0:
                 raise CommandError(f"--{name.replace('_', '-')} must be 0 or more.")
