@@ -142,6 +142,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["TEST"] = {"NAME": test_file}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
+    if env_bool("DATABASE_POOL", default=True):
+        # Under ASGI each request runs in a thread of its own, so a per-thread persistent
+        # connection (CONN_MAX_AGE) is never reused: every request would open a connection.
+        # psycopg's pool keeps a few per process instead (Django requires CONN_MAX_AGE = 0).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
     # A test run gets its own database name, so that two runs on one server never collide.
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("CERCLE_TEST_DB_NAME", f"test_cercle_{os.getpid()}")

@@ -57,7 +57,7 @@ def _skill_brief(user_skill: UserSkill) -> SkillBrief:
         skill_id=user_skill.skill_id,
         name=user_skill.skill.name,
         level=user_skill.level,
-        level_label=str(user_skill.get_level_display()),
+        level_label=queries.level_labels()[user_skill.level],
         endorsement_count=user_skill.endorsement_count,
     )
 
@@ -314,7 +314,7 @@ def experts(
             ExpertOut(
                 person=_summary(user_skill.user.profile, [user_skill]),
                 level=user_skill.level,
-                level_label=str(user_skill.get_level_display()),
+                level_label=queries.level_labels()[user_skill.level],
                 endorsement_count=user_skill.endorsement_count,
                 reason=queries.expert_reason(user_skill),
             )

@@ -9,13 +9,14 @@ their profile page stays reachable (marked "deactivated") so what they wrote kee
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from cercle.accounts import search
@@ -86,6 +87,24 @@ def can_interact(viewer: User, person: User) -> bool:
 
 def _profiles() -> QuerySet[Profile]:
     return Profile.objects.select_related("user", "department", "site")
+
+
+# What a person's card shows (directory, pickers, the API's summaries): reading only these
+# columns spares the database and Python the long ones (bio, search text, password...).
+CARD_FIELDS = (
+    "sort_name",
+    "photo",
+    "job_title",
+    "department__slug",
+    "department__name",
+    "site__slug",
+    "site__name",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__role",
+    "user__is_active",
+)
 
 
 def listed_profiles(viewer: User) -> QuerySet[Profile]:
@@ -264,6 +283,20 @@ def skill_suggestions(prefix: str, *, limit: int = 10) -> list[Skill]:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _level_labels(language: str | None) -> dict[int, str]:
+    return {level.value: str(level.label) for level in SkillLevel}
+
+
+def level_labels() -> dict[int, str]:
+    """The skill levels' names in the active language, translated once per language.
+
+    A page of people or experts shows a level per skill: `get_level_display()` on each row
+    rebuilds the lazily translated choices and calls gettext for every one of them.
+    """
+    return _level_labels(translation.get_language())
+
+
 @dataclass(frozen=True)
 class TopSkill:
     """A skill shown on a directory card (plain values: cheaper than model instances)."""
@@ -275,7 +308,7 @@ class TopSkill:
 
     @property
     def level_label(self) -> str:
-        return str(SkillLevel(self.level).label)
+        return level_labels()[self.level]
 
 
 def _attach_top_skills(profiles: list[Profile]) -> None:
@@ -394,7 +427,11 @@ def directory_page(
     next_cursor = None
     has_more = len(ids) > limit
     ids = ids[:limit]
-    by_id = {p.user_id: p for p in _profiles().filter(user_id__in=ids)} if ids else {}
+    by_id = (
+        {p.user_id: p for p in _profiles().only(*CARD_FIELDS).filter(user_id__in=ids)}
+        if ids
+        else {}
+    )
     items = [by_id[user_id] for user_id in ids if user_id in by_id]
     if has_more and items:
         last = items[-1]
@@ -434,8 +471,20 @@ def experts_page(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     if not can_view_people(viewer):
         return Page(items=[], next_cursor=None)
-    queryset = UserSkill.objects.filter(skill=skill, user__is_active=True).select_related(
-        "skill", "user", "user__profile", "user__profile__department", "user__profile__site"
+    queryset = (
+        UserSkill.objects.filter(skill=skill, user__is_active=True)
+        .select_related(
+            "skill", "user", "user__profile", "user__profile__department", "user__profile__site"
+        )
+        .only(
+            "level",
+            "endorsement_count",
+            "user_id",
+            "skill_id",
+            "skill__name",
+            *(f"user__profile__{name}" for name in CARD_FIELDS if not name.startswith("user__")),
+            *(name for name in CARD_FIELDS if name.startswith("user__")),
+        )
     )
     if cursor:
         level, count, last_user = decode_cursor(cursor, length=3)
@@ -457,7 +506,7 @@ def experts_page(
 
 def expert_reason(user_skill: UserSkill) -> str:
     """Why someone ranks: "Python · expert · endorsed by 7" (translated)."""
-    parts = [user_skill.skill.name, str(user_skill.get_level_display())]
+    parts = [user_skill.skill.name, level_labels()[user_skill.level]]
     count = user_skill.endorsement_count
     if count:
         parts.append(
