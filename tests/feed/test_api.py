@@ -207,6 +207,6 @@ def test_feed_api_query_count_is_fixed(django_assert_max_num_queries: Any, n: in
         make_post(author=others[i % 3], space=space, body=f"p{i}")
     client = api(me)
     client.get("/api/v1/feed")
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get("/api/v1/feed?limit=50")
     assert len(response.json()["items"]) == n

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -60,22 +60,24 @@ class NotFound(Http404):
 # --- Visibility --------------------------------------------------------------------------------
 
 
+def with_display(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """What showing a post needs: its author (and profile), wall, and the shared original."""
+    # Few joins in the main query (PostgreSQL plans wide joins slowly); the shared originals,
+    # when the page has any, come in one more query.
+    return posts.select_related(
+        "author", "author__profile", "space", "wall_owner"
+    ).prefetch_related(
+        "attachments",
+        Prefetch(
+            "shared_from",
+            queryset=Post.objects.select_related("author", "space", "wall_owner"),
+        ),
+    )
+
+
 def visible_posts(user: User) -> QuerySet[Post]:
     """Every post `user` may see, with what displaying it needs, newest first."""
-    posts = (
-        Post.objects.select_related(
-            "author",
-            "author__profile",
-            "space",
-            "wall_owner",
-            "shared_from",
-            "shared_from__author",
-            "shared_from__space",
-            "shared_from__wall_owner",
-        )
-        .prefetch_related("attachments")
-        .order_by("-created_at", "-id")
-    )
+    posts = with_display(Post.objects.all()).order_by("-created_at", "-id")
     if not user.is_authenticated or not user.is_active:
         return posts.none()
     if user.is_admin:
@@ -287,12 +289,17 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
 def paginate(
     posts: QuerySet[Post], viewer: Viewer, *, cursor: str | None, limit: int = PAGE_SIZE
 ) -> Page[Post]:
+    """One page of `posts` after `cursor`, in two steps: the ids (the filtering query, without
+    the display joins, which PostgreSQL would spend longer planning than running), then the rows
+    with everything displaying them needs."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    rows = list(_cursor_filter(posts, cursor)[: limit + 1])
-    has_more = len(rows) > limit
-    rows = rows[:limit]
+    keys = list(_cursor_filter(posts, cursor).values_list("pk", "created_at")[: limit + 1])
+    has_more = len(keys) > limit
+    keys = keys[:limit]
+    found = {p.pk: p for p in with_display(Post.objects.filter(pk__in=[pk for pk, _ in keys]))}
+    rows = [found[pk] for pk, _ in keys if pk in found]
     next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
+        encode_cursor([keys[-1][1].isoformat(), keys[-1][0]]) if has_more and keys else None
     )
     return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
 
