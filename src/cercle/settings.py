@@ -87,9 +87,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "cercle.core.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Synchronous only, and last on purpose: under ASGI Django runs every middleware above it
+    # synchronously in the request's thread. Below a synchronous one, the async-capable
+    # MessageMiddleware and XFrameOptionsMiddleware would run on the event loop, with a
+    # thread hop for each of their hooks.
+    "cercle.core.middleware.UserPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "cercle.urls"

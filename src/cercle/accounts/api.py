@@ -72,22 +72,21 @@ def _top_skill(top: queries.TopSkill) -> SkillBrief:
     )
 
 
-def _summary(profile: Profile, top_skills: list[UserSkill] | None = None) -> PersonSummaryOut:
-    person = profile.user
-    if top_skills is not None:
-        skills = [_skill_brief(s) for s in top_skills]
-    else:
-        skills = [_top_skill(s) for s in getattr(profile, "top_skills", [])]
+def _record_card(record: queries.RecordCard | None) -> RecordRef | None:
+    return None if record is None else RecordRef(id=record.id, slug=record.slug, name=record.name)
+
+
+def _card_summary(card: queries.PersonCard) -> PersonSummaryOut:
     return PersonSummaryOut(
-        id=person.pk,
-        username=person.username,
-        display_name=person.display_name,
-        job_title=profile.job_title,
-        department=_record(profile.department),
-        site=_record(profile.site),
-        photo_url=_photo_url(profile),
-        is_guest=person.is_guest,
-        top_skills=skills,
+        id=card.user_id,
+        username=card.username,
+        display_name=card.display_name,
+        job_title=card.job_title,
+        department=_record_card(card.department),
+        site=_record_card(card.site),
+        photo_url=card.photo_url,
+        is_guest=card.is_guest,
+        top_skills=[_top_skill(s) for s in card.top_skills],
     )
 
 
@@ -206,7 +205,7 @@ class PeopleFilters(Schema):
 
 @router.get("/people", response=PeoplePageOut)
 def people(request: AuthenticatedRequest, filters: Query[PeopleFilters]) -> PeoplePageOut:
-    page = queries.directory_page(
+    page = queries.directory_cards(
         request.auth,
         queries.DirectoryFilters(
             q=_text(filters.q),
@@ -219,7 +218,9 @@ def people(request: AuthenticatedRequest, filters: Query[PeopleFilters]) -> Peop
         limit=filters.limit,
     )
     return PeoplePageOut(
-        items=[_summary(p) for p in page.items], next_cursor=page.next_cursor, sort=page.sort
+        items=[_card_summary(card) for card in page.items],
+        next_cursor=page.next_cursor,
+        sort=page.sort,
     )
 
 
@@ -305,21 +306,33 @@ def experts(
             next_cursor=None,
             suggestions=[SkillRef(id=s.pk, name=s.name) for s in suggestions],
         )
-    page = queries.experts_page(
+    page = queries.expert_cards(
         request.auth, found, cursor=(cursor or "")[:1000] or None, limit=limit
     )
+    items = []
+    for expert in page.items:
+        # An expert's card shows the skill they were found for, as their only "top skill".
+        brief = SkillBrief(
+            skill_id=expert.skill_id,
+            name=expert.skill_name,
+            level=expert.level,
+            level_label=expert.level_label,
+            endorsement_count=expert.endorsement_count,
+        )
+        person = _card_summary(expert.person)
+        person.top_skills = [brief]
+        items.append(
+            ExpertOut(
+                person=person,
+                level=expert.level,
+                level_label=brief.level_label,
+                endorsement_count=expert.endorsement_count,
+                reason=expert.reason,
+            )
+        )
     return ExpertsPageOut(
         skill=SkillRef(id=found.pk, name=found.name),
-        items=[
-            ExpertOut(
-                person=_summary(user_skill.user.profile, [user_skill]),
-                level=user_skill.level,
-                level_label=queries.level_labels()[user_skill.level],
-                endorsement_count=user_skill.endorsement_count,
-                reason=queries.expert_reason(user_skill),
-            )
-            for user_skill in page.items
-        ],
+        items=items,
         next_cursor=page.next_cursor,
         suggestions=[],
     )

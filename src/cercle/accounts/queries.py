@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -27,6 +27,7 @@ from cercle.accounts.models import (
     Follow,
     Invitation,
     Profile,
+    Role,
     Site,
     Skill,
     SkillLevel,
@@ -311,20 +312,99 @@ class TopSkill:
         return level_labels()[self.level]
 
 
-def _attach_top_skills(profiles: list[Profile]) -> None:
+def _top_skills(user_ids: list[int]) -> dict[int, list[TopSkill]]:
     """One query for the top skills of a page of people (level, then endorsements)."""
     by_user: dict[int, list[TopSkill]] = defaultdict(list)
-    if profiles:
+    if user_ids:
         rows = (
-            UserSkill.objects.filter(user_id__in=[p.user_id for p in profiles])
+            UserSkill.objects.filter(user_id__in=user_ids)
             .order_by("user_id", "-level", "-endorsement_count", "skill__name")
             .values_list("user_id", "skill_id", "skill__name", "level", "endorsement_count")
         )
         for user_id, skill_id, name, level, count in rows:
             if len(by_user[user_id]) < TOP_SKILLS:
                 by_user[user_id].append(TopSkill(skill_id, name, level, count))
+    return by_user
+
+
+def _attach_top_skills(profiles: list[Profile]) -> None:
+    by_user = _top_skills([p.user_id for p in profiles])
     for profile in profiles:
         profile.top_skills = by_user.get(profile.user_id, [])  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RecordCard:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass
+class PersonCard:
+    """What a person's card shows, as plain values: the API's lists read these rather than
+    model instances (building four models per row cost more than the query)."""
+
+    user_id: int
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    job_title: str
+    photo: str
+    sort_name: str
+    department: RecordCard | None
+    site: RecordCard | None
+    top_skills: list[TopSkill] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        # As User.display_name (get_full_name, else the username).
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == Role.GUEST
+
+    @property
+    def photo_url(self) -> str | None:
+        return str(Profile._meta.get_field("photo").storage.url(self.photo)) if self.photo else None
+
+
+# The card's columns, from Profile; a prefix ("user__profile__") reads them from elsewhere.
+_CARD_VALUES = (
+    "user_id",
+    "user__username",
+    "user__first_name",
+    "user__last_name",
+    "user__role",
+    "job_title",
+    "photo",
+    "sort_name",
+    "department_id",
+    "department__slug",
+    "department__name",
+    "site_id",
+    "site__slug",
+    "site__name",
+)
+
+
+def _card(row: tuple[Any, ...]) -> PersonCard:
+    (user_id, username, first, last, role, job, photo, sort_name) = row[:8]
+    dep_id, dep_slug, dep_name, site_id, site_slug, site_name = row[8:14]
+    return PersonCard(
+        user_id=user_id,
+        username=username,
+        first_name=first,
+        last_name=last,
+        role=role,
+        job_title=job,
+        photo=photo or "",
+        sort_name=sort_name,
+        department=RecordCard(dep_id, dep_slug, dep_name) if dep_id is not None else None,
+        site=RecordCard(site_id, site_slug, site_name) if site_id is not None else None,
+    )
 
 
 @dataclass
@@ -350,6 +430,15 @@ def _decode_directory_cursor(cursor: str) -> tuple[str, str, int]:
     return kind, last_name, last_id
 
 
+@dataclass
+class DirectoryCards(Page[PersonCard]):
+    sort: str = "name"
+
+
+def _directory_cursor(sort: str, sort_name: str, user_id: int) -> str:
+    return encode_cursor([user_id] if sort == "recent" else [sort_name, user_id])
+
+
 def directory_page(
     viewer: User,
     filters: DirectoryFilters,
@@ -366,8 +455,48 @@ def directory_page(
     DENSE_MATCHES people is served newest first (the page says which in `sort`).
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    ids, has_more, sort = _directory_ids(viewer, filters, cursor=cursor, limit=limit)
+    by_id = (
+        {p.user_id: p for p in _profiles().only(*CARD_FIELDS).filter(user_id__in=ids)}
+        if ids
+        else {}
+    )
+    items = [by_id[user_id] for user_id in ids if user_id in by_id]
+    next_cursor = None
+    if has_more and items:
+        next_cursor = _directory_cursor(sort, items[-1].sort_name, items[-1].user_id)
+    _attach_top_skills(items)
+    return DirectoryPage(items=items, next_cursor=next_cursor, sort=sort)
+
+
+def directory_cards(
+    viewer: User,
+    filters: DirectoryFilters,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> DirectoryCards:
+    """directory_page as plain cards (same queries, same order and cursors), for the API."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    ids, has_more, sort = _directory_ids(viewer, filters, cursor=cursor, limit=limit)
+    rows = Profile.objects.filter(user_id__in=ids).values_list(*_CARD_VALUES) if ids else []
+    by_id = {card.user_id: card for card in map(_card, rows)}
+    items = [by_id[user_id] for user_id in ids if user_id in by_id]
+    next_cursor = None
+    if has_more and items:
+        next_cursor = _directory_cursor(sort, items[-1].sort_name, items[-1].user_id)
+    top = _top_skills([card.user_id for card in items])
+    for card in items:
+        card.top_skills = top.get(card.user_id, [])
+    return DirectoryCards(items=items, next_cursor=next_cursor, sort=sort)
+
+
+def _directory_ids(
+    viewer: User, filters: DirectoryFilters, *, cursor: str | None, limit: int
+) -> tuple[list[int], bool, str]:
+    """The ids of a directory page in order, whether more follow, and the order ("sort")."""
     sort = filters.sort if filters.sort in SORTS else "name"
-    empty = DirectoryPage(items=[], next_cursor=None, sort=sort)
+    empty: tuple[list[int], bool, str] = ([], False, sort)
     queryset = listed_profiles(viewer)
     if filters.department:
         department = find_record(Department, filters.department)
@@ -422,25 +551,9 @@ def directory_page(
         queryset = queryset.order_by("sort_name", "user_id")
 
     # Two steps: the page's ids in order (narrow rows: the database sorts or walks an index
-    # without carrying whole profiles), then those profiles with their records.
+    # without carrying whole profiles), then (the caller) those profiles with their records.
     ids = list(queryset.values_list("user_id", flat=True)[: limit + 1])
-    next_cursor = None
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    by_id = (
-        {p.user_id: p for p in _profiles().only(*CARD_FIELDS).filter(user_id__in=ids)}
-        if ids
-        else {}
-    )
-    items = [by_id[user_id] for user_id in ids if user_id in by_id]
-    if has_more and items:
-        last = items[-1]
-        if sort == "recent":
-            next_cursor = encode_cursor([last.user_id])
-        else:
-            next_cursor = encode_cursor([last.sort_name, last.user_id])
-    _attach_top_skills(items)
-    return DirectoryPage(items=items, next_cursor=next_cursor, sort=sort)
+    return ids[:limit], len(ids) > limit, sort
 
 
 def people_picker(viewer: User, query: str, *, limit: int = 10) -> list[Profile]:
@@ -460,32 +573,11 @@ def pickable_person(viewer: User, username: str) -> User | None:
 # --- The expert finder -------------------------------------------------------------------------
 
 
-def experts_page(
-    viewer: User,
-    skill: Skill,
-    *,
-    cursor: str | None = None,
-    limit: int = PAGE_SIZE,
-) -> Page[UserSkill]:
-    """Active holders of `skill`, best first: level, then endorsements (the expert_rank index)."""
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+def _experts(viewer: User, skill: Skill, *, cursor: str | None) -> QuerySet[UserSkill] | None:
+    """Active holders of `skill` after the cursor, best first (the expert_rank index)."""
     if not can_view_people(viewer):
-        return Page(items=[], next_cursor=None)
-    queryset = (
-        UserSkill.objects.filter(skill=skill, user__is_active=True)
-        .select_related(
-            "skill", "user", "user__profile", "user__profile__department", "user__profile__site"
-        )
-        .only(
-            "level",
-            "endorsement_count",
-            "user_id",
-            "skill_id",
-            "skill__name",
-            *(f"user__profile__{name}" for name in CARD_FIELDS if not name.startswith("user__")),
-            *(name for name in CARD_FIELDS if name.startswith("user__")),
-        )
-    )
+        return None
+    queryset = UserSkill.objects.filter(skill=skill, user__is_active=True)
     if cursor:
         level, count, last_user = decode_cursor(cursor, length=3)
         if not all(isinstance(v, int) and -(2**63) < v < 2**63 for v in (level, count, last_user)):
@@ -495,7 +587,33 @@ def experts_page(
             | Q(level=level, endorsement_count__lt=count)
             | Q(level=level, endorsement_count=count, user_id__gt=last_user)
         )
-    items = list(queryset.order_by("-level", "-endorsement_count", "user_id")[: limit + 1])
+    return queryset.order_by("-level", "-endorsement_count", "user_id")
+
+
+def experts_page(
+    viewer: User,
+    skill: Skill,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[UserSkill]:
+    """Active holders of `skill`, best first: level, then endorsements (the expert_rank index)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    queryset = _experts(viewer, skill, cursor=cursor)
+    if queryset is None:
+        return Page(items=[], next_cursor=None)
+    queryset = queryset.select_related(
+        "skill", "user", "user__profile", "user__profile__department", "user__profile__site"
+    ).only(
+        "level",
+        "endorsement_count",
+        "user_id",
+        "skill_id",
+        "skill__name",
+        *(f"user__profile__{name}" for name in CARD_FIELDS if not name.startswith("user__")),
+        *(name for name in CARD_FIELDS if name.startswith("user__")),
+    )
+    items = list(queryset[: limit + 1])
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
@@ -504,15 +622,78 @@ def experts_page(
     return Page(items=items, next_cursor=next_cursor)
 
 
-def expert_reason(user_skill: UserSkill) -> str:
-    """Why someone ranks: "Python · expert · endorsed by 7" (translated)."""
-    parts = [user_skill.skill.name, level_labels()[user_skill.level]]
-    count = user_skill.endorsement_count
+@dataclass
+class ExpertCard:
+    """An expert as plain values, for the API (see PersonCard)."""
+
+    person: PersonCard
+    skill_id: int
+    skill_name: str
+    level: int
+    endorsement_count: int
+
+    @property
+    def level_label(self) -> str:
+        return level_labels()[self.level]
+
+    @property
+    def reason(self) -> str:
+        return _reason(self.skill_name, self.level, self.endorsement_count)
+
+
+def expert_cards(
+    viewer: User,
+    skill: Skill,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[ExpertCard]:
+    """experts_page as plain cards (one query, same order and cursors), for the API."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    queryset = _experts(viewer, skill, cursor=cursor)
+    if queryset is None:
+        return Page(items=[], next_cursor=None)
+    rows = list(
+        queryset.values_list(
+            "level",
+            "endorsement_count",
+            # The card's columns: the person's own ("user_id", "user__...") are reached
+            # from UserSkill by the same names, the profile's through user__profile.
+            *(
+                name if name.startswith("user") else f"user__profile__{name}"
+                for name in _CARD_VALUES
+            ),
+        )[: limit + 1]
+    )
+    items = [
+        ExpertCard(
+            person=_card(row[2:]),
+            skill_id=skill.pk,
+            skill_name=skill.name,
+            level=row[0],
+            endorsement_count=row[1],
+        )
+        for row in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor([last.level, last.endorsement_count, last.person.user_id])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _reason(skill_name: str, level: int, count: int) -> str:
+    parts = [skill_name, level_labels()[level]]
     if count:
         parts.append(
             ngettext("endorsed by %(count)d", "endorsed by %(count)d", count) % {"count": count}
         )
     return " · ".join(parts)
+
+
+def expert_reason(user_skill: UserSkill) -> str:
+    """Why someone ranks: "Python · expert · endorsed by 7" (translated)."""
+    return _reason(user_skill.skill.name, user_skill.level, user_skill.endorsement_count)
 
 
 # --- API tokens --------------------------------------------------------------------------------
