@@ -181,6 +181,11 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
                 result["timings"].append(timing.__dict__)
         finally:
             server.stop()
+            if any(t["errors"] for t in result["timings"]):
+                kept = ROOT / "bench" / "results" / f"feed-{database}-{server.log_path.name}"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(server.log_path, kept)
+                result["server_log"] = str(kept.relative_to(ROOT))
     finally:
         if database == "postgresql":
             pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
