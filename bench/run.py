@@ -347,7 +347,8 @@ def pg_admin(url: str, sql: str) -> None:
         dbname="postgres",
         autocommit=True,
     ) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]  (fixed statements, no user input)
+        # Fixed statements, no user input.
+        connection.execute(sql)  # type: ignore[arg-type,unused-ignore]
 
 
 def pg_database_name(url: str) -> str:
@@ -365,6 +366,23 @@ def analyze(env: dict[str, str], database: str) -> None:
         f"    c.execute({'VACUUM ANALYZE' if database == 'postgresql' else 'ANALYZE'!r})\n"
     )
     manage(env, "shell", "-c", code, quiet=True)
+
+
+def git_commit() -> str:
+    """The checked-out commit, "+changes" when the tree differs from it, or "" outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "bench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return ""
+    return f"{commit}+changes" if commit and changed else commit
 
 
 def machine() -> dict[str, Any]:
@@ -557,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+        "commit": git_commit(),
         "machine": machine(),
         "requests_per_endpoint": args.requests,
         "concurrency": args.concurrency,
@@ -568,6 +587,13 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print()
+    print(
+        f"{report['started']} to {report['finished']}, commit {report['commit']}, "
+        f"{report['machine']['cpus']} CPUs ({report['machine']['cpu']}), "
+        f"Python {report['machine']['python']}, SQLite {report['machine']['sqlite']}"
+        + (f", PostgreSQL {pg}" if (pg := report["machine"].get("postgresql")) else "")
+    )
     print()
     print(markdown_table(report["runs"]))
     print(f"\nResults: {path}")
