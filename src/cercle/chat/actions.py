@@ -11,6 +11,7 @@ below from its own actions when a space turns chat on or its membership changes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import unicodedata
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
-from cercle.chat import events, queries
+from cercle.chat import events, mentions, queries
 from cercle.chat.attachments import check_upload
 from cercle.chat.models import (
     MAX_ATTACHMENTS,
@@ -372,6 +373,31 @@ def upload_attachment(
     )
 
 
+def _notify_mentions(message: Message, people: list[User]) -> None:
+    """A `chat.mention` event now; a mail later if the message is still unread then."""
+    from django_tasks.exceptions import InvalidTaskError
+
+    from cercle.chat.tasks import send_mention_email
+
+    publish_on_commit(
+        {
+            "type": "chat.mention",
+            "conversation_id": message.conversation_id,
+            "message_id": message.pk,
+            "by": events.person_payload(message.sender),
+        },
+        user_ids=[p.pk for p in people],
+    )
+    run_after = timezone.now() + mentions.email_delay()
+
+    def enqueue() -> None:
+        for person in people:
+            with contextlib.suppress(InvalidTaskError):
+                send_mention_email.using(run_after=run_after).enqueue(message.pk, person.pk)
+
+    transaction.on_commit(enqueue)
+
+
 def send_message(
     *,
     actor: User,
@@ -402,12 +428,13 @@ def send_message(
                     raise ValidationError(
                         {"reply_to": [_("The message you reply to is not here.")]}
                     )
+            mentioned = mentions.mentioned_members(conversation_id, body, actor)
             message = Message.objects.create(
                 conversation_id=conversation_id,
                 sender=actor,
                 client_id=client_id,
                 body=body,
-                body_html=render_markdown(body),
+                body_html=render_markdown(mentions.link_mentions(body, mentioned)),
                 body_normalized=normalize(body),
                 reply_to=reply_to,
             )
@@ -422,6 +449,8 @@ def send_message(
                 events.message_new(message, attachments=attachments),
                 conversation_ids=[conversation_id],
             )
+            if mentioned:
+                _notify_mentions(message, mentioned)
     except IntegrityError:
         # This client id was used already (a retry): the stored message, delivered once.
         existing = (
@@ -459,7 +488,11 @@ def edit_message(*, actor: User, message_id: int, body: str) -> Message:
         written_at=message.edited_at or message.created_at,
     )
     message.body = body
-    message.body_html = render_markdown(body)
+    message.body_html = render_markdown(
+        mentions.link_mentions(
+            body, mentions.mentioned_members(message.conversation_id, body, actor)
+        )
+    )
     message.body_normalized = normalize(body)
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "body_html", "body_normalized", "edited_at"])
