@@ -82,7 +82,16 @@ def visible_posts(user: User) -> QuerySet[Post]:
         return posts.none()
     if user.is_admin:
         return posts
-    in_readable_space = Q(space_id__in=space_queries.readable_space_ids(user))
+    # The wall rules of `spaces.queries.can_read_wall`, as conditions on the joined space (one
+    # subquery fewer than `readable_space_ids`: cheaper to build and to plan).
+    member_of = Q(space_id__in=space_queries.member_space_ids(user))
+    in_readable_space = (
+        member_of
+        if user.is_guest
+        else member_of
+        | Q(space__kind__in=space_queries.OPEN_WALL_KINDS)
+        | Q(space__is_organisation=True)
+    )
     # Hidden after a report: still seen by the author and by the space's moderators.
     not_hidden = (
         Q(hidden_at__isnull=True)
