@@ -23,13 +23,17 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_feed --demo
 
-# Serves HTTP and WebSocket on one port, with the task worker beside it; Ctrl-C stops both.
+# Serves HTTP and WebSocket on one port, with the task worker beside it and the notification-mail
+# sweep every 5 minutes (the daily digest once a day); Ctrl-C stops them all.
 run: demo
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@$(BIN)/python manage.py login_hint --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
+	  [ $$((n % 288)) -ne 0 ] || $(BIN)/python manage.py send_notification_mail --digest; done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src
 
 lint: install
