@@ -85,7 +85,7 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
         )
     )
     ack = await next_of_type(anne, "message.ack")
-    received = await next_of_type(bruno, "message.new")
+    received = await next_of_type(bruno, "message.new", body="Bonjour")
     assert received["message"]["id"] == ack["message"]["id"]
     assert received["message"]["body"] == "Bonjour"
 
@@ -105,7 +105,7 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
             }
         )
     )
-    assert (await next_of_type(anne, "message.new"))["message"]["body"] == "Salut"
+    await next_of_type(anne, "message.new", body="Salut")
 
     # An API send on process one is delivered to Bruno on process two.
     async with httpx.AsyncClient(base_url=one.url) as http:
@@ -122,6 +122,25 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
     assert receipt["user_id"] == people["bruno"]["id"]
 
     await bruno.close()
-    offline = await next_of_type(anne, "presence")
-    assert offline["status"] == "offline"
     await anne.close()
+
+
+async def test_going_offline_crosses_processes(site: ServerSite) -> None:
+    people = make_people(site, ["chloe", "david"])["people"]
+    one, two = site.start(), site.start()
+    async with httpx.AsyncClient(base_url=one.url) as http:
+        created = await http.post(
+            "/api/v1/conversations",
+            json={"kind": "direct", "username": "david"},
+            headers={"Authorization": f"Bearer {people['chloe']['token']}"},
+        )
+    assert created.status_code == 201
+    chloe = await open_socket(one, people["chloe"]["token"])
+    david = await open_socket(two, people["david"]["token"])
+    assert (await next_of_type(chloe, "presence"))["status"] == "online"
+    await david.send(json.dumps({"type": "presence", "status": "away"}))
+    assert (await next_of_type(chloe, "presence"))["status"] == "away"
+    await david.close()
+    offline = await next_of_type(chloe, "presence")
+    assert offline == {"type": "presence", "user_id": people["david"]["id"], "status": "offline"}
+    await chloe.close()

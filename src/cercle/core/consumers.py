@@ -166,6 +166,17 @@ class RealtimeConsumer(ChatSocketMixin, AsyncJsonWebsocketConsumer):
             return max(1, int((slot + 1) * window - now + 0.999))
         return 0
 
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Frames to a client that has just gone are dropped: uvicorn raises ClientDisconnected (an
+        OSError) and would silently end the consumer before `disconnect` ran, leaving the person
+        "online" and the groups joined. Its websocket.disconnect is queued; cleanup runs there."""
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except OSError:
+            logger.debug("frame dropped: the client has disconnected")
+
     async def cercle_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
         if await self.chat_event(event):
