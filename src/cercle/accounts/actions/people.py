@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -508,45 +508,58 @@ def rename_department(
     *, actor: User, department: Department, name: str, request: HttpRequest | None = None
 ) -> Department:
     """Rename (the slug, used in links, stays); members' search columns follow the new name."""
-    _require_admin(actor)
-    with transaction.atomic():
-        name = _clean_place_name(Department, name, department.pk)
-        old = department.name
-        if old == name:
-            return department
-        department.name = name
-        department.save(update_fields=["name", "updated_at"])
-        refresh_search_text(_profiles_for_refresh(Q(department=department)))
-        log_event(
-            actor=actor,
-            action="accounts.department_renamed",
-            target=department,
-            old={"name": old},
-            new={"name": name},
-            request=request,
-        )
-    return department
+    return _rename_place(
+        actor=actor,
+        place=department,
+        name=name,
+        members=Q(department=department),
+        action="accounts.department_renamed",
+        request=request,
+    )
 
 
 def rename_site(*, actor: User, site: Site, name: str, request: HttpRequest | None = None) -> Site:
+    """Rename (the slug, used in links, stays); members' search columns follow the new name."""
+    return _rename_place(
+        actor=actor,
+        place=site,
+        name=name,
+        members=Q(site=site),
+        action="accounts.site_renamed",
+        request=request,
+    )
+
+
+PlaceT = TypeVar("PlaceT", Department, Site)
+
+
+def _rename_place(
+    *,
+    actor: User,
+    place: PlaceT,
+    name: str,
+    members: Q,
+    action: str,
+    request: HttpRequest | None,
+) -> PlaceT:
     _require_admin(actor)
     with transaction.atomic():
-        name = _clean_place_name(Site, name, site.pk)
-        old = site.name
+        name = _clean_place_name(type(place), name, place.pk)
+        old = place.name
         if old == name:
-            return site
-        site.name = name
-        site.save(update_fields=["name", "updated_at"])
-        refresh_search_text(_profiles_for_refresh(Q(site=site)))
+            return place
+        place.name = name
+        place.save(update_fields=["name", "updated_at"])
+        refresh_search_text(_profiles_for_refresh(members))
         log_event(
             actor=actor,
-            action="accounts.site_renamed",
-            target=site,
+            action=action,
+            target=place,
             old={"name": old},
             new={"name": name},
             request=request,
         )
-    return site
+    return place
 
 
 def delete_department(
