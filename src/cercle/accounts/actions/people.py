@@ -566,41 +566,46 @@ def delete_department(
     *, actor: User, department: Department, request: HttpRequest | None = None
 ) -> None:
     """Refused while people belong to it: an admin moves them first (nobody loses a place)."""
-    _require_admin(actor)
-    with transaction.atomic():
-        count = Profile.objects.filter(department=department).count()
-        if count:
-            raise ValidationError(
-                _("%(name)s still has %(count)d people: move them to another department first.")
-                % {"name": department.name, "count": count}
-            )
-        log_event(
-            actor=actor,
-            action="accounts.department_deleted",
-            target=department,
-            old={"name": department.name},
-            request=request,
-        )
-        department.delete()
+    _delete_place(
+        actor=actor,
+        place=department,
+        members=Q(department=department),
+        action="accounts.department_deleted",
+        request=request,
+        still_used=_("%(name)s still has %(count)d people: move them to another department first."),
+    )
 
 
 def delete_site(*, actor: User, site: Site, request: HttpRequest | None = None) -> None:
+    """Refused while people belong to it: an admin moves them first (nobody loses a place)."""
+    _delete_place(
+        actor=actor,
+        place=site,
+        members=Q(site=site),
+        action="accounts.site_deleted",
+        request=request,
+        still_used=_("%(name)s still has %(count)d people: move them to another site first."),
+    )
+
+
+def _delete_place(
+    *,
+    actor: User,
+    place: Department | Site,
+    members: Q,
+    action: str,
+    still_used: str,
+    request: HttpRequest | None,
+) -> None:
     _require_admin(actor)
     with transaction.atomic():
-        count = Profile.objects.filter(site=site).count()
+        count = Profile.objects.filter(members).count()
         if count:
-            raise ValidationError(
-                _("%(name)s still has %(count)d people: move them to another site first.")
-                % {"name": site.name, "count": count}
-            )
+            raise ValidationError(still_used % {"name": place.name, "count": count})
         log_event(
-            actor=actor,
-            action="accounts.site_deleted",
-            target=site,
-            old={"name": site.name},
-            request=request,
+            actor=actor, action=action, target=place, old={"name": place.name}, request=request
         )
-        site.delete()
+        place.delete()
 
 
 # --- CSV import -------------------------------------------------------------------------------
