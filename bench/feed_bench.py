@@ -41,9 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (  # bench/run.py: shared helpers
     DEFAULT_PG_URL,
+    LOGIN,
     ROOT,
     Server,
     Timing,
+    analyze,
     get_token,
     machine,
     manage,
@@ -122,49 +124,122 @@ def time_posts(url: str, token: str, space_id: int, requests: int, clients: int)
     return timings
 
 
+FANOUT_CODE = """
+import time, json
+from django.db import transaction
+from cercle.feed import actions
+from cercle.accounts.models import User
+from cercle.spaces.models import Membership, Space
+from cercle.notifications.models import Notification, SpaceSetting
+from cercle.notifications.actions import fan_out_space_post
+space = Space.objects.get(slug="bench-space-00001")
+author = User.objects.get(username={login!r})
+# The worst case: every member asked for every post (the default is mentions only above 100).
+member_ids = list(Membership.objects.filter(space=space).values_list("user_id", flat=True))
+SpaceSetting.objects.filter(space=space).delete()
+SpaceSetting.objects.bulk_create(
+    [SpaceSetting(user_id=uid, space=space, level="all") for uid in member_ids], batch_size=2000
+)
+runs = []
+for i in range({runs}):
+    Notification.objects.filter(group_key=f"space_post:space:{{space.pk}}").delete()
+    with transaction.atomic():
+        post = actions.create_post(actor=author, space=space, body=f"Diffusion {{i}} #bench")
+    started = time.perf_counter()
+    cpu = time.process_time()
+    sent = fan_out_space_post(post_id=post.pk)
+    runs.append({{"seconds": round(time.perf_counter() - started, 3),
+                 "cpu_seconds": round(time.process_time() - cpu, 3), "sent": sent}})
+SpaceSetting.objects.filter(space=space).delete()
+print("FANOUT=" + json.dumps({{"members": len(member_ids), "runs": runs}}))
+"""
+
+
+def pg_database_exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        row = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return row is not None
+
+
+def seed(args: argparse.Namespace, env: dict[str, str]) -> None:
+    manage(env, "seed_demo", "--scale", str(args.people))
+    manage(
+        env,
+        "seed_feed",
+        "--spaces",
+        str(args.spaces),
+        "--posts",
+        str(args.posts),
+        "--comments",
+        str(args.posts * 2),
+        "--reactions",
+        str(args.posts * 5),
+        "--big-space",
+        str(min(args.big_space, args.people)),
+    )
+
+
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="cercle-feed-bench-"))
+    if args.keep:
+        # Seeded once, kept and reused: var/bench/feed-<database> (and `cercle_bench_feed`).
+        workdir = ROOT / "var" / "bench" / f"feed-{database}"
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="cercle-feed-bench-"))
     env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
     env.pop("DATABASE_URL", None)
     env["CERCLE_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
+    # The bench user logs in a few times from one address: no lockout.
+    env["CERCLE_LOGIN_FAILED_LIMIT"] = "1000/m/ip,1000/m/key"
     if database == "postgresql":
         name = pg_database_name(args.pg_url) + "_feed"
         admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
-        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+        if not args.keep:
+            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
+        if not pg_database_exists(admin_url, name):
+            pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+            (workdir / "seeded.json").unlink(missing_ok=True)
         env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-    result: dict[str, Any] = {"database": database, "timings": []}
+    sizes = {
+        "people": args.people,
+        "spaces": args.spaces,
+        "posts": args.posts,
+        "big_space": args.big_space,
+    }
+    marker = workdir / "seeded.json"
+    result: dict[str, Any] = {"database": database, "timings": [], "sizes": sizes}
     try:
-        print(f"[{database}] migrate, seed {args.people} people and the wall…")
         manage(env, "migrate", "--noinput", quiet=True)
-        started = time.perf_counter()
-        manage(env, "seed_demo", "--scale", str(args.people))
-        manage(
-            env,
-            "seed_feed",
-            "--spaces",
-            str(args.spaces),
-            "--posts",
-            str(args.posts),
-            "--comments",
-            str(args.posts * 2),
-            "--reactions",
-            str(args.posts * 5),
-            "--big-space",
-            str(min(args.big_space, args.people)),
-        )
-        result["seed_seconds"] = round(time.perf_counter() - started, 1)
+        if args.keep and marker.exists() and json.loads(marker.read_text()) == sizes:
+            print(f"[{database}] reusing the data seeded in {workdir.relative_to(ROOT)}")
+        else:
+            print(f"[{database}] seed {args.people} people and the wall…")
+            started = time.perf_counter()
+            seed(args, env)
+            analyze(env, database)
+            result["seed_seconds"] = round(time.perf_counter() - started, 1)
+            print(f"    seeded in {result['seed_seconds']} s")
+            if args.keep:
+                marker.write_text(json.dumps(sizes))
+        if args.seed_only:
+            return result
         server = Server(env, workdir)
         try:
             token, _how = get_token(server.url, env)
             paths = feed_paths(server.url, token, args.requests, args.deep)
             for endpoint, endpoint_paths in paths.items():
+                cpu = server.cpu_seconds()
                 latencies, wall, errors, results = run_sequential(
                     server.url, token, endpoint_paths, warmup=20
                 )
-                result["timings"].append(
-                    summarise(endpoint, "sequential", latencies, wall, errors, results).__dict__
+                timing = summarise(endpoint, "sequential", latencies, wall, errors, results)
+                # Server CPU per request: less noisy than wall time on a shared machine.
+                timing.server_cpu_ms_per_request = round(
+                    (server.cpu_seconds() - cpu) * 1000 / (len(latencies) + 20), 2
                 )
+                result["timings"].append(timing.__dict__)
                 latencies, wall, errors, results = run_concurrent(
                     server.url, token, endpoint_paths, args.clients
                 )
@@ -186,10 +261,18 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
                 kept.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(server.log_path, kept)
                 result["server_log"] = str(kept.relative_to(ROOT))
+                print(f"    errors: server log kept in {result['server_log']}")
+        if args.fanout:
+            output = manage(
+                env, "shell", "-c", FANOUT_CODE.format(login=LOGIN, runs=args.fanout), quiet=True
+            )
+            line = next(x for x in output.splitlines() if x.startswith("FANOUT="))
+            result["fanout"] = json.loads(line.removeprefix("FANOUT="))
     finally:
-        if database == "postgresql":
-            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not args.keep:
+            if database == "postgresql":
+                pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
@@ -218,6 +301,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--deep", type=int, default=10)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="Seed once into var/bench/feed-<db> (and the database cercle_bench_feed), keep it, "
+        "and reuse it on the next run with the same sizes.",
+    )
+    parser.add_argument("--seed-only", action="store_true", help="Seed (with --keep) and stop.")
+    parser.add_argument(
+        "--fanout",
+        type=int,
+        default=3,
+        metavar="RUNS",
+        help="Time the notification fan-out of a post in the big space RUNS times (0: skip).",
+    )
     args = parser.parse_args(argv)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     runs = [bench(args, database) for database in databases]
@@ -231,6 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(markdown(runs))
+    for run in runs:
+        if "fanout" in run:
+            fanout = run["fanout"]
+            print(
+                f"{run['database']}: fan-out of a post to {fanout['members']} members: "
+                + ", ".join(
+                    f"{r['seconds']} s ({r['cpu_seconds']} s CPU, {r['sent']} sent)"
+                    for r in fanout["runs"]
+                )
+            )
     print(f"\nSaved {out.relative_to(ROOT)}")
     return 0
 

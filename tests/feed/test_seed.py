@@ -29,6 +29,14 @@ def test_seed_feed_counts_are_consistent_and_idempotent() -> None:
         kinds = dict(Reaction.objects.filter(post=post).values_list("kind").annotate(n=Count("id")))
         assert kinds == post.reaction_counts
     assert Comment.objects.count() > 0 and Reaction.objects.count() > 0
+    # Rows written around the ORM read back as the ORM's: aware times, dicts, a working id sequence.
+    newest = Post.objects.order_by("-created_at").first()
+    assert newest is not None and newest.created_at.tzinfo is not None
+    assert isinstance(newest.reaction_counts, dict)
+    assert Comment.objects.filter(post=newest).count() == newest.comment_count
+    fresh = Post.objects.create(author=viewer, space=newest.space, body="after the seed")
+    assert fresh.pk > max(Post.objects.exclude(pk=fresh.pk).values_list("pk", flat=True))
+    fresh.delete()
     call_command("seed_feed", spaces=55, posts=300, comments=600, reactions=900, big_space=40)
     assert Post.objects.count() == 300
 
