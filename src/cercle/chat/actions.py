@@ -5,8 +5,8 @@ care (group membership, settings), and publishes its realtime event after commit
 messages, reactions and receipts to `conversation.<id>`; conversation changes and one's own read
 state to the `user.<id>` groups of the people concerned.
 
-Space channels (issue 3): the spaces app will call `open_space_channel` and `sync_space_members`
-below from its own actions when a space turns chat on or its membership changes.
+Space channels: the spaces app's actions call the space-channel functions below when a space
+turns chat on or off, is archived or restored, or its membership changes.
 """
 
 from __future__ import annotations
@@ -243,15 +243,35 @@ def set_muted(*, actor: User, conversation_id: int, muted: bool) -> Membership:
     return membership
 
 
-# --- Space channels (hook for issue 3) -------------------------------------------------------
+# --- Space channels ----------------------------------------------------------------------------
+#
+# A space with chat on has one channel whose chat memberships follow the space's membership. The
+# spaces app's actions keep it in step, one row per change (`add_space_member`,
+# `remove_space_member`): joining a space of 5,000 members costs the same as joining one of five.
+# The organisation space has no membership rows for ordinary people (they are implied members):
+# its channel's rows are made when each person first opens it (`open_channel_for`), so neither
+# the channel's opening nor a new colleague costs per-member work. Chat off or the space archived
+# closes the channel (`close_space_channel`): its members are removed, its messages kept for when
+# it opens again.
+
+
+def _space_channel(space_id: int) -> Conversation | None:
+    return Conversation.objects.filter(space_id=space_id).first()
+
+
+def _channel_name(name: str) -> str:
+    """The space's name; empty for the organisation space's channel, which is shown under a
+    name in the reader's language (`queries.title_for`)."""
+    return " ".join(name.split())[:MAX_NAME_LENGTH]
 
 
 @transaction.atomic
 def open_space_channel(*, space_id: int, name: str, member_ids: Sequence[int]) -> Conversation:
-    """The chat channel of a space, created once; called by the spaces app's actions (which check
-    that the actor may turn chat on). Its members then follow `sync_space_members`."""
+    """The chat channel of a space, created once, with exactly these members (the space's active
+    members); called by the spaces app's actions, which check that the actor may turn chat on."""
     conversation, _created = Conversation.objects.get_or_create(
-        space_id=space_id, defaults={"kind": Conversation.Kind.SPACE, "name": _clean_name(name)}
+        space_id=space_id,
+        defaults={"kind": Conversation.Kind.SPACE, "name": _channel_name(name)},
     )
     sync_space_members(space_id=space_id, member_ids=member_ids)
     return conversation
@@ -259,6 +279,8 @@ def open_space_channel(*, space_id: int, name: str, member_ids: Sequence[int]) -
 
 @transaction.atomic
 def sync_space_members(*, space_id: int, member_ids: Sequence[int]) -> None:
+    """Make the channel's members exactly `member_ids` (a whole-channel repair; the everyday
+    changes go through `add_space_member` and `remove_space_member`)."""
     conversation = Conversation.objects.select_for_update().get(space_id=space_id)
     wanted = set(member_ids)
     current = set(queries.member_ids(conversation.pk))
@@ -267,42 +289,95 @@ def sync_space_members(*, space_id: int, member_ids: Sequence[int]) -> None:
         [
             Membership(conversation=conversation, user_id=uid, last_read_message_id=last)
             for uid in sorted(wanted - current)
-        ]
+        ],
+        ignore_conflicts=True,
     )
     gone = current - wanted
-    Membership.objects.filter(conversation=conversation, user_id__in=gone).delete()
-    for uid in gone:
-        publish_on_commit(events.conversation_left(conversation.pk), user_ids=[uid])
+    if gone:
+        Membership.objects.filter(conversation=conversation, user_id__in=gone).delete()
+        publish_on_commit(events.conversation_left(conversation.pk), user_ids=gone)
     if wanted - current:
-        _publish_conversation(
-            "conversation.created",
-            conversation,
-            list(User.objects.filter(pk__in=wanted - current).order_by("pk")),
-        )
+        # Each newcomer is told alone (the event lists them only): no payload of every member.
+        for person in User.objects.filter(pk__in=wanted - current).order_by("pk"):
+            _publish_conversation("conversation.created", conversation, [person])
+
+
+@transaction.atomic
+def add_space_member(*, space_id: int, user: User) -> Conversation | None:
+    """One person joins the space's channel (if the space has one): one row, one event."""
+    conversation = _space_channel(space_id)
+    if conversation is None or not user.is_active:
+        return conversation
+    _membership, created = Membership.objects.get_or_create(
+        conversation=conversation,
+        user=user,
+        defaults={"last_read_message_id": conversation.last_message_id or 0},
+    )
+    if created:
+        _publish_conversation("conversation.created", conversation, [user])
+    return conversation
+
+
+@transaction.atomic
+def remove_space_member(*, space_id: int, user_id: int) -> None:
+    """One person leaves the space's channel (their tabs drop it at once)."""
+    conversation = _space_channel(space_id)
+    if conversation is None:
+        return
+    deleted, _rows = Membership.objects.filter(conversation=conversation, user_id=user_id).delete()
+    if deleted:
+        publish_on_commit(events.conversation_left(conversation.pk), user_ids=[user_id])
+
+
+@transaction.atomic
+def close_space_channel(*, space_id: int) -> None:
+    """Chat switched off or the space archived: nobody writes or reads there any more; the
+    messages stay for when the channel opens again. One event to the channel's group tells
+    every open tab of every member, whatever their number."""
+    conversation = _space_channel(space_id)
+    if conversation is None:
+        return
+    Membership.objects.filter(conversation=conversation).delete()
+    publish_on_commit(events.conversation_left(conversation.pk), conversation_ids=[conversation.pk])
+
+
+@transaction.atomic
+def rename_space_channel(*, space_id: int, name: str) -> None:
+    Conversation.objects.filter(space_id=space_id).update(name=_channel_name(name))
 
 
 @transaction.atomic
 def open_channel_for(*, actor: User, space_slug: str) -> Conversation:
-    """The chat channel of a space I am a member of (created on first use), with its members
-    brought up to date with the space's: the lazy counterpart of the hooks above, so the channel
-    works before the spaces app calls them."""
+    """The chat channel of a space I take part in: created on first use (with the space's members;
+    in the organisation space, me alone: the others come as they open it), and my own row made
+    if it is missing. No per-member work once the channel exists."""
     from cercle.spaces.models import Membership as SpaceMembership
-    from cercle.spaces.queries import access_space
+    from cercle.spaces.queries import access_space, effective_role
 
     _require_active(actor)
     space = access_space(actor, space_slug)
-    if not SpaceMembership.objects.filter(space=space, user=actor).exists():
+    if effective_role(actor, space) is None:
         raise PermissionDenied(_("Join the space to take part in its channel."))
     if not space.module_chat or space.archived_at is not None:
         raise ValidationError(_("This space has no chat channel."))
-    member_ids = list(
-        SpaceMembership.objects.filter(space=space, user__is_active=True).values_list(
-            "user_id", flat=True
+    if _space_channel(space.pk) is None and not space.is_organisation:
+        member_ids = list(
+            SpaceMembership.objects.filter(space=space, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
         )
-    )
-    return open_space_channel(
-        space_id=space.pk, name=space.name[:MAX_NAME_LENGTH], member_ids=member_ids
-    )
+        return open_space_channel(space_id=space.pk, name=space.name, member_ids=member_ids)
+    with contextlib.suppress(IntegrityError), transaction.atomic():
+        Conversation.objects.get_or_create(
+            space_id=space.pk,
+            defaults={
+                "kind": Conversation.Kind.SPACE,
+                "name": "" if space.is_organisation else _channel_name(space.name),
+            },
+        )
+    conversation = add_space_member(space_id=space.pk, user=actor)
+    assert conversation is not None
+    return conversation
 
 
 # --- Messages ----------------------------------------------------------------------------------
@@ -406,17 +481,21 @@ def send_message(
     client_id: str,
     reply_to_id: int | None = None,
     attachment_ids: Sequence[int] = (),
+    membership_checked: bool = False,
 ) -> tuple[Message, bool]:
     """Store a message, then deliver it to the conversation after commit.
 
     Returns (message, created): a client id already used by this sender returns the stored
     message with `created=False` and delivers nothing again, so retries never duplicate.
-    (The sender's own messages never count as unread, so their read state is left alone.)"""
+    (The sender's own messages never count as unread, so their read state is left alone.)
+    `membership_checked`: the caller ran `queries.access_membership` for this person and
+    conversation moments ago (a socket keeps that answer until a membership event or 30 s)."""
     _require_active(actor)
     client_id = _clean_client_id(client_id)
     try:
         with transaction.atomic():
-            queries.access_membership(actor, conversation_id)
+            if not membership_checked:
+                queries.access_membership(actor, conversation_id)
             attachments = _own_attachments(actor, conversation_id, attachment_ids)
             body = _clean_body(body, empty_ok=bool(attachments))
             reply_to = None

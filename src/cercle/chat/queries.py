@@ -67,14 +67,17 @@ def _unread_subquery(user: User) -> Subquery:
 
 
 def my_memberships(user: User) -> QuerySet[Membership]:
-    """My conversations, newest activity first, each with `unread` and its members prefetched."""
+    """My conversations, newest activity first, each with `unread` and its members prefetched
+    (none for space channels: the organisation's may hold every person; see the space's members)."""
     return (
         Membership.objects.filter(user=user)
         .select_related("conversation")
         .prefetch_related(
             Prefetch(
                 "conversation__memberships",
-                queryset=Membership.objects.select_related("user").order_by("user_id"),
+                queryset=Membership.objects.select_related("user")
+                .exclude(conversation__kind=Conversation.Kind.SPACE)
+                .order_by("user_id"),
             )
         )
         .annotate(unread=Coalesce(_unread_subquery(user), 0))
@@ -125,16 +128,21 @@ def access_membership(user: User, conversation_id: int) -> Membership:
 
 
 def _in_space(user: User, conversation: Conversation) -> bool:
-    """A space channel is for the space's current members only, even before the chat membership
-    catches up with a departure."""
+    """A space channel is for the space's current members only (every active non-guest in the
+    organisation space), while the space has chat on and is not archived; one query."""
     from cercle.spaces.models import Membership as SpaceMembership
+    from cercle.spaces.models import Space
 
-    return SpaceMembership.objects.filter(
-        space_id=conversation.space_id or 0,
-        user=user,
-        space__module_chat=True,
-        space__archived_at__isnull=True,
-    ).exists()
+    member = Q(Exists(SpaceMembership.objects.filter(space=OuterRef("pk"), user_id=user.pk)))
+    if not user.is_guest:
+        member |= Q(is_organisation=True)
+    return (
+        Space.objects.filter(
+            member, pk=conversation.space_id or 0, module_chat=True, archived_at__isnull=True
+        )
+        .order_by()
+        .exists()
+    )
 
 
 def access_conversation(user: User, conversation_id: int) -> Conversation:
@@ -148,6 +156,25 @@ def members(conversation: Conversation) -> list[User]:
         .select_related("user")
         .order_by("user_id")
     ]
+
+
+def channel_space(conversation: Conversation) -> tuple[str, str] | None:
+    """The address and shown name of a space channel's space (for the link back to it)."""
+    from django.utils.translation import gettext
+
+    from cercle.spaces.models import Space
+
+    if conversation.kind != Conversation.Kind.SPACE or conversation.space_id is None:
+        return None
+    row = (
+        Space.objects.filter(pk=conversation.space_id)
+        .values_list("slug", "name", "is_organisation")
+        .first()
+    )
+    if row is None:
+        return None
+    slug, name, is_organisation = row
+    return slug, gettext("Whole organisation") if is_organisation else name
 
 
 def member_ids(conversation_id: int) -> list[int]:
@@ -187,11 +214,37 @@ def co_member_ids(user: User) -> list[int]:
     )
 
 
+def mention_candidates(user: User, conversation_id: int, prefix: str, limit: int = 8) -> list[User]:
+    """Other active members of my conversation whose username, first or last name starts with
+    `prefix` (for @mentions: only members are told they were mentioned). Raises NotFound when
+    the conversation is not mine."""
+    access_membership(user, conversation_id)
+    if not prefix:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            chat_memberships__conversation_id=conversation_id,
+        )
+        .exclude(pk=user.pk)
+        .filter(
+            Q(username__istartswith=prefix)
+            | Q(first_name__istartswith=prefix)
+            | Q(last_name__istartswith=prefix)
+        )
+        .order_by("first_name", "last_name", "pk")[:limit]
+    )
+
+
 def title_for(conversation: Conversation, viewer: User, people: list[User]) -> str:
     """A direct conversation is named after the other person; others by their name."""
     if conversation.kind == Conversation.Kind.DIRECT:
         others = [p for p in people if p.pk != viewer.pk]
         return others[0].display_name if others else viewer.display_name
+    if conversation.kind == Conversation.Kind.SPACE and not conversation.name:
+        from django.utils.translation import gettext
+
+        return gettext("Whole organisation")  # the organisation space's channel
     return conversation.name
 
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("with/<str:username>/", views.start_direct, name="chat_start_direct"),
     path("<int:conversation_id>/", views.conversation, name="chat_conversation"),
     path("<int:conversation_id>/send/", views.send, name="chat_send"),
+    path(
+        "<int:conversation_id>/mentions/",
+        views.mention_suggestions,
+        name="chat_mention_suggestions",
+    ),
     path("<int:conversation_id>/mute/", views.mute, name="chat_mute"),
     path("<int:conversation_id>/people/", views.add_people, name="chat_add_people"),
     path("<int:conversation_id>/leave/", views.leave, name="chat_leave"),

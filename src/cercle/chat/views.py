@@ -102,7 +102,9 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
     viewer = request.user
     membership = queries.access_membership(viewer, conversation_id)
     current = membership.conversation
-    people = queries.members(current)
+    is_channel = current.kind == Conversation.Kind.SPACE
+    # A space channel's members are the space's (thousands in the organisation's): not loaded.
+    people = [] if is_channel else queries.members(current)
     page = queries.history(viewer, conversation_id, limit=HISTORY_PAGE)
     rows = _sidebar(viewer)
     other = queries.other_person(current, viewer, people)
@@ -125,7 +127,19 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
             "strings": _strings(),
             "can_start": queries.can_start_conversations(viewer),
             "is_group": current.kind == Conversation.Kind.GROUP,
+            "channel_space": queries.channel_space(current) if is_channel else None,
+            "mention_url": reverse("chat_mention_suggestions", args=[current.pk]),
         },
+    )
+
+
+@login_required
+def mention_suggestions(request: AuthenticatedRequest, conversation_id: int) -> JsonResponse:
+    """Members of the conversation to complete an @mention with (mentions.js), as JSON."""
+    prefix = request.GET.get("q", "").lstrip("@")[:50]
+    people = queries.mention_candidates(request.user, conversation_id, prefix)
+    return JsonResponse(
+        {"items": [{"username": p.username, "name": p.display_name} for p in people]}
     )
 
 

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, User
 from cercle.audit.actions import log_event
+from cercle.chat import actions as chat
 from cercle.core.text import normalize
+from cercle.feed import events as feed_events
 from cercle.notifications import actions as notifications
 from cercle.spaces import queries
 from cercle.spaces.models import (
@@ -101,6 +103,38 @@ def _require_not_archived(space: Space) -> None:
         raise ValidationError(_("This space is archived: it is read-only."))
 
 
+# --- The space's chat channel ------------------------------------------------------------------
+# Kept in step here, one change at a time (see `cercle.chat.actions`): a join or a departure is
+# one chat row, whatever the space's size; only turning chat on (or restoring the space) copies
+# the whole membership, once. The organisation space's channel fills as people open it.
+
+
+def _has_channel(space: Space) -> bool:
+    return space.module_chat and not space.is_archived
+
+
+def _open_channel(space: Space) -> None:
+    if not _has_channel(space):
+        return
+    if space.is_organisation:
+        return  # created, and its rows made, as people open it
+    member_ids = Membership.objects.filter(space=space, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    chat.open_space_channel(space_id=space.pk, name=space.name, member_ids=list(member_ids))
+
+
+def _channel_gains(space: Space, user: User) -> None:
+    if _has_channel(space):
+        chat.add_space_member(space_id=space.pk, user=user)
+
+
+def _channel_loses(space: Space, user: User) -> None:
+    # In the organisation space, everyone but guests stays an (implied) member.
+    if not space.is_organisation or user.is_guest:
+        chat.remove_space_member(space_id=space.pk, user_id=user.pk)
+
+
 @transaction.atomic
 def create_space(
     *,
@@ -128,6 +162,8 @@ def create_space(
     _set_image(space, image)
     space.save()
     Membership.objects.create(space=space, user=actor, role=SpaceRole.OWNER)
+    feed_events.subscriptions_changed(user_ids=[actor.pk])
+    _open_channel(space)
     log_event(
         actor=actor,
         action="spaces.created",
@@ -162,6 +198,7 @@ def update_space(
         "kind": space.kind,
         "modules": space.modules,
     }
+    had_chat = space.module_chat
     space.name = name
     space.description = (description or "").strip()
     space.kind = kind
@@ -178,6 +215,14 @@ def update_space(
     }
     if image:
         new["image"] = space.image.name
+    if space.module_chat and not had_chat:
+        _open_channel(space)
+    elif had_chat and not space.module_chat:
+        chat.close_space_channel(space_id=space.pk)
+    elif space.name != old["name"] and not space.is_organisation:
+        chat.rename_space_channel(space_id=space.pk, name=space.name)
+    if space.kind != old["kind"]:
+        feed_events.space_changed(space_id=space.pk)
     if old != new:
         log_event(actor=actor, action="spaces.updated", target=space, old=old, new=new)
     return space
@@ -187,6 +232,7 @@ def _add_member(space: Space, user: User, role: str = SpaceRole.MEMBER) -> Membe
     membership, _created = Membership.objects.get_or_create(
         space=space, user=user, defaults={"role": role}
     )
+    feed_events.subscriptions_changed(user_ids=[user.pk])
     # Joining settles any pending request or invitation.
     now = timezone.now()
     JoinRequest.objects.filter(space=space, user=user, status=RequestStatus.PENDING).update(
@@ -195,6 +241,7 @@ def _add_member(space: Space, user: User, role: str = SpaceRole.MEMBER) -> Membe
     SpaceInvitation.objects.filter(space=space, user=user, status=RequestStatus.PENDING).update(
         status=RequestStatus.ACCEPTED, decided_at=now
     )
+    _channel_gains(space, user)
     return membership
 
 
@@ -380,6 +427,8 @@ def remove_member(*, actor: User, space: Space, user: User) -> None:
     if membership.role == SpaceRole.OWNER and _owner_count(space) <= 1:
         raise ValidationError(_("A space cannot lose its last owner: name another owner first."))
     membership.delete()
+    _channel_loses(space, user)
+    feed_events.subscriptions_changed(user_ids=[user.pk])
     log_event(
         actor=actor,
         action="spaces.member_removed",
@@ -402,6 +451,8 @@ def leave_space(*, actor: User, space: Space) -> None:
         )
     membership.delete()
     SpaceFollow.objects.filter(space=space, user=actor).delete()
+    _channel_loses(space, actor)
+    feed_events.subscriptions_changed(user_ids=[actor.pk])
     log_event(actor=actor, action="spaces.left", target=space, old=membership.role)
 
 
@@ -415,6 +466,7 @@ def archive_space(*, actor: User, space: Space) -> Space:
         raise ValidationError(_("This space is already archived."))
     space.archived_at = timezone.now()
     space.save(update_fields=["archived_at", "updated_at"])
+    chat.close_space_channel(space_id=space.pk)
     log_event(actor=actor, action="spaces.archived", target=space)
     return space
 
@@ -427,6 +479,7 @@ def restore_space(*, actor: User, space: Space) -> Space:
         raise ValidationError(_("This space is not archived."))
     space.archived_at = None
     space.save(update_fields=["archived_at", "updated_at"])
+    _open_channel(space)
     log_event(actor=actor, action="spaces.restored", target=space)
     return space
 
@@ -441,8 +494,10 @@ def follow_space(*, actor: User, space: Space) -> None:
             SpaceFollow.objects.get_or_create(space=space, user=actor)
     except IntegrityError:  # a concurrent identical follow
         pass
+    feed_events.subscriptions_changed(user_ids=[actor.pk])
 
 
 @transaction.atomic
 def unfollow_space(*, actor: User, space: Space) -> None:
     SpaceFollow.objects.filter(space=space, user=actor).delete()
+    feed_events.subscriptions_changed(user_ids=[actor.pk])

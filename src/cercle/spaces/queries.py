@@ -231,6 +231,13 @@ def access_space(user: User, id_or_slug: int | str) -> Space:
     return space
 
 
+# Both languages' words, so that the organisation space is found in either.
+ORGANISATION_SEARCH_TEXT = (
+    "whole organisation announcements and news for everyone "
+    "toute l'organisation annonces et actualites pour tout le monde"
+)
+
+
 def organisation_space() -> Space:
     """The "whole organisation" space (made by a data migration; made again if it went missing,
     as after a test database flush)."""
@@ -242,10 +249,11 @@ def organisation_space() -> Space:
             return Space.objects.create(
                 name="Whole organisation",
                 slug=_free_slug("organisation"),
-                description="Announcements and news for everyone.",
+                # Empty: the pages show a default description in the reader's language.
+                description="",
                 kind=SpaceKind.OPEN,
                 is_organisation=True,
-                search_text="whole organisation announcements and news for everyone",
+                search_text=ORGANISATION_SEARCH_TEXT,
             )
     except IntegrityError:  # made at the same moment by another request
         return Space.objects.get(is_organisation=True)
@@ -346,6 +354,19 @@ class SpaceView:
     has_pending_request: bool
     invitation: SpaceInvitation | None
     following: bool
+    # Takes part in the space's chat channel (linked from the space's page).
+    can_chat: bool = False
+
+
+def can_chat(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """The space's channel is for its members (the organisation space's: every active
+    non-guest) while the space has chat on and is not archived (`cercle.chat` keeps the
+    channel's members in step)."""
+    return (
+        space.module_chat
+        and not space.is_archived
+        and effective_role(user, space, roles) is not None
+    )
 
 
 def space_view(user: User, space: Space) -> SpaceView:
@@ -370,4 +391,5 @@ def space_view(user: User, space: Space) -> SpaceView:
         has_pending_request=role is None and has_pending_request(user, space),
         invitation=invitation,
         following=is_following(user, space),
+        can_chat=can_chat(user, space, roles),
     )

@@ -28,6 +28,22 @@
     let lastTypingSent = 0;
     let lastReadSent = 0;
     const typingTimers = new Map();
+    // A file's size in the page's language ("12 kB", "12 ko", "1,5 Mo"), like the server's
+    // filesizeformat for the messages it renders itself.
+    const lang = document.documentElement.lang || undefined;
+    function fileSize(bytes) {
+      const units = [["byte", 1], ["kilobyte", 1024], ["megabyte", 1024 ** 2], ["gigabyte", 1024 ** 3]];
+      let [unit, size] = units[0];
+      for (const [u, s] of units) if (bytes >= s) [unit, size] = [u, s];
+      const value = bytes / size;
+      try {
+        return new Intl.NumberFormat(lang, {
+          style: "unit", unit, unitDisplay: "short", maximumFractionDigits: unit === "byte" ? 0 : 1,
+        }).format(value);
+      } catch (error) {
+        return `${value.toFixed(1)} ${unit}`;
+      }
+    }
 
     // --- presence ---------------------------------------------------------------------------
     function showPresence(userId, status) {
@@ -160,7 +176,7 @@
             item.append(link);
           } else {
             link.textContent = `📎 ${f.name}`;
-            item.append(link, " ", el("span", "muted", `(${Math.max(1, Math.round(f.size / 1024))} KB)`));
+            item.append(link, " ", el("span", "muted", `(${fileSize(f.size)})`));
           }
           files.append(item);
         }
@@ -376,7 +392,8 @@
       submit();
     });
     textarea.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      // defaultPrevented: Enter chose an @mention suggestion (mentions.js) rather than sending.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented) {
         event.preventDefault();
         submit();
       }

@@ -52,6 +52,8 @@
         render();
       }, 150);
     });
+    // Capture phase: runs before the page's own Enter handler (the chat composer sends on Enter),
+    // which then sees `defaultPrevented` when a suggestion was chosen.
     area.addEventListener("keydown", (event) => {
       if (list.hidden) return;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -62,9 +64,10 @@
         event.preventDefault();
         insert(items[active]);
       } else if (event.key === "Escape") {
+        event.preventDefault();
         close();
       }
-    });
+    }, true);
     area.addEventListener("blur", () => setTimeout(close, 100));
   };
   const init = () => document.querySelectorAll("textarea[data-mentions]").forEach(setup);
