@@ -96,6 +96,10 @@ MIDDLEWARE = [
     "cercle.core.middleware.UserPreferencesMiddleware",
 ]
 
+# Threads that serve HTTP requests in each server process (`cercle.core.asgi_handler`): each
+# keeps its database connection between requests. 0 falls back to Django's own ASGI handler.
+HTTP_THREADS = int(os.environ.get("HTTP_THREADS", "8"))
+
 ROOT_URLCONF = "cercle.urls"
 ASGI_APPLICATION = "cercle.asgi.application"
 WSGI_APPLICATION = None
@@ -147,9 +151,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     if env_bool("DATABASE_POOL", default=True):
-        # Under ASGI each request runs in a thread of its own, so a per-thread persistent
-        # connection (CONN_MAX_AGE) is never reused: every request would open a connection.
-        # psycopg's pool keeps a few per process instead (Django requires CONN_MAX_AGE = 0).
+        # psycopg's pool keeps a few connections per process, shared by the HTTP threads, the
+        # WebSocket handlers' thread and commands (Django requires CONN_MAX_AGE = 0 with it).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
