@@ -71,6 +71,7 @@ class Listener:
                     message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
                 except TimeoutError:
                     return found
-                found.append(message["event"])
+                if message.get("type") == "cercle.event":  # not the feed's (feed.new, …)
+                    found.append(message["event"])
 
         return async_to_sync(collect)()

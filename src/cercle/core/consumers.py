@@ -29,6 +29,7 @@ from django.http import Http404
 from cercle.chat import events
 from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.realtime import user_group
+from cercle.feed.consumers import FeedSocketMixin
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _redeem_ticket(key: str) -> Any:
     return redeem_ticket(key=key)
 
 
-class RealtimeConsumer(ChatSocketMixin, AsyncJsonWebsocketConsumer):
+class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsumer):
     user: Any
     group: str
 
@@ -79,6 +80,7 @@ class RealtimeConsumer(ChatSocketMixin, AsyncJsonWebsocketConsumer):
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         hello = await self.chat_connect()
+        self.feed_connect()
         await self.accept()
         await self.send_json({"type": "hello", "user_id": user.pk, **hello})
 
@@ -86,9 +88,10 @@ class RealtimeConsumer(ChatSocketMixin, AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.chat_disconnect()
+            await self.feed_disconnect()
 
     def handlers(self) -> dict[str, Handler]:
-        return {"ping": self.on_ping, **self.chat_handlers()}
+        return {"ping": self.on_ping, **self.chat_handlers(), **self.feed_handlers()}
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})

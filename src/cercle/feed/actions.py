@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Site, User
 from cercle.audit.actions import log_event
-from cercle.feed import queries
+from cercle.feed import events, queries
 from cercle.feed.attachments import check_uploads
 from cercle.feed.models import (
     Announcement,
@@ -164,6 +164,7 @@ def create_post(
         attachment.save()
     post.hashtags.set(_hashtags(body))
     reached = _store_mentions(post, None, mentioned)
+    events.post_created(post, mentioned=reached)
     _notify(kind="mention", actor=actor, post=post, recipients=reached)
     if space is not None:
         _notify(kind="space_post", actor=actor, post=post)
@@ -330,6 +331,7 @@ def share_post(*, actor: User, post: Post, body: str = "", space: Space | None =
     share.hashtags.set(_hashtags(body))
     Post.objects.filter(pk=original.pk).update(share_count=F("share_count") + 1)
     reached = _store_mentions(share, None, mentioned)
+    events.post_created(share, mentioned=reached)
     _notify(kind="mention", actor=actor, post=share, recipients=reached)
     _notify(kind="share", actor=actor, post=share)
     return share
@@ -364,6 +366,7 @@ def follow_hashtag(*, actor: User, hashtag: Hashtag, follow: bool = True) -> Non
         HashtagFollow.objects.get_or_create(user=actor, hashtag=hashtag)
     else:
         HashtagFollow.objects.filter(user=actor, hashtag=hashtag).delete()
+    events.subscriptions_changed(user_ids=[actor.pk])
 
 
 # --- Moderation --------------------------------------------------------------------------------

@@ -103,9 +103,17 @@ def notify(
             )
             if kind in EMAIL_KINDS:
                 _schedule_email(notification)
-    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True).count()
-    publish_on_commit(events.notification_new(notification, unread=unread), user_ids=[recipient.pk])
+    publish_on_commit(
+        events.notification_new(notification, unread=_unread(recipient)), user_ids=[recipient.pk]
+    )
     return notification
+
+
+def _unread(person: User) -> int:
+    """The count the bell shows (leaving out notifications about posts no longer visible)."""
+    from cercle.notifications.queries import unread_count
+
+    return unread_count(person)
 
 
 def on_feed_event(
@@ -260,14 +268,23 @@ def mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        publish_on_commit(
+            events.notification_read(ids=[notification.pk], unread=_unread(actor)),
+            user_ids=[actor.pk],
+        )
     return notification
 
 
 @transaction.atomic
 def mark_all_read(*, actor: User) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if marked:
+        publish_on_commit(
+            events.notification_read(ids=None, unread=_unread(actor)), user_ids=[actor.pk]
+        )
+    return marked
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from cercle.accounts.search import refresh_search_columns
 from cercle.audit.actions import log_event
 from cercle.core.markdown import render_markdown
 from cercle.core.text import normalize
+from cercle.feed import events as feed_events
 
 USER_FIELDS = ("first_name", "last_name")
 TEXT_LIMITS = {
@@ -383,6 +384,7 @@ def follow_person(*, actor: User, person: User) -> bool:
         raise PermissionDenied(_("You cannot follow this person."))
     with transaction.atomic():
         _follow, created = Follow.objects.get_or_create(follower=actor, followed=person)
+        feed_events.subscriptions_changed(user_ids=[actor.pk])
     return created
 
 
@@ -391,4 +393,5 @@ def unfollow_person(*, actor: User, person: User) -> bool:
         raise PermissionDenied(_("You cannot follow this person."))
     with transaction.atomic():
         deleted, _rows = Follow.objects.filter(follower=actor, followed=person).delete()
+        feed_events.subscriptions_changed(user_ids=[actor.pk])
     return bool(deleted)

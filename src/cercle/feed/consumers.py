@@ -1,0 +1,178 @@
+"""The feed part of the /ws/ socket (mixed into `cercle.core.consumers.RealtimeConsumer`).
+
+A tab showing a feed sends `{"type": "feed.subscribe", "feed": "home", "filter": "all"}` (or
+`"feed": "space"` / `"wall"` with an `"id"`); the socket joins the channel-layer groups that feed
+needs (`cercle.feed.events.FeedPlan`) and passes on each `feed.new` that belongs to it and that the
+person may see. One subscription per socket: a new one replaces the last. A `feed.resync` (sent by
+actions when the person's spaces or follows change, or a space's kind) reloads the plan.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from cercle.feed import events
+from cercle.feed.events import Audience, FeedPlan, Route
+
+FEEDS = ("home", "space", "wall")
+# Post ids recently passed on by one socket (a post can arrive through several groups).
+RECENT_KEPT = 200
+
+
+def load_plan(
+    user_id: int, feed: str, feed_id: int | None, feed_filter: str
+) -> tuple[FeedPlan, Audience]:
+    """What one feed page needs, read afresh (the person's role or spaces may have changed).
+    Raises NotFound for a space the person may not read, a person who does not exist, or a
+    deactivated account."""
+    from cercle.accounts.models import Follow, User
+    from cercle.feed.models import HashtagFollow
+    from cercle.feed.queries import NotFound
+    from cercle.spaces import queries as space_queries
+    from cercle.spaces.models import Space, SpaceFollow
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound("No such feed.")
+    member = frozenset(space_queries.member_space_ids(user))
+    audience = Audience(
+        user_id=user.pk, is_admin=user.is_admin, is_guest=user.is_guest, member_space_ids=member
+    )
+    if feed == "space":
+        space = Space.objects.filter(pk=feed_id).first() if feed_id is not None else None
+        if space is None or not space_queries.can_read_wall(user, space):
+            raise NotFound("No such space.")
+        return FeedPlan(feed="space", id=space.pk, space_ids=frozenset([space.pk])), audience
+    if feed == "wall":
+        if feed_id is None or not User.objects.filter(pk=feed_id).exists():
+            raise NotFound("No such person.")
+        return FeedPlan(feed="wall", id=feed_id, wall_ids=frozenset([feed_id])), audience
+    # The home feed: the rules of `cercle.feed.queries.home_posts`, filter by filter.
+    spaces: set[int] = set()
+    authors: set[int] = set()
+    hashtags: set[int] = set()
+    walls: set[int] = set()
+    if feed_filter in ("all", "spaces"):
+        spaces |= member
+        if not user.is_guest:
+            spaces.add(space_queries.organisation_space().pk)
+    if feed_filter in ("all", "following"):
+        authors = set(
+            Follow.objects.filter(follower_id=user.pk).values_list("followed_id", flat=True)
+        )
+    if feed_filter == "all":
+        spaces |= set(
+            SpaceFollow.objects.filter(user_id=user.pk).values_list("space_id", flat=True)
+        )
+        hashtags = set(
+            HashtagFollow.objects.filter(user_id=user.pk).values_list("hashtag_id", flat=True)
+        )
+        walls.add(user.pk)
+    plan = FeedPlan(
+        feed="home",
+        filter=feed_filter,
+        space_ids=frozenset(spaces),
+        author_ids=frozenset(authors),
+        hashtag_ids=frozenset(hashtags),
+        wall_ids=frozenset(walls),
+        mentions_of=user.pk if feed_filter == "mentions" else None,
+    )
+    return plan, audience
+
+
+_load_plan = database_sync_to_async(load_plan)
+
+
+class FeedSocketMixin(AsyncJsonWebsocketConsumer):
+    user: Any
+    feed_plan: FeedPlan | None
+    feed_audience: Audience | None
+    feed_groups: set[str]
+    feed_recent: OrderedDict[int, None]
+
+    def feed_connect(self) -> None:
+        self.feed_plan = None
+        self.feed_audience = None
+        self.feed_groups = set()
+        self.feed_recent = OrderedDict()
+
+    async def feed_disconnect(self) -> None:
+        if hasattr(self, "feed_groups"):
+            await self._feed_apply(None, None)
+
+    def feed_handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+        return {
+            "feed.subscribe": self.on_feed_subscribe,
+            "feed.unsubscribe": self.on_feed_unsubscribe,
+        }
+
+    async def on_feed_subscribe(self, frame: dict[str, Any]) -> None:
+        from cercle.feed.queries import FILTERS
+
+        feed = frame.get("feed")
+        if feed not in FEEDS:
+            raise ValidationError({"feed": ["Choose home, space or wall."]})
+        feed_filter = frame.get("filter", "all")
+        feed_id = frame.get("id")
+        if feed == "home":
+            if feed_filter not in FILTERS:
+                raise ValidationError({"filter": [f"Choose one of {', '.join(FILTERS)}."]})
+            feed_id = None
+        elif isinstance(feed_id, bool) or not isinstance(feed_id, int) or feed_id < 0:
+            raise ValidationError({"id": ["Give a whole number."]})
+        plan, audience = await _load_plan(self.user.pk, feed, feed_id, feed_filter)
+        await self._feed_apply(plan, audience)
+        await self.send_json(plan.subscribed_frame())
+
+    async def on_feed_unsubscribe(self, frame: dict[str, Any]) -> None:
+        await self._feed_apply(None, None)
+        await self.send_json({"type": "feed.unsubscribed"})
+
+    async def _feed_apply(self, plan: FeedPlan | None, audience: Audience | None) -> None:
+        wanted = plan.groups() if plan is not None else set()
+        for group in sorted(self.feed_groups - wanted):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in sorted(wanted - self.feed_groups):
+            await self.channel_layer.group_add(group, self.channel_name)
+        if plan is None or self.feed_plan is None or plan.feed != self.feed_plan.feed:
+            self.feed_recent.clear()
+        self.feed_groups = wanted
+        self.feed_plan, self.feed_audience = plan, audience
+
+    # --- channel-layer handlers ---------------------------------------------------------------
+
+    async def feed_new(self, message: dict[str, Any]) -> None:
+        """A new post: passed on once, if it belongs to the feed shown and the person may see it."""
+        plan, audience = getattr(self, "feed_plan", None), getattr(self, "feed_audience", None)
+        if plan is None or audience is None:
+            return
+        route = Route.from_message(message)
+        if route.author_id == audience.user_id or route.post_id in self.feed_recent:
+            return
+        if not plan.matches(route) or not events.may_see(audience, route):
+            return
+        self.feed_recent[route.post_id] = None
+        while len(self.feed_recent) > RECENT_KEPT:
+            self.feed_recent.popitem(last=False)
+        await self.send_json(message["event"])
+
+    async def feed_resync(self, message: dict[str, Any]) -> None:
+        """The person's spaces or follows (or a space's readers) changed: reload the plan."""
+        from cercle.feed.queries import NotFound
+
+        plan = getattr(self, "feed_plan", None)
+        if plan is None:
+            return
+        try:
+            fresh, audience = await _load_plan(self.user.pk, plan.feed, plan.id, plan.filter)
+        except NotFound:
+            await self._feed_apply(None, None)
+            await self.send_json({"type": "feed.unsubscribed"})
+            return
+        await self._feed_apply(fresh, audience)
