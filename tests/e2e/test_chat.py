@@ -179,3 +179,57 @@ def test_space_channel_with_three_people(
     pages["gael"].keyboard.press("Enter")
     for name in ["emma", "farid"]:
         expect(pages[name].locator("#message-list li.msg").last).to_contain_text("J'y serai")
+
+
+def test_space_page_channel_with_mention_autocomplete_and_file_size(
+    chat_server: tuple[ServerSite, ServerProcess],
+    chat_page: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    site, _server = chat_server
+    data = make_people(site, ["hugo", "ines", "irene"])
+    slug = site.python(
+        "from cercle.accounts.models import User\n"
+        "from cercle.spaces import actions\n"
+        "people = {u.username: u for u in User.objects.all()}\n"
+        "space = actions.create_space(actor=people['hugo'], name='Atelier Bois')\n"
+        "actions.join_space(actor=people['ines'], space=space)\n"
+        "actions.join_space(actor=people['irene'], space=space)\n"
+        "result = space.slug\n"
+    )
+    hugo, ines = chat_page(), chat_page(width=360, height=740)
+    for name, page in (("hugo", hugo), ("ines", ines)):
+        log_in(page, name, data["password"])
+        page.goto(f"/spaces/{slug}/")
+        page.get_by_role("link", name="Chat channel").click()
+        page.wait_for_url("**/messages/*/")
+        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    # The channel's header links back to the space.
+    expect(hugo.locator("#conversation-title a")).to_have_attribute("href", f"/spaces/{slug}/")
+
+    # @mention autocomplete: the channel's members only; Enter picks, it does not send.
+    hugo.locator("#composer-body").press_sequentially("Merci @i")
+    options = hugo.locator("#composer-body-mentions [role=option]")
+    expect(options).to_have_count(2)
+    expect(options.first).to_contain_text("@i")
+    hugo.locator("#composer-body").press("ArrowDown")
+    chosen = options.nth(1).inner_text()
+    hugo.locator("#composer-body").press("Enter")
+    expect(hugo.locator("#composer-body-mentions")).to_be_hidden()
+    username = chosen.split("(@")[1].rstrip(")")
+    expect(hugo.locator("#composer-body")).to_have_value(f"Merci @{username} ")
+    expect(hugo.locator("#message-list li.msg")).to_have_count(0)
+    hugo.locator("#composer-body").press_sequentially("pour le plan")
+    hugo.locator("#composer-body").press("Enter")
+    expect(ines.locator("#message-list li.msg").last).to_contain_text(f"@{username} pour le plan")
+    expect(ines.locator(f'#message-list a[href="/people/{username}/"]')).to_have_count(1)
+
+    # A file's size arrives live in the page's language (en-GB here).
+    document = tmp_path / "plan.txt"
+    document.write_bytes(b"x" * 2048)
+    hugo.locator("#composer-files").set_input_files(str(document))
+    hugo.locator("#composer-body").fill("Le plan")
+    hugo.locator("#composer-body").press("Enter")
+    expect(ines.locator("#message-list li.msg").last.locator(".msg-files")).to_contain_text(
+        "(2 kB)"
+    )
