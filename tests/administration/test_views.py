@@ -493,6 +493,8 @@ def test_audit_page_lists_filters_and_paginates(django_assert_max_num_queries: A
         response = client.get(url)
     body = response.content.decode()
     assert "accounts.role_changed" in body and "member" in body and "staff" in body
+    assert "Changed a role" in body  # the code's meaning, in the reader's language
+    assert '<option value="accounts.role_changed">Changed a role</option>' in body
     assert response.context["next_url"]
     with django_assert_max_num_queries(len(few)):
         second = client.get(response.context["next_url"])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cercle.accounts.models import Department, Role, Site, User
 from cercle.administration.models import colour_validator
 from cercle.administration.queries import PersonStatus
+from cercle.audit.labels import action_label
 
 
 class PeopleFilterForm(forms.Form):
@@ -124,4 +125,5 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions")), *((a, a) for a in actions)]  # type: ignore[attr-defined]
+        choices = sorted(((a, action_label(a)) for a in actions), key=lambda choice: choice[1])
+        self.fields["action"].choices = [("", _("All actions")), *choices]  # type: ignore[attr-defined]

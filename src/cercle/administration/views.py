@@ -30,6 +30,7 @@ from cercle.administration.forms import (
     RoleForm,
 )
 from cercle.audit import queries as audit_queries
+from cercle.audit.labels import action_label
 from cercle.core.pagination import InvalidCursor
 from cercle.core.typing import AuthenticatedRequest
 
@@ -413,7 +414,11 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, _("This page link is no longer valid; here is the first page."))
         page = audit_queries.audit_page(request.user, filters)
     entries = [
-        {"entry": entry, "changes": audit_queries.describe_change(entry.old_value, entry.new_value)}
+        {
+            "entry": entry,
+            "action_label": action_label(entry.action),
+            "changes": audit_queries.describe_change(entry.old_value, entry.new_value),
+        }
         for entry in page.items
     ]
     query = request.GET.copy()
