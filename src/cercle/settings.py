@@ -229,6 +229,8 @@ ACCOUNT_ADAPTER = "cercle.accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "cercle.accounts.forms_auth.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# Words that are pages under /people/ rather than profiles: nobody may take them as a username.
+ACCOUNT_USERNAME_BLACKLIST = ["experts", "autocomplete"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True

@@ -79,7 +79,8 @@ def _username_base(email: str) -> str:
 def _unique_username(email: str, taken: set[str]) -> str:
     base = _username_base(email)
     candidate, n = base, 1
-    while candidate in taken:
+    reserved = settings.ACCOUNT_USERNAME_BLACKLIST
+    while candidate in taken or candidate in reserved:
         n += 1
         candidate = f"{base}{n}"
     taken.add(candidate)
