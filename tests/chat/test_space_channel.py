@@ -92,3 +92,16 @@ def test_mention_suggestions_are_the_conversations_other_members() -> None:
     other = make_direct(bruno, bea)
     assert client.get(f"/messages/{other.pk}/mentions/", {"q": "b"}).status_code == 404
     assert client.get("/messages/999999/mentions/", {"q": "b"}).status_code == 404
+
+
+def test_mentions_in_a_big_channel_load_only_the_named_members() -> None:
+    from cercle.chat import mentions
+
+    owner, space, channel_id = _channel_with(60)
+    named = make_user(username="Zoe.Martin")
+    actions.add_space_member(space_id=space.pk, user=named)
+    body = "Merci @zoe.martin. et @personne, `@owner` en code, et @" + owner.username
+    with CaptureQueriesContext(connection) as captured:
+        found = mentions.mentioned_members(channel_id, body, owner)
+    assert [p.pk for p in found] == [named.pk]  # not the sender, nobody unknown, case-insensitive
+    assert len(captured) == 1

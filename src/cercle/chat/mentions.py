@@ -11,6 +11,7 @@ import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.chat.models import Membership, Message
 
+# At most this many different names looked up per message (twice: with and without a final dot).
+MAX_MENTIONS = 100
 MENTION = re.compile(r"(?<![\w@/])@([\w][\w.+-]{0,149})")
 # Code blocks and spans, where an @ is just text.
 CODE = re.compile(r"(```.*?(?:```|$)|~~~.*?(?:~~~|$)|`[^`\n]*`)", re.DOTALL)
@@ -45,9 +48,18 @@ def mentioned_members(conversation_id: int, body: str, sender: User) -> list[Use
     names |= {name.rstrip(".").lower() for name in names}
     if not names:
         return []
-    members = User.objects.filter(
-        chat_memberships__conversation_id=conversation_id, is_active=True
-    ).exclude(pk=sender.pk)
+    # The named people among the members, found by the database: a space channel may have
+    # thousands of members, never loaded for a message.
+    named = Q()
+    for name in sorted(names)[:MAX_MENTIONS]:
+        named |= Q(username__iexact=name)
+    members = (
+        User.objects.filter(
+            named, chat_memberships__conversation_id=conversation_id, is_active=True
+        )
+        .exclude(pk=sender.pk)
+        .order_by("pk")
+    )
     return [m for m in members if m.username.lower() in names]
 
 
