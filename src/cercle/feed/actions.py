@@ -27,6 +27,7 @@ from cercle.feed.models import (
     Attachment,
     Bookmark,
     Comment,
+    CommentRevision,
     Hashtag,
     HashtagFollow,
     Mention,
@@ -235,6 +236,36 @@ def add_comment(*, actor: User, post: Post, body: str, parent: Comment | None = 
     reached = _store_mentions(post, comment, mentioned)
     _notify(kind="mention", actor=actor, post=post, comment=comment, recipients=reached)
     _notify(kind="comment", actor=actor, post=post, comment=comment)
+    return comment
+
+
+@transaction.atomic
+def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
+    """The author edits a comment; the earlier text is kept (`CommentRevision`)."""
+    _require_active(actor)
+    if comment.author_id != actor.pk or not queries.can(actor, "comment", comment.post):
+        raise PermissionDenied(_("Only the author can edit this comment."))
+    body = _clean_body(body)
+    if body == comment.body:
+        return comment
+    post = comment.post
+    before = set(
+        Mention.objects.filter(post=post, comment=comment).values_list("user_id", flat=True)
+    )
+    CommentRevision.objects.create(comment=comment, body=comment.body, edited_by=actor)
+    mentioned = _mentioned_users(body)
+    comment.body = body
+    comment.body_html = _render(body, mentioned, actor)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    reached = _store_mentions(post, comment, mentioned)
+    _notify(
+        kind="mention",
+        actor=actor,
+        post=post,
+        comment=comment,
+        recipients=[u for u in reached if u.pk not in before],
+    )
     return comment
 
 
@@ -496,6 +527,18 @@ def announce(
     if requires_ack:
         _enqueue_reminders(announcement)
     return announcement
+
+
+@transaction.atomic
+def unannounce(*, actor: User, post: Post) -> None:
+    """The post is no longer an announcement (receipts go with it)."""
+    if not queries.can_announce(actor, post):
+        raise PermissionDenied(
+            _("Only staff (organisation space) or the space's admins can make announcements.")
+        )
+    deleted, _rows = Announcement.objects.filter(post=post).delete()
+    if deleted:
+        log_event(actor=actor, action="feed.unannounced", target=post)
 
 
 def _enqueue_reminders(announcement: Announcement) -> None:

@@ -5,28 +5,54 @@ Same rules as the pages: reads through `cercle.feed.queries`, writes through `ac
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router
+from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from cercle.accounts import queries as people_queries
+from cercle.accounts.models import Department, Site
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
-from cercle.feed.models import Bookmark, Comment, Post
+from cercle.feed.models import Announcement, Bookmark, Comment, Post, Report
 from cercle.feed.schemas import (
+    AcknowledgementListOut,
+    AcknowledgementOut,
+    ActiveAnnouncementListOut,
+    ActiveAnnouncementOut,
+    AnnounceIn,
+    AnnouncementOut,
     AttachmentOut,
     CommentIn,
     CommentListOut,
     CommentOut,
+    CommentPatchIn,
     CountsOut,
+    FollowOut,
+    NamedRef,
     PinIn,
+    PostFormIn,
     PostIn,
     PostOut,
     PostPageOut,
     PostPatchIn,
+    QueuedReportOut,
     ReactionIn,
     ReactionsOut,
     ReactorOut,
+    ReceiptOut,
+    ReportDecisionIn,
+    ReportIn,
+    ReportListOut,
+    ReportOut,
+    RevisionListOut,
+    RevisionOut,
     SaveIn,
     SharedPostOut,
     ShareIn,
@@ -37,6 +63,7 @@ from cercle.feed.schemas import (
 from cercle.spaces import queries as space_queries
 from cercle.spaces.api import person_ref
 from cercle.spaces.models import Space
+from cercle.spaces.schemas import InSchema
 
 router = Router(tags=["wall"])
 
@@ -101,13 +128,13 @@ def _one(request: AuthenticatedRequest, post_id: int) -> PostOut:
     return post_out(queries.with_viewer_state([post], viewer)[0])
 
 
-class FeedParams(Schema):
+class FeedParams(InSchema):
     filter: str = "all"
     cursor: str | None = Field(None, max_length=1000)
     limit: int = Field(queries.PAGE_SIZE, ge=1, le=queries.MAX_PAGE_SIZE)
 
 
-class WallParams(Schema):
+class WallParams(InSchema):
     cursor: str | None = Field(None, max_length=1000)
     limit: int = Field(queries.PAGE_SIZE, ge=1, le=queries.MAX_PAGE_SIZE)
 
@@ -124,9 +151,9 @@ def _page(
 @router.get("/feed", response=PostPageOut)
 def feed(request: AuthenticatedRequest, params: Query[FeedParams]) -> PostPageOut:
     if params.filter not in queries.FILTERS:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"filter": [f"Choose one of: {', '.join(queries.FILTERS)}."]})
+        raise ValidationError(
+            {"filter": [_("Choose one of: %(filters)s.") % {"filters": ", ".join(queries.FILTERS)}]}
+        )
     return _page(
         request, queries.home_posts(request.auth, params.filter), params.cursor, params.limit
     )
@@ -138,7 +165,7 @@ def space_wall(
 ) -> PostPageOut:
     space = space_queries.access_space(request.auth, space_key)
     if not space_queries.can_read_wall(request.auth, space):
-        raise space_queries.NotFound("No such space.")
+        raise space_queries.NotFound(_("No such space."))
     return _page(request, queries.space_posts(request.auth, space), params.cursor, params.limit)
 
 
@@ -156,6 +183,26 @@ def create_post(request: AuthenticatedRequest, payload: PostIn) -> Status[PostOu
     if payload.space_id is not None:
         space = space_queries.access_space(request.auth, payload.space_id)
     post = actions.create_post(actor=request.auth, body=payload.body, space=space)
+    return Status(201, _one(request, post.pk))
+
+
+@router.post("/posts/with-attachments", response={201: PostOut})
+def create_post_with_attachments(
+    request: AuthenticatedRequest,
+    payload: Form[PostFormIn],
+    attachments: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Status[PostOut]:
+    """A post with files (multipart/form-data: `body`, `space_id`, one `attachments` per file);
+    the same checks and size limits as the pages."""
+    space = None
+    if payload.space_id is not None:
+        space = space_queries.access_space(request.auth, payload.space_id)
+    post = actions.create_post(
+        actor=request.auth,
+        body=payload.body,
+        space=space,
+        attachments=[(f, f.name or "file") for f in attachments or []],
+    )
     return Status(201, _one(request, post.pk))
 
 
@@ -190,6 +237,8 @@ def _comment_out(comment: Comment, can_delete: bool) -> CommentOut:
         reaction_counts=comment.reaction_counts or {},
         my_reaction=getattr(comment, "my_reaction", None),
         can_delete=can_delete,
+        edited=comment.edited_at is not None,
+        edited_at=comment.edited_at,
     )
 
 
@@ -229,7 +278,7 @@ def delete_comment(request: AuthenticatedRequest, comment_id: int) -> Status[Non
     return Status(204, None)
 
 
-class ReactorParams(Schema):
+class ReactorParams(InSchema):
     kind: str = ""
     comment_id: int | None = None
 
@@ -241,7 +290,7 @@ def _target_comment(
         return None
     comment = queries.access_comment(request.auth, comment_id)
     if comment.post_id != post.pk:
-        raise queries.NotFound("No such comment.")
+        raise queries.NotFound(_("No such comment."))
     return comment
 
 
@@ -306,3 +355,299 @@ def save(request: AuthenticatedRequest, post_id: int, payload: SaveIn) -> StateO
     post = queries.access_post(request.auth, post_id)
     actions.save_post(actor=request.auth, post=post, saved=payload.saved)
     return _state(request, post)
+
+
+# --- Posts with files, profile walls, history, hashtags ----------------------------------------
+
+
+@router.get("/people/{person_id}/posts", response=PostPageOut)
+def profile_wall(
+    request: AuthenticatedRequest, person_id: int, params: Query[WallParams]
+) -> PostPageOut:
+    person = people_queries.access_profile_by_id(request.auth, person_id).user
+    return _page(request, queries.profile_posts(request.auth, person), params.cursor, params.limit)
+
+
+@router.get("/spaces/{space_key}/pinned", response=list[PostOut])
+def pinned(request: AuthenticatedRequest, space_key: str) -> list[PostOut]:
+    space = space_queries.access_space(request.auth, space_key)
+    if not space_queries.can_read_wall(request.auth, space):
+        raise space_queries.NotFound(_("No such space."))
+    viewer = queries.Viewer.of(request.auth)
+    posts = list(queries.pinned_posts(request.auth, space)[: queries.MAX_PAGE_SIZE])
+    return [post_out(p) for p in queries.with_viewer_state(posts, viewer)]
+
+
+def _revision_out(body: str, edited_by: object, created_at: object) -> RevisionOut:
+    from cercle.accounts.models import User
+
+    return RevisionOut(
+        body=body,
+        edited_by=person_ref(edited_by) if isinstance(edited_by, User) else None,
+        created_at=created_at,  # type: ignore[arg-type]
+    )
+
+
+@router.get("/posts/{post_id}/revisions", response=RevisionListOut)
+def post_revisions(request: AuthenticatedRequest, post_id: int) -> RevisionListOut:
+    """The earlier texts of a post, newest first (what the "edited" mark links to)."""
+    post = queries.access_post(request.auth, post_id)
+    revisions = post.revisions.select_related("edited_by")[:100]
+    return RevisionListOut(
+        items=[_revision_out(r.body, r.edited_by, r.created_at) for r in revisions]
+    )
+
+
+@router.post("/hashtags/{name}/follow", response=FollowOut)
+def follow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
+    actions.follow_hashtag(actor=request.auth, hashtag=queries.get_hashtag(name), follow=True)
+    return FollowOut(following=True)
+
+
+@router.delete("/hashtags/{name}/follow", response=FollowOut)
+def unfollow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
+    actions.follow_hashtag(actor=request.auth, hashtag=queries.get_hashtag(name), follow=False)
+    return FollowOut(following=False)
+
+
+# --- Comments: edit and history ----------------------------------------------------------------
+
+
+@router.patch("/comments/{comment_id}", response=CommentOut)
+def edit_comment(
+    request: AuthenticatedRequest, comment_id: int, payload: CommentPatchIn
+) -> CommentOut:
+    """The author edits a comment; the earlier text stays in its history."""
+    comment = queries.access_comment(request.auth, comment_id)
+    comment = actions.edit_comment(actor=request.auth, comment=comment, body=payload.body)
+    return _comment_out(comment, queries.may_delete_comment(request.auth, comment))
+
+
+@router.get("/comments/{comment_id}/revisions", response=RevisionListOut)
+def comment_revisions(request: AuthenticatedRequest, comment_id: int) -> RevisionListOut:
+    comment = queries.access_comment(request.auth, comment_id)
+    revisions = comment.revisions.select_related("edited_by")[:100]
+    return RevisionListOut(
+        items=[_revision_out(r.body, r.edited_by, r.created_at) for r in revisions]
+    )
+
+
+# --- Moderation --------------------------------------------------------------------------------
+
+
+def _report_fields(report: Report) -> dict[str, object]:
+    return {
+        "id": report.pk,
+        "post_id": report.post_id,
+        "comment_id": report.comment_id,
+        "reason": report.reason,
+        "reason_label": str(report.get_reason_display()),
+        "details": report.details,
+        "status": report.status,
+        "created_at": report.created_at,
+        "decided_at": report.decided_at,
+    }
+
+
+def _queued_out(report: Report) -> QueuedReportOut:
+    content = report.comment or report.post
+    return QueuedReportOut(
+        **_report_fields(report),  # type: ignore[arg-type]
+        reporter=person_ref(report.reporter),
+        content_author=person_ref(content.author),
+        content_html=content.body_html,
+        space=_space_ref(report.post.space),
+    )
+
+
+@router.post("/posts/{post_id}/reports", response={201: ReportOut})
+def report_post(
+    request: AuthenticatedRequest, post_id: int, payload: ReportIn
+) -> Status[ReportOut]:
+    """Report a post (or, with `comment_id`, one of its comments) to the moderators."""
+    post = queries.access_post(request.auth, post_id)
+    comment = _target_comment(request, post, payload.comment_id)
+    created = actions.report(
+        actor=request.auth,
+        post=post,
+        comment=comment,
+        reason=payload.reason,
+        details=payload.details,
+    )
+    return Status(201, ReportOut(**_report_fields(created)))  # type: ignore[arg-type]
+
+
+@router.get("/moderation/reports", response=ReportListOut)
+def moderation_queue(request: AuthenticatedRequest) -> ReportListOut:
+    """Open reports the caller may decide on (space moderators, admins), oldest first."""
+    return ReportListOut(
+        items=[_queued_out(r) for r in queries.moderation_queue(request.auth)[:200]]
+    )
+
+
+@router.post("/moderation/reports/{report_id}/decide", response=QueuedReportOut)
+def decide_report(
+    request: AuthenticatedRequest, report_id: int, payload: ReportDecisionIn
+) -> QueuedReportOut:
+    """Hide the reported content, or dismiss the report (both go to the audit log)."""
+    found = queries.access_report(request.auth, report_id)
+    decided = actions.decide_report(
+        actor=request.auth, report=found, hide=payload.decision == "hide"
+    )
+    return _queued_out(decided)
+
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+def _announcement_out(announcement: Announcement) -> AnnouncementOut:
+    return AnnouncementOut(
+        id=announcement.pk,
+        post_id=announcement.post_id,
+        departments=[NamedRef(id=d.pk, name=d.name) for d in announcement.departments.all()],
+        sites=[NamedRef(id=s.pk, name=s.name) for s in announcement.sites.all()],
+        requires_ack=announcement.requires_ack,
+        created_at=announcement.created_at,
+        last_reminded_at=announcement.last_reminded_at,
+    )
+
+
+_Place = TypeVar("_Place", Department, Site)
+
+
+def _pick(model: type[_Place], ids: list[int], field: str) -> list[_Place]:
+    wanted = set(ids)
+    found = list(model.objects.filter(pk__in=[i for i in wanted if 0 < i < 2**63]))
+    if len(found) != len(wanted):
+        raise ValidationError({field: [_("Unknown department or site.")]})
+    return found
+
+
+@router.put("/posts/{post_id}/announcement", response=AnnouncementOut)
+def announce(request: AuthenticatedRequest, post_id: int, payload: AnnounceIn) -> AnnouncementOut:
+    """Make a space post an announcement (or change its targets): everyone who can see it, or
+    some departments or sites; optionally asking each person to confirm they read it."""
+    post = queries.access_post(request.auth, post_id)
+    announcement = actions.announce(
+        actor=request.auth,
+        post=post,
+        departments=_pick(Department, payload.department_ids, "department_ids"),
+        sites=_pick(Site, payload.site_ids, "site_ids"),
+        requires_ack=payload.requires_ack,
+    )
+    return _announcement_out(announcement)
+
+
+@router.delete("/posts/{post_id}/announcement", response={204: None})
+def unannounce(request: AuthenticatedRequest, post_id: int) -> Status[None]:
+    post = queries.access_post(request.auth, post_id)
+    actions.unannounce(actor=request.auth, post=post)
+    return Status(204, None)
+
+
+@router.get("/announcements", response=ActiveAnnouncementListOut)
+def my_announcements(request: AuthenticatedRequest) -> ActiveAnnouncementListOut:
+    """The announcements shown at the top of my feed (not yet dismissed or confirmed)."""
+    found = queries.active_announcements(request.auth)
+    posts = {
+        p.pk: p
+        for p in queries.with_display(Post.objects.filter(pk__in=[a.post_id for a in found]))
+    }
+    return ActiveAnnouncementListOut(
+        items=[
+            ActiveAnnouncementOut(
+                id=a.pk,
+                post_id=a.post_id,
+                requires_ack=a.requires_ack,
+                body_html=posts[a.post_id].body_html,
+                author=person_ref(posts[a.post_id].author),
+                space=_space_ref(posts[a.post_id].space),
+                created_at=a.created_at,
+            )
+            for a in found
+            if a.post_id in posts
+        ]
+    )
+
+
+def _receipt_out(announcement: Announcement, receipt: object) -> ReceiptOut:
+    return ReceiptOut(
+        announcement_id=announcement.pk,
+        acknowledged_at=getattr(receipt, "acknowledged_at", None),
+        dismissed_at=getattr(receipt, "dismissed_at", None),
+    )
+
+
+@router.post("/announcements/{announcement_id}/dismiss", response=ReceiptOut)
+def dismiss_announcement(request: AuthenticatedRequest, announcement_id: int) -> ReceiptOut:
+    announcement = queries.access_announcement(request.auth, announcement_id)
+    actions.dismiss_announcement(actor=request.auth, announcement=announcement)
+    receipt = announcement.receipts.filter(user_id=request.auth.pk).first()
+    return _receipt_out(announcement, receipt)
+
+
+@router.post("/announcements/{announcement_id}/acknowledge", response=ReceiptOut)
+def acknowledge(request: AuthenticatedRequest, announcement_id: int) -> ReceiptOut:
+    """Confirm "read and understood"."""
+    announcement = queries.access_announcement(request.auth, announcement_id)
+    receipt = actions.acknowledge(actor=request.auth, announcement=announcement)
+    return _receipt_out(announcement, receipt)
+
+
+def _follow_up(request: AuthenticatedRequest, announcement_id: int) -> Announcement:
+    announcement = queries.access_announcement(request.auth, announcement_id)
+    if not queries.can_follow_up(request.auth, announcement):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("Only the author can see who has read this announcement."))
+    return announcement
+
+
+@router.get("/announcements/{announcement_id}/acknowledgements", response=AcknowledgementListOut)
+def acknowledgements(request: AuthenticatedRequest, announcement_id: int) -> AcknowledgementListOut:
+    """For its author: everyone targeted, with the date each confirmed (null: not yet)."""
+    announcement = _follow_up(request, announcement_id)
+    rows = queries.acknowledgements(announcement)
+    items = []
+    for row in rows:
+        profile = getattr(row.user, "profile", None)
+        items.append(
+            AcknowledgementOut(
+                user=person_ref(row.user),
+                department=profile.department.name if profile and profile.department else None,
+                site=profile.site.name if profile and profile.site else None,
+                acknowledged_at=row.acknowledged_at,
+            )
+        )
+    done = sum(1 for r in rows if r.acknowledged_at)
+    return AcknowledgementListOut(
+        announcement_id=announcement.pk,
+        requires_ack=announcement.requires_ack,
+        done_count=done,
+        pending_count=len(rows) - done,
+        last_reminded_at=announcement.last_reminded_at,
+        items=items,
+    )
+
+
+@router.post("/announcements/{announcement_id}/remind", response=AnnouncementOut)
+def remind(request: AuthenticatedRequest, announcement_id: int) -> AnnouncementOut:
+    """Remind (in the app and by mail, in the background) those who have not confirmed."""
+    announcement = _follow_up(request, announcement_id)
+    actions.remind(actor=request.auth, announcement=announcement)
+    return _announcement_out(announcement)
+
+
+@router.get(
+    "/announcements/{announcement_id}/acknowledgements.csv",
+    response={200: None},
+    openapi_extra={
+        "responses": {200: {"description": "CSV", "content": {"text/csv": {"schema": {}}}}}
+    },
+)
+def acknowledgements_csv(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
+    """The same list as a CSV file (the page's export)."""
+    from cercle.feed.views import announcement_csv
+
+    _follow_up(request, announcement_id)
+    return announcement_csv(request, announcement_id)

@@ -51,7 +51,8 @@ def max_bytes() -> int:
 
 
 def _clean_name(name: str) -> str:
-    base = PurePosixPath((name or "file").replace("\\", "/")).name.strip() or "file"
+    name = (name or "file").replace("\x00", "")  # PostgreSQL cannot store NUL
+    base = PurePosixPath(name.replace("\\", "/")).name.strip() or "file"
     return base[:200]
 
 

@@ -145,6 +145,23 @@ class Comment(models.Model):
         return sum(int(v) for v in (self.reaction_counts or {}).values())
 
 
+class CommentRevision(models.Model):
+    """The text of a comment before each edit (as `PostRevision` for posts)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Reaction(models.Model):
     """One per person per post, and one per person per comment (`comment` set, `post` its post)."""
 

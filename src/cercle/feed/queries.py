@@ -598,7 +598,9 @@ def acknowledgements(announcement: Announcement) -> list[AckRow]:
     )
     return [
         AckRow(user=person, acknowledged_at=dates.get(person.pk))
-        for person in announcement_audience(announcement).select_related("profile")[:20_000]
+        for person in announcement_audience(announcement).select_related(
+            "profile", "profile__department", "profile__site"
+        )[:20_000]
     ]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from cercle.feed.text import MAX_BODY
-from cercle.spaces.schemas import PersonRef
+from cercle.spaces.schemas import InSchema, PersonRef
 
 
 class SpaceRef(Schema):
@@ -66,23 +67,44 @@ class PostPageOut(Schema):
     next_cursor: str | None
 
 
-class PostIn(Schema):
+class PostIn(InSchema):
     body: str = Field(max_length=MAX_BODY)
     space_id: int | None = None
 
 
-class PostPatchIn(Schema):
-    body: str = Field(max_length=MAX_BODY)
+class PostFormIn(InSchema):
+    """The text fields of a post sent as multipart/form-data with its files."""
 
-
-class ShareIn(Schema):
     body: str = Field("", max_length=MAX_BODY)
     space_id: int | None = None
 
 
-class CommentIn(Schema):
+class PostPatchIn(InSchema):
+    body: str = Field(max_length=MAX_BODY)
+
+
+class ShareIn(InSchema):
+    body: str = Field("", max_length=MAX_BODY)
+    space_id: int | None = None
+
+
+class CommentIn(InSchema):
     body: str = Field(max_length=MAX_BODY)
     parent_id: int | None = None
+
+
+class CommentPatchIn(InSchema):
+    body: str = Field(max_length=MAX_BODY)
+
+
+class RevisionOut(Schema):
+    body: str
+    edited_by: PersonRef | None
+    created_at: datetime.datetime
+
+
+class RevisionListOut(Schema):
+    items: list[RevisionOut]
 
 
 class CommentOut(Schema):
@@ -96,6 +118,8 @@ class CommentOut(Schema):
     reaction_counts: dict[str, int]
     my_reaction: str | None
     can_delete: bool
+    edited: bool = False
+    edited_at: datetime.datetime | None = None
 
 
 class ThreadOut(Schema):
@@ -108,7 +132,7 @@ class CommentListOut(Schema):
     count: int
 
 
-class ReactionIn(Schema):
+class ReactionIn(InSchema):
     kind: str
     comment_id: int | None = None
 
@@ -129,14 +153,118 @@ class CountsOut(Schema):
     my_reaction: str | None
 
 
-class PinIn(Schema):
+class PinIn(InSchema):
     pinned: bool = True
 
 
-class SaveIn(Schema):
+class SaveIn(InSchema):
     saved: bool = True
 
 
 class StateOut(Schema):
     pinned: bool
     saved: bool
+
+
+# --- Moderation --------------------------------------------------------------------------------
+
+
+class ReportIn(InSchema):
+    reason: str = Field(max_length=20)
+    details: str = Field("", max_length=2000)
+    comment_id: int | None = None
+
+
+class ReportOut(Schema):
+    """A report as its author sees it."""
+
+    id: int
+    post_id: int
+    comment_id: int | None
+    reason: str
+    reason_label: str
+    details: str
+    status: str
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None
+
+
+class QueuedReportOut(ReportOut):
+    """A report in the moderation queue, with what was reported."""
+
+    reporter: PersonRef
+    content_author: PersonRef
+    content_html: str
+    space: SpaceRef | None
+
+
+class ReportListOut(Schema):
+    items: list[QueuedReportOut]
+
+
+class ReportDecisionIn(InSchema):
+    decision: Literal["hide", "dismiss"]
+
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+class AnnounceIn(InSchema):
+    department_ids: list[int] = Field(default_factory=list, max_length=500)
+    site_ids: list[int] = Field(default_factory=list, max_length=500)
+    requires_ack: bool = False
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class AnnouncementOut(Schema):
+    id: int
+    post_id: int
+    departments: list[NamedRef]
+    sites: list[NamedRef]
+    requires_ack: bool
+    created_at: datetime.datetime
+    last_reminded_at: datetime.datetime | None
+
+
+class ActiveAnnouncementOut(Schema):
+    id: int
+    post_id: int
+    requires_ack: bool
+    body_html: str
+    author: PersonRef
+    space: SpaceRef | None
+    created_at: datetime.datetime
+
+
+class ActiveAnnouncementListOut(Schema):
+    items: list[ActiveAnnouncementOut]
+
+
+class ReceiptOut(Schema):
+    announcement_id: int
+    acknowledged_at: datetime.datetime | None
+    dismissed_at: datetime.datetime | None
+
+
+class AcknowledgementOut(Schema):
+    user: PersonRef
+    department: str | None
+    site: str | None
+    acknowledged_at: datetime.datetime | None
+
+
+class AcknowledgementListOut(Schema):
+    announcement_id: int
+    requires_ack: bool
+    done_count: int
+    pending_count: int
+    last_reminded_at: datetime.datetime | None
+    items: list[AcknowledgementOut]
+
+
+class FollowOut(Schema):
+    following: bool

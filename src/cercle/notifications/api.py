@@ -1,15 +1,31 @@
-"""The notifications part of /api/v1/: list (cursor), unread count, mark one or all read."""
+"""The notifications part of /api/v1/: list (cursor), unread count, mark one or all read,
+preferences (mail and digest per kind, quiet hours) and the notification level of each space."""
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Query, Router
 from pydantic import Field
 
+from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
 from cercle.notifications import actions, queries
-from cercle.notifications.models import Notification
-from cercle.notifications.schemas import NotificationOut, NotificationPageOut, UnreadOut
+from cercle.notifications.models import Kind, Notification, QuietHours, SpaceLevel, SpaceSetting
+from cercle.notifications.schemas import (
+    KindPreferenceOut,
+    NotificationOut,
+    NotificationPageOut,
+    PreferencesIn,
+    PreferencesOut,
+    SpaceLevelIn,
+    SpaceLevelOut,
+    UnreadOut,
+)
+from cercle.spaces import queries as space_queries
 from cercle.spaces.api import person_ref
+from cercle.spaces.models import Space
+from cercle.spaces.schemas import InSchema
 
 router = Router(tags=["notifications"])
 
@@ -31,7 +47,7 @@ def notification_out(n: Notification) -> NotificationOut:
     )
 
 
-class ListParams(Schema):
+class ListParams(InSchema):
     cursor: str | None = Field(None, max_length=1000)
     limit: int = Field(queries.PAGE_SIZE, ge=1, le=100)
     unread: bool = False
@@ -66,3 +82,80 @@ def read_all(request: AuthenticatedRequest) -> UnreadOut:
 def read_one(request: AuthenticatedRequest, notification_id: int) -> NotificationOut:
     notification = queries.access_notification(request.auth, notification_id)
     return notification_out(actions.mark_read(actor=request.auth, notification=notification))
+
+
+# --- Preferences -------------------------------------------------------------------------------
+
+
+def _preferences_out(user: User) -> PreferencesOut:
+    prefs = queries.preferences(user)
+    quiet = QuietHours.objects.filter(user_id=user.pk).first()
+    return PreferencesOut(
+        kinds=[
+            KindPreferenceOut(
+                kind=kind, label=str(label), email=prefs[kind].email, digest=prefs[kind].digest
+            )
+            for kind, label in Kind.choices
+        ],
+        quiet_start=quiet.start if quiet else None,
+        quiet_end=quiet.end if quiet else None,
+    )
+
+
+@router.get("/notifications/preferences", response=PreferencesOut)
+def get_preferences(request: AuthenticatedRequest) -> PreferencesOut:
+    return _preferences_out(request.auth)
+
+
+@router.patch("/notifications/preferences", response=PreferencesOut)
+def update_preferences(request: AuthenticatedRequest, payload: PreferencesIn) -> PreferencesOut:
+    """Per kind, mail and digest on or off; quiet hours. What is not sent stays as it was."""
+    unknown = sorted((set(payload.email) | set(payload.digest)) - set(Kind.values))
+    if unknown:
+        raise ValidationError({"kind": [_("Unknown kind of notification.")]})
+    prefs = queries.preferences(request.auth)
+    quiet = QuietHours.objects.filter(user_id=request.auth.pk).first()
+    sent = payload.model_fields_set
+    quiet_start = quiet.start if quiet else None
+    quiet_end = quiet.end if quiet else None
+    if "quiet_start" in sent or "quiet_end" in sent:
+        quiet_start, quiet_end = payload.quiet_start, payload.quiet_end
+    actions.set_preferences(
+        actor=request.auth,
+        email={k: payload.email.get(k, p.email) for k, p in prefs.items()},
+        digest={k: payload.digest.get(k, p.digest) for k, p in prefs.items()},
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+    )
+    return _preferences_out(request.auth)
+
+
+def _level_out(user: User, space: Space) -> SpaceLevelOut:
+    return SpaceLevelOut(
+        space_id=space.pk,
+        level=queries.space_level(user, space),
+        chosen=SpaceSetting.objects.filter(user_id=user.pk, space_id=space.pk).exists(),
+        choices=[str(v) for v in SpaceLevel.values],
+    )
+
+
+def _readable_space(request: AuthenticatedRequest, space_key: str) -> Space:
+    space = space_queries.access_space(request.auth, space_key)
+    if not space_queries.can_read_wall(request.auth, space):
+        raise space_queries.NotFound(_("No such space."))
+    return space
+
+
+@router.get("/spaces/{space_key}/notification-level", response=SpaceLevelOut)
+def get_space_level(request: AuthenticatedRequest, space_key: str) -> SpaceLevelOut:
+    """What I am told about a space's posts: every post, mentions only, or nothing."""
+    return _level_out(request.auth, _readable_space(request, space_key))
+
+
+@router.put("/spaces/{space_key}/notification-level", response=SpaceLevelOut)
+def set_space_level(
+    request: AuthenticatedRequest, space_key: str, payload: SpaceLevelIn
+) -> SpaceLevelOut:
+    space = _readable_space(request, space_key)
+    actions.set_space_level(actor=request.auth, space=space, level=payload.level)
+    return _level_out(request.auth, space)

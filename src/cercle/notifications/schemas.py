@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 
 from ninja import Schema
+from pydantic import Field
 
-from cercle.spaces.schemas import PersonRef
+from cercle.spaces.schemas import InSchema, PersonRef
 
 
 class NotificationOut(Schema):
@@ -32,3 +33,39 @@ class NotificationPageOut(Schema):
 
 class UnreadOut(Schema):
     unread: int
+
+
+class KindPreferenceOut(Schema):
+    kind: str
+    label: str
+    email: bool
+    digest: bool
+
+
+class PreferencesOut(Schema):
+    kinds: list[KindPreferenceOut]
+    # Hours (in my time zone) during which nothing is mailed; both null when none.
+    quiet_start: datetime.time | None
+    quiet_end: datetime.time | None
+
+
+class PreferencesIn(InSchema):
+    """Only what is sent changes: `email`/`digest` map a kind to on/off; quiet hours are set
+    with both times, or cleared with both null."""
+
+    email: dict[str, bool] = Field(default_factory=dict, max_length=50)
+    digest: dict[str, bool] = Field(default_factory=dict, max_length=50)
+    quiet_start: datetime.time | None = None
+    quiet_end: datetime.time | None = None
+
+
+class SpaceLevelOut(Schema):
+    space_id: int
+    level: str
+    # False when the level is the default (mentions only in spaces of more than 100 members).
+    chosen: bool
+    choices: list[str]
+
+
+class SpaceLevelIn(InSchema):
+    level: str = Field(max_length=20)

@@ -5,8 +5,9 @@ Same rules as the pages: reads through `cercle.spaces.queries`, writes through `
 
 from __future__ import annotations
 
-from django.http import Http404
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from cercle.accounts.models import Department, User
@@ -15,6 +16,7 @@ from cercle.spaces import actions, queries
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
 from cercle.spaces.schemas import (
     DecisionIn,
+    InSchema,
     InvitationListOut,
     InvitationOut,
     InviteIn,
@@ -51,6 +53,7 @@ def space_out(space: Space, role: str | None) -> SpaceOut:
         is_organisation=space.is_organisation,
         archived=space.is_archived,
         my_role=role,
+        image_url=space.image.url if space.image else None,
     )
 
 
@@ -74,11 +77,11 @@ def _detail(user: User, space: Space) -> SpaceDetailOut:
 def _readable(user: User, key: str) -> Space:
     space = queries.access_space(user, key)
     if not queries.can_read_wall(user, space):
-        raise queries.NotFound("No such space.")
+        raise queries.NotFound(_("No such space."))
     return space
 
 
-class SpaceFilters(Schema):
+class SpaceFilters(InSchema):
     q: str = ""
     mine: bool = False
 
@@ -200,7 +203,7 @@ def _member(space: Space, user_id: int) -> User:
         Membership.objects.filter(space=space, user_id=user_id).select_related("user").first()
     )
     if membership is None:
-        raise Http404("No such member.")
+        raise queries.NotFound(_("No such member."))
     return membership.user
 
 
@@ -277,14 +280,15 @@ def invite(
     request: AuthenticatedRequest, space_key: str, payload: InviteIn
 ) -> Status[InvitationListOut]:
     space = queries.access_space(request.auth, space_key)
-    users = list(User.objects.filter(pk__in=payload.user_ids, is_active=True))
+    wanted = {i for i in payload.user_ids if 0 < i < 2**63}
+    users = list(User.objects.filter(pk__in=wanted, is_active=True))
     if len(users) != len(set(payload.user_ids)):
-        raise Http404("No such person.")
+        raise queries.NotFound(_("No such person."))
     department = None
     if payload.department_id is not None:
         department = Department.objects.filter(pk=payload.department_id).first()
         if department is None:
-            raise Http404("No such department.")
+            raise queries.NotFound(_("No such department."))
     created = actions.invite(actor=request.auth, space=space, users=users, department=department)
     return Status(201, InvitationListOut(items=[_invitation_out(i) for i in created]))
 
@@ -315,3 +319,22 @@ def unfollow(request: AuthenticatedRequest, space_key: str) -> OkOut:
     space = queries.access_space(request.auth, space_key)
     actions.unfollow_space(actor=request.auth, space=space)
     return OkOut()
+
+
+@router.post("/spaces/{space_key}/image", response=SpaceDetailOut)
+def set_image(
+    request: AuthenticatedRequest, space_key: str, image: File[UploadedFile]
+) -> SpaceDetailOut:
+    """The space's image (multipart/form-data, field `image`): checked and squared like the
+    settings page does; for the space's admins."""
+    space = queries.access_space(request.auth, space_key)
+    actions.update_space(
+        actor=request.auth,
+        space=space,
+        name=space.name,
+        description=space.description,
+        kind=space.kind,
+        modules=space.modules,
+        image=image,
+    )
+    return _detail(request.auth, space)

@@ -3,9 +3,32 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class InSchema(Schema):
+    """Input: no text may hold a NUL character (PostgreSQL cannot store one) — a 422, not a 500."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError(_("This text contains a forbidden character."))
+        return value
 
 
 class PersonRef(Schema):
@@ -24,6 +47,7 @@ class SpaceOut(Schema):
     is_organisation: bool
     archived: bool
     my_role: str | None
+    image_url: str | None = None
 
 
 class SpaceDetailOut(SpaceOut):
@@ -43,14 +67,14 @@ class SpaceListOut(Schema):
     items: list[SpaceOut]
 
 
-class SpaceIn(Schema):
+class SpaceIn(InSchema):
     name: str = Field(max_length=120)
     description: str = Field("", max_length=5000)
     kind: str = "open"
     modules: list[str] = Field(default_factory=lambda: ["wall", "documents", "agenda", "chat"])
 
 
-class SpacePatchIn(Schema):
+class SpacePatchIn(InSchema):
     name: str | None = Field(None, max_length=120)
     description: str | None = Field(None, max_length=5000)
     kind: str | None = None
@@ -68,11 +92,11 @@ class MemberListOut(Schema):
     count: int
 
 
-class RoleIn(Schema):
+class RoleIn(InSchema):
     role: str
 
 
-class JoinRequestIn(Schema):
+class JoinRequestIn(InSchema):
     message: str = Field("", max_length=2000)
 
 
@@ -85,11 +109,11 @@ class JoinRequestOut(Schema):
     created_at: datetime.datetime
 
 
-class DecisionIn(Schema):
+class DecisionIn(InSchema):
     accept: bool
 
 
-class InviteIn(Schema):
+class InviteIn(InSchema):
     user_ids: list[int] = Field(default_factory=list, max_length=500)
     department_id: int | None = None
 
