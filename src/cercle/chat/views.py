@@ -50,6 +50,8 @@ def _strings() -> dict[str, str]:
         "online": _("online"),
         "away": _("away"),
         "offline": _("offline"),
+        # The organisation space's channel has no stored name.
+        "organisation": _("Whole organisation"),
     }
 
 

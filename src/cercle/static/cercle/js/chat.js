@@ -92,7 +92,7 @@
       a.href = `/messages/${c.id}/`;
       const title = document.createElement("span");
       title.className = "chat-list-title";
-      title.textContent = c.kind === "direct" && other ? other.display_name : c.name;
+      title.textContent = c.kind === "direct" && other ? other.display_name : c.name || T.organisation || "";
       const badge = document.createElement("span");
       badge.className = "badge";
       badge.dataset.unreadBadge = "";
