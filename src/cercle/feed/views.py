@@ -134,19 +134,34 @@ def _label(name: str) -> str:
 @login_required
 @require_GET
 def new_posts(request: AuthenticatedRequest) -> HttpResponse:
-    """The "N new posts" notice, polled every 30 s by the home page (until realtime push)."""
+    """The "N new posts" notice of a feed: the home feed (`filter`), a space's wall (`space`, its
+    id) or a profile wall (`wall`, the person's id). Pages count live over the socket
+    (`feed.new`); they ask here after a reconnection, and every 2 minutes while offline."""
     feed_filter = _param(request, "filter") or "all"
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
     since = parse_datetime(_param(request, "since")) or timezone.now()
     if timezone.is_naive(since):
         since = timezone.make_aware(since, datetime.UTC)
-    count = queries.new_posts_count(request.user, feed_filter, since)
-    return render(
-        request,
-        "feed/_new_posts.html",
-        {"count": count, "filter": feed_filter, "since": since.isoformat()},
+    space_id, wall_id = _param(request, "space"), _param(request, "wall")
+    context: dict[str, Any] = {"filter": feed_filter, "since": since.isoformat()}
+    if space_id:
+        space = space_queries.access_space(request.user, space_id)
+        posts = queries.space_posts(request.user, space)
+        context.update(feed="space", feed_id=space.pk)
+    elif wall_id:
+        if not wall_id.isdigit():
+            raise queries.NotFound("No such person.")
+        person = get_object_or_404(User, pk=int(wall_id))
+        posts = queries.profile_posts(request.user, person)
+        context.update(feed="wall", feed_id=person.pk)
+    else:
+        context["count"] = queries.new_posts_count(request.user, feed_filter, since)
+        return render(request, "feed/_new_posts.html", context)
+    context["count"] = (
+        posts.filter(created_at__gt=since).exclude(author_id=request.user.pk).order_by().count()
     )
+    return render(request, "feed/_new_posts.html", context)
 
 
 @login_required

@@ -1,6 +1,8 @@
 // The one WebSocket of this tab, at /ws/ (docs/realtime.md): reconnects by itself with backoff,
 // shows when it is offline, and after every (re)connection asks for the messages it missed.
 // Other scripts listen with cercleRealtime.on(type, fn) and send with cercleRealtime.send(frame).
+// It also keeps the bell's count (notification.new / .read) and the "N new posts" banner of a feed
+// page (feed.subscribe, feed.new) current; while offline both are polled every 2 minutes instead.
 (() => {
   "use strict";
   if (window.cercleRealtime) return;
@@ -15,6 +17,10 @@
   let lastActivity = Date.now();
   let presenceSent = "online";
   let badgeTimer = null;
+  const SLOW_POLL_MS = 120000;
+  let slowPoll = null;
+  let helloCount = 0;
+  const newPostIds = new Set();
 
   const statusEl = () => document.getElementById("realtime-status");
   const myId = () => Number(statusEl()?.dataset.userId || 0);
@@ -59,6 +65,12 @@
     const el = statusEl();
     if (el) el.hidden = !offline;
     document.documentElement.classList.toggle("realtime-offline", offline);
+    if (offline && !slowPoll) {
+      slowPoll = setInterval(() => { refreshBell(); recountNewPosts(); }, SLOW_POLL_MS);
+    } else if (!offline && slowPoll) {
+      clearInterval(slowPoll);
+      slowPoll = null;
+    }
     emit(offline ? "offline" : "online", {});
   }
 
@@ -76,6 +88,108 @@
       } catch (error) { /* offline: the next event refreshes it */ }
     }, 250);
   }
+
+  // --- The bell and the "N new posts" banner -------------------------------------------------
+
+  function pluralForm(n) {
+    try { return new Intl.PluralRules(document.documentElement.lang || "en").select(n); } catch (error) { return n === 1 ? "one" : "other"; }
+  }
+
+  function bellEl() { return document.getElementById("notification-bell"); }
+
+  function refreshBell() {
+    const el = bellEl();
+    if (el && window.htmx) window.htmx.trigger(el, "cercle:refresh");
+  }
+
+  function setBell(unread) {
+    const el = bellEl();
+    const link = el?.querySelector("a");
+    if (!link || typeof unread !== "number") return;
+    link.querySelector(".bell-count")?.remove();
+    if (unread <= 0) return;
+    const count = document.createElement("span");
+    count.className = "bell-count";
+    count.textContent = String(unread);
+    const label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = ` ${pluralForm(unread) === "one" ? el.dataset.unreadOne : el.dataset.unreadOther}`;
+    count.append(label);
+    link.append(count);
+  }
+
+  function bannerEl() { return document.getElementById("new-posts"); }
+
+  function showNewPosts(count) {
+    const el = bannerEl();
+    if (!el) return;
+    el.dataset.count = String(Math.max(0, count));
+    let button = el.querySelector("button");
+    if (count <= 0) { button?.remove(); return; }
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-secondary";
+      el.append(button);
+    }
+    const text = pluralForm(count) === "one" ? el.dataset.one : el.dataset.other;
+    button.textContent = text.replace(/\d+/, String(count));
+  }
+
+  function subscribeFeed() {
+    const el = bannerEl();
+    if (!el) return;
+    const frame = { type: "feed.subscribe", feed: el.dataset.feed || "home" };
+    if (frame.feed === "home") frame.filter = el.dataset.filter || "all";
+    else frame.id = Number(el.dataset.feedId);
+    send(frame);
+  }
+
+  // After a reconnection (events may have been missed) and while offline: the server counts.
+  async function recountNewPosts() {
+    const el = bannerEl();
+    if (!el || !el.dataset.countUrl) return;
+    try {
+      const url = `${el.dataset.countUrl}&since=${encodeURIComponent(el.dataset.since || "")}`;
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const count = Number(doc.getElementById("new-posts")?.dataset.count || 0);
+      showNewPosts(Math.max(count, newPostIds.size));
+    } catch (error) { /* offline: the next poll or reconnection asks again */ }
+  }
+
+  // The button loads the feed's first page again, new posts included, without reloading the page.
+  async function loadNewPosts() {
+    const url = new URL(location.href);
+    url.searchParams.delete("cursor");
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = doc.querySelector("section.feed");
+      const here = document.querySelector("section.feed");
+      if (fresh && here) {
+        here.replaceWith(fresh);
+        if (window.htmx) window.htmx.process(fresh);
+      }
+      const el = bannerEl();
+      const since = doc.getElementById("new-posts")?.dataset.since;
+      if (el && since) el.dataset.since = since;
+      newPostIds.clear();
+      showNewPosts(0);
+      const first = document.querySelector("section.feed article");
+      if (first) {
+        if (!first.hasAttribute("tabindex")) first.setAttribute("tabindex", "-1");
+        first.focus();
+      }
+    } catch (error) { /* offline: the button stays */ }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("#new-posts button") : null;
+    if (button) { event.preventDefault(); loadNewPosts(); }
+  });
 
   function presenceNow() {
     const idle = document.hidden || Date.now() - lastActivity > IDLE_AFTER_MS;
@@ -95,6 +209,9 @@
         presenceSent = "online";
         presenceNow();
         refreshBadge();
+        subscribeFeed();
+        helloCount += 1;
+        if (helloCount > 1) { refreshBell(); recountNewPosts(); }
         break;
       }
       case "sync.result": {
@@ -118,6 +235,16 @@
       case "conversation.left":
         refreshBadge();
         if (frame.type === "conversation.created") send({ type: "sync", after: lastId ?? 0 });
+        break;
+      case "notification.new":
+      case "notification.read":
+        setBell(frame.unread);
+        break;
+      case "feed.new":
+        if (!newPostIds.has(frame.post_id)) {
+          newPostIds.add(frame.post_id);
+          showNewPosts(Number(bannerEl()?.dataset.count || 0) + 1);
+        }
         break;
       default:
         break;
@@ -169,6 +296,7 @@
     sendMessage,
     newClientId,
     refreshBadge,
+    refreshBell,
     get connected() { return Boolean(socket && socket.readyState === WebSocket.OPEN); },
     get lastMessageId() { return lastId; },
     get userId() { return myId(); },
