@@ -17,6 +17,13 @@ For one worker with the in-memory channel layer and two worker processes sharing
 
 Results go to bench/results/realtime-<date>.json and a Markdown table is printed. Only 127.0.0.1 is
 targeted; the clients run in this one process (asyncio), on the same machine as the servers.
+
+The clients are kept cheap so that they do not distort the figures on a small machine: a frame is
+not parsed as JSON; its type and client id are found in the text (a regular expression on the
+frame's start), and only the receivers' frames are timed. Each measure also reports the CPU time
+the server processes spent (from /proc, all threads) and the client process spent
+(`time.process_time`), per message: those stay meaningful when the machine is shared, where
+latencies do not. `--pin` puts the servers on the first CPUs and the clients on the last one.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -113,6 +121,42 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (all their threads), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+class CpuMeter:
+    """CPU spent by the servers and by this client process between `start` and `stop`."""
+
+    def __init__(self, servers: list[ServerProcess]) -> None:
+        self.pids = [s.process.pid for s in servers]
+
+    def start(self) -> None:
+        self.wall = time.perf_counter()
+        self.server = cpu_seconds(self.pids)
+        self.client = time.process_time()
+
+    def stop(self, messages: int) -> dict[str, float]:
+        wall = time.perf_counter() - self.wall
+        server = cpu_seconds(self.pids) - self.server
+        client = time.process_time() - self.client
+        n = max(1, messages)
+        return {
+            "wall_s": round(wall, 2),
+            "server_cpu_s": round(server, 2),
+            "client_cpu_s": round(client, 2),
+            "server_cpu_ms_per_message": round(server * 1000 / n, 3),
+            "client_cpu_ms_per_message": round(client * 1000 / n, 3),
+            "client_cpu_share": round(client / wall, 2) if wall else 0.0,
+        }
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -145,22 +189,37 @@ class Bench:
         return socket
 
 
+# The server writes the type first; a client id is a plain token (no quotes or escapes).
+FRAME_TYPE = re.compile(r'\{"type":\s?"([a-z.]+)"')
+CLIENT_ID = re.compile(r'"client_id":\s?"([^"]*)"')
+
+
 async def reader(
-    socket: ClientConnection, sent: dict[str, float], arrivals: list[float], acks: list[float]
+    socket: ClientConnection,
+    sent: dict[str, float],
+    arrivals: list[float],
+    acks: list[float],
+    *,
+    receiver: bool,
 ) -> None:
+    """Times `message.new` on a receiver's socket and `message.ack` on a sender's, without
+    decoding the JSON (the client must stay cheap next to the server it measures)."""
     try:
         async for raw in socket:
             now = time.perf_counter()
-            frame = json.loads(raw)
-            kind = frame.get("type")
-            if kind == "message.new":
-                started = sent.get(frame["message"]["client_id"])
-                if started is not None and frame["message"]["sender"]["id"] != getattr(
-                    socket, "user_id", None
-                ):
+            assert isinstance(raw, str)
+            kind = FRAME_TYPE.match(raw)
+            if kind is None:
+                continue
+            name = kind.group(1)
+            if name == "message.new" and receiver:
+                found = CLIENT_ID.search(raw)
+                started = sent.get(found.group(1)) if found else None
+                if started is not None:
                     arrivals.append(now - started)
-            elif kind == "message.ack":
-                started = sent.get(frame["client_id"])
+            elif name == "message.ack" and not receiver:
+                found = CLIENT_ID.search(raw)
+                started = sent.get(found.group(1)) if found else None
                 if started is not None:
                     acks.append(now - started)
     except Exception:  # noqa: S110 - the socket closed at the end of a run
@@ -182,10 +241,14 @@ async def direct_load(bench: Bench, rate: float, seconds: float, tag: str) -> di
     sent: dict[str, float] = {}
     arrivals: list[float] = []
     acks: list[float] = []
-    tasks = [asyncio.create_task(reader(ws, sent, arrivals, acks)) for ws in senders + receivers]
+    tasks = [
+        asyncio.create_task(reader(ws, sent, arrivals, acks, receiver=False)) for ws in senders
+    ] + [asyncio.create_task(reader(ws, sent, arrivals, acks, receiver=True)) for ws in receivers]
     await asyncio.sleep(0.5)
     interval = 1 / rate
     total = int(rate * seconds)
+    meter = CpuMeter(servers)
+    meter.start()
     start = time.perf_counter()
     for n in range(total):
         target = start + n * interval
@@ -207,7 +270,8 @@ async def direct_load(bench: Bench, rate: float, seconds: float, tag: str) -> di
     achieved = total / (time.perf_counter() - start)
     deadline = time.perf_counter() + 15
     while (len(arrivals) < total or len(acks) < total) and time.perf_counter() < deadline:
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.01)
+    cpu = meter.stop(total)
     for ws in senders + receivers:
         await ws.close()
     for task in tasks:
@@ -220,6 +284,7 @@ async def direct_load(bench: Bench, rate: float, seconds: float, tag: str) -> di
         "acknowledged": len(acks),
         "delivery": summary(arrivals),
         "ack": summary(acks),
+        "cpu": cpu,
     }
 
 
@@ -235,9 +300,14 @@ async def fanout(bench: Bench, messages: int) -> dict[str, Any]:
     sent: dict[str, float] = {}
     arrivals: list[float] = []
     acks: list[float] = []
-    tasks = [asyncio.create_task(reader(ws, sent, arrivals, acks)) for ws in sockets]
+    tasks = [
+        asyncio.create_task(reader(ws, sent, arrivals, acks, receiver=i > 0))
+        for i, ws in enumerate(sockets)
+    ]
     await asyncio.sleep(1)
     per_message: list[float] = []
+    meter = CpuMeter(servers)
+    meter.start()
     for n in range(messages):
         before = len(arrivals)
         client_id = f"fan-{n}"
@@ -257,6 +327,7 @@ async def fanout(bench: Bench, messages: int) -> dict[str, Any]:
             await asyncio.sleep(0.005)
         per_message.append(max(arrivals[before:], default=float("nan")))
         await asyncio.sleep(0.3)
+    cpu = meter.stop(messages)
     for ws in sockets:
         await ws.close()
     for task in tasks:
@@ -269,6 +340,7 @@ async def fanout(bench: Bench, messages: int) -> dict[str, Any]:
         "delivery": summary(arrivals),
         "last_member_ms_median": round(statistics.median(per_message) * 1000, 2),
         "ack": summary(acks),
+        "cpu": cpu,
     }
 
 
@@ -332,6 +404,12 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         )
     )
     servers = [site.start()] if mode == "memory" else [site.start(), site.start()]
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) >= 2:
+            for server in servers:
+                os.sched_setaffinity(server.process.pid, cpus[:-1])
+            os.sched_setaffinity(0, cpus[-1:])
     bench = Bench(servers, data)
     result: dict[str, Any] = {"mode": mode, "workers": len(servers)}
     try:
@@ -355,34 +433,39 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| setup | measure | n | median | p99 |",
-        "|---|---|---|---|---|",
+        "| setup | measure | n | median | p99 | server CPU per message | client CPU |",
+        "|---|---|---|---|---|---|---|",
     ]
+
+    def cpu(m: dict[str, Any]) -> str:
+        c = m["cpu"]
+        return f"{c['server_cpu_ms_per_message']} ms | {round(c['client_cpu_share'] * 100)} %"
+
     for r in results:
         setup = "1 worker, in-memory layer" if r["mode"] == "memory" else "2 workers, Redis layer"
         d = r["direct"]
         lines.append(
             f"| {setup} | delivery, direct, {d['rate']:.0f} msg/s (achieved {d['achieved_rate']}) "
             f"| {d['delivered']}/{d['sent']} | {d['delivery']['median_ms']} ms "
-            f"| {d['delivery']['p99_ms']} ms |"
+            f"| {d['delivery']['p99_ms']} ms | {cpu(d)} |"
         )
         a = r["ack_at_100"]
         lines.append(
             f"| {setup} | send → ack at 100 sends/s | {a['acknowledged']}/{a['sent']} "
-            f"| {a['ack']['median_ms']} ms | {a['ack']['p99_ms']} ms |"
+            f"| {a['ack']['median_ms']} ms | {a['ack']['p99_ms']} ms | {cpu(a)} |"
         )
         for step in r["ramp"]:
             lines.append(
                 f"| {setup} | ramp {step['rate']:.0f} msg/s (achieved {step['achieved_rate']}) "
                 f"| {step['delivered']}/{step['sent']} | {step['delivery']['median_ms']} ms "
-                f"| {step['delivery']['p99_ms']} ms |"
+                f"| {step['delivery']['p99_ms']} ms | {cpu(step)} |"
             )
         if "fanout" in r:
             f = r["fanout"]
             lines.append(
                 f"| {setup} | fan-out to {f['members']} members ({f['messages']} messages) "
                 f"| {f['deliveries']}/{f['expected']} | {f['delivery']['median_ms']} ms "
-                f"| {f['delivery']['p99_ms']} ms |"
+                f"| {f['delivery']['p99_ms']} ms | {cpu(f)} |"
             )
         if "idle" in r:
             i = r["idle"]
@@ -390,7 +473,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"| {setup} | idle connections held | {i['connections']} (failed {i['failures']}, "
                 f"alive {i['alive_sampled']}) "
                 f"| RSS {i['rss_before_mib']} → {i['rss_after_mib']} MiB "
-                f"| {i['kib_per_connection']} KiB/connection |"
+                f"| {i['kib_per_connection']} KiB/connection | | |"
             )
     return "\n".join(lines)
 
@@ -408,6 +491,11 @@ def main() -> None:
     parser.add_argument("--fanout-messages", type=int, default=10)
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="servers on the first CPUs, this client process on the last one",
+    )
     args = parser.parse_args()
     if args.quick:
         args.pairs, args.seconds, args.ramp = 20, 3, [300]

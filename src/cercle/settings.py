@@ -185,7 +185,7 @@ if _USE_REDIS:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "cercle.core.layers.InMemoryChannelLayer"}}
 
 TASKS = {
     "default": {

@@ -11,6 +11,14 @@ from django.db import connections
 
 
 @pytest.fixture(autouse=True)
+def _nobody_connected() -> None:
+    """Presence kept in this process's memory starts empty for each test."""
+    from cercle.chat import presence
+
+    presence.forget_local()
+
+
+@pytest.fixture(autouse=True)
 def _close_worker_connections() -> Iterator[None]:
     yield
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)

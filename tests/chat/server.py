@@ -59,6 +59,8 @@ class ServerSite:
     directory: Path
     redis_url: str = ""
     processes: list[ServerProcess] = field(default_factory=list)
+    # Environment variables for the server processes, over the defaults below.
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         env = {
@@ -78,6 +80,7 @@ class ServerSite:
         )
         if self.redis_url:
             env.update(REDIS_URL=self.redis_url, CERCLE_CHANNEL_LAYER="redis")
+        env.update(self.extra_env)
         return env
 
     def migrate(self) -> None:

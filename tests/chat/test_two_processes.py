@@ -144,3 +144,76 @@ async def test_going_offline_crosses_processes(site: ServerSite) -> None:
     offline = await next_of_type(chloe, "presence")
     assert offline == {"type": "presence", "user_id": people["david"]["id"], "status": "offline"}
     await chloe.close()
+
+
+async def start_direct(server: ServerProcess, token: str, username: str) -> int:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        created = await http.post(
+            "/api/v1/conversations",
+            json={"kind": "direct", "username": username},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert created.status_code == 201, created.text
+    conversation_id: int = created.json()["id"]
+    return conversation_id
+
+
+async def test_presence_expires_when_a_process_dies(site: ServerSite) -> None:
+    """A process killed with its sockets open never runs their cleanup: the person it served must
+    still go offline (their sockets expire) and be announced so, while the sockets of a live
+    process outlive the expiry time thanks to its heartbeat."""
+    site.extra_env["CERCLE_PRESENCE_TTL"] = "3"
+    people = make_people(site, ["emma", "felix"])["people"]
+    one, two = site.start(), site.start()
+    await start_direct(one, people["emma"]["token"], "felix")
+    emma = await open_socket(one, people["emma"]["token"])
+    felix = await open_socket(two, people["felix"]["token"])
+    assert (await next_of_type(emma, "presence"))["status"] == "online"
+
+    two.process.kill()  # SIGKILL: no disconnect, no cleanup
+    two.process.wait(5)
+    offline = await next_of_type(emma, "presence", timeout=15)
+    assert offline == {"type": "presence", "user_id": people["felix"]["id"], "status": "offline"}
+    del felix
+
+    # Emma's socket on the live process has been open for longer than the expiry time.
+    assert await status_seen_by(one, people["felix"]["token"], people["emma"]["id"]) == "online"
+    await emma.close()
+
+
+async def status_seen_by(server: ServerProcess, token: str, user_id: int) -> str:
+    """The presence of `user_id` in the hello of a new socket."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.post(
+            "/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {token}"}
+        )
+    ticket = response.json()["ticket"]
+    async with connect(f"{server.ws_url}?ticket={ticket}", origin=server.url) as socket:  # type: ignore[arg-type]
+        hello = json.loads(await socket.recv(decode=True))
+    status: str = hello["presence"][str(user_id)]
+    return status
+
+
+async def test_rate_limit_is_shared_by_the_processes(site: ServerSite) -> None:
+    """One budget per person across processes: 4 frames per hour, two on each process, then the
+    fifth is refused wherever it comes from."""
+    import time
+
+    site.extra_env["CERCLE_SOCKET_RATE"] = "4/3600"
+    if 3600 - time.time() % 3600 < 30:  # not across the window's end
+        await asyncio.sleep(3600 - time.time() % 3600 + 1)
+    people = make_people(site, ["gina"])["people"]
+    one, two = site.start(), site.start()
+    first = await open_socket(one, people["gina"]["token"])
+    second = await open_socket(two, people["gina"]["token"])
+    for socket in (first, first, second, second):
+        await socket.send(json.dumps({"type": "ping"}))
+        await next_of_type(socket, "pong")
+    await second.send(json.dumps({"type": "ping", "ref": "5"}))
+    refused = await next_of_type(second, "error")
+    assert refused["code"] == "rate_limited", refused
+    assert refused["retry_after"] > 0
+    await first.send(json.dumps({"type": "ping", "ref": "6"}))
+    assert (await next_of_type(first, "error"))["code"] == "rate_limited"
+    await first.close()
+    await second.close()

@@ -8,9 +8,12 @@ and published here at once.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -20,8 +23,14 @@ from django.core.exceptions import ValidationError
 from cercle.chat import actions, events, presence, queries
 from cercle.core.realtime import apublish_now, conversation_group, user_group
 
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
 TYPING_EXPIRES = 6.0
 TYPING_THROTTLE = 2.0
+# A socket re-checks its person's membership of a conversation before a send at most this often
+# (seconds); a membership event (`conversation.left`, `conversation.updated`) forgets it at once.
+MEMBERSHIP_RECHECK = 30.0
 
 
 def _int(frame: dict[str, Any], name: str, *, required: bool = True) -> int | None:
@@ -55,12 +64,56 @@ def _co_members(user: Any) -> list[int]:
     return queries.co_member_ids(user)
 
 
+async def _presence(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a presence function: at once in memory; with Redis in a worker thread that is not the
+    database thread (a Redis round trip must not wait behind, or hold up, the sends)."""
+    if not presence.redis_url():
+        return function(*args, **kwargs)
+    result: T = await sync_to_async(function, thread_sensitive=False)(*args, **kwargs)
+    return result
+
+
+# One task per server process (event loop) that refreshes its sockets' presence and announces
+# the people whose sockets expired elsewhere (a killed process), when presence is in Redis.
+_HEARTBEATS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _ensure_heartbeat() -> None:
+    if not presence.redis_url():
+        return
+    loop = asyncio.get_running_loop()
+    task = _HEARTBEATS.get(loop)
+    if task is None or task.done():
+        _HEARTBEATS[loop] = loop.create_task(_heartbeat_loop())
+
+
+async def _heartbeat_loop() -> None:
+    from cercle.accounts.models import User
+
+    while True:
+        await asyncio.sleep(presence.heartbeat_seconds())
+        try:
+            await sync_to_async(presence.heartbeat, thread_sensitive=False)()
+            changed = await sync_to_async(presence.sweep, thread_sensitive=False)()
+            for user_id, status in changed.items():
+                contacts = await _co_members(User(pk=user_id))
+                await apublish_now(
+                    events.presence(user_id, status), groups=[user_group(c) for c in contacts]
+                )
+        except Exception:
+            logger.exception("presence heartbeat failed")
+
+
 class ChatSocketMixin(AsyncJsonWebsocketConsumer):
     user: Any
     conversation_ids: set[int]
     receipts: bool
     active: bool
     last_typing: dict[int, float]
+    # conversation id → when (time.monotonic) the membership was last checked for a send
+    checked_memberships: dict[int, float]
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -68,14 +121,16 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         """Join my conversations' groups, count this socket for presence; extra hello fields."""
         self.conversation_ids, self.receipts, co_members, newest = await _load_state(self.user)
         self.last_typing = {}
+        self.checked_memberships = {}
         for conversation_id in self.conversation_ids:
             await self.channel_layer.group_add(
                 conversation_group(conversation_id), self.channel_name
             )
         self.active = True
-        status = await sync_to_async(presence.socket_opened)(self.user.pk)
+        status = await _presence(presence.socket_opened, self.user.pk, self.channel_name)
+        _ensure_heartbeat()
         await self._publish_presence(status, co_members)
-        others = await sync_to_async(presence.statuses)(co_members)
+        others = await _presence(presence.statuses, co_members)
         return {
             "presence": {str(uid): value for uid, value in others.items()},
             # Where a client that has nothing yet starts counting for `sync`.
@@ -89,7 +144,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(
                 conversation_group(conversation_id), self.channel_name
             )
-        status = await sync_to_async(presence.socket_closed)(self.user.pk, was_active=self.active)
+        status = await _presence(presence.socket_closed, self.user.pk, self.channel_name)
         await self._publish_presence(status)
 
     async def _publish_presence(self, status: str, co_members: list[int] | None = None) -> None:
@@ -105,6 +160,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         kind = event.get("type")
         if kind in {"conversation.created", "conversation.updated"}:
             conversation = event["conversation"]
+            self.checked_memberships.pop(conversation["id"], None)
             ids = {m["id"] for m in conversation["members"]}
             if self.user.pk in ids and conversation["id"] not in self.conversation_ids:
                 self.conversation_ids.add(conversation["id"])
@@ -112,6 +168,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                     conversation_group(conversation["id"]), self.channel_name
                 )
         elif kind == "conversation.left":
+            self.checked_memberships.pop(event["conversation_id"], None)
             self.conversation_ids.discard(event["conversation_id"])
             await self.channel_layer.group_discard(
                 conversation_group(event["conversation_id"]), self.channel_name
@@ -150,7 +207,17 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         ):
             raise ValidationError({"attachments": ["Give a list of attachment ids."]})
 
+        checked_at = self.checked_memberships.get(conversation_id)
+        checked = (
+            conversation_id in self.conversation_ids
+            and checked_at is not None
+            and time.monotonic() - checked_at < MEMBERSHIP_RECHECK
+        )
+
         def send() -> dict[str, Any]:
+            if not checked:
+                queries.access_membership(self.user, conversation_id)
+                self.checked_memberships[conversation_id] = time.monotonic()
             message, created = actions.send_message(
                 actor=self.user,
                 conversation_id=conversation_id,
@@ -158,6 +225,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                 client_id=client_id,
                 reply_to_id=reply_to,
                 attachment_ids=attachment_ids,
+                membership_checked=True,
             )
             return events.message_ack(
                 message, duplicate=not created, with_files=bool(attachment_ids)
@@ -234,7 +302,9 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         if active == self.active:
             return
         self.active = active
-        new_status = await sync_to_async(presence.socket_activity)(self.user.pk, active=active)
+        new_status = await _presence(
+            presence.socket_activity, self.user.pk, self.channel_name, active=active
+        )
         await self._publish_presence(new_status)
 
     async def on_sync(self, frame: dict[str, Any]) -> None:

@@ -12,21 +12,24 @@ the socket — or anyone else's — down.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from cercle.chat import events
+from cercle.chat import events, presence
 from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.realtime import user_group
 from cercle.feed.consumers import FeedSocketMixin
@@ -37,8 +40,10 @@ MAX_FRAME_BYTES = 32 * 1024
 # Frames per person (all their sockets together) in a window of seconds.
 DEFAULT_RATE_LIMIT = (60, 10)
 
-# (person id, window, window number) → frames counted.
+# (person id, window, window number) → frames counted, when there is no Redis (one process).
 _RATE_COUNTS: dict[tuple[int, int, int], int] = {}
+# With REDIS_URL: one client per event loop, counting in Redis for every process together.
+_RATE_REDIS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -54,6 +59,46 @@ def rate_limit() -> tuple[int, int]:
         except ValueError:
             value = DEFAULT_RATE_LIMIT
     return int(value[0]), max(1, int(value[1]))
+
+
+def _rate_redis() -> Any:
+    url = presence.redis_url()
+    if not url:
+        return None
+    loop = asyncio.get_running_loop()
+    client = _RATE_REDIS.get(loop)
+    if client is None:
+        import redis.asyncio
+
+        client = _RATE_REDIS[loop] = redis.asyncio.Redis.from_url(url, socket_timeout=2)
+    return client
+
+
+def _count_here(user_id: int, window: int, slot: int) -> int:
+    key = (user_id, window, slot)
+    count = _RATE_COUNTS.get(key, 0) + 1
+    _RATE_COUNTS[key] = count
+    if len(_RATE_COUNTS) > 10_000:
+        for old in [k for k in _RATE_COUNTS if k[2] < slot]:
+            del _RATE_COUNTS[old]
+    return count
+
+
+async def count_frame(user_id: int, window: int, slot: int) -> int:
+    """Frames of this person in this window so far, this one included: in Redis (shared by every
+    server process, one round trip from the event loop) when there is one, else in memory."""
+    client = _rate_redis()
+    if client is not None:
+        name = f"cercle:socket-rate:{user_id}:{window}:{slot}"
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, window + 1)
+                replies = await pipe.execute()
+            return int(replies[0])
+        except Exception:
+            logger.warning("rate limit: Redis unreachable, counting in this process")
+    return _count_here(user_id, window, slot)
 
 
 @database_sync_to_async
@@ -154,17 +199,12 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
     async def over_rate_limit(self) -> int:
         """0 when the frame may go; else the seconds until the person's window ends.
 
-        Counted in this process's memory for all the person's sockets in it (no I/O on the hot
-        path); with several worker processes a person's budget is per process."""
+        One budget for all the person's sockets: in Redis across server processes (REDIS_URL),
+        else in this process's memory. Never through the database thread."""
         limit, window = rate_limit()
         now = time.time()
         slot = int(now // window)
-        key = (self.user.pk, window, slot)
-        count = _RATE_COUNTS.get(key, 0) + 1
-        _RATE_COUNTS[key] = count
-        if len(_RATE_COUNTS) > 10_000:
-            for old in [k for k in _RATE_COUNTS if k[2] < slot]:
-                del _RATE_COUNTS[old]
+        count = await count_frame(self.user.pk, window, slot)
         if count > limit:
             return max(1, int((slot + 1) * window - now + 0.999))
         return 0
@@ -180,7 +220,23 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         except OSError:
             logger.debug("frame dropped: the client has disconnected")
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without its `aclose_old_connections()` before every message: that is
+        a trip through the process's one database thread for each frame and for each event to
+        each socket (a 1,000-member channel message queued 1,000 of them behind the sends).
+        Here every database call goes through `database_sync_to_async`, which closes stale
+        connections around itself already."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def cercle_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
         if await self.chat_event(event):
-            await self.send_json(event)
+            # Encoded once when published, not once per socket.
+            text = message.get("text")
+            if isinstance(text, str):
+                await self.send(text_data=text)
+            else:
+                await self.send_json(event)

@@ -6,12 +6,34 @@ a conversation; the socket joins it on connect and when the person is added). On
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import os
+import weakref
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# Each event is encoded to JSON once, when it is published (`text` in the layer message), not once
+# per receiving socket. Published from a worker thread of a server process (a socket's or a view's
+# database work), the event is handed to the process's event loop and sent from there, in order,
+# without the thread waiting: that thread runs every database call of the process, and a send to
+# a 1,000-member group (or a Redis round trip) would otherwise hold it.
+# Per event loop: layer messages waiting to be sent, in publication order.
+_Pending = deque[tuple[Any, list[str], dict[str, Any]]]
+_PENDING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pending] = (
+    weakref.WeakKeyDictionary()
+)
+_DRAINING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def user_group(user_id: int) -> str:
@@ -23,7 +45,46 @@ def conversation_group(conversation_id: int) -> str:
 
 
 def _message(event: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "cercle.event", "event": event}
+    """The layer message: the event, and its JSON text that consumers send as it is."""
+    return {
+        "type": "cercle.event",
+        "event": event,
+        "text": json.dumps(event, separators=(",", ":"), ensure_ascii=False),
+    }
+
+
+def _main_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of this process that the current worker thread serves, if any."""
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop: asyncio.AbstractEventLoop | None = getattr(local, "main_event_loop", None)
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return None
+    return loop
+
+
+def _enqueue(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    """On the loop: queue a message; one drain task per loop sends them in order."""
+    loop = asyncio.get_running_loop()
+    pending = _PENDING.get(loop)
+    if pending is None:
+        pending = _PENDING[loop] = deque()
+    pending.append((layer, groups, message))
+    task = _DRAINING.get(loop)
+    if task is None or task.done():
+        _DRAINING[loop] = loop.create_task(_drain(pending))
+
+
+async def _drain(pending: _Pending) -> None:
+    """Send the queued messages in order; ends when the queue is empty (a new one starts then)."""
+    while pending:
+        layer, groups, message = pending.popleft()
+        for group in groups:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                logger.exception("realtime event to %s not sent", group)
 
 
 def publish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
@@ -31,8 +92,14 @@ def publish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = _message(event)
+    groups = list(groups)
+    loop = _main_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_enqueue, layer, groups, message)
+        return
     for group in groups:
-        async_to_sync(layer.group_send)(group, _message(event))
+        async_to_sync(layer.group_send)(group, message)
 
 
 async def apublish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
@@ -40,8 +107,9 @@ async def apublish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = _message(event)
     for group in groups:
-        await layer.group_send(group, _message(event))
+        await layer.group_send(group, message)
 
 
 def publish_on_commit(
