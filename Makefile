@@ -25,14 +25,16 @@ demo: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_feed --demo
 
-# Serves HTTP and WebSocket on one port, with the task worker beside it and the notification-mail
-# sweep every 5 minutes (the daily digest once a day); Ctrl-C stops them all.
+# Serves HTTP and WebSocket on one port, with the task worker beside it and, every 5 minutes, the
+# notification-mail sweep (the daily digest once a day) and the expiry of abandoned CSV imports;
+# Ctrl-C stops them all.
 run: demo
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@$(BIN)/python manage.py login_hint --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
+	  $(BIN)/python manage.py expire_import_jobs; \
 	  [ $$((n % 288)) -ne 0 ] || $(BIN)/python manage.py send_notification_mail --digest; done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src
 

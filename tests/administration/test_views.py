@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from cercle.accounts.actions import people as people_actions
@@ -555,5 +557,5 @@ def test_a_job_waiting_long_for_the_worker_says_so() -> None:
     job = a_job(admin)
     url = reverse("admin_import_job", args=[job.pk])
     assert "task worker" not in client_for(admin).get(url).content.decode()
-    ImportJob.objects.filter(pk=job.pk).update(updated_at="2020-01-01T00:00:00Z")
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
     assert "waiting for the task worker" in client_for(admin).get(url).content.decode()

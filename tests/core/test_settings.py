@@ -175,15 +175,20 @@ def test_compose_file_parses_and_has_the_production_services() -> None:
     yaml = pytest.importorskip("yaml")
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"web", "worker", "migrate", "nginx", "db", "redis", "minio"} <= set(services)
+    assert {"web", "worker", "scheduler", "migrate", "nginx", "db", "redis", "minio"} <= set(
+        services
+    )
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", CONFIGURATION_MD.read_text()))
-    for name in ("web", "worker", "migrate"):
+    for name in ("web", "worker", "scheduler", "migrate"):
         environment = services[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://")
         assert environment["REDIS_URL"].startswith("redis://")
         assert set(environment) <= documented, set(environment) - documented
     assert "--workers" in " ".join(services["web"]["command"])
     assert "db_worker" in " ".join(services["worker"]["command"])
+    scheduled = " ".join(services["scheduler"]["command"])
+    for command in ("send_notification_mail", "send_notification_mail --digest", "expire_import"):
+        assert command in scheduled
 
 
 def test_nginx_config_proxies_websockets_and_serves_static_files() -> None:

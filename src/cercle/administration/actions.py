@@ -6,6 +6,7 @@ import io
 import logging
 import re
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,10 @@ logger = logging.getLogger(__name__)
 LOGO_SIZE = 256
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+# How long a checked file waits for the admin's choice before it is forgotten.
+IMPORT_FILE_RETENTION = timedelta(hours=24)
+# Progress is recorded at least once per batch: this long without any means the worker died.
+IMPORT_STALL_AFTER = timedelta(minutes=15)
 MAX_REPORTED_ERRORS = 1000
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -262,6 +267,48 @@ def cancel_import(*, actor: User, job: ImportJob) -> ImportJob:
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "content", "finished_at", "updated_at"])
     return job
+
+
+def expire_import_jobs(*, now: datetime | None = None) -> int:
+    """Housekeeping: forget the files of imports left waiting, and fail interrupted ones.
+
+    A file whose rows are invalid waits for the admin's choice; left there, it would keep the
+    people's personal data for ever: after IMPORT_FILE_RETENTION it is cancelled and emptied.
+    A check or an import whose progress has not moved for IMPORT_STALL_AFTER had its worker
+    stopped under it (the task is not retried): it is marked failed, so that the page stops
+    polling and says so. Returns the number of jobs changed.
+    """
+    now = now or timezone.now()
+    expired = list(
+        ImportJob.objects.filter(
+            status__in=[ImportJob.Status.INVALID, ImportJob.Status.PENDING],
+            updated_at__lt=now - IMPORT_FILE_RETENTION,
+        ).only("pk", "report")
+    )
+    for job in expired:
+        _set(
+            job.pk,
+            status=ImportJob.Status.CANCELLED,
+            content="",
+            finished_at=now,
+            report={**(job.report or {}), "expired": True},
+        )
+    stalled = list(
+        ImportJob.objects.filter(
+            status__in=[ImportJob.Status.VALIDATING, ImportJob.Status.IMPORTING],
+            updated_at__lt=now - IMPORT_STALL_AFTER,
+        ).only("pk", "report", "language")
+    )
+    for job in stalled:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            message = _(
+                "The import was interrupted (the task worker stopped). People imported before "
+                "the interruption are kept: import the file again and choose to import its "
+                "valid rows; those already imported are reported as existing."
+            )
+        report = {**(job.report or {}), "file_error": message}
+        _set(job.pk, status=ImportJob.Status.FAILED, content="", finished_at=now, report=report)
+    return len(expired) + len(stalled)
 
 
 def _set(job_id: int, **fields: Any) -> None:

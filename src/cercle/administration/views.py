@@ -187,6 +187,8 @@ def resend_invitation(request: AuthenticatedRequest, person_id: int) -> HttpResp
 @admin_required
 @require_http_methods(["GET", "POST"])
 def import_people(request: AuthenticatedRequest) -> HttpResponse:
+    # Housekeeping here too, so that the list is right even where no scheduler runs.
+    actions.expire_import_jobs()
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -227,6 +229,8 @@ def import_template(request: AuthenticatedRequest) -> HttpResponse:
 
 @admin_required
 def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
+    # An interrupted import must stop being polled even where no scheduler runs.
+    actions.expire_import_jobs()
     job = queries.access_import_job(request.user, job_id)
     context = {"job": job, "admin_section": "import"}
     if request.headers.get("HX-Request"):
