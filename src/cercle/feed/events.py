@@ -19,6 +19,7 @@ kind changed); the socket then reloads its plan.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -195,10 +196,29 @@ def send_on_commit(message: dict[str, Any], *, groups: Iterable[str]) -> None:
         layer = get_channel_layer()
         if layer is None:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            # Committed from code running inside an event loop's thread (async_to_sync cannot
+            # be used there): the sends run on that loop, in order.
+            task = loop.create_task(_send_all(layer, targets, message))
+            _TASKS.add(task)
+            task.add_done_callback(_TASKS.discard)
+            return
         for group in targets:
             async_to_sync(layer.group_send)(group, message)
 
     transaction.on_commit(send)
+
+
+_TASKS: set[asyncio.Task[None]] = set()
+
+
+async def _send_all(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    for group in groups:
+        await layer.group_send(group, message)
 
 
 def post_created(post: Post, *, mentioned: Iterable[Any] = ()) -> None:
