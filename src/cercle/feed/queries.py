@@ -51,6 +51,7 @@ MAX_PAGE_SIZE = 50
 Action = Literal["see", "comment", "react", "share", "edit", "delete", "pin"]
 ACTIONS: tuple[Action, ...] = ("see", "comment", "react", "share", "edit", "delete", "pin")
 FILTERS = ("all", "spaces", "following", "mentions", "saved")
+ACTIVE_ANNOUNCEMENTS = 5
 
 
 class NotFound(Http404):
@@ -184,13 +185,20 @@ def access_post(user: User, post_id: int | str) -> Post:
     return post
 
 
+def _sees_post(user: User) -> Exists:
+    """A condition on rows with a `post_id`: `user` may see that post. Correlated (one post
+    checked per row), where `post__in=visible_posts(user)` made SQLite read every visible post
+    at scale."""
+    return Exists(visible_posts(user).filter(pk=OuterRef("post_id")).values("pk"))
+
+
 def access_comment(user: User, comment_id: int | str) -> Comment:
     try:
         pk = int(comment_id)
     except (TypeError, ValueError):
         raise NotFound("No such comment.") from None
     comment = (
-        Comment.objects.filter(pk=pk, post__in=visible_posts(user))
+        Comment.objects.filter(_sees_post(user), pk=pk)
         .select_related("post", "post__space", "author")
         .first()
     )
@@ -245,7 +253,11 @@ def _cursor_filter(posts: QuerySet[Post], cursor: str | None) -> QuerySet[Post]:
     created = parse_datetime(str(created_raw)) if isinstance(created_raw, str) else None
     if created is None or not isinstance(pk, int):
         raise InvalidCursor("invalid cursor")
-    return posts.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    # `created_at <= created` first: a range the (created_at, id) indexes can start from; alone,
+    # the "or" made the database scan every newer post before the cursor (a deep page at scale).
+    return posts.filter(created_at__lte=created).filter(
+        Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
+    )
 
 
 def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
@@ -363,6 +375,8 @@ def hashtag_posts(user: User, hashtag: Hashtag) -> QuerySet[Post]:
 def get_hashtag(name: str) -> Hashtag:
     from cercle.feed.text import normalize_hashtag
 
+    if "\x00" in name:  # no such tag, and PostgreSQL refuses NUL
+        raise NotFound("No such hashtag.")
     hashtag = Hashtag.objects.filter(normalized_name=normalize_hashtag(name)).first()
     if hashtag is None:
         raise NotFound("No such hashtag.")
@@ -564,17 +578,17 @@ def active_announcements(user: User) -> list[Announcement]:
         announcement_id=OuterRef("pk"), user_id=user.pk
     ).filter(Q(acknowledged_at__isnull=False) | Q(dismissed_at__isnull=False))
     found = (
-        Announcement.objects.filter(targeted, post__in=visible_posts(user).values("pk"))
+        Announcement.objects.filter(targeted, _sees_post(user))
         .exclude(Exists(done))
         .select_related("post")
-        .order_by("-created_at", "-id")[:5]
+        .order_by("-created_at", "-id")[:ACTIVE_ANNOUNCEMENTS]
     )
     return list(found)
 
 
 def access_announcement(user: User, announcement_id: int) -> Announcement:
     announcement = (
-        Announcement.objects.filter(pk=announcement_id, post__in=visible_posts(user).values("pk"))
+        Announcement.objects.filter(_sees_post(user), pk=announcement_id)
         .select_related("post", "post__space", "post__author")
         .first()
     )
