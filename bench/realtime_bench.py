@@ -165,10 +165,14 @@ def rss_kib(pid: int) -> int:
 
 
 class Bench:
-    def __init__(self, servers: list[ServerProcess], data: dict[str, Any]) -> None:
+    def __init__(
+        self, servers: list[ServerProcess], data: dict[str, Any], *, deflate: bool = True
+    ) -> None:
         self.servers = servers
         self.data = data
         self.used: dict[int, int] = {}
+        # Browsers ask for permessage-deflate, so the clients do too unless told not to.
+        self.compression: str | None = "deflate" if deflate else None
 
     def ticket(self, user_id: int) -> str:
         n = self.used.get(user_id, 0)
@@ -182,6 +186,7 @@ class Bench:
             origin=server.url,  # type: ignore[arg-type]
             max_queue=None,
             ping_interval=None,
+            compression=self.compression,
             open_timeout=60,
         )
         hello = json.loads(await socket.recv(decode=True))
@@ -410,7 +415,7 @@ async def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
             for server in servers:
                 os.sched_setaffinity(server.process.pid, cpus[:-1])
             os.sched_setaffinity(0, cpus[-1:])
-    bench = Bench(servers, data)
+    bench = Bench(servers, data, deflate=not args.no_deflate)
     result: dict[str, Any] = {"mode": mode, "workers": len(servers)}
     try:
         result["direct"] = await direct_load(bench, args.rate, args.seconds, f"{mode}-steady")
@@ -491,6 +496,11 @@ def main() -> None:
     parser.add_argument("--fanout-messages", type=int, default=10)
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="clients without permessage-deflate (browsers ask for it; this shows its cost)",
+    )
     parser.add_argument(
         "--pin",
         action="store_true",

@@ -8,7 +8,10 @@ steps per message (each of the 1,000 receivers runs the walk again). This subcla
 - expires entries at most once per second (expiry is counted in tens of seconds anyway);
 - copies a `cercle.event` message shallowly: its event is built once by an action, never mutated
   by a consumer, and its JSON text (`text`) is already encoded (see `cercle.core.realtime`);
-- puts the message in each member's queue directly instead of through one task per member.
+- puts the message in each member's queue directly instead of through one task per member;
+- keeps a receiving channel's queue while its consumer waits on it (Channels built a new
+  `asyncio.Queue` for every message received and dropped it after), dropping it when the
+  consumer stops receiving (its receive is cancelled when the socket closes).
 
 Everything else (capacity, `ChannelFull` dropped for groups, expiry) behaves as in Channels.
 """
@@ -37,10 +40,27 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
         self._last_clean = now
         super()._clean_expired()
 
-    def _put(self, channel: str, message: dict[str, Any]) -> None:
-        queue = self.channels.get(channel)
+    def _queue(self, channel: str) -> asyncio.Queue[Any]:
+        queue: asyncio.Queue[Any] | None = self.channels.get(channel)
         if queue is None:
             queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
+        return queue
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        self.require_valid_channel_name(channel)
+        self._clean_expired()
+        queue = self._queue(channel)
+        try:
+            _expires, message = await queue.get()
+        except BaseException:
+            if queue.empty():
+                self.channels.pop(channel, None)
+            raise
+        result: dict[str, Any] = message
+        return result
+
+    def _put(self, channel: str, message: dict[str, Any]) -> None:
+        queue = self._queue(channel)
         copied = dict(message) if message.get("type") == "cercle.event" else deepcopy(message)
         try:
             queue.put_nowait((time.time() + self.expiry, copied))
