@@ -105,6 +105,41 @@ def test_space_posts_fan_out_by_level() -> None:
     assert queries.space_level(eager, space) == "all"
 
 
+@pytest.mark.parametrize("members", [3, 30])
+def test_space_post_fan_out_is_bulk_grouped_and_checked(
+    members: int, django_assert_max_num_queries: Any
+) -> None:
+    owner, moderator = make_user(), make_user()
+    readers = [make_user() for _ in range(members)]
+    gone = make_user()
+    space = make_space(owner=owner, members=(moderator, *readers, gone))
+    space_actions.change_role(actor=owner, space=space, user=moderator, role="moderator")
+    gone.is_active = False
+    gone.save()
+    first = make_post(author=owner, space=space, body="One")
+    # The queries do not grow with the number of members.
+    with django_assert_max_num_queries(12):
+        assert actions.fan_out_space_post(post_id=first.pk) == members + 1
+    assert not Notification.objects.filter(recipient=gone).exists()
+    assert not Notification.objects.filter(recipient=owner).exists()
+    # A second post by someone else groups into each unread notification.
+    second = make_post(author=moderator, space=space, body="Two")
+    assert actions.fan_out_space_post(post_id=second.pk) == members + 1
+    grouped = Notification.objects.get(recipient=readers[0])
+    assert grouped.actor_ids == [moderator.pk, owner.pk] and grouped.actor_count == 2
+    assert Notification.objects.filter(recipient=owner).count() == 1
+    # A hidden post reaches only who may still see it: its author and the moderators.
+    third = make_post(author=readers[0], space=space, body="Three")
+    third.hidden_at = timezone.now()
+    third.save()
+    Notification.objects.all().delete()
+    assert actions.fan_out_space_post(post_id=third.pk) == 2
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {
+        owner.pk,
+        moderator.pk,
+    }
+
+
 def test_pages_bell_list_open_and_read_all() -> None:
     anne, bob = make_user(username="anne"), make_user(username="bob")
     space = make_space(owner=anne, members=(bob,))

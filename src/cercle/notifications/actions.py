@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -231,32 +232,140 @@ def on_join_request(*, actor: User, join_request: object) -> None:
             )
 
 
+FAN_OUT_CHUNK = 500
+
+
 def fan_out_space_post(*, post_id: int) -> int:
-    """Notify the members of a space whose level is "every post" (run in the background)."""
+    """Notify the members of a space whose level is "every post" (run in the background).
+
+    In bulk, chunk by chunk: the members' roles in the space in one query (for the rule book,
+    `feed.queries.can`), their unread notification of this group in one, then one insert and one
+    update — instead of four queries per member (a space of 5,000 members took minutes)."""
     from cercle.feed import queries as feed_queries
     from cercle.feed.models import Mention, Post
     from cercle.notifications.queries import members_wanting_every_post
+    from cercle.spaces.models import Membership
 
     post = Post.objects.select_related("space", "author").filter(pk=post_id).first()
     if post is None or post.space is None:
         return 0
+    space = post.space
     mentioned = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
     sent = 0
-    for person in members_wanting_every_post(post.space):
-        if person.pk == post.author_id or person.pk in mentioned:
-            continue
-        if not feed_queries.can(person, "see", post):
-            continue
-        notify(
-            recipient=person,
+    chunk: list[User] = []
+
+    def flush() -> int:
+        roles = dict(
+            Membership.objects.filter(space=space, user_id__in=[p.pk for p in chunk]).values_list(
+                "user_id", "role"
+            )
+        )
+        allowed = [
+            person
+            for person in chunk
+            if feed_queries.can(
+                feed_queries.Viewer(
+                    user=person, roles={space.pk: roles[person.pk]} if person.pk in roles else {}
+                ),
+                "see",
+                post,
+            )
+        ]
+        notify_many(
+            recipients=allowed,
             kind=Kind.SPACE_POST,
             actor=post.author,
-            group_key=f"space_post:space:{post.space_id}",
+            group_key=f"space_post:space:{space.pk}",
             post=post,
-            space=post.space,
+            space=space,
         )
-        sent += 1
+        return len(allowed)
+
+    for person in members_wanting_every_post(space):
+        if person.pk == post.author_id or person.pk in mentioned:
+            continue
+        chunk.append(person)
+        if len(chunk) >= FAN_OUT_CHUNK:
+            sent += flush()
+            chunk = []
+    if chunk:
+        sent += flush()
     return sent
+
+
+@transaction.atomic
+def notify_many(
+    *,
+    recipients: list[User],
+    kind: str,
+    actor: User | None,
+    group_key: str,
+    post: object = None,
+    space: object = None,
+) -> list[Notification]:
+    """`notify` for many recipients at once (who may all see `post`: checked by the caller),
+    in a fixed number of queries: grouped into each one's unread notification of `group_key`,
+    or a new one."""
+    from cercle.feed.models import Post
+    from cercle.spaces.models import Space
+
+    people = {p.pk: p for p in recipients if p.is_active and (actor is None or p.pk != actor.pk)}
+    if not people:
+        return []
+    existing = {
+        n.recipient_id: n
+        for n in Notification.objects.select_for_update()
+        .filter(recipient_id__in=list(people), group_key=group_key, read_at__isnull=True)
+        .order_by("recipient_id", "updated_at", "id")  # the newest last: kept
+    }
+    now = timezone.now()
+    changed = []
+    for notification in existing.values():
+        ids = [i for i in notification.actor_ids if actor is None or i != actor.pk]
+        if actor is not None:
+            if actor.pk not in notification.actor_ids:
+                notification.actor_count += 1
+            ids.insert(0, actor.pk)
+        notification.actor_ids = ids[:MAX_ACTORS_KEPT]
+        notification.actor = actor
+        notification.updated_at = now
+        changed.append(notification)
+    Notification.objects.bulk_update(
+        changed, ["actor_ids", "actor_count", "actor", "updated_at"], batch_size=500
+    )
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk,
+                kind=kind,
+                group_key=group_key,
+                actor=actor,
+                actor_ids=[actor.pk] if actor else [],
+                actor_count=1,
+                post=post if isinstance(post, Post) else None,
+                space=space if isinstance(space, Space) else None,
+            )
+            for pk in people
+            if pk not in existing
+        ],
+        batch_size=500,
+    )
+    if kind in EMAIL_KINDS:
+        for notification in created:
+            _schedule_email(notification)
+    unread = dict(
+        Notification.objects.filter(recipient_id__in=list(people), read_at__isnull=True)
+        .values_list("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("recipient_id", "n")
+    )
+    every = changed + created
+    for notification in every:
+        publish_on_commit(
+            events.notification_new(notification, unread=unread.get(notification.recipient_id, 0)),
+            user_ids=[notification.recipient_id],
+        )
+    return every
 
 
 @transaction.atomic
@@ -264,7 +373,7 @@ def mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.recipient_id != actor.pk:
         from cercle.notifications.queries import NotFound
 
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -321,5 +430,5 @@ def set_space_level(*, actor: User, space: object, level: str) -> None:
     if level not in SpaceLevel.values:
         raise ValidationError({"level": [_("Choose a notification level.")]})
     if not space_queries.can_read_wall(actor, space):
-        raise space_queries.NotFound("No such space.")
+        raise space_queries.NotFound(_("No such space."))
     SpaceSetting.objects.update_or_create(user=actor, space=space, defaults={"level": level})
