@@ -272,6 +272,23 @@ async def test_new_conversations_and_removals_are_followed_live() -> None:
     await b.disconnect()
 
 
+async def test_a_removed_member_cannot_send_on_a_socket_that_sent_before() -> None:
+    """The socket remembers a membership it checked for a send; the removal forgets it."""
+    anne, bruno = await amake_user(), await amake_user()
+    group = await sync_to_async(make_group)(anne, [bruno])
+    b = await connected(bruno)
+    send = {"type": "message.send", "conversation_id": group.pk, "body": "Oui", "ref": "r"}
+    await b.send_json_to({**send, "client_id": "b1"})
+    await next_of_type(b, "message.ack")
+    await sync_to_async(actions.remove_member)(actor=anne, conversation_id=group.pk, person=bruno)
+    await next_of_type(b, "conversation.left")
+    await b.send_json_to({**send, "client_id": "b2"})
+    error = await next_of_type(b, "error")
+    assert error["code"] == "not_found" and error["ref"] == "r"
+    assert not await sync_to_async(Message.objects.filter(client_id="b2").exists)()
+    await b.disconnect()
+
+
 async def test_a_flooding_client_is_slowed_down_and_others_are_not(settings: Any) -> None:
     from cercle.core.consumers import _RATE_COUNTS
 
