@@ -189,3 +189,24 @@ async def test_bad_subscriptions_are_refused_and_change_nothing() -> None:
     await p.send_json_to({"type": "feed.subscribe", "feed": "wall", "id": 987654})
     assert (await next_of_type(p, "error"))["code"] == "not_found"
     await p.disconnect()
+
+
+async def test_a_deactivated_person_stops_getting_the_feed_and_a_new_guest_sees_less() -> None:
+    from cercle.accounts.actions.people import deactivate_person, set_role
+
+    admin = await amake_user(role="admin")
+    author, reader, later_guest = await amake_user(), await amake_user(), await amake_user()
+    space = await amake_space(kind="open", members=(author,))
+    r, g = await connected(reader), await connected(later_guest)
+    await subscribed(r, feed="space", id=space.pk)
+    await subscribed(g, feed="wall", id=author.pk)
+    await sync_to_async(deactivate_person)(actor=admin, person=reader)
+    assert (await next_of_type(r, "feed.unsubscribed")) == {"type": "feed.unsubscribed"}
+    await sync_to_async(set_role)(actor=admin, person=later_guest, role="guest")
+    await drain(g, timeout=0.3)
+    await create_post(actor=author, body="In the open space", space=space)
+    await create_post(actor=author, body="On my wall")  # guests do not see others' walls
+    assert await feed_frames(r) == []
+    assert await feed_frames(g) == []
+    await r.disconnect()
+    await g.disconnect()

@@ -47,6 +47,7 @@ from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import hash_token
 from cercle.audit.actions import log_event
 from cercle.core.text import normalize
+from cercle.feed import events as feed_events
 
 logger = logging.getLogger(__name__)
 
@@ -363,6 +364,8 @@ def set_role(*, actor: User, person: User, role: str, request: HttpRequest | Non
         # The Django admin (/django-admin/) is for Cercle's administrators only.
         person.is_staff = person.is_superuser = role == Role.ADMIN
         person.save(update_fields=["role", "is_staff", "is_superuser"])
+        # What their open feed pages may show changes (a guest sees less, an admin more).
+        feed_events.subscriptions_changed(user_ids=[person.pk])
         log_event(
             actor=actor,
             action="accounts.role_changed",
@@ -407,6 +410,7 @@ def deactivate_person(*, actor: User, person: User, request: HttpRequest | None 
         person.is_active = False
         person.deactivated_at = timezone.now()
         person.save(update_fields=["is_active", "deactivated_at"])
+        feed_events.subscriptions_changed(user_ids=[person.pk])  # their open feeds stop
         log_event(
             actor=actor,
             action="accounts.deactivated",
