@@ -11,7 +11,7 @@ from tests.factories import add_member, make_admin, make_guest, make_space, make
 
 # Odd input every endpoint must turn into a 4xx, never a 500.
 ODD_TEXTS = ["x" * 100_000, "nul\x00byte", "", " ", "🙂" * 10, "<script>alert(1)</script>"]
-ODD_IDS = ["0", "-1", "99999999999999999999999", str(2**63), "abc", "1.5", "%00"]
+ODD_IDS = ["0", "-1", "99999999999999999999999", str(2**63), "abc", "1.5", "%00", "²", "x" * 300]
 
 
 def api(user: Any = None) -> Client:

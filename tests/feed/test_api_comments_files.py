@@ -243,6 +243,10 @@ def test_profile_wall_pinned_history_and_hashtag_follow() -> None:
     assert client.delete("/api/v1/hashtags/lunch/follow").json() == {"following": False}
     assert not HashtagFollow.objects.exists()
     assert client.post("/api/v1/hashtags/nothing-here/follow").status_code == 404
+    for odd in ("%00", "a%00b", "x" * 500, "%C3%A9t%C3%A9"):
+        assert client.post(f"/api/v1/hashtags/{odd}/follow").status_code == 404
+        assert client.delete(f"/api/v1/hashtags/{odd}/follow").status_code == 404
+        assert client.get(f"/api/v1/hashtags/{odd}/posts").status_code == 404
     assert api(people["deactivated"]).post("/api/v1/hashtags/lunch/follow").status_code == 401
 
 

@@ -333,7 +333,7 @@ def react(*, actor: User, post: Post, kind: str, comment: Comment | None = None)
 @transaction.atomic
 def unreact(*, actor: User, post: Post, comment: Comment | None = None) -> dict[str, int]:
     if not queries.can(actor, "see", post):
-        raise queries.NotFound("No such post.")
+        raise queries.NotFound(_("No such post."))
     Post.objects.select_for_update().filter(pk=post.pk).first()
     Reaction.objects.filter(user=actor, post=post, comment=comment).delete()
     return _recount(post, comment)
@@ -383,7 +383,7 @@ def pin_post(*, actor: User, post: Post, pinned: bool = True) -> Post:
 @transaction.atomic
 def save_post(*, actor: User, post: Post, saved: bool = True) -> None:
     if not queries.can(actor, "see", post):
-        raise queries.NotFound("No such post.")
+        raise queries.NotFound(_("No such post."))
     if saved:
         Bookmark.objects.get_or_create(user=actor, post=post)
     else:
@@ -415,7 +415,7 @@ def report(
     """Report a post (or one of its comments) to the moderators, with a reason."""
     _require_active(actor)
     if not queries.can(actor, "see", post):
-        raise queries.NotFound("No such post.")
+        raise queries.NotFound(_("No such post."))
     if comment is not None and comment.post_id != post.pk:
         raise ValidationError({"comment": [_("This comment is not on this post.")]})
     if reason not in ReportReason.values:

@@ -178,10 +178,10 @@ def access_post(user: User, post_id: int | str) -> Post:
     try:
         pk = int(post_id)
     except (TypeError, ValueError):
-        raise NotFound("No such post.") from None
+        raise NotFound(_("No such post.")) from None
     post = visible_posts(user).filter(pk=pk).first()
     if post is None:
-        raise NotFound("No such post.")
+        raise NotFound(_("No such post."))
     return post
 
 
@@ -196,14 +196,14 @@ def access_comment(user: User, comment_id: int | str) -> Comment:
     try:
         pk = int(comment_id)
     except (TypeError, ValueError):
-        raise NotFound("No such comment.") from None
+        raise NotFound(_("No such comment.")) from None
     comment = (
         Comment.objects.filter(_sees_post(user), pk=pk)
         .select_related("post", "post__space", "author")
         .first()
     )
     if comment is None:
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     return comment
 
 
@@ -376,10 +376,10 @@ def get_hashtag(name: str) -> Hashtag:
     from cercle.feed.text import normalize_hashtag
 
     if "\x00" in name:  # no such tag, and PostgreSQL refuses NUL
-        raise NotFound("No such hashtag.")
+        raise NotFound(_("No such hashtag."))
     hashtag = Hashtag.objects.filter(normalized_name=normalize_hashtag(name)).first()
     if hashtag is None:
-        raise NotFound("No such hashtag.")
+        raise NotFound(_("No such hashtag."))
     return hashtag
 
 
@@ -504,7 +504,7 @@ def moderation_queue(user: User) -> QuerySet[Report]:
 def access_report(user: User, report_id: int) -> Report:
     report = moderation_queue(user).filter(pk=report_id).first()
     if report is None:
-        raise NotFound("No such report.")
+        raise NotFound(_("No such report."))
     return report
 
 
@@ -593,7 +593,7 @@ def access_announcement(user: User, announcement_id: int) -> Announcement:
         .first()
     )
     if announcement is None:
-        raise NotFound("No such announcement.")
+        raise NotFound(_("No such announcement."))
     return announcement
 
 

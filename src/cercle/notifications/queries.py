@@ -79,7 +79,7 @@ def notifications_page(
 def access_notification(user: User, notification_id: int) -> Notification:
     notification = visible_notifications(user).filter(pk=notification_id).first()
     if notification is None:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     return notification
 
 

@@ -351,7 +351,7 @@ def respond_to_invitation(
 ) -> SpaceInvitation:
     _require_active(actor)
     if invitation.user_id != actor.pk:
-        raise queries.NotFound("No such invitation.")
+        raise queries.NotFound(_("No such invitation."))
     invitation = SpaceInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != RequestStatus.PENDING:
         raise ValidationError(_("This invitation has already been answered."))

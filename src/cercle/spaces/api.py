@@ -199,6 +199,8 @@ def members(request: AuthenticatedRequest, space_key: str) -> MemberListOut:
 
 
 def _member(space: Space, user_id: int) -> User:
+    if not 0 < user_id < 2**63:  # beyond what the database stores: no such member
+        raise queries.NotFound(_("No such member."))
     membership = (
         Membership.objects.filter(space=space, user_id=user_id).select_related("user").first()
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.text import normalize
@@ -220,14 +221,17 @@ def readable_space_ids(user: User) -> QuerySet[Space, int]:
 
 def access_space(user: User, id_or_slug: int | str) -> Space:
     """The space, if `user` may see it; one NotFound for missing and not allowed."""
+    key = str(id_or_slug)
+    if "\x00" in key or len(key) > 200:  # no such slug, and PostgreSQL refuses NUL
+        raise NotFound(_("No such space."))
     lookup = (
-        Q(pk=int(id_or_slug))
-        if isinstance(id_or_slug, int) or str(id_or_slug).isdigit()
-        else Q(slug=id_or_slug)
+        Q(pk=int(key))
+        if isinstance(id_or_slug, int) or (key.isascii() and key.isdigit())
+        else Q(slug=key)
     )
     space = visible_spaces(user).filter(lookup).first()
     if space is None:
-        raise NotFound("No such space.")
+        raise NotFound(_("No such space."))
     return space
 
 
@@ -317,7 +321,7 @@ def access_invitation(user: User, invitation_id: int) -> SpaceInvitation:
         .first()
     )
     if invitation is None or not user.is_active:
-        raise NotFound("No such invitation.")
+        raise NotFound(_("No such invitation."))
     return invitation
 
 
@@ -325,7 +329,7 @@ def access_join_request(user: User, request_id: int) -> JoinRequest:
     """A join request the viewer may decide on (an admin of its space)."""
     join_request = JoinRequest.objects.filter(pk=request_id).select_related("space", "user").first()
     if join_request is None or not can_administer(user, join_request.space):
-        raise NotFound("No such request.")
+        raise NotFound(_("No such request."))
     return join_request
 
 

@@ -222,7 +222,7 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     space = queries.access_space(request.user, slug)
     view = queries.space_view(request.user, space)
     if not view.can_read:
-        raise queries.NotFound("No such space.")
+        raise queries.NotFound(_("No such space."))
     form = InviteForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -278,7 +278,7 @@ def change_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpR
     space = queries.access_space(request.user, slug)
     person = User.objects.filter(pk=user_id).first()
     if person is None:
-        raise queries.NotFound("No such member.")
+        raise queries.NotFound(_("No such member."))
     return _do(
         request,
         space,
@@ -296,7 +296,7 @@ def remove(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpRespon
     space = queries.access_space(request.user, slug)
     person = User.objects.filter(pk=user_id).first()
     if person is None:
-        raise queries.NotFound("No such member.")
+        raise queries.NotFound(_("No such member."))
     return _do(
         request,
         space,
