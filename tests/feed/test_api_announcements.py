@@ -212,3 +212,22 @@ def test_acknowledgement_list_query_count_is_fixed(
     reader.get("/api/v1/announcements")
     with django_assert_max_num_queries(12):
         assert len(reader.get("/api/v1/announcements").json()["items"]) == 1
+
+
+def test_a_bearer_token_reaches_the_follow_up_and_the_csv() -> None:
+    from django.test import Client
+
+    from cercle.accounts.actions.auth import create_api_token
+
+    staff, post = _org_post()
+    reader = make_user()
+    made = call(api(staff), "put", f"/api/v1/posts/{post.pk}/announcement", {"requires_ack": True})
+    _token, secret = create_api_token(user=staff, name="script")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    url = f"/api/v1/announcements/{made.json()['id']}/acknowledgements"
+    assert client.get(url).status_code == 200
+    exported = client.get(url + ".csv")
+    assert exported.status_code == 200 and reader.username in exported.content.decode()
+    _other, other_secret = create_api_token(user=reader, name="script")
+    refused = Client(HTTP_AUTHORIZATION=f"Bearer {other_secret}").get(url + ".csv")
+    assert refused.status_code == 403 and "detail" in refused.json()

@@ -54,6 +54,8 @@ from cercle.spaces.models import Space
 
 def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     body = (body or "").strip()
+    if "\x00" in body:  # PostgreSQL cannot store it
+        raise ValidationError({"body": [_("This text contains a forbidden character.")]})
     if not body and not allow_empty:
         raise ValidationError({"body": [_("Write something first.")]})
     if len(body) > MAX_BODY:
@@ -421,6 +423,8 @@ def report(
     if reason not in ReportReason.values:
         raise ValidationError({"reason": [_("Choose a reason.")]})
     details = (details or "").strip()
+    if "\x00" in details:
+        raise ValidationError({"details": [_("This text contains a forbidden character.")]})
     if len(details) > 2000:
         raise ValidationError({"details": [_("At most 2,000 characters.")]})
     if Report.objects.filter(
