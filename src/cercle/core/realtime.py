@@ -1,7 +1,9 @@
 """Publishing realtime events to browser tabs, once the transaction commits.
 
 Groups: `user.<id>` (every tab of one person) and `conversation.<id>` (every tab of every member of
-a conversation; the socket joins it on connect and when the person is added). Only actions publish.
+a conversation; the socket joins it on connect and when the person is added). The feed's groups and
+messages (`feed.new`, `feed.resync`, filtered by the socket) are in `cercle.feed.events`, sent with
+`send_now`. Only actions publish.
 """
 
 from __future__ import annotations
@@ -87,19 +89,33 @@ async def _drain(pending: _Pending) -> None:
                 logger.exception("realtime event to %s not sent", group)
 
 
-def publish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
-    """Send `event` to the groups at once (for ephemeral events that store nothing)."""
+def send_now(message: dict[str, Any], *, groups: Iterable[str]) -> None:
+    """Send a channel-layer `message` (its "type" names the socket's handler) to the groups, from
+    synchronous code: handed to the process's event loop from one of its worker threads, queued
+    on the loop when called from a thread running one (async_to_sync cannot be used there), else
+    sent through async_to_sync (a management command, a task worker)."""
     layer = get_channel_layer()
     if layer is None:
         return
-    message = _message(event)
     groups = list(groups)
     loop = _main_loop()
     if loop is not None:
         loop.call_soon_threadsafe(_enqueue, layer, groups, message)
         return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        _enqueue(layer, groups, message)
+        return
     for group in groups:
         async_to_sync(layer.group_send)(group, message)
+
+
+def publish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
+    """Send `event` to the groups at once (for ephemeral events that store nothing)."""
+    send_now(_message(event), groups=groups)
 
 
 async def apublish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:

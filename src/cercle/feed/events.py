@@ -19,16 +19,13 @@ kind changed); the socket then reloads its plan.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
-from cercle.core.realtime import user_group
+from cercle.core.realtime import send_now, user_group
 from cercle.spaces.queries import OPEN_WALL_KINDS
 
 if TYPE_CHECKING:
@@ -191,34 +188,7 @@ def send_on_commit(message: dict[str, Any], *, groups: Iterable[str]) -> None:
     """Send a channel-layer `message` (its "type" names the socket's handler: `feed_new`,
     `feed_resync`) to the groups after commit; nothing is sent when the transaction rolls back."""
     targets = sorted(set(groups))
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            # Committed from code running inside an event loop's thread (async_to_sync cannot
-            # be used there): the sends run on that loop, in order.
-            task = loop.create_task(_send_all(layer, targets, message))
-            _TASKS.add(task)
-            task.add_done_callback(_TASKS.discard)
-            return
-        for group in targets:
-            async_to_sync(layer.group_send)(group, message)
-
-    transaction.on_commit(send)
-
-
-_TASKS: set[asyncio.Task[None]] = set()
-
-
-async def _send_all(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
-    for group in groups:
-        await layer.group_send(group, message)
+    transaction.on_commit(lambda: send_now(message, groups=targets))
 
 
 def post_created(post: Post, *, mentioned: Iterable[Any] = ()) -> None:
