@@ -154,9 +154,20 @@ else:
         # psycopg's pool keeps a few connections per process, shared by the HTTP threads, the
         # WebSocket handlers' thread and commands (Django requires CONN_MAX_AGE = 0 with it).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # One connection per HTTP thread plus the WebSocket handlers': with fewer, requests
+        # wait for a connection under load and fail after DATABASE_POOL_TIMEOUT (a 500, seen
+        # with 32 clients) instead of queueing for a thread (a slower answer).
+        pool_max = int(os.environ.get("DATABASE_POOL_MAX_SIZE", str(max(10, HTTP_THREADS + 2))))
+        if pool_max < HTTP_THREADS + 1:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"DATABASE_POOL_MAX_SIZE={pool_max} is below HTTP_THREADS + 1 "
+                f"({HTTP_THREADS + 1}): requests would fail waiting for a connection under load."
+            )
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
-            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            "max_size": pool_max,
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
         }
     # A test run gets its own database name, so that two runs on one server never collide.
