@@ -211,7 +211,9 @@
         refreshBadge();
         subscribeFeed();
         helloCount += 1;
-        if (helloCount > 1) { refreshBell(); recountNewPosts(); }
+        // After a reconnection, or a first connection long after the page was rendered (slow
+        // network, page restored from the cache), events may have been missed: ask the server.
+        if (helloCount > 1 || performance.now() > 5000) { refreshBell(); recountNewPosts(); }
         break;
       }
       case "sync.result": {
