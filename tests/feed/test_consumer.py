@@ -210,3 +210,11 @@ async def test_a_deactivated_person_stops_getting_the_feed_and_a_new_guest_sees_
     assert await feed_frames(g) == []
     await r.disconnect()
     await g.disconnect()
+
+
+async def test_a_huge_id_is_not_found() -> None:
+    p = await connected(await amake_user())
+    for feed in ("space", "wall"):
+        await p.send_json_to({"type": "feed.subscribe", "feed": feed, "id": 10**20})
+        assert (await next_of_type(p, "error"))["code"] == "not_found"
+    await p.disconnect()

@@ -29,3 +29,10 @@ def test_space_and_wall_counts_and_their_refusals() -> None:
     assert client_for(outsider).get("/feed/new/", {"space": str(space.pk)}).status_code == 404
     assert client_for(me).get("/feed/new/", {"wall": "x"}).status_code == 404
     assert client_for(me).get("/feed/new/", {"wall": 987654}).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "٣", "-1", "1\x00", "x" * 300])
+def test_odd_space_and_wall_keys_are_404s(value: str) -> None:
+    me = make_user()
+    assert client_for(me).get("/feed/new/", {"wall": value}).status_code == 404
+    assert client_for(me).get("/feed/new/", {"space": value}).status_code == 404

@@ -16,6 +16,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from cercle.feed import events
 from cercle.feed.events import Audience, FeedPlan, Route
@@ -39,7 +40,7 @@ def load_plan(
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        raise NotFound("No such feed.")
+        raise NotFound(_("No such person."))
     member = frozenset(space_queries.member_space_ids(user))
     audience = Audience(
         user_id=user.pk, is_admin=user.is_admin, is_guest=user.is_guest, member_space_ids=member
@@ -47,11 +48,11 @@ def load_plan(
     if feed == "space":
         space = Space.objects.filter(pk=feed_id).first() if feed_id is not None else None
         if space is None or not space_queries.can_read_wall(user, space):
-            raise NotFound("No such space.")
+            raise NotFound(_("No such space."))
         return FeedPlan(feed="space", id=space.pk, space_ids=frozenset([space.pk])), audience
     if feed == "wall":
         if feed_id is None or not User.objects.filter(pk=feed_id).exists():
-            raise NotFound("No such person.")
+            raise NotFound(_("No such person."))
         return FeedPlan(feed="wall", id=feed_id, wall_ids=frozenset([feed_id])), audience
     # The home feed: the rules of `cercle.feed.queries.home_posts`, filter by filter.
     spaces: set[int] = set()

@@ -137,6 +137,8 @@ def new_posts(request: AuthenticatedRequest) -> HttpResponse:
     """The "N new posts" notice of a feed: the home feed (`filter`), a space's wall (`space`, its
     id) or a profile wall (`wall`, the person's id). Pages count live over the socket
     (`feed.new`); they ask here after a reconnection, and every 2 minutes while offline."""
+    from django.utils.translation import gettext as _
+
     feed_filter = _param(request, "filter") or "all"
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
@@ -150,8 +152,8 @@ def new_posts(request: AuthenticatedRequest) -> HttpResponse:
         posts = queries.space_posts(request.user, space)
         context.update(feed="space", feed_id=space.pk)
     elif wall_id:
-        if not wall_id.isdigit():
-            raise queries.NotFound("No such person.")
+        if not (wall_id.isascii() and wall_id.isdigit()):
+            raise queries.NotFound(_("No such person."))
         person = get_object_or_404(User, pk=int(wall_id))
         posts = queries.profile_posts(request.user, person)
         context.update(feed="wall", feed_id=person.pk)
