@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from cercle.core.consumers import RealtimeConsumer
-from cercle.core.realtime import publish_on_commit
+from cercle.core.realtime import publish_each_on_commit, publish_on_commit
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,3 +85,35 @@ async def test_unknown_frames_get_an_error_and_ping_gets_pong() -> None:
     await socket.send_json_to({"type": "ping"})
     assert (await socket.receive_json_from()) == {"type": "pong"}
     await socket.disconnect()
+
+
+async def test_events_published_each_to_their_person_after_commit_only() -> None:
+    anne = await sync_to_async(make_user)()
+    bruno = await sync_to_async(make_user)()
+    anne_socket, bruno_socket = communicator(anne), communicator(bruno)
+    assert (await anne_socket.connect())[0]
+    assert (await bruno_socket.connect())[0]
+    await anne_socket.receive_json_from()
+    await bruno_socket.receive_json_from()
+
+    def publish() -> None:
+        try:
+            with transaction.atomic():
+                publish_each_on_commit([({"type": "test.event", "n": 0}, anne.pk)])
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            publish_each_on_commit(
+                [
+                    ({"type": "test.event", "n": 1}, anne.pk),
+                    ({"type": "test.event", "n": 2}, bruno.pk),
+                ]
+            )
+
+    await sync_to_async(publish)()
+    assert await anne_socket.receive_json_from(timeout=2) == {"type": "test.event", "n": 1}
+    assert await bruno_socket.receive_json_from(timeout=2) == {"type": "test.event", "n": 2}
+    assert await anne_socket.receive_nothing(timeout=0.3)
+    await anne_socket.disconnect()
+    await bruno_socket.disconnect()

@@ -140,3 +140,42 @@ def publish_on_commit(
     groups += [conversation_group(cid) for cid in sorted(set(conversation_ids))]
 
     transaction.on_commit(lambda: publish_now(event, groups=groups))
+
+
+def publish_each_on_commit(events: Iterable[tuple[dict[str, Any], int]]) -> None:
+    """Many events, each to one person's group (`(event, user_id)` pairs), after commit: handed
+    over together — one call to the event loop, or one `async_to_sync` in a task worker — where
+    `publish_on_commit` per event costs a thread start each outside a server (a notification
+    fan-out to 5,000 members spent more time there than in the database)."""
+    batch = [(_message(event), [user_group(user_id)]) for event, user_id in events]
+    if batch:
+        transaction.on_commit(lambda: _send_batch(batch))
+
+
+def _send_batch(batch: list[tuple[dict[str, Any], list[str]]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _main_loop()
+    if loop is not None:
+        for message, groups in batch:
+            loop.call_soon_threadsafe(_enqueue, layer, groups, message)
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        for message, groups in batch:
+            _enqueue(layer, groups, message)
+        return
+
+    async def send_all() -> None:
+        for message, groups in batch:
+            for group in groups:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:
+                    logger.exception("realtime event to %s not sent", group)
+
+    async_to_sync(send_all)()

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.core.realtime import publish_on_commit
+from cercle.core.realtime import publish_each_on_commit, publish_on_commit
 from cercle.notifications import events
 from cercle.notifications.models import (
     EMAIL_KINDS,
@@ -360,11 +360,13 @@ def notify_many(
         .values_list("recipient_id", "n")
     )
     every = changed + created
-    for notification in every:
-        publish_on_commit(
-            events.notification_new(notification, unread=unread.get(notification.recipient_id, 0)),
-            user_ids=[notification.recipient_id],
+    publish_each_on_commit(
+        (
+            events.notification_new(n, unread=unread.get(n.recipient_id, 0)),
+            n.recipient_id,
         )
+        for n in every
+    )
     return every
 
 
