@@ -267,3 +267,34 @@ def test_profile_wall_and_pinned_query_counts_are_fixed(
         assert len(client.get(f"/api/v1/people/{author.pk}/posts?limit=50").json()["items"]) == n
     with django_assert_max_num_queries(16):
         assert len(client.get(f"/api/v1/spaces/{space.slug}/pinned").json()) == n
+
+
+def test_new_posts_count_and_mention_suggestions() -> None:
+    import datetime
+
+    people = cast()
+    client = api(people["member"])
+    since = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).isoformat()
+    make_post(author=people["owner"], space=people["space"], body="New")
+    make_post(author=people["member"], space=people["space"], body="Mine does not count")
+    counted = client.get("/api/v1/feed/new-count", {"since": since})
+    assert counted.status_code == 200 and counted.json() == {"count": 1}
+    assert client.get("/api/v1/feed/new-count", {"since": since, "filter": "saved"}).json() == {
+        "count": 0
+    }
+    assert client.get("/api/v1/feed/new-count", {"since": "2999-01-01T00:00"}).json() == {
+        "count": 0
+    }
+    assert_4xx(client.get("/api/v1/feed/new-count"))
+    assert_4xx(client.get("/api/v1/feed/new-count", {"since": "yesterday"}))
+    assert_4xx(client.get("/api/v1/feed/new-count", {"since": since, "filter": "nope"}))
+    assert (
+        api(people["deactivated"]).get("/api/v1/feed/new-count", {"since": since}).status_code
+        == 401
+    )
+
+    found = client.get("/api/v1/mentions", {"q": "@Moder"}).json()
+    assert [p["id"] for p in found] == [people["moderator"].pk]
+    assert client.get("/api/v1/mentions", {"q": "Gone"}).json() == []  # deactivated
+    assert client.get("/api/v1/mentions").json() == []
+    assert_4xx(client.get("/api/v1/mentions", {"q": "a\x00"}))

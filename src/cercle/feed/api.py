@@ -5,11 +5,13 @@ Same rules as the pages: reads through `cercle.feed.queries`, writes through `ac
 
 from __future__ import annotations
 
+import datetime
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
@@ -36,6 +38,7 @@ from cercle.feed.schemas import (
     CountsOut,
     FollowOut,
     NamedRef,
+    NewCountOut,
     PinIn,
     PostFormIn,
     PostIn,
@@ -63,7 +66,7 @@ from cercle.feed.schemas import (
 from cercle.spaces import queries as space_queries
 from cercle.spaces.api import person_ref
 from cercle.spaces.models import Space
-from cercle.spaces.schemas import InSchema
+from cercle.spaces.schemas import InSchema, PersonRef
 
 router = Router(tags=["wall"])
 
@@ -651,3 +654,37 @@ def acknowledgements_csv(request: AuthenticatedRequest, announcement_id: int) ->
 
     _follow_up(request, announcement_id)
     return announcement_csv(request, announcement_id)
+
+
+# --- Polling and autocompletion (as the pages' scripts) ----------------------------------------
+
+
+class NewCountParams(InSchema):
+    filter: str = Field("all", max_length=20)
+    since: datetime.datetime
+
+
+@router.get("/feed/new-count", response=NewCountOut)
+def new_count(request: AuthenticatedRequest, params: Query[NewCountParams]) -> NewCountOut:
+    """How many posts arrived in my feed since `since` (not mine): the "N new posts" notice."""
+    if params.filter not in queries.FILTERS:
+        raise ValidationError(
+            {"filter": [_("Choose one of: %(filters)s.") % {"filters": ", ".join(queries.FILTERS)}]}
+        )
+    since = params.since
+    if timezone.is_naive(since):
+        since = timezone.make_aware(since, datetime.UTC)
+    return NewCountOut(count=queries.new_posts_count(request.auth, params.filter, since))
+
+
+class MentionParams(InSchema):
+    q: str = Field("", max_length=200)
+
+
+@router.get("/mentions", response=list[PersonRef])
+def mention_suggestions(
+    request: AuthenticatedRequest, params: Query[MentionParams]
+) -> list[PersonRef]:
+    """People to complete an @mention with (active; by username, first or last name)."""
+    prefix = params.q.lstrip("@")[:50]
+    return [person_ref(p) for p in queries.mention_candidates(request.auth, prefix)]

@@ -268,3 +268,7 @@ class AcknowledgementListOut(Schema):
 
 class FollowOut(Schema):
     following: bool
+
+
+class NewCountOut(Schema):
+    count: int
