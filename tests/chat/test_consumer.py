@@ -330,3 +330,38 @@ async def test_pin_frame_reaches_members() -> None:
     assert (await next_of_type(a, "message.updated"))["message"]["pinned"] is True
     await a.disconnect()
     await b.disconnect()
+
+
+async def test_a_client_gone_while_events_are_in_flight_goes_offline() -> None:
+    """A frame to a client that has gone fails (uvicorn raises an OSError): the socket cleans up
+    at once (presence, groups) without waiting for a websocket.disconnect that may never come."""
+    from channels.testing.websocket import WebsocketCommunicator
+
+    from cercle.core.consumers import RealtimeConsumer
+
+    anne, bruno, conversation = await pair()
+    gone = False
+    inner = RealtimeConsumer.as_asgi()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def failing_send(message: dict[str, Any]) -> None:
+            if gone and message["type"] == "websocket.send":
+                raise OSError("the client has gone")
+            await send(message)
+
+        await inner(scope, receive, failing_send)
+
+    a = await connected(anne)
+    b = WebsocketCommunicator(app, "/ws/")
+    b.scope["user"] = bruno
+    assert (await b.connect())[0]
+    online = await next_of_type(a, "presence")
+    assert online == {"type": "presence", "user_id": bruno.pk, "status": "online"}
+    gone = True
+    await a.send_json_to(
+        {"type": "message.send", "conversation_id": conversation.pk, "client_id": "f1", "body": "?"}
+    )
+    offline = await next_of_type(a, "presence")
+    assert offline == {"type": "presence", "user_id": bruno.pk, "status": "offline"}
+    await a.disconnect()
+    await b.disconnect()

@@ -130,7 +130,10 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         await self.send_json({"type": "hello", "user_id": user.pk, **hello})
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
+        """Leave the groups and count the socket out of presence, once (also when a frame to the
+        client failed first: `send`)."""
+        if hasattr(self, "group") and not getattr(self, "cleaned_up", False):
+            self.cleaned_up = True
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.chat_disconnect()
             await self.feed_disconnect()
@@ -213,12 +216,15 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
     ) -> None:
         """Frames to a client that has just gone are dropped: uvicorn raises ClientDisconnected (an
-        OSError) and would silently end the consumer before `disconnect` ran, leaving the person
-        "online" and the groups joined. Its websocket.disconnect is queued; cleanup runs there."""
+        OSError). The client is gone, so the cleanup (groups, presence) starts now rather than
+        waiting for a websocket.disconnect that, with events in flight, did not always come (the
+        person stayed "online"); `disconnect` runs it once."""
         try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
         except OSError:
             logger.debug("frame dropped: the client has disconnected")
+            if hasattr(self, "group") and not getattr(self, "cleaned_up", False):
+                self.cleanup_task = asyncio.get_running_loop().create_task(self.disconnect(1006))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without its `aclose_old_connections()` before every message: that is
