@@ -298,3 +298,20 @@ def test_new_posts_count_and_mention_suggestions() -> None:
     assert client.get("/api/v1/mentions", {"q": "Gone"}).json() == []  # deactivated
     assert client.get("/api/v1/mentions").json() == []
     assert_4xx(client.get("/api/v1/mentions", {"q": "a\x00"}))
+
+
+@pytest.mark.parametrize("n", [2, 15])
+def test_revision_lists_query_counts_are_fixed(django_assert_max_num_queries: Any, n: int) -> None:
+    me = make_user()
+    post = make_post(author=me, body="v0")
+    comment = add_comment(actor=me, post=post, body="c0")
+    client = api(me)
+    for i in range(1, n + 1):
+        call(client, "patch", f"/api/v1/posts/{post.pk}", {"body": f"v{i}"})
+        call(client, "patch", f"/api/v1/comments/{comment.pk}", {"body": f"c{i}"})
+    with django_assert_max_num_queries(10):
+        items = client.get(f"/api/v1/posts/{post.pk}/revisions").json()["items"]
+    assert [r["body"] for r in items] == [f"v{i}" for i in range(n - 1, -1, -1)]
+    with django_assert_max_num_queries(10):
+        items = client.get(f"/api/v1/comments/{comment.pk}/revisions").json()["items"]
+    assert len(items) == n and items[0]["edited_by"]["id"] == me.pk
