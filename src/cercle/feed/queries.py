@@ -65,9 +65,9 @@ def with_display(posts: QuerySet[Post]) -> QuerySet[Post]:
     """What showing a post needs: its author (and profile), wall, and the shared original."""
     # Few joins in the main query (PostgreSQL plans wide joins slowly); the shared originals,
     # when the page has any, come in one more query.
-    return posts.select_related(
-        "author", "author__profile", "space", "wall_owner"
-    ).prefetch_related(
+    # (Not the authors' profiles: a post shows its author's name, and each joined model costs
+    # its columns' conversion on every row.)
+    return posts.select_related("author", "space", "wall_owner").prefetch_related(
         "attachments",
         Prefetch(
             "shared_from",
@@ -141,9 +141,12 @@ def _can_see(viewer: Viewer, post: Post) -> bool:
 def can(user: User | Viewer, action: Action, post: Post) -> bool:
     """May `user` do `action` on `post`? The single rule book for posts."""
     viewer = user if isinstance(user, Viewer) else Viewer.of(user)
+    return _can_see(viewer, post) and _may(viewer, action, post)
+
+
+def _may(viewer: Viewer, action: Action, post: Post) -> bool:
+    """`can`, for a post the viewer sees."""
     person = viewer.user
-    if not _can_see(viewer, post):
-        return False
     space = post.space
     archived = space is not None and space.is_archived
     if action == "see":
@@ -170,7 +173,10 @@ def can(user: User | Viewer, action: Action, post: Post) -> bool:
 
 
 def rights(viewer: Viewer, post: Post) -> dict[str, bool]:
-    return {action: can(viewer, action, post) for action in ACTIONS}
+    """`can` for every action (the visibility checked once, not once per action)."""
+    if not _can_see(viewer, post):
+        return dict.fromkeys(ACTIONS, False)
+    return {action: _may(viewer, action, post) for action in ACTIONS}
 
 
 def access_post(user: User, post_id: int | str) -> Post:
