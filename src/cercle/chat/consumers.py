@@ -122,7 +122,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         self.conversation_ids, self.receipts, co_members, newest = await _load_state(self.user)
         self.last_typing = {}
         self.checked_memberships = {}
-        for conversation_id in self.conversation_ids:
+        for conversation_id in list(self.conversation_ids):
             await self.channel_layer.group_add(
                 conversation_group(conversation_id), self.channel_name
             )
@@ -140,7 +140,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
     async def chat_disconnect(self) -> None:
         if not hasattr(self, "conversation_ids"):
             return
-        for conversation_id in self.conversation_ids:
+        for conversation_id in list(self.conversation_ids):
             await self.channel_layer.group_discard(
                 conversation_group(conversation_id), self.channel_name
             )
