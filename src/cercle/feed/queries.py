@@ -23,7 +23,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -33,6 +41,7 @@ from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cu
 from cercle.feed.models import (
     Announcement,
     AnnouncementReceipt,
+    Attachment,
     Bookmark,
     Comment,
     Hashtag,
@@ -313,6 +322,35 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
     return items
 
 
+def _page_rows(ids: list[int]) -> dict[int, Post]:
+    """The posts of a page with what `with_display` gives, the attachments loaded by hand: for
+    20 posts, Django's prefetch machinery cost ~3 ms of CPU over the one plain query it runs."""
+    if not ids:
+        return {}
+    found = {
+        p.pk: p
+        for p in Post.objects.filter(pk__in=ids).select_related("author", "space", "wall_owner")
+    }
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(post_id__in=ids).order_by("id"):
+        files.setdefault(attachment.post_id, []).append(attachment)
+    for post in found.values():
+        # What `prefetch_related("attachments")` leaves: `post.attachments.all()` without a query.
+        cached = Attachment.objects.filter(post_id=post.pk)
+        cached._result_cache = files.get(post.pk, [])
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        post._prefetched_objects_cache = {"attachments": cached}  # type: ignore[attr-defined]
+    shared = [p for p in found.values() if p.shared_from_id]
+    if shared:
+        prefetch_related_objects(
+            shared,
+            Prefetch(
+                "shared_from", queryset=Post.objects.select_related("author", "space", "wall_owner")
+            ),
+        )
+    return found
+
+
 def paginate(
     posts: QuerySet[Post], viewer: Viewer, *, cursor: str | None, limit: int = PAGE_SIZE
 ) -> Page[Post]:
@@ -323,7 +361,7 @@ def paginate(
     keys = list(_cursor_filter(posts, cursor).values_list("pk", "created_at")[: limit + 1])
     has_more = len(keys) > limit
     keys = keys[:limit]
-    found = {p.pk: p for p in with_display(Post.objects.filter(pk__in=[pk for pk, _ in keys]))}
+    found = _page_rows([pk for pk, _ in keys])
     rows = [found[pk] for pk, _ in keys if pk in found]
     next_cursor = (
         encode_cursor([keys[-1][1].isoformat(), keys[-1][0]]) if has_more and keys else None
