@@ -37,6 +37,9 @@ def test_seed_feed_counts_are_consistent_and_idempotent() -> None:
     fresh = Post.objects.create(author=viewer, space=newest.space, body="after the seed")
     assert fresh.pk > max(Post.objects.exclude(pk=fresh.pk).values_list("pk", flat=True))
     fresh.delete()
+    # Written in time order, as real posts are: ids follow the dates.
+    dates = list(Post.objects.order_by("pk").values_list("created_at", flat=True))
+    assert dates == sorted(dates)
     call_command("seed_feed", spaces=55, posts=300, comments=600, reactions=900, big_space=40)
     assert Post.objects.count() == 300
 

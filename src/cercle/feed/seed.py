@@ -152,6 +152,9 @@ def seed_feed(
     ]
     missing = max(posts - Post.objects.filter(space__slug__startswith="bench-space-").count(), 0)
     now = timezone.now().replace(microsecond=0)
+    # Spread over the past year in id order, as real posts are written: newest ids newest.
+    span = 365 * 86400
+    slot = span / missing if missing else 0
     comments_per_post = comments / posts if posts else 0
     reactions_per_post = reactions / posts if posts else 0
     space_ids = [s.pk for s in space_list]
@@ -166,12 +169,15 @@ def seed_feed(
             post_rows: list[tuple[object, ...]] = []
             comment_rows: list[tuple[object, ...]] = []
             reaction_rows: list[tuple[object, ...]] = []
-            for space_id in rng.choices(space_ids, cum_weights=cumulative, k=size):
+            for offset, space_id in enumerate(
+                rng.choices(space_ids, cum_weights=cumulative, k=size)
+            ):
                 who = members.get(space_id) or people
                 n_comments = min(_draw(rng, comments_per_post), 200)
                 n_reactions = min(_draw(rng, reactions_per_post), len(who))
                 index = rng.randrange(len(BODIES))
-                created = now - datetime.timedelta(seconds=rng.randint(0, 365 * 86400))
+                position = (done + offset + rng.random()) * slot
+                created = now - datetime.timedelta(seconds=int(span - position))
                 post_id = next_id
                 next_id += 1
                 for c in range(n_comments):
