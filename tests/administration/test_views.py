@@ -189,6 +189,57 @@ def test_set_role_deactivate_reactivate_and_resend_from_the_list(
     assert Invitation.objects.get(user=invited).sent_at is not None
 
 
+def test_deactivate_asks_for_confirmation_then_offers_undo() -> None:
+    admin = make_admin()
+    person = make_user(first_name="Zoé", last_name="Roux")
+    client = client_for(admin)
+    # The list links to a confirmation page; following it changes nothing yet.
+    body = client.get(reverse("admin_people")).content.decode()
+    confirm_url = reverse("admin_deactivate", args=[person.pk])
+    assert f'href="{confirm_url}?next=' in body
+    assert f'action="{confirm_url}"' not in body
+    response = client.get(confirm_url, {"next": reverse("admin_people") + "?q=Zo"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Deactivate Zoé Roux?" in page
+    assert "can no longer sign in" in page
+    assert f'action="{confirm_url}"' in page
+    assert 'value="/manage/people/?q=Zo"' in page
+    person.refresh_from_db()
+    assert person.is_active
+    # An outside "next" is not offered back.
+    page = client.get(confirm_url, {"next": "https://evil.example.com/"}).content.decode()
+    assert 'name="next" value="/manage/people/"' in page
+    assert 'href="https://evil' not in page
+    # Confirming deactivates; the message offers "Reactivate" as a real form.
+    response = client.post(confirm_url, {"next": "/manage/people/?q=Zo"}, follow=True)
+    person.refresh_from_db()
+    assert not person.is_active
+    page = response.content.decode()
+    assert "Zoé Roux is deactivated." in page
+    reactivate_url = reverse("admin_reactivate", args=[person.pk])
+    assert f'<form method="post" action="{reactivate_url}"' in page
+    assert ">Reactivate</button>" in page
+    response = client.post(reactivate_url, {"next": "/manage/people/?q=Zo"})
+    assert response["Location"] == "/manage/people/?q=Zo"
+    person.refresh_from_db()
+    assert person.is_active
+
+
+def test_manage_redirects_admins_to_people_and_refuses_others() -> None:
+    response = client_for(make_admin()).get("/manage/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin_people")
+    assert client_for(make_user()).get("/manage/").status_code == 403
+    response = client_for(None).get("/manage/")
+    assert response["Location"].startswith(reverse("account_login"))
+    person = make_user()
+    assert (
+        client_for(make_user()).get(reverse("admin_deactivate", args=[person.pk])).status_code
+        == 403
+    )
+
+
 def test_refusals_are_shown_as_clear_messages() -> None:
     admin = make_admin()
     client = client_for(admin)

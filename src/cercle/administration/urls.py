@@ -5,6 +5,7 @@ from django.urls import path
 from cercle.administration import views
 
 urlpatterns = [
+    path("", views.index, name="admin_index"),
     path("people/", views.people, name="admin_people"),
     path("people/invite/", views.invite, name="admin_invite"),
     path("people/import/", views.import_people, name="admin_import"),

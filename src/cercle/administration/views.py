@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -50,16 +52,25 @@ def _message_error(request: AuthenticatedRequest, error: ValidationError) -> Non
         messages.error(request, message)
 
 
-def _back_to_people(request: AuthenticatedRequest) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+def _next_target(request: AuthenticatedRequest, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return HttpResponseRedirect(target)
-    return redirect("admin_people")
+        return value
+    return reverse("admin_people")
+
+
+def _back_to_people(request: AuthenticatedRequest) -> HttpResponseRedirect:
+    return HttpResponseRedirect(_next_target(request, request.POST.get("next", "")))
 
 
 # --- People -----------------------------------------------------------------------------------
+
+
+@admin_required
+def index(request: AuthenticatedRequest) -> HttpResponse:
+    """/manage/ itself: the administration starts with the people."""
+    return redirect("admin_people")
 
 
 @admin_required
@@ -145,15 +156,40 @@ def set_role(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
 
 
 @admin_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def deactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
+    """GET: a page that names the person and says what happens; POST: deactivate them."""
     person = queries.access_person_for_admin(request.user, person_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "administration/deactivate.html",
+            {
+                "person": person,
+                "next": _next_target(request, request.GET.get("next", "")),
+                "admin_section": "people",
+            },
+        )
     try:
         people_actions.deactivate_person(actor=request.user, person=person, request=request)
     except ValidationError as error:
         _message_error(request, error)
     else:
-        messages.success(request, _("%(name)s is deactivated.") % {"name": person.display_name})
+        # The success message carries an undo button (a real form: works without JavaScript).
+        messages.success(
+            request,
+            format_html(
+                '{} <form method="post" action="{}" class="inline-form message-undo">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<input type="hidden" name="next" value="{}">'
+                '<button type="submit" class="secondary">{}</button></form>',
+                _("%(name)s is deactivated.") % {"name": person.display_name},
+                reverse("admin_reactivate", args=[person.pk]),
+                get_token(request),
+                _next_target(request, request.POST.get("next", "")),
+                _("Reactivate"),
+            ),
+        )
     return _back_to_people(request)
 
 
