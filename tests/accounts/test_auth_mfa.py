@@ -177,3 +177,14 @@ def test_pages_need_a_signed_in_person(client: Client) -> None:
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+
+
+def test_security_page_in_french_says_aucune_for_keys_and_aucun_for_codes() -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    user = make_user()
+    password_login(client, user.username)
+    html = client.get(reverse("security")).content.decode()
+    keys = html.split("Clés de sécurité")[1].split("</li>")[0]
+    assert '<span class="status-off">aucune</span>' in keys
+    codes = html.split("Codes de récupération")[1].split("</li>")[0]
+    assert '<span class="status-off">aucun</span>' in codes

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from cercle.accounts.actions import people as people_actions
@@ -238,6 +238,30 @@ def test_manage_redirects_admins_to_people_and_refuses_others() -> None:
         client_for(make_user()).get(reverse("admin_deactivate", args=[person.pk])).status_code
         == 403
     )
+
+
+def test_invite_form_labels_empty_choices_and_marks_required_fields() -> None:
+    make_department(name="Finance")
+    body = client_for(make_admin()).get(reverse("admin_invite")).content.decode()
+    assert "---------" not in body
+    assert body.count('<option value="" selected>— none —</option>') == 2
+    assert "are required" in body
+    email = body.split('<label for="id_email">')[1].split("</label>")[0]
+    assert 'class="required-mark"' in email
+    job = body.split('<label for="id_job_title">')[1].split("</label>")[0]
+    assert "required-mark" not in job
+
+
+def test_checkbox_labels_have_no_colon() -> None:
+    body = client_for(make_admin()).get(reverse("admin_organisation")).content.decode()
+    label = body.split('<label for="id_lock_hr_fields">')[1].split("</label>")[0]
+    assert label == "Only administrators edit job title, department and manager"
+    with translation.override("fr"):
+        client = Client(headers={"Accept-Language": "fr"})
+        client.force_login(make_admin())
+        body = client.get(reverse("admin_organisation")).content.decode()
+    label = body.split('<label for="id_lock_hr_fields">')[1].split("</label>")[0]
+    assert not label.rstrip().endswith(":")
 
 
 def test_refusals_are_shown_as_clear_messages() -> None:

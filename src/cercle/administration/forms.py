@@ -37,10 +37,16 @@ class InviteForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
     department = forms.ModelChoiceField(
-        label=_("Department"), required=False, queryset=Department.objects.order_by("name")
+        label=_("Department"),
+        required=False,
+        queryset=Department.objects.order_by("name"),
+        empty_label=_("— none —"),
     )
     site = forms.ModelChoiceField(
-        label=_("Site"), required=False, queryset=Site.objects.order_by("name")
+        label=_("Site"),
+        required=False,
+        queryset=Site.objects.order_by("name"),
+        empty_label=_("— none —"),
     )
     job_title = forms.CharField(label=_("Job title"), required=False, max_length=150)
     manager = forms.EmailField(label=_("Manager's email"), required=False, max_length=254)
