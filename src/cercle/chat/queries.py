@@ -85,6 +85,21 @@ def my_memberships(user: User) -> QuerySet[Membership]:
     )
 
 
+def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
+    """The newest message of each of these conversations (their denormalised `last_message_id`),
+    with its sender, by conversation id: one query for a whole list. The caller lists only
+    conversations the viewer is in (`my_memberships`)."""
+    ids = [c.last_message_id for c in conversations if c.last_message_id]
+    if not ids:
+        return {}
+    found = (
+        Message.objects.filter(pk__in=ids, conversation_id__in=[c.pk for c in conversations])
+        .select_related("sender")
+        .defer("body", "body_normalized")
+    )
+    return {m.conversation_id: m for m in found}
+
+
 def unread_conversation_count(user: User) -> int:
     """How many unmuted conversations have messages I have not read (the navigation badge)."""
     if not user.is_authenticated:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from typing import Any
 
@@ -11,23 +13,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from cercle.accounts.models import User
-from cercle.accounts.queries import NotFound, pickable_person
+from cercle.accounts.queries import NotFound, people_picker, pickable_person
 from cercle.chat import actions, presence, queries
 from cercle.chat.forms import GroupForm
-from cercle.chat.models import Conversation, Membership
+from cercle.chat.models import Conversation, Membership, Message
 from cercle.core.typing import AuthenticatedRequest
 
 HISTORY_PAGE = 30
+# The conversation list's preview of the newest message: plain text, this many characters at most
+# (the list cuts it to one line; chat.js cuts live previews the same way).
+PREVIEW_LENGTH = 120
+_SPACES = re.compile(r"\s+")
 
 
 def _strings() -> dict[str, str]:
     """Texts the realtime script shows, translated here."""
     return {
-        "edited": _("edited"),
+        "edited": pgettext("message", "edited"),
         "deleted": _("This message was deleted."),
         "reply": _("Reply"),
         "edit": _("Edit"),
@@ -52,7 +62,45 @@ def _strings() -> dict[str, str]:
         "offline": _("offline"),
         # The organisation space's channel has no stored name.
         "organisation": _("Whole organisation"),
+        "actions": _("Message actions"),
+        # The conversation list's preview of the newest message.
+        "preview": _("%(name)s: %(text)s"),
+        "you": _("You"),
+        "preview_deleted": _("Message deleted"),
+        "preview_file": _("📎 File"),
     }
+
+
+def _excerpt(body_html: str) -> str:
+    """A message's plain text for the list's preview: no Markdown, no HTML, one line, short."""
+    text = _SPACES.sub(" ", html.unescape(strip_tags(body_html))).strip()
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+
+
+def _preview(message: Message | None, viewer: User) -> str:
+    """ "Bruno Martin: see you at 2" — nothing of a deleted message's text or sender."""
+    if message is None:
+        return ""
+    if message.deleted_at is not None:
+        return _("Message deleted")
+    name = _("You") if message.sender_id == viewer.pk else message.sender.display_name
+    return _("%(name)s: %(text)s") % {
+        "name": name,
+        "text": _excerpt(message.body_html) or _("📎 File"),
+    }
+
+
+def _list_time(moment: Any) -> str:
+    """The newest message's time in the viewer's time zone: 14:05 today, else the date."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    today = timezone.localdate()
+    if local.date() == today:
+        return date_format(local, "H:i")
+    if local.year == today.year:
+        return date_format(local, "j M")
+    return date_format(local, "SHORT_DATE_FORMAT")
 
 
 def _sidebar(viewer: User) -> list[dict[str, Any]]:
@@ -62,9 +110,11 @@ def _sidebar(viewer: User) -> list[dict[str, Any]]:
         m.pk: queries.other_person(m.conversation, viewer, people_of[m.pk]) for m in memberships
     }
     statuses = presence.statuses([o.pk for o in others.values() if o is not None])
+    newest = queries.last_messages([m.conversation for m in memberships])
     rows = []
     for membership in memberships:
         other = others[membership.pk]
+        last = newest.get(membership.conversation_id)
         rows.append(
             {
                 "membership": membership,
@@ -75,6 +125,9 @@ def _sidebar(viewer: User) -> list[dict[str, Any]]:
                 "other": other,
                 "presence": statuses.get(other.pk) if other is not None else None,
                 "unread": getattr(membership, "unread", 0),
+                "last_id": last.pk if last is not None else "",
+                "preview": _preview(last, viewer),
+                "time": _list_time(membership.conversation.last_message_at),
             }
         )
     return rows
@@ -181,6 +234,41 @@ def start_direct(request: AuthenticatedRequest, username: str) -> HttpResponse:
         flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("profile", username=username)
     return redirect("chat_conversation", conversation_id=started.pk)
+
+
+@login_required
+def new_direct(request: AuthenticatedRequest) -> HttpResponse:
+    """The list's "New message" button: pick a person (people autocomplete), then talk to them."""
+    if not queries.can_start_conversations(request.user):
+        raise PermissionDenied(_("Guests cannot start conversations."))
+    query = request.POST.get("q", "").strip()[:200]
+    error = ""
+    if request.method == "POST":
+        person = pickable_person(request.user, query.lstrip("@")) if query else None
+        if person is None and query:
+            # A name typed without choosing a suggestion: fine when it names one person only.
+            found = people_picker(request.user, query, limit=2)
+            person = found[0].user if len(found) == 1 else None
+        if person is None:
+            error = (
+                _("Nobody active matches “%(query)s”: choose a person from the suggestions.")
+                % {"query": query}
+                if query
+                else _("Choose a person.")
+            )
+        else:
+            try:
+                started = actions.start_direct_conversation(actor=request.user, other=person)
+            except (ValidationError, PermissionDenied) as failure:
+                error = " ".join(getattr(failure, "messages", [str(failure)]))
+            else:
+                return redirect("chat_conversation", conversation_id=started.pk)
+    return render(
+        request,
+        "chat/new_direct.html",
+        {"query": query, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @login_required
