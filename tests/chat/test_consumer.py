@@ -365,3 +365,26 @@ async def test_a_client_gone_while_events_are_in_flight_goes_offline() -> None:
     assert offline == {"type": "presence", "user_id": bruno.pk, "status": "offline"}
     await a.disconnect()
     await b.disconnect()
+
+
+async def test_deactivation_closes_the_persons_open_sockets_and_no_one_elses() -> None:
+    from cercle.accounts.actions.people import deactivate_person
+    from tests.factories import make_admin
+
+    admin = await sync_to_async(make_admin)()
+    anne, bruno, conversation = await pair()
+    first_tab, second_tab, other = (
+        await connected(anne),
+        await connected(anne),
+        await connected(bruno),
+    )
+    await sync_to_async(deactivate_person)(actor=admin, person=anne)
+    for tab in (first_tab, second_tab):
+        closed = await tab.receive_output(timeout=2)
+        while closed["type"] != "websocket.close":  # presence or feed frames may come first
+            closed = await tab.receive_output(timeout=2)
+        assert closed["code"] == 4401
+    # Bruno's socket is untouched and still receives what is sent to him.
+    await sync_to_async(make_message)(bruno, conversation, "toujours là")
+    assert (await next_of_type(other, "message.new"))["message"]["body"] == "toujours là"
+    await other.disconnect()

@@ -239,6 +239,11 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
 
     async def cercle_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
+        if event.get("type") == "account.deactivated":
+            # As a refused connection: the browser client stops retrying.
+            await self.close(code=4401)
+            await self.disconnect(4401)
+            return
         if await self.chat_event(event):
             # Encoded once when published, not once per socket.
             text = message.get("text")
