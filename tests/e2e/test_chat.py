@@ -6,9 +6,12 @@ on a SQLite file of their own (tests/chat/server.py) and create people there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -34,9 +37,12 @@ def chat_page(
     contexts: list[Any] = []
     _site, server = chat_server
 
-    def make(*, width: int = 1280, height: int = 900) -> Any:
+    def make(*, width: int = 1280, height: int = 900, timezone_id: str | None = None) -> Any:
         context = browser.new_context(
-            base_url=server.url, locale="en-GB", viewport={"width": width, "height": height}
+            base_url=server.url,
+            locale="en-GB",
+            viewport={"width": width, "height": height},
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
@@ -233,3 +239,95 @@ def test_space_page_channel_with_mention_autocomplete_and_file_size(
     expect(ines.locator("#message-list li.msg").last.locator(".msg-files")).to_contain_text(
         "(2 kB)"
     )
+
+
+def test_list_preview_live_time_zone_empty_state_and_actions_menu(
+    chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
+) -> None:
+    site, server = chat_server
+    data = make_people(site, ["jade", "kylian"])
+    # The people's time zone (UTC+9) is not their browsers' (New York): times follow the person.
+    site.python(
+        "from cercle.accounts.models import User\n"
+        "User.objects.update(time_zone='Asia/Tokyo')\n"
+        "result = 1\n"
+    )
+    created = httpx.post(
+        f"{server.url}/api/v1/conversations",
+        json={"kind": "direct", "username": "kylian"},
+        headers={"Authorization": f"Bearer {data['people']['jade']['token']}"},
+    )
+    conversation_id = created.json()["id"]
+    jade = chat_page(timezone_id="America/New_York")
+    kylian = chat_page(width=360, height=740, timezone_id="America/New_York")
+    for name, page in (("jade", jade), ("kylian", kylian)):
+        log_in(page, name, data["password"])
+        page.goto(f"/messages/{conversation_id}/")
+        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+        expect(page.locator("#chat-empty-state")).to_have_text("No messages yet — say hello!")
+    # The keys' hint under the composer on a wide screen; not on a phone, where nothing is cut.
+    expect(jade.locator("#composer-hint")).to_be_visible()
+    expect(kylian.locator("#composer-hint")).to_be_hidden()
+    assert kylian.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    jade.fill("#composer-body", "Bonjour **Kylian**, voici [le plan](https://example.org)")
+    jade.keyboard.press("Enter")
+    for page in (jade, kylian):
+        expect(page.locator("#message-list li.msg[data-message-id]")).to_have_count(1)
+        expect(page.locator("#chat-empty-state")).to_be_hidden()
+
+    def shown_and_expected(page: Any) -> tuple[str, str]:
+        time = page.locator("#message-list li.msg[data-message-id] .msg-meta time").first
+        moment = datetime.fromisoformat(time.get_attribute("datetime"))
+        return time.inner_text(), moment.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+
+    # Live (sent and received): the person's time zone, as the server renders it after a reload.
+    for page in (jade, kylian):
+        shown, expected = shown_and_expected(page)
+        assert shown == expected
+    kylian.reload()
+    assert shown_and_expected(kylian)[0] == expected
+
+    # The list's preview follows live, as plain text.
+    preview = jade.locator(f'[data-conversation-item="{conversation_id}"] .chat-list-preview')
+    expect(preview).to_have_text("You: Bonjour Kylian, voici le plan")
+    kylian.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    kylian.fill("#composer-body", "Salut *Jade*")
+    kylian.keyboard.press("Enter")
+    expect(preview).to_have_text("Kylian Test: Salut Jade")
+    list_time = jade.locator(f'[data-conversation-item="{conversation_id}"] .chat-list-time')
+    expect(list_time).to_have_text(re.compile(r"^\d\d:\d\d$"))
+
+    # On the phone: one "…" button per message; its menu opens and closes by keyboard.
+    message = kylian.locator("#message-list li.msg[data-message-id]").first
+    more = message.locator(".msg-more")
+    menu = message.locator(".msg-actions")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_hidden()
+    more.focus()
+    kylian.keyboard.press("Enter")
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_be_visible()
+    for label in ("React", "Reply", "Pin", "Copy link"):
+        expect(menu.get_by_text(label, exact=True)).to_be_visible()
+    expect(menu.locator("summary")).to_be_focused()
+    kylian.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(more).to_be_focused()
+    more.click()
+    menu.get_by_text("Reply", exact=True).click()
+    expect(kylian.locator("#composer-reply")).to_contain_text("Replying to Jade")
+    expect(menu).to_be_hidden()
+    # My own message has Edit and Delete too.
+    own = kylian.locator("#message-list li.msg-mine[data-message-id]").first
+    own.locator(".msg-more").click()
+    expect(own.locator(".msg-actions").get_by_text("Delete", exact=True)).to_be_visible()
+
+    # With a mouse: the "…" button appears on hover only.
+    first = jade.locator("#message-list li.msg[data-message-id]").first
+    jade.mouse.move(1, 1)
+    opacity = "el => getComputedStyle(el).opacity"
+    assert first.locator(".msg-more").evaluate(opacity) == "0"
+    first.hover()
+    assert first.locator(".msg-more").evaluate(opacity) == "1"

@@ -31,6 +31,15 @@
     // A file's size in the page's language ("12 kB", "12 ko", "1,5 Mo"), like the server's
     // filesizeformat for the messages it renders itself.
     const lang = document.documentElement.lang || undefined;
+    // Times in the person's time zone (the server's choice for the messages it renders), 24-hour
+    // like its "H:i"; the browser's own zone only when the page gives none.
+    const timeZone = root.dataset.timeZone || undefined;
+    let clock;
+    try {
+      clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
+    } catch (error) {
+      clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    }
     function fileSize(bytes) {
       const units = [["byte", 1], ["kilobyte", 1024], ["megabyte", 1024 ** 2], ["gigabyte", 1024 ** 3]];
       let [unit, size] = units[0];
@@ -76,6 +85,29 @@
         item.parentElement.prepend(item);
       }
     }
+    // The list's preview of a conversation's newest message: plain text of the (sanitised) HTML.
+    const PREVIEW_LENGTH = 120;
+    function plainText(html) {
+      const text = (new DOMParser().parseFromString(html || "", "text/html").body.textContent || "").replace(/\s+/g, " ").trim();
+      return text.length <= PREVIEW_LENGTH ? text : `${text.slice(0, PREVIEW_LENGTH - 1).trimEnd()}…`;
+    }
+    function showPreview(m) {
+      const item = sidebarItem(m.conversation_id);
+      const preview = item?.querySelector(".chat-list-preview");
+      if (!preview) return;
+      if (m.deleted) preview.textContent = T.preview_deleted;
+      else {
+        const name = m.sender.id === me ? T.you : m.sender.display_name;
+        preview.textContent = fmt(T.preview, { name, text: plainText(m.html) || T.preview_file });
+      }
+      preview.dataset.previewId = String(m.id);
+    }
+    function showListTime(m) {
+      const time = sidebarItem(m.conversation_id)?.querySelector(".chat-list-time");
+      if (!time) return;
+      time.dateTime = m.created_at;
+      time.textContent = timeOf(m.created_at); // just now: today
+    }
     rt.on("conversation.created", (frame) => {
       const c = frame.conversation;
       if (sidebarItem(c.id)) return;
@@ -86,19 +118,21 @@
         document.querySelector(".chat-list")?.append(ul);
       }
       const other = c.members.find((m) => m.id !== me);
-      const li = document.createElement("li");
+      const li = el("li");
       li.dataset.conversationItem = String(c.id);
       const a = document.createElement("a");
       a.href = `/messages/${c.id}/`;
-      const title = document.createElement("span");
-      title.className = "chat-list-title";
-      title.textContent = c.kind === "direct" && other ? other.display_name : c.name || T.organisation || "";
-      const badge = document.createElement("span");
-      badge.className = "badge";
+      const main = el("span", "chat-list-main");
+      const top = el("span", "chat-list-top");
+      top.append(el("span", "chat-list-title", c.kind === "direct" && other ? other.display_name : c.name || T.organisation || ""), " ", el("time", "chat-list-time"));
+      const preview = el("span", "chat-list-preview");
+      preview.dataset.previewId = "";
+      main.append(top, preview);
+      const badge = el("span", "badge");
       badge.dataset.unreadBadge = "";
       badge.hidden = true;
-      badge.innerHTML = '<span class="badge-count">0</span>';
-      a.append(title, " ", badge);
+      badge.append(el("span", "badge-count", "0"));
+      a.append(main, " ", badge);
       li.append(a);
       ul.prepend(li);
     });
@@ -112,8 +146,8 @@
       return node;
     }
     function timeOf(iso) {
-      const d = new Date(iso);
-      return d.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
+      const parts = Object.fromEntries(clock.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+      return `${parts.hour}:${parts.minute}`;
     }
     function renderReactions(container, reactions) {
       container.replaceChildren();
@@ -188,9 +222,30 @@
       decorate(li);
       return li;
     }
+    // A message's actions sit behind one "…" button (a disclosure: aria-expanded, Escape closes).
+    let menuCount = 0;
+    function closeMenus(except) {
+      for (const button of list.querySelectorAll('.msg-more[aria-expanded="true"]')) {
+        if (button === except) continue;
+        button.setAttribute("aria-expanded", "false");
+        const menu = document.getElementById(button.getAttribute("aria-controls"));
+        if (menu) menu.hidden = true;
+      }
+    }
     function decorate(li) {
       if (li.querySelector(".msg-actions") || li.classList.contains("msg-is-deleted") || li.classList.contains("msg-pending")) return;
       const bar = el("div", "msg-actions");
+      bar.id = `msg-actions-${li.dataset.messageId || ""}-${++menuCount}`;
+      bar.hidden = true;
+      const more = el("button", "msg-more");
+      more.type = "button";
+      more.dataset.action = "menu";
+      more.setAttribute("aria-expanded", "false");
+      more.setAttribute("aria-controls", bar.id);
+      more.setAttribute("aria-label", T.actions);
+      more.title = T.actions;
+      more.append(el("span", "", "…"));
+      more.firstChild.setAttribute("aria-hidden", "true");
       const add = (action, label, extra) => {
         const b = el("button", "link-button", label);
         b.type = "button";
@@ -216,6 +271,7 @@
         add("delete", T.delete);
       }
       add("copy-link", T.copy_link);
+      li.querySelector(".msg-meta")?.after(more);
       li.append(bar);
     }
     function nearBottom() {
@@ -224,7 +280,9 @@
     function toBottom() {
       if (scroller) scroller.scrollTop = scroller.scrollHeight;
     }
+    const emptyState = document.getElementById("chat-empty-state");
     function insert(node) {
+      if (emptyState) emptyState.hidden = true;
       const id = Number(node.dataset.messageId);
       const existing = document.getElementById(node.id);
       if (existing) { existing.replaceWith(node); return; }
@@ -271,6 +329,8 @@
       } else if (m.sender.id !== me && frame.synced) {
         rt.refreshBadge();
       }
+      showPreview(m);
+      showListTime(m);
       bumpToTop(m.conversation_id);
     });
     rt.on("message.ack", (frame) => {
@@ -280,6 +340,8 @@
     rt.on("message.updated", (frame) => {
       const existing = document.getElementById(`m-${frame.message.id}`);
       if (existing) existing.replaceWith(renderMessage(frame.message));
+      const preview = sidebarItem(frame.message.conversation_id)?.querySelector(".chat-list-preview");
+      if (preview && preview.dataset.previewId === String(frame.message.id)) showPreview(frame.message);
     });
     function onReaction(frame, delta) {
       const li = document.getElementById(`m-${frame.message_id}`);
@@ -382,6 +444,7 @@
       pending.dataset.clientId = clientId;
       pending.append(el("div", "msg-meta", T.sending), el("div", "msg-body", body));
       list.append(pending);
+      if (emptyState) emptyState.hidden = true;
       toBottom();
       rt.sendMessage(frame);
       textarea.value = "";
@@ -412,6 +475,18 @@
       if (!button || !li) return;
       const id = Number(li.dataset.messageId);
       const action = button.dataset.action;
+      if (action === "menu") {
+        const open = button.getAttribute("aria-expanded") !== "true";
+        closeMenus(button);
+        button.setAttribute("aria-expanded", String(open));
+        const menu = document.getElementById(button.getAttribute("aria-controls"));
+        if (menu) {
+          menu.hidden = !open;
+          if (open) menu.querySelector("summary, button")?.focus();
+        }
+        return;
+      }
+      if (button.closest(".msg-actions") && action !== "copy-link") closeMenus();
       if (action === "toggle-reaction") {
         const type = button.getAttribute("aria-pressed") === "true" ? "reaction.remove" : "reaction.add";
         rt.send({ type, message_id: id, emoji: button.dataset.emoji });
@@ -445,6 +520,22 @@
         const url = `${location.origin}${location.pathname}#m-${id}`;
         try { await navigator.clipboard.writeText(url); button.textContent = T.copied; } catch (error) { window.prompt(T.copy_link, url); }
       }
+    });
+
+    // Escape closes an open actions menu and gives the focus back to its "…" button; a click
+    // elsewhere closes it too.
+    list.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      const menu = event.target.closest(".msg-actions");
+      const li = event.target.closest("li.msg");
+      const button = li?.querySelector('.msg-more[aria-expanded="true"]');
+      if (!button || (!menu && event.target !== button)) return;
+      event.preventDefault();
+      closeMenus();
+      button.focus();
+    });
+    document.addEventListener("click", (event) => {
+      if (!event.target.closest?.(".msg-actions, .msg-more")) closeMenus();
     });
 
     // --- older history ----------------------------------------------------------------------
