@@ -39,8 +39,37 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+DESCRIPTION = """
+Cercle's JSON API: everything a person can do in the pages — the wall, spaces, comments,
+reactions, notifications, their profile and tokens — with the same rules, since the pages and
+the API call the same code. A call never sees or changes more than its caller could in a browser.
+
+**Sign in with a token.** Either ask for one with your username (or email) and password:
+
+```
+POST /api/v1/auth/token   {"username": "camille.martin", "password": "…"}
+→ {"token": "crc_…"}
+```
+
+or create a personal access token on the [Security page](/settings/security/) (its secret is
+shown once; revoke it there when you no longer need it). Then send it on every call:
+
+```
+Authorization: Bearer crc_…
+```
+
+Use **Authorize** above to try the endpoints here with your token. In a signed-in browser the
+session cookie works too (unsafe methods need the `X-CSRFToken` header).
+
+Errors are JSON `{"detail": …}` with a 4xx status. Lists are paginated with opaque cursors.
+
+The full guide, with examples, is `docs/api.md` in Cercle's source.
+[← Back to Cercle](/)
+"""
+
 api = NinjaAPI(
     title="Cercle API",
+    description=DESCRIPTION,
     version="1",
     urls_namespace="api-v1",
     auth=[BearerTokenAuth(), SessionAuth()],

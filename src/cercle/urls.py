@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import include, path
 from django.views.static import serve
 
@@ -9,7 +11,14 @@ from cercle.accounts.views import auth as accounts_auth_views
 from cercle.api import api
 from cercle.core import views as core_views
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on their own: send them to the SVG icon."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("cercle/img/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("", core_views.home, name="home"),
     # The language switcher also saves a signed-in person's preference (before Django's own).
     path("i18n/setlang/", accounts_auth_views.set_language, name="set_language"),

@@ -29,3 +29,17 @@ def test_interactive_docs_are_served_without_outside_resources() -> None:
     assert page.status_code == 200
     assert b"/static/ninja/swagger-ui-bundle.js" in page.content
     assert b"cdn." not in page.content
+
+
+@pytest.mark.django_db
+def test_the_docs_introduce_the_api_and_how_to_get_a_token() -> None:
+    info = Client().get("/api/v1/openapi.json").json()["info"]
+    description = info["description"]
+    for expected in (
+        "POST /api/v1/auth/token",
+        "/settings/security/",
+        "Authorization: Bearer",
+        "docs/api.md",
+        "](/)",
+    ):
+        assert expected in description, expected

@@ -64,7 +64,7 @@ def test_space_invitation_post_mention_comment_and_reaction(
 
     # Bob is notified, opens the notification, comments and reacts.
     bob.goto("/notifications/")
-    bob.get_by_role("button", name=re.compile("Anne Martin mentioned you")).click()
+    bob.get_by_role("link", name=re.compile("Anne Martin mentioned you")).click()
     bob.wait_for_url(re.compile(r"/posts/\d+/$"))
     bob.get_by_label("Write a comment").fill("Je viens avec des graines.")
     bob.get_by_role("button", name="Comment", exact=True).click()
@@ -82,7 +82,7 @@ def test_space_invitation_post_mention_comment_and_reaction(
     text = anne.locator("main").inner_text()
     assert "Bob Durand commented on your post" in text
     assert "Bob Durand reacted to your post" in text
-    anne.get_by_role("button", name="Bob Durand commented on your post").click()
+    anne.get_by_role("link", name=re.compile("Bob Durand commented on your post")).click()
     anne.wait_for_selector("text=Je viens avec des graines.")
     assert anne.locator("button.reaction[title='Celebrate'] .reaction-count").inner_text() == "1"
 

@@ -160,6 +160,50 @@ def test_pages_bell_list_open_and_read_all() -> None:
     assert queries.unread_count(bob) == 0
 
 
+def test_list_items_are_links_that_mark_read_on_opening_and_unread_ones_stand_out() -> None:
+    anne, bob = make_user(username="anne"), make_user(username="bob")
+    space = make_space(owner=anne, members=(bob,))
+    first = feed_actions.create_post(actor=anne, space=space, body="Hi @bob")
+    second = feed_actions.create_post(actor=anne, space=space, body="Again @bob")
+    client = client_for(bob)
+    client.get("/notifications/")  # no side effect
+    assert queries.unread_count(bob) == 2
+    older, newer = Notification.objects.filter(recipient=bob).order_by("pk")
+    # A plain GET link (a new tab works): marks read, then goes to the post.
+    opened = client.get(f"/notifications/{older.pk}/open/")
+    assert opened.status_code == 302 and opened["Location"] == f"/posts/{first.pk}/"
+    older.refresh_from_db()
+    assert older.read_at is not None
+    page = client.get("/notifications/", headers={"Accept-Language": "en"}).content.decode()
+    assert "<form" not in page.split('class="plain-list notification-list"')[1].split("</ul>")[0]
+    items = page.split('<li class="card notification')[1:]
+    assert len(items) == 2
+    unread, read = items
+    assert unread.startswith(' unread">')
+    assert f'href="/notifications/{newer.pk}/open/"' in unread
+    assert 'class="notification-unread">unread' in unread
+    assert read.startswith('">')
+    assert f'href="/notifications/{older.pk}/open/"' in read
+    assert "notification-unread" not in read
+    assert second.pk
+    # Someone else's notification stays not found, by GET too.
+    assert client_for(anne).get(f"/notifications/{newer.pk}/open/").status_code == 404
+    newer.refresh_from_db()
+    assert newer.read_at is None
+
+
+def test_the_bell_is_an_svg_icon_with_a_label() -> None:
+    client = client_for(make_user())
+    bell = client.get("/notifications/bell/", headers={"Accept-Language": "en"}).content.decode()
+    assert "🔔" not in bell
+    assert '<svg class="icon icon-bell" aria-hidden="true"' in bell
+    assert '<span class="visually-hidden">Notifications</span>' in bell
+    page = client.get("/notifications/", headers={"Accept-Language": "en"}).content.decode()
+    assert "🔔" not in page
+    bell = page.split('id="notification-bell"')[1].split("</span>")[0]
+    assert 'aria-current="page"' in bell and "icon-bell" in bell
+
+
 def test_api_list_and_mark_read() -> None:
     anne, bob = make_user(username="anne"), make_user(username="bob")
     feed_actions.create_post(actor=anne, body="Hi @bob")

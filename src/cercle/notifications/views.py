@@ -11,7 +11,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
@@ -51,8 +51,9 @@ def bell(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def open_notification(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
+    """A plain link (opens in a new tab too): marks the notification read, then goes to it."""
     notification = queries.access_notification(request.user, notification_id)
     actions.mark_read(actor=request.user, notification=notification)
     return HttpResponseRedirect(queries.target_url(notification))

@@ -1,0 +1,110 @@
+"""Browser: the main navigation and the notification bell on a 360 px phone (French, the longer
+labels) and on a desktop screen; account pages' alignment; the people list's deactivation
+confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import log_in
+from tests.factories import PASSWORD, make_admin, make_user
+
+PAGES = ["/", "/people/", "/spaces/", "/messages/", "/notifications/", "/settings/security/"]
+
+NAV_FITS = """() => {
+  const nav = document.querySelector("nav.mainnav");
+  const list = nav.querySelector("ul");
+  const links = [...nav.querySelectorAll("a")].map((a) => {
+    const box = a.getBoundingClientRect();
+    return {text: a.innerText.trim(), left: box.left, right: box.right, top: box.top,
+            clipped: a.scrollWidth > a.clientWidth + 1};
+  });
+  return {listScroll: list.scrollWidth - list.clientWidth,
+          navScroll: nav.scrollWidth - nav.clientWidth,
+          page: document.documentElement.scrollWidth, width: window.innerWidth, links};
+}"""
+
+
+def test_phone_navigation_shows_every_destination_and_the_bell(
+    new_page: Any, transactional_db: Any
+) -> None:
+    make_user(username="lea", first_name="Léa", last_name="Fontaine-Berthier")
+    phone = new_page(locale="fr-FR", width=360, height=740)
+    log_in(phone, "lea", PASSWORD)
+    for path in PAGES:
+        phone.goto(path)
+        facts = phone.evaluate(NAV_FITS)
+        assert facts["page"] <= facts["width"], (path, facts)
+        assert facts["listScroll"] <= 0 and facts["navScroll"] <= 0, (path, facts)
+        texts = [link["text"] for link in facts["links"]]
+        assert texts[:3] == ["Accueil", "Personnes", "Espaces"], (path, texts)
+        assert texts[3].startswith("Messages"), (path, texts)
+        for link in facts["links"]:
+            assert link["left"] >= 0 and link["right"] <= facts["width"], (path, link)
+            assert not link["clipped"], (path, link)
+    # The current page is marked for screen readers.
+    nav = phone.get_by_role("navigation", name="Navigation principale")
+    phone.goto("/spaces/")
+    assert nav.get_by_role("link", name="Espaces").get_attribute("aria-current") == "page"
+    # Notifications: one tap on the bell, which has a name (not an emoji).
+    phone.goto("/people/")
+    bell = phone.get_by_role("link", name="Notifications")
+    box = bell.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360 and box["height"] >= 40
+    assert phone.locator("#notification-bell svg").is_visible()
+    bell.click()
+    phone.wait_for_url("**/notifications/")
+    # Keyboard: after the skip link and the top bar, Tab reaches the navigation's links.
+    phone.goto("/")
+    for _ in range(12):
+        phone.keyboard.press("Tab")
+        if phone.evaluate("document.activeElement.closest('nav.mainnav') !== null"):
+            break
+    assert phone.evaluate("document.activeElement.innerText.trim()") == "Accueil"
+
+
+def test_desktop_navigation_stays_one_row_without_icons(
+    new_page: Any, transactional_db: Any
+) -> None:
+    make_user(username="max")
+    page = new_page(locale="fr-FR", width=1280, height=800)
+    log_in(page, "max", PASSWORD)
+    page.goto("/people/")
+    facts = page.evaluate(NAV_FITS)
+    tops = {round(link["top"]) for link in facts["links"]}
+    assert len(tops) == 1, facts
+    icon = page.evaluate(
+        "getComputedStyle(document.querySelector('.mainnav a'), '::before').content"
+    )
+    assert icon in ("none", "normal"), icon
+    # Account pages: the heading, its texts and the forms or cards share one left edge.
+    for path, below in (
+        ("/settings/security/", "main > section.card"),
+        ("/accounts/reauthenticate/", "main form"),
+    ):
+        page.goto(path)
+        edges = page.evaluate(
+            """(below) => [document.querySelector("main > h1"), document.querySelector("main > p"),
+                 document.querySelector(below)].filter(Boolean)
+                 .map((el) => Math.round(el.getBoundingClientRect().left))""",
+            below,
+        )
+        assert len(edges) >= 2 and len(set(edges)) == 1, (path, edges)
+
+
+def test_deactivating_from_the_people_list_asks_first_and_can_be_undone(
+    new_page: Any, transactional_db: Any
+) -> None:
+    make_admin(username="dsi")
+    make_user(username="zoe", first_name="Zoé", last_name="Roux")
+    page = new_page(locale="en-US", width=360, height=740)
+    log_in(page, "dsi", PASSWORD)
+    page.goto("/manage/people/?q=Roux")
+    page.get_by_role("link", name="Deactivate Zoé Roux").click()
+    page.get_by_role("heading", name="Deactivate Zoé Roux?").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Deactivate Zoé Roux").click()
+    page.get_by_text("Zoé Roux is deactivated.").wait_for()
+    assert "q=Roux" in page.url
+    page.locator(".message").get_by_role("button", name="Reactivate").click()
+    page.get_by_text("Zoé Roux is active again.").wait_for()
