@@ -132,6 +132,9 @@ class ServerSite:
                     "warning",
                     "--ws-max-size",
                     "1048576",
+                    # As served in production (Makefile, Dockerfile, docs/deployment.md).
+                    "--ws-per-message-deflate",
+                    "false",
                 ],
                 env=self.env(),
                 cwd=ROOT,
