@@ -331,3 +331,12 @@ def test_list_preview_live_time_zone_empty_state_and_actions_menu(
     assert first.locator(".msg-more").evaluate(opacity) == "0"
     first.hover()
     assert first.locator(".msg-more").evaluate(opacity) == "1"
+
+    # "New message" beside "New group": pick the person, land in the (existing) conversation.
+    jade.get_by_role("link", name="New message").click()
+    jade.wait_for_url("**/messages/new/direct/")
+    jade.locator("#new-direct-person").press_sequentially("Kyl")
+    expect(jade.locator("#new-direct-options option")).to_have_attribute("value", "kylian")
+    jade.locator("#new-direct-person").fill("kylian")
+    jade.keyboard.press("Enter")
+    jade.wait_for_url(f"**/messages/{conversation_id}/")
