@@ -113,11 +113,11 @@ def test_acknowledgement_report_reminders_and_csv(
 
     client = client_for(staff)
     report = client.get(f"/announcements/{announcement.pk}/").content.decode()
-    assert "1 confirmed, 1 not yet." in report
+    assert "1 person has confirmed, 1 has not yet." in report
     exported = client.get(f"/announcements/{announcement.pk}/acknowledgements.csv")
     assert exported["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(exported.content.decode())))
-    assert lines[0][-1] == "Read and understood"
+    assert lines[0][-1].startswith("Read and understood (")
     names = {line[0]: line[-1] for line in lines[1:]}
     assert names["Anne A"] != "" and names["'=cmd B"] == ""  # formula neutralised
     assert client_for(bob).get(f"/announcements/{announcement.pk}/").status_code == 403

@@ -7,6 +7,7 @@ the notifications app (which checks again that the recipient may see the post).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import IO
 
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Site, User
@@ -534,6 +536,28 @@ def announce(
 
 
 @transaction.atomic
+def publish_announcement(
+    *,
+    actor: User,
+    space: Space,
+    body: str,
+    attachments: Sequence[tuple[IO[bytes], str]] = (),
+    departments: list[Department] | None = None,
+    sites: list[Site] | None = None,
+    requires_ack: bool = False,
+) -> Announcement:
+    """Post in a space and make the post an announcement, in one step (all or nothing)."""
+    if not queries.can_announce_in(actor, space):
+        raise PermissionDenied(
+            _("Only staff (organisation space) or the space's admins can make announcements.")
+        )
+    post = create_post(actor=actor, body=body, space=space, attachments=attachments)
+    return announce(
+        actor=actor, post=post, departments=departments, sites=sites, requires_ack=requires_ack
+    )
+
+
+@transaction.atomic
 def unannounce(*, actor: User, post: Post) -> None:
     """The post is no longer an announcement (receipts go with it)."""
     if not queries.can_announce(actor, post):
@@ -583,17 +607,34 @@ def acknowledge(*, actor: User, announcement: Announcement) -> AnnouncementRecei
     return receipt
 
 
+REMIND_COOLDOWN = datetime.timedelta(hours=24)
+"""At most one reminder a day for an announcement (each reaches everyone who has not confirmed)."""
+
+
 @transaction.atomic
-def remind(*, actor: User, announcement: Announcement) -> None:
+def remind(*, actor: User, announcement: Announcement) -> Announcement:
     """Remind (in the app and by mail) those who have not confirmed yet (in the background)."""
     if not queries.can_follow_up(actor, announcement):
         raise PermissionDenied(_("Only the author can send reminders."))
     if not announcement.requires_ack:
         raise ValidationError(_("This announcement does not ask for confirmation."))
-    announcement.last_reminded_at = timezone.now()
+    # Locked: two clicks at once send one reminder, not two.
+    locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    now = timezone.now()
+    last = locked.last_reminded_at
+    if last is not None and now - last < REMIND_COOLDOWN:
+        raise ValidationError(
+            _("A reminder was already sent on %(when)s; the next one can be sent from %(next)s.")
+            % {
+                "when": date_format(timezone.localtime(last), "DATETIME_FORMAT"),
+                "next": date_format(timezone.localtime(last + REMIND_COOLDOWN), "DATETIME_FORMAT"),
+            }
+        )
+    announcement.last_reminded_at = now
     announcement.save(update_fields=["last_reminded_at"])
     log_event(actor=actor, action="feed.announcement_reminded", target=announcement.post)
     _enqueue_reminders(announcement)
+    return announcement
 
 
 def send_announcement_reminders(*, announcement_id: int) -> int:

@@ -474,6 +474,7 @@ def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
     for comment in comments:
         comment.my_reaction = mine.get(comment.pk)  # type: ignore[attr-defined]
         comment.can_delete = _can_delete_comment(viewer, post, comment)  # type: ignore[attr-defined]
+        comment.can_edit = _can_edit_comment(viewer, post, comment)  # type: ignore[attr-defined]
         if comment.parent_id is None:
             threads[comment.pk] = Thread(comment=comment, replies=[])
         else:
@@ -494,6 +495,17 @@ def _can_delete_comment(viewer: Viewer, post: Post, comment: Comment) -> bool:
     if post.space is None:
         return post.wall_owner_id == person.pk
     return space_queries.can_moderate(person, post.space, viewer.roles)
+
+
+def _can_edit_comment(viewer: Viewer, post: Post, comment: Comment) -> bool:
+    """Only its author edits a comment, while they may still comment on the post."""
+    person = viewer.user
+    return person.is_active and comment.author_id == person.pk and _may(viewer, "comment", post)
+
+
+def may_edit_comment(user: User, comment: Comment) -> bool:
+    viewer = Viewer.of(user)
+    return _can_see(viewer, comment.post) and _can_edit_comment(viewer, comment.post, comment)
 
 
 def may_delete_comment(user: User, comment: Comment) -> bool:
@@ -545,6 +557,26 @@ def moderation_queue(user: User) -> QuerySet[Report]:
     )
 
 
+def recent_decisions(user: User, limit: int = 20) -> list[Report]:
+    """The last decisions on reports the person may decide on, newest first: one row per
+    decision (the reports on the same content settled at once count as one). One query."""
+    reports = Report.objects.exclude(status="open").filter(decided_at__isnull=False)
+    if not user.is_active:
+        return []
+    if not user.is_admin:
+        reports = reports.filter(post__space_id__in=space_queries.moderated_space_ids(user))
+    found: list[Report] = []
+    seen: set[tuple[int, int | None, object]] = set()
+    for report in reports.select_related(
+        "post", "post__author", "post__space", "comment", "comment__author", "decided_by"
+    ).order_by("-decided_at", "-id")[: limit * 5]:
+        key = (report.post_id, report.comment_id, report.decided_at)
+        if key not in seen:
+            seen.add(key)
+            found.append(report)
+    return found[:limit]
+
+
 def access_report(user: User, report_id: int) -> Report:
     report = moderation_queue(user).filter(pk=report_id).first()
     if report is None:
@@ -558,7 +590,14 @@ def access_report(user: User, report_id: int) -> Report:
 def can_announce(user: User, post: Post, roles: dict[int, str] | None = None) -> bool:
     """Staff (and admins) in the organisation space; a space's admins in their space."""
     space = post.space
-    if space is None or space.is_archived or not user.is_active or post.hidden_at is not None:
+    if space is None or post.hidden_at is not None:
+        return False
+    return can_announce_in(user, space, roles)
+
+
+def can_announce_in(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """May `user` publish announcements in `space` (the rule of `can_announce`, before a post)?"""
+    if space.is_archived or not user.is_active:
         return False
     if user.is_admin:
         return True
@@ -645,6 +684,40 @@ def access_announcement(user: User, announcement_id: int) -> Announcement:
 class AckRow:
     user: User
     acknowledged_at: datetime.datetime | None
+
+
+def acknowledgement_progress(posts: Sequence[Post]) -> None:
+    """Set `ack_progress` (confirmed, targeted) on the posts whose viewer follows up an
+    announcement asking for confirmation (`with_viewer_state` first): one query, then three
+    per such announcement (only their authors and announcers see it, so a page rarely holds
+    more than one); no query when there are none."""
+    followed = {
+        p.announcement_ref: p  # type: ignore[attr-defined]
+        for p in posts
+        if getattr(p, "can_follow_up", False)
+    }
+    if not followed:
+        return
+    asking = list(
+        Announcement.objects.filter(pk__in=list(followed), requires_ack=True).select_related(
+            "post", "post__space"
+        )
+    )
+    if not asking:
+        return
+    for announcement in asking:
+        confirmed = AnnouncementReceipt.objects.filter(
+            announcement_id=announcement.pk, acknowledged_at__isnull=False
+        ).values("user_id")
+        counts = (
+            announcement_audience(announcement)
+            .order_by()
+            .aggregate(total=Count("pk"), done=Count("pk", filter=Q(pk__in=confirmed)))
+        )
+        followed[announcement.pk].ack_progress = (  # type: ignore[attr-defined]
+            counts["done"],
+            counts["total"],
+        )
 
 
 def acknowledgements(announcement: Announcement) -> list[AckRow]:

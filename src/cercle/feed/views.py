@@ -78,6 +78,7 @@ def render_post_list(
     viewer = queries.Viewer.of(request.user)
     page, status = _page_or_400(posts, viewer, _param(request, "cursor") or None)
     actions.record_views(viewer=request.user, posts=page.items)
+    queries.acknowledgement_progress(page.items)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -109,7 +110,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             ("mentions", _label("mentions")),
             ("saved", _label("saved")),
         ],
-        "can_post_org": space_queries.can_post_in(user, org),
+        "can_announce_org": queries.can_announce_in(user, org),
         "organisation_space": org,
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
         "announcements": queries.active_announcements(user),
@@ -175,6 +176,8 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     if space_id:
         space = space_queries.access_space(request.user, space_id)
     default = reverse("space", args=[space.slug]) if space else reverse("home")
+    if space is not None and request.POST.get("announce") == "on":
+        return _publish_announcement(request, space, default)
     try:
         post = actions.create_post(
             actor=request.user,
@@ -195,6 +198,67 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     return _back(request, default)
 
 
+def _publish_announcement(request: AuthenticatedRequest, space: Any, default: str) -> HttpResponse:
+    """The composer's "publish as an announcement": the post and its announcement at once."""
+    departments, sites = _targets(request)
+    try:
+        announcement = actions.publish_announcement(
+            actor=request.user,
+            space=space,
+            body=request.POST.get("body", ""),
+            attachments=[(f, f.name or "file") for f in request.FILES.getlist("attachments")],
+            departments=departments,
+            sites=sites,
+            requires_ack=request.POST.get("requires_ack") == "on",
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return _back(request, default)
+    _announced_message(request, announcement)
+    return _back(request, default)
+
+
+def _targets(request: AuthenticatedRequest) -> tuple[list[Any], list[Any]]:
+    from cercle.accounts.models import Department, Site
+
+    department_ids = [v for v in request.POST.getlist("departments")[:500] if v.isdigit()]
+    site_ids = [v for v in request.POST.getlist("sites")[:500] if v.isdigit()]
+    return (
+        list(Department.objects.filter(pk__in=department_ids)),
+        list(Site.objects.filter(pk__in=site_ids)),
+    )
+
+
+def _announced_message(request: AuthenticatedRequest, announcement: Any) -> None:
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("The announcement is published."),
+            reverse("announcement_report", args=[announcement.pk]),
+            _("Follow its read confirmations"),
+        ),
+    )
+
+
+def announce_options(
+    user: User, space: Any, roles: dict[int, str] | None = None
+) -> dict[str, Any] | None:
+    """What a space's composer needs to offer "publish as an announcement" (None: not allowed);
+    `roles` (the viewer's space roles, when already loaded) spares a query."""
+    from cercle.accounts.models import Department, Site
+
+    if not queries.can_announce_in(user, space, roles):
+        return None
+    return {
+        "departments": list(Department.objects.order_by("name")),
+        "sites": list(Site.objects.order_by("name")),
+    }
+
+
 def _choices() -> dict[str, Any]:
     return {"reaction_choices": reaction_choices()}
 
@@ -206,6 +270,7 @@ def detail(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     viewer = queries.Viewer.of(request.user)
     actions.record_views(viewer=request.user, posts=[post])
     post = queries.with_viewer_state([post], viewer)[0]
+    queries.acknowledgement_progress([post])
     return render(
         request,
         "feed/post_detail.html",
@@ -276,8 +341,13 @@ def _text(key: str) -> str:
         "deleted": _("The post was deleted."),
         "shared": _("The post was shared."),
         "reported": _("Thank you: the moderators will look at your report."),
-        "announced": _("The post is now an announcement."),
         "reminded": _("A reminder is on its way to those who have not confirmed."),
+        "acknowledged": _("Thank you: your confirmation is recorded."),
+        "dismissed": _("The announcement is hidden from your feed."),
+        "pinned": _("The post is pinned at the top of the space."),
+        "unpinned": _("The post is no longer pinned."),
+        "report_hidden": _("The content is hidden; the report is closed."),
+        "report_dismissed": _("The report is dismissed; the content stays visible."),
     }[key]
 
 
@@ -351,6 +421,32 @@ def comment(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 
 
 @login_required
+def edit_comment(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    """The author edits a comment (as `PATCH /api/v1/comments/{id}`); the earlier text is kept."""
+    comment = queries.access_comment(request.user, comment_id)
+    if not queries.may_edit_comment(request.user, comment):
+        raise PermissionDenied
+    error = ""
+    body = comment.body
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            actions.edit_comment(actor=request.user, comment=comment, body=body)
+        except (ValidationError, PermissionDenied) as exc:
+            error = _error_text(exc)
+        else:
+            return HttpResponseRedirect(
+                reverse("post", args=[comment.post_id]) + f"#comment-{comment.pk}"
+            )
+    return render(
+        request,
+        "feed/comment_edit.html",
+        {"comment": comment, "body": body, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
 @require_POST
 def delete_comment(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
     comment = queries.access_comment(request.user, comment_id)
@@ -407,12 +503,13 @@ def share(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 @require_POST
 def pin(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
+    pinned = request.POST.get("pinned", "1") == "1"
     try:
-        actions.pin_post(
-            actor=request.user, post=post, pinned=request.POST.get("pinned", "1") == "1"
-        )
+        actions.pin_post(actor=request.user, post=post, pinned=pinned)
     except PermissionDenied as error:
         messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _text("pinned" if pinned else "unpinned"))
     return _back(request, reverse("post", args=[post.pk]))
 
 
@@ -505,7 +602,10 @@ def moderation(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "feed/moderation.html",
-        {"reports": queries.moderation_queue(request.user)[:200]},
+        {
+            "reports": queries.moderation_queue(request.user)[:200],
+            "decided": queries.recent_decisions(request.user),
+        },
     )
 
 
@@ -513,12 +613,13 @@ def moderation(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def decide_report(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     found = queries.access_report(request.user, report_id)
+    hide = request.POST.get("decision") == "hide"
     try:
-        actions.decide_report(
-            actor=request.user, report=found, hide=request.POST.get("decision") == "hide"
-        )
+        actions.decide_report(actor=request.user, report=found, hide=hide)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _text("report_hidden" if hide else "report_dismissed"))
     return redirect("moderation")
 
 
@@ -533,16 +634,15 @@ def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     if not queries.can_announce(request.user, post):
         raise PermissionDenied
     if request.method == "POST":
-        department_ids = [v for v in request.POST.getlist("departments") if v.isdigit()]
-        site_ids = [v for v in request.POST.getlist("sites") if v.isdigit()]
-        actions.announce(
+        departments, sites = _targets(request)
+        announcement = actions.announce(
             actor=request.user,
             post=post,
-            departments=list(Department.objects.filter(pk__in=department_ids)),
-            sites=list(Site.objects.filter(pk__in=site_ids)),
+            departments=departments,
+            sites=sites,
             requires_ack=request.POST.get("requires_ack") == "on",
         )
-        messages.success(request, _text("announced"))
+        _announced_message(request, announcement)
         return redirect("post", post.pk)
     return render(
         request,
@@ -559,13 +659,16 @@ def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 @require_POST
 def announcement_receipt(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
     announcement = queries.access_announcement(request.user, announcement_id)
+    ack = request.POST.get("ack") == "1"
     try:
-        if request.POST.get("ack") == "1":
+        if ack:
             actions.acknowledge(actor=request.user, announcement=announcement)
         else:
             actions.dismiss_announcement(actor=request.user, announcement=announcement)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _text("acknowledged" if ack else "dismissed"))
     return _back(request, reverse("home"))
 
 
@@ -590,6 +693,11 @@ def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> 
             "rows": rows,
             "done_count": len(done),
             "pending_count": len(rows) - len(done),
+            "can_remind": announcement.last_reminded_at is None
+            or timezone.now() - announcement.last_reminded_at >= actions.REMIND_COOLDOWN,
+            "next_reminder_at": announcement.last_reminded_at + actions.REMIND_COOLDOWN
+            if announcement.last_reminded_at
+            else None,
         },
     )
 
@@ -620,8 +728,16 @@ def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> Htt
         f'attachment; filename="announcement-{announcement.pk}-acknowledgements.csv"'
     )
     writer = csv.writer(response)
+    # Times in the exporting person's time zone (named in the header), as spreadsheets read them.
+    zone = timezone.get_current_timezone_name()
     writer.writerow(
-        [_("Name"), _("Username"), _("Department"), _("Site"), _("Read and understood")]
+        [
+            _("Name"),
+            _("Username"),
+            _("Department"),
+            _("Site"),
+            _("Read and understood (%(zone)s)") % {"zone": zone},
+        ]
     )
     for row in queries.acknowledgements(announcement):
         profile = getattr(row.user, "profile", None)
@@ -631,7 +747,9 @@ def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> Htt
                 _csv_safe(row.user.username),
                 _csv_safe(str(profile.department) if profile and profile.department else ""),
                 _csv_safe(str(profile.site) if profile and profile.site else ""),
-                row.acknowledged_at.isoformat() if row.acknowledged_at else "",
+                timezone.localtime(row.acknowledged_at).strftime("%Y-%m-%d %H:%M")
+                if row.acknowledged_at
+                else "",
             ]
         )
     return response
