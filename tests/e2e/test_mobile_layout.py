@@ -108,3 +108,57 @@ def test_deactivating_from_the_people_list_asks_first_and_can_be_undone(
     assert "q=Roux" in page.url
     page.locator(".message").get_by_role("button", name="Reactivate").click()
     page.get_by_text("Zoé Roux is active again.").wait_for()
+
+
+def test_space_invitations_suggest_people_and_name_the_unknown_ones(
+    new_page: Any, transactional_db: Any
+) -> None:
+    from tests.factories import make_space
+
+    owner = make_user(username="olga")
+    make_user(username="camille.martin", first_name="Camille", last_name="Martin")
+    space = make_space(owner=owner, name="Projet Jardin", kind="private")
+    page = new_page(locale="en-US", width=360, height=740)
+    log_in(page, "olga", PASSWORD)
+    page.goto(f"/spaces/{space.slug}/members/")
+    field = page.get_by_label("People")
+    field.press_sequentially("cami", delay=30)
+    option = page.get_by_role("option", name="Camille Martin (@camille.martin)")
+    option.wait_for()
+    field.press("Enter")
+    assert field.input_value() == "camille.martin, "
+    field.press_sequentially("inconnu.xyz")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    page.get_by_text("1 invitation(s) sent.").wait_for()
+    assert "Nobody found for: inconnu.xyz." in page.locator("main").inner_text()
+    assert field.input_value() == "inconnu.xyz"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_space_notification_level_control_is_compact(
+    new_page: Any, transactional_db: Any
+) -> None:
+    from tests.factories import make_space
+
+    owner = make_user(username="paul")
+    space = make_space(owner=owner, name="Atelier")
+    for width in (1280, 360):
+        page = new_page(locale="fr-FR", width=width, height=800)
+        log_in(page, "paul", PASSWORD)
+        response = page.goto(f"/spaces/{space.slug}/")
+        assert response is not None and response.status == 200, (page.url, response)
+        facts = page.evaluate(
+            """() => {
+              const header = document.querySelector(".space-header").getBoundingClientRect();
+              const select = document.querySelector("#space-level").getBoundingClientRect();
+              const button = document.querySelector(".space-level button").getBoundingClientRect();
+              const label = document.querySelector(".space-level label").getBoundingClientRect();
+              return {header: header.width, select: select.width, selectTop: select.top,
+                      buttonTop: button.top, buttonRight: button.right, labelLeft: label.left,
+                      headerLeft: header.left, page: document.documentElement.scrollWidth};
+            }"""
+        )
+        assert facts["page"] <= width, facts
+        assert facts["select"] < facts["header"] * 0.75, facts
+        assert abs(facts["selectTop"] - facts["buttonTop"]) < 8, facts  # on one row
+        assert facts["buttonRight"] <= facts["headerLeft"] + facts["header"], facts

@@ -33,8 +33,15 @@ def test_create_space_makes_the_creator_owner_and_is_audited() -> None:
     assert space.modules == ["wall"]
     assert role_of(space, anne) == "owner"
     assert AuditEntry.objects.filter(action="spaces.created", target_id=str(space.pk)).exists()
-    # A second space of the same name gets its own address.
-    assert actions.create_space(actor=anne, name="Équipe Qualité").slug == "equipe-qualite-2"
+    # A second space of the same name (case and accents aside) is refused, nothing created...
+    with pytest.raises(ValidationError) as error:
+        actions.create_space(actor=anne, name="equipe QUALITE")
+    assert "already exists" in error.value.message_dict["name"][0]
+    assert Space.objects.filter(slug__startswith="equipe").count() == 1
+    # ...unless it is a secret space the creator cannot see: it gets its own address.
+    secret = actions.create_space(actor=anne, name="Projet Hermès", kind="secret")
+    other = actions.create_space(actor=make_user(), name="Projet Hermes")
+    assert (secret.slug, other.slug) == ("projet-hermes", "projet-hermes-2")
 
 
 def test_create_space_refuses_guests_and_bad_input() -> None:

@@ -93,6 +93,61 @@ def test_invite_by_username_and_department_then_accept() -> None:
     assert Membership.objects.filter(space=space, user=colleague).exists()
 
 
+def test_an_unknown_name_does_not_block_the_known_ones_and_is_named() -> None:
+    owner = make_user()
+    camille = make_user(username="camille.martin")
+    bruno = make_user(username="bruno", email="bruno@example.org")
+    space = make_space(owner=owner, kind="private")
+    client = client_for(owner)
+    response = client.post(
+        f"/spaces/{space.slug}/members/",
+        {"usernames": "@camille.martin, inconnu.xyz; bruno@example.org autre-inconnu"},
+    )
+    assert response.status_code == 200
+    assert set(SpaceInvitation.objects.filter(space=space).values_list("user_id", flat=True)) == {
+        camille.pk,
+        bruno.pk,
+    }
+    page = response.content.decode()
+    assert "2 invitation(s) sent." in page
+    assert "Nobody found for: inconnu.xyz, autre-inconnu." in page
+    # The names not found stay in the field, to be corrected.
+    assert 'value="inconnu.xyz, autre-inconnu"' in page
+    assert 'aria-invalid="true"' in page
+    # Only unknown names: a 400, nothing sent.
+    response = client.post(f"/spaces/{space.slug}/members/", {"usernames": "personne"})
+    assert response.status_code == 400
+    assert SpaceInvitation.objects.filter(space=space).count() == 2
+    # All known: back to the list.
+    other = make_user(username="dora")
+    response = client.post(f"/spaces/{space.slug}/members/", {"usernames": "dora"})
+    assert response.status_code == 302
+    assert SpaceInvitation.objects.filter(space=space, user=other).exists()
+
+
+def test_the_invite_field_suggests_people_from_the_people_autocomplete() -> None:
+    owner = make_user()
+    space = make_space(owner=owner, kind="private")
+    page = client_for(owner).get(f"/spaces/{space.slug}/members/").content.decode()
+    assert 'data-mentions="/people/autocomplete/" data-mentions-bare' in page
+    assert "cercle/js/mentions.js" in page
+
+
+def test_a_second_space_with_the_same_name_is_refused_ignoring_case_and_accents() -> None:
+    me = make_user()
+    make_space(name="Club Vélo")
+    client = client_for(me)
+    response = client.post("/spaces/new/", {"name": "  club velo ", "kind": "open"})
+    assert response.status_code == 400
+    assert "A space named “Club Vélo” already exists" in response.content.decode()
+    assert Space.objects.filter(name__istartswith="club").count() == 1
+    # Another name that merely starts the same way is fine.
+    assert client.post("/spaces/new/", {"name": "Club vélo 2", "kind": "open"}).status_code == 302
+    # A secret space the person cannot see does not reveal its name.
+    make_space(name="Projet Hermès", kind="secret")
+    assert client.post("/spaces/new/", {"name": "Projet Hermes", "kind": "open"}).status_code == 302
+
+
 def test_roles_remove_leave_and_archive_pages() -> None:
     owner, member = make_user(), make_user()
     space = make_space(owner=owner, members=(member,))

@@ -43,6 +43,28 @@ def _search_text(space: Space) -> str:
     return normalize(f"{space.name} {space.description}")
 
 
+def _refuse_same_name(actor: User, name: str) -> None:
+    """Refuse a new space whose name, ignoring case and accents, is one the actor can already see
+    (a secret space they cannot see is not revealed: its name stays free for them)."""
+    wanted = normalize(name)
+    if not wanted:
+        return
+    candidates = queries.visible_spaces(actor).filter(search_text__startswith=wanted)
+    for existing in candidates.only("name", "slug"):
+        if normalize(existing.name) == wanted:
+            raise ValidationError(
+                {
+                    "name": [
+                        _(
+                            "A space named “%(name)s” already exists: join it, or choose "
+                            "another name."
+                        )
+                        % {"name": existing.name}
+                    ]
+                }
+            )
+
+
 def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(name)[:120] or "space"
     slug = base
@@ -149,6 +171,7 @@ def create_space(
     if actor.is_guest:
         raise PermissionDenied(_("Guests cannot create spaces."))
     name = _check_name(name)
+    _refuse_same_name(actor, name)
     chosen = _check_modules(modules)
     space = Space(
         name=name,

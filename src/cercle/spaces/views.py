@@ -212,7 +212,9 @@ def respond(request: AuthenticatedRequest, invitation_id: int) -> HttpResponse:
 
 
 def _find_people(text: str) -> tuple[list[User], list[str]]:
-    words = [w for w in re.split(r"[\s,;]+", text) if w][:200]
+    # "@name" (as the suggestions of a mention read) counts as "name".
+    words = list(dict.fromkeys(w.lstrip("@") for w in re.split(r"[\s,;]+", text) if w.lstrip("@")))
+    words = words[:200]
     if not words:
         return [], []
     found = list(User.objects.filter(Q(username__in=words) | Q(email__in=words), is_active=True))
@@ -228,32 +230,40 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         raise queries.NotFound(_("No such space."))
     form = InviteForm(request.POST or None)
     status = 200
+    invited: list[Any] | None = None
     if request.method == "POST":
         if form.is_valid():
             people, unknown = _find_people(form.cleaned_data["usernames"])
-            if unknown:
-                form.add_error(
-                    "usernames", _("Nobody found for: %(names)s") % {"names": ", ".join(unknown)}
-                )
-            else:
+            department = form.cleaned_data["department"]
+            if people or department or not unknown:
+                # The people found are invited even when some names are not: those are listed.
                 try:
                     invited = actions.invite(
-                        actor=request.user,
-                        space=space,
-                        users=people,
-                        department=form.cleaned_data["department"],
+                        actor=request.user, space=space, users=people, department=department
                     )
                 except ValidationError as error:
                     _apply_errors(form, error)
                 except PermissionDenied as error:
                     form.add_error(None, _error_text(error))
-                else:
-                    messages.success(
-                        request,
-                        _("%(count)d invitation(s) sent.") % {"count": len(invited)},
+            if invited is not None:
+                messages.success(
+                    request, _("%(count)d invitation(s) sent.") % {"count": len(invited)}
+                )
+            if unknown and not form.errors:
+                # Keep the names not found in the field, to correct them.
+                form = InviteForm({"usernames": ", ".join(unknown)})
+                form.is_valid()
+                form.add_error(
+                    "usernames",
+                    _(
+                        "Nobody found for: %(names)s. Check the spelling, or type the "
+                        "beginning of a name and choose from the suggestions."
                     )
-                    return redirect("space_members", space.slug)
-        status = 400
+                    % {"names": ", ".join(unknown)},
+                )
+            elif invited is not None:
+                return redirect("space_members", space.slug)
+        status = 400 if invited is None else 200
     return render(
         request,
         "spaces/members.html",

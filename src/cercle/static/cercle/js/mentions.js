@@ -1,10 +1,22 @@
 // @mention autocomplete for textareas marked data-mentions="<suggestions url>".
-// Keyboard: ArrowDown/ArrowUp choose, Enter or Tab insert, Escape closes. Works without it too.
+// With data-mentions-bare (on a textarea or an input holding a list of people, e.g. a space's
+// invitations) the word being typed is completed without "@" and the choice ends with ", ".
+// Suggestions are JSON {"items": [{username, name}]} or <option value="username">name</option>s
+// (/people/autocomplete/). Keyboard: ArrowDown/ArrowUp choose, Enter or Tab insert, Escape closes.
+// Works without it too.
 (() => {
+  const isBare = (area) => area.hasAttribute("data-mentions-bare");
   const wordBeforeCaret = (area) => {
     const upto = area.value.slice(0, area.selectionStart);
-    const match = /(^|[\s(])@([\w.+-]{1,50})$/.exec(upto);
+    const match = isBare(area)
+      ? /(^|[\s,;])@?([^\s,;@]{2,50})$/.exec(upto)
+      : /(^|[\s(])@([\w.+-]{1,50})$/.exec(upto);
     return match ? match[2] : null;
+  };
+  const readItems = async (response) => {
+    if ((response.headers.get("Content-Type") || "").includes("json")) return (await response.json()).items;
+    const doc = new DOMParser().parseFromString(`<select>${await response.text()}</select>`, "text/html");
+    return [...doc.querySelectorAll("option")].map((o) => ({ username: o.value, name: o.textContent.trim() }));
   };
   const setup = (area) => {
     const list = document.createElement("ul");
@@ -34,7 +46,9 @@
     };
     const insert = (person) => {
       const caret = area.selectionStart;
-      const before = area.value.slice(0, caret).replace(/@[\w.+-]*$/, `@${person.username} `);
+      const before = isBare(area)
+        ? area.value.slice(0, caret).replace(/@?[^\s,;@]*$/, `${person.username}, `)
+        : area.value.slice(0, caret).replace(/@[\w.+-]*$/, `@${person.username} `);
       area.value = before + area.value.slice(caret);
       area.selectionStart = area.selectionEnd = before.length;
       close();
@@ -47,7 +61,7 @@
       timer = setTimeout(async () => {
         const response = await fetch(`${area.dataset.mentions}?q=${encodeURIComponent(word)}`, { credentials: "same-origin" });
         if (!response.ok) return;
-        items = (await response.json()).items;
+        items = await readItems(response);
         active = items.length ? 0 : -1;
         render();
       }, 150);
@@ -70,7 +84,7 @@
     }, true);
     area.addEventListener("blur", () => setTimeout(close, 100));
   };
-  const init = () => document.querySelectorAll("textarea[data-mentions]").forEach(setup);
+  const init = () => document.querySelectorAll("textarea[data-mentions], input[data-mentions]").forEach(setup);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
