@@ -120,3 +120,13 @@ def test_acknowledging_and_dismissing_say_so() -> None:
     )
     dismissed = client_for(anne).post(f"/announcements/{plain.pk}/receipt/", follow=True)
     assert "The announcement is hidden from your feed." in dismissed.content.decode()
+
+
+def test_a_second_reminder_through_the_api_is_a_400() -> None:
+    from tests.feed.api_helpers import api
+
+    staff, announcement, _people = _announced(1)
+    first = api(staff).post(f"/api/v1/announcements/{announcement.pk}/remind")
+    assert first.status_code == 200 and first.json()["last_reminded_at"]
+    again = api(staff).post(f"/api/v1/announcements/{announcement.pk}/remind")
+    assert again.status_code == 400 and "already sent" in str(again.json()["detail"])

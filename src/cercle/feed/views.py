@@ -215,7 +215,7 @@ def _publish_announcement(request: AuthenticatedRequest, space: Any, default: st
         messages.error(request, _error_text(error))
         return _back(request, default)
     _announced_message(request, announcement)
-    return _back(request, default)
+    return HttpResponseRedirect(default)  # not `next`: it may tick the box again (?announce=1)
 
 
 def _targets(request: AuthenticatedRequest) -> tuple[list[Any], list[Any]]:
