@@ -67,6 +67,10 @@ def test_staff_publish_an_announcement_from_the_organisation_space() -> None:
     assert 'class="card announcement"' not in client_for(elsewhere).get("/").content.decode()
     detail = client.get(f"/posts/{announcement.post_id}/").content.decode()
     assert "Read confirmations (0/1)" in detail
+    # Pinned, at the top of the space: the same counts.
+    client.post(f"/posts/{announcement.post_id}/pin/", {"pinned": "1"})
+    space_page = client.get(f"/spaces/{org.slug}/").content.decode()
+    assert "Read confirmations (0/1)" in space_page.split('id="pinned-heading"', 1)[1]
 
     # Without the box ticked, an ordinary post.
     client.post("/posts/", {"space": org.pk, "body": "Simple info"})

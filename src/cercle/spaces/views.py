@@ -107,6 +107,7 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             list(feed_queries.pinned_posts(request.user, space)[:5]), viewer
         )
     )
+    feed_queries.acknowledgement_progress(pinned)
     return render_post_list(
         request,
         "spaces/detail.html",
