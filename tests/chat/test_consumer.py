@@ -380,9 +380,9 @@ async def test_deactivation_closes_the_persons_open_sockets_and_no_one_elses() -
     )
     await sync_to_async(deactivate_person)(actor=admin, person=anne)
     for tab in (first_tab, second_tab):
-        closed = await tab.receive_output(timeout=2)
+        closed = await tab.receive_output(timeout=5)
         while closed["type"] != "websocket.close":  # presence or feed frames may come first
-            closed = await tab.receive_output(timeout=2)
+            closed = await tab.receive_output(timeout=5)
         assert closed["code"] == 4401
     # Bruno's socket is untouched and still receives what is sent to him.
     await sync_to_async(make_message)(bruno, conversation, "toujours là")

@@ -203,11 +203,11 @@ async def test_a_deactivated_person_stops_getting_the_feed_and_a_new_guest_sees_
     await subscribed(g, feed="wall", id=author.pk)
     await sync_to_async(deactivate_person)(actor=admin, person=reader)
     # The deactivated person's feed stops, and then their socket is closed.
-    output = await r.receive_output(timeout=2)
+    output = await r.receive_output(timeout=5)
     while output["type"] != "websocket.close":
         frame = json.loads(output["text"])
         assert frame["type"] != "feed.new"
-        output = await r.receive_output(timeout=2)
+        output = await r.receive_output(timeout=5)
     assert output["code"] == 4401
     await sync_to_async(set_role)(actor=admin, person=later_guest, role="guest")
     await drain(g, timeout=0.3)
