@@ -397,12 +397,33 @@ def home_posts(user: User, filter: str = "all") -> QuerySet[Post]:
     )
 
 
-def space_posts(user: User, space: Space) -> QuerySet[Post]:
-    return visible_posts(user).filter(space=space)
+def space_posts(user: User, space: Space, roles: dict[int, str] | None = None) -> QuerySet[Post]:
+    """A space's wall: the rule of `visible_posts` for one space, decided once here rather than
+    per row, so that the query is the space's own index (`post_space_newest`) and a filter on
+    hidden posts. (With `visible_posts`' subqueries, PostgreSQL walked the global `post_newest`
+    index for sparse spaces: p99 140 ms at 1,000,000 posts.)"""
+    posts = with_display(Post.objects.filter(space_id=space.pk)).order_by("-created_at", "-id")
+    if not user.is_authenticated or not user.is_active:
+        return posts.none()
+    if roles is None:  # a page that has the viewer's roles already passes them
+        roles = dict(
+            Membership.objects.filter(user_id=user.pk, space_id=space.pk).values_list(
+                "space_id", "role"
+            )
+        )
+    if not space_queries.can_read_wall(user, space, roles):
+        return posts.none()
+    if space_queries.can_moderate(user, space, roles):
+        return posts  # hidden posts included, as for `visible_posts`' moderators
+    return posts.filter(Q(hidden_at__isnull=True) | Q(author_id=user.pk))
 
 
-def pinned_posts(user: User, space: Space) -> QuerySet[Post]:
-    return space_posts(user, space).filter(pinned_at__isnull=False).order_by("-pinned_at", "-id")
+def pinned_posts(user: User, space: Space, roles: dict[int, str] | None = None) -> QuerySet[Post]:
+    return (
+        space_posts(user, space, roles)
+        .filter(pinned_at__isnull=False)
+        .order_by("-pinned_at", "-id")
+    )
 
 
 def profile_posts(user: User, person: User) -> QuerySet[Post]:

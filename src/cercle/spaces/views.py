@@ -104,7 +104,7 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         []
         if request.GET.get("cursor")
         else feed_queries.with_viewer_state(
-            list(feed_queries.pinned_posts(request.user, space)[:5]), viewer
+            list(feed_queries.pinned_posts(request.user, space, viewer.roles)[:5]), viewer
         )
     )
     feed_queries.acknowledgement_progress(pinned)
@@ -124,7 +124,7 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             if view.can_post
             else None,
         },
-        feed_queries.space_posts(request.user, space).filter(pinned_at__isnull=True),
+        feed_queries.space_posts(request.user, space, viewer.roles).filter(pinned_at__isnull=True),
     )
 
 
