@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.realtime import publish_each_on_commit, publish_on_commit
+from cercle.core.tasks import enqueue_with_transaction
 from cercle.notifications import events
 from cercle.notifications.models import (
     EMAIL_KINDS,
@@ -192,8 +193,7 @@ def on_feed_event(
     elif kind == "space_post" and post.space is not None:
         from cercle.notifications.tasks import fan_out_space_post
 
-        post_id = post.pk
-        transaction.on_commit(lambda: fan_out_space_post.enqueue(post_id))
+        enqueue_with_transaction(fan_out_space_post, post.pk)
 
 
 def on_invitation(*, actor: User, invitation: object) -> None:
