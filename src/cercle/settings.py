@@ -188,9 +188,13 @@ if _USE_REDIS:
     }
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, as long as channels-redis's
-            # blocking receive (BZPOPMIN, 5 s): idle sockets would die. Read longer than that.
+            # Redis publish/subscribe: a group send is one PUBLISH that each process subscribed
+            # to the group hands to its own sockets. Half the CPU per chat message of
+            # channels-redis's list-based layer, whose p99 passed 390 ms at 200 messages/s on two
+            # workers (docs/benchmarks.md). Nothing waits in Redis for a process that is gone:
+            # clients catch up from the database after a reconnect (`sync`).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # redis-py 8 reads with a 5 s socket timeout by default; reads here may wait longer.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
