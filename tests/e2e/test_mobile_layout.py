@@ -48,8 +48,16 @@ def test_phone_navigation_shows_every_destination_and_the_bell(
     assert nav.get_by_role("link", name="Espaces").get_attribute("aria-current") == "page"
     # Notifications: one tap on the bell, which has a name (not an emoji).
     phone.goto("/people/")
+    # htmx replaces the bell's link with the fresh count once loaded: measure after that swap
+    # (a link swapped out while being measured has no box).
+    phone.wait_for_load_state("networkidle")
     bell = phone.get_by_role("link", name="Notifications")
-    box = bell.bounding_box()
+    box = None
+    for _ in range(40):
+        box = bell.bounding_box()
+        if box is not None:
+            break
+        phone.wait_for_timeout(50)
     assert box is not None and box["x"] + box["width"] <= 360 and box["height"] >= 40
     assert phone.locator("#notification-bell svg").is_visible()
     bell.click()
