@@ -100,10 +100,9 @@ class Post(models.Model):
         return sum(int(v) for v in (self.reaction_counts or {}).values())
 
 
-class PostRevision(models.Model):
-    """The text of a post before each edit: the history behind the "edited" mark."""
+class Revision(models.Model):
+    """The text of a post or comment before one edit: the history behind the "edited" mark."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField()
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -111,7 +110,15 @@ class PostRevision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+
+
+class PostRevision(Revision):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+
+    class Meta(Revision.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.post_id} @ {self.created_at:%Y-%m-%d %H:%M}"
@@ -145,18 +152,11 @@ class Comment(models.Model):
         return sum(int(v) for v in (self.reaction_counts or {}).values())
 
 
-class CommentRevision(models.Model):
-    """The text of a comment before each edit (as `PostRevision` for posts)."""
-
+class CommentRevision(Revision):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
-    body = models.TextField()
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Revision.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.comment_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -80,13 +80,7 @@ def notify(
             .first()
         )
         if existing is not None:
-            ids = [i for i in existing.actor_ids if actor is None or i != actor.pk]
-            if actor is not None:
-                if actor.pk not in existing.actor_ids:
-                    existing.actor_count += 1
-                ids.insert(0, actor.pk)
-            existing.actor_ids = ids[:MAX_ACTORS_KEPT]
-            existing.actor = actor
+            _add_actor(existing, actor)
             if isinstance(comment, Comment):
                 existing.comment = comment
             existing.save()
@@ -109,6 +103,18 @@ def notify(
         events.notification_new(notification, unread=_unread(recipient)), user_ids=[recipient.pk]
     )
     return notification
+
+
+def _add_actor(notification: Notification, actor: User | None) -> None:
+    """Group one more actor into an unread notification ("Anne and 4 others"): the newest first,
+    counted once however often they act."""
+    ids = [i for i in notification.actor_ids if actor is None or i != actor.pk]
+    if actor is not None:
+        if actor.pk not in notification.actor_ids:
+            notification.actor_count += 1
+        ids.insert(0, actor.pk)
+    notification.actor_ids = ids[:MAX_ACTORS_KEPT]
+    notification.actor = actor
 
 
 def _unread(person: User) -> int:
@@ -321,13 +327,7 @@ def notify_many(
     now = timezone.now()
     changed = []
     for notification in existing.values():
-        ids = [i for i in notification.actor_ids if actor is None or i != actor.pk]
-        if actor is not None:
-            if actor.pk not in notification.actor_ids:
-                notification.actor_count += 1
-            ids.insert(0, actor.pk)
-        notification.actor_ids = ids[:MAX_ACTORS_KEPT]
-        notification.actor = actor
+        _add_actor(notification, actor)
         notification.updated_at = now
         changed.append(notification)
     Notification.objects.bulk_update(
@@ -353,6 +353,9 @@ def notify_many(
     if kind in EMAIL_KINDS:
         for notification in created:
             _schedule_email(notification)
+    # Every unread notification counted, in one query for all: `_unread`'s rule (leaving out
+    # those about posts no longer visible) per person would cost a query per member. The bell's
+    # next poll or page load corrects the rare difference.
     unread = dict(
         Notification.objects.filter(recipient_id__in=list(people), read_at__isnull=True)
         .values_list("recipient_id")

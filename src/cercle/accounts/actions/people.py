@@ -411,8 +411,7 @@ def deactivate_person(*, actor: User, person: User, request: HttpRequest | None 
         person.is_active = False
         person.deactivated_at = timezone.now()
         person.save(update_fields=["is_active", "deactivated_at"])
-        feed_events.subscriptions_changed(user_ids=[person.pk])  # their open feeds stop
-        # Their sockets already open (chat, bell) are closed too, in every tab and process.
+        # Their sockets already open (chat, bell, feeds) close, in every tab and process.
         publish_on_commit({"type": "account.deactivated"}, user_ids=[person.pk])
         log_event(
             actor=actor,
