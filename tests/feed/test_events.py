@@ -14,7 +14,6 @@ from django.db import transaction
 from cercle.accounts.actions.profiles import follow_person
 from cercle.core.realtime import user_group
 from cercle.feed import actions, events, queries
-from cercle.feed.consumers import load_plan
 from cercle.feed.events import route_of
 from cercle.feed.text import normalize_hashtag
 from cercle.spaces import actions as space_actions
@@ -69,8 +68,8 @@ def sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-def audience_of(person: Any) -> events.Audience:
-    return events.Audience(
+def audience_of(person: Any) -> queries.Audience:
+    return queries.Audience(
         user_id=person.pk,
         is_admin=person.is_admin,
         is_guest=person.is_guest,
@@ -83,7 +82,7 @@ def audience_of(person: Any) -> events.Audience:
 def test_the_sockets_rule_agrees_with_the_feed_queries(kind: str, role: str) -> None:
     post, person = build(kind, role)
     route = route_of(post, hashtag_ids=[], mention_ids=[])
-    assert events.may_see(audience_of(person), route) is queries.can(person, "see", post)
+    assert queries.may_see(audience_of(person), route) is queries.can(person, "see", post)
 
 
 @pytest.mark.parametrize("who", ["author", "colleague", "guest", "admin"])
@@ -97,7 +96,7 @@ def test_the_sockets_rule_agrees_on_profile_walls(who: str) -> None:
         "admin": make_user(role="admin"),
     }[who]
     route = route_of(post, hashtag_ids=[], mention_ids=[])
-    assert events.may_see(audience_of(person), route) is queries.can(person, "see", post)
+    assert queries.may_see(audience_of(person), route) is queries.can(person, "see", post)
 
 
 def test_a_post_goes_to_its_space_author_hashtag_and_mentioned_after_commit(
@@ -213,20 +212,20 @@ def test_home_plan_follows_the_home_feed_rules() -> None:
     follow_person(actor=person, person=colleague)
     org = space_queries.organisation_space()
 
-    plan, audience = load_plan(person.pk, "home", None, "all")
+    plan, audience = queries.load_plan(person.pk, "home", None, "all")
     assert plan.space_ids == {mine.pk, followed_space.pk, org.pk}
     assert plan.author_ids == {colleague.pk} and plan.wall_ids == {person.pk}
     assert audience.member_space_ids == {mine.pk}
-    spaces_only, _ = load_plan(person.pk, "home", None, "spaces")
+    spaces_only, _ = queries.load_plan(person.pk, "home", None, "spaces")
     assert spaces_only.space_ids == {mine.pk, org.pk} and not spaces_only.author_ids
-    following, _ = load_plan(person.pk, "home", None, "following")
+    following, _ = queries.load_plan(person.pk, "home", None, "following")
     assert following.author_ids == {colleague.pk} and not following.space_ids
-    mentions, _ = load_plan(person.pk, "home", None, "mentions")
+    mentions, _ = queries.load_plan(person.pk, "home", None, "mentions")
     assert mentions.groups() == set() and mentions.mentions_of == person.pk
 
     guest = make_guest()
     add_member(mine, guest)
-    guest_plan, _ = load_plan(guest.pk, "home", None, "spaces")
+    guest_plan, _ = queries.load_plan(guest.pk, "home", None, "spaces")
     assert guest_plan.space_ids == {mine.pk}  # no organisation space for a guest
 
 
@@ -234,10 +233,10 @@ def test_a_space_plan_is_refused_to_who_cannot_read_the_wall() -> None:
     outsider = make_user()
     secret = make_space(kind="secret")
     with pytest.raises(queries.NotFound):
-        load_plan(outsider.pk, "space", secret.pk, "all")
+        queries.load_plan(outsider.pk, "space", secret.pk, "all")
     with pytest.raises(queries.NotFound):
-        load_plan(outsider.pk, "space", 987654, "all")
+        queries.load_plan(outsider.pk, "space", 987654, "all")
     with pytest.raises(queries.NotFound):
-        load_plan(outsider.pk, "wall", 987654, "all")
-    plan, _ = load_plan(outsider.pk, "space", make_space(kind="open").pk, "all")
+        queries.load_plan(outsider.pk, "wall", 987654, "all")
+    plan, _ = queries.load_plan(outsider.pk, "space", make_space(kind="open").pk, "all")
     assert len(plan.groups()) == 1

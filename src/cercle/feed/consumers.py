@@ -2,9 +2,10 @@
 
 A tab showing a feed sends `{"type": "feed.subscribe", "feed": "home", "filter": "all"}` (or
 `"feed": "space"` / `"wall"` with an `"id"`); the socket joins the channel-layer groups that feed
-needs (`cercle.feed.events.FeedPlan`) and passes on each `feed.new` that belongs to it and that the
-person may see. One subscription per socket: a new one replaces the last. A `feed.resync` (sent by
-actions when the person's spaces or follows change, or a space's kind) reloads the plan.
+needs (`cercle.feed.events.FeedPlan`, read by `cercle.feed.queries.load_plan`) and passes on
+each `feed.new` that belongs to it and that the person may see (`cercle.feed.queries.may_see`).
+One subscription per socket: a new one replaces the last. A `feed.resync` (sent by actions when
+the person's spaces or follows change, or a space's kind) reloads the plan.
 """
 
 from __future__ import annotations
@@ -16,75 +17,13 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
-from cercle.feed import events
-from cercle.feed.events import Audience, FeedPlan, Route
+from cercle.feed.events import FeedPlan, Route
+from cercle.feed.queries import Audience, load_plan, may_see
 
 FEEDS = ("home", "space", "wall")
 # Post ids recently passed on by one socket (a post can arrive through several groups).
 RECENT_KEPT = 200
-
-
-def load_plan(
-    user_id: int, feed: str, feed_id: int | None, feed_filter: str
-) -> tuple[FeedPlan, Audience]:
-    """What one feed page needs, read afresh (the person's role or spaces may have changed).
-    Raises NotFound for a space the person may not read, a person who does not exist, or a
-    deactivated account."""
-    from cercle.accounts.models import Follow, User
-    from cercle.feed.models import HashtagFollow
-    from cercle.feed.queries import NotFound
-    from cercle.spaces import queries as space_queries
-    from cercle.spaces.models import Space, SpaceFollow
-
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        raise NotFound(_("No such person."))
-    member = frozenset(space_queries.member_space_ids(user))
-    audience = Audience(
-        user_id=user.pk, is_admin=user.is_admin, is_guest=user.is_guest, member_space_ids=member
-    )
-    if feed == "space":
-        space = Space.objects.filter(pk=feed_id).first() if feed_id is not None else None
-        if space is None or not space_queries.can_read_wall(user, space):
-            raise NotFound(_("No such space."))
-        return FeedPlan(feed="space", id=space.pk, space_ids=frozenset([space.pk])), audience
-    if feed == "wall":
-        if feed_id is None or not User.objects.filter(pk=feed_id).exists():
-            raise NotFound(_("No such person."))
-        return FeedPlan(feed="wall", id=feed_id, wall_ids=frozenset([feed_id])), audience
-    # The home feed: the rules of `cercle.feed.queries.home_posts`, filter by filter.
-    spaces: set[int] = set()
-    authors: set[int] = set()
-    hashtags: set[int] = set()
-    walls: set[int] = set()
-    if feed_filter in ("all", "spaces"):
-        spaces |= member
-        if not user.is_guest:
-            spaces.add(space_queries.organisation_space().pk)
-    if feed_filter in ("all", "following"):
-        authors = set(
-            Follow.objects.filter(follower_id=user.pk).values_list("followed_id", flat=True)
-        )
-    if feed_filter == "all":
-        spaces |= set(
-            SpaceFollow.objects.filter(user_id=user.pk).values_list("space_id", flat=True)
-        )
-        hashtags = set(
-            HashtagFollow.objects.filter(user_id=user.pk).values_list("hashtag_id", flat=True)
-        )
-        walls.add(user.pk)
-    plan = FeedPlan(
-        feed="home",
-        filter=feed_filter,
-        space_ids=frozenset(spaces),
-        author_ids=frozenset(authors),
-        hashtag_ids=frozenset(hashtags),
-        wall_ids=frozenset(walls),
-        mentions_of=user.pk if feed_filter == "mentions" else None,
-    )
-    return plan, audience
 
 
 _load_plan = database_sync_to_async(load_plan)
@@ -156,7 +95,7 @@ class FeedSocketMixin(AsyncJsonWebsocketConsumer):
         route = Route.from_message(message)
         if route.author_id == audience.user_id or route.post_id in self.feed_recent:
             return
-        if not plan.matches(route) or not events.may_see(audience, route):
+        if not plan.matches(route) or not may_see(audience, route):
             return
         self.feed_recent[route.post_id] = None
         while len(self.feed_recent) > RECENT_KEPT:

@@ -123,29 +123,6 @@ def route_of(post: Post, *, hashtag_ids: Iterable[int], mention_ids: Iterable[in
 
 
 @dataclass(frozen=True)
-class Audience:
-    """One person as far as seeing a new post goes (loaded once per subscription)."""
-
-    user_id: int
-    is_admin: bool
-    is_guest: bool
-    member_space_ids: frozenset[int]
-
-
-def may_see(audience: Audience, route: Route) -> bool:
-    """May this person see this new (not hidden) post? The rule of
-    `cercle.feed.queries.visible_posts`, on the fields of the route (tests/feed/test_events.py
-    checks that both agree for every kind of space and person)."""
-    if audience.is_admin:
-        return True
-    if route.space_id is not None:
-        return route.space_id in audience.member_space_ids or (
-            not audience.is_guest and route.public
-        )
-    return not audience.is_guest or audience.user_id in (route.author_id, route.wall_owner_id)
-
-
-@dataclass(frozen=True)
 class FeedPlan:
     """The groups one feed page needs, and which posts belong to it."""
 
