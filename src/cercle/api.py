@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from cercle.core.pagination import InvalidCursor
@@ -39,6 +42,30 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class BodyNotAnObject(ValueError):
+    """A JSON body that is valid JSON but not an object (`[]`, `"x"`, `3`, `null`)."""
+
+
+class ObjectBodyParser(Parser):
+    """Every JSON body of this API is an object: anything else is refused here, for every
+    endpoint at once.
+
+    Without this, ninja's `Schema` (which reads attributes as well as keys, to build outputs from
+    models) takes `[]` or `3` as an object with no fields: a schema whose fields are all optional
+    (a PATCH) then validated, and the call answered 200 having changed nothing. Ninja turns any
+    error raised here into `HttpError(400, "Cannot parse request body")` chained to it; `http_error`
+    below answers a `422` with a clear message instead when the cause is `BodyNotAnObject`.
+    Forms and uploads are read by Django, not here (ninja would pass each form field through this
+    parser only if an endpoint mixed a JSON `Body` with `File`/`Form` parameters: none does).
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject(type(data).__name__)
+        return data
+
+
 DESCRIPTION = """
 Cercle's JSON API: everything a person can do in the pages — the wall, spaces, comments,
 reactions, notifications, their profile and tokens — with the same rules, since the pages and
@@ -61,7 +88,8 @@ Authorization: Bearer crc_…
 Use **Authorize** above to try the endpoints here with your token. In a signed-in browser the
 session cookie works too (unsafe methods need the `X-CSRFToken` header).
 
-Errors are JSON `{"detail": …}` with a 4xx status. Lists are paginated with opaque cursors.
+Errors are JSON `{"detail": …}` with a 4xx status; a JSON body must be an object (anything else is
+a 422). Lists are paginated with opaque cursors.
 
 The full guide, with examples, is `docs/api.md` in Cercle's source.
 [← Back to Cercle](/)
@@ -73,6 +101,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api-v1",
     auth=[BearerTokenAuth(), SessionAuth()],
+    parser=ObjectBodyParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -115,6 +144,14 @@ def invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        # The same shape as the other invalid-input errors (`invalid_input`).
+        problem = {
+            "type": "dict_type",
+            "loc": ["body"],
+            "msg": _("The request body must be a JSON object."),
+        }
+        return _detail(request, [problem], 422)
     return _detail(request, str(exc), exc.status_code)
 
 

@@ -88,10 +88,9 @@ def test_roles_removal_requests_and_invitations_by_role(role: str) -> None:
     assert invited.status_code == (201 if allowed else _status(role, False))
     assert SpaceInvitation.objects.filter(user=newcomer).exists() is allowed
     listing = client.get(f"/api/v1/spaces/{space.slug}/invitations")
-    if role in ("guest", "deactivated"):
-        assert listing.status_code == _status(role, False)
-    else:
-        assert len(listing.json()["items"]) == (1 if allowed else 0)
+    assert listing.status_code == _status(role, allowed)
+    if allowed:
+        assert len(listing.json()["items"]) == 1
     removed = client.delete(f"/api/v1/spaces/{space.slug}/members/{target.pk}")
     assert removed.status_code == (204 if allowed else hidden or _status(role, False))
     assert Membership.objects.filter(space=space, user=target).exists() is not allowed
@@ -106,7 +105,7 @@ def test_join_requests_accept_and_refuse() -> None:
     assert first.status_code == second.status_code == 201
     twice = call(api(asker), "post", f"/api/v1/spaces/{space.slug}/requests", {})
     assert twice.status_code == 400
-    assert api(people["member"]).get(f"/api/v1/spaces/{space.slug}/requests").json() == []
+    assert api(people["member"]).get(f"/api/v1/spaces/{space.slug}/requests").status_code == 403
     pending = api(people["admin_role"]).get(f"/api/v1/spaces/{space.slug}/requests").json()
     assert {r["user"]["id"] for r in pending} == {asker.pk, other.pk}
     for role in ("member", "moderator", "outsider"):

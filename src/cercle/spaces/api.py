@@ -258,22 +258,17 @@ def ask_to_join(
 
 @router.get("/spaces/{space_key}/requests", response=list[JoinRequestOut])
 def pending_requests(request: AuthenticatedRequest, space_key: str) -> list[JoinRequestOut]:
+    """The space's pending requests to join, oldest first: for its admins (403 for others)."""
     space = queries.access_space(request.auth, space_key)
-    if not queries.can_administer(request.auth, space):
-        return []
-    return [_request_out(r) for r in queries.pending_join_requests(space)[:MAX_LIST]]
+    pending = queries.join_requests_to_decide(request.auth, space)[:MAX_LIST]
+    return [_request_out(r) for r in pending]
 
 
 @router.get("/spaces/{space_key}/invitations", response=InvitationListOut)
 def space_invitations(request: AuthenticatedRequest, space_key: str) -> InvitationListOut:
+    """The space's pending invitations, newest first: for its admins (403 for others)."""
     space = queries.access_space(request.auth, space_key)
-    if not queries.can_administer(request.auth, space):
-        return InvitationListOut(items=[])
-    pending = (
-        SpaceInvitation.objects.filter(space=space, status="pending")
-        .select_related("space", "user", "invited_by")
-        .order_by("-created_at", "-id")[:MAX_LIST]
-    )
+    pending = queries.space_invitations_to_manage(request.auth, space)[:MAX_LIST]
     return InvitationListOut(items=[_invitation_out(i) for i in pending])
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
@@ -306,6 +307,25 @@ def pending_join_requests(space: Space) -> QuerySet[JoinRequest]:
     return JoinRequest.objects.filter(space=space, status=RequestStatus.PENDING).select_related(
         "user"
     )
+
+
+def join_requests_to_decide(user: User, space: Space) -> QuerySet[JoinRequest]:
+    """The space's pending requests to join, oldest first, for those who decide on them (its
+    admins and owners, organisation admins). Anyone else who may see the space gets
+    PermissionDenied, not an empty list that would pass for "no requests"."""
+    if not can_administer(user, space):
+        raise PermissionDenied(_("Only the space's admins can see its requests to join."))
+    return pending_join_requests(space)
+
+
+def space_invitations_to_manage(user: User, space: Space) -> QuerySet[SpaceInvitation]:
+    """The space's pending invitations, newest first, for its admins (as `join_requests_to_decide`:
+    PermissionDenied for anyone else)."""
+    if not can_administer(user, space):
+        raise PermissionDenied(_("Only the space's admins can see its invitations."))
+    return SpaceInvitation.objects.filter(
+        space_id=space.pk, status=RequestStatus.PENDING
+    ).select_related("space", "user", "invited_by")
 
 
 def pending_invitations_for(user: User) -> QuerySet[SpaceInvitation]:
