@@ -13,6 +13,8 @@ the socket — or anyone else's — down.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import json
 import logging
 import os
@@ -39,6 +41,19 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 32 * 1024
 # Frames per person (all their sockets together) in a window of seconds.
 DEFAULT_RATE_LIMIT = (60, 10)
+
+# Events a socket may take at once from the in-memory layer (`take_now`): those whose filter needs
+# no await. Membership changes (`conversation.*`) and deactivation go through the consumer's queue.
+DIRECT_EVENTS = frozenset(
+    {
+        "message.new",
+        "message.updated",
+        "typing",
+        "presence",
+        "notification.new",
+        "notification.read",
+    }
+)
 
 # (person id, window, window number) → frames counted, when there is no Redis (one process).
 _RATE_COUNTS: dict[tuple[int, int, int], int] = {}
@@ -108,9 +123,41 @@ def _redeem_ticket(key: str) -> Any:
     return redeem_ticket(key=key)
 
 
+def _set_ready(ready: asyncio.Future[None], _done: Any) -> None:
+    if not ready.done():
+        ready.set_result(None)
+
+
+async def _finish_send(coro: Any, waiting: Any) -> None:
+    """Drive to its end a send coroutine that suspended on its first step (`take_now` ran that
+    step itself; the client's buffer was full): wait for what it waits on, then resume it."""
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                waiting._asyncio_future_blocking = False
+                ready = loop.create_future()
+                waiting.add_done_callback(functools.partial(_set_ready, ready))
+                await ready
+            waiting = coro.send(None)
+    except StopIteration:
+        return
+    except asyncio.CancelledError:
+        coro.close()
+        raise
+    except Exception:
+        logger.exception("realtime event not sent")
+
+
 class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsumer):
     user: Any
     group: str
+    # Messages taken from the channel layer or frames from the client not yet fully handled; an
+    # event is handed over directly (`take_now`) only when there are none, to keep the order.
+    busy = 0
+    direct_send: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -128,12 +175,16 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         self.feed_connect()
         await self.accept()
         await self.send_json({"type": "hello", "user_id": user.pk, **hello})
+        if hasattr(self.channel_layer, "add_receiver"):
+            self.channel_layer.add_receiver(self.channel_name, self)
 
     async def disconnect(self, code: int) -> None:
         """Leave the groups and count the socket out of presence, once (also when a frame to the
         client failed first: `send`)."""
         if hasattr(self, "group") and not getattr(self, "cleaned_up", False):
             self.cleaned_up = True
+            if hasattr(self.channel_layer, "discard_receiver"):
+                self.channel_layer.discard_receiver(self.channel_name)
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.chat_disconnect()
             await self.feed_disconnect()
@@ -187,8 +238,10 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         except Http404:
             await self.send_json(events.error("not_found", "Not found.", ref=ref))
         except PermissionDenied as error:
+            # A refusal may name itself (`cercle.chat.queries.ReadOnly`: `read_only`).
+            code = getattr(error, "code", None) or "forbidden"
             await self.send_json(
-                events.error("forbidden", str(error) or "You are not allowed to do this.", ref=ref)
+                events.error(code, str(error) or "You are not allowed to do this.", ref=ref)
             )
         except ValidationError as error:
             detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
@@ -218,13 +271,23 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         """Frames to a client that has just gone are dropped: uvicorn raises ClientDisconnected (an
         OSError). The client is gone, so the cleanup (groups, presence) starts now rather than
         waiting for a websocket.disconnect that, with events in flight, did not always come (the
-        person stayed "online"); `disconnect` runs it once."""
+        person stayed "online"); `disconnect` runs it once.
+
+        A frame waits for a direct send still held by a slow client (`take_now`), so that it
+        cannot overtake it."""
+        pending = self.direct_send
+        if pending is not None and pending is not asyncio.current_task():
+            await asyncio.wait({pending})
         try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
         except OSError:
             logger.debug("frame dropped: the client has disconnected")
             if hasattr(self, "group") and not getattr(self, "cleaned_up", False):
-                self.cleanup_task = asyncio.get_running_loop().create_task(self.disconnect(1006))
+                # In a fresh context: this send may run in a publisher's task (`take_now`), whose
+                # context can be inside a database call (asgiref would refuse the cleanup's own).
+                self.cleanup_task = asyncio.get_running_loop().create_task(
+                    self.disconnect(1006), context=contextvars.Context()
+                )
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without its `aclose_old_connections()` before every message: that is
@@ -235,7 +298,48 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"].startswith("websocket."):
+            self.busy += 1  # a layer message was counted when it left the queue (note_received)
+        try:
+            await handler(message)
+        finally:
+            self.busy = max(0, self.busy - 1)
+
+    # --- direct delivery from the in-memory layer (cercle.core.layers.DirectReceiver) --------
+
+    def note_received(self) -> None:
+        self.busy += 1
+
+    def take_now(self, message: dict[str, Any]) -> bool:
+        """Send a published event now, from the publisher's loop turn, when nothing for this socket
+        is ahead of it; False to have it queued (and dispatched as usual) instead."""
+        if self.busy or self.direct_send is not None:
+            return False
+        event = message["event"]
+        kind = event.get("type")
+        if kind not in DIRECT_EVENTS:
+            return False
+        if (
+            kind in {"message.new", "message.updated"}
+            and event["message"]["conversation_id"] not in self.conversation_ids
+        ):
+            return True  # published just before this socket left the conversation
+        coro = self.send(text_data=message["text"])
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return True
+        except Exception:
+            logger.exception("realtime event not sent")
+            return True
+        task = asyncio.get_running_loop().create_task(_finish_send(coro, waiting))
+        self.direct_send = task
+        task.add_done_callback(self._direct_send_done)
+        return True
+
+    def _direct_send_done(self, task: asyncio.Task[None]) -> None:
+        if self.direct_send is task:
+            self.direct_send = None
 
     async def cercle_event(self, message: dict[str, Any]) -> None:
         event = message["event"]

@@ -9,6 +9,7 @@ messages (`feed.new`, `feed.resync`, filtered by the socket) are in `cercle.feed
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -75,7 +76,9 @@ def _enqueue(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
     pending.append((layer, groups, message))
     task = _DRAINING.get(loop)
     if task is None or task.done():
-        _DRAINING[loop] = loop.create_task(_drain(pending))
+        # A fresh context, not the publishing thread's: sockets' sends run in this task now
+        # (`cercle.core.layers`), and that thread's context is inside a database call.
+        _DRAINING[loop] = loop.create_task(_drain(pending), context=contextvars.Context())
 
 
 async def _drain(pending: _Pending) -> None:
