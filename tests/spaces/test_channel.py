@@ -139,17 +139,44 @@ def test_renaming_the_space_renames_its_channel() -> None:
     assert channel is not None and channel.name == "Nouveau nom"
 
 
-def test_archiving_closes_the_channel_and_restoring_reopens_it() -> None:
+def test_archiving_keeps_the_channel_read_only_and_restoring_reopens_it(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     owner, bob = make_user(), make_user()
     space = actions.create_space(actor=owner, name="Archives", modules=ALL)
     actions.join_space(actor=bob, space=space)
-    actions.archive_space(actor=owner, space=space)
     channel = channel_of(space)
-    assert channel is not None and chat_queries.member_ids(channel.pk) == []
-    assert not queries.space_view(bob, space).can_chat
-    actions.restore_space(actor=owner, space=space)
+    assert channel is not None
+    listen = Listener(conversation_group(channel.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.archive_space(actor=owner, space=space)
+    # Its members stay (they read it); one event tells every open tab it is read-only.
+    assert listen.events() == [
+        {"type": "conversation.read_only", "conversation_id": channel.pk, "read_only": True}
+    ]
     assert channel_members(space) == sorted([owner.pk, bob.pk])
     assert queries.space_view(bob, space).can_chat
+    assert chat_actions.open_channel_for(actor=bob, space_slug=space.slug) == channel
+    assert not chat_queries.may_write(bob, channel)
+    with pytest.raises(chat_queries.ReadOnly):
+        chat_actions.send_message(actor=bob, conversation_id=channel.pk, body="x", client_id="a")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.restore_space(actor=owner, space=space)
+    assert listen.events() == [
+        {"type": "conversation.read_only", "conversation_id": channel.pk, "read_only": False}
+    ]
+    assert channel_members(space) == sorted([owner.pk, bob.pk])
+    assert queries.space_view(bob, space).can_chat
+    assert chat_queries.may_write(bob, channel)
+
+
+def test_an_archived_space_gets_no_new_channel() -> None:
+    owner = make_user()
+    space = make_space(owner=owner, module_chat=True)  # chat on, its channel never opened
+    actions.archive_space(actor=owner, space=space)
+    with pytest.raises(ValidationError):
+        chat_actions.open_channel_for(actor=owner, space_slug=space.slug)
+    assert channel_of(space) is None
 
 
 def _join_queries(members: int) -> int:

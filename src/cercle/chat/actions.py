@@ -6,7 +6,9 @@ messages, reactions and receipts to `conversation.<id>`; conversation changes an
 state to the `user.<id>` groups of the people concerned.
 
 Space channels: the spaces app's actions call the space-channel functions below when a space
-turns chat on or off, is archived or restored, or its membership changes.
+turns chat on or off, is archived or restored, or its membership changes. Every write checks
+that the person may write there (`queries.access_membership` / `access_message` with
+`write=True`): an archived space's channel is read-only.
 """
 
 from __future__ import annotations
@@ -250,9 +252,10 @@ def set_muted(*, actor: User, conversation_id: int, muted: bool) -> Membership:
 # `remove_space_member`): joining a space of 5,000 members costs the same as joining one of five.
 # The organisation space has no membership rows for ordinary people (they are implied members):
 # its channel's rows are made when each person first opens it (`open_channel_for`), so neither
-# the channel's opening nor a new colleague costs per-member work. Chat off or the space archived
-# closes the channel (`close_space_channel`): its members are removed, its messages kept for when
-# it opens again.
+# the channel's opening nor a new colleague costs per-member work. Chat off closes the channel
+# (`close_space_channel`): its members are removed, its messages kept for when it opens again.
+# Archiving the space keeps its channel and its members, read-only (`space_channel_read_only`):
+# they still read its history, search it and list it; restoring makes it writable again.
 
 
 def _space_channel(space_id: int) -> Conversation | None:
@@ -331,14 +334,26 @@ def remove_space_member(*, space_id: int, user_id: int) -> None:
 
 @transaction.atomic
 def close_space_channel(*, space_id: int) -> None:
-    """Chat switched off or the space archived: nobody writes or reads there any more; the
-    messages stay for when the channel opens again. One event to the channel's group tells
+    """Chat switched off: nobody writes or reads there any more; the messages stay for when the
+    channel opens again. One event to the channel's group tells
     every open tab of every member, whatever their number."""
     conversation = _space_channel(space_id)
     if conversation is None:
         return
     Membership.objects.filter(conversation=conversation).delete()
     publish_on_commit(events.conversation_left(conversation.pk), conversation_ids=[conversation.pk])
+
+
+def space_channel_read_only(*, space_id: int, read_only: bool) -> None:
+    """The space was archived (`read_only`) or restored: its channel keeps its members; the rule
+    itself is read from the space (`queries.may_write`). One event to the channel's group tells
+    every open tab (the page swaps its composer for a notice, a socket forgets what it knew)."""
+    conversation = _space_channel(space_id)
+    if conversation is not None:
+        publish_on_commit(
+            events.conversation_read_only(conversation.pk, read_only),
+            conversation_ids=[conversation.pk],
+        )
 
 
 @transaction.atomic
@@ -350,7 +365,8 @@ def rename_space_channel(*, space_id: int, name: str) -> None:
 def open_channel_for(*, actor: User, space_slug: str) -> Conversation:
     """The chat channel of a space I take part in: created on first use (with the space's members;
     in the organisation space, me alone: the others come as they open it), and my own row made
-    if it is missing. No per-member work once the channel exists."""
+    if it is missing. No per-member work once the channel exists. An archived space's channel
+    opens (read-only) when it exists; none is created for it."""
     from cercle.spaces.models import Membership as SpaceMembership
     from cercle.spaces.queries import access_space, effective_role
 
@@ -358,9 +374,10 @@ def open_channel_for(*, actor: User, space_slug: str) -> Conversation:
     space = access_space(actor, space_slug)
     if effective_role(actor, space) is None:
         raise PermissionDenied(_("Join the space to take part in its channel."))
-    if not space.module_chat or space.archived_at is not None:
+    existing = _space_channel(space.pk)
+    if not space.module_chat or (space.archived_at is not None and existing is None):
         raise ValidationError(_("This space has no chat channel."))
-    if _space_channel(space.pk) is None and not space.is_organisation:
+    if existing is None and not space.is_organisation:
         member_ids = list(
             SpaceMembership.objects.filter(space=space, user__is_active=True).values_list(
                 "user_id", flat=True
@@ -433,7 +450,7 @@ def upload_attachment(
     """Store a file for a message to come: size-limited, images checked and measured, names
     cleaned, risky types refused."""
     _require_active(actor)
-    queries.access_membership(actor, conversation_id)
+    queries.access_membership(actor, conversation_id, write=True)
     checked = check_upload(upload)
     return Attachment.objects.create(
         conversation_id=conversation_id,
@@ -488,14 +505,15 @@ def send_message(
     Returns (message, created): a client id already used by this sender returns the stored
     message with `created=False` and delivers nothing again, so retries never duplicate.
     (The sender's own messages never count as unread, so their read state is left alone.)
-    `membership_checked`: the caller ran `queries.access_membership` for this person and
-    conversation moments ago (a socket keeps that answer until a membership event or 30 s)."""
+    `membership_checked`: the caller ran `queries.access_membership(..., write=True)` for this
+    person and conversation moments ago (a socket keeps that answer until a membership or
+    read-only event, or 30 s)."""
     _require_active(actor)
     client_id = _clean_client_id(client_id)
     try:
         with transaction.atomic():
             if not membership_checked:
-                queries.access_membership(actor, conversation_id)
+                queries.access_membership(actor, conversation_id, write=True)
             attachments = _own_attachments(actor, conversation_id, attachment_ids)
             body = _clean_body(body, empty_ok=bool(attachments))
             reply_to = None
@@ -545,7 +563,7 @@ def send_message(
 
 def _own_message(actor: User, message_id: int) -> Message:
     _require_active(actor)
-    message = queries.access_message(actor, message_id)
+    message = queries.access_message(actor, message_id, write=True)
     if message.sender_id != actor.pk:
         raise PermissionDenied(_("Only its author can change a message."))
     if message.deleted_at is not None:
@@ -600,7 +618,7 @@ def delete_message(*, actor: User, message_id: int) -> Message:
 def pin_message(*, actor: User, message_id: int, pinned: bool) -> Message:
     """Pin a message to its conversation, or unpin it: any member may."""
     _require_active(actor)
-    message = queries.access_message(actor, message_id)
+    message = queries.access_message(actor, message_id, write=True)
     if message.deleted_at is not None:
         raise ValidationError(_("This message was deleted."))
     if (message.pinned_at is not None) == pinned:
@@ -628,7 +646,7 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     """React with an emoji (once per person and emoji); True when a reaction was added."""
     _require_active(actor)
     emoji = _clean_emoji(emoji)
-    message = queries.access_message(actor, message_id)
+    message = queries.access_message(actor, message_id, write=True)
     if message.deleted_at is not None:
         raise ValidationError(_("This message was deleted."))
     _reaction, created = Reaction.objects.get_or_create(message=message, user=actor, emoji=emoji)
@@ -644,7 +662,7 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
 def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     _require_active(actor)
     emoji = _clean_emoji(emoji)
-    message = queries.access_message(actor, message_id)
+    message = queries.access_message(actor, message_id, write=True)
     deleted, _rows = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
     if deleted:
         publish_on_commit(

@@ -86,6 +86,7 @@ def _detail(viewer: User, conversation_id: int) -> dict[str, Any]:
     out["read_states"] = {
         str(uid): last for uid, last in queries.read_states(viewer, membership.conversation).items()
     }
+    out["read_only"] = not queries.may_write(viewer, membership.conversation)
     return out
 
 

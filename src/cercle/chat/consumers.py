@@ -28,8 +28,10 @@ T = TypeVar("T")
 
 TYPING_EXPIRES = 6.0
 TYPING_THROTTLE = 2.0
-# A socket re-checks its person's membership of a conversation before a send at most this often
-# (seconds); a membership event (`conversation.left`, `conversation.updated`) forgets it at once.
+# A socket re-checks that its person may write in a conversation (a member; not an archived
+# space's channel) before a send or a typing frame at most this often (seconds); a membership or
+# read-only event (`conversation.left`, `conversation.updated`, `conversation.read_only`) forgets
+# it at once.
 MEMBERSHIP_RECHECK = 30.0
 
 
@@ -112,7 +114,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
     receipts: bool
     active: bool
     last_typing: dict[int, float]
-    # conversation id → when (time.monotonic) the membership was last checked for a send
+    # conversation id → when (time.monotonic) the person was last found free to write there
     checked_memberships: dict[int, float]
 
     # --- connection ---------------------------------------------------------------------------
@@ -167,6 +169,8 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_add(
                     conversation_group(conversation["id"]), self.channel_name
                 )
+        elif kind == "conversation.read_only":
+            self.checked_memberships.pop(event["conversation_id"], None)
         elif kind == "conversation.left":
             self.checked_memberships.pop(event["conversation_id"], None)
             self.conversation_ids.discard(event["conversation_id"])
@@ -207,17 +211,11 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         ):
             raise ValidationError({"attachments": ["Give a list of attachment ids."]})
 
-        checked_at = self.checked_memberships.get(conversation_id)
-        checked = (
-            conversation_id in self.conversation_ids
-            and checked_at is not None
-            and time.monotonic() - checked_at < MEMBERSHIP_RECHECK
-        )
+        checked = self._may_write_checked(conversation_id)
 
         def send() -> dict[str, Any]:
             if not checked:
-                queries.access_membership(self.user, conversation_id)
-                self.checked_memberships[conversation_id] = time.monotonic()
+                self._check_may_write(conversation_id)
             message, created = actions.send_message(
                 actor=self.user,
                 conversation_id=conversation_id,
@@ -233,6 +231,20 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
 
         # Stored (and committed) before the acknowledgement goes out.
         await self.send_json(await database_sync_to_async(send)())
+
+    def _may_write_checked(self, conversation_id: int) -> bool:
+        """Whether this socket found its person free to write there moments ago."""
+        checked_at = self.checked_memberships.get(conversation_id)
+        return (
+            conversation_id in self.conversation_ids
+            and checked_at is not None
+            and time.monotonic() - checked_at < MEMBERSHIP_RECHECK
+        )
+
+    def _check_may_write(self, conversation_id: int) -> None:
+        """(In the database thread.) `NotFound` or `ReadOnly` unless the person may write there."""
+        queries.access_membership(self.user, conversation_id, write=True)
+        self.checked_memberships[conversation_id] = time.monotonic()
 
     async def on_message_edit(self, frame: dict[str, Any]) -> None:
         message_id, body = _int(frame, "message_id"), _str(frame, "body")
@@ -280,6 +292,10 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         now = time.monotonic()
         if now - self.last_typing.get(conversation_id, 0.0) < TYPING_THROTTLE:
             return  # throttled: the previous indicator is still showing
+        if not self._may_write_checked(conversation_id):
+            # Nobody types in a read-only channel (`read_only` error): at most one check in the
+            # database every MEMBERSHIP_RECHECK seconds while typing is allowed.
+            await database_sync_to_async(self._check_may_write)(conversation_id)
         self.last_typing[conversation_id] = now
         await apublish_now(
             events.typing(conversation_id, self.user, expires_in=TYPING_EXPIRES),

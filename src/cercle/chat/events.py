@@ -2,7 +2,8 @@
 
 Server → client frames: `message.new`, `message.updated`, `message.ack`, `reaction.added`,
 `reaction.removed`, `typing`, `conversation.read`, `read.updated`, `presence`,
-`conversation.created`, `conversation.updated`, `conversation.left`, `sync.result`, `error`.
+`conversation.created`, `conversation.updated`, `conversation.left`, `conversation.read_only`,
+`sync.result`, `error`.
 """
 
 from __future__ import annotations
@@ -127,6 +128,15 @@ def conversation_event(
 
 def conversation_left(conversation_id: int) -> dict[str, Any]:
     return {"type": "conversation.left", "conversation_id": conversation_id}
+
+
+def conversation_read_only(conversation_id: int, read_only: bool) -> dict[str, Any]:
+    """A space channel became read-only (the space archived) or writable again (restored)."""
+    return {
+        "type": "conversation.read_only",
+        "conversation_id": conversation_id,
+        "read_only": read_only,
+    }
 
 
 def conversation_read(conversation_id: int, user_id: int, message_id: int) -> dict[str, Any]:

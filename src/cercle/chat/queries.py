@@ -1,14 +1,18 @@
 """Reads with rules: only members see a conversation, its messages and its read state.
 
 `access_conversation` / `access_message` raise one `NotFound` for missing and not-allowed alike.
+With `write=True` they also check that the person may write there (`may_write`): the channel of
+an archived space stays readable by its members but refuses every write with `ReadOnly`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import NotFound
@@ -25,6 +29,16 @@ from cercle.core.pagination import Page, decode_cursor, encode_cursor
 from cercle.core.text import search_terms
 
 SYNC_LIMIT = 500
+
+
+class ReadOnly(PermissionDenied):
+    """A write refused because the conversation is read-only (the channel of an archived space):
+    403 with its message in the API, an error frame with code `read_only` on the socket."""
+
+    code = "read_only"
+
+    def __init__(self) -> None:
+        super().__init__(_("This space is archived: its channel is read-only."))
 
 
 def chat_settings() -> ChatSettings:
@@ -127,7 +141,9 @@ def unread_count(user: User, conversation_id: int) -> int:
     )
 
 
-def access_membership(user: User, conversation_id: int) -> Membership:
+def access_membership(user: User, conversation_id: int, *, write: bool = False) -> Membership:
+    """My membership of a conversation I may read (`NotFound` otherwise); with `write=True`, one
+    I may also write in (`ReadOnly` otherwise). One query more for a space channel, none else."""
     membership = (
         Membership.objects.filter(user=user, conversation_id=conversation_id, user__is_active=True)
         .select_related("conversation")
@@ -135,29 +151,48 @@ def access_membership(user: User, conversation_id: int) -> Membership:
     )
     if membership is None:
         raise NotFound("conversation")
-    if membership.conversation.kind == Conversation.Kind.SPACE and not _in_space(
-        user, membership.conversation
-    ):
-        raise NotFound("conversation")
+    _check_channel(user, membership.conversation, write=write, missing="conversation")
     return membership
 
 
-def _in_space(user: User, conversation: Conversation) -> bool:
-    """A space channel is for the space's current members only (every active non-guest in the
-    organisation space), while the space has chat on and is not archived; one query."""
+def _channel_access(user: User, conversation: Conversation) -> tuple[bool, bool]:
+    """(may read, may write) a space channel, in one query. It is for the space's current members
+    (every active non-guest in the organisation space) while the space has chat on; they may
+    write there unless the space is archived (its channel is then read-only: history, search
+    and list stay, nothing new). Other conversations: both, without a query."""
     from cercle.spaces.models import Membership as SpaceMembership
     from cercle.spaces.models import Space
 
+    if conversation.kind != Conversation.Kind.SPACE:
+        return True, True
     member = Q(Exists(SpaceMembership.objects.filter(space=OuterRef("pk"), user_id=user.pk)))
     if not user.is_guest:
         member |= Q(is_organisation=True)
-    return (
-        Space.objects.filter(
-            member, pk=conversation.space_id or 0, module_chat=True, archived_at__isnull=True
-        )
+    found = list(
+        Space.objects.filter(member, pk=conversation.space_id or 0, module_chat=True)
         .order_by()
-        .exists()
+        .values_list("archived_at", flat=True)[:1]
     )
+    if not found:
+        return False, False
+    return True, found[0] is None
+
+
+def _check_channel(user: User, conversation: Conversation, *, write: bool, missing: str) -> None:
+    if conversation.kind != Conversation.Kind.SPACE:
+        return
+    readable, writable = _channel_access(user, conversation)
+    if not readable:
+        raise NotFound(missing)
+    if write and not writable:
+        raise ReadOnly()
+
+
+def may_write(user: User, conversation: Conversation) -> bool:
+    """Whether this member of the conversation may write in it (send, edit, delete, react, pin,
+    type, upload): the "may write" beside `access_membership`'s "may read", for the pages and
+    the API to say so before anyone tries."""
+    return _channel_access(user, conversation)[1]
 
 
 def access_conversation(user: User, conversation_id: int) -> Conversation:
@@ -295,7 +330,9 @@ def _messages() -> QuerySet[Message]:
     )
 
 
-def access_message(user: User, message_id: int) -> Message:
+def access_message(user: User, message_id: int, *, write: bool = False) -> Message:
+    """A message of a conversation I may read (`NotFound` otherwise); with `write=True`, of one
+    I may write in (`ReadOnly` otherwise)."""
     message = (
         _messages()
         .select_related("conversation")
@@ -308,10 +345,7 @@ def access_message(user: User, message_id: int) -> Message:
     )
     if message is None:
         raise NotFound("message")
-    if message.conversation.kind == Conversation.Kind.SPACE and not _in_space(
-        user, message.conversation
-    ):
-        raise NotFound("message")
+    _check_channel(user, message.conversation, write=write, missing="message")
     return message
 
 

@@ -32,6 +32,8 @@ class ConversationOut(Schema):
 class ConversationDetailOut(ConversationOut):
     # Read receipts: member id → the newest message id they have read (empty when receipts are off).
     read_states: dict[str, int]
+    # True in an archived space's channel: readable, but every write is refused (403).
+    read_only: bool = False
 
 
 class ConversationIn(Schema):

@@ -184,6 +184,8 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
             "is_group": current.kind == Conversation.Kind.GROUP,
             "channel_space": queries.channel_space(current) if is_channel else None,
             "mention_url": reverse("chat_mention_suggestions", args=[current.pk]),
+            # An archived space's channel: the history, and a notice instead of the composer.
+            "read_only": not queries.may_write(viewer, current),
         },
     )
 
@@ -218,6 +220,8 @@ def send(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
         )
     except ValidationError as error:
         flash.error(request, " ".join(error.messages))
+    except queries.ReadOnly as error:
+        flash.error(request, str(error))
     return redirect("chat_conversation", conversation_id=conversation_id)
 
 

@@ -127,8 +127,10 @@ def _require_not_archived(space: Space) -> None:
 
 # --- The space's chat channel ------------------------------------------------------------------
 # Kept in step here, one change at a time (see `cercle.chat.actions`): a join or a departure is
-# one chat row, whatever the space's size; only turning chat on (or restoring the space) copies
-# the whole membership, once. The organisation space's channel fills as people open it.
+# one chat row, whatever the space's size; only turning chat on (or restoring the space, a repair
+# that finds nothing to do unless the channel was closed by an older version) copies the whole
+# membership, once. The organisation space's channel fills as people open it. Archiving keeps
+# the channel and its members: it turns read-only (`cercle.chat.queries.may_write`).
 
 
 def _has_channel(space: Space) -> bool:
@@ -489,7 +491,7 @@ def archive_space(*, actor: User, space: Space) -> Space:
         raise ValidationError(_("This space is already archived."))
     space.archived_at = timezone.now()
     space.save(update_fields=["archived_at", "updated_at"])
-    chat.close_space_channel(space_id=space.pk)
+    chat.space_channel_read_only(space_id=space.pk, read_only=True)
     log_event(actor=actor, action="spaces.archived", target=space)
     return space
 
@@ -503,6 +505,7 @@ def restore_space(*, actor: User, space: Space) -> Space:
     space.archived_at = None
     space.save(update_fields=["archived_at", "updated_at"])
     _open_channel(space)
+    chat.space_channel_read_only(space_id=space.pk, read_only=False)
     log_event(actor=actor, action="spaces.restored", target=space)
     return space
 

@@ -384,13 +384,9 @@ class SpaceView:
 
 def can_chat(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
     """The space's channel is for its members (the organisation space's: every active
-    non-guest) while the space has chat on and is not archived (`cercle.chat` keeps the
-    channel's members in step)."""
-    return (
-        space.module_chat
-        and not space.is_archived
-        and effective_role(user, space, roles) is not None
-    )
+    non-guest) while the space has chat on (`cercle.chat` keeps the channel's members in step);
+    an archived space's channel stays, read-only (`cercle.chat.queries.may_write`)."""
+    return space.module_chat and effective_role(user, space, roles) is not None
 
 
 def space_view(user: User, space: Space) -> SpaceView:

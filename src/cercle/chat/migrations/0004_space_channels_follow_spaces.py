@@ -1,6 +1,8 @@
 """Space channels opened before they followed their space may still list people who have left it
-(or every member of a space since archived or with chat off): remove those rows, as the spaces
-actions now do on each departure, so that nobody receives a channel they may no longer read."""
+(or every member of a space with chat off): remove those rows, as the spaces actions now do on
+each departure, so that nobody receives a channel they may no longer read. An archived space's
+channel keeps its members (it is read-only, not closed: 0005 gives back the rows that an earlier
+version of this migration removed)."""
 
 from typing import Any
 
@@ -16,7 +18,7 @@ def drop_members_who_left(apps: Any, schema_editor: Any) -> None:
     for channel in channels.only("pk", "space_id").iterator():
         space = Space.objects.filter(pk=channel.space_id).first()
         rows = ChatMembership.objects.filter(conversation_id=channel.pk)
-        if space is None or space.archived_at is not None or not space.module_chat:
+        if space is None or not space.module_chat:
             rows.delete()
         elif not space.is_organisation:
             # Everyone active belongs to the organisation space: only other spaces are checked.

@@ -20,6 +20,9 @@
     const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
     const pane = document.getElementById("conversation");
     const conversationId = pane ? Number(pane.dataset.conversationId) : null;
+    // An archived space's channel: its history is read, nothing is written (no composer, no
+    // reactions, pins, edits or deletions).
+    const readOnly = Boolean(pane && "readOnly" in pane.dataset);
     const list = document.getElementById("message-list");
     const scroller = document.getElementById("chat-scroll");
     const readStates = JSON.parse(document.getElementById("chat-read-states")?.textContent || "{}");
@@ -137,6 +140,11 @@
       ul.prepend(li);
     });
     rt.on("read.updated", (frame) => setUnread(frame.conversation_id, frame.unread));
+    // The space of the channel on screen was archived or restored: the server renders the page
+    // again, with the notice or the composer.
+    rt.on("conversation.read_only", (frame) => {
+      if (frame.conversation_id === conversationId && frame.read_only !== readOnly) location.reload();
+    });
 
     // --- messages ---------------------------------------------------------------------------
     function el(tag, className, text) {
@@ -159,6 +167,7 @@
       b.dataset.action = "toggle-reaction";
       b.dataset.emoji = emoji;
       b.setAttribute("aria-pressed", mine ? "true" : "false");
+      b.disabled = readOnly;
       return b;
     }
     function renderMessage(m) {
@@ -253,6 +262,12 @@
         Object.assign(b.dataset, extra || {});
         bar.append(b, " ");
       };
+      if (readOnly) {
+        add("copy-link", T.copy_link);
+        li.querySelector(".msg-meta")?.after(more);
+        li.append(bar);
+        return;
+      }
       const picker = el("details", "emoji-picker");
       const summary = el("summary", "", T.react);
       picker.append(summary);
@@ -388,6 +403,7 @@
     const textarea = document.getElementById("composer-body");
     const replyEl = document.getElementById("composer-reply");
     function setReply(li) {
+      if (!replyEl) return;
       replyTo = li ? Number(li.dataset.messageId) : null;
       replyEl.replaceChildren();
       replyEl.hidden = !li;
@@ -450,18 +466,18 @@
       textarea.value = "";
       setReply(null);
     }
-    form.addEventListener("submit", (event) => {
+    form?.addEventListener("submit", (event) => {
       event.preventDefault();
       submit();
     });
-    textarea.addEventListener("keydown", (event) => {
+    textarea?.addEventListener("keydown", (event) => {
       // defaultPrevented: Enter chose an @mention suggestion (mentions.js) rather than sending.
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented) {
         event.preventDefault();
         submit();
       }
     });
-    textarea.addEventListener("input", () => {
+    textarea?.addEventListener("input", () => {
       const now = Date.now();
       if (textarea.value.trim() && now - lastTypingSent > TYPING_EVERY_MS) {
         if (rt.send({ type: "typing", conversation_id: conversationId })) lastTypingSent = now;
@@ -487,6 +503,7 @@
         return;
       }
       if (button.closest(".msg-actions") && action !== "copy-link") closeMenus();
+      if (readOnly && action !== "copy-link" && action !== "versions") return;
       if (action === "toggle-reaction") {
         const type = button.getAttribute("aria-pressed") === "true" ? "reaction.remove" : "reaction.add";
         rt.send({ type, message_id: id, emoji: button.dataset.emoji });
