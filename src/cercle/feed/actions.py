@@ -532,6 +532,11 @@ def announce(
     )
     if requires_ack:
         _enqueue_reminders(announcement)
+    events.announced(
+        announcement,
+        department_ids=[d.pk for d in departments or []],
+        site_ids=[s.pk for s in sites or []],
+    )
     return announcement
 
 

@@ -4,6 +4,8 @@ A tab showing a feed sends `{"type": "feed.subscribe", "feed": "home", "filter":
 `"feed": "space"` / `"wall"` with an `"id"`); the socket joins the channel-layer groups that feed
 needs (`cercle.feed.events.FeedPlan`, read by `cercle.feed.queries.load_plan`) and passes on
 each `feed.new` that belongs to it and that the person may see (`cercle.feed.queries.may_see`).
+A home page also gets each new `feed.announcement` that targets the person
+(`cercle.feed.queries.is_targeted`).
 One subscription per socket: a new one replaces the last. A `feed.resync` (sent by actions when
 the person's spaces or follows change, or a space's kind) reloads the plan.
 """
@@ -18,8 +20,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 
-from cercle.feed.events import FeedPlan, Route
-from cercle.feed.queries import Audience, load_plan, may_see
+from cercle.feed.events import AnnouncementRoute, FeedPlan, Route
+from cercle.feed.queries import Audience, is_targeted, load_plan, may_see
 
 FEEDS = ("home", "space", "wall")
 # Post ids recently passed on by one socket (a post can arrive through several groups).
@@ -100,6 +102,16 @@ class FeedSocketMixin(AsyncJsonWebsocketConsumer):
         self.feed_recent[route.post_id] = None
         while len(self.feed_recent) > RECENT_KEPT:
             self.feed_recent.popitem(last=False)
+        await self.send_json(message["event"])
+
+    async def feed_announcement(self, message: dict[str, Any]) -> None:
+        """A new announcement: passed on to a home page, if it targets the person and they may
+        see its post."""
+        plan, audience = getattr(self, "feed_plan", None), getattr(self, "feed_audience", None)
+        if plan is None or audience is None or plan.feed != "home":
+            return
+        if not is_targeted(audience, AnnouncementRoute.from_message(message)):
+            return
         await self.send_json(message["event"])
 
     async def feed_resync(self, message: dict[str, Any]) -> None:

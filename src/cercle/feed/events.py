@@ -1,7 +1,10 @@
-"""The realtime events of the wall: `feed.new` ("N new posts" without reloading).
+"""The realtime events of the wall: `feed.new` ("N new posts" without reloading) and
+`feed.announcement` (a new announcement's banner at the top of the home page).
 
-Client frame (docs/realtime.md):
+Client frames (docs/realtime.md):
 `{"type": "feed.new", "post_id": 7, "space_id": 3, "author_id": 12, "wall_owner_id": null}`
+`{"type": "feed.announcement", "announcement_id": 4, "post_id": 7, "space_id": 3,
+"author_id": 12, "requires_ack": false}`
 
 Fan-out without a call per reader: a new post is sent once to a few channel-layer groups — its
 space's (`feed.space.<id>`), its profile wall's (`feed.wall.<id>`), its author's
@@ -11,6 +14,11 @@ showing a feed asks its socket to join the groups of that feed (`feed.subscribe`
 `cercle.feed.consumers`); the socket passes a post on only when the person may see it (`may_see`,
 the rule of `cercle.feed.queries` for a new post, tested against it) and when it belongs to the
 feed shown (`FeedPlan.matches`).
+
+A new announcement is sent once to one group, `feed.announcements`, which every tab showing the
+home page joins (announcements are rare, and their banner shows whatever the filter): the socket
+passes it on only to a person it targets who may see its post (`is_targeted`, the rule of
+`cercle.feed.queries.active_announcements` on the fields of the message, tested against it).
 
 Membership and follows change the groups a home feed needs: the actions that change them call
 `subscriptions_changed` (to the person's tabs) or `space_changed` (to the tabs reading a space whose
@@ -29,11 +37,15 @@ from cercle.core.realtime import send_now, user_group
 from cercle.spaces.queries import OPEN_WALL_KINDS
 
 if TYPE_CHECKING:
-    from cercle.feed.models import Post
+    from cercle.feed.models import Announcement, Post
 
-# Channel-layer message types (the consumer's handlers `feed_new`, `feed_resync`).
+# Channel-layer message types (the consumer's handlers `feed_new`, `feed_announcement`,
+# `feed_resync`).
 NEW = "feed.new"
+ANNOUNCEMENT = "feed.announcement"
 RESYNC = "feed.resync"
+# Joined by every tab showing the home page (where announcements show).
+ANNOUNCEMENTS_GROUP = "feed.announcements"
 
 
 def space_group(space_id: int) -> str:
@@ -123,6 +135,68 @@ def route_of(post: Post, *, hashtag_ids: Iterable[int], mention_ids: Iterable[in
 
 
 @dataclass(frozen=True)
+class AnnouncementRoute:
+    """What a socket needs to decide on a new announcement without the database: its post's
+    route (who may see the post) and its targets. Only `frame()` reaches the browser."""
+
+    announcement_id: int
+    post: Route
+    requires_ack: bool = False
+    # Empty both: everyone who may see the post.
+    department_ids: frozenset[int] = frozenset()
+    site_ids: frozenset[int] = frozenset()
+
+    def frame(self) -> dict[str, Any]:
+        return {
+            "type": "feed.announcement",
+            "announcement_id": self.announcement_id,
+            "post_id": self.post.post_id,
+            "space_id": self.post.space_id,
+            "author_id": self.post.author_id,
+            "requires_ack": self.requires_ack,
+        }
+
+    def message(self) -> dict[str, Any]:
+        return {
+            "type": ANNOUNCEMENT,
+            "event": self.frame(),
+            "wall_owner_id": self.post.wall_owner_id,
+            "public": self.post.public,
+            "department_ids": sorted(self.department_ids),
+            "site_ids": sorted(self.site_ids),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> AnnouncementRoute:
+        event = message["event"]
+        return cls(
+            announcement_id=int(event["announcement_id"]),
+            post=Route(
+                post_id=int(event["post_id"]),
+                space_id=event["space_id"],
+                author_id=int(event["author_id"]),
+                wall_owner_id=message.get("wall_owner_id"),
+                public=bool(message["public"]),
+            ),
+            requires_ack=bool(event["requires_ack"]),
+            department_ids=frozenset(message.get("department_ids") or ()),
+            site_ids=frozenset(message.get("site_ids") or ()),
+        )
+
+
+def announcement_route_of(
+    announcement: Announcement, *, department_ids: Iterable[int], site_ids: Iterable[int]
+) -> AnnouncementRoute:
+    return AnnouncementRoute(
+        announcement_id=announcement.pk,
+        post=route_of(announcement.post, hashtag_ids=(), mention_ids=()),
+        requires_ack=announcement.requires_ack,
+        department_ids=frozenset(department_ids),
+        site_ids=frozenset(site_ids),
+    )
+
+
+@dataclass(frozen=True)
 class FeedPlan:
     """The groups one feed page needs, and which posts belong to it."""
 
@@ -137,7 +211,8 @@ class FeedPlan:
 
     def groups(self) -> set[str]:
         return (
-            {space_group(i) for i in self.space_ids}
+            ({ANNOUNCEMENTS_GROUP} if self.feed == "home" else set())
+            | {space_group(i) for i in self.space_ids}
             | {author_group(i) for i in self.author_ids}
             | {hashtag_group(i) for i in self.hashtag_ids}
             | {wall_group(i) for i in self.wall_ids}
@@ -174,6 +249,17 @@ def post_created(post: Post, *, mentioned: Iterable[Any] = ()) -> None:
     hashtag_ids = [h.pk for h in post.hashtags.all()]
     route = route_of(post, hashtag_ids=hashtag_ids, mention_ids=[u.pk for u in mentioned])
     send_on_commit(route.message(), groups=route.groups())
+
+
+def announced(
+    announcement: Announcement, *, department_ids: Iterable[int], site_ids: Iterable[int]
+) -> None:
+    """Tell the home pages of the people a new (or retargeted) announcement targets, after
+    commit: one send, whatever the audience; each socket keeps it only for a targeted person who
+    may see the post (`cercle.feed.queries.is_targeted`). `department_ids`, `site_ids`: its
+    targets (none: everyone who may see the post)."""
+    route = announcement_route_of(announcement, department_ids=department_ids, site_ids=site_ids)
+    send_on_commit(route.message(), groups=[ANNOUNCEMENTS_GROUP])
 
 
 def subscriptions_changed(*, user_ids: Iterable[int]) -> None:

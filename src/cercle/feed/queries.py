@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
-from cercle.feed.events import FeedPlan, Route
+from cercle.feed.events import AnnouncementRoute, FeedPlan, Route
 from cercle.feed.models import (
     Announcement,
     AnnouncementReceipt,
@@ -685,7 +685,7 @@ def active_announcements(user: User) -> list[Announcement]:
     found = (
         Announcement.objects.filter(targeted, _sees_post(user))
         .exclude(Exists(done))
-        .select_related("post")
+        .select_related("post", "post__author")
         .order_by("-created_at", "-id")[:ACTIVE_ANNOUNCEMENTS]
     )
     return list(found)
@@ -783,6 +783,9 @@ class Audience:
     is_admin: bool
     is_guest: bool
     member_space_ids: frozenset[int]
+    # The profile's, for announcements targeting departments or sites.
+    department_id: int | None = None
+    site_id: int | None = None
 
 
 def may_see(audience: Audience, route: Route) -> bool:
@@ -798,18 +801,38 @@ def may_see(audience: Audience, route: Route) -> bool:
     return not audience.is_guest or audience.user_id in (route.author_id, route.wall_owner_id)
 
 
+def is_targeted(audience: Audience, route: AnnouncementRoute) -> bool:
+    """Does this new announcement target this person? The rule of `active_announcements`
+    (before any dismissal) on the fields of the route: they may see its post, and it is for
+    everyone or for their department or site (tests/feed/test_live_announcements.py checks
+    that both agree for every kind of space, person and target)."""
+    if not may_see(audience, route.post):
+        return False
+    if not route.department_ids and not route.site_ids:
+        return True
+    return (
+        audience.department_id is not None and audience.department_id in route.department_ids
+    ) or (audience.site_id is not None and audience.site_id in route.site_ids)
+
+
 def load_plan(
     user_id: int, feed: str, feed_id: int | None, feed_filter: str
 ) -> tuple[FeedPlan, Audience]:
     """What one feed page needs, read afresh (the person's role or spaces may have changed).
     Raises NotFound for a space the person may not read, a person who does not exist, or a
     deactivated account."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).select_related("profile").first()
     if user is None:
         raise NotFound(_("No such person."))
     member = frozenset(space_queries.member_space_ids(user))
+    profile = getattr(user, "profile", None)
     audience = Audience(
-        user_id=user.pk, is_admin=user.is_admin, is_guest=user.is_guest, member_space_ids=member
+        user_id=user.pk,
+        is_admin=user.is_admin,
+        is_guest=user.is_guest,
+        member_space_ids=member,
+        department_id=profile.department_id if profile else None,
+        site_id=profile.site_id if profile else None,
     )
     if feed == "space":
         space = Space.objects.filter(pk=feed_id).first() if feed_id is not None else None

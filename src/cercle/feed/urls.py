@@ -6,6 +6,7 @@ from cercle.feed import views
 
 urlpatterns = [
     path("feed/new/", views.new_posts, name="feed_new_posts"),
+    path("feed/announcements/", views.announcements, name="feed_announcements"),
     path("feed/mentions/", views.mention_suggestions, name="mention_suggestions"),
     path("posts/", views.create, name="post_create"),
     path("posts/<int:post_id>/", views.detail, name="post"),

@@ -120,6 +120,22 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def announcements(request: AuthenticatedRequest) -> HttpResponse:
+    """The home page's announcement banners, fetched again by the page when the socket says a
+    new one targets me (`feed.announcement`) and after a reconnection."""
+    feed_filter = _param(request, "filter") or "all"
+    home = reverse("home")
+    if feed_filter in queries.FILTERS and feed_filter != "all":
+        home = f"{home}?filter={feed_filter}"
+    return render(
+        request,
+        "feed/_announcements.html",
+        {"announcements": queries.active_announcements(request.user), "announcement_next": home},
+    )
+
+
 def _label(name: str) -> str:
     from django.utils.translation import gettext as _
 

@@ -2,7 +2,8 @@
 // shows when it is offline, and after every (re)connection asks for the messages it missed.
 // Other scripts listen with cercleRealtime.on(type, fn) and send with cercleRealtime.send(frame).
 // It also keeps the bell's count (notification.new / .read) and the "N new posts" banner of a feed
-// page (feed.subscribe, feed.new) current; while offline both are polled every 2 minutes instead.
+// page (feed.subscribe, feed.new) current, and shows a new announcement's banner at the top of the
+// home page (feed.announcement); while offline they are polled every 2 minutes instead.
 (() => {
   "use strict";
   if (window.cercleRealtime) return;
@@ -66,7 +67,7 @@
     if (el) el.hidden = !offline;
     document.documentElement.classList.toggle("realtime-offline", offline);
     if (offline && !slowPoll) {
-      slowPoll = setInterval(() => { refreshBell(); recountNewPosts(); }, SLOW_POLL_MS);
+      slowPoll = setInterval(() => { refreshBell(); recountNewPosts(); refreshAnnouncements(); }, SLOW_POLL_MS);
     } else if (!offline && slowPoll) {
       clearInterval(slowPoll);
       slowPoll = null;
@@ -186,6 +187,34 @@
     } catch (error) { /* offline: the button stays */ }
   }
 
+  // The home page's announcements, asked again from the server (which decides what I see): new
+  // ones go in at the top of the live region (read out once), those gone (dismissed in another
+  // tab) are removed, and those already shown are left alone.
+  async function refreshAnnouncements() {
+    const box = document.getElementById("announcements");
+    if (!box || !box.dataset.url) return;
+    try {
+      const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = [...doc.querySelectorAll("section.announcement[id]")];
+      const wanted = new Set(fresh.map((section) => section.id));
+      for (const old of box.querySelectorAll("section.announcement[id]")) {
+        if (!wanted.has(old.id)) old.remove();
+      }
+      let previous = null;
+      for (const section of fresh) {
+        let here = document.getElementById(section.id);
+        if (!here || !box.contains(here)) {
+          here = document.importNode(section, true);
+          if (previous) previous.after(here); else box.prepend(here);
+          if (window.htmx) window.htmx.process(here);
+        }
+        previous = here;
+      }
+    } catch (error) { /* offline: the next reconnection asks again */ }
+  }
+
   document.addEventListener("click", (event) => {
     const button = event.target instanceof Element ? event.target.closest("#new-posts button") : null;
     if (button) { event.preventDefault(); loadNewPosts(); }
@@ -213,7 +242,7 @@
         helloCount += 1;
         // After a reconnection, or a first connection long after the page was rendered (slow
         // network, page restored from the cache), events may have been missed: ask the server.
-        if (helloCount > 1 || performance.now() > 5000) { refreshBell(); recountNewPosts(); }
+        if (helloCount > 1 || performance.now() > 5000) { refreshBell(); recountNewPosts(); refreshAnnouncements(); }
         break;
       }
       case "sync.result": {
@@ -241,6 +270,9 @@
       case "notification.new":
       case "notification.read":
         setBell(frame.unread);
+        break;
+      case "feed.announcement":
+        refreshAnnouncements();
         break;
       case "feed.new":
         if (!newPostIds.has(frame.post_id)) {
