@@ -105,9 +105,13 @@ def _hashtags(body: str) -> list[Hashtag]:
     return tags
 
 
-def _store_mentions(post: Post, comment: Comment | None, mentioned: list[User]) -> list[User]:
-    """Record mentions of those who can see the post only: nobody hears of a post they can't see."""
-    Mention.objects.filter(post=post, comment=comment).delete()
+def _store_mentions(
+    post: Post, comment: Comment | None, mentioned: list[User], *, new: bool = False
+) -> list[User]:
+    """Record mentions of those who can see the post only: nobody hears of a post they can't see.
+    `new`: the post or comment was created in this transaction: it has no mentions to replace."""
+    if not new:
+        Mention.objects.filter(post=post, comment=comment).delete()
     reached = [u for u in mentioned if queries.can(u, "see", post)]
     Mention.objects.bulk_create([Mention(post=post, comment=comment, user=u) for u in reached])
     return reached
@@ -167,8 +171,8 @@ def create_post(
         )
         attachment.file.save(item.name, item.content, save=False)
         attachment.save()
-    post.hashtags.set(_hashtags(body))
-    reached = _store_mentions(post, None, mentioned)
+    post.hashtags.add(*_hashtags(body))  # a new post: nothing to compare with, as `set` does
+    reached = _store_mentions(post, None, mentioned, new=True)
     events.post_created(post, mentioned=reached)
     _notify(kind="mention", actor=actor, post=post, recipients=reached)
     if space is not None:
@@ -237,7 +241,7 @@ def add_comment(*, actor: User, post: Post, body: str, parent: Comment | None = 
     )
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
     post.comment_count += 1
-    reached = _store_mentions(post, comment, mentioned)
+    reached = _store_mentions(post, comment, mentioned, new=True)
     _notify(kind="mention", actor=actor, post=post, comment=comment, recipients=reached)
     _notify(kind="comment", actor=actor, post=post, comment=comment)
     return comment
@@ -363,9 +367,9 @@ def share_post(*, actor: User, post: Post, body: str = "", space: Space | None =
         shared_from=original,
     )
     share.save()
-    share.hashtags.set(_hashtags(body))
+    share.hashtags.add(*_hashtags(body))
     Post.objects.filter(pk=original.pk).update(share_count=F("share_count") + 1)
-    reached = _store_mentions(share, None, mentioned)
+    reached = _store_mentions(share, None, mentioned, new=True)
     events.post_created(share, mentioned=reached)
     _notify(kind="mention", actor=actor, post=share, recipients=reached)
     _notify(kind="share", actor=actor, post=share)

@@ -276,10 +276,13 @@ def _cursor_filter(posts: QuerySet[Post], cursor: str | None) -> QuerySet[Post]:
     )
 
 
-def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
-    """Attach what the viewer needs on each post: their reaction, saved, rights (2 queries)."""
+def with_viewer_state(posts: Sequence[Post], viewer: Viewer, *, new: bool = False) -> list[Post]:
+    """Attach what the viewer needs on each post: their reaction, saved, rights (up to 4 queries).
+
+    `new`: posts the viewer has just created in this transaction, which nobody can have reacted
+    to, saved, seen or announced yet: no query (post creation answers with its post at once)."""
     items = list(posts)
-    ids = [p.pk for p in items]
+    ids = [] if new else [p.pk for p in items]
     mine: dict[int, str] = {}
     saved: set[int] = set()
     if ids:
@@ -293,7 +296,7 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer) -> list[Post]:
                 "post_id", flat=True
             )
         )
-    own = [p.pk for p in items if p.author_id == viewer.user.pk]
+    own = [p.pk for p in items if p.author_id == viewer.user.pk and not new]
     seen: dict[int, int] = {}
     if own:
         seen = dict(
