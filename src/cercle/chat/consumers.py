@@ -177,9 +177,15 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(
                 conversation_group(event["conversation_id"]), self.channel_name
             )
-        elif kind == "conversation.read" and not self.receipts and event["user_id"] != self.user.pk:
-            return False
-        elif kind in {"message.new", "message.updated"}:
+        return self.chat_event_kept(event)
+
+    def chat_event_kept(self, event: dict[str, Any]) -> bool:
+        """Whether this tab shows an event that changes nothing of the socket (also used when the
+        in-memory layer hands it over directly: `RealtimeConsumer.take_now`)."""
+        kind = event.get("type")
+        if kind == "conversation.read":
+            return bool(self.receipts or event["user_id"] == self.user.pk)
+        if kind in {"message.new", "message.updated"}:
             # A message published just before this socket left the conversation.
             return bool(event["message"]["conversation_id"] in self.conversation_ids)
         return True

@@ -42,8 +42,9 @@ MAX_FRAME_BYTES = 32 * 1024
 # Frames per person (all their sockets together) in a window of seconds.
 DEFAULT_RATE_LIMIT = (60, 10)
 
-# Events a socket may take at once from the in-memory layer (`take_now`): those whose filter needs
-# no await. Membership changes (`conversation.*`) and deactivation go through the consumer's queue.
+# Events a socket may take at once from the in-memory layer (`take_now`): those that change nothing
+# of the socket (filtered by `chat_event_kept` alone). Membership changes (`conversation.*`) and
+# deactivation go through the consumer's queue.
 DIRECT_EVENTS = frozenset(
     {
         "message.new",
@@ -319,11 +320,8 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         kind = event.get("type")
         if kind not in DIRECT_EVENTS:
             return False
-        if (
-            kind in {"message.new", "message.updated"}
-            and event["message"]["conversation_id"] not in self.conversation_ids
-        ):
-            return True  # published just before this socket left the conversation
+        if not self.chat_event_kept(event):
+            return True  # not for this tab: taken, and dropped
         coro = self.send(text_data=message["text"])
         try:
             waiting = coro.send(None)
