@@ -193,7 +193,7 @@ if _USE_REDIS:
             # channels-redis's list-based layer, whose p99 passed 390 ms at 200 messages/s on two
             # workers (docs/benchmarks.md). Nothing waits in Redis for a process that is gone:
             # clients catch up from the database after a reconnect (`sync`).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "cercle.core.layers.RedisPubSubChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default; reads here may wait longer.
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }

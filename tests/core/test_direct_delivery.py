@@ -137,3 +137,32 @@ async def test_a_socket_whose_client_reads_slowly_gets_every_message_in_order() 
     assert got == [m.pk for m in sent]
     assert all(f["type"] != "message.new" for f in await drain(slow))
     await slow.disconnect()
+
+
+async def test_the_redis_layer_hands_events_from_redis_to_idle_receivers_directly(
+    redis_url: str,
+) -> None:
+    from cercle.core.layers import RedisPubSubChannelLayer
+
+    layer = RedisPubSubChannelLayer(hosts=[redis_url], prefix="cercle-test-direct")
+    try:
+        idle_channel, busy_channel, plain_channel = [await layer.new_channel() for _ in range(3)]
+        idle, busy = Recorder(), Recorder(accepting=False)
+        for channel in (idle_channel, busy_channel, plain_channel):
+            await layer.group_add("g", channel)
+        layer.add_receiver(idle_channel, idle)
+        layer.add_receiver(busy_channel, busy)
+        await layer.group_send("g", event(1))
+        await layer.group_send("g", {"type": "feed.new", "event": {"n": 2}})
+        for channel in (busy_channel, plain_channel):
+            got = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(2)]
+            assert [m["event"]["n"] for m in got] == [1, 2]
+        assert busy.received == 2  # counted as in the consumer's hands when taken from the queue
+        assert idle.taken == [1]  # the other message type went through its queue
+        assert (await asyncio.wait_for(layer.receive(idle_channel), 5))["event"]["n"] == 2
+        layer.discard_receiver(idle_channel)
+        await layer.group_send("g", event(3))
+        assert (await asyncio.wait_for(layer.receive(idle_channel), 5))["event"]["n"] == 3
+        assert idle.taken == [1]
+    finally:
+        await layer.flush()

@@ -20,6 +20,9 @@ steps per message (each of the 1,000 receivers runs the walk again). This subcla
   receives its messages in publication order.
 
 Everything else (capacity, `ChannelFull` dropped for groups, expiry) behaves as in Channels.
+
+`RedisPubSubChannelLayer` (with REDIS_URL, several server processes) is channels-redis's
+publish/subscribe layer with the same direct delivery to each process's own sockets.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from typing import Any, Protocol
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer as ChannelsInMemoryChannelLayer
+from channels_redis import pubsub as redis_pubsub
+from channels_redis.utils import _wrap_close, decode_hosts
 
 CLEAN_EVERY = 1.0
 
@@ -118,3 +123,76 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
                         continue
             with contextlib.suppress(ChannelFull):
                 self._put(channel, message)
+
+
+def _is_direct(message: Any) -> bool:
+    return (
+        isinstance(message, dict)
+        and message.get("type") == "cercle.event"
+        and isinstance(message.get("text"), str)
+    )
+
+
+class _DirectShardConnection(redis_pubsub.RedisSingleShardConnection):
+    """Hands a group's event from Redis to the process's idle sockets directly, decoding it once
+    (channels-redis queues the encoded message for each socket, which decodes it again)."""
+
+    channel_layer: _DirectLoopLayer
+
+    def _receive_message(self, message: Any) -> None:
+        if message is None:
+            return
+        name, data = message["channel"], message["data"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        layer = self.channel_layer
+        if name in layer.channels:
+            layer.channels[name].put_nowait(data)
+            return
+        decoded: Any = None
+        for channel in list(layer.groups.get(name, ())):
+            queue = layer.channels.get(channel)
+            if queue is None:
+                continue
+            receiver = layer.receivers.get(channel)
+            if receiver is not None and queue.empty():
+                if decoded is None:
+                    decoded = layer.channel_layer.deserialize(data)
+                if _is_direct(decoded) and receiver.take_now(decoded):
+                    continue
+            queue.put_nowait(data)
+
+
+class _DirectLoopLayer(redis_pubsub.RedisPubSubLoopLayer):
+    def __init__(self, hosts: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(hosts, *args, **kwargs)
+        self._shards = [_DirectShardConnection(host, self) for host in decode_hosts(hosts)]
+        self.receivers: dict[str, DirectReceiver] = {}
+
+    def add_receiver(self, channel: str, receiver: DirectReceiver) -> None:
+        self.receivers[channel] = receiver
+
+    def discard_receiver(self, channel: str) -> None:
+        self.receivers.pop(channel, None)
+
+    async def receive(self, channel: str) -> Any:
+        message = await super().receive(channel)
+        receiver = self.receivers.get(channel)
+        if receiver is not None:
+            receiver.note_received()
+        return message
+
+
+class RedisPubSubChannelLayer(redis_pubsub.RedisPubSubChannelLayer):
+    """channels-redis's publish/subscribe layer (one PUBLISH per group send, each process hands
+    it to its own sockets), with the direct delivery of the in-memory layer above."""
+
+    def _get_layer(self) -> _DirectLoopLayer:
+        loop = asyncio.get_running_loop()
+        layer: _DirectLoopLayer | None = self._layers.get(loop)
+        if layer is None:
+            layer = self._layers[loop] = _DirectLoopLayer(
+                *self._args, **self._kwargs, channel_layer=self
+            )
+            _wrap_close(self, loop)
+        return layer
