@@ -1,5 +1,6 @@
 // The one WebSocket of this tab, at /ws/ (docs/realtime.md): reconnects by itself with backoff,
-// shows when it is offline, and after every (re)connection asks for the messages it missed.
+// shows when it is offline, and after every (re)connection (or a `resync` frame: the server dropped
+// events for this tab) asks for the messages it missed.
 // Other scripts listen with cercleRealtime.on(type, fn) and send with cercleRealtime.send(frame).
 // It also keeps the bell's count (notification.new / .read) and the "N new posts" banner of a feed
 // page (feed.subscribe, feed.new) current, and shows a new announcement's banner at the top of the
@@ -245,6 +246,13 @@
         if (helloCount > 1 || performance.now() > 5000) { refreshBell(); recountNewPosts(); refreshAnnouncements(); }
         break;
       }
+      case "resync":
+        // The server had to drop events for this tab (it could not take them fast enough): catch
+        // up as after a reconnection. Sent once per overload, not once per event dropped.
+        send({ type: "sync", after: lastId ?? 0 });
+        refreshBadge();
+        refreshBell(); recountNewPosts(); refreshAnnouncements();
+        break;
       case "sync.result": {
         for (const message of frame.messages) {
           seen(message.id);
