@@ -8,6 +8,9 @@ Every client frame is a JSON object with a `type`. A bad frame (binary, too larg
 unknown type), a refused action, or a client over its rate limit gets `{"type": "error", ...}` and
 changes nothing; an unexpected failure is logged and answered the same way, so no frame can take
 the socket — or anyone else's — down.
+
+When the channel layer drops events for the socket (its queue is full: the socket cannot keep up),
+the client gets one `{"type": "resync"}` frame and catches up as after a reconnection (`sync`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ DIRECT_EVENTS = frozenset(
         "notification.read",
     }
 )
+
+# After a `resync` frame, further drops are not told again until the client asks `sync` (which
+# covers them: the dropped events' changes were committed before they were published) or for this
+# many seconds (a client that catches up otherwise, or not at all).
+RESYNC_QUIET = 10.0
 
 # (person id, window, window number) → frames counted, when there is no Redis (one process).
 _RATE_COUNTS: dict[tuple[int, int, int], int] = {}
@@ -159,6 +167,10 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
     # event is handed over directly (`take_now`) only when there are none, to keep the order.
     busy = 0
     direct_send: asyncio.Task[None] | None = None
+    # The layer dropped an event for this socket, not yet told (`note_dropped`); when the last
+    # `resync` was sent (time.monotonic), until the client's next `sync`.
+    resync_pending = False
+    resync_sent_at: float | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -234,6 +246,8 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
                 )
             )
             return
+        if content["type"] == "sync":
+            self.resync_sent_at = None  # caught up from here: a later drop is told again
         try:
             await handler(content)
         except Http404:
@@ -303,8 +317,19 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
             self.busy += 1  # a layer message was counted when it left the queue (note_received)
         try:
             await handler(message)
+            if self.resync_pending:
+                await self.send_resync()
         finally:
             self.busy = max(0, self.busy - 1)
+
+    async def send_resync(self) -> None:
+        """Tell the client that events for it were dropped: once, after the message or frame being
+        handled (still busy, so no event is handed over directly meanwhile)."""
+        self.resync_pending = False
+        if getattr(self, "cleaned_up", False):
+            return
+        self.resync_sent_at = time.monotonic()
+        await self.send_json({"type": "resync"})
 
     # --- direct delivery from the in-memory layer (cercle.core.layers.DirectReceiver) --------
 
@@ -334,6 +359,17 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         self.direct_send = task
         task.add_done_callback(self._direct_send_done)
         return True
+
+    def note_dropped(self) -> None:
+        """The layer dropped an event for this socket (its queue is full): a `resync` frame goes
+        out after the message being handled (`dispatch`; the queue is full, so one comes at once),
+        unless one is already waiting, or was sent and the client has not asked `sync` since."""
+        if self.resync_pending:
+            return
+        sent = self.resync_sent_at
+        if sent is not None and time.monotonic() - sent < RESYNC_QUIET:
+            return
+        self.resync_pending = True
 
     def _direct_send_done(self, task: asyncio.Task[None]) -> None:
         if self.direct_send is task:

@@ -18,6 +18,9 @@ steps per message (each of the 1,000 receivers runs the walk again). This subcla
   a dispatch) cost as much CPU as writing the frames. A socket that is busy (handling a frame or
   an earlier message) or has messages queued gets it through its queue, so each socket still
   receives its messages in publication order.
+- tells a local socket when a group message was dropped for it (its queue was full: `capacity`,
+  100 by default), once until it takes a message from its queue again
+  (`DirectReceiver.note_dropped`), so that it can have its client catch up (`resync`).
 
 Everything else (capacity, `ChannelFull` dropped for groups, expiry) behaves as in Channels.
 
@@ -28,7 +31,6 @@ publish/subscribe layer with the same direct delivery to each process's own sock
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from copy import deepcopy
 from typing import Any, Protocol
@@ -51,6 +53,10 @@ class DirectReceiver(Protocol):
         """Send (or drop, if not for this socket) the event now; False to have it queued."""
         ...
 
+    def note_dropped(self) -> None:
+        """A group message for this socket was dropped (its queue is full). Called once, until a
+        message leaves the queue again (`note_received`); the receiver must not wait here."""
+
 
 class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
     _last_clean = 0.0
@@ -58,12 +64,15 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.receivers: dict[str, DirectReceiver] = {}
+        # Receivers told of a drop (`note_dropped`) that have taken nothing from their queue since.
+        self.dropped: set[str] = set()
 
     def add_receiver(self, channel: str, receiver: DirectReceiver) -> None:
         self.receivers[channel] = receiver
 
     def discard_receiver(self, channel: str) -> None:
         self.receivers.pop(channel, None)
+        self.dropped.discard(channel)
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
@@ -90,6 +99,7 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
             raise
         receiver = self.receivers.get(channel)
         if receiver is not None:
+            self.dropped.discard(channel)
             receiver.note_received()
         result: dict[str, Any] = message
         return result
@@ -121,8 +131,14 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
                     queue = self.channels.get(channel)
                     if (queue is None or queue.empty()) and receiver.take_now(message):
                         continue
-            with contextlib.suppress(ChannelFull):
+            try:
                 self._put(channel, message)
+            except ChannelFull:
+                # Dropped, as Channels does for a group; a local socket is told (once).
+                receiver = receivers.get(channel)
+                if receiver is not None and channel not in self.dropped:
+                    self.dropped.add(channel)
+                    receiver.note_dropped()
 
 
 def _is_direct(message: Any) -> bool:
@@ -164,6 +180,9 @@ class _DirectShardConnection(redis_pubsub.RedisSingleShardConnection):
 
 
 class _DirectLoopLayer(redis_pubsub.RedisPubSubLoopLayer):
+    """channels-redis's per-loop layer. Its queues (`self.channels`) have no capacity, so nothing is
+    dropped for a local socket and `DirectReceiver.note_dropped` is never called here."""
+
     def __init__(self, hosts: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(hosts, *args, **kwargs)
         self._shards = [_DirectShardConnection(host, self) for host in decode_hosts(hosts)]
