@@ -145,6 +145,26 @@
     rt.on("conversation.read_only", (frame) => {
       if (frame.conversation_id === conversationId && frame.read_only !== readOnly) location.reload();
     });
+    // A tab that may have missed that event (offline at the time, or its events dropped by an
+    // overloaded server: `resync`), or that had a write refused as `read_only`, asks the
+    // conversation's state and reloads if it changed since the page was rendered.
+    async function checkReadOnly() {
+      if (!pane || pane.dataset.kind !== "space") return;
+      try {
+        const response = await fetch(`/api/v1/conversations/${conversationId}`, { credentials: "same-origin" });
+        if (response.ok && Boolean((await response.json()).read_only) !== readOnly) location.reload();
+      } catch (error) { /* offline again: the next connection asks */ }
+    }
+    let hellos = 0;
+    rt.on("hello", () => {
+      // A reconnection, or a first connection long after the page was rendered (as realtime.js).
+      hellos += 1;
+      if (hellos > 1 || performance.now() > 5000) checkReadOnly();
+    });
+    rt.on("resync", checkReadOnly);
+    rt.on("error", (frame) => {
+      if (frame.code === "read_only" && !readOnly) checkReadOnly();
+    });
 
     // --- messages ---------------------------------------------------------------------------
     function el(tag, className, text) {
