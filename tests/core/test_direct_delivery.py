@@ -28,9 +28,13 @@ class Recorder:
         self.accepting = accepting
         self.taken: list[int] = []
         self.received = 0
+        self.dropped = 0
 
     def note_received(self) -> None:
         self.received += 1
+
+    def note_dropped(self) -> None:
+        self.dropped += 1
 
     def take_now(self, message: dict[str, Any]) -> bool:
         if not self.accepting:
@@ -84,6 +88,34 @@ async def test_only_pre_encoded_events_are_offered_and_a_discarded_receiver_is_n
     assert receiver.taken == []
     got = [(await layer.receive(channel)) for _ in range(3)]
     assert [m["event"]["n"] for m in got] == [1, 2, 3]
+
+
+async def test_live_sockets_keep_their_groups_past_expiry_and_are_told_of_expired_messages() -> (
+    None
+):
+    """Channels takes a channel out of every group when one of its messages expires, and ends
+    group memberships after `group_expiry`: a live socket keeps its groups (a tab open overnight
+    still hears) and is told its expired messages were dropped; other channels expire as before."""
+    layer = InMemoryChannelLayer(expiry=60, group_expiry=3600)
+    live, gone = await layer.new_channel(), await layer.new_channel()
+    receiver = Recorder(accepting=False)  # busy: messages queue
+    layer.add_receiver(live, receiver)
+    for channel in (live, gone):
+        await layer.group_add("g", channel)
+    await layer.group_send("g", event(1))
+    for channel in (live, gone):  # joined long ago; the message has waited past its expiry
+        layer.groups["g"][channel] = 1  # a Unix time of 1
+        layer.channels[channel]._queue[0] = (0.0, layer.channels[channel]._queue[0][1])
+    layer._last_clean = 0.0
+    layer._clean_expired()
+    assert set(layer.groups["g"]) == {live}
+    assert layer.channels[live].empty() and gone not in layer.channels
+    assert receiver.dropped == 1
+    layer._last_clean = 0.0
+    layer._clean_expired()
+    assert receiver.dropped == 1  # once, until it takes a message again
+    await layer.group_send("g", event(2))
+    assert (await layer.receive(live))["event"]["n"] == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -75,11 +75,38 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
         self.dropped.discard(channel)
 
     def _clean_expired(self) -> None:
+        """Channels' expiry, except that a live socket (a registered receiver) is never taken out
+        of its groups behind its back: Channels removed a channel from every group when one of its
+        messages expired (a tab whose consumer fell behind once got nothing more, unknowing) and
+        ended every group membership a day after it began (a tab left open overnight went deaf).
+        A socket's expired messages are dropped and it is told (`note_dropped`); it leaves its
+        groups when it closes. Other channels expire as in Channels."""
         now = time.monotonic()
         if now - self._last_clean < CLEAN_EVERY:
             return
         self._last_clean = now
-        super()._clean_expired()
+        wall = time.time()
+        for channel, queue in list(self.channels.items()):
+            expired = False
+            while not queue.empty() and queue._queue[0][0] < wall:
+                queue.get_nowait()
+                expired = True
+            if not expired:
+                continue
+            receiver = self.receivers.get(channel)
+            if receiver is None:
+                self._remove_from_groups(channel)
+                if queue.empty():
+                    self.channels.pop(channel, None)
+            elif channel not in self.dropped:
+                # Its queue stays: the socket's consumer may be about to wait on it.
+                self.dropped.add(channel)
+                receiver.note_dropped()
+        joined_before = int(wall) - self.group_expiry
+        for members in self.groups.values():
+            for channel, joined in list(members.items()):
+                if joined and joined < joined_before and channel not in self.receivers:
+                    members.pop(channel, None)
 
     def _queue(self, channel: str) -> asyncio.Queue[Any]:
         queue: asyncio.Queue[Any] | None = self.channels.get(channel)
