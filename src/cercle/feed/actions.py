@@ -220,7 +220,10 @@ def delete_post(*, actor: User, post: Post) -> None:
             target=post,
             old={"body": post.body, "author_id": post.author_id, "space_id": post.space_id},
         )
+    ending = _announcement_of(post)  # read before the post (and its announcement) goes
     post.delete()
+    if ending is not None:
+        events.announcement_removed(ending)
 
 
 @transaction.atomic
@@ -471,6 +474,10 @@ def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
         target = Post.objects.get(pk=report.post_id)
         if hide:
             Post.objects.filter(pk=target.pk).update(hidden_at=now)
+            # A hidden post's announcement no longer shows (`active_announcements`).
+            ending = _announcement_of(target)
+            if ending is not None:
+                events.announcement_removed(ending)
     log_event(
         actor=actor,
         action="feed.report_hidden" if hide else "feed.report_dismissed",
@@ -519,6 +526,9 @@ def announce(
     announcement, created = Announcement.objects.get_or_create(
         post=post, defaults={"created_by": actor, "requires_ack": requires_ack}
     )
+    announcement.post = post
+    # Retargeted: its targets until now, for the banners of those it no longer targets.
+    before = None if created else _route_of(announcement)
     if not created:
         announcement.requires_ack = requires_ack
         announcement.save(update_fields=["requires_ack"])
@@ -536,11 +546,18 @@ def announce(
     )
     if requires_ack:
         _enqueue_reminders(announcement)
-    events.announced(
+    after = events.announcement_route_of(
         announcement,
         department_ids=[d.pk for d in departments or []],
         site_ids=[s.pk for s in sites or []],
     )
+    events.announced(
+        announcement,
+        department_ids=after.department_ids,
+        site_ids=after.site_ids,
+    )
+    if before is not None and _may_leave_out(before, after):
+        events.announcement_removed(before, after=after)
     return announcement
 
 
@@ -573,9 +590,41 @@ def unannounce(*, actor: User, post: Post) -> None:
         raise PermissionDenied(
             _("Only staff (organisation space) or the space's admins can make announcements.")
         )
-    deleted, _rows = Announcement.objects.filter(post=post).delete()
-    if deleted:
-        log_event(actor=actor, action="feed.unannounced", target=post)
+    ending = _announcement_of(post)
+    if ending is None:
+        return
+    Announcement.objects.filter(pk=ending.announcement_id).delete()
+    log_event(actor=actor, action="feed.unannounced", target=post)
+    events.announcement_removed(ending)
+
+
+def _route_of(announcement: Announcement) -> events.AnnouncementRoute:
+    """An announcement's route as it stands (its targets read now: two queries)."""
+    return events.announcement_route_of(
+        announcement,
+        department_ids=announcement.departments.values_list("pk", flat=True),
+        site_ids=announcement.sites.values_list("pk", flat=True),
+    )
+
+
+def _announcement_of(post: Post) -> events.AnnouncementRoute | None:
+    """The route of the post's announcement, if it is one (one query; three more if it is), for
+    an action that ends it: read before the post or the announcement is deleted."""
+    announcement = Announcement.objects.filter(post=post).first()
+    if announcement is None:
+        return None
+    announcement.post = post
+    return _route_of(announcement)
+
+
+def _may_leave_out(before: events.AnnouncementRoute, after: events.AnnouncementRoute) -> bool:
+    """May retargeting from `before` to `after` leave out someone it targeted? Not when it now
+    targets everyone, nor when it keeps every department and site it had."""
+    if not after.department_ids and not after.site_ids:
+        return False
+    if not before.department_ids and not before.site_ids:
+        return True
+    return not (before.department_ids <= after.department_ids and before.site_ids <= after.site_ids)
 
 
 def _enqueue_reminders(announcement: Announcement) -> None:

@@ -5,7 +5,8 @@ A tab showing a feed sends `{"type": "feed.subscribe", "feed": "home", "filter":
 needs (`cercle.feed.events.FeedPlan`, read by `cercle.feed.queries.load_plan`) and passes on
 each `feed.new` that belongs to it and that the person may see (`cercle.feed.queries.may_see`).
 A home page also gets each new `feed.announcement` that targets the person
-(`cercle.feed.queries.is_targeted`).
+(`cercle.feed.queries.is_targeted`), and `feed.announcement_removed` when one that targeted them
+ends for them (`cercle.feed.queries.loses_announcement`).
 One subscription per socket: a new one replaces the last. A `feed.resync` (sent by actions when
 the person's spaces or follows change, or a space's kind) reloads the plan.
 """
@@ -20,8 +21,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 
-from cercle.feed.events import AnnouncementRoute, FeedPlan, Route
-from cercle.feed.queries import Audience, is_targeted, load_plan, may_see
+from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
+from cercle.feed.queries import Audience, is_targeted, load_plan, loses_announcement, may_see
 
 FEEDS = ("home", "space", "wall")
 # Post ids recently passed on by one socket (a post can arrive through several groups).
@@ -111,6 +112,16 @@ class FeedSocketMixin(AsyncJsonWebsocketConsumer):
         if plan is None or audience is None or plan.feed != "home":
             return
         if not is_targeted(audience, AnnouncementRoute.from_message(message)):
+            return
+        await self.send_json(message["event"])
+
+    async def feed_announcement_removed(self, message: dict[str, Any]) -> None:
+        """An announcement ended (taken back, post deleted or hidden, retargeted): the id passed
+        on to a home page, if it targeted the person and no longer does."""
+        plan, audience = getattr(self, "feed_plan", None), getattr(self, "feed_audience", None)
+        if plan is None or audience is None or plan.feed != "home":
+            return
+        if not loses_announcement(audience, AnnouncementRemoval.from_message(message)):
             return
         await self.send_json(message["event"])
 

@@ -1,10 +1,12 @@
-"""The realtime events of the wall: `feed.new` ("N new posts" without reloading) and
-`feed.announcement` (a new announcement's banner at the top of the home page).
+"""The realtime events of the wall: `feed.new` ("N new posts" without reloading),
+`feed.announcement` (a new announcement's banner at the top of the home page) and
+`feed.announcement_removed` (that banner goes).
 
 Client frames (docs/realtime.md):
 `{"type": "feed.new", "post_id": 7, "space_id": 3, "author_id": 12, "wall_owner_id": null}`
 `{"type": "feed.announcement", "announcement_id": 4, "post_id": 7, "space_id": 3,
 "author_id": 12, "requires_ack": false}`
+`{"type": "feed.announcement_removed", "announcement_id": 4}`
 
 Fan-out without a call per reader: a new post is sent once to a few channel-layer groups — its
 space's (`feed.space.<id>`), its profile wall's (`feed.wall.<id>`), its author's
@@ -19,6 +21,11 @@ A new announcement is sent once to one group, `feed.announcements`, which every 
 home page joins (announcements are rare, and their banner shows whatever the filter): the socket
 passes it on only to a person it targets who may see its post (`is_targeted`, the rule of
 `cercle.feed.queries.active_announcements` on the fields of the message, tested against it).
+An announcement that ends for some of them — taken back, its post deleted or hidden by a
+moderator, or retargeted away from them — is sent the same way: one message to that group, with
+its targets before (and after, when retargeted); the socket passes the removal (the id only) on
+only to a person it targeted who may see its post and whom it no longer targets
+(`loses_announcement`), so nobody learns of an announcement they were never shown.
 
 Membership and follows change the groups a home feed needs: the actions that change them call
 `subscriptions_changed` (to the person's tabs) or `space_changed` (to the tabs reading a space whose
@@ -28,7 +35,7 @@ kind changed); the socket then reloads its plan.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -40,9 +47,10 @@ if TYPE_CHECKING:
     from cercle.feed.models import Announcement, Post
 
 # Channel-layer message types (the consumer's handlers `feed_new`, `feed_announcement`,
-# `feed_resync`).
+# `feed_announcement_removed`, `feed_resync`).
 NEW = "feed.new"
 ANNOUNCEMENT = "feed.announcement"
+ANNOUNCEMENT_REMOVED = "feed.announcement_removed"
 RESYNC = "feed.resync"
 # Joined by every tab showing the home page (where announcements show).
 ANNOUNCEMENTS_GROUP = "feed.announcements"
@@ -197,6 +205,50 @@ def announcement_route_of(
 
 
 @dataclass(frozen=True)
+class AnnouncementRemoval:
+    """An announcement that ends for some of the people it targeted: `before` is its route as it
+    was (its post, its targets); `after` its new targets when it was retargeted (those it still
+    targets keep its banner), None when it ended for everyone (taken back, its post deleted or
+    hidden). Only `frame()` — the id — reaches the browser."""
+
+    before: AnnouncementRoute
+    after: AnnouncementRoute | None = None
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": ANNOUNCEMENT_REMOVED, "announcement_id": self.before.announcement_id}
+
+    def message(self) -> dict[str, Any]:
+        before = self.before.message()
+        message = {
+            **before,
+            "type": ANNOUNCEMENT_REMOVED,
+            "event": self.frame(),
+            # What `AnnouncementRoute.from_message` reads of the post (not sent to browsers).
+            "post": before["event"],
+            "kept": None,
+        }
+        if self.after is not None:
+            message["kept"] = {
+                "department_ids": sorted(self.after.department_ids),
+                "site_ids": sorted(self.after.site_ids),
+            }
+        return message
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> AnnouncementRemoval:
+        before = AnnouncementRoute.from_message({**message, "event": message["post"]})
+        kept = message.get("kept")
+        after = None
+        if kept is not None:
+            after = replace(
+                before,
+                department_ids=frozenset(kept.get("department_ids") or ()),
+                site_ids=frozenset(kept.get("site_ids") or ()),
+            )
+        return cls(before=before, after=after)
+
+
+@dataclass(frozen=True)
 class FeedPlan:
     """The groups one feed page needs, and which posts belong to it."""
 
@@ -260,6 +312,18 @@ def announced(
     targets (none: everyone who may see the post)."""
     route = announcement_route_of(announcement, department_ids=department_ids, site_ids=site_ids)
     send_on_commit(route.message(), groups=[ANNOUNCEMENTS_GROUP])
+
+
+def announcement_removed(
+    before: AnnouncementRoute, *, after: AnnouncementRoute | None = None
+) -> None:
+    """Take an announcement's banner off the home pages that may show it, after commit: one send,
+    whatever the audience; each socket passes it on only to a person it targeted who may see its
+    post and whom it no longer targets (`cercle.feed.queries.loses_announcement`). `before`: its
+    route until now (built before its post or it is deleted); `after`: its route once
+    retargeted (None: it ended for everyone)."""
+    removal = AnnouncementRemoval(before=before, after=after)
+    send_on_commit(removal.message(), groups=[ANNOUNCEMENTS_GROUP])
 
 
 def subscriptions_changed(*, user_ids: Iterable[int]) -> None:

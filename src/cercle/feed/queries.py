@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
-from cercle.feed.events import AnnouncementRoute, FeedPlan, Route
+from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
 from cercle.feed.models import (
     Announcement,
     AnnouncementReceipt,
@@ -694,6 +694,11 @@ def active_announcements(user: User) -> list[Announcement]:
     return list(found)
 
 
+def announcement_of(post: Post) -> Announcement | None:
+    """The post's announcement, if it is one (for those who may change it)."""
+    return Announcement.objects.filter(post=post).first()
+
+
 def access_announcement(user: User, announcement_id: int) -> Announcement:
     announcement = (
         Announcement.objects.filter(_sees_post(user), pk=announcement_id)
@@ -816,6 +821,17 @@ def is_targeted(audience: Audience, route: AnnouncementRoute) -> bool:
     return (
         audience.department_id is not None and audience.department_id in route.department_ids
     ) or (audience.site_id is not None and audience.site_id in route.site_ids)
+
+
+def loses_announcement(audience: Audience, removal: AnnouncementRemoval) -> bool:
+    """May this person's home page show the banner of an announcement that just ended for some?
+    It targeted them (`is_targeted`, as it was), and no longer does (taken back, post gone or
+    hidden: for no one; retargeted: not in the new targets). Nobody it never targeted learns of
+    it. (The author and moderators of a hidden post, who still see it, are told too: the page
+    then asks the server, which keeps the banner for them.)"""
+    if not is_targeted(audience, removal.before):
+        return False
+    return removal.after is None or not is_targeted(audience, removal.after)
 
 
 def load_plan(

@@ -21,6 +21,7 @@ urlpatterns = [
     path("posts/<int:post_id>/save/", views.save, name="post_save"),
     path("posts/<int:post_id>/report/", views.report, name="post_report"),
     path("posts/<int:post_id>/announce/", views.announce, name="post_announce"),
+    path("posts/<int:post_id>/unannounce/", views.unannounce, name="post_unannounce"),
     path(
         "announcements/<int:announcement_id>/",
         views.announcement_report,

@@ -360,6 +360,7 @@ def _text(key: str) -> str:
         "reminded": _("A reminder is on its way to those who have not confirmed."),
         "acknowledged": _("Thank you: your confirmation is recorded."),
         "dismissed": _("The announcement is hidden from your feed."),
+        "unannounced": _("The post is no longer an announcement."),
         "pinned": _("The post is pinned at the top of the space."),
         "unpinned": _("The post is no longer pinned."),
         "report_hidden": _("The content is hidden; the report is closed."),
@@ -660,6 +661,7 @@ def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         )
         _announced_message(request, announcement)
         return redirect("post", post.pk)
+    current = queries.announcement_of(post)
     return render(
         request,
         "feed/announce.html",
@@ -667,8 +669,28 @@ def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
             "post": post,
             "departments": Department.objects.order_by("name"),
             "sites": Site.objects.order_by("name"),
+            # An announcement already: its targets ticked, to change them.
+            "current": current,
+            "chosen_departments": set(current.departments.values_list("pk", flat=True))
+            if current
+            else set(),
+            "chosen_sites": set(current.sites.values_list("pk", flat=True)) if current else set(),
         },
     )
+
+
+@login_required
+@require_POST
+def unannounce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
+    """Withdraw an announcement: the post stays, its banners go (live too)."""
+    post = queries.access_post(request.user, post_id)
+    try:
+        actions.unannounce(actor=request.user, post=post)
+    except PermissionDenied as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _text("unannounced"))
+    return _back(request, reverse("post", args=[post.pk]))
 
 
 @login_required

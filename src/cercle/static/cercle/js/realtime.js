@@ -4,7 +4,8 @@
 // Other scripts listen with cercleRealtime.on(type, fn) and send with cercleRealtime.send(frame).
 // It also keeps the bell's count (notification.new / .read) and the "N new posts" banner of a feed
 // page (feed.subscribe, feed.new) current, and shows a new announcement's banner at the top of the
-// home page (feed.announcement); while offline they are polled every 2 minutes instead.
+// home page (feed.announcement) and takes it off when it ends (feed.announcement_removed); while
+// offline they are polled every 2 minutes instead.
 (() => {
   "use strict";
   if (window.cercleRealtime) return;
@@ -281,6 +282,11 @@
         break;
       case "feed.announcement":
         refreshAnnouncements();
+        break;
+      case "feed.announcement_removed":
+        // Taken back, retargeted, or its post deleted or hidden: asked again only by a page that
+        // shows it (the server keeps it for whom it still shows, e.g. a hidden post's author).
+        if (document.getElementById(`announcement-${frame.announcement_id}`)) refreshAnnouncements();
         break;
       case "feed.new":
         if (!newPostIds.has(frame.post_id)) {
