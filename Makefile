@@ -47,10 +47,12 @@ typecheck: install
 	$(BIN)/mypy
 
 # Debian packages the tests need: Chromium for the browser tests (Playwright drives it and never
-# downloads a browser of its own) and gettext for the translation-completeness test.
+# downloads a browser of its own) with a colour emoji font (reactions are emoji: without it they
+# are empty boxes in the browser tests' pages), and gettext for the translation-completeness test.
 system-packages:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium fonts-dejavu-core"; \
+	test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || missing="$$missing fonts-noto-color-emoji"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
