@@ -83,6 +83,19 @@ class PlaceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
 
 
+class MessagingPolicyForm(forms.Form):
+    """The organisation's messaging policy (one switch today)."""
+
+    read_receipts = forms.BooleanField(
+        label=_("Read receipts in the organisation"),
+        required=False,
+        help_text=_(
+            "Off: nobody sees read receipts, whatever their own choice. On: each person still "
+            "chooses for themselves in their messaging settings."
+        ),
+    )
+
+
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     logo = forms.FileField(

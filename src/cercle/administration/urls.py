@@ -28,5 +28,6 @@ urlpatterns = [
     path("departments/", views.departments, name="admin_departments"),
     path("sites/", views.sites, name="admin_sites"),
     path("organisation/", views.organisation, name="admin_organisation"),
+    path("messaging/", views.messaging, name="admin_messaging"),
     path("audit/", views.audit, name="admin_audit"),
 ]

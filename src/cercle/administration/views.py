@@ -26,6 +26,7 @@ from cercle.administration.forms import (
     AuditFilterForm,
     ImportForm,
     InviteForm,
+    MessagingPolicyForm,
     OrganisationForm,
     PeopleFilterForm,
     PlaceForm,
@@ -33,6 +34,8 @@ from cercle.administration.forms import (
 )
 from cercle.audit import queries as audit_queries
 from cercle.audit.labels import action_label
+from cercle.chat import actions as chat_actions
+from cercle.chat import queries as chat_queries
 from cercle.core.pagination import InvalidCursor
 from cercle.core.typing import AuthenticatedRequest
 
@@ -430,6 +433,29 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "administration/organisation.html",
         {"form": form, "current": current, "admin_section": "organisation"},
+    )
+
+
+# --- Messaging policy -------------------------------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def messaging(request: AuthenticatedRequest) -> HttpResponse:
+    """The organisation's messaging policy; the change is chat's own action (audited there)."""
+    current = chat_queries.chat_settings()
+    form = MessagingPolicyForm(
+        request.POST if request.method == "POST" else None,
+        initial={"read_receipts": current.read_receipts},
+    )
+    if request.method == "POST" and form.is_valid():
+        chat_actions.update_chat_settings(
+            actor=request.user, read_receipts=form.cleaned_data["read_receipts"]
+        )
+        messages.success(request, _("The messaging policy is saved."))
+        return redirect("admin_messaging")
+    return render(
+        request, "administration/messaging.html", {"form": form, "admin_section": "messaging"}
     )
 
 

@@ -358,16 +358,12 @@ def leave(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 def chat_settings(request: AuthenticatedRequest) -> HttpResponse:
-    """One's read-receipt choice; for administrators, the organisation's switch too."""
+    """One's read-receipt choice (the organisation's switch is in the administration)."""
     org = queries.chat_settings()
     if request.method == "POST":
         actions.set_read_receipts(
             actor=request.user, enabled=request.POST.get("read_receipts") == "on"
         )
-        if request.user.is_admin:
-            actions.update_chat_settings(
-                actor=request.user, read_receipts=request.POST.get("org_read_receipts") == "on"
-            )
         flash.success(request, _("Settings saved."))
         return redirect("chat_settings")
     return render(
