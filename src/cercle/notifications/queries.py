@@ -23,6 +23,7 @@ from cercle.notifications.models import (
     SpaceLevel,
     SpaceSetting,
 )
+from cercle.spaces.queries import display_name
 
 PAGE_SIZE = 30
 BIG_SPACE = 100
@@ -87,7 +88,7 @@ def describe(notification: Notification) -> str:
     """One line for people: "Anne and 4 others reacted to your post"."""
     name = notification.actor.display_name if notification.actor else _("Someone")
     others = max(notification.actor_count - 1, 0)
-    space = notification.space.name if notification.space else ""
+    space = display_name(notification.space) if notification.space else ""
     kind = notification.kind
     if kind == Kind.MENTION:
         return _("%(name)s mentioned you") % {"name": name}

@@ -243,6 +243,14 @@ ORGANISATION_SEARCH_TEXT = (
 )
 
 
+def display_name(space: Space) -> str:
+    """The name to show people: the organisation space's stored name is a fixed English one, so
+    it is shown translated; other spaces' names are theirs. (The API's `name` stays the stored
+    one; its `is_organisation` tells clients which label to show.) In templates:
+    `{{ space|space_name }}` (`{% load spaces_tags %}`)."""
+    return _("Whole organisation") if space.is_organisation else space.name
+
+
 def organisation_space() -> Space:
     """The "whole organisation" space (made by a data migration; made again if it went missing,
     as after a test database flush)."""
