@@ -89,6 +89,9 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The request being served, for the audit log's address (`cercle.core.requests`). Synchronous
+    # only, like the next one, and below every async-capable middleware for the same reason.
+    "cercle.core.requests.CurrentRequestMiddleware",
     # Synchronous only, and last on purpose: under ASGI Django runs every middleware above it
     # synchronously in the request's thread. Below a synchronous one, the async-capable
     # MessageMiddleware and XFrameOptionsMiddleware would run on the event loop, with a

@@ -43,6 +43,7 @@ def test_an_admin_switches_receipts_off_and_on_with_an_audit_entry() -> None:
     assert entry.actor == admin
     assert entry.old_value == {"read_receipts": True}
     assert entry.new_value == {"read_receipts": False}
+    assert entry.ip_address == "203.0.113.9"  # chat's action is not handed the request
     assert "checked" not in client.get(URL).content.decode()
     client.post(URL, {"read_receipts": "on"})
     assert chat_queries.chat_settings().read_receipts

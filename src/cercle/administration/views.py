@@ -479,13 +479,16 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     except InvalidCursor:
         messages.error(request, _("This page link is no longer valid; here is the first page."))
         page = audit_queries.audit_page(request.user, filters)
+    # Ids in the details are shown as names: two queries for the whole page at most.
+    details = audit_queries.describe_entries(request.user, page.items)
     entries = [
         {
             "entry": entry,
             "action_label": action_label(entry.action),
-            "changes": audit_queries.describe_change(entry.old_value, entry.new_value),
+            "changes": described.changes,
+            "extra": described.extra,
         }
-        for entry in page.items
+        for entry, described in zip(page.items, details, strict=True)
     ]
     query = request.GET.copy()
     query.pop("cursor", None)

@@ -8,7 +8,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from cercle.audit.models import AuditEntry
-from cercle.core.requests import client_ip
+from cercle.core.requests import client_ip, current_request
 
 
 def log_event(
@@ -22,7 +22,10 @@ def log_event(
     ip_address: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Record one audit entry; `actor` is None for the system or an anonymous visitor."""
+    """Record one audit entry; `actor` is None for the system or an anonymous visitor.
+
+    The address is `ip_address`, else that of `request`, else that of the request being served
+    (`core.requests.current_request`), so actions that are not handed the request record it too."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEntry.objects.create(
@@ -31,7 +34,7 @@ def log_event(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:255] if target is not None else "",
-        ip_address=ip_address or client_ip(request),
+        ip_address=ip_address or client_ip(request or current_request()),
         old_value=old,
         new_value=new,
         extra=extra or {},

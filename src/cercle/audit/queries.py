@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cercle.audit.models import AuditEntry
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
@@ -95,18 +97,19 @@ def audit_page(
     return Page(items=items, next_cursor=next_cursor)
 
 
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, str):
+        return value or "—"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def describe_change(old: Any, new: Any) -> list[tuple[str, str, str]]:
     """Rows of (field, old, new) that a person can read; one row without a field otherwise."""
-
-    def show(value: Any) -> str:
-        if value is None:
-            return "—"
-        if isinstance(value, bool):
-            return "✓" if value else "✗"
-        if isinstance(value, str):
-            return value or "—"
-        return json.dumps(value, ensure_ascii=False)
-
+    show = _show
     if isinstance(old, dict) or isinstance(new, dict):
         old_dict = old if isinstance(old, dict) else {}
         new_dict = new if isinstance(new, dict) else {}
@@ -115,3 +118,162 @@ def describe_change(old: Any, new: Any) -> list[tuple[str, str, str]]:
     if old is None and new is None:
         return []
     return [("", show(old), show(new))]
+
+
+# --- Ids in the details, shown as names -------------------------------------------------------
+
+# The keys under which actions record ids (old, new or extra), by what the ids are.
+PEOPLE_KEYS = {"user_id", "user_ids", "author_id", "removed", "added", "members"}
+PLACE_KEYS = {
+    "department_id": "d",
+    "departments": "d",
+    "site_id": "t",
+    "sites": "t",
+    "space_id": "s",
+}
+FIELD_LABELS: dict[str, Any] = {
+    "user_id": _("person"),
+    "user_ids": _("people"),
+    "author_id": _("author"),
+    "removed": _("removed"),
+    "added": _("added"),
+    "members": _("members"),
+    "department_id": _("department"),
+    "departments": _("departments"),
+    "site_id": _("site"),
+    "sites": _("sites"),
+    "space_id": _("space"),
+}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One value of an entry's details as a person reads it; `items` go in a <details> list."""
+
+    text: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass
+class EntryDetails:
+    changes: list[tuple[str, Shown, Shown]]  # (field, old, new)
+    extra: list[tuple[str, Shown]]
+
+
+def _ids(value: Any) -> list[int]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
+    return []
+
+
+def _dicts(entry: AuditEntry) -> list[dict[str, Any]]:
+    return [d for d in (entry.old_value, entry.new_value, entry.extra) if isinstance(d, dict)]
+
+
+def _names(entries: list[AuditEntry]) -> tuple[dict[int, str], dict[tuple[str, int], str]]:
+    """People's display names and places' names for every id in these entries: two queries at
+    most (people; departments, sites and spaces in one UNION), whatever the number of entries."""
+    from cercle.accounts.models import Department, Site, User
+    from cercle.spaces.models import Space
+
+    people: set[int] = set()
+    places: dict[str, set[int]] = {"d": set(), "t": set(), "s": set()}
+    for entry in entries:
+        for details in _dicts(entry):
+            for key, value in details.items():
+                if key in PEOPLE_KEYS:
+                    people.update(_ids(value))
+                elif key in PLACE_KEYS:
+                    places[PLACE_KEYS[key]].update(_ids(value))
+    person_names: dict[int, str] = {}
+    if people:
+        for user in User.objects.filter(pk__in=people).only("username", "first_name", "last_name"):
+            person_names[user.pk] = user.display_name
+    place_names: dict[tuple[str, int], str] = {}
+    models: dict[str, Any] = {"d": Department, "t": Site, "s": Space}
+    parts = [
+        models[kind]
+        .objects.filter(pk__in=ids)
+        .annotate(audit_kind=Value(kind, output_field=CharField()))
+        .values_list("audit_kind", "pk", "name")
+        .order_by()
+        for kind, ids in places.items()
+        if ids
+    ]
+    if parts:
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for kind, pk, name in rows:
+            place_names[(kind, pk)] = name
+    return person_names, place_names
+
+
+def describe_entries(viewer: Any, entries: list[AuditEntry]) -> list[EntryDetails]:
+    """Each entry's changes and extra details with the recorded ids shown as names (a person's
+    display name, a department's, site's or space's name; "#id" once it is gone). A list of
+    people reads "12 people" (with the department's name when the entry names one), the names
+    in `items`."""
+    _require_admin(viewer)
+    person_names, place_names = _names(entries)
+
+    def person(pk: int) -> str:
+        return person_names.get(pk, f"#{pk}")
+
+    def show(key: str, value: Any, entry_extra: dict[str, Any]) -> Shown:
+        if key in PEOPLE_KEYS and _ids(value) and not isinstance(value, list):
+            return Shown(person(value))
+        if key in PEOPLE_KEYS and isinstance(value, list) and len(_ids(value)) == len(value):
+            names = tuple(sorted((person(pk) for pk in value), key=str.casefold))
+            count = ngettext("%(count)d person", "%(count)d people", len(names)) % {
+                "count": len(names)
+            }
+            department = entry_extra.get("department_id")
+            if key == "user_ids" and isinstance(department, int):
+                name = place_names.get(("d", department), f"#{department}")
+                count = f"{name} ({count})"
+            return Shown(count, names)
+        if (
+            key in PLACE_KEYS
+            and _ids(value)
+            and (not isinstance(value, list) or len(_ids(value)) == len(value))
+        ):
+            kind = PLACE_KEYS[key]
+            return Shown(
+                ", ".join(place_names.get((kind, pk), f"#{pk}") for pk in _ids(value)) or "—"
+            )
+        return Shown(_show(value))
+
+    def label(key: str) -> str:
+        return str(FIELD_LABELS.get(key, key))
+
+    described = []
+    for entry in entries:
+        extra = entry.extra if isinstance(entry.extra, dict) else {}
+        old, new = entry.old_value, entry.new_value
+        changes: list[tuple[str, Shown, Shown]]
+        if isinstance(old, dict) or isinstance(new, dict):
+            old_dict = old if isinstance(old, dict) else {}
+            new_dict = new if isinstance(new, dict) else {}
+            keys = list(dict.fromkeys([*old_dict, *new_dict]))
+            changes = [
+                (
+                    label(key),
+                    show(key, old_dict.get(key), extra),
+                    show(key, new_dict.get(key), extra),
+                )
+                for key in keys
+            ]
+        elif old is None and new is None:
+            changes = []
+        else:
+            changes = [("", Shown(_show(old)), Shown(_show(new)))]
+        described.append(
+            EntryDetails(
+                changes=changes,
+                extra=[(label(key), show(key, value, extra)) for key, value in extra.items()],
+            )
+        )
+    return described
