@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -221,6 +221,8 @@ def delete_post(*, actor: User, post: Post) -> None:
             old={"body": post.body, "author_id": post.author_id, "space_id": post.space_id},
         )
     ending = _announcement_of(post)  # read before the post (and its announcement) goes
+    if ending is not None:
+        _end_announcement_notifications(ending.announcement_id)
     post.delete()
     if ending is not None:
         events.announcement_removed(ending)
@@ -477,6 +479,7 @@ def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
             # A hidden post's announcement no longer shows (`active_announcements`).
             ending = _announcement_of(target)
             if ending is not None:
+                _end_announcement_notifications(ending.announcement_id)
                 events.announcement_removed(ending)
     log_event(
         actor=actor,
@@ -546,6 +549,14 @@ def announce(
     )
     if requires_ack:
         _enqueue_reminders(announcement)
+    if before is not None:
+        # Those it no longer targets (or no longer asks to confirm) are not asked any more.
+        _end_announcement_notifications(
+            announcement.pk,
+            keep_user_ids=queries.announcement_audience(announcement).values("pk")
+            if requires_ack
+            else None,
+        )
     after = events.announcement_route_of(
         announcement,
         department_ids=[d.pk for d in departments or []],
@@ -594,6 +605,7 @@ def unannounce(*, actor: User, post: Post) -> None:
     if ending is None:
         return
     Announcement.objects.filter(pk=ending.announcement_id).delete()
+    _end_announcement_notifications(ending.announcement_id)
     log_event(actor=actor, action="feed.unannounced", target=post)
     events.announcement_removed(ending)
 
@@ -627,11 +639,23 @@ def _may_leave_out(before: events.AnnouncementRoute, after: events.AnnouncementR
     return not (before.department_ids <= after.department_ids and before.site_ids <= after.site_ids)
 
 
-def _enqueue_reminders(announcement: Announcement) -> None:
+def _enqueue_reminders(announcement: Announcement, *, reminder: bool = False) -> None:
     from cercle.notifications.tasks import remind_announcement
 
     announcement_id = announcement.pk
-    transaction.on_commit(lambda: remind_announcement.enqueue(announcement_id))
+    transaction.on_commit(lambda: remind_announcement.enqueue(announcement_id, reminder))
+
+
+def _group_key(announcement_id: int) -> str:
+    return f"announcement:{announcement_id}"
+
+
+def _end_announcement_notifications(
+    announcement_id: int, keep_user_ids: QuerySet[Any] | None = None
+) -> None:
+    """The "please confirm" notifications of an announcement that no longer asks it (withdrawn,
+    deleted, hidden, retargeted) are marked read, and the bells lowered live."""
+    notifications.end_group(group_key=_group_key(announcement_id), keep_user_ids=keep_user_ids)
 
 
 def _receipt(announcement: Announcement, actor: User) -> AnnouncementReceipt:
@@ -650,6 +674,7 @@ def dismiss_announcement(*, actor: User, announcement: Announcement) -> None:
     if receipt.dismissed_at is None:
         receipt.dismissed_at = timezone.now()
         receipt.save(update_fields=["dismissed_at"])
+    notifications.mark_group_read(person=actor, group_key=_group_key(announcement.pk))
 
 
 @transaction.atomic
@@ -662,6 +687,8 @@ def acknowledge(*, actor: User, announcement: Announcement) -> AnnouncementRecei
         receipt.acknowledged_at = timezone.now()
         receipt.save(update_fields=["acknowledged_at"])
         log_event(actor=actor, action="feed.announcement_acknowledged", target=announcement.post)
+    # Done: the notification asking for it no longer counts in the bell.
+    notifications.mark_group_read(person=actor, group_key=_group_key(announcement.pk))
     return receipt
 
 
@@ -691,12 +718,15 @@ def remind(*, actor: User, announcement: Announcement) -> Announcement:
     announcement.last_reminded_at = now
     announcement.save(update_fields=["last_reminded_at"])
     log_event(actor=actor, action="feed.announcement_reminded", target=announcement.post)
-    _enqueue_reminders(announcement)
+    _enqueue_reminders(announcement, reminder=True)
     return announcement
 
 
-def send_announcement_reminders(*, announcement_id: int) -> int:
-    """Notify each targeted person who has not confirmed yet (run by a background task)."""
+def send_announcement_reminders(*, announcement_id: int, reminder: bool = False) -> int:
+    """Notify each targeted person who has not confirmed yet (run by a background task).
+
+    A `reminder` makes each one's notification unread again, says "Reminder: …" and is listed at
+    the reminder's time (`notifications.actions.notify`)."""
     from cercle.notifications.models import Kind
 
     announcement = (
@@ -713,14 +743,15 @@ def send_announcement_reminders(*, announcement_id: int) -> int:
     for person in (
         queries.announcement_audience(announcement).exclude(pk__in=confirmed).iterator(500)
     ):
-        # Grouped: while unread, a reminder refreshes the same notification.
+        # Grouped: a reminder refreshes the same notification (unread again).
         if notifications.notify(
             recipient=person,
             kind=Kind.ANNOUNCEMENT,
             actor=announcement.created_by or announcement.post.author,
-            group_key=f"announcement:{announcement.pk}",
+            group_key=_group_key(announcement.pk),
             post=announcement.post,
             space=announcement.post.space,
+            reminder=reminder,
         ):
             sent += 1
     return sent

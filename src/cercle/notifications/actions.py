@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,8 +64,12 @@ def notify(
     post: object = None,
     comment: object = None,
     space: object = None,
+    reminder: bool = False,
 ) -> Notification | None:
-    """Record (or group into an unread one) a notification; None when it must not be sent."""
+    """Record (or group into an unread one) a notification; None when it must not be sent.
+
+    A `reminder` refreshes the person's latest notification of `group_key` even if it was read:
+    unread again, said to be a reminder, listed at the reminder's time, mailed again."""
     from cercle.feed import queries as feed_queries
     from cercle.feed.models import Comment, Post
     from cercle.spaces.models import Space
@@ -74,17 +79,26 @@ def notify(
     if isinstance(post, Post) and not feed_queries.can(recipient, "see", post):
         return None
     with transaction.atomic():
+        mine = Notification.objects.select_for_update().filter(
+            recipient=recipient, group_key=group_key
+        )
         existing = (
-            Notification.objects.select_for_update()
-            .filter(recipient=recipient, group_key=group_key, read_at__isnull=True)
-            .first()
+            mine.order_by("-updated_at", "-id").first()
+            if reminder
+            else mine.filter(read_at__isnull=True).first()
         )
         if existing is not None:
             _add_actor(existing, actor)
             if isinstance(comment, Comment):
                 existing.comment = comment
+            if reminder:
+                existing.is_reminder = True
+                existing.read_at = None
+                existing.emailed_at = None
             existing.save()
             notification = existing
+            if reminder and kind in EMAIL_KINDS:
+                _schedule_email(notification)
         else:
             notification = Notification.objects.create(
                 recipient=recipient,
@@ -96,6 +110,7 @@ def notify(
                 post=post if isinstance(post, Post) else None,
                 comment=comment if isinstance(comment, Comment) else None,
                 space=space if isinstance(space, Space) else None,
+                is_reminder=reminder,
             )
             if kind in EMAIL_KINDS:
                 _schedule_email(notification)
@@ -387,6 +402,53 @@ def mark_read(*, actor: User, notification: Notification) -> Notification:
             user_ids=[actor.pk],
         )
     return notification
+
+
+@transaction.atomic
+def mark_group_read(*, person: User, group_key: str) -> int:
+    """Mark read the person's unread notifications of `group_key` — what they asked is done
+    (an announcement confirmed or dismissed) — and lower the bell of each of their tabs."""
+    ids = list(
+        Notification.objects.filter(
+            recipient_id=person.pk, group_key=group_key, read_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+        publish_on_commit(
+            events.notification_read(ids=ids, unread=_unread(person)), user_ids=[person.pk]
+        )
+    return len(ids)
+
+
+@transaction.atomic
+def end_group(*, group_key: str, keep_user_ids: Iterable[int] | QuerySet[Any] | None = None) -> int:
+    """Mark read everyone's unread notifications of `group_key` (but those of `keep_user_ids`, a
+    list or a subquery of user ids): what they asked no longer stands (an announcement withdrawn,
+    deleted, hidden or retargeted away from them). Each person's bell is lowered live (the
+    count in one query for all, as `notify_many`)."""
+    rows = Notification.objects.filter(group_key=group_key, read_at__isnull=True)
+    if keep_user_ids is not None:
+        rows = rows.exclude(recipient_id__in=keep_user_ids)
+    marked: dict[int, list[int]] = {}
+    for pk, recipient_id in rows.values_list("pk", "recipient_id"):
+        marked.setdefault(recipient_id, []).append(pk)
+    if not marked:
+        return 0
+    Notification.objects.filter(pk__in=[pk for ids in marked.values() for pk in ids]).update(
+        read_at=timezone.now()
+    )
+    unread = dict(
+        Notification.objects.filter(recipient_id__in=list(marked), read_at__isnull=True)
+        .values_list("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("recipient_id", "n")
+    )
+    publish_each_on_commit(
+        (events.notification_read(ids=ids, unread=unread.get(pk, 0)), pk)
+        for pk, ids in marked.items()
+    )
+    return sum(len(ids) for ids in marked.values())
 
 
 @transaction.atomic

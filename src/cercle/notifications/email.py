@@ -50,7 +50,9 @@ def send_if_still_unread(*, notification_id: int, now: datetime.datetime | None 
             notification.kind not in EMAIL_KINDS
             or not recipient.is_active
             or not recipient.email
-            or notification.created_at > now - _email_delay()
+            # A reminder waits the delay from when it was sent, not from the first notification.
+            or (notification.updated_at if notification.is_reminder else notification.created_at)
+            > now - _email_delay()
             or not queries.wants_email(recipient, notification.kind)
             or queries.in_quiet_hours(recipient, now)
             or not _still_visible(notification)

@@ -55,6 +55,8 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
     digested_at = models.DateTimeField(null=True, blank=True)
 
+    # A reminder (of an announcement to confirm): said in its text, unread again when sent.
+    is_reminder = models.BooleanField(default=False)
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [

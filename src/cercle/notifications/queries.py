@@ -156,6 +156,10 @@ def describe(notification: Notification) -> str:
             else _("%(name)s asks to join %(space)s") % {"name": name, "space": space}
         )
     if kind == Kind.ANNOUNCEMENT:
+        if notification.is_reminder:
+            return _("Reminder: %(name)s asks you to confirm you have read an announcement") % {
+                "name": name
+            }
         return _("%(name)s asks you to confirm you have read an announcement") % {"name": name}
     if kind == Kind.SPACE_POST:
         return (

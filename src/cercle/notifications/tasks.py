@@ -27,7 +27,7 @@ def send_daily_digests() -> int:
 
 
 @task()
-def remind_announcement(announcement_id: int) -> int:
+def remind_announcement(announcement_id: int, reminder: bool = False) -> int:
     from cercle.feed.actions import send_announcement_reminders
 
-    return send_announcement_reminders(announcement_id=announcement_id)
+    return send_announcement_reminders(announcement_id=announcement_id, reminder=reminder)
