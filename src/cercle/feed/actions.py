@@ -456,7 +456,14 @@ def report(
 
 @transaction.atomic
 def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
-    """Hide the reported content, or dismiss the report; every open report on it is settled."""
+    """Hide the reported content, or dismiss the report; every open report on it is settled.
+
+    Nobody decides on a report about their own post or comment (organisation admins included):
+    another moderator must. When content is hidden, its author is told, with the reason."""
+    if actor.is_active and queries.is_own_reported_content(actor, report):
+        raise PermissionDenied(
+            _("This report is about your own content: another moderator must decide.")
+        )
     if not queries.can_moderate_report(actor, report):
         raise PermissionDenied(_("Only the space's moderators can decide on this report."))
     report = Report.objects.select_for_update().get(pk=report.pk)
@@ -488,8 +495,25 @@ def decide_report(*, actor: User, report: Report, hide: bool) -> Report:
         old={"body": target.body},
         extra={"report_id": report.pk, "reason": report.reason},
     )
+    if hide:
+        _tell_author_hidden(report, target)
     report.refresh_from_db()
     return report
+
+
+def _tell_author_hidden(report: Report, target: Post | Comment) -> None:
+    """The author of hidden content is told (kind `content_hidden`), with the report's reason; the
+    moderator stays unnamed. The group key carries the reason (`describe` reads it there)."""
+    what = "comment" if isinstance(target, Comment) else "post"
+    notifications.notify(
+        recipient=target.author,
+        kind="content_hidden",
+        actor=None,
+        group_key=f"content_hidden:{what}:{target.pk}:{report.reason}",
+        post=report.post,
+        comment=target if isinstance(target, Comment) else None,
+        space=report.post.space,
+    )
 
 
 def record_views(*, viewer: User, posts: list[Post]) -> None:

@@ -19,7 +19,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from cercle.accounts import queries as people_queries
-from cercle.accounts.models import Department, Site
+from cercle.accounts.models import Department, Site, User
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
 from cercle.feed.models import Announcement, Bookmark, Comment, Post, Report
@@ -460,7 +460,7 @@ def _report_fields(report: Report) -> dict[str, object]:
     }
 
 
-def _queued_out(report: Report) -> QueuedReportOut:
+def _queued_out(report: Report, viewer: User) -> QueuedReportOut:
     content = report.comment or report.post
     return QueuedReportOut(
         **_report_fields(report),  # type: ignore[arg-type]
@@ -468,6 +468,8 @@ def _queued_out(report: Report) -> QueuedReportOut:
         content_author=person_ref(content.author),
         content_html=content.body_html,
         space=_space_ref(report.post.space),
+        # The queue holds only reports the caller moderates: all but those on their own content.
+        can_decide=report.status == "open" and not queries.is_own_reported_content(viewer, report),
     )
 
 
@@ -492,7 +494,9 @@ def report_post(
 def moderation_queue(request: AuthenticatedRequest) -> ReportListOut:
     """Open reports the caller may decide on (space moderators, admins), oldest first."""
     return ReportListOut(
-        items=[_queued_out(r) for r in queries.moderation_queue(request.auth)[:200]]
+        items=[
+            _queued_out(r, request.auth) for r in queries.moderation_queue(request.auth)[:200]
+        ]
     )
 
 
@@ -500,12 +504,13 @@ def moderation_queue(request: AuthenticatedRequest) -> ReportListOut:
 def decide_report(
     request: AuthenticatedRequest, report_id: int, payload: ReportDecisionIn
 ) -> QueuedReportOut:
-    """Hide the reported content, or dismiss the report (both go to the audit log)."""
+    """Hide the reported content, or dismiss the report (both go to the audit log); 403 on a
+    report about one's own content (another moderator decides)."""
     found = queries.access_report(request.auth, report_id)
     decided = actions.decide_report(
         actor=request.auth, report=found, hide=payload.decision == "hide"
     )
-    return _queued_out(decided)
+    return _queued_out(decided, request.auth)
 
 
 # --- Announcements -----------------------------------------------------------------------------

@@ -558,9 +558,19 @@ def saved_post_ids(user: User, ids: Iterable[int]) -> set[int]:
 # --- Moderation --------------------------------------------------------------------------------
 
 
+def is_own_reported_content(user: User, report: Report) -> bool:
+    """The report is about the person's own post or comment (no query: the ids are loaded)."""
+    if report.comment_id is not None:
+        assert report.comment is not None
+        return report.comment.author_id == user.pk
+    return report.post.author_id == user.pk
+
+
 def can_moderate_report(user: User, report: Report) -> bool:
-    """Space moderators (and up) for space posts; organisation admins for everything."""
-    if not user.is_active:
+    """Space moderators (and up) for space posts; organisation admins for everything — never on
+    a report about one's own content: another moderator decides (it shows read-only in the
+    queue, `is_own_reported_content`)."""
+    if not user.is_active or is_own_reported_content(user, report):
         return False
     if user.is_admin:
         return True
@@ -569,7 +579,8 @@ def can_moderate_report(user: User, report: Report) -> bool:
 
 
 def moderation_queue(user: User) -> QuerySet[Report]:
-    """Open reports the person may decide on, oldest first."""
+    """Open reports the person moderates, oldest first. Those about their own content are
+    included, to be shown read-only ("another moderator must decide"): `can_moderate_report`."""
     reports = Report.objects.filter(status="open").select_related(
         "post", "post__author", "post__space", "comment", "comment__author", "reporter"
     )

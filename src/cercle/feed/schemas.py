@@ -196,6 +196,8 @@ class QueuedReportOut(ReportOut):
     content_author: PersonRef
     content_html: str
     space: SpaceRef | None
+    # False on a report about the caller's own content: another moderator must decide.
+    can_decide: bool
 
 
 class ReportListOut(Schema):

@@ -616,11 +616,14 @@ def report(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def moderation(request: AuthenticatedRequest) -> HttpResponse:
+    reports = list(queries.moderation_queue(request.user)[:200])
     return render(
         request,
         "feed/moderation.html",
         {
-            "reports": queries.moderation_queue(request.user)[:200],
+            "reports": reports,
+            # About the viewer's own content: shown read-only, another moderator decides.
+            "own_ids": {r.pk for r in reports if queries.is_own_reported_content(request.user, r)},
             "decided": queries.recent_decisions(request.user),
         },
     )

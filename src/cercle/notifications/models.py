@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     JOIN_REQUEST = "join_request", _("Someone asks to join a space I administer")
     SPACE_POST = "space_post", _("A new post in a space I follow closely")
     ANNOUNCEMENT = "announcement", _("An announcement asks me to confirm I read it")
+    CONTENT_HIDDEN = "content_hidden", _("A moderator hides my post or comment")
 
 
 # Kinds mailed when not seen in the app in time (the others only go to the daily digest).

@@ -161,6 +161,8 @@ def describe(notification: Notification) -> str:
                 "name": name
             }
         return _("%(name)s asks you to confirm you have read an announcement") % {"name": name}
+    if kind == Kind.CONTENT_HIDDEN:
+        return _hidden_text(notification)
     if kind == Kind.SPACE_POST:
         return (
             ngettext(
@@ -173,6 +175,24 @@ def describe(notification: Notification) -> str:
             else _("%(name)s posted in %(space)s") % {"name": name, "space": space}
         )
     return name
+
+
+def _hidden_text(notification: Notification) -> str:
+    """The text "A moderator hid your post (reason: Spam)"; the reason is the group key's last part
+    (`content_hidden:<post|comment>:<id>:<reason>`, see `cercle.feed.actions.decide_report`)."""
+    from cercle.feed.models import ReportReason
+
+    parts = notification.group_key.split(":")
+    on_comment = len(parts) > 1 and parts[1] == "comment"
+    known = dict(ReportReason.choices)
+    reason = known.get(parts[-1]) if len(parts) == 4 and parts[-1] != "other" else None
+    if reason is None:
+        if on_comment:
+            return _("A moderator hid your comment")
+        return _("A moderator hid your post")
+    if on_comment:
+        return _("A moderator hid your comment (reason: %(reason)s)") % {"reason": reason}
+    return _("A moderator hid your post (reason: %(reason)s)") % {"reason": reason}
 
 
 def target_url(notification: Notification) -> str:
