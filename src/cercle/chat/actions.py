@@ -518,9 +518,11 @@ def send_message(
             body = _clean_body(body, empty_ok=bool(attachments))
             reply_to = None
             if reply_to_id is not None:
-                reply_to = Message.objects.filter(
-                    pk=reply_to_id, conversation_id=conversation_id
-                ).first()
+                reply_to = (
+                    Message.objects.select_related("sender")
+                    .filter(pk=reply_to_id, conversation_id=conversation_id)
+                    .first()
+                )
                 if reply_to is None:
                     raise ValidationError(
                         {"reply_to": [_("The message you reply to is not here.")]}
@@ -551,7 +553,7 @@ def send_message(
     except IntegrityError:
         # This client id was used already (a retry): the stored message, delivered once.
         existing = (
-            Message.objects.select_related("sender")
+            Message.objects.select_related("sender", "reply_to__sender")
             .filter(sender=actor, client_id=client_id)
             .first()
         )

@@ -8,13 +8,44 @@ Server → client frames: `message.new`, `message.updated`, `message.ack`, `reac
 
 from __future__ import annotations
 
+import html
+import re
 from collections import defaultdict
 from typing import Any
 
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from cercle.accounts.models import User
 from cercle.chat.models import Attachment, Conversation, Message, Reaction
+
+_SPACES = re.compile(r"\s+")
+# A reply's one-line quote of the message it answers: this many characters at most.
+REPLY_EXCERPT_LENGTH = 80
+
+
+def plain_excerpt(body_html: str, length: int) -> str:
+    """A message's plain text: no Markdown, no HTML, one line, `length` characters at most."""
+    text = _SPACES.sub(" ", html.unescape(strip_tags(body_html))).strip()
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def reply_preview(message: Message) -> dict[str, Any] | None:
+    """The replied-to message's author and the start of its text (empty when it was deleted,
+    or held only files), for the reply's quote; None when it is not a reply or that message is
+    gone. `queries._messages()` selects it with the reply: no query then."""
+    if message.reply_to_id is None:
+        return None
+    quoted = message.reply_to
+    if quoted is None:
+        return None
+    deleted = quoted.deleted_at is not None
+    return {
+        "id": quoted.pk,
+        "author": quoted.sender.display_name,
+        "excerpt": "" if deleted else plain_excerpt(quoted.body_html, REPLY_EXCERPT_LENGTH),
+        "deleted": deleted,
+    }
 
 
 def person_payload(user: User) -> dict[str, Any]:
@@ -64,6 +95,7 @@ def message_payload(
         "body": "" if deleted else message.body,
         "html": "" if deleted else message.body_html,
         "reply_to": message.reply_to_id,
+        "reply_preview": reply_preview(message),
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,

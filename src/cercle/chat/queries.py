@@ -324,7 +324,8 @@ def read_states(viewer: User, conversation: Conversation) -> dict[int, int]:
 
 
 def _messages() -> QuerySet[Message]:
-    return Message.objects.select_related("sender").prefetch_related(
+    # The replied-to message and its author come in the same query (the reply's one-line quote).
+    return Message.objects.select_related("sender", "reply_to__sender").prefetch_related(
         Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "id")),
         "attachments",
     )
@@ -362,6 +363,42 @@ def history(
     items = list(qs[: limit + 1])
     next_cursor = encode_cursor([items[limit - 1].pk]) if len(items) > limit else None
     return Page(items=items[:limit], next_cursor=next_cursor)
+
+
+# A search result opened in its conversation: at most this many newer messages are loaded with
+# it (continuous up to the newest); beyond, the page shows a link to the newest messages.
+AROUND_NEWER = 200
+
+
+@dataclass
+class Around:
+    page: Page[Message]
+    # Newer messages than those loaded exist: the page is not continuous up to the newest.
+    gap: bool
+
+
+def history_around(user: User, conversation_id: int, message_id: int, *, older: int = 15) -> Around:
+    """A conversation's messages from the newest (at most `AROUND_NEWER` newer ones) down to
+    `message_id` and `older` more, newest first, with the cursor for the messages before them:
+    a search result or a link to an old message opens there. NotFound when the message is not
+    in this conversation (or not mine)."""
+    access_membership(user, conversation_id)
+    ids = list(
+        Message.objects.filter(conversation_id=conversation_id, id__gte=message_id)
+        .order_by("id")
+        .values_list("id", flat=True)[: AROUND_NEWER + 2]
+    )
+    if not ids or ids[0] != message_id:
+        raise NotFound("message")
+    newer = ids[1:]
+    gap = len(newer) > AROUND_NEWER
+    top = newer[AROUND_NEWER - 1] if gap else (newer[-1] if newer else message_id)
+    size = min(len(newer), AROUND_NEWER) + 1 + max(0, older)
+    items = list(
+        _messages().filter(conversation_id=conversation_id, id__lte=top).order_by("-id")[: size + 1]
+    )
+    next_cursor = encode_cursor([items[size - 1].pk]) if len(items) > size else None
+    return Around(page=Page(items=items[:size], next_cursor=next_cursor), gap=gap)
 
 
 def access_attachment(user: User, attachment_id: int) -> Attachment:
@@ -426,7 +463,11 @@ def search_messages(
     optionally from one person (username) and in one conversation; newest first."""
     limit = max(1, min(limit, 100))
     mine = Membership.objects.filter(user=user).values("conversation_id")
-    qs = _messages().filter(conversation_id__in=mine, deleted_at__isnull=True)
+    qs = (
+        _messages()
+        .select_related("conversation")
+        .filter(conversation_id__in=mine, deleted_at__isnull=True)
+    )
     for term in search_terms(q):
         qs = qs.filter(body_normalized__contains=term)
     if person:

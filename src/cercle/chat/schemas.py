@@ -77,6 +77,13 @@ class AttachmentOut(Schema):
     url: str
 
 
+class ReplyPreviewOut(Schema):
+    id: int
+    author: str
+    excerpt: str
+    deleted: bool
+
+
 class MessageOut(Schema):
     id: int
     conversation_id: int
@@ -85,6 +92,7 @@ class MessageOut(Schema):
     body: str
     html: str
     reply_to: int | None
+    reply_preview: ReplyPreviewOut | None
     created_at: datetime
     edited: bool
     edited_at: datetime | None

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.inbox, name="chat_inbox"),
     path("new/", views.new_group, name="chat_new_group"),
     path("new/direct/", views.new_direct, name="chat_new_direct"),
+    path("search/", views.search, name="chat_search"),
     path("unread/", views.unread, name="chat_unread"),
     path("with/<str:username>/", views.start_direct, name="chat_start_direct"),
     path("<int:conversation_id>/", views.conversation, name="chat_conversation"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import secrets
 from typing import Any
 
@@ -15,23 +13,29 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import strip_tags
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import NotFound, people_picker, pickable_person
 from cercle.chat import actions, presence, queries
+from cercle.chat.events import plain_excerpt
 from cercle.chat.forms import GroupForm
 from cercle.chat.models import Conversation, Membership, Message
+from cercle.core.pagination import InvalidCursor
+from cercle.core.text import normalize, search_terms
 from cercle.core.typing import AuthenticatedRequest
 
 HISTORY_PAGE = 30
+SEARCH_PAGE = 20
+# A search result's excerpt: this many characters of the message, around its first match.
+SEARCH_EXCERPT = 200
 # The conversation list's preview of the newest message: plain text, this many characters at most
 # (the list cuts it to one line; chat.js cuts live previews the same way).
 PREVIEW_LENGTH = 120
-_SPACES = re.compile(r"\s+")
 
 
 def _strings() -> dict[str, str]:
@@ -56,6 +60,17 @@ def _strings() -> dict[str, str]:
         "replying_to": _("Replying to %(name)s"),
         "cancel": _("Cancel"),
         "in_reply_to": _("In reply to a message"),
+        # A reply's one-line quote, and a deleted quoted message.
+        "quote": _("%(name)s: %(text)s"),
+        "quote_deleted": _("message deleted"),
+        # File sizes, as the `file_size` filter writes them.
+        "size_byte": ngettext("%(n)s byte", "%(n)s bytes", 1),
+        "size_bytes": ngettext("%(n)s byte", "%(n)s bytes", 2),
+        "size_kb": _("%(n)s kB"),
+        "size_mb": _("%(n)s MB"),
+        "size_gb": _("%(n)s GB"),
+        "remove_file": _("Remove %(name)s"),
+        "uploading": _("Uploading %(name)s…"),
         "versions": _("Earlier versions"),
         "online": _("online"),
         "away": _("away"),
@@ -73,8 +88,7 @@ def _strings() -> dict[str, str]:
 
 def _excerpt(body_html: str) -> str:
     """A message's plain text for the list's preview: no Markdown, no HTML, one line, short."""
-    text = _SPACES.sub(" ", html.unescape(strip_tags(body_html))).strip()
-    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+    return plain_excerpt(body_html, PREVIEW_LENGTH)
 
 
 def _preview(message: Message | None, viewer: User) -> str:
@@ -160,7 +174,18 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
     is_channel = current.kind == Conversation.Kind.SPACE
     # A space channel's members are the space's (thousands in the organisation's): not loaded.
     people = [] if is_channel else queries.members(current)
-    page = queries.history(viewer, conversation_id, limit=HISTORY_PAGE)
+    around = request.GET.get("around", "")
+    gap = False
+    if around:
+        # A search result (or a link to an old message): opened there, continuous to the newest.
+        if not around.isdigit():
+            return HttpResponse(_("“around” must be a message number."), status=400)
+        found = queries.history_around(
+            viewer, conversation_id, int(around), older=HISTORY_PAGE // 2
+        )
+        page, gap = found.page, found.gap
+    else:
+        page = queries.history(viewer, conversation_id, limit=HISTORY_PAGE)
     rows = _sidebar(viewer)
     other = queries.other_person(current, viewer, people)
     return render(
@@ -177,6 +202,7 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
             "other_presence": presence.status_of(other.pk) if other else None,
             "history": list(reversed(page.items)),
             "next_cursor": page.next_cursor or "",
+            "gap": gap,
             "read_states": {str(k): v for k, v in queries.read_states(viewer, current).items()},
             "names": {str(p.pk): p.display_name for p in people},
             "strings": _strings(),
@@ -187,6 +213,133 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
             # An archived space's channel: the history, and a notice instead of the composer.
             "read_only": not queries.may_write(viewer, current),
         },
+    )
+
+
+def _highlight(text: str, terms: list[str]) -> SafeString:
+    """`text` escaped, with each search term found in it (accent- and case-insensitively, as the
+    search matches) inside <mark>."""
+    # Each character's normalised form, and which character each normalised one comes from.
+    flat: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        form = normalize(char) or " "
+        flat.append(form)
+        origin.extend([index] * len(form))
+    joined = "".join(flat)
+    marked = [False] * len(text)
+    for term in terms:
+        start = joined.find(term)
+        while start != -1:
+            for position in range(start, start + len(term)):
+                marked[origin[position]] = True
+            start = joined.find(term, start + len(term))
+    parts: list[str] = []
+    index = 0
+    while index < len(text):
+        end = index
+        while end < len(text) and marked[end] == marked[index]:
+            end += 1
+        chunk = escape(text[index:end])
+        parts.append(f"<mark>{chunk}</mark>" if marked[index] else chunk)
+        index = end
+    return mark_safe("".join(parts))  # noqa: S308 — every piece of text is escaped above
+
+
+def _search_excerpt(body_html: str, terms: list[str]) -> SafeString:
+    """The message's plain text around its first matching word, with the words highlighted."""
+    text = plain_excerpt(body_html, 10_000)
+    folded = normalize(text)
+    first = min((p for p in (folded.find(t) for t in terms) if p >= 0), default=0)
+    # `normalize` keeps the length close enough to place the window around the match.
+    start = max(0, min(first - SEARCH_EXCERPT // 4, len(text) - SEARCH_EXCERPT))
+    window = text[start : start + SEARCH_EXCERPT]
+    before = "…" if start > 0 else ""
+    after = "…" if start + SEARCH_EXCERPT < len(text) else ""
+    return mark_safe(escape(before) + _highlight(window, terms) + escape(after))  # noqa: S308
+
+
+def _titles(viewer: User, conversations: list[Conversation]) -> dict[int, str]:
+    """The shown names of these conversations, in one query (direct ones' other people)."""
+    direct = [c.pk for c in conversations if c.kind == Conversation.Kind.DIRECT]
+    people: dict[int, list[User]] = {}
+    if direct:
+        for membership in Membership.objects.filter(conversation_id__in=direct).select_related(
+            "user"
+        ):
+            people.setdefault(membership.conversation_id, []).append(membership.user)
+    return {c.pk: queries.title_for(c, viewer, people.get(c.pk, [])) for c in conversations}
+
+
+@login_required
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    """Messages search: words (accent-insensitive), a person, a conversation; newest first,
+    a page at a time (`cursor`). The same query as `GET /api/v1/messages/search`."""
+    viewer = request.user
+    q = request.GET.get("q", "").strip()[:200]
+    person = request.GET.get("person", "").strip().lstrip("@")[:150]
+    raw_conversation = request.GET.get("conversation", "").strip()
+    cursor = request.GET.get("cursor", "") or None
+    rows = _sidebar(viewer)
+    error = ""
+    conversation_id: int | None = None
+    if raw_conversation:
+        if raw_conversation.isdigit():
+            conversation_id = int(raw_conversation)
+        else:
+            error = _("Choose a conversation from the list.")
+    results: list[dict[str, Any]] = []
+    next_cursor = ""
+    searched = bool(q or person or conversation_id)
+    if searched and not error:
+        try:
+            page = queries.search_messages(
+                viewer,
+                q=q,
+                person=person,
+                conversation_id=conversation_id,
+                cursor=cursor,
+                limit=SEARCH_PAGE,
+            )
+        except InvalidCursor:
+            error = _("This page of results no longer exists: search again.")
+        else:
+            terms = search_terms(q)
+            found_in = {m.conversation_id: m.conversation for m in page.items}
+            titles = _titles(viewer, list(found_in.values()))
+            results = [
+                {
+                    "message": m,
+                    "title": titles[m.conversation_id],
+                    "excerpt": _search_excerpt(m.body_html, terms),
+                    "when": _list_time(m.created_at),
+                }
+                for m in page.items
+            ]
+            next_cursor = page.next_cursor or ""
+    scoped = next((r for r in rows if r["conversation"].pk == conversation_id), None)
+    return render(
+        request,
+        "chat/search.html",
+        {
+            "rows": rows,
+            "since": _since(rows),
+            "can_start": queries.can_start_conversations(viewer),
+            "strings": _strings(),
+            "q": q,
+            "person": person,
+            "conversation_id": conversation_id,
+            "scoped_title": scoped["title"] if scoped else "",
+            "people_options": sorted(
+                {r["other"].username: r["other"] for r in rows if r["other"] is not None}.values(),
+                key=lambda p: p.display_name,
+            ),
+            "searched": searched,
+            "results": results,
+            "next_cursor": next_cursor,
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 

@@ -23,6 +23,9 @@
     // An archived space's channel: its history is read, nothing is written (no composer, no
     // reactions, pins, edits or deletions).
     const readOnly = Boolean(pane && "readOnly" in pane.dataset);
+    // Opened at an old message with more than a page of newer ones not loaded: new messages are
+    // not put after the loaded ones (the "Go to the newest messages" link shows them).
+    const gap = Boolean(pane && "gap" in pane.dataset);
     const list = document.getElementById("message-list");
     const scroller = document.getElementById("chat-scroll");
     const readStates = JSON.parse(document.getElementById("chat-read-states")?.textContent || "{}");
@@ -43,18 +46,14 @@
     } catch (error) {
       clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     }
+    // "8 bytes", "1.2 kB" ("8 o", "1,2 ko"): the server's `file_size` filter, with its units.
+    const decimal = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
     function fileSize(bytes) {
-      const units = [["byte", 1], ["kilobyte", 1024], ["megabyte", 1024 ** 2], ["gigabyte", 1024 ** 3]];
-      let [unit, size] = units[0];
-      for (const [u, s] of units) if (bytes >= s) [unit, size] = [u, s];
-      const value = bytes / size;
-      try {
-        return new Intl.NumberFormat(lang, {
-          style: "unit", unit, unitDisplay: "short", maximumFractionDigits: unit === "byte" ? 0 : 1,
-        }).format(value);
-      } catch (error) {
-        return `${value.toFixed(1)} ${unit}`;
+      const units = [[1024 ** 3, T.size_gb], [1024 ** 2, T.size_mb], [1024, T.size_kb]];
+      for (const [step, unit] of units) {
+        if (bytes >= step) return fmt(unit || "%(n)s", { n: decimal.format(Math.round((bytes / step) * 10) / 10) });
       }
+      return fmt((bytes === 1 ? T.size_byte : T.size_bytes) || "%(n)s", { n: decimal.format(bytes) });
     }
 
     // --- presence ---------------------------------------------------------------------------
@@ -214,7 +213,9 @@
       }
       li.append(meta);
       if (m.reply_to) {
-        const a = el("a", "msg-reply", `↪ ${T.in_reply_to}`);
+        const q = m.reply_preview;
+        const quote = q ? fmt(T.quote, { name: q.author, text: q.deleted ? T.quote_deleted : q.excerpt || "📎" }) : T.in_reply_to;
+        const a = el("a", "msg-reply", `↪ ${quote}`);
         a.href = `#m-${m.reply_to}`;
         li.append(a);
       }
@@ -349,7 +350,7 @@
 
     rt.on("message.new", (frame) => {
       const m = frame.message;
-      if (m.conversation_id === conversationId && list) {
+      if (m.conversation_id === conversationId && list && !gap) {
         const stick = nearBottom() || m.sender.id === me;
         insert(renderMessage(m));
         if (stick) toBottom();
@@ -437,40 +438,110 @@
     }
     const filesInput = document.getElementById("composer-files");
     const errorEl = document.getElementById("composer-error");
+    // The chosen files, shown as chips above the text (name, size, a thumbnail for images, ✕ to
+    // take one out) until they are sent; each chip shows its upload's progress.
+    const chipsEl = document.getElementById("composer-chips");
+    const MAX_FILES = 10;
+    let chosen = [];
+    function renderChips() {
+      if (!chipsEl) return;
+      for (const img of chipsEl.querySelectorAll("img")) URL.revokeObjectURL(img.src);
+      chipsEl.replaceChildren();
+      chipsEl.hidden = chosen.length === 0;
+      chosen.forEach((entry, index) => {
+        const chip = el("li", "file-chip");
+        if (entry.file.type.startsWith("image/")) {
+          const img = el("img");
+          img.src = URL.createObjectURL(entry.file);
+          img.alt = "";
+          chip.append(img);
+        }
+        chip.append(el("span", "file-chip-name", entry.file.name), " ", el("span", "file-chip-size muted", fileSize(entry.file.size)));
+        const progress = el("progress", "file-chip-progress");
+        progress.max = 100;
+        progress.value = 0;
+        progress.hidden = true;
+        progress.setAttribute("aria-label", fmt(T.uploading, { name: entry.file.name }));
+        entry.progress = progress;
+        const remove = el("button", "file-chip-remove", "✕");
+        remove.type = "button";
+        remove.setAttribute("aria-label", fmt(T.remove_file, { name: entry.file.name }));
+        remove.title = remove.getAttribute("aria-label");
+        remove.addEventListener("click", () => {
+          chosen.splice(index, 1);
+          renderChips();
+          textarea.focus();
+        });
+        chip.append(progress, remove);
+        chipsEl.append(chip);
+      });
+    }
+    filesInput?.addEventListener("change", () => {
+      for (const file of filesInput.files || []) if (chosen.length < MAX_FILES) chosen.push({ file });
+      filesInput.value = ""; // the chips hold them now (sent by this script, not the form)
+      renderChips();
+    });
+    function uploadOne(entry, token) {
+      return new Promise((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", form.dataset.uploadUrl);
+        xhr.setRequestHeader("X-CSRFToken", token);
+        xhr.responseType = "json";
+        const progress = entry.progress;
+        if (progress) progress.hidden = false;
+        xhr.upload.addEventListener("progress", (event) => {
+          if (progress && event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 100);
+        });
+        xhr.addEventListener("load", () => {
+          const result = xhr.response || {};
+          if (xhr.status >= 200 && xhr.status < 300) {
+            if (progress) progress.value = 100;
+            resolve(result.id);
+            return;
+          }
+          if (progress) progress.hidden = true;
+          const detail = result.detail && typeof result.detail === "object"
+            ? Object.values(result.detail).flat().join(" ") : String(result.detail || xhr.status);
+          reject(new Error(`${entry.file.name}: ${detail}`));
+        });
+        xhr.addEventListener("error", () => {
+          if (progress) progress.hidden = true;
+          reject(new Error(`${entry.file.name}: ${xhr.status || "network error"}`));
+        });
+        const data = new FormData();
+        data.append("file", entry.file);
+        xhr.send(data);
+      });
+    }
     async function uploadFiles() {
       const ids = [];
       const token = form.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
-      for (const file of filesInput?.files || []) {
-        const data = new FormData();
-        data.append("file", file);
-        const response = await fetch(form.dataset.uploadUrl, {
-          method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRFToken": token },
-        });
-        const result = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          const detail = result.detail && typeof result.detail === "object"
-            ? Object.values(result.detail).flat().join(" ") : String(result.detail || response.status);
-          throw new Error(`${file.name}: ${detail}`);
-        }
-        ids.push(result.id);
+      for (const entry of chosen) {
+        if (!entry.id) entry.id = await uploadOne(entry, token); // a retry skips files already up
+        ids.push(entry.id);
       }
       return ids;
     }
+    let sending = false;
     async function submit() {
       const body = textarea.value.trim();
-      const hasFiles = Boolean(filesInput && filesInput.files && filesInput.files.length);
-      if (!body && !hasFiles) return;
+      const hasFiles = chosen.length > 0;
+      if ((!body && !hasFiles) || sending) return;
       errorEl.hidden = true;
       let attachments = [];
       if (hasFiles) {
+        sending = true;
         try {
           attachments = await uploadFiles();
         } catch (error) {
           errorEl.textContent = error.message;
           errorEl.hidden = false;
           return;
+        } finally {
+          sending = false;
         }
-        filesInput.value = "";
+        chosen = [];
+        renderChips();
       }
       const clientId = rt.newClientId();
       const frame = { type: "message.send", conversation_id: conversationId, client_id: clientId, body };
@@ -605,6 +676,16 @@
     for (const li of list.querySelectorAll("li.msg")) decorate(li);
     showReceipt();
     toBottom();
-    if (location.hash.startsWith("#m-")) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+    // A link to a message (a search result, "Copy link"): scrolled to it and highlighted.
+    function showTarget() {
+      if (!location.hash.startsWith("#m-")) return;
+      const target = document.getElementById(location.hash.slice(1));
+      if (!target) return;
+      for (const old of list.querySelectorAll(".msg-target")) old.classList.remove("msg-target");
+      target.classList.add("msg-target");
+      target.scrollIntoView({ block: "center" });
+    }
+    showTarget();
+    window.addEventListener("hashchange", showTarget);
   });
 })();
