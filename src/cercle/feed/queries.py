@@ -305,13 +305,19 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer, *, new: bool = Fals
             .annotate(n=Count("id"))
             .values_list("post_id", "n")
         )
-    announced = (
-        dict(Announcement.objects.filter(post_id__in=ids).values_list("post_id", "pk"))
+    announced: dict[int, int] = {}
+    asking: set[int] = set()  # announcements asking for "read and understood"
+    for post_id, pk, requires_ack in (
+        Announcement.objects.filter(post_id__in=ids).values_list("post_id", "pk", "requires_ack")
         if ids
-        else {}
-    )
+        else []
+    ):
+        announced[post_id] = pk
+        if requires_ack:
+            asking.add(post_id)
     for post in items:
         post.announcement_ref = announced.get(post.pk)  # type: ignore[attr-defined]
+        post.asks_ack = post.pk in asking  # type: ignore[attr-defined]
         may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
         post.can_announce = may_announce  # type: ignore[attr-defined]
         post.can_follow_up = announced.get(post.pk) is not None and (  # type: ignore[attr-defined]

@@ -249,6 +249,9 @@ def _announced_message(request: AuthenticatedRequest, announcement: Any) -> None
     from django.utils.html import format_html
     from django.utils.translation import gettext as _
 
+    if not announcement.requires_ack:  # no confirmations to follow
+        messages.success(request, _("The announcement is published."))
+        return
     messages.success(
         request,
         format_html(
@@ -365,6 +368,7 @@ def _text(key: str) -> str:
         "unpinned": _("The post is no longer pinned."),
         "report_hidden": _("The content is hidden; the report is closed."),
         "report_dismissed": _("The report is dismissed; the content stays visible."),
+        "not_asking": _("This announcement does not ask for confirmation."),
     }[key]
 
 
@@ -713,27 +717,39 @@ def announcement_receipt(request: AuthenticatedRequest, announcement_id: int) ->
     return _back(request, reverse("home"))
 
 
-def _follow_up(request: AuthenticatedRequest, announcement_id: int) -> Any:
+def _follow_up(request: AuthenticatedRequest, announcement_id: int, *, asking: bool = False) -> Any:
+    """The announcement its author or announcers follow up; with `asking`, only one that asks for
+    "read and understood" (a report of confirmations nobody was asked for would read as a
+    compliance failure: 404)."""
     announcement = queries.access_announcement(request.user, announcement_id)
     if not queries.can_follow_up(request.user, announcement):
         raise PermissionDenied
+    if asking and not announcement.requires_ack:
+        raise queries.NotFound(_text("not_asking"))
     return announcement
 
 
 @login_required
 @require_GET
 def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
-    announcement = _follow_up(request, announcement_id)
+    announcement = _follow_up(request, announcement_id, asking=True)
     rows = queries.acknowledgements(announcement)
     done = [r for r in rows if r.acknowledged_at]
+    pending_only = request.GET.get("pending") == "1"
     return render(
         request,
         "feed/announcement_report.html",
         {
             "announcement": announcement,
-            "rows": rows,
+            "post": announcement.post,
+            "departments": list(announcement.departments.order_by("name")),
+            "sites": list(announcement.sites.order_by("name")),
+            "rows": [r for r in rows if not r.acknowledged_at] if pending_only else rows,
+            "pending_only": pending_only,
             "done_count": len(done),
             "pending_count": len(rows) - len(done),
+            "total_count": len(rows),
+            "percent": round(100 * len(done) / len(rows)) if rows else 0,
             "can_remind": announcement.last_reminded_at is None
             or timezone.now() - announcement.last_reminded_at >= actions.REMIND_COOLDOWN,
             "next_reminder_at": announcement.last_reminded_at + actions.REMIND_COOLDOWN
@@ -763,7 +779,7 @@ def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> Htt
 
     from django.utils.translation import gettext as _
 
-    announcement = _follow_up(request, announcement_id)
+    announcement = _follow_up(request, announcement_id, asking=True)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="announcement-{announcement.pk}-acknowledgements.csv"'
