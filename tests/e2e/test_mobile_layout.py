@@ -137,7 +137,7 @@ def test_space_invitations_suggest_people_and_name_the_unknown_ones(
     assert field.input_value() == "camille.martin, "
     field.press_sequentially("inconnu.xyz")
     page.get_by_role("button", name="Invite", exact=True).click()
-    page.get_by_text("1 invitation(s) sent.").wait_for()
+    page.get_by_text("1 invitation sent.").wait_for()
     assert "Nobody found for: inconnu.xyz." in page.locator("main").inner_text()
     assert field.input_value() == "inconnu.xyz"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

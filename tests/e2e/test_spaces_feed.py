@@ -41,7 +41,7 @@ def test_space_invitation_post_mention_comment_and_reaction(
     anne.get_by_role("link", name="Members").click()
     anne.get_by_label("People").fill("bob")
     anne.get_by_role("button", name="Invite", exact=True).click()
-    anne.wait_for_selector("text=1 invitation(s) sent.")
+    anne.wait_for_selector("text=1 invitation sent.")
 
     # Bob sees the invitation on his home page and in his bell, and accepts.
     bob = person_page(new_page)

@@ -109,7 +109,7 @@ def test_an_unknown_name_does_not_block_the_known_ones_and_is_named() -> None:
         bruno.pk,
     }
     page = response.content.decode()
-    assert "2 invitation(s) sent." in page
+    assert "2 invitations sent." in page
     assert "Nobody found for: inconnu.xyz, autre-inconnu." in page
     # The names not found stay in the field, to be corrected.
     assert 'value="inconnu.xyz, autre-inconnu"' in page

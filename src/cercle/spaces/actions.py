@@ -394,10 +394,32 @@ def respond_to_invitation(
     return invitation
 
 
+@transaction.atomic
+def cancel_invitation(*, actor: User, invitation: SpaceInvitation) -> SpaceInvitation:
+    """Withdraw a pending invitation (the space's admins): the invitee's notification of it is
+    marked read, and the withdrawal is in the audit log."""
+    space = invitation.space
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can cancel invitations."))
+    _require_not_archived(space)
+    invitation = SpaceInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != RequestStatus.PENDING:
+        raise ValidationError(_("This invitation has already been answered."))
+    invitation.status = RequestStatus.CANCELLED
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    notifications.mark_group_read(person=invitation.user, group_key=f"invitation:{invitation.pk}")
+    log_event(
+        actor=actor,
+        action="spaces.invitation_cancelled",
+        target=space,
+        extra={"user_id": invitation.user_id, "invitation_id": invitation.pk},
+    )
+    return invitation
+
+
 def _owner_count(space: Space) -> int:
-    return Membership.objects.filter(
-        space=space, role=SpaceRole.OWNER, user__is_active=True
-    ).count()
+    return queries.owner_count(space)
 
 
 def _membership_for_update(space: Space, user: User) -> Membership:

@@ -290,6 +290,17 @@ def invite(
     return Status(201, InvitationListOut(items=[_invitation_out(i) for i in created]))
 
 
+@router.delete("/spaces/{space_key}/invitations/{invitation_id}", response={204: None})
+def cancel_invitation(
+    request: AuthenticatedRequest, space_key: str, invitation_id: int
+) -> Status[None]:
+    """Withdraw a pending invitation: for the space's admins (403 for others, 400 once answered)."""
+    space = queries.access_space(request.auth, space_key)
+    invitation = queries.space_invitation_to_manage(request.auth, space, invitation_id)
+    actions.cancel_invitation(actor=request.auth, invitation=invitation)
+    return Status(204, None)
+
+
 @router.post("/spaces/{space_key}/archive", response=SpaceDetailOut)
 def archive(request: AuthenticatedRequest, space_key: str) -> SpaceDetailOut:
     space = queries.access_space(request.auth, space_key)

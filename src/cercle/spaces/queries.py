@@ -336,6 +336,29 @@ def space_invitations_to_manage(user: User, space: Space) -> QuerySet[SpaceInvit
     ).select_related("space", "user", "invited_by")
 
 
+def space_invitation_to_manage(user: User, space: Space, invitation_id: int) -> SpaceInvitation:
+    """One of the space's invitations (any status), for its admins: PermissionDenied for anyone
+    else who may see the space (as `space_invitations_to_manage`), NotFound when the space has no
+    such invitation."""
+    if not can_administer(user, space):
+        raise PermissionDenied(_("Only the space's admins can manage its invitations."))
+    invitation = (
+        SpaceInvitation.objects.filter(pk=invitation_id, space_id=space.pk)
+        .select_related("space", "user", "invited_by")
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(_("No such invitation."))
+    return invitation
+
+
+def owner_count(space: Space) -> int:
+    """The space's active owners (a space cannot lose its last one)."""
+    return Membership.objects.filter(
+        space_id=space.pk, role=SpaceRole.OWNER, user__is_active=True
+    ).count()
+
+
 def pending_invitations_for(user: User) -> QuerySet[SpaceInvitation]:
     return SpaceInvitation.objects.filter(
         user_id=user.pk, status=RequestStatus.PENDING, space__archived_at__isnull=True

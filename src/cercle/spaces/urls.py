@@ -29,6 +29,11 @@ urlpatterns = [
         views.remove,
         name="space_member_remove",
     ),
+    path(
+        "spaces/<slug:slug>/invitations/<int:invitation_id>/cancel/",
+        views.cancel_invitation,
+        name="space_invitation_cancel",
+    ),
     path("spaces/<slug:slug>/settings/", views.settings_page, name="space_settings"),
     path("spaces/<slug:slug>/archive/", views.archive, name="space_archive"),
 ]

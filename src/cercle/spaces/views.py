@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.accounts.models import User
@@ -247,9 +248,20 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 except PermissionDenied as error:
                     form.add_error(None, _error_text(error))
             if invited is not None:
-                messages.success(
-                    request, _("%(count)d invitation(s) sent.") % {"count": len(invited)}
-                )
+                if invited:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(count)d invitation sent.",
+                            "%(count)d invitations sent.",
+                            len(invited),
+                        )
+                        % {"count": len(invited)},
+                    )
+                else:
+                    messages.info(
+                        request, _("Nobody new to invite: they are already members or invited.")
+                    )
             if unknown and not form.errors:
                 # Keep the names not found in the field, to correct them.
                 form = InviteForm({"usernames": ", ".join(unknown)})
@@ -274,6 +286,10 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "members": queries.space_members(space)[:500],
             "member_count": queries.member_count(space),
             "requests": queries.pending_join_requests(space) if view.can_administer else [],
+            "invitations": list(queries.space_invitations_to_manage(request.user, space)[:500])
+            if view.can_administer
+            else [],
+            "owner_count": queries.owner_count(space),
             "form": form,
             "roles": [
                 ("owner", _("Owner")),
@@ -316,6 +332,20 @@ def remove(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpRespon
         space,
         lambda: actions.remove_member(actor=request.user, space=space, user=person),
         _("Member removed."),
+        reverse("space_members", args=[space.slug]),
+    )
+
+
+@login_required
+@require_POST
+def cancel_invitation(request: AuthenticatedRequest, slug: str, invitation_id: int) -> HttpResponse:
+    space = queries.access_space(request.user, slug)
+    invitation = queries.space_invitation_to_manage(request.user, space, invitation_id)
+    return _do(
+        request,
+        space,
+        lambda: actions.cancel_invitation(actor=request.user, invitation=invitation),
+        _("Invitation cancelled."),
         reverse("space_members", args=[space.slug]),
     )
 
