@@ -58,6 +58,7 @@ class Notification(models.Model):
 
     # A reminder (of an announcement to confirm): said in its text, unread again when sent.
     is_reminder = models.BooleanField(default=False)
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [
