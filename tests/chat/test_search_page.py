@@ -160,3 +160,61 @@ def test_file_sizes_read_the_same_in_both_languages() -> None:
     with translation.override("fr"):
         assert file_size_text(8) == "8 o"
         assert file_size_text(1229) == "1,2 ko"
+
+
+def test_far_back_message_beyond_the_newer_limit_opens_with_a_link_to_the_newest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cercle.chat import queries
+
+    monkeypatch.setattr(queries, "AROUND_NEWER", 5)
+    anne, bruno = make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    before = [make_message(bruno, conversation, f"avant {i}") for i in range(3)]
+    old = make_message(bruno, conversation, "le vieux message")
+    after = [make_message(bruno, conversation, f"après {i}") for i in range(8)]
+    html = client_for(anne).get(f"/messages/{conversation.pk}/?around={old.pk}").content.decode()
+    assert "data-gap" in html and "Go to the newest messages" in html
+    assert f'id="m-{old.pk}"' in html and f'id="m-{before[0].pk}"' in html
+    assert f'id="m-{after[4].pk}"' in html and f'id="m-{after[5].pk}"' not in html
+
+
+def test_api_messages_carry_the_reply_preview_without_extra_queries() -> None:
+    anne, bruno = make_user(first_name="Anne", last_name="Roy"), make_user()
+    conversation = make_direct(anne, bruno)
+    quoted = make_message(anne, conversation, "Le *plan* est prêt")
+    gone = make_message(anne, conversation, "à supprimer")
+    make_message(bruno, conversation, "Super", reply_to_id=quoted.pk)
+    make_message(bruno, conversation, "Ah", reply_to_id=gone.pk)
+    from cercle.chat.actions import delete_message
+
+    delete_message(actor=anne, message_id=gone.pk)
+    client = client_for(bruno)
+    url = f"/api/v1/conversations/{conversation.pk}/messages"
+    client.get(url)
+    before = len(_queries_of(client, url))
+    for i in range(3):  # more replies, to other authors' messages: no query more
+        make_message(
+            anne, conversation, f"Réponse {i}", reply_to_id=make_message(bruno, conversation).pk
+        )
+    assert len(_queries_of(client, url)) == before
+    items = client.get(url).json()["items"]
+    by_body = {m["body"]: m for m in items}
+    assert by_body["Super"]["reply_preview"] == {
+        "id": quoted.pk,
+        "author": "Anne Roy",
+        "excerpt": "Le plan est prêt",
+        "deleted": False,
+    }
+    assert by_body["Ah"]["reply_preview"]["deleted"] is True
+    assert by_body["Ah"]["reply_preview"]["excerpt"] == ""
+    assert by_body["Le *plan* est prêt"]["reply_preview"] is None
+
+
+def _queries_of(client: Client, url: str) -> list[Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return list(captured)

@@ -65,6 +65,13 @@ def test_search_opens_an_old_message_highlighted_on_a_phone(
     chip.locator(".file-chip-remove").click()
     expect(lea.locator("#composer-chips")).to_be_hidden()
     lea.locator("#composer-files").set_input_files(str(note))
+    # A reply to the old message, rendered live, quotes its author and text.
+    target.locator(".msg-more").click()
+    target.locator('[data-action="reply"]').click()
     lea.fill("#composer-body", "Voici la note")
     lea.keyboard.press("Enter")
     expect(lea.locator("#composer-chips")).to_be_hidden()
+    sent = lea.locator("#message-list li.msg-mine").last
+    expect(sent.locator(".msg-files")).to_contain_text("(8 bytes)")
+    expect(sent.locator(".msg-reply")).to_contain_text(": Le menu de la Cantine")
+    expect(sent.locator(".msg-reply")).not_to_contain_text("In reply to a message")
