@@ -648,6 +648,38 @@ def can_announce_in(user: User, space: Space, roles: dict[int, str] | None = Non
     return space_queries.can_administer(user, space, roles)
 
 
+@dataclass
+class PostTarget:
+    """A place the home composer may post to (`space` None: one's own wall)."""
+
+    space: Space | None
+    announceable: bool
+
+
+COMPOSER_SPACES = 50
+
+
+def composer_targets(user: User, organisation: Space) -> list[PostTarget]:
+    """Where the home composer offers to post, for those who may announce in the organisation
+    space: their wall, the organisation space, then the spaces they are a member of and may post
+    in (by name, at most `COMPOSER_SPACES`), each marked when they may announce there. Two
+    queries, however many spaces."""
+    roles = space_queries.my_roles(user)
+    spaces = Space.objects.filter(
+        pk__in=list(roles), archived_at__isnull=True, module_wall=True, is_organisation=False
+    ).order_by("name", "pk")[:COMPOSER_SPACES]
+    targets = [
+        PostTarget(space=None, announceable=False),
+        PostTarget(space=organisation, announceable=can_announce_in(user, organisation, roles)),
+    ]
+    targets += [
+        PostTarget(space=space, announceable=can_announce_in(user, space, roles))
+        for space in spaces
+        if space_queries.can_post_in(user, space, roles)
+    ]
+    return targets
+
+
 def can_follow_up(user: User, announcement: Announcement) -> bool:
     """Who sees the acknowledgement report, reminds and exports: the author, the announcer,
     and those who may announce in the space."""

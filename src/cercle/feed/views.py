@@ -112,6 +112,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         ],
         "can_announce_org": queries.can_announce_in(user, org),
         "organisation_space": org,
+        # "Post in: my wall | the whole organisation | my spaces", with the announcement options.
+        "post_targets": queries.composer_targets(user, org)
+        if queries.can_announce_in(user, org)
+        else None,
+        "announce_options": announce_options(user, org),
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
         "announcements": queries.active_announcements(user),
     }
@@ -192,7 +197,10 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     if space_id:
         space = space_queries.access_space(request.user, space_id)
     default = reverse("space", args=[space.slug]) if space else reverse("home")
-    if space is not None and request.POST.get("announce") == "on":
+    if request.POST.get("announce") == "on":
+        if space is None:  # the home composer's "Post in" left on one's wall
+            messages.error(request, _text("announce_where"))
+            return _back(request, default)
         return _publish_announcement(request, space, default)
     try:
         post = actions.create_post(
@@ -369,6 +377,7 @@ def _text(key: str) -> str:
         "report_hidden": _("The content is hidden; the report is closed."),
         "report_dismissed": _("The report is dismissed; the content stays visible."),
         "not_asking": _("This announcement does not ask for confirmation."),
+        "announce_where": _("Choose a space to publish an announcement in."),
     }[key]
 
 
