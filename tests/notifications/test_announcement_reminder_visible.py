@@ -130,3 +130,20 @@ def test_the_first_sending_is_not_a_reminder(django_capture_on_commit_callbacks:
     [notification] = Notification.objects.filter(recipient=person)
     assert not notification.is_reminder
     assert not queries.describe(notification).startswith("Reminder")
+
+
+def test_the_api_says_reminder(django_capture_on_commit_callbacks: Any) -> None:
+    staff = make_user(role="staff")
+    person = make_user()
+    post = make_post(author=staff, space=space_queries.organisation_space())
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement = actions.announce(actor=staff, post=post, requires_ack=True)
+    client = Client()
+    client.force_login(person)
+    [item] = client.get("/api/v1/notifications").json()["items"]
+    assert item["is_reminder"] is False
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.remind(actor=staff, announcement=announcement)
+    [item] = client.get("/api/v1/notifications").json()["items"]
+    assert item["is_reminder"] is True and item["text"].startswith("Reminder:")
+    assert item["read"] is False

@@ -44,6 +44,7 @@ def notification_out(n: Notification) -> NotificationOut:
         created_at=n.created_at,
         updated_at=n.updated_at,
         read=n.read_at is not None,
+        is_reminder=n.is_reminder,
     )
 
 

@@ -23,6 +23,8 @@ class NotificationOut(Schema):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     read: bool
+    # A reminder (an announcement to confirm): unread again, `text` starts "Reminder:".
+    is_reminder: bool = False
 
 
 class NotificationPageOut(Schema):
