@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "spaces.invited": _("Invited to a space"),
     "spaces.invitation_accepted": _("Accepted a space invitation"),
     "spaces.invitation_declined": _("Declined a space invitation"),
+    "spaces.invitation_cancelled": _("Cancelled a space invitation"),
     "spaces.join_requested": _("Asked to join a space"),
     "spaces.join_request_accepted": _("Accepted a join request"),
     "spaces.join_request_refused": _("Refused a join request"),

@@ -494,9 +494,7 @@ def report_post(
 def moderation_queue(request: AuthenticatedRequest) -> ReportListOut:
     """Open reports the caller may decide on (space moderators, admins), oldest first."""
     return ReportListOut(
-        items=[
-            _queued_out(r, request.auth) for r in queries.moderation_queue(request.auth)[:200]
-        ]
+        items=[_queued_out(r, request.auth) for r in queries.moderation_queue(request.auth)[:200]]
     )
 
 

@@ -36,15 +36,20 @@ def presence_label(status: str) -> str:
 
 # A file's size: "8 bytes", "1.2 kB", "3 MB" ("8 o", "1,2 ko", "3 Mo" in French), the same as
 # chat.js shows for the messages it renders live (its units come from `views._strings`).
-SIZE_UNITS = ((1024**3, "%(n)s GB"), (1024**2, "%(n)s MB"), (1024, "%(n)s kB"))
+def _size_units() -> tuple[tuple[int, str], ...]:
+    return (
+        (1024**3, gettext("%(n)s GB")),
+        (1024**2, gettext("%(n)s MB")),
+        (1024, gettext("%(n)s kB")),
+    )
 
 
 def file_size_text(size: int) -> str:
-    for step, unit in SIZE_UNITS:
+    for step, unit in _size_units():
         if size >= step:
             value = round(size / step, 1)
             shown = number_format(int(value) if value == int(value) else value)
-            return gettext(unit) % {"n": shown}
+            return unit % {"n": shown}
     return ngettext("%(n)s byte", "%(n)s bytes", size) % {"n": number_format(size)}
 
 
