@@ -59,6 +59,8 @@ def test_post_in_shows_the_announcement_options_where_one_may_announce(
     assert not options.is_visible()  # "My wall" first
     where.select_option(label="Whole organisation")
     assert options.is_visible()
+    # Folded behind "Announcement options" (review 2, #14): opened to tick the box.
+    options.get_by_text("Announcement options").click()
     options.get_by_role("checkbox", name="Publish as an announcement", exact=False).check()
     where.select_option(label="Club photo")
     assert not options.is_visible()
