@@ -517,6 +517,14 @@ def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
     return list(threads.values())
 
 
+def comment_for(comment: Comment, post: Post, viewer: Viewer) -> Comment:
+    """One comment just written, with what `feed/_comment.html` reads (as `comment_threads`)."""
+    comment.my_reaction = None  # type: ignore[attr-defined]
+    comment.can_delete = _can_delete_comment(viewer, post, comment)  # type: ignore[attr-defined]
+    comment.can_edit = _can_edit_comment(viewer, post, comment)  # type: ignore[attr-defined]
+    return comment
+
+
 def _can_delete_comment(viewer: Viewer, post: Post, comment: Comment) -> bool:
     person = viewer.user
     if not person.is_active:

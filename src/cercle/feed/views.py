@@ -442,12 +442,27 @@ def comment(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     if parent_id := _param(request, "parent", "POST"):
         parent = queries.access_comment(request.user, parent_id)
     try:
-        actions.add_comment(
+        added = actions.add_comment(
             actor=request.user, post=post, body=request.POST.get("body", ""), parent=parent
         )
     except (ValidationError, PermissionDenied) as error:
+        if _is_htmx(request):
+            # The feed card's inline field shows this text under itself (plain text).
+            status = 403 if isinstance(error, PermissionDenied) else 400
+            return HttpResponse(_error_text(error), status=status, content_type="text/plain")
         messages.error(request, _error_text(error))
-    return HttpResponseRedirect(reverse("post", args=[post.pk]) + "#comments")
+    else:
+        if _is_htmx(request):
+            # The feed card's inline field: the new comment, and its post's count out of band.
+            viewer = queries.Viewer.of(request.user)
+            post = queries.with_viewer_state([post], viewer)[0]
+            return render(
+                request,
+                "feed/_comment_added.html",
+                {"post": post, "comment": queries.comment_for(added, post, viewer), **_choices()},
+            )
+    # Without JavaScript: back where the comment was written (the feed card sends `next`).
+    return _back(request, reverse("post", args=[post.pk]) + "#comments")
 
 
 @login_required

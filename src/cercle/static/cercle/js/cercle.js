@@ -5,3 +5,26 @@ document.addEventListener("change", (event) => {
     target.form.submit();
   }
 });
+
+// The inline "Write a comment…" field of feed cards (feed/_post.html), posted with htmx: emptied
+// once the comment is added; a refusal (htmx leaves error answers unswapped) shows its reason, sent
+// as plain text, under the field, or the form's general message.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-inline-comment")) return;
+  const error = form.querySelector(".inline-comment-error");
+  const xhr = event.detail.xhr;
+  if (event.detail.successful) {
+    form.reset();
+    if (error) {
+      error.textContent = "";
+      error.hidden = true;
+    }
+    return;
+  }
+  if (!error) return;
+  const type = (xhr && xhr.getResponseHeader("Content-Type")) || "";
+  const text = type.startsWith("text/plain") ? xhr.responseText.trim() : "";
+  error.textContent = text || form.dataset.error || "";
+  error.hidden = false;
+});
