@@ -98,6 +98,7 @@ def test_announcement_appears_is_confirmed_then_leaves_live(
     sandrine.goto(f"/spaces/{setup['org']}/")
     composer = sandrine.locator("form.composer")
     composer.locator("#composer-body").fill(BODY)
+    composer.get_by_text("Announcement options").click()  # folded since review 2, #14
     composer.get_by_label("Publish as an announcement").check()
     composer.get_by_text("Targets (none chosen: everyone)").click()
     composer.get_by_label("Paie").check()
