@@ -6,13 +6,12 @@ kind of space, person and target; the page's fragment shows the banner."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import Client
 
 from cercle.accounts.models import Profile
@@ -29,6 +28,13 @@ from tests.factories import (
     make_space,
     make_user,
 )
+from tests.feed.live_helpers import (
+    _close_worker_connections,  # noqa: F401 (a fixture used by name)
+    audience_of,
+    client_for,
+    count_group_sends,
+    home,
+)
 from tests.feed.test_visibility_matrix import KINDS, ROLES, build
 
 amake_user = sync_to_async(make_user)
@@ -40,41 +46,13 @@ announce = sync_to_async(actions.announce)
 organisation_space = sync_to_async(space_queries.organisation_space)
 
 
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every group_send of a `feed.announcement` layer message, by group name."""
-    layer = get_channel_layer()
-    assert layer is not None
-    original = layer.group_send
-    made: list[str] = []
-
-    async def counted(group: str, message: dict[str, Any]) -> None:
-        if message["type"] == events.ANNOUNCEMENT:
-            made.append(group)
-        await original(group, message)
-
-    monkeypatch.setattr(layer, "group_send", counted)
-    return made
+    return count_group_sends(monkeypatch, events.ANNOUNCEMENT)
 
 
 # --- Over the socket (the real consumer) -------------------------------------------------------
-
-
-@pytest.fixture
-def _close_worker_connections() -> Iterator[None]:
-    yield
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
-
-
-async def home(comm: Any, **frame: Any) -> None:
-    await comm.send_json_to({"type": "feed.subscribe", "feed": "home", **frame})
-    await next_of_type(comm, "feed.subscribed")
 
 
 async def announcement_frames(comm: Any) -> list[dict[str, Any]]:
@@ -235,12 +213,6 @@ def test_the_layer_message_keeps_targets_on_the_server(
 # --- The targeting rule agrees with the home page's --------------------------------------------
 
 TARGETS = ("everyone", "my_department", "other_department", "my_site", "other_site")
-
-
-def audience_of(person: Any) -> queries.Audience:
-    """As a home page's socket loads it."""
-    _plan, audience = queries.load_plan(person.pk, "home", None, "all")
-    return audience
 
 
 @pytest.mark.django_db
