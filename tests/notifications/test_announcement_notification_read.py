@@ -4,12 +4,9 @@ the person confirms (or dismisses), and for everyone when the announcement ends 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from cercle.core.realtime import user_group
 from cercle.feed import actions
@@ -17,37 +14,18 @@ from cercle.feed.models import Report
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
+from tests.chat.helpers import Listener
 from tests.factories import make_department, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-def listen(user_id: int) -> str:
-    layer = get_channel_layer()
-    assert layer is not None
-
-    async def run() -> str:
-        channel = await layer.new_channel()
-        await layer.group_add(user_group(user_id), channel)
-        return str(channel)
-
-    return async_to_sync(run)()
+def listen(user_id: int) -> Listener:
+    return Listener(user_group(user_id))
 
 
-def received(channel: str) -> list[dict[str, Any]]:
-    layer = get_channel_layer()
-    assert layer is not None
-
-    async def run() -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        while True:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), timeout=0.2)
-            except TimeoutError:
-                return events
-            events.append(message["event"])
-
-    return async_to_sync(run)()
+def received(listener: Listener) -> list[dict[str, Any]]:
+    return listener.events()
 
 
 def announced(capture: Any, **options: Any) -> tuple[Any, Any]:

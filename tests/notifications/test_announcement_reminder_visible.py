@@ -4,13 +4,10 @@ the bell is pushed live, and the mail says reminder too; still at most one remin
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone, translation
@@ -20,37 +17,18 @@ from cercle.feed import actions
 from cercle.notifications import email, queries
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
+from tests.chat.helpers import Listener
 from tests.factories import make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-def listen(user_id: int) -> str:
-    layer = get_channel_layer()
-    assert layer is not None
-
-    async def run() -> str:
-        channel = await layer.new_channel()
-        await layer.group_add(user_group(user_id), channel)
-        return str(channel)
-
-    return async_to_sync(run)()
+def listen(user_id: int) -> Listener:
+    return Listener(user_group(user_id))
 
 
-def received(channel: str) -> list[dict[str, Any]]:
-    layer = get_channel_layer()
-    assert layer is not None
-
-    async def run() -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        while True:
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), timeout=0.2)
-            except TimeoutError:
-                return events
-            events.append(message["event"])
-
-    return async_to_sync(run)()
+def received(listener: Listener) -> list[dict[str, Any]]:
+    return listener.events()
 
 
 def test_a_reminder_is_unread_again_dated_and_says_reminder(
