@@ -136,8 +136,44 @@ def _delimiter(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+# Column names as HR and directory exports often spell them (French and English), matched without
+# accents or capitals, read as Cercle's own.
+HEADER_ALIASES = {
+    "mail": "email",
+    "e_mail": "email",
+    "courriel": "email",
+    "adresse_email": "email",
+    "firstname": "first_name",
+    "given_name": "first_name",
+    "prenom": "first_name",
+    "lastname": "last_name",
+    "surname": "last_name",
+    "family_name": "last_name",
+    "nom": "last_name",
+    "nom_de_famille": "last_name",
+    "title": "job_title",
+    "job": "job_title",
+    "poste": "job_title",
+    "fonction": "job_title",
+    "intitule_de_poste": "job_title",
+    "departement": "department",
+    "service": "department",
+    "location": "site",
+    "office": "site",
+    "lieu": "site",
+    "manager": "manager_email",
+    "email_du_manager": "manager_email",
+    "equipe": "team",
+    "telephone": "phone",
+    "tel": "phone",
+    "mobile": "phone",
+    "role_dans_cercle": "role",
+}
+
+
 def _header_name(cell: str) -> str:
-    return cell.strip().lstrip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
+    name = cell.strip().lstrip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
+    return HEADER_ALIASES.get(normalize(name).replace(" ", "_"), name)
 
 
 def template_csv() -> str:
