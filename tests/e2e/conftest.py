@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,57 @@ def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
 @pytest.fixture
 def page(new_page: Any) -> Any:
     return new_page()
+
+
+@pytest.fixture
+def chat_server(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """A real uvicorn server (HTTP and /ws/) on a SQLite file of its own, for the live pages:
+    `(ServerSite, ServerProcess)`; the site also runs Python against its database."""
+    from tests.chat.server import ServerSite
+
+    site = ServerSite(tmp_path)
+    site.migrate()
+    server = site.start()
+    yield site, server
+    site.stop()
+
+
+@pytest.fixture
+def chat_context(browser: Any, chat_server: tuple[Any, Any]) -> Iterator[Callable[..., Any]]:
+    """A factory of browser contexts on `chat_server` (each its own cookies: its own person)."""
+    contexts: list[Any] = []
+    _site, server = chat_server
+
+    def make(
+        *,
+        locale: str = "en-GB",
+        width: int = 1280,
+        height: int = 900,
+        timezone_id: str | None = None,
+    ) -> Any:
+        context = browser.new_context(
+            base_url=server.url,
+            locale=locale,
+            viewport={"width": width, "height": height},
+            timezone_id=timezone_id,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def chat_page(chat_context: Callable[..., Any]) -> Callable[..., Any]:
+    """A factory of pages on `chat_server`, each in a context of its own."""
+
+    def make(**options: Any) -> Any:
+        return chat_context(**options).new_page()
+
+    return make
 
 
 def log_in(page: Any, login: str, password: str) -> None:

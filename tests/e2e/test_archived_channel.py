@@ -7,12 +7,10 @@ member's page turns read-only by itself (history kept, a notice instead of the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
 from tests.chat.server import ServerProcess, ServerSite, make_people
@@ -20,36 +18,6 @@ from tests.e2e.conftest import log_in
 
 NOTICE_EN = "This space is archived: its channel is read-only."
 NOTICE_FR = "Cet espace est archivé : son canal est en lecture seule."
-
-
-@pytest.fixture
-def chat_server(tmp_path: Path) -> Iterator[tuple[ServerSite, ServerProcess]]:
-    site = ServerSite(tmp_path)
-    site.migrate()
-    server = site.start()
-    yield site, server
-    site.stop()
-
-
-@pytest.fixture
-def person_context(
-    browser: Any, chat_server: tuple[ServerSite, ServerProcess]
-) -> Iterator[Callable[[], Any]]:
-    """A factory of browser contexts (each its own cookies: its own person), English browsers."""
-    contexts: list[Any] = []
-    _site, server = chat_server
-
-    def make() -> Any:
-        context = browser.new_context(
-            base_url=server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def watch_errors(page: Any) -> list[str]:
@@ -80,7 +48,7 @@ def send(page: Any, text: str) -> None:
 
 
 def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it(
-    chat_server: tuple[ServerSite, ServerProcess], person_context: Callable[[], Any]
+    chat_server: tuple[ServerSite, ServerProcess], chat_context: Callable[[], Any]
 ) -> None:
     site, server = chat_server
     data = make_people(site, ["aline", "basile", "camille"])
@@ -98,7 +66,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
     )
 
     # Aline (the owner) has the channel open in one tab, the space's settings in another.
-    aline_context = person_context()
+    aline_context = chat_context()
     aline = aline_context.new_page()
     aline_errors = watch_errors(aline)
     log_in(aline, "aline", password)
@@ -107,7 +75,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
     settings.goto(f"/spaces/{slug}/")
 
     # Basile has the channel open too; both talk.
-    basile = person_context().new_page()
+    basile = chat_context().new_page()
     basile_errors = watch_errors(basile)
     log_in(basile, "basile", password)
     open_channel(basile, slug)
@@ -177,7 +145,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
     expect(aline.locator("#message-list li.msg")).to_have_count(2)
 
     # Camille, who reads Cercle in French, opens the archived channel: the notice is in French.
-    camille = person_context().new_page()
+    camille = chat_context().new_page()
     log_in(camille, "camille", password)
     camille.goto(conversation_url)
     expect(camille.locator("#composer-read-only")).to_have_text(NOTICE_FR)
@@ -208,7 +176,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
 
 
 def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_reconnection(
-    chat_server: tuple[ServerSite, ServerProcess], person_context: Callable[[], Any]
+    chat_server: tuple[ServerSite, ServerProcess], chat_context: Callable[[], Any]
 ) -> None:
     site, _server = chat_server
     data = make_people(site, ["denise", "etienne"])
@@ -220,7 +188,7 @@ def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_rec
         "actions.join_space(actor=people['etienne'], space=space)\n"
         "result = space.slug\n"
     )
-    etienne = person_context().new_page()
+    etienne = chat_context().new_page()
     errors = watch_errors(etienne)
     blocked = {"on": False}
 

@@ -7,50 +7,17 @@ on a SQLite file of their own (tests/chat/server.py) and create people there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
 from tests.chat.server import ServerProcess, ServerSite, make_people
 from tests.e2e.conftest import log_in
-
-
-@pytest.fixture
-def chat_server(tmp_path: Path) -> Iterator[tuple[ServerSite, ServerProcess]]:
-    site = ServerSite(tmp_path)
-    site.migrate()
-    server = site.start()
-    yield site, server
-    site.stop()
-
-
-@pytest.fixture
-def chat_page(
-    browser: Any, chat_server: tuple[ServerSite, ServerProcess]
-) -> Iterator[Callable[..., Any]]:
-    contexts: list[Any] = []
-    _site, server = chat_server
-
-    def make(*, width: int = 1280, height: int = 900, timezone_id: str | None = None) -> Any:
-        context = browser.new_context(
-            base_url=server.url,
-            locale="en-GB",
-            viewport={"width": width, "height": height},
-            timezone_id=timezone_id,
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def test_direct_conversation_live_typing_unread_badge_and_receipt(

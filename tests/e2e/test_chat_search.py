@@ -12,9 +12,6 @@ from playwright.sync_api import expect
 
 from tests.chat.server import ServerProcess, ServerSite, make_people
 from tests.e2e.conftest import log_in
-from tests.e2e.test_chat import chat_page, chat_server
-
-__all__ = ["chat_page", "chat_server"]
 
 
 def test_search_opens_an_old_message_highlighted_on_a_phone(

@@ -7,11 +7,9 @@ new department's, without a reload — and finally withdraws it: gone from that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.chat.server import ServerProcess, ServerSite
@@ -30,31 +28,6 @@ result = {"password": PASSWORD, "org": organisation_space().slug}
 """
 
 BODY = "Nouvelle procédure de notes de frais"
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[ServerSite, ServerProcess]]:
-    site = ServerSite(tmp_path)
-    site.migrate()
-    server = site.start()
-    yield site, server
-    site.stop()
-
-
-@pytest.fixture
-def live_page(browser: Any, site: tuple[ServerSite, ServerProcess]) -> Iterator[Callable[[], Any]]:
-    contexts: list[Any] = []
-    _site, server = site
-
-    def make() -> Any:
-        context = browser.new_context(base_url=server.url, locale="en-GB")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def home_page(page: Any) -> None:
@@ -80,12 +53,12 @@ def open_post_menu(page: Any) -> Any:
 
 
 def test_announcement_appears_is_confirmed_then_leaves_live(
-    site: tuple[ServerSite, ServerProcess], live_page: Callable[[], Any]
+    chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
 ) -> None:
-    server_site, _server = site
+    server_site, _server = chat_server
     setup = server_site.python(PEOPLE_CODE)
     password = setup["password"]
-    sandrine, anne, bruno, chloe = live_page(), live_page(), live_page(), live_page()
+    sandrine, anne, bruno, chloe = chat_page(), chat_page(), chat_page(), chat_page()
     for page, name in ((sandrine, "sandrine"), (anne, "anne"), (bruno, "bruno"), (chloe, "chloe")):
         log_in(page, name, password)
     for page in (anne, bruno, chloe):

@@ -8,11 +8,9 @@ on a SQLite file of its own (tests/chat/server.py), like tests/e2e/test_chat.py.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.chat.server import ServerProcess, ServerSite, make_people
@@ -27,31 +25,6 @@ result = {"slug": space.slug}
 """
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[ServerSite, ServerProcess]]:
-    site = ServerSite(tmp_path)
-    site.migrate()
-    server = site.start()
-    yield site, server
-    site.stop()
-
-
-@pytest.fixture
-def live_page(browser: Any, site: tuple[ServerSite, ServerProcess]) -> Iterator[Callable[[], Any]]:
-    contexts: list[Any] = []
-    _site, server = site
-
-    def make() -> Any:
-        context = browser.new_context(base_url=server.url, locale="en-GB")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def subscribed(page: Any, frames: list[str], timeout: float = 10) -> None:
     """Wait until the page's socket confirmed its feed subscription."""
     deadline = time.monotonic() + timeout
@@ -63,12 +36,12 @@ def subscribed(page: Any, frames: list[str], timeout: float = 10) -> None:
 
 
 def test_new_post_announced_live_then_loaded_and_bell_rises(
-    site: tuple[ServerSite, ServerProcess], live_page: Callable[[], Any]
+    chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
 ) -> None:
-    server_site, _server = site
+    server_site, _server = chat_server
     password = make_people(server_site, ["anne", "bruno"])["password"]
     slug = server_site.python(SPACE_CODE)["slug"]
-    anne, bruno = live_page(), live_page()
+    anne, bruno = chat_page(), chat_page()
     frames: list[str] = []
     bruno.on(
         "websocket",
