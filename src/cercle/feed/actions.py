@@ -7,7 +7,6 @@ the notifications app (which checks again that the recipient may see the post).
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -646,7 +645,7 @@ def _route_of(announcement: Announcement) -> events.AnnouncementRoute:
 def _announcement_of(post: Post) -> events.AnnouncementRoute | None:
     """The route of the post's announcement, if it is one (one query; three more if it is), for
     an action that ends it: read before the post or the announcement is deleted."""
-    announcement = Announcement.objects.filter(post=post).first()
+    announcement = queries.announcement_of(post)
     if announcement is None:
         return None
     announcement.post = post
@@ -716,10 +715,6 @@ def acknowledge(*, actor: User, announcement: Announcement) -> AnnouncementRecei
     return receipt
 
 
-REMIND_COOLDOWN = datetime.timedelta(hours=24)
-"""At most one reminder a day for an announcement (each reaches everyone who has not confirmed)."""
-
-
 @transaction.atomic
 def remind(*, actor: User, announcement: Announcement) -> Announcement:
     """Remind (in the app and by mail) those who have not confirmed yet (in the background)."""
@@ -729,17 +724,18 @@ def remind(*, actor: User, announcement: Announcement) -> Announcement:
         raise ValidationError(_("This announcement does not ask for confirmation."))
     # Locked: two clicks at once send one reminder, not two.
     locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
-    now = timezone.now()
-    last = locked.last_reminded_at
-    if last is not None and now - last < REMIND_COOLDOWN:
+    allowed_from = queries.next_reminder_at(locked)
+    if allowed_from is not None:
+        last = locked.last_reminded_at
+        assert last is not None
         raise ValidationError(
             _("A reminder was already sent on %(when)s; the next one can be sent from %(next)s.")
             % {
                 "when": date_format(timezone.localtime(last), "DATETIME_FORMAT"),
-                "next": date_format(timezone.localtime(last + REMIND_COOLDOWN), "DATETIME_FORMAT"),
+                "next": date_format(timezone.localtime(allowed_from), "DATETIME_FORMAT"),
             }
         )
-    announcement.last_reminded_at = now
+    announcement.last_reminded_at = timezone.now()
     announcement.save(update_fields=["last_reminded_at"])
     log_event(actor=actor, action="feed.announcement_reminded", target=announcement.post)
     _enqueue_reminders(announcement, reminder=True)

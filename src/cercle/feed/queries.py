@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import (
     Count,
@@ -33,6 +33,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import Http404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -752,8 +753,61 @@ def active_announcements(user: User) -> list[Announcement]:
 
 
 def announcement_of(post: Post) -> Announcement | None:
-    """The post's announcement, if it is one (for those who may change it)."""
+    """The post's announcement, if it is one."""
     return Announcement.objects.filter(post=post).first()
+
+
+def announcement_target_ids(announcement: Announcement) -> tuple[set[int], set[int]]:
+    """The ids of the departments and sites an announcement targets (none: everyone)."""
+    return (
+        set(announcement.departments.values_list("pk", flat=True)),
+        set(announcement.sites.values_list("pk", flat=True)),
+    )
+
+
+def announce_options(
+    user: User, space: Space, roles: dict[int, str] | None = None
+) -> dict[str, Any] | None:
+    """What a composer needs to offer "publish as an announcement" in `space` — the departments
+    and sites it may target — or None when `user` may not announce there; `roles` (the viewer's
+    space roles, when already loaded) spares a query."""
+    if not can_announce_in(user, space, roles):
+        return None
+    return announcement_choices()
+
+
+def announcement_choices() -> dict[str, Any]:
+    """The departments and sites an announcement may target, by name."""
+    from cercle.accounts.models import Department, Site
+
+    return {
+        "departments": list(Department.objects.order_by("name")),
+        "sites": list(Site.objects.order_by("name")),
+    }
+
+
+def announcement_targets(
+    department_ids: Iterable[int], site_ids: Iterable[int]
+) -> tuple[list[Any], list[Any]]:
+    """The departments and sites with these ids (those that do not exist are left out)."""
+    from cercle.accounts.models import Department, Site
+
+    return (
+        list(Department.objects.filter(pk__in=list(department_ids))),
+        list(Site.objects.filter(pk__in=list(site_ids))),
+    )
+
+
+REMIND_COOLDOWN = datetime.timedelta(hours=24)
+"""At most one reminder a day for an announcement (each reaches everyone who has not confirmed)."""
+
+
+def next_reminder_at(announcement: Announcement) -> datetime.datetime | None:
+    """When the next reminder of this announcement may be sent; None: now."""
+    last = announcement.last_reminded_at
+    if last is None or timezone.now() - last >= REMIND_COOLDOWN:
+        return None
+    return last + REMIND_COOLDOWN
 
 
 def access_announcement(user: User, announcement_id: int) -> Announcement:

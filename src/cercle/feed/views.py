@@ -116,7 +116,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "post_targets": queries.composer_targets(user, org)
         if queries.can_announce_in(user, org)
         else None,
-        "announce_options": announce_options(user, org),
+        "announce_options": queries.announce_options(user, org),
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
         "announcements": queries.active_announcements(user),
     }
@@ -243,13 +243,10 @@ def _publish_announcement(request: AuthenticatedRequest, space: Any, default: st
 
 
 def _targets(request: AuthenticatedRequest) -> tuple[list[Any], list[Any]]:
-    from cercle.accounts.models import Department, Site
-
-    department_ids = [v for v in request.POST.getlist("departments")[:500] if v.isdigit()]
-    site_ids = [v for v in request.POST.getlist("sites")[:500] if v.isdigit()]
-    return (
-        list(Department.objects.filter(pk__in=department_ids)),
-        list(Site.objects.filter(pk__in=site_ids)),
+    """The departments and sites ticked in an announcement form (unknown ids left out)."""
+    return queries.announcement_targets(
+        [int(v) for v in request.POST.getlist("departments")[:500] if v.isdigit()],
+        [int(v) for v in request.POST.getlist("sites")[:500] if v.isdigit()],
     )
 
 
@@ -269,21 +266,6 @@ def _announced_message(request: AuthenticatedRequest, announcement: Any) -> None
             _("Follow its read confirmations"),
         ),
     )
-
-
-def announce_options(
-    user: User, space: Any, roles: dict[int, str] | None = None
-) -> dict[str, Any] | None:
-    """What a space's composer needs to offer "publish as an announcement" (None: not allowed);
-    `roles` (the viewer's space roles, when already loaded) spares a query."""
-    from cercle.accounts.models import Department, Site
-
-    if not queries.can_announce_in(user, space, roles):
-        return None
-    return {
-        "departments": list(Department.objects.order_by("name")),
-        "sites": list(Site.objects.order_by("name")),
-    }
 
 
 def _choices() -> dict[str, Any]:
@@ -676,7 +658,6 @@ def decide_report(request: AuthenticatedRequest, report_id: int) -> HttpResponse
 
 @login_required
 def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
-    from cercle.accounts.models import Department, Site
 
     post = queries.access_post(request.user, post_id)
     if not queries.can_announce(request.user, post):
@@ -693,19 +674,19 @@ def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         _announced_message(request, announcement)
         return redirect("post", post.pk)
     current = queries.announcement_of(post)
+    # An announcement already: its targets ticked, to change them.
+    chosen_departments, chosen_sites = (
+        queries.announcement_target_ids(current) if current else (set(), set())
+    )
     return render(
         request,
         "feed/announce.html",
         {
             "post": post,
-            "departments": Department.objects.order_by("name"),
-            "sites": Site.objects.order_by("name"),
-            # An announcement already: its targets ticked, to change them.
+            **queries.announcement_choices(),
             "current": current,
-            "chosen_departments": set(current.departments.values_list("pk", flat=True))
-            if current
-            else set(),
-            "chosen_sites": set(current.sites.values_list("pk", flat=True)) if current else set(),
+            "chosen_departments": chosen_departments,
+            "chosen_sites": chosen_sites,
         },
     )
 
@@ -760,6 +741,7 @@ def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> 
     rows = queries.acknowledgements(announcement)
     done = [r for r in rows if r.acknowledged_at]
     pending_only = request.GET.get("pending") == "1"
+    next_reminder = queries.next_reminder_at(announcement)
     return render(
         request,
         "feed/announcement_report.html",
@@ -774,11 +756,8 @@ def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> 
             "pending_count": len(rows) - len(done),
             "total_count": len(rows),
             "percent": round(100 * len(done) / len(rows)) if rows else 0,
-            "can_remind": announcement.last_reminded_at is None
-            or timezone.now() - announcement.last_reminded_at >= actions.REMIND_COOLDOWN,
-            "next_reminder_at": announcement.last_reminded_at + actions.REMIND_COOLDOWN
-            if announcement.last_reminded_at
-            else None,
+            "next_reminder_at": next_reminder,
+            "can_remind": next_reminder is None,
         },
     )
 

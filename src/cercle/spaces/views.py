@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import queries as feed_queries
-from cercle.feed.views import announce_options, render_post_list
+from cercle.feed.views import render_post_list
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.views import level_choices
 from cercle.spaces import actions, queries
@@ -121,7 +121,7 @@ def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             if view.role
             else None,
             "level_choices": level_choices(),
-            "announce_options": announce_options(request.user, space, viewer.roles)
+            "announce_options": feed_queries.announce_options(request.user, space, viewer.roles)
             if view.can_post
             else None,
         },
