@@ -132,6 +132,18 @@ def _add_actor(notification: Notification, actor: User | None) -> None:
     notification.actor = actor
 
 
+def _unread_counts(person_ids: Iterable[int]) -> dict[int, int]:
+    """Each person's unread notifications, all counted, in one query for everyone (`_unread`'s
+    rule, which leaves out those about posts no longer visible, would cost a query per person;
+    the bell's next poll or page load corrects the rare difference)."""
+    return dict(
+        Notification.objects.filter(recipient_id__in=list(person_ids), read_at__isnull=True)
+        .values_list("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("recipient_id", "n")
+    )
+
+
 def _unread(person: User) -> int:
     """The count the bell shows (leaving out notifications about posts no longer visible)."""
     from cercle.notifications.queries import unread_count
@@ -368,15 +380,7 @@ def notify_many(
     if kind in EMAIL_KINDS:
         for notification in created:
             _schedule_email(notification)
-    # Every unread notification counted, in one query for all: `_unread`'s rule (leaving out
-    # those about posts no longer visible) per person would cost a query per member. The bell's
-    # next poll or page load corrects the rare difference.
-    unread = dict(
-        Notification.objects.filter(recipient_id__in=list(people), read_at__isnull=True)
-        .values_list("recipient_id")
-        .annotate(n=Count("id"))
-        .values_list("recipient_id", "n")
-    )
+    unread = _unread_counts(people)
     every = changed + created
     publish_each_on_commit(
         (
@@ -425,8 +429,8 @@ def mark_group_read(*, person: User, group_key: str) -> int:
 def end_group(*, group_key: str, keep_user_ids: Iterable[int] | QuerySet[Any] | None = None) -> int:
     """Mark read everyone's unread notifications of `group_key` (but those of `keep_user_ids`, a
     list or a subquery of user ids): what they asked no longer stands (an announcement withdrawn,
-    deleted, hidden or retargeted away from them). Each person's bell is lowered live (the
-    count in one query for all, as `notify_many`)."""
+    deleted, hidden or retargeted away from them). Each person's bell is lowered live
+    (`_unread_counts`)."""
     rows = Notification.objects.filter(group_key=group_key, read_at__isnull=True)
     if keep_user_ids is not None:
         rows = rows.exclude(recipient_id__in=keep_user_ids)
@@ -438,12 +442,7 @@ def end_group(*, group_key: str, keep_user_ids: Iterable[int] | QuerySet[Any] | 
     Notification.objects.filter(pk__in=[pk for ids in marked.values() for pk in ids]).update(
         read_at=timezone.now()
     )
-    unread = dict(
-        Notification.objects.filter(recipient_id__in=list(marked), read_at__isnull=True)
-        .values_list("recipient_id")
-        .annotate(n=Count("id"))
-        .values_list("recipient_id", "n")
-    )
+    unread = _unread_counts(marked)
     publish_each_on_commit(
         (events.notification_read(ids=ids, unread=unread.get(pk, 0)), pk)
         for pk, ids in marked.items()
