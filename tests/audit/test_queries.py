@@ -99,13 +99,16 @@ def test_bad_cursors_are_refused(cursor: str) -> None:
         queries.audit_page(make_admin(), queries.AuditFilters(), cursor=cursor)
 
 
-def test_describe_change() -> None:
-    assert queries.describe_change({"role": "member"}, {"role": "admin"}) == [
-        ("role", "member", "admin")
-    ]
-    assert queries.describe_change({"is_active": True}, {"is_active": False}) == [
-        ("is_active", "✓", "✗")
-    ]
-    assert queries.describe_change(None, {"created": 3}) == [("created", "—", "3")]
-    assert queries.describe_change(None, None) == []
-    assert queries.describe_change("a", "b") == [("", "a", "b")]
+def test_describe_entries_reads_plain_changes() -> None:
+    admin = make_admin()
+
+    def changes(old: object, new: object) -> list[tuple[str, str, str]]:
+        entry = AuditEntry(action="x", old_value=old, new_value=new, extra={})
+        [details] = queries.describe_entries(admin, [entry])
+        return [(field, before.text, after.text) for field, before, after in details.changes]
+
+    assert changes({"role": "member"}, {"role": "admin"}) == [("role", "member", "admin")]
+    assert changes({"is_active": True}, {"is_active": False}) == [("is_active", "✓", "✗")]
+    assert changes(None, {"created": 3}) == [("created", "—", "3")]
+    assert changes(None, None) == []
+    assert changes("a", "b") == [("", "a", "b")]

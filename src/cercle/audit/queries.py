@@ -107,19 +107,6 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def describe_change(old: Any, new: Any) -> list[tuple[str, str, str]]:
-    """Rows of (field, old, new) that a person can read; one row without a field otherwise."""
-    show = _show
-    if isinstance(old, dict) or isinstance(new, dict):
-        old_dict = old if isinstance(old, dict) else {}
-        new_dict = new if isinstance(new, dict) else {}
-        keys = list(dict.fromkeys([*old_dict, *new_dict]))
-        return [(str(key), show(old_dict.get(key)), show(new_dict.get(key))) for key in keys]
-    if old is None and new is None:
-        return []
-    return [("", show(old), show(new))]
-
-
 # --- Ids in the details, shown as names -------------------------------------------------------
 
 # The keys under which actions record ids (old, new or extra), by what the ids are.
