@@ -298,6 +298,19 @@ def title_for(conversation: Conversation, viewer: User, people: list[User]) -> s
     return conversation.name
 
 
+def titles_of(viewer: User, conversations: list[Conversation]) -> dict[int, str]:
+    """The shown names of these conversations (`title_for`), in one query at most (the people of
+    the direct ones)."""
+    direct = [c.pk for c in conversations if c.kind == Conversation.Kind.DIRECT]
+    people: dict[int, list[User]] = {}
+    if direct:
+        for membership in Membership.objects.filter(conversation_id__in=direct).select_related(
+            "user"
+        ):
+            people.setdefault(membership.conversation_id, []).append(membership.user)
+    return {c.pk: title_for(c, viewer, people.get(c.pk, [])) for c in conversations}
+
+
 def other_person(conversation: Conversation, viewer: User, people: list[User]) -> User | None:
     if conversation.kind != Conversation.Kind.DIRECT:
         return None

@@ -259,18 +259,6 @@ def _search_excerpt(body_html: str, terms: list[str]) -> SafeString:
     return mark_safe(escape(before) + _highlight(window, terms) + escape(after))  # noqa: S308
 
 
-def _titles(viewer: User, conversations: list[Conversation]) -> dict[int, str]:
-    """The shown names of these conversations, in one query (direct ones' other people)."""
-    direct = [c.pk for c in conversations if c.kind == Conversation.Kind.DIRECT]
-    people: dict[int, list[User]] = {}
-    if direct:
-        for membership in Membership.objects.filter(conversation_id__in=direct).select_related(
-            "user"
-        ):
-            people.setdefault(membership.conversation_id, []).append(membership.user)
-    return {c.pk: queries.title_for(c, viewer, people.get(c.pk, [])) for c in conversations}
-
-
 @login_required
 def search(request: AuthenticatedRequest) -> HttpResponse:
     """Messages search: words (accent-insensitive), a person, a conversation; newest first,
@@ -306,7 +294,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
         else:
             terms = search_terms(q)
             found_in = {m.conversation_id: m.conversation for m in page.items}
-            titles = _titles(viewer, list(found_in.values()))
+            titles = queries.titles_of(viewer, list(found_in.values()))
             results = [
                 {
                     "message": m,
