@@ -75,3 +75,25 @@ class Listener:
                     found.append(message["event"])
 
         return async_to_sync(collect)()
+
+
+def slow_socket(user: Any) -> tuple[WebsocketCommunicator, Any]:
+    """A socket (not yet connected) whose client reads only while the returned `asyncio.Event` is
+    set: its frames wait, as uvicorn's do while the transport is paused (a slow client)."""
+    import asyncio
+
+    writable = asyncio.Event()
+    writable.set()
+    inner = RealtimeConsumer.as_asgi()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def slow_send(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.send":
+                await writable.wait()
+            await send(message)
+
+        await inner(scope, receive, slow_send)
+
+    comm = WebsocketCommunicator(app, "/ws/")
+    comm.scope["user"] = user
+    return comm, writable

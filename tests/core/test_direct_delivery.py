@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing.websocket import WebsocketCommunicator
 
-from cercle.core.consumers import RealtimeConsumer
 from cercle.core.layers import InMemoryChannelLayer
-from tests.chat.helpers import connected, drain, next_of_type
+from tests.chat.helpers import connected, drain, next_of_type, slow_socket
 from tests.factories import make_group, make_message, make_user
 
 
@@ -142,20 +140,7 @@ async def test_a_socket_whose_client_reads_slowly_gets_every_message_in_order() 
     what is published meanwhile queues behind it: nothing lost, nothing overtaken."""
     anne, bruno = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     group = await sync_to_async(make_group)(anne, [bruno])
-    writable = asyncio.Event()
-    writable.set()
-    inner = RealtimeConsumer.as_asgi()
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        async def slow_send(message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.send":
-                await writable.wait()  # as uvicorn does while the transport is paused
-            await send(message)
-
-        await inner(scope, receive, slow_send)
-
-    slow = WebsocketCommunicator(app, "/ws/")
-    slow.scope["user"] = bruno
+    slow, writable = slow_socket(bruno)
     assert (await slow.connect())[0]
     await drain(slow)
     writable.clear()

@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
-from channels.testing.websocket import WebsocketCommunicator
 
-from cercle.core.consumers import RealtimeConsumer
 from cercle.core.layers import InMemoryChannelLayer
-from tests.chat.helpers import drain
+from tests.chat.helpers import drain, slow_socket
 from tests.factories import make_group, make_message, make_user
 
 CAPACITY = 3
@@ -107,20 +105,7 @@ async def test_a_socket_that_falls_behind_gets_one_resync_and_sync_gives_every_m
 ) -> None:
     anne, bruno = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     group = await sync_to_async(make_group)(anne, [bruno])
-    writable = asyncio.Event()
-    writable.set()
-    inner = RealtimeConsumer.as_asgi()
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        async def slow_send(message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.send":
-                await writable.wait()  # as uvicorn does while the transport is paused
-            await send(message)
-
-        await inner(scope, receive, slow_send)
-
-    slow = WebsocketCommunicator(app, "/ws/")
-    slow.scope["user"] = bruno
+    slow, writable = slow_socket(bruno)
     assert (await slow.connect())[0]
     hello = await slow.receive_json_from()
     assert hello["type"] == "hello"
@@ -174,20 +159,7 @@ async def test_a_second_overload_before_the_client_syncs_is_not_told_again(
     """Until the client asks `sync`, which will cover the later drops too, one resync is enough."""
     anne, bruno = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     group = await sync_to_async(make_group)(anne, [bruno])
-    writable = asyncio.Event()
-    writable.set()
-    inner = RealtimeConsumer.as_asgi()
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        async def slow_send(message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.send":
-                await writable.wait()
-            await send(message)
-
-        await inner(scope, receive, slow_send)
-
-    slow = WebsocketCommunicator(app, "/ws/")
-    slow.scope["user"] = bruno
+    slow, writable = slow_socket(bruno)
     assert (await slow.connect())[0]
     await drain(slow)
     frames: list[dict[str, Any]] = []
