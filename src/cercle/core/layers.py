@@ -43,6 +43,15 @@ from channels_redis.utils import _wrap_close, decode_hosts
 CLEAN_EVERY = 1.0
 
 
+def _is_direct(message: Any) -> bool:
+    """A published event with its JSON text: what a socket may take at once (`take_now`)."""
+    return (
+        isinstance(message, dict)
+        and message.get("type") == "cercle.event"
+        and isinstance(message.get("text"), str)
+    )
+
+
 class DirectReceiver(Protocol):
     """A local socket that may take a `cercle.event` at once (see `cercle.core.consumers`)."""
 
@@ -149,7 +158,7 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
         assert isinstance(message, dict), "Message is not a dict"
         self.require_valid_group_name(group)
         self._clean_expired()
-        direct = message.get("type") == "cercle.event" and isinstance(message.get("text"), str)
+        direct = _is_direct(message)
         receivers = self.receivers
         for channel in list(self.groups.get(group, {})):
             if direct:
@@ -166,14 +175,6 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
                 if receiver is not None and channel not in self.dropped:
                     self.dropped.add(channel)
                     receiver.note_dropped()
-
-
-def _is_direct(message: Any) -> bool:
-    return (
-        isinstance(message, dict)
-        and message.get("type") == "cercle.event"
-        and isinstance(message.get("text"), str)
-    )
 
 
 class _DirectShardConnection(redis_pubsub.RedisSingleShardConnection):
