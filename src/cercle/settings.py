@@ -119,7 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cercle.core.context_processors.layout",
+                "cercle.accounts.context_processors.layout",
             ],
         },
     }

@@ -10,6 +10,7 @@ from django.views.static import serve
 from cercle.accounts.views import auth as accounts_auth_views
 from cercle.api import api
 from cercle.core import views as core_views
+from cercle.feed import views as feed_views
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -19,7 +20,8 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
-    path("", core_views.home, name="home"),
+    # The home page is the home feed.
+    path("", feed_views.home, name="home"),
     # The language switcher also saves a signed-in person's preference (before Django's own).
     path("i18n/setlang/", accounts_auth_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,7 +13,7 @@ from django.test import Client
 from cercle.accounts.actions import profiles as actions
 from cercle.accounts.models import ApiToken, Follow, Profile, User, UserSkill
 from cercle.accounts.tokens import generate_token_secret, hash_token
-from cercle.administration.models import Organisation
+from cercle.accounts.models import Organisation
 from tests.factories import make_admin, make_department, make_guest, make_site, make_user
 
 pytestmark = pytest.mark.django_db

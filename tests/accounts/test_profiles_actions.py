@@ -10,7 +10,7 @@ from PIL import Image
 
 from cercle.accounts.actions import profiles as actions
 from cercle.accounts.models import Endorsement, Follow, Profile, Skill, UserSkill
-from cercle.administration.models import Organisation
+from cercle.accounts.models import Organisation
 from cercle.audit.models import AuditEntry
 from tests.factories import make_admin, make_department, make_guest, make_site, make_user
 

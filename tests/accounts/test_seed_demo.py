@@ -24,7 +24,7 @@ from cercle.accounts.models import (
     UserSkill,
 )
 from cercle.accounts.search import filter_search, plan_search
-from cercle.administration.models import Organisation
+from cercle.accounts.models import Organisation
 from cercle.audit.models import AuditEntry
 from cercle.core.management.commands import login_hint
 from cercle.core.text import normalize

@@ -25,7 +25,7 @@ def test_admins_reach_the_django_admin_and_its_registered_models() -> None:
         "accounts/department/",
         "accounts/site/",
         "accounts/skill/",
-        "administration/organisation/",
+        "accounts/organisation/",
         "audit/auditentry/",
     ):
         assert client.get(f"/django-admin/{path}").status_code == 200, path

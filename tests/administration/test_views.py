@@ -19,8 +19,9 @@ from PIL import Image
 from cercle.accounts.actions import people as people_actions
 from cercle.accounts.models import Department, Invitation, Role, Site, User
 from cercle.administration import actions
-from cercle.administration.models import ImportJob, Organisation
-from cercle.administration.queries import ORGANISATION_CACHE_KEY, get_organisation
+from cercle.accounts.models import Organisation
+from cercle.administration.models import ImportJob
+from cercle.accounts.queries import ORGANISATION_CACHE_KEY, get_organisation
 from cercle.audit.models import AuditEntry
 from tests.factories import make_admin, make_department, make_site, make_user
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
-from cercle.administration.queries import get_organisation
+from cercle.accounts.queries import get_organisation
 
 
 def signup_domain_allowed(email: str) -> bool:

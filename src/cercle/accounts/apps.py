@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from cercle.accounts import receivers  # noqa: F401  (login audit entries)
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.accounts import audit_labels, receivers  # noqa: F401  (login audit entries)
+
+        audit_labels.register()

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -285,3 +285,42 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.email}"
+
+
+colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
+
+
+class Organisation(models.Model):
+    """One row (pk=1): read through `accounts.queries.get_organisation`, which caches it.
+
+    Changed by the IT department (`administration.actions.update_organisation`); its table keeps
+    the name it had when the model lived in `administration`."""
+
+    name = models.CharField(_("name"), max_length=120, default="Cercle")
+    logo = models.ImageField(_("logo"), upload_to="branding/", blank=True, default="")
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1f5fae", validators=[colour_validator]
+    )
+    accent_colour = models.CharField(
+        _("accent colour"), max_length=7, default="#e0711c", validators=[colour_validator]
+    )
+    lock_hr_fields = models.BooleanField(
+        _("only admins edit job title, department and manager"), default=False
+    )
+    # Comma-separated email domains whose people may sign up by themselves; empty: invitation only.
+    signup_domains = models.TextField(
+        _("sign-up allowed for these email domains"), blank=True, default=""
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "administration_organisation"
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisation")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def signup_domain_list(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.signup_domains.split(",") if d.strip()]

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
@@ -26,6 +28,7 @@ from cercle.accounts.models import (
     Endorsement,
     Follow,
     Invitation,
+    Organisation,
     Profile,
     Role,
     Site,
@@ -44,6 +47,25 @@ MAX_PAGE_SIZE = 100
 TOP_SKILLS = 3
 MAX_CHAIN_DEPTH = 30
 SORTS = ("name", "recent")
+
+ORGANISATION_CACHE_KEY = "cercle:organisation:v1"
+
+
+def get_organisation() -> Organisation:
+    """The organisation's settings (every page shows its branding): cached for 5 minutes, and
+    forgotten by `forget_organisation` whenever they change."""
+    organisation: Organisation | None = cache.get(ORGANISATION_CACHE_KEY)
+    if organisation is None:
+        organisation = Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
+        cache.set(ORGANISATION_CACHE_KEY, organisation, 300)
+    return organisation
+
+
+def forget_organisation() -> None:
+    """Drop the cached settings now and once the transaction commits (a page read in between
+    must not cache the old ones again)."""
+    cache.delete(ORGANISATION_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
 
 
 class NotFound(Http404):
@@ -69,8 +91,6 @@ def can_edit_profile(viewer: User, person: User) -> bool:
 
 def can_edit_hr_fields(viewer: User, person: User) -> bool:
     """Job title, department and manager: locked to admins when the organisation says so."""
-    from cercle.administration.queries import get_organisation
-
     if not can_edit_profile(viewer, person):
         return False
     return viewer.is_admin or not get_organisation().lock_hr_fields

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -22,9 +21,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cercle.accounts import importer
 from cercle.accounts.actions import people
-from cercle.accounts.models import User
-from cercle.administration.models import ImportJob, Organisation
-from cercle.administration.queries import ORGANISATION_CACHE_KEY
+from cercle.accounts.models import Organisation, User
+from cercle.accounts.queries import forget_organisation
+from cercle.administration.models import ImportJob
 from cercle.audit.actions import log_event
 
 logger = logging.getLogger(__name__)
@@ -177,8 +176,7 @@ def update_organisation(
                 new={key: after[key] for key in changed},
                 request=request,
             )
-        cache.delete(ORGANISATION_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
+        forget_organisation()
         if old_logo_name and old_logo_name != (organisation.logo.name or ""):
             storage = organisation.logo.storage
             transaction.on_commit(lambda: storage.delete(old_logo_name))

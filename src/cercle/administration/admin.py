@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from cercle.administration.models import ImportJob, Organisation
+from cercle.accounts.models import Organisation
+from cercle.administration.models import ImportJob
 
 
 @admin.register(Organisation)

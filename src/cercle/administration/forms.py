@@ -7,8 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cercle.accounts.models import Department, Role, Site, User
-from cercle.administration.models import colour_validator
+from cercle.accounts.models import Department, Role, Site, User, colour_validator
 from cercle.administration.queries import PersonStatus
 from cercle.audit.labels import action_label
 

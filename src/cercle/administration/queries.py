@@ -1,8 +1,7 @@
-"""Reads of the organisation's settings, cached because every page shows its branding."""
+"""Reads of the IT department's pages: people with their status, import jobs."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Now
@@ -10,18 +9,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import Department, Site, User
-from cercle.administration.models import ImportJob, Organisation
+from cercle.administration.models import ImportJob
 from cercle.core.text import search_terms
-
-ORGANISATION_CACHE_KEY = "cercle:organisation:v1"
-
-
-def get_organisation() -> Organisation:
-    organisation: Organisation | None = cache.get(ORGANISATION_CACHE_KEY)
-    if organisation is None:
-        organisation = Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
-        cache.set(ORGANISATION_CACHE_KEY, organisation, 300)
-    return organisation
 
 
 def _require_admin(viewer: User) -> None:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cercle.accounts import importer
 from cercle.accounts.actions import people as people_actions
 from cercle.accounts.models import Role
+from cercle.accounts.queries import get_organisation
 from cercle.administration import actions, queries
 from cercle.administration.decorators import admin_required
 from cercle.administration.forms import (
@@ -398,7 +399,7 @@ def sites(request: AuthenticatedRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def organisation(request: AuthenticatedRequest) -> HttpResponse:
-    current = queries.get_organisation()
+    current = get_organisation()
     initial = {
         "name": current.name,
         "primary_colour": current.primary_colour,

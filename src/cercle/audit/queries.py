@@ -11,9 +11,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Q, QuerySet, Value
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cercle.audit.labels import NAMED_IDS
 from cercle.audit.models import AuditEntry
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 
@@ -109,28 +109,22 @@ def _show(value: Any) -> str:
 
 # --- Ids in the details, shown as names -------------------------------------------------------
 
-# The keys under which actions record ids (old, new or extra), by what the ids are.
-PEOPLE_KEYS = {"user_id", "user_ids", "author_id", "removed", "added", "members"}
-PLACE_KEYS = {
-    "department_id": "d",
-    "departments": "d",
-    "site_id": "t",
-    "sites": "t",
-    "space_id": "s",
-}
-FIELD_LABELS: dict[str, Any] = {
-    "user_id": _("person"),
-    "user_ids": _("people"),
-    "author_id": _("author"),
-    "removed": _("removed"),
-    "added": _("added"),
-    "members": _("members"),
-    "department_id": _("department"),
-    "departments": _("departments"),
-    "site_id": _("site"),
-    "sites": _("sites"),
-    "space_id": _("space"),
-}
+# Ids recorded in details (old, new or extra) are shown as names by what apps registered
+# (`cercle.audit.labels.register_names`): people's display names, departments', spaces'…
+
+
+def _kind_of(key: str) -> str | None:
+    for named in NAMED_IDS.values():
+        if key in named.keys:
+            return named.kind
+    return None
+
+
+def _field_label(key: str) -> str:
+    for named in NAMED_IDS.values():
+        if key in named.keys:
+            return str(named.keys[key])
+    return key
 
 
 @dataclass(frozen=True)
@@ -161,41 +155,37 @@ def _dicts(entry: AuditEntry) -> list[dict[str, Any]]:
     return [d for d in (entry.old_value, entry.new_value, entry.extra) if isinstance(d, dict)]
 
 
-def _names(entries: list[AuditEntry]) -> tuple[dict[int, str], dict[tuple[str, int], str]]:
-    """People's display names and places' names for every id in these entries: two queries at
-    most (people; departments, sites and spaces in one UNION), whatever the number of entries."""
-    from cercle.accounts.models import Department, Site, User
-    from cercle.spaces.models import Space
-
-    people: set[int] = set()
-    places: dict[str, set[int]] = {"d": set(), "t": set(), "s": set()}
+def _names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """The name of every id recorded in these entries, by (kind, id): one query for the models
+    with a `name` column (departments, sites, spaces… in one UNION) and one for each other kind
+    (people), whatever the number of entries."""
+    wanted: dict[str, set[int]] = {}
     for entry in entries:
         for details in _dicts(entry):
             for key, value in details.items():
-                if key in PEOPLE_KEYS:
-                    people.update(_ids(value))
-                elif key in PLACE_KEYS:
-                    places[PLACE_KEYS[key]].update(_ids(value))
-    person_names: dict[int, str] = {}
-    if people:
-        for user in User.objects.filter(pk__in=people).only("username", "first_name", "last_name"):
-            person_names[user.pk] = user.display_name
-    place_names: dict[tuple[str, int], str] = {}
-    models: dict[str, Any] = {"d": Department, "t": Site, "s": Space}
-    parts = [
-        models[kind]
-        .objects.filter(pk__in=ids)
-        .annotate(audit_kind=Value(kind, output_field=CharField()))
-        .values_list("audit_kind", "pk", "name")
-        .order_by()
-        for kind, ids in places.items()
-        if ids
-    ]
+                kind = _kind_of(key)
+                if kind is not None:
+                    wanted.setdefault(kind, set()).update(_ids(value))
+    found: dict[tuple[str, int], str] = {}
+    parts = []
+    for kind, ids in wanted.items():
+        named = NAMED_IDS[kind]
+        if not ids:
+            continue
+        if named.names is not None:
+            found.update(((kind, pk), name) for pk, name in named.names(ids).items())
+        elif named.model is not None:
+            parts.append(
+                named.model._default_manager.filter(pk__in=ids)
+                .annotate(audit_kind=Value(kind, output_field=CharField()))
+                .values_list("audit_kind", "pk", "name")
+                .order_by()
+            )
     if parts:
         rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         for kind, pk, name in rows:
-            place_names[(kind, pk)] = name
-    return person_names, place_names
+            found[(kind, pk)] = name
+    return found
 
 
 def describe_entries(viewer: Any, entries: list[AuditEntry]) -> list[EntryDetails]:
@@ -204,37 +194,35 @@ def describe_entries(viewer: Any, entries: list[AuditEntry]) -> list[EntryDetail
     people reads "12 people" (with the department's name when the entry names one), the names
     in `items`."""
     _require_admin(viewer)
-    person_names, place_names = _names(entries)
+    known = _names(entries)
 
     def person(pk: int) -> str:
-        return person_names.get(pk, f"#{pk}")
+        return known.get(("people", pk), f"#{pk}")
 
     def show(key: str, value: Any, entry_extra: dict[str, Any]) -> Shown:
-        if key in PEOPLE_KEYS and _ids(value) and not isinstance(value, list):
+        kind = _kind_of(key)
+        if kind == "people" and _ids(value) and not isinstance(value, list):
             return Shown(person(value))
-        if key in PEOPLE_KEYS and isinstance(value, list) and len(_ids(value)) == len(value):
+        if kind == "people" and isinstance(value, list) and len(_ids(value)) == len(value):
             names = tuple(sorted((person(pk) for pk in value), key=str.casefold))
             count = ngettext("%(count)d person", "%(count)d people", len(names)) % {
                 "count": len(names)
             }
             department = entry_extra.get("department_id")
             if key == "user_ids" and isinstance(department, int):
-                name = place_names.get(("d", department), f"#{department}")
+                name = known.get(("department", department), f"#{department}")
                 count = f"{name} ({count})"
             return Shown(count, names)
         if (
-            key in PLACE_KEYS
+            kind is not None
             and _ids(value)
             and (not isinstance(value, list) or len(_ids(value)) == len(value))
         ):
-            kind = PLACE_KEYS[key]
-            return Shown(
-                ", ".join(place_names.get((kind, pk), f"#{pk}") for pk in _ids(value)) or "—"
-            )
+            return Shown(", ".join(known.get((kind, pk), f"#{pk}") for pk in _ids(value)) or "—")
         return Shown(_show(value))
 
     def label(key: str) -> str:
-        return str(FIELD_LABELS.get(key, key))
+        return _field_label(key)
 
     described = []
     for entry in entries:

@@ -7,3 +7,9 @@ class FeedConfig(AppConfig):
     label = "feed"
     verbose_name = _("Activity wall")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cercle.feed import audit_labels, listeners  # models load once the registry is ready
+
+        audit_labels.register()
+        listeners.register()

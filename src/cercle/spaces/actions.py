@@ -18,11 +18,9 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, User
 from cercle.audit.actions import log_event
-from cercle.chat import actions as chat
+from cercle.core.hooks import emit
 from cercle.core.text import normalize
-from cercle.feed import events as feed_events
-from cercle.notifications import actions as notifications
-from cercle.spaces import queries
+from cercle.spaces import hooks, queries
 from cercle.spaces.models import (
     MODULES,
     ROLE_RANK,
@@ -125,40 +123,6 @@ def _require_not_archived(space: Space) -> None:
         raise ValidationError(_("This space is archived: it is read-only."))
 
 
-# --- The space's chat channel ------------------------------------------------------------------
-# Kept in step here, one change at a time (see `cercle.chat.actions`): a join or a departure is
-# one chat row, whatever the space's size; only turning chat on (or restoring the space, a repair
-# that finds nothing to do unless the channel was closed by an older version) copies the whole
-# membership, once. The organisation space's channel fills as people open it. Archiving keeps
-# the channel and its members: it turns read-only (`cercle.chat.queries.may_write`).
-
-
-def _has_channel(space: Space) -> bool:
-    return space.module_chat and not space.is_archived
-
-
-def _open_channel(space: Space) -> None:
-    if not _has_channel(space):
-        return
-    if space.is_organisation:
-        return  # created, and its rows made, as people open it
-    member_ids = Membership.objects.filter(space=space, user__is_active=True).values_list(
-        "user_id", flat=True
-    )
-    chat.open_space_channel(space_id=space.pk, name=space.name, member_ids=list(member_ids))
-
-
-def _channel_gains(space: Space, user: User) -> None:
-    if _has_channel(space):
-        chat.add_space_member(space_id=space.pk, user=user)
-
-
-def _channel_loses(space: Space, user: User) -> None:
-    # In the organisation space, everyone but guests stays an (implied) member.
-    if not space.is_organisation or user.is_guest:
-        chat.remove_space_member(space_id=space.pk, user_id=user.pk)
-
-
 @transaction.atomic
 def create_space(
     *,
@@ -187,8 +151,7 @@ def create_space(
     _set_image(space, image)
     space.save()
     Membership.objects.create(space=space, user=actor, role=SpaceRole.OWNER)
-    feed_events.subscriptions_changed(user_ids=[actor.pk])
-    _open_channel(space)
+    emit(hooks.SpaceCreated(space=space, actor=actor))
     log_event(
         actor=actor,
         action="spaces.created",
@@ -223,7 +186,6 @@ def update_space(
         "kind": space.kind,
         "modules": space.modules,
     }
-    had_chat = space.module_chat
     space.name = name
     space.description = (description or "").strip()
     space.kind = kind
@@ -240,14 +202,14 @@ def update_space(
     }
     if image:
         new["image"] = space.image.name
-    if space.module_chat and not had_chat:
-        _open_channel(space)
-    elif had_chat and not space.module_chat:
-        chat.close_space_channel(space_id=space.pk)
-    elif space.name != old["name"] and not space.is_organisation:
-        chat.rename_space_channel(space_id=space.pk, name=space.name)
-    if space.kind != old["kind"]:
-        feed_events.space_changed(space_id=space.pk)
+    emit(
+        hooks.SpaceChanged(
+            space=space,
+            old_name=str(old["name"]),
+            old_kind=str(old["kind"]),
+            old_modules=tuple(old["modules"]),
+        )
+    )
     if old != new:
         log_event(actor=actor, action="spaces.updated", target=space, old=old, new=new)
     return space
@@ -257,7 +219,6 @@ def _add_member(space: Space, user: User, role: str = SpaceRole.MEMBER) -> Membe
     membership, _created = Membership.objects.get_or_create(
         space=space, user=user, defaults={"role": role}
     )
-    feed_events.subscriptions_changed(user_ids=[user.pk])
     # Joining settles any pending request or invitation.
     now = timezone.now()
     JoinRequest.objects.filter(space=space, user=user, status=RequestStatus.PENDING).update(
@@ -266,7 +227,7 @@ def _add_member(space: Space, user: User, role: str = SpaceRole.MEMBER) -> Membe
     SpaceInvitation.objects.filter(space=space, user=user, status=RequestStatus.PENDING).update(
         status=RequestStatus.ACCEPTED, decided_at=now
     )
-    _channel_gains(space, user)
+    emit(hooks.MemberAdded(space=space, user=user))
     return membership
 
 
@@ -297,7 +258,7 @@ def request_to_join(*, actor: User, space: Space, message: str = "") -> JoinRequ
         space=space, user=actor, message=(message or "").strip()[:2000]
     )
     log_event(actor=actor, action="spaces.join_requested", target=space)
-    notifications.on_join_request(actor=actor, join_request=join_request)
+    emit(hooks.JoinRequested(actor=actor, join_request=join_request))
     return join_request
 
 
@@ -358,7 +319,7 @@ def invite(
     ]
     SpaceInvitation.objects.bulk_create(invitations)
     for invitation in invitations:
-        notifications.on_invitation(actor=actor, invitation=invitation)
+        emit(hooks.PersonInvited(actor=actor, invitation=invitation))
     if invitations:
         log_event(
             actor=actor,
@@ -408,7 +369,7 @@ def cancel_invitation(*, actor: User, invitation: SpaceInvitation) -> SpaceInvit
     invitation.status = RequestStatus.CANCELLED
     invitation.decided_at = timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
-    notifications.mark_group_read(person=invitation.user, group_key=f"invitation:{invitation.pk}")
+    emit(hooks.InvitationCancelled(invitation=invitation))
     log_event(
         actor=actor,
         action="spaces.invitation_cancelled",
@@ -474,8 +435,7 @@ def remove_member(*, actor: User, space: Space, user: User) -> None:
     if membership.role == SpaceRole.OWNER and _owner_count(space) <= 1:
         raise ValidationError(_("A space cannot lose its last owner: name another owner first."))
     membership.delete()
-    _channel_loses(space, user)
-    feed_events.subscriptions_changed(user_ids=[user.pk])
+    emit(hooks.MemberRemoved(space=space, user=user))
     log_event(
         actor=actor,
         action="spaces.member_removed",
@@ -498,8 +458,7 @@ def leave_space(*, actor: User, space: Space) -> None:
         )
     membership.delete()
     SpaceFollow.objects.filter(space=space, user=actor).delete()
-    _channel_loses(space, actor)
-    feed_events.subscriptions_changed(user_ids=[actor.pk])
+    emit(hooks.MemberRemoved(space=space, user=actor))
     log_event(actor=actor, action="spaces.left", target=space, old=membership.role)
 
 
@@ -513,7 +472,7 @@ def archive_space(*, actor: User, space: Space) -> Space:
         raise ValidationError(_("This space is already archived."))
     space.archived_at = timezone.now()
     space.save(update_fields=["archived_at", "updated_at"])
-    chat.space_channel_read_only(space_id=space.pk, read_only=True)
+    emit(hooks.SpaceArchived(space=space))
     log_event(actor=actor, action="spaces.archived", target=space)
     return space
 
@@ -526,8 +485,7 @@ def restore_space(*, actor: User, space: Space) -> Space:
         raise ValidationError(_("This space is not archived."))
     space.archived_at = None
     space.save(update_fields=["archived_at", "updated_at"])
-    _open_channel(space)
-    chat.space_channel_read_only(space_id=space.pk, read_only=False)
+    emit(hooks.SpaceRestored(space=space))
     log_event(actor=actor, action="spaces.restored", target=space)
     return space
 
@@ -542,10 +500,10 @@ def follow_space(*, actor: User, space: Space) -> None:
             SpaceFollow.objects.get_or_create(space=space, user=actor)
     except IntegrityError:  # a concurrent identical follow
         pass
-    feed_events.subscriptions_changed(user_ids=[actor.pk])
+    emit(hooks.FollowChanged(space=space, user=actor))
 
 
 @transaction.atomic
 def unfollow_space(*, actor: User, space: Space) -> None:
     SpaceFollow.objects.filter(space=space, user=actor).delete()
-    feed_events.subscriptions_changed(user_ids=[actor.pk])
+    emit(hooks.FollowChanged(space=space, user=actor))

@@ -7,3 +7,8 @@ class SpacesConfig(AppConfig):
     label = "spaces"
     verbose_name = _("Spaces")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cercle.spaces import audit_labels  # models load once the registry is ready
+
+        audit_labels.register()

@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cercle.accounts import importer
+from cercle.accounts import hooks, importer
 from cercle.accounts.models import (
     Department,
     Invitation,
@@ -43,12 +43,13 @@ from cercle.accounts.models import (
     Site,
     User,
 )
+from cercle.accounts.queries import get_organisation
 from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import hash_token
 from cercle.audit.actions import log_event
+from cercle.core.hooks import emit
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
-from cercle.feed import events as feed_events
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ def resend_invitation(*, actor: User, person: User, request: HttpRequest | None 
 
 
 def _queue_invitations(invitation_ids: Sequence[int], *, language: str) -> None:
-    from cercle.administration.tasks import send_invitations
+    from cercle.accounts.tasks import send_invitations
 
     ids = list(invitation_ids)
 
@@ -285,8 +286,6 @@ def send_invitation_email(
     while the mail server answers); `sent_at` is set once it has gone. Returns False when there
     is nothing to send any more (accepted, deactivated, deleted).
     """
-    from cercle.administration.queries import get_organisation
-
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
@@ -365,8 +364,7 @@ def set_role(*, actor: User, person: User, role: str, request: HttpRequest | Non
         # The Django admin (/django-admin/) is for Cercle's administrators only.
         person.is_staff = person.is_superuser = role == Role.ADMIN
         person.save(update_fields=["role", "is_staff", "is_superuser"])
-        # What their open feed pages may show changes (a guest sees less, an admin more).
-        feed_events.subscriptions_changed(user_ids=[person.pk])
+        emit(hooks.RoleChanged(person=person, old_role=old))
         log_event(
             actor=actor,
             action="accounts.role_changed",

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from cercle.accounts import queries
+from cercle.accounts import hooks, queries
 from cercle.accounts.images import process_photo
 from cercle.accounts.models import (
     Department,
@@ -32,9 +32,9 @@ from cercle.accounts.models import (
 )
 from cercle.accounts.search import refresh_search_columns
 from cercle.audit.actions import log_event
+from cercle.core.hooks import emit
 from cercle.core.markdown import render_markdown
 from cercle.core.text import normalize
-from cercle.feed import events as feed_events
 
 USER_FIELDS = ("first_name", "last_name")
 TEXT_LIMITS = {
@@ -384,7 +384,7 @@ def follow_person(*, actor: User, person: User) -> bool:
         raise PermissionDenied(_("You cannot follow this person."))
     with transaction.atomic():
         _follow, created = Follow.objects.get_or_create(follower=actor, followed=person)
-        feed_events.subscriptions_changed(user_ids=[actor.pk])
+        emit(hooks.PersonFollowChanged(follower=actor, followed=person))
     return created
 
 
@@ -393,5 +393,5 @@ def unfollow_person(*, actor: User, person: User) -> bool:
         raise PermissionDenied(_("You cannot follow this person."))
     with transaction.atomic():
         deleted, _rows = Follow.objects.filter(follower=actor, followed=person).delete()
-        feed_events.subscriptions_changed(user_ids=[actor.pk])
+        emit(hooks.PersonFollowChanged(follower=actor, followed=person))
     return bool(deleted)

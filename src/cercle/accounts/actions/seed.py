@@ -33,6 +33,7 @@ from cercle.accounts.demo_data import DemoDepartment, DemoPerson, DemoSite
 from cercle.accounts.models import (
     Department,
     Endorsement,
+    Organisation,
     Profile,
     Role,
     Site,
@@ -40,6 +41,7 @@ from cercle.accounts.models import (
     User,
     UserSkill,
 )
+from cercle.accounts.queries import forget_organisation
 from cercle.accounts.search import build_search_text, build_sort_name, rebuild_search_index
 from cercle.audit.actions import log_event
 from cercle.core.markdown import render_markdown
@@ -335,22 +337,22 @@ def _demo_endorsements(
 
 def _name_organisation() -> bool:
     """Name the organisation Atelier Lumen unless an admin already named it."""
-    from cercle.administration.actions import update_organisation
-    from cercle.administration.models import Organisation
-
     organisation = Organisation.objects.filter(pk=1).first() or Organisation(pk=1)
     if organisation.name != Organisation._meta.get_field("name").get_default():
         return False
     actor = User.objects.filter(username=demo_data.ADMIN_USERNAME, role=Role.ADMIN).first()
     if actor is None or not actor.is_admin:
         return False
-    update_organisation(
+    old_name = organisation.name
+    organisation.name = demo_data.ORGANISATION_NAME
+    organisation.save()
+    forget_organisation()
+    log_event(
         actor=actor,
-        name=demo_data.ORGANISATION_NAME,
-        primary_colour=organisation.primary_colour,
-        accent_colour=organisation.accent_colour,
-        lock_hr_fields=organisation.lock_hr_fields,
-        signup_domains=organisation.signup_domains,
+        action="administration.organisation_changed",
+        target=organisation,
+        old={"name": old_name},
+        new={"name": organisation.name},
     )
     return True
 

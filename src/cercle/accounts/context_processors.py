@@ -1,4 +1,4 @@
-"""What the base layout needs on every page: the organisation's branding and the navigation."""
+"""What the base layout needs on every page: the organisation's branding."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from cercle.administration.queries import get_organisation
+from cercle.accounts.queries import get_organisation
 
 
 def layout(request: HttpRequest) -> dict[str, Any]:
