@@ -129,7 +129,7 @@ from cercle.feed import actions
 from cercle.accounts.models import User
 from cercle.spaces.models import Membership, Space
 from cercle.notifications.models import Notification, SpaceSetting
-from cercle.notifications.actions import fan_out_space_post
+from cercle.feed.notifications import fan_out_space_post
 space = Space.objects.get(slug="bench-space-00001")
 author = User.objects.get(username={login!r})
 # The worst case: every member asked for every post (the default is mentions only above 100).

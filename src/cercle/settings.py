@@ -67,14 +67,16 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "ninja",
+    # In the order of the layers (docs/contributing.md): the ground, people and the organisation,
+    # spaces, the services modules register with, the content modules, the IT department's pages.
     "cercle.core",
     "cercle.audit",
     "cercle.accounts",
-    "cercle.administration",
-    "cercle.chat",
     "cercle.spaces",
-    "cercle.feed",
     "cercle.notifications",
+    "cercle.feed",
+    "cercle.chat",
+    "cercle.administration",
 ]
 
 MIDDLEWARE = [

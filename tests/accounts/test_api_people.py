@@ -11,9 +11,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from cercle.accounts.actions import profiles as actions
-from cercle.accounts.models import ApiToken, Follow, Profile, User, UserSkill
+from cercle.accounts.models import ApiToken, Follow, Organisation, Profile, User, UserSkill
 from cercle.accounts.tokens import generate_token_secret, hash_token
-from cercle.accounts.models import Organisation
 from tests.factories import make_admin, make_department, make_guest, make_site, make_user
 
 pytestmark = pytest.mark.django_db

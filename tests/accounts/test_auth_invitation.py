@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from cercle.accounts.actions.auth import InvalidInvitation, accept_invitation, invitation_url
 from cercle.accounts.adapter import AccountAdapter
-from cercle.accounts.models import Profile, Role, User
-from cercle.accounts.models import Organisation
+from cercle.accounts.models import Organisation, Profile, Role, User
 from cercle.audit.models import AuditEntry
 from tests.factories import make_invitation, make_user
 

@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from PIL import Image
 
 from cercle.accounts.actions import profiles as actions
-from cercle.accounts.models import Endorsement, Follow, Profile, Skill, UserSkill
-from cercle.accounts.models import Organisation
+from cercle.accounts.models import Endorsement, Follow, Organisation, Profile, Skill, UserSkill
 from cercle.audit.models import AuditEntry
 from tests.factories import make_admin, make_department, make_guest, make_site, make_user
 

@@ -13,8 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from cercle.accounts.actions import profiles as actions
-from cercle.accounts.models import Endorsement, Follow, Profile, User, UserSkill
-from cercle.accounts.models import Organisation
+from cercle.accounts.models import Endorsement, Follow, Organisation, Profile, User, UserSkill
 from cercle.audit.models import AuditEntry
 from tests.factories import make_admin, make_department, make_guest, make_site, make_user
 

@@ -16,6 +16,7 @@ from cercle.accounts.actions.seed import DEMO_PASSWORD, demo_username, seed_scal
 from cercle.accounts.models import (
     Department,
     Endorsement,
+    Organisation,
     Profile,
     Role,
     Site,
@@ -24,7 +25,6 @@ from cercle.accounts.models import (
     UserSkill,
 )
 from cercle.accounts.search import filter_search, plan_search
-from cercle.accounts.models import Organisation
 from cercle.audit.models import AuditEntry
 from cercle.core.management.commands import login_hint
 from cercle.core.text import normalize

@@ -17,11 +17,10 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from cercle.accounts.actions import people as people_actions
-from cercle.accounts.models import Department, Invitation, Role, Site, User
-from cercle.administration import actions
-from cercle.accounts.models import Organisation
-from cercle.administration.models import ImportJob
+from cercle.accounts.models import Department, Invitation, Organisation, Role, Site, User
 from cercle.accounts.queries import ORGANISATION_CACHE_KEY, get_organisation
+from cercle.administration import actions
+from cercle.administration.models import ImportJob
 from cercle.audit.models import AuditEntry
 from tests.factories import make_admin, make_department, make_site, make_user
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from cercle.core.tasks import enqueue_with_transaction
-from cercle.notifications.tasks import fan_out_space_post
+from cercle.feed.tasks import fan_out_space_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,9 +13,9 @@ from django.test import Client
 from django.utils import translation
 
 from cercle.feed import actions
+from cercle.feed.notifications import fan_out_space_post
 from cercle.notifications import email
 from cercle.notifications import queries as notification_queries
-from cercle.notifications.actions import fan_out_space_post
 from cercle.notifications.models import SpaceLevel, SpaceSetting
 from cercle.spaces.queries import display_name, organisation_space
 from tests.factories import make_admin, make_post, make_space, make_user

@@ -16,8 +16,9 @@ from django.utils import translation
 from cercle.audit.models import AuditEntry
 from cercle.feed import actions
 from cercle.feed.models import Post, Report
+from cercle.feed.notifications import CONTENT_HIDDEN
 from cercle.notifications import queries as notification_queries
-from cercle.notifications.models import Kind, Notification
+from cercle.notifications.models import Notification
 from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_admin, make_post, make_space, make_user
 from tests.feed.api_helpers import api, call
@@ -62,7 +63,7 @@ def test_staff_author_sees_the_report_on_their_post_read_only_and_cannot_decide(
     post.refresh_from_db()
     assert report.status == "open" and report.decided_by is None and post.hidden_at is None
     assert AuditEntry.objects.filter(action__startswith="feed.report_").count() == audited == 0
-    assert not Notification.objects.filter(kind=Kind.CONTENT_HIDDEN).exists()
+    assert not Notification.objects.filter(kind=CONTENT_HIDDEN).exists()
 
     queue = api(author).get("/api/v1/moderation/reports").json()["items"]
     assert [(r["id"], r["can_decide"]) for r in queue] == [(report.pk, False)]
@@ -90,8 +91,8 @@ def test_an_organisation_admin_cannot_decide_on_their_own_post_another_admin_hid
     assert Post.objects.get(pk=post.pk).hidden_at is not None
     assert AuditEntry.objects.filter(action="feed.report_hidden").count() == 1
 
-    told = notification_queries.visible_notifications(admin).get(kind=Kind.CONTENT_HIDDEN)
-    assert told.actor is None and told.post_id == post.pk and told.read_at is None
+    told = notification_queries.visible_notifications(admin).get(kind=CONTENT_HIDDEN)
+    assert told.actor is None and told.subject_id == post.pk and told.read_at is None
     assert notification_queries.describe(told) == (
         "A moderator hid your post (reason: Confidential information)"
     )
@@ -99,7 +100,7 @@ def test_an_organisation_admin_cannot_decide_on_their_own_post_another_admin_hid
         assert notification_queries.describe(told).startswith("Un modérateur a masqué")
     assert notification_queries.target_url(told) == f"/posts/{post.pk}/"
     # The moderator is not named to the author, and the reporter is told nothing.
-    assert not Notification.objects.filter(recipient=reader, kind=Kind.CONTENT_HIDDEN).exists()
+    assert not Notification.objects.filter(recipient=reader, kind=CONTENT_HIDDEN).exists()
     listed = client_for(admin).get("/notifications/").content.decode()
     assert "A moderator hid your post" in listed and "Nadia" not in listed
 
@@ -113,8 +114,8 @@ def test_a_hidden_comment_tells_its_author_a_dismissed_report_tells_nobody() -> 
     # The post's author moderates the space: a report on another's comment is theirs to decide.
     on_comment = actions.report(actor=reader, post=post, comment=comment, reason="harassment")
     actions.decide_report(actor=moderator, report=on_comment, hide=True)
-    told = Notification.objects.get(recipient=commenter, kind=Kind.CONTENT_HIDDEN)
-    assert told.comment_id == comment.pk
+    told = Notification.objects.get(recipient=commenter, kind=CONTENT_HIDDEN)
+    assert told.detail_id == comment.pk
     assert notification_queries.describe(told) == (
         "A moderator hid your comment (reason: Harassment or hateful content)"
     )
@@ -123,14 +124,14 @@ def test_a_hidden_comment_tells_its_author_a_dismissed_report_tells_nobody() -> 
     other = make_post(author=poster, space=space, body="Fine post")
     dismissed = actions.report(actor=reader, post=other, reason="other")
     actions.decide_report(actor=moderator, report=dismissed, hide=False)
-    assert not Notification.objects.filter(recipient=poster, kind=Kind.CONTENT_HIDDEN).exists()
+    assert not Notification.objects.filter(recipient=poster, kind=CONTENT_HIDDEN).exists()
 
     # "Something else" is no reason worth repeating.
     third = make_post(author=poster, space=space, body="Another one")
     actions.decide_report(
         actor=owner, report=actions.report(actor=reader, post=third, reason="other"), hide=True
     )
-    told = Notification.objects.get(recipient=poster, kind=Kind.CONTENT_HIDDEN)
+    told = Notification.objects.get(recipient=poster, kind=CONTENT_HIDDEN)
     assert notification_queries.describe(told) == "A moderator hid your post"
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from cercle.feed import actions as feed_actions
 from cercle.notifications import queries
-from cercle.notifications.models import Kind, Preference, QuietHours, SpaceSetting
+from cercle.notifications.models import Preference, QuietHours, SpaceSetting
+from cercle.notifications.registry import KINDS
 from tests.factories import make_guest, make_space, make_user
 from tests.feed.api_helpers import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
 
@@ -22,7 +23,7 @@ def test_read_and_change_preferences_only_what_is_sent() -> None:
     me = make_user()
     client = api(me)
     start = client.get(URL).json()
-    assert [k["kind"] for k in start["kinds"]] == list(Kind.values)
+    assert [k["kind"] for k in start["kinds"]] == list(KINDS)
     assert all(k["email"] and k["digest"] for k in start["kinds"])
     assert start["quiet_start"] is None and start["quiet_end"] is None
 
@@ -152,4 +153,4 @@ def test_notification_list_query_count_is_fixed(django_assert_max_num_queries: A
         response = client.get("/api/v1/notifications?limit=50")
     assert len(response.json()["items"]) == n
     with django_assert_max_num_queries(10):
-        assert len(client.get(URL).json()["kinds"]) == len(Kind.values)
+        assert len(client.get(URL).json()["kinds"]) == len(KINDS)

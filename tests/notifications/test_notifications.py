@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cercle.feed import actions as feed_actions
+from cercle.feed.notifications import fan_out_space_post
 from cercle.notifications import actions, email, queries
 from cercle.notifications.models import Notification, QuietHours
 from cercle.spaces import actions as space_actions
@@ -98,7 +99,7 @@ def test_space_posts_fan_out_by_level() -> None:
     space = make_space(owner=owner, members=(eager, quiet))
     actions.set_space_level(actor=quiet, space=space, level="nothing")
     post = make_post(author=owner, space=space, body="News")
-    assert actions.fan_out_space_post(post_id=post.pk) == 1
+    assert fan_out_space_post(post_id=post.pk) == 1
     assert [n.kind for n in queries.visible_notifications(eager)] == ["space_post"]
     assert list(queries.visible_notifications(quiet)) == []
     assert queries.space_level(quiet, space) == "nothing"
@@ -119,12 +120,12 @@ def test_space_post_fan_out_is_bulk_grouped_and_checked(
     first = make_post(author=owner, space=space, body="One")
     # The queries do not grow with the number of members.
     with django_assert_max_num_queries(12):
-        assert actions.fan_out_space_post(post_id=first.pk) == members + 1
+        assert fan_out_space_post(post_id=first.pk) == members + 1
     assert not Notification.objects.filter(recipient=gone).exists()
     assert not Notification.objects.filter(recipient=owner).exists()
     # A second post by someone else groups into each unread notification.
     second = make_post(author=moderator, space=space, body="Two")
-    assert actions.fan_out_space_post(post_id=second.pk) == members + 1
+    assert fan_out_space_post(post_id=second.pk) == members + 1
     grouped = Notification.objects.get(recipient=readers[0])
     assert grouped.actor_ids == [moderator.pk, owner.pk] and grouped.actor_count == 2
     assert Notification.objects.filter(recipient=owner).count() == 1
@@ -133,7 +134,7 @@ def test_space_post_fan_out_is_bulk_grouped_and_checked(
     third.hidden_at = timezone.now()
     third.save()
     Notification.objects.all().delete()
-    assert actions.fan_out_space_post(post_id=third.pk) == 2
+    assert fan_out_space_post(post_id=third.pk) == 2
     assert set(Notification.objects.values_list("recipient_id", flat=True)) == {
         owner.pk,
         moderator.pk,
@@ -251,7 +252,7 @@ def test_mention_mail_after_the_delay_to_a_real_smtp_server(smtp_server: Any) ->
     [message] = smtp_server.messages
     assert message["To"] == "bob@example.org"
     assert "Anne Martin" in message["Subject"]
-    assert f"/posts/{notification.post_id}/" in message.get_content()
+    assert f"/posts/{notification.subject_id}/" in message.get_content()
 
 
 def test_no_mail_when_read_turned_off_or_quiet(smtp_server: Any) -> None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Site, User
 from cercle.audit.actions import log_event
 from cercle.feed import events, queries
+from cercle.feed import notifications as feed_notifications
 from cercle.feed.attachments import check_uploads
 from cercle.feed.models import (
     Announcement,
@@ -124,8 +125,9 @@ def _notify(
     comment: Comment | None = None,
     recipients: list[User] | None = None,
 ) -> None:
-    """Hand over to the notifications app, which checks again who may see the post."""
-    notifications.on_feed_event(
+    """Hand over to the feed's notification rules (`feed.notifications`); `notify` checks again
+    that each recipient may see the post."""
+    feed_notifications.on_feed_event(
         kind=kind, actor=actor, post=post, comment=comment, recipients=recipients or []
     )
 
@@ -506,11 +508,12 @@ def _tell_author_hidden(report: Report, target: Post | Comment) -> None:
     what = "comment" if isinstance(target, Comment) else "post"
     notifications.notify(
         recipient=target.author,
-        kind="content_hidden",
+        kind=feed_notifications.CONTENT_HIDDEN,
         actor=None,
         group_key=f"content_hidden:{what}:{target.pk}:{report.reason}",
-        post=report.post,
-        comment=target if isinstance(target, Comment) else None,
+        subject=feed_notifications.about(
+            report.post, target if isinstance(target, Comment) else None
+        ),
         space=report.post.space,
     )
 
@@ -663,7 +666,8 @@ def _may_leave_out(before: events.AnnouncementRoute, after: events.AnnouncementR
 
 
 def _enqueue_reminders(announcement: Announcement, *, reminder: bool = False) -> None:
-    from cercle.notifications.tasks import remind_announcement
+    # Imported here: the task module calls back into this one.
+    from cercle.feed.tasks import remind_announcement
 
     announcement_id = announcement.pk
     transaction.on_commit(lambda: remind_announcement.enqueue(announcement_id, reminder))
@@ -747,8 +751,6 @@ def send_announcement_reminders(*, announcement_id: int, reminder: bool = False)
 
     A `reminder` makes each one's notification unread again, says "Reminder: …" and is listed at
     the reminder's time (`notifications.actions.notify`)."""
-    from cercle.notifications.models import Kind
-
     announcement = (
         Announcement.objects.select_related("post", "post__space", "created_by")
         .filter(pk=announcement_id)
@@ -766,10 +768,10 @@ def send_announcement_reminders(*, announcement_id: int, reminder: bool = False)
         # Grouped: a reminder refreshes the same notification (unread again).
         if notifications.notify(
             recipient=person,
-            kind=Kind.ANNOUNCEMENT,
+            kind=feed_notifications.ANNOUNCEMENT,
             actor=announcement.created_by or announcement.post.author,
             group_key=_group_key(announcement.pk),
-            post=announcement.post,
+            subject=feed_notifications.about(announcement.post),
             space=announcement.post.space,
             reminder=reminder,
         ):

@@ -9,7 +9,9 @@ class FeedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cercle.feed import audit_labels, listeners  # models load once the registry is ready
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.feed import audit_labels, listeners, notifications
 
         audit_labels.register()
         listeners.register()
+        notifications.register()

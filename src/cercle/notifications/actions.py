@@ -1,8 +1,9 @@
-"""Writing notifications: one entry point per event, grouping, preferences, marking read.
+"""Writing notifications: `notify`, grouping, preferences, marking read.
 
-The rule that matters most: nothing about a post reaches someone who cannot see it — every
-notification tied to a post is checked with `cercle.feed.queries.can(recipient, "see", post)`
-when it is written, and again when it is listed (`queries.visible_notifications`).
+Modules decide who hears about what and call `notify` (or `notify_many`) with the kind and the
+subject they registered (`registry`). The rule that matters most: nothing reaches someone who
+cannot see its subject — checked when it is written (`registry.may_see`, through the module's
+registration), and again whenever it is listed, counted or mailed (`queries.visible_notifications`).
 """
 
 from __future__ import annotations
@@ -21,19 +22,22 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.realtime import publish_each_on_commit, publish_on_commit
-from cercle.core.tasks import enqueue_with_transaction
-from cercle.notifications import events
+from cercle.notifications import events, registry
 from cercle.notifications.models import (
-    EMAIL_KINDS,
-    Kind,
     Notification,
     Preference,
     QuietHours,
     SpaceLevel,
     SpaceSetting,
 )
+from cercle.notifications.queries import NotFound, unread_count
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
 
 MAX_ACTORS_KEPT = 20
+# The kinds about spaces (registered by `listeners`): notifications know spaces, a lower layer.
+INVITATION = "invitation"
+JOIN_REQUEST = "join_request"
 
 
 def _email_delay() -> datetime.timedelta:
@@ -44,6 +48,7 @@ def _schedule_email(notification: Notification) -> None:
     """Mail it later if still unread (backends that cannot defer leave it to the periodic run)."""
     from django_tasks.exceptions import InvalidTaskError
 
+    # Imported here: the task module calls back into this one.
     from cercle.notifications.tasks import send_notification_email
 
     run_after = timezone.now() + _email_delay()
@@ -61,23 +66,20 @@ def notify(
     kind: str,
     actor: User | None,
     group_key: str,
-    post: object = None,
-    comment: object = None,
-    space: object = None,
+    subject: registry.Subject | None = None,
+    space: Space | None = None,
     reminder: bool = False,
 ) -> Notification | None:
-    """Record (or group into an unread one) a notification; None when it must not be sent.
+    """Record (or group into an unread one) a notification; None when it must not be sent (the
+    recipient is the actor, inactive, or may not see the subject).
 
     A `reminder` refreshes the person's latest notification of `group_key` even if it was read:
     unread again, said to be a reminder, listed at the reminder's time, mailed again."""
-    from cercle.feed import queries as feed_queries
-    from cercle.feed.models import Comment, Post
-    from cercle.spaces.models import Space
-
     if not recipient.is_active or (actor is not None and actor.pk == recipient.pk):
         return None
-    if isinstance(post, Post) and not feed_queries.can(recipient, "see", post):
+    if not registry.may_see(recipient, subject):
         return None
+    mailed = kind in registry.email_kinds()
     with transaction.atomic():
         mine = Notification.objects.select_for_update().filter(
             recipient=recipient, group_key=group_key
@@ -89,15 +91,15 @@ def notify(
         )
         if existing is not None:
             _add_actor(existing, actor)
-            if isinstance(comment, Comment):
-                existing.comment = comment
+            if subject is not None and subject.detail_id is not None:
+                existing.detail_id = subject.detail_id
             if reminder:
                 existing.is_reminder = True
                 existing.read_at = None
                 existing.emailed_at = None
             existing.save()
             notification = existing
-            if reminder and kind in EMAIL_KINDS:
+            if reminder and mailed:
                 _schedule_email(notification)
         else:
             notification = Notification.objects.create(
@@ -107,17 +109,22 @@ def notify(
                 actor=actor,
                 actor_ids=[actor.pk] if actor else [],
                 actor_count=1,
-                post=post if isinstance(post, Post) else None,
-                comment=comment if isinstance(comment, Comment) else None,
-                space=space if isinstance(space, Space) else None,
+                **_subject_fields(subject),
+                space=space,
                 is_reminder=reminder,
             )
-            if kind in EMAIL_KINDS:
+            if mailed:
                 _schedule_email(notification)
     publish_on_commit(
         events.notification_new(notification, unread=_unread(recipient)), user_ids=[recipient.pk]
     )
     return notification
+
+
+def _subject_fields(subject: registry.Subject | None) -> dict[str, Any]:
+    if subject is None:
+        return {}
+    return {"subject_type": subject.type, "subject_id": subject.id, "detail_id": subject.detail_id}
 
 
 def _add_actor(notification: Notification, actor: User | None) -> None:
@@ -145,108 +152,21 @@ def _unread_counts(person_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _unread(person: User) -> int:
-    """The count the bell shows (leaving out notifications about posts no longer visible)."""
-    from cercle.notifications.queries import unread_count
-
+    """The count the bell shows (leaving out notifications about what is no longer visible)."""
     return unread_count(person)
 
 
-def on_feed_event(
-    *,
-    kind: str,
-    actor: User,
-    post: object,
-    comment: object = None,
-    recipients: Iterable[User] = (),
-) -> None:
-    """Called by `cercle.feed.actions` after each write that may concern someone."""
-    from cercle.feed.models import Comment, Post
-
-    assert isinstance(post, Post)
-    if kind == "mention":
-        for person in recipients:
-            notify(
-                recipient=person,
-                kind=Kind.MENTION,
-                actor=actor,
-                group_key=f"mention:{'comment' if comment else 'post'}:"
-                f"{comment.pk if isinstance(comment, Comment) else post.pk}",
-                post=post,
-                comment=comment,
-                space=post.space,
-            )
-    elif kind == "comment":
-        assert isinstance(comment, Comment)
-        if comment.parent_id is not None and comment.parent is not None:
-            notify(
-                recipient=comment.parent.author,
-                kind=Kind.REPLY,
-                actor=actor,
-                group_key=f"reply:comment:{comment.parent_id}",
-                post=post,
-                comment=comment,
-            )
-        if comment.parent is None or comment.parent.author_id != post.author_id:
-            notify(
-                recipient=post.author,
-                kind=Kind.COMMENT,
-                actor=actor,
-                group_key=f"comment:post:{post.pk}",
-                post=post,
-                comment=comment,
-            )
-    elif kind == "reaction":
-        if isinstance(comment, Comment):
-            notify(
-                recipient=comment.author,
-                kind=Kind.REACTION,
-                actor=actor,
-                group_key=f"reaction:comment:{comment.pk}",
-                post=post,
-                comment=comment,
-            )
-        else:
-            notify(
-                recipient=post.author,
-                kind=Kind.REACTION,
-                actor=actor,
-                group_key=f"reaction:post:{post.pk}",
-                post=post,
-            )
-    elif kind == "share":
-        original = post.shared_from
-        if original is not None:
-            notify(
-                recipient=original.author,
-                kind=Kind.SHARE,
-                actor=actor,
-                group_key=f"share:post:{original.pk}",
-                post=post,
-            )
-    elif kind == "space_post" and post.space is not None:
-        from cercle.notifications.tasks import fan_out_space_post
-
-        enqueue_with_transaction(fan_out_space_post, post.pk)
-
-
-def on_invitation(*, actor: User, invitation: object) -> None:
-    from cercle.spaces.models import SpaceInvitation
-
-    assert isinstance(invitation, SpaceInvitation)
+def on_invitation(*, actor: User, invitation: SpaceInvitation) -> None:
     notify(
         recipient=invitation.user,
-        kind=Kind.INVITATION,
+        kind=INVITATION,
         actor=actor,
         group_key=f"invitation:{invitation.pk}",
         space=invitation.space,
     )
 
 
-def on_join_request(*, actor: User, join_request: object) -> None:
-    from cercle.spaces import queries as space_queries
-    from cercle.spaces.models import JoinRequest, Membership
-
-    assert isinstance(join_request, JoinRequest)
+def on_join_request(*, actor: User, join_request: JoinRequest) -> None:
     space = join_request.space
     admins = User.objects.filter(
         pk__in=Membership.objects.filter(space=space, role__in=["owner", "admin"]).values(
@@ -258,72 +178,11 @@ def on_join_request(*, actor: User, join_request: object) -> None:
         if space_queries.can_administer(admin, space):
             notify(
                 recipient=admin,
-                kind=Kind.JOIN_REQUEST,
+                kind=JOIN_REQUEST,
                 actor=actor,
                 group_key=f"join_request:space:{space.pk}",
                 space=space,
             )
-
-
-FAN_OUT_CHUNK = 500
-
-
-def fan_out_space_post(*, post_id: int) -> int:
-    """Notify the members of a space whose level is "every post" (run in the background).
-
-    In bulk, chunk by chunk: the members' roles in the space in one query (for the rule book,
-    `feed.queries.can`), their unread notification of this group in one, then one insert and one
-    update — instead of four queries per member (a space of 5,000 members took minutes)."""
-    from cercle.feed import queries as feed_queries
-    from cercle.feed.models import Mention, Post
-    from cercle.notifications.queries import members_wanting_every_post
-    from cercle.spaces.models import Membership
-
-    post = Post.objects.select_related("space", "author").filter(pk=post_id).first()
-    if post is None or post.space is None:
-        return 0
-    space = post.space
-    mentioned = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
-    sent = 0
-    chunk: list[User] = []
-
-    def flush() -> int:
-        roles = dict(
-            Membership.objects.filter(space=space, user_id__in=[p.pk for p in chunk]).values_list(
-                "user_id", "role"
-            )
-        )
-        allowed = [
-            person
-            for person in chunk
-            if feed_queries.can(
-                feed_queries.Viewer(
-                    user=person, roles={space.pk: roles[person.pk]} if person.pk in roles else {}
-                ),
-                "see",
-                post,
-            )
-        ]
-        notify_many(
-            recipients=allowed,
-            kind=Kind.SPACE_POST,
-            actor=post.author,
-            group_key=f"space_post:space:{space.pk}",
-            post=post,
-            space=space,
-        )
-        return len(allowed)
-
-    for person in members_wanting_every_post(space):
-        if person.pk == post.author_id or person.pk in mentioned:
-            continue
-        chunk.append(person)
-        if len(chunk) >= FAN_OUT_CHUNK:
-            sent += flush()
-            chunk = []
-    if chunk:
-        sent += flush()
-    return sent
 
 
 @transaction.atomic
@@ -333,15 +192,12 @@ def notify_many(
     kind: str,
     actor: User | None,
     group_key: str,
-    post: object = None,
-    space: object = None,
+    subject: registry.Subject | None = None,
+    space: Space | None = None,
 ) -> list[Notification]:
-    """`notify` for many recipients at once (who may all see `post`: checked by the caller),
-    in a fixed number of queries: grouped into each one's unread notification of `group_key`,
-    or a new one."""
-    from cercle.feed.models import Post
-    from cercle.spaces.models import Space
-
+    """`notify` for many recipients at once (who may all see `subject`: checked by the caller,
+    in bulk), in a fixed number of queries: grouped into each one's unread notification of
+    `group_key`, or a new one."""
     people = {p.pk: p for p in recipients if p.is_active and (actor is None or p.pk != actor.pk)}
     if not people:
         return []
@@ -369,15 +225,15 @@ def notify_many(
                 actor=actor,
                 actor_ids=[actor.pk] if actor else [],
                 actor_count=1,
-                post=post if isinstance(post, Post) else None,
-                space=space if isinstance(space, Space) else None,
+                **_subject_fields(subject),
+                space=space,
             )
             for pk in people
             if pk not in existing
         ],
         batch_size=500,
     )
-    if kind in EMAIL_KINDS:
+    if kind in registry.email_kinds():
         for notification in created:
             _schedule_email(notification)
     unread = _unread_counts(people)
@@ -395,8 +251,6 @@ def notify_many(
 @transaction.atomic
 def mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.recipient_id != actor.pk:
-        from cercle.notifications.queries import NotFound
-
         raise NotFound(_("No such notification."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -471,7 +325,7 @@ def set_preferences(
     quiet_start: datetime.time | None = None,
     quiet_end: datetime.time | None = None,
 ) -> None:
-    for kind in Kind.values:
+    for kind in registry.KINDS:
         Preference.objects.update_or_create(
             user=actor,
             kind=kind,
@@ -488,11 +342,7 @@ def set_preferences(
 
 
 @transaction.atomic
-def set_space_level(*, actor: User, space: object, level: str) -> None:
-    from cercle.spaces import queries as space_queries
-    from cercle.spaces.models import Space
-
-    assert isinstance(space, Space)
+def set_space_level(*, actor: User, space: Space, level: str) -> None:
     if level not in SpaceLevel.values:
         raise ValidationError({"level": [_("Choose a notification level.")]})
     if not space_queries.can_read_wall(actor, space):

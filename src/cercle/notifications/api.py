@@ -10,8 +10,8 @@ from pydantic import Field
 
 from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
-from cercle.notifications import actions, queries
-from cercle.notifications.models import Kind, Notification, QuietHours, SpaceLevel, SpaceSetting
+from cercle.notifications import actions, queries, registry
+from cercle.notifications.models import Notification, QuietHours, SpaceLevel, SpaceSetting
 from cercle.notifications.schemas import (
     KindPreferenceOut,
     NotificationOut,
@@ -38,8 +38,9 @@ def notification_out(n: Notification) -> NotificationOut:
         url=queries.target_url(n),
         actor=person_ref(n.actor) if n.actor else None,
         actor_count=n.actor_count,
-        post_id=n.post_id,
-        comment_id=n.comment_id,
+        subject_type=n.subject_type or None,
+        subject_id=n.subject_id,
+        detail_id=n.detail_id,
         space_id=n.space_id,
         created_at=n.created_at,
         updated_at=n.updated_at,
@@ -94,9 +95,12 @@ def _preferences_out(user: User) -> PreferencesOut:
     return PreferencesOut(
         kinds=[
             KindPreferenceOut(
-                kind=kind, label=str(label), email=prefs[kind].email, digest=prefs[kind].digest
+                kind=kind.key,
+                label=str(kind.label),
+                email=prefs[kind.key].email,
+                digest=prefs[kind.key].digest,
             )
-            for kind, label in Kind.choices
+            for kind in registry.KINDS.values()
         ],
         quiet_start=quiet.start if quiet else None,
         quiet_end=quiet.end if quiet else None,
@@ -111,7 +115,7 @@ def get_preferences(request: AuthenticatedRequest) -> PreferencesOut:
 @router.patch("/notifications/preferences", response=PreferencesOut)
 def update_preferences(request: AuthenticatedRequest, payload: PreferencesIn) -> PreferencesOut:
     """Per kind, mail and digest on or off; quiet hours. What is not sent stays as it was."""
-    unknown = sorted((set(payload.email) | set(payload.digest)) - set(Kind.values))
+    unknown = sorted((set(payload.email) | set(payload.digest)) - set(registry.KINDS))
     if unknown:
         raise ValidationError({"kind": [_("Unknown kind of notification.")]})
     prefs = queries.preferences(request.auth)

@@ -1,8 +1,8 @@
 """Notification e-mails: one mail per mention or invitation not seen in time, and a daily digest.
 
 Rules: the person is active and has an address; the kind is mailed per their preferences;
-nothing is mailed during their quiet hours (the mail waits for the next run); the post (if any)
-is still visible to them. Each mail is sent at most once (`emailed_at`, `digested_at`).
+nothing is mailed during their quiet hours (the mail waits for the next run); its subject (if
+any) is still visible to them. Each mail is sent at most once (`emailed_at`, `digested_at`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.notifications import queries
+from cercle.notifications import queries, registry
 from cercle.notifications.actions import _email_delay
-from cercle.notifications.models import EMAIL_KINDS, Notification, Preference
+from cercle.notifications.models import Notification, Preference
 
 
 def _absolute(path: str) -> str:
@@ -39,7 +39,7 @@ def send_if_still_unread(*, notification_id: int, now: datetime.datetime | None 
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "actor", "space", "post")
+            .select_related("recipient", "actor", "space")
             .filter(pk=notification_id)
             .first()
         )
@@ -47,7 +47,7 @@ def send_if_still_unread(*, notification_id: int, now: datetime.datetime | None 
             return False
         recipient = notification.recipient
         if (
-            notification.kind not in EMAIL_KINDS
+            notification.kind not in registry.email_kinds()
             or not recipient.is_active
             or not recipient.email
             # A reminder waits the delay from when it was sent, not from the first notification.
@@ -80,7 +80,7 @@ def send_due_emails(*, now: datetime.datetime | None = None) -> int:
     """The periodic sweep: mail every notification whose delay has passed (backup of the task)."""
     now = now or timezone.now()
     due = Notification.objects.filter(
-        kind__in=EMAIL_KINDS,
+        kind__in=registry.email_kinds(),
         read_at__isnull=True,
         emailed_at__isnull=True,
         created_at__lte=now - _email_delay(),

@@ -12,28 +12,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Kind(models.TextChoices):
-    MENTION = "mention", _("Someone mentions me")
-    COMMENT = "comment", _("Someone comments on my post")
-    REPLY = "reply", _("Someone replies to my comment")
-    REACTION = "reaction", _("Someone reacts to my post or comment")
-    SHARE = "share", _("Someone shares my post")
-    INVITATION = "invitation", _("I am invited to a space")
-    JOIN_REQUEST = "join_request", _("Someone asks to join a space I administer")
-    SPACE_POST = "space_post", _("A new post in a space I follow closely")
-    ANNOUNCEMENT = "announcement", _("An announcement asks me to confirm I read it")
-    CONTENT_HIDDEN = "content_hidden", _("A moderator hides my post or comment")
-
-
-# Kinds mailed when not seen in the app in time (the others only go to the daily digest).
-EMAIL_KINDS = (Kind.MENTION, Kind.INVITATION, Kind.ANNOUNCEMENT)
-
-
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A kind registered by a module (`registry.register_kind`): "mention", "invitation"…
+    kind = models.CharField(max_length=30)
     group_key = models.CharField(max_length=100)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -41,12 +25,11 @@ class Notification(models.Model):
     # Distinct actors, most recent first (at most 20 kept), and how many there were in all.
     actor_ids = models.JSONField(default=list, blank=True)
     actor_count = models.PositiveIntegerField(default=1)
-    post = models.ForeignKey(
-        "feed.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    comment = models.ForeignKey(
-        "feed.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    # What it is about, named by the module that notifies (`registry.Subject`): "feed.post" and
+    # the post's id, with the comment's as `detail_id`. Empty when it is about a space only.
+    subject_type = models.CharField(max_length=40, blank=True, default="")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    detail_id = models.PositiveBigIntegerField(null=True, blank=True)
     space = models.ForeignKey(
         "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -68,6 +51,7 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_group",
             ),
+            models.Index(fields=["subject_type", "subject_id"], name="notification_subject"),
         ]
 
     def __str__(self) -> str:
@@ -80,7 +64,7 @@ class Preference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=30)
     email = models.BooleanField(default=True)
     digest = models.BooleanField(default=True)
 

@@ -1,4 +1,5 @@
-"""Reading notifications, with their rules: only one's own, only about what one can still see."""
+"""Reading notifications, with their rules: only one's own, only about what one can still see
+(as the module that notifies registered it: `registry`)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,19 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from cercle.accounts.models import User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cercle.notifications import registry
 from cercle.notifications.models import (
-    Kind,
     Notification,
     Preference,
     QuietHours,
     SpaceLevel,
     SpaceSetting,
 )
-from cercle.spaces.queries import display_name
+from cercle.spaces.models import Membership, Space
+from cercle.spaces.queries import display_name, member_count
 
 PAGE_SIZE = 30
 BIG_SPACE = 100
@@ -34,15 +35,13 @@ class NotFound(Http404):
 
 
 def visible_notifications(user: User) -> QuerySet[Notification]:
-    """The person's notifications, leaving out those about posts they can no longer see."""
-    from cercle.feed.queries import visible_posts
-
+    """The person's notifications, leaving out those whose subject they can no longer see."""
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
     return (
         Notification.objects.filter(recipient_id=user.pk)
-        .filter(Q(post__isnull=True) | Q(post__in=visible_posts(user).values("pk")))
-        .select_related("actor", "post", "space", "comment")
+        .filter(registry.visible_subjects(user))
+        .select_related("actor", "space")
         .order_by("-updated_at", "-id")
     )
 
@@ -85,127 +84,30 @@ def access_notification(user: User, notification_id: int) -> Notification:
 
 
 def describe(notification: Notification) -> str:
-    """One line for people: "Anne and 4 others reacted to your post"."""
-    name = notification.actor.display_name if notification.actor else _("Someone")
-    others = max(notification.actor_count - 1, 0)
-    space = display_name(notification.space) if notification.space else ""
-    kind = notification.kind
-    if kind == Kind.MENTION:
-        return _("%(name)s mentioned you") % {"name": name}
-    if kind == Kind.COMMENT:
-        return (
-            ngettext(
-                "%(name)s and %(count)d other commented on your post",
-                "%(name)s and %(count)d others commented on your post",
-                others,
-            )
-            % {"name": name, "count": others}
-            if others
-            else _("%(name)s commented on your post") % {"name": name}
-        )
-    if kind == Kind.REPLY:
-        return (
-            ngettext(
-                "%(name)s and %(count)d other replied to your comment",
-                "%(name)s and %(count)d others replied to your comment",
-                others,
-            )
-            % {"name": name, "count": others}
-            if others
-            else _("%(name)s replied to your comment") % {"name": name}
-        )
-    if kind == Kind.REACTION:
-        on_comment = notification.group_key.startswith("reaction:comment:")
-        if others:
-            if on_comment:
-                return ngettext(
-                    "%(name)s and %(count)d other reacted to your comment",
-                    "%(name)s and %(count)d others reacted to your comment",
-                    others,
-                ) % {"name": name, "count": others}
-            return ngettext(
-                "%(name)s and %(count)d other reacted to your post",
-                "%(name)s and %(count)d others reacted to your post",
-                others,
-            ) % {"name": name, "count": others}
-        if on_comment:
-            return _("%(name)s reacted to your comment") % {"name": name}
-        return _("%(name)s reacted to your post") % {"name": name}
-    if kind == Kind.SHARE:
-        return (
-            ngettext(
-                "%(name)s and %(count)d other shared your post",
-                "%(name)s and %(count)d others shared your post",
-                others,
-            )
-            % {"name": name, "count": others}
-            if others
-            else _("%(name)s shared your post") % {"name": name}
-        )
-    if kind == Kind.INVITATION:
-        return _("%(name)s invited you to join %(space)s") % {"name": name, "space": space}
-    if kind == Kind.JOIN_REQUEST:
-        return (
-            ngettext(
-                "%(name)s and %(count)d other ask to join %(space)s",
-                "%(name)s and %(count)d others ask to join %(space)s",
-                others,
-            )
-            % {"name": name, "count": others, "space": space}
-            if others
-            else _("%(name)s asks to join %(space)s") % {"name": name, "space": space}
-        )
-    if kind == Kind.ANNOUNCEMENT:
-        if notification.is_reminder:
-            return _("Reminder: %(name)s asks you to confirm you have read an announcement") % {
-                "name": name
-            }
-        return _("%(name)s asks you to confirm you have read an announcement") % {"name": name}
-    if kind == Kind.CONTENT_HIDDEN:
-        return _hidden_text(notification)
-    if kind == Kind.SPACE_POST:
-        return (
-            ngettext(
-                "%(name)s and %(count)d other posted in %(space)s",
-                "%(name)s and %(count)d others posted in %(space)s",
-                others,
-            )
-            % {"name": name, "count": others, "space": space}
-            if others
-            else _("%(name)s posted in %(space)s") % {"name": name, "space": space}
-        )
-    return name
-
-
-def _hidden_text(notification: Notification) -> str:
-    """The text "A moderator hid your post (reason: Spam)"; the reason is the group key's last part
-    (`content_hidden:<post|comment>:<id>:<reason>`, see `cercle.feed.actions.decide_report`)."""
-    from cercle.feed.models import ReportReason
-
-    parts = notification.group_key.split(":")
-    on_comment = len(parts) > 1 and parts[1] == "comment"
-    known = dict(ReportReason.choices)
-    reason = known.get(parts[-1]) if len(parts) == 4 and parts[-1] != "other" else None
-    if reason is None:
-        if on_comment:
-            return _("A moderator hid your comment")
-        return _("A moderator hid your post")
-    if on_comment:
-        return _("A moderator hid your comment (reason: %(reason)s)") % {"reason": reason}
-    return _("A moderator hid your post (reason: %(reason)s)") % {"reason": reason}
+    """One line for people ("Anne and 4 others reacted to your post"), as its kind's module
+    words it; the actor's name for a kind nobody registers any more."""
+    kind = registry.kind(notification.kind)
+    if kind is not None:
+        return kind.describe(notification)
+    return actor_name(notification)
 
 
 def target_url(notification: Notification) -> str:
-    if notification.kind == Kind.JOIN_REQUEST and notification.space is not None:
-        return reverse("space_members", args=[notification.space.slug])
-    if notification.post_id is not None:
-        url = reverse("post", args=[notification.post_id])
-        if notification.comment_id is not None:
-            url += f"#comment-{notification.comment_id}"
-        return url
-    if notification.space is not None:
-        return reverse("space", args=[notification.space.slug])
-    return reverse("notifications")
+    kind = registry.kind(notification.kind)
+    return kind.link(notification) if kind is not None else reverse("notifications")
+
+
+def actor_name(notification: Notification) -> str:
+    return notification.actor.display_name if notification.actor else _("Someone")
+
+
+def others_count(notification: Notification) -> int:
+    """How many other people acted, besides the latest ("Anne and 4 others")."""
+    return max(notification.actor_count - 1, 0)
+
+
+def space_name(notification: Notification) -> str:
+    return display_name(notification.space) if notification.space else ""
 
 
 # --- Preferences -------------------------------------------------------------------------------
@@ -215,7 +117,7 @@ def preferences(user: User) -> dict[str, Preference]:
     saved = {p.kind: p for p in Preference.objects.filter(user_id=user.pk)}
     return {
         kind: saved.get(kind) or Preference(user_id=user.pk, kind=kind, email=True, digest=True)
-        for kind in Kind.values
+        for kind in registry.KINDS
     }
 
 
@@ -238,12 +140,8 @@ def in_quiet_hours(user: User, now: datetime.datetime) -> bool:
     return local >= quiet.start or local < quiet.end  # across midnight
 
 
-def space_level(user: User, space: object) -> str:
+def space_level(user: User, space: Space) -> str:
     """The level set by the person, else "mentions only" in big spaces, "every post" in others."""
-    from cercle.spaces.models import Space
-    from cercle.spaces.queries import member_count
-
-    assert isinstance(space, Space)
     chosen = (
         SpaceSetting.objects.filter(user_id=user.pk, space_id=space.pk)
         .values_list("level", flat=True)
@@ -254,11 +152,7 @@ def space_level(user: User, space: object) -> str:
     return SpaceLevel.MENTIONS if member_count(space) > BIG_SPACE else SpaceLevel.ALL
 
 
-def members_wanting_every_post(space: object) -> Iterator[User]:
-    from cercle.spaces.models import Membership, Space
-    from cercle.spaces.queries import member_count
-
-    assert isinstance(space, Space)
+def members_wanting_every_post(space: Space) -> Iterator[User]:
     levels = dict(SpaceSetting.objects.filter(space=space).values_list("user_id", "level"))
     default = SpaceLevel.MENTIONS if member_count(space) > BIG_SPACE else SpaceLevel.ALL
     if space.is_organisation:

@@ -17,8 +17,11 @@ class NotificationOut(Schema):
     url: str
     actor: PersonRef | None
     actor_count: int
-    post_id: int | None
-    comment_id: int | None
+    # What it is about, as the module that notifies names it: "feed.post" and the post's id,
+    # with the comment's as detail_id; null when it is about a space only (space_id).
+    subject_type: str | None
+    subject_id: int | None
+    detail_id: int | None
     space_id: int | None
     created_at: datetime.datetime
     updated_at: datetime.datetime

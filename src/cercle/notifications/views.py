@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
-from cercle.notifications import actions, queries
-from cercle.notifications.models import Kind, Notification, SpaceLevel
+from cercle.notifications import actions, queries, registry
+from cercle.notifications.models import Notification, SpaceLevel
 from cercle.spaces import queries as space_queries
 
 
@@ -82,8 +82,8 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
         try:
             actions.set_preferences(
                 actor=request.user,
-                email={k: f"email_{k}" in request.POST for k in Kind.values},
-                digest={k: f"digest_{k}" in request.POST for k in Kind.values},
+                email={k: f"email_{k}" in request.POST for k in registry.KINDS},
+                digest={k: f"digest_{k}" in request.POST for k in registry.KINDS},
                 quiet_start=_time(request.POST.get("quiet_start", "")),
                 quiet_end=_time(request.POST.get("quiet_end", "")),
             )
@@ -98,7 +98,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "notifications/settings.html",
         {
-            "rows": [(kind, label, prefs[kind]) for kind, label in Kind.choices],
+            "rows": [(k.key, k.label, prefs[k.key]) for k in registry.KINDS.values()],
             "quiet": quiet,
             "error": error,
         },

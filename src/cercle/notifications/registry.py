@@ -1,0 +1,94 @@
+"""What modules tell the notifications service: their kinds of notification and their subjects.
+
+The service knows no module. A module registers, from its `apps.py`:
+- each **kind** it notifies about (`NotificationKind`): its label in the settings page, the one
+  line a person reads (in their language), where it leads, and whether it is mailed when not
+  seen in time (otherwise only the daily digest lists it);
+- each **subject type** its notifications are about (`SubjectType`, e.g. "feed.post"): which
+  subjects a person may still see. A notification whose subject the person can no longer see
+  (or of a type nobody registers any more) is neither listed, counted, nor mailed.
+
+A notification refers to its subject generically (`subject_type`, `subject_id`, and `detail_id`
+for a part of it such as a comment), so a new module needs no new column here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from cercle.accounts.models import User
+    from cercle.notifications.models import Notification
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    key: str  # stored in Notification.kind and Preference.kind (at most 30 characters)
+    label: Promise  # "Someone mentions me", in the settings page
+    describe: Callable[[Notification], str]  # "Anne and 4 others reacted to your post"
+    link: Callable[[Notification], str]  # the page it opens
+    email: bool = False  # mailed when not seen in time
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a notification is about, as the notifying module names it: `Subject("feed.post",
+    post.pk, detail_id=comment.pk, loaded=post)`. `loaded` is the object itself when the caller
+    has it, so that checking who may see it costs no query."""
+
+    type: str
+    id: int
+    detail_id: int | None = None
+    loaded: Any = None
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    key: str  # "app.thing", stored in Notification.subject_type
+    # The ids of the subjects of this type the person may see, as a subquery (one query for the
+    # whole list, whatever its length).
+    visible_ids: Callable[[User], QuerySet[Any]]
+    # Whether the person may see this one subject (when a notification is written).
+    may_see: Callable[[User, Subject], bool]
+
+
+KINDS: dict[str, NotificationKind] = {}
+SUBJECT_TYPES: dict[str, SubjectType] = {}
+
+
+def register_kind(kind: NotificationKind) -> None:
+    if len(kind.key) > 30:
+        raise ValueError(f"notification kind {kind.key!r}: 30 characters at most")
+    KINDS[kind.key] = kind
+
+
+def register_subject_type(subject_type: SubjectType) -> None:
+    SUBJECT_TYPES[subject_type.key] = subject_type
+
+
+def kind(key: str) -> NotificationKind | None:
+    return KINDS.get(key)
+
+
+def email_kinds() -> list[str]:
+    return [k.key for k in KINDS.values() if k.email]
+
+
+def visible_subjects(user: User) -> Q:
+    """Notifications with no subject, or whose subject the person may still see."""
+    allowed = Q(subject_type="")
+    for subject_type in SUBJECT_TYPES.values():
+        allowed |= Q(subject_type=subject_type.key, subject_id__in=subject_type.visible_ids(user))
+    return allowed
+
+
+def may_see(user: User, subject: Subject | None) -> bool:
+    if subject is None:
+        return True
+    registered = SUBJECT_TYPES.get(subject.type)
+    return registered is not None and registered.may_see(user, subject)
