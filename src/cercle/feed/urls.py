@@ -8,6 +8,8 @@ urlpatterns = [
     path("feed/new/", views.new_posts, name="feed_new_posts"),
     path("feed/announcements/", views.announcements, name="feed_announcements"),
     path("feed/mentions/", views.mention_suggestions, name="mention_suggestions"),
+    # After the spaces app's own "spaces/…/" pages (cercle/urls.py includes them first).
+    path("spaces/<slug:slug>/", views.space_page, name="space"),
     path("posts/", views.create, name="post_create"),
     path("posts/<int:post_id>/", views.detail, name="post"),
     path("posts/<int:post_id>/edit/", views.edit, name="post_edit"),

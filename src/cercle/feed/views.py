@@ -26,6 +26,8 @@ from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
 from cercle.feed.models import REACTION_EMOJI, Post, ReactionKind
+from cercle.notifications import queries as notification_queries
+from cercle.notifications.views import level_choices
 from cercle.spaces import queries as space_queries
 
 MAX_PARAM = 200
@@ -91,6 +93,48 @@ def render_post_list(
     if _is_htmx(request) and request.GET.get("cursor"):
         return render(request, "feed/_post_list.html", context, status=status)
     return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """A space's page: its wall, with what the person may do there (or why they may not read
+    it)."""
+    space = space_queries.access_space(request.user, slug)
+    view = space_queries.space_view(request.user, space)
+    if not view.can_read:
+        return render(
+            request,
+            "spaces/detail.html",
+            {"view": view, "space": space, "member_count": space_queries.member_count(space)},
+        )
+    viewer = queries.Viewer.of(request.user)
+    pinned = (
+        []
+        if request.GET.get("cursor")
+        else queries.with_viewer_state(
+            list(queries.pinned_posts(request.user, space, viewer.roles)[:5]), viewer
+        )
+    )
+    queries.acknowledgement_progress(pinned)
+    return render_post_list(
+        request,
+        "spaces/detail.html",
+        {
+            "view": view,
+            "space": space,
+            "pinned": pinned,
+            "member_count": space_queries.member_count(space),
+            "notify_level": notification_queries.space_level(request.user, space)
+            if view.role
+            else None,
+            "level_choices": level_choices(),
+            "announce_options": queries.announce_options(request.user, space, viewer.roles)
+            if view.can_post
+            else None,
+        },
+        queries.space_posts(request.user, space, viewer.roles).filter(pinned_at__isnull=True),
+    )
 
 
 @login_required

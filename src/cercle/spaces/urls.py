@@ -1,4 +1,4 @@
-"""Pages about spaces."""
+"""Pages about spaces (a space's own page, its wall, is routed by the feed: `space`)."""
 
 from django.urls import path
 
@@ -13,7 +13,6 @@ urlpatterns = [
         name="space_invitation_respond",
     ),
     path("spaces/requests/<int:request_id>/decide/", views.decide, name="space_request_decide"),
-    path("spaces/<slug:slug>/", views.detail, name="space"),
     path("spaces/<slug:slug>/join/", views.join, name="space_join"),
     path("spaces/<slug:slug>/request/", views.request_to_join, name="space_request"),
     path("spaces/<slug:slug>/leave/", views.leave, name="space_leave"),

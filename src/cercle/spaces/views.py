@@ -1,4 +1,5 @@
-"""Pages about spaces: browse and search, create, a space's wall, members, settings.
+"""Pages about spaces: browse and search, create, members, settings (a space's own page, its
+wall, is the feed's: `cercle.feed.views.space_page`).
 
 Thin views: reads through `cercle.spaces.queries`, writes through `cercle.spaces.actions`.
 """
@@ -21,10 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
-from cercle.feed import queries as feed_queries
-from cercle.feed.views import render_post_list
-from cercle.notifications import queries as notification_queries
-from cercle.notifications.views import level_choices
 from cercle.spaces import actions, queries
 from cercle.spaces.forms import InviteForm, SpaceForm
 from cercle.spaces.models import MODULES, Space
@@ -86,46 +83,6 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
         "spaces/form.html",
         {"form": form, "creating": True},
         status=400 if form.errors else 200,
-    )
-
-
-@login_required
-@require_GET
-def detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    space = queries.access_space(request.user, slug)
-    view = queries.space_view(request.user, space)
-    if not view.can_read:
-        return render(
-            request,
-            "spaces/detail.html",
-            {"view": view, "space": space, "member_count": queries.member_count(space)},
-        )
-    viewer = feed_queries.Viewer.of(request.user)
-    pinned = (
-        []
-        if request.GET.get("cursor")
-        else feed_queries.with_viewer_state(
-            list(feed_queries.pinned_posts(request.user, space, viewer.roles)[:5]), viewer
-        )
-    )
-    feed_queries.acknowledgement_progress(pinned)
-    return render_post_list(
-        request,
-        "spaces/detail.html",
-        {
-            "view": view,
-            "space": space,
-            "pinned": pinned,
-            "member_count": queries.member_count(space),
-            "notify_level": notification_queries.space_level(request.user, space)
-            if view.role
-            else None,
-            "level_choices": level_choices(),
-            "announce_options": feed_queries.announce_options(request.user, space, viewer.roles)
-            if view.can_post
-            else None,
-        },
-        feed_queries.space_posts(request.user, space, viewer.roles).filter(pinned_at__isnull=True),
     )
 
 
