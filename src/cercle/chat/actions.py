@@ -48,6 +48,8 @@ from cercle.chat.models import (
 from cercle.core.markdown import render_markdown
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
+from cercle.spaces.models import Membership as SpaceMembership
+from cercle.spaces.queries import access_space, effective_role
 
 TICKET_LIFETIME = timedelta(seconds=60)
 MAX_CLIENT_ID_LENGTH = 64
@@ -367,9 +369,6 @@ def open_channel_for(*, actor: User, space_slug: str) -> Conversation:
     in the organisation space, me alone: the others come as they open it), and my own row made
     if it is missing. No per-member work once the channel exists. An archived space's channel
     opens (read-only) when it exists; none is created for it."""
-    from cercle.spaces.models import Membership as SpaceMembership
-    from cercle.spaces.queries import access_space, effective_role
-
     _require_active(actor)
     space = access_space(actor, space_slug)
     if effective_role(actor, space) is None:

@@ -27,6 +27,8 @@ from cercle.chat.models import (
 )
 from cercle.core.pagination import Page, decode_cursor, encode_cursor
 from cercle.core.text import search_terms
+from cercle.spaces.models import Membership as SpaceMembership
+from cercle.spaces.models import Space
 
 SYNC_LIMIT = 500
 
@@ -160,8 +162,6 @@ def _channel_access(user: User, conversation: Conversation) -> tuple[bool, bool]
     (every active non-guest in the organisation space) while the space has chat on; they may
     write there unless the space is archived (its channel is then read-only: history, search
     and list stay, nothing new). Other conversations: both, without a query."""
-    from cercle.spaces.models import Membership as SpaceMembership
-    from cercle.spaces.models import Space
 
     if conversation.kind != Conversation.Kind.SPACE:
         return True, True
@@ -211,8 +211,6 @@ def members(conversation: Conversation) -> list[User]:
 def channel_space(conversation: Conversation) -> tuple[str, str] | None:
     """The address and shown name of a space channel's space (for the link back to it)."""
     from django.utils.translation import gettext
-
-    from cercle.spaces.models import Space
 
     if conversation.kind != Conversation.Kind.SPACE or conversation.space_id is None:
         return None

@@ -390,8 +390,6 @@ def pinned(request: AuthenticatedRequest, space_key: str) -> list[PostOut]:
 
 
 def _revision_out(body: str, edited_by: object, created_at: object) -> RevisionOut:
-    from cercle.accounts.models import User
-
     return RevisionOut(
         body=body,
         edited_by=person_ref(edited_by) if isinstance(edited_by, User) else None,

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from cercle.accounts.models import Follow, User
+from cercle.accounts.models import Department, Follow, Site, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
 from cercle.feed.models import (
@@ -778,8 +778,6 @@ def announce_options(
 
 def announcement_choices() -> dict[str, Any]:
     """The departments and sites an announcement may target, by name."""
-    from cercle.accounts.models import Department, Site
-
     return {
         "departments": list(Department.objects.order_by("name")),
         "sites": list(Site.objects.order_by("name")),
@@ -790,8 +788,6 @@ def announcement_targets(
     department_ids: Iterable[int], site_ids: Iterable[int]
 ) -> tuple[list[Any], list[Any]]:
     """The departments and sites with these ids (those that do not exist are left out)."""
-    from cercle.accounts.models import Department, Site
-
     return (
         list(Department.objects.filter(pk__in=list(department_ids))),
         list(Site.objects.filter(pk__in=list(site_ids))),

@@ -26,8 +26,11 @@ from django.utils import timezone
 
 from cercle.accounts.models import Follow, User
 from cercle.core.text import normalize
+from cercle.feed import actions
 from cercle.feed.models import Post
 from cercle.feed.text import render_post_body
+from cercle.spaces import actions as space_actions
+from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space
 
 BODIES = [
@@ -328,10 +331,6 @@ def seed_demo_wall() -> bool:
     """A few spaces, posts, comments, reactions and an announcement for the demo organisation,
     written through the actions (as real people would). Idempotent: does nothing once the
     "club-velo" space exists or when there are fewer than 6 people. Returns True if it wrote."""
-    from cercle.feed import actions
-    from cercle.spaces import actions as space_actions
-    from cercle.spaces import queries as space_queries
-
     if Space.objects.filter(slug="club-velo").exists():
         return False
     people = list(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cercle.accounts.models import Department
 from cercle.spaces.models import MODULES, SpaceKind
 
 MODULE_LABELS = {
@@ -59,7 +60,5 @@ class InviteForm(forms.Form):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        from cercle.accounts.models import Department
-
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["department"].queryset = Department.objects.order_by("name")  # type: ignore[attr-defined]
