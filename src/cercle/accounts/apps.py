@@ -7,3 +7,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from cercle.accounts import receivers  # noqa: F401  (login audit entries)
+        from cercle.accounts.actions.auth import authenticate_api_token
+        from cercle.core import uploads
+
+        # Files are downloaded with an API token as well as with the session.
+        uploads.register_token_authenticator(authenticate_api_token)

@@ -447,15 +447,15 @@ def _own_attachments(
 def upload_attachment(
     *, actor: User, conversation_id: int, upload: UploadedFile[bytes]
 ) -> Attachment:
-    """Store a file for a message to come: size-limited, images checked and measured, names
-    cleaned, risky types refused."""
+    """Store a file for a message to come, as `cercle.core.uploads` checked it: size-limited,
+    typed by its content, programs refused, images stripped of their metadata (EXIF, GPS), under
+    a random name."""
     _require_active(actor)
     queries.access_membership(actor, conversation_id, write=True)
     checked = check_upload(upload)
-    return Attachment.objects.create(
+    attachment = Attachment(
         conversation_id=conversation_id,
         uploader=actor,
-        file=upload,
         name=checked.name,
         size=checked.size,
         content_type=checked.content_type,
@@ -463,6 +463,9 @@ def upload_attachment(
         width=checked.width,
         height=checked.height,
     )
+    attachment.file.save(checked.storage_name(), checked.content, save=False)
+    attachment.save()
+    return attachment
 
 
 def _notify_mentions(message: Message, people: list[User]) -> None:
