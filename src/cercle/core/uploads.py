@@ -373,8 +373,9 @@ def _size_of(upload: IO[bytes]) -> int:
 
 def check(upload: IO[bytes], name: str, purpose: Purpose) -> CheckedFile:
     """The file if `purpose` accepts it, made safe to keep and serve; otherwise a ValidationError
-    (one message naming the file, and a `code`: `empty`, `too_large`, `not_allowed`, `program`,
-    `invalid_image`). Nothing is written. The caller puts the message at its own field."""
+    (one message naming the file, and a `code`: `empty`, `too_large`, `not_allowed`, `mismatch`,
+    `program`, `invalid_image`). Nothing is written. The caller puts the message at its own
+    field."""
     shown = clean_name(name)
     size = _size_of(upload)
     limit = purpose.max_bytes()
@@ -637,7 +638,9 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     response["Content-Security-Policy"] = SANDBOX
     served = (response.get("Content-Type") or "").split(";")[0].strip().lower()
     if response.status_code == 200 and served not in INLINE_TYPES:
-        response["Content-Disposition"] = "attachment"
+        response["Content-Disposition"] = content_disposition(
+            "attachment", PurePosixPath(path).name
+        )
     return response
 
 
