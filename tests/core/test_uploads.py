@@ -269,7 +269,9 @@ class TestPhoto:
             assert image.format == "JPEG" and image.size == (PHOTO_MAX_PX, PHOTO_MAX_PX)
 
     def test_transparency_is_kept_as_png(self, purpose: uploads.Purpose) -> None:
-        content = process_photo(io.BytesIO(files.image_bytes("PNG", (80, 50), "RGBA")))
+        content = process_photo(
+            io.BytesIO(files.image_bytes("PNG", (80, 50), "RGBA")), purpose=purpose
+        )
         with Image.open(io.BytesIO(content.read())) as image:
             assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (50, 50))
         assert content.name == "photo.png"
