@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import include, path
-from django.views.static import serve
 
 from cercle.accounts.views import auth as accounts_auth_views
 from cercle.api import api
+from cercle.core import uploads
 from cercle.core import views as core_views
 from cercle.feed import views as feed_views
 
@@ -39,6 +39,4 @@ urlpatterns = [
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     # Uploaded files from local storage; in production the reverse proxy serves /media/ itself.
-    urlpatterns.append(
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media")
-    )
+    urlpatterns.append(path("media/<path:path>", uploads.serve_media, name="media"))

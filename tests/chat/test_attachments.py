@@ -152,3 +152,81 @@ def test_upload_and_send_through_the_api_and_the_form() -> None:
     )
     last = queries.history(anne, conversation.pk).items[0]
     assert last.body == "le compte rendu" and last.attachments.get().name == "cr.pdf"
+
+
+def test_photos_lose_their_gps_and_files_download_with_an_api_token() -> None:
+    from cercle.accounts.actions.auth import create_api_token
+    from tests.helpers import files
+
+    anne, bruno, stranger = make_user(), make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    photo = actions.upload_attachment(
+        actor=anne,
+        conversation_id=conversation.pk,
+        upload=SimpleUploadedFile("IMG_0042.jpg", files.jpeg_with_gps((60, 40)), "image/jpeg"),
+    )
+    page = actions.upload_attachment(
+        actor=anne,
+        conversation_id=conversation.pk,
+        upload=SimpleUploadedFile("notes.txt", files.HTML, "text/plain"),
+    )
+    make_message(anne, conversation, "", attachment_ids=[photo.pk, page.pk])
+    assert not files.has_metadata(Path(photo.file.path).read_bytes())
+    _token, secret = create_api_token(user=bruno, name="phone")
+    _token, other = create_api_token(user=stranger, name="phone")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    listed = api.get(f"/api/v1/conversations/{conversation.pk}/messages").json()
+    urls = [a["url"] for a in listed["items"][0]["attachments"]]
+    inline = api.get(urls[0])
+    assert inline.status_code == 200 and inline["Content-Type"] == "image/jpeg"
+    assert not files.has_metadata(b"".join(inline.streaming_content))  # type: ignore[attr-defined]
+    download = api.get(urls[1])
+    assert download["Content-Type"] == "application/octet-stream"  # HTML never runs
+    assert download["Content-Disposition"].startswith('attachment; filename="notes.txt"')
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    hidden = Client(HTTP_AUTHORIZATION=f"Bearer {other}").get(urls[0])
+    assert hidden.status_code == api.get("/messages/files/999999/").status_code == 404
+
+
+def test_photos_sent_before_the_policy_are_stripped_once(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.management import call_command
+
+    from tests.helpers import files
+
+    anne, bruno = make_user(), make_user()
+    conversation = make_direct(anne, bruno)
+    # A row as the chat stored it before cercle.core.uploads: the sender's name, the EXIF kept.
+    legacy = Attachment.objects.create(
+        conversation=conversation,
+        uploader=anne,
+        file=SimpleUploadedFile("IMG_0007.jpg", files.jpeg_with_gps((40, 30), orientation=6)),
+        name="IMG_0007.jpg",
+        size=1,
+        content_type="image/jpeg",
+        is_image=True,
+        width=40,
+        height=30,
+    )
+    old_path = Path(legacy.file.path)
+    assert files.has_metadata(old_path.read_bytes())
+    fresh = actions.upload_attachment(
+        actor=anne,
+        conversation_id=conversation.pk,
+        upload=SimpleUploadedFile("new.png", png().read(), "image/png"),
+    )
+    fresh_name = fresh.file.name
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("strip_photo_metadata", stdout=out)
+    assert "1 photo(s)" in out.getvalue()
+    legacy.refresh_from_db()
+    stored = Path(legacy.file.path).read_bytes()
+    assert not files.has_metadata(stored) and not old_path.exists()
+    assert (legacy.width, legacy.height, legacy.size) == (30, 40, len(stored))
+    assert legacy.name == "IMG_0007.jpg" and "IMG_0007" not in legacy.file.name
+    fresh.refresh_from_db()
+    assert fresh.file.name == fresh_name  # already clean: untouched
+    call_command("strip_photo_metadata", stdout=out)
+    assert "0 photo(s)" in out.getvalue()

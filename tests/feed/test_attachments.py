@@ -104,3 +104,49 @@ def test_upload_through_the_composer_and_api_listing() -> None:
     bad = SimpleUploadedFile("virus.exe", b"MZ", content_type="application/octet-stream")
     client.post("/posts/", {"body": "Bad", "attachments": [bad]})
     assert Post.objects.filter(author=author).count() == 1
+
+
+def test_served_with_safe_headers_and_to_api_tokens_with_the_same_visibility() -> None:
+    from cercle.accounts.actions.auth import create_api_token
+    from tests.helpers import files
+
+    author, outsider = make_user(), make_user()
+    space = make_space(owner=author, kind="private")
+    post = actions.create_post(
+        actor=author,
+        space=space,
+        body="",
+        attachments=[
+            (io.BytesIO(files.jpeg_with_gps()), "vacances.jpg"),
+            (io.BytesIO(files.pdf()), "compte rendu été.pdf"),
+        ],
+    )
+    photo, report = post.attachments.all()
+    assert not files.has_metadata(photo.file.read())
+    _token, secret = create_api_token(user=author, name="app")
+    _token, other = create_api_token(user=outsider, name="app")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    inline = api.get(f"/attachments/{photo.pk}/")
+    assert inline.status_code == 200 and inline["Content-Type"] == "image/jpeg"
+    assert inline["Content-Disposition"].startswith("inline;")
+    assert not files.has_metadata(b"".join(inline.streaming_content))  # type: ignore[attr-defined]
+    download = api.get(f"/attachments/{report.pk}/")
+    assert download["Content-Disposition"] == (
+        'attachment; filename="compte rendu ete.pdf"; '
+        "filename*=UTF-8''compte%20rendu%20%C3%A9t%C3%A9.pdf"
+    )
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert b"".join(download.streaming_content) == files.pdf()  # type: ignore[attr-defined]
+    # Another person's token: the same 404 as a file that does not exist.
+    hidden = Client(HTTP_AUTHORIZATION=f"Bearer {other}").get(f"/attachments/{report.pk}/")
+    missing = api.get("/attachments/999999/")
+    assert hidden.status_code == missing.status_code == 404
+    bad_token = Client(HTTP_AUTHORIZATION="Bearer nope").get(f"/attachments/{report.pk}/")
+    assert bad_token.status_code == 401
+    # Without credentials a browser is still sent to the login page; writes are not downloads.
+    assert Client().get(f"/attachments/{report.pk}/").status_code == 302
+    assert api.post(f"/attachments/{report.pk}/").status_code == 405
+    # The API lists the URL that the token then downloads.
+    listed = api.get(f"/api/v1/posts/{post.pk}").json()["attachments"]
+    assert api.get(listed[1]["url"]).status_code == 200

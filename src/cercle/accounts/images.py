@@ -1,88 +1,41 @@
-"""Profile photos: checked to be a real image, resized, re-encoded without any metadata."""
+"""Profile photos (and spaces' images, which follow the same rule): the purposes for
+`cercle.core.uploads`, and `process_photo` that applies them."""
 
 from __future__ import annotations
 
-import io
-import warnings
 from typing import IO
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.utils.translation import gettext_lazy
+
+from cercle.core import uploads
 
 PHOTO_MAX_PX = 512
-ACCEPTED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
-# Refuse decompression bombs well before Pillow's own limit.
-MAX_PIXELS = 40_000_000
+# A real image, turned upright, cropped square (at most 512 px), saved as JPEG (PNG when
+# transparent) with its pixels only: no EXIF, no GPS.
+PROFILE_PHOTO = uploads.Purpose(
+    "profile photo",
+    accepts=uploads.IMAGES,
+    described=gettext_lazy("JPEG, PNG, GIF or WebP images"),
+    image=uploads.ImageRule(shape="square", max_px=PHOTO_MAX_PX, output="jpeg_or_png"),
+)
+SPACE_IMAGE = uploads.Purpose(
+    "space image",
+    accepts=uploads.IMAGES,
+    described=gettext_lazy("JPEG, PNG, GIF or WebP images"),
+    image=uploads.ImageRule(shape="square", max_px=PHOTO_MAX_PX, output="jpeg_or_png"),
+)
 
 
-def max_upload_bytes() -> int:
-    return int(settings.MAX_UPLOAD_MB) * 1024 * 1024
+def process_photo(
+    upload: IO[bytes], *, purpose: uploads.Purpose = PROFILE_PHOTO
+) -> ContentFile[bytes]:
+    """A square JPEG (or PNG when transparent) of at most PHOTO_MAX_PX, with no EXIF nor GPS,
+    named `photo.jpg` or `photo.png`.
 
-
-def process_photo(upload: IO[bytes], *, size: int | None = None) -> ContentFile[bytes]:
-    """A square JPEG (or PNG when transparent) of at most PHOTO_MAX_PX, with no EXIF nor GPS.
-
-    Raises ValidationError with a message for the "photo" field when the file is too big or is
-    not an image Pillow can read.
+    Raises ValidationError (code `too_large` or `invalid_image`) with one message, for the caller
+    to put at its field.
     """
-    if size is None:
-        upload.seek(0, io.SEEK_END)
-        size = upload.tell()
-    if size > max_upload_bytes():
-        raise ValidationError(
-            _("The photo is too large (at most %(max)s MB).") % {"max": settings.MAX_UPLOAD_MB},
-            code="too_large",
-        )
-    upload.seek(0)
-    not_an_image = ValidationError(
-        _("Upload a photo in JPEG, PNG, GIF or WebP format."), code="invalid_image"
-    )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as probe:
-                if probe.format not in ACCEPTED_FORMATS:
-                    raise not_an_image
-                width, height = probe.size
-                if width * height > MAX_PIXELS or width < 1 or height < 1:
-                    raise ValidationError(_("The photo has too many pixels."), code="too_large")
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as opened:
-                opened.load()
-                image: Image.Image = ImageOps.exif_transpose(opened)
-                has_alpha = image.mode in ("RGBA", "LA") or (
-                    image.mode == "P" and "transparency" in image.info
-                )
-                image = image.convert("RGBA" if has_alpha else "RGB")
-                image = ImageOps.fit(
-                    image,
-                    (min(PHOTO_MAX_PX, *image.size),) * 2,
-                    method=Image.Resampling.LANCZOS,
-                )
-    except ValidationError:
-        raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as error:
-        raise not_an_image from error
-
-    # A fresh image holds pixels only: saving it writes no EXIF, GPS, ICC nor text chunks.
-    clean = Image.new(image.mode, image.size)
-    clean.paste(image)
-    output = io.BytesIO()
-    if has_alpha:
-        clean.save(output, format="PNG", optimize=True)
-        extension = "png"
-    else:
-        clean.save(output, format="JPEG", quality=85, optimize=True)
-        extension = "jpg"
-    return ContentFile(output.getvalue(), name=f"photo.{extension}")
+    checked = uploads.check(upload, getattr(upload, "name", None) or "photo", purpose)
+    checked.content.seek(0)
+    return ContentFile(checked.content.read(), name=f"photo{checked.kind.extensions[0]}")

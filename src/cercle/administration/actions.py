@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import secrets
@@ -17,7 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.utils.translation import gettext_lazy
 
 from cercle.accounts import importer
 from cercle.accounts.actions import people
@@ -25,11 +24,19 @@ from cercle.accounts.models import Organisation, User
 from cercle.accounts.queries import forget_organisation
 from cercle.administration.models import ImportJob
 from cercle.audit.actions import log_event
+from cercle.core import uploads
 
 logger = logging.getLogger(__name__)
 
 LOGO_SIZE = 256
 MAX_LOGO_BYTES = 5 * 1024 * 1024
+LOGO = uploads.Purpose(
+    "logo",
+    accepts=uploads.IMAGES,
+    described=gettext_lazy("JPEG, PNG, GIF or WebP images"),
+    max_bytes=lambda: MAX_LOGO_BYTES,
+    image=uploads.ImageRule(shape="fit", max_px=LOGO_SIZE, output="png"),
+)
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 # How long a checked file waits for the admin's choice before it is forgotten.
 IMPORT_FILE_RETENTION = timedelta(hours=24)
@@ -86,32 +93,12 @@ MIN_CONTRAST = {"primary_colour": 4.5, "accent_colour": 3.0}
 
 def process_logo(upload: UploadedFile[bytes]) -> ContentFile[bytes]:
     """A real image, turned upright, fitted into 256×256 and saved as PNG without metadata."""
-    if upload.size is not None and upload.size > MAX_LOGO_BYTES:
-        raise ValidationError(_("The logo may weigh at most 5 MB."))
-    data = upload.read()
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > 40_000_000:
-                raise ValidationError(_("This image is too large."))
-            image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            converted = upright.convert("RGBA")
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as error:
-        raise ValidationError(_("Upload a valid image (PNG, JPEG, GIF or WebP).")) from error
-    converted.thumbnail((LOGO_SIZE, LOGO_SIZE))
-    clean = Image.new("RGBA", converted.size)
-    clean.paste(converted)
-    out = io.BytesIO()
-    clean.save(out, format="PNG", optimize=True)
-    return ContentFile(out.getvalue(), name=f"logo-{secrets.token_hex(6)}.png")
+        checked = uploads.check(upload, upload.name or "logo", LOGO)
+    except ValidationError as error:
+        raise ValidationError(error.messages) from error
+    checked.content.seek(0)
+    return ContentFile(checked.content.read(), name=f"logo-{secrets.token_hex(6)}.png")
 
 
 def update_organisation(

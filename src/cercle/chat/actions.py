@@ -14,7 +14,9 @@ that the person may write there (`queries.access_membership` / `access_message` 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
@@ -29,7 +31,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.chat import events, mentions, queries
-from cercle.chat.attachments import check_upload
+from cercle.chat.attachments import CHAT_ATTACHMENT, check_upload
 from cercle.chat.models import (
     MAX_ATTACHMENTS,
     MAX_BODY_LENGTH,
@@ -45,6 +47,7 @@ from cercle.chat.models import (
     Reaction,
     RealtimeTicket,
 )
+from cercle.core import uploads
 from cercle.core.markdown import render_markdown
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
@@ -446,15 +449,15 @@ def _own_attachments(
 def upload_attachment(
     *, actor: User, conversation_id: int, upload: UploadedFile[bytes]
 ) -> Attachment:
-    """Store a file for a message to come: size-limited, images checked and measured, names
-    cleaned, risky types refused."""
+    """Store a file for a message to come, as `cercle.core.uploads` checked it: size-limited,
+    typed by its content, programs refused, images stripped of their metadata (EXIF, GPS), under
+    a random name."""
     _require_active(actor)
     queries.access_membership(actor, conversation_id, write=True)
     checked = check_upload(upload)
-    return Attachment.objects.create(
+    attachment = Attachment(
         conversation_id=conversation_id,
         uploader=actor,
-        file=upload,
         name=checked.name,
         size=checked.size,
         content_type=checked.content_type,
@@ -462,6 +465,47 @@ def upload_attachment(
         width=checked.width,
         height=checked.height,
     )
+    attachment.file.save(checked.storage_name(), checked.content, save=False)
+    attachment.save()
+    return attachment
+
+
+# Where `upload_attachment` stores a file: a random name (it was the sender's before uploads).
+_RANDOM_NAME = re.compile(r"^chat/\d{4}/\d{2}/[0-9a-f]{32}\.[a-z0-9]{1,5}$")
+# Photos already sent are re-encoded whatever today's size limit.
+_ALREADY_SENT = dataclasses.replace(CHAT_ATTACHMENT, max_bytes=lambda: 2**62)
+
+
+def strip_old_photo_metadata() -> int:
+    """Photos sent before `cercle.core.uploads` kept their metadata (EXIF, GPS): re-encode each
+    one as new photos are (upright, pixels only) under a random name, and say how many changed.
+    Run once after upgrading (`strip_photo_metadata`); a photo already stored under a random name
+    is skipped, so running it again changes nothing."""
+    ids = Attachment.objects.filter(is_image=True).order_by("pk").values_list("pk", flat=True)
+    return sum(_strip_photo(attachment_id) for attachment_id in list(ids))
+
+
+@transaction.atomic
+def _strip_photo(attachment_id: int) -> int:
+    attachment = Attachment.objects.select_for_update().filter(pk=attachment_id).first()
+    old_name = attachment.file.name if attachment is not None else None
+    if attachment is None or not old_name or _RANDOM_NAME.match(old_name):
+        return 0
+    storage = attachment.file.storage
+    try:
+        with storage.open(old_name, "rb") as stored:
+            checked = uploads.check(stored, attachment.name, _ALREADY_SENT)
+            if not checked.is_image:
+                return 0
+            attachment.file.save(checked.storage_name(), checked.content, save=False)
+    except (ValidationError, OSError):
+        return 0  # the file is gone, or no longer reads as an image: left as it was
+    attachment.size = checked.size
+    attachment.content_type = checked.content_type
+    attachment.width, attachment.height = checked.width, checked.height
+    attachment.save(update_fields=["file", "size", "content_type", "width", "height"])
+    transaction.on_commit(lambda: storage.delete(old_name))
+    return 1
 
 
 def _notify_mentions(message: Message, people: list[User]) -> None:

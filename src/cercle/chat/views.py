@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from cercle.chat import actions, presence, queries
 from cercle.chat.events import plain_excerpt
 from cercle.chat.forms import GroupForm
 from cercle.chat.models import Conversation, Membership, Message
+from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor
 from cercle.core.text import normalize, search_terms
 from cercle.core.typing import AuthenticatedRequest
@@ -514,20 +516,12 @@ def chat_settings(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
-def attachment(request: AuthenticatedRequest, attachment_id: int) -> FileResponse:
-    """A sent file, for its conversation's members only: images inline, other files downloaded."""
+@uploads.download_view
+def attachment(request: AuthenticatedRequest, attachment_id: int) -> HttpResponseBase:
+    """A sent file, for its conversation's members only (by session or API token): served by
+    `cercle.core.uploads.serve`, images inline, other files downloaded."""
     found = queries.access_attachment(request.user, attachment_id)
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=not found.is_image,
-        filename=found.name,
-        content_type=found.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploads.serve(found.file, name=found.name, content_type=found.content_type)
 
 
 @login_required

@@ -170,7 +170,7 @@ def create_post(
             width=item.width,
             height=item.height,
         )
-        attachment.file.save(item.name, item.content, save=False)
+        attachment.file.save(item.storage_name(), item.content, save=False)
         attachment.save()
     post.hashtags.add(*_hashtags(body))  # a new post: nothing to compare with, as `set` does
     reached = _store_mentions(post, None, mentioned, new=True)

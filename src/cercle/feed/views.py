@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.accounts.models import User
+from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
@@ -864,28 +865,17 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-@login_required
-@require_GET
+@uploads.download_view
 def attachment(request: AuthenticatedRequest, attachment_id: int) -> HttpResponseBase:
-    """A post's file, only for those who can see the post; never rendered as a page."""
-    from django.http import FileResponse
-
+    """A post's file, only for those who can see the post (by session or API token); served by
+    `cercle.core.uploads.serve`, never rendered as a page."""
     from cercle.feed.models import Attachment
 
     found = Attachment.objects.filter(pk=attachment_id).first()
     if found is None:
         raise queries.NotFound("No such file.")
     queries.access_post(request.user, found.post_id)
-    response = FileResponse(
-        found.file.open("rb"),
-        content_type=found.content_type,
-        as_attachment=not found.is_image,
-        filename=found.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploads.serve(found.file, name=found.original_name, content_type=found.content_type)
 
 
 @login_required

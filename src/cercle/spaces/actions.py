@@ -104,13 +104,14 @@ def _set_image(space: Space, image: IO[bytes] | None) -> None:
     """A square image without metadata (as profile photos), under an unguessable name."""
     if not image:  # None, or False from a cleared file input
         return
-    from cercle.accounts.images import process_photo
+    from cercle.accounts.images import SPACE_IMAGE, process_photo
 
     try:
-        content = process_photo(image)
+        content = process_photo(image, purpose=SPACE_IMAGE)
     except ValidationError as error:
         raise ValidationError({"image": error.messages}) from error
-    space.image.save(f"{uuid.uuid4().hex}.jpg", content, save=False)
+    extension = ".png" if (content.name or "").endswith(".png") else ".jpg"
+    space.image.save(f"{uuid.uuid4().hex}{extension}", content, save=False)
 
 
 def _require_active(actor: User) -> None:

@@ -162,7 +162,6 @@ def update_profile(
     person: User,
     changes: Mapping[str, Any],
     photo: IO[bytes] | None = None,
-    photo_size: int | None = None,
     remove_photo: bool = False,
     request: HttpRequest | None = None,
 ) -> Profile:
@@ -177,7 +176,7 @@ def update_profile(
     photo_content = None
     if photo is not None:
         try:
-            photo_content = process_photo(photo, size=photo_size)
+            photo_content = process_photo(photo)
         except ValidationError as error:
             raise ValidationError({"photo": error.messages}) from error
     unknown = set(changes) - set(PROFILE_FIELDS)

@@ -69,7 +69,6 @@ def profile_edit(request: AuthenticatedRequest, username: str) -> HttpResponse:
                     person=person,
                     changes=form.changes(),
                     photo=upload or None,
-                    photo_size=upload.size if upload else None,
                     remove_photo=bool(form.cleaned_data.get("remove_photo")),
                     request=request,
                 )
