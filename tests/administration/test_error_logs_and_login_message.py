@@ -1,4 +1,4 @@
-"""Review 2, finding 14 (two items): a 403 or 404 is one warning line in the server log, not a
+"""a 403 or 404 is one warning line in the server log, not a
 traceback (5xx keep theirs); after login the message names the person by their display name."""
 
 from __future__ import annotations

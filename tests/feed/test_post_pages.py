@@ -1,4 +1,4 @@
-"""Page details from the UI review: the share page's read-only preview, editing a comment
+"""Post pages: the share page's read-only preview, editing a comment
 on the pages (the author only, as the API), the "edited" marks (French genders through
 translation contexts) and the comments' folded reaction picker."""
 
