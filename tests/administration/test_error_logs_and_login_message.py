@@ -1,4 +1,4 @@
-"""a 403 or 404 is one warning line in the server log, not a
+"""A 403 or 404 is one warning line in the server log, not a
 traceback (5xx keep theirs); after login the message names the person by their display name."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""the audit log shows names rather than ids, and an address for every action.
+"""The audit log shows names rather than ids, and an address for every action.
 
 Ids recorded in an entry's details (people, a department, sites, a space) are shown as names,
 "Production (3 people)" with the names in a <details>, in two queries for the whole page; every

@@ -1,4 +1,4 @@
-"""nobody decides on a report about their own post or comment (an
+"""Nobody decides on a report about their own post or comment (an
 organisation admin included): the report shows read-only in their queue ("another moderator must
 decide"), the action refuses (PermissionDenied, API 403), nothing changes and nothing is audited.
 When another moderator hides the content, its author is told (notification `content_hidden`, with

@@ -1,4 +1,4 @@
-"""the organisation space's stored name ("Whole organisation") is English;
+"""The organisation space's stored name ("Whole organisation") is English;
 every page, notification and mail shows it translated (`cercle.spaces.queries.display_name`, the
 `space_name` template filter), while the API keeps the stored name beside `is_organisation`."""
 

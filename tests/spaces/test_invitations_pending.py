@@ -1,4 +1,4 @@
-"""after inviting, the members page lists the pending invitations (name,
+"""After inviting, the members page lists the pending invitations (name,
 invited by, date) with "Cancel" for the space's admins; cancelling (page and
 `DELETE /api/v1/spaces/{key}/invitations/{id}`) is audited and clears the invitee's notification;
 the header count stays the members'; the "sent" message is a real plural; the last owner is
