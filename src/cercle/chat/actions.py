@@ -45,7 +45,6 @@ from cercle.chat.models import (
     Reaction,
     RealtimeTicket,
 )
-from cercle.core.markdown import render_markdown
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
 
@@ -533,7 +532,7 @@ def send_message(
                 sender=actor,
                 client_id=client_id,
                 body=body,
-                body_html=render_markdown(mentions.link_mentions(body, mentioned)),
+                body_html=mentions.render_body(body, mentioned),
                 body_normalized=normalize(body),
                 reply_to=reply_to,
             )
@@ -587,10 +586,8 @@ def edit_message(*, actor: User, message_id: int, body: str) -> Message:
         written_at=message.edited_at or message.created_at,
     )
     message.body = body
-    message.body_html = render_markdown(
-        mentions.link_mentions(
-            body, mentions.mentioned_members(message.conversation_id, body, actor)
-        )
+    message.body_html = mentions.render_body(
+        body, mentions.mentioned_members(message.conversation_id, body, actor)
     )
     message.body_normalized = normalize(body)
     message.edited_at = timezone.now()

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cercle.core.text import normalize_hashtag
 from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
 from cercle.feed.models import (
     Announcement,
@@ -449,8 +450,6 @@ def hashtag_posts(user: User, hashtag: Hashtag) -> QuerySet[Post]:
 
 
 def get_hashtag(name: str) -> Hashtag:
-    from cercle.feed.text import normalize_hashtag
-
     if "\x00" in name:  # no such tag, and PostgreSQL refuses NUL
         raise NotFound(_("No such hashtag."))
     hashtag = Hashtag.objects.filter(normalized_name=normalize_hashtag(name)).first()
