@@ -78,9 +78,9 @@ def _publish_conversation(kind: str, conversation: Conversation, people: list[Us
 def start_direct_conversation(*, actor: User, other: User) -> Conversation:
     """The one direct conversation between two people: reused when it exists."""
     _require_starter(actor)
-    if other.pk == actor.pk:
-        raise ValidationError(_("Choose someone other than yourself."))
-    if not other.is_active:
+    if not queries.may_start_conversation(actor, other):
+        if other.pk == actor.pk:
+            raise ValidationError(_("Choose someone other than yourself."))
         raise ValidationError(_("This person's account is not active."))
     low, high = sorted([actor.pk, other.pk])
     key = f"{low}:{high}"
