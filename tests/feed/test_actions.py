@@ -216,3 +216,13 @@ def test_unicode_and_punctuated_mentions_notify_in_a_post_and_a_comment() -> Non
     ) == {"Zoé", "obrien"}
     mentioned = Notification.objects.filter(kind="mention").values_list("recipient__username")
     assert sorted(name for (name,) in mentioned) == ["Zoé", "Zoé", "jean-marc", "obrien"]
+
+
+def test_a_guest_posts_in_their_spaces_not_on_a_wall() -> None:
+    guest, owner = make_guest(), make_user()
+    space = make_space(owner=owner, kind="private", members=(guest,))
+    assert not queries.may_post_on_wall(guest) and queries.may_post_on_wall(owner)
+    with pytest.raises(PermissionDenied):
+        actions.create_post(actor=guest, body="To the whole organisation")
+    assert not Post.objects.filter(author=guest).exists()
+    assert actions.create_post(actor=guest, space=space, body="In our space").space == space

@@ -162,8 +162,10 @@ def create_post(
                 raise PermissionDenied(_("This space is archived: it is read-only."))
             raise PermissionDenied(_("You cannot post in this space."))
         post = Post(author=actor, space=space, body=body)
-    else:
+    elif queries.may_post_on_wall(actor):
         post = Post(author=actor, wall_owner=actor, body=body)
+    else:
+        raise PermissionDenied(_("Guests post in the spaces they belong to, not on a wall."))
     mentioned = _mentioned_users(body)
     post.body_html = _render(body, mentioned, actor)
     post.save()
