@@ -109,6 +109,8 @@ def test_resolve_prefers_the_longest_reading_then_the_exact_case() -> None:
     assert resolve(scan_mentions("@ZOÉ")[0], {"zoé"}) == ("ZOÉ", "zoé")
     assert resolve(scan_mentions("@O'Brien")[0], {"obrien"}) == ("O'Brien", "obrien")
     assert resolve(scan_mentions("@jean-pierre")[0], {"jean"}) is None
+    # A username may hold "@": "@anne@example.com" is that whole name (someone elsewhere), not anne.
+    assert resolve(scan_mentions("@anne@example.com")[0], {"anne"}) is None
 
 
 def test_every_valid_username_can_be_mentioned() -> None:
