@@ -33,7 +33,7 @@ def test_mention_links_notifies_and_mails_when_unread(
     listen_bruno, listen_chloe = Listener(user_group(bruno.pk)), Listener(user_group(chloe.pk))
     with django_capture_on_commit_callbacks(execute=True):
         message = make_message(anne, group, "Merci @Bruno.L. et @zoe, voir `@chloe`")
-    assert f'<a href="/people/{bruno.username}/"' in message.body_html
+    assert '<a class="mention" href="/people/bruno.l/">@Bruno.L</a>. et' in message.body_html
     assert "/people/zoe/" not in message.body_html  # not a member: plain text
     assert "<code>@chloe</code>" in message.body_html  # in code: just text
     mentions = [e for e in listen_bruno.events() if e["type"] == "chat.mention"]
@@ -65,3 +65,26 @@ def test_mention_links_notifies_and_mails_when_unread(
     actions.set_muted(actor=bruno, conversation_id=group.pk, muted=False)
     assert not mail_if_unread(message_id=third.pk, user_id=bruno.pk, now=later)
     assert len(mail.outbox) == 1
+
+
+def test_unicode_and_punctuated_names_are_mentioned(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    anne = make_user(username="anne")
+    zoe, jean = make_user(username="Zoé"), make_user(username="jean-marc")
+    obrien, mail_only = make_user(username="obrien"), make_user(username="claire")
+    group = make_group(anne, [zoe, jean, obrien, mail_only])
+    listeners = {p.pk: Listener(user_group(p.pk)) for p in (zoe, jean, obrien, mail_only)}
+    body = "Merci @Zoé, @jean-marc. et @O'Brien's idée ; écrire à claire@example.org ou https://x.org/@claire"
+    with django_capture_on_commit_callbacks(execute=True):
+        message = make_message(anne, group, body)
+    html = message.body_html
+    assert '<a class="mention" href="/people/Zo%C3%A9/">@Zoé</a>,' in html
+    assert '<a class="mention" href="/people/jean-marc/">@jean-marc</a>.' in html
+    assert '<a class="mention" href="/people/obrien/">@O\'Brien</a>\'s' in html
+    told = {
+        pk
+        for pk, listener in listeners.items()
+        if any(e["type"] == "chat.mention" for e in listener.events())
+    }
+    assert told == {zoe.pk, jean.pk, obrien.pk}  # not claire: an address and a URL only

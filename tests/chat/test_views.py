@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cercle.chat import queries
 from cercle.chat.models import Conversation, Message
 from tests.factories import make_direct, make_group, make_guest, make_message, make_user
 
@@ -149,3 +150,25 @@ def test_message_button_in_the_directory() -> None:
     html = client_for(anne).get("/people/").content.decode()
     assert f'action="/messages/with/{bruno.username}/"' in html
     assert f'action="/messages/with/{anne.username}/"' not in html
+
+
+def test_message_button_shows_exactly_when_may_start_conversation_allows() -> None:
+    anne, bruno, guest = make_user(), make_user(), make_guest()
+    gone = make_user()
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    cases = [(anne, bruno), (anne, anne), (anne, gone), (guest, bruno), (bruno, guest)]
+    for viewer, person in cases:
+        allowed = queries.may_start_conversation(viewer, person)
+        page = client_for(viewer).get(f"/people/{person.username}/").content.decode()
+        assert (f'action="/messages/with/{person.username}/"' in page) is allowed, (viewer, person)
+        before = Conversation.objects.count()
+        client_for(viewer).post(f"/messages/with/{person.username}/")
+        assert (Conversation.objects.count() > before) is allowed, (viewer, person)
+    assert [queries.may_start_conversation(v, p) for v, p in cases] == [
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]

@@ -160,7 +160,7 @@ def test_space_page_channel_with_mention_autocomplete_and_file_size(
     tmp_path: Path,
 ) -> None:
     site, _server = chat_server
-    data = make_people(site, ["hugo", "ines", "irene"])
+    data = make_people(site, ["hugo", "ines", "irene", "zoé"])
     slug = site.python(
         "from cercle.accounts.models import User\n"
         "from cercle.spaces import actions\n"
@@ -168,6 +168,7 @@ def test_space_page_channel_with_mention_autocomplete_and_file_size(
         "space = actions.create_space(actor=people['hugo'], name='Atelier Bois')\n"
         "actions.join_space(actor=people['ines'], space=space)\n"
         "actions.join_space(actor=people['irene'], space=space)\n"
+        "actions.join_space(actor=people['zoé'], space=space)\n"
         "result = space.slug\n"
     )
     hugo, ines = chat_page(), chat_page(width=360, height=740)
@@ -180,9 +181,15 @@ def test_space_page_channel_with_mention_autocomplete_and_file_size(
     # The channel's header links back to the space.
     expect(hugo.locator("#conversation-title a")).to_have_attribute("href", f"/spaces/{slug}/")
 
-    # @mention autocomplete: the channel's members only; Enter picks, it does not send.
-    hugo.locator("#composer-body").press_sequentially("Merci @i")
+    # @mention autocomplete: the channel's members only; Enter picks, it does not send. A name
+    # with letters of any script completes too ("@zoé", as the server's parser reads it).
     options = hugo.locator("#composer-body-mentions [role=option]")
+    hugo.locator("#composer-body").press_sequentially("@zoé")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("@zoé")
+    hugo.locator("#composer-body").press("Escape")
+    hugo.locator("#composer-body").fill("")
+    hugo.locator("#composer-body").press_sequentially("Merci @i")
     expect(options).to_have_count(2)
     expect(options.first).to_contain_text("@i")
     hugo.locator("#composer-body").press("ArrowDown")

@@ -190,3 +190,39 @@ def test_mentioning_a_space_links_it_unless_secret() -> None:
     post = actions.create_post(actor=anne, body=f"Voir @{club.slug} et @{hidden.slug}")
     assert f'<a class="mention" href="/spaces/{club.slug}/">@{club.slug}</a>' in post.body_html
     assert f'href="/spaces/{hidden.slug}/"' not in post.body_html
+
+
+def test_unicode_and_punctuated_mentions_notify_in_a_post_and_a_comment() -> None:
+    from cercle.notifications.models import Notification
+
+    anne = make_user(username="anne")
+    zoe, jean, obrien = (
+        make_user(username="Zoé"),
+        make_user(username="jean-marc"),
+        make_user(username="obrien"),
+    )
+    space = make_space(owner=anne, members=(zoe, jean, obrien))
+    post = actions.create_post(
+        actor=anne, space=space, body="Bravo @Zoé, et (@jean-marc). `@obrien` anne@example.org"
+    )
+    assert set(Mention.objects.filter(post=post).values_list("user__username", flat=True)) == {
+        "Zoé",
+        "jean-marc",
+    }  # not in a code span
+    assert '<a class="mention" href="/people/Zo%C3%A9/">@Zoé</a>,' in post.body_html
+    comment = actions.add_comment(actor=anne, post=post, body="Merci @zoé et @O'Brien's aide")
+    assert set(
+        Mention.objects.filter(comment=comment).values_list("user__username", flat=True)
+    ) == {"Zoé", "obrien"}
+    mentioned = Notification.objects.filter(kind="mention").values_list("recipient__username")
+    assert sorted(name for (name,) in mentioned) == ["Zoé", "Zoé", "jean-marc", "obrien"]
+
+
+def test_a_guest_posts_in_their_spaces_not_on_a_wall() -> None:
+    guest, owner = make_guest(), make_user()
+    space = make_space(owner=owner, kind="private", members=(guest,))
+    assert not queries.may_post_on_wall(guest) and queries.may_post_on_wall(owner)
+    with pytest.raises(PermissionDenied):
+        actions.create_post(actor=guest, body="To the whole organisation")
+    assert not Post.objects.filter(author=guest).exists()
+    assert actions.create_post(actor=guest, space=space, body="In our space").space == space

@@ -210,3 +210,18 @@ def test_feed_api_query_count_is_fixed(django_assert_max_num_queries: Any, n: in
     with django_assert_max_num_queries(16):
         response = client.get("/api/v1/feed?limit=50")
     assert len(response.json()["items"]) == n
+
+
+def test_a_guest_cannot_post_on_a_wall_through_the_api() -> None:
+    guest = make_guest()
+    space = make_space(kind="private", members=(guest,))
+    client = api(guest)
+    refused = client.post("/api/v1/posts", {"body": "Hello"}, content_type="application/json")
+    assert refused.status_code == 403 and "spaces they belong to" in refused.json()["detail"]
+    with_files = client.post("/api/v1/posts/with-attachments", {"body": "Hello"})
+    assert with_files.status_code == 403
+    assert not Post.objects.filter(author=guest).exists()
+    posted = client.post(
+        "/api/v1/posts", {"body": "Hi", "space_id": space.pk}, content_type="application/json"
+    )
+    assert posted.status_code == 201

@@ -13,9 +13,9 @@ from django.db import transaction
 
 from cercle.accounts.actions.profiles import follow_person
 from cercle.core.realtime import user_group
+from cercle.core.text import normalize_hashtag
 from cercle.feed import actions, events, queries
 from cercle.feed.events import route_of
-from cercle.feed.text import normalize_hashtag
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 from tests.factories import add_member, make_guest, make_post, make_space, make_user

@@ -280,3 +280,19 @@ def test_mention_suggestions() -> None:
     found = client_for(me).get("/feed/mentions/?q=@ann").json()["items"]
     assert [p["username"] for p in found] == ["anne.martin"]
     assert client_for(me).get("/feed/mentions/?q=").json() == {"items": []}
+
+
+def test_the_wall_composer_and_its_action_agree_for_a_guest() -> None:
+    guest = make_guest(username="visitor")
+    space = make_space(kind="private", members=(guest,))
+    client = client_for(guest)
+    for page in ("/", "/people/visitor/wall/"):
+        assert b'id="composer-body"' not in client.get(page).content, page
+    response = client.post("/posts/", {"body": "On my wall?"})
+    assert response.status_code == 302
+    assert not Post.objects.filter(author=guest).exists()
+    client.post("/posts/", {"body": "In our space", "space": space.pk})
+    assert list(Post.objects.filter(author=guest).values_list("space", flat=True)) == [space.pk]
+    member = make_user(username="member")
+    for page in ("/", "/people/member/wall/"):
+        assert b'id="composer-body"' in client_for(member).get(page).content, page

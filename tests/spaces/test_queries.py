@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from cercle.spaces import actions, queries
 from tests.factories import add_member, make_admin, make_guest, make_space, make_user
@@ -87,3 +88,26 @@ def test_wall_reading_rules(spaces: dict[str, object]) -> None:
     assert not queries.can_read_wall(guest, spaces["open"])  # type: ignore[arg-type]
     add_member(spaces["open"], guest)
     assert queries.can_read_wall(guest, spaces["open"])  # type: ignore[arg-type]
+
+
+def test_is_last_owner_and_the_member_rows_agree_with_the_actions() -> None:
+    owner, other, member = make_user(), make_user(), make_user()
+    space = make_space(owner=owner, members=(member,))
+    rows = {row.membership.user_id: row.is_last_owner for row in queries.member_rows(space)}
+    assert rows == {owner.pk: True, member.pk: False}
+    with pytest.raises(ValidationError):
+        actions.remove_member(actor=owner, space=space, user=owner)
+    add_member(space, other, "owner")
+    rows = {row.membership.user_id: row.is_last_owner for row in queries.member_rows(space)}
+    assert rows == {owner.pk: False, other.pk: False, member.pk: False}
+    actions.remove_member(actor=owner, space=space, user=other)
+    (mine,) = [r.membership for r in queries.member_rows(space) if r.membership.user_id == owner.pk]
+    assert queries.is_last_owner(mine)
+
+
+def test_may_create_space_matches_the_action() -> None:
+    guest, person = make_guest(), make_user()
+    assert queries.may_create_space(person) and not queries.may_create_space(guest)
+    with pytest.raises(PermissionDenied):
+        actions.create_space(actor=guest, name="Club")
+    assert actions.create_space(actor=person, name="Club").pk

@@ -211,3 +211,10 @@ def test_space_image_is_processed_and_bad_files_refused(settings: Any, tmp_path:
     with Image.open(space.image.path) as stored:
         assert stored.width == stored.height
     assert space.image.url in client.get(f"/spaces/{space.slug}/").content.decode()
+
+
+def test_the_create_link_and_page_follow_may_create_space() -> None:
+    for person, allowed in ((make_user(), True), (make_guest(), False)):
+        client = client_for(person)
+        assert ('href="/spaces/new/"' in client.get("/spaces/").content.decode()) is allowed
+        assert (client.get("/spaces/new/").status_code == 200) is allowed

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -588,6 +589,19 @@ def pickable_person(viewer: User, username: str) -> User | None:
     if not can_view_people(viewer):
         return None
     return User.objects.filter(username=clean_param(username, 150), is_active=True).first()
+
+
+def people_named(usernames: Iterable[str]) -> QuerySet[User]:
+    """Active people whose username is one of `usernames`, case aside ("@Zoé" finds zoé): the
+    people an @mention may name (`cercle.core.text.resolve` picks among them). Case is compared
+    by the database: on SQLite, for ASCII letters only."""
+    names = sorted({clean_param(name, 150) for name in usernames} - {""})
+    if not names:
+        return User.objects.none()
+    named = Q()
+    for name in names:
+        named |= Q(username__iexact=name)
+    return User.objects.filter(named, is_active=True).order_by("pk")
 
 
 # --- The expert finder -------------------------------------------------------------------------

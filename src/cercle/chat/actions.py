@@ -48,7 +48,6 @@ from cercle.chat.models import (
     RealtimeTicket,
 )
 from cercle.core import uploads
-from cercle.core.markdown import render_markdown
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
 from cercle.spaces.models import Membership as SpaceMembership
@@ -84,9 +83,9 @@ def _publish_conversation(kind: str, conversation: Conversation, people: list[Us
 def start_direct_conversation(*, actor: User, other: User) -> Conversation:
     """The one direct conversation between two people: reused when it exists."""
     _require_starter(actor)
-    if other.pk == actor.pk:
-        raise ValidationError(_("Choose someone other than yourself."))
-    if not other.is_active:
+    if not queries.may_start_conversation(actor, other):
+        if other.pk == actor.pk:
+            raise ValidationError(_("Choose someone other than yourself."))
         raise ValidationError(_("This person's account is not active."))
     low, high = sorted([actor.pk, other.pk])
     key = f"{low}:{high}"
@@ -576,7 +575,7 @@ def send_message(
                 sender=actor,
                 client_id=client_id,
                 body=body,
-                body_html=render_markdown(mentions.link_mentions(body, mentioned)),
+                body_html=mentions.render_body(body, mentioned),
                 body_normalized=normalize(body),
                 reply_to=reply_to,
             )
@@ -630,10 +629,8 @@ def edit_message(*, actor: User, message_id: int, body: str) -> Message:
         written_at=message.edited_at or message.created_at,
     )
     message.body = body
-    message.body_html = render_markdown(
-        mentions.link_mentions(
-            body, mentions.mentioned_members(message.conversation_id, body, actor)
-        )
+    message.body_html = mentions.render_body(
+        body, mentions.mentioned_members(message.conversation_id, body, actor)
     )
     message.body_normalized = normalize(body)
     message.edited_at = timezone.now()

@@ -7,35 +7,17 @@ is still unread after CERCLE_CHAT_MENTION_EMAIL_DELAY minutes (default 15), an e
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
+from cercle.accounts.queries import people_named
 from cercle.chat.models import Membership, Message
-
-# At most this many different names looked up per message (twice: with and without a final dot).
-MAX_MENTIONS = 100
-MENTION = re.compile(r"(?<![\w@/])@([\w][\w.+-]{0,149})")
-# Code blocks and spans, where an @ is just text.
-CODE = re.compile(r"(```.*?(?:```|$)|~~~.*?(?:~~~|$)|`[^`\n]*`)", re.DOTALL)
-
-
-def _outside_code(body: str) -> list[tuple[str, bool]]:
-    """The body in pieces, each with whether it is prose (True) or code (False)."""
-    pieces: list[tuple[str, bool]] = []
-    last = 0
-    for match in CODE.finditer(body):
-        pieces.append((body[last : match.start()], True))
-        pieces.append((match.group(0), False))
-        last = match.end()
-    pieces.append((body[last:], True))
-    return pieces
+from cercle.core.text import Mention, mentioned_usernames, mentions_in, render_linked, resolve
 
 
 def email_delay() -> datetime.timedelta:
@@ -43,45 +25,38 @@ def email_delay() -> datetime.timedelta:
 
 
 def mentioned_members(conversation_id: int, body: str, sender: User) -> list[User]:
-    prose = " ".join(text for text, is_prose in _outside_code(body) if is_prose)
-    names = {name.lower() for name in MENTION.findall(prose)}
-    names |= {name.rstrip(".").lower() for name in names}
+    """The members the body's @mentions name (`cercle.core.text`'s reading: not in code, links
+    or web addresses), the sender aside, by id."""
+    names = mentioned_usernames(body)
     if not names:
         return []
     # The named people among the members, found by the database: a space channel may have
     # thousands of members, never loaded for a message.
-    named = Q()
-    for name in sorted(names)[:MAX_MENTIONS]:
-        named |= Q(username__iexact=name)
-    members = (
-        User.objects.filter(
-            named, chat_memberships__conversation_id=conversation_id, is_active=True
-        )
+    members = {
+        m.username: m
+        for m in people_named(names)
+        .filter(chat_memberships__conversation_id=conversation_id)
         .exclude(pk=sender.pk)
-        .order_by("pk")
-    )
-    return [m for m in members if m.username.lower() in names]
+    }
+    named: dict[int, User] = {}
+    for mention in mentions_in(body):
+        found = resolve(mention, members)
+        if found is not None:
+            named.setdefault(members[found[1]].pk, members[found[1]])
+    return sorted(named.values(), key=lambda person: person.pk)
 
 
-def link_mentions(body: str, people: list[User]) -> str:
-    """The Markdown with each mention of these people made a link to their profile."""
-    by_name = {p.username.lower(): p for p in people}
+def render_body(body: str, people: list[User]) -> str:
+    """The message's safe HTML, with each mention of these people a link to their profile."""
+    by_name = {p.username: p for p in people}
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        trailing = ""
-        while name.endswith(".") and name.lower() not in by_name:
-            name, trailing = name[:-1], trailing + "."
-        person = by_name.get(name.lower())
-        if person is None:
-            return match.group(0)
-        return f"[@{name}]({reverse('profile', args=[person.username])}){trailing}"
+    def mention_url(mention: Mention) -> tuple[str, str] | None:
+        found = resolve(mention, by_name)
+        if found is None:
+            return None
+        return found[0], reverse("profile", args=[by_name[found[1]].username])
 
-    if not by_name:
-        return body
-    return "".join(
-        MENTION.sub(replace, text) if is_prose else text for text, is_prose in _outside_code(body)
-    )
+    return render_linked(body, mention_url=mention_url if by_name else None)
 
 
 def mail_if_unread(*, message_id: int, user_id: int, now: datetime.datetime | None = None) -> bool:

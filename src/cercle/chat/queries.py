@@ -63,6 +63,18 @@ def can_start_conversations(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and not user.is_guest)
 
 
+def may_start_conversation(viewer: User, person: User | None) -> bool:
+    """Whether `viewer` may start (or open) a direct conversation with `person`: an active
+    non-guest, with another active person. The "Message" button and
+    `actions.start_direct_conversation` ask this."""
+    return bool(
+        person is not None
+        and can_start_conversations(viewer)
+        and person.pk != viewer.pk
+        and person.is_active
+    )
+
+
 # --- Conversations -----------------------------------------------------------------------------
 
 

@@ -18,8 +18,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cercle.accounts import queries as account_queries
 from cercle.accounts.models import Department, Site, User
 from cercle.audit.actions import log_event
+from cercle.core.text import (
+    hashtags_in,
+    mentioned_usernames,
+    mentions_in,
+    normalize_hashtag,
+    resolve,
+)
 from cercle.feed import events, queries
 from cercle.feed import notifications as feed_notifications
 from cercle.feed.attachments import check_uploads
@@ -42,13 +50,7 @@ from cercle.feed.models import (
     ReportReason,
     ReportStatus,
 )
-from cercle.feed.text import (
-    MAX_BODY,
-    find_hashtags,
-    find_mentions,
-    normalize_hashtag,
-    render_post_body,
-)
+from cercle.feed.text import MAX_BODY, render_post_body
 from cercle.notifications import actions as notifications
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
@@ -68,15 +70,22 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
 
 
 def _mentioned_users(body: str) -> list[User]:
-    names = find_mentions(body)
+    """The active people the body's @mentions name (`cercle.core.text`'s reading), in order."""
+    names = mentioned_usernames(body)
     if not names:
         return []
-    return list(User.objects.filter(username__in=names, is_active=True))
+    found = {u.username: u for u in account_queries.people_named(names)}
+    people: dict[int, User] = {}
+    for mention in mentions_in(body):
+        named = resolve(mention, found)
+        if named is not None:
+            people.setdefault(found[named[1]].pk, found[named[1]])
+    return list(people.values())
 
 
 def _render(body: str, mentioned: list[User], author: User | None = None) -> str:
     """Safe HTML: @people link to profiles, @space-address to listed spaces the author sees."""
-    names = set(find_mentions(body)) - {u.username for u in mentioned}
+    names = {n.lower() for n in mentioned_usernames(body)} - {u.username.lower() for u in mentioned}
     slugs: list[str] = []
     if names and author is not None:
         slugs = list(
@@ -97,7 +106,7 @@ def _render(body: str, mentioned: list[User], author: User | None = None) -> str
 
 def _hashtags(body: str) -> list[Hashtag]:
     tags = []
-    for name in find_hashtags(body):
+    for name in hashtags_in(body):
         tag, _created = Hashtag.objects.get_or_create(
             normalized_name=normalize_hashtag(name), defaults={"name": name}
         )
@@ -155,8 +164,10 @@ def create_post(
                 raise PermissionDenied(_("This space is archived: it is read-only."))
             raise PermissionDenied(_("You cannot post in this space."))
         post = Post(author=actor, space=space, body=body)
-    else:
+    elif queries.may_post_on_wall(actor):
         post = Post(author=actor, wall_owner=actor, body=body)
+    else:
+        raise PermissionDenied(_("Guests post in the spaces they belong to, not on a wall."))
     mentioned = _mentioned_users(body)
     post.body_html = _render(body, mentioned, actor)
     post.save()

@@ -6,7 +6,8 @@ Visibility of a post:
   (`cercle.spaces.queries.can_read_wall`: members; every non-guest for open spaces and the
   organisation space);
 - a post on a profile wall is seen by every active non-guest, and by a guest only when it is theirs
-  (written by them or on their wall).
+  (written by them or on their wall, before they became a guest: guests may not post on a wall,
+  `may_post_on_wall`).
 
 Actions on a visible post (`can`):
 - comment, react: anyone who sees it, while its space is not archived;
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Follow, Site, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cercle.core.text import normalize_hashtag
 from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
 from cercle.feed.models import (
     Announcement,
@@ -181,6 +183,13 @@ def _may(viewer: Viewer, action: Action, post: Post) -> bool:
             and space_queries.can_moderate(person, space, viewer.roles)
         )
     return False
+
+
+def may_post_on_wall(user: User) -> bool:
+    """Whether `user` may post on their own profile wall, read by the whole organisation:
+    active people but guests (outside collaborators post only in the spaces they belong to,
+    `spaces.queries.can_post_in`). `actions.create_post`, the API and the composers ask this."""
+    return bool(user.is_authenticated and user.is_active and not user.is_guest)
 
 
 def rights(viewer: Viewer, post: Post) -> dict[str, bool]:
@@ -449,8 +458,6 @@ def hashtag_posts(user: User, hashtag: Hashtag) -> QuerySet[Post]:
 
 
 def get_hashtag(name: str) -> Hashtag:
-    from cercle.feed.text import normalize_hashtag
-
     if "\x00" in name:  # no such tag, and PostgreSQL refuses NUL
         raise NotFound(_("No such hashtag."))
     hashtag = Hashtag.objects.filter(normalized_name=normalize_hashtag(name)).first()

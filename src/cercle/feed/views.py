@@ -155,6 +155,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             ("mentions", _label("mentions")),
             ("saved", _label("saved")),
         ],
+        "may_post_on_wall": queries.may_post_on_wall(user),
         "can_announce_org": queries.can_announce_in(user, org),
         "organisation_space": org,
         # "Post in: my wall | the whole organisation | my spaces", with the announcement options.
@@ -626,7 +627,11 @@ def profile_wall(request: AuthenticatedRequest, username: str) -> HttpResponse:
     return render_post_list(
         request,
         "feed/profile_wall.html",
-        {"person": person, "is_me": person.pk == request.user.pk and request.user.is_active},
+        {
+            "person": person,
+            "may_post_here": person.pk == request.user.pk
+            and queries.may_post_on_wall(request.user),
+        },
         queries.profile_posts(request.user, person),
     )
 

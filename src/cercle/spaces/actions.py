@@ -135,7 +135,7 @@ def create_space(
     image: IO[bytes] | None = None,
 ) -> Space:
     _require_active(actor)
-    if actor.is_guest:
+    if not queries.may_create_space(actor):
         raise PermissionDenied(_("Guests cannot create spaces."))
     name = _check_name(name)
     _refuse_same_name(actor, name)
@@ -380,10 +380,6 @@ def cancel_invitation(*, actor: User, invitation: SpaceInvitation) -> SpaceInvit
     return invitation
 
 
-def _owner_count(space: Space) -> int:
-    return queries.owner_count(space)
-
-
 def _membership_for_update(space: Space, user: User) -> Membership:
     membership = Membership.objects.select_for_update().filter(space=space, user=user).first()
     if membership is None:
@@ -409,7 +405,7 @@ def change_role(*, actor: User, space: Space, user: User, role: str) -> Membersh
         raise PermissionDenied(_("Only owners can make or unmake owners."))
     if not actor_owner and ROLE_RANK[old] >= ROLE_RANK[SpaceRole.ADMIN] and user.pk != actor.pk:
         raise PermissionDenied(_("Only owners can change another admin's role."))
-    if old == SpaceRole.OWNER and _owner_count(space) <= 1:
+    if queries.is_last_owner(membership):
         raise ValidationError(_("A space cannot lose its last owner: name another owner first."))
     membership.role = role
     membership.save(update_fields=["role"])
@@ -433,7 +429,7 @@ def remove_member(*, actor: User, space: Space, user: User) -> None:
     actor_owner = queries.is_owner_like(actor, space)
     if ROLE_RANK[membership.role] >= ROLE_RANK[SpaceRole.ADMIN] and not actor_owner:
         raise PermissionDenied(_("Only owners can remove an admin or an owner."))
-    if membership.role == SpaceRole.OWNER and _owner_count(space) <= 1:
+    if queries.is_last_owner(membership):
         raise ValidationError(_("A space cannot lose its last owner: name another owner first."))
     membership.delete()
     emit(hooks.MemberRemoved(space=space, user=user))
@@ -453,7 +449,7 @@ def leave_space(*, actor: User, space: Space) -> None:
         raise ValidationError(_("Everyone belongs to the organisation space."))
     list(Membership.objects.select_for_update().filter(space=space, role=SpaceRole.OWNER))
     membership = _membership_for_update(space, actor)
-    if membership.role == SpaceRole.OWNER and _owner_count(space) <= 1:
+    if queries.is_last_owner(membership):
         raise ValidationError(
             _("You are the last owner: name another owner before leaving the space.")
         )

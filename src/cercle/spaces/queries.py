@@ -353,10 +353,45 @@ def space_invitation_to_manage(user: User, space: Space, invitation_id: int) -> 
 
 
 def owner_count(space: Space) -> int:
-    """The space's active owners (a space cannot lose its last one)."""
+    """The space's active owners (a space cannot lose its last one: `is_last_owner`)."""
     return Membership.objects.filter(
         space_id=space.pk, role=SpaceRole.OWNER, user__is_active=True
     ).count()
+
+
+def is_last_owner(membership: Membership, *, owners: int | None = None) -> bool:
+    """Whether removing or demoting this membership would leave its space without an owner:
+    the actions refuse it, the members page offers no "Remove". `owners`: `owner_count` of
+    the space when the caller has it already."""
+    if membership.role != SpaceRole.OWNER:
+        return False
+    if owners is None:
+        owners = Membership.objects.filter(
+            space_id=membership.space_id, role=SpaceRole.OWNER, user__is_active=True
+        ).count()
+    return owners <= 1
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A line of a space's members list, with what the page shows about it."""
+
+    membership: Membership
+    is_last_owner: bool
+
+
+def member_rows(space: Space, *, limit: int = 500) -> list[MemberRow]:
+    """The space's active members (`space_members`) for its members page: two queries."""
+    owners = owner_count(space)
+    return [
+        MemberRow(membership=m, is_last_owner=is_last_owner(m, owners=owners))
+        for m in space_members(space)[:limit]
+    ]
+
+
+def may_create_space(user: User) -> bool:
+    """Active people but guests create spaces (`actions.create_space`, the "New space" link)."""
+    return bool(user.is_authenticated and user.is_active and not user.is_guest)
 
 
 def pending_invitations_for(user: User) -> QuerySet[SpaceInvitation]:

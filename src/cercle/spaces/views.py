@@ -61,14 +61,14 @@ def browse(request: AuthenticatedRequest) -> HttpResponse:
             "q": query,
             "mine_only": mine_only,
             "invitations": queries.pending_invitations_for(request.user),
-            "can_create": request.user.is_active and not request.user.is_guest,
+            "can_create": queries.may_create_space(request.user),
         },
     )
 
 
 @login_required
 def create(request: AuthenticatedRequest) -> HttpResponse:
-    if request.user.is_guest:
+    if not queries.may_create_space(request.user):
         raise PermissionDenied
     form = SpaceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -240,13 +240,12 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         {
             "space": space,
             "view": view,
-            "members": queries.space_members(space)[:500],
+            "members": queries.member_rows(space),
             "member_count": queries.member_count(space),
             "requests": queries.pending_join_requests(space) if view.can_administer else [],
             "invitations": list(queries.space_invitations_to_manage(request.user, space)[:500])
             if view.can_administer
             else [],
-            "owner_count": queries.owner_count(space),
             "form": form,
             "roles": [
                 ("owner", _("Owner")),

@@ -1,5 +1,6 @@
-"""`{% messages_nav_link %}` (the navigation's Messages link with its unread badge) and the
-`presence_label` filter (a presence code in the reader's language)."""
+"""`{% messages_nav_link %}` (the navigation's Messages link with its unread badge), the
+`presence_label` filter (a presence code in the reader's language) and `may_message` (whether
+the viewer may start a conversation with a person)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cercle.chat.events import reply_preview
 from cercle.chat.models import Message
-from cercle.chat.queries import unread_conversation_count
+from cercle.chat.queries import may_start_conversation, unread_conversation_count
 
 register = template.Library()
 
@@ -24,6 +25,16 @@ def messages_nav_link(context: dict[str, Any]) -> dict[str, Any]:
     count = unread_conversation_count(user) if user is not None and user.is_authenticated else 0
     path = getattr(request, "path", "")
     return {"unread": count, "active": path.startswith("/messages"), "user": user}
+
+
+@register.filter
+def may_message(viewer: Any, person: Any) -> bool:
+    """`{% if user|may_message:person %}`: `queries.may_start_conversation`, for a template."""
+    return bool(
+        viewer is not None
+        and getattr(viewer, "is_authenticated", False)
+        and may_start_conversation(viewer, person or None)
+    )
 
 
 PRESENCE_LABELS = {"online": _("online"), "away": _("away"), "offline": _("offline")}

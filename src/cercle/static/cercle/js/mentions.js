@@ -3,14 +3,15 @@
 // invitations) the word being typed is completed without "@" and the choice ends with ", ".
 // Suggestions are JSON {"items": [{username, name}]} or <option value="username">name</option>s
 // (/people/autocomplete/). Keyboard: ArrowDown/ArrowUp choose, Enter or Tab insert, Escape closes.
-// Works without it too.
+// Works without it too. The name typed after "@" may hold letters of any script ("@Zoé"), as
+// the server's parser (cercle.core.text) reads it.
 (() => {
   const isBare = (area) => area.hasAttribute("data-mentions-bare");
   const wordBeforeCaret = (area) => {
     const upto = area.value.slice(0, area.selectionStart);
     const match = isBare(area)
       ? /(^|[\s,;])@?([^\s,;@]{2,50})$/.exec(upto)
-      : /(^|[\s(])@([\w.+-]{1,50})$/.exec(upto);
+      : /(^|[\s(\[«"'])@([\p{L}\p{M}\p{N}_.+'’-]{1,50})$/u.exec(upto);
     return match ? match[2] : null;
   };
   const readItems = async (response) => {
@@ -48,7 +49,7 @@
       const caret = area.selectionStart;
       const before = isBare(area)
         ? area.value.slice(0, caret).replace(/@?[^\s,;@]*$/, `${person.username}, `)
-        : area.value.slice(0, caret).replace(/@[\w.+-]*$/, `@${person.username} `);
+        : area.value.slice(0, caret).replace(/@[\p{L}\p{M}\p{N}_.+'’-]*$/u, `@${person.username} `);
       area.value = before + area.value.slice(caret);
       area.selectionStart = area.selectionEnd = before.length;
       close();
