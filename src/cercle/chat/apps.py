@@ -8,7 +8,9 @@ class ChatConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self) -> None:
-        from cercle.chat import audit_labels, listeners  # models load once the registry is ready
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.chat import audit_labels, listeners, tabs
 
         audit_labels.register()
         listeners.register()
+        tabs.register()

@@ -10,8 +10,9 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.feed import audit_labels, listeners, notifications
+        from cercle.feed import audit_labels, listeners, notifications, tabs
 
         audit_labels.register()
         listeners.register()
         notifications.register()
+        tabs.register()

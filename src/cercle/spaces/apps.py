@@ -9,6 +9,8 @@ class SpacesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cercle.spaces import audit_labels  # models load once the registry is ready
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.spaces import audit_labels, tabs
 
         audit_labels.register()
+        tabs.register()

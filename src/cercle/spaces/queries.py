@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.text import normalize
+from cercle.spaces import registry
 from cercle.spaces.models import (
     ROLE_RANK,
     JoinRequest,
@@ -444,15 +445,11 @@ class SpaceView:
     has_pending_request: bool
     invitation: SpaceInvitation | None
     following: bool
-    # Takes part in the space's chat channel (linked from the space's page).
-    can_chat: bool = False
 
-
-def can_chat(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
-    """The space's channel is for its members (the organisation space's: every active
-    non-guest) while the space has chat on (`cercle.chat` keeps the channel's members in step);
-    an archived space's channel stays, read-only (`cercle.chat.queries.may_write`)."""
-    return space.module_chat and effective_role(user, space, roles) is not None
+    @property
+    def tabs(self) -> list[registry.ShownTab]:
+        """The header's links the viewer may follow, as the modules registered them."""
+        return registry.tabs_for(self)
 
 
 def space_view(user: User, space: Space) -> SpaceView:
@@ -477,5 +474,4 @@ def space_view(user: User, space: Space) -> SpaceView:
         has_pending_request=role is None and has_pending_request(user, space),
         invitation=invitation,
         following=is_following(user, space),
-        can_chat=can_chat(user, space, roles),
     )
