@@ -75,10 +75,11 @@ class Event:
         if not isinstance(kind, str):
             return  # a base for several event types (e.g. the reactions'): declares none
         known = EVENT_TYPES.get(kind)
-        if known is not None and known.__qualname__ != cls.__qualname__:
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if known is not None and f"{known.__module__}.{known.__qualname__}" != name:
             raise TypeError(
                 f"realtime event type {kind!r} declared twice: "
-                f"{known.__module__}.{known.__qualname__} and {cls.__module__}.{cls.__qualname__}"
+                f"{known.__module__}.{known.__qualname__} and {name}"
             )
         EVENT_TYPES[kind] = cls
 
