@@ -55,7 +55,8 @@ import secrets, hashlib
 from datetime import timedelta
 from django.utils import timezone
 from cercle.accounts.models import User
-from cercle.chat.models import Conversation, Membership, RealtimeTicket
+from cercle.chat.models import Conversation, Membership
+from cercle.core.models import RealtimeTicket
 from cercle.chat import actions
 n_pairs, n_channel, n_idle = {n_pairs}, {n_channel}, {n_idle}
 total = 2 * n_pairs + n_channel + n_idle

@@ -156,6 +156,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from cercle.core.api import router as core_router
+
+    api.add_router("/", core_router)
+
     from cercle.accounts.api import router as accounts_router
 
     api.add_router("/", accounts_router)

@@ -7,11 +7,11 @@ from typing import Any
 from channels.layers import get_channel_layer
 from channels.testing.websocket import WebsocketCommunicator
 
-from cercle.core.consumers import RealtimeConsumer
+from cercle.routing import Socket
 
 
 def socket_for(user: Any, path: str = "/ws/") -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(RealtimeConsumer.as_asgi(), path)
+    comm = WebsocketCommunicator(Socket.as_asgi(), path)
     if user is not None:
         comm.scope["user"] = user
     return comm
@@ -84,7 +84,7 @@ def slow_socket(user: Any) -> tuple[WebsocketCommunicator, Any]:
 
     writable = asyncio.Event()
     writable.set()
-    inner = RealtimeConsumer.as_asgi()
+    inner = Socket.as_asgi()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         async def slow_send(message: dict[str, Any]) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone
 
 from cercle.audit.models import AuditEntry
-from cercle.chat import actions, queries
-from cercle.chat.models import Conversation, Message, MessageVersion, Reaction, RealtimeTicket
+from cercle.chat import actions, events, queries
+from cercle.chat.models import Conversation, Message, MessageVersion, Reaction
 from cercle.core.realtime import conversation_group, user_group
 from tests.chat.helpers import Listener
 from tests.factories import make_direct, make_group, make_guest, make_message, make_user
@@ -192,24 +189,18 @@ def test_events_go_to_the_right_groups_after_commit(
     listen_anne, listen_bruno = Listener(user_group(anne.pk)), Listener(user_group(bruno.pk))
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         message = make_message(anne, conversation, "Hello")
-    assert [e["type"] for e in listen_conv.events()] == ["message.new"]
+    assert [e["type"] for e in listen_conv.events()] == [events.MessageNew.type]
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         actions.mark_read(actor=bruno, conversation_id=conversation.pk)
     assert listen_bruno.events() == [
-        {
-            "type": "read.updated",
-            "conversation_id": conversation.pk,
-            "last_read_message_id": message.pk,
-            "unread": 0,
-        }
+        events.ReadUpdated(
+            conversation_id=conversation.pk, last_read_message_id=message.pk, unread=0
+        ).payload()
     ]
     assert listen_conv.events() == [
-        {
-            "type": "conversation.read",
-            "conversation_id": conversation.pk,
-            "user_id": bruno.pk,
-            "last_read_message_id": message.pk,
-        }
+        events.ConversationRead(
+            conversation_id=conversation.pk, user_id=bruno.pk, last_read_message_id=message.pk
+        ).payload()
     ]
     assert listen_anne.events() == []
     chloe = make_user()
@@ -217,11 +208,11 @@ def test_events_go_to_the_right_groups_after_commit(
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         group = make_group(anne, [chloe])
     created = listen_chloe.events()
-    assert created[0]["type"] == "conversation.created"
+    assert created[0]["type"] == events.ConversationCreated.type
     assert created[0]["conversation"]["id"] == group.pk
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         actions.remove_member(actor=chloe, conversation_id=group.pk, person=chloe)
-    assert {"type": "conversation.left", "conversation_id": group.pk} in listen_chloe.events()
+    assert events.ConversationLeft(conversation_id=group.pk).payload() in listen_chloe.events()
 
 
 def test_no_receipt_when_the_organisation_or_the_person_turns_them_off(
@@ -245,20 +236,6 @@ def test_no_receipt_when_the_organisation_or_the_person_turns_them_off(
         actions.mark_read(actor=anne, conversation_id=conversation.pk)
     assert listen.events() == []
     assert queries.read_states(anne, conversation) == {}
-
-
-def test_tickets_are_one_use_and_short_lived() -> None:
-    anne = make_user()
-    key, _ticket = actions.issue_ticket(actor=anne)
-    assert actions.redeem_ticket(key=key) == anne
-    assert actions.redeem_ticket(key=key) is None
-    key2, ticket2 = actions.issue_ticket(actor=anne)
-    RealtimeTicket.objects.filter(pk=ticket2.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
-    assert actions.redeem_ticket(key=key2) is None
-    assert actions.redeem_ticket(key="nonsense") is None
-    assert actions.redeem_ticket(key="") is None
 
 
 def test_space_channel_hook_follows_membership() -> None:

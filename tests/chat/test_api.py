@@ -1,4 +1,4 @@
-"""The chat API: conversations, members, messages by cursor, search, tickets; errors as JSON."""
+"""The chat API: conversations, members, messages by cursor, search; errors as JSON."""
 
 from __future__ import annotations
 
@@ -257,15 +257,6 @@ def test_search_is_accent_insensitive_and_only_in_my_conversations(
     in_conv = api.get(f"/api/v1/messages/search?q=cafe&conversation={theirs.pk}").json()
     assert in_conv["items"] == []
     assert api.get("/api/v1/messages/search").status_code == 400
-
-
-def test_ticket_for_api_clients() -> None:
-    anne = make_user()
-    response = Client().post("/api/v1/realtime/ticket", headers=bearer(anne))
-    assert response.status_code == 200
-    body = response.json()
-    assert body["url"] == f"/ws/?ticket={body['ticket']}"
-    assert Client().post("/api/v1/realtime/ticket").status_code == 401
 
 
 def test_pin_through_the_api() -> None:

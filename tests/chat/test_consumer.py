@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.utils import timezone
 
 from cercle.chat import actions
-from cercle.chat.models import Message, Reaction, RealtimeTicket
+from cercle.chat.events import Presence
+from cercle.chat.models import Message, Reaction
+from cercle.core.events import Error, Pong
 from tests.chat.helpers import connected, drain, next_of_type, socket_for
 from tests.factories import make_direct, make_group, make_message, make_user
 
@@ -25,24 +25,6 @@ async def pair() -> tuple[Any, Any, Any]:
     anne, bruno = await amake_user(), await amake_user()
     conversation = await amake_direct(anne, bruno)
     return anne, bruno, conversation
-
-
-async def test_ticket_connects_once_and_expired_tickets_are_refused() -> None:
-    anne = await amake_user()
-    key, _ticket = await sync_to_async(actions.issue_ticket)(actor=anne)
-    comm = socket_for(None, f"/ws/?ticket={key}")
-    comm.scope["user"] = None
-    assert (await comm.connect())[0]
-    assert (await comm.receive_json_from())["user_id"] == anne.pk
-    await comm.disconnect()
-    again = socket_for(None, f"/ws/?ticket={key}")
-    assert await again.connect() == (False, 4401)
-    key2, ticket2 = await sync_to_async(actions.issue_ticket)(actor=anne)
-    await sync_to_async(RealtimeTicket.objects.filter(pk=ticket2.pk).update)(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
-    assert await socket_for(None, f"/ws/?ticket={key2}").connect() == (False, 4401)
-    assert await socket_for(None, "/ws/?ticket=forged").connect() == (False, 4401)
 
 
 async def test_send_is_stored_then_acknowledged_delivered_and_never_duplicated() -> None:
@@ -88,7 +70,7 @@ async def test_frames_about_a_conversation_i_am_not_in_are_refused() -> None:
         }
     )
     error = await c.receive_json_from()
-    assert error == {"type": "error", "code": "not_found", "detail": "Not found.", "ref": 7}
+    assert error == Error(code="not_found", detail="Not found.", ref=7).payload()
     await c.send_json_to({"type": "typing", "conversation_id": conversation.pk})
     assert (await c.receive_json_from())["code"] == "not_found"
     await c.send_json_to({"type": "read", "conversation_id": conversation.pk})
@@ -143,7 +125,7 @@ async def test_bad_frames_get_errors_and_change_nothing() -> None:
     assert await sync_to_async(Message.objects.count)() == 0
     # The socket still works after all that.
     await a.send_json_to({"type": "ping"})
-    assert await a.receive_json_from() == {"type": "pong"}
+    assert await a.receive_json_from() == Pong().payload()
     await a.disconnect()
 
 
@@ -337,11 +319,11 @@ async def test_a_client_gone_while_events_are_in_flight_goes_offline() -> None:
     at once (presence, groups) without waiting for a websocket.disconnect that may never come."""
     from channels.testing.websocket import WebsocketCommunicator
 
-    from cercle.core.consumers import RealtimeConsumer
+    from cercle.routing import Socket
 
     anne, bruno, conversation = await pair()
     gone = False
-    inner = RealtimeConsumer.as_asgi()
+    inner = Socket.as_asgi()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         async def failing_send(message: dict[str, Any]) -> None:
@@ -356,13 +338,13 @@ async def test_a_client_gone_while_events_are_in_flight_goes_offline() -> None:
     b.scope["user"] = bruno
     assert (await b.connect())[0]
     online = await next_of_type(a, "presence")
-    assert online == {"type": "presence", "user_id": bruno.pk, "status": "online"}
+    assert online == Presence(user_id=bruno.pk, status="online").payload()
     gone = True
     await a.send_json_to(
         {"type": "message.send", "conversation_id": conversation.pk, "client_id": "f1", "body": "?"}
     )
     offline = await next_of_type(a, "presence")
-    assert offline == {"type": "presence", "user_id": bruno.pk, "status": "offline"}
+    assert offline == Presence(user_id=bruno.pk, status="offline").payload()
     await a.disconnect()
     await b.disconnect()
 

@@ -14,6 +14,7 @@ import pytest
 import redis
 from websockets.asyncio.client import ClientConnection, connect
 
+from cercle.chat.events import Presence
 from tests.chat.server import ServerProcess, ServerSite, make_people
 
 pytestmark = pytest.mark.redis
@@ -72,7 +73,7 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
     bruno = await open_socket(two, people["bruno"]["token"])
     # Bruno came online on process two: Anne, on process one, is told.
     online = await next_of_type(anne, "presence")
-    assert online == {"type": "presence", "user_id": people["bruno"]["id"], "status": "online"}
+    assert online == Presence(user_id=people["bruno"]["id"], status="online").payload()
 
     await anne.send(
         json.dumps(
@@ -142,7 +143,7 @@ async def test_going_offline_crosses_processes(site: ServerSite) -> None:
     assert (await next_of_type(chloe, "presence"))["status"] == "away"
     await david.close()
     offline = await next_of_type(chloe, "presence")
-    assert offline == {"type": "presence", "user_id": people["david"]["id"], "status": "offline"}
+    assert offline == Presence(user_id=people["david"]["id"], status="offline").payload()
     await chloe.close()
 
 
@@ -173,7 +174,7 @@ async def test_presence_expires_when_a_process_dies(site: ServerSite) -> None:
     two.process.kill()  # SIGKILL: no disconnect, no cleanup
     two.process.wait(5)
     offline = await next_of_type(emma, "presence", timeout=15)
-    assert offline == {"type": "presence", "user_id": people["felix"]["id"], "status": "offline"}
+    assert offline == Presence(user_id=people["felix"]["id"], status="offline").payload()
     del felix
 
     # Emma's socket on the live process has been open for longer than the expiry time.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -63,6 +64,13 @@ async def test_a_receiver_that_stops_leaves_no_queue() -> None:
     assert channel not in layer.channels
 
 
+@dataclass(frozen=True)
+class Word(realtime.Event):
+    type = "test.word"
+    n: int
+    word: str
+
+
 async def test_events_published_from_a_worker_thread_arrive_in_order_with_their_text() -> None:
     from channels.layers import get_channel_layer
 
@@ -73,10 +81,10 @@ async def test_events_published_from_a_worker_thread_arrive_in_order_with_their_
 
     def publish() -> None:
         for n in range(20):
-            realtime.publish_now({"type": "test", "n": n, "word": "été"}, groups=["user.7"])
+            realtime.publish_now(Word(n=n, word="été"), groups=["user.7"])
 
     await sync_to_async(publish)()  # returns before the events are sent
     received = [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(20)]
     assert [m["event"]["n"] for m in received] == list(range(20))
-    assert json.loads(received[3]["text"]) == {"type": "test", "n": 3, "word": "été"}
+    assert json.loads(received[3]["text"]) == {"type": "test.word", "n": 3, "word": "été"}
     await layer.group_discard("user.7", channel)

@@ -11,8 +11,11 @@ from asgiref.sync import SyncToAsync, sync_to_async
 from django.db import connections
 
 from cercle.accounts.actions.profiles import follow_person
+from cercle.core.events import Error
 from cercle.feed import actions
+from cercle.feed.events import FeedNew, FeedSubscribed
 from cercle.notifications import actions as notification_actions
+from cercle.notifications.events import NotificationRead
 from cercle.notifications.models import Notification
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
@@ -53,7 +56,7 @@ async def test_bell_count_arrives_live_and_mark_read_in_another_tab_lowers_it() 
     await sync_to_async(notification_actions.mark_read)(actor=bruno, notification=notification)
     for tab in (tab1, tab2):
         read = await next_of_type(tab, "notification.read")
-        assert read == {"type": "notification.read", "ids": [notification.pk], "unread": 0}
+        assert read == NotificationRead(ids=[notification.pk], unread=0).payload()
     # Marking all read when nothing is unread says nothing.
     await sync_to_async(notification_actions.mark_all_read)(actor=bruno)
     assert not [f for f in await drain(tab1, timeout=0.3) if f["type"] == "notification.read"]
@@ -75,24 +78,18 @@ async def test_feed_new_reaches_a_member_and_not_a_non_member_of_a_private_space
     await subscribed(a, feed="home")
     post = await create_post(actor=author, body="Members only", space=space)
     assert await feed_frames(m) == [
-        {
-            "type": "feed.new",
-            "post_id": post.pk,
-            "space_id": space.pk,
-            "author_id": author.pk,
-            "wall_owner_id": None,
-        }
+        FeedNew(
+            post_id=post.pk, space_id=space.pk, author_id=author.pk, wall_owner_id=None
+        ).payload()
     ]
     assert await feed_frames(o) == []
     assert await feed_frames(a) == []  # one's own posts are not "new"
     # The outsider cannot follow that wall either: one answer for missing and not allowed.
     await o.send_json_to({"type": "feed.subscribe", "feed": "space", "id": space.pk, "ref": 1})
-    assert await next_of_type(o, "error") == {
-        "type": "error",
-        "code": "not_found",
-        "detail": "Not found.",
-        "ref": 1,
-    }
+    assert (
+        await next_of_type(o, "error")
+        == Error(code="not_found", detail="Not found.", ref=1).payload()
+    )
     for comm in (m, o, a):
         await comm.disconnect()
 
@@ -139,11 +136,11 @@ async def test_space_and_wall_pages_get_their_own_posts_only() -> None:
     one = await amake_space(kind="open", members=(author,))
     other = await amake_space(kind="open", members=(author, reader))
     s, w = await connected(reader), await connected(reader)
-    assert await subscribed(s, feed="space", id=one.pk) == {
-        "type": "feed.subscribed",
-        "feed": "space",
-        "id": one.pk,
-    }
+    assert (
+        await subscribed(s, feed="space", id=one.pk)
+        == FeedSubscribed(feed="space", id=one.pk).payload()
+        == {"type": "feed.subscribed", "feed": "space", "id": one.pk}
+    )
     await subscribed(w, feed="wall", id=author.pk)
     in_one = await create_post(actor=author, body="In one", space=one)
     await create_post(actor=author, body="In other", space=other)

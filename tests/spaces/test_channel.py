@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from cercle.chat import actions as chat_actions
 from cercle.chat import queries as chat_queries
+from cercle.chat.events import ConversationLeft, ConversationReadOnly
 from cercle.chat.models import Conversation
 from cercle.core.realtime import conversation_group, user_group
 from cercle.spaces import actions, queries
@@ -116,7 +117,7 @@ def test_chat_off_closes_the_channel_and_on_opens_it_again(
             modules=["wall"],
         )  # fmt: skip
     # One event to the channel's group tells every open tab, whatever the number of members.
-    assert listen.events() == [{"type": "conversation.left", "conversation_id": channel.pk}]
+    assert listen.events() == [ConversationLeft(conversation_id=channel.pk).payload()]
     assert chat_queries.member_ids(channel.pk) == []
     with pytest.raises(Http404):
         chat_actions.send_message(
@@ -157,7 +158,7 @@ def test_archiving_keeps_the_channel_read_only_and_restoring_reopens_it(
         actions.archive_space(actor=owner, space=space)
     # Its members stay (they read it); one event tells every open tab it is read-only.
     assert listen.events() == [
-        {"type": "conversation.read_only", "conversation_id": channel.pk, "read_only": True}
+        ConversationReadOnly(conversation_id=channel.pk, read_only=True).payload()
     ]
     assert channel_members(space) == sorted([owner.pk, bob.pk])
     assert chat_tab_shown(bob, space)
@@ -168,7 +169,7 @@ def test_archiving_keeps_the_channel_read_only_and_restoring_reopens_it(
     with django_capture_on_commit_callbacks(execute=True):
         actions.restore_space(actor=owner, space=space)
     assert listen.events() == [
-        {"type": "conversation.read_only", "conversation_id": channel.pk, "read_only": False}
+        ConversationReadOnly(conversation_id=channel.pk, read_only=False).payload()
     ]
     assert channel_members(space) == sorted([owner.pk, bob.pk])
     assert chat_tab_shown(bob, space)

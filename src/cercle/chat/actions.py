@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import re
-import secrets
 import unicodedata
 from collections.abc import Sequence
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -45,7 +42,6 @@ from cercle.chat.models import (
     Message,
     MessageVersion,
     Reaction,
-    RealtimeTicket,
 )
 from cercle.core import uploads
 from cercle.core.realtime import publish_on_commit
@@ -53,7 +49,6 @@ from cercle.core.text import normalize
 from cercle.spaces.models import Membership as SpaceMembership
 from cercle.spaces.queries import access_space, effective_role
 
-TICKET_LIFETIME = timedelta(seconds=60)
 MAX_CLIENT_ID_LENGTH = 64
 MAX_EMOJI_LENGTH = 16
 
@@ -69,7 +64,9 @@ def _require_starter(actor: User) -> None:
         raise PermissionDenied(_("Guests cannot start conversations."))
 
 
-def _publish_conversation(kind: str, conversation: Conversation, people: list[User]) -> None:
+def _publish_conversation(
+    kind: type[events.ConversationEvent], conversation: Conversation, people: list[User]
+) -> None:
     publish_on_commit(
         events.conversation_event(kind, conversation, people),
         user_ids=[p.pk for p in people],
@@ -106,7 +103,7 @@ def start_direct_conversation(*, actor: User, other: User) -> Conversation:
         ]
     )
     _publish_conversation(
-        "conversation.created", conversation, sorted([actor, other], key=lambda u: u.pk)
+        events.ConversationCreated, conversation, sorted([actor, other], key=lambda u: u.pk)
     )
     return conversation
 
@@ -160,7 +157,7 @@ def create_group_conversation(*, actor: User, name: str, members: Sequence[User]
         new={"name": name, "members": sorted(people)},
     )
     _publish_conversation(
-        "conversation.created", conversation, sorted(people.values(), key=lambda u: u.pk)
+        events.ConversationCreated, conversation, sorted(people.values(), key=lambda u: u.pk)
     )
     return conversation
 
@@ -186,7 +183,7 @@ def rename_group(*, actor: User, conversation_id: int, name: str) -> Conversatio
         old=old,
         new=conversation.name,
     )
-    _publish_conversation("conversation.updated", conversation, queries.members(conversation))
+    _publish_conversation(events.ConversationUpdated, conversation, queries.members(conversation))
     return conversation
 
 
@@ -217,7 +214,7 @@ def add_members(*, actor: User, conversation_id: int, people: Sequence[User]) ->
         target=conversation,
         new={"added": sorted(new)},
     )
-    _publish_conversation("conversation.updated", conversation, queries.members(conversation))
+    _publish_conversation(events.ConversationUpdated, conversation, queries.members(conversation))
     return conversation
 
 
@@ -236,8 +233,10 @@ def remove_member(*, actor: User, conversation_id: int, person: User) -> None:
         target=conversation,
         old={"removed": person.pk},
     )
-    publish_on_commit(events.conversation_left(conversation.pk), user_ids=[person.pk])
-    _publish_conversation("conversation.updated", conversation, queries.members(conversation))
+    publish_on_commit(
+        events.ConversationLeft(conversation_id=conversation.pk), user_ids=[person.pk]
+    )
+    _publish_conversation(events.ConversationUpdated, conversation, queries.members(conversation))
 
 
 @transaction.atomic
@@ -302,11 +301,11 @@ def sync_space_members(*, space_id: int, member_ids: Sequence[int]) -> None:
     gone = current - wanted
     if gone:
         Membership.objects.filter(conversation=conversation, user_id__in=gone).delete()
-        publish_on_commit(events.conversation_left(conversation.pk), user_ids=gone)
+        publish_on_commit(events.ConversationLeft(conversation_id=conversation.pk), user_ids=gone)
     if wanted - current:
         # Each newcomer is told alone (the event lists them only): no payload of every member.
         for person in User.objects.filter(pk__in=wanted - current).order_by("pk"):
-            _publish_conversation("conversation.created", conversation, [person])
+            _publish_conversation(events.ConversationCreated, conversation, [person])
 
 
 @transaction.atomic
@@ -321,7 +320,7 @@ def add_space_member(*, space_id: int, user: User) -> Conversation | None:
         defaults={"last_read_message_id": conversation.last_message_id or 0},
     )
     if created:
-        _publish_conversation("conversation.created", conversation, [user])
+        _publish_conversation(events.ConversationCreated, conversation, [user])
     return conversation
 
 
@@ -333,7 +332,9 @@ def remove_space_member(*, space_id: int, user_id: int) -> None:
         return
     deleted, _rows = Membership.objects.filter(conversation=conversation, user_id=user_id).delete()
     if deleted:
-        publish_on_commit(events.conversation_left(conversation.pk), user_ids=[user_id])
+        publish_on_commit(
+            events.ConversationLeft(conversation_id=conversation.pk), user_ids=[user_id]
+        )
 
 
 @transaction.atomic
@@ -345,7 +346,9 @@ def close_space_channel(*, space_id: int) -> None:
     if conversation is None:
         return
     Membership.objects.filter(conversation=conversation).delete()
-    publish_on_commit(events.conversation_left(conversation.pk), conversation_ids=[conversation.pk])
+    publish_on_commit(
+        events.ConversationLeft(conversation_id=conversation.pk), conversation_ids=[conversation.pk]
+    )
 
 
 def space_channel_read_only(*, space_id: int, read_only: bool) -> None:
@@ -355,7 +358,7 @@ def space_channel_read_only(*, space_id: int, read_only: bool) -> None:
     conversation = _space_channel(space_id)
     if conversation is not None:
         publish_on_commit(
-            events.conversation_read_only(conversation.pk, read_only),
+            events.ConversationReadOnly(conversation_id=conversation.pk, read_only=read_only),
             conversation_ids=[conversation.pk],
         )
 
@@ -514,12 +517,7 @@ def _notify_mentions(message: Message, people: list[User]) -> None:
     from cercle.chat.tasks import send_mention_email
 
     publish_on_commit(
-        {
-            "type": "chat.mention",
-            "conversation_id": message.conversation_id,
-            "message_id": message.pk,
-            "by": events.person_payload(message.sender),
-        },
+        events.ChatMention.of(message),
         user_ids=[p.pk for p in people],
     )
     run_after = timezone.now() + mentions.email_delay()
@@ -587,7 +585,7 @@ def send_message(
                 last_message_id=message.pk, last_message_at=message.created_at
             )
             publish_on_commit(
-                events.message_new(message, attachments=attachments),
+                events.MessageNew.of(message, attachments=attachments),
                 conversation_ids=[conversation_id],
             )
             if mentioned:
@@ -635,7 +633,7 @@ def edit_message(*, actor: User, message_id: int, body: str) -> Message:
     message.body_normalized = normalize(body)
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "body_html", "body_normalized", "edited_at"])
-    publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
+    publish_on_commit(events.MessageUpdated.of(message), conversation_ids=[message.conversation_id])
     return message
 
 
@@ -652,7 +650,7 @@ def delete_message(*, actor: User, message_id: int) -> Message:
     message.deleted_at = timezone.now()
     message.pinned_at = None
     message.save(update_fields=["body", "body_html", "body_normalized", "deleted_at", "pinned_at"])
-    publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
+    publish_on_commit(events.MessageUpdated.of(message), conversation_ids=[message.conversation_id])
     return message
 
 
@@ -668,7 +666,7 @@ def pin_message(*, actor: User, message_id: int, pinned: bool) -> Message:
     message.pinned_at = timezone.now() if pinned else None
     message.pinned_by = actor if pinned else None
     message.save(update_fields=["pinned_at", "pinned_by"])
-    publish_on_commit(events.message_updated(message), conversation_ids=[message.conversation_id])
+    publish_on_commit(events.MessageUpdated.of(message), conversation_ids=[message.conversation_id])
     return message
 
 
@@ -694,7 +692,7 @@ def add_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     _reaction, created = Reaction.objects.get_or_create(message=message, user=actor, emoji=emoji)
     if created:
         publish_on_commit(
-            events.reaction_event("reaction.added", message=message, user=actor, emoji=emoji),
+            events.reaction_event(events.ReactionAdded, message=message, user=actor, emoji=emoji),
             conversation_ids=[message.conversation_id],
         )
     return created
@@ -708,7 +706,7 @@ def remove_reaction(*, actor: User, message_id: int, emoji: str) -> bool:
     deleted, _rows = Reaction.objects.filter(message=message, user=actor, emoji=emoji).delete()
     if deleted:
         publish_on_commit(
-            events.reaction_event("reaction.removed", message=message, user=actor, emoji=emoji),
+            events.reaction_event(events.ReactionRemoved, message=message, user=actor, emoji=emoji),
             conversation_ids=[message.conversation_id],
         )
     return bool(deleted)
@@ -729,10 +727,17 @@ def mark_read(*, actor: User, conversation_id: int, message_id: int | None = Non
         last_read_message_id=target
     )
     unread = queries.unread_count(actor, conversation_id)
-    publish_on_commit(events.read_updated(conversation_id, target, unread), user_ids=[actor.pk])
+    publish_on_commit(
+        events.ReadUpdated(
+            conversation_id=conversation_id, last_read_message_id=target, unread=unread
+        ),
+        user_ids=[actor.pk],
+    )
     if membership.conversation.kind != Conversation.Kind.SPACE and queries.receipts_enabled(actor):
         publish_on_commit(
-            events.conversation_read(conversation_id, actor.pk, target),
+            events.ConversationRead(
+                conversation_id=conversation_id, user_id=actor.pk, last_read_message_id=target
+            ),
             conversation_ids=[conversation_id],
         )
     return target
@@ -768,37 +773,3 @@ def update_chat_settings(*, actor: User, read_receipts: bool) -> ChatSettings:
         new={"read_receipts": read_receipts},
     )
     return settings
-
-
-# --- Socket tickets ----------------------------------------------------------------------------
-
-
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-@transaction.atomic
-def issue_ticket(*, actor: User) -> tuple[str, RealtimeTicket]:
-    """A one-use ticket for /ws/?ticket=..., valid for a minute."""
-    _require_active(actor)
-    key = secrets.token_urlsafe(32)
-    ticket = RealtimeTicket.objects.create(
-        key_hash=_hash(key), user=actor, expires_at=timezone.now() + TICKET_LIFETIME
-    )
-    RealtimeTicket.objects.filter(expires_at__lt=timezone.now() - timedelta(hours=1)).delete()
-    return key, ticket
-
-
-@transaction.atomic
-def redeem_ticket(*, key: str) -> User | None:
-    """The person a ticket was issued to, once: used or expired tickets give None."""
-    if not key or len(key) > 100:
-        return None
-    now = timezone.now()
-    used = RealtimeTicket.objects.filter(
-        key_hash=_hash(key), used_at__isnull=True, expires_at__gt=now
-    ).update(used_at=now)
-    if not used:
-        return None
-    ticket = RealtimeTicket.objects.select_related("user").get(key_hash=_hash(key))
-    return ticket.user if ticket.user.is_active else None

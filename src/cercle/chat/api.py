@@ -1,4 +1,4 @@
-"""The chat part of /api/v1/: conversations, their members and messages, search, socket tickets.
+"""The chat part of /api/v1/: conversations, their members and messages, search.
 
 Sending through the API stores the message and delivers it live, exactly like the socket.
 """
@@ -31,7 +31,6 @@ from cercle.chat.schemas import (
     ReactionIn,
     ReadIn,
     ReadOut,
-    TicketOut,
     VersionOut,
 )
 from cercle.core.typing import AuthenticatedRequest
@@ -288,10 +287,3 @@ def react(request: AuthenticatedRequest, message_id: int, payload: ReactionIn) -
 def unreact(request: AuthenticatedRequest, message_id: int, emoji: str) -> dict[str, Any]:
     actions.remove_reaction(actor=request.auth, message_id=message_id, emoji=emoji[:16])
     return events.message_payload(queries.access_message(request.auth, message_id))
-
-
-@router.post("/realtime/ticket", response=TicketOut)
-def realtime_ticket(request: AuthenticatedRequest) -> dict[str, Any]:
-    """A one-use ticket, valid for a minute, to open the socket: `/ws/?ticket=<ticket>`."""
-    key, ticket = actions.issue_ticket(actor=request.auth)
-    return {"ticket": key, "expires_at": ticket.expires_at, "url": f"/ws/?ticket={key}"}

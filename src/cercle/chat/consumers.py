@@ -1,4 +1,5 @@
-"""The chat part of the /ws/ socket (mixed into `cercle.core.consumers.RealtimeConsumer`).
+"""The chat part of the /ws/ socket (a `cercle.core.consumers.SocketPart`, assembled into
+`cercle.routing.Socket`): it joins the person's `conversation.<id>` groups.
 
 Client frames: `message.send`, `message.edit`, `message.delete`, `reaction.add`,
 `reaction.remove`, `typing`, `read`, `presence`, `sync` (see docs/realtime.md). Writes go through
@@ -12,15 +13,16 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 
 from cercle.chat import actions, events, presence, queries
+from cercle.core.consumers import SocketPart
+from cercle.core.events import HelloPart
 from cercle.core.realtime import apublish_now, conversation_group, user_group
 
 logger = logging.getLogger(__name__)
@@ -102,14 +104,38 @@ async def _heartbeat_loop() -> None:
             for user_id, status in changed.items():
                 contacts = await _co_members(User(pk=user_id))
                 await apublish_now(
-                    events.presence(user_id, status), groups=[user_group(c) for c in contacts]
+                    events.Presence(user_id=user_id, status=status),
+                    groups=[user_group(c) for c in contacts],
                 )
         except Exception:
             logger.exception("presence heartbeat failed")
 
 
-class ChatSocketMixin(AsyncJsonWebsocketConsumer):
-    user: Any
+class ChatSocketMixin(SocketPart):
+    frames = {
+        "message.send": "on_message_send",
+        "message.edit": "on_message_edit",
+        "message.delete": "on_message_delete",
+        "message.pin": "on_message_pin",
+        "reaction.add": "on_reaction_add",
+        "reaction.remove": "on_reaction_remove",
+        "typing": "on_typing",
+        "read": "on_read",
+        "presence": "on_presence",
+        "sync": "on_sync",
+    }
+    # They change nothing of the socket (filtered by `part_keeps` alone). Membership changes
+    # (`conversation.*`) go through the socket's queue (`part_follow`).
+    direct_events = frozenset(
+        {
+            events.MessageNew.type,
+            events.MessageUpdated.type,
+            events.Typing.type,
+            events.Presence.type,
+        }
+    )
+    hello_part: ClassVar[type[HelloPart] | None] = events.ChatHello
+
     conversation_ids: set[int]
     receipts: bool
     active: bool
@@ -119,8 +145,8 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
 
     # --- connection ---------------------------------------------------------------------------
 
-    async def chat_connect(self) -> dict[str, Any]:
-        """Join my conversations' groups, count this socket for presence; extra hello fields."""
+    async def part_connect(self) -> HelloPart | None:
+        """Join my conversations' groups, count this socket for presence; my hello fields."""
         self.conversation_ids, self.receipts, co_members, newest = await _load_state(self.user)
         self.last_typing = {}
         self.checked_memberships = {}
@@ -133,13 +159,13 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         _ensure_heartbeat()
         await self._publish_presence(status, co_members)
         others = await _presence(presence.statuses, co_members)
-        return {
-            "presence": {str(uid): value for uid, value in others.items()},
+        return events.ChatHello(
+            presence={str(uid): value for uid, value in others.items()},
             # Where a client that has nothing yet starts counting for `sync`.
-            "last_message_id": newest,
-        }
+            last_message_id=newest,
+        )
 
-    async def chat_disconnect(self) -> None:
+    async def part_disconnect(self) -> None:
         if not hasattr(self, "conversation_ids"):
             return
         for conversation_id in list(self.conversation_ids):
@@ -153,14 +179,14 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         if co_members is None:
             co_members = await _co_members(self.user)
         await apublish_now(
-            events.presence(self.user.pk, status),
+            events.Presence(user_id=self.user.pk, status=status),
             groups=[user_group(uid) for uid in co_members],
         )
 
-    async def chat_event(self, event: dict[str, Any]) -> bool:
-        """Follow membership changes before passing an event on; False drops it for this tab."""
+    async def part_follow(self, event: dict[str, Any]) -> None:
+        """Follow membership changes before passing an event on."""
         kind = event.get("type")
-        if kind in {"conversation.created", "conversation.updated"}:
+        if kind in {events.ConversationCreated.type, events.ConversationUpdated.type}:
             conversation = event["conversation"]
             self.checked_memberships.pop(conversation["id"], None)
             ids = {m["id"] for m in conversation["members"]}
@@ -169,42 +195,27 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_add(
                     conversation_group(conversation["id"]), self.channel_name
                 )
-        elif kind == "conversation.read_only":
+        elif kind == events.ConversationReadOnly.type:
             self.checked_memberships.pop(event["conversation_id"], None)
-        elif kind == "conversation.left":
+        elif kind == events.ConversationLeft.type:
             self.checked_memberships.pop(event["conversation_id"], None)
             self.conversation_ids.discard(event["conversation_id"])
             await self.channel_layer.group_discard(
                 conversation_group(event["conversation_id"]), self.channel_name
             )
-        return self.chat_event_kept(event)
 
-    def chat_event_kept(self, event: dict[str, Any]) -> bool:
-        """Whether this tab shows an event that changes nothing of the socket (also used when the
-        in-memory layer hands it over directly: `RealtimeConsumer.take_now`)."""
+    def part_keeps(self, event: dict[str, Any]) -> bool:
+        """Whether this tab shows an event (also when the channel layer hands it over directly:
+        `RealtimeConsumer.take_now`)."""
         kind = event.get("type")
-        if kind == "conversation.read":
+        if kind == events.ConversationRead.type:
             return bool(self.receipts or event["user_id"] == self.user.pk)
-        if kind in {"message.new", "message.updated"}:
+        if kind in {events.MessageNew.type, events.MessageUpdated.type}:
             # A message published just before this socket left the conversation.
             return bool(event["message"]["conversation_id"] in self.conversation_ids)
         return True
 
     # --- frames -------------------------------------------------------------------------------
-
-    def chat_handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
-        return {
-            "message.send": self.on_message_send,
-            "message.edit": self.on_message_edit,
-            "message.delete": self.on_message_delete,
-            "message.pin": self.on_message_pin,
-            "reaction.add": self.on_reaction_add,
-            "reaction.remove": self.on_reaction_remove,
-            "typing": self.on_typing,
-            "read": self.on_read,
-            "presence": self.on_presence,
-            "sync": self.on_sync,
-        }
 
     async def on_message_send(self, frame: dict[str, Any]) -> None:
         conversation_id = _int(frame, "conversation_id")
@@ -219,7 +230,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
 
         checked = self._may_write_checked(conversation_id)
 
-        def send() -> dict[str, Any]:
+        def send() -> events.MessageAck:
             if not checked:
                 self._check_may_write(conversation_id)
             message, created = actions.send_message(
@@ -231,12 +242,12 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
                 attachment_ids=attachment_ids,
                 membership_checked=True,
             )
-            return events.message_ack(
+            return events.MessageAck.of(
                 message, duplicate=not created, with_files=bool(attachment_ids)
             )
 
         # Stored (and committed) before the acknowledgement goes out.
-        await self.send_json(await database_sync_to_async(send)())
+        await self.send_event(await database_sync_to_async(send)())
 
     def _may_write_checked(self, conversation_id: int) -> bool:
         """Whether this socket found its person free to write there moments ago."""
@@ -304,7 +315,7 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
             await database_sync_to_async(self._check_may_write)(conversation_id)
         self.last_typing[conversation_id] = now
         await apublish_now(
-            events.typing(conversation_id, self.user, expires_in=TYPING_EXPIRES),
+            events.Typing.of(conversation_id, self.user, expires_in=TYPING_EXPIRES),
             groups=[conversation_group(conversation_id)],
         )
 
@@ -330,17 +341,17 @@ class ChatSocketMixin(AsyncJsonWebsocketConsumer):
         await self._publish_presence(new_status)
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
+        self.caught_up()  # a drop from here on gets a new `resync`
         after = _int(frame, "after")
         assert after is not None
 
-        def load() -> dict[str, Any]:
+        def load() -> events.SyncResult:
             result = queries.messages_since(self.user, after)
-            return {
-                "type": "sync.result",
-                "after": after,
-                "messages": [events.message_payload(m) for m in result.messages],
-                "more": result.more,
-                "last_id": result.messages[-1].pk if result.messages else after,
-            }
+            return events.SyncResult(
+                after=after,
+                messages=[events.message_payload(m) for m in result.messages],
+                more=result.more,
+                last_id=result.messages[-1].pk if result.messages else after,
+            )
 
-        await self.send_json(await database_sync_to_async(load)())
+        await self.send_event(await database_sync_to_async(load)())

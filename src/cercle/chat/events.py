@@ -1,9 +1,13 @@
-"""The realtime events of the chat app, as JSON-able dicts (documented in docs/realtime.md).
+"""The realtime events of the chat app, one frozen dataclass per frame (`cercle.core.realtime
+.Event`), documented in docs/realtime.md.
 
-Server → client frames: `message.new`, `message.updated`, `message.ack`, `reaction.added`,
-`reaction.removed`, `typing`, `conversation.read`, `read.updated`, `presence`,
-`conversation.created`, `conversation.updated`, `conversation.left`, `conversation.read_only`,
-`sync.result`, `error`.
+Published by `cercle.chat.actions` after commit (or at once by the socket, for typing and
+presence): `message.new`, `message.updated`, `reaction.added`, `reaction.removed`, `typing`,
+`conversation.read`, `read.updated`, `presence`, `chat.mention`, `conversation.created`,
+`conversation.updated`, `conversation.left`, `conversation.read_only`. Sent by the socket to its
+own client: `message.ack`, `sync.result`, and the chat's fields of `hello` (`ChatHello`). The
+message, person and conversation inside them are the dicts of `message_payload`,
+`person_payload` and `conversation_payload` (the API returns the same).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -18,6 +23,8 @@ from django.utils.html import strip_tags
 
 from cercle.accounts.models import User
 from cercle.chat.models import Attachment, Conversation, Message, Reaction
+from cercle.core.events import HelloPart
+from cercle.core.realtime import Event
 
 _SPACES = re.compile(r"\s+")
 # A reply's one-line quote of the message it answers: this many characters at most.
@@ -106,42 +113,6 @@ def message_payload(
     }
 
 
-def message_new(message: Message, *, attachments: list[Attachment] | None = None) -> dict[str, Any]:
-    return {
-        "type": "message.new",
-        "message": message_payload(message, reactions=[], attachments=attachments or []),
-    }
-
-
-def message_updated(message: Message) -> dict[str, Any]:
-    return {"type": "message.updated", "message": message_payload(message)}
-
-
-def message_ack(message: Message, *, duplicate: bool, with_files: bool = True) -> dict[str, Any]:
-    """`with_files=False` when the send had no attachments: no query for them."""
-    return {
-        "type": "message.ack",
-        "client_id": message.client_id,
-        "duplicate": duplicate,
-        # A message just stored has no reactions yet: no query for them.
-        "message": message_payload(
-            message,
-            reactions=None if duplicate else [],
-            attachments=None if duplicate or with_files else [],
-        ),
-    }
-
-
-def reaction_event(kind: str, *, message: Message, user: User, emoji: str) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "conversation_id": message.conversation_id,
-        "message_id": message.pk,
-        "user_id": user.pk,
-        "emoji": emoji,
-    }
-
-
 def conversation_payload(conversation: Conversation, members: list[User]) -> dict[str, Any]:
     return {
         "id": conversation.pk,
@@ -152,61 +123,208 @@ def conversation_payload(conversation: Conversation, members: list[User]) -> dic
     }
 
 
+# --- Events ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageNew(Event):
+    """A message sent, to the conversation. It carries no reactions."""
+
+    type = "message.new"
+    message: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: Message, *, attachments: list[Attachment] | None = None) -> MessageNew:
+        return cls(message=message_payload(message, reactions=[], attachments=attachments or []))
+
+
+@dataclass(frozen=True)
+class MessageUpdated(Event):
+    """A message edited, deleted (`deleted`: true), pinned or unpinned, to the conversation."""
+
+    type = "message.updated"
+    message: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: Message) -> MessageUpdated:
+        return cls(message=message_payload(message))
+
+
+@dataclass(frozen=True)
+class MessageAck(Event):
+    """To the socket that sent the message, once it is stored; `duplicate` for a resend of a
+    `client_id` already stored."""
+
+    type = "message.ack"
+    client_id: str
+    duplicate: bool
+    message: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: Message, *, duplicate: bool, with_files: bool = True) -> MessageAck:
+        """`with_files=False` when the send had no attachments: no query for them."""
+        return cls(
+            client_id=message.client_id,
+            duplicate=duplicate,
+            # A message just stored has no reactions yet: no query for them.
+            message=message_payload(
+                message,
+                reactions=None if duplicate else [],
+                attachments=None if duplicate or with_files else [],
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class ReactionEvent(Event):
+    """The fields of `reaction.added` and `reaction.removed` (a base: no type of its own)."""
+
+    conversation_id: int
+    message_id: int
+    user_id: int
+    emoji: str
+
+
+@dataclass(frozen=True)
+class ReactionAdded(ReactionEvent):
+    type = "reaction.added"
+
+
+@dataclass(frozen=True)
+class ReactionRemoved(ReactionEvent):
+    type = "reaction.removed"
+
+
+def reaction_event(
+    kind: type[ReactionEvent], *, message: Message, user: User, emoji: str
+) -> ReactionEvent:
+    return kind(
+        conversation_id=message.conversation_id, message_id=message.pk, user_id=user.pk, emoji=emoji
+    )
+
+
+@dataclass(frozen=True)
+class ConversationEvent(Event):
+    """The fields of `conversation.created` and `.updated` (a base: no type of its own)."""
+
+    conversation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ConversationCreated(ConversationEvent):
+    """To the people of a new conversation (or one who joined a space channel)."""
+
+    type = "conversation.created"
+
+
+@dataclass(frozen=True)
+class ConversationUpdated(ConversationEvent):
+    """Renamed, people added or removed: to its people."""
+
+    type = "conversation.updated"
+
+
 def conversation_event(
-    kind: str, conversation: Conversation, members: list[User]
-) -> dict[str, Any]:
-    return {"type": kind, "conversation": conversation_payload(conversation, members)}
+    kind: type[ConversationEvent], conversation: Conversation, members: list[User]
+) -> ConversationEvent:
+    return kind(conversation=conversation_payload(conversation, members))
 
 
-def conversation_left(conversation_id: int) -> dict[str, Any]:
-    return {"type": "conversation.left", "conversation_id": conversation_id}
+@dataclass(frozen=True)
+class ConversationLeft(Event):
+    """I was removed, or left (or the space channel closed)."""
+
+    type = "conversation.left"
+    conversation_id: int
 
 
-def conversation_read_only(conversation_id: int, read_only: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ConversationReadOnly(Event):
     """A space channel became read-only (the space archived) or writable again (restored)."""
-    return {
-        "type": "conversation.read_only",
-        "conversation_id": conversation_id,
-        "read_only": read_only,
-    }
+
+    type = "conversation.read_only"
+    conversation_id: int
+    read_only: bool
 
 
-def conversation_read(conversation_id: int, user_id: int, message_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ConversationRead(Event):
     """A read receipt, to the conversation (when receipts are on)."""
-    return {
-        "type": "conversation.read",
-        "conversation_id": conversation_id,
-        "user_id": user_id,
-        "last_read_message_id": message_id,
-    }
+
+    type = "conversation.read"
+    conversation_id: int
+    user_id: int
+    last_read_message_id: int
 
 
-def read_updated(conversation_id: int, message_id: int, unread: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReadUpdated(Event):
     """My own read state, to my other tabs (unread badges)."""
-    return {
-        "type": "read.updated",
-        "conversation_id": conversation_id,
-        "last_read_message_id": message_id,
-        "unread": unread,
-    }
+
+    type = "read.updated"
+    conversation_id: int
+    last_read_message_id: int
+    unread: int
 
 
-def typing(conversation_id: int, user: User, *, expires_in: float) -> dict[str, Any]:
-    return {
-        "type": "typing",
-        "conversation_id": conversation_id,
-        "user": person_payload(user),
-        "expires_in": expires_in,
-    }
+@dataclass(frozen=True)
+class Typing(Event):
+    type = "typing"
+    conversation_id: int
+    user: dict[str, Any]
+    expires_in: float
+
+    @classmethod
+    def of(cls, conversation_id: int, user: User, *, expires_in: float) -> Typing:
+        return cls(
+            conversation_id=conversation_id, user=person_payload(user), expires_in=expires_in
+        )
 
 
-def presence(user_id: int, status: str) -> dict[str, Any]:
-    return {"type": "presence", "user_id": user_id, "status": status}
+@dataclass(frozen=True)
+class Presence(Event):
+    """A person's status (`online`, `away`, `offline`), to the people who share a conversation."""
+
+    type = "presence"
+    user_id: int
+    status: str
 
 
-def error(code: str, detail: str, *, ref: Any = None, **extra: Any) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
-    if ref is not None:
-        frame["ref"] = ref
-    frame.update(extra)
-    return frame
+@dataclass(frozen=True)
+class ChatMention(Event):
+    """To the people mentioned in a message."""
+
+    type = "chat.mention"
+    conversation_id: int
+    message_id: int
+    by: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: Message) -> ChatMention:
+        return cls(
+            conversation_id=message.conversation_id,
+            message_id=message.pk,
+            by=person_payload(message.sender),
+        )
+
+
+@dataclass(frozen=True)
+class SyncResult(Event):
+    """The answer to `sync`: the messages after `after`, oldest first; `more`: ask again from
+    `last_id`."""
+
+    type = "sync.result"
+    after: int
+    messages: list[dict[str, Any]]
+    more: bool
+    last_id: int
+
+
+@dataclass(frozen=True)
+class ChatHello(HelloPart):
+    """The chat's fields of `hello` (`cercle.core.events.Hello`): the status of the people who
+    share a conversation with me, and the newest message of my conversations (where a client
+    with nothing stored starts counting for `sync`)."""
+
+    presence: dict[str, str]
+    last_message_id: int

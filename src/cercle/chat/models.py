@@ -1,5 +1,5 @@
 """Instant messaging: conversations (direct, group, space channel), membership with read state,
-messages with their earlier versions, reactions, chat settings and one-use socket tickets.
+messages with their earlier versions, reactions and chat settings.
 
 Invariants kept here (the actions keep the rest):
 - one direct conversation per pair of people (`direct_key` is unique);
@@ -209,16 +209,3 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} on {self.message_id}"
-
-
-class RealtimeTicket(models.Model):
-    """A short-lived, one-use ticket with which an API client opens /ws/?ticket=..."""
-
-    key_hash = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"ticket {self.pk}"

@@ -26,6 +26,8 @@ from typing import Any
 
 from django.conf import settings
 
+from cercle.core.realtime import redis_url as redis_url
+
 ONLINE = "online"
 AWAY = "away"
 OFFLINE = "offline"
@@ -51,14 +53,6 @@ def ttl_seconds() -> float:
 
 def heartbeat_seconds() -> float:
     return ttl_seconds() / 3
-
-
-def redis_url() -> str:
-    """The Redis that the cache uses (scale-out), else "" (one process, memory)."""
-    cache = settings.CACHES.get("default", {})
-    if cache.get("BACKEND", "").endswith("RedisCache"):
-        return str(cache.get("LOCATION", ""))
-    return ""
 
 
 def _redis() -> Any:

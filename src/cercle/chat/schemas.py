@@ -129,9 +129,3 @@ class ReactionIn(Schema):
 class VersionOut(Schema):
     html: str
     written_at: datetime
-
-
-class TicketOut(Schema):
-    ticket: str
-    expires_at: datetime
-    url: str

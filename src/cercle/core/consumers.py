@@ -1,8 +1,16 @@
-"""The one WebSocket per browser tab, at /ws/.
+"""The one WebSocket per browser tab, at /ws/: the base consumer each module plugs its part into.
 
-Authenticated by the session cookie, or by a one-use ticket (`/ws/?ticket=...`) for API clients;
-refused otherwise (close code 4401). The socket joins `user.<id>`; the chat part (a mixin from
-`cercle.chat.consumers`) joins the person's `conversation.<id>` groups and handles chat frames.
+Authenticated by the session cookie, or by a one-use ticket (`/ws/?ticket=...`, `cercle.core.actions
+.redeem_ticket`) for API clients; refused otherwise (close code 4401). The socket joins `user.<id>`.
+
+The modules' parts: each module that needs the socket writes a mixin subclassing `SocketPart` (e.g.
+`cercle.chat.consumers.ChatSocketMixin`), declaring the client frames it handles (`frames`), the
+events the channel layer may hand straight to an idle socket (`direct_events`), its fields of
+`hello` (`hello_part`), and its hooks: `part_connect` (join its groups), `part_disconnect`,
+`part_follow` (follow an event that changes its state), `part_keeps` (whether this tab shows an
+event). The socket itself is assembled at the top, `cercle.routing.Socket`, from those mixins and
+`RealtimeConsumer`, which unions their declarations when the class is made and calls each part's
+hooks in turn. Core imports no module.
 
 Every client frame is a JSON object with a `type`. A bad frame (binary, too large, not JSON, no or
 unknown type), a refused action, or a client over its rate limit gets `{"type": "error", ...}` and
@@ -10,7 +18,8 @@ changes nothing; an unexpected failure is logged and answered the same way, so n
 the socket — or anyone else's — down.
 
 When the channel layer drops events for the socket (its queue is full: the socket cannot keep up),
-the client gets one `{"type": "resync"}` frame and catches up as after a reconnection (`sync`).
+the client gets one `{"type": "resync"}` frame and catches up as after a reconnection (a part's
+catch-up frame, chat's `sync`, calls `caught_up`).
 """
 
 from __future__ import annotations
@@ -23,8 +32,8 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -34,30 +43,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from cercle.chat import events, presence
-from cercle.chat.consumers import ChatSocketMixin
-from cercle.core.realtime import user_group
-from cercle.feed.consumers import FeedSocketMixin
+from cercle.core import actions
+from cercle.core.events import AccountDeactivated, Error, Hello, HelloPart, Pong, Resync
+from cercle.core.realtime import Event, redis_url, user_group
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 32 * 1024
 # Frames per person (all their sockets together) in a window of seconds.
 DEFAULT_RATE_LIMIT = (60, 10)
-
-# Events a socket may take at once from the in-memory layer (`take_now`): those that change nothing
-# of the socket (filtered by `chat_event_kept` alone). Membership changes (`conversation.*`) and
-# deactivation go through the consumer's queue.
-DIRECT_EVENTS = frozenset(
-    {
-        "message.new",
-        "message.updated",
-        "typing",
-        "presence",
-        "notification.new",
-        "notification.read",
-    }
-)
 
 # After a `resync` frame, further drops are not told again until the client asks `sync` (which
 # covers them: the dropped events' changes were committed before they were published) or for this
@@ -86,7 +80,7 @@ def rate_limit() -> tuple[int, int]:
 
 
 def _rate_redis() -> Any:
-    url = presence.redis_url()
+    url = redis_url()
     if not url:
         return None
     loop = asyncio.get_running_loop()
@@ -127,9 +121,7 @@ async def count_frame(user_id: int, window: int, slot: int) -> int:
 
 @database_sync_to_async
 def _redeem_ticket(key: str) -> Any:
-    from cercle.chat.actions import redeem_ticket
-
-    return redeem_ticket(key=key)
+    return actions.redeem_ticket(key=key)
 
 
 def _set_ready(ready: asyncio.Future[None], _done: Any) -> None:
@@ -160,17 +152,109 @@ async def _finish_send(coro: Any, waiting: Any) -> None:
         logger.exception("realtime event not sent")
 
 
-class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsumer):
+class SocketPart(AsyncJsonWebsocketConsumer):
+    """One module's part of the socket: subclass it in the module's `consumers.py`, then add the
+    mixin to `cercle.routing.Socket`. Declarations are unioned over the parts when the socket class
+    is made (a frame type handled by two parts is an error); each hook a part defines itself is
+    called in turn, in the order the parts are listed. Name a part's own helpers after the module
+    (`chat_...`): the hooks are called per part, but `self.<name>` finds the first part's."""
+
     user: Any
+    # Client frame type → the name of this part's method handling it (`async def (frame)`).
+    frames: ClassVar[Mapping[str, str]] = {}
+    # Event types (`Event.type`) the channel layer may hand straight to an idle socket
+    # (`RealtimeConsumer.take_now`): events that change nothing of the socket, decided by
+    # `part_keeps` alone. Events the socket must follow (`part_follow`) go through its queue.
+    direct_events: ClassVar[frozenset[str]] = frozenset()
+    # The frozen dataclass of this part's fields in `hello`, returned by `part_connect`.
+    hello_part: ClassVar[type[HelloPart] | None] = None
+    # When the last `resync` was sent (time.monotonic), until the client catches up.
+    resync_sent_at: float | None = None
+
+    async def part_connect(self) -> HelloPart | None:
+        """On connection, before the socket is accepted: join this part's groups and set up its
+        state; return its `hello_part` (or None)."""
+        return None
+
+    async def part_disconnect(self) -> None:
+        """Once, when the socket closes: leave this part's groups."""
+
+    async def part_follow(self, event: dict[str, Any]) -> None:
+        """An event (`cercle.event`) taken from the socket's queue, before it is passed on: change
+        this part's state (e.g. join a group)."""
+
+    def part_keeps(self, event: dict[str, Any]) -> bool:
+        """Whether this tab shows an event (from the queue or handed over directly); False drops
+        it. Called for every event: answer True for those of other parts. Runs once per socket
+        and event, on the event loop: no database, nothing slow."""
+        return True
+
+    def caught_up(self) -> None:
+        """Call when the client asked to catch up (chat's `sync`): a later drop gets a new
+        `resync` at once."""
+        self.resync_sent_at = None
+
+    async def send_event(self, event: Event) -> None:
+        """Send one event to this socket's client only (an answer to its frame)."""
+        await self.send_json(event.payload())
+
+
+def _own(cls: type, name: str) -> Any:
+    return cls.__dict__.get(name)
+
+
+class RealtimeConsumer(SocketPart):
+    """The socket's core: authentication, the person's group, frames (`ping` here, the parts'
+    `frames`), errors and rate limit, direct delivery and `resync`. Subclassed with the modules'
+    parts by `cercle.routing.Socket`."""
+
     group: str
+    frames = {"ping": "on_ping"}
+    # Unioned over the parts (`_assemble`).
+    frame_handlers: ClassVar[dict[str, str]]
+    all_direct_events: ClassVar[frozenset[str]]
+    hello_parts: ClassVar[tuple[type[HelloPart], ...]]
+    part_classes: ClassVar[tuple[type[SocketPart], ...]]
+    _connect_hooks: ClassVar[tuple[Callable[[Any], Awaitable[HelloPart | None]], ...]]
+    _disconnect_hooks: ClassVar[tuple[Callable[[Any], Awaitable[None]], ...]]
+    _follow_hooks: ClassVar[tuple[Callable[[Any, dict[str, Any]], Awaitable[None]], ...]]
+    _keep_hooks: ClassVar[tuple[Callable[[Any, dict[str, Any]], bool], ...]]
     # Messages taken from the channel layer or frames from the client not yet fully handled; an
     # event is handed over directly (`take_now`) only when there are none, to keep the order.
     busy = 0
     direct_send: asyncio.Task[None] | None = None
     # The layer dropped an event for this socket, not yet told (`note_dropped`); when the last
-    # `resync` was sent (time.monotonic), until the client's next `sync`.
+    # `resync` went out is `resync_sent_at` (until the client catches up: `caught_up`).
     resync_pending = False
-    resync_sent_at: float | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._assemble()
+
+    @classmethod
+    def _assemble(cls) -> None:
+        """Union the parts' declarations and collect their hooks (once, when the class is made)."""
+        parts = tuple(c for c in cls.__mro__ if issubclass(c, SocketPart) and c is not SocketPart)
+        handlers: dict[str, str] = {}
+        owners: dict[str, type] = {}
+        direct: set[str] = set()
+        for part in parts:
+            for kind, name in (_own(part, "frames") or {}).items():
+                if kind in handlers:
+                    raise TypeError(
+                        f"socket frame {kind!r} handled by both {owners[kind].__qualname__} "
+                        f"and {part.__qualname__}"
+                    )
+                handlers[kind], owners[kind] = name, part
+            direct |= _own(part, "direct_events") or set()
+        cls.part_classes = parts
+        cls.frame_handlers = handlers
+        cls.all_direct_events = frozenset(direct)
+        cls.hello_parts = tuple(p for p in (_own(part, "hello_part") for part in parts) if p)
+        cls._connect_hooks = tuple(h for h in (_own(p, "part_connect") for p in parts) if h)
+        cls._disconnect_hooks = tuple(h for h in (_own(p, "part_disconnect") for p in parts) if h)
+        cls._follow_hooks = tuple(h for h in (_own(p, "part_follow") for p in parts) if h)
+        cls._keep_hooks = tuple(h for h in (_own(p, "part_keeps") for p in parts) if h)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -184,10 +268,13 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         self.user = user
         self.group = user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        hello = await self.chat_connect()
-        self.feed_connect()
+        parts = []
+        for connect in self._connect_hooks:
+            part = await connect(self)
+            if part is not None:
+                parts.append(part)
         await self.accept()
-        await self.send_json({"type": "hello", "user_id": user.pk, **hello})
+        await self.send_event(Hello(user_id=user.pk, parts=tuple(parts)))
         if hasattr(self.channel_layer, "add_receiver"):
             self.channel_layer.add_receiver(self.channel_name, self)
 
@@ -199,73 +286,63 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
             if hasattr(self.channel_layer, "discard_receiver"):
                 self.channel_layer.discard_receiver(self.channel_name)
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self.chat_disconnect()
-            await self.feed_disconnect()
-
-    def handlers(self) -> dict[str, Handler]:
-        return {"ping": self.on_ping, **self.chat_handlers(), **self.feed_handlers()}
+            for disconnect in self._disconnect_hooks:
+                await disconnect(self)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_json({"type": "pong"})
+        await self.send_event(Pong())
+
+    async def send_error(self, code: str, detail: str, **fields: Any) -> None:
+        await self.send_event(Error(code=code, detail=detail, **fields))
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         if text_data is None:
-            await self.send_json(events.error("bad_frame", "Frames are JSON text."))
+            await self.send_error("bad_frame", "Frames are JSON text.")
             return
         if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.send_json(
-                events.error("too_large", f"A frame has at most {MAX_FRAME_BYTES} bytes.")
-            )
+            await self.send_error("too_large", f"A frame has at most {MAX_FRAME_BYTES} bytes.")
             return
         try:
             frame = json.loads(text_data)
         except ValueError:
-            await self.send_json(events.error("bad_json", "This frame is not JSON."))
+            await self.send_error("bad_json", "This frame is not JSON.")
             return
         await self.receive_json(frame)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_json(events.error("bad_frame", "A frame is an object with a type."))
+            await self.send_error("bad_frame", "A frame is an object with a type.")
             return
         ref = content.get("ref") if isinstance(content.get("ref"), str | int) else None
-        handler = self.handlers().get(content["type"])
-        if handler is None:
-            await self.send_json(events.error("unknown_type", "unknown frame type", ref=ref))
+        name = self.frame_handlers.get(content["type"])
+        if name is None:
+            await self.send_error("unknown_type", "unknown frame type", ref=ref)
             return
+        handler: Handler = getattr(self, name)
         retry_after = await self.over_rate_limit()
         if retry_after:
-            await self.send_json(
-                events.error(
-                    "rate_limited",
-                    "Too many frames: slow down.",
-                    ref=ref,
-                    retry_after=retry_after,
-                )
+            await self.send_error(
+                "rate_limited", "Too many frames: slow down.", ref=ref, retry_after=retry_after
             )
             return
-        if content["type"] == "sync":
-            self.resync_sent_at = None  # caught up from here: a later drop is told again
         try:
             await handler(content)
         except Http404:
-            await self.send_json(events.error("not_found", "Not found.", ref=ref))
+            await self.send_error("not_found", "Not found.", ref=ref)
         except PermissionDenied as error:
             # A refusal may name itself (`cercle.chat.queries.ReadOnly`: `read_only`).
             code = getattr(error, "code", None) or "forbidden"
-            await self.send_json(
-                events.error(code, str(error) or "You are not allowed to do this.", ref=ref)
-            )
+            await self.send_error(code, str(error) or "You are not allowed to do this.", ref=ref)
         except ValidationError as error:
             detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
-            await self.send_json(events.error("invalid", "Invalid frame.", ref=ref, errors=detail))
+            await self.send_error("invalid", "Invalid frame.", ref=ref, errors=detail)
         except (KeyError, TypeError, ValueError):
-            await self.send_json(events.error("invalid", "Invalid frame.", ref=ref))
+            await self.send_error("invalid", "Invalid frame.", ref=ref)
         except Exception:
             logger.exception("realtime frame %s failed", content.get("type"))
-            await self.send_json(events.error("server_error", "Something went wrong.", ref=ref))
+            await self.send_error("server_error", "Something went wrong.", ref=ref)
 
     async def over_rate_limit(self) -> int:
         """0 when the frame may go; else the seconds until the person's window ends.
@@ -329,7 +406,7 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         if getattr(self, "cleaned_up", False):
             return
         self.resync_sent_at = time.monotonic()
-        await self.send_json({"type": "resync"})
+        await self.send_event(Resync())
 
     # --- direct delivery from the in-memory layer (cercle.core.layers.DirectReceiver) --------
 
@@ -342,11 +419,11 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
         if self.busy or self.direct_send is not None:
             return False
         event = message["event"]
-        kind = event.get("type")
-        if kind not in DIRECT_EVENTS:
+        if event.get("type") not in self.all_direct_events:
             return False
-        if not self.chat_event_kept(event):
-            return True  # not for this tab: taken, and dropped
+        for keeps in self._keep_hooks:
+            if not keeps(self, event):
+                return True  # not for this tab: taken, and dropped
         coro = self.send(text_data=message["text"])
         try:
             waiting = coro.send(None)
@@ -377,15 +454,22 @@ class RealtimeConsumer(ChatSocketMixin, FeedSocketMixin, AsyncJsonWebsocketConsu
 
     async def cercle_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
-        if event.get("type") == "account.deactivated":
+        if event.get("type") == AccountDeactivated.type:
             # As a refused connection: the browser client stops retrying.
             await self.close(code=4401)
             await self.disconnect(4401)
             return
-        if await self.chat_event(event):
-            # Encoded once when published, not once per socket.
-            text = message.get("text")
-            if isinstance(text, str):
-                await self.send(text_data=text)
-            else:
-                await self.send_json(event)
+        for follow in self._follow_hooks:
+            await follow(self, event)
+        for keeps in self._keep_hooks:
+            if not keeps(self, event):
+                return
+        # Encoded once when published, not once per socket.
+        text = message.get("text")
+        if isinstance(text, str):
+            await self.send(text_data=text)
+        else:
+            await self.send_json(event)
+
+
+RealtimeConsumer._assemble()

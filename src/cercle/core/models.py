@@ -1,5 +1,6 @@
-"""Base models shared by every app."""
+"""Base models shared by every app, and the socket's one-use tickets."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -9,3 +10,16 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RealtimeTicket(models.Model):
+    """A short-lived, one-use ticket with which an API client opens /ws/?ticket=..."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ticket {self.pk}"

@@ -1,4 +1,10 @@
-"""Publishing realtime events to browser tabs, once the transaction commits.
+"""Realtime events, and publishing them to browser tabs once the transaction commits.
+
+Each event type the server sends on the socket is declared once, as a frozen dataclass subclassing
+`Event` in the `events.py` of the app that emits it (`cercle.core.events` for the socket's own
+frames: `hello`, `pong`, `error`, `resync`): its class attribute `type` is the frame's type, its
+fields the frame's fields (JSON-able values). Publishers build these objects; `payload()` is the
+frame. docs/realtime.md is checked against the declarations (tests/core/test_realtime_docs.py).
 
 Groups: `user.<id>` (every tab of one person) and `conversation.<id>` (every tab of every member of
 a conversation; the socket joins it on connect and when the person is added). The feed's groups and
@@ -16,10 +22,12 @@ import os
 import weakref
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import fields
+from typing import Any, ClassVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -39,6 +47,72 @@ _DRAINING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[Non
 )
 
 
+# Every declared event class, by its type (`Event.__init_subclass__`).
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+class Event:
+    """A realtime event: subclass it as a `@dataclass(frozen=True)` with a class attribute `type`
+    (the frame's `"type"`, not a field) and one field per frame field, e.g.
+
+        @dataclass(frozen=True)
+        class PostLiked(Event):
+            type = "post.liked"
+            post_id: int
+            count: int
+
+    A type is declared once: a second class with the same type is an error at import."""
+
+    type: ClassVar[str]
+    # Fields left out of the frame when they are None (e.g. an error's `ref`).
+    omit_when_none: ClassVar[frozenset[str]] = frozenset()
+    # False for an event the socket acts on but never passes to its client.
+    to_client: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("type")
+        if not isinstance(kind, str):
+            return  # a base for several event types (e.g. the reactions'): declares none
+        known = EVENT_TYPES.get(kind)
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if known is not None and f"{known.__module__}.{known.__qualname__}" != name:
+            raise TypeError(
+                f"realtime event type {kind!r} declared twice: "
+                f"{known.__module__}.{known.__qualname__} and {name}"
+            )
+        EVENT_TYPES[kind] = cls
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The frame's fields but `type`, in declaration order."""
+        names: tuple[str, ...] | None = cls.__dict__.get("_field_names")
+        if names is None:
+            names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+            cls._field_names = names  # type: ignore[attr-defined]
+        return names
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON frame: `{"type": ..., <field>: <value>, ...}`."""
+        frame: dict[str, Any] = {"type": self.type}
+        omit = self.omit_when_none
+        for name in self.field_names():
+            value = getattr(self, name)
+            if value is None and name in omit:
+                continue
+            frame[name] = value
+        return frame
+
+
+def redis_url() -> str:
+    """The Redis that the cache uses (scale-out: presence, the socket's rate limit), else "" (one
+    process, memory)."""
+    cache = settings.CACHES.get("default", {})
+    if cache.get("BACKEND", "").endswith("RedisCache"):
+        return str(cache.get("LOCATION", ""))
+    return ""
+
+
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
@@ -47,12 +121,14 @@ def conversation_group(conversation_id: int) -> str:
     return f"conversation.{conversation_id}"
 
 
-def _message(event: dict[str, Any]) -> dict[str, Any]:
-    """The layer message: the event, and its JSON text that consumers send as it is."""
+def _message(event: Event) -> dict[str, Any]:
+    """The layer message: the event's frame, and its JSON text that consumers send as it is
+    (encoded once here, whatever the number of groups and sockets)."""
+    frame = event.payload()
     return {
         "type": "cercle.event",
-        "event": event,
-        "text": json.dumps(event, separators=(",", ":"), ensure_ascii=False),
+        "event": frame,
+        "text": json.dumps(frame, separators=(",", ":"), ensure_ascii=False),
     }
 
 
@@ -116,12 +192,12 @@ def send_now(message: dict[str, Any], *, groups: Iterable[str]) -> None:
         async_to_sync(layer.group_send)(group, message)
 
 
-def publish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
+def publish_now(event: Event, *, groups: Iterable[str]) -> None:
     """Send `event` to the groups at once (for ephemeral events that store nothing)."""
     send_now(_message(event), groups=groups)
 
 
-async def apublish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
+async def apublish_now(event: Event, *, groups: Iterable[str]) -> None:
     """`publish_now` from async code (the consumer's typing and presence)."""
     layer = get_channel_layer()
     if layer is None:
@@ -132,20 +208,20 @@ async def apublish_now(event: dict[str, Any], *, groups: Iterable[str]) -> None:
 
 
 def publish_on_commit(
-    event: dict[str, Any],
+    event: Event,
     *,
     user_ids: Iterable[int] = (),
     conversation_ids: Iterable[int] = (),
 ) -> None:
-    """Send `event` (a JSON-able dict with a "type") to each person's and each conversation's
-    group after commit; nothing is sent when the transaction rolls back."""
+    """Send `event` to each person's and each conversation's group after commit; nothing is
+    sent when the transaction rolls back."""
     groups = [user_group(user_id) for user_id in sorted(set(user_ids))]
     groups += [conversation_group(cid) for cid in sorted(set(conversation_ids))]
 
     transaction.on_commit(lambda: publish_now(event, groups=groups))
 
 
-def publish_each_on_commit(events: Iterable[tuple[dict[str, Any], int]]) -> None:
+def publish_each_on_commit(events: Iterable[tuple[Event, int]]) -> None:
     """Many events, each to one person's group (`(event, user_id)` pairs), after commit: handed
     over together — one call to the event loop, or one `async_to_sync` in a task worker — where
     `publish_on_commit` per event costs a thread start each outside a server (a notification

@@ -1,4 +1,5 @@
-"""The feed part of the /ws/ socket (mixed into `cercle.core.consumers.RealtimeConsumer`).
+"""The feed part of the /ws/ socket (a `cercle.core.consumers.SocketPart`, assembled into
+`cercle.routing.Socket`).
 
 A tab showing a feed sends `{"type": "feed.subscribe", "feed": "home", "filter": "all"}` (or
 `"feed": "space"` / `"wall"` with an `"id"`); the socket joins the channel-layer groups that feed
@@ -14,14 +15,20 @@ the person's spaces or follows change, or a space's kind) reloads the plan.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 
-from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
+from cercle.core.consumers import SocketPart
+from cercle.core.events import HelloPart
+from cercle.feed.events import (
+    AnnouncementRemoval,
+    AnnouncementRoute,
+    FeedPlan,
+    FeedUnsubscribed,
+    Route,
+)
 from cercle.feed.queries import Audience, is_targeted, load_plan, loses_announcement, may_see
 
 FEEDS = ("home", "space", "wall")
@@ -32,28 +39,25 @@ RECENT_KEPT = 200
 _load_plan = database_sync_to_async(load_plan)
 
 
-class FeedSocketMixin(AsyncJsonWebsocketConsumer):
-    user: Any
+class FeedSocketMixin(SocketPart):
+    frames = {"feed.subscribe": "on_feed_subscribe", "feed.unsubscribe": "on_feed_unsubscribe"}
+
     feed_plan: FeedPlan | None
     feed_audience: Audience | None
     feed_groups: set[str]
     feed_recent: OrderedDict[int, None]
 
-    def feed_connect(self) -> None:
+    async def part_connect(self) -> HelloPart | None:
+        """No group until the tab subscribes to a feed (`feed.subscribe`)."""
         self.feed_plan = None
         self.feed_audience = None
         self.feed_groups = set()
         self.feed_recent = OrderedDict()
+        return None
 
-    async def feed_disconnect(self) -> None:
+    async def part_disconnect(self) -> None:
         if hasattr(self, "feed_groups"):
             await self._feed_apply(None, None)
-
-    def feed_handlers(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
-        return {
-            "feed.subscribe": self.on_feed_subscribe,
-            "feed.unsubscribe": self.on_feed_unsubscribe,
-        }
 
     async def on_feed_subscribe(self, frame: dict[str, Any]) -> None:
         from cercle.feed.queries import FILTERS
@@ -71,11 +75,11 @@ class FeedSocketMixin(AsyncJsonWebsocketConsumer):
             raise ValidationError({"id": ["Give a whole number."]})
         plan, audience = await _load_plan(self.user.pk, feed, feed_id, feed_filter)
         await self._feed_apply(plan, audience)
-        await self.send_json(plan.subscribed_frame())
+        await self.send_event(plan.subscribed())
 
     async def on_feed_unsubscribe(self, frame: dict[str, Any]) -> None:
         await self._feed_apply(None, None)
-        await self.send_json({"type": "feed.unsubscribed"})
+        await self.send_event(FeedUnsubscribed())
 
     async def _feed_apply(self, plan: FeedPlan | None, audience: Audience | None) -> None:
         wanted = plan.groups() if plan is not None else set()
@@ -136,6 +140,6 @@ class FeedSocketMixin(AsyncJsonWebsocketConsumer):
             fresh, audience = await _load_plan(self.user.pk, plan.feed, plan.id, plan.filter)
         except NotFound:
             await self._feed_apply(None, None)
-            await self.send_json({"type": "feed.unsubscribed"})
+            await self.send_event(FeedUnsubscribed())
             return
         await self._feed_apply(fresh, audience)

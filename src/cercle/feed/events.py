@@ -2,11 +2,11 @@
 `feed.announcement` (a new announcement's banner at the top of the home page) and
 `feed.announcement_removed` (that banner goes).
 
-Client frames (docs/realtime.md):
-`{"type": "feed.new", "post_id": 7, "space_id": 3, "author_id": 12, "wall_owner_id": null}`
-`{"type": "feed.announcement", "announcement_id": 4, "post_id": 7, "space_id": 3,
-"author_id": 12, "requires_ack": false}`
-`{"type": "feed.announcement_removed", "announcement_id": 4}`
+The frames the browser gets are declared here (`FeedNew`, `FeedAnnouncement`,
+`FeedAnnouncementRemoved`, and `FeedSubscribed`, `FeedUnsubscribed` answering the tab's
+`feed.subscribe` / `feed.unsubscribe`; docs/realtime.md). The channel-layer messages that carry
+the first three (`Route.message()` …) hold the frame and what the socket needs to decide who gets
+it, which stays on the server.
 
 Fan-out without a call per reader: a new post is sent once to a few channel-layer groups — its
 space's (`feed.space.<id>`), its profile wall's (`feed.wall.<id>`), its author's
@@ -40,17 +40,69 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from cercle.core.realtime import send_now, user_group
+from cercle.core.realtime import Event, send_now, user_group
 from cercle.spaces.queries import OPEN_WALL_KINDS
 
 if TYPE_CHECKING:
     from cercle.feed.models import Announcement, Post
 
+
+@dataclass(frozen=True)
+class FeedNew(Event):
+    """A post (or share) for the feed the tab shows, that the person may see (never their own).
+    `space_id` is null for a profile wall's post, `wall_owner_id` the wall's person."""
+
+    type = "feed.new"
+    post_id: int
+    space_id: int | None
+    author_id: int
+    wall_owner_id: int | None
+
+
+@dataclass(frozen=True)
+class FeedAnnouncement(Event):
+    """A post just made an announcement (or retargeted) that targets the person: to a home feed."""
+
+    type = "feed.announcement"
+    announcement_id: int
+    post_id: int
+    space_id: int | None
+    author_id: int
+    requires_ack: bool
+
+
+@dataclass(frozen=True)
+class FeedAnnouncementRemoved(Event):
+    """An announcement that targeted the person no longer does: to a home feed."""
+
+    type = "feed.announcement_removed"
+    announcement_id: int
+
+
+@dataclass(frozen=True)
+class FeedSubscribed(Event):
+    """The answer to `feed.subscribe`: `filter` for the home feed, `id` for a space or a wall."""
+
+    type = "feed.subscribed"
+    omit_when_none = frozenset({"filter", "id"})
+    feed: str
+    filter: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedUnsubscribed(Event):
+    """The answer to `feed.unsubscribe`; also sent when the person may no longer read the space
+    the tab subscribed to."""
+
+    type = "feed.unsubscribed"
+
+
 # Channel-layer message types (the consumer's handlers `feed_new`, `feed_announcement`,
-# `feed_announcement_removed`, `feed_resync`).
-NEW = "feed.new"
-ANNOUNCEMENT = "feed.announcement"
-ANNOUNCEMENT_REMOVED = "feed.announcement_removed"
+# `feed_announcement_removed`, `feed_resync`): the first three carry the frame of that type.
+NEW = FeedNew.type
+ANNOUNCEMENT = FeedAnnouncement.type
+ANNOUNCEMENT_REMOVED = FeedAnnouncementRemoved.type
 RESYNC = "feed.resync"
 # Joined by every tab showing the home page (where announcements show).
 ANNOUNCEMENTS_GROUP = "feed.announcements"
@@ -86,19 +138,18 @@ class Route:
     hashtag_ids: frozenset[int] = frozenset()
     mention_ids: frozenset[int] = frozenset()
 
-    def frame(self) -> dict[str, Any]:
-        return {
-            "type": "feed.new",
-            "post_id": self.post_id,
-            "space_id": self.space_id,
-            "author_id": self.author_id,
-            "wall_owner_id": self.wall_owner_id,
-        }
+    def frame(self) -> FeedNew:
+        return FeedNew(
+            post_id=self.post_id,
+            space_id=self.space_id,
+            author_id=self.author_id,
+            wall_owner_id=self.wall_owner_id,
+        )
 
     def message(self) -> dict[str, Any]:
         return {
             "type": NEW,
-            "event": self.frame(),
+            "event": self.frame().payload(),
             "public": self.public,
             "hashtag_ids": sorted(self.hashtag_ids),
             "mention_ids": sorted(self.mention_ids),
@@ -154,20 +205,19 @@ class AnnouncementRoute:
     department_ids: frozenset[int] = frozenset()
     site_ids: frozenset[int] = frozenset()
 
-    def frame(self) -> dict[str, Any]:
-        return {
-            "type": "feed.announcement",
-            "announcement_id": self.announcement_id,
-            "post_id": self.post.post_id,
-            "space_id": self.post.space_id,
-            "author_id": self.post.author_id,
-            "requires_ack": self.requires_ack,
-        }
+    def frame(self) -> FeedAnnouncement:
+        return FeedAnnouncement(
+            announcement_id=self.announcement_id,
+            post_id=self.post.post_id,
+            space_id=self.post.space_id,
+            author_id=self.post.author_id,
+            requires_ack=self.requires_ack,
+        )
 
     def message(self) -> dict[str, Any]:
         return {
             "type": ANNOUNCEMENT,
-            "event": self.frame(),
+            "event": self.frame().payload(),
             "wall_owner_id": self.post.wall_owner_id,
             "public": self.post.public,
             "department_ids": sorted(self.department_ids),
@@ -214,15 +264,15 @@ class AnnouncementRemoval:
     before: AnnouncementRoute
     after: AnnouncementRoute | None = None
 
-    def frame(self) -> dict[str, Any]:
-        return {"type": ANNOUNCEMENT_REMOVED, "announcement_id": self.before.announcement_id}
+    def frame(self) -> FeedAnnouncementRemoved:
+        return FeedAnnouncementRemoved(announcement_id=self.before.announcement_id)
 
     def message(self) -> dict[str, Any]:
         before = self.before.message()
         message = {
             **before,
             "type": ANNOUNCEMENT_REMOVED,
-            "event": self.frame(),
+            "event": self.frame().payload(),
             # What `AnnouncementRoute.from_message` reads of the post (not sent to browsers).
             "post": before["event"],
             "kept": None,
@@ -279,13 +329,10 @@ class FeedPlan:
             or (self.mentions_of is not None and self.mentions_of in route.mention_ids)
         )
 
-    def subscribed_frame(self) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": "feed.subscribed", "feed": self.feed}
+    def subscribed(self) -> FeedSubscribed:
         if self.feed == "home":
-            frame["filter"] = self.filter
-        else:
-            frame["id"] = self.id
-        return frame
+            return FeedSubscribed(feed=self.feed, filter=self.filter)
+        return FeedSubscribed(feed=self.feed, id=self.id)
 
 
 def send_on_commit(message: dict[str, Any], *, groups: Iterable[str]) -> None:

@@ -47,6 +47,7 @@ from cercle.accounts.queries import get_organisation
 from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import hash_token
 from cercle.audit.actions import log_event
+from cercle.core.events import AccountDeactivated
 from cercle.core.hooks import emit
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
@@ -410,7 +411,7 @@ def deactivate_person(*, actor: User, person: User, request: HttpRequest | None 
         person.deactivated_at = timezone.now()
         person.save(update_fields=["is_active", "deactivated_at"])
         # Their sockets already open (chat, bell, feeds) close, in every tab and process.
-        publish_on_commit({"type": "account.deactivated"}, user_ids=[person.pk])
+        publish_on_commit(AccountDeactivated(), user_ids=[person.pk])
         log_event(
             actor=actor,
             action="accounts.deactivated",
