@@ -10,8 +10,8 @@ from cercle.audit.models import AuditEntry
 from cercle.chat import actions, events, queries
 from cercle.chat.models import Conversation, Message, MessageVersion, Reaction
 from cercle.core.realtime import conversation_group, user_group
-from tests.chat.helpers import Listener
 from tests.factories import make_direct, make_group, make_guest, make_message, make_user
+from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 

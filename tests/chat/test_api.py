@@ -10,8 +10,8 @@ from django.test import Client
 from cercle.accounts.actions.auth import create_api_token
 from cercle.chat.models import Message
 from cercle.core.realtime import conversation_group
-from tests.chat.helpers import Listener
 from tests.factories import make_direct, make_group, make_message, make_user
+from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from django.test import Client
 from cercle.chat import actions, queries
 from cercle.chat.models import Attachment, Conversation, Message, Reaction
 from cercle.spaces import actions as space_actions
-from tests.chat.helpers import connected, drain, next_of_type
 from tests.factories import make_direct, make_user
+from tests.helpers.sockets import connected, drain, next_of_type
 
 READ_ONLY = {
     "This space is archived: its channel is read-only.",

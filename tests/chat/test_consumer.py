@@ -12,8 +12,8 @@ from cercle.chat import actions
 from cercle.chat.events import Presence
 from cercle.chat.models import Message, Reaction
 from cercle.core.events import Error, Pong
-from tests.chat.helpers import connected, drain, next_of_type, socket_for
 from tests.factories import make_direct, make_group, make_message, make_user
+from tests.helpers.sockets import connected, drain, next_of_type, socket_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from cercle.chat import actions
 from cercle.chat.mentions import mail_if_unread
 from cercle.core.realtime import user_group
-from tests.chat.helpers import Listener
 from tests.factories import make_group, make_message, make_user
+from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 

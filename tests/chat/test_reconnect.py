@@ -9,8 +9,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from cercle.chat.models import Message
-from tests.chat.helpers import connected, next_of_type
 from tests.factories import make_direct, make_user
+from tests.helpers.sockets import connected, next_of_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,15 +7,14 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from cercle.chat.events import Presence
-from tests.chat.server import ServerProcess, ServerSite, make_people
+from tests.helpers.server import ServerProcess, ServerSite, make_people, next_of_type, open_socket
 
 pytestmark = pytest.mark.redis
 
@@ -28,33 +27,6 @@ def site(tmp_path: Path, redis_url: str) -> Iterator[ServerSite]:
     yield site
     site.stop()
     redis.Redis.from_url(redis_url).flushdb()
-
-
-async def open_socket(server: ServerProcess, token: str) -> ClientConnection:
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        response = await http.post(
-            "/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {token}"}
-        )
-    assert response.status_code == 200, response.text
-    ticket = response.json()["ticket"]
-    socket = await connect(f"{server.ws_url}?ticket={ticket}", origin=server.url)  # type: ignore[arg-type]
-    hello = json.loads(await socket.recv(decode=True))
-    assert hello["type"] == "hello"
-    return socket
-
-
-async def next_of_type(
-    socket: ClientConnection, kind: str, timeout: float = 5, *, body: str | None = None
-) -> dict[str, Any]:
-    """The next frame of a type (and, for messages, with this body), skipping others."""
-
-    async def find() -> dict[str, Any]:
-        while True:
-            frame: dict[str, Any] = json.loads(await socket.recv(decode=True))
-            if frame["type"] == kind and (body is None or frame["message"]["body"] == body):
-                return frame
-
-    return await asyncio.wait_for(find(), timeout)
 
 
 async def test_messages_typing_and_presence_cross_processes(site: ServerSite) -> None:

@@ -22,8 +22,8 @@ from django.test import Client
 from cercle.accounts.actions.auth import create_api_token
 from cercle.chat import actions as chat_actions
 from cercle.core.asgi_handler import PooledASGIHandler
-from tests.chat.helpers import connected, next_of_type
 from tests.factories import make_direct, make_user
+from tests.helpers.sockets import connected, next_of_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,8 +11,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from cercle.core.layers import InMemoryChannelLayer
-from tests.chat.helpers import connected, drain, next_of_type, slow_socket
 from tests.factories import make_group, make_message, make_user
+from tests.helpers.sockets import connected, drain, next_of_type, slow_socket
 
 
 def event(n: int) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 
 from cercle.core.layers import InMemoryChannelLayer
-from tests.chat.helpers import drain, slow_socket
 from tests.factories import make_group, make_message, make_user
+from tests.helpers.sockets import drain, slow_socket
 
 CAPACITY = 3
 

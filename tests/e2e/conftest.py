@@ -78,7 +78,7 @@ def page(new_page: Any) -> Any:
 def chat_server(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
     """A real uvicorn server (HTTP and /ws/) on a SQLite file of its own, for the live pages:
     `(ServerSite, ServerProcess)`; the site also runs Python against its database."""
-    from tests.chat.server import ServerSite
+    from tests.helpers.server import ServerSite
 
     site = ServerSite(tmp_path)
     site.migrate()

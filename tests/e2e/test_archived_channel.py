@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.chat.server import ServerProcess, ServerSite, make_people
 from tests.e2e.conftest import log_in
+from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 NOTICE_EN = "This space is archived: its channel is read-only."
 NOTICE_FR = "Cet espace est archivé : son canal est en lecture seule."

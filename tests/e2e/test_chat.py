@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import expect
 
-from tests.chat.server import ServerProcess, ServerSite, make_people
 from tests.e2e.conftest import log_in
+from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 
 def test_direct_conversation_live_typing_unread_badge_and_receipt(

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.chat.server import ServerProcess, ServerSite, make_people
 from tests.e2e.conftest import log_in
+from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 
 def test_search_opens_an_old_message_highlighted_on_a_phone(

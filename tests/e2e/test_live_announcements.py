@@ -12,9 +12,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.chat.server import ServerProcess, ServerSite
 from tests.e2e.conftest import log_in
 from tests.e2e.test_live_feed import subscribed
+from tests.helpers.server import ServerProcess, ServerSite
 
 PEOPLE_CODE = """
 from tests.factories import PASSWORD, make_department, make_user

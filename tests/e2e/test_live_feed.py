@@ -13,8 +13,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.chat.server import ServerProcess, ServerSite, make_people
 from tests.e2e.conftest import log_in
+from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 SPACE_CODE = """
 from cercle.accounts.models import User

@@ -123,7 +123,7 @@ def test_acknowledging_and_dismissing_say_so() -> None:
 
 
 def test_a_second_reminder_through_the_api_is_a_400() -> None:
-    from tests.feed.api_helpers import api
+    from tests.helpers.api import api
 
     staff, announcement, _people = _announced(1)
     first = api(staff).post(f"/api/v1/announcements/{announcement.pk}/remind")

@@ -10,7 +10,7 @@ from django.test import Client
 from cercle.feed.models import Post
 from cercle.spaces.models import Membership, SpaceInvitation
 from tests.factories import add_member, make_guest, make_post, make_space, make_user
-from tests.feed.test_visibility_matrix import EXPECTED, build
+from tests.helpers.visibility import EXPECTED, build
 
 pytestmark = pytest.mark.django_db
 

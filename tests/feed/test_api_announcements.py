@@ -13,7 +13,7 @@ from cercle.audit.models import AuditEntry
 from cercle.feed.models import Announcement, AnnouncementReceipt
 from cercle.spaces import queries as space_queries
 from tests.factories import make_department, make_post, make_site, make_user
-from tests.feed.api_helpers import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
+from tests.helpers.api import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
 
 pytestmark = pytest.mark.django_db
 

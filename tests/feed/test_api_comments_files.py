@@ -13,7 +13,7 @@ from PIL import Image
 from cercle.feed.actions import add_comment
 from cercle.feed.models import Attachment, Comment, CommentRevision, HashtagFollow, Mention, Post
 from tests.factories import add_member, make_post, make_space, make_user
-from tests.feed.api_helpers import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
+from tests.helpers.api import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
 
 pytestmark = pytest.mark.django_db
 

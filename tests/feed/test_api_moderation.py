@@ -10,7 +10,7 @@ import pytest
 from cercle.audit.models import AuditEntry
 from cercle.feed.models import Comment, Post, Report
 from tests.factories import make_post, make_space, make_user
-from tests.feed.api_helpers import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
+from tests.helpers.api import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_admin, make_space, make_user
-from tests.feed.api_helpers import api, call
+from tests.helpers.api import api, call
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ from cercle.notifications.events import NotificationRead
 from cercle.notifications.models import Notification
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
-from tests.chat.helpers import connected, drain, next_of_type
 from tests.factories import make_guest, make_space, make_user
+from tests.helpers.sockets import connected, drain, next_of_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,7 +19,7 @@ from cercle.feed.events import route_of
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 from tests.factories import add_member, make_guest, make_post, make_space, make_user
-from tests.feed.test_visibility_matrix import KINDS, ROLES, build
+from tests.helpers.visibility import KINDS, ROLES, build
 
 pytestmark = pytest.mark.django_db
 

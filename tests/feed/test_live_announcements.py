@@ -18,7 +18,6 @@ from cercle.accounts.models import Profile
 from cercle.feed import actions, events, queries
 from cercle.feed.events import announcement_route_of
 from cercle.spaces import queries as space_queries
-from tests.chat.helpers import connected, drain, next_of_type
 from tests.factories import (
     make_admin,
     make_department,
@@ -28,14 +27,15 @@ from tests.factories import (
     make_space,
     make_user,
 )
-from tests.feed.live_helpers import (
+from tests.helpers.live_feed import (
     _close_worker_connections,  # noqa: F401 (a fixture used by name)
     audience_of,
     client_for,
     count_group_sends,
     home,
 )
-from tests.feed.test_visibility_matrix import KINDS, ROLES, build
+from tests.helpers.sockets import connected, drain, next_of_type
+from tests.helpers.visibility import KINDS, ROLES, build
 
 amake_user = sync_to_async(make_user)
 amake_guest = sync_to_async(make_guest)

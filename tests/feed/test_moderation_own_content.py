@@ -21,7 +21,7 @@ from cercle.notifications import queries as notification_queries
 from cercle.notifications.models import Notification
 from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_admin, make_post, make_space, make_user
-from tests.feed.api_helpers import api, call
+from tests.helpers.api import api, call
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_post, make_space, make_user
-from tests.feed.test_views import client_for
+from tests.helpers.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

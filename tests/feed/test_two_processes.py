@@ -12,8 +12,7 @@ import httpx
 import pytest
 import redis
 
-from tests.chat.server import ServerSite, make_people
-from tests.chat.test_two_processes import next_of_type, open_socket
+from tests.helpers.server import ServerSite, make_people, next_of_type, open_socket
 
 pytestmark = pytest.mark.redis
 

@@ -13,15 +13,10 @@ from cercle.feed import actions
 from cercle.feed.models import Post, Reaction
 from cercle.spaces import queries as space_queries
 from tests.factories import add_member, make_guest, make_post, make_space, make_user
-from tests.feed.test_visibility_matrix import EXPECTED, build
+from tests.helpers.clients import client_for
+from tests.helpers.visibility import EXPECTED, build
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def fill(space: Any, n: int, *, comments: int = 0, reactions: int = 0) -> None:

@@ -14,8 +14,8 @@ from cercle.feed.models import Report
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
-from tests.chat.helpers import Listener
 from tests.factories import make_department, make_post, make_user
+from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 

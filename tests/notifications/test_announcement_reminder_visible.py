@@ -17,8 +17,8 @@ from cercle.feed import actions
 from cercle.notifications import email, queries
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
-from tests.chat.helpers import Listener
 from tests.factories import make_post, make_user
+from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from cercle.notifications import queries
 from cercle.notifications.models import Preference, QuietHours, SpaceSetting
 from cercle.notifications.registry import KINDS
 from tests.factories import make_guest, make_space, make_user
-from tests.feed.api_helpers import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
+from tests.helpers.api import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/notifications/preferences"

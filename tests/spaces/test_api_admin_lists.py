@@ -13,7 +13,7 @@ from django.urls import reverse
 from cercle.spaces import actions
 from cercle.spaces.models import JoinRequest, SpaceInvitation
 from tests.factories import make_space, make_user
-from tests.feed.api_helpers import api, call, cast
+from tests.helpers.api import api, call, cast
 
 pytestmark = pytest.mark.django_db
 ROLES = ["owner", "admin_role", "moderator", "member", "outsider", "guest", "deactivated"]

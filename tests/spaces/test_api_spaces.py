@@ -14,7 +14,7 @@ from PIL import Image
 from cercle.audit.models import AuditEntry
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
 from tests.factories import add_member, make_department, make_space, make_user
-from tests.feed.api_helpers import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
+from tests.helpers.api import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast
 
 pytestmark = pytest.mark.django_db
 ROLES = [

@@ -19,8 +19,8 @@ from cercle.chat.models import Conversation
 from cercle.core.realtime import conversation_group, user_group
 from cercle.spaces import actions, queries
 from cercle.spaces.models import JoinRequest
-from tests.chat.helpers import Listener
 from tests.factories import add_member, make_guest, make_space, make_user
+from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 

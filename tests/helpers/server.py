@@ -8,6 +8,7 @@ cross processes. `python()` runs code with Django set up against the same databa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -18,6 +19,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -179,3 +183,30 @@ def make_people(site: ServerSite, names: list[str]) -> dict[str, Any]:
     """Create people (with API tokens) in the site's database."""
     result: dict[str, Any] = site.python(PEOPLE_CODE.format(names=names))
     return result
+
+
+async def open_socket(server: ServerProcess, token: str) -> ClientConnection:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.post(
+            "/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 200, response.text
+    ticket = response.json()["ticket"]
+    socket = await connect(f"{server.ws_url}?ticket={ticket}", origin=server.url)  # type: ignore[arg-type]
+    hello = json.loads(await socket.recv(decode=True))
+    assert hello["type"] == "hello"
+    return socket
+
+
+async def next_of_type(
+    socket: ClientConnection, kind: str, timeout: float = 5, *, body: str | None = None
+) -> dict[str, Any]:
+    """The next frame of a type (and, for messages, with this body), skipping others."""
+
+    async def find() -> dict[str, Any]:
+        while True:
+            frame: dict[str, Any] = json.loads(await socket.recv(decode=True))
+            if frame["type"] == kind and (body is None or frame["message"]["body"] == body):
+                return frame
+
+    return await asyncio.wait_for(find(), timeout)

@@ -13,7 +13,7 @@ from django.db import connections
 from django.test import Client
 
 from cercle.feed import queries
-from tests.chat.helpers import next_of_type
+from tests.helpers.sockets import next_of_type
 
 
 def client_for(user: Any) -> Client:
