@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from cercle.accounts.models import User
 from cercle.core.tasks import enqueue_with_transaction
@@ -22,7 +22,12 @@ from cercle.feed import queries
 from cercle.feed.models import Comment, Mention, Post, ReportReason
 from cercle.notifications import actions as notifications
 from cercle.notifications.models import Notification
-from cercle.notifications.queries import actor_name, members_wanting_every_post, others_count
+from cercle.notifications.queries import (
+    actor_name,
+    grouped_line,
+    members_wanting_every_post,
+    others_count,
+)
 from cercle.notifications.queries import space_name as notified_space_name
 from cercle.notifications.registry import (
     NotificationKind,
@@ -195,87 +200,60 @@ def _mention(notification: Notification) -> str:
     return _("%(name)s mentioned you") % _values(notification)
 
 
-def _comment(notification: Notification) -> str:
-    values = _values(notification)
-    if others_count(notification):
-        return (
-            ngettext(
-                "%(name)s and %(count)d other commented on your post",
-                "%(name)s and %(count)d others commented on your post",
-                others_count(notification),
-            )
-            % values
-        )
-    return _("%(name)s commented on your post") % values
-
-
-def _reply(notification: Notification) -> str:
-    values = _values(notification)
-    if others_count(notification):
-        return (
-            ngettext(
-                "%(name)s and %(count)d other replied to your comment",
-                "%(name)s and %(count)d others replied to your comment",
-                others_count(notification),
-            )
-            % values
-        )
-    return _("%(name)s replied to your comment") % values
+_comment = grouped_line(
+    gettext_lazy("%(name)s commented on your post"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other commented on your post",
+        "%(name)s and %(count)d others commented on your post",
+        "count",
+    ),
+)
+_reply = grouped_line(
+    gettext_lazy("%(name)s replied to your comment"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other replied to your comment",
+        "%(name)s and %(count)d others replied to your comment",
+        "count",
+    ),
+)
+_reaction_on_post = grouped_line(
+    gettext_lazy("%(name)s reacted to your post"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other reacted to your post",
+        "%(name)s and %(count)d others reacted to your post",
+        "count",
+    ),
+)
+_reaction_on_comment = grouped_line(
+    gettext_lazy("%(name)s reacted to your comment"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other reacted to your comment",
+        "%(name)s and %(count)d others reacted to your comment",
+        "count",
+    ),
+)
+_share = grouped_line(
+    gettext_lazy("%(name)s shared your post"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other shared your post",
+        "%(name)s and %(count)d others shared your post",
+        "count",
+    ),
+)
+_space_post = grouped_line(
+    gettext_lazy("%(name)s posted in %(space)s"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other posted in %(space)s",
+        "%(name)s and %(count)d others posted in %(space)s",
+        "count",
+    ),
+)
 
 
 def _reaction(notification: Notification) -> str:
-    values = _values(notification)
-    others = others_count(notification)
-    on_comment = notification.group_key.startswith("reaction:comment:")
-    if others:
-        if on_comment:
-            return (
-                ngettext(
-                    "%(name)s and %(count)d other reacted to your comment",
-                    "%(name)s and %(count)d others reacted to your comment",
-                    others,
-                )
-                % values
-            )
-        return (
-            ngettext(
-                "%(name)s and %(count)d other reacted to your post",
-                "%(name)s and %(count)d others reacted to your post",
-                others,
-            )
-            % values
-        )
-    if on_comment:
-        return _("%(name)s reacted to your comment") % values
-    return _("%(name)s reacted to your post") % values
-
-
-def _share(notification: Notification) -> str:
-    values = _values(notification)
-    if others_count(notification):
-        return (
-            ngettext(
-                "%(name)s and %(count)d other shared your post",
-                "%(name)s and %(count)d others shared your post",
-                others_count(notification),
-            )
-            % values
-        )
-    return _("%(name)s shared your post") % values
-
-
-def _space_post(notification: Notification) -> str:
-    values = _values(notification)
-    if others_count(notification):
-        return (
-            ngettext(
-                "%(name)s and %(count)d other posted in %(space)s",
-                "%(name)s and %(count)d others posted in %(space)s",
-                others_count(notification),
-            )
-            % values
-        )
-    return _("%(name)s posted in %(space)s") % values
+    if notification.group_key.startswith("reaction:comment:"):
+        return _reaction_on_comment(notification)
+    return _reaction_on_post(notification)
 
 
 def _announcement(notification: Notification) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from cercle.core.hooks import listen
 from cercle.notifications import actions
 from cercle.notifications.models import Notification
-from cercle.notifications.queries import actor_name, others_count, space_name
+from cercle.notifications.queries import actor_name, grouped_line, space_name
 from cercle.notifications.registry import NotificationKind, register_kind
 from cercle.spaces import hooks
 
@@ -36,19 +36,14 @@ def _invitation(notification: Notification) -> str:
     }
 
 
-def _join_request(notification: Notification) -> str:
-    others = others_count(notification)
-    values = {"name": actor_name(notification), "count": others, "space": space_name(notification)}
-    if others:
-        return (
-            ngettext(
-                "%(name)s and %(count)d other ask to join %(space)s",
-                "%(name)s and %(count)d others ask to join %(space)s",
-                others,
-            )
-            % values
-        )
-    return _("%(name)s asks to join %(space)s") % values
+_join_request = grouped_line(
+    gettext_lazy("%(name)s asks to join %(space)s"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other ask to join %(space)s",
+        "%(name)s and %(count)d others ask to join %(space)s",
+        "count",
+    ),
+)
 
 
 def _space_page(notification: Notification) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
@@ -104,6 +105,23 @@ def actor_name(notification: Notification) -> str:
 def others_count(notification: Notification) -> int:
     """How many other people acted, besides the latest ("Anne and 4 others")."""
     return max(notification.actor_count - 1, 0)
+
+
+def grouped_line(one: Promise, many: Promise) -> Callable[[Notification], str]:
+    """How a kind that groups people reads: `one` ("%(name)s commented on your post") when one
+    person acted, else `many`, an `ngettext_lazy(…, "count")` ("%(name)s and %(count)d others…");
+    both may also use %(space)s."""
+
+    def describe(notification: Notification) -> str:
+        count = others_count(notification)
+        values = {
+            "name": actor_name(notification),
+            "count": count,
+            "space": space_name(notification),
+        }
+        return str((many if count else one) % values)
+
+    return describe
 
 
 def space_name(notification: Notification) -> str:
