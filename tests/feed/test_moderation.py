@@ -67,10 +67,10 @@ def test_dismiss_and_comment_reports() -> None:
     other.refresh_from_db()
     assert other.status == "hidden"  # every open report on the same content is settled
     viewer = queries.Viewer.of(reader)
-    assert [t.comment for t in queries.comment_threads(post, viewer)] == []
-    assert [t.comment for t in queries.comment_threads(post, queries.Viewer.of(moderator))] == [
-        comment
-    ]
+    assert [t.comment.comment for t in queries.comment_threads(post, viewer)] == []
+    assert [
+        t.comment.comment for t in queries.comment_threads(post, queries.Viewer.of(moderator))
+    ] == [comment]
     dismissed = actions.report(actor=reader, post=post, reason="other")
     actions.decide_report(actor=moderator, report=dismissed, hide=False)
     post.refresh_from_db()

@@ -77,11 +77,12 @@ def _space_ref(space: Space | None) -> SpaceRef | None:
     return SpaceRef(id=space.pk, slug=space.slug, name=space.name)
 
 
-def post_out(post: Post) -> PostOut:
-    """A post that went through `queries.with_viewer_state`."""
+def post_out(card: queries.PostCard) -> PostOut:
+    """A post as its viewer sees it (`queries.with_viewer_state`)."""
+    post = card.post
     original = post.shared_from
     shared = None
-    if original is not None and getattr(post, "original_visible", False):
+    if original is not None and card.original_visible:
         shared = SharedPostOut(
             id=original.pk,
             author=person_ref(original.author),
@@ -103,12 +104,12 @@ def post_out(post: Post) -> PostOut:
         comment_count=post.comment_count,
         share_count=post.share_count,
         reaction_counts=post.reaction_counts or {},
-        my_reaction=getattr(post, "my_reaction", None),
-        saved=getattr(post, "is_saved", False),
+        my_reaction=card.my_reaction,
+        saved=card.is_saved,
         shared_from=shared,
         is_share=post.shared_from_id is not None,
-        rights=getattr(post, "rights", {}),
-        seen_by=getattr(post, "seen_by", None),
+        rights=card.rights.as_dict(),
+        seen_by=card.seen_by,
         attachments=[
             AttachmentOut(
                 id=a.pk,
@@ -155,8 +156,8 @@ def _page(
 ) -> PostPageOut:
     viewer = queries.Viewer.of(request.auth)
     page = queries.paginate(posts, viewer, cursor=cursor, limit=limit)  # type: ignore[arg-type]
-    actions.record_views(viewer=request.auth, posts=page.items)
-    return PostPageOut(items=[post_out(p) for p in page.items], next_cursor=page.next_cursor)
+    actions.record_views(viewer=request.auth, posts=[card.post for card in page.items])
+    return PostPageOut(items=[post_out(card) for card in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/feed", response=PostPageOut)
@@ -236,7 +237,8 @@ def delete_post(request: AuthenticatedRequest, post_id: int) -> Status[None]:
     return Status(204, None)
 
 
-def _comment_out(comment: Comment, can_delete: bool) -> CommentOut:
+def _comment_out(card: queries.CommentCard) -> CommentOut:
+    comment = card.comment
     return CommentOut(
         id=comment.pk,
         post_id=comment.post_id,
@@ -246,8 +248,8 @@ def _comment_out(comment: Comment, can_delete: bool) -> CommentOut:
         body_html=comment.body_html,
         created_at=comment.created_at,
         reaction_counts=comment.reaction_counts or {},
-        my_reaction=getattr(comment, "my_reaction", None),
-        can_delete=can_delete,
+        my_reaction=card.my_reaction,
+        can_delete=card.can_delete,
         edited=comment.edited_at is not None,
         edited_at=comment.edited_at,
     )
@@ -261,8 +263,8 @@ def comments(request: AuthenticatedRequest, post_id: int) -> CommentListOut:
     return CommentListOut(
         items=[
             ThreadOut(
-                comment=_comment_out(t.comment, getattr(t.comment, "can_delete", False)),
-                replies=[_comment_out(r, getattr(r, "can_delete", False)) for r in t.replies],
+                comment=_comment_out(t.comment),
+                replies=[_comment_out(r) for r in t.replies],
             )
             for t in threads
         ],
@@ -279,7 +281,7 @@ def add_comment(
     if payload.parent_id is not None:
         parent = queries.access_comment(request.auth, payload.parent_id)
     comment = actions.add_comment(actor=request.auth, post=post, body=payload.body, parent=parent)
-    return Status(201, _comment_out(comment, True))
+    return Status(201, _comment_out(queries.written_comment(comment, post)))
 
 
 @router.delete("/comments/{comment_id}", response={204: None})
@@ -386,7 +388,7 @@ def pinned(request: AuthenticatedRequest, space_key: str) -> list[PostOut]:
         raise space_queries.NotFound(_("No such space."))
     viewer = queries.Viewer.of(request.auth)
     posts = list(queries.pinned_posts(request.auth, space)[: queries.MAX_PAGE_SIZE])
-    return [post_out(p) for p in queries.with_viewer_state(posts, viewer)]
+    return [post_out(card) for card in queries.with_viewer_state(posts, viewer)]
 
 
 def _revision_out(body: str, edited_by: object, created_at: object) -> RevisionOut:
@@ -429,7 +431,7 @@ def edit_comment(
     """The author edits a comment; the earlier text stays in its history."""
     comment = queries.access_comment(request.auth, comment_id)
     comment = actions.edit_comment(actor=request.auth, comment=comment, body=payload.body)
-    return _comment_out(comment, queries.may_delete_comment(request.auth, comment))
+    return _comment_out(queries.written_comment(comment, comment.post))
 
 
 @router.get("/comments/{comment_id}/revisions", response=RevisionListOut)

@@ -192,11 +192,28 @@ def may_post_on_wall(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and not user.is_guest)
 
 
-def rights(viewer: Viewer, post: Post) -> dict[str, bool]:
+@dataclass(frozen=True)
+class PostRights:
+    """`can` for every action on one post, for one viewer."""
+
+    see: bool = False
+    comment: bool = False
+    react: bool = False
+    share: bool = False
+    edit: bool = False
+    delete: bool = False
+    pin: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        """By action, in the order of `ACTIONS` (the API's `rights`)."""
+        return {action: getattr(self, action) for action in ACTIONS}
+
+
+def rights(viewer: Viewer, post: Post) -> PostRights:
     """`can` for every action (the visibility checked once, not once per action)."""
     if not _can_see(viewer, post):
-        return dict.fromkeys(ACTIONS, False)
-    return {action: _may(viewer, action, post) for action in ACTIONS}
+        return PostRights()
+    return PostRights(**{action: _may(viewer, action, post) for action in ACTIONS})
 
 
 def access_post(user: User, post_id: int | str) -> Post:
@@ -286,8 +303,37 @@ def _cursor_filter(posts: QuerySet[Post], cursor: str | None) -> QuerySet[Post]:
     )
 
 
-def with_viewer_state(posts: Sequence[Post], viewer: Viewer, *, new: bool = False) -> list[Post]:
-    """Attach what the viewer needs on each post: their reaction, saved, rights (up to 4 queries).
+@dataclass
+class PostCard:
+    """A post as one viewer sees it (`with_viewer_state`): the post, what the viewer did with it
+    and what they may do, each rule decided here, so that pages and the API only read it."""
+
+    post: Post
+    rights: PostRights
+    my_reaction: str | None = None
+    is_saved: bool = False
+    # For its author only: how many people were shown the post (None for everyone else).
+    seen_by: int | None = None
+    # A share whose original is still there and visible to the viewer.
+    original_visible: bool = False
+    # The Report link: not on one's own post.
+    may_report: bool = False
+    # The post's announcement, if it is one, and whether it asks for "read and understood".
+    announcement_id: int | None = None
+    asks_ack: bool = False
+    # May make (change, withdraw) the post an announcement (`can_announce`).
+    can_announce: bool = False
+    # May follow the announcement up (its author, or one who may announce there).
+    can_follow_up: bool = False
+    # (confirmed, targeted), for those who follow up an announcement asking for confirmation,
+    # filled by `acknowledgement_progress`.
+    ack_progress: tuple[int, int] | None = None
+
+
+def with_viewer_state(
+    posts: Sequence[Post], viewer: Viewer, *, new: bool = False
+) -> list[PostCard]:
+    """Each post as the viewer sees it: their reaction, saved, rights (up to 4 queries).
 
     `new`: posts the viewer has just created in this transaction, which nobody can have reacted
     to, saved, seen or announced yet: no query (post creation answers with its post at once)."""
@@ -325,21 +371,28 @@ def with_viewer_state(posts: Sequence[Post], viewer: Viewer, *, new: bool = Fals
         announced[post_id] = pk
         if requires_ack:
             asking.add(post_id)
+    cards = []
     for post in items:
-        post.announcement_ref = announced.get(post.pk)  # type: ignore[attr-defined]
-        post.asks_ack = post.pk in asking  # type: ignore[attr-defined]
+        is_author = post.author_id == viewer.user.pk
         may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
-        post.can_announce = may_announce  # type: ignore[attr-defined]
-        post.can_follow_up = announced.get(post.pk) is not None and (  # type: ignore[attr-defined]
-            post.author_id == viewer.user.pk or may_announce
-        )
-        post.seen_by = seen.get(post.pk, 0) if post.author_id == viewer.user.pk else None  # type: ignore[attr-defined]
-        post.my_reaction = mine.get(post.pk)  # type: ignore[attr-defined]
-        post.is_saved = post.pk in saved  # type: ignore[attr-defined]
-        post.rights = rights(viewer, post)  # type: ignore[attr-defined]
+        announcement_id = announced.get(post.pk)
         original = post.shared_from
-        post.original_visible = original is not None and _can_see(viewer, original)  # type: ignore[attr-defined]
-    return items
+        cards.append(
+            PostCard(
+                post=post,
+                rights=rights(viewer, post),
+                my_reaction=mine.get(post.pk),
+                is_saved=post.pk in saved,
+                seen_by=seen.get(post.pk, 0) if is_author else None,
+                original_visible=original is not None and _can_see(viewer, original),
+                may_report=not is_author,
+                announcement_id=announcement_id,
+                asks_ack=post.pk in asking,
+                can_announce=may_announce,
+                can_follow_up=announcement_id is not None and (is_author or may_announce),
+            )
+        )
+    return cards
 
 
 def _page_rows(ids: list[int]) -> dict[int, Post]:
@@ -373,7 +426,7 @@ def _page_rows(ids: list[int]) -> dict[int, Post]:
 
 def paginate(
     posts: QuerySet[Post], viewer: Viewer, *, cursor: str | None, limit: int = PAGE_SIZE
-) -> Page[Post]:
+) -> Page[PostCard]:
     """One page of `posts` after `cursor`, in two steps: the ids (the filtering query, without
     the display joins, which PostgreSQL would spend longer planning than running), then the rows
     with everything displaying them needs."""
@@ -484,10 +537,32 @@ def new_posts_count(user: User, filter: str, since: datetime.datetime) -> int:
 # --- Comments and reactions --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CommentCard:
+    """A comment as one viewer sees it: the comment, their reaction, what they may do with it."""
+
+    comment: Comment
+    my_reaction: str | None
+    can_edit: bool
+    can_delete: bool
+    # The Report link: not on one's own comment.
+    may_report: bool
+
+
 @dataclass
 class Thread:
-    comment: Comment
-    replies: list[Comment]
+    comment: CommentCard
+    replies: list[CommentCard]
+
+
+def _comment_card(viewer: Viewer, post: Post, comment: Comment, mine: str | None) -> CommentCard:
+    return CommentCard(
+        comment=comment,
+        my_reaction=mine,
+        can_edit=_can_edit_comment(viewer, post, comment),
+        can_delete=_can_delete_comment(viewer, post, comment),
+        may_report=comment.author_id != viewer.user.pk,
+    )
 
 
 def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
@@ -503,7 +578,7 @@ def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
         ).values_list("comment_id", "kind")
     )
     threads: dict[int, Thread] = {}
-    orphans: list[Comment] = []
+    orphans: list[CommentCard] = []
     moderator = viewer.user.is_admin or (
         post.space is not None and space_queries.can_moderate(viewer.user, post.space, viewer.roles)
     )
@@ -511,26 +586,25 @@ def comment_threads(post: Post, viewer: Viewer) -> list[Thread]:
         c for c in comments if c.hidden_at is None or moderator or c.author_id == viewer.user.pk
     ]
     for comment in comments:
-        comment.my_reaction = mine.get(comment.pk)  # type: ignore[attr-defined]
-        comment.can_delete = _can_delete_comment(viewer, post, comment)  # type: ignore[attr-defined]
-        comment.can_edit = _can_edit_comment(viewer, post, comment)  # type: ignore[attr-defined]
+        card = _comment_card(viewer, post, comment, mine.get(comment.pk))
         if comment.parent_id is None:
-            threads[comment.pk] = Thread(comment=comment, replies=[])
+            threads[comment.pk] = Thread(comment=card, replies=[])
         else:
-            orphans.append(comment)
+            orphans.append(card)
     for reply in orphans:
-        assert reply.parent_id is not None
-        if reply.parent_id in threads:
-            threads[reply.parent_id].replies.append(reply)
+        parent_id = reply.comment.parent_id
+        assert parent_id is not None
+        if parent_id in threads:
+            threads[parent_id].replies.append(reply)
     return list(threads.values())
 
 
-def comment_for(comment: Comment, post: Post, viewer: Viewer) -> Comment:
-    """One comment just written, with what `feed/_comment.html` reads (as `comment_threads`)."""
-    comment.my_reaction = None  # type: ignore[attr-defined]
-    comment.can_delete = _can_delete_comment(viewer, post, comment)  # type: ignore[attr-defined]
-    comment.can_edit = _can_edit_comment(viewer, post, comment)  # type: ignore[attr-defined]
-    return comment
+def written_comment(comment: Comment, post: Post) -> CommentCard:
+    """A comment as its author sees it the moment they wrote or edited it (the answer of
+    `actions.add_comment` and `actions.edit_comment`), as `comment_threads` gives it, their
+    reaction left out. No query: what an author may do with their own comment does not depend
+    on their space roles."""
+    return _comment_card(Viewer(user=comment.author), post, comment, None)
 
 
 def _can_delete_comment(viewer: Viewer, post: Post, comment: Comment) -> bool:
@@ -830,15 +904,15 @@ class AckRow:
     acknowledged_at: datetime.datetime | None
 
 
-def acknowledgement_progress(posts: Sequence[Post]) -> None:
-    """Set `ack_progress` (confirmed, targeted) on the posts whose viewer follows up an
-    announcement asking for confirmation (`with_viewer_state` first): one query, then three
-    per such announcement (only their authors and announcers see it, so a page rarely holds
-    more than one); no query when there are none."""
+def acknowledgement_progress(cards: Sequence[PostCard]) -> None:
+    """Fill `ack_progress` (confirmed, targeted) on the cards whose viewer follows up an
+    announcement asking for confirmation: one query, then three per such announcement (only
+    their authors and announcers see it, so a page rarely holds more than one); no query when
+    there are none."""
     followed = {
-        p.announcement_ref: p  # type: ignore[attr-defined]
-        for p in posts
-        if getattr(p, "can_follow_up", False)
+        card.announcement_id: card
+        for card in cards
+        if card.can_follow_up and card.announcement_id is not None
     }
     if not followed:
         return
@@ -858,10 +932,7 @@ def acknowledgement_progress(posts: Sequence[Post]) -> None:
             .order_by()
             .aggregate(total=Count("pk"), done=Count("pk", filter=Q(pk__in=confirmed)))
         )
-        followed[announcement.pk].ack_progress = (  # type: ignore[attr-defined]
-            counts["done"],
-            counts["total"],
-        )
+        followed[announcement.pk].ack_progress = (counts["done"], counts["total"])
 
 
 def acknowledgements(announcement: Announcement) -> list[AckRow]:

@@ -26,7 +26,7 @@ from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
-from cercle.feed.models import REACTION_EMOJI, Post, ReactionKind
+from cercle.feed.models import REACTION_EMOJI, ReactionKind
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.views import level_choices
 from cercle.spaces import queries as space_queries
@@ -64,7 +64,9 @@ def reaction_choices() -> list[tuple[str, str, str]]:
     return [(kind, str(label), REACTION_EMOJI[kind]) for kind, label in ReactionKind.choices]
 
 
-def _page_or_400(posts: Any, viewer: queries.Viewer, cursor: str | None) -> tuple[Page[Post], int]:
+def _page_or_400(
+    posts: Any, viewer: queries.Viewer, cursor: str | None
+) -> tuple[Page[queries.PostCard], int]:
     try:
         return queries.paginate(posts, viewer, cursor=cursor), 200
     except InvalidCursor:
@@ -80,7 +82,7 @@ def render_post_list(
     """A page of posts; the "more" button asks for the next page as a partial (htmx)."""
     viewer = queries.Viewer.of(request.user)
     page, status = _page_or_400(posts, viewer, _param(request, "cursor") or None)
-    actions.record_views(viewer=request.user, posts=page.items)
+    actions.record_views(viewer=request.user, posts=[card.post for card in page.items])
     queries.acknowledgement_progress(page.items)
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -263,7 +265,7 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
         return render(
             request,
             "feed/_post.html",
-            {"post": queries.with_viewer_state([post], viewer)[0], **_choices()},
+            {"card": queries.with_viewer_state([post], viewer)[0], **_choices()},
         )
     return _back(request, default)
 
@@ -324,12 +326,13 @@ def detail(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
     viewer = queries.Viewer.of(request.user)
     actions.record_views(viewer=request.user, posts=[post])
-    post = queries.with_viewer_state([post], viewer)[0]
-    queries.acknowledgement_progress([post])
+    card = queries.with_viewer_state([post], viewer)[0]
+    queries.acknowledgement_progress([card])
     return render(
         request,
         "feed/post_detail.html",
         {
+            "card": card,
             "post": post,
             "threads": queries.comment_threads(post, viewer),
             "detail": True,
@@ -428,12 +431,10 @@ def react(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
             return HttpResponse(_error_text(error), status=400)
         messages.error(request, _error_text(error))
     if _is_htmx(request):
-        target: Any = comment or post
-        target.my_reaction = kind or None
         return render(
             request,
             "feed/_reactions.html",
-            {"target": target, "post": post, "comment": comment, **_choices()},
+            {"post": post, "comment": comment, "mine": kind or None, **_choices()},
         )
     return _back(request, reverse("post", args=[post.pk]))
 
@@ -483,11 +484,15 @@ def comment(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         if _is_htmx(request):
             # The feed card's inline field: the new comment, and its post's count out of band.
             viewer = queries.Viewer.of(request.user)
-            post = queries.with_viewer_state([post], viewer)[0]
             return render(
                 request,
                 "feed/_comment_added.html",
-                {"post": post, "comment": queries.comment_for(added, post, viewer), **_choices()},
+                {
+                    "card": queries.with_viewer_state([post], viewer)[0],
+                    "post": post,
+                    "comment_card": queries.written_comment(added, post),
+                    **_choices(),
+                },
             )
     # Without JavaScript: back where the comment was written (the feed card sends `next`).
     return _back(request, reverse("post", args=[post.pk]) + "#comments")
@@ -561,7 +566,8 @@ def share(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         request,
         "feed/share.html",
         {
-            "post": queries.with_viewer_state([post], viewer)[0],
+            "card": queries.with_viewer_state([post], viewer)[0],
+            "post": post,
             "targets": targets,
             "chosen": chosen,
             "body": body,
@@ -593,8 +599,7 @@ def save(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     saved = request.POST.get("saved", "1") == "1"
     actions.save_post(actor=request.user, post=post, saved=saved)
     if _is_htmx(request):
-        post.is_saved = saved  # type: ignore[attr-defined]
-        return render(request, "feed/_save_button.html", {"post": post})
+        return render(request, "feed/_save_button.html", {"post": post, "saved": saved})
     return _back(request, reverse("post", args=[post.pk]))
 
 

@@ -44,12 +44,14 @@ def post_url(name: str, pk: int) -> str:
 
 @register.simple_tag(takes_context=True)
 def reaction_picker(
-    context: template.Context, target: Any, post: Any, comment: Any = None
+    context: template.Context, post: Any, comment: Any = None, mine: str | None = None
 ) -> SafeString:
-    """The reaction buttons of a post (`comment` None) or of one of its comments, with the "who
-    reacted" link: the HTML the `feed/_reactions.html` template used to draw, written here
-    because it is drawn for every post of a page and a loop of template tags cost a large share
-    of the home page's time."""
+    """The reaction buttons of a post (`comment` None) or of one of its comments, `mine` the
+    viewer's reaction (a `PostCard`'s or `CommentCard`'s `my_reaction`), with the "who reacted"
+    link: the HTML the `feed/_reactions.html` template used to draw, written here because it is
+    drawn for every post of a page and a loop of template tags cost a large share of the home
+    page's time."""
+    target = comment or post
     post_id = post.pk
     dom_id = f"reactions-c{comment.pk}" if comment else f"reactions-p{post_id}"
     react_url = escape(post_url("post_react", post_id))
@@ -61,8 +63,7 @@ def reaction_picker(
     )
     request = context.get("request")
     full_path = escape(request.get_full_path()) if request is not None else ""
-    mine = getattr(target, "my_reaction", None)
-    counts = getattr(target, "reaction_counts", None)
+    counts = target.reaction_counts
     buttons = []
     for kind, label, emoji in context.get("reaction_choices") or ():
         chosen = mine == kind
@@ -78,7 +79,7 @@ def reaction_picker(
             f"{count}</button>\n      "
         )
     who = ""
-    if getattr(target, "reaction_total", 0):
+    if target.reaction_total:
         who_url = escape(post_url("post_reactions", post_id))
         query = f"?comment={comment.pk}" if comment else ""
         who = f'<a class="muted" href="{who_url}{query}">{escape(gettext("Who reacted"))}</a>'
