@@ -1,0 +1,250 @@
+"""Announcements: their audience, who may announce and follow up, the composer's targets, the
+read confirmations."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import Department, Site, User
+from cercle.feed.models import (
+    Announcement,
+    AnnouncementReceipt,
+    Post,
+)
+from cercle.feed.queries.pages import PostCard
+from cercle.feed.queries.visibility import (
+    ACTIVE_ANNOUNCEMENTS,
+    NotFound,
+    can_announce,
+    can_announce_in,
+    sees_post,
+)
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Membership, Space, SpaceKind
+
+# --- Announcements -----------------------------------------------------------------------------
+
+
+@dataclass
+class PostTarget:
+    """A place the home composer may post to (`space` None: one's own wall)."""
+
+    space: Space | None
+    announceable: bool
+
+
+COMPOSER_SPACES = 50
+
+
+def composer_targets(user: User, organisation: Space) -> list[PostTarget]:
+    """Where the home composer offers to post, for those who may announce in the organisation
+    space: their wall, the organisation space, then the spaces they are a member of and may post
+    in (by name, at most `COMPOSER_SPACES`), each marked when they may announce there. Two
+    queries, however many spaces."""
+    roles = space_queries.my_roles(user)
+    spaces = Space.objects.filter(
+        pk__in=list(roles), archived_at__isnull=True, module_wall=True, is_organisation=False
+    ).order_by("name", "pk")[:COMPOSER_SPACES]
+    targets = [
+        PostTarget(space=None, announceable=False),
+        PostTarget(space=organisation, announceable=can_announce_in(user, organisation, roles)),
+    ]
+    targets += [
+        PostTarget(space=space, announceable=can_announce_in(user, space, roles))
+        for space in spaces
+        if space_queries.can_post_in(user, space, roles)
+    ]
+    return targets
+
+
+def can_follow_up(user: User, announcement: Announcement) -> bool:
+    """Who sees the acknowledgement report, reminds and exports: the author, the announcer,
+    and those who may announce in the space."""
+    return bool(
+        user.is_active
+        and (
+            user.pk in (announcement.post.author_id, announcement.created_by_id)
+            or can_announce(user, announcement.post)
+        )
+    )
+
+
+def announcement_audience(announcement: Announcement) -> QuerySet[User]:
+    """The active people an announcement targets and who can see its post."""
+    post = announcement.post
+    space = post.space
+    assert space is not None
+    members = Membership.objects.filter(space=space).values("user_id")
+    people = User.objects.filter(is_active=True)
+    if space.is_organisation or space.kind == SpaceKind.OPEN:
+        people = people.filter(~Q(role="guest") | Q(pk__in=members))
+    else:
+        people = people.filter(pk__in=members)
+    departments = list(announcement.departments.values_list("pk", flat=True))
+    sites = list(announcement.sites.values_list("pk", flat=True))
+    if departments or sites:
+        people = people.filter(
+            Q(profile__department_id__in=departments) | Q(profile__site_id__in=sites)
+        )
+    return people.order_by("last_name", "first_name", "pk")
+
+
+def active_announcements(user: User) -> list[Announcement]:
+    """Announcements targeting `user` that they have not dismissed (or acknowledged)."""
+    if not user.is_active:
+        return []
+    profile = getattr(user, "profile", None)
+    department_id = profile.department_id if profile else None
+    site_id = profile.site_id if profile else None
+    through_d = Announcement.departments.through.objects
+    through_s = Announcement.sites.through.objects
+    targeted = Q(
+        ~Exists(through_d.filter(announcement_id=OuterRef("pk"))),
+        ~Exists(through_s.filter(announcement_id=OuterRef("pk"))),
+    )
+    if department_id:
+        targeted |= Q(
+            Exists(through_d.filter(announcement_id=OuterRef("pk"), department_id=department_id))
+        )
+    if site_id:
+        targeted |= Q(Exists(through_s.filter(announcement_id=OuterRef("pk"), site_id=site_id)))
+    done = AnnouncementReceipt.objects.filter(
+        announcement_id=OuterRef("pk"), user_id=user.pk
+    ).filter(Q(acknowledged_at__isnull=False) | Q(dismissed_at__isnull=False))
+    found = (
+        Announcement.objects.filter(targeted, sees_post(user))
+        .exclude(Exists(done))
+        .select_related("post", "post__author")
+        .order_by("-created_at", "-id")[:ACTIVE_ANNOUNCEMENTS]
+    )
+    return list(found)
+
+
+def announcement_of(post: Post) -> Announcement | None:
+    """The post's announcement, if it is one."""
+    return Announcement.objects.filter(post=post).first()
+
+
+def announcement_target_ids(announcement: Announcement) -> tuple[set[int], set[int]]:
+    """The ids of the departments and sites an announcement targets (none: everyone)."""
+    return (
+        set(announcement.departments.values_list("pk", flat=True)),
+        set(announcement.sites.values_list("pk", flat=True)),
+    )
+
+
+def announce_options(
+    user: User, space: Space, roles: dict[int, str] | None = None
+) -> dict[str, Any] | None:
+    """What a composer needs to offer "publish as an announcement" in `space` — the departments
+    and sites it may target — or None when `user` may not announce there; `roles` (the viewer's
+    space roles, when already loaded) spares a query."""
+    if not can_announce_in(user, space, roles):
+        return None
+    return announcement_choices()
+
+
+def announcement_choices() -> dict[str, Any]:
+    """The departments and sites an announcement may target, by name."""
+    return {
+        "departments": list(Department.objects.order_by("name")),
+        "sites": list(Site.objects.order_by("name")),
+    }
+
+
+def announcement_targets(
+    department_ids: Iterable[int], site_ids: Iterable[int]
+) -> tuple[list[Any], list[Any]]:
+    """The departments and sites with these ids (those that do not exist are left out)."""
+    return (
+        list(Department.objects.filter(pk__in=list(department_ids))),
+        list(Site.objects.filter(pk__in=list(site_ids))),
+    )
+
+
+REMIND_COOLDOWN = datetime.timedelta(hours=24)
+"""At most one reminder a day for an announcement (each reaches everyone who has not confirmed)."""
+
+
+def next_reminder_at(announcement: Announcement) -> datetime.datetime | None:
+    """When the next reminder of this announcement may be sent; None: now."""
+    last = announcement.last_reminded_at
+    if last is None or timezone.now() - last >= REMIND_COOLDOWN:
+        return None
+    return last + REMIND_COOLDOWN
+
+
+def access_announcement(user: User, announcement_id: int) -> Announcement:
+    announcement = (
+        Announcement.objects.filter(sees_post(user), pk=announcement_id)
+        .select_related("post", "post__space", "post__author")
+        .first()
+    )
+    if announcement is None:
+        raise NotFound(_("No such announcement."))
+    return announcement
+
+
+@dataclass
+class AckRow:
+    user: User
+    acknowledged_at: datetime.datetime | None
+
+
+def acknowledgement_progress(cards: Sequence[PostCard]) -> None:
+    """Fill `ack_progress` (confirmed, targeted) on the cards whose viewer follows up an
+    announcement asking for confirmation: one query, then three per such announcement (only
+    their authors and announcers see it, so a page rarely holds more than one); no query when
+    there are none."""
+    followed = {
+        card.announcement_id: card
+        for card in cards
+        if card.can_follow_up and card.announcement_id is not None
+    }
+    if not followed:
+        return
+    asking = list(
+        Announcement.objects.filter(pk__in=list(followed), requires_ack=True).select_related(
+            "post", "post__space"
+        )
+    )
+    if not asking:
+        return
+    for announcement in asking:
+        confirmed = AnnouncementReceipt.objects.filter(
+            announcement_id=announcement.pk, acknowledged_at__isnull=False
+        ).values("user_id")
+        counts = (
+            announcement_audience(announcement)
+            .order_by()
+            .aggregate(total=Count("pk"), done=Count("pk", filter=Q(pk__in=confirmed)))
+        )
+        followed[announcement.pk].ack_progress = (counts["done"], counts["total"])
+
+
+def acknowledgements(announcement: Announcement) -> list[AckRow]:
+    """Everyone targeted, with the date they confirmed (None: not yet). Two queries."""
+    dates = dict(
+        AnnouncementReceipt.objects.filter(
+            announcement=announcement, acknowledged_at__isnull=False
+        ).values_list("user_id", "acknowledged_at")
+    )
+    return [
+        AckRow(user=person, acknowledged_at=dates.get(person.pk))
+        for person in announcement_audience(announcement).select_related(
+            "profile", "profile__department", "profile__site"
+        )[:20_000]
+    ]

@@ -1,0 +1,294 @@
+"""Pages of posts: the home feed, walls and hashtags, cursor-paginated, each post as its viewer
+sees it (`PostCard`)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import Follow, User
+from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from cercle.core.text import normalize_hashtag
+from cercle.feed.models import (
+    Announcement,
+    Attachment,
+    Bookmark,
+    Hashtag,
+    HashtagFollow,
+    Mention,
+    Post,
+    PostView,
+    Reaction,
+)
+from cercle.feed.queries.visibility import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    NotFound,
+    PostRights,
+    Viewer,
+    can_announce,
+    rights,
+    viewer_sees,
+    visible_posts,
+    with_display,
+)
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Membership, Space, SpaceFollow
+
+# --- Pages of posts ----------------------------------------------------------------------------
+
+
+def _cursor_filter(posts: QuerySet[Post], cursor: str | None) -> QuerySet[Post]:
+    if not cursor:
+        return posts
+    created_raw, pk = decode_cursor(cursor, length=2)
+    created = parse_datetime(str(created_raw)) if isinstance(created_raw, str) else None
+    if created is None or not isinstance(pk, int):
+        raise InvalidCursor("invalid cursor")
+    # `created_at <= created` first: a range the (created_at, id) indexes can start from; alone,
+    # the "or" made the database scan every newer post before the cursor (a deep page at scale).
+    return posts.filter(created_at__lte=created).filter(
+        Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
+    )
+
+
+@dataclass
+class PostCard:
+    """A post as one viewer sees it (`with_viewer_state`): the post, what the viewer did with it
+    and what they may do, each rule decided here, so that pages and the API only read it."""
+
+    post: Post
+    rights: PostRights
+    my_reaction: str | None = None
+    is_saved: bool = False
+    # For its author only: how many people were shown the post (None for everyone else).
+    seen_by: int | None = None
+    # A share whose original is still there and visible to the viewer.
+    original_visible: bool = False
+    # The Report link: not on one's own post.
+    may_report: bool = False
+    # The post's announcement, if it is one, and whether it asks for "read and understood".
+    announcement_id: int | None = None
+    asks_ack: bool = False
+    # May make (change, withdraw) the post an announcement (`can_announce`).
+    can_announce: bool = False
+    # May follow the announcement up (its author, or one who may announce there).
+    can_follow_up: bool = False
+    # (confirmed, targeted), for those who follow up an announcement asking for confirmation,
+    # filled by `acknowledgement_progress`.
+    ack_progress: tuple[int, int] | None = None
+
+
+def with_viewer_state(
+    posts: Sequence[Post], viewer: Viewer, *, new: bool = False
+) -> list[PostCard]:
+    """Each post as the viewer sees it: their reaction, saved, rights (up to 4 queries).
+
+    `new`: posts the viewer has just created in this transaction, which nobody can have reacted
+    to, saved, seen or announced yet: no query (post creation answers with its post at once)."""
+    items = list(posts)
+    ids = [] if new else [p.pk for p in items]
+    mine: dict[int, str] = {}
+    saved: set[int] = set()
+    if ids:
+        mine = dict(
+            Reaction.objects.filter(
+                user_id=viewer.user.pk, post_id__in=ids, comment__isnull=True
+            ).values_list("post_id", "kind")
+        )
+        saved = set(
+            Bookmark.objects.filter(user_id=viewer.user.pk, post_id__in=ids).values_list(
+                "post_id", flat=True
+            )
+        )
+    own = [p.pk for p in items if p.author_id == viewer.user.pk and not new]
+    seen: dict[int, int] = {}
+    if own:
+        seen = dict(
+            PostView.objects.filter(post_id__in=own)
+            .values_list("post_id")
+            .annotate(n=Count("id"))
+            .values_list("post_id", "n")
+        )
+    announced: dict[int, int] = {}
+    asking: set[int] = set()  # announcements asking for "read and understood"
+    for post_id, pk, requires_ack in (
+        Announcement.objects.filter(post_id__in=ids).values_list("post_id", "pk", "requires_ack")
+        if ids
+        else []
+    ):
+        announced[post_id] = pk
+        if requires_ack:
+            asking.add(post_id)
+    cards = []
+    for post in items:
+        is_author = post.author_id == viewer.user.pk
+        may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
+        announcement_id = announced.get(post.pk)
+        original = post.shared_from
+        cards.append(
+            PostCard(
+                post=post,
+                rights=rights(viewer, post),
+                my_reaction=mine.get(post.pk),
+                is_saved=post.pk in saved,
+                seen_by=seen.get(post.pk, 0) if is_author else None,
+                original_visible=original is not None and viewer_sees(viewer, original),
+                may_report=not is_author,
+                announcement_id=announcement_id,
+                asks_ack=post.pk in asking,
+                can_announce=may_announce,
+                can_follow_up=announcement_id is not None and (is_author or may_announce),
+            )
+        )
+    return cards
+
+
+def _page_rows(ids: list[int]) -> dict[int, Post]:
+    """The posts of a page with what `with_display` gives, the attachments loaded by hand: for
+    20 posts, Django's prefetch machinery cost ~3 ms of CPU over the one plain query it runs."""
+    if not ids:
+        return {}
+    found = {
+        p.pk: p
+        for p in Post.objects.filter(pk__in=ids).select_related("author", "space", "wall_owner")
+    }
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(post_id__in=ids).order_by("id"):
+        files.setdefault(attachment.post_id, []).append(attachment)
+    for post in found.values():
+        # What `prefetch_related("attachments")` leaves: `post.attachments.all()` without a query.
+        cached = Attachment.objects.filter(post_id=post.pk)
+        cached._result_cache = files.get(post.pk, [])
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        post._prefetched_objects_cache = {"attachments": cached}  # type: ignore[attr-defined]
+    shared = [p for p in found.values() if p.shared_from_id]
+    if shared:
+        prefetch_related_objects(
+            shared,
+            Prefetch(
+                "shared_from", queryset=Post.objects.select_related("author", "space", "wall_owner")
+            ),
+        )
+    return found
+
+
+def paginate(
+    posts: QuerySet[Post], viewer: Viewer, *, cursor: str | None, limit: int = PAGE_SIZE
+) -> Page[PostCard]:
+    """One page of `posts` after `cursor`, in two steps: the ids (the filtering query, without
+    the display joins, which PostgreSQL would spend longer planning than running), then the rows
+    with everything displaying them needs."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    keys = list(_cursor_filter(posts, cursor).values_list("pk", "created_at")[: limit + 1])
+    has_more = len(keys) > limit
+    keys = keys[:limit]
+    found = _page_rows([pk for pk, _ in keys])
+    rows = [found[pk] for pk, _ in keys if pk in found]
+    next_cursor = (
+        encode_cursor([keys[-1][1].isoformat(), keys[-1][0]]) if has_more and keys else None
+    )
+    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+
+
+def home_posts(user: User, filter: str = "all") -> QuerySet[Post]:
+    """The home feed's posts for one filter (see FILTERS), newest first."""
+    posts = visible_posts(user)
+    if filter == "saved":
+        return posts.filter(pk__in=Bookmark.objects.filter(user_id=user.pk).values("post_id"))
+    if filter == "mentions":
+        return posts.filter(pk__in=Mention.objects.filter(user_id=user.pk).values("post_id"))
+    followed_people = Follow.objects.filter(follower_id=user.pk).values("followed_id")
+    if filter == "following":
+        return posts.filter(author_id__in=followed_people)
+    my_spaces = Q(space_id__in=space_queries.member_space_ids(user))
+    if not user.is_guest:
+        my_spaces |= Q(space__is_organisation=True)
+    if filter == "spaces":
+        return posts.filter(my_spaces)
+    followed_spaces = SpaceFollow.objects.filter(user_id=user.pk).values("space_id")
+    followed_tags = HashtagFollow.objects.filter(user_id=user.pk).values("hashtag_id")
+    tagged = Post.hashtags.through.objects.filter(hashtag_id__in=followed_tags).values("post_id")
+    return posts.filter(
+        my_spaces
+        | Q(space_id__in=followed_spaces)
+        | Q(author_id__in=followed_people)
+        | Q(pk__in=tagged)
+        | Q(wall_owner_id=user.pk)
+        | Q(author_id=user.pk)
+    )
+
+
+def space_posts(user: User, space: Space, roles: dict[int, str] | None = None) -> QuerySet[Post]:
+    """A space's wall: the rule of `visible_posts` for one space, decided once here rather than
+    per row, so that the query is the space's own index (`post_space_newest`) and a filter on
+    hidden posts. (With `visible_posts`' subqueries, PostgreSQL walked the global `post_newest`
+    index for sparse spaces: p99 140 ms at 1,000,000 posts.)"""
+    posts = with_display(Post.objects.filter(space_id=space.pk)).order_by("-created_at", "-id")
+    if not user.is_authenticated or not user.is_active:
+        return posts.none()
+    if roles is None:  # a page that has the viewer's roles already passes them
+        roles = dict(
+            Membership.objects.filter(user_id=user.pk, space_id=space.pk).values_list(
+                "space_id", "role"
+            )
+        )
+    if not space_queries.can_read_wall(user, space, roles):
+        return posts.none()
+    if space_queries.can_moderate(user, space, roles):
+        return posts  # hidden posts included, as for `visible_posts`' moderators
+    return posts.filter(Q(hidden_at__isnull=True) | Q(author_id=user.pk))
+
+
+def pinned_posts(user: User, space: Space, roles: dict[int, str] | None = None) -> QuerySet[Post]:
+    return (
+        space_posts(user, space, roles)
+        .filter(pinned_at__isnull=False)
+        .order_by("-pinned_at", "-id")
+    )
+
+
+def profile_posts(user: User, person: User) -> QuerySet[Post]:
+    """A profile wall: what the person wrote on it and on their own wall, shares included."""
+    return visible_posts(user).filter(wall_owner=person)
+
+
+def hashtag_posts(user: User, hashtag: Hashtag) -> QuerySet[Post]:
+    return visible_posts(user).filter(
+        pk__in=Post.hashtags.through.objects.filter(hashtag_id=hashtag.pk).values("post_id")
+    )
+
+
+def get_hashtag(name: str) -> Hashtag:
+    if "\x00" in name:  # no such tag, and PostgreSQL refuses NUL
+        raise NotFound(_("No such hashtag."))
+    hashtag = Hashtag.objects.filter(normalized_name=normalize_hashtag(name)).first()
+    if hashtag is None:
+        raise NotFound(_("No such hashtag."))
+    return hashtag
+
+
+def follows_hashtag(user: User, hashtag: Hashtag) -> bool:
+    return HashtagFollow.objects.filter(user_id=user.pk, hashtag=hashtag).exists()
+
+
+def new_posts_count(user: User, filter: str, since: datetime.datetime) -> int:
+    """Posts arrived in a feed since `since`, not written by the viewer (for "N new posts")."""
+    return (
+        home_posts(user, filter)
+        .filter(created_at__gt=since)
+        .exclude(author_id=user.pk)
+        .order_by()
+        .count()
+    )

@@ -1,0 +1,270 @@
+"""Who sees and may act on a post (see the package's docstring): `visible_posts`, `can`, `rights`,
+`access_post`, who may post on a wall, share or announce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.feed.models import (
+    Comment,
+    Post,
+)
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Membership, Space, SpaceKind
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+Action = Literal["see", "comment", "react", "share", "edit", "delete", "pin"]
+ACTIONS: tuple[Action, ...] = ("see", "comment", "react", "share", "edit", "delete", "pin")
+FILTERS = ("all", "spaces", "following", "mentions", "saved")
+ACTIVE_ANNOUNCEMENTS = 5
+
+
+class NotFound(Http404):
+    """Missing or not visible: one error for both, so nothing leaks."""
+
+
+# --- Visibility --------------------------------------------------------------------------------
+
+
+def with_display(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """What showing a post needs: its author (and profile), wall, and the shared original."""
+    # Few joins in the main query (PostgreSQL plans wide joins slowly); the shared originals,
+    # when the page has any, come in one more query.
+    # (Not the authors' profiles: a post shows its author's name, and each joined model costs
+    # its columns' conversion on every row.)
+    return posts.select_related("author", "space", "wall_owner").prefetch_related(
+        "attachments",
+        Prefetch(
+            "shared_from",
+            queryset=Post.objects.select_related("author", "space", "wall_owner"),
+        ),
+    )
+
+
+def visible_posts(user: User) -> QuerySet[Post]:
+    """Every post `user` may see, with what displaying it needs, newest first."""
+    posts = with_display(Post.objects.all()).order_by("-created_at", "-id")
+    if not user.is_authenticated or not user.is_active:
+        return posts.none()
+    if user.is_admin:
+        return posts
+    # The wall rules of `spaces.queries.can_read_wall`, as conditions on the joined space (one
+    # subquery fewer than `readable_space_ids`: cheaper to build and to plan).
+    member_of = Q(space_id__in=space_queries.member_space_ids(user))
+    in_readable_space = (
+        member_of
+        if user.is_guest
+        else member_of
+        | Q(space__kind__in=space_queries.OPEN_WALL_KINDS)
+        | Q(space__is_organisation=True)
+    )
+    # Hidden after a report: still seen by the author and by the space's moderators.
+    not_hidden = (
+        Q(hidden_at__isnull=True)
+        | Q(author_id=user.pk)
+        | Q(space_id__in=space_queries.moderated_space_ids(user))
+    )
+    if user.is_guest:
+        own_wall = Q(space__isnull=True) & (Q(author_id=user.pk) | Q(wall_owner_id=user.pk))
+        return posts.filter(in_readable_space | own_wall).filter(not_hidden)
+    return posts.filter(in_readable_space | Q(space__isnull=True)).filter(not_hidden)
+
+
+@dataclass
+class Viewer:
+    """The viewing person and their space roles, loaded once per page (one query)."""
+
+    user: User
+    roles: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(user=user, roles=space_queries.my_roles(user))
+
+    def role(self, space: Space) -> str | None:
+        return space_queries.effective_role(self.user, space, self.roles)
+
+
+def viewer_sees(viewer: Viewer, post: Post) -> bool:
+    user = viewer.user
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if (
+        post.hidden_at is not None
+        and post.author_id != user.pk
+        and (post.space is None or not space_queries.can_moderate(user, post.space, viewer.roles))
+    ):
+        return False
+    if post.space_id is None:
+        return not user.is_guest or user.pk in (post.author_id, post.wall_owner_id)
+    assert post.space is not None
+    return space_queries.can_read_wall(user, post.space, viewer.roles)
+
+
+def can(user: User | Viewer, action: Action, post: Post) -> bool:
+    """May `user` do `action` on `post`? The single rule book for posts."""
+    viewer = user if isinstance(user, Viewer) else Viewer.of(user)
+    return viewer_sees(viewer, post) and viewer_may(viewer, action, post)
+
+
+def viewer_may(viewer: Viewer, action: Action, post: Post) -> bool:
+    """`can`, for a post the viewer sees."""
+    person = viewer.user
+    space = post.space
+    archived = space is not None and space.is_archived
+    if action == "see":
+        return True
+    if action in ("comment", "react"):
+        return not archived
+    if action == "share":
+        return not person.is_guest
+    if action == "edit":
+        return post.author_id == person.pk and not archived
+    if action == "delete":
+        if post.author_id == person.pk or person.is_admin:
+            return True
+        if space is None:
+            return post.wall_owner_id == person.pk
+        return space_queries.can_moderate(person, space, viewer.roles)
+    if action == "pin":
+        return (
+            space is not None
+            and not archived
+            and space_queries.can_moderate(person, space, viewer.roles)
+        )
+    return False
+
+
+def may_post_on_wall(user: User) -> bool:
+    """Whether `user` may post on their own profile wall, read by the whole organisation:
+    active people but guests (outside collaborators post only in the spaces they belong to,
+    `spaces.queries.can_post_in`). `actions.create_post`, the API and the composers ask this."""
+    return bool(user.is_authenticated and user.is_active and not user.is_guest)
+
+
+@dataclass(frozen=True)
+class PostRights:
+    """`can` for every action on one post, for one viewer."""
+
+    see: bool = False
+    comment: bool = False
+    react: bool = False
+    share: bool = False
+    edit: bool = False
+    delete: bool = False
+    pin: bool = False
+
+    def as_dict(self) -> dict[str, bool]:
+        """By action, in the order of `ACTIONS` (the API's `rights`)."""
+        return {action: getattr(self, action) for action in ACTIONS}
+
+
+def rights(viewer: Viewer, post: Post) -> PostRights:
+    """`can` for every action (the visibility checked once, not once per action)."""
+    if not viewer_sees(viewer, post):
+        return PostRights()
+    return PostRights(**{action: viewer_may(viewer, action, post) for action in ACTIONS})
+
+
+def access_post(user: User, post_id: int | str) -> Post:
+    """The post if `user` may see it; one NotFound for missing and not allowed."""
+    try:
+        pk = int(post_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such post.")) from None
+    post = visible_posts(user).filter(pk=pk).first()
+    if post is None:
+        raise NotFound(_("No such post."))
+    return post
+
+
+def sees_post(user: User) -> Exists:
+    """A condition on rows with a `post_id`: `user` may see that post. Correlated (one post
+    checked per row), where `post__in=visible_posts(user)` made SQLite read every visible post
+    at scale."""
+    return Exists(visible_posts(user).filter(pk=OuterRef("post_id")).values("pk"))
+
+
+def access_comment(user: User, comment_id: int | str) -> Comment:
+    try:
+        pk = int(comment_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such comment.")) from None
+    comment = (
+        Comment.objects.filter(sees_post(user), pk=pk)
+        .select_related("post", "post__space", "author")
+        .first()
+    )
+    if comment is None:
+        raise NotFound(_("No such comment."))
+    return comment
+
+
+def audience_is_covered(*, original: Post, target_space: Space | None) -> bool:
+    """Can everyone who may read the target wall already see `original`?"""
+    origin = original.space
+    if origin is not None and origin.pk == (target_space.pk if target_space else None):
+        return True
+    if origin is not None and not (origin.is_organisation or origin.kind == SpaceKind.OPEN):
+        # A members-only wall: nobody outside its members may be reached.
+        return False
+    # The original is seen by every non-guest (open space, organisation space, profile wall),
+    # plus, for an open space, its guest members. Guests reading the target must all see it.
+    if target_space is None:
+        return True  # a profile wall is read by non-guests only
+    target_guests = Membership.objects.filter(space=target_space, user__role="guest")
+    if origin is not None:
+        target_guests = target_guests.exclude(
+            user_id__in=Membership.objects.filter(space=origin).values("user_id")
+        )
+    return not target_guests.exists()
+
+
+def share_refusal(user: User, post: Post, target_space: Space | None) -> str | None:
+    """Why `user` may not share `post` to `target_space` (None: their own wall); None if allowed."""
+    if not can(user, "share", post):
+        return _("You cannot share this post.")
+    original = post.shared_from if post.shared_from_id else post
+    if original is None:
+        return _("The original post was deleted.")
+    if target_space is not None and not space_queries.can_post_in(user, target_space):
+        return _("You cannot post in this space.")
+    if not audience_is_covered(original=original, target_space=target_space):
+        return _(
+            "This post cannot be shared there: people who cannot see the original would see it."
+        )
+    return None
+
+
+def can_announce(user: User, post: Post, roles: dict[int, str] | None = None) -> bool:
+    """Staff (and admins) in the organisation space; a space's admins in their space."""
+    space = post.space
+    if space is None or post.hidden_at is not None:
+        return False
+    return can_announce_in(user, space, roles)
+
+
+def can_announce_in(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """May `user` publish announcements in `space` (the rule of `can_announce`, before a post)?"""
+    if space.is_archived or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if space.is_organisation:
+        return user.is_org_staff
+    return space_queries.can_administer(user, space, roles)
