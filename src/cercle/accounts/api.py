@@ -118,10 +118,10 @@ def _person(viewer: User, profile: Profile) -> PersonOut:
         deactivated=not person.is_active,
         skills=[
             SkillOut(
-                **_skill_brief(s).model_dump(),
-                endorsed_by_me=bool(getattr(s, "endorsed_by_viewer", False)),
+                **_skill_brief(card.user_skill).model_dump(),
+                endorsed_by_me=card.endorsed_by_viewer,
             )
-            for s in skills
+            for card in skills
         ],
         followers_count=queries.follower_count(person),
         following=queries.is_following(viewer, person),

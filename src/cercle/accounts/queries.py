@@ -160,8 +160,16 @@ def access_profile_by_id(viewer: User, user_id: int) -> Profile:
     return profile
 
 
-def profile_skills(person: User, viewer: User | None = None) -> list[UserSkill]:
-    """A person's skills, best first, each with `endorsed_by_viewer` set."""
+@dataclass(frozen=True)
+class SkillCard:
+    """One of a person's skills as a viewer sees it: whether they endorsed it."""
+
+    user_skill: UserSkill
+    endorsed_by_viewer: bool
+
+
+def profile_skills(person: User, viewer: User | None = None) -> list[SkillCard]:
+    """A person's skills, best first, with whether the viewer endorsed each (two queries)."""
     skills = list(
         UserSkill.objects.filter(user=person)
         .select_related("skill")
@@ -174,9 +182,7 @@ def profile_skills(person: User, viewer: User | None = None) -> list[UserSkill]:
                 "user_skill_id", flat=True
             )
         )
-    for user_skill in skills:
-        user_skill.endorsed_by_viewer = user_skill.pk in endorsed  # type: ignore[attr-defined]
-    return skills
+    return [SkillCard(user_skill=s, endorsed_by_viewer=s.pk in endorsed) for s in skills]
 
 
 def is_following(viewer: User, person: User) -> bool:

@@ -169,12 +169,12 @@ def endorse(request: AuthenticatedRequest, username: str, skill_id: int) -> Http
     else:
         actions.endorse_skill(actor=request.user, user_skill=user_skill)
     if _is_htmx(request):
-        user_skill.endorsed_by_viewer = "withdraw" not in request.POST  # type: ignore[attr-defined]
         return render(
             request,
             "accounts/_skill.html",
             {
                 "user_skill": user_skill,
+                "endorsed": "withdraw" not in request.POST,
                 "person": user_skill.user,
                 "can_edit": queries.can_edit_profile(request.user, user_skill.user),
                 "can_interact": True,
