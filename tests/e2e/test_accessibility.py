@@ -394,7 +394,8 @@ def test_page_is_accessible(a11y_site: Site, case: Case, language: str, width: s
     assert page.url.removeprefix(a11y_site.url).split("?")[0] == wanted, (
         f"{path} went to {page.url}: a redirect is not a page (list it in NOT_PAGES)"
     )
-    page.wait_for_load_state("networkidle")
+    # The page's own htmx requests (the bell's count, lazy parts) done: what a person sees.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     assert page.evaluate("document.documentElement.lang") == language, path
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(a11y_site.axe_source)
