@@ -1,11 +1,11 @@
 """The data behind the accessibility test's pages (tests/e2e/test_accessibility.py).
 
 Run once per test session inside the server's own database (`ServerSite.python`): the demo
-organisation, then three people of our own — a member, a space admin and an IT admin — with what
-fills every page they can reach (a space with a pending request and invitation, posts with
-comments, reactions, a mention and a hashtag, a report in the moderation queue, an announcement,
-conversations, notifications, an import job, an invitation). `seed()` returns what the page URLs
-need (usernames, ids, slugs) as JSON-friendly values.
+organisation, then people of our own — a member, a space admin, an IT admin and someone with
+two-factor authentication — with what fills every page they can reach (a space with a pending
+request and invitation, posts with comments, reactions, a mention and a hashtag, a report in the
+moderation queue, an announcement, conversations, notifications, an import job, an invitation).
+`seed()` returns what the page URLs need (usernames, ids, slugs) as JSON-friendly values.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from typing import Any
 
 PASSWORD = "correct horse battery staple"
 INVITATION_SECRET = "accessibility-test-invitation-secret-0123456789"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def seed() -> dict[str, Any]:
     from datetime import timedelta
 
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
     from django.db import transaction
     from django.utils import timezone
 
@@ -63,6 +66,10 @@ def seed() -> dict[str, Any]:
             username="dsi.admin", first_name="Agnès", last_name="Martin", role=Role.ADMIN
         )
         other = make_user(username="zoe.roux", first_name="Zoé", last_name="Roux")
+        # Two-factor authentication on: the pages to turn it off and to see the recovery codes.
+        secure = make_user(username="paul.secure", first_name="Paul", last_name="Lefèvre")
+        TOTP.activate(secure, TOTP_SECRET)
+        recovery_codes = RecoveryCodes.activate(secure).get_unused_codes()
         give_skill(member, "Rédaction", level=3)
         give_skill(member, "Photographie", level=1)
 
@@ -128,11 +135,21 @@ def seed() -> dict[str, Any]:
         )
     hashtag = Hashtag.objects.get(normalized_name="accessibilite")
     assert Announcement.objects.filter(pk=announcement.pk).exists()
+    # Sign-in codes are limited to 3 a minute per address: one address per language and width.
+    code_emails = list(
+        User.objects.filter(is_active=True, role=Role.MEMBER, username__contains=".")
+        .exclude(pk__in=[member.pk, owner.pk, other.pk, secure.pk])
+        .order_by("-pk")
+        .values_list("email", flat=True)[:4]
+    )
     report_person = User.objects.filter(is_active=True, role=Role.MEMBER).exclude(
         pk__in=[member.pk, owner.pk, other.pk]
     )[0]
     return {
         "member": member.username,
+        "code_emails": code_emails,
+        "secure": secure.username,
+        "recovery_codes": recovery_codes,
         "owner": owner.username,
         "admin": admin.username,
         "boss": boss.username if boss else member.username,

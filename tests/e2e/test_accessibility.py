@@ -95,20 +95,15 @@ NOT_PAGES: dict[str, str] = {
     "chat_add_people": "POST",
     "chat_leave": "POST",
     "mfa_login_webauthn": "POST (passkey sign-in)",
-    # allauth steps that only exist inside a flow: without it they redirect.
-    "account_confirm_login_code": "redirect without a pending code sign-in",
-    "account_confirm_reauthentication_code": "redirect without a pending code",
-    "mfa_authenticate": "redirect without a pending sign-in",
-    "mfa_reauthenticate": "redirect without an authenticator",
-    "mfa_reauthenticate_webauthn": "redirect without a passkey",
-    "mfa_deactivate_totp": "redirect without TOTP",
-    "mfa_view_recovery_codes": "redirect without an authenticator",
-    "mfa_generate_recovery_codes": "redirect without an authenticator",
-    "mfa_remove_webauthn": "needs a passkey",
-    "mfa_edit_webauthn": "needs a passkey",
+    # Passkeys: a browser cannot register one without an authenticator device.
+    "mfa_reauthenticate_webauthn": "needs a registered passkey",
+    "mfa_remove_webauthn": "needs a registered passkey",
+    "mfa_edit_webauthn": "needs a registered passkey",
 }
 
 MEMBER, OWNER, ADMIN, ANONYMOUS = "member", "space-admin", "it-admin", "signed-out"
+TWO_FACTOR = "two-factor"  # signed in, with an authenticator app and recovery codes
+SIGNING_IN = "signing-in"  # signed out, in the middle of a sign-in (a flow's own pages)
 
 # Who opens each page when a member cannot (the administration's pages go to the IT admin).
 ROLES: dict[str, str] = {
@@ -127,6 +122,79 @@ ROLES: dict[str, str] = {
     "account_email_verification_sent": ANONYMOUS,
     "account_confirm_email": ANONYMOUS,
     "accept_invitation": ANONYMOUS,
+    "mfa_authenticate": SIGNING_IN,
+    "account_confirm_login_code": SIGNING_IN,
+    "mfa_reauthenticate": TWO_FACTOR,
+    "mfa_deactivate_totp": TWO_FACTOR,
+    "mfa_view_recovery_codes": TWO_FACTOR,
+    "mfa_generate_recovery_codes": TWO_FACTOR,
+}
+
+
+def _sign_in_until_the_code(page: Any, facts: dict[str, Any]) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", facts["secure"])
+    page.fill("input[name=password]", facts["password"])
+    page.locator("form[action*='login'] [type=submit]").first.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+
+
+def _ask_for_a_sign_in_code(page: Any, facts: dict[str, Any]) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/code/")
+    page.fill("input[name=email]", facts["code_emails"].pop())
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+
+
+def _ask_for_a_reauthentication_code(page: Any, facts: dict[str, Any]) -> None:
+    # The member's contexts share one session: a code asked for once stays pending (and codes
+    # are limited to 3 a minute).
+    page.goto("/accounts/reauthenticate/code/confirm/")
+    if "/code/confirm/" not in page.url:
+        page.goto("/accounts/reauthenticate/code/")
+        page.locator("main form [type=submit]").first.click()
+        page.wait_for_url("**/accounts/reauthenticate/code/confirm/")
+
+
+def _fail_to_sign_in(page: Any, facts: dict[str, Any]) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", "nobody.here")
+    page.fill("input[name=password]", "not the password")
+    page.locator("form[action*='login'] [type=submit]").first.click()
+    page.locator(".errorlist, [role=alert], .alert").first.wait_for()
+
+
+OPEN_MENUS = """(dropdown) => {
+  for (const details of document.querySelectorAll("details")) {
+    details.open = true;
+    const content = [...details.children].find((child) => child.tagName !== "SUMMARY");
+    const floats = content && getComputedStyle(content).position === "absolute";
+    if (floats && !(dropdown && details === document.querySelector(dropdown))) details.open = false;
+  }
+}"""
+
+
+def _open_menus(path: str, dropdown: str) -> Callable[[Any, dict[str, Any]], None]:
+    """The page with its disclosures open (reactions, replies, options), and one drop-down menu:
+    drop-downs cover what is under them, so opening two at once would only test that overlap."""
+
+    def steps(page: Any, facts: dict[str, Any]) -> None:
+        page.goto(path.format(**facts))
+        phone = page.viewport_size["width"] < 768
+        # On a phone the open account menu covers the navigation under it, as a drop-down does.
+        page.evaluate(OPEN_MENUS, "" if phone and dropdown == ".user-menu" else dropdown)
+
+    return steps
+
+
+# Pages that exist only inside a flow (they redirect when loaded alone): how to reach them.
+STEPS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+    "mfa_authenticate": _sign_in_until_the_code,
+    "account_confirm_login_code": _ask_for_a_sign_in_code,
+    "account_confirm_reauthentication_code": _ask_for_a_reauthentication_code,
 }
 
 # URL parameters: from the seeded facts by parameter name, then by URL name where they differ.
@@ -159,6 +227,7 @@ class Case:
     path: str = ""  # given instead of a URL name (error pages)
     status: int = 200
     kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+    steps: Callable[[Any, dict[str, Any]], None] | None = field(default=None, compare=False)
 
 
 # The same view seen by someone else, or a state that a URL name alone does not reach.
@@ -177,6 +246,23 @@ EXTRA_CASES = [
     Case("error-403", MEMBER, path="/manage/people/", status=403),
     Case("error-404", MEMBER, path="/posts/999999999/", status=404),
     Case("error-404-signed-out", ANONYMOUS, path="/no-such-page/", status=404),
+    Case("account_login-with-errors", SIGNING_IN, "account_login", steps=_fail_to_sign_in),
+    Case("space-invited", ADMIN, "space"),
+    Case("home-menus-open", OWNER, "home", steps=_open_menus("/", ".post-more")),
+    Case("post-menus-open", OWNER, "post", steps=_open_menus("/posts/{post}/", ".post-more")),
+    Case(
+        "settings-account-menu-open",
+        ADMIN,
+        "settings",
+        steps=_open_menus("/settings/", ".user-menu"),
+    ),
+    Case(
+        "chat_conversation-menus-open",
+        MEMBER,
+        "chat_conversation",
+        steps=_open_menus("/messages/{group}/", ".chat-menu"),
+        kwargs=lambda f: {"conversation_id": f["group"]},
+    ),
     Case("chat_search-results", MEMBER, path="/messages/search/?q=audit"),
     Case("directory-search", MEMBER, path="/people/?q=marie"),
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
@@ -216,7 +302,9 @@ def _role(name: str) -> str:
 
 def _cases() -> list[Case]:
     cases = [
-        Case(name, _role(name), name) for name, _params in _named_urls() if name not in NOT_PAGES
+        Case(name, _role(name), name, steps=STEPS.get(name))
+        for name, _params in _named_urls()
+        if name not in NOT_PAGES
     ]
     return cases + EXTRA_CASES
 
@@ -256,17 +344,26 @@ class Site:
     def _state(self, role: str) -> Any:
         """A signed-in session for `role` (logged in once, then shared by its contexts)."""
         if role not in self._states:
-            username = {MEMBER: "member", OWNER: "owner", ADMIN: "admin"}[role]
+            username = {MEMBER: "member", OWNER: "owner", ADMIN: "admin", TWO_FACTOR: "secure"}
             context = self.browser.new_context(base_url=self.url)
             page = context.new_page()
             page.goto("/accounts/login/")
-            page.fill("input[name=login]", self.facts[username])
+            page.fill("input[name=login]", self.facts[username[role]])
             page.fill("input[name=password]", self.facts["password"])
             page.locator("form[action*='login'] [type=submit]").first.click()
             page.wait_for_url(lambda url: "/accounts/login" not in url)
+            if "/accounts/2fa/authenticate/" in page.url:
+                page.fill("input[name=code]", self.recovery_code())
+                page.locator("main form [type=submit]").first.click()
+                page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
             self._states[role] = context.storage_state()
             context.close()
         return self._states[role]
+
+    def recovery_code(self) -> str:
+        """An unused recovery code of the two-factor person (each works once)."""
+        code: str = self.facts["recovery_codes"].pop()
+        return code
 
     def page(self, role: str, language: str, width: str) -> Any:
         key = (role, language, width)
@@ -276,7 +373,7 @@ class Site:
                 base_url=self.url,
                 locale=LANGUAGES[language],
                 viewport={"width": w, "height": h},
-                storage_state=None if role == ANONYMOUS else self._state(role),
+                storage_state=None if role in (ANONYMOUS, SIGNING_IN) else self._state(role),
             )
             context.set_default_timeout(15_000)
             self._pages[key] = context.new_page()
@@ -380,16 +477,22 @@ SMALL_TARGETS = """(minimum) => {
 def test_page_is_accessible(a11y_site: Site, case: Case, language: str, width: str) -> None:
     page = a11y_site.page(case.role, language, width)
     path = _path(case, a11y_site.facts)
-    response = page.goto(path)
-    assert response is not None
-    if "/accounts/reauthenticate/" in page.url and "/accounts/reauthenticate/" not in path:
-        # Sensitive pages ask for the password again a few minutes after signing in.
-        page.fill("input[name=password]", a11y_site.facts["password"])
-        with page.expect_navigation() as navigation:
-            page.locator("main form [type=submit]").first.click()
-        response = navigation.value
+    if case.steps is not None:
+        case.steps(page, a11y_site.facts)
+    else:
+        response = page.goto(path)
         assert response is not None
-    assert response.status == case.status, (path, response.status, page.url)
+        if "reauthenticate/" in page.url and "reauthenticate/" not in path:
+            # Sensitive pages ask for the password (or a code) again minutes after signing in.
+            if page.locator("main input[name=password]").count():
+                page.fill("main input[name=password]", a11y_site.facts["password"])
+            else:
+                page.fill("main input[name=code]", a11y_site.recovery_code())
+            with page.expect_navigation() as navigation:
+                page.locator("main form [type=submit]").first.click()
+            response = navigation.value
+            assert response is not None
+        assert response.status == case.status, (path, response.status, page.url)
     wanted = path.split("?")[0]
     assert page.url.removeprefix(a11y_site.url).split("?")[0] == wanted, (
         f"{path} went to {page.url}: a redirect is not a page (list it in NOT_PAGES)"
