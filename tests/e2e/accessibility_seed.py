@@ -127,12 +127,29 @@ def seed() -> dict[str, Any]:
             filename="people.csv",
             data=b"email,first_name,last_name\nnew.person@example.org,New,Person\n",
         )
+        # A file with an invalid row, checked: the page lists the rows and their errors.
+        checked = admin_actions.start_import(
+            actor=admin,
+            filename="with-errors.csv",
+            data=(
+                b"email,first_name,last_name\nok.person@example.org,Ok,Person\nnot-an-email,Bad,\n"
+            ),
+        )
+        old_space = space_actions.create_space(
+            actor=owner, name="Projet terminé", description="Archivé.", kind="open"
+        )
+        space_actions.join_space(actor=member, space=old_space)
+        feed_actions.create_post(actor=owner, space=old_space, body="Bilan final du projet.")
+        space_actions.archive_space(actor=owner, space=old_space)
         Invitation.objects.create(
             user=other,
             invited_by=admin,
             token_hash=hash_token(INVITATION_SECRET),
             expires_at=timezone.now() + timedelta(days=7),
         )
+    admin_actions.run_import_job(job_id=checked.pk)
+    checked.refresh_from_db()
+    assert checked.status == checked.Status.INVALID, checked.status
     hashtag = Hashtag.objects.get(normalized_name="accessibilite")
     assert Announcement.objects.filter(pk=announcement.pk).exists()
     # Sign-in codes are limited to 3 a minute per address: one address per language and width.
@@ -161,6 +178,8 @@ def seed() -> dict[str, Any]:
         "conversation": direct.pk,
         "group": group.pk,
         "job": job.pk,
+        "checked_job": checked.pk,
+        "archived_space": old_space.slug,
         "person": report_person.pk,
         "department": department.slug,
         "site": site.slug,

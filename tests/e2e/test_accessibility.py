@@ -5,7 +5,9 @@ The pages come from the URL conf: every named URL of Cercle (and of allauth, who
 Cercle's templates) is a test case unless `NOT_PAGES` says why it is not a page (a POST-only
 action, an htmx fragment, a file, a redirect). So a new module's pages are checked as soon as its
 `urls.py` is included; give their URL parameters a value in `ARGUMENTS` (from the seeded data in
-`accessibility_seed.py`) and, when a member cannot open them, a role in `ROLES`.
+`accessibility_seed.py`), a role in `ROLES` when a member cannot open them, and the steps that reach
+them in `STEPS` when they exist only inside a flow (a sign-in's code step). `EXTRA_CASES` adds
+other people's view of a page and other states (errors, open menus, an archived space).
 
 One uvicorn server on one seeded SQLite file serves the whole session; one browser context per
 (person, language, width) is reused; each page is loaded once per language and width. A failure
@@ -248,6 +250,20 @@ EXTRA_CASES = [
     Case("error-404-signed-out", ANONYMOUS, path="/no-such-page/", status=404),
     Case("account_login-with-errors", SIGNING_IN, "account_login", steps=_fail_to_sign_in),
     Case("space-invited", ADMIN, "space"),
+    Case("space-archived", MEMBER, "space", kwargs=lambda f: {"slug": f["archived_space"]}),
+    Case(
+        "space_settings-archived",
+        OWNER,
+        "space_settings",
+        kwargs=lambda f: {"slug": f["archived_space"]},
+    ),
+    Case(
+        "admin_import_job-with-errors",
+        ADMIN,
+        "admin_import_job",
+        kwargs=lambda f: {"job_id": f["checked_job"]},
+    ),
+    Case("error-400-home-bad-cursor", MEMBER, path="/?cursor=not-a-cursor", status=400),
     Case("home-menus-open", OWNER, "home", steps=_open_menus("/", ".post-more")),
     Case("post-menus-open", OWNER, "post", steps=_open_menus("/posts/{post}/", ".post-more")),
     Case(
