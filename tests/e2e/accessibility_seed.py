@@ -1,0 +1,188 @@
+"""The data behind the accessibility test's pages (tests/e2e/test_accessibility.py).
+
+Run once per test session inside the server's own database (`ServerSite.python`): the demo
+organisation, then people of our own — a member, a space admin, an IT admin and someone with
+two-factor authentication — with what fills every page they can reach (a space with a pending
+request and invitation, posts with comments, reactions, a mention and a hashtag, a report in the
+moderation queue, an announcement, conversations, notifications, an import job, an invitation).
+`seed()` returns what the page URLs need (usernames, ids, slugs) as JSON-friendly values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PASSWORD = "correct horse battery staple"
+INVITATION_SECRET = "accessibility-test-invitation-secret-0123456789"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def seed() -> dict[str, Any]:
+    from datetime import timedelta
+
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cercle.accounts.actions.seed import seed_demo_organisation
+    from cercle.accounts.models import Department, Invitation, Role, Site, User
+    from cercle.accounts.tokens import hash_token
+    from cercle.administration import actions as admin_actions
+    from cercle.chat import actions as chat_actions
+    from cercle.feed import actions as feed_actions
+    from cercle.feed.models import Announcement, Hashtag
+    from cercle.feed.seed import seed_demo_wall
+    from cercle.spaces import actions as space_actions
+    from cercle.spaces import queries as space_queries
+    from tests.factories import give_skill, make_user
+
+    seed_demo_organisation()
+    seed_demo_wall()
+    department = Department.objects.order_by("pk").first()
+    site = Site.objects.order_by("pk").first()
+    assert department is not None and site is not None
+    # Someone with a manager and reports, for the org chart.
+    boss = (
+        User.objects.filter(direct_report_profiles__isnull=False, profile__manager__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    with transaction.atomic():
+        member = make_user(
+            username="marie.lambert",
+            first_name="Marie",
+            last_name="Lambert",
+            job_title="Chargée de communication",
+            department=department,
+            site=site,
+            manager=boss,
+            bio="J'écris la **lettre interne** et j'aime le vélo.",
+        )
+        owner = make_user(
+            username="samuel.owner", first_name="Samuel", last_name="Nguyen", site=site
+        )
+        admin = make_user(
+            username="dsi.admin", first_name="Agnès", last_name="Martin", role=Role.ADMIN
+        )
+        other = make_user(username="zoe.roux", first_name="Zoé", last_name="Roux")
+        # Two-factor authentication on: the pages to turn it off and to see the recovery codes.
+        secure = make_user(username="paul.secure", first_name="Paul", last_name="Lefèvre")
+        TOTP.activate(secure, TOTP_SECRET)
+        recovery_codes = RecoveryCodes.activate(secure).get_unused_codes()
+        give_skill(member, "Rédaction", level=3)
+        give_skill(member, "Photographie", level=1)
+
+        space = space_actions.create_space(
+            actor=owner,
+            name="Atelier accessibilité",
+            description="Rendre nos outils utilisables par tout le monde.",
+            kind="request",
+        )
+        join = space_actions.request_to_join(actor=member, space=space)
+        space_actions.decide_join_request(actor=owner, join_request=join, accept=True)
+        space_actions.request_to_join(actor=other, space=space, message="Je peux aider ?")
+        space_actions.invite(actor=owner, space=space, users=[admin])
+
+        post = feed_actions.create_post(
+            actor=member,
+            space=space,
+            body=f"Premier audit RGAA : **12 critères** à revoir. @{owner.username} #accessibilite",
+        )
+        comment = feed_actions.add_comment(actor=owner, post=post, body="Merci, je regarde.")
+        mine = feed_actions.add_comment(actor=member, post=post, body="Le rapport arrive.")
+        feed_actions.add_comment(actor=member, post=post, body="Réponse.", parent=comment)
+        feed_actions.react(actor=owner, post=post, kind="like")
+        owners_post = feed_actions.create_post(
+            actor=owner, space=space, body="Réunion jeudi à 10 h, salle Lumière."
+        )
+        feed_actions.report(actor=member, post=owners_post, reason="spam", details="Doublon.")
+        feed_actions.edit_post(actor=member, post=post, body=post.body + " (corrigé)")
+        feed_actions.create_post(actor=member, body=f"Sur mon mur, bonjour @{other.username}")
+
+        news = feed_actions.create_post(
+            actor=admin,
+            space=space_queries.organisation_space(),
+            body="Maintenance de la messagerie samedi matin.",
+        )
+        announcement = feed_actions.announce(actor=admin, post=news, requires_ack=True)
+
+        direct = chat_actions.start_direct_conversation(actor=member, other=owner)
+        for n, (who, body) in enumerate(
+            [
+                (member, "Bonjour, tu as vu l'audit ?"),
+                (owner, f"Oui ! @{member.username} je le lis ce soir."),
+                (member, "Merci **beaucoup**."),
+            ]
+        ):
+            chat_actions.send_message(
+                actor=who, conversation_id=direct.pk, body=body, client_id=f"a11y-{n}"
+            )
+        group = chat_actions.create_group_conversation(
+            actor=member, name="Équipe com", members=[owner, other]
+        )
+
+        job = admin_actions.start_import(
+            actor=admin,
+            filename="people.csv",
+            data=b"email,first_name,last_name\nnew.person@example.org,New,Person\n",
+        )
+        # A file with an invalid row, checked: the page lists the rows and their errors.
+        checked = admin_actions.start_import(
+            actor=admin,
+            filename="with-errors.csv",
+            data=(
+                b"email,first_name,last_name\nok.person@example.org,Ok,Person\nnot-an-email,Bad,\n"
+            ),
+        )
+        old_space = space_actions.create_space(
+            actor=owner, name="Projet terminé", description="Archivé.", kind="open"
+        )
+        space_actions.join_space(actor=member, space=old_space)
+        feed_actions.create_post(actor=owner, space=old_space, body="Bilan final du projet.")
+        space_actions.archive_space(actor=owner, space=old_space)
+        Invitation.objects.create(
+            user=other,
+            invited_by=admin,
+            token_hash=hash_token(INVITATION_SECRET),
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+    admin_actions.run_import_job(job_id=checked.pk)
+    checked.refresh_from_db()
+    assert checked.status == checked.Status.INVALID, checked.status
+    hashtag = Hashtag.objects.get(normalized_name="accessibilite")
+    assert Announcement.objects.filter(pk=announcement.pk).exists()
+    # Sign-in codes are limited to 3 a minute per address: one address per language and width.
+    code_emails = list(
+        User.objects.filter(is_active=True, role=Role.MEMBER, username__contains=".")
+        .exclude(pk__in=[member.pk, owner.pk, other.pk, secure.pk])
+        .order_by("-pk")
+        .values_list("email", flat=True)[:4]
+    )
+    report_person = User.objects.filter(is_active=True, role=Role.MEMBER).exclude(
+        pk__in=[member.pk, owner.pk, other.pk]
+    )[0]
+    return {
+        "member": member.username,
+        "code_emails": code_emails,
+        "secure": secure.username,
+        "recovery_codes": recovery_codes,
+        "owner": owner.username,
+        "admin": admin.username,
+        "boss": boss.username if boss else member.username,
+        "password": PASSWORD,
+        "space": space.slug,
+        "post": post.pk,
+        "comment": mine.pk,
+        "announcement": announcement.pk,
+        "conversation": direct.pk,
+        "group": group.pk,
+        "job": job.pk,
+        "checked_job": checked.pk,
+        "archived_space": old_space.slug,
+        "person": report_person.pk,
+        "department": department.slug,
+        "site": site.slug,
+        "hashtag": hashtag.name,
+        "invitation": INVITATION_SECRET,
+    }

@@ -1,0 +1,537 @@
+"""Browser: every page passes axe-core (WCAG 2.1 A and AA) at 360 px and at desktop width, in
+French and English, and never scrolls sideways on a phone.
+
+The pages come from the URL conf: every named URL of Cercle (and of allauth, whose pages use
+Cercle's templates) is a test case unless `NOT_PAGES` says why it is not a page (a POST-only
+action, an htmx fragment, a file, a redirect). So a new module's pages are checked as soon as its
+`urls.py` is included; give their URL parameters a value in `ARGUMENTS` (from the seeded data in
+`accessibility_seed.py`), a role in `ROLES` when a member cannot open them, and the steps that reach
+them in `STEPS` when they exist only inside a flow (a sign-in's code step). `EXTRA_CASES` adds
+other people's view of a page and other states (errors, open menus, an archived space).
+
+One uvicorn server on one seeded SQLite file serves the whole session; one browser context per
+(person, language, width) is reused; each page is loaded once per language and width. A failure
+prints axe's violations as a list (rule, what to fix, each element with its HTML).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# WCAG 2.0 and 2.1, A and AA; axe's best practices (landmarks, one h1, heading order…); WCAG 2.2's
+# 24 px target size (the 44 px check on phones is ours, below).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice", "wcag22aa"]
+WIDTHS = {"phone": (360, 740), "desktop": (1366, 900)}
+LANGUAGES = {"fr": "fr-FR", "en": "en-GB"}
+
+# Named URLs that are not pages a person reads, with why. Every other named URL is a test case.
+NOT_PAGES: dict[str, str] = {
+    # Files, redirects and machine endpoints.
+    "favicon": "redirect to the SVG icon",
+    "healthz": "JSON health check",
+    "attachment": "a post's file",
+    "chat_attachment": "a message's file",
+    "admin_import_template": "CSV file",
+    "announcement_csv": "CSV file",
+    "mfa_download_recovery_codes": "text file",
+    "notification_open": "redirect to the notification's subject",
+    "chat_start_direct": "POST: opens the conversation",
+    "chat_space_channel": "redirect to the space's conversation",
+    "admin_index": "redirect to the people list",
+    "account_set_password": "redirect to the password change (everyone has a password)",
+    # htmx fragments and JSON.
+    "people_autocomplete": "htmx fragment",
+    "skill_autocomplete": "htmx fragment",
+    "feed_new_posts": "htmx fragment",
+    "feed_announcements": "htmx fragment",
+    "mention_suggestions": "JSON",
+    "notification_bell": "htmx fragment (in every page's header)",
+    "chat_unread": "JSON",
+    "chat_mention_suggestions": "JSON",
+    # POST-only actions.
+    "set_language": "POST",
+    "follow": "POST",
+    "skill_add": "POST",
+    "skill_update": "POST",
+    "endorse": "POST",
+    "api_token_create": "POST",
+    "api_token_revoke": "POST",
+    "space_invitation_respond": "POST",
+    "space_request_decide": "POST",
+    "space_join": "POST",
+    "space_request": "POST",
+    "space_leave": "POST",
+    "space_follow": "POST",
+    "space_member_role": "POST",
+    "space_member_remove": "POST",
+    "space_invitation_cancel": "POST",
+    "space_archive": "POST",
+    "post_create": "POST",
+    "post_delete": "POST",
+    "post_react": "POST",
+    "post_comment": "POST",
+    "post_pin": "POST",
+    "post_save": "POST",
+    "post_unannounce": "POST",
+    "announcement_receipt": "POST",
+    "announcement_remind": "POST",
+    "report_decide": "POST",
+    "comment_delete": "POST",
+    "hashtag_follow": "POST",
+    "notifications_read_all": "POST",
+    "notification_space_level": "POST",
+    "admin_import_valid_rows": "POST",
+    "admin_import_cancel": "POST",
+    "admin_set_role": "POST",
+    "admin_reactivate": "POST",
+    "admin_resend_invitation": "POST",
+    "chat_send": "POST",
+    "chat_mute": "POST",
+    "chat_add_people": "POST",
+    "chat_leave": "POST",
+    "mfa_login_webauthn": "POST (passkey sign-in)",
+    # Passkeys: a browser cannot register one without an authenticator device.
+    "mfa_reauthenticate_webauthn": "needs a registered passkey",
+    "mfa_remove_webauthn": "needs a registered passkey",
+    "mfa_edit_webauthn": "needs a registered passkey",
+}
+
+MEMBER, OWNER, ADMIN, ANONYMOUS = "member", "space-admin", "it-admin", "signed-out"
+TWO_FACTOR = "two-factor"  # signed in, with an authenticator app and recovery codes
+SIGNING_IN = "signing-in"  # signed out, in the middle of a sign-in (a flow's own pages)
+
+# Who opens each page when a member cannot (the administration's pages go to the IT admin).
+ROLES: dict[str, str] = {
+    "space_settings": OWNER,
+    "moderation": OWNER,
+    "announcement_report": ADMIN,
+    "post_announce": OWNER,
+    "account_login": ANONYMOUS,
+    "account_signup": ANONYMOUS,
+    "account_inactive": ANONYMOUS,
+    "account_reset_password": ANONYMOUS,
+    "account_reset_password_done": ANONYMOUS,
+    "account_reset_password_from_key": ANONYMOUS,
+    "account_reset_password_from_key_done": ANONYMOUS,
+    "account_request_login_code": ANONYMOUS,
+    "account_email_verification_sent": ANONYMOUS,
+    "account_confirm_email": ANONYMOUS,
+    "accept_invitation": ANONYMOUS,
+    "mfa_authenticate": SIGNING_IN,
+    "account_confirm_login_code": SIGNING_IN,
+    "mfa_reauthenticate": TWO_FACTOR,
+    "mfa_deactivate_totp": TWO_FACTOR,
+    "mfa_view_recovery_codes": TWO_FACTOR,
+    "mfa_generate_recovery_codes": TWO_FACTOR,
+}
+
+
+def _sign_in_until_the_code(page: Any, facts: dict[str, Any]) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", facts["secure"])
+    page.fill("input[name=password]", facts["password"])
+    page.locator("form[action*='login'] [type=submit]").first.click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+
+
+def _ask_for_a_sign_in_code(page: Any, facts: dict[str, Any]) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/code/")
+    page.fill("input[name=email]", facts["code_emails"].pop())
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+
+
+def _ask_for_a_reauthentication_code(page: Any, facts: dict[str, Any]) -> None:
+    # The member's contexts share one session: a code asked for once stays pending (and codes
+    # are limited to 3 a minute).
+    page.goto("/accounts/reauthenticate/code/confirm/")
+    if "/code/confirm/" not in page.url:
+        page.goto("/accounts/reauthenticate/code/")
+        page.locator("main form [type=submit]").first.click()
+        page.wait_for_url("**/accounts/reauthenticate/code/confirm/")
+
+
+def _fail_to_sign_in(page: Any, facts: dict[str, Any]) -> None:
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", "nobody.here")
+    page.fill("input[name=password]", "not the password")
+    page.locator("form[action*='login'] [type=submit]").first.click()
+    page.locator(".errorlist, [role=alert], .alert").first.wait_for()
+
+
+OPEN_MENUS = """(dropdown) => {
+  for (const details of document.querySelectorAll("details")) {
+    details.open = true;
+    const content = [...details.children].find((child) => child.tagName !== "SUMMARY");
+    const floats = content && getComputedStyle(content).position === "absolute";
+    if (floats && !(dropdown && details === document.querySelector(dropdown))) details.open = false;
+  }
+}"""
+
+
+def _open_menus(path: str, dropdown: str) -> Callable[[Any, dict[str, Any]], None]:
+    """The page with its disclosures open (reactions, replies, options), and one drop-down menu:
+    drop-downs cover what is under them, so opening two at once would only test that overlap."""
+
+    def steps(page: Any, facts: dict[str, Any]) -> None:
+        page.goto(path.format(**facts))
+        phone = page.viewport_size["width"] < 768
+        # On a phone the open account menu covers the navigation under it, as a drop-down does.
+        page.evaluate(OPEN_MENUS, "" if phone and dropdown == ".user-menu" else dropdown)
+
+    return steps
+
+
+# Pages that exist only inside a flow (they redirect when loaded alone): how to reach them.
+STEPS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+    "mfa_authenticate": _sign_in_until_the_code,
+    "account_confirm_login_code": _ask_for_a_sign_in_code,
+    "account_confirm_reauthentication_code": _ask_for_a_reauthentication_code,
+}
+
+# URL parameters: from the seeded facts by parameter name, then by URL name where they differ.
+ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "username": lambda facts: facts["member"],
+    "slug": lambda facts: facts["space"],
+    "post_id": lambda facts: facts["post"],
+    "comment_id": lambda facts: facts["comment"],
+    "announcement_id": lambda facts: facts["announcement"],
+    "conversation_id": lambda facts: facts["conversation"],
+    "job_id": lambda facts: facts["job"],
+    "person_id": lambda facts: facts["person"],
+    "name": lambda facts: facts["hashtag"],
+    "token": lambda facts: facts["invitation"],
+    "key": lambda facts: "not-a-valid-key",
+    "uidb36": lambda facts: "1",
+}
+ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "department": lambda facts: {"slug": facts["department"]},
+    "site": lambda facts: {"slug": facts["site"]},
+    "orgchart": lambda facts: {"username": facts["boss"]},
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    role: str
+    url_name: str = ""
+    path: str = ""  # given instead of a URL name (error pages)
+    status: int = 200
+    kwargs: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+    steps: Callable[[Any, dict[str, Any]], None] | None = field(default=None, compare=False)
+
+
+# The same view seen by someone else, or a state that a URL name alone does not reach.
+EXTRA_CASES = [
+    Case("home", ADMIN, "home"),
+    Case("space", OWNER, "space"),
+    Case("space_members", OWNER, "space_members"),
+    Case("post", OWNER, "post"),
+    Case("profile-of-someone-else", MEMBER, "profile", kwargs=lambda f: {"username": f["owner"]}),
+    Case(
+        "chat_conversation-group",
+        OWNER,
+        "chat_conversation",
+        kwargs=lambda f: {"conversation_id": f["group"]},
+    ),
+    Case("error-403", MEMBER, path="/manage/people/", status=403),
+    Case("error-404", MEMBER, path="/posts/999999999/", status=404),
+    Case("error-404-signed-out", ANONYMOUS, path="/no-such-page/", status=404),
+    Case("account_login-with-errors", SIGNING_IN, "account_login", steps=_fail_to_sign_in),
+    Case("space-invited", ADMIN, "space"),
+    Case("space-archived", MEMBER, "space", kwargs=lambda f: {"slug": f["archived_space"]}),
+    Case(
+        "space_settings-archived",
+        OWNER,
+        "space_settings",
+        kwargs=lambda f: {"slug": f["archived_space"]},
+    ),
+    Case(
+        "admin_import_job-with-errors",
+        ADMIN,
+        "admin_import_job",
+        kwargs=lambda f: {"job_id": f["checked_job"]},
+    ),
+    Case("error-400-home-bad-cursor", MEMBER, path="/?cursor=not-a-cursor", status=400),
+    Case("home-menus-open", OWNER, "home", steps=_open_menus("/", ".post-more")),
+    Case("post-menus-open", OWNER, "post", steps=_open_menus("/posts/{post}/", ".post-more")),
+    Case(
+        "settings-account-menu-open",
+        ADMIN,
+        "settings",
+        steps=_open_menus("/settings/", ".user-menu"),
+    ),
+    Case(
+        "chat_conversation-menus-open",
+        MEMBER,
+        "chat_conversation",
+        steps=_open_menus("/messages/{group}/", ".chat-menu"),
+        kwargs=lambda f: {"conversation_id": f["group"]},
+    ),
+    Case("chat_search-results", MEMBER, path="/messages/search/?q=audit"),
+    Case("directory-search", MEMBER, path="/people/?q=marie"),
+    Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
+]
+
+
+@functools.cache
+def _named_urls() -> list[tuple[str, list[str]]]:
+    """(name, parameter names) of every named URL served by Cercle's or allauth's views."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: dict[str, list[str]] = {}
+
+    def walk(patterns: list[Any]) -> Iterator[tuple[URLPattern, list[str]]]:
+        for item in patterns:
+            if isinstance(item, URLResolver):
+                for pattern, params in walk(item.url_patterns):
+                    yield pattern, list(item.pattern.converters) + params
+            else:
+                yield item, list(item.pattern.converters) or list(item.pattern.regex.groupindex)
+
+    for pattern, params in walk(get_resolver().url_patterns):
+        module = inspect.getmodule(pattern.callback)
+        module_name = module.__name__ if module else ""
+        if pattern.name and module_name.split(".")[0] in ("cercle", "allauth"):
+            found.setdefault(pattern.name, params)
+    return sorted(found.items())
+
+
+def _role(name: str) -> str:
+    if name in ROLES:
+        return ROLES[name]
+    if name.startswith("admin_"):
+        return ADMIN
+    return MEMBER
+
+
+def _cases() -> list[Case]:
+    cases = [
+        Case(name, _role(name), name, steps=STEPS.get(name))
+        for name, _params in _named_urls()
+        if name not in NOT_PAGES
+    ]
+    return cases + EXTRA_CASES
+
+
+CASES = _cases()
+
+
+def _path(case: Case, facts: dict[str, Any]) -> str:
+    if case.path:
+        return case.path
+    from django.urls import reverse
+
+    params = dict(_named_urls())[case.url_name]
+    kwargs: dict[str, Any] = {}
+    for param in params:
+        assert param in ARGUMENTS, (
+            f"URL {case.url_name!r} takes {param!r}: give it a value in ARGUMENTS "
+            "(tests/e2e/test_accessibility.py), or list the URL in NOT_PAGES with why"
+        )
+        kwargs[param] = ARGUMENTS[param](facts)
+    if case.url_name in ARGUMENTS_BY_URL:
+        kwargs.update(ARGUMENTS_BY_URL[case.url_name](facts))
+    if case.kwargs is not None:
+        kwargs.update(case.kwargs(facts))
+    return reverse(case.url_name, kwargs=kwargs)
+
+
+@dataclass
+class Site:
+    url: str
+    facts: dict[str, Any]
+    axe_source: str
+    browser: Any
+    _states: dict[str, Any] = field(default_factory=dict)
+    _pages: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+
+    def _state(self, role: str) -> Any:
+        """A signed-in session for `role` (logged in once, then shared by its contexts)."""
+        if role not in self._states:
+            username = {MEMBER: "member", OWNER: "owner", ADMIN: "admin", TWO_FACTOR: "secure"}
+            context = self.browser.new_context(base_url=self.url)
+            page = context.new_page()
+            page.goto("/accounts/login/")
+            page.fill("input[name=login]", self.facts[username[role]])
+            page.fill("input[name=password]", self.facts["password"])
+            page.locator("form[action*='login'] [type=submit]").first.click()
+            page.wait_for_url(lambda url: "/accounts/login" not in url)
+            if "/accounts/2fa/authenticate/" in page.url:
+                page.fill("input[name=code]", self.recovery_code())
+                page.locator("main form [type=submit]").first.click()
+                page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" not in url)
+            self._states[role] = context.storage_state()
+            context.close()
+        return self._states[role]
+
+    def recovery_code(self) -> str:
+        """An unused recovery code of the two-factor person (each works once)."""
+        code: str = self.facts["recovery_codes"].pop()
+        return code
+
+    def page(self, role: str, language: str, width: str) -> Any:
+        key = (role, language, width)
+        if key not in self._pages:
+            w, h = WIDTHS[width]
+            context = self.browser.new_context(
+                base_url=self.url,
+                locale=LANGUAGES[language],
+                viewport={"width": w, "height": h},
+                storage_state=None if role in (ANONYMOUS, SIGNING_IN) else self._state(role),
+            )
+            context.set_default_timeout(15_000)
+            self._pages[key] = context.new_page()
+        return self._pages[key]
+
+    def close(self) -> None:
+        for page in self._pages.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="session")
+def a11y_site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    from tests.chat.server import ServerSite
+
+    server_site = ServerSite(tmp_path_factory.mktemp("a11y"))
+    server_site.migrate()
+    facts = server_site.python("from tests.e2e.accessibility_seed import seed\nresult = seed()")
+    server = server_site.start()
+    import axe_playwright_python
+
+    axe_js = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    site = Site(url=server.url, facts=facts, axe_source=axe_js.read_text(), browser=browser)
+    yield site
+    site.close()
+    server_site.stop()
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    """axe's violations as a readable list: rule, impact, what to fix, then each element."""
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']}"
+            f" <{violation.get('helpUrl', '')}>"
+        )
+        for node in violation["nodes"][:8]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = " / ".join(
+                line.strip()
+                for line in (node.get("failureSummary") or "").splitlines()[1:]
+                if line.strip()
+            )
+            lines.append(f"    {target}: {summary}")
+            lines.append(f"      {node['html'][:200]}")
+        if len(violation["nodes"]) > 8:
+            lines.append(f"    … and {len(violation['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+RUN_AXE = """async (tags) => {
+  // label-content-name-mismatch (WCAG 2.5.3, label in name) is "experimental" in axe: asked for.
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+    rules: {"label-content-name-mismatch": {enabled: true}}});
+  return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+    helpUrl: v.helpUrl, nodes: v.nodes.map((n) => ({target: n.target, html: n.html,
+    failureSummary: n.failureSummary}))}));
+}"""
+
+
+# Controls smaller than 44 × 44 px on a phone (WCAG 2.5.5). Exempt, as WCAG says: links inside a
+# line of text (an inline link whose block holds other words), and what is not drawn (visually
+# hidden, off-screen until focused, in a closed menu). A checkbox or radio button counts with its
+# label, which toggles it too.
+SMALL_TARGETS = """(minimum) => {
+  const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary,"
+    + " [role=button], [tabindex]:not([tabindex='-1'])";
+  const small = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(element);
+    if (style.visibility === "hidden" || element.closest("[hidden], [aria-hidden=true]")) continue;
+    const details = element.closest("details:not([open])");
+    if (details && element.closest("summary") !== details.querySelector("summary")) continue;
+    const rects = [element.getBoundingClientRect()];
+    for (const label of element.labels || []) rects.push(label.getBoundingClientRect());
+    const width = Math.max(...rects.map((r) => r.width));
+    const height = Math.max(...rects.map((r) => r.height));
+    const box = rects[0];
+    if (box.width < 2 || box.height < 2 || box.right <= 0 || box.left >= innerWidth) continue;
+    if (element.tagName === "A" && style.display === "inline") {
+      // In a line of text: the nearest block around it holds other words than the link's own.
+      let block = element.parentElement;
+      while (block && getComputedStyle(block).display.startsWith("inline")) {
+        block = block.parentElement;
+      }
+      const own = element.textContent.trim().length;
+      if (block && block.textContent.replace(/\\s+/g, " ").trim().length > own + 1) continue;
+    }
+    if (width < minimum - 0.5 || height < minimum - 0.5) {
+      small.push(`${Math.round(width)}×${Math.round(height)} px: `
+        + element.outerHTML.replace(/\\s+/g, " ").slice(0, 160));
+    }
+  }
+  return small;
+}"""
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.role}-{c.label}" for c in CASES])
+def test_page_is_accessible(a11y_site: Site, case: Case, language: str, width: str) -> None:
+    page = a11y_site.page(case.role, language, width)
+    path = _path(case, a11y_site.facts)
+    if case.steps is not None:
+        case.steps(page, a11y_site.facts)
+    else:
+        response = page.goto(path)
+        assert response is not None
+        if "reauthenticate/" in page.url and "reauthenticate/" not in path:
+            # Sensitive pages ask for the password (or a code) again minutes after signing in.
+            if page.locator("main input[name=password]").count():
+                page.fill("main input[name=password]", a11y_site.facts["password"])
+            else:
+                page.fill("main input[name=code]", a11y_site.recovery_code())
+            with page.expect_navigation() as navigation:
+                page.locator("main form [type=submit]").first.click()
+            response = navigation.value
+            assert response is not None
+        assert response.status == case.status, (path, response.status, page.url)
+    wanted = path.split("?")[0]
+    assert page.url.removeprefix(a11y_site.url).split("?")[0] == wanted, (
+        f"{path} went to {page.url}: a redirect is not a page (list it in NOT_PAGES)"
+    )
+    # The page's own htmx requests (the bell's count, lazy parts) done: what a person sees.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert page.evaluate("document.documentElement.lang") == language, path
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(a11y_site.axe_source)
+    violations = page.evaluate(RUN_AXE, AXE_TAGS)
+    assert not violations, f"{path} ({language}, {width}):\n{describe(violations)}"
+    if width == "phone":
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= WIDTHS["phone"][0], f"{path} scrolls sideways: {scroll} px wide"
+        small = page.evaluate(SMALL_TARGETS, 44)
+        assert not small, f"{path} ({language}): tap targets under 44 px:\n" + "\n".join(small)
+
+
+def test_the_page_lists_name_only_urls_that_exist() -> None:
+    """Every named URL is a case unless NOT_PAGES says why; the lists name no URL that is gone."""
+    names = {name for name, _params in _named_urls()}
+    for listing in (NOT_PAGES, ROLES, ARGUMENTS_BY_URL):
+        assert not set(listing) - names, f"no such URL any more: {set(listing) - names}"
+    covered = {case.url_name for case in CASES if case.url_name}
+    assert covered == names - set(NOT_PAGES)
+    assert {"home", "space_settings", "admin_audit", "account_login", "chat_search"} <= covered
