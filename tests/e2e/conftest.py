@@ -123,11 +123,3 @@ def chat_page(chat_context: Callable[..., Any]) -> Callable[..., Any]:
         return chat_context(**options).new_page()
 
     return make
-
-
-def log_in(page: Any, login: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", password)
-    page.locator("form[action*='login'] [type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login" not in url)

@@ -6,8 +6,8 @@ from typing import Any
 
 from cercle.accounts.actions import people
 from cercle.accounts.models import Role
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_admin, make_department, make_user
+from tests.helpers.browser import log_in
 
 CSV = (
     "email;first_name;last_name;department;job_title\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cercle.accounts.models import User
-from tests.e2e.test_auth_passkey import quiet_websocket
 from tests.factories import PASSWORD, make_user
+from tests.helpers.browser import quiet_websocket
 
 
 def choose_language(page: Any, code: str) -> None:

@@ -11,13 +11,7 @@ from playwright.sync_api import expect
 from cercle.accounts.models import User
 from cercle.audit.models import AuditEntry
 from tests.factories import PASSWORD, make_user
-
-
-def quiet_websocket(page: Any) -> None:
-    """The live server speaks HTTP only: the tab's /ws/ reconnection attempts would otherwise hit
-    it concurrently with the page's requests (SQLite's shared in-memory test database then reports
-    "table is locked")."""
-    page.route_web_socket("**/ws/**", lambda ws: ws.close())
+from tests.helpers.browser import quiet_websocket
 
 
 def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: Any) -> None:

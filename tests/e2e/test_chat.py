@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.helpers.browser import log_in
 from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_space, make_user
+from tests.helpers.browser import log_in
 
 
 def test_attach_files_as_chips_and_remove_one(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_post, make_space, make_user
+from tests.helpers.browser import log_in
 
 
 def test_inline_comment_on_a_phone(new_page: Any, transactional_db: Any) -> None:

@@ -12,8 +12,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
-from tests.e2e.test_live_feed import subscribed
+from tests.helpers.browser import log_in, subscribed
 from tests.helpers.server import ServerProcess, ServerSite
 
 PEOPLE_CODE = """

@@ -7,13 +7,12 @@ on a SQLite file of its own (tests/chat/server.py), like tests/e2e/test_chat.py.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.helpers.browser import log_in, subscribed
 from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 SPACE_CODE = """
@@ -23,16 +22,6 @@ anne, bruno = User.objects.get(username="anne"), User.objects.get(username="brun
 space = make_space(kind="private", name="Projets", owner=anne, members=(bruno,))
 result = {"slug": space.slug}
 """
-
-
-def subscribed(page: Any, frames: list[str], timeout: float = 10) -> None:
-    """Wait until the page's socket confirmed its feed subscription."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any('"feed.subscribed"' in f for f in frames):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("the feed was not subscribed")
 
 
 def test_new_post_announced_live_then_loaded_and_bell_rises(

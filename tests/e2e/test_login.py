@@ -1,7 +1,7 @@
 from typing import Any
 
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_user
+from tests.helpers.browser import log_in
 
 
 def test_a_person_logs_in_with_username_and_reaches_home(page: Any, transactional_db: Any) -> None:

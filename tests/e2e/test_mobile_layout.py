@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_admin, make_user
+from tests.helpers.browser import log_in
 
 PAGES = ["/", "/people/", "/spaces/", "/messages/", "/notifications/", "/settings/security/"]
 

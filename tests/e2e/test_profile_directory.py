@@ -9,8 +9,8 @@ from typing import Any
 from PIL import Image
 
 from cercle.accounts.models import Profile, UserSkill
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_department, make_user
+from tests.helpers.browser import log_in
 
 
 def _png() -> bytes:

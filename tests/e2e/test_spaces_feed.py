@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.conftest import log_in
 from tests.factories import PASSWORD, make_post, make_user
+from tests.helpers.browser import log_in
 
 
 def person_page(new_page: Any, **kwargs: Any) -> Any:
