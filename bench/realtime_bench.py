@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
-from tests.chat.server import ServerProcess, ServerSite  # noqa: E402
+from tests.helpers.server import ServerProcess, ServerSite  # noqa: E402
 
 REDIS_URL = os.environ.get("CERCLE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
