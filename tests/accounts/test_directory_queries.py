@@ -31,7 +31,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def _names(page: Any) -> list[str]:
-    return [p.user.username for p in page.items]
+    return [card.profile.user.username for card in page.items]
 
 
 def _search(viewer: User, q: str = "", **filters: str) -> list[str]:
@@ -113,7 +113,7 @@ def test_sorted_by_name_then_paginated_with_cursors() -> None:
     cursor = None
     for _ in range(10):
         page = queries.directory_page(viewer, queries.DirectoryFilters(), cursor=cursor, limit=2)
-        seen += [p.user.last_name for p in page.items]
+        seen += [card.profile.user.last_name for card in page.items]
         cursor = page.next_cursor
         if cursor is None:
             break
@@ -167,11 +167,11 @@ def test_a_directory_page_costs_a_fixed_number_of_queries(
     # profiles, the top skills.
     with django_assert_max_num_queries(8):
         page = queries.directory_page(viewer, filters)
-        for profile in page.items:
-            assert profile.department.name == "Ventes"
-            assert profile.site.name == "Lille"
-            assert len(profile.top_skills) == 3
-            assert all(s.name for s in profile.top_skills)
+        for card in page.items:
+            assert card.profile.department.name == "Ventes"
+            assert card.profile.site.name == "Lille"
+            assert len(card.top_skills) == 3
+            assert all(s.name for s in card.top_skills)
     assert len(page.items) == 20
 
 

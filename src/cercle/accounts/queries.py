@@ -354,10 +354,13 @@ def _top_skills(user_ids: list[int]) -> dict[int, list[TopSkill]]:
     return by_user
 
 
-def _attach_top_skills(profiles: list[Profile]) -> None:
-    by_user = _top_skills([p.user_id for p in profiles])
-    for profile in profiles:
-        profile.top_skills = by_user.get(profile.user_id, [])  # type: ignore[attr-defined]
+@dataclass(frozen=True)
+class ProfileCard:
+    """A person in a list of people (directory, a department's or a site's page): the profile,
+    with its user and records loaded, and their best skills."""
+
+    profile: Profile
+    top_skills: list[TopSkill]
 
 
 @dataclass(frozen=True)
@@ -435,7 +438,7 @@ def _card(row: tuple[Any, ...]) -> PersonCard:
 
 
 @dataclass
-class DirectoryPage(Page[Profile]):
+class DirectoryPage(Page[ProfileCard]):
     # The order the items are in: "name", or "recent" (newest first) also for a search too
     # broad to sort by name (see cercle.accounts.search.DENSE_MATCHES).
     sort: str = "name"
@@ -473,7 +476,7 @@ def directory_page(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> DirectoryPage:
-    """A page of active people matching the filters, with `top_skills` on each.
+    """A page of active people matching the filters, as cards with their top skills.
 
     Costs a fixed number of queries: the filters' records (department, site, skill and a
     bounded probe of its holders: one each when given), a bounded probe of the search index
@@ -488,11 +491,12 @@ def directory_page(
         if ids
         else {}
     )
-    items = [by_id[user_id] for user_id in ids if user_id in by_id]
+    profiles = [by_id[user_id] for user_id in ids if user_id in by_id]
     next_cursor = None
-    if has_more and items:
-        next_cursor = _directory_cursor(sort, items[-1].sort_name, items[-1].user_id)
-    _attach_top_skills(items)
+    if has_more and profiles:
+        next_cursor = _directory_cursor(sort, profiles[-1].sort_name, profiles[-1].user_id)
+    top = _top_skills([p.user_id for p in profiles])
+    items = [ProfileCard(profile=p, top_skills=top.get(p.user_id, [])) for p in profiles]
     return DirectoryPage(items=items, next_cursor=next_cursor, sort=sort)
 
 
@@ -587,7 +591,10 @@ def people_picker(viewer: User, query: str, *, limit: int = 10) -> list[Profile]
     """Active people matching `query`, for pickers (manager, mentions): never deactivated ones."""
     if not query.strip():
         return []
-    return directory_page(viewer, DirectoryFilters(q=query), limit=limit).items
+    return [
+        card.profile
+        for card in directory_page(viewer, DirectoryFilters(q=query), limit=limit).items
+    ]
 
 
 def pickable_person(viewer: User, username: str) -> User | None:
