@@ -36,6 +36,7 @@ NOT_PAGES: dict[str, str] = {
     # Files, redirects and machine endpoints.
     "favicon": "redirect to the SVG icon",
     "healthz": "JSON health check",
+    "media": "uploaded files",
     "attachment": "a post's file",
     "chat_attachment": "a message's file",
     "admin_import_template": "CSV file",
@@ -402,7 +403,7 @@ class Site:
 
 @pytest.fixture(scope="session")
 def a11y_site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from tests.chat.server import ServerSite
+    from tests.helpers.server import ServerSite
 
     server_site = ServerSite(tmp_path_factory.mktemp("a11y"))
     server_site.migrate()
