@@ -219,6 +219,7 @@ def start_import(
 
 
 def _queue(job: ImportJob) -> None:
+    # Imported here: the task module calls back into this one.
     from cercle.administration.tasks import run_import_job as task
 
     job_id = job.pk

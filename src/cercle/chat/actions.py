@@ -514,6 +514,7 @@ def _notify_mentions(message: Message, people: list[User]) -> None:
     """A `chat.mention` event now; a mail later if the message is still unread then."""
     from django_tasks.exceptions import InvalidTaskError
 
+    # Imported here: the task module calls back into chat's mention mail.
     from cercle.chat.tasks import send_mention_email
 
     publish_on_commit(

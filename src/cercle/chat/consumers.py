@@ -20,6 +20,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
+from cercle.accounts.models import User
+from cercle.accounts.queries import NotFound
 from cercle.chat import actions, events, presence, queries
 from cercle.core.consumers import SocketPart
 from cercle.core.events import HelloPart
@@ -94,8 +96,6 @@ def _ensure_heartbeat() -> None:
 
 
 async def _heartbeat_loop() -> None:
-    from cercle.accounts.models import User
-
     while True:
         await asyncio.sleep(presence.heartbeat_seconds())
         try:
@@ -303,8 +303,6 @@ class ChatSocketMixin(SocketPart):
         conversation_id = _int(frame, "conversation_id")
         assert conversation_id is not None
         if conversation_id not in self.conversation_ids:
-            from cercle.accounts.queries import NotFound
-
             raise NotFound("conversation")
         now = time.monotonic()
         if now - self.last_typing.get(conversation_id, 0.0) < TYPING_THROTTLE:

@@ -63,6 +63,7 @@ from cercle.feed.schemas import (
     StateOut,
     ThreadOut,
 )
+from cercle.feed.views import announcement_csv
 from cercle.spaces import queries as space_queries
 from cercle.spaces.api import person_ref
 from cercle.spaces.models import Space
@@ -661,8 +662,6 @@ def remind(request: AuthenticatedRequest, announcement_id: int) -> AnnouncementO
 )
 def acknowledgements_csv(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
     """The same list as a CSV file (the page's export)."""
-    from cercle.feed.views import announcement_csv
-
     _follow_up(request, announcement_id)
     return announcement_csv(request, announcement_id)
 

@@ -29,7 +29,15 @@ from cercle.feed.events import (
     FeedUnsubscribed,
     Route,
 )
-from cercle.feed.queries import Audience, is_targeted, load_plan, loses_announcement, may_see
+from cercle.feed.queries import (
+    FILTERS,
+    Audience,
+    NotFound,
+    is_targeted,
+    load_plan,
+    loses_announcement,
+    may_see,
+)
 
 FEEDS = ("home", "space", "wall")
 # Post ids recently passed on by one socket (a post can arrive through several groups).
@@ -60,8 +68,6 @@ class FeedSocketMixin(SocketPart):
             await self._feed_apply(None, None)
 
     async def on_feed_subscribe(self, frame: dict[str, Any]) -> None:
-        from cercle.feed.queries import FILTERS
-
         feed = frame.get("feed")
         if feed not in FEEDS:
             raise ValidationError({"feed": ["Choose home, space or wall."]})
@@ -131,8 +137,6 @@ class FeedSocketMixin(SocketPart):
 
     async def feed_resync(self, message: dict[str, Any]) -> None:
         """The person's spaces or follows (or a space's readers) changed: reload the plan."""
-        from cercle.feed.queries import NotFound
-
         plan = getattr(self, "feed_plan", None)
         if plan is None:
             return

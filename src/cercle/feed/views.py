@@ -26,7 +26,7 @@ from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
-from cercle.feed.models import REACTION_EMOJI, ReactionKind
+from cercle.feed.models import REACTION_EMOJI, Attachment, ReactionKind, ReportReason
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.views import level_choices
 from cercle.spaces import queries as space_queries
@@ -646,8 +646,6 @@ def profile_wall(request: AuthenticatedRequest, username: str) -> HttpResponse:
 
 @login_required
 def report(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
-    from cercle.feed.models import ReportReason
-
     post = queries.access_post(request.user, post_id)
     comment = None
     comment_id = _param(request, "comment") or _param(request, "comment", "POST")
@@ -879,8 +877,6 @@ def _csv_safe(value: str) -> str:
 def attachment(request: AuthenticatedRequest, attachment_id: int) -> HttpResponseBase:
     """A post's file, only for those who can see the post (by session or API token); served by
     `cercle.core.uploads.serve`, never rendered as a page."""
-    from cercle.feed.models import Attachment
-
     found = Attachment.objects.filter(pk=attachment_id).first()
     if found is None:
         raise queries.NotFound("No such file.")

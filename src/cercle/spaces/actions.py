@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cercle.accounts.images import SPACE_IMAGE, process_photo
 from cercle.accounts.models import Department, User
 from cercle.audit.actions import log_event
 from cercle.core.hooks import emit
@@ -104,8 +105,6 @@ def _set_image(space: Space, image: IO[bytes] | None) -> None:
     """A square image without metadata (as profile photos), under an unguessable name."""
     if not image:  # None, or False from a cleared file input
         return
-    from cercle.accounts.images import SPACE_IMAGE, process_photo
-
     try:
         content = process_photo(image, purpose=SPACE_IMAGE)
     except ValidationError as error:
