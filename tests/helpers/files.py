@@ -82,27 +82,34 @@ def pdf() -> bytes:
     )
 
 
-def docx() -> bytes:
+def _zip(entries: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document/>')
+        for name, text in entries.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def docx() -> bytes:
+    return _zip(
+        {
+            "[Content_Types].xml": '<?xml version="1.0"?><Types/>',
+            "word/document.xml": '<?xml version="1.0"?><w:document/>',
+        }
+    )
 
 
 def odt() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", '<?xml version="1.0"?><office:document-content/>')
-    return buffer.getvalue()
+    return _zip(
+        {
+            "mimetype": "application/vnd.oasis.opendocument.text",
+            "content.xml": '<?xml version="1.0"?><office:document-content/>',
+        }
+    )
 
 
 def plain_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("notes.txt", "hello")
-    return buffer.getvalue()
+    return _zip({"notes.txt": "hello"})
 
 
 def windows_program() -> bytes:
