@@ -184,5 +184,9 @@ def _register_routers() -> None:
 
     api.add_router("/", notifications_router)
 
+    from cercle.pages.api import router as pages_router
+
+    api.add_router("/", pages_router)
+
 
 _register_routers()

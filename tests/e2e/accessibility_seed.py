@@ -33,6 +33,7 @@ def seed() -> dict[str, Any]:
     from cercle.feed import actions as feed_actions
     from cercle.feed.models import Announcement, Hashtag
     from cercle.feed.seed import seed_demo_wall
+    from cercle.pages import actions as page_actions
     from cercle.spaces import actions as space_actions
     from cercle.spaces import queries as space_queries
     from tests.factories import give_skill, make_user
@@ -107,6 +108,24 @@ def seed() -> dict[str, Any]:
         )
         announcement = feed_actions.announce(actor=admin, post=news, requires_ack=True)
 
+        handbook = page_actions.create_page(
+            actor=owner,
+            space=space,
+            title="Guide du projet",
+            body="# Guide\n\n## Rôles\n\n## Outils\n\nVoir [[Réunions]].",
+        )
+        meetings = page_actions.create_page(
+            actor=owner, space=space, title="Réunions", body="Chaque jeudi.", parent=handbook
+        )
+        page_actions.edit_page(
+            actor=member,
+            page=meetings,
+            title="Réunions",
+            body="Chaque jeudi à 10 h.\n\n| Jour | Salle |\n|---|---|\n| jeudi | Lumière |",
+            base_revision=1,
+            summary="Heure et salle",
+        )
+
         direct = chat_actions.start_direct_conversation(actor=member, other=owner)
         for n, (who, body) in enumerate(
             [
@@ -180,6 +199,7 @@ def seed() -> dict[str, Any]:
         "job": job.pk,
         "checked_job": checked.pk,
         "archived_space": old_space.slug,
+        "page": meetings.slug,
         "person": report_person.pk,
         "department": department.slug,
         "site": site.slug,

@@ -45,6 +45,12 @@ NOT_PAGES: dict[str, str] = {
     "notification_open": "redirect to the notification's subject",
     "chat_start_direct": "POST: opens the conversation",
     "chat_space_channel": "redirect to the space's conversation",
+    "intranet": "redirect to the organisation space's pages",
+    "page_export": "ZIP file",
+    "page_preview": "POST: the editor's preview fragment",
+    "page_restore": "POST",
+    "page_move": "POST",
+    "page_delete": "POST",
     "admin_index": "redirect to the people list",
     "account_set_password": "redirect to the password change (everyone has a password)",
     # htmx fragments and JSON.
@@ -212,6 +218,8 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "person_id": lambda facts: facts["person"],
     "name": lambda facts: facts["hashtag"],
     "token": lambda facts: facts["invitation"],
+    "page_slug": lambda facts: facts["page"],
+    "number": lambda facts: 1,
     "key": lambda facts: "not-a-valid-key",
     "uidb36": lambda facts: "1",
 }

@@ -1,0 +1,21 @@
+"""What this app's audit entries mean, for the audit log (registered by its `apps.py`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from cercle.audit.labels import register_actions
+
+ACTIONS = {
+    "pages.created": _("Created a page"),
+    "pages.edited": _("Edited a page"),
+    "pages.moved": _("Moved a page"),
+    "pages.deleted": _("Deleted a page"),
+    "pages.restored": _("Restored an earlier version of a page"),
+    "pages.editor_added": _("Made someone an editor of an intranet section"),
+    "pages.editor_removed": _("Removed an editor of an intranet section"),
+}
+
+
+def register() -> None:
+    register_actions(ACTIONS)

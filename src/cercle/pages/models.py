@@ -1,0 +1,130 @@
+"""Pages: the organisation's intranet (the pages of the organisation space) and each space's wiki.
+
+A page belongs to a space and sits in a tree (`parent`, ordered by `position` among its
+siblings). Every save is a numbered `PageRevision`; `Page.revision` is the current one's number,
+which an editor sends back to save (`actions.edit_page`): a page changed since is a conflict,
+never a silent overwrite. Old addresses keep working (`PageAddress`), and links between pages
+(`[[Title]]`) are kept as rows (`PageLink`) for "pages that link here". The text is rendered
+when shown (`text.render_page`), so a link to a page created later works at once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cercle.spaces.models import Space
+
+MAX_TITLE = 200
+
+
+class Page(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="pages")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=MAX_TITLE)
+    slug = models.SlugField(max_length=220)
+    body = models.TextField(_("text"), blank=True, default="")
+    # Accent- and case-free title, to resolve `[[Title]]` links and find pages by title.
+    title_key = models.CharField(max_length=MAX_TITLE, db_index=True, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_by = models.DateField(_("review by"), null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["space_id", "parent_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["space", "slug"], name="page_slug_unique_in_space"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")), name="page_not_its_own_parent"
+            ),
+        ]
+        indexes = [models.Index(fields=["space", "parent", "position"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PageRevision(models.Model):
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=MAX_TITLE)
+    body = models.TextField(blank=True, default="")
+    summary = models.CharField(_("change summary"), max_length=300, blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["page_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="one_revision_number_per_page")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} r{self.number}"
+
+
+class PageAddress(models.Model):
+    """An address and a title a page had before it was renamed: both still lead to the page
+    (old bookmarks, and `[[Old title]]` links written before the rename)."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    slug = models.SlugField(max_length=220)
+    title_key = models.CharField(max_length=MAX_TITLE, db_index=True, default="")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="old_addresses")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["space", "slug"], name="old_page_address_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.page_id}"
+
+
+class PageLink(models.Model):
+    """A `[[Title]]` link of a page's current text, by the title it names (normalised): a link
+    to a page not written yet becomes a backlink the day it is."""
+
+    source = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="links_out")
+    title_key = models.CharField(max_length=MAX_TITLE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "title_key"], name="one_link_per_title")
+        ]
+        indexes = [models.Index(fields=["title_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → [[{self.title_key}]]"
+
+
+class PageEditor(models.Model):
+    """Someone the organisation's admins made an editor of an intranet section: the page and
+    every page below it."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="editors")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="page_sections"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "user"], name="one_editor_row_per_section")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} edits {self.page_id}"

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from cercle.pages import views
+
+urlpatterns = [
+    path("intranet/", views.intranet, name="intranet"),
+    path("spaces/<slug:slug>/pages/", views.pages_index, name="pages_index"),
+    path("spaces/<slug:slug>/pages/new/", views.page_new, name="page_new"),
+    path("spaces/<slug:slug>/pages/preview/", views.page_preview, name="page_preview"),
+    path("spaces/<slug:slug>/pages/<slug:page_slug>/", views.page_detail, name="page_detail"),
+    path("spaces/<slug:slug>/pages/<slug:page_slug>/edit/", views.page_edit, name="page_edit"),
+    path(
+        "spaces/<slug:slug>/pages/<slug:page_slug>/history/",
+        views.page_history,
+        name="page_history",
+    ),
+    path("spaces/<slug:slug>/pages/<slug:page_slug>/diff/", views.page_diff, name="page_diff"),
+    path(
+        "spaces/<slug:slug>/pages/<slug:page_slug>/restore/<int:number>/",
+        views.page_restore,
+        name="page_restore",
+    ),
+    path("spaces/<slug:slug>/pages/<slug:page_slug>/move/", views.page_move, name="page_move"),
+    path(
+        "spaces/<slug:slug>/pages/<slug:page_slug>/delete/", views.page_delete, name="page_delete"
+    ),
+    path("spaces/<slug:slug>/pages/<slug:page_slug>/print/", views.page_print, name="page_print"),
+    path(
+        "spaces/<slug:slug>/pages/<slug:page_slug>/export.zip",
+        views.page_export,
+        name="page_export",
+    ),
+]

@@ -1,0 +1,406 @@
+"""The pages of a space (its wiki) and of the organisation space (the intranet): reading, writing
+with a preview and conflict detection, history and differences, moving, printing, export."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cercle.core.typing import AuthenticatedRequest
+from cercle.pages import actions, queries
+from cercle.pages.diff import side_by_side
+from cercle.pages.models import Page
+from cercle.pages.text import RenderedPage, render_page
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Space
+
+
+def _templates() -> dict[str, tuple[str, str]]:
+    """The page templates offered when creating a page: key → (name, text)."""
+    return {
+        "meeting": (
+            _("Meeting notes"),
+            _(
+                "## Date and participants\n\n- \n\n## Agenda\n\n1. \n\n## Decisions\n\n- \n\n"
+                "## Actions\n\n| Who | What | By when |\n|---|---|---|\n|  |  |  |\n"
+            ),
+        ),
+        "procedure": (
+            _("Procedure"),
+            _(
+                "## Purpose\n\n\n## Who this is for\n\n\n## Steps\n\n1. \n2. \n3. \n\n"
+                "## Contacts\n\n- \n"
+            ),
+        ),
+        "faq": (
+            _("FAQ"),
+            _("## A first question?\n\nIts answer.\n\n## Another question?\n\nIts answer.\n"),
+        ),
+    }
+
+
+def _space(request: AuthenticatedRequest, slug: str) -> Space:
+    space = space_queries.access_space(request.user, slug)
+    if not queries.may_read(request.user, space):
+        raise space_queries.NotFound(_("No such page."))
+    return space
+
+
+def _page_url(page: Page, space: Space | None = None) -> str:
+    return reverse("page_detail", args=[(space or page.space).slug, page.slug])
+
+
+def _render(page: Page, tree: queries.PageTree) -> RenderedPage:
+    titles = queries.resolve_titles(page.space, tree)
+    space_slug = page.space.slug
+
+    def url_for(title_key: str) -> str | None:
+        slug = titles.get(title_key)
+        return reverse("page_detail", args=[space_slug, slug]) if slug else None
+
+    return render_page(page.body, url_for)
+
+
+def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[str, Any]:
+    tree = extra.pop("tree", None) or queries.PageTree.of(space)
+    return {
+        "space": space,
+        "view": space_queries.space_view(request.user, space),
+        "member_count": space_queries.member_count(space),
+        "tree": tree,
+        "tree_rows": list(tree.walk()),
+        "may_write_top": queries.may_write(request.user, space, None, tree),
+        **extra,
+    }
+
+
+@login_required
+def intranet(request: AuthenticatedRequest) -> HttpResponse:
+    """The organisation's intranet: the pages of the organisation space."""
+    return redirect("pages_index", space_queries.organisation_space().slug)
+
+
+@login_required
+def pages_index(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    return render(
+        request,
+        "pages/index.html",
+        _context(
+            request,
+            space,
+            past_review=list(queries.pages_past_review(request.user, space)[:50]),
+        ),
+    )
+
+
+@login_required
+def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    found = queries.access_page(request.user, space, page_slug)
+    if found.moved:
+        return redirect(_page_url(found.page, space), permanent=True)
+    page = found.page
+    tree = queries.PageTree.of(space)
+    return render(
+        request,
+        "pages/detail.html",
+        _context(
+            request,
+            space,
+            tree=tree,
+            page=page,
+            rendered=_render(page, tree),
+            ancestors=tree.ancestors(page.pk),
+            backlinks=list(queries.backlinks(page)[:100]),
+            may_write=queries.may_write(request.user, space, page.pk, tree),
+        ),
+    )
+
+
+@login_required
+def page_print(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    tree = queries.PageTree.of(space)
+    return render(
+        request,
+        "pages/print.html",
+        {"space": space, "page": page, "rendered": _render(page, tree)},
+    )
+
+
+def _parent(request: AuthenticatedRequest, space: Space, value: str | None) -> Page | None:
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise ValidationError(_("Choose a page of the same space."))
+    parent = Page.objects.filter(space=space, pk=int(value)).first()
+    if parent is None:
+        raise ValidationError(_("Choose a page of the same space."))
+    return parent
+
+
+def _errors(error: ValidationError) -> dict[str, list[str]]:
+    """Messages by field; those about the whole form under "general" (templates cannot read
+    Django's "__all__")."""
+    found = dict(error.message_dict) if hasattr(error, "message_dict") else {}
+    general = found.pop("__all__", []) if found else list(error.messages)
+    return {**found, "general": general} if general else found
+
+
+@login_required
+def page_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    data = request.POST if request.method == "POST" else request.GET
+    templates = _templates()
+    chosen = templates.get(data.get("template", ""))
+    form = {
+        "title": data.get("title", ""),
+        "body": data.get("body", chosen[1] if chosen else ""),
+        "summary": data.get("summary", ""),
+        "parent": data.get("parent", ""),
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            parent = _parent(request, space, form["parent"])
+            page = actions.create_page(
+                actor=request.user,
+                space=space,
+                title=form["title"],
+                body=form["body"],
+                parent=parent,
+                summary=form["summary"],
+            )
+        except ValidationError as error:
+            errors = _errors(error)
+        else:
+            flash.success(request, _("The page is created."))
+            return redirect(_page_url(page, space))
+    tree = queries.PageTree.of(space)
+    parent_id = int(form["parent"]) if form["parent"].isdigit() else None
+    if not queries.may_write(request.user, space, parent_id, tree):
+        raise PermissionDenied
+    return render(
+        request,
+        "pages/form.html",
+        _context(
+            request,
+            space,
+            tree=tree,
+            form=form,
+            errors=errors,
+            creating=True,
+            templates=[(key, name) for key, (name, _text) in templates.items()],
+        ),
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def page_edit(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    tree = queries.PageTree.of(space)
+    if not queries.may_write(request.user, space, page.pk, tree):
+        raise PermissionDenied
+    form = {
+        "title": request.POST.get("title", page.title),
+        "body": request.POST.get("body", page.body),
+        "summary": request.POST.get("summary", ""),
+        "base_revision": request.POST.get("base_revision", str(page.revision)),
+    }
+    errors: dict[str, list[str]] = {}
+    conflict = None
+    if request.method == "POST":
+        base = form["base_revision"]
+        try:
+            saved = actions.edit_page(
+                actor=request.user,
+                page=page,
+                title=form["title"],
+                body=form["body"],
+                base_revision=int(base) if base.isdigit() and len(base) < 10 else -1,
+                summary=form["summary"],
+            )
+        except ValidationError as error:
+            errors = _errors(error)
+        except actions.EditConflict as clash:
+            conflict = clash.theirs
+            # Their text is now the base: saving again keeps what this editor wrote over it.
+            form["base_revision"] = str(clash.page.revision)
+            errors = {"general": [str(clash)]}
+        else:
+            flash.success(request, _("The page is saved."))
+            return redirect(_page_url(saved, space))
+    return render(
+        request,
+        "pages/form.html",
+        _context(
+            request,
+            space,
+            tree=tree,
+            page=page,
+            form=form,
+            errors=errors,
+            creating=False,
+            conflict=conflict,
+            conflict_rows=side_by_side(conflict.body, form["body"]) if conflict else None,
+        ),
+        status=409 if conflict else (400 if errors else 200),
+    )
+
+
+@login_required
+@require_POST
+def page_preview(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """The editor's live preview: the text as the page will show it (a fragment)."""
+    space = _space(request, slug)
+    tree = queries.PageTree.of(space)
+    titles = queries.resolve_titles(space, tree)
+    body = request.POST.get("body", "")[: actions.MAX_BODY].replace("\x00", "")
+
+    def url_for(title_key: str) -> str | None:
+        found = titles.get(title_key)
+        return reverse("page_detail", args=[space.slug, found]) if found else None
+
+    rendered = render_page(body, url_for)
+    return render(request, "pages/_preview.html", {"rendered": rendered})
+
+
+@login_required
+def page_history(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    tree = queries.PageTree.of(space)
+    return render(
+        request,
+        "pages/history.html",
+        _context(
+            request,
+            space,
+            tree=tree,
+            page=page,
+            revisions=list(queries.revisions(page)[:500]),
+            may_write=queries.may_write(request.user, space, page.pk, tree),
+        ),
+    )
+
+
+def _number(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 10 else default
+
+
+@login_required
+def page_diff(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    newer = queries.revision(page, _number(request.GET.get("to"), page.revision))
+    older = queries.revision(page, _number(request.GET.get("from"), max(1, newer.number - 1)))
+    return render(
+        request,
+        "pages/diff.html",
+        _context(
+            request,
+            space,
+            page=page,
+            older=older,
+            newer=newer,
+            title_changed=older.title != newer.title,
+            rows=side_by_side(older.body, newer.body, context=3),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def page_restore(
+    request: AuthenticatedRequest, slug: str, page_slug: str, number: int
+) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    try:
+        restored = actions.restore_revision(actor=request.user, page=page, number=number)
+    except (ValidationError, PermissionDenied) as error:
+        flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("page_history", space.slug, page.slug)
+    flash.success(request, _("Version %(number)d is restored.") % {"number": number})
+    return redirect(_page_url(restored, space))
+
+
+@login_required
+@require_POST
+def page_move(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    """Move with the keyboard-friendly buttons (up, down, in, out) of the tree."""
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    tree = queries.PageTree.of(space)
+    move = actions.step(page, tree, request.POST.get("direction", ""))
+    if move is None:
+        flash.error(request, _("The page cannot go further that way."))
+    else:
+        try:
+            actions.move_page(
+                actor=request.user, page=page, parent=move.parent, position=move.position
+            )
+        except (ValidationError, PermissionDenied) as error:
+            flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            flash.success(request, _("The page is moved."))
+    return redirect("pages_index", space.slug)
+
+
+@login_required
+@require_POST
+def page_delete(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    try:
+        actions.delete_page(actor=request.user, page=page)
+    except (ValidationError, PermissionDenied) as error:
+        flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(_page_url(page, space))
+    flash.success(request, _("The page is deleted."))
+    return redirect("pages_index", space.slug)
+
+
+@login_required
+def page_export(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    """The page and every page below it, as Markdown and as HTML, in a ZIP (folders follow the
+    tree)."""
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    tree = queries.PageTree.of(space)
+    ids = {page.pk} | tree.descendant_ids(page.pk)
+    pages = {p.pk: p for p in Page.objects.filter(pk__in=ids).select_related("space")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for page_id in sorted(ids):
+            item = pages[page_id]
+            chain = [n for n in tree.ancestors(page_id) if n.id in ids] + [tree.nodes[page_id]]
+            folder = "/".join(slugify(n.title)[:60] or "page" for n in chain)
+            rendered = _render(item, tree)
+            archive.writestr(f"{folder}/{item.slug}.md", f"# {item.title}\n\n{item.body}\n")
+            archive.writestr(
+                f"{folder}/{item.slug}.html",
+                render(
+                    request,
+                    "pages/print.html",
+                    {"space": space, "page": item, "rendered": rendered},
+                ).content,
+            )
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{page.slug}.zip"'
+    return response
