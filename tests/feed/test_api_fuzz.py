@@ -16,6 +16,7 @@ from django.test import Client
 from cercle.feed import actions as feed_actions
 from cercle.feed.models import Report
 from cercle.notifications.models import Notification
+from cercle.pages import actions as page_actions
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 from tests.factories import (
@@ -113,6 +114,7 @@ def _world() -> tuple[Any, dict[str, str]]:
     notification = Notification.objects.filter(recipient=admin).first()
     conversation = make_group(admin, [member])
     message = make_message(admin, conversation)
+    page = page_actions.create_page(actor=admin, space=space, title="Guide")
     valid = {
         "post_id": str(post.pk),
         "comment_id": str(comment.pk),
@@ -127,6 +129,8 @@ def _world() -> tuple[Any, dict[str, str]]:
         "name": "tag",
         "conversation_id": str(conversation.pk),
         "message_id": str(message.pk),
+        "page_id": str(page.pk),
+        "number": "1",
     }
     assert Report.objects.exists()
     return admin, valid

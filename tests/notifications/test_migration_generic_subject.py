@@ -11,7 +11,12 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("notifications", "0004_content_hidden_kind"), ("feed", "0006_comment_revisions")]
+BEFORE = [
+    ("notifications", "0004_content_hidden_kind"),
+    ("feed", "0006_comment_revisions"),
+    # Spaces as they were then (its 0004 replaced the module columns the old model writes).
+    ("spaces", "0003_organisation_description_translated"),
+]
 AFTER = [("notifications", "0005_generic_subject")]
 
 
