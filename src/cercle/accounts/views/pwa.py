@@ -13,6 +13,18 @@ from cercle.accounts import icons
 from cercle.accounts.queries import get_organisation
 
 
+def short_name(name: str, limit: int = 12) -> str:
+    """The name under the home screen's icon: whole words, `limit` characters at most."""
+    if len(name) <= limit:
+        return name
+    words: list[str] = []
+    for word in name.split():
+        if len(" ".join([*words, word])) > limit:
+            break
+        words.append(word)
+    return " ".join(words) or name[:limit]
+
+
 @require_GET
 def manifest(request: HttpRequest) -> JsonResponse:
     """The web app manifest (https://www.w3.org/TR/appmanifest/)."""
@@ -25,7 +37,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
     data = {
         "id": "/",
         "name": organisation.name,
-        "short_name": organisation.name[:12] if len(organisation.name) > 12 else organisation.name,
+        "short_name": short_name(organisation.name),
         "description": _("%(name)s's enterprise social network") % {"name": organisation.name},
         "lang": get_language() or "fr",
         "start_url": "/",
