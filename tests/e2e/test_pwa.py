@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.factories import PASSWORD, make_post, make_space, make_user
 from tests.helpers.browser import log_in
 
@@ -64,9 +66,19 @@ def test_manifest_service_worker_and_offline_pages(new_page: Any, transactional_
     assert page.locator("form button").first.is_disabled()
 
     page.goto("/people/never-seen/")
-    assert page.get_by_role("heading", level=1).inner_text() == "You are offline"
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    assert page.url.endswith("/people/never-seen/")
     assert page.locator(".offline-banner").count() == 0
 
     page.context.set_offline(False)
     page.goto("/")
     assert page.locator(".offline-banner").count() == 0
+
+    # Logging out forgets the copies of the pages seen (the offline page stays).
+    page.locator("details.user-menu summary").click()
+    page.locator("form[action*='logout'] button").click()
+    page.wait_for_url(lambda url: "/logout" not in url)
+    page.wait_for_function(
+        "caches.open('cercle-pages-v1').then((c) => c.keys()).then((keys) => keys.length === 1"
+        " && new URL(keys[0].url).pathname === '/offline/')"
+    )
