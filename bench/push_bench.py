@@ -142,7 +142,8 @@ def main() -> None:
         f"{to_last:.1f} s | {args.devices / to_last:,.0f} | {cpu:.1f} s | "
         f"{cpu / args.devices * 1000:.2f} ms |"
     )
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    machine = f"{platform.platform()}, {os.cpu_count()} CPUs"
+    print(f"machine: {machine}, Python {platform.python_version()}")
 
 
 if __name__ == "__main__":
