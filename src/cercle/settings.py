@@ -347,6 +347,25 @@ globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cercle <cercle@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Web Push (notifications on people's devices; docs/deployment.md). The VAPID key pair is
+# generated at first use and kept in the database (`manage.py vapid_keys`).
+CERCLE_PUSH_ENABLED = env_bool("CERCLE_PUSH_ENABLED", True)
+# Who push services may contact about our pushes (VAPID "sub"): mailto: or https: URL; default
+# from DEFAULT_FROM_EMAIL.
+CERCLE_VAPID_SUBJECT = os.environ.get("CERCLE_VAPID_SUBJECT", "")
+# The push services whose endpoints browsers may subscribe with (a leading dot: the domain and
+# its sub-domains): the server sends requests there, so not to any address.
+CERCLE_PUSH_SERVICE_HOSTS = [
+    h.strip()
+    for h in os.environ.get(
+        "CERCLE_PUSH_SERVICE_HOSTS",
+        "fcm.googleapis.com,.push.services.mozilla.com,.push.apple.com,.notify.windows.com",
+    ).split(",")
+    if h.strip()
+]
+CERCLE_PUSH_ALLOW_HTTP = False  # only the tests' loopback push service speaks plain HTTP
+CERCLE_PUSH_CONCURRENCY = int(os.environ.get("CERCLE_PUSH_CONCURRENCY", "8"))
+
 # --- Security.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

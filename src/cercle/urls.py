@@ -36,6 +36,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("sw.js", core_views.service_worker, name="service_worker"),
+    path("offline/", core_views.offline, name="offline"),
 ]
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):

@@ -36,6 +36,9 @@ NOT_PAGES: dict[str, str] = {
     # Files, redirects and machine endpoints.
     "favicon": "redirect to the SVG icon",
     "healthz": "JSON health check",
+    "service_worker": "the service worker's script",
+    "pwa_manifest": "the web app manifest (JSON)",
+    "pwa_icon": "PNG icons",
     "media": "uploaded files",
     "attachment": "a post's file",
     "chat_attachment": "a message's file",
@@ -94,6 +97,7 @@ NOT_PAGES: dict[str, str] = {
     "hashtag_follow": "POST",
     "notifications_read_all": "POST",
     "notification_space_level": "POST",
+    "notification_device_remove": "POST",
     "admin_import_valid_rows": "POST",
     "admin_import_cancel": "POST",
     "admin_set_role": "POST",

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from cercle.accounts.views import auth, directory, orgchart, profiles, security
+from cercle.accounts.views import auth, directory, orgchart, profiles, pwa, security
 
 urlpatterns = [
+    path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
+    path("icons/<str:name>.png", pwa.icon, name="pwa_icon"),
     path("people/", directory.directory, name="directory"),
     path("people/experts/", directory.experts, name="experts"),
     path("people/autocomplete/", profiles.people_autocomplete, name="people_autocomplete"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
+from cercle.audit.actions import log_event
 from cercle.core.realtime import publish_each_on_commit, publish_on_commit
-from cercle.notifications import events, registry
+from cercle.notifications import events, push, registry
 from cercle.notifications.models import (
     Notification,
     Preference,
+    PushSubscription,
     QuietHours,
     SpaceLevel,
     SpaceSetting,
@@ -56,6 +58,41 @@ def _schedule_email(notification: Notification) -> None:
     def enqueue() -> None:
         with contextlib.suppress(InvalidTaskError):
             send_notification_email.using(run_after=run_after).enqueue(notification.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def _schedule_push(notification_ids: list[int]) -> None:
+    """Push them to the recipients' devices once committed, in the background (`push.deliver`)."""
+    if not notification_ids or not getattr(settings, "CERCLE_PUSH_ENABLED", True):
+        return
+    from django_tasks.exceptions import InvalidTaskError
+
+    # Imported here: the task module calls back into this app's delivery code.
+    from cercle.notifications.tasks import push_notifications
+
+    def enqueue() -> None:
+        for start in range(0, len(notification_ids), 500):
+            with contextlib.suppress(InvalidTaskError):
+                push_notifications.enqueue(notification_ids[start : start + 500])
+
+    transaction.on_commit(enqueue)
+
+
+def _schedule_clear(marked: Mapping[int, list[int] | None]) -> None:
+    """Once committed, tell each person's devices to close their notifications read (only those
+    that were pushed: `marked` lists them)."""
+    if not marked or not getattr(settings, "CERCLE_PUSH_ENABLED", True):
+        return
+    from django_tasks.exceptions import InvalidTaskError
+
+    from cercle.notifications.tasks import clear_pushed  # see `_schedule_push`
+
+    payload = {str(person): ids for person, ids in marked.items()}
+
+    def enqueue() -> None:
+        with contextlib.suppress(InvalidTaskError):
+            clear_pushed.enqueue(payload)
 
     transaction.on_commit(enqueue)
 
@@ -115,6 +152,7 @@ def notify(
             )
             if mailed:
                 _schedule_email(notification)
+        _schedule_push([notification.pk])
     publish_on_commit(
         events.notification_new(notification, unread=_unread(recipient)), user_ids=[recipient.pk]
     )
@@ -238,6 +276,7 @@ def notify_many(
             _schedule_email(notification)
     unread = _unread_counts(people)
     every = changed + created
+    _schedule_push([n.pk for n in every])
     publish_each_on_commit(
         (
             events.notification_new(n, unread=unread.get(n.recipient_id, 0)),
@@ -255,6 +294,8 @@ def mark_read(*, actor: User, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        if notification.pushed_at is not None:
+            _schedule_clear({actor.pk: [notification.pk]})
         publish_on_commit(
             events.notification_read(ids=[notification.pk], unread=_unread(actor)),
             user_ids=[actor.pk],
@@ -266,13 +307,17 @@ def mark_read(*, actor: User, notification: Notification) -> Notification:
 def mark_group_read(*, person: User, group_key: str) -> int:
     """Mark read the person's unread notifications of `group_key` — what they asked is done
     (an announcement confirmed or dismissed) — and lower the bell of each of their tabs."""
-    ids = list(
+    rows = list(
         Notification.objects.filter(
             recipient_id=person.pk, group_key=group_key, read_at__isnull=True
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "pushed_at")
     )
+    ids = [pk for pk, _pushed in rows]
     if ids:
         Notification.objects.filter(pk__in=ids).update(read_at=timezone.now())
+        pushed = [pk for pk, when in rows if when is not None]
+        if pushed:
+            _schedule_clear({person.pk: pushed})
         publish_on_commit(
             events.notification_read(ids=ids, unread=_unread(person)), user_ids=[person.pk]
         )
@@ -289,8 +334,12 @@ def end_group(*, group_key: str, keep_user_ids: Iterable[int] | QuerySet[Any] | 
     if keep_user_ids is not None:
         rows = rows.exclude(recipient_id__in=keep_user_ids)
     marked: dict[int, list[int]] = {}
-    for pk, recipient_id in rows.values_list("pk", "recipient_id"):
+    pushed: dict[int, list[int]] = {}
+    for pk, recipient_id, pushed_at in rows.values_list("pk", "recipient_id", "pushed_at"):
         marked.setdefault(recipient_id, []).append(pk)
+        if pushed_at is not None:
+            pushed.setdefault(recipient_id, []).append(pk)
+    _schedule_clear(pushed)
     if not marked:
         return 0
     Notification.objects.filter(pk__in=[pk for ids in marked.values() for pk in ids]).update(
@@ -306,9 +355,11 @@ def end_group(*, group_key: str, keep_user_ids: Iterable[int] | QuerySet[Any] | 
 
 @transaction.atomic
 def mark_all_read(*, actor: User) -> int:
-    marked = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    any_pushed = unread.filter(pushed_at__isnull=False).exists()
+    marked = unread.update(read_at=timezone.now())
+    if any_pushed:
+        _schedule_clear({actor.pk: None})
     if marked:
         publish_on_commit(
             events.notification_read(ids=None, unread=_unread(actor)), user_ids=[actor.pk]
@@ -322,15 +373,16 @@ def set_preferences(
     actor: User,
     email: dict[str, bool],
     digest: dict[str, bool],
+    push: dict[str, bool] | None = None,
     quiet_start: datetime.time | None = None,
     quiet_end: datetime.time | None = None,
 ) -> None:
+    """Per kind: mailed, in the digest, pushed (`push` None: as they were); quiet hours."""
     for kind in registry.KINDS:
-        Preference.objects.update_or_create(
-            user=actor,
-            kind=kind,
-            defaults={"email": bool(email.get(kind, True)), "digest": bool(digest.get(kind, True))},
-        )
+        defaults = {"email": bool(email.get(kind, True)), "digest": bool(digest.get(kind, True))}
+        if push is not None:
+            defaults["push"] = bool(push.get(kind, True))
+        Preference.objects.update_or_create(user=actor, kind=kind, defaults=defaults)
     if (quiet_start is None) != (quiet_end is None):
         raise ValidationError({"quiet_end": [_("Give both the start and the end, or neither.")]})
     if quiet_start is None or quiet_end is None:
@@ -348,3 +400,77 @@ def set_space_level(*, actor: User, space: Space, level: str) -> None:
     if not space_queries.can_read_wall(actor, space):
         raise space_queries.NotFound(_("No such space."))
     SpaceSetting.objects.update_or_create(user=actor, space=space, defaults={"level": level})
+
+
+# --- Devices (Web Push) --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscribe_push(
+    *, actor: User, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
+) -> PushSubscription:
+    """Register one of the person's devices (a browser's push subscription). The same endpoint
+    subscribed again (another person signed in on that browser) becomes theirs."""
+    if not push.endpoint_allowed(endpoint):
+        raise ValidationError(
+            {"endpoint": [_("This address is not the one of a known push service.")]}
+        )
+    if not push.valid_keys(p256dh, auth):
+        raise ValidationError({"keys": [_("These are not the keys of a push subscription.")]})
+    subscription, created = PushSubscription.objects.select_for_update().update_or_create(
+        endpoint=endpoint,
+        defaults={
+            "person": actor,
+            "p256dh": p256dh,
+            "auth": auth,
+            "label": push.device_label(user_agent),
+        },
+    )
+    if created:
+        log_event(
+            actor=actor,
+            action="notifications.device_added",
+            target=subscription,
+            new={"label": subscription.label},
+        )
+    return subscription
+
+
+@transaction.atomic
+def remove_push_subscription(*, actor: User, subscription_id: int) -> None:
+    """Remove one of the person's devices (by its id, from their settings or the API)."""
+    subscription = (
+        PushSubscription.objects.filter(pk=subscription_id, person=actor).first()
+        if 0 < subscription_id < 2**63
+        else None
+    )
+    if subscription is None:
+        raise NotFound(_("No such device."))
+    log_event(
+        actor=actor,
+        action="notifications.device_removed",
+        target=subscription,
+        old={"label": subscription.label},
+    )
+    subscription.delete()
+
+
+@transaction.atomic
+def unsubscribe_push(*, actor: User, endpoint: str) -> bool:
+    """The browser stopped its subscription (the page's "turn off" button): forget it."""
+    subscription = PushSubscription.objects.filter(endpoint=endpoint, person=actor).first()
+    if subscription is None:
+        return False
+    remove_push_subscription(actor=actor, subscription_id=subscription.pk)
+    return True
+
+
+@transaction.atomic
+def rotate_vapid_keys(*, actor: User | None) -> str:
+    """A new VAPID key pair; every subscription is dropped (browsers bound them to the old
+    public key: each device subscribes again the next time the person opens Cercle)."""
+    dropped = PushSubscription.objects.count()
+    PushSubscription.objects.all().delete()
+    key = push.new_vapid_key()
+    log_event(actor=actor, action="notifications.vapid_rotated", extra={"dropped": dropped})
+    return key.public_key

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
-from cercle.notifications import actions, queries, registry
-from cercle.notifications.models import Notification, QuietHours, SpaceLevel, SpaceSetting
+from cercle.notifications import actions, push, queries, registry
+from cercle.notifications.models import (
+    Notification,
+    PushSubscription,
+    QuietHours,
+    SpaceLevel,
+    SpaceSetting,
+)
 from cercle.notifications.schemas import (
     KindPreferenceOut,
     NotificationOut,
     NotificationPageOut,
     PreferencesIn,
     PreferencesOut,
+    PushKeyOut,
+    PushSubscriptionIn,
+    PushSubscriptionOut,
+    PushUnsubscribeIn,
     SpaceLevelIn,
     SpaceLevelOut,
     UnreadOut,
@@ -99,6 +109,7 @@ def _preferences_out(user: User) -> PreferencesOut:
                 label=str(kind.label),
                 email=prefs[kind.key].email,
                 digest=prefs[kind.key].digest,
+                push=prefs[kind.key].push,
             )
             for kind in registry.KINDS.values()
         ],
@@ -114,8 +125,11 @@ def get_preferences(request: AuthenticatedRequest) -> PreferencesOut:
 
 @router.patch("/notifications/preferences", response=PreferencesOut)
 def update_preferences(request: AuthenticatedRequest, payload: PreferencesIn) -> PreferencesOut:
-    """Per kind, mail and digest on or off; quiet hours. What is not sent stays as it was."""
-    unknown = sorted((set(payload.email) | set(payload.digest)) - set(registry.KINDS))
+    """Per kind, mail, digest and push on or off; quiet hours. What is not sent stays as it
+    was."""
+    unknown = sorted(
+        (set(payload.email) | set(payload.digest) | set(payload.push)) - set(registry.KINDS)
+    )
     if unknown:
         raise ValidationError({"kind": [_("Unknown kind of notification.")]})
     prefs = queries.preferences(request.auth)
@@ -129,6 +143,7 @@ def update_preferences(request: AuthenticatedRequest, payload: PreferencesIn) ->
         actor=request.auth,
         email={k: payload.email.get(k, p.email) for k, p in prefs.items()},
         digest={k: payload.digest.get(k, p.digest) for k, p in prefs.items()},
+        push={k: payload.push.get(k, p.push) for k, p in prefs.items()},
         quiet_start=quiet_start,
         quiet_end=quiet_end,
     )
@@ -164,3 +179,59 @@ def set_space_level(
     space = _readable_space(request, space_key)
     actions.set_space_level(actor=request.auth, space=space, level=payload.level)
     return _level_out(request.auth, space)
+
+
+# --- Devices (Web Push) ---------------------------------------------------------------------
+
+
+def _subscription_out(subscription: PushSubscription) -> PushSubscriptionOut:
+    return PushSubscriptionOut(
+        id=subscription.pk,
+        label=subscription.label,
+        created_at=subscription.created_at,
+        last_success_at=subscription.last_success_at,
+    )
+
+
+@router.get("/notifications/push/key", response=PushKeyOut)
+def push_key(request: AuthenticatedRequest) -> PushKeyOut:
+    """The server's VAPID public key, to subscribe a browser with (`applicationServerKey`)."""
+    return PushKeyOut(public_key=push.public_key())
+
+
+@router.get("/notifications/push/subscriptions", response=list[PushSubscriptionOut])
+def push_subscriptions(request: AuthenticatedRequest) -> list[PushSubscriptionOut]:
+    """My devices that receive notifications, newest first."""
+    return [
+        _subscription_out(s) for s in PushSubscription.objects.filter(person_id=request.auth.pk)
+    ]
+
+
+@router.post("/notifications/push/subscriptions", response={201: PushSubscriptionOut})
+def push_subscribe(
+    request: AuthenticatedRequest, payload: PushSubscriptionIn
+) -> Status[PushSubscriptionOut]:
+    """Add this browser (its `PushSubscription.toJSON()`); the endpoint must be one of a known
+    push service, over HTTPS."""
+    subscription = actions.subscribe_push(
+        actor=request.auth,
+        endpoint=payload.endpoint,
+        p256dh=payload.keys.p256dh,
+        auth=payload.keys.auth,
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    return Status(201, _subscription_out(subscription))
+
+
+@router.post("/notifications/push/unsubscribe", response={204: None})
+def push_unsubscribe(request: AuthenticatedRequest, payload: PushUnsubscribeIn) -> Status[None]:
+    """Forget this browser (by its endpoint), whether or not it was subscribed."""
+    actions.unsubscribe_push(actor=request.auth, endpoint=payload.endpoint)
+    return Status(204, None)
+
+
+@router.delete("/notifications/push/subscriptions/{subscription_id}", response={204: None})
+def push_remove(request: AuthenticatedRequest, subscription_id: int) -> Status[None]:
+    """Remove one of my devices: it receives nothing more."""
+    actions.remove_push_subscription(actor=request.auth, subscription_id=subscription_id)
+    return Status(204, None)

@@ -9,6 +9,8 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cercle.notifications import listeners  # models load once the registry is ready
+        # Models load once the registry is ready.
+        from cercle.notifications import audit_labels, listeners
 
+        audit_labels.register()
         listeners.register()

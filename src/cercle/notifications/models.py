@@ -38,6 +38,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     digested_at = models.DateTimeField(null=True, blank=True)
+    # Pushed to the person's devices: once read, they are told to close it (`push.clear`).
+    pushed_at = models.DateTimeField(null=True, blank=True)
 
     # A reminder (of an announcement to confirm): said in its text, unread again when sent.
     is_reminder = models.BooleanField(default=False)
@@ -59,7 +61,8 @@ class Notification(models.Model):
 
 
 class Preference(models.Model):
-    """Per person and kind: mail it (mentions, invitations) and include it in the daily digest."""
+    """Per person and kind: mail it (mentions, invitations), push it to their devices, and
+    include it in the daily digest."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
@@ -67,6 +70,8 @@ class Preference(models.Model):
     kind = models.CharField(max_length=30)
     email = models.BooleanField(default=True)
     digest = models.BooleanField(default=True)
+    # Pushed to the person's devices (`PushSubscription`) as soon as it happens.
+    push = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -102,7 +107,7 @@ class SpaceSetting(models.Model):
 
 
 class QuietHours(models.Model):
-    """Hours (in the person's time zone) during which nothing is mailed."""
+    """Hours (in the person's time zone) during which nothing is mailed nor pushed."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
@@ -112,3 +117,39 @@ class QuietHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.start}–{self.end}"
+
+
+class PushSubscription(models.Model):
+    """One device (browser) of a person that receives Web Push notifications (RFC 8030/8291):
+    the push service's endpoint and the browser's keys to encrypt for it. An endpoint is one
+    browser profile: subscribing it again (another person signed in) moves it to that person."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)  # the browser's public key (base64url, 65 bytes)
+    auth = models.CharField(max_length=40)  # the shared authentication secret (base64url, 16)
+    # "Firefox on Android": read from the browser's User-Agent when it subscribed.
+    label = models.CharField(max_length=120, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.label}"
+
+
+class VapidKey(models.Model):
+    """The server's VAPID key pair (RFC 8292), one row: generated at first use, replaced by
+    `manage.py vapid_keys --rotate` (which drops every subscription: browsers bound them to the
+    old public key)."""
+
+    private_pem = models.TextField()
+    public_key = models.CharField(max_length=100)  # base64url of the uncompressed point
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.public_key

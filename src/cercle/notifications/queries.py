@@ -146,8 +146,11 @@ def wants_email(user: User, kind: str) -> bool:
 
 def in_quiet_hours(user: User, now: datetime.datetime) -> bool:
     quiet = QuietHours.objects.filter(user_id=user.pk).first()
-    if quiet is None:
-        return False
+    return quiet is not None and quiet_at(quiet, user, now)
+
+
+def quiet_at(quiet: QuietHours, user: User, now: datetime.datetime) -> bool:
+    """Whether `now` falls within the quiet hours, read in the person's time zone."""
     try:
         zone = zoneinfo.ZoneInfo(user.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

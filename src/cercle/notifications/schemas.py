@@ -45,21 +45,23 @@ class KindPreferenceOut(Schema):
     label: str
     email: bool
     digest: bool
+    push: bool
 
 
 class PreferencesOut(Schema):
     kinds: list[KindPreferenceOut]
-    # Hours (in my time zone) during which nothing is mailed; both null when none.
+    # Hours (in my time zone) during which nothing is mailed nor pushed; both null when none.
     quiet_start: datetime.time | None
     quiet_end: datetime.time | None
 
 
 class PreferencesIn(InSchema):
-    """Only what is sent changes: `email`/`digest` map a kind to on/off; quiet hours are set
-    with both times, or cleared with both null."""
+    """Only what is sent changes: `email`/`digest`/`push` map a kind to on/off; quiet hours are
+    set with both times, or cleared with both null."""
 
     email: dict[str, bool] = Field(default_factory=dict, max_length=50)
     digest: dict[str, bool] = Field(default_factory=dict, max_length=50)
+    push: dict[str, bool] = Field(default_factory=dict, max_length=50)
     quiet_start: datetime.time | None = None
     quiet_end: datetime.time | None = None
 
@@ -74,3 +76,33 @@ class SpaceLevelOut(Schema):
 
 class SpaceLevelIn(InSchema):
     level: str = Field(max_length=20)
+
+
+class PushKeyOut(Schema):
+    # The VAPID public key: `applicationServerKey` of `pushManager.subscribe` (base64url).
+    public_key: str
+
+
+class PushKeysIn(InSchema):
+    p256dh: str = Field(min_length=1, max_length=100)
+    auth: str = Field(min_length=1, max_length=40)
+
+
+class PushSubscriptionIn(InSchema):
+    """A browser's `PushSubscription.toJSON()` (its `expirationTime`, if sent, is ignored)."""
+
+    endpoint: str = Field(min_length=1, max_length=1000)
+    keys: PushKeysIn
+    expirationTime: int | None = None  # the browser's own name
+
+
+class PushUnsubscribeIn(InSchema):
+    endpoint: str = Field(min_length=1, max_length=1000)
+
+
+class PushSubscriptionOut(Schema):
+    id: int
+    # "Firefox · Android", from the browser's User-Agent when it subscribed.
+    label: str
+    created_at: datetime.datetime
+    last_success_at: datetime.datetime | None

@@ -1,4 +1,4 @@
-"""Background work of notifications (django-tasks): e-mails and digests."""
+"""Background work of notifications (django-tasks): e-mails, digests and pushes."""
 
 from __future__ import annotations
 
@@ -18,3 +18,20 @@ def send_daily_digests() -> int:
     from cercle.notifications.email import send_digests
 
     return send_digests()
+
+
+@task()
+def push_notifications(notification_ids: list[int]) -> int:
+    """Push new notifications to their recipients' devices (`push.deliver`)."""
+    from cercle.notifications.push import deliver
+
+    return deliver(notification_ids)
+
+
+@task()
+def clear_pushed(marked: dict[str, list[int] | None]) -> int:
+    """Tell people's devices to close their notifications read (`push.clear`); keys are person
+    ids as text (task arguments travel as JSON)."""
+    from cercle.notifications.push import clear
+
+    return clear({int(person): ids for person, ids in marked.items()})

@@ -15,6 +15,11 @@ urlpatterns = [
         name="notification_open",
     ),
     path(
+        "notifications/devices/<int:subscription_id>/remove/",
+        views.remove_device,
+        name="notification_device_remove",
+    ),
+    path(
         "notifications/spaces/<int:space_id>/level/",
         views.space_level,
         name="notification_space_level",

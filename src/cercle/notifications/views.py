@@ -1,4 +1,5 @@
-"""Notification pages: the list, the bell (polled by htmx), marking read, preferences."""
+"""Notification pages: the list, the bell (polled by htmx), marking read, preferences and
+the devices that receive pushes."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
-from cercle.notifications import actions, queries, registry
-from cercle.notifications.models import Notification, SpaceLevel
+from cercle.notifications import actions, push, queries, registry
+from cercle.notifications.models import Notification, PushSubscription, SpaceLevel
 from cercle.spaces import queries as space_queries
 
 
@@ -84,6 +85,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
                 actor=request.user,
                 email={k: f"email_{k}" in request.POST for k in registry.KINDS},
                 digest={k: f"digest_{k}" in request.POST for k in registry.KINDS},
+                push={k: f"push_{k}" in request.POST for k in registry.KINDS},
                 quiet_start=_time(request.POST.get("quiet_start", "")),
                 quiet_end=_time(request.POST.get("quiet_end", "")),
             )
@@ -101,9 +103,20 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
             "rows": [(k.key, k.label, prefs[k.key]) for k in registry.KINDS.values()],
             "quiet": quiet,
             "error": error,
+            "devices": list(PushSubscription.objects.filter(person_id=request.user.pk)),
+            "push_key": push.public_key(),
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_POST
+def remove_device(request: AuthenticatedRequest, subscription_id: int) -> HttpResponse:
+    """The "Remove" button of a device in the settings page."""
+    actions.remove_push_subscription(actor=request.user, subscription_id=subscription_id)
+    messages.success(request, _("The device will no longer receive notifications."))
+    return redirect("notification_settings")
 
 
 @login_required
