@@ -22,8 +22,8 @@ def keys(user: object, space: object) -> list[str]:
 def test_each_viewer_sees_the_tabs_their_rights_allow_in_order() -> None:
     owner, member, stranger = make_user(), make_user(), make_user()
     space = make_space(owner=owner, members=(member,), kind="private")
-    assert keys(owner, space) == ["wall", "members", "chat", "reports", "settings"]
-    assert keys(member, space) == ["wall", "members", "chat"]
+    assert keys(owner, space) == ["wall", "members", "documents", "chat", "reports", "settings"]
+    assert keys(member, space) == ["wall", "members", "documents", "chat"]
     assert keys(stranger, space) == ["wall"]
 
 
@@ -41,7 +41,7 @@ def documents_tab() -> Iterator[None]:
             label=gettext_lazy("Documents"),
             url=lambda space: f"/test-documents/{space.slug}/",
             shown=lambda view: view.can_read,
-            order=25,
+            order=26,
         )
     )
     yield
@@ -52,7 +52,7 @@ def documents_tab() -> Iterator[None]:
 def test_a_module_registers_a_tab_and_the_header_shows_it() -> None:
     admin = make_admin()
     space = make_space(owner=admin)
-    assert keys(admin, space)[:3] == ["wall", "members", "test-documents"]
+    assert keys(admin, space)[:4] == ["wall", "members", "documents", "test-documents"]
     client = Client()
     client.force_login(admin)
     page = client.get(f"/spaces/{space.slug}/").content.decode()

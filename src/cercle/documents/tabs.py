@@ -21,7 +21,7 @@ def register() -> None:
             label=_("Documents"),
             url=lambda space: reverse("documents_space", args=[space.slug]),
             shown=_shown,
-            order=20,
+            order=25,
             current_for=frozenset({"documents_space"}),
         )
     )
