@@ -93,7 +93,10 @@ def serve_version(request: HttpRequest, version: Version, *, name: str) -> HttpR
     span = parse_range(wanted, size)
     if span is None:
         return whole
-    whole.close()
+    # Only the file: closing the response would signal the end of the request (and give back
+    # the database connection) while the view still answers.
+    if whole.file_to_stream is not None:
+        whole.file_to_stream.close()
     if span is False:
         refused = HttpResponse(status=416)
         refused["Content-Range"] = f"bytes */{size}"

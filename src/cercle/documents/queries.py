@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,6 +284,30 @@ def documents_in(
         .select_related("current", "current__blob", "created_by")
         .order_by(*order, "pk")
     )
+
+
+def _after_name(rows: QuerySet[Any], after: tuple[str, int] | None) -> QuerySet[Any]:
+    rows = rows.annotate(name_key=Lower("name")).order_by("name_key", "pk")
+    if after is None:
+        return rows
+    name, pk = after
+    return rows.filter(Q(name_key__gt=name) | Q(name_key=name, pk__gt=pk))
+
+
+def listed_folders(folder: Folder, *, after: tuple[str, int] | None = None) -> QuerySet[Folder]:
+    """The living folders in `folder` by name (ignoring case), after a cursor's position; each
+    with its `name_key`."""
+    rows = Folder.objects.filter(parent=folder, trashed_at__isnull=True).select_related(
+        "created_by"
+    )
+    return _after_name(rows, after)
+
+
+def listed_documents(folder: Folder, *, after: tuple[str, int] | None = None) -> QuerySet[Document]:
+    rows = Document.objects.filter(folder=folder, trashed_at__isnull=True).select_related(
+        "current", "created_by"
+    )
+    return _after_name(rows, after)
 
 
 def versions_of(document: Document) -> QuerySet[Version]:
