@@ -298,7 +298,7 @@ def test_space_channel_for_its_members_only() -> None:
     assert sorted(queries.member_ids(channel.pk)) == sorted([owner.pk, member.pk, outsider.pk])
     space_actions.leave_space(actor=outsider, space=space)
     assert outsider.pk not in queries.member_ids(channel.pk)
-    space.module_chat = False
+    space.module_settings = {**space.module_settings, "chat": False}
     space.save()
     with pytest.raises(ValidationError):
         actions.open_channel_for(actor=owner, space_slug=space.slug)

@@ -23,7 +23,7 @@ READ_ONLY = {
     "This space is archived: its channel is read-only.",
     "Cet espace est archivé : son canal est en lecture seule.",
 }
-ALL = ["wall", "documents", "agenda", "chat"]
+ALL = ["wall", "chat"]
 
 
 def client_for(user: Any) -> Client:

@@ -44,8 +44,8 @@ def test_libraries_list_mine_and_the_spaces() -> None:
     assert client.get(f"/api/v1/libraries/{items[1]['id']}").json()["id"] == items[1]["id"]
     stranger = api(make_user())
     assert stranger.get(f"/api/v1/libraries/{items[0]['id']}").status_code == 404
-    space.module_documents = False
-    space.save(update_fields=["module_documents"])
+    space.module_settings = {**space.module_settings, "documents": False}
+    space.save(update_fields=["module_settings"])
     assert client.get(f"/api/v1/spaces/{space.pk}/library").status_code == 404
 
 

@@ -136,8 +136,8 @@ def test_an_archived_space_is_read_only(role: str) -> None:
 def test_documents_switched_off_hide_the_library(role: str) -> None:
     folder, document, person = build("open", role)
     space = folder.library.space
-    space.module_documents = False
-    space.save(update_fields=["module_documents"])
+    space.module_settings = {**space.module_settings, "documents": False}
+    space.save(update_fields=["module_settings"])
     assert not any(_got(person, folder, document).values())
     assert not queries.readable_libraries(person).filter(pk=folder.library_id).exists()
 

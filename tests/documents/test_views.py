@@ -56,8 +56,8 @@ def test_the_documents_tab_and_page(owner: Any, space: Any) -> None:
 
 
 def test_documents_off_hides_the_tab_and_the_page(owner: Any, space: Any) -> None:
-    space.module_documents = False
-    space.save(update_fields=["module_documents"])
+    space.module_settings = {**space.module_settings, "documents": False}
+    space.save(update_fields=["module_settings"])
     client = client_for(owner)
     url = reverse("documents_space", args=[space.slug])
     assert url not in client.get(reverse("space", args=[space.slug])).content.decode()

@@ -24,7 +24,7 @@ from tests.helpers.sockets import Listener
 
 pytestmark = pytest.mark.django_db
 
-ALL = ["wall", "documents", "agenda", "chat"]
+ALL = ["wall", "chat"]
 
 
 def chat_tab_shown(user: Any, space: Any) -> bool:
@@ -178,7 +178,8 @@ def test_archiving_keeps_the_channel_read_only_and_restoring_reopens_it(
 
 def test_an_archived_space_gets_no_new_channel() -> None:
     owner = make_user()
-    space = make_space(owner=owner, module_chat=True)  # chat on, its channel never opened
+    # Chat on, its channel never opened.
+    space = make_space(owner=owner, module_settings={"chat": True})
     actions.archive_space(actor=owner, space=space)
     with pytest.raises(ValidationError):
         chat_actions.open_channel_for(actor=owner, space_slug=space.slug)

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils.translation import gettext_lazy
 
 from cercle.spaces import queries, registry
+from cercle.spaces.models import Space
 from tests.factories import make_admin, make_space, make_user
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_each_viewer_sees_the_tabs_their_rights_allow_in_order() -> None:
 
 def test_chat_off_hides_the_chat_tab() -> None:
     owner = make_user()
-    space = make_space(owner=owner, module_chat=False)
+    space = make_space(owner=owner, module_settings={"chat": False})
     assert "chat" not in keys(owner, space)
 
 
@@ -58,3 +59,109 @@ def test_a_module_registers_a_tab_and_the_header_shows_it() -> None:
     page = client.get(f"/spaces/{space.slug}/").content.decode()
     assert f'href="/test-documents/{space.slug}/">Documents</a>' in page
     assert f'href="/spaces/{space.slug}/" aria-current="page">' in page
+
+
+# --- Module switches --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def survey_module() -> Iterator[registry.SpaceModule]:
+    """A module installed after spaces were made, off by default (the others are on)."""
+    module = registry.SpaceModule(key="test-survey", label=gettext_lazy("Surveys"), default=False)
+    registry.register_module(module)
+    yield module
+    registry.MODULES.pop(module.key)
+
+
+def test_the_installed_modules_are_the_registered_ones() -> None:
+    assert [m.key for m in registry.space_modules()] == ["wall", "documents", "chat"]
+
+
+def test_a_space_keeps_each_choice_and_a_missing_key_reads_as_the_default() -> None:
+    owner = make_user()
+    chosen = make_space(owner=owner, module_settings={"wall": True, "chat": False})
+    older = make_space(owner=owner, module_settings={})  # made before any module stored a key
+    kept = make_space(owner=owner, module_settings={"agenda": True, "wall": False})
+    assert chosen.modules == ["wall", "documents"]
+    assert older.modules == ["wall", "documents", "chat"]
+    assert kept.modules == ["documents", "chat"]  # an uninstalled module's key is kept, not shown
+    assert not queries.has_module(kept, "agenda")  # not installed: off, whatever is stored
+
+
+@pytest.mark.usefixtures("survey_module")
+def test_the_filter_agrees_with_has_module_for_every_stored_state() -> None:
+    owner = make_user()
+    spaces = [
+        make_space(owner=owner, module_settings=settings)
+        for settings in (
+            {},
+            {"chat": True},
+            {"chat": False},
+            {"test-survey": True},
+            {"test-survey": False, "chat": False},
+        )
+    ]
+    ids = [s.pk for s in spaces]
+    for key in ("wall", "chat", "test-survey", "not-installed"):
+        found = set(
+            Space.objects.filter(queries.spaces_with_module(key), pk__in=ids).values_list(
+                "pk", flat=True
+            )
+        )
+        assert found == {s.pk for s in spaces if queries.has_module(s, key)}, key
+    assert [queries.has_module(s, "test-survey") for s in spaces] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+
+
+@pytest.mark.usefixtures("survey_module")
+def test_the_settings_form_lists_the_installed_modules_and_keeps_the_others() -> None:
+    owner = make_user()
+    space = make_space(owner=owner, module_settings={"agenda": False, "chat": True})
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/spaces/{space.slug}/settings/").content.decode()
+    assert 'value="test-survey"' in page and 'value="chat"' in page
+    assert 'value="agenda"' not in page
+    response = client.post(
+        f"/spaces/{space.slug}/settings/",
+        {"name": space.name, "kind": "open", "modules": ["wall", "test-survey"]},
+    )
+    assert response.status_code == 302
+    space.refresh_from_db()
+    assert space.module_settings == {
+        "agenda": False,
+        "wall": True,
+        "documents": False,
+        "chat": False,
+        "test-survey": True,
+    }
+
+
+@pytest.mark.usefixtures("survey_module")
+def test_the_api_lists_the_modules_and_refuses_unknown_ones() -> None:
+    owner = make_user()
+    api = Client()
+    api.force_login(owner)
+    listed = api.get("/api/v1/space-modules").json()["items"]
+    assert [(m["key"], m["default"]) for m in listed] == [
+        ("wall", True),
+        ("documents", True),
+        ("chat", True),
+        ("test-survey", False),
+    ]
+    created = api.post("/api/v1/spaces", {"name": "Défauts"}, content_type="application/json")
+    assert created.status_code == 201
+    assert created.json()["modules"] == ["wall", "documents", "chat"]
+    refused = api.post(
+        "/api/v1/spaces",
+        {"name": "Inconnu", "modules": ["wall", "agenda"]},
+        content_type="application/json",
+    )
+    assert 400 <= refused.status_code < 500
+    assert "agenda" in str(refused.json()["detail"])
+    assert not Space.objects.filter(name="Inconnu").exists()

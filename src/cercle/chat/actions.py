@@ -47,7 +47,7 @@ from cercle.core import uploads
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
 from cercle.spaces.models import Membership as SpaceMembership
-from cercle.spaces.queries import access_space, effective_role
+from cercle.spaces.queries import access_space, effective_role, has_module
 
 MAX_CLIENT_ID_LENGTH = 64
 MAX_EMOJI_LENGTH = 16
@@ -379,7 +379,7 @@ def open_channel_for(*, actor: User, space_slug: str) -> Conversation:
     if effective_role(actor, space) is None:
         raise PermissionDenied(_("Join the space to take part in its channel."))
     existing = _space_channel(space.pk)
-    if not space.module_chat or (space.archived_at is not None and existing is None):
+    if not has_module(space, "chat") or (space.archived_at is not None and existing is None):
         raise ValidationError(_("This space has no chat channel."))
     if existing is None and not space.is_organisation:
         member_ids = list(

@@ -13,10 +13,11 @@ from cercle.chat import actions
 from cercle.core.hooks import listen
 from cercle.spaces import hooks
 from cercle.spaces.models import Membership, Space
+from cercle.spaces.queries import has_module
 
 
 def _has_channel(space: Space) -> bool:
-    return space.module_chat and not space.is_archived
+    return has_module(space, "chat") and not space.is_archived
 
 
 def _open_channel(space: Space) -> None:
@@ -35,9 +36,9 @@ def space_created(happening: hooks.SpaceCreated) -> None:
 def space_changed(happening: hooks.SpaceChanged) -> None:
     space = happening.space
     had_chat = "chat" in happening.old_modules
-    if space.module_chat and not had_chat:
+    if has_module(space, "chat") and not had_chat:
         _open_channel(space)
-    elif had_chat and not space.module_chat:
+    elif had_chat and not has_module(space, "chat"):
         actions.close_space_channel(space_id=space.pk)
     elif space.name != happening.old_name and not space.is_organisation:
         actions.rename_space_channel(space_id=space.pk, name=space.name)

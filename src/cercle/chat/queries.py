@@ -29,6 +29,7 @@ from cercle.core.pagination import Page, decode_cursor, encode_cursor
 from cercle.core.text import search_terms
 from cercle.spaces.models import Membership as SpaceMembership
 from cercle.spaces.models import Space
+from cercle.spaces.queries import spaces_with_module
 
 SYNC_LIMIT = 500
 
@@ -181,7 +182,7 @@ def _channel_access(user: User, conversation: Conversation) -> tuple[bool, bool]
     if not user.is_guest:
         member |= Q(is_organisation=True)
     found = list(
-        Space.objects.filter(member, pk=conversation.space_id or 0, module_chat=True)
+        Space.objects.filter(member, spaces_with_module("chat"), pk=conversation.space_id or 0)
         .order_by()
         .values_list("archived_at", flat=True)[:1]
     )

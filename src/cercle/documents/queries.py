@@ -56,8 +56,8 @@ class NotFound(Http404):
 
 
 def has_documents(space: Space) -> bool:
-    """Whether `space` has its documents module on."""
-    return bool(space.module_documents)
+    """Whether `space` has its documents module on (`tabs.register` registers the switch)."""
+    return space_queries.has_module(space, "documents")
 
 
 # --- Rights ------------------------------------------------------------------------------------
@@ -141,7 +141,11 @@ def readable_libraries(user: User) -> QuerySet[Library]:
     libraries = Library.objects.select_related("space", "owner")
     if not user.is_authenticated or not user.is_active:
         return libraries.none()
-    with_documents = Q(space__module_documents=True)
+    with_documents = Q(
+        space_id__in=Space.objects.filter(space_queries.spaces_with_module("documents")).values(
+            "pk"
+        )
+    )
     if user.is_admin:
         spaces = Q(space__isnull=False) & with_documents
     else:

@@ -1,4 +1,5 @@
-"""The document base's tab in a space's header (`cercle.spaces.registry`)."""
+"""The document base in a space (`cercle.spaces.registry`): its switch, and its tab in the space's
+header."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cercle.documents import queries
 from cercle.spaces.queries import SpaceView
-from cercle.spaces.registry import SpaceTab, register_tab
+from cercle.spaces.registry import SpaceModule, SpaceTab, register_module, register_tab
 
 
 def _shown(view: SpaceView) -> bool:
@@ -15,6 +16,7 @@ def _shown(view: SpaceView) -> bool:
 
 
 def register() -> None:
+    register_module(SpaceModule(key="documents", label=_("Documents"), order=20))
     register_tab(
         SpaceTab(
             key="documents",

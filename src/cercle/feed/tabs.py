@@ -1,15 +1,16 @@
-"""The feed's tabs in a space's header (`cercle.spaces.registry`): its Wall and, for moderators,
-the Reports queue."""
+"""The feed in a space (`cercle.spaces.registry`): its switch (the wall), its tabs in the space's
+header (the Wall and, for moderators, the Reports queue)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.spaces.registry import SpaceTab, register_tab
+from cercle.spaces.registry import SpaceModule, SpaceTab, register_module, register_tab
 
 
 def register() -> None:
+    register_module(SpaceModule(key="wall", label=_("Wall"), order=10))
     register_tab(
         SpaceTab(
             key="wall",

@@ -21,9 +21,8 @@ from cercle.accounts.models import Department, User
 from cercle.audit.actions import log_event
 from cercle.core.hooks import emit
 from cercle.core.text import normalize
-from cercle.spaces import hooks, queries
+from cercle.spaces import hooks, queries, registry
 from cercle.spaces.models import (
-    MODULES,
     ROLE_RANK,
     JoinRequest,
     Membership,
@@ -34,6 +33,7 @@ from cercle.spaces.models import (
     SpaceKind,
     SpaceRole,
 )
+from cercle.spaces.registry import space_modules
 
 MAX_NAME = 120
 
@@ -93,12 +93,21 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _check_modules(modules: Iterable[str]) -> set[str]:
+def _check_modules(modules: Iterable[str] | None) -> set[str]:
+    """The modules chosen, or the registered defaults for `None`; unknown keys refused."""
+    if modules is None:
+        return {m.key for m in space_modules() if m.default}
     chosen = set(modules)
-    unknown = chosen - set(MODULES)
+    unknown = chosen - set(registry.MODULES)
     if unknown:
         raise ValidationError({"modules": [_("Unknown module: %s") % ", ".join(sorted(unknown))]})
     return chosen
+
+
+def _module_settings(stored: dict[str, object], chosen: set[str]) -> dict[str, object]:
+    """Each registered module on or off as chosen; the stored state of modules not installed
+    now is kept (their admins' choice holds if they come back)."""
+    return {**stored, **{m.key: m.key in chosen for m in space_modules()}}
 
 
 def _set_image(space: Space, image: IO[bytes] | None) -> None:
@@ -130,7 +139,7 @@ def create_space(
     name: str,
     description: str = "",
     kind: str = SpaceKind.OPEN,
-    modules: Sequence[str] = MODULES,
+    modules: Sequence[str] | None = None,
     image: IO[bytes] | None = None,
 ) -> Space:
     _require_active(actor)
@@ -145,7 +154,7 @@ def create_space(
         description=(description or "").strip(),
         kind=_check_kind(kind),
         created_by=actor,
-        **{f"module_{m}": m in chosen for m in MODULES},
+        module_settings=_module_settings({}, chosen),
     )
     space.search_text = _search_text(space)
     _set_image(space, image)
@@ -189,8 +198,7 @@ def update_space(
     space.name = name
     space.description = (description or "").strip()
     space.kind = kind
-    for m in MODULES:
-        setattr(space, f"module_{m}", m in chosen)
+    space.module_settings = _module_settings(space.module_settings, chosen)
     space.search_text = _search_text(space)
     _set_image(space, image)
     space.save()

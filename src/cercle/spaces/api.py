@@ -12,7 +12,7 @@ from ninja.responses import Status
 
 from cercle.accounts.models import Department, User
 from cercle.core.typing import AuthenticatedRequest
-from cercle.spaces import actions, queries
+from cercle.spaces import actions, queries, registry
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
 from cercle.spaces.schemas import (
     DecisionIn,
@@ -30,6 +30,8 @@ from cercle.spaces.schemas import (
     SpaceDetailOut,
     SpaceIn,
     SpaceListOut,
+    SpaceModuleListOut,
+    SpaceModuleOut,
     SpaceOut,
     SpacePatchIn,
 )
@@ -93,6 +95,17 @@ def list_spaces(request: AuthenticatedRequest, filters: Query[SpaceFilters]) -> 
     spaces = queries.browse_spaces(user, query=filters.q[:200], mine_only=filters.mine)[:MAX_LIST]
     return SpaceListOut(
         items=[space_out(s, queries.effective_role(user, s, roles)) for s in spaces]
+    )
+
+
+@router.get("/space-modules", response=SpaceModuleListOut)
+def space_modules(request: AuthenticatedRequest) -> SpaceModuleListOut:
+    """The modules a space's admins may switch on or off (`modules` of a space), as installed."""
+    return SpaceModuleListOut(
+        items=[
+            SpaceModuleOut(key=m.key, label=str(m.label), default=m.default)
+            for m in registry.space_modules()
+        ]
     )
 
 

@@ -8,14 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import Department
-from cercle.spaces.models import MODULES, SpaceKind
-
-MODULE_LABELS = {
-    "wall": _("Wall"),
-    "documents": _("Documents"),
-    "agenda": _("Agenda"),
-    "chat": _("Chat"),
-}
+from cercle.spaces.models import SpaceKind
+from cercle.spaces.registry import space_modules
 
 
 class SpaceForm(forms.Form):
@@ -37,10 +31,11 @@ class SpaceForm(forms.Form):
             attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
         ),
     )
+    # Choices and defaults from the modules installed (`cercle.spaces.registry`), read per form.
     modules = forms.MultipleChoiceField(
         label=_("Modules"),
-        choices=[(m, MODULE_LABELS[m]) for m in MODULES],
-        initial=list(MODULES),
+        choices=lambda: [(m.key, m.label) for m in space_modules()],
+        initial=lambda: [m.key for m in space_modules() if m.default],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

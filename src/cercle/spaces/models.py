@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cercle.core.models import TimeStampedModel
+from cercle.spaces.registry import module_on, space_modules
 
 
 class SpaceKind(models.TextChoices):
@@ -37,8 +38,6 @@ ROLE_RANK: dict[str, int] = {
     SpaceRole.OWNER: 4,
 }
 
-MODULES = ("wall", "documents", "agenda", "chat")
-
 
 class Space(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)
@@ -48,10 +47,10 @@ class Space(TimeStampedModel):
     kind = models.CharField(
         _("kind"), max_length=16, choices=SpaceKind.choices, default=SpaceKind.OPEN
     )
-    module_wall = models.BooleanField(_("wall"), default=True)
-    module_documents = models.BooleanField(_("documents"), default=True)
-    module_agenda = models.BooleanField(_("agenda"), default=True)
-    module_chat = models.BooleanField(_("chat"), default=True)
+    # Each switchable module's state by its key ({"wall": true, "chat": false}), as the modules
+    # registered them (`cercle.spaces.registry`); read with `queries.has_module`. A key stays when
+    # its module is uninstalled, so the admins' choice holds if it comes back.
+    module_settings = models.JSONField(_("modules"), default=dict, blank=True)
     is_organisation = models.BooleanField(default=False, editable=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -85,7 +84,8 @@ class Space(TimeStampedModel):
 
     @property
     def modules(self) -> list[str]:
-        return [name for name in MODULES if getattr(self, f"module_{name}")]
+        """The keys of the modules on in this space, in their order."""
+        return [m.key for m in space_modules() if module_on(self.module_settings, m.key)]
 
 
 class Membership(models.Model):

@@ -126,8 +126,25 @@ def can_read_wall(user: User, space: Space, roles: dict[int, str] | None = None)
     return not user.is_guest and (space.is_organisation or space.kind in OPEN_WALL_KINDS)
 
 
+def has_module(space: Space, key: str) -> bool:
+    """Is the module `key` (`registry.register_module`) on in `space`? No query."""
+    return registry.module_on(space.module_settings, key)
+
+
+def spaces_with_module(key: str) -> Q:
+    """A filter on `Space` for the spaces where the module `key` is on (`has_module` in SQL): its
+    stored state, or its default where none is stored."""
+    module = registry.MODULES.get(key)
+    if module is None:
+        return Q(pk__in=[])
+    stored_on = Q(**{f"module_settings__{key}": True})
+    if not module.default:
+        return stored_on
+    return stored_on | ~Q(module_settings__has_key=key)
+
+
 def can_post_in(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
-    if not user.is_active or space.is_archived or not space.module_wall:
+    if not user.is_active or space.is_archived or not has_module(space, "wall"):
         return False
     role = effective_role(user, space, roles)
     if space.is_organisation:

@@ -1,9 +1,12 @@
-"""The links of a space's header, contributed by the modules that have a page in a space.
+"""What the modules above spaces contribute to a space: their switch and their header's tabs.
 
-Spaces knows none of the modules above it: each registers its tab (`register_tab`) from its
-`apps.py` — the feed its Wall and Reports, chat its Chat channel, the coming documents and
-agenda theirs — with the rule that shows it to a viewer (from the page's `SpaceView`). The header
-lists `view.tabs` in their `order`.
+Spaces knows none of the modules above it. Each module that a space's admins may switch on or off
+registers a `SpaceModule` (`register_module`): the space's settings form lists the registered
+ones, and the space keeps each one's state in `Space.module_settings` (a key missing there — a
+module installed after the space was made — reads as the module's `default`). Each module with a
+page in a space registers its tab (`register_tab`) — the feed its Wall and Reports, chat its Chat
+channel — with the rule that shows it to a viewer (from the page's `SpaceView`). The header lists
+`view.tabs` in their `order`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,35 @@ from django.utils.functional import Promise
 if TYPE_CHECKING:
     from cercle.spaces.models import Space
     from cercle.spaces.queries import SpaceView
+
+
+@dataclass(frozen=True)
+class SpaceModule:
+    key: str  # stored in `Space.module_settings`: never renamed once released
+    label: Promise
+    default: bool = True  # on for new spaces, and for spaces made before the module existed
+    order: int = 50
+
+
+MODULES: dict[str, SpaceModule] = {}
+
+
+def register_module(module: SpaceModule) -> None:
+    MODULES[module.key] = module
+
+
+def space_modules() -> list[SpaceModule]:
+    """The modules a space may switch, in their order."""
+    return sorted(MODULES.values(), key=lambda m: (m.order, m.key))
+
+
+def module_on(module_settings: dict[str, object], key: str) -> bool:
+    """Is module `key` on, given a space's stored settings? Off when no such module is installed."""
+    module = MODULES.get(key)
+    if module is None:
+        return False
+    stored = module_settings.get(key)
+    return module.default if stored is None else bool(stored)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,16 @@ class SpaceDetailOut(SpaceOut):
     following: bool
 
 
+class SpaceModuleOut(Schema):
+    key: str
+    label: str
+    default: bool
+
+
+class SpaceModuleListOut(Schema):
+    items: list[SpaceModuleOut]
+
+
 class SpaceListOut(Schema):
     items: list[SpaceOut]
 
@@ -71,7 +81,8 @@ class SpaceIn(InSchema):
     name: str = Field(max_length=120)
     description: str = Field("", max_length=5000)
     kind: str = "open"
-    modules: list[str] = Field(default_factory=lambda: ["wall", "documents", "agenda", "chat"])
+    # None: the installed modules that are on by default (`GET /space-modules` lists them).
+    modules: list[str] | None = None
 
 
 class SpacePatchIn(InSchema):

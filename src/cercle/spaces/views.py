@@ -24,7 +24,7 @@ from cercle.accounts.models import User
 from cercle.core.typing import AuthenticatedRequest
 from cercle.spaces import actions, queries
 from cercle.spaces.forms import InviteForm, SpaceForm
-from cercle.spaces.models import MODULES, Space
+from cercle.spaces.models import Space
 
 MAX_PARAM = 200
 
@@ -349,7 +349,7 @@ def settings_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "spaces/form.html",
-        {"form": form, "space": space, "creating": False, "modules": MODULES},
+        {"form": form, "space": space, "creating": False},
         status=400 if form.errors else 200,
     )
 

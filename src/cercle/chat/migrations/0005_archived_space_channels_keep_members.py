@@ -45,4 +45,7 @@ class Migration(migrations.Migration):
         ("chat", "0004_space_channels_follow_spaces"),
     ]
 
+    # It reads the `module_chat` column, which spaces 0004 replaces (0004 of chat reads it too).
+    run_before = [("spaces", "0004_module_settings")]
+
     operations = [migrations.RunPython(give_back_archived_channels, migrations.RunPython.noop)]

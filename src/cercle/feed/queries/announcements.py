@@ -56,7 +56,10 @@ def composer_targets(user: User, organisation: Space) -> list[PostTarget]:
     queries, however many spaces."""
     roles = space_queries.my_roles(user)
     spaces = Space.objects.filter(
-        pk__in=list(roles), archived_at__isnull=True, module_wall=True, is_organisation=False
+        space_queries.spaces_with_module("wall"),
+        pk__in=list(roles),
+        archived_at__isnull=True,
+        is_organisation=False,
     ).order_by("name", "pk")[:COMPOSER_SPACES]
     targets = [
         PostTarget(space=None, announceable=False),
