@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core import uploads
-from cercle.documents import queries
+from cercle.documents import notifications, queries
 from cercle.documents.models import NAME_LENGTH, Blob, Document, Folder, Library, Version
 from cercle.documents.storage import blob_storage
 from cercle.spaces.models import Space
@@ -279,6 +279,7 @@ def upload_file(*, actor: User, folder: Folder, upload: IO[bytes], name: str) ->
                     actor=actor, document=existing, blob=blob, content_type=checked.content_type
                 )
                 _log_version(actor, existing, version)
+                notifications.on_new_version(actor=actor, document=existing)
                 return Uploaded(document=existing, version=version, is_new_document=False)
             document = Document.objects.create(
                 library=folder.library, folder=folder, name=checked.name, created_by=actor
@@ -322,6 +323,7 @@ def add_version(*, actor: User, document: Document, upload: IO[bytes], name: str
                 actor=actor, document=document, blob=blob, content_type=checked.content_type
             )
             _log_version(actor, document, version)
+            notifications.on_new_version(actor=actor, document=document)
             return version
     except BaseException:
         _discard(stored)
@@ -353,6 +355,7 @@ def restore_version(*, actor: User, document: Document, number: int) -> Version:
             new={"version": version.number},
             extra={"library": document.library_id},
         )
+        notifications.on_new_version(actor=actor, document=document)
         return version
 
 

@@ -10,7 +10,8 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.documents import audit_labels, tabs
+        from cercle.documents import audit_labels, notifications, tabs
 
         audit_labels.register()
+        notifications.register()
         tabs.register()
