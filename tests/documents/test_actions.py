@@ -286,3 +286,20 @@ def test_a_blob_in_use_is_never_deleted(owner: Any, root: Folder) -> None:
     assert actions.collect_blobs() == 0
     with pytest.raises((ProtectedError, IntegrityError)), transaction.atomic():
         blob.delete()
+
+
+def test_folders_nest_deep_but_not_beyond_what_a_path_holds(
+    owner: Any, root: Folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "MAX_PATH", len(root.path) + 60)  # a few levels, not 200
+    folder = root
+    with pytest.raises(ValidationError) as caught:
+        for n in range(40):
+            folder = add_folder(owner, folder, f"n{n}")
+    assert "target" in caught.value.message_dict
+    deepest = folder
+    top = Folder.objects.get(parent=root)
+    other = add_folder(owner, root, "Other")
+    with pytest.raises(ValidationError):
+        actions.move(actor=owner, item=top, target=other)  # the subtree would go too deep
+    assert deepest.path.startswith(top.path)

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Exists, Max, OuterRef, Q, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -362,9 +362,18 @@ def restore_version(*, actor: User, document: Document, number: int) -> Version:
 # --- Folders -----------------------------------------------------------------------------------
 
 
+MAX_PATH = 1900  # `Folder.path` holds 2000 characters: about 200 levels of folders
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError({"target": _("Folders cannot be nested that deep.")}, code="too_deep")
+
+
 def create_folder(*, actor: User, parent: Folder, name: str) -> Folder:
     queries.check(actor, "upload", parent)
     name = clean_item_name(name)
+    if len(parent.path) + 21 > MAX_PATH:
+        raise _too_deep()
     with transaction.atomic():
         Folder.objects.select_for_update().filter(pk=parent.pk).first()
         if queries.name_taken(parent, name):
@@ -425,6 +434,13 @@ def move(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Do
             raise ValidationError(
                 {"target": _("A folder cannot be moved into itself.")}, code="invalid"
             )
+        longest = (
+            Folder.objects.filter(path__startswith=item.path)
+            .annotate(length=Length("path"))
+            .aggregate(longest=Max("length"))["longest"]
+        ) or len(item.path)
+        if len(target.path) + longest - len(item.path) + 21 > MAX_PATH:
+            raise _too_deep()
         old_parent = item.parent_id
     else:
         old_parent = item.folder_id
