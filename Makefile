@@ -35,7 +35,8 @@ run: demo
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
 	  $(BIN)/python manage.py expire_import_jobs; \
-	  [ $$((n % 288)) -ne 0 ] || $(BIN)/python manage.py send_notification_mail --digest; done ) & \
+	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
+	  $(BIN)/python manage.py purge_document_trash; }; done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src \
 	  --ws-per-message-deflate false
 

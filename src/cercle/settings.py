@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cercle.feed",
     "cercle.chat",
     "cercle.pages",
+    "cercle.documents",
     "cercle.administration",
 ]
 
@@ -313,6 +314,20 @@ if bucket := os.environ.get("S3_BUCKET"):
             "file_overwrite": False,
         },
     }
+# The document base's contents: outside MEDIA_ROOT (no URL serves them; every download goes through
+# the documents' own views and rules), or under the bucket's "documents/" prefix with S3.
+DOCUMENTS_ROOT = Path(os.environ.get("CERCLE_DOCUMENTS_ROOT", VAR_DIR / "documents"))
+STORAGES["documents"] = (
+    {**STORAGES["default"], "OPTIONS": {**STORAGES["default"]["OPTIONS"], "location": "documents"}}
+    if bucket
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": "/no-url/"},
+    }
+)
+# The largest document one upload may bring (MB), and how long the trash keeps what is deleted.
+DOCUMENTS_MAX_UPLOAD_MB = int(os.environ.get("CERCLE_DOCUMENTS_MAX_UPLOAD_MB", "2048"))
+DOCUMENTS_TRASH_DAYS = int(os.environ.get("CERCLE_DOCUMENTS_TRASH_DAYS", "30"))
 MAX_UPLOAD_MB = int(os.environ.get("CERCLE_MAX_UPLOAD_MB", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -33,6 +33,7 @@ urlpatterns = [
     path("manage/", include("cercle.administration.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),
+    path("", include("cercle.documents.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -18,6 +18,7 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def seed() -> dict[str, Any]:
+    import io
     from datetime import timedelta
 
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -30,6 +31,7 @@ def seed() -> dict[str, Any]:
     from cercle.accounts.tokens import hash_token
     from cercle.administration import actions as admin_actions
     from cercle.chat import actions as chat_actions
+    from cercle.documents import actions as document_actions
     from cercle.feed import actions as feed_actions
     from cercle.feed.models import Announcement, Hashtag
     from cercle.feed.seed import seed_demo_wall
@@ -160,6 +162,27 @@ def seed() -> dict[str, Any]:
         space_actions.join_space(actor=member, space=old_space)
         feed_actions.create_post(actor=owner, space=old_space, body="Bilan final du projet.")
         space_actions.archive_space(actor=owner, space=old_space)
+        # The space's documents: a folder, a document with two versions, one in the trash.
+        documents_root = document_actions.root_of(document_actions.space_library(space=space))
+        reports = document_actions.create_folder(
+            actor=member, parent=documents_root, name="Comptes rendus"
+        )
+        audit = document_actions.upload_file(
+            actor=member, folder=reports, upload=io.BytesIO(b"# Audit RGAA\n"), name="audit.md"
+        ).document
+        document_actions.add_version(
+            actor=owner, document=audit, upload=io.BytesIO(b"# Audit RGAA, v2\n")
+        )
+        draft = document_actions.upload_file(
+            actor=member, folder=reports, upload=io.BytesIO(b"Brouillon\n"), name="brouillon.txt"
+        ).document
+        document_actions.trash(actor=member, item=draft)
+        document_actions.upload_file(
+            actor=member,
+            folder=document_actions.root_of(document_actions.personal_library(user=member)),
+            upload=io.BytesIO(b"Notes\n"),
+            name="notes.txt",
+        )
         Invitation.objects.create(
             user=other,
             invited_by=admin,
@@ -205,4 +228,7 @@ def seed() -> dict[str, Any]:
         "site": site.slug,
         "hashtag": hashtag.name,
         "invitation": INVITATION_SECRET,
+        "documents_folder": reports.pk,
+        "document": audit.pk,
+        "library": documents_root.library_id,
     }

@@ -107,6 +107,15 @@ NOT_PAGES: dict[str, str] = {
     "chat_mute": "POST",
     "chat_add_people": "POST",
     "chat_leave": "POST",
+    "documents_upload": "POST",
+    "documents_new_folder": "POST",
+    "documents_rename": "POST",
+    "documents_delete": "POST",
+    "documents_new_version": "POST",
+    "documents_restore_version": "POST",
+    "documents_restore": "POST",
+    "documents_download": "a document's file",
+    "documents_download_version": "a version's file",
     "mfa_login_webauthn": "POST (passkey sign-in)",
     # Passkeys: a browser cannot register one without an authenticator device.
     "mfa_reauthenticate_webauthn": "needs a registered passkey",
@@ -226,6 +235,11 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "number": lambda facts: 1,
     "key": lambda facts: "not-a-valid-key",
     "uidb36": lambda facts: "1",
+    "folder_id": lambda facts: facts["documents_folder"],
+    "document_id": lambda facts: facts["document"],
+    "library_id": lambda facts: facts["library"],
+    "kind": lambda facts: "file",
+    "item_id": lambda facts: facts["document"],
 }
 ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "department": lambda facts: {"slug": facts["department"]},
@@ -295,6 +309,13 @@ EXTRA_CASES = [
     Case("chat_search-results", MEMBER, path="/messages/search/?q=audit"),
     Case("directory-search", MEMBER, path="/people/?q=marie"),
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
+    Case("documents_space-owner", OWNER, "documents_space"),
+    Case(
+        "documents_move-folder",
+        MEMBER,
+        "documents_move",
+        kwargs=lambda f: {"kind": "folder", "item_id": f["documents_folder"]},
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ that changes nothing."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from cercle.documents import actions as document_actions
 from cercle.feed import actions as feed_actions
 from cercle.feed.models import Report
 from cercle.notifications.models import Notification
@@ -132,6 +134,19 @@ def _world() -> tuple[Any, dict[str, str]]:
         "page_id": str(page.pk),
         "number": "1",
     }
+    # The document base's paths (its own fuzzing is in tests/documents/test_api.py).
+    root = document_actions.root_of(document_actions.personal_library(user=admin))
+    folder = document_actions.create_folder(actor=admin, parent=root, name="Dossier")
+    document = document_actions.upload_file(
+        actor=admin, folder=folder, upload=io.BytesIO(b"x\n"), name="x.txt"
+    ).document
+    valid.update(
+        folder_id=str(folder.pk),
+        file_id=str(document.pk),
+        library_id=str(root.library_id),
+        space_id=str(space.pk),
+        number="1",
+    )
     assert Report.objects.exists()
     return admin, valid
 

@@ -1,0 +1,673 @@
+"""Every write of the document base: each checks the rule (`queries.can`), writes in one
+transaction, and records its audit entry.
+
+Contents go to the `documents` storage before the transaction, streamed in chunks and hashed
+while they are copied (`store_content`); the transaction then finds or makes the `Blob` of that
+SHA-256. Identical content is stored once: a second copy is deleted once the transaction has
+committed, and a failed upload deletes what it stored, so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import PurePosixPath
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef, Q, Value
+from django.db.models.functions import Concat, Length, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cercle.accounts.models import User
+from cercle.audit.actions import log_event
+from cercle.core import uploads
+from cercle.documents import notifications, queries
+from cercle.documents.models import NAME_LENGTH, Blob, Document, Folder, Library, Version
+from cercle.documents.storage import blob_storage
+from cercle.spaces.models import Space
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def max_document_bytes() -> int:
+    return int(getattr(settings, "DOCUMENTS_MAX_UPLOAD_MB", 2048)) * 1024 * 1024
+
+
+# Any file but programs: PDF, office documents, text and zip files as what they are; anything
+# else (images included) kept byte for byte as a download. Images are not re-encoded here: a
+# document base gives back exactly what was put in (versions, checksums, sync clients).
+DOCUMENT = uploads.Purpose(
+    "document",
+    accepts=uploads.DOCUMENTS | {uploads.ZIP},
+    described=gettext_lazy("any file but programs"),
+    max_bytes=max_document_bytes,
+    any_other_file=True,
+)
+
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
+
+
+def clean_item_name(name: str, *, field: str = "name") -> str:
+    """A folder's or document's name: `uploads.clean_name` (no path, control or unsafe
+    characters, at most 150 characters), never a reserved Windows name; a name left empty is a
+    ValidationError at `field`."""
+    raw = str(name or "")
+    if not raw.replace("\x00", "").strip(" .\t\r\n"):
+        raise ValidationError({field: _("Give a name.")}, code="required")
+    cleaned = uploads.clean_name(raw, max_length=NAME_LENGTH)
+    if _RESERVED.match(PurePosixPath(cleaned).stem):
+        cleaned = f"_{cleaned}"
+    return cleaned[:NAME_LENGTH]
+
+
+def _name_conflict(name: str, field: str = "name") -> ValidationError:
+    return ValidationError(
+        {field: _("Something named “%(name)s” is already in this folder.") % {"name": name}},
+        code="exists",
+    )
+
+
+def free_name(folder: Folder, name: str, *, extension: bool = True) -> str:
+    """`name`, or `name (2)`, `name (3)`… the first not taken in `folder` (the number before
+    the extension, for a document's name)."""
+    if not queries.name_taken(folder, name):
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not stem or not extension:
+        stem, dot, ext = name, "", ""
+    for n in range(2, 10_000):
+        suffix = f" ({n})"
+        candidate = f"{stem[: NAME_LENGTH - len(suffix) - len(dot) - len(ext)]}{suffix}{dot}{ext}"
+        if not queries.name_taken(folder, candidate):
+            return candidate
+    raise _name_conflict(name)
+
+
+# --- Libraries ---------------------------------------------------------------------------------
+
+
+def _make_library(**owner: Any) -> Library:
+    with transaction.atomic():
+        library, created = Library.objects.get_or_create(**owner)
+        if created:
+            root = Folder.objects.create(library=library, parent=None, name="")
+            root.path = f"/{root.pk}/"
+            root.save(update_fields=["path"])
+    return library
+
+
+def space_library(*, space: Space) -> Library:
+    """The space's library, created the first time the space's documents are opened."""
+    library = Library.objects.filter(space=space).select_related("space").first()
+    if library is not None:
+        return library
+    try:
+        return _make_library(space=space)
+    except IntegrityError:  # made at the same moment by another request
+        return Library.objects.select_related("space").get(space=space)
+
+
+def personal_library(*, user: User) -> Library:
+    """The person's "My documents", created when first opened."""
+    library = Library.objects.filter(owner=user).select_related("owner").first()
+    if library is not None:
+        return library
+    try:
+        return _make_library(owner=user)
+    except IntegrityError:
+        return Library.objects.select_related("owner").get(owner=user)
+
+
+def root_of(library: Library) -> Folder:
+    return Folder.objects.select_related("library", "library__space", "library__owner").get(
+        library=library, parent__isnull=True
+    )
+
+
+# --- Contents ----------------------------------------------------------------------------------
+
+
+class _HashingReader(File):  # type: ignore[type-arg]
+    """A file whose reads feed a SHA-256, as long as they run from start to end in order (the
+    local storage reads it so; a store that reads otherwise makes `digest` None)."""
+
+    def __init__(self, file: IO[bytes], name: str) -> None:
+        super().__init__(file, name=name)
+        self.source = file
+        self.hash = hashlib.sha256()
+        self.position = 0
+        self.in_order = True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        result = self.source.seek(offset, whence)
+        if self.source.tell() != self.position:
+            self.in_order = False
+        return int(result or 0)
+
+    def read(self, size: int = -1) -> bytes:
+        if self.source.tell() != self.position:
+            self.in_order = False
+        data: bytes = self.source.read(size)
+        if self.in_order:
+            self.hash.update(data)
+            self.position += len(data)
+        return data
+
+    def digest(self, size: int) -> str | None:
+        return self.hash.hexdigest() if self.in_order and self.position == size else None
+
+
+@dataclass
+class StoredContent:
+    name: str
+    sha256: str
+    size: int
+
+
+def _hash_of(content: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    content.seek(0)
+    while chunk := content.read(CHUNK_BYTES):
+        digest.update(chunk)
+        size += len(chunk)
+    content.seek(0)
+    return digest.hexdigest(), size
+
+
+def store_content(content: IO[bytes], size: int) -> StoredContent:
+    """Copies `content` to the documents storage in chunks, hashing it on the way."""
+    content.seek(0)
+    reader = _HashingReader(content, name="blob")
+    reader.DEFAULT_CHUNK_SIZE = CHUNK_BYTES
+    key = uuid.uuid4().hex
+    name = blob_storage().save(f"blobs/{key[:2]}/{key}", reader)
+    sha256 = reader.digest(size)
+    if sha256 is None:
+        sha256, size = _hash_of(content)
+    return StoredContent(name=name, sha256=sha256, size=size)
+
+
+def _discard(stored: StoredContent) -> None:
+    """Deletes a stored file unless a blob names it."""
+    if not Blob.objects.filter(key=stored.name).exists():
+        blob_storage().delete(stored.name)
+
+
+def _blob_for(stored: StoredContent) -> Blob:
+    """The blob of this content, made from `stored` if new; otherwise `stored` is deleted after
+    the commit (the content is kept once). Inside the caller's transaction."""
+    blob = Blob.objects.select_for_update().filter(sha256=stored.sha256).first()
+    if blob is None:
+        try:
+            with transaction.atomic():
+                return Blob.objects.create(sha256=stored.sha256, size=stored.size, key=stored.name)
+        except IntegrityError:
+            blob = Blob.objects.select_for_update().get(sha256=stored.sha256)
+    name = stored.name
+    transaction.on_commit(lambda: blob_storage().delete(name))
+    return blob
+
+
+def _new_version(
+    *,
+    actor: User,
+    document: Document,
+    blob: Blob,
+    content_type: str,
+    restored_from: int | None = None,
+) -> Version:
+    last = (
+        Version.objects.filter(document=document)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    ).first()
+    version = Version.objects.create(
+        document=document,
+        number=(last or 0) + 1,
+        blob=blob,
+        size=blob.size,
+        content_type=content_type,
+        created_by=actor,
+        restored_from=restored_from,
+    )
+    document.current = version
+    document.save(update_fields=["current", "updated_at"])
+    return version
+
+
+@dataclass
+class Uploaded:
+    document: Document
+    version: Version
+    is_new_document: bool
+
+
+def _checked(upload: IO[bytes], name: str) -> uploads.CheckedFile:
+    try:
+        return uploads.check(upload, name, DOCUMENT)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}, code=error.code) from error
+
+
+def upload_file(*, actor: User, folder: Folder, upload: IO[bytes], name: str) -> Uploaded:
+    """A new document in `folder`, or, when a document of that name is already there, its new
+    version."""
+    queries.check(actor, "upload", folder)
+    checked = _checked(upload, name)
+    stored = store_content(checked.content, checked.size)
+    try:
+        with transaction.atomic():
+            Folder.objects.select_for_update().filter(pk=folder.pk).first()  # one upload at a time
+            existing = queries.living_document_named(folder, checked.name)
+            if existing is None and queries.name_taken(folder, checked.name):
+                raise _name_conflict(checked.name, "file")
+            blob = _blob_for(stored)
+            if existing is not None:
+                queries.check(actor, "version", existing)
+                version = _new_version(
+                    actor=actor, document=existing, blob=blob, content_type=checked.content_type
+                )
+                _log_version(actor, existing, version)
+                notifications.on_new_version(actor=actor, document=existing)
+                return Uploaded(document=existing, version=version, is_new_document=False)
+            document = Document.objects.create(
+                library=folder.library, folder=folder, name=checked.name, created_by=actor
+            )
+            version = _new_version(
+                actor=actor, document=document, blob=blob, content_type=checked.content_type
+            )
+            log_event(
+                actor=actor,
+                action="documents.uploaded",
+                target=document,
+                new={"name": document.name, "folder": folder.pk, "size": version.size},
+                extra={"library": folder.library_id, "sha256": blob.sha256},
+            )
+            return Uploaded(document=document, version=version, is_new_document=True)
+    except BaseException:
+        _discard(stored)
+        raise
+
+
+def _log_version(actor: User, document: Document, version: Version) -> None:
+    log_event(
+        actor=actor,
+        action="documents.version_added",
+        target=document,
+        new={"version": version.number, "size": version.size},
+        extra={"library": document.library_id, "sha256": version.blob.sha256},
+    )
+
+
+def add_version(*, actor: User, document: Document, upload: IO[bytes], name: str = "") -> Version:
+    """A new version of `document` from `upload` (its name stays the document's)."""
+    queries.check(actor, "version", document)
+    checked = _checked(upload, name or document.name)
+    stored = store_content(checked.content, checked.size)
+    try:
+        with transaction.atomic():
+            Document.objects.select_for_update().filter(pk=document.pk).first()
+            blob = _blob_for(stored)
+            version = _new_version(
+                actor=actor, document=document, blob=blob, content_type=checked.content_type
+            )
+            _log_version(actor, document, version)
+            notifications.on_new_version(actor=actor, document=document)
+            return version
+    except BaseException:
+        _discard(stored)
+        raise
+
+
+def restore_version(*, actor: User, document: Document, number: int) -> Version:
+    """Makes version `number` the current one again, as a new version (the history is kept)."""
+    queries.check(actor, "version", document)
+    with transaction.atomic():
+        Document.objects.select_for_update().filter(pk=document.pk).first()
+        old = (
+            Version.objects.filter(document=document, number=number).select_related("blob").first()
+        )
+        if old is None:
+            raise ValidationError({"version": _("No such version.")}, code="invalid")
+        version = _new_version(
+            actor=actor,
+            document=document,
+            blob=old.blob,
+            content_type=old.content_type,
+            restored_from=old.number,
+        )
+        log_event(
+            actor=actor,
+            action="documents.version_restored",
+            target=document,
+            old={"version": old.number},
+            new={"version": version.number},
+            extra={"library": document.library_id},
+        )
+        notifications.on_new_version(actor=actor, document=document)
+        return version
+
+
+# --- Folders -----------------------------------------------------------------------------------
+
+
+MAX_PATH = 1900  # `Folder.path` holds 2000 characters: about 200 levels of folders
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError({"target": _("Folders cannot be nested that deep.")}, code="too_deep")
+
+
+def create_folder(*, actor: User, parent: Folder, name: str) -> Folder:
+    queries.check(actor, "upload", parent)
+    name = clean_item_name(name)
+    if len(parent.path) + 21 > MAX_PATH:
+        raise _too_deep()
+    with transaction.atomic():
+        Folder.objects.select_for_update().filter(pk=parent.pk).first()
+        if queries.name_taken(parent, name):
+            raise _name_conflict(name)
+        folder = Folder.objects.create(
+            library_id=parent.library_id, parent=parent, name=name, created_by=actor
+        )
+        folder.path = f"{parent.path}{folder.pk}/"
+        folder.save(update_fields=["path"])
+        folder.library = parent.library
+        log_event(
+            actor=actor,
+            action="documents.folder_created",
+            target=folder,
+            new={"name": name, "parent": parent.pk},
+            extra={"library": parent.library_id},
+        )
+    return folder
+
+
+def rename(*, actor: User, item: Folder | Document, name: str) -> Folder | Document:
+    queries.check(actor, "rename", item)
+    new_name = clean_item_name(name)
+    old_name = item.name
+    if new_name == old_name:
+        return item
+    parent = item.parent if isinstance(item, Folder) else item.folder
+    assert parent is not None
+    with transaction.atomic():
+        Folder.objects.select_for_update().filter(pk=parent.pk).first()
+        if queries.name_taken(parent, new_name, exclude=item):
+            raise _name_conflict(new_name)
+        item.name = new_name
+        item.save(update_fields=["name", "updated_at"])
+        log_event(
+            actor=actor,
+            action="documents.renamed",
+            target=item,
+            old={"name": old_name},
+            new={"name": new_name},
+            extra={"library": item.library_id},
+        )
+    return item
+
+
+def _check_target(actor: User, target: Folder) -> None:
+    if not queries.can(actor, "upload", target) or not queries.is_alive(target):
+        raise PermissionDenied(_("You may not add files to that folder."))
+
+
+def move(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Document:
+    """Moves a folder (with everything in it) or a document into `target`, in the same library
+    or another one the person may write to. A name already taken there is refused."""
+    queries.check(actor, "move", item)
+    _check_target(actor, target)
+    if isinstance(item, Folder):
+        if target.path.startswith(item.path):
+            raise ValidationError(
+                {"target": _("A folder cannot be moved into itself.")}, code="invalid"
+            )
+        longest = (
+            Folder.objects.filter(path__startswith=item.path)
+            .annotate(length=Length("path"))
+            .aggregate(longest=Max("length"))["longest"]
+        ) or len(item.path)
+        if len(target.path) + longest - len(item.path) + 21 > MAX_PATH:
+            raise _too_deep()
+        old_parent = item.parent_id
+    else:
+        old_parent = item.folder_id
+    if old_parent == target.pk:
+        return item
+    with transaction.atomic():
+        Folder.objects.select_for_update().filter(pk=target.pk).first()
+        if queries.name_taken(target, item.name):
+            raise _name_conflict(item.name, "target")
+        old_library = item.library_id
+        if isinstance(item, Document):
+            item.folder = target
+            item.library_id = target.library_id
+            item.save(update_fields=["folder", "library", "updated_at"])
+        else:
+            old_path, new_path = item.path, f"{target.path}{item.pk}/"
+            descendants = Folder.objects.filter(path__startswith=old_path)
+            ids = list(descendants.values_list("pk", flat=True))
+            descendants.update(
+                path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+                library_id=target.library_id,
+            )
+            Document.objects.filter(folder_id__in=ids).update(library_id=target.library_id)
+            Folder.objects.filter(pk=item.pk).update(parent=target, updated_at=timezone.now())
+            item.refresh_from_db()
+        log_event(
+            actor=actor,
+            action="documents.moved",
+            target=item,
+            old={"folder": old_parent, "library": old_library},
+            new={"folder": target.pk, "library": target.library_id},
+        )
+    return item
+
+
+def copy(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Document:
+    """Copies a document (its current version) or a folder (its living content) into `target`;
+    the bytes are not copied, the new versions point to the same blobs. A taken name gets a
+    number: "report (2).pdf"."""
+    queries.check(actor, "read", item)
+    _check_target(actor, target)
+    if isinstance(item, Folder) and target.path.startswith(item.path):
+        raise ValidationError({"target": _("A folder cannot be copied into itself.")})
+    with transaction.atomic():
+        Folder.objects.select_for_update().filter(pk=target.pk).first()
+        copied: Folder | Document
+        if isinstance(item, Document):
+            copied = _copy_document(actor, item, target, free_name(target, item.name))
+        else:
+            copied = _copy_folder(actor, item, target)
+        log_event(
+            actor=actor,
+            action="documents.copied",
+            target=copied,
+            old={"id": item.pk, "library": item.library_id},
+            new={"folder": target.pk, "library": target.library_id},
+        )
+    return copied
+
+
+def _copy_document(actor: User, document: Document, target: Folder, name: str) -> Document:
+    copy_ = Document.objects.create(
+        library_id=target.library_id, folder=target, name=name, created_by=actor
+    )
+    current = document.current
+    if current is not None:
+        _new_version(
+            actor=actor, document=copy_, blob=current.blob, content_type=current.content_type
+        )
+    return copy_
+
+
+def _copy_folder(actor: User, folder: Folder, target: Folder) -> Folder:
+    top = Folder.objects.create(
+        library_id=target.library_id,
+        parent=target,
+        name=free_name(target, folder.name, extension=False),
+        created_by=actor,
+    )
+    top.path = f"{target.path}{top.pk}/"
+    top.save(update_fields=["path"])
+    mapping = {folder.pk: top}
+    living = Folder.objects.filter(path__startswith=folder.path, trashed_at__isnull=True).order_by(
+        "path"
+    )
+    for source in living:
+        if source.pk == folder.pk:
+            continue
+        parent = mapping.get(source.parent_id or 0)
+        if parent is None:  # under a trashed folder
+            continue
+        made = Folder.objects.create(
+            library_id=target.library_id, parent=parent, name=source.name, created_by=actor
+        )
+        made.path = f"{parent.path}{made.pk}/"
+        made.save(update_fields=["path"])
+        mapping[source.pk] = made
+    documents = Document.objects.filter(
+        folder_id__in=list(mapping), trashed_at__isnull=True
+    ).select_related("current", "current__blob")
+    for document in documents:
+        _copy_document(actor, document, mapping[document.folder_id], document.name)
+    return top
+
+
+# --- Trash -------------------------------------------------------------------------------------
+
+
+def trash(*, actor: User, item: Folder | Document) -> Folder | Document:
+    """Puts a folder (with what it holds) or a document in its library's trash."""
+    queries.check(actor, "delete", item)
+    with transaction.atomic():
+        item.trashed_at = timezone.now()
+        item.trashed_by = actor
+        item.save(update_fields=["trashed_at", "trashed_by"])
+        log_event(
+            actor=actor,
+            action="documents.trashed",
+            target=item,
+            old={"name": item.name},
+            extra={"library": item.library_id},
+        )
+    return item
+
+
+@dataclass
+class Restored:
+    item: Folder | Document
+    to_root: bool  # its folder was gone: it is back at the library's root
+    renamed: bool  # its name was taken: it came back with a number
+
+
+def restore(*, actor: User, item: Folder | Document) -> Restored:
+    """Brings an item back from the trash into its folder, or to the library's root when that
+    folder is gone (trashed or deleted); a name taken meanwhile gets a number."""
+    if item.trashed_at is None:
+        raise ValidationError(_("This is not in the trash."), code="invalid")
+    queries.check(actor, "restore", item)
+    with transaction.atomic():
+        parent = item.parent if isinstance(item, Folder) else item.folder
+        to_root = parent is None or parent.trashed_at is not None or not queries.is_alive(parent)
+        if to_root:
+            parent = root_of(item.library)
+        assert parent is not None
+        Folder.objects.select_for_update().filter(pk=parent.pk).first()
+        name = free_name(parent, item.name, extension=isinstance(item, Document))
+        renamed = name != item.name
+        item.name = name
+        item.trashed_at = None
+        item.trashed_by = None
+        if isinstance(item, Document):
+            item.folder = parent
+            item.save(update_fields=["name", "trashed_at", "trashed_by", "folder", "updated_at"])
+        else:
+            old_path, new_path = item.path, f"{parent.path}{item.pk}/"
+            if old_path != new_path:
+                Folder.objects.filter(path__startswith=old_path).update(
+                    path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+                )
+            item.parent = parent
+            item.path = new_path
+            item.save(
+                update_fields=["name", "trashed_at", "trashed_by", "parent", "path", "updated_at"]
+            )
+        log_event(
+            actor=actor,
+            action="documents.restored",
+            target=item,
+            new={"name": name, "folder": parent.pk, "to_root": to_root},
+            extra={"library": item.library_id},
+        )
+    return Restored(item=item, to_root=to_root, renamed=renamed)
+
+
+def purge_trash(*, now: datetime | None = None) -> int:
+    """Deletes for good what has been in the trash longer than `DOCUMENTS_TRASH_DAYS` (with
+    what a purged folder holds), then the contents no version points to any more. Returns the
+    number of trashed items deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=queries.trash_days())
+    with transaction.atomic():
+        folders = list(
+            Folder.objects.filter(trashed_at__lt=cutoff, parent__isnull=False).values_list(
+                "pk", "path"
+            )
+        )
+        document_ids = list(
+            Document.objects.filter(trashed_at__lt=cutoff).values_list("pk", flat=True)
+        )
+        if folders or document_ids:
+            inside = Q(pk__in=[])
+            for _pk, path in folders:
+                inside |= Q(path__startswith=path)
+            # The database cascades from folders to what they hold, and to the versions.
+            Document.objects.filter(
+                Q(pk__in=document_ids) | Q(folder__in=Folder.objects.filter(inside))
+            ).delete()
+            Folder.objects.filter(inside).delete()
+            log_event(
+                actor=None,
+                action="documents.purged",
+                extra={
+                    "documents": document_ids[:1000],
+                    "folders": [pk for pk, _path in folders][:1000],
+                },
+            )
+    collect_blobs()
+    return len(folders) + len(document_ids)
+
+
+def _unused() -> Q:
+    return Q(~Exists(Version.objects.filter(blob_id=OuterRef("pk"))))
+
+
+def collect_blobs() -> int:
+    """Deletes the blobs no version points to, then their files (after the commit)."""
+    deleted = 0
+    orphans = list(Blob.objects.filter(_unused()).values_list("pk", flat=True)[:10_000])
+    for pk in orphans:
+        try:
+            with transaction.atomic():
+                blob = Blob.objects.select_for_update().filter(_unused(), pk=pk).first()
+                if blob is None:
+                    continue
+                name = blob.key
+                blob.delete()
+                transaction.on_commit(partial(blob_storage().delete, name))
+                deleted += 1
+        except IntegrityError:  # a version took it meanwhile (PROTECT)
+            continue
+    return deleted

@@ -1,0 +1,448 @@
+"""The document base's part of /api/v1/: libraries, folders (listed with a cursor), files
+(multipart upload, versions, downloads with ranges), the trash.
+
+Same rules as the pages: reads through `cercle.documents.queries`, writes through `actions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponseBase
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.responses import Status
+from pydantic import Field
+
+from cercle.accounts.models import User
+from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from cercle.core.typing import AuthenticatedRequest
+from cercle.documents import actions, downloads, queries
+from cercle.documents.models import Document, Folder, Library, Version
+from cercle.documents.schemas import (
+    CopyIn,
+    DocumentFileOut,
+    DocumentFolderOut,
+    DocumentVersionListOut,
+    DocumentVersionOut,
+    FilePatchIn,
+    FolderIn,
+    FolderItemOut,
+    FolderPageOut,
+    FolderPatchIn,
+    FolderRef,
+    LibraryListOut,
+    LibraryOut,
+    LibrarySpaceRef,
+    RestoredOut,
+    TrashItemOut,
+    TrashListOut,
+    UploadOut,
+)
+from cercle.spaces import queries as space_queries
+from cercle.spaces.api import person_ref
+from cercle.spaces.schemas import PersonRef
+
+router = Router(tags=["documents"])
+
+MAX_LIBRARIES = 500
+
+
+def _person(user: User | None) -> PersonRef | None:
+    return person_ref(user) if user is not None else None
+
+
+def _library_out(user: User, library: Library) -> LibraryOut:
+    root = actions.root_of(library)
+    space = library.space
+    return LibraryOut(
+        id=library.pk,
+        kind="space" if space is not None else "personal",
+        name=queries.library_name(library, user),
+        space=LibrarySpaceRef(id=space.pk, slug=space.slug, name=space.name) if space else None,
+        root_folder_id=root.pk,
+        can_write=queries.library_rights(user, library).write,
+    )
+
+
+@router.get("/libraries", response=LibraryListOut)
+def list_libraries(request: AuthenticatedRequest) -> LibraryListOut:
+    """My documents first, then the libraries of the spaces I may read that have been opened
+    (a space's library is made the first time it is opened: `GET /spaces/{id}/library`)."""
+    user = request.auth
+    mine = actions.personal_library(user=user)
+    others = (queries.readable_libraries(user).exclude(pk=mine.pk).order_by("space__name", "pk"))[
+        :MAX_LIBRARIES
+    ]
+    return LibraryListOut(items=[_library_out(user, lib) for lib in [mine, *others]])
+
+
+@router.get("/libraries/{library_id}", response=LibraryOut)
+def library_detail(request: AuthenticatedRequest, library_id: int) -> LibraryOut:
+    return _library_out(request.auth, queries.access_library(request.auth, library_id))
+
+
+@router.get("/spaces/{space_id}/library", response=LibraryOut)
+def space_library(request: AuthenticatedRequest, space_id: int) -> LibraryOut:
+    """A space's library (made the first time), if the space has documents on and I may read
+    them."""
+    if space_id < 1 or space_id > 2**63 - 1:
+        raise queries.NotFound(_("No such library."))
+    space = space_queries.access_space(request.auth, space_id)
+    if not queries.space_rights(request.auth, space).read:
+        raise queries.NotFound(_("No such library."))
+    return _library_out(request.auth, actions.space_library(space=space))
+
+
+@router.get("/libraries/{library_id}/trash", response=TrashListOut)
+def library_trash(request: AuthenticatedRequest, library_id: int) -> TrashListOut:
+    user = request.auth
+    library = queries.access_library(user, library_id)
+    rights = queries.library_rights(user, library)
+    return TrashListOut(
+        items=[
+            TrashItemOut(
+                type="folder" if entry.is_folder else "file",
+                id=entry.item.pk,
+                name=entry.item.name,
+                trashed_at=entry.item.trashed_at,  # type: ignore[arg-type]
+                trashed_by=_person(entry.item.trashed_by),
+                purge_on=entry.purge_on,
+                can_restore=queries.can(user, "restore", entry.item, rights),
+            )
+            for entry in queries.trash_of(library)
+        ]
+    )
+
+
+# --- Folders -----------------------------------------------------------------------------------
+
+
+def _folder_out(user: User, folder: Folder) -> DocumentFolderOut:
+    rights = queries.library_rights(user, folder.library)
+    crumbs = queries.breadcrumbs(folder)
+    return DocumentFolderOut(
+        id=folder.pk,
+        name=folder.name,
+        library_id=folder.library_id,
+        parent_id=folder.parent_id,
+        is_root=folder.is_root,
+        path=[FolderRef(id=f.pk, name=f.name) for f in crumbs],
+        created_by=_person(folder.created_by),
+        created_at=folder.created_at,
+        updated_at=folder.updated_at,
+        can_upload=queries.can(user, "upload", folder, rights),
+        can_rename=queries.can(user, "rename", folder, rights),
+        can_move=queries.can(user, "move", folder, rights),
+        can_delete=queries.can(user, "delete", folder, rights),
+    )
+
+
+class FolderListQuery(Schema):
+    cursor: str = Field("", max_length=1000)
+    limit: int = Field(100, ge=1, le=500)
+
+
+def _after(cursor: str) -> tuple[str, str, int] | None:
+    """A folder listing's position: ("folder" or "file", lower-cased name, id)."""
+    if not cursor:
+        return None
+    kind, name, pk = decode_cursor(cursor, length=3)
+    if kind not in ("folder", "file") or not isinstance(name, str) or not isinstance(pk, int):
+        raise InvalidCursor("invalid cursor")
+    return str(kind), name, pk
+
+
+@router.get("/folders/{folder_id}", response=FolderPageOut)
+def folder_detail(
+    request: AuthenticatedRequest, folder_id: int, filters: Query[FolderListQuery]
+) -> FolderPageOut:
+    """The folder and what it holds: folders first, then files, each by name; `next_cursor`
+    gives the next page."""
+    user = request.auth
+    folder = queries.access_folder(user, folder_id)
+    after = _after(filters.cursor)
+    limit = filters.limit
+    rows: list[tuple[FolderItemOut, tuple[str, str, int]]] = []
+    if after is None or after[0] == "folder":
+        position = (after[1], after[2]) if after else None
+        for sub in queries.listed_folders(folder, after=position)[: limit + 1]:
+            item = FolderItemOut(
+                type="folder",
+                id=sub.pk,
+                name=sub.name,
+                size=None,
+                content_type=None,
+                updated_at=sub.updated_at,
+                created_by=_person(sub.created_by),
+            )
+            rows.append((item, ("folder", sub.name_key, sub.pk)))  # type: ignore[attr-defined]
+    if len(rows) <= limit:
+        position = (after[1], after[2]) if after is not None and after[0] == "file" else None
+        for doc in queries.listed_documents(folder, after=position)[: limit + 1 - len(rows)]:
+            current = doc.current
+            item = FolderItemOut(
+                type="file",
+                id=doc.pk,
+                name=doc.name,
+                size=current.size if current else 0,
+                content_type=current.content_type if current else "",
+                updated_at=doc.updated_at,
+                created_by=_person(doc.created_by),
+            )
+            rows.append((item, ("file", doc.name_key, doc.pk)))  # type: ignore[attr-defined]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(list(rows[-1][1]))
+    return FolderPageOut(
+        folder=_folder_out(user, folder),
+        items=[item for item, _key in rows],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post("/folders/{folder_id}/folders", response={201: DocumentFolderOut})
+def create_folder(
+    request: AuthenticatedRequest, folder_id: int, payload: FolderIn
+) -> Status[DocumentFolderOut]:
+    parent = queries.access_folder(request.auth, folder_id)
+    made = actions.create_folder(actor=request.auth, parent=parent, name=payload.name)
+    return Status(201, _folder_out(request.auth, made))
+
+
+@router.patch("/folders/{folder_id}", response=DocumentFolderOut)
+def change_folder(
+    request: AuthenticatedRequest, folder_id: int, payload: FolderPatchIn
+) -> DocumentFolderOut:
+    """Rename and/or move a folder (into another folder, in any library I may write to)."""
+    user = request.auth
+    folder = queries.access_folder(user, folder_id)
+    if payload.name is None and payload.parent_id is None:
+        raise HttpError(400, _("Give a new name or a parent folder."))
+    target = queries.access_folder(user, payload.parent_id) if payload.parent_id else None
+    if payload.name is not None:
+        actions.rename(actor=user, item=folder, name=payload.name)
+    if target is not None:
+        actions.move(actor=user, item=folder, target=target)
+    return _folder_out(user, queries.access_folder(user, folder.pk))
+
+
+@router.delete("/folders/{folder_id}", response={204: None})
+def delete_folder(request: AuthenticatedRequest, folder_id: int) -> Status[None]:
+    """To the trash, with what it holds."""
+    folder = queries.access_folder(request.auth, folder_id)
+    actions.trash(actor=request.auth, item=folder)
+    return Status(204, None)
+
+
+def _restored_out(restored: actions.Restored) -> RestoredOut:
+    item = restored.item
+    is_folder = isinstance(item, Folder)
+    return RestoredOut(
+        type="folder" if is_folder else "file",
+        id=item.pk,
+        name=item.name,
+        folder_id=(item.parent_id if isinstance(item, Folder) else item.folder_id) or 0,
+        to_root=restored.to_root,
+        renamed=restored.renamed,
+    )
+
+
+@router.post("/folders/{folder_id}/restore", response=RestoredOut)
+def restore_folder(request: AuthenticatedRequest, folder_id: int) -> RestoredOut:
+    """Out of the trash: into its folder, or the library's root when that folder is gone."""
+    folder = queries.trashed_folder(request.auth, folder_id)
+    return _restored_out(actions.restore(actor=request.auth, item=folder))
+
+
+@router.post("/folders/{folder_id}/copy", response={201: DocumentFolderOut})
+def copy_folder(
+    request: AuthenticatedRequest, folder_id: int, payload: CopyIn
+) -> Status[DocumentFolderOut]:
+    user = request.auth
+    folder = queries.access_folder(user, folder_id)
+    target = queries.access_folder(user, payload.folder_id)
+    made = actions.copy(actor=user, item=folder, target=target)
+    assert isinstance(made, Folder)
+    return Status(201, _folder_out(user, queries.access_folder(user, made.pk)))
+
+
+# --- Files -------------------------------------------------------------------------------------
+
+
+def _file_out(user: User, document: Document) -> DocumentFileOut:
+    rights = queries.library_rights(user, document.library)
+    current = document.current
+    assert current is not None
+    return DocumentFileOut(
+        id=document.pk,
+        name=document.name,
+        library_id=document.library_id,
+        folder_id=document.folder_id,
+        version=current.number,
+        size=current.size,
+        content_type=current.content_type,
+        sha256=current.blob.sha256,
+        created_by=_person(document.created_by),
+        created_at=document.created_at,
+        updated_at=document.updated_at,
+        download_url=reverse("api-v1:documents_api_download", args=[document.pk]),
+        can_version=queries.can(user, "version", document, rights),
+        can_rename=queries.can(user, "rename", document, rights),
+        can_move=queries.can(user, "move", document, rights),
+        can_delete=queries.can(user, "delete", document, rights),
+    )
+
+
+def _fresh(user: User, document_id: int) -> DocumentFileOut:
+    return _file_out(user, queries.access_document(user, document_id))
+
+
+@router.post("/files", response={201: UploadOut})
+def upload_file(
+    request: AuthenticatedRequest,
+    folder_id: Form[int],
+    file: File[UploadedFile],
+) -> Status[UploadOut]:
+    """A file into a folder (multipart/form-data: `folder_id` and `file`). A file named like one
+    already in the folder becomes its new version (`new_document: false`)."""
+    folder = queries.access_folder(request.auth, folder_id, "upload")
+    result = actions.upload_file(
+        actor=request.auth, folder=folder, upload=file, name=file.name or ""
+    )
+    return Status(
+        201,
+        UploadOut(
+            file=_fresh(request.auth, result.document.pk), new_document=result.is_new_document
+        ),
+    )
+
+
+@router.get("/files/{file_id}", response=DocumentFileOut)
+def file_detail(request: AuthenticatedRequest, file_id: int) -> DocumentFileOut:
+    return _fresh(request.auth, file_id)
+
+
+@router.patch("/files/{file_id}", response=DocumentFileOut)
+def change_file(
+    request: AuthenticatedRequest, file_id: int, payload: FilePatchIn
+) -> DocumentFileOut:
+    """Rename and/or move a file (into a folder of any library I may write to)."""
+    user = request.auth
+    document = queries.access_document(user, file_id)
+    if payload.name is None and payload.folder_id is None:
+        raise HttpError(400, _("Give a new name or a folder."))
+    target = queries.access_folder(user, payload.folder_id) if payload.folder_id else None
+    if payload.name is not None:
+        actions.rename(actor=user, item=document, name=payload.name)
+    if target is not None:
+        actions.move(actor=user, item=document, target=target)
+    return _fresh(user, document.pk)
+
+
+@router.delete("/files/{file_id}", response={204: None})
+def delete_file(request: AuthenticatedRequest, file_id: int) -> Status[None]:
+    document = queries.access_document(request.auth, file_id)
+    actions.trash(actor=request.auth, item=document)
+    return Status(204, None)
+
+
+@router.post("/files/{file_id}/restore", response=RestoredOut)
+def restore_file(request: AuthenticatedRequest, file_id: int) -> RestoredOut:
+    document = queries.trashed_document(request.auth, file_id)
+    return _restored_out(actions.restore(actor=request.auth, item=document))
+
+
+@router.post("/files/{file_id}/copy", response={201: DocumentFileOut})
+def copy_file(
+    request: AuthenticatedRequest, file_id: int, payload: CopyIn
+) -> Status[DocumentFileOut]:
+    user = request.auth
+    document = queries.access_document(user, file_id)
+    target = queries.access_folder(user, payload.folder_id)
+    made = actions.copy(actor=user, item=document, target=target)
+    return Status(201, _fresh(user, made.pk))
+
+
+def _version_out(version: Version) -> DocumentVersionOut:
+    return DocumentVersionOut(
+        id=version.pk,
+        number=version.number,
+        size=version.size,
+        content_type=version.content_type,
+        sha256=version.blob.sha256,
+        created_by=_person(version.created_by),
+        created_at=version.created_at,
+        restored_from=version.restored_from,
+        download_url=reverse(
+            "api-v1:documents_api_download_version", args=[version.document_id, version.number]
+        ),
+    )
+
+
+@router.get("/files/{file_id}/versions", response=DocumentVersionListOut)
+def file_versions(request: AuthenticatedRequest, file_id: int) -> DocumentVersionListOut:
+    document = queries.access_document(request.auth, file_id)
+    return DocumentVersionListOut(items=[_version_out(v) for v in queries.versions_of(document)])
+
+
+@router.post("/files/{file_id}/versions", response={201: DocumentVersionOut})
+def new_version(
+    request: AuthenticatedRequest, file_id: int, file: File[UploadedFile]
+) -> Status[DocumentVersionOut]:
+    """A new version of the file (multipart/form-data: `file`); its name stays the file's."""
+    document = queries.access_document(request.auth, file_id, "version")
+    version = actions.add_version(
+        actor=request.auth, document=document, upload=file, name=file.name or ""
+    )
+    return Status(201, _version_out(version))
+
+
+def _number(number: int) -> int:
+    if number < 1 or number > 2**31:
+        raise queries.NotFound(_("No such version."))
+    return number
+
+
+@router.post("/files/{file_id}/versions/{number}/restore", response={201: DocumentVersionOut})
+def restore_version(
+    request: AuthenticatedRequest, file_id: int, number: int
+) -> Status[DocumentVersionOut]:
+    """Makes an old version the current one again, as a new version."""
+    document = queries.access_document(request.auth, file_id, "version")
+    version = actions.restore_version(actor=request.auth, document=document, number=_number(number))
+    return Status(201, _version_out(version))
+
+
+@router.get(
+    "/files/{file_id}/download",
+    url_name="documents_api_download",
+    response={200: Any, 206: Any, 304: Any, 416: Any},
+)
+def download(request: AuthenticatedRequest, file_id: int) -> HttpResponseBase:
+    """The current version's content, streamed; HTTP range requests (`Range: bytes=…`) answer
+    206 (one range) or 416; `ETag` is the SHA-256."""
+    document = queries.access_document(request.auth, file_id)
+    assert document.current is not None
+    return downloads.serve_version(request, document.current, name=document.name)
+
+
+@router.get(
+    "/files/{file_id}/versions/{number}/download",
+    url_name="documents_api_download_version",
+    response={200: Any, 206: Any, 304: Any, 416: Any},
+)
+def download_version(request: AuthenticatedRequest, file_id: int, number: int) -> HttpResponseBase:
+    document = queries.access_document(request.auth, file_id)
+    version = (
+        Version.objects.select_related("blob")
+        .filter(document=document, number=_number(number))
+        .first()
+    )
+    if version is None:
+        raise queries.NotFound(_("No such version."))
+    return downloads.serve_version(request, version, name=document.name)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentsConfig(AppConfig):
+    name = "cercle.documents"
+    label = "documents"
+    verbose_name = _("Documents")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.documents import audit_labels, notifications, tabs
+
+        audit_labels.register()
+        notifications.register()
+        tabs.register()

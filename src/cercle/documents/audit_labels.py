@@ -1,0 +1,24 @@
+"""What the document base's audit entries mean, for the audit log (registered by its `apps.py`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from cercle.audit.labels import register_actions
+
+ACTIONS = {
+    "documents.folder_created": _("Created a folder"),
+    "documents.uploaded": _("Uploaded a document"),
+    "documents.version_added": _("Added a version of a document"),
+    "documents.version_restored": _("Restored a version of a document"),
+    "documents.renamed": _("Renamed a document or folder"),
+    "documents.moved": _("Moved a document or folder"),
+    "documents.copied": _("Copied a document or folder"),
+    "documents.trashed": _("Put a document or folder in the trash"),
+    "documents.restored": _("Restored a document or folder from the trash"),
+    "documents.purged": _("Emptied documents from the trash"),
+}
+
+
+def register() -> None:
+    register_actions(ACTIONS)

@@ -1,0 +1,18 @@
+"""Deletes for good what has been in the document trash longer than DOCUMENTS_TRASH_DAYS (run it
+daily: cron, a systemd timer, or the task `cercle.documents.tasks.purge_trash`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from cercle.documents.actions import purge_trash
+
+
+class Command(BaseCommand):
+    help = "Delete for good what has been in the document trash longer than the trash keeps it."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = purge_trash()
+        self.stdout.write(f"{count} item(s) deleted from the document trash.")

@@ -1,0 +1,214 @@
+"""The document base: libraries (one per space, one per person), folders nested to any depth,
+documents with their versions, and the blobs that hold the bytes, once per content.
+
+- Every library has exactly one root folder (`parent` null, empty name); every other folder has
+  a parent and a non-empty name. `path` lists the ids from the root down to the folder itself
+  (`/1/5/9/`), so a folder's descendants are `path__startswith` and its breadcrumbs one query.
+- Names are unique, ignoring case, among the living (not trashed) folders of a parent and among
+  the living documents of a folder; `actions` also keeps a folder and a document of one folder
+  from sharing a name.
+- A trashed folder or document keeps its place (`trashed_at`); what is inside a trashed folder is
+  hidden with it and comes back with it.
+- A `Blob` is one content, named by its SHA-256 and stored once through the `documents` storage.
+  Versions point to it with PROTECT: the database refuses to delete a blob a version still points
+  to; `actions.collect_blobs` deletes the blobs nothing points to any more, then their files.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from cercle.documents.storage import blob_storage
+
+NAME_LENGTH = 150
+
+
+class Library(models.Model):
+    """A space's documents, or a person's "My documents": exactly one of the two."""
+
+    space = models.OneToOneField(
+        "spaces.Space",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="document_library",
+    )
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="document_library",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("library")
+        verbose_name_plural = _("libraries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(space__isnull=True, owner__isnull=False)
+                | models.Q(space__isnull=False, owner__isnull=True),
+                name="documents_library_space_xor_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"library {self.pk}"
+
+
+class Folder(models.Model):
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="folders")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=NAME_LENGTH, blank=True)
+    path = models.CharField(max_length=2000, db_index=True, default="/")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("folder")
+        verbose_name_plural = _("folders")
+        constraints = [
+            models.UniqueConstraint(
+                "library",
+                condition=models.Q(parent__isnull=True),
+                name="documents_one_root_per_library",
+            ),
+            models.UniqueConstraint(
+                "parent",
+                Lower("name"),
+                condition=models.Q(trashed_at__isnull=True),
+                name="documents_folder_name_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True, name="")
+                | (models.Q(parent__isnull=False) & ~models.Q(name="")),
+                name="documents_folder_named_unless_root",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name__contains="/") & ~models.Q(name__contains="\\"),
+                name="documents_folder_name_no_separator",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=False) | models.Q(trashed_at__isnull=True),
+                name="documents_root_never_trashed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or "/"
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    def ancestor_ids(self) -> list[int]:
+        """The ids from the root down to this folder, this one included."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class Blob(models.Model):
+    """One content, stored once: its SHA-256 (hex) is its identity."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.BigIntegerField()
+    # The name of its file in the `documents` storage (`storage.blob_storage`, looked up at each
+    # use, so that the storage can change with the settings).
+    key = models.CharField(max_length=300, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gte=0), name="documents_blob_size"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sha256
+
+    def open(self) -> File[bytes]:
+        return blob_storage().open(self.key, "rb")
+
+
+class Document(models.Model):
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="documents")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(_("name"), max_length=NAME_LENGTH)
+    current = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        constraints = [
+            models.UniqueConstraint(
+                "folder",
+                Lower("name"),
+                condition=models.Q(trashed_at__isnull=True),
+                name="documents_document_name_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name="")
+                & ~models.Q(name__contains="/")
+                & ~models.Q(name__contains="\\"),
+                name="documents_document_name_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Version(models.Model):
+    """One state of a document: who sent it, when, and its content."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="versions")
+    size = models.BigIntegerField()
+    content_type = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The version this one brought back, when it is a restore.
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint("document", "number", name="documents_version_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="documents_version_number"
+            ),
+            models.CheckConstraint(condition=models.Q(size__gte=0), name="documents_version_size"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.number}"
+
+    @property
+    def sha256(self) -> str:
+        return self.blob.sha256

@@ -1,0 +1,397 @@
+"""Reads of the document base, with its rules: who may do what in a library, in one place.
+
+The rules (`library_rights`, then `can` for one action on one folder or document):
+- A person's library ("My documents") is theirs alone: its owner, while active, does everything;
+  nobody else sees it (organisation admins included).
+- A space's library exists while the space has documents on; with them off nobody sees it (the
+  files stay, and come back when the module is switched on again).
+  - list and read: whoever may read the space's content (`spaces.queries.can_read_wall`: its
+    members, every active non-guest for open spaces and the organisation space, organisation
+    admins);
+  - upload and version (a new version, or an old one restored): its members, of any role (guests
+    who are members included); in the organisation space, its admins and the organisation's staff;
+  - rename, move, delete: the author of the folder or document among those who may upload, and the
+    space's moderators, admins and owners, and organisation admins, for anyone's;
+  - restore from the trash: the same, and whoever put it in the trash;
+  - an archived space's library is read-only for everyone.
+- Deactivated people may do nothing. The root folder of a library is never renamed, moved or
+  deleted.
+- Missing and not allowed are one `NotFound`, so that nothing leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.documents.models import Document, Folder, Library, Version
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Space, SpaceRole
+
+Action = Literal["list", "read", "upload", "version", "rename", "move", "delete", "restore"]
+ACTIONS: tuple[Action, ...] = (
+    "list",
+    "read",
+    "upload",
+    "version",
+    "rename",
+    "move",
+    "delete",
+    "restore",
+)
+
+
+class NotFound(Http404):
+    """Missing or not visible: one error for both, so nothing leaks."""
+
+
+def has_documents(space: Space) -> bool:
+    """Whether `space` has its documents module on (`tabs.register` registers the switch)."""
+    return space_queries.has_module(space, "documents")
+
+
+# --- Rights ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What a person may do in one library: `read` (list, read), `write` (upload, new versions,
+    and renaming, moving, deleting their own), `manage` (renaming, moving, deleting anyone's)."""
+
+    read: bool = False
+    write: bool = False
+    manage: bool = False
+
+
+NO_RIGHTS = Rights()
+
+
+def space_rights(user: User, space: Space, roles: dict[int, str] | None = None) -> Rights:
+    if not user.is_authenticated or not user.is_active or not has_documents(space):
+        return NO_RIGHTS
+    read = space_queries.can_read_wall(user, space, roles)
+    if not read:
+        return NO_RIGHTS
+    if space.is_archived:
+        return Rights(read=True)
+    role = space_queries.effective_role(user, space, roles)
+    if space.is_organisation:
+        write = user.is_org_staff or space_queries.role_at_least(role, SpaceRole.ADMIN)
+    else:
+        write = role is not None
+    manage = space_queries.can_moderate(user, space, roles)
+    return Rights(read=True, write=write, manage=manage)
+
+
+def library_rights(user: User, library: Library, roles: dict[int, str] | None = None) -> Rights:
+    if not user.is_authenticated or not user.is_active:
+        return NO_RIGHTS
+    if library.owner_id is not None:
+        if library.owner_id == user.pk:
+            return Rights(read=True, write=True, manage=True)
+        return NO_RIGHTS
+    assert library.space is not None
+    return space_rights(user, library.space, roles)
+
+
+def can(user: User, action: Action, item: Folder | Document, rights: Rights | None = None) -> bool:
+    """May `user` do `action` on `item` (a living folder or document)? The one rule book."""
+    if rights is None:
+        rights = library_rights(user, item.library)
+    if action in ("list", "read"):
+        return rights.read
+    if action == "upload":
+        return isinstance(item, Folder) and rights.write
+    if action == "version":
+        return isinstance(item, Document) and rights.write
+    if isinstance(item, Folder) and item.is_root:
+        return False
+    own = item.created_by_id == user.pk
+    if action in ("rename", "move", "delete"):
+        return rights.manage or (rights.write and own)
+    if action == "restore":
+        return rights.manage or (rights.write and (own or item.trashed_by_id == user.pk))
+    return False
+
+
+def check(
+    user: User, action: Action, item: Folder | Document, rights: Rights | None = None
+) -> None:
+    """`can`, or PermissionDenied with a reason."""
+    if not can(user, action, item, rights):
+        raise PermissionDenied(_("You are not allowed to do this here."))
+
+
+# --- Libraries ---------------------------------------------------------------------------------
+
+
+def readable_libraries(user: User) -> QuerySet[Library]:
+    """The libraries `user` may read: their own and those of the spaces whose content they may
+    read, with documents on (not ordered)."""
+    libraries = Library.objects.select_related("space", "owner")
+    if not user.is_authenticated or not user.is_active:
+        return libraries.none()
+    with_documents = Q(
+        space_id__in=Space.objects.filter(space_queries.spaces_with_module("documents")).values(
+            "pk"
+        )
+    )
+    if user.is_admin:
+        spaces = Q(space__isnull=False) & with_documents
+    else:
+        spaces = Q(space_id__in=space_queries.readable_space_ids(user)) & with_documents
+    return libraries.filter(Q(owner_id=user.pk) | spaces)
+
+
+def library_name(library: Library, viewer: User | None = None) -> str:
+    if library.space is not None:
+        return space_queries.display_name(library.space)
+    if viewer is not None and library.owner_id == viewer.pk:
+        return _("My documents")
+    assert library.owner is not None
+    return _("Documents of %(name)s") % {"name": library.owner.display_name}
+
+
+def access_library(user: User, library_id: int) -> Library:
+    library = readable_libraries(user).filter(pk=library_id).first()
+    if library is None or not library_rights(user, library).read:
+        raise NotFound(_("No such library."))
+    return library
+
+
+def writable_folders(user: User, *, limit: int = 500) -> list[Folder]:
+    """The living folders `user` may upload into, for a "move to" or "copy to" choice: their own
+    library's and those of the spaces they may write in."""
+    folders = []
+    libraries = list(readable_libraries(user))
+    writable = [lib.pk for lib in libraries if library_rights(user, lib).write]
+    candidates = (
+        Folder.objects.filter(library_id__in=writable, trashed_at__isnull=True)
+        .select_related("library", "library__space", "library__owner")
+        .order_by("library_id", "path")[: limit * 2]
+    )
+    by_id = {f.pk: f for f in candidates}
+    for folder in candidates:
+        if all(by_id.get(i) is not None for i in folder.ancestor_ids()):
+            folders.append(folder)
+    return folders[:limit]
+
+
+# --- Folders and documents ---------------------------------------------------------------------
+
+
+def _clean_id(value: int | str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as error:
+        raise NotFound(_("Not found.")) from error
+    if number < 1 or number > 2**63 - 1:
+        raise NotFound(_("Not found."))
+    return number
+
+
+def is_alive(folder: Folder) -> bool:
+    """Neither the folder nor any folder above it is in the trash."""
+    ids = folder.ancestor_ids()
+    return not Folder.objects.filter(pk__in=ids, trashed_at__isnull=False).exists()
+
+
+def access_folder(user: User, folder_id: int | str, action: Action = "list") -> Folder:
+    """A living folder `user` may `action`; NotFound when missing, trashed or not readable,
+    PermissionDenied when readable but `action` is not allowed."""
+    folder = (
+        Folder.objects.select_related("library", "library__space", "library__owner", "parent")
+        .filter(pk=_clean_id(folder_id), trashed_at__isnull=True)
+        .first()
+    )
+    if folder is None:
+        raise NotFound(_("No such folder."))
+    rights = library_rights(user, folder.library)
+    if not rights.read or not is_alive(folder):
+        raise NotFound(_("No such folder."))
+    check(user, action, folder, rights)
+    return folder
+
+
+def access_document(user: User, document_id: int | str, action: Action = "read") -> Document:
+    document = (
+        Document.objects.select_related(
+            "library", "library__space", "library__owner", "folder", "current", "current__blob"
+        )
+        .filter(pk=_clean_id(document_id), trashed_at__isnull=True)
+        .first()
+    )
+    if document is None:
+        raise NotFound(_("No such document."))
+    rights = library_rights(user, document.library)
+    if not rights.read or not is_alive(document.folder):
+        raise NotFound(_("No such document."))
+    check(user, action, document, rights)
+    return document
+
+
+def access_version(user: User, version_id: int | str) -> Version:
+    version = (
+        Version.objects.select_related("blob", "document").filter(pk=_clean_id(version_id)).first()
+    )
+    if version is None:
+        raise NotFound(_("No such version."))
+    access_document(user, version.document_id)
+    return version
+
+
+def breadcrumbs(folder: Folder) -> list[Folder]:
+    """The folders from the root down to `folder` (one query)."""
+    ids = folder.ancestor_ids()
+    by_id = {f.pk: f for f in Folder.objects.filter(pk__in=ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+SORTS = {
+    "name": ("name",),
+    "type": ("current__content_type", "name"),
+    "date": ("updated_at", "name"),
+    "author": ("created_by__last_name", "created_by__first_name", "name"),
+    "size": ("current__size", "name"),
+}
+
+
+def subfolders(folder: Folder, *, sort: str = "name", descending: bool = False) -> list[Folder]:
+    order = ["updated_at", "name"] if sort == "date" else ["name"]
+    if sort == "author":
+        order = ["created_by__last_name", "created_by__first_name", "name"]
+    rows = list(
+        Folder.objects.filter(parent=folder, trashed_at__isnull=True)
+        .select_related("created_by")
+        .order_by(*order)
+    )
+    return rows[::-1] if descending else rows
+
+
+def documents_in(
+    folder: Folder, *, sort: str = "name", descending: bool = False
+) -> QuerySet[Document]:
+    fields = SORTS.get(sort, SORTS["name"])
+    order = [f"-{f}" if descending else f for f in fields]
+    return (
+        Document.objects.filter(folder=folder, trashed_at__isnull=True)
+        .select_related("current", "current__blob", "created_by")
+        .order_by(*order, "pk")
+    )
+
+
+def _after_name(rows: QuerySet[Any], after: tuple[str, int] | None) -> QuerySet[Any]:
+    rows = rows.annotate(name_key=Lower("name")).order_by("name_key", "pk")
+    if after is None:
+        return rows
+    name, pk = after
+    return rows.filter(Q(name_key__gt=name) | Q(name_key=name, pk__gt=pk))
+
+
+def listed_folders(folder: Folder, *, after: tuple[str, int] | None = None) -> QuerySet[Folder]:
+    """The living folders in `folder` by name (ignoring case), after a cursor's position; each
+    with its `name_key`."""
+    rows = Folder.objects.filter(parent=folder, trashed_at__isnull=True).select_related(
+        "created_by"
+    )
+    return _after_name(rows, after)
+
+
+def listed_documents(folder: Folder, *, after: tuple[str, int] | None = None) -> QuerySet[Document]:
+    rows = Document.objects.filter(folder=folder, trashed_at__isnull=True).select_related(
+        "current", "created_by"
+    )
+    return _after_name(rows, after)
+
+
+def versions_of(document: Document) -> QuerySet[Version]:
+    return document.versions.select_related("blob", "created_by").order_by("-number")
+
+
+def name_taken(folder: Folder, name: str, *, exclude: Folder | Document | None = None) -> bool:
+    """Whether a living folder or document of `folder` is named `name` (ignoring case)."""
+    folders = Folder.objects.filter(parent=folder, name__iexact=name, trashed_at__isnull=True)
+    documents = Document.objects.filter(folder=folder, name__iexact=name, trashed_at__isnull=True)
+    if isinstance(exclude, Folder):
+        folders = folders.exclude(pk=exclude.pk)
+    elif isinstance(exclude, Document):
+        documents = documents.exclude(pk=exclude.pk)
+    return folders.exists() or documents.exists()
+
+
+def living_document_named(folder: Folder, name: str) -> Document | None:
+    return (
+        Document.objects.filter(folder=folder, name__iexact=name, trashed_at__isnull=True)
+        .select_related("current", "library")
+        .first()
+    )
+
+
+# --- Trash -------------------------------------------------------------------------------------
+
+
+def trash_days() -> int:
+    return int(getattr(settings, "DOCUMENTS_TRASH_DAYS", 30))
+
+
+def trash_cutoff() -> datetime:
+    return timezone.now() - timedelta(days=trash_days())
+
+
+@dataclass
+class TrashItem:
+    item: Folder | Document
+    is_folder: bool
+    purge_on: datetime
+
+
+def _purge_on(item: Folder | Document, days: timedelta) -> datetime:
+    assert item.trashed_at is not None
+    return item.trashed_at + days
+
+
+def trash_of(library: Library) -> list[TrashItem]:
+    """What the library's trash holds, the latest first."""
+    days = timedelta(days=trash_days())
+    folders = Folder.objects.filter(library=library, trashed_at__isnull=False).select_related(
+        "trashed_by"
+    )
+    documents = Document.objects.filter(library=library, trashed_at__isnull=False).select_related(
+        "trashed_by", "current"
+    )
+    items = [TrashItem(item=f, is_folder=True, purge_on=_purge_on(f, days)) for f in folders]
+    items += [TrashItem(item=d, is_folder=False, purge_on=_purge_on(d, days)) for d in documents]
+    items.sort(key=lambda t: t.purge_on, reverse=True)
+    return items
+
+
+def trashed_folder(user: User, folder_id: int | str) -> Folder:
+    folder = (
+        Folder.objects.select_related("library", "library__space", "library__owner")
+        .filter(pk=_clean_id(folder_id), trashed_at__isnull=False)
+        .first()
+    )
+    if folder is None or not library_rights(user, folder.library).read:
+        raise NotFound(_("No such folder in the trash."))
+    return folder
+
+
+def trashed_document(user: User, document_id: int | str) -> Document:
+    document = (
+        Document.objects.select_related("library", "library__space", "library__owner", "folder")
+        .filter(pk=_clean_id(document_id), trashed_at__isnull=False)
+        .first()
+    )
+    if document is None or not library_rights(user, document.library).read:
+        raise NotFound(_("No such document in the trash."))
+    return document

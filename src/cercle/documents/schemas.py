@@ -1,0 +1,152 @@
+"""Input and output schemas of the document base's API (separate, so no model field leaks)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from cercle.spaces.schemas import InSchema, PersonRef
+
+
+class LibrarySpaceRef(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class LibraryOut(Schema):
+    id: int
+    kind: Literal["space", "personal"]
+    name: str
+    space: LibrarySpaceRef | None
+    root_folder_id: int
+    can_write: bool
+
+
+class LibraryListOut(Schema):
+    items: list[LibraryOut]
+
+
+class FolderRef(Schema):
+    id: int
+    name: str
+
+
+class DocumentFolderOut(Schema):
+    id: int
+    name: str
+    library_id: int
+    parent_id: int | None
+    is_root: bool
+    path: list[FolderRef]  # from the root down to this folder
+    created_by: PersonRef | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    can_upload: bool
+    can_rename: bool
+    can_move: bool
+    can_delete: bool
+
+
+class FolderItemOut(Schema):
+    type: Literal["folder", "file"]
+    id: int
+    name: str
+    size: int | None
+    content_type: str | None
+    updated_at: datetime.datetime
+    created_by: PersonRef | None
+
+
+class FolderPageOut(Schema):
+    folder: DocumentFolderOut
+    items: list[FolderItemOut]
+    next_cursor: str | None
+
+
+class DocumentFileOut(Schema):
+    id: int
+    name: str
+    library_id: int
+    folder_id: int
+    version: int
+    size: int
+    content_type: str
+    sha256: str
+    created_by: PersonRef | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    download_url: str
+    can_version: bool
+    can_rename: bool
+    can_move: bool
+    can_delete: bool
+
+
+class UploadOut(Schema):
+    file: DocumentFileOut
+    new_document: bool  # false: the folder had a file of that name, this is its new version
+
+
+class DocumentVersionOut(Schema):
+    id: int
+    number: int
+    size: int
+    content_type: str
+    sha256: str
+    created_by: PersonRef | None
+    created_at: datetime.datetime
+    restored_from: int | None
+    download_url: str
+
+
+class DocumentVersionListOut(Schema):
+    items: list[DocumentVersionOut]
+
+
+class TrashItemOut(Schema):
+    type: Literal["folder", "file"]
+    id: int
+    name: str
+    trashed_at: datetime.datetime
+    trashed_by: PersonRef | None
+    purge_on: datetime.datetime
+    can_restore: bool
+
+
+class TrashListOut(Schema):
+    items: list[TrashItemOut]
+
+
+class RestoredOut(Schema):
+    type: Literal["folder", "file"]
+    id: int
+    name: str
+    folder_id: int
+    to_root: bool  # its folder was gone: it came back at the library's root
+    renamed: bool  # its name was taken: it came back with a number
+
+
+class FolderIn(InSchema):
+    name: str = Field(max_length=1000)
+
+
+class FolderPatchIn(InSchema):
+    """Rename (`name`), move (`parent_id`), or both."""
+
+    name: str | None = Field(None, max_length=1000)
+    parent_id: int | None = None
+
+
+class FilePatchIn(InSchema):
+    """Rename (`name`), move (`folder_id`), or both."""
+
+    name: str | None = Field(None, max_length=1000)
+    folder_id: int | None = None
+
+
+class CopyIn(InSchema):
+    folder_id: int

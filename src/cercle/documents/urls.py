@@ -1,0 +1,37 @@
+from django.urls import path
+
+from cercle.documents import views
+
+urlpatterns = [
+    path("spaces/<slug:slug>/documents/", views.space_documents, name="documents_space"),
+    path("documents/", views.my_documents, name="documents_mine"),
+    path("documents/folders/<int:folder_id>/", views.folder, name="documents_folder"),
+    path("documents/folders/<int:folder_id>/upload", views.upload, name="documents_upload"),
+    path("documents/folders/<int:folder_id>/new", views.new_folder, name="documents_new_folder"),
+    path("documents/<str:kind>/<int:item_id>/rename", views.rename, name="documents_rename"),
+    path("documents/<str:kind>/<int:item_id>/move", views.move, name="documents_move"),
+    path("documents/<str:kind>/<int:item_id>/delete", views.delete, name="documents_delete"),
+    path("documents/files/<int:document_id>/", views.document, name="documents_file"),
+    path("documents/files/<int:document_id>/download", views.download, name="documents_download"),
+    path(
+        "documents/files/<int:document_id>/version",
+        views.new_version,
+        name="documents_new_version",
+    ),
+    path(
+        "documents/files/<int:document_id>/versions/<int:number>/restore",
+        views.restore_version,
+        name="documents_restore_version",
+    ),
+    path(
+        "documents/versions/<int:version_id>/download",
+        views.download_version,
+        name="documents_download_version",
+    ),
+    path("documents/libraries/<int:library_id>/trash/", views.trash, name="documents_trash"),
+    path(
+        "documents/trash/<str:kind>/<int:item_id>/restore",
+        views.restore,
+        name="documents_restore",
+    ),
+]

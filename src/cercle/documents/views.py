@@ -1,0 +1,402 @@
+"""The document base's pages: a library's folders (a space's Documents tab, "My documents"), a
+document with its versions, the trash; uploads with or without JavaScript; downloads streamed
+with ranges. Every rule is in `queries`, every write in `actions`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from cercle.core import uploads
+from cercle.core.typing import AuthenticatedRequest
+from cercle.documents import actions, downloads, queries
+from cercle.documents.models import Document, Folder, Library
+from cercle.spaces import queries as space_queries
+
+SORT_LABELS = ("name", "type", "date", "author", "size")
+
+
+def _errors(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You are not allowed to do this here.")
+
+
+def _root_url(library: Library) -> str:
+    if library.space is not None:
+        return reverse("documents_space", args=[library.space.slug])
+    return reverse("documents_mine")
+
+
+def folder_url(folder: Folder) -> str:
+    if folder.is_root:
+        return _root_url(folder.library)
+    return reverse("documents_folder", args=[folder.pk])
+
+
+def _space_context(request: AuthenticatedRequest, library: Library) -> dict[str, Any]:
+    if library.space is None:
+        return {}
+    space = library.space
+    return {
+        "space": space,
+        "view": space_queries.space_view(request.user, space),
+        "member_count": space_queries.member_count(space),
+    }
+
+
+def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 200) -> HttpResponse:
+    library = folder.library
+    rights = queries.library_rights(request.user, library)
+    sort = request.GET.get("sort", "name")
+    if sort not in SORT_LABELS:
+        sort = "name"
+    descending = request.GET.get("order") == "desc"
+    crumbs = queries.breadcrumbs(folder)
+    context = {
+        "library": library,
+        "library_name": queries.library_name(library, request.user),
+        "folder": folder,
+        "crumbs": crumbs,
+        "root_url": _root_url(library),
+        "folders": queries.subfolders(folder, sort=sort, descending=descending),
+        "documents": list(queries.documents_in(folder, sort=sort, descending=descending)),
+        "sort": sort,
+        "descending": descending,
+        "sorts": [(key, _sort_label(key)) for key in SORT_LABELS],
+        "can_upload": queries.can(request.user, "upload", folder, rights),
+        "can_rename": queries.can(request.user, "rename", folder, rights),
+        "can_move": queries.can(request.user, "move", folder, rights),
+        "can_delete": queries.can(request.user, "delete", folder, rights),
+        "max_mb": actions.max_document_bytes() // (1024 * 1024),
+        **_space_context(request, library),
+    }
+    return render(request, "documents/folder.html", context, status=status)
+
+
+def _sort_label(key: str) -> str:
+    return {
+        "name": _("Name"),
+        "type": _("Type"),
+        "date": _("Modified"),
+        "author": _("Author"),
+        "size": _("Size"),
+    }[key]
+
+
+@login_required
+@require_GET
+def space_documents(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """A space's Documents tab: its library's root (the library made the first time)."""
+    space = space_queries.access_space(request.user, slug)
+    if not queries.space_rights(request.user, space).read:
+        raise queries.NotFound(_("No such library."))
+    root = actions.root_of(actions.space_library(space=space))
+    return _folder_page(request, root)
+
+
+@login_required
+@require_GET
+def my_documents(request: AuthenticatedRequest) -> HttpResponse:
+    root = actions.root_of(actions.personal_library(user=request.user))
+    return _folder_page(request, root)
+
+
+@login_required
+@require_GET
+def folder(request: AuthenticatedRequest, folder_id: int) -> HttpResponse:
+    found = queries.access_folder(request.user, folder_id)
+    if found.is_root:
+        return redirect(folder_url(found))
+    return _folder_page(request, found)
+
+
+def _wants_json(request: AuthenticatedRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def upload(request: AuthenticatedRequest, folder_id: int) -> HttpResponseBase:
+    """One or many files into a folder: the page's form without JavaScript (back to the folder
+    with a message per file), or one file per request from the page's script (JSON)."""
+    target = queries.access_folder(request.user, folder_id, "upload")
+    files = request.FILES.getlist("files")
+    if not files:
+        if _wants_json(request):
+            return JsonResponse({"detail": _("Choose at least one file.")}, status=400)
+        messages.error(request, _("Choose at least one file."))
+        return redirect(folder_url(target))
+    added: list[str] = []
+    versioned: list[str] = []
+    failures: list[str] = []
+    for sent in files:
+        try:
+            result = actions.upload_file(
+                actor=request.user, folder=target, upload=sent, name=sent.name or ""
+            )
+        except (ValidationError, PermissionDenied) as error:
+            failures.append(_errors(error))
+            continue
+        (added if result.is_new_document else versioned).append(result.document.name)
+    if _wants_json(request):
+        if failures:
+            return JsonResponse({"detail": " ".join(failures)}, status=400)
+        return JsonResponse({"added": added, "versioned": versioned})
+    if added:
+        messages.success(
+            request,
+            ngettext("%(count)d file added.", "%(count)d files added.", len(added))
+            % {"count": len(added)},
+        )
+    for name in versioned:
+        messages.success(request, _("New version of %(name)s.") % {"name": name})
+    for failure in failures:
+        messages.error(request, failure)
+    return redirect(folder_url(target))
+
+
+@login_required
+@require_POST
+def new_folder(request: AuthenticatedRequest, folder_id: int) -> HttpResponseBase:
+    parent = queries.access_folder(request.user, folder_id, "upload")
+    try:
+        made = actions.create_folder(
+            actor=request.user, parent=parent, name=request.POST.get("name", "")
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+        return redirect(folder_url(parent))
+    messages.success(request, _("Folder %(name)s created.") % {"name": made.name})
+    return redirect(folder_url(parent))
+
+
+def _item(
+    request: AuthenticatedRequest, kind: str, item_id: int, action: queries.Action = "read"
+) -> Folder | Document:
+    if kind == "folder":
+        return queries.access_folder(request.user, item_id, "list" if action == "read" else action)
+    if kind == "file":
+        return queries.access_document(request.user, item_id, action)
+    raise queries.NotFound(_("Not found."))
+
+
+def _item_url(item: Folder | Document) -> str:
+    if isinstance(item, Folder):
+        return folder_url(item)
+    return reverse("documents_file", args=[item.pk])
+
+
+@login_required
+@require_POST
+def rename(request: AuthenticatedRequest, kind: str, item_id: int) -> HttpResponseBase:
+    item = _item(request, kind, item_id, "rename")
+    try:
+        actions.rename(actor=request.user, item=item, name=request.POST.get("name", ""))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("Renamed."))
+    return redirect(_item_url(item))
+
+
+@login_required
+@require_POST
+def delete(request: AuthenticatedRequest, kind: str, item_id: int) -> HttpResponseBase:
+    item = _item(request, kind, item_id, "delete")
+    parent = item.parent if isinstance(item, Folder) else item.folder
+    assert parent is not None
+    try:
+        actions.trash(actor=request.user, item=item)
+    except PermissionDenied as error:
+        messages.error(request, _errors(error))
+        return redirect(_item_url(item))
+    messages.success(
+        request,
+        _("%(name)s is in the trash, where it stays %(days)d days.")
+        % {"name": item.name, "days": queries.trash_days()},
+    )
+    return redirect(folder_url(Folder.objects.select_related("library__space").get(pk=parent.pk)))
+
+
+@login_required
+def move(request: AuthenticatedRequest, kind: str, item_id: int) -> HttpResponseBase:
+    """Choose a folder (of any library the person may write to) to move or copy an item into."""
+    item = _item(request, kind, item_id)
+    error = ""
+    if request.method == "POST":
+        operation = request.POST.get("operation", "move")
+        try:
+            target = queries.access_folder(request.user, request.POST.get("target", ""), "upload")
+            if operation == "copy":
+                done = actions.copy(actor=request.user, item=item, target=target)
+                messages.success(request, _("Copied."))
+            else:
+                done = actions.move(actor=request.user, item=item, target=target)
+                messages.success(request, _("Moved."))
+            return redirect(_item_url(done) if isinstance(done, Document) else folder_url(target))
+        except queries.NotFound:
+            error = _("Choose a folder you may add files to.")
+        except (ValidationError, PermissionDenied) as failure:
+            error = _errors(failure)
+    folders = [
+        (f, " / ".join([queries.library_name(f.library, request.user), *_names(f, request)]))
+        for f in queries.writable_folders(request.user)
+        if not (isinstance(item, Folder) and f.path.startswith(item.path))
+    ]
+    return render(
+        request,
+        "documents/move.html",
+        {
+            "item": item,
+            "is_folder": isinstance(item, Folder),
+            "folders": folders,
+            "error": error,
+            "can_move": queries.can(request.user, "move", item),
+            "back": _item_url(item),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _names(folder: Folder, request: AuthenticatedRequest) -> list[str]:
+    cache: dict[int, str] = request.__dict__.setdefault("_folder_names", {})
+    missing = [i for i in folder.ancestor_ids() if i not in cache]
+    if missing:
+        cache.update(Folder.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return [cache[i] for i in folder.ancestor_ids()[1:] if i in cache]
+
+
+@login_required
+@require_GET
+def document(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
+    found = queries.access_document(request.user, document_id)
+    rights = queries.library_rights(request.user, found.library)
+    found.folder.library = found.library
+    return render(
+        request,
+        "documents/document.html",
+        {
+            "document": found,
+            "library_name": queries.library_name(found.library, request.user),
+            "crumbs": queries.breadcrumbs(found.folder),
+            "root_url": _root_url(found.library),
+            "folder_url": folder_url(found.folder),
+            "versions": list(queries.versions_of(found)),
+            "can_version": queries.can(request.user, "version", found, rights),
+            "can_rename": queries.can(request.user, "rename", found, rights),
+            "can_move": queries.can(request.user, "move", found, rights),
+            "can_delete": queries.can(request.user, "delete", found, rights),
+            **_space_context(request, found.library),
+        },
+    )
+
+
+@login_required
+@require_POST
+def new_version(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    found = queries.access_document(request.user, document_id)
+    sent = request.FILES.get("file")
+    if sent is None:
+        messages.error(request, _("Choose a file."))
+    else:
+        try:
+            version = actions.add_version(
+                actor=request.user, document=found, upload=sent, name=sent.name or ""
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("Version %(number)d added.") % {"number": version.number})
+    return redirect("documents_file", document_id=found.pk)
+
+
+@login_required
+@require_POST
+def restore_version(
+    request: AuthenticatedRequest, document_id: int, number: int
+) -> HttpResponseBase:
+    found = queries.access_document(request.user, document_id)
+    try:
+        version = actions.restore_version(actor=request.user, document=found, number=number)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request,
+            _("Version %(old)d is the current one again (as version %(new)d).")
+            % {"old": number, "new": version.number},
+        )
+    return redirect("documents_file", document_id=found.pk)
+
+
+@uploads.download_view
+def download(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    found = queries.access_document(request.user, document_id)
+    if found.current is None:
+        raise queries.NotFound(_("No such document."))
+    return downloads.serve_version(request, found.current, name=found.name)
+
+
+@uploads.download_view
+def download_version(request: AuthenticatedRequest, version_id: int) -> HttpResponseBase:
+    version = queries.access_version(request.user, version_id)
+    return downloads.serve_version(request, version, name=version.document.name)
+
+
+@login_required
+@require_GET
+def trash(request: AuthenticatedRequest, library_id: int) -> HttpResponse:
+    library = queries.access_library(request.user, library_id)
+    rights = queries.library_rights(request.user, library)
+    items = [
+        (entry, queries.can(request.user, "restore", entry.item, rights))
+        for entry in queries.trash_of(library)
+    ]
+    return render(
+        request,
+        "documents/trash.html",
+        {
+            "library": library,
+            "library_name": queries.library_name(library, request.user),
+            "root_url": _root_url(library),
+            "items": items,
+            "days": queries.trash_days(),
+            **_space_context(request, library),
+        },
+    )
+
+
+@login_required
+@require_POST
+def restore(request: AuthenticatedRequest, kind: str, item_id: int) -> HttpResponseBase:
+    if kind not in ("folder", "file"):
+        raise queries.NotFound(_("Not found."))
+    item: Folder | Document = (
+        queries.trashed_folder(request.user, item_id)
+        if kind == "folder"
+        else queries.trashed_document(request.user, item_id)
+    )
+    try:
+        restored = actions.restore(actor=request.user, item=item)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+        return redirect("documents_trash", library_id=item.library_id)
+    if restored.to_root:
+        messages.warning(
+            request,
+            _("Its folder is gone: %(name)s is back at the library's root.")
+            % {"name": restored.item.name},
+        )
+    else:
+        messages.success(request, _("%(name)s is back.") % {"name": restored.item.name})
+    return redirect("documents_trash", library_id=item.library_id)
