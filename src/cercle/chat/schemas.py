@@ -7,6 +7,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from cercle.core.schemas import Id
+
 
 class PersonOut(Schema):
     id: int
@@ -49,7 +51,7 @@ class MembersIn(Schema):
 
 
 class ReadIn(Schema):
-    message_id: int | None = None
+    message_id: Id | None = None
 
 
 class ReadOut(Schema):
@@ -110,8 +112,8 @@ class MessagePage(Schema):
 class MessageIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=64)
     body: str = Field("", max_length=10_000)
-    reply_to: int | None = None
-    attachments: list[int] = Field(default_factory=list, max_length=10)
+    reply_to: Id | None = None
+    attachments: list[Id] = Field(default_factory=list, max_length=10)
 
 
 class MessageEditIn(Schema):

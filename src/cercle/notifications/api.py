@@ -9,6 +9,7 @@ from ninja import Query, Router
 from pydantic import Field
 
 from cercle.accounts.models import User
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.notifications import actions, queries, registry
 from cercle.notifications.models import Notification, QuietHours, SpaceLevel, SpaceSetting
@@ -81,7 +82,7 @@ def read_all(request: AuthenticatedRequest) -> UnreadOut:
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
-def read_one(request: AuthenticatedRequest, notification_id: int) -> NotificationOut:
+def read_one(request: AuthenticatedRequest, notification_id: Id) -> NotificationOut:
     notification = queries.access_notification(request.auth, notification_id)
     return notification_out(actions.mark_read(actor=request.auth, notification=notification))
 
