@@ -33,7 +33,7 @@ from tests.helpers.server import PYTHON, ServerProcess, ServerSite
 ROLES = ("member", "admin", "guest")
 # Per operation and phase: enough to find the issue 17 bugs again, small enough for a few
 # minutes in all on SQLite and on PostgreSQL (each run prints its time in the report).
-MAX_EXAMPLES = int(os.environ.get("CERCLE_FUZZ_MAX_EXAMPLES", "15"))
+MAX_EXAMPLES = int(os.environ.get("CERCLE_FUZZ_MAX_EXAMPLES", "10"))
 CHECKS = ",".join(
     [
         "not_a_server_error",

@@ -4,12 +4,15 @@ boundary (400) — never Django's HTML pages. The OpenAPI schema declares the er
 
 from __future__ import annotations
 
+import json
+import typing
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import translation
+from pydantic import BaseModel
 
 from cercle.accounts.actions.auth import create_api_token
 from cercle.api import api
@@ -111,3 +114,37 @@ def test_the_schema_declares_the_errors_of_every_operation() -> None:
     token = schema["paths"]["/api/v1/auth/token"]["post"]["responses"]
     assert token[401]["content"]["application/json"]["schema"]["$ref"].endswith("/DetailOut")
     assert "401" not in token
+
+
+def _models(annotation: Any, found: dict[str, set[type]]) -> None:
+    for argument in typing.get_args(annotation):
+        _models(argument, found)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found.get(annotation.__name__, set()):
+            return
+        found.setdefault(annotation.__name__, set()).add(annotation)
+        for field in annotation.model_fields.values():
+            _models(field.annotation, found)
+
+
+def test_two_schemas_never_share_a_name() -> None:
+    """The OpenAPI schema names each input and output schema by its class name: two different
+    classes of one name (chat's and the feed's `AttachmentOut`) would show one of them for both,
+    and clients — and the fuzzer — would read the other's responses against the wrong fields."""
+    found: dict[str, set[type]] = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in (operation.response_models or {}).values():
+                    _models(model, found)
+                for model in operation.models:
+                    _models(model, found)
+    assert len(found) > 50
+    clashes = {
+        name: sorted(f"{c.__module__}.{c.__qualname__}" for c in classes)
+        for name, classes in found.items()
+        if len({json.dumps(c.model_json_schema(), sort_keys=True) for c in classes}) > 1
+        # ninja's own per-operation wrappers (PathParams, BodyParams…) are never named alone
+        and not all(c.__module__ == "abc" for c in classes)
+    }
+    assert clashes == {}

@@ -17,18 +17,18 @@ from cercle.accounts.queries import pickable_person
 from cercle.chat import actions, events, presence, queries
 from cercle.chat.models import Conversation, Membership
 from cercle.chat.schemas import (
-    AttachmentOut,
     ConversationDetailOut,
     ConversationIn,
     ConversationOut,
     MembersIn,
+    MessageAttachmentOut,
     MessageEditIn,
     MessageIn,
     MessageOut,
     MessagePage,
+    MessagePinIn,
+    MessageReactionIn,
     MuteIn,
-    PinIn,
-    ReactionIn,
     ReadIn,
     ReadOut,
     VersionOut,
@@ -209,7 +209,7 @@ def send(
 
 @router.post(
     "/conversations/{conversation_id}/attachments",
-    response={201: AttachmentOut},
+    response={201: MessageAttachmentOut},
     url_name="chat_upload",
 )
 def upload(
@@ -268,7 +268,7 @@ def message_versions(request: AuthenticatedRequest, message_id: Id) -> list[dict
 
 
 @router.post("/messages/{message_id}/pin", response=MessageOut)
-def pin(request: AuthenticatedRequest, message_id: Id, payload: PinIn) -> dict[str, Any]:
+def pin(request: AuthenticatedRequest, message_id: Id, payload: MessagePinIn) -> dict[str, Any]:
     message = actions.pin_message(actor=request.auth, message_id=message_id, pinned=payload.pinned)
     return events.message_payload(message)
 
@@ -279,7 +279,9 @@ def pinned_messages(request: AuthenticatedRequest, conversation_id: Id) -> list[
 
 
 @router.post("/messages/{message_id}/reactions", response=MessageOut)
-def react(request: AuthenticatedRequest, message_id: Id, payload: ReactionIn) -> dict[str, Any]:
+def react(
+    request: AuthenticatedRequest, message_id: Id, payload: MessageReactionIn
+) -> dict[str, Any]:
     actions.add_reaction(actor=request.auth, message_id=message_id, emoji=payload.emoji)
     return events.message_payload(queries.access_message(request.auth, message_id))
 

@@ -37,7 +37,7 @@ from cercle.feed.schemas import (
     CommentOut,
     CommentPatchIn,
     CountsOut,
-    FollowOut,
+    HashtagFollowOut,
     NamedRef,
     NewCountOut,
     PinIn,
@@ -411,16 +411,16 @@ def post_revisions(request: AuthenticatedRequest, post_id: Id) -> RevisionListOu
     )
 
 
-@router.post("/hashtags/{name}/follow", response=FollowOut)
-def follow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
+@router.post("/hashtags/{name}/follow", response=HashtagFollowOut)
+def follow_hashtag(request: AuthenticatedRequest, name: str) -> HashtagFollowOut:
     actions.follow_hashtag(actor=request.auth, hashtag=queries.get_hashtag(name), follow=True)
-    return FollowOut(following=True)
+    return HashtagFollowOut(following=True)
 
 
-@router.delete("/hashtags/{name}/follow", response=FollowOut)
-def unfollow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
+@router.delete("/hashtags/{name}/follow", response=HashtagFollowOut)
+def unfollow_hashtag(request: AuthenticatedRequest, name: str) -> HashtagFollowOut:
     actions.follow_hashtag(actor=request.auth, hashtag=queries.get_hashtag(name), follow=False)
-    return FollowOut(following=False)
+    return HashtagFollowOut(following=False)
 
 
 # --- Comments: edit and history ----------------------------------------------------------------

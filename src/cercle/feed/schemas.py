@@ -269,7 +269,7 @@ class AcknowledgementListOut(Schema):
     items: list[AcknowledgementOut]
 
 
-class FollowOut(Schema):
+class HashtagFollowOut(Schema):
     following: bool
 
 
