@@ -10,8 +10,6 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import BaseModel, Field
 
-from cercle.core.schemas import Id
-
 
 class MeOut(BaseModel):
     id: int
@@ -107,9 +105,9 @@ class ProfilePatchIn(Schema):
     team: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=40)
     bio: str | None = Field(default=None, max_length=10_000)
-    department: str | Id | None = None
-    site: str | Id | None = None
-    manager: str | Id | None = None
+    department: str | int | None = None
+    site: str | int | None = None
+    manager: str | int | None = None
     languages: list[str] | None = Field(default=None, max_length=12)
     ask_me_about: list[str] | None = Field(default=None, max_length=20)
 
