@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core import signals
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -95,7 +105,81 @@ The full guide, with examples, is `docs/api.md` in Cercle's source.
 [← Back to Cercle](/)
 """
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "description": "What went wrong: a message, or (422) the list of problems with "
+            "their location, or (400) the messages per field.",
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array"},
+                {"type": "object", "additionalProperties": True},
+            ],
+        }
+    },
+}
+
+ERRORS = {
+    400: "Refused: the message says why (an invalid cursor, a change the rules refuse).",
+    401: "No valid credentials.",
+    403: "The caller may see this but not do this to it.",
+    404: "Missing, or not visible to the caller (the API never tells which).",
+    422: "Invalid input: the problems, each at its location.",
+}
+
+
+class CercleAPI(NinjaAPI):
+    """The OpenAPI schema declares, for every operation, the errors it may answer, all of them
+    `{"detail": …}` (`ERROR_SCHEMA`), so that clients and the fuzzer
+    (`tests/api/test_schemathesis.py`, which checks every response against the schema) know them.
+
+    The rules, from what every operation shares (the exception handlers below): 401 when it needs
+    credentials; 422 when it takes input (parameters or a body); 404 when its path names something
+    or its input may name something; 400 and 403 when it takes input or changes something (the
+    actions' `ValidationError` and `PermissionDenied`). An operation that declares a status itself
+    keeps its own.
+    """
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path_item in schema["paths"].values():
+            for method, operation in path_item.items():
+                _declare_errors(method, operation)
+        return schema
+
+
+def _declare_errors(method: str, operation: dict[str, Any]) -> None:
+    parameters = operation.get("parameters", [])
+    takes_input = bool(parameters) or "requestBody" in operation
+    statuses = set()
+    if operation.get("security"):
+        statuses.add(401)
+    if takes_input:
+        statuses |= {400, 403, 404, 422}
+    elif method != "get":
+        statuses |= {400, 403}
+    if any(parameter["in"] == "path" for parameter in parameters):
+        statuses.add(404)
+    responses = operation.setdefault("responses", {})
+    for status in sorted(statuses):
+        if status in responses or str(status) in responses:  # ninja's keys are numbers
+            continue
+        responses.setdefault(
+            status,
+            {
+                "description": ERRORS[status],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
+
+
+api = CercleAPI(
     title="Cercle API",
     description=DESCRIPTION,
     version="1",
@@ -153,6 +237,40 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         }
         return _detail(request, [problem], 422)
     return _detail(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def invalid_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # Such as `multipart/form-data` without its boundary.
+    return _detail(request, _("The request's multipart body cannot be read."), 400)
+
+
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # What Django answers them with (a 400), in JSON, such as a body over Django's size limit.
+    if isinstance(exc, RequestDataTooBig):
+        return _detail(request, _("The request's body is too large."), 400)
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+    return _detail(request, _("The request cannot be served as it is."), 400)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: logged and signalled as Django does for an uncaught exception (the `django.request`
+    logger with the traceback, `got_request_exception` for error trackers), answered as JSON.
+    Nothing is half-written: actions run in a transaction, rolled back by the exception."""
+    signals.got_request_exception.send(sender=None, request=request)
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": request},
+    )
+    return _detail(
+        request, _("Something went wrong on the server: the error has been logged."), 500
+    )
 
 
 def _register_routers() -> None:

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     # The request being served, for the audit log's address (`cercle.core.requests`). Synchronous
     # only, like the next one, and below every async-capable middleware for the same reason.
     "cercle.core.requests.CurrentRequestMiddleware",
+    # Under /api/, the HTML error pages (unknown URL, wrong method, uncaught error) become JSON.
+    "cercle.core.middleware.ApiJsonErrorsMiddleware",
     # Synchronous only, and last on purpose: under ASGI Django runs every middleware above it
     # synchronously in the request's thread. Below a synchronous one, the async-capable
     # MessageMiddleware and XFrameOptionsMiddleware would run on the event loop, with a

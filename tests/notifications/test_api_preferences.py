@@ -154,3 +154,20 @@ def test_notification_list_query_count_is_fixed(django_assert_max_num_queries: A
     assert len(response.json()["items"]) == n
     with django_assert_max_num_queries(10):
         assert len(client.get(URL).json()["kinds"]) == len(KINDS)
+
+
+@pytest.mark.parametrize("zoned", ["00:00:00Z", "21:00+02:00", "07:00:00-05:00"])
+def test_quiet_hours_with_a_time_zone_are_refused_and_change_nothing(zoned: str) -> None:
+    """Quiet hours are in the person's own time zone: a time with a zone of its own is a 422 at
+    its field (it used to be a 500 on SQLite), and the quiet hours stay as they were."""
+    me = make_user()
+    client = api(me)
+    before = call(client, "patch", URL, {"quiet_start": "21:30", "quiet_end": "07:00"})
+    assert before.status_code == 200
+    response = call(client, "patch", URL, {"quiet_start": zoned, "quiet_end": "07:00"})
+    assert response.status_code == 422, response.content
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body", "payload", "quiet_start"]
+    assert "time zone" in problem["msg"]
+    quiet = QuietHours.objects.get(user=me)
+    assert (quiet.start, quiet.end) == (datetime.time(21, 30), datetime.time(7, 0))

@@ -32,6 +32,7 @@ from cercle.accounts.schemas import (
     SkillOut,
     SkillRef,
 )
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 
 router = Router(tags=["people"])
@@ -225,11 +226,11 @@ def people(request: AuthenticatedRequest, filters: Query[PeopleFilters]) -> Peop
 
 
 @router.get("/people/{person_id}", response=PersonOut)
-def person_detail(request: AuthenticatedRequest, person_id: int) -> PersonOut:
+def person_detail(request: AuthenticatedRequest, person_id: Id) -> PersonOut:
     return _person(request.auth, queries.access_profile_by_id(request.auth, person_id))
 
 
-def _user_skill(viewer: User, person_id: int, skill: str) -> UserSkill:
+def _user_skill(viewer: User, person_id: Id, skill: str) -> UserSkill:
     profile = queries.access_profile_by_id(viewer, person_id)
     found: Skill | None = queries.find_skill(_text(skill))
     user_skill = (
@@ -255,21 +256,21 @@ def _endorsement(user_skill: UserSkill, endorsed: bool) -> EndorsementOut:
 
 
 @router.put("/people/{person_id}/endorsements/{skill}", response=EndorsementOut)
-def endorse(request: AuthenticatedRequest, person_id: int, skill: str) -> EndorsementOut:
+def endorse(request: AuthenticatedRequest, person_id: Id, skill: str) -> EndorsementOut:
     user_skill = _user_skill(request.auth, person_id, skill)
     profile_actions.endorse_skill(actor=request.auth, user_skill=user_skill)
     return _endorsement(user_skill, True)
 
 
 @router.delete("/people/{person_id}/endorsements/{skill}", response=EndorsementOut)
-def withdraw(request: AuthenticatedRequest, person_id: int, skill: str) -> EndorsementOut:
+def withdraw(request: AuthenticatedRequest, person_id: Id, skill: str) -> EndorsementOut:
     user_skill = _user_skill(request.auth, person_id, skill)
     profile_actions.withdraw_endorsement(actor=request.auth, user_skill=user_skill)
     return _endorsement(user_skill, False)
 
 
 @router.post("/people/{person_id}/follow", response=FollowOut)
-def follow(request: AuthenticatedRequest, person_id: int) -> FollowOut:
+def follow(request: AuthenticatedRequest, person_id: Id) -> FollowOut:
     person = queries.access_profile_by_id(request.auth, person_id).user
     profile_actions.follow_person(actor=request.auth, person=person)
     return FollowOut(
@@ -278,7 +279,7 @@ def follow(request: AuthenticatedRequest, person_id: int) -> FollowOut:
 
 
 @router.delete("/people/{person_id}/follow", response=FollowOut)
-def unfollow(request: AuthenticatedRequest, person_id: int) -> FollowOut:
+def unfollow(request: AuthenticatedRequest, person_id: Id) -> FollowOut:
     person = queries.access_profile_by_id(request.auth, person_id).user
     profile_actions.unfollow_person(actor=request.auth, person=person)
     return FollowOut(

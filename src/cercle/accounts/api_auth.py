@@ -12,6 +12,7 @@ from ninja.responses import Status
 from cercle.accounts.actions import auth as auth_actions
 from cercle.accounts.models import ApiToken
 from cercle.accounts.queries import own_api_tokens
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 
 router = Router(tags=["auth"])
@@ -94,6 +95,6 @@ def create_token(request: AuthenticatedRequest, payload: ApiTokenIn) -> Status[S
 
 
 @router.delete("/me/tokens/{token_id}", response={204: None}, summary="Revoke a token")
-def revoke_token(request: AuthenticatedRequest, token_id: int) -> Status[None]:
+def revoke_token(request: AuthenticatedRequest, token_id: Id) -> Status[None]:
     auth_actions.revoke_api_token(user=request.auth, token_id=token_id, request=request)
     return Status(204, None)

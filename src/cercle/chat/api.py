@@ -17,22 +17,23 @@ from cercle.accounts.queries import pickable_person
 from cercle.chat import actions, events, presence, queries
 from cercle.chat.models import Conversation, Membership
 from cercle.chat.schemas import (
-    AttachmentOut,
     ConversationDetailOut,
     ConversationIn,
     ConversationOut,
     MembersIn,
+    MessageAttachmentOut,
     MessageEditIn,
     MessageIn,
     MessageOut,
     MessagePage,
+    MessagePinIn,
+    MessageReactionIn,
     MuteIn,
-    PinIn,
-    ReactionIn,
     ReadIn,
     ReadOut,
     VersionOut,
 )
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 
 router = Router(tags=["messages"])
@@ -79,7 +80,7 @@ def _conversation_out(
     }
 
 
-def _detail(viewer: User, conversation_id: int) -> dict[str, Any]:
+def _detail(viewer: User, conversation_id: Id) -> dict[str, Any]:
     membership = queries.my_memberships(viewer).get(conversation_id=conversation_id)
     out = _conversation_out(viewer, membership)
     out["read_states"] = {
@@ -133,14 +134,14 @@ def create_conversation(
 
 
 @router.get("/conversations/{conversation_id}", response=ConversationDetailOut)
-def conversation_detail(request: AuthenticatedRequest, conversation_id: int) -> dict[str, Any]:
+def conversation_detail(request: AuthenticatedRequest, conversation_id: Id) -> dict[str, Any]:
     queries.access_membership(request.auth, conversation_id)
     return _detail(request.auth, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/members", response=ConversationDetailOut)
 def add_members(
-    request: AuthenticatedRequest, conversation_id: int, payload: MembersIn
+    request: AuthenticatedRequest, conversation_id: Id, payload: MembersIn
 ) -> dict[str, Any]:
     queries.access_membership(request.auth, conversation_id)
     people = _people(request.auth, payload.usernames)
@@ -150,7 +151,7 @@ def add_members(
 
 @router.delete("/conversations/{conversation_id}/members/{username}", response={204: None})
 def remove_member(
-    request: AuthenticatedRequest, conversation_id: int, username: str
+    request: AuthenticatedRequest, conversation_id: Id, username: str
 ) -> Status[None]:
     queries.access_membership(request.auth, conversation_id)
     person = User.objects.filter(username=username).first()
@@ -162,7 +163,7 @@ def remove_member(
 
 @router.post("/conversations/{conversation_id}/read", response=ReadOut)
 def mark_read(
-    request: AuthenticatedRequest, conversation_id: int, payload: ReadIn
+    request: AuthenticatedRequest, conversation_id: Id, payload: ReadIn
 ) -> dict[str, int]:
     last = actions.mark_read(
         actor=request.auth, conversation_id=conversation_id, message_id=payload.message_id
@@ -171,7 +172,7 @@ def mark_read(
 
 
 @router.put("/conversations/{conversation_id}/mute", response=ConversationDetailOut)
-def mute(request: AuthenticatedRequest, conversation_id: int, payload: MuteIn) -> dict[str, Any]:
+def mute(request: AuthenticatedRequest, conversation_id: Id, payload: MuteIn) -> dict[str, Any]:
     actions.set_muted(actor=request.auth, conversation_id=conversation_id, muted=payload.muted)
     return _detail(request.auth, conversation_id)
 
@@ -180,7 +181,7 @@ def mute(request: AuthenticatedRequest, conversation_id: int, payload: MuteIn) -
     "/conversations/{conversation_id}/messages", response=MessagePage, url_name="chat_messages"
 )
 def history(
-    request: AuthenticatedRequest, conversation_id: int, cursor: str | None = None, limit: int = 30
+    request: AuthenticatedRequest, conversation_id: Id, cursor: str | None = None, limit: int = 30
 ) -> dict[str, Any]:
     page = queries.history(request.auth, conversation_id, cursor=cursor, limit=limit)
     return {
@@ -193,7 +194,7 @@ def history(
     "/conversations/{conversation_id}/messages", response={200: MessageOut, 201: MessageOut}
 )
 def send(
-    request: AuthenticatedRequest, conversation_id: int, payload: MessageIn
+    request: AuthenticatedRequest, conversation_id: Id, payload: MessageIn
 ) -> Status[dict[str, Any]]:
     message, created = actions.send_message(
         actor=request.auth,
@@ -208,11 +209,11 @@ def send(
 
 @router.post(
     "/conversations/{conversation_id}/attachments",
-    response={201: AttachmentOut},
+    response={201: MessageAttachmentOut},
     url_name="chat_upload",
 )
 def upload(
-    request: AuthenticatedRequest, conversation_id: int, file: File[UploadedFile]
+    request: AuthenticatedRequest, conversation_id: Id, file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """Upload a file (multipart field `file`), then send it: `attachments: [id]` in a message."""
     attachment = actions.upload_attachment(
@@ -248,42 +249,44 @@ def search(request: AuthenticatedRequest, filters: Query[SearchFilters]) -> dict
 
 
 @router.patch("/messages/{message_id}", response=MessageOut)
-def edit(request: AuthenticatedRequest, message_id: int, payload: MessageEditIn) -> dict[str, Any]:
+def edit(request: AuthenticatedRequest, message_id: Id, payload: MessageEditIn) -> dict[str, Any]:
     actions.edit_message(actor=request.auth, message_id=message_id, body=payload.body)
     return events.message_payload(queries.access_message(request.auth, message_id))
 
 
 @router.delete("/messages/{message_id}", response=MessageOut)
-def delete(request: AuthenticatedRequest, message_id: int) -> dict[str, Any]:
+def delete(request: AuthenticatedRequest, message_id: Id) -> dict[str, Any]:
     actions.delete_message(actor=request.auth, message_id=message_id)
     return events.message_payload(queries.access_message(request.auth, message_id))
 
 
 @router.get("/messages/{message_id}/versions", response=list[VersionOut])
-def message_versions(request: AuthenticatedRequest, message_id: int) -> list[dict[str, Any]]:
+def message_versions(request: AuthenticatedRequest, message_id: Id) -> list[dict[str, Any]]:
     return [
         {"html": html, "written_at": at} for html, at in queries.versions(request.auth, message_id)
     ]
 
 
 @router.post("/messages/{message_id}/pin", response=MessageOut)
-def pin(request: AuthenticatedRequest, message_id: int, payload: PinIn) -> dict[str, Any]:
+def pin(request: AuthenticatedRequest, message_id: Id, payload: MessagePinIn) -> dict[str, Any]:
     message = actions.pin_message(actor=request.auth, message_id=message_id, pinned=payload.pinned)
     return events.message_payload(message)
 
 
 @router.get("/conversations/{conversation_id}/pinned", response=list[MessageOut])
-def pinned_messages(request: AuthenticatedRequest, conversation_id: int) -> list[dict[str, Any]]:
+def pinned_messages(request: AuthenticatedRequest, conversation_id: Id) -> list[dict[str, Any]]:
     return [events.message_payload(m) for m in queries.pinned(request.auth, conversation_id)]
 
 
 @router.post("/messages/{message_id}/reactions", response=MessageOut)
-def react(request: AuthenticatedRequest, message_id: int, payload: ReactionIn) -> dict[str, Any]:
+def react(
+    request: AuthenticatedRequest, message_id: Id, payload: MessageReactionIn
+) -> dict[str, Any]:
     actions.add_reaction(actor=request.auth, message_id=message_id, emoji=payload.emoji)
     return events.message_payload(queries.access_message(request.auth, message_id))
 
 
 @router.delete("/messages/{message_id}/reactions", response=MessageOut)
-def unreact(request: AuthenticatedRequest, message_id: int, emoji: str) -> dict[str, Any]:
+def unreact(request: AuthenticatedRequest, message_id: Id, emoji: str) -> dict[str, Any]:
     actions.remove_reaction(actor=request.auth, message_id=message_id, emoji=emoji[:16])
     return events.message_payload(queries.access_message(request.auth, message_id))

@@ -7,8 +7,10 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from cercle.core.schemas import Id
 
-class PersonOut(Schema):
+
+class ChatPersonOut(Schema):
     id: int
     username: str
     display_name: str
@@ -19,7 +21,7 @@ class ConversationOut(Schema):
     kind: str
     name: str
     title: str
-    members: list[PersonOut]
+    members: list[ChatPersonOut]
     unread: int
     muted: bool
     last_read_message_id: int
@@ -49,7 +51,7 @@ class MembersIn(Schema):
 
 
 class ReadIn(Schema):
-    message_id: int | None = None
+    message_id: Id | None = None
 
 
 class ReadOut(Schema):
@@ -66,7 +68,7 @@ class ReactionOut(Schema):
     user_ids: list[int]
 
 
-class AttachmentOut(Schema):
+class MessageAttachmentOut(Schema):
     id: int
     name: str
     size: int
@@ -87,7 +89,7 @@ class ReplyPreviewOut(Schema):
 class MessageOut(Schema):
     id: int
     conversation_id: int
-    sender: PersonOut
+    sender: ChatPersonOut
     client_id: str
     body: str
     html: str
@@ -99,7 +101,7 @@ class MessageOut(Schema):
     deleted: bool
     pinned: bool
     reactions: list[ReactionOut]
-    attachments: list[AttachmentOut]
+    attachments: list[MessageAttachmentOut]
 
 
 class MessagePage(Schema):
@@ -110,19 +112,19 @@ class MessagePage(Schema):
 class MessageIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=64)
     body: str = Field("", max_length=10_000)
-    reply_to: int | None = None
-    attachments: list[int] = Field(default_factory=list, max_length=10)
+    reply_to: Id | None = None
+    attachments: list[Id] = Field(default_factory=list, max_length=10)
 
 
 class MessageEditIn(Schema):
     body: str = Field(..., max_length=10_000)
 
 
-class PinIn(Schema):
+class MessagePinIn(Schema):
     pinned: bool
 
 
-class ReactionIn(Schema):
+class MessageReactionIn(Schema):
     emoji: str = Field(..., min_length=1, max_length=16)
 
 

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from cercle.accounts.models import User
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.documents import actions, downloads, queries
 from cercle.documents.models import Document, Folder, Library, Version
@@ -81,12 +82,12 @@ def list_libraries(request: AuthenticatedRequest) -> LibraryListOut:
 
 
 @router.get("/libraries/{library_id}", response=LibraryOut)
-def library_detail(request: AuthenticatedRequest, library_id: int) -> LibraryOut:
+def library_detail(request: AuthenticatedRequest, library_id: Id) -> LibraryOut:
     return _library_out(request.auth, queries.access_library(request.auth, library_id))
 
 
 @router.get("/spaces/{space_id}/library", response=LibraryOut)
-def space_library(request: AuthenticatedRequest, space_id: int) -> LibraryOut:
+def space_library(request: AuthenticatedRequest, space_id: Id) -> LibraryOut:
     """A space's library (made the first time), if the space has documents on and I may read
     them."""
     if space_id < 1 or space_id > 2**63 - 1:
@@ -98,7 +99,7 @@ def space_library(request: AuthenticatedRequest, space_id: int) -> LibraryOut:
 
 
 @router.get("/libraries/{library_id}/trash", response=TrashListOut)
-def library_trash(request: AuthenticatedRequest, library_id: int) -> TrashListOut:
+def library_trash(request: AuthenticatedRequest, library_id: Id) -> TrashListOut:
     user = request.auth
     library = queries.access_library(user, library_id)
     rights = queries.library_rights(user, library)
@@ -158,7 +159,7 @@ def _after(cursor: str) -> tuple[str, str, int] | None:
 
 @router.get("/folders/{folder_id}", response=FolderPageOut)
 def folder_detail(
-    request: AuthenticatedRequest, folder_id: int, filters: Query[FolderListQuery]
+    request: AuthenticatedRequest, folder_id: Id, filters: Query[FolderListQuery]
 ) -> FolderPageOut:
     """The folder and what it holds: folders first, then files, each by name; `next_cursor`
     gives the next page."""
@@ -207,7 +208,7 @@ def folder_detail(
 
 @router.post("/folders/{folder_id}/folders", response={201: DocumentFolderOut})
 def create_folder(
-    request: AuthenticatedRequest, folder_id: int, payload: FolderIn
+    request: AuthenticatedRequest, folder_id: Id, payload: FolderIn
 ) -> Status[DocumentFolderOut]:
     parent = queries.access_folder(request.auth, folder_id)
     made = actions.create_folder(actor=request.auth, parent=parent, name=payload.name)
@@ -216,7 +217,7 @@ def create_folder(
 
 @router.patch("/folders/{folder_id}", response=DocumentFolderOut)
 def change_folder(
-    request: AuthenticatedRequest, folder_id: int, payload: FolderPatchIn
+    request: AuthenticatedRequest, folder_id: Id, payload: FolderPatchIn
 ) -> DocumentFolderOut:
     """Rename and/or move a folder (into another folder, in any library I may write to)."""
     user = request.auth
@@ -232,7 +233,7 @@ def change_folder(
 
 
 @router.delete("/folders/{folder_id}", response={204: None})
-def delete_folder(request: AuthenticatedRequest, folder_id: int) -> Status[None]:
+def delete_folder(request: AuthenticatedRequest, folder_id: Id) -> Status[None]:
     """To the trash, with what it holds."""
     folder = queries.access_folder(request.auth, folder_id)
     actions.trash(actor=request.auth, item=folder)
@@ -253,7 +254,7 @@ def _restored_out(restored: actions.Restored) -> RestoredOut:
 
 
 @router.post("/folders/{folder_id}/restore", response=RestoredOut)
-def restore_folder(request: AuthenticatedRequest, folder_id: int) -> RestoredOut:
+def restore_folder(request: AuthenticatedRequest, folder_id: Id) -> RestoredOut:
     """Out of the trash: into its folder, or the library's root when that folder is gone."""
     folder = queries.trashed_folder(request.auth, folder_id)
     return _restored_out(actions.restore(actor=request.auth, item=folder))
@@ -261,7 +262,7 @@ def restore_folder(request: AuthenticatedRequest, folder_id: int) -> RestoredOut
 
 @router.post("/folders/{folder_id}/copy", response={201: DocumentFolderOut})
 def copy_folder(
-    request: AuthenticatedRequest, folder_id: int, payload: CopyIn
+    request: AuthenticatedRequest, folder_id: Id, payload: CopyIn
 ) -> Status[DocumentFolderOut]:
     user = request.auth
     folder = queries.access_folder(user, folder_id)
@@ -305,7 +306,7 @@ def _fresh(user: User, document_id: int) -> DocumentFileOut:
 @router.post("/files", response={201: UploadOut})
 def upload_file(
     request: AuthenticatedRequest,
-    folder_id: Form[int],
+    folder_id: Form[Id],
     file: File[UploadedFile],
 ) -> Status[UploadOut]:
     """A file into a folder (multipart/form-data: `folder_id` and `file`). A file named like one
@@ -323,13 +324,13 @@ def upload_file(
 
 
 @router.get("/files/{file_id}", response=DocumentFileOut)
-def file_detail(request: AuthenticatedRequest, file_id: int) -> DocumentFileOut:
+def file_detail(request: AuthenticatedRequest, file_id: Id) -> DocumentFileOut:
     return _fresh(request.auth, file_id)
 
 
 @router.patch("/files/{file_id}", response=DocumentFileOut)
 def change_file(
-    request: AuthenticatedRequest, file_id: int, payload: FilePatchIn
+    request: AuthenticatedRequest, file_id: Id, payload: FilePatchIn
 ) -> DocumentFileOut:
     """Rename and/or move a file (into a folder of any library I may write to)."""
     user = request.auth
@@ -345,21 +346,21 @@ def change_file(
 
 
 @router.delete("/files/{file_id}", response={204: None})
-def delete_file(request: AuthenticatedRequest, file_id: int) -> Status[None]:
+def delete_file(request: AuthenticatedRequest, file_id: Id) -> Status[None]:
     document = queries.access_document(request.auth, file_id)
     actions.trash(actor=request.auth, item=document)
     return Status(204, None)
 
 
 @router.post("/files/{file_id}/restore", response=RestoredOut)
-def restore_file(request: AuthenticatedRequest, file_id: int) -> RestoredOut:
+def restore_file(request: AuthenticatedRequest, file_id: Id) -> RestoredOut:
     document = queries.trashed_document(request.auth, file_id)
     return _restored_out(actions.restore(actor=request.auth, item=document))
 
 
 @router.post("/files/{file_id}/copy", response={201: DocumentFileOut})
 def copy_file(
-    request: AuthenticatedRequest, file_id: int, payload: CopyIn
+    request: AuthenticatedRequest, file_id: Id, payload: CopyIn
 ) -> Status[DocumentFileOut]:
     user = request.auth
     document = queries.access_document(user, file_id)
@@ -385,14 +386,14 @@ def _version_out(version: Version) -> DocumentVersionOut:
 
 
 @router.get("/files/{file_id}/versions", response=DocumentVersionListOut)
-def file_versions(request: AuthenticatedRequest, file_id: int) -> DocumentVersionListOut:
+def file_versions(request: AuthenticatedRequest, file_id: Id) -> DocumentVersionListOut:
     document = queries.access_document(request.auth, file_id)
     return DocumentVersionListOut(items=[_version_out(v) for v in queries.versions_of(document)])
 
 
 @router.post("/files/{file_id}/versions", response={201: DocumentVersionOut})
 def new_version(
-    request: AuthenticatedRequest, file_id: int, file: File[UploadedFile]
+    request: AuthenticatedRequest, file_id: Id, file: File[UploadedFile]
 ) -> Status[DocumentVersionOut]:
     """A new version of the file (multipart/form-data: `file`); its name stays the file's."""
     document = queries.access_document(request.auth, file_id, "version")
@@ -410,7 +411,7 @@ def _number(number: int) -> int:
 
 @router.post("/files/{file_id}/versions/{number}/restore", response={201: DocumentVersionOut})
 def restore_version(
-    request: AuthenticatedRequest, file_id: int, number: int
+    request: AuthenticatedRequest, file_id: Id, number: Id
 ) -> Status[DocumentVersionOut]:
     """Makes an old version the current one again, as a new version."""
     document = queries.access_document(request.auth, file_id, "version")
@@ -423,7 +424,7 @@ def restore_version(
     url_name="documents_api_download",
     response={200: Any, 206: Any, 304: Any, 416: Any},
 )
-def download(request: AuthenticatedRequest, file_id: int) -> HttpResponseBase:
+def download(request: AuthenticatedRequest, file_id: Id) -> HttpResponseBase:
     """The current version's content, streamed; HTTP range requests (`Range: bytes=…`) answer
     206 (one range) or 416; `ETag` is the SHA-256."""
     document = queries.access_document(request.auth, file_id)
@@ -436,7 +437,7 @@ def download(request: AuthenticatedRequest, file_id: int) -> HttpResponseBase:
     url_name="documents_api_download_version",
     response={200: Any, 206: Any, 304: Any, 416: Any},
 )
-def download_version(request: AuthenticatedRequest, file_id: int, number: int) -> HttpResponseBase:
+def download_version(request: AuthenticatedRequest, file_id: Id, number: Id) -> HttpResponseBase:
     document = queries.access_document(request.auth, file_id)
     version = (
         Version.objects.select_related("blob")

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from cercle.core.schemas import Id
 from cercle.spaces.schemas import InSchema, PersonRef
 
 
@@ -138,15 +139,15 @@ class FolderPatchIn(InSchema):
     """Rename (`name`), move (`parent_id`), or both."""
 
     name: str | None = Field(None, max_length=1000)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class FilePatchIn(InSchema):
     """Rename (`name`), move (`folder_id`), or both."""
 
     name: str | None = Field(None, max_length=1000)
-    folder_id: int | None = None
+    folder_id: Id | None = None
 
 
 class CopyIn(InSchema):
-    folder_id: int
+    folder_id: Id

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from cercle.accounts import queries as people_queries
 from cercle.accounts.models import Department, Site, User
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
 from cercle.feed.models import Announcement, Bookmark, Comment, Post, Report
@@ -36,7 +37,7 @@ from cercle.feed.schemas import (
     CommentOut,
     CommentPatchIn,
     CountsOut,
-    FollowOut,
+    HashtagFollowOut,
     NamedRef,
     NewCountOut,
     PinIn,
@@ -127,7 +128,7 @@ def post_out(card: queries.PostCard) -> PostOut:
     )
 
 
-def _one(request: AuthenticatedRequest, post_id: int) -> PostOut:
+def _one(request: AuthenticatedRequest, post_id: Id) -> PostOut:
     post = queries.access_post(request.auth, post_id)
     viewer = queries.Viewer.of(request.auth)
     return post_out(queries.with_viewer_state([post], viewer)[0])
@@ -220,19 +221,19 @@ def create_post_with_attachments(
 
 
 @router.get("/posts/{post_id}", response=PostOut)
-def post_detail(request: AuthenticatedRequest, post_id: int) -> PostOut:
+def post_detail(request: AuthenticatedRequest, post_id: Id) -> PostOut:
     return _one(request, post_id)
 
 
 @router.patch("/posts/{post_id}", response=PostOut)
-def edit_post(request: AuthenticatedRequest, post_id: int, payload: PostPatchIn) -> PostOut:
+def edit_post(request: AuthenticatedRequest, post_id: Id, payload: PostPatchIn) -> PostOut:
     post = queries.access_post(request.auth, post_id)
     actions.edit_post(actor=request.auth, post=post, body=payload.body)
     return _one(request, post_id)
 
 
 @router.delete("/posts/{post_id}", response={204: None})
-def delete_post(request: AuthenticatedRequest, post_id: int) -> Status[None]:
+def delete_post(request: AuthenticatedRequest, post_id: Id) -> Status[None]:
     post = queries.access_post(request.auth, post_id)
     actions.delete_post(actor=request.auth, post=post)
     return Status(204, None)
@@ -257,7 +258,7 @@ def _comment_out(card: queries.CommentCard) -> CommentOut:
 
 
 @router.get("/posts/{post_id}/comments", response=CommentListOut)
-def comments(request: AuthenticatedRequest, post_id: int) -> CommentListOut:
+def comments(request: AuthenticatedRequest, post_id: Id) -> CommentListOut:
     post = queries.access_post(request.auth, post_id)
     viewer = queries.Viewer.of(request.auth)
     threads = queries.comment_threads(post, viewer)
@@ -275,7 +276,7 @@ def comments(request: AuthenticatedRequest, post_id: int) -> CommentListOut:
 
 @router.post("/posts/{post_id}/comments", response={201: CommentOut})
 def add_comment(
-    request: AuthenticatedRequest, post_id: int, payload: CommentIn
+    request: AuthenticatedRequest, post_id: Id, payload: CommentIn
 ) -> Status[CommentOut]:
     post = queries.access_post(request.auth, post_id)
     parent = None
@@ -286,7 +287,7 @@ def add_comment(
 
 
 @router.delete("/comments/{comment_id}", response={204: None})
-def delete_comment(request: AuthenticatedRequest, comment_id: int) -> Status[None]:
+def delete_comment(request: AuthenticatedRequest, comment_id: Id) -> Status[None]:
     comment = queries.access_comment(request.auth, comment_id)
     actions.delete_comment(actor=request.auth, comment=comment)
     return Status(204, None)
@@ -294,11 +295,11 @@ def delete_comment(request: AuthenticatedRequest, comment_id: int) -> Status[Non
 
 class ReactorParams(InSchema):
     kind: str = ""
-    comment_id: int | None = None
+    comment_id: Id | None = None
 
 
 def _target_comment(
-    request: AuthenticatedRequest, post: Post, comment_id: int | None
+    request: AuthenticatedRequest, post: Post, comment_id: Id | None
 ) -> Comment | None:
     if comment_id is None:
         return None
@@ -310,7 +311,7 @@ def _target_comment(
 
 @router.get("/posts/{post_id}/reactions", response=ReactionsOut)
 def reactions(
-    request: AuthenticatedRequest, post_id: int, params: Query[ReactorParams]
+    request: AuthenticatedRequest, post_id: Id, params: Query[ReactorParams]
 ) -> ReactionsOut:
     post = queries.access_post(request.auth, post_id)
     comment = _target_comment(request, post, params.comment_id)
@@ -324,7 +325,7 @@ def reactions(
 
 
 @router.put("/posts/{post_id}/reactions", response=CountsOut)
-def react(request: AuthenticatedRequest, post_id: int, payload: ReactionIn) -> CountsOut:
+def react(request: AuthenticatedRequest, post_id: Id, payload: ReactionIn) -> CountsOut:
     post = queries.access_post(request.auth, post_id)
     comment = _target_comment(request, post, payload.comment_id)
     counts = actions.react(actor=request.auth, post=post, kind=payload.kind, comment=comment)
@@ -332,7 +333,7 @@ def react(request: AuthenticatedRequest, post_id: int, payload: ReactionIn) -> C
 
 
 @router.delete("/posts/{post_id}/reactions", response=CountsOut)
-def unreact(request: AuthenticatedRequest, post_id: int, params: Query[ReactorParams]) -> CountsOut:
+def unreact(request: AuthenticatedRequest, post_id: Id, params: Query[ReactorParams]) -> CountsOut:
     post = queries.access_post(request.auth, post_id)
     comment = _target_comment(request, post, params.comment_id)
     return CountsOut(
@@ -341,7 +342,7 @@ def unreact(request: AuthenticatedRequest, post_id: int, params: Query[ReactorPa
 
 
 @router.post("/posts/{post_id}/share", response={201: PostOut})
-def share(request: AuthenticatedRequest, post_id: int, payload: ShareIn) -> Status[PostOut]:
+def share(request: AuthenticatedRequest, post_id: Id, payload: ShareIn) -> Status[PostOut]:
     post = queries.access_post(request.auth, post_id)
     space = None
     if payload.space_id is not None:
@@ -358,14 +359,14 @@ def _state(request: AuthenticatedRequest, post: Post) -> StateOut:
 
 
 @router.post("/posts/{post_id}/pin", response=StateOut)
-def pin(request: AuthenticatedRequest, post_id: int, payload: PinIn) -> StateOut:
+def pin(request: AuthenticatedRequest, post_id: Id, payload: PinIn) -> StateOut:
     post = queries.access_post(request.auth, post_id)
     actions.pin_post(actor=request.auth, post=post, pinned=payload.pinned)
     return _state(request, post)
 
 
 @router.post("/posts/{post_id}/save", response=StateOut)
-def save(request: AuthenticatedRequest, post_id: int, payload: SaveIn) -> StateOut:
+def save(request: AuthenticatedRequest, post_id: Id, payload: SaveIn) -> StateOut:
     post = queries.access_post(request.auth, post_id)
     actions.save_post(actor=request.auth, post=post, saved=payload.saved)
     return _state(request, post)
@@ -376,7 +377,7 @@ def save(request: AuthenticatedRequest, post_id: int, payload: SaveIn) -> StateO
 
 @router.get("/people/{person_id}/posts", response=PostPageOut)
 def profile_wall(
-    request: AuthenticatedRequest, person_id: int, params: Query[WallParams]
+    request: AuthenticatedRequest, person_id: Id, params: Query[WallParams]
 ) -> PostPageOut:
     person = people_queries.access_profile_by_id(request.auth, person_id).user
     return _page(request, queries.profile_posts(request.auth, person), params.cursor, params.limit)
@@ -401,7 +402,7 @@ def _revision_out(body: str, edited_by: object, created_at: object) -> RevisionO
 
 
 @router.get("/posts/{post_id}/revisions", response=RevisionListOut)
-def post_revisions(request: AuthenticatedRequest, post_id: int) -> RevisionListOut:
+def post_revisions(request: AuthenticatedRequest, post_id: Id) -> RevisionListOut:
     """The earlier texts of a post, newest first (what the "edited" mark links to)."""
     post = queries.access_post(request.auth, post_id)
     revisions = post.revisions.select_related("edited_by")[:100]
@@ -410,16 +411,16 @@ def post_revisions(request: AuthenticatedRequest, post_id: int) -> RevisionListO
     )
 
 
-@router.post("/hashtags/{name}/follow", response=FollowOut)
-def follow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
+@router.post("/hashtags/{name}/follow", response=HashtagFollowOut)
+def follow_hashtag(request: AuthenticatedRequest, name: str) -> HashtagFollowOut:
     actions.follow_hashtag(actor=request.auth, hashtag=queries.get_hashtag(name), follow=True)
-    return FollowOut(following=True)
+    return HashtagFollowOut(following=True)
 
 
-@router.delete("/hashtags/{name}/follow", response=FollowOut)
-def unfollow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
+@router.delete("/hashtags/{name}/follow", response=HashtagFollowOut)
+def unfollow_hashtag(request: AuthenticatedRequest, name: str) -> HashtagFollowOut:
     actions.follow_hashtag(actor=request.auth, hashtag=queries.get_hashtag(name), follow=False)
-    return FollowOut(following=False)
+    return HashtagFollowOut(following=False)
 
 
 # --- Comments: edit and history ----------------------------------------------------------------
@@ -427,7 +428,7 @@ def unfollow_hashtag(request: AuthenticatedRequest, name: str) -> FollowOut:
 
 @router.patch("/comments/{comment_id}", response=CommentOut)
 def edit_comment(
-    request: AuthenticatedRequest, comment_id: int, payload: CommentPatchIn
+    request: AuthenticatedRequest, comment_id: Id, payload: CommentPatchIn
 ) -> CommentOut:
     """The author edits a comment; the earlier text stays in its history."""
     comment = queries.access_comment(request.auth, comment_id)
@@ -436,7 +437,7 @@ def edit_comment(
 
 
 @router.get("/comments/{comment_id}/revisions", response=RevisionListOut)
-def comment_revisions(request: AuthenticatedRequest, comment_id: int) -> RevisionListOut:
+def comment_revisions(request: AuthenticatedRequest, comment_id: Id) -> RevisionListOut:
     comment = queries.access_comment(request.auth, comment_id)
     revisions = comment.revisions.select_related("edited_by")[:100]
     return RevisionListOut(
@@ -475,9 +476,7 @@ def _queued_out(report: Report, viewer: User) -> QueuedReportOut:
 
 
 @router.post("/posts/{post_id}/reports", response={201: ReportOut})
-def report_post(
-    request: AuthenticatedRequest, post_id: int, payload: ReportIn
-) -> Status[ReportOut]:
+def report_post(request: AuthenticatedRequest, post_id: Id, payload: ReportIn) -> Status[ReportOut]:
     """Report a post (or, with `comment_id`, one of its comments) to the moderators."""
     post = queries.access_post(request.auth, post_id)
     comment = _target_comment(request, post, payload.comment_id)
@@ -501,7 +500,7 @@ def moderation_queue(request: AuthenticatedRequest) -> ReportListOut:
 
 @router.post("/moderation/reports/{report_id}/decide", response=QueuedReportOut)
 def decide_report(
-    request: AuthenticatedRequest, report_id: int, payload: ReportDecisionIn
+    request: AuthenticatedRequest, report_id: Id, payload: ReportDecisionIn
 ) -> QueuedReportOut:
     """Hide the reported content, or dismiss the report (both go to the audit log); 403 on a
     report about one's own content (another moderator decides)."""
@@ -539,7 +538,7 @@ def _pick(model: type[_Place], ids: list[int], field: str) -> list[_Place]:
 
 
 @router.put("/posts/{post_id}/announcement", response=AnnouncementOut)
-def announce(request: AuthenticatedRequest, post_id: int, payload: AnnounceIn) -> AnnouncementOut:
+def announce(request: AuthenticatedRequest, post_id: Id, payload: AnnounceIn) -> AnnouncementOut:
     """Make a space post an announcement (or change its targets): everyone who can see it, or
     some departments or sites; optionally asking each person to confirm they read it."""
     post = queries.access_post(request.auth, post_id)
@@ -554,7 +553,7 @@ def announce(request: AuthenticatedRequest, post_id: int, payload: AnnounceIn) -
 
 
 @router.delete("/posts/{post_id}/announcement", response={204: None})
-def unannounce(request: AuthenticatedRequest, post_id: int) -> Status[None]:
+def unannounce(request: AuthenticatedRequest, post_id: Id) -> Status[None]:
     post = queries.access_post(request.auth, post_id)
     actions.unannounce(actor=request.auth, post=post)
     return Status(204, None)
@@ -594,7 +593,7 @@ def _receipt_out(announcement: Announcement, receipt: object) -> ReceiptOut:
 
 
 @router.post("/announcements/{announcement_id}/dismiss", response=ReceiptOut)
-def dismiss_announcement(request: AuthenticatedRequest, announcement_id: int) -> ReceiptOut:
+def dismiss_announcement(request: AuthenticatedRequest, announcement_id: Id) -> ReceiptOut:
     announcement = queries.access_announcement(request.auth, announcement_id)
     actions.dismiss_announcement(actor=request.auth, announcement=announcement)
     receipt = announcement.receipts.filter(user_id=request.auth.pk).first()
@@ -602,14 +601,14 @@ def dismiss_announcement(request: AuthenticatedRequest, announcement_id: int) ->
 
 
 @router.post("/announcements/{announcement_id}/acknowledge", response=ReceiptOut)
-def acknowledge(request: AuthenticatedRequest, announcement_id: int) -> ReceiptOut:
+def acknowledge(request: AuthenticatedRequest, announcement_id: Id) -> ReceiptOut:
     """Confirm "read and understood"."""
     announcement = queries.access_announcement(request.auth, announcement_id)
     receipt = actions.acknowledge(actor=request.auth, announcement=announcement)
     return _receipt_out(announcement, receipt)
 
 
-def _follow_up(request: AuthenticatedRequest, announcement_id: int) -> Announcement:
+def _follow_up(request: AuthenticatedRequest, announcement_id: Id) -> Announcement:
     announcement = queries.access_announcement(request.auth, announcement_id)
     if not queries.can_follow_up(request.auth, announcement):
         from django.core.exceptions import PermissionDenied
@@ -619,7 +618,7 @@ def _follow_up(request: AuthenticatedRequest, announcement_id: int) -> Announcem
 
 
 @router.get("/announcements/{announcement_id}/acknowledgements", response=AcknowledgementListOut)
-def acknowledgements(request: AuthenticatedRequest, announcement_id: int) -> AcknowledgementListOut:
+def acknowledgements(request: AuthenticatedRequest, announcement_id: Id) -> AcknowledgementListOut:
     """For its author: everyone targeted, with the date each confirmed (null: not yet)."""
     announcement = _follow_up(request, announcement_id)
     rows = queries.acknowledgements(announcement)
@@ -646,7 +645,7 @@ def acknowledgements(request: AuthenticatedRequest, announcement_id: int) -> Ack
 
 
 @router.post("/announcements/{announcement_id}/remind", response=AnnouncementOut)
-def remind(request: AuthenticatedRequest, announcement_id: int) -> AnnouncementOut:
+def remind(request: AuthenticatedRequest, announcement_id: Id) -> AnnouncementOut:
     """Remind (in the app and by mail, in the background) those who have not confirmed."""
     announcement = _follow_up(request, announcement_id)
     actions.remind(actor=request.auth, announcement=announcement)
@@ -660,7 +659,7 @@ def remind(request: AuthenticatedRequest, announcement_id: int) -> AnnouncementO
         "responses": {200: {"description": "CSV", "content": {"text/csv": {"schema": {}}}}}
     },
 )
-def acknowledgements_csv(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
+def acknowledgements_csv(request: AuthenticatedRequest, announcement_id: Id) -> HttpResponse:
     """The same list as a CSV file (the page's export)."""
     _follow_up(request, announcement_id)
     return announcement_csv(request, announcement_id)

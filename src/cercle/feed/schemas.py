@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from cercle.core.schemas import Id
 from cercle.feed.text import MAX_BODY
 from cercle.spaces.schemas import InSchema, PersonRef
 
@@ -69,14 +70,14 @@ class PostPageOut(Schema):
 
 class PostIn(InSchema):
     body: str = Field(max_length=MAX_BODY)
-    space_id: int | None = None
+    space_id: Id | None = None
 
 
 class PostFormIn(InSchema):
     """The text fields of a post sent as multipart/form-data with its files."""
 
     body: str = Field("", max_length=MAX_BODY)
-    space_id: int | None = None
+    space_id: Id | None = None
 
 
 class PostPatchIn(InSchema):
@@ -85,12 +86,12 @@ class PostPatchIn(InSchema):
 
 class ShareIn(InSchema):
     body: str = Field("", max_length=MAX_BODY)
-    space_id: int | None = None
+    space_id: Id | None = None
 
 
 class CommentIn(InSchema):
     body: str = Field(max_length=MAX_BODY)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class CommentPatchIn(InSchema):
@@ -134,7 +135,7 @@ class CommentListOut(Schema):
 
 class ReactionIn(InSchema):
     kind: str
-    comment_id: int | None = None
+    comment_id: Id | None = None
 
 
 class ReactorOut(Schema):
@@ -172,7 +173,7 @@ class StateOut(Schema):
 class ReportIn(InSchema):
     reason: str = Field(max_length=20)
     details: str = Field("", max_length=2000)
-    comment_id: int | None = None
+    comment_id: Id | None = None
 
 
 class ReportOut(Schema):
@@ -212,8 +213,8 @@ class ReportDecisionIn(InSchema):
 
 
 class AnnounceIn(InSchema):
-    department_ids: list[int] = Field(default_factory=list, max_length=500)
-    site_ids: list[int] = Field(default_factory=list, max_length=500)
+    department_ids: list[Id] = Field(default_factory=list, max_length=500)
+    site_ids: list[Id] = Field(default_factory=list, max_length=500)
     requires_ack: bool = False
 
 
@@ -268,7 +269,7 @@ class AcknowledgementListOut(Schema):
     items: list[AcknowledgementOut]
 
 
-class FollowOut(Schema):
+class HashtagFollowOut(Schema):
     following: bool
 
 

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 from pydantic import Field
 
 from cercle.accounts.models import User
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.notifications import actions, push, queries, registry
 from cercle.notifications.models import (
@@ -91,7 +92,7 @@ def read_all(request: AuthenticatedRequest) -> UnreadOut:
 
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut)
-def read_one(request: AuthenticatedRequest, notification_id: int) -> NotificationOut:
+def read_one(request: AuthenticatedRequest, notification_id: Id) -> NotificationOut:
     notification = queries.access_notification(request.auth, notification_id)
     return notification_out(actions.mark_read(actor=request.auth, notification=notification))
 
@@ -231,7 +232,7 @@ def push_unsubscribe(request: AuthenticatedRequest, payload: PushUnsubscribeIn) 
 
 
 @router.delete("/notifications/push/subscriptions/{subscription_id}", response={204: None})
-def push_remove(request: AuthenticatedRequest, subscription_id: int) -> Status[None]:
+def push_remove(request: AuthenticatedRequest, subscription_id: Id) -> Status[None]:
     """Remove one of my devices: it receives nothing more."""
     actions.remove_push_subscription(actor=request.auth, subscription_id=subscription_id)
     return Status(204, None)

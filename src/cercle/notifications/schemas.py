@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from cercle.spaces.schemas import InSchema, PersonRef
+
+
+def _without_zone(value: datetime.time) -> datetime.time:
+    # Quiet hours are in the person's own time zone: a time with a zone ("21:00Z", "21:00+02:00")
+    # would have to be converted, and that depends on the date (summer time). Refused, not guessed.
+    if value.tzinfo is not None:
+        raise ValueError(
+            _("Give the time without a time zone (such as 21:00): it is read in your time zone.")
+        )
+    return value
+
+
+# A time of day in the person's time zone, "HH:MM" or "HH:MM:SS".
+LocalTime = Annotated[
+    datetime.time,
+    AfterValidator(_without_zone),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "examples": ["21:00"],
+        }
+    ),
+]
 
 
 class NotificationOut(Schema):
@@ -51,8 +77,8 @@ class KindPreferenceOut(Schema):
 class PreferencesOut(Schema):
     kinds: list[KindPreferenceOut]
     # Hours (in my time zone) during which nothing is mailed nor pushed; both null when none.
-    quiet_start: datetime.time | None
-    quiet_end: datetime.time | None
+    quiet_start: LocalTime | None
+    quiet_end: LocalTime | None
 
 
 class PreferencesIn(InSchema):
@@ -62,8 +88,8 @@ class PreferencesIn(InSchema):
     email: dict[str, bool] = Field(default_factory=dict, max_length=50)
     digest: dict[str, bool] = Field(default_factory=dict, max_length=50)
     push: dict[str, bool] = Field(default_factory=dict, max_length=50)
-    quiet_start: datetime.time | None = None
-    quiet_end: datetime.time | None = None
+    quiet_start: LocalTime | None = None
+    quiet_end: LocalTime | None = None
 
 
 class SpaceLevelOut(Schema):

@@ -7,6 +7,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from cercle.accounts.models import User
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
 from cercle.pages.diff import side_by_side
@@ -21,9 +22,9 @@ from cercle.pages.schemas import (
     PageMoveIn,
     PageNodeOut,
     PageOut,
+    PageRevisionListOut,
+    PageRevisionOut,
     PageTreeOut,
-    RevisionListOut,
-    RevisionOut,
 )
 from cercle.pages.text import render_page
 from cercle.spaces import queries as space_queries
@@ -116,13 +117,13 @@ def create_page(request: AuthenticatedRequest, space_key: str, payload: PageIn) 
 
 
 @router.get("/pages/{page_id}", response=PageOut)
-def page_detail(request: AuthenticatedRequest, page_id: int) -> PageOut:
+def page_detail(request: AuthenticatedRequest, page_id: Id) -> PageOut:
     return _page_out(request.auth, queries.access_page_by_id(request.auth, page_id))
 
 
 @router.put("/pages/{page_id}", response={200: PageOut, 409: ConflictOut})
 def edit_page(
-    request: AuthenticatedRequest, page_id: int, payload: PageEditIn
+    request: AuthenticatedRequest, page_id: Id, payload: PageEditIn
 ) -> PageOut | Status[ConflictOut]:
     """Save a new revision; `409` with the current text when the page changed since
     `base_revision` (nothing saved)."""
@@ -151,7 +152,7 @@ def edit_page(
 
 
 @router.post("/pages/{page_id}/move", response=PageOut)
-def move_page(request: AuthenticatedRequest, page_id: int, payload: PageMoveIn) -> PageOut:
+def move_page(request: AuthenticatedRequest, page_id: Id, payload: PageMoveIn) -> PageOut:
     page = queries.access_page_by_id(request.auth, page_id)
     moved = actions.move_page(
         actor=request.auth,
@@ -163,14 +164,14 @@ def move_page(request: AuthenticatedRequest, page_id: int, payload: PageMoveIn) 
 
 
 @router.delete("/pages/{page_id}", response={204: None})
-def delete_page(request: AuthenticatedRequest, page_id: int) -> Status[None]:
+def delete_page(request: AuthenticatedRequest, page_id: Id) -> Status[None]:
     page = queries.access_page_by_id(request.auth, page_id)
     actions.delete_page(actor=request.auth, page=page)
     return Status(204, None)
 
 
-def _revision_out(item: PageRevision) -> RevisionOut:
-    return RevisionOut(
+def _revision_out(item: PageRevision) -> PageRevisionOut:
+    return PageRevisionOut(
         number=item.number,
         title=item.title,
         summary=item.summary,
@@ -179,17 +180,17 @@ def _revision_out(item: PageRevision) -> RevisionOut:
     )
 
 
-@router.get("/pages/{page_id}/revisions", response=RevisionListOut)
-def revisions(request: AuthenticatedRequest, page_id: int) -> RevisionListOut:
+@router.get("/pages/{page_id}/revisions", response=PageRevisionListOut)
+def revisions(request: AuthenticatedRequest, page_id: Id) -> PageRevisionListOut:
     """The page's revisions, newest first (at most 500)."""
     page = queries.access_page_by_id(request.auth, page_id)
-    return RevisionListOut(items=[_revision_out(r) for r in queries.revisions(page)[:500]])
+    return PageRevisionListOut(items=[_revision_out(r) for r in queries.revisions(page)[:500]])
 
 
 @router.get("/pages/{page_id}/diff", response=DiffOut)
 def diff(
     request: AuthenticatedRequest,
-    page_id: int,
+    page_id: Id,
     between: Query[DiffQuery],
 ) -> DiffOut:
     """Two revisions side by side, line by line (`?from=1&to=3`)."""
@@ -204,7 +205,7 @@ def diff(
 
 
 @router.post("/pages/{page_id}/revisions/{number}/restore", response=PageOut)
-def restore(request: AuthenticatedRequest, page_id: int, number: int) -> PageOut:
+def restore(request: AuthenticatedRequest, page_id: Id, number: Id) -> PageOut:
     """A new revision with the title and text of revision `number`."""
     page = queries.access_page_by_id(request.auth, page_id)
     return _page_out(

@@ -6,6 +6,7 @@ import datetime
 
 from ninja import Field, Schema
 
+from cercle.core.schemas import Id
 from cercle.spaces.schemas import InSchema, PersonRef
 
 
@@ -43,7 +44,7 @@ class PageOut(Schema):
 class PageIn(InSchema):
     title: str = Field(max_length=200)
     body: str = Field("", max_length=200_000)
-    parent_id: int | None = Field(None, ge=1, le=2**62)
+    parent_id: Id | None = None
     summary: str = Field("", max_length=300)
 
 
@@ -56,7 +57,7 @@ class PageEditIn(InSchema):
 
 
 class PageMoveIn(InSchema):
-    parent_id: int | None = Field(None, ge=1, le=2**62)
+    parent_id: Id | None = None
     position: int = Field(0, ge=0, le=100_000)
 
 
@@ -68,7 +69,7 @@ class ConflictOut(Schema):
     author: PersonRef | None
 
 
-class RevisionOut(Schema):
+class PageRevisionOut(Schema):
     number: int
     title: str
     summary: str
@@ -76,8 +77,8 @@ class RevisionOut(Schema):
     created_at: datetime.datetime
 
 
-class RevisionListOut(Schema):
-    items: list[RevisionOut]
+class PageRevisionListOut(Schema):
+    items: list[PageRevisionOut]
 
 
 class DiffQuery(Schema):

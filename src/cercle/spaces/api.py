@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from cercle.accounts.models import Department, User
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.spaces import actions, queries, registry
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
@@ -140,7 +141,7 @@ def _invitation_out(invitation: SpaceInvitation) -> InvitationOut:
 
 
 @router.post("/space-invitations/{invitation_id}/accept", response=InvitationOut)
-def accept_invitation(request: AuthenticatedRequest, invitation_id: int) -> InvitationOut:
+def accept_invitation(request: AuthenticatedRequest, invitation_id: Id) -> InvitationOut:
     invitation = queries.access_invitation(request.auth, invitation_id)
     return _invitation_out(
         actions.respond_to_invitation(actor=request.auth, invitation=invitation, accept=True)
@@ -148,7 +149,7 @@ def accept_invitation(request: AuthenticatedRequest, invitation_id: int) -> Invi
 
 
 @router.post("/space-invitations/{invitation_id}/decline", response=InvitationOut)
-def decline_invitation(request: AuthenticatedRequest, invitation_id: int) -> InvitationOut:
+def decline_invitation(request: AuthenticatedRequest, invitation_id: Id) -> InvitationOut:
     invitation = queries.access_invitation(request.auth, invitation_id)
     return _invitation_out(
         actions.respond_to_invitation(actor=request.auth, invitation=invitation, accept=False)
@@ -157,7 +158,7 @@ def decline_invitation(request: AuthenticatedRequest, invitation_id: int) -> Inv
 
 @router.post("/space-requests/{request_id}/decide", response=JoinRequestOut)
 def decide_request(
-    request: AuthenticatedRequest, request_id: int, payload: DecisionIn
+    request: AuthenticatedRequest, request_id: Id, payload: DecisionIn
 ) -> JoinRequestOut:
     join_request = queries.access_join_request(request.auth, request_id)
     return _request_out(
@@ -211,7 +212,7 @@ def members(request: AuthenticatedRequest, space_key: str) -> MemberListOut:
     )
 
 
-def _member(space: Space, user_id: int) -> User:
+def _member(space: Space, user_id: Id) -> User:
     if not 0 < user_id < 2**63:  # beyond what the database stores: no such member
         raise queries.NotFound(_("No such member."))
     membership = (
@@ -224,7 +225,7 @@ def _member(space: Space, user_id: int) -> User:
 
 @router.put("/spaces/{space_key}/members/{user_id}", response=MemberOut)
 def change_role(
-    request: AuthenticatedRequest, space_key: str, user_id: int, payload: RoleIn
+    request: AuthenticatedRequest, space_key: str, user_id: Id, payload: RoleIn
 ) -> MemberOut:
     space = _readable(request.auth, space_key)
     membership = actions.change_role(
@@ -236,7 +237,7 @@ def change_role(
 
 
 @router.delete("/spaces/{space_key}/members/{user_id}", response={204: None})
-def remove_member(request: AuthenticatedRequest, space_key: str, user_id: int) -> Status[None]:
+def remove_member(request: AuthenticatedRequest, space_key: str, user_id: Id) -> Status[None]:
     space = _readable(request.auth, space_key)
     actions.remove_member(actor=request.auth, space=space, user=_member(space, user_id))
     return Status(204, None)
@@ -305,7 +306,7 @@ def invite(
 
 @router.delete("/spaces/{space_key}/invitations/{invitation_id}", response={204: None})
 def cancel_invitation(
-    request: AuthenticatedRequest, space_key: str, invitation_id: int
+    request: AuthenticatedRequest, space_key: str, invitation_id: Id
 ) -> Status[None]:
     """Withdraw a pending invitation: for the space's admins (403 for others, 400 once answered)."""
     space = queries.access_space(request.auth, space_key)

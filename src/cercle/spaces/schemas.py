@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, field_validator
 
+from cercle.core.schemas import Id
+
 
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
@@ -125,8 +127,8 @@ class DecisionIn(InSchema):
 
 
 class InviteIn(InSchema):
-    user_ids: list[int] = Field(default_factory=list, max_length=500)
-    department_id: int | None = None
+    user_ids: list[Id] = Field(default_factory=list, max_length=500)
+    department_id: Id | None = None
 
 
 class InvitationOut(Schema):
