@@ -25,8 +25,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cercle.accounts.models import Follow, User
+from cercle.core.hooks import emit
 from cercle.core.text import normalize
 from cercle.feed import actions
+from cercle.feed.hooks import DemoWallSeeded
 from cercle.feed.models import Post
 from cercle.feed.text import render_post_body
 from cercle.spaces import actions as space_actions
@@ -377,7 +379,7 @@ def seed_demo_wall() -> bool:
             body="Bienvenue sur Cercle, notre réseau social d'entreprise ! Présentez-vous en "
             "commentaire. #bienvenue",
         )
-        actions.announce(actor=staff, post=news)
+        emit(DemoWallSeeded(staff=staff, welcome=news))  # an announcement, by its module
         actions.create_post(
             actor=d, body="Je cherche un binôme pour le hackathon de mars. #hackathon"
         )
