@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from cercle.announcements import actions as announcement_actions
 from cercle.feed import actions as feed_actions
 from cercle.feed.models import Report
 from cercle.notifications.models import Notification
@@ -107,7 +108,7 @@ def _world() -> tuple[Any, dict[str, str]]:
     comment = feed_actions.add_comment(actor=admin, post=post, body="Hi")
     report = feed_actions.report(actor=admin, post=post, reason="spam")
     org_post = make_post(author=admin, space=space_queries.organisation_space())
-    announcement = feed_actions.announce(actor=admin, post=org_post, requires_ack=True)
+    announcement = announcement_actions.announce(actor=admin, post=org_post, requires_ack=True)
     [invitation] = space_actions.invite(actor=admin, space=space, users=[make_user()])
     join_request = space_actions.request_to_join(actor=make_user(), space=space)
     notification = Notification.objects.filter(recipient=admin).first()
