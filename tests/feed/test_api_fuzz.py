@@ -30,7 +30,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TAGS = {"wall", "spaces", "notifications"}
+TAGS = {"wall", "announcements", "spaces", "notifications"}
 HUGE = 2**70
 NUL = "\x00"
 BODIES: list[Any] = [

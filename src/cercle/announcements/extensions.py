@@ -19,7 +19,6 @@ from cercle.announcements.models import Announcement
 from cercle.announcements.views import announced_message, targets
 from cercle.feed import registry
 from cercle.feed.models import Post
-from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
 KEY = "announcement"
@@ -30,8 +29,7 @@ def _banners(user: User, feed_filter: str) -> Mapping[str, Any]:
 
 
 def _organisation_link(user: User, feed_filter: str) -> Mapping[str, Any]:
-    org = space_queries.organisation_space()
-    return {"organisation_space": org if queries.can_announce_in(user, org) else None}
+    return {"organisation_space": queries.organisation_to_announce_in(user)}
 
 
 def _composer(
@@ -42,8 +40,8 @@ def _composer(
     organisation, their spaces, each marked where they may announce) and the targets."""
     if space is not None:
         return queries.announce_options(user, space, roles)
-    org = space_queries.organisation_space()
-    if not queries.can_announce_in(user, org):
+    org = queries.organisation_to_announce_in(user)
+    if org is None:
         return None
     return {**queries.announcement_choices(), "targets": queries.composer_targets(user, org)}
 

@@ -50,6 +50,15 @@ def can_announce_in(user: User, space: Space, roles: dict[int, str] | None = Non
     return space_queries.can_administer(user, space, roles)
 
 
+def organisation_to_announce_in(user: User) -> Space | None:
+    """The organisation space, when `user` may announce there (`can_announce_in`); read only
+    for admins and staff, the only ones who may (no query for everyone else)."""
+    if not user.is_active or not (user.is_admin or user.is_org_staff):
+        return None
+    org = space_queries.organisation_space()
+    return org if can_announce_in(user, org) else None
+
+
 @dataclass
 class PostTarget:
     """A place the home composer may post to (`space` None: one's own wall)."""
