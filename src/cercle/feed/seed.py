@@ -330,7 +330,8 @@ class _RowWriter:
 
 
 def seed_demo_wall() -> bool:
-    """A few spaces, posts, comments, reactions and an announcement for the demo organisation,
+    """A few spaces, posts, comments and reactions for the demo organisation (and, by their
+    modules, what extends them: an announcement of the welcome post, `feed.hooks.DemoWallSeeded`),
     written through the actions (as real people would). Idempotent: does nothing once the
     "club-velo" space exists or when there are fewer than 6 people. Returns True if it wrote."""
     if Space.objects.filter(slug="club-velo").exists():
