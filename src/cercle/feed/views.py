@@ -145,7 +145,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
     user = request.user
-    org = space_queries.organisation_space()
     context = {
         "filter": feed_filter,
         "filters": [
@@ -156,7 +155,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             ("saved", _label("saved")),
         ],
         "may_post_on_wall": queries.may_post_on_wall(user),
-        "organisation_space": org,
         # What the modules extending posts add: sections (announcements' banners), composer parts.
         "home_sections": registry.home_sections(user, feed_filter),
         "composer_options": registry.composer_options(user, None),
