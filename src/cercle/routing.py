@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from cercle.announcements.consumers import AnnouncementsSocketMixin
 from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.consumers import RealtimeConsumer
 from cercle.feed.consumers import FeedSocketMixin
@@ -19,6 +20,7 @@ from cercle.notifications.consumers import NotificationsSocketMixin
 class Socket(
     ChatSocketMixin,
     FeedSocketMixin,
+    AnnouncementsSocketMixin,
     NotificationsSocketMixin,
     RealtimeConsumer,
 ):

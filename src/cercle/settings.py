@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cercle.spaces",
     "cercle.notifications",
     "cercle.feed",
+    "cercle.announcements",
     "cercle.chat",
     "cercle.pages",
     "cercle.documents",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("cercle.accounts.urls")),
     path("", include("cercle.spaces.urls")),
     path("", include("cercle.feed.urls")),
+    path("", include("cercle.announcements.urls")),
     path("", include("cercle.notifications.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("messages/", include("cercle.chat.urls")),

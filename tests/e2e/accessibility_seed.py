@@ -30,10 +30,12 @@ def seed() -> dict[str, Any]:
     from cercle.accounts.models import Department, Invitation, Role, Site, User
     from cercle.accounts.tokens import hash_token
     from cercle.administration import actions as admin_actions
+    from cercle.announcements import actions as announcement_actions
+    from cercle.announcements.models import Announcement
     from cercle.chat import actions as chat_actions
     from cercle.documents import actions as document_actions
     from cercle.feed import actions as feed_actions
-    from cercle.feed.models import Announcement, Hashtag
+    from cercle.feed.models import Hashtag
     from cercle.feed.seed import seed_demo_wall
     from cercle.pages import actions as page_actions
     from cercle.spaces import actions as space_actions
@@ -108,7 +110,7 @@ def seed() -> dict[str, Any]:
             space=space_queries.organisation_space(),
             body="Maintenance de la messagerie samedi matin.",
         )
-        announcement = feed_actions.announce(actor=admin, post=news, requires_ack=True)
+        announcement = announcement_actions.announce(actor=admin, post=news, requires_ack=True)
 
         handbook = page_actions.create_page(
             actor=owner,

@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from cercle.announcements import actions as announcement_actions
 from cercle.documents import actions as document_actions
 from cercle.feed import actions as feed_actions
 from cercle.feed.models import Report
@@ -32,7 +33,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TAGS = {"wall", "spaces", "notifications"}
+TAGS = {"wall", "announcements", "spaces", "notifications"}
 HUGE = 2**70
 NUL = "\x00"
 BODIES: list[Any] = [
@@ -110,7 +111,7 @@ def _world() -> tuple[Any, dict[str, str]]:
     comment = feed_actions.add_comment(actor=admin, post=post, body="Hi")
     report = feed_actions.report(actor=admin, post=post, reason="spam")
     org_post = make_post(author=admin, space=space_queries.organisation_space())
-    announcement = feed_actions.announce(actor=admin, post=org_post, requires_ack=True)
+    announcement = announcement_actions.announce(actor=admin, post=org_post, requires_ack=True)
     [invitation] = space_actions.invite(actor=admin, space=space, users=[make_user()])
     join_request = space_actions.request_to_join(actor=make_user(), space=space)
     notification = Notification.objects.filter(recipient=admin).first()

@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from cercle.accounts.actions.profiles import follow_person
+from cercle.announcements.events import ANNOUNCEMENTS_GROUP
 from cercle.core.realtime import user_group
 from cercle.core.text import normalize_hashtag
 from cercle.feed import actions, events, queries
@@ -222,7 +223,7 @@ def test_home_plan_follows_the_home_feed_rules() -> None:
     assert following.author_ids == {colleague.pk} and not following.space_ids
     mentions, _ = queries.load_plan(person.pk, "home", None, "mentions")
     # Mentions come through `user.<id>`; only the announcements' group is joined (any home page).
-    assert mentions.groups() == {events.ANNOUNCEMENTS_GROUP}
+    assert mentions.groups() == {ANNOUNCEMENTS_GROUP}
     assert mentions.mentions_of == person.pk
 
     guest = make_guest()

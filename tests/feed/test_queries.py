@@ -9,7 +9,7 @@ import pytest
 
 from cercle.feed import actions, queries
 from cercle.feed.models import Comment, Post
-from tests.factories import add_member, make_admin, make_post, make_space, make_user
+from tests.factories import add_member, make_post, make_space, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -67,26 +67,6 @@ def test_rights_as_a_dict_follow_the_order_of_actions() -> None:
     card = _card(author, make_post(author=author))
     assert list(card.rights.as_dict()) == list(queries.ACTIONS)
     assert card.rights.as_dict() == {a: queries.can(author, a, card.post) for a in queries.ACTIONS}
-
-
-def test_announcement_fields_come_from_the_card() -> None:
-    admin, reader = make_admin(), make_user()
-    space = make_space(members=(reader,))
-    post = make_post(author=reader, space=space)
-    announcement = actions.announce(actor=admin, post=post, requires_ack=True)
-
-    for_admin, for_reader = _card(admin, post), _card(reader, post)
-    queries.acknowledgement_progress([for_admin])
-    queries.acknowledgement_progress([for_reader])
-
-    assert for_admin.announcement_id == for_reader.announcement_id == announcement.pk
-    assert for_admin.asks_ack and for_reader.asks_ack
-    assert (for_admin.can_announce, for_admin.can_follow_up) == (True, True)
-    # The post's author follows up their announcement, without the right to announce.
-    assert (for_reader.can_announce, for_reader.can_follow_up) == (False, True)
-    targeted = queries.announcement_audience(announcement).count()
-    assert targeted >= 1
-    assert for_admin.ack_progress == for_reader.ack_progress == (0, targeted)
 
 
 def test_a_share_whose_original_the_viewer_cannot_see_says_so() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cercle.announcements import actions as announcement_actions
 from cercle.core.realtime import user_group
 from cercle.feed import actions
 from cercle.feed.models import Report
@@ -32,7 +33,9 @@ def announced(capture: Any, **options: Any) -> tuple[Any, Any]:
     staff = make_user(role="staff")
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Mutuelle")
     with capture(execute=True):
-        announcement = actions.announce(actor=staff, post=post, requires_ack=True, **options)
+        announcement = announcement_actions.announce(
+            actor=staff, post=post, requires_ack=True, **options
+        )
     return staff, announcement
 
 
@@ -48,7 +51,7 @@ def test_confirming_marks_the_notification_read_and_lowers_the_bell(
     assert notification_queries.unread_count(camille) == 1
     channel = listen(camille.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.acknowledge(actor=camille, announcement=announcement)
+        announcement_actions.acknowledge(actor=camille, announcement=announcement)
     assert unread(camille) == []
     assert notification_queries.unread_count(camille) == 0
     events = [e for e in received(channel) if e["type"] == "notification.read"]
@@ -57,7 +60,7 @@ def test_confirming_marks_the_notification_read_and_lowers_the_bell(
     assert len(unread(other)) == 1
     # Confirming again changes nothing and pushes nothing.
     with django_capture_on_commit_callbacks(execute=True):
-        actions.acknowledge(actor=camille, announcement=announcement)
+        announcement_actions.acknowledge(actor=camille, announcement=announcement)
     assert received(channel) == []
 
 
@@ -82,7 +85,7 @@ def test_dismissing_marks_a_notification_of_the_group_read(
     Notification.objects.filter(recipient=camille).update(read_at=None)
     announcement.requires_ack = False
     announcement.save(update_fields=["requires_ack"])
-    actions.dismiss_announcement(actor=camille, announcement=announcement)
+    announcement_actions.dismiss_announcement(actor=camille, announcement=announcement)
     assert unread(camille) == []
 
 
@@ -93,7 +96,7 @@ def test_withdrawing_ends_everyones_notification_live(
     staff, announcement = announced(django_capture_on_commit_callbacks)
     channel = listen(bob.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.unannounce(actor=staff, post=announcement.post)
+        announcement_actions.unannounce(actor=staff, post=announcement.post)
     assert unread(anne) == [] and unread(bob) == []
     events = [e for e in received(channel) if e["type"] == "notification.read"]
     assert len(events) == 1 and events[0]["unread"] == 0
@@ -107,12 +110,12 @@ def test_no_longer_asking_or_no_longer_targeted_ends_it(
     staff, announcement = announced(django_capture_on_commit_callbacks, departments=[sales, hr])
     assert len(unread(seller)) == 1 and len(unread(hr_person)) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        actions.announce(
+        announcement_actions.announce(
             actor=staff, post=announcement.post, departments=[sales], requires_ack=True
         )
     assert len(unread(seller)) == 1 and unread(hr_person) == []
     with django_capture_on_commit_callbacks(execute=True):
-        actions.announce(actor=staff, post=announcement.post, departments=[sales])
+        announcement_actions.announce(actor=staff, post=announcement.post, departments=[sales])
     assert unread(seller) == []
 
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone, translation
 
+from cercle.announcements import actions as announcement_actions
 from cercle.core.realtime import user_group
-from cercle.feed import actions
 from cercle.notifications import email, queries
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
@@ -40,8 +40,8 @@ def test_a_reminder_is_unread_again_dated_and_says_reminder(
     done = make_user(first_name="Done")
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Mutuelle")
     with django_capture_on_commit_callbacks(execute=True):
-        announcement = actions.announce(actor=staff, post=post, requires_ack=True)
-    actions.acknowledge(actor=done, announcement=announcement)
+        announcement = announcement_actions.announce(actor=staff, post=post, requires_ack=True)
+    announcement_actions.acknowledge(actor=done, announcement=announcement)
     first = Notification.objects.get(recipient=agathe)
     assert queries.describe(first) == (
         "Francois Girard asks you to confirm you have read an announcement"
@@ -56,7 +56,7 @@ def test_a_reminder_is_unread_again_dated_and_says_reminder(
 
     channels = {agathe.pk: listen(agathe.pk), bob.pk: listen(bob.pk), done.pk: listen(done.pk)}
     with django_capture_on_commit_callbacks(execute=True):
-        actions.remind(actor=staff, announcement=announcement)
+        announcement_actions.remind(actor=staff, announcement=announcement)
 
     for person in (agathe, bob):
         [notification] = Notification.objects.filter(recipient=person)  # no second row
@@ -93,7 +93,7 @@ def test_a_reminder_is_unread_again_dated_and_says_reminder(
 
     # Still once a day.
     with pytest.raises(ValidationError):
-        actions.remind(actor=staff, announcement=announcement)
+        announcement_actions.remind(actor=staff, announcement=announcement)
 
 
 def test_the_first_sending_is_not_a_reminder(django_capture_on_commit_callbacks: Any) -> None:
@@ -101,9 +101,9 @@ def test_the_first_sending_is_not_a_reminder(django_capture_on_commit_callbacks:
     person = make_user()
     post = make_post(author=staff, space=space_queries.organisation_space())
     with django_capture_on_commit_callbacks(execute=True):
-        announcement = actions.announce(actor=staff, post=post, requires_ack=True)
+        announcement = announcement_actions.announce(actor=staff, post=post, requires_ack=True)
         # Re-announcing (retargeting) asks again, but is no reminder either.
-        actions.announce(actor=staff, post=post, requires_ack=True)
+        announcement_actions.announce(actor=staff, post=post, requires_ack=True)
     assert announcement.pk
     [notification] = Notification.objects.filter(recipient=person)
     assert not notification.is_reminder
@@ -115,13 +115,13 @@ def test_the_api_says_reminder(django_capture_on_commit_callbacks: Any) -> None:
     person = make_user()
     post = make_post(author=staff, space=space_queries.organisation_space())
     with django_capture_on_commit_callbacks(execute=True):
-        announcement = actions.announce(actor=staff, post=post, requires_ack=True)
+        announcement = announcement_actions.announce(actor=staff, post=post, requires_ack=True)
     client = Client()
     client.force_login(person)
     [item] = client.get("/api/v1/notifications").json()["items"]
     assert item["is_reminder"] is False
     with django_capture_on_commit_callbacks(execute=True):
-        actions.remind(actor=staff, announcement=announcement)
+        announcement_actions.remind(actor=staff, announcement=announcement)
     [item] = client.get("/api/v1/notifications").json()["items"]
     assert item["is_reminder"] is True and item["text"].startswith("Reminder:")
     assert item["read"] is False

@@ -5,9 +5,9 @@ A tab showing a feed sends `{"type": "feed.subscribe", "feed": "home", "filter":
 `"feed": "space"` / `"wall"` with an `"id"`); the socket joins the channel-layer groups that feed
 needs (`cercle.feed.events.FeedPlan`, read by `cercle.feed.queries.load_plan`) and passes on
 each `feed.new` that belongs to it and that the person may see (`cercle.feed.queries.may_see`).
-A home page also gets each new `feed.announcement` that targets the person
-(`cercle.feed.queries.is_targeted`), and `feed.announcement_removed` when one that targeted them
-ends for them (`cercle.feed.queries.loses_announcement`).
+A home page also joins the groups other modules register (`feed.registry.register_home_group`);
+their own part of the socket reads `feed_plan` and `feed_audience` to pass their events on
+(`cercle.announcements.consumers`).
 One subscription per socket: a new one replaces the last. A `feed.resync` (sent by actions when
 the person's spaces or follows change, or a space's kind) reloads the plan.
 """
@@ -22,22 +22,8 @@ from django.core.exceptions import ValidationError
 
 from cercle.core.consumers import SocketPart
 from cercle.core.events import HelloPart
-from cercle.feed.events import (
-    AnnouncementRemoval,
-    AnnouncementRoute,
-    FeedPlan,
-    FeedUnsubscribed,
-    Route,
-)
-from cercle.feed.queries import (
-    FILTERS,
-    Audience,
-    NotFound,
-    is_targeted,
-    load_plan,
-    loses_announcement,
-    may_see,
-)
+from cercle.feed.events import FeedPlan, FeedUnsubscribed, Route
+from cercle.feed.queries import FILTERS, Audience, NotFound, load_plan, may_see
 
 FEEDS = ("home", "space", "wall")
 # Post ids recently passed on by one socket (a post can arrive through several groups).
@@ -113,26 +99,6 @@ class FeedSocketMixin(SocketPart):
         self.feed_recent[route.post_id] = None
         while len(self.feed_recent) > RECENT_KEPT:
             self.feed_recent.popitem(last=False)
-        await self.send_json(message["event"])
-
-    async def feed_announcement(self, message: dict[str, Any]) -> None:
-        """A new announcement: passed on to a home page, if it targets the person and they may
-        see its post."""
-        plan, audience = getattr(self, "feed_plan", None), getattr(self, "feed_audience", None)
-        if plan is None or audience is None or plan.feed != "home":
-            return
-        if not is_targeted(audience, AnnouncementRoute.from_message(message)):
-            return
-        await self.send_json(message["event"])
-
-    async def feed_announcement_removed(self, message: dict[str, Any]) -> None:
-        """An announcement ended (taken back, post deleted or hidden, retargeted): the id passed
-        on to a home page, if it targeted the person and no longer does."""
-        plan, audience = getattr(self, "feed_plan", None), getattr(self, "feed_audience", None)
-        if plan is None or audience is None or plan.feed != "home":
-            return
-        if not loses_announcement(audience, AnnouncementRemoval.from_message(message)):
-            return
         await self.send_json(message["event"])
 
     async def feed_resync(self, message: dict[str, Any]) -> None:

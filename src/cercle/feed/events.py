@@ -1,12 +1,9 @@
-"""The realtime events of the wall: `feed.new` ("N new posts" without reloading),
-`feed.announcement` (a new announcement's banner at the top of the home page) and
-`feed.announcement_removed` (that banner goes).
+"""The realtime events of the wall: `feed.new` ("N new posts" without reloading).
 
-The frames the browser gets are declared here (`FeedNew`, `FeedAnnouncement`,
-`FeedAnnouncementRemoved`, and `FeedSubscribed`, `FeedUnsubscribed` answering the tab's
-`feed.subscribe` / `feed.unsubscribe`; docs/realtime.md). The channel-layer messages that carry
-the first three (`Route.message()` …) hold the frame and what the socket needs to decide who gets
-it, which stays on the server.
+The frames the browser gets are declared here (`FeedNew`, and `FeedSubscribed`,
+`FeedUnsubscribed` answering the tab's `feed.subscribe` / `feed.unsubscribe`; docs/realtime.md).
+The channel-layer message that carries `feed.new` (`Route.message()`) holds the frame and what
+the socket needs to decide who gets it, which stays on the server.
 
 Fan-out without a call per reader: a new post is sent once to a few channel-layer groups — its
 space's (`feed.space.<id>`), its profile wall's (`feed.wall.<id>`), its author's
@@ -17,15 +14,9 @@ showing a feed asks its socket to join the groups of that feed (`feed.subscribe`
 the rule of `cercle.feed.queries` for a new post, tested against it) and when it belongs to the
 feed shown (`FeedPlan.matches`).
 
-A new announcement is sent once to one group, `feed.announcements`, which every tab showing the
-home page joins (announcements are rare, and their banner shows whatever the filter): the socket
-passes it on only to a person it targets who may see its post (`is_targeted`, the rule of
-`cercle.feed.queries.active_announcements` on the fields of the message, tested against it).
-An announcement that ends for some of them — taken back, its post deleted or hidden by a
-moderator, or retargeted away from them — is sent the same way: one message to that group, with
-its targets before (and after, when retargeted); the socket passes the removal (the id only) on
-only to a person it targeted who may see its post and whom it no longer targets
-(`loses_announcement`), so nobody learns of an announcement they were never shown.
+A tab showing the home page also joins the groups the modules extending posts register
+(`feed.registry.register_home_group`: announcements' banners, `cercle.announcements.events`);
+their part of the socket passes their events on.
 
 Membership and follows change the groups a home feed needs: the actions that change them call
 `subscriptions_changed` (to the person's tabs) or `space_changed` (to the tabs reading a space whose
@@ -35,16 +26,17 @@ kind changed); the socket then reloads its plan.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from cercle.core.realtime import Event, send_now, user_group
+from cercle.feed import registry
 from cercle.spaces.queries import OPEN_WALL_KINDS
 
 if TYPE_CHECKING:
-    from cercle.feed.models import Announcement, Post
+    from cercle.feed.models import Post
 
 
 @dataclass(frozen=True)
@@ -57,26 +49,6 @@ class FeedNew(Event):
     space_id: int | None
     author_id: int
     wall_owner_id: int | None
-
-
-@dataclass(frozen=True)
-class FeedAnnouncement(Event):
-    """A post just made an announcement (or retargeted) that targets the person: to a home feed."""
-
-    type = "feed.announcement"
-    announcement_id: int
-    post_id: int
-    space_id: int | None
-    author_id: int
-    requires_ack: bool
-
-
-@dataclass(frozen=True)
-class FeedAnnouncementRemoved(Event):
-    """An announcement that targeted the person no longer does: to a home feed."""
-
-    type = "feed.announcement_removed"
-    announcement_id: int
 
 
 @dataclass(frozen=True)
@@ -98,14 +70,10 @@ class FeedUnsubscribed(Event):
     type = "feed.unsubscribed"
 
 
-# Channel-layer message types (the consumer's handlers `feed_new`, `feed_announcement`,
-# `feed_announcement_removed`, `feed_resync`): the first three carry the frame of that type.
+# Channel-layer message types (the consumer's handlers `feed_new`, `feed_resync`): the first
+# carries the frame of that type.
 NEW = FeedNew.type
-ANNOUNCEMENT = FeedAnnouncement.type
-ANNOUNCEMENT_REMOVED = FeedAnnouncementRemoved.type
 RESYNC = "feed.resync"
-# Joined by every tab showing the home page (where announcements show).
-ANNOUNCEMENTS_GROUP = "feed.announcements"
 
 
 def space_group(space_id: int) -> str:
@@ -194,111 +162,6 @@ def route_of(post: Post, *, hashtag_ids: Iterable[int], mention_ids: Iterable[in
 
 
 @dataclass(frozen=True)
-class AnnouncementRoute:
-    """What a socket needs to decide on a new announcement without the database: its post's
-    route (who may see the post) and its targets. Only `frame()` reaches the browser."""
-
-    announcement_id: int
-    post: Route
-    requires_ack: bool = False
-    # Empty both: everyone who may see the post.
-    department_ids: frozenset[int] = frozenset()
-    site_ids: frozenset[int] = frozenset()
-
-    def frame(self) -> FeedAnnouncement:
-        return FeedAnnouncement(
-            announcement_id=self.announcement_id,
-            post_id=self.post.post_id,
-            space_id=self.post.space_id,
-            author_id=self.post.author_id,
-            requires_ack=self.requires_ack,
-        )
-
-    def message(self) -> dict[str, Any]:
-        return {
-            "type": ANNOUNCEMENT,
-            "event": self.frame().payload(),
-            "wall_owner_id": self.post.wall_owner_id,
-            "public": self.post.public,
-            "department_ids": sorted(self.department_ids),
-            "site_ids": sorted(self.site_ids),
-        }
-
-    @classmethod
-    def from_message(cls, message: dict[str, Any]) -> AnnouncementRoute:
-        event = message["event"]
-        return cls(
-            announcement_id=int(event["announcement_id"]),
-            post=Route(
-                post_id=int(event["post_id"]),
-                space_id=event["space_id"],
-                author_id=int(event["author_id"]),
-                wall_owner_id=message.get("wall_owner_id"),
-                public=bool(message["public"]),
-            ),
-            requires_ack=bool(event["requires_ack"]),
-            department_ids=frozenset(message.get("department_ids") or ()),
-            site_ids=frozenset(message.get("site_ids") or ()),
-        )
-
-
-def announcement_route_of(
-    announcement: Announcement, *, department_ids: Iterable[int], site_ids: Iterable[int]
-) -> AnnouncementRoute:
-    return AnnouncementRoute(
-        announcement_id=announcement.pk,
-        post=route_of(announcement.post, hashtag_ids=(), mention_ids=()),
-        requires_ack=announcement.requires_ack,
-        department_ids=frozenset(department_ids),
-        site_ids=frozenset(site_ids),
-    )
-
-
-@dataclass(frozen=True)
-class AnnouncementRemoval:
-    """An announcement that ends for some of the people it targeted: `before` is its route as it
-    was (its post, its targets); `after` its new targets when it was retargeted (those it still
-    targets keep its banner), None when it ended for everyone (taken back, its post deleted or
-    hidden). Only `frame()` — the id — reaches the browser."""
-
-    before: AnnouncementRoute
-    after: AnnouncementRoute | None = None
-
-    def frame(self) -> FeedAnnouncementRemoved:
-        return FeedAnnouncementRemoved(announcement_id=self.before.announcement_id)
-
-    def message(self) -> dict[str, Any]:
-        before = self.before.message()
-        message = {
-            **before,
-            "type": ANNOUNCEMENT_REMOVED,
-            "event": self.frame().payload(),
-            # What `AnnouncementRoute.from_message` reads of the post (not sent to browsers).
-            "post": before["event"],
-            "kept": None,
-        }
-        if self.after is not None:
-            message["kept"] = {
-                "department_ids": sorted(self.after.department_ids),
-                "site_ids": sorted(self.after.site_ids),
-            }
-        return message
-
-    @classmethod
-    def from_message(cls, message: dict[str, Any]) -> AnnouncementRemoval:
-        before = AnnouncementRoute.from_message({**message, "event": message["post"]})
-        kept = message.get("kept")
-        after = None
-        if kept is not None:
-            after = replace(
-                before,
-                department_ids=frozenset(kept.get("department_ids") or ()),
-                site_ids=frozenset(kept.get("site_ids") or ()),
-            )
-        return cls(before=before, after=after)
-
-
-@dataclass(frozen=True)
 class FeedPlan:
     """The groups one feed page needs, and which posts belong to it."""
 
@@ -313,7 +176,7 @@ class FeedPlan:
 
     def groups(self) -> set[str]:
         return (
-            ({ANNOUNCEMENTS_GROUP} if self.feed == "home" else set())
+            (set(registry.home_groups()) if self.feed == "home" else set())
             | {space_group(i) for i in self.space_ids}
             | {author_group(i) for i in self.author_ids}
             | {hashtag_group(i) for i in self.hashtag_ids}
@@ -348,29 +211,6 @@ def post_created(post: Post, *, mentioned: Iterable[Any] = ()) -> None:
     hashtag_ids = [h.pk for h in post.hashtags.all()]
     route = route_of(post, hashtag_ids=hashtag_ids, mention_ids=[u.pk for u in mentioned])
     send_on_commit(route.message(), groups=route.groups())
-
-
-def announced(
-    announcement: Announcement, *, department_ids: Iterable[int], site_ids: Iterable[int]
-) -> None:
-    """Tell the home pages of the people a new (or retargeted) announcement targets, after
-    commit: one send, whatever the audience; each socket keeps it only for a targeted person who
-    may see the post (`cercle.feed.queries.is_targeted`). `department_ids`, `site_ids`: its
-    targets (none: everyone who may see the post)."""
-    route = announcement_route_of(announcement, department_ids=department_ids, site_ids=site_ids)
-    send_on_commit(route.message(), groups=[ANNOUNCEMENTS_GROUP])
-
-
-def announcement_removed(
-    before: AnnouncementRoute, *, after: AnnouncementRoute | None = None
-) -> None:
-    """Take an announcement's banner off the home pages that may show it, after commit: one send,
-    whatever the audience; each socket passes it on only to a person it targeted who may see its
-    post and whom it no longer targets (`cercle.feed.queries.loses_announcement`). `before`: its
-    route until now (built before its post or it is deleted); `after`: its route once
-    retargeted (None: it ended for everyone)."""
-    removal = AnnouncementRemoval(before=before, after=after)
-    send_on_commit(removal.message(), groups=[ANNOUNCEMENTS_GROUP])
 
 
 def subscriptions_changed(*, user_ids: Iterable[int]) -> None:

@@ -44,7 +44,6 @@ REPLY = "reply"
 REACTION = "reaction"
 SHARE = "share"
 SPACE_POST = "space_post"
-ANNOUNCEMENT = "announcement"
 CONTENT_HIDDEN = "content_hidden"
 
 POST = "feed.post"
@@ -188,7 +187,8 @@ def fan_out_space_post(*, post_id: int) -> int:
 # --- How they read ----------------------------------------------------------------------------
 
 
-def _values(notification: Notification) -> dict[str, object]:
+def values_of(notification: Notification) -> dict[str, object]:
+    """The names a notification's text reads: who did it, how many others, in which space."""
     return {
         "name": actor_name(notification),
         "count": others_count(notification),
@@ -197,7 +197,7 @@ def _values(notification: Notification) -> dict[str, object]:
 
 
 def _mention(notification: Notification) -> str:
-    return _("%(name)s mentioned you") % _values(notification)
+    return _("%(name)s mentioned you") % values_of(notification)
 
 
 _comment = grouped_line(
@@ -256,13 +256,6 @@ def _reaction(notification: Notification) -> str:
     return _reaction_on_post(notification)
 
 
-def _announcement(notification: Notification) -> str:
-    values = _values(notification)
-    if notification.is_reminder:
-        return _("Reminder: %(name)s asks you to confirm you have read an announcement") % values
-    return _("%(name)s asks you to confirm you have read an announcement") % values
-
-
 def _hidden(notification: Notification) -> str:
     """ "A moderator hid your post (reason: Spam)"; the reason is the group key's last part
     (`content_hidden:<post|comment>:<id>:<reason>`, see `cercle.feed.actions.decide_report`)."""
@@ -279,7 +272,8 @@ def _hidden(notification: Notification) -> str:
     return _("A moderator hid your post (reason: %(reason)s)") % {"reason": reason}
 
 
-def _post_link(notification: Notification) -> str:
+def post_link(notification: Notification) -> str:
+    """Where a notification about a post leads: the post (at its comment, if any)."""
     if notification.subject_type != POST or notification.subject_id is None:
         return reverse("notifications")
     url = reverse("post", args=[notification.subject_id])
@@ -313,14 +307,8 @@ def register() -> None:
         (REACTION, gettext_lazy("Someone reacts to my post or comment"), _reaction, False),
         (SHARE, gettext_lazy("Someone shares my post"), _share, False),
         (SPACE_POST, gettext_lazy("A new post in a space I follow closely"), _space_post, False),
-        (
-            ANNOUNCEMENT,
-            gettext_lazy("An announcement asks me to confirm I read it"),
-            _announcement,
-            True,
-        ),
         (CONTENT_HIDDEN, gettext_lazy("A moderator hides my post or comment"), _hidden, False),
     ):
         register_kind(
-            NotificationKind(key=key, label=label, describe=describe, link=_post_link, email=email)
+            NotificationKind(key=key, label=label, describe=describe, link=post_link, email=email)
         )

@@ -25,8 +25,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cercle.accounts.models import Follow, User
+from cercle.core.hooks import emit
 from cercle.core.text import normalize
 from cercle.feed import actions
+from cercle.feed.hooks import DemoWallSeeded
 from cercle.feed.models import Post
 from cercle.feed.text import render_post_body
 from cercle.spaces import actions as space_actions
@@ -328,7 +330,8 @@ class _RowWriter:
 
 
 def seed_demo_wall() -> bool:
-    """A few spaces, posts, comments, reactions and an announcement for the demo organisation,
+    """A few spaces, posts, comments and reactions for the demo organisation (and, by their
+    modules, what extends them: an announcement of the welcome post, `feed.hooks.DemoWallSeeded`),
     written through the actions (as real people would). Idempotent: does nothing once the
     "club-velo" space exists or when there are fewer than 6 people. Returns True if it wrote."""
     if Space.objects.filter(slug="club-velo").exists():
@@ -377,7 +380,7 @@ def seed_demo_wall() -> bool:
             body="Bienvenue sur Cercle, notre réseau social d'entreprise ! Présentez-vous en "
             "commentaire. #bienvenue",
         )
-        actions.announce(actor=staff, post=news)
+        emit(DemoWallSeeded(staff=staff, welcome=news))  # an announcement, by its module
         actions.create_post(
             actor=d, body="Je cherche un binôme pour le hackathon de mars. #hackathon"
         )

@@ -1,5 +1,4 @@
-"""Background work of the feed (django-tasks): telling a space's members about a new post, and
-announcement reminders."""
+"""Background work of the feed (django-tasks): telling a space's members about a new post."""
 
 from __future__ import annotations
 
@@ -12,11 +11,3 @@ def fan_out_space_post(post_id: int) -> int:
     from cercle.feed.notifications import fan_out_space_post as run
 
     return run(post_id=post_id)
-
-
-@task()
-def remind_announcement(announcement_id: int, reminder: bool = False) -> int:
-    # Imported here: the actions enqueue this task, so they import this module.
-    from cercle.feed.actions import send_announcement_reminders
-
-    return send_announcement_reminders(announcement_id=announcement_id, reminder=reminder)

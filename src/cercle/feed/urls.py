@@ -6,7 +6,6 @@ from cercle.feed import views
 
 urlpatterns = [
     path("feed/new/", views.new_posts, name="feed_new_posts"),
-    path("feed/announcements/", views.announcements, name="feed_announcements"),
     path("feed/mentions/", views.mention_suggestions, name="mention_suggestions"),
     # After the spaces app's own "spaces/…/" pages (cercle/urls.py includes them first).
     path("spaces/<slug:slug>/", views.space_page, name="space"),
@@ -22,28 +21,6 @@ urlpatterns = [
     path("posts/<int:post_id>/pin/", views.pin, name="post_pin"),
     path("posts/<int:post_id>/save/", views.save, name="post_save"),
     path("posts/<int:post_id>/report/", views.report, name="post_report"),
-    path("posts/<int:post_id>/announce/", views.announce, name="post_announce"),
-    path("posts/<int:post_id>/unannounce/", views.unannounce, name="post_unannounce"),
-    path(
-        "announcements/<int:announcement_id>/",
-        views.announcement_report,
-        name="announcement_report",
-    ),
-    path(
-        "announcements/<int:announcement_id>/receipt/",
-        views.announcement_receipt,
-        name="announcement_receipt",
-    ),
-    path(
-        "announcements/<int:announcement_id>/remind/",
-        views.announcement_remind,
-        name="announcement_remind",
-    ),
-    path(
-        "announcements/<int:announcement_id>/acknowledgements.csv",
-        views.announcement_csv,
-        name="announcement_csv",
-    ),
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/reports/<int:report_id>/decide/", views.decide_report, name="report_decide"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),

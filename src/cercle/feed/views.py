@@ -25,7 +25,7 @@ from cercle.accounts.models import User
 from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
-from cercle.feed import actions, queries
+from cercle.feed import actions, queries, registry
 from cercle.feed.models import REACTION_EMOJI, Attachment, ReactionKind, ReportReason
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.views import level_choices
@@ -34,16 +34,16 @@ from cercle.spaces import queries as space_queries
 MAX_PARAM = 200
 
 
-def _param(request: AuthenticatedRequest, name: str, source: str = "GET") -> str:
+def param(request: AuthenticatedRequest, name: str, source: str = "GET") -> str:
     data = request.GET if source == "GET" else request.POST
     return (data.get(name) or "")[:MAX_PARAM].strip()
 
 
-def _is_htmx(request: AuthenticatedRequest) -> bool:
+def is_htmx(request: AuthenticatedRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _back(request: AuthenticatedRequest, default: str) -> HttpResponseRedirect:
+def back(request: AuthenticatedRequest, default: str) -> HttpResponseRedirect:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -52,7 +52,7 @@ def _back(request: AuthenticatedRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(default)
 
 
-def _error_text(error: ValidationError | PermissionDenied) -> str:
+def error_text(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         if hasattr(error, "error_dict"):
             return " ".join(str(m) for msgs in error.message_dict.values() for m in msgs)
@@ -81,9 +81,8 @@ def render_post_list(
 ) -> HttpResponse:
     """A page of posts; the "more" button asks for the next page as a partial (htmx)."""
     viewer = queries.Viewer.of(request.user)
-    page, status = _page_or_400(posts, viewer, _param(request, "cursor") or None)
+    page, status = _page_or_400(posts, viewer, param(request, "cursor") or None)
     actions.record_views(viewer=request.user, posts=[card.post for card in page.items])
-    queries.acknowledgement_progress(page.items)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -93,7 +92,7 @@ def render_post_list(
         "reaction_choices": reaction_choices(),
         "now": timezone.now().isoformat(),
     }
-    if _is_htmx(request) and request.GET.get("cursor"):
+    if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "feed/_post_list.html", context, status=status)
     return render(request, template, context, status=status)
 
@@ -119,7 +118,6 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             list(queries.pinned_posts(request.user, space, viewer.roles)[:5]), viewer
         )
     )
-    queries.acknowledgement_progress(pinned)
     return render_post_list(
         request,
         "spaces/detail.html",
@@ -132,9 +130,9 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             if view.role
             else None,
             "level_choices": level_choices(),
-            "announce_options": queries.announce_options(request.user, space, viewer.roles)
+            "composer_options": registry.composer_options(request.user, space, viewer.roles)
             if view.can_post
-            else None,
+            else [],
         },
         queries.space_posts(request.user, space, viewer.roles).filter(pinned_at__isnull=True),
     )
@@ -143,11 +141,10 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def home(request: AuthenticatedRequest) -> HttpResponse:
-    feed_filter = _param(request, "filter") or "all"
+    feed_filter = param(request, "filter") or "all"
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
     user = request.user
-    org = space_queries.organisation_space()
     context = {
         "filter": feed_filter,
         "filters": [
@@ -158,34 +155,13 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             ("saved", _label("saved")),
         ],
         "may_post_on_wall": queries.may_post_on_wall(user),
-        "can_announce_org": queries.can_announce_in(user, org),
-        "organisation_space": org,
-        # "Post in: my wall | the whole organisation | my spaces", with the announcement options.
-        "post_targets": queries.composer_targets(user, org)
-        if queries.can_announce_in(user, org)
-        else None,
-        "announce_options": queries.announce_options(user, org),
+        # What the modules extending posts add: sections (announcements' banners), composer parts.
+        "home_sections": registry.home_sections(user, feed_filter),
+        "composer_options": registry.composer_options(user, None),
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
-        "announcements": queries.active_announcements(user),
     }
     return render_post_list(
         request, "core/home.html", context, queries.home_posts(user, feed_filter)
-    )
-
-
-@login_required
-@require_GET
-def announcements(request: AuthenticatedRequest) -> HttpResponse:
-    """The home page's announcement banners, fetched again by the page when the socket says a
-    new one targets me (`feed.announcement`) and after a reconnection."""
-    feed_filter = _param(request, "filter") or "all"
-    home = reverse("home")
-    if feed_filter in queries.FILTERS and feed_filter != "all":
-        home = f"{home}?filter={feed_filter}"
-    return render(
-        request,
-        "feed/_announcements.html",
-        {"announcements": queries.active_announcements(request.user), "announcement_next": home},
     )
 
 
@@ -209,13 +185,13 @@ def new_posts(request: AuthenticatedRequest) -> HttpResponse:
     (`feed.new`); they ask here after a reconnection, and every 2 minutes while offline."""
     from django.utils.translation import gettext as _
 
-    feed_filter = _param(request, "filter") or "all"
+    feed_filter = param(request, "filter") or "all"
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
-    since = parse_datetime(_param(request, "since")) or timezone.now()
+    since = parse_datetime(param(request, "since")) or timezone.now()
     if timezone.is_naive(since):
         since = timezone.make_aware(since, datetime.UTC)
-    space_id, wall_id = _param(request, "space"), _param(request, "wall")
+    space_id, wall_id = param(request, "space"), param(request, "wall")
     context: dict[str, Any] = {"filter": feed_filter, "since": since.isoformat()}
     if space_id:
         space = space_queries.access_space(request.user, space_id)
@@ -241,79 +217,36 @@ def new_posts(request: AuthenticatedRequest) -> HttpResponse:
 def create(request: AuthenticatedRequest) -> HttpResponse:
     """Post from a composer: to a space (`space` = its id) or to one's own wall."""
     space = None
-    space_id = _param(request, "space", "POST")
+    space_id = param(request, "space", "POST")
     if space_id:
         space = space_queries.access_space(request.user, space_id)
     default = reverse("space", args=[space.slug]) if space else reverse("home")
-    if request.POST.get("announce") == "on":
-        if space is None:  # the home composer's "Post in" left on one's wall
-            messages.error(request, _text("announce_where"))
-            return _back(request, default)
-        return _publish_announcement(request, space, default)
     try:
+        # The composer's options asked for (an announcement): refused before anything is
+        # written, or done with the post in its transaction.
+        plans = registry.composer_plans(request.user, space, request.POST)
         post = actions.create_post(
             actor=request.user,
             body=request.POST.get("body", ""),
             space=space,
             attachments=[(f, f.name or "file") for f in request.FILES.getlist("attachments")],
+            then=plans,
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
-        return _back(request, default)
-    if _is_htmx(request):
+        messages.error(request, error_text(error))
+        return back(request, default)
+    if plans:
+        for plan in plans:
+            messages.success(request, plan.message())
+        return HttpResponseRedirect(default)  # not `next`: it may ask the option again
+    if is_htmx(request):
         viewer = queries.Viewer.of(request.user)
         return render(
             request,
             "feed/_post.html",
             {"card": queries.with_viewer_state([post], viewer)[0], **_choices()},
         )
-    return _back(request, default)
-
-
-def _publish_announcement(request: AuthenticatedRequest, space: Any, default: str) -> HttpResponse:
-    """The composer's "publish as an announcement": the post and its announcement at once."""
-    departments, sites = _targets(request)
-    try:
-        announcement = actions.publish_announcement(
-            actor=request.user,
-            space=space,
-            body=request.POST.get("body", ""),
-            attachments=[(f, f.name or "file") for f in request.FILES.getlist("attachments")],
-            departments=departments,
-            sites=sites,
-            requires_ack=request.POST.get("requires_ack") == "on",
-        )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
-        return _back(request, default)
-    _announced_message(request, announcement)
-    return HttpResponseRedirect(default)  # not `next`: it may tick the box again (?announce=1)
-
-
-def _targets(request: AuthenticatedRequest) -> tuple[list[Any], list[Any]]:
-    """The departments and sites ticked in an announcement form (unknown ids left out)."""
-    return queries.announcement_targets(
-        [int(v) for v in request.POST.getlist("departments")[:500] if v.isdigit()],
-        [int(v) for v in request.POST.getlist("sites")[:500] if v.isdigit()],
-    )
-
-
-def _announced_message(request: AuthenticatedRequest, announcement: Any) -> None:
-    from django.utils.html import format_html
-    from django.utils.translation import gettext as _
-
-    if not announcement.requires_ack:  # no confirmations to follow
-        messages.success(request, _("The announcement is published."))
-        return
-    messages.success(
-        request,
-        format_html(
-            '{} <a href="{}">{}</a>',
-            _("The announcement is published."),
-            reverse("announcement_report", args=[announcement.pk]),
-            _("Follow its read confirmations"),
-        ),
-    )
+    return back(request, default)
 
 
 def _choices() -> dict[str, Any]:
@@ -327,7 +260,6 @@ def detail(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     viewer = queries.Viewer.of(request.user)
     actions.record_views(viewer=request.user, posts=[post])
     card = queries.with_viewer_state([post], viewer)[0]
-    queries.acknowledgement_progress([card])
     return render(
         request,
         "feed/post_detail.html",
@@ -353,7 +285,7 @@ def edit(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         try:
             actions.edit_post(actor=request.user, post=post, body=body)
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             return redirect("post", post.pk)
     return render(
@@ -381,15 +313,15 @@ def delete(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     try:
         actions.delete_post(actor=request.user, post=post)
     except PermissionDenied as error:
-        messages.error(request, _error_text(error))
-        return _back(request, reverse("post", args=[post.pk]))
-    if _is_htmx(request):
+        messages.error(request, error_text(error))
+        return back(request, reverse("post", args=[post.pk]))
+    if is_htmx(request):
         return HttpResponse("")
     messages.success(request, _text("deleted"))
     next_url = request.POST.get("next", "")
     if next_url.startswith(reverse("post", args=[post_id])):
         return HttpResponseRedirect(default)
-    return _back(request, default)
+    return back(request, default)
 
 
 def _text(key: str) -> str:
@@ -399,16 +331,10 @@ def _text(key: str) -> str:
         "deleted": _("The post was deleted."),
         "shared": _("The post was shared."),
         "reported": _("Thank you: the moderators will look at your report."),
-        "reminded": _("A reminder is on its way to those who have not confirmed."),
-        "acknowledged": _("Thank you: your confirmation is recorded."),
-        "dismissed": _("The announcement is hidden from your feed."),
-        "unannounced": _("The post is no longer an announcement."),
         "pinned": _("The post is pinned at the top of the space."),
         "unpinned": _("The post is no longer pinned."),
         "report_hidden": _("The content is hidden; the report is closed."),
         "report_dismissed": _("The report is dismissed; the content stays visible."),
-        "not_asking": _("This announcement does not ask for confirmation."),
-        "announce_where": _("Choose a space to publish an announcement in."),
     }[key]
 
 
@@ -416,9 +342,9 @@ def _text(key: str) -> str:
 @require_POST
 def react(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
-    kind = _param(request, "kind", "POST")
+    kind = param(request, "kind", "POST")
     comment = None
-    comment_id = _param(request, "comment", "POST")
+    comment_id = param(request, "comment", "POST")
     if comment_id:
         comment = queries.access_comment(request.user, comment_id)
     try:
@@ -427,16 +353,16 @@ def react(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         else:
             actions.unreact(actor=request.user, post=post, comment=comment)
     except (ValidationError, PermissionDenied) as error:
-        if _is_htmx(request):
-            return HttpResponse(_error_text(error), status=400)
-        messages.error(request, _error_text(error))
-    if _is_htmx(request):
+        if is_htmx(request):
+            return HttpResponse(error_text(error), status=400)
+        messages.error(request, error_text(error))
+    if is_htmx(request):
         return render(
             request,
             "feed/_reactions.html",
             {"post": post, "comment": comment, "mine": kind or None, **_choices()},
         )
-    return _back(request, reverse("post", args=[post.pk]))
+    return back(request, reverse("post", args=[post.pk]))
 
 
 @login_required
@@ -444,11 +370,11 @@ def react(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 def reactions(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
     comment = None
-    if comment_id := _param(request, "comment"):
+    if comment_id := param(request, "comment"):
         comment = queries.access_comment(request.user, comment_id)
         if comment.post_id != post.pk:
             raise queries.NotFound("No such comment.")
-    kind = _param(request, "kind")
+    kind = param(request, "kind")
     return render(
         request,
         "feed/reactors.html",
@@ -468,20 +394,20 @@ def reactions(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
 def comment(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
     parent = None
-    if parent_id := _param(request, "parent", "POST"):
+    if parent_id := param(request, "parent", "POST"):
         parent = queries.access_comment(request.user, parent_id)
     try:
         added = actions.add_comment(
             actor=request.user, post=post, body=request.POST.get("body", ""), parent=parent
         )
     except (ValidationError, PermissionDenied) as error:
-        if _is_htmx(request):
+        if is_htmx(request):
             # The feed card's inline field shows this text under itself (plain text).
             status = 403 if isinstance(error, PermissionDenied) else 400
-            return HttpResponse(_error_text(error), status=status, content_type="text/plain")
-        messages.error(request, _error_text(error))
+            return HttpResponse(error_text(error), status=status, content_type="text/plain")
+        messages.error(request, error_text(error))
     else:
-        if _is_htmx(request):
+        if is_htmx(request):
             # The feed card's inline field: the new comment, and its post's count out of band.
             viewer = queries.Viewer.of(request.user)
             return render(
@@ -495,7 +421,7 @@ def comment(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
                 },
             )
     # Without JavaScript: back where the comment was written (the feed card sends `next`).
-    return _back(request, reverse("post", args=[post.pk]) + "#comments")
+    return back(request, reverse("post", args=[post.pk]) + "#comments")
 
 
 @login_required
@@ -511,7 +437,7 @@ def edit_comment(request: AuthenticatedRequest, comment_id: int) -> HttpResponse
         try:
             actions.edit_comment(actor=request.user, comment=comment, body=body)
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             return HttpResponseRedirect(
                 reverse("post", args=[comment.post_id]) + f"#comment-{comment.pk}"
@@ -531,7 +457,7 @@ def delete_comment(request: AuthenticatedRequest, comment_id: int) -> HttpRespon
     try:
         actions.delete_comment(actor=request.user, comment=comment)
     except PermissionDenied as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return HttpResponseRedirect(reverse("post", args=[comment.post_id]) + "#comments")
 
 
@@ -549,7 +475,7 @@ def share(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     chosen = ""
     body = ""
     if request.method == "POST":
-        chosen = _param(request, "target", "POST")
+        chosen = param(request, "target", "POST")
         body = request.POST.get("body", "")
         space = None
         if chosen and chosen != "wall":
@@ -557,7 +483,7 @@ def share(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
         try:
             shared = actions.share_post(actor=request.user, post=post, body=body, space=space)
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             messages.success(request, _text("shared"))
             return redirect("post", shared.pk)
@@ -586,10 +512,10 @@ def pin(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     try:
         actions.pin_post(actor=request.user, post=post, pinned=pinned)
     except PermissionDenied as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _text("pinned" if pinned else "unpinned"))
-    return _back(request, reverse("post", args=[post.pk]))
+    return back(request, reverse("post", args=[post.pk]))
 
 
 @login_required
@@ -598,9 +524,9 @@ def save(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
     saved = request.POST.get("saved", "1") == "1"
     actions.save_post(actor=request.user, post=post, saved=saved)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "feed/_save_button.html", {"post": post, "saved": saved})
-    return _back(request, reverse("post", args=[post.pk]))
+    return back(request, reverse("post", args=[post.pk]))
 
 
 @login_required
@@ -648,7 +574,7 @@ def profile_wall(request: AuthenticatedRequest, username: str) -> HttpResponse:
 def report(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
     post = queries.access_post(request.user, post_id)
     comment = None
-    comment_id = _param(request, "comment") or _param(request, "comment", "POST")
+    comment_id = param(request, "comment") or param(request, "comment", "POST")
     if comment_id:
         comment = queries.access_comment(request.user, comment_id)
         if comment.post_id != post.pk:
@@ -660,11 +586,11 @@ def report(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
                 actor=request.user,
                 post=post,
                 comment=comment,
-                reason=_param(request, "reason", "POST"),
+                reason=param(request, "reason", "POST"),
                 details=request.POST.get("details", ""),
             )
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             messages.success(request, _text("reported"))
             return redirect("post", post.pk)
@@ -700,177 +626,10 @@ def decide_report(request: AuthenticatedRequest, report_id: int) -> HttpResponse
     try:
         actions.decide_report(actor=request.user, report=found, hide=hide)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _text("report_hidden" if hide else "report_dismissed"))
     return redirect("moderation")
-
-
-# --- Announcements -----------------------------------------------------------------------------
-
-
-@login_required
-def announce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
-
-    post = queries.access_post(request.user, post_id)
-    if not queries.can_announce(request.user, post):
-        raise PermissionDenied
-    if request.method == "POST":
-        departments, sites = _targets(request)
-        announcement = actions.announce(
-            actor=request.user,
-            post=post,
-            departments=departments,
-            sites=sites,
-            requires_ack=request.POST.get("requires_ack") == "on",
-        )
-        _announced_message(request, announcement)
-        return redirect("post", post.pk)
-    current = queries.announcement_of(post)
-    # An announcement already: its targets ticked, to change them.
-    chosen_departments, chosen_sites = (
-        queries.announcement_target_ids(current) if current else (set(), set())
-    )
-    return render(
-        request,
-        "feed/announce.html",
-        {
-            "post": post,
-            **queries.announcement_choices(),
-            "current": current,
-            "chosen_departments": chosen_departments,
-            "chosen_sites": chosen_sites,
-        },
-    )
-
-
-@login_required
-@require_POST
-def unannounce(request: AuthenticatedRequest, post_id: int) -> HttpResponse:
-    """Withdraw an announcement: the post stays, its banners go (live too)."""
-    post = queries.access_post(request.user, post_id)
-    try:
-        actions.unannounce(actor=request.user, post=post)
-    except PermissionDenied as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _text("unannounced"))
-    return _back(request, reverse("post", args=[post.pk]))
-
-
-@login_required
-@require_POST
-def announcement_receipt(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
-    announcement = queries.access_announcement(request.user, announcement_id)
-    ack = request.POST.get("ack") == "1"
-    try:
-        if ack:
-            actions.acknowledge(actor=request.user, announcement=announcement)
-        else:
-            actions.dismiss_announcement(actor=request.user, announcement=announcement)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _text("acknowledged" if ack else "dismissed"))
-    return _back(request, reverse("home"))
-
-
-def _follow_up(request: AuthenticatedRequest, announcement_id: int, *, asking: bool = False) -> Any:
-    """The announcement its author or announcers follow up; with `asking`, only one that asks for
-    "read and understood" (a report of confirmations nobody was asked for would read as a
-    compliance failure: 404)."""
-    announcement = queries.access_announcement(request.user, announcement_id)
-    if not queries.can_follow_up(request.user, announcement):
-        raise PermissionDenied
-    if asking and not announcement.requires_ack:
-        raise queries.NotFound(_text("not_asking"))
-    return announcement
-
-
-@login_required
-@require_GET
-def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
-    announcement = _follow_up(request, announcement_id, asking=True)
-    rows = queries.acknowledgements(announcement)
-    done = [r for r in rows if r.acknowledged_at]
-    pending_only = request.GET.get("pending") == "1"
-    next_reminder = queries.next_reminder_at(announcement)
-    return render(
-        request,
-        "feed/announcement_report.html",
-        {
-            "announcement": announcement,
-            "post": announcement.post,
-            "departments": list(announcement.departments.order_by("name")),
-            "sites": list(announcement.sites.order_by("name")),
-            "rows": [r for r in rows if not r.acknowledged_at] if pending_only else rows,
-            "pending_only": pending_only,
-            "done_count": len(done),
-            "pending_count": len(rows) - len(done),
-            "total_count": len(rows),
-            "percent": round(100 * len(done) / len(rows)) if rows else 0,
-            "next_reminder_at": next_reminder,
-            "can_remind": next_reminder is None,
-        },
-    )
-
-
-@login_required
-@require_POST
-def announcement_remind(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
-    announcement = _follow_up(request, announcement_id)
-    try:
-        actions.remind(actor=request.user, announcement=announcement)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _text("reminded"))
-    return redirect("announcement_report", announcement.pk)
-
-
-@login_required
-@require_GET
-def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> HttpResponse:
-    import csv
-
-    from django.utils.translation import gettext as _
-
-    announcement = _follow_up(request, announcement_id, asking=True)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="announcement-{announcement.pk}-acknowledgements.csv"'
-    )
-    writer = csv.writer(response)
-    # Times in the exporting person's time zone (named in the header), as spreadsheets read them.
-    zone = timezone.get_current_timezone_name()
-    writer.writerow(
-        [
-            _("Name"),
-            _("Username"),
-            _("Department"),
-            _("Site"),
-            _("Read and understood (%(zone)s)") % {"zone": zone},
-        ]
-    )
-    for row in queries.acknowledgements(announcement):
-        profile = getattr(row.user, "profile", None)
-        writer.writerow(
-            [
-                _csv_safe(row.user.display_name),
-                _csv_safe(row.user.username),
-                _csv_safe(str(profile.department) if profile and profile.department else ""),
-                _csv_safe(str(profile.site) if profile and profile.site else ""),
-                timezone.localtime(row.acknowledged_at).strftime("%Y-%m-%d %H:%M")
-                if row.acknowledged_at
-                else "",
-            ]
-        )
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """No spreadsheet formula injection: a leading =, +, - or @ is neutralised."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @uploads.download_view
@@ -890,7 +649,7 @@ def mention_suggestions(request: AuthenticatedRequest) -> HttpResponse:
     """People to complete an @mention with (active, by username or name), as JSON."""
     from django.http import JsonResponse
 
-    prefix = _param(request, "q").lstrip("@")[:50]
+    prefix = param(request, "q").lstrip("@")[:50]
     people = queries.mention_candidates(request.user, prefix)
     return JsonResponse(
         {"items": [{"username": p.username, "name": p.display_name} for p in people]}

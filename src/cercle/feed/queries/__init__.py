@@ -1,7 +1,7 @@
 """Who sees and may act on a post — decided here and only here — and every read of the wall.
 
-One module per part (`visibility`, `pages`, `comments`, `moderation`, `announcements`,
-`mentions`, `live`); callers import this package (`from cercle.feed import queries`).
+One module per part (`visibility`, `pages`, `comments`, `moderation`, `mentions`, `live`);
+callers import this package (`from cercle.feed import queries`).
 
 Visibility of a post:
 - deactivated people see nothing; organisation admins see everything;
@@ -22,25 +22,6 @@ Actions on a visible post (`can`):
 
 from __future__ import annotations
 
-from cercle.feed.queries.announcements import (
-    COMPOSER_SPACES,
-    REMIND_COOLDOWN,
-    AckRow,
-    PostTarget,
-    access_announcement,
-    acknowledgement_progress,
-    acknowledgements,
-    active_announcements,
-    announce_options,
-    announcement_audience,
-    announcement_choices,
-    announcement_of,
-    announcement_target_ids,
-    announcement_targets,
-    can_follow_up,
-    composer_targets,
-    next_reminder_at,
-)
 from cercle.feed.queries.comments import (
     CommentCard,
     Thread,
@@ -53,9 +34,7 @@ from cercle.feed.queries.comments import (
 )
 from cercle.feed.queries.live import (
     Audience,
-    is_targeted,
     load_plan,
-    loses_announcement,
     may_see,
 )
 from cercle.feed.queries.mentions import (
@@ -83,7 +62,6 @@ from cercle.feed.queries.pages import (
 )
 from cercle.feed.queries.visibility import (
     ACTIONS,
-    ACTIVE_ANNOUNCEMENTS,
     FILTERS,
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -95,8 +73,6 @@ from cercle.feed.queries.visibility import (
     access_post,
     audience_is_covered,
     can,
-    can_announce,
-    can_announce_in,
     may_post_on_wall,
     rights,
     sees_post,
@@ -109,51 +85,30 @@ from cercle.feed.queries.visibility import (
 
 __all__ = [
     "ACTIONS",
-    "ACTIVE_ANNOUNCEMENTS",
-    "COMPOSER_SPACES",
     "FILTERS",
     "MAX_PAGE_SIZE",
     "PAGE_SIZE",
-    "REMIND_COOLDOWN",
-    "AckRow",
     "Action",
     "Audience",
     "CommentCard",
     "NotFound",
     "PostCard",
     "PostRights",
-    "PostTarget",
     "Thread",
     "Viewer",
-    "access_announcement",
     "access_comment",
     "access_post",
     "access_report",
-    "acknowledgement_progress",
-    "acknowledgements",
-    "active_announcements",
-    "announce_options",
-    "announcement_audience",
-    "announcement_choices",
-    "announcement_of",
-    "announcement_target_ids",
-    "announcement_targets",
     "audience_is_covered",
     "can",
-    "can_announce",
-    "can_announce_in",
-    "can_follow_up",
     "can_moderate_report",
     "comment_threads",
-    "composer_targets",
     "follows_hashtag",
     "get_hashtag",
     "hashtag_posts",
     "home_posts",
     "is_own_reported_content",
-    "is_targeted",
     "load_plan",
-    "loses_announcement",
     "may_delete_comment",
     "may_edit_comment",
     "may_post_on_wall",
@@ -161,7 +116,6 @@ __all__ = [
     "mention_candidates",
     "moderation_queue",
     "new_posts_count",
-    "next_reminder_at",
     "paginate",
     "pinned_posts",
     "profile_posts",

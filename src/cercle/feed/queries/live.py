@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
-from cercle.feed.events import AnnouncementRemoval, AnnouncementRoute, FeedPlan, Route
+from cercle.feed.events import FeedPlan, Route
 from cercle.feed.models import (
     HashtagFollow,
 )
@@ -26,7 +26,7 @@ class Audience:
     is_admin: bool
     is_guest: bool
     member_space_ids: frozenset[int]
-    # The profile's, for announcements targeting departments or sites.
+    # The profile's (modules may target departments or sites: announcements).
     department_id: int | None = None
     site_id: int | None = None
 
@@ -42,31 +42,6 @@ def may_see(audience: Audience, route: Route) -> bool:
             not audience.is_guest and route.public
         )
     return not audience.is_guest or audience.user_id in (route.author_id, route.wall_owner_id)
-
-
-def is_targeted(audience: Audience, route: AnnouncementRoute) -> bool:
-    """Does this new announcement target this person? The rule of `active_announcements`
-    (before any dismissal) on the fields of the route: they may see its post, and it is for
-    everyone or for their department or site (tests/feed/test_live_announcements.py checks
-    that both agree for every kind of space, person and target)."""
-    if not may_see(audience, route.post):
-        return False
-    if not route.department_ids and not route.site_ids:
-        return True
-    return (
-        audience.department_id is not None and audience.department_id in route.department_ids
-    ) or (audience.site_id is not None and audience.site_id in route.site_ids)
-
-
-def loses_announcement(audience: Audience, removal: AnnouncementRemoval) -> bool:
-    """May this person's home page show the banner of an announcement that just ended for some?
-    It targeted them (`is_targeted`, as it was), and no longer does (taken back, post gone or
-    hidden: for no one; retargeted: not in the new targets). Nobody it never targeted learns of
-    it. (The author and moderators of a hidden post, who still see it, are told too: the page
-    then asks the server, which keeps the banner for them.)"""
-    if not is_targeted(audience, removal.before):
-        return False
-    return removal.after is None or not is_targeted(audience, removal.after)
 
 
 def load_plan(

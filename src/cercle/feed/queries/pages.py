@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Count,
@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Follow, User
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.core.text import normalize_hashtag
+from cercle.feed import registry
 from cercle.feed.models import (
-    Announcement,
     Attachment,
     Bookmark,
     Hashtag,
@@ -37,7 +37,6 @@ from cercle.feed.queries.visibility import (
     NotFound,
     PostRights,
     Viewer,
-    can_announce,
     rights,
     viewer_sees,
     visible_posts,
@@ -78,25 +77,20 @@ class PostCard:
     original_visible: bool = False
     # The Report link: not on one's own post.
     may_report: bool = False
-    # The post's announcement, if it is one, and whether it asks for "read and understood".
-    announcement_id: int | None = None
-    asks_ack: bool = False
-    # May make (change, withdraw) the post an announcement (`can_announce`).
-    can_announce: bool = False
-    # May follow the announcement up (its author, or one who may announce there).
-    can_follow_up: bool = False
-    # (confirmed, targeted), for those who follow up an announcement asking for confirmation,
-    # filled by `acknowledgement_progress`.
-    ack_progress: tuple[int, int] | None = None
+    # What the modules extending posts add (`feed.registry.CardExtra`), by their key: each
+    # extra's value for this post (absent when its loader gave none).
+    extras: dict[str, object] = field(default_factory=dict)
 
 
 def with_viewer_state(
     posts: Sequence[Post], viewer: Viewer, *, new: bool = False
 ) -> list[PostCard]:
-    """Each post as the viewer sees it: their reaction, saved, rights (up to 4 queries).
+    """Each post as the viewer sees it: their reaction, saved, rights (up to 3 queries), and
+    what the modules extending posts add (`feed.registry.CardExtra`: their loaders are called
+    once for all the posts).
 
     `new`: posts the viewer has just created in this transaction, which nobody can have reacted
-    to, saved, seen or announced yet: no query (post creation answers with its post at once)."""
+    to, saved or seen yet: no query of the feed's (post creation answers with its post at once)."""
     items = list(posts)
     ids = [] if new else [p.pk for p in items]
     mine: dict[int, str] = {}
@@ -121,21 +115,13 @@ def with_viewer_state(
             .annotate(n=Count("id"))
             .values_list("post_id", "n")
         )
-    announced: dict[int, int] = {}
-    asking: set[int] = set()  # announcements asking for "read and understood"
-    for post_id, pk, requires_ack in (
-        Announcement.objects.filter(post_id__in=ids).values_list("post_id", "pk", "requires_ack")
-        if ids
-        else []
-    ):
-        announced[post_id] = pk
-        if requires_ack:
-            asking.add(post_id)
+    extras = {
+        extra.key: extra.load(viewer, items, new) if items else {}
+        for extra in registry.card_extras()
+    }
     cards = []
     for post in items:
         is_author = post.author_id == viewer.user.pk
-        may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
-        announcement_id = announced.get(post.pk)
         original = post.shared_from
         cards.append(
             PostCard(
@@ -146,10 +132,7 @@ def with_viewer_state(
                 seen_by=seen.get(post.pk, 0) if is_author else None,
                 original_visible=original is not None and viewer_sees(viewer, original),
                 may_report=not is_author,
-                announcement_id=announcement_id,
-                asks_ack=post.pk in asking,
-                can_announce=may_announce,
-                can_follow_up=announcement_id is not None and (is_author or may_announce),
+                extras={key: found[post.pk] for key, found in extras.items() if post.pk in found},
             )
         )
     return cards

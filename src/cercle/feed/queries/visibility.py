@@ -1,5 +1,5 @@
 """Who sees and may act on a post (see the package's docstring): `visible_posts`, `can`, `rights`,
-`access_post`, who may post on a wall, share or announce."""
+`access_post`, who may post on a wall or share."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ MAX_PAGE_SIZE = 50
 Action = Literal["see", "comment", "react", "share", "edit", "delete", "pin"]
 ACTIONS: tuple[Action, ...] = ("see", "comment", "react", "share", "edit", "delete", "pin")
 FILTERS = ("all", "spaces", "following", "mentions", "saved")
-ACTIVE_ANNOUNCEMENTS = 5
 
 
 class NotFound(Http404):
@@ -249,22 +248,3 @@ def share_refusal(user: User, post: Post, target_space: Space | None) -> str | N
             "This post cannot be shared there: people who cannot see the original would see it."
         )
     return None
-
-
-def can_announce(user: User, post: Post, roles: dict[int, str] | None = None) -> bool:
-    """Staff (and admins) in the organisation space; a space's admins in their space."""
-    space = post.space
-    if space is None or post.hidden_at is not None:
-        return False
-    return can_announce_in(user, space, roles)
-
-
-def can_announce_in(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
-    """May `user` publish announcements in `space` (the rule of `can_announce`, before a post)?"""
-    if space.is_archived or not user.is_active:
-        return False
-    if user.is_admin:
-        return True
-    if space.is_organisation:
-        return user.is_org_staff
-    return space_queries.can_administer(user, space, roles)

@@ -11,6 +11,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from cercle.feed import registry
+
 register = template.Library()
 
 
@@ -98,3 +100,19 @@ def reaction_picker(
         f"  {who}\n"
         f"</div>\n"
     )
+
+
+@register.simple_tag(takes_context=True)
+def card_slot(context: template.Context, slot: str) -> SafeString:
+    """`{% card_slot "menu" %}` in a post card: the templates the modules extending posts add to
+    that slot (`feed.registry.CardExtra`), each with `extra`, the card's value for its module."""
+    card = context.get("card")
+    extras = getattr(card, "extras", {})
+    parts = []
+    engine = context.template.engine if context.template is not None else None
+    if engine is None:
+        return SafeString("")
+    for key, name in registry.card_templates(slot):
+        with context.push(extra=extras.get(key)):
+            parts.append(engine.get_template(name).render(context))
+    return mark_safe("".join(parts))  # noqa: S308 (each part rendered and escaped by its template)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from cercle.announcements.models import Announcement, AnnouncementReceipt
 from cercle.audit.models import AuditEntry
-from cercle.feed.models import Announcement, AnnouncementReceipt
 from cercle.spaces import queries as space_queries
 from tests.factories import make_department, make_post, make_site, make_user
 from tests.helpers.api import ODD_IDS, ODD_TEXTS, api, assert_4xx, call, cast

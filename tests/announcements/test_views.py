@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from cercle.feed import actions
-from cercle.feed.models import Announcement
+from cercle.announcements import actions as announcement_actions
+from cercle.announcements.models import Announcement
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
 from tests.factories import make_department, make_post, make_user
@@ -36,17 +36,19 @@ def _announced(people: int = 2, time_zone: str = "") -> tuple[Any, Announcement,
         type(staff).objects.filter(pk=staff.pk).update(time_zone=time_zone)
         staff.refresh_from_db()
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Mutuelle")
-    announcement = actions.announce(actor=staff, post=post, departments=[dept], requires_ack=True)
+    announcement = announcement_actions.announce(
+        actor=staff, post=post, departments=[dept], requires_ack=True
+    )
     return staff, announcement, targets
 
 
 def test_report_counts_use_plural_forms() -> None:
     staff, announcement, (first, second, third) = _announced(3)
-    actions.acknowledge(actor=first, announcement=announcement)
+    announcement_actions.acknowledge(actor=first, announcement=announcement)
     page = client_for(staff).get(f"/announcements/{announcement.pk}/").content.decode()
     assert "1 person has confirmed, 2 have not yet." in page
-    actions.acknowledge(actor=second, announcement=announcement)
-    actions.acknowledge(actor=third, announcement=announcement)
+    announcement_actions.acknowledge(actor=second, announcement=announcement)
+    announcement_actions.acknowledge(actor=third, announcement=announcement)
     page = client_for(staff).get(f"/announcements/{announcement.pk}/").content.decode()
     assert "3 people have confirmed, 0 have not yet." in page
     # Everyone confirmed: nobody left to remind.
@@ -81,7 +83,7 @@ def test_one_reminder_a_day_with_the_last_one_shown(
     announcement.refresh_from_db()
     assert announcement.last_reminded_at == first
     with pytest.raises(ValidationError):
-        actions.remind(actor=staff, announcement=announcement)
+        announcement_actions.remind(actor=staff, announcement=announcement)
 
     # A day later, it is allowed again.
     Announcement.objects.filter(pk=announcement.pk).update(
@@ -90,13 +92,13 @@ def test_one_reminder_a_day_with_the_last_one_shown(
     announcement.refresh_from_db()
     assert "disabled" not in client.get(f"/announcements/{announcement.pk}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.remind(actor=staff, announcement=announcement)
+        announcement_actions.remind(actor=staff, announcement=announcement)
     assert Notification.objects.count() == 2
 
 
 def test_csv_times_are_local_and_spreadsheet_friendly() -> None:
     staff, announcement, (anne, _bob) = _announced(2, time_zone="America/New_York")
-    actions.acknowledge(actor=anne, announcement=announcement)
+    announcement_actions.acknowledge(actor=anne, announcement=announcement)
     receipt = announcement.receipts.get(user=anne)
     utc = datetime.datetime(2026, 7, 1, 12, 30, tzinfo=datetime.UTC)
     type(receipt).objects.filter(pk=receipt.pk).update(acknowledged_at=utc)
@@ -114,7 +116,7 @@ def test_acknowledging_and_dismissing_say_so() -> None:
         f"/announcements/{announcement.pk}/receipt/", {"ack": "1"}, follow=True
     )
     assert "Thank you: your confirmation is recorded." in done.content.decode()
-    plain = actions.announce(
+    plain = announcement_actions.announce(
         actor=staff,
         post=make_post(author=staff, space=space_queries.organisation_space(), body="Info"),
     )

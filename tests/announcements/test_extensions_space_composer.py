@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from cercle.feed.models import Announcement, Post
+from cercle.announcements.models import Announcement
+from cercle.feed.models import Post
 from cercle.spaces import queries as space_queries
 from tests.factories import make_admin, make_department, make_site, make_space, make_user
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cercle.feed import actions
+from cercle.announcements import actions as announcement_actions
 from cercle.spaces import queries as space_queries
 from tests.factories import make_department, make_post, make_site, make_user
 
@@ -36,10 +36,10 @@ def test_report_header_progress_and_filter() -> None:
         space=space_queries.organisation_space(),
         body="Exercice incendie jeudi a 10 heures, rendez-vous sur le parking",
     )
-    announcement = actions.announce(
+    announcement = announcement_actions.announce(
         actor=staff, post=post, departments=[sales], sites=[lyon], requires_ack=True
     )
-    actions.acknowledge(actor=anne, announcement=announcement)
+    announcement_actions.acknowledge(actor=anne, announcement=announcement)
     client = client_for(staff)
     page = client.get(f"/announcements/{announcement.pk}/").content.decode()
     assert "Exercice incendie jeudi a 10 heures" in page
@@ -59,8 +59,8 @@ def test_report_header_progress_and_filter() -> None:
     # Any other value is simply everyone.
     assert "Anne Ack" in client.get(f"/announcements/{announcement.pk}/?pending=x").content.decode()
 
-    actions.acknowledge(actor=bob, announcement=announcement)
-    actions.acknowledge(actor=carl, announcement=announcement)
+    announcement_actions.acknowledge(actor=bob, announcement=announcement)
+    announcement_actions.acknowledge(actor=carl, announcement=announcement)
     done = client.get(f"/announcements/{announcement.pk}/?pending=1").content.decode()
     assert "Everyone has confirmed." in done and "3 of 3 confirmed (100%)" in done
 
@@ -69,7 +69,7 @@ def test_report_for_everyone_names_the_space() -> None:
     make_user()
     staff = make_user(role="staff")
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Tous")
-    announcement = actions.announce(actor=staff, post=post, requires_ack=True)
+    announcement = announcement_actions.announce(actor=staff, post=post, requires_ack=True)
     page = client_for(staff).get(f"/announcements/{announcement.pk}/").content.decode()
     assert "For: everyone in Whole organisation" in page
 
@@ -78,7 +78,9 @@ def test_report_query_count_does_not_grow_with_the_audience() -> None:
     dept = make_department("RH")
     staff = make_user(role="staff")
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Mutuelle")
-    announcement = actions.announce(actor=staff, post=post, departments=[dept], requires_ack=True)
+    announcement = announcement_actions.announce(
+        actor=staff, post=post, departments=[dept], requires_ack=True
+    )
     client = client_for(staff)
     url = f"/announcements/{announcement.pk}/"
     make_user(department=dept)
@@ -86,7 +88,9 @@ def test_report_query_count_does_not_grow_with_the_audience() -> None:
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for _ in range(6):
-        actions.acknowledge(actor=make_user(department=dept), announcement=announcement)
+        announcement_actions.acknowledge(
+            actor=make_user(department=dept), announcement=announcement
+        )
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
@@ -97,7 +101,7 @@ def test_no_confirmation_report_for_an_announcement_that_does_not_ask() -> None:
         make_user()
     staff = make_user(role="staff")
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Bienvenue")
-    announcement = actions.announce(actor=staff, post=post)
+    announcement = announcement_actions.announce(actor=staff, post=post)
     client = client_for(staff)
     for url in (f"/posts/{post.pk}/", "/", f"/spaces/{post.space.slug}/"):
         page = client.get(url).content.decode()
@@ -105,7 +109,7 @@ def test_no_confirmation_report_for_an_announcement_that_does_not_ask() -> None:
     assert client.get(f"/announcements/{announcement.pk}/").status_code == 404
     assert client.get(f"/announcements/{announcement.pk}/acknowledgements.csv").status_code == 404
     # Asking for confirmation brings the link and the report back.
-    actions.announce(actor=staff, post=post, requires_ack=True)
+    announcement_actions.announce(actor=staff, post=post, requires_ack=True)
     assert (
         f'href="/announcements/{announcement.pk}/"'
         in client.get(f"/posts/{post.pk}/").content.decode()

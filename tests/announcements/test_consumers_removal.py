@@ -16,8 +16,12 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from cercle.accounts.models import Profile
-from cercle.feed import actions, events, queries
-from cercle.feed.models import Announcement, Post, Report, ReportReason
+from cercle.announcements import actions as announcement_actions
+from cercle.announcements import events as announcement_events
+from cercle.announcements import queries as announcement_queries
+from cercle.announcements.models import Announcement
+from cercle.feed import actions
+from cercle.feed.models import Post, Report, ReportReason
 from cercle.spaces import queries as space_queries
 from tests.factories import (
     make_admin,
@@ -44,8 +48,8 @@ amake_guest = sync_to_async(make_guest)
 amake_space = sync_to_async(make_space)
 amake_department = sync_to_async(make_department)
 amake_post = sync_to_async(make_post)
-announce = sync_to_async(actions.announce)
-unannounce = sync_to_async(actions.unannounce)
+announce = sync_to_async(announcement_actions.announce)
+unannounce = sync_to_async(announcement_actions.unannounce)
 delete_post = sync_to_async(actions.delete_post)
 organisation_space = sync_to_async(space_queries.organisation_space)
 
@@ -53,7 +57,7 @@ organisation_space = sync_to_async(space_queries.organisation_space)
 @pytest.fixture
 def sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every group_send of a `feed.announcement_removed` layer message, by group name."""
-    return count_group_sends(monkeypatch, events.ANNOUNCEMENT_REMOVED)
+    return count_group_sends(monkeypatch, announcement_events.ANNOUNCEMENT_REMOVED)
 
 
 async def frames_of(comm: Any) -> list[dict[str, Any]]:
@@ -222,9 +226,11 @@ async def test_nothing_on_rollback_nor_without_a_home_page() -> None:
     announcement = await announce(actor=staff, post=post)
     await home(comm)
     await drain(comm, timeout=0.3)
-    await rolled_back(lambda: actions.unannounce(actor=staff, post=post))
+    await rolled_back(lambda: announcement_actions.unannounce(actor=staff, post=post))
     await rolled_back(
-        lambda: actions.announce(actor=staff, post=post, departments=[make_department()])
+        lambda: announcement_actions.announce(
+            actor=staff, post=post, departments=[make_department()]
+        )
     )
     await rolled_back(lambda: actions.delete_post(actor=staff, post=post))
     await rolled_back(lambda: actions.decide_report(actor=moderator, report=report, hide=True))
@@ -253,15 +259,17 @@ def test_one_send_per_ending_and_none_on_rollback(
 
     def announced(**targets: Any) -> Any:
         post = make_post(author=staff, space=org, body="Hi")
-        actions.announce(actor=staff, post=post, **targets)
+        announcement_actions.announce(actor=staff, post=post, **targets)
         return post
 
     endings: list[Callable[[], Any]] = []
     first, second, third = announced(), announced(), announced(departments=[payroll])
-    endings.append(lambda: actions.unannounce(actor=staff, post=first))
+    endings.append(lambda: announcement_actions.unannounce(actor=staff, post=first))
     # Fetched afresh each time: a rolled-back delete leaves the instance without its pk.
     endings.append(lambda: actions.delete_post(actor=staff, post=Post.objects.get(pk=second.pk)))
-    endings.append(lambda: actions.announce(actor=staff, post=third, departments=[sales]))
+    endings.append(
+        lambda: announcement_actions.announce(actor=staff, post=third, departments=[sales])
+    )
     fourth = announced()
     report = actions.report(actor=reporter, post=fourth, reason=ReportReason.SPAM)
     endings.append(lambda: actions.decide_report(actor=moderator, report=report, hide=True))
@@ -272,7 +280,7 @@ def test_one_send_per_ending_and_none_on_rollback(
         assert sends == []
         with django_capture_on_commit_callbacks(execute=True):
             ending()
-        assert sends == [events.ANNOUNCEMENTS_GROUP]
+        assert sends == [announcement_events.ANNOUNCEMENTS_GROUP]
         sends.clear()
 
 
@@ -286,13 +294,17 @@ def test_no_send_when_nothing_ends(
     post = make_post(author=staff, space=org, body="Hi")
     plain = make_post(author=staff, space=org, body="Not an announcement")
     with django_capture_on_commit_callbacks(execute=True):
-        actions.announce(actor=staff, post=post, departments=[payroll])
+        announcement_actions.announce(actor=staff, post=post, departments=[payroll])
         # Widened, kept, or made for everyone: nobody is left out.
-        actions.announce(actor=staff, post=post, departments=[payroll, sales], sites=[lyon])
-        actions.announce(actor=staff, post=post, departments=[payroll, sales], sites=[lyon])
-        actions.announce(actor=staff, post=post, requires_ack=True)
+        announcement_actions.announce(
+            actor=staff, post=post, departments=[payroll, sales], sites=[lyon]
+        )
+        announcement_actions.announce(
+            actor=staff, post=post, departments=[payroll, sales], sites=[lyon]
+        )
+        announcement_actions.announce(actor=staff, post=post, requires_ack=True)
         # Not announcements: their endings are not announced.
-        actions.unannounce(actor=staff, post=plain)
+        announcement_actions.unannounce(actor=staff, post=plain)
         report = actions.report(actor=reporter, post=plain, reason=ReportReason.SPAM)
         actions.decide_report(actor=moderator, report=report, hide=True)
         actions.delete_post(actor=staff, post=make_post(author=staff, space=org, body="Bye"))
@@ -306,20 +318,22 @@ def test_no_send_when_nothing_ends(
 def test_the_browser_gets_the_id_only(django_capture_on_commit_callbacks: Any) -> None:
     staff, dept, site = make_user(role="staff"), make_department(), make_site()
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Hi")
-    announcement = actions.announce(actor=staff, post=post, departments=[dept], sites=[site])
+    announcement = announcement_actions.announce(
+        actor=staff, post=post, departments=[dept], sites=[site]
+    )
     layer = get_channel_layer()
     assert layer is not None
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.ANNOUNCEMENTS_GROUP, channel)
+    async_to_sync(layer.group_add)(announcement_events.ANNOUNCEMENTS_GROUP, channel)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.unannounce(actor=staff, post=post)
+        announcement_actions.unannounce(actor=staff, post=post)
 
     async def receive() -> dict[str, Any]:
         message: dict[str, Any] = await asyncio.wait_for(layer.receive(channel), 1)
         return message
 
     message = async_to_sync(receive)()
-    assert message["type"] == events.ANNOUNCEMENT_REMOVED
+    assert message["type"] == announcement_events.ANNOUNCEMENT_REMOVED
     assert message["department_ids"] == [dept.pk] and message["site_ids"] == [site.pk]
     assert message["kept"] is None
     assert message["event"] == removed(announcement.pk)
@@ -330,21 +344,21 @@ def test_the_browser_gets_the_id_only(django_capture_on_commit_callbacks: Any) -
 
 
 @pytest.fixture
-def removals(monkeypatch: pytest.MonkeyPatch) -> list[events.AnnouncementRemoval]:
+def removals(monkeypatch: pytest.MonkeyPatch) -> list[announcement_events.AnnouncementRemoval]:
     """The removals the actions send (as a socket reads them), without a channel layer."""
-    made: list[events.AnnouncementRemoval] = []
+    made: list[announcement_events.AnnouncementRemoval] = []
 
     def keep(message: dict[str, Any], *, groups: Any) -> None:
-        if message["type"] == events.ANNOUNCEMENT_REMOVED:
-            made.append(events.AnnouncementRemoval.from_message(message))
+        if message["type"] == announcement_events.ANNOUNCEMENT_REMOVED:
+            made.append(announcement_events.AnnouncementRemoval.from_message(message))
 
-    monkeypatch.setattr(events, "send_on_commit", keep)
+    monkeypatch.setattr(announcement_events, "send_on_commit", keep)
     return made
 
 
 def shown(announcement: Announcement, person: Any) -> bool:
     person.refresh_from_db()
-    return announcement.pk in {a.pk for a in queries.active_announcements(person)}
+    return announcement.pk in {a.pk for a in announcement_queries.active_announcements(person)}
 
 
 @pytest.mark.django_db
@@ -352,20 +366,20 @@ def shown(announcement: Announcement, person: Any) -> bool:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("role", [r for r in ROLES if r not in ("deactivated", "author")])
 def test_told_exactly_when_the_banner_was_shown_and_is_gone(
-    kind: str, role: str, ending: str, removals: list[events.AnnouncementRemoval]
+    kind: str, role: str, ending: str, removals: list[announcement_events.AnnouncementRemoval]
 ) -> None:
     post, person = build(kind, role)
-    announcement = actions.announce(actor=make_admin(), post=post)
+    announcement = announcement_actions.announce(actor=make_admin(), post=post)
     before = shown(announcement, person)
     if ending == "unannounce":
-        actions.unannounce(actor=make_admin(), post=post)
+        announcement_actions.unannounce(actor=make_admin(), post=post)
     elif ending == "delete":
         actions.delete_post(actor=make_admin(), post=post)
     else:
         report = actions.report(actor=make_admin(), post=post, reason=ReportReason.OTHER)
         actions.decide_report(actor=make_admin(), report=report, hide=True)
     [removal] = removals
-    told = queries.loses_announcement(audience_of(person), removal)
+    told = announcement_queries.loses_announcement(audience_of(person), removal)
     assert told is before  # everyone who had the banner, nobody else
     if told and ending != "hide":
         assert not shown(announcement, person)
@@ -385,7 +399,7 @@ TARGETS: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("after", list(TARGETS))
 @pytest.mark.parametrize("before", list(TARGETS))
 def test_retargeting_tells_exactly_those_who_lose_the_banner(
-    before: str, after: str, removals: list[events.AnnouncementRemoval]
+    before: str, after: str, removals: list[announcement_events.AnnouncementRemoval]
 ) -> None:
     staff, person = make_user(role="staff"), make_user()
     places: dict[str, dict[str, Any]] = {
@@ -400,11 +414,11 @@ def test_retargeting_tells_exactly_those_who_lose_the_banner(
         return {field: [places[field][which]] for field, which in TARGETS[name].items()}
 
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Hi")
-    announcement = actions.announce(actor=staff, post=post, **targets(before))
+    announcement = announcement_actions.announce(actor=staff, post=post, **targets(before))
     had = shown(announcement, person)
-    actions.announce(actor=staff, post=post, **targets(after))
+    announcement_actions.announce(actor=staff, post=post, **targets(after))
     has = shown(announcement, person)
-    told = any(queries.loses_announcement(audience_of(person), r) for r in removals)
+    told = any(announcement_queries.loses_announcement(audience_of(person), r) for r in removals)
     assert told is (had and not has)
 
 
@@ -416,7 +430,7 @@ def test_withdrawing_from_the_post_menu() -> None:
     staff, reader = make_user(role="staff"), make_user()
     payroll = make_department("Paie")
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Payslips")
-    announcement = actions.announce(actor=staff, post=post, departments=[payroll])
+    announcement = announcement_actions.announce(actor=staff, post=post, departments=[payroll])
     page = client_for(staff).get(f"/posts/{post.pk}/").content.decode()
     assert f'action="/posts/{post.pk}/unannounce/"' in page
     assert "Withdraw the announcement" in page and "Change the announcement" in page
@@ -446,7 +460,7 @@ def test_withdrawing_from_the_post_menu() -> None:
 def test_a_hidden_posts_author_keeps_the_banner_the_others_lose_it() -> None:
     staff, reader, moderator = make_user(role="staff"), make_user(), make_admin()
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Hi all")
-    announcement = actions.announce(actor=staff, post=post)
+    announcement = announcement_actions.announce(actor=staff, post=post)
     report = actions.report(actor=reader, post=post, reason=ReportReason.OTHER)
     actions.decide_report(actor=moderator, report=report, hide=True)
     assert Report.objects.get(pk=report.pk).status == "hidden"

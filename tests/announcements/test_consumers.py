@@ -15,8 +15,11 @@ from django.db import transaction
 from django.test import Client
 
 from cercle.accounts.models import Profile
-from cercle.feed import actions, events, queries
-from cercle.feed.events import announcement_route_of
+from cercle.announcements import actions as announcement_actions
+from cercle.announcements import events as announcement_events
+from cercle.announcements import queries as announcement_queries
+from cercle.announcements.events import announcement_route_of
+from cercle.feed import queries
 from cercle.spaces import queries as space_queries
 from tests.factories import (
     make_admin,
@@ -42,14 +45,14 @@ amake_guest = sync_to_async(make_guest)
 amake_space = sync_to_async(make_space)
 amake_department = sync_to_async(make_department)
 amake_post = sync_to_async(make_post)
-announce = sync_to_async(actions.announce)
+announce = sync_to_async(announcement_actions.announce)
 organisation_space = sync_to_async(space_queries.organisation_space)
 
 
 @pytest.fixture
 def sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every group_send of a `feed.announcement` layer message, by group name."""
-    return count_group_sends(monkeypatch, events.ANNOUNCEMENT)
+    return count_group_sends(monkeypatch, announcement_events.ANNOUNCEMENT)
 
 
 # --- Over the socket (the real consumer) -------------------------------------------------------
@@ -146,7 +149,7 @@ async def test_nothing_before_subscribing_after_unsubscribing_or_on_rollback() -
     @sync_to_async
     def rolled_back() -> None:
         with transaction.atomic():
-            actions.announce(actor=staff, post=second)
+            announcement_actions.announce(actor=staff, post=second)
             transaction.set_rollback(True)
 
     await rolled_back()
@@ -171,11 +174,13 @@ def test_one_send_to_one_group_whatever_the_audience(
     org = space_queries.organisation_space()
     post = make_post(author=staff, space=org, body="Everyone")
     with django_capture_on_commit_callbacks(execute=True):
-        actions.announce(actor=staff, post=post)
-    assert sends == [events.ANNOUNCEMENTS_GROUP]
+        announcement_actions.announce(actor=staff, post=post)
+    assert sends == [announcement_events.ANNOUNCEMENTS_GROUP]
     sends.clear()
     with transaction.atomic():
-        actions.announce(actor=staff, post=make_post(author=staff, space=org, body="Draft"))
+        announcement_actions.announce(
+            actor=staff, post=make_post(author=staff, space=org, body="Draft")
+        )
         transaction.set_rollback(True)
     assert sends == []
 
@@ -189,9 +194,11 @@ def test_the_layer_message_keeps_targets_on_the_server(
     layer = get_channel_layer()
     assert layer is not None
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.ANNOUNCEMENTS_GROUP, channel)
+    async_to_sync(layer.group_add)(announcement_events.ANNOUNCEMENTS_GROUP, channel)
     with django_capture_on_commit_callbacks(execute=True):
-        announcement = actions.announce(actor=staff, post=post, departments=[dept], sites=[site])
+        announcement = announcement_actions.announce(
+            actor=staff, post=post, departments=[dept], sites=[site]
+        )
 
     async def receive() -> dict[str, Any]:
         message: dict[str, Any] = await asyncio.wait_for(layer.receive(channel), 1)
@@ -232,15 +239,15 @@ def test_the_sockets_rule_agrees_with_the_home_pages(kind: str, role: str, targe
         "other_site": {"sites": [other_site]},
     }
     targets = choices[target]
-    announcement = actions.announce(actor=make_admin(), post=post, **targets)
+    announcement = announcement_actions.announce(actor=make_admin(), post=post, **targets)
     route = announcement_route_of(
         announcement,
         department_ids=[d.pk for d in targets.get("departments", [])],
         site_ids=[s.pk for s in targets.get("sites", [])],
     )
     person.refresh_from_db()
-    shown = announcement in queries.active_announcements(person)
-    assert queries.is_targeted(audience_of(person), route) is shown
+    shown = announcement in announcement_queries.active_announcements(person)
+    assert announcement_queries.is_targeted(audience_of(person), route) is shown
     # And the home page's rule is the expected one: sees the post, and targeted.
     sees = queries.can(person, "see", post)
     assert shown is (sees and target in ("everyone", "my_department", "my_site"))
@@ -250,15 +257,17 @@ def test_the_sockets_rule_agrees_with_the_home_pages(kind: str, role: str, targe
 def test_a_person_without_department_or_site_gets_only_announcements_for_everyone() -> None:
     staff, person = make_user(role="staff"), make_user()
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Hi")
-    announcement = actions.announce(actor=staff, post=post, departments=[make_department()])
+    announcement = announcement_actions.announce(
+        actor=staff, post=post, departments=[make_department()]
+    )
     audience = audience_of(person)
     assert audience.department_id is None and audience.site_id is None
     route = announcement_route_of(announcement, department_ids=[], site_ids=[])
-    assert queries.is_targeted(audience, route) is True
+    assert announcement_queries.is_targeted(audience, route) is True
     targeted = announcement_route_of(
         announcement, department_ids=[announcement.departments.get().pk], site_ids=[]
     )
-    assert queries.is_targeted(audience, targeted) is False
+    assert announcement_queries.is_targeted(audience, targeted) is False
 
 
 # --- The page ----------------------------------------------------------------------------------
@@ -277,7 +286,7 @@ def test_the_home_page_listens_and_the_fragment_shows_what_targets_me(
     assert 'data-url="/feed/announcements/?filter=following"' in page
     for n in range(3):
         post = make_post(author=staff, space=org, body=f"Payroll news {n}")
-        actions.announce(actor=staff, post=post, departments=[payroll])
+        announcement_actions.announce(actor=staff, post=post, departments=[payroll])
     client = client_for(reader)
     client.get("/feed/announcements/?filter=following")
     # The session and its record (7), the profile (1), the announcements with their posts and

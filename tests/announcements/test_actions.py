@@ -11,7 +11,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from cercle.feed import actions, queries
+from cercle.announcements import actions as announcement_actions
+from cercle.announcements import queries as announcement_queries
 from cercle.notifications.models import Notification
 from cercle.spaces import queries as space_queries
 from tests.factories import (
@@ -41,17 +42,17 @@ def org_post(body: str = "Nouvelle mutuelle") -> tuple[Any, Any]:
 def test_who_may_announce() -> None:
     staff, post = org_post()
     with pytest.raises(PermissionDenied):
-        actions.announce(actor=make_user(), post=post)
-    actions.announce(actor=staff, post=post)
+        announcement_actions.announce(actor=make_user(), post=post)
+    announcement_actions.announce(actor=staff, post=post)
     owner, member = make_user(), make_user()
     space = make_space(owner=owner, members=(member,))
     space_post = make_post(author=member, space=space)
     with pytest.raises(PermissionDenied):
-        actions.announce(actor=member, post=space_post)
-    actions.announce(actor=owner, post=space_post)
+        announcement_actions.announce(actor=member, post=space_post)
+    announcement_actions.announce(actor=owner, post=space_post)
     wall_post = make_post(author=staff, body="On my wall")
     with pytest.raises(PermissionDenied):
-        actions.announce(actor=staff, post=wall_post)
+        announcement_actions.announce(actor=staff, post=wall_post)
 
 
 def test_targeting_and_dismissing() -> None:
@@ -59,24 +60,28 @@ def test_targeting_and_dismissing() -> None:
     in_sales, in_lyon = make_user(department=sales), make_user(site=lyon)
     elsewhere, guest = make_user(), make_guest()
     staff, post = org_post()
-    announcement = actions.announce(actor=staff, post=post, departments=[sales], sites=[lyon])
-    assert set(queries.announcement_audience(announcement)) == {in_sales, in_lyon}
-    assert [a.pk for a in queries.active_announcements(in_sales)] == [announcement.pk]
-    assert queries.active_announcements(elsewhere) == []
-    assert queries.active_announcements(guest) == []
-    actions.dismiss_announcement(actor=in_sales, announcement=announcement)
-    assert queries.active_announcements(in_sales) == []
-    everyone = actions.announce(actor=staff, post=org_post("Tous")[1])
-    assert [a.pk for a in queries.active_announcements(elsewhere)] == [everyone.pk]
-    assert guest not in set(queries.announcement_audience(everyone))
+    announcement = announcement_actions.announce(
+        actor=staff, post=post, departments=[sales], sites=[lyon]
+    )
+    assert set(announcement_queries.announcement_audience(announcement)) == {in_sales, in_lyon}
+    assert [a.pk for a in announcement_queries.active_announcements(in_sales)] == [announcement.pk]
+    assert announcement_queries.active_announcements(elsewhere) == []
+    assert announcement_queries.active_announcements(guest) == []
+    announcement_actions.dismiss_announcement(actor=in_sales, announcement=announcement)
+    assert announcement_queries.active_announcements(in_sales) == []
+    everyone = announcement_actions.announce(actor=staff, post=org_post("Tous")[1])
+    assert [a.pk for a in announcement_queries.active_announcements(elsewhere)] == [everyone.pk]
+    assert guest not in set(announcement_queries.announcement_audience(everyone))
 
 
 def test_private_space_announcements_reach_members_only() -> None:
     owner, member, outsider = make_user(), make_user(), make_user()
     space = make_space(owner=owner, kind="private", members=(member,))
-    announcement = actions.announce(actor=owner, post=make_post(author=owner, space=space))
-    assert set(queries.announcement_audience(announcement)) == {owner, member}
-    assert queries.active_announcements(outsider) == []
+    announcement = announcement_actions.announce(
+        actor=owner, post=make_post(author=owner, space=space)
+    )
+    assert set(announcement_queries.announcement_audience(announcement)) == {owner, member}
+    assert announcement_queries.active_announcements(outsider) == []
 
 
 def test_acknowledgement_report_reminders_and_csv(
@@ -87,7 +92,7 @@ def test_acknowledgement_report_reminders_and_csv(
     bob = make_user(first_name="=cmd", last_name="B", department=dept)
     staff, post = org_post()
     with django_capture_on_commit_callbacks(execute=True):
-        announcement = actions.announce(
+        announcement = announcement_actions.announce(
             actor=staff, post=post, departments=[dept], requires_ack=True
         )
     # Everyone targeted is asked (in the app; by mail later if unread).
@@ -95,20 +100,22 @@ def test_acknowledgement_report_reminders_and_csv(
         Notification.objects.filter(kind="announcement").values_list("recipient_id", flat=True)
     ) == {anne.pk, bob.pk}
     with pytest.raises(ValidationError):
-        actions.dismiss_announcement(actor=anne, announcement=announcement)
-    actions.acknowledge(actor=anne, announcement=announcement)
-    assert queries.active_announcements(anne) == []
-    assert [a.pk for a in queries.active_announcements(bob)] == [announcement.pk]
+        announcement_actions.dismiss_announcement(actor=anne, announcement=announcement)
+    announcement_actions.acknowledge(actor=anne, announcement=announcement)
+    assert announcement_queries.active_announcements(anne) == []
+    assert [a.pk for a in announcement_queries.active_announcements(bob)] == [announcement.pk]
     with pytest.raises(PermissionDenied):
-        actions.acknowledge(actor=make_user(), announcement=announcement)
-    rows = {r.user.pk: r.acknowledged_at for r in queries.acknowledgements(announcement)}
+        announcement_actions.acknowledge(actor=make_user(), announcement=announcement)
+    rows = {
+        r.user.pk: r.acknowledged_at for r in announcement_queries.acknowledgements(announcement)
+    }
     assert rows[anne.pk] is not None and rows[bob.pk] is None
 
     Notification.objects.all().delete()
     with pytest.raises(PermissionDenied):
-        actions.remind(actor=anne, announcement=announcement)
+        announcement_actions.remind(actor=anne, announcement=announcement)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.remind(actor=staff, announcement=announcement)
+        announcement_actions.remind(actor=staff, announcement=announcement)
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [bob.pk]
 
     client = client_for(staff)
@@ -126,7 +133,7 @@ def test_acknowledgement_report_reminders_and_csv(
 def test_home_shows_the_announcement_until_confirmed() -> None:
     member = make_user()
     staff, post = org_post("Exercice incendie jeudi")
-    announcement = actions.announce(actor=staff, post=post, requires_ack=True)
+    announcement = announcement_actions.announce(actor=staff, post=post, requires_ack=True)
     client = client_for(member)
     assert "Exercice incendie jeudi" in client.get("/").content.decode()
     client.post(f"/announcements/{announcement.pk}/receipt/", {"ack": "1"})
@@ -136,5 +143,5 @@ def test_home_shows_the_announcement_until_confirmed() -> None:
     owner = make_user()
     private = make_space(owner=owner, kind="private")
     add_member(private, make_user())
-    hidden = actions.announce(actor=owner, post=make_post(author=owner, space=private))
+    hidden = announcement_actions.announce(actor=owner, post=make_post(author=owner, space=private))
     assert client.post(f"/announcements/{hidden.pk}/receipt/").status_code == 404

@@ -1,5 +1,6 @@
-"""Announcements: their audience, who may announce and follow up, the composer's targets, the
-read confirmations."""
+"""Announcements: who may announce and follow up, their audience, the home page's banners, the
+composer's targets, what a post card shows of them, the read confirmations, and who a live
+announcement reaches (the socket's rules, on the fields of its message)."""
 
 from __future__ import annotations
 
@@ -19,23 +20,43 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Site, User
-from cercle.feed.models import (
-    Announcement,
-    AnnouncementReceipt,
-    Post,
-)
-from cercle.feed.queries.pages import PostCard
-from cercle.feed.queries.visibility import (
-    ACTIVE_ANNOUNCEMENTS,
-    NotFound,
-    can_announce,
-    can_announce_in,
-    sees_post,
-)
+from cercle.announcements.events import AnnouncementRemoval, AnnouncementRoute
+from cercle.announcements.models import Announcement, AnnouncementReceipt
+from cercle.feed.models import Post
+from cercle.feed.queries import Audience, NotFound, Viewer, may_see, sees_post
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space, SpaceKind
 
-# --- Announcements -----------------------------------------------------------------------------
+# The home page shows at most this many banners.
+ACTIVE_ANNOUNCEMENTS = 5
+
+
+def can_announce(user: User, post: Post, roles: dict[int, str] | None = None) -> bool:
+    """Staff (and admins) in the organisation space; a space's admins in their space."""
+    space = post.space
+    if space is None or post.hidden_at is not None:
+        return False
+    return can_announce_in(user, space, roles)
+
+
+def can_announce_in(user: User, space: Space, roles: dict[int, str] | None = None) -> bool:
+    """May `user` publish announcements in `space` (the rule of `can_announce`, before a post)?"""
+    if space.is_archived or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if space.is_organisation:
+        return user.is_org_staff
+    return space_queries.can_administer(user, space, roles)
+
+
+def organisation_to_announce_in(user: User) -> Space | None:
+    """The organisation space, when `user` may announce there (`can_announce_in`); read only
+    for admins and staff, the only ones who may (no query for everyone else)."""
+    if not user.is_active or not (user.is_admin or user.is_org_staff):
+        return None
+    org = space_queries.organisation_space()
+    return org if can_announce_in(user, org) else None
 
 
 @dataclass
@@ -207,35 +228,74 @@ class AckRow:
     acknowledged_at: datetime.datetime | None
 
 
-def acknowledgement_progress(cards: Sequence[PostCard]) -> None:
-    """Fill `ack_progress` (confirmed, targeted) on the cards whose viewer follows up an
-    announcement asking for confirmation: one query, then three per such announcement (only
-    their authors and announcers see it, so a page rarely holds more than one); no query when
-    there are none."""
-    followed = {
-        card.announcement_id: card
-        for card in cards
-        if card.can_follow_up and card.announcement_id is not None
-    }
-    if not followed:
-        return
-    asking = list(
-        Announcement.objects.filter(pk__in=list(followed), requires_ack=True).select_related(
-            "post", "post__space"
+@dataclass(frozen=True)
+class CardAnnouncement:
+    """What a post card shows of announcements (`PostCard.extras["announcement"]`): the post's
+    announcement if it is one, whether it asks for "read and understood", and what the viewer
+    may do."""
+
+    # The post's announcement (None: it is not one).
+    announcement_id: int | None = None
+    asks_ack: bool = False
+    # May make (change, withdraw) the post an announcement (`can_announce`).
+    can_announce: bool = False
+    # May follow the announcement up (its author, or one who may announce there).
+    can_follow_up: bool = False
+    # (confirmed, targeted), for those who follow up an announcement asking for confirmation.
+    ack_progress: tuple[int, int] | None = None
+
+
+def card_announcements(
+    viewer: Viewer, posts: Sequence[Post], new: bool = False
+) -> dict[int, CardAnnouncement]:
+    """Each post card's `CardAnnouncement`, for a page of posts: one query (none for `new` posts,
+    which cannot be announcements yet), then three per announcement asking for confirmation
+    that the viewer follows up (only their authors and announcers: a page rarely holds more
+    than one). Posts that are not announcements and that the viewer may not announce get
+    nothing."""
+    found: dict[int, tuple[int, bool]] = {}
+    if not new:
+        found = {
+            post_id: (pk, requires_ack)
+            for post_id, pk, requires_ack in Announcement.objects.filter(
+                post_id__in=[p.pk for p in posts]
+            ).values_list("post_id", "pk", "requires_ack")
+        }
+    cards: dict[int, CardAnnouncement] = {}
+    for post in posts:
+        may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
+        announcement_id, asks_ack = found.get(post.pk, (None, False))
+        if announcement_id is None and not may_announce:
+            continue
+        follows_up = announcement_id is not None and (
+            post.author_id == viewer.user.pk or may_announce
         )
+        progress = None
+        if follows_up and asks_ack:
+            assert announcement_id is not None
+            progress = _progress(announcement_id, post)
+        cards[post.pk] = CardAnnouncement(
+            announcement_id=announcement_id,
+            asks_ack=asks_ack,
+            can_announce=may_announce,
+            can_follow_up=follows_up,
+            ack_progress=progress,
+        )
+    return cards
+
+
+def _progress(announcement_id: int, post: Post) -> tuple[int, int]:
+    """(confirmed, targeted) of an announcement asking for confirmation (three queries)."""
+    announcement = Announcement(pk=announcement_id, post=post)
+    confirmed = AnnouncementReceipt.objects.filter(
+        announcement_id=announcement_id, acknowledged_at__isnull=False
+    ).values("user_id")
+    counts = (
+        announcement_audience(announcement)
+        .order_by()
+        .aggregate(total=Count("pk"), done=Count("pk", filter=Q(pk__in=confirmed)))
     )
-    if not asking:
-        return
-    for announcement in asking:
-        confirmed = AnnouncementReceipt.objects.filter(
-            announcement_id=announcement.pk, acknowledged_at__isnull=False
-        ).values("user_id")
-        counts = (
-            announcement_audience(announcement)
-            .order_by()
-            .aggregate(total=Count("pk"), done=Count("pk", filter=Q(pk__in=confirmed)))
-        )
-        followed[announcement.pk].ack_progress = (counts["done"], counts["total"])
+    return counts["done"], counts["total"]
 
 
 def acknowledgements(announcement: Announcement) -> list[AckRow]:
@@ -251,3 +311,31 @@ def acknowledgements(announcement: Announcement) -> list[AckRow]:
             "profile", "profile__department", "profile__site"
         )[:20_000]
     ]
+
+
+# --- Live announcements (the /ws/ socket) -------------------------------------------------------
+
+
+def is_targeted(audience: Audience, route: AnnouncementRoute) -> bool:
+    """Does this new announcement target this person? The rule of `active_announcements`
+    (before any dismissal) on the fields of the route: they may see its post, and it is for
+    everyone or for their department or site (tests/announcements/test_live.py checks that
+    both agree for every kind of space, person and target)."""
+    if not may_see(audience, route.post):
+        return False
+    if not route.department_ids and not route.site_ids:
+        return True
+    return (
+        audience.department_id is not None and audience.department_id in route.department_ids
+    ) or (audience.site_id is not None and audience.site_id in route.site_ids)
+
+
+def loses_announcement(audience: Audience, removal: AnnouncementRemoval) -> bool:
+    """May this person's home page show the banner of an announcement that just ended for some?
+    It targeted them (`is_targeted`, as it was), and no longer does (taken back, post gone or
+    hidden: for no one; retargeted: not in the new targets). Nobody it never targeted learns of
+    it. (The author and moderators of a hidden post, who still see it, are told too: the page
+    then asks the server, which keeps the banner for them.)"""
+    if not is_targeted(audience, removal.before):
+        return False
+    return removal.after is None or not is_targeted(audience, removal.after)

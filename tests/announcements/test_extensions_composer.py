@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cercle.feed.models import Announcement, Post
+from cercle.announcements.models import Announcement
+from cercle.feed.models import Post
 from cercle.spaces import queries as space_queries
 from tests.factories import make_department, make_space, make_user
 

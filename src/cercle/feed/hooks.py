@@ -1,0 +1,39 @@
+"""What happens to posts that the modules extending them follow (`cercle.core.hooks`).
+
+The feed's actions `emit` these in their transaction; a module that hangs something on a post
+(an announcement) `listen`s from its `apps.py` and ends or changes it there. The feed imports
+none of those modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cercle.accounts.models import User
+from cercle.feed.models import Post
+
+
+@dataclass(frozen=True)
+class PostDeleted:
+    """A post is being deleted: emitted just before its row goes (what hangs on it is still
+    there to read), in the deleting action's transaction."""
+
+    actor: User
+    post: Post
+
+
+@dataclass(frozen=True)
+class PostHidden:
+    """A moderator hid a post (`decide_report`): it shows to its author and the moderators only."""
+
+    actor: User
+    post: Post
+
+
+@dataclass(frozen=True)
+class DemoWallSeeded:
+    """The demo organisation's wall was just written (`cercle.feed.seed.seed_demo_wall`), with
+    its welcome post in the organisation space by a member of staff: modules add their demo."""
+
+    staff: User
+    welcome: Post
