@@ -45,7 +45,6 @@ NOT_PAGES: dict[str, str] = {
     "notification_open": "redirect to the notification's subject",
     "chat_start_direct": "POST: opens the conversation",
     "chat_space_channel": "redirect to the space's conversation",
-    "admin_index": "redirect to the people list",
     "account_set_password": "redirect to the password change (everyone has a password)",
     # htmx fragments and JSON.
     "people_autocomplete": "htmx fragment",

@@ -9,12 +9,12 @@ from urllib.parse import urlparse
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django import forms
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from cercle.accounts.queries import get_organisation
+from cercle.core.mail import site_url
 
 
 def signup_domain_allowed(email: str) -> bool:
@@ -34,7 +34,7 @@ class OrganisationSite:
 
 def organisation_site() -> OrganisationSite:
     return OrganisationSite(
-        name=get_organisation().name, domain=urlparse(settings.SITE_URL).netloc or "localhost"
+        name=get_organisation().name, domain=urlparse(site_url()).netloc or "localhost"
     )
 
 

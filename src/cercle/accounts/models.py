@@ -20,9 +20,10 @@ from cercle.core.models import TimeStampedModel
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
-    STAFF = "staff", _("Staff (communication, HR)")
+    STAFF = "staff", _("Communication/HR team")
     MEMBER = "member", _("Member")
-    GUEST = "guest", _("Guest")
+    # "External guest", never "Guest": "Invited" is a status of the people list (issue 17).
+    GUEST = "guest", _("External guest")
 
 
 class PersonManager(UserManager["User"]):

@@ -50,6 +50,13 @@ class InviteForm(forms.Form):
     job_title = forms.CharField(label=_("Job title"), required=False, max_length=150)
     manager = forms.EmailField(label=_("Manager's email"), required=False, max_length=254)
 
+    def __init__(self, *args: Any, roles: list[Role] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            role_field = self.fields["role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = [(role.value, role.label) for role in roles]
+
     def clean_manager(self) -> User | None:
         email = self.cleaned_data.get("manager") or ""
         if not email:
@@ -62,6 +69,13 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, roles: list[Role] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            role_field = self.fields["role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = [(role.value, role.label) for role in roles]
 
 
 class ImportForm(forms.Form):
