@@ -130,6 +130,28 @@ def import_jobs(viewer: User) -> QuerySet[ImportJob]:
     return ImportJob.objects.select_related("created_by").defer("content")
 
 
+@dataclass(frozen=True)
+class ReportError:
+    """One problem of an import's report, its column named as the file named it."""
+
+    row: int
+    column: str
+    message: str
+
+
+def import_report_errors(job: ImportJob) -> list[ReportError]:
+    report = job.report or {}
+    written: dict[str, str] = report.get("columns") or {}
+    return [
+        ReportError(
+            row=int(error.get("row", 0)),
+            column=written.get(error.get("field", ""), error.get("field", "")),
+            message=str(error.get("message", "")),
+        )
+        for error in report.get("errors", [])
+    ]
+
+
 def access_import_job(viewer: User, job_id: int) -> ImportJob:
     job = import_jobs(viewer).filter(pk=job_id).first()
     if job is None:

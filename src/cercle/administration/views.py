@@ -284,7 +284,11 @@ def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     # An interrupted import must stop being polled even where no scheduler runs.
     actions.expire_import_jobs()
     job = queries.access_import_job(request.user, job_id)
-    context = {"job": job, "admin_section": "import"}
+    context = {
+        "job": job,
+        "errors": queries.import_report_errors(job),
+        "admin_section": "import",
+    }
     if request.headers.get("HX-Request"):
         response = render(request, "administration/_import_progress.html", context)
         if not job.is_running:
