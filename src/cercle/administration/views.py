@@ -38,7 +38,6 @@ from cercle.administration.forms import (
     RoleForm,
 )
 from cercle.audit import queries as audit_queries
-from cercle.audit.labels import action_label
 from cercle.chat import actions as chat_actions
 from cercle.chat import queries as chat_queries
 from cercle.core.pagination import InvalidCursor
@@ -518,7 +517,8 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     entries = [
         {
             "entry": entry,
-            "action_label": action_label(entry.action),
+            "action_label": described.action_label,
+            "target": described.target,
             "changes": described.changes,
             "extra": described.extra,
         }
