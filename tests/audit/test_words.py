@@ -62,7 +62,7 @@ def test_roles_and_bodies_read_in_words() -> None:
     assert [(f, o.text, n.text) for f, o, n in role.changes] == [
         ("role", "External guest", "Communication/HR team")
     ]
-    [(field, old, _new)] = deleted.changes
+    [(_field, old, _new)] = deleted.changes
     assert old.text == "Nouvelle mutuelle au 1er janvier : détails"
 
 

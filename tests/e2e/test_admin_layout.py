@@ -75,7 +75,8 @@ def test_the_audit_log_fits_1366_px_and_stacks_on_a_phone(
     phone.locator("table.audit-table").wait_for()
     layout = phone.evaluate(
         """() => ({page: document.documentElement.scrollWidth,
-                   row: getComputedStyle(document.querySelector('.audit-table tbody tr')).display})"""
+                   row: getComputedStyle(
+                       document.querySelector('.audit-table tbody tr')).display})"""
     )
     assert layout["page"] <= 360, layout
     assert layout["row"] == "block", layout  # each entry is a stacked card
