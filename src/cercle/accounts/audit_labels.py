@@ -82,6 +82,7 @@ DETAILS = {
     "logo": _("logo"),
     "lock_hr_fields": _("only admins edit job title, department and manager"),
     "signup_domains": _("sign-up domains"),
+    "email_changes_allowed": _("people may change their sign-in email address"),
 }
 
 

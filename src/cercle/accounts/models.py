@@ -308,6 +308,11 @@ class Organisation(models.Model):
     lock_hr_fields = models.BooleanField(
         _("only admins edit job title, department and manager"), default=False
     )
+    # Off when sign-in addresses come from the company directory: people cannot add, remove or
+    # change their sign-in email themselves (accounts.queries.may_change_email).
+    email_changes_allowed = models.BooleanField(
+        _("people may change their sign-in email address"), default=True
+    )
     # Comma-separated email domains whose people may sign up by themselves; empty: invitation only.
     signup_domains = models.TextField(
         _("sign-up allowed for these email domains"), blank=True, default=""

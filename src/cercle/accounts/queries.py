@@ -149,6 +149,14 @@ def may_manage_person(user: Any, person: User) -> bool:
     return person.role != Role.ADMIN or may_manage_settings(user)
 
 
+def may_change_email(user: Any) -> bool:
+    """Add, remove or change one's own sign-in email: the organisation's policy (on by default;
+    off when sign-in addresses come from the company directory)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active) and bool(
+        get_organisation().email_changes_allowed
+    )
+
+
 @dataclass(frozen=True)
 class AdminRights:
     """What one person may open in the administration (the navigation shows only that)."""

@@ -117,6 +117,7 @@ def update_organisation(
     accent_colour: str,
     lock_hr_fields: bool,
     signup_domains: str,
+    email_changes_allowed: bool = True,
     logo: UploadedFile[bytes] | None = None,
     remove_logo: bool = False,
     request: HttpRequest | None = None,
@@ -154,6 +155,7 @@ def update_organisation(
         organisation.primary_colour = primary_colour.lower()
         organisation.accent_colour = accent_colour.lower()
         organisation.lock_hr_fields = lock_hr_fields
+        organisation.email_changes_allowed = email_changes_allowed
         organisation.signup_domains = domains
         if new_logo is not None:
             organisation.logo.save(new_logo.name or "logo.png", new_logo, save=False)
@@ -185,6 +187,7 @@ def _organisation_values(organisation: Organisation) -> dict[str, Any]:
         "primary_colour": organisation.primary_colour,
         "accent_colour": organisation.accent_colour,
         "lock_hr_fields": organisation.lock_hr_fields,
+        "email_changes_allowed": organisation.email_changes_allowed,
         "signup_domains": organisation.signup_domains,
     }
 

@@ -133,6 +133,14 @@ class OrganisationForm(forms.Form):
     lock_hr_fields = forms.BooleanField(
         label=_("Only administrators edit job title, department and manager"), required=False
     )
+    email_changes_allowed = forms.BooleanField(
+        label=_("People may change their sign-in email address"),
+        required=False,
+        help_text=_(
+            "Turn off when sign-in addresses come from the company directory: the email page "
+            "then offers no “Add” nor “Remove”."
+        ),
+    )
     signup_domains = forms.CharField(
         label=_("Sign-up allowed for these email domains"),
         required=False,

@@ -437,6 +437,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
         "primary_colour": current.primary_colour,
         "accent_colour": current.accent_colour,
         "lock_hr_fields": current.lock_hr_fields,
+        "email_changes_allowed": current.email_changes_allowed,
         "signup_domains": current.signup_domains,
     }
     form = OrganisationForm(request.POST or None, request.FILES or None, initial=initial)
@@ -449,6 +450,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
                 primary_colour=data["primary_colour"],
                 accent_colour=data["accent_colour"],
                 lock_hr_fields=data["lock_hr_fields"],
+                email_changes_allowed=data["email_changes_allowed"],
                 signup_domains=data["signup_domains"],
                 logo=data["logo"] or None,
                 remove_logo=data["remove_logo"],
