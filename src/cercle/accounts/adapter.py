@@ -86,9 +86,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def can_delete_email(self, email_address: Any) -> bool:
         """Removing a sign-in address follows the organisation's policy too."""
         request: HttpRequest | None = context.request
-        if request is not None and request.user.is_authenticated:
-            if not may_change_email(request.user):
-                return False
+        if (
+            request is not None
+            and request.user.is_authenticated
+            and not may_change_email(request.user)
+        ):
+            return False
         return bool(super().can_delete_email(email_address))
 
     def populate_username(self, request: HttpRequest, user: Any) -> None:
