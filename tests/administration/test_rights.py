@@ -172,7 +172,7 @@ def test_hr_imports_people_but_not_administrators(
         b"email,first_name,last_name,role\na@example.org,Anne,A,member\nb@example.org,Bob,B,admin\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = actions.start_import(actor=hr, filename="people.csv", data=data)
+        job = actions.start_import(actor=hr, filename="people.csv", data=data, language="en")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.INVALID
     assert [e["row"] for e in job.report["errors"]] == [3]

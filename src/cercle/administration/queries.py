@@ -178,6 +178,10 @@ class RightRow:
     label: str
     allowed: list[bool]
 
+    @property
+    def by_role(self) -> list[tuple[Role, bool]]:
+        return list(zip(Role, self.allowed, strict=True))
+
 
 def roles_and_rights(viewer: User) -> list[RightRow]:
     """The roles page's table: what each role may do, read from the rules themselves."""
