@@ -28,6 +28,8 @@ demo: migrate
 # Serves HTTP and WebSocket on one port, with the task worker beside it and, every 5 minutes, the
 # notification-mail sweep (the daily digest once a day) and the expiry of abandoned CSV imports;
 # Ctrl-C stops them all.
+# Links in mails use the address this server is reached at (SITE_URL unless set otherwise).
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: demo
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@$(BIN)/python manage.py login_hint --url http://$(HOST):$(PORT)/

@@ -49,7 +49,10 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address, for links in emails. Unset: the address of the request that triggered the
+# mail (development; `make run` sets it from HOST and PORT). Production sending real mail must set
+# it: the system check cercle.E001 refuses to start otherwise (cercle.core.mail).
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -278,7 +281,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING or SITE_URL.startswith("http://127.0.0.1")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = (
+    DEBUG or TESTING or not SITE_URL or SITE_URL.startswith("http://127.0.0.1")
+)
 MFA_TOTP_ISSUER = "Cercle"
 USERSESSIONS_TRACK_ACTIVITY = True
 
@@ -361,7 +366,12 @@ def _email_settings(url: str) -> dict[str, Any]:
     }
 
 
-globals().update(_email_settings(os.environ.get("EMAIL_URL", "")))
+# The configured backend sends; cercle.core.mail.RecordingBackend in front of it keeps when the
+# last mail left (the administration's overview).
+_email = _email_settings(os.environ.get("EMAIL_URL", ""))
+CERCLE_EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
+globals().update(_email)
+EMAIL_BACKEND = "cercle.core.mail.RecordingBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cercle <cercle@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

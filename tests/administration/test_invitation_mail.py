@@ -11,6 +11,7 @@ from django.test import Client
 from cercle.accounts.actions import people
 from cercle.accounts.models import Invitation
 from cercle.administration import actions
+from cercle.core.mail import site_url
 from tests.factories import make_admin
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_invitation_is_delivered_by_smtp_with_a_working_link(
     link = re.search(r"(http\S+/invitation/[\w-]+/)", text)
     assert link is not None and link.group(1) in html
     assert 'lang="en"' in html
-    path = link.group(1).removeprefix(settings.SITE_URL)
+    path = link.group(1).removeprefix(site_url())
     assert Invitation.objects.get(user=person).accepted_at is None
     client = Client(headers={"Accept-Language": "en"})
     response = client.get(path)

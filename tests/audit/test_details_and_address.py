@@ -55,7 +55,7 @@ def test_a_department_invitation_reads_as_names() -> None:
     for person in people:
         assert f"<li>{person.display_name}</li>" in page
     assert f"[{people[0].pk}" not in page
-    assert "department: Production" in page
+    assert "department:</span> Production" in page
 
 
 def test_people_places_and_spaces_are_resolved_and_gone_ones_show_their_id() -> None:

@@ -107,8 +107,9 @@ def test_describe_entries_reads_plain_changes() -> None:
         [details] = queries.describe_entries(admin, [entry])
         return [(field, before.text, after.text) for field, before, after in details.changes]
 
-    assert changes({"role": "member"}, {"role": "admin"}) == [("role", "member", "admin")]
-    assert changes({"is_active": True}, {"is_active": False}) == [("is_active", "✓", "✗")]
+    # Keys and values in words where the app that records them said so (accounts: the roles).
+    assert changes({"role": "member"}, {"role": "admin"}) == [("role", "Member", "Administrator")]
+    assert changes({"is_active": True}, {"is_active": False}) == [("active", "✓", "✗")]
     assert changes(None, {"created": 3}) == [("created", "—", "3")]
     assert changes(None, None) == []
     assert changes("a", "b") == [("", "a", "b")]

@@ -54,7 +54,6 @@ NOT_PAGES: dict[str, str] = {
     "page_restore": "POST",
     "page_move": "POST",
     "page_delete": "POST",
-    "admin_index": "redirect to the people list",
     "account_set_password": "redirect to the password change (everyone has a password)",
     # htmx fragments and JSON.
     "people_autocomplete": "htmx fragment",

@@ -46,7 +46,7 @@ def test_admin_imports_the_valid_rows_of_a_csv(new_page: Any, transactional_db: 
     text = table.inner_text()
     assert "Anne Leroy" in text and "Carla Moreau" in text
     assert "Bruno" not in text
-    assert "Invited" in text
+    assert "Invitation sent" in text
 
 
 def test_admin_pages_fit_a_phone(new_page: Any, transactional_db: Any) -> None:

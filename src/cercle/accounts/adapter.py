@@ -9,12 +9,12 @@ from urllib.parse import urlparse
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django import forms
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
-from cercle.accounts.queries import get_organisation
+from cercle.accounts.queries import get_organisation, may_change_email
+from cercle.core.mail import site_url
 
 
 def signup_domain_allowed(email: str) -> bool:
@@ -34,7 +34,7 @@ class OrganisationSite:
 
 def organisation_site() -> OrganisationSite:
     return OrganisationSite(
-        name=get_organisation().name, domain=urlparse(settings.SITE_URL).netloc or "localhost"
+        name=get_organisation().name, domain=urlparse(site_url()).netloc or "localhost"
     )
 
 
@@ -66,6 +66,14 @@ class AccountAdapter(DefaultAccountAdapter):
         email = super().clean_email(email).strip().lower()
         request: HttpRequest | None = context.request
         signing_up = request is None or not request.user.is_authenticated
+        if not signing_up and request is not None and not may_change_email(request.user):
+            raise forms.ValidationError(
+                _(
+                    "Your organisation manages sign-in email addresses: "
+                    "ask an administrator to change yours."
+                ),
+                code="email_changes_off",
+            )
         domains = get_organisation().signup_domain_list
         if signing_up and domains and not signup_domain_allowed(email):
             raise forms.ValidationError(
@@ -74,6 +82,17 @@ class AccountAdapter(DefaultAccountAdapter):
                 code="signup_domain",
             )
         return email
+
+    def can_delete_email(self, email_address: Any) -> bool:
+        """Removing a sign-in address follows the organisation's policy too."""
+        request: HttpRequest | None = context.request
+        if (
+            request is not None
+            and request.user.is_authenticated
+            and not may_change_email(request.user)
+        ):
+            return False
+        return bool(super().can_delete_email(email_address))
 
     def populate_username(self, request: HttpRequest, user: Any) -> None:
         super().populate_username(request, user)

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from cercle.accounts.models import Department, Site, User
-from cercle.audit.labels import NamedIds, register_actions, register_names
+from cercle.accounts.models import Department, Organisation, Role, Site, User
+from cercle.audit.labels import (
+    ActionVariants,
+    NamedIds,
+    TargetKind,
+    register_actions,
+    register_details,
+    register_names,
+    register_targets,
+    register_variants,
+)
 
 ACTIONS = {
     "auth.login": _("Logged in"),
@@ -41,8 +50,61 @@ def _people(ids: set[int]) -> dict[int, str]:
     }
 
 
+# How someone signed in (the authentication backend or the step that failed), in words.
+LOGIN_METHODS = {
+    "ModelBackend": _("Logged in with a password"),
+    "AuthenticationBackend": _("Logged in with a password"),
+    "code": _("Logged in with a code sent by email"),
+}
+FAILED_LOGIN_METHODS = {
+    "password": _("Failed login: wrong password"),
+    "code": _("Failed login: wrong code sent by email"),
+    "mfa": _("Failed login: wrong second-factor code"),
+    "rate_limited": _("Login refused: too many attempts"),
+}
+DETAILS = {
+    "login": _("sign-in name"),
+    "method": _("method"),
+    "email": _("email"),
+    "role": _("role"),
+    "is_active": _("active"),
+    "name": _("name"),
+    "prefix": _("token prefix"),
+    "type": _("kind"),
+    "filename": _("file"),
+    "count": _("count"),
+    "job_title": _("job title"),
+    "team": _("team"),
+    "phone": _("phone"),
+    "bio": _("about"),
+    "primary_colour": _("primary colour"),
+    "accent_colour": _("accent colour"),
+    "logo": _("logo"),
+    "lock_hr_fields": _("only admins edit job title, department and manager"),
+    "signup_domains": _("sign-up domains"),
+    "email_changes_allowed": _("people may change their sign-in email address"),
+}
+
+
+def _organisation_name(ids: set[int]) -> dict[int, str]:
+    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
 def register() -> None:
     register_actions(ACTIONS)
+    register_variants(ActionVariants("auth.login", "method", LOGIN_METHODS))
+    register_variants(ActionVariants("auth.login_failed", "method", FAILED_LOGIN_METHODS))
+    register_details(DETAILS, {"role": dict(Role.choices)})
+    register_targets(
+        TargetKind("accounts.user", _("Profile of “%(name)s”"), names=_people),
+        TargetKind("accounts.department", _("Department “%(name)s”"), model=Department),
+        TargetKind("accounts.site", _("Site “%(name)s”"), model=Site),
+        TargetKind(
+            "accounts.organisation",
+            _("Settings of “%(name)s”"),
+            names=_organisation_name,
+        ),
+    )
     register_names(
         NamedIds(
             kind="people",

@@ -16,6 +16,7 @@ number, its column and a message. Nothing here touches the database except to re
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cercle.accounts.models import Role
 from cercle.core.text import normalize
@@ -95,6 +97,8 @@ class ExistingData:
     people: dict[str, int] = field(default_factory=dict)  # lower-cased email -> user id
     departments: dict[str, int] = field(default_factory=dict)  # normalize(name) -> id
     sites: dict[str, int] = field(default_factory=dict)  # normalize(name) -> id
+    # "department" / "site" -> the names as written, for suggestions.
+    names: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,6 +108,8 @@ class CheckedFile:
     # normalize(name) -> name as written, for departments and sites to create.
     missing_departments: dict[str, str] = field(default_factory=dict)
     missing_sites: dict[str, str] = field(default_factory=dict)
+    # Column key -> the header as the file wrote it ("Prénom" for first_name), for the report.
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def invalid_rows(self) -> set[int]:
@@ -174,6 +180,54 @@ HEADER_ALIASES = {
 def _header_name(cell: str) -> str:
     name = cell.strip().lstrip("\ufeff").strip().lower().replace(" ", "_").replace("-", "_")
     return HEADER_ALIASES.get(normalize(name).replace(" ", "_"), name)
+
+
+def headers_as_written(text: str) -> dict[str, str]:
+    """Each known column's key -> its header cell as the file wrote it, so that the report
+    names the columns the way the person who wrote the file does."""
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), [])
+    except csv.Error:
+        return {}
+    written: dict[str, str] = {}
+    for cell in header:
+        name = _header_name(cell)
+        if name in COLUMNS and name not in written:
+            written[name] = cell.strip().lstrip("\ufeff").strip()
+    return written
+
+
+def closest(value: str, names: Iterable[str]) -> str | None:
+    """The existing name closest to a value that names none (accents and capitals aside): the
+    import report suggests it. None when nothing is close enough."""
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(normalize(name), name)
+    wanted = normalize(value)
+    if not wanted:
+        return None
+    # A name that contains the value as a word ("Lyon" → "Lyon (siège)") is the likeliest.
+    containing = [key for key in by_key if re.search(rf"(^|\W){re.escape(wanted)}(\W|$)", key)]
+    if len(containing) == 1:
+        return by_key[containing[0]]
+    match = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=0.6)
+    return by_key[match[0]] if match else None
+
+
+def _unknown_place(kind: str, value: str, suggestion: str | None) -> str:
+    if kind == "department":
+        if suggestion:
+            return _("Unknown department “%(value)s” — did you mean “%(suggestion)s”?") % {
+                "value": value,
+                "suggestion": suggestion,
+            }
+        return _("Unknown department “%s”.") % value
+    if suggestion:
+        return _("Unknown site “%(value)s” — did you mean “%(suggestion)s”?") % {
+            "value": value,
+            "suggestion": suggestion,
+        }
+    return _("Unknown site “%s”.") % value
 
 
 def template_csv() -> str:
@@ -254,7 +308,11 @@ def parse(text: str) -> tuple[list[PersonRow], list[RowError]]:
                     RowError(
                         row_number,
                         "",
-                        _("This row has %(found)d values but the header names %(expected)d.")
+                        ngettext(
+                            "This row has %(found)d values but the header names %(expected)d.",
+                            "This row has %(found)d values but the header names %(expected)d.",
+                            len(names),
+                        )
                         % {"found": len(record), "expected": len(names)},
                     )
                 )
@@ -315,10 +373,24 @@ def check(
     *,
     existing: ExistingData,
     create_missing: bool,
+    allowed_roles: set[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> CheckedFile:
-    """Check the rows against each other and against what exists; report every problem."""
+    """Check the rows against each other and against what exists; report every problem.
+
+    `allowed_roles`: the roles the person importing may give (None: any)."""
     all_errors = list(errors)
-    checked = CheckedFile(rows=rows, errors=all_errors)
+    checked = CheckedFile(rows=rows, errors=all_errors, headers=dict(headers or {}))
+    if allowed_roles is not None:
+        for row in rows:
+            if row.role in ROLE_VALUES and row.role not in allowed_roles:
+                all_errors.append(
+                    RowError(
+                        row.row,
+                        "role",
+                        _("Only administrators may give the role “%(role)s”.") % {"role": row.role},
+                    )
+                )
     first_row_of: dict[str, int] = {}
     for row in rows:
         if not row.email:
@@ -346,10 +418,9 @@ def check(
                 continue
             if create_missing and normalize(value):
                 missing.setdefault(normalize(value), value)
-            elif name == "department":
-                all_errors.append(RowError(row.row, name, _("Unknown department “%s”.") % value))
             else:
-                all_errors.append(RowError(row.row, name, _("Unknown site “%s”.") % value))
+                suggestion = closest(value, existing.names.get(name, ()))
+                all_errors.append(RowError(row.row, name, _unknown_place(name, value, suggestion)))
 
     # Managers: an existing person, or a person of this file; no cycles among the file's people.
     row_of_email = {

@@ -20,9 +20,10 @@ from cercle.core.models import TimeStampedModel
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
-    STAFF = "staff", _("Staff (communication, HR)")
+    STAFF = "staff", _("Communication/HR team")
     MEMBER = "member", _("Member")
-    GUEST = "guest", _("Guest")
+    # "External guest", never "Guest": "Invited" is a status of the people list (issue 17).
+    GUEST = "guest", _("External guest")
 
 
 class PersonManager(UserManager["User"]):
@@ -306,6 +307,11 @@ class Organisation(models.Model):
     )
     lock_hr_fields = models.BooleanField(
         _("only admins edit job title, department and manager"), default=False
+    )
+    # Off when sign-in addresses come from the company directory: people cannot add, remove or
+    # change their sign-in email themselves (accounts.queries.may_change_email).
+    email_changes_allowed = models.BooleanField(
+        _("people may change their sign-in email address"), default=True
     )
     # Comma-separated email domains whose people may sign up by themselves; empty: invitation only.
     signup_domains = models.TextField(

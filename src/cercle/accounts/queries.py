@@ -104,6 +104,75 @@ def can_interact(viewer: User, person: User) -> bool:
     )
 
 
+# --- The administration's rights, by role ------------------------------------------------------
+# One place says what each role may administer: the views, the API, the templates (the admin
+# navigation) and the actions all ask these functions.
+
+PEOPLE_MANAGERS = frozenset({Role.ADMIN, Role.STAFF})
+
+
+def may_manage_people(user: Any) -> bool:
+    """Invite, import, deactivate and reactivate people, edit departments and sites, give the
+    roles below administrator: administrators and the communication/HR team."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.role in PEOPLE_MANAGERS
+    )
+
+
+def may_manage_settings(user: Any) -> bool:
+    """The IT department's settings (sign-in, branding, messaging policy, the audit log, the
+    Django admin) and the administrator role itself: administrators only."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.ADMIN
+    )
+
+
+def may_administer(user: Any) -> bool:
+    """Whether the administration's pages open at all (the header's link)."""
+    return may_manage_people(user) or may_manage_settings(user)
+
+
+def assignable_roles(user: Any) -> list[Role]:
+    """The roles this person may give (by invitation, import or a change of role)."""
+    if may_manage_settings(user):
+        return list(Role)
+    if may_manage_people(user):
+        return [role for role in Role if role != Role.ADMIN]
+    return []
+
+
+def may_manage_person(user: Any, person: User) -> bool:
+    """Change the role of, deactivate or reactivate this person: an administrator's account is
+    for administrators only."""
+    if not may_manage_people(user):
+        return False
+    return person.role != Role.ADMIN or may_manage_settings(user)
+
+
+def may_change_email(user: Any) -> bool:
+    """Add, remove or change one's own sign-in email: the organisation's policy (on by default;
+    off when sign-in addresses come from the company directory)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active) and bool(
+        get_organisation().email_changes_allowed
+    )
+
+
+@dataclass(frozen=True)
+class AdminRights:
+    """What one person may open in the administration (the navigation shows only that)."""
+
+    people: bool
+    settings: bool
+
+    @property
+    def any(self) -> bool:
+        return self.people or self.settings
+
+
+def admin_rights(user: Any) -> AdminRights:
+    return AdminRights(people=may_manage_people(user), settings=may_manage_settings(user))
+
+
 # --- Profiles ----------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts import importer
 from cercle.accounts.actions import people
 from cercle.accounts.models import Organisation, User
-from cercle.accounts.queries import forget_organisation
+from cercle.accounts.queries import forget_organisation, may_manage_people, may_manage_settings
 from cercle.administration.models import ImportJob
 from cercle.audit.actions import log_event
 from cercle.core import uploads
@@ -48,8 +48,16 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 
 
 def _require_admin(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated or not actor.is_admin:
+    """The organisation's settings: administrators only (`may_manage_settings`)."""
+    if actor is None or not may_manage_settings(actor):
         raise PermissionDenied(_("Only administrators may do this."))
+    return actor
+
+
+def _require_people_manager(actor: User | None) -> User:
+    """Imports of people: administrators and the communication/HR team (`may_manage_people`)."""
+    if actor is None or not may_manage_people(actor):
+        raise PermissionDenied(_("Only administrators and the communication/HR team may do this."))
     return actor
 
 
@@ -109,6 +117,7 @@ def update_organisation(
     accent_colour: str,
     lock_hr_fields: bool,
     signup_domains: str,
+    email_changes_allowed: bool = True,
     logo: UploadedFile[bytes] | None = None,
     remove_logo: bool = False,
     request: HttpRequest | None = None,
@@ -146,6 +155,7 @@ def update_organisation(
         organisation.primary_colour = primary_colour.lower()
         organisation.accent_colour = accent_colour.lower()
         organisation.lock_hr_fields = lock_hr_fields
+        organisation.email_changes_allowed = email_changes_allowed
         organisation.signup_domains = domains
         if new_logo is not None:
             organisation.logo.save(new_logo.name or "logo.png", new_logo, save=False)
@@ -177,6 +187,7 @@ def _organisation_values(organisation: Organisation) -> dict[str, Any]:
         "primary_colour": organisation.primary_colour,
         "accent_colour": organisation.accent_colour,
         "lock_hr_fields": organisation.lock_hr_fields,
+        "email_changes_allowed": organisation.email_changes_allowed,
         "signup_domains": organisation.signup_domains,
     }
 
@@ -195,7 +206,7 @@ def start_import(
     language: str = "",
 ) -> ImportJob:
     """Record the file and queue its checking (then its import, when every row is valid)."""
-    _require_admin(actor)
+    _require_people_manager(actor)
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError({"file": _("The file may weigh at most 20 MB.")})
     try:
@@ -228,7 +239,7 @@ def _queue(job: ImportJob) -> None:
 
 def import_valid_rows(*, actor: User, job: ImportJob) -> ImportJob:
     """The admin chose to import the valid rows of a file that has invalid ones."""
-    _require_admin(actor)
+    _require_people_manager(actor)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJob.Status.INVALID or not job.content:
@@ -243,7 +254,7 @@ def import_valid_rows(*, actor: User, job: ImportJob) -> ImportJob:
 
 
 def cancel_import(*, actor: User, job: ImportJob) -> ImportJob:
-    _require_admin(actor)
+    _require_people_manager(actor)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status not in {ImportJob.Status.INVALID, ImportJob.Status.PENDING}:
@@ -319,7 +330,7 @@ def run_import_job(*, job_id: int) -> str:
 def _run(job: ImportJob) -> str:
     actor = job.created_by
     try:
-        checked = people.check_import(job.content, create_missing=job.create_missing)
+        checked = people.check_import(job.content, create_missing=job.create_missing, actor=actor)
     except importer.ImportFileError as error:
         _finish(job, ImportJob.Status.FAILED, report={"file_error": str(error)})
         return ImportJob.Status.FAILED
@@ -332,6 +343,8 @@ def _run(job: ImportJob) -> str:
         "errors": [error.as_dict() for error in checked.errors[:MAX_REPORTED_ERRORS]],
         "missing_departments": sorted(checked.missing_departments.values()),
         "missing_sites": sorted(checked.missing_sites.values()),
+        # The columns as the file named them: the report speaks the file's words.
+        "columns": checked.headers,
     }
     if not checked.rows:
         report["file_error"] = _("The file has no people in it.")
@@ -354,7 +367,9 @@ def _run(job: ImportJob) -> str:
             progress=lambda done: _set(job.pk, done=done),
         )
     except PermissionDenied:
-        report["file_error"] = _("Only administrators may import people.")
+        report["file_error"] = _(
+            "Only administrators and the communication/HR team may import people."
+        )
         _finish(job, ImportJob.Status.FAILED, report=report)
         return ImportJob.Status.FAILED
     except Exception:

@@ -5,11 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import Department, Role, Site, User, colour_validator
 from cercle.administration.queries import PersonStatus
 from cercle.audit.labels import action_label
+
+
+def date_hint() -> str:
+    """The person's date format in words ("jj/mm/aaaa" in French, "yyyy-mm-dd" in English)."""
+    first = str(get_format("DATE_INPUT_FORMATS")[0])
+    return (
+        first.replace("%d", str(_("dd")))
+        .replace("%m", str(_("mm")))
+        .replace("%Y", str(_("yyyy")))
+        .replace("%y", str(_("yy")))
+    )
+
+
+class LocalDateInput(forms.DateInput):
+    """A date typed and shown in the page's language's format (the field is `localize=True`):
+    the browser's own date picker follows the browser's language, not the page's."""
+
+    input_type = "text"
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        hint = date_hint()
+        attrs = {**(attrs or {}), "placeholder": hint, "title": hint, "autocomplete": "off"}
+        return super().get_context(name, value, attrs)
 
 
 class PeopleFilterForm(forms.Form):
@@ -50,6 +74,13 @@ class InviteForm(forms.Form):
     job_title = forms.CharField(label=_("Job title"), required=False, max_length=150)
     manager = forms.EmailField(label=_("Manager's email"), required=False, max_length=254)
 
+    def __init__(self, *args: Any, roles: list[Role] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            role_field = self.fields["role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = [(role.value, role.label) for role in roles]
+
     def clean_manager(self) -> User | None:
         email = self.cleaned_data.get("manager") or ""
         if not email:
@@ -62,6 +93,13 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, roles: list[Role] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            role_field = self.fields["role"]
+            assert isinstance(role_field, forms.ChoiceField)
+            role_field.choices = [(role.value, role.label) for role in roles]
 
 
 class ImportForm(forms.Form):
@@ -101,7 +139,7 @@ class OrganisationForm(forms.Form):
         label=_("Logo"),
         required=False,
         help_text=_("PNG, JPEG, GIF or WebP, at most 5 MB; shown at most 256 pixels wide."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     primary_colour = forms.CharField(
@@ -119,6 +157,14 @@ class OrganisationForm(forms.Form):
     lock_hr_fields = forms.BooleanField(
         label=_("Only administrators edit job title, department and manager"), required=False
     )
+    email_changes_allowed = forms.BooleanField(
+        label=_("People may change their sign-in email address"),
+        required=False,
+        help_text=_(
+            "Turn off when sign-in addresses come from the company directory: the email page "
+            "then offers no “Add” nor “Remove”."
+        ),
+    )
     signup_domains = forms.CharField(
         label=_("Sign-up allowed for these email domains"),
         required=False,
@@ -134,11 +180,9 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who"), required=False, max_length=150)
     target = forms.CharField(label=_("Target"), required=False, max_length=150)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, localize=True, widget=LocalDateInput()
     )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_to = forms.DateField(label=_("To"), required=False, localize=True, widget=LocalDateInput())
     ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:

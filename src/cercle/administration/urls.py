@@ -25,6 +25,7 @@ urlpatterns = [
         views.resend_invitation,
         name="admin_resend_invitation",
     ),
+    path("roles/", views.roles, name="admin_roles"),
     path("departments/", views.departments, name="admin_departments"),
     path("sites/", views.sites, name="admin_sites"),
     path("organisation/", views.organisation, name="admin_organisation"),

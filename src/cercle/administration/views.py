@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse, HttpResponseRedirect
@@ -20,9 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cercle.accounts import importer
 from cercle.accounts.actions import people as people_actions
 from cercle.accounts.models import Role
-from cercle.accounts.queries import get_organisation
+from cercle.accounts.queries import assignable_roles, get_organisation, may_manage_settings
 from cercle.administration import actions, queries
-from cercle.administration.decorators import admin_required
+from cercle.administration.decorators import (
+    admin_required,
+    administrator_required,
+    people_manager_required,
+)
 from cercle.administration.forms import (
     AuditFilterForm,
     ImportForm,
@@ -34,7 +38,6 @@ from cercle.administration.forms import (
     RoleForm,
 )
 from cercle.audit import queries as audit_queries
-from cercle.audit.labels import action_label
 from cercle.chat import actions as chat_actions
 from cercle.chat import queries as chat_queries
 from cercle.core.pagination import InvalidCursor
@@ -71,13 +74,18 @@ def _back_to_people(request: AuthenticatedRequest) -> HttpResponseRedirect:
 # --- People -----------------------------------------------------------------------------------
 
 
-@admin_required
+@administrator_required
 def index(request: AuthenticatedRequest) -> HttpResponse:
-    """/manage/ itself: the administration starts with the people."""
-    return redirect("admin_people")
+    """/manage/ itself: the overview — people, spaces, storage, the task queue, the last import
+    and the last mail (the IT department's figures for administrators only)."""
+    return render(
+        request,
+        "administration/overview.html",
+        {"overview": queries.overview(request.user), "admin_section": "overview"},
+    )
 
 
-@admin_required
+@people_manager_required
 def people(request: AuthenticatedRequest) -> HttpResponse:
     filters = PeopleFilterForm(request.GET or None)
     values: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
@@ -98,17 +106,18 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
         {
             "filters": filters,
             "page": page,
+            "rows": queries.person_rows(request.user, page.object_list),
             "query": query.urlencode(),
-            "role_form": RoleForm(),
+            "role_form": RoleForm(roles=assignable_roles(request.user)),
             "admin_section": "people",
         },
     )
 
 
-@admin_required
+@people_manager_required
 @require_http_methods(["GET", "POST"])
 def invite(request: AuthenticatedRequest) -> HttpResponse:
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST or None, roles=assignable_roles(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -136,12 +145,14 @@ def invite(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "administration/invite.html", {"form": form, "admin_section": "invite"})
 
 
-@admin_required
+@people_manager_required
 @require_POST
 def set_role(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = queries.access_person_for_admin(request.user, person_id)
-    form = RoleForm(request.POST)
+    form = RoleForm(request.POST, roles=assignable_roles(request.user))
     if not form.is_valid():
+        if not may_manage_settings(request.user) and request.POST.get("role") == Role.ADMIN:
+            raise PermissionDenied
         messages.error(request, _("Choose a role."))
         return _back_to_people(request)
     try:
@@ -159,7 +170,7 @@ def set_role(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     return _back_to_people(request)
 
 
-@admin_required
+@people_manager_required
 @require_http_methods(["GET", "POST"])
 def deactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     """GET: a page that names the person and says what happens; POST: deactivate them."""
@@ -197,7 +208,7 @@ def deactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     return _back_to_people(request)
 
 
-@admin_required
+@people_manager_required
 @require_POST
 def reactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = queries.access_person_for_admin(request.user, person_id)
@@ -206,7 +217,7 @@ def reactivate(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     return _back_to_people(request)
 
 
-@admin_required
+@people_manager_required
 @require_POST
 def resend_invitation(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     person = queries.access_person_for_admin(request.user, person_id)
@@ -224,7 +235,7 @@ def resend_invitation(request: AuthenticatedRequest, person_id: int) -> HttpResp
 # --- CSV import -------------------------------------------------------------------------------
 
 
-@admin_required
+@people_manager_required
 @require_http_methods(["GET", "POST"])
 def import_people(request: AuthenticatedRequest) -> HttpResponse:
     # Housekeeping here too, so that the list is right even where no scheduler runs.
@@ -258,7 +269,7 @@ def import_people(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@admin_required
+@people_manager_required
 def import_template(request: AuthenticatedRequest) -> HttpResponse:
     response = HttpResponse(
         "\ufeff" + importer.template_csv(), content_type="text/csv; charset=utf-8"
@@ -267,12 +278,16 @@ def import_template(request: AuthenticatedRequest) -> HttpResponse:
     return response
 
 
-@admin_required
+@people_manager_required
 def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     # An interrupted import must stop being polled even where no scheduler runs.
     actions.expire_import_jobs()
     job = queries.access_import_job(request.user, job_id)
-    context = {"job": job, "admin_section": "import"}
+    context = {
+        "job": job,
+        "errors": queries.import_report_errors(job),
+        "admin_section": "import",
+    }
     if request.headers.get("HX-Request"):
         response = render(request, "administration/_import_progress.html", context)
         if not job.is_running:
@@ -282,7 +297,7 @@ def import_job(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     return render(request, "administration/import_job.html", context)
 
 
-@admin_required
+@people_manager_required
 @require_POST
 def import_job_valid_rows(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     job = queries.access_import_job(request.user, job_id)
@@ -293,7 +308,7 @@ def import_job_valid_rows(request: AuthenticatedRequest, job_id: int) -> HttpRes
     return redirect("admin_import_job", job_id=job.pk)
 
 
-@admin_required
+@people_manager_required
 @require_POST
 def import_job_cancel(request: AuthenticatedRequest, job_id: int) -> HttpResponse:
     job = queries.access_import_job(request.user, job_id)
@@ -304,6 +319,23 @@ def import_job_cancel(request: AuthenticatedRequest, job_id: int) -> HttpRespons
         return redirect("admin_import_job", job_id=job.pk)
     messages.success(request, _("The import is cancelled; nothing was imported."))
     return redirect("admin_import")
+
+
+# --- Roles ------------------------------------------------------------------------------------
+
+
+@administrator_required
+def roles(request: AuthenticatedRequest) -> HttpResponse:
+    """Each role and what it may do, in words (read from the rules themselves)."""
+    return render(
+        request,
+        "administration/roles.html",
+        {
+            "roles": list(Role),
+            "rights": queries.roles_and_rights(request.user),
+            "admin_section": "roles",
+        },
+    )
 
 
 # --- Departments and sites --------------------------------------------------------------------
@@ -381,13 +413,13 @@ def _places(request: AuthenticatedRequest, kind: str) -> HttpResponse:
     )
 
 
-@admin_required
+@people_manager_required
 @require_http_methods(["GET", "POST"])
 def departments(request: AuthenticatedRequest) -> HttpResponse:
     return _places(request, "department")
 
 
-@admin_required
+@people_manager_required
 @require_http_methods(["GET", "POST"])
 def sites(request: AuthenticatedRequest) -> HttpResponse:
     return _places(request, "site")
@@ -405,6 +437,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
         "primary_colour": current.primary_colour,
         "accent_colour": current.accent_colour,
         "lock_hr_fields": current.lock_hr_fields,
+        "email_changes_allowed": current.email_changes_allowed,
         "signup_domains": current.signup_domains,
     }
     form = OrganisationForm(request.POST or None, request.FILES or None, initial=initial)
@@ -417,6 +450,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
                 primary_colour=data["primary_colour"],
                 accent_colour=data["accent_colour"],
                 lock_hr_fields=data["lock_hr_fields"],
+                email_changes_allowed=data["email_changes_allowed"],
                 signup_domains=data["signup_domains"],
                 logo=data["logo"] or None,
                 remove_logo=data["remove_logo"],
@@ -485,7 +519,8 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     entries = [
         {
             "entry": entry,
-            "action_label": action_label(entry.action),
+            "action_label": described.action_label,
+            "target": described.target,
             "changes": described.changes,
             "extra": described.extra,
         }

@@ -13,8 +13,16 @@ from django.db.models import CharField, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from cercle.audit.labels import NAMED_IDS
+from cercle.audit.labels import (
+    DETAIL_LABELS,
+    MARKDOWN_KEYS,
+    NAMED_IDS,
+    TARGET_KINDS,
+    VALUE_LABELS,
+    entry_label,
+)
 from cercle.audit.models import AuditEntry
+from cercle.core.markdown import markdown_to_text
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 
 PAGE_SIZE = 50
@@ -124,7 +132,11 @@ def _field_label(key: str) -> str:
     for named in NAMED_IDS.values():
         if key in named.keys:
             return str(named.keys[key])
-    return key
+    label = DETAIL_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+EXCERPT_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,8 @@ class Shown:
 class EntryDetails:
     changes: list[tuple[str, Shown, Shown]]  # (field, old, new)
     extra: list[tuple[str, Shown]]
+    action_label: str = ""  # the action in words, read with its details
+    target: str = ""  # the target in words ("Profile of “Anne Leroy”"), or ""
 
 
 def _ids(value: Any) -> list[int]:
@@ -219,14 +233,23 @@ def describe_entries(viewer: Any, entries: list[AuditEntry]) -> list[EntryDetail
             and (not isinstance(value, list) or len(_ids(value)) == len(value))
         ):
             return Shown(", ".join(known.get((kind, pk), f"#{pk}") for pk in _ids(value)) or "—")
+        if key in MARKDOWN_KEYS and isinstance(value, str):
+            return Shown(markdown_to_text(value, limit=EXCERPT_LENGTH) or "—")
+        words = VALUE_LABELS.get(key, {})
+        if isinstance(value, str) and value in words:
+            return Shown(str(words[value]))
         return Shown(_show(value))
 
     def label(key: str) -> str:
         return _field_label(key)
 
+    targets = _target_names(entries)
     described = []
     for entry in entries:
         extra = entry.extra if isinstance(entry.extra, dict) else {}
+        action, used = entry_label(entry.action, extra)
+        if used is not None:
+            extra = {key: value for key, value in extra.items() if key != used}
         old, new = entry.old_value, entry.new_value
         changes: list[tuple[str, Shown, Shown]]
         if isinstance(old, dict) or isinstance(new, dict):
@@ -249,6 +272,42 @@ def describe_entries(viewer: Any, entries: list[AuditEntry]) -> list[EntryDetail
             EntryDetails(
                 changes=changes,
                 extra=[(label(key), show(key, value, extra)) for key, value in extra.items()],
+                action_label=action,
+                target=_target_text(entry, targets),
             )
         )
     return described
+
+
+def _target_names(entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
+    """The current name of each entry's target, by (type, id): one query per registered type
+    on the page (whatever the number of entries), none for the others."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.target_type in TARGET_KINDS and entry.target_id.isdigit():
+            wanted.setdefault(entry.target_type, set()).add(int(entry.target_id))
+    found: dict[tuple[str, str], str] = {}
+    for target_type, ids in wanted.items():
+        kind = TARGET_KINDS[target_type]
+        if kind.names is not None:
+            names = kind.names(ids)
+        elif kind.model is not None:
+            names = dict(kind.model._default_manager.filter(pk__in=ids).values_list("pk", "name"))
+        else:
+            names = {}
+        found.update(((target_type, str(pk)), name) for pk, name in names.items())
+    return found
+
+
+def _target_text(entry: AuditEntry, names: dict[tuple[str, str], str]) -> str:
+    if not entry.target_type:
+        return ""
+    kind = TARGET_KINDS.get(entry.target_type)
+    if kind is None:
+        return entry.target_repr
+    name = names.get((entry.target_type, entry.target_id))
+    if name is None:  # gone: the name it had when the entry was written
+        name = entry.target_repr
+        if kind.markdown:
+            name = markdown_to_text(name, limit=EXCERPT_LENGTH)
+    return str(kind.label) % {"name": name or f"#{entry.target_id}"}

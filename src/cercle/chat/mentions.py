@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.accounts.queries import people_named
 from cercle.chat.models import Membership, Message
+from cercle.core.mail import absolute_url
 from cercle.core.text import Mention, mentioned_usernames, mentions_in, render_linked, resolve
 
 
@@ -79,8 +80,9 @@ def mail_if_unread(*, message_id: int, user_id: int, now: datetime.datetime | No
         or message.created_at > now - email_delay()
     ):
         return False
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    url = f"{site}{reverse('chat_conversation', args=[message.conversation_id])}#m-{message.pk}"
+    url = absolute_url(
+        f"{reverse('chat_conversation', args=[message.conversation_id])}#m-{message.pk}"
+    )
     with translation.override(person.language or settings.LANGUAGE_CODE):
         subject = _("%(name)s mentioned you in a message") % {"name": message.sender.display_name}
         body = "\n\n".join([subject, message.body[:1000], url])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -57,3 +60,25 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer nofollow ugc",
     )
+
+
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre|tr|th|td)>|<br\s*/?>|<hr\s*/?>", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+def markdown_to_text(text: str, *, limit: int | None = None) -> str:
+    """A Markdown text as plain text on one line, for excerpts where it is quoted (the audit log,
+    reports, notifications): rendered, then its tags dropped and its entities read
+    (`**Nouvelle mutuelle**` → `Nouvelle mutuelle`; an image reads as its alt text). With
+    `limit`, cut at a word boundary with an ellipsis."""
+    html = render_markdown(text or "")
+    html = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
+    plain = html_lib.unescape(_TAG.sub("", _BLOCK_END.sub(" ", html)))
+    plain = _SPACES.sub(" ", plain).strip()
+    if limit is not None and len(plain) > limit:
+        cut = plain[: limit - 1]
+        if " " in cut[limit // 2 :]:
+            cut = cut[: cut.rindex(" ")]
+        plain = cut.rstrip(" ,;:.") + "…"
+    return plain

@@ -23,3 +23,15 @@ class RealtimeTicket(models.Model):
 
     def __str__(self) -> str:
         return f"ticket {self.pk}"
+
+
+class MailRecord(models.Model):
+    """One row (pk=1): when the last mail left, for the administration's overview
+    (written by `cercle.core.mail.RecordingBackend`)."""
+
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+    subject = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"mail sent {self.sent_at:%Y-%m-%d %H:%M}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from cercle.audit.labels import register_actions
+from cercle.audit.labels import TargetKind, register_actions, register_targets
+from cercle.core.markdown import markdown_to_text
+from cercle.feed.models import Comment, Post
 
 ACTIONS = {
     "feed.post_deleted": _("Deleted a post"),
@@ -17,5 +19,27 @@ ACTIONS = {
 }
 
 
+EXCERPT = 60
+
+
+def _post_excerpts(ids: set[int]) -> dict[int, str]:
+    """Posts named by the beginning of their text, as plain text (never raw Markdown)."""
+    return {
+        pk: markdown_to_text(body, limit=EXCERPT)
+        for pk, body in Post.objects.filter(pk__in=ids).values_list("pk", "body")
+    }
+
+
+def _comment_excerpts(ids: set[int]) -> dict[int, str]:
+    return {
+        pk: markdown_to_text(body, limit=EXCERPT)
+        for pk, body in Comment.objects.filter(pk__in=ids).values_list("pk", "body")
+    }
+
+
 def register() -> None:
     register_actions(ACTIONS)
+    register_targets(
+        TargetKind("feed.post", _("Post “%(name)s”"), names=_post_excerpts, markdown=True),
+        TargetKind("feed.comment", _("Comment “%(name)s”"), names=_comment_excerpts, markdown=True),
+    )

@@ -16,13 +16,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
+from cercle.core.mail import absolute_url
 from cercle.notifications import queries, registry
 from cercle.notifications.actions import _email_delay
 from cercle.notifications.models import Notification, Preference
 
 
 def _absolute(path: str) -> str:
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+    return absolute_url(path)
 
 
 def _language(user: User) -> str:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from cercle.audit.labels import NamedIds, register_actions, register_names
+from cercle.audit.labels import (
+    NamedIds,
+    TargetKind,
+    register_actions,
+    register_names,
+    register_targets,
+)
 from cercle.spaces.models import Space
 
 ACTIONS = {
@@ -29,3 +35,4 @@ ACTIONS = {
 def register() -> None:
     register_actions(ACTIONS)
     register_names(NamedIds(kind="space", keys={"space_id": _("space")}, model=Space))
+    register_targets(TargetKind("spaces.space", _("Space “%(name)s”"), model=Space))

@@ -25,6 +25,7 @@ from cercle.accounts.queries import access_own_api_token, api_token_for_secret, 
 from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import generate_token_secret, hash_token
 from cercle.audit.actions import log_event
+from cercle.core.mail import absolute_url
 from cercle.core.requests import client_ip
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -114,7 +115,7 @@ def complete_signup(*, user: User, request: HttpRequest | None) -> Profile:
 
 def invitation_url(secret: str) -> str:
     """The absolute link an invitation email carries."""
-    return settings.SITE_URL + reverse("accept_invitation", args=[secret])
+    return absolute_url(reverse("accept_invitation", args=[secret]))
 
 
 @transaction.atomic

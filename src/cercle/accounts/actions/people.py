@@ -1,9 +1,10 @@
-"""Writes about people that admins make: invitations, CSV imports, roles, deactivation, and the
-departments and sites people belong to.
+"""Writes about people that admins and the communication/HR team make: invitations, CSV imports,
+roles, deactivation, and the departments and sites people belong to.
 
-Every function checks that the actor is an active admin, writes in a transaction and records an
-audit entry. Refusals are `PermissionDenied` (not an admin) or `ValidationError` with a message
-meant for the admin (a duplicate email, the last admin, a department that still has people).
+Every function checks the actor's rights (`accounts.queries.may_manage_people`; an administrator's
+account and the administrator role are for administrators only), writes in a transaction and
+records an audit entry. Refusals are `PermissionDenied` (not allowed) or `ValidationError` with a
+message meant for the admin (a duplicate email, the last admin, a department that still has people).
 """
 
 from __future__ import annotations
@@ -43,12 +44,18 @@ from cercle.accounts.models import (
     Site,
     User,
 )
-from cercle.accounts.queries import get_organisation
+from cercle.accounts.queries import (
+    assignable_roles,
+    get_organisation,
+    may_manage_people,
+    may_manage_person,
+)
 from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import hash_token
 from cercle.audit.actions import log_event
 from cercle.core.events import AccountDeactivated
 from cercle.core.hooks import emit
+from cercle.core.mail import absolute_url, site_url
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
 
@@ -59,10 +66,24 @@ IMPORT_BATCH_SIZE = 500
 _USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
 
 
-def _require_admin(actor: User | None) -> User:
-    if actor is None or not actor.is_authenticated or not actor.is_admin:
-        raise PermissionDenied(_("Only administrators may do this."))
+def _require_people_manager(actor: User | None) -> User:
+    """Administrators and the communication/HR team manage people (`queries.may_manage_people`)."""
+    if actor is None or not may_manage_people(actor):
+        raise PermissionDenied(_("Only administrators and the communication/HR team may do this."))
     return actor
+
+
+def _require_manages(actor: User | None, person: User) -> User:
+    """The person's account may be changed by this actor (an administrator's: admins only)."""
+    actor = _require_people_manager(actor)
+    if not may_manage_person(actor, person):
+        raise PermissionDenied(_("Only administrators may change an administrator's account."))
+    return actor
+
+
+def _require_assignable(actor: User, role: str) -> None:
+    if role in Role.values and role not in assignable_roles(actor):
+        raise PermissionDenied(_("Only administrators may give the administrator role."))
 
 
 def _email_language(actor: User | None) -> str:
@@ -176,7 +197,7 @@ def invite_person(
     request: HttpRequest | None = None,
 ) -> User:
     """Create the person (active, no usable password) and their invitation; mail the link."""
-    _require_admin(actor)
+    _require_people_manager(actor)
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -184,6 +205,7 @@ def invite_person(
         raise ValidationError({"email": _("Enter a valid email address.")}) from error
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    _require_assignable(actor, role)
     if not first_name.strip() or not last_name.strip():
         raise ValidationError(_("First and last name are required."))
     with transaction.atomic():
@@ -244,7 +266,7 @@ def invite_person(
 
 def resend_invitation(*, actor: User, person: User, request: HttpRequest | None = None) -> None:
     """Send a fresh link (the previous one stops working) valid for another 14 days."""
-    _require_admin(actor)
+    _require_manages(actor, person)
     with transaction.atomic():
         invitation = Invitation.objects.filter(user=person, accepted_at__isnull=True).first()
         if invitation is None:
@@ -261,24 +283,30 @@ def _queue_invitations(invitation_ids: Sequence[int], *, language: str) -> None:
     from cercle.accounts.tasks import send_invitations
 
     ids = list(invitation_ids)
+    # The address this request reached the server at (or SITE_URL): the task has no request.
+    base = site_url()
 
     def enqueue(chunk: list[int]) -> None:
-        send_invitations.enqueue(invitation_ids=chunk, language=language)
+        send_invitations.enqueue(invitation_ids=chunk, language=language, site_url=base)
 
     for start in range(0, len(ids), 200):
         transaction.on_commit(partial(enqueue, ids[start : start + 200]))
 
 
-def invitation_link(secret: str) -> str:
+def invitation_link(secret: str, *, base: str = "") -> str:
     try:
         path = reverse("accept_invitation", kwargs={"token": secret})
     except NoReverseMatch:
         path = f"/invitation/{secret}/"
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path, base=base)
 
 
 def send_invitation_email(
-    *, invitation_id: int, language: str, connection: BaseEmailBackend | None = None
+    *,
+    invitation_id: int,
+    language: str,
+    connection: BaseEmailBackend | None = None,
+    site_url: str = "",
 ) -> bool:
     """Give the invitation a new secret and mail its link. Called by the background task.
 
@@ -305,9 +333,9 @@ def send_invitation_email(
         "person": user,
         "inviter": invitation.invited_by,
         "organisation": organisation,
-        "link": invitation_link(secret),
+        "link": invitation_link(secret, base=site_url),
         "expires_at": invitation.expires_at,
-        "site_url": settings.SITE_URL,
+        "site_url": absolute_url("", base=site_url),
     }
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = _("You are invited to join %(organisation)s on Cercle") % {
@@ -345,9 +373,10 @@ def _lock_admins_and(person: User) -> tuple[User, bool]:
 
 
 def set_role(*, actor: User, person: User, role: str, request: HttpRequest | None = None) -> User:
-    _require_admin(actor)
+    _require_manages(actor, person)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    _require_assignable(actor, role)
     with transaction.atomic():
         person, others = _lock_admins_and(person)
         old = person.role
@@ -395,7 +424,7 @@ def end_sessions(user: User) -> None:
 
 def deactivate_person(*, actor: User, person: User, request: HttpRequest | None = None) -> User:
     """Block their login and hide them from pickers; everything they wrote stays."""
-    _require_admin(actor)
+    _require_manages(actor, person)
     if person.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate yourself."))
     with transaction.atomic():
@@ -425,7 +454,7 @@ def deactivate_person(*, actor: User, person: User, request: HttpRequest | None 
 
 
 def reactivate_person(*, actor: User, person: User, request: HttpRequest | None = None) -> User:
-    _require_admin(actor)
+    _require_manages(actor, person)
     with transaction.atomic():
         person = User.objects.select_for_update().get(pk=person.pk)
         if person.is_active:
@@ -477,7 +506,7 @@ def _clean_place_name(model: type[Department] | type[Site], name: str, exclude: 
 def create_department(
     *, actor: User, name: str, description: str = "", request: HttpRequest | None = None
 ) -> Department:
-    _require_admin(actor)
+    _require_people_manager(actor)
     with transaction.atomic():
         name = _clean_place_name(Department, name, None)
         department = Department.objects.create(
@@ -496,7 +525,7 @@ def create_department(
 def create_site(
     *, actor: User, name: str, city: str = "", request: HttpRequest | None = None
 ) -> Site:
-    _require_admin(actor)
+    _require_people_manager(actor)
     with transaction.atomic():
         name = _clean_place_name(Site, name, None)
         site = Site.objects.create(name=name, slug=_unique_slug(Site, name), city=city.strip())
@@ -548,7 +577,7 @@ def _rename_place(
     action: str,
     request: HttpRequest | None,
 ) -> PlaceT:
-    _require_admin(actor)
+    _require_people_manager(actor)
     with transaction.atomic():
         name = _clean_place_name(type(place), name, place.pk)
         old = place.name
@@ -603,7 +632,7 @@ def _delete_place(
     still_used: str,
     request: HttpRequest | None,
 ) -> None:
-    _require_admin(actor)
+    _require_people_manager(actor)
     with transaction.atomic():
         count = Profile.objects.filter(members).count()
         if count:
@@ -630,18 +659,31 @@ def existing_people_data() -> importer.ExistingData:
             "lower_email", flat=True
         )
     )
-    data.departments = {
-        normalize(name): pk for pk, name in Department.objects.values_list("pk", "name")
+    departments = list(Department.objects.values_list("pk", "name"))
+    sites = list(Site.objects.values_list("pk", "name"))
+    data.departments = {normalize(name): pk for pk, name in departments}
+    data.sites = {normalize(name): pk for pk, name in sites}
+    data.names = {
+        "department": [name for _pk, name in departments],
+        "site": [name for _pk, name in sites],
     }
-    data.sites = {normalize(name): pk for pk, name in Site.objects.values_list("pk", "name")}
     return data
 
 
-def check_import(text: str, *, create_missing: bool) -> importer.CheckedFile:
-    """Parse and check a whole file (raises importer.ImportFileError for an unreadable one)."""
+def check_import(
+    text: str, *, create_missing: bool, actor: User | None = None
+) -> importer.CheckedFile:
+    """Parse and check a whole file (raises importer.ImportFileError for an unreadable one).
+
+    With an actor, a row giving a role this actor may not give is an error of that row."""
     rows, errors = importer.parse(text)
     return importer.check(
-        rows, errors, existing=existing_people_data(), create_missing=create_missing
+        rows,
+        errors,
+        existing=existing_people_data(),
+        create_missing=create_missing,
+        allowed_roles=None if actor is None else {role.value for role in assignable_roles(actor)},
+        headers=importer.headers_as_written(text),
     )
 
 
@@ -660,8 +702,10 @@ def import_people(
     anything fails, the people, departments and sites created so far are deleted again, so an
     import is all or nothing. Returns the new people's ids.
     """
-    _require_admin(actor)
+    _require_people_manager(actor)
     rows = checked.valid_rows
+    for row in rows:
+        _require_assignable(actor, row.role)
     created_user_ids: list[int] = []
     created_places: list[Department | Site] = []
     try:
