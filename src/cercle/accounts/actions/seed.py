@@ -30,6 +30,7 @@ from django.db import transaction
 
 from cercle.accounts import demo_data
 from cercle.accounts.demo_data import DemoDepartment, DemoPerson, DemoSite
+from cercle.accounts.languages import language_keys
 from cercle.accounts.models import (
     Department,
     Endorsement,
@@ -38,6 +39,7 @@ from cercle.accounts.models import (
     Role,
     Site,
     Skill,
+    SpokenLanguage,
     User,
     UserSkill,
 )
@@ -246,6 +248,7 @@ def seed_demo_organisation(*, password: str = DEMO_PASSWORD) -> SeedReport:
                             site=site.name if site else "",
                             skills=sorted(skills[name].name for name, _level in person.skills),
                             topics=person.ask_me_about,
+                            languages=person.languages,
                         ),
                         sort_name=build_sort_name(
                             first_name=person.first_name,
@@ -259,6 +262,7 @@ def seed_demo_organisation(*, password: str = DEMO_PASSWORD) -> SeedReport:
                     for name, level in person.skills
                 )
             Profile.objects.bulk_create(profiles)
+            SpokenLanguage.objects.bulk_create(_spoken(profiles))
             endorsements = _demo_endorsements(
                 user_skills, people_by_pk=_people_by_pk(new, pk_by_username)
             )
@@ -277,6 +281,15 @@ def seed_demo_organisation(*, password: str = DEMO_PASSWORD) -> SeedReport:
                 extra={"people": report.people, "skills": report.skills},
             )
     return report
+
+
+def _spoken(profiles: Iterable[Profile]) -> list[SpokenLanguage]:
+    """The SpokenLanguage rows `refresh_search_columns` would derive from these profiles."""
+    return [
+        SpokenLanguage(user_id=profile.user_id, key=key)
+        for profile in profiles
+        for key in language_keys(profile.languages or [])
+    ]
 
 
 def _demo_user(username: str, person: DemoPerson, password_hash: str) -> User:
@@ -597,6 +610,7 @@ def _write_scale_batch(
                     site=site.name,
                     skills=sorted(skills[name].name for name, _level in person.skills),
                     topics=person.topics,
+                    languages=person.languages,
                 ),
                 sort_name=build_sort_name(
                     first_name=person.first_name,
@@ -609,6 +623,7 @@ def _write_scale_batch(
             user_skills.append(UserSkill(user_id=user.pk, skill=skills[name], level=level))
             owners.append(person)
     Profile.objects.bulk_create(profiles, batch_size=1000)
+    SpokenLanguage.objects.bulk_create(_spoken(profiles), batch_size=2000)
     endorsements = _scale_endorsements(user_skills, owners, plan=plan, pk_by_index=pk_by_index)
     UserSkill.objects.bulk_create(user_skills, batch_size=2000)
     Endorsement.objects.bulk_create(
