@@ -19,6 +19,7 @@ and sites by slug, skills by normalised name; what exists is left alone.
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from cercle.accounts import demo_data
 from cercle.accounts.demo_data import DemoDepartment, DemoPerson, DemoSite
+from cercle.accounts.hooks import DemoContentWanted, DemoContentWritten
 from cercle.accounts.languages import language_keys
 from cercle.accounts.models import (
     Department,
@@ -46,6 +49,8 @@ from cercle.accounts.models import (
 from cercle.accounts.queries import forget_organisation
 from cercle.accounts.search import build_search_text, build_sort_name, rebuild_search_index
 from cercle.audit.actions import log_event
+from cercle.audit.models import AuditEntry
+from cercle.core.hooks import emit
 from cercle.core.markdown import render_markdown
 from cercle.core.text import normalize
 
@@ -368,6 +373,30 @@ def _name_organisation() -> bool:
         new={"name": organisation.name},
     )
     return True
+
+
+# --- The demo's month of activity, written by the modules above.
+
+DEMO_CONTENT_ACTION = "accounts.demo_content_seeded"
+
+
+def seed_demo_content(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Ask each module for its part of the demo organisation's past month (spaces and their walls,
+    an announcement, conversations…) through the `DemoContentWanted` hook, once per database:
+    returns what was written by kind ("posts": 36…), {} when it was there already or when the
+    demo people are missing. The modules write through their actions (audit entries,
+    notifications and counters as in real use), each step dated with `core.demo.backdated`."""
+    if AuditEntry.objects.filter(action=DEMO_CONTENT_ACTION).exists():
+        return {}
+    if not User.objects.filter(username=demo_data.ADMIN_USERNAME).exists():
+        return {}
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        emit(DemoContentWanted(now=now, counts=counts))
+        emit(DemoContentWritten(now=now, counts=counts))
+        log_event(actor=None, action=DEMO_CONTENT_ACTION, extra=dict(counts))
+    return counts
 
 
 # --- People at scale, for benchmarks.
