@@ -23,7 +23,6 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py seed_feed --demo
 
 # Serves HTTP and WebSocket on one port, with the task worker beside it and, every 5 minutes, the
 # notification-mail sweep (the daily digest once a day) and the expiry of abandoned CSV imports;

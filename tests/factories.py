@@ -8,7 +8,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 
 from cercle.accounts.models import Department, Profile, Role, Site, Skill, User, UserSkill
-from cercle.accounts.search import build_search_text, build_sort_name
+from cercle.accounts.search import build_search_text, build_sort_name, sync_spoken_languages
 from cercle.core.text import normalize
 
 _counter = itertools.count(1)
@@ -52,8 +52,11 @@ def make_user(
         team=profile.team,
         department=profile.department.name if profile.department else "",
         site=profile.site.name if profile.site else "",
+        languages=profile.languages or [],
     )
     profile.save()
+    if profile.languages:
+        sync_spoken_languages({user.pk: profile.languages})
     return user
 
 

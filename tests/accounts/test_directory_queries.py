@@ -304,3 +304,84 @@ def test_refresh_many_after_a_department_rename() -> None:
     assert refresh_search_columns_many([p.pk for p in people], batch_size=2) == 3
     assert len(_search(viewer, "approvisionnement")) == 3
     assert refresh_search_columns_many([p.pk for p in people]) == 0
+
+
+# --- Issue 17: spoken languages, relevance, the number of results.
+
+
+def test_spoken_languages_are_searched_in_french_and_english() -> None:
+    viewer = make_user()
+    speaker = make_user(username="speaker")
+    actions.update_profile(
+        actor=speaker, person=speaker, changes={"languages": ["Français", "Anglais"]}
+    )
+    other = make_user(username="other")
+    actions.update_profile(actor=other, person=other, changes={"languages": ["Allemand"]})
+    assert _search(viewer, "anglais") == ["speaker"]
+    assert _search(viewer, "English") == ["speaker"]
+    assert _search(viewer, "german") == ["other"]
+    assert _search(viewer, "allemand") == ["other"]
+    actions.update_profile(actor=speaker, person=speaker, changes={"languages": []})
+    assert _search(viewer, "english") == []
+
+
+def test_a_search_ranks_by_relevance_a_title_before_a_name(strategy: str) -> None:
+    viewer = make_user()
+    make_user(username="sapin", first_name="Anne", last_name="Sapin")
+    make_user(username="consultant", first_name="Zoé", last_name="Zola", job_title="Consultant SAP")
+    skilled = make_user(username="skilled", first_name="Yves", last_name="Yon")
+    actions.add_skill(actor=skilled, person=skilled, name="SAP FI", level=2)
+    page = queries.directory_page(
+        viewer, queries.DirectoryFilters(q="sap", sort="relevance"), with_count=True
+    )
+    if strategy == "dense":  # too many to rank: newest first, and "more than" a count
+        assert page.sort == "recent"
+        assert page.total_is_floor
+        return
+    assert page.sort == "relevance"
+    assert _names(page) == ["consultant", "skilled", "sapin"]
+    assert (page.total, page.total_is_floor) == (3, False)
+    # By name when asked.
+    assert _search(viewer, "sap", sort="name") == ["sapin", "skilled", "consultant"]
+
+
+def test_relevance_pages_follow_the_ranking(strategy: str) -> None:
+    viewer = make_user()
+    for i in range(4):
+        make_user(username=f"title{i}", last_name=f"T{i}", job_title="Comptable")
+        make_user(username=f"name{i}", first_name="Comptabelle", last_name=f"N{i}")
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        page = queries.directory_page(
+            viewer,
+            queries.DirectoryFilters(q="comptable", sort="relevance"),
+            cursor=cursor,
+            limit=3,
+        )
+        seen += _names(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == 4
+    if strategy == "sparse":
+        assert seen == [f"title{i}" for i in range(4)]
+    with pytest.raises(InvalidCursor):
+        queries.directory_page(
+            viewer,
+            queries.DirectoryFilters(q="comptable", sort="relevance"),
+            cursor=encode_cursor(["x", "y", 1]),
+        )
+
+
+def test_the_number_of_people_found_is_counted_when_asked() -> None:
+    viewer = make_user()
+    department = make_department("Achats")
+    for _ in range(3):
+        make_user(department=department)
+    page = queries.directory_page(
+        viewer, queries.DirectoryFilters(department=department.slug), with_count=True, limit=2
+    )
+    assert page.total == 3
+    assert len(page.items) == 2
+    assert queries.directory_page(viewer, queries.DirectoryFilters()).total is None

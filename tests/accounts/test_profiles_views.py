@@ -348,6 +348,37 @@ def test_experts_page_ranks_and_explains(world: dict[str, Any]) -> None:
     assert "Comptabilité" in suggestions
 
 
+def test_directory_ranks_a_search_counts_people_and_folds_its_filters(
+    world: dict[str, Any],
+) -> None:
+    make_user(username="sapin", first_name="Anne", last_name="Sapin")
+    make_user(username="sap", first_name="Zoé", last_name="Zola", job_title="Consultant SAP")
+    client = _client(world["member"])
+    client.cookies["django_language"] = "fr"
+    html = client.get(reverse("directory") + "?q=sap", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert html.index("Consultant SAP") < html.index("Anne Sapin")
+    assert "2 personnes" in html
+    assert '<option value="relevance" selected>' in html
+    # The form is folded (people.js opens it on a wide screen) and comes with its summary.
+    assert '<details class="filters-panel" id="directory-filters" data-open-wide>' in html
+    html = client.get(
+        reverse("directory") + "?q=helene", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "1 personne<" in html
+
+
+def test_experts_page_finds_words_of_skills_and_languages(world: dict[str, Any]) -> None:
+    fi = make_user(first_name="Fiona", last_name="Ifi")
+    actions.add_skill(actor=fi, person=fi, name="SAP FI", level=3)
+    actions.update_profile(actor=fi, person=fi, changes={"languages": ["Anglais"]})
+    client = _client(world["member"])
+    html = client.get(reverse("experts") + "?skill=sap").content.decode()
+    assert "Fiona Ifi" in html
+    assert "SAP FI" in html
+    html = client.get(reverse("experts") + "?skill=english").content.decode()
+    assert "Fiona Ifi" in html
+
+
 def test_orgchart_shows_chain_and_reports(world: dict[str, Any]) -> None:
     client = _client(world["member"])
     html = client.get(reverse("orgchart", args=["owner"])).content.decode().split("<nav")[-1]

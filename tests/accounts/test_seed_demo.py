@@ -33,8 +33,9 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(*args: str) -> str:
+    """The demo people (the month of activity is tested in tests/feed/test_demo.py)."""
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", "--people-only", *args, stdout=out)
     return out.getvalue()
 
 

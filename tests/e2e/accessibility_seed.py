@@ -26,7 +26,7 @@ def seed() -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
-    from cercle.accounts.actions.seed import seed_demo_organisation
+    from cercle.accounts.actions.seed import seed_demo_content, seed_demo_organisation
     from cercle.accounts.models import Department, Invitation, Role, Site, User
     from cercle.accounts.tokens import hash_token
     from cercle.administration import actions as admin_actions
@@ -36,14 +36,13 @@ def seed() -> dict[str, Any]:
     from cercle.documents import actions as document_actions
     from cercle.feed import actions as feed_actions
     from cercle.feed.models import Hashtag
-    from cercle.feed.seed import seed_demo_wall
     from cercle.pages import actions as page_actions
     from cercle.spaces import actions as space_actions
     from cercle.spaces import queries as space_queries
     from tests.factories import give_skill, make_user
 
     seed_demo_organisation()
-    seed_demo_wall()
+    seed_demo_content()
     department = Department.objects.order_by("pk").first()
     site = Site.objects.order_by("pk").first()
     assert department is not None and site is not None

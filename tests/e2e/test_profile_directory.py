@@ -71,6 +71,9 @@ def test_edit_profile_add_skill_then_a_colleague_finds_and_endorses(
     colleague = _quiet(new_page(width=360, height=740))
     log_in(colleague, "paul", PASSWORD)
     colleague.goto("/people/")
+    # On a phone the search form is folded: the results come first.
+    assert not colleague.locator("#directory-q").is_visible()
+    colleague.locator("#directory-filters > summary").click()
     colleague.fill("#directory-q", "helene comptabilite")
     colleague.locator("form.filters button[type=submit]").click()
     colleague.wait_for_url("**/people/?*")
@@ -93,3 +96,28 @@ def test_edit_profile_add_skill_then_a_colleague_finds_and_endorses(
     profile = Profile.objects.get(user__username="helene")
     assert profile.photo and profile.department == finance
     assert UserSkill.objects.get(user__username="helene").endorsement_count == 1
+
+
+def test_directory_on_a_phone_shows_results_first_and_on_a_desktop_the_open_form(
+    new_page: Any, transactional_db: Any
+) -> None:
+    make_user(username="viewer", first_name="Vera", last_name="Viewer")
+    for i in range(12):
+        make_user(first_name="Consultant", last_name=f"N{i}", job_title="Consultant SAP")
+    phone = _quiet(new_page(width=360, height=740))
+    log_in(phone, "viewer", PASSWORD)
+    phone.goto("/people/?q=sap")
+    assert phone.locator("main .results-count").inner_text() == "12 personnes"
+    assert not phone.locator("#directory-q").is_visible()
+    first = phone.locator(".people-list .person-card").first.bounding_box()
+    assert first is not None and first["y"] + 40 < 740  # on the first screen
+    summary = phone.locator("#directory-filters > summary").bounding_box()
+    assert summary is not None and summary["height"] >= 44  # a tap target
+    assert _fits(phone)
+
+    desktop = _quiet(new_page(width=1366, height=800))
+    log_in(desktop, "viewer", PASSWORD)
+    desktop.goto("/people/?q=sap")
+    desktop.wait_for_function("document.querySelector('#directory-filters').open")
+    assert desktop.locator("#directory-q").is_visible()
+    assert desktop.locator("#directory-q").input_value() == "sap"

@@ -42,16 +42,3 @@ def test_seed_feed_counts_are_consistent_and_idempotent() -> None:
     assert dates == sorted(dates)
     call_command("seed_feed", spaces=55, posts=300, comments=600, reactions=900, big_space=40)
     assert Post.objects.count() == 300
-
-
-def test_seed_demo_wall_is_idempotent() -> None:
-    from cercle.feed.seed import seed_demo_wall
-
-    assert seed_demo_wall() is False  # too few people
-    make_user(role="staff")
-    for _ in range(6):
-        make_user()
-    assert seed_demo_wall() is True
-    assert seed_demo_wall() is False
-    assert Space.objects.filter(slug__in=["club-velo", "comite-rse"]).count() == 2
-    assert Post.objects.count() == 4

@@ -39,6 +39,7 @@ ACTIONS = {
     "accounts.site_deleted": _("Deleted a site"),
     "accounts.demo_seeded": _("Loaded the demo organisation"),
     "accounts.scale_seeded": _("Generated test people"),
+    "accounts.demo_content_seeded": _("Loaded the demo organisation's month of activity"),
     "administration.organisation_changed": _("Changed the organisation's settings"),
 }
 

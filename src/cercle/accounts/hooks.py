@@ -6,6 +6,7 @@ Emitted by `cercle.accounts.actions` inside their transaction; a module listens 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from cercle.accounts.models import User
@@ -25,3 +26,23 @@ class PersonFollowChanged:
 
     follower: User
     followed: User
+
+
+@dataclass(frozen=True)
+class DemoContentWanted:
+    """`seed_demo` loaded the demo people and asks each module for its part of the demo's month
+    (spaces and the wall, conversations…), written through its actions as of dates up to `now`
+    with `cercle.core.demo.backdated`. A module adds what it wrote to `counts` ("posts": 36).
+    Emitted once per database: a second run emits nothing."""
+
+    now: datetime.datetime
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DemoContentWritten:
+    """Every module wrote its demo content (emitted after DemoContentWanted): a module tidies
+    what others' content left in it (notifications read long ago are marked so)."""
+
+    now: datetime.datetime
+    counts: dict[str, int]

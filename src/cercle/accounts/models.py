@@ -236,6 +236,24 @@ class Endorsement(models.Model):
         return f"{self.endorser} → {self.user_skill}"
 
 
+class SpokenLanguage(models.Model):
+    """A language a person speaks, by key (`cercle.accounts.languages.language_key`): derived
+    from `Profile.languages` by `cercle.accounts.search.refresh_search_columns`, so that the
+    expert finder finds the speakers of a language through an index."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="spoken_languages")
+    key = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="unique_spoken_language"),
+        ]
+        indexes = [models.Index(fields=["key", "user"], name="speakers_of_language")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.key}"
+
+
 class Follow(models.Model):
     follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following")
     followed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="followers")

@@ -17,12 +17,15 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.utils import timezone, translation
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from cercle.accounts import search
+from cercle.accounts.languages import LanguageMatch, matching_languages
+from cercle.accounts.languages import display_name as language_display_name
 from cercle.accounts.models import (
     ApiToken,
     Department,
@@ -35,6 +38,7 @@ from cercle.accounts.models import (
     Site,
     Skill,
     SkillLevel,
+    SpokenLanguage,
     User,
     UserSkill,
 )
@@ -47,7 +51,7 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 TOP_SKILLS = 3
 MAX_CHAIN_DEPTH = 30
-SORTS = ("name", "recent")
+SORTS = ("name", "recent", "relevance")
 
 ORGANISATION_CACHE_KEY = "cercle:organisation:v1"
 
@@ -508,25 +512,35 @@ def _card(row: tuple[Any, ...]) -> PersonCard:
 
 @dataclass
 class DirectoryPage(Page[ProfileCard]):
-    # The order the items are in: "name", or "recent" (newest first) also for a search too
-    # broad to sort by name (see cercle.accounts.search.DENSE_MATCHES).
+    # The order the items are in: "name", "relevance" (a search), or "recent" (newest first)
+    # also for a search too broad to sort (see cercle.accounts.search.DENSE_MATCHES).
     sort: str = "name"
+    # How many people match, when asked for (`with_count`) or known anyway; `total_is_floor`:
+    # more than `total` match (a search too broad to count).
+    total: int | None = None
+    total_is_floor: bool = False
 
 
-def _decode_directory_cursor(cursor: str) -> tuple[str, str, int]:
-    """("recent", "", id) or ("name", sort_name, id)."""
+def _decode_directory_cursor(cursor: str) -> tuple[str, str, int, int]:
+    """("recent", "", id, 0), ("name", sort_name, id, 0) or ("relevance", sort_name, id, score)."""
+    score: Any = 0
     try:
         (last_id,) = decode_cursor(cursor, length=1)
         last_name: Any = ""
         kind = "recent"
     except InvalidCursor:
-        last_name, last_id = decode_cursor(cursor, length=2)
-        kind = "name"
+        try:
+            last_name, last_id = decode_cursor(cursor, length=2)
+            kind = "name"
+        except InvalidCursor:
+            score, last_name, last_id = decode_cursor(cursor, length=3)
+            kind = "relevance"
         if not isinstance(last_name, str) or "\x00" in last_name:
             raise InvalidCursor("invalid cursor") from None
-    if not isinstance(last_id, int) or not -(2**63) < last_id < 2**63:
-        raise InvalidCursor("invalid cursor")
-    return kind, last_name, last_id
+    for number in (last_id, score):
+        if not isinstance(number, int) or not -(2**63) < number < 2**63:
+            raise InvalidCursor("invalid cursor")
+    return kind, last_name, last_id, score
 
 
 @dataclass
@@ -534,8 +548,23 @@ class DirectoryCards(Page[PersonCard]):
     sort: str = "name"
 
 
-def _directory_cursor(sort: str, sort_name: str, user_id: int) -> str:
-    return encode_cursor([user_id] if sort == "recent" else [sort_name, user_id])
+def _directory_cursor(sort: str, sort_name: str, user_id: int, score: int = 0) -> str:
+    if sort == "recent":
+        return encode_cursor([user_id])
+    if sort == "relevance":
+        return encode_cursor([score, sort_name, user_id])
+    return encode_cursor([sort_name, user_id])
+
+
+@dataclass
+class _DirectoryIds:
+    ids: list[int]
+    has_more: bool
+    sort: str
+    # The relevance of each id (sort "relevance"), for the next cursor.
+    scores: dict[int, int] = field(default_factory=dict)
+    total: int | None = None
+    total_is_floor: bool = False
 
 
 def directory_page(
@@ -544,17 +573,21 @@ def directory_page(
     *,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    with_count: bool = False,
 ) -> DirectoryPage:
     """A page of active people matching the filters, as cards with their top skills.
 
     Costs a fixed number of queries: the filters' records (department, site, skill and a
     bounded probe of its holders: one each when given), a bounded probe of the search index
-    when searching, the page's ids, their profiles, and the top skills. Raises InvalidCursor
-    for a cursor we did not make. Sorted by name or newest first; a search matching more than
-    DENSE_MATCHES people is served newest first (the page says which in `sort`).
+    when searching, the page's ids, their profiles, and the top skills (and with `with_count`,
+    one count unless the search counted its matches already). Raises InvalidCursor for a
+    cursor we did not make. Sorted by name, newest first, or by relevance (a search); a search
+    matching more than DENSE_MATCHES people is served newest first (the page says which in
+    `sort`).
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    ids, has_more, sort = _directory_ids(viewer, filters, cursor=cursor, limit=limit)
+    found = _directory_ids(viewer, filters, cursor=cursor, limit=limit, with_count=with_count)
+    ids = found.ids
     by_id = (
         {p.user_id: p for p in _profiles().only(*CARD_FIELDS).filter(user_id__in=ids)}
         if ids
@@ -562,11 +595,20 @@ def directory_page(
     )
     profiles = [by_id[user_id] for user_id in ids if user_id in by_id]
     next_cursor = None
-    if has_more and profiles:
-        next_cursor = _directory_cursor(sort, profiles[-1].sort_name, profiles[-1].user_id)
+    if found.has_more and profiles:
+        last = profiles[-1]
+        next_cursor = _directory_cursor(
+            found.sort, last.sort_name, last.user_id, found.scores.get(last.user_id, 0)
+        )
     top = _top_skills([p.user_id for p in profiles])
     items = [ProfileCard(profile=p, top_skills=top.get(p.user_id, [])) for p in profiles]
-    return DirectoryPage(items=items, next_cursor=next_cursor, sort=sort)
+    return DirectoryPage(
+        items=items,
+        next_cursor=next_cursor,
+        sort=found.sort,
+        total=found.total,
+        total_is_floor=found.total_is_floor,
+    )
 
 
 def directory_cards(
@@ -578,13 +620,17 @@ def directory_cards(
 ) -> DirectoryCards:
     """directory_page as plain cards (same queries, same order and cursors), for the API."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    ids, has_more, sort = _directory_ids(viewer, filters, cursor=cursor, limit=limit)
+    found = _directory_ids(viewer, filters, cursor=cursor, limit=limit)
+    ids, sort = found.ids, found.sort
     rows = Profile.objects.filter(user_id__in=ids).values_list(*_CARD_VALUES) if ids else []
     by_id = {card.user_id: card for card in map(_card, rows)}
     items = [by_id[user_id] for user_id in ids if user_id in by_id]
     next_cursor = None
-    if has_more and items:
-        next_cursor = _directory_cursor(sort, items[-1].sort_name, items[-1].user_id)
+    if found.has_more and items:
+        last = items[-1]
+        next_cursor = _directory_cursor(
+            sort, last.sort_name, last.user_id, found.scores.get(last.user_id, 0)
+        )
     top = _top_skills([card.user_id for card in items])
     for card in items:
         card.top_skills = top.get(card.user_id, [])
@@ -592,11 +638,16 @@ def directory_cards(
 
 
 def _directory_ids(
-    viewer: User, filters: DirectoryFilters, *, cursor: str | None, limit: int
-) -> tuple[list[int], bool, str]:
+    viewer: User,
+    filters: DirectoryFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+    with_count: bool = False,
+) -> _DirectoryIds:
     """The ids of a directory page in order, whether more follow, and the order ("sort")."""
     sort = filters.sort if filters.sort in SORTS else "name"
-    empty: tuple[list[int], bool, str] = ([], False, sort)
+    empty = _DirectoryIds(ids=[], has_more=False, sort=sort, total=0)
     queryset = listed_profiles(viewer)
     if filters.department:
         department = find_record(Department, filters.department)
@@ -628,12 +679,25 @@ def _directory_ids(
             return empty
         if plan.dense:
             sort = "recent"
-    last_name, last_id = "", None
+    if sort == "relevance" and plan is None:
+        sort = "name"
+    last_name, last_id, last_score = "", None, 0
     if cursor:
-        kind, last_name, last_id = _decode_directory_cursor(cursor)
+        kind, last_name, last_id, last_score = _decode_directory_cursor(cursor)
         if kind != sort:
             raise InvalidCursor("invalid cursor")
 
+    if sort == "relevance" and plan is not None:
+        return _relevance_ids(
+            filter_search(queryset, plan),
+            plan,
+            after=(last_score, last_name, last_id) if last_id is not None else None,
+            limit=limit,
+        )
+    total: int | None = None
+    if with_count and not (plan is not None and plan.dense):
+        counted = filter_search(queryset, plan) if plan is not None else queryset
+        total = counted.count()
     if sort == "recent":
         if plan is not None:
             queryset = search.filter_search_newest_first(queryset, plan, before_id=last_id)
@@ -653,7 +717,60 @@ def _directory_ids(
     # Two steps: the page's ids in order (narrow rows: the database sorts or walks an index
     # without carrying whole profiles), then (the caller) those profiles with their records.
     ids = list(queryset.values_list("user_id", flat=True)[: limit + 1])
-    return ids[:limit], len(ids) > limit, sort
+    dense = plan is not None and plan.dense
+    return _DirectoryIds(
+        ids=ids[:limit],
+        has_more=len(ids) > limit,
+        sort=sort,
+        total=total if not dense else search.DENSE_MATCHES,
+        total_is_floor=dense,
+    )
+
+
+def _relevance_ids(
+    queryset: QuerySet[Profile],
+    plan: search.SearchPlan,
+    *,
+    after: tuple[int, str, int] | None,
+    limit: int,
+) -> _DirectoryIds:
+    """A search's matches (at most DENSE_MATCHES: the probe said so) ranked by relevance, then
+    name: one query for all of them, narrow rows, ranked here (`search.relevance`)."""
+    rows = queryset.values_list(
+        "user_id",
+        "sort_name",
+        "user__first_name",
+        "user__last_name",
+        "user__username",
+        "job_title",
+        "team",
+        "department__name",
+        "site__name",
+        "search_text",
+    )[: search.DENSE_MATCHES + 1]
+    ranked: list[tuple[int, str, int]] = []
+    for user_id, sort_name, first, last, username, title, team, dep, site, text in rows:
+        score = search.relevance(
+            plan.words,
+            name=f"{first} {last} {username}",
+            job_title=title,
+            places=f"{team} {dep or ''} {site or ''}",
+            search_text=text,
+        )
+        ranked.append((score, sort_name, user_id))
+    ranked.sort(key=lambda row: (-row[0], row[1], row[2]))
+    total = len(ranked)
+    if after is not None:
+        a_score, a_name, a_id = after
+        ranked = [r for r in ranked if (-r[0], r[1], r[2]) > (-a_score, a_name, a_id)]
+    page = ranked[: limit + 1]
+    return _DirectoryIds(
+        ids=[user_id for _score, _name, user_id in page[:limit]],
+        has_more=len(page) > limit,
+        sort="relevance",
+        scores={user_id: score for score, _name, user_id in page[:limit]},
+        total=total,
+    )
 
 
 def people_picker(viewer: User, query: str, *, limit: int = 10) -> list[Profile]:
@@ -795,6 +912,220 @@ def expert_cards(
     if len(rows) > limit:
         last = items[-1]
         next_cursor = encode_cursor([last.level, last.endorsement_count, last.person.user_id])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+# --- The expert finder's search: words within skill names, and spoken languages ---------------
+
+# How many skills a search may match (exact ones first): past that the query is too vague.
+MAX_MATCHED_SKILLS = 50
+# A match's score, lower first: its kind (the exact name of a skill or language, then a word
+# of it), then the level (a spoken language counts as level 0: below any skill), then the
+# endorsements.
+_KIND_STEP = 10**8
+_LEVEL_STEP = 10**7
+_MAX_COUNT = _LEVEL_STEP - 1
+_NO_MATCH = 10 * _KIND_STEP
+
+
+@dataclass(frozen=True)
+class ExpertSearch:
+    """What an expert search matched: skills (exact name first) and spoken languages."""
+
+    query: str
+    exact_skills: list[Skill]
+    word_skills: list[Skill]
+    languages: list[LanguageMatch]
+
+    @property
+    def skills(self) -> list[Skill]:
+        return [*self.exact_skills, *self.word_skills]
+
+    @property
+    def language_names(self) -> list[str]:
+        return [language_display_name(match.key) for match in self.languages]
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.exact_skills or self.word_skills or self.languages)
+
+
+def expert_search(query: str) -> ExpertSearch | None:
+    """The skills and languages a search for experts matches: a skill whose normalised name is
+    the query, or each of whose query words starts a word of its name ("sap" finds "SAP" and
+    "SAP FI", "fi sap" finds "SAP FI"); a language by its French or English name. None when the
+    query has no word."""
+    words = search.query_words(clean_param(query))
+    if not words:
+        return None
+    whole = normalize(clean_param(query))[:80]
+    # Candidates hold the query's longest word somewhere (one scan of the skill names, a small
+    # table), then each is checked word by word.
+    longest = max(words, key=len)
+    exact: list[Skill] = []
+    word: list[Skill] = []
+    for skill in Skill.objects.filter(normalized_name__contains=longest).order_by(
+        "normalized_name"
+    )[: MAX_MATCHED_SKILLS * 10]:
+        if skill.normalized_name == whole:
+            exact.append(skill)
+        else:
+            names = search.query_words(skill.normalized_name)
+            if all(any(w.startswith(q) for w in names) for q in words):
+                word.append(skill)
+    word = word[: max(0, MAX_MATCHED_SKILLS - len(exact))]
+    return ExpertSearch(
+        query=whole,
+        exact_skills=exact,
+        word_skills=word,
+        languages=matching_languages(words, whole),
+    )
+
+
+@dataclass(frozen=True)
+class ExpertResult:
+    """One person found by the expert finder, with why: their best matching skill (level,
+    endorsements) or the language they speak."""
+
+    profile: Profile
+    skill_name: str
+    level: int
+    endorsement_count: int
+    language: str
+    exact: bool
+
+    @property
+    def reason(self) -> str:
+        if self.language and not self.skill_name:
+            return gettext("Speaks %(language)s") % {"language": self.language}
+        return _reason(self.skill_name, self.level, self.endorsement_count)
+
+
+def _skill_score(exact_ids: list[int]) -> Any:
+    kind: Any = (
+        Case(When(skill_id__in=exact_ids, then=Value(0)), default=Value(_KIND_STEP))
+        if exact_ids
+        else Value(_KIND_STEP)
+    )
+    return (
+        kind
+        + (Value(SkillLevel.EXPERT) - F("level")) * Value(_LEVEL_STEP)
+        + Value(_MAX_COUNT)
+        - F("endorsement_count")
+    )
+
+
+def _language_score(exact: bool) -> int:
+    return (0 if exact else _KIND_STEP) + int(SkillLevel.EXPERT) * _LEVEL_STEP + _MAX_COUNT
+
+
+def find_experts(
+    viewer: User,
+    found: ExpertSearch,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[ExpertResult]:
+    """Active people holding a matched skill or speaking a matched language, once each, best
+    first: exact matches, then word matches; within each, by level then endorsements (a spoken
+    language after every skill). A fixed number of queries: the ranked page's ids, their
+    profiles, their matching skills and (when languages matched) languages."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    empty: Page[ExpertResult] = Page(items=[], next_cursor=None)
+    if not can_view_people(viewer) or not found.matched:
+        return empty
+    skill_ids = [s.pk for s in found.skills]
+    exact_ids = [s.pk for s in found.exact_skills]
+    exact_keys = [m.key for m in found.languages if m.exact]
+    word_keys = [m.key for m in found.languages if not m.exact]
+    holders = Q(user_id__in=UserSkill.objects.filter(skill_id__in=skill_ids).values("user_id"))
+    speakers = Q(
+        user_id__in=SpokenLanguage.objects.filter(key__in=exact_keys + word_keys).values("user_id")
+    )
+    scores: list[Any] = []
+    if skill_ids:
+        scores.append(
+            Coalesce(
+                Subquery(
+                    UserSkill.objects.filter(user_id=OuterRef("user_id"), skill_id__in=skill_ids)
+                    .annotate(score=_skill_score(exact_ids))
+                    .order_by("score")
+                    .values("score")[:1]
+                ),
+                Value(_NO_MATCH),
+            )
+        )
+    if exact_keys or word_keys:
+        whens = []
+        for keys, exact in ((exact_keys, True), (word_keys, False)):
+            if keys:
+                spoken = SpokenLanguage.objects.filter(user_id=OuterRef("user_id"), key__in=keys)
+                whens.append(When(Exists(spoken), then=Value(_language_score(exact))))
+        scores.append(Case(*whens, default=Value(_NO_MATCH)))
+    best: Any = scores[0] if len(scores) == 1 else Least(*scores)
+    if skill_ids and (exact_keys or word_keys):
+        wanted = holders | speakers
+    else:
+        wanted = holders if skill_ids else speakers
+    queryset = (
+        Profile.objects.filter(wanted, user__is_active=True)
+        .annotate(best=best)
+        .order_by("best", "user_id")
+    )
+    if cursor:
+        last_score, last_user = decode_cursor(cursor, length=2)
+        if not all(isinstance(v, int) and -(2**63) < v < 2**63 for v in (last_score, last_user)):
+            raise InvalidCursor("invalid cursor")
+        queryset = queryset.filter(
+            Q(best__gt=last_score) | Q(best=last_score, user_id__gt=last_user)
+        )
+    rows = list(queryset.values_list("user_id", "best")[: limit + 1])
+    page_rows = rows[:limit]
+    ids = [user_id for user_id, _score in page_rows]
+    profiles = (
+        {p.user_id: p for p in _profiles().only(*CARD_FIELDS).filter(user_id__in=ids)}
+        if ids
+        else {}
+    )
+    best_skill: dict[int, UserSkill] = {}
+    if skill_ids and ids:
+        for user_skill in (
+            UserSkill.objects.filter(user_id__in=ids, skill_id__in=skill_ids)
+            .select_related("skill")
+            .annotate(score=_skill_score(exact_ids))
+            .order_by("user_id", "score")
+        ):
+            best_skill.setdefault(user_skill.user_id, user_skill)
+    spoken_by: dict[int, str] = {}
+    if (exact_keys or word_keys) and ids:
+        order = {key: i for i, key in enumerate(exact_keys + word_keys)}
+        for user_id, key in sorted(
+            SpokenLanguage.objects.filter(
+                user_id__in=ids, key__in=exact_keys + word_keys
+            ).values_list("user_id", "key"),
+            key=lambda row: order[row[1]],
+        ):
+            spoken_by.setdefault(user_id, language_display_name(key))
+    items: list[ExpertResult] = []
+    for user_id, score in page_rows:
+        profile = profiles.get(user_id)
+        if profile is None:
+            continue
+        held = best_skill.get(user_id)
+        by_language = held is None or score > held.score  # type: ignore[attr-defined]
+        items.append(
+            ExpertResult(
+                profile=profile,
+                skill_name="" if by_language or held is None else held.skill.name,
+                level=0 if by_language or held is None else held.level,
+                endorsement_count=0 if by_language or held is None else held.endorsement_count,
+                language=spoken_by.get(user_id, "") if by_language else "",
+                exact=score < _KIND_STEP,
+            )
+        )
+    next_cursor = None
+    if len(rows) > limit and page_rows:
+        next_cursor = encode_cursor([page_rows[-1][1], page_rows[-1][0]])
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
+from cercle.accounts.languages import language_keys, searchable_names
 from cercle.core.text import normalize, search_terms
 
 if TYPE_CHECKING:
@@ -54,9 +55,22 @@ def build_search_text(
     site: str = "",
     skills: Iterable[str] = (),
     topics: Iterable[str] = (),
+    languages: Iterable[object] = (),
 ) -> str:
-    """Normalised words a directory search matches against (name, title, places, skills)."""
-    parts = [first_name, last_name, username, job_title, team, department, site, *skills, *topics]
+    """Normalised words a directory search matches against (name, title, places, skills, topics,
+    and spoken languages under their French and English names)."""
+    parts = [
+        first_name,
+        last_name,
+        username,
+        job_title,
+        team,
+        department,
+        site,
+        *skills,
+        *topics,
+        *searchable_names(languages),
+    ]
     return " ".join(_WORD.findall(normalize(" ".join(part for part in parts if part))))
 
 
@@ -168,6 +182,45 @@ def filter_search_newest_first(
     )
 
 
+# Relevance (a search with at most DENSE_MATCHES matches, sorted "relevance"): each query word
+# scores where it is found, an exact word above the start of a word, and within each, a job title
+# above skills, topics and languages, above team, department and site, above the name; the scores
+# of the words add up. So "sap" puts "Consultant SAP" before a person named "Sapin".
+_EXACT, _PREFIX = 20, 10
+_WEIGHT_TITLE, _WEIGHT_KNOWS, _WEIGHT_PLACE, _WEIGHT_NAME = 4, 3, 2, 1
+
+
+def relevance(
+    words: list[str],
+    *,
+    name: str,
+    job_title: str,
+    places: str,
+    search_text: str,
+) -> int:
+    """How well a profile matches the query words (higher first); the fields as written."""
+    title_words = set(_WORD.findall(normalize(job_title)))
+    place_words = set(_WORD.findall(normalize(places)))
+    name_words = set(_WORD.findall(normalize(name)))
+    # What is left of the search text: skills, "ask me about" topics, spoken languages.
+    knows_words = set(search_text.split(" ")) - title_words - place_words - name_words
+    total = 0
+    for word in words:
+        best = 0
+        for field_words, weight in (
+            (title_words, _WEIGHT_TITLE),
+            (knows_words, _WEIGHT_KNOWS),
+            (place_words, _WEIGHT_PLACE),
+            (name_words, _WEIGHT_NAME),
+        ):
+            if word in field_words:
+                best = max(best, _EXACT + weight)
+            elif any(w.startswith(word) for w in field_words):
+                best = max(best, _PREFIX + weight)
+        total += best
+    return total
+
+
 def rebuild_search_index() -> None:
     """After a bulk load: rebuild the SQLite full-text index from `Profile.search_text` (its
     triggers normally keep it, so this is only a repair), or refresh PostgreSQL's statistics of
@@ -202,12 +255,42 @@ def refresh_search_columns(user: User) -> None:
         site=profile.site.name if profile.site else "",
         skills=skills,
         topics=[str(topic) for topic in profile.ask_me_about or []],
+        languages=profile.languages or [],
     )
     sort_name = build_sort_name(
         first_name=person.first_name, last_name=person.last_name, username=person.username
     )
     if search_text != profile.search_text or sort_name != profile.sort_name:
         Profile.objects.filter(pk=profile.pk).update(search_text=search_text, sort_name=sort_name)
+    sync_spoken_languages({profile.user_id: profile.languages or []})
+
+
+def sync_spoken_languages(languages_by_user: dict[int, list[object]]) -> None:
+    """Make the `SpokenLanguage` rows of these people match their profiles' languages (two
+    queries, whatever the number of people)."""
+    from cercle.accounts.models import SpokenLanguage
+
+    wanted = {
+        (user_id, key)
+        for user_id, names in languages_by_user.items()
+        for key in language_keys(names)
+    }
+    have = set(
+        SpokenLanguage.objects.filter(user_id__in=list(languages_by_user)).values_list(
+            "user_id", "key"
+        )
+    )
+    stale = have - wanted
+    if stale:
+        gone = Q()
+        for user_id, key in stale:
+            gone |= Q(user_id=user_id, key=key)
+        SpokenLanguage.objects.filter(gone).delete()
+    missing = wanted - have
+    if missing:
+        SpokenLanguage.objects.bulk_create(
+            [SpokenLanguage(user_id=user_id, key=key) for user_id, key in sorted(missing)]
+        )
 
 
 def refresh_search_columns_many(user_ids: Iterable[int], *, batch_size: int = 1000) -> int:
@@ -241,6 +324,7 @@ def refresh_search_columns_many(user_ids: Iterable[int], *, batch_size: int = 10
                 site=profile.site.name if profile.site else "",
                 skills=skills.get(profile.user_id, []),
                 topics=[str(topic) for topic in profile.ask_me_about or []],
+                languages=profile.languages or [],
             )
             sort_name = build_sort_name(
                 first_name=person.first_name, last_name=person.last_name, username=person.username

@@ -9,7 +9,8 @@ Registered by `ChatConfig.ready()`.
 
 from __future__ import annotations
 
-from cercle.chat import actions
+from cercle.accounts import hooks as people
+from cercle.chat import actions, demo
 from cercle.core.hooks import listen
 from cercle.spaces import hooks
 from cercle.spaces.models import Membership, Space
@@ -71,3 +72,4 @@ def register() -> None:
     listen(hooks.MemberRemoved, member_removed)
     listen(hooks.SpaceArchived, space_archived)
     listen(hooks.SpaceRestored, space_restored)
+    listen(people.DemoContentWanted, demo.seed_demo_conversations)

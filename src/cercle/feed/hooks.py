@@ -8,9 +8,13 @@ none of those modules.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cercle.accounts.models import User
 from cercle.feed.models import Post
+
+if TYPE_CHECKING:
+    from cercle.feed.demo import DemoMonth
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,9 @@ class PostHidden:
 
 
 @dataclass(frozen=True)
-class DemoWallSeeded:
-    """The demo organisation's wall was just written (`cercle.feed.seed.seed_demo_wall`), with
-    its welcome post in the organisation space by a member of staff: modules add their demo."""
+class DemoMonthPlanned:
+    """The demo organisation's month on the wall is planned (`cercle.feed.demo`), not yet written:
+    a module extending the feed adds its own dated steps to `demo` (`demo.add(when, step)`, with
+    `demo.people`, `demo.rng`, `demo.count`), and they run in date order with the posts'."""
 
-    staff: User
-    welcome: Post
+    demo: DemoMonth

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cercle.accounts import hooks as people
 from cercle.core.hooks import listen
-from cercle.feed import events
+from cercle.feed import demo, events
 from cercle.spaces import hooks as spaces
 
 
@@ -51,3 +51,4 @@ def register() -> None:
     listen(spaces.MemberRemoved, membership_changed)
     listen(spaces.FollowChanged, space_follow_changed)
     listen(spaces.SpaceChanged, space_changed)
+    listen(people.DemoContentWanted, demo.seed_demo_wall)

@@ -25,14 +25,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cercle.accounts.models import Follow, User
-from cercle.core.hooks import emit
 from cercle.core.text import normalize
-from cercle.feed import actions
-from cercle.feed.hooks import DemoWallSeeded
 from cercle.feed.models import Post
 from cercle.feed.text import render_post_body
-from cercle.spaces import actions as space_actions
-from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space
 
 BODIES = [
@@ -327,61 +322,3 @@ class _RowWriter:
                 cursor.execute("PRAGMA synchronous = NORMAL")
             if wrote:
                 cursor.execute("ANALYZE")
-
-
-def seed_demo_wall() -> bool:
-    """A few spaces, posts, comments and reactions for the demo organisation (and, by their
-    modules, what extends them: an announcement of the welcome post, `feed.hooks.DemoWallSeeded`),
-    written through the actions (as real people would). Idempotent: does nothing once the
-    "club-velo" space exists or when there are fewer than 6 people. Returns True if it wrote."""
-    if Space.objects.filter(slug="club-velo").exists():
-        return False
-    people = list(
-        User.objects.filter(is_active=True)
-        .exclude(role="guest")
-        .exclude(username__startswith="scale-")
-        .order_by("pk")[:12]
-    )
-    if len(people) < 6:
-        return False
-    staff = next((p for p in people if p.role in ("staff", "admin")), people[0])
-    a, b, c, d, e, f = people[:6]
-    with transaction.atomic():
-        club = space_actions.create_space(
-            actor=a, name="Club vélo", description="Sorties du dimanche et vélotaf.", kind="open"
-        )
-        rse = space_actions.create_space(
-            actor=b,
-            name="Comité RSE",
-            description="Responsabilité sociétale : projets et suivi.",
-            kind="request",
-        )
-        for person in (c, d, e):
-            space_actions.join_space(actor=person, space=club)
-        for person in (c, f):
-            request = space_actions.request_to_join(actor=person, space=rse)
-            space_actions.decide_join_request(actor=b, join_request=request, accept=True)
-        first = actions.create_post(
-            actor=a,
-            space=club,
-            body=f"Sortie dimanche 9 h devant le siège, 60 km. Qui vient ? @{c.username} #velo",
-        )
-        actions.add_comment(actor=c, post=first, body="Présent ! Je prends la pompe.")
-        actions.react(actor=d, post=first, kind="celebrate")
-        actions.react(actor=e, post=first, kind="like")
-        actions.create_post(
-            actor=b,
-            space=rse,
-            body="Bilan carbone 2025 : le **rapport** est en ligne. Retours avant vendredi. #rse",
-        )
-        news = actions.create_post(
-            actor=staff,
-            space=space_queries.organisation_space(),
-            body="Bienvenue sur Cercle, notre réseau social d'entreprise ! Présentez-vous en "
-            "commentaire. #bienvenue",
-        )
-        emit(DemoWallSeeded(staff=staff, welcome=news))  # an announcement, by its module
-        actions.create_post(
-            actor=d, body="Je cherche un binôme pour le hackathon de mars. #hackathon"
-        )
-    return True

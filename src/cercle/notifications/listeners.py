@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
+from cercle.accounts import hooks as people
 from cercle.core.hooks import listen
-from cercle.notifications import actions
+from cercle.notifications import actions, demo
 from cercle.notifications.models import Notification
 from cercle.notifications.queries import actor_name, grouped_line, space_name
 from cercle.notifications.registry import NotificationKind, register_kind
@@ -59,6 +60,7 @@ def _members_page(notification: Notification) -> str:
 
 
 def register() -> None:
+    listen(people.DemoContentWritten, demo.settle_demo_notifications)
     register_kind(
         NotificationKind(
             key=actions.INVITATION,

@@ -152,6 +152,7 @@ def refresh_search_text(profiles: Iterable[Profile]) -> None:
             site=profile.site.name if profile.site else "",
             skills=skills,
             topics=[str(topic) for topic in profile.ask_me_about or []],
+            languages=profile.languages or [],
         )
         batch.append(profile)
         if len(batch) >= IMPORT_BATCH_SIZE:

@@ -19,6 +19,7 @@ and sites by slug, skills by normalised name; what exists is left alone.
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,12 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from cercle.accounts import demo_data
 from cercle.accounts.demo_data import DemoDepartment, DemoPerson, DemoSite
+from cercle.accounts.hooks import DemoContentWanted, DemoContentWritten
+from cercle.accounts.languages import language_keys
 from cercle.accounts.models import (
     Department,
     Endorsement,
@@ -38,12 +42,15 @@ from cercle.accounts.models import (
     Role,
     Site,
     Skill,
+    SpokenLanguage,
     User,
     UserSkill,
 )
 from cercle.accounts.queries import forget_organisation
 from cercle.accounts.search import build_search_text, build_sort_name, rebuild_search_index
 from cercle.audit.actions import log_event
+from cercle.audit.models import AuditEntry
+from cercle.core.hooks import emit
 from cercle.core.markdown import render_markdown
 from cercle.core.text import normalize
 
@@ -246,6 +253,7 @@ def seed_demo_organisation(*, password: str = DEMO_PASSWORD) -> SeedReport:
                             site=site.name if site else "",
                             skills=sorted(skills[name].name for name, _level in person.skills),
                             topics=person.ask_me_about,
+                            languages=person.languages,
                         ),
                         sort_name=build_sort_name(
                             first_name=person.first_name,
@@ -259,6 +267,7 @@ def seed_demo_organisation(*, password: str = DEMO_PASSWORD) -> SeedReport:
                     for name, level in person.skills
                 )
             Profile.objects.bulk_create(profiles)
+            SpokenLanguage.objects.bulk_create(_spoken(profiles))
             endorsements = _demo_endorsements(
                 user_skills, people_by_pk=_people_by_pk(new, pk_by_username)
             )
@@ -277,6 +286,15 @@ def seed_demo_organisation(*, password: str = DEMO_PASSWORD) -> SeedReport:
                 extra={"people": report.people, "skills": report.skills},
             )
     return report
+
+
+def _spoken(profiles: Iterable[Profile]) -> list[SpokenLanguage]:
+    """The SpokenLanguage rows `refresh_search_columns` would derive from these profiles."""
+    return [
+        SpokenLanguage(user_id=profile.user_id, key=key)
+        for profile in profiles
+        for key in language_keys(profile.languages or [])
+    ]
 
 
 def _demo_user(username: str, person: DemoPerson, password_hash: str) -> User:
@@ -355,6 +373,30 @@ def _name_organisation() -> bool:
         new={"name": organisation.name},
     )
     return True
+
+
+# --- The demo's month of activity, written by the modules above.
+
+DEMO_CONTENT_ACTION = "accounts.demo_content_seeded"
+
+
+def seed_demo_content(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Ask each module for its part of the demo organisation's past month (spaces and their walls,
+    an announcement, conversations…) through the `DemoContentWanted` hook, once per database:
+    returns what was written by kind ("posts": 36…), {} when it was there already or when the
+    demo people are missing. The modules write through their actions (audit entries,
+    notifications and counters as in real use), each step dated with `core.demo.backdated`."""
+    if AuditEntry.objects.filter(action=DEMO_CONTENT_ACTION).exists():
+        return {}
+    if not User.objects.filter(username=demo_data.ADMIN_USERNAME).exists():
+        return {}
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        emit(DemoContentWanted(now=now, counts=counts))
+        emit(DemoContentWritten(now=now, counts=counts))
+        log_event(actor=None, action=DEMO_CONTENT_ACTION, extra=dict(counts))
+    return counts
 
 
 # --- People at scale, for benchmarks.
@@ -597,6 +639,7 @@ def _write_scale_batch(
                     site=site.name,
                     skills=sorted(skills[name].name for name, _level in person.skills),
                     topics=person.topics,
+                    languages=person.languages,
                 ),
                 sort_name=build_sort_name(
                     first_name=person.first_name,
@@ -609,6 +652,7 @@ def _write_scale_batch(
             user_skills.append(UserSkill(user_id=user.pk, skill=skills[name], level=level))
             owners.append(person)
     Profile.objects.bulk_create(profiles, batch_size=1000)
+    SpokenLanguage.objects.bulk_create(_spoken(profiles), batch_size=2000)
     endorsements = _scale_endorsements(user_skills, owners, plan=plan, pk_by_index=pk_by_index)
     UserSkill.objects.bulk_create(user_skills, batch_size=2000)
     Endorsement.objects.bulk_create(

@@ -21,17 +21,19 @@ def _param(request: AuthenticatedRequest, name: str) -> str:
 @login_required
 @require_GET
 def directory(request: AuthenticatedRequest) -> HttpResponse:
+    q = _param(request, "q")
     filters = queries.DirectoryFilters(
-        q=_param(request, "q"),
+        q=q,
         department=_param(request, "department"),
         site=_param(request, "site"),
         skill=_param(request, "skill"),
-        sort=_param(request, "sort") or "name",
+        # A search comes best match first unless another order is asked for.
+        sort=_param(request, "sort") or ("relevance" if q else "name"),
     )
     status = 200
     try:
         page = queries.directory_page(
-            request.user, filters, cursor=_param(request, "cursor") or None
+            request.user, filters, cursor=_param(request, "cursor") or None, with_count=True
         )
     except InvalidCursor:
         page, status = queries.DirectoryPage(items=[], next_cursor=None, sort=filters.sort), 400
@@ -49,6 +51,10 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
             "bad_cursor": status == 400,
             # A search too broad to sort by name comes newest first: say so.
             "sorted_newest_first": page.sort == "recent" and filters.sort != "recent",
+            # The filters besides the search words that are set, for the folded form's summary.
+            "active_filters": sum(
+                1 for value in (filters.department, filters.site, filters.skill) if value
+            ),
         },
         status=status,
     )
@@ -57,26 +63,25 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def experts(request: AuthenticatedRequest) -> HttpResponse:
-    """Who knows X? Holders of a skill, best first, with the reason they rank."""
+    """Who knows X? People holding a skill whose name holds the words searched, or speaking a
+    language so named: exact matches first, then by level and endorsements, with the reason."""
     wanted = _param(request, "skill")
-    skill = queries.find_skill(wanted) if wanted else None
-    suggestions = queries.skill_suggestions(wanted) if wanted and skill is None else []
-    page: Page[object] = Page(items=[], next_cursor=None)
+    found = queries.expert_search(wanted) if wanted else None
+    suggestions = (
+        queries.skill_suggestions(wanted) if wanted and (found is None or not found.matched) else []
+    )
+    page: Page[queries.ExpertResult] = Page(items=[], next_cursor=None)
     status = 200
-    if skill is not None:
+    if found is not None and found.matched:
         try:
-            found = queries.experts_page(
-                request.user, skill, cursor=_param(request, "cursor") or None
-            )
-            page = Page(
-                items=[(u, queries.expert_reason(u)) for u in found.items],
-                next_cursor=found.next_cursor,
+            page = queries.find_experts(
+                request.user, found, cursor=_param(request, "cursor") or None
             )
         except InvalidCursor:
             status = 400
     return render(
         request,
         "accounts/experts.html",
-        {"wanted": wanted, "skill": skill, "suggestions": suggestions, "page": page},
+        {"wanted": wanted, "found": found, "suggestions": suggestions, "page": page},
         status=status,
     )

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: the demo organisation (idempotent); `--scale N`: N generated people too.
+"""`manage.py seed_demo`: the demo organisation and its past month (idempotent); `--scale N`: N
+generated people too (and then not the month of activity).
 
 The writes are in `cercle.accounts.actions.seed` (bulk writes; its docstring says why).
 """
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from cercle.accounts.actions.seed import (
     DEMO_PASSWORD,
     SeedReport,
+    seed_demo_content,
     seed_demo_organisation,
     seed_scale_people,
 )
@@ -21,8 +23,9 @@ from cercle.accounts.demo_data import ADMIN_USERNAME, ORGANISATION_NAME
 
 class Command(BaseCommand):
     help = (
-        "Load the demo organisation (Atelier Lumen, ~60 people; a second run adds nothing). "
-        "With --scale N, also make sure N generated people scale-000001… exist, for benchmarks."
+        "Load the demo organisation (Atelier Lumen, ~60 people) and its past month of activity "
+        "(spaces, posts, announcements, conversations); a second run adds nothing. With --scale "
+        "N, the demo people and N generated people scale-000001…, for benchmarks (no activity)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,6 +41,11 @@ class Command(BaseCommand):
             type=int,
             default=2000,
             help="People written per transaction with --scale (default 2000).",
+        )
+        parser.add_argument(
+            "--people-only",
+            action="store_true",
+            help="The demo people, departments and sites without their month of activity.",
         )
         parser.add_argument(
             "--no-demo",
@@ -63,6 +71,12 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"Demo organisation {ORGANISATION_NAME}: already loaded.")
+            if not scale and not options["people_only"]:
+                # The month of activity (benchmarks, with --scale, measure their own data).
+                counts = seed_demo_content()
+                if counts:
+                    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+                    self.stdout.write(f"Its past month: {summary}.")
         if scale:
             verbosity = int(options.get("verbosity", 1))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cercle.accounts.actions.seed import seed_demo_content
 from cercle.feed.seed import seed_feed
 
 
@@ -25,15 +26,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo",
             action="store_true",
-            help="Only the demo organisation's few spaces and posts (idempotent).",
+            help="Only the demo organisation's month of activity, as `seed_demo` loads it "
+            "(idempotent).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["demo"]:
-            from cercle.feed.seed import seed_demo_wall
-
-            wrote = seed_demo_wall()
-            self.stdout.write("Demo wall written." if wrote else "Demo wall already there.")
+            # The demo's month (spaces, posts, announcements, conversations) now comes with
+            # `seed_demo`; kept so that older scripts calling `seed_feed --demo` still work.
+            counts = seed_demo_content()
+            self.stdout.write("Demo content written." if counts else "Demo content already there.")
             return
         for name in ("spaces", "posts", "comments", "reactions", "big_space"):
             if options[name] < 0:
