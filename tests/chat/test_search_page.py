@@ -218,3 +218,28 @@ def _queries_of(client: Client, url: str) -> list[Any]:
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     return list(captured)
+
+
+def test_from_is_a_person_picker() -> None:
+    """ "From" suggests people as one types (the people autocomplete, which reads the field's own
+    name) and a name typed whole, naming one person, searches that person's messages."""
+    anne = make_user(first_name="Anne", last_name="Roux")
+    bruno = make_user(username="bruno.k", first_name="Bruno", last_name="Keller")
+    conversation = make_direct(anne, bruno)
+    make_message(bruno, conversation, "Le rapport est prêt")
+    make_message(anne, conversation, "Merci pour le rapport")
+    client = client_for(anne)
+    html = client.get("/messages/search/").content.decode()
+    assert 'hx-get="/people/autocomplete/"' in html and 'list="search-people"' in html
+    assert '<label for="search-person">From</label>' in html
+    options = client.get("/people/autocomplete/", {"person": "Kel"}).content.decode()
+    assert 'value="bruno.k"' in options
+    for typed in ("bruno.k", "Bruno Keller"):
+        page = client.get("/messages/search/", {"q": "rapport", "person": typed})
+        assert page.status_code == 200
+        results = page.content.decode().split('id="search-results"')[1].split("</ol>")[0]
+        assert results.count('class="search-result"') == 1, typed
+        assert "Keller" in results and "Merci pour" not in results, typed
+    # A name matching nobody: no result, no error.
+    page = client.get("/messages/search/", {"q": "rapport", "person": "Personne Inconnue"})
+    assert page.status_code == 200 and "No message matches this search." in page.content.decode()

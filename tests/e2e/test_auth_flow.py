@@ -1,4 +1,5 @@
-"""Browser: log in through the page, switch the language with the footer and back, log out."""
+"""Browser: switch the language with the sign-in page's footer, log in, switch it in the settings,
+log out."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ def test_log_in_switch_language_and_back_then_log_out(page: Any, transactional_d
 
     page.goto("/accounts/login/?next=/settings/")
     assert page.locator("html").get_attribute("lang") == "fr"
+    # Signed out, the footer offers the language.
+    choose_language(page, "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    choose_language(page, "fr")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "next=/settings/" in page.url
     # A string allauth translates itself: the sign-in button.
     submit = page.locator("form[action*='login'] [type=submit]").first
     assert submit.inner_text().strip() == "Connexion"
@@ -29,16 +36,22 @@ def test_log_in_switch_language_and_back_then_log_out(page: Any, transactional_d
     with page.expect_navigation():
         submit.click()
     assert page.url.endswith("/settings/")
-    assert page.locator("#language-select").count() == 1
-
-    choose_language(page, "en")
+    # Signed in, the language is a setting (no footer selector on every page).
+    assert page.locator("#language-select").count() == 0
+    page.get_by_label("Langue").select_option("en")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
     assert page.locator("html").get_attribute("lang") == "en"
     user.refresh_from_db()
     assert user.language == "en"  # the switch is also the saved preference
     page.goto("/accounts/logout/")
     assert page.locator("h1").inner_text().strip() == "Sign Out"
 
-    choose_language(page, "fr")
+    page.goto("/settings/")
+    page.get_by_label("Language").select_option("fr")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    page.goto("/accounts/logout/")
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.locator("h1").inner_text().strip() == "Se déconnecter"
     assert User.objects.get(pk=user.pk).language == "fr"

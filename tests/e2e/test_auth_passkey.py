@@ -71,7 +71,7 @@ def test_register_a_passkey_then_sign_in_with_it(page: Any, transactional_db: An
     page.goto("/settings/")
     assert "/accounts/login/" not in page.url
     assert Authenticator.objects.get(pk=authenticator.pk).last_used_at is not None
-    assert page.locator("#language-select").count() == 1
+    assert page.locator("main select[name=language]").count() == 1
 
     # Once deactivated, the passkey no longer signs in.
     page.goto("/accounts/logout/")

@@ -23,6 +23,7 @@ def test_attach_files_as_chips_and_remove_one(
     page = new_page(locale="fr-FR")
     log_in(page, "camille", PASSWORD)
     page.goto("/")
+    page.locator(".composer-fold > summary").click()  # the home composer is one line until opened
     button = page.get_by_text("Joindre des fichiers", exact=True)
     assert button.is_visible()
     # The native input (its "Choose Files / No file chosen") takes no room: 1 px, transparent.
@@ -54,6 +55,7 @@ def test_post_in_shows_the_announcement_options_where_one_may_announce(
     page = new_page(locale="en-US")
     log_in(page, "francois", PASSWORD)
     page.goto("/")
+    page.get_by_text("Share something…").click()  # the home composer is one line until opened
     where = page.get_by_label("Post in")
     options = page.locator("#composer-announce")
     assert not options.is_visible()  # "My wall" first

@@ -114,6 +114,64 @@ def my_memberships(user: User) -> QuerySet[Membership]:
     )
 
 
+@dataclass(frozen=True)
+class NavConversation:
+    """One of my conversations in the side navigation."""
+
+    conversation_id: int
+    title: str
+    unread: int
+    muted: bool
+
+
+def nav_conversations(user: User, limit: int) -> list[NavConversation]:
+    """My most recent conversations with their unread counts, and the other person's name for a
+    direct one: one query."""
+    other = Membership.objects.filter(conversation=OuterRef("conversation_id")).exclude(
+        user_id=user.pk
+    )
+    rows = (
+        Membership.objects.filter(user=user)
+        .annotate(
+            unread=Coalesce(_unread_subquery(user), 0),
+            other_first=Subquery(other.values("user__first_name")[:1]),
+            other_last=Subquery(other.values("user__last_name")[:1]),
+            other_username=Subquery(other.values("user__username")[:1]),
+        )
+        .values(
+            "conversation_id",
+            "conversation__kind",
+            "conversation__name",
+            "muted",
+            "unread",
+            "other_first",
+            "other_last",
+            "other_username",
+        )
+        .order_by(
+            "-conversation__last_message_at", "-conversation__created_at", "-conversation_id"
+        )[:limit]
+    )
+    found = []
+    for row in rows:
+        if row["conversation__kind"] == Conversation.Kind.DIRECT:
+            full = f"{row['other_first'] or ''} {row['other_last'] or ''}".strip()
+            title = full or row["other_username"] or user.display_name
+        elif row["conversation__kind"] == Conversation.Kind.SPACE and not row["conversation__name"]:
+            title = _("Whole organisation")
+        else:
+            title = row["conversation__name"]
+        found.append(
+            NavConversation(
+                conversation_id=row["conversation_id"],
+                title=title,
+                unread=0 if row["muted"] else row["unread"],
+                muted=row["muted"],
+            )
+        )
+    return found
+
+
 def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
     """The newest message of each of these conversations (their denormalised `last_message_id`),
     with its sender, by conversation id: one query for a whole list. The caller lists only

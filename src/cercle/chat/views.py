@@ -280,6 +280,11 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             error = _("Choose a conversation from the list.")
     results: list[dict[str, Any]] = []
     next_cursor = ""
+    if person and pickable_person(viewer, person) is None:
+        # A name typed without choosing a suggestion: fine when it names one person only.
+        found = people_picker(viewer, person, limit=2)
+        if len(found) == 1:
+            person = found[0].user.username
     searched = bool(q or person or conversation_id)
     if searched and not error:
         try:

@@ -52,6 +52,7 @@ from cercle.feed.models import (
 from cercle.feed.registry import ComposerPlan
 from cercle.feed.text import MAX_BODY, render_post_body
 from cercle.notifications import actions as notifications
+from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
@@ -192,6 +193,7 @@ def create_post(
     _notify(kind="mention", actor=actor, post=post, recipients=reached)
     if space is not None:
         _notify(kind="space_post", actor=actor, post=post)
+        space_actions.note_space_activity(actor=actor, space=space)  # new, in the navigation
     for plan in then:
         plan.apply(post)
     return post

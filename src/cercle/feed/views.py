@@ -29,6 +29,7 @@ from cercle.feed import actions, queries, registry
 from cercle.feed.models import REACTION_EMOJI, Attachment, ReactionKind, ReportReason
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.views import level_choices
+from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 
 MAX_PARAM = 200
@@ -110,6 +111,9 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "spaces/detail.html",
             {"view": view, "space": space, "member_count": space_queries.member_count(space)},
         )
+    if view.role and not request.GET.get("cursor"):
+        # Its new posts are seen: no longer marked in my side navigation.
+        space_actions.mark_space_seen(actor=request.user, space=space)
     viewer = queries.Viewer.of(request.user)
     pinned = (
         []

@@ -511,3 +511,32 @@ def follow_space(*, actor: User, space: Space) -> None:
 def unfollow_space(*, actor: User, space: Space) -> None:
     SpaceFollow.objects.filter(space=space, user=actor).delete()
     emit(hooks.FollowChanged(space=space, user=actor))
+
+
+@transaction.atomic
+def set_favourite(*, actor: User, space: Space, favourite: bool) -> Membership:
+    """Mark one of my spaces as a favourite (first in my side navigation), or unmark it. A
+    personal choice, seen by nobody else: no audit entry, no event."""
+    _require_active(actor)
+    membership = Membership.objects.select_for_update().filter(space=space, user=actor).first()
+    if membership is None:
+        raise PermissionDenied(_("Only a space's members can make it a favourite."))
+    if membership.favourite != favourite:
+        membership.favourite = favourite
+        membership.save(update_fields=["favourite"])
+    return membership
+
+
+def mark_space_seen(*, actor: User, space: Space) -> None:
+    """I opened the space: its new posts are no longer marked as new for me (one UPDATE, none
+    when I am not a member)."""
+    if actor.is_authenticated:
+        Membership.objects.filter(space=space, user=actor).update(last_seen_at=timezone.now())
+
+
+def note_space_activity(*, actor: User, space: Space) -> None:
+    """A post went up on the space's wall (called by the feed's `create_post`): new for the
+    other members, seen by its author."""
+    now = timezone.now()
+    Space.objects.filter(pk=space.pk).update(last_post_at=now)
+    Membership.objects.filter(space=space, user=actor).update(last_seen_at=now)

@@ -10,7 +10,8 @@ class SpacesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.spaces import audit_labels, tabs
+        from cercle.spaces import audit_labels, navigation, tabs
 
         audit_labels.register()
+        navigation.register()
         tabs.register()

@@ -53,6 +53,9 @@ class Space(TimeStampedModel):
     module_settings = models.JSONField(_("modules"), default=dict, blank=True)
     is_organisation = models.BooleanField(default=False, editable=False)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # When the last post went up on its wall (`actions.note_space_activity`): a member who has not
+    # opened the space since sees it marked as new in the side navigation.
+    last_post_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -97,6 +100,10 @@ class Membership(models.Model):
         _("role"), max_length=16, choices=SpaceRole.choices, default=SpaceRole.MEMBER
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The member's own choices: favourites come first in the side navigation; when they last
+    # opened the space (`actions.mark_space_seen`).
+    favourite = models.BooleanField(_("favourite"), default=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["space", "id"]

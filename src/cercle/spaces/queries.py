@@ -462,6 +462,7 @@ class SpaceView:
     has_pending_request: bool
     invitation: SpaceInvitation | None
     following: bool
+    favourite: bool = False  # one of my favourite spaces (`Membership.favourite`)
 
     @property
     def tabs(self) -> list[registry.ShownTab]:
@@ -491,4 +492,45 @@ def space_view(user: User, space: Space) -> SpaceView:
         has_pending_request=role is None and has_pending_request(user, space),
         invitation=invitation,
         following=is_following(user, space),
+        favourite=bool(
+            role
+            and Membership.objects.filter(
+                user_id=user.pk, space_id=space.pk, favourite=True
+            ).exists()
+        ),
     )
+
+
+@dataclass(frozen=True)
+class NavSpace:
+    """One of my spaces in the side navigation."""
+
+    space: Space
+    favourite: bool
+    new: bool  # a post went up since I last opened it
+
+
+def nav_spaces(user: User, limit: int) -> list[NavSpace]:
+    """My spaces (not archived), favourites first, then by name: one query."""
+    memberships = (
+        Membership.objects.filter(user_id=user.pk, space__archived_at__isnull=True)
+        .select_related("space")
+        .only(
+            "favourite",
+            "last_seen_at",
+            "space__name",
+            "space__slug",
+            "space__is_organisation",
+            "space__last_post_at",
+        )
+        .order_by("-favourite", "space__name", "space_id")[:limit]
+    )
+    return [
+        NavSpace(
+            space=m.space,
+            favourite=m.favourite,
+            new=m.space.last_post_at is not None
+            and (m.last_seen_at is None or m.space.last_post_at > m.last_seen_at),
+        )
+        for m in memberships
+    ]

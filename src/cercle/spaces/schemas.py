@@ -63,6 +63,7 @@ class SpaceDetailOut(SpaceOut):
     has_pending_request: bool
     pending_invitation_id: int | None
     following: bool
+    favourite: bool
 
 
 class SpaceModuleOut(Schema):

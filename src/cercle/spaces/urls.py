@@ -17,6 +17,7 @@ urlpatterns = [
     path("spaces/<slug:slug>/request/", views.request_to_join, name="space_request"),
     path("spaces/<slug:slug>/leave/", views.leave, name="space_leave"),
     path("spaces/<slug:slug>/follow/", views.follow, name="space_follow"),
+    path("spaces/<slug:slug>/favourite/", views.favourite, name="space_favourite"),
     path("spaces/<slug:slug>/members/", views.members, name="space_members"),
     path(
         "spaces/<slug:slug>/members/<int:user_id>/role/",

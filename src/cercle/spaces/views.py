@@ -153,6 +153,20 @@ def follow(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def favourite(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """One of my spaces made a favourite (first in my side navigation), or no longer."""
+    space = queries.access_space(request.user, slug)
+    chosen = request.POST.get("favourite", "1") == "1"
+    return _do(
+        request,
+        space,
+        lambda: actions.set_favourite(actor=request.user, space=space, favourite=chosen),
+        "",
+    )
+
+
+@login_required
+@require_POST
 def respond(request: AuthenticatedRequest, invitation_id: int) -> HttpResponse:
     invitation = queries.access_invitation(request.user, invitation_id)
     accept = request.POST.get("accept") == "1"

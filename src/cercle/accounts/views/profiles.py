@@ -210,8 +210,11 @@ def follow(request: AuthenticatedRequest, username: str) -> HttpResponse:
 @login_required
 @require_GET
 def people_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
-    """<option>s of active people matching ?q= (or ?manager=), for a datalist."""
-    query = (request.GET.get("q") or request.GET.get("manager") or "")[:200]
+    """<option>s of active people matching ?q= (or ?manager=, ?person=: the field's own name, as
+    htmx sends it), for a datalist."""
+    query = (request.GET.get("q") or request.GET.get("manager") or request.GET.get("person") or "")[
+        :200
+    ]
     people = queries.people_picker(request.user, query) if query.strip() else []
     return render(request, "accounts/_people_options.html", {"people": people})
 

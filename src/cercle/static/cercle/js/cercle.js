@@ -28,3 +28,16 @@ document.addEventListener("htmx:afterRequest", (event) => {
   error.textContent = text || form.dataset.error || "";
   error.hidden = false;
 });
+
+// The home page's folded composer (core/home.html): opened, its text field takes the focus.
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.classList.contains("composer-fold")) {
+      return;
+    }
+    if (details.open) details.querySelector("textarea")?.focus();
+  },
+  true,
+);

@@ -1,0 +1,105 @@
+"""The side navigation's sections (desktop, from 64rem): my spaces, my conversations, and what
+the coming modules add, as Teams, Slack and Viva Engage show them.
+
+Core knows no module: each registers its section (`register_section`) from its `apps.py` — spaces
+its "My spaces" (favourites first), chat its "Conversations" (with unread counts) — with a
+function that lists the viewer's links in one query. `sections_for(request)` runs them once per
+request (the page's template tag may ask again: the answer is kept for the request) and keeps
+the sections that have links, in their `order`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from cercle.accounts.models import User
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One destination of a section: its name, address and marks."""
+
+    label: str
+    url: str
+    unread: int = 0  # a count shown as a badge (conversations)
+    new: bool = False  # something new, without a count (a space's new posts)
+    favourite: bool = False
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class NavSection:
+    key: str
+    title: Promise
+    # The viewer's links: one query, at most `limit` of them.
+    links: Callable[[User, int], list[NavLink]]
+    # "All my spaces", "All conversations": where the whole list is.
+    more_label: Promise
+    more_url: Callable[[], str]
+    order: int = 50
+    limit: int = 8
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    key: str
+    title: str
+    links: list[NavLink]
+    more_label: str
+    more_url: str
+
+
+SECTIONS: dict[str, NavSection] = {}
+_SHOWN: WeakKeyDictionary[HttpRequest, list[ShownSection]] = WeakKeyDictionary()
+
+
+def register_section(section: NavSection) -> None:
+    SECTIONS[section.key] = section
+
+
+def _mark_current(links: list[NavLink], path: str) -> list[NavLink]:
+    out = []
+    for link in links:
+        current = path == link.url or (link.url != "/" and path.startswith(link.url))
+        out.append(
+            NavLink(
+                label=link.label,
+                url=link.url,
+                unread=link.unread,
+                new=link.new,
+                favourite=link.favourite,
+                current=current,
+            )
+        )
+    return out
+
+
+def sections_for(request: HttpRequest) -> list[ShownSection]:
+    """The sections for the signed-in viewer of `request` (none for someone signed out), computed
+    once per request."""
+    user: Any = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    if request in _SHOWN:
+        return _SHOWN[request]
+    shown = []
+    for section in sorted(SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        links = section.links(user, section.limit)
+        shown.append(
+            ShownSection(
+                key=section.key,
+                title=str(section.title),
+                links=_mark_current(links, request.path),
+                more_label=str(section.more_label),
+                more_url=section.more_url(),
+            )
+        )
+    _SHOWN[request] = shown
+    return shown

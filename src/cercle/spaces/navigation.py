@@ -1,0 +1,37 @@
+"""The side navigation's "My spaces" (`cercle.core.navigation`): favourites first, each marked
+when a post went up since I last opened it."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cercle.accounts.models import User
+from cercle.core.navigation import NavLink, NavSection, register_section
+from cercle.spaces.queries import display_name, nav_spaces
+
+
+def my_spaces(user: User, limit: int) -> list[NavLink]:
+    return [
+        NavLink(
+            label=display_name(item.space),
+            url=reverse("space", args=[item.space.slug]),
+            new=item.new,
+            favourite=item.favourite,
+        )
+        for item in nav_spaces(user, limit)
+    ]
+
+
+def register() -> None:
+    register_section(
+        NavSection(
+            key="spaces",
+            title=_("My spaces"),
+            links=my_spaces,
+            more_label=_("All spaces"),
+            more_url=lambda: reverse("spaces"),
+            order=10,
+            limit=12,
+        )
+    )

@@ -1,0 +1,85 @@
+"""The side navigation's registry (`cercle.core.navigation`): sections in their order, the
+current page marked, computed once per request, nothing for someone signed out; the page shows
+the spaces' and chat's sections at a fixed number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext_lazy
+
+from cercle.core import navigation
+from cercle.core.navigation import NavLink, NavSection
+from tests.factories import add_member, make_direct, make_message, make_space, make_user
+from tests.helpers.clients import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sections_come_in_their_order_once_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def links(key: str) -> object:
+        def listed(user: object, limit: int) -> list[NavLink]:
+            calls.append(key)
+            return [NavLink(label=f"{key} {n}", url=f"/{key}/{n}/") for n in range(limit + 5)][
+                :limit
+            ]
+
+        return listed
+
+    monkeypatch.setattr(navigation, "SECTIONS", {})
+    for key, order in (("b", 20), ("a", 10)):
+        navigation.register_section(
+            NavSection(
+                key=key,
+                title=gettext_lazy("Title"),
+                links=links(key),  # type: ignore[arg-type]
+                more_label=gettext_lazy("More"),
+                more_url=lambda key=key: f"/{key}/",  # type: ignore[misc]
+                order=order,
+                limit=2,
+            )
+        )
+    request = RequestFactory().get("/b/1/")
+    request.user = make_user()
+    shown = navigation.sections_for(request)
+    assert [s.key for s in shown] == ["a", "b"]
+    assert [len(s.links) for s in shown] == [2, 2]
+    assert [link.current for link in shown[1].links] == [False, True]
+    assert navigation.sections_for(request) is shown
+    assert calls == ["a", "b"]
+    # Another request asks again; someone signed out gets nothing.
+    other = RequestFactory().get("/")
+    other.user = AnonymousUser()
+    assert navigation.sections_for(other) == []
+
+
+def test_the_pages_show_my_spaces_and_conversations_at_a_fixed_cost() -> None:
+    anne, bob = make_user(first_name="Anne"), make_user(first_name="Bob", last_name="Martin")
+    make_space(owner=anne, name="Atelier")
+    direct = make_direct(anne, bob)
+    make_message(bob, direct, "Bonjour")
+    client = client_for(anne)
+    page = client.get("/people/").content.decode()
+    assert 'class="sidenav"' in page and "Atelier" in page and "Bob Martin" in page
+    with CaptureQueriesContext(connection) as small:
+        client.get("/people/")
+    for n in range(5):
+        space = make_space(owner=anne, name=f"Espace {n}")
+        add_member(space, bob)
+        conversation = make_direct(anne, make_user(first_name=f"P{n}"))
+        make_message(anne, conversation, "Salut")
+    with CaptureQueriesContext(connection) as large:
+        page = client.get("/people/").content.decode()
+    assert "Espace 4" in page
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+
+
+def test_signed_out_pages_have_no_side_navigation() -> None:
+    from django.test import Client
+
+    assert 'class="sidenav"' not in Client().get("/accounts/login/").content.decode()
