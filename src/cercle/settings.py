@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cercle.notifications",
     "cercle.feed",
     "cercle.chat",
+    "cercle.agenda",
     "cercle.administration",
 ]
 

@@ -1,0 +1,20 @@
+"""The agenda in a space (`cercle.spaces.registry`): its switch, and its tab in the space's header
+(the space's calendar)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from cercle.spaces.queries import SpaceView, has_module
+from cercle.spaces.registry import SpaceModule, register_module
+
+MODULE = "agenda"
+
+
+def _shown(view: SpaceView) -> bool:
+    """Those who read the space's wall read its calendar (`queries.can_see_space_calendar`)."""
+    return has_module(view.space, MODULE) and view.can_read
+
+
+def register() -> None:
+    register_module(SpaceModule(key=MODULE, label=_("Agenda"), default=True, order=30))
