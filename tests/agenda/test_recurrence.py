@@ -243,6 +243,7 @@ def test_until_is_stored_in_utc_for_timed_events_and_as_a_date_for_all_day_ones(
         "FREQ=WEEKLY;COUNT=99999",
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
         "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;COUNT=3",
         "FREQ=WEEKLY;BYDAY=XX",
         "FREQ=WEEKLY;INTERVAL=abc",
         "FREQ=WEEKLY;UNTIL=20200101",  # before the start: never happens

@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.agenda import queries, recurrence
-from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.models import Answer, Calendar, Event, Invitation, Occurrence, Visibility
 from cercle.agenda.recurrence import Timing
 from cercle.audit.actions import log_event
 from cercle.core.markdown import render_markdown
+from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space
 
 SCOPES = ("this", "following", "all")
@@ -228,7 +231,11 @@ def change_event(
 ) -> Event:
     """Change `event` (`scope`: all, this occurrence, or this one and the following); returns the
     event changed — the new series for `following`. Nothing given is left as it is."""
-    event = Event.objects.select_for_update().select_related("calendar__space").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("calendar__space")
+        .get(pk=event.pk)
+    )
     if not queries.can_change(actor, event):
         raise PermissionDenied(_("You cannot change this event."))
     if scope not in SCOPES:
@@ -428,7 +435,11 @@ def cancel_event(
 ) -> Event | None:
     """Cancel `event` (all of it: deleted, None returned), one occurrence, or this one and the
     following (the series cut before it)."""
-    event = Event.objects.select_for_update().select_related("calendar__space").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("calendar__space")
+        .get(pk=event.pk)
+    )
     if not queries.can_change(actor, event):
         raise PermissionDenied(_("You cannot cancel this event."))
     if scope not in SCOPES:
@@ -484,3 +495,77 @@ def _timing_fields(timing: Timing | None) -> dict[str, Any]:
         "start_date": timing.start_date,
         "end_date": timing.end_date,
     }
+
+
+# --- Invitations ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite(
+    *,
+    actor: User,
+    event: Event,
+    people: Sequence[User] = (),
+    spaces: Sequence[Space] = (),
+) -> list[Invitation]:
+    """Invite people, and the members of spaces `actor` may see, to `event` (all its
+    occurrences); those already invited, the organiser and deactivated people are skipped.
+    Returns the new invitations."""
+    if not queries.can_change(actor, event):
+        raise PermissionDenied(_("You cannot invite people to this event."))
+
+    ids = {p.pk for p in people if p.is_active}
+    for space in spaces:
+        if not space_queries.can_see_space(actor, space):
+            raise PermissionDenied(_("You cannot invite this space."))
+        ids.update(
+            Membership.objects.filter(space=space, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    if event.organiser_id is not None:
+        ids.discard(event.organiser_id)
+    already = set(
+        Invitation.objects.filter(event=event, person_id__in=ids).values_list(
+            "person_id", flat=True
+        )
+    )
+    created = Invitation.objects.bulk_create(
+        [Invitation(event=event, person_id=pk, invited_by=actor) for pk in sorted(ids - already)]
+    )
+    if created:
+        log_event(
+            actor=actor,
+            action="agenda.people_invited",
+            target=event,
+            new=sorted(i.person_id for i in created),
+        )
+    return created
+
+
+@transaction.atomic
+def respond(*, actor: User, event: Event, answer: str, comment: str = "") -> Invitation:
+    """The invitee's answer (yes, no, maybe) with an optional comment."""
+    if answer not in (Answer.YES, Answer.NO, Answer.MAYBE):
+        raise ValidationError({"answer": _("Answer yes, no or maybe.")})
+    comment = (comment or "").strip()
+    if len(comment) > 500 or "\x00" in comment:
+        raise ValidationError({"comment": _("A comment has at most 500 characters.")})
+    invitation = (
+        Invitation.objects.select_for_update().filter(event=event, person_id=actor.pk).first()
+    )
+    if invitation is None or not actor.is_active:
+        raise PermissionDenied(_("You are not invited to this event."))
+    old = {"answer": invitation.answer, "comment": invitation.comment}
+    invitation.answer = answer
+    invitation.comment = comment
+    invitation.answered_at = timezone.now()
+    invitation.save()
+    log_event(
+        actor=actor,
+        action="agenda.invitation_answered",
+        target=event,
+        old=old,
+        new={"answer": answer, "comment": comment},
+    )
+    return invitation

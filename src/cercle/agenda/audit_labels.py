@@ -13,6 +13,8 @@ ACTIONS = {
     "agenda.occurrence_changed": _("Changed one occurrence of an event"),
     "agenda.occurrence_cancelled": _("Cancelled one occurrence of an event"),
     "agenda.series_split": _("Changed an event from one occurrence on"),
+    "agenda.people_invited": _("Invited people to an event"),
+    "agenda.invitation_answered": _("Answered an event invitation"),
 }
 
 

@@ -192,7 +192,8 @@ def normalize_rule(text: str, timing: Timing) -> str:
     rule = build_rule(stored, timing)
     horizon = timing.local_start() + dt.timedelta(days=366 * HORIZON_YEARS)
     until = getattr(rule, "_until", None)
-    bounded = rule.replace(until=min(until, horizon) if until else horizon)
+    # COUNT aside: an impossible rule with a COUNT would be searched up to the year 9999.
+    bounded = rule.replace(count=None, until=min(until, horizon) if until else horizon)
     try:
         first = next(iter(bounded), None)
     except (ValueError, OverflowError) as exc:
