@@ -180,6 +180,10 @@ def _register_routers() -> None:
 
     api.add_router("/", feed_router)
 
+    from cercle.agenda.api import router as agenda_router
+
+    api.add_router("/", agenda_router)
+
     from cercle.notifications.api import router as notifications_router
 
     api.add_router("/", notifications_router)
