@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("cercle.notifications.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("messages/", include("cercle.chat.urls")),
+    path("", include("cercle.agenda.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -44,6 +44,10 @@ NOT_PAGES: dict[str, str] = {
     "mfa_download_recovery_codes": "text file",
     "notification_open": "redirect to the notification's subject",
     "chat_start_direct": "POST: opens the conversation",
+    "agenda_event_ics": "iCalendar file",
+    "agenda_feed": "iCalendar file (a calendar's subscription address)",
+    "agenda_respond": "POST: answers an invitation",
+    "agenda_feed_regenerate": "POST: a new subscription address",
     "chat_space_channel": "redirect to the space's conversation",
     "admin_index": "redirect to the people list",
     "account_set_password": "redirect to the password change (everyone has a password)",
@@ -214,6 +218,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "token": lambda facts: facts["invitation"],
     "key": lambda facts: "not-a-valid-key",
     "uidb36": lambda facts: "1",
+    "event_id": lambda facts: facts["event"],
 }
 ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "department": lambda facts: {"slug": facts["department"]},
@@ -239,6 +244,7 @@ EXTRA_CASES = [
     Case("space", OWNER, "space"),
     Case("space_members", OWNER, "space_members"),
     Case("post", OWNER, "post"),
+    Case("agenda_event-organiser", OWNER, "agenda_event"),
     Case("profile-of-someone-else", MEMBER, "profile", kwargs=lambda f: {"username": f["owner"]}),
     Case(
         "chat_conversation-group",

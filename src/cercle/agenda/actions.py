@@ -28,7 +28,15 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.agenda import queries, recurrence
-from cercle.agenda.models import Answer, Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.models import (
+    Answer,
+    Calendar,
+    Event,
+    Invitation,
+    Occurrence,
+    Visibility,
+    new_feed_token,
+)
 from cercle.agenda.recurrence import Timing
 from cercle.audit.actions import log_event
 from cercle.core.markdown import render_markdown
@@ -569,3 +577,16 @@ def respond(*, actor: User, event: Event, answer: str, comment: str = "") -> Inv
         new={"answer": answer, "comment": comment},
     )
     return invitation
+
+
+@transaction.atomic
+def regenerate_feed_token(*, actor: User, calendar: Calendar) -> Calendar:
+    """A new secret for the calendar's subscription address: the old address stops working."""
+    if calendar.owner_id != actor.pk and not (
+        calendar.space is not None and space_queries.can_administer(actor, calendar.space)
+    ):
+        raise PermissionDenied(_("You cannot change this calendar's subscription address."))
+    calendar.feed_token = new_feed_token()
+    calendar.save(update_fields=["feed_token"])
+    log_event(actor=actor, action="agenda.feed_regenerated", target=calendar)
+    return calendar

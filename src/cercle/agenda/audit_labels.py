@@ -15,6 +15,7 @@ ACTIONS = {
     "agenda.series_split": _("Changed an event from one occurrence on"),
     "agenda.people_invited": _("Invited people to an event"),
     "agenda.invitation_answered": _("Answered an event invitation"),
+    "agenda.feed_regenerated": _("Made a new subscription address for a calendar"),
 }
 
 
