@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.agenda import queries, recurrence
+from cercle.agenda import notifications, queries, recurrence
 from cercle.agenda.models import (
     Answer,
     Calendar,
@@ -283,6 +283,7 @@ def change_event(
     log_event(
         actor=actor, action="agenda.event_changed", target=event, old=old, new=_snapshot(event)
     )
+    _tell_invitees(actor, event)
     return event
 
 
@@ -338,7 +339,22 @@ def _change_occurrence(
         new={"title": override.title, "start": _when(override.timing(event.time_zone))},
         extra={"occurrence": key.isoformat()},
     )
+    _tell_invitees(actor, event)
     return event
+
+
+def _tell_invitees(actor: User, event: Event) -> None:
+    """Those invited who have not declined hear of a change."""
+    notifications.changed(
+        actor=actor,
+        event=event,
+        people=User.objects.filter(
+            is_active=True,
+            pk__in=Invitation.objects.filter(event=event)
+            .exclude(answer=Answer.NO)
+            .values("person_id"),
+        ),
+    )
 
 
 def _when(timing: Timing) -> str:
@@ -430,6 +446,7 @@ def _split(
         new=_snapshot(follower),
         extra={"from_event": event.pk, "occurrence": key.isoformat()},
     )
+    _tell_invitees(actor, follower)
     return follower
 
 
@@ -542,6 +559,11 @@ def invite(
         [Invitation(event=event, person_id=pk, invited_by=actor) for pk in sorted(ids - already)]
     )
     if created:
+        notifications.invited(
+            actor=actor,
+            event=event,
+            people=User.objects.filter(pk__in=[i.person_id for i in created]),
+        )
         log_event(
             actor=actor,
             action="agenda.people_invited",
