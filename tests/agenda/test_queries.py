@@ -13,6 +13,7 @@ import recurring_ical_events
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from cercle.agenda import actions, queries
 from cercle.agenda.recurrence import Timing, Window
@@ -120,7 +121,8 @@ def test_private_personal_events_show_only_busy_to_others() -> None:
     public = make_event(organiser=owner, title="Atelier", start=dt.datetime(2026, 3, 3, 9))
     actions.invite(actor=owner, event=private, people=[invitee])
 
-    seen = {o.event.pk: o for o in queries.occurrences_between(colleague, MARCH)}
+    with translation.override("en"):
+        seen = {o.event.pk: o for o in queries.occurrences_between(colleague, MARCH)}
     assert seen[private.pk].busy_only and seen[private.pk].title == "Busy"
     assert seen[private.pk].place == "" and seen[private.pk].description_html == ""
     assert seen[public.pk].title == "Atelier"

@@ -142,3 +142,20 @@ def test_the_subscription_feed_is_a_calendar_until_its_address_is_regenerated() 
     assert Client().get(f"/agenda/feed/{old}/calendar.ics").status_code == 404
     calendar.refresh_from_db()
     assert Client().get(f"/agenda/feed/{calendar.feed_token}/calendar.ics").status_code == 200
+
+
+def test_my_agenda_shows_events_i_am_invited_to_with_their_calendar_name() -> None:
+    organiser = make_user(first_name="Zoé", last_name="Durand")
+    invitee = make_user()
+    event = make_event(organiser=organiser, title="Déjeuner", start=dt.datetime(2026, 3, 3, 12))
+    make_event(organiser=organiser, title="Pas pour moi", start=dt.datetime(2026, 3, 3, 15))
+    actions.invite(actor=organiser, event=event, people=[invitee])
+    page = client_for(invitee).get("/agenda/?view=week&date=2026-03-02").content.decode()
+    assert "Déjeuner" in page and "Zoé Durand" in page
+    assert "Pas pour moi" not in page
+    listed = (
+        client_for(invitee)
+        .get("/api/v1/events?start=2026-03-02T00:00:00Z&end=2026-03-09T00:00:00Z")
+        .json()
+    )
+    assert [o["title"] for o in listed] == ["Déjeuner"]

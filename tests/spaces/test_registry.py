@@ -23,8 +23,8 @@ def keys(user: object, space: object) -> list[str]:
 def test_each_viewer_sees_the_tabs_their_rights_allow_in_order() -> None:
     owner, member, stranger = make_user(), make_user(), make_user()
     space = make_space(owner=owner, members=(member,), kind="private")
-    assert keys(owner, space) == ["wall", "members", "chat", "reports", "settings"]
-    assert keys(member, space) == ["wall", "members", "chat"]
+    assert keys(owner, space) == ["wall", "members", "chat", "agenda", "reports", "settings"]
+    assert keys(member, space) == ["wall", "members", "chat", "agenda"]
     assert keys(stranger, space) == ["wall"]
 
 
@@ -74,7 +74,7 @@ def survey_module() -> Iterator[registry.SpaceModule]:
 
 
 def test_the_installed_modules_are_the_registered_ones() -> None:
-    assert [m.key for m in registry.space_modules()] == ["wall", "chat"]
+    assert [m.key for m in registry.space_modules()] == ["wall", "chat", "agenda"]
 
 
 def test_a_space_keeps_each_choice_and_a_missing_key_reads_as_the_default() -> None:
@@ -82,9 +82,9 @@ def test_a_space_keeps_each_choice_and_a_missing_key_reads_as_the_default() -> N
     chosen = make_space(owner=owner, module_settings={"wall": True, "chat": False})
     older = make_space(owner=owner, module_settings={})  # made before any module stored a key
     kept = make_space(owner=owner, module_settings={"documents": True, "wall": False})
-    assert chosen.modules == ["wall"]
-    assert older.modules == ["wall", "chat"]
-    assert kept.modules == ["chat"]  # an uninstalled module's key is kept, not shown
+    assert chosen.modules == ["wall", "agenda"]
+    assert older.modules == ["wall", "chat", "agenda"]
+    assert kept.modules == ["chat", "agenda"]  # an uninstalled module's key is kept, not shown
     assert not queries.has_module(kept, "documents")  # not installed: off, whatever is stored
 
 
@@ -137,6 +137,7 @@ def test_the_settings_form_lists_the_installed_modules_and_keeps_the_others() ->
         "documents": False,
         "wall": True,
         "chat": False,
+        "agenda": False,
         "test-survey": True,
     }
 
@@ -150,11 +151,12 @@ def test_the_api_lists_the_modules_and_refuses_unknown_ones() -> None:
     assert [(m["key"], m["default"]) for m in listed] == [
         ("wall", True),
         ("chat", True),
+        ("agenda", True),
         ("test-survey", False),
     ]
     created = api.post("/api/v1/spaces", {"name": "Défauts"}, content_type="application/json")
     assert created.status_code == 201
-    assert created.json()["modules"] == ["wall", "chat"]
+    assert created.json()["modules"] == ["wall", "chat", "agenda"]
     refused = api.post(
         "/api/v1/spaces",
         {"name": "Inconnu", "modules": ["wall", "documents"]},

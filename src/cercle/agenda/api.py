@@ -111,16 +111,19 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
 
 @router.get("/events", response=list[OccurrenceOut])
 def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> list[dict[str, Any]]:
-    """The occurrences in [start, end), recurrences expanded, at most 400 days."""
+    """The occurrences in [start, end), recurrences expanded, at most 400 days: in the calendars
+    asked for, else in mine and my spaces' and those I am invited to."""
     viewer = request.auth
     window = Window(
         _aware(filters.start, "start"),
         _aware(filters.end, "end"),
         (filters.tz or viewer.time_zone or "UTC")[:64],
     )
-    calendars = None
     if filters.calendar:
         calendars = [queries.access_calendar(viewer, pk) for pk in filters.calendar[:50]]
+    else:  # my calendars, my spaces', and the events I am invited to
+        actions.ensure_calendars(viewer)
+        calendars = list(queries.my_calendars(viewer))
     return [
         {
             "event_id": o.event.pk,
@@ -139,7 +142,9 @@ def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> li
             "changed": o.changed,
             "recurring": o.event.is_recurring,
         }
-        for o in queries.occurrences_between(viewer, window, calendars)
+        for o in queries.occurrences_between(
+            viewer, window, calendars, with_invitations=not filters.calendar
+        )
     ]
 
 

@@ -228,6 +228,11 @@ class OccurrenceView:
     def calendar(self) -> Calendar:
         return self.event.calendar
 
+    @property
+    def calendar_name(self) -> str:
+        """The calendar's name (its owner and space are loaded with it: no query)."""
+        return calendar_name(self.event.calendar)
+
     def sort_key(self, zone: dt.tzinfo) -> tuple[dt.datetime, int, str]:
         if self.timing.all_day:
             assert self.timing.start_date is not None
@@ -306,10 +311,15 @@ def check_window(window: Window) -> None:
 
 
 def occurrences_between(
-    user: User, window: Window, calendars: list[Calendar] | None = None
+    user: User,
+    window: Window,
+    calendars: list[Calendar] | None = None,
+    *,
+    with_invitations: bool = False,
 ) -> list[OccurrenceView]:
-    """Every occurrence `user` may see in `window` (in `calendars`, or all they may see), in
-    order: three queries whatever the number of events and occurrences."""
+    """Every occurrence `user` may see in `window` (in `calendars`, and with `with_invitations`
+    the events they are invited to wherever they are; or, without `calendars`, every one they may
+    see), in order: three queries whatever the number of events and occurrences."""
     check_window(window)
     in_window = Q(first_start__lt=window.end) & (
         Q(last_end__isnull=True) | Q(last_end__gt=window.start)
@@ -317,7 +327,10 @@ def occurrences_between(
     moved = Q(pk__in=Occurrence.objects.filter(_moved_into(window)).values("event_id"))
     events = listed_events(user).filter(in_window | moved)
     if calendars is not None:
-        events = events.filter(calendar_id__in=[c.pk for c in calendars])
+        shown = Q(calendar_id__in=[c.pk for c in calendars])
+        if with_invitations:
+            shown |= _invited(user)
+        events = events.filter(shown)
     events = events.select_related(
         "calendar", "calendar__owner", "calendar__space", "organiser"
     ).prefetch_related("occurrences")

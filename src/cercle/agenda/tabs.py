@@ -18,14 +18,14 @@ def _shown(view: SpaceView) -> bool:
 
 
 def register() -> None:
-    register_module(SpaceModule(key=MODULE, label=_("Agenda"), default=True, order=30))
+    register_module(SpaceModule(key=MODULE, label=_("Agenda"), default=True, order=45))
     register_tab(
         SpaceTab(
             key=MODULE,
             label=_("Agenda"),
             url=lambda space: reverse("agenda_space", args=[space.slug]),
             shown=_shown,
-            order=25,
+            order=35,
             current_for=frozenset({"agenda_space"}),
         )
     )

@@ -97,11 +97,17 @@ def _days(
 
 
 def _agenda_context(
-    request: AuthenticatedRequest, calendars: list[Calendar], base_url: str
+    request: AuthenticatedRequest,
+    calendars: list[Calendar],
+    base_url: str,
+    *,
+    with_invitations: bool = False,
 ) -> dict[str, Any]:
     zone = _zone(request)
     period, first, window, previous, following = _period(request, zone)
-    found = queries.occurrences_between(request.user, window, calendars)
+    found = queries.occurrences_between(
+        request.user, window, calendars, with_invitations=with_invitations
+    )
     return {
         "period": period,
         "periods": [
@@ -133,7 +139,7 @@ def agenda(request: AuthenticatedRequest) -> HttpResponse:
     mine = list(queries.my_calendars(request.user))
     chosen = {c for c in request.GET.getlist("calendar") if c.isdigit()}
     shown = [c for c in mine if str(c.pk) in chosen] if chosen else mine
-    context = _agenda_context(request, shown, reverse("agenda"))
+    context = _agenda_context(request, shown, reverse("agenda"), with_invitations=not chosen)
     context["choosable"] = [(c, queries.calendar_name(c), c in shown) for c in mine]
     context["can_create"] = any(queries.can_write_in(request.user, c) for c in mine)
     personal = actions.personal_calendar(request.user)
