@@ -21,6 +21,7 @@ from cercle.spaces import queries as space_queries
 from tests.factories import (
     add_member,
     make_admin,
+    make_event,
     make_group,
     make_message,
     make_post,
@@ -113,6 +114,7 @@ def _world() -> tuple[Any, dict[str, str]]:
     notification = Notification.objects.filter(recipient=admin).first()
     conversation = make_group(admin, [member])
     message = make_message(admin, conversation)
+    event = make_event(organiser=admin)
     valid = {
         "post_id": str(post.pk),
         "comment_id": str(comment.pk),
@@ -127,6 +129,7 @@ def _world() -> tuple[Any, dict[str, str]]:
         "name": "tag",
         "conversation_id": str(conversation.pk),
         "message_id": str(message.pk),
+        "event_id": str(event.pk),
     }
     assert Report.objects.exists()
     return admin, valid
