@@ -196,3 +196,58 @@ def make_invitation(
         accepted_at=timezone.now() if accepted else None,
     )
     return invitation, secret
+
+
+# --- The agenda (issue 11) ---------------------------------------------------------------------
+
+
+def make_event(
+    *,
+    organiser: User | None = None,
+    space: Any = None,
+    title: str = "Réunion d'équipe",
+    start: Any = None,
+    minutes: int = 60,
+    zone: str = "Europe/Paris",
+    rule: str = "",
+    visibility: str = "public",
+    all_day: bool = False,
+    days: int = 1,
+    **details: Any,
+) -> Any:
+    """An event written through the real action: in `space`'s calendar (the organiser made a
+    member if needed), else in the organiser's own; `start` a naive wall-clock time in `zone`
+    (a date for an all-day event)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from cercle.agenda import actions
+    from cercle.agenda.recurrence import Timing
+
+    organiser = organiser or make_user()
+    if space is not None:
+        from cercle.spaces.models import Membership
+
+        if (
+            not space.is_organisation
+            and not Membership.objects.filter(space=space, user=organiser).exists()
+        ):
+            add_member(space, organiser)
+        calendar = actions.space_calendar(space)
+    else:
+        calendar = actions.personal_calendar(organiser)
+    if all_day:
+        day = start or dt.date(2026, 3, 2)
+        timing = Timing.dates(day, day + dt.timedelta(days=days), zone)
+    else:
+        local = start or dt.datetime(2026, 3, 2, 9, 0)
+        begin = local.replace(tzinfo=ZoneInfo(zone))
+        timing = Timing.timed(begin, begin + dt.timedelta(minutes=minutes), zone)
+    return actions.create_event(
+        actor=organiser,
+        calendar=calendar,
+        details=actions.Details(title=title, **details),
+        timing=timing,
+        rule=rule,
+        visibility=visibility,
+    )

@@ -301,9 +301,14 @@ def _register_routers() -> None:
     from cercle.documents.api import router as documents_router
 
     api.add_router("/", documents_router)
+
     from cercle.announcements.api import router as announcements_router
 
     api.add_router("/", announcements_router)
+
+    from cercle.agenda.api import router as agenda_router
+
+    api.add_router("/", agenda_router)
 
     from cercle.notifications.api import router as notifications_router
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "cercle.chat",
     "cercle.pages",
     "cercle.documents",
+    "cercle.agenda",
     "cercle.administration",
 ]
 

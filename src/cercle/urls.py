@@ -35,6 +35,7 @@ urlpatterns = [
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),
     path("", include("cercle.documents.urls")),
+    path("", include("cercle.agenda.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

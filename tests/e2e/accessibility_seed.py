@@ -205,6 +205,24 @@ def seed() -> dict[str, Any]:
     report_person = User.objects.filter(is_active=True, role=Role.MEMBER).exclude(
         pk__in=[member.pk, owner.pk, other.pk]
     )[0]
+    # The agenda: a weekly meeting in the space from tomorrow, the member invited.
+    from cercle.agenda import actions as agenda_actions
+    from cercle.agenda.recurrence import Timing
+
+    start = (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    event = agenda_actions.create_event(
+        actor=owner,
+        calendar=agenda_actions.space_calendar(space),
+        details=agenda_actions.Details(
+            title="Comité de rédaction",
+            description="**Ordre du jour** : la lettre de mars.",
+            place="Salle Lumière",
+            meeting_url="https://visio.example.org/comite",
+        ),
+        timing=Timing.timed(start, start + timedelta(hours=1), "Europe/Paris"),
+        rule="FREQ=WEEKLY;COUNT=8",
+    )
+    agenda_actions.invite(actor=owner, event=event, people=[member])
     return {
         "member": member.username,
         "code_emails": code_emails,
@@ -232,4 +250,5 @@ def seed() -> dict[str, Any]:
         "documents_folder": reports.pk,
         "document": audit.pk,
         "library": documents_root.library_id,
+        "event": event.pk,
     }

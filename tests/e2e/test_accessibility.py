@@ -47,6 +47,10 @@ NOT_PAGES: dict[str, str] = {
     "mfa_download_recovery_codes": "text file",
     "notification_open": "redirect to the notification's subject",
     "chat_start_direct": "POST: opens the conversation",
+    "agenda_event_ics": "iCalendar file",
+    "agenda_feed": "iCalendar file (a calendar's subscription address)",
+    "agenda_respond": "POST: answers an invitation",
+    "agenda_feed_regenerate": "POST: a new subscription address",
     "chat_space_channel": "redirect to the space's conversation",
     "intranet": "redirect to the organisation space's pages",
     "page_export": "ZIP file",
@@ -239,6 +243,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "library_id": lambda facts: facts["library"],
     "kind": lambda facts: "file",
     "item_id": lambda facts: facts["document"],
+    "event_id": lambda facts: facts["event"],
 }
 ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "department": lambda facts: {"slug": facts["department"]},
@@ -264,6 +269,7 @@ EXTRA_CASES = [
     Case("space", OWNER, "space"),
     Case("space_members", OWNER, "space_members"),
     Case("post", OWNER, "post"),
+    Case("agenda_event-organiser", OWNER, "agenda_event"),
     Case("profile-of-someone-else", MEMBER, "profile", kwargs=lambda f: {"username": f["owner"]}),
     Case(
         "chat_conversation-group",

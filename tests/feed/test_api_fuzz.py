@@ -25,6 +25,7 @@ from cercle.spaces import queries as space_queries
 from tests.factories import (
     add_member,
     make_admin,
+    make_event,
     make_group,
     make_message,
     make_post,
@@ -118,6 +119,7 @@ def _world() -> tuple[Any, dict[str, str]]:
     conversation = make_group(admin, [member])
     message = make_message(admin, conversation)
     page = page_actions.create_page(actor=admin, space=space, title="Guide")
+    event = make_event(organiser=admin)
     valid = {
         "post_id": str(post.pk),
         "comment_id": str(comment.pk),
@@ -134,6 +136,7 @@ def _world() -> tuple[Any, dict[str, str]]:
         "message_id": str(message.pk),
         "page_id": str(page.pk),
         "number": "1",
+        "event_id": str(event.pk),
     }
     # The document base's paths (its own fuzzing is in tests/documents/test_api.py).
     root = document_actions.root_of(document_actions.personal_library(user=admin))

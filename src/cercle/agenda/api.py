@@ -1,0 +1,304 @@
+"""The agenda part of /api/v1/: calendars, events by range (recurrences expanded), create, detail,
+change and cancel (scope this / following / all), invite, respond, and an event as `.ics`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+
+from cercle.accounts.models import User
+from cercle.accounts.queries import pickable_person
+from cercle.agenda import actions, ical, queries
+from cercle.agenda.models import Calendar, Event, Invitation
+from cercle.agenda.recurrence import Timing, Window
+from cercle.agenda.schemas import (
+    CalendarOut,
+    CancelIn,
+    EventChangeIn,
+    EventIn,
+    EventInvitationOut,
+    EventInviteIn,
+    EventOut,
+    OccurrenceOut,
+    RespondIn,
+    TimesIn,
+)
+from cercle.core.schemas import Id
+from cercle.core.typing import AuthenticatedRequest
+from cercle.spaces import queries as space_queries
+
+router = Router(tags=["agenda"])
+
+
+def _person(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.username, "display_name": user.display_name}
+
+
+def _calendar_out(viewer: User, calendar: Calendar) -> dict[str, Any]:
+    return {
+        "id": calendar.pk,
+        "kind": "personal" if calendar.owner_id else "space",
+        "name": queries.calendar_name(calendar),
+        "colour": calendar.colour,
+        "space_id": calendar.space_id,
+        "owner": calendar.owner.username if calendar.owner else None,
+        "can_write": queries.can_write_in(viewer, calendar),
+    }
+
+
+def _invitation_out(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "person": _person(invitation.person),
+        "answer": invitation.answer,
+        "comment": invitation.comment,
+        "answered_at": invitation.answered_at,
+    }
+
+
+def _event_out(viewer: User, event: Event) -> dict[str, Any]:
+    rights = queries.event_rights(viewer, event)
+    return {
+        "id": event.pk,
+        "calendar_id": event.calendar_id,
+        "uid": event.uid,
+        "title": event.title,
+        "description": event.description,
+        "description_html": event.description_html,
+        "place": event.place,
+        "meeting_url": event.meeting_url,
+        "all_day": event.all_day,
+        "start": event.start,
+        "end": event.end,
+        "start_date": event.start_date,
+        "end_date": event.end_date,
+        "time_zone": event.time_zone,
+        "visibility": event.visibility,
+        "rule": event.rule,
+        "organiser": _person(event.organiser),
+        "sequence": event.sequence,
+        "can_change": rights.change,
+        "can_respond": rights.respond,
+        "invitations": [_invitation_out(i) for i in queries.invitations(event)],
+    }
+
+
+@router.get("/calendars", response=list[CalendarOut])
+def list_calendars(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    """My calendar and those of my spaces with the agenda on (made on first use)."""
+    actions.ensure_calendars(request.auth)
+    return [_calendar_out(request.auth, c) for c in queries.my_calendars(request.auth)]
+
+
+class RangeQuery(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    # The zone the dates of all-day events are read in (default: mine).
+    tz: str | None = None
+    calendar: list[int] | None = None
+
+
+def _aware(value: dt.datetime, field: str) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValidationError({field: _("A time needs its time zone.")})
+    return value
+
+
+@router.get("/events", response=list[OccurrenceOut])
+def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> list[dict[str, Any]]:
+    """The occurrences in [start, end), recurrences expanded, at most 400 days: in the calendars
+    asked for, else in mine and my spaces' and those I am invited to."""
+    viewer = request.auth
+    window = Window(
+        _aware(filters.start, "start"),
+        _aware(filters.end, "end"),
+        (filters.tz or viewer.time_zone or "UTC")[:64],
+    )
+    if filters.calendar:
+        calendars = [queries.access_calendar(viewer, pk) for pk in filters.calendar[:50]]
+    else:  # my calendars, my spaces', and the events I am invited to
+        actions.ensure_calendars(viewer)
+        calendars = list(queries.my_calendars(viewer))
+    return [
+        {
+            "event_id": o.event.pk,
+            "calendar_id": o.event.calendar_id,
+            "recurrence_id": o.recurrence_id,
+            "all_day": o.timing.all_day,
+            "start": o.timing.start,
+            "end": o.timing.end,
+            "start_date": o.timing.start_date,
+            "end_date": o.timing.end_date,
+            "time_zone": o.event.time_zone,
+            "title": o.title,
+            "place": o.place,
+            "meeting_url": o.meeting_url,
+            "busy_only": o.busy_only,
+            "changed": o.changed,
+            "recurring": o.event.is_recurring,
+        }
+        for o in queries.occurrences_between(
+            viewer, window, calendars, with_invitations=not filters.calendar
+        )
+    ]
+
+
+def _timing(payload: TimesIn, base: Event | None) -> Timing | None:
+    """The timing the payload asks for (missing parts from `base`), None when it names none."""
+    given = payload.model_dump(exclude_unset=True)
+    if base is not None and not given:
+        return None
+    all_day = payload.all_day if payload.all_day is not None else (base.all_day if base else False)
+    zone = payload.time_zone or (base.time_zone if base else "UTC")
+    if all_day:
+        start_date = payload.start_date or (base.start_date if base else None)
+        end_date = payload.end_date or (base.end_date if base else None)
+        if start_date is None:
+            raise ValidationError({"start_date": _("An all-day event needs its dates.")})
+        return Timing.dates(start_date, end_date or start_date + dt.timedelta(days=1), zone)
+    start = payload.start or (base.start if base else None)
+    end = payload.end or (base.end if base else None)
+    if start is None or end is None:
+        raise ValidationError({"start": _("An event needs a start and an end.")})
+    return Timing.timed(_aware(start, "start"), _aware(end, "end"), zone)
+
+
+def _occurrence(value: str | None) -> dt.datetime | dt.date | None:
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            return dt.date.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError(
+            {"occurrence": _("Name the occurrence by its start (ISO 8601) or its date.")}
+        ) from exc
+    return _aware(moment, "occurrence")
+
+
+@router.post("/events", response={201: EventOut})
+def create_event(request: AuthenticatedRequest, payload: EventIn) -> Status[dict[str, Any]]:
+    viewer = request.auth
+    calendar = queries.access_calendar(viewer, payload.calendar_id)
+    timing = _timing(payload, None)
+    assert timing is not None
+    event = actions.create_event(
+        actor=viewer,
+        calendar=calendar,
+        details=actions.Details(
+            title=payload.title,
+            description=payload.description,
+            place=payload.place,
+            meeting_url=payload.meeting_url,
+        ),
+        timing=timing,
+        rule=payload.rule,
+        visibility=payload.visibility,
+    )
+    return Status(201, _event_out(viewer, event))
+
+
+@router.get("/events/{event_id}", response=EventOut)
+def event_detail(request: AuthenticatedRequest, event_id: Id) -> dict[str, Any]:
+    return _event_out(request.auth, queries.access_event(request.auth, event_id))
+
+
+@router.patch("/events/{event_id}", response=EventOut)
+def change_event(
+    request: AuthenticatedRequest, event_id: Id, payload: EventChangeIn
+) -> dict[str, Any]:
+    """Change all the series, one occurrence (`this`) or it and the following; for `following`
+    the answer is the new series."""
+    viewer = request.auth
+    event = queries.access_event(viewer, event_id)
+    texts = payload.model_dump(
+        exclude_unset=True, include={"title", "description", "place", "meeting_url"}
+    )
+    details = None
+    if texts:
+        details = actions.Details(
+            title=event.title if payload.title is None else payload.title,
+            description=event.description if payload.description is None else payload.description,
+            place=event.place if payload.place is None else payload.place,
+            meeting_url=event.meeting_url if payload.meeting_url is None else payload.meeting_url,
+        )
+    times = TimesIn(**payload.model_dump(exclude_unset=True, include=set(TimesIn.model_fields)))
+    changed = actions.change_event(
+        actor=viewer,
+        event=event,
+        details=details,
+        timing=_timing(times, event),
+        rule=payload.rule,
+        visibility=payload.visibility,
+        scope=payload.scope,
+        occurrence=_occurrence(payload.occurrence),
+    )
+    return _event_out(viewer, changed)
+
+
+@router.post("/events/{event_id}/cancel", response={200: EventOut, 204: None})
+def cancel_event(
+    request: AuthenticatedRequest, event_id: Id, payload: CancelIn
+) -> Status[dict[str, Any] | None]:
+    """Cancel all (204), one occurrence or it and the following (200, the series as it is)."""
+    viewer = request.auth
+    event = queries.access_event(viewer, event_id)
+    left = actions.cancel_event(
+        actor=viewer, event=event, scope=payload.scope, occurrence=_occurrence(payload.occurrence)
+    )
+    if left is None:
+        return Status(204, None)
+    return Status(200, _event_out(viewer, left))
+
+
+@router.post("/events/{event_id}/invitations", response=list[EventInvitationOut])
+def invite(
+    request: AuthenticatedRequest, event_id: Id, payload: EventInviteIn
+) -> list[dict[str, Any]]:
+    viewer = request.auth
+    event = queries.access_event(viewer, event_id)
+    people, missing = [], []
+    for username in payload.usernames:
+        person = pickable_person(viewer, username)
+        if person is None:
+            missing.append(username[:150])
+        else:
+            people.append(person)
+    if missing:
+        raise ValidationError(
+            {
+                "usernames": _("Nobody active has these usernames: %(names)s")
+                % {"names": ", ".join(missing)}
+            }
+        )
+    spaces = [space_queries.access_space(viewer, pk) for pk in payload.space_ids]
+    actions.invite(actor=viewer, event=event, people=people, spaces=spaces)
+    return [_invitation_out(i) for i in queries.invitations(event)]
+
+
+@router.post("/events/{event_id}/response", response=EventInvitationOut)
+def respond(request: AuthenticatedRequest, event_id: Id, payload: RespondIn) -> dict[str, Any]:
+    viewer = request.auth
+    event = queries.access_event(viewer, event_id)
+    invitation = actions.respond(
+        actor=viewer, event=event, answer=payload.answer, comment=payload.comment
+    )
+    return _invitation_out(invitation)
+
+
+@router.get("/events/{event_id}/ics", response={200: None})
+def event_ics(request: AuthenticatedRequest, event_id: Id) -> HttpResponse:
+    """The event (its series and exceptions) as an iCalendar file."""
+    event = queries.access_event(request.auth, event_id)
+    response = HttpResponse(
+        ical.calendar_bytes([(event, False)]), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgendaConfig(AppConfig):
+    name = "cercle.agenda"
+    label = "agenda"
+    verbose_name = _("Agenda")
+
+    def ready(self) -> None:
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.agenda import audit_labels, notifications, tabs
+
+        audit_labels.register()
+        notifications.register()
+        tabs.register()

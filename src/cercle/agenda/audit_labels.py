@@ -1,0 +1,23 @@
+"""What this app's audit entries mean, for the audit log (registered by its `apps.py`)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from cercle.audit.labels import register_actions
+
+ACTIONS = {
+    "agenda.event_created": _("Created an event"),
+    "agenda.event_changed": _("Changed an event"),
+    "agenda.event_cancelled": _("Cancelled an event"),
+    "agenda.occurrence_changed": _("Changed one occurrence of an event"),
+    "agenda.occurrence_cancelled": _("Cancelled one occurrence of an event"),
+    "agenda.series_split": _("Changed an event from one occurrence on"),
+    "agenda.people_invited": _("Invited people to an event"),
+    "agenda.invitation_answered": _("Answered an event invitation"),
+    "agenda.feed_regenerated": _("Made a new subscription address for a calendar"),
+}
+
+
+def register() -> None:
+    register_actions(ACTIONS)

@@ -1,0 +1,129 @@
+"""The event form: date and time inputs, the repetition as plain choices turned into an RRULE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cercle.agenda.models import Calendar, Visibility
+from cercle.agenda.recurrence import Timing, get_zone
+
+WEEKDAYS = [
+    ("MO", _("Monday")),
+    ("TU", _("Tuesday")),
+    ("WE", _("Wednesday")),
+    ("TH", _("Thursday")),
+    ("FR", _("Friday")),
+    ("SA", _("Saturday")),
+    ("SU", _("Sunday")),
+]
+REPEATS = [
+    ("", _("Does not repeat")),
+    ("daily", _("Every day")),
+    ("weekly", _("Every week, on the days chosen")),
+    ("monthly_date", _("Every month, on the same date")),
+    ("monthly_weekday", _("Every month, on the same weekday (the 2nd Tuesday…)")),
+    ("yearly", _("Every year")),
+]
+ENDS = [
+    ("never", _("Never")),
+    ("until", _("On a date")),
+    ("count", _("After a number of times")),
+]
+
+
+class EventForm(forms.Form):
+    calendar = forms.ModelChoiceField(queryset=Calendar.objects.none(), label=_("Calendar"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    all_day = forms.BooleanField(label=_("All day"), required=False)
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start_time = forms.TimeField(
+        label=_("Start time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_time = forms.TimeField(
+        label=_("End time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    meeting_url = forms.CharField(label=_("Online meeting link"), max_length=500, required=False)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markdown: **bold**, *italics*, lists, links."),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        help_text=_("In a space's calendar, the space's members see the event."),
+    )
+    repeat = forms.ChoiceField(label=_("Repeat"), choices=REPEATS, required=False)
+    weekdays = forms.MultipleChoiceField(
+        label=_("On"),
+        choices=WEEKDAYS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    ends = forms.ChoiceField(label=_("Ends"), choices=ENDS, initial="never", required=False)
+    until = forms.DateField(
+        label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    count = forms.IntegerField(
+        label=_("Number of times"), required=False, min_value=1, max_value=5000
+    )
+
+    def __init__(self, *args: Any, calendars: list[tuple[Calendar, str]], **kwargs: Any) -> None:
+        """`calendars`: those the person may write in, with their names."""
+        super().__init__(*args, **kwargs)
+        names = {calendar.pk: name for calendar, name in calendars}
+        field = self.fields["calendar"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Calendar.objects.filter(pk__in=list(names))
+        field.label_from_instance = lambda c: names.get(c.pk, str(c))  # type: ignore[method-assign,assignment]
+
+    def clean_time_zone(self) -> str:
+        zone: str = self.cleaned_data["time_zone"].strip()
+        get_zone(zone)
+        return zone
+
+    def timing(self) -> Timing:
+        data = self.cleaned_data
+        if data["all_day"]:
+            return Timing.dates(
+                data["start_date"], data["end_date"] + dt.timedelta(days=1), data["time_zone"]
+            )
+        zone = get_zone(data["time_zone"])
+        start_time = data.get("start_time") or dt.time(9)
+        end_time = data.get("end_time") or start_time
+        start = dt.datetime.combine(data["start_date"], start_time).replace(tzinfo=zone)
+        end = dt.datetime.combine(data["end_date"], end_time).replace(tzinfo=zone)
+        return Timing.timed(start, end, data["time_zone"])
+
+    def rule(self) -> str:
+        data = self.cleaned_data
+        repeat = data.get("repeat") or ""
+        if not repeat:
+            return ""
+        start: dt.date = data["start_date"]
+        day = WEEKDAYS[start.weekday()][0]
+        parts = {
+            "daily": "FREQ=DAILY",
+            "weekly": "FREQ=WEEKLY;BYDAY=" + ",".join(data.get("weekdays") or [day]),
+            "monthly_date": f"FREQ=MONTHLY;BYMONTHDAY={start.day}",
+            "monthly_weekday": f"FREQ=MONTHLY;BYDAY={(start.day - 1) // 7 + 1}{day}",
+            "yearly": "FREQ=YEARLY",
+        }[repeat]
+        ends = data.get("ends") or "never"
+        if ends == "until" and data.get("until"):
+            parts += f";UNTIL={data['until']:%Y%m%d}"
+        elif ends == "count" and data.get("count"):
+            parts += f";COUNT={data['count']}"
+        return parts

@@ -1,0 +1,235 @@
+"""Calendars, events, their changed or cancelled occurrences, and invitations.
+
+- A `Calendar` belongs to one person or to one space (made lazily, on first use, by
+  `actions.personal_calendar` / `actions.space_calendar`).
+- An `Event` is a single event or a recurring series (`rule`, an RFC 5545 RRULE value): timed
+  (`start`, `end`, aware, with the IANA `time_zone` it was planned in) or all day (`start_date`,
+  `end_date`, the end excluded). `first_start` and `last_end` bound every instant its occurrences
+  may cover (None: a series without end), so that a range is one indexed query.
+- An `Occurrence` row is an exception to a series, keyed by its recurrence id
+  (`recurrence.occurrence_key`): cancelled (iCalendar's EXDATE) or changed (an overriding
+  VEVENT with RECURRENCE-ID) — its own title, place and time.
+- An `Invitation` is one person's answer to an event (all its occurrences).
+
+The time rules are in `recurrence.py`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cercle.agenda.recurrence import Timing
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+COLOURS = ("blue", "green", "orange", "purple", "red", "teal")
+
+
+class Calendar(models.Model):
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="calendar",
+    )
+    space = models.OneToOneField(
+        "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="calendar"
+    )
+    colour = models.CharField(_("colour"), max_length=16, default="blue")
+    # The secret of the subscription address (`.ics` feed); regenerated on request.
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(owner__isnull=False, space__isnull=True)
+                    | models.Q(owner__isnull=True, space__isnull=False)
+                ),
+                name="calendar_of_person_or_space",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.space_id is not None:
+            return f"calendar of space {self.space_id}"
+        return f"calendar of person {self.owner_id}"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.owner_id is not None
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public: colleagues see it")
+    PRIVATE = "private", _("Private: others see only that I am busy")
+
+
+class Timed(models.Model):
+    """The time fields shared by events and their changed occurrences."""
+
+    all_day = models.BooleanField(_("all day"), default=False)
+    start = models.DateTimeField(_("start"), null=True, blank=True)
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)  # excluded
+
+    class Meta:
+        abstract = True
+
+    def timing(self, zone: str) -> Timing:
+        if self.all_day:
+            assert self.start_date is not None and self.end_date is not None
+            return Timing.dates(self.start_date, self.end_date, zone)
+        assert self.start is not None and self.end is not None
+        return Timing.timed(self.start, self.end, zone)
+
+    def set_timing(self, timing: Timing) -> None:
+        self.all_day = timing.all_day
+        self.start, self.end = timing.start, timing.end
+        self.start_date, self.end_date = timing.start_date, timing.end_date
+
+
+def _timed_constraint(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=(
+            models.Q(
+                all_day=False,
+                start__isnull=False,
+                end__isnull=False,
+                end__gte=models.F("start"),
+            )
+            | models.Q(
+                all_day=True,
+                start_date__isnull=False,
+                end_date__isnull=False,
+                end_date__gt=models.F("start_date"),
+            )
+        ),
+        name=f"{prefix}_times_valid",
+    )
+
+
+class Event(Timed):
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="events")
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="organised_events",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    description_html = models.TextField(blank=True, default="")  # Markdown, sanitised
+    place = models.CharField(_("place"), max_length=200, blank=True, default="")
+    meeting_url = models.URLField(_("online meeting link"), max_length=500, blank=True, default="")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    visibility = models.CharField(
+        _("visibility"), max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    rule = models.CharField(_("repetition"), max_length=500, blank=True, default="")
+    # Every instant an occurrence may cover lies in [first_start, last_end) (None: no end).
+    first_start = models.DateTimeField()
+    last_end = models.DateTimeField(null=True, blank=True)
+    # iCalendar's UID (kept from an import) and SEQUENCE (raised by each change sent to invitees).
+    uid = models.CharField(max_length=255, unique=True)
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["first_start", "id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            _timed_constraint("event"),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=["public", "private"]),
+                name="event_visibility_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["calendar", "first_start"], name="event_by_calendar_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rule)
+
+    def own_timing(self) -> Timing:
+        return self.timing(self.time_zone)
+
+
+class Occurrence(Timed):
+    """One occurrence of a series, cancelled or changed, keyed by its recurrence id."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="occurrences")
+    recurrence_id = models.DateTimeField()
+    cancelled = models.BooleanField(default=False)
+    title = models.CharField(_("title"), max_length=200, blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="")
+    description_html = models.TextField(blank=True, default="")
+    place = models.CharField(_("place"), max_length=200, blank=True, default="")
+    meeting_url = models.URLField(max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["recurrence_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recurrence_id"], name="one_exception_per_occurrence"
+            ),
+            _timed_constraint("occurrence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} @ {self.recurrence_id:%Y-%m-%dT%H:%MZ}"
+
+
+class Answer(models.TextChoices):
+    PENDING = "pending", _("Not answered")
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    MAYBE = "maybe", _("Maybe")
+
+
+class Invitation(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_invitations"
+    )
+    answer = models.CharField(max_length=8, choices=Answer.choices, default=Answer.PENDING)
+    comment = models.CharField(_("comment"), max_length=500, blank=True, default="")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="one_invitation_per_person"),
+            models.CheckConstraint(
+                condition=models.Q(answer__in=["pending", "yes", "no", "maybe"]),
+                name="invitation_answer_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "event"], name="invitation_by_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.event_id} ({self.answer})"

@@ -1,0 +1,374 @@
+"""Reads about calendars and events, with their rules.
+
+Who sees what, in one place:
+- Deactivated people see nothing.
+- A person's own calendar: everything in it, to them.
+- Someone else's personal calendar, to an active non-guest: public events in full, private ones as
+  "busy" only (their time, never their title, place or description). Guests see others' personal
+  events only when invited.
+- A space's calendar (while the space has the agenda on): to those who may read the space's wall
+  (`spaces.queries.can_read_wall`: members, every non-guest for open spaces and the organisation
+  space, organisation admins). A space event's own visibility does not narrow that.
+- An invitee sees the event they are invited to in full, wherever it is.
+
+Who writes:
+- In a personal calendar, its owner. In a space's calendar (agenda on, space not archived), its
+  members; in the organisation space, staff and the space's admins. Organisation admins too.
+- An event is changed or cancelled by its organiser (while they may still write in its calendar),
+  by the owner of the personal calendar it is in, or by the space's moderators and up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.agenda import recurrence
+from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.recurrence import Timing, Window
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Membership, Space, SpaceRole
+
+MODULE = "agenda"
+
+
+class NotFound(Http404):
+    """Missing or not visible: one error for both, so nothing leaks."""
+
+
+def agenda_spaces() -> QuerySet[Space]:
+    return Space.objects.filter(space_queries.spaces_with_module(MODULE))
+
+
+def readable_agenda_space_ids(user: User) -> QuerySet[Space, int]:
+    """A subquery of the ids of spaces whose calendar `user` may read."""
+    if user.is_admin:
+        return agenda_spaces().values_list("pk", flat=True)
+    return (
+        agenda_spaces()
+        .filter(pk__in=space_queries.readable_space_ids(user))
+        .values_list("pk", flat=True)
+    )
+
+
+# --- Calendars -------------------------------------------------------------------------------
+
+
+def can_see_calendar(user: User, calendar: Calendar) -> bool:
+    """May `user` list this calendar's events (private ones of others as busy)?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if calendar.owner_id is not None:
+        return calendar.owner_id == user.pk or not user.is_guest
+    assert calendar.space is not None
+    return space_queries.has_module(calendar.space, MODULE) and space_queries.can_read_wall(
+        user, calendar.space
+    )
+
+
+def can_write_in(user: User, calendar: Calendar) -> bool:
+    """May `user` add events to this calendar?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if calendar.owner_id is not None:
+        return calendar.owner_id == user.pk
+    space = calendar.space
+    assert space is not None
+    if space.is_archived or not space_queries.has_module(space, MODULE):
+        return False
+    if user.is_admin:
+        return True
+    role = space_queries.effective_role(user, space)
+    if space.is_organisation:
+        return user.is_org_staff or space_queries.role_at_least(role, SpaceRole.ADMIN)
+    return role is not None
+
+
+def visible_calendars(user: User) -> QuerySet[Calendar]:
+    """The calendars `user` may open: every personal one (others' as busy/public), and spaces'."""
+    calendars = Calendar.objects.select_related("owner", "space")
+    if not user.is_authenticated or not user.is_active:
+        return calendars.none()
+    spaces = Q(space_id__in=readable_agenda_space_ids(user))
+    if user.is_guest:
+        return calendars.filter(Q(owner_id=user.pk) | spaces)
+    return calendars.filter(Q(owner__isnull=False) | spaces)
+
+
+def my_calendars(user: User) -> QuerySet[Calendar]:
+    """The calendars shown by default: mine and those of the spaces I am a member of (agenda
+    on; the organisation space's too for non-guests). Made by `actions.ensure_calendars`."""
+    member_of = Membership.objects.filter(user_id=user.pk).values("space_id")
+    in_my_spaces = Q(space_id__in=member_of)
+    if not user.is_guest:
+        in_my_spaces |= Q(space__is_organisation=True)
+    return (
+        visible_calendars(user)
+        .filter(Q(owner_id=user.pk) | (in_my_spaces & Q(space_id__in=agenda_spaces().values("pk"))))
+        .order_by("space_id", "id")
+    )
+
+
+def access_calendar(user: User, calendar_id: int) -> Calendar:
+    calendar = visible_calendars(user).filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound(_("No such calendar."))
+    return calendar
+
+
+def calendar_name(calendar: Calendar) -> str:
+    if calendar.space is not None:
+        return space_queries.display_name(calendar.space)
+    assert calendar.owner is not None
+    return calendar.owner.display_name
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+
+def _invited(user: User) -> Q:
+    return Q(pk__in=Invitation.objects.filter(person_id=user.pk).values("event_id"))
+
+
+def listed_events(user: User) -> QuerySet[Event]:
+    """Every event whose time `user` may see (others' private events included, shown as busy)."""
+    events = Event.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return events.none()
+    in_spaces = Q(calendar__space_id__in=readable_agenda_space_ids(user))
+    if user.is_guest:
+        return events.filter(Q(calendar__owner_id=user.pk) | in_spaces | _invited(user))
+    return events.filter(Q(calendar__owner__isnull=False) | in_spaces | _invited(user))
+
+
+def visible_events(user: User) -> QuerySet[Event]:
+    """Every event `user` may open in full (no busy-only one)."""
+    if not user.is_authenticated or not user.is_active:
+        return Event.objects.none()
+    others_private = Q(calendar__owner__isnull=False, visibility=Visibility.PRIVATE) & ~Q(
+        calendar__owner_id=user.pk
+    )
+    return listed_events(user).filter(~others_private | _invited(user))
+
+
+def access_event(user: User, event_id: int) -> Event:
+    event = (
+        visible_events(user)
+        .select_related("calendar", "calendar__owner", "calendar__space", "organiser")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        raise NotFound(_("No such event."))
+    return event
+
+
+def is_busy_only(user: User, event: Event, invited: bool) -> bool:
+    return (
+        event.visibility == Visibility.PRIVATE
+        and event.calendar.owner_id is not None
+        and event.calendar.owner_id != user.pk
+        and not invited
+    )
+
+
+def can_change(user: User, event: Event) -> bool:
+    """May `user` change or cancel `event` (all its occurrences or some)?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    calendar = event.calendar
+    if calendar.owner_id is not None:
+        return calendar.owner_id == user.pk
+    assert calendar.space is not None
+    if event.organiser_id == user.pk and can_write_in(user, calendar):
+        return True
+    return (
+        not calendar.space.is_archived
+        and space_queries.has_module(calendar.space, MODULE)
+        and space_queries.can_moderate(user, calendar.space)
+    )
+
+
+@dataclass(frozen=True)
+class EventRights:
+    change: bool
+    respond: bool
+
+
+def event_rights(user: User, event: Event) -> EventRights:
+    invited = Invitation.objects.filter(event_id=event.pk, person_id=user.pk).exists()
+    return EventRights(change=can_change(user, event), respond=invited and user.is_active)
+
+
+# --- Occurrences in a range ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    """One occurrence as `viewer` sees it: a single event, an occurrence of a series, or a
+    changed one; `busy_only` hides all but its time."""
+
+    event: Event
+    timing: Timing
+    recurrence_id: dt.datetime | None  # None for a single event
+    changed: bool
+    busy_only: bool
+    title: str
+    place: str
+    description_html: str
+    meeting_url: str
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.event.calendar
+
+    @property
+    def calendar_name(self) -> str:
+        """The calendar's name (its owner and space are loaded with it: no query)."""
+        return calendar_name(self.event.calendar)
+
+    def sort_key(self, zone: dt.tzinfo) -> tuple[dt.datetime, int, str]:
+        if self.timing.all_day:
+            assert self.timing.start_date is not None
+            start = dt.datetime.combine(self.timing.start_date, dt.time(), tzinfo=zone)
+        else:
+            assert self.timing.start is not None
+            start = self.timing.start
+        return (start, self.event.pk, (self.recurrence_id or start).isoformat())
+
+
+def _view(
+    event: Event,
+    timing: Timing,
+    *,
+    busy: bool,
+    override: Occurrence | None = None,
+    recurrence_id: dt.datetime | None = None,
+) -> OccurrenceView:
+    source: Event | Occurrence = override or event
+    return OccurrenceView(
+        event=event,
+        timing=timing,
+        recurrence_id=recurrence_id,
+        changed=override is not None,
+        busy_only=busy,
+        title=_("Busy") if busy else source.title,
+        place="" if busy else source.place,
+        description_html="" if busy else source.description_html,
+        meeting_url="" if busy else source.meeting_url,
+    )
+
+
+def expand(event: Event, window: Window, *, busy: bool) -> list[OccurrenceView]:
+    """The occurrences of one event in `window`: its rule expanded, changed occurrences in their
+    new time, cancelled ones left out. Uses `event.occurrences.all()` (prefetched by callers)."""
+    timing = event.own_timing()
+    if not event.rule:
+        return [_view(event, timing, busy=busy)] if window.overlaps(timing) else []
+    exceptions = {o.recurrence_id: o for o in event.occurrences.all()}
+    found = [
+        _view(event, occurrence, busy=busy, recurrence_id=occurrence.key)
+        for occurrence in recurrence.occurrences(event.rule, timing, window)
+        if occurrence.key not in exceptions
+    ]
+    for key, override in exceptions.items():
+        if override.cancelled:
+            continue
+        changed = override.timing(event.time_zone)
+        if window.overlaps(changed):
+            found.append(_view(event, changed, busy=busy, override=override, recurrence_id=key))
+    return found
+
+
+def _moved_into(window: Window) -> Q:
+    first, last = window.dates()
+    return Q(cancelled=False) & (
+        Q(all_day=False, start__lt=window.end, end__gte=window.start)
+        | Q(all_day=True, start_date__lt=last, end_date__gt=first)
+    )
+
+
+MAX_WINDOW = dt.timedelta(days=400)
+
+
+def check_window(window: Window) -> None:
+    recurrence.get_zone(window.zone)
+    if window.start.tzinfo is None or window.end.tzinfo is None:
+        raise ValidationError(_("A time needs its time zone."), code="naive")
+    if window.end <= window.start:
+        raise ValidationError({"to": _("The end must be after the start.")}, code="bad_range")
+    if window.end - window.start > MAX_WINDOW:
+        raise ValidationError(
+            {"to": _("Ask for at most %(days)s days at once.") % {"days": MAX_WINDOW.days}},
+            code="range_too_long",
+        )
+
+
+def occurrences_between(
+    user: User,
+    window: Window,
+    calendars: list[Calendar] | None = None,
+    *,
+    with_invitations: bool = False,
+) -> list[OccurrenceView]:
+    """Every occurrence `user` may see in `window` (in `calendars`, and with `with_invitations`
+    the events they are invited to wherever they are; or, without `calendars`, every one they may
+    see), in order: three queries whatever the number of events and occurrences."""
+    check_window(window)
+    in_window = Q(first_start__lt=window.end) & (
+        Q(last_end__isnull=True) | Q(last_end__gt=window.start)
+    )
+    moved = Q(pk__in=Occurrence.objects.filter(_moved_into(window)).values("event_id"))
+    events = listed_events(user).filter(in_window | moved)
+    if calendars is not None:
+        shown = Q(calendar_id__in=[c.pk for c in calendars])
+        if with_invitations:
+            shown |= _invited(user)
+        events = events.filter(shown)
+    events = events.select_related(
+        "calendar", "calendar__owner", "calendar__space", "organiser"
+    ).prefetch_related("occurrences")
+    loaded = list(events)
+    invited = (
+        set(
+            Invitation.objects.filter(
+                person_id=user.pk, event_id__in=[e.pk for e in loaded]
+            ).values_list("event_id", flat=True)
+        )
+        if loaded
+        else set()
+    )
+    found: list[OccurrenceView] = []
+    for event in loaded:
+        found.extend(expand(event, window, busy=is_busy_only(user, event, event.pk in invited)))
+    zone = recurrence.get_zone(window.zone)
+    found.sort(key=lambda o: o.sort_key(zone))
+    return found
+
+
+def find_occurrence(event: Event, key: dt.datetime) -> Timing | None:
+    """The timing of the occurrence of `event` keyed `key` as it stands (changed or not), None
+    when the series has no such occurrence or it was cancelled."""
+    override = event.occurrences.filter(recurrence_id=key).first()
+    if override is not None:
+        return None if override.cancelled else override.timing(event.time_zone)
+    timing = event.own_timing()
+    if not recurrence.is_occurrence(event.rule, timing, key):
+        return None
+    if timing.all_day:
+        return Timing.dates(key.date(), key.date() + timing.duration, event.time_zone)
+    return Timing.timed(key, key + timing.duration, event.time_zone)
+
+
+def invitations(event: Event) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(event=event)
+        .select_related("person")
+        .order_by("person__first_name", "person__last_name", "id")
+    )

@@ -1,0 +1,121 @@
+"""The agenda's API shapes: separate inputs and outputs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from cercle.core.schemas import Id
+
+
+class CalendarOut(Schema):
+    id: int
+    kind: Literal["personal", "space"]
+    name: str
+    colour: str
+    space_id: int | None
+    owner: str | None  # username
+    can_write: bool
+
+
+class OccurrenceOut(Schema):
+    event_id: int
+    calendar_id: int
+    recurrence_id: datetime | None
+    all_day: bool
+    start: datetime | None
+    end: datetime | None
+    start_date: date | None
+    end_date: date | None
+    time_zone: str
+    title: str
+    place: str
+    meeting_url: str
+    busy_only: bool
+    changed: bool
+    recurring: bool
+
+
+class EventPersonOut(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+class EventInvitationOut(Schema):
+    person: EventPersonOut
+    answer: str
+    comment: str
+    answered_at: datetime | None
+
+
+class EventOut(Schema):
+    id: int
+    calendar_id: int
+    uid: str
+    title: str
+    description: str
+    description_html: str
+    place: str
+    meeting_url: str
+    all_day: bool
+    start: datetime | None
+    end: datetime | None
+    start_date: date | None
+    end_date: date | None
+    time_zone: str
+    visibility: str
+    rule: str
+    organiser: EventPersonOut | None
+    sequence: int
+    can_change: bool
+    can_respond: bool
+    invitations: list[EventInvitationOut]
+
+
+class TimesIn(Schema):
+    all_day: bool | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    time_zone: str | None = Field(None, max_length=64)
+
+
+class EventIn(TimesIn):
+    calendar_id: Id
+    title: str = Field(..., max_length=200)
+    description: str = Field("", max_length=20000)
+    place: str = Field("", max_length=200)
+    meeting_url: str = Field("", max_length=500)
+    rule: str = Field("", max_length=500)
+    visibility: Literal["public", "private"] = "public"
+
+
+class EventChangeIn(TimesIn):
+    scope: Literal["this", "following", "all"] = "all"
+    # The occurrence's recurrence id: its original start (ISO 8601 with offset), or its date.
+    occurrence: str | None = Field(None, max_length=40)
+    title: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=20000)
+    place: str | None = Field(None, max_length=200)
+    meeting_url: str | None = Field(None, max_length=500)
+    rule: str | None = Field(None, max_length=500)
+    visibility: Literal["public", "private"] | None = None
+
+
+class CancelIn(Schema):
+    scope: Literal["this", "following", "all"] = "all"
+    occurrence: str | None = Field(None, max_length=40)
+
+
+class EventInviteIn(Schema):
+    usernames: list[str] = Field(default_factory=list, max_length=200)
+    space_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class RespondIn(Schema):
+    answer: Literal["yes", "no", "maybe"]
+    comment: str = Field("", max_length=500)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from cercle.agenda import views
+
+urlpatterns = [
+    path("agenda/", views.agenda, name="agenda"),
+    path("agenda/new/", views.new_event, name="agenda_new"),
+    path("agenda/events/<int:event_id>/", views.event_detail, name="agenda_event"),
+    path("agenda/events/<int:event_id>/respond", views.respond, name="agenda_respond"),
+    path("agenda/events/<int:event_id>/event.ics", views.event_ics, name="agenda_event_ics"),
+    path("agenda/feed/<str:token>/calendar.ics", views.feed, name="agenda_feed"),
+    path("agenda/feed/regenerate", views.regenerate_feed, name="agenda_feed_regenerate"),
+    path("spaces/<slug:slug>/agenda/", views.space_agenda, name="agenda_space"),
+]

@@ -1,0 +1,316 @@
+"""The agenda's pages: my agenda and a space's (by day, week, month, or a list of the coming
+days), an event, the event form, answering an invitation, `.ics` files and the subscription feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cercle.agenda import actions, ical, queries
+from cercle.agenda.forms import EventForm
+from cercle.agenda.models import Answer, Calendar
+from cercle.agenda.queries import OccurrenceView
+from cercle.agenda.recurrence import Window, get_zone
+from cercle.core.typing import AuthenticatedRequest
+from cercle.spaces import queries as space_queries
+
+PERIODS = ("list", "day", "week", "month")
+LIST_DAYS = 30
+
+
+def _zone(request: AuthenticatedRequest) -> str:
+    try:
+        get_zone(request.user.time_zone)
+    except ValidationError:
+        return "UTC"
+    return request.user.time_zone
+
+
+def _period(request: HttpRequest, zone: str) -> tuple[str, dt.date, Window, dt.date, dt.date]:
+    """The period asked for (list by default), its first day, its window, and the first days of
+    the previous and next periods."""
+    period = request.GET.get("view", "list")
+    if period not in PERIODS:
+        period = "list"
+    tz = ZoneInfo(zone)
+    try:
+        anchor = dt.date.fromisoformat(request.GET.get("date", "")[:10])
+    except ValueError:
+        anchor = timezone.now().astimezone(tz).date()
+    anchor = max(min(anchor, dt.date(2999, 1, 1)), dt.date(1900, 1, 1))
+    if period == "day":
+        first, last = anchor, anchor + dt.timedelta(days=1)
+        previous, following = anchor - dt.timedelta(days=1), last
+    elif period == "week":
+        first = anchor - dt.timedelta(days=anchor.weekday())
+        last = first + dt.timedelta(days=7)
+        previous, following = first - dt.timedelta(days=7), last
+    elif period == "month":
+        first = anchor.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1)
+        previous, following = (first - dt.timedelta(days=1)).replace(day=1), last
+    else:
+        first, last = anchor, anchor + dt.timedelta(days=LIST_DAYS)
+        previous, following = anchor - dt.timedelta(days=LIST_DAYS), last
+    window = Window(
+        dt.datetime.combine(first, dt.time(), tzinfo=tz),
+        dt.datetime.combine(last, dt.time(), tzinfo=tz),
+        zone,
+    )
+    return period, first, window, previous, following
+
+
+def _days(
+    found: list[OccurrenceView], window: Window
+) -> list[tuple[dt.date, list[OccurrenceView]]]:
+    """The occurrences under each day they touch (within the window), days in order."""
+    tz = ZoneInfo(window.zone)
+    first, last = window.dates()
+    by_day: dict[dt.date, list[OccurrenceView]] = defaultdict(list)
+    for occurrence in found:
+        timing = occurrence.timing
+        if timing.all_day:
+            assert timing.start_date is not None and timing.end_date is not None
+            day, end = timing.start_date, timing.end_date
+        else:
+            assert timing.start is not None and timing.end is not None
+            day = timing.start.astimezone(tz).date()
+            end = (timing.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+            end = max(end, day) + dt.timedelta(days=1)
+        day = max(day, first)
+        while day < min(end, last):
+            by_day[day].append(occurrence)
+            day += dt.timedelta(days=1)
+    return sorted(by_day.items())
+
+
+def _agenda_context(
+    request: AuthenticatedRequest,
+    calendars: list[Calendar],
+    base_url: str,
+    *,
+    with_invitations: bool = False,
+) -> dict[str, Any]:
+    zone = _zone(request)
+    period, first, window, previous, following = _period(request, zone)
+    found = queries.occurrences_between(
+        request.user, window, calendars, with_invitations=with_invitations
+    )
+    return {
+        "period": period,
+        "periods": [
+            (key, label)
+            for key, label in (
+                ("list", _("List")),
+                ("day", _("Day")),
+                ("week", _("Week")),
+                ("month", _("Month")),
+            )
+        ],
+        "first": first,
+        "last_day": window.dates()[1] - dt.timedelta(days=1),
+        "previous": previous,
+        "following": following,
+        "today": timezone.now().astimezone(ZoneInfo(zone)).date(),
+        "days": _days(found, window),
+        "calendars": [(c, queries.calendar_name(c)) for c in calendars],
+        "base_url": base_url,
+        "zone": zone,
+    }
+
+
+@login_required
+@require_GET
+def agenda(request: AuthenticatedRequest) -> HttpResponse:
+    """My agenda: my calendar and my spaces', or those ticked."""
+    actions.ensure_calendars(request.user)
+    mine = list(queries.my_calendars(request.user))
+    chosen = {c for c in request.GET.getlist("calendar") if c.isdigit()}
+    shown = [c for c in mine if str(c.pk) in chosen] if chosen else mine
+    context = _agenda_context(request, shown, reverse("agenda"), with_invitations=not chosen)
+    context["choosable"] = [(c, queries.calendar_name(c), c in shown) for c in mine]
+    context["can_create"] = any(queries.can_write_in(request.user, c) for c in mine)
+    personal = actions.personal_calendar(request.user)
+    context["feed_url"] = request.build_absolute_uri(
+        reverse("agenda_feed", args=[personal.feed_token])
+    )
+    return render(request, "agenda/agenda.html", context)
+
+
+@login_required
+@require_GET
+def space_agenda(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    space = space_queries.access_space(request.user, slug)
+    view = space_queries.space_view(request.user, space)
+    if not view.can_read or not space_queries.has_module(space, queries.MODULE):
+        raise queries.NotFound(_("No such calendar."))
+    calendar = actions.space_calendar(space)
+    context = _agenda_context(request, [calendar], reverse("agenda_space", args=[space.slug]))
+    context.update(
+        space=space,
+        view=view,
+        member_count=space_queries.member_count(space),
+        can_create=queries.can_write_in(request.user, calendar),
+        calendar_id=calendar.pk,
+    )
+    return render(request, "agenda/space.html", context)
+
+
+@login_required
+@require_GET
+def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
+    event = queries.access_event(request.user, event_id)
+    invitations = list(queries.invitations(event))
+    mine = next((i for i in invitations if i.person_id == request.user.pk), None)
+    return render(
+        request,
+        "agenda/event.html",
+        {
+            "event": event,
+            "calendar_name": queries.calendar_name(event.calendar),
+            "rights": queries.event_rights(request.user, event),
+            "invitations": invitations,
+            "mine": mine,
+            "answers": [
+                (Answer.YES, _("Yes")),
+                (Answer.MAYBE, _("Maybe")),
+                (Answer.NO, _("No")),
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def respond(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
+    event = queries.access_event(request.user, event_id)
+    try:
+        actions.respond(
+            actor=request.user,
+            event=event,
+            answer=request.POST.get("answer", ""),
+            comment=request.POST.get("comment", "")[:1000],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+    else:
+        messages.success(request, _("Your answer is saved."))
+    return redirect("agenda_event", event_id=event.pk)
+
+
+@login_required
+def new_event(request: AuthenticatedRequest) -> HttpResponse:
+    actions.ensure_calendars(request.user)
+    writable = [
+        (c, queries.calendar_name(c))
+        for c in queries.my_calendars(request.user)
+        if queries.can_write_in(request.user, c)
+    ]
+    today = timezone.now().astimezone(ZoneInfo(_zone(request))).date()
+    initial = {
+        "start_date": today,
+        "end_date": today,
+        "start_time": dt.time(9),
+        "end_time": dt.time(10),
+        "time_zone": _zone(request),
+        "calendar": request.GET.get("calendar")
+        if request.GET.get("calendar", "").isdigit()
+        else None,
+    }
+    form = EventForm(request.POST or None, calendars=writable, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                event = actions.create_event(
+                    actor=request.user,
+                    calendar=form.cleaned_data["calendar"],
+                    details=actions.Details(
+                        title=form.cleaned_data["title"],
+                        description=form.cleaned_data["description"],
+                        place=form.cleaned_data["place"],
+                        meeting_url=form.cleaned_data["meeting_url"],
+                    ),
+                    timing=form.timing(),
+                    rule=form.rule(),
+                    visibility=form.cleaned_data["visibility"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error("calendar", str(error))
+            else:
+                messages.success(request, _("The event is created."))
+                return redirect("agenda_event", event_id=event.pk)
+        status = 400
+    return render(request, "agenda/form.html", {"form": form}, status=status)
+
+
+FIELD_OF_ERROR = {"end": "end_date", "rule": "repeat", "start": "start_date"}
+
+
+def _apply_errors(form: EventForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            name = FIELD_OF_ERROR.get(field, field)
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_GET
+def event_ics(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
+    event = queries.access_event(request.user, event_id)
+    return _ics(ical.calendar_bytes([(event, False)]), f"event-{event.pk}.ics")
+
+
+def _ics(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A calendar's subscription address: its secret is the key (regenerated on request)."""
+    calendar = (
+        Calendar.objects.select_related("owner", "space").filter(feed_token=token[:64]).first()
+        if token
+        else None
+    )
+    if calendar is None or (calendar.owner is not None and not calendar.owner.is_active):
+        raise Http404
+    if calendar.space is not None and not space_queries.has_module(calendar.space, queries.MODULE):
+        raise Http404
+    events = calendar.events.select_related("organiser").prefetch_related(
+        "occurrences", "invitations__person"
+    )
+    return _ics(
+        ical.calendar_bytes(((e, False) for e in events), name=queries.calendar_name(calendar)),
+        "calendar.ics",
+    )
+
+
+@login_required
+@require_POST
+def regenerate_feed(request: AuthenticatedRequest) -> HttpResponse:
+    actions.regenerate_feed_token(
+        actor=request.user, calendar=actions.personal_calendar(request.user)
+    )
+    messages.success(request, _("A new subscription address is made; the old one no longer works."))
+    return redirect("agenda")
