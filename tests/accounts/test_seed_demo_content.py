@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cercle.accounts.models import User
+from cercle.announcements.models import Announcement, AnnouncementReceipt
 from cercle.audit.models import AuditEntry
 from cercle.chat.models import Conversation, Message
 from cercle.core.demo import backdated, demo_time
-from cercle.feed.models import Announcement, AnnouncementReceipt, Comment, Post, Reaction
+from cercle.feed.models import Comment, Post, Reaction
 from cercle.notifications.models import Notification
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
 
