@@ -150,7 +150,7 @@ def test_an_event_as_ics_reads_back_with_icalendar() -> None:
         ({"visibility": "everyone"}, 422),
         ({"all_day": True, "start_date": "2026-03-02", "end_date": "2026-03-01"}, 400),
         ({"start": "not a date"}, 422),
-        ({"calendar_id": 2**63}, 404),
+        ({"calendar_id": 2**63}, 422),  # beyond any id (`core.schemas.Id`)
         ({"calendar_id": 999999}, 404),
     ],
 )

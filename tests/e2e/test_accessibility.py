@@ -82,6 +82,7 @@ NOT_PAGES: dict[str, str] = {
     "space_request": "POST",
     "space_leave": "POST",
     "space_follow": "POST",
+    "space_favourite": "POST",
     "space_member_role": "POST",
     "space_member_remove": "POST",
     "space_invitation_cancel": "POST",
