@@ -6,8 +6,6 @@ Same rules as the pages: reads through `cercle.documents.queries`, writes throug
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -419,10 +417,21 @@ def restore_version(
     return Status(201, _version_out(version))
 
 
+# A download is the file's own bytes, whatever their type (a ZIP, a PDF, anything else).
+_BYTES = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+DOWNLOAD_RESPONSES = {
+    200: {"description": "The content", "content": _BYTES},
+    206: {"description": "The range asked for", "content": _BYTES},
+    304: {"description": "Not modified (`If-None-Match`)"},
+    416: {"description": "The range is outside the file"},
+}
+
+
 @router.get(
     "/files/{file_id}/download",
     url_name="documents_api_download",
-    response={200: Any, 206: Any, 304: Any, 416: Any},
+    response={200: None, 206: None, 304: None, 416: None},
+    openapi_extra={"responses": DOWNLOAD_RESPONSES},
 )
 def download(request: AuthenticatedRequest, file_id: Id) -> HttpResponseBase:
     """The current version's content, streamed; HTTP range requests (`Range: bytes=…`) answer
@@ -435,7 +444,8 @@ def download(request: AuthenticatedRequest, file_id: Id) -> HttpResponseBase:
 @router.get(
     "/files/{file_id}/versions/{number}/download",
     url_name="documents_api_download_version",
-    response={200: Any, 206: Any, 304: Any, 416: Any},
+    response={200: None, 206: None, 304: None, 416: None},
+    openapi_extra={"responses": DOWNLOAD_RESPONSES},
 )
 def download_version(request: AuthenticatedRequest, file_id: Id, number: Id) -> HttpResponseBase:
     document = queries.access_document(request.auth, file_id)
