@@ -17,7 +17,8 @@
     for (const control of document.querySelectorAll("form button, form input, form textarea, form select")) {
       control.disabled = true;
     }
-    window.addEventListener("online", () => window.location.reload(), { once: true });
+    // Back online: the live page (only when the browser really is, not on a stray event).
+    window.addEventListener("online", () => { if (navigator.onLine) window.location.reload(); });
   }
 
   if (!("serviceWorker" in navigator)) return;
