@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 
+from cercle.accounts.models import Role
 from cercle.core import navigation
 from cercle.core.navigation import NavLink, NavSection
 from tests.factories import add_member, make_direct, make_message, make_space, make_user
@@ -83,3 +84,46 @@ def test_signed_out_pages_have_no_side_navigation() -> None:
     from django.test import Client
 
     assert 'class="sidenav"' not in Client().get("/accounts/login/").content.decode()
+
+
+# --- The main navigation and the account menu ---------------------------------------------------
+
+
+def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
+    anne = make_user(first_name="Anne")
+    request = RequestFactory().get("/people/someone/")
+    request.user = anne
+    main = navigation.menu_links(request, "main")
+    # Each registered by its own module (feed, accounts, spaces, chat, pages), in their order.
+    assert [link.key for link in main][:5] == ["home", "people", "spaces", "messages", "intranet"]
+    assert [link.key for link in main if link.current] == ["people"]
+    # Messages draws itself, with its live unread badge.
+    messages = next(link for link in main if link.key == "messages")
+    assert messages.html is not None and 'id="messages-badge"' in messages.html
+    account = navigation.menu_links(request, "account")
+    assert [link.key for link in account] == ["profile", "documents", "settings", "security"]
+    assert account[0].url == f"/people/{anne.username}/"
+    # The Administration link: to those with an administration right only.
+    request.user = make_user(role=Role.ADMIN)
+    assert "administration" in [link.key for link in navigation.menu_links(request, "account")]
+    signed_out = RequestFactory().get("/")
+    signed_out.user = AnonymousUser()
+    assert navigation.menu_links(signed_out, "main") == []
+
+
+def test_a_registered_link_shows_in_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(
+        navigation.MENU_LINKS,
+        "handbook",
+        navigation.MenuLink(
+            key="handbook",
+            label=gettext_lazy("Handbook"),
+            url=lambda user: "/handbook/",
+            place="account",
+            order=85,
+        ),
+    )
+    page = client_for(make_user()).get("/").content.decode()
+    menu = page.split('class="user-menu"', 1)[1].split("</details>", 1)[0]
+    assert '<a href="/handbook/">Handbook</a>' in menu
+    assert menu.index("/handbook/") < menu.index("logout")

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AdministrationConfig(AppConfig):
     name = "cercle.administration"
     label = "administration"
+
+    def ready(self) -> None:
+        # Imported here: it loads models, which exist once the app registry is ready.
+        from cercle.administration import navigation
+
+        navigation.register()

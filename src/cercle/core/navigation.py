@@ -1,5 +1,6 @@
-"""The side navigation's sections (desktop, from 64rem): my spaces, my conversations, and what
-the coming modules add, as Teams, Slack and Viva Engage show them.
+"""The navigation every page shows, filled by the modules: the side navigation's sections
+(desktop, from 64rem: my spaces, my conversations, as Teams, Slack and Viva Engage show them), the
+main navigation's links (the phone's bottom bar) and the account menu's links.
 
 Core knows no module: each registers its section (`register_section`) from its `apps.py` — spaces
 its "My spaces" (favourites first), chat its "Conversations" (with unread counts) — with a
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from weakref import WeakKeyDictionary
 
 from django.http import HttpRequest
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
     from cercle.accounts.models import User
@@ -102,4 +104,75 @@ def sections_for(request: HttpRequest) -> list[ShownSection]:
             )
         )
     _SHOWN[request] = shown
+    return shown
+
+
+# --- The main navigation and the account menu ----------------------------------------------------
+
+
+def _everyone(user: User) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """A link of the main navigation (`place="main"`: Home, People, Spaces, Messages, Agenda…) or
+    of the account menu (`place="account"`: My profile, My documents, Settings…)."""
+
+    key: str
+    label: Promise
+    url: Callable[[User], str]
+    place: Literal["main", "account"]
+    order: int = 50
+    # Whom it is shown to (the Administration link: those with an administration right).
+    shown: Callable[[User], bool] = _everyone
+    # The page is the link's when its path starts with this ("" : when it is the link's URL).
+    current_prefix: str = ""
+    # The main navigation's icon on phones (a class of cercle.css: nav-home, nav-people…).
+    css_class: str = ""
+    # A link that draws itself (Messages, with its unread badge kept live by realtime.js).
+    render: Callable[[HttpRequest], SafeString] | None = None
+
+
+@dataclass(frozen=True)
+class ShownMenuLink:
+    key: str
+    label: str
+    url: str
+    current: bool
+    css_class: str
+    html: SafeString | None
+
+
+MENU_LINKS: dict[str, MenuLink] = {}
+
+
+def register_menu_link(link: MenuLink) -> None:
+    MENU_LINKS[link.key] = link
+
+
+def menu_links(request: HttpRequest, place: str) -> list[ShownMenuLink]:
+    """The links of `place` shown to the signed-in viewer of `request`, in their `order`."""
+    user: Any = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    shown = []
+    for link in sorted(MENU_LINKS.values(), key=lambda item: (item.order, item.key)):
+        if link.place != place or not link.shown(user):
+            continue
+        url = link.url(user)
+        if link.current_prefix:
+            current = request.path.startswith(link.current_prefix)
+        else:
+            current = request.path == url
+        shown.append(
+            ShownMenuLink(
+                key=link.key,
+                label=str(link.label),
+                url=url,
+                current=current,
+                css_class=link.css_class,
+                html=link.render(request) if link.render is not None else None,
+            )
+        )
     return shown

@@ -1,5 +1,5 @@
 """The side navigation's "My spaces" (`cercle.core.navigation`): favourites first, each marked
-when a post went up since I last opened it."""
+when a post went up since I last opened it; and the main navigation's Spaces link."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
-from cercle.core.navigation import NavLink, NavSection, register_section
+from cercle.core.navigation import (
+    MenuLink,
+    NavLink,
+    NavSection,
+    register_menu_link,
+    register_section,
+)
 from cercle.spaces.queries import display_name, nav_spaces
 
 
@@ -33,5 +39,16 @@ def register() -> None:
             more_url=lambda: reverse("spaces"),
             order=10,
             limit=12,
+        )
+    )
+    register_menu_link(
+        MenuLink(
+            key="spaces",
+            label=_("Spaces"),
+            url=lambda user: reverse("spaces"),
+            place="main",
+            order=30,
+            current_prefix="/spaces/",
+            css_class="nav-spaces",
         )
     )

@@ -1,5 +1,4 @@
-"""`{% messages_nav_link %}` (the navigation's Messages link with its unread badge), the
-`presence_label` filter (a presence code in the reader's language) and `may_message` (whether
+"""The `presence_label` filter (a presence code in the reader's language) and `may_message` (whether
 the viewer may start a conversation with a person)."""
 
 from __future__ import annotations
@@ -13,18 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cercle.chat.events import reply_preview
 from cercle.chat.models import Message
-from cercle.chat.queries import may_start_conversation, unread_conversation_count
+from cercle.chat.queries import may_start_conversation
 
 register = template.Library()
-
-
-@register.inclusion_tag("chat/_nav_link.html", takes_context=True)
-def messages_nav_link(context: dict[str, Any]) -> dict[str, Any]:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    count = unread_conversation_count(user) if user is not None and user.is_authenticated else 0
-    path = getattr(request, "path", "")
-    return {"unread": count, "active": path.startswith("/messages"), "user": user}
 
 
 @register.filter

@@ -1,4 +1,5 @@
-"""`{% side_navigation %}`: the desktop's left navigation (`cercle.core.navigation`), in
+"""`{% side_navigation %}` (the desktop's left navigation) and `{% menu_links place as links %}`
+(the main navigation's and the account menu's links), from `cercle.core.navigation`, in
 `templates/base.html`."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from cercle.core.navigation import sections_for
+from cercle.core.navigation import ShownMenuLink, menu_links, sections_for
 
 register = template.Library()
 
@@ -16,3 +17,9 @@ register = template.Library()
 def side_navigation(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
     return {"sections": sections_for(request) if request is not None else []}
+
+
+@register.simple_tag(takes_context=True, name="menu_links")
+def menu_links_tag(context: dict[str, Any], place: str) -> list[ShownMenuLink]:
+    request = context.get("request")
+    return menu_links(request, place) if request is not None else []
