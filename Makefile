@@ -23,9 +23,11 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py aggregate_adoption --days 35 > /dev/null
 
 # Serves HTTP and WebSocket on one port, with the task worker beside it and, every 5 minutes, the
-# notification-mail sweep (the daily digest once a day) and the expiry of abandoned CSV imports;
+# notification-mail sweep (the daily digest once a day), the expiry of abandoned CSV imports and,
+# every hour, the adoption figures of today and yesterday;
 # Ctrl-C stops them all.
 # Links in mails use the address this server is reached at (SITE_URL unless set otherwise).
 run: export SITE_URL ?= http://$(HOST):$(PORT)
@@ -36,6 +38,7 @@ run: demo
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
 	  $(BIN)/python manage.py expire_import_jobs; \
+	  [ $$((n % 12)) -ne 0 ] || $(BIN)/python manage.py aggregate_adoption > /dev/null; \
 	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
 	  $(BIN)/python manage.py purge_document_trash; }; done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src \

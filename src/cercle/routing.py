@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from cercle.adoption.consumers import AdoptionSocketMixin
 from cercle.announcements.consumers import AnnouncementsSocketMixin
 from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.consumers import RealtimeConsumer
@@ -22,6 +23,7 @@ class Socket(
     FeedSocketMixin,
     AnnouncementsSocketMixin,
     NotificationsSocketMixin,
+    AdoptionSocketMixin,
     RealtimeConsumer,
 ):
     """One socket per browser tab at /ws/."""

@@ -30,6 +30,7 @@ def seed() -> dict[str, Any]:
     from cercle.accounts.models import Department, Invitation, Role, Site, User
     from cercle.accounts.tokens import hash_token
     from cercle.administration import actions as admin_actions
+    from cercle.adoption.actions import aggregate_day
     from cercle.announcements import actions as announcement_actions
     from cercle.announcements.models import Announcement
     from cercle.chat import actions as chat_actions
@@ -194,6 +195,9 @@ def seed() -> dict[str, Any]:
     checked.refresh_from_db()
     assert checked.status == checked.Status.INVALID, checked.status
     hashtag = Hashtag.objects.get(normalized_name="accessibilite")
+    # The adoption figures of the last days (their charts and tables).
+    for days_ago in range(3):
+        aggregate_day(timezone.localdate() - timedelta(days=days_ago))
     assert Announcement.objects.filter(pk=announcement.pk).exists()
     # Sign-in codes are limited to 3 a minute per address: one address per language and width.
     code_emails = list(

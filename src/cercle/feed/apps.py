@@ -10,9 +10,11 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.feed import audit_labels, listeners, notifications, tabs
+        from cercle.feed import adoption, audit_labels, listeners, navigation, notifications, tabs
 
+        adoption.register()
         audit_labels.register()
         listeners.register()
+        navigation.register()
         notifications.register()
         tabs.register()

@@ -9,7 +9,9 @@ class PagesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.pages import audit_labels, tabs
+        from cercle.pages import adoption, audit_labels, navigation, tabs
 
+        adoption.register()
         audit_labels.register()
+        navigation.register()
         tabs.register()
