@@ -104,7 +104,9 @@ def aggregate_day(day: date) -> int:
         DailyFigure.objects.filter(day=day).delete()
         DailyFigure.objects.bulk_create(
             [
-                DailyFigure(day=day, metric=key, group=group, value=value)
+                DailyFigure(
+                    day=day, metric=key, kind=group.split(":", 1)[0], group=group, value=value
+                )
                 for (key, group), value in figures.items()
             ],
             batch_size=1000,

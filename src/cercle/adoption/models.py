@@ -30,6 +30,9 @@ class DailyFigure(models.Model):
 
     day = models.DateField()
     metric = models.CharField(max_length=40)
+    # "", "department", "site" or "space": what `group` is, so each part of the dashboard reads
+    # its own rows through the index.
+    kind = models.CharField(max_length=12, blank=True, default="")
     group = models.CharField(max_length=40, blank=True, default="")
     value = models.PositiveIntegerField()
 
@@ -39,7 +42,7 @@ class DailyFigure(models.Model):
                 fields=["day", "metric", "group"], name="adoption_one_figure_per_day"
             ),
         ]
-        indexes = [models.Index(fields=["group", "metric", "day"], name="adoption_series")]
+        indexes = [models.Index(fields=["kind", "day"], name="adoption_by_kind_and_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.metric} {self.group or '*'} = {self.value}"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,43 +76,46 @@ class Dashboard:
         return self.days[-1] if self.days else None
 
 
-def _groups(
-    rows: list[DailyFigure], kind: str, last: date, keys: list[str], names: dict[int, str]
-) -> list[GroupFigures]:
-    people: dict[str, int] = defaultdict(int)
-    active: dict[str, int] = defaultdict(int)
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        if not row.group.startswith(kind + ":"):
+def _groups(kind: str, first: date, last: date, keys: list[str]) -> list[GroupFigures]:
+    """A kind's groups (departments or sites): their size and active people on the last day,
+    what they did over the period; two queries, sums made by the database."""
+    model = Department if kind == "department" else Site
+    names = dict(model.objects.values_list("pk", "name"))
+    of_kind = DailyFigure.objects.filter(kind=kind)
+    sizes: dict[str, dict[str, int]] = defaultdict(dict)
+    for group, metric, value in of_kind.filter(
+        day=last, metric__in=(HEADCOUNT, ACTIVE_MONTH)
+    ).values_list("group", "metric", "value"):
+        sizes[group][metric] = value
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for group, metric, total in (
+        of_kind.filter(day__gte=first, day__lte=last, metric__in=keys)
+        .values_list("group", "metric")
+        .annotate(total=Sum("value"))
+        .order_by()
+    ):
+        counts[group][metric] = total
+    shown: list[GroupFigures] = []
+    other: list[GroupFigures] = []
+    for group, values in sizes.items():
+        people = values.get(HEADCOUNT, 0)
+        if people < MIN_GROUP:  # "other" itself under the minimum: only in the organisation's sums
             continue
-        if row.metric == HEADCOUNT and row.day == last:
-            people[row.group] = row.value
-        elif row.metric == ACTIVE_MONTH and row.day == last:
-            active[row.group] = row.value
-        elif row.metric in keys:
-            counts[row.group][row.metric] += row.value
-    shown = []
-    for group, size in people.items():
         key = group.split(":", 1)[1]
-        if size < MIN_GROUP:  # "other" itself under the minimum: only in the organisation's sums
-            continue
-        name = _("Other") if key == "other" else names.get(int(key), "?")
-        shown.append(
-            GroupFigures(
-                name=name,
-                people=size,
-                active_month=active[group],
-                counts=tuple(counts[group][metric] for metric in keys),
-            )
+        figures = GroupFigures(
+            name=_("Other") if key == "other" else names.get(int(key), "?"),
+            people=people,
+            active_month=values.get(ACTIVE_MONTH, 0),
+            counts=tuple(counts[group].get(metric, 0) for metric in keys),
         )
-    other = [g for g in shown if g.name == _("Other")]
-    return sorted((g for g in shown if g.name != _("Other")), key=lambda g: g.name) + other
+        (other if key == "other" else shown).append(figures)
+    return sorted(shown, key=lambda g: g.name) + other
 
 
 def dashboard(period: int = 30) -> Dashboard:
     """The figures of the last `period` days that were aggregated."""
     period = period if period in PERIODS else PERIODS[0]
-    last = DailyFigure.objects.filter(group="").aggregate(last=Max("day"))["last"]
+    last = DailyFigure.objects.filter(kind="").aggregate(last=Max("day"))["last"]
     today = timezone.localdate()
     board = Dashboard(period=period, first=today - timedelta(days=period - 1), last=last)
     registered = metrics()
@@ -121,19 +124,12 @@ def dashboard(period: int = 30) -> Dashboard:
     if last is None:
         return board
     board.first = last - timedelta(days=period - 1)
-    # Spaces' trends read the last 60 days whatever the period.
-    since = min(board.first, last - timedelta(days=59))
-    rows = list(
-        DailyFigure.objects.filter(day__gte=since, day__lte=last).only(
-            "day", "metric", "group", "value"
-        )
-    )
     keys = board.metric_keys
     organisation: dict[date, dict[str, int]] = defaultdict(dict)
-    in_period = [row for row in rows if row.day >= board.first]
-    for row in in_period:
-        if row.group == "":
-            organisation[row.day][row.metric] = row.value
+    for day, metric, value in DailyFigure.objects.filter(
+        kind="", day__gte=board.first, day__lte=last
+    ).values_list("day", "metric", "value"):
+        organisation[day][metric] = value
     for offset in range(period):
         day = board.first + timedelta(days=offset)
         values = organisation.get(day, {})
@@ -148,29 +144,32 @@ def dashboard(period: int = 30) -> Dashboard:
             )
         )
     board.totals = tuple(sum(d.counts[i] for d in board.days) for i in range(len(keys)))
-    departments = dict(Department.objects.values_list("pk", "name"))
-    sites = dict(Site.objects.values_list("pk", "name"))
-    board.departments = _groups(in_period, "department", last, keys, departments)
-    board.sites = _groups(in_period, "site", last, keys, sites)
-    board.growing, board.silent = _space_trends(rows, last)
+    board.departments = _groups("department", board.first, last, keys)
+    board.sites = _groups("site", board.first, last, keys)
+    board.growing, board.silent = _space_trends(last)
     return board
 
 
-def _space_trends(rows: list[DailyFigure], last: date) -> tuple[list[SpaceTrend], list[SpaceTrend]]:
-    recent: dict[int, int] = defaultdict(int)
-    before: dict[int, int] = defaultdict(int)
+def _space_trends(last: date) -> tuple[list[SpaceTrend], list[SpaceTrend]]:
+    """Spaces whose activity grew over the last 30 days against the 30 before, and those that
+    had some before and none since: one query for the sums, one for the spaces."""
     split = last - timedelta(days=29)
-    for row in rows:
-        if not row.group.startswith("space:"):
-            continue
-        space_id = int(row.group.split(":", 1)[1])
-        if row.day >= split:
-            recent[space_id] += row.value
-        else:
-            before[space_id] += row.value
-    ids = set(recent) | set(before)
+    totals = (
+        DailyFigure.objects.filter(kind="space", day__gt=last - timedelta(days=60), day__lte=last)
+        .values_list("group")
+        .annotate(
+            recent=Sum("value", filter=Q(day__gte=split)),
+            before=Sum("value", filter=Q(day__lt=split)),
+        )
+        .order_by()
+    )
+    recent: dict[int, int] = {}
+    before: dict[int, int] = {}
+    for group, recent_total, before_total in totals:
+        space_id = int(group.split(":", 1)[1])
+        recent[space_id], before[space_id] = recent_total or 0, before_total or 0
     spaces = (
-        Space.objects.filter(pk__in=ids, archived_at__isnull=True)
+        Space.objects.filter(pk__in=list(recent), archived_at__isnull=True)
         .annotate(members=Count("memberships", filter=Q(memberships__user__is_active=True)))
         .filter(members__gte=MIN_GROUP)
         .values_list("pk", "name", "slug", "members")
