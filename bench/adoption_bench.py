@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     sites = [Site.objects.create(name=f"Site {n}", slug=f"site-b-{n}") for n in range(20)]
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE accounts_profile SET department_id = %s + (id % 50), site_id = %s + (id % 20)",
+            "UPDATE accounts_profile "
+            "SET department_id = %s + (user_id % 50), site_id = %s + (user_id % 20)",
             [departments[0].pk, sites[0].pk],
         )
     busy_day = timezone.localdate() - timedelta(days=1)

@@ -96,6 +96,12 @@ def test_a_notification_reaches_each_device_encrypted_for_it(
         assert claims["aud"] == service.base
         assert claims["sub"].startswith("mailto:")
         assert claims["exp"] > datetime.datetime.now().timestamp()
+        assert claims["exp"] <= datetime.datetime.now().timestamp() + push.VAPID_LIFETIME
+    # Signed once for the push service, not once a device: the same token on both requests.
+    assert (
+        service.to("phone")[0].headers["authorization"]
+        == service.to("laptop")[0].headers["authorization"]
+    )
     # The other key cannot read it: encrypted for each browser.
     with pytest.raises(Exception):  # noqa: B017 - http_ece raises its own or InvalidTag
         laptop.decrypt(service.to("phone")[0])

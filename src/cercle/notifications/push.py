@@ -25,6 +25,7 @@ import datetime
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ TTL = 24 * 3600
 # Push services answer these when a subscription is gone for good.
 GONE = {404, 410}
 CHUNK = 200
+# How long a VAPID signature stays valid (RFC 8292 allows up to 24 hours).
+VAPID_LIFETIME = 3600
 
 
 def tag(notification_id: int) -> str:
@@ -215,9 +218,14 @@ class Outcome:
 
 
 def _send(
-    subscription: PushSubscription, payload: dict[str, Any], signer: Vapid02, session: Any
+    subscription: PushSubscription,
+    payload: dict[str, Any],
+    authorization: dict[str, str],
+    session: Any,
 ) -> Outcome:
-    """One encrypted POST to the subscription's push service (no database here: run in threads)."""
+    """One encrypted POST to the subscription's push service (no database here: run in threads);
+    `authorization` is the service's VAPID header (`_authorizations`)."""
+    urgency = "normal" if payload.get("type") == "notification" else "low"
     try:
         webpush(
             subscription_info={
@@ -225,11 +233,9 @@ def _send(
                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
             },
             data=json.dumps(payload, ensure_ascii=False),
-            vapid_private_key=signer,
-            vapid_claims={"sub": _subject()},  # a new dict each time: pywebpush adds "aud"
             ttl=TTL,
             timeout=10,
-            headers={"Urgency": "normal" if payload.get("type") == "notification" else "low"},
+            headers={**authorization, "Urgency": urgency},
             requests_session=session,
         )
     except WebPushException as exc:
@@ -243,23 +249,42 @@ def _send(
     return Outcome(subscription.pk, delivered=True, gone=False)
 
 
+def _origin(endpoint: str) -> str:
+    url = urlsplit(endpoint)
+    return f"{url.scheme}://{url.netloc}"
+
+
+def _authorizations(endpoints: Iterable[str], signer: Vapid02) -> dict[str, dict[str, str]]:
+    """One VAPID header per push service (RFC 8292: its audience is the service's origin), valid
+    for the next hour: signed once for all the devices a fan-out reaches there, not once a push."""
+    expires = int(time.time()) + VAPID_LIFETIME
+    headers: dict[str, dict[str, str]] = {}
+    for origin in {_origin(endpoint) for endpoint in endpoints}:
+        signed = signer.sign({"sub": _subject(), "aud": origin, "exp": expires})
+        headers[origin] = {"Authorization": signed["Authorization"]}
+    return headers
+
+
 def send_all(pairs: Iterable[tuple[PushSubscription, dict[str, Any]]]) -> list[Outcome]:
     """Send each payload to its subscription, `CERCLE_PUSH_CONCURRENCY` at a time; then drop the
     subscriptions that are gone and note when the others last received something."""
     work = list(pairs)
     if not work:
         return []
-    signer = _signer()
+    authorizations = _authorizations((sub.endpoint for sub, _body in work), _signer())
     session = requests.Session()
     workers = max(1, int(getattr(settings, "CERCLE_PUSH_CONCURRENCY", 8)))
+
+    def send(pair: tuple[PushSubscription, dict[str, Any]]) -> Outcome:
+        subscription, body = pair
+        return _send(subscription, body, authorizations[_origin(subscription.endpoint)], session)
+
     try:
         if workers == 1 or len(work) == 1:
-            outcomes = [_send(sub, body, signer, session) for sub, body in work]
+            outcomes = [send(pair) for pair in work]
         else:
             with ThreadPoolExecutor(max_workers=min(workers, len(work))) as pool:
-                outcomes = list(
-                    pool.map(lambda pair: _send(pair[0], pair[1], signer, session), work)
-                )
+                outcomes = list(pool.map(send, work))
     finally:
         session.close()
     gone = {o.subscription_id for o in outcomes if o.gone}
