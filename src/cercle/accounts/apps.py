@@ -7,10 +7,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.accounts import audit_labels, receivers  # noqa: F401  (login audit entries)
+        from cercle.accounts import audit_labels, personal_data, receivers  # noqa: F401  (login audit entries)
         from cercle.accounts.actions.auth import authenticate_api_token
         from cercle.core import uploads
 
         audit_labels.register()
+        personal_data.register()
         # Files are downloaded with an API token as well as with the session.
         uploads.register_token_authenticator(authenticate_api_token)

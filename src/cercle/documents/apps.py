@@ -10,8 +10,9 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.documents import audit_labels, notifications, tabs
+        from cercle.documents import audit_labels, notifications, personal_data, tabs
 
         audit_labels.register()
+        personal_data.register()
         notifications.register()
         tabs.register()
