@@ -95,7 +95,7 @@ def export(person: User, writer: ExportWriter) -> None:
     section = writer.section("profile", gettext_lazy("Profile"))
     path = writer.write_json("profile/profile.json", data)
     writer.add_row(section, IndexRow(text=person.display_name, link=path))
-    if profile is not None and profile.photo:
+    if profile is not None and profile.photo.name:
         photo = writer.write_file(
             f"profile/photo{_extension(profile.photo.name)}", default_storage, profile.photo.name
         )
@@ -128,7 +128,7 @@ def erase(person: User, rule: ErasureRule) -> None:
     name = former_colleague_name()
     username = erased_username(person)
     if profile is not None:
-        if profile.photo:
+        if profile.photo.name:
             transaction.on_commit(partial(default_storage.delete, profile.photo.name))
         for field in ("job_title", "team", "phone", "bio", "bio_html"):
             setattr(profile, field, "")

@@ -92,7 +92,7 @@ class ExportWriter:
         text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
         return self.write_text(path, text + "\n")
 
-    def write_file(self, path: str, storage: Storage, name: str) -> str | None:
+    def write_file(self, path: str, storage: Storage, name: str | None) -> str | None:
         """Copies a stored file into the ZIP in chunks; None when the file is missing."""
         if not name or not storage.exists(name):
             return None

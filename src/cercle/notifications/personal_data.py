@@ -23,10 +23,9 @@ def export(person: User, writer: ExportWriter) -> None:
         .order_by("created_at", "id")
         .values("kind", "subject_type", "subject_id", "created_at", "read_at")
     )
-    preferences = list(Preference.objects.filter(user=person).values())
-    for preference in preferences:
-        preference.pop("id", None)
-        preference.pop("user_id", None)
+    preferences = list(
+        Preference.objects.filter(user=person).values("kind", "email", "digest", "push")
+    )
     section = writer.section("notifications", gettext_lazy("Notifications"))
     path = writer.write_json(
         "notifications/notifications.json",

@@ -9,6 +9,7 @@ import secrets
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -146,10 +147,8 @@ def purge_expired_exports(*, now: dt.datetime | None = None) -> int:
 
 
 def default_rule() -> ErasureRule:
-    shared = getattr(settings, "PRIVACY_ERASURE_SHARED_CONTENT", "anonymise")
-    if shared not in personal_data.SHARED_CONTENT_CHOICES:
-        shared = "anonymise"
-    return ErasureRule(shared_content=shared)
+    setting = getattr(settings, "PRIVACY_ERASURE_SHARED_CONTENT", "anonymise")
+    return ErasureRule(shared_content="delete" if setting == "delete" else "anonymise")
 
 
 def erase_person(*, actor: User, person: User, rule: ErasureRule | None = None) -> User:
@@ -173,7 +172,7 @@ def erase_person(*, actor: User, person: User, rule: ErasureRule | None = None) 
         exports = DataExport.objects.filter(person=person)
         storage = export_storage()
         for name in exports.exclude(file_name="").values_list("file_name", flat=True):
-            transaction.on_commit(lambda name=name: storage.delete(name))
+            transaction.on_commit(partial(storage.delete, name))
         exports.delete()
         for part in personal_data.contributions():
             part.erase(person, rule)
