@@ -62,6 +62,15 @@ def tables_mentioning(needles: list[str]) -> dict[str, list[str]]:
     return found
 
 
+def _directory_index_bytes() -> bytes:
+    """The raw pages of the directory's full-text index on SQLite (its words, in binary)."""
+    if connection.vendor != "sqlite":
+        return b""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT block FROM accounts_profile_fts_data")
+        return b"".join(bytes(row[0]) for row in cursor.fetchall() if row[0])
+
+
 def referenced_files() -> dict[str, set[str]]:
     return {
         "media": {
@@ -94,6 +103,8 @@ def test_erasure_leaves_nothing_of_the_person(
     needles = [FIRST, LAST, USERNAME, EMAIL, "zephy.q"]
     before = tables_mentioning(needles)
     assert "accounts_user.username" in before and "accounts_profile.search_text" in before
+    if connection.vendor == "sqlite":
+        assert LAST.lower().encode() in _directory_index_bytes()  # the check below can fail
 
     browser = Client()
     browser.force_login(person)
@@ -110,6 +121,7 @@ def test_erasure_leaves_nothing_of_the_person(
     assert response.status_code == 302
 
     assert tables_mentioning(needles) == {}
+    assert LAST.lower().encode() not in _directory_index_bytes()
     # The audit log is kept, and it says who was erased, by whom, with which rule.
     entry = AuditEntry.objects.get(action="privacy.person_erased")
     assert entry.actor == admin and entry.extra["shared_content"] == shared_content
