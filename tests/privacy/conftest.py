@@ -96,7 +96,14 @@ def seed_person(*, posts: int = 2, messages: int = 2) -> Seeded:
         feed_actions.add_comment(actor=person, post=post, body=f"Précision {number}")
         feed_actions.react(actor=person, post=post, kind="like")
     feed_actions.create_post(actor=person, body="Sur mon propre mur", space=None)
+    # Others @mention them: an erasure rewrites the mention (the old username would link to
+    # whoever takes it next).
+    thanks = feed_actions.create_post(
+        actor=colleague, body=f"Merci @{USERNAME} pour le plan !", space=space
+    )
+    feed_actions.add_comment(actor=colleague, post=thanks, body=f"Bravo @{USERNAME}.")
     direct = make_direct(person, colleague)
+    make_message(colleague, direct, f"@{USERNAME} on se voit à 14 h ?")
     seeded.chat_file_bytes = pdf()
     upload = SimpleUploadedFile("devis.pdf", seeded.chat_file_bytes, content_type="application/pdf")
     attachment = chat_actions.upload_attachment(

@@ -17,7 +17,7 @@ from cercle.accounts.models import Profile, User
 from cercle.audit.models import AuditEntry
 from cercle.chat.models import Attachment as ChatAttachment
 from cercle.chat.models import Message
-from cercle.core.personal_data import ErasureRule
+from cercle.core.personal_data import ErasureRule, replace_mentions
 from cercle.documents.models import Blob, Document
 from cercle.feed.models import Attachment as PostAttachment
 from cercle.feed.models import Comment, Post
@@ -156,8 +156,26 @@ def test_erasure_leaves_nothing_of_the_person(
     # Their own wall and "My documents" go whatever the rule.
     assert not Post.objects.filter(body="Sur mon propre mur").exists()
     assert not Document.objects.filter(name="notes.txt").exists()
+    # Others' mentions of them now name the anonymised account, and link nowhere.
+    thanks = Post.objects.get(author=colleague)
+    assert thanks.body == f"Merci @former-{person.pk} pour le plan !"
+    assert "<a" not in thanks.body_html and f"@former-{person.pk}" in thanks.body_html
+    assert Comment.objects.get(author=colleague).body == f"Bravo @former-{person.pk}."
     # The colleague's things are untouched.
     assert User.objects.get(pk=colleague.pk).is_active
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Merci @anne !", "Merci @former-9 !"),
+        ("@Anne. Et toi ?", "@former-9. Et toi ?"),
+        ("(@anne)", "(@former-9)"),
+        ("@anne.marie @anne2 anne@anne.fr @anne-x", "@anne.marie @anne2 anne@anne.fr @anne-x"),
+    ],
+)
+def test_mentions_are_rewritten_only_where_they_name_the_person(text: str, expected: str) -> None:
+    assert replace_mentions(text, "anne", "former-9") == expected
 
 
 def test_erasure_is_refused_cleanly() -> None:

@@ -71,7 +71,7 @@ def test_the_download_holds_everything_the_person_made(
     assert len(json.loads(archive.read("feed/reactions.json"))) == 2
 
     messages = json.loads(archive.read("messages/messages.json"))
-    assert [m["text"] for m in messages] == seeded.message_bodies
+    assert [m["text"] for m in messages] == seeded.message_bodies  # theirs only
     (chat_file,) = messages[0]["files"]
     assert archive.read(chat_file) == seeded.chat_file_bytes
 

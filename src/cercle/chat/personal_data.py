@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
+from cercle.accounts.personal_data import erased_username
+from cercle.chat.mentions import mentioned_members, render_body
 from cercle.chat.models import (
     Attachment,
     ChatPreferences,
@@ -29,8 +31,10 @@ from cercle.core.personal_data import (
     IndexRow,
     RetentionScope,
     RetentionTarget,
+    replace_mentions,
     vcard,
 )
+from cercle.core.text import normalize
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -108,7 +112,25 @@ def _delete_files(attachments: QuerySet[Attachment]) -> None:
     attachments.delete()
 
 
+def _rewrite_mentions(person: User) -> None:
+    """Others' messages that @mention the person name the anonymised account instead."""
+    old, new = person.username, erased_username(person)
+    for message in Message.objects.filter(body__icontains=f"@{old}").select_related("sender"):
+        message.body = replace_mentions(message.body, old, new)
+        message.body_normalized = normalize(message.body)
+        message.body_html = render_body(
+            message.body,
+            mentioned_members(message.conversation_id, message.body, message.sender),
+        )
+        message.save(update_fields=["body", "body_normalized", "body_html"])
+    for version in MessageVersion.objects.filter(body__icontains=f"@{old}"):
+        version.body = replace_mentions(version.body, old, new)
+        version.body_html = render_body(version.body, [])
+        version.save(update_fields=["body", "body_html"])
+
+
 def erase(person: User, rule: ErasureRule) -> None:
+    _rewrite_mentions(person)
     # Files uploaded but never sent are the person's alone.
     _delete_files(Attachment.objects.filter(uploader=person, message__isnull=True))
     if rule.shared_content == "delete":

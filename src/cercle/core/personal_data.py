@@ -18,6 +18,7 @@ Each module registers one `PersonalData` from its own `personal_data.py` (called
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -203,6 +204,16 @@ def without_holds(
         if scope.held_person_ids:
             items = items.exclude(**{f"{person}__in": scope.held_person_ids})
     return items
+
+
+def mention_pattern(username: str) -> re.Pattern[str]:
+    """`@username` as a mention of exactly this person (not `@username.more`, not in an e-mail
+    address), case aside: what an erasure rewrites in others' texts."""
+    return re.compile(rf"(?<![\w@.+-])@{re.escape(username)}(?![\w+-]|[.@]\w)", re.IGNORECASE)
+
+
+def replace_mentions(text: str, username: str, replacement: str) -> str:
+    return mention_pattern(username).sub(f"@{replacement}", text)
 
 
 def model_ids(items: Iterable[Model]) -> list[int]:

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
+from cercle.accounts.personal_data import erased_username
 from cercle.core import personal_data
 from cercle.core.hooks import emit
 from cercle.core.personal_data import (
@@ -20,14 +21,18 @@ from cercle.core.personal_data import (
     IndexRow,
     RetentionScope,
     RetentionTarget,
+    replace_mentions,
 )
+from cercle.feed.actions import _mentioned_users, _render
 from cercle.feed.hooks import PostDeleted
 from cercle.feed.models import (
     Bookmark,
     Comment,
+    CommentRevision,
     HashtagFollow,
     Mention,
     Post,
+    PostRevision,
     PostView,
     Reaction,
     Report,
@@ -121,7 +126,23 @@ def _delete_posts(posts: QuerySet[Post], actor: User | None = None) -> int:
     return deleted
 
 
+def _rewrite_mentions(person: User) -> None:
+    """Others' posts and comments that @mention the person name the anonymised account instead:
+    the old username would be a link to whoever takes it next."""
+    old, new = person.username, erased_username(person)
+    for model in (Post, Comment):
+        for item in model.objects.filter(body__icontains=f"@{old}").select_related("author"):
+            item.body = replace_mentions(item.body, old, new)
+            item.body_html = _render(item.body, _mentioned_users(item.body), item.author)
+            item.save(update_fields=["body", "body_html"])
+    for revision_model in (PostRevision, CommentRevision):
+        for revision in revision_model.objects.filter(body__icontains=f"@{old}"):
+            revision.body = replace_mentions(revision.body, old, new)
+            revision.save(update_fields=["body"])
+
+
 def erase(person: User, rule: ErasureRule) -> None:
+    _rewrite_mentions(person)
     # Their own wall (with what others wrote on it) always goes.
     _delete_posts(Post.objects.filter(wall_owner=person), person)
     if rule.shared_content == "delete":
