@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -14,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cercle.accounts.models import Profile, User
+from cercle.administration.models import ImportJob
 from cercle.audit.models import AuditEntry
 from cercle.chat.models import Attachment as ChatAttachment
 from cercle.chat.models import Message
@@ -100,9 +103,23 @@ def test_erasure_leaves_nothing_of_the_person(
     assert files_under(storages["media"]) >= {person.profile.photo.name}
     export = DataExport.objects.create(person=person)
     actions.build_export(export_id=export.pk)
+    # An import's report quoting the address, and Django's admin log naming the person.
+    ImportJob.objects.create(
+        created_by=admin,
+        report={"errors": [{"row": 3, "field": "email", "message": f"{EMAIL} déjà pris"}]},
+    )
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(person.pk),
+        object_repr=str(person),
+        action_flag=CHANGE,
+    )
     needles = [FIRST, LAST, USERNAME, EMAIL, "zephy.q"]
     before = tables_mentioning(needles)
     assert "accounts_user.username" in before and "accounts_profile.search_text" in before
+    assert "administration_importjob.report" in before and "django_admin_log.object_repr" in before
+    assert "feed_post.body" in before and "chat_message.body_html" in before  # others' mentions
     if connection.vendor == "sqlite":
         assert LAST.lower().encode() in _directory_index_bytes()  # the check below can fail
 

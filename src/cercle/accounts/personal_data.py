@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -164,6 +165,12 @@ def erase(person: User, rule: ErasureRule) -> None:
     person.last_login = None
     person.deactivated_at = person.deactivated_at or timezone.now()
     person.save()
+    # Django's admin keeps its own log of edits, naming the object as it read then.
+    LogEntry.objects.filter(
+        content_type__app_label="accounts",
+        content_type__model__in=["user", "profile"],
+        object_id=str(person.pk),
+    ).update(object_repr=name)
     if connection.vendor == "sqlite":
         # The directory's FTS5 index keeps a deleted row's words in its segments until they are
         # merged: merge now, so that the old name is in no page of the database file.
