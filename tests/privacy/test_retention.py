@@ -31,8 +31,11 @@ def _age(model: Any, pks: list[int], by: dt.timedelta) -> None:
 
 
 def test_the_run_deletes_exactly_what_the_preview_said(
-    django_capture_on_commit_callbacks: Any, storages: dict[str, Path]
+    django_capture_on_commit_callbacks: Any,
+    storages: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(actions, "RETENTION_BATCH", 2)  # several batches per policy
     admin = make_admin()
     anne, bruno, held_person = make_user(), make_user(), make_user()
     # Chat: old messages go after 2 years, except a held person's conversations.
@@ -61,8 +64,16 @@ def test_the_run_deletes_exactly_what_the_preview_said(
     client.force_login(admin)
     page = client.get(reverse("privacy_admin")).content.decode()
     assert "vieux 0" in page and "bilan 0" in page and "pièce du dossier" not in page
-    plan = {item.policy.target: set(item.ids) for item in actions.retention_plan()}
-    assert plan == {"chat.messages": set(old), "feed.posts": set(old_archived)}
+    assert "3 éléments" in page and "2 éléments" in page
+    plans = actions.retention_plan(with_ids=True)
+    assert {item.policy.target: set(item.ids) for item in plans} == {
+        "chat.messages": set(old),
+        "feed.posts": set(old_archived),
+    }
+    assert {item.policy.target: item.count for item in plans} == {
+        "chat.messages": 3,
+        "feed.posts": 2,
+    }
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("privacy_admin"), {"what": "run"})
@@ -76,7 +87,7 @@ def test_the_run_deletes_exactly_what_the_preview_said(
     entry = AuditEntry.objects.get(action="privacy.retention_run")
     assert entry.actor == admin and entry.extra["deleted"] == run.deleted
     # The next run has nothing left to do.
-    assert all(not item.ids for item in actions.retention_plan())
+    assert all(item.count == 0 for item in actions.retention_plan())
 
 
 def test_policies_and_holds_refuse_bad_input() -> None:

@@ -35,6 +35,8 @@ from cercle.privacy import tasks
 from cercle.privacy.models import DataExport, LegalHold, RetentionPolicy, RetentionRun
 from cercle.spaces.models import Space
 
+RETENTION_BATCH = 500
+
 
 def export_storage() -> Storage:
     return storages["privacy"]
@@ -281,8 +283,9 @@ def remove_policy(*, actor: User, policy_id: int) -> None:
 class PolicyPlan:
     policy: RetentionPolicy
     label: str
-    ids: list[int]
+    count: int
     sample: list[str]
+    ids: list[int]  # filled when asked for (`with_ids`): the whole list may be long
 
 
 def _scope(policy: RetentionPolicy, now: dt.datetime) -> RetentionScope:
@@ -306,19 +309,34 @@ def _scope(policy: RetentionPolicy, now: dt.datetime) -> RetentionScope:
     )
 
 
-def retention_plan(*, now: dt.datetime | None = None, sample_size: int = 10) -> list[PolicyPlan]:
-    """What the next run deletes, policy by policy (the preview and the run read the same)."""
-    now = now or timezone.now()
+def _policies() -> list[tuple[RetentionPolicy, personal_data.RetentionTarget]]:
     targets = personal_data.retention_targets()
+    return [
+        (policy, targets[policy.target])
+        for policy in RetentionPolicy.objects.select_related("space")
+        if policy.target in targets  # a policy of a module since removed does nothing
+    ]
+
+
+def retention_plan(
+    *, now: dt.datetime | None = None, sample_size: int = 10, with_ids: bool = False
+) -> list[PolicyPlan]:
+    """What the next run deletes, policy by policy: the preview and the run read the same
+    queries (`RetentionTarget.candidates`), with the same holds."""
+    now = now or timezone.now()
     plans = []
-    for policy in RetentionPolicy.objects.select_related("space"):
-        target = targets.get(policy.target)
-        if target is None:  # its module was removed
-            continue
+    for policy, target in _policies():
         candidates = target.candidates(_scope(policy, now))
-        ids = list(candidates.values_list("pk", flat=True).distinct())
-        sample = [target.describe(item) for item in candidates[:sample_size]]
-        plans.append(PolicyPlan(policy=policy, label=str(target.label), ids=ids, sample=sample))
+        keys = candidates.values_list("pk", flat=True).distinct()
+        plans.append(
+            PolicyPlan(
+                policy=policy,
+                label=str(target.label),
+                count=keys.count(),
+                sample=[target.describe(item) for item in candidates[:sample_size]],
+                ids=list(keys) if with_ids else [],
+            )
+        )
     return plans
 
 
@@ -327,14 +345,17 @@ def run_retention(*, actor: User | None = None, now: dt.datetime | None = None) 
     if actor is not None:
         _require_admin(actor)
     now = now or timezone.now()
-    targets = personal_data.retention_targets()
     run = RetentionRun.objects.create(started_by=actor)
     deleted: dict[str, int] = {}
-    for plan in retention_plan(now=now, sample_size=0):
-        target = targets[plan.policy.target]
-        for start in range(0, len(plan.ids), 500):
+    for policy, target in _policies():
+        # Batches of the candidates, read again after each (what went is no longer one): the
+        # memory stays flat, and an item a delete left in place is not tried twice.
+        candidates = target.candidates(_scope(policy, now)).values_list("pk", flat=True)
+        tried: set[int] = set()
+        while batch := [pk for pk in candidates.distinct()[:RETENTION_BATCH] if pk not in tried]:
+            tried.update(batch)
             with transaction.atomic():
-                count = target.delete(plan.ids[start : start + 500])
+                count = target.delete(batch)
             deleted[target.key] = deleted.get(target.key, 0) + count
     audit_deleted = delete_entries_before(now=now)
     RetentionRun.objects.filter(pk=run.pk).update(
