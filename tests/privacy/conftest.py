@@ -102,6 +102,8 @@ def seed_person(*, posts: int = 2, messages: int = 2) -> Seeded:
         actor=colleague, body=f"Merci @{USERNAME} pour le plan !", space=space
     )
     feed_actions.add_comment(actor=colleague, post=thanks, body=f"Bravo @{USERNAME}.")
+    feed_actions.react(actor=person, post=thanks, kind="like")
+    feed_actions.add_comment(actor=person, post=thanks, body="Avec plaisir")
     direct = make_direct(person, colleague)
     make_message(colleague, direct, f"@{USERNAME} on se voit à 14 h ?")
     seeded.chat_file_bytes = pdf()

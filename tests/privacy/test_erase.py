@@ -156,7 +156,7 @@ def test_erasure_leaves_nothing_of_the_person(
     kept_posts = Post.objects.filter(author=erased)
     if shared_content == "anonymise":
         assert sorted(kept_posts.values_list("body", flat=True)) == sorted(seeded.post_bodies)
-        assert Comment.objects.filter(author=erased).count() == 2
+        assert Comment.objects.filter(author=erased).count() == 3
         assert (
             list(
                 Message.objects.filter(sender=erased).values_list("body", flat=True).order_by("id")
@@ -178,6 +178,9 @@ def test_erasure_leaves_nothing_of_the_person(
     assert thanks.body == f"Merci @former-{person.pk} pour le plan !"
     assert "<a" not in thanks.body_html and f"@former-{person.pk}" in thanks.body_html
     assert Comment.objects.get(author=colleague).body == f"Bravo @former-{person.pk}."
+    # Counters follow what went: the person's reaction on it, their comments under it.
+    assert thanks.reaction_counts == {}
+    assert thanks.comment_count == Comment.objects.filter(post=thanks).count()
     # The colleague's things are untouched.
     assert User.objects.get(pk=colleague.pk).is_active
 

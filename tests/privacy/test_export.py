@@ -67,8 +67,8 @@ def test_the_download_holds_everything_the_person_made(
     (attachment_path,) = posts[0]["files"]
     assert archive.read(attachment_path) == seeded.attachment_bytes
     comments = json.loads(archive.read("feed/comments.json"))
-    assert [c["text"] for c in comments] == ["Précision 0", "Précision 1"]
-    assert len(json.loads(archive.read("feed/reactions.json"))) == 2
+    assert [c["text"] for c in comments] == ["Précision 0", "Précision 1", "Avec plaisir"]
+    assert len(json.loads(archive.read("feed/reactions.json"))) == 3
 
     messages = json.loads(archive.read("messages/messages.json"))
     assert [m["text"] for m in messages] == seeded.message_bodies  # theirs only

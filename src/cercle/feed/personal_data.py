@@ -3,12 +3,13 @@ posts, comments, reactions and attached files; their erasure; the retention of p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
@@ -118,6 +119,10 @@ def _delete_posts(posts: QuerySet[Post], actor: User | None = None) -> int:
     deleted = 0
     for post in posts.select_related("author"):
         names = [name for name in post.attachments.values_list("file", flat=True) if name]
+        if post.shared_from_id:
+            Post.objects.filter(pk=post.shared_from_id, share_count__gt=0).update(
+                share_count=F("share_count") - 1
+            )
         emit(PostDeleted(actor=actor or post.author, post=post))
         post.delete()
         for name in names:
@@ -141,14 +146,52 @@ def _rewrite_mentions(person: User) -> None:
             revision.save(update_fields=["body"])
 
 
+def _recount_comments(post_ids: Iterable[int]) -> None:
+    """The posts' comment counters, from their comments (after comments went)."""
+    counted = (
+        Comment.objects.filter(post=OuterRef("pk"))
+        .order_by()
+        .values("post")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Post.objects.filter(pk__in=set(post_ids)).update(comment_count=Coalesce(Subquery(counted), 0))
+
+
+def _delete_comments(comments: QuerySet[Comment]) -> int:
+    post_ids = set(comments.values_list("post_id", flat=True))
+    count = comments.count()
+    comments.delete()  # replies go with the comment they answer
+    _recount_comments(post_ids)
+    return count
+
+
+def _remove_reactions(person: User) -> None:
+    """Their reactions go, and the counters of what they reacted to follow."""
+    reactions = Reaction.objects.filter(user=person)
+    targets = set(reactions.values_list("post_id", "comment_id"))
+    reactions.delete()
+    for post_id, comment_id in targets:
+        counts = dict(
+            Reaction.objects.filter(post_id=post_id, comment_id=comment_id)
+            .values_list("kind")
+            .annotate(n=Count("id"))
+            .values_list("kind", "n")
+        )
+        if comment_id is None:
+            Post.objects.filter(pk=post_id).update(reaction_counts=counts)
+        else:
+            Comment.objects.filter(pk=comment_id).update(reaction_counts=counts)
+
+
 def erase(person: User, rule: ErasureRule) -> None:
     _rewrite_mentions(person)
     # Their own wall (with what others wrote on it) always goes.
     _delete_posts(Post.objects.filter(wall_owner=person), person)
     if rule.shared_content == "delete":
         _delete_posts(Post.objects.filter(author=person), person)
-        Comment.objects.filter(author=person).delete()
-    Reaction.objects.filter(user=person).delete()
+        _delete_comments(Comment.objects.filter(author=person))
+    _remove_reactions(person)
     Bookmark.objects.filter(user=person).delete()
     HashtagFollow.objects.filter(user=person).delete()
     Mention.objects.filter(user=person).delete()
@@ -198,10 +241,7 @@ def _describe_comment(comment: Comment) -> str:
 
 
 def _delete_comment_ids(ids: Sequence[int]) -> int:
-    comments = Comment.objects.filter(pk__in=list(ids))
-    count = comments.count()
-    comments.delete()  # replies go with the comment they answer
-    return count
+    return _delete_comments(Comment.objects.filter(pk__in=list(ids)))
 
 
 def register() -> None:
