@@ -7,7 +7,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.accounts import audit_labels, personal_data, receivers  # noqa: F401  (login audit entries)
+        # receivers: imported for its login audit entries.
+        from cercle.accounts import audit_labels, personal_data, receivers  # noqa: F401
         from cercle.accounts.actions.auth import authenticate_api_token
         from cercle.core import uploads
 
