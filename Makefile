@@ -37,10 +37,11 @@ run: demo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
-	  $(BIN)/python manage.py expire_import_jobs; \
+	  $(BIN)/python manage.py expire_import_jobs; $(BIN)/python manage.py purge_data_exports; \
 	  [ $$((n % 12)) -ne 0 ] || $(BIN)/python manage.py aggregate_adoption > /dev/null; \
 	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
-	  $(BIN)/python manage.py purge_document_trash; }; done ) & \
+	  $(BIN)/python manage.py purge_document_trash; $(BIN)/python manage.py apply_retention; }; \
+	  done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src \
 	  --ws-per-message-deflate false
 

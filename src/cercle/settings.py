@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "cercle.documents",
     "cercle.agenda",
     "cercle.administration",
+    "cercle.privacy",
 ]
 
 MIDDLEWARE = [
@@ -335,6 +336,21 @@ STORAGES["documents"] = (
         "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": "/no-url/"},
     }
 )
+# Downloads of people's data (ZIPs): outside MEDIA_ROOT, served only to their owner by the privacy
+# views; kept PRIVACY_EXPORT_DAYS days. An erasure treats what the person wrote in shared places
+# by PRIVACY_ERASURE_SHARED_CONTENT ("anonymise" or "delete"); AUDIT_RETENTION_DAYS (0: forever).
+PRIVACY_ROOT = Path(os.environ.get("CERCLE_PRIVACY_ROOT", VAR_DIR / "privacy"))
+STORAGES["privacy"] = (
+    {**STORAGES["default"], "OPTIONS": {**STORAGES["default"]["OPTIONS"], "location": "privacy"}}
+    if bucket
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVACY_ROOT), "base_url": "/no-url/"},
+    }
+)
+PRIVACY_EXPORT_DAYS = int(os.environ.get("CERCLE_PRIVACY_EXPORT_DAYS", "7"))
+PRIVACY_ERASURE_SHARED_CONTENT = os.environ.get("CERCLE_ERASURE_SHARED_CONTENT", "anonymise")
+AUDIT_RETENTION_DAYS = int(os.environ.get("CERCLE_AUDIT_RETENTION_DAYS", "1095"))
 # The largest document one upload may bring (MB), and how long the trash keeps what is deleted.
 DOCUMENTS_MAX_UPLOAD_MB = int(os.environ.get("CERCLE_DOCUMENTS_MAX_UPLOAD_MB", "2048"))
 DOCUMENTS_TRASH_DAYS = int(os.environ.get("CERCLE_DOCUMENTS_TRASH_DAYS", "30"))

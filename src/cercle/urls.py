@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("cercle.notifications.urls")),
     path("", include("cercle.adoption.urls")),
     path("manage/", include("cercle.administration.urls")),
+    path("", include("cercle.privacy.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),
     path("", include("cercle.documents.urls")),

@@ -227,6 +227,17 @@ def seed() -> dict[str, Any]:
         rule="FREQ=WEEKLY;COUNT=8",
     )
     agenda_actions.invite(actor=owner, event=event, people=[member])
+    # Personal data: the member's download, ready; a retention policy and a legal hold to list.
+    from cercle.privacy import actions as privacy_actions
+    from cercle.privacy.models import DataExport
+
+    export = DataExport.objects.create(person=member)
+    privacy_actions.build_export(export_id=export.pk)
+    privacy_actions.add_policy(actor=admin, target="chat.messages", days=730)
+    privacy_actions.add_policy(
+        actor=admin, target="feed.posts", days=5 * 365, archived_spaces_only=True
+    )
+    privacy_actions.add_hold(actor=admin, reason="Contentieux en cours", space=old_space)
     return {
         "member": member.username,
         "code_emails": code_emails,

@@ -6,7 +6,8 @@ class AdministrationConfig(AppConfig):
     label = "administration"
 
     def ready(self) -> None:
-        # Imported here: it loads models, which exist once the app registry is ready.
-        from cercle.administration import navigation
+        # Imported here: they load models, which exist once the app registry is ready.
+        from cercle.administration import navigation, personal_data
 
         navigation.register()
+        personal_data.register()

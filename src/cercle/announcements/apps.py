@@ -10,9 +10,16 @@ class AnnouncementsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.announcements import audit_labels, extensions, listeners, notifications
+        from cercle.announcements import (
+            audit_labels,
+            extensions,
+            listeners,
+            notifications,
+            personal_data,
+        )
 
         audit_labels.register()
+        personal_data.register()
         extensions.register()
         listeners.register()
         notifications.register()

@@ -9,10 +9,11 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.chat import adoption, audit_labels, listeners, navigation, tabs
+        from cercle.chat import adoption, audit_labels, listeners, navigation, personal_data, tabs
 
         adoption.register()
         audit_labels.register()
+        personal_data.register()
         listeners.register()
         navigation.register()
         tabs.register()

@@ -10,9 +10,10 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.documents import audit_labels, navigation, notifications, tabs
+        from cercle.documents import audit_labels, navigation, notifications, personal_data, tabs
 
         audit_labels.register()
         navigation.register()
+        personal_data.register()
         notifications.register()
         tabs.register()

@@ -10,10 +10,19 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.feed import adoption, audit_labels, listeners, navigation, notifications, tabs
+        from cercle.feed import (
+            adoption,
+            audit_labels,
+            listeners,
+            navigation,
+            notifications,
+            personal_data,
+            tabs,
+        )
 
         adoption.register()
         audit_labels.register()
+        personal_data.register()
         listeners.register()
         navigation.register()
         notifications.register()

@@ -10,7 +10,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Models load once the registry is ready.
-        from cercle.notifications import audit_labels, listeners
+        from cercle.notifications import audit_labels, listeners, personal_data
 
         audit_labels.register()
+        personal_data.register()
         listeners.register()

@@ -10,8 +10,9 @@ class SpacesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.spaces import audit_labels, navigation, tabs
+        from cercle.spaces import audit_labels, navigation, personal_data, tabs
 
         audit_labels.register()
+        personal_data.register()
         navigation.register()
         tabs.register()

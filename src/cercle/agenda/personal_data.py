@@ -1,0 +1,97 @@
+"""The agenda in the registry of personal data (`cercle.core.personal_data`): the events a person
+organises or is invited to (an .ics file), their erasure, the retention of past events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
+
+from cercle.accounts.models import User
+from cercle.agenda.ical import calendar_bytes
+from cercle.agenda.models import Calendar, Event, Invitation
+from cercle.core import personal_data
+from cercle.core.personal_data import (
+    ErasureRule,
+    ExportWriter,
+    IndexRow,
+    RetentionScope,
+    RetentionTarget,
+)
+
+
+def export(person: User, writer: ExportWriter) -> None:
+    events = list(
+        Event.objects.filter(Q(organiser=person) | Q(invitations__person=person))
+        .distinct()
+        .select_related("organiser", "calendar__space")
+        .prefetch_related("occurrences", "invitations__person")
+        .order_by("first_start", "id")
+    )
+    section = writer.section("agenda", gettext_lazy("Events"))
+    path = writer.write_bytes(
+        "agenda/events.ics", calendar_bytes(((event, False) for event in events), name="Cercle")
+    )
+    writer.add_row(
+        section,
+        IndexRow(text=gettext("%(count)s events (iCalendar)") % {"count": len(events)}, link=path),
+    )
+    for event in events:
+        writer.add_row(section, IndexRow(text=event.title, when=event.first_start))
+
+
+def erase(person: User, rule: ErasureRule) -> None:
+    # Their own calendar goes with its events; their answers to invitations too.
+    Calendar.objects.filter(owner=person).delete()
+    Invitation.objects.filter(person=person).delete()
+    if rule.shared_content == "delete":
+        Event.objects.filter(organiser=person).delete()
+
+
+def _event_candidates(scope: RetentionScope) -> QuerySet[Event]:
+    # An event is old once it has ended (its last occurrence, for a series that ends).
+    events = Event.objects.filter(last_end__lt=scope.before)
+    if scope.space_ids is not None:
+        events = events.filter(calendar__space_id__in=scope.space_ids)
+    if scope.held_space_ids:
+        events = events.exclude(calendar__space_id__in=scope.held_space_ids)
+    if scope.held_person_ids:
+        events = events.exclude(
+            Q(organiser_id__in=scope.held_person_ids)
+            | Q(calendar__owner_id__in=scope.held_person_ids)
+        )
+    return events.select_related("calendar__space").order_by("last_end", "id")
+
+
+def _describe_event(event: Event) -> str:
+    place = event.calendar.space.name if event.calendar.space else gettext("a personal calendar")
+    return f"{place} · {event.title}"
+
+
+def _delete_event_ids(ids: Sequence[int]) -> int:
+    events = Event.objects.filter(pk__in=list(ids))
+    count = events.count()
+    events.delete()
+    return count
+
+
+def register() -> None:
+    personal_data.register(
+        personal_data.PersonalData(
+            key="agenda",
+            label=gettext_lazy("Agenda"),
+            export=export,
+            erase=erase,
+            retention=(
+                RetentionTarget(
+                    key="agenda.events",
+                    label=gettext_lazy("Events, once ended"),
+                    candidates=_event_candidates,
+                    describe=_describe_event,
+                    delete=_delete_event_ids,
+                    date_field="last_end",
+                ),
+            ),
+        )
+    )

@@ -1,0 +1,21 @@
+"""The account menu's "My data" link (`cercle.core.navigation`): one's data, to download."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cercle.core.navigation import MenuLink, register_menu_link
+
+
+def register() -> None:
+    register_menu_link(
+        MenuLink(
+            key="my_data",
+            label=_("My data"),
+            url=lambda user: reverse("privacy_my_data"),
+            place="account",
+            order=75,
+            current_prefix="/privacy/my-data/",
+        )
+    )
