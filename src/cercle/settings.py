@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "cercle.pages",
     "cercle.documents",
     "cercle.agenda",
+    "cercle.agenda.caldav",
     "cercle.administration",
 ]
 
