@@ -277,9 +277,7 @@ def state_token(state: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def sync_token(calendar: Calendar, state: dict[str, str] | None = None) -> str:
-    """The collection's sync token (also its CTag), kept so that a later sync can diff from it."""
-    state = current_state(calendar) if state is None else state
+def _keep(calendar: Calendar, state: dict[str, str]) -> str:
     token = state_token(state)
     _, created = SyncState.objects.get_or_create(
         calendar=calendar, token=token, defaults={"resources": state}
@@ -292,31 +290,47 @@ def sync_token(calendar: Calendar, state: dict[str, str] | None = None) -> str:
     return TOKEN_PREFIX + token
 
 
+def sync_token(calendar: Calendar, state: dict[str, str] | None = None) -> str:
+    """The collection's sync token (also its CTag), kept so that a later sync can diff from it."""
+    return _keep(calendar, current_state(calendar) if state is None else state)
+
+
 @dataclass
 class SyncChanges:
     token: str
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    truncated: bool = False
 
 
-def changes_since(calendar: Calendar, token: str) -> SyncChanges:
-    """What changed and what went since `token` ("" : everything); a token not known (too old,
-    or of another collection) raises DavError 403 valid-sync-token."""
+def changes_since(calendar: Calendar, token: str, limit: int | None = None) -> SyncChanges:
+    """What changed and what went since `token` ("" : everything), at most `limit` of them (the
+    token returned then names the state with only those applied, so the next sync goes on from
+    there); a token not known (too old, or of another collection) raises DavError 403
+    valid-sync-token."""
     state = current_state(calendar)
-    new_token = sync_token(calendar, state)
-    if not token:
-        return SyncChanges(new_token, sorted(state))
-    old = None
-    if token.startswith(TOKEN_PREFIX):
-        old = SyncState.objects.filter(
-            calendar=calendar, token=token[len(TOKEN_PREFIX) :][:64]
-        ).first()
-    if old is None:
-        raise DavError(403, _("This sync token is not valid."), "valid-sync-token")
-    before: dict[str, str] = old.resources
+    before: dict[str, str] = {}
+    if token:
+        old = None
+        if token.startswith(TOKEN_PREFIX):
+            old = SyncState.objects.filter(
+                calendar=calendar, token=token[len(TOKEN_PREFIX) :][:64]
+            ).first()
+        if old is None:
+            raise DavError(403, _("This sync token is not valid."), "valid-sync-token")
+        before = old.resources
     changed = sorted(name for name, tag in state.items() if before.get(name) != tag)
     removed = sorted(name for name in before if name not in state)
-    return SyncChanges(new_token, changed, removed)
+    if limit is None or len(changed) + len(removed) <= limit:
+        return SyncChanges(_keep(calendar, state), changed, removed)
+    changed = changed[:limit]
+    removed = removed[: limit - len(changed)]
+    partial = dict(before)
+    for name in changed:
+        partial[name] = state[name]
+    for name in removed:
+        partial.pop(name, None)
+    return SyncChanges(_keep(calendar, partial), changed, removed, truncated=True)
 
 
 # --- Writes --------------------------------------------------------------------------------------
@@ -476,6 +490,9 @@ def parse(body: bytes, zone_fallback: str) -> Parsed:
         for component in components:
             rid = component.get("recurrence-id")
             if rid is None:
+                continue
+            if _text(component, "status").upper() == "CANCELLED":
+                cancelled.append(_key(rid.dt, timing.zone))
                 continue
             changed.append(
                 (

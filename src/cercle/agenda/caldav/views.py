@@ -16,6 +16,7 @@ DTDs refused (no entity expansion); iCalendar by `icalendar`."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from cercle.agenda.caldav import auth, store
 from cercle.agenda.caldav.store import DavError
 from cercle.agenda.models import Calendar, Event
 
+logger = logging.getLogger(__name__)
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
 CS = "http://calendarserver.org/ns/"
@@ -230,6 +232,7 @@ def xml_response(root: ET.Element, status: int = 207) -> HttpResponse:
 
 
 def error_response(error: DavError) -> HttpResponse:
+    logger.info("CalDAV refusal %s: %s", error.status, error.message)
     if error.condition is None or error.status == 404:
         return HttpResponse(
             error.message, status=error.status, content_type="text/plain; charset=utf-8"
@@ -336,8 +339,13 @@ def parse_time(value: str | None) -> dt.datetime | None:
 # --- Dispatch ----------------------------------------------------------------------------------
 
 
+@csrf_exempt
 def well_known(request: HttpRequest) -> HttpResponse:
-    """RFC 6764's discovery: the server's root, whatever the method."""
+    """RFC 6764's discovery: a redirect to the server's root. A REPORT is answered here as at the
+    root, because clients drop a body when they follow a redirect (the caldav library's
+    principal search does)."""
+    if request.method == "REPORT":
+        return dav(request)
     response = HttpResponse(status=301)
     response["Location"] = ROOT
     return response
@@ -538,6 +546,12 @@ def report(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     root = parse_xml(request)
     if root is None:
         raise DavError(400, _("A REPORT needs a body."))
+    if root.tag == d("principal-property-search") and target.kind in (
+        "root",
+        "principals",
+        "principal",
+    ):
+        return principal_search(user, root)
     if target.kind != "calendar" or target.calendar is None:
         if target.kind in ("principal", "principals", "home", "root") and root.tag in (
             c("calendar-query"),
@@ -555,6 +569,21 @@ def report(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     if root.tag == c("free-busy-query"):
         return free_busy(calendar, root)
     raise DavError(403, _("This report is not supported."), "supported-report")
+
+
+def principal_search(user: User, root: ET.Element) -> HttpResponse:
+    """Finds only oneself: colleagues' calendars are not shared through CalDAV (the directory
+    and the agenda's pages show them)."""
+    wanted, names_only = wanted_props(root)
+    multistatus = ET.Element(d("multistatus"))
+    name = user.display_name.casefold()
+    matches = all(
+        (search.findtext(d("match")) or "").casefold() in name
+        for search in root.findall(d("property-search"))
+    )
+    if matches:
+        add_response(multistatus, principal_resource(user), wanted, names_only)
+    return xml_response(multistatus)
 
 
 def _expand_window(root: ET.Element) -> recurrence.Window | None:
@@ -614,13 +643,15 @@ def _text_matches(event: Event, prop_filter: ET.Element) -> bool:
         "LOCATION": event.place,
         "UID": event.uid,
         "URL": event.meeting_url,
-        "CLASS": "PRIVATE" if event.visibility == "private" else "PUBLIC",
+        "CLASS": "PRIVATE",
     }
+    if event.visibility != "private":
+        values["CLASS"] = ""  # written only for private events
+    for always in ("DTSTART", "DTEND", "DTSTAMP", "SEQUENCE"):
+        values[always] = "x"
     if prop_filter.find(c("is-not-defined")) is not None:
-        return name in values and not values[name]
+        return not values.get(name)
     value = values.get(name)
-    if name == "DTSTART" or name == "DTEND":
-        value = "x"
     if value is None or value == "":
         return False
     match = prop_filter.find(c("text-match"))
@@ -675,7 +706,13 @@ def sync_collection(user: User, calendar: Calendar, root: ET.Element) -> HttpRes
     if level not in ("1",):
         raise DavError(403, _("Only sync-level 1 is supported."), "supported-report")
     token = (root.findtext(d("sync-token")) or "").strip()
-    changes = store.changes_since(calendar, token)
+    limit_text = (root.findtext(f"{d('limit')}/{d('nresults')}") or "").strip()
+    limit = None
+    if limit_text:
+        if not limit_text.isdigit() or not 0 < int(limit_text) < 100000:
+            raise DavError(400, _("The limit must be a positive number."))
+        limit = int(limit_text)
+    changes = store.changes_since(calendar, token, limit)
     multistatus = ET.Element(d("multistatus"))
     events = store.events_by_name(calendar, changes.changed)
     base = calendar_href(user, calendar)
@@ -688,6 +725,10 @@ def sync_collection(user: User, calendar: Calendar, root: ET.Element) -> HttpRes
     if token:
         for name in changes.removed:
             add_gone(multistatus, base + quote(name, safe="@+"))
+    if changes.truncated:  # RFC 6578, 3.6: more to come, ask again with the new token
+        response = ET.SubElement(multistatus, d("response"))
+        ET.SubElement(response, d("href")).text = base
+        ET.SubElement(response, d("status")).text = _status(507)
     ET.SubElement(multistatus, d("sync-token")).text = changes.token
     return xml_response(multistatus)
 
