@@ -190,7 +190,23 @@ def test_recurrence_with_exdate_and_an_override() -> None:
     moved = rows[dt.datetime(2026, 4, 2, 7, tzinfo=dt.UTC)]
     assert moved.title == "Point moved"
     assert moved.start == dt.datetime(2026, 4, 2, 12, tzinfo=dt.UTC)
-    exported = icalendar.Calendar.from_ical(dav.request("GET", dav.personal + "weekly.ics").content)
+    got = dav.request("GET", dav.personal + "weekly.ics")
+    exported = icalendar.Calendar.from_ical(got.content)
+    # The ETag is the same however it is read: GET, PROPFIND, sync-collection.
+    sync = xml(
+        dav.request(
+            "REPORT",
+            dav.personal,
+            '<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level>'
+            "<d:prop><d:getetag/></d:prop></d:sync-collection>",
+        )
+    )
+    listing = xml(dav.request("PROPFIND", dav.personal, PROPS, depth="1"))
+    tags = {
+        sync.findtext(".//d:getetag", namespaces=NS),
+        listing.findtext("d:response[2]//d:getetag", namespaces=NS),
+    }
+    assert tags == {got["ETag"]}
     events = exported.walk("VEVENT")
     assert len(events) == 2
     # Without the EXDATE: the occurrence is back.

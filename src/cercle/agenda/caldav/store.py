@@ -140,9 +140,9 @@ def resource_name(event: Event) -> str:
 
 def etag(event: Event) -> str:
     """Changes whenever the event's `.ics` does: the event, its exceptions, its answers."""
-    if hasattr(event, "exceptions_changed"):
+    if hasattr(event, "exceptions_changed"):  # annotated by `with_versions`
         changed = event.exceptions_changed
-        count = event.exceptions_count or 0
+        count = getattr(event, "exceptions_count", 0) or 0
     else:
         exceptions = list(event.occurrences.all())
         changed = max((o.updated_at for o in exceptions), default=None)
@@ -347,7 +347,7 @@ class Parsed:
     changed: list[tuple[dt.datetime, actions.Details, Timing]]
 
 
-def _text(component: icalendar.Event, name: str) -> str:
+def _text(component: icalendar.cal.Component, name: str) -> str:
     value = component.get(name)
     return str(value) if value is not None else ""
 
@@ -376,7 +376,7 @@ def _zone_of(value: dt.datetime, fallback: str) -> str:
     return "UTC"
 
 
-def _timing(component: icalendar.Event, zone_fallback: str) -> Timing:
+def _timing(component: icalendar.cal.Component, zone_fallback: str) -> Timing:
     start_prop = component.get("dtstart")
     if start_prop is None:
         raise DavError(403, _("An event needs a start (DTSTART)."), "valid-calendar-data")
@@ -415,7 +415,7 @@ def _timing(component: icalendar.Event, zone_fallback: str) -> Timing:
     raise DavError(403, _("The start cannot be read."), "valid-calendar-data")  # pragma: no cover
 
 
-def _details(component: icalendar.Event) -> actions.Details:
+def _details(component: icalendar.cal.Component) -> actions.Details:
     url = _text(component, "url").strip()
     if url and not url.startswith(("http://", "https://")):
         url = ""
@@ -570,22 +570,22 @@ def _apply_exceptions(actor: User, event: Event, parsed: Parsed) -> None:
     wanted_cancelled = set(parsed.cancelled)
     wanted_changed = {key: (details, timing) for key, details, timing in parsed.changed}
     current = {o.recurrence_id: o for o in Occurrence.objects.filter(event=event)}
-    for key, row in current.items():
+    for key, existing in current.items():
         gone = key not in wanted_cancelled and key not in wanted_changed
-        if gone or (row.cancelled and key in wanted_changed):
-            row.delete()  # the occurrence is back as the series has it, before any new change
+        if gone or (existing.cancelled and key in wanted_changed):
+            existing.delete()  # the occurrence is back as the series has it, before any new change
     for key in sorted(wanted_cancelled):
         if key in wanted_changed:
             continue
-        row = current.get(key)
-        if row is not None and row.cancelled:
+        before = current.get(key)
+        if before is not None and before.cancelled:
             continue
         if queries.find_occurrence(event, key) is None:
             continue  # an EXDATE naming no occurrence changes nothing (RFC 5545 allows it)
         actions.cancel_event(actor=actor, event=event, scope=actions.THIS, occurrence=key)
     for key, (details, timing) in sorted(wanted_changed.items(), key=lambda kv: kv[0]):
-        row = current.get(key)
-        if row is not None and not row.cancelled and _same(row, details, timing, event):
+        before = current.get(key)
+        if before is not None and not before.cancelled and _same(before, details, timing, event):
             continue
         actions.change_event(
             actor=actor,
