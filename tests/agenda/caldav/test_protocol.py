@@ -356,10 +356,18 @@ def test_report_query_count_does_not_grow_with_events() -> None:
     href = dav.home + f"space-{space.pk}/"
     dav.request("PROPFIND", dav.home, PROPS, depth="1")  # makes the calendars
 
+    sync = (
+        '<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level>'
+        "<d:prop><d:getetag/><d:getcontenttype/></d:prop></d:sync-collection>"
+    )
+
     def count() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries:
             found = xml(dav.request("REPORT", href, query, depth="1"))
-        return len(queries), len(found.findall("d:response", NS))
+        with CaptureQueriesContext(connection) as synced:
+            listed = xml(dav.request("REPORT", href, sync, depth="1"))
+        assert len(listed.findall("d:response", NS)) == len(found.findall("d:response", NS))
+        return len(queries) + 1000 * len(synced), len(found.findall("d:response", NS))
 
     for day in range(3):
         make_event(organiser=user, space=space, start=dt.datetime(2026, 3, 2 + day, 9))
