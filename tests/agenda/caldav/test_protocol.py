@@ -382,3 +382,91 @@ def test_report_query_count_does_not_grow_with_events() -> None:
     many, listed_many = count()
     assert (listed_few, listed_many) == (3, 23)
     assert many == few
+
+
+CUSTOM_ZONE = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//EN\r
+BEGIN:VTIMEZONE\r
+TZID:Heure de Paris (Outlook)\r
+BEGIN:STANDARD\r
+DTSTART:19701025T030000\r
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+END:STANDARD\r
+BEGIN:DAYLIGHT\r
+DTSTART:19700329T020000\r
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r
+TZOFFSETFROM:+0100\r
+TZOFFSETTO:+0200\r
+END:DAYLIGHT\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+UID:{uid}\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID={zone}:20260710T090000\r
+DTEND;TZID={zone}:20260710T100000\r
+SUMMARY:Été\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "stored"),
+    [
+        ("Heure de Paris (Outlook)", "Europe/Paris"),  # matched to the person's zone
+        ("W. Europe Standard Time", "Europe/Berlin"),  # a Windows name
+    ],
+)
+def test_vtimezone_is_honoured(zone: str, stored: str) -> None:
+    user = make_user()
+    user.time_zone = "Europe/Paris"
+    user.save(update_fields=["time_zone"])
+    dav = Dav(user)
+    body = CUSTOM_ZONE.format(uid=f"tz-{len(zone)}@test", zone=zone)
+    assert dav.request("PUT", dav.personal + "tz.ics", body).status_code == 201
+    event = Event.objects.get(uid=f"tz-{len(zone)}@test")
+    # 09:00 in summer at UTC+2 is 07:00 UTC, whichever way the zone was given.
+    assert event.start == dt.datetime(2026, 7, 10, 7, tzinfo=dt.UTC)
+    assert event.time_zone == stored
+
+
+def test_everything_emitted_parses_with_icalendar() -> None:
+    user = make_user()
+    colleague = make_user()
+    space = make_space(owner=user, name="Équipe")
+    make_event(
+        organiser=user, title="Privé", start=dt.datetime(2026, 3, 2, 9), visibility="private"
+    )
+    make_event(organiser=user, title="Congés", start=dt.date(2026, 3, 9), all_day=True, days=3)
+    weekly = make_event(
+        organiser=user,
+        space=space,
+        title="Hebdo",
+        start=dt.datetime(2026, 3, 3, 9),
+        rule="FREQ=WEEKLY;COUNT=4",
+    )
+    actions.invite(actor=user, event=weekly, people=[colleague])
+    actions.cancel_event(
+        actor=user,
+        event=weekly,
+        scope=actions.THIS,
+        occurrence=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC),
+    )
+    dav = Dav(user)
+    xml(dav.request("PROPFIND", dav.home, PROPS, depth="1"))
+    query = """<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+      <d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/>
+      </c:filter></c:calendar-query>"""
+    seen = []
+    for href in (dav.personal, dav.home + f"space-{space.pk}/"):
+        found = xml(dav.request("REPORT", href, query, depth="1"))
+        for data in found.findall(".//c:calendar-data", NS):
+            parsed = icalendar.Calendar.from_ical(data.text)
+            for component in parsed.walk("VEVENT"):
+                seen.append(str(component["SUMMARY"]))
+                assert component.decoded("dtstart") < component.decoded("dtend")
+            assert parsed.walk("VEVENT")[0].get("uid")
+    assert sorted(seen) == ["Congés", "Hebdo", "Privé"]
