@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "cercle.pages",
     "cercle.documents",
     "cercle.agenda",
+    "cercle.agenda.caldav",
     "cercle.administration",
     "cercle.privacy",
 ]

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("cercle.pages.urls")),
     path("", include("cercle.documents.urls")),
     path("", include("cercle.agenda.urls")),
+    path("", include("cercle.agenda.caldav.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

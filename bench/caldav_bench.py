@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""CalDAV REPORTs through the real server: a calendar of N events (a tenth of them weekly series
+without end, the rest single events spread over a year), served by uvicorn on 127.0.0.1.
+
+It makes a temporary var dir with a SQLite database (migrated), one person with an app token and
+the events (written in bulk, with the bounds the agenda's actions would give them), starts
+`uvicorn cercle.asgi:application` in another process, and times, over HTTP with Basic auth:
+
+- `calendar-query` for one month with `getetag` and `calendar-data` (what Thunderbird and DAVx5
+  ask), then the same with `expand`;
+- `sync-collection` from the empty token (the whole calendar's names and ETags), and from a
+  token after 10 events were changed through CalDAV (`PUT`).
+
+Medians and p99 in milliseconds are printed as Markdown rows.
+
+    .venv/bin/python bench/caldav_bench.py --events 2000 --runs 30
+
+Only 127.0.0.1 is ever targeted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MONTH_QUERY = """<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><d:getetag/>{data}</d:prop>
+<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">
+<c:time-range start="20260301T000000Z" end="20260401T000000Z"/>
+</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"""
+EXPAND = (
+    '<c:calendar-data><c:expand start="20260301T000000Z" end="20260401T000000Z"/></c:calendar-data>'
+)
+SYNC = """<d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token>
+<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"""
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def seed(events: int) -> tuple[int, str]:
+    """The person's id and app token; `events` events in their calendar."""
+    from cercle.accounts.actions.auth import create_api_token
+    from cercle.accounts.models import User
+    from cercle.agenda import actions, recurrence
+    from cercle.agenda.models import Event
+    from cercle.agenda.recurrence import Timing
+
+    user = User.objects.create_user(
+        username="bench", email="bench@example.org", password="x", first_name="Bench"
+    )
+    _, secret = create_api_token(user=user, name="bench")
+    calendar = actions.personal_calendar(user)
+    zone = "Europe/Paris"
+    paris = recurrence.get_zone(zone)
+    rows = []
+    for n in range(events):
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=n * 365 // events)
+        start = dt.datetime.combine(day, dt.time(8 + n % 9), tzinfo=paris)
+        timing = Timing.timed(start.astimezone(dt.UTC), (start + dt.timedelta(hours=1)), zone)
+        rule = "FREQ=WEEKLY" if n % 10 == 0 else ""
+        event = Event(
+            calendar=calendar,
+            organiser=user,
+            title=f"Réunion {n}",
+            description="Ordre du jour : le point de la semaine.",
+            place="Salle 3",
+            time_zone=zone,
+            rule=recurrence.normalize_rule(rule, timing),
+            uid=f"bench-{n}@cercle",
+        )
+        event.set_timing(timing)
+        event.first_start = recurrence.span(timing)[0]
+        event.last_end = recurrence.rule_until(event.rule, timing)
+        rows.append(event)
+    Event.objects.bulk_create(rows, batch_size=500)
+    return user.pk, secret
+
+
+def timed(client: httpx.Client, method: str, url: str, body: str, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        response = client.request(method, url, content=body, headers={"Depth": "1"})
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 207, response.text[:500]
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    var = tempfile.mkdtemp(prefix="cercle-caldav-bench-")
+    os.environ.update(CERCLE_VAR_DIR=var, DJANGO_SETTINGS_MODULE="cercle.settings")
+    os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    user_id, secret = seed(args.events)
+
+    port = 8000 + os.getpid() % 1000
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "cercle.asgi:application", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    calendar = f"{base}/dav/calendars/{user_id}/personal/"
+    try:
+        with httpx.Client(auth=("bench", secret), timeout=120) as client:
+            for _ in range(100):
+                try:
+                    client.request("OPTIONS", base + "/dav/")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            month = MONTH_QUERY.format(data="<c:calendar-data/>")
+            expanded = MONTH_QUERY.format(data=EXPAND)
+            found = client.request("REPORT", calendar, content=month, headers={"Depth": "1"})
+            listed = found.text.count("<d:response>")
+            results = {
+                "calendar-query, one month": timed(client, "REPORT", calendar, month, args.runs),
+                "calendar-query, one month, expanded": timed(
+                    client, "REPORT", calendar, expanded, args.runs
+                ),
+                "sync-collection, initial": timed(
+                    client, "REPORT", calendar, SYNC.format(""), args.runs
+                ),
+            }
+            initial = client.request("REPORT", calendar, content=SYNC.format(""))
+            token = initial.text.split("<d:sync-token>")[-1].split("<")[0]
+            for n in range(1, 100, 10):  # ten changes, through CalDAV
+                href = f"{calendar}bench-{n}@cercle.ics"
+                data = client.get(href).text.replace(f"Réunion {n}", f"Réunion {n} (déplacée)")
+                assert client.put(href, content=data.encode()).status_code == 204
+            results["sync-collection after 10 changes"] = timed(
+                client, "REPORT", calendar, SYNC.format(token), args.runs
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    print(
+        f"{args.events} events ({args.events // 10} weekly series), {listed} in March; "
+        f"{args.runs} runs each; {platform.platform()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print("| request | median (ms) | p99 (ms) |")
+    print("|---|---:|---:|")
+    for name, times in results.items():
+        print(f"| {name} | {statistics.median(times):.0f} | {percentile(times, 0.99):.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,694 @@
+"""The agenda's calendars and events as CalDAV sees them: collections, resources (one event, its
+series and its exceptions, in one `.ics`), their names, ETags and sync tokens; and the writes a
+client makes (PUT, DELETE), turned into calls of `cercle.agenda.actions`.
+
+Reads go through `cercle.agenda.queries` (who may see and write what); the iCalendar is written
+by `cercle.agenda.ical` and read with `icalendar` (its VTIMEZONEs included)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.agenda import actions, ical, queries, recurrence
+from cercle.agenda.caldav.models import ResourceName, SyncState
+from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.recurrence import Timing
+from cercle.spaces import queries as space_queries
+
+SYNC_STATES_KEPT = 50
+_SAFE_UID = re.compile(r"^[A-Za-z0-9@._+-]{1,200}$")
+_NUMBERED = re.compile(r"^cercle-event-(\d{1,18})\.ics$")
+
+COLOURS = {
+    "blue": "#1F6FEB",
+    "green": "#2DA44E",
+    "orange": "#D4731A",
+    "purple": "#8250DF",
+    "red": "#CF222E",
+    "teal": "#0E8A8A",
+}
+
+
+class DavError(Exception):
+    """A refusal with its HTTP status and, for CalDAV's preconditions, the condition's element
+    (`{urn:ietf:params:xml:ns:caldav}valid-calendar-data`)."""
+
+    def __init__(self, status: int, message: str, condition: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.condition = condition
+
+
+# --- Collections ---------------------------------------------------------------------------------
+
+
+def collection_name(calendar: Calendar) -> str:
+    return "personal" if calendar.owner_id is not None else f"space-{calendar.space_id}"
+
+
+def home_calendars(user: User) -> list[Calendar]:
+    """The calendars in the person's calendar home: their own, and those of the spaces they are a
+    member of (`queries.my_calendars`), made when missing."""
+    _ensure(user)
+    return list(queries.my_calendars(user))
+
+
+def _ensure(user: User) -> None:
+    """Make the calendars of the home that do not exist yet: those of the person's spaces, and
+    the organisation space's (every colleague's, member or not)."""
+    actions.ensure_calendars(user)
+    if user.is_guest:
+        return
+    organisation = space_queries.organisation_space()
+    if space_queries.has_module(organisation, queries.MODULE):
+        actions.space_calendar(organisation)
+
+
+def find_calendar(user: User, name: str) -> Calendar:
+    """A collection of the person's home by name; another person's calendar is not there."""
+    if name == "personal":
+        return actions.personal_calendar(user)
+    match = re.fullmatch(r"space-(\d{1,18})", name)
+    if match is not None and int(match.group(1)) < 2**63:
+        calendar = queries.my_calendars(user).filter(space_id=int(match.group(1))).first()
+        if calendar is None:
+            _ensure(user)
+            calendar = queries.my_calendars(user).filter(space_id=int(match.group(1))).first()
+        if calendar is not None:
+            return calendar
+    raise DavError(404, _("No such calendar."))
+
+
+def can_write(user: User, calendar: Calendar) -> bool:
+    return queries.can_write_in(user, calendar)
+
+
+def display_name(calendar: Calendar) -> str:
+    return queries.calendar_name(calendar)
+
+
+def colour(calendar: Calendar) -> str:
+    return COLOURS.get(calendar.colour, "#1F6FEB")
+
+
+# --- Resources -----------------------------------------------------------------------------------
+
+
+def calendar_events(calendar: Calendar) -> QuerySet[Event]:
+    """The events of a collection, with what their `.ics` and ETag need (a fixed number of
+    queries for any number of events)."""
+    return (
+        Event.objects.filter(calendar=calendar)
+        .select_related("calendar", "calendar__owner", "calendar__space", "organiser", "dav_name")
+        .prefetch_related("occurrences", "invitations__person")
+        .order_by("id")
+    )
+
+
+def _default_name(pk: int, uid: str) -> str:
+    if _SAFE_UID.match(uid):
+        return f"{uid}.ics"
+    return f"cercle-event-{pk}.ics"
+
+
+def resource_name(event: Event) -> str:
+    try:
+        return event.dav_name.name
+    except ResourceName.DoesNotExist:
+        return _default_name(event.pk, event.uid)
+
+
+def _etag(
+    pk: int,
+    updated_at: dt.datetime,
+    sequence: int,
+    exceptions: list[dt.datetime],
+    answers: list[tuple[int, str]],
+) -> str:
+    latest = max(exceptions, default=None)
+    latest_text = latest.astimezone(dt.UTC).isoformat() if latest is not None else ""
+    answered = ",".join(f"{person}:{answer}" for person, answer in sorted(answers))
+    text = (
+        f"{pk}|{updated_at.astimezone(dt.UTC).isoformat()}|{sequence}|{latest_text}"
+        f"|{len(exceptions)}|{answered}"
+    )
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def etag(event: Event) -> str:
+    """Changes whenever the event's `.ics` does: the event, its exceptions, its answers. Uses
+    `event.occurrences.all()` and `event.invitations.all()` (prefetched by `calendar_events`)."""
+    return _etag(
+        event.pk,
+        event.updated_at,
+        event.sequence,
+        [o.updated_at for o in event.occurrences.all()],
+        [(i.person_id, i.answer) for i in event.invitations.all()],
+    )
+
+
+def find_event(calendar: Calendar, name: str) -> Event | None:
+    events = calendar_events(calendar)
+    named = events.filter(dav_name__name=name).first()
+    if named is not None:
+        return named
+    if name.endswith(".ics") and _SAFE_UID.match(name[:-4]):
+        found = events.filter(uid=name[:-4], dav_name__isnull=True).first()
+        if found is not None:
+            return found
+    numbered = _NUMBERED.match(name)
+    if numbered is not None and int(numbered.group(1)) < 2**63:
+        found = events.filter(pk=int(numbered.group(1)), dav_name__isnull=True).first()
+        if found is not None and resource_name(found) == name:
+            return found
+    return None
+
+
+def event_ics(event: Event) -> bytes:
+    """The resource's body: the event in full (CalDAV shows only the calendars one may read in
+    full: one's own, and spaces', whose events are not narrowed by their visibility), with the
+    VTIMEZONE of its zone. The same as `ical.calendar_bytes`, but each zone's VTIMEZONE is
+    written once per process and put in place: building one from the zone's rules takes tens of
+    milliseconds, most of a REPORT's time over a month of events."""
+    tag = etag(event)
+    cached = _ICS_CACHE.get(tag)
+    if cached is not None:
+        return cached
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", ical.PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for component in ical.components(event, busy=False):
+        calendar.add_component(component)
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(calendar.get_missing_tzids()))
+    data: bytes = calendar.to_ical()
+    if zones:
+        at = data.index(b"BEGIN:VEVENT")
+        data = data[:at] + zones + data[at:]
+    if len(_ICS_CACHE) >= ICS_CACHE_SIZE:
+        _ICS_CACHE.clear()
+    _ICS_CACHE[tag] = data
+    return data
+
+
+# The `.ics` of recently read events, by ETag (which changes with everything the `.ics` says):
+# writing one with icalendar takes milliseconds, and clients read the same ones again and again.
+ICS_CACHE_SIZE = 5000
+_ICS_CACHE: dict[str, bytes] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> bytes:
+    data: bytes = icalendar.Timezone.from_tzid(tzid).to_ical()
+    return data
+
+
+def expanded_ics(event: Event, window: recurrence.Window) -> bytes:
+    """The event's occurrences in `window`, each a VEVENT of its own with its RECURRENCE-ID and
+    no rule (calendar-data's `expand`), times in UTC as RFC 4791 asks."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", ical.PRODID)
+    calendar.add("version", "2.0")
+    stamp = event.updated_at
+    for occurrence in queries.expand(event, window, busy=False):
+        component = icalendar.Event()
+        component.add("uid", event.uid)
+        component.add("dtstamp", stamp)
+        timing = occurrence.timing
+        if timing.all_day:
+            component.add("dtstart", timing.start_date)
+            component.add("dtend", timing.end_date)
+        else:
+            assert timing.start is not None and timing.end is not None
+            component.add("dtstart", timing.start.astimezone(dt.UTC))
+            component.add("dtend", timing.end.astimezone(dt.UTC))
+        if occurrence.recurrence_id is not None:
+            key = occurrence.recurrence_id
+            component.add("recurrence-id", key.date() if event.all_day else key)
+        component.add("summary", occurrence.title)
+        source = event
+        if occurrence.place:
+            component.add("location", occurrence.place)
+        if source.description and not occurrence.changed:
+            component.add("description", source.description)
+        if occurrence.meeting_url:
+            component.add("url", occurrence.meeting_url)
+        if event.visibility == Visibility.PRIVATE:
+            component.add("class", "PRIVATE")
+        calendar.add_component(component)
+    data: bytes = calendar.to_ical()
+    return data
+
+
+# --- Time ranges ---------------------------------------------------------------------------------
+
+FAR_PAST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+FAR_FUTURE = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def events_in_range(
+    calendar: Calendar, start: dt.datetime | None, end: dt.datetime | None
+) -> list[Event]:
+    """The events with an occurrence overlapping [start, end) (either end open)."""
+    window = recurrence.Window(start or FAR_PAST, end or FAR_FUTURE)
+    events = calendar_events(calendar)
+    if start is not None or end is not None:
+        in_window = Q(first_start__lt=window.end) & (
+            Q(last_end__isnull=True) | Q(last_end__gt=window.start)
+        )
+        moved = Q(occurrences__cancelled=False) & (
+            Q(occurrences__start__lt=window.end, occurrences__end__gte=window.start)
+            | Q(occurrences__all_day=True)
+        )
+        events = events.filter(
+            Q(pk__in=Event.objects.filter(in_window).values("pk"))
+            | Q(pk__in=Event.objects.filter(moved).values("pk"))
+        )
+    loaded = list(events)
+    if start is None and end is None:
+        return loaded
+    return [e for e in loaded if _has_occurrence(e, window)]
+
+
+def _has_occurrence(event: Event, window: recurrence.Window) -> bool:
+    if not event.rule:
+        return window.overlaps(event.own_timing())
+    exceptions = {o.recurrence_id: o for o in event.occurrences.all()}
+    for occurrence in recurrence.occurrences(event.rule, event.own_timing(), window):
+        if occurrence.key not in exceptions:
+            return True
+    return any(
+        not o.cancelled and window.overlaps(o.timing(event.time_zone)) for o in exceptions.values()
+    )
+
+
+# --- Sync tokens ---------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "http://cercle.invalid/sync/"  # noqa: S105 - a URI, not a secret
+
+
+def current_state(calendar: Calendar) -> dict[str, str]:
+    """{resource name: ETag} of the collection, in three queries of plain values (no model
+    instances: a calendar of thousands of events is read in a few milliseconds)."""
+    events = list(
+        Event.objects.filter(calendar=calendar).values_list(
+            "pk", "uid", "updated_at", "sequence", "dav_name__name"
+        )
+    )
+    exceptions: dict[int, list[dt.datetime]] = {}
+    for event_id, changed in Occurrence.objects.filter(event__calendar=calendar).values_list(
+        "event_id", "updated_at"
+    ):
+        exceptions.setdefault(event_id, []).append(changed)
+    answers: dict[int, list[tuple[int, str]]] = {}
+    for event_id, person_id, answer in Invitation.objects.filter(
+        event__calendar=calendar
+    ).values_list("event_id", "person_id", "answer"):
+        answers.setdefault(event_id, []).append((person_id, answer))
+    return {
+        (name or _default_name(pk, uid)): _etag(
+            pk, updated_at, sequence, exceptions.get(pk, []), answers.get(pk, [])
+        )
+        for pk, uid, updated_at, sequence, name in events
+    }
+
+
+def state_token(state: dict[str, str]) -> str:
+    text = "\n".join(f"{name} {tag}" for name, tag in sorted(state.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _keep(calendar: Calendar, state: dict[str, str]) -> str:
+    token = state_token(state)
+    _, created = SyncState.objects.get_or_create(
+        calendar=calendar, token=token, defaults={"resources": state}
+    )
+    if created:
+        stale = SyncState.objects.filter(calendar=calendar).order_by("-created_at", "-id")[
+            SYNC_STATES_KEPT:
+        ]
+        SyncState.objects.filter(pk__in=[s.pk for s in stale]).delete()
+    return TOKEN_PREFIX + token
+
+
+def sync_token(calendar: Calendar, state: dict[str, str] | None = None) -> str:
+    """The collection's sync token (also its CTag), kept so that a later sync can diff from it."""
+    return _keep(calendar, current_state(calendar) if state is None else state)
+
+
+@dataclass
+class SyncChanges:
+    token: str
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    truncated: bool = False
+    etags: dict[str, str] = field(default_factory=dict)
+
+
+def changes_since(calendar: Calendar, token: str, limit: int | None = None) -> SyncChanges:
+    """What changed and what went since `token` ("" : everything), at most `limit` of them (the
+    token returned then names the state with only those applied, so the next sync goes on from
+    there); a token not known (too old, or of another collection) raises DavError 403
+    valid-sync-token."""
+    state = current_state(calendar)
+    before: dict[str, str] = {}
+    if token:
+        old = None
+        if token.startswith(TOKEN_PREFIX):
+            old = SyncState.objects.filter(
+                calendar=calendar, token=token[len(TOKEN_PREFIX) :][:64]
+            ).first()
+        if old is None:
+            raise DavError(403, _("This sync token is not valid."), "valid-sync-token")
+        before = old.resources
+    changed = sorted(name for name, tag in state.items() if before.get(name) != tag)
+    removed = sorted(name for name in before if name not in state)
+    if limit is None or len(changed) + len(removed) <= limit:
+        return SyncChanges(_keep(calendar, state), changed, removed, etags=state)
+    changed = changed[:limit]
+    removed = removed[: limit - len(changed)]
+    partial = dict(before)
+    for name in changed:
+        partial[name] = state[name]
+    for name in removed:
+        partial.pop(name, None)
+    return SyncChanges(_keep(calendar, partial), changed, removed, truncated=True, etags=state)
+
+
+# --- Writes --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    uid: str
+    details: actions.Details
+    timing: Timing
+    rule: str
+    visibility: str
+    cancelled: list[dt.datetime]
+    changed: list[tuple[dt.datetime, actions.Details, Timing]]
+
+
+def _text(component: icalendar.cal.Component, name: str) -> str:
+    value = component.get(name)
+    return str(value) if value is not None else ""
+
+
+def _zone_of(value: dt.datetime, fallback: str) -> str:
+    """The IANA name of a datetime's zone; a zone defined only by its VTIMEZONE is matched to
+    the person's zone when their offsets agree through the year, else read as UTC (the
+    instants stay right; a series then keeps UTC times)."""
+    tz = value.tzinfo
+    key = getattr(tz, "key", None)
+    if isinstance(key, str) and key:
+        return key
+    tzid = icalendar.timezone.tzid_from_dt(value)
+    if tzid:
+        try:
+            return recurrence.get_zone(tzid).key
+        except ValidationError:
+            pass
+    try:
+        zone = ZoneInfo(fallback)
+    except (ValueError, KeyError):
+        return "UTC"
+    probes = [value + dt.timedelta(days=d) for d in (0, 91, 182, 273)]
+    if all(p.utcoffset() == p.astimezone(zone).utcoffset() for p in probes):
+        return fallback
+    return "UTC"
+
+
+def _timing(component: icalendar.cal.Component, zone_fallback: str) -> Timing:
+    start_prop = component.get("dtstart")
+    if start_prop is None:
+        raise DavError(403, _("An event needs a start (DTSTART)."), "valid-calendar-data")
+    start = start_prop.dt
+    end_prop = component.get("dtend")
+    duration_prop = component.get("duration")
+    if isinstance(start, dt.datetime):
+        if start.tzinfo is None:  # floating: the person's wall-clock time
+            start = start.replace(tzinfo=ZoneInfo(zone_fallback))
+        zone = _zone_of(start, zone_fallback)
+        if end_prop is not None:
+            end = end_prop.dt
+            if not isinstance(end, dt.datetime):
+                raise DavError(
+                    403, _("The end is not a time like the start."), "valid-calendar-data"
+                )
+            if end.tzinfo is None:
+                end = end.replace(tzinfo=ZoneInfo(zone_fallback))
+        elif duration_prop is not None and isinstance(duration_prop.dt, dt.timedelta):
+            end = start + duration_prop.dt
+        else:
+            end = start
+        return Timing.timed(start, end, zone)
+    if isinstance(start, dt.date):
+        if end_prop is not None:
+            end_date = end_prop.dt
+            if isinstance(end_date, dt.datetime) or not isinstance(end_date, dt.date):
+                raise DavError(
+                    403, _("The end is not a date like the start."), "valid-calendar-data"
+                )
+        elif duration_prop is not None and isinstance(duration_prop.dt, dt.timedelta):
+            end_date = start + dt.timedelta(days=max(1, duration_prop.dt.days))
+        else:
+            end_date = start + dt.timedelta(days=1)
+        return Timing.dates(start, end_date, zone_fallback)
+    raise DavError(403, _("The start cannot be read."), "valid-calendar-data")  # pragma: no cover
+
+
+def _details(component: icalendar.cal.Component) -> actions.Details:
+    url = _text(component, "url").strip()
+    if url and not url.startswith(("http://", "https://")):
+        url = ""
+    return actions.Details(
+        title=_text(component, "summary").strip()[:200] or _("(No title)"),
+        description=_text(component, "description"),
+        place=_text(component, "location").strip()[:200],
+        meeting_url=url if len(url) <= 500 else "",
+    )
+
+
+def _key(value: dt.date | dt.datetime, zone_fallback: str) -> dt.datetime:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone_fallback))
+    return recurrence.occurrence_key(value)
+
+
+def parse(body: bytes, zone_fallback: str) -> Parsed:
+    """The event of a PUT body, or DavError (403 with CalDAV's precondition) saying what is
+    wrong with it."""
+    try:
+        calendar = icalendar.Calendar.from_ical(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, KeyError, IndexError, TypeError) as exc:
+        raise DavError(
+            400, _("This is not a valid iCalendar file."), "valid-calendar-data"
+        ) from exc
+    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
+        raise DavError(400, _("This is not a valid iCalendar file."), "valid-calendar-data")
+    kinds = {c.name for c in calendar.subcomponents if c.name != "VTIMEZONE"}
+    if kinds - {"VEVENT"}:
+        raise DavError(
+            403,
+            _("These calendars hold events only (VEVENT)."),
+            "supported-calendar-component",
+        )
+    try:
+        components = calendar.walk("VEVENT")
+        if not components:
+            raise DavError(403, _("The file holds no event."), "valid-calendar-data")
+        uids = {_text(c, "uid") for c in components}
+        if len(uids) != 1 or not next(iter(uids)).strip():
+            raise DavError(
+                403,
+                _("A resource holds one event, with its UID."),
+                "valid-calendar-object-resource",
+            )
+        uid = next(iter(uids)).strip()
+        if len(uid) > 255:
+            raise DavError(403, _("This UID is too long."), "valid-calendar-object-resource")
+        masters = [c for c in components if c.get("recurrence-id") is None]
+        if len(masters) != 1:
+            raise DavError(
+                403,
+                _("A resource holds one event and its changed occurrences."),
+                "valid-calendar-object-resource",
+            )
+        master = masters[0]
+        timing = _timing(master, zone_fallback)
+        rules = master.get("rrule")
+        if isinstance(rules, list):
+            if len(rules) > 1:
+                raise DavError(
+                    403, _("An event has one repetition rule."), "valid-calendar-object-resource"
+                )
+            rules = rules[0]
+        rule = rules.to_ical().decode() if rules is not None else ""
+        cancelled: list[dt.datetime] = []
+        exdates = master.get("exdate")
+        for group in exdates if isinstance(exdates, list) else [exdates] if exdates else []:
+            cancelled.extend(_key(d.dt, timing.zone) for d in group.dts)
+        changed = []
+        for component in components:
+            rid = component.get("recurrence-id")
+            if rid is None:
+                continue
+            if _text(component, "status").upper() == "CANCELLED":
+                cancelled.append(_key(rid.dt, timing.zone))
+                continue
+            changed.append(
+                (
+                    _key(rid.dt, timing.zone),
+                    _details(component),
+                    _timing(component, timing.zone),
+                )
+            )
+        css = _text(master, "class").upper()
+        visibility = Visibility.PRIVATE if css in ("PRIVATE", "CONFIDENTIAL") else Visibility.PUBLIC
+        return Parsed(uid, _details(master), timing, rule, visibility, cancelled, changed)
+    except DavError:
+        raise
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        raise DavError(
+            400, _("This is not a valid iCalendar file."), "valid-calendar-data"
+        ) from exc
+
+
+def _refusal(exc: ValidationError) -> DavError:
+    messages = "; ".join(exc.messages) if exc.messages else _("This event cannot be saved.")
+    return DavError(403, messages, "valid-calendar-object-resource")
+
+
+@transaction.atomic
+def put_event(
+    *, actor: User, calendar: Calendar, name: str, existing: Event | None, parsed: Parsed
+) -> tuple[Event, bool]:
+    """Create or replace the event at `name`: all or nothing. Returns it and whether it is new."""
+    if not can_write(actor, calendar):
+        raise DavError(403, _("You cannot change this calendar."), "need-privileges")
+    clash = Event.objects.filter(uid=parsed.uid)
+    if existing is not None:
+        clash = clash.exclude(pk=existing.pk)
+    if clash.exists():
+        raise DavError(403, _("Another event has this UID."), "no-uid-conflict")
+    try:
+        if existing is None:
+            event = actions.create_event(
+                actor=actor,
+                calendar=calendar,
+                details=parsed.details,
+                timing=parsed.timing,
+                rule=parsed.rule,
+                visibility=parsed.visibility,
+                uid=parsed.uid,
+            )
+            default = resource_name(event)
+            if name != default:
+                ResourceName.objects.create(event=event, calendar=calendar, name=name)
+        else:
+            if existing.uid != parsed.uid:
+                raise DavError(403, _("A resource keeps its UID."), "no-uid-conflict")
+            if not queries.can_change(actor, existing):
+                raise DavError(403, _("You cannot change this event."), "need-privileges")
+            event = actions.change_event(
+                actor=actor,
+                event=existing,
+                details=parsed.details,
+                timing=parsed.timing,
+                rule=parsed.rule,
+                visibility=parsed.visibility,
+            )
+        _apply_exceptions(actor, event, parsed)
+    except ValidationError as exc:
+        raise _refusal(exc) from exc
+    except PermissionDenied as exc:
+        raise DavError(403, str(exc), "need-privileges") from exc
+    return event, existing is None
+
+
+def _apply_exceptions(actor: User, event: Event, parsed: Parsed) -> None:
+    if not event.rule:
+        return
+    wanted_cancelled = set(parsed.cancelled)
+    wanted_changed = {key: (details, timing) for key, details, timing in parsed.changed}
+    current = {o.recurrence_id: o for o in Occurrence.objects.filter(event=event)}
+    for key, existing in current.items():
+        gone = key not in wanted_cancelled and key not in wanted_changed
+        if gone or (existing.cancelled and key in wanted_changed):
+            existing.delete()  # the occurrence is back as the series has it, before any new change
+    for key in sorted(wanted_cancelled):
+        if key in wanted_changed:
+            continue
+        before = current.get(key)
+        if before is not None and before.cancelled:
+            continue
+        if queries.find_occurrence(event, key) is None:
+            continue  # an EXDATE naming no occurrence changes nothing (RFC 5545 allows it)
+        actions.cancel_event(actor=actor, event=event, scope=actions.THIS, occurrence=key)
+    for key, (details, timing) in sorted(wanted_changed.items(), key=lambda kv: kv[0]):
+        before = current.get(key)
+        if before is not None and not before.cancelled and _same(before, details, timing, event):
+            continue
+        actions.change_event(
+            actor=actor,
+            event=event,
+            details=details,
+            timing=timing,
+            scope=actions.THIS,
+            occurrence=key,
+        )
+
+
+def _same(row: Occurrence, details: actions.Details, timing: Timing, event: Event) -> bool:
+    mine = row.timing(event.time_zone)
+    return (
+        row.title == details.title
+        and row.description == details.description
+        and row.place == details.place
+        and row.meeting_url == details.meeting_url
+        and mine.all_day == timing.all_day
+        and mine.start == timing.start
+        and mine.end == timing.end
+        and mine.start_date == timing.start_date
+        and mine.end_date == timing.end_date
+    )
+
+
+def delete_event(*, actor: User, event: Event) -> None:
+    try:
+        actions.cancel_event(actor=actor, event=event)
+    except PermissionDenied as exc:
+        raise DavError(403, str(exc), "need-privileges") from exc
+
+
+def events_by_name(calendar: Calendar, names: list[str]) -> dict[str, Event]:
+    """The events of the collection named `names`, by name, in one query (and its prefetches)."""
+    if not names:
+        return {}
+    uids = [n[:-4] for n in names if n.endswith(".ics") and _SAFE_UID.match(n[:-4])]
+    numbers = [int(m.group(1)) for n in names if (m := _NUMBERED.match(n)) and len(m.group(1)) < 19]
+    events = calendar_events(calendar).filter(
+        Q(dav_name__name__in=names)
+        | Q(uid__in=uids, dav_name__isnull=True)
+        | Q(pk__in=numbers, dav_name__isnull=True)
+    )
+    wanted = set(names)
+    return {name: e for e in events if (name := resource_name(e)) in wanted}
+
+
+def occurrences(event: Event, window: recurrence.Window) -> list[Timing]:
+    """The times of the event's occurrences in `window` (exceptions applied)."""
+    return [o.timing for o in queries.expand(event, window, busy=False)]

@@ -1,0 +1,799 @@
+"""The CalDAV server (RFC 4791, with RFC 6578's sync-collection): WebDAV's methods on the
+agenda's calendars, written on Django. What each URL is:
+
+    /.well-known/caldav                        → /dav/ (RFC 6764)
+    /dav/                                      the root: who am I (current-user-principal)
+    /dav/principals/<id>/                      a person: their calendar home and address
+    /dav/calendars/<id>/                       their calendar home: the calendars they see
+    /dav/calendars/<id>/personal/              their own calendar
+    /dav/calendars/<id>/space-<space id>/      the calendar of a space of theirs
+    /dav/calendars/<id>/<calendar>/<name>.ics  one event (its series and its exceptions)
+
+Thin: the protocol's XML here, the calendars' data and writes in `store` (which calls the
+agenda's queries and actions). XML bodies are parsed by the standard library's expat with
+DTDs refused (no entity expansion); iCalendar by `icalendar`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote, urlsplit
+
+import icalendar
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from cercle.accounts.models import User
+from cercle.agenda import recurrence
+from cercle.agenda.caldav import auth, store
+from cercle.agenda.caldav.store import DavError
+from cercle.agenda.models import Calendar, Event
+
+logger = logging.getLogger(__name__)
+DAV = "DAV:"
+CALDAV = "urn:ietf:params:xml:ns:caldav"
+CS = "http://calendarserver.org/ns/"
+ICAL = "http://apple.com/ns/ical/"
+for prefix, uri in (("d", DAV), ("cal", CALDAV), ("cs", CS), ("ical", ICAL)):
+    ET.register_namespace(prefix, uri)
+
+MAX_XML_BODY = 1024 * 1024
+MAX_ICS_BODY = 2 * 1024 * 1024
+ROOT = "/dav/"
+
+
+def d(name: str) -> str:
+    return f"{{{DAV}}}{name}"
+
+
+def c(name: str) -> str:
+    return f"{{{CALDAV}}}{name}"
+
+
+Filler = Callable[[ET.Element], None]
+
+
+def text(value: str) -> Filler:
+    def fill(element: ET.Element) -> None:
+        element.text = value
+
+    return fill
+
+
+def hrefs(*values: str) -> Filler:
+    def fill(element: ET.Element) -> None:
+        for value in values:
+            ET.SubElement(element, d("href")).text = value
+
+    return fill
+
+
+def children(*names: str) -> Filler:
+    def fill(element: ET.Element) -> None:
+        for name in names:
+            ET.SubElement(element, name)
+
+    return fill
+
+
+def privileges(*names: str) -> Filler:
+    def fill(element: ET.Element) -> None:
+        for name in names:
+            ET.SubElement(ET.SubElement(element, d("privilege")), name)
+
+    return fill
+
+
+def reports(*names: str) -> Filler:
+    def fill(element: ET.Element) -> None:
+        for name in names:
+            supported = ET.SubElement(element, d("supported-report"))
+            ET.SubElement(ET.SubElement(supported, d("report")), name)
+
+    return fill
+
+
+def components_set(element: ET.Element) -> None:
+    ET.SubElement(element, c("comp"), {"name": "VEVENT"})
+
+
+# --- Resources ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Resource:
+    href: str
+    props: dict[str, Filler] = field(default_factory=dict)
+
+
+def principal_href(user: User) -> str:
+    return f"{ROOT}principals/{user.pk}/"
+
+
+def home_href(user: User) -> str:
+    return f"{ROOT}calendars/{user.pk}/"
+
+
+def calendar_href(user: User, calendar: Calendar) -> str:
+    return f"{home_href(user)}{store.collection_name(calendar)}/"
+
+
+def event_href(user: User, calendar: Calendar, event: Event) -> str:
+    return calendar_href(user, calendar) + quote(store.resource_name(event), safe="@+")
+
+
+def _common(user: User) -> dict[str, Filler]:
+    return {
+        d("current-user-principal"): hrefs(principal_href(user)),
+        d("principal-URL"): hrefs(principal_href(user)),
+        d("owner"): hrefs(principal_href(user)),
+    }
+
+
+def root_resource(user: User) -> Resource:
+    props = _common(user)
+    props[d("resourcetype")] = children(d("collection"))
+    props[d("displayname")] = text("Cercle")
+    props[c("calendar-home-set")] = hrefs(home_href(user))
+    return Resource(ROOT, props)
+
+
+def principal_resource(user: User) -> Resource:
+    props = _common(user)
+    props[d("resourcetype")] = children(d("principal"))
+    props[d("displayname")] = text(user.display_name)
+    props[c("calendar-home-set")] = hrefs(home_href(user))
+    addresses = [f"mailto:{user.email}"] if user.email else []
+    props[c("calendar-user-address-set")] = hrefs(*addresses, principal_href(user))
+    props[c("calendar-user-type")] = text("INDIVIDUAL")
+    props[d("principal-collection-set")] = hrefs(f"{ROOT}principals/")
+    return Resource(principal_href(user), props)
+
+
+def home_resource(user: User) -> Resource:
+    props = _common(user)
+    props[d("resourcetype")] = children(d("collection"))
+    props[d("displayname")] = text(_("Calendars"))
+    props[d("current-user-privilege-set")] = privileges(d("read"))
+    return Resource(home_href(user), props)
+
+
+READ = (d("read"), d("read-current-user-privilege-set"), c("read-free-busy"))
+WRITE = (d("write"), d("write-content"), d("write-properties"), d("bind"), d("unbind"))
+
+
+def calendar_resource(user: User, calendar: Calendar, token: str | None = None) -> Resource:
+    props = _common(user)
+    writable = store.can_write(user, calendar)
+    sync_token = token or store.sync_token(calendar)
+    props.update(
+        {
+            d("resourcetype"): children(d("collection"), c("calendar")),
+            d("displayname"): text(store.display_name(calendar)),
+            f"{{{ICAL}}}calendar-color": text(store.colour(calendar)),
+            c("supported-calendar-component-set"): components_set,
+            c("supported-calendar-data"): _calendar_data_types,
+            c("max-resource-size"): text(str(MAX_ICS_BODY)),
+            f"{{{CS}}}getctag": text(sync_token),
+            d("sync-token"): text(sync_token),
+            d("current-user-privilege-set"): privileges(*(READ + WRITE if writable else READ)),
+            d("supported-report-set"): reports(
+                c("calendar-query"),
+                c("calendar-multiget"),
+                c("free-busy-query"),
+                d("sync-collection"),
+            ),
+        }
+    )
+    return Resource(calendar_href(user, calendar), props)
+
+
+def _calendar_data_types(element: ET.Element) -> None:
+    ET.SubElement(element, c("calendar-data"), {"content-type": "text/calendar", "version": "2.0"})
+
+
+def event_resource(
+    user: User,
+    calendar: Calendar,
+    event: Event,
+    *,
+    data: Callable[[], bytes] | None = None,
+) -> Resource:
+    body = data or (lambda: store.event_ics(event))
+    props: dict[str, Filler] = {
+        d("resourcetype"): children(),
+        d("getetag"): text(store.etag(event)),
+        d("getcontenttype"): text("text/calendar; charset=utf-8; component=vevent"),
+        d("displayname"): text(store.resource_name(event)),
+        c("calendar-data"): lambda element: setattr(element, "text", body().decode()),
+    }
+    if event.updated_at is not None:
+        props[d("getlastmodified")] = text(
+            event.updated_at.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        )
+    return Resource(event_href(user, calendar, event), props)
+
+
+# --- Responses -----------------------------------------------------------------------------------
+
+
+def xml_response(root: ET.Element, status: int = 207) -> HttpResponse:
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    if body.count(b"<?xml") > 1:  # ElementTree adds its own declaration with an encoding
+        body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return HttpResponse(body, status=status, content_type='application/xml; charset="utf-8"')
+
+
+def error_response(error: DavError) -> HttpResponse:
+    logger.info("CalDAV refusal %s: %s", error.status, error.message)
+    if error.condition is None or error.status == 404:
+        return HttpResponse(
+            error.message, status=error.status, content_type="text/plain; charset=utf-8"
+        )
+    namespace = DAV if error.condition in ("need-privileges", "valid-sync-token") else CALDAV
+    root = ET.Element(d("error"))
+    ET.SubElement(root, f"{{{namespace}}}{error.condition}")
+    ET.SubElement(root, f"{{{CS}}}error-description").text = error.message
+    return xml_response(root, error.status)
+
+
+def _status(code: int) -> str:
+    reasons = {200: "OK", 403: "Forbidden", 404: "Not Found", 507: "Insufficient Storage"}
+    return f"HTTP/1.1 {code} {reasons.get(code, '')}".rstrip()
+
+
+def add_response(
+    multistatus: ET.Element, resource: Resource, wanted: list[str] | None, names_only: bool = False
+) -> None:
+    """One `response` of a multistatus: the props asked for (`None`: all), those unknown as 404."""
+    response = ET.SubElement(multistatus, d("response"))
+    ET.SubElement(response, d("href")).text = resource.href
+    found = ET.Element(d("prop"))
+    missing = ET.Element(d("prop"))
+    names = list(resource.props) if wanted is None else wanted
+    if wanted is None:
+        names = [n for n in names if n != c("calendar-data")]
+    for name in names:
+        filler = resource.props.get(name)
+        if filler is None:
+            ET.SubElement(missing, name)
+            continue
+        element = ET.SubElement(found, name)
+        if not names_only:
+            filler(element)
+    for prop, code in ((found, 200), (missing, 404)):
+        if len(prop):
+            propstat = ET.SubElement(response, d("propstat"))
+            propstat.append(prop)
+            ET.SubElement(propstat, d("status")).text = _status(code)
+
+
+def add_gone(multistatus: ET.Element, href: str) -> None:
+    response = ET.SubElement(multistatus, d("response"))
+    ET.SubElement(response, d("href")).text = href
+    ET.SubElement(response, d("status")).text = _status(404)
+
+
+# --- Requests ----------------------------------------------------------------------------------
+
+
+def parse_xml(request: HttpRequest) -> ET.Element | None:
+    body = _body(request, MAX_XML_BODY)
+    if not body.strip():
+        return None
+    try:
+        element: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise DavError(400, _("XML with a DTD is not accepted.")) from exc
+    except ET.ParseError as exc:
+        raise DavError(400, _("The XML body cannot be read.")) from exc
+    return element
+
+
+def _body(request: HttpRequest, limit: int) -> bytes:
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError as exc:
+        raise DavError(400, _("The Content-Length header is not a number.")) from exc
+    if length > limit:
+        raise DavError(413, _("The request body is too large."))
+    body = request.body
+    if len(body) > limit:
+        raise DavError(413, _("The request body is too large."))
+    return body
+
+
+def wanted_props(root: ET.Element | None) -> tuple[list[str] | None, bool]:
+    """The properties a PROPFIND or REPORT asks for: (names, names only); None: all."""
+    if root is None or root.find(d("allprop")) is not None:
+        return None, False
+    if root.find(d("propname")) is not None:
+        return None, True
+    prop = root.find(d("prop"))
+    if prop is None:
+        return None, False
+    return [child.tag for child in prop], False
+
+
+def depth(request: HttpRequest, default: str = "0") -> str:
+    value = request.headers.get("Depth", default).strip().lower()
+    return value if value in ("0", "1", "infinity") else default
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value.strip(), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError as exc:
+        raise DavError(400, _("A time must be written as 20260131T090000Z.")) from exc
+
+
+# --- Dispatch ----------------------------------------------------------------------------------
+
+
+@csrf_exempt
+def well_known(request: HttpRequest) -> HttpResponse:
+    """RFC 6764's discovery: a redirect to the server's root. A REPORT is answered here as at the
+    root, because clients drop a body when they follow a redirect (the caldav library's
+    principal search does)."""
+    if request.method == "REPORT":
+        return dav(request)
+    response = HttpResponse(status=301)
+    response["Location"] = ROOT
+    return response
+
+
+@dataclass
+class Target:
+    kind: str  # root, principals, principal, home, calendar, event
+    calendar: Calendar | None = None
+    event: Event | None = None
+    name: str = ""
+
+
+def resolve(user: User, path: str) -> Target:
+    parts = [unquote(p) for p in path.split("/") if p]
+    if not parts:
+        return Target("root")
+    if parts[0] == "principals":
+        if len(parts) == 1:
+            return Target("principals")
+        if len(parts) == 2 and parts[1] == str(user.pk):
+            return Target("principal")
+    if parts[0] == "calendars" and len(parts) >= 2 and parts[1] == str(user.pk):
+        if len(parts) == 2:
+            return Target("home")
+        calendar = store.find_calendar(user, parts[2])
+        if len(parts) == 3:
+            return Target("calendar", calendar)
+        if len(parts) == 4:
+            name = parts[3]
+            if len(name) > 255:
+                raise DavError(404, _("No such event."))
+            return Target("event", calendar, store.find_event(calendar, name), name)
+    raise DavError(404, _("Not found."))
+
+
+ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT"
+
+
+def unauthorised() -> HttpResponse:
+    response = HttpResponse(
+        _("Sign in with your username or e-mail address and an app token."),
+        status=401,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["WWW-Authenticate"] = 'Basic realm="Cercle CalDAV", charset="UTF-8"'
+    return response
+
+
+@csrf_exempt
+def dav(request: HttpRequest, path: str = "") -> HttpResponse:
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=200)
+        response["DAV"] = "1, 3, calendar-access"
+        response["Allow"] = ALLOW
+        return response
+    user = auth.basic_user(request)
+    if user is None:
+        return unauthorised()
+    try:
+        target = resolve(user, path)
+        handler = HANDLERS.get(request.method or "")
+        if handler is None:
+            response = HttpResponse(status=405)
+            response["Allow"] = ALLOW
+            return response
+        return handler(request, user, target)
+    except DavError as error:
+        return error_response(error)
+
+
+def _require_event(target: Target) -> Event:
+    if target.event is None:
+        raise DavError(404, _("No such event."))
+    return target.event
+
+
+def get(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    if target.kind != "event":
+        body = _("This is Cercle's CalDAV server; add it to a calendar application.")
+        return HttpResponse(body, content_type="text/plain; charset=utf-8")
+    event = _require_event(target)
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else store.event_ics(event),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["ETag"] = store.etag(event)
+    return response
+
+
+def _precondition(request: HttpRequest, event: Event | None) -> None:
+    if_match = request.headers.get("If-Match")
+    if_none_match = request.headers.get("If-None-Match")
+    current = store.etag(event) if event is not None else None
+    if if_match is not None:
+        tags = [t.strip() for t in if_match.split(",")]
+        if current is None or ("*" not in tags and current not in tags):
+            raise DavError(412, _("The event changed since you read it."))
+    if if_none_match is not None and current is not None:
+        tags = [t.strip() for t in if_none_match.split(",")]
+        if "*" in tags or current in tags:
+            raise DavError(412, _("This event exists already."))
+
+
+def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    if target.kind != "event" or target.calendar is None:
+        raise DavError(405, _("Only events (.ics) can be written here."))
+    body = _body(request, MAX_ICS_BODY)
+    _precondition(request, target.event)
+    if not store.can_write(user, target.calendar):
+        raise DavError(403, _("You cannot change this calendar."), "need-privileges")
+    parsed = store.parse(body, user.time_zone or settings.TIME_ZONE)
+    event, created = store.put_event(
+        actor=user,
+        calendar=target.calendar,
+        name=target.name,
+        existing=target.event,
+        parsed=parsed,
+    )
+    fresh = store.calendar_events(target.calendar).get(pk=event.pk)
+    response = HttpResponse(status=201 if created else 204)
+    response["ETag"] = store.etag(fresh)
+    return response
+
+
+def delete(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    if target.kind != "event":
+        raise DavError(403, _("Calendars cannot be deleted here."), "need-privileges")
+    event = _require_event(target)
+    _precondition(request, event)
+    assert target.calendar is not None
+    if not store.can_write(user, target.calendar):
+        raise DavError(403, _("You cannot change this calendar."), "need-privileges")
+    store.delete_event(actor=user, event=event)
+    return HttpResponse(status=204)
+
+
+def propfind(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    root = parse_xml(request)
+    if root is not None and root.tag != d("propfind"):
+        raise DavError(400, _("A PROPFIND body is a propfind element."))
+    wanted, names_only = wanted_props(root)
+    level = depth(request)
+    multistatus = ET.Element(d("multistatus"))
+    resources: list[Resource] = []
+    if target.kind == "root":
+        resources.append(root_resource(user))
+    elif target.kind == "principals":
+        resources.append(
+            Resource(f"{ROOT}principals/", {d("resourcetype"): children(d("collection"))})
+        )
+        if level != "0":
+            resources.append(principal_resource(user))
+    elif target.kind == "principal":
+        resources.append(principal_resource(user))
+    elif target.kind == "home":
+        resources.append(home_resource(user))
+        if level != "0":
+            resources.extend(calendar_resource(user, cal) for cal in store.home_calendars(user))
+    elif target.kind == "calendar":
+        assert target.calendar is not None
+        resources.append(calendar_resource(user, target.calendar))
+        if level != "0":
+            resources.extend(
+                event_resource(user, target.calendar, e)
+                for e in store.calendar_events(target.calendar)
+            )
+    else:
+        assert target.calendar is not None
+        resources.append(event_resource(user, target.calendar, _require_event(target)))
+    for resource in resources:
+        add_response(multistatus, resource, wanted, names_only)
+    return xml_response(multistatus)
+
+
+def proppatch(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    """Calendar names and colours are changed in Cercle: each property is refused, with 403."""
+    root = parse_xml(request)
+    if root is None or root.tag != d("propertyupdate"):
+        raise DavError(400, _("A PROPPATCH body is a propertyupdate element."))
+    multistatus = ET.Element(d("multistatus"))
+    response = ET.SubElement(multistatus, d("response"))
+    ET.SubElement(response, d("href")).text = request.path
+    propstat = ET.SubElement(response, d("propstat"))
+    prop = ET.SubElement(propstat, d("prop"))
+    for container in root:
+        for props in container.iter(d("prop")):
+            for child in props:
+                ET.SubElement(prop, child.tag)
+    ET.SubElement(propstat, d("status")).text = _status(403)
+    return xml_response(multistatus)
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+def report(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    root = parse_xml(request)
+    if root is None:
+        raise DavError(400, _("A REPORT needs a body."))
+    if root.tag == d("principal-property-search") and target.kind in (
+        "root",
+        "principals",
+        "principal",
+    ):
+        return principal_search(user, root)
+    if target.kind != "calendar" or target.calendar is None:
+        if target.kind in ("principal", "principals", "home", "root") and root.tag in (
+            c("calendar-query"),
+            d("sync-collection"),
+        ):
+            return xml_response(ET.Element(d("multistatus")))
+        raise DavError(403, _("This report is not supported here."), "supported-report")
+    calendar = target.calendar
+    if root.tag == c("calendar-multiget"):
+        return multiget(user, calendar, root)
+    if root.tag == c("calendar-query"):
+        return calendar_query(user, calendar, root)
+    if root.tag == d("sync-collection"):
+        return sync_collection(user, calendar, root)
+    if root.tag == c("free-busy-query"):
+        return free_busy(calendar, root)
+    raise DavError(403, _("This report is not supported."), "supported-report")
+
+
+def principal_search(user: User, root: ET.Element) -> HttpResponse:
+    """Finds only oneself: colleagues' calendars are not shared through CalDAV (the directory
+    and the agenda's pages show them)."""
+    wanted, names_only = wanted_props(root)
+    multistatus = ET.Element(d("multistatus"))
+    name = user.display_name.casefold()
+    matches = all(
+        (search.findtext(d("match")) or "").casefold() in name
+        for search in root.findall(d("property-search"))
+    )
+    if matches:
+        add_response(multistatus, principal_resource(user), wanted, names_only)
+    return xml_response(multistatus)
+
+
+def _expand_window(root: ET.Element) -> recurrence.Window | None:
+    expand = root.find(f"{d('prop')}/{c('calendar-data')}/{c('expand')}")
+    if expand is None:
+        return None
+    start, end = parse_time(expand.get("start")), parse_time(expand.get("end"))
+    if start is None or end is None or end <= start:
+        raise DavError(400, _("An expansion needs a start and a later end."))
+    if end - start > dt.timedelta(days=3660):
+        raise DavError(403, _("Expand at most ten years at once."))
+    return recurrence.Window(start, end)
+
+
+def _event_resource_for(
+    user: User, calendar: Calendar, event: Event, window: recurrence.Window | None
+) -> Resource:
+    if window is None:
+        return event_resource(user, calendar, event)
+    return event_resource(user, calendar, event, data=lambda: store.expanded_ics(event, window))
+
+
+def multiget(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
+    wanted, names_only = wanted_props(root)
+    window = _expand_window(root)
+    base = calendar_href(user, calendar)
+    names: list[str] = []
+    multistatus = ET.Element(d("multistatus"))
+    asked = [h.text or "" for h in root.findall(d("href"))][:5000]
+    for href in asked:
+        path = unquote(urlsplit(href.strip()).path)
+        if not path.startswith(base) or "/" in path[len(base) :]:
+            add_gone(multistatus, href)
+            continue
+        names.append(path[len(base) :])
+    events = store.events_by_name(calendar, names)
+    for href in asked:
+        path = unquote(urlsplit(href.strip()).path)
+        name = path[len(base) :] if path.startswith(base) else None
+        if name is None or "/" in name:
+            continue
+        event = events.get(name)
+        if event is None:
+            add_gone(multistatus, href)
+            continue
+        add_response(
+            multistatus, _event_resource_for(user, calendar, event, window), wanted, names_only
+        )
+    return xml_response(multistatus)
+
+
+def _text_matches(event: Event, prop_filter: ET.Element) -> bool:
+    name = (prop_filter.get("name") or "").upper()
+    values = {
+        "SUMMARY": event.title,
+        "DESCRIPTION": event.description,
+        "LOCATION": event.place,
+        "UID": event.uid,
+        "URL": event.meeting_url,
+        "CLASS": "PRIVATE",
+    }
+    if event.visibility != "private":
+        values["CLASS"] = ""  # written only for private events
+    for always in ("DTSTART", "DTEND", "DTSTAMP", "SEQUENCE"):
+        values[always] = "x"
+    if prop_filter.find(c("is-not-defined")) is not None:
+        return not values.get(name)
+    value = values.get(name)
+    if value is None or value == "":
+        return False
+    match = prop_filter.find(c("text-match"))
+    if match is None:
+        return True
+    needle = (match.text or "").casefold()
+    negate = (match.get("negate-condition") or "no").lower() == "yes"
+    if (match.get("collation") or "i;ascii-casemap") == "i;octet":
+        found = (match.text or "") in value
+    else:
+        found = needle in value.casefold()
+    return found != negate
+
+
+def calendar_query(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
+    wanted, names_only = wanted_props(root)
+    window = _expand_window(root)
+    multistatus = ET.Element(d("multistatus"))
+    outer = root.find(f"{c('filter')}/{c('comp-filter')}")
+    if outer is None or (outer.get("name") or "").upper() != "VCALENDAR":
+        raise DavError(403, _("A calendar query filters a VCALENDAR."), "valid-filter")
+    inner = outer.find(c("comp-filter"))
+    start = end = None
+    prop_filters: list[ET.Element] = []
+    if inner is not None:
+        if (inner.get("name") or "").upper() != "VEVENT":
+            return xml_response(multistatus)  # only events here: no to-do, no journal
+        if inner.find(c("is-not-defined")) is not None:
+            return xml_response(multistatus)
+        time_range = inner.find(c("time-range"))
+        if time_range is not None:
+            start, end = parse_time(time_range.get("start")), parse_time(time_range.get("end"))
+            if start is None and end is None:
+                raise DavError(400, _("A time range needs a start or an end."))
+            if start is not None and end is not None and end <= start:
+                raise DavError(400, _("The end must be after the start."))
+        prop_filters = inner.findall(c("prop-filter"))
+        if inner.find(c("comp-filter")) is not None:  # a VALARM filter: no alarms here
+            return xml_response(multistatus)
+    events = store.events_in_range(calendar, start, end)
+    for event in events:
+        if all(_text_matches(event, f) for f in prop_filters):
+            add_response(
+                multistatus, _event_resource_for(user, calendar, event, window), wanted, names_only
+            )
+    return xml_response(multistatus)
+
+
+def sync_collection(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
+    wanted, names_only = wanted_props(root)
+    level = (root.findtext(d("sync-level")) or "1").strip()
+    if level not in ("1",):
+        raise DavError(403, _("Only sync-level 1 is supported."), "supported-report")
+    token = (root.findtext(d("sync-token")) or "").strip()
+    limit_text = (root.findtext(f"{d('limit')}/{d('nresults')}") or "").strip()
+    limit = None
+    if limit_text:
+        if not limit_text.isdigit() or not 0 < int(limit_text) < 100000:
+            raise DavError(400, _("The limit must be a positive number."))
+        limit = int(limit_text)
+    changes = store.changes_since(calendar, token, limit)
+    multistatus = ET.Element(d("multistatus"))
+    base = calendar_href(user, calendar)
+    if wanted is not None and not names_only and set(wanted) <= {d("getetag")}:
+        # What clients ask (DAVx5, Thunderbird): the names and ETags, known without the events.
+        for name in changes.changed:
+            add_response(
+                multistatus,
+                Resource(base + quote(name, safe="@+"), {d("getetag"): text(changes.etags[name])}),
+                wanted,
+            )
+        changes.changed = []
+    events = store.events_by_name(calendar, changes.changed)
+    for name in changes.changed:
+        event = events.get(name)
+        if event is None:
+            add_gone(multistatus, base + quote(name, safe="@+"))
+            continue
+        add_response(multistatus, event_resource(user, calendar, event), wanted, names_only)
+    if token:
+        for name in changes.removed:
+            add_gone(multistatus, base + quote(name, safe="@+"))
+    if changes.truncated:  # RFC 6578, 3.6: more to come, ask again with the new token
+        response = ET.SubElement(multistatus, d("response"))
+        ET.SubElement(response, d("href")).text = base
+        ET.SubElement(response, d("status")).text = _status(507)
+    ET.SubElement(multistatus, d("sync-token")).text = changes.token
+    return xml_response(multistatus)
+
+
+def free_busy(calendar: Calendar, root: ET.Element) -> HttpResponse:
+    time_range = root.find(c("time-range"))
+    if time_range is None:
+        raise DavError(400, _("A free-busy query needs a time range."))
+    start, end = parse_time(time_range.get("start")), parse_time(time_range.get("end"))
+    if start is None or end is None or end <= start:
+        raise DavError(400, _("A free-busy query needs a start and a later end."))
+    if end - start > dt.timedelta(days=400):
+        raise DavError(403, _("Ask for at most 400 days at once."))
+    window = recurrence.Window(start, end)
+    periods: list[tuple[dt.datetime, dt.datetime]] = []
+    for event in store.events_in_range(calendar, start, end):
+        from_queries = store.occurrences(event, window)
+        for timing in from_queries:
+            if timing.all_day:
+                assert timing.start_date is not None and timing.end_date is not None
+                begin = dt.datetime.combine(timing.start_date, dt.time(), tzinfo=dt.UTC)
+                finish = dt.datetime.combine(timing.end_date, dt.time(), tzinfo=dt.UTC)
+            else:
+                assert timing.start is not None and timing.end is not None
+                begin, finish = timing.start, timing.end
+            periods.append((max(begin, start), min(finish, end)))
+    result = icalendar.Calendar()
+    result.add("prodid", "-//Cercle//Agenda//EN")
+    result.add("version", "2.0")
+    busy = icalendar.FreeBusy()
+    busy.add("dtstamp", dt.datetime.now(dt.UTC))
+    busy.add("dtstart", start)
+    busy.add("dtend", end)
+    for begin, finish in sorted(periods):
+        if finish > begin:
+            busy.add("freebusy", (begin.astimezone(dt.UTC), finish.astimezone(dt.UTC)))
+    result.add_component(busy)
+    return HttpResponse(result.to_ical(), content_type="text/calendar; charset=utf-8")
+
+
+def mkcalendar(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    raise DavError(
+        403, _("Calendars are made by Cercle: one for you and one per space."), "need-privileges"
+    )
+
+
+Handler = Callable[[HttpRequest, User, Target], HttpResponse]
+
+HANDLERS: dict[str, Handler] = {
+    "GET": get,
+    "HEAD": get,
+    "PUT": put,
+    "DELETE": delete,
+    "PROPFIND": propfind,
+    "PROPPATCH": proppatch,
+    "REPORT": report,
+    "MKCALENDAR": mkcalendar,
+    "MKCOL": mkcalendar,
+}
