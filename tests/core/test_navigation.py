@@ -101,7 +101,13 @@ def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
     messages = next(link for link in main if link.key == "messages")
     assert messages.html is not None and 'id="messages-badge"' in messages.html
     account = navigation.menu_links(request, "account")
-    assert [link.key for link in account] == ["profile", "documents", "settings", "security"]
+    assert [link.key for link in account] == [
+        "profile",
+        "documents",
+        "settings",
+        "my_data",
+        "security",
+    ]
     assert account[0].url == f"/people/{anne.username}/"
     # The Administration link: to those with an administration right only.
     request.user = make_user(role=Role.ADMIN)
