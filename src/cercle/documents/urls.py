@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from cercle.documents import views
+from cercle.documents import dav, views
 
 urlpatterns = [
+    # WebDAV (`documents/dav.py`): every method, every path below /dav/.
+    re_path(r"^dav(?P<path>/.*)?$", dav.dav_view, name="documents_dav"),
     path("spaces/<slug:slug>/documents/", views.space_documents, name="documents_space"),
     path("documents/", views.my_documents, name="documents_mine"),
     path("documents/folders/<int:folder_id>/", views.folder, name="documents_folder"),
