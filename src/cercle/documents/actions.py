@@ -793,7 +793,7 @@ def lock(
     *,
     actor: User,
     item: Folder | Document,
-    token: str,
+    token: str | None = None,
     root: str | None = None,
     timeout: int | None = None,
     depth: str = "0",
@@ -815,7 +815,7 @@ def lock(
             raise DocumentLocked(blocking)
         now = timezone.now()
         made = Lock.objects.create(
-            token=token,
+            token=token or f"opaquelocktoken:{uuid.uuid4()}",
             root=root if root is not None else _lock_root(item),
             document=item if isinstance(item, Document) else None,
             folder=item if isinstance(item, Folder) else None,

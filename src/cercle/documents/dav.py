@@ -83,6 +83,13 @@ class Context:
     libraries: dict[str, Library] | None = None
     locks: dict[str, list[Lock]] = field(default_factory=dict)  # by library name
     properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # by parent
+    # Resources already found, by path, for the methods that change nothing (a lock's root in a
+    # listing is looked up again by WsgiDAV: no query when it is a member).
+    resources: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reads_only(self) -> bool:
+        return self.method in ("PROPFIND", "GET", "HEAD", "OPTIONS")
 
 
 _local = threading.local()
@@ -246,6 +253,9 @@ class FolderCollection(_Item, DAVCollection):
                     self.cercle, _join(self.path, document.name), document, self.environ
                 )
             )
+        current = context()
+        if current.reads_only:
+            current.resources.update((member.path, member) for member in members)
         return members
 
     def create_empty_resource(self, name: str) -> DocumentResource | NewDocument:
@@ -496,6 +506,11 @@ class CercleProvider(DAVProvider):
         parts = [part for part in path.split("/") if part]
         if any(part in (".", "..") for part in parts):
             return None
+        current = context()
+        key = "/" + "/".join(parts)
+        if current.reads_only and key in current.resources:
+            found: RootCollection | FolderCollection | DocumentResource = current.resources[key]
+            return found
         root = RootCollection(self, environ)
         if not parts:
             return root
@@ -856,9 +871,6 @@ def application() -> WsgiDAVApp:
                     "suppress_version_info": True,
                 }
             )
-            # PROPFIND with Depth: infinity is refused (403, RFC 4918's
-            # propfind-finite-depth): a whole library in one answer is unbounded work.
-            _application.application.allow_propfind_infinite = False
     return _application
 
 
@@ -983,6 +995,14 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
     user = authenticate(request)
     if isinstance(user, HttpResponse):
         return user
+    if request.method == "PROPFIND" and request.META.get("HTTP_DEPTH", "").lower() == "infinity":
+        # A whole library in one answer is unbounded work (RFC 4918, 9.1: this refusal).
+        return HttpResponse(
+            b'<?xml version="1.0" encoding="utf-8"?>\n'
+            b'<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
+            status=403,
+            content_type="application/xml; charset=utf-8",
+        )
     body = _checked_body(request)
     if isinstance(body, HttpResponse):
         return body
