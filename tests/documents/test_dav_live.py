@@ -69,7 +69,7 @@ def dav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DavServer]:
 
 
 def _run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, **kw: Any) -> str:
-    done = subprocess.run(  # noqa: S603  (our own arguments)
+    done = subprocess.run(
         args,
         cwd=cwd,
         env={**os.environ, **(env or {})},
