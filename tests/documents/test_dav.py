@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from defusedxml import ElementTree
@@ -19,6 +20,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cercle.accounts.actions.auth import create_api_token
 from cercle.audit.models import AuditEntry
@@ -472,3 +476,27 @@ def test_a_destination_on_another_server_is_502_as_rfc_4918_says(anne: Any) -> N
     response = dav("COPY", f"{MINE}/a.txt", Destination="http://elsewhere.example/dav/x")
     assert response.status_code == 502
     assert Document.objects.count() == 1
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.text(min_size=1, max_size=40),
+    method=st.sampled_from(["PUT", "MKCOL", "PROPFIND", "GET", "DELETE", "LOCK", "MOVE"]),
+    depth=st.sampled_from(["0", "1", "infinity", "", "-1", "x"]),
+)
+def test_any_name_any_method_is_never_a_server_error(
+    anne: Any, name: str, method: str, depth: str
+) -> None:
+    dav = Dav(anne)
+    path = f"{MINE}/{quote(name, safe='')}"
+    body = LOCKINFO if method == "LOCK" else b"x"
+    headers = {"Depth": depth} if depth else {}
+    if method == "MOVE":
+        headers["Destination"] = f"http://testserver{MINE}/{quote(name[::-1], safe='')}"
+    response = dav(method, path, body, **headers)
+    assert response.status_code < 500 or response.status_code == 502, (
+        response.status_code,
+        response.data[:300],
+    )

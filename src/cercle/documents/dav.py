@@ -504,8 +504,8 @@ class CercleProvider(DAVProvider):
         self, path: str, environ: dict[str, Any]
     ) -> RootCollection | FolderCollection | DocumentResource | None:
         parts = [part for part in path.split("/") if part]
-        if any(part in (".", "..") for part in parts):
-            return None
+        if any(part in (".", "..") or "\x00" in part for part in parts):
+            return None  # no name holds a NUL (PostgreSQL refuses it in a query)
         current = context()
         key = "/" + "/".join(parts)
         if current.reads_only and key in current.resources:
