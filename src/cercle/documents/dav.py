@@ -86,6 +86,7 @@ class Context:
     # Resources already found, by path, for the methods that change nothing (a lock's root in a
     # listing is looked up again by WsgiDAV: no query when it is a member).
     resources: dict[str, Any] = field(default_factory=dict)
+    rights: dict[int, queries.Rights] = field(default_factory=dict)  # by library
 
     @property
     def reads_only(self) -> bool:
@@ -204,6 +205,13 @@ class _Item:
     def _item(self) -> Folder | Document:
         raise NotImplementedError
 
+    def get_ref_url(self) -> str:
+        # Asked for each property of each member of a listing: quoted once.
+        cached: str | None = self.__dict__.get("_ref_url")
+        if cached is None:
+            cached = self.__dict__["_ref_url"] = quote(self.get_preferred_path())
+        return cached
+
     def _may(self, action: queries.Action) -> bool:
         item = self._item()
         return queries.can(context().user, action, item, self.cercle.rights(item.library))
@@ -245,7 +253,9 @@ class FolderCollection(_Item, DAVCollection):
             members.append(
                 FolderCollection(self.cercle, _join(self.path, folder.name), folder, self.environ)
             )
-        for document in queries.documents_in(self.folder):
+        # The current version only: a listing needs its size, type, date and id (the ETag).
+        listed = Document.objects.filter(folder=self.folder, trashed_at__isnull=True)
+        for document in listed.select_related("current").order_by("name", "pk"):
             document.library = library
             document.folder = self.folder
             members.append(
@@ -493,7 +503,10 @@ class CercleProvider(DAVProvider):
         return current.libraries
 
     def rights(self, library: Library) -> queries.Rights:
-        return queries.library_rights(context().user, library)
+        current = context()
+        if library.pk not in current.rights:
+            current.rights[library.pk] = queries.library_rights(current.user, library)
+        return current.rights[library.pk]
 
     def library_root(self, library: Library, path: str) -> FolderCollection:
         root = actions.root_of(library)
