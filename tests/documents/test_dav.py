@@ -81,7 +81,7 @@ def anne() -> Any:
 
 @pytest.fixture
 def bruno() -> Any:
-    return make_user(username="bruno")
+    return make_user(username="bruno", first_name="Bruno")
 
 
 @pytest.fixture
@@ -504,3 +504,21 @@ def test_any_name_any_method_is_never_a_server_error(
         response.status_code,
         response.data[:300],
     )
+
+
+def test_the_api_locks_lists_and_unlocks(anne: Any, bruno: Any, private_space: Any) -> None:
+    document = _shared(anne, bruno, private_space)
+    anne_api = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=anne, name='api')[1]}"}
+    bruno_api = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=bruno, name='api')[1]}"}
+    client = Client()
+    made = client.post(f"/api/v1/files/{document.pk}/lock", **bruno_api)
+    assert made.status_code == 201, made.content
+    assert made.json()["mine"] is True and made.json()["owner"]["id"] == bruno.pk
+    again = client.post(f"/api/v1/files/{document.pk}/lock", **anne_api)
+    assert again.status_code == 403
+    assert "Bruno" in again.json()["detail"]
+    listed = client.get(f"/api/v1/files/{document.pk}/locks", **anne_api).json()
+    assert [(lock["owner"]["id"], lock["mine"]) for lock in listed] == [(bruno.pk, False)]
+    # Anne owns the space: she breaks it.
+    assert client.delete(f"/api/v1/files/{document.pk}/lock", **anne_api).status_code == 204
+    assert client.get(f"/api/v1/files/{document.pk}/locks", **anne_api).json() == []

@@ -201,6 +201,7 @@ class _Item:
     cercle: CercleProvider
     path: str
     environ: dict[str, Any]
+    get_preferred_path: Callable[[], str]  # WsgiDAV's resource gives it
 
     def _item(self) -> Folder | Document:
         raise NotImplementedError
