@@ -61,6 +61,9 @@ system-packages:
 	test -x /usr/bin/chromium || missing="$$missing chromium fonts-dejavu-core"; \
 	test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || missing="$$missing fonts-noto-color-emoji"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	command -v litmus >/dev/null || missing="$$missing litmus"; \
+	command -v rclone >/dev/null || missing="$$missing rclone"; \
+	command -v cadaver >/dev/null || missing="$$missing cadaver"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -355,6 +355,9 @@ AUDIT_RETENTION_DAYS = int(os.environ.get("CERCLE_AUDIT_RETENTION_DAYS", "1095")
 # The largest document one upload may bring (MB), and how long the trash keeps what is deleted.
 DOCUMENTS_MAX_UPLOAD_MB = int(os.environ.get("CERCLE_DOCUMENTS_MAX_UPLOAD_MB", "2048"))
 DOCUMENTS_TRASH_DAYS = int(os.environ.get("CERCLE_DOCUMENTS_TRASH_DAYS", "30"))
+# How long "I am editing this" holds a document, unless released or broken (WebDAV clients ask
+# for their own duration, at most a week).
+DOCUMENTS_LOCK_MINUTES = int(os.environ.get("CERCLE_DOCUMENTS_LOCK_MINUTES", "480"))
 MAX_UPLOAD_MB = int(os.environ.get("CERCLE_MAX_UPLOAD_MB", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -175,6 +175,8 @@ def seed() -> dict[str, Any]:
         document_actions.add_version(
             actor=owner, document=audit, upload=io.BytesIO(b"# Audit RGAA, v2\n")
         )
+        # "Being edited by …": the member sees the space admin's lock.
+        document_actions.lock(actor=owner, item=audit)
         draft = document_actions.upload_file(
             actor=member, folder=reports, upload=io.BytesIO(b"Brouillon\n"), name="brouillon.txt"
         ).document

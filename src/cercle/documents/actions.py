@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import PurePosixPath
 from typing import IO, Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, Value
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +34,16 @@ from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core import uploads
 from cercle.documents import notifications, queries
-from cercle.documents.models import NAME_LENGTH, Blob, Document, Folder, Library, Version
+from cercle.documents.models import (
+    NAME_LENGTH,
+    Blob,
+    DeadProperty,
+    Document,
+    Folder,
+    Library,
+    Lock,
+    Version,
+)
 from cercle.documents.storage import blob_storage
 from cercle.spaces.models import Space
 
@@ -55,16 +66,26 @@ DOCUMENT = uploads.Purpose(
 )
 
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
+# What Windows cannot hold in a name (the path separators are taken apart before).
+_WINDOWS_UNSAFE = re.compile(r'[<>:"|?*]')
 
 
 def clean_item_name(name: str, *, field: str = "name") -> str:
-    """A folder's or document's name: `uploads.clean_name` (no path, control or unsafe
-    characters, at most 150 characters), never a reserved Windows name; a name left empty is a
-    ValidationError at `field`."""
+    """A folder's or document's name: no path, no control or invisible format characters, none
+    of the characters Windows refuses (`<>:"|?*`, replaced by `_`), at most 150 characters,
+    never a reserved Windows name; a name left empty is a ValidationError at `field`. Other
+    characters (accents, `€`, `!`…) are kept: names are escaped wherever they are shown."""
     raw = str(name or "")
     if not raw.replace("\x00", "").strip(" .\t\r\n"):
         raise ValidationError({field: _("Give a name.")}, code="required")
-    cleaned = uploads.clean_name(raw, max_length=NAME_LENGTH)
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
+    cleaned = PurePosixPath(text.replace("\\", "/")).name
+    cleaned = re.sub(r"\s+", " ", _WINDOWS_UNSAFE.sub("_", cleaned)).strip(" .") or "file"
+    if len(cleaned) > NAME_LENGTH:
+        stem, dot, ext = cleaned.rpartition(".")
+        if dot and stem and len(ext) < 10:
+            cleaned = stem[: NAME_LENGTH - len(ext) - 1].rstrip(" .") + dot + ext
     if _RESERVED.match(PurePosixPath(cleaned).stem):
         cleaned = f"_{cleaned}"
     return cleaned[:NAME_LENGTH]
@@ -253,18 +274,38 @@ class Uploaded:
     is_new_document: bool
 
 
-def _checked(upload: IO[bytes], name: str) -> uploads.CheckedFile:
+def _checked(upload: IO[bytes], name: str, allow_empty: bool = False) -> uploads.CheckedFile:
+    if allow_empty and _is_empty(upload):
+        clean = uploads.clean_name(name)
+        return uploads.CheckedFile(
+            name=clean,
+            content=File(upload, name=clean),
+            content_type=uploads.OTHER.content_type,
+            size=0,
+            kind=uploads.OTHER,
+        )
     try:
         return uploads.check(upload, name, DOCUMENT)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}, code=error.code) from error
 
 
-def upload_file(*, actor: User, folder: Folder, upload: IO[bytes], name: str) -> Uploaded:
+def upload_file(
+    *,
+    actor: User,
+    folder: Folder,
+    upload: IO[bytes],
+    name: str,
+    allow_empty: bool = False,
+    exact_name: bool = False,
+) -> Uploaded:
     """A new document in `folder`, or, when a document of that name is already there, its new
-    version."""
+    version. For WebDAV clients: `allow_empty` keeps an empty file rather than refusing it,
+    `exact_name` keeps the name (cleaned) without the extension of its content's type added."""
     queries.check(actor, "upload", folder)
-    checked = _checked(upload, name)
+    checked = _checked(upload, name, allow_empty)
+    if exact_name:
+        checked.name = clean_item_name(name, field="file")
     stored = store_content(checked.content, checked.size)
     try:
         with transaction.atomic():
@@ -275,6 +316,7 @@ def upload_file(*, actor: User, folder: Folder, upload: IO[bytes], name: str) ->
             blob = _blob_for(stored)
             if existing is not None:
                 queries.check(actor, "version", existing)
+                _refuse_if_locked(actor, existing)
                 version = _new_version(
                     actor=actor, document=existing, blob=blob, content_type=checked.content_type
                 )
@@ -310,10 +352,18 @@ def _log_version(actor: User, document: Document, version: Version) -> None:
     )
 
 
-def add_version(*, actor: User, document: Document, upload: IO[bytes], name: str = "") -> Version:
+def add_version(
+    *,
+    actor: User,
+    document: Document,
+    upload: IO[bytes],
+    name: str = "",
+    allow_empty: bool = False,
+) -> Version:
     """A new version of `document` from `upload` (its name stays the document's)."""
     queries.check(actor, "version", document)
-    checked = _checked(upload, name or document.name)
+    _refuse_if_locked(actor, document)
+    checked = _checked(upload, name or document.name, allow_empty)
     stored = store_content(checked.content, checked.size)
     try:
         with transaction.atomic():
@@ -333,6 +383,7 @@ def add_version(*, actor: User, document: Document, upload: IO[bytes], name: str
 def restore_version(*, actor: User, document: Document, number: int) -> Version:
     """Makes version `number` the current one again, as a new version (the history is kept)."""
     queries.check(actor, "version", document)
+    _refuse_if_locked(actor, document)
     with transaction.atomic():
         Document.objects.select_for_update().filter(pk=document.pk).first()
         old = (
@@ -396,6 +447,7 @@ def create_folder(*, actor: User, parent: Folder, name: str) -> Folder:
 
 def rename(*, actor: User, item: Folder | Document, name: str) -> Folder | Document:
     queries.check(actor, "rename", item)
+    _refuse_if_locked(actor, item)
     new_name = clean_item_name(name)
     old_name = item.name
     if new_name == old_name:
@@ -408,6 +460,7 @@ def rename(*, actor: User, item: Folder | Document, name: str) -> Folder | Docum
             raise _name_conflict(new_name)
         item.name = new_name
         item.save(update_fields=["name", "updated_at"])
+        _relocate_locks(item)
         log_event(
             actor=actor,
             action="documents.renamed",
@@ -424,11 +477,16 @@ def _check_target(actor: User, target: Folder) -> None:
         raise PermissionDenied(_("You may not add files to that folder."))
 
 
-def move(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Document:
+def move(
+    *, actor: User, item: Folder | Document, target: Folder, name: str | None = None
+) -> Folder | Document:
     """Moves a folder (with everything in it) or a document into `target`, in the same library
-    or another one the person may write to. A name already taken there is refused."""
+    or another one the person may write to. A name already taken there is refused. `name`:
+    renamed on the way (WebDAV's MOVE), in the same transaction."""
     queries.check(actor, "move", item)
+    _refuse_if_locked(actor, item)
     _check_target(actor, target)
+    new_name = item.name if name is None else clean_item_name(name)
     if isinstance(item, Folder):
         if target.path.startswith(item.path):
             raise ValidationError(
@@ -445,16 +503,18 @@ def move(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Do
     else:
         old_parent = item.folder_id
     if old_parent == target.pk:
-        return item
+        return item if new_name == item.name else rename(actor=actor, item=item, name=new_name)
     with transaction.atomic():
         Folder.objects.select_for_update().filter(pk=target.pk).first()
-        if queries.name_taken(target, item.name):
-            raise _name_conflict(item.name, "target")
+        if queries.name_taken(target, new_name):
+            raise _name_conflict(new_name, "target")
         old_library = item.library_id
+        old_name = item.name
         if isinstance(item, Document):
             item.folder = target
+            item.name = new_name
             item.library_id = target.library_id
-            item.save(update_fields=["folder", "library", "updated_at"])
+            item.save(update_fields=["folder", "name", "library", "updated_at"])
         else:
             old_path, new_path = item.path, f"{target.path}{item.pk}/"
             descendants = Folder.objects.filter(path__startswith=old_path)
@@ -464,22 +524,33 @@ def move(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Do
                 library_id=target.library_id,
             )
             Document.objects.filter(folder_id__in=ids).update(library_id=target.library_id)
-            Folder.objects.filter(pk=item.pk).update(parent=target, updated_at=timezone.now())
+            Folder.objects.filter(pk=item.pk).update(
+                parent=target, name=new_name, updated_at=timezone.now()
+            )
             item.refresh_from_db()
+        _relocate_locks(item)
         log_event(
             actor=actor,
             action="documents.moved",
             target=item,
-            old={"folder": old_parent, "library": old_library},
-            new={"folder": target.pk, "library": target.library_id},
+            old={"folder": old_parent, "library": old_library, "name": old_name},
+            new={"folder": target.pk, "library": target.library_id, "name": new_name},
         )
     return item
 
 
-def copy(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Document:
+def copy(
+    *,
+    actor: User,
+    item: Folder | Document,
+    target: Folder,
+    name: str | None = None,
+    contents: bool = True,
+) -> Folder | Document:
     """Copies a document (its current version) or a folder (its living content) into `target`;
     the bytes are not copied, the new versions point to the same blobs. A taken name gets a
-    number: "report (2).pdf"."""
+    number: "report (2).pdf". WebDAV's COPY gives the `name` (refused when taken) and copies a
+    folder without its `contents` (it copies each member itself)."""
     queries.check(actor, "read", item)
     _check_target(actor, target)
     if isinstance(item, Folder) and target.path.startswith(item.path):
@@ -487,10 +558,14 @@ def copy(*, actor: User, item: Folder | Document, target: Folder) -> Folder | Do
     with transaction.atomic():
         Folder.objects.select_for_update().filter(pk=target.pk).first()
         copied: Folder | Document
+        if name is not None:
+            name = clean_item_name(name)
+            if queries.name_taken(target, name):
+                raise _name_conflict(name, "target")
         if isinstance(item, Document):
-            copied = _copy_document(actor, item, target, free_name(target, item.name))
+            copied = _copy_document(actor, item, target, name or free_name(target, item.name))
         else:
-            copied = _copy_folder(actor, item, target)
+            copied = _copy_folder(actor, item, target, name, contents)
         log_event(
             actor=actor,
             action="documents.copied",
@@ -513,15 +588,19 @@ def _copy_document(actor: User, document: Document, target: Folder, name: str) -
     return copy_
 
 
-def _copy_folder(actor: User, folder: Folder, target: Folder) -> Folder:
+def _copy_folder(
+    actor: User, folder: Folder, target: Folder, name: str | None = None, contents: bool = True
+) -> Folder:
     top = Folder.objects.create(
         library_id=target.library_id,
         parent=target,
-        name=free_name(target, folder.name, extension=False),
+        name=name or free_name(target, folder.name, extension=False),
         created_by=actor,
     )
     top.path = f"{target.path}{top.pk}/"
     top.save(update_fields=["path"])
+    if not contents:
+        return top
     mapping = {folder.pk: top}
     living = Folder.objects.filter(path__startswith=folder.path, trashed_at__isnull=True).order_by(
         "path"
@@ -552,10 +631,12 @@ def _copy_folder(actor: User, folder: Folder, target: Folder) -> Folder:
 def trash(*, actor: User, item: Folder | Document) -> Folder | Document:
     """Puts a folder (with what it holds) or a document in its library's trash."""
     queries.check(actor, "delete", item)
+    _refuse_if_locked(actor, item)
     with transaction.atomic():
         item.trashed_at = timezone.now()
         item.trashed_by = actor
         item.save(update_fields=["trashed_at", "trashed_by"])
+        _locks_within(item).delete()  # nothing in the trash is being edited
         log_event(
             actor=actor,
             action="documents.trashed",
@@ -671,3 +752,201 @@ def collect_blobs() -> int:
         except IntegrityError:  # a version took it meanwhile (PROTECT)
             continue
     return deleted
+
+
+def _is_empty(upload: IO[bytes]) -> bool:
+    upload.seek(0, 2)
+    empty = upload.tell() == 0
+    upload.seek(0)
+    return empty
+
+
+# --- Locks -------------------------------------------------------------------------------------
+
+
+class DocumentLocked(PermissionDenied):
+    """Someone else's lock keeps this from changing (WebDAV answers 423 Locked)."""
+
+    def __init__(self, lock: Lock) -> None:
+        self.lock = lock
+        since = timezone.localtime(lock.created_at).strftime("%H:%M")
+        super().__init__(
+            _("Being edited by %(name)s since %(time)s: wait until they are done.")
+            % {"name": lock.owner.display_name, "time": since}
+        )
+
+
+def _refuse_if_locked(actor: User, item: Folder | Document) -> None:
+    lock = queries.blocking_lock(actor, item)
+    if lock is not None:
+        raise DocumentLocked(lock)
+
+
+def web_lock_seconds() -> int:
+    return int(getattr(settings, "DOCUMENTS_LOCK_MINUTES", 480)) * 60
+
+
+MAX_LOCK_SECONDS = 7 * 24 * 3600
+
+
+def lock(
+    *,
+    actor: User,
+    item: Folder | Document,
+    token: str | None = None,
+    root: str | None = None,
+    timeout: int | None = None,
+    depth: str = "0",
+    scope: str = "exclusive",
+    owner_xml: str = "",
+) -> Lock:
+    """Locks `item` for `actor` ("I am editing this", or WebDAV's LOCK): whoever may add a
+    version of a document (or files to a folder) may lock it. Refused while another person's
+    lock covers it (WebDAV's lock manager has already checked shared and exclusive locks)."""
+    queries.check(actor, "version" if isinstance(item, Document) else "upload", item)
+    seconds = min(max(int(timeout or web_lock_seconds()), 1), MAX_LOCK_SECONDS)
+    with transaction.atomic():
+        if isinstance(item, Document):
+            Document.objects.select_for_update().filter(pk=item.pk).first()
+        else:
+            Folder.objects.select_for_update().filter(pk=item.pk).first()
+        blocking = queries.blocking_lock(actor, item)
+        if blocking is not None and (scope != "shared" or blocking.scope != "shared"):
+            raise DocumentLocked(blocking)
+        now = timezone.now()
+        made = Lock.objects.create(
+            token=token or f"opaquelocktoken:{uuid.uuid4()}",
+            root=root if root is not None else _lock_root(item),
+            document=item if isinstance(item, Document) else None,
+            folder=item if isinstance(item, Folder) else None,
+            owner=actor,
+            depth="infinity" if depth == "infinity" and isinstance(item, Folder) else "0",
+            scope="shared" if scope == "shared" else "exclusive",
+            owner_xml=owner_xml[:4000],
+            timeout=seconds,
+            expires_at=now + timedelta(seconds=seconds),
+        )
+        log_event(
+            actor=actor,
+            action="documents.locked",
+            target=item,
+            new={"until": made.expires_at.isoformat(), "depth": made.depth},
+            extra={"library": item.library_id},
+        )
+    return made
+
+
+def refresh_lock(*, actor: User, lock: Lock, timeout: int | None = None) -> Lock:
+    """Extends one's own lock."""
+    if lock.owner_id != actor.pk or not actor.is_active:
+        raise PermissionDenied(_("This lock is not yours."))
+    seconds = min(max(int(timeout or lock.timeout), 1), MAX_LOCK_SECONDS)
+    lock.timeout = seconds
+    lock.expires_at = timezone.now() + timedelta(seconds=seconds)
+    lock.save(update_fields=["timeout", "expires_at"])
+    return lock
+
+
+def unlock(*, actor: User, lock: Lock) -> None:
+    """Releases a lock: its owner does; the space's admins and the library's owner break it
+    (audited, and its owner is told)."""
+    if not queries.can_break_lock(actor, lock):
+        raise PermissionDenied(_("Only who locked it, or an admin, may unlock this."))
+    item: Folder | Document | None = lock.document or lock.folder
+    with transaction.atomic():
+        broken = lock.owner_id != actor.pk
+        if item is not None:
+            log_event(
+                actor=actor,
+                action="documents.lock_broken" if broken else "documents.unlocked",
+                target=item,
+                old={"owner": lock.owner_id, "since": lock.created_at.isoformat()},
+                extra={"library": item.library_id},
+            )
+        if broken and isinstance(item, Document):
+            notifications.on_lock_broken(actor=actor, lock_owner=lock.owner, document=item)
+        Lock.objects.filter(pk=lock.pk).delete()
+
+
+def forget_lock(*, token: str) -> None:
+    """Deletes a lock that has expired, or whose item is gone (WebDAV's lock manager cleans up)."""
+    Lock.objects.filter(token=token).delete()
+
+
+def purge_expired_locks() -> int:
+    deleted, _by_model = Lock.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+# --- WebDAV's dead properties --------------------------------------------------------------------
+
+
+def _parent_path(path: str) -> str:
+    return path.rstrip("/").rpartition("/")[0] or "/"
+
+
+def set_dead_property(*, path: str, name: str, value: str) -> None:
+    """Stores a property a WebDAV client set (PROPPATCH), by the resource's path (the caller,
+    `dav`, has checked the person may write there)."""
+    DeadProperty.objects.update_or_create(
+        path=path, name=name[:500], defaults={"value": value, "parent": _parent_path(path)}
+    )
+
+
+def remove_dead_properties(*, path: str, name: str | None = None, children: bool = True) -> None:
+    rows = DeadProperty.objects.filter(path=path)
+    if children:
+        rows = DeadProperty.objects.filter(
+            Q(path=path) | Q(path__startswith=path.rstrip("/") + "/")
+        )
+    if name is not None:
+        rows = rows.filter(name=name)
+    rows.delete()
+
+
+def copy_dead_properties(*, source: str, target: str, move: bool = False) -> None:
+    """Carries a resource's properties (and its members') to a new path."""
+    prefix = source.rstrip("/") + "/"
+    rows = list(
+        DeadProperty.objects.filter(Q(path=source) | Q(path__startswith=prefix)).values_list(
+            "path", "name", "value"
+        )
+    )
+    remove_dead_properties(path=target)
+    DeadProperty.objects.bulk_create(
+        [
+            DeadProperty(
+                path=target + path[len(source) :],
+                parent=_parent_path(target + path[len(source) :]),
+                name=name,
+                value=value,
+            )
+            for path, name, value in rows
+        ]
+    )
+    if move:
+        remove_dead_properties(path=source)
+
+
+def _lock_root(item: Folder | Document) -> str:
+    """The WebDAV lock manager's key for `item`: its path, URL-quoted."""
+    return quote(queries.dav_path(item))
+
+
+def _locks_within(item: Folder | Document) -> QuerySet[Lock]:
+    if isinstance(item, Document):
+        return Lock.objects.filter(document=item)
+    inside = Folder.objects.filter(path__startswith=item.path).values("pk")
+    return Lock.objects.filter(Q(folder__in=inside) | Q(document__folder__in=inside))
+
+
+def _relocate_locks(item: Folder | Document) -> None:
+    """Locks follow what they lock when it is renamed or moved (in the pages or over WebDAV):
+    their path, WebDAV's key, is computed again."""
+    for held in _locks_within(item).select_related(
+        "document__library__space", "document__folder", "folder__library__space"
+    ):
+        locked = held.document or held.folder
+        if locked is not None:
+            held.root = _lock_root(locked)
+            held.save(update_fields=["root"])

@@ -20,11 +20,12 @@ from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.documents import actions, downloads, queries
-from cercle.documents.models import Document, Folder, Library, Version
+from cercle.documents.models import Document, Folder, Library, Lock, Version
 from cercle.documents.schemas import (
     CopyIn,
     DocumentFileOut,
     DocumentFolderOut,
+    DocumentLockOut,
     DocumentVersionListOut,
     DocumentVersionOut,
     FilePatchIn,
@@ -457,3 +458,39 @@ def download_version(request: AuthenticatedRequest, file_id: Id, number: Id) -> 
     if version is None:
         raise queries.NotFound(_("No such version."))
     return downloads.serve_version(request, version, name=document.name)
+
+
+def _lock_out(user: User, lock: Lock) -> DocumentLockOut:
+    return DocumentLockOut(
+        id=lock.pk,
+        owner=person_ref(lock.owner),
+        since=lock.created_at,
+        expires_at=lock.expires_at,
+        depth=lock.depth,
+        mine=lock.owner_id == user.pk,
+    )
+
+
+@router.get("/files/{file_id}/locks", response=list[DocumentLockOut])
+def file_locks(request: AuthenticatedRequest, file_id: Id) -> list[DocumentLockOut]:
+    """Who is editing the file: its locks and those of the folders above it (WebDAV, depth
+    infinity); empty when nobody is."""
+    document = queries.access_document(request.auth, file_id)
+    return [_lock_out(request.auth, lock) for lock in queries.locks_on(document)]
+
+
+@router.post("/files/{file_id}/lock", response={201: DocumentLockOut})
+def lock_file(request: AuthenticatedRequest, file_id: Id) -> Status[DocumentLockOut]:
+    """ "I am editing this": others still read the file; their changes are refused (403, saying
+    who and since when) until it is unlocked or the lock expires."""
+    document = queries.access_document(request.auth, file_id, "version")
+    return Status(201, _lock_out(request.auth, actions.lock(actor=request.auth, item=document)))
+
+
+@router.delete("/files/{file_id}/lock", response={204: None})
+def unlock_file(request: AuthenticatedRequest, file_id: Id) -> Status[None]:
+    """Releases one's lock; the space's admins (and the library's owner) break someone else's."""
+    document = queries.access_document(request.auth, file_id)
+    for held in queries.locks_on(document):
+        actions.unlock(actor=request.auth, lock=held)
+    return Status(204, None)

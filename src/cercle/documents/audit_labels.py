@@ -17,6 +17,9 @@ ACTIONS = {
     "documents.trashed": _("Put a document or folder in the trash"),
     "documents.restored": _("Restored a document or folder from the trash"),
     "documents.purged": _("Emptied documents from the trash"),
+    "documents.locked": _("Locked a document or folder for editing"),
+    "documents.unlocked": _("Unlocked a document or folder"),
+    "documents.lock_broken": _("Broke someone else's lock on a document or folder"),
 }
 
 

@@ -212,3 +212,55 @@ class Version(models.Model):
     @property
     def sha256(self) -> str:
         return self.blob.sha256
+
+
+class Lock(models.Model):
+    """A lock on a document or a folder: taken over WebDAV (LOCK) or with "I am editing this" in
+    the pages. Others still read; their writes are refused until it is released, broken by the
+    space's admins or the library's owner, or expired.
+
+    `root` is the WebDAV path it was taken on (`/<library>/<folders…>/<name>`): the WebDAV lock
+    manager finds locks by path; `document` or `folder` is what that path named, so the pages and
+    the actions find it by the item (a lock-null resource, locked before it existed, has the empty
+    document WebDAV creates for it)."""
+
+    token = models.CharField(max_length=100, unique=True)
+    root = models.CharField(max_length=2000, db_index=True)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="locks"
+    )
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="locks"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    depth = models.CharField(max_length=10, default="0")  # "0" or "infinity"
+    scope = models.CharField(max_length=10, default="exclusive")  # or "shared"
+    # The client's <D:owner> element, given back as it came (XML, at most 4,000 characters).
+    owner_xml = models.TextField(blank=True)
+    timeout = models.PositiveIntegerField()  # seconds
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("lock")
+        verbose_name_plural = _("locks")
+
+    def __str__(self) -> str:
+        return f"lock {self.root} by {self.owner_id}"
+
+
+class DeadProperty(models.Model):
+    """A property a WebDAV client stored on a resource (PROPPATCH), by the resource's path."""
+
+    path = models.CharField(max_length=2000, db_index=True)
+    parent = models.CharField(max_length=2000, db_index=True)  # for a listing: one query
+    name = models.CharField(max_length=500)  # "{namespace}local-name"
+    value = models.TextField()  # the property's XML element
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("path", "name", name="documents_dead_property_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.name}"

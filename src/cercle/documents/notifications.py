@@ -26,6 +26,7 @@ from cercle.notifications.registry import (
 )
 
 NEW_VERSION = "document_version"
+LOCK_BROKEN = "document_lock_broken"
 DOCUMENT = "documents.document"
 
 
@@ -55,6 +56,28 @@ def on_new_version(*, actor: User, document: Document) -> None:
             subject=about(document),
             space=space,
         )
+
+
+def on_lock_broken(*, actor: User, lock_owner: User, document: Document) -> None:
+    """Called by `actions.unlock` when an admin breaks someone's lock: its owner hears of it."""
+    notifications.notify(
+        recipient=lock_owner,
+        kind=LOCK_BROKEN,
+        actor=actor,
+        group_key=f"{LOCK_BROKEN}:{document.pk}",
+        subject=about(document),
+        space=document.library.space,
+    )
+
+
+_lock_broken = grouped_line(
+    gettext_lazy("%(name)s unlocked a file you were editing"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other unlocked a file you were editing",
+        "%(name)s and %(count)d others unlocked a file you were editing",
+        "count",
+    ),
+)
 
 
 _new_version = grouped_line(
@@ -94,6 +117,14 @@ def register() -> None:
             key=NEW_VERSION,
             label=gettext_lazy("A new version of a file I uploaded"),
             describe=_new_version,
+            link=_link,
+        )
+    )
+    register_kind(
+        NotificationKind(
+            key=LOCK_BROKEN,
+            label=gettext_lazy("A file I was editing was unlocked by someone else"),
+            describe=_lock_broken,
             link=_link,
         )
     )

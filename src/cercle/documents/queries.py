@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.documents.models import Document, Folder, Library, Version
+from cercle.documents.models import Document, Folder, Library, Lock, Version
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space, SpaceRole
 
@@ -395,3 +395,74 @@ def trashed_document(user: User, document_id: int | str) -> Document:
     if document is None or not library_rights(user, document.library).read:
         raise NotFound(_("No such document in the trash."))
     return document
+
+
+# --- Locks -------------------------------------------------------------------------------------
+
+# The WebDAV name of every person's own library (a space's is its address, which never holds a
+# space): fixed, since lock and property paths are stored.
+PERSONAL_DAV_NAME = "My documents"
+
+
+def active_locks() -> QuerySet[Lock]:
+    return Lock.objects.filter(expires_at__gt=timezone.now()).select_related("owner")
+
+
+def locks_on(item: Folder | Document) -> list[Lock]:
+    """The living locks that cover `item`: its own, and the depth-infinity locks of the folders
+    above it (one query)."""
+    folder = item if isinstance(item, Folder) else item.folder
+    above = Q(folder_id__in=folder.ancestor_ids(), depth="infinity")
+    own = Q(document_id=item.pk) if isinstance(item, Document) else Q(folder_id=item.pk)
+    return list(active_locks().filter(own | above).order_by("created_at", "pk"))
+
+
+def blocking_lock(user: User, item: Folder | Document) -> Lock | None:
+    """The lock of someone else that keeps `user` from changing `item`, if any: none when
+    `user` holds one of the locks covering it."""
+    locks = locks_on(item)
+    if any(lock.owner_id == user.pk for lock in locks):
+        return None
+    return locks[0] if locks else None
+
+
+def can_break_lock(user: User, lock: Lock, rights: Rights | None = None) -> bool:
+    """Its owner releases it; the space's admins (moderators and up), organisation admins and
+    the library's owner break it."""
+    if lock.owner_id == user.pk and user.is_active:
+        return True
+    item: Folder | Document | None = lock.document or lock.folder
+    if item is None:
+        return False
+    if rights is None:
+        rights = library_rights(user, item.library)
+    return rights.manage
+
+
+def access_lock(user: User, lock_id: int | str) -> Lock:
+    lock = (
+        active_locks()
+        .select_related("document__library__space", "document__library__owner", "document__folder")
+        .filter(pk=_clean_id(lock_id))
+        .first()
+    )
+    item = None if lock is None else lock.document or lock.folder
+    if lock is None or item is None or not library_rights(user, item.library).read:
+        raise NotFound(_("No such lock."))
+    return lock
+
+
+def dav_library_name(library: Library) -> str:
+    """A library's name at the top of the WebDAV tree."""
+    if library.space is not None:
+        return library.space.slug
+    return PERSONAL_DAV_NAME
+
+
+def dav_path(item: Folder | Document) -> str:
+    """The WebDAV path of a living folder or document, without the `/dav` prefix (one query)."""
+    folder = item if isinstance(item, Folder) else item.folder
+    names = [f.name for f in breadcrumbs(folder) if not f.is_root]
+    if isinstance(item, Document):
+        names.append(item.name)
+    return "/" + "/".join([dav_library_name(item.library), *names])

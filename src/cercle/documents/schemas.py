@@ -151,3 +151,14 @@ class FilePatchIn(InSchema):
 
 class CopyIn(InSchema):
     folder_id: Id
+
+
+class DocumentLockOut(Schema):
+    """A lock on a file ("I am editing this", or a WebDAV client's): others still read it."""
+
+    id: int
+    owner: PersonRef
+    since: datetime.datetime
+    expires_at: datetime.datetime
+    depth: str
+    mine: bool

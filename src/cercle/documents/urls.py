@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from cercle.documents import views
+from cercle.documents import dav, views
 
 urlpatterns = [
+    # WebDAV (`documents/dav.py`): every method, every path below /dav/.
+    re_path(r"^dav(?P<path>/.*)?$", dav.dav_view, name="documents_dav"),
     path("spaces/<slug:slug>/documents/", views.space_documents, name="documents_space"),
     path("documents/", views.my_documents, name="documents_mine"),
     path("documents/folders/<int:folder_id>/", views.folder, name="documents_folder"),
@@ -13,6 +15,8 @@ urlpatterns = [
     path("documents/<str:kind>/<int:item_id>/delete", views.delete, name="documents_delete"),
     path("documents/files/<int:document_id>/", views.document, name="documents_file"),
     path("documents/files/<int:document_id>/download", views.download, name="documents_download"),
+    path("documents/files/<int:document_id>/lock", views.lock, name="documents_lock"),
+    path("documents/files/<int:document_id>/unlock", views.unlock, name="documents_unlock"),
     path(
         "documents/files/<int:document_id>/version",
         views.new_version,

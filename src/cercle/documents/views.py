@@ -282,6 +282,8 @@ def document(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
     found = queries.access_document(request.user, document_id)
     rights = queries.library_rights(request.user, found.library)
     found.folder.library = found.library
+    locks = queries.locks_on(found)
+    lock = locks[0] if locks else None
     return render(
         request,
         "documents/document.html",
@@ -296,9 +298,45 @@ def document(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
             "can_rename": queries.can(request.user, "rename", found, rights),
             "can_move": queries.can(request.user, "move", found, rights),
             "can_delete": queries.can(request.user, "delete", found, rights),
+            "lock": lock,
+            "lock_is_mine": lock is not None and lock.owner_id == request.user.pk,
+            "can_unlock": lock is not None and queries.can_break_lock(request.user, lock, rights),
+            "can_lock": lock is None and queries.can(request.user, "version", found, rights),
             **_space_context(request, found.library),
         },
     )
+
+
+@login_required
+@require_POST
+def lock(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    """ "I am editing this": others still read, their changes wait until it is unlocked."""
+    found = queries.access_document(request.user, document_id)
+    try:
+        actions.lock(actor=request.user, item=found)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request, _("Locked: others can read it, not change it, until you unlock it.")
+        )
+    return redirect("documents_file", document_id=found.pk)
+
+
+@login_required
+@require_POST
+def unlock(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    """Its owner releases the lock; the space's admins and the library's owner break it."""
+    found = queries.access_document(request.user, document_id)
+    for held in queries.locks_on(found):
+        try:
+            actions.unlock(actor=request.user, lock=held)
+        except PermissionDenied as error:
+            messages.error(request, _errors(error))
+            break
+    else:
+        messages.success(request, _("Unlocked."))
+    return redirect("documents_file", document_id=found.pk)
 
 
 @login_required

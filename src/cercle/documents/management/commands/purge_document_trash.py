@@ -1,5 +1,6 @@
 """Deletes for good what has been in the document trash longer than DOCUMENTS_TRASH_DAYS (run it
-daily: cron, a systemd timer, or the task `cercle.documents.tasks.purge_trash`)."""
+daily: cron, a systemd timer, or the task `cercle.documents.tasks.purge_trash`), and the locks
+that have expired (they already count for nothing: this only removes their rows)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from cercle.documents.actions import purge_trash
+from cercle.documents.actions import purge_expired_locks, purge_trash
 
 
 class Command(BaseCommand):
@@ -16,3 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         count = purge_trash()
         self.stdout.write(f"{count} item(s) deleted from the document trash.")
+        locks = purge_expired_locks()
+        self.stdout.write(f"{locks} expired lock(s) removed.")

@@ -1,0 +1,1070 @@
+"""WebDAV access to the document base (`/dav/`), built on WsgiDAV.
+
+WsgiDAV speaks the protocol (PROPFIND, PROPPATCH, MKCOL, GET, PUT, DELETE, COPY, MOVE, LOCK,
+UNLOCK, If headers, multi-status answers); this module gives it Cercle's tree and rules:
+- `CercleProvider` maps paths to the person's libraries (top-level collections), folders
+  (collections) and documents (their current version). Every write goes through
+  `cercle.documents.actions`, so the rules, versions, trash and audit are the pages' own.
+- `LockStorage` keeps WsgiDAV's locks in the `Lock` model, which the pages show and the actions
+  obey; `PropertyStorage` keeps dead properties in `DeadProperty`.
+- `dav_view` is a Django view: authentication (HTTP Basic, a username or e-mail and a personal
+  access token), checks on the request, then the WSGI application.
+
+Each request reads a fixed number of queries per folder: the folder's members (two queries), its
+members' dead properties (one) and the locks of its library (one), cached for the request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any
+from urllib.parse import quote, unquote
+
+from allauth.core import ratelimit
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeElementTree
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from wsgidav import util as dav_util
+from wsgidav.dav_error import (
+    HTTP_BAD_REQUEST,
+    HTTP_CONFLICT,
+    HTTP_FORBIDDEN,
+    HTTP_INSUFFICIENT_STORAGE,
+    HTTP_LOCKED,
+    HTTP_NOT_FOUND,
+    DAVError,
+)
+from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider, _DAVResource
+from wsgidav.error_printer import ErrorPrinter
+from wsgidav.lock_man.lock_manager import generate_lock_token, normalize_lock_root
+from wsgidav.request_resolver import RequestResolver
+from wsgidav.wsgidav_app import WsgiDAVApp
+
+from cercle.accounts.models import ApiToken, User
+from cercle.accounts.tokens import hash_token
+from cercle.documents import actions, queries
+from cercle.documents.models import DeadProperty, Document, Folder, Library, Lock
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Space
+
+MOUNT = "/dav"
+REALM = "Cercle"
+# XML request bodies (PROPFIND, PROPPATCH, LOCK) are read whole: at most this much.
+MAX_XML_BYTES = 1024 * 1024
+XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK"})
+BLOCK_BYTES = 1024 * 1024
+TOKEN_TOUCH = timedelta(minutes=1)  # a token's "last used" is written at most once a minute
+
+
+# --- The request's context ---------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """Who is asking, and what this request has read already (see the module's docstring)."""
+
+    user: User
+    method: str
+    environ: dict[str, Any] = field(default_factory=dict)  # the WSGI request's
+    libraries: dict[str, Library] | None = None
+    locks: dict[str, list[Lock]] = field(default_factory=dict)  # by library name
+    properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # by parent
+    # Resources already found, by path, for the methods that change nothing (a lock's root in a
+    # listing is looked up again by WsgiDAV: no query when it is a member).
+    resources: dict[str, Any] = field(default_factory=dict)
+    rights: dict[int, queries.Rights] = field(default_factory=dict)  # by library
+
+    @property
+    def reads_only(self) -> bool:
+        return self.method in ("PROPFIND", "GET", "HEAD", "OPTIONS")
+
+
+_local = threading.local()
+
+
+def context() -> Context:
+    current: Context | None = getattr(_local, "context", None)
+    if current is None:
+        raise DAVError(HTTP_FORBIDDEN)
+    return current
+
+
+@contextmanager
+def _in_context(current: Context) -> Iterator[None]:
+    previous = getattr(_local, "context", None)
+    _local.context = current
+    try:
+        yield
+    finally:
+        _local.context = previous
+
+
+@contextmanager
+def _as_dav_errors() -> Iterator[None]:
+    """The actions' refusals as WebDAV statuses: someone else's lock 423, not allowed 403,
+    a name taken 409 (Conflict), other bad input 400."""
+    try:
+        yield
+    except actions.DocumentLocked as error:
+        raise DAVError(HTTP_LOCKED, str(error)) from error
+    except queries.NotFound as error:
+        raise DAVError(HTTP_NOT_FOUND) from error
+    except PermissionDenied as error:
+        raise DAVError(HTTP_FORBIDDEN, str(error)) from error
+    except ValidationError as error:
+        status = HTTP_BAD_REQUEST
+        groups = error.error_dict.values() if hasattr(error, "error_dict") else [error.error_list]
+        codes = {getattr(e, "code", None) for group in groups for e in group}
+        if "exists" in codes:
+            status = HTTP_CONFLICT if context().method != "MKCOL" else 405
+        elif "too_large" in codes:
+            status = HTTP_INSUFFICIENT_STORAGE
+        raise DAVError(status, " ".join(error.messages)) from error
+    except IntegrityError as error:  # made at the same moment by another request
+        raise DAVError(HTTP_CONFLICT) from error
+
+
+def _timestamp(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+def _join(parent: str, name: str) -> str:
+    return parent.rstrip("/") + "/" + name
+
+
+def _clean_new_name(name: str) -> str:
+    """A name a client gives to something new: refused (403) when Cercle would store it under
+    another name (a client would then not find what it made)."""
+    with _as_dav_errors():
+        cleaned = actions.clean_item_name(name)
+    if cleaned != name:
+        raise DAVError(
+            HTTP_FORBIDDEN, _("This name cannot be used here: %(name)s") % {"name": name}
+        )
+    return name
+
+
+# --- Resources ---------------------------------------------------------------------------------
+
+
+class RootCollection(DAVCollection):
+    """`/dav/`: the libraries the person may read."""
+
+    def __init__(self, provider: CercleProvider, environ: dict[str, Any]) -> None:
+        super().__init__("/", environ)
+        self.cercle = provider
+
+    def get_display_name(self) -> str:
+        return "Cercle"
+
+    def get_member_names(self) -> list[str]:
+        return sorted(self.cercle.libraries())
+
+    def get_member(self, name: str) -> FolderCollection | None:
+        library = self.cercle.libraries().get(name)
+        if library is None:
+            return None
+        return self.cercle.library_root(library, "/" + name)
+
+    def get_member_list(self) -> list[FolderCollection]:
+        roots = Folder.objects.filter(
+            library__in=list(self.cercle.libraries().values()), parent__isnull=True
+        ).select_related("library", "library__space", "library__owner", "created_by")
+        by_library = {root.library_id: root for root in roots}
+        return [
+            FolderCollection(self.cercle, "/" + name, by_library[library.pk], self.environ)
+            for name, library in sorted(self.cercle.libraries().items())
+            if library.pk in by_library
+        ]
+
+    def prevent_locking(self) -> bool:
+        return True
+
+
+class _Item:
+    """What folders and documents share: rights, dead properties, locks."""
+
+    cercle: CercleProvider
+    path: str
+    environ: dict[str, Any]
+    get_preferred_path: Callable[[], str]  # WsgiDAV's resource gives it
+
+    def _item(self) -> Folder | Document:
+        raise NotImplementedError
+
+    def get_ref_url(self) -> str:
+        # Asked for each property of each member of a listing: quoted once.
+        cached: str | None = self.__dict__.get("_ref_url")
+        if cached is None:
+            cached = self.__dict__["_ref_url"] = quote(self.get_preferred_path())
+        return cached
+
+    def _may(self, action: queries.Action) -> bool:
+        item = self._item()
+        return queries.can(context().user, action, item, self.cercle.rights(item.library))
+
+
+class FolderCollection(_Item, DAVCollection):
+    def __init__(
+        self, provider: CercleProvider, path: str, folder: Folder, environ: dict[str, Any]
+    ) -> None:
+        DAVCollection.__init__(self, path, environ)
+        self.cercle = provider
+        self.folder = folder
+
+    def _item(self) -> Folder:
+        return self.folder
+
+    def get_display_name(self) -> str:
+        if self.folder.is_root:
+            return queries.library_name(self.folder.library, context().user)
+        return self.folder.name
+
+    def get_creation_date(self) -> float | None:
+        return _timestamp(self.folder.created_at)
+
+    def get_last_modified(self) -> float | None:
+        return _timestamp(self.folder.updated_at)
+
+    def get_member_names(self) -> list[str]:
+        return [member.name for member in self.get_member_list()]
+
+    def get_member(self, name: str) -> FolderCollection | DocumentResource | None:
+        return self.cercle.child(self, name)
+
+    def get_member_list(self) -> list[FolderCollection | DocumentResource]:
+        members: list[FolderCollection | DocumentResource] = []
+        library = self.folder.library
+        for folder in queries.subfolders(self.folder):
+            folder.library = library
+            members.append(
+                FolderCollection(self.cercle, _join(self.path, folder.name), folder, self.environ)
+            )
+        # The current version only: a listing needs its size, type, date and id (the ETag).
+        listed = Document.objects.filter(folder=self.folder, trashed_at__isnull=True)
+        for document in listed.select_related("current").order_by("name", "pk"):
+            document.library = library
+            document.folder = self.folder
+            members.append(
+                DocumentResource(
+                    self.cercle, _join(self.path, document.name), document, self.environ
+                )
+            )
+        current = context()
+        if current.reads_only:
+            current.resources.update((member.path, member) for member in members)
+        return members
+
+    def create_empty_resource(self, name: str) -> DocumentResource | NewDocument:
+        name = _clean_new_name(name)
+        if not self._may("upload"):
+            raise DAVError(HTTP_FORBIDDEN)
+        if context().method == "PUT":  # the document is made with its content (end_write)
+            return NewDocument(self.cercle, _join(self.path, name), self.folder, self.environ)
+        with _as_dav_errors():  # LOCK on an unmapped URL: an empty document (RFC 4918, 7.3)
+            uploaded = actions.upload_file(
+                actor=context().user,
+                folder=self.folder,
+                upload=io.BytesIO(b""),
+                name=name,
+                allow_empty=True,
+                exact_name=True,
+            )
+        return DocumentResource(
+            self.cercle, _join(self.path, name), uploaded.document, self.environ
+        )
+
+    def create_collection(self, name: str) -> FolderCollection:
+        name = _clean_new_name(name)
+        with _as_dav_errors():
+            folder = actions.create_folder(actor=context().user, parent=self.folder, name=name)
+        return FolderCollection(self.cercle, _join(self.path, name), folder, self.environ)
+
+    def prevent_locking(self) -> bool:
+        return not self._may("upload")
+
+    # Deleting, moving and copying whole folders: one action each.
+
+    def support_recursive_delete(self) -> bool:
+        return True
+
+    def delete(self) -> None:
+        if self.folder.is_root:
+            raise DAVError(HTTP_FORBIDDEN)
+        with _as_dav_errors():
+            actions.trash(actor=context().user, item=self.folder)
+        self.cercle.forget(self.path, self.get_ref_url())
+
+    def support_recursive_move(self, dest_path: str) -> bool:
+        return True
+
+    def move_recursive(self, dest_path: str) -> list[Any]:
+        self.cercle.move(self, dest_path)
+        return []
+
+    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        # WsgiDAV copies a folder's members one by one, after the folder itself.
+        self.cercle.copy(self, dest_path)
+
+
+class DocumentResource(_Item, DAVNonCollection):
+    def __init__(
+        self, provider: CercleProvider, path: str, document: Document, environ: dict[str, Any]
+    ) -> None:
+        DAVNonCollection.__init__(self, path, environ)
+        self.cercle = provider
+        self.document = document
+        self._upload: IO[bytes] | None = None
+
+    def _item(self) -> Document:
+        return self.document
+
+    def get_content_length(self) -> int:
+        current = self.document.current
+        return current.size if current is not None else 0
+
+    def get_content_type(self) -> str:
+        current = self.document.current
+        return current.content_type if current is not None else "application/octet-stream"
+
+    def get_creation_date(self) -> float | None:
+        return _timestamp(self.document.created_at)
+
+    def get_last_modified(self) -> float | None:
+        current = self.document.current
+        return _timestamp(current.created_at if current is not None else self.document.created_at)
+
+    def get_display_name(self) -> str:
+        return self.document.name
+
+    def get_etag(self) -> str:
+        current = self.document.current
+        return f"{self.document.pk}-{current.pk if current is not None else 0}"
+
+    def support_etag(self) -> bool:
+        return True
+
+    def support_ranges(self) -> bool:
+        return True
+
+    def get_content(self) -> IO[bytes]:
+        current = self.document.current
+        if current is None:
+            return io.BytesIO(b"")
+        return current.blob.open()
+
+    def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
+        if not self._may("version"):
+            raise DAVError(HTTP_FORBIDDEN)
+        self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
+        return _KeepOpen(self._upload)
+
+    def end_write(self, *, with_errors: bool) -> None:
+        upload, self._upload = self._upload, None
+        if upload is None:
+            return
+        try:
+            if with_errors:
+                return
+            with _as_dav_errors():
+                actions.add_version(
+                    actor=context().user, document=self.document, upload=upload, allow_empty=True
+                )
+            self.document.refresh_from_db(fields=["current"])
+        finally:
+            upload.close()
+
+    def prevent_locking(self) -> bool:
+        return not self._may("version")
+
+    def delete(self) -> None:
+        with _as_dav_errors():
+            actions.trash(actor=context().user, item=self.document)
+        self.cercle.forget(self.path, self.get_ref_url())
+
+    def support_recursive_move(self, dest_path: str) -> bool:
+        return True
+
+    def move_recursive(self, dest_path: str) -> list[Any]:
+        self.cercle.move(self, dest_path)
+        return []
+
+    def copy_move_single(self, dest_path: str, *, is_move: bool) -> None:
+        self.cercle.copy(self, dest_path)
+
+
+class NewDocument(DAVNonCollection):
+    """A document a PUT is making: it exists once its content is stored (`end_write`)."""
+
+    def __init__(
+        self, provider: CercleProvider, path: str, folder: Folder, environ: dict[str, Any]
+    ) -> None:
+        super().__init__(path, environ)
+        self.cercle = provider
+        self.folder = folder
+        self.document: Document | None = None
+        self._upload: IO[bytes] | None = None
+
+    def get_content_length(self) -> int:
+        return 0
+
+    def get_content_type(self) -> str:
+        return "application/octet-stream"
+
+    def get_content(self) -> IO[bytes]:
+        return io.BytesIO(b"")
+
+    def get_etag(self) -> str | None:
+        if self.document is None or self.document.current_id is None:
+            return None
+        return f"{self.document.pk}-{self.document.current_id}"
+
+    def support_etag(self) -> bool:
+        return True
+
+    def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
+        self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
+        return _KeepOpen(self._upload)
+
+    def end_write(self, *, with_errors: bool) -> None:
+        upload, self._upload = self._upload, None
+        if upload is None:
+            return
+        try:
+            if with_errors:
+                return
+            with _as_dav_errors():
+                uploaded = actions.upload_file(
+                    actor=context().user,
+                    folder=self.folder,
+                    upload=upload,
+                    name=dav_util.get_uri_name(self.path),
+                    allow_empty=True,
+                    exact_name=True,
+                )
+            self.document = uploaded.document
+        finally:
+            upload.close()
+
+
+class _KeepOpen(io.RawIOBase):
+    """The file a PUT writes into: WsgiDAV closes what it wrote to before `end_write` reads it."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        super().__init__()
+        self.file = file
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.file.write(data)
+        return len(data)
+
+    def writelines(self, lines: Iterable[Any]) -> None:
+        for data in lines:
+            self.file.write(data)
+
+    def close(self) -> None:
+        self.file.flush()
+        self.file.seek(0)
+        super().close()
+
+
+# --- The provider ------------------------------------------------------------------------------
+
+
+class CercleProvider(DAVProvider):
+    def __init__(self) -> None:
+        super().__init__()
+
+    def is_readonly(self) -> bool:
+        return False
+
+    # Libraries, by their WebDAV name, cached for the request.
+
+    def libraries(self) -> dict[str, Library]:
+        current = context()
+        if current.libraries is None:
+            current.libraries = _libraries_of(current.user)
+        return current.libraries
+
+    def rights(self, library: Library) -> queries.Rights:
+        current = context()
+        if library.pk not in current.rights:
+            current.rights[library.pk] = queries.library_rights(current.user, library)
+        return current.rights[library.pk]
+
+    def library_root(self, library: Library, path: str) -> FolderCollection:
+        root = actions.root_of(library)
+        root.library = library
+        return FolderCollection(self, path, root, context().environ)
+
+    def get_resource_inst(
+        self, path: str, environ: dict[str, Any]
+    ) -> RootCollection | FolderCollection | DocumentResource | None:
+        parts = [part for part in path.split("/") if part]
+        if any(part in (".", "..") or "\x00" in part for part in parts):
+            return None  # no name holds a NUL (PostgreSQL refuses it in a query)
+        current = context()
+        key = "/" + "/".join(parts)
+        if current.reads_only and key in current.resources:
+            found: RootCollection | FolderCollection | DocumentResource = current.resources[key]
+            return found
+        root = RootCollection(self, environ)
+        if not parts:
+            return root
+        library = self.libraries().get(parts[0])
+        if library is None:
+            return None
+        resource: FolderCollection | DocumentResource | None = self.library_root(
+            library, "/" + parts[0]
+        )
+        for part in parts[1:]:
+            if not isinstance(resource, FolderCollection):
+                return None
+            resource = self.child(resource, part)
+            if resource is None:
+                return None
+        return resource
+
+    def child(
+        self, parent: FolderCollection, name: str
+    ) -> FolderCollection | DocumentResource | None:
+        folder = parent.folder
+        found = (
+            Folder.objects.filter(parent=folder, name__iexact=name, trashed_at__isnull=True)
+            .select_related("created_by")
+            .first()
+        )
+        if found is not None:
+            found.library = folder.library
+            return FolderCollection(self, _join(parent.path, found.name), found, parent.environ)
+        document = (
+            Document.objects.filter(folder=folder, name__iexact=name, trashed_at__isnull=True)
+            .select_related("current", "current__blob", "created_by")
+            .first()
+        )
+        if document is None:
+            return None
+        document.library = folder.library
+        document.folder = folder
+        return DocumentResource(self, _join(parent.path, document.name), document, parent.environ)
+
+    # Moving and copying: one action each, to a folder found by the destination's path.
+
+    def _destination(self, dest_path: str) -> tuple[FolderCollection, str]:
+        parent = self.get_resource_inst(dav_util.get_uri_parent(dest_path), context().environ)
+        if not isinstance(parent, FolderCollection):
+            raise DAVError(HTTP_CONFLICT)
+        return parent, _clean_new_name(dav_util.get_uri_name(dest_path.rstrip("/")))
+
+    def move(self, source: FolderCollection | DocumentResource, dest_path: str) -> None:
+        target, name = self._destination(dest_path)
+        item = source.folder if isinstance(source, FolderCollection) else source.document
+        old_url = source.get_ref_url()
+        with _as_dav_errors():
+            moved = actions.move(actor=context().user, item=item, target=target.folder, name=name)
+        new_path = _join(target.path, moved.name)
+        new_url = quote(new_path + ("/" if isinstance(moved, Folder) else ""))
+        with _as_dav_errors():
+            actions.copy_dead_properties(source=old_url, target=new_url, move=True)
+        self.forget(source.path, old_url)
+
+    def copy(self, source: FolderCollection | DocumentResource, dest_path: str) -> None:
+        target, name = self._destination(dest_path)
+        existing = self.child(target, name)
+        if existing is not None:  # kept by an overwriting COPY: a folder merges, a file
+            self._copy_over(source, existing)  # gets the source's content as a new version
+            return
+        item = source.folder if isinstance(source, FolderCollection) else source.document
+        with _as_dav_errors():
+            copied = actions.copy(
+                actor=context().user, item=item, target=target.folder, name=name, contents=False
+            )
+            for prop in DeadProperty.objects.filter(path=source.get_ref_url()):
+                path = quote(_join(target.path, copied.name))
+                if isinstance(copied, Folder):
+                    path += "/"
+                actions.set_dead_property(path=path, name=prop.name, value=prop.value)
+        context().properties.clear()
+
+    def _copy_over(
+        self,
+        source: FolderCollection | DocumentResource,
+        existing: FolderCollection | DocumentResource,
+    ) -> None:
+        if isinstance(source, FolderCollection) and isinstance(existing, FolderCollection):
+            return
+        if not isinstance(source, DocumentResource) or not isinstance(existing, DocumentResource):
+            raise DAVError(HTTP_CONFLICT)
+        with source.get_content() as content, _as_dav_errors():
+            actions.add_version(
+                actor=context().user,
+                document=existing.document,
+                upload=content,
+                allow_empty=True,
+            )
+
+    def forget(self, path: str, ref_url: str) -> None:
+        """What the request cached of a path gone (moved, deleted): its locks and properties."""
+        current = context()
+        current.properties.clear()
+        current.locks.clear()
+
+
+def _libraries_of(user: User) -> dict[str, Library]:
+    """The libraries `user` may read, by WebDAV name: every space with documents on whose
+    content they may read (its library is made the first time, as the pages do), and their
+    own. Three queries, or more the first time a space's library is made."""
+    with_documents = Space.objects.filter(space_queries.spaces_with_module("documents"))
+    if not user.is_admin:
+        with_documents = with_documents.filter(pk__in=space_queries.readable_space_ids(user))
+    missing = list(with_documents.filter(document_library__isnull=True)[:200])
+    for space in missing:
+        actions.space_library(space=space)
+    actions.personal_library(user=user)
+    libraries = queries.readable_libraries(user)
+    named: dict[str, Library] = {}
+    for library in libraries:
+        if library.owner_id is not None and library.owner_id != user.pk:
+            continue
+        if not queries.library_rights(user, library).read:
+            continue
+        named[queries.dav_library_name(library)] = library
+    return named
+
+
+# --- Locks and dead properties -----------------------------------------------------------------
+
+
+def _library_of_url(url: str) -> str:
+    return unquote(url.strip("/").split("/", 1)[0])
+
+
+def _lock_dict(lock: Lock) -> dict[str, Any]:
+    return {
+        "root": lock.root,
+        "type": "write",
+        "scope": lock.scope,
+        "depth": lock.depth,
+        "owner": lock.owner_xml.encode(),
+        "timeout": float(lock.timeout),
+        "expire": lock.expires_at.timestamp(),
+        "principal": lock.owner.username,
+        "token": lock.token,
+    }
+
+
+class LockStorage:
+    """WsgiDAV's lock storage over the `Lock` model (its interface: `LockStorageDict`). Creating
+    a lock goes through `actions.lock`, releasing one through `actions.unlock`."""
+
+    provider: CercleProvider | None = None
+
+    def __repr__(self) -> str:
+        return "cercle.documents.dav.LockStorage"
+
+    def open(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def cleanup(self) -> None:
+        actions.purge_expired_locks()
+
+    def clear(self) -> None:
+        return None
+
+    def _of_library(self, name: str) -> list[Lock]:
+        current = context()
+        if name not in current.locks:
+            prefix = "/" + quote(name)
+            current.locks[name] = list(
+                queries.active_locks().filter(Q(root=prefix) | Q(root__startswith=prefix + "/"))
+            )
+        return current.locks[name]
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        lock = queries.active_locks().filter(token=token).first()
+        return _lock_dict(lock) if lock is not None else None
+
+    def create(self, path: str, lock: dict[str, Any]) -> dict[str, Any]:
+        root = normalize_lock_root(path)
+        assert self.provider is not None
+        current = context()
+        resource = self.provider.get_resource_inst(unquote(root), current.environ)
+        if not isinstance(resource, FolderCollection | DocumentResource):
+            raise DAVError(HTTP_FORBIDDEN)
+        item = resource.folder if isinstance(resource, FolderCollection) else resource.document
+        timeout = float(lock.get("timeout") or -1)
+        with _as_dav_errors():
+            made = actions.lock(
+                actor=current.user,
+                item=item,
+                token=generate_lock_token(),
+                root=root,
+                timeout=int(timeout) if timeout > 0 else actions.MAX_LOCK_SECONDS,
+                depth=lock["depth"],
+                scope=lock["scope"],
+                owner_xml=(lock.get("owner") or b"").decode("utf-8", "replace"),
+            )
+        current.locks.clear()
+        lock.update(_lock_dict(made))
+        return lock
+
+    def refresh(self, token: str, *, timeout: float) -> dict[str, Any]:
+        lock = queries.active_locks().filter(token=token).first()
+        if lock is None:
+            raise ValueError("no such lock")
+        with _as_dav_errors():
+            actions.refresh_lock(
+                actor=context().user,
+                lock=lock,
+                timeout=int(timeout) if timeout > 0 else actions.MAX_LOCK_SECONDS,
+            )
+        context().locks.clear()
+        return _lock_dict(lock)
+
+    def delete(self, token: str) -> bool:
+        lock = (
+            Lock.objects.filter(token=token)
+            .select_related("owner", "document__library__space", "folder__library__space")
+            .first()
+        )
+        if lock is None:
+            return False
+        current = context()
+        current.locks.clear()
+        if lock.expires_at <= timezone.now() or (lock.document is None and lock.folder is None):
+            actions.forget_lock(token=token)
+            return True
+        with _as_dav_errors():
+            actions.unlock(actor=current.user, lock=lock)
+        return True
+
+    def get_lock_list(
+        self, path: str, *, include_root: bool, include_children: bool, token_only: bool
+    ) -> list[Any]:
+        path = normalize_lock_root(path)
+        found = []
+        for lock in self._of_library(_library_of_url(path)):
+            if (include_root and lock.root == path) or (
+                include_children and lock.root.startswith(path.rstrip("/") + "/")
+            ):
+                found.append(lock.token if token_only else _lock_dict(lock))
+        return found
+
+
+class PropertyStorage:
+    """WsgiDAV's property manager over `DeadProperty`: the properties of a folder's members are
+    read in one query."""
+
+    def __repr__(self) -> str:
+        return "cercle.documents.dav.PropertyStorage"
+
+    def _of(self, url: str) -> dict[str, str]:
+        current = context()
+        parent = actions._parent_path(url)
+        if parent not in current.properties:
+            by_path: dict[str, dict[str, str]] = {}
+            for path, name, value in DeadProperty.objects.filter(parent=parent).values_list(
+                "path", "name", "value"
+            ):
+                by_path.setdefault(path, {})[name] = value
+            current.properties[parent] = by_path
+        return current.properties[parent].get(url, {})
+
+    def get_properties(self, norm_url: str, environ: Any = None) -> list[str]:
+        return list(self._of(norm_url))
+
+    def get_property(self, norm_url: str, name: str, environ: Any = None) -> str | None:
+        return self._of(norm_url).get(name)
+
+    def write_property(
+        self,
+        norm_url: str,
+        name: str,
+        property_value: bytes | str,
+        dry_run: bool = False,
+        environ: Any = None,
+    ) -> None:
+        if dry_run:
+            return
+        value = (
+            property_value.decode("utf-8")
+            if isinstance(property_value, bytes)
+            else str(property_value)
+        )
+        actions.set_dead_property(path=norm_url, name=name, value=value)
+        context().properties.clear()
+
+    def remove_property(
+        self, norm_url: str, name: str, dry_run: bool = False, environ: Any = None
+    ) -> None:
+        if dry_run:
+            return
+        actions.remove_dead_properties(path=norm_url, name=name, children=False)
+        context().properties.clear()
+
+    def remove_properties(self, norm_url: str, environ: Any = None) -> None:
+        actions.remove_dead_properties(path=norm_url)
+        context().properties.clear()
+
+    def copy_properties(self, src_url: str, dest_url: str, environ: Any = None) -> None:
+        actions.copy_dead_properties(source=src_url, target=dest_url)
+        context().properties.clear()
+
+    def move_properties(
+        self, src_url: str, dest_url: str, with_children: bool, environ: Any = None
+    ) -> None:
+        actions.copy_dead_properties(source=src_url, target=dest_url, move=True)
+        context().properties.clear()
+
+
+# The rules for writing dead properties: whoever may change the resource.
+
+
+def _set_property_value(
+    self: FolderCollection | DocumentResource, name: str, value: Any, *, dry_run: bool = False
+) -> Any:
+    action: queries.Action = "upload" if isinstance(self, FolderCollection) else "version"
+    if not self._may(action):
+        raise DAVError(HTTP_FORBIDDEN)
+    return _DAVResource.set_property_value(self, name, value, dry_run=dry_run)
+
+
+FolderCollection.set_property_value = _set_property_value
+DocumentResource.set_property_value = _set_property_value
+
+
+# --- The application ---------------------------------------------------------------------------
+
+
+_application: WsgiDAVApp | None = None
+_application_lock = threading.Lock()
+
+
+def application() -> WsgiDAVApp:
+    global _application
+    with _application_lock:
+        if _application is None:
+            provider = CercleProvider()
+            locks = LockStorage()
+            locks.provider = provider
+            _application = WsgiDAVApp(
+                {
+                    "provider_mapping": {"/": provider},
+                    "mount_path": MOUNT,
+                    "lock_storage": locks,
+                    "property_manager": PropertyStorage(),
+                    # Cercle authenticates (`dav_view`) and answers errors itself.
+                    "middleware_stack": [ErrorPrinter, RequestResolver],
+                    "http_authenticator": {"domain_controller": None},
+                    "dir_browser": {"enable": False},
+                    "hotfixes": {"re_encode_path_info": False, "unquote_path_info": False},
+                    "add_header_MS_Author_Via": True,
+                    "block_size": BLOCK_BYTES,
+                    "verbose": 0,
+                    "logging": {"enable": False},
+                    "suppress_version_info": True,
+                }
+            )
+    return _application
+
+
+# --- Authentication ----------------------------------------------------------------------------
+
+
+def _challenge(message: str, status: int = 401) -> HttpResponse:
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    if status == 401:
+        response["WWW-Authenticate"] = f'Basic realm="{REALM}", charset="UTF-8"'
+    return response
+
+
+def _credentials(request: HttpRequest) -> tuple[str, str] | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _space, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    login, colon, secret = decoded.partition(":")
+    if not colon:
+        return None
+    return login.strip()[:254], secret
+
+
+def authenticate(request: HttpRequest) -> User | HttpResponse:
+    """The person whose login (username or e-mail) and personal access token the request
+    carries; failures count against the same limit as the sign-in form's."""
+    credentials = _credentials(request)
+    if credentials is None:
+        return _challenge(_("Sign in with your username and a personal access token."))
+    login, secret = credentials
+    key = login.lower()
+    if not ratelimit.consume(request, action="login_failed", key=key, dry_run=True):
+        return _challenge(_("Too many failed attempts: try again later."), status=429)
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(secret), user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .first()
+    )
+    user = token.user if token is not None else None
+    if user is None or key not in {user.username.lower(), (user.email or "").lower()}:
+        ratelimit.consume(request, action="login_failed", key=key)
+        return _challenge(_("Wrong username or token."))
+    assert token is not None
+    if token.last_used_at is None or token.last_used_at < timezone.now() - TOKEN_TOUCH:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return user
+
+
+# --- The view ----------------------------------------------------------------------------------
+
+
+def _environ(request: HttpRequest, user: User, body: HttpRequest | IO[bytes]) -> dict[str, Any]:
+    environ: dict[str, Any] = {
+        key: value
+        for key, value in request.META.items()
+        if isinstance(value, str) and (key.startswith("HTTP_") or key.isupper())
+    }
+    path = request.path.removeprefix(MOUNT) or "/"
+    environ.update(
+        {
+            "REQUEST_METHOD": request.method or "GET",
+            "SCRIPT_NAME": MOUNT,
+            "PATH_INFO": path,
+            "QUERY_STRING": request.META.get("QUERY_STRING", ""),
+            "SERVER_NAME": request.get_host().split(":")[0],
+            "SERVER_PORT": request.get_port(),
+            "HTTP_HOST": request.get_host(),
+            "SERVER_PROTOCOL": request.META.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": request.scheme or "http",
+            "wsgi.input": body,
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgidav.auth.user_name": user.username,
+            "wsgidav.auth.realm": REALM,
+        }
+    )
+    environ.pop("HTTP_AUTHORIZATION", None)
+    environ.pop("HTTP_COOKIE", None)
+    return environ
+
+
+def _checked_body(request: HttpRequest) -> HttpRequest | IO[bytes] | HttpResponse:
+    """The request's body for WsgiDAV: streamed as it is for PUT; for the methods that carry
+    XML, read (at most `MAX_XML_BYTES`) and parsed once with defusedxml first, so that an
+    entity bomb or an external entity is refused (400) before WsgiDAV's parser sees it."""
+    if request.method not in XML_METHODS:
+        return request
+    data = request.read(MAX_XML_BYTES + 1)
+    if len(data) > MAX_XML_BYTES:
+        return HttpResponse(_("This request's body is too large."), status=413)
+    if data.strip():
+        try:
+            SafeElementTree.fromstring(data, forbid_dtd=True)
+        except (SafeElementTree.ParseError, DefusedXmlException, ValueError):
+            return HttpResponse(
+                _("The request's body is not valid XML."),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+    request.META["CONTENT_LENGTH"] = str(len(data))
+    return io.BytesIO(data)
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+@csrf_exempt
+def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
+    """Every request under `/dav/`."""
+    user = authenticate(request)
+    if isinstance(user, HttpResponse):
+        return user
+    if request.method == "PROPFIND" and request.META.get("HTTP_DEPTH", "").lower() == "infinity":
+        # A whole library in one answer is unbounded work (RFC 4918, 9.1: this refusal).
+        return HttpResponse(
+            b'<?xml version="1.0" encoding="utf-8"?>\n'
+            b'<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
+            status=403,
+            content_type="application/xml; charset=utf-8",
+        )
+    body = _checked_body(request)
+    if isinstance(body, HttpResponse):
+        return body
+    environ = _environ(request, user, body)
+    current = Context(user=user, method=request.method or "GET", environ=environ)
+    started: dict[str, Any] = {}
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        started["status"] = status
+        started["headers"] = headers
+        return lambda data: None
+
+    with _in_context(current):
+        chunks = iter(application()(environ, start_response))
+        first = next(chunks, b"")
+    code, _space, reason = started["status"].partition(" ")
+    status = int(code)
+    streaming = request.method == "GET" and status in (200, 206)
+
+    def rest() -> Iterator[bytes]:
+        try:
+            if first:
+                yield first
+            while True:
+                with _in_context(current):
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    response: HttpResponseBase
+    if streaming:
+        response = StreamingHttpResponse(rest(), status=status, reason=reason or None)
+    else:
+        response = HttpResponse(b"".join(rest()), status=status, reason=reason or None)
+    for name, value in started["headers"]:
+        if name.lower() == "content-type" and value.startswith("application;"):
+            value = "application/xml; charset=utf-8"  # WsgiDAV 4.3's answer to a new LOCK
+        if name.lower() != "date":  # the server adds its own
+            response[name] = value
+    for name, value in SECURITY_HEADERS.items():
+        response[name] = value
+    if streaming:
+        response["Content-Disposition"] = "attachment"
+    return response

@@ -1,0 +1,524 @@
+"""WebDAV (`/dav/`, `documents/dav.py`) through Django's test client: authentication, the rules
+of the pages (404 for what one may not see, 403 for what one may not change), versions and the
+trash, locks shared with the pages, bad input (never a 500), and the queries of a listing.
+
+The protocol itself is checked by litmus against a real server: `test_dav_live.py`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from defusedxml import ElementTree
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from cercle.accounts.actions.auth import create_api_token
+from cercle.audit.models import AuditEntry
+from cercle.documents import actions, queries
+from cercle.documents.models import Blob, DeadProperty, Document, Folder, Lock
+from cercle.notifications.models import Notification
+from tests.factories import add_member, make_space, make_user
+from tests.helpers.documents import add_file, add_folder, root_for
+
+pytestmark = pytest.mark.django_db
+
+MINE = "/dav/My%20documents"
+LOCKINFO = (
+    b'<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:">'
+    b"<D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>"
+    b"<D:owner>test</D:owner></D:lockinfo>"
+)
+
+
+class Dav:
+    """A WebDAV client for one person: HTTP Basic with their login and a personal token."""
+
+    def __init__(self, user: Any, login: str | None = None, secret: str | None = None) -> None:
+        if secret is None:
+            _token, secret = create_api_token(user=user, name="WebDAV")
+        credentials = f"{login or user.username}:{secret}".encode()
+        self.auth = "Basic " + base64.b64encode(credentials).decode()
+        self.client = Client()
+
+    def __call__(self, method: str, path: str, body: bytes = b"", **headers: str) -> Any:
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        response = self.client.generic(
+            method,
+            path,
+            body,
+            content_type=headers.pop("content_type", "application/xml"),
+            HTTP_AUTHORIZATION=self.auth,
+            **extra,
+        )
+        if response.streaming:
+            response.data = b"".join(response.streaming_content)
+        else:
+            response.data = response.content
+        return response
+
+
+def hrefs(response: Any) -> list[str]:
+    tree = ElementTree.fromstring(response.data)
+    return [e.text or "" for e in tree.iter("{DAV:}href")]
+
+
+@pytest.fixture
+def anne() -> Any:
+    return make_user(username="anne", email="anne@example.org", first_name="Anne")
+
+
+@pytest.fixture
+def bruno() -> Any:
+    return make_user(username="bruno", first_name="Bruno")
+
+
+@pytest.fixture
+def private_space(anne: Any) -> Any:
+    return make_space(owner=anne, kind="private", name="Projets")
+
+
+@pytest.fixture
+def open_space(anne: Any) -> Any:
+    return make_space(owner=anne, kind="open", name="Annonces")
+
+
+# --- Authentication ----------------------------------------------------------------------------
+
+
+def test_without_credentials_the_answer_is_a_basic_challenge(anne: Any) -> None:
+    response = Client().generic("PROPFIND", "/dav/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith('Basic realm="Cercle"')
+
+
+def test_a_token_opens_by_username_or_email(anne: Any) -> None:
+    _token, secret = create_api_token(user=anne, name="WebDAV")
+    for login in ("anne", "ANNE@example.org"):
+        response = Dav(anne, login=login, secret=secret)("PROPFIND", "/dav/", Depth="0")
+        assert response.status_code == 207, login
+
+
+def test_a_password_a_wrong_token_or_someone_elses_token_is_refused(anne: Any, bruno: Any) -> None:
+    _token, bruno_secret = create_api_token(user=bruno, name="WebDAV")
+    refused = [
+        Dav(anne, secret="correct horse battery staple"),
+        Dav(anne, secret="crc_nothing"),
+        Dav(anne, secret=bruno_secret),  # bruno's token with anne's name
+    ]
+    for dav in refused:
+        assert dav("PROPFIND", "/dav/", Depth="0").status_code == 401
+
+
+def test_the_session_cookie_does_not_open_webdav(anne: Any) -> None:
+    client = Client()
+    client.force_login(anne)
+    assert client.generic("PROPFIND", "/dav/").status_code == 401
+
+
+def test_failed_attempts_are_limited_like_the_sign_in(anne: Any) -> None:
+    wrong = Dav(anne, secret="crc_wrong")
+    statuses = [wrong("PROPFIND", "/dav/").status_code for _ in range(7)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[-1] == 429
+    # Even the right token waits once the limit is reached.
+    assert Dav(anne)("PROPFIND", "/dav/").status_code == 429
+
+
+def test_a_deactivated_persons_token_is_refused(anne: Any) -> None:
+    dav = Dav(anne)
+    anne.is_active = False
+    anne.save()
+    assert dav("PROPFIND", "/dav/").status_code == 401
+
+
+# --- What one sees -----------------------------------------------------------------------------
+
+
+def test_the_top_lists_my_documents_and_the_spaces_i_may_read(
+    anne: Any, bruno: Any, private_space: Any, open_space: Any
+) -> None:
+    listed = hrefs(Dav(anne)("PROPFIND", "/dav/", Depth="1"))
+    assert "/dav/My%20documents/" in listed
+    assert f"/dav/{private_space.slug}/" in listed
+    assert f"/dav/{open_space.slug}/" in listed
+    seen_by_bruno = hrefs(Dav(bruno)("PROPFIND", "/dav/", Depth="1"))
+    assert f"/dav/{open_space.slug}/" in seen_by_bruno
+    assert f"/dav/{private_space.slug}/" not in seen_by_bruno
+
+
+def test_a_library_one_may_not_see_is_404(anne: Any, bruno: Any, private_space: Any) -> None:
+    add_file(anne, root_for(private_space), "secret.txt", b"confidential bytes")
+    dav = Dav(bruno)
+    for method in ("PROPFIND", "GET", "PUT", "DELETE", "MKCOL", "LOCK"):
+        body = LOCKINFO if method == "LOCK" else b""
+        response = dav(method, f"/dav/{private_space.slug}/secret.txt", body)
+        assert response.status_code in (404, 409), (method, response.status_code)
+        assert b"confidential" not in response.data
+    assert Document.objects.get(name="secret.txt").current.size == len(b"confidential bytes")
+    assert dav("PROPFIND", f"/dav/{private_space.slug}/", Depth="0").status_code == 404
+
+
+def test_read_only_readers_get_403_on_writes(anne: Any, bruno: Any, open_space: Any) -> None:
+    root = root_for(open_space)
+    add_file(anne, root, "note.txt", b"Bonjour\n")
+    dav = Dav(bruno)  # not a member of the open space: may read, not write
+    path = f"/dav/{open_space.slug}"
+    assert dav("GET", f"{path}/note.txt").data == b"Bonjour\n"
+    assert dav("PUT", f"{path}/note.txt", b"changed", content_type="text/plain").status_code == 403
+    assert dav("PUT", f"{path}/new.txt", b"new", content_type="text/plain").status_code == 403
+    assert dav("MKCOL", f"{path}/folder").status_code == 403
+    assert dav("DELETE", f"{path}/note.txt").status_code == 403
+    assert dav("LOCK", f"{path}/note.txt", LOCKINFO).status_code == 403
+    assert Document.objects.filter(name="note.txt", trashed_at__isnull=True).count() == 1
+    assert not Folder.objects.filter(name="folder").exists()
+
+
+# --- Writes through the actions ----------------------------------------------------------------
+
+
+def test_put_makes_a_document_then_versions_stored_once(anne: Any) -> None:
+    dav = Dav(anne)
+    assert dav("PUT", f"{MINE}/rapport.txt", b"v1", content_type="text/plain").status_code == 201
+    assert dav("PUT", f"{MINE}/rapport.txt", b"v2", content_type="text/plain").status_code == 204
+    assert dav("PUT", f"{MINE}/copie.txt", b"v2", content_type="text/plain").status_code == 201
+    document = Document.objects.get(name="rapport.txt")
+    assert [v.number for v in document.versions.all()] == [2, 1]
+    assert document.current is not None
+    assert document.current.blob.sha256 == hashlib.sha256(b"v2").hexdigest()
+    assert Blob.objects.filter(sha256=hashlib.sha256(b"v2").hexdigest()).count() == 1
+    assert dav("GET", f"{MINE}/rapport.txt").data == b"v2"
+    assert AuditEntry.objects.filter(action="documents.version_added").count() == 1
+
+
+def test_a_name_keeps_its_accents_and_symbols(anne: Any) -> None:
+    dav = Dav(anne)
+    path = f"{MINE}/r%C3%A9union%20%E2%82%AC%21.txt"  # "réunion €!.txt"
+    assert dav("PUT", path, b"x", content_type="text/plain").status_code == 201
+    assert Document.objects.filter(name="réunion €!.txt").exists()
+    assert dav("GET", path).data == b"x"
+
+
+def test_empty_files_are_kept(anne: Any) -> None:
+    dav = Dav(anne)
+    assert dav("PUT", f"{MINE}/vide.txt", b"", content_type="text/plain").status_code == 201
+    assert Document.objects.get(name="vide.txt").current.size == 0
+
+
+def test_delete_puts_in_the_trash(anne: Any) -> None:
+    dav = Dav(anne)
+    dav("MKCOL", f"{MINE}/dossier")
+    dav("PUT", f"{MINE}/dossier/a.txt", b"a", content_type="text/plain")
+    assert dav("DELETE", f"{MINE}/dossier").status_code == 204
+    folder = Folder.objects.get(name="dossier")
+    assert folder.trashed_at is not None
+    assert dav("GET", f"{MINE}/dossier/a.txt").status_code == 404
+    restored = actions.restore(actor=anne, item=folder)
+    assert not restored.to_root
+    assert dav("GET", f"{MINE}/dossier/a.txt").data == b"a"
+
+
+def test_move_and_copy_between_libraries(anne: Any, private_space: Any) -> None:
+    dav = Dav(anne)
+    dav("PUT", f"{MINE}/plan.txt", b"plan", content_type="text/plain")
+    host = "http://testserver"
+    copied = dav(
+        "COPY", f"{MINE}/plan.txt", Destination=f"{host}/dav/{private_space.slug}/plan.txt"
+    )
+    assert copied.status_code == 201
+    moved = dav(
+        "MOVE", f"{MINE}/plan.txt", Destination=f"{host}/dav/{private_space.slug}/plan-2.txt"
+    )
+    assert moved.status_code == 201
+    names = set(
+        Document.objects.filter(library__space=private_space, trashed_at__isnull=True).values_list(
+            "name", flat=True
+        )
+    )
+    assert names == {"plan.txt", "plan-2.txt"}
+    assert not Document.objects.filter(library__owner=anne, trashed_at__isnull=True).exists()
+    assert AuditEntry.objects.filter(action="documents.moved").count() == 1
+
+
+def test_move_into_a_library_one_may_only_read_is_403(
+    anne: Any, bruno: Any, open_space: Any
+) -> None:
+    dav = Dav(bruno)
+    dav("PUT", f"{MINE}/a.txt", b"a", content_type="text/plain")
+    response = dav(
+        "MOVE", f"{MINE}/a.txt", Destination=f"http://testserver/dav/{open_space.slug}/a.txt"
+    )
+    assert response.status_code == 403
+    assert Document.objects.get(name="a.txt").library.owner == bruno
+
+
+def test_proppatch_stores_dead_properties(anne: Any) -> None:
+    dav = Dav(anne)
+    dav("PUT", f"{MINE}/p.txt", b"p", content_type="text/plain")
+    body = (
+        b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:cercle:test">'
+        b"<D:set><D:prop><Z:colour>bleu</Z:colour></D:prop></D:set></D:propertyupdate>"
+    )
+    assert dav("PROPPATCH", f"{MINE}/p.txt", body).status_code == 207
+    assert "bleu" in DeadProperty.objects.get(name="{urn:cercle:test}colour").value
+    found = dav("PROPFIND", f"{MINE}/p.txt", Depth="0")
+    assert b"bleu" in found.data
+
+
+# --- Locks -------------------------------------------------------------------------------------
+
+
+def _shared(anne: Any, bruno: Any, private_space: Any) -> Document:
+    add_member(private_space, bruno)
+    return add_file(anne, root_for(private_space), "budget.txt", b"2025")
+
+
+def test_a_webdav_lock_keeps_others_out_but_lets_them_read(
+    anne: Any, bruno: Any, private_space: Any
+) -> None:
+    document = _shared(anne, bruno, private_space)
+    path = f"/dav/{private_space.slug}/budget.txt"
+    locked = Dav(anne)("LOCK", path, LOCKINFO, Timeout="Second-600")
+    assert locked.status_code == 200
+    token = locked["Lock-Token"].strip("<>")
+    lock = Lock.objects.get(token=token)
+    assert lock.document == document and lock.owner == anne and lock.timeout == 600
+
+    dav_bruno = Dav(bruno)
+    assert dav_bruno("GET", path).data == b"2025"
+    assert dav_bruno("PUT", path, b"2026", content_type="text/plain").status_code == 423
+    assert dav_bruno("DELETE", path).status_code == 423
+    # The pages and the API refuse too, with who and since when.
+    with pytest.raises(actions.DocumentLocked, match="Anne"):
+        actions.add_version(actor=bruno, document=document, upload=_file(b"2026"))
+    client = Client()
+    client.force_login(bruno)
+    page = client.get(reverse("documents_file", args=[document.pk]))
+    assert "Anne" in page.content.decode() and "documents-lock" in page.content.decode()
+    api = client.post(
+        f"/api/v1/files/{document.pk}/versions",
+        {"file": _upload(b"2026")},
+        HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=bruno, name='api')[1]}",
+    )
+    assert api.status_code == 403, api.content
+    assert "Anne" in api.json()["detail"]
+
+    # Anne, with her token, writes; then unlocks.
+    mine = Dav(anne)
+    assert mine("PUT", path, b"2026", content_type="text/plain", If=f"(<{token}>)").status_code in (
+        200,
+        204,
+    )
+    assert mine("UNLOCK", path, Lock_Token=f"<{token}>").status_code == 204
+    assert not Lock.objects.exists()
+    assert dav_bruno("PUT", path, b"2027", content_type="text/plain").status_code == 204
+
+
+def test_i_am_editing_this_in_the_pages_is_a_lock_over_webdav(
+    anne: Any, bruno: Any, private_space: Any
+) -> None:
+    document = _shared(anne, bruno, private_space)
+    client = Client()
+    client.force_login(anne)
+    client.post(reverse("documents_lock", args=[document.pk]))
+    lock = Lock.objects.get(document=document)
+    assert lock.owner == anne
+    assert lock.root == f"/{private_space.slug}/budget.txt"
+    path = f"/dav/{private_space.slug}/budget.txt"
+    assert Dav(bruno)("PUT", path, b"x", content_type="text/plain").status_code == 423
+    listed = Dav(bruno)("PROPFIND", path, Depth="0")
+    assert b"lockdiscovery" in listed.data and lock.token.encode() in listed.data
+    # Renamed by its locker, the lock follows it.
+    actions.rename(actor=anne, item=document, name="budget 2026.txt")
+    lock.refresh_from_db()
+    assert lock.root == f"/{private_space.slug}/budget%202026.txt"
+    client.post(reverse("documents_unlock", args=[document.pk]))
+    assert not Lock.objects.exists()
+
+
+def test_the_spaces_admin_breaks_a_lock_and_its_owner_hears_of_it(
+    anne: Any, bruno: Any, private_space: Any
+) -> None:
+    document = _shared(anne, bruno, private_space)
+    lock = actions.lock(actor=bruno, item=document)
+    other = make_user()
+    add_member(private_space, other)
+    with pytest.raises(PermissionDenied):
+        actions.unlock(actor=other, lock=lock)  # a plain member may not
+    client = Client()
+    client.force_login(anne)  # the space's owner
+    client.post(reverse("documents_unlock", args=[document.pk]))
+    assert not Lock.objects.exists()
+    assert AuditEntry.objects.filter(action="documents.lock_broken").count() == 1
+    assert Notification.objects.filter(recipient=bruno, kind="document_lock_broken").exists()
+
+
+def test_locks_expire(anne: Any) -> None:
+    document = add_file(anne, root_for(owner=anne), "a.txt", b"a")
+    stranger_lock = actions.lock(actor=anne, item=document, timeout=60)
+    Lock.objects.filter(pk=stranger_lock.pk).update(expires_at=stranger_lock.created_at)
+    assert queries.locks_on(document) == []
+    assert actions.purge_expired_locks() == 1
+
+
+def _file(data: bytes) -> Any:
+    return io.BytesIO(data)
+
+
+def _upload(data: bytes) -> Any:
+    return SimpleUploadedFile("budget.txt", data, content_type="text/plain")
+
+
+# --- Bad input: a clear 4xx, never a 500 -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "headers"),
+    [
+        ("PROPFIND", b"", {"Depth": "infinity", "target": "/"}),
+        ("PROPFIND", b"<not xml", {}),
+        ("PROPFIND", b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/>', {}),
+        ("PROPPATCH", b"\xff\xfe garbage", {}),
+        ("LOCK", b"<D:lockinfo xmlns:D='DAV:'><D:lockscope/></D:lockinfo>", {}),
+        (
+            "PROPFIND",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+            b'<D:propfind xmlns:D="DAV:"><D:prop><D:b>&b;</D:b></D:prop></D:propfind>',
+            {},
+        ),
+        (
+            "PROPFIND",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b'<D:propfind xmlns:D="DAV:"><D:prop><D:e>&e;</D:e></D:prop></D:propfind>',
+            {},
+        ),
+        ("PROPFIND", b"", {"Depth": "99999999999999999999"}),
+        ("MOVE", b"", {}),
+        ("MOVE", b"", {"Destination": "/dav/My%20documents/a.txt/inside", "Overwrite": "X"}),
+        ("PUT", b"x", {"Content-Range": "bytes 0-0/1"}),
+        ("FROBNICATE", b"", {}),
+    ],
+)
+def test_bad_requests_are_4xx(anne: Any, method: str, body: bytes, headers: dict[str, str]) -> None:
+    dav = Dav(anne)
+    dav("PUT", f"{MINE}/a.txt", b"a", content_type="text/plain")
+    target = headers.pop("target", "/a.txt")
+    response = dav(method, f"{MINE}{target}", body, **headers)
+    assert 400 <= response.status_code < 500, (response.status_code, response.data[:300])
+    assert b"root:" not in response.data
+
+
+def test_an_xml_body_over_a_megabyte_is_413(anne: Any) -> None:
+    body = b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:">' + b" " * 1_100_000
+    assert Dav(anne)("PROPFIND", f"{MINE}/", body + b"</D:propfind>").status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dav/My%20documents/../../etc/passwd",
+        "/dav/My%20documents/%2e%2e/%2e%2e/etc/passwd",
+        "/dav/My%20documents/..%2f..%2fetc",
+        "/dav/%2e%2e",
+        "/dav/My%20documents/a%00b",
+    ],
+)
+def test_path_traversal_finds_nothing(anne: Any, path: str) -> None:
+    dav = Dav(anne)
+    for method in ("GET", "PUT", "MKCOL", "PROPFIND"):
+        response = dav(method, path, b"x" if method == "PUT" else b"")
+        assert 400 <= response.status_code < 500, (method, path, response.status_code)
+    assert not Document.objects.exists()
+
+
+# --- A listing costs a fixed number of queries -------------------------------------------------
+
+
+def _listing_queries(dav: Dav, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = dav("PROPFIND", path, Depth="1")
+    assert response.status_code == 207
+    return len(captured)
+
+
+@pytest.mark.parametrize("where", ["mine", "space"])
+def test_propfind_depth_1_costs_the_same_for_3_or_30_members(
+    anne: Any, private_space: Any, where: str
+) -> None:
+    root = root_for(owner=anne) if where == "mine" else root_for(private_space)
+    top = MINE if where == "mine" else f"/dav/{private_space.slug}"
+    folder = add_folder(anne, root, "liste")
+    dav = Dav(anne)
+    for n in range(3):
+        add_file(anne, folder, f"f{n}.txt", f"{n}".encode())
+    add_folder(anne, folder, "sous-dossier")
+    _listing_queries(dav, f"{top}/liste/")  # makes the libraries, notes the token's use
+    few = _listing_queries(dav, f"{top}/liste/")
+    for n in range(3, 30):
+        add_file(anne, folder, f"f{n}.txt", f"{n}".encode())
+    actions.lock(actor=anne, item=Document.objects.get(name="f5.txt"))
+    actions.set_dead_property(path=f"{top[4:]}/liste/f6.txt", name="{x:}y", value="<y/>")
+    many = _listing_queries(dav, f"{top}/liste/")
+    assert many == few
+    assert many <= 22, many  # the request: token, libraries and rights (a few per library)
+
+
+def test_a_destination_on_another_server_is_502_as_rfc_4918_says(anne: Any) -> None:
+    dav = Dav(anne)
+    dav("PUT", f"{MINE}/a.txt", b"a", content_type="text/plain")
+    response = dav("COPY", f"{MINE}/a.txt", Destination="http://elsewhere.example/dav/x")
+    assert response.status_code == 502
+    assert Document.objects.count() == 1
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.text(min_size=1, max_size=40),
+    method=st.sampled_from(["PUT", "MKCOL", "PROPFIND", "GET", "DELETE", "LOCK", "MOVE"]),
+    depth=st.sampled_from(["0", "1", "infinity", "", "-1", "x"]),
+)
+def test_any_name_any_method_is_never_a_server_error(
+    anne: Any, name: str, method: str, depth: str
+) -> None:
+    dav = Dav(anne)
+    path = f"{MINE}/{quote(name, safe='')}"
+    body = LOCKINFO if method == "LOCK" else b"x"
+    headers = {"Depth": depth} if depth else {}
+    if method == "MOVE":
+        headers["Destination"] = f"http://testserver{MINE}/{quote(name[::-1], safe='')}"
+    response = dav(method, path, body, **headers)
+    assert response.status_code < 500 or response.status_code == 502, (
+        response.status_code,
+        response.data[:300],
+    )
+
+
+def test_the_api_locks_lists_and_unlocks(anne: Any, bruno: Any, private_space: Any) -> None:
+    document = _shared(anne, bruno, private_space)
+    anne_api = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=anne, name='api')[1]}"}
+    bruno_api = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=bruno, name='api')[1]}"}
+    client = Client()
+    made = client.post(f"/api/v1/files/{document.pk}/lock", **bruno_api)
+    assert made.status_code == 201, made.content
+    assert made.json()["mine"] is True and made.json()["owner"]["id"] == bruno.pk
+    again = client.post(f"/api/v1/files/{document.pk}/lock", **anne_api)
+    assert again.status_code == 403
+    assert "Bruno" in again.json()["detail"]
+    listed = client.get(f"/api/v1/files/{document.pk}/locks", **anne_api).json()
+    assert [(lock["owner"]["id"], lock["mine"]) for lock in listed] == [(bruno.pk, False)]
+    # Anne owns the space: she breaks it.
+    assert client.delete(f"/api/v1/files/{document.pk}/lock", **anne_api).status_code == 204
+    assert client.get(f"/api/v1/files/{document.pk}/locks", **anne_api).json() == []

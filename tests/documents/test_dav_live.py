@@ -1,0 +1,213 @@
+"""WebDAV against a real Cercle server (uvicorn, one per session) driven by programs nobody on
+the project wrote: the `litmus` compliance suite (basic, copy/move, properties, locks, http),
+`rclone` (copy a tree with accented names there and back, check every byte) and `cadaver`.
+
+Their output is parsed and asserted. They are Debian packages (`make system-packages`): absent,
+the tests skip, except with CERCLE_REQUIRE_SERVICES=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.server import ServerProcess, ServerSite
+
+SEED = """
+from tests.factories import make_user, make_space
+from cercle.accounts.actions.auth import create_api_token
+anne = make_user(username="anne", email="anne@example.org", first_name="Anne")
+space = make_space(owner=anne, kind="private", name="Projets")
+_token, secret = create_api_token(user=anne, name="WebDAV")
+result = {"token": secret, "space": space.slug}
+"""
+
+# The suites litmus runs and how many tests each has (litmus 0.13, Debian's package).
+SUITES = {"basic": 16, "copymove": 13, "props": 30, "locks": 41, "http": 4}
+
+
+def _need(program: str) -> str:
+    path = shutil.which(program)
+    if path is None:
+        if os.environ.get("CERCLE_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{program} is required (make system-packages installs it)")
+        pytest.skip(f"{program} is not installed (make system-packages)")
+    return path
+
+
+@dataclass
+class DavServer:
+    server: ServerProcess
+    token: str
+    space: str
+    directory: Path
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/dav/"
+
+
+@pytest.fixture(scope="session")
+def dav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DavServer]:
+    directory = tmp_path_factory.mktemp("dav-live")
+    site = ServerSite(directory)
+    site.migrate()
+    seeded = site.python(SEED)
+    server = site.start()
+    try:
+        yield DavServer(server, seeded["token"], seeded["space"], directory)
+    finally:
+        site.stop()
+
+
+def _run(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, **kw: Any) -> str:
+    done = subprocess.run(
+        args,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        **kw,
+    )
+    return done.stdout + done.stderr
+
+
+# --- litmus ------------------------------------------------------------------------------------
+
+SUMMARY = re.compile(
+    r"<- summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed\. [\d.]+%"
+)
+RESULT = re.compile(r"^\s*(\d+)\.\s+(\w+)\.*\s+(pass|FAIL|SKIPPED|WARNING)", re.MULTILINE)
+
+
+def parse_litmus(output: str) -> tuple[dict[str, tuple[int, int, int]], list[str]]:
+    """({suite: (run, passed, failed)}, the lines of tests that failed or were skipped)."""
+    summaries = {m[1]: (int(m[2]), int(m[3]), int(m[4])) for m in SUMMARY.finditer(output)}
+    # litmus writes each test's name twice on one line (progress, then result): the last
+    # status on a line is the test's.
+    bad = [
+        line.strip()
+        for line in output.replace("\r", "\n").splitlines()
+        if re.search(r"\b(FAIL|SKIPPED)\b", line)
+    ]
+    return summaries, bad
+
+
+def test_parse_litmus_reads_its_summaries_and_failures() -> None:
+    sample = (
+        "-> running `basic':\n 0. init.................. pass\n"
+        " 3. put_get............... FAIL (GET of `/x' failed: 404 Not Found)\n"
+        "<- summary for `basic': of 16 tests run: 15 passed, 1 failed. 93.8%\n"
+    )
+    summaries, bad = parse_litmus(sample)
+    assert summaries == {"basic": (16, 15, 1)}
+    assert bad == ["3. put_get............... FAIL (GET of `/x' failed: 404 Not Found)"]
+
+
+def test_litmus_passes_in_full(dav_server: DavServer, tmp_path: Path) -> None:
+    litmus = _need("litmus")
+    output = _run(
+        [litmus, "-k", f"{dav_server.url}{dav_server.space}/", "anne", dav_server.token],
+        cwd=tmp_path,
+    )
+    summaries, bad = parse_litmus(output)
+    assert bad == [], output[-6000:]
+    assert summaries == {name: (count, count, 0) for name, count in SUITES.items()}, output[-6000:]
+
+
+# --- rclone ------------------------------------------------------------------------------------
+
+
+def _rclone_env(dav_server: DavServer, rclone: str, cwd: Path) -> dict[str, str]:
+    obscured = _run([rclone, "obscure", dav_server.token], cwd=cwd).strip().splitlines()[-1]
+    return {
+        "RCLONE_CONFIG": str(cwd / "rclone.conf"),
+        "RCLONE_CONFIG_CERCLE_TYPE": "webdav",
+        "RCLONE_CONFIG_CERCLE_URL": dav_server.url,
+        "RCLONE_CONFIG_CERCLE_VENDOR": "other",
+        "RCLONE_CONFIG_CERCLE_USER": "anne",
+        "RCLONE_CONFIG_CERCLE_PASS": obscured,
+    }
+
+
+def test_rclone_copies_a_tree_there_and_back_byte_for_byte(
+    dav_server: DavServer, tmp_path: Path
+) -> None:
+    rclone = _need("rclone")
+    (tmp_path / "rclone.conf").write_text("")
+    env = _rclone_env(dav_server, rclone, tmp_path)
+    tree = tmp_path / "local"
+    files = {
+        "Réunion été/compte-rendu.txt": "Compte rendu de la réunion\n".encode(),
+        "Réunion été/données/tableau.bin": os.urandom(700_000),
+        "ça va.txt": "Ça va ? Très bien.\n".encode(),
+        "Œuvres & €uros (2).md": b"# Titre\n",
+    }
+    for name, data in files.items():
+        path = tree / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    remote = f"cercle:{dav_server.space}/sync"
+    output = _run([rclone, "copy", str(tree), remote], cwd=tmp_path, env=env)
+    assert "ERROR" not in output, output
+    checked = _run([rclone, "check", "--download", str(tree), remote], cwd=tmp_path, env=env)
+    assert "0 differences found" in checked, checked
+    assert f"{len(files)} matching files" in checked, checked
+    back = tmp_path / "back"
+    output = _run([rclone, "copy", remote, str(back)], cwd=tmp_path, env=env)
+    assert "ERROR" not in output, output
+    for name, data in files.items():
+        assert (back / name).read_bytes() == data, name
+    listed = _run([rclone, "lsf", "-R", remote], cwd=tmp_path, env=env).splitlines()
+    assert "Réunion été/données/tableau.bin" in listed
+
+
+# --- cadaver -----------------------------------------------------------------------------------
+
+
+def test_cadaver_puts_locks_and_gets(dav_server: DavServer, tmp_path: Path) -> None:
+    cadaver = _need("cadaver")
+    (tmp_path / ".netrc").write_text(
+        f"machine 127.0.0.1 login anne password {dav_server.token}\n", encoding="utf-8"
+    )
+    (tmp_path / ".netrc").chmod(0o600)
+    (tmp_path / "note.txt").write_text("Bonjour de cadaver\n", encoding="utf-8")
+    script = "\n".join(
+        [
+            "mkcol cadaver",
+            "cd cadaver",
+            "put note.txt",
+            "lock note.txt",
+            "discover note.txt",
+            "unlock note.txt",
+            "get note.txt copie.txt",
+            "propset note.txt couleur bleu",
+            "propget note.txt couleur",
+            "ls",
+            "quit",
+        ]
+    )
+    output = _run(
+        [cadaver, f"{dav_server.url}{dav_server.space}/"],
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path)},
+        input=script + "\n",
+    )
+    assert "Uploading note.txt" in output and "succeeded" in output, output
+    assert "Locking `note.txt': succeeded" in output, output
+    assert "Unlocking `note.txt': succeeded" in output, output
+    assert "Downloading" in output, output
+    assert "bleu" in output, output
+    assert "failed" not in output.lower(), output
+    copied = tmp_path / "copie.txt"
+    assert copied.read_text(encoding="utf-8") == "Bonjour de cadaver\n"
