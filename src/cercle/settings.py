@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cercle.accounts",
     "cercle.spaces",
     "cercle.notifications",
+    "cercle.search",
     "cercle.feed",
     "cercle.announcements",
     "cercle.chat",

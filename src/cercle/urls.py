@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("cercle.feed.urls")),
     path("", include("cercle.announcements.urls")),
     path("", include("cercle.notifications.urls")),
+    path("", include("cercle.search.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),

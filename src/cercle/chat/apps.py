@@ -9,9 +9,10 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.chat import audit_labels, listeners, navigation, tabs
+        from cercle.chat import audit_labels, listeners, navigation, search, tabs
 
         audit_labels.register()
         listeners.register()
         navigation.register()
         tabs.register()
+        search.register()

@@ -10,9 +10,10 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.feed import audit_labels, listeners, notifications, tabs
+        from cercle.feed import audit_labels, listeners, notifications, search, tabs
 
         audit_labels.register()
         listeners.register()
         notifications.register()
         tabs.register()
+        search.register()
