@@ -57,6 +57,7 @@ system-packages:
 	test -x /usr/bin/chromium || missing="$$missing chromium fonts-dejavu-core"; \
 	test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || missing="$$missing fonts-noto-color-emoji"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	test -e /usr/share/snowball/data/french/voc.txt || missing="$$missing snowball-data"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -21,7 +21,7 @@ _TEXT = frozenset({"body", "space", "wall_owner", "edited_at", "hidden_at"})
 def _post(post: Post) -> Entry:
     author = post.author
     return Entry(
-        title=f"{author.display_name}{' · ' + post.space.name if post.space else ''}",
+        title=author.display_name,
         body=post.body,
         url=reverse("post", args=[post.pk]),
         date=post.created_at,
@@ -63,7 +63,7 @@ def register() -> None:
             model=Post,
             entry=_post,
             visible=lambda user: visible_posts(user).order_by(),
-            rows=lambda: Post.objects.select_related("author", "space"),
+            rows=lambda: Post.objects.select_related("author"),
             order=30,
             fields=_TEXT,
         )

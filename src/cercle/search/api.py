@@ -26,7 +26,7 @@ router = Router(tags=["search"])
 
 
 class SearchParams(InSchema):
-    q: str = Field(..., max_length=10_000, description="Words, \"phrases\", -excluded, OR")
+    q: str = Field(..., max_length=10_000, description='Words, "phrases", -excluded, OR')
     kinds: str | None = Field(
         None, max_length=300, description="Kinds to list, comma-separated (person, post…)"
     )
