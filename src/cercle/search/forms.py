@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -35,12 +35,12 @@ class SearchForm(forms.Form):
         return str(self.cleaned_data.get("q") or "").replace("\x00", "")
 
 
-def day_start(day: object) -> datetime | None:
+def day_start(day: date | None) -> datetime | None:
     if day is None:
         return None
-    return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[call-overload]
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def day_after(day: object) -> datetime | None:
+def day_after(day: date | None) -> datetime | None:
     start = day_start(day)
     return start + timedelta(days=1) if start else None
