@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 MAX_RECENT = 10
 
 
+_FIELDS = ["title", "body", "language", "space_id", "author_id", "date", "url"]
+
+
 def _values(entry: Entry) -> dict[str, Any]:
     return {
         "title": entry.title[:300],
@@ -36,31 +39,26 @@ def _values(entry: Entry) -> dict[str, Any]:
 
 
 def index_objects(kind: SearchKind, objects: Iterable[Model]) -> int:
-    """(Re)index these objects of `kind`; those whose `entry` is None leave the index."""
-    written: list[SearchDocument] = []
+    """(Re)index these objects of `kind` (one upsert, then the engine's tables); those whose
+    `entry` is None leave the index."""
+    documents: list[SearchDocument] = []
     gone: list[int] = []
-    objects = list(objects)
-    existing = dict(
-        SearchDocument.objects.filter(
-            kind=kind.key, object_id__in=[obj.pk for obj in objects]
-        ).values_list("object_id", "pk")
-    )
     for obj in objects:
         entry = kind.entry(obj)
         if entry is None:
-            if obj.pk in existing:
-                gone.append(existing[obj.pk])
-            continue
-        document, _ = SearchDocument.objects.update_or_create(
-            kind=kind.key, object_id=obj.pk, defaults=_values(entry)
+            gone.append(obj.pk)
+        else:
+            documents.append(SearchDocument(kind=kind.key, object_id=obj.pk, **_values(entry)))
+    remove(kind, gone)
+    if documents:
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=[*_FIELDS, "indexed_at"],
         )
-        written.append(document)
-    with transaction.atomic():
-        if gone:
-            engine().delete(gone)
-            SearchDocument.objects.filter(pk__in=gone).delete()
-        engine().write(written)
-    return len(written)
+        engine().write(documents)
+    return len(documents)
 
 
 def reindex(kind: SearchKind, object_ids: list[int]) -> None:
@@ -85,10 +83,13 @@ def remove(kind: SearchKind, object_ids: list[int]) -> None:
         SearchDocument.objects.filter(pk__in=ids).delete()
 
 
-def follow(kind: SearchKind, object_ids: list[int], deleted: bool) -> None:
-    """A watched row was saved or deleted: its entries follow, in the same transaction."""
+def follow(kind: SearchKind, object_ids: list[int], deleted: bool, saved: Model | None) -> None:
+    """A watched row was saved or deleted: its entries follow, in the same transaction (`saved`:
+    the kind's own object, just saved, indexed as it is without reading it again)."""
     if deleted:
         remove(kind, object_ids)
+    elif saved is not None:
+        index_objects(kind, [saved])
     else:
         reindex(kind, object_ids)
 

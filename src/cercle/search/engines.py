@@ -88,16 +88,15 @@ class SQLiteEngine:
         if not rows:
             return
         with connection.cursor() as cursor:
-            ids = [(row[0],) for row in rows]
-            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", ids)
-            cursor.executemany("DELETE FROM search_trigram WHERE rowid = %s", ids)
+            # FTS5 replaces a row under the same rowid (the document's id).
             cursor.executemany(
-                "INSERT INTO search_fts (rowid, title_words, title_stems, body_words, body_stems)"
+                "INSERT OR REPLACE INTO search_fts"
+                " (rowid, title_words, title_stems, body_words, body_stems)"
                 " VALUES (%s, %s, %s, %s, %s)",
                 [row[:5] for row in rows],
             )
             cursor.executemany(
-                "INSERT INTO search_trigram (rowid, plain) VALUES (%s, %s)",
+                "INSERT OR REPLACE INTO search_trigram (rowid, plain) VALUES (%s, %s)",
                 [(row[0], row[5]) for row in rows],
             )
 

@@ -90,13 +90,15 @@ def _connect(kind: SearchKind, watch: Watch) -> None:
             return
         if kwargs.get("raw"):
             return
+        own = instance if watch.model is kind.model else None
         for follow in _followers:
-            follow(kind, list(watch.object_ids(instance)), False)
+            follow(kind, list(watch.object_ids(instance)), False, own)
 
     def deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
         own = watch.model is kind.model
         for follow in _followers:
-            follow(kind, list(watch.object_ids(instance)), own)
+            # A watched model's row gone (a profile's user): the entry is read again.
+            follow(kind, list(watch.object_ids(instance)), own, None)
 
     post_save.connect(
         saved,
@@ -112,10 +114,11 @@ def _connect(kind: SearchKind, watch: Watch) -> None:
     )
 
 
-# `index.follow(kind, object_ids, deleted)`: set by `cercle.search.index` at import.
-_followers: list[Callable[[SearchKind, list[int], bool], None]] = []
+# `actions.follow(kind, object_ids, deleted, saved)`: connected by the app's `ready()`.
+Follower = Callable[[SearchKind, list[int], bool, Model | None], None]
+_followers: list[Follower] = []
 
 
-def on_write(follower: Callable[[SearchKind, list[int], bool], None]) -> None:
+def on_write(follower: Follower) -> None:
     if follower not in _followers:
         _followers.append(follower)
