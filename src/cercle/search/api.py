@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
+from django.utils import timezone
 from ninja import Query, Router
 from pydantic import Field
 
@@ -43,6 +44,18 @@ class SuggestParams(InSchema):
     q: str = Field(..., max_length=10_000)
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a zone is read in the server's zone; one at the ends of the calendar (no
+    UTC for it) is no limit."""
+    if value is None:
+        return None
+    try:
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        return aware.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _hit_out(hit: Hit) -> SearchHitOut:
     document = hit.document
     return SearchHitOut(
@@ -74,8 +87,8 @@ def search(request: AuthenticatedRequest, params: Query[SearchParams]) -> Search
         kinds=queries.parse_kinds(params.kinds) or None,
         space_id=params.space,
         author_id=params.author,
-        date_from=params.from_,
-        date_to=params.to,
+        date_from=_aware(params.from_),
+        date_to=_aware(params.to),
         sort=params.sort,
         offset=offset,
         limit=params.limit,
