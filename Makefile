@@ -64,6 +64,7 @@ system-packages:
 	command -v litmus >/dev/null || missing="$$missing litmus"; \
 	command -v rclone >/dev/null || missing="$$missing rclone"; \
 	command -v cadaver >/dev/null || missing="$$missing cadaver"; \
+	test -e /usr/share/snowball/data/french/voc.txt || missing="$$missing snowball-data"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

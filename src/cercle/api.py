@@ -318,5 +318,9 @@ def _register_routers() -> None:
 
     api.add_router("/", pages_router)
 
+    from cercle.search.api import router as search_router
+
+    api.add_router("/", search_router)
+
 
 _register_routers()

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cercle.spaces",
     "cercle.notifications",
     "cercle.adoption",
+    "cercle.search",
     "cercle.feed",
     "cercle.announcements",
     "cercle.chat",

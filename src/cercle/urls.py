@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("cercle.announcements.urls")),
     path("", include("cercle.notifications.urls")),
     path("", include("cercle.adoption.urls")),
+    path("", include("cercle.search.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("", include("cercle.privacy.urls")),
     path("messages/", include("cercle.chat.urls")),

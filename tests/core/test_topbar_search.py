@@ -1,4 +1,6 @@
-"""The header's people search keeps its words on the directory only, not on other search pages."""
+"""The header's search box is the global search: it sends to /search/, keeps its words on the
+results page only (the directory and chat keep theirs in their own fields), and offers
+suggestions as one types."""
 
 from __future__ import annotations
 
@@ -12,16 +14,21 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-def _header_value(html: str) -> str:
+def _header(html: str) -> tuple[str, str]:
+    form = re.search(r'<form class="topbar-search"[^>]*action="([^"]*)"', html)
     found = re.search(r'<input id="global-search"[^>]*value="([^"]*)"', html)
-    assert found is not None
-    return found.group(1)
+    assert form is not None and found is not None
+    return form.group(1), found.group(1)
 
 
-def test_the_header_search_keeps_its_words_on_the_directory_only() -> None:
+def test_the_header_search_is_the_global_search() -> None:
     client = Client()
     client.force_login(make_user())
+    results = client.get("/search/", {"q": "anne"})
+    assert results.status_code == 200 and _header(results.content.decode()) == ("/search/", "anne")
     people = client.get("/people/", {"q": "anne"})
-    assert people.status_code == 200 and _header_value(people.content.decode()) == "anne"
+    assert people.status_code == 200 and _header(people.content.decode())[1] == ""
+    assert 'id="directory-q" type="search" name="q" value="anne"' in people.content.decode()
     messages = client.get("/messages/search/", {"q": "bonjour"})
-    assert messages.status_code == 200 and _header_value(messages.content.decode()) == ""
+    assert messages.status_code == 200 and _header(messages.content.decode())[1] == ""
+    assert 'hx-get="/search/suggest/"' in messages.content.decode()

@@ -59,6 +59,8 @@ NOT_PAGES: dict[str, str] = {
     "intranet": "redirect to the organisation space's pages",
     "page_export": "ZIP file",
     "page_preview": "POST: the editor's preview fragment",
+    "search_suggest": "an htmx fragment: the header's suggestions (case search-suggestions-open)",
+    "search_clear_recent": "POST: clears one's recent searches",
     "page_restore": "POST",
     "page_move": "POST",
     "page_delete": "POST",
@@ -230,6 +232,13 @@ def _open_menus(path: str, dropdown: str) -> Callable[[Any, dict[str, Any]], Non
     return steps
 
 
+def _suggestions_open(page: Any, facts: dict[str, Any]) -> None:
+    """The results page with the header's suggestions open under the search box."""
+    page.goto("/search/?q=audit")
+    page.fill("#global-search", "mar")
+    page.wait_for_selector(".search-suggestions-list")
+
+
 # Pages that exist only inside a flow (they redirect when loaded alone): how to reach them.
 STEPS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "mfa_authenticate": _sign_in_until_the_code,
@@ -328,6 +337,10 @@ EXTRA_CASES = [
     ),
     Case("chat_search-results", MEMBER, path="/messages/search/?q=audit"),
     Case("directory-search", MEMBER, path="/people/?q=marie"),
+    Case("search-results", MEMBER, path="/search/?q=audit"),
+    Case("search-results-filtered", MEMBER, path="/search/?q=a&kind=person&sort=date"),
+    Case("search-bad-date", MEMBER, path="/search/?q=a&start=nope", status=400),
+    Case("search-suggestions-open", MEMBER, "search", steps=_suggestions_open),
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
     Case("documents_space-owner", OWNER, "documents_space"),
     Case(

@@ -9,9 +9,10 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.agenda import audit_labels, notifications, personal_data, tabs
+        from cercle.agenda import audit_labels, notifications, personal_data, search, tabs
 
         audit_labels.register()
         personal_data.register()
         notifications.register()
         tabs.register()
+        search.register()

@@ -9,7 +9,15 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.chat import adoption, audit_labels, listeners, navigation, personal_data, tabs
+        from cercle.chat import (
+            adoption,
+            audit_labels,
+            listeners,
+            navigation,
+            personal_data,
+            search,
+            tabs,
+        )
 
         adoption.register()
         audit_labels.register()
@@ -17,3 +25,4 @@ class ChatConfig(AppConfig):
         listeners.register()
         navigation.register()
         tabs.register()
+        search.register()

@@ -10,10 +10,18 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.documents import audit_labels, navigation, notifications, personal_data, tabs
+        from cercle.documents import (
+            audit_labels,
+            navigation,
+            notifications,
+            personal_data,
+            search,
+            tabs,
+        )
 
         audit_labels.register()
         navigation.register()
         personal_data.register()
         notifications.register()
         tabs.register()
+        search.register()

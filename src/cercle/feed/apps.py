@@ -17,6 +17,7 @@ class FeedConfig(AppConfig):
             navigation,
             notifications,
             personal_data,
+            search,
             tabs,
         )
 
@@ -27,3 +28,4 @@ class FeedConfig(AppConfig):
         navigation.register()
         notifications.register()
         tabs.register()
+        search.register()

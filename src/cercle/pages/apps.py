@@ -9,10 +9,11 @@ class PagesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.pages import adoption, audit_labels, navigation, personal_data, tabs
+        from cercle.pages import adoption, audit_labels, navigation, personal_data, search, tabs
 
         adoption.register()
         audit_labels.register()
         navigation.register()
         personal_data.register()
         tabs.register()
+        search.register()

@@ -1,0 +1,128 @@
+"""Writes to the index and to recent searches.
+
+The index follows each write in the writer's transaction (`follow`, connected by the registry to
+the watched models' signals): a rolled-back write leaves the index as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Model
+
+from cercle.search import registry
+from cercle.search.engines import engine
+from cercle.search.models import RecentSearch, SearchDocument
+from cercle.search.registry import Entry, SearchKind
+
+if TYPE_CHECKING:
+    from cercle.accounts.models import User
+
+MAX_RECENT = 10
+
+
+_FIELDS = ["title", "body", "language", "space_id", "author_id", "date", "url"]
+
+
+def _values(entry: Entry) -> dict[str, Any]:
+    return {
+        "title": entry.title[:300],
+        "body": entry.body,
+        "language": entry.language,
+        "space_id": entry.space_id,
+        "author_id": entry.author_id,
+        "date": entry.date,
+        "url": entry.url[:500],
+    }
+
+
+def index_objects(kind: SearchKind, objects: Iterable[Model]) -> int:
+    """(Re)index these objects of `kind` (one upsert, then the engine's tables); those whose
+    `entry` is None leave the index."""
+    documents: list[SearchDocument] = []
+    gone: list[int] = []
+    for obj in objects:
+        entry = kind.entry(obj)
+        if entry is None:
+            gone.append(obj.pk)
+        else:
+            documents.append(SearchDocument(kind=kind.key, object_id=obj.pk, **_values(entry)))
+    remove(kind, gone)
+    if documents:
+        SearchDocument.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=[*_FIELDS, "indexed_at"],
+        )
+        engine().write(documents)
+    return len(documents)
+
+
+def reindex(kind: SearchKind, object_ids: list[int]) -> None:
+    if not object_ids:
+        return
+    objects = list(kind.rows().filter(pk__in=object_ids))
+    found = {obj.pk for obj in objects}
+    remove(kind, [pk for pk in object_ids if pk not in found])
+    index_objects(kind, objects)
+
+
+def remove(kind: SearchKind, object_ids: list[int]) -> None:
+    if not object_ids:
+        return
+    ids = list(
+        SearchDocument.objects.filter(kind=kind.key, object_id__in=object_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    if ids:
+        engine().delete(ids)
+        SearchDocument.objects.filter(pk__in=ids).delete()
+
+
+def follow(kind: SearchKind, object_ids: list[int], deleted: bool, saved: Model | None) -> None:
+    """A watched row was saved or deleted: its entries follow, in the same transaction (`saved`:
+    the kind's own object, just saved, indexed as it is without reading it again)."""
+    if deleted:
+        remove(kind, object_ids)
+    elif saved is not None:
+        index_objects(kind, [saved])
+    else:
+        reindex(kind, object_ids)
+
+
+def connect() -> None:
+    registry.on_write(follow)
+
+
+def clear(kind: SearchKind | None = None) -> None:
+    with transaction.atomic():
+        if kind is None:
+            engine().clear()
+            SearchDocument.objects.all().delete()
+        else:
+            remove(
+                kind,
+                list(
+                    SearchDocument.objects.filter(kind=kind.key).values_list("object_id", flat=True)
+                ),
+            )
+
+
+def remember(user: User, query: str) -> None:
+    """Keep `query` among `user`'s recent searches (the newest `MAX_RECENT`)."""
+    query = " ".join(query.replace("\x00", "").split())[:200]
+    if not query or not user.is_authenticated:
+        return
+    with transaction.atomic():
+        RecentSearch.objects.update_or_create(user=user, query=query)
+        old = RecentSearch.objects.filter(user=user).order_by("-searched_at", "-id")[MAX_RECENT:]
+        RecentSearch.objects.filter(pk__in=[row.pk for row in old]).delete()
+
+
+def forget_recent(user: User) -> int:
+    deleted, _ = RecentSearch.objects.filter(user=user).delete()
+    return deleted
