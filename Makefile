@@ -57,6 +57,7 @@ system-packages:
 	test -x /usr/bin/chromium || missing="$$missing chromium fonts-dejavu-core"; \
 	test -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || missing="$$missing fonts-noto-color-emoji"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
