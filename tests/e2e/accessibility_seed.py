@@ -39,6 +39,7 @@ def seed() -> dict[str, Any]:
     from cercle.pages import actions as page_actions
     from cercle.spaces import actions as space_actions
     from cercle.spaces import queries as space_queries
+    from cercle.sso import actions as sso_actions
     from tests.factories import give_skill, make_user
 
     seed_demo_organisation()
@@ -223,6 +224,14 @@ def seed() -> dict[str, Any]:
         rule="FREQ=WEEKLY;COUNT=8",
     )
     agenda_actions.invite(actor=owner, event=event, people=[member])
+    sso_provider = sso_actions.save_oidc_provider(
+        actor=admin,
+        key="entra-id",
+        name="Entra ID",
+        server_url="https://login.microsoftonline.com/example/v2.0",
+        client_id="cercle",
+        secret="not-a-real-secret",
+    )
     return {
         "member": member.username,
         "code_emails": code_emails,
@@ -251,4 +260,5 @@ def seed() -> dict[str, Any]:
         "document": audit.pk,
         "library": documents_root.library_id,
         "event": event.pk,
+        "sso_provider": sso_provider.provider_id,
     }
