@@ -241,6 +241,11 @@ STEPS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "account_confirm_reauthentication_code": _ask_for_a_reauthentication_code,
 }
 
+# Pages answered with another status than 200 (still pages people read).
+STATUSES: dict[str, int] = {
+    "socialaccount_login_error": 401,  # allauth's "sign-in through the provider failed"
+}
+
 # URL parameters: from the seeded facts by parameter name, then by URL name where they differ.
 ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "username": lambda facts: facts["member"],
@@ -379,7 +384,7 @@ def _role(name: str) -> str:
 
 def _cases() -> list[Case]:
     cases = [
-        Case(name, _role(name), name, steps=STEPS.get(name))
+        Case(name, _role(name), name, status=STATUSES.get(name, 200), steps=STEPS.get(name))
         for name, _params in _named_urls()
         if name not in NOT_PAGES
     ]

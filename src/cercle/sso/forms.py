@@ -42,7 +42,7 @@ class LoginForm(AccountsLoginForm):
 
 class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
     def clean_email(self) -> str:
-        email = str(self.cleaned_data.get("email") or "")
+        email = str(super().clean_email() or "")
         if email and queries.domain_requires_sso(email):
             user = User.objects.filter(email__iexact=email).first()
             if user is None or queries.sso_required_for(user):
