@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "cercle.core.requests.CurrentRequestMiddleware",
     # Under /api/, the HTML error pages (unknown URL, wrong method, uncaught error) become JSON.
     "cercle.core.middleware.ApiJsonErrorsMiddleware",
+    # Sends people whose two-factor grace period is over to set it up (cercle.sso).
+    "cercle.sso.middleware.TwoFactorRequiredMiddleware",
     # Synchronous only, and last on purpose: under ASGI Django runs every middleware above it
     # synchronously in the request's thread. Below a synchronous one, the async-capable
     # MessageMiddleware and XFrameOptionsMiddleware would run on the event loop, with a

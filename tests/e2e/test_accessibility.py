@@ -132,6 +132,7 @@ NOT_PAGES: dict[str, str] = {
     "socialaccount_signup": "never shown: accounts are created just in time",
     "socialaccount_connections": "not linked: providers are linked at sign-in",
     "admin_sso_domains": "POST",
+    "admin_sso_two_factor": "POST",
     "admin_sso_break_glass": "POST",
     "admin_sso_break_glass_remove": "POST",
     "admin_sso_mapping": "POST",

@@ -20,8 +20,8 @@ from tests.sso.saml_idp import SamlIdp, run_saml_idp
 def test_oidc_sign_in_in_the_browser(
     page: Any,
     live_server: Any,
-    oidc_server: str,
-    transactional_db: Any,  # noqa: F811
+    oidc_server: str,  # noqa: F811  (the fixture imported above)
+    transactional_db: Any,
 ) -> None:
     actions.save_oidc_provider(
         actor=make_admin(username="it", email="it@example.org"),
@@ -31,6 +31,8 @@ def test_oidc_sign_in_in_the_browser(
         client_id="cercle",
         secret="cercle-secret",
     )
+    # Three servers (Cercle, the provider, the browser) share a loaded machine: wait longer.
+    page.set_default_timeout(30_000)
     page.goto("/accounts/login/")
     page.get_by_role("button", name="Se connecter avec Acme ID").click()
     page.wait_for_url(f"{oidc_server}/**")
@@ -70,6 +72,7 @@ def test_saml_sign_in_in_the_browser(
         uid_attribute="urn:oid:0.9.2342.19200300.100.1.1",
     )
     page = new_page()
+    page.set_default_timeout(30_000)
     saml_idp.sp_metadata = page.request.get(f"{base}/accounts/saml/acme-saml/metadata/").text()
     page.goto(f"{base}/accounts/login/")
     page.get_by_role("button", name="Se connecter avec Acme SAML").click()

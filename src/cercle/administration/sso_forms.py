@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.actions.identity import IDENTITY_ATTRIBUTES
+from cercle.sso.models import TwoFactorScope
 from cercle.sso.queries import ATTRIBUTE_LABELS
 
 
@@ -110,3 +111,18 @@ class RequiredDomainsForm(forms.Form):
 
 class BreakGlassForm(forms.Form):
     person = forms.CharField(label=_("Administrator (username or email address)"), max_length=254)
+
+
+class TwoFactorPolicyForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Require two-factor authentication of"), choices=TwoFactorScope.choices
+    )
+    grace_days = forms.IntegerField(
+        label=_("Days to set it up"),
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "Counted from now (or from a newcomer's first day). After it, people who have not "
+            "set it up can only do that."
+        ),
+    )

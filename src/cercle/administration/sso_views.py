@@ -24,6 +24,7 @@ from cercle.administration.sso_forms import (
     OidcProviderForm,
     RequiredDomainsForm,
     SamlProviderForm,
+    TwoFactorPolicyForm,
 )
 from cercle.administration.views import _error_into_form, _message_error
 from cercle.core.typing import AuthenticatedRequest
@@ -62,9 +63,35 @@ def _page(request: AuthenticatedRequest, **extra: Any) -> HttpResponse:
         "domains_form": domains_form,
         "break_glass_form": extra.pop("break_glass_form", None) or BreakGlassForm(),
         "break_glass": queries.break_glass_accounts(),
+        "two_factor_form": extra.pop("two_factor_form", None) or _two_factor_form(),
         **extra,
     }
     return render(request, "administration/sso.html", context)
+
+
+def _two_factor_form() -> TwoFactorPolicyForm:
+    policy = queries.two_factor_policy()
+    return TwoFactorPolicyForm(initial={"scope": policy.scope, "grace_days": policy.grace_days})
+
+
+@admin_required
+@require_POST
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
+    form = TwoFactorPolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_two_factor_policy(
+                actor=request.user,
+                scope=form.cleaned_data["scope"],
+                grace_days=form.cleaned_data["grace_days"],
+                request=request,
+            )
+        except ValidationError as error:
+            _error_into_form(form, error)
+        else:
+            messages.success(request, _("The two-factor policy is saved."))
+            return redirect("admin_sso")
+    return _page(request, two_factor_form=form)
 
 
 @admin_required

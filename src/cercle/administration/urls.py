@@ -34,6 +34,7 @@ urlpatterns = [
     path("sso/", sso_views.sso, name="admin_sso"),
     path("sso/add/<str:kind>/", sso_views.add_provider, name="admin_sso_add"),
     path("sso/domains/", sso_views.domains, name="admin_sso_domains"),
+    path("sso/two-factor/", sso_views.two_factor, name="admin_sso_two_factor"),
     path("sso/break-glass/", sso_views.add_break_glass, name="admin_sso_break_glass"),
     path(
         "sso/break-glass/<int:person_id>/remove/",

@@ -9,9 +9,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from allauth.socialaccount.models import SocialApp
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.actions.identity import IDENTITY_ATTRIBUTES
@@ -19,7 +21,12 @@ from cercle.accounts.models import User
 from cercle.accounts.queries import may_manage_settings
 from cercle.audit.actions import log_event
 from cercle.sso import queries
-from cercle.sso.models import BreakGlassAccount, RequiredSsoDomain
+from cercle.sso.models import (
+    BreakGlassAccount,
+    RequiredSsoDomain,
+    TwoFactorPolicy,
+    TwoFactorScope,
+)
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -294,3 +301,32 @@ def record_password_refused(*, user: User, method: str, request: HttpRequest | N
         extra={"method": method},
         request=request,
     )
+
+
+def set_two_factor_policy(
+    *, actor: User, scope: str, grace_days: int, request: HttpRequest | None = None
+) -> TwoFactorPolicy:
+    """Require two-factor authentication of nobody, administrators or everyone, with `grace_days`
+    to set it up, counted from now (a change of scope starts the count again)."""
+    _require_admin(actor)
+    if scope not in TwoFactorScope.values:
+        raise ValidationError({"scope": _("Choose who must use two-factor authentication.")})
+    if not 0 <= grace_days <= 365:
+        raise ValidationError({"grace_days": _("Give between 0 and 365 days.")})
+    with transaction.atomic():
+        policy, _created = TwoFactorPolicy.objects.select_for_update().get_or_create(pk=1)
+        old = {"scope": policy.scope, "grace_days": policy.grace_days}
+        if scope != policy.scope or policy.since is None:
+            policy.since = timezone.now()
+        policy.scope = scope
+        policy.grace_days = grace_days
+        policy.save()
+        new = {"scope": scope, "grace_days": grace_days}
+        if new != old:
+            log_event(
+                actor=actor, action="sso.two_factor_policy", old=old, new=new, request=request
+            )
+        # Now (this request reads it again) and once committed (others read the new row).
+        cache.delete(queries.TWO_FACTOR_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(queries.TWO_FACTOR_CACHE_KEY))
+    return policy

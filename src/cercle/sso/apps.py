@@ -6,6 +6,6 @@ class SsoConfig(AppConfig):
     label = "sso"
 
     def ready(self) -> None:
-        from cercle.sso import audit_labels
+        from cercle.sso import audit_labels, receivers  # noqa: F401  (the two-factor deadline)
 
         audit_labels.register()

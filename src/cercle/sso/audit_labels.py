@@ -12,6 +12,7 @@ ACTIONS = {
     "sso.domains_changed": _("Changed the domains requiring single sign-on"),
     "sso.break_glass_added": _("Made a break-glass account"),
     "sso.break_glass_removed": _("Removed a break-glass account"),
+    "sso.two_factor_policy": _("Changed who must use two-factor authentication"),
     "sso.password_refused": _("Refused a password sign-in (single sign-on required)"),
 }
 

@@ -3,6 +3,7 @@ rows (or entries of `CERCLE_SSO_PROVIDERS`); what Cercle adds is kept here."""
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,3 +39,33 @@ class BreakGlassAccount(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class TwoFactorScope(models.TextChoices):
+    NOBODY = "nobody", _("Nobody (each person chooses)")
+    ADMINS = "admins", _("Administrators")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class TwoFactorPolicy(models.Model):
+    """One row (pk=1): who must set up two-factor authentication, and how long they have."""
+
+    scope = models.CharField(
+        _("require two-factor authentication of"),
+        max_length=16,
+        choices=TwoFactorScope.choices,
+        default=TwoFactorScope.NOBODY,
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("days to set it up"), default=7, validators=[MaxValueValidator(365)]
+    )
+    # When the requirement started: the grace period counts from it (or from a newcomer's
+    # first day, whichever is later).
+    since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor policy")
+        verbose_name_plural = _("two-factor policy")
+
+    def __str__(self) -> str:
+        return self.scope

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialApp
+from django.core.cache import cache
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.actions.identity import IDENTITY_ATTRIBUTES
 from cercle.accounts.models import User
-from cercle.sso.models import BreakGlassAccount, RequiredSsoDomain
+from cercle.sso.models import (
+    BreakGlassAccount,
+    RequiredSsoDomain,
+    TwoFactorPolicy,
+    TwoFactorScope,
+)
 
 OIDC = "openid_connect"
 SAML = "saml"
@@ -207,3 +215,40 @@ def sso_required_for(user: Any) -> bool:
 
 def break_glass_accounts() -> list[BreakGlassAccount]:
     return list(BreakGlassAccount.objects.select_related("user").order_by("user__username"))
+
+
+# --- Two-factor authentication required -------------------------------------------------------
+
+TWO_FACTOR_CACHE_KEY = "cercle.sso.two_factor_policy"
+
+
+def two_factor_policy() -> TwoFactorPolicy:
+    """The policy, cached (read on every page by the middleware); `actions` clears the cache."""
+    policy = cache.get(TWO_FACTOR_CACHE_KEY)
+    if not isinstance(policy, TwoFactorPolicy):
+        policy = TwoFactorPolicy.objects.filter(pk=1).first() or TwoFactorPolicy(pk=1)
+        cache.set(TWO_FACTOR_CACHE_KEY, policy, 300)
+    return policy
+
+
+def has_two_factor(user: User) -> bool:
+    return bool(
+        Authenticator.objects.filter(
+            user_id=user.pk, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ).exists()
+    )
+
+
+def two_factor_deadline(user: Any, policy: TwoFactorPolicy | None = None) -> datetime | None:
+    """When this person must have two-factor authentication (None: they need not, or have it)."""
+    policy = policy or two_factor_policy()
+    if not isinstance(user, User) or policy.since is None:
+        return None
+    if policy.scope == TwoFactorScope.NOBODY:
+        return None
+    if policy.scope == TwoFactorScope.ADMINS and not user.is_admin:
+        return None
+    if has_two_factor(user):
+        return None
+    start = max(policy.since, user.date_joined)
+    return start + timedelta(days=policy.grace_days)
