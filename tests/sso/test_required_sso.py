@@ -138,3 +138,16 @@ def test_only_admins_open_the_page() -> None:
     client.force_login(make_user())
     assert client.get("/manage/sso/").status_code == 403
     assert client.post("/manage/sso/domains/", {"domains": ""}).status_code == 403
+
+
+def test_the_message_is_no_way_round_the_limit_on_failed_logins(admin_client: Client) -> None:
+    make_user(username="alice", email="alice@acme.fr")
+    require(admin_client, "acme.fr")
+    for _attempt in range(5):
+        Client().post("/accounts/login/", {"login": "alice", "password": "a wrong guess"})
+    # Locked out: even the right password no longer tells whether it was right.
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/login/", {"login": "alice", "password": PASSWORD}
+    )
+    assert MESSAGE not in page.content.decode()
+    assert "Too many failed login attempts" in page.content.decode()
