@@ -65,6 +65,7 @@ system-packages:
 	command -v rclone >/dev/null || missing="$$missing rclone"; \
 	command -v cadaver >/dev/null || missing="$$missing cadaver"; \
 	test -e /usr/share/snowball/data/french/voc.txt || missing="$$missing snowball-data"; \
+	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -5,6 +5,7 @@ Every setting has a default that makes `make run` work on a fresh machine with n
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -69,12 +70,16 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "ninja",
     # In the order of the layers (docs/contributing.md): the ground, people and the organisation,
     # spaces, the services modules register with, the content modules, the IT department's pages.
     "cercle.core",
     "cercle.audit",
     "cercle.accounts",
+    "cercle.sso",
     "cercle.spaces",
     "cercle.notifications",
     "cercle.adoption",
@@ -107,6 +112,8 @@ MIDDLEWARE = [
     "cercle.core.requests.CurrentRequestMiddleware",
     # Under /api/, the HTML error pages (unknown URL, wrong method, uncaught error) become JSON.
     "cercle.core.middleware.ApiJsonErrorsMiddleware",
+    # Sends people whose two-factor grace period is over to set it up (cercle.sso).
+    "cercle.sso.middleware.TwoFactorRequiredMiddleware",
     # Synchronous only, and last on purpose: under ASGI Django runs every middleware above it
     # synchronously in the request's thread. Below a synchronous one, the async-capable
     # MessageMiddleware and XFrameOptionsMiddleware would run on the event loop, with a
@@ -234,9 +241,10 @@ TASKS = {
 
 # --- Accounts.
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's password backends, refusing people whose domain requires single sign-on.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "cercle.sso.backends.ModelBackend",
+    "cercle.sso.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -258,8 +266,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
-ACCOUNT_ADAPTER = "cercle.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "cercle.accounts.forms_auth.LoginForm"}
+ACCOUNT_ADAPTER = "cercle.sso.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "cercle.sso.forms.LoginForm",
+    "request_login_code": "cercle.sso.forms.RequestLoginCodeForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 # Words that are pages under /people/ rather than profiles: nobody may take them as a username.
@@ -291,6 +302,45 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = (
 )
 MFA_TOTP_ISSUER = "Cercle"
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# --- Single sign-on (docs/administration.md): OpenID Connect and SAML 2.0 identity providers,
+# added by admins in /manage/sso/ (allauth's SocialApp rows) or listed here as JSON.
+SOCIALACCOUNT_ADAPTER = "cercle.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("CERCLE_SSO_TIMEOUT", "10"))
+
+
+def _sso_providers_from_environment(raw: str) -> dict[str, Any]:
+    """`CERCLE_SSO_PROVIDERS`: a JSON list of {"kind": "oidc" | "saml", "key", "name",
+    "client_id", "secret", "server_url" (OIDC), "idp" (SAML), "profile_mapping", ...} made into
+    allauth's `SOCIALACCOUNT_PROVIDERS` apps."""
+    oidc: list[dict[str, Any]] = []
+    saml: list[dict[str, Any]] = []
+    for entry in json.loads(raw or "[]"):
+        entry = dict(entry)
+        kind = entry.pop("kind", "oidc")
+        key = entry.pop("key")
+        app = {
+            "provider_id": key,
+            "name": entry.pop("name", key),
+            "client_id": entry.pop("client_id", key if kind == "saml" else ""),
+            "secret": entry.pop("secret", ""),
+            "settings": entry,
+        }
+        (saml if kind == "saml" else oidc).append(app)
+    return {"openid_connect": {"APPS": oidc}, "saml": {"APPS": saml}}
+
+
+SOCIALACCOUNT_PROVIDERS = _sso_providers_from_environment(
+    os.environ.get("CERCLE_SSO_PROVIDERS", "")
+)
 
 # --- Internationalisation: French first, English complete; each person has a language and zone.
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "fr")

@@ -40,6 +40,7 @@ def seed() -> dict[str, Any]:
     from cercle.pages import actions as page_actions
     from cercle.spaces import actions as space_actions
     from cercle.spaces import queries as space_queries
+    from cercle.sso import actions as sso_actions
     from tests.factories import give_skill, make_user
 
     seed_demo_organisation()
@@ -240,6 +241,14 @@ def seed() -> dict[str, Any]:
         actor=admin, target="feed.posts", days=5 * 365, archived_spaces_only=True
     )
     privacy_actions.add_hold(actor=admin, reason="Contentieux en cours", space=old_space)
+    sso_provider = sso_actions.save_oidc_provider(
+        actor=admin,
+        key="entra-id",
+        name="Entra ID",
+        server_url="https://login.microsoftonline.com/example/v2.0",
+        client_id="cercle",
+        secret="not-a-real-secret",
+    )
     return {
         "member": member.username,
         "code_emails": code_emails,
@@ -268,4 +277,5 @@ def seed() -> dict[str, Any]:
         "document": audit.pk,
         "library": documents_root.library_id,
         "event": event.pk,
+        "sso_provider": sso_provider.provider_id,
     }

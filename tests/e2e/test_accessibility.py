@@ -134,6 +134,23 @@ NOT_PAGES: dict[str, str] = {
     "privacy_audit_csv": "CSV file",
     "privacy_audit_jsonl": "JSON lines file",
     "mfa_login_webauthn": "POST (passkey sign-in)",
+    # Single sign-on: the protocols' endpoints, and its administration's POST-only actions.
+    "openid_connect_login": "POST: goes to the identity provider",
+    "openid_connect_callback": "the identity provider's answer (a redirect)",
+    "saml_login": "redirect to the identity provider",
+    "saml_acs": "POST: the identity provider's assertion",
+    "saml_finish_acs": "redirect after the assertion",
+    "saml_sls": "the identity provider's logout (a redirect)",
+    "saml_metadata": "XML metadata",
+    "socialaccount_signup": "never shown: accounts are created just in time",
+    "socialaccount_connections": "not linked: providers are linked at sign-in",
+    "admin_sso_domains": "POST",
+    "admin_sso_two_factor": "POST",
+    "admin_sso_break_glass": "POST",
+    "admin_sso_break_glass_remove": "POST",
+    "admin_sso_mapping": "POST",
+    "admin_sso_delete": "POST",
+    "admin_sso_test": "POST: goes to the identity provider",
     # Passkeys: a browser cannot register one without an authenticator device.
     "mfa_reauthenticate_webauthn": "needs a registered passkey",
     "mfa_remove_webauthn": "needs a registered passkey",
@@ -154,6 +171,8 @@ ROLES: dict[str, str] = {
     "privacy_erase": ADMIN,
     "post_announce": OWNER,
     "account_login": ANONYMOUS,
+    "socialaccount_login_error": ANONYMOUS,
+    "socialaccount_login_cancelled": ANONYMOUS,
     "account_signup": ANONYMOUS,
     "account_inactive": ANONYMOUS,
     "account_reset_password": ANONYMOUS,
@@ -246,6 +265,11 @@ STEPS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "account_confirm_reauthentication_code": _ask_for_a_reauthentication_code,
 }
 
+# Pages answered with another status than 200 (still pages people read).
+STATUSES: dict[str, int] = {
+    "socialaccount_login_error": 401,  # allauth's "sign-in through the provider failed"
+}
+
 # URL parameters: from the seeded facts by parameter name, then by URL name where they differ.
 ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "username": lambda facts: facts["member"],
@@ -268,11 +292,13 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "kind": lambda facts: "file",
     "item_id": lambda facts: facts["document"],
     "event_id": lambda facts: facts["event"],
+    "provider_key": lambda facts: facts["sso_provider"],
 }
 ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "department": lambda facts: {"slug": facts["department"]},
     "site": lambda facts: {"slug": facts["site"]},
     "orgchart": lambda facts: {"username": facts["boss"]},
+    "admin_sso_add": lambda facts: {"kind": "saml"},
 }
 
 
@@ -319,6 +345,7 @@ EXTRA_CASES = [
         "admin_import_job",
         kwargs=lambda f: {"job_id": f["checked_job"]},
     ),
+    Case("admin_sso_add-oidc", ADMIN, "admin_sso_add", kwargs=lambda f: {"kind": "oidc"}),
     Case("error-400-home-bad-cursor", MEMBER, path="/?cursor=not-a-cursor", status=400),
     Case("home-menus-open", OWNER, "home", steps=_open_menus("/", ".post-more")),
     Case("post-menus-open", OWNER, "post", steps=_open_menus("/posts/{post}/", ".post-more")),
@@ -385,7 +412,7 @@ def _role(name: str) -> str:
 
 def _cases() -> list[Case]:
     cases = [
-        Case(name, _role(name), name, steps=STEPS.get(name))
+        Case(name, _role(name), name, status=STATUSES.get(name, 200), steps=STEPS.get(name))
         for name, _params in _named_urls()
         if name not in NOT_PAGES
     ]

@@ -6,10 +6,13 @@ protected); here they are read-only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from cercle.accounts.models import Department, Invitation, Profile, Site, Skill, User
+from cercle.accounts.search import refresh_search_columns
 
 
 class ProfileInline(admin.StackedInline[Profile, User]):
@@ -47,6 +50,12 @@ class UserAdmin(BaseUserAdmin[User]):
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        """The profile inline writes the row without its directory columns (excluded above):
+        compute them again, so the person is found in the directory."""
+        super().save_related(request, form, formsets, change)
+        refresh_search_columns(form.instance)
 
 
 @admin.register(Department)

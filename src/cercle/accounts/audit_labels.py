@@ -31,6 +31,7 @@ ACTIONS = {
     "accounts.reactivated": _("Reactivated a person"),
     "accounts.role_changed": _("Changed a role"),
     "accounts.profile_changed": _("Changed a profile"),
+    "accounts.identity_synced": _("Profile updated by single sign-on"),
     "accounts.department_created": _("Created a department"),
     "accounts.department_renamed": _("Renamed a department"),
     "accounts.department_deleted": _("Deleted a department"),

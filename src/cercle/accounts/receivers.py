@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import signals as auth_signals
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -17,6 +18,16 @@ from cercle.accounts.models import User
 
 def _person(user: Any) -> User | None:
     return user if isinstance(user, User) else None
+
+
+@receiver(post_save, sender=User, dispatch_uid="cercle.accounts.whole_person")
+def on_user_saved(
+    sender: Any, instance: User, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """Every way an account comes to exist leaves a whole person (see `ensure_profile`): Django's
+    `create_user`, `createsuperuser` and admin save the row themselves, so the rule sits here."""
+    if created and not raw:
+        auth_actions.ensure_profile(user=instance)
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="cercle.audit.login")

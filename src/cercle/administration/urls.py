@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cercle.administration import views
+from cercle.administration import sso_views, views
 
 urlpatterns = [
     path("", views.index, name="admin_index"),
@@ -31,4 +31,31 @@ urlpatterns = [
     path("organisation/", views.organisation, name="admin_organisation"),
     path("messaging/", views.messaging, name="admin_messaging"),
     path("audit/", views.audit, name="admin_audit"),
+    path("sso/", sso_views.sso, name="admin_sso"),
+    path("sso/add/<str:kind>/", sso_views.add_provider, name="admin_sso_add"),
+    path("sso/domains/", sso_views.domains, name="admin_sso_domains"),
+    path("sso/two-factor/", sso_views.two_factor, name="admin_sso_two_factor"),
+    path("sso/break-glass/", sso_views.add_break_glass, name="admin_sso_break_glass"),
+    path(
+        "sso/break-glass/<int:person_id>/remove/",
+        sso_views.remove_break_glass,
+        name="admin_sso_break_glass_remove",
+    ),
+    path("sso/providers/<str:provider_key>/", sso_views.provider, name="admin_sso_provider"),
+    path(
+        "sso/providers/<str:provider_key>/mapping/",
+        sso_views.mapping,
+        name="admin_sso_mapping",
+    ),
+    path(
+        "sso/providers/<str:provider_key>/delete/",
+        sso_views.delete_provider,
+        name="admin_sso_delete",
+    ),
+    path("sso/providers/<str:provider_key>/test/", sso_views.test_provider, name="admin_sso_test"),
+    path(
+        "sso/providers/<str:provider_key>/test/result/",
+        sso_views.test_result,
+        name="admin_sso_test_result",
+    ),
 ]

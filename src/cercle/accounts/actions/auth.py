@@ -95,9 +95,12 @@ def record_mfa_change(
 # --- Sign-up and invitations.
 
 
-@transaction.atomic
-def complete_signup(*, user: User, request: HttpRequest | None) -> Profile:
-    """A person who signed up by themselves gets a member's profile."""
+def ensure_profile(*, user: User) -> Profile:
+    """The profile that makes an account a whole person: their profile page, their directory
+    entry (sort and search columns) and, being an active non-guest, their implied membership of
+    the organisation space. Called for every new account, however it was made (`create_user`,
+    `createsuperuser`, Django's admin, single sign-on, sign-up), by the `post_save` receiver;
+    bulk imports write their profiles themselves."""
     profile, _created = Profile.objects.get_or_create(
         user=user,
         defaults={
@@ -109,6 +112,13 @@ def complete_signup(*, user: User, request: HttpRequest | None) -> Profile:
             ),
         },
     )
+    return profile
+
+
+@transaction.atomic
+def complete_signup(*, user: User, request: HttpRequest | None) -> Profile:
+    """A person who signed up by themselves gets a member's profile."""
+    profile = ensure_profile(user=user)
     log_event(actor=user, action="auth.signup", target=user, request=request)
     return profile
 

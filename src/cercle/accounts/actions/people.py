@@ -230,20 +230,23 @@ def invite_person(
             raise ValidationError(
                 {"email": _("A person with this email address already exists.")}
             ) from error
-        Profile.objects.create(
+        # The profile row exists already (the `post_save` receiver makes one for every account).
+        Profile.objects.update_or_create(
             user=user,
-            job_title=job_title.strip(),
-            department=department,
-            site=site,
-            manager=manager,
-            team=team.strip(),
-            phone=phone.strip(),
-            **_profile_columns(
-                user,
+            defaults=dict(
                 job_title=job_title.strip(),
+                department=department,
+                site=site,
+                manager=manager,
                 team=team.strip(),
-                department=department.name if department else "",
-                site=site.name if site else "",
+                phone=phone.strip(),
+                **_profile_columns(
+                    user,
+                    job_title=job_title.strip(),
+                    team=team.strip(),
+                    department=department.name if department else "",
+                    site=site.name if site else "",
+                ),
             ),
         )
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
