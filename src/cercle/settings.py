@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "cercle.documents",
     "cercle.agenda",
     "cercle.administration",
+    "cercle.provisioning",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("cercle.announcements.urls")),
     path("", include("cercle.notifications.urls")),
     path("manage/", include("cercle.administration.urls")),
+    path("manage/provisioning/", include("cercle.provisioning.urls")),
+    path("scim/v2/", include("cercle.provisioning.scim.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),
     path("", include("cercle.documents.urls")),
