@@ -370,6 +370,14 @@ def _member_ids(resource: Group) -> set[int]:
     return ids
 
 
+def _member_displays(resource: Group) -> dict[str, str]:
+    displays: dict[str, str] = {}
+    for member in resource.members or []:
+        if member.display:
+            displays[str(member.value)] = _check_length("displayName", member.display)
+    return displays
+
+
 def _set_members(actor: User, department: Department, wanted: set[int]) -> None:
     current = set(Profile.objects.filter(department=department).values_list("user_id", flat=True))
     for person in User.objects.filter(pk__in=current - wanted):
@@ -396,7 +404,11 @@ def create_group(*, token: ScimToken, resource: Group) -> Department:
             raise UniquenessException(detail="A group with this displayName already exists")
         wanted = _member_ids(resource)
         department = people_actions.create_department(actor=actor, name=name)
-        ScimGroup.objects.create(department=department, external_id=external_id)
+        ScimGroup.objects.create(
+            department=department,
+            external_id=external_id,
+            member_displays=_member_displays(resource),
+        )
         _set_members(actor, department, wanted)
     return department
 
@@ -414,7 +426,11 @@ def replace_group(*, token: ScimToken, department: Department, resource: Group) 
                 actor=actor, department=department, name=name
             )
         ScimGroup.objects.update_or_create(
-            department=department, defaults={"external_id": external_id}
+            department=department,
+            defaults={
+                "external_id": external_id,
+                "member_displays": _member_displays(resource),
+            },
         )
         _set_members(actor, department, wanted)
     return department

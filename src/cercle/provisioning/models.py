@@ -62,12 +62,14 @@ class ScimIdentity(models.Model):
 
 
 class ScimGroup(models.Model):
-    """A department as a SCIM group: the provider's `externalId` for it."""
+    """A department as a SCIM group: the provider's `externalId` for it, and the `display` it
+    gave each member (person id → text), given back as it came."""
 
     department = models.OneToOneField(
         Department, primary_key=True, on_delete=models.CASCADE, related_name="scim_group"
     )
     external_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    member_displays = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.external_id

@@ -233,6 +233,7 @@ def user_document(person: Person, base_url: str) -> dict[str, Any]:
 
 def group_document(department: Department, members: list[Person], base_url: str) -> dict[str, Any]:
     group: ScimGroup | None = getattr(department, "scim_group", None)
+    displays = group.member_displays if group is not None else {}
     document: dict[str, Any] = {
         "schemas": [GROUP_SCHEMA],
         "id": str(department.pk),
@@ -241,7 +242,9 @@ def group_document(department: Department, members: list[Person], base_url: str)
             {
                 "value": str(person.pk),
                 "$ref": f"{base_url}/Users/{person.pk}",
-                "display": person.get_full_name() or person.username,
+                "display": displays.get(str(person.pk))
+                or person.get_full_name()
+                or person.username,
                 "type": "User",
             }
             for person in members
