@@ -70,7 +70,9 @@ def test_a_token_needs_a_name() -> None:
 
 def test_revoking_is_for_administrators_and_a_post() -> None:
     admin = make_admin()
-    token = ScimToken.objects.create(name="x", key_hash="0" * 64, prefix="crcscim_x", created_by=admin)
+    token = ScimToken.objects.create(
+        name="x", key_hash="0" * 64, prefix="crcscim_x", created_by=admin
+    )
     url = reverse("provisioning_revoke", args=[token.pk])
     assert _client(make_user()).post(url).status_code == 403
     assert _client(admin).get(url).status_code == 405

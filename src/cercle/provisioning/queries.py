@@ -117,6 +117,16 @@ _LOOKUPS = {
 }
 
 
+def _joined(visitor: FilterVisitor[Q], node: LogicalExpr) -> Q:
+    result = visitor.visit(node.terms[0])
+    for term in node.terms[1:]:
+        if node.op == LogicalOperator.and_:
+            result &= visitor.visit(term)
+        else:
+            result |= visitor.visit(term)
+    return result
+
+
 class _ToQ(FilterVisitor[Q]):
     def __init__(self, scim_filter: Any, columns: dict[tuple[str, str | None], str]) -> None:
         self.filter = scim_filter
@@ -166,13 +176,7 @@ class _ToQ(FilterVisitor[Q]):
         return ~self.visit(node.expr)
 
     def visit_logical_expr(self, node: LogicalExpr) -> Q:
-        result = self.visit(node.terms[0])
-        for term in node.terms[1:]:
-            if node.op == LogicalOperator.and_:
-                result &= self.visit(term)
-            else:
-                result |= self.visit(term)
-        return result
+        return _joined(self, node)
 
     def visit_value_path(self, node: ValuePath) -> Q:
         # emails[type eq "work" and value eq "x"], members[value eq "7"]: Cercle keeps one value
@@ -203,7 +207,7 @@ class _EntryToQ(FilterVisitor[Q]):
         return ~self.visit(node.expr)
 
     def visit_logical_expr(self, node: LogicalExpr) -> Q:
-        return self.outer.visit_logical_expr.__func__(self, node)  # type: ignore[attr-defined]
+        return _joined(self, node)
 
     def visit_value_path(self, node: ValuePath) -> Q:
         raise InvalidFilterException(detail="Nested value filters are not supported")

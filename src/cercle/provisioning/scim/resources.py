@@ -24,6 +24,7 @@ from scim2_models import (
     Meta,
     Pagination,
     Patch,
+    Required,
     ResourceType,
     Schema,
     ScimPolicy,
@@ -70,7 +71,7 @@ def service_provider_config(base_url: str) -> ServiceProviderConfig:
         ),
         authentication_schemes=[
             AuthenticationScheme(
-                type="oauthbearertoken",
+                type=AuthenticationScheme.Type.oauthbearertoken,
                 name="Bearer token",
                 description="A token an administrator issues in Cercle's administration pages",
                 primary=True,
@@ -103,10 +104,10 @@ def published_schemas(base_url: str) -> list[Schema]:
         if schema.id == USER_SCHEMA:
             for attribute in schema.attributes or []:
                 if attribute.name == "emails":
-                    attribute.required = True
+                    attribute.required = Required.true
                     for sub_attribute in attribute.sub_attributes or []:
                         if sub_attribute.name == "value":
-                            sub_attribute.required = True
+                            sub_attribute.required = Required.true
         if schema.meta is not None:
             schema.meta.location = f"{base_url}/Schemas/{schema.id}"
         found.append(schema)

@@ -216,7 +216,7 @@ def _list(request: HttpRequest, data: dict[str, Any], *, groups: bool) -> HttpRe
         page_people = list(people[start - 1 : start - 1 + count]) if count else []
         items = [resources.as_user(resources.user_document(p, url)) for p in page_people]
         model = ScimUser
-    listing = ListResponse[model](  # type: ignore[valid-type]
+    listing = ListResponse[model](
         total_results=total, start_index=start, items_per_page=len(items), resources=items
     )
     return _json(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search))
@@ -297,7 +297,7 @@ def user(request: HttpRequest, token: ScimToken, person_id: str) -> HttpResponse
             scim_policy=POLICY,
         )
     else:
-        patch = PatchOp[ScimUser].model_validate(  # type: ignore[valid-type]
+        patch = PatchOp[ScimUser].model_validate(
             _normalise_managers(_body(request), base_url(request)),
             scim_ctx=Context.RESOURCE_PATCH_REQUEST,
             scim_policy=POLICY,
@@ -398,7 +398,7 @@ def root_search(request: HttpRequest, token: ScimToken) -> HttpResponse:
         resources.as_group(resources.group_document(d, members[d.pk], url))
         for d in page_departments
     ]
-    listing = ListResponse[ScimUser | Group](  # type: ignore[valid-type]
+    listing = ListResponse[ScimUser | Group](
         total_results=people_total + departments_total,
         start_index=start,
         items_per_page=len(items),
@@ -425,7 +425,7 @@ def _method_not_allowed() -> HttpResponse:
 
 
 def _listing(model: Any, items: list[Any]) -> HttpResponse:
-    listing = ListResponse[model](  # type: ignore[valid-type]
+    listing = ListResponse[model](
         total_results=len(items), start_index=1, items_per_page=len(items), resources=items
     )
     return _json(listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE))
