@@ -301,15 +301,23 @@ def provision_person(*, token: ScimToken, resource: Any) -> User:
                 raise UniquenessException(detail="userName is already taken")
             if people_actions.email_taken(values.email):
                 raise UniquenessException(detail="A person with this email address already exists")
+            # What the invitation itself sets (profile, department, directory entry) is given
+            # to it: a new person then needs no second write of their profile.
             person = people_actions.invite_person(
                 actor=actor,
                 email=values.email,
                 first_name=values.first_name,
                 last_name=values.last_name,
+                job_title=values.job_title,
+                phone=values.phone,
+                department=(
+                    _department_named(actor, values.department) if values.department else None
+                ),
                 send=False,
             )
         _keep_identity(person, values)
-        person = _apply(actor, person, values)
+        if revived is not None or values.manager_id not in (False, None) or values.active is False:
+            person = _apply(actor, person, values)
         log_event(
             actor=actor,
             action="provisioning.person_provisioned",
