@@ -546,6 +546,11 @@ def test_bad_users_are_scim_400s_and_write_nothing(
     assert User.objects.count() == people
 
 
+def test_a_body_too_large_is_a_413(scim: Scim) -> None:
+    answer = scim.call("POST", "/Users", raw=b'{"userName": "' + b"x" * 3_000_000 + b'"}')
+    assert_error(answer, 413)
+
+
 def test_unknown_resources_and_methods(scim: Scim) -> None:
     assert_error(scim.call("GET", "/Users/999999"), 404)
     assert_error(scim.call("GET", "/Users/not-a-number"), 404)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError as PydanticValidationError
@@ -27,6 +28,7 @@ from scim2_models import (
     ListResponse,
     NotFoundException,
     PatchOp,
+    PayloadTooLargeException,
     PreconditionFailedException,
     ResourceType,
     Schema,
@@ -89,6 +91,8 @@ def scim_view(view: Handler) -> Handler:
             return error_response(error)
         except PydanticValidationError as error:
             return _validation_error(error)
+        except RequestDataTooBig:
+            return error_response(PayloadTooLargeException(detail="The request is too large"))
         except Exception:
             logger.exception("SCIM request failed")
             return error_response(Error(status=500, detail="Internal error"))
@@ -102,7 +106,7 @@ def base_url(request: HttpRequest) -> str:
 
 def _body(request: HttpRequest) -> dict[str, Any]:
     if len(request.body) > MAX_BODY:
-        raise InvalidValueException(detail="The request is too large")
+        raise PayloadTooLargeException(detail="The request is too large")
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as error:
