@@ -57,9 +57,9 @@ async def test_deprovisioning_closes_the_persons_sockets_and_no_one_elses(
     tab, other = await connected(anne), await connected(bruno)
     status = await sync_to_async(_scim)(secret, method, f"/Users/{anne.pk}", body)
     assert status in {200, 204}
-    closed = await tab.receive_output(timeout=20)
+    closed = await tab.receive_output(timeout=60)
     while closed["type"] != "websocket.close":
-        closed = await tab.receive_output(timeout=20)
+        closed = await tab.receive_output(timeout=60)
     assert closed["code"] == 4401
     assert await other.receive_nothing(timeout=0.3)
     await other.disconnect()
