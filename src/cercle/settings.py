@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "cercle.agenda.caldav",
     "cercle.administration",
     "cercle.privacy",
+    "cercle.provisioning",
 ]
 
 MIDDLEWARE = [

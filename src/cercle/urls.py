@@ -35,6 +35,8 @@ urlpatterns = [
     path("", include("cercle.search.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("", include("cercle.privacy.urls")),
+    path("manage/provisioning/", include("cercle.provisioning.urls")),
+    path("scim/v2/", include("cercle.provisioning.scim.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),
     path("", include("cercle.documents.urls")),

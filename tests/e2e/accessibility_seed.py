@@ -38,6 +38,7 @@ def seed() -> dict[str, Any]:
     from cercle.feed import actions as feed_actions
     from cercle.feed.models import Hashtag
     from cercle.pages import actions as page_actions
+    from cercle.provisioning import actions as provisioning_actions
     from cercle.spaces import actions as space_actions
     from cercle.spaces import queries as space_queries
     from cercle.sso import actions as sso_actions
@@ -145,6 +146,11 @@ def seed() -> dict[str, Any]:
         group = chat_actions.create_group_conversation(
             actor=member, name="Équipe com", members=[owner, other]
         )
+
+        # SCIM tokens: one in use, one revoked (the provisioning page lists both).
+        provisioning_actions.create_token(actor=admin, name="Entra ID")
+        revoked, _secret = provisioning_actions.create_token(actor=admin, name="Okta (old)")
+        provisioning_actions.revoke_token(actor=admin, token=revoked)
 
         job = admin_actions.start_import(
             actor=admin,

@@ -43,6 +43,21 @@ NOT_PAGES: dict[str, str] = {
     "attachment": "a post's file",
     "chat_attachment": "a message's file",
     "admin_import_template": "CSV file",
+    # The SCIM service provider: JSON for identity providers (tests/provisioning).
+    "scim_search": "SCIM JSON API",
+    "scim_users": "SCIM JSON API",
+    "scim_users_search": "SCIM JSON API",
+    "scim_user": "SCIM JSON API",
+    "scim_groups": "SCIM JSON API",
+    "scim_groups_search": "SCIM JSON API",
+    "scim_group": "SCIM JSON API",
+    "scim_config": "SCIM JSON API",
+    "scim_schemas": "SCIM JSON API",
+    "scim_schema": "SCIM JSON API",
+    "scim_resource_types": "SCIM JSON API",
+    "scim_resource_type": "SCIM JSON API",
+    "scim_not_found": "SCIM JSON API",
+    "provisioning_revoke": "POST",
     "announcement_csv": "CSV file",
     "adoption_csv": "CSV file",
     "mfa_download_recovery_codes": "text file",
@@ -163,6 +178,7 @@ SIGNING_IN = "signing-in"  # signed out, in the middle of a sign-in (a flow's ow
 
 # Who opens each page when a member cannot (the administration's pages go to the IT admin).
 ROLES: dict[str, str] = {
+    "provisioning_tokens": ADMIN,
     "space_settings": OWNER,
     "moderation": OWNER,
     "announcement_report": ADMIN,

@@ -30,6 +30,7 @@ ACTIONS = {
     "accounts.deactivated": _("Deactivated a person"),
     "accounts.reactivated": _("Reactivated a person"),
     "accounts.role_changed": _("Changed a role"),
+    "accounts.email_set": _("Set a person's email address"),
     "accounts.profile_changed": _("Changed a profile"),
     "accounts.identity_synced": _("Profile updated by single sign-on"),
     "accounts.department_created": _("Created a department"),

@@ -1,10 +1,12 @@
-"""Writes a person's profile from what an identity provider says about them (single sign-on's
-attribute mapping): name, job title, department, site, manager, phone and language.
+"""Writes that an identity source makes about a person: single sign-on's attribute mapping
+(`apply_identity_attributes`: name, job title, department, site, manager, phone and language) and
+the sign-in email address that SCIM or a directory sets, which people do not choose themselves
+(`set_email`).
 
 The provider is the organisation's source of truth for these fields, so no permission is checked
-(the HR lock is about people editing their own profile); values are trimmed to the fields'
-lengths, unknown departments and sites are created, a manager is found by email address. One
-audit entry per change, naming the provider.
+for the mapping (the HR lock is about people editing their own profile); values are trimmed to the
+fields' lengths, unknown departments and sites are created, a manager is found by email address.
+One audit entry per change, naming the provider.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Profile, Site, User
+from cercle.accounts.queries import may_manage_person
 from cercle.accounts.search import refresh_search_columns
 from cercle.audit.actions import log_event
 from cercle.core.text import normalize
@@ -113,3 +121,45 @@ def apply_identity_attributes(
         new={**changed, "source": source},
     )
     return changed
+
+
+def set_email(*, actor: User, person: User, email: str, request: HttpRequest | None = None) -> User:
+    """Make `email` the person's sign-in address (verified: the organisation's provider says
+    so); the previous address is dropped. Refused when another person holds it."""
+    if not may_manage_person(actor, person):
+        raise PermissionDenied(_("Only administrators may change an administrator's account."))
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from error
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        old = person.email
+        if old.lower() == email:
+            return person
+        taken = (
+            User.objects.filter(email__iexact=email).exclude(pk=person.pk).exists()
+            or EmailAddress.objects.filter(email__iexact=email).exclude(user=person).exists()
+        )
+        if taken:
+            raise ValidationError({"email": _("A person with this email address already exists.")})
+        person.email = email
+        try:
+            with transaction.atomic():
+                person.save(update_fields=["email"])
+        except IntegrityError as error:
+            raise ValidationError(
+                {"email": _("A person with this email address already exists.")}
+            ) from error
+        EmailAddress.objects.filter(user=person).delete()
+        EmailAddress.objects.create(user=person, email=email, verified=True, primary=True)
+        log_event(
+            actor=actor,
+            action="accounts.email_set",
+            target=person,
+            old={"email": old},
+            new={"email": email},
+            request=request,
+        )
+    return person

@@ -1,0 +1,452 @@
+"""Every write of provisioning: SCIM tokens (issued and revoked by administrators) and what an
+identity provider does through SCIM, applied with the accounts' own actions — a provisioned
+person is invited (without a mail), their profile and department set, deactivated and
+reactivated exactly as an administrator would, in the name of the administrator who issued the
+token. Refusals are scim2-models' exceptions, which the SCIM views turn into SCIM errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from scim2_models import (
+    EnterpriseUser,
+    ForbiddenException,
+    Group,
+    InvalidValueException,
+    UniquenessException,
+)
+
+from cercle.accounts.actions import identity as identity_actions
+from cercle.accounts.actions import people as people_actions
+from cercle.accounts.actions import profiles as profile_actions
+from cercle.accounts.models import Department, Profile, User
+from cercle.accounts.queries import may_manage_settings
+from cercle.accounts.tokens import hash_token
+from cercle.audit.actions import log_event
+from cercle.provisioning.models import ScimGroup, ScimIdentity, ScimToken
+from cercle.provisioning.scim.resources import kept_attributes
+from cercle.provisioning.tokens import generate_scim_secret
+
+# Cercle's own limits, checked before anything is written (a longer value is a SCIM 400).
+LIMITS = {
+    "userName": 255,
+    "externalId": 255,
+    "name.givenName": 150,
+    "name.familyName": 150,
+    "emails": 254,
+    "title": 150,
+    "phoneNumbers": 40,
+    "department": 120,
+    "displayName": 120,
+}
+MAX_KEPT_BYTES = 64_000
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not may_manage_settings(actor):
+        raise PermissionDenied(_("Only administrators manage provisioning tokens."))
+
+
+def create_token(
+    *, actor: User, name: str, request: HttpRequest | None = None
+) -> tuple[ScimToken, str]:
+    """Issue a token; the secret is returned once and only its hash is kept."""
+    _require_admin(actor)
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError({"name": _("Give the token a name of at most 100 characters.")})
+    secret = generate_scim_secret()
+    with transaction.atomic():
+        token = ScimToken.objects.create(
+            name=name, key_hash=hash_token(secret), prefix=secret[:12], created_by=actor
+        )
+        log_event(
+            actor=actor,
+            action="provisioning.token_created",
+            target=token,
+            new={"name": name, "prefix": token.prefix},
+            request=request,
+        )
+    return token, secret
+
+
+def revoke_token(*, actor: User, token: ScimToken, request: HttpRequest | None = None) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        token = ScimToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is not None:
+            return
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log_event(
+            actor=actor,
+            action="provisioning.token_revoked",
+            target=token,
+            old={"name": token.name, "prefix": token.prefix},
+            request=request,
+        )
+
+
+def authenticate(secret: str) -> ScimToken | None:
+    """The live token with this secret, whose issuer is still an active administrator."""
+    token = (
+        ScimToken.objects.select_related("created_by")
+        .filter(key_hash=hash_token(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not may_manage_settings(token.created_by):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _as_scim_errors() -> Iterator[None]:
+    """The accounts' refusals (a duplicate email, the last admin…) as SCIM errors."""
+    try:
+        yield
+    except ValidationError as error:
+        raise InvalidValueException(detail=" ".join(error.messages)) from error
+    except PermissionDenied as error:
+        raise ForbiddenException(detail=str(error) or "Not allowed") from error
+
+
+def _check_length(label: str, value: str | None) -> str:
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise InvalidValueException(detail=f"{label}: forbidden character")
+    if len(value) > LIMITS[label]:
+        raise InvalidValueException(detail=f"{label}: at most {LIMITS[label]} characters")
+    return value
+
+
+@dataclass
+class PersonValues:
+    """What Cercle keeps of a SCIM user. `None`: not said (left as it is)."""
+
+    user_name: str
+    external_id: str
+    first_name: str
+    last_name: str
+    email: str
+    job_title: str
+    phone: str
+    active: bool | None
+    department: str | None
+    manager_id: int | bool | None  # False: not said; None: no manager
+    attributes: dict[str, Any]
+
+
+def _email_of(resource: Any, user_name: str) -> str:
+    emails = list(resource.emails or [])
+    chosen = next((entry for entry in emails if entry.primary), None) or next(
+        (entry for entry in emails if entry.value), None
+    )
+    email = str(chosen.value) if chosen is not None and chosen.value else ""
+    if not email:
+        try:
+            validate_email(user_name)
+        except ValidationError:
+            raise InvalidValueException(
+                detail="emails: a person needs an email address (or a userName that is one)"
+            ) from None
+        email = user_name
+    return _check_length("emails", email).lower()
+
+
+def person_values(resource: Any) -> PersonValues:
+    user_name = _check_length("userName", resource.user_name)
+    if not user_name:
+        raise InvalidValueException(detail="userName is required")
+    name = resource.name
+    display = _check_length("displayName", resource.display_name) if resource.display_name else ""
+    given = _check_length("name.givenName", name.given_name if name else "")
+    family = _check_length("name.familyName", name.family_name if name else "")
+    if display and not (given and family):
+        first, _space, rest = display.partition(" ")
+        given, family = given or first, family or rest
+    fallback = user_name.split("@", 1)[0][:150]
+    phones = list(resource.phone_numbers or [])
+    phone = next((entry for entry in phones if entry.primary), None) or next(
+        (entry for entry in phones if entry.value), None
+    )
+    enterprise = resource[EnterpriseUser]
+    department: str | None = None
+    manager_id: int | bool | None = False
+    if enterprise is not None:
+        department = _check_length("department", enterprise.department) or None
+        manager_value = enterprise.manager.value if enterprise.manager else None
+        if manager_value:
+            try:
+                manager_id = int(manager_value)
+            except ValueError:
+                raise InvalidValueException(detail="manager: unknown person") from None
+        else:
+            manager_id = None
+    attributes = kept_attributes(resource)
+    if len(repr(attributes)) > MAX_KEPT_BYTES:
+        raise InvalidValueException(detail="The user's attributes are too large")
+    return PersonValues(
+        user_name=user_name,
+        external_id=_check_length("externalId", resource.external_id),
+        first_name=given or fallback,
+        last_name=family or given or fallback,
+        email=_email_of(resource, user_name),
+        job_title=_check_length("title", resource.title),
+        phone=_check_length("phoneNumbers", phone.value if phone is not None else ""),
+        active=resource.active,
+        department=department,
+        manager_id=manager_id,
+        attributes=attributes,
+    )
+
+
+def _department_named(actor: User, name: str) -> Department:
+    department = Department.objects.filter(name__iexact=name).first()
+    if department is None:
+        department = people_actions.create_department(actor=actor, name=name)
+    return department
+
+
+def _taken_user_name(values: PersonValues, person: User | None) -> bool:
+    key = values.user_name.casefold()
+    identities = ScimIdentity.objects.filter(user_name_key=key)
+    people = User.objects.filter(email__iexact=values.user_name, scim_identity__isnull=True)
+    if person is not None:
+        identities = identities.exclude(user=person)
+        people = people.exclude(pk=person.pk)
+    return identities.exists() or people.exists()
+
+
+def _apply(actor: User, person: User, values: PersonValues) -> User:
+    """Set what the provider says of an existing person, with the accounts' actions."""
+    changes: dict[str, Any] = {
+        "first_name": values.first_name,
+        "last_name": values.last_name,
+        "job_title": values.job_title,
+        "phone": values.phone,
+    }
+    if values.department is not None:
+        changes["department"] = _department_named(actor, values.department)
+    if values.manager_id is not False:
+        manager = None
+        if values.manager_id is not None:
+            manager = User.objects.filter(pk=values.manager_id).first()
+            if manager is None:
+                raise InvalidValueException(detail="manager: unknown person")
+        changes["manager"] = manager
+    if person.email.lower() != values.email:
+        person = identity_actions.set_email(actor=actor, person=person, email=values.email)
+    profile_actions.update_profile(actor=actor, person=person, changes=changes)
+    if values.active is False and person.is_active:
+        person = people_actions.deactivate_person(actor=actor, person=person)
+    elif values.active is True and not person.is_active:
+        person = people_actions.reactivate_person(actor=actor, person=person)
+    return person
+
+
+def _keep_identity(person: User, values: PersonValues) -> None:
+    ScimIdentity.objects.update_or_create(
+        user=person,
+        defaults={
+            "user_name": values.user_name,
+            "user_name_key": values.user_name.casefold(),
+            "external_id": values.external_id,
+            "attributes": values.attributes,
+            "deleted_at": None,
+        },
+    )
+
+
+def provision_person(*, token: ScimToken, resource: Any) -> User:
+    """POST /Users: a whole new person (invited without a mail: they sign in with single
+    sign-on, or an administrator sends the invitation). A userName the provider deleted
+    before comes back as the same person, reactivated."""
+    actor = token.created_by
+    values = person_values(resource)
+    with _as_scim_errors(), transaction.atomic():
+        revived = (
+            ScimIdentity.objects.select_for_update()
+            .filter(user_name_key=values.user_name.casefold(), deleted_at__isnull=False)
+            .select_related("user")
+            .first()
+        )
+        if revived is not None:
+            person = revived.user
+            if values.active is None:
+                values.active = True
+        else:
+            if _taken_user_name(values, None):
+                raise UniquenessException(detail="userName is already taken")
+            if people_actions.email_taken(values.email):
+                raise UniquenessException(detail="A person with this email address already exists")
+            # What the invitation itself sets (profile, department, directory entry) is given
+            # to it: a new person then needs no second write of their profile.
+            person = people_actions.invite_person(
+                actor=actor,
+                email=values.email,
+                first_name=values.first_name,
+                last_name=values.last_name,
+                job_title=values.job_title,
+                phone=values.phone,
+                department=(
+                    _department_named(actor, values.department) if values.department else None
+                ),
+                send=False,
+            )
+        _keep_identity(person, values)
+        if revived is not None or values.manager_id not in (False, None) or values.active is False:
+            person = _apply(actor, person, values)
+        log_event(
+            actor=actor,
+            action="provisioning.person_provisioned",
+            target=person,
+            new={"userName": values.user_name},
+            extra={"token": token.prefix},
+        )
+    return person
+
+
+def replace_person(*, token: ScimToken, person: User, resource: Any) -> User:
+    """PUT /Users/{id} (and PATCH, once applied): the provider's whole view of the person."""
+    actor = token.created_by
+    values = person_values(resource)
+    with _as_scim_errors(), transaction.atomic():
+        if _taken_user_name(values, person):
+            raise UniquenessException(detail="userName is already taken")
+        _keep_identity(person, values)
+        person = _apply(actor, person, values)
+    return person
+
+
+def delete_person(*, token: ScimToken, person: User) -> None:
+    """DELETE /Users/{id}: the person is deactivated (their sessions and sockets end at once)
+    and leaves SCIM; what they wrote stays, and their account can come back."""
+    actor = token.created_by
+    with _as_scim_errors(), transaction.atomic():
+        if person.is_active:
+            person = people_actions.deactivate_person(actor=actor, person=person)
+        identity, _created = ScimIdentity.objects.get_or_create(
+            user=person,
+            defaults={"user_name": person.email, "user_name_key": person.email.casefold()},
+        )
+        identity.deleted_at = timezone.now()
+        identity.save(update_fields=["deleted_at"])
+        log_event(
+            actor=actor,
+            action="provisioning.person_deleted",
+            target=person,
+            extra={"token": token.prefix},
+        )
+
+
+# --- Groups (departments) ---------------------------------------------------------------------
+
+
+def _member_ids(resource: Group) -> set[int]:
+    ids: set[int] = set()
+    for member in resource.members or []:
+        try:
+            ids.add(int(str(member.value)))
+        except ValueError:
+            raise InvalidValueException(detail=f"members: unknown person {member.value}") from None
+    found = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if found != ids:
+        missing = ", ".join(str(pk) for pk in sorted(ids - found))
+        raise InvalidValueException(detail=f"members: unknown person {missing}")
+    return ids
+
+
+def _member_displays(resource: Group) -> dict[str, str]:
+    displays: dict[str, str] = {}
+    for member in resource.members or []:
+        if member.display:
+            displays[str(member.value)] = _check_length("displayName", member.display)
+    return displays
+
+
+def _set_members(actor: User, department: Department, wanted: set[int]) -> None:
+    current = set(Profile.objects.filter(department=department).values_list("user_id", flat=True))
+    for person in User.objects.filter(pk__in=current - wanted):
+        profile_actions.update_profile(actor=actor, person=person, changes={"department": None})
+    for person in User.objects.filter(pk__in=wanted - current):
+        profile_actions.update_profile(
+            actor=actor, person=person, changes={"department": department}
+        )
+
+
+def _group_name(resource: Group) -> str:
+    name = _check_length("displayName", resource.display_name)
+    if not name:
+        raise InvalidValueException(detail="displayName is required")
+    return name
+
+
+def create_group(*, token: ScimToken, resource: Group) -> Department:
+    actor = token.created_by
+    name = _group_name(resource)
+    external_id = _check_length("externalId", resource.external_id)
+    with _as_scim_errors(), transaction.atomic():
+        if Department.objects.filter(name__iexact=name).exists():
+            raise UniquenessException(detail="A group with this displayName already exists")
+        wanted = _member_ids(resource)
+        department = people_actions.create_department(actor=actor, name=name)
+        ScimGroup.objects.create(
+            department=department,
+            external_id=external_id,
+            member_displays=_member_displays(resource),
+        )
+        _set_members(actor, department, wanted)
+    return department
+
+
+def replace_group(*, token: ScimToken, department: Department, resource: Group) -> Department:
+    actor = token.created_by
+    name = _group_name(resource)
+    external_id = _check_length("externalId", resource.external_id)
+    with _as_scim_errors(), transaction.atomic():
+        if Department.objects.filter(name__iexact=name).exclude(pk=department.pk).exists():
+            raise UniquenessException(detail="A group with this displayName already exists")
+        wanted = _member_ids(resource)
+        if department.name != name:
+            department = people_actions.rename_department(
+                actor=actor, department=department, name=name
+            )
+        ScimGroup.objects.update_or_create(
+            department=department,
+            defaults={
+                "external_id": external_id,
+                "member_displays": _member_displays(resource),
+            },
+        )
+        _set_members(actor, department, wanted)
+    return department
+
+
+def delete_group(*, token: ScimToken, department: Department) -> None:
+    """The department's people stay, without a department; then the department goes."""
+    actor = token.created_by
+    with _as_scim_errors(), transaction.atomic():
+        _set_members(actor, department, set())
+        people_actions.delete_department(actor=actor, department=department)
