@@ -51,6 +51,7 @@ NOT_PAGES: dict[str, str] = {
     "agenda_feed": "iCalendar file (a calendar's subscription address)",
     "agenda_respond": "POST: answers an invitation",
     "agenda_feed_regenerate": "POST: a new subscription address",
+    "agenda_event_reminders": "POST: my reminders for an event",
     "chat_space_channel": "redirect to the space's conversation",
     "intranet": "redirect to the organisation space's pages",
     "page_export": "ZIP file",

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cercle.agenda import actions, ical, queries
+from cercle.agenda import actions, ical, queries, reminders
 from cercle.agenda.forms import EventForm
 from cercle.agenda.models import Answer, Calendar
 from cercle.agenda.queries import OccurrenceView
@@ -183,6 +183,7 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
             "rights": queries.event_rights(request.user, event),
             "invitations": invitations,
             "mine": mine,
+            "reminders": reminders.panel(request.user, event),
             "answers": [
                 (Answer.YES, _("Yes")),
                 (Answer.MAYBE, _("Maybe")),
