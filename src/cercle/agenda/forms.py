@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cercle.accounts.models import User
+from cercle.accounts.queries import pickable_person
 from cercle.agenda.models import Calendar, Visibility
 from cercle.agenda.recurrence import Timing, get_zone
 
@@ -80,6 +82,13 @@ class EventForm(forms.Form):
         label=_("Number of times"), required=False, min_value=1, max_value=5000
     )
 
+    invitees = forms.CharField(
+        label=_("Invite (usernames, separated by commas)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Their busy times on that day are shown below."),
+    )
+
     def __init__(self, *args: Any, calendars: list[tuple[Calendar, str]], **kwargs: Any) -> None:
         """`calendars`: those the person may write in, with their names."""
         super().__init__(*args, **kwargs)
@@ -127,3 +136,20 @@ class EventForm(forms.Form):
         elif ends == "count" and data.get("count"):
             parts += f";COUNT={data['count']}"
         return parts
+
+
+def invitee_names(value: str) -> list[str]:
+    return list(dict.fromkeys(n.strip().lstrip("@") for n in value.split(",") if n.strip()))[:50]
+
+
+def pick_invitees(viewer: User, value: str) -> tuple[list[User], list[str]]:
+    """The people named (usernames separated by commas), and the names matching no one."""
+    people: list[User] = []
+    unknown: list[str] = []
+    for name in invitee_names(value):
+        person = pickable_person(viewer, name)
+        if person is None:
+            unknown.append(name)
+        else:
+            people.append(person)
+    return people, unknown

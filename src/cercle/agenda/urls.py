@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cercle.agenda import reminder_views, views
+from cercle.agenda import freebusy_views, reminder_views, views
 
 urlpatterns = [
     path("agenda/", views.agenda, name="agenda"),
@@ -13,6 +13,7 @@ urlpatterns = [
         reminder_views.event_reminders,
         name="agenda_event_reminders",
     ),
+    path("agenda/freebusy/", freebusy_views.freebusy_fragment, name="agenda_freebusy"),
     path("agenda/reminders/", reminder_views.default_reminders, name="agenda_reminders"),
     path("agenda/feed/<str:token>/calendar.ics", views.feed, name="agenda_feed"),
     path("agenda/feed/regenerate", views.regenerate_feed, name="agenda_feed_regenerate"),

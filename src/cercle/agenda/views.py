@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cercle.agenda import actions, ical, queries, reminders
-from cercle.agenda.forms import EventForm
+from cercle.agenda import actions, freebusy_views, ical, queries, reminders
+from cercle.agenda.forms import EventForm, pick_invitees
 from cercle.agenda.models import Answer, Calendar
 from cercle.agenda.queries import OccurrenceView
 from cercle.agenda.recurrence import Window, get_zone
@@ -231,9 +231,17 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
         if request.GET.get("calendar", "").isdigit()
         else None,
     }
+    initial.update(freebusy_views.initial_from(request))
     form = EventForm(request.POST or None, calendars=writable, initial=initial)
     status = 200
     if request.method == "POST":
+        invitees: list[Any] = []
+        if form.is_valid():
+            invitees, unknown = pick_invitees(request.user, form.cleaned_data["invitees"])
+            if unknown:
+                form.add_error(
+                    "invitees", _("No one is called %(names)s.") % {"names": ", ".join(unknown)}
+                )
         if form.is_valid():
             try:
                 event = actions.create_event(
@@ -249,6 +257,8 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
                     rule=form.rule(),
                     visibility=form.cleaned_data["visibility"],
                 )
+                if invitees:
+                    actions.invite(actor=request.user, event=event, people=invitees)
             except ValidationError as error:
                 _apply_errors(form, error)
             except PermissionDenied as error:
