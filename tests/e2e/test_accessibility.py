@@ -52,6 +52,8 @@ NOT_PAGES: dict[str, str] = {
     "agenda_respond": "POST: answers an invitation",
     "agenda_feed_regenerate": "POST: a new subscription address",
     "agenda_event_reminders": "POST: my reminders for an event",
+    "agenda_cancel": "POST: cancels an event or some of its occurrences",
+    "agenda_freebusy": "an htmx fragment of the event form (shown inside agenda_new)",
     "chat_space_channel": "redirect to the space's conversation",
     "intranet": "redirect to the organisation space's pages",
     "page_export": "ZIP file",
@@ -134,6 +136,7 @@ SIGNING_IN = "signing-in"  # signed out, in the middle of a sign-in (a flow's ow
 
 # Who opens each page when a member cannot (the administration's pages go to the IT admin).
 ROLES: dict[str, str] = {
+    "agenda_edit": OWNER,
     "space_settings": OWNER,
     "moderation": OWNER,
     "announcement_report": ADMIN,

@@ -42,14 +42,20 @@ class EventForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     all_day = forms.BooleanField(label=_("All day"), required=False)
     start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start_time = forms.TimeField(
-        label=_("Start time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Start time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end_time = forms.TimeField(
-        label=_("End time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("End time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     time_zone = forms.CharField(label=_("Time zone"), max_length=64)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -76,7 +82,9 @@ class EventForm(forms.Form):
     )
     ends = forms.ChoiceField(label=_("Ends"), choices=ENDS, initial="never", required=False)
     until = forms.DateField(
-        label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     count = forms.IntegerField(
         label=_("Number of times"), required=False, min_value=1, max_value=5000

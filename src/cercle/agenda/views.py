@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cercle.agenda import actions, freebusy_views, ical, queries, reminders
+from cercle.agenda import actions, edit_views, freebusy_views, ical, queries, reminders
 from cercle.agenda.forms import EventForm, pick_invitees
 from cercle.agenda.models import Answer, Calendar
 from cercle.agenda.queries import OccurrenceView
@@ -174,13 +174,17 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
     event = queries.access_event(request.user, event_id)
     invitations = list(queries.invitations(event))
     mine = next((i for i in invitations if i.person_id == request.user.pk), None)
+    key, _current = edit_views.occurrence_of(request, event)
+    rights = queries.event_rights(request.user, event)
     return render(
         request,
         "agenda/event.html",
         {
             "event": event,
             "calendar_name": queries.calendar_name(event.calendar),
-            "rights": queries.event_rights(request.user, event),
+            "rights": rights,
+            "occurrence": key,
+            "change_links": edit_views.scope_links(event, key) if rights.change else [],
             "invitations": invitations,
             "mine": mine,
             "reminders": reminders.panel(request.user, event),
