@@ -9,10 +9,11 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.agenda import audit_labels, notifications, panels, reminders, tabs
+        from cercle.agenda import audit_labels, listeners, notifications, panels, reminders, tabs
 
         audit_labels.register()
         notifications.register()
         reminders.register()
         tabs.register()
         panels.register()
+        listeners.register()

@@ -20,7 +20,9 @@ reads it when that mailbox is piped to `manage.py receive_mail`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
@@ -43,6 +45,18 @@ from cercle.core.mail import absolute_url
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+
+# Off within `quiet()`: the demo organisation's invitations are not mailed.
+_SENDING: ContextVar[bool] = ContextVar("agenda_mail_sending", default=True)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    token = _SENDING.set(False)
+    try:
+        yield
+    finally:
+        _SENDING.reset(token)
 
 
 class InvitationMessage(EmailMultiAlternatives):
@@ -259,7 +273,7 @@ def _compose(
 
 
 def _send(mails: list[Mail]) -> None:
-    if not mails:
+    if not mails or not _SENDING.get():
         return
     reply_to = [reply_address()] if reply_address() else None
 
