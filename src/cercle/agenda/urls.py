@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cercle.agenda import edit_views, freebusy_views, reminder_views, views
+from cercle.agenda import edit_views, freebusy_views, import_views, reminder_views, views
 
 urlpatterns = [
     path("agenda/", views.agenda, name="agenda"),
@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("agenda/events/<int:event_id>/edit/", edit_views.edit_event, name="agenda_edit"),
     path("agenda/events/<int:event_id>/cancel", edit_views.cancel_event, name="agenda_cancel"),
+    path("agenda/import/", import_views.import_ics, name="agenda_import"),
     path("agenda/freebusy/", freebusy_views.freebusy_fragment, name="agenda_freebusy"),
     path("agenda/reminders/", reminder_views.default_reminders, name="agenda_reminders"),
     path("agenda/feed/<str:token>/calendar.ics", views.feed, name="agenda_feed"),
