@@ -40,7 +40,7 @@ def test_the_home_page_shows_my_coming_events_and_those_i_am_invited_to() -> Non
     assert "Revue de code" in page and "Pot de départ" in page
     assert "Pas pour Anne" not in page and "Dans un mois" not in page
     # The side navigation links to the agenda.
-    assert 'href="/agenda/"' in page and "Mon agenda" in page
+    assert 'href="/agenda/"' in page and "Mon agenda" in page and "Les prochains jours" in page
 
 
 def test_the_home_panel_costs_a_fixed_number_of_queries() -> None:

@@ -75,7 +75,7 @@ def space_panel(user: User, view: SpaceView) -> Mapping[str, Any] | None:
 
 def navigation_links(user: User, limit: int) -> list[NavLink]:
     """A fixed link: no query."""
-    return [NavLink(label=_("My agenda"), url=reverse("agenda"))]
+    return [NavLink(label=_("The coming days"), url=reverse("agenda"))]
 
 
 def register() -> None:
@@ -88,7 +88,8 @@ def register() -> None:
     register_section(
         NavSection(
             key="agenda",
-            title=gettext_lazy("Agenda"),
+            # Not "Agenda": a space's Agenda page has a region of that name already.
+            title=gettext_lazy("My agenda"),
             links=navigation_links,
             more_label=gettext_lazy("This week"),
             more_url=lambda: reverse("agenda") + "?view=week",
