@@ -212,3 +212,37 @@ def test_the_form_invites_the_people_named(week: dict[str, Any]) -> None:
         "bob",
         week["carl"].username,
     }
+
+
+def test_the_form_invites_the_members_of_a_space() -> None:
+    from cercle.agenda.models import Event, Invitation
+    from tests.factories import add_member, make_space
+
+    anne, bob, carl = make_user(), make_user(), make_user()
+    space = make_space(owner=anne, name="Atelier", kind="private")
+    add_member(space, bob)
+    add_member(space, carl)
+    stranger_space = make_space(owner=make_user(), name="Ailleurs", kind="private")
+    client = api(anne)
+    form = client.get("/agenda/new/").content.decode()
+    assert "Atelier" in form and "Ailleurs" not in form
+    data = {
+        "calendar": actions.personal_calendar(anne).pk,
+        "title": "Atelier du jeudi",
+        "start_date": "2026-03-05",
+        "start_time": "10:00",
+        "end_date": "2026-03-05",
+        "end_time": "11:00",
+        "time_zone": "Europe/Paris",
+        "visibility": "public",
+        "ends": "never",
+    }
+    assert (
+        client.post("/agenda/new/", {**data, "invite_space": stranger_space.pk}).status_code == 400
+    )
+    assert client.post("/agenda/new/", {**data, "invite_space": space.pk}).status_code == 302
+    event = Event.objects.get(title="Atelier du jeudi")
+    assert set(Invitation.objects.filter(event=event).values_list("person_id", flat=True)) == {
+        bob.pk,
+        carl.pk,
+    }

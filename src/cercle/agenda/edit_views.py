@@ -24,7 +24,16 @@ from cercle.agenda.models import Event
 from cercle.agenda.recurrence import Timing, occurrence_key
 
 # The calendar stays; the repetition is changed through the API; the page changes times and words.
-NOT_EDITED = ("calendar", "repeat", "weekdays", "ends", "until", "count", "invitees")
+NOT_EDITED = (
+    "calendar",
+    "repeat",
+    "weekdays",
+    "ends",
+    "until",
+    "count",
+    "invitees",
+    "invite_space",
+)
 
 
 def occurrence_of(request: HttpRequest, event: Event) -> tuple[dt.datetime | None, Timing | None]:

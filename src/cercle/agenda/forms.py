@@ -12,6 +12,8 @@ from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
 from cercle.agenda.models import Calendar, Visibility
 from cercle.agenda.recurrence import Timing, get_zone
+from cercle.spaces.models import Membership, Space
+from cercle.spaces.queries import display_name
 
 WEEKDAYS = [
     ("MO", _("Monday")),
@@ -96,10 +98,30 @@ class EventForm(forms.Form):
         max_length=2000,
         help_text=_("Their busy times on that day are shown below."),
     )
+    invite_space = forms.ModelChoiceField(
+        queryset=Space.objects.none(),
+        required=False,
+        label=_("Invite the members of a space"),
+    )
 
-    def __init__(self, *args: Any, calendars: list[tuple[Calendar, str]], **kwargs: Any) -> None:
-        """`calendars`: those the person may write in, with their names."""
+    def __init__(
+        self,
+        *args: Any,
+        calendars: list[tuple[Calendar, str]],
+        viewer: User | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`calendars`: those the person may write in, with their names; `viewer`: whose
+        spaces may be invited (none without)."""
         super().__init__(*args, **kwargs)
+        spaces = self.fields["invite_space"]
+        assert isinstance(spaces, forms.ModelChoiceField)
+        if viewer is not None:
+            spaces.queryset = Space.objects.filter(
+                pk__in=Membership.objects.filter(user_id=viewer.pk).values("space_id"),
+                archived_at__isnull=True,
+            ).order_by("name")
+        spaces.label_from_instance = display_name  # type: ignore[method-assign,assignment]
         names = {calendar.pk: name for calendar, name in calendars}
         field = self.fields["calendar"]
         assert isinstance(field, forms.ModelChoiceField)

@@ -236,7 +236,7 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
         else None,
     }
     initial.update(freebusy_views.initial_from(request))
-    form = EventForm(request.POST or None, calendars=writable, initial=initial)
+    form = EventForm(request.POST or None, calendars=writable, initial=initial, viewer=request.user)
     status = 200
     if request.method == "POST":
         invitees: list[Any] = []
@@ -261,8 +261,14 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
                     rule=form.rule(),
                     visibility=form.cleaned_data["visibility"],
                 )
-                if invitees:
-                    actions.invite(actor=request.user, event=event, people=invitees)
+                space = form.cleaned_data.get("invite_space")
+                if invitees or space is not None:
+                    actions.invite(
+                        actor=request.user,
+                        event=event,
+                        people=invitees,
+                        spaces=[space] if space is not None else [],
+                    )
             except ValidationError as error:
                 _apply_errors(form, error)
             except PermissionDenied as error:
