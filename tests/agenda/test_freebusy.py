@@ -246,3 +246,28 @@ def test_the_form_invites_the_members_of_a_space() -> None:
         bob.pk,
         carl.pk,
     }
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"people": "anne", "from": "0001-01-01T00:00:00+14:00", "to": "0001-01-02T00:00:00Z"},
+        {"people": "anne", "from": "9999-12-30T00:00:00Z", "to": "9999-12-31T23:00:00-10:00"},
+        {
+            "people": "anne",
+            "from": "2026-03-02T00:00:00Z",
+            "to": "2026-03-03T00:00:00Z",
+            "tz": "Nowhere/Else",
+        },
+    ],
+)
+def test_odd_ranges_and_zones_are_4xx(week: dict[str, Any], params: dict[str, str]) -> None:
+    client = api(week["viewer"])
+    assert client.get("/api/v1/freebusy", params).status_code in (400, 422)
+    slots = {k: v for k, v in params.items() if k != "to"}
+    assert client.get("/api/v1/freebusy/slots", slots).status_code in (400, 422)
+    fragment = client.get(
+        "/agenda/freebusy/",
+        {"invitees": "anne", "start_date": "9999-12-31", "time_zone": "Nowhere"},
+    )
+    assert fragment.status_code == 200

@@ -21,13 +21,15 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.agenda import queries
 from cercle.agenda.models import Answer, Event, Invitation, Occurrence
-from cercle.agenda.recurrence import Timing, Window
+from cercle.agenda.recurrence import Timing, Window, get_zone
 
 MAX_PEOPLE = 50
 MAX_DAYS = 62
 DAY_START = dt.time(9, 0)
 DAY_END = dt.time(18, 0)
 STEP = dt.timedelta(minutes=30)
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,25 @@ def merge(periods: list[Period]) -> list[Period]:
     return merged
 
 
+def _check_moment(moment: dt.datetime, field: str) -> None:
+    """Far from the ends of the calendar: arithmetic on it cannot overflow."""
+    if moment.tzinfo is None:
+        raise ValidationError({field: _("A time needs its time zone.")}, code="naive")
+    try:
+        inside = EARLIEST <= moment <= LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise ValidationError(
+            {field: _("Choose a time between the years 1900 and 2999.")}, code="out_of_range"
+        )
+
+
 def _check(viewer: User, people: list[User], window: Window) -> None:
     if not viewer.is_active or viewer.is_guest:
         raise PermissionDenied(_("Guests cannot see when others are free."))
+    _check_moment(window.start, "from")
+    _check_moment(window.end, "to")
     if len(people) > MAX_PEOPLE:
         raise ValidationError(
             {"people": _("Ask about at most %(n)d people.") % {"n": MAX_PEOPLE}},
@@ -153,6 +171,8 @@ def free_slots(
             {"duration": _("A meeting lasts between a minute and nine hours.")},
             code="bad_duration",
         )
+    get_zone(zone)
+    _check_moment(after, "from")
     tz = ZoneInfo(zone)
     window = Window(after, after + dt.timedelta(days=min(days, MAX_DAYS)), zone)
     busy = merge([p for periods in busy_periods(viewer, people, window).values() for p in periods])

@@ -28,9 +28,10 @@ CARRIED = ("title", "calendar", "place", "meeting_url", "description", "visibili
 
 def _date(value: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value[:10])
+        day = dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2998 else None
 
 
 def _time(value: str) -> dt.time | None:
