@@ -36,6 +36,7 @@ run: demo
 	@$(BIN)/python manage.py login_hint --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	( while sleep 60; do $(BIN)/python manage.py send_event_reminders >/dev/null; done ) & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
 	  $(BIN)/python manage.py expire_import_jobs; $(BIN)/python manage.py purge_data_exports; \
 	  [ $$((n % 12)) -ne 0 ] || $(BIN)/python manage.py aggregate_adoption > /dev/null; \

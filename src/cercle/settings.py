@@ -448,6 +448,9 @@ globals().update(_email)
 EMAIL_BACKEND = "cercle.core.mail.RecordingBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cercle <cercle@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The mailbox calendar applications send their answers to invitations to (ORGANIZER of the
+# mailed invitations), piped to `manage.py receive_mail`; empty: the organiser's own address.
+CERCLE_AGENDA_REPLY_ADDRESS = os.environ.get("CERCLE_AGENDA_REPLY_ADDRESS", "")
 
 # --- Web Push (notifications on people's devices; docs/deployment.md). The VAPID key pair is
 # generated at first use and kept in the database (`manage.py vapid_keys`).

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cercle.accounts.models import User
+from cercle.agenda.models import Event, Invitation
 from cercle.announcements.models import Announcement, AnnouncementReceipt
 from cercle.audit.models import AuditEntry
 from cercle.chat.models import Conversation, Message
@@ -55,6 +56,8 @@ def counts() -> dict[str, int]:
         "confirmations": AnnouncementReceipt.objects.filter(acknowledged_at__isnull=False).count(),
         "conversations": Conversation.objects.exclude(kind="space").count(),
         "messages": Message.objects.count(),
+        "events": Event.objects.count(),
+        "event invitations": Invitation.objects.count(),
         "notifications": Notification.objects.count(),
         "audit": AuditEntry.objects.count(),
     }
@@ -82,6 +85,8 @@ def readme_counts() -> dict[str, int]:
         "confirmations": number(r"\((\d+) confirmations\)"),
         "conversations": number(r"\*\*(\d+) conversations\*\*"),
         "messages": number(r"with (\d+) messages"),
+        "events": number(r"\*\*(\d+) events\*\*"),
+        "event invitations": number(r"in the agenda with (\d+) invitations"),
     }
 
 

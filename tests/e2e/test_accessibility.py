@@ -70,6 +70,9 @@ NOT_PAGES: dict[str, str] = {
     "caldav_well_known": "CalDAV discovery: a redirect to /dav/",
     "caldav_root": "CalDAV (WebDAV methods, HTTP Basic with an app token)",
     "caldav": "CalDAV (WebDAV methods, HTTP Basic with an app token)",
+    "agenda_event_reminders": "POST: my reminders for an event",
+    "agenda_cancel": "POST: cancels an event or some of its occurrences",
+    "agenda_freebusy": "an htmx fragment of the event form (shown inside agenda_new)",
     "chat_space_channel": "redirect to the space's conversation",
     "intranet": "redirect to the organisation space's pages",
     "page_export": "ZIP file",
@@ -179,6 +182,7 @@ SIGNING_IN = "signing-in"  # signed out, in the middle of a sign-in (a flow's ow
 # Who opens each page when a member cannot (the administration's pages go to the IT admin).
 ROLES: dict[str, str] = {
     "provisioning_tokens": ADMIN,
+    "agenda_edit": OWNER,
     "space_settings": OWNER,
     "moderation": OWNER,
     "announcement_report": ADMIN,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.agenda import notifications, queries, recurrence
+from cercle.agenda import mail, notifications, queries, recurrence
 from cercle.agenda.models import (
     Answer,
     Calendar,
@@ -355,6 +355,7 @@ def _tell_invitees(actor: User, event: Event) -> None:
             .values("person_id"),
         ),
     )
+    mail.send_change(event)
 
 
 def _when(timing: Timing) -> str:
@@ -446,6 +447,7 @@ def _split(
         new=_snapshot(follower),
         extra={"from_event": event.pk, "occurrence": key.isoformat()},
     )
+    mail.send_change(event)  # the series cut: its new end, to calendar applications
     _tell_invitees(actor, follower)
     return follower
 
@@ -479,17 +481,21 @@ def cancel_event(
     if scope == ALL:
         snapshot = _snapshot(event)
         log_event(actor=actor, action="agenda.event_cancelled", target=event, old=snapshot)
+        event.sequence += 1
+        mail.send_cancel(event, mail.invited_people(event))
         event.delete()
         return None
     assert key is not None
     if scope == THIS:
+        cancelled = queries.find_occurrence(event, key)
         Occurrence.objects.update_or_create(
             event=event,
             recurrence_id=key,
-            defaults={"cancelled": True, **_timing_fields(queries.find_occurrence(event, key))},
+            defaults={"cancelled": True, **_timing_fields(cancelled)},
         )
         event.sequence += 1
         event.save(update_fields=["sequence", "updated_at"])
+        mail.send_cancel(event, mail.invited_people(event), occurrence=cancelled, recurrence_id=key)
         log_event(
             actor=actor,
             action="agenda.occurrence_cancelled",
@@ -508,6 +514,7 @@ def cancel_event(
         new=_snapshot(event),
         extra={"cancelled_from": key.isoformat()},
     )
+    mail.send_change(event)
     return event
 
 
@@ -559,11 +566,9 @@ def invite(
         [Invitation(event=event, person_id=pk, invited_by=actor) for pk in sorted(ids - already)]
     )
     if created:
-        notifications.invited(
-            actor=actor,
-            event=event,
-            people=User.objects.filter(pk__in=[i.person_id for i in created]),
-        )
+        invitees = list(User.objects.filter(pk__in=[i.person_id for i in created]))
+        notifications.invited(actor=actor, event=event, people=invitees)
+        mail.send_request(event, invitees, change=False)
         log_event(
             actor=actor,
             action="agenda.people_invited",
@@ -612,3 +617,19 @@ def regenerate_feed_token(*, actor: User, calendar: Calendar) -> Calendar:
     calendar.save(update_fields=["feed_token"])
     log_event(actor=actor, action="agenda.feed_regenerated", target=calendar)
     return calendar
+
+
+@transaction.atomic
+def uninvite(*, actor: User, event: Event, person: User) -> bool:
+    """`person` is no longer invited to `event`: their invitation goes, and their calendar
+    application hears it (METHOD:CANCEL). False when they were not invited."""
+    if not queries.can_change(actor, event):
+        raise PermissionDenied(_("You cannot change who is invited to this event."))
+    deleted, _rows = Invitation.objects.filter(event=event, person_id=person.pk).delete()
+    if not deleted:
+        return False
+    event.sequence += 1
+    event.save(update_fields=["sequence", "updated_at"])
+    log_event(actor=actor, action="agenda.person_uninvited", target=event, old=[person.pk])
+    mail.send_cancel(event, [person])
+    return True

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
-from cercle.agenda import actions, ical, queries
+from cercle.agenda import actions, freebusy, ical, queries
 from cercle.agenda.models import Calendar, Event, Invitation
 from cercle.agenda.recurrence import Timing, Window
 from cercle.agenda.schemas import (
@@ -24,6 +25,8 @@ from cercle.agenda.schemas import (
     EventInvitationOut,
     EventInviteIn,
     EventOut,
+    FreeBusyOut,
+    FreeSlotOut,
     OccurrenceOut,
     RespondIn,
     TimesIn,
@@ -302,3 +305,78 @@ def event_ics(request: AuthenticatedRequest, event_id: Id) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
     return response
+
+
+# --- Free/busy (`freebusy.py`) -------------------------------------------------------------------
+
+
+def _people(viewer: User, names: list[str]) -> list[User]:
+    """People by username (repeated, or separated by commas); an unknown one is a 404."""
+    wanted = [n.strip() for value in names for n in value.split(",") if n.strip()]
+    if len(wanted) > freebusy.MAX_PEOPLE:
+        raise ValidationError(
+            {"people": _("Ask about at most %(n)d people.") % {"n": freebusy.MAX_PEOPLE}}
+        )
+    found: list[User] = []
+    for name in dict.fromkeys(wanted):
+        person = pickable_person(viewer, name)
+        if person is None:
+            raise queries.NotFound(_("No such person."))
+        found.append(person)
+    return found
+
+
+class FreeBusyQuery(Schema):
+    people: list[str]
+    start: dt.datetime = Field(..., alias="from")
+    end: dt.datetime = Field(..., alias="to")
+    tz: str | None = None
+
+
+@router.get("/freebusy", response=list[FreeBusyOut])
+def free_busy(request: AuthenticatedRequest, filters: Query[FreeBusyQuery]) -> list[dict[str, Any]]:
+    """Each person's busy periods in [from, to) (at most 62 days), merged: never a title."""
+    viewer = request.auth
+    people = _people(viewer, filters.people)
+    window = Window(
+        _aware(filters.start, "from"),
+        _aware(filters.end, "to"),
+        (filters.tz or viewer.time_zone or "UTC")[:64],
+    )
+    busy = freebusy.busy_periods(viewer, people, window)
+    return [
+        {
+            "person": p.username,
+            "busy": [{"start": b.start, "end": b.end} for b in busy.get(p.pk, [])],
+        }
+        for p in people
+    ]
+
+
+class FreeSlotsQuery(Schema):
+    people: list[str]
+    start: dt.datetime | None = Field(None, alias="from")
+    minutes: int = Field(60, ge=1, le=540)
+    tz: str | None = None
+    limit: int = Field(5, ge=1, le=20)
+
+
+@router.get("/freebusy/slots", response=list[FreeSlotOut])
+def free_slots(
+    request: AuthenticatedRequest, filters: Query[FreeSlotsQuery]
+) -> list[dict[str, Any]]:
+    """Find a time: the next times of `minutes` when everyone is free, on working days from
+    09:00 to 18:00 in `tz`, within two weeks of `from` (default: now)."""
+    viewer = request.auth
+    people = _people(viewer, filters.people)
+    zone = (filters.tz or viewer.time_zone or "UTC")[:64]
+    after = _aware(filters.start, "from") if filters.start is not None else timezone.now()
+    slots = freebusy.free_slots(
+        viewer,
+        people,
+        after=after,
+        duration=dt.timedelta(minutes=filters.minutes),
+        zone=zone,
+        limit=filters.limit,
+    )
+    return [{"start": s.start, "end": s.end} for s in slots]

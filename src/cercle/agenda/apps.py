@@ -9,10 +9,22 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.agenda import audit_labels, notifications, personal_data, search, tabs
+        from cercle.agenda import (
+            audit_labels,
+            listeners,
+            notifications,
+            panels,
+            personal_data,
+            reminders,
+            search,
+            tabs,
+        )
 
         audit_labels.register()
         personal_data.register()
         notifications.register()
+        reminders.register()
         tabs.register()
         search.register()
+        panels.register()
+        listeners.register()

@@ -14,6 +14,7 @@ ACTIONS = {
     "agenda.occurrence_cancelled": _("Cancelled one occurrence of an event"),
     "agenda.series_split": _("Changed an event from one occurrence on"),
     "agenda.people_invited": _("Invited people to an event"),
+    "agenda.person_uninvited": _("Withdrew an event invitation"),
     "agenda.invitation_answered": _("Answered an event invitation"),
     "agenda.feed_regenerated": _("Made a new subscription address for a calendar"),
 }

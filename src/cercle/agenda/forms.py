@@ -8,8 +8,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cercle.accounts.models import User
+from cercle.accounts.queries import pickable_person
 from cercle.agenda.models import Calendar, Visibility
 from cercle.agenda.recurrence import Timing, get_zone
+from cercle.spaces.models import Membership, Space
+from cercle.spaces.queries import display_name
 
 WEEKDAYS = [
     ("MO", _("Monday")),
@@ -40,14 +44,20 @@ class EventForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     all_day = forms.BooleanField(label=_("All day"), required=False)
     start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start_time = forms.TimeField(
-        label=_("Start time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("Start time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end_time = forms.TimeField(
-        label=_("End time"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("End time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     time_zone = forms.CharField(label=_("Time zone"), max_length=64)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -74,15 +84,44 @@ class EventForm(forms.Form):
     )
     ends = forms.ChoiceField(label=_("Ends"), choices=ENDS, initial="never", required=False)
     until = forms.DateField(
-        label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     count = forms.IntegerField(
         label=_("Number of times"), required=False, min_value=1, max_value=5000
     )
 
-    def __init__(self, *args: Any, calendars: list[tuple[Calendar, str]], **kwargs: Any) -> None:
-        """`calendars`: those the person may write in, with their names."""
+    invitees = forms.CharField(
+        label=_("Invite (usernames, separated by commas)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Their busy times on that day are shown below."),
+    )
+    invite_space = forms.ModelChoiceField(
+        queryset=Space.objects.none(),
+        required=False,
+        label=_("Invite the members of a space"),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        calendars: list[tuple[Calendar, str]],
+        viewer: User | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`calendars`: those the person may write in, with their names; `viewer`: whose
+        spaces may be invited (none without)."""
         super().__init__(*args, **kwargs)
+        spaces = self.fields["invite_space"]
+        assert isinstance(spaces, forms.ModelChoiceField)
+        if viewer is not None:
+            spaces.queryset = Space.objects.filter(
+                pk__in=Membership.objects.filter(user_id=viewer.pk).values("space_id"),
+                archived_at__isnull=True,
+            ).order_by("name")
+        spaces.label_from_instance = display_name  # type: ignore[method-assign,assignment]
         names = {calendar.pk: name for calendar, name in calendars}
         field = self.fields["calendar"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -127,3 +166,20 @@ class EventForm(forms.Form):
         elif ends == "count" and data.get("count"):
             parts += f";COUNT={data['count']}"
         return parts
+
+
+def invitee_names(value: str) -> list[str]:
+    return list(dict.fromkeys(n.strip().lstrip("@") for n in value.split(",") if n.strip()))[:50]
+
+
+def pick_invitees(viewer: User, value: str) -> tuple[list[User], list[str]]:
+    """The people named (usernames separated by commas), and the names matching no one."""
+    people: list[User] = []
+    unknown: list[str] = []
+    for name in invitee_names(value):
+        person = pickable_person(viewer, name)
+        if person is None:
+            unknown.append(name)
+        else:
+            people.append(person)
+    return people, unknown

@@ -233,3 +233,56 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.event_id} ({self.answer})"
+
+
+# --- Reminders (`reminders.py`) -----------------------------------------------------------------
+
+
+class ReminderDefault(models.Model):
+    """A person's reminders for events they chose none for: minutes before the start."""
+
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_reminder_default"
+    )
+    minutes = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.minutes}"
+
+
+class EventReminder(models.Model):
+    """One person's reminders for one event (all its occurrences); `[]`: none."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="reminders")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_reminders"
+    )
+    minutes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="one_reminder_set_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.event_id}: {self.minutes}"
+
+
+class SentReminder(models.Model):
+    """A reminder sent: the unique row that keeps it from being sent twice."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    occurrence = models.DateTimeField()  # the occurrence's recurrence id (a single event's start)
+    minutes = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "person", "occurrence", "minutes"], name="reminder_sent_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.event_id} @ {self.occurrence} −{self.minutes}"

@@ -119,3 +119,18 @@ class EventInviteIn(Schema):
 class RespondIn(Schema):
     answer: Literal["yes", "no", "maybe"]
     comment: str = Field("", max_length=500)
+
+
+class BusyPeriodOut(Schema):
+    start: datetime
+    end: datetime
+
+
+class FreeBusyOut(Schema):
+    person: str  # username
+    busy: list[BusyPeriodOut]
+
+
+class FreeSlotOut(Schema):
+    start: datetime
+    end: datetime

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cercle.agenda import actions, ical, queries
-from cercle.agenda.forms import EventForm
+from cercle.agenda import actions, edit_views, freebusy_views, ical, queries, reminders
+from cercle.agenda.forms import EventForm, pick_invitees
 from cercle.agenda.models import Answer, Calendar
 from cercle.agenda.queries import OccurrenceView
 from cercle.agenda.recurrence import Window, get_zone
@@ -174,15 +174,20 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
     event = queries.access_event(request.user, event_id)
     invitations = list(queries.invitations(event))
     mine = next((i for i in invitations if i.person_id == request.user.pk), None)
+    key, _current = edit_views.occurrence_of(request, event)
+    rights = queries.event_rights(request.user, event)
     return render(
         request,
         "agenda/event.html",
         {
             "event": event,
             "calendar_name": queries.calendar_name(event.calendar),
-            "rights": queries.event_rights(request.user, event),
+            "rights": rights,
+            "occurrence": key,
+            "change_links": edit_views.scope_links(event, key) if rights.change else [],
             "invitations": invitations,
             "mine": mine,
+            "reminders": reminders.panel(request.user, event),
             "answers": [
                 (Answer.YES, _("Yes")),
                 (Answer.MAYBE, _("Maybe")),
@@ -230,9 +235,17 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
         if request.GET.get("calendar", "").isdigit()
         else None,
     }
-    form = EventForm(request.POST or None, calendars=writable, initial=initial)
+    initial.update(freebusy_views.initial_from(request))
+    form = EventForm(request.POST or None, calendars=writable, initial=initial, viewer=request.user)
     status = 200
     if request.method == "POST":
+        invitees: list[Any] = []
+        if form.is_valid():
+            invitees, unknown = pick_invitees(request.user, form.cleaned_data["invitees"])
+            if unknown:
+                form.add_error(
+                    "invitees", _("No one is called %(names)s.") % {"names": ", ".join(unknown)}
+                )
         if form.is_valid():
             try:
                 event = actions.create_event(
@@ -248,6 +261,14 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
                     rule=form.rule(),
                     visibility=form.cleaned_data["visibility"],
                 )
+                space = form.cleaned_data.get("invite_space")
+                if invitees or space is not None:
+                    actions.invite(
+                        actor=request.user,
+                        event=event,
+                        people=invitees,
+                        spaces=[space] if space is not None else [],
+                    )
             except ValidationError as error:
                 _apply_errors(form, error)
             except PermissionDenied as error:

@@ -6,18 +6,20 @@ ones, and the space keeps each one's state in `Space.module_settings` (a key mis
 module installed after the space was made — reads as the module's `default`). Each module with a
 page in a space registers its tab (`register_tab`) — the feed its Wall and Reports, chat its Chat
 channel — with the rule that shows it to a viewer (from the page's `SpaceView`). The header lists
-`view.tabs` in their `order`.
+`view.tabs` in their `order`. A module may also put a panel on the space's page, above its wall
+(`register_panel`: the agenda's coming events).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
+    from cercle.accounts.models import User
     from cercle.spaces.models import Space
     from cercle.spaces.queries import SpaceView
 
@@ -88,3 +90,41 @@ def tabs_for(view: SpaceView) -> list[ShownTab]:
         for tab in sorted(TABS.values(), key=lambda t: (t.order, t.key))
         if tab.shown(view)
     ]
+
+
+# --- Panels of a space's page (the agenda's coming events) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SpacePanel:
+    """A block on a space's page, above its wall: `load(viewer, view)` gives its context, None
+    to show nothing (the module off, nothing coming, the viewer may not read it). Shown by
+    `{% space_panels view %}` (`spaces_tags`)."""
+
+    key: str
+    template: str
+    load: Callable[[User, SpaceView], Mapping[str, Any] | None]
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class ShownPanel:
+    key: str
+    template: str
+    context: Mapping[str, Any]
+
+
+PANELS: dict[str, SpacePanel] = {}
+
+
+def register_panel(panel: SpacePanel) -> None:
+    PANELS[panel.key] = panel
+
+
+def panels_for(viewer: User, view: SpaceView) -> list[ShownPanel]:
+    shown = []
+    for panel in sorted(PANELS.values(), key=lambda p: (p.order, p.key)):
+        context = panel.load(viewer, view)
+        if context is not None:
+            shown.append(ShownPanel(key=panel.key, template=panel.template, context=context))
+    return shown

@@ -1,0 +1,177 @@
+"""Changing and cancelling an event from its page: the whole event, one occurrence, or this one
+and the following (`actions.change_event` / `cancel_event` decide what each scope does). The
+occurrence is named by its recurrence id (`?occurrence=`, as the agenda's links give it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cercle.agenda import actions, queries
+from cercle.agenda.forms import EventForm
+from cercle.agenda.models import Event
+from cercle.agenda.recurrence import Timing, occurrence_key
+
+# The calendar stays; the repetition is changed through the API; the page changes times and words.
+NOT_EDITED = (
+    "calendar",
+    "repeat",
+    "weekdays",
+    "ends",
+    "until",
+    "count",
+    "invitees",
+    "invite_space",
+)
+
+
+def occurrence_of(request: HttpRequest, event: Event) -> tuple[dt.datetime | None, Timing | None]:
+    """The occurrence named by `?occurrence=` (a recurrence id), with its timing as it stands;
+    (None, None) for a single event or when none is named; a 404 when it names none."""
+    value = (request.GET.get("occurrence") or request.POST.get("occurrence") or "")[:40]
+    if not value or not event.rule:
+        return None, None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError
+        key = occurrence_key(moment)
+    except ValueError as error:
+        raise Http404(_("No such occurrence.")) from error
+    timing = queries.find_occurrence(event, key)
+    if timing is None:
+        raise Http404(_("No such occurrence."))
+    return key, timing
+
+
+def _initial(timing: Timing, event: Event) -> dict[str, Any]:
+    zone = ZoneInfo(event.time_zone)
+    values: dict[str, Any] = {
+        "calendar": event.calendar_id,
+        "title": event.title,
+        "description": event.description,
+        "place": event.place,
+        "meeting_url": event.meeting_url,
+        "visibility": event.visibility,
+        "time_zone": event.time_zone,
+        "all_day": timing.all_day,
+    }
+    if timing.all_day:
+        assert timing.start_date is not None and timing.end_date is not None
+        values.update(start_date=timing.start_date, end_date=timing.end_date - dt.timedelta(days=1))
+    else:
+        assert timing.start is not None and timing.end is not None
+        start, end = timing.start.astimezone(zone), timing.end.astimezone(zone)
+        values.update(
+            start_date=start.date(),
+            start_time=start.time(),
+            end_date=end.date(),
+            end_time=end.time(),
+        )
+    return values
+
+
+def _editable(request: HttpRequest, event_id: int) -> Event:
+    event = queries.access_event(request.user, event_id)  # type: ignore[arg-type]
+    if not queries.can_change(request.user, event):  # type: ignore[arg-type]
+        raise PermissionDenied(_("You cannot change this event."))
+    return event
+
+
+@login_required
+def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = _editable(request, event_id)
+    key, current = occurrence_of(request, event)
+    scope = request.GET.get("scope", "all")
+    if scope not in actions.SCOPES or key is None:
+        scope = actions.ALL
+    timing = current if scope != actions.ALL and current is not None else event.own_timing()
+    form = EventForm(
+        request.POST or None,
+        calendars=[(event.calendar, queries.calendar_name(event.calendar))],
+        initial=_initial(timing, event),
+    )
+    for name in NOT_EDITED:
+        form.fields.pop(name, None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = actions.change_event(
+                    actor=request.user,  # type: ignore[arg-type]
+                    event=event,
+                    details=actions.Details(
+                        title=form.cleaned_data["title"],
+                        description=form.cleaned_data["description"],
+                        place=form.cleaned_data["place"],
+                        meeting_url=form.cleaned_data["meeting_url"],
+                    ),
+                    timing=form.timing(),
+                    visibility=form.cleaned_data["visibility"] if scope != actions.THIS else None,
+                    scope=scope,
+                    occurrence=key,
+                )
+            except ValidationError as error:
+                for field, errors in getattr(error, "message_dict", {"": error.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("The event is changed."))
+                return redirect("agenda_event", event_id=changed.pk)
+        status = 400
+    return render(
+        request,
+        "agenda/edit.html",
+        {"form": form, "event": event, "scope": scope, "occurrence": key},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def cancel_event(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = _editable(request, event_id)
+    key, _timing = occurrence_of(request, event)
+    scope = request.POST.get("scope", actions.ALL)
+    if scope not in actions.SCOPES or key is None:
+        scope = actions.ALL
+    try:
+        left = actions.cancel_event(
+            actor=request.user,  # type: ignore[arg-type]
+            event=event,
+            scope=scope,
+            occurrence=key,
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+        return redirect("agenda_event", event_id=event.pk)
+    messages.success(request, _("The event is cancelled."))
+    if left is None:
+        return redirect("agenda")
+    return redirect("agenda_event", event_id=left.pk)
+
+
+def scope_links(event: Event, key: dt.datetime | None) -> list[tuple[str, str]]:
+    """The "Change…" links of the event's page: per scope for an occurrence of a series."""
+    base = reverse("agenda_edit", args=[event.pk])
+    if key is None:
+        return [(base, _("Change"))]
+    named = {"occurrence": key.isoformat()}
+    return [
+        (f"{base}?{urlencode({**named, 'scope': 'this'})}", _("Change this occurrence")),
+        (
+            f"{base}?{urlencode({**named, 'scope': 'following'})}",
+            _("Change this one and the following"),
+        ),
+        (f"{base}?{urlencode({**named, 'scope': 'all'})}", _("Change all occurrences")),
+    ]

@@ -1,0 +1,99 @@
+"""The agenda outside its pages: "Today and coming" on the home page (`cercle.core.panels`), the
+coming events on a space's page (`cercle.spaces.registry.register_panel`), and a section of the
+side navigation (`cercle.core.navigation`). Registered by `AgendaConfig.ready()`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cercle.accounts.models import User
+from cercle.agenda import queries
+from cercle.agenda.models import Calendar
+from cercle.agenda.recurrence import Window, get_zone
+from cercle.core.navigation import NavLink, NavSection, register_section
+from cercle.core.panels import HomePanel, register_home_panel
+from cercle.spaces.queries import SpaceView, has_module
+from cercle.spaces.registry import SpacePanel, register_panel
+
+HOME_DAYS = 7
+SPACE_DAYS = 14
+SHOWN = 5
+
+
+def _zone(user: User) -> str:
+    try:
+        get_zone(user.time_zone)
+    except ValidationError:
+        return "UTC"
+    return user.time_zone
+
+
+def _coming(user: User, calendars: list[Calendar], days: int, *, invitations: bool) -> Any:
+    zone = _zone(user)
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(zone)).date()
+    window = Window(
+        dt.datetime.combine(today, dt.time(), tzinfo=ZoneInfo(zone)),
+        dt.datetime.combine(today + dt.timedelta(days=days), dt.time(), tzinfo=ZoneInfo(zone)),
+        zone,
+    )
+    found = queries.occurrences_between(user, window, calendars, with_invitations=invitations)
+    # What has not ended yet (all-day events of today stay).
+    found = [o for o in found if o.timing.all_day or (o.timing.end and o.timing.end > now)]
+    return found[:SHOWN], today
+
+
+def home_panel(user: User) -> Mapping[str, Any] | None:
+    """My next events (mine, my spaces', those I am invited to) in the coming week; four queries."""
+    if not user.is_active:
+        return None
+    items, today = _coming(user, list(queries.my_calendars(user)), HOME_DAYS, invitations=True)
+    return {"items": items, "today": today}
+
+
+def space_panel(user: User, view: SpaceView) -> Mapping[str, Any] | None:
+    space = view.space
+    if not view.can_read or not has_module(space, queries.MODULE):
+        return None
+    calendar = Calendar.objects.filter(space_id=space.pk).select_related("space").first()
+    if calendar is None:
+        return None
+    items, today = _coming(user, [calendar], SPACE_DAYS, invitations=False)
+    if not items:
+        return None
+    return {"items": items, "today": today, "space": space}
+
+
+def navigation_links(user: User, limit: int) -> list[NavLink]:
+    """A fixed link: no query."""
+    return [NavLink(label=_("The coming days"), url=reverse("agenda"))]
+
+
+def register() -> None:
+    register_home_panel(
+        HomePanel(key="agenda", template="agenda/_home_panel.html", load=home_panel, order=40)
+    )
+    register_panel(
+        SpacePanel(key="agenda", template="agenda/_space_panel.html", load=space_panel, order=40)
+    )
+    register_section(
+        NavSection(
+            key="agenda",
+            # Not "Agenda": a space's Agenda page has a region of that name already.
+            title=gettext_lazy("My agenda"),
+            links=navigation_links,
+            more_label=gettext_lazy("This week"),
+            more_url=lambda: reverse("agenda") + "?view=week",
+            order=30,
+            limit=1,
+        )
+    )

@@ -1,0 +1,79 @@
+"""The agenda outside its pages: the home page's "Today and coming" (a core panel: the agenda does
+not import the feed), a space's coming events (a spaces panel), and the side navigation's link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cercle.agenda import actions
+from cercle.spaces.models import Space
+from tests.factories import add_member, make_event, make_space, make_user
+from tests.helpers.api import api
+
+pytestmark = pytest.mark.django_db
+
+
+def _soon(hours: int = 2) -> dt.datetime:
+    """A naive Paris wall-clock time `hours` from now, as `make_event` takes it."""
+    return (
+        (timezone.now() + dt.timedelta(hours=hours))
+        .astimezone(dt.timezone(dt.timedelta(hours=1)))
+        .replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    )
+
+
+def test_the_home_page_shows_my_coming_events_and_those_i_am_invited_to() -> None:
+    anne, bob = make_user(), make_user()
+    make_event(organiser=anne, title="Revue de code", start=_soon(3), zone="Etc/GMT-1")
+    party = make_event(organiser=bob, title="Pot de départ", start=_soon(24), zone="Etc/GMT-1")
+    make_event(organiser=bob, title="Pas pour Anne", start=_soon(5), zone="Etc/GMT-1")
+    actions.invite(actor=bob, event=party, people=[anne])
+    make_event(organiser=anne, title="Dans un mois", start=_soon(24 * 30), zone="Etc/GMT-1")
+    page = api(anne).get("/").content.decode()
+    assert "Aujourd'hui et à venir" in page
+    assert "Revue de code" in page and "Pot de départ" in page
+    assert "Pas pour Anne" not in page and "Dans un mois" not in page
+    # The side navigation links to the agenda.
+    assert 'href="/agenda/"' in page and "Mon agenda" in page and "Les prochains jours" in page
+
+
+def test_the_home_panel_costs_a_fixed_number_of_queries() -> None:
+    anne = make_user()
+    client = api(anne)
+    make_event(organiser=anne, start=_soon(3), zone="Etc/GMT-1")
+    client.get("/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    for n in range(4):
+        make_event(
+            organiser=anne, title=f"E{n}", start=_soon(4 + n), rule="FREQ=DAILY", zone="Etc/GMT-1"
+        )
+    with CaptureQueriesContext(connection) as more:
+        client.get("/")
+    assert len(more) == len(few), [q["sql"][:100] for q in more.captured_queries]
+
+
+def test_a_space_page_shows_its_coming_events_to_its_readers_only() -> None:
+    owner, member, outsider = make_user(), make_user(), make_user()
+    space = make_space(owner=owner, name="Atelier", kind="private")
+    add_member(space, member)
+    make_event(
+        organiser=owner, space=space, title="Atelier couture", start=_soon(30), zone="Etc/GMT-1"
+    )
+    page = api(member).get(f"/spaces/{space.slug}/").content.decode()
+    assert "Événements à venir" in page and "Atelier couture" in page
+    assert "Atelier couture" not in api(outsider).get(f"/spaces/{space.slug}/").content.decode()
+    # The agenda switched off: no panel.
+    Space.objects.filter(pk=space.pk).update(module_settings={"agenda": False})
+    assert "Atelier couture" not in api(member).get(f"/spaces/{space.slug}/").content.decode()
+
+
+def test_nothing_coming_still_says_so_on_the_home_page(client: Any) -> None:
+    page = api(make_user()).get("/").content.decode()
+    assert "Rien de prévu cette semaine." in page
