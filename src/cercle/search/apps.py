@@ -11,7 +11,8 @@ class SearchConfig(AppConfig):
     def ready(self) -> None:
         # Models load once the registry is ready. `actions` follows the registry's writes;
         # people and spaces are lower layers, so search registers their kinds itself.
-        from cercle.search import actions, kinds
+        from cercle.search import actions, kinds, personal_data
 
         actions.connect()
         kinds.register()
+        personal_data.register_personal_data()
