@@ -126,4 +126,4 @@ def test_the_csv_opens_in_french_excel_and_stays_plain_in_english() -> None:
     type(staff).objects.filter(pk=staff.pk).update(language="en")
     english = client_for(staff).get(f"/announcements/{announcement.pk}/acknowledgements.csv")
     assert not english.content.startswith(b"\xef\xbb\xbf")
-    assert list(csv.reader(io.StringIO(english.content.decode())))[0][0] == "Name"
+    assert next(csv.reader(io.StringIO(english.content.decode())))[0] == "Name"
