@@ -36,7 +36,8 @@ def test_comments_reactions_and_replies_name_their_subject_in_both_languages() -
     comment = feed_actions.add_comment(actor=zoe, post=post, body="J'apporte les _boissons_")
     with translation.override("fr"):
         assert texts(anne)[0] == (
-            "Zoé Leroy a commenté votre publication « Sortie samedi au parc On pique-nique à midi. »"
+            "Zoé Leroy a commenté votre publication"
+            " « Sortie samedi au parc On pique-nique à midi. »"
         )
     # A reply and a reaction to a comment quote the comment, not the post.
     feed_actions.add_comment(actor=anne, post=post, body="Super", parent=comment)

@@ -38,8 +38,9 @@ class NotificationKind:
 @dataclass(frozen=True)
 class Subject:
     """What a notification is about, as the notifying module names it: `Subject("feed.post",
-    post.pk, detail_id=comment.pk, loaded=post, title="Sortie samedi au parc")`. `loaded` is the object itself when the caller
-    has it, so that checking who may see it costs no query."""
+    post.pk, detail_id=comment.pk, loaded=post, title="Sortie samedi au parc")`. `loaded` is
+    the object itself when the caller has it, so that checking who may see it costs no
+    query."""
 
     type: str
     id: int
