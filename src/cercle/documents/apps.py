@@ -10,8 +10,9 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.documents import audit_labels, notifications, tabs
+        from cercle.documents import audit_labels, demo, notifications, tabs
 
         audit_labels.register()
         notifications.register()
         tabs.register()
+        demo.register()

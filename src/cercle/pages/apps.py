@@ -9,7 +9,8 @@ class PagesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.pages import audit_labels, tabs
+        from cercle.pages import audit_labels, demo, tabs
 
         audit_labels.register()
         tabs.register()
+        demo.register()
