@@ -179,16 +179,16 @@ def seed_demo_pages(happening: DemoContentWanted) -> None:
         written[(demo.space, demo.title)] = page
         revisions += 1
     for slug, title, username, days_ago, body, summary in EDITS:
-        page, editor = written.get((slug, title)), people.get(username)
-        if page is None or editor is None:
+        edited, editor = written.get((slug, title)), people.get(username)
+        if edited is None or editor is None:
             continue
         with backdated(demo_time(happening.now, days_ago, 14, 10)):
             actions.edit_page(
                 actor=editor,
-                page=page,
-                title=page.title,
+                page=edited,
+                title=edited.title,
                 body=body,
-                base_revision=page.revision,
+                base_revision=edited.revision,
                 summary=summary,
             )
         revisions += 1
