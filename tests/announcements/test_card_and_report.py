@@ -72,7 +72,7 @@ def test_an_announcement_for_everyone_says_so() -> None:
     post = make_post(author=staff, space=space_queries.organisation_space(), body="Info")
     announcement_actions.announce(actor=staff, post=post)
     card = _card(client_for(make_user()).get(f"/posts/{post.pk}/").content.decode(), post.pk)
-    assert "For: everyone in" in card
+    assert "For: everyone" in card
 
 
 def test_the_banner_shows_the_files_and_the_feed_does_not_repeat_it() -> None:

@@ -19,7 +19,10 @@
     content.hidden = folded;
     section.classList.toggle("announcement-folded", folded);
     button.setAttribute("aria-expanded", folded ? "false" : "true");
-    button.firstChild.textContent = folded ? button.dataset.unfoldLabel : button.dataset.foldLabel;
+    // Its name says what it does ("Fold this announcement"); the chevron only shows it.
+    button.firstElementChild.textContent = folded
+      ? button.dataset.unfoldLabel
+      : button.dataset.foldLabel;
   };
   const setup = (root) => {
     root.querySelectorAll("section.announcement[data-announcement]").forEach((section) => {
