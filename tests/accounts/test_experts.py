@@ -163,3 +163,38 @@ def test_the_expert_search_costs_a_fixed_number_of_queries(
         page = queries.find_experts(viewer, found)
         assert [r.reason for r in page.items]
     assert len(page.items) == 20
+
+
+def test_the_api_finds_experts_as_the_page_does() -> None:
+    """One search for both (`queries.expert_search_for`): "SAP" finds "SAP FI", exact first,
+    languages too; the page lists the same people in the same order."""
+    from django.test import Client
+
+    from cercle.accounts.models import SpokenLanguage
+
+    viewer = make_user()
+    fi = make_user(username="fi", first_name="Fiona")
+    exact = make_user(username="exact", first_name="Eric")
+    mm = make_user(username="mm", first_name="Mona")
+    actions.add_skill(actor=fi, person=fi, name="SAP FI", level=4)
+    actions.add_skill(actor=mm, person=mm, name="Module SAP MM", level=2)
+    actions.add_skill(actor=exact, person=exact, name="SAP", level=1)
+    client = Client()
+    client.force_login(viewer)
+    body = client.get("/api/v1/experts?skill=SAP").json()
+    assert [i["person"]["username"] for i in body["items"]] == ["exact", "fi", "mm"]
+    assert [i["exact"] for i in body["items"]] == [True, False, False]
+    assert body["items"][1]["skill"]["name"] == "SAP FI"
+    assert body["items"][1]["person"]["top_skills"][0]["name"] == "SAP FI"
+    assert body["skill"]["name"] == "SAP" and len(body["skills"]) == 3
+    page = client.get("/people/experts/?skill=SAP").content.decode()
+    assert page.index("Eric") < page.index("Fiona") < page.index("Mona")
+    # A skill's id still names it; a spoken language is found by its name.
+    sap_fi = body["items"][1]["skill"]["id"]
+    by_id = client.get(f"/api/v1/experts?skill={sap_fi}").json()
+    assert [i["person"]["username"] for i in by_id["items"]] == ["fi"]
+    SpokenLanguage.objects.create(user=mm, key="en")
+    with translation.override("en"):
+        english = client.get("/api/v1/experts?skill=english").json()
+    assert [i["person"]["username"] for i in english["items"]] == ["mm"]
+    assert english["items"][0]["skill"] is None and english["items"][0]["language"]

@@ -8,6 +8,7 @@ import datetime
 import re
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -23,11 +24,28 @@ from cercle.announcements.models import Announcement, AnnouncementReceipt
 from cercle.audit.models import AuditEntry
 from cercle.chat.models import Conversation, Message
 from cercle.core.demo import backdated, demo_time
+from cercle.documents.models import Document, Folder, Library, Version
 from cercle.feed.models import Comment, Post, Reaction
 from cercle.notifications.models import Notification
+from cercle.pages.models import Page, PageRevision
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
 
 pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture(autouse=True)
+def documents_storage(settings: Any, tmp_path: Path) -> Path:
+    """The demo's documents in a directory of the test's own."""
+    root = tmp_path / "documents"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/no-url/"},
+        },
+    }
+    return root
+
 
 README = Path(settings.BASE_DIR) / "README.md"
 
@@ -58,6 +76,12 @@ def counts() -> dict[str, int]:
         "messages": Message.objects.count(),
         "events": Event.objects.count(),
         "event invitations": Invitation.objects.count(),
+        "pages": Page.objects.count(),
+        "page revisions": PageRevision.objects.count(),
+        "libraries": Library.objects.count(),
+        "folders": Folder.objects.filter(parent__isnull=False).count(),
+        "documents": Document.objects.count(),
+        "versions": Version.objects.count(),
         "notifications": Notification.objects.count(),
         "audit": AuditEntry.objects.count(),
     }
@@ -87,6 +111,12 @@ def readme_counts() -> dict[str, int]:
         "messages": number(r"with (\d+) messages"),
         "events": number(r"\*\*(\d+) events\*\*"),
         "event invitations": number(r"in the agenda with (\d+) invitations"),
+        "pages": number(r"\*\*(\d+) pages\*\*"),
+        "page revisions": number(r"\((\d+) revisions\)"),
+        "libraries": number(r"\*\*(\d+) document libraries\*\*"),
+        "folders": number(r"with (\d+) folders"),
+        "documents": number(r"folders and (\d+) files"),
+        "versions": number(r"\((\d+) versions\)"),
     }
 
 

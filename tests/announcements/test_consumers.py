@@ -288,20 +288,23 @@ def test_the_home_page_listens_and_the_fragment_shows_what_targets_me(
         post = make_post(author=staff, space=org, body=f"Payroll news {n}")
         announcement_actions.announce(actor=staff, post=post, departments=[payroll])
     client = client_for(reader)
-    client.get("/feed/announcements/?filter=following")
-    # The session and its record (7), the profile (1), the announcements with their posts and
-    # authors (1): none per announcement.
-    with django_assert_max_num_queries(9):
-        fragment = client.get("/feed/announcements/?filter=following")
+    live = {"HTTP_HX_REQUEST": "true"}  # as the page asks (realtime.js)
+    client.get("/feed/announcements/?filter=following", **live)
+    # The session and its record (7), the profile (1), the announcements with their posts,
+    # spaces and authors (1), their files (1), their departments and sites (2): none per
+    # announcement.
+    with django_assert_max_num_queries(12):
+        fragment = client.get("/feed/announcements/?filter=following", **live)
     text = fragment.content.decode()
     assert fragment.status_code == 200
     assert text.count('class="card announcement"') == 3
     assert "Payroll news 2" in text and "Sandrine Staff" in text
+    assert "<html" not in text and text.count("For: Paie") == 3
     # Dismissing from a banner fetched live comes back to the home page, filter kept.
     assert 'name="next" value="/?filter=following"' in text
-    assert client_for(other).get("/feed/announcements/").content.decode().strip() == ""
+    assert client_for(other).get("/feed/announcements/", **live).content.decode().strip() == ""
     # A filter that does not exist: back to the plain home page, no error.
-    assert 'value="/"' in client.get("/feed/announcements/?filter=nope").content.decode()
+    assert 'value="/"' in client.get("/feed/announcements/?filter=nope", **live).content.decode()
     # Not signed in: to the login page, nothing shown.
     anonymous = Client().get("/feed/announcements/")
     assert anonymous.status_code == 302 and "Payroll" not in anonymous.content.decode()

@@ -36,7 +36,10 @@ def test_staff_choose_where_to_post_and_see_the_announcement_options() -> None:
     page = client_for(staff).get("/").content.decode()
     assert 'id="composer-space" name="space" data-post-in' in page
     assert '<option value="">My wall</option>' in page
-    assert f'<option value="{org.pk}" data-announceable>Whole organisation</option>' in page
+    assert (
+        f'<option value="{org.pk}" data-announceable data-organisation>Whole organisation</option>'
+        in page
+    )
     assert f'<option value="{owned.pk}" data-announceable>Equipe RH</option>' in page
     assert f'<option value="{joined.pk}">Club photo</option>' in page
     assert f'value="{archived.pk}"' not in page

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.browser import small_targets
+
 # WCAG 2.0 and 2.1, A and AA; axe's best practices (landmarks, one h1, heading order…); WCAG 2.2's
 # 24 px target size (the 44 px check on phones is ours, below).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice", "wcag22aa"]
@@ -41,6 +43,7 @@ NOT_PAGES: dict[str, str] = {
     "pwa_icon": "PNG icons",
     "media": "uploaded files",
     "attachment": "a post's file",
+    "attachment_preview": "a PDF attachment's first page (PNG)",
     "chat_attachment": "a message's file",
     "admin_import_template": "CSV file",
     # The SCIM service provider: JSON for identity providers (tests/provisioning).
@@ -87,7 +90,6 @@ NOT_PAGES: dict[str, str] = {
     "people_autocomplete": "htmx fragment",
     "skill_autocomplete": "htmx fragment",
     "feed_new_posts": "htmx fragment",
-    "feed_announcements": "htmx fragment",
     "mention_suggestions": "JSON",
     "notification_bell": "htmx fragment (in every page's header)",
     "chat_unread": "JSON",
@@ -564,43 +566,6 @@ RUN_AXE = """async (tags) => {
 }"""
 
 
-# Controls smaller than 44 × 44 px on a phone (WCAG 2.5.5). Exempt, as WCAG says: links inside a
-# line of text (an inline link whose block holds other words), and what is not drawn (visually
-# hidden, off-screen until focused, in a closed menu). A checkbox or radio button counts with its
-# label, which toggles it too.
-SMALL_TARGETS = """(minimum) => {
-  const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary,"
-    + " [role=button], [tabindex]:not([tabindex='-1'])";
-  const small = [];
-  for (const element of document.querySelectorAll(selector)) {
-    const style = getComputedStyle(element);
-    if (style.visibility === "hidden" || element.closest("[hidden], [aria-hidden=true]")) continue;
-    const details = element.closest("details:not([open])");
-    if (details && element.closest("summary") !== details.querySelector("summary")) continue;
-    const rects = [element.getBoundingClientRect()];
-    for (const label of element.labels || []) rects.push(label.getBoundingClientRect());
-    const width = Math.max(...rects.map((r) => r.width));
-    const height = Math.max(...rects.map((r) => r.height));
-    const box = rects[0];
-    if (box.width < 2 || box.height < 2 || box.right <= 0 || box.left >= innerWidth) continue;
-    if (element.tagName === "A" && style.display === "inline") {
-      // In a line of text: the nearest block around it holds other words than the link's own.
-      let block = element.parentElement;
-      while (block && getComputedStyle(block).display.startsWith("inline")) {
-        block = block.parentElement;
-      }
-      const own = element.textContent.trim().length;
-      if (block && block.textContent.replace(/\\s+/g, " ").trim().length > own + 1) continue;
-    }
-    if (width < minimum - 0.5 || height < minimum - 0.5) {
-      small.push(`${Math.round(width)}×${Math.round(height)} px: `
-        + element.outerHTML.replace(/\\s+/g, " ").slice(0, 160));
-    }
-  }
-  return small;
-}"""
-
-
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.role}-{c.label}" for c in CASES])
@@ -637,7 +602,7 @@ def test_page_is_accessible(a11y_site: Site, case: Case, language: str, width: s
     if width == "phone":
         scroll = page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= WIDTHS["phone"][0], f"{path} scrolls sideways: {scroll} px wide"
-        small = page.evaluate(SMALL_TARGETS, 44)
+        small = small_targets(page, 44, with_tabindex=True)
         assert not small, f"{path} ({language}): tap targets under 44 px:\n" + "\n".join(small)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.browser import log_in
+from tests.helpers.browser import USER_TEXT, log_in, small_targets
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
@@ -126,44 +126,6 @@ def test_a_phone_shows_the_first_post_on_the_first_screen(
 
 # --- 2. Tap targets -----------------------------------------------------------------------------
 
-# Every visible control under 44 × 44 px (WCAG 2.5.5, target size). Exempt, as WCAG 2.5.5's
-# "inline" exception says: a link inside running text — here, inside a paragraph of what people
-# wrote (a post, a comment, a message, a biography, a search excerpt), in a line holding other
-# words. A link of the interface itself (a name or a date in a post's header, "Open", a filter)
-# is a target of its own, whatever line it sits in. A checkbox or radio button counts with its
-# label, which toggles it too; what is not drawn (in a closed menu, visually hidden) is skipped.
-SMALL_TARGETS = """(minimum) => {
-  const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary,"
-    + " [role=button]";
-  const userText = ".post-body, .comment-body, .msg-body, .prose, .search-result-excerpt";
-  const small = [];
-  for (const element of document.querySelectorAll(selector)) {
-    const style = getComputedStyle(element);
-    if (style.visibility === "hidden" || element.closest("[hidden], [aria-hidden=true]")) continue;
-    const details = element.closest("details:not([open])");
-    if (details && element.closest("summary") !== details.querySelector("summary")) continue;
-    const rects = [element.getBoundingClientRect()];
-    for (const label of element.labels || []) rects.push(label.getBoundingClientRect());
-    const width = Math.max(...rects.map((r) => r.width));
-    const height = Math.max(...rects.map((r) => r.height));
-    const box = rects[0];
-    if (box.width < 2 || box.height < 2 || box.right <= 0 || box.left >= innerWidth) continue;
-    if (element.tagName === "A" && style.display === "inline" && element.closest(userText)) {
-      let block = element.parentElement;
-      while (block && getComputedStyle(block).display.startsWith("inline")) {
-        block = block.parentElement;
-      }
-      const own = element.textContent.trim().length;
-      if (block && block.textContent.replace(/\\s+/g, " ").trim().length > own + 1) continue;
-    }
-    if (width < minimum - 0.5 || height < minimum - 0.5) {
-      small.push(`${Math.round(width)}×${Math.round(height)} px: `
-        + element.outerHTML.replace(/\\s+/g, " ").slice(0, 160));
-    }
-  }
-  return small;
-}"""
-
 
 def _main_pages(facts: dict[str, Any]) -> list[str]:
     from django.urls import reverse
@@ -189,7 +151,8 @@ def test_every_control_of_the_main_pages_is_a_44_px_target_on_a_phone(
     for path in _main_pages(facts):
         phone.goto(path)
         phone.wait_for_function("() => !document.querySelector('.htmx-request')")
-        small = phone.evaluate(SMALL_TARGETS, 44)
+        # A link inside what people wrote is exempt; a name or a date in a header is not.
+        small = small_targets(phone, 44, inline_exempt_within=USER_TEXT)
         found += [f"{path}: {line}" for line in small]
     assert not found, "tap targets under 44 × 44 px:\n" + "\n".join(found)
 

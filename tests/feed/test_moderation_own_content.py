@@ -95,6 +95,7 @@ def test_an_organisation_admin_cannot_decide_on_their_own_post_another_admin_hid
     assert told.actor is None and told.subject_id == post.pk and told.read_at is None
     assert notification_queries.describe(told) == (
         "A moderator hid your post (reason: Confidential information)"
+        " “Our supplier's prices for 2027”"
     )
     with translation.override("fr"):
         assert notification_queries.describe(told).startswith("Un modérateur a masqué")
@@ -117,7 +118,7 @@ def test_a_hidden_comment_tells_its_author_a_dismissed_report_tells_nobody() -> 
     told = Notification.objects.get(recipient=commenter, kind=CONTENT_HIDDEN)
     assert told.detail_id == comment.pk
     assert notification_queries.describe(told) == (
-        "A moderator hid your comment (reason: Harassment or hateful content)"
+        "A moderator hid your comment (reason: Harassment or hateful content) “Rude words”"
     )
     assert notification_queries.target_url(told) == f"/posts/{post.pk}/#comment-{comment.pk}"
 
@@ -132,7 +133,7 @@ def test_a_hidden_comment_tells_its_author_a_dismissed_report_tells_nobody() -> 
         actor=owner, report=actions.report(actor=reader, post=third, reason="other"), hide=True
     )
     told = Notification.objects.get(recipient=poster, kind=CONTENT_HIDDEN)
-    assert notification_queries.describe(told) == "A moderator hid your post"
+    assert notification_queries.describe(told) == "A moderator hid your post “Another one”"
 
 
 def test_the_new_kind_is_in_the_notification_preferences() -> None:

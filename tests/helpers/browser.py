@@ -1,5 +1,5 @@
 """Steps the browser tests share: signing in, keeping a page's socket quiet, waiting for the live
-feed's subscription."""
+feed's subscription, measuring tap targets."""
 
 from __future__ import annotations
 
@@ -30,3 +30,63 @@ def subscribed(page: Any, frames: list[str], timeout: float = 10) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError("the feed was not subscribed")
+
+
+# Every visible control under `minimum` × `minimum` px (WCAG 2.5.5, target size). Exempt, as WCAG
+# 2.5.5's "inline" exception says: a link inside a line of text (an inline link whose nearest
+# block holds other words than its own) — anywhere, or only inside `inlineWithin` (a selector:
+# the paragraphs people wrote, so that a name or a date in a post's header stays a target of its
+# own). A checkbox or radio button counts with its label, which toggles it too; what is not
+# drawn (in a closed menu, visually hidden, off-screen until focused) is skipped.
+_SMALL_TARGETS = """({minimum, inlineWithin, withTabindex}) => {
+  let selector = "a[href], button, input:not([type=hidden]), select, textarea, summary,"
+    + " [role=button]";
+  if (withTabindex) selector += ", [tabindex]:not([tabindex='-1'])";
+  const small = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(element);
+    if (style.visibility === "hidden" || element.closest("[hidden], [aria-hidden=true]")) continue;
+    const details = element.closest("details:not([open])");
+    if (details && element.closest("summary") !== details.querySelector("summary")) continue;
+    const rects = [element.getBoundingClientRect()];
+    for (const label of element.labels || []) rects.push(label.getBoundingClientRect());
+    const width = Math.max(...rects.map((r) => r.width));
+    const height = Math.max(...rects.map((r) => r.height));
+    const box = rects[0];
+    if (box.width < 2 || box.height < 2 || box.right <= 0 || box.left >= innerWidth) continue;
+    if (element.tagName === "A" && style.display === "inline"
+        && (!inlineWithin || element.closest(inlineWithin))) {
+      let block = element.parentElement;
+      while (block && getComputedStyle(block).display.startsWith("inline")) {
+        block = block.parentElement;
+      }
+      const own = element.textContent.trim().length;
+      if (block && block.textContent.replace(/\\s+/g, " ").trim().length > own + 1) continue;
+    }
+    if (width < minimum - 0.5 || height < minimum - 0.5) {
+      small.push(`${Math.round(width)}×${Math.round(height)} px: `
+        + element.outerHTML.replace(/\\s+/g, " ").slice(0, 160));
+    }
+  }
+  return small;
+}"""
+
+# What people wrote: a post, a comment, a message, a biography, a search excerpt.
+USER_TEXT = ".post-body, .comment-body, .msg-body, .prose, .search-result-excerpt"
+
+
+def small_targets(
+    page: Any,
+    minimum: int = 44,
+    *,
+    inline_exempt_within: str | None = None,
+    with_tabindex: bool = False,
+) -> list[str]:
+    """The page's controls smaller than `minimum` px (see `_SMALL_TARGETS`), each as its size and
+    HTML; `inline_exempt_within` limits the inline-link exemption to that selector (None:
+    anywhere); `with_tabindex` counts elements made focusable with `tabindex` too."""
+    found: list[str] = page.evaluate(
+        _SMALL_TARGETS,
+        {"minimum": minimum, "inlineWithin": inline_exempt_within, "withTabindex": with_tabindex},
+    )
+    return found

@@ -36,16 +36,16 @@ def test_mention_comment_reply_reaction_share_notify_the_right_people() -> None:
     bob = make_user(username="bob", first_name="Bob", last_name="Durand")
     space = make_space(owner=anne, members=(bob,))
     post = feed_actions.create_post(actor=anne, space=space, body="Hello @bob")
-    assert texts(bob) == ["Anne Martin mentioned you"]
+    assert texts(bob) == ["Anne Martin mentioned you “Hello @bob”"]
     comment = feed_actions.add_comment(actor=bob, post=post, body="Hi")
-    assert texts(anne) == ["Bob Durand commented on your post"]
+    assert texts(anne) == ["Bob Durand commented on your post “Hello @bob”"]
     feed_actions.add_comment(actor=anne, post=post, body="Re", parent=comment)
-    assert "Anne Martin replied to your comment" in texts(bob)
+    assert "Anne Martin replied to your comment “Hi”" in texts(bob)
     feed_actions.react(actor=bob, post=post, kind="like")
-    assert "Bob Durand reacted to your post" in texts(anne)
+    assert "Bob Durand reacted to your post “Hello @bob”" in texts(anne)
     public = make_post(author=anne, body="On my wall")
     feed_actions.share_post(actor=bob, post=public, body="")
-    assert "Bob Durand shared your post" in texts(anne)
+    assert "Bob Durand shared your post “On my wall”" in texts(anne)
     # Nobody is told about their own doing.
     assert not Notification.objects.filter(recipient=anne, actor=anne).exists()
 
@@ -59,10 +59,10 @@ def test_reactions_are_grouped_while_unread() -> None:
     feed_actions.react(actor=people[0], post=post, kind="love")  # a change: no new actor
     [notification] = queries.visible_notifications(author)
     assert notification.actor_count == 5
-    assert queries.describe(notification) == "P4 X and 4 others reacted to your post"
+    assert queries.describe(notification) == "P4 X and 4 others reacted to your post “Hello”"
     actions.mark_read(actor=author, notification=notification)
     feed_actions.react(actor=make_user(first_name="New", last_name="Y"), post=post, kind="like")
-    assert texts(author)[0] == "New Y reacted to your post"
+    assert texts(author)[0] == "New Y reacted to your post “Hello”"
 
 
 def test_nothing_about_a_post_reaches_someone_who_cannot_see_it() -> None:

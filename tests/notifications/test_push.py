@@ -82,7 +82,7 @@ def test_a_notification_reaches_each_device_encrypted_for_it(
         "type": "notification",
         "id": notification.pk,
         "title": "Cercle",
-        "body": "Anne Martin mentioned you",
+        "body": "Anne Martin mentioned you “Hello @bob”",
         "url": f"/notifications/{notification.pk}/open/",
         "tag": f"notification-{notification.pk}",
         "icon": "/icons/192.png",
@@ -127,7 +127,7 @@ def test_an_expired_subscription_is_dropped_the_others_still_served(
     post_mentioning(django_capture_on_commit_callbacks, anne, space)
 
     assert len(service.to("gone")) == len(service.to("missing")) == 1
-    assert keys.decrypt(service.to("ok")[0])["body"] == "Anne Martin mentioned you"
+    assert keys.decrypt(service.to("ok")[0])["body"] == "Anne Martin mentioned you “Hello @bob”"
     # Gone for good: dropped; a service that is only busy keeps the subscription.
     left = set(PushSubscription.objects.filter(person=bob).values_list("endpoint", flat=True))
     assert left == {service.endpoint("busy"), service.endpoint("ok")}

@@ -297,43 +297,71 @@ def experts(
     cursor: str | None = None,
     limit: int = queries.PAGE_SIZE,
 ) -> ExpertsPageOut:
-    """Who knows a skill: holders ranked by level then endorsements, with the reason."""
-    found = queries.find_skill(_text(skill))
-    if found is None:
-        suggestions = queries.skill_suggestions(_text(skill))
+    """Who knows X? The expert finder's page's search (`queries.expert_search_for`): skills whose
+    name holds the words ("SAP" finds "SAP FI"), or a skill's id, and spoken languages; exact
+    matches first, then by level and endorsements, with the reason."""
+    wanted = _text(skill)
+    found = queries.expert_search_for(wanted) if wanted else None
+    if found is None or not found.matched:
+        suggestions = queries.skill_suggestions(wanted) if wanted else []
         return ExpertsPageOut(
             skill=None,
+            skills=[],
+            languages=[],
             items=[],
             next_cursor=None,
             suggestions=[SkillRef(id=s.pk, name=s.name) for s in suggestions],
         )
-    page = queries.expert_cards(
+    page = queries.find_experts(
         request.auth, found, cursor=(cursor or "")[:1000] or None, limit=limit
     )
     items = []
     for expert in page.items:
         # An expert's card shows the skill they were found for, as their only "top skill".
-        brief = SkillBrief(
-            skill_id=expert.skill_id,
-            name=expert.skill_name,
-            level=expert.level,
-            level_label=expert.level_label,
-            endorsement_count=expert.endorsement_count,
-        )
-        person = _card_summary(expert.person)
-        person.top_skills = [brief]
+        person = _profile_summary(expert.profile)
+        brief = None
+        if expert.skill_id is not None:
+            brief = SkillBrief(
+                skill_id=expert.skill_id,
+                name=expert.skill_name,
+                level=expert.level,
+                level_label=queries.level_labels()[expert.level],
+                endorsement_count=expert.endorsement_count,
+            )
+            person.top_skills = [brief]
         items.append(
             ExpertOut(
                 person=person,
                 level=expert.level,
-                level_label=brief.level_label,
+                level_label=brief.level_label if brief else "",
                 endorsement_count=expert.endorsement_count,
                 reason=expert.reason,
+                skill=SkillRef(id=brief.skill_id, name=brief.name) if brief else None,
+                language=expert.language,
+                exact=expert.exact,
             )
         )
+    first = found.skills[0] if found.skills else None
     return ExpertsPageOut(
-        skill=SkillRef(id=found.pk, name=found.name),
+        skill=SkillRef(id=first.pk, name=first.name) if first else None,
+        skills=[SkillRef(id=s.pk, name=s.name) for s in found.skills],
+        languages=found.language_names,
         items=items,
         next_cursor=page.next_cursor,
         suggestions=[],
+    )
+
+
+def _profile_summary(profile: Profile) -> PersonSummaryOut:
+    person = profile.user
+    return PersonSummaryOut(
+        id=person.pk,
+        username=person.username,
+        display_name=person.display_name,
+        job_title=profile.job_title,
+        department=_record(profile.department),
+        site=_record(profile.site),
+        photo_url=_photo_url(profile),
+        is_guest=person.is_guest,
+        top_skills=[],
     )

@@ -982,6 +982,19 @@ def expert_search(query: str) -> ExpertSearch | None:
     )
 
 
+def expert_search_for(value: str) -> ExpertSearch | None:
+    """`expert_search`, where a skill's id also names it (the API's `skill=42`): the one search
+    of the expert finder's page and of `GET /api/v1/experts`."""
+    value = clean_param(value)
+    if value.isdigit() and len(value) < 19:
+        skill = Skill.objects.filter(pk=int(value)).first()
+        if skill is not None:
+            return ExpertSearch(
+                query=skill.normalized_name, exact_skills=[skill], word_skills=[], languages=[]
+            )
+    return expert_search(value)
+
+
 @dataclass(frozen=True)
 class ExpertResult:
     """One person found by the expert finder, with why: their best matching skill (level,
@@ -993,6 +1006,7 @@ class ExpertResult:
     endorsement_count: int
     language: str
     exact: bool
+    skill_id: int | None = None
 
     @property
     def reason(self) -> str:
@@ -1121,6 +1135,7 @@ def find_experts(
                 endorsement_count=0 if by_language or held is None else held.endorsement_count,
                 language=spoken_by.get(user_id, "") if by_language else "",
                 exact=score < _KIND_STEP,
+                skill_id=None if by_language or held is None else held.skill_id,
             )
         )
     next_cursor = None

@@ -132,10 +132,18 @@ class ExpertOut(BaseModel):
     level_label: str
     endorsement_count: int
     reason: str
+    # The skill they were found for (None: found by a spoken language, named in `language`).
+    skill: SkillRef | None = None
+    language: str = ""
+    # Found by the exact name searched (ranked before matches of a word).
+    exact: bool = False
 
 
 class ExpertsPageOut(BaseModel):
+    # The first skill matched (exact first); `skills`: every one, `languages`: their names.
     skill: SkillRef | None
+    skills: list[SkillRef] = []
+    languages: list[str] = []
     items: list[ExpertOut]
     next_cursor: str | None
     suggestions: list[SkillRef]

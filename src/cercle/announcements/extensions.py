@@ -25,7 +25,12 @@ KEY = "announcement"
 
 
 def _banners(user: User, feed_filter: str) -> Mapping[str, Any]:
-    return {"announcements": queries.active_announcements(user), "filter": feed_filter}
+    return {"announcements": queries.shown_announcements(user), "filter": feed_filter}
+
+
+def _banner_posts(context: Mapping[str, Any]) -> list[int]:
+    """The posts the banners show: the feed below leaves them out."""
+    return [banner.announcement.post_id for banner in context["announcements"]]
 
 
 def _organisation_link(user: User, feed_filter: str) -> Mapping[str, Any]:
@@ -103,7 +108,10 @@ def register() -> None:
     )
     registry.register_home_section(
         registry.HomeSection(
-            key="announcements", template="announcements/_home_banners.html", load=_banners
+            key="announcements",
+            template="announcements/_home_banners.html",
+            load=_banners,
+            shows_posts=_banner_posts,
         )
     )
     registry.register_home_section(

@@ -15,6 +15,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,10 +127,9 @@ def announcement_audience(announcement: Announcement) -> QuerySet[User]:
     return people.order_by("last_name", "first_name", "pk")
 
 
-def active_announcements(user: User) -> list[Announcement]:
-    """Announcements targeting `user` that they have not dismissed (or acknowledged)."""
-    if not user.is_active:
-        return []
+def targets_person(user: User) -> Q:
+    """Announcements for `user`'s department or site, or for everyone (a filter of
+    `Announcement`s; who may see the post is `sees_post`'s part)."""
     profile = getattr(user, "profile", None)
     department_id = profile.department_id if profile else None
     site_id = profile.site_id if profile else None
@@ -145,13 +145,72 @@ def active_announcements(user: User) -> list[Announcement]:
         )
     if site_id:
         targeted |= Q(Exists(through_s.filter(announcement_id=OuterRef("pk"), site_id=site_id)))
+    return targeted
+
+
+@dataclass(frozen=True)
+class Banner:
+    """An announcement as the home page's banner shows it: its post's files, and its audience in
+    words ("Production, Lyon"; empty: everyone who sees the post)."""
+
+    announcement: Announcement
+    audience: list[str]
+    files: list[Any]
+
+    @property
+    def pk(self) -> int:
+        return self.announcement.pk
+
+
+def shown_announcements(user: User) -> list[Banner]:
+    """`active_announcements` as banners: with their audience and their post's files (three
+    queries more whatever their number, none when there is no banner)."""
+    found = active_announcements(user)
+    if not found:
+        return []
+    prefetch_related_objects(found, "post__attachments")
+    audiences = audience_names([a.pk for a in found])
+    return [
+        Banner(
+            announcement=a,
+            audience=audiences.get(a.pk, []),
+            files=list(a.post.attachments.all()),
+        )
+        for a in found
+    ]
+
+
+def audience_names(announcement_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The names of the departments, then sites, each announcement targets (two queries)."""
+    names: dict[int, list[str]] = {}
+    if not announcement_ids:
+        return names
+    for through, field in (
+        (Announcement.departments.through, "department__name"),
+        (Announcement.sites.through, "site__name"),
+    ):
+        rows = (
+            through.objects.filter(announcement_id__in=announcement_ids)
+            .order_by(field)
+            .values_list("announcement_id", field)
+        )
+        for announcement_id, name in rows:
+            names.setdefault(announcement_id, []).append(name)
+    return names
+
+
+def active_announcements(user: User) -> list[Announcement]:
+    """Announcements targeting `user` that they have not dismissed (or acknowledged)."""
+    if not user.is_active:
+        return []
+    targeted = targets_person(user)
     done = AnnouncementReceipt.objects.filter(
         announcement_id=OuterRef("pk"), user_id=user.pk
     ).filter(Q(acknowledged_at__isnull=False) | Q(dismissed_at__isnull=False))
     found = (
         Announcement.objects.filter(targeted, sees_post(user))
         .exclude(Exists(done))
-        .select_related("post", "post__author")
+        .select_related("post", "post__author", "post__space")
         .order_by("-created_at", "-id")[:ACTIVE_ANNOUNCEMENTS]
     )
     return list(found)
@@ -243,6 +302,11 @@ class CardAnnouncement:
     can_follow_up: bool = False
     # (confirmed, targeted), for those who follow up an announcement asking for confirmation.
     ack_progress: tuple[int, int] | None = None
+    # Whom it is for, shown to everyone who sees it: department and site names (empty: everyone
+    # who sees the post).
+    audience: tuple[str, ...] = ()
+    # The viewer is asked to confirm "read and understood" and has not yet.
+    may_confirm: bool = False
 
 
 def card_announcements(
@@ -252,7 +316,8 @@ def card_announcements(
     which cannot be announcements yet), then three per announcement asking for confirmation
     that the viewer follows up (only their authors and announcers: a page rarely holds more
     than one). Posts that are not announcements and that the viewer may not announce get
-    nothing."""
+    nothing. A page holding announcements reads their audiences (two queries) and, when one asks
+    for confirmation, which of them wait for the viewer's (one)."""
     found: dict[int, tuple[int, bool]] = {}
     if not new:
         found = {
@@ -261,6 +326,8 @@ def card_announcements(
                 post_id__in=[p.pk for p in posts]
             ).values_list("post_id", "pk", "requires_ack")
         }
+    audiences = audience_names([pk for pk, _asks in found.values()])
+    waiting = _waiting_for(viewer.user, [pk for pk, asks in found.values() if asks])
     cards: dict[int, CardAnnouncement] = {}
     for post in posts:
         may_announce = post.space_id is not None and can_announce(viewer.user, post, viewer.roles)
@@ -280,8 +347,32 @@ def card_announcements(
             can_announce=may_announce,
             can_follow_up=follows_up,
             ack_progress=progress,
+            audience=tuple(audiences.get(announcement_id, ())) if announcement_id else (),
+            may_confirm=announcement_id in waiting,
         )
     return cards
+
+
+def _waiting_for(user: User, announcement_ids: Sequence[int]) -> set[int]:
+    """Those of these announcements (asking for confirmation) that target `user` and that they
+    have not confirmed (one query; none without ids)."""
+    if not announcement_ids or not user.is_active:
+        return set()
+    confirmed = AnnouncementReceipt.objects.filter(
+        announcement_id=OuterRef("pk"), user_id=user.pk, acknowledged_at__isnull=False
+    )
+    # `announcement_audience`'s rule: members, and everyone but guests in open spaces and the
+    # organisation's.
+    people = Q(
+        Exists(Membership.objects.filter(space_id=OuterRef("post__space_id"), user_id=user.pk))
+    )
+    if not user.is_guest:
+        people |= Q(post__space__is_organisation=True) | Q(post__space__kind=SpaceKind.OPEN)
+    return set(
+        Announcement.objects.filter(targets_person(user), people, pk__in=announcement_ids)
+        .exclude(Exists(confirmed))
+        .values_list("pk", flat=True)
+    )
 
 
 def _progress(announcement_id: int, post: Post) -> tuple[int, int]:

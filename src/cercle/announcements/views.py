@@ -19,31 +19,39 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.announcements import actions, queries
 from cercle.announcements.models import Announcement
+from cercle.core.markdown import markdown_to_text
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import queries as feed_queries
 from cercle.feed.queries import NotFound
-from cercle.feed.views import back, error_text, param
+from cercle.feed.views import back, error_text, is_htmx, param
+
+# The report quotes the announcement as plain text, at most this long.
+EXCERPT_LENGTH = 300
 
 
 @login_required
 @require_GET
 def announcements(request: AuthenticatedRequest) -> HttpResponse:
     """The home page's announcement banners, fetched again by the page when the socket says a
-    new one targets me (`feed.announcement`) and after a reconnection."""
+    new one targets me (`feed.announcement`) and after a reconnection (a fragment, asked with
+    `HX-Request`); opened in the browser, the same banners as a whole page."""
     feed_filter = param(request, "filter") or "all"
     home = reverse("home")
     if feed_filter in feed_queries.FILTERS and feed_filter != "all":
         home = f"{home}?filter={feed_filter}"
-    return render(
-        request,
-        "announcements/_banners.html",
-        {"announcements": queries.active_announcements(request.user), "announcement_next": home},
-    )
+    context = {
+        "announcements": queries.shown_announcements(request.user),
+        "announcement_next": home,
+    }
+    if is_htmx(request):
+        return render(request, "announcements/_banners.html", context)
+    return render(request, "announcements/announcements.html", context)
 
 
 def targets(data: QueryDict) -> tuple[list[Any], list[Any]]:
@@ -166,6 +174,7 @@ def announcement_report(request: AuthenticatedRequest, announcement_id: int) -> 
         {
             "announcement": announcement,
             "post": announcement.post,
+            "excerpt": markdown_to_text(announcement.post.body, limit=EXCERPT_LENGTH),
             "departments": list(announcement.departments.order_by("name")),
             "sites": list(announcement.sites.order_by("name")),
             "rows": [r for r in rows if not r.acknowledged_at] if pending_only else rows,
@@ -201,7 +210,12 @@ def announcement_csv(request: AuthenticatedRequest, announcement_id: int) -> Htt
     response["Content-Disposition"] = (
         f'attachment; filename="announcement-{announcement.pk}-acknowledgements.csv"'
     )
-    writer = csv.writer(response)
+    # French Excel reads a CSV in the system's code page, split on ";" (the comma is the decimal
+    # sign there): a UTF-8 byte-order mark and semicolons make it open as it should.
+    french = (get_language() or "").startswith("fr")
+    if french:
+        response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";" if french else ",")
     # Times in the exporting person's time zone (named in the header), as spreadsheets read them.
     zone = timezone.get_current_timezone_name()
     writer.writerow(

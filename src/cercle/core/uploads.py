@@ -595,6 +595,11 @@ SERVED_TYPES = (
     | {"text/plain"}
 )
 SANDBOX = "default-src 'none'; sandbox"
+# A PDF opened in the browser (`serve(open_pdf=True)`): browsers' PDF viewers do not run under
+# `sandbox` (Chromium shows "blocked"), so a PDF gets a policy that still lets nothing load
+# from elsewhere; its type comes from its content (`%PDF-`) and `nosniff` keeps it a PDF, which
+# the viewer runs apart from the site's pages.
+PDF_VIEWER_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
 def content_disposition(disposition: Literal["inline", "attachment"], name: str) -> str:
@@ -606,14 +611,16 @@ def content_disposition(disposition: Literal["inline", "attachment"], name: str)
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def serve(file: FieldFile, *, name: str, content_type: str) -> FileResponse:
+def serve(file: FieldFile, *, name: str, content_type: str, open_pdf: bool = False) -> FileResponse:
     """A stored upload as a response that no browser runs: only the images of `INLINE_TYPES` are
     shown inline, everything else is a download; a type outside the known kinds (a row older than
-    this policy) is served as application/octet-stream."""
+    this policy) is served as application/octet-stream. With `open_pdf`, a PDF opens in the
+    browser's viewer (on a phone too) instead of downloading."""
     served = content_type.split(";")[0].strip().lower()
     if served not in SERVED_TYPES:
         served = OTHER.content_type
-    inline = served in INLINE_TYPES
+    pdf_inline = open_pdf and served == PDF.content_type
+    inline = served in INLINE_TYPES or pdf_inline
     response = FileResponse(
         file.open("rb"),
         content_type=f"{served}; charset=utf-8" if served.startswith("text/") else served,
@@ -622,7 +629,7 @@ def serve(file: FieldFile, *, name: str, content_type: str) -> FileResponse:
         "inline" if inline else "attachment", name
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX
+    response["Content-Security-Policy"] = PDF_VIEWER_POLICY if pdf_inline else SANDBOX
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, max-age=3600"
     response["Vary"] = "Cookie, Authorization"

@@ -12,6 +12,7 @@ class DocumentsConfig(AppConfig):
         # Imported here: they load models, which exist once the app registry is ready.
         from cercle.documents import (
             audit_labels,
+            demo,
             navigation,
             notifications,
             personal_data,
@@ -25,3 +26,4 @@ class DocumentsConfig(AppConfig):
         notifications.register()
         tabs.register()
         search.register()
+        demo.register()

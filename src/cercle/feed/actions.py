@@ -523,7 +523,7 @@ def _tell_author_hidden(report: Report, target: Post | Comment) -> None:
         actor=None,
         group_key=f"content_hidden:{what}:{target.pk}:{report.reason}",
         subject=feed_notifications.about(
-            report.post, target if isinstance(target, Comment) else None
+            report.post, target if isinstance(target, Comment) else None, named=target
         ),
         space=report.post.space,
     )

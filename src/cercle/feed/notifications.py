@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from cercle.accounts.models import User
+from cercle.core.markdown import markdown_to_text
 from cercle.core.tasks import enqueue_with_transaction
 from cercle.feed import queries
 from cercle.feed.models import Comment, Mention, Post, ReportReason
@@ -30,6 +31,7 @@ from cercle.notifications.queries import (
 )
 from cercle.notifications.queries import space_name as notified_space_name
 from cercle.notifications.registry import (
+    TITLE_LENGTH,
     NotificationKind,
     Subject,
     SubjectType,
@@ -50,9 +52,28 @@ POST = "feed.post"
 FAN_OUT_CHUNK = 500
 
 
-def about(post: Post, comment: Comment | None = None) -> Subject:
-    """A notification's subject: the post (whose visibility decides), and the comment if any."""
-    return Subject(POST, post.pk, detail_id=comment.pk if comment else None, loaded=post)
+def about(
+    post: Post, comment: Comment | None = None, *, named: Post | Comment | None = None
+) -> Subject:
+    """A notification's subject: the post (whose visibility decides), and the comment if any;
+    its line quotes the first words of `named` (the post by default; a comment for a reply or a
+    reaction to it)."""
+    return Subject(
+        POST,
+        post.pk,
+        detail_id=comment.pk if comment else None,
+        loaded=post,
+        title=title_of(named if named is not None else post),
+    )
+
+
+def title_of(content: Post | Comment) -> str:
+    """The first words of a post or comment as plain text (a shared post's own words, or else
+    those of the post it shares), for a notification's line."""
+    body = content.body
+    if not body.strip() and isinstance(content, Post) and content.shared_from is not None:
+        body = content.shared_from.body
+    return markdown_to_text(body, limit=TITLE_LENGTH)
 
 
 # --- Who is told ----------------------------------------------------------------------------
@@ -76,7 +97,7 @@ def on_feed_event(
                 actor=actor,
                 group_key=f"mention:{'comment' if comment else 'post'}:"
                 f"{comment.pk if comment else post.pk}",
-                subject=about(post, comment),
+                subject=about(post, comment, named=comment),
                 space=space,
             )
     elif kind == COMMENT:
@@ -87,7 +108,7 @@ def on_feed_event(
                 kind=REPLY,
                 actor=actor,
                 group_key=f"reply:comment:{comment.parent_id}",
-                subject=about(post, comment),
+                subject=about(post, comment, named=comment.parent),
             )
         if comment.parent is None or comment.parent.author_id != post.author_id:
             notifications.notify(
@@ -104,7 +125,7 @@ def on_feed_event(
                 kind=REACTION,
                 actor=actor,
                 group_key=f"reaction:comment:{comment.pk}",
-                subject=about(post, comment),
+                subject=about(post, comment, named=comment),
             )
         else:
             notifications.notify(
@@ -122,7 +143,7 @@ def on_feed_event(
                 kind=SHARE,
                 actor=actor,
                 group_key=f"share:post:{original.pk}",
-                subject=about(post),
+                subject=about(post, named=original),
             )
     elif kind == SPACE_POST and space is not None:
         # Imported here: the task module calls `fan_out_space_post` below.

@@ -10,7 +10,8 @@ takes the tabs of a space's header.
   in the card: `meta` (after its date), `actions` (its footer), `menu` (its "More" menu). Each
   template gets `card` and `extra` (the loader's value for the post, None when it gave none).
 - `HomeSection`: a block of the home page with its own context, at the top (`top`) or after the
-  composer (`composer`). Its template gets `section` (the loader's context) and the page's.
+  composer (`composer`). Its template gets `section` (the loader's context) and the page's;
+  `shows_posts` names the posts it shows whole, which the feed below it leaves out.
 - `ComposerOption`: a part of the composer (`where`: the place to post in, `options`: below the
   text), offered when its loader gives a context, and what it does on submit: `plan` reads the
   submitted form before anything is written (raising `ValidationError` or `PermissionDenied` to
@@ -22,7 +23,7 @@ takes the tabs of a space's header.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -54,6 +55,9 @@ class HomeSection:
     load: Callable[[User, str], Mapping[str, Any]]  # (viewer, the feed's filter) -> context
     place: str = "top"
     order: int = 50
+    # (the loaded context) -> the posts the section shows whole, which the feed below leaves out
+    # (an announcement's banner is not repeated just under it).
+    shows_posts: Callable[[Mapping[str, Any]], Iterable[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class ShownSection:
     key: str
     template: str
     context: Mapping[str, Any]
+    post_ids: frozenset[int] = frozenset()
 
 
 class ComposerPlan(Protocol):
@@ -133,12 +138,23 @@ def home_sections(user: User, feed_filter: str) -> dict[str, list[ShownSection]]
     """The home page's sections by place, each with its context (loaded now)."""
     shown: dict[str, list[ShownSection]] = {place: [] for place in HOME_PLACES}
     for section in sorted(HOME_SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        context = section.load(user, feed_filter)
         shown[section.place].append(
             ShownSection(
-                key=section.key, template=section.template, context=section.load(user, feed_filter)
+                key=section.key,
+                template=section.template,
+                context=context,
+                post_ids=frozenset(section.shows_posts(context))
+                if section.shows_posts
+                else frozenset(),
             )
         )
     return shown
+
+
+def shown_post_ids(sections: Mapping[str, list[ShownSection]]) -> frozenset[int]:
+    """The posts the home page's sections show whole (`HomeSection.shows_posts`)."""
+    return frozenset().union(*(s.post_ids for shown in sections.values() for s in shown))
 
 
 def composer_options(

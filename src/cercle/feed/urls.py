@@ -24,6 +24,11 @@ urlpatterns = [
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/reports/<int:report_id>/decide/", views.decide_report, name="report_decide"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/preview/",
+        views.attachment_preview,
+        name="attachment_preview",
+    ),
     path("comments/<int:comment_id>/edit/", views.edit_comment, name="comment_edit"),
     path("comments/<int:comment_id>/delete/", views.delete_comment, name="comment_delete"),
     path("hashtags/<str:name>/", views.hashtag, name="hashtag"),

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.accounts.models import User
-from cercle.core import uploads
+from cercle.core import previews, uploads
 from cercle.core.pagination import InvalidCursor, Page
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries, registry
@@ -149,6 +149,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
     user = request.user
+    sections = registry.home_sections(user, feed_filter)
     context = {
         "filter": feed_filter,
         "filters": [
@@ -160,13 +161,15 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         ],
         "may_post_on_wall": queries.may_post_on_wall(user),
         # What the modules extending posts add: sections (announcements' banners), composer parts.
-        "home_sections": registry.home_sections(user, feed_filter),
+        "home_sections": sections,
         "composer_options": registry.composer_options(user, None),
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
     }
-    return render_post_list(
-        request, "core/home.html", context, queries.home_posts(user, feed_filter)
-    )
+    posts = queries.home_posts(user, feed_filter)
+    shown_above = registry.shown_post_ids(sections)
+    if shown_above:  # a post shown whole above (an announcement's banner) is not repeated below
+        posts = posts.exclude(pk__in=shown_above)
+    return render_post_list(request, "core/home.html", context, posts)
 
 
 def _label(name: str) -> str:
@@ -644,7 +647,31 @@ def attachment(request: AuthenticatedRequest, attachment_id: int) -> HttpRespons
     if found is None:
         raise queries.NotFound("No such file.")
     queries.access_post(request.user, found.post_id)
-    return uploads.serve(found.file, name=found.original_name, content_type=found.content_type)
+    # A PDF opens in the browser's viewer (a notice read on a phone), not as a download.
+    return uploads.serve(
+        found.file, name=found.original_name, content_type=found.content_type, open_pdf=True
+    )
+
+
+@uploads.download_view
+def attachment_preview(request: AuthenticatedRequest, attachment_id: int) -> HttpResponseBase:
+    """A PDF attachment's first page as a PNG (`cercle.core.previews`), shown on its card; 404
+    for any other file, or a PDF that cannot be read."""
+    found = Attachment.objects.filter(pk=attachment_id, content_type="application/pdf").first()
+    if found is None:
+        raise queries.NotFound("No such file.")
+    queries.access_post(request.user, found.post_id)
+    with found.file.open("rb") as source:
+        picture = previews.pdf_first_page_png(source)
+    if picture is None:
+        raise queries.NotFound("No preview of this file.")
+    response = HttpResponse(picture, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = uploads.SANDBOX
+    # Attachments never change: the browser keeps the picture (private: only for this viewer).
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Vary"] = "Cookie, Authorization"
+    return response
 
 
 @login_required

@@ -130,6 +130,8 @@ def notify(
             _add_actor(existing, actor)
             if subject is not None and subject.detail_id is not None:
                 existing.detail_id = subject.detail_id
+            if subject is not None and subject.title:
+                existing.subject_title = subject.title[:120]
             if reminder:
                 existing.is_reminder = True
                 existing.read_at = None
@@ -162,7 +164,12 @@ def notify(
 def _subject_fields(subject: registry.Subject | None) -> dict[str, Any]:
     if subject is None:
         return {}
-    return {"subject_type": subject.type, "subject_id": subject.id, "detail_id": subject.detail_id}
+    return {
+        "subject_type": subject.type,
+        "subject_id": subject.id,
+        "detail_id": subject.detail_id,
+        "subject_title": subject.title[:120],
+    }
 
 
 def _add_actor(notification: Notification, actor: User | None) -> None:

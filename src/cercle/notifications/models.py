@@ -30,6 +30,9 @@ class Notification(models.Model):
     subject_type = models.CharField(max_length=40, blank=True, default="")
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     detail_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # What the subject was called when notified (a post's first words, in plain text), quoted in
+    # the notification's line: « Sortie samedi au parc ». Empty: the line names nothing.
+    subject_title = models.CharField(max_length=120, blank=True, default="")
     space = models.ForeignKey(
         "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

@@ -85,12 +85,15 @@ def access_notification(user: User, notification_id: int) -> Notification:
 
 
 def describe(notification: Notification) -> str:
-    """One line for people ("Anne and 4 others reacted to your post"), as its kind's module
-    words it; the actor's name for a kind nobody registers any more."""
+    """One line for people ("Anne and 4 others reacted to your post “Sortie samedi…”"), as its
+    kind's module words it, with its subject's title quoted when the module gave one; the
+    actor's name for a kind nobody registers any more."""
     kind = registry.kind(notification.kind)
-    if kind is not None:
-        return kind.describe(notification)
-    return actor_name(notification)
+    line = kind.describe(notification) if kind is not None else actor_name(notification)
+    if notification.subject_title:
+        # Its subject named, in the language's quotes: … « Sortie samedi au parc ».
+        return _("%(line)s “%(title)s”") % {"line": line, "title": notification.subject_title}
+    return line
 
 
 def target_url(notification: Notification) -> str:

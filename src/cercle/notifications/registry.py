@@ -38,13 +38,21 @@ class NotificationKind:
 @dataclass(frozen=True)
 class Subject:
     """What a notification is about, as the notifying module names it: `Subject("feed.post",
-    post.pk, detail_id=comment.pk, loaded=post)`. `loaded` is the object itself when the caller
-    has it, so that checking who may see it costs no query."""
+    post.pk, detail_id=comment.pk, loaded=post, title="Sortie samedi au parc")`. `loaded` is
+    the object itself when the caller has it, so that checking who may see it costs no
+    query."""
 
     type: str
     id: int
     detail_id: int | None = None
     loaded: Any = None
+    # Its name in the notification's line ("Anne commented on your post “Sortie samedi…”"),
+    # plain text, cut to `TITLE_LENGTH`; empty: the line names nothing.
+    title: str = ""
+
+
+# A subject's title is quoted at most this long (Notification.subject_title holds 120).
+TITLE_LENGTH = 60
 
 
 @dataclass(frozen=True)

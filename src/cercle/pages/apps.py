@@ -9,7 +9,15 @@ class PagesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.pages import adoption, audit_labels, navigation, personal_data, search, tabs
+        from cercle.pages import (
+            adoption,
+            audit_labels,
+            demo,
+            navigation,
+            personal_data,
+            search,
+            tabs,
+        )
 
         adoption.register()
         audit_labels.register()
@@ -17,3 +25,4 @@ class PagesConfig(AppConfig):
         personal_data.register()
         tabs.register()
         search.register()
+        demo.register()

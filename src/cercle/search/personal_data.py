@@ -34,14 +34,14 @@ def erase(person: Any, rule: ErasureRule) -> None:
     if person_kind is not None:
         actions.remove(person_kind, [person.pk])
     written: dict[str, list[int]] = {}
-    for kind, object_id in SearchDocument.objects.filter(author_id=person.pk).values_list(
+    for key, object_id in SearchDocument.objects.filter(author_id=person.pk).values_list(
         "kind", "object_id"
     ):
-        written.setdefault(kind, []).append(object_id)
+        written.setdefault(key, []).append(object_id)
     for key, object_ids in written.items():
-        kind = registry.get(key)
-        if kind is not None:
-            actions.reindex(kind, object_ids)
+        written_kind = registry.get(key)
+        if written_kind is not None:
+            actions.reindex(written_kind, object_ids)
 
 
 def register_personal_data() -> None:

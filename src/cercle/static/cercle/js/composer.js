@@ -94,11 +94,43 @@
     });
     render();
   };
+  // The composer's label says where the post goes: my wall, the whole organisation, a space
+  // ("Post in" on the home page, or the space's own composer), or an announcement there. The
+  // server writes the first one; texts come from the label's data-* attributes ({space}).
+  const setupLabel = (label) => {
+    const form = label.form || label.closest("form");
+    if (!form) return;
+    const original = label.textContent;
+    const select = form.querySelector("select[data-post-in]");
+    const box = form.querySelector('input[name="announce"]');
+    const update = () => {
+      const announcing = Boolean(box && box.checked && !box.closest("[hidden]"));
+      let name = label.dataset.spaceName || "";
+      let text = original;
+      if (select) {
+        const chosen = select.selectedOptions[0];
+        name = chosen && chosen.value ? chosen.textContent.trim() : "";
+        if (!name) text = label.dataset.wall;
+        else if (chosen.hasAttribute("data-organisation")) text = label.dataset.organisation;
+        else text = format(label.dataset.space, { space: name });
+      }
+      if (announcing && name) text = format(label.dataset.announce, { space: name });
+      if (label.textContent !== text) label.textContent = text;
+    };
+    if (select) select.addEventListener("change", update);
+    if (box) box.addEventListener("change", update);
+    update();
+  };
   const init = () => {
     document.querySelectorAll("select[data-post-in]").forEach((select) => {
       if (select.dataset.ready) return;
       select.dataset.ready = "1";
       setupWhere(select);
+    });
+    document.querySelectorAll("label[data-composer-label]").forEach((label) => {
+      if (label.dataset.ready) return;
+      label.dataset.ready = "1";
+      setupLabel(label);
     });
     document.querySelectorAll("[data-file-chips]").forEach((box) => {
       if (box.dataset.ready) return;

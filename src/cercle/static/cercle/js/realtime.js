@@ -196,7 +196,11 @@
     const box = document.getElementById("announcements");
     if (!box || !box.dataset.url) return;
     try {
-      const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+      // As htmx asks: the banners alone (opened in the browser, the address is a whole page).
+      const response = await fetch(box.dataset.url, {
+        credentials: "same-origin",
+        headers: { "HX-Request": "true" },
+      });
       if (!response.ok) return;
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       const fresh = [...doc.querySelectorAll("section.announcement[id]")];

@@ -1,0 +1,68 @@
+"""`seed_demo`'s intranet, space wiki and document libraries (issue 17): written through the
+pages' and documents' actions, dated over the past month, readable by the demo's people, with
+real files (a PDF that opens, CSV, Markdown) and a second version of one."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from cercle.documents.models import Document, Library, Version
+from cercle.pages.models import Page, PageRevision
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture(autouse=True)
+def documents_storage(settings: Any, tmp_path: Path) -> Path:
+    root = tmp_path / "documents"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/no-url/"},
+        },
+    }
+    return root
+
+
+def test_the_demo_has_an_intranet_a_wiki_and_document_libraries(client: Client) -> None:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "7 pages" in out.getvalue() and "7 documents" in out.getvalue()
+    intranet = Page.objects.filter(space__is_organisation=True)
+    assert set(intranet.filter(parent__isnull=True).values_list("title", flat=True)) == {
+        "Bienvenue chez Atelier Lumen",
+        "Ressources humaines",
+        "Questions fréquentes informatique",
+    }
+    leave = intranet.get(title="Demander un congé")
+    assert leave.parent is not None and leave.parent.title == "Ressources humaines"
+    wiki = Page.objects.get(space__slug="entraide-informatique")
+    assert wiki.revision == 2 and PageRevision.objects.filter(page=wiki).count() == 2
+    # Libraries of the organisation and two spaces, in folders, one file in its second version.
+    assert Library.objects.count() == 3
+    booklet = Document.objects.get(name="Livret d'accueil.pdf")
+    assert booklet.folder.name == "Ressources humaines"
+    assert Version.objects.filter(document=booklet).count() == 2
+    assert {d.current.content_type for d in Document.objects.select_related("current")} >= {
+        "application/pdf",
+        "text/csv",
+        "text/markdown",
+    }
+    # A demo employee reads the leave procedure and downloads the form, a PDF.
+    client.login(username="fatima.bouzid", password="cercle-demo")
+    page = client.get(f"/spaces/{leave.space.slug}/pages/{leave.slug}/")
+    assert page.status_code == 200 and "un mois avant" in page.content.decode()
+    form = Document.objects.get(name="Demande de congé.pdf")
+    download = client.get(f"/documents/files/{form.pk}/download")
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content)  # type: ignore[attr-defined]
+    assert body.startswith(b"%PDF-")
+    # Dated over the past month, before the later version.
+    assert booklet.created_at < Version.objects.filter(document=booklet).latest("number").created_at
