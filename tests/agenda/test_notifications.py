@@ -12,6 +12,7 @@ from django.utils import translation
 from cercle.agenda import actions
 from cercle.notifications import queries as notification_queries
 from cercle.notifications.models import Notification
+from cercle.notifications.queries import describe
 from cercle.notifications.registry import kind
 from tests.factories import make_event, make_user
 
@@ -28,6 +29,8 @@ def test_invitations_and_changes_notify_those_who_have_not_declined() -> None:
     assert registered is not None
     with translation.override("en"):
         assert registered.describe(invited) == "Anne Martin invited you to an event"
+        # The whole line names the event (its title, quoted).
+        assert describe(invited) == f"Anne Martin invited you to an event “{event.title}”"
     assert registered.link(invited) == f"/agenda/events/{event.pk}/"
     actions.respond(actor=no, event=event, answer="no")
     actions.change_event(

@@ -13,6 +13,7 @@ from cercle.documents import actions
 from cercle.documents.notifications import NEW_VERSION
 from cercle.notifications import registry
 from cercle.notifications.models import Notification
+from cercle.notifications.queries import describe
 from cercle.spaces.models import Membership
 from tests.factories import make_space, make_user
 from tests.helpers.documents import add_file, root_for
@@ -34,6 +35,7 @@ def test_uploaders_hear_of_a_new_version() -> None:
         assert kind.describe(told) == (
             f"{second.display_name} uploaded a new version of a file you uploaded"
         )
+        assert describe(told).endswith("you uploaded “plan.txt”")  # the file named
     # The third member's version reaches both uploaders, grouped for the author.
     actions.upload_file(
         actor=third, folder=document.folder, upload=io.BytesIO(b"v3\n"), name="plan.txt"

@@ -22,6 +22,7 @@ from cercle.notifications import actions as notifications
 from cercle.notifications.models import Notification
 from cercle.notifications.queries import grouped_line
 from cercle.notifications.registry import (
+    TITLE_LENGTH,
     NotificationKind,
     Subject,
     SubjectType,
@@ -35,7 +36,7 @@ CHANGED = "event_changed"
 
 
 def about(event: Event) -> Subject:
-    return Subject(EVENT, event.pk, loaded=event)
+    return Subject(EVENT, event.pk, loaded=event, title=event.title[:TITLE_LENGTH])
 
 
 def invited(*, actor: User, event: Event, people: Iterable[User]) -> None:

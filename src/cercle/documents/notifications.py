@@ -18,6 +18,7 @@ from cercle.notifications import actions as notifications
 from cercle.notifications.models import Notification
 from cercle.notifications.queries import grouped_line
 from cercle.notifications.registry import (
+    TITLE_LENGTH,
     NotificationKind,
     Subject,
     SubjectType,
@@ -31,7 +32,7 @@ DOCUMENT = "documents.document"
 
 
 def about(document: Document) -> Subject:
-    return Subject(DOCUMENT, document.pk, loaded=document)
+    return Subject(DOCUMENT, document.pk, loaded=document, title=document.name[:TITLE_LENGTH])
 
 
 def on_new_version(*, actor: User, document: Document) -> None:
