@@ -34,6 +34,16 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     conversation_id = created.json()["id"]
     url = f"/messages/{conversation_id}/"
     anne, bruno = chat_page(), chat_page(width=360, height=740)
+    # Chromium's offline mode does not stop WebSockets: the socket is cut by hand too.
+    blocked = {"on": False}
+
+    def gate(ws: Any) -> None:
+        if blocked["on"]:
+            ws.close()
+        else:
+            ws.connect_to_server()
+
+    anne.route_web_socket("**/ws/**", gate)
     log_in(bruno, "bruno", data["password"])
     bruno.goto(url)
     log_in(anne, "anne", data["password"])
@@ -50,6 +60,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
         page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
 
     anne.context.set_offline(True)
+    blocked["on"] = True
     anne.evaluate("window.cercleRealtime.drop()")
     expect(anne.locator("#realtime-status")).to_be_visible()
     for body in ["premier hors ligne", "deuxième hors ligne", "à annuler"]:
@@ -73,6 +84,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     assert site.python(STORED.format(id=conversation_id)) == []
 
     # Back online: the copy reloads itself (pwa.js), the live page sends them; the marks go.
+    blocked["on"] = False
     anne.context.set_offline(False)
     expect(anne.locator(".offline-banner")).to_have_count(0, timeout=20_000)
     mine = anne.locator("#message-list li.msg-mine[data-message-id] .msg-body")

@@ -52,6 +52,13 @@
     function dropFromOutbox(clientId) {
       if (conversationId !== null) storeOutbox(storedOutbox().filter((f) => f.client_id !== clientId));
     }
+    // Handed to an open socket once: the server may have it already, so it can no longer be
+    // cancelled (only sent again, which stores nothing twice).
+    function markHanded(li) {
+      if ("handed" in li.dataset) return;
+      li.dataset.handed = "";
+      storeOutbox(storedOutbox().map((f) => (f.client_id === li.dataset.clientId ? { ...f, handed: true } : f)));
+    }
     const scroller = document.getElementById("chat-scroll");
     const readStates = JSON.parse(document.getElementById("chat-read-states")?.textContent || "{}");
     const names = JSON.parse(document.getElementById("chat-names")?.textContent || "{}");
@@ -555,6 +562,7 @@
     function pendingItem(frame) {
       const li = el("li", "msg msg-mine msg-pending");
       li.dataset.clientId = frame.client_id;
+      if (frame.handed) li.dataset.handed = "";
       const meta = el("div", "msg-meta");
       const cancel = el("button", "link-button msg-cancel", T.cancel_send);
       cancel.type = "button";
@@ -572,10 +580,14 @@
         const status = li.querySelector(".msg-status");
         if (status) status.textContent = waiting ? T.waiting : T.sending;
         const cancel = li.querySelector(".msg-cancel");
-        if (cancel) cancel.hidden = !waiting;
+        if (cancel) cancel.hidden = !waiting || "handed" in li.dataset;
       }
     }
-    rt.on("online", showPendingState);
+    rt.on("online", () => {
+      // The next "hello" sends them all (realtime.js).
+      if (!offlineCopy) for (const li of list.querySelectorAll("li.msg-pending")) markHanded(li);
+      showPendingState();
+    });
     rt.on("offline", showPendingState);
     let sending = false;
     async function submit() {
@@ -603,7 +615,9 @@
       if (attachments.length) frame.attachments = attachments;
       if (replyTo) frame.reply_to = replyTo;
       keepInOutbox(frame);
-      list.append(pendingItem(frame));
+      const pending = pendingItem(frame);
+      list.append(pending);
+      if (rt.connected) markHanded(pending);
       showPendingState();
       if (emptyState) emptyState.hidden = true;
       toBottom();
@@ -739,14 +753,18 @@
     // The messages waiting from before a reload, in the order typed: shown, and (from the live
     // page) queued for the socket; one already stored (its acknowledgement lost) is forgotten.
     if (!readOnly) {
-      for (const frame of storedOutbox()) {
-        if (list.querySelector(`li.msg[data-message-id][data-client-id="${CSS.escape(frame.client_id)}"]`)) {
-          dropFromOutbox(frame.client_id);
+      for (const stored of storedOutbox()) {
+        if (list.querySelector(`li.msg[data-message-id][data-client-id="${CSS.escape(stored.client_id)}"]`)) {
+          dropFromOutbox(stored.client_id);
           continue;
         }
-        list.append(pendingItem(frame));
+        const pending = pendingItem(stored);
+        list.append(pending);
         if (emptyState) emptyState.hidden = true;
-        if (!offlineCopy) rt.sendMessage(frame);
+        if (offlineCopy) continue;
+        const { handed, ...frame } = stored;
+        if (rt.connected) markHanded(pending);
+        rt.sendMessage(frame);
       }
       showPendingState();
     }
