@@ -57,6 +57,8 @@ def _strings() -> dict[str, str]:
         "typing": _("%(name)s is typing…"),
         "seen_by": _("Seen by %(names)s"),
         "sending": _("Sending…"),
+        "waiting": _("Waiting to be sent"),
+        "cancel_send": _("Cancel sending"),
         "edit_prompt": _("Edit your message"),
         "delete_confirm": _("Delete this message?"),
         "replying_to": _("Replying to %(name)s"),

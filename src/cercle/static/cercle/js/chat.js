@@ -27,6 +27,38 @@
     // not put after the loaded ones (the "Go to the newest messages" link shows them).
     const gap = Boolean(pane && "gap" in pane.dataset);
     const list = document.getElementById("message-list");
+    // A page the service worker served from its copy (pwa.js): nothing is sent from it.
+    const offlineCopy = document.documentElement.hasAttribute("data-offline");
+
+    // --- outbox: messages typed while the socket is down, kept in this browser (per person and
+    // conversation, with their client ids) until acknowledged, so a reload loses none; the server
+    // stores a (sender, client id) once, so sending one again never doubles it.
+    const outboxKey = `cercle.chat.outbox.${me}.${conversationId}`;
+    function storedOutbox() {
+      try {
+        const frames = JSON.parse(localStorage.getItem(outboxKey) || "[]");
+        return Array.isArray(frames) ? frames.filter((f) => f && typeof f.client_id === "string" && f.conversation_id === conversationId) : [];
+      } catch (error) { return []; }
+    }
+    function storeOutbox(frames) {
+      try {
+        if (frames.length) localStorage.setItem(outboxKey, JSON.stringify(frames));
+        else localStorage.removeItem(outboxKey);
+      } catch (error) { /* storage refused or full: kept by this tab only (realtime.js) */ }
+    }
+    function keepInOutbox(frame) {
+      if (conversationId !== null) storeOutbox([...storedOutbox().filter((f) => f.client_id !== frame.client_id), frame]);
+    }
+    function dropFromOutbox(clientId) {
+      if (conversationId !== null) storeOutbox(storedOutbox().filter((f) => f.client_id !== clientId));
+    }
+    // Handed to an open socket once: the server may have it already, so it can no longer be
+    // cancelled (only sent again, which stores nothing twice).
+    function markHanded(li) {
+      if ("handed" in li.dataset) return;
+      li.dataset.handed = "";
+      storeOutbox(storedOutbox().map((f) => (f.client_id === li.dataset.clientId ? { ...f, handed: true } : f)));
+    }
     const scroller = document.getElementById("chat-scroll");
     const readStates = JSON.parse(document.getElementById("chat-read-states")?.textContent || "{}");
     const names = JSON.parse(document.getElementById("chat-names")?.textContent || "{}");
@@ -323,7 +355,10 @@
       const existing = document.getElementById(node.id);
       if (existing) { existing.replaceWith(node); return; }
       const pending = node.dataset.clientId && list.querySelector(`.msg-pending[data-client-id="${CSS.escape(node.dataset.clientId)}"]`);
-      if (pending) pending.remove();
+      if (pending) {
+        pending.remove();
+        dropFromOutbox(node.dataset.clientId);
+      }
       // In id order (sync results may arrive after live ones), before messages still sending.
       const later = [...list.querySelectorAll("li.msg[data-message-id]")].find((li) => Number(li.dataset.messageId) > id)
         || list.querySelector("li.msg-pending");
@@ -522,6 +557,38 @@
       }
       return ids;
     }
+    // A message not acknowledged yet: "Sending…" while the socket is up, "Waiting to be sent"
+    // (with a Cancel button) while it is down; the server's copy replaces it (insert).
+    function pendingItem(frame) {
+      const li = el("li", "msg msg-mine msg-pending");
+      li.dataset.clientId = frame.client_id;
+      if (frame.handed) li.dataset.handed = "";
+      const meta = el("div", "msg-meta");
+      const cancel = el("button", "link-button msg-cancel", T.cancel_send);
+      cancel.type = "button";
+      cancel.dataset.action = "cancel-send";
+      meta.append(el("span", "msg-status"), " ", cancel);
+      li.append(meta, el("div", "msg-body", frame.body || "📎"));
+      return li;
+    }
+    // Cancel shows only while the socket is down: realtime.js sends the outbox on its next
+    // "hello", always after "online", so a cancelled message is never sent.
+    function showPendingState() {
+      const waiting = offlineCopy || !rt.connected;
+      for (const li of list.querySelectorAll("li.msg-pending")) {
+        li.classList.toggle("msg-waiting", waiting);
+        const status = li.querySelector(".msg-status");
+        if (status) status.textContent = waiting ? T.waiting : T.sending;
+        const cancel = li.querySelector(".msg-cancel");
+        if (cancel) cancel.hidden = !waiting || "handed" in li.dataset;
+      }
+    }
+    rt.on("online", () => {
+      // The next "hello" sends them all (realtime.js).
+      if (!offlineCopy) for (const li of list.querySelectorAll("li.msg-pending")) markHanded(li);
+      showPendingState();
+    });
+    rt.on("offline", showPendingState);
     let sending = false;
     async function submit() {
       const body = textarea.value.trim();
@@ -547,10 +614,11 @@
       const frame = { type: "message.send", conversation_id: conversationId, client_id: clientId, body };
       if (attachments.length) frame.attachments = attachments;
       if (replyTo) frame.reply_to = replyTo;
-      const pending = el("li", "msg msg-mine msg-pending");
-      pending.dataset.clientId = clientId;
-      pending.append(el("div", "msg-meta", T.sending), el("div", "msg-body", body));
+      keepInOutbox(frame);
+      const pending = pendingItem(frame);
       list.append(pending);
+      if (rt.connected) markHanded(pending);
+      showPendingState();
       if (emptyState) emptyState.hidden = true;
       toBottom();
       rt.sendMessage(frame);
@@ -582,6 +650,14 @@
       if (!button || !li) return;
       const id = Number(li.dataset.messageId);
       const action = button.dataset.action;
+      if (action === "cancel-send") {
+        if (!offlineCopy && rt.connected) return; // already on its way
+        rt.forget(li.dataset.clientId);
+        dropFromOutbox(li.dataset.clientId);
+        li.remove();
+        textarea?.focus();
+        return;
+      }
       if (action === "menu") {
         const open = button.getAttribute("aria-expanded") !== "true";
         closeMenus(button);
@@ -674,6 +750,24 @@
     }
 
     for (const li of list.querySelectorAll("li.msg")) decorate(li);
+    // The messages waiting from before a reload, in the order typed: shown, and (from the live
+    // page) queued for the socket; one already stored (its acknowledgement lost) is forgotten.
+    if (!readOnly) {
+      for (const stored of storedOutbox()) {
+        if (list.querySelector(`li.msg[data-message-id][data-client-id="${CSS.escape(stored.client_id)}"]`)) {
+          dropFromOutbox(stored.client_id);
+          continue;
+        }
+        const pending = pendingItem(stored);
+        list.append(pending);
+        if (emptyState) emptyState.hidden = true;
+        if (offlineCopy) continue;
+        const { handed, ...frame } = stored;
+        if (rt.connected) markHanded(pending);
+        rt.sendMessage(frame);
+      }
+      showPendingState();
+    }
     showReceipt();
     toBottom();
     // A link to a message (a search result, "Copy link"): scrolled to it and highlighted.

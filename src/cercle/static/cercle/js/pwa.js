@@ -21,6 +21,15 @@
     window.addEventListener("online", () => { if (navigator.onLine) window.location.reload(); });
   }
 
+  // Log out: the chat's messages waiting to be sent (chat.js) belong to the person leaving.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !/\/accounts\/logout\/?$/.test(new URL(form.action, location.href).pathname)) return;
+    try {
+      for (const key of Object.keys(localStorage)) if (key.startsWith("cercle.chat.outbox.")) localStorage.removeItem(key);
+    } catch (error) { /* no storage: nothing kept */ }
+  });
+
   if (!("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => { /* no offline copy */ });
 

@@ -55,6 +55,11 @@
     send(frame);
   }
 
+  // A message taken back before it was sent (chat.js's "Cancel" while offline).
+  function forget(clientId) {
+    outbox.delete(clientId);
+  }
+
   function newClientId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
@@ -346,6 +351,7 @@
     on,
     send,
     sendMessage,
+    forget,
     newClientId,
     refreshBadge,
     refreshBell,
