@@ -4,6 +4,7 @@
 (() => {
   const script = document.currentScript;
   const offlineText = (script && script.dataset.offlineText) || "Offline: read only.";
+  const RETRIES = "cercle.offline.retries";
 
   // A page the service worker served from its copy (see sw.js: it marks <html>): say so, and make
   // it read only — nothing typed there could be sent.
@@ -19,6 +20,17 @@
     }
     // Back online: the live page (only when the browser really is, not on a stray event).
     window.addEventListener("online", () => { if (navigator.onLine) window.location.reload(); });
+    // Shown from the copy although the browser says it is online (the reload came back before
+    // the network or the server did): try again a few times, further apart each time.
+    try {
+      const tries = Number(sessionStorage.getItem(RETRIES) || 0);
+      if (navigator.onLine && tries < 5) {
+        sessionStorage.setItem(RETRIES, String(tries + 1));
+        setTimeout(() => window.location.reload(), 2000 * (tries + 1));
+      }
+    } catch (error) { /* no storage: the "online" event alone */ }
+  } else {
+    try { sessionStorage.removeItem(RETRIES); } catch (error) { /* no storage */ }
   }
 
   // Log out: the chat's messages waiting to be sent (chat.js) belong to the person leaving.
