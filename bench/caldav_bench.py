@@ -128,12 +128,12 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    calendar = f"{base}/dav/calendars/{user_id}/personal/"
+    calendar = f"{base}/caldav/calendars/{user_id}/personal/"
     try:
         with httpx.Client(auth=("bench", secret), timeout=120) as client:
             for _ in range(100):
                 try:
-                    client.request("OPTIONS", base + "/dav/")
+                    client.request("OPTIONS", base + "/caldav/")
                     break
                 except httpx.TransportError:
                     time.sleep(0.2)

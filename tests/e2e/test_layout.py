@@ -105,7 +105,12 @@ def test_a_phone_shows_the_first_post_on_the_first_screen(
     assert phone.locator(".announcement, [data-announcement]").count() >= 1  # the demo's own
     first = phone.locator(".feed article.post").first
     top = first.evaluate("(post) => post.getBoundingClientRect().top")
-    assert top < PHONE["height"] - 40, f"the first post starts at {top} px"
+    above = phone.evaluate(
+        "() => [...document.querySelectorAll('main > *')].map((e) => "
+        "`${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().top)}+"
+        "${Math.round(e.getBoundingClientRect().height)}`).join(' | ')"
+    )
+    assert top < PHONE["height"] - 40, f"the first post starts at {top} px: {above}"
     # The composer is one line until asked for; a tap opens it and its field takes the focus.
     field = phone.get_by_label("Partagez quelque chose sur votre mur")
     assert not field.is_visible()

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
+from cercle.accounts.personal_data import erased_username
 from cercle.core import personal_data
-from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow
+from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow, replace_mentions
 from cercle.notifications.models import (
     Notification,
     Preference,
@@ -45,7 +46,13 @@ def erase(person: User, rule: ErasureRule) -> None:
     SpaceSetting.objects.filter(user=person).delete()
     QuietHours.objects.filter(user=person).delete()
     PushSubscription.objects.filter(person=person).delete()
-    # Others' notifications of what they did stay, naming the anonymised person.
+    # Others' notifications of what they did stay, naming the anonymised person; the subjects'
+    # titles they quote (a post's first words) name the anonymised account where they mentioned
+    # the person, as the posts themselves do (feed's erasure).
+    old, new = person.username, erased_username(person)
+    for notification in Notification.objects.filter(subject_title__icontains=f"@{old}"):
+        notification.subject_title = replace_mentions(notification.subject_title, old, new)[:120]
+        notification.save(update_fields=["subject_title"])
 
 
 def register() -> None:

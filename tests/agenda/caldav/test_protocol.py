@@ -49,7 +49,7 @@ class Dav:
 
     @property
     def home(self) -> str:
-        return f"/dav/calendars/{self.user.pk}/"
+        return f"/caldav/calendars/{self.user.pk}/"
 
     @property
     def personal(self) -> str:
@@ -82,30 +82,32 @@ PROPS = """<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:par
 def test_well_known_redirects_to_the_root() -> None:
     response = Client().get("/.well-known/caldav")
     assert response.status_code == 301
-    assert response["Location"] == "/dav/"
+    assert response["Location"] == "/caldav/"
 
 
 def test_authentication_by_app_token_only() -> None:
     user = make_user(username="alice")
     dav = Dav(user)
-    assert Client().generic("PROPFIND", "/dav/").status_code == 401
-    assert "Basic" in Client().generic("PROPFIND", "/dav/")["WWW-Authenticate"]
+    assert Client().generic("PROPFIND", "/caldav/").status_code == 401
+    assert "Basic" in Client().generic("PROPFIND", "/caldav/")["WWW-Authenticate"]
     # The password is not an app token; a session is not enough either.
-    wrong = Client().generic("PROPFIND", "/dav/", HTTP_AUTHORIZATION=basic("alice", "password"))
+    wrong = Client().generic("PROPFIND", "/caldav/", HTTP_AUTHORIZATION=basic("alice", "password"))
     assert wrong.status_code == 401
     session = Client()
     session.force_login(user)
-    assert session.generic("PROPFIND", "/dav/").status_code == 401
+    assert session.generic("PROPFIND", "/caldav/").status_code == 401
     # Another person's name with my token: refused.
     other = make_user(username="bob")
-    bad = Client().generic("PROPFIND", "/dav/", HTTP_AUTHORIZATION=basic("bob", dav.secret))
+    bad = Client().generic("PROPFIND", "/caldav/", HTTP_AUTHORIZATION=basic("bob", dav.secret))
     assert bad.status_code == 401 and other.pk
     by_email = Client().generic(
-        "PROPFIND", "/dav/", HTTP_AUTHORIZATION=basic(user.email.upper(), dav.secret)
+        "PROPFIND", "/caldav/", HTTP_AUTHORIZATION=basic(user.email.upper(), dav.secret)
     )
     assert by_email.status_code == 207
     for garbage in ("Basic !!!", "Basic " + base64.b64encode(b"\xff\xfe").decode(), "Bearer x"):
-        assert Client().generic("PROPFIND", "/dav/", HTTP_AUTHORIZATION=garbage).status_code == 401
+        assert (
+            Client().generic("PROPFIND", "/caldav/", HTTP_AUTHORIZATION=garbage).status_code == 401
+        )
 
 
 def test_principal_and_home_list_the_calendars() -> None:
@@ -114,9 +116,9 @@ def test_principal_and_home_list_the_calendars() -> None:
     add_member(space, user)
     read_only = make_space(owner=make_user(), name="Annonces", kind="open", is_organisation=False)
     dav = Dav(user)
-    root = xml(dav.request("PROPFIND", "/dav/", PROPS, depth="0"))
+    root = xml(dav.request("PROPFIND", "/caldav/", PROPS, depth="0"))
     principal = root.find(".//d:current-user-principal/d:href", NS)
-    assert principal is not None and principal.text == f"/dav/principals/{user.pk}/"
+    assert principal is not None and principal.text == f"/caldav/principals/{user.pk}/"
     found = xml(dav.request("PROPFIND", principal.text, PROPS, depth="0"))
     assert found.find(".//c:calendar-home-set/d:href", NS).text == dav.home  # type: ignore[union-attr]
     listing = xml(dav.request("PROPFIND", dav.home, PROPS, depth="1"))

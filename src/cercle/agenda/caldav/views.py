@@ -1,13 +1,13 @@
 """The CalDAV server (RFC 4791, with RFC 6578's sync-collection): WebDAV's methods on the
 agenda's calendars, written on Django. What each URL is:
 
-    /.well-known/caldav                        → /dav/ (RFC 6764)
-    /dav/                                      the root: who am I (current-user-principal)
-    /dav/principals/<id>/                      a person: their calendar home and address
-    /dav/calendars/<id>/                       their calendar home: the calendars they see
-    /dav/calendars/<id>/personal/              their own calendar
-    /dav/calendars/<id>/space-<space id>/      the calendar of a space of theirs
-    /dav/calendars/<id>/<calendar>/<name>.ics  one event (its series and its exceptions)
+    /.well-known/caldav                        → /caldav/ (RFC 6764)
+    /caldav/                                      the root: who am I (current-user-principal)
+    /caldav/principals/<id>/                      a person: their calendar home and address
+    /caldav/calendars/<id>/                       their calendar home: the calendars they see
+    /caldav/calendars/<id>/personal/              their own calendar
+    /caldav/calendars/<id>/space-<space id>/      the calendar of a space of theirs
+    /caldav/calendars/<id>/<calendar>/<name>.ics  one event (its series and its exceptions)
 
 Thin: the protocol's XML here, the calendars' data and writes in `store` (which calls the
 agenda's queries and actions). XML bodies are parsed by the standard library's expat with
@@ -46,7 +46,7 @@ for prefix, uri in (("d", DAV), ("cal", CALDAV), ("cs", CS), ("ical", ICAL)):
 
 MAX_XML_BODY = 1024 * 1024
 MAX_ICS_BODY = 2 * 1024 * 1024
-ROOT = "/dav/"
+ROOT = "/caldav/"
 
 
 def d(name: str) -> str:

@@ -41,3 +41,11 @@ document.addEventListener(
   },
   true,
 );
+
+// A section folded on a phone and open on a wider screen (`<details data-open-wide>`, e.g. the
+// agenda's "Today and coming" on the home page): the feed's first post stays on a phone's first
+// screen, and a desktop shows it all at once.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(min-width: 48rem)").matches) return;
+  for (const details of document.querySelectorAll("details[data-open-wide]")) details.open = true;
+});
