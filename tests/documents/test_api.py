@@ -15,10 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from cercle.accounts.actions.auth import create_api_token
+from cercle.accounts.models import Role
 from cercle.documents import actions
 from cercle.documents.models import Document, Folder
 from tests.factories import add_member, make_space, make_user
 from tests.helpers.api import api, assert_4xx, call
+from tests.helpers.clients import client_for
 from tests.helpers.documents import add_file, add_folder, root_for
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +254,19 @@ def test_no_input_makes_a_500() -> None:
                     failures.append((method, url[:80], response.status_code))
     assert failures == []
     assert Folder.objects.filter(pk=folder.pk, trashed_at__isnull=True).exists()
+
+
+def test_a_librarys_root_cannot_be_copied_and_nothing_changes() -> None:
+    """Found by the fuzzer: copying a library's root folder into another library was a 500 (a
+    folder without a name). It is a 400 now, and nothing is written."""
+    admin = make_user(role=Role.ADMIN)
+    first, second = root_for(make_space(owner=admin)), root_for(make_space(owner=admin))
+    folders = Folder.objects.count()
+    response = client_for(admin).post(
+        f"/api/v1/folders/{first.pk}/copy",
+        {"folder_id": second.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "folder" in response.json()["detail"]
+    assert Folder.objects.count() == folders

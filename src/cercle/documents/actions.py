@@ -553,6 +553,10 @@ def copy(
     folder without its `contents` (it copies each member itself)."""
     queries.check(actor, "read", item)
     _check_target(actor, target)
+    if isinstance(item, Folder) and item.parent_id is None:
+        raise ValidationError(
+            {"folder": _("A library's root cannot be copied: copy the folders and files in it.")}
+        )
     if isinstance(item, Folder) and target.path.startswith(item.path):
         raise ValidationError({"target": _("A folder cannot be copied into itself.")})
     with transaction.atomic():
