@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# caldav's HTTP client brings urllib3-future, whose .pth hook overwrites urllib3 at every start
+	@# (requests, schemathesis and pywebpush then run on the fork): keep the real urllib3.
+	rm -f $(VENV)/lib/python*/site-packages/urllib3_future.pth
+	$(BIN)/pip install --quiet --force-reinstall --no-deps 'urllib3>=2.2,<3'
 	touch $(STAMP)
 
 migrate: install
