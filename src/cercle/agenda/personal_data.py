@@ -18,6 +18,7 @@ from cercle.core.personal_data import (
     IndexRow,
     RetentionScope,
     RetentionTarget,
+    without_holds,
 )
 
 
@@ -51,16 +52,12 @@ def erase(person: User, rule: ErasureRule) -> None:
 
 def _event_candidates(scope: RetentionScope) -> QuerySet[Event]:
     # An event is old once it has ended (its last occurrence, for a series that ends).
-    events = Event.objects.filter(last_end__lt=scope.before)
-    if scope.space_ids is not None:
-        events = events.filter(calendar__space_id__in=scope.space_ids)
-    if scope.held_space_ids:
-        events = events.exclude(calendar__space_id__in=scope.held_space_ids)
-    if scope.held_person_ids:
-        events = events.exclude(
-            Q(organiser_id__in=scope.held_person_ids)
-            | Q(calendar__owner_id__in=scope.held_person_ids)
-        )
+    events = without_holds(
+        Event.objects.filter(last_end__lt=scope.before),
+        scope,
+        space="calendar__space_id",
+        people=("organiser_id", "calendar__owner_id"),
+    )
     return events.select_related("calendar__space").order_by("last_end", "id")
 
 

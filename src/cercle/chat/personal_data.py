@@ -8,7 +8,7 @@ from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -33,6 +33,7 @@ from cercle.core.personal_data import (
     RetentionTarget,
     replace_mentions,
     vcard,
+    without_holds,
 )
 from cercle.core.text import normalize
 
@@ -151,17 +152,13 @@ def erase(person: User, rule: ErasureRule) -> None:
 
 
 def _message_candidates(scope: RetentionScope) -> QuerySet[Message]:
-    messages = Message.objects.filter(created_at__lt=scope.before)
-    if scope.space_ids is not None:
-        messages = messages.filter(conversation__space_id__in=scope.space_ids)
-    if scope.held_space_ids:
-        messages = messages.exclude(conversation__space_id__in=scope.held_space_ids)
-    if scope.held_person_ids:
-        # A held person's conversations are kept whole: what they wrote and what they read.
-        messages = messages.exclude(
-            Q(sender_id__in=scope.held_person_ids)
-            | Q(conversation__memberships__user_id__in=scope.held_person_ids)
-        )
+    # A held person's conversations are kept whole: what they wrote and what they read.
+    messages = without_holds(
+        Message.objects.filter(created_at__lt=scope.before),
+        scope,
+        space="conversation__space_id",
+        people=("sender_id", "conversation__memberships__user_id"),
+    )
     return messages.select_related("conversation", "sender").order_by("created_at", "id")
 
 

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from django.core.files.storage import Storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.functional import Promise
 
 SharedContent = Literal["anonymise", "delete"]
@@ -200,9 +200,11 @@ def without_holds(
         items = items.filter(**{f"{space}__in": scope.space_ids})
     if scope.held_space_ids:
         items = items.exclude(**{f"{space}__in": scope.held_space_ids})
+    held = Q()
     for person in people:
-        if scope.held_person_ids:
-            items = items.exclude(**{f"{person}__in": scope.held_person_ids})
+        held |= Q(**{f"{person}__in": scope.held_person_ids})
+    if scope.held_person_ids and held:
+        items = items.exclude(held)
     return items
 
 

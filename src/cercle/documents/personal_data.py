@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
@@ -17,6 +17,7 @@ from cercle.core.personal_data import (
     IndexRow,
     RetentionScope,
     RetentionTarget,
+    without_holds,
 )
 from cercle.documents.actions import collect_blobs
 from cercle.documents.models import Document, Library, Version
@@ -71,17 +72,12 @@ def erase(person: User, rule: ErasureRule) -> None:
 
 
 def _document_candidates(scope: RetentionScope) -> QuerySet[Document]:
-    documents = Document.objects.filter(updated_at__lt=scope.before)
-    if scope.space_ids is not None:
-        documents = documents.filter(library__space_id__in=scope.space_ids)
-    if scope.held_space_ids:
-        documents = documents.exclude(library__space_id__in=scope.held_space_ids)
-    if scope.held_person_ids:
-        documents = documents.exclude(
-            Q(created_by_id__in=scope.held_person_ids)
-            | Q(library__owner_id__in=scope.held_person_ids)
-            | Q(versions__created_by_id__in=scope.held_person_ids)
-        )
+    documents = without_holds(
+        Document.objects.filter(updated_at__lt=scope.before),
+        scope,
+        space="library__space_id",
+        people=("created_by_id", "library__owner_id", "versions__created_by_id"),
+    )
     return documents.select_related("library__space").order_by("updated_at", "id")
 
 

@@ -8,7 +8,7 @@ from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, gettext_lazy
 
@@ -23,6 +23,7 @@ from cercle.core.personal_data import (
     RetentionScope,
     RetentionTarget,
     replace_mentions,
+    without_holds,
 )
 from cercle.feed.actions import _mentioned_users, _render
 from cercle.feed.hooks import PostDeleted
@@ -200,15 +201,12 @@ def erase(person: User, rule: ErasureRule) -> None:
 
 
 def _post_candidates(scope: RetentionScope) -> QuerySet[Post]:
-    posts = Post.objects.filter(created_at__lt=scope.before)
-    if scope.space_ids is not None:
-        posts = posts.filter(space_id__in=scope.space_ids)
-    if scope.held_space_ids:
-        posts = posts.exclude(space_id__in=scope.held_space_ids)
-    if scope.held_person_ids:
-        posts = posts.exclude(
-            Q(author_id__in=scope.held_person_ids) | Q(wall_owner_id__in=scope.held_person_ids)
-        )
+    posts = without_holds(
+        Post.objects.filter(created_at__lt=scope.before),
+        scope,
+        space="space_id",
+        people=("author_id", "wall_owner_id"),
+    )
     return posts.select_related("space", "author").order_by("created_at", "id")
 
 
@@ -222,16 +220,12 @@ def _delete_post_ids(ids: Sequence[int]) -> int:
 
 
 def _comment_candidates(scope: RetentionScope) -> QuerySet[Comment]:
-    comments = Comment.objects.filter(created_at__lt=scope.before)
-    if scope.space_ids is not None:
-        comments = comments.filter(post__space_id__in=scope.space_ids)
-    if scope.held_space_ids:
-        comments = comments.exclude(post__space_id__in=scope.held_space_ids)
-    if scope.held_person_ids:
-        comments = comments.exclude(
-            Q(author_id__in=scope.held_person_ids)
-            | Q(post__wall_owner_id__in=scope.held_person_ids)
-        )
+    comments = without_holds(
+        Comment.objects.filter(created_at__lt=scope.before),
+        scope,
+        space="post__space_id",
+        people=("author_id", "post__wall_owner_id"),
+    )
     return comments.select_related("post__space", "author").order_by("created_at", "id")
 
 
