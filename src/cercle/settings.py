@@ -111,8 +111,12 @@ MIDDLEWARE = [
     # The request being served, for the audit log's address (`cercle.core.requests`). Synchronous
     # only, like the next one, and below every async-capable middleware for the same reason.
     "cercle.core.requests.CurrentRequestMiddleware",
+    # The page Content-Security-Policy and this request's nonce (`cercle.core.security`).
+    "cercle.core.security.ContentSecurityPolicyMiddleware",
     # Under /api/, the HTML error pages (unknown URL, wrong method, uncaught error) become JSON.
     "cercle.core.middleware.ApiJsonErrorsMiddleware",
+    # Signs people out after the idle time and the lifetime the organisation sets (cercle.sso).
+    "cercle.sso.middleware.SessionLifetimeMiddleware",
     # Sends people whose two-factor grace period is over to set it up (cercle.sso).
     "cercle.sso.middleware.TwoFactorRequiredMiddleware",
     # Synchronous only, and last on purpose: under ASGI Django runs every middleware above it
@@ -479,6 +483,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HSTS once Cercle is served over HTTPS (SITE_URL https://…): browsers then refuse plain HTTP.
+SECURE_HSTS_SECONDS = (
+    int(os.environ.get("CERCLE_HSTS_SECONDS", "31536000")) if SITE_URL.startswith("https") else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # subdomains of Cercle's own host name only
 if env_bool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True

@@ -1,5 +1,6 @@
 """Browser: every page passes axe-core (WCAG 2.1 A and AA) at 360 px and at desktop width, in
-French and English, and never scrolls sideways on a phone.
+French and English, never scrolls sideways on a phone, and makes Chromium refuse nothing under the
+page Content-Security-Policy (`cercle.core.security`: no inline script or style without the nonce).
 
 The pages come from the URL conf: every named URL of Cercle (and of allauth, whose pages use
 Cercle's templates) is a test case unless `NOT_PAGES` says why it is not a page (a POST-only
@@ -472,6 +473,9 @@ class Site:
     browser: Any
     _states: dict[str, Any] = field(default_factory=dict)
     _pages: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    # What Chromium reported refusing under the page Content-Security-Policy, per page, since the
+    # last `csp_violations()` (an inline script or style, eval, a resource from elsewhere).
+    _csp_reports: dict[int, list[str]] = field(default_factory=dict)
 
     def _state(self, role: str) -> Any:
         """A signed-in session for `role` (logged in once, then shared by its contexts)."""
@@ -508,8 +512,25 @@ class Site:
                 storage_state=None if role in (ANONYMOUS, SIGNING_IN) else self._state(role),
             )
             context.set_default_timeout(15_000)
-            self._pages[key] = context.new_page()
+            page = context.new_page()
+            reports = self._csp_reports.setdefault(id(page), [])
+            page.on(
+                "console",
+                lambda message: (
+                    reports.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            self._pages[key] = page
         return self._pages[key]
+
+    def csp_violations(self, page: Any) -> list[str]:
+        """The page's CSP violations since the last call, which forgets them."""
+        reports = self._csp_reports[id(page)]
+        found = list(reports)
+        reports.clear()
+        return found
 
     def close(self) -> None:
         for page in self._pages.values():
@@ -571,6 +592,7 @@ RUN_AXE = """async (tags) => {
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.role}-{c.label}" for c in CASES])
 def test_page_is_accessible(a11y_site: Site, case: Case, language: str, width: str) -> None:
     page = a11y_site.page(case.role, language, width)
+    a11y_site.csp_violations(page)
     path = _path(case, a11y_site.facts)
     if case.steps is not None:
         case.steps(page, a11y_site.facts)
@@ -599,6 +621,8 @@ def test_page_is_accessible(a11y_site: Site, case: Case, language: str, width: s
         page.evaluate(a11y_site.axe_source)
     violations = page.evaluate(RUN_AXE, AXE_TAGS)
     assert not violations, f"{path} ({language}, {width}):\n{describe(violations)}"
+    refused = a11y_site.csp_violations(page)
+    assert not refused, f"{path}: the Content-Security-Policy refused:\n" + "\n".join(refused)
     if width == "phone":
         scroll = page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= WIDTHS["phone"][0], f"{path} scrolls sideways: {scroll} px wide"
@@ -614,3 +638,24 @@ def test_the_page_lists_name_only_urls_that_exist() -> None:
     covered = {case.url_name for case in CASES if case.url_name}
     assert covered == names - set(NOT_PAGES)
     assert {"home", "space_settings", "admin_audit", "account_login", "chat_search"} <= covered
+
+
+def test_the_walk_sees_what_the_policy_refuses(a11y_site: Site) -> None:
+    """The CSP check above can fail: markup injected with an inline handler and a style attribute
+    is refused by Chromium, and the walk hears of it."""
+    page = a11y_site.page(ANONYMOUS, "en", "desktop")
+    page.goto("/accounts/login/")
+    a11y_site.csp_violations(page)
+    page.evaluate(
+        """() => document.body.insertAdjacentHTML('beforeend',
+        '<div style="color: red">x</div><img alt="" src="data:," onload="window.ran = 1">')"""
+    )
+    refused: list[str] = []
+    for _attempt in range(100):  # the console reports arrive asynchronously
+        refused += a11y_site.csp_violations(page)
+        if any("style-src" in r for r in refused) and any("script-src" in r for r in refused):
+            break
+        page.wait_for_timeout(50)
+    assert any("style-src" in line for line in refused), refused
+    assert any("script-src" in line for line in refused), refused
+    assert page.evaluate("window.ran") is None

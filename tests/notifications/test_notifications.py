@@ -4,6 +4,7 @@ the list, marking read, the API; e-mails and digests delivered to a real SMTP se
 from __future__ import annotations
 
 import datetime
+import html
 import zoneinfo
 from typing import Any
 
@@ -170,8 +171,14 @@ def test_list_items_are_links_that_mark_read_on_opening_and_unread_ones_stand_ou
     client.get("/notifications/")  # no side effect
     assert queries.unread_count(bob) == 2
     older, newer = Notification.objects.filter(recipient=bob).order_by("pk")
-    # A plain GET link (a new tab works): marks read, then goes to the post.
-    opened = client.get(f"/notifications/{older.pk}/open/")
+    # A link from elsewhere (no key): goes to the post and changes nothing (no state on GET).
+    for bare in (f"/notifications/{older.pk}/open/", f"/notifications/{older.pk}/open/?k=x"):
+        followed = client.get(bare)
+        assert followed.status_code == 302 and followed["Location"] == f"/posts/{first.pk}/"
+    older.refresh_from_db()
+    assert older.read_at is None
+    # Cercle's own GET link (a new tab works): marks read, then goes to the post.
+    opened = client.get(queries.open_url(older))
     assert opened.status_code == 302 and opened["Location"] == f"/posts/{first.pk}/"
     older.refresh_from_db()
     assert older.read_at is not None
@@ -181,14 +188,14 @@ def test_list_items_are_links_that_mark_read_on_opening_and_unread_ones_stand_ou
     assert len(items) == 2
     unread, read = items
     assert unread.startswith(' unread">')
-    assert f'href="/notifications/{newer.pk}/open/"' in unread
+    assert f'href="{html.escape(queries.open_url(newer))}"' in unread
     assert 'class="notification-unread">unread' in unread
     assert read.startswith('">')
-    assert f'href="/notifications/{older.pk}/open/"' in read
+    assert f'href="{html.escape(queries.open_url(older))}"' in read
     assert "notification-unread" not in read
     assert second.pk
     # Someone else's notification stays not found, by GET too.
-    assert client_for(anne).get(f"/notifications/{newer.pk}/open/").status_code == 404
+    assert client_for(anne).get(queries.open_url(newer)).status_code == 404
     newer.refresh_from_db()
     assert newer.read_at is None
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cercle.audit.models import AuditEntry
 from cercle.feed import actions as feed_actions
 from cercle.notifications import actions, push
+from cercle.notifications import queries as notification_queries
 from cercle.notifications.models import Notification, Preference, PushSubscription, QuietHours
 from tests.factories import make_space, make_user
 from tests.helpers.api import ODD_IDS, api, assert_4xx, call
@@ -83,7 +84,7 @@ def test_a_notification_reaches_each_device_encrypted_for_it(
         "id": notification.pk,
         "title": "Cercle",
         "body": "Anne Martin mentioned you “Hello @bob”",
-        "url": f"/notifications/{notification.pk}/open/",
+        "url": notification_queries.open_url(notification),
         "tag": f"notification-{notification.pk}",
         "icon": "/icons/192.png",
         "lang": bob.language or "en",
@@ -208,7 +209,7 @@ def test_reading_a_notification_clears_it_from_the_devices(
     client = Client()
     client.force_login(bob)
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.get(f"/notifications/{notification.pk}/open/").status_code == 302
+        assert client.get(notification_queries.open_url(notification)).status_code == 302
     for name, keys in (("phone", phone), ("laptop", laptop)):
         assert [keys.decrypt(r) for r in service.to(name)][1:] == [
             {"type": "clear", "tags": [f"notification-{notification.pk}"]}

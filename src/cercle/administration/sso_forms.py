@@ -126,3 +126,18 @@ class TwoFactorPolicyForm(forms.Form):
             "set it up can only do that."
         ),
     )
+
+
+class SessionPolicyForm(forms.Form):
+    idle_minutes = forms.IntegerField(
+        label=_("Sign out after this many minutes without activity"),
+        min_value=0,
+        max_value=60 * 24 * 30,
+        help_text=_("E.g. 30 on shared computers; 0: no limit."),
+    )
+    lifetime_hours = forms.IntegerField(
+        label=_("Sign out this many hours after signing in"),
+        min_value=0,
+        max_value=24 * 365,
+        help_text=_("E.g. 12 for a working day; 0: no limit."),
+    )

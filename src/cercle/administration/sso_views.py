@@ -24,6 +24,7 @@ from cercle.administration.sso_forms import (
     OidcProviderForm,
     RequiredDomainsForm,
     SamlProviderForm,
+    SessionPolicyForm,
     TwoFactorPolicyForm,
 )
 from cercle.administration.views import _error_into_form, _message_error
@@ -64,6 +65,7 @@ def _page(request: AuthenticatedRequest, **extra: Any) -> HttpResponse:
         "break_glass_form": extra.pop("break_glass_form", None) or BreakGlassForm(),
         "break_glass": queries.break_glass_accounts(),
         "two_factor_form": extra.pop("two_factor_form", None) or _two_factor_form(),
+        "session_form": extra.pop("session_form", None) or _session_form(),
         **extra,
     }
     return render(request, "administration/sso.html", context)
@@ -92,6 +94,33 @@ def two_factor(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("The two-factor policy is saved."))
             return redirect("admin_sso")
     return _page(request, two_factor_form=form)
+
+
+def _session_form() -> SessionPolicyForm:
+    policy = queries.session_policy()
+    return SessionPolicyForm(
+        initial={"idle_minutes": policy.idle_minutes, "lifetime_hours": policy.lifetime_hours}
+    )
+
+
+@admin_required
+@require_POST
+def sessions(request: AuthenticatedRequest) -> HttpResponse:
+    form = SessionPolicyForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.set_session_policy(
+                actor=request.user,
+                idle_minutes=form.cleaned_data["idle_minutes"],
+                lifetime_hours=form.cleaned_data["lifetime_hours"],
+                request=request,
+            )
+        except ValidationError as error:
+            _error_into_form(form, error)
+        else:
+            messages.success(request, _("The session lifetime is saved."))
+            return redirect("admin_sso")
+    return _page(request, session_form=form)
 
 
 @admin_required

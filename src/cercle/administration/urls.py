@@ -35,6 +35,7 @@ urlpatterns = [
     path("sso/add/<str:kind>/", sso_views.add_provider, name="admin_sso_add"),
     path("sso/domains/", sso_views.domains, name="admin_sso_domains"),
     path("sso/two-factor/", sso_views.two_factor, name="admin_sso_two_factor"),
+    path("sso/sessions/", sso_views.sessions, name="admin_sso_sessions"),
     path("sso/break-glass/", sso_views.add_break_glass, name="admin_sso_break_glass"),
     path(
         "sso/break-glass/<int:person_id>/remove/",

@@ -310,7 +310,7 @@ def payload(notification: Notification) -> dict[str, Any]:
         "title": get_organisation().name,
         "body": body,
         # A path: the service worker opens it on its own origin (marks it read, then goes to it).
-        "url": reverse("notification_open", args=[notification.pk]),
+        "url": queries.open_url(notification),
         "tag": tag(notification.pk),
         "icon": reverse("pwa_icon", args=["192"]),
         "lang": _language(notification.recipient),

@@ -34,7 +34,7 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
         )
     except InvalidCursor:
         page, status = Page(items=[], next_cursor=None), 400
-    rows = [(n, queries.describe(n)) for n in page.items]
+    rows = [(n, queries.describe(n), queries.open_url(n)) for n in page.items]
     return render(
         request,
         "notifications/list.html",
@@ -54,9 +54,12 @@ def bell(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def open_notification(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
-    """A plain link (opens in a new tab too): marks the notification read, then goes to it."""
+    """A plain link (opens in a new tab too): marks the notification read, then goes to it. A GET
+    marks it read only with the key Cercle put in its own links (`queries.open_url`); without it,
+    from a link elsewhere, it only goes to the subject."""
     notification = queries.access_notification(request.user, notification_id)
-    actions.mark_read(actor=request.user, notification=notification)
+    if request.method == "POST" or queries.is_open_key(notification, request.GET.get("k", "")):
+        actions.mark_read(actor=request.user, notification=notification)
     return HttpResponseRedirect(queries.target_url(notification))
 
 

@@ -24,6 +24,7 @@ from cercle.sso import queries
 from cercle.sso.models import (
     BreakGlassAccount,
     RequiredSsoDomain,
+    SessionPolicy,
     TwoFactorPolicy,
     TwoFactorScope,
 )
@@ -329,4 +330,32 @@ def set_two_factor_policy(
         # Now (this request reads it again) and once committed (others read the new row).
         cache.delete(queries.TWO_FACTOR_CACHE_KEY)
         transaction.on_commit(lambda: cache.delete(queries.TWO_FACTOR_CACHE_KEY))
+    return policy
+
+
+def set_session_policy(
+    *, actor: User, idle_minutes: int, lifetime_hours: int, request: HttpRequest | None = None
+) -> SessionPolicy:
+    """Sign people out after `idle_minutes` without activity and `lifetime_hours` after signing
+    in (0: no such limit). Open sessions follow the new policy at their next request."""
+    _require_admin(actor)
+    errors = {}
+    if not 0 <= idle_minutes <= 60 * 24 * 30:
+        errors["idle_minutes"] = _("Give between 0 and 43,200 minutes (30 days).")
+    if not 0 <= lifetime_hours <= 24 * 365:
+        errors["lifetime_hours"] = _("Give between 0 and 8,760 hours (a year).")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        policy, _created = SessionPolicy.objects.select_for_update().get_or_create(pk=1)
+        old = {"idle_minutes": policy.idle_minutes, "lifetime_hours": policy.lifetime_hours}
+        policy.idle_minutes = idle_minutes
+        policy.lifetime_hours = lifetime_hours
+        policy.save()
+        new = {"idle_minutes": idle_minutes, "lifetime_hours": lifetime_hours}
+        if new != old:
+            log_event(actor=actor, action="sso.session_policy", old=old, new=new, request=request)
+        cache.delete(queries.SESSION_POLICY_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(queries.SESSION_POLICY_CACHE_KEY))
+        transaction.on_commit(queries.forget_session_limits)
     return policy

@@ -13,6 +13,7 @@ ACTIONS = {
     "sso.break_glass_added": _("Made a break-glass account"),
     "sso.break_glass_removed": _("Removed a break-glass account"),
     "sso.two_factor_policy": _("Changed who must use two-factor authentication"),
+    "sso.session_policy": _("Changed how long sessions last"),
     "sso.password_refused": _("Refused a password sign-in (single sign-on required)"),
 }
 

@@ -69,3 +69,27 @@ class TwoFactorPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.scope
+
+
+class SessionPolicy(models.Model):
+    """One row (pk=1): how long a signed-in session lasts (OWASP ASVS 3.3): signed out after
+    `idle_minutes` without activity and `lifetime_hours` after signing in; 0 is no limit (the
+    session cookie's own two weeks without a visit still apply)."""
+
+    idle_minutes = models.PositiveIntegerField(
+        _("sign out after this many minutes without activity"),
+        default=0,
+        validators=[MaxValueValidator(60 * 24 * 30)],
+    )
+    lifetime_hours = models.PositiveIntegerField(
+        _("sign out this many hours after signing in"),
+        default=0,
+        validators=[MaxValueValidator(24 * 365)],
+    )
+
+    class Meta:
+        verbose_name = _("session policy")
+        verbose_name_plural = _("session policy")
+
+    def __str__(self) -> str:
+        return f"{self.idle_minutes} min / {self.lifetime_hours} h"

@@ -3,6 +3,7 @@ attribute mapping, the claims a sign-in brought, and who must sign in through a 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from cercle.accounts.models import User
 from cercle.sso.models import (
     BreakGlassAccount,
     RequiredSsoDomain,
+    SessionPolicy,
     TwoFactorPolicy,
     TwoFactorScope,
 )
@@ -215,6 +217,41 @@ def sso_required_for(user: Any) -> bool:
 
 def break_glass_accounts() -> list[BreakGlassAccount]:
     return list(BreakGlassAccount.objects.select_related("user").order_by("user__username"))
+
+
+# --- Session lifetime -------------------------------------------------------------------------
+
+SESSION_POLICY_CACHE_KEY = "cercle.sso.session_policy"
+
+
+def session_policy() -> SessionPolicy:
+    """The policy, cached (read on every signed-in request); `actions` clears the cache."""
+    policy = cache.get(SESSION_POLICY_CACHE_KEY)
+    if not isinstance(policy, SessionPolicy):
+        policy = SessionPolicy.objects.filter(pk=1).first() or SessionPolicy(pk=1)
+        cache.set(SESSION_POLICY_CACHE_KEY, policy, 300)
+    return policy
+
+
+POLICY_RECHECK = 60  # seconds a process keeps the limits before reading the policy again
+_limits_memo: dict[str, Any] = {"read_at": -POLICY_RECHECK, "limits": (0, 0)}
+
+
+def session_limits() -> tuple[int, int]:
+    """(idle seconds, lifetime seconds), 0 for none: the middleware's per-request read, kept in
+    the process for `POLICY_RECHECK` seconds so a request costs no cache round trip."""
+    now = time.monotonic()
+    if now - _limits_memo["read_at"] > POLICY_RECHECK:
+        policy = session_policy()
+        _limits_memo["limits"] = (policy.idle_minutes * 60, policy.lifetime_hours * 3600)
+        _limits_memo["read_at"] = now
+    limits: tuple[int, int] = _limits_memo["limits"]
+    return limits
+
+
+def forget_session_limits() -> None:
+    """This process reads the policy again at its next request (after a change here)."""
+    _limits_memo["read_at"] = -POLICY_RECHECK
 
 
 # --- Two-factor authentication required -------------------------------------------------------

@@ -10,13 +10,14 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from cercle.sso.middleware import SESSION_KEY, remember_deadline
+from cercle.sso.middleware import SESSION_KEY, remember_deadline, start_session_clock
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="cercle.sso.two_factor_at_login")
 def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         remember_deadline(request, user)
+        start_session_clock(request)
 
 
 @receiver(mfa_signals.authenticator_added, dispatch_uid="cercle.sso.two_factor_added")

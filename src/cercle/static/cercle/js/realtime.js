@@ -21,6 +21,8 @@
   let presenceSent = "online";
   let badgeTimer = null;
   const SLOW_POLL_MS = 120000;
+  // Requests the page makes by itself: they do not count as activity for the idle sign-out.
+  const BACKGROUND = { credentials: "same-origin", headers: { "X-Cercle-Background": "1" } };
   let slowPoll = null;
   let helloCount = 0;
   const newPostIds = new Set();
@@ -88,7 +90,7 @@
       const badge = document.getElementById("messages-badge");
       if (!badge) return;
       try {
-        const response = await fetch(badge.dataset.unreadUrl, { credentials: "same-origin" });
+        const response = await fetch(badge.dataset.unreadUrl, BACKGROUND);
         if (!response.ok) return;
         const data = await response.json();
         badge.querySelector(".nav-badge-count").textContent = String(data.conversations);
@@ -159,7 +161,7 @@
     if (!el || !el.dataset.countUrl) return;
     try {
       const url = `${el.dataset.countUrl}&since=${encodeURIComponent(el.dataset.since || "")}`;
-      const response = await fetch(url, { credentials: "same-origin" });
+      const response = await fetch(url, BACKGROUND);
       if (!response.ok) return;
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
       const count = Number(doc.getElementById("new-posts")?.dataset.count || 0);
@@ -204,7 +206,7 @@
       // As htmx asks: the banners alone (opened in the browser, the address is a whole page).
       const response = await fetch(box.dataset.url, {
         credentials: "same-origin",
-        headers: { "HX-Request": "true" },
+        headers: { "HX-Request": "true", ...BACKGROUND.headers },
       });
       if (!response.ok) return;
       const doc = new DOMParser().parseFromString(await response.text(), "text/html");
