@@ -634,6 +634,7 @@ def measure_step(env: Environment, people: int, confirmation: bool) -> dict[str,
                 "--output",
                 PROFILE_OUT,
                 "--nonblocking",
+                "--gil",  # only threads holding the GIL: Python's CPU, not its waits
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

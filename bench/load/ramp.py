@@ -39,6 +39,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -103,6 +104,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--label",
         default="",
         help=f'Written into the outputs and the plot, e.g. "{VALIDATION_LABEL}".',
+    )
+    parser.add_argument(
+        "--replot", type=Path, metavar="JSON", help="Only draw the PNG of a report again."
+    )
+    parser.add_argument(
+        "--reprofile",
+        nargs=2,
+        type=Path,
+        metavar=("JSON", "RAW"),
+        help="Only read a py-spy raw profile again into a report's top functions.",
     )
     args = parser.parse_args(argv)
     if args.steps != sorted(args.steps) or not args.steps:
@@ -262,9 +273,10 @@ def run_locust(
     return steps, profile if profile and profile.exists() else None
 
 
-def top_functions(raw: Path, limit: int = 25) -> dict[str, list[tuple[str, float]]]:
-    """py-spy's raw (collapsed) stacks: the functions where the samples are (own) and those
-    under which they are (inclusive), as shares of all samples."""
+def top_functions(raw: Path, limit: int = 25) -> dict[str, Any]:
+    """py-spy's raw (collapsed) stacks: the functions where the samples are (own), those under
+    which they are (inclusive), and the inclusive list restricted to Cercle's own code, each as
+    a share of all samples."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
@@ -273,7 +285,11 @@ def top_functions(raw: Path, limit: int = 25) -> dict[str, list[tuple[str, float
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = [re.sub(r"\s+", " ", f) for f in stack.split(";") if f]
+        frames = [
+            re.sub(r"\s+", " ", f)
+            for f in stack.split(";")
+            if f and not f.startswith("process ") and "spawn_main" not in f
+        ]
         if not frames:
             continue
         total += n
@@ -281,10 +297,16 @@ def top_functions(raw: Path, limit: int = 25) -> dict[str, list[tuple[str, float
         for frame in set(frames):
             inclusive[frame] += n
 
-    def shares(counter: Counter[str]) -> list[tuple[str, float]]:
-        return [(f, round(c * 100 / total, 1)) for f, c in counter.most_common(limit)]
+    def shares(counter: Counter[str], keep: str = "") -> list[tuple[str, float]]:
+        found = [(f, c) for f, c in counter.most_common() if keep in f][:limit]
+        return [(f, round(c * 100 / max(total, 1), 1)) for f, c in found]
 
-    return {"samples": [("all", float(total))], "own": shares(own), "inclusive": shares(inclusive)}
+    return {
+        "samples": total,
+        "own": shares(own),
+        "inclusive": shares(inclusive),
+        "inclusive_cercle": shares(inclusive, "(cercle/"),
+    }
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
@@ -344,16 +366,19 @@ def plot(report: dict[str, Any], path: Path) -> None:
     bottom.set_xlabel("simulated people at once")
     bottom.legend(fontsize=8)
     bottom.grid(True, alpha=0.3)
+    bottom.set_xticks(x)
     ok = [s["people"] for s in steps if s["healthy"]]
+    half = max(x) * 0.012
     for ax in (top, bottom):
         for people in ok:
-            ax.axvspan(people - 0.5, people + 0.5, color="green", alpha=0.08)
+            ax.axvspan(people - half, people + half, color="green", alpha=0.1)
     supported = report["supported"]["people"]
     fig.suptitle(
         f"Cercle mixed load, {report['config']} — commit {report['commit']}\n"
         f"supported: {supported if supported is not None else '—'} people "
-        f"({report['supported']['note']})" + (f"\n{report['label']}" if report["label"] else ""),
-        fontsize=10,
+        f"({report['supported']['note']})"
+        + ("\n" + "\n".join(textwrap.wrap(report["label"], 100)) if report["label"] else ""),
+        fontsize=9,
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -382,6 +407,15 @@ def table(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.replot:
+        plot(json.loads(args.replot.read_text()), args.replot.with_suffix(".png"))
+        return 0
+    if args.reprofile:
+        path, raw = args.reprofile
+        report = json.loads(path.read_text())
+        report["profile"] = {"step": report.get("profile", {}).get("step"), **top_functions(raw)}
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
     started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     site, workdir, sizes = prepare(args)
