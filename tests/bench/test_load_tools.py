@@ -8,16 +8,30 @@ when it comes after the timeout; a recipient who leaves is not missing.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "load"))
+LOAD = Path(__file__).resolve().parents[2] / "bench" / "load"
 
-from mix import MIX, Thresholds, judge, supported
-from tracker import DeliveryTracker
+
+def _load(name: str) -> ModuleType:
+    """bench/load/<name>.py, by its path (bench/ is not a package; sys.path stays as it is)."""
+    spec = importlib.util.spec_from_file_location(f"cercle_bench_load_{name}", LOAD / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+mix = _load("mix")
+MIX, Thresholds, judge, supported = mix.MIX, mix.Thresholds, mix.judge, mix.supported
+DeliveryTracker = _load("tracker").DeliveryTracker
 
 
 class Clock:
