@@ -15,6 +15,7 @@ those already there. Each step's figures are appended to $LOAD_OUT/steps.jsonl.
     LOAD_CONFIRM                1: after the first unhealthy step, re-run the last healthy one
     LOAD_SERVER_PIDS / LOAD_DB_NAME   CPU accounting (process trees; PostgreSQL backends of the db)
     LOAD_PROFILE_STEP / LOAD_PROFILE_OUT   py-spy the server during that step's steady window
+    LOAD_PG_URL                 with a profile: pg_stat_statements over the same window
 
 The realtime tracker (bench/load/tracker.py) counts every message by its client id at every
 recipient and reports deliveries, ack, missing, late and duplicate as Locust events of type WS.
@@ -67,6 +68,7 @@ SERVER_PIDS = [int(p) for p in os.environ.get("LOAD_SERVER_PIDS", "").split(",")
 DB_NAME = os.environ.get("LOAD_DB_NAME", "")
 PROFILE_STEP = int(os.environ.get("LOAD_PROFILE_STEP", "0") or 0)
 PROFILE_OUT = os.environ.get("LOAD_PROFILE_OUT", "")
+PG_URL = os.environ.get("LOAD_PG_URL", "")
 DELIVERY_TIMEOUT = float(os.environ.get("LOAD_DELIVERY_TIMEOUT", "10"))
 
 if len(FIXTURE["people"]) < max(STEPS):
@@ -570,6 +572,48 @@ class CpuWindow:
         }
 
 
+def pg_statements_reset() -> dict[str, Any]:
+    """PostgreSQL's pg_stat_statements emptied at the window's start (when it is loaded:
+    `shared_preload_libraries = 'pg_stat_statements'`, a server restart)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            connection.execute("SELECT pg_stat_statements_reset()")
+    except psycopg.Error as error:
+        return {"error": f"pg_stat_statements unavailable: {str(error).strip()[:300]}"}
+    return {}
+
+
+def pg_statements_top(limit: int = 25) -> dict[str, Any]:
+    """The statements of the window that took the database's time, most first."""
+    import psycopg
+
+    query = (
+        "SELECT calls, total_exec_time, mean_exec_time, rows, query FROM pg_stat_statements "
+        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "ORDER BY total_exec_time DESC LIMIT %s"
+    )
+    try:
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            rows = connection.execute(query, [limit]).fetchall()
+    except psycopg.Error as error:
+        return {"error": str(error).strip()[:300]}
+    return {
+        "top": [
+            {
+                "calls": calls,
+                "total_ms": round(total, 1),
+                "mean_ms": round(mean, 3),
+                "rows": n,
+                "query": " ".join(text.split())[:400],
+            }
+            for calls, total, mean, n, text in rows
+        ]
+    }
+
+
 def _entry(e: StatsEntry) -> dict[str, Any]:
     return {
         "requests": e.num_requests,
@@ -617,6 +661,9 @@ def measure_step(env: Environment, people: int, confirmation: bool) -> dict[str,
     cpu = CpuWindow()
     started = time.time()
     profiler = None
+    statements: dict[str, Any] | None = None
+    if PROFILE_STEP and people == PROFILE_STEP and not confirmation and PG_URL:
+        statements = pg_statements_reset()
     if PROFILE_STEP and people == PROFILE_STEP and not confirmation and SERVER_PIDS:
         profiler = subprocess.Popen(
             [
@@ -648,6 +695,8 @@ def measure_step(env: Environment, people: int, confirmation: bool) -> dict[str,
         gevent.sleep(0.5)
     TRACKER.sweep()
     realtime = TRACKER.summary()
+    if statements is not None and "error" not in statements:
+        statements = pg_statements_top()
     if profiler is not None:
         profiler.wait()
     seconds = cpu_figures["seconds"] or 1.0
@@ -676,6 +725,7 @@ def measure_step(env: Environment, people: int, confirmation: bool) -> dict[str,
         "http": http,
         "realtime": realtime,
         "cpu": cpu_figures,
+        **({"pg_statements": statements} if statements is not None else {}),
     }
     reasons = judge(step, THRESHOLDS)
     step["healthy"] = not reasons

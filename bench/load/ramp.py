@@ -203,7 +203,8 @@ def run_locust(
 ) -> tuple[list[dict[str, Any]], Path | None]:
     if args.port:
         server_helpers.free_port = lambda: args.port  # the port range given to this run
-    server = site.start(workers=args.workers if args.config == "production" else 1)
+    # A loaded machine takes a while to import Django in two workers.
+    server = site.start(workers=args.workers if args.config == "production" else 1, timeout=180)
     worker_log = (workdir / "db_worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "db_worker", "--queue-name", "*"],
@@ -236,6 +237,7 @@ def run_locust(
         LOAD_DB_NAME=pg_database_name(args.pg_url) if args.config == "production" else "",
         LOAD_PROFILE_STEP=str(args.profile or ""),
         LOAD_PROFILE_OUT=str(profile or ""),
+        LOAD_PG_URL=args.pg_url if args.config == "production" else "",
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
     try:
@@ -459,6 +461,11 @@ def main(argv: list[str] | None = None) -> int:
             report["supported"]["people_per_dedicated_2_cores_at_80pct"] = int(1600 / per_person)
     if profile is not None:
         report["profile"] = {"step": args.profile, **top_functions(profile)}
+    profiled = next((s for s in steps if "pg_statements" in s), None)
+    if profiled is not None:
+        report.setdefault("profile", {"step": args.profile})["pg_statements"] = profiled.pop(
+            "pg_statements"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     base = args.out / f"{args.config}{'-' + args.name if args.name else ''}"
     base.with_suffix(".json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
@@ -468,10 +475,18 @@ def main(argv: list[str] | None = None) -> int:
     print(table(report))
     s = report["supported"]
     print(f"\nSupported: {s['people']} people ({s['note']}); commit {report['commit']}")
-    if "profile" in report:
+    if "own" in report.get("profile", {}):
         print("\nProfile (own samples %):")
         for frame, share in report["profile"]["own"][:15]:
             print(f"  {share:5.1f}  {frame}")
+        print("\nProfile (inclusive, Cercle's code, %):")
+        for frame, share in report["profile"]["inclusive_cercle"][:15]:
+            print(f"  {share:5.1f}  {frame}")
+    statements = report.get("profile", {}).get("pg_statements")
+    if statements:
+        print("\nPostgreSQL (pg_stat_statements):", statements.get("error", ""))
+        for row in statements.get("top", [])[:10]:
+            print(f"  {row['total_ms']:9.1f} ms {row['calls']:6} calls  {row['query'][:110]}")
     print(f"\nWritten: {base.with_suffix('.json')}")
     return 0 if steps else 1
 
