@@ -21,7 +21,7 @@ seconds and judges health (mix.judge). Results: a JSON of every step and a PNG p
         --steps 100,200,300,400,600,800,1000,1500,2000,2500,3000
     .venv/bin/python bench/load/ramp.py --config production --workers 2 \
         --pg-url postgres://postgres@127.0.0.1:5432/cercle_bench_load \
-        --redis-url redis://127.0.0.1:6379/0 --steps 100,200,400,600,800,1000,1500,2000,2500,3000
+        --redis-url redis://127.0.0.1:6379/14 --steps 100,200,400,600,800,1000,1500,2000,2500,3000
     # a smoke run (a few minutes), and a profile of the server at one step:
     .venv/bin/python bench/load/ramp.py --config embedded --people 300 --posts 3000 \
         --spaces 30 --steps 10,20 --warmup 10 --steady 30 --name smoke
@@ -60,7 +60,7 @@ from run import analyze, git_commit, machine, manage, pg_admin, pg_database_name
 import tests.helpers.server as server_helpers  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/cercle_bench_load"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"  # emptied at each run: a database of its own
 VALIDATION_LABEL = "loaded machine, validation only — not the supported-users figure"
 
 
