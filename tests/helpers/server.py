@@ -116,7 +116,8 @@ class ServerSite:
         line = [x for x in done.stdout.splitlines() if x.startswith("@@RESULT@@")][-1]
         return json.loads(line.removeprefix("@@RESULT@@"))
 
-    def start(self, *, workers: int = 1) -> ServerProcess:
+    def start(self, *, workers: int = 1, timeout: float = 30) -> ServerProcess:
+        """A server process on a free port, once it answers /healthz (within `timeout` s)."""
         port = free_port()
         log = self.directory / f"uvicorn-{port}.log"
         with log.open("wb") as out:
@@ -147,7 +148,7 @@ class ServerSite:
             )
         server = ServerProcess(port=port, process=process, log=log)
         self.processes.append(server)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(log.read_text()[-4000:])
