@@ -43,6 +43,7 @@ run: demo
 	( while sleep 60; do $(BIN)/python manage.py send_event_reminders >/dev/null; done ) & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
 	  $(BIN)/python manage.py expire_import_jobs; $(BIN)/python manage.py purge_data_exports; \
+	  $(BIN)/python manage.py publish_welcome_posts > /dev/null; \
 	  [ $$((n % 12)) -ne 0 ] || $(BIN)/python manage.py aggregate_adoption > /dev/null; \
 	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
 	  $(BIN)/python manage.py purge_document_trash; $(BIN)/python manage.py apply_retention; }; \

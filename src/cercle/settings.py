@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "cercle.documents",
     "cercle.agenda",
     "cercle.agenda.caldav",
+    "cercle.onboarding",
     "cercle.administration",
     "cercle.privacy",
     "cercle.provisioning",

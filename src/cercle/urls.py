@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("cercle.notifications.urls")),
     path("", include("cercle.adoption.urls")),
     path("", include("cercle.search.urls")),
+    path("", include("cercle.onboarding.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("", include("cercle.privacy.urls")),
     path("manage/provisioning/", include("cercle.provisioning.urls")),

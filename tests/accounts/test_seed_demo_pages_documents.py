@@ -66,3 +66,18 @@ def test_the_demo_has_an_intranet_a_wiki_and_document_libraries(client: Client) 
     assert body.startswith(b"%PDF-")
     # Dated over the past month, before the later version.
     assert booklet.created_at < Version.objects.filter(document=booklet).latest("number").created_at
+    # The onboarding: spaces suggested to every newcomer and to Nantes', the welcome page to read
+    # first — and that page opens for a demo employee.
+    from cercle.onboarding.models import SuggestedSpace
+    from cercle.onboarding.queries import onboarding_settings
+
+    suggested = {
+        (s.space.slug, s.site.slug if s.site else None) for s in SuggestedSpace.objects.all()
+    }
+    assert suggested == {
+        ("entraide-informatique", None),
+        ("idees-innovation", None),
+        ("site-de-nantes", "nantes"),
+    }
+    welcome = onboarding_settings().welcome_page_url
+    assert welcome and client.get(welcome).status_code == 200

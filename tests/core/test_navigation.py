@@ -103,6 +103,7 @@ def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
     account = navigation.menu_links(request, "account")
     assert [link.key for link in account] == [
         "profile",
+        "onboarding",
         "documents",
         "settings",
         "my_data",
