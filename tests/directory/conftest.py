@@ -30,10 +30,14 @@ def slapd() -> Iterator[data.Slapd]:
             [
                 # all → (p0, engineering → (p1, backend → (p2, all: a cycle)))
                 data.group_ldif(
-                    base, "all", [data.person_dn("people", 0), f"cn=engineering,ou={base},{data.SUFFIX}"]
+                    base,
+                    "all",
+                    [data.person_dn("people", 0), f"cn=engineering,ou={base},{data.SUFFIX}"],
                 ),
                 data.group_ldif(
-                    base, "engineering", [data.person_dn("people", 1), f"cn=backend,ou={base},{data.SUFFIX}"]
+                    base,
+                    "engineering",
+                    [data.person_dn("people", 1), f"cn=backend,ou={base},{data.SUFFIX}"],
                 ),
                 data.group_ldif(base, "backend", [data.person_dn("people", 2)]),
             ]

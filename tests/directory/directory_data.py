@@ -23,7 +23,7 @@ PORTS = range(int(os.environ.get("CERCLE_SLAPD_PORT", "8250")), 8260)
 class Slapd(SlapdObject):  # type: ignore[misc]
     suffix = SUFFIX
     root_cn = "admin"
-    root_pw = "admin-password"  # noqa: S105 (a test server's)
+    root_pw = "admin-password"
     slapd_loglevel = "0"
     openldap_schema_files = (
         "core.ldif",

@@ -36,7 +36,10 @@ def test_a_first_run_creates_every_person_whole(configure: Any) -> None:
     # a directory entry (searchable), and their profile page answers.
     person = User.objects.get(email="p000011@example.org")
     profile = Profile.objects.select_related("department", "site", "manager").get(user=person)
-    assert (person.first_name, person.last_name) == ("Bruno", "Martin11") or person.last_name == "Martin11"
+    assert (person.first_name, person.last_name) == (
+        "Bruno",
+        "Martin11",
+    ) or person.last_name == "Martin11"
     assert profile.department is not None and profile.department.name == data.DEPARTMENTS[11 % 5]
     assert profile.site is not None and profile.site.name == data.SITES[11 % 3]
     assert profile.job_title == "Chargé de mission"
@@ -112,16 +115,19 @@ def test_nested_groups_give_space_membership_and_a_cycle_ends(configure: Any, ad
         actor=admin, group_dn=f"cn=all,ou=groups,{data.SUFFIX}", kind="space", space=space
     )
     actions.add_rule(
-        actor=admin, group_dn=f"cn=backend,ou=groups,{data.SUFFIX}", kind="department", name="Back-end"
+        actor=admin,
+        group_dn=f"cn=backend,ou=groups,{data.SUFFIX}",
+        kind="department",
+        name="Back-end",
     )
     run = sync()
-    members = set(
-        Membership.objects.filter(space=space).values_list("user__email", flat=True)
-    )
+    members = set(Membership.objects.filter(space=space).values_list("user__email", flat=True))
     assert {"p000000@example.org", "p000001@example.org", "p000002@example.org"} <= members
     assert "p000003@example.org" not in members
     # The cycle (backend contains all) makes backend's people everyone of all's.
-    backend = Profile.objects.filter(department__name="Back-end").values_list("user__email", flat=True)
+    backend = Profile.objects.filter(department__name="Back-end").values_list(
+        "user__email", flat=True
+    )
     assert set(backend) == {"p000000@example.org", "p000001@example.org", "p000002@example.org"}
     assert run.report["nested"] == "expanded"
 
@@ -145,14 +151,14 @@ def test_the_command_runs_a_dry_run(configure: Any, capsys: Any) -> None:
     assert not DirectoryPerson.objects.exists()
 
 
-def test_active_directory_names_through_the_preset(configure: Any, unit: Any, slapd: data.Slapd) -> None:
+def test_active_directory_names_through_the_preset(
+    configure: Any, unit: Any, slapd: data.Slapd
+) -> None:
     name = unit(12, ad=True)
     # One disabled account (userAccountControl 514).
     first = DirectoryPerson.objects.count()
     dn = f"uid=p099999,ou={name},{data.SUFFIX}"
-    slapd.ldapadd(
-        data.person_ldif(f"ou={name},{data.SUFFIX}", 99999, ad=True, disabled=True)
-    )
+    slapd.ldapadd(data.person_ldif(f"ou={name},{data.SUFFIX}", 99999, ad=True, disabled=True))
     configure(name, preset="active_directory")
     run = sync()
     assert run.created_count == 12, run.report

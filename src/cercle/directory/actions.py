@@ -10,6 +10,7 @@ deactivates nobody, says why in its report and alerts the administrators.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from collections.abc import Iterable
@@ -412,7 +413,8 @@ def _held_reason(plan: _Plan, config: reader.Config) -> str:
         return ""
     if plan.found == 0:
         return _(
-            "The directory's search found nobody: a wrong base DN or filter, an expired bind password or an outage? Nobody was deactivated."
+            "The directory's search found nobody: a wrong base DN or filter, an expired bind "
+            "password or an outage? Nobody was deactivated."
         )
     active = DirectoryPerson.objects.filter(user__is_active=True).count()
     limit = config.max_deactivation_percent
@@ -444,7 +446,7 @@ class _Progress:
 
 def _photo(actor: User, person: User, photo: bytes) -> None:
     upload = io.BytesIO(photo)
-    upload.name = "photo.jpg"  # type: ignore[attr-defined]
+    upload.name = "photo.jpg"
     profile_actions.update_profile(actor=actor, person=person, changes={}, photo=upload)
 
 
@@ -728,10 +730,8 @@ def _apply_rules(
     for row in stale:
         if dry_run:
             continue
-        try:
+        with contextlib.suppress(ValidationError, PermissionDenied, Membership.DoesNotExist):
             space_actions.remove_member(actor=actor, space=row.space, user=row.user)
-        except (ValidationError, PermissionDenied, Membership.DoesNotExist):
-            pass
         row.delete()
     for rule, members in places:
         profiles = Profile.objects.filter(user_id__in=members).select_related("department", "site")
@@ -856,11 +856,11 @@ def run_sync(*, run_id: int) -> SyncRun:
         else:
             reactivated = _reactivate(actor, plan.reactivate, report)
             for entry in plan.create:
-                person = _create(actor, entry, report)
-                if person is not None:
+                new_person = _create(actor, entry, report)
+                if new_person is not None:
                     created += 1
-                    key_to_user[entry.key] = person.pk
-                    plan.dn_to_user[reader.normalise_dn(entry.dn)] = person.pk
+                    key_to_user[entry.key] = new_person.pk
+                    plan.dn_to_user[reader.normalise_dn(entry.dn)] = new_person.pk
                 progress.step()
             for user_id, entry, photo_changed in plan.update:
                 key_to_user[entry.key] = user_id

@@ -20,4 +20,6 @@ ACTIONS = {
 
 def register() -> None:
     register_actions(ACTIONS)
-    register_details({"run": _("Synchronisation"), "dry_run": _("Dry run"), "dn": _("Directory entry")}, {})
+    register_details(
+        {"run": _("Synchronisation"), "dry_run": _("Dry run"), "dn": _("Directory entry")}, {}
+    )

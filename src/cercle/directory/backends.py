@@ -23,7 +23,7 @@ from cercle.directory import actions, queries, reader
 from cercle.sso.queries import sso_required_for
 
 
-class DirectoryBackend(LDAPBackend):  # type: ignore[misc]
+class DirectoryBackend(LDAPBackend):
     _config: reader.Config | None = None
 
     @property

@@ -62,11 +62,16 @@ class SettingsForm(forms.Form):
         label=_("Filter of people"),
         max_length=1000,
         required=False,
-        help_text=_("Empty: the preset's, (objectClass=inetOrgPerson) or, for Active Directory, (&(objectClass=user)(objectCategory=person))."),
+        help_text=_(
+            "Empty: the preset's, (objectClass=inetOrgPerson) or, for Active Directory, "
+            "(&(objectClass=user)(objectCategory=person))."
+        ),
     )
     group_base_dn = forms.CharField(label=_("Base DN of groups"), max_length=500, required=False)
     group_filter = forms.CharField(
-        label=_("Filter of groups"), max_length=1000, required=False,
+        label=_("Filter of groups"),
+        max_length=1000,
+        required=False,
         help_text=_("Empty: the preset's (groupOfNames, groupOfUniqueNames, or group)."),
     )
     max_deactivation_percent = forms.IntegerField(
@@ -74,7 +79,10 @@ class SettingsForm(forms.Form):
         min_value=0,
         max_value=100,
         initial=10,
-        help_text=_("A safety: a wrong base DN or an outage must not deactivate the whole organisation. The administrators are alerted instead."),
+        help_text=_(
+            "A safety: a wrong base DN or an outage must not deactivate the whole "
+            "organisation. The administrators are alerted instead."
+        ),
     )
 
     def __init__(self, *args: Any, preset: str = Preset.OPENLDAP, **kwargs: Any) -> None:
@@ -97,10 +105,14 @@ class RuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Its people become"), choices=RuleKind.choices)
     space = forms.ModelChoiceField(
         label=_("Space"),
-        queryset=Space.objects.filter(is_organisation=False, archived_at__isnull=True).order_by("name"),
+        queryset=Space.objects.filter(is_organisation=False, archived_at__isnull=True).order_by(
+            "name"
+        ),
         required=False,
     )
     name = forms.CharField(
-        label=_("Department or site"), max_length=120, required=False,
+        label=_("Department or site"),
+        max_length=120,
+        required=False,
         help_text=_("Created when it does not exist."),
     )

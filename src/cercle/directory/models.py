@@ -120,6 +120,9 @@ class DirectoryMembership(models.Model):
             models.UniqueConstraint(fields=["space", "user"], name="directory_membership_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.space_id}:{self.user_id}"
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("waiting")

@@ -172,7 +172,9 @@ def connect(config: Config, *, bind_dn: str | None = None, password: str | None 
         ca_file = os.environ.get("CERCLE_LDAP_CA_FILE") or None
         tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file)
     try:
-        server = Server(config.server_uri.rstrip("/"), get_info=NONE, connect_timeout=TIMEOUT, tls=tls)
+        server = Server(
+            config.server_uri.rstrip("/"), get_info=NONE, connect_timeout=TIMEOUT, tls=tls
+        )
         conn = Connection(
             server,
             user=config.bind_dn if bind_dn is None else bind_dn,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from cercle.administration.decorators import admin_required
 from cercle.core.typing import AuthenticatedRequest
 from cercle.directory import actions, queries, reader
-from cercle.directory.forms import SettingsForm, RuleForm
+from cercle.directory.forms import RuleForm, SettingsForm
 from cercle.directory.models import GroupRule, SyncRun
 
 
