@@ -8,6 +8,7 @@ import io
 import os
 import random
 import socket
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Slapd(SlapdObject):  # type: ignore[misc]
     root_cn = "admin"
     root_pw = "admin-password"
     slapd_loglevel = "0"
+    TMPDIR = tempfile.gettempdir()  # slapdtest's default is the current directory
     openldap_schema_files = (
         "core.ldif",
         "cosine.ldif",

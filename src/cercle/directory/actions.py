@@ -665,7 +665,7 @@ def _apply_rules(
     report: dict[str, Any],
 ) -> None:
     rules = list(queries.rules())
-    if not rules:
+    if not rules and not DirectoryMembership.objects.exists():
         return
     ad = reader.is_active_directory(conn)
     all_groups = {} if ad else reader.groups(conn, config)
