@@ -11,11 +11,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from cercle.accounts.models import Profile, User
 from cercle.directory import actions
-from cercle.directory.models import DirectoryPerson, RunStatus
+from cercle.directory.models import DirectoryPerson, GroupRule, RunStatus
 from cercle.notifications.models import Notification
 from cercle.spaces.models import Membership
 from tests.directory import directory_data as data
@@ -67,9 +69,16 @@ def test_an_incremental_run_updates_the_changed_and_deactivates_the_removed(
     configure(name)
     first = sync()
     assert first.created_count == 20
+    # Nothing changed: no write, and no query per person (20 people here, a fixed number).
+    with CaptureQueriesContext(connection) as queries:
+        unchanged = sync()
+    assert (unchanged.updated_count, unchanged.created_count) == (0, 0)
+    assert len(queries) < 25, [q["sql"][:80] for q in queries]
     people = list(DirectoryPerson.objects.order_by("username").select_related("user"))
     changed, removed = people[3], people[5]
-    Client().force_login(removed.user)  # a session, ended below
+    session = Client()
+    session.force_login(removed.user)
+    assert session.get("/").status_code == 200
     slapd.ldapmodify(
         f"dn: {changed.dn}\nchangetype: modify\nreplace: title\ntitle: Directrice commerciale\n"
     )
@@ -83,6 +92,8 @@ def test_an_incremental_run_updates_the_changed_and_deactivates_the_removed(
     assert Profile.objects.filter(user=gone).exists()  # kept: never deleted
     assert second.report["deactivated"][0]["email"] == gone.email
     assert User.objects.filter(pk__in=[p.user_id for p in people], is_active=True).count() == 19
+    # Their session ended with the deactivation (as an administrator's or SCIM's does).
+    assert session.get("/").status_code == 302
 
 
 @pytest.mark.parametrize("how", ["nothing", "far fewer"])
@@ -130,6 +141,13 @@ def test_nested_groups_give_space_membership_and_a_cycle_ends(configure: Any, ad
     )
     assert set(backend) == {"p000000@example.org", "p000001@example.org", "p000002@example.org"}
     assert run.report["nested"] == "expanded"
+    # The rule goes: the members the directory added leave the space, its owner stays.
+    for rule in GroupRule.objects.filter(kind="space"):
+        actions.delete_rule(actor=admin, rule=rule)
+    sync()
+    assert set(Membership.objects.filter(space=space).values_list("user_id", flat=True)) == {
+        admin.pk
+    }
 
 
 def test_a_dry_run_changes_nothing_and_says_what_would(configure: Any, admin: User) -> None:

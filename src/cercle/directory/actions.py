@@ -462,7 +462,12 @@ def _identity_values(entry: reader.PersonEntry) -> dict[str, str]:
     }
 
 
-def _create(actor: User, entry: reader.PersonEntry, report: dict[str, list[Any]]) -> User | None:
+def _create(
+    actor: User,
+    entry: reader.PersonEntry,
+    report: dict[str, list[Any]],
+    manager_id: int | None = None,
+) -> User | None:
     try:
         with transaction.atomic():
             person = User.objects.filter(
@@ -477,6 +482,9 @@ def _create(actor: User, entry: reader.PersonEntry, report: dict[str, list[Any]]
                     last_name=entry.last_name or entry.username,
                     job_title=entry.job_title[:150],
                     phone=entry.phone[:40],
+                    # A manager created before (the directory's order usually has them first)
+                    # is set now: no second write of the profile for them.
+                    manager=User(pk=manager_id) if manager_id else None,
                     send=False,
                 )
             identity_actions.apply_identity_attributes(
@@ -856,7 +864,12 @@ def run_sync(*, run_id: int) -> SyncRun:
         else:
             reactivated = _reactivate(actor, plan.reactivate, report)
             for entry in plan.create:
-                new_person = _create(actor, entry, report)
+                manager_id = (
+                    plan.dn_to_user.get(reader.normalise_dn(entry.manager_dn))
+                    if entry.manager_dn
+                    else None
+                )
+                new_person = _create(actor, entry, report, manager_id)
                 if new_person is not None:
                     created += 1
                     key_to_user[entry.key] = new_person.pk
