@@ -508,6 +508,9 @@ CERCLE_LDAP = {
     "bind_dn": os.environ.get("CERCLE_LDAP_BIND_DN", ""),
     "bind_password": os.environ.get("CERCLE_LDAP_BIND_PASSWORD", ""),
     "start_tls": os.environ.get("CERCLE_LDAP_START_TLS", "") in {"1", "true", "yes"},
+    # The CA of the directory's certificate (ldaps:// or StartTLS), also for a directory set in
+    # the administration pages; empty: the system's.
+    "ca_file": os.environ.get("CERCLE_LDAP_CA_FILE", ""),
     "user_base_dn": os.environ.get("CERCLE_LDAP_USER_BASE_DN", ""),
     "user_filter": os.environ.get("CERCLE_LDAP_USER_FILTER", ""),
     "group_base_dn": os.environ.get("CERCLE_LDAP_GROUP_BASE_DN", ""),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import ldap
+from django.conf import settings as django_settings
 from django.http import HttpRequest
 from django_auth_ldap.backend import LDAPBackend
 from django_auth_ldap.config import LDAPSearch, LDAPSettings
@@ -21,6 +22,15 @@ from django_auth_ldap.config import LDAPSearch, LDAPSettings
 from cercle.accounts.models import User
 from cercle.directory import actions, queries, reader
 from cercle.sso.queries import sso_required_for
+
+
+def _connection_options() -> dict[int, Any]:
+    options: dict[int, Any] = {ldap.OPT_NETWORK_TIMEOUT: reader.TIMEOUT}
+    ca_file = (getattr(django_settings, "CERCLE_LDAP", {}) or {}).get("ca_file")
+    if ca_file:
+        options[ldap.OPT_X_TLS_CACERTFILE] = ca_file
+        options[ldap.OPT_X_TLS_NEWCTX] = 0  # last: applies the options above
+    return options
 
 
 class DirectoryBackend(LDAPBackend):
@@ -47,7 +57,7 @@ class DirectoryBackend(LDAPBackend):
                     config.requested_attributes(),
                 ),
                 "ALWAYS_UPDATE_USER": False,
-                "CONNECTION_OPTIONS": {ldap.OPT_NETWORK_TIMEOUT: reader.TIMEOUT},
+                "CONNECTION_OPTIONS": _connection_options(),
                 "CACHE_TIMEOUT": 0,
             },
         )

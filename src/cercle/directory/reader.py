@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import ssl
 import uuid
 from collections.abc import Iterator, Mapping
@@ -169,7 +168,8 @@ def connect(config: Config, *, bind_dn: str | None = None, password: str | None 
     """A bound connection (the service account's, or `bind_dn`'s); raises DirectoryError."""
     tls = None
     if config.server_uri.startswith("ldaps://") or config.start_tls:
-        ca_file = os.environ.get("CERCLE_LDAP_CA_FILE") or None
+        ldap_settings = getattr(django_settings, "CERCLE_LDAP", {}) or {}
+        ca_file = ldap_settings.get("ca_file") or None
         tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file)
     try:
         server = Server(
