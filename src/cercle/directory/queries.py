@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cercle.accounts.models import Role, User
 from cercle.accounts.queries import may_manage_settings
@@ -65,8 +68,15 @@ def runs(limit: int = 20) -> list[SyncRun]:
     return list(SyncRun.objects.select_related("requested_by")[:limit])
 
 
+# A run still "running" after this long died with its worker: it no longer blocks new runs.
+STALE_AFTER = timedelta(hours=12)
+
+
 def running() -> SyncRun | None:
-    return SyncRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+    return SyncRun.objects.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        created_at__gte=timezone.now() - STALE_AFTER,
+    ).first()
 
 
 def last_applied_run() -> SyncRun | None:
