@@ -7,11 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cercle
 
-.PHONY: install run migrate demo test lint typecheck test-sqlite test-postgres test-e2e system-packages messages bench clean
+.PHONY: build-packages install run migrate demo test lint typecheck test-sqlite test-postgres test-e2e system-packages messages bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | build-packages
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is needed"'
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -44,7 +44,8 @@ run: demo
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
 	  $(BIN)/python manage.py expire_import_jobs; $(BIN)/python manage.py purge_data_exports; \
 	  $(BIN)/python manage.py publish_welcome_posts > /dev/null; \
-	  [ $$((n % 12)) -ne 0 ] || $(BIN)/python manage.py aggregate_adoption > /dev/null; \
+	  [ $$((n % 12)) -ne 0 ] || { $(BIN)/python manage.py aggregate_adoption > /dev/null; \
+	  $(BIN)/python manage.py sync_directory > /dev/null; }; \
 	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
 	  $(BIN)/python manage.py purge_document_trash; $(BIN)/python manage.py apply_retention; }; \
 	  done ) & \
@@ -59,7 +60,22 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Debian packages the tests need: Chromium for the browser tests (Playwright drives it and never
+# Debian packages pip needs to build python-ldap (sign-in by LDAP bind has no wheel for Linux):
+# OpenLDAP's and SASL's headers, a C compiler and Python's headers.
+build-packages:
+	@missing=""; \
+	test -e /usr/include/ldap.h || missing="$$missing libldap2-dev"; \
+	test -e /usr/include/sasl/sasl.h || missing="$$missing libsasl2-dev"; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	$(PYTHON) -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || missing="$$missing python3-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+# Debian packages the tests need (slapd and ldap-utils: the company directory's tests run a real
+# OpenLDAP server on loopback): Chromium for the browser tests (Playwright drives it and never
 # downloads a browser of its own) with a colour emoji font (reactions are emoji: without it they
 # are empty boxes in the browser tests' pages), and gettext for the translation-completeness test.
 system-packages:
@@ -72,6 +88,8 @@ system-packages:
 	command -v cadaver >/dev/null || missing="$$missing cadaver"; \
 	test -e /usr/share/snowball/data/french/voc.txt || missing="$$missing snowball-data"; \
 	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
+	test -x /usr/sbin/slapd || missing="$$missing slapd"; \
+	command -v ldapadd >/dev/null || missing="$$missing ldap-utils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

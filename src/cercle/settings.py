@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "cercle.administration",
     "cercle.privacy",
     "cercle.provisioning",
+    "cercle.directory",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "cercle.sso.backends.ModelBackend",
     "cercle.sso.backends.AuthenticationBackend",
+    # Sign-in by LDAP bind, once a company directory is configured (else it answers nobody).
+    "cercle.directory.backends.DirectoryBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -507,3 +510,23 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+
+# --- The company directory (LDAP / Active Directory), when not set in the administration pages.
+CERCLE_LDAP = {
+    "server_uri": os.environ.get("CERCLE_LDAP_URI", ""),
+    "bind_dn": os.environ.get("CERCLE_LDAP_BIND_DN", ""),
+    "bind_password": os.environ.get("CERCLE_LDAP_BIND_PASSWORD", ""),
+    "start_tls": os.environ.get("CERCLE_LDAP_START_TLS", "") in {"1", "true", "yes"},
+    # The CA of the directory's certificate (ldaps:// or StartTLS), also for a directory set in
+    # the administration pages; empty: the system's.
+    "ca_file": os.environ.get("CERCLE_LDAP_CA_FILE", ""),
+    "user_base_dn": os.environ.get("CERCLE_LDAP_USER_BASE_DN", ""),
+    "user_filter": os.environ.get("CERCLE_LDAP_USER_FILTER", ""),
+    "group_base_dn": os.environ.get("CERCLE_LDAP_GROUP_BASE_DN", ""),
+    "group_filter": os.environ.get("CERCLE_LDAP_GROUP_FILTER", ""),
+    "preset": os.environ.get("CERCLE_LDAP_PRESET", "openldap"),
+    # JSON: Cercle's attribute → the directory's, e.g. {"site": "physicalDeliveryOfficeName"}.
+    "attribute_map": json.loads(os.environ.get("CERCLE_LDAP_ATTRIBUTE_MAP", "") or "{}"),
+    "max_deactivation_percent": int(os.environ.get("CERCLE_LDAP_MAX_DEACTIVATION_PERCENT", "10")),
+}

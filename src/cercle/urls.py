@@ -37,6 +37,7 @@ urlpatterns = [
     path("manage/", include("cercle.administration.urls")),
     path("", include("cercle.privacy.urls")),
     path("manage/provisioning/", include("cercle.provisioning.urls")),
+    path("manage/directory/", include("cercle.directory.urls")),
     path("scim/v2/", include("cercle.provisioning.scim.urls")),
     path("messages/", include("cercle.chat.urls")),
     path("", include("cercle.pages.urls")),

@@ -34,6 +34,8 @@ def seed() -> dict[str, Any]:
     from cercle.announcements import actions as announcement_actions
     from cercle.announcements.models import Announcement
     from cercle.chat import actions as chat_actions
+    from cercle.directory import actions as directory_actions
+    from cercle.directory.models import RunStatus, SyncRun
     from cercle.documents import actions as document_actions
     from cercle.feed import actions as feed_actions
     from cercle.feed.models import Hashtag
@@ -255,7 +257,38 @@ def seed() -> dict[str, Any]:
         client_id="cercle",
         secret="not-a-real-secret",
     )
+    # The company directory: a connection (not switched on), a group rule, a finished run
+    # whose deactivations were held back (its report lists a refused entry). The run's row is
+    # written here: a real run needs a directory server (tests/directory start one).
+    directory_actions.save_settings(
+        actor=admin,
+        enabled=False,
+        server_uri="ldaps://ldap.example.org",
+        bind_dn="cn=cercle,ou=services,dc=example,dc=org",
+        bind_password="not-a-real-password",
+        user_base_dn="ou=people,dc=example,dc=org",
+        group_base_dn="ou=groups,dc=example,dc=org",
+    )
+    directory_actions.add_rule(
+        actor=admin, group_dn="cn=comm,ou=groups,dc=example,dc=org", kind="space", space=space
+    )
+    directory_run = SyncRun.objects.create(
+        status=RunStatus.HELD,
+        requested_by=admin,
+        total=12,
+        done=12,
+        found=12,
+        created_count=1,
+        refused_count=1,
+        report={
+            "held": "Nobody was deactivated.",
+            "created": [{"name": "Anne Martin", "email": "anne@example.org", "dn": "uid=anne"}],
+            "refused": [{"entry": "bob", "dn": "uid=bob", "reason": "No valid email address."}],
+            "memberships": [{"space": space.name, "added": 1, "removed": 0}],
+        },
+    )
     return {
+        "directory_run": directory_run.pk,
         "member": member.username,
         "code_emails": code_emails,
         "secure": secure.username,

@@ -62,6 +62,10 @@ NOT_PAGES: dict[str, str] = {
     "scim_resource_type": "SCIM JSON API",
     "scim_not_found": "SCIM JSON API",
     "provisioning_revoke": "POST",
+    "directory_test": "POST",
+    "directory_add_rule": "POST",
+    "directory_delete_rule": "POST",
+    "directory_start": "POST",
     "announcement_csv": "CSV file",
     "adoption_csv": "CSV file",
     "mfa_download_recovery_codes": "text file",
@@ -192,6 +196,8 @@ SIGNING_IN = "signing-in"  # signed out, in the middle of a sign-in (a flow's ow
 # Who opens each page when a member cannot (the administration's pages go to the IT admin).
 ROLES: dict[str, str] = {
     "provisioning_tokens": ADMIN,
+    "directory_settings": ADMIN,
+    "directory_run": ADMIN,
     "agenda_edit": OWNER,
     "space_settings": OWNER,
     "moderation": OWNER,
@@ -324,6 +330,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "item_id": lambda facts: facts["document"],
     "event_id": lambda facts: facts["event"],
     "provider_key": lambda facts: facts["sso_provider"],
+    "directory_run_id": lambda facts: facts["directory_run"],
 }
 ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "department": lambda facts: {"slug": facts["department"]},

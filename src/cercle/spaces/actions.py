@@ -428,6 +428,23 @@ def change_role(*, actor: User, space: Space, user: User, role: str) -> Membersh
 
 
 @transaction.atomic
+def add_member(*, actor: User, space: Space, user: User) -> Membership:
+    """An administrator of the space (or a rule of the company directory, in an admin's name)
+    makes this active person a member, without invitation; nothing changes for a member."""
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can add members."))
+    _require_not_archived(space)
+    if not user.is_active:
+        raise ValidationError(_("This person's account is deactivated."))
+    existing = Membership.objects.filter(space=space, user=user).first()
+    if existing is not None:
+        return existing
+    membership = _add_member(space, user)
+    log_event(actor=actor, action="spaces.member_added", target=space, extra={"user_id": user.pk})
+    return membership
+
+
+@transaction.atomic
 def remove_member(*, actor: User, space: Space, user: User) -> None:
     if not queries.can_administer(actor, space):
         raise PermissionDenied(_("Only the space's admins can remove members."))

@@ -27,6 +27,7 @@ ACTIONS = {
     "spaces.join_requested": _("Asked to join a space"),
     "spaces.join_request_accepted": _("Accepted a join request"),
     "spaces.join_request_refused": _("Refused a join request"),
+    "spaces.member_added": _("Added a member to a space"),
     "spaces.member_removed": _("Removed a member from a space"),
     "spaces.role_changed": _("Changed a space role"),
 }

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The company directory's synchronisation against a real OpenLDAP server: a first run that
+creates `--people` whole people (profile, department, site, manager, a photo for one in ten),
+then an incremental run after 1 % of the entries changed (their title).
+
+It starts Debian's slapd on loopback through python-ldap's `slapdtest` helper (the tests'
+own `tests/directory/directory_data.py`), loads the generated LDIF, migrates a fresh SQLite
+database in a temporary directory (or uses `DATABASE_URL`), makes an administrator, then times
+`sync_directory`'s work (`directory.actions.run_sync`). It prints the figures and writes
+bench/results/ldap-<date>.json.
+
+    .venv/bin/python bench/ldap_bench.py --people 5000
+    .venv/bin/python bench/ldap_bench.py --people 100000     # the issue's target
+
+Targets (issue 14): at 100,000 people, a first run under 10 minutes, an incremental one under 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--changed", type=float, default=1.0, help="percent changed")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="cercle-ldap-bench-"))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
+    os.environ.setdefault("CERCLE_VAR_DIR", str(scratch))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
+    os.environ["CERCLE_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    from cercle.accounts.models import Role, User
+    from cercle.directory import actions
+    from cercle.directory.models import DirectoryPerson, SyncRun
+    from tests.directory import directory_data as data
+
+    call_command("migrate", verbosity=0)
+    admin = User.objects.create(
+        username="bench-admin", email="bench-admin@example.org", role=Role.ADMIN, is_staff=True
+    )
+    server = data.start()
+    try:
+        started = time.perf_counter()
+        chunk = 2000
+        server.ldapadd(data.ou("bench"))
+        for first in range(0, args.people, chunk):
+            count = min(chunk, args.people - first)
+            ldif = data.people_ldif("bench", count, start=first).split("\n\n", 1)[1]
+            server.ldapadd(ldif)
+        load = time.perf_counter() - started
+        with override_settings(MEDIA_ROOT=str(scratch / "media")):
+            actions.save_settings(
+                actor=admin,
+                enabled=True,
+                server_uri=server.ldap_uri,
+                bind_dn=server.root_dn,
+                bind_password=server.root_pw,
+                user_base_dn=f"ou=bench,{data.SUFFIX}",
+            )
+            started, cpu = time.perf_counter(), time.process_time()
+            first_run = actions.run_sync(run_id=SyncRun.objects.create().pk)
+            first_seconds = time.perf_counter() - started
+            first_cpu = time.process_time() - cpu
+            changed = max(1, int(args.people * args.changed / 100))
+            rows = list(DirectoryPerson.objects.order_by("username")[: changed * 50 : 50])
+            ldif = "\n".join(
+                f"dn: {row.dn}\nchangetype: modify\nreplace: title\ntitle: Changed {i}\n"
+                for i, row in enumerate(rows)
+            )
+            server.ldapmodify(ldif)
+            started, cpu = time.perf_counter(), time.process_time()
+            second = actions.run_sync(run_id=SyncRun.objects.create().pk)
+            second_seconds = time.perf_counter() - started
+            second_cpu = time.process_time() - cpu
+    finally:
+        server.stop()
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "people": args.people,
+        "database": django.conf.settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "ldif_load_seconds": round(load, 1),
+        "first_run": {
+            "seconds": round(first_seconds, 1),
+            "cpu_seconds": round(first_cpu, 1),
+            "created": first_run.created_count,
+            "refused": first_run.refused_count,
+            "people_per_second": round(first_run.created_count / first_seconds, 1),
+        },
+        "incremental": {
+            "seconds": round(second_seconds, 1),
+            "cpu_seconds": round(second_cpu, 1),
+            "changed_in_directory": len(rows),
+            "updated": second.updated_count,
+        },
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+    }
+    print(json.dumps(result, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"ldap-{datetime.now(UTC):%Y%m%d-%H%M}.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

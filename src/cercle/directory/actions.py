@@ -1,0 +1,949 @@
+"""Every write of the company directory: its settings and group rules (by administrators), and
+the synchronisation, which creates, updates and deactivates people with the accounts' own
+actions (a person created from the directory is invited without a mail, exactly as SCIM does;
+deactivation ends their sessions and closes their sockets) in the name of an administrator.
+
+Safe by construction: a run whose search finds nobody, or that would deactivate more than the
+configured share of the directory's people (or finds far fewer people than the last run),
+deactivates nobody, says why in its report and alerts the administrators.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cercle.accounts.actions import identity as identity_actions
+from cercle.accounts.actions import people as people_actions
+from cercle.accounts.actions import profiles as profile_actions
+from cercle.accounts.models import Profile, User
+from cercle.accounts.queries import may_manage_settings
+from cercle.audit.actions import log_event
+from cercle.core.mail import absolute_url
+from cercle.directory import queries, reader
+from cercle.directory.models import (
+    DirectoryMembership,
+    DirectoryPerson,
+    DirectorySettings,
+    GroupRule,
+    Preset,
+    RuleKind,
+    RunStatus,
+    SyncRun,
+)
+from cercle.notifications.actions import notify_many
+from cercle.spaces import actions as space_actions
+from cercle.spaces.models import Membership, Space
+
+logger = logging.getLogger(__name__)
+
+REPORT_LIMIT = 200
+PROGRESS_EVERY = 100
+ALERT_KIND = "directory_alert"
+
+
+def _require_admin(actor: User) -> None:
+    if not may_manage_settings(actor):
+        raise PermissionDenied(_("Only administrators manage the company directory."))
+
+
+# --- Settings and rules -----------------------------------------------------------------------
+
+
+def _audit_settings(row: DirectorySettings) -> dict[str, Any]:
+    """What the audit log keeps: everything but the password."""
+    return {
+        "enabled": row.enabled,
+        "server_uri": row.server_uri,
+        "bind_dn": row.bind_dn,
+        "user_base_dn": row.user_base_dn,
+        "user_filter": row.user_filter,
+        "group_base_dn": row.group_base_dn,
+        "group_filter": row.group_filter,
+        "preset": row.preset,
+        "attribute_map": row.attribute_map,
+        "max_deactivation_percent": row.max_deactivation_percent,
+    }
+
+
+def _check_filter(name: str, value: str) -> str:
+    value = value.strip()
+    if value and (not value.startswith("(") or value.count("(") != value.count(")")):
+        raise ValidationError(
+            {name: _("Write an LDAP filter in parentheses, e.g. (objectClass=person).")}
+        )
+    return value
+
+
+@transaction.atomic
+def save_settings(
+    *,
+    actor: User,
+    enabled: bool,
+    server_uri: str,
+    bind_dn: str,
+    bind_password: str,
+    user_base_dn: str,
+    user_filter: str = "",
+    group_base_dn: str = "",
+    group_filter: str = "",
+    preset: str = Preset.OPENLDAP,
+    attribute_map: dict[str, str] | None = None,
+    start_tls: bool = False,
+    max_deactivation_percent: int = 10,
+    request: HttpRequest | None = None,
+) -> DirectorySettings:
+    """Set the connection; an empty `bind_password` keeps the stored one."""
+    _require_admin(actor)
+    server_uri = server_uri.strip()
+    if server_uri and not server_uri.startswith(("ldap://", "ldaps://")):
+        raise ValidationError(
+            {"server_uri": _("Enter an address starting with ldap:// or ldaps://.")}
+        )
+    if enabled and not (server_uri and user_base_dn.strip()):
+        raise ValidationError(_("Give the server address and the base DN of people first."))
+    if preset not in Preset.values:
+        raise ValidationError({"preset": _("Choose the directory's kind.")})
+    if not 0 <= max_deactivation_percent <= 100:
+        raise ValidationError({"max_deactivation_percent": _("Give a share between 0 and 100 %.")})
+    cleaned_map: dict[str, str] = {}
+    for name, value in (attribute_map or {}).items():
+        value = str(value or "").strip()
+        if name not in reader.ATTRIBUTES:
+            raise ValidationError(
+                {"attribute_map": _("Unknown attribute: %(name)s") % {"name": name}}
+            )
+        if value:
+            if any(
+                not (part.strip().replace("-", "").replace(";", "").isalnum())
+                for part in value.split(",")
+            ):
+                raise ValidationError(
+                    {"attribute_map": _("“%(value)s” is not an attribute name.") % {"value": value}}
+                )
+            cleaned_map[name] = value[:200]
+    row = DirectorySettings.objects.select_for_update().filter(pk=1).first() or DirectorySettings(
+        pk=1
+    )
+    old = _audit_settings(row) if row.server_uri else None
+    row.enabled = enabled
+    row.server_uri = server_uri
+    row.bind_dn = bind_dn.strip()
+    if bind_password:
+        row.bind_password = bind_password
+    row.user_base_dn = user_base_dn.strip()
+    row.user_filter = _check_filter("user_filter", user_filter)
+    row.group_base_dn = group_base_dn.strip()
+    row.group_filter = _check_filter("group_filter", group_filter)
+    row.preset = preset
+    row.attribute_map = cleaned_map
+    row.start_tls = start_tls
+    row.max_deactivation_percent = max_deactivation_percent
+    row.updated_by = actor
+    row.save()
+    log_event(
+        actor=actor,
+        action="directory.settings_saved",
+        old=old,
+        new=_audit_settings(row),
+        request=request,
+    )
+    return row
+
+
+@dataclass
+class ConnectionTest:
+    ok: bool
+    message: str
+    active_directory: bool = False
+    sample_dn: str = ""
+    mapped: list[tuple[str, str, str]] = field(default_factory=list)  # (attribute, names, value)
+    people_seen: int = 0
+
+
+def test_connection(*, actor: User) -> ConnectionTest:
+    """Bind, read the first few people, show how the first one maps (nothing is written)."""
+    _require_admin(actor)
+    config = queries.config_of(queries.stored_settings())
+    if not config.server_uri:
+        return ConnectionTest(False, _("Give the server address first."))
+    try:
+        conn = reader.connect(config)
+        try:
+            ad = reader.is_active_directory(conn)
+            sample = None
+            seen = 0
+            for entry in reader.paged(
+                conn, config.user_base_dn, config.people_filter, config.requested_attributes()
+            ):
+                seen += 1
+                sample = sample or reader.read_person(entry, config)
+                if seen >= 5:
+                    break
+        finally:
+            conn.unbind()
+    except reader.DirectoryError as error:
+        return ConnectionTest(False, _("The directory answered: %(error)s") % {"error": error})
+    if sample is None:
+        return ConnectionTest(
+            True, _("Connected, but the search found nobody: check the base DN and the filter."), ad
+        )
+    values = {
+        "key": sample.key,
+        "username": sample.username,
+        "email": sample.email,
+        "first_name": sample.first_name,
+        "last_name": sample.last_name,
+        "display_name": sample.display(),
+        "job_title": sample.job_title,
+        "department": sample.department,
+        "site": sample.site,
+        "phone": sample.phone,
+        "manager": sample.manager_dn,
+        "language": sample.language,
+        "photo": _("%(size)d bytes") % {"size": len(sample.photo)} if sample.photo else "",
+        "disabled": _("yes") if sample.disabled else _("no"),
+        "member_of": ", ".join(sample.member_of),
+        "group_member": "",
+    }
+    return ConnectionTest(
+        True,
+        _("Connected."),
+        ad,
+        sample.dn,
+        [(name, ", ".join(config.names(name)), values[name]) for name in reader.ATTRIBUTES],
+        seen,
+    )
+
+
+def _clean_rule(kind: str, group_dn: str, space: Space | None, name: str) -> tuple[str, str]:
+    group_dn = group_dn.strip()
+    if not group_dn or "=" not in group_dn or len(group_dn) > 500:
+        raise ValidationError(
+            {"group_dn": _("Give the group's DN, e.g. cn=sales,ou=groups,dc=example,dc=org.")}
+        )
+    if kind not in RuleKind.values:
+        raise ValidationError({"kind": _("Choose what the group gives.")})
+    if kind == RuleKind.SPACE and space is None:
+        raise ValidationError({"space": _("Choose the space.")})
+    if kind != RuleKind.SPACE and not name.strip():
+        raise ValidationError({"name": _("Give the department's or site's name.")})
+    return group_dn, name.strip()[:120]
+
+
+@transaction.atomic
+def add_rule(
+    *,
+    actor: User,
+    group_dn: str,
+    kind: str,
+    space: Space | None = None,
+    name: str = "",
+    request: HttpRequest | None = None,
+) -> GroupRule:
+    _require_admin(actor)
+    group_dn, name = _clean_rule(kind, group_dn, space, name)
+    if space is not None and space.is_organisation:
+        raise ValidationError(
+            {"space": _("Everyone is already in the whole organisation's space.")}
+        )
+    rule = GroupRule.objects.create(
+        group_dn=group_dn, kind=kind, space=space if kind == RuleKind.SPACE else None, name=name
+    )
+    log_event(
+        actor=actor,
+        action="directory.rule_added",
+        new={"group_dn": group_dn, "kind": kind, "space": space.name if space else name},
+        request=request,
+    )
+    return rule
+
+
+@transaction.atomic
+def delete_rule(*, actor: User, rule: GroupRule, request: HttpRequest | None = None) -> None:
+    """The rule goes; the memberships it gave stay until the next run finds no rule for them."""
+    _require_admin(actor)
+    old = {
+        "group_dn": rule.group_dn,
+        "kind": rule.kind,
+        "space": rule.space.name if rule.space else rule.name,
+    }
+    rule.delete()
+    log_event(actor=actor, action="directory.rule_deleted", old=old, request=request)
+
+
+# --- Runs -------------------------------------------------------------------------------------
+
+
+def start_run(
+    *, actor: User | None, dry_run: bool = False, request: HttpRequest | None = None
+) -> SyncRun:
+    """Queue a run (background task); refused while another one is waiting or running."""
+    if actor is not None:
+        _require_admin(actor)
+    if queries.config() is None:
+        raise ValidationError(_("Configure the directory first."))
+    with transaction.atomic():
+        current = queries.running()
+        if current is not None:
+            raise ValidationError(_("A synchronisation is already running."))
+        run = SyncRun.objects.create(dry_run=dry_run, requested_by=actor)
+        if actor is not None:
+            log_event(
+                actor=actor,
+                action="directory.run_started",
+                extra={"run": run.pk, "dry_run": dry_run},
+                request=request,
+            )
+    from cercle.directory.tasks import run_directory_sync  # the task imports these actions
+
+    transaction.on_commit(lambda: run_directory_sync.enqueue(run_id=run.pk))
+    return run
+
+
+@dataclass
+class _Plan:
+    create: list[reader.PersonEntry] = field(default_factory=list)
+    update: list[tuple[int, reader.PersonEntry, bool]] = field(
+        default_factory=list
+    )  # photo changed
+    reactivate: list[int] = field(default_factory=list)
+    deactivate: list[int] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    seen_keys: set[str] = field(default_factory=set)
+    dn_to_user: dict[str, int] = field(default_factory=dict)
+    pending_dn: dict[str, str] = field(default_factory=dict)  # DN → key of an entry to create
+    managers: dict[str, str] = field(default_factory=dict)  # key → manager's DN (changed entries)
+    found: int = 0
+
+
+def _refuse(plan: _Plan, entry: reader.PersonEntry, reason: str) -> None:
+    plan.refused.append({"entry": entry.username or entry.dn, "dn": entry.dn, "reason": reason})
+
+
+def _plan(run: SyncRun, entries: Iterable[reader.PersonEntry]) -> _Plan:
+    plan = _Plan()
+    existing = {
+        row["key"]: row
+        for row in DirectoryPerson.objects.values(
+            "key",
+            "user_id",
+            "digest",
+            "photo_digest",
+            "user__is_active",
+            "deactivated_by_sync",
+            "user__email",
+        )
+    }
+    emails: dict[str, str] = {}
+    for entry in entries:
+        plan.found += 1
+        if plan.found % 1000 == 0:
+            SyncRun.objects.filter(pk=run.pk).update(found=plan.found)
+        if entry.key in plan.seen_keys:
+            _refuse(plan, entry, _("Another entry has the same identifier."))
+            continue
+        try:
+            validate_email(entry.email)
+        except ValidationError:
+            _refuse(plan, entry, _("No valid email address."))
+            continue
+        if entry.email in emails:
+            _refuse(
+                plan,
+                entry,
+                _("Another entry has the same email address (%(other)s).")
+                % {"other": emails[entry.email]},
+            )
+            continue
+        emails[entry.email] = entry.username or entry.dn
+        row = existing.get(entry.key)
+        if entry.disabled:
+            # Disabled in the directory: not created, deactivated below like a removed one.
+            if row is None:
+                _refuse(plan, entry, _("Disabled in the directory: not created."))
+            continue
+        plan.seen_keys.add(entry.key)
+        dn = reader.normalise_dn(entry.dn)
+        if row is None:
+            plan.pending_dn[dn] = entry.key
+            plan.create.append(entry)
+            if entry.manager_dn:
+                plan.managers[entry.key] = entry.manager_dn
+            continue
+        plan.dn_to_user[dn] = row["user_id"]
+        if not row["user__is_active"]:
+            if row["deactivated_by_sync"]:
+                plan.reactivate.append(row["user_id"])
+            else:
+                _refuse(plan, entry, _("Deactivated by an administrator in Cercle: left as it is."))
+                continue
+        if row["digest"] != entry.digest():
+            photo_changed = reader.photo_digest(entry.photo) != row["photo_digest"]
+            if not photo_changed:
+                entry.photo = b""  # not kept in memory: nothing to do with it
+            plan.update.append((row["user_id"], entry, photo_changed))
+            plan.managers[entry.key] = entry.manager_dn
+        else:
+            entry.photo = b""
+    plan.deactivate = [
+        row["user_id"]
+        for key, row in existing.items()
+        if key not in plan.seen_keys and row["user__is_active"]
+    ]
+    return plan
+
+
+def _held_reason(plan: _Plan, config: reader.Config) -> str:
+    """Why this run must deactivate nobody ("" when it may)."""
+    if not plan.deactivate:
+        return ""
+    if plan.found == 0:
+        return _(
+            "The directory's search found nobody: a wrong base DN or filter, an expired bind "
+            "password or an outage? Nobody was deactivated."
+        )
+    active = DirectoryPerson.objects.filter(user__is_active=True).count()
+    limit = config.max_deactivation_percent
+    if len(plan.deactivate) * 100 > limit * max(active, 1):
+        return _(
+            "This run would deactivate %(count)d of %(total)d people from the directory, more than "
+            "the %(limit)d %% allowed: nobody was deactivated. Check the directory, then raise the "
+            "limit for one run if it is right."
+        ) % {"count": len(plan.deactivate), "total": active, "limit": limit}
+    last = queries.last_applied_run()
+    if last is not None and last.found and plan.found * 100 < last.found * (100 - limit):
+        return _(
+            "The directory's search found %(found)d people, far fewer than the %(last)d of the "
+            "last run: nobody was deactivated."
+        ) % {"found": plan.found, "last": last.found}
+    return ""
+
+
+class _Progress:
+    def __init__(self, run: SyncRun) -> None:
+        self.run = run
+        self.done = 0
+
+    def step(self, count: int = 1) -> None:
+        self.done += count
+        if self.done % PROGRESS_EVERY < count or self.done == self.run.total:
+            SyncRun.objects.filter(pk=self.run.pk).update(done=min(self.done, self.run.total))
+
+
+def _photo(actor: User, person: User, photo: bytes) -> None:
+    upload = io.BytesIO(photo)
+    upload.name = "photo.jpg"
+    profile_actions.update_profile(actor=actor, person=person, changes={}, photo=upload)
+
+
+def _identity_values(entry: reader.PersonEntry) -> dict[str, str]:
+    return {
+        "first_name": entry.first_name,
+        "last_name": entry.last_name,
+        "job_title": entry.job_title,
+        "department": entry.department,
+        "site": entry.site,
+        "phone": entry.phone,
+        "language": entry.language,
+    }
+
+
+def _create(
+    actor: User,
+    entry: reader.PersonEntry,
+    report: dict[str, list[Any]],
+    manager_id: int | None = None,
+) -> User | None:
+    try:
+        with transaction.atomic():
+            person = User.objects.filter(
+                email__iexact=entry.email, directory_person__isnull=True
+            ).first()
+            adopted = person is not None
+            if person is None:
+                person = people_actions.invite_person(
+                    actor=actor,
+                    email=entry.email,
+                    first_name=entry.first_name or entry.username,
+                    last_name=entry.last_name or entry.username,
+                    job_title=entry.job_title[:150],
+                    phone=entry.phone[:40],
+                    # A manager created before (the directory's order usually has them first)
+                    # is set now: no second write of the profile for them.
+                    manager=User(pk=manager_id) if manager_id else None,
+                    send=False,
+                )
+            identity_actions.apply_identity_attributes(
+                person=person, values=_identity_values(entry), source="ldap"
+            )
+            DirectoryPerson.objects.create(
+                user=person,
+                key=entry.key,
+                dn=entry.dn[:1000],
+                username=entry.username[:255],
+                digest=entry.digest(),
+                photo_digest=reader.photo_digest(entry.photo),
+                seen_at=timezone.now(),
+            )
+            log_event(
+                actor=actor,
+                action="directory.person_linked" if adopted else "directory.person_created",
+                target=person,
+                new={"dn": entry.dn},
+            )
+    except (ValidationError, PermissionDenied) as error:
+        _add(
+            report,
+            "refused",
+            {
+                "entry": entry.username or entry.dn,
+                "dn": entry.dn,
+                "reason": " ".join(_messages(error)),
+            },
+        )
+        return None
+    if entry.photo:
+        try:
+            _photo(actor, person, entry.photo)
+        except (ValidationError, PermissionDenied) as error:
+            _add(
+                report,
+                "refused",
+                {
+                    "entry": entry.username,
+                    "dn": entry.dn,
+                    "reason": _("Photo refused: %(error)s") % {"error": " ".join(_messages(error))},
+                },
+            )
+    _add(report, "created", {"name": entry.display(), "email": entry.email, "dn": entry.dn})
+    return person
+
+
+def _messages(error: ValidationError | PermissionDenied) -> list[str]:
+    return list(error.messages) if isinstance(error, ValidationError) else [str(error)]
+
+
+def _add(report: dict[str, list[Any]], key: str, row: Any) -> None:
+    rows = report.setdefault(key, [])
+    if len(rows) < REPORT_LIMIT:
+        rows.append(row)
+
+
+def _update(
+    actor: User,
+    user_id: int,
+    entry: reader.PersonEntry,
+    photo_changed: bool,
+    report: dict[str, list[Any]],
+) -> bool:
+    person = User.objects.get(pk=user_id)
+    try:
+        with transaction.atomic():
+            if person.email.lower() != entry.email:
+                person = identity_actions.set_email(actor=actor, person=person, email=entry.email)
+            changed = identity_actions.apply_identity_attributes(
+                person=person, values=_identity_values(entry), source="ldap"
+            )
+            fields: dict[str, Any] = {
+                "dn": entry.dn[:1000],
+                "username": entry.username[:255],
+                "digest": entry.digest(),
+                "seen_at": timezone.now(),
+                "deactivated_by_sync": False,
+            }
+            if photo_changed:
+                fields["photo_digest"] = reader.photo_digest(entry.photo)
+            DirectoryPerson.objects.filter(user_id=user_id).update(**fields)
+    except (ValidationError, PermissionDenied) as error:
+        _add(
+            report,
+            "refused",
+            {
+                "entry": entry.username or entry.dn,
+                "dn": entry.dn,
+                "reason": " ".join(_messages(error)),
+            },
+        )
+        return False
+    if photo_changed:
+        try:
+            if entry.photo:
+                _photo(actor, person, entry.photo)
+            else:
+                profile_actions.update_profile(
+                    actor=actor, person=person, changes={}, remove_photo=True
+                )
+            changed["photo"] = True
+        except (ValidationError, PermissionDenied) as error:
+            _add(
+                report,
+                "refused",
+                {
+                    "entry": entry.username,
+                    "dn": entry.dn,
+                    "reason": _("Photo refused: %(error)s") % {"error": " ".join(_messages(error))},
+                },
+            )
+    _add(
+        report,
+        "updated",
+        {"name": entry.display(), "email": entry.email, "fields": sorted(changed)},
+    )
+    return True
+
+
+def _set_managers(
+    actor: User, plan: _Plan, key_to_user: dict[str, int], report: dict[str, list[Any]]
+) -> None:
+    """Managers by their entry's DN, once every person exists (a manager may come after)."""
+    if not plan.managers:
+        return
+    wanted: dict[int, int | None] = {}
+    for key, manager_dn in plan.managers.items():
+        user_id = key_to_user.get(key)
+        if user_id is None:
+            continue
+        manager_id = plan.dn_to_user.get(reader.normalise_dn(manager_dn)) if manager_dn else None
+        if manager_dn and manager_id is None:
+            manager_id = (
+                DirectoryPerson.objects.filter(dn__iexact=manager_dn)
+                .values_list("user_id", flat=True)
+                .first()
+            )
+        wanted[user_id] = manager_id if manager_id != user_id else None
+    current = dict(Profile.objects.filter(user_id__in=wanted).values_list("user_id", "manager_id"))
+    changes = {uid: mid for uid, mid in wanted.items() if current.get(uid) != mid}
+    people = User.objects.in_bulk(list(changes) + [m for m in changes.values() if m])
+    for user_id, manager_id in changes.items():
+        try:
+            profile_actions.update_profile(
+                actor=actor,
+                person=people[user_id],
+                changes={"manager": people.get(manager_id) if manager_id else None},
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _add(
+                report,
+                "refused",
+                {
+                    "entry": people[user_id].username,
+                    "dn": "",
+                    "reason": _("Manager not set: %(error)s")
+                    % {"error": " ".join(_messages(error))},
+                },
+            )
+
+
+def _group_members(
+    conn: Any,
+    config: reader.Config,
+    ad: bool,
+    group_dn: str,
+    all_groups: dict[str, set[str]],
+    dn_to_user: dict[str, int],
+) -> set[int]:
+    dns = (
+        reader.in_chain_members(conn, config, group_dn)
+        if ad
+        else reader.expand(group_dn, all_groups)
+    )
+    return {dn_to_user[dn] for dn in dns if dn in dn_to_user}
+
+
+def _apply_rules(
+    actor: User,
+    conn: Any,
+    config: reader.Config,
+    dn_to_user: dict[str, int],
+    dry_run: bool,
+    report: dict[str, Any],
+) -> None:
+    rules = list(queries.rules())
+    if not rules and not DirectoryMembership.objects.exists():
+        return
+    ad = reader.is_active_directory(conn)
+    all_groups = {} if ad else reader.groups(conn, config)
+    report["nested"] = "in_chain" if ad else "expanded"
+    active = set(
+        User.objects.filter(pk__in=dn_to_user.values(), is_active=True).values_list("pk", flat=True)
+    )
+    spaces: dict[int, tuple[Space, set[int]]] = {}
+    places: list[tuple[GroupRule, set[int]]] = []
+    for rule in rules:
+        members = _group_members(conn, config, ad, rule.group_dn, all_groups, dn_to_user) & active
+        if rule.kind == RuleKind.SPACE and rule.space is not None:
+            space, wanted = spaces.setdefault(rule.space.pk, (rule.space, set()))
+            wanted |= members
+        else:
+            places.append((rule, members))
+    summary: list[dict[str, Any]] = []
+    for space, wanted in spaces.values():
+        current = set(Membership.objects.filter(space=space).values_list("user_id", flat=True))
+        given = set(
+            DirectoryMembership.objects.filter(space=space).values_list("user_id", flat=True)
+        )
+        to_add = wanted - current
+        to_remove = (given - wanted) & current
+        summary.append({"space": space.name, "added": len(to_add), "removed": len(to_remove)})
+        if dry_run:
+            continue
+        people = User.objects.in_bulk(to_add | to_remove)
+        for user_id in sorted(to_add):
+            try:
+                space_actions.add_member(actor=actor, space=space, user=people[user_id])
+                DirectoryMembership.objects.get_or_create(space=space, user_id=user_id)
+            except (ValidationError, PermissionDenied) as error:
+                _add(
+                    report,
+                    "refused",
+                    {
+                        "entry": people[user_id].username,
+                        "dn": "",
+                        "reason": " ".join(_messages(error)),
+                    },
+                )
+        for user_id in sorted(to_remove):
+            try:
+                space_actions.remove_member(actor=actor, space=space, user=people[user_id])
+            except (ValidationError, PermissionDenied) as error:
+                _add(
+                    report,
+                    "refused",
+                    {
+                        "entry": people[user_id].username,
+                        "dn": "",
+                        "reason": " ".join(_messages(error)),
+                    },
+                )
+            DirectoryMembership.objects.filter(space=space, user_id=user_id).delete()
+        # Members already there before the rule are not the directory's to remove later.
+    # Spaces with no rule any more: the memberships the directory gave go.
+    stale = DirectoryMembership.objects.exclude(space_id__in=list(spaces)).select_related(
+        "space", "user"
+    )
+    for row in stale:
+        if dry_run:
+            continue
+        with contextlib.suppress(ValidationError, PermissionDenied, Membership.DoesNotExist):
+            space_actions.remove_member(actor=actor, space=row.space, user=row.user)
+        row.delete()
+    for rule, members in places:
+        profiles = Profile.objects.filter(user_id__in=members).select_related("department", "site")
+        attribute = "department" if rule.kind == RuleKind.DEPARTMENT else "site"
+        changed = 0
+        for profile in profiles:
+            place = getattr(profile, attribute)
+            if place is not None and place.name == rule.name:
+                continue
+            changed += 1
+            if not dry_run:
+                identity_actions.apply_identity_attributes(
+                    person=profile.user, values={attribute: rule.name}, source="ldap"
+                )
+        summary.append({attribute: rule.name, "added": changed, "removed": 0})
+    report["memberships"] = summary
+
+
+def _deactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
+    count = 0
+    for person in User.objects.filter(pk__in=user_ids).order_by("pk"):
+        try:
+            people_actions.deactivate_person(actor=actor, person=person)
+        except (ValidationError, PermissionDenied) as error:
+            _add(
+                report,
+                "refused",
+                {"entry": person.username, "dn": "", "reason": " ".join(_messages(error))},
+            )
+            continue
+        DirectoryPerson.objects.filter(user=person).update(deactivated_by_sync=True)
+        log_event(actor=actor, action="directory.person_deactivated", target=person)
+        _add(report, "deactivated", {"name": person.display_name, "email": person.email})
+        count += 1
+    return count
+
+
+def _reactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
+    count = 0
+    for person in User.objects.filter(pk__in=user_ids).order_by("pk"):
+        people_actions.reactivate_person(actor=actor, person=person)
+        DirectoryPerson.objects.filter(user=person).update(deactivated_by_sync=False)
+        _add(report, "reactivated", {"name": person.display_name, "email": person.email})
+        count += 1
+    return count
+
+
+def _finish(run: SyncRun, **fields: Any) -> SyncRun:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def run_sync(*, run_id: int) -> SyncRun:
+    """Read the directory and bring Cercle's people in line (or, for a dry run, only say what
+    would change). Called by the background task."""
+    run = SyncRun.objects.get(pk=run_id)
+    if run.status not in {RunStatus.QUEUED, RunStatus.RUNNING}:
+        return run
+    run.status = RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    config = queries.config()
+    actor = queries.sync_actor()
+    if config is None or actor is None:
+        reason = (
+            _("The directory is not configured.")
+            if config is None
+            else _("No active administrator to act in the name of.")
+        )
+        _finish(run, status=RunStatus.FAILED, error=reason)
+        _alert(run, reason)
+        return run
+    report: dict[str, Any] = {}
+    try:
+        conn = reader.connect(config)
+    except reader.DirectoryError as error:
+        message = _("The directory could not be read: %(error)s") % {"error": error}
+        _finish(run, status=RunStatus.FAILED, error=message)
+        _alert(run, message)
+        return run
+    try:
+        try:
+            plan = _plan(run, reader.people(conn, config))
+        except reader.DirectoryError as error:
+            message = _("The directory could not be read: %(error)s") % {"error": error}
+            _finish(run, status=RunStatus.FAILED, error=message, report={"held": message})
+            _alert(run, message)
+            return run
+        held = _held_reason(plan, config)
+        for row in plan.refused:
+            _add(report, "refused", row)
+        run.found = plan.found
+        run.total = plan.found
+        run.save(update_fields=["found", "total"])
+        progress = _Progress(run)
+        progress.step(plan.found - len(plan.create) - len(plan.update))
+        key_to_user: dict[str, int] = {}
+        created = updated = deactivated = reactivated = 0
+        if run.dry_run:
+            for entry in plan.create:
+                _add(
+                    report,
+                    "created",
+                    {"name": entry.display(), "email": entry.email, "dn": entry.dn},
+                )
+            for _user_id, entry, _photo_changed in plan.update:
+                _add(
+                    report, "updated", {"name": entry.display(), "email": entry.email, "fields": []}
+                )
+            created, updated = len(plan.create), len(plan.update)
+            reactivated = len(plan.reactivate)
+            if not held:
+                for person in User.objects.filter(pk__in=plan.deactivate).order_by("pk"):
+                    _add(
+                        report, "deactivated", {"name": person.display_name, "email": person.email}
+                    )
+                deactivated = len(plan.deactivate)
+            _apply_rules(actor, conn, config, plan.dn_to_user, True, report)
+        else:
+            reactivated = _reactivate(actor, plan.reactivate, report)
+            for entry in plan.create:
+                manager_id = (
+                    plan.dn_to_user.get(reader.normalise_dn(entry.manager_dn))
+                    if entry.manager_dn
+                    else None
+                )
+                new_person = _create(actor, entry, report, manager_id)
+                if new_person is not None:
+                    created += 1
+                    key_to_user[entry.key] = new_person.pk
+                    plan.dn_to_user[reader.normalise_dn(entry.dn)] = new_person.pk
+                progress.step()
+            for user_id, entry, photo_changed in plan.update:
+                key_to_user[entry.key] = user_id
+                updated += _update(actor, user_id, entry, photo_changed, report)
+                progress.step()
+            _set_managers(actor, plan, key_to_user, report)
+            if not held:
+                deactivated = _deactivate(actor, plan.deactivate, report)
+            _apply_rules(actor, conn, config, _all_dns(plan), False, report)
+    finally:
+        conn.unbind()
+    if held:
+        report["held"] = held
+        report["would_deactivate"] = len(plan.deactivate)
+    _finish(
+        run,
+        status=RunStatus.HELD if held else RunStatus.DONE,
+        done=run.total,
+        created_count=created,
+        updated_count=updated,
+        deactivated_count=deactivated,
+        reactivated_count=reactivated,
+        refused_count=len(report.get("refused", [])),
+        report=report,
+    )
+    if held:
+        _alert(run, held)
+    return run
+
+
+def _all_dns(plan: _Plan) -> dict[str, int]:
+    """Every person seen in this run by their entry's DN (the rules' members are DNs)."""
+    return plan.dn_to_user
+
+
+def _alert(run: SyncRun, reason: str) -> None:
+    """Tell the administrators: a notification, and a mail at once."""
+    admins = queries.admins()
+    if not admins:
+        return
+    notify_many(recipients=admins, kind=ALERT_KIND, actor=None, group_key=f"directory-run-{run.pk}")
+    link = absolute_url(reverse("directory_run", args=[run.pk]))
+    for admin in admins:
+        with translation.override(admin.language or None):
+            subject = _("[Cercle] The directory synchronisation needs you")
+            body = _("%(reason)s\n\nThe run's report: %(link)s") % {"reason": reason, "link": link}
+        try:
+            send_mail(subject, body, None, [admin.email])
+        except OSError:
+            logger.warning(
+                "directory alert: the mail to %s could not be sent", admin.email, exc_info=True
+            )
+
+
+def person_for_sign_in(entry: reader.PersonEntry) -> User | None:
+    """The person signing in by LDAP bind: found by their entry's key, or created now (a
+    whole person, as a run creates them). None: disabled in the directory or deactivated in
+    Cercle."""
+    if entry.disabled:
+        return None
+    link = DirectoryPerson.objects.select_related("user").filter(key=entry.key).first()
+    if link is not None:
+        return link.user if link.user.is_active else None
+    actor = queries.sync_actor()
+    if actor is None:
+        return None
+    report: dict[str, list[Any]] = {}
+    person = _create(actor, entry, report)
+    if person is None:
+        logger.warning("LDAP sign-in of %s refused: %s", entry.dn, report.get("refused"))
+        return None
+    person.refresh_from_db()
+    return person if person.is_active else None
