@@ -96,10 +96,10 @@ result = {
 """
 
 
-def manage(site: ServerSite, *args: str) -> subprocess.CompletedProcess[str]:
+def manage(site: ServerSite, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PYTHON, str(ROOT / "manage.py"), *args],
-        env=site.env(),
+        env={**site.env(), **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -142,6 +142,11 @@ def roundtrip(tmp_path: Path, url_a: str = "", url_b: str = "") -> None:
     assert "privacy/exports/export-1.zip" in files_before
 
     archive = tmp_path / "cercle.tar"
+    if url_a:  # without PostgreSQL's client programs: a clear error, and no archive
+        done = manage(original, "backup", str(archive), PATH=str(tmp_path / "nothing"))
+        assert done.returncode != 0
+        assert "pg_dump is not installed" in done.stderr and "Traceback" not in done.stderr
+        assert not archive.exists() and not list(tmp_path.glob("cercle.tar*"))
     done = manage(original, "backup", str(archive))
     assert done.returncode == 0, done.stderr
     with tarfile.open(archive) as tar:
@@ -244,3 +249,52 @@ def test_bad_archives_are_refused_and_change_nothing(tmp_path: Path) -> None:
     assert site.python(DESCRIBE) == before
     assert files_of(tmp_path / "a") == files_before
     assert not list((tmp_path / "a").glob(".cercle-restore-*"))
+
+
+APPLIED = """
+from django.db.migrations.recorder import MigrationRecorder
+result = sorted(
+    [m.app, m.name] for m in MigrationRecorder.Migration.objects.filter(app="agenda")
+)
+"""
+
+
+def test_an_older_backup_comes_up_to_date_on_restore(tmp_path: Path) -> None:
+    """The documented upgrade path: a backup made before a migration, restored by newer code,
+    is migrated by `restore`."""
+    older = new_site(tmp_path / "a")
+    older.migrate()
+    done = manage(older, "migrate", "agenda", "0001_initial")  # as before agenda's 0002
+    assert done.returncode == 0, done.stderr
+    older.python("from tests.factories import make_user\nmake_user(username='anne')\nresult = 1")
+    archive = tmp_path / "older.tar"
+    assert manage(older, "backup", str(archive)).returncode == 0
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+    assert manifest["migrations"]["agenda"] == ["0001_initial"]
+
+    empty = new_site(tmp_path / "b")
+    done = manage(empty, "restore", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert empty.python(APPLIED) == [["agenda", "0001_initial"], ["agenda", "0002_reminders"]]
+    assert empty.python(
+        "from cercle.accounts.models import User\n"
+        "result = list(User.objects.values_list('username', flat=True))"
+    ) == ["anne"]
+
+
+@pytest.mark.django_db
+def test_an_archive_of_another_database_vendor_is_refused(tmp_path: Path) -> None:
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+    manifest = {"format": 1, "database": {"vendor": other}, "migrations": {}, "members": []}
+    data = json.dumps(manifest).encode()
+    archive = tmp_path / "other.tar"
+    with tarfile.open(archive, "w") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(CommandError, match="across database vendors is not supported"):
+        call_command("restore", str(archive), "--force")

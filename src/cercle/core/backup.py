@@ -536,6 +536,7 @@ def restore(
             _restore_sqlite(staging / SQLITE_MEMBER)
         else:
             _restore_postgres(staging / PGDUMP_MEMBER, staging)
+        _forget_connections()  # none may carry state (prepared statements) of the old schema
         say(f"Database ({vendor}) restored.")
         for alias in sorted(wanted):
             root = roots[alias]
@@ -546,6 +547,14 @@ def restore(
         call_command("migrate", interactive=False, verbosity=0)
         say("Migrations applied.")
     return manifest
+
+
+def _forget_connections() -> None:
+    connections.close_all()
+    for conn in connections.all():
+        close_pool = getattr(conn, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
 
 
 def _restore_sqlite(snapshot: Path) -> None:
