@@ -45,5 +45,5 @@ EXPOSE 8000
 # Behind nginx: trust its X-Forwarded-* headers (the container is not reachable from outside).
 CMD ["uvicorn", "cercle.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
      "--workers", "4", "--proxy-headers", "--forwarded-allow-ips", "*", \
-     "--no-server-header", "--timeout-graceful-shutdown", "20", \
+     "--no-server-header", "--timeout-graceful-shutdown", "30", \
      "--ws-per-message-deflate", "false"]

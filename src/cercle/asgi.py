@@ -15,6 +15,7 @@ from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 from cercle.core.asgi_handler import PooledASGIHandler  # noqa: E402
+from cercle.core.lifespan import lifespan  # noqa: E402
 from cercle.routing import websocket_urlpatterns  # noqa: E402
 
 http_application: Any = (
@@ -24,6 +25,8 @@ http_application: Any = (
 application = ProtocolTypeRouter(
     {
         "http": http_application,
+        # The server stopping: events still queued are sent first (cercle.core.lifespan).
+        "lifespan": lifespan,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

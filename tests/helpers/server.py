@@ -9,6 +9,7 @@ cross processes. `python()` runs code with Django set up against the same databa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,8 +118,11 @@ class ServerSite:
         line = [x for x in done.stdout.splitlines() if x.startswith("@@RESULT@@")][-1]
         return json.loads(line.removeprefix("@@RESULT@@"))
 
-    def start(self, *, workers: int = 1, timeout: float = 30) -> ServerProcess:
-        """A server process on a free port, once it answers /healthz (within `timeout` s)."""
+    def start(
+        self, *, workers: int = 1, args: tuple[str, ...] = (), timeout: float = 90
+    ) -> ServerProcess:
+        """A server process on a free port, once it answers /healthz (within `timeout` s: a loaded
+        machine, tests in parallel, starts slowly)."""
         port = free_port()
         log = self.directory / f"uvicorn-{port}.log"
         with log.open("wb") as out:
@@ -140,6 +145,7 @@ class ServerSite:
                     # As served in production (Makefile, Dockerfile, docs/deployment.md).
                     "--ws-per-message-deflate",
                     "false",
+                    *args,
                 ],
                 env=self.env(),
                 cwd=ROOT,
@@ -211,3 +217,27 @@ async def next_of_type(
                 return frame
 
     return await asyncio.wait_for(find(), timeout)
+
+
+@contextlib.contextmanager
+def postgres_databases(*suffixes: str) -> Iterator[list[str]]:
+    """New, empty PostgreSQL databases on the server DATABASE_URL points to (skips the test when it
+    points elsewhere), one per suffix, as URLs; dropped afterwards."""
+    import psycopg
+    import pytest
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("DATABASE_URL does not point to PostgreSQL")
+    base = url.rpartition("/")[0]
+    names = [f"test_cercle_{os.getpid()}_{suffix}" for suffix in suffixes]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield [f"{base}/{name}" for name in names]
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -168,6 +168,28 @@ async def _drain(pending: _Pending) -> None:
                 logger.exception("realtime event to %s not sent", group)
 
 
+async def flush(timeout: float = 10.0) -> int:
+    """Wait until the events queued on this loop are sent (the drain task is done), at most
+    `timeout` seconds; the number left unsent (0 normally). Called when the server stops
+    (`cercle.core.lifespan`): the drain is a task nobody awaits, so without this an event
+    published by the last requests and frames — a message stored and acknowledged, or stored
+    while its socket was being closed — could die with the loop, never reaching the other
+    processes' sockets."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        task = _DRAINING.get(loop)
+        if task is None or task.done():
+            await asyncio.sleep(0)  # a publish handed over from a thread may still be arriving
+            task = _DRAINING.get(loop)
+            if task is None or task.done():
+                return len(_PENDING.get(loop) or ())
+        left = deadline - loop.time()
+        if left <= 0:
+            return len(_PENDING.get(loop) or ()) + 1
+        await asyncio.wait({task}, timeout=left)
+
+
 def send_now(message: dict[str, Any], *, groups: Iterable[str]) -> None:
     """Send a channel-layer `message` (its "type" names the socket's handler) to the groups, from
     synchronous code: handed to the process's event loop from one of its worker threads, queued

@@ -336,6 +336,16 @@
     });
     ws.addEventListener("close", (event) => {
       if (socket === ws) socket = null;
+      if (event.code === 1012 && attempt === 0) {
+        // "Service restart": this server process is stopping (a deploy, a scale-down) and the
+        // load balancer sends the next socket to another one. Come back soon, spread over a
+        // second so that a process's sockets do not all arrive at once, and show "offline" only
+        // if that fails (then the usual backoff). `hello` brings `sync` and the outbox again.
+        attempt = 1;
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(connect, 100 + Math.random() * 1000);
+        return;
+      }
       setOffline(true);
       if (event.code === 4401) { stopped = true; return; } // signed out: a new login reloads
       scheduleReconnect();
