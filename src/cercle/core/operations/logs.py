@@ -23,16 +23,24 @@ _STANDARD = frozenset(
 _CONTEXT_FIELDS = ("route", "method", "status", "duration_ms")
 
 
-def _current_request_facts() -> dict[str, Any]:
-    """The user and route of the request being served, when already known (no query)."""
+def _current_request_facts(record: logging.LogRecord) -> dict[str, Any]:
+    """The id, user and route of the request the line is about (Django's `django.request` lines
+    name it, written after the middleware is done) or being served, when known (no query)."""
+    from django.http import HttpRequest
+
     from cercle.core.requests import current_request
 
-    request = current_request()
+    request = record.__dict__.get("request")
+    if not isinstance(request, HttpRequest):
+        request = current_request()
     if request is None:
         return {}
     from cercle.core.operations.middleware import route_of, user_id_of
 
     facts: dict[str, Any] = {}
+    request_id = getattr(request, "request_id", None)
+    if isinstance(request_id, str):
+        facts["request_id"] = request_id
     user_id = user_id_of(request)
     if user_id is not None:
         facts["user_id"] = user_id
@@ -58,11 +66,13 @@ class JsonFormatter(logging.Formatter):
         task_id = task_id_var.get()
         if task_id is not None:
             entry["task_id"] = task_id
-        for key, value in _current_request_facts().items():
+        for key, value in _current_request_facts(record).items():
             entry.setdefault(key, value)
         for key, value in record.__dict__.items():
-            if key in _STANDARD or key.startswith("_"):
+            if key in _STANDARD or key.startswith("_") or key == "request":
                 continue
+            if key == "status_code":  # Django's lines about a response (django.request)
+                key = "status"
             if value is None and key == "user_id":
                 continue
             entry[key] = value if _jsonable(value) else repr(value)

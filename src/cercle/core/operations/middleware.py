@@ -102,6 +102,8 @@ class OperationsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = sane_request_id(request.META.get("HTTP_X_REQUEST_ID")) or new_request_id()
         token = request_id_var.set(request_id)
+        # For Django's own lines about the response, written after the middleware is done.
+        request.request_id = request_id  # type: ignore[attr-defined]
         try:
             probe = PROBES.get(request.path_info)
             if probe is not None:
