@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from cercle.core.events import Pong
 from cercle.core.realtime import publish_now, user_group
 from tests.factories import make_user
-from tests.helpers.sockets import connected, drain
+from tests.helpers.sockets import drain, socket_for
 
 
 @pytest.fixture
@@ -26,6 +26,16 @@ def close_socket_connections() -> Iterator[None]:
     """The sockets' database thread keeps a connection: give it back (PostgreSQL's pool)."""
     yield
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
+async def connected(user: Any) -> Any:
+    """A connected socket, its hello read (generous timeouts: a loaded machine)."""
+    comm = socket_for(user)
+    ok, _code = await comm.connect(timeout=10)
+    assert ok
+    assert (await comm.receive_json_from(timeout=10))["type"] == "hello"
+    await drain(comm)
+    return comm
 
 
 def scrape(client: Client, **headers: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
