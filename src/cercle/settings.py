@@ -505,6 +505,9 @@ LOGGING = _operations_logs.logging_config(
 # Who may read /metrics: these networks (comma-separated, CIDR) or the bearer token; else 404.
 CERCLE_METRICS_ALLOWED_IPS = os.environ.get("CERCLE_METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128")
 CERCLE_METRICS_TOKEN = os.environ.get("CERCLE_METRICS_TOKEN", "")
+# Several server processes: the directory where each writes its metrics (prometheus_client reads
+# the variable itself, before any metric is made; empty it before the server starts).
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 # Each /readyz check's timeout, in seconds.
 CERCLE_READY_TIMEOUT = float(os.environ.get("CERCLE_READY_TIMEOUT", "2"))
 

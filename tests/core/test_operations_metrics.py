@@ -211,3 +211,31 @@ async def test_open_sockets_and_realtime_deliveries(
     await second.disconnect()
     closed = await sync_to_async(scrape)(client)
     assert value(closed, "cercle_websockets_open") == value(before, "cercle_websockets_open")
+
+
+def test_starting_up_reads_nothing_from_the_database(tmp_path: Any) -> None:
+    """The task queue's collector is registered at import: the registry must not collect then
+    (a fresh installation has no tables yet; Django warns of queries during app loading)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        "CERCLE_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "cercle.settings",
+        "PYTHONPATH": str(root / "src"),
+        "CERCLE_TASKS_BACKEND": "cercle.core.operations.tasks.DatabaseBackend",
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "task queue figures unavailable" not in done.stderr

@@ -145,7 +145,12 @@ class TaskQueueCollector(Collector):
     """The task queue's depth and age, read from django-tasks-db's table at scrape time (two
     aggregate queries; nothing when tasks do not go through the database)."""
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The metrics' names without their values: the registry asks for them when the collector
+        is registered (at import, before the database may be used), instead of collecting."""
+        yield from self._families()
+
+    def _families(self) -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
         ready = GaugeMetricFamily(
             "cercle_tasks_ready", "Background tasks ready to run, by queue.", labels=["queue"]
         )
@@ -157,6 +162,10 @@ class TaskQueueCollector(Collector):
         running = GaugeMetricFamily(
             "cercle_tasks_running", "Background tasks running now, by queue.", labels=["queue"]
         )
+        return ready, age, running
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        ready, age, running = self._families()
         try:
             figures = task_queue_figures() if _uses_database_tasks() else {}
         except Exception:
