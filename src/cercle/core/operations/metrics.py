@@ -101,10 +101,19 @@ _POOL_EVERY = 5.0
 _next_pool_sample = 0.0
 
 
+# (route, method, status) → the histogram's child: `labels()` validates and locks on every call,
+# a dictionary lookup does not (the keys are as bounded as the label values).
+_HTTP_CHILDREN: dict[tuple[str, str, int], Any] = {}
+
+
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
-    HTTP_DURATION.labels(route, method if method in _METHODS else "other", str(status)).observe(
-        seconds
-    )
+    key = (route, method, status)
+    child = _HTTP_CHILDREN.get(key)
+    if child is None:
+        child = _HTTP_CHILDREN[key] = HTTP_DURATION.labels(
+            route, method if method in _METHODS else "other", str(status)
+        )
+    child.observe(seconds)
     if time.monotonic() >= _next_pool_sample:
         sample_db_pool()
 
