@@ -140,6 +140,15 @@ def test_an_exception_is_kept_as_text(json_lines: Any) -> None:
     assert "ValueError: boom" in line["exc_info"]
 
 
+def test_extra_fields_are_kept_but_uvicorn_s_coloured_copy(json_lines: Any) -> None:
+    capture = json_lines("tests.operations.task")
+    task_logger.warning("Finished %s", 7, extra={"color_message": "\x1b[36m7", "shard": 3})
+    (line,) = capture.lines()
+    assert line["message"] == "Finished 7"
+    assert line["shard"] == 3
+    assert "color_message" not in line
+
+
 @task()
 def log_from_task(word: str) -> str:
     task_logger.info("task says %s", word)

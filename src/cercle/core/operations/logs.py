@@ -16,9 +16,11 @@ from typing import Any
 
 from cercle.core.operations.context import request_id_var, task_id_var, user_id_var
 
-# The attributes every LogRecord has: anything else was given through `extra`.
+# The attributes every LogRecord has: anything else was given through `extra` (but uvicorn's
+# `color_message`, its message with terminal colours).
 _STANDARD = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime"}
+    vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()
+    | {"message", "asctime", "color_message"}
 )
 _CONTEXT_FIELDS = ("route", "method", "status", "duration_ms")
 
