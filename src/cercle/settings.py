@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from cercle.core.operations import logs as _operations_logs
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("CERCLE_VAR_DIR", BASE_DIR / "var"))
@@ -99,6 +101,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the probes (/healthz, /readyz) and /metrics answered before the
+    # session, locale and host checks, and each request's figures (cercle.core.operations).
+    "cercle.core.operations.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -240,7 +245,8 @@ TASKS = {
             "CERCLE_TASKS_BACKEND",
             "django_tasks.backends.immediate.ImmediateBackend"
             if TESTING
-            else "django_tasks_db.DatabaseBackend",
+            # django-tasks-db's, keeping the request id beside each task (cercle.core.operations).
+            else "cercle.core.operations.tasks.DatabaseBackend",
         ),
         "QUEUES": [],
     }
@@ -499,15 +505,24 @@ if env_bool("BEHIND_HTTPS_PROXY"):
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # A 403 or 404 is one warning line ("Forbidden (Permission denied): /manage/"), not a traceback.
-    "filters": {"client_errors": {"()": "cercle.core.logging.ClientErrorWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"filters": ["client_errors"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# --- Operating (docs/deployment.md, "Operating Cercle"): logs, probes, metrics.
+# CERCLE_LOG_FORMAT=json: one JSON object per line, with the request id, person, route, status and
+# duration; CERCLE_ACCESS_LOG: one line per request (default: on with JSON logs).
+CERCLE_LOG_FORMAT = os.environ.get("CERCLE_LOG_FORMAT", "text").strip().lower()
+CERCLE_ACCESS_LOG = env_bool("CERCLE_ACCESS_LOG", CERCLE_LOG_FORMAT == "json")
+LOGGING = _operations_logs.logging_config(
+    log_format=CERCLE_LOG_FORMAT,
+    level=os.environ.get("LOG_LEVEL", "WARNING"),
+    access_log=CERCLE_ACCESS_LOG,
+)
+# Who may read /metrics: these networks (comma-separated, CIDR) or the bearer token; else 404.
+CERCLE_METRICS_ALLOWED_IPS = os.environ.get("CERCLE_METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128")
+CERCLE_METRICS_TOKEN = os.environ.get("CERCLE_METRICS_TOKEN", "")
+# Several server processes: the directory where each writes its metrics (prometheus_client reads
+# the variable itself, before any metric is made; empty it before the server starts).
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+# Each /readyz check's timeout, in seconds.
+CERCLE_READY_TIMEOUT = float(os.environ.get("CERCLE_READY_TIMEOUT", "2"))
 
 NINJA_PAGINATION_PER_PAGE = 20
 

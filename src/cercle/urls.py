@@ -10,6 +10,8 @@ from cercle.accounts.views import auth as accounts_auth_views
 from cercle.api import api
 from cercle.core import uploads
 from cercle.core import views as core_views
+from cercle.core.operations import health as operations_health
+from cercle.core.operations import middleware as operations_middleware
 from cercle.feed import views as feed_views
 
 
@@ -46,7 +48,9 @@ urlpatterns = [
     path("", include("cercle.agenda.caldav.urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", operations_health.healthz, name="healthz"),
+    path("readyz", operations_health.readyz, name="readyz"),
+    path("metrics", operations_middleware.metrics_view, name="metrics"),
     path("sw.js", core_views.service_worker, name="service_worker"),
     path("offline/", core_views.offline, name="offline"),
 ]

@@ -38,7 +38,9 @@ LANGUAGES = {"fr": "fr-FR", "en": "en-GB"}
 NOT_PAGES: dict[str, str] = {
     # Files, redirects and machine endpoints.
     "favicon": "redirect to the SVG icon",
-    "healthz": "JSON health check",
+    "healthz": "JSON liveness probe",
+    "readyz": "JSON readiness probe",
+    "metrics": "Prometheus metrics (text), for allowed scrapers only",
     "service_worker": "the service worker's script",
     "pwa_manifest": "the web app manifest (JSON)",
     "pwa_icon": "PNG icons",

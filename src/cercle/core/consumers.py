@@ -45,6 +45,8 @@ from django.http import Http404
 
 from cercle.core import actions
 from cercle.core.events import AccountDeactivated, Error, Hello, HelloPart, Pong, Resync
+from cercle.core.operations import metrics
+from cercle.core.operations.context import new_request_id, request_id_var, user_id_var
 from cercle.core.realtime import Event, redis_url, user_group
 
 logger = logging.getLogger(__name__)
@@ -274,6 +276,9 @@ class RealtimeConsumer(SocketPart):
             if part is not None:
                 parts.append(part)
         await self.accept()
+        self.counted_open = True
+        metrics.WEBSOCKETS_OPEN.inc()
+        metrics.WEBSOCKET_CONNECTIONS.inc()
         await self.send_event(Hello(user_id=user.pk, parts=tuple(parts)))
         if hasattr(self.channel_layer, "add_receiver"):
             self.channel_layer.add_receiver(self.channel_name, self)
@@ -283,6 +288,8 @@ class RealtimeConsumer(SocketPart):
         client failed first: `send`)."""
         if hasattr(self, "group") and not getattr(self, "cleaned_up", False):
             self.cleaned_up = True
+            if getattr(self, "counted_open", False):
+                metrics.WEBSOCKETS_OPEN.dec()
             if hasattr(self.channel_layer, "discard_receiver"):
                 self.channel_layer.discard_receiver(self.channel_name)
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -312,6 +319,16 @@ class RealtimeConsumer(SocketPart):
         await self.receive_json(frame)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        # Each frame is a request of its own for the logs, the tasks and the events it causes.
+        request_token = request_id_var.set(new_request_id())
+        user_token = user_id_var.set(self.user.pk)
+        try:
+            await self.handle_frame(content)
+        finally:
+            request_id_var.reset(request_token)
+            user_id_var.reset(user_token)
+
+    async def handle_frame(self, content: Any) -> None:
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_error("bad_frame", "A frame is an object with a type.")
             return
@@ -373,6 +390,7 @@ class RealtimeConsumer(SocketPart):
         try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
         except OSError:
+            metrics.DROPS.labels("disconnected").inc()
             logger.debug("frame dropped: the client has disconnected")
             if hasattr(self, "group") and not getattr(self, "cleaned_up", False):
                 # In a fresh context: this send may run in a publisher's task (`take_now`), whose
@@ -431,6 +449,7 @@ class RealtimeConsumer(SocketPart):
         for keeps in self._keep_hooks:
             if not keeps(self, event):
                 return True  # not for this tab: taken, and dropped
+        metrics.DELIVERIES.inc()
         coro = self.send(text_data=message["text"])
         try:
             waiting = coro.send(None)
@@ -460,6 +479,14 @@ class RealtimeConsumer(SocketPart):
             self.direct_send = None
 
     async def cercle_event(self, message: dict[str, Any]) -> None:
+        # Log lines written while handling it carry the id of the request that caused it.
+        token = request_id_var.set(message.get("request_id"))
+        try:
+            await self.handle_event(message)
+        finally:
+            request_id_var.reset(token)
+
+    async def handle_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
         if event.get("type") == AccountDeactivated.type:
             # As a refused connection: the browser client stops retrying.
@@ -472,6 +499,7 @@ class RealtimeConsumer(SocketPart):
             if not keeps(self, event):
                 return
         # Encoded once when published, not once per socket.
+        metrics.DELIVERIES.inc()
         text = message.get("text")
         if isinstance(text, str):
             await self.send(text_data=text)

@@ -40,6 +40,8 @@ from channels.layers import InMemoryChannelLayer as ChannelsInMemoryChannelLayer
 from channels_redis import pubsub as redis_pubsub
 from channels_redis.utils import _wrap_close, decode_hosts
 
+from cercle.core.operations import metrics
+
 CLEAN_EVERY = 1.0
 
 
@@ -103,6 +105,8 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
             if not expired:
                 continue
             receiver = self.receivers.get(channel)
+            if receiver is not None:
+                metrics.DROPS.labels("expired").inc()
             if receiver is None:
                 self._remove_from_groups(channel)
                 if queue.empty():
@@ -171,6 +175,7 @@ class InMemoryChannelLayer(ChannelsInMemoryChannelLayer):
                 self._put(channel, message)
             except ChannelFull:
                 # Dropped, as Channels does for a group; a local socket is told (once).
+                metrics.DROPS.labels("queue_full").inc()
                 receiver = receivers.get(channel)
                 if receiver is not None and channel not in self.dropped:
                     self.dropped.add(channel)

@@ -30,6 +30,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from cercle.core.operations import metrics
+from cercle.core.operations.context import request_id_var
+
 logger = logging.getLogger(__name__)
 
 # Each event is encoded to JSON once, when it is published (`text` in the layer message), not once
@@ -125,11 +128,17 @@ def _message(event: Event) -> dict[str, Any]:
     """The layer message: the event's frame, and its JSON text that consumers send as it is
     (encoded once here, whatever the number of groups and sockets)."""
     frame = event.payload()
-    return {
+    metrics.EVENTS_PUBLISHED.labels(event.type).inc()
+    message = {
         "type": "cercle.event",
         "event": frame,
         "text": json.dumps(frame, separators=(",", ":"), ensure_ascii=False),
     }
+    # The request (or socket frame) that caused it: log lines of the sockets handling it carry it.
+    request_id = request_id_var.get()
+    if request_id is not None:
+        message["request_id"] = request_id
+    return message
 
 
 def _main_loop() -> asyncio.AbstractEventLoop | None:
@@ -161,11 +170,16 @@ async def _drain(pending: _Pending) -> None:
     """Send the queued messages in order; ends when the queue is empty (a new one starts then)."""
     while pending:
         layer, groups, message = pending.popleft()
-        for group in groups:
-            try:
-                await layer.group_send(group, message)
-            except Exception:
-                logger.exception("realtime event to %s not sent", group)
+        token = request_id_var.set(message.get("request_id"))
+        try:
+            for group in groups:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:
+                    metrics.DROPS.labels("publish_failed").inc()
+                    logger.exception("realtime event to %s not sent", group)
+        finally:
+            request_id_var.reset(token)
 
 
 async def flush(timeout: float = 10.0) -> int:
@@ -277,6 +291,7 @@ def _send_batch(batch: list[tuple[dict[str, Any], list[str]]]) -> None:
                 try:
                     await layer.group_send(group, message)
                 except Exception:
+                    metrics.DROPS.labels("publish_failed").inc()
                     logger.exception("realtime event to %s not sent", group)
 
     async_to_sync(send_all)()

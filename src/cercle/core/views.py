@@ -1,19 +1,12 @@
-"""Site-wide pages of no app: the health page, the service worker and the offline page (the home
-page is the feed's: see `cercle.urls`)."""
+"""Site-wide pages of no app: the service worker and the offline page (the home
+page is the feed's: see `cercle.urls`; the health probes are `cercle.core.operations`)."""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @require_GET
