@@ -15,12 +15,13 @@ with a session, as a browser): the home feed, a space's wall, reacting to a post
 socket's send path (the action and the acknowledgement the consumer sends).
 
 `--top N` prints, for each request type, its N most costly functions (own time, with their call
-counts) to standard error. `--callgrind NAME` runs only that request type, 20 times, between
-`callgrind_control`-free markers: run it under `valgrind --tool=callgrind --collect-atstart=no
---toggle-collect=<marker>` ... or, simpler, compare the whole run's instruction count of two
-commits with the same seed (the setup is the same, the difference is the requests'). To compare
-another commit, run it from that commit's checkout with `PYTHONPATH=<checkout>/src` and a var dir of
-its own.
+counts) to standard error; `CALLS_PROFILE_OUT=file` keeps the last profile, `CALLS_SQL=1` prints
+the last request's queries. `--callgrind NAME` runs only that request type (3 warm-ups, then
+`CALLS_ROUNDS`, 20 by default) without cProfile, to count instructions under valgrind: run it
+twice, with `CALLS_ROUNDS=0` and `=20`, and the difference of the two totals divided by 20 is the
+instructions per request, repeatable on a busy machine. To compare another commit, run it from
+that commit's checkout with `PYTHONPATH=<checkout>/src` and a var dir of its own (or the same
+seeded one, when the schema is the same).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def main(argv: list[str]) -> int:
         send = requests[callgrind]
         for _ in range(3):
             send()
-        bench_marker(callgrind, send, ROUNDS)
+        bench_marker(callgrind, send, int(os.environ.get("CALLS_ROUNDS", ROUNDS)))
         return 0
 
     out = {}
