@@ -168,11 +168,10 @@ def _csrf_input(context: template.Context) -> str:
 # translations are ours, and Django marks a literal's translation safe).
 
 
-def _counted(singular: str, plural: str, counter: int, context: template.Context) -> str:
-    """`{% blocktranslate count counter=… %}`: the message for `counter`, its number localised."""
-    return ngettext(singular, plural, counter) % {
-        "counter": render_value_in_context(counter, context)
-    }
+def _counted(message: str, counter: int, context: template.Context) -> str:
+    """`{% blocktranslate count counter=… %}`: `message` (the `ngettext` of the caller, written
+    there so that makemessages finds it) with its number localised."""
+    return message % {"counter": render_value_in_context(counter, context)}
 
 
 def _initials(user: Any) -> str:
@@ -190,7 +189,8 @@ def _date(value: Any, format_name: str) -> str:
 def comment_count_link(context: template.Context, post: Any, oob: bool = False) -> SafeString:
     """A post's "N comments" link (`feed/_comment_count.html`)."""
     pk = post.pk
-    text = _counted("%(counter)s comment", "%(counter)s comments", post.comment_count, context)
+    n = post.comment_count
+    text = _counted(ngettext("%(counter)s comment", "%(counter)s comments", n), n, context)
     swap = ' hx-swap-oob="true"' if oob else ""
     return mark_safe(  # noqa: S308 (the number is localised and escaped, the rest fixed)
         f'<a id="post-{pk}-comment-count" href="{escape(post_url("post", pk))}#comments"'
@@ -313,8 +313,9 @@ def _card_footer(context: template.Context, card: Any, post: Any, t: SimpleNames
     else:
         out.append("\n      ")
         if post.reaction_total:
+            n = post.reaction_total
             text = _counted(
-                "%(counter)s reaction", "%(counter)s reactions", post.reaction_total, context
+                ngettext("%(counter)s reaction", "%(counter)s reactions", n), n, context
             )
             out.append(f'<a href="{escape(post_url("post_reactions", pk))}">{text}</a>')
         out.append("\n    ")
@@ -324,7 +325,8 @@ def _card_footer(context: template.Context, card: Any, post: Any, t: SimpleNames
         out.append(f'<a href="{escape(post_url("post_share", pk))}">{t.share}{shares}</a>')
     out.append(f"\n    {card_slot(context, 'actions')}\n    ")
     if card.seen_by is not None:
-        seen = _counted("Seen by %(counter)s", "Seen by %(counter)s", card.seen_by, context)
+        n = card.seen_by
+        seen = _counted(ngettext("Seen by %(counter)s", "Seen by %(counter)s", n), n, context)
         out.append(f'<span class="muted">{seen}</span>')
     out.append(f"\n    {save_button(context, post, card.is_saved)}\n    ")
     csrf = _csrf_input(context)
