@@ -36,3 +36,49 @@ def test_recent_conversations_with_their_unread_counts_in_one_query() -> None:
         ("Équipe", 1),
         ("Anne Roux", 0),
     ]
+
+
+def test_the_built_once_queries_answer_as_the_querysets_for_each_person() -> None:
+    """`nav_conversations` and `unread_conversation_count` run SQL built once for a stand-in id
+    (`core.compiled`): for several people, muted, read, deleted and own messages, the same answer
+    as their querysets built for each person."""
+    from cercle.chat import queries
+
+    anne, bob, carla = make_user(), make_user(), make_user()
+    direct = make_direct(anne, bob)
+    make_message(bob, direct, "Un")
+    mine = make_message(anne, direct, "Deux")
+    group = make_group(anne, [bob, carla], name="Équipe")
+    gone = make_message(carla, group, "Trois")
+    make_message(bob, group, "Quatre")
+    actions.delete_message(actor=carla, message_id=gone.pk)
+    quiet = make_direct(bob, carla)
+    make_message(carla, quiet, "Cinq")
+    actions.set_muted(actor=bob, conversation_id=quiet.pk, muted=True)
+    actions.mark_read(actor=carla, conversation_id=group.pk)
+    assert mine.pk
+    for person in (anne, bob, carla, make_user()):
+        expected_rows = list(queries._nav_rows(person.pk, 8))
+        rows = [
+            (c.conversation_id, c.unread, c.muted) for c in queries.nav_conversations(person, 8)
+        ]
+        assert rows == [
+            (r["conversation_id"], 0 if r["muted"] else r["unread"], r["muted"])
+            for r in expected_rows
+        ]
+        assert all(isinstance(c.muted, bool) for c in queries.nav_conversations(person, 8))
+        expected = queries._unread_conversations(person.pk).count()
+        assert queries.unread_conversation_count(person) == expected
+    # Anne: Bob's "Un" (her later message reads nothing) and his "Quatre" in the group.
+    assert queries.unread_conversation_count(anne) == 2
+    # Bob: Anne's "Deux"; in the group only his own and a deleted one; the quiet one is muted.
+    assert queries.unread_conversation_count(bob) == 1
+
+
+def test_a_compiled_query_refuses_a_queryset_without_the_stand_in() -> None:
+    from cercle.chat.models import Membership
+    from cercle.core.compiled import CompiledQuery
+
+    query = CompiledQuery(lambda user_id: Membership.objects.filter(user_id=1).values("pk"))
+    with pytest.raises(ValueError, match="stand-in"):
+        query.rows(1)

@@ -218,3 +218,38 @@ def test_parsers_never_raise_and_hashtags_are_words(text: str) -> None:
     for tag in scan_hashtags(text):
         assert text[tag.start : tag.end] == "#" + tag.name
         assert tag.start == 0 or not _BOUNDARY.match(text[tag.start - 1])
+
+
+def _normalize_reference(text: str) -> str:
+    """`normalize` as it was before its ASCII shortcut and its cache (issue 15)."""
+    import unicodedata
+
+    from cercle.core import text as core_text
+
+    decomposed = unicodedata.normalize("NFKD", text.translate(core_text._SPECIAL))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    separators = re.compile(r"[\s\-_'.,;:/()\[\]{}\"«»!?]+")
+    return " ".join(separators.split(stripped.casefold().translate(core_text._SPECIAL))).strip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Plain ASCII, with: punctuation (and) [brackets]!",
+        "  Hélène   Dupré-Lefèvre ",
+        "Œuvre cœur Æsir Straße Łódź ıi “quoted” l’équipe",
+        "ﬁnance ＦＵＬＬ ① ²",  # compatibility forms: NFKD's, not only accents
+        "Ελληνικά Русский 日本語",
+        "x" * 500 + " Été",  # past the cached length
+    ],
+)
+def test_normalize_gives_what_it_gave_before_its_shortcuts(text: str) -> None:
+    assert normalize(text) == _normalize_reference(text)
+    assert normalize(text) == _normalize_reference(text)  # the cached answer too
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300)
+def test_normalize_gives_what_it_gave_before_for_any_text(text: str) -> None:
+    assert normalize(text) == _normalize_reference(text)

@@ -8,6 +8,7 @@ an archived space stays readable by its members but refuses every write with `Re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -25,6 +26,7 @@ from cercle.chat.models import (
     Message,
     Reaction,
 )
+from cercle.core.compiled import CompiledQuery
 from cercle.core.pagination import Page, decode_cursor, encode_cursor
 from cercle.core.text import search_terms
 from cercle.spaces.models import Membership as SpaceMembership
@@ -80,13 +82,17 @@ def may_start_conversation(viewer: User, person: User | None) -> bool:
 
 
 def _unread_subquery(user: User) -> Subquery:
+    return _unread_subquery_of(user.pk)
+
+
+def _unread_subquery_of(user_id: int) -> Subquery:
     return Subquery(
         Message.objects.filter(
             conversation=OuterRef("conversation_id"),
             id__gt=OuterRef("last_read_message_id"),
             deleted_at__isnull=True,
         )
-        .exclude(sender=user)
+        .exclude(sender_id=user_id)
         .order_by()
         .values("conversation")
         .annotate(n=Count("id"))
@@ -124,16 +130,14 @@ class NavConversation:
     muted: bool
 
 
-def nav_conversations(user: User, limit: int) -> list[NavConversation]:
-    """My most recent conversations with their unread counts, and the other person's name for a
-    direct one: one query."""
+def _nav_rows(user_id: int, limit: int) -> QuerySet[Any, Any]:
     other = Membership.objects.filter(conversation=OuterRef("conversation_id")).exclude(
-        user_id=user.pk
+        user_id=user_id
     )
-    rows = (
-        Membership.objects.filter(user=user)
+    return (
+        Membership.objects.filter(user_id=user_id)
         .annotate(
-            unread=Coalesce(_unread_subquery(user), 0),
+            unread=Coalesce(_unread_subquery_of(user_id), 0),
             other_first=Subquery(other.values("user__first_name")[:1]),
             other_last=Subquery(other.values("user__last_name")[:1]),
             other_username=Subquery(other.values("user__username")[:1]),
@@ -152,8 +156,22 @@ def nav_conversations(user: User, limit: int) -> list[NavConversation]:
             "-conversation__last_message_at", "-conversation__created_at", "-conversation_id"
         )[:limit]
     )
+
+
+# Built once per limit (`core.compiled`): on every page, building this query cost 60 times
+# running it.
+_NAV_ROWS: dict[int, CompiledQuery] = {}
+
+
+def nav_conversations(user: User, limit: int) -> list[NavConversation]:
+    """My most recent conversations with their unread counts, and the other person's name for a
+    direct one: one query."""
+    compiled = _NAV_ROWS.get(limit)
+    if compiled is None:
+        compiled = _NAV_ROWS[limit] = CompiledQuery(lambda user_id: _nav_rows(user_id, limit))
     found = []
-    for row in rows:
+    for row in compiled.rows(user.pk):
+        muted = bool(row["muted"])
         if row["conversation__kind"] == Conversation.Kind.DIRECT:
             full = f"{row['other_first'] or ''} {row['other_last'] or ''}".strip()
             title = full or row["other_username"] or user.display_name
@@ -165,8 +183,8 @@ def nav_conversations(user: User, limit: int) -> list[NavConversation]:
             NavConversation(
                 conversation_id=row["conversation_id"],
                 title=title,
-                unread=0 if row["muted"] else row["unread"],
-                muted=row["muted"],
+                unread=0 if muted else int(row["unread"]),
+                muted=muted,
             )
         )
     return found
@@ -191,12 +209,25 @@ def unread_conversation_count(user: User) -> int:
     """How many unmuted conversations have messages I have not read (the navigation badge)."""
     if not user.is_authenticated:
         return 0
+    return len(_UNREAD_CONVERSATIONS.rows(user.pk))
+
+
+def _unread_conversations(user_id: int) -> QuerySet[Any, Any]:
     unread = Message.objects.filter(
         conversation=OuterRef("conversation_id"),
         id__gt=OuterRef("last_read_message_id"),
         deleted_at__isnull=True,
-    ).exclude(sender=user)
-    return Membership.objects.filter(user=user, muted=False).filter(Exists(unread)).count()
+    ).exclude(sender_id=user_id)
+    return (
+        Membership.objects.filter(user_id=user_id, muted=False)
+        .filter(Exists(unread))
+        .order_by()
+        .values("conversation_id")
+    )
+
+
+# On every page (the Messages link's badge): built once (`core.compiled`).
+_UNREAD_CONVERSATIONS = CompiledQuery(_unread_conversations)
 
 
 def unread_count(user: User, conversation_id: int) -> int:

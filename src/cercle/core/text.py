@@ -39,8 +39,28 @@ _SEPARATORS = re.compile(r"[\s\-_'.,;:/()\[\]{}\"«»!?]+")
 
 def normalize(text: str) -> str:
     """Lower-case, accent-free, single-spaced: the form every search index and query uses."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if type(text) is str and len(text) <= _CACHED_LENGTH:  # (not a lazy text: its language)
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+# Names, job titles, teams, departments and sites: normalised again at each directory search and
+# mention (most of a search's time was here); a short text's form is kept.
+_CACHED_LENGTH = 200
+
+
+@functools.lru_cache(maxsize=16384)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
+    if text.isascii():
+        # Nothing to decompose nor any combining mark: the same result without the letter loop.
+        stripped = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_SEPARATORS.split(stripped.casefold().translate(_SPECIAL))).strip()
 
 

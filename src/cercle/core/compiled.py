@@ -1,0 +1,49 @@
+"""Queries built once: the SQL of a queryset that only one person's id changes, kept per database.
+
+Building a queryset with subqueries costs far more CPU than running it (the side navigation's
+conversations: 2.5 ms to build, 0.04 ms to run on SQLite), and some run on every page. A
+`CompiledQuery` builds its queryset once per database connection alias, for a stand-in person id,
+keeps the SQL and its parameters, and runs it again with the real id put in the stand-in's
+places. Only for querysets whose SQL depends on nothing else (no time, no setting, no language):
+the caller's job, checked by its tests against the queryset itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+# An id no row has: where it lands among the parameters is where the real one goes.
+STAND_IN_ID = 2**62 - 4_242_421
+
+
+class CompiledQuery:
+    def __init__(self, build: Callable[[int], QuerySet[Any]]) -> None:
+        self.build = build
+        self._compiled: dict[str, tuple[str, tuple[Any, ...], list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def _sql(self, using: str) -> tuple[str, tuple[Any, ...], list[str]]:
+        found = self._compiled.get(using)
+        if found is None:
+            queryset = self.build(STAND_IN_ID)
+            sql, params = queryset.query.get_compiler(using=using).as_sql()
+            if not any(param == STAND_IN_ID for param in params):
+                raise ValueError("The stand-in id is not among the query's parameters.")
+            with self._lock:
+                found = self._compiled[using] = (sql, tuple(params), [])
+        return found
+
+    def rows(self, user_id: int, using: str = "default") -> list[dict[str, Any]]:
+        """The rows for `user_id`, as dicts by column name (the values' database types: a
+        boolean may come back as 0 or 1 from SQLite)."""
+        sql, params, _ = self._sql(using)
+        values = [user_id if param == STAND_IN_ID else param for param in params]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, values)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
