@@ -149,6 +149,8 @@ NOT_PAGES: dict[str, str] = {
     "documents_dav": "WebDAV (HTTP Basic), not a page",
     "documents_download": "a document's file",
     "documents_download_version": "a version's file",
+    "documents_view": "a document's file shown by the browser (image, PDF)",
+    "documents_thumbnail": "a document's picture (JPEG)",
     "privacy_export_download": "a person's ZIP file",
     "privacy_export_status": "htmx fragment: a download's progress",
     "privacy_audit_csv": "CSV file",
