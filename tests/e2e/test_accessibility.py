@@ -395,6 +395,18 @@ EXTRA_CASES = [
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
     Case("documents_space-owner", OWNER, "documents_space"),
     Case(
+        "documents_file-pdf",
+        MEMBER,
+        "documents_file",
+        kwargs=lambda f: {"document_id": f["pdf_document"]},
+    ),
+    Case(
+        "documents_file-csv",
+        MEMBER,
+        "documents_file",
+        kwargs=lambda f: {"document_id": f["csv_document"]},
+    ),
+    Case(
         "documents_move-folder",
         MEMBER,
         "documents_move",

@@ -147,7 +147,9 @@ class ServerSite:
             )
         server = ServerProcess(port=port, process=process, log=log)
         self.processes.append(server)
-        deadline = time.monotonic() + 30
+        # Generous: on a machine loaded by several test suites, importing Django alone can take
+        # twenty seconds.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(log.read_text()[-4000:])
