@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="the server's port (0: any free)")
     args = parser.parse_args(argv)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    report = {
+    report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "runs": [bench(args, database) for database in databases],
