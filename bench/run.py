@@ -202,7 +202,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine imports Django slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"uvicorn exited; see {self.log_path}")
@@ -212,7 +212,7 @@ class Server:
             except httpx.TransportError:
                 time.sleep(0.2)
         self.stop()
-        raise SystemExit("uvicorn did not start in 60 s")
+        raise SystemExit("uvicorn did not start in 180 s")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far (Linux /proc)."""

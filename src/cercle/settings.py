@@ -425,6 +425,13 @@ DOCUMENTS_TRASH_DAYS = int(os.environ.get("CERCLE_DOCUMENTS_TRASH_DAYS", "30"))
 # How long "I am editing this" holds a document, unless released or broken (WebDAV clients ask
 # for their own duration, at most a week).
 DOCUMENTS_LOCK_MINUTES = int(os.environ.get("CERCLE_DOCUMENTS_LOCK_MINUTES", "480"))
+# Text extraction and thumbnails (documents/extraction.py): a child process per file, with these
+# limits; the text kept and searched of one file is cut at DOCUMENTS_TEXT_MAX_CHARS.
+DOCUMENTS_TEXT_MAX_CHARS = int(os.environ.get("CERCLE_DOCUMENTS_TEXT_MAX_CHARS", "200000"))
+DOCUMENTS_EXTRACT_MAX_MB = int(os.environ.get("CERCLE_DOCUMENTS_EXTRACT_MAX_MB", "100"))
+DOCUMENTS_EXTRACT_MAX_PAGES = int(os.environ.get("CERCLE_DOCUMENTS_EXTRACT_MAX_PAGES", "2000"))
+DOCUMENTS_EXTRACT_SECONDS = int(os.environ.get("CERCLE_DOCUMENTS_EXTRACT_SECONDS", "30"))
+DOCUMENTS_EXTRACT_MEMORY_MB = int(os.environ.get("CERCLE_DOCUMENTS_EXTRACT_MEMORY_MB", "1024"))
 MAX_UPLOAD_MB = int(os.environ.get("CERCLE_MAX_UPLOAD_MB", "10"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_MB * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

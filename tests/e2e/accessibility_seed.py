@@ -37,6 +37,7 @@ def seed() -> dict[str, Any]:
     from cercle.directory import actions as directory_actions
     from cercle.directory.models import RunStatus, SyncRun
     from cercle.documents import actions as document_actions
+    from cercle.documents.models import Blob
     from cercle.feed import actions as feed_actions
     from cercle.feed.models import Hashtag
     from cercle.pages import actions as page_actions
@@ -45,6 +46,7 @@ def seed() -> dict[str, Any]:
     from cercle.spaces import queries as space_queries
     from cercle.sso import actions as sso_actions
     from tests.factories import give_skill, make_user
+    from tests.helpers.samples import pdf as _pdf
 
     seed_demo_organisation()
     seed_demo_content()
@@ -184,6 +186,20 @@ def seed() -> dict[str, Any]:
         document_actions.add_version(
             actor=owner, document=audit, upload=io.BytesIO(b"# Audit RGAA, v2\n")
         )
+        # Previews: a PDF (its first page, the browser's viewer, a word inside it found by the
+        # search) and a CSV (a table); analysed here, as the task would after the upload.
+        annual = document_actions.upload_file(
+            actor=member,
+            folder=reports,
+            upload=io.BytesIO(_pdf("Rapport annuel : les écureuils du parc")),
+            name="rapport-annuel.pdf",
+        ).document
+        staff = document_actions.upload_file(
+            actor=member,
+            folder=reports,
+            upload=io.BytesIO("service;effectif\nAccueil;4\nÉtudes;12\n".encode()),
+            name="effectifs.csv",
+        ).document
         # "Being edited by …": the member sees the space admin's lock.
         document_actions.lock(actor=owner, item=audit)
         draft = document_actions.upload_file(
@@ -196,6 +212,8 @@ def seed() -> dict[str, Any]:
             upload=io.BytesIO(b"Notes\n"),
             name="notes.txt",
         )
+        for blob_id in Blob.objects.filter(text_state="pending").values_list("pk", flat=True):
+            document_actions.analyse_blob(blob_id=blob_id)
         Invitation.objects.create(
             user=other,
             invited_by=admin,
@@ -314,6 +332,8 @@ def seed() -> dict[str, Any]:
         "invitation": INVITATION_SECRET,
         "documents_folder": reports.pk,
         "document": audit.pk,
+        "pdf_document": annual.pk,
+        "csv_document": staff.pk,
         "library": documents_root.library_id,
         "event": event.pk,
         "sso_provider": sso_provider.provider_id,

@@ -163,6 +163,8 @@ NOT_PAGES: dict[str, str] = {
     "documents_dav": "WebDAV (HTTP Basic), not a page",
     "documents_download": "a document's file",
     "documents_download_version": "a version's file",
+    "documents_view": "a document's file shown by the browser (image, PDF)",
+    "documents_thumbnail": "a document's picture (JPEG)",
     "privacy_export_download": "a person's ZIP file",
     "privacy_export_status": "htmx fragment: a download's progress",
     "privacy_audit_csv": "CSV file",
@@ -410,6 +412,18 @@ EXTRA_CASES = [
     Case("search-suggestions-open", MEMBER, "search", steps=_suggestions_open),
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
     Case("documents_space-owner", OWNER, "documents_space"),
+    Case(
+        "documents_file-pdf",
+        MEMBER,
+        "documents_file",
+        kwargs=lambda f: {"document_id": f["pdf_document"]},
+    ),
+    Case(
+        "documents_file-csv",
+        MEMBER,
+        "documents_file",
+        kwargs=lambda f: {"document_id": f["csv_document"]},
+    ),
     Case(
         "documents_move-folder",
         MEMBER,

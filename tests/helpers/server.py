@@ -119,7 +119,7 @@ class ServerSite:
         return json.loads(line.removeprefix("@@RESULT@@"))
 
     def start(
-        self, *, workers: int = 1, args: tuple[str, ...] = (), timeout: float = 90
+        self, *, workers: int = 1, args: tuple[str, ...] = (), timeout: float = 120
     ) -> ServerProcess:
         """A server process on a free port, once it answers /healthz (within `timeout` s: a loaded
         machine, tests in parallel, starts slowly)."""

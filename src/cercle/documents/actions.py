@@ -10,19 +10,21 @@ committed, and a failed upload deletes what it stored, so nothing is left behind
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -33,10 +35,11 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core import uploads
-from cercle.documents import notifications, queries
+from cercle.documents import extraction, notifications, queries, tasks
 from cercle.documents.models import (
     NAME_LENGTH,
     Blob,
+    BlobText,
     DeadProperty,
     Document,
     Folder,
@@ -232,7 +235,9 @@ def _blob_for(stored: StoredContent) -> Blob:
     if blob is None:
         try:
             with transaction.atomic():
-                return Blob.objects.create(sha256=stored.sha256, size=stored.size, key=stored.name)
+                made = Blob.objects.create(sha256=stored.sha256, size=stored.size, key=stored.name)
+            _analyse_after_commit(made)
+            return made
         except IntegrityError:
             blob = Blob.objects.select_for_update().get(sha256=stored.sha256)
     name = stored.name
@@ -750,12 +755,89 @@ def collect_blobs() -> int:
                 if blob is None:
                     continue
                 name = blob.key
+                thumbnail = blob.thumbnail_key
                 blob.delete()
                 transaction.on_commit(partial(blob_storage().delete, name))
+                if thumbnail:
+                    transaction.on_commit(partial(blob_storage().delete, thumbnail))
                 deleted += 1
         except IntegrityError:  # a version took it meanwhile (PROTECT)
             continue
     return deleted
+
+
+# --- Previews and text: once per content, by a background task ------------------------------
+
+
+def _analyse_after_commit(blob: Blob) -> None:
+    blob_id = blob.pk
+    transaction.on_commit(lambda: tasks.analyse_blob.enqueue(blob_id))
+
+
+def _local_copy(blob: Blob, limit: int) -> tuple[str, bool]:
+    """A path to the blob's bytes for the child process: the storage's own file when it is on
+    this disk, otherwise a temporary copy (at most `limit` bytes; the caller deletes it)."""
+    storage = blob_storage()
+    try:
+        return storage.path(blob.key), False
+    except NotImplementedError:  # a remote storage (S3)
+        pass
+    with (
+        tempfile.NamedTemporaryFile(prefix="cercle-blob-", delete=False) as copy,
+        blob.open() as source,
+    ):
+        left = limit
+        while left > 0 and (chunk := source.read(min(CHUNK_BYTES, left))):
+            copy.write(chunk)
+            left -= len(chunk)
+    return copy.name, True
+
+
+def analyse_blob(*, blob_id: int) -> str:
+    """The kind, the thumbnail (images, PDF) and the text of a content, made once: by the task
+    `tasks.analyse_blob` after an upload brought new content, or by `analyse_documents` for
+    older contents. The slow part runs outside any transaction, in a child process with limits
+    (`extraction`); the result is written at the end, and the search index follows (a
+    `BlobText` saved reindexes the files whose current version holds it). Returns the state."""
+    blob = Blob.objects.filter(pk=blob_id).first()
+    if blob is None or blob.text_state != extraction.PENDING:
+        return blob.text_state if blob is not None else "gone"
+    with blob.open() as file:
+        kind = uploads.sniff(cast(IO[bytes], file)).code
+    path, temporary = _local_copy(blob, extraction.max_bytes() + 1)
+    try:
+        outcome = extraction.extract_text(kind, path, blob.size)
+        picture = extraction.make_thumbnail(kind, path, blob.size)
+    finally:
+        if temporary:
+            os.unlink(path)
+    thumbnail_key = ""
+    if picture:
+        thumbnail_key = blob_storage().save(
+            f"thumbnails/{blob.sha256[:2]}/{blob.sha256}.jpg", ContentFile(picture)
+        )
+    with transaction.atomic():
+        current = Blob.objects.select_for_update().filter(pk=blob_id).first()
+        if current is None or current.text_state != extraction.PENDING:
+            if thumbnail_key:
+                transaction.on_commit(partial(blob_storage().delete, thumbnail_key))
+            return current.text_state if current is not None else "gone"
+        current.kind = kind
+        current.text_state = outcome.state
+        current.thumbnail_key = thumbnail_key
+        current.analysed_at = timezone.now()
+        current.save(update_fields=["kind", "text_state", "thumbnail_key", "analysed_at"])
+        if outcome.state in (extraction.DONE, extraction.TRUNCATED):
+            BlobText.objects.update_or_create(blob=current, defaults={"text": outcome.text})
+    return outcome.state
+
+
+def reanalyse_blobs(*, states: tuple[str, ...]) -> int:
+    """Contents in these states go back to "pending" (after the limits were raised, say); the
+    caller runs `analyse_blob` on them. Returns how many."""
+    return Blob.objects.filter(text_state__in=states).update(
+        text_state=extraction.PENDING, analysed_at=None
+    )
 
 
 def _is_empty(upload: IO[bytes]) -> bool:

@@ -72,7 +72,12 @@ def _read(file: IO[bytes], first: int, length: int) -> Iterator[bytes]:
         file.close()
 
 
-def serve_version(request: HttpRequest, version: Version, *, name: str) -> HttpResponseBase:
+def serve_version(
+    request: HttpRequest, version: Version, *, name: str, shown_as: str | None = None
+) -> HttpResponseBase:
+    """The version's content as a download; with `shown_as` (an image's type, or
+    application/pdf, decided from the content by the analysis), shown in the browser instead:
+    an image inline under the sandbox, a PDF in the browser's viewer (`uploads.serve`)."""
     blob = version.blob
     etag = f'"{blob.sha256}"'
     size = blob.size
@@ -81,7 +86,12 @@ def serve_version(request: HttpRequest, version: Version, *, name: str) -> HttpR
         not_modified = HttpResponse(status=304)
         not_modified["ETag"] = etag
         return not_modified
-    whole = uploads.serve(cast(Any, blob.open()), name=name, content_type=version.content_type)
+    whole = uploads.serve(
+        cast(Any, blob.open()),
+        name=name,
+        content_type=shown_as or version.content_type,
+        open_pdf=shown_as == uploads.PDF.content_type,
+    )
     whole["ETag"] = etag
     whole["Last-Modified"] = last_modified
     whole["Accept-Ranges"] = "bytes"

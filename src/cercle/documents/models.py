@@ -129,6 +129,13 @@ class Blob(models.Model):
     # use, so that the storage can change with the settings).
     key = models.CharField(max_length=300, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the content is (`core.uploads.Kind.code`, sniffed from the bytes) and what the
+    # background task (`actions.analyse_blob`) made of it: once per content, whatever the number
+    # of versions and copies that hold it.
+    kind = models.CharField(max_length=20, blank=True)
+    text_state = models.CharField(max_length=20, default="pending", db_index=True)
+    thumbnail_key = models.CharField(max_length=300, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -140,6 +147,19 @@ class Blob(models.Model):
 
     def open(self) -> File[bytes]:
         return blob_storage().open(self.key, "rb")
+
+
+class BlobText(models.Model):
+    """The text extracted from a content (at most `extraction.max_chars()` characters): apart
+    from `Blob` so that a listing never loads it."""
+
+    blob = models.OneToOneField(
+        Blob, primary_key=True, on_delete=models.CASCADE, related_name="extracted"
+    )
+    text = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"text of {self.blob_id}"
 
 
 class Document(models.Model):

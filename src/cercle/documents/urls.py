@@ -15,6 +15,10 @@ urlpatterns = [
     path("documents/<str:kind>/<int:item_id>/delete", views.delete, name="documents_delete"),
     path("documents/files/<int:document_id>/", views.document, name="documents_file"),
     path("documents/files/<int:document_id>/download", views.download, name="documents_download"),
+    path("documents/files/<int:document_id>/view", views.view, name="documents_view"),
+    path(
+        "documents/files/<int:document_id>/thumbnail", views.thumbnail, name="documents_thumbnail"
+    ),
     path("documents/files/<int:document_id>/lock", views.lock, name="documents_lock"),
     path("documents/files/<int:document_id>/unlock", views.unlock, name="documents_unlock"),
     path(

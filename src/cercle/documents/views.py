@@ -4,7 +4,7 @@ with ranges. Every rule is in `queries`, every write in `actions`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,12 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.core import uploads
 from cercle.core.typing import AuthenticatedRequest
-from cercle.documents import actions, downloads, queries
+from cercle.documents import actions, downloads, previews, queries
 from cercle.documents.models import Document, Folder, Library
+from cercle.documents.storage import blob_storage
 from cercle.spaces import queries as space_queries
 
 SORT_LABELS = ("name", "type", "date", "author", "size")
@@ -302,6 +304,8 @@ def document(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
             "lock_is_mine": lock is not None and lock.owner_id == request.user.pk,
             "can_unlock": lock is not None and queries.can_break_lock(request.user, lock, rights),
             "can_lock": lock is None and queries.can(request.user, "version", found, rights),
+            "preview": previews.preview_of(found),
+            "text_state": previews.text_state_label(found.current.blob) if found.current else "",
             **_space_context(request, found.library),
         },
     )
@@ -383,6 +387,43 @@ def download(request: AuthenticatedRequest, document_id: int) -> HttpResponseBas
     if found.current is None:
         raise queries.NotFound(_("No such document."))
     return downloads.serve_version(request, found.current, name=found.name)
+
+
+@uploads.download_view
+@xframe_options_sameorigin
+def view(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    """The current version shown in the browser: an image inline, a PDF in the browser's viewer
+    (framed by the file's page only); anything else is a download, as `download` serves it."""
+    found = queries.access_document(request.user, document_id)
+    if found.current is None:
+        raise queries.NotFound(_("No such document."))
+    blob = found.current.blob
+    shown_as = previews.image_type(blob) or (
+        uploads.PDF.content_type if blob.kind == "pdf" else None
+    )
+    return downloads.serve_version(request, found.current, name=found.name, shown_as=shown_as)
+
+
+@uploads.download_view
+def thumbnail(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    """The picture of the current version (an image made small, a PDF's first page): a JPEG
+    made by the analysis, once per content."""
+    found = queries.access_document(request.user, document_id)
+    if found.current is None or not found.current.blob.thumbnail_key:
+        raise queries.NotFound(_("No picture of this file."))
+    blob = found.current.blob
+    etag = f'"thumb-{blob.sha256}"'
+    if request.headers.get("If-None-Match", "").strip() == etag:
+        not_modified = HttpResponse(status=304)
+        not_modified["ETag"] = etag
+        return not_modified
+    response = uploads.serve(
+        cast(Any, blob_storage().open(blob.thumbnail_key, "rb")),
+        name=f"{found.name}.jpg",
+        content_type=uploads.JPEG.content_type,
+    )
+    response["ETag"] = etag
+    return response
 
 
 @uploads.download_view

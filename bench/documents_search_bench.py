@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Content search over many documents, through the real server.
+
+In a temporary var dir (SQLite) or a PostgreSQL database `<name>_docsearch` it creates and drops,
+this script migrates, makes one space with a member, and uploads `--documents` text documents
+through `cercle.documents.actions.upload_file` (each a few hundred French words drawn from a
+vocabulary, one in fifty with a rare word), analysing each content as the background task would
+(`actions.analyse_blob`: the text extracted, the index following). It then starts
+`uvicorn cercle.asgi:application` on 127.0.0.1 (one worker) and times, sequentially,
+`GET /api/v1/search?q=…&kinds=document` for the member over common words, two words, prefixes,
+rare words (found in few files) and words found in none.
+
+    .venv/bin/python bench/documents_search_bench.py --db sqlite --documents 2000 --requests 150
+
+Only 127.0.0.1 is ever targeted. Shares its helpers with bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import run as shared  # bench/run.py: shared helpers
+from run import (
+    DEFAULT_PG_URL,
+    ROOT,
+    Server,
+    analyze,
+    machine,
+    manage,
+    pg_admin,
+    pg_database_name,
+    run_sequential,
+    summarise,
+)
+
+VOCABULARY = [
+    "réunion",
+    "projet",
+    "budget",
+    "congés",
+    "équipe",
+    "client",
+    "formation",
+    "sécurité",
+    "planning",
+    "déploiement",
+    "audit",
+    "rapport",
+    "contrat",
+    "facture",
+    "commande",
+    "livraison",
+    "fournisseur",
+    "stratégie",
+    "objectif",
+    "résultat",
+    "bilan",
+    "trimestre",
+    "annuel",
+    "prévisionnel",
+    "recrutement",
+    "entretien",
+    "évaluation",
+    "procédure",
+    "qualité",
+    "norme",
+    "conformité",
+    "risque",
+    "incident",
+    "maintenance",
+    "serveur",
+    "réseau",
+    "logiciel",
+    "licence",
+    "support",
+    "utilisateur",
+    "accès",
+    "sauvegarde",
+    "archive",
+    "document",
+    "version",
+    "signature",
+    "validation",
+    "comité",
+    "direction",
+    "service",
+    "département",
+    "site",
+    "atelier",
+    "production",
+    "stock",
+    "inventaire",
+    "transport",
+    "véhicule",
+    "sinistre",
+    "assurance",
+]
+RARE = ["ornithorynque", "zeppelin", "quasar", "hippocampe", "kaléidoscope"]
+ABSENT = ["xylophoniste", "brontosaure"]
+PREFIXES = ["budg", "réun", "form", "sécu", "plan", "prév"]
+
+SEED_CODE = """
+import io, json, random, time
+from cercle.documents import actions
+from cercle.documents.models import Blob
+from tests.factories import make_space, make_user
+from cercle.accounts.models import ApiToken
+from cercle.accounts.tokens import generate_token_secret, hash_token
+vocabulary = {vocabulary!r}
+rare = {rare!r}
+rng = random.Random(7)
+owner = make_user(username="docbench-owner")
+member = make_user(username="docbench-member")
+space = make_space(owner=owner, kind="private", members=(member,))
+root = actions.root_of(actions.space_library(space=space))
+folders = [actions.create_folder(actor=owner, parent=root, name=f"Dossier {{i}}")
+           for i in range(20)]
+started = time.perf_counter()
+for number in range({documents}):
+    words = [rng.choice(vocabulary) for _ in range({words})]
+    if number % 50 == 0:
+        words.insert(rng.randrange(len(words)), rare[number // 50 % len(rare)])
+    text = " ".join(words) + f" numéro {{number}}"
+    result = actions.upload_file(actor=owner, folder=folders[number % 20],
+                                 upload=io.BytesIO(text.encode()), name=f"note-{{number}}.txt")
+    actions.analyse_blob(blob_id=result.version.blob_id)
+seconds = time.perf_counter() - started
+secret = generate_token_secret()
+ApiToken.objects.create(user=member, name="bench", key_hash=hash_token(secret), prefix=secret[:12])
+print("SEED=" + json.dumps({{"seconds": round(seconds, 1), "token": secret,
+      "analysed": Blob.objects.filter(text_state="done").count()}}))
+"""
+
+
+def queries(count: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    made = []
+    for i in range(count):
+        shape = i % 5
+        if shape == 0:
+            made.append(rng.choice(VOCABULARY))
+        elif shape == 1:
+            made.append(f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}")
+        elif shape == 2:
+            made.append(rng.choice(PREFIXES))
+        elif shape == 3:
+            made.append(rng.choice(RARE))
+        else:
+            made.append(rng.choice(ABSENT + RARE))
+    return made
+
+
+def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="cercle-docsearch-bench-"))
+    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
+    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
+    env.pop("DATABASE_URL", None)
+    env["CERCLE_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
+    admin_url = name = ""
+    if database == "postgresql":
+        name = pg_database_name(args.pg_url) + "_docsearch"
+        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
+        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
+        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
+    result: dict[str, Any] = {"database": database, "documents": args.documents, "timings": []}
+    try:
+        manage(env, "migrate", "--noinput", quiet=True)
+        print(f"[{database}] upload and analyse {args.documents} documents…")
+        code = SEED_CODE.format(
+            vocabulary=VOCABULARY, rare=RARE, documents=args.documents, words=args.words
+        )
+        output = manage(env, "shell", "-c", code, quiet=True)
+        seeded = json.loads(
+            next(x for x in output.splitlines() if x.startswith("SEED=")).removeprefix("SEED=")
+        )
+        result["seed_seconds"] = seeded["seconds"]
+        result["analysed"] = seeded["analysed"]
+        analyze(env, database)
+        if args.port:
+            shared.free_port = lambda: args.port  # the port range given to this machine's user
+        server = Server(env, workdir)
+        try:
+            paths = [
+                "/api/v1/search?" + urlencode({"q": text, "kinds": "document"})
+                for text in queries(args.requests)
+            ]
+            latencies, wall, errors, results = run_sequential(
+                server.url, seeded["token"], paths, warmup=10
+            )
+            timing = summarise(
+                "GET /api/v1/search?kinds=document", "sequential", latencies, wall, errors, results
+            )
+            timing.load_average = os.getloadavg()[0]
+            result["timings"].append(timing.__dict__)
+        finally:
+            server.stop()
+    finally:
+        if database == "postgresql":
+            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--words", type=int, default=300, help="words per document")
+    parser.add_argument("--requests", type=int, default=150)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (0: any free)")
+    args = parser.parse_args(argv)
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "runs": [bench(args, database) for database in databases],
+    }
+    out = ROOT / "bench" / "results" / f"documents-search-{report['date'][:10]}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print("| database | documents | requests | errors | median ms | p99 ms | load |")
+    print("|---|---|---|---|---|---|---|")
+    for run in report["runs"]:
+        for t in run["timings"]:
+            print(
+                f"| {run['database']} | {run['documents']} | {t['requests']} | {t['errors']} | "
+                f"{t['median_ms']} | {t['p99_ms']} | {t.get('load_average', 0):.1f} |"
+            )
+        print(f"  upload and analysis: {run['seed_seconds']} s, {run['analysed']} analysed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
