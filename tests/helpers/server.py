@@ -189,7 +189,9 @@ class ServerSite:
             )
         server = ServerProcess(port=port, process=process, log=log)
         self.processes.append(server)
-        deadline = time.monotonic() + 30
+        # Generous: a loaded machine (several test runs at once) takes tens of seconds to import
+        # Django; the loop returns as soon as the server answers.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(log.read_text()[-4000:])
