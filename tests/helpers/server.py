@@ -1,20 +1,25 @@
 """Real Cercle server processes for realtime tests and benchmarks.
 
-`ServerSite` is one SQLite database file in a temporary directory (migrated once) that several
-uvicorn processes share; `start()` starts a process on a free port, with the in-memory channel
-layer or, given a Redis URL, with channels-redis (CERCLE_CHANNEL_LAYER=redis), so that events
-cross processes. `python()` runs code with Django set up against the same database (test data).
+`ServerSite` is one SQLite database file in a temporary directory (a copy of a database migrated
+once per test process) that several uvicorn processes share; `start()` starts a process on a free
+port, with the in-memory channel layer or, given a Redis URL, with channels-redis
+(CERCLE_CHANNEL_LAYER=redis), so that events cross processes. `python()` runs code with Django set
+up against the same database (test data).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -34,6 +39,30 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+_TEMPLATES: dict[str, Path] = {}
+
+
+def _migrated_template() -> Path:
+    """A SQLite database with every migration applied, made by `manage.py migrate` once per test
+    process (kept in a temporary directory removed at exit, so never stale) and copied for each
+    site: a migration run costs ~20 s of CPU, and a test run starts many sites."""
+    if "path" not in _TEMPLATES:
+        scratch = Path(tempfile.mkdtemp(prefix="cercle-migrated-"))
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        ServerSite(scratch / "site").run_migrations()
+        # One self-contained file (the WAL checkpointed into it), whatever the journal mode.
+        template = scratch / "template.sqlite3"
+        source = sqlite3.connect(scratch / "site" / "cercle.sqlite3")
+        destination = sqlite3.connect(template)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+            source.close()
+        _TEMPLATES["path"] = template
+    return _TEMPLATES["path"]
 
 
 @dataclass
@@ -90,6 +119,19 @@ class ServerSite:
         return env
 
     def migrate(self) -> None:
+        """The migrated database. On SQLite, a copy of a template migrated once per state of the
+        migrations (a migration run costs ~20 s of CPU, and a test run starts many sites);
+        a site given a DATABASE_URL of its own (PostgreSQL) is migrated there."""
+        if "DATABASE_URL" in self.extra_env:
+            self.run_migrations()
+            return
+        template = _migrated_template()
+        target = self.directory / "cercle.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            target.with_name(target.name + suffix).unlink(missing_ok=True)
+        shutil.copyfile(template, target)
+
+    def run_migrations(self) -> None:
         subprocess.run(
             [PYTHON, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
             env=self.env(),
