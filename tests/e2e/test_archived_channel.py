@@ -31,7 +31,7 @@ def open_channel(page: Any, slug: str) -> None:
     page.goto(f"/spaces/{slug}/")
     page.get_by_role("link", name="Chat channel").click()
     page.wait_for_url("**/messages/*/")
-    page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
 
 def open_settings(page: Any, slug: str) -> None:
@@ -111,7 +111,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
     # His reaction is shown, and cannot be taken back.
     expect(basile.locator(reaction)).to_have_text("👍 1")
     expect(basile.locator(reaction)).to_be_disabled()
-    basile.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    basile.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
     # A message's menu (even his own) offers only "Copy link".
     for message in basile.locator("#message-list li.msg[data-message-id]").all():
@@ -157,7 +157,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
     for page in (basile, aline):
         expect(page.locator("#composer-body")).to_be_visible()
         expect(page.locator("#composer-read-only")).to_have_count(0)
-        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+        page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     # The full menu is back, and reactions can be changed again.
     expect(basile.locator(reaction)).to_be_enabled()
     first = basile.locator("#message-list li.msg[data-message-id]").first
@@ -225,12 +225,12 @@ def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_rec
     expect(etienne.locator("#composer-read-only")).to_have_text(NOTICE_EN)
     expect(etienne.locator("#composer")).to_have_count(0)
     expect(etienne.locator("#message-list li.msg .msg-body")).to_have_text(["Avant la coupure"])
-    etienne.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    etienne.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
     # Restored while he was offline: back online, the composer comes back; he writes.
     while_offline("restore_space")
     expect(etienne.locator("#composer-body")).to_be_visible()
     expect(etienne.locator("#composer-read-only")).to_have_count(0)
-    etienne.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    etienne.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     send(etienne, "Après la coupure")
     assert errors == []

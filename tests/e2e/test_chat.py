@@ -93,7 +93,7 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
     log_in(chloe, "chloe", data["password"])
     chloe.goto(f"/messages/{conversation_id}/")
     expect(chloe.locator("#message-list li.msg")).to_have_count(1)
-    chloe.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
     # The network goes away; meanwhile David sends three messages.
     blocked["on"] = True
@@ -141,7 +141,7 @@ def test_space_channel_with_three_people(
         page.goto(f"/messages/space/{slug}/")
         page.wait_for_url("**/messages/*/")
         expect(page.locator("#conversation-title")).to_contain_text("Projet Phare")
-        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+        page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     pages["emma"].fill("#composer-body", "Réunion de lancement à 14 h")
     pages["emma"].keyboard.press("Enter")
     for name in ["farid", "gael"]:
@@ -177,7 +177,7 @@ def test_space_page_channel_with_mention_autocomplete_and_file_size(
         page.goto(f"/spaces/{slug}/")
         page.get_by_role("link", name="Chat channel").click()
         page.wait_for_url("**/messages/*/")
-        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+        page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     # The channel's header links back to the space.
     expect(hugo.locator("#conversation-title a")).to_have_attribute("href", f"/spaces/{slug}/")
 
@@ -237,7 +237,7 @@ def test_list_preview_live_time_zone_empty_state_and_actions_menu(
     for name, page in (("jade", jade), ("kylian", kylian)):
         log_in(page, name, data["password"])
         page.goto(f"/messages/{conversation_id}/")
-        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+        page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
         expect(page.locator("#chat-empty-state")).to_have_text("No messages yet — say hello!")
     # The keys' hint under the composer on a wide screen; not on a phone, where nothing is cut.
     expect(jade.locator("#composer-hint")).to_be_visible()
@@ -265,7 +265,7 @@ def test_list_preview_live_time_zone_empty_state_and_actions_menu(
     # The list's preview follows live, as plain text.
     preview = jade.locator(f'[data-conversation-item="{conversation_id}"] .chat-list-preview')
     expect(preview).to_have_text("You: Bonjour Kylian, voici le plan")
-    kylian.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    kylian.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     kylian.fill("#composer-body", "Salut *Jade*")
     kylian.keyboard.press("Enter")
     expect(preview).to_have_text("Kylian Test: Salut Jade")

@@ -49,15 +49,15 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     log_in(anne, "anne", data["password"])
     anne.goto(url)
     # Seen once under the service worker's control: the page is kept for offline.
-    anne.wait_for_function("navigator.serviceWorker.ready.then((r) => r.active !== null)")
+    anne.wait_for_function("() => navigator.serviceWorker.ready.then((r) => r.active !== null)")
     anne.reload()
-    anne.wait_for_function("navigator.serviceWorker.controller !== null")
+    anne.wait_for_function("() => navigator.serviceWorker.controller !== null")
     anne.wait_for_function(
         f"caches.open('cercle-pages-v1').then((c) => c.match(location.origin + '{url}'))"
         ".then((r) => Boolean(r))"
     )
     for page in (anne, bruno):
-        page.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+        page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
     anne.context.set_offline(True)
     blocked["on"] = True
@@ -112,7 +112,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
         == []
     )
     anne.reload()
-    anne.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    anne.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     expect(anne.locator("#message-list li.msg")).to_have_count(2)
     assert len(site.python(STORED.format(id=conversation_id))) == 2
 
@@ -146,7 +146,7 @@ def test_logging_out_clears_the_outbox(
     chloe.route_web_socket("**/ws/**", gate)
     log_in(chloe, "chloe", data["password"])
     chloe.goto(f"/messages/{conversation_id}/")
-    chloe.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     blocked["on"] = True
     chloe.evaluate("window.cercleRealtime.drop()")
     expect(chloe.locator("#realtime-status")).to_be_visible()
@@ -172,6 +172,6 @@ def test_logging_out_clears_the_outbox(
     blocked["on"] = False
     log_in(chloe, "chloe", data["password"])
     chloe.goto(f"/messages/{conversation_id}/")
-    chloe.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     expect(chloe.locator("#message-list li.msg")).to_have_count(0)
     assert site.python(STORED.format(id=conversation_id)) == []

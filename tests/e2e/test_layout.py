@@ -118,7 +118,7 @@ def test_a_phone_shows_the_first_post_on_the_first_screen(
     assert opener.bounding_box()["height"] >= 44
     opener.click()
     assert field.is_visible()
-    phone.wait_for_function("document.activeElement.id === 'composer-body'")
+    phone.wait_for_function("() => document.activeElement.id === 'composer-body'")
     # By keyboard: the line is a disclosure that Enter opens.
     phone.goto("/")
     phone.locator(".composer-fold > summary").focus()
@@ -351,7 +351,7 @@ def test_the_language_is_chosen_in_the_settings_and_on_the_sign_in_page(open_pag
     visitor = open_page(None)
     visitor.goto("/accounts/login/")
     visitor.get_by_label("Langue").select_option("en")
-    visitor.wait_for_function("document.documentElement.lang === 'en'")
+    visitor.wait_for_function("() => document.documentElement.lang === 'en'")
     assert "/accounts/login/" in visitor.url
 
 

@@ -118,6 +118,6 @@ def test_directory_on_a_phone_shows_results_first_and_on_a_desktop_the_open_form
     desktop = _quiet(new_page(width=1366, height=800))
     log_in(desktop, "viewer", PASSWORD)
     desktop.goto("/people/?q=sap")
-    desktop.wait_for_function("document.querySelector('#directory-filters').open")
+    desktop.wait_for_function("() => document.querySelector('#directory-filters').open")
     assert desktop.locator("#directory-q").is_visible()
     assert desktop.locator("#directory-q").input_value() == "sap"

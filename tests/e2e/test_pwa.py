@@ -47,13 +47,13 @@ def test_manifest_service_worker_and_offline_pages(new_page: Any, transactional_
     )
     assert state[0] == page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/"
     page.wait_for_function(
-        "navigator.serviceWorker.ready.then((r) => r.active.state === 'activated')"
+        "() => navigator.serviceWorker.ready.then((r) => r.active.state === 'activated')"
     )
     # Seen once under its control: the home page is kept.
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function(
-        "caches.open('cercle-pages-v1').then((c) => c.match(location.origin + '/'))"
+        "() => caches.open('cercle-pages-v1').then((c) => c.match(location.origin + '/'))"
         ".then((r) => Boolean(r))"
     )
 
@@ -81,6 +81,6 @@ def test_manifest_service_worker_and_offline_pages(new_page: Any, transactional_
     page.locator("form[action*='logout'] button").click()
     page.wait_for_url(lambda url: "/logout" not in url)
     page.wait_for_function(
-        "caches.open('cercle-pages-v1').then((c) => c.keys()).then((keys) => keys.length === 1"
-        " && new URL(keys[0].url).pathname === '/offline/')"
+        "() => caches.open('cercle-pages-v1').then((c) => c.keys())"
+        ".then((keys) => keys.length === 1 && new URL(keys[0].url).pathname === '/offline/')"
     )

@@ -36,7 +36,7 @@ def test_a_service_restart_reconnects_at_once_and_loses_nothing(
     anne.route_web_socket("**/ws/**", gate)
     log_in(anne, "anne", data["password"])
     anne.goto(f"/messages/{conversation_id}/")
-    anne.wait_for_function("window.cercleRealtime && window.cercleRealtime.connected")
+    anne.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     anne.evaluate(
         "window.offlineShown = 0;"
         " window.cercleRealtime.on('offline', () => { window.offlineShown += 1; })"
@@ -44,7 +44,7 @@ def test_a_service_restart_reconnects_at_once_and_loses_nothing(
     opened = len(routes)  # the page's socket is the last (the login page had one too)
 
     routes[-1].close(code=1012, reason="service restart")
-    anne.wait_for_function("!window.cercleRealtime.connected")
+    anne.wait_for_function("() => !window.cercleRealtime.connected")
     # Sent while Anne's socket is down: it comes with the `sync` after the new hello.
     sent = httpx.post(
         f"{server.url}/api/v1/conversations/{conversation_id}/messages",
@@ -52,7 +52,7 @@ def test_a_service_restart_reconnects_at_once_and_loses_nothing(
         headers=headers,
     )
     assert sent.status_code == 201
-    anne.wait_for_function("window.cercleRealtime.connected", timeout=5000)
+    anne.wait_for_function("() => window.cercleRealtime.connected", timeout=5000)
     assert len(routes) == opened + 1
     assert anne.evaluate("window.offlineShown") == 0
     expect(anne.locator("#realtime-status")).to_be_hidden()
@@ -64,4 +64,4 @@ def test_a_service_restart_reconnects_at_once_and_loses_nothing(
     routes[-1].close(code=1011, reason="server error")
     expect(anne.locator("#realtime-status")).to_be_visible()
     assert anne.evaluate("window.offlineShown") == 1
-    anne.wait_for_function("window.cercleRealtime.connected", timeout=10000)
+    anne.wait_for_function("() => window.cercleRealtime.connected", timeout=10000)
