@@ -1,0 +1,22 @@
+"""The main navigation's News link (`cercle.core.navigation`)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cercle.core.navigation import MenuLink, register_menu_link
+
+
+def register() -> None:
+    register_menu_link(
+        MenuLink(
+            key="news",
+            label=_("News"),
+            url=lambda user: reverse("news"),
+            place="main",
+            order=45,
+            current_prefix="/news/",
+            css_class="nav-news",
+        )
+    )
