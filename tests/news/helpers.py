@@ -22,14 +22,10 @@ def article(
     *,
     author: Any = None,
     title: str = "Une nouvelle",
-    published_at: datetime.datetime | None | str = "now",
+    published_at: datetime.datetime | str | None = "now",
     **fields: Any,
 ) -> Article:
-    when = (
-        timezone.now() - datetime.timedelta(minutes=1)
-        if published_at == "now"
-        else published_at
-    )
+    when = timezone.now() - datetime.timedelta(minutes=1) if published_at == "now" else published_at
     assert not isinstance(when, str)
     return actions.create_article(
         actor=author or manager(),

@@ -70,9 +70,7 @@ def test_a_cover_goes_through_the_upload_policy(tmp_path: object) -> None:
     with override_settings(
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {
-                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-            },
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
             "news": {
                 "BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(tmp_path)},
@@ -82,10 +80,10 @@ def test_a_cover_goes_through_the_upload_policy(tmp_path: object) -> None:
         found = actions.create_article(
             actor=manager(),
             data=ArticleInput(
-                    title="Photo",
-                    cover_alt="L'équipe devant l'usine",
-                    published_at=timezone.now(),
-                ),
+                title="Photo",
+                cover_alt="L'équipe devant l'usine",
+                published_at=timezone.now(),
+            ),
             cover=(io.BytesIO(image_bytes()), "../../etc/photo.png"),
         )
         assert found.cover.endswith(".png") and "/" not in found.cover

@@ -13,8 +13,15 @@ from django.utils import timezone, translation
 
 from cercle.news import actions, queries
 from cercle.news.panels import home_panel
-from tests.factories import add_member, make_admin, make_department, make_guest, make_site
-from tests.factories import make_space, make_user
+from tests.factories import (
+    add_member,
+    make_admin,
+    make_department,
+    make_guest,
+    make_site,
+    make_space,
+    make_user,
+)
 from tests.news.helpers import article, manager
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ def register() -> None:
             label=_("News"),
             url=lambda user: reverse("news"),
             place="main",
-            order=45,
+            order=55,
             current_prefix="/news/",
             css_class="nav-news",
         )
