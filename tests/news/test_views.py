@@ -106,6 +106,7 @@ def test_form_errors_are_400_at_their_field_and_save_nothing() -> None:
         {"title": "Ok", "when": "later"},
         {"title": "Ok", "when": "now", "category": "999999"},
         {"title": "Ok", "when": "now", "ends_at": "2001-01-01T00:00"},
+        {"title": "Ok", "when": "schedule", "published_at": "0001-01-01T00:00"},
     ]
     for data in bad:
         response = client.post("/news/write/", data)

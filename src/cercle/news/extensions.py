@@ -1,6 +1,7 @@
 """What the news add to the feed's post cards (`cercle.feed.registry`): a post that shares an
 article names and links it, for those who may read the article; the others read "not available"
-(a share never widens an article's audience). Two queries per page of posts."""
+(a share never widens an article's audience). Two queries per page of posts, none for a
+page without wall posts."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ class SharedArticle:
 
 
 def load(viewer: Viewer, posts: Sequence[Post], new: bool) -> Mapping[int, object]:
+    # Shares are posts on a person's wall: a page of space posts costs no query.
+    on_walls = [p.pk for p in posts if p.space_id is None]
+    if not on_walls:
+        return {}
     shares = dict(
-        ArticleShare.objects.filter(post_id__in=[p.pk for p in posts]).values_list(
-            "post_id", "article_id"
-        )
+        ArticleShare.objects.filter(post_id__in=on_walls).values_list("post_id", "article_id")
     )
     if not shares:
         return {}

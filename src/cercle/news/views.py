@@ -123,6 +123,8 @@ def _local_datetime(value: str, field: str) -> datetime.datetime:
         parsed = datetime.datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError({field: [_("Enter a valid date and time.")]}) from None
+    if not 1970 <= parsed.year <= 9000:
+        raise ValidationError({field: [_("Enter a valid date and time.")]})
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
     return parsed
