@@ -258,7 +258,7 @@ def seed() -> dict[str, Any]:
     # News: a featured article for everyone, in a category, read and commented by the member.
     from cercle.news import actions as news_actions
 
-    category = news_actions.create_category(actor=admin, name="Vie de l'entreprise")
+    category = news_actions.create_category(actor=admin, name="Vie des ateliers")
     article = news_actions.create_article(
         actor=admin,
         data=news_actions.ArticleInput(

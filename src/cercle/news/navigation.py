@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cercle.core.navigation import MenuLink, register_menu_link
 
@@ -12,7 +12,8 @@ def register() -> None:
     register_menu_link(
         MenuLink(
             key="news",
-            label=_("News"),
+            # Short: six links share a 360 px phone's bottom bar (French: "Actus").
+            label=pgettext_lazy("main navigation", "News"),
             url=lambda user: reverse("news"),
             place="main",
             order=55,
