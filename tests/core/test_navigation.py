@@ -104,6 +104,7 @@ def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
     assert [link.key for link in account] == [
         "profile",
         "documents",
+        "news",
         "settings",
         "my_data",
         "security",

@@ -1,9 +1,11 @@
-"""The main navigation's News link (`cercle.core.navigation`)."""
+"""The account menu's News link (`cercle.core.navigation`): not in the main navigation, whose
+phone bar holds five destinations in 360 px (a sixth clips "Messages"); the home page's featured
+panel links the news too."""
 
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cercle.core.navigation import MenuLink, register_menu_link
 
@@ -12,12 +14,10 @@ def register() -> None:
     register_menu_link(
         MenuLink(
             key="news",
-            # Short: six links share a 360 px phone's bottom bar (French: "Actus").
-            label=pgettext_lazy("main navigation", "News"),
+            label=_("News"),
             url=lambda user: reverse("news"),
-            place="main",
-            order=55,
+            place="account",
+            order=25,
             current_prefix="/news/",
-            css_class="nav-news",
         )
     )
