@@ -40,14 +40,16 @@ run: demo
 	@$(BIN)/python manage.py login_hint --url http://$(HOST):$(PORT)/
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
-	( while sleep 60; do $(BIN)/python manage.py send_event_reminders >/dev/null; done ) & \
+	( while sleep 60; do $(BIN)/python manage.py send_event_reminders >/dev/null; \
+	  $(BIN)/python manage.py publish_news >/dev/null; done ) & \
 	( n=0; while sleep 300; do n=$$((n + 1)); $(BIN)/python manage.py send_notification_mail; \
 	  $(BIN)/python manage.py expire_import_jobs; $(BIN)/python manage.py purge_data_exports; \
 	  $(BIN)/python manage.py publish_welcome_posts > /dev/null; \
 	  [ $$((n % 12)) -ne 0 ] || { $(BIN)/python manage.py aggregate_adoption > /dev/null; \
 	  $(BIN)/python manage.py sync_directory > /dev/null; }; \
 	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
-	  $(BIN)/python manage.py purge_document_trash; $(BIN)/python manage.py apply_retention; }; \
+	  $(BIN)/python manage.py purge_document_trash; $(BIN)/python manage.py apply_retention; \
+	  $(BIN)/python manage.py send_news_letter; }; \
 	  done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src \
 	  --ws-per-message-deflate false

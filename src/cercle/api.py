@@ -306,6 +306,10 @@ def _register_routers() -> None:
 
     api.add_router("/", announcements_router)
 
+    from cercle.news.api import router as news_router
+
+    api.add_router("/", news_router)
+
     from cercle.agenda.api import router as agenda_router
 
     api.add_router("/", agenda_router)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "cercle.search",
     "cercle.feed",
     "cercle.announcements",
+    "cercle.news",
     "cercle.chat",
     "cercle.pages",
     "cercle.documents",
@@ -419,6 +420,17 @@ STORAGES["privacy"] = (
     else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVACY_ROOT), "base_url": "/no-url/"},
+    }
+)
+# News covers: outside MEDIA_ROOT (an article's cover is served by the news views, to its
+# audience only), or under the bucket's "news/" prefix with S3.
+NEWS_ROOT = Path(os.environ.get("CERCLE_NEWS_ROOT", VAR_DIR / "news"))
+STORAGES["news"] = (
+    {**STORAGES["default"], "OPTIONS": {**STORAGES["default"]["OPTIONS"], "location": "news"}}
+    if bucket
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(NEWS_ROOT), "base_url": "/no-url/"},
     }
 )
 PRIVACY_EXPORT_DAYS = int(os.environ.get("CERCLE_PRIVACY_EXPORT_DAYS", "7"))

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("cercle.spaces.urls")),
     path("", include("cercle.feed.urls")),
     path("", include("cercle.announcements.urls")),
+    path("", include("cercle.news.urls")),
     path("", include("cercle.notifications.urls")),
     path("", include("cercle.adoption.urls")),
     path("", include("cercle.search.urls")),

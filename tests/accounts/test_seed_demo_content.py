@@ -26,6 +26,7 @@ from cercle.chat.models import Conversation, Message
 from cercle.core.demo import backdated, demo_time
 from cercle.documents.models import Document, Folder, Library, Version
 from cercle.feed.models import Comment, Post, Reaction
+from cercle.news.models import Article, ArticleRead
 from cercle.notifications.models import Notification
 from cercle.pages.models import Page, PageRevision
 from cercle.spaces.models import JoinRequest, Membership, Space, SpaceInvitation
@@ -82,6 +83,8 @@ def counts() -> dict[str, int]:
         "folders": Folder.objects.filter(parent__isnull=False).count(),
         "documents": Document.objects.count(),
         "versions": Version.objects.count(),
+        "news articles": Article.objects.count(),
+        "news reads": ArticleRead.objects.count(),
         "notifications": Notification.objects.count(),
         "audit": AuditEntry.objects.count(),
     }
@@ -117,6 +120,8 @@ def readme_counts() -> dict[str, int]:
         "folders": number(r"with (\d+) folders"),
         "documents": number(r"folders and (\d+) files"),
         "versions": number(r"\((\d+) versions\)"),
+        "news articles": number(r"\*\*(\d+) news articles\*\*"),
+        "news reads": number(r"read (\d+) times"),
     }
 
 

@@ -105,6 +105,7 @@ def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
         "profile",
         "onboarding",
         "documents",
+        "news",
         "settings",
         "my_data",
         "security",

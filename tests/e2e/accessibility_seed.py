@@ -305,6 +305,24 @@ def seed() -> dict[str, Any]:
             "memberships": [{"space": space.name, "added": 1, "removed": 0}],
         },
     )
+    # News: a featured article for everyone, in a category, read and commented by the member.
+    from cercle.news import actions as news_actions
+
+    category = news_actions.create_category(actor=admin, name="Vie des ateliers")
+    article = news_actions.create_article(
+        actor=admin,
+        data=news_actions.ArticleInput(
+            title="Le nouvel atelier ouvre à Nantes",
+            summary="Visite guidée jeudi pour toutes les équipes.",
+            body="## Au programme\n\n- visite\n- **démonstration**\n- pot d'accueil",
+            category=category,
+            featured=True,
+            published_at=timezone.now() - timedelta(hours=1),
+        ),
+    )
+    news_actions.record_read(reader=member, article=article)
+    news_actions.add_comment(actor=member, article=article, body="Bravo à toute l'équipe !")
+    news_actions.react(actor=member, article=article, kind="celebrate")
     return {
         "directory_run": directory_run.pk,
         "member": member.username,
@@ -337,4 +355,5 @@ def seed() -> dict[str, Any]:
         "library": documents_root.library_id,
         "event": event.pk,
         "sso_provider": sso_provider.provider_id,
+        "news_article": article.pk,
     }

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from cercle.news import views
+
+urlpatterns = [
+    path("news/", views.news_list, name="news"),
+    path("news/write/", views.news_write, name="news_write"),
+    path("news/categories/", views.news_categories, name="news_categories"),
+    path(
+        "news/categories/<int:category_id>/delete/",
+        views.news_category_delete,
+        name="news_category_delete",
+    ),
+    path("news/<int:article_id>/", views.news_article, name="news_article"),
+    path("news/<int:article_id>/edit/", views.news_edit, name="news_edit"),
+    path("news/<int:article_id>/delete/", views.news_delete, name="news_delete"),
+    path("news/<int:article_id>/cover/", views.news_cover, name="news_cover"),
+    path("news/<int:article_id>/reads/", views.news_reads, name="news_reads"),
+    path("news/<int:article_id>/comment/", views.news_comment, name="news_comment"),
+    path("news/<int:article_id>/react/", views.news_react, name="news_react"),
+    path("news/<int:article_id>/share/", views.news_share, name="news_share"),
+    path(
+        "news/comments/<int:comment_id>/delete/",
+        views.news_comment_delete,
+        name="news_comment_delete",
+    ),
+]

@@ -1,0 +1,155 @@
+"""The news pages: the list (a fixed number of queries, by category, paginated), an article, the
+form (write, schedule for a site, preview, errors at their field with nothing saved), the read
+counts page, the categories' page, and the home page's featured panel."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cercle.news import actions
+from cercle.news.models import Article, Category
+from tests.factories import make_guest, make_site, make_user
+from tests.helpers.clients import client_for
+from tests.news.helpers import article, manager
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_list_costs_the_same_for_3_or_30_articles() -> None:
+    author = manager()
+    category = actions.create_category(actor=author, name="RH")
+    for n in range(3):
+        article(author=author, title=f"Article {n}", category=category, summary="Résumé")
+    reader = make_user()
+    client = client_for(reader)
+    client.get("/news/")  # warm the session and caches
+    few = _queries(client, "/news/")
+    for n in range(27):
+        article(author=author, title=f"Encore {n}", category=category)
+    assert _queries(client, "/news/") == few
+    assert _queries(client_for(author), "/news/") == _queries(client_for(author), "/news/")
+
+
+def test_the_list_filters_by_category_and_paginates() -> None:
+    author = manager()
+    hr = actions.create_category(actor=author, name="RH")
+    safety = actions.create_category(actor=author, name="Sécurité")
+    article(author=author, title="Congés", category=hr)
+    article(author=author, title="Évacuation", category=safety)
+    client = client_for(make_user())
+    page = client.get(f"/news/?category={hr.pk}").content.decode()
+    assert "Congés" in page and "Évacuation" not in page
+    for odd in ("abc", "-1", "99999999999999999999999", "%00"):
+        assert client.get(f"/news/?category={odd}").status_code == 200
+    for n in range(13):
+        article(author=author, title=f"Brève {n}")
+    first = client.get("/news/").content.decode()
+    assert 'rel="next"' in first
+    assert client.get("/news/?page=2").status_code == 200
+    assert client.get("/news/?page=zzz").status_code == 200
+
+
+def test_a_manager_schedules_an_article_for_one_site_through_the_form() -> None:
+    site, other = make_site("Nantes"), make_site("Lyon")
+    author = manager()
+    client = client_for(author)
+    assert client.get("/news/write/").status_code == 200
+    when = (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    form = {
+        "title": "Exercice d'évacuation",
+        "summary": "Jeudi matin",
+        "body": "## Consignes\n\nSuivez les **serre-files**.",
+        "when": "schedule",
+        "published_at": when,
+        "sites": [str(site.pk)],
+        "featured": "1",
+    }
+    preview = client.post("/news/write/", {**form, "preview": "1"})
+    assert preview.status_code == 200
+    assert "<strong>serre-files</strong>" in preview.content.decode()
+    assert not Article.objects.exists()
+    response = client.post("/news/write/", form)
+    assert response.status_code == 302
+    saved = Article.objects.get()
+    assert list(saved.sites.all()) == [site] and saved.featured and not saved.for_everyone
+    assert saved.published_at is not None and saved.published_at > timezone.now()
+    here, there = make_user(site=site), make_user(site=other)
+    assert client_for(here).get(f"/news/{saved.pk}/").status_code == 404  # not yet
+    Article.objects.filter(pk=saved.pk).update(
+        published_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert client_for(here).get(f"/news/{saved.pk}/").status_code == 200
+    assert client_for(there).get(f"/news/{saved.pk}/").status_code == 404
+    home = client_for(here).get("/").content.decode()
+    assert "Exercice d&#x27;évacuation" in home or "Exercice d'évacuation" in home
+    assert "évacuation" not in client_for(there).get("/").content.decode()
+
+
+def test_form_errors_are_400_at_their_field_and_save_nothing() -> None:
+    client = client_for(manager())
+    bad = [
+        {"title": "", "when": "now"},
+        {"title": "Ok", "when": "schedule", "published_at": ""},
+        {"title": "Ok", "when": "schedule", "published_at": "pas une date"},
+        {"title": "Ok", "when": "later"},
+        {"title": "Ok", "when": "now", "category": "999999"},
+        {"title": "Ok", "when": "now", "ends_at": "2001-01-01T00:00"},
+        {"title": "Ok", "when": "schedule", "published_at": "0001-01-01T00:00"},
+    ]
+    for data in bad:
+        response = client.post("/news/write/", data)
+        assert response.status_code == 400, data
+        assert 'role="alert"' in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_who_reaches_which_page() -> None:
+    found = article()
+    reader, guest = make_user(), make_guest()
+    client = client_for(reader)
+    assert client.get(f"/news/{found.pk}/").status_code == 200
+    assert client.get("/news/write/").status_code == 403
+    assert client.get(f"/news/{found.pk}/edit/").status_code == 404
+    assert client.get(f"/news/{found.pk}/reads/").status_code == 404
+    assert client.get("/news/categories/").status_code == 403
+    assert client_for(guest).get(f"/news/{found.pk}/").status_code == 404
+    assert client.post(f"/news/{found.pk}/delete/").status_code == 404
+    author = found.author
+    assert client_for(author).get(f"/news/{found.pk}/reads/").status_code == 200
+    assert client_for(author).get(f"/news/{found.pk}/edit/").status_code == 200
+
+
+def test_comment_react_and_share_through_the_pages() -> None:
+    found = article()
+    client = client_for(make_user())
+    assert client.post(f"/news/{found.pk}/comment/", {"body": "Merci !"}).status_code == 302
+    assert client.post(f"/news/{found.pk}/react/", {"kind": "celebrate"}).status_code == 302
+    assert client.post(f"/news/{found.pk}/react/", {"kind": "nope"}).status_code == 400
+    assert client.get(f"/news/{found.pk}/share/").status_code == 200
+    assert client.post(f"/news/{found.pk}/share/", {"body": "À lire"}).status_code == 302
+    found.refresh_from_db()
+    assert found.comment_count == 1 and found.reaction_counts == {"celebrate": 1}
+    page = client.get(f"/news/{found.pk}/").content.decode()
+    assert "Merci !" in page
+
+
+def test_the_categories_page() -> None:
+    client = client_for(manager())
+    assert client.post("/news/categories/", {"name": "Vie du site"}).status_code == 302
+    assert client.post("/news/categories/", {"name": "vie du site"}).status_code == 400
+    assert client.post("/news/categories/", {"name": ""}).status_code == 400
+    category = Category.objects.get()
+    assert client.post(f"/news/categories/{category.pk}/delete/").status_code == 302
+    assert not Category.objects.exists()
