@@ -4,9 +4,11 @@ The writes are `cercle.sso.actions`' (audited there)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.socialaccount.providers.base import AuthProcess
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -76,24 +78,36 @@ def _two_factor_form() -> TwoFactorPolicyForm:
     return TwoFactorPolicyForm(initial={"scope": policy.scope, "grace_days": policy.grace_days})
 
 
-@admin_required
-@require_POST
-def two_factor(request: AuthenticatedRequest) -> HttpResponse:
-    form = TwoFactorPolicyForm(request.POST)
+def _save_policy(
+    request: AuthenticatedRequest,
+    form: forms.Form,
+    form_key: str,
+    save: Callable[[dict[str, Any]], object],
+    saved: str,
+) -> HttpResponse:
+    """A policy form of the page posted: saved through its action (whose refusals go back into
+    the form), then back to the page with `saved`; else the page again with the form's errors."""
     if form.is_valid():
         try:
-            actions.set_two_factor_policy(
-                actor=request.user,
-                scope=form.cleaned_data["scope"],
-                grace_days=form.cleaned_data["grace_days"],
-                request=request,
-            )
+            save(form.cleaned_data)
         except ValidationError as error:
             _error_into_form(form, error)
         else:
-            messages.success(request, _("The two-factor policy is saved."))
+            messages.success(request, saved)
             return redirect("admin_sso")
-    return _page(request, two_factor_form=form)
+    return _page(request, **{form_key: form})
+
+
+@admin_required
+@require_POST
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
+    return _save_policy(
+        request,
+        TwoFactorPolicyForm(request.POST),
+        "two_factor_form",
+        lambda data: actions.set_two_factor_policy(actor=request.user, request=request, **data),
+        _("The two-factor policy is saved."),
+    )
 
 
 def _session_form() -> SessionPolicyForm:
@@ -106,21 +120,13 @@ def _session_form() -> SessionPolicyForm:
 @admin_required
 @require_POST
 def sessions(request: AuthenticatedRequest) -> HttpResponse:
-    form = SessionPolicyForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_session_policy(
-                actor=request.user,
-                idle_minutes=form.cleaned_data["idle_minutes"],
-                lifetime_hours=form.cleaned_data["lifetime_hours"],
-                request=request,
-            )
-        except ValidationError as error:
-            _error_into_form(form, error)
-        else:
-            messages.success(request, _("The session lifetime is saved."))
-            return redirect("admin_sso")
-    return _page(request, session_form=form)
+    return _save_policy(
+        request,
+        SessionPolicyForm(request.POST),
+        "session_form",
+        lambda data: actions.set_session_policy(actor=request.user, request=request, **data),
+        _("The session lifetime is saved."),
+    )
 
 
 @admin_required
