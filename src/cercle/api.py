@@ -310,6 +310,10 @@ def _register_routers() -> None:
 
     api.add_router("/", news_router)
 
+    from cercle.onboarding.api import router as onboarding_router
+
+    api.add_router("/", onboarding_router)
+
     from cercle.agenda.api import router as agenda_router
 
     api.add_router("/", agenda_router)

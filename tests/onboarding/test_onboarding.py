@@ -135,7 +135,10 @@ def test_steps_are_skipped_undone_and_the_checklist_hidden_and_found_again(team:
     assert 'id="onboarding-heading"' not in client.get("/").content.decode()
     menu = client.get("/").content.decode()
     assert 'href="/welcome/"' in menu  # "Getting started" in the account menu
-    client.get("/welcome/")
+    page = client.get("/welcome/").content.decode()  # opening it changes nothing…
+    assert 'id="onboarding-heading"' not in client.get("/").content.decode()
+    assert 'action="/welcome/show/"' in page  # …its button puts it back
+    assert client.post("/welcome/show/")["Location"] == "/"
     assert 'id="onboarding-heading"' in client.get("/").content.decode()
 
 
@@ -209,7 +212,7 @@ def test_admins_suggest_spaces_and_set_the_welcome(team: dict) -> None:
 
 def test_the_checklist_costs_a_fixed_number_of_queries(team: dict) -> None:
     newcomer = team["newcomer"]
-    state = actions.open_checklist(newcomer)
+    state = actions.ensure_state(newcomer)
     queries.checklist(newcomer, state)  # the settings, cached from then on
     with CaptureQueriesContext(connection) as few:
         queries.checklist(newcomer, state)

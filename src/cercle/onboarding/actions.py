@@ -26,9 +26,15 @@ def start(user: User) -> OnboardingState | None:
     return state
 
 
-def open_checklist(user: User) -> OnboardingState:
-    """Shown again (from the account menu), for anyone."""
+def ensure_state(user: User) -> OnboardingState:
+    """The person's checklist state, made if need be (showing it changes nothing else)."""
     state, _created = OnboardingState.objects.get_or_create(user=user)
+    return state
+
+
+def open_checklist(user: User) -> OnboardingState:
+    """Back on the person's home page (for anyone: people who joined before it existed too)."""
+    state = ensure_state(user)
     if state.hidden:
         state.hidden = False
         state.save(update_fields=["hidden"])
@@ -42,7 +48,7 @@ def _require_step(key: str) -> None:
 
 def skip_step(*, actor: User, key: str, skip: bool = True) -> OnboardingState:
     _require_step(key)
-    state = open_checklist(actor)
+    state = ensure_state(actor)
     skipped = [k for k in state.skipped if k != key] + ([key] if skip else [])
     state.skipped = skipped
     state.save(update_fields=["skipped"])
@@ -53,7 +59,7 @@ def mark_done(*, actor: User, key: str) -> OnboardingState:
     """A step Cercle cannot see elsewhere (the welcome page read, the app installed)."""
     if key not in queries.SELF_REPORTED:
         raise ValidationError(_("This step is done by doing it."))
-    state = open_checklist(actor)
+    state = ensure_state(actor)
     if key not in state.done:
         state.done = [*state.done, key]
         state.save(update_fields=["done"])
@@ -61,14 +67,14 @@ def mark_done(*, actor: User, key: str) -> OnboardingState:
 
 
 def hide(*, actor: User) -> OnboardingState:
-    state = open_checklist(actor)
+    state = ensure_state(actor)
     state.hidden = True
     state.save(update_fields=["hidden"])
     return state
 
 
 def set_welcome_post(*, actor: User, publish: bool) -> OnboardingState:
-    state = open_checklist(actor)
+    state = ensure_state(actor)
     if state.welcome_posted_at is not None:
         raise ValidationError(_("Your welcome post is already published."))
     state.welcome_post = publish

@@ -7,6 +7,7 @@ from cercle.onboarding import views
 urlpatterns = [
     path("welcome/", views.checklist, name="onboarding"),
     path("welcome/hide/", views.hide, name="onboarding_hide"),
+    path("welcome/show/", views.show, name="onboarding_show"),
     path("welcome/post/", views.welcome_post, name="onboarding_welcome_post"),
     path("welcome/steps/<str:step>/skip/", views.skip, name="onboarding_skip"),
     path("welcome/steps/<str:step>/done/", views.done, name="onboarding_done"),

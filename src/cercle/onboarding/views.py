@@ -33,7 +33,7 @@ def _member_only(request: AuthenticatedRequest) -> None:
 @login_required
 def checklist(request: AuthenticatedRequest) -> HttpResponse:
     _member_only(request)
-    state = actions.open_checklist(request.user)
+    state = actions.ensure_state(request.user)
     return render(
         request,
         "onboarding/checklist.html",
@@ -86,6 +86,14 @@ def hide(request: AuthenticatedRequest) -> HttpResponse:
     messages.info(
         request, _("The checklist is hidden. Find it again under “Getting started” in your menu.")
     )
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def show(request: AuthenticatedRequest) -> HttpResponse:
+    _member_only(request)
+    actions.open_checklist(request.user)
     return redirect("home")
 
 
