@@ -73,6 +73,7 @@ NOT_PAGES: dict[str, str] = {
     "mfa_download_recovery_codes": "text file",
     "notification_open": "redirect to the notification's subject",
     "onboarding_hide": "POST",
+    "admin_sso_sessions": "POST",
     "onboarding_show": "POST",
     "onboarding_welcome_post": "POST",
     "onboarding_skip": "POST",

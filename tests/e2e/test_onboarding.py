@@ -44,6 +44,13 @@ def test_a_newcomer_completes_the_checklist(
     page.goto("/")
     panel = page.locator(".onboarding-home")
     assert panel.get_by_role("heading").inner_text() == "Premiers pas"
+    assert panel.locator("summary .badge").inner_text() == "0/7"
+    # Folded to one line on a phone (the feed's first post stays on the first screen), open on a
+    # desktop.
+    if device == "phone":
+        assert not panel.evaluate("(details) => details.open")
+        panel.locator("summary").click()
+    assert panel.evaluate("(details) => details.open")
     assert "0 étapes sur 7 faites" in panel.inner_text()
     # The next step only, on the first screen; the whole list one tap away.
     assert panel.locator(".onboarding-step").count() == 1
