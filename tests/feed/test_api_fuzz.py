@@ -18,6 +18,7 @@ from cercle.announcements import actions as announcement_actions
 from cercle.documents import actions as document_actions
 from cercle.feed import actions as feed_actions
 from cercle.feed.models import Report
+from cercle.news import actions as news_actions
 from cercle.notifications.models import Notification
 from cercle.pages import actions as page_actions
 from cercle.spaces import actions as space_actions
@@ -120,6 +121,9 @@ def _world() -> tuple[Any, dict[str, str]]:
     message = make_message(admin, conversation)
     page = page_actions.create_page(actor=admin, space=space, title="Guide")
     event = make_event(organiser=admin)
+    article = news_actions.create_article(
+        actor=admin, data=news_actions.ArticleInput(title="Nouvelles", body="Texte")
+    )
     valid = {
         "post_id": str(post.pk),
         "comment_id": str(comment.pk),
@@ -137,6 +141,7 @@ def _world() -> tuple[Any, dict[str, str]]:
         "page_id": str(page.pk),
         "number": "1",
         "event_id": str(event.pk),
+        "article_id": str(article.pk),
     }
     # The document base's paths (its own fuzzing is in tests/documents/test_api.py).
     root = document_actions.root_of(document_actions.personal_library(user=admin))
