@@ -38,6 +38,18 @@ def _clear_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_memos() -> None:
+    """What a process keeps for a minute (the session policy's limits, the sessions whose "last
+    seen" it wrote) is read again at each test's first request, not at a moment that falls inside
+    a test's counted queries."""
+    from cercle.accounts.middleware import forget_tracked
+    from cercle.sso.queries import forget_session_limits
+
+    forget_session_limits()
+    forget_tracked()
+
+
+@pytest.fixture(autouse=True)
 def _default_language() -> None:
     """Each test starts in the site's language: a request through the test client activates the
     language it chose (Accept-Language, the person's own) in this thread and leaves it active, so
