@@ -42,8 +42,13 @@ def test_open_a_pdf_preview_and_find_a_file_by_a_word_inside_it(
     # The folder lists the PDF with the picture of its first page.
     page.goto(f"/documents/folders/{facts['documents_folder']}/")
     row = page.locator(".documents-table a", has_text="rapport-annuel.pdf")
-    expect(row.locator("img.documents-thumb")).to_be_visible()
-    assert row.locator("img.documents-thumb").evaluate("img => img.naturalWidth") > 0
+    thumb = row.locator("img.documents-thumb")
+    expect(thumb).to_be_visible()
+    # Thumbnails load lazily: on a phone this one may be below the fold until scrolled to.
+    thumb.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
 
     # The PDF's page: its preview.
     view = f"/documents/files/{facts['pdf_document']}/view"
