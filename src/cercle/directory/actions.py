@@ -506,35 +506,35 @@ def _create(
                 new={"dn": entry.dn},
             )
     except (ValidationError, PermissionDenied) as error:
-        _add(
-            report,
-            "refused",
-            {
-                "entry": entry.username or entry.dn,
-                "dn": entry.dn,
-                "reason": " ".join(_messages(error)),
-            },
-        )
+        _report_refusal(report, entry.username or entry.dn, entry.dn, error)
         return None
     if entry.photo:
         try:
             _photo(actor, person, entry.photo)
         except (ValidationError, PermissionDenied) as error:
-            _add(
-                report,
-                "refused",
-                {
-                    "entry": entry.username,
-                    "dn": entry.dn,
-                    "reason": _("Photo refused: %(error)s") % {"error": " ".join(_messages(error))},
-                },
-            )
+            _report_refusal(report, entry.username, entry.dn, error, _("Photo refused: %(error)s"))
     _add(report, "created", {"name": entry.display(), "email": entry.email, "dn": entry.dn})
     return person
 
 
 def _messages(error: ValidationError | PermissionDenied) -> list[str]:
     return list(error.messages) if isinstance(error, ValidationError) else [str(error)]
+
+
+def _report_refusal(
+    report: dict[str, list[Any]],
+    entry: str,
+    dn: str,
+    error: ValidationError | PermissionDenied,
+    what: str = "%(error)s",
+) -> None:
+    """A refused row of the run's report: who, where in the directory, and the refusal's words
+    (in `what`, e.g. "Photo refused: %(error)s")."""
+    _add(
+        report,
+        "refused",
+        {"entry": entry, "dn": dn, "reason": what % {"error": " ".join(_messages(error))}},
+    )
 
 
 def _add(report: dict[str, list[Any]], key: str, row: Any) -> None:
@@ -569,15 +569,7 @@ def _update(
                 fields["photo_digest"] = reader.photo_digest(entry.photo)
             DirectoryPerson.objects.filter(user_id=user_id).update(**fields)
     except (ValidationError, PermissionDenied) as error:
-        _add(
-            report,
-            "refused",
-            {
-                "entry": entry.username or entry.dn,
-                "dn": entry.dn,
-                "reason": " ".join(_messages(error)),
-            },
-        )
+        _report_refusal(report, entry.username or entry.dn, entry.dn, error)
         return False
     if photo_changed:
         try:
@@ -589,15 +581,7 @@ def _update(
                 )
             changed["photo"] = True
         except (ValidationError, PermissionDenied) as error:
-            _add(
-                report,
-                "refused",
-                {
-                    "entry": entry.username,
-                    "dn": entry.dn,
-                    "reason": _("Photo refused: %(error)s") % {"error": " ".join(_messages(error))},
-                },
-            )
+            _report_refusal(report, entry.username, entry.dn, error, _("Photo refused: %(error)s"))
     _add(
         report,
         "updated",
@@ -636,15 +620,8 @@ def _set_managers(
                 changes={"manager": people.get(manager_id) if manager_id else None},
             )
         except (ValidationError, PermissionDenied) as error:
-            _add(
-                report,
-                "refused",
-                {
-                    "entry": people[user_id].username,
-                    "dn": "",
-                    "reason": _("Manager not set: %(error)s")
-                    % {"error": " ".join(_messages(error))},
-                },
+            _report_refusal(
+                report, people[user_id].username, "", error, _("Manager not set: %(error)s")
             )
 
 
@@ -707,28 +684,12 @@ def _apply_rules(
                 space_actions.add_member(actor=actor, space=space, user=people[user_id])
                 DirectoryMembership.objects.get_or_create(space=space, user_id=user_id)
             except (ValidationError, PermissionDenied) as error:
-                _add(
-                    report,
-                    "refused",
-                    {
-                        "entry": people[user_id].username,
-                        "dn": "",
-                        "reason": " ".join(_messages(error)),
-                    },
-                )
+                _report_refusal(report, people[user_id].username, "", error)
         for user_id in sorted(to_remove):
             try:
                 space_actions.remove_member(actor=actor, space=space, user=people[user_id])
             except (ValidationError, PermissionDenied) as error:
-                _add(
-                    report,
-                    "refused",
-                    {
-                        "entry": people[user_id].username,
-                        "dn": "",
-                        "reason": " ".join(_messages(error)),
-                    },
-                )
+                _report_refusal(report, people[user_id].username, "", error)
             DirectoryMembership.objects.filter(space=space, user_id=user_id).delete()
         # Members already there before the rule are not the directory's to remove later.
     # Spaces with no rule any more: the memberships the directory gave go.
@@ -764,11 +725,7 @@ def _deactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) 
         try:
             people_actions.deactivate_person(actor=actor, person=person)
         except (ValidationError, PermissionDenied) as error:
-            _add(
-                report,
-                "refused",
-                {"entry": person.username, "dn": "", "reason": " ".join(_messages(error))},
-            )
+            _report_refusal(report, person.username, "", error)
             continue
         DirectoryPerson.objects.filter(user=person).update(deactivated_by_sync=True)
         log_event(actor=actor, action="directory.person_deactivated", target=person)
