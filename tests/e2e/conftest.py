@@ -47,6 +47,21 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def seeded_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A server on the accessibility walk's seeded organisation, seeded once per session for the
+    browser tests that only read it (search, document previews): (its URL, the seed's facts).
+    Tests that change data start their own."""
+    from tests.helpers.server import ServerSite
+
+    server_site = ServerSite(tmp_path_factory.mktemp("seeded"))
+    server_site.migrate()
+    facts = server_site.python("from tests.e2e.accessibility_seed import seed\nresult = seed()")
+    server = server_site.start()
+    yield server.url, facts
+    server_site.stop()
+
+
 @pytest.fixture
 def new_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A factory of pages, each in its own browser context (its own cookies: its own person)."""

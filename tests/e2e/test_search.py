@@ -3,7 +3,6 @@ the suggestion, land on the person; search words, filter a kind, open a result a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +14,10 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    from tests.helpers.server import ServerSite
-
-    server_site = ServerSite(tmp_path_factory.mktemp("search"))
-    server_site.migrate()
-    facts = server_site.python("from tests.e2e.accessibility_seed import seed\nresult = seed()")
-    server = server_site.start()
-    yield server.url, facts
-    server_site.stop()
+@pytest.fixture
+def site(seeded_site: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The session's seeded server (tests/e2e/conftest.py): these tests only read it."""
+    return seeded_site
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
