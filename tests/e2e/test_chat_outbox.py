@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from playwright.sync_api import expect
 
 from tests.helpers.browser import log_in
-from tests.helpers.server import ServerProcess, ServerSite, make_people
+from tests.helpers.server import ServerProcess, ServerSite, make_people, start_direct
 
 STORED = (
     "from cercle.chat.models import Message\n"
@@ -25,13 +24,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
 ) -> None:
     site, server = chat_server
     data = make_people(site, ["anne", "bruno"])
-    headers = {"Authorization": f"Bearer {data['people']['bruno']['token']}"}
-    created = httpx.post(
-        f"{server.url}/api/v1/conversations",
-        json={"kind": "direct", "username": "anne"},
-        headers=headers,
-    )
-    conversation_id = created.json()["id"]
+    conversation_id = start_direct(server, data["people"]["bruno"]["token"], "anne")
     url = f"/messages/{conversation_id}/"
     anne, bruno = chat_page(), chat_page(width=360, height=740)
     # Chromium's offline mode does not stop WebSockets: the socket is cut by hand too.
@@ -127,13 +120,7 @@ def test_logging_out_clears_the_outbox(
 ) -> None:
     site, server = chat_server
     data = make_people(site, ["chloe", "david"])
-    headers = {"Authorization": f"Bearer {data['people']['david']['token']}"}
-    created = httpx.post(
-        f"{server.url}/api/v1/conversations",
-        json={"kind": "direct", "username": "chloe"},
-        headers=headers,
-    )
-    conversation_id = created.json()["id"]
+    conversation_id = start_direct(server, data["people"]["david"]["token"], "chloe")
     chloe = chat_page()
     blocked = {"on": False}
 

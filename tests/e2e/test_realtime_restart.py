@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.helpers.browser import log_in
-from tests.helpers.server import ServerProcess, ServerSite, make_people
+from tests.helpers.server import ServerProcess, ServerSite, make_people, start_direct
 
 
 def test_a_service_restart_reconnects_at_once_and_loses_nothing(
@@ -20,12 +20,7 @@ def test_a_service_restart_reconnects_at_once_and_loses_nothing(
     site, server = chat_server
     data = make_people(site, ["anne", "bruno"])
     headers = {"Authorization": f"Bearer {data['people']['bruno']['token']}"}
-    created = httpx.post(
-        f"{server.url}/api/v1/conversations",
-        json={"kind": "direct", "username": "anne"},
-        headers=headers,
-    )
-    conversation_id = created.json()["id"]
+    conversation_id = start_direct(server, data["people"]["bruno"]["token"], "anne")
     routes: list[Any] = []
 
     def gate(ws: Any) -> None:

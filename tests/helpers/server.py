@@ -234,6 +234,19 @@ def make_people(site: ServerSite, names: list[str]) -> dict[str, Any]:
     return result
 
 
+def start_direct(server: ServerProcess, token: str, username: str) -> int:
+    """The id of the direct conversation between `token`'s owner and `username`, through the
+    API."""
+    created = httpx.post(
+        f"{server.url}/api/v1/conversations",
+        json={"kind": "direct", "username": username},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    created.raise_for_status()
+    conversation_id: int = created.json()["id"]
+    return conversation_id
+
+
 async def open_socket(server: ServerProcess, token: str) -> ClientConnection:
     async with httpx.AsyncClient(base_url=server.url) as http:
         response = await http.post(
