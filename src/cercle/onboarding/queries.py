@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -86,6 +87,36 @@ def suggestions_for(profile: Profile | None) -> list[SuggestedSpace]:
         .select_related("space")
         .filter(space__archived_at__isnull=True)
     )
+
+
+def suggested_space_for(user: User, space_id: int) -> Space:
+    """A space suggested to `user` (what the checklist's Join button may join), else not found."""
+    profile = Profile.objects.filter(user=user).first()
+    for suggestion in suggestions_for(profile):
+        if suggestion.space.pk == space_id:
+            return suggestion.space
+    raise Http404(_("No such suggested space."))
+
+
+def all_suggestions() -> QuerySet[SuggestedSpace]:
+    """Every suggestion, for the administrators' page."""
+    return SuggestedSpace.objects.select_related("space", "department", "site")
+
+
+def access_suggestion(suggestion_id: int) -> SuggestedSpace:
+    suggestion = all_suggestions().filter(pk=suggestion_id).first()
+    if suggestion is None:
+        raise Http404(_("No such suggested space."))
+    return suggestion
+
+
+def colleague_to_follow(person_id: int) -> User:
+    """An active person the checklist's Follow button may follow (the rule itself is
+    `follow_person`'s), else not found."""
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    if person is None:
+        raise Http404(_("No such person."))
+    return person
 
 
 def team_space(profile: Profile | None, suggestions: list[SuggestedSpace]) -> Space | None:

@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cercle.accounts.actions.profiles import follow_person
-from cercle.accounts.models import Department, Site, User
+from cercle.accounts.models import Department, Site
 from cercle.accounts.queries import may_manage_people
 from cercle.core.typing import AuthenticatedRequest
 from cercle.onboarding import actions, queries
-from cercle.onboarding.models import SuggestedSpace
 from cercle.spaces import actions as space_actions
 from cercle.spaces.models import Space
 
@@ -112,13 +111,7 @@ def welcome_post(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def join(request: AuthenticatedRequest, space_id: int) -> HttpResponse:
     _member_only(request)
-    space = Space.objects.filter(pk=space_id).first()
-    suggested = space is not None and any(
-        s.space.pk == space.pk
-        for s in queries.suggestions_for(getattr(request.user, "profile", None))
-    )
-    if space is None or not suggested:
-        raise Http404
+    space = queries.suggested_space_for(request.user, space_id)
     try:
         space_actions.join_space(actor=request.user, space=space)
     except (PermissionDenied, ValidationError) as error:
@@ -132,9 +125,7 @@ def join(request: AuthenticatedRequest, space_id: int) -> HttpResponse:
 @require_POST
 def follow(request: AuthenticatedRequest, person_id: int) -> HttpResponse:
     _member_only(request)
-    person = User.objects.filter(pk=person_id, is_active=True).first()
-    if person is None:
-        raise Http404
+    person = queries.colleague_to_follow(person_id)
     try:
         follow_person(actor=request.user, person=person)
     except PermissionDenied as error:
@@ -216,7 +207,7 @@ def _admin_page(
                 }
             ),
             "suggestion_form": suggestion_form or SuggestionForm(),
-            "suggestions": SuggestedSpace.objects.select_related("space", "department", "site"),
+            "suggestions": queries.all_suggestions(),
         },
         status=status,
     )
@@ -255,8 +246,6 @@ def manage(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def remove_suggestion(request: AuthenticatedRequest, suggestion_id: int) -> HttpResponse:
     _manager(request)
-    suggestion = SuggestedSpace.objects.filter(pk=suggestion_id).select_related("space").first()
-    if suggestion is None:
-        raise Http404
+    suggestion = queries.access_suggestion(suggestion_id)
     actions.remove_suggestion(actor=request.user, suggestion=suggestion)
     return redirect("onboarding_manage")
