@@ -167,13 +167,13 @@ class Person(FastHttpUser):
         self.uid: int = self.person["id"]
         self.ip = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
         self.headers = {"X-Real-IP": self.ip, "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+        self.background = {**self.headers, "HX-Request": "true", "X-Cercle-Background": "1"}
         self.csrf = ""
         self.post_ids: list[int] = []
         self.last_message: dict[int, int] = {}
         self.ws: websocket.WebSocket | None = None
         self.running = True
         self.reader: gevent.Greenlet | None = None
-        self.badge_due = False
         conversations = self.person["conversations"]
         self.direct = conversations.get("direct", [])
         self.groups = conversations.get("group", [])
@@ -282,25 +282,19 @@ class Person(FastHttpUser):
             if kind == "message.new":
                 message = frame["message"]
                 self.last_message[message["conversation_id"]] = message["id"]
+                # realtime.js keeps the unread badge from the frames (no request since 2026-12-06).
                 TRACKER.received(self.uid, message.get("client_id") or "")
-                if (message.get("sender") or {}).get("id") != self.uid and not self.badge_due:
-                    # As realtime.js does: the unread badge asked again, 250 ms later.
-                    self.badge_due = True
-                    gevent.spawn_later(0.25, self.refresh_badge)
             elif kind == "message.ack":
                 TRACKER.acknowledged(frame.get("client_id") or "")
             elif kind == "error":
                 emit("error frame", 0, str(frame)[:200])
 
-    def refresh_badge(self) -> None:
-        self.badge_due = False
-        if self.running:
-            self.client.get("/messages/unread/", name="unread badge", headers=self.headers)
-
     # --- helpers ---
 
     def page(self, path: str, name: str) -> str:
         response = self.client.get(path, name=name, headers=self.headers)
+        # Every full page's header asks for the bell's count once loaded (htmx, `load`).
+        self.client.get("/notifications/bell/", name="bell", headers=self.background)
         return response.text or ""
 
     def htmx_post(self, path: str, name: str, fields: dict[str, str]) -> None:

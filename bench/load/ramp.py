@@ -188,6 +188,7 @@ def prepare(args: argparse.Namespace) -> tuple[server_helpers.ServerSite, Path, 
         analyze(env, "postgresql" if args.config == "production" else "sqlite")
         marker.write_text(json.dumps(sizes))
         print(f"    seeded in {time.monotonic() - started:.0f} s", flush=True)
+    seed.spread_join_dates(env)
     fixture = json.loads(fixture_path.read_text())
     if len(fixture["people"]) < max(args.steps):
         seed.seed_conversations(env, people=max(args.steps), channel=args.channel, out=fixture_path)

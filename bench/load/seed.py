@@ -152,3 +152,23 @@ def seed_conversations(env: dict[str, str], *, people: int, channel: int, out: P
     code = FIXTURE_CODE.format(people=people, channel=min(channel, people), out=str(out))
     manage(env, "shell", "-c", code)
     return json.loads(out.read_text())
+
+
+JOIN_DATES_CODE = """
+from datetime import timedelta
+from django.utils import timezone
+from cercle.accounts.models import User
+
+people = User.objects.filter(username__startswith="scale-")
+people.update(date_joined=timezone.now() - timedelta(days=400))
+newcomers = [pk for pk in people.values_list("pk", flat=True) if pk % 50 == 0]
+User.objects.filter(pk__in=newcomers).update(date_joined=timezone.now() - timedelta(days=12))
+"""
+
+
+def spread_join_dates(env: dict[str, str]) -> None:
+    """As in an organisation: most people joined long ago, one in fifty this month (a newcomer,
+    whose home page shows the onboarding checklist). `seed_demo --scale` makes everyone join
+    on the day it runs, which made every simulated person a newcomer. Run at every start (the
+    newcomer period is counted from now)."""
+    manage(env, "shell", "-c", JOIN_DATES_CODE)

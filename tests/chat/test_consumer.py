@@ -187,6 +187,25 @@ async def test_read_sends_a_receipt_and_updates_my_other_tabs() -> None:
     await b2.disconnect()
 
 
+async def test_hello_brings_the_unread_and_muted_conversations_for_the_badge() -> None:
+    """The page keeps the Messages badge from `hello` on (issue 15: no HTTP request after each
+    message): the unmuted conversations with unread messages, and the muted ones."""
+    anne, bruno, conversation = await pair()
+    carla = await amake_user()
+    muted = await sync_to_async(make_direct)(carla, bruno)
+    read = await sync_to_async(make_direct)(await amake_user(), bruno)
+    await sync_to_async(make_message)(anne, conversation, "unread")
+    await sync_to_async(make_message)(carla, muted, "unread but muted")
+    await sync_to_async(actions.set_muted)(actor=bruno, conversation_id=muted.pk, muted=True)
+    await sync_to_async(make_message)(bruno, read, "mine only")
+    b = socket_for(bruno)
+    await b.connect()
+    hello = await b.receive_json_from()
+    assert hello["unread_conversations"] == [conversation.pk]
+    assert hello["muted_conversations"] == [muted.pk]
+    await b.disconnect()
+
+
 async def test_presence_counts_every_tab() -> None:
     anne, bruno, _conversation = await pair()
     a = await connected(anne)

@@ -56,12 +56,14 @@ def _str(frame: dict[str, Any], name: str) -> str:
 
 
 @database_sync_to_async
-def _load_state(user: Any) -> tuple[set[int], bool, list[int], int]:
+def _load_state(user: Any) -> tuple[set[int], bool, list[int], int, list[int], list[int]]:
     return (
         set(queries.conversation_ids_of(user)),
         queries.receipts_enabled(user),
         queries.co_member_ids(user),
         queries.newest_message_id(user),
+        queries.unread_conversation_ids(user),
+        queries.muted_conversation_ids(user),
     )
 
 
@@ -147,7 +149,14 @@ class ChatSocketMixin(SocketPart):
 
     async def part_connect(self) -> HelloPart | None:
         """Join my conversations' groups, count this socket for presence; my hello fields."""
-        self.conversation_ids, self.receipts, co_members, newest = await _load_state(self.user)
+        (
+            self.conversation_ids,
+            self.receipts,
+            co_members,
+            newest,
+            unread,
+            muted,
+        ) = await _load_state(self.user)
         self.last_typing = {}
         self.checked_memberships = {}
         for conversation_id in list(self.conversation_ids):
@@ -163,6 +172,8 @@ class ChatSocketMixin(SocketPart):
             presence={str(uid): value for uid, value in others.items()},
             # Where a client that has nothing yet starts counting for `sync`.
             last_message_id=newest,
+            unread_conversations=unread,
+            muted_conversations=muted,
         )
 
     async def part_disconnect(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
@@ -328,3 +328,7 @@ class ChatHello(HelloPart):
 
     presence: dict[str, str]
     last_message_id: int
+    # The navigation badge, kept by the page from here on (message.new, read.updated…) rather
+    # than asked over HTTP after every message received (issue 15).
+    unread_conversations: list[int] = field(default_factory=list)
+    muted_conversations: list[int] = field(default_factory=list)

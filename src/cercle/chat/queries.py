@@ -212,6 +212,21 @@ def unread_conversation_count(user: User) -> int:
     return len(_UNREAD_CONVERSATIONS.rows(user.pk))
 
 
+def unread_conversation_ids(user: User) -> list[int]:
+    """The unmuted conversations with messages I have not read (the badge's, as ids)."""
+    if not user.is_authenticated:
+        return []
+    return sorted(row["conversation_id"] for row in _UNREAD_CONVERSATIONS.rows(user.pk))
+
+
+def muted_conversation_ids(user: User) -> list[int]:
+    return sorted(
+        Membership.objects.filter(user_id=user.pk, muted=True).values_list(
+            "conversation_id", flat=True
+        )
+    )
+
+
 def _unread_conversations(user_id: int) -> QuerySet[Any, Any]:
     unread = Message.objects.filter(
         conversation=OuterRef("conversation_id"),

@@ -14,7 +14,7 @@ for a part of it such as a comment), so a new module needs no new column here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -87,11 +87,25 @@ def email_kinds() -> list[str]:
     return [k.key for k in KINDS.values() if k.email]
 
 
-def visible_subjects(user: User) -> Q:
-    """Notifications with no subject, or whose subject the person may still see."""
+def visible_subjects(user: User, subject_types: Collection[str] | None = None) -> Q:
+    """Notifications with no subject, or whose subject the person may still see; only the rules
+    of `subject_types` are built when given (building a rule costs more than running it)."""
+    from cercle.notifications.models import Notification
+
     allowed = Q(subject_type="")
     for subject_type in SUBJECT_TYPES.values():
-        allowed |= Q(subject_type=subject_type.key, subject_id__in=subject_type.visible_ids(user))
+        if subject_types is not None and subject_type.key not in subject_types:
+            continue
+        # The rule is asked about the subjects of the person's own notifications only (a few
+        # hundred at most), not about every subject they may see: with the whole set (all the
+        # posts they can read) each badge count cost a scan of the posts table (issue 15).
+        own = Notification.objects.filter(
+            recipient_id=user.pk, subject_type=subject_type.key
+        ).values("subject_id")
+        allowed |= Q(
+            subject_type=subject_type.key,
+            subject_id__in=subject_type.visible_ids(user).filter(pk__in=own),
+        )
     return allowed
 
 

@@ -397,8 +397,6 @@
       } else if (m.sender.id !== me && !frame.synced) {
         const badge = sidebarItem(m.conversation_id)?.querySelector(".badge-count");
         if (badge) setUnread(m.conversation_id, Number(badge.textContent || 0) + 1);
-      } else if (m.sender.id !== me && frame.synced) {
-        rt.refreshBadge();
       }
       showPreview(m);
       showListTime(m);

@@ -84,6 +84,33 @@
     emit(offline ? "offline" : "online", {});
   }
 
+  // The Messages badge: the unmuted conversations with unread messages. `hello` brings them; the
+  // frames that follow (a message from someone else, my reads from any tab, leaving) keep them,
+  // without asking the server after every message. Drawn 250 ms later, so that a message read
+  // at once in the open conversation (its read.updated follows) never flashes the badge.
+  let unreadConversations = null; // Set of ids, known once `hello` brought them
+  let mutedConversations = new Set();
+  let helloNewest = 0; // the newest message id when `hello` counted the unread
+
+  function drawBadge() {
+    clearTimeout(badgeTimer);
+    badgeTimer = setTimeout(() => {
+      const badge = document.getElementById("messages-badge");
+      if (!badge || unreadConversations === null) return;
+      badge.querySelector(".nav-badge-count").textContent = String(unreadConversations.size);
+      badge.hidden = unreadConversations.size === 0;
+    }, 250);
+  }
+
+  function markUnread(conversationId, unread) {
+    if (unreadConversations === null || typeof conversationId !== "number") return;
+    if (unread && !mutedConversations.has(conversationId)) unreadConversations.add(conversationId);
+    else if (!unread) unreadConversations.delete(conversationId);
+    drawBadge();
+  }
+
+  // Asked of the server only when events may have been missed (`resync`) or by a page that
+  // changed what the frames do not tell (chat.js after muting).
   function refreshBadge() {
     clearTimeout(badgeTimer);
     badgeTimer = setTimeout(async () => {
@@ -93,6 +120,7 @@
         const response = await fetch(badge.dataset.unreadUrl, BACKGROUND);
         if (!response.ok) return;
         const data = await response.json();
+        mutedConversations = new Set(data.muted || []);
         badge.querySelector(".nav-badge-count").textContent = String(data.conversations);
         badge.hidden = data.conversations === 0;
       } catch (error) { /* offline: the next event refreshes it */ }
@@ -250,7 +278,14 @@
         for (const pending of outbox.values()) send(pending);
         presenceSent = "online";
         presenceNow();
-        refreshBadge();
+        if (Array.isArray(frame.unread_conversations)) {
+          unreadConversations = new Set(frame.unread_conversations);
+          helloNewest = Number(frame.last_message_id) || 0;
+          mutedConversations = new Set(frame.muted_conversations || []);
+          drawBadge();
+        } else {
+          refreshBadge();
+        }
         subscribeFeed();
         helloCount += 1;
         // After a reconnection, or a first connection long after the page was rendered (slow
@@ -271,21 +306,27 @@
           emit("message.new", { type: "message.new", message, synced: true });
         }
         if (frame.more) send({ type: "sync", after: frame.last_id });
-        if (frame.messages.length) refreshBadge();
+        for (const message of frame.messages) {
+          // Those older than `hello` are in its unread set already (or were read since).
+          if (message.sender.id !== myId() && message.id > helloNewest) markUnread(message.conversation_id, true);
+        }
         break;
       }
       case "message.new":
         seen(frame.message.id);
-        if (frame.message.sender.id !== myId()) refreshBadge();
+        if (frame.message.sender.id !== myId()) markUnread(frame.message.conversation_id, true);
         break;
       case "message.ack":
         outbox.delete(frame.client_id);
         break;
       case "read.updated":
-      case "conversation.created":
+        markUnread(frame.conversation_id, frame.unread > 0);
+        break;
       case "conversation.left":
-        refreshBadge();
-        if (frame.type === "conversation.created") send({ type: "sync", after: lastId ?? 0 });
+        markUnread(frame.conversation_id, false);
+        break;
+      case "conversation.created":
+        send({ type: "sync", after: lastId ?? 0 });
         break;
       case "notification.new":
       case "notification.read":
