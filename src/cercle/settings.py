@@ -310,7 +310,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "ht
 ACCOUNT_RATE_LIMITS = {
     # Failed logins: per address and per account (allauth's "login_failed" counts both).
     "login_failed": os.environ.get("CERCLE_LOGIN_FAILED_LIMIT", "10/m/ip,5/5m/key"),
-    "login": "30/m/ip",
+    # Sign-in attempts per address: an office behind one proxy whose address Cercle sees (no
+    # CLIENT_IP_HEADER) shares it, hence a setting.
+    "login": os.environ.get("CERCLE_LOGIN_LIMIT", "30/m/ip"),
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",

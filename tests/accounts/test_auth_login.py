@@ -3,7 +3,10 @@ login by emailed code and password reset through a real SMTP server, audit entri
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -100,6 +103,37 @@ def test_failed_logins_are_rate_limited_per_address(client: Client, settings: An
     assert "Too many failed login attempts" in response.content.decode()
     other_address = Client(REMOTE_ADDR="10.0.0.9", HTTP_ACCEPT_LANGUAGE="en")
     assert log_in(other_address, "dan").status_code == 302
+
+
+def test_sign_ins_per_address_are_limited_by_a_setting(client: Client, settings: Any) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    make_user(username="eve")
+    assert log_in(client, "eve").status_code == 302
+    client.post(reverse("account_logout"))
+    assert log_in(client, "eve").status_code == 302
+    client.post(reverse("account_logout"))
+    refused = log_in(client, "eve")
+    assert refused.status_code == 429 or "Too many" in refused.content.decode()
+    assert not client.get("/").wsgi_request.user.is_authenticated
+
+
+def test_the_sign_in_limit_comes_from_the_environment() -> None:
+    """An office behind one address raises it (docs/configuration.md, CERCLE_LOGIN_LIMIT)."""
+    code = "from django.conf import settings; print(settings.ACCOUNT_RATE_LIMITS['login'])"
+    env = {
+        **os.environ,
+        "CERCLE_LOGIN_LIMIT": "300/m/ip",
+        "DJANGO_SETTINGS_MODULE": "cercle.settings",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "300/m/ip"
 
 
 def test_logout_needs_a_post_and_is_audited(client: Client) -> None:
