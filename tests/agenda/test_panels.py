@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -48,15 +49,41 @@ def test_the_home_panel_costs_a_fixed_number_of_queries() -> None:
     client = api(anne)
     make_event(organiser=anne, start=_soon(3), zone="Etc/GMT-1")
     client.get("/")
+    cache.clear()  # both counted without the panels' cache
     with CaptureQueriesContext(connection) as few:
         client.get("/")
     for n in range(4):
         make_event(
             organiser=anne, title=f"E{n}", start=_soon(4 + n), rule="FREQ=DAILY", zone="Etc/GMT-1"
         )
+    cache.clear()
     with CaptureQueriesContext(connection) as more:
         client.get("/")
     assert len(more) == len(few), [q["sql"][:100] for q in more.captured_queries]
+
+
+def test_the_panels_are_kept_until_the_agenda_or_a_membership_changes() -> None:
+    """The home page's and a space's panels come from the cache (no agenda query) until an event,
+    an invitation or a membership changes (issue 15: the busiest pages)."""
+    anne, bob = make_user(), make_user()
+    space = make_space(owner=bob)
+    client = api(anne)
+    client.get("/")
+    with CaptureQueriesContext(connection) as cached:
+        page = client.get("/").content.decode()
+    assert not [q for q in cached.captured_queries if "agenda_" in q["sql"]]
+    assert "Point hebdo" not in page
+    # A new event in a space Anne then joins: both writes show at once.
+    make_event(organiser=bob, title="Point hebdo", start=_soon(5), zone="Etc/GMT-1", space=space)
+    assert "Point hebdo" not in client.get("/").content.decode()  # not a member yet
+    add_member(space, anne)
+    assert "Point hebdo" in client.get("/").content.decode()
+    assert "Point hebdo" in client.get(f"/spaces/{space.slug}/").content.decode()
+    # An event's change too (the version moves at once and again on commit).
+    invited = make_event(organiser=bob, title="Pot", start=_soon(6), zone="Etc/GMT-1")
+    assert "Pot" not in client.get("/").content.decode()
+    actions.invite(actor=bob, event=invited, people=[anne])
+    assert "Pot" in client.get("/").content.decode()
 
 
 def test_a_space_page_shows_its_coming_events_to_its_readers_only() -> None:

@@ -565,6 +565,9 @@ def invite(
     created = Invitation.objects.bulk_create(
         [Invitation(event=event, person_id=pk, invited_by=actor) for pk in sorted(ids - already)]
     )
+    # bulk_create sends no signal: the panels' cache key changes here (as in `listeners`).
+    queries.change_agenda_version()
+    transaction.on_commit(queries.change_agenda_version)
     if created:
         invitees = list(User.objects.filter(pk__in=[i.person_id for i in created]))
         notifications.invited(actor=actor, event=event, people=invitees)

@@ -1,12 +1,32 @@
 """What the agenda follows in the layers below it (`cercle.core.hooks`): the demo organisation's
-month asks for its part. Registered by `AgendaConfig.ready()`."""
+month asks for its part. And the writes that change what its panels show (their cache's key,
+`queries.agenda_version`): its own models', and the spaces' memberships. Registered by
+`AgendaConfig.ready()`."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
 from cercle.accounts import hooks as people
-from cercle.agenda import demo
+from cercle.agenda import demo, queries
+from cercle.agenda.models import Calendar, Event, Invitation, Occurrence
 from cercle.core.hooks import listen
+from cercle.spaces.models import Membership
+
+
+def _changed(**_kwargs: Any) -> None:
+    # A cache key only: no workflow here (DESIGN: writes are actions). Now, and again on commit:
+    # a panel read by another request between the write and its commit is not kept under the
+    # version that follows it.
+    queries.change_agenda_version()
+    transaction.on_commit(queries.change_agenda_version)
 
 
 def register() -> None:
     listen(people.DemoContentWanted, demo.seed_demo_agenda)
+    for model in (Calendar, Event, Occurrence, Invitation, Membership):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"agenda-version-save-{model}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"agenda-version-del-{model}")

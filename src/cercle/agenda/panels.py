@@ -5,10 +5,11 @@ side navigation (`cercle.core.navigation`). Registered by `AgendaConfig.ready()`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from cercle.spaces.queries import SpaceView, has_module
 from cercle.spaces.registry import SpacePanel, register_panel
 
 HOME_DAYS = 7
+PANEL_SECONDS = 60
 SPACE_DAYS = 14
 SHOWN = 5
 
@@ -37,26 +39,49 @@ def _zone(user: User) -> str:
     return user.time_zone
 
 
-def _coming(user: User, calendars: list[Calendar], days: int, *, invitations: bool) -> Any:
+def _coming(
+    user: User,
+    calendars: Callable[[], list[Calendar]],
+    days: int,
+    *,
+    invitations: bool,
+    cache_key: str,
+) -> Any:
+    """The occurrences of the coming `days` that have not ended, at most SHOWN. The window's
+    occurrences are kept in the cache for PANEL_SECONDS under `cache_key` and the agenda's
+    version (`queries.agenda_version`: any agenda or membership write changes it), so that the
+    home page and space walls, the load test's busiest pages, do not build the agenda's
+    visibility rules at every view (issue 15)."""
     zone = _zone(user)
     now = timezone.now()
     today = now.astimezone(ZoneInfo(zone)).date()
-    window = Window(
-        dt.datetime.combine(today, dt.time(), tzinfo=ZoneInfo(zone)),
-        dt.datetime.combine(today + dt.timedelta(days=days), dt.time(), tzinfo=ZoneInfo(zone)),
-        zone,
-    )
-    found = queries.occurrences_between(user, window, calendars, with_invitations=invitations)
+    key = f"agenda:panel:{queries.agenda_version()}:{cache_key}:{zone}:{today.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        window = Window(
+            dt.datetime.combine(today, dt.time(), tzinfo=ZoneInfo(zone)),
+            dt.datetime.combine(today + dt.timedelta(days=days), dt.time(), tzinfo=ZoneInfo(zone)),
+            zone,
+        )
+        found = queries.occurrences_between(user, window, calendars(), with_invitations=invitations)
+        cache.set(key, found, PANEL_SECONDS)
     # What has not ended yet (all-day events of today stay).
     found = [o for o in found if o.timing.all_day or (o.timing.end and o.timing.end > now)]
     return found[:SHOWN], today
 
 
 def home_panel(user: User) -> Mapping[str, Any] | None:
-    """My next events (mine, my spaces', those I am invited to) in the coming week; four queries."""
+    """My next events (mine, my spaces', those I am invited to) in the coming week; four queries,
+    none while the cache holds them."""
     if not user.is_active:
         return None
-    items, today = _coming(user, list(queries.my_calendars(user)), HOME_DAYS, invitations=True)
+    items, today = _coming(
+        user,
+        lambda: list(queries.my_calendars(user)),
+        HOME_DAYS,
+        invitations=True,
+        cache_key=f"home:{user.pk}",
+    )
     return {"items": items, "today": today}
 
 
@@ -67,7 +92,15 @@ def space_panel(user: User, view: SpaceView) -> Mapping[str, Any] | None:
     calendar = Calendar.objects.filter(space_id=space.pk).select_related("space").first()
     if calendar is None:
         return None
-    items, today = _coming(user, [calendar], SPACE_DAYS, invitations=False)
+    # Shared by the space's readers: a space calendar's events look the same to all of them (only
+    # personal calendars have events seen as "busy").
+    items, today = _coming(
+        user,
+        lambda: [calendar],
+        SPACE_DAYS,
+        invitations=False,
+        cache_key=f"space:{calendar.pk}",
+    )
     if not items:
         return None
     return {"items": items, "today": today, "space": space}

@@ -21,8 +21,10 @@ Who writes:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -40,6 +42,28 @@ MODULE = "agenda"
 
 class NotFound(Http404):
     """Missing or not visible: one error for both, so nothing leaks."""
+
+
+AGENDA_VERSION_KEY = "agenda:version"
+
+
+def agenda_version() -> int:
+    """A number that changes with every write of the agenda (events, occurrences, invitations,
+    calendars) and of the spaces' memberships (which change whose calendars one sees): the key
+    of what the agenda's panels keep in the cache. Changed by `listeners` on commit."""
+    version = cache.get(AGENDA_VERSION_KEY)
+    if version is None:
+        version = int(time.time() * 1000)  # a new cache (restart, eviction) starts afresh
+        cache.add(AGENDA_VERSION_KEY, version, None)
+        version = cache.get(AGENDA_VERSION_KEY, version)
+    return int(version)
+
+
+def change_agenda_version() -> None:
+    try:
+        cache.incr(AGENDA_VERSION_KEY)
+    except ValueError:  # not there (a new cache): any new number differs from the last one
+        cache.set(AGENDA_VERSION_KEY, int(time.time() * 1000), None)
 
 
 def agenda_spaces() -> QuerySet[Space]:
