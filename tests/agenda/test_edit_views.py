@@ -4,6 +4,7 @@ following; only those who may change it see the links and may post."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -97,3 +98,110 @@ def test_cancel_one_occurrence_the_following_and_all_from_the_pages() -> None:
     response = client.post(f"/agenda/events/{event.pk}/cancel", {"scope": "all"})
     assert response.status_code == 302 and response["Location"] == "/agenda/"
     assert not Event.objects.filter(pk=event.pk).exists()
+
+
+def test_the_repetition_is_changed_from_the_pages() -> None:
+    organiser = make_user()
+    event = make_event(
+        organiser=organiser, rule="FREQ=WEEKLY;BYDAY=MO;COUNT=4", start=dt.datetime(2026, 3, 2, 9)
+    )
+    client = api(organiser)
+    url = f"/agenda/events/{event.pk}/edit/"
+    page = client.get(url).content.decode()
+    # The form shows the repetition as it stands.
+    assert '<option value="weekly" selected>' in page
+    assert re.search(r'value="MO"[^>]*checked', page)
+    assert not re.search(r'value="TU"[^>]*checked', page)
+    assert 'name="count" value="4"' in page
+    changed = _form(
+        start_date="2026-03-02",
+        end_date="2026-03-02",
+        repeat="weekly",
+        weekdays=["MO", "WE"],
+        ends="count",
+        count="6",
+    )
+    assert client.post(url, changed).status_code == 302
+    event.refresh_from_db()
+    assert "BYDAY=MO,WE" in event.rule and "COUNT=6" in event.rule
+    # The same form sent again, untouched: the rule stays.
+    same = _form(
+        start_date="2026-03-02",
+        end_date="2026-03-02",
+        repeat="weekly",
+        weekdays=["MO", "WE"],
+        ends="count",
+        count="6",
+    )
+    rule = event.rule
+    assert client.post(url, same).status_code == 302
+    event.refresh_from_db()
+    assert event.rule == rule
+    # An impossible end: the form says so at the field, nothing changed.
+    bad = client.post(url, {**same, "ends": "count", "count": "0"})
+    assert bad.status_code == 400
+    event.refresh_from_db()
+    assert event.rule == rule
+    # No longer repeating.
+    assert client.post(url, {**same, "repeat": ""}).status_code == 302
+    event.refresh_from_db()
+    assert event.rule == ""
+    # A single event made repeating, monthly on the 2nd Monday-style weekday.
+    single = make_event(organiser=organiser, start=dt.datetime(2026, 3, 9, 9))
+    response = client.post(
+        f"/agenda/events/{single.pk}/edit/",
+        _form(
+            start_date="2026-03-09",
+            end_date="2026-03-09",
+            repeat="monthly_weekday",
+            ends="until",
+            until="2026-06-30",
+        ),
+    )
+    assert response.status_code == 302
+    single.refresh_from_db()
+    assert "FREQ=MONTHLY" in single.rule and "BYDAY=2MO" in single.rule
+
+
+def test_a_rule_the_form_cannot_say_is_left_to_the_api() -> None:
+    organiser = make_user()
+    event = make_event(
+        organiser=organiser, rule="FREQ=WEEKLY;INTERVAL=2;COUNT=4", start=dt.datetime(2026, 3, 2, 9)
+    )
+    client = api(organiser)
+    url = f"/agenda/events/{event.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert 'name="repeat"' not in page
+    assert "se modifie par l'API" in page
+    assert (
+        client.post(url, _form(start_date="2026-03-02", end_date="2026-03-02")).status_code == 302
+    )
+    event.refresh_from_db()
+    assert "INTERVAL=2" in event.rule
+    # One occurrence: no repetition fields either.
+    third = dt.datetime(2026, 3, 16, 9, tzinfo=PARIS).astimezone(dt.UTC).isoformat()
+    one = client.get(f"{url}?occurrence={quote(third)}&scope=this").content.decode()
+    assert 'name="repeat"' not in one
+
+
+def test_this_one_and_the_following_offer_the_rest_of_the_count() -> None:
+    organiser = make_user()
+    event = make_event(
+        organiser=organiser, rule="FREQ=WEEKLY;COUNT=4", start=dt.datetime(2026, 3, 2, 9)
+    )
+    client = api(organiser)
+    url = f"/agenda/events/{event.pk}/edit/?occurrence={quote(SECOND)}&scope=following"
+    page = client.get(url).content.decode()
+    assert 'name="count" value="3"' in page
+    # Changed to every day from there: the series is cut, a new one of 3 days starts.
+    response = client.post(
+        url,
+        _form(
+            start_date="2026-03-09", end_date="2026-03-09", repeat="daily", ends="count", count="3"
+        ),
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert "COUNT=1" in event.rule
+    follower = Event.objects.exclude(pk=event.pk).get()
+    assert "FREQ=DAILY" in follower.rule and "COUNT=3" in follower.rule

@@ -256,6 +256,16 @@ def seed() -> dict[str, Any]:
         rule="FREQ=WEEKLY;COUNT=8",
     )
     agenda_actions.invite(actor=owner, event=event, people=[member])
+    # Its third occurrence cancelled: the organiser's page lists it, with "Restore".
+    from cercle.agenda import queries as agenda_queries
+    from cercle.agenda.recurrence import Window
+
+    coming = agenda_queries.expand(
+        event, Window(start, start + timedelta(days=30), "Europe/Paris"), busy=False
+    )
+    agenda_actions.cancel_event(
+        actor=owner, event=event, scope="this", occurrence=coming[2].recurrence_id
+    )
     # Personal data: the member's download, ready; a retention policy and a legal hold to list.
     from cercle.privacy import actions as privacy_actions
     from cercle.privacy.models import DataExport

@@ -91,6 +91,7 @@ NOT_PAGES: dict[str, str] = {
     "caldav": "CalDAV (WebDAV methods, HTTP Basic with an app token)",
     "agenda_event_reminders": "POST: my reminders for an event",
     "agenda_cancel": "POST: cancels an event or some of its occurrences",
+    "agenda_restore": "POST: restores a cancelled occurrence",
     "agenda_freebusy": "an htmx fragment of the event form (shown inside agenda_new)",
     "chat_space_channel": "redirect to the space's conversation",
     "intranet": "redirect to the organisation space's pages",

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cercle.accounts.models import User
+from cercle.accounts.models import Department, User
 from cercle.agenda import mail, notifications, queries, recurrence
 from cercle.agenda.models import (
     Answer,
@@ -482,7 +482,9 @@ def cancel_event(
         snapshot = _snapshot(event)
         log_event(actor=actor, action="agenda.event_cancelled", target=event, old=snapshot)
         event.sequence += 1
-        mail.send_cancel(event, mail.invited_people(event))
+        told = mail.invited_people(event)
+        mail.send_cancel(event, told)
+        notifications.cancelled(actor=actor, event=event, people=told, whole=True)
         event.delete()
         return None
     assert key is not None
@@ -495,7 +497,9 @@ def cancel_event(
         )
         event.sequence += 1
         event.save(update_fields=["sequence", "updated_at"])
-        mail.send_cancel(event, mail.invited_people(event), occurrence=cancelled, recurrence_id=key)
+        told = mail.invited_people(event)
+        mail.send_cancel(event, told, occurrence=cancelled, recurrence_id=key)
+        notifications.cancelled(actor=actor, event=event, people=told, whole=False)
         log_event(
             actor=actor,
             action="agenda.occurrence_cancelled",
@@ -515,6 +519,55 @@ def cancel_event(
         extra={"cancelled_from": key.isoformat()},
     )
     mail.send_change(event)
+    notifications.cancelled(
+        actor=actor, event=event, people=mail.invited_people(event), whole=False
+    )
+    return event
+
+
+@transaction.atomic
+def restore_occurrence(
+    *,
+    actor: User,
+    event: Event,
+    occurrence: dt.datetime | dt.date | None,
+    notify: bool = True,
+) -> Event:
+    """Put one occurrence of a series back as the series has it: its cancellation, or its own
+    title, place and time, undone (the exception row goes). Those invited who have not declined
+    hear of it, unless `notify` is False (a caller that changes the occurrence at once, and tells
+    them then)."""
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("calendar__space")
+        .get(pk=event.pk)
+    )
+    if not queries.can_change(actor, event):
+        raise PermissionDenied(_("You cannot change this event."))
+    key = _key(occurrence)
+    row = Occurrence.objects.filter(event=event, recurrence_id=key).first()
+    if row is None or not event.rule:
+        raise ValidationError(
+            {"occurrence": _("This occurrence is neither cancelled nor changed.")},
+            code="not_an_exception",
+        )
+    old = {
+        "cancelled": row.cancelled,
+        "title": row.title,
+        "start": _when(row.timing(event.time_zone)),
+    }
+    row.delete()
+    event.sequence += 1
+    event.save(update_fields=["sequence", "updated_at"])
+    log_event(
+        actor=actor,
+        action="agenda.occurrence_restored",
+        target=event,
+        old=old,
+        extra={"occurrence": key.isoformat()},
+    )
+    if notify:
+        _tell_invitees(actor, event)
     return event
 
 
@@ -539,10 +592,12 @@ def invite(
     event: Event,
     people: Sequence[User] = (),
     spaces: Sequence[Space] = (),
+    departments: Sequence[Department] = (),
 ) -> list[Invitation]:
-    """Invite people, and the members of spaces `actor` may see, to `event` (all its
-    occurrences); those already invited, the organiser and deactivated people are skipped.
-    Returns the new invitations."""
+    """Invite people, the members of spaces `actor` may see, and the people of departments, to
+    `event` (all its occurrences); those already invited, the organiser and deactivated people
+    are skipped. A space or a department is expanded to its members now: who joins it later is
+    not invited. Returns the new invitations."""
     if not queries.can_change(actor, event):
         raise PermissionDenied(_("You cannot invite people to this event."))
 
@@ -554,6 +609,14 @@ def invite(
             Membership.objects.filter(space=space, user__is_active=True).values_list(
                 "user_id", flat=True
             )
+        )
+    if departments:
+        if not queries.can_invite_departments(actor):
+            raise PermissionDenied(_("You cannot invite a department."))
+        ids.update(
+            User.objects.filter(
+                is_active=True, profile__department__in=[d.pk for d in departments]
+            ).values_list("pk", flat=True)
         )
     if event.organiser_id is not None:
         ids.discard(event.organiser_id)
@@ -577,6 +640,12 @@ def invite(
             action="agenda.people_invited",
             target=event,
             new=sorted(i.person_id for i in created),
+            extra={
+                "spaces": sorted(s.pk for s in spaces),
+                "departments": sorted(d.pk for d in departments),
+            }
+            if spaces or departments
+            else None,
         )
     return created
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
-from cercle.agenda import actions, freebusy, ical, queries
+from cercle.agenda import actions, freebusy, ical, queries, reminders
 from cercle.agenda.models import Calendar, Event, Invitation
 from cercle.agenda.recurrence import Timing, Window
 from cercle.agenda.schemas import (
@@ -25,6 +25,8 @@ from cercle.agenda.schemas import (
     EventInvitationOut,
     EventInviteIn,
     EventOut,
+    EventRemindersIn,
+    EventRemindersOut,
     FreeBusyOut,
     FreeSlotOut,
     OccurrenceOut,
@@ -282,8 +284,68 @@ def invite(
             }
         )
     spaces = [space_queries.access_space(viewer, pk) for pk in payload.space_ids]
-    actions.invite(actor=viewer, event=event, people=people, spaces=spaces)
+    departments = (
+        queries.access_departments(viewer, list(payload.department_ids))
+        if payload.department_ids
+        else []
+    )
+    actions.invite(actor=viewer, event=event, people=people, spaces=spaces, departments=departments)
     return [_invitation_out(i) for i in queries.invitations(event)]
+
+
+@router.delete("/events/{event_id}/invitations/{person_id}", response={204: None})
+def uninvite(request: AuthenticatedRequest, event_id: Id, person_id: Id) -> Status[None]:
+    """`person_id` is no longer invited (they get an iCalendar CANCEL); a 404 when they were
+    not invited."""
+    viewer = request.auth
+    event = queries.access_event(viewer, event_id)
+    invitation = (
+        queries.invitations(event).filter(person_id=person_id).select_related("person").first()
+    )
+    if invitation is None:
+        raise queries.NotFound(_("This person is not invited."))
+    actions.uninvite(actor=viewer, event=event, person=invitation.person)
+    return Status(204, None)
+
+
+def _reminders_out(viewer: User, event: Event) -> dict[str, Any]:
+    own = reminders.event_minutes(viewer, event)
+    return {
+        "minutes": own if own is not None else reminders.default_minutes(viewer),
+        "uses_default": own is None,
+    }
+
+
+def _taking_part(viewer: User, event_id: int) -> Event:
+    event = queries.access_event(viewer, event_id)
+    if not reminders.takes_part(viewer, event):
+        raise PermissionDenied(_("Only the organiser and those invited have reminders."))
+    return event
+
+
+@router.get("/events/{event_id}/reminders", response=EventRemindersOut)
+def event_reminders(request: AuthenticatedRequest, event_id: Id) -> dict[str, Any]:
+    """My reminders of this event: my own choice, or my default when I made none."""
+    event = _taking_part(request.auth, event_id)
+    return _reminders_out(request.auth, event)
+
+
+@router.put("/events/{event_id}/reminders", response=EventRemindersOut)
+def set_event_reminders(
+    request: AuthenticatedRequest, event_id: Id, payload: EventRemindersIn
+) -> dict[str, Any]:
+    """My reminders of this event (`[]`: none), instead of my default."""
+    event = _taking_part(request.auth, event_id)
+    reminders.set_event_reminders(actor=request.auth, event=event, minutes=payload.minutes)
+    return _reminders_out(request.auth, event)
+
+
+@router.delete("/events/{event_id}/reminders", response=EventRemindersOut)
+def delete_event_reminders(request: AuthenticatedRequest, event_id: Id) -> dict[str, Any]:
+    """My own choice for this event forgotten: my default applies again."""
+    event = _taking_part(request.auth, event_id)
+    reminders.set_event_reminders(actor=request.auth, event=event, minutes=None)
+    return _reminders_out(request.auth, event)
 
 
 @router.post("/events/{event_id}/response", response=EventInvitationOut)

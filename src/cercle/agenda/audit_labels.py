@@ -12,6 +12,7 @@ ACTIONS = {
     "agenda.event_cancelled": _("Cancelled an event"),
     "agenda.occurrence_changed": _("Changed one occurrence of an event"),
     "agenda.occurrence_cancelled": _("Cancelled one occurrence of an event"),
+    "agenda.occurrence_restored": _("Restored one occurrence of an event"),
     "agenda.series_split": _("Changed an event from one occurrence on"),
     "agenda.people_invited": _("Invited people to an event"),
     "agenda.person_uninvited": _("Withdrew an event invitation"),

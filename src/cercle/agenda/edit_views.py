@@ -18,22 +18,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cercle.agenda import actions, queries
-from cercle.agenda.forms import EventForm
+from cercle.agenda import actions, queries, recurrence
+from cercle.agenda.forms import REPEAT_FIELDS, EventForm, repeat_initial
 from cercle.agenda.models import Event
 from cercle.agenda.recurrence import Timing, occurrence_key
 
-# The calendar stays; the repetition is changed through the API; the page changes times and words.
-NOT_EDITED = (
-    "calendar",
-    "repeat",
-    "weekdays",
-    "ends",
-    "until",
-    "count",
-    "invitees",
-    "invite_space",
-)
+# The calendar stays; invitations are made on the event's page, not here.
+NOT_EDITED = ("calendar", "invitees", "invite_space", "invite_department")
 
 
 def occurrence_of(request: HttpRequest, event: Event) -> tuple[dt.datetime | None, Timing | None]:
@@ -42,17 +33,22 @@ def occurrence_of(request: HttpRequest, event: Event) -> tuple[dt.datetime | Non
     value = (request.GET.get("occurrence") or request.POST.get("occurrence") or "")[:40]
     if not value or not event.rule:
         return None, None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError
-        key = occurrence_key(moment)
-    except ValueError as error:
-        raise Http404(_("No such occurrence.")) from error
+    key = _key(value)
     timing = queries.find_occurrence(event, key)
     if timing is None:
         raise Http404(_("No such occurrence."))
     return key, timing
+
+
+def _key(value: str) -> dt.datetime:
+    """A recurrence id as the pages write it (ISO 8601 with its offset); a 404 otherwise."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError
+        return occurrence_key(moment)
+    except (ValueError, OverflowError) as error:
+        raise Http404(_("No such occurrence.")) from error
 
 
 def _initial(timing: Timing, event: Event) -> dict[str, Any]:
@@ -97,12 +93,28 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     if scope not in actions.SCOPES or key is None:
         scope = actions.ALL
     timing = current if scope != actions.ALL and current is not None else event.own_timing()
+    initial = _initial(timing, event)
+    # The repetition, for the whole event or this one and the following, when the form can say
+    # it (a rule made elsewhere is changed through the API or a calendar application).
+    repeat = (
+        None
+        if scope == actions.THIS
+        else repeat_initial(event.rule, event.time_zone, _first_day(event))
+    )
+    if repeat is not None:
+        if scope == actions.FOLLOWING and key is not None and repeat.get("ends") == "count":
+            # The new series from this occurrence on has the rest of the count.
+            series = event.own_timing()
+            repeat["count"] = recurrence.series(
+                event.rule, series
+            ).count() - recurrence.occurrences_before(event.rule, series, key)
+        initial.update(repeat)
     form = EventForm(
         request.POST or None,
         calendars=[(event.calendar, queries.calendar_name(event.calendar))],
-        initial=_initial(timing, event),
+        initial=initial,
     )
-    for name in NOT_EDITED:
+    for name in NOT_EDITED + (tuple(REPEAT_FIELDS) if repeat is None else ()):
         form.fields.pop(name, None)
     status = 200
     if request.method == "POST":
@@ -118,13 +130,17 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
                         meeting_url=form.cleaned_data["meeting_url"],
                     ),
                     timing=form.timing(),
+                    # Only when the repetition fields were touched: otherwise the series keeps
+                    # its rule (and, from one occurrence on, the rest of its count).
+                    rule=form.rule() if _repeat_touched(request, form) else None,
                     visibility=form.cleaned_data["visibility"] if scope != actions.THIS else None,
                     scope=scope,
                     occurrence=key,
                 )
             except ValidationError as error:
                 for field, errors in getattr(error, "message_dict", {"": error.messages}).items():
-                    form.add_error(field if field in form.fields else None, errors)
+                    name = "repeat" if field == "rule" else field
+                    form.add_error(name if name in form.fields else None, errors)
             else:
                 messages.success(request, _("The event is changed."))
                 return redirect("agenda_event", event_id=changed.pk)
@@ -132,9 +148,34 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(
         request,
         "agenda/edit.html",
-        {"form": form, "event": event, "scope": scope, "occurrence": key},
+        {
+            "form": form,
+            "event": event,
+            "scope": scope,
+            "occurrence": key,
+            "repeats_editable": repeat is not None,
+        },
         status=status,
     )
+
+
+def _repeat_touched(request: HttpRequest, form: EventForm) -> bool:
+    """Were the repetition fields offered, sent and changed? (A client that sends none of them
+    leaves the repetition as it is.)"""
+    return (
+        "repeat" in form.fields
+        and "repeat" in request.POST
+        and bool(REPEAT_FIELDS & set(form.changed_data))
+    )
+
+
+def _first_day(event: Event) -> dt.date:
+    timing = event.own_timing()
+    if timing.all_day:
+        assert timing.start_date is not None
+        return timing.start_date
+    assert timing.start is not None
+    return timing.start.astimezone(ZoneInfo(event.time_zone)).date()
 
 
 @login_required
@@ -159,6 +200,25 @@ def cancel_event(request: HttpRequest, event_id: int) -> HttpResponse:
     if left is None:
         return redirect("agenda")
     return redirect("agenda_event", event_id=left.pk)
+
+
+@login_required
+@require_POST
+def restore_occurrence(request: HttpRequest, event_id: int) -> HttpResponse:
+    """A cancelled occurrence back as the series has it (the event's "Cancelled occurrences")."""
+    event = _editable(request, event_id)
+    key = _key((request.POST.get("occurrence") or "")[:40])
+    try:
+        actions.restore_occurrence(
+            actor=request.user,  # type: ignore[arg-type]
+            event=event,
+            occurrence=key,
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    else:
+        messages.success(request, _("The occurrence is restored."))
+    return redirect("agenda_event", event_id=event.pk)
 
 
 def scope_links(event: Event, key: dt.datetime | None) -> list[tuple[str, str]]:

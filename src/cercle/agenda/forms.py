@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from icalendar.prop import vRecur
 
-from cercle.accounts.models import User
+from cercle.accounts.models import Department, User
 from cercle.accounts.queries import pickable_person
 from cercle.agenda.models import Calendar, Visibility
+from cercle.agenda.queries import can_invite_departments, invitable_departments
 from cercle.agenda.recurrence import Timing, get_zone
 from cercle.spaces.models import Membership, Space
 from cercle.spaces.queries import display_name
@@ -103,6 +105,12 @@ class EventForm(forms.Form):
         required=False,
         label=_("Invite the members of a space"),
     )
+    invite_department = forms.ModelChoiceField(
+        queryset=Department.objects.none(),
+        required=False,
+        label=_("Invite the people of a department"),
+        help_text=_("Those in it today are invited; who joins it later is not."),
+    )
 
     def __init__(
         self,
@@ -122,6 +130,12 @@ class EventForm(forms.Form):
                 archived_at__isnull=True,
             ).order_by("name")
         spaces.label_from_instance = display_name  # type: ignore[method-assign,assignment]
+        departments = self.fields["invite_department"]
+        assert isinstance(departments, forms.ModelChoiceField)
+        if viewer is not None and can_invite_departments(viewer):
+            departments.queryset = invitable_departments(viewer)
+        else:
+            del self.fields["invite_department"]
         names = {calendar.pk: name for calendar, name in calendars}
         field = self.fields["calendar"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -166,6 +180,55 @@ class EventForm(forms.Form):
         elif ends == "count" and data.get("count"):
             parts += f";COUNT={data['count']}"
         return parts
+
+
+REPEAT_FIELDS = frozenset({"repeat", "weekdays", "ends", "until", "count"})
+
+
+def repeat_initial(rule: str, zone: str, start: dt.date) -> dict[str, Any] | None:
+    """The form's repetition fields for a stored rule (of a series starting on `start`), or None
+    when the form cannot say it (an INTERVAL, several months, a rule made elsewhere…): then the
+    repetition is changed through the API or a calendar application only."""
+    if not rule:
+        return {"repeat": "", "ends": "never"}
+    try:
+        parts = vRecur.from_ical(rule)
+        freq = str(parts["FREQ"][0]).upper()
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    others = set(parts) - {"FREQ", "UNTIL", "COUNT", "WKST"}
+    days = [str(d).upper() for d in parts.get("BYDAY", [])]
+    codes = [code for code, _label in WEEKDAYS]
+    own_day = codes[start.weekday()]
+    values: dict[str, Any] = {}
+    if freq == "DAILY" and not others:
+        values["repeat"] = "daily"
+    elif freq == "WEEKLY" and others <= {"BYDAY"} and all(d in codes for d in days):
+        values.update(repeat="weekly", weekdays=days or [own_day])
+    elif freq == "MONTHLY" and (
+        not others or (others == {"BYMONTHDAY"} and parts["BYMONTHDAY"] == [start.day])
+    ):
+        values["repeat"] = "monthly_date"
+    elif (
+        freq == "MONTHLY"
+        and others == {"BYDAY"}
+        and days == [f"{(start.day - 1) // 7 + 1}{own_day}"]
+    ):
+        values["repeat"] = "monthly_weekday"
+    elif freq == "YEARLY" and not others:
+        values["repeat"] = "yearly"
+    else:
+        return None
+    if "COUNT" in parts:
+        values.update(ends="count", count=parts["COUNT"][0])
+    elif "UNTIL" in parts:
+        until = parts["UNTIL"][0]
+        if isinstance(until, dt.datetime):
+            until = until.astimezone(get_zone(zone)).date() if until.tzinfo else until.date()
+        values.update(ends="until", until=until)
+    else:
+        values["ends"] = "never"
+    return values
 
 
 def invitee_names(value: str) -> list[str]:

@@ -25,12 +25,12 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from cercle.accounts.models import User
+from cercle.accounts.models import Department, User
 from cercle.agenda import recurrence
 from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, Visibility
 from cercle.agenda.recurrence import Timing, Window
@@ -151,6 +151,30 @@ def calendar_name(calendar: Calendar) -> str:
         return space_queries.display_name(calendar.space)
     assert calendar.owner is not None
     return calendar.owner.display_name
+
+
+def can_invite_departments(user: User) -> bool:
+    """Departments are invited by colleagues, not guests (a guest invites people by name)."""
+    return bool(user.is_authenticated and user.is_active and not user.is_guest)
+
+
+def invitable_departments(user: User) -> QuerySet[Department]:
+    """The departments `user` may invite, by name."""
+    if not can_invite_departments(user):
+        return Department.objects.none()
+    return Department.objects.order_by("name")
+
+
+def access_departments(user: User, department_ids: list[int]) -> list[Department]:
+    """The departments named, for an invitation; one missing is a 404, and someone who may not
+    invite departments is refused (PermissionDenied)."""
+    if not can_invite_departments(user):
+        raise PermissionDenied(_("You cannot invite a department."))
+    wanted = set(department_ids)
+    found = list(invitable_departments(user).filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise NotFound(_("No such department."))
+    return found
 
 
 # --- Events ------------------------------------------------------------------------------------
@@ -388,6 +412,21 @@ def find_occurrence(event: Event, key: dt.datetime) -> Timing | None:
     if timing.all_day:
         return Timing.dates(key.date(), key.date() + timing.duration, event.time_zone)
     return Timing.timed(key, key + timing.duration, event.time_zone)
+
+
+CANCELLED_SHOWN = 50
+
+
+def cancelled_occurrences(event: Event) -> list[Occurrence]:
+    """The cancelled occurrences of a series, in order (the first `CANCELLED_SHOWN`): one
+    query. Whether the viewer may restore them is `can_change`."""
+    if not event.rule:
+        return []
+    return list(
+        Occurrence.objects.filter(event_id=event.pk, cancelled=True).order_by("recurrence_id")[
+            :CANCELLED_SHOWN
+        ]
+    )
 
 
 def invitations(event: Event) -> QuerySet[Invitation]:

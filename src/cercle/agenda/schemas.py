@@ -114,6 +114,19 @@ class CancelIn(Schema):
 class EventInviteIn(Schema):
     usernames: list[str] = Field(default_factory=list, max_length=200)
     space_ids: list[Id] = Field(default_factory=list, max_length=20)
+    # Their people today: who joins the department later is not invited.
+    department_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class EventRemindersIn(Schema):
+    # Minutes before each occurrence's start, among 0, 5, 10, 15, 30, 60, 120, 1440, 2880,
+    # 10080; at most 5; `[]`: no reminder for this event.
+    minutes: list[int] = Field(..., max_length=20)
+
+
+class EventRemindersOut(Schema):
+    minutes: list[int]  # those that apply: the person's own for this event, else their default
+    uses_default: bool
 
 
 class RespondIn(Schema):

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("agenda/events/<int:event_id>/edit/", edit_views.edit_event, name="agenda_edit"),
     path("agenda/events/<int:event_id>/cancel", edit_views.cancel_event, name="agenda_cancel"),
+    path(
+        "agenda/events/<int:event_id>/restore",
+        edit_views.restore_occurrence,
+        name="agenda_restore",
+    ),
     path("agenda/import/", import_views.import_ics, name="agenda_import"),
     path("agenda/freebusy/", freebusy_views.freebusy_fragment, name="agenda_freebusy"),
     path("agenda/reminders/", reminder_views.default_reminders, name="agenda_reminders"),

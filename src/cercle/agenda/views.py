@@ -185,6 +185,7 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
             "rights": rights,
             "occurrence": key,
             "change_links": edit_views.scope_links(event, key) if rights.change else [],
+            "cancelled_occurrences": queries.cancelled_occurrences(event) if rights.change else [],
             "invitations": invitations,
             "mine": mine,
             "reminders": reminders.panel(request.user, event),
@@ -262,12 +263,14 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
                     visibility=form.cleaned_data["visibility"],
                 )
                 space = form.cleaned_data.get("invite_space")
-                if invitees or space is not None:
+                department = form.cleaned_data.get("invite_department")
+                if invitees or space is not None or department is not None:
                     actions.invite(
                         actor=request.user,
                         event=event,
                         people=invitees,
                         spaces=[space] if space is not None else [],
+                        departments=[department] if department is not None else [],
                     )
             except ValidationError as error:
                 _apply_errors(form, error)

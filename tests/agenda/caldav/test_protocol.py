@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from cercle.accounts.actions.auth import create_api_token
 from cercle.agenda import actions
 from cercle.agenda.models import Event, Occurrence
+from cercle.audit.models import AuditEntry
 from cercle.spaces import queries as space_queries
 from tests.factories import add_member, make_event, make_space, make_user
 
@@ -216,6 +217,10 @@ def test_recurrence_with_exdate_and_an_override() -> None:
     assert dav.request("PUT", dav.personal + "weekly.ics", plain).status_code == 204
     assert not Occurrence.objects.filter(event=event, cancelled=True).exists()
     assert Occurrence.objects.filter(event=event, title="Point moved").exists()
+    # Through the action: audited, with the occurrence named.
+    restored = AuditEntry.objects.get(action="agenda.occurrence_restored")
+    assert restored.extra["occurrence"] == "2026-03-12T08:00:00+00:00"
+    assert restored.old_value["cancelled"] is True
     # Expanded over March and April: 6 occurrences, the moved one at 14:00 Paris.
     query = """<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
       <d:prop><d:getetag/><c:calendar-data><c:expand start="20260301T000000Z"

@@ -628,7 +628,9 @@ def _apply_exceptions(actor: User, event: Event, parsed: Parsed) -> None:
     for key, existing in current.items():
         gone = key not in wanted_cancelled and key not in wanted_changed
         if gone or (existing.cancelled and key in wanted_changed):
-            existing.delete()  # the occurrence is back as the series has it, before any new change
+            # The occurrence is back as the series has it, before any new change (which then
+            # tells the invitees: not twice).
+            actions.restore_occurrence(actor=actor, event=event, occurrence=key, notify=gone)
     for key in sorted(wanted_cancelled):
         if key in wanted_changed:
             continue
