@@ -5,6 +5,9 @@ with the small-group rule."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -19,9 +22,11 @@ from cercle.accounts.actions.auth import create_api_token
 from cercle.adoption.actions import aggregate_day, forget_came
 from cercle.adoption.models import ActiveDay, DailyFigure
 from cercle.adoption.queries import dashboard
+from cercle.core.personal_data import ErasureRule, ExportWriter
 from cercle.onboarding.models import OnboardingState
 from cercle.onboarding.queries import STEP_KEYS
 from cercle.pages import actions as page_actions
+from cercle.pages import personal_data as pages_personal_data
 from cercle.pages.models import PageRead
 from cercle.spaces.queries import organisation_space
 from tests.factories import make_department, make_site, make_space, make_user
@@ -160,3 +165,19 @@ def test_a_request_with_an_api_token_counts_as_coming() -> None:
     assert ActiveDay.objects.filter(user=person, day=today).count() == 1
     # A wrong token counts no one.
     assert Client(HTTP_AUTHORIZATION="Bearer nope").get("/api/v1/me").status_code == 401
+
+
+def test_a_person_s_page_reads_are_in_their_export_and_go_with_an_erasure() -> None:
+    reader = make_user()
+    page = page_actions.create_page(
+        actor=make_user(role="admin"), space=organisation_space(), title="Mutuelle"
+    )
+    page_actions.record_read(reader=reader, page=page)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        pages_personal_data.export(reader, ExportWriter(archive))
+    with zipfile.ZipFile(buffer) as archive:
+        reads = json.loads(archive.read("pages/reads.json"))
+    assert [(r["page_id"], r["page__title"]) for r in reads] == [(page.pk, "Mutuelle")]
+    pages_personal_data.erase(reader, ErasureRule())
+    assert not PageRead.objects.filter(user=reader).exists()
