@@ -156,4 +156,7 @@ def test_the_page_shows_the_rates(announced: dict[str, Any]) -> None:
     assert page.status_code == 200
     assert "Annonces publiées sur la période" in html
     assert "44 % (8 / 18)" in html
+    assert "Service : Sales" in html  # French punctuation
+    # Nobody arrived in the period: the newcomers' section says so instead of empty rates.
+    assert "Nouveaux arrivants de la période" in html and "Aucun sur la période." in html
     assert "chart-bars" in html

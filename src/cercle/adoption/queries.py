@@ -198,7 +198,8 @@ def dashboard(period: int = 30) -> Dashboard:
     for reach_metric in reached:
         board.reach_keys += reach_metric.figure_keys()
         board.reach_labels += [
-            f"{reach_metric.label}: {label}" for _n, label in reach_metric.figures
+            _("%(label)s: %(name)s") % {"label": reach_metric.label, "name": label}
+            for _name, label in reach_metric.figures
         ]
     if last is None:
         return board

@@ -65,7 +65,7 @@ def adoption(request: HttpRequest) -> HttpResponse:
                             (group.name, group.rates[index].share)
                             for group in (table.organisation, *table.departments, *table.sites)
                         ],
-                        f"{table.label}: {label}",
+                        _("%(label)s: %(name)s") % {"label": table.label, "name": label},
                     )
                     for index, label in enumerate(table.rate_labels)
                 ],
