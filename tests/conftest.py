@@ -43,10 +43,12 @@ def _fresh_process_memos() -> None:
     seen" it wrote) is read again at each test's first request, not at a moment that falls inside
     a test's counted queries."""
     from cercle.accounts.middleware import forget_tracked
+    from cercle.adoption.actions import forget_came
     from cercle.sso.queries import forget_session_limits
 
     forget_session_limits()
     forget_tracked()
+    forget_came()
 
 
 @pytest.fixture(autouse=True)

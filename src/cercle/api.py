@@ -33,7 +33,11 @@ class BearerTokenAuth(HttpBearer):
 
         user = authenticate_api_token(token)
         if user is not None:
+            from cercle.adoption.actions import record_active_day
+
             request.user = user
+            # Using Cercle through the API counts as coming that day (once per process).
+            record_active_day(user.pk)
         return user
 
 

@@ -4,10 +4,15 @@ The aggregation recomputes one day from scratch (re-running it, for today or a p
 same figures) and keeps sums only: per group of at least `MIN_GROUP` people, the smaller groups
 merged into "other". Groups are today's departments and sites of today's people: re-running a past
 day counts people where they are now.
+
+What was published to people (`registry.ReachMetric`: announcements, newcomers) is stored on the
+day each thing was published, and each aggregation computes the last `settles_in` days of it
+again: people see an announcement, finish their checklist, days later.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -23,6 +28,7 @@ from cercle.adoption.registry import (
     ACTIVE_WEEK,
     HEADCOUNT,
     metrics,
+    reach_metrics,
 )
 
 # The smallest group shown on its own: below it, a group's figures would tell who did what.
@@ -30,14 +36,33 @@ MIN_GROUP = 5
 _REMEMBERED = 60 * 60 * 26  # a little more than a day: one write per person, day and process
 
 
+# The people this process recorded, with the day: a person's next requests that day cost
+# nothing, not even a look in the cache (an API client may send many a second).
+_came: dict[int, date] = {}
+_MAX_REMEMBERED = 100_000
+_lock = threading.Lock()
+
+
 def record_active_day(user_id: int, day: date | None = None) -> None:
-    """`user_id` came today: one row per person and day, written once per server process."""
+    """`user_id` came today: one row per person and day, written once per server process (and
+    once for all processes sharing the cache)."""
     day = day or timezone.localdate()
-    key = f"adoption:active:{user_id}:{day.isoformat()}"
-    if cache.get(key):
+    if _came.get(user_id) == day:
         return
-    ActiveDay.objects.bulk_create([ActiveDay(user_id=user_id, day=day)], ignore_conflicts=True)
-    cache.set(key, True, _REMEMBERED)
+    key = f"adoption:active:{user_id}:{day.isoformat()}"
+    if not cache.get(key):
+        ActiveDay.objects.bulk_create([ActiveDay(user_id=user_id, day=day)], ignore_conflicts=True)
+        cache.set(key, True, _REMEMBERED)
+    with _lock:
+        if len(_came) >= _MAX_REMEMBERED:
+            _came.clear()
+        _came[user_id] = day
+
+
+def forget_came() -> None:
+    """Tests: each person's day is looked up again (the cache, then the database)."""
+    with _lock:
+        _came.clear()
 
 
 def _groups(people: dict[int, tuple[int | None, int | None]]) -> dict[int, list[str]]:
@@ -90,6 +115,20 @@ def aggregate_day(day: date) -> int:
             add(metric.key, row.user_id, row.count)
             if row.space_id is not None:
                 figures[(metric.key, f"space:{row.space_id}")] += row.count
+    # What was published to people (announcements…): stored on the day each was published, the
+    # last `settles_in` days computed again (they are seen, confirmed, finished later).
+    reach: dict[tuple[date, str, str], int] = defaultdict(int)
+    reach_days: dict[str, date] = {}
+    for reach_metric in reach_metrics():
+        since = day - timedelta(days=reach_metric.settles_in)
+        for key in reach_metric.figure_keys():
+            reach_days[key] = since
+        for reach_row in reach_metric.rows(datetime.combine(since, time.min, tzinfo=zone), end):
+            if reach_row.user_id not in people or not since <= reach_row.day <= day:
+                continue
+            for name, amount in reach_row.counts.items():
+                for group in groups[reach_row.user_id]:
+                    reach[(reach_row.day, f"{reach_metric.key}.{name}", group)] += amount
     with transaction.atomic():
         ActiveDay.objects.bulk_create(
             [ActiveDay(user_id=user_id, day=day) for user_id in doers], ignore_conflicts=True
@@ -102,13 +141,21 @@ def aggregate_day(day: date) -> int:
                 if user_id in people:
                     add(key, user_id, 1)
         DailyFigure.objects.filter(day=day).delete()
+        for key, since in reach_days.items():
+            DailyFigure.objects.filter(metric=key, day__gte=since, day__lte=day).delete()
         DailyFigure.objects.bulk_create(
             [
                 DailyFigure(
                     day=day, metric=key, kind=group.split(":", 1)[0], group=group, value=value
                 )
                 for (key, group), value in figures.items()
+            ]
+            + [
+                DailyFigure(
+                    day=on, metric=key, kind=group.split(":", 1)[0], group=group, value=value
+                )
+                for (on, key, group), value in reach.items()
             ],
             batch_size=1000,
         )
-    return len(figures)
+    return len(figures) + len(reach)

@@ -19,7 +19,9 @@ from cercle.adoption.registry import (
     ACTIVE_MONTH,
     ACTIVE_WEEK,
     HEADCOUNT,
+    ReachMetric,
     metrics,
+    reach_metrics,
 )
 from cercle.spaces.models import Space
 
@@ -42,10 +44,72 @@ class GroupFigures:
     people: int
     active_month: int
     counts: tuple[int, ...]  # over the period
+    reach: dict[str, int] = field(default_factory=dict)  # `ReachMetric` figures, over the period
 
     @property
     def active_share(self) -> int:
         return round(100 * self.active_month / self.people) if self.people else 0
+
+
+@dataclass(frozen=True)
+class RateCell:
+    part: int
+    whole: int
+
+    @property
+    def share(self) -> int | None:
+        """The rate in percent; None when fewer than MIN_GROUP were concerned (it would tell
+        what each did)."""
+        if self.whole < MIN_GROUP:
+            return None
+        return round(100 * self.part / self.whole)
+
+
+@dataclass(frozen=True)
+class ReachGroup:
+    name: str
+    rates: tuple[RateCell, ...]  # in the order of `ReachTable.rate_labels`
+
+
+@dataclass(frozen=True)
+class ReachTable:
+    """A `ReachMetric` over the period: its rates for the organisation, each department, each
+    site (the groups of the dashboard, so under the same small-group rule)."""
+
+    key: str
+    label: str
+    rate_labels: list[str]
+    organisation: ReachGroup
+    departments: list[ReachGroup]
+    sites: list[ReachGroup]
+
+
+def _reach_table(
+    metric: ReachMetric,
+    organisation: dict[str, int],
+    departments: list[GroupFigures],
+    sites: list[GroupFigures],
+) -> ReachTable:
+    def row(name: str, figures: dict[str, int]) -> ReachGroup:
+        return ReachGroup(
+            name=name,
+            rates=tuple(
+                RateCell(
+                    part=figures.get(f"{metric.key}.{rate.part}", 0),
+                    whole=figures.get(f"{metric.key}.{rate.whole}", 0),
+                )
+                for rate in metric.rates
+            ),
+        )
+
+    return ReachTable(
+        key=metric.key,
+        label=str(metric.label),
+        rate_labels=[str(rate.label) for rate in metric.rates],
+        organisation=row(_("Whole organisation"), organisation),
+        departments=[row(group.name, group.reach) for group in departments],
+        sites=[row(group.name, group.reach) for group in sites],
+    )
 
 
 @dataclass(frozen=True)
@@ -70,15 +134,23 @@ class Dashboard:
     sites: list[GroupFigures] = field(default_factory=list)
     growing: list[SpaceTrend] = field(default_factory=list)
     silent: list[SpaceTrend] = field(default_factory=list)
+    reach: list[ReachTable] = field(default_factory=list)
+    # The organisation's `ReachMetric` figures per day (`reach_keys`' order), for the CSV.
+    reach_keys: list[str] = field(default_factory=list)
+    reach_labels: list[str] = field(default_factory=list)
+    reach_days: list[tuple[int, ...]] = field(default_factory=list)
 
     @property
     def today(self) -> DayFigures | None:
         return self.days[-1] if self.days else None
 
 
-def _groups(kind: str, first: date, last: date, keys: list[str]) -> list[GroupFigures]:
+def _groups(
+    kind: str, first: date, last: date, keys: list[str], reach_keys: list[str]
+) -> list[GroupFigures]:
     """A kind's groups (departments or sites): their size and active people on the last day,
-    what they did over the period; two queries, sums made by the database."""
+    what they did and what reached them over the period; two queries, sums made by the
+    database."""
     model = Department if kind == "department" else Site
     names = dict(model.objects.values_list("pk", "name"))
     of_kind = DailyFigure.objects.filter(kind=kind)
@@ -89,7 +161,7 @@ def _groups(kind: str, first: date, last: date, keys: list[str]) -> list[GroupFi
         sizes[group][metric] = value
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for group, metric, total in (
-        of_kind.filter(day__gte=first, day__lte=last, metric__in=keys)
+        of_kind.filter(day__gte=first, day__lte=last, metric__in=keys + reach_keys)
         .values_list("group", "metric")
         .annotate(total=Sum("value"))
         .order_by()
@@ -107,6 +179,7 @@ def _groups(kind: str, first: date, last: date, keys: list[str]) -> list[GroupFi
             people=people,
             active_month=values.get(ACTIVE_MONTH, 0),
             counts=tuple(counts[group].get(metric, 0) for metric in keys),
+            reach={metric: counts[group].get(metric, 0) for metric in reach_keys},
         )
         (other if key == "other" else shown).append(figures)
     return sorted(shown, key=lambda g: g.name) + other
@@ -121,6 +194,13 @@ def dashboard(period: int = 30) -> Dashboard:
     registered = metrics()
     board.metric_keys = [metric.key for metric in registered]
     board.metric_labels = [str(metric.label) for metric in registered]
+    reached = reach_metrics()
+    for reach_metric in reached:
+        board.reach_keys += reach_metric.figure_keys()
+        board.reach_labels += [
+            _("%(label)s: %(name)s") % {"label": reach_metric.label, "name": label}
+            for _name, label in reach_metric.figures
+        ]
     if last is None:
         return board
     board.first = last - timedelta(days=period - 1)
@@ -143,9 +223,18 @@ def dashboard(period: int = 30) -> Dashboard:
                 counts=tuple(values.get(metric, 0) for metric in keys),
             )
         )
+        board.reach_days.append(tuple(values.get(metric, 0) for metric in board.reach_keys))
     board.totals = tuple(sum(d.counts[i] for d in board.days) for i in range(len(keys)))
-    board.departments = _groups("department", board.first, last, keys)
-    board.sites = _groups("site", board.first, last, keys)
+    board.departments = _groups("department", board.first, last, keys, board.reach_keys)
+    board.sites = _groups("site", board.first, last, keys, board.reach_keys)
+    reach_totals = {
+        metric: sum(day[index] for day in board.reach_days)
+        for index, metric in enumerate(board.reach_keys)
+    }
+    board.reach = [
+        _reach_table(reach_metric, reach_totals, board.departments, board.sites)
+        for reach_metric in reached
+    ]
     board.growing, board.silent = _space_trends(last)
     return board
 
@@ -194,9 +283,10 @@ def csv_rows(board: Dashboard) -> list[list[str | int]]:
         _("Active in 7 days"),
         _("Active in 30 days"),
         *board.metric_labels,
+        *board.reach_labels,
     ]
     rows: list[list[str | int]] = [header]
-    for day in board.days:
+    for day, reach in zip(board.days, board.reach_days, strict=True):
         rows.append(
             [
                 day.day.isoformat(),
@@ -205,6 +295,7 @@ def csv_rows(board: Dashboard) -> list[list[str | int]]:
                 day.active_week,
                 day.active_month,
                 *day.counts,
+                *reach,
             ]
         )
     return rows

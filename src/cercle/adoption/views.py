@@ -56,6 +56,22 @@ def adoption(request: HttpRequest) -> HttpResponse:
                 zip(board.metric_labels, board.totals, strict=True)
             )
         ],
+        "reach": [
+            (
+                table,
+                [
+                    charts.bars(
+                        [
+                            (group.name, group.rates[index].share)
+                            for group in (table.organisation, *table.departments, *table.sites)
+                        ],
+                        _("%(label)s: %(name)s") % {"label": table.label, "name": label},
+                    )
+                    for index, label in enumerate(table.rate_labels)
+                ],
+            )
+            for table in board.reach
+        ],
     }
     return render(request, "adoption/dashboard.html", context)
 

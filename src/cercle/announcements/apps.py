@@ -11,6 +11,7 @@ class AnnouncementsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
         from cercle.announcements import (
+            adoption,
             audit_labels,
             extensions,
             listeners,
@@ -18,6 +19,7 @@ class AnnouncementsConfig(AppConfig):
             personal_data,
         )
 
+        adoption.register()
         audit_labels.register()
         personal_data.register()
         extensions.register()

@@ -9,8 +9,16 @@ class OnboardingConfig(AppConfig):
     verbose_name = "Onboarding"
 
     def ready(self) -> None:
-        from cercle.onboarding import audit_labels, demo, navigation, panels, personal_data
+        from cercle.onboarding import (
+            adoption,
+            audit_labels,
+            demo,
+            navigation,
+            panels,
+            personal_data,
+        )
 
+        adoption.register()
         audit_labels.register()
         demo.register()
         navigation.register()

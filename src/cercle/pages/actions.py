@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -16,7 +18,15 @@ from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core.text import normalize
 from cercle.pages import queries
-from cercle.pages.models import MAX_TITLE, Page, PageAddress, PageEditor, PageLink, PageRevision
+from cercle.pages.models import (
+    MAX_TITLE,
+    Page,
+    PageAddress,
+    PageEditor,
+    PageLink,
+    PageRead,
+    PageRevision,
+)
 from cercle.pages.text import linked_titles
 from cercle.spaces.models import Space
 
@@ -318,3 +328,18 @@ def remove_editor(*, actor: User, page: Page, person: User) -> None:
         log_event(
             actor=actor, action="pages.editor_removed", target=page, extra={"user": person.pk}
         )
+
+
+_READ_REMEMBERED = 60 * 60 * 26  # a little more than a day
+
+
+def record_read(*, reader: User, page: Page) -> None:
+    """`reader` opened `page` today (they may see it: the view read it through the queries).
+    One insert that ignores a repeat, at most once per person, page, day and server process (the
+    cache remembers it): the adoption figures' page reads."""
+    day = timezone.localdate()
+    key = f"pages:read:{reader.pk}:{page.pk}:{day.isoformat()}"
+    if cache.get(key):
+        return
+    PageRead.objects.bulk_create([PageRead(page=page, user=reader, day=day)], ignore_conflicts=True)
+    cache.set(key, True, _READ_REMEMBERED)

@@ -128,3 +128,21 @@ class PageEditor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} edits {self.page_id}"
+
+
+class PageRead(models.Model):
+    """`user` opened `page` on `day` (one row per person, page and day, for the adoption figures'
+    page reads: `adoption.py`; never shown one by one)."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "user", "day"], name="one_page_read_per_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="pages_read_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.page_id} on {self.day}"

@@ -1,5 +1,6 @@
 """Pages in the registry of personal data (`cercle.core.personal_data`): the pages a person
-wrote (each of their revisions, as Markdown) and their erasure."""
+wrote (each of their revisions, as Markdown), the days they read each page, and their erasure
+(their reads are deleted)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts.models import User
 from cercle.core import personal_data
 from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow
-from cercle.pages.models import Page, PageEditor, PageRevision
+from cercle.pages.models import Page, PageEditor, PageRead, PageRevision
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -44,10 +45,20 @@ def export(person: User, writer: ExportWriter) -> None:
             ),
         )
     writer.write_json("pages/pages.json", rows)
+    # The days they opened each page (kept for the adoption figures' page reads).
+    writer.write_json(
+        "pages/reads.json",
+        list(
+            PageRead.objects.filter(user=person)
+            .order_by("day", "page_id")
+            .values("page_id", "page__title", "day")
+        ),
+    )
 
 
 def erase(person: User, rule: ErasureRule) -> None:
     PageEditor.objects.filter(user=person).delete()
+    PageRead.objects.filter(user=person).delete()
     if rule.shared_content == "delete":
         # Pages only they wrote, with no page under them, go; pages others also wrote stay
         # (their revisions by the person with them: a page's history is one text).

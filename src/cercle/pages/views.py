@@ -112,6 +112,7 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
     if found.moved:
         return redirect(_page_url(found.page, space), permanent=True)
     page = found.page
+    actions.record_read(reader=request.user, page=page)
     tree = queries.PageTree.of(space)
     return render(
         request,
