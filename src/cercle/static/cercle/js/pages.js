@@ -101,7 +101,7 @@
     function announce(count) {
       const message = count === 0 ? status.dataset.none
         : count === 1 ? status.dataset.one
-        : status.dataset.many.replace("%(count)s", String(count));
+        : status.dataset.many.replace("{count}", String(count));
       status.textContent = message;
     }
     function select(index) {
