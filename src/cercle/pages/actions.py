@@ -449,7 +449,11 @@ def set_review(*, actor: User, page: Page, review: Review) -> Page:
     """The page's owner (who is reminded), its "review by" date and its review interval, by
     whoever writes the page."""
     _require_write(actor, page.space, page.pk)
-    locked = Page.objects.select_for_update().select_related("space", "owner").get(pk=page.pk)
+    locked = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("space", "owner")
+        .get(pk=page.pk)
+    )
     _apply_review(actor, locked, review)
     return locked
 
@@ -460,7 +464,11 @@ def mark_reviewed(*, actor: User, page: Page) -> Page:
     interval); by whoever writes it, or its owner."""
     if not queries.may_review(actor, page):
         raise PermissionDenied(_("You cannot review this page."))
-    locked = Page.objects.select_for_update().select_related("space", "owner").get(pk=page.pk)
+    locked = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("space", "owner")
+        .get(pk=page.pk)
+    )
     old = _review_state(locked)
     _advance_review(locked)
     if not locked.review_interval:
