@@ -49,7 +49,8 @@ run: demo
 	  $(BIN)/python manage.py sync_directory > /dev/null; }; \
 	  [ $$((n % 288)) -ne 0 ] || { $(BIN)/python manage.py send_notification_mail --digest; \
 	  $(BIN)/python manage.py purge_document_trash; $(BIN)/python manage.py apply_retention; \
-	  $(BIN)/python manage.py send_news_letter; }; \
+	  $(BIN)/python manage.py send_news_letter; \
+	  $(BIN)/python manage.py remind_page_reviews > /dev/null; }; \
 	  done ) & \
 	$(BIN)/uvicorn cercle.asgi:application --host $(HOST) --port $(PORT) --app-dir src \
 	  --ws-per-message-deflate false

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from cercle.documents.models import Document, Library, Version
-from cercle.pages.models import Page, PageRevision
+from cercle.pages import actions as page_actions
+from cercle.pages.models import Page, PageRevision, PageWatch
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -81,3 +82,17 @@ def test_the_demo_has_an_intranet_a_wiki_and_document_libraries(client: Client) 
     }
     welcome = onboarding_settings().welcome_page_url
     assert welcome and client.get(welcome).status_code == 200
+
+
+def test_the_demo_has_a_page_past_its_review_date_and_a_watched_page() -> None:
+    from django.utils import timezone
+
+    call_command("seed_demo", stdout=StringIO())
+    expenses = Page.objects.select_related("owner").get(title="Notes de frais")
+    assert expenses.review_by is not None and expenses.review_by < timezone.localdate()
+    assert expenses.owner is not None and expenses.owner.username == "francois.girard"
+    assert PageWatch.objects.filter(
+        page__title="Demander un congé", user__username="camille.martin"
+    ).exists()
+    assert page_actions.remind_reviews() == 1  # its owner is reminded, once
+    assert page_actions.remind_reviews() == 0

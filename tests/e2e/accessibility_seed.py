@@ -135,6 +135,15 @@ def seed() -> dict[str, Any]:
             base_revision=1,
             summary="Heure et salle",
         )
+        # Past its review date (the report of pages to review lists it), and watched.
+        page_actions.set_review(
+            actor=owner,
+            page=handbook,
+            review=page_actions.Review(
+                owner=owner, review_by=timezone.localdate() - timedelta(days=9), interval=6
+            ),
+        )
+        page_actions.watch_page(actor=member, page=handbook)
 
         direct = chat_actions.start_direct_conversation(actor=member, other=owner)
         for n, (who, body) in enumerate(
@@ -353,6 +362,7 @@ def seed() -> dict[str, Any]:
         "checked_job": checked.pk,
         "archived_space": old_space.slug,
         "page": meetings.slug,
+        "handbook": handbook.slug,
         "person": report_person.pk,
         "department": department.slug,
         "site": site.slug,

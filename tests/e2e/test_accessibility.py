@@ -108,6 +108,10 @@ NOT_PAGES: dict[str, str] = {
     "page_restore": "POST",
     "page_move": "POST",
     "page_delete": "POST",
+    "page_reviewed": "POST",
+    "page_watch": "POST",
+    "page_suggest": "JSON: the editor's link suggestions (case page-link-suggestions-open)",
+    "page_permalink": "redirect to the page's current address",
     "account_set_password": "redirect to the password change (everyone has a password)",
     # htmx fragments and JSON.
     "people_autocomplete": "htmx fragment",
@@ -212,6 +216,7 @@ ROLES: dict[str, str] = {
     "directory_settings": ADMIN,
     "directory_run": ADMIN,
     "agenda_edit": OWNER,
+    "page_reviews": OWNER,
     "space_settings": OWNER,
     "moderation": OWNER,
     "announcement_report": ADMIN,
@@ -310,6 +315,16 @@ def _suggestions_open(page: Any, facts: dict[str, Any]) -> None:
     page.goto("/search/?q=audit")
     page.fill("#global-search", "mar")
     page.wait_for_selector(".search-suggestions-list")
+
+
+def _page_link_suggestions_open(page: Any, facts: dict[str, Any]) -> None:
+    """The page editor with its `[[` link suggestions open under the text."""
+    page.goto(f"/spaces/{facts['space']}/pages/{facts['page']}/edit/")
+    area = page.locator("#page-body-input")
+    area.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n[[gui")
+    page.wait_for_selector("#page-link-suggestions [role=option]")
 
 
 # Pages that exist only inside a flow (they redirect when loaded alone): how to reach them.
@@ -424,6 +439,13 @@ EXTRA_CASES = [
     Case("search-results-filtered", MEMBER, path="/search/?q=a&kind=person&sort=date"),
     Case("search-bad-date", MEMBER, path="/search/?q=a&start=nope", status=400),
     Case("search-suggestions-open", MEMBER, "search", steps=_suggestions_open),
+    Case("page-link-suggestions-open", MEMBER, "page_edit", steps=_page_link_suggestions_open),
+    Case(
+        "page_detail-to-review",
+        OWNER,
+        "page_detail",
+        kwargs=lambda f: {"slug": f["space"], "page_slug": f["handbook"]},
+    ),
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
     Case("documents_space-owner", OWNER, "documents_space"),
     Case(

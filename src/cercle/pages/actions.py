@@ -1,9 +1,12 @@
 """Every write to pages: create, edit (with conflict detection), move, delete, restore a
-revision, name intranet section editors. Each checks the rule (`queries`), writes in a transaction
-and records an audit entry."""
+revision, name intranet section editors, a page's owner and review date, reviews and their
+reminders, watching. Each checks the rule (`queries`), writes in a transaction and records an
+audit entry (watching, a person's own choice, is not audited)."""
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core.text import normalize
+from cercle.notifications import actions as notifications
 from cercle.pages import queries
 from cercle.pages.models import (
     MAX_TITLE,
@@ -26,13 +30,18 @@ from cercle.pages.models import (
     PageLink,
     PageRead,
     PageRevision,
+    PageWatch,
 )
+from cercle.pages.notifications import PAGE_CHANGED, PAGE_REVIEW, subject_of
 from cercle.pages.text import linked_titles
 from cercle.spaces.models import Space
 
 MAX_BODY = 200_000
 # Addresses the pages' own URLs use under /spaces/<slug>/pages/.
 RESERVED_SLUGS = frozenset({"new", "preview"})
+# The review intervals offered, in months.
+REVIEW_INTERVALS = (1, 3, 6, 12, 24)
+MAX_REVIEW_YEARS = 10
 MAX_SUMMARY = 300
 
 
@@ -117,6 +126,127 @@ def _require_write(actor: User, space: Space, page_id: int | None) -> queries.Pa
     return tree
 
 
+@dataclass(frozen=True)
+class Review:
+    """A page's owner, "review by" date and review interval (months), as an editor set them."""
+
+    owner: User | None
+    review_by: datetime.date | None
+    interval: int | None
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved `months` later, on the month's last day when it has fewer days."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def check_review(
+    *,
+    space: Space,
+    owner: str,
+    review_by: str,
+    interval: str,
+    page: Page | None = None,
+    today: datetime.date | None = None,
+) -> Review:
+    """The review fields of the page form, checked: the owner by username (blank: none), an
+    active person who may read the space's pages; a date from today to ten years on (blank:
+    none); an interval among `REVIEW_INTERVALS` (blank: none). The owner and date `page` has
+    already are kept as they are (an owner who left, a date that passed): saving its text does
+    not ask to change them."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    person: User | None = None
+    name = (owner or "").strip()
+    current = page.owner if page is not None else None
+    if current is not None and name.casefold() == current.username.casefold():
+        person = current
+    elif name:
+        if len(name) <= 150 and "\x00" not in name:
+            person = User.objects.filter(username__iexact=name).first()
+        if person is None or not person.is_active or not queries.may_read(person, space):
+            errors["owner"] = [_("Give the username of an active person who may read this page.")]
+    date: datetime.date | None = None
+    text = (review_by or "").strip()
+    if text:
+        try:
+            date = datetime.date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            date = None
+        if date is None:
+            errors["review_by"] = [_("Enter a date (YYYY-MM-DD).")]
+        elif page is not None and date == page.review_by:
+            pass
+        elif date < today:
+            errors["review_by"] = [_("Choose today or a later date.")]
+        elif date > add_months(today, 12 * MAX_REVIEW_YEARS):
+            errors["review_by"] = [_("Choose a date within ten years.")]
+    months: int | None = None
+    value = (interval or "").strip()
+    if value:
+        months = int(value) if value.isdigit() and len(value) < 4 else -1
+        if months not in REVIEW_INTERVALS:
+            errors["review_interval"] = [_("Choose one of the intervals offered.")]
+    if errors:
+        raise ValidationError(errors)
+    return Review(owner=person, review_by=date, interval=months)
+
+
+def _review_state(page: Page) -> dict[str, object]:
+    return {
+        "owner": page.owner_id,
+        "review_by": page.review_by.isoformat() if page.review_by else None,
+        "review_interval": page.review_interval,
+    }
+
+
+def _apply_review(actor: User, page: Page, review: Review) -> bool:
+    """Set the page's owner, date and interval (already allowed); audited when they change."""
+    old = _review_state(page)
+    owner_id = review.owner.pk if review.owner else None
+    if owner_id != page.owner_id or review.review_by != page.review_by:
+        page.reminded_for = None  # a new owner or a new date: a reminder is due again
+    page.owner = review.owner
+    page.review_by = review.review_by
+    page.review_interval = review.interval
+    new = _review_state(page)
+    if new == old:
+        return False
+    page.save(update_fields=["owner", "review_by", "review_interval", "reminded_for", "updated_at"])
+    log_event(actor=actor, action="pages.review_set", target=page, old=old, new=new)
+    return True
+
+
+def _advance_review(page: Page) -> None:
+    """The page was reviewed today: its next date is the interval later (none without one)."""
+    if page.review_interval:
+        page.review_by = add_months(timezone.localdate(), page.review_interval)
+        page.reminded_for = None
+    page.reviewed_at = timezone.now()
+
+
+def _watch(person: User, page: Page) -> None:
+    PageWatch.objects.get_or_create(page=page, user=person)
+
+
+def _notify_watchers(actor: User, page: Page) -> None:
+    people = list(queries.watchers(page).exclude(pk=actor.pk))
+    if not people:
+        return
+    notifications.notify_many(
+        recipients=queries.readers_among(page.space, people),
+        kind=PAGE_CHANGED,
+        actor=actor,
+        group_key=f"pages.changed.{page.pk}",
+        subject=subject_of(page),
+        space=page.space,
+    )
+
+
 @transaction.atomic
 def create_page(
     *,
@@ -126,7 +256,10 @@ def create_page(
     body: str = "",
     parent: Page | None = None,
     summary: str = "",
+    review: Review | None = None,
 ) -> Page:
+    """A new page and its first revision; its owner is `review.owner`, else its creator, who
+    watches it."""
     _require_write(actor, space, parent.pk if parent else None)
     title, body, summary = _check_text(title, body, summary)
     _check_parent(space, parent)
@@ -145,7 +278,9 @@ def create_page(
         title_key=normalize(title)[:MAX_TITLE],
         slug=slug,
         body=body,
-        owner=actor,
+        owner=(review.owner if review else None) or actor,
+        review_by=review.review_by if review else None,
+        review_interval=review.interval if review else None,
         updated_by=actor,
         revision=1,
     )
@@ -153,7 +288,13 @@ def create_page(
         page=page, number=1, title=title, body=body, summary=summary, author=actor
     )
     _keep_links(page)
-    log_event(actor=actor, action="pages.created", target=page, new={"title": title})
+    _watch(actor, page)
+    log_event(
+        actor=actor,
+        action="pages.created",
+        target=page,
+        new={"title": title, **_review_state(page)},
+    )
     return page
 
 
@@ -166,9 +307,12 @@ def edit_page(
     body: str,
     base_revision: int,
     summary: str = "",
+    review: Review | None = None,
 ) -> Page:
     """Save a new revision, if the page is still at `base_revision` (what the editor opened);
-    otherwise raise `EditConflict` and save nothing."""
+    otherwise raise `EditConflict` and save nothing. `review` sets the owner, date and interval
+    too. A new revision is a review (the date moves on by the interval, unless this save set
+    the date by hand), makes its author a watcher and notifies the page's other watchers."""
     locked = Page.objects.select_for_update().select_related("space").get(pk=page.pk)
     space = locked.space
     _require_write(actor, space, locked.pk)
@@ -176,6 +320,9 @@ def edit_page(
     if base_revision != locked.revision:
         theirs = locked.revisions.select_related("author").get(number=locked.revision)
         raise EditConflict(locked, theirs)
+    dated_by_hand = review is not None and review.review_by != locked.review_by
+    if review is not None:
+        _apply_review(actor, locked, review)
     if title == locked.title and body == locked.body:
         return locked  # nothing changed: no empty revision
     old = {"title": locked.title, "revision": locked.revision}
@@ -190,6 +337,8 @@ def edit_page(
     locked.body = body
     locked.revision = F("revision") + 1
     locked.updated_by = actor
+    if not dated_by_hand:
+        _advance_review(locked)
     locked.save()
     locked.refresh_from_db()
     PageRevision.objects.create(
@@ -201,6 +350,8 @@ def edit_page(
         author=actor,
     )
     _keep_links(locked)
+    _watch(actor, locked)
+    _notify_watchers(actor, locked)
     log_event(
         actor=actor,
         action="pages.edited",
@@ -296,15 +447,88 @@ def delete_page(*, actor: User, page: Page) -> None:
 
 
 @transaction.atomic
-def set_review(*, actor: User, page: Page, owner: User | None, review_by: object) -> Page:
-    """The page's owner (who is reminded) and its "review by" date (None: no date)."""
+def set_review(*, actor: User, page: Page, review: Review) -> Page:
+    """The page's owner (who is reminded), its "review by" date and its review interval, by
+    whoever writes the page."""
     _require_write(actor, page.space, page.pk)
-    if owner is not None and not owner.is_active:
-        raise ValidationError({"owner": [_("Choose an active person.")]})
-    page.owner = owner
-    page.review_by = review_by  # type: ignore[assignment]
-    page.save(update_fields=["owner", "review_by", "updated_at"])
-    return page
+    locked = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("space", "owner")
+        .get(pk=page.pk)
+    )
+    _apply_review(actor, locked, review)
+    return locked
+
+
+@transaction.atomic
+def mark_reviewed(*, actor: User, page: Page) -> Page:
+    """The page is still right: its next date is its interval from today (none without an
+    interval); by whoever writes it, or its owner."""
+    if not queries.may_review(actor, page):
+        raise PermissionDenied(_("You cannot review this page."))
+    locked = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("space", "owner")
+        .get(pk=page.pk)
+    )
+    old = _review_state(locked)
+    _advance_review(locked)
+    if not locked.review_interval:
+        locked.review_by, locked.reminded_for = None, None
+    locked.save(update_fields=["review_by", "reviewed_at", "reminded_for", "updated_at"])
+    log_event(
+        actor=actor, action="pages.reviewed", target=locked, old=old, new=_review_state(locked)
+    )
+    return locked
+
+
+def remind_reviews(*, today: datetime.date | None = None, limit: int = 1000) -> int:
+    """Remind the owners of pages whose "review by" date has come (a notification, mailed as
+    their preferences say), once per date: the page is marked before its reminder is written.
+    Returns how many were reminded."""
+    today = today or timezone.localdate()
+    due = list(
+        Page.objects.filter(review_by__lte=today, owner__is_active=True)
+        .exclude(reminded_for=F("review_by"))
+        .select_related("space", "owner")
+        .order_by("review_by", "pk")[:limit]
+    )
+    sent = 0
+    for page in due:
+        if page.owner is None or page.review_by is None:
+            continue
+        with transaction.atomic():
+            claimed = (
+                Page.objects.filter(pk=page.pk, review_by=page.review_by)
+                .exclude(reminded_for=page.review_by)
+                .update(reminded_for=page.review_by)
+            )
+            if not claimed:
+                continue
+            found = notifications.notify(
+                recipient=page.owner,
+                kind=PAGE_REVIEW,
+                actor=None,
+                group_key=f"pages.review.{page.pk}",
+                subject=subject_of(page),
+                space=page.space,
+                reminder=True,
+            )
+            sent += found is not None
+    return sent
+
+
+@transaction.atomic
+def watch_page(*, actor: User, page: Page) -> None:
+    """Be notified of the page's new revisions (not one's own)."""
+    if not actor.is_active or not queries.may_read(actor, page.space):
+        raise PermissionDenied(_("You cannot read this page."))
+    _watch(actor, page)
+
+
+@transaction.atomic
+def unwatch_page(*, actor: User, page: Page) -> None:
+    PageWatch.objects.filter(page=page, user_id=actor.pk).delete()
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ class PagesConfig(AppConfig):
             audit_labels,
             demo,
             navigation,
+            notifications,
             personal_data,
             search,
             tabs,
@@ -22,6 +23,7 @@ class PagesConfig(AppConfig):
         adoption.register()
         audit_labels.register()
         navigation.register()
+        notifications.register()
         personal_data.register()
         tabs.register()
         search.register()

@@ -14,6 +14,8 @@ ACTIONS = {
     "pages.restored": _("Restored an earlier version of a page"),
     "pages.editor_added": _("Made someone an editor of an intranet section"),
     "pages.editor_removed": _("Removed an editor of an intranet section"),
+    "pages.review_set": _("Changed a page's owner or review date"),
+    "pages.reviewed": _("Marked a page as reviewed"),
 }
 
 

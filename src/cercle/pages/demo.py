@@ -4,14 +4,17 @@ actions.
 Listens to `cercle.accounts.hooks.DemoContentWanted`: the intranet's tree in the organisation
 space (a welcome page, the HR procedures — leave requests, expense claims, remote work — and the
 IT FAQ, linked with `[[titles]]`), then a wiki page of the "Entraide informatique" space, written
-and later corrected (a second revision). Each step is dated with `cercle.core.demo.backdated`, so
-pages, revisions and audit entries say when. People are named by their demo username
-(`cercle.accounts.demo_data`); the spaces are the feed's demo spaces, made before this runs
-(the feed's app comes first in `INSTALLED_APPS`, so its listener does).
+and later corrected (a second revision). "Notes de frais" is past its review date (the report of
+pages to review lists it; its owner is reminded), and camille.martin watches "Demander un
+congé" (besides each page's authors, who watch theirs). Each step is dated with
+`cercle.core.demo.backdated`, so pages, revisions and audit entries say when. People are named
+by their demo username (`cercle.accounts.demo_data`); the spaces are the feed's demo spaces, made
+before this runs (the feed's app comes first in `INSTALLED_APPS`, so its listener does).
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import NamedTuple
 
 from cercle.accounts.hooks import DemoContentWanted
@@ -192,8 +195,29 @@ def seed_demo_pages(happening: DemoContentWanted) -> None:
                 summary=summary,
             )
         revisions += 1
+    _reviews_and_watches(happening, people, written)
     happening.counts["pages"] = happening.counts.get("pages", 0) + len(written)
     happening.counts["page revisions"] = happening.counts.get("page revisions", 0) + revisions
+
+
+def _reviews_and_watches(
+    happening: DemoContentWanted, people: dict[str, User], written: dict[tuple[str, str], Page]
+) -> None:
+    expenses, hr = written.get(("", "Notes de frais")), people.get("francois.girard")
+    if expenses is not None and hr is not None:
+        with backdated(demo_time(happening.now, 27, 11, 0)):
+            actions.set_review(
+                actor=hr,
+                page=expenses,
+                review=actions.Review(
+                    owner=hr,
+                    review_by=happening.now.date() - datetime.timedelta(days=6),
+                    interval=6,
+                ),
+            )
+    leave, reader = written.get(("", "Demander un congé")), people.get("camille.martin")
+    if leave is not None and reader is not None:
+        actions.watch_page(actor=reader, page=leave)
 
 
 def register() -> None:

@@ -34,6 +34,12 @@ class Page(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     review_by = models.DateField(_("review by"), null=True, blank=True)
+    # Reviewing the page (the "Mark as reviewed" button, or a new revision) moves `review_by`
+    # this many months past the day of the review; None: the date is set by hand only.
+    review_interval = models.PositiveSmallIntegerField(_("review every"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The `review_by` date the owner was last reminded of: one reminder per date.
+    reminded_for = models.DateField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -49,7 +55,10 @@ class Page(models.Model):
                 condition=~models.Q(parent=models.F("pk")), name="page_not_its_own_parent"
             ),
         ]
-        indexes = [models.Index(fields=["space", "parent", "position"])]
+        indexes = [
+            models.Index(fields=["space", "parent", "position"]),
+            models.Index(fields=["review_by"], name="page_review_by"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -146,3 +155,21 @@ class PageRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.page_id} on {self.day}"
+
+
+class PageWatch(models.Model):
+    """Someone notified of each new revision of a page (but their own)."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="page_watches"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "user"], name="one_watch_per_page_and_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.page_id}"

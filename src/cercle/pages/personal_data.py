@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts.models import User
 from cercle.core import personal_data
 from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow
-from cercle.pages.models import Page, PageEditor, PageRead, PageRevision
+from cercle.pages.models import Page, PageEditor, PageRead, PageRevision, PageWatch
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -59,6 +59,7 @@ def export(person: User, writer: ExportWriter) -> None:
 def erase(person: User, rule: ErasureRule) -> None:
     PageEditor.objects.filter(user=person).delete()
     PageRead.objects.filter(user=person).delete()
+    PageWatch.objects.filter(user=person).delete()
     if rule.shared_content == "delete":
         # Pages only they wrote, with no page under them, go; pages others also wrote stay
         # (their revisions by the person with them: a page's history is one text).

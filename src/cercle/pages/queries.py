@@ -8,23 +8,29 @@ The rules, once:
   archived space or for a deactivated person;
 - write in an intranet section: the editors the organisation's admins named for it
   (`PageEditor`), for that page and every page below it;
-- name section editors: the organisation's admins.
+- name section editors: the organisation's admins;
+- change a page's owner and review date: whoever writes the page; mark it reviewed: they and its
+  owner;
+- see the report of pages to review (`review_report`): those who write anywhere in the intranet
+  (all its pages), section editors (their sections), and the admins of a space (its wiki; the
+  organisation's admins: every wiki).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.text import normalize
-from cercle.pages.models import Page, PageAddress, PageEditor, PageLink, PageRevision
+from cercle.pages.models import Page, PageAddress, PageEditor, PageLink, PageRevision, PageWatch
 from cercle.spaces import queries as space_queries
-from cercle.spaces.models import Space
+from cercle.spaces.models import Membership, Space, SpaceRole
 from cercle.spaces.queries import NotFound, effective_role, has_module
 
 MODULE = "pages"
@@ -222,4 +228,173 @@ def pages_past_review(user: User, space: Space) -> QuerySet[Page]:
         Page.objects.filter(space=space, review_by__lt=timezone.localdate())
         .select_related("owner")
         .order_by("review_by", "pk")
+    )
+
+
+def visible_pages(user: User) -> QuerySet[Page]:
+    """`may_read` as a filter: the pages of spaces with pages on whose wall `user` may read."""
+    if not user.is_authenticated or not user.is_active:
+        return Page.objects.none()
+    spaces = Space.objects.filter(space_queries.spaces_with_module(MODULE))
+    if not user.is_admin:
+        spaces = spaces.filter(pk__in=space_queries.readable_space_ids(user))
+    return Page.objects.filter(space_id__in=spaces.values("pk"))
+
+
+def readers_among(space: Space, people: list[User]) -> list[User]:
+    """Those of `people` who may read the space's pages (one query for all: their roles)."""
+    roles = dict(
+        Membership.objects.filter(space=space, user__in=people).values_list("user_id", "role")
+    )
+    return [
+        person
+        for person in people
+        if may_read(person, space, {space.pk: roles[person.pk]} if person.pk in roles else {})
+    ]
+
+
+def may_review(user: User, page: Page, tree: PageTree | None = None) -> bool:
+    """Mark the page reviewed: whoever writes it, and its owner while they may read it."""
+    space = page.space
+    if page.owner_id == user.pk and user.is_active and may_read(user, space):
+        return True
+    return may_write(user, space, page.pk, tree or PageTree.of(space))
+
+
+def is_watching(user: User, page: Page) -> bool:
+    return PageWatch.objects.filter(page=page, user_id=user.pk).exists()
+
+
+def watchers(page: Page) -> QuerySet[User]:
+    return User.objects.filter(page_watches__page=page, is_active=True)
+
+
+# --- The report of pages to review ---------------------------------------------------------------
+
+# The report's columns one may sort by: key → the fields, most overdue / A to Z first.
+REPORT_SORTS: dict[str, tuple[str, ...]] = {
+    "overdue": ("review_by", "pk"),
+    "title": ("title_key", "pk"),
+    "space": ("space__name", "title_key", "pk"),
+    "owner": ("owner__last_name", "owner__first_name", "owner__username", "pk"),
+    "edited": ("updated_at", "pk"),
+}
+REPORT_LIMIT = 500
+
+
+def review_scope(user: User) -> Q | None:
+    """The pages whose review `user` oversees, as a filter (None: none at all): every wiki for
+    the organisation's admins; the intranet for those who write anywhere in it, else the
+    sections they edit; the wikis of the spaces they are an admin or owner of."""
+    if not user.is_authenticated or not user.is_active or user.is_guest:
+        return None
+    spaces = Space.objects.filter(
+        space_queries.spaces_with_module(MODULE), archived_at__isnull=True
+    )
+    if user.is_admin:
+        return Q(space_id__in=spaces.values("pk"))
+    administered = list(
+        spaces.filter(
+            is_organisation=False,
+            memberships__user=user,
+            memberships__role__in=[SpaceRole.ADMIN, SpaceRole.OWNER],
+        ).values_list("pk", flat=True)
+    )
+    scope = Q(space_id__in=administered) if administered else None
+    organisation = spaces.filter(is_organisation=True).first()
+    part: Q | None = None
+    if organisation is not None:
+        if may_write_anywhere(user, organisation):
+            part = Q(space_id=organisation.pk)
+        else:
+            sections = section_ids(user, organisation)
+            if sections:
+                tree = PageTree.of(organisation)
+                ids = set(sections)
+                for section in sections:
+                    ids |= tree.descendant_ids(section)
+                part = Q(pk__in=sorted(ids))
+    if part is not None:
+        scope = part if scope is None else scope | part
+    return scope
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    page: Page
+    days_overdue: int  # 0 when the date has not passed (or there is none)
+    owner_left: bool  # no owner any more, or a deactivated one
+
+
+def _sorted(pages: QuerySet[Page], sort: str) -> tuple[QuerySet[Page], str]:
+    key = sort.lstrip("-")
+    if key not in REPORT_SORTS:
+        sort, key = "overdue", "overdue"
+    fields = REPORT_SORTS[key]
+    if sort.startswith("-"):
+        return pages.order_by(*(F(f).desc(nulls_last=True) for f in fields)), sort
+    return pages.order_by(*(F(f).asc(nulls_last=True) for f in fields)), sort
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    overdue: list[ReviewRow]
+    owner_left: list[ReviewRow]
+    sort: str
+
+
+def review_report(
+    user: User, *, sort: str = "overdue", today: datetime.date | None = None
+) -> ReviewReport:
+    """Pages past their "review by" date, and pages whose owner left, in `user`'s scope: a
+    fixed number of queries whatever their number (at most `REPORT_LIMIT` rows each)."""
+    scope = review_scope(user)
+    if scope is None:
+        return ReviewReport(overdue=[], owner_left=[], sort="overdue")
+    today = today or timezone.localdate()
+    base = Page.objects.filter(scope).select_related("space", "owner", "updated_by")
+    overdue, sort = _sorted(base.filter(review_by__lt=today), sort[:20])
+    left, _sort = _sorted(base.filter(Q(owner__isnull=True) | Q(owner__is_active=False)), sort)
+
+    def row(page: Page) -> ReviewRow:
+        days = (today - page.review_by).days if page.review_by else 0
+        owner_left = page.owner is None or not page.owner.is_active
+        return ReviewRow(page=page, days_overdue=max(days, 0), owner_left=owner_left)
+
+    return ReviewReport(
+        overdue=[row(page) for page in overdue[:REPORT_LIMIT]],
+        owner_left=[row(page) for page in left[:REPORT_LIMIT]],
+        sort=sort,
+    )
+
+
+# --- Link suggestions in the editor --------------------------------------------------------------
+
+SUGGESTIONS = 8
+MAX_SUGGEST_QUERY = 100
+
+
+def suggest_pages(user: User, text: str, *, space: Space | None = None) -> list[Page]:
+    """Pages `user` may read whose title contains `text` (accents and case aside): those of
+    `space` first, then the intranet's, then titles starting with it, then A to Z."""
+    key = normalize(text[:MAX_SUGGEST_QUERY])
+    if not key:
+        return []
+    rank = Case(
+        When(space_id=space.pk if space else 0, then=Value(0)),
+        When(space__is_organisation=True, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    starts = Case(
+        When(title_key__startswith=key, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return list(
+        visible_pages(user)
+        .filter(title_key__contains=key)
+        .select_related("space")
+        .annotate(rank=rank, starts=starts)
+        .order_by("rank", "starts", "title_key", "pk")[:SUGGESTIONS]
     )

@@ -8,13 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
+from cercle.pages import queries
 from cercle.pages.models import Page
-from cercle.pages.queries import MODULE
 from cercle.search.registry import Entry, SearchKind
 from cercle.search.registry import register as register_kind
 from cercle.search.text import language_of
-from cercle.spaces import queries as space_queries
-from cercle.spaces.models import Space
 
 
 def _page(page: Page) -> Entry:
@@ -31,13 +29,7 @@ def _page(page: Page) -> Entry:
 
 
 def visible_pages(user: User) -> QuerySet[Page]:
-    """`queries.may_read` as a filter: spaces with pages on whose wall `user` may read."""
-    if not user.is_authenticated or not user.is_active:
-        return Page.objects.none()
-    spaces = Space.objects.filter(space_queries.spaces_with_module(MODULE))
-    if not user.is_admin:
-        spaces = spaces.filter(pk__in=space_queries.readable_space_ids(user))
-    return Page.objects.filter(space_id__in=spaces.values("pk"))
+    return queries.visible_pages(user)
 
 
 def register() -> None:

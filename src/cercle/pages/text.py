@@ -42,6 +42,11 @@ def _escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def markdown_link(title: str, url: str) -> str:
+    """A Markdown link to `url` whose text is `title`, read literally (its `[`, `*`… escaped)."""
+    return f"[{_escape(title)}]({url})"
+
+
 def _outside_code(body: str, replace: Callable[[re.Match[str]], str]) -> str:
     """`body` with `replace` applied to each wiki link outside fenced blocks and code spans."""
     lines = []

@@ -4,6 +4,9 @@ from cercle.pages import views
 
 urlpatterns = [
     path("intranet/", views.intranet, name="intranet"),
+    path("pages/review/", views.page_reviews, name="page_reviews"),
+    path("pages/suggest/", views.page_suggest, name="page_suggest"),
+    path("pages/<int:page_id>/", views.page_permalink, name="page_permalink"),
     path("spaces/<slug:slug>/pages/", views.pages_index, name="pages_index"),
     path("spaces/<slug:slug>/pages/new/", views.page_new, name="page_new"),
     path("spaces/<slug:slug>/pages/preview/", views.page_preview, name="page_preview"),
@@ -24,6 +27,12 @@ urlpatterns = [
     path(
         "spaces/<slug:slug>/pages/<slug:page_slug>/delete/", views.page_delete, name="page_delete"
     ),
+    path(
+        "spaces/<slug:slug>/pages/<slug:page_slug>/reviewed/",
+        views.page_reviewed,
+        name="page_reviewed",
+    ),
+    path("spaces/<slug:slug>/pages/<slug:page_slug>/watch/", views.page_watch, name="page_watch"),
     path("spaces/<slug:slug>/pages/<slug:page_slug>/print/", views.page_print, name="page_print"),
     path(
         "spaces/<slug:slug>/pages/<slug:page_slug>/export.zip",

@@ -10,18 +10,19 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
 from cercle.pages.diff import side_by_side
 from cercle.pages.models import Page
-from cercle.pages.text import RenderedPage, render_page
+from cercle.pages.text import RenderedPage, markdown_link, render_page
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
@@ -94,13 +95,15 @@ def intranet(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def pages_index(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     space = _space(request, slug)
+    past_review = list(queries.pages_past_review(request.user, space)[:50])
     return render(
         request,
         "pages/index.html",
         _context(
             request,
             space,
-            past_review=list(queries.pages_past_review(request.user, space)[:50]),
+            past_review=past_review,
+            may_see_reviews=bool(past_review) and queries.review_scope(request.user) is not None,
         ),
     )
 
@@ -126,6 +129,8 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
             ancestors=tree.ancestors(page.pk),
             backlinks=list(queries.backlinks(page)[:100]),
             may_write=queries.may_write(request.user, space, page.pk, tree),
+            may_review=queries.may_review(request.user, page, tree),
+            watching=queries.is_watching(request.user, page),
         ),
     )
 
@@ -161,6 +166,39 @@ def _errors(error: ValidationError) -> dict[str, list[str]]:
     return {**found, "general": general} if general else found
 
 
+def _review_form(data: Any, page: Page | None, user: Any) -> dict[str, str]:
+    """The review fields as sent, or as the page has them (a new page: its creator owns it)."""
+    owner = page.owner if page else user
+    interval = page.review_interval if page else None
+    date = page.review_by if page else None
+    return {
+        "owner": data.get("owner", owner.username if owner else ""),
+        "review_by": data.get("review_by", date.isoformat() if date else ""),
+        "review_interval": data.get("review_interval", str(interval) if interval else ""),
+    }
+
+
+def _review_choices() -> list[tuple[str, str]]:
+    labels = {
+        1: _("Every month"),
+        3: _("Every 3 months"),
+        6: _("Every 6 months"),
+        12: _("Every year"),
+        24: _("Every 2 years"),
+    }
+    return [("", _("No interval"))] + [(str(n), labels[n]) for n in actions.REVIEW_INTERVALS]
+
+
+def _check_review(space: Space, form: dict[str, str], page: Page | None = None) -> actions.Review:
+    return actions.check_review(
+        space=space,
+        owner=form["owner"],
+        review_by=form["review_by"],
+        interval=form["review_interval"],
+        page=page,
+    )
+
+
 @login_required
 def page_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     space = _space(request, slug)
@@ -172,6 +210,7 @@ def page_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "body": data.get("body", chosen[1] if chosen else ""),
         "summary": data.get("summary", ""),
         "parent": data.get("parent", ""),
+        **_review_form(request.POST, None, request.user),
     }
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -184,6 +223,7 @@ def page_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 body=form["body"],
                 parent=parent,
                 summary=form["summary"],
+                review=_check_review(space, form),
             )
         except ValidationError as error:
             errors = _errors(error)
@@ -205,6 +245,7 @@ def page_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             errors=errors,
             creating=True,
             templates=[(key, name) for key, (name, _text) in templates.items()],
+            review_choices=_review_choices(),
         ),
         status=400 if errors else 200,
     )
@@ -222,6 +263,7 @@ def page_edit(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpR
         "body": request.POST.get("body", page.body),
         "summary": request.POST.get("summary", ""),
         "base_revision": request.POST.get("base_revision", str(page.revision)),
+        **_review_form(request.POST, page, request.user),
     }
     errors: dict[str, list[str]] = {}
     conflict = None
@@ -235,6 +277,7 @@ def page_edit(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpR
                 body=form["body"],
                 base_revision=int(base) if base.isdigit() and len(base) < 10 else -1,
                 summary=form["summary"],
+                review=_check_review(space, form, page),
             )
         except ValidationError as error:
             errors = _errors(error)
@@ -259,6 +302,7 @@ def page_edit(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpR
             creating=False,
             conflict=conflict,
             conflict_rows=side_by_side(conflict.body, form["body"]) if conflict else None,
+            review_choices=_review_choices(),
         ),
         status=409 if conflict else (400 if errors else 200),
     )
@@ -405,3 +449,109 @@ def page_export(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{page.slug}.zip"'
     return response
+
+
+@login_required
+def page_permalink(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
+    """A page's address that never changes (its number): links the editor's suggestions insert
+    and notifications lead to."""
+    page = queries.access_page_by_id(request.user, page_id)
+    return redirect(_page_url(page))
+
+
+@login_required
+@require_POST
+def page_reviewed(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    try:
+        page = actions.mark_reviewed(actor=request.user, page=page)
+    except PermissionDenied as error:
+        flash.error(request, str(error))
+    else:
+        if page.review_by:
+            flash.success(
+                request,
+                _("The page is marked as reviewed. Next review by %(date)s.")
+                % {"date": date_format(page.review_by, "SHORT_DATE_FORMAT")},
+            )
+        else:
+            flash.success(request, _("The page is marked as reviewed."))
+    return redirect(_page_url(page, space))
+
+
+@login_required
+@require_POST
+def page_watch(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    if request.POST.get("watch") == "1":
+        actions.watch_page(actor=request.user, page=page)
+        flash.success(request, _("You will be notified when this page changes."))
+    else:
+        actions.unwatch_page(actor=request.user, page=page)
+        flash.success(request, _("You will no longer be notified when this page changes."))
+    return redirect(_page_url(page, space))
+
+
+@login_required
+def page_reviews(request: AuthenticatedRequest) -> HttpResponse:
+    """The pages to review in the person's scope (`queries.review_scope`): past their date, and
+    those whose owner left."""
+    if queries.review_scope(request.user) is None:
+        raise PermissionDenied
+    report = queries.review_report(request.user, sort=request.GET.get("sort", "overdue"))
+    columns = [
+        ("title", _("Page")),
+        ("space", _("Space")),
+        ("owner", _("Owner")),
+        ("edited", _("Last edit")),
+        ("overdue", _("Days overdue")),
+    ]
+    return render(
+        request,
+        "pages/reviews.html",
+        {
+            "report": report,
+            "columns": [
+                {
+                    "key": key,
+                    "label": label,
+                    "current": report.sort.lstrip("-") == key,
+                    "descending": report.sort == f"-{key}",
+                    "next": f"-{key}" if report.sort == key else key,
+                }
+                for key, label in columns
+            ],
+        },
+    )
+
+
+@login_required
+@require_GET
+def page_suggest(request: AuthenticatedRequest) -> JsonResponse:
+    """The editor's `[[` suggestions: pages the person may read whose title holds `q`, those of
+    `space` (a slug) first, as JSON: title, space name, stable address and the Markdown link."""
+    text = request.GET.get("q", "")
+    if len(text) > queries.MAX_SUGGEST_QUERY or "\x00" in text:
+        return JsonResponse({"error": _("The text searched for is too long.")}, status=400)
+    space = None
+    slug = request.GET.get("space", "")
+    if slug:
+        try:
+            space = space_queries.access_space(request.user, slug[:140])
+        except space_queries.NotFound:
+            space = None
+    results: list[dict[str, object]] = []
+    for page in queries.suggest_pages(request.user, text, space=space):
+        url = reverse("page_permalink", args=[page.pk])
+        results.append(
+            {
+                "id": page.pk,
+                "title": page.title,
+                "space": space_queries.display_name(page.space),
+                "url": url,
+                "markdown": markdown_link(page.title, url),
+            }
+        )
+    return JsonResponse({"results": results})

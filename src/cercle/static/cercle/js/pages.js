@@ -60,7 +60,137 @@
       .catch(function () {});
   }
   area.addEventListener("input", schedule);
+  suggestLinks();
   const previewButton = form.querySelector(".page-preview-button");
   if (previewButton) previewButton.hidden = true;
   if (area.value) preview();
+
+  // Link suggestions: after "[[", the letters typed ask the server for pages by title (those
+  // the person may read, this space's first); the list is a listbox the text area drives
+  // (aria-activedescendant): the arrows choose, Enter inserts a Markdown link to the page's
+  // stable address, Escape closes. Results are written with textContent, never as HTML.
+  function suggestLinks() {
+    const list = document.getElementById("page-link-suggestions");
+    const status = document.getElementById("page-suggest-status");
+    const url = form.dataset.suggestUrl;
+    if (!list || !status || !url) return;
+    const help = form.querySelector(".page-suggest-help");
+    if (help) help.hidden = false;
+    area.setAttribute("aria-autocomplete", "list");
+    area.setAttribute("aria-controls", list.id);
+    let items = [], active = -1, start = -1, asked = 0, waiting = null;
+
+    function typed() {
+      // The text between the last "[[" before the caret and the caret, when it is a title
+      // being typed (no bracket, bar or line break in it).
+      if (area.selectionStart !== area.selectionEnd) return null;
+      const before = area.value.slice(0, area.selectionStart);
+      const at = before.lastIndexOf("[[");
+      if (at < 0) return null;
+      const text = before.slice(at + 2);
+      if (!text.trim() || text.length > 100 || /[\[\]|\n]/.test(text)) return null;
+      return { at: at, text: text };
+    }
+    function close() {
+      list.hidden = true;
+      list.replaceChildren();
+      items = [];
+      active = -1;
+      area.removeAttribute("aria-activedescendant");
+    }
+    function announce(count) {
+      const message = count === 0 ? status.dataset.none
+        : count === 1 ? status.dataset.one
+        : status.dataset.many.replace("{count}", String(count));
+      status.textContent = message;
+    }
+    function select(index) {
+      active = index;
+      list.querySelectorAll("[role=option]").forEach(function (option, i) {
+        option.setAttribute("aria-selected", i === index ? "true" : "false");
+        if (i === index) {
+          area.setAttribute("aria-activedescendant", option.id);
+          option.scrollIntoView({ block: "nearest" });
+        }
+      });
+    }
+    function show(results, at) {
+      close();
+      items = results;
+      start = at;
+      results.forEach(function (result, index) {
+        const option = document.createElement("li");
+        option.id = "page-link-suggestion-" + index;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        const title = document.createElement("span");
+        title.textContent = result.title;
+        const where = document.createElement("span");
+        where.className = "page-suggest-space";
+        where.textContent = result.space;
+        option.append(title, where);
+        // mousedown, not click: the text area keeps the focus (and its caret).
+        option.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          choose(index);
+        });
+        list.append(option);
+      });
+      announce(results.length);
+      if (results.length) {
+        list.hidden = false;
+        select(0);
+      }
+    }
+    function choose(index) {
+      const result = items[index];
+      if (!result) return;
+      let end = area.selectionStart;
+      // The toolbar's "Link to a page" leaves "]]" after the caret: the link replaces it too.
+      if (area.value.slice(end, end + 2) === "]]") end += 2;
+      area.setRangeText(result.markdown, start, end, "end");
+      close();
+      area.focus();
+      schedule();
+    }
+    function lookup() {
+      const found = typed();
+      if (!found) {
+        close();
+        return;
+      }
+      const ticket = ++asked;
+      fetch(url + "&q=" + encodeURIComponent(found.text), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) {
+          if (ticket === asked) show(Array.isArray(data.results) ? data.results : [], found.at);
+        })
+        .catch(function () {});
+    }
+    area.addEventListener("input", function () {
+      clearTimeout(waiting);
+      waiting = setTimeout(lookup, 200);
+    });
+    area.addEventListener("keydown", function (event) {
+      if (list.hidden || !items.length) return;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        select((active + 1) % items.length);
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        select((active - 1 + items.length) % items.length);
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        asked++;
+        close();
+      }
+    });
+    area.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
 })();
