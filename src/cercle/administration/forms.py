@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
@@ -212,7 +213,7 @@ class DocumentQuotaDefaultsForm(forms.Form):
         self.fields["person_quota_mb"].help_text = _(
             "0: no limit. Empty: the server's setting (%(value)s)."
         ) % {"value": _limit_text(person_mb)}
-        self.fields["max_file_mb"].max_value = ceiling_mb
+        self.fields["max_file_mb"].validators.append(MaxValueValidator(ceiling_mb))
         self.fields["max_file_mb"].widget.attrs["max"] = ceiling_mb
         self.fields["max_file_mb"].help_text = _(
             "At most %(max)d MB (the server's limit, which applies when empty)."
@@ -220,7 +221,7 @@ class DocumentQuotaDefaultsForm(forms.Form):
 
 
 def _limit_text(mb: int) -> str:
-    return _("no limit") if not mb else _("%(mb)d MB") % {"mb": mb}
+    return str(_("no limit")) if not mb else str(_("%(mb)d MB") % {"mb": mb})
 
 
 class DocumentQuotaForm(forms.Form):

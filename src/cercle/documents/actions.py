@@ -699,7 +699,7 @@ def copy(
         library = _lock_library(target.library_id)
         # A copy holds the current versions: those of its contents the library lacks count.
         if isinstance(item, Document):
-            copying = Version.objects.filter(pk=item.current_id).values("blob_id")
+            copying = Version.objects.filter(pk=item.current_id or 0).values("blob_id")
         elif contents:
             copying = Version.objects.filter(
                 pk__in=queries.documents_within(item).values("current_id")

@@ -549,7 +549,7 @@ def living_documents(library_ids: Any) -> QuerySet[Document]:
     )
 
 
-def _blobs_of(library: Library) -> QuerySet[Version]:
+def _blobs_of(library: Library) -> QuerySet[Version, Any]:
     return Version.objects.filter(document__in=living_documents([library.pk])).values("blob_id")
 
 
