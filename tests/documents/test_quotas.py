@@ -236,8 +236,10 @@ def test_the_library_page_shows_the_usage_to_who_may_add_files(anne: Any, admin:
     page = page.replace("\xa0", " ")
     # The figures, in the page's language (French by default): 512 KB used of 1 MB.
     assert 'max="1048576"' in page and 'value="524288"' in page
-    assert len(re.findall(r"512[.,]0\s(?:KB|Ko|Kio)", page)) == 2  # used, and available
-    assert re.search(r"1[.,]0\s(?:MB|Mo|Mio)", page)
+    start = page.index('id="documents-quota-text"')
+    sentence = page[start : page.index("</p>", start)]
+    assert len(re.findall(r"512[.,]0\s(?:KB|Ko|Kio)", sentence)) == 2  # used, and available
+    assert re.search(r"1[.,]0\s(?:MB|Mo|Mio)", sentence)
     # An open space's reader (not a member) reads the files, not the figures.
     other = client_for(reader).get(reverse("documents_space", args=[space.slug]))
     assert other.status_code == 200 and "<meter" not in other.content.decode()
