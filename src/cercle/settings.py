@@ -441,6 +441,10 @@ AUDIT_RETENTION_DAYS = int(os.environ.get("CERCLE_AUDIT_RETENTION_DAYS", "1095")
 # The largest document one upload may bring (MB), and how long the trash keeps what is deleted.
 DOCUMENTS_MAX_UPLOAD_MB = int(os.environ.get("CERCLE_DOCUMENTS_MAX_UPLOAD_MB", "2048"))
 DOCUMENTS_TRASH_DAYS = int(os.environ.get("CERCLE_DOCUMENTS_TRASH_DAYS", "30"))
+# The default quota of a space's library and of a person's "My documents" (MB; 0: no limit),
+# until an administrator sets another on the administration's Documents page.
+DOCUMENTS_SPACE_QUOTA_MB = int(os.environ.get("CERCLE_DOCUMENTS_SPACE_QUOTA_MB", "0"))
+DOCUMENTS_PERSON_QUOTA_MB = int(os.environ.get("CERCLE_DOCUMENTS_PERSON_QUOTA_MB", "0"))
 # How long "I am editing this" holds a document, unless released or broken (WebDAV clients ask
 # for their own duration, at most a week).
 DOCUMENTS_LOCK_MINUTES = int(os.environ.get("CERCLE_DOCUMENTS_LOCK_MINUTES", "480"))

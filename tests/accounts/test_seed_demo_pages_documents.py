@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from cercle.documents import queries
 from cercle.documents.models import Document, Library, Version
 from cercle.pages import actions as page_actions
 from cercle.pages.models import Page, PageRevision, PageWatch
@@ -35,7 +36,7 @@ def documents_storage(settings: Any, tmp_path: Path) -> Path:
 def test_the_demo_has_an_intranet_a_wiki_and_document_libraries(client: Client) -> None:
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    assert "7 pages" in out.getvalue() and "7 documents" in out.getvalue()
+    assert "7 pages" in out.getvalue() and "8 documents" in out.getvalue()
     intranet = Page.objects.filter(space__is_organisation=True)
     assert set(intranet.filter(parent__isnull=True).values_list("title", flat=True)) == {
         "Bienvenue chez Atelier Lumen",
@@ -51,6 +52,10 @@ def test_the_demo_has_an_intranet_a_wiki_and_document_libraries(client: Client) 
     booklet = Document.objects.get(name="Livret d'accueil.pdf")
     assert booklet.folder.name == "Ressources humaines"
     assert Version.objects.filter(document=booklet).count() == 2
+    # Projet Aurora's library: a quota of 1 MB, about half used (its page's meter).
+    aurora = Library.objects.get(space__slug="projet-aurora-nouvelle-gamme")
+    quota = queries.quota_of(aurora)
+    assert quota.limit == 1024 * 1024 and 45 <= quota.percent <= 60
     assert {d.current.content_type for d in Document.objects.select_related("current")} >= {
         "application/pdf",
         "text/csv",

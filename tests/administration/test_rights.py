@@ -48,7 +48,7 @@ PEOPLE_PAGES = [
     "admin_departments",
     "admin_sites",
 ]
-SETTINGS_PAGES = ["admin_organisation", "admin_messaging", "admin_audit"]
+SETTINGS_PAGES = ["admin_organisation", "admin_messaging", "admin_documents", "admin_audit"]
 
 
 def test_the_rules_by_role() -> None:

@@ -8,6 +8,8 @@ the tests skip, except with CERCLE_REQUIRE_SERVICES=1 (CI), where they fail.
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
 import re
 import shutil
@@ -49,6 +51,7 @@ class DavServer:
     token: str
     space: str
     directory: Path
+    site: ServerSite
 
     @property
     def url(self) -> str:
@@ -63,7 +66,7 @@ def dav_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DavServer]:
     seeded = site.python(SEED)
     server = site.start()
     try:
-        yield DavServer(server, seeded["token"], seeded["space"], directory)
+        yield DavServer(server, seeded["token"], seeded["space"], directory, site)
     finally:
         site.stop()
 
@@ -211,3 +214,63 @@ def test_cadaver_puts_locks_and_gets(dav_server: DavServer, tmp_path: Path) -> N
     assert "failed" not in output.lower(), output
     copied = tmp_path / "copie.txt"
     assert copied.read_text(encoding="utf-8") == "Bonjour de cadaver\n"
+
+
+# --- Quotas: a PUT without a Content-Length (chunked) -------------------------------------------
+
+QUOTA_SEED = """
+from cercle.accounts.models import User
+from cercle.documents import actions
+from tests.factories import make_admin, make_space
+anne = User.objects.get(username="anne")
+space = make_space(owner=anne, kind="private", name="Quota")
+library = actions.space_library(space=space)
+actions.set_library_quota(actor=make_admin(), library=library, quota_mb=1)
+result = {"space": space.slug, "library": library.pk}
+"""
+
+COUNT = """
+from cercle.documents.models import Blob, Document
+documents = Document.objects.filter(library_id=%d).count()
+result = {"documents": documents, "blobs": Blob.objects.count()}
+"""
+
+
+def _chunked_put(dav_server: DavServer, path: str, size: int) -> int:
+    """A PUT whose body is sent in chunks, with no Content-Length: the server learns its size
+    only by reading it."""
+
+    def body() -> Iterator[bytes]:
+        left = size
+        while left > 0:
+            yield os.urandom(min(64 * 1024, left))
+            left -= 64 * 1024
+
+    connection = http.client.HTTPConnection("127.0.0.1", dav_server.server.port, timeout=120)
+    try:
+        credentials = base64.b64encode(f"anne:{dav_server.token}".encode()).decode()
+        connection.request(
+            "PUT",
+            path,
+            body=body(),
+            headers={"Authorization": f"Basic {credentials}"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_a_chunked_put_beyond_the_quota_is_507_and_leaves_nothing(dav_server: DavServer) -> None:
+    made = dav_server.site.python(QUOTA_SEED)
+    blobs = dav_server.site.python(COUNT % made["library"])["blobs"]
+    stored = sorted(p for p in (dav_server.directory / "documents").rglob("*") if p.is_file())
+    assert _chunked_put(dav_server, f"/dav/{made['space']}/big.bin", 2 * 1024 * 1024) == 507
+    assert dav_server.site.python(COUNT % made["library"]) == {"documents": 0, "blobs": blobs}
+    after = sorted(p for p in (dav_server.directory / "documents").rglob("*") if p.is_file())
+    assert after == stored
+    # Under the quota, the same way in: stored.
+    assert _chunked_put(dav_server, f"/dav/{made['space']}/small.bin", 100 * 1024) == 201
+    assert dav_server.site.python(COUNT % made["library"])["documents"] == 1

@@ -215,6 +215,9 @@ def seed() -> dict[str, Any]:
             actor=member, folder=reports, upload=io.BytesIO(b"Brouillon\n"), name="brouillon.txt"
         ).document
         document_actions.trash(actor=member, item=draft)
+        # A quota on the space's library (its page's meter) and on one person's.
+        document_actions.set_library_quota(actor=admin, library=documents_root.library, quota_mb=1)
+        document_actions.set_quota_for(actor=admin, kind="person", who=member.username, quota_mb=5)
         document_actions.upload_file(
             actor=member,
             folder=document_actions.root_of(document_actions.personal_library(user=member)),

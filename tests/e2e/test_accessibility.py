@@ -297,6 +297,25 @@ OPEN_MENUS = """(dropdown) => {
 }"""
 
 
+def _go(path: str) -> Callable[[Any, dict[str, Any]], None]:
+    """A page at an address with a query string (`path` formatted with the seed's facts)."""
+
+    def steps(page: Any, facts: dict[str, Any]) -> None:
+        page.goto(path.format(**facts))
+
+    return steps
+
+
+def _bad_quota(page: Any, facts: dict[str, Any]) -> None:
+    """The administration's Documents page with a quota form refused (nobody of that name)."""
+    page.goto("/manage/documents/")
+    page.select_option("#id_quota-kind", "person")
+    page.fill("#id_quota-who", "nobody-at-all")
+    page.fill("#id_quota-quota_mb", "3")
+    page.locator("#id_quota-who").evaluate("input => input.form.requestSubmit()")
+    page.wait_for_selector(".errorlist")
+
+
 def _open_menus(path: str, dropdown: str) -> Callable[[Any, dict[str, Any]], None]:
     """The page with its disclosures open (reactions, replies, options), and one drop-down menu:
     drop-downs cover what is under them, so opening two at once would only test that overlap."""
@@ -448,6 +467,13 @@ EXTRA_CASES = [
     ),
     Case("admin_people-search", ADMIN, path="/manage/people/?q=roux"),
     Case("documents_space-owner", OWNER, "documents_space"),
+    Case(
+        "documents_search-results",
+        MEMBER,
+        "documents_search",
+        steps=_go("/documents/folders/{documents_folder}/search/?q=audit&subfolders=1"),
+    ),
+    Case("admin_documents-with-errors", ADMIN, "admin_documents", steps=_bad_quota),
     Case(
         "documents_file-pdf",
         MEMBER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
@@ -189,3 +190,53 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = sorted(((a, action_label(a)) for a in actions), key=lambda choice: choice[1])
         self.fields["action"].choices = [("", _("All actions")), *choices]  # type: ignore[attr-defined]
+
+
+class DocumentQuotaDefaultsForm(forms.Form):
+    """The organisation's document quotas: a space's, a person's, and the largest file."""
+
+    space_quota_mb = forms.IntegerField(
+        label=_("Quota of a space's documents (MB)"), required=False, min_value=0
+    )
+    person_quota_mb = forms.IntegerField(
+        label=_("Quota of a person's “My documents” (MB)"), required=False, min_value=0
+    )
+    max_file_mb = forms.IntegerField(label=_("Largest file (MB)"), required=False, min_value=1)
+
+    def __init__(
+        self, *args: Any, space_mb: int, person_mb: int, ceiling_mb: int, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["space_quota_mb"].help_text = _(
+            "0: no limit. Empty: the server's setting (%(value)s)."
+        ) % {"value": _limit_text(space_mb)}
+        self.fields["person_quota_mb"].help_text = _(
+            "0: no limit. Empty: the server's setting (%(value)s)."
+        ) % {"value": _limit_text(person_mb)}
+        self.fields["max_file_mb"].validators.append(MaxValueValidator(ceiling_mb))
+        self.fields["max_file_mb"].widget.attrs["max"] = ceiling_mb
+        self.fields["max_file_mb"].help_text = _(
+            "At most %(max)d MB (the server's limit, which applies when empty)."
+        ) % {"max": ceiling_mb}
+
+
+def _limit_text(mb: int) -> str:
+    return str(_("no limit")) if not mb else str(_("%(mb)d MB") % {"mb": mb})
+
+
+class DocumentQuotaForm(forms.Form):
+    """A quota of its own for one space's documents or one person's "My documents"."""
+
+    kind = forms.ChoiceField(
+        label=_("For"), choices=[("space", _("A space")), ("person", _("A person"))]
+    )
+    who = forms.CharField(
+        label=_("The space's address or name, or the person's username or e-mail"),
+        max_length=254,
+    )
+    quota_mb = forms.IntegerField(
+        label=_("Quota (MB)"),
+        required=False,
+        min_value=0,
+        help_text=_("0: no limit. Empty: back to the default."),
+    )

@@ -30,6 +30,7 @@ urlpatterns = [
     path("sites/", views.sites, name="admin_sites"),
     path("organisation/", views.organisation, name="admin_organisation"),
     path("messaging/", views.messaging, name="admin_messaging"),
+    path("documents/", views.documents, name="admin_documents"),
     path("audit/", views.audit, name="admin_audit"),
     path("sso/", sso_views.sso, name="admin_sso"),
     path("sso/add/<str:kind>/", sso_views.add_provider, name="admin_sso_add"),

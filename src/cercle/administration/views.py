@@ -29,6 +29,8 @@ from cercle.administration.decorators import (
 )
 from cercle.administration.forms import (
     AuditFilterForm,
+    DocumentQuotaDefaultsForm,
+    DocumentQuotaForm,
     ImportForm,
     InviteForm,
     MessagingPolicyForm,
@@ -42,6 +44,9 @@ from cercle.chat import actions as chat_actions
 from cercle.chat import queries as chat_queries
 from cercle.core.pagination import InvalidCursor
 from cercle.core.typing import AuthenticatedRequest
+from cercle.documents import actions as documents_actions
+from cercle.documents import queries as documents_queries
+from cercle.documents.models import Library
 
 PEOPLE_PER_PAGE = 25
 
@@ -543,3 +548,82 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
             "admin_section": "audit",
         },
     )
+
+
+# --- Documents: quotas and the largest file --------------------------------------------------
+
+
+@admin_required
+def documents(request: AuthenticatedRequest) -> HttpResponse:
+    """The document quotas: the defaults (a space's, a person's, the largest file), and the
+    spaces and people given a quota of their own, with what they use. Each change is the
+    documents' own action (audited there)."""
+    row = documents_queries.quota_settings()
+    ceiling = documents_queries.max_upload_setting_mb()
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    defaults = DocumentQuotaDefaultsForm(
+        request.POST if which == "defaults" else None,
+        initial={
+            "space_quota_mb": row.space_quota_mb,
+            "person_quota_mb": row.person_quota_mb,
+            "max_file_mb": row.max_file_mb,
+        },
+        space_mb=documents_queries.setting_quota_mb("space"),
+        person_mb=documents_queries.setting_quota_mb("person"),
+        ceiling_mb=ceiling,
+        prefix="defaults",
+    )
+    own = DocumentQuotaForm(request.POST if which == "quota" else None, prefix="quota")
+    if which == "defaults" and defaults.is_valid():
+        try:
+            documents_actions.set_quota_defaults(
+                actor=request.user,
+                space_quota_mb=defaults.cleaned_data["space_quota_mb"],
+                person_quota_mb=defaults.cleaned_data["person_quota_mb"],
+                max_file_mb=defaults.cleaned_data["max_file_mb"],
+            )
+        except ValidationError as error:
+            defaults.add_error(None, error)
+        else:
+            messages.success(request, _("The document quotas are saved."))
+            return redirect("admin_documents")
+    if which == "quota" and own.is_valid():
+        try:
+            _library, name = documents_actions.set_quota_for(
+                actor=request.user,
+                kind=own.cleaned_data["kind"],
+                who=own.cleaned_data["who"],
+                quota_mb=own.cleaned_data["quota_mb"],
+            )
+        except ValidationError as error:
+            own.add_error(None, error)
+        else:
+            messages.success(request, _("The quota of %(name)s is saved.") % {"name": name})
+            return redirect("admin_documents")
+    if which == "reset":
+        library = Library.objects.filter(pk=_int(request.POST.get("library"))).first()
+        if library is not None:
+            documents_actions.set_library_quota(actor=request.user, library=library, quota_mb=None)
+            messages.success(request, _("Back to the default quota."))
+        return redirect("admin_documents")
+    return render(
+        request,
+        "administration/documents.html",
+        {
+            "defaults": defaults,
+            "own": own,
+            "rows": documents_queries.libraries_with_own_quota(),
+            "space_default": documents_queries.default_quota_mb("space", row),
+            "person_default": documents_queries.default_quota_mb("person", row),
+            "max_file": documents_queries.max_file_mb(row),
+            "admin_section": "documents",
+        },
+    )
+
+
+def _int(value: str | None) -> int:
+    try:
+        number = int(value or 0)
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**63 else 0

@@ -49,6 +49,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -700,3 +701,99 @@ def download_view(
         return view(request, *args, **kwargs)
 
     return require_safe(wrapper)
+
+
+# --- Limits while a request's files arrive. ---------------------------------------------------
+
+# What a multipart body holds besides its files (boundaries, part headers, a few fields): a
+# `Content-Length` past the room left by more than this cannot fit.
+MULTIPART_SLACK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class UploadCap:
+    """How much a request may bring: `file_bytes` for each file, `total_bytes` for all its files
+    together (None: no limit), and what to say when either is passed (`code`: `too_large` for a
+    file, `quota` for the total)."""
+
+    file_bytes: int | None = None
+    total_bytes: int | None = None
+    file_message: str = ""
+    total_message: str = ""
+
+
+@dataclass(frozen=True)
+class UploadRefusal:
+    message: str
+    code: Literal["too_large", "quota"]
+
+
+_REFUSAL = "cercle_upload_refusal"
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """The first of a request's upload handlers (`cap_upload`): refuses the files of a multipart
+    body past a cap, while they arrive. A `Content-Length` already beyond the room refuses them
+    before a byte of a file is kept; otherwise the bytes are counted chunk by chunk, and the
+    first one past the cap stops the parsing (`StopUpload`): Django closes, and so deletes, the
+    temporary file being written. The view reads `refusal(request)` and answers with it. The cap
+    is asked for once, when the body starts (`cap()`: the viewer and the target are known then)."""
+
+    def __init__(self, request: HttpRequest, cap: Callable[[], UploadCap | None]) -> None:
+        super().__init__(request)
+        self.cap_of = cap
+        self.cap: UploadCap | None = None
+        self.total = 0
+        self.in_file = 0
+        self.refused: UploadRefusal | None = None
+
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],
+        content_length: int,
+        boundary: Any,
+        encoding: str | None = None,
+    ) -> None:
+        self.cap = self.cap_of()
+        total = self.cap.total_bytes if self.cap is not None else None
+        if self.cap is not None and total is not None and content_length > total + MULTIPART_SLACK:
+            # Refused at the first file (the fields before it, the CSRF token, are still read).
+            self.refused = UploadRefusal(self.cap.total_message, "quota")
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.in_file = 0
+        if self.refused is not None:
+            self._stop(self.refused)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.in_file += len(raw_data)
+        self.total += len(raw_data)
+        cap = self.cap
+        if cap is not None:
+            if cap.file_bytes is not None and self.in_file > cap.file_bytes:
+                self._stop(UploadRefusal(cap.file_message, "too_large"))
+            if cap.total_bytes is not None and self.total > cap.total_bytes:
+                self._stop(UploadRefusal(cap.total_message, "quota"))
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+    def _stop(self, refused: UploadRefusal) -> None:
+        setattr(self.request, _REFUSAL, refused)
+        raise StopUpload(connection_reset=True)
+
+
+def cap_upload(request: HttpRequest, cap: Callable[[], UploadCap | None]) -> None:
+    """Puts a `CappedUploadHandler` first among the request's upload handlers; call it before
+    anything reads `request.POST` or `request.FILES` (a view marked `csrf_exempt` that checks
+    CSRF itself after, or an API operation's decorator)."""
+    request.upload_handlers.insert(0, CappedUploadHandler(request, cap))
+
+
+def refusal(request: HttpRequest) -> UploadRefusal | None:
+    """Why `CappedUploadHandler` stopped this request's files, if it did."""
+    found: UploadRefusal | None = getattr(request, _REFUSAL, None)
+    return found

@@ -45,6 +45,7 @@ from cercle.documents.models import (
     Folder,
     Library,
     Lock,
+    QuotaSettings,
     Version,
 )
 from cercle.documents.storage import blob_storage
@@ -54,7 +55,9 @@ CHUNK_BYTES = 1024 * 1024
 
 
 def max_document_bytes() -> int:
-    return int(getattr(settings, "DOCUMENTS_MAX_UPLOAD_MB", 2048)) * 1024 * 1024
+    """The largest file one upload may bring: the administrators' figure, at most
+    `CERCLE_DOCUMENTS_MAX_UPLOAD_MB`."""
+    return queries.max_file_mb() * queries.MB
 
 
 # Any file but programs: PDF, office documents, text and zip files as what they are; anything
@@ -272,6 +275,112 @@ def _new_version(
     return version
 
 
+# --- Quotas ------------------------------------------------------------------------------------
+
+
+def _quota_error(quota: queries.Quota, field: str = "file") -> ValidationError:
+    # The code on the field's error, where WebDAV (`dav._as_dav_errors`: 507) finds it.
+    return ValidationError({field: ValidationError(queries.quota_refused(quota), code="quota")})
+
+
+def _lock_library(library_id: int) -> Library:
+    """One write at a time that may add to a library's usage (inside the caller's transaction),
+    so that two uploads cannot both take the last of the room; the row as it is now (its quota
+    may have changed since the request read it)."""
+    return Library.objects.select_for_update().get(pk=library_id)
+
+
+def _refuse_beyond_quota(library: Library, blob_ids: Any, field: str = "file") -> None:
+    """A ValidationError (code `quota`) when the contents `blob_ids` would take the library
+    past its quota; inside the caller's transaction, after `_lock_library`."""
+    if not queries.limit_mb(library):
+        return
+    quota = queries.quota_of(library)
+    if quota.limit is None:
+        return
+    if not quota.fits(queries.bytes_added(library, blob_ids)):
+        raise _quota_error(quota, field)
+
+
+def _refuse_if_no_room(library: Library, size: int) -> None:
+    """Before storing anything: a file larger than the room left is refused (even when the
+    same content is in the library already: its size is all that is known then)."""
+    if not queries.limit_mb(library):
+        return
+    quota = queries.quota_of(library)
+    if not quota.fits(size):
+        raise _quota_error(quota)
+
+
+def set_library_quota(*, actor: User, library: Library, quota_mb: int | None) -> Library:
+    """An administrator gives a library (a space's, or a person's "My documents") a quota of its
+    own in MB (0: no limit), or puts it back on its kind's default (None). Audited."""
+    if not queries.may_set_quotas(actor):
+        raise PermissionDenied(_("Only administrators may set quotas."))
+    if quota_mb is not None and not 0 <= quota_mb <= 2**31 - 1:
+        raise ValidationError({"quota_mb": _("Give a number of MB, 0 for no limit.")})
+    with transaction.atomic():
+        current = Library.objects.select_for_update().get(pk=library.pk)
+        old = current.quota_mb
+        if old == quota_mb:
+            return current
+        current.quota_mb = quota_mb
+        current.save(update_fields=["quota_mb"])
+        log_event(
+            actor=actor,
+            action="documents.quota_set",
+            target=current.space if current.space_id is not None else current.owner,
+            old={"quota_mb": old},
+            new={"quota_mb": quota_mb},
+            extra={"library": current.pk},
+        )
+    library.quota_mb = quota_mb
+    return library
+
+
+def set_quota_defaults(
+    *,
+    actor: User,
+    space_quota_mb: int | None,
+    person_quota_mb: int | None,
+    max_file_mb: int | None,
+) -> QuotaSettings:
+    """The organisation's defaults: a space's quota, a person's, and the largest file (MB;
+    None follows the settings; a quota of 0 is no limit; the largest file is at most
+    `CERCLE_DOCUMENTS_MAX_UPLOAD_MB`). Audited."""
+    if not queries.may_set_quotas(actor):
+        raise PermissionDenied(_("Only administrators may set quotas."))
+    ceiling = queries.max_upload_setting_mb()
+    if max_file_mb is not None and not 1 <= max_file_mb <= ceiling:
+        raise ValidationError(
+            {"max_file_mb": _("Between 1 and %(max)d MB (the server's limit).") % {"max": ceiling}}
+        )
+    for name, value in (("space_quota_mb", space_quota_mb), ("person_quota_mb", person_quota_mb)):
+        if value is not None and not 0 <= value <= 2**31 - 1:
+            raise ValidationError({name: _("Give a number of MB, 0 for no limit.")})
+    with transaction.atomic():
+        row, _created = QuotaSettings.objects.select_for_update().get_or_create(pk=1)
+        fields = ("space_quota_mb", "person_quota_mb", "max_file_mb")
+        old = {name: getattr(row, name) for name in fields}
+        new = {
+            "space_quota_mb": space_quota_mb,
+            "person_quota_mb": person_quota_mb,
+            "max_file_mb": max_file_mb,
+        }
+        if old == new:
+            return row
+        for name, value in new.items():
+            setattr(row, name, value)
+        row.save()
+        log_event(
+            actor=actor,
+            action="documents.quota_defaults_set",
+            old={k: v for k, v in old.items() if v != new[k]},
+            new={k: v for k, v in new.items() if v != old[k]},
+        )
+    return row
+
+
 @dataclass
 class Uploaded:
     document: Document
@@ -292,7 +401,9 @@ def _checked(upload: IO[bytes], name: str, allow_empty: bool = False) -> uploads
     try:
         return uploads.check(upload, name, DOCUMENT)
     except ValidationError as error:
-        raise ValidationError({"file": error.messages}, code=error.code) from error
+        raise ValidationError(
+            {"file": [ValidationError(message, code=error.code) for message in error.messages]}
+        ) from error
 
 
 def upload_file(
@@ -311,14 +422,17 @@ def upload_file(
     checked = _checked(upload, name, allow_empty)
     if exact_name:
         checked.name = clean_item_name(name, field="file")
+    _refuse_if_no_room(folder.library, checked.size)
     stored = store_content(checked.content, checked.size)
     try:
         with transaction.atomic():
+            library = _lock_library(folder.library_id)
             Folder.objects.select_for_update().filter(pk=folder.pk).first()  # one upload at a time
             existing = queries.living_document_named(folder, checked.name)
             if existing is None and queries.name_taken(folder, checked.name):
                 raise _name_conflict(checked.name, "file")
             blob = _blob_for(stored)
+            _refuse_beyond_quota(library, [blob.pk])
             if existing is not None:
                 queries.check(actor, "version", existing)
                 _refuse_if_locked(actor, existing)
@@ -369,11 +483,14 @@ def add_version(
     queries.check(actor, "version", document)
     _refuse_if_locked(actor, document)
     checked = _checked(upload, name or document.name, allow_empty)
+    _refuse_if_no_room(document.library, checked.size)
     stored = store_content(checked.content, checked.size)
     try:
         with transaction.atomic():
+            library = _lock_library(document.library_id)
             Document.objects.select_for_update().filter(pk=document.pk).first()
             blob = _blob_for(stored)
+            _refuse_beyond_quota(library, [blob.pk])
             version = _new_version(
                 actor=actor, document=document, blob=blob, content_type=checked.content_type
             )
@@ -510,6 +627,20 @@ def move(
     if old_parent == target.pk:
         return item if new_name == item.name else rename(actor=actor, item=item, name=new_name)
     with transaction.atomic():
+        if target.library_id != item.library_id:  # every version counts in its new library
+            library = _lock_library(target.library_id)
+            inside = (
+                Document.objects.filter(pk=item.pk)
+                if isinstance(item, Document)
+                else Document.objects.filter(
+                    library_id=item.library_id, folder__path__startswith=item.path
+                )
+            )
+            _refuse_beyond_quota(
+                library,
+                Version.objects.filter(document__in=inside).values("blob_id"),
+                "target",
+            )
         Folder.objects.select_for_update().filter(pk=target.pk).first()
         if queries.name_taken(target, new_name):
             raise _name_conflict(new_name, "target")
@@ -565,6 +696,17 @@ def copy(
     if isinstance(item, Folder) and target.path.startswith(item.path):
         raise ValidationError({"target": _("A folder cannot be copied into itself.")})
     with transaction.atomic():
+        library = _lock_library(target.library_id)
+        # A copy holds the current versions: those of its contents the library lacks count.
+        if isinstance(item, Document):
+            copying = Version.objects.filter(pk=item.current_id or 0).values("blob_id")
+        elif contents:
+            copying = Version.objects.filter(
+                pk__in=queries.documents_within(item).values("current_id")
+            ).values("blob_id")
+        else:
+            copying = Version.objects.none().values("blob_id")
+        _refuse_beyond_quota(library, copying, "target")
         Folder.objects.select_for_update().filter(pk=target.pk).first()
         copied: Folder | Document
         if name is not None:
@@ -675,7 +817,16 @@ def restore(*, actor: User, item: Folder | Document) -> Restored:
         if to_root:
             parent = root_of(item.library)
         assert parent is not None
+        library = _lock_library(item.library_id)
         Folder.objects.select_for_update().filter(pk=parent.pk).first()
+        # What comes back counts again (the trash does not).
+        if isinstance(item, Document):
+            brought = Version.objects.filter(document=item).values("blob_id")
+        else:
+            brought = Version.objects.filter(document__in=queries.documents_within(item)).values(
+                "blob_id"
+            )
+        _refuse_beyond_quota(library, brought, "item")
         name = free_name(parent, item.name, extension=isinstance(item, Document))
         renamed = name != item.name
         item.name = name
@@ -1036,3 +1187,33 @@ def _relocate_locks(item: Folder | Document) -> None:
         if locked is not None:
             held.root = _lock_root(locked)
             held.save(update_fields=["root"])
+
+
+def set_quota_for(*, actor: User, kind: str, who: str, quota_mb: int | None) -> tuple[Library, str]:
+    """`set_library_quota` for a space named by its address (or name), or a person by their
+    username (or e-mail address): their library is made if it was never opened. Returns it
+    with its name."""
+    if not queries.may_set_quotas(actor):
+        raise PermissionDenied(_("Only administrators may set quotas."))
+    who = (who or "").strip()
+    if kind == "space":
+        space = (
+            Space.objects.filter(Q(slug__iexact=who) | Q(name__iexact=who)).order_by("pk").first()
+        )
+        if space is None:
+            raise ValidationError({"who": _("No space has this address or name.")})
+        library = space_library(space=space)
+        name = space.name
+    elif kind == "person":
+        person = (
+            User.objects.filter(Q(username__iexact=who) | Q(email__iexact=who))
+            .order_by("pk")
+            .first()
+        )
+        if person is None:
+            raise ValidationError({"who": _("Nobody has this username or e-mail address.")})
+        library = personal_library(user=person)
+        name = person.display_name
+    else:
+        raise ValidationError({"kind": _("Choose a space or a person.")})
+    return set_library_quota(actor=actor, library=library, quota_mb=quota_mb), name

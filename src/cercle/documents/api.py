@@ -6,19 +6,27 @@ Same rules as the pages: reads through `cercle.documents.queries`, writes throug
 
 from __future__ import annotations
 
-from django.http import HttpResponseBase
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
 from cercle.accounts.models import User
+from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
+from cercle.core.uploads import UploadCap
 from cercle.documents import actions, downloads, queries
 from cercle.documents.models import Document, Folder, Library, Lock, Version
 from cercle.documents.schemas import (
@@ -26,6 +34,7 @@ from cercle.documents.schemas import (
     DocumentFileOut,
     DocumentFolderOut,
     DocumentLockOut,
+    DocumentRefusedOut,
     DocumentVersionListOut,
     DocumentVersionOut,
     FilePatchIn,
@@ -302,14 +311,69 @@ def _fresh(user: User, document_id: int) -> DocumentFileOut:
     return _file_out(user, queries.access_document(user, document_id))
 
 
-@router.post("/files", response={201: UploadOut})
+def _uploader(request: HttpRequest) -> User | None:
+    """Who sends the files, while ninja parses them: the token's person (`request.auth`, once
+    authenticated) or the session's."""
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
+
+
+def _cap_for_folder(request: HttpRequest) -> UploadCap | None:
+    # The folder is a field of the body, unknown while it arrives: only the largest file here;
+    # the quota is checked by the action before anything is stored.
+    return UploadCap(
+        file_bytes=queries.max_file_mb() * queries.MB,
+        file_message=queries.file_too_large(queries.max_file_mb() * queries.MB),
+    )
+
+
+def _cap_for_file(request: HttpRequest, file_id: Any) -> UploadCap | None:
+    user = _uploader(request)
+    if user is None:
+        return None
+    try:
+        document = queries.access_document(user, file_id, "version")
+    except (Http404, PermissionDenied):
+        return None  # the operation answers its 404 or 403 itself
+    return queries.upload_cap(document.library)
+
+
+def _capped(
+    cap: Callable[..., UploadCap | None],
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """An upload operation's files are counted while ninja parses them
+    (`core.uploads.CappedUploadHandler`): past the largest file `413`, past the library's room
+    `507`, with `{"detail"}`, and nothing kept."""
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            uploads.cap_upload(request, lambda: cap(request, *kwargs.values()))
+            response = view(request, *args, **kwargs)
+            refused = uploads.refusal(request)
+            if refused is not None:
+                status = 413 if refused.code == "too_large" else 507
+                return JsonResponse({"detail": refused.message}, status=status)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+@router.post("/files", response={201: UploadOut, 413: DocumentRefusedOut, 507: DocumentRefusedOut})
+@decorate_view(_capped(_cap_for_folder))
 def upload_file(
     request: AuthenticatedRequest,
     folder_id: Form[Id],
     file: File[UploadedFile],
 ) -> Status[UploadOut]:
     """A file into a folder (multipart/form-data: `folder_id` and `file`). A file named like one
-    already in the folder becomes its new version (`new_document: false`)."""
+    already in the folder becomes its new version (`new_document: false`). A file over the
+    largest size is `413` (stopped while it arrives); one the library has no room for is `400`
+    (`{"detail": {"file": […]}}`), nothing kept."""
     folder = queries.access_folder(request.auth, folder_id, "upload")
     result = actions.upload_file(
         actor=request.auth, folder=folder, upload=file, name=file.name or ""
@@ -390,11 +454,16 @@ def file_versions(request: AuthenticatedRequest, file_id: Id) -> DocumentVersion
     return DocumentVersionListOut(items=[_version_out(v) for v in queries.versions_of(document)])
 
 
-@router.post("/files/{file_id}/versions", response={201: DocumentVersionOut})
+@router.post(
+    "/files/{file_id}/versions",
+    response={201: DocumentVersionOut, 413: DocumentRefusedOut, 507: DocumentRefusedOut},
+)
+@decorate_view(_capped(_cap_for_file))
 def new_version(
     request: AuthenticatedRequest, file_id: Id, file: File[UploadedFile]
 ) -> Status[DocumentVersionOut]:
-    """A new version of the file (multipart/form-data: `file`); its name stays the file's."""
+    """A new version of the file (multipart/form-data: `file`); its name stays the file's.
+    Counted while it arrives: over the largest file `413`, over the library's room `507`."""
     document = queries.access_document(request.auth, file_id, "version")
     version = actions.add_version(
         actor=request.auth, document=document, upload=file, name=file.name or ""

@@ -20,6 +20,8 @@ ACTIONS = {
     "documents.locked": _("Locked a document or folder for editing"),
     "documents.unlocked": _("Unlocked a document or folder"),
     "documents.lock_broken": _("Broke someone else's lock on a document or folder"),
+    "documents.quota_set": _("Set the document quota of a space or a person"),
+    "documents.quota_defaults_set": _("Changed the default document quotas or the largest file"),
 }
 
 

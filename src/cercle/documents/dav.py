@@ -46,6 +46,7 @@ from wsgidav.dav_error import (
     HTTP_INSUFFICIENT_STORAGE,
     HTTP_LOCKED,
     HTTP_NOT_FOUND,
+    HTTP_REQUEST_ENTITY_TOO_LARGE,
     DAVError,
 )
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider, _DAVResource
@@ -56,6 +57,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from cercle.accounts.models import ApiToken, User
 from cercle.accounts.tokens import hash_token
+from cercle.core.uploads import UploadCap
 from cercle.documents import actions, queries
 from cercle.documents.models import DeadProperty, Document, Folder, Library, Lock
 from cercle.spaces import queries as space_queries
@@ -131,8 +133,10 @@ def _as_dav_errors() -> Iterator[None]:
         codes = {getattr(e, "code", None) for group in groups for e in group}
         if "exists" in codes:
             status = HTTP_CONFLICT if context().method != "MKCOL" else 405
-        elif "too_large" in codes:
+        elif "quota" in codes:  # the library is full (RFC 4918, 9.7.1)
             status = HTTP_INSUFFICIENT_STORAGE
+        elif "too_large" in codes:
+            status = HTTP_REQUEST_ENTITY_TOO_LARGE
         raise DAVError(status, " ".join(error.messages)) from error
     except IntegrityError as error:  # made at the same moment by another request
         raise DAVError(HTTP_CONFLICT) from error
@@ -370,8 +374,9 @@ class DocumentResource(_Item, DAVNonCollection):
     def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
         if not self._may("version"):
             raise DAVError(HTTP_FORBIDDEN)
+        cap = _capped(self.document.library)
         self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
-        return _KeepOpen(self._upload)
+        return _KeepOpen(self._upload, cap)
 
     def end_write(self, *, with_errors: bool) -> None:
         upload, self._upload = self._upload, None
@@ -437,8 +442,9 @@ class NewDocument(DAVNonCollection):
         return True
 
     def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
+        cap = _capped(self.folder.library)
         self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
-        return _KeepOpen(self._upload)
+        return _KeepOpen(self._upload, cap)
 
     def end_write(self, *, with_errors: bool) -> None:
         upload, self._upload = self._upload, None
@@ -461,23 +467,49 @@ class NewDocument(DAVNonCollection):
             upload.close()
 
 
-class _KeepOpen(io.RawIOBase):
-    """The file a PUT writes into: WsgiDAV closes what it wrote to before `end_write` reads it."""
+def _capped(library: Library) -> UploadCap:
+    """The largest file and the room left in `library` for a PUT; a `Content-Length` already
+    beyond either is refused before a byte is read: 413 for the file, 507 for the quota."""
+    cap = queries.upload_cap(library)
+    declared = context().environ.get("CONTENT_LENGTH") or ""
+    size = int(declared) if declared.isdigit() else None
+    if size is not None:
+        _refuse_beyond(cap, size)
+    return cap
 
-    def __init__(self, file: IO[bytes]) -> None:
+
+def _refuse_beyond(cap: UploadCap, size: int) -> None:
+    if cap.file_bytes is not None and size > cap.file_bytes:
+        raise DAVError(HTTP_REQUEST_ENTITY_TOO_LARGE, cap.file_message)
+    if cap.total_bytes is not None and size > cap.total_bytes:
+        raise DAVError(HTTP_INSUFFICIENT_STORAGE, cap.total_message)
+
+
+class _KeepOpen(io.RawIOBase):
+    """The file a PUT writes into: WsgiDAV closes what it wrote to before `end_write` reads it.
+    Its bytes are counted as they come: past the cap (a body longer than its `Content-Length`
+    said, or sent without one) the write fails, WsgiDAV calls `end_write(with_errors=True)`,
+    which closes, and so deletes, the temporary file."""
+
+    def __init__(self, file: IO[bytes], cap: UploadCap | None = None) -> None:
         super().__init__()
         self.file = file
+        self.cap = cap
+        self.written = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
+        self.written += len(data)
+        if self.cap is not None:
+            _refuse_beyond(self.cap, self.written)
         self.file.write(data)
         return len(data)
 
     def writelines(self, lines: Iterable[Any]) -> None:
         for data in lines:
-            self.file.write(data)
+            self.write(data)
 
     def close(self) -> None:
         self.file.flush()

@@ -6,7 +6,8 @@ the welcome booklet, communication), the "Projet Aurora" space's (its specificat
 planning) and the IT help space's, each with folders and small real files — PDFs drawn with
 fpdf2, CSV and Markdown — and a second version of one file, each step dated with
 `cercle.core.demo.backdated`. People are named by their demo username; the spaces are the feed's
-demo spaces, made before this runs (the feed's app comes first in `INSTALLED_APPS`).
+demo spaces, made before this runs (the feed's app comes first in `INSTALLED_APPS`). The
+project's library gets a quota of 1 MB from an administrator, half used by its measures.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import NamedTuple
 from fpdf import FPDF
 
 from cercle.accounts.hooks import DemoContentWanted
-from cercle.accounts.models import User
+from cercle.accounts.models import Role, User
 from cercle.core.demo import backdated, demo_time
 from cercle.core.hooks import listen
 from cercle.documents import actions
@@ -125,6 +126,29 @@ VPN_GUIDE = pdf(
     ),
 )
 
+
+def _measures() -> bytes:
+    """The photometric test bench's readings of the Aurora prototypes: a CSV of about 530 kB,
+    which fills half of the project library's 1 MB quota (the library page's meter)."""
+    lines = ["date;prototype;température (K);flux (lm);puissance (W);efficacité (lm/W)"]
+    n = 0
+    size = len(lines[0].encode()) + 1
+    while size < 530_000:
+        kelvin = 2700 + (n % 24) * 100
+        watts = 28 + (n % 7)
+        flux = 3900 + (n * 37) % 700
+        line = f"2027-01-{1 + n % 28:02d};A{1 + n % 3};{kelvin};{flux};{watts};{flux / watts:.1f}"
+        lines.append(line)
+        size += len(line.encode()) + 1
+        n += 1
+    return ("\n".join(lines) + "\n").encode()
+
+
+MEASURES = _measures()
+# The project library's quota, set by an administrator: the measures above fill half of it.
+AURORA = "projet-aurora-nouvelle-gamme"
+AURORA_QUOTA_MB = 1
+
 FILES: tuple[DemoFile, ...] = (
     DemoFile("", "Ressources humaines", "Demande de congé.pdf", "francois.girard", 29, LEAVE_FORM),
     DemoFile(
@@ -148,6 +172,7 @@ FILES: tuple[DemoFile, ...] = (
     DemoFile(
         "projet-aurora-nouvelle-gamme", "Suivi", "Planning.csv", "antoine.giraud", 18, PLANNING
     ),
+    DemoFile(AURORA, "Suivi", "Mesures photométriques.csv", "antoine.giraud", 15, MEASURES),
     DemoFile(
         "entraide-informatique", "Procédures", "Connexion VPN.pdf", "theo.marchand", 20, VPN_GUIDE
     ),
@@ -205,6 +230,13 @@ def seed_demo_documents(happening: DemoContentWanted) -> None:
         with backdated(demo_time(happening.now, demo.days_ago, 16, 40)):
             actions.add_version(actor=author, document=document, upload=io.BytesIO(demo.content))
         versions += 1
+    aurora = _space(AURORA)
+    admin = User.objects.filter(is_active=True, role=Role.ADMIN).order_by("pk").first()
+    if aurora is not None and admin is not None:
+        with backdated(demo_time(happening.now, 14, 9, 30)):
+            actions.set_library_quota(
+                actor=admin, library=actions.space_library(space=aurora), quota_mb=AURORA_QUOTA_MB
+            )
     counts = happening.counts
     for key, n in (
         ("document libraries", len(libraries)),

@@ -45,6 +45,9 @@ class Library(models.Model):
         related_name="document_library",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its own quota in MB, set by an administrator: None follows the organisation's default for
+    # its kind (`QuotaSettings`), 0 is no limit.
+    quota_mb = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("library")
@@ -59,6 +62,25 @@ class Library(models.Model):
 
     def __str__(self) -> str:
         return f"library {self.pk}"
+
+
+class QuotaSettings(models.Model):
+    """The organisation's document quotas, set on the administration's Documents page: one row
+    (pk 1). A None field follows the setting (`CERCLE_DOCUMENTS_SPACE_QUOTA_MB`,
+    `CERCLE_DOCUMENTS_PERSON_QUOTA_MB`, `CERCLE_DOCUMENTS_MAX_UPLOAD_MB`); a quota of 0 is no
+    limit. The largest file is never more than the setting's."""
+
+    space_quota_mb = models.PositiveIntegerField(null=True, blank=True)
+    person_quota_mb = models.PositiveIntegerField(null=True, blank=True)
+    max_file_mb = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("document quotas")
+        verbose_name_plural = _("document quotas")
+
+    def __str__(self) -> str:
+        return "document quotas"
 
 
 class Folder(models.Model):

@@ -27,14 +27,27 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.documents.models import Document, Folder, Library, Lock, Version
+from cercle.accounts.queries import may_manage_settings
+from cercle.core.uploads import UploadCap
+from cercle.documents.models import (
+    Blob,
+    Document,
+    Folder,
+    Library,
+    Lock,
+    QuotaSettings,
+    Version,
+)
+from cercle.search import queries as search_queries
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space, SpaceRole
 
@@ -466,3 +479,314 @@ def dav_path(item: Folder | Document) -> str:
     if isinstance(item, Document):
         names.append(item.name)
     return "/" + "/".join([dav_library_name(item.library), *names])
+
+
+# --- Quotas ------------------------------------------------------------------------------------
+#
+# A library's usage is the bytes of the distinct contents (blobs) that its living documents'
+# versions hold, current and older versions alike: a content is counted once per library however
+# many versions, copies or folders of it hold it, and again in each other library that holds it
+# (each library pays for what it keeps, although the storage keeps it once). What is in the trash
+# (a document, or anything inside a trashed folder) does not count: restoring it counts again.
+
+MB = 1024 * 1024
+
+
+def quota_settings() -> QuotaSettings:
+    """The organisation's quota settings (an unsaved row of defaults when none was ever set)."""
+    return QuotaSettings.objects.filter(pk=1).first() or QuotaSettings(pk=1)
+
+
+def setting_quota_mb(kind: Literal["space", "person"]) -> int:
+    """The server's default quota (MB, 0: no limit): `CERCLE_DOCUMENTS_SPACE_QUOTA_MB` or
+    `CERCLE_DOCUMENTS_PERSON_QUOTA_MB`."""
+    name = "DOCUMENTS_SPACE_QUOTA_MB" if kind == "space" else "DOCUMENTS_PERSON_QUOTA_MB"
+    return max(int(getattr(settings, name, 0) or 0), 0)
+
+
+def default_quota_mb(kind: Literal["space", "person"], row: QuotaSettings | None = None) -> int:
+    """The quota (MB, 0: no limit) of a library that has none of its own."""
+    row = row or quota_settings()
+    value = row.space_quota_mb if kind == "space" else row.person_quota_mb
+    if value is not None:
+        return value
+    return setting_quota_mb(kind)
+
+
+def max_upload_setting_mb() -> int:
+    return max(int(getattr(settings, "DOCUMENTS_MAX_UPLOAD_MB", 2048)), 1)
+
+
+def max_file_mb(row: QuotaSettings | None = None) -> int:
+    """The largest file (MB): the administrators' figure, never above the setting's."""
+    ceiling = max_upload_setting_mb()
+    row = row or quota_settings()
+    if row.max_file_mb:
+        return min(row.max_file_mb, ceiling)
+    return ceiling
+
+
+def limit_mb(library: Library, row: QuotaSettings | None = None) -> int:
+    """The library's quota in MB (0: no limit): its own, or its kind's default."""
+    if library.quota_mb is not None:
+        return library.quota_mb
+    return default_quota_mb("space" if library.space_id is not None else "person", row)
+
+
+def _trashed_above() -> Exists:
+    """A folder in the trash above (or being) the outer document's folder."""
+    return Exists(
+        Folder.objects.filter(library_id=OuterRef("library_id"), trashed_at__isnull=False)
+        .annotate(below=ExpressionWrapper(OuterRef("folder__path"), output_field=CharField()))
+        .filter(below__startswith=F("path"))
+    )
+
+
+def living_documents(library_ids: Any) -> QuerySet[Document]:
+    """The documents of these libraries neither in the trash nor inside a trashed folder."""
+    return Document.objects.filter(library_id__in=library_ids, trashed_at__isnull=True).filter(
+        ~_trashed_above()
+    )
+
+
+def _blobs_of(library: Library) -> QuerySet[Version, Any]:
+    return Version.objects.filter(document__in=living_documents([library.pk])).values("blob_id")
+
+
+def usage(library: Library) -> int:
+    """The bytes the library uses (one query): each content its living documents' versions hold,
+    once."""
+    total = Blob.objects.filter(pk__in=_blobs_of(library)).aggregate(total=Sum("size"))["total"]
+    return int(total or 0)
+
+
+def usages(library_ids: list[int]) -> dict[int, int]:
+    """The usage of several libraries (one query)."""
+    rows = (
+        Version.objects.filter(document__in=living_documents(library_ids))
+        .order_by()
+        .values("document__library_id", "blob_id", "blob__size")
+        .distinct()
+    )
+    found: dict[int, int] = dict.fromkeys(library_ids, 0)
+    for row in rows:
+        library_id = row["document__library_id"]
+        found[library_id] = found.get(library_id, 0) + int(row["blob__size"])
+    return found
+
+
+def bytes_added(library: Library, blob_ids: Any) -> int:
+    """What these contents would add to the library's usage: those it does not hold yet."""
+    total = (
+        Blob.objects.filter(pk__in=blob_ids)
+        .exclude(pk__in=_blobs_of(library))
+        .aggregate(total=Sum("size"))["total"]
+    )
+    return int(total or 0)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A library's usage against its quota (bytes; `limit` None: no limit)."""
+
+    used: int
+    limit: int | None
+    own: bool  # set for this library, rather than its kind's default
+
+    @property
+    def available(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+    @property
+    def percent(self) -> int:
+        if not self.limit:
+            return 0
+        return min(100, round(100 * self.used / self.limit))
+
+    @property
+    def nearly_full(self) -> bool:
+        return self.limit is not None and self.used >= 0.9 * self.limit
+
+    def fits(self, adding: int) -> bool:
+        return self.limit is None or self.used + adding <= self.limit
+
+
+def quota_of(library: Library, row: QuotaSettings | None = None) -> Quota:
+    """The library's quota and usage (two queries at most: the settings, the usage)."""
+    mb = limit_mb(library, row)
+    return Quota(
+        used=usage(library), limit=mb * MB if mb else None, own=library.quota_mb is not None
+    )
+
+
+def may_see_quota(user: User, library: Library, rights: Rights | None = None) -> bool:
+    """The usage is shown to whoever may add files to the library, its managers (the space's
+    moderators and admins) and the organisation's administrators."""
+    rights = rights or library_rights(user, library)
+    return rights.write or rights.manage or may_manage_settings(user)
+
+
+def may_set_quotas(user: User) -> bool:
+    """Quotas and the largest file are the IT department's: administrators only."""
+    return may_manage_settings(user)
+
+
+def quota_refused(quota: Quota) -> str:
+    return _(
+        "Not enough room in this library: %(used)s of %(limit)s used, %(available)s left. "
+        "Delete files or ask an administrator for more room."
+    ) % {
+        "used": filesizeformat(quota.used),
+        "limit": filesizeformat(quota.limit or 0),
+        "available": filesizeformat(quota.available or 0),
+    }
+
+
+def file_too_large(limit: int) -> str:
+    return _("This file is too large: at most %(max)s MB per file.") % {"max": f"{limit / MB:g}"}
+
+
+def upload_cap(
+    library: Library, *, row: QuotaSettings | None = None, quota: Quota | None = None
+) -> UploadCap:
+    """What one request may bring into `library`: the largest file, and the room left."""
+    row = row or quota_settings()
+    quota = quota or quota_of(library, row)
+    largest = max_file_mb(row) * MB
+    return UploadCap(
+        file_bytes=largest,
+        total_bytes=quota.available,
+        file_message=file_too_large(largest),
+        total_message=quota_refused(quota),
+    )
+
+
+@dataclass(frozen=True)
+class LibraryQuotaRow:
+    library: Library
+    name: str
+    quota: Quota
+
+
+def libraries_with_own_quota(*, limit: int = 200) -> list[LibraryQuotaRow]:
+    """The libraries an administrator gave a quota of their own, with their usage (two
+    queries)."""
+    row = quota_settings()
+    libraries = list(
+        Library.objects.filter(quota_mb__isnull=False)
+        .select_related("space", "owner")
+        .order_by("space__name", "owner__last_name", "owner__first_name", "pk")[:limit]
+    )
+    used = usages([library.pk for library in libraries])
+    rows = []
+    for library in libraries:
+        mb = limit_mb(library, row)
+        quota = Quota(used=used.get(library.pk, 0), limit=mb * MB if mb else None, own=True)
+        rows.append(LibraryQuotaRow(library=library, name=library_name(library), quota=quota))
+    return rows
+
+
+def documents_within(folder: Folder) -> QuerySet[Document]:
+    """The documents in `folder` and below it that are not in the trash themselves nor inside a
+    trashed folder below it (whatever the state of `folder` and of the folders above it: what a
+    restore brings back, what a copy copies)."""
+    trashed_between = Exists(
+        Folder.objects.filter(
+            library_id=OuterRef("library_id"),
+            trashed_at__isnull=False,
+            path__startswith=folder.path,
+        )
+        .exclude(pk=folder.pk)
+        .annotate(below=ExpressionWrapper(OuterRef("folder__path"), output_field=CharField()))
+        .filter(below__startswith=F("path"))
+    )
+    return Document.objects.filter(
+        library_id=folder.library_id, folder__path__startswith=folder.path, trashed_at__isnull=True
+    ).filter(~trashed_between)
+
+
+# --- A library's own search ---------------------------------------------------------------------
+
+LIBRARY_SEARCH_CHARS = 200
+LIBRARY_SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class LibraryHit:
+    """A file found in a library: where it is (`path`: its folders from the library's root),
+    its name and an excerpt of its text, escaped with the matched words in `<mark>`."""
+
+    document: Document
+    path: str
+    title: SafeString
+    excerpt: SafeString
+
+
+@dataclass
+class LibraryResults:
+    hits: list[LibraryHit]
+    more: bool  # more matches than shown: narrow the search
+
+
+def _folder_paths(folders: list[Folder]) -> dict[int, str]:
+    """Each folder's path from its library's root, "Rapports / 2026" (one query)."""
+    ids = {i for folder in folders for i in folder.ancestor_ids()}
+    names = dict(Folder.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {
+        folder.pk: " / ".join(names.get(i, "") for i in folder.ancestor_ids() if names.get(i))
+        for folder in folders
+    }
+
+
+def search_library(
+    user: User, folder: Folder, text: str, *, subfolders: bool = True
+) -> LibraryResults:
+    """The files of `folder` (and of the folders below it, with `subfolders`) whose name holds
+    every word typed (case ignored), or whose name or extracted text the organisation's search
+    finds (`cercle.search`: accents and case ignored, its own visibility rule). Never what is in
+    the trash or inside a trashed folder, never outside the folder. At most
+    `LIBRARY_SEARCH_LIMIT` files, in a fixed number of queries: the content's matches come from
+    the search's best `LIBRARY_SEARCH_LIMIT` files of the space (of every library the person
+    reads, for "My documents"), kept when they are in scope."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = " ".join(text.split())[:LIBRARY_SEARCH_CHARS]
+    if not text or not library_rights(user, folder.library).read:
+        return LibraryResults(hits=[], more=False)
+    scope = living_documents([folder.library_id]).select_related("folder", "current", "created_by")
+    scope = (
+        scope.filter(folder__path__startswith=folder.path)
+        if subfolders
+        else scope.filter(folder=folder)
+    )
+    found = search_queries.search(
+        user,
+        text,
+        kinds=["document"],
+        space_id=folder.library.space_id,
+        limit=LIBRARY_SEARCH_LIMIT,
+    )
+    excerpts = {hit.document.object_id: hit.excerpt for hit in found.hits}
+    order = list(excerpts)
+    by_content = {d.pk: d for d in scope.filter(pk__in=order)}
+    words = [w.strip("\"'*-+()") for w in text.split()]
+    named = scope
+    for word in [w for w in words if w]:
+        named = named.filter(name__icontains=word)
+    by_name = list(named.order_by(Lower("name"), "pk")[: LIBRARY_SEARCH_LIMIT + 1])
+    documents = [by_content[pk] for pk in order if pk in by_content]
+    seen = {d.pk for d in documents}
+    documents += [d for d in by_name if d.pk not in seen]
+    more = len(documents) > LIBRARY_SEARCH_LIMIT or found.next_offset is not None
+    documents = documents[:LIBRARY_SEARCH_LIMIT]
+    paths = _folder_paths([d.folder for d in documents])
+    marked = found.query.highlight_words() or [w.lower() for w in words if w]
+    hits = [
+        LibraryHit(
+            document=d,
+            path=paths.get(d.folder_id, ""),
+            title=search_queries.highlight(d.name, marked, whole=True),
+            excerpt=excerpts.get(d.pk) or SafeString(""),
+        )
+        for d in documents
+    ]
+    return LibraryResults(hits=hits, more=more)

@@ -162,3 +162,9 @@ class DocumentLockOut(Schema):
     expires_at: datetime.datetime
     depth: str
     mine: bool
+
+
+class DocumentRefusedOut(Schema):
+    """An upload refused while it arrived: the largest file (413) or the library's quota (507)."""
+
+    detail: str

@@ -10,6 +10,7 @@ urlpatterns = [
     path("documents/folders/<int:folder_id>/", views.folder, name="documents_folder"),
     path("documents/folders/<int:folder_id>/upload", views.upload, name="documents_upload"),
     path("documents/folders/<int:folder_id>/new", views.new_folder, name="documents_new_folder"),
+    path("documents/folders/<int:folder_id>/search/", views.search, name="documents_search"),
     path("documents/<str:kind>/<int:item_id>/rename", views.rename, name="documents_rename"),
     path("documents/<str:kind>/<int:item_id>/move", views.move, name="documents_move"),
     path("documents/<str:kind>/<int:item_id>/delete", views.delete, name="documents_delete"),

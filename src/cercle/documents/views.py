@@ -4,6 +4,7 @@ with ranges. Every rule is in `queries`, every write in `actions`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.core import uploads
@@ -79,9 +81,14 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
         "can_rename": queries.can(request.user, "rename", folder, rights),
         "can_move": queries.can(request.user, "move", folder, rights),
         "can_delete": queries.can(request.user, "delete", folder, rights),
-        "max_mb": actions.max_document_bytes() // (1024 * 1024),
         **_space_context(request, library),
     }
+    row = queries.quota_settings()
+    context["max_mb"] = queries.max_file_mb(row)
+    quota = queries.quota_of(library, row)
+    context["quota"] = quota if queries.may_see_quota(request.user, library, rights) else None
+    if context["can_upload"]:
+        context["upload_cap"] = queries.upload_cap(library, row=row, quota=quota)
     return render(request, "documents/folder.html", context, status=status)
 
 
@@ -126,13 +133,36 @@ def _wants_json(request: AuthenticatedRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _refused_upload(
+    request: AuthenticatedRequest, back: str, refused: uploads.UploadRefusal
+) -> HttpResponseBase:
+    """The files of a request stopped while they arrived (the largest file, or the quota)."""
+    status = 413 if refused.code == "too_large" else 507
+    if _wants_json(request):
+        return JsonResponse({"detail": refused.message}, status=status)
+    messages.error(request, refused.message)
+    return redirect(back)
+
+
+@csrf_exempt  # checked by `_upload` once the upload's cap is in place (csrf_protect)
 @login_required
 @require_POST
 def upload(request: AuthenticatedRequest, folder_id: int) -> HttpResponseBase:
     """One or many files into a folder: the page's form without JavaScript (back to the folder
-    with a message per file), or one file per request from the page's script (JSON)."""
+    with a message per file), or one file per request from the page's script (JSON). The files
+    are counted while they arrive, against the largest file and the library's room left
+    (`core.uploads.CappedUploadHandler`): past either, the request stops and nothing is kept."""
     target = queries.access_folder(request.user, folder_id, "upload")
+    uploads.cap_upload(request, partial(queries.upload_cap, target.library))
+    return _upload(request, target)
+
+
+@csrf_protect
+def _upload(request: AuthenticatedRequest, target: Folder) -> HttpResponseBase:
     files = request.FILES.getlist("files")
+    refused = uploads.refusal(request)
+    if refused is not None:
+        return _refused_upload(request, folder_url(target), refused)
     if not files:
         if _wants_json(request):
             return JsonResponse({"detail": _("Choose at least one file.")}, status=400)
@@ -343,11 +373,21 @@ def unlock(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
     return redirect("documents_file", document_id=found.pk)
 
 
+@csrf_exempt  # checked by `_new_version` once the upload's cap is in place
 @login_required
 @require_POST
 def new_version(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
     found = queries.access_document(request.user, document_id)
+    uploads.cap_upload(request, partial(queries.upload_cap, found.library))
+    return _new_version(request, found)
+
+
+@csrf_protect
+def _new_version(request: AuthenticatedRequest, found: Document) -> HttpResponseBase:
     sent = request.FILES.get("file")
+    refused = uploads.refusal(request)
+    if refused is not None:
+        return _refused_upload(request, reverse("documents_file", args=[found.pk]), refused)
     if sent is None:
         messages.error(request, _("Choose a file."))
     else:
@@ -479,3 +519,28 @@ def restore(request: AuthenticatedRequest, kind: str, item_id: int) -> HttpRespo
     else:
         messages.success(request, _("%(name)s is back.") % {"name": restored.item.name})
     return redirect("documents_trash", library_id=item.library_id)
+
+
+@login_required
+@require_GET
+def search(request: AuthenticatedRequest, folder_id: int) -> HttpResponse:
+    """The library's own search: its files by name, and by content where their text was
+    extracted, in a folder (and its subfolders, unless unticked)."""
+    found = queries.access_folder(request.user, folder_id)
+    library = found.library
+    text = request.GET.get("q", "").strip()[: queries.LIBRARY_SEARCH_CHARS]
+    subfolders = request.GET.get("subfolders", "1" if "q" not in request.GET else "") == "1"
+    results = queries.search_library(request.user, found, text, subfolders=subfolders)
+    context = {
+        "library": library,
+        "library_name": queries.library_name(library, request.user),
+        "folder": found,
+        "folder_link": folder_url(found),
+        "crumbs": queries.breadcrumbs(found),
+        "root_url": _root_url(library),
+        "text": text,
+        "subfolders": subfolders,
+        "results": results,
+        **_space_context(request, library),
+    }
+    return render(request, "documents/search.html", context)

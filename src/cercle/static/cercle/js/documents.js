@@ -63,9 +63,29 @@
         list.append(row);
         return row;
       });
+      // The largest file and the room left (data-max-bytes, data-room: the server's figures when
+      // the page was made) refuse a file before it is sent; the server checks again anyway.
+      const max = Number(form.dataset.maxBytes || 0);
+      let room = form.dataset.room === undefined ? -1 : Number(form.dataset.room);
+      const refusals = files.map(function (file) {
+        if (max && file.size > max) return form.dataset.tooLarge;
+        if (room >= 0) {
+          if (file.size > room) return form.dataset.noRoom;
+          room -= file.size;
+        }
+        return "";
+      });
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
-      Promise.all(files.map(function (file, index) { return sendOne(form, file, rows[index]); }))
+      Promise.all(files.map(function (file, index) {
+        if (refusals[index]) {
+          const status = rows[index].querySelector(".status");
+          status.textContent = list.dataset.failed + " — " + refusals[index];
+          status.classList.add("failed");
+          return Promise.resolve(false);
+        }
+        return sendOne(form, file, rows[index]);
+      }))
         .then(function (results) {
           button.disabled = false;
           if (results.every(Boolean)) window.location.reload();
