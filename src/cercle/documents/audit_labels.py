@@ -20,6 +20,9 @@ ACTIONS = {
     "documents.locked": _("Locked a document or folder for editing"),
     "documents.unlocked": _("Unlocked a document or folder"),
     "documents.lock_broken": _("Broke someone else's lock on a document or folder"),
+    "documents.shared": _("Shared a document or folder"),
+    "documents.share_changed": _("Changed the access of a share"),
+    "documents.share_revoked": _("Stopped sharing a document or folder"),
 }
 
 
