@@ -42,9 +42,7 @@ DATA = b"Le perroquet vert du projet.\n" * 40
 def _dav(user: Any, method: str, path: str, body: bytes = b"", **headers: str) -> Any:
     _token, secret = create_api_token(user=user, name="WebDAV")
     auth = "Basic " + base64.b64encode(f"{user.username}:{secret}".encode()).decode()
-    extra: dict[str, Any] = {
-        f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()
-    }
+    extra: dict[str, Any] = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
     response: Any = Client().generic(
         method, path, body, content_type="application/xml", HTTP_AUTHORIZATION=auth, **extra
     )
