@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from cercle.documents import queries
-from cercle.documents.models import Document, Library, Version
+from cercle.documents.models import Document, Library, Share, Version
 from cercle.pages import actions as page_actions
 from cercle.pages.models import Page, PageRevision, PageWatch
 
@@ -48,7 +48,11 @@ def test_the_demo_has_an_intranet_a_wiki_and_document_libraries(client: Client) 
     wiki = Page.objects.get(space__slug="entraide-informatique")
     assert wiki.revision == 2 and PageRevision.objects.filter(page=wiki).count() == 2
     # Libraries of the organisation and two spaces, in folders, one file in its second version.
-    assert Library.objects.count() == 3
+    # ... and Antoine's "My documents", with one folder shared with the Aurora space.
+    assert Library.objects.count() == 4
+    shared = Share.objects.get()
+    assert shared.folder is not None and shared.access == "write"
+    assert shared.space is not None and shared.space.slug == "projet-aurora-nouvelle-gamme"
     booklet = Document.objects.get(name="Livret d'accueil.pdf")
     assert booklet.folder.name == "Ressources humaines"
     assert Version.objects.filter(document=booklet).count() == 2

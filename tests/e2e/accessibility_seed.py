@@ -224,6 +224,23 @@ def seed() -> dict[str, Any]:
             upload=io.BytesIO(b"Notes\n"),
             name="notes.txt",
         )
+        # Shares: the member shares a folder of theirs with the owner (its "Share" page lists
+        # it); the owner shares one with the member ("Shared with me").
+        member_shared = document_actions.create_folder(
+            actor=member,
+            parent=document_actions.root_of(document_actions.personal_library(user=member)),
+            name="Dossier partagé",
+        )
+        document_actions.share(actor=member, item=member_shared, access="write", user=owner)
+        owner_shared = document_actions.create_folder(
+            actor=owner,
+            parent=document_actions.root_of(document_actions.personal_library(user=owner)),
+            name="Modèles",
+        )
+        document_actions.upload_file(
+            actor=owner, folder=owner_shared, upload=io.BytesIO(b"Lettre\n"), name="lettre.txt"
+        )
+        document_actions.share(actor=owner, item=owner_shared, access="read", user=member)
         for blob_id in Blob.objects.filter(text_state="pending").values_list("pk", flat=True):
             document_actions.analyse_blob(blob_id=blob_id)
         Invitation.objects.create(
@@ -376,6 +393,8 @@ def seed() -> dict[str, Any]:
         "pdf_document": annual.pk,
         "csv_document": staff.pk,
         "library": documents_root.library_id,
+        "shared_folder": member_shared.pk,
+        "folder_shared_with_member": owner_shared.pk,
         "event": event.pk,
         "sso_provider": sso_provider.provider_id,
         "news_article": article.pk,

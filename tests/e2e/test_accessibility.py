@@ -173,6 +173,7 @@ NOT_PAGES: dict[str, str] = {
     "documents_restore": "POST",
     "documents_lock": "POST",
     "documents_unlock": "POST",
+    "documents_revoke_share": "POST",
     "documents_dav": "WebDAV (HTTP Basic), not a page",
     "documents_download": "a document's file",
     "documents_download_version": "a version's file",
@@ -389,6 +390,7 @@ ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "site": lambda facts: {"slug": facts["site"]},
     "orgchart": lambda facts: {"username": facts["boss"]},
     "admin_sso_add": lambda facts: {"kind": "saml"},
+    "documents_share": lambda facts: {"kind": "folder", "item_id": facts["shared_folder"]},
 }
 
 
@@ -491,6 +493,12 @@ EXTRA_CASES = [
         MEMBER,
         "documents_move",
         kwargs=lambda f: {"kind": "folder", "item_id": f["documents_folder"]},
+    ),
+    Case(
+        "documents_folder-shared-with-me",
+        MEMBER,
+        "documents_folder",
+        kwargs=lambda f: {"folder_id": f["folder_shared_with_member"]},
     ),
 ]
 

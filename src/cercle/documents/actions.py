@@ -46,9 +46,12 @@ from cercle.documents.models import (
     Library,
     Lock,
     QuotaSettings,
+    Share,
+    ShareAccess,
     Version,
 )
 from cercle.documents.storage import blob_storage
+from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
 CHUNK_BYTES = 1024 * 1024
@@ -646,6 +649,7 @@ def move(
             raise _name_conflict(new_name, "target")
         old_library = item.library_id
         old_name = item.name
+        ids: list[int] = []
         if isinstance(item, Document):
             item.folder = target
             item.name = new_name
@@ -664,6 +668,12 @@ def move(
                 parent=target, name=new_name, updated_at=timezone.now()
             )
             item.refresh_from_db()
+        if old_library != target.library_id:
+            # A share belongs to its owner's library: what leaves it is no longer shared.
+            if isinstance(item, Document):
+                Share.objects.filter(document=item).delete()
+            else:
+                Share.objects.filter(Q(folder_id__in=ids) | Q(document__folder_id__in=ids)).delete()
         _relocate_locks(item)
         log_event(
             actor=actor,
@@ -1217,3 +1227,91 @@ def set_quota_for(*, actor: User, kind: str, who: str, quota_mb: int | None) -> 
     else:
         raise ValidationError({"kind": _("Choose a space or a person.")})
     return set_library_quota(actor=actor, library=library, quota_mb=quota_mb), name
+
+
+# --- Shares ------------------------------------------------------------------------------------
+
+
+def share(
+    *,
+    actor: User,
+    item: Folder | Document,
+    access: str,
+    user: User | None = None,
+    space: Space | None = None,
+) -> Share:
+    """Shares a folder (and what it holds, now and later) or a document of the actor's "My
+    documents" with a person or a space they are a member of, `read` or `write`. Sharing again
+    with the same person or space changes the access. Audited; a new share is notified."""
+    if item.library.space_id is not None:
+        raise PermissionDenied(
+            _("Only files and folders of My documents are shared: a space's belong to its members.")
+        )
+    if not queries.can_share(actor, item):
+        raise PermissionDenied(_("Only the owner of a file or folder may share it."))
+    if access not in ShareAccess.values:
+        raise ValidationError({"access": _("Choose read only or read and write.")}, code="invalid")
+    if (user is None) == (space is None):
+        raise ValidationError({"user": _("Choose one person or one space.")}, code="required")
+    if user is not None:
+        if user.pk == actor.pk:
+            raise ValidationError({"user": _("You cannot share with yourself.")}, code="invalid")
+        if not user.is_active:
+            raise ValidationError({"user": _("No such person.")}, code="invalid")
+    if space is not None and space.is_organisation:
+        raise ValidationError(
+            {"space": _("Share with people or a smaller space, not the whole organisation.")},
+            code="invalid",
+        )
+    if (
+        space is not None
+        and not space_queries.member_space_ids(actor).filter(space_id=space.pk).exists()
+    ):
+        raise ValidationError(
+            {"space": _("You can share with the spaces you are a member of.")}, code="invalid"
+        )
+    if not queries.is_alive(item if isinstance(item, Folder) else item.folder):
+        raise queries.NotFound(_("Not found."))
+    target = {"folder": item} if isinstance(item, Folder) else {"document": item}
+    grantee = {"user": user} if user is not None else {"space": space}
+    with transaction.atomic():
+        existing = Share.objects.select_for_update().filter(**target, **grantee).first()
+        if existing is not None:
+            if existing.access == access:
+                return existing
+            old = existing.access
+            existing.access = access
+            existing.save(update_fields=["access"])
+            _log_share(actor, "documents.share_changed", existing, old=old)
+            return existing
+        made = Share.objects.create(
+            library=item.library, **target, **grantee, access=access, created_by=actor
+        )
+        _log_share(actor, "documents.shared", made)
+    notifications.on_shared(actor=actor, item=item, user=user, space=space)
+    return made
+
+
+def _log_share(actor: User, action: str, made: Share, old: str | None = None) -> None:
+    log_event(
+        actor=actor,
+        action=action,
+        target=made.item,
+        old={"access": old} if old else None,
+        new={
+            "access": made.access,
+            "user": made.user_id,
+            "space": made.space_id,
+        },
+        extra={"library": made.library_id, "share": made.pk},
+    )
+
+
+def revoke_share(*, actor: User, share: Share) -> None:
+    """Ends a share: whoever it reached loses access at once, everywhere. Its item's owner, or
+    an organisation admin. Audited."""
+    if not queries.can_revoke(actor, share):
+        raise PermissionDenied(_("Only the owner of a file or folder may stop sharing it."))
+    with transaction.atomic():
+        _log_share(actor, "documents.share_revoked", share)
+        Share.objects.filter(pk=share.pk).delete()

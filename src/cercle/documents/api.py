@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,13 +22,14 @@ from ninja.responses import Status
 from pydantic import Field
 
 from cercle.accounts.models import User
+from cercle.accounts.queries import pickable_person
 from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.core.uploads import UploadCap
 from cercle.documents import actions, downloads, queries
-from cercle.documents.models import Document, Folder, Library, Lock, Version
+from cercle.documents.models import Document, Folder, Library, Lock, Share, Version
 from cercle.documents.schemas import (
     CopyIn,
     DocumentFileOut,
@@ -47,6 +48,12 @@ from cercle.documents.schemas import (
     LibraryOut,
     LibrarySpaceRef,
     RestoredOut,
+    SharedItemOut,
+    SharedListOut,
+    ShareIn,
+    ShareListOut,
+    ShareOut,
+    ShareSpaceRef,
     TrashItemOut,
     TrashListOut,
     UploadOut,
@@ -131,8 +138,10 @@ def library_trash(request: AuthenticatedRequest, library_id: Id) -> TrashListOut
 
 
 def _folder_out(user: User, folder: Folder) -> DocumentFolderOut:
-    rights = queries.library_rights(user, folder.library)
-    crumbs = queries.breadcrumbs(folder)
+    rights = queries.item_rights(user, folder)
+    crumbs = (
+        queries.shared_crumbs(folder, rights)[1:] if rights.shared else queries.breadcrumbs(folder)
+    )
     return DocumentFolderOut(
         id=folder.pk,
         name=folder.name,
@@ -284,7 +293,7 @@ def copy_folder(
 
 
 def _file_out(user: User, document: Document) -> DocumentFileOut:
-    rights = queries.library_rights(user, document.library)
+    rights = queries.item_rights(user, document)
     current = document.current
     assert current is not None
     return DocumentFileOut(
@@ -563,3 +572,112 @@ def unlock_file(request: AuthenticatedRequest, file_id: Id) -> Status[None]:
     for held in queries.locks_on(document):
         actions.unlock(actor=request.auth, lock=held)
     return Status(204, None)
+
+
+# --- Shares ------------------------------------------------------------------------------------
+
+
+def _share_out(share: Share) -> ShareOut:
+    space = share.space
+    return ShareOut(
+        id=share.pk,
+        item_type="folder" if share.folder_id else "file",
+        item_id=share.folder_id or share.document_id or 0,
+        person=_person(share.user),
+        space=ShareSpaceRef(id=space.pk, slug=space.slug, name=space.name) if space else None,
+        access="write" if share.access == "write" else "read",
+        created_at=share.created_at,
+    )
+
+
+def _shared_item(user: User, item_type: str, item_id: int) -> Folder | Document:
+    """A file or folder whose shares `user` manages: its owner (missing: 404; someone else's
+    that they may read: 403)."""
+    item: Folder | Document = (
+        queries.access_folder(user, item_id)
+        if item_type == "folder"
+        else queries.access_document(user, item_id)
+    )
+    if not queries.can_share(user, item):
+        raise PermissionDenied(_("Only the owner of a file or folder may share it."))
+    return item
+
+
+def _list_shares(user: User, item_type: str, item_id: int) -> ShareListOut:
+    item = _shared_item(user, item_type, item_id)
+    return ShareListOut(items=[_share_out(s) for s in queries.shares_of(item)])
+
+
+def _create_share(user: User, item_type: str, item_id: int, payload: ShareIn) -> Status[ShareOut]:
+    item = _shared_item(user, item_type, item_id)
+    if (payload.username is None) == (payload.space_id is None):
+        raise ValidationError({"user": _("Choose one person or one space.")})
+    grantee: dict[str, Any] = {}
+    if payload.username is not None:
+        person = pickable_person(user, payload.username)
+        if person is None:
+            raise ValidationError({"user": _("No such person.")})
+        grantee["user"] = person
+    else:
+        space = queries.share_spaces(user).filter(pk=payload.space_id or 0).first()
+        if space is None:
+            raise ValidationError(
+                {"space": _("You can share with the spaces you are a member of.")}
+            )
+        grantee["space"] = space
+    made = actions.share(actor=user, item=item, access=payload.access, **grantee)
+    made = Share.objects.select_related("user", "space").get(pk=made.pk)
+    return Status(201, _share_out(made))
+
+
+@router.get("/files/{file_id}/shares", response=ShareListOut)
+def file_shares(request: AuthenticatedRequest, file_id: Id) -> ShareListOut:
+    """Whom a file of My documents is shared with (its owner only)."""
+    return _list_shares(request.auth, "file", file_id)
+
+
+@router.post("/files/{file_id}/shares", response={201: ShareOut})
+def share_file(request: AuthenticatedRequest, file_id: Id, payload: ShareIn) -> Status[ShareOut]:
+    """Shares a file of My documents with one person (`username`) or one space I am a member of
+    (`space_id`), `read` or `write`; sharing again with the same one changes the access."""
+    return _create_share(request.auth, "file", file_id, payload)
+
+
+@router.get("/folders/{folder_id}/shares", response=ShareListOut)
+def folder_shares(request: AuthenticatedRequest, folder_id: Id) -> ShareListOut:
+    """Whom a folder of My documents is shared with (its owner only)."""
+    return _list_shares(request.auth, "folder", folder_id)
+
+
+@router.post("/folders/{folder_id}/shares", response={201: ShareOut})
+def share_folder(
+    request: AuthenticatedRequest, folder_id: Id, payload: ShareIn
+) -> Status[ShareOut]:
+    """Shares a folder of My documents, with what it holds now and later, as `share_file`."""
+    return _create_share(request.auth, "folder", folder_id, payload)
+
+
+@router.delete("/shares/{share_id}", response={204: None})
+def revoke_share(request: AuthenticatedRequest, share_id: Id) -> Status[None]:
+    """Ends a share at once (the item's owner, or an organisation admin)."""
+    actions.revoke_share(actor=request.auth, share=queries.access_share(request.auth, share_id))
+    return Status(204, None)
+
+
+@router.get("/shared-with-me", response=SharedListOut)
+def shared_with_me(request: AuthenticatedRequest) -> SharedListOut:
+    """What others shared with me, directly or through a space I am a member of."""
+    return SharedListOut(
+        items=[
+            SharedItemOut(
+                type="folder" if entry.is_folder else "file",
+                id=entry.item.pk,
+                name=entry.item.name,
+                owner=person_ref(entry.owner),
+                access="write" if entry.access == "write" else "read",
+                shared_at=entry.shared_at,
+                through_spaces=entry.through,
+            )
+            for entry in queries.shared_with(request.auth)
+        ]
+    )

@@ -22,6 +22,9 @@ ACTIONS = {
     "documents.lock_broken": _("Broke someone else's lock on a document or folder"),
     "documents.quota_set": _("Set the document quota of a space or a person"),
     "documents.quota_defaults_set": _("Changed the default document quotas or the largest file"),
+    "documents.shared": _("Shared a document or folder"),
+    "documents.share_changed": _("Changed the access of a share"),
+    "documents.share_revoked": _("Stopped sharing a document or folder"),
 }
 
 

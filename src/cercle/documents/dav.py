@@ -2,7 +2,8 @@
 
 WsgiDAV speaks the protocol (PROPFIND, PROPPATCH, MKCOL, GET, PUT, DELETE, COPY, MOVE, LOCK,
 UNLOCK, If headers, multi-status answers); this module gives it Cercle's tree and rules:
-- `CercleProvider` maps paths to the person's libraries (top-level collections), folders
+- `CercleProvider` maps paths to the person's libraries (top-level collections) and what others
+  shared with them (`/Shared with me`, read only: `SharedCollection`), folders
   (collections) and documents (their current version). Every write goes through
   `cercle.documents.actions`, so the rules, versions, trash and audit are the pages' own.
 - `LockStorage` keeps WsgiDAV's locks in the `Lock` model, which the pages show and the actions
@@ -89,6 +90,7 @@ class Context:
     # listing is looked up again by WsgiDAV: no query when it is a member).
     resources: dict[str, Any] = field(default_factory=dict)
     rights: dict[int, queries.Rights] = field(default_factory=dict)  # by library
+    shared: dict[str, Folder | Document] | None = None  # under `/Shared with me`, by name
 
     @property
     def reads_only(self) -> bool:
@@ -176,27 +178,66 @@ class RootCollection(DAVCollection):
         return "Cercle"
 
     def get_member_names(self) -> list[str]:
-        return sorted(self.cercle.libraries())
+        return sorted([*self.cercle.libraries(), queries.SHARED_DAV_NAME])
 
-    def get_member(self, name: str) -> FolderCollection | None:
+    def get_member(self, name: str) -> FolderCollection | SharedCollection | None:
+        if name == queries.SHARED_DAV_NAME:
+            return SharedCollection(self.cercle, self.environ)
         library = self.cercle.libraries().get(name)
         if library is None:
             return None
         return self.cercle.library_root(library, "/" + name)
 
-    def get_member_list(self) -> list[FolderCollection]:
+    def get_member_list(self) -> list[FolderCollection | SharedCollection]:
         roots = Folder.objects.filter(
             library__in=list(self.cercle.libraries().values()), parent__isnull=True
         ).select_related("library", "library__space", "library__owner", "created_by")
         by_library = {root.library_id: root for root in roots}
-        return [
+        members: list[FolderCollection | SharedCollection] = [
             FolderCollection(self.cercle, "/" + name, by_library[library.pk], self.environ)
             for name, library in sorted(self.cercle.libraries().items())
             if library.pk in by_library
         ]
+        members.append(SharedCollection(self.cercle, self.environ))
+        return members
 
     def prevent_locking(self) -> bool:
         return True
+
+
+class SharedCollection(DAVCollection):
+    """`/dav/Shared with me/`: what others shared with the person (`queries.shared_with`), each
+    under its own name (a second one of the same name gets " (2)"…), read only over WebDAV
+    (the pages and the API write to what a `write` share covers)."""
+
+    def __init__(self, provider: CercleProvider, environ: dict[str, Any]) -> None:
+        super().__init__("/" + queries.SHARED_DAV_NAME, environ)
+        self.cercle = provider
+
+    def get_display_name(self) -> str:
+        return _("Shared with me")
+
+    def get_member_names(self) -> list[str]:
+        return list(self.cercle.shared_items())
+
+    def get_member(self, name: str) -> FolderCollection | DocumentResource | None:
+        return self.cercle.shared_member(name)
+
+    def get_member_list(self) -> list[FolderCollection | DocumentResource]:
+        members = [self.cercle.shared_member(name) for name in self.cercle.shared_items()]
+        return [member for member in members if member is not None]
+
+    def prevent_locking(self) -> bool:
+        return True
+
+    def create_empty_resource(self, name: str) -> DocumentResource:
+        raise DAVError(HTTP_FORBIDDEN)
+
+    def create_collection(self, name: str) -> FolderCollection:
+        raise DAVError(HTTP_FORBIDDEN)
+
+    def delete(self) -> None:
+        raise DAVError(HTTP_FORBIDDEN)
 
 
 class _Item:
@@ -218,6 +259,8 @@ class _Item:
         return cached
 
     def _may(self, action: queries.Action) -> bool:
+        if _is_shared_path(self.path):  # read only over WebDAV (`SharedCollection`)
+            return action in ("list", "read")
         item = self._item()
         return queries.can(context().user, action, item, self.cercle.rights(item.library))
 
@@ -541,6 +584,36 @@ class CercleProvider(DAVProvider):
             current.rights[library.pk] = queries.library_rights(current.user, library)
         return current.rights[library.pk]
 
+    # What was shared with the person, by its name under `/Shared with me`, cached for the
+    # request.
+
+    def shared_items(self) -> dict[str, Folder | Document]:
+        current = context()
+        if current.shared is None:
+            named: dict[str, Folder | Document] = {}
+            for entry in queries.shared_with(current.user):
+                name, n = entry.item.name, 1
+                while name.lower() in (taken.lower() for taken in named):
+                    n += 1
+                    stem, dot, ext = entry.item.name.rpartition(".")
+                    if entry.is_folder or not stem:
+                        stem, dot, ext = entry.item.name, "", ""
+                    name = f"{stem} ({n}){dot}{ext}"
+                named[name] = entry.item
+            current.shared = named
+        return current.shared
+
+    def shared_member(self, name: str) -> FolderCollection | DocumentResource | None:
+        items = {key.lower(): (key, item) for key, item in self.shared_items().items()}
+        found = items.get(name.lower())
+        if found is None:
+            return None
+        key, item = found
+        path = _join("/" + queries.SHARED_DAV_NAME, key)
+        if isinstance(item, Folder):
+            return FolderCollection(self, path, item, context().environ)
+        return DocumentResource(self, path, item, context().environ)
+
     def library_root(self, library: Library, path: str) -> FolderCollection:
         root = actions.root_of(library)
         root.library = library
@@ -548,7 +621,7 @@ class CercleProvider(DAVProvider):
 
     def get_resource_inst(
         self, path: str, environ: dict[str, Any]
-    ) -> RootCollection | FolderCollection | DocumentResource | None:
+    ) -> RootCollection | SharedCollection | FolderCollection | DocumentResource | None:
         parts = [part for part in path.split("/") if part]
         if any(part in (".", "..") or "\x00" in part for part in parts):
             return None  # no name holds a NUL (PostgreSQL refuses it in a query)
@@ -560,13 +633,21 @@ class CercleProvider(DAVProvider):
         root = RootCollection(self, environ)
         if not parts:
             return root
-        library = self.libraries().get(parts[0])
-        if library is None:
-            return None
-        resource: FolderCollection | DocumentResource | None = self.library_root(
-            library, "/" + parts[0]
-        )
-        for part in parts[1:]:
+        resource: FolderCollection | DocumentResource | SharedCollection | None
+        if parts[0] == queries.SHARED_DAV_NAME:
+            if not current.reads_only and current.method not in ("OPTIONS",):
+                raise DAVError(HTTP_FORBIDDEN, _("What is shared with you is read only here."))
+            if len(parts) == 1:
+                return SharedCollection(self, environ)
+            resource = self.shared_member(parts[1])
+            rest = parts[2:]
+        else:
+            library = self.libraries().get(parts[0])
+            if library is None:
+                return None
+            resource = self.library_root(library, "/" + parts[0])
+            rest = parts[1:]
+        for part in rest:
             if not isinstance(resource, FolderCollection):
                 return None
             resource = self.child(resource, part)
@@ -1100,3 +1181,7 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
     if streaming:
         response["Content-Disposition"] = "attachment"
     return response
+
+
+def _is_shared_path(path: str) -> bool:
+    return path.strip("/").split("/", 1)[0] == queries.SHARED_DAV_NAME

@@ -5,9 +5,10 @@ Listens to `cercle.accounts.hooks.DemoContentWanted`: the organisation's library
 the welcome booklet, communication), the "Projet Aurora" space's (its specification and
 planning) and the IT help space's, each with folders and small real files — PDFs drawn with
 fpdf2, CSV and Markdown — and a second version of one file, each step dated with
-`cercle.core.demo.backdated`. People are named by their demo username; the spaces are the feed's
-demo spaces, made before this runs (the feed's app comes first in `INSTALLED_APPS`). The
-project's library gets a quota of 1 MB from an administrator, half used by its measures.
+`cercle.core.demo.backdated`; and one folder of a person's "My documents" shared with a space.
+People are named by their demo username; the spaces are the feed's demo spaces, made before this
+runs (the feed's app comes first in `INSTALLED_APPS`). The project's library gets a quota of 1 MB
+from an administrator, half used by its measures.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import io
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
 from fpdf import FPDF
 
 from cercle.accounts.hooks import DemoContentWanted
@@ -237,14 +239,47 @@ def seed_demo_documents(happening: DemoContentWanted) -> None:
             actions.set_library_quota(
                 actor=admin, library=actions.space_library(space=aurora), quota_mb=AURORA_QUOTA_MB
             )
+    shares = _seed_share(happening, people)
     counts = happening.counts
     for key, n in (
         ("document libraries", len(libraries)),
         ("folders", sum(1 for space, name in folders if name)),
         ("documents", len(documents)),
         ("document versions", versions),
+        ("document shares", shares),
     ):
         counts[key] = counts.get(key, 0) + n
+
+
+SHARED_NOTES = (
+    "# Revue Aurora : points à préparer\n\n"
+    "- Chiffrer les deux options d'emballage.\n"
+    "- Relire le cahier des charges avec l'atelier.\n"
+    "- Proposer trois dates pour la démonstration.\n"
+).encode()
+
+
+def _seed_share(happening: DemoContentWanted, people: dict[str, User]) -> int:
+    """One folder of Antoine's "My documents" shared, read and write, with the Aurora space's
+    members (or, if he is not one, with Julie)."""
+    author = people.get("antoine.giraud")
+    if author is None:
+        return 0
+    with backdated(demo_time(happening.now, 12, 9, 30)):
+        root = actions.root_of(actions.personal_library(user=author))
+        folder = actions.create_folder(actor=author, parent=root, name="Préparation revue Aurora")
+        actions.upload_file(
+            actor=author, folder=folder, upload=io.BytesIO(SHARED_NOTES), name="Points.md"
+        )
+        space = _space("projet-aurora-nouvelle-gamme")
+        try:
+            actions.share(actor=author, item=folder, access="write", space=space)
+        except ValidationError:
+            colleague = people.get("julie.fournier")
+            if colleague is None:
+                return 0
+            actions.share(actor=author, item=folder, access="write", user=colleague)
+    return 1
 
 
 def register() -> None:

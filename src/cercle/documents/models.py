@@ -306,3 +306,98 @@ class DeadProperty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.name}"
+
+
+class ShareAccess(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class Share(models.Model):
+    """A folder or a document of someone's "My documents" shared with a person or a space (its
+    members at each moment: whoever leaves the space loses it). A folder's share covers what it
+    holds, now and later. Revoking deletes the row: nothing is left that could still show it.
+
+    `library` is the item's (always a personal library), kept so that a library's shares are one
+    query; `actions.move` drops the shares of an item that leaves its library."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="shares")
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="shares"
+    )
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="shares"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="document_shares",
+    )
+    space = models.ForeignKey(
+        "spaces.Space",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="document_shares",
+    )
+    access = models.CharField(
+        _("access"), max_length=10, choices=ShareAccess.choices, default=ShareAccess.READ
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(folder__isnull=True, document__isnull=False)
+                | models.Q(folder__isnull=False, document__isnull=True),
+                name="documents_share_folder_xor_document",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True, space__isnull=False)
+                | models.Q(user__isnull=False, space__isnull=True),
+                name="documents_share_user_xor_space",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(access__in=["read", "write"]), name="documents_share_access"
+            ),
+            models.UniqueConstraint(
+                "folder",
+                "user",
+                condition=models.Q(folder__isnull=False, user__isnull=False),
+                name="documents_share_folder_user",
+            ),
+            models.UniqueConstraint(
+                "folder",
+                "space",
+                condition=models.Q(folder__isnull=False, space__isnull=False),
+                name="documents_share_folder_space",
+            ),
+            models.UniqueConstraint(
+                "document",
+                "user",
+                condition=models.Q(document__isnull=False, user__isnull=False),
+                name="documents_share_document_user",
+            ),
+            models.UniqueConstraint(
+                "document",
+                "space",
+                condition=models.Q(document__isnull=False, space__isnull=False),
+                name="documents_share_document_space",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"share {self.pk}"
+
+    @property
+    def item(self) -> Folder | Document:
+        item = self.folder or self.document
+        assert item is not None
+        return item

@@ -1,6 +1,6 @@
 """Who hears about what happens to documents, and how it reads: the document base's part of
-notifications. Today one kind: a new version of a file I uploaded (I made the file, or sent one
-of its versions). Registered by `DocumentsConfig.ready()`.
+notifications: a new version of a file I uploaded (I made the file, or sent one of its versions),
+a lock of mine broken, a file or folder shared with me. Registered by `DocumentsConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from cercle.accounts.models import User
 from cercle.documents import queries
-from cercle.documents.models import Document, Version
+from cercle.documents.models import Document, Folder, Version
 from cercle.notifications import actions as notifications
 from cercle.notifications.models import Notification
 from cercle.notifications.queries import grouped_line
@@ -25,10 +25,13 @@ from cercle.notifications.registry import (
     register_kind,
     register_subject_type,
 )
+from cercle.spaces.models import Space
 
 NEW_VERSION = "document_version"
 LOCK_BROKEN = "document_lock_broken"
 DOCUMENT = "documents.document"
+FOLDER = "documents.folder"
+SHARED = "document_shared"
 
 
 def about(document: Document) -> Subject:
@@ -71,6 +74,38 @@ def on_lock_broken(*, actor: User, lock_owner: User, document: Document) -> None
     )
 
 
+def on_shared(
+    *, actor: User, item: Document | Folder, user: User | None, space: Space | None
+) -> None:
+    """Called by `actions.share` for a new share: the person, or each member of the space now,
+    hears "«actor» shared with you «item»" (as their preferences say)."""
+    kind = FOLDER if isinstance(item, Folder) else DOCUMENT
+    subject = Subject(kind, item.pk, loaded=item, title=item.name[:TITLE_LENGTH])
+    group_key = f"{SHARED}:{kind}:{item.pk}"
+    if user is not None:
+        notifications.notify(
+            recipient=user, kind=SHARED, actor=actor, group_key=group_key, subject=subject
+        )
+        return
+    assert space is not None
+    members = list(
+        User.objects.filter(space_memberships__space=space, is_active=True).exclude(pk=actor.pk)
+    )
+    notifications.notify_many(
+        recipients=members, kind=SHARED, actor=actor, group_key=group_key, subject=subject
+    )
+
+
+_shared = grouped_line(
+    gettext_lazy("%(name)s shared with you"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other shared with you",
+        "%(name)s and %(count)d others shared with you",
+        "count",
+    ),
+)
+
+
 _lock_broken = grouped_line(
     gettext_lazy("%(name)s unlocked a file you were editing"),
     ngettext_lazy(
@@ -92,15 +127,17 @@ _new_version = grouped_line(
 
 
 def _link(notification: Notification) -> str:
-    if notification.subject_type != DOCUMENT or notification.subject_id is None:
+    if notification.subject_id is None:
+        return reverse("notifications")
+    if notification.subject_type == FOLDER:
+        return reverse("documents_folder", args=[notification.subject_id])
+    if notification.subject_type != DOCUMENT:
         return reverse("notifications")
     return reverse("documents_file", args=[notification.subject_id])
 
 
 def _visible_ids(user: User) -> QuerySet[Any]:
-    return Document.objects.filter(
-        library_id__in=queries.readable_libraries(user).values("pk"), trashed_at__isnull=True
-    ).values("pk")
+    return queries.readable_documents(user).values("pk")
 
 
 def _may_see(user: User, subject: Subject) -> bool:
@@ -111,8 +148,32 @@ def _may_see(user: User, subject: Subject) -> bool:
     return True
 
 
+def _visible_folder_ids(user: User) -> QuerySet[Any]:
+    return queries.readable_folders(user).values("pk")
+
+
+def _may_see_folder(user: User, subject: Subject) -> bool:
+    try:
+        queries.access_folder(user, subject.id)
+    except queries.NotFound:
+        return False
+    return True
+
+
 def register() -> None:
     register_subject_type(SubjectType(key=DOCUMENT, visible_ids=_visible_ids, may_see=_may_see))
+    register_subject_type(
+        SubjectType(key=FOLDER, visible_ids=_visible_folder_ids, may_see=_may_see_folder)
+    )
+    register_kind(
+        NotificationKind(
+            key=SHARED,
+            label=gettext_lazy("Someone shares a file or folder with me"),
+            describe=_shared,
+            link=_link,
+            email=True,
+        )
+    )
     register_kind(
         NotificationKind(
             key=NEW_VERSION,

@@ -2,7 +2,18 @@
 
 The rules (`library_rights`, then `can` for one action on one folder or document):
 - A person's library ("My documents") is theirs alone: its owner, while active, does everything;
-  nobody else sees it (organisation admins included).
+  nobody else sees it (organisation admins included), except what its owner shared:
+  - a share (`Share`) of a folder or a document, with a person or a space (its members at each
+    moment: leaving the space loses it), `read` or `write`; a folder's share covers what it holds,
+    now and later; it counts while the owner and the grantee are active, and the item is alive;
+  - a grantee lists and reads what a share covers; with `write` they also upload and make folders
+    in a shared folder, add versions (and lock), rename what is inside a shared folder and delete
+    what they made there; never the shared item itself (rename, move, delete), never a move, the
+    trash or a new share (`item_rights`, `can`);
+  - only the owner shares (`can_share`); the owner or an organisation admin revokes
+    (`can_revoke`); revoking deletes
+    the share, so access ends at once everywhere (pages, downloads, previews, WebDAV, search,
+    API).
 - A space's library exists while the space has documents on; with them off nobody sees it (the
   files stay, and come back when the module is switched on again).
   - list and read: whoever may read the space's content (`spaces.queries.can_read_wall`: its
@@ -45,11 +56,13 @@ from cercle.documents.models import (
     Library,
     Lock,
     QuotaSettings,
+    Share,
+    ShareAccess,
     Version,
 )
 from cercle.search import queries as search_queries
 from cercle.spaces import queries as space_queries
-from cercle.spaces.models import Space, SpaceRole
+from cercle.spaces.models import Membership, Space, SpaceRole
 
 Action = Literal["list", "read", "upload", "version", "rename", "move", "delete", "restore"]
 ACTIONS: tuple[Action, ...] = (
@@ -79,11 +92,17 @@ def has_documents(space: Space) -> bool:
 @dataclass(frozen=True)
 class Rights:
     """What a person may do in one library: `read` (list, read), `write` (upload, new versions,
-    and renaming, moving, deleting their own), `manage` (renaming, moving, deleting anyone's)."""
+    and renaming, moving, deleting their own), `manage` (renaming, moving, deleting anyone's).
+
+    Rights that come from shares (`shared`) hold for one item only (`item_rights`): `roots` are
+    the shared items that cover it (`("folder", id)` or `("document", id)`), which a grantee
+    never renames nor deletes."""
 
     read: bool = False
     write: bool = False
     manage: bool = False
+    shared: bool = False
+    roots: frozenset[tuple[str, int]] = frozenset()
 
 
 NO_RIGHTS = Rights()
@@ -117,10 +136,104 @@ def library_rights(user: User, library: Library, roles: dict[int, str] | None = 
     return space_rights(user, library.space, roles)
 
 
+def _key(item: Folder | Document) -> tuple[str, int]:
+    return ("folder" if isinstance(item, Folder) else "document", item.pk)
+
+
+def grantee_filter(user: User, prefix: str = "") -> Q:
+    """The shares given to `user`: to them, or to a space they are a member of now."""
+    spaces = Membership.objects.filter(user_id=user.pk).values("space_id")
+    return Q(**{f"{prefix}user_id": user.pk}) | Q(**{f"{prefix}space_id__in": spaces})
+
+
+def covering_filter(item: Folder | Document) -> Q:
+    """The shares that cover `item`: its own and those of the folders above it."""
+    folder = item if isinstance(item, Folder) else item.folder
+    covering = Q(folder_id__in=folder.ancestor_ids())
+    if isinstance(item, Document):
+        covering |= Q(document_id=item.pk)
+    return covering
+
+
+def shared_rights(user: User, item: Folder | Document) -> Rights:
+    """What the shares of `item` (and of the folders above it) give `user`: one query."""
+    library = item.library
+    if (
+        not user.is_authenticated
+        or not user.is_active
+        or library.owner_id is None
+        or library.owner_id == user.pk
+    ):
+        return NO_RIGHTS
+    owner = library.owner
+    if owner is None or not owner.is_active:
+        return NO_RIGHTS
+    rows = list(
+        Share.objects.filter(covering_filter(item), grantee_filter(user), library_id=library.pk)
+        .values_list("folder_id", "document_id", "access")
+        .distinct()
+    )
+    if not rows:
+        return NO_RIGHTS
+    return Rights(
+        read=True,
+        write=any(access == ShareAccess.WRITE for _f, _d, access in rows),
+        shared=True,
+        roots=frozenset(("folder", f) if f else ("document", d) for f, d, _a in rows),
+    )
+
+
+def item_rights(user: User, item: Folder | Document) -> Rights:
+    """What `user` may do with `item`: their rights in its library, else what shares give."""
+    rights = library_rights(user, item.library)
+    if rights.read:
+        return rights
+    return shared_rights(user, item)
+
+
+def can_share(user: User, item: Folder | Document) -> bool:
+    """Only the owner of a personal library shares its folders (not its root) and documents."""
+    library = item.library
+    return (
+        user.is_authenticated
+        and user.is_active
+        and library.owner_id is not None
+        and library.owner_id == user.pk
+        and not (isinstance(item, Folder) and item.is_root)
+    )
+
+
+def can_revoke(user: User, share: Share) -> bool:
+    """The owner of the shared item, or an organisation admin."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return share.library.owner_id == user.pk or user.is_admin
+
+
+def _can_shared(user: User, action: Action, item: Folder | Document, rights: Rights) -> bool:
+    if action in ("list", "read"):
+        return True
+    if not rights.write:
+        return False
+    if action == "upload":
+        return isinstance(item, Folder)
+    if action == "version":
+        return isinstance(item, Document)
+    if _key(item) in rights.roots:
+        return False
+    if action == "rename":
+        return True
+    if action == "delete":
+        return item.created_by_id == user.pk
+    return False  # move, restore: the owner's
+
+
 def can(user: User, action: Action, item: Folder | Document, rights: Rights | None = None) -> bool:
     """May `user` do `action` on `item` (a living folder or document)? The one rule book."""
     if rights is None:
-        rights = library_rights(user, item.library)
+        rights = item_rights(user, item)
+    if rights.shared:
+        return _can_shared(user, action, item, rights)
     if action in ("list", "read"):
         return rights.read
     if action == "upload":
@@ -229,7 +342,7 @@ def access_folder(user: User, folder_id: int | str, action: Action = "list") -> 
     )
     if folder is None:
         raise NotFound(_("No such folder."))
-    rights = library_rights(user, folder.library)
+    rights = item_rights(user, folder)
     if not rights.read or not is_alive(folder):
         raise NotFound(_("No such folder."))
     check(user, action, folder, rights)
@@ -246,7 +359,7 @@ def access_document(user: User, document_id: int | str, action: Action = "read")
     )
     if document is None:
         raise NotFound(_("No such document."))
-    rights = library_rights(user, document.library)
+    rights = item_rights(user, document)
     if not rights.read or not is_alive(document.folder):
         raise NotFound(_("No such document."))
     check(user, action, document, rights)
@@ -415,6 +528,8 @@ def trashed_document(user: User, document_id: int | str) -> Document:
 # The WebDAV name of every person's own library (a space's is its address, which never holds a
 # space): fixed, since lock and property paths are stored.
 PERSONAL_DAV_NAME = "My documents"
+# Where what others shared with the person is listed, read only (`dav.SharedCollection`).
+SHARED_DAV_NAME = "Shared with me"
 
 
 def active_locks() -> QuerySet[Lock]:
@@ -448,7 +563,7 @@ def can_break_lock(user: User, lock: Lock, rights: Rights | None = None) -> bool
     if item is None:
         return False
     if rights is None:
-        rights = library_rights(user, item.library)
+        rights = item_rights(user, item)
     return rights.manage
 
 
@@ -460,7 +575,7 @@ def access_lock(user: User, lock_id: int | str) -> Lock:
         .first()
     )
     item = None if lock is None else lock.document or lock.folder
-    if lock is None or item is None or not library_rights(user, item.library).read:
+    if lock is None or item is None or not item_rights(user, item).read:
         raise NotFound(_("No such lock."))
     return lock
 
@@ -790,3 +905,166 @@ def search_library(
         for d in documents
     ]
     return LibraryResults(hits=hits, more=more)
+
+
+# --- Readable documents and shares -------------------------------------------------------------
+
+
+def readable_documents(user: User) -> QuerySet[Document]:
+    """The living documents `user` may read, as one query: those of the libraries they may read,
+    and those a share covers (`grantee_filter`, `covering_filter`'s rule as a subquery), none
+    under a trashed folder. The global search and the notifications go through it."""
+    if not user.is_authenticated or not user.is_active:
+        return Document.objects.none()
+    # A folder above it in the trash hides it too (`is_alive`, as a subquery: a trashed folder's
+    # path begins the path of every folder below it).
+    trashed_above = (
+        Folder.objects.filter(library_id=OuterRef("library_id"), trashed_at__isnull=False)
+        .annotate(below=ExpressionWrapper(OuterRef("folder__path"), output_field=CharField()))
+        .filter(below__startswith=F("path"))
+    )
+    shared = (
+        Share.objects.filter(grantee_filter(user), library_id=OuterRef("library_id"))
+        .filter(library__owner__is_active=True)
+        .annotate(below=ExpressionWrapper(OuterRef("folder__path"), output_field=CharField()))
+        .filter(Q(document_id=OuterRef("pk")) | Q(below__startswith=F("folder__path")))
+    )
+    return Document.objects.filter(
+        Q(library_id__in=readable_libraries(user).values("pk")) | Exists(shared),
+        trashed_at__isnull=True,
+    ).filter(~Exists(trashed_above))
+
+
+def readable_folders(user: User) -> QuerySet[Folder]:
+    """The living folders `user` may list, as one query (`readable_documents`' rule for
+    folders): for the notifications about a shared folder."""
+    if not user.is_authenticated or not user.is_active:
+        return Folder.objects.none()
+    trashed_above = (
+        Folder.objects.filter(library_id=OuterRef("library_id"), trashed_at__isnull=False)
+        .annotate(below=ExpressionWrapper(OuterRef("path"), output_field=CharField()))
+        .filter(below__startswith=F("path"))
+    )
+    shared = (
+        Share.objects.filter(
+            grantee_filter(user), library_id=OuterRef("library_id"), folder__isnull=False
+        )
+        .filter(library__owner__is_active=True)
+        .annotate(below=ExpressionWrapper(OuterRef("path"), output_field=CharField()))
+        .filter(below__startswith=F("folder__path"))
+    )
+    return Folder.objects.filter(
+        Q(library_id__in=readable_libraries(user).values("pk")) | Exists(shared)
+    ).filter(~Exists(trashed_above))
+
+
+def shares_of(item: Folder | Document) -> list[Share]:
+    """The shares of one item, for its owner's "Share" page: people by name, then spaces."""
+    rows = Share.objects.filter(**{"folder" if isinstance(item, Folder) else "document": item})
+    return list(
+        rows.select_related("user", "space").order_by(
+            "space__name", "user__last_name", "user__first_name", "pk"
+        )
+    )
+
+
+@dataclass
+class SharedItem:
+    """One item in someone's "Shared with me": the best access any of its shares gives."""
+
+    item: Folder | Document
+    is_folder: bool
+    owner: User
+    access: str
+    shared_at: datetime
+    through: list[str]  # the spaces it reached them through (empty: shared with them directly)
+
+
+def shared_with(user: User, *, limit: int = 500) -> list[SharedItem]:
+    """What was shared with `user` (directly or through a space they are a member of), living,
+    from active owners, the latest first: a fixed number of queries (the shares with their
+    items, the trashed folders above them)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    shares = list(
+        Share.objects.filter(grantee_filter(user), library__owner__is_active=True)
+        .exclude(library__owner_id=user.pk)
+        .filter(
+            Q(folder__isnull=False, folder__trashed_at__isnull=True)
+            | Q(document__isnull=False, document__trashed_at__isnull=True)
+        )
+        .select_related(
+            "library__owner",
+            "space",
+            "folder",
+            "document__folder",
+            "document__current__blob",
+        )
+        .order_by("-created_at", "-pk")[: limit * 2]
+    )
+    # Hidden when a folder above it is in the trash (one query for all).
+    above: set[int] = set()
+    for share in shares:
+        folder = share.folder or (share.document.folder if share.document else None)
+        if folder is not None:
+            above.update(folder.ancestor_ids())
+    trashed = set(
+        Folder.objects.filter(pk__in=above, trashed_at__isnull=False).values_list("pk", flat=True)
+    )
+    found: dict[tuple[str, int], SharedItem] = {}
+    for share in shares:
+        item = share.item
+        folder = item if isinstance(item, Folder) else item.folder
+        if trashed.intersection(folder.ancestor_ids()):
+            continue
+        item.library = share.library
+        assert share.library.owner is not None
+        key = _key(item)
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = SharedItem(
+                item=item,
+                is_folder=isinstance(item, Folder),
+                owner=share.library.owner,
+                access=share.access,
+                shared_at=share.created_at,
+                through=[],
+            )
+        elif share.access == ShareAccess.WRITE:
+            entry.access = ShareAccess.WRITE
+        if share.space is not None:
+            entry.through.append(space_queries.display_name(share.space))
+    return list(found.values())[:limit]
+
+
+def access_share(user: User, share_id: int | str) -> Share:
+    """A share `user` may revoke (its item's owner, an organisation admin); NotFound otherwise."""
+    share = (
+        Share.objects.select_related(
+            "library__owner", "folder__library", "document__library", "user", "space"
+        )
+        .filter(pk=_clean_id(share_id))
+        .first()
+    )
+    if share is None or not can_revoke(user, share):
+        raise NotFound(_("No such share."))
+    return share
+
+
+def shared_crumbs(folder: Folder, rights: Rights) -> list[Folder]:
+    """The breadcrumbs a grantee sees: the library's root (shown as "Shared with me"), then the
+    folders from the highest shared folder down to `folder`, never those above it (one query)."""
+    crumbs = breadcrumbs(folder)
+    shared_ids = {pk for kind, pk in rights.roots if kind == "folder"}
+    for index, crumb in enumerate(crumbs):
+        if crumb.pk in shared_ids:
+            return [crumbs[0], *crumbs[index:]]
+    return crumbs[:1]
+
+
+def share_spaces(user: User) -> QuerySet[Space]:
+    """The spaces `user` may share with: those they are a member of, by name (not the
+    organisation space: everyone is in it)."""
+    return Space.objects.filter(
+        pk__in=space_queries.member_space_ids(user), is_organisation=False
+    ).order_by("name", "pk")

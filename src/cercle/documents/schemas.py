@@ -168,3 +168,45 @@ class DocumentRefusedOut(Schema):
     """An upload refused while it arrived: the largest file (413) or the library's quota (507)."""
 
     detail: str
+
+
+class ShareIn(InSchema):
+    """With one person (`username`) or one space I am a member of (`space_id`)."""
+
+    username: str | None = Field(default=None, max_length=150)
+    space_id: Id | None = None
+    access: Literal["read", "write"] = "read"
+
+
+class ShareSpaceRef(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class ShareOut(Schema):
+    id: int
+    item_type: Literal["folder", "file"]
+    item_id: int
+    person: PersonRef | None
+    space: ShareSpaceRef | None
+    access: Literal["read", "write"]
+    created_at: datetime.datetime
+
+
+class ShareListOut(Schema):
+    items: list[ShareOut]
+
+
+class SharedItemOut(Schema):
+    type: Literal["folder", "file"]
+    id: int
+    name: str
+    owner: PersonRef
+    access: Literal["read", "write"]
+    shared_at: datetime.datetime
+    through_spaces: list[str]
+
+
+class SharedListOut(Schema):
+    items: list[SharedItemOut]

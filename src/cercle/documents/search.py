@@ -1,17 +1,18 @@
 """Documents' searchable kind: files by name and by the text extracted from their current
-version (`BlobText`, made by the task `analyse_blob`), found by whoever may read their library
-(`queries.readable_libraries`), never in the trash. When a content's text arrives, every file
-whose current version holds that content is reindexed (the `Watch` on `BlobText`)."""
+version (`BlobText`, made by the task `analyse_blob`), found by whoever may read them
+(`queries.readable_documents`: their library, or a share), never in the trash. When a content's
+text arrives, every file whose current version holds that content is reindexed (the `Watch` on
+`BlobText`)."""
 
 from __future__ import annotations
 
-from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
-from cercle.documents.models import Blob, BlobText, Document, Folder
-from cercle.documents.queries import readable_libraries
+from cercle.documents.models import Blob, BlobText, Document
+from cercle.documents.queries import readable_documents
 from cercle.search.registry import Entry, SearchKind, Watch
 from cercle.search.registry import register as register_kind
 from cercle.search.text import language_of
@@ -47,16 +48,9 @@ def _holding(text: BlobText) -> list[int]:
 
 
 def visible_documents(user: User) -> QuerySet[Document]:
-    # A folder above it in the trash hides it too (`queries.is_alive`, as a subquery: a trashed
-    # folder's path begins the path of every folder below it).
-    trashed_above = (
-        Folder.objects.filter(library_id=OuterRef("library_id"), trashed_at__isnull=False)
-        .annotate(below=ExpressionWrapper(OuterRef("folder__path"), output_field=CharField()))
-        .filter(below__startswith=F("path"))
-    )
-    return Document.objects.filter(
-        library_id__in=readable_libraries(user).values("pk"), trashed_at__isnull=True
-    ).filter(~Exists(trashed_above))
+    """The module's rule, as one queryset: `queries.readable_documents` (libraries read, shares,
+    nothing under a trashed folder)."""
+    return readable_documents(user)
 
 
 def register() -> None:

@@ -7,6 +7,11 @@ urlpatterns = [
     re_path(r"^dav(?P<path>/.*)?$", dav.dav_view, name="documents_dav"),
     path("spaces/<slug:slug>/documents/", views.space_documents, name="documents_space"),
     path("documents/", views.my_documents, name="documents_mine"),
+    path("documents/shared/", views.shared_with_me, name="documents_shared"),
+    path("documents/<str:kind>/<int:item_id>/share", views.share, name="documents_share"),
+    path(
+        "documents/shares/<int:share_id>/revoke", views.revoke_share, name="documents_revoke_share"
+    ),
     path("documents/folders/<int:folder_id>/", views.folder, name="documents_folder"),
     path("documents/folders/<int:folder_id>/upload", views.upload, name="documents_upload"),
     path("documents/folders/<int:folder_id>/new", views.new_folder, name="documents_new_folder"),

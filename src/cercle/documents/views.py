@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from cercle.accounts.queries import pickable_person
 from cercle.core import uploads
 from cercle.core.typing import AuthenticatedRequest
 from cercle.documents import actions, downloads, previews, queries
@@ -60,18 +61,15 @@ def _space_context(request: AuthenticatedRequest, library: Library) -> dict[str,
 
 def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 200) -> HttpResponse:
     library = folder.library
-    rights = queries.library_rights(request.user, library)
+    rights = queries.item_rights(request.user, folder)
     sort = request.GET.get("sort", "name")
     if sort not in SORT_LABELS:
         sort = "name"
     descending = request.GET.get("order") == "desc"
-    crumbs = queries.breadcrumbs(folder)
     context = {
         "library": library,
-        "library_name": queries.library_name(library, request.user),
         "folder": folder,
-        "crumbs": crumbs,
-        "root_url": _root_url(library),
+        **_crumbs_context(request, folder, rights),
         "folders": queries.subfolders(folder, sort=sort, descending=descending),
         "documents": list(queries.documents_in(folder, sort=sort, descending=descending)),
         "sort": sort,
@@ -81,6 +79,8 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
         "can_rename": queries.can(request.user, "rename", folder, rights),
         "can_move": queries.can(request.user, "move", folder, rights),
         "can_delete": queries.can(request.user, "delete", folder, rights),
+        "can_share": queries.can_share(request.user, folder),
+        "shared": rights.shared,
         **_space_context(request, library),
     }
     row = queries.quota_settings()
@@ -90,6 +90,24 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
     if context["can_upload"]:
         context["upload_cap"] = queries.upload_cap(library, row=row, quota=quota)
     return render(request, "documents/folder.html", context, status=status)
+
+
+def _crumbs_context(
+    request: AuthenticatedRequest, folder: Folder, rights: queries.Rights
+) -> dict[str, Any]:
+    """The breadcrumbs: the library's folders; for what was shared with the person, "Shared with
+    me" then the folders from the shared one down (never those above it)."""
+    if rights.shared:
+        return {
+            "library_name": _("Shared with me"),
+            "root_url": reverse("documents_shared"),
+            "crumbs": queries.shared_crumbs(folder, rights),
+        }
+    return {
+        "library_name": queries.library_name(folder.library, request.user),
+        "root_url": _root_url(folder.library),
+        "crumbs": queries.breadcrumbs(folder),
+    }
 
 
 def _sort_label(key: str) -> str:
@@ -312,24 +330,25 @@ def _names(folder: Folder, request: AuthenticatedRequest) -> list[str]:
 @require_GET
 def document(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
     found = queries.access_document(request.user, document_id)
-    rights = queries.library_rights(request.user, found.library)
+    rights = queries.item_rights(request.user, found)
     found.folder.library = found.library
     locks = queries.locks_on(found)
     lock = locks[0] if locks else None
+    crumbs = _crumbs_context(request, found.folder, rights)
     return render(
         request,
         "documents/document.html",
         {
             "document": found,
-            "library_name": queries.library_name(found.library, request.user),
-            "crumbs": queries.breadcrumbs(found.folder),
-            "root_url": _root_url(found.library),
+            **crumbs,
             "folder_url": folder_url(found.folder),
             "versions": list(queries.versions_of(found)),
             "can_version": queries.can(request.user, "version", found, rights),
             "can_rename": queries.can(request.user, "rename", found, rights),
             "can_move": queries.can(request.user, "move", found, rights),
             "can_delete": queries.can(request.user, "delete", found, rights),
+            "can_share": queries.can_share(request.user, found),
+            "shared": rights.shared,
             "lock": lock,
             "lock_is_mine": lock is not None and lock.owner_id == request.user.pk,
             "can_unlock": lock is not None and queries.can_break_lock(request.user, lock, rights),
@@ -544,3 +563,94 @@ def search(request: AuthenticatedRequest, folder_id: int) -> HttpResponse:
         **_space_context(request, library),
     }
     return render(request, "documents/search.html", context)
+
+
+# --- Shares ------------------------------------------------------------------------------------
+
+
+def _grantee_from_form(
+    request: AuthenticatedRequest,
+) -> tuple[dict[str, Any], str]:
+    """The person or space chosen in the share form, or the reason none is."""
+    person_name = request.POST.get("person", "").strip().lstrip("@")
+    space_id = request.POST.get("space", "").strip()
+    if bool(person_name) == bool(space_id):
+        return {}, _("Choose one person or one space.")
+    if person_name:
+        person = pickable_person(request.user, person_name)
+        if person is None:
+            return {}, _("No such person: %(name)s.") % {"name": person_name}
+        return {"user": person}, ""
+    space = queries.share_spaces(request.user).filter(pk=space_id if space_id.isdigit() else 0)
+    found = space.first()
+    if found is None:
+        return {}, _("You can share with the spaces you are a member of.")
+    return {"space": found}, ""
+
+
+@login_required
+def share(request: AuthenticatedRequest, kind: str, item_id: int) -> HttpResponseBase:
+    """Its owner shares a file or folder of My documents with people or spaces, read only or
+    read and write, and sees and revokes its shares."""
+    item = _item(request, kind, item_id)
+    if not queries.can_share(request.user, item):
+        raise PermissionDenied(_("Only the owner of a file or folder may share it."))
+    error = ""
+    if request.method == "POST":
+        grantee, error = _grantee_from_form(request)
+        if not error:
+            try:
+                actions.share(
+                    actor=request.user,
+                    item=item,
+                    access=request.POST.get("access", ""),
+                    **grantee,
+                )
+            except (ValidationError, PermissionDenied) as failure:
+                error = _errors(failure)
+            else:
+                messages.success(request, _("Shared."))
+                return redirect("documents_share", kind=kind, item_id=item.pk)
+    return render(
+        request,
+        "documents/share.html",
+        {
+            "item": item,
+            "kind": kind,
+            "is_folder": isinstance(item, Folder),
+            "shares": queries.shares_of(item),
+            "spaces": list(queries.share_spaces(request.user)),
+            "error": error,
+            "person": request.POST.get("person", "") if error else "",
+            "access": request.POST.get("access", "read") if error else "read",
+            "back": _item_url(item),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def revoke_share(request: AuthenticatedRequest, share_id: int) -> HttpResponseBase:
+    found = queries.access_share(request.user, share_id)
+    item = found.item
+    item.library = found.library
+    try:
+        actions.revoke_share(actor=request.user, share=found)
+    except PermissionDenied as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("No longer shared."))
+    kind = "folder" if isinstance(item, Folder) else "file"
+    return redirect("documents_share", kind=kind, item_id=item.pk)
+
+
+@login_required
+@require_GET
+def shared_with_me(request: AuthenticatedRequest) -> HttpResponse:
+    """What others shared with the person, directly or through a space they are a member of."""
+    return render(
+        request,
+        "documents/shared.html",
+        {"items": queries.shared_with(request.user)},
+    )
