@@ -64,6 +64,8 @@ NOT_PAGES: dict[str, str] = {
     "scim_resource_type": "SCIM JSON API",
     "scim_not_found": "SCIM JSON API",
     "provisioning_revoke": "POST",
+    "provisioning_add_group_rule": "POST",
+    "provisioning_delete_group_rule": "POST",
     "directory_test": "POST",
     "directory_add_rule": "POST",
     "directory_delete_rule": "POST",
