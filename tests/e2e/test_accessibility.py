@@ -64,6 +64,7 @@ NOT_PAGES: dict[str, str] = {
     "scim_resource_type": "SCIM JSON API",
     "scim_not_found": "SCIM JSON API",
     "provisioning_revoke": "POST",
+    "sso_oidc_callback": "OpenID Connect callback (the provider redirects to it)",
     "provisioning_add_group_rule": "POST",
     "provisioning_delete_group_rule": "POST",
     "directory_test": "POST",
