@@ -9,7 +9,14 @@ it creates and drops) this script migrates, makes an administrator and a SCIM to
 
 - provisions `--people` people with `--clients` concurrent clients, as Entra ID does (userName,
   name, work email, title, externalId, the enterprise extension's department among 40);
-- looks `--lookups` of them up by `userName eq` (what Entra ID and Okta do before each change);
+- reads full list pages (`GET /Users?startIndex=…&count=100`, and one of 500, the most a page
+  holds) spread over the whole directory;
+- looks `--lookups` of them up by `userName eq` (what Entra ID and Okta do before each change),
+  and as many by `externalId eq` and by `emails[type eq "work"].value eq`;
+- creates `--groups` groups (SCIM groups are departments; the first `--mapped` of them are
+  mapped to a space each, so their member changes also add and remove space memberships), then
+  PATCHes each group as Entra ID does: an `Add` of `--group-members` members in one operation,
+  then a `Remove` of a tenth of them;
 - deprovisions `--deactivate` of them (`PATCH active "False"`, Entra ID's form).
 
 It prints people per second, median and p99 latency of each kind of call, the server's CPU per
@@ -39,6 +46,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import run as shared
 from run import (  # bench/run.py: shared helpers
     DEFAULT_PG_URL,
     ROOT,
@@ -55,6 +63,7 @@ from run import (  # bench/run.py: shared helpers
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 SETUP = """
 from cercle.accounts.models import Role, User
 from cercle.provisioning import actions
@@ -63,6 +72,11 @@ admin = User.objects.create_user(username="bench.scim", email="bench.scim@exampl
 from cercle.accounts.models import Profile
 Profile.objects.get_or_create(user=admin)
 _token, secret = actions.create_token(actor=admin, name="bench")
+from cercle.spaces import actions as space_actions
+for n in range(MAPPED):
+    space = space_actions.create_space(actor=admin, name=f"Espace {n:03d}", kind="private")
+    actions.add_group_rule(actor=admin, match_by="display_name", value=f"Équipe {n:03d}",
+                           space=space)
 print("TOKEN=" + secret)
 """
 
@@ -141,7 +155,8 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     try:
         print(f"== {database}: migrating in {workdir}")
         manage(env, "migrate", "--no-input", "-v", "0", quiet=True)
-        output = manage(env, "shell", "-c", SETUP, quiet=True)
+        setup = f"MAPPED = {args.mapped}\n" + SETUP
+        output = manage(env, "shell", "-c", setup, quiet=True)
         token = next(x for x in output.splitlines() if x.startswith("TOKEN=")).split("=", 1)[1]
         server = Server(env, workdir)
         load_before = os.getloadavg()[0]
@@ -176,14 +191,87 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
         ids = [r.json()["id"] for r in created if r.status_code == 201]
         result["people_per_second"] = result["timings"][-1]["throughput_rps"]
 
+        def page(start: int, count: int) -> Callable[[httpx.Client], httpx.Response]:
+            return lambda client: client.get("/Users", params={"startIndex": start, "count": count})
+
+        starts = [1 + i * max(args.people // args.pages, 1) for i in range(args.pages)]
+        measure("GET /Users page of 100", [page(start, 100) for start in starts], {200})
+        measure("GET /Users page of 500", [page(start, 500) for start in starts[:5]], {200})
+
         def lookup(index: int) -> Callable[[httpx.Client], httpx.Response]:
             name = person(index)["userName"]
             return lambda client: client.get("/Users", params={"filter": f'userName eq "{name}"'})
 
+        def lookup_external(index: int) -> Callable[[httpx.Client], httpx.Response]:
+            ext = person(index)["externalId"]
+            return lambda client: client.get("/Users", params={"filter": f'externalId eq "{ext}"'})
+
+        def lookup_email(index: int) -> Callable[[httpx.Client], httpx.Response]:
+            email = person(index)["userName"]
+            text = f'emails[type eq "work" and value eq "{email}"]'
+            return lambda client: client.get("/Users", params={"filter": text})
+
         step = max(args.people // max(args.lookups, 1), 1)
+        sample = list(range(0, args.people, step))[: args.lookups]
+        measure("GET /Users?filter=userName eq", [lookup(i) for i in sample], {200})
+        measure("GET /Users?filter=externalId eq", [lookup_external(i) for i in sample], {200})
+        measure("GET /Users?filter=emails[value eq]", [lookup_email(i) for i in sample], {200})
+
+        def create_group(index: int) -> Callable[[httpx.Client], httpx.Response]:
+            body = {
+                "schemas": [GROUP],
+                "displayName": f"Équipe {index:03d}",
+                "externalId": f"grp-{index:03d}",
+            }
+            return lambda client: client.post("/Groups", json=body)
+
+        groups = measure("POST /Groups", [create_group(i) for i in range(args.groups)], {201})
+        group_ids = [r.json()["id"] for r in groups if r.status_code == 201]
+        # Each group its own slice of people (groups are departments: a person is in one).
+        size = args.group_members
+
+        def members_of(position: int) -> list[str]:
+            first = position * size % max(len(ids), 1)
+            return ids[first : first + size]
+
+        def add_members(position: int, group_id: str) -> Callable[[httpx.Client], httpx.Response]:
+            value = [{"value": pk} for pk in members_of(position)]
+            body = {
+                "schemas": [PATCH],
+                "Operations": [{"op": "Add", "path": "members", "value": value}],
+            }
+            return lambda client: client.patch(f"/Groups/{group_id}", json=body)
+
+        def remove_members(
+            position: int, group_id: str
+        ) -> Callable[[httpx.Client], httpx.Response]:
+            value = [{"value": pk} for pk in members_of(position)[: max(size // 10, 1)]]
+            body = {
+                "schemas": [PATCH],
+                "Operations": [{"op": "Remove", "path": "members", "value": value}],
+            }
+            return lambda client: client.patch(f"/Groups/{group_id}", json=body)
+
+        mapped = list(enumerate(group_ids))[: args.mapped]
+        plain = list(enumerate(group_ids))[args.mapped :]
         measure(
-            "GET /Users?filter=userName eq",
-            [lookup(i) for i in range(0, args.people, step)][: args.lookups],
+            f"PATCH /Groups Add {size} members (mapped to a space)",
+            [add_members(p, g) for p, g in mapped],
+            {200},
+        )
+        measure(
+            f"PATCH /Groups Add {size} members (department only)",
+            [add_members(p, g) for p, g in plain],
+            {200},
+        )
+        measure(
+            f"PATCH /Groups Remove {max(size // 10, 1)} members (mapped to a space)",
+            [remove_members(p, g) for p, g in mapped],
+            {200},
+        )
+        measure(
+            f"PATCH /Groups Remove {max(size // 10, 1)} members (department only)",
+            [remove_members(p, g) for p, g in plain],
             {200},
         )
 
@@ -198,6 +286,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             "PATCH /Users/{id} active False", [deactivate(i) for i in ids[: args.deactivate]], {200}
         )
         result["load_average_before"] = round(load_before, 1)
+        result["load_average_after"] = round(os.getloadavg()[0], 1)
     finally:
         if server is not None:
             server.stop()
@@ -217,7 +306,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--lookups", type=int, default=200)
     parser.add_argument("--deactivate", type=int, default=200)
+    parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument(
+        "--port", type=int, default=0, help="the server's port (default: any free one)"
+    )
+    parser.add_argument("--groups", type=int, default=200)
+    parser.add_argument("--mapped", type=int, default=20)
+    parser.add_argument("--group-members", type=int, default=50)
     args = parser.parse_args(argv)
+    if args.port:
+        shared.free_port = lambda: args.port  # a machine where each engineer has a port range
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -229,14 +327,16 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f"\nwritten {out.relative_to(ROOT)}")
-    print("\n| database | people | clients | call | calls/s | median | p99 | server CPU/call |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|")
+    print(
+        "\n| database | people | clients | call | calls/s | median | p99 | server CPU/call | load |"
+    )
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
     for run in report["runs"]:
         for timing in run["timings"]:
             print(
                 f"| {run['database']} | {run['people']} | {args.clients} | `{timing['endpoint']}` "
                 f"| {timing['throughput_rps']} | {timing['median_ms']} ms | {timing['p99_ms']} ms "
-                f"| {timing['server_cpu_ms_per_request']} ms |"
+                f"| {timing['server_cpu_ms_per_request']} ms | {timing['load_average']} |"
             )
     return 0
 

@@ -13,6 +13,7 @@ from cercle.core import views as core_views
 from cercle.core.operations import health as operations_health
 from cercle.core.operations import middleware as operations_middleware
 from cercle.feed import views as feed_views
+from cercle.sso import oidc as sso_oidc
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -27,6 +28,12 @@ urlpatterns = [
     # The language switcher also saves a signed-in person's preference (before Django's own).
     path("i18n/setlang/", accounts_auth_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # OpenID Connect's callback: allauth's, keeping the ID token for single logout (sso/oidc.py).
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        sso_oidc.callback,
+        name="sso_oidc_callback",
+    ),
     path("accounts/", include("allauth.urls")),
     path("", include("cercle.accounts.urls")),
     path("", include("cercle.spaces.urls")),

@@ -164,6 +164,10 @@ def seed() -> dict[str, Any]:
         provisioning_actions.create_token(actor=admin, name="Entra ID")
         revoked, _secret = provisioning_actions.create_token(actor=admin, name="Okta (old)")
         provisioning_actions.revoke_token(actor=admin, token=revoked)
+        # A SCIM group mapped to the space (the provisioning page lists the mappings).
+        provisioning_actions.add_group_rule(
+            actor=admin, match_by="display_name", value="Communication", space=space
+        )
 
         job = admin_actions.start_import(
             actor=admin,

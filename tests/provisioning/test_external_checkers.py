@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 
 from tests.helpers.server import PYTHON, ServerProcess, ServerSite
@@ -120,6 +121,11 @@ def parse_scim2_tester(output: str) -> list[tuple[str, str, str]]:
 
 @pytest.fixture(scope="session")
 def scim2_tester(scim_server: Checked) -> tuple[list[tuple[str, str, str]], str]:
+    # scim2-cli's discovery has a short timeout of its own: a fresh server on a loaded machine
+    # answers its first requests slowly (lazy imports), so they are made once beforehand.
+    headers = {"Authorization": f"Bearer {scim_server.secret}"}
+    for path in ("ServiceProviderConfig", "Schemas", "ResourceTypes", "Users", "Groups"):
+        httpx.get(f"{scim_server.url}/{path}", headers=headers, timeout=120)
     done = _run(
         [str(BIN / "scim2"), "--url", scim_server.url, "test"],
         env={"SCIM_CLI_HEADERS": f"Authorization: Bearer {scim_server.secret}"},

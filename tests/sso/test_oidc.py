@@ -4,6 +4,11 @@ provider's end-session at logout."""
 
 from __future__ import annotations
 
+import base64
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
 import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount, SocialApp
@@ -11,7 +16,7 @@ from django.test import Client
 
 from cercle.accounts.models import Profile, User
 from cercle.audit.models import AuditEntry
-from cercle.sso import actions
+from cercle.sso import actions, oidc
 from tests.accounts.test_whole_person import assert_whole_person
 from tests.factories import make_admin, make_user
 from tests.sso.conftest import oidc_answer, oidc_sign_in, set_oidc_user
@@ -163,8 +168,58 @@ def test_logout_ends_the_session_at_the_provider(oidc_app: SocialApp, oidc_serve
     assert location.startswith(f"{oidc_server}/oauth2/end_session?")
     assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver%2Faccounts%2Flogin%2F" in location
     assert not client.get("/").wsgi_request.user.is_authenticated
-    # The provider's page answers it (it would send the browser back to the login page).
-    assert requests.get(location, timeout=10).status_code == 200
+    # The ID token the provider issued at sign-in, signed by its keys, for Alice and Cercle.
+    query = parse_qs(urlsplit(location).query)
+    (hint,) = query["id_token_hint"]
+    discovery = requests.get(f"{oidc_server}/.well-known/openid-configuration", timeout=10).json()
+    keys = jwt.PyJWKSet.from_dict(requests.get(discovery["jwks_uri"], timeout=10).json()).keys
+    (key,) = keys  # the provider's one signing key (its tokens name no `kid`)
+    claims = jwt.decode(
+        hint, key.key, algorithms=["RS256"], audience="cercle", issuer=discovery["issuer"]
+    )
+    assert claims["sub"] == "alice"
+    # The provider's page takes it (it warns when the hint is missing), then sends the browser
+    # back to Cercle's login page.
+    page = requests.get(location, timeout=10)
+    assert page.status_code == 200
+    assert "id_token_hint</code> not set" not in page.text
+    assert hint in page.text
+    back = requests.post(
+        f"{oidc_server}/oauth2/end_session/confirm",
+        data={"redirect_uri": query["post_logout_redirect_uri"][0]},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert back.headers["Location"] == "http://testserver/accounts/login/"
+    # Gone with the session: the next session has no token to give.
+    assert oidc.ID_TOKEN_SESSION_KEY not in client.session
+
+
+def test_the_hint_is_the_latest_sign_in_s_and_a_connection_test_keeps_none(
+    oidc_app: SocialApp, oidc_server: str
+) -> None:
+    admin = make_admin(username="it2", email="it2@example.org")
+    client = Client()
+    client.force_login(admin)
+    start = client.post("/manage/sso/providers/acme-idp/test/")
+    oidc_answer(client, start["Location"], "alice")
+    assert oidc.PENDING_SESSION_KEY not in client.session
+    assert oidc.ID_TOKEN_SESSION_KEY not in client.session
+    # The administrator signed in by password: a local logout, no hint anywhere.
+    assert client.post("/accounts/logout/")["Location"] == "/accounts/login/"
+    # Two sign-ins in a row, the second over the first's session (a new session): the hint
+    # is the last one's.
+    set_oidc_user(oidc_server, "bea", {"email": "bea@acme.fr", "email_verified": True})
+    other = Client()
+    assert oidc_sign_in(other, "alice").status_code == 302
+    assert oidc_sign_in(other, "bea").status_code == 302
+    kept = other.session[oidc.ID_TOKEN_SESSION_KEY]
+    assert kept["provider"] == "acme-idp"
+    location = other.post("/accounts/logout/")["Location"]
+    (hint,) = parse_qs(urlsplit(location).query)["id_token_hint"]
+    assert hint == kept["id_token"]
+    payload = json.loads(base64.urlsafe_b64decode(hint.split(".")[1] + "=="))
+    assert payload["sub"] == "bea"
 
 
 def test_a_password_session_logs_out_locally(oidc_app: SocialApp) -> None:

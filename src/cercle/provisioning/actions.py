@@ -8,6 +8,7 @@ token. Refusals are scim2-models' exceptions, which the SCIM views turn into SCI
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,9 +36,21 @@ from cercle.accounts.models import Department, Profile, User
 from cercle.accounts.queries import may_manage_settings
 from cercle.accounts.tokens import hash_token
 from cercle.audit.actions import log_event
-from cercle.provisioning.models import ScimGroup, ScimIdentity, ScimToken
+from cercle.provisioning import queries
+from cercle.provisioning.models import (
+    GrantedRole,
+    MatchBy,
+    ScimGroup,
+    ScimGroupRule,
+    ScimIdentity,
+    ScimMembership,
+    ScimSpaceGrant,
+    ScimToken,
+)
 from cercle.provisioning.scim.resources import kept_attributes
 from cercle.provisioning.tokens import generate_scim_secret
+from cercle.spaces import actions as space_actions
+from cercle.spaces.models import ROLE_RANK, Membership, Space, SpaceRole
 
 # Cercle's own limits, checked before anything is written (a longer value is a SCIM 400).
 LIMITS = {
@@ -52,6 +66,8 @@ LIMITS = {
 }
 MAX_KEPT_BYTES = 64_000
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+logger = logging.getLogger(__name__)
 
 
 # --- Tokens -----------------------------------------------------------------------------------
@@ -353,6 +369,7 @@ def delete_person(*, token: ScimToken, person: User) -> None:
         )
         identity.deleted_at = timezone.now()
         identity.save(update_fields=["deleted_at"])
+        _leave_mapped_spaces(actor, person, token.prefix)
         log_event(
             actor=actor,
             action="provisioning.person_deleted",
@@ -418,10 +435,27 @@ def create_group(*, token: ScimToken, resource: Group) -> Department:
             member_displays=_member_displays(resource),
         )
         _set_members(actor, department, wanted)
+        _sync_spaces(
+            actor,
+            department,
+            wanted,
+            _rules_for(department, external_id),
+            token_prefix=token.prefix,
+        )
     return department
 
 
-def replace_group(*, token: ScimToken, department: Department, resource: Group) -> Department:
+def replace_group(
+    *,
+    token: ScimToken,
+    department: Department,
+    resource: Group,
+    previous_members: set[int] | None = None,
+) -> Department:
+    """PUT /Groups/{id} (and PATCH, once applied). `previous_members`, for a PATCH: the
+    members before it and those it removed by name — the mapped spaces then follow the
+    change alone (a person moved to another department by another group keeps what this one
+    gave); for a PUT, the group's whole list."""
     actor = token.created_by
     name = _group_name(resource)
     external_id = _check_length("externalId", resource.external_id)
@@ -441,12 +475,256 @@ def replace_group(*, token: ScimToken, department: Department, resource: Group) 
             },
         )
         _set_members(actor, department, wanted)
+        _sync_spaces(
+            actor,
+            department,
+            wanted,
+            _rules_for(department, external_id),
+            token_prefix=token.prefix,
+            previous=previous_members,
+        )
     return department
 
 
 def delete_group(*, token: ScimToken, department: Department) -> None:
-    """The department's people stay, without a department; then the department goes."""
+    """The department's people stay, without a department; then the department goes. The
+    memberships of spaces the group gave (through a mapping) go with it."""
     actor = token.created_by
     with _as_scim_errors(), transaction.atomic():
+        group = ScimGroup.objects.filter(department=department).first()
+        rules = _rules_for(department, group.external_id if group is not None else "")
+        _sync_spaces(actor, department, set(), rules, token_prefix=token.prefix)
         _set_members(actor, department, set())
         people_actions.delete_department(actor=actor, department=department)
+
+
+# --- Groups mapped to spaces ------------------------------------------------------------------
+
+
+def _clean_group_rule(
+    match_by: str, value: str, space: Space | None, role: str
+) -> tuple[str, Space]:
+    value = (value or "").strip()
+    if not value or len(value) > 255 or "\x00" in value:
+        raise ValidationError(
+            {"value": _("Give the group's name or identifier (at most 255 characters).")}
+        )
+    if match_by not in MatchBy.values:
+        raise ValidationError({"match_by": _("Choose how the group is found.")})
+    if role not in GrantedRole.values:
+        raise ValidationError({"role": _("Choose a role.")})
+    if space is None:
+        raise ValidationError({"space": _("Choose the space.")})
+    if space.is_organisation:
+        raise ValidationError(
+            {"space": _("Everyone is already in the whole organisation's space.")}
+        )
+    if space.is_archived:
+        raise ValidationError({"space": _("This space is archived: it is read-only.")})
+    return value, space
+
+
+def _departments_matching(rule: ScimGroupRule) -> list[Department]:
+    if rule.match_by == MatchBy.EXTERNAL_ID:
+        return list(Department.objects.filter(scim_group__external_id=rule.value).order_by("pk"))
+    return list(Department.objects.filter(name__iexact=rule.value).order_by("pk"))
+
+
+def add_group_rule(
+    *,
+    actor: User,
+    match_by: str,
+    value: str,
+    space: Space | None,
+    role: str = GrantedRole.MEMBER,
+    request: HttpRequest | None = None,
+) -> ScimGroupRule:
+    """Map a SCIM group to a space. A group the provider already pushed is applied at once:
+    its members become members (or admins) of the space."""
+    _require_admin(actor)
+    value, space = _clean_group_rule(match_by, value, space, role)
+    with transaction.atomic():
+        lookup = {"value__iexact": value} if match_by == MatchBy.DISPLAY_NAME else {"value": value}
+        if ScimGroupRule.objects.filter(match_by=match_by, space=space, **lookup).exists():
+            raise ValidationError({"value": _("This group is already mapped to this space.")})
+        rule = ScimGroupRule.objects.create(match_by=match_by, value=value, space=space, role=role)
+        log_event(
+            actor=actor,
+            action="provisioning.group_rule_added",
+            target=space,
+            new={"match_by": match_by, "group": value, "space": space.name, "role": role},
+            request=request,
+        )
+        for department in _departments_matching(rule):
+            wanted = {person.pk for person in queries.members_of([department])[department.pk]}
+            _sync_spaces(actor, department, wanted, [rule], token_prefix="")
+    return rule
+
+
+def delete_group_rule(
+    *, actor: User, rule: ScimGroupRule, request: HttpRequest | None = None
+) -> None:
+    """The mapping goes and the group's members stop being synchronised with the space; nobody
+    is removed from it: the members it gave become ordinary members."""
+    _require_admin(actor)
+    with transaction.atomic():
+        rule = ScimGroupRule.objects.select_for_update().select_related("space").get(pk=rule.pk)
+        given_here = set(rule.grants.values_list("user_id", flat=True))
+        still_given = set(
+            ScimSpaceGrant.objects.filter(rule__space=rule.space, user_id__in=given_here)
+            .exclude(rule=rule)
+            .values_list("user_id", flat=True)
+        )
+        ScimMembership.objects.filter(
+            space=rule.space, user_id__in=given_here - still_given
+        ).delete()
+        old = {
+            "match_by": rule.match_by,
+            "group": rule.value,
+            "space": rule.space.name,
+            "role": rule.role,
+        }
+        space = rule.space
+        rule.delete()
+        log_event(
+            actor=actor,
+            action="provisioning.group_rule_deleted",
+            target=space,
+            old=old,
+            request=request,
+        )
+
+
+def _rules_for(department: Department, external_id: str) -> list[ScimGroupRule]:
+    condition = Q(match_by=MatchBy.DISPLAY_NAME, value__iexact=department.name)
+    if external_id:
+        condition |= Q(match_by=MatchBy.EXTERNAL_ID, value=external_id)
+    return list(ScimGroupRule.objects.filter(condition).select_related("space").order_by("pk"))
+
+
+def _sync_spaces(
+    actor: User,
+    department: Department,
+    wanted: set[int],
+    rules: list[ScimGroupRule],
+    *,
+    token_prefix: str,
+    previous: set[int] | None = None,
+) -> None:
+    """The group's members are now `wanted`: each rule's grants follow, then the memberships of
+    the people whose grants changed (added, removed, their role) in each mapped space. With
+    `previous` (a PATCH), only those who were in it and are no longer lose their grant."""
+    touched: dict[int, tuple[Space, set[int]]] = {}
+    for rule in rules:
+        granted = set(
+            ScimSpaceGrant.objects.filter(rule=rule, department=department).values_list(
+                "user_id", flat=True
+            )
+        )
+        gone = granted - wanted if previous is None else (previous - wanted) & granted
+        new = wanted - granted
+        if gone:
+            ScimSpaceGrant.objects.filter(
+                rule=rule, department=department, user_id__in=gone
+            ).delete()
+        ScimSpaceGrant.objects.bulk_create(
+            [ScimSpaceGrant(rule=rule, department=department, user_id=pk) for pk in sorted(new)],
+            ignore_conflicts=True,
+        )
+        _space, people = touched.setdefault(rule.space_id, (rule.space, set()))
+        # Everyone of the group, not only the changes: an admin mapping added next to a
+        # member mapping changes the role of people already granted.
+        people |= gone | wanted
+    for space, people in touched.values():
+        _reconcile(actor, space, people, group=department.name, token_prefix=token_prefix)
+
+
+def _reconcile(
+    actor: User, space: Space, user_ids: set[int], *, group: str, token_prefix: str
+) -> None:
+    """Each person's membership of the space as their grants say: a member (or admin) while a
+    mapped group has them; removed when none does, if provisioning made them a member."""
+    if not user_ids:
+        return
+    roles: dict[int, str] = {}
+    for user_id, granted_role in ScimSpaceGrant.objects.filter(
+        rule__space=space, user_id__in=user_ids
+    ).values_list("user_id", "rule__role"):
+        if user_id not in roles or ROLE_RANK[granted_role] > ROLE_RANK[roles[user_id]]:
+            roles[user_id] = granted_role
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(space=space, user_id__in=user_ids)
+    }
+    ours = set(
+        ScimMembership.objects.filter(space=space, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    people = User.objects.in_bulk(user_ids)
+    added: list[int] = []
+    removed: list[int] = []
+    changed: list[int] = []
+    refused: list[str] = []
+    for user_id in sorted(user_ids):
+        person, role, membership = people[user_id], roles.get(user_id), memberships.get(user_id)
+        try:
+            if role is None:
+                if membership is not None and user_id in ours:
+                    space_actions.remove_member(actor=actor, space=space, user=person)
+                    removed.append(user_id)
+                if user_id in ours:
+                    ScimMembership.objects.filter(space=space, user=person).delete()
+            elif membership is None:
+                if not person.is_active:
+                    continue
+                space_actions.add_member(actor=actor, space=space, user=person)
+                ScimMembership.objects.get_or_create(space=space, user=person)
+                added.append(user_id)
+                if role != SpaceRole.MEMBER:
+                    space_actions.change_role(actor=actor, space=space, user=person, role=role)
+            elif (
+                membership.role not in (role, SpaceRole.OWNER)
+                # A membership provisioning made follows the mappings (up and down); one from
+                # before is only raised, never lowered.
+                and (user_id in ours or ROLE_RANK[role] > ROLE_RANK[membership.role])
+            ):
+                space_actions.change_role(actor=actor, space=space, user=person, role=role)
+                changed.append(user_id)
+        except (ValidationError, PermissionDenied) as error:
+            refused.append(f"{person.username}: {' '.join(_messages_of(error))}")
+    if added or removed or changed or refused:
+        if refused:
+            logger.warning("SCIM group %s → space %s refused: %s", group, space.pk, refused)
+        log_event(
+            actor=actor,
+            action="provisioning.group_synced",
+            target=space,
+            new={
+                "group": group,
+                "added": added,
+                "removed": removed,
+                "role_changed": len(changed),
+            },
+            extra={
+                **({"token": token_prefix} if token_prefix else {}),
+                **({"refused": refused} if refused else {}),
+            },
+        )
+
+
+def _messages_of(error: ValidationError | PermissionDenied) -> list[str]:
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error)]
+
+
+def _leave_mapped_spaces(actor: User, person: User, token_prefix: str) -> None:
+    """A deleted person is in no SCIM group any more: the memberships provisioning gave go."""
+    grants = ScimSpaceGrant.objects.filter(user=person).select_related("rule__space")
+    spaces = {grant.rule.space_id: grant.rule.space for grant in grants}
+    if not spaces:
+        return
+    ScimSpaceGrant.objects.filter(user=person).delete()
+    for space in spaces.values():
+        _reconcile(actor, space, {person.pk}, group="", token_prefix=token_prefix)

@@ -2,7 +2,8 @@
 person or a department that Cercle itself does not keep (the provider's `userName`,
 `externalId`, a SCIM deletion).
 
-A person is a Cercle person (`accounts.User` and their profile); a SCIM group is a department.
+A person is a Cercle person (`accounts.User` and their profile); a SCIM group is a department,
+and, when an administrator maps it (`ScimGroupRule`), its members are also members of a space.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import Department
+from cercle.spaces.models import Space
 
 
 class ScimToken(models.Model):
@@ -73,3 +75,79 @@ class ScimGroup(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class MatchBy(models.TextChoices):
+    DISPLAY_NAME = "display_name", _("Its name (displayName)")
+    EXTERNAL_ID = "external_id", _("Its identifier at the provider (externalId)")
+
+
+class GrantedRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    ADMIN = "admin", _("Admin")
+
+
+class ScimGroupRule(models.Model):
+    """The members of the SCIM group named `value` (its displayName, or its externalId, which
+    a rename does not change) are members (or admins) of a space — the company directory's
+    group rules, for groups an identity provider pushes. Applied when the provider writes the
+    group (POST, PUT, PATCH of its members) and when the rule is added."""
+
+    match_by = models.CharField(
+        _("group found by"), max_length=16, choices=MatchBy.choices, default=MatchBy.DISPLAY_NAME
+    )
+    value = models.CharField(_("group"), max_length=255)
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="scim_group_rules", verbose_name=_("space")
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=GrantedRole.choices, default=GrantedRole.MEMBER
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["space__name", "value", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["match_by", "value", "space"], name="scim_group_rule_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ScimSpaceGrant(models.Model):
+    """This person is in a space because they are in this group (a department) that this rule
+    maps: their membership lasts while at least one grant for the space remains."""
+
+    rule = models.ForeignKey(ScimGroupRule, on_delete=models.CASCADE, related_name="grants")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "department", "user"], name="scim_space_grant_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}:{self.department_id}:{self.user_id}"
+
+
+class ScimMembership(models.Model):
+    """A space membership provisioning created (the person was not a member before): only
+    these are removed when the person leaves the mapped groups. A member from before keeps
+    their membership whatever the provider does."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["space", "user"], name="scim_membership_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.space_id}:{self.user_id}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from scim2_models import (
     Group,
     InvalidFilterException,
@@ -25,7 +25,7 @@ from scim2_models.path import (
 )
 
 from cercle.accounts.models import Department, User
-from cercle.provisioning.models import ScimToken
+from cercle.provisioning.models import ScimGroupRule, ScimToken
 from cercle.provisioning.scim.resources import ScimUser
 
 
@@ -222,3 +222,10 @@ def filter_q(text: str, *, groups: bool = False) -> Q:
     except ValueError as error:
         raise InvalidFilterException(detail=str(error)) from error
     return _ToQ(scim_filter, GROUP_COLUMNS if groups else USER_COLUMNS).visit(scim_filter.ast)
+
+
+def group_rules() -> QuerySet[ScimGroupRule]:
+    """The mappings of SCIM groups to spaces, with how many people each gave (one query)."""
+    return ScimGroupRule.objects.select_related("space").annotate(
+        granted=Count("grants__user", distinct=True)
+    )

@@ -1,7 +1,9 @@
 """The administration page of provisioning: SCIM tokens (create, list, revoke), the address to
-give the identity provider. Administrators only."""
+give the identity provider, and the mappings of SCIM groups to spaces. Administrators only."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,14 +15,17 @@ from django.views.decorators.http import require_POST
 from cercle.administration.decorators import admin_required
 from cercle.core.typing import AuthenticatedRequest
 from cercle.provisioning import actions, queries
-from cercle.provisioning.forms import ScimTokenForm
-from cercle.provisioning.models import ScimToken
+from cercle.provisioning.forms import GroupRuleForm, ScimTokenForm
+from cercle.provisioning.models import ScimGroupRule, ScimToken
 
 NEW_SECRET_SESSION_KEY = "provisioning_new_scim_token"  # noqa: S105  (a session key)
 
 
 def _render(
-    request: AuthenticatedRequest, form: ScimTokenForm | None = None, status: int = 200
+    request: AuthenticatedRequest,
+    form: ScimTokenForm | None = None,
+    status: int = 200,
+    rule_form: GroupRuleForm | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -29,6 +34,8 @@ def _render(
             "admin_section": "provisioning",
             "tokens": list(queries.scim_tokens()),
             "form": form or ScimTokenForm(),
+            "rules": list(queries.group_rules()),
+            "rule_form": rule_form or GroupRuleForm(),
             "scim_url": request.build_absolute_uri("/scim/v2/"),
             # Shown once, right after creation, then gone from the session.
             "new_secret": request.session.pop(NEW_SECRET_SESSION_KEY, None),
@@ -61,4 +68,56 @@ def revoke(request: AuthenticatedRequest, scim_token_id: int) -> HttpResponse:
     token = get_object_or_404(ScimToken, pk=scim_token_id)
     actions.revoke_token(actor=request.user, token=token, request=request)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("provisioning_tokens")
+
+
+def _error_into_form(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@admin_required
+@require_POST
+def add_group_rule(request: AuthenticatedRequest) -> HttpResponse:
+    form = GroupRuleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.add_group_rule(
+                actor=request.user,
+                match_by=data["match_by"],
+                value=data["value"],
+                space=data["space"],
+                role=data["role"],
+                request=request,
+            )
+        except ValidationError as error:
+            _error_into_form(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The group is mapped to the space: its members are added now, and as the "
+                    "provider changes the group."
+                ),
+            )
+            return redirect("provisioning_tokens")
+    return _render(request, status=400, rule_form=form)
+
+
+@admin_required
+@require_POST
+def delete_group_rule(request: AuthenticatedRequest, scim_rule_id: int) -> HttpResponse:
+    rule = get_object_or_404(ScimGroupRule, pk=scim_rule_id)
+    actions.delete_group_rule(actor=request.user, rule=rule, request=request)
+    messages.success(
+        request,
+        _(
+            "The mapping is removed: the group no longer changes the space, and nobody was "
+            "removed from it."
+        ),
+    )
     return redirect("provisioning_tokens")

@@ -9,7 +9,8 @@
 - An administrator's "test this connection" stops after the provider answered, signs nobody in
   and shows what the provider sent.
 - Logging out of a session opened through OpenID Connect also ends it at the provider
-  (`end_session_endpoint`), so the next sign-in asks again (single logout).
+  (`end_session_endpoint`, with the sign-in's ID token as `id_token_hint`: oidc.py), so the
+  next sign-in asks again (single logout).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.actions.identity import apply_identity_attributes
 from cercle.accounts.adapter import AccountAdapter as BaseAccountAdapter
 from cercle.accounts.models import User
-from cercle.sso import actions, queries
+from cercle.sso import actions, oidc, queries
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,12 @@ def _end_session_url(request: HttpRequest) -> str:
     if not endpoint:
         return ""
     back = build_absolute_uri(request, reverse("account_login"))
-    query = urlencode({"client_id": provider.app.client_id, "post_logout_redirect_uri": back})
+    parameters = {"client_id": provider.app.client_id, "post_logout_redirect_uri": back}
+    # The ID token of this sign-in (oidc.py), so the provider knows whose session ends.
+    id_token = oidc.id_token_for(request, records[-1]["provider"])
+    if id_token:
+        parameters = {"id_token_hint": id_token, **parameters}
+    query = urlencode(parameters)
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
@@ -146,6 +152,7 @@ def _apply_attributes(user: Any, provider: queries.Provider, sociallogin: Social
 def _end_test(request: HttpRequest, provider: queries.Provider, sociallogin: SocialLogin) -> None:
     """An administrator's test: keep what the provider sent for the result page, sign nobody in."""
     request.session.pop(TEST_SESSION_KEY, None)
+    oidc.forget_pending(request)
     claims = queries.claims_of(sociallogin.account.extra_data or {})
     request.session[TEST_RESULT_SESSION_KEY] = {
         "provider": provider.key,

@@ -1,5 +1,6 @@
 """The session's two-factor deadline (middleware.py), worked out at each sign-in and cleared when
-the person sets two-factor authentication up."""
+the person sets two-factor authentication up; the OpenID Connect ID token the sign-in came with
+(oidc.py), kept for single logout."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from cercle.sso.middleware import SESSION_KEY, remember_deadline, start_session_clock
+from cercle.sso.oidc import keep_id_token
 
 
 @receiver(auth_signals.user_logged_in, dispatch_uid="cercle.sso.two_factor_at_login")
@@ -18,6 +20,7 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
     if request is not None and hasattr(request, "session"):
         remember_deadline(request, user)
         start_session_clock(request)
+        keep_id_token(request)
 
 
 @receiver(mfa_signals.authenticator_added, dispatch_uid="cercle.sso.two_factor_added")

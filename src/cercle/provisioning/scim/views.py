@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -315,6 +316,47 @@ def user(request: HttpRequest, token: ScimToken, person_id: str) -> HttpResponse
 
 # --- Groups -----------------------------------------------------------------------------------
 
+_MEMBER_FILTER = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', re.IGNORECASE)
+
+
+def _names_members(body: dict[str, Any]) -> bool:
+    """Whether a PATCH speaks of members (one that changes nothing of the group's document may
+    still change the mapped spaces: someone back from deprovisioning, added again)."""
+    operations = body.get("Operations")
+    for operation in operations if isinstance(operations, list) else []:
+        if not isinstance(operation, dict):
+            continue
+        path = str(operation.get("path") or "").strip().lower()
+        value = operation.get("value")
+        if path.startswith("members") or (isinstance(value, dict) and "members" in value):
+            return True
+    return False
+
+
+def _members_removed(body: dict[str, Any]) -> set[int]:
+    """The people a group PATCH removes by name: Entra ID's `Remove` of `members` with values,
+    Okta's `remove` of `members[value eq "…"]`."""
+    found: set[int] = set()
+    operations = body.get("Operations")
+    for operation in operations if isinstance(operations, list) else []:
+        if not isinstance(operation, dict) or str(operation.get("op", "")).lower() != "remove":
+            continue
+        path = str(operation.get("path") or "").strip()
+        values: list[Any] = []
+        match = _MEMBER_FILTER.match(path)
+        if match:
+            values = [match.group(1)]
+        elif path.lower() == "members" and isinstance(operation.get("value"), list):
+            values = [v.get("value") for v in operation["value"] if isinstance(v, dict)]
+        for value in values:
+            try:
+                number = int(str(value))
+            except ValueError:
+                continue
+            if 0 < number < 2**63:
+                found.add(number)
+    return found
+
 
 def _group_document(request: HttpRequest, group_id: int | str) -> dict[str, Any]:
     department = queries.scim_department(str(group_id))
@@ -357,18 +399,26 @@ def group(request: HttpRequest, token: ScimToken, group_id: str) -> HttpResponse
     if request.method == "DELETE":
         actions.delete_group(token=token, department=department)
         return HttpResponse(status=204)
+    previous: set[int] | None = None
     if request.method == "PUT":
         resource = Group.model_validate(
             _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST, scim_policy=POLICY
         )
     else:
+        body = _body(request)
         patch = PatchOp[Group].model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
+            body, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
         )
         resource = resources.as_group(document)
-        if not patch.patch(resource, POLICY):
+        # A PATCH is a change to the group: the spaces it maps follow who it adds and removes,
+        # also people the department no longer shows (moved by another group) it names.
+        removed = _members_removed(body)
+        previous = {int(member["value"]) for member in document.get("members", [])} | removed
+        if not patch.patch(resource, POLICY) and not _names_members(body):
             return _one(request, document, resources.as_group)
-    actions.replace_group(token=token, department=department, resource=resource)
+    actions.replace_group(
+        token=token, department=department, resource=resource, previous_members=previous
+    )
     return _one(request, _group_document(request, department.pk), resources.as_group)
 
 
