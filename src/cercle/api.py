@@ -318,6 +318,10 @@ def _register_routers() -> None:
 
     api.add_router("/", onboarding_router)
 
+    from cercle.homepage.api import router as homepage_router
+
+    api.add_router("/", homepage_router)
+
     from cercle.agenda.api import router as agenda_router
 
     api.add_router("/", agenda_router)

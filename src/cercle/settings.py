@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "cercle.agenda",
     "cercle.agenda.caldav",
     "cercle.onboarding",
+    "cercle.homepage",
     "cercle.administration",
     "cercle.privacy",
     "cercle.provisioning",

@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("cercle.adoption.urls")),
     path("", include("cercle.search.urls")),
     path("", include("cercle.onboarding.urls")),
+    path("", include("cercle.homepage.urls")),
     path("manage/", include("cercle.administration.urls")),
     path("", include("cercle.privacy.urls")),
     path("manage/provisioning/", include("cercle.provisioning.urls")),

@@ -4,6 +4,8 @@ the spaces' and chat's sections at a fixed number of queries."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -135,3 +137,28 @@ def test_a_registered_link_shows_in_the_page(monkeypatch: pytest.MonkeyPatch) ->
     menu = page.split('class="user-menu"', 1)[1].split("</details>", 1)[0]
     assert '<a href="/handbook/">Handbook</a>' in menu
     assert menu.index("/handbook/") < menu.index("logout")
+
+
+def test_a_menu_source_adds_links_known_at_request_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module's links read per request (the admins' own, `cercle.homepage`): a tab from 48rem,
+    an item of the account menu below it."""
+
+    def source(request: Any, place: str) -> list[navigation.ShownMenuLink]:
+        return [
+            navigation.ShownMenuLink(
+                key="tools",
+                label="Outils",
+                url="/tools/",
+                current=False,
+                css_class="",
+                html=None,
+                screens="wide" if place == "main" else "phone",
+            )
+        ]
+
+    monkeypatch.setattr(navigation, "MENU_SOURCES", [source])
+    page = client_for(make_user()).get("/").content.decode()
+    main = page.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    menu = page.split('class="user-menu"', 1)[1].split("</details>", 1)[0]
+    assert '<li class="nav-wide-only"><a class="" href="/tools/">Outils</a></li>' in main
+    assert '<li class="nav-phone-only"><a href="/tools/">Outils</a></li>' in menu

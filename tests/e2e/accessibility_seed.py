@@ -366,7 +366,19 @@ def seed() -> dict[str, Any]:
     news_actions.record_read(reader=member, article=article)
     news_actions.add_comment(actor=member, article=article, body="Bravo à toute l'équipe !")
     news_actions.react(actor=member, article=article, kind="celebrate")
+    # The home page: the demo's quick links and menu link (`cercle.homepage.demo`), and the new
+    # arrivals' panel turned on.
+    from cercle.homepage import actions as homepage_actions
+    from cercle.homepage.models import HomeLink
+
+    homepage_actions.save_parts(
+        actor=admin,
+        parts=[homepage_actions.PartInput(key="new_arrivals", shown=True, position=5)],
+    )
+    home_link = HomeLink.objects.filter(place="home").order_by("pk").first()
+    assert home_link is not None
     return {
+        "home_link": home_link.pk,
         "directory_run": directory_run.pk,
         "member": member.username,
         "code_emails": code_emails,

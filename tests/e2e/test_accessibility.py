@@ -84,6 +84,8 @@ NOT_PAGES: dict[str, str] = {
     "onboarding_join": "POST",
     "onboarding_follow": "POST",
     "onboarding_remove_suggestion": "POST",
+    "homepage_move_link": "POST",
+    "homepage_remove_link": "POST",
     "chat_start_direct": "POST: opens the conversation",
     "agenda_event_ics": "iCalendar file",
     "agenda_feed": "iCalendar file (a calendar's subscription address)",
@@ -227,6 +229,8 @@ ROLES: dict[str, str] = {
     "adoption": ADMIN,
     "privacy_admin": ADMIN,
     "onboarding_manage": ADMIN,
+    "homepage_manage": ADMIN,
+    "homepage_edit_link": ADMIN,
     "privacy_erase": ADMIN,
     "post_announce": OWNER,
     "news_write": ADMIN,
@@ -387,6 +391,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "provider_key": lambda facts: facts["sso_provider"],
     "directory_run_id": lambda facts: facts["directory_run"],
     "article_id": lambda facts: facts["news_article"],
+    "link_id": lambda facts: facts["home_link"],
 }
 ARGUMENTS_BY_URL: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "department": lambda facts: {"slug": facts["department"]},

@@ -200,7 +200,8 @@ def test_home_feed_query_count_is_fixed(django_assert_max_num_queries: Any, n: i
     client = client_for(me)
     client.get("/")
     # +2: the side navigation's two lists (my spaces, my conversations), one query each;
-    # +1: the featured news (a home panel, `cercle.core.panels`).
+    # +1: the featured news (a home panel, `cercle.core.panels`);
+    # +0: the admins' composition of the home and the header (`cercle.homepage`), cached.
     with django_assert_max_num_queries(24):
         response = client.get("/")
     assert response.status_code == 200

@@ -142,13 +142,25 @@ class ShownMenuLink:
     current: bool
     css_class: str
     html: SafeString | None
+    # "wide": shown from 48rem only (an admin's extra link in the main navigation: a sixth icon
+    # would not fit the phone's bar), "phone": below 48rem only (its copy in the account menu).
+    screens: Literal["", "wide", "phone"] = ""
 
 
 MENU_LINKS: dict[str, MenuLink] = {}
+# Links known only at request time (the admins' own links, `cercle.homepage`): a function of the
+# request and the place giving the links to add after the registered ones, in a fixed number of
+# queries (none once cached).
+MENU_SOURCES: list[Callable[[HttpRequest, str], list[ShownMenuLink]]] = []
 
 
 def register_menu_link(link: MenuLink) -> None:
     MENU_LINKS[link.key] = link
+
+
+def register_menu_source(source: Callable[[HttpRequest, str], list[ShownMenuLink]]) -> None:
+    if source not in MENU_SOURCES:
+        MENU_SOURCES.append(source)
 
 
 def menu_links(request: HttpRequest, place: str) -> list[ShownMenuLink]:
@@ -175,4 +187,6 @@ def menu_links(request: HttpRequest, place: str) -> list[ShownMenuLink]:
                 html=link.render(request) if link.render is not None else None,
             )
         )
+    for source in MENU_SOURCES:
+        shown.extend(source(request, place))
     return shown

@@ -134,10 +134,15 @@ def card_templates(slot: str) -> list[tuple[str, str]]:
     return [(e.key, e.templates[slot]) for e in card_extras() if slot in e.templates]
 
 
-def home_sections(user: User, feed_filter: str) -> dict[str, list[ShownSection]]:
-    """The home page's sections by place, each with its context (loaded now)."""
+def home_sections(
+    user: User, feed_filter: str, hidden: frozenset[str] = frozenset()
+) -> dict[str, list[ShownSection]]:
+    """The home page's sections by place, each with its context (loaded now); those in `hidden`
+    (admins' layout of the home, `cercle.core.panels.HomeLayout`) are left out, not loaded."""
     shown: dict[str, list[ShownSection]] = {place: [] for place in HOME_PLACES}
     for section in sorted(HOME_SECTIONS.values(), key=lambda s: (s.order, s.key)):
+        if section.key in hidden:
+            continue
         context = section.load(user, feed_filter)
         shown[section.place].append(
             ShownSection(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cercle.accounts.models import User
 from cercle.core import previews, uploads
 from cercle.core.pagination import InvalidCursor, Page
+from cercle.core.panels import home_layout
 from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries, registry
 from cercle.feed.models import REACTION_EMOJI, Attachment, ReactionKind, ReportReason
@@ -149,8 +150,12 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if feed_filter not in queries.FILTERS:
         feed_filter = "all"
     user = request.user
-    sections = registry.home_sections(user, feed_filter)
+    # The admins' arrangement of the home (`cercle.core.panels.HomeLayout`), read once: the
+    # sections it hides are not loaded, and `{% home_panels %}` reads it from the context.
+    layout = home_layout(user)
+    sections = registry.home_sections(user, feed_filter, layout.hidden)
     context = {
+        "home_layout": layout,
         "filter": feed_filter,
         "filters": [
             ("all", _label("all")),

@@ -14,5 +14,8 @@ register = template.Library()
 @register.inclusion_tag("core/_home_panels.html", takes_context=True)
 def home_panels(context: Any) -> dict[str, Any]:
     user = getattr(context.get("request"), "user", None)
-    panels = shown_home_panels(user) if user is not None and user.is_authenticated else []
+    if user is None or not user.is_authenticated:
+        return {"panels": [], "request": context.get("request")}
+    # The page's view may have read the admins' layout already (`home_layout`): not read twice.
+    panels = shown_home_panels(user, context.get("home_layout"))
     return {"panels": panels, "request": context.get("request")}
