@@ -31,8 +31,15 @@ from cercle.spaces.actions import leave_space
 from cercle.spaces.models import Membership
 from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_admin, make_space, make_user
-from tests.helpers.clients import client_for
 from tests.helpers.documents import add_file, add_folder, root_for
+
+
+def client_for(user: Any) -> Client:
+    """Signed in, reading the pages in English (the assertions quote them)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
 
 pytestmark = pytest.mark.django_db
 

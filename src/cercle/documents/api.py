@@ -36,6 +36,7 @@ from cercle.documents.schemas import (
     DocumentFolderOut,
     DocumentLockOut,
     DocumentRefusedOut,
+    DocumentShareIn,
     DocumentVersionListOut,
     DocumentVersionOut,
     FilePatchIn,
@@ -50,7 +51,6 @@ from cercle.documents.schemas import (
     RestoredOut,
     SharedItemOut,
     SharedListOut,
-    ShareIn,
     ShareListOut,
     ShareOut,
     ShareSpaceRef,
@@ -608,7 +608,9 @@ def _list_shares(user: User, item_type: str, item_id: int) -> ShareListOut:
     return ShareListOut(items=[_share_out(s) for s in queries.shares_of(item)])
 
 
-def _create_share(user: User, item_type: str, item_id: int, payload: ShareIn) -> Status[ShareOut]:
+def _create_share(
+    user: User, item_type: str, item_id: int, payload: DocumentShareIn
+) -> Status[ShareOut]:
     item = _shared_item(user, item_type, item_id)
     if (payload.username is None) == (payload.space_id is None):
         raise ValidationError({"user": _("Choose one person or one space.")})
@@ -637,7 +639,9 @@ def file_shares(request: AuthenticatedRequest, file_id: Id) -> ShareListOut:
 
 
 @router.post("/files/{file_id}/shares", response={201: ShareOut})
-def share_file(request: AuthenticatedRequest, file_id: Id, payload: ShareIn) -> Status[ShareOut]:
+def share_file(
+    request: AuthenticatedRequest, file_id: Id, payload: DocumentShareIn
+) -> Status[ShareOut]:
     """Shares a file of My documents with one person (`username`) or one space I am a member of
     (`space_id`), `read` or `write`; sharing again with the same one changes the access."""
     return _create_share(request.auth, "file", file_id, payload)
@@ -651,7 +655,7 @@ def folder_shares(request: AuthenticatedRequest, folder_id: Id) -> ShareListOut:
 
 @router.post("/folders/{folder_id}/shares", response={201: ShareOut})
 def share_folder(
-    request: AuthenticatedRequest, folder_id: Id, payload: ShareIn
+    request: AuthenticatedRequest, folder_id: Id, payload: DocumentShareIn
 ) -> Status[ShareOut]:
     """Shares a folder of My documents, with what it holds now and later, as `share_file`."""
     return _create_share(request.auth, "folder", folder_id, payload)

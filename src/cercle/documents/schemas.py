@@ -170,7 +170,7 @@ class DocumentRefusedOut(Schema):
     detail: str
 
 
-class ShareIn(InSchema):
+class DocumentShareIn(InSchema):
     """With one person (`username`) or one space I am a member of (`space_id`)."""
 
     username: str | None = Field(default=None, max_length=150)

@@ -59,7 +59,8 @@ TITLE_LENGTH = 60
 class SubjectType:
     key: str  # "app.thing", stored in Notification.subject_type
     # The ids of the subjects of this type the person may see, as a subquery (one query for the
-    # whole list, whatever its length).
+    # whole list, whatever its length) selecting one field (`.values("pk")`): the service
+    # restricts it to the subjects of the person's own notifications before it runs.
     visible_ids: Callable[[User], QuerySet[Any]]
     # Whether the person may see this one subject (when a notification is written).
     may_see: Callable[[User, Subject], bool]
@@ -102,9 +103,13 @@ def visible_subjects(user: User, subject_types: Collection[str] | None = None) -
         own = Notification.objects.filter(
             recipient_id=user.pk, subject_type=subject_type.key
         ).values("subject_id")
+        visible = subject_type.visible_ids(user)
+        # The one field the subquery selects (the subjects' "pk", or e.g. a notification's
+        # "subject_id" for subjects that are gone) is the one restricted to the person's own.
+        (field,) = visible.query.values_select or ("pk",)
         allowed |= Q(
             subject_type=subject_type.key,
-            subject_id__in=subject_type.visible_ids(user).filter(pk__in=own),
+            subject_id__in=visible.filter(**{f"{field}__in": own}),
         )
     return allowed
 
