@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         client.force_login(person)
         for word in words:
             before = len(series.get("search", {}).get("ms", []))
-            run("search", lambda p=person, w=word: queries.search(p, w))
+            run("search", partial(queries.search, person, word))
             ms = series["search"]["ms"][before:]
             result = queries.search(person, word)
             per_word.setdefault(word, []).append(
@@ -148,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             if not args.skip_view:
-                run("view", lambda c=client, w=word: c.get("/search/", {"q": w}))
+                run("view", partial(client.get, "/search/", {"q": word}))
         for prefix in prefixes:
-            run("suggest", lambda p=person, w=prefix: queries.suggest(p, w))
+            run("suggest", partial(queries.suggest, person, prefix))
     report["summary"] = {
         name: {
             "calls": len(values["ms"]),

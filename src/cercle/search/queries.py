@@ -149,16 +149,16 @@ def search(
     if kinds and len(chosen) < len(every_kind):
         # The chosen kinds' own candidates: beyond the budget of everything, they may be many.
         shown, capped = visible(chosen) if chosen else ([], False)
-        for kind in chosen:
-            count = sum(1 for candidate in shown if candidate.kind == kind.key)
+        for key in (each.key for each in chosen):
+            count = sum(1 for candidate in shown if candidate.kind == key)
             if count:
-                results.counts[kind.key] = count
+                results.counts[key] = count
             else:
-                results.counts.pop(kind.key, None)
+                results.counts.pop(key, None)
             if capped:
-                results.capped.add(kind.key)
+                results.capped.add(key)
             else:
-                results.capped.discard(kind.key)
+                results.capped.discard(key)
     page = shown[offset : offset + limit + 1]
     if len(page) > limit:
         results.next_offset = offset + limit
