@@ -66,6 +66,11 @@ class Filters:
     date_from: datetime | None = None
     date_to: datetime | None = None
 
+    @property
+    def empty(self) -> bool:
+        values = (self.space_id, self.author_id, self.date_from, self.date_to)
+        return not self.kinds and all(value is None for value in values)
+
     def sql(self) -> SQL:
         parts = ["1=1"]
         params: list[Any] = []
@@ -134,13 +139,23 @@ def candidates(
     order = f"{DOC}.date DESC, {DOC}.id DESC"
     rows: list[Candidate] = []
     with connection.cursor() as cursor:
-        if sort != "date":
+        if sort != "date" and filters.empty:
+            # The engine's best `limit` alone, then their rows: the documents' table is read for
+            # those only, not for every match.
+            cursor.execute(
+                f"{select} FROM (SELECT {ranked.key} AS id, {ranked.score} AS score"
+                f" FROM {ranked.source} WHERE {ranked.where} ORDER BY score DESC LIMIT %s) AS best"
+                f" JOIN {DOC} ON {DOC}.id = best.id ORDER BY best.score DESC, {order}",
+                [*ranked.score_params, *ranked.where_params, limit],
+            )
+        elif sort != "date":
             cursor.execute(
                 f"{select} FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
                 f" WHERE {ranked.where} AND {where}"
                 f" ORDER BY {ranked.score} DESC, {order} LIMIT %s",
                 [*ranked.where_params, *where_params, *ranked.score_params, limit],
             )
+        if sort != "date":
             rows = [Candidate(*row) for row in cursor.fetchall()]
             if len(rows) >= limit or (others is None and names is None):
                 return rows
