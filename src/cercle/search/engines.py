@@ -144,7 +144,8 @@ def candidates(
             # those only, not for every match.
             cursor.execute(
                 f"{select} FROM (SELECT {ranked.key} AS id, {ranked.score} AS score"
-                f" FROM {ranked.source} WHERE {ranked.where} ORDER BY score DESC LIMIT %s) AS best"
+                f" FROM {ranked.source} WHERE {ranked.where}"
+                " ORDER BY score DESC, id DESC LIMIT %s) AS best"
                 f" JOIN {DOC} ON {DOC}.id = best.id ORDER BY best.score DESC, {order}",
                 [*ranked.score_params, *ranked.where_params, limit],
             )
