@@ -10,9 +10,10 @@ Configurations:
   `--workers` uvicorn workers (2 by default) and the task worker.
 
 The data is seeded once per configuration and kept (bench/feed_bench.py's seeding: `seed_demo
---scale`, `seed_feed`; then bench/load/seed.py's conversations) and reused while the sizes are
-the same. Then Locust runs headless in its own process: each step adds people (they sign in once
-through the login form and keep one socket), waits `--warmup` seconds, measures `--steady`
+--scale`, `seed_feed`; then bench/load/seed.py's conversations and `rebuild_search_index`, so
+that global search looks through everything seeded) and reused while the sizes are the same.
+Then Locust runs headless in its own process: each step adds people (they sign in once through
+the login form and keep one socket), waits `--warmup` seconds, measures `--steady`
 seconds and judges health (mix.judge). Results: a JSON of every step and a PNG plot in `--out`
 (docs/load/ by default), named after the configuration and `--name`; the commit is in both.
 
@@ -176,6 +177,7 @@ def prepare(args: argparse.Namespace) -> tuple[server_helpers.ServerSite, Path, 
         print(f"[{args.config}] reusing the data seeded in {workdir.relative_to(ROOT)}")
     else:
         print(f"[{args.config}] seeding {args.people} people and {args.posts} posts…", flush=True)
+        (workdir / "search-indexed.json").unlink(missing_ok=True)
         started = time.monotonic()
         seed.seed_people_and_wall(
             env,
@@ -188,6 +190,8 @@ def prepare(args: argparse.Namespace) -> tuple[server_helpers.ServerSite, Path, 
         analyze(env, "postgresql" if args.config == "production" else "sqlite")
         marker.write_text(json.dumps(sizes))
         print(f"    seeded in {time.monotonic() - started:.0f} s", flush=True)
+    if seed.index_for_search(env, workdir, sizes):  # bulk seeding sends the index no signal
+        analyze(env, "postgresql" if args.config == "production" else "sqlite")
     seed.spread_join_dates(env)
     fixture = json.loads(fixture_path.read_text())
     if len(fixture["people"]) < max(args.steps):

@@ -28,5 +28,9 @@ def test_any_text_parses_into_plain_words(text: str) -> None:
         for leaf in (*group, *query.excluded):
             assert leaf.words and all(WORD.match(word) for word in leaf.words)
     if not query.empty:
-        where, params = SQLiteEngine().where(query)
-        assert where.count("%s") == len(params)
+        for titles in (False, True):
+            ranked = SQLiteEngine().ranked(query, titles=titles)
+            assert ranked.where.count("%s") == len(ranked.where_params)
+            matches = SQLiteEngine().matches(query, titles=titles)
+            if matches is not None:
+                assert matches[0].count("%s") == len(matches[1])

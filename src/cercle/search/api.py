@@ -75,7 +75,8 @@ def _hit_out(hit: Hit) -> SearchHitOut:
 @router.get("/search", response=SearchPageOut)
 def search(request: AuthenticatedRequest, params: Query[SearchParams]) -> SearchPageOut:
     """Everything the caller may see that matches `q`, by relevance (or newest first), with the
-    number of results of each kind; `kinds` narrows the list, not the counts."""
+    number of results of each kind; `kinds` narrows the list, not the counts. A search checks
+    at most the first 5,000 matches: beyond them a count is a lower bound (`capped`)."""
     offset = 0
     if params.cursor:
         (offset,) = decode_cursor(params.cursor, length=1)
@@ -97,11 +98,15 @@ def search(request: AuthenticatedRequest, params: Query[SearchParams]) -> Search
         items=[_hit_out(hit) for hit in results.hits],
         counts=[
             SearchKindCountOut(
-                kind=kind.key, label=str(kind.label), count=results.counts.get(kind.key, 0)
+                kind=kind.key,
+                label=str(kind.label),
+                count=results.counts.get(kind.key, 0),
+                capped=kind.key in results.capped,
             )
             for kind in registry.kinds()
         ],
         total=results.total,
+        total_capped=results.total_capped,
         next_cursor=encode_cursor([results.next_offset])
         if results.next_offset is not None
         else None,

@@ -1,8 +1,11 @@
 """The engines behind one interface: SQLite FTS5 and PostgreSQL full-text search.
 
 An engine writes a document's words to its own tables, keyed by `search_searchdocument.id`, and
-turns a parsed query into SQL conditions on that table (`where`) and a relevance (`score`,
-higher is better), which `cercle.search.queries` combines with each kind's visibility rule.
+turns a parsed query into SQL over them: the matches it can rank (`ranked`: words and stems, with
+a score, higher is better), every match as a set of ids (`matches`: parts of words too), people's
+names close to a word (`similar_names`). `candidates` runs them with the filters on
+`search_searchdocument` and returns a bounded list of (id, kind, object id), best first, whose
+visibility `cercle.search.queries` then checks with each kind's own rule.
 
 A word matches its stem in French or in English, itself, and, for the last word typed, every word
 it begins; a word of four letters or more, or the last one, also matches inside words (trigrams:
@@ -14,7 +17,9 @@ it begins; a word of four letters or more, or the last one, also matches inside 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
@@ -37,28 +42,150 @@ def _plain(title: str, body: str) -> str:
     return " ".join(words(f"{title} {body}"))
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """The matches an engine can rank: `SELECT … FROM source WHERE where ORDER BY score DESC`,
+    `key` being the document's id (a column of `source`)."""
+
+    source: str
+    key: str
+    where: str
+    where_params: list[Any]
+    score: str  # higher is better
+    score_params: list[Any]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Conditions on `search_searchdocument` itself: the kinds (none: every kind), space,
+    author, dates."""
+
+    kinds: tuple[str, ...] = ()
+    space_id: int | None = None
+    author_id: int | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        values = (self.space_id, self.author_id, self.date_from, self.date_to)
+        return not self.kinds and all(value is None for value in values)
+
+    def sql(self) -> SQL:
+        parts = ["1=1"]
+        params: list[Any] = []
+        if self.kinds:
+            parts.append(f"{DOC}.kind IN ({', '.join(['%s'] * len(self.kinds))})")
+            params.extend(self.kinds)
+        if self.space_id is not None:
+            parts.append(f"{DOC}.space_id = %s")
+            params.append(self.space_id)
+        if self.author_id is not None:
+            parts.append(f"{DOC}.author_id = %s")
+            params.append(self.author_id)
+        if self.date_from is not None:
+            parts.append(f"{DOC}.date >= %s")
+            params.append(connection.ops.adapt_datetimefield_value(self.date_from))
+        if self.date_to is not None:
+            parts.append(f"{DOC}.date < %s")
+            params.append(connection.ops.adapt_datetimefield_value(self.date_to))
+        return " AND ".join(parts), params
+
+
+class Candidate(NamedTuple):
+    id: int  # the document's
+    kind: str
+    object_id: int
+
+
 class Engine(Protocol):
     def write(self, documents: Iterable[Indexed]) -> None: ...
     def delete(self, ids: list[int]) -> None: ...
     def clear(self) -> None: ...
-    def where(self, query: Query, *, titles: bool = False) -> SQL: ...
-    def score(self, query: Query) -> SQL: ...
-    def similar_names(self, word: str, kind: str) -> SQL: ...
+    def ranked(self, query: Query, *, titles: bool = False) -> Ranked: ...
+    def matches(self, query: Query, *, titles: bool = False) -> SQL | None: ...
+    def similar_names(self, word: str, kind: str) -> SQL | None: ...
 
 
-def _conjunction(query: Query, leaf_sql: Any) -> SQL:
-    parts: list[str] = []
-    params: list[Any] = []
-    for group in query.groups:
-        alternatives = [leaf_sql(leaf) for leaf in group]
-        parts.append("(" + " OR ".join(sql for sql, _ in alternatives) + ")")
-        for _, p in alternatives:
-            params.extend(p)
-    for leaf in query.excluded:
-        sql, p = leaf_sql(leaf, excluded=True)
-        parts.append(f"NOT ({sql})")
-        params.extend(p)
-    return " AND ".join(parts) or "0=1", params
+def leaf_has_parts(leaf: Leaf, *, titles: bool) -> bool:
+    """Whether a leaf also matches inside words (trigrams; never in titles-only suggestions)."""
+    text = " ".join(leaf.words)
+    return not titles and (len(text) >= PARTS_FROM or leaf.prefix) and len(text) >= 3
+
+
+def has_parts(query: Query, *, titles: bool) -> bool:
+    return any(leaf_has_parts(leaf, titles=titles) for group in query.groups for leaf in group)
+
+
+def candidates(
+    query: Query,
+    filters: Filters,
+    *,
+    titles: bool = False,
+    sort: str = "relevance",
+    limit: int,
+    names: tuple[str, str] | None = None,
+) -> list[Candidate]:
+    """The first `limit` matching documents, best first: the engine's ranked matches (words and
+    stems) by score, then those matching only inside words (or by a name's typo) newest first;
+    or every match newest first (`sort="date"`). `names`: (word, kind) for the typo tolerance."""
+    if query.empty or limit <= 0:
+        return []
+    current = engine()
+    ranked = current.ranked(query, titles=titles)
+    others = current.matches(query, titles=titles)
+    where, where_params = filters.sql()
+    select = f"SELECT {DOC}.id, {DOC}.kind, {DOC}.object_id"
+    order = f"{DOC}.date DESC, {DOC}.id DESC"
+    rows: list[Candidate] = []
+    with connection.cursor() as cursor:
+        if sort != "date" and filters.empty:
+            # The engine's best `limit` alone, then their rows: the documents' table is read for
+            # those only, not for every match.
+            cursor.execute(
+                f"{select} FROM (SELECT {ranked.key} AS id, {ranked.score} AS score"
+                f" FROM {ranked.source} WHERE {ranked.where}"
+                " ORDER BY score DESC, id DESC LIMIT %s) AS best"
+                f" JOIN {DOC} ON {DOC}.id = best.id ORDER BY best.score DESC, {order}",
+                [*ranked.score_params, *ranked.where_params, limit],
+            )
+        elif sort != "date":
+            cursor.execute(
+                f"{select} FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
+                f" WHERE {ranked.where} AND {where}"
+                f" ORDER BY {ranked.score} DESC, {order} LIMIT %s",
+                [*ranked.where_params, *where_params, *ranked.score_params, limit],
+            )
+        if sort != "date":
+            rows = [Candidate(*row) for row in cursor.fetchall()]
+            if len(rows) >= limit or (others is None and names is None):
+                return rows
+        similar = current.similar_names(*names) if names else None
+        # The rest (or everything, by date): a set of ids, filtered and ordered on the table.
+        sets: list[str] = []
+        params: list[Any] = []
+        if others is not None:  # every match (the ranked ones included)
+            sets.append(others[0])
+            params.extend(others[1])
+        elif sort == "date":
+            sets.append(f"SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}")
+            params.extend(ranked.where_params)
+        if similar is not None:
+            sets.append(similar[0])
+            params.extend(similar[1])
+        if not sets:
+            return rows
+        union = " UNION ".join(f"SELECT * FROM ({sql}) AS s{i}" for i, sql in enumerate(sets))
+        if sort != "date":
+            union += f" EXCEPT SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}"
+            params.extend(ranked.where_params)
+        cursor.execute(
+            f"{select} FROM {DOC} WHERE {DOC}.id IN ({union}) AND {where}"
+            f" ORDER BY {order} LIMIT %s",
+            [*params, *where_params, limit - len(rows)],
+        )
+        rows += [Candidate(*row) for row in cursor.fetchall()]
+    return rows
 
 
 def _trigrams(word: str) -> set[str]:
@@ -121,44 +248,57 @@ class SQLiteEngine:
         alternatives += [f'{stem_columns} : "{value}"' for value in query_stems(word)]
         return "(" + " OR ".join(alternatives) + ")"
 
-    def _leaf(self, leaf: Leaf, *, titles: bool = False, excluded: bool = False) -> SQL:
-        sql = f"{DOC}.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
-        params: list[Any] = [self._match(leaf, titles=titles)]
-        text = " ".join(leaf.words)
-        if (
-            not titles
-            and not excluded
-            and (len(text) >= PARTS_FROM or leaf.prefix)
-            and len(text) >= 3
-        ):
-            sql += (
-                f" OR {DOC}.id IN (SELECT rowid FROM search_trigram WHERE search_trigram MATCH %s)"
-            )
-            params.append(f'"{text}"')
-        return f"({sql})", params
+    def _expression(self, query: Query, *, titles: bool) -> str:
+        """The whole query as one FTS5 expression (words and stems only, no parts of words)."""
+        groups = [
+            "(" + " OR ".join(self._match(leaf, titles=titles) for leaf in group) + ")"
+            for group in query.groups
+        ]
+        expression = " AND ".join(groups)
+        if query.excluded:
+            excluded = " OR ".join(self._match(leaf, titles=titles) for leaf in query.excluded)
+            expression = f"({expression}) NOT ({excluded})"
+        return expression
 
-    def where(self, query: Query, *, titles: bool = False) -> SQL:
-        return _conjunction(
-            query, lambda leaf, excluded=False: self._leaf(leaf, titles=titles, excluded=excluded)
+    def ranked(self, query: Query, *, titles: bool = False) -> Ranked:
+        # bm25 is lower for better matches; titles weigh ten times the body.
+        return Ranked(
+            source="search_fts",
+            key="search_fts.rowid",
+            where="search_fts MATCH %s",
+            where_params=[self._expression(query, titles=titles)],
+            score="-bm25(search_fts, 10.0, 10.0, 1.0, 1.0)",
+            score_params=[],
         )
 
-    def score(self, query: Query) -> SQL:
-        every = " OR ".join(
-            self._match(leaf, titles=False) for group in query.groups for leaf in group
-        )
-        # bm25 is lower for better matches; titles weigh ten times the body. A match only inside
-        # words (trigrams) scores 0.
-        return (
-            "COALESCE((SELECT -bm25(search_fts, 10.0, 10.0, 1.0, 1.0) FROM search_fts"
-            f" WHERE search_fts MATCH %s AND rowid = {DOC}.id), 0)",
-            [every],
-        )
+    def matches(self, query: Query, *, titles: bool = False) -> SQL | None:
+        if not has_parts(query, titles=titles):
+            return None
+        # Sets of ids: a group is the union of its leaves' words and parts, the query the
+        # intersection of its groups less the excluded words (SQLite: left to right).
+        fts = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH %s"
+        trigram = "SELECT rowid AS id FROM search_trigram WHERE search_trigram MATCH %s"
+        sets: list[str] = []
+        params: list[Any] = []
+        for group in query.groups:
+            parts = [fts]
+            params.append(" OR ".join(self._match(leaf, titles=titles) for leaf in group))
+            for leaf in group:
+                if leaf_has_parts(leaf, titles=titles):
+                    parts.append(trigram)
+                    params.append(f'"{" ".join(leaf.words)}"')
+            sets.append("SELECT * FROM (" + " UNION ".join(parts) + ")")
+        sql = " INTERSECT ".join(sets)
+        if query.excluded:
+            sql += f" EXCEPT {fts}"
+            params.append(" OR ".join(self._match(leaf, titles=titles) for leaf in query.excluded))
+        return sql, params
 
-    def similar_names(self, word: str, kind: str) -> SQL:
+    def similar_names(self, word: str, kind: str) -> SQL | None:
         # FTS5 has no similarity: candidates share a trigram; Python keeps the close ones.
         grams = [gram for gram in _trigrams(word) if " " not in gram]
         if not grams:
-            return "0=1", []
+            return None
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT d.id, d.title FROM search_trigram t JOIN {DOC} d ON d.id = t.rowid"
@@ -172,8 +312,8 @@ class SQLiteEngine:
             if any(similarity(word, candidate) >= 0.4 for candidate in words(row[1]))
         ]
         if not ids:
-            return "0=1", []
-        return f"{DOC}.id IN ({', '.join(['%s'] * len(ids))})", ids
+            return None
+        return f"SELECT id FROM {DOC} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 _CONFIG = {"fr": "french", "en": "english"}
@@ -236,43 +376,54 @@ class PostgresEngine:
             params.append(f"{word}{':' + weight if weight else ''}")
         return "(" + " || ".join(parts) + ")", params
 
-    def _leaf(self, leaf: Leaf, *, titles: bool = False, excluded: bool = False) -> SQL:
-        tsquery, params = self._tsquery(leaf, titles=titles)
-        sql = f"{DOC}.id IN (SELECT doc_id FROM search_vector WHERE vector @@ {tsquery}"
-        text = " ".join(leaf.words)
-        if (
-            not titles
-            and not excluded
-            and (len(text) >= PARTS_FROM or leaf.prefix)
-            and len(text) >= 3
-        ):
-            sql += " OR plain LIKE %s"
-            params = [*params, f"%{text}%"]
-        return sql + ")", params
-
-    def where(self, query: Query, *, titles: bool = False) -> SQL:
-        return _conjunction(
-            query, lambda leaf, excluded=False: self._leaf(leaf, titles=titles, excluded=excluded)
-        )
-
-    def score(self, query: Query) -> SQL:
-        parts: list[str] = []
+    def _condition(self, query: Query, *, titles: bool, parts: bool) -> SQL:
+        """The query as a condition on a `search_vector` row (with parts of words: `LIKE`)."""
+        sql: list[str] = []
         params: list[Any] = []
+        for group in query.groups:
+            alternatives = []
+            for leaf in group:
+                tsquery, leaf_params = self._tsquery(leaf, titles=titles)
+                alternatives.append(f"search_vector.vector @@ {tsquery}")
+                params.extend(leaf_params)
+                if parts and leaf_has_parts(leaf, titles=titles):
+                    alternatives.append("search_vector.plain LIKE %s")
+                    params.append(f"%{' '.join(leaf.words)}%")
+            sql.append("(" + " OR ".join(alternatives) + ")")
+        for leaf in query.excluded:
+            tsquery, leaf_params = self._tsquery(leaf, titles=titles)
+            sql.append(f"NOT (search_vector.vector @@ {tsquery})")
+            params.extend(leaf_params)
+        return " AND ".join(sql) or "1=0", params
+
+    def ranked(self, query: Query, *, titles: bool = False) -> Ranked:
+        where, where_params = self._condition(query, titles=titles, parts=False)
+        every: list[str] = []
+        score_params: list[Any] = []
         for group in query.groups:
             for leaf in group:
                 sql, p = self._tsquery(leaf, titles=False)
-                parts.append(sql)
-                params.extend(p)
-        return (
-            "COALESCE((SELECT ts_rank(vector, " + " || ".join(parts) + ") FROM search_vector"
-            f" WHERE doc_id = {DOC}.id), 0)",
-            params,
+                every.append(sql)
+                score_params.extend(p)
+        return Ranked(
+            source="search_vector",
+            key="search_vector.doc_id",
+            where=where,
+            where_params=where_params,
+            score="ts_rank(search_vector.vector, " + " || ".join(every) + ")",
+            score_params=score_params,
         )
 
-    def similar_names(self, word: str, kind: str) -> SQL:
+    def matches(self, query: Query, *, titles: bool = False) -> SQL | None:
+        if not has_parts(query, titles=titles):
+            return None
+        where, params = self._condition(query, titles=titles, parts=True)
+        return f"SELECT search_vector.doc_id FROM search_vector WHERE {where}", params
+
+    def similar_names(self, word: str, kind: str) -> SQL | None:
         return (
-            f"({DOC}.kind = %s AND {DOC}.id IN (SELECT doc_id FROM search_vector"
-            " WHERE word_similarity(%s, title) >= 0.45))",
+            f"SELECT {DOC}.id FROM {DOC} JOIN search_vector ON search_vector.doc_id = {DOC}.id"
+            f" WHERE {DOC}.kind = %s AND word_similarity(%s, search_vector.title) >= 0.45",
             [kind, word],
         )
 

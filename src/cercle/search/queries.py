@@ -1,11 +1,12 @@
-"""Searching: one query over every kind, each filtered by its module's visibility rule.
+"""Searching: candidates first, visibility second.
 
-The engine's conditions select the matching documents; each kind adds
-`kind = k AND object_id IN (the rows the viewer may see)`, its module's own rule, so results,
-counts, suggestions and excerpts come only from what the viewer may see now.
+The engine returns the matching documents best first (`engines.candidates`: the filters on the
+index's table, at most `BUDGET` of them); each kind then keeps, among its candidates, the rows its
+module's own rule lets the viewer see now (`kind.visible(user).filter(pk__in=…)`, one bounded
+query per kind present), so results, counts, suggestions and excerpts come only from what the
+viewer may see, and a search's cost follows the budget, not the size of the tables. Beyond the
+budget the counts are lower bounds (`Results.capped`: "N+").
 """
-
-# ruff: noqa: S610 - `extra` takes the engines' SQL, whose typed words are all parameters.
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import Count, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cercle.core.text import normalize
 from cercle.search import registry
-from cercle.search.engines import engine
+from cercle.search.engines import Candidate, Filters, candidates
 from cercle.search.models import RecentSearch, SearchDocument
 from cercle.search.parser import Query, parse
 from cercle.search.registry import SearchKind
@@ -35,6 +35,8 @@ MAX_OFFSET = 1000
 EXCERPT = 200
 SUGGESTIONS = 8
 NAMES_KIND = "person"  # typo tolerance: people's names
+BUDGET = 5000  # candidates checked per search: the counts beyond it are lower bounds
+SUGGEST_BUDGET = 200  # candidates checked per suggestion
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,15 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     next_offset: int | None = None
+    capped: set[str] = field(default_factory=set)  # kinds whose count is a lower bound ("N+")
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def total_capped(self) -> bool:
+        return bool(self.capped)
 
 
 def searchable_kinds(keys: list[str] | None = None) -> list[SearchKind]:
@@ -64,31 +71,39 @@ def searchable_kinds(keys: list[str] | None = None) -> list[SearchKind]:
     return [kind for kind in every if kind.key in keys]
 
 
-def visible_documents(user: User, kinds: list[SearchKind]) -> QuerySet[SearchDocument]:
-    """The index's documents of `kinds` that `user` may see now (each kind's own rule)."""
-    if not user.is_authenticated or not user.is_active or not kinds:
-        return SearchDocument.objects.none()
-    allowed = Q()
-    for kind in kinds:
-        allowed |= Q(kind=kind.key, object_id__in=kind.visible(user).values("pk"))
-    return SearchDocument.objects.filter(allowed)
+def _can_search(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
 
 
-def _matching(
-    user: User, query: Query, kinds: list[SearchKind], *, titles: bool = False
-) -> QuerySet[SearchDocument]:
-    documents = visible_documents(user, kinds)
-    if query.empty:
-        return documents.none()
-    where, params = engine().where(query, titles=titles)
-    if not titles and any(kind.key == NAMES_KIND for kind in kinds):
-        # Names typed with a typo ("Lefevbre") still find the person.
-        single = [group[0].words[0] for group in query.groups if len(group[0].words) == 1]
-        if len(query.groups) == 1 and single and len(single[0]) >= 4:
-            similar, similar_params = engine().similar_names(single[0], NAMES_KIND)
-            where = f"(({where}) OR ({similar}))"
-            params = [*params, *similar_params]
-    return documents.extra(where=[where], params=params)
+def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
+    """The candidates `user` may see now, in their order: each kind's own rule, one query per
+    kind present."""
+    by_kind: dict[str, list[int]] = {}
+    for candidate in found:
+        by_kind.setdefault(candidate.kind, []).append(candidate.object_id)
+    allowed: set[tuple[str, int]] = set()
+    for key, object_ids in by_kind.items():
+        kind = registry.get(key)
+        if kind is None:
+            continue
+        rows = kind.visible(user).order_by().filter(pk__in=object_ids)
+        allowed.update((key, pk) for pk in rows.values_list("pk", flat=True))
+    return [c for c in found if (c.kind, c.object_id) in allowed]
+
+
+def _names(query: Query, kinds: list[SearchKind]) -> tuple[str, str] | None:
+    """Names typed with a typo ("Lefevbre") still find the person: one word of 4 letters+."""
+    if not any(kind.key == NAMES_KIND for kind in kinds) or len(query.groups) != 1:
+        return None
+    single = [leaf.words[0] for leaf in query.groups[0][:1] if len(leaf.words) == 1]
+    if single and len(single[0]) >= 4:
+        return single[0], NAMES_KIND
+    return None
+
+
+def _documents(chosen: list[Candidate]) -> list[SearchDocument]:
+    by_id = SearchDocument.objects.in_bulk([c.id for c in chosen])
+    return [by_id[c.id] for c in chosen if c.id in by_id]
 
 
 def search(
@@ -107,38 +122,48 @@ def search(
     """The page of results at `offset`, and the counts per kind (before the kind filter)."""
     query = parse(text)
     results = Results(query=query)
-    every_kind = searchable_kinds()
-    documents = _matching(user, query, every_kind)
-    if space_id is not None:
-        documents = documents.filter(space_id=space_id)
-    if author_id is not None:
-        documents = documents.filter(author_id=author_id)
-    if date_from is not None:
-        documents = documents.filter(date__gte=date_from)
-    if date_to is not None:
-        documents = documents.filter(date__lt=date_to)
-    if query.empty:
+    if query.empty or not _can_search(user):
         return results
-    results.counts = {
-        row["kind"]: row["n"] for row in documents.order_by().values("kind").annotate(n=Count("id"))
-    }
-    chosen = searchable_kinds(kinds)
-    if kinds:
-        documents = documents.filter(kind__in=[kind.key for kind in chosen])
+    every_kind = searchable_kinds()
     offset = max(0, min(offset, MAX_OFFSET))
     limit = max(1, min(limit, 50))
-    if sort == "date":
-        ordered = documents.order_by("-date", "-id")
-    else:
-        score, score_params = engine().score(query)
-        ordered = documents.extra(select={"score": score}, select_params=score_params).order_by(
-            "-score", "-date", "-id"
+
+    def visible(keys: list[SearchKind]) -> tuple[list[Candidate], bool]:
+        filters = Filters(
+            # Every kind: no condition (a kind no longer registered is dropped by visibility).
+            kinds=tuple(kind.key for kind in keys) if len(keys) < len(every_kind) else (),
+            space_id=space_id,
+            author_id=author_id,
+            date_from=date_from,
+            date_to=date_to,
         )
-    page = list(ordered[offset : offset + limit + 1])
+        found = candidates(query, filters, sort=sort, limit=BUDGET + 1, names=_names(query, keys))
+        return visible_candidates(user, found), len(found) > BUDGET
+
+    shown, capped = visible(every_kind)
+    for candidate in shown:
+        results.counts[candidate.kind] = results.counts.get(candidate.kind, 0) + 1
+    if capped:
+        results.capped = {kind.key for kind in every_kind}
+    chosen = searchable_kinds(kinds)
+    if kinds and len(chosen) < len(every_kind):
+        # The chosen kinds' own candidates: beyond the budget of everything, they may be many.
+        shown, capped = visible(chosen) if chosen else ([], False)
+        for key in (each.key for each in chosen):
+            count = sum(1 for candidate in shown if candidate.kind == key)
+            if count:
+                results.counts[key] = count
+            else:
+                results.counts.pop(key, None)
+            if capped:
+                results.capped.add(key)
+            else:
+                results.capped.discard(key)
+    page = shown[offset : offset + limit + 1]
     if len(page) > limit:
         results.next_offset = offset + limit
     words = query.highlight_words()
-    for document in page[:limit]:
+    for document in _documents(page[:limit]):
         kind = registry.get(document.kind)
         if kind is None:
             continue
@@ -156,17 +181,15 @@ def search(
 def suggest(user: User, text: str, *, limit: int = SUGGESTIONS) -> list[Hit]:
     """The titles of people, spaces, pages and files that begin with what is typed."""
     query = parse(text)
-    if query.empty:
+    if query.empty or not _can_search(user):
         return []
     kinds = [kind for kind in registry.kinds() if kind.suggest]
-    documents = _matching(user, query, kinds, titles=True)
-    score, params = engine().score(query)
-    rows = documents.extra(select={"score": score}, select_params=params).order_by(
-        "-score", "-date", "-id"
-    )[:limit]
+    found = candidates(
+        query, Filters(kinds=tuple(kind.key for kind in kinds)), titles=True, limit=SUGGEST_BUDGET
+    )
     words = query.highlight_words()
     hits = []
-    for document in rows:
+    for document in _documents(visible_candidates(user, found)[:limit]):
         kind = registry.get(document.kind)
         if kind is not None:
             hits.append(

@@ -22,12 +22,14 @@ class SearchKindCountOut(Schema):
     kind: str
     label: str
     count: int
+    capped: bool  # true: a lower bound (more matches than the search checks)
 
 
 class SearchPageOut(Schema):
     items: list[SearchHitOut]
     counts: list[SearchKindCountOut]
     total: int
+    total_capped: bool  # true: `total` is a lower bound
     next_cursor: str | None
 
 

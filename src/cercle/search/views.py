@@ -49,6 +49,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             "key": "",
             "label": None,
             "count": results.total if results else 0,
+            "capped": bool(results and results.total_capped),
             "url": "?" + urlencode(keep),
             "current": not data["kind"],
         }
@@ -57,6 +58,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             "key": kind.key,
             "label": kind.label,
             "count": results.counts.get(kind.key, 0) if results else 0,
+            "capped": bool(results and kind.key in results.capped),
             "url": "?" + urlencode({**keep, "kind": kind.key}),
             "current": data["kind"] == kind.key,
         }
@@ -71,6 +73,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             "results": results,
             "tabs": tabs,
             "more": more,
+            "budget": queries.BUDGET,
             "spaces": space_queries.visible_spaces(request.user)
             .filter(pk__in=space_queries.member_space_ids(request.user))
             .order_by("name")[:100],

@@ -1,0 +1,100 @@
+"""A search's cost follows its candidate budget, not the number of matches: the page's queries
+are the same for 50 or 500 matching posts, and beyond the budget the counts are lower bounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from cercle.search import actions, queries, registry
+from cercle.search.models import SearchDocument
+from tests.factories import make_space, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _posts(author: Any, space: Any, count: int, word: str) -> list[int]:
+    """`count` posts holding `word`, written in bulk and indexed as the rebuild does."""
+    from cercle.feed.models import Post
+
+    created = Post.objects.bulk_create(
+        [Post(author=author, space=space, body=f"Le {word} numéro {i}") for i in range(count)]
+    )
+    ids = [post.pk for post in created]
+    kind = registry.get("post")
+    assert kind is not None
+    actions.index_objects(kind, kind.rows().filter(pk__in=ids))
+    return ids
+
+
+def _queries(user: Any, text: str, **kwargs: Any) -> tuple[int, queries.Results]:
+    with CaptureQueriesContext(connection) as captured:
+        results = queries.search(user, text, **kwargs)
+    return len(captured.captured_queries), results
+
+
+def test_a_page_costs_the_same_queries_for_50_or_500_matches() -> None:
+    anne = make_user(first_name="Anne")
+    bruno = make_user(first_name="Bruno")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    secret = make_space(owner=bruno, name="Coffre", kind="secret")
+    _posts(anne, space, 50, "zorglub")
+    _posts(bruno, secret, 20, "zorglub")  # matches anne may not see
+    _posts(anne, space, 50, "pouldre")
+    few, few_results = _queries(anne, "zorglub")
+    _posts(anne, space, 450, "pouldre")
+    many, many_results = _queries(anne, "pouldre")
+    assert few_results.counts == {"post": 50} and many_results.counts == {"post": 500}
+    assert len(few_results.hits) == len(many_results.hits) == queries.PAGE
+    assert few == many
+    # The engine (ranked matches, names like the word, parts of words), one query per kind
+    # present, the page's rows.
+    assert many <= 4 + len(registry.kinds())
+    # Further pages cost the same.
+    assert _queries(anne, "pouldre", offset=200)[0] == many
+
+
+def test_beyond_the_budget_counts_are_lower_bounds(monkeypatch: Any) -> None:
+    from cercle.pages.actions import create_page
+
+    monkeypatch.setattr(queries, "BUDGET", 100)
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    _posts(anne, space, 300, "zorglub")
+    page = create_page(actor=anne, space=space, title="Notes", body="Un zorglub ancien.")
+    SearchDocument.objects.filter(kind="page", object_id=page.pk).update(
+        date="2000-01-01T00:00:00Z"
+    )
+    results = queries.search(anne, "zorglub", sort="date")
+    assert results.total_capped and "post" in results.capped
+    assert results.counts["post"] == 101  # the budget and one: "101+"
+    assert "page" not in results.counts  # the oldest match, beyond the budget
+    # Asked for, the kind is searched on its own: its few matches are all found and counted.
+    pages = queries.search(anne, "zorglub", sort="date", kinds=["page"])
+    assert [hit.document.object_id for hit in pages.hits] == [page.pk]
+    assert pages.counts["page"] == 1 and "page" not in pages.capped
+    assert "post" in pages.capped
+    # The page and the API say so.
+    client = Client()
+    client.force_login(anne)
+    html = client.get("/search/", {"q": "zorglub"}).content.decode()
+    assert "(101+)" in html and "lower bounds" in html
+    body = client.get("/api/v1/search", {"q": "zorglub"}).json()
+    assert body["total_capped"] is True
+    assert {row["kind"]: row["capped"] for row in body["counts"]}["post"] is True
+
+
+def test_below_the_budget_counts_are_exact() -> None:
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    _posts(anne, space, 30, "zorglub")
+    results = queries.search(anne, "zorglub")
+    assert results.counts == {"post": 30} and not results.total_capped
+    client = Client()
+    client.force_login(anne)
+    html = client.get("/search/", {"q": "zorglub"}).content.decode()
+    assert "(30)" in html and "lower bounds" not in html
