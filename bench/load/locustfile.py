@@ -171,6 +171,7 @@ class Person(FastHttpUser):
         self.csrf = ""
         self.post_ids: list[int] = []
         self.last_message: dict[int, int] = {}
+        self.newest_id = 0  # the newest message id this socket has (where `sync` starts)
         self.ws: websocket.WebSocket | None = None
         self.running = True
         self.reader: gevent.Greenlet | None = None
@@ -245,6 +246,7 @@ class Person(FastHttpUser):
             if hello.get("type") != "hello":
                 raise RuntimeError(f"first frame {hello.get('type')!r}")
             ws.settimeout(None)
+            self.newest_id = max(self.newest_id, int(hello.get("last_message_id") or 0))
             # As the home page's script does: new posts of the home feed come over the socket.
             ws.send(json.dumps({"type": "feed.subscribe", "feed": "home", "filter": "all"}))
         except Exception as error:
@@ -282,8 +284,22 @@ class Person(FastHttpUser):
             if kind == "message.new":
                 message = frame["message"]
                 self.last_message[message["conversation_id"]] = message["id"]
+                self.newest_id = max(self.newest_id, message["id"])
                 # realtime.js keeps the unread badge from the frames (no request since 2026-12-06).
                 TRACKER.received(self.uid, message.get("client_id") or "")
+            elif kind == "resync":
+                # The server dropped events for this socket (it could not take them fast enough):
+                # as realtime.js does, ask for the messages after the newest one we have. They
+                # count as delivered when `sync.result` brings them (the person sees them then).
+                emit("resync", 0, None)
+                ws.send(json.dumps({"type": "sync", "after": self.newest_id}))
+            elif kind == "sync.result":
+                for message in frame.get("messages") or []:
+                    self.last_message[message["conversation_id"]] = message["id"]
+                    self.newest_id = max(self.newest_id, message["id"])
+                    TRACKER.received(self.uid, message.get("client_id") or "")
+                if frame.get("more"):
+                    ws.send(json.dumps({"type": "sync", "after": frame.get("last_id")}))
             elif kind == "message.ack":
                 TRACKER.acknowledged(frame.get("client_id") or "")
             elif kind == "error":
