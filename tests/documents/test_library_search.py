@@ -4,10 +4,12 @@ the current folder with or without its subfolders; never what the viewer may not
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from cercle.documents import actions, queries
 from cercle.documents.models import Blob, Document
@@ -16,6 +18,14 @@ from tests.helpers.clients import client_for
 from tests.helpers.documents import add_file, add_folder, root_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """The assertions quote the English pages and messages (the site's default is French)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def analysed(document: Any) -> None:

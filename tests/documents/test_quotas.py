@@ -8,6 +8,7 @@ import base64
 import io
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.asgi import ASGIRequest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from cercle.accounts.actions.auth import create_api_token
 from cercle.audit.models import AuditEntry
@@ -28,6 +30,15 @@ from tests.helpers.clients import client_for
 from tests.helpers.documents import add_file, add_folder, root_for, stored_files
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """The assertions quote the English pages and messages (the site's default is French)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 KB = 1024
 MB = 1024 * 1024

@@ -3,18 +3,28 @@ are the same for 50 or 500 matching posts, and beyond the budget the counts are 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from cercle.search import actions, queries, registry
 from cercle.search.models import SearchDocument
 from tests.factories import make_space, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """The assertions quote the English pages and messages (the site's default is French)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def _posts(author: Any, space: Any, count: int, word: str) -> list[int]:
