@@ -29,7 +29,8 @@ from cercle.administration.sso_forms import (
     SessionPolicyForm,
     TwoFactorPolicyForm,
 )
-from cercle.administration.views import _error_into_form, _message_error
+from cercle.administration.views import _message_error
+from cercle.core.forms import error_into_form
 from cercle.core.typing import AuthenticatedRequest
 from cercle.sso import actions, queries
 from cercle.sso.adapter import TEST_RESULT_SESSION_KEY, TEST_SESSION_KEY
@@ -91,7 +92,7 @@ def _save_policy(
         try:
             save(form.cleaned_data)
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(request, saved)
             return redirect("admin_sso")
@@ -203,7 +204,7 @@ def add_provider(request: AuthenticatedRequest, kind: str) -> HttpResponse:
         try:
             app = _save(request, KINDS[kind], form, None)
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(request, _("The identity provider is saved."))
             return redirect("admin_sso_provider", provider_key=queries.provider_key(app))
@@ -226,7 +227,7 @@ def provider(request: AuthenticatedRequest, provider_key: str) -> HttpResponse:
         try:
             app = _save(request, found.kind, form, found.app)
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(request, _("The identity provider is saved."))
             return redirect("admin_sso_provider", provider_key=queries.provider_key(app))
@@ -328,7 +329,7 @@ def domains(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(
                 request,
@@ -354,7 +355,7 @@ def add_break_glass(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 actions.add_break_glass(actor=request.user, person=person, request=request)
             except ValidationError as error:
-                _error_into_form(form, error)
+                error_into_form(form, error)
             else:
                 messages.success(
                     request,

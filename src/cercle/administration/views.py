@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -42,6 +41,7 @@ from cercle.administration.forms import (
 from cercle.audit import queries as audit_queries
 from cercle.chat import actions as chat_actions
 from cercle.chat import queries as chat_queries
+from cercle.core.forms import error_into_form
 from cercle.core.pagination import InvalidCursor
 from cercle.core.typing import AuthenticatedRequest
 from cercle.documents import actions as documents_actions
@@ -49,14 +49,6 @@ from cercle.documents import queries as documents_queries
 from cercle.documents.models import Library
 
 PEOPLE_PER_PAGE = 25
-
-
-def _error_into_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _message_error(request: AuthenticatedRequest, error: ValidationError) -> None:
@@ -139,7 +131,7 @@ def invite(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(
                 request,
@@ -258,7 +250,7 @@ def import_people(request: AuthenticatedRequest) -> HttpResponse:
                 language=getattr(request, "LANGUAGE_CODE", ""),
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             return redirect("admin_import_job", job_id=job.pk)
     return render(
@@ -363,7 +355,7 @@ def _places(request: AuthenticatedRequest, kind: str) -> HttpResponse:
                             actor=request.user, name=form.cleaned_data["name"], request=request
                         )
                 except ValidationError as error:
-                    _error_into_form(form, error)
+                    error_into_form(form, error)
                 else:
                     messages.success(request, _("Created."))
                     return redirect(request.path)
@@ -463,7 +455,7 @@ def organisation(request: AuthenticatedRequest) -> HttpResponse:
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                _error_into_form(form, error)
+                error_into_form(form, error)
             else:
                 form.add_error("logo", error)
         else:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cercle.administration.decorators import admin_required
+from cercle.core.forms import error_into_form
 from cercle.core.typing import AuthenticatedRequest
 from cercle.directory import actions, queries, reader
 from cercle.directory.forms import RuleForm, SettingsForm
@@ -82,19 +83,11 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(request, _("The directory's settings are saved."))
             return redirect("directory_settings")
     return _page(request, status=400, form=form)
-
-
-def _error_into_form(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @admin_required
@@ -119,7 +112,7 @@ def add_rule(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(request, _("The rule is added: the next synchronisation applies it."))
             return redirect("directory_settings")

@@ -3,8 +3,6 @@ give the identity provider, and the mappings of SCIM groups to spaces. Administr
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cercle.administration.decorators import admin_required
+from cercle.core.forms import error_into_form
 from cercle.core.typing import AuthenticatedRequest
 from cercle.provisioning import actions, queries
 from cercle.provisioning.forms import GroupRuleForm, ScimTokenForm
@@ -71,14 +70,6 @@ def revoke(request: AuthenticatedRequest, scim_token_id: int) -> HttpResponse:
     return redirect("provisioning_tokens")
 
 
-def _error_into_form(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @admin_required
 @require_POST
 def add_group_rule(request: AuthenticatedRequest) -> HttpResponse:
@@ -95,7 +86,7 @@ def add_group_rule(request: AuthenticatedRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _error_into_form(form, error)
+            error_into_form(form, error)
         else:
             messages.success(
                 request,
