@@ -31,21 +31,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "load"))
 
-LOAD_WORDS = [
-    "budget",
-    "réunion",
-    "projet",
-    "sécurité",
-    "formation",
-    "planning",
-    "qualité",
-    "client",
-    "recrutement",
-    "télétravail",
-    "onboarding",
-    "roadmap",
-]
+from mix import SEARCH_WORDS as LOAD_WORDS  # noqa: E402  (the load test's words)
 
 
 def percentile(values: list[float], share: float) -> float:

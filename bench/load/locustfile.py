@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from mix import MIX, THINK_MIN_S, Thresholds, judge  # noqa: E402
+from mix import MIX, SEARCH_WORDS, THINK_MIN_S, Thresholds, judge  # noqa: E402
 from run import PASSWORD, people_queries  # noqa: E402  (bench/run.py)
 from tracker import DeliveryTracker, percentile  # noqa: E402
 
@@ -93,20 +93,7 @@ TRACKER = DeliveryTracker(clock=time.monotonic, emit=emit, timeout=DELIVERY_TIME
 NEXT_PERSON = itertools.count()
 NEXT_MESSAGE = itertools.count()
 QUERIES = people_queries(500, seed=7)
-WORDS = [
-    "budget",
-    "réunion",
-    "projet",
-    "sécurité",
-    "formation",
-    "planning",
-    "qualité",
-    "client",
-    "recrutement",
-    "télétravail",
-    "onboarding",
-    "roadmap",
-]
+WORDS = SEARCH_WORDS
 POST_ID = re.compile(r'href="/posts/(\d+)/"')
 PAGE_LINK = re.compile(r'href="(/spaces/[\w-]+/pages/(?!new/|preview/)[\w-]+/)"')
 CSRF_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -122,3 +122,20 @@ def supported(steps: list[dict[str, Any]]) -> dict[str, Any]:
             result["people"] = None
             result["note"] = "the re-run of the last healthy step was unhealthy: not confirmed"
     return result
+
+
+# What the simulated people type in the global search (bench/search_inprocess.py times the same).
+SEARCH_WORDS = [
+    "budget",
+    "réunion",
+    "projet",
+    "sécurité",
+    "formation",
+    "planning",
+    "qualité",
+    "client",
+    "recrutement",
+    "télétravail",
+    "onboarding",
+    "roadmap",
+]
