@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cercle.accounts.models import Role
+from cercle.accounts.models import Department, Role
 from cercle.adoption.actions import aggregate_day, record_active_day
 from cercle.adoption.models import ActiveDay
 from tests.factories import PASSWORD, make_department, make_user
@@ -51,9 +53,30 @@ def test_admins_and_the_communication_team_see_the_figures(aggregated: None, rol
 def test_an_unknown_period_falls_back_to_30_days(aggregated: None) -> None:
     page = client_for(make_user(role=Role.ADMIN)).get("/manage/adoption/?period=abc")
     assert page.status_code == 200
-    assert page.context["board"].period == 30
+    assert page.context["period"] == 30
     page = client_for(make_user(role=Role.ADMIN)).get("/manage/adoption/?period=7777")
-    assert page.context["board"].period == 30
+    assert page.context["period"] == 30
+
+
+def test_the_figures_are_drawn_once_per_aggregation(
+    aggregated: None,
+) -> None:
+    """The page's figures are computed and drawn at the first read after an aggregation; the
+    next reads take them from the cache, until the next aggregation changes them."""
+    admin = client_for(make_user(role=Role.ADMIN))
+    first = admin.get("/manage/adoption/?period=90")
+    with CaptureQueriesContext(connection) as again:
+        second = admin.get("/manage/adoption/?period=90")
+    assert not any("SUM(" in q["sql"] for q in again.captured_queries)
+    assert first.context["board_html"] == second.context["board_html"]
+    # A newcomer active today, and the hourly aggregation: the page shows them at once.
+    record_active_day(make_user(department=Department.objects.get(name="Support")).pk)
+    aggregate_day(timezone.localdate())
+    third = admin.get("/manage/adoption/?period=90")
+    assert third.context["board_html"] != second.context["board_html"]
+    # The newcomer and the administrator reading the page (their sign-in) came today.
+    assert "<dd>4 / 6</dd>" in second.content.decode()
+    assert "<dd>6 / 8</dd>" in third.content.decode()
 
 
 def test_the_french_csv_opens_in_excel(aggregated: None) -> None:

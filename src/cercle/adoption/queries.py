@@ -1,5 +1,9 @@
 """Reads of the adoption figures: the dashboard, from the daily figures only (a fixed number of
-queries whatever the organisation's size), never from the raw tables."""
+queries whatever the organisation's size), never from the raw tables.
+
+The figures change only when an aggregation runs (every hour), so the dashboard is computed once
+per aggregation, period and language and kept in the cache (`board_key`): the next reads cost one
+query. Names of departments, sites and spaces may be up to `BOARD_TTL` old."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Site
@@ -26,6 +32,15 @@ from cercle.adoption.registry import (
 from cercle.spaces.models import Space
 
 PERIODS = (30, 90, 365)
+BOARD_TTL = 10 * 60  # seconds: renamed departments, sites and spaces show within this time
+
+
+def board_key(period: int, part: str = "figures") -> str:
+    """The cache key of the dashboard (`part`: its figures, or a page's rendered HTML) as of the
+    last aggregation: every run writes its day's figures anew, so the newest figure's id moves
+    with each run, in whichever process it ran."""
+    version = DailyFigure.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return f"adoption:{part}:{version}:{period}:{get_language()}:{timezone.localdate()}"
 
 
 @dataclass(frozen=True)
@@ -186,8 +201,18 @@ def _groups(
 
 
 def dashboard(period: int = 30) -> Dashboard:
-    """The figures of the last `period` days that were aggregated."""
+    """The figures of the last `period` days that were aggregated (kept until the next
+    aggregation: `board_key`)."""
     period = period if period in PERIODS else PERIODS[0]
+    key = board_key(period)
+    board: Dashboard | None = cache.get(key)
+    if board is None:
+        board = _dashboard(period)
+        cache.set(key, board, BOARD_TTL)
+    return board
+
+
+def _dashboard(period: int) -> Dashboard:
     last = DailyFigure.objects.filter(kind="").aggregate(last=Max("day"))["last"]
     today = timezone.localdate()
     board = Dashboard(period=period, first=today - timedelta(days=period - 1), last=last)

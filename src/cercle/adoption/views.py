@@ -7,9 +7,12 @@ import csv
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -17,7 +20,7 @@ from django.views.decorators.http import require_GET
 from cercle.accounts.queries import may_administer
 from cercle.adoption import charts
 from cercle.adoption.actions import MIN_GROUP
-from cercle.adoption.queries import PERIODS, csv_rows, dashboard
+from cercle.adoption.queries import BOARD_TTL, PERIODS, board_key, csv_rows, dashboard
 
 
 def _allowed(request: HttpRequest) -> HttpResponse | None:
@@ -41,12 +44,27 @@ def adoption(request: HttpRequest) -> HttpResponse:
     refused = _allowed(request)
     if refused is not None:
         return refused
-    board = dashboard(_period(request))
-    context: dict[str, Any] = {
-        "board": board,
+    period = _period(request)
+    # The figures change only when an aggregation runs: their HTML is drawn once per run.
+    key = board_key(period, "page")
+    board_html = cache.get(key)
+    if board_html is None:
+        board_html = render_to_string("adoption/_board.html", _board_context(period))
+        cache.set(key, board_html, BOARD_TTL)
+    context = {
+        "board_html": mark_safe(board_html),  # noqa: S308 (our template's own output)
+        "period": period,
         "periods": PERIODS,
         "min_group": MIN_GROUP,
         "admin_section": "adoption",
+    }
+    return render(request, "adoption/dashboard.html", context)
+
+
+def _board_context(period: int) -> dict[str, Any]:
+    board = dashboard(period)
+    return {
+        "board": board,
         "active_chart": charts.columns(
             [day.active_day for day in board.days], _("People active each day")
         ),
@@ -73,7 +91,6 @@ def adoption(request: HttpRequest) -> HttpResponse:
             for table in board.reach
         ],
     }
-    return render(request, "adoption/dashboard.html", context)
 
 
 @require_GET

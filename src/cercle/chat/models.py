@@ -136,6 +136,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "-id"], name="chat_message_history"),
+            # The adoption figures count a day's messages.
+            models.Index(fields=["created_at"], name="chat_message_by_time"),
         ]
 
     def __str__(self) -> str:

@@ -142,7 +142,11 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["post", "created_at", "id"], name="comment_by_post")]
+        indexes = [
+            models.Index(fields=["post", "created_at", "id"], name="comment_by_post"),
+            # The adoption figures count a day's comments (and reactions, below).
+            models.Index(fields=["created_at"], name="comment_by_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author} · {self.body[:40]}"
@@ -195,6 +199,7 @@ class Reaction(models.Model):
                 name="reaction_kind_valid",
             ),
         ]
+        indexes = [models.Index(fields=["created_at"], name="reaction_by_time")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}"
