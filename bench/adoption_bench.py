@@ -50,8 +50,8 @@ MIX = {
     "comments": 0.20,
     "reactions": 0.40,
     "messages": 0.25,
-    "page_reads": 0.03,
-    "news_reads": 0.02,
+    "page reads": 0.03,
+    "news reads": 0.02,
 }
 PAGES = 500
 ARTICLES = 400
@@ -212,6 +212,23 @@ def seed(args: argparse.Namespace, busy_day: date) -> dict[str, int]:
         yield from moments(year, first, 365, rng)
         yield from moments(busy_count, busy, 1, rng)
 
+    if connection.vendor == "sqlite":
+        written.update(
+            _activity_in_sqlite(
+                split,
+                first,
+                busy,
+                people,
+                space_ids,
+                conversation_ids,
+                [page.pk for page in pages],
+                [article.pk for article in articles],
+                busy_day,
+            )
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return written
     posts_count = sum(split("posts"))
     written["posts"] = bulk_insert(
         "feed_post",
@@ -280,7 +297,7 @@ def seed(args: argparse.Namespace, busy_day: date) -> dict[str, int]:
         # (page, person, day) is unique: the n-th read is person n's, of page n % PAGES.
         (
             (timezone.localtime(at).date(), page_ids[n % PAGES], people[n % len(people)])
-            for n, at in enumerate(when("page_reads"))
+            for n, at in enumerate(when("page reads"))
         ),
     )
     article_ids = [article.pk for article in articles]
@@ -289,7 +306,7 @@ def seed(args: argparse.Namespace, busy_day: date) -> dict[str, int]:
         ("read_at", "article_id", "user_id"),
         (
             (at, article_ids[n % ARTICLES], people[(n // ARTICLES) % len(people)])
-            for n, at in enumerate(when("news_reads"))
+            for n, at in enumerate(when("news reads"))
         ),
     )
 
@@ -303,6 +320,128 @@ def seed(args: argparse.Namespace, busy_day: date) -> dict[str, int]:
     written["active days"] = bulk_insert("adoption_activeday", ("day", "user_id"), came())
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    return written
+
+
+def _activity_in_sqlite(
+    split: Any,
+    first: datetime,
+    busy: datetime,
+    people: list[int],
+    space_ids: list[int],
+    conversation_ids: list[int],
+    page_ids: list[int],
+    article_ids: list[int],
+    busy_day: date,
+) -> dict[str, int]:
+    """The same activity as `seed`'s generators, made by SQLite itself (`INSERT … SELECT` over a
+    counter, people and spaces picked by multiplicative hashing): minutes of Python become
+    seconds of C. Times are stored as Django stores them (UTC, "YYYY-MM-DD HH:MM:SS")."""
+    from django.db import connection, transaction
+
+    written: dict[str, int] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size = -400000")
+        for name, ids in (
+            ("bench_people", people),
+            ("bench_spaces", space_ids),
+            ("bench_conversations", conversation_ids),
+            ("bench_pages", page_ids),
+            ("bench_articles", article_ids),
+        ):
+            cursor.execute(f"CREATE TEMP TABLE {name} (idx INTEGER PRIMARY KEY, id INTEGER)")
+            cursor.executemany(
+                f"INSERT INTO {name} (idx, id) VALUES (%s, %s)",  # noqa: S608 (our names)
+                list(enumerate(ids)),
+            )
+        np_, ns, nc = len(people), len(space_ids), len(conversation_ids)
+
+        def insert(kind: str, table: str, columns: str, select: str, joins: str) -> None:
+            year, on_busy_day = split(kind)
+            # `{busy}` in `select` and `joins`: 0 for the year's rows, 1 for the busy day's.
+            for part, (count, start, days) in enumerate(
+                ((year, first, 365), (on_busy_day, busy, 1))
+            ):
+                if not count:
+                    continue
+                moment = (
+                    f"datetime('{start.astimezone(UTC):%Y-%m-%d %H:%M:%S}', "
+                    f"'+' || (seq.n * {days} / {count}) || ' days', "
+                    f"'+' || (28800 + (seq.n * 7907) % 36000) || ' seconds')"
+                )
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) "  # noqa: S608 (our names and numbers)
+                    f"WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "
+                    f"WHERE n < {count - 1}) "
+                    f"SELECT {select.replace('{moment}', moment).replace('{busy}', str(part))} "
+                    f"FROM seq {joins.replace('{busy}', str(part))}"
+                )
+                written[kind] = written.get(kind, 0) + cursor.rowcount
+
+        insert(
+            "posts",
+            "feed_post",
+            "body, body_html, created_at, comment_count, share_count, reaction_counts, "
+            "author_id, space_id",
+            "'…', '<p>…</p>', {moment}, 0, 0, '{}', p.id, s.id",
+            f"JOIN bench_people p ON p.idx = (seq.n * 7919) % {np_} "
+            f"JOIN bench_spaces s ON s.idx = (seq.n * 104729) % {ns}",
+        )
+        cursor.execute("SELECT MIN(id), COUNT(*) FROM feed_post WHERE body = '…'")
+        first_post, posts = cursor.fetchone()
+        insert(
+            "comments",
+            "feed_comment",
+            "body, body_html, created_at, reaction_counts, author_id, post_id",
+            f"'…', '<p>…</p>', {{moment}}, '{{}}', p.id, {first_post} + (seq.n * 104729) % {posts}",
+            f"JOIN bench_people p ON p.idx = (seq.n * 7919 + 17) % {np_}",
+        )
+        # One reaction per person and post: the n-th goes to post n / 4, from four people apart.
+        step = max(1, np_ // 5)
+        insert(
+            "reactions",
+            "feed_reaction",
+            "kind, created_at, post_id, user_id",
+            f"'like', {{moment}}, {first_post} + (seq.n / 4) % {posts}, p.id",
+            f"JOIN bench_people p ON p.idx = ((seq.n / 4) * 7919 + (seq.n % 4) * {step} "
+            f"+ {{busy}}) % {np_}",
+        )
+        insert(
+            "messages",
+            "chat_message",
+            "client_id, body, body_html, body_normalized, created_at, conversation_id, sender_id",
+            "'b{busy}-' || seq.n, '…', '<p>…</p>', '…', {moment}, c.id, p.id",
+            f"JOIN bench_conversations c ON c.idx = (seq.n * 7919) % {nc} "
+            f"JOIN bench_people p ON p.idx = (seq.n * 104723) % {np_}",
+        )
+        insert(
+            "page reads",
+            "pages_pageread",
+            "day, page_id, user_id",
+            "date({moment}), g.id, p.id",
+            f"JOIN bench_pages g ON g.idx = seq.n % {len(page_ids)} "
+            f"JOIN bench_people p ON p.idx = seq.n % {np_}",
+        )
+        insert(
+            "news reads",
+            "news_articleread",
+            "read_at, article_id, user_id",
+            "{moment}, a.id, p.id",
+            f"JOIN bench_articles a ON a.idx = seq.n % {len(article_ids)} "
+            f"JOIN bench_people p ON p.idx = (seq.n / {len(article_ids)} "
+            f"+ {{busy}} * {np_ // 2}) % {np_}",
+        )
+        # The days people came: a quarter of everyone on a working day, 3 % at weekends, a
+        # different quarter each day.
+        cursor.execute(
+            "INSERT INTO adoption_activeday (day, user_id) "  # noqa: S608 (our numbers)
+            "WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < 365) "
+            f"SELECT date('{busy_day - timedelta(days=365)}', '+' || d.n || ' days'), p.id "
+            "FROM d JOIN bench_people p ON (p.idx * 7 + d.n * 13) % 100 < CASE "
+            f"WHEN strftime('%w', date('{busy_day - timedelta(days=365)}', '+' || d.n || "
+            "' days')) IN ('0', '6') THEN 3 ELSE 25 END"
+        )
+        written["active days"] = cursor.rowcount
     return written
 
 

@@ -48,7 +48,9 @@ class H(BaseHTTPRequestHandler):
             last = time.time()
     def log_message(self, *a):
         pass
-server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+class Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a push service's backlog, not http.server's 5
+server = Server(("127.0.0.1", 0), H)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)
 threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -272,8 +272,13 @@ def send_all(pairs: Iterable[tuple[PushSubscription, dict[str, Any]]]) -> list[O
     if not work:
         return []
     authorizations = _authorizations((sub.endpoint for sub, _body in work), _signer())
-    session = requests.Session()
     workers = max(1, int(getattr(settings, "CERCLE_PUSH_CONCURRENCY", 8)))
+    session = requests.Session()
+    # As many kept-alive connections per push service as threads sending to it (requests keeps
+    # 10: with more threads, every push past the tenth opened a connection and dropped it).
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=workers)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
 
     def send(pair: tuple[PushSubscription, dict[str, Any]]) -> Outcome:
         subscription, body = pair
