@@ -1,5 +1,5 @@
-"""WebDAV (`/dav/`, `documents/dav.py`) through Django's test client: authentication, the rules
-of the pages (404 for what one may not see, 403 for what one may not change), versions and the
+"""WebDAV (`/dav/files/`, `documents/dav.py`) through Django's test client: authentication, the
+rules of the pages (404 for what one may not see, 403 for what one may not change), versions and the
 trash, locks shared with the pages, bad input (never a 500), and the queries of a listing.
 
 The protocol itself is checked by litmus against a real server: `test_dav_live.py`."""
@@ -34,7 +34,7 @@ from tests.helpers.documents import add_file, add_folder, root_for
 
 pytestmark = pytest.mark.django_db
 
-MINE = "/dav/My%20documents"
+MINE = "/dav/files/My%20documents"
 LOCKINFO = (
     b'<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:">'
     b"<D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>"
@@ -98,7 +98,7 @@ def open_space(anne: Any) -> Any:
 
 
 def test_without_credentials_the_answer_is_a_basic_challenge(anne: Any) -> None:
-    response = Client().generic("PROPFIND", "/dav/")
+    response = Client().generic("PROPFIND", "/dav/files/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith('Basic realm="Cercle"')
 
@@ -106,7 +106,7 @@ def test_without_credentials_the_answer_is_a_basic_challenge(anne: Any) -> None:
 def test_a_token_opens_by_username_or_email(anne: Any) -> None:
     _token, secret = create_api_token(user=anne, name="WebDAV")
     for login in ("anne", "ANNE@example.org"):
-        response = Dav(anne, login=login, secret=secret)("PROPFIND", "/dav/", Depth="0")
+        response = Dav(anne, login=login, secret=secret)("PROPFIND", "/dav/files/", Depth="0")
         assert response.status_code == 207, login
 
 
@@ -118,29 +118,29 @@ def test_a_password_a_wrong_token_or_someone_elses_token_is_refused(anne: Any, b
         Dav(anne, secret=bruno_secret),  # bruno's token with anne's name
     ]
     for dav in refused:
-        assert dav("PROPFIND", "/dav/", Depth="0").status_code == 401
+        assert dav("PROPFIND", "/dav/files/", Depth="0").status_code == 401
 
 
 def test_the_session_cookie_does_not_open_webdav(anne: Any) -> None:
     client = Client()
     client.force_login(anne)
-    assert client.generic("PROPFIND", "/dav/").status_code == 401
+    assert client.generic("PROPFIND", "/dav/files/").status_code == 401
 
 
 def test_failed_attempts_are_limited_like_the_sign_in(anne: Any) -> None:
     wrong = Dav(anne, secret="crc_wrong")
-    statuses = [wrong("PROPFIND", "/dav/").status_code for _ in range(7)]
+    statuses = [wrong("PROPFIND", "/dav/files/").status_code for _ in range(7)]
     assert statuses[:5] == [401] * 5
     assert statuses[-1] == 429
     # Even the right token waits once the limit is reached.
-    assert Dav(anne)("PROPFIND", "/dav/").status_code == 429
+    assert Dav(anne)("PROPFIND", "/dav/files/").status_code == 429
 
 
 def test_a_deactivated_persons_token_is_refused(anne: Any) -> None:
     dav = Dav(anne)
     anne.is_active = False
     anne.save()
-    assert dav("PROPFIND", "/dav/").status_code == 401
+    assert dav("PROPFIND", "/dav/files/").status_code == 401
 
 
 # --- What one sees -----------------------------------------------------------------------------
@@ -149,13 +149,31 @@ def test_a_deactivated_persons_token_is_refused(anne: Any) -> None:
 def test_the_top_lists_my_documents_and_the_spaces_i_may_read(
     anne: Any, bruno: Any, private_space: Any, open_space: Any
 ) -> None:
-    listed = hrefs(Dav(anne)("PROPFIND", "/dav/", Depth="1"))
-    assert "/dav/My%20documents/" in listed
-    assert f"/dav/{private_space.slug}/" in listed
-    assert f"/dav/{open_space.slug}/" in listed
-    seen_by_bruno = hrefs(Dav(bruno)("PROPFIND", "/dav/", Depth="1"))
-    assert f"/dav/{open_space.slug}/" in seen_by_bruno
-    assert f"/dav/{private_space.slug}/" not in seen_by_bruno
+    listed = hrefs(Dav(anne)("PROPFIND", "/dav/files/", Depth="1"))
+    assert "/dav/files/My%20documents/" in listed
+    assert f"/dav/files/{private_space.slug}/" in listed
+    assert f"/dav/files/{open_space.slug}/" in listed
+    seen_by_bruno = hrefs(Dav(bruno)("PROPFIND", "/dav/files/", Depth="1"))
+    assert f"/dav/files/{open_space.slug}/" in seen_by_bruno
+    assert f"/dav/files/{private_space.slug}/" not in seen_by_bruno
+
+
+def test_the_first_address_dav_still_serves_the_same_tree_under_its_own_hrefs(
+    anne: Any, private_space: Any
+) -> None:
+    dav = Dav(anne)
+    assert dav("PUT", "/dav/My%20documents/ancien.txt", b"par /dav/").status_code == 201
+    listed = hrefs(dav("PROPFIND", "/dav/My%20documents/", Depth="1"))
+    assert "/dav/My%20documents/ancien.txt" in listed
+    assert not any(href.startswith("/dav/files/") for href in listed)
+    assert dav("GET", f"{MINE}/ancien.txt").data == b"par /dav/"
+    moved = dav(
+        "MOVE",
+        "/dav/My%20documents/ancien.txt",
+        Destination=f"http://testserver/dav/{private_space.slug}/ancien.txt",
+    )
+    assert moved.status_code == 201
+    assert dav("GET", f"/dav/files/{private_space.slug}/ancien.txt").data == b"par /dav/"
 
 
 def test_a_library_one_may_not_see_is_404(anne: Any, bruno: Any, private_space: Any) -> None:
@@ -163,18 +181,18 @@ def test_a_library_one_may_not_see_is_404(anne: Any, bruno: Any, private_space: 
     dav = Dav(bruno)
     for method in ("PROPFIND", "GET", "PUT", "DELETE", "MKCOL", "LOCK"):
         body = LOCKINFO if method == "LOCK" else b""
-        response = dav(method, f"/dav/{private_space.slug}/secret.txt", body)
+        response = dav(method, f"/dav/files/{private_space.slug}/secret.txt", body)
         assert response.status_code in (404, 409), (method, response.status_code)
         assert b"confidential" not in response.data
     assert Document.objects.get(name="secret.txt").current.size == len(b"confidential bytes")
-    assert dav("PROPFIND", f"/dav/{private_space.slug}/", Depth="0").status_code == 404
+    assert dav("PROPFIND", f"/dav/files/{private_space.slug}/", Depth="0").status_code == 404
 
 
 def test_read_only_readers_get_403_on_writes(anne: Any, bruno: Any, open_space: Any) -> None:
     root = root_for(open_space)
     add_file(anne, root, "note.txt", b"Bonjour\n")
     dav = Dav(bruno)  # not a member of the open space: may read, not write
-    path = f"/dav/{open_space.slug}"
+    path = f"/dav/files/{open_space.slug}"
     assert dav("GET", f"{path}/note.txt").data == b"Bonjour\n"
     assert dav("PUT", f"{path}/note.txt", b"changed", content_type="text/plain").status_code == 403
     assert dav("PUT", f"{path}/new.txt", b"new", content_type="text/plain").status_code == 403
@@ -234,11 +252,11 @@ def test_move_and_copy_between_libraries(anne: Any, private_space: Any) -> None:
     dav("PUT", f"{MINE}/plan.txt", b"plan", content_type="text/plain")
     host = "http://testserver"
     copied = dav(
-        "COPY", f"{MINE}/plan.txt", Destination=f"{host}/dav/{private_space.slug}/plan.txt"
+        "COPY", f"{MINE}/plan.txt", Destination=f"{host}/dav/files/{private_space.slug}/plan.txt"
     )
     assert copied.status_code == 201
     moved = dav(
-        "MOVE", f"{MINE}/plan.txt", Destination=f"{host}/dav/{private_space.slug}/plan-2.txt"
+        "MOVE", f"{MINE}/plan.txt", Destination=f"{host}/dav/files/{private_space.slug}/plan-2.txt"
     )
     assert moved.status_code == 201
     names = set(
@@ -257,7 +275,7 @@ def test_move_into_a_library_one_may_only_read_is_403(
     dav = Dav(bruno)
     dav("PUT", f"{MINE}/a.txt", b"a", content_type="text/plain")
     response = dav(
-        "MOVE", f"{MINE}/a.txt", Destination=f"http://testserver/dav/{open_space.slug}/a.txt"
+        "MOVE", f"{MINE}/a.txt", Destination=f"http://testserver/dav/files/{open_space.slug}/a.txt"
     )
     assert response.status_code == 403
     assert Document.objects.get(name="a.txt").library.owner == bruno
@@ -288,7 +306,7 @@ def test_a_webdav_lock_keeps_others_out_but_lets_them_read(
     anne: Any, bruno: Any, private_space: Any
 ) -> None:
     document = _shared(anne, bruno, private_space)
-    path = f"/dav/{private_space.slug}/budget.txt"
+    path = f"/dav/files/{private_space.slug}/budget.txt"
     locked = Dav(anne)("LOCK", path, LOCKINFO, Timeout="Second-600")
     assert locked.status_code == 200
     token = locked["Lock-Token"].strip("<>")
@@ -335,7 +353,7 @@ def test_i_am_editing_this_in_the_pages_is_a_lock_over_webdav(
     lock = Lock.objects.get(document=document)
     assert lock.owner == anne
     assert lock.root == f"/{private_space.slug}/budget.txt"
-    path = f"/dav/{private_space.slug}/budget.txt"
+    path = f"/dav/files/{private_space.slug}/budget.txt"
     assert Dav(bruno)("PUT", path, b"x", content_type="text/plain").status_code == 423
     listed = Dav(bruno)("PROPFIND", path, Depth="0")
     assert b"lockdiscovery" in listed.data and lock.token.encode() in listed.data
@@ -405,7 +423,7 @@ def _upload(data: bytes) -> Any:
         ),
         ("PROPFIND", b"", {"Depth": "99999999999999999999"}),
         ("MOVE", b"", {}),
-        ("MOVE", b"", {"Destination": "/dav/My%20documents/a.txt/inside", "Overwrite": "X"}),
+        ("MOVE", b"", {"Destination": "/dav/files/My%20documents/a.txt/inside", "Overwrite": "X"}),
         ("PUT", b"x", {"Content-Range": "bytes 0-0/1"}),
         ("FROBNICATE", b"", {}),
     ],
@@ -427,11 +445,11 @@ def test_an_xml_body_over_a_megabyte_is_413(anne: Any) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "/dav/My%20documents/../../etc/passwd",
-        "/dav/My%20documents/%2e%2e/%2e%2e/etc/passwd",
-        "/dav/My%20documents/..%2f..%2fetc",
-        "/dav/%2e%2e",
-        "/dav/My%20documents/a%00b",
+        "/dav/files/My%20documents/../../etc/passwd",
+        "/dav/files/My%20documents/%2e%2e/%2e%2e/etc/passwd",
+        "/dav/files/My%20documents/..%2f..%2fetc",
+        "/dav/files/%2e%2e",
+        "/dav/files/My%20documents/a%00b",
     ],
 )
 def test_path_traversal_finds_nothing(anne: Any, path: str) -> None:
@@ -457,7 +475,7 @@ def test_propfind_depth_1_costs_the_same_for_3_or_30_members(
     anne: Any, private_space: Any, where: str
 ) -> None:
     root = root_for(owner=anne) if where == "mine" else root_for(private_space)
-    top = MINE if where == "mine" else f"/dav/{private_space.slug}"
+    top = MINE if where == "mine" else f"/dav/files/{private_space.slug}"
     folder = add_folder(anne, root, "liste")
     dav = Dav(anne)
     for n in range(3):

@@ -55,7 +55,7 @@ class DavServer:
 
     @property
     def url(self) -> str:
-        return f"{self.server.url}/dav/"
+        return f"{self.server.url}/dav/files/"
 
 
 @pytest.fixture(scope="session")
@@ -267,10 +267,10 @@ def test_a_chunked_put_beyond_the_quota_is_507_and_leaves_nothing(dav_server: Da
     made = dav_server.site.python(QUOTA_SEED)
     blobs = dav_server.site.python(COUNT % made["library"])["blobs"]
     stored = sorted(p for p in (dav_server.directory / "documents").rglob("*") if p.is_file())
-    assert _chunked_put(dav_server, f"/dav/{made['space']}/big.bin", 2 * 1024 * 1024) == 507
+    assert _chunked_put(dav_server, f"/dav/files/{made['space']}/big.bin", 2 * 1024 * 1024) == 507
     assert dav_server.site.python(COUNT % made["library"]) == {"documents": 0, "blobs": blobs}
     after = sorted(p for p in (dav_server.directory / "documents").rglob("*") if p.is_file())
     assert after == stored
     # Under the quota, the same way in: stored.
-    assert _chunked_put(dav_server, f"/dav/{made['space']}/small.bin", 100 * 1024) == 201
+    assert _chunked_put(dav_server, f"/dav/files/{made['space']}/small.bin", 100 * 1024) == 201
     assert dav_server.site.python(COUNT % made["library"])["documents"] == 1

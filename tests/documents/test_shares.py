@@ -41,6 +41,7 @@ def client_for(user: Any) -> Client:
     return client
 
 
+DAV_SHARED = "/dav/files/Shared%20with%20me"
 pytestmark = pytest.mark.django_db
 
 DATA = b"Le perroquet vert du projet.\n" * 40
@@ -104,7 +105,7 @@ def ways_in(user: Any, document: Document) -> dict[str, bool]:
     ranged = client.get(reverse("documents_download", args=[document.pk]), HTTP_RANGE="bytes=3-12")
     view = client.get(reverse("documents_view", args=[document.pk]))
     api = client.get(f"/api/v1/files/{document.pk}/download", HTTP_RANGE="bytes=0-9")
-    dav = _dav(user, "GET", f"/dav/Shared%20with%20me/Projet/{document.name}")
+    dav = _dav(user, "GET", f"/dav/files/Shared%20with%20me/Projet/{document.name}")
     hits = search_queries.search(user, "perroquet", limit=20).hits
     found = any(h.kind.key == "document" and h.document.object_id == document.pk for h in hits)
     return {
@@ -206,25 +207,19 @@ def test_a_write_share_writes_through_the_pages(world: World) -> None:
     world.file.refresh_from_db()
     assert world.file.current is not None and world.file.current.number == 2
     # WebDAV keeps what is shared read only.
-    put = _dav(world.carla, "PUT", "/dav/Shared%20with%20me/Projet/perroquet.txt", b"x")
+    put = _dav(world.carla, "PUT", f"{DAV_SHARED}/Projet/perroquet.txt", b"x")
     assert put.status_code == 403
 
 
 def test_webdav_lists_shared_with_me(world: World) -> None:
-    top = _dav(world.bruno, "PROPFIND", "/dav/", Depth="1")
+    top = _dav(world.bruno, "PROPFIND", "/dav/files/", Depth="1")
     assert top.status_code == 207 and b"Shared%20with%20me" in top.data
-    shared = _dav(world.bruno, "PROPFIND", "/dav/Shared%20with%20me/", Depth="1")
+    shared = _dav(world.bruno, "PROPFIND", "/dav/files/Shared%20with%20me/", Depth="1")
     assert shared.status_code == 207 and b"/Projet/" in shared.data
-    inside = _dav(world.bruno, "PROPFIND", "/dav/Shared%20with%20me/Projet/Sous/", Depth="1")
+    inside = _dav(world.bruno, "PROPFIND", "/dav/files/Shared%20with%20me/Projet/Sous/", Depth="1")
     assert b"profond.txt" in inside.data
-    assert (
-        _dav(world.frank, "PROPFIND", "/dav/Shared%20with%20me/Projet/", Depth="1").status_code
-        == 404
-    )
-    assert (
-        _dav(world.bruno, "DELETE", "/dav/Shared%20with%20me/Projet/perroquet.txt").status_code
-        == 403
-    )
+    assert _dav(world.frank, "PROPFIND", f"{DAV_SHARED}/Projet/", Depth="1").status_code == 404
+    assert _dav(world.bruno, "DELETE", f"{DAV_SHARED}/Projet/perroquet.txt").status_code == 403
     assert Document.objects.filter(pk=world.file.pk, trashed_at__isnull=True).exists()
 
 

@@ -64,7 +64,10 @@ from cercle.documents.models import DeadProperty, Document, Folder, Library, Loc
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
-MOUNT = "/dav"
+MOUNT = "/dav/files"
+# The first address (before `/dav/files/`), still served: the same tree, its hrefs under `/dav/`.
+LEGACY_MOUNT = "/dav"
+MOUNTS = (MOUNT, LEGACY_MOUNT)
 REALM = "Cercle"
 # XML request bodies (PROPFIND, PROPPATCH, LOCK) are read whole: at most this much.
 MAX_XML_BYTES = 1024 * 1024
@@ -969,21 +972,21 @@ DocumentResource.set_property_value = _set_property_value
 # --- The application ---------------------------------------------------------------------------
 
 
-_application: WsgiDAVApp | None = None
+_applications: dict[str, WsgiDAVApp] = {}
 _application_lock = threading.Lock()
 
 
-def application() -> WsgiDAVApp:
-    global _application
+def application(mount: str = MOUNT) -> WsgiDAVApp:
+    """WsgiDAV's application for one of `MOUNTS` (its hrefs and destinations are under it)."""
     with _application_lock:
-        if _application is None:
+        if mount not in _applications:
             provider = CercleProvider()
             locks = LockStorage()
             locks.provider = provider
-            _application = WsgiDAVApp(
+            _applications[mount] = WsgiDAVApp(
                 {
                     "provider_mapping": {"/": provider},
-                    "mount_path": MOUNT,
+                    "mount_path": mount,
                     "lock_storage": locks,
                     "property_manager": PropertyStorage(),
                     # Cercle authenticates (`dav_view`) and answers errors itself.
@@ -998,7 +1001,7 @@ def application() -> WsgiDAVApp:
                     "suppress_version_info": True,
                 }
             )
-    return _application
+    return _applications[mount]
 
 
 # --- Authentication ----------------------------------------------------------------------------
@@ -1055,17 +1058,23 @@ def authenticate(request: HttpRequest) -> User | HttpResponse:
 # --- The view ----------------------------------------------------------------------------------
 
 
+def mount_of(path: str) -> str:
+    """Which of `MOUNTS` a request's path is under."""
+    return MOUNT if path == MOUNT or path.startswith(MOUNT + "/") else LEGACY_MOUNT
+
+
 def _environ(request: HttpRequest, user: User, body: HttpRequest | IO[bytes]) -> dict[str, Any]:
     environ: dict[str, Any] = {
         key: value
         for key, value in request.META.items()
         if isinstance(value, str) and (key.startswith("HTTP_") or key.isupper())
     }
-    path = request.path.removeprefix(MOUNT) or "/"
+    mount = mount_of(request.path)
+    path = request.path.removeprefix(mount) or "/"
     environ.update(
         {
             "REQUEST_METHOD": request.method or "GET",
-            "SCRIPT_NAME": MOUNT,
+            "SCRIPT_NAME": mount,
             "PATH_INFO": path,
             "QUERY_STRING": request.META.get("QUERY_STRING", ""),
             "SERVER_NAME": request.get_host().split(":")[0],
@@ -1145,7 +1154,7 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
         return lambda data: None
 
     with _in_context(current):
-        chunks = iter(application()(environ, start_response))
+        chunks = iter(application(environ["SCRIPT_NAME"])(environ, start_response))
         first = next(chunks, b"")
     code, _space, reason = started["status"].partition(" ")
     status = int(code)
