@@ -294,6 +294,82 @@ def test_proppatch_stores_dead_properties(anne: Any) -> None:
     assert b"bleu" in found.data
 
 
+def _colour(dav: Dav, path: str) -> bytes:
+    body = (
+        b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:Z="urn:cercle:test">'
+        b"<D:prop><Z:colour/></D:prop></D:propfind>"
+    )
+    found = dav("PROPFIND", path, body, Depth="0")
+    assert found.status_code == 207, found.data
+    return found.data
+
+
+def test_dead_properties_follow_their_item_not_its_path(anne: Any, bruno: Any) -> None:
+    dav = Dav(anne)
+    dav("MKCOL", f"{MINE}/d")
+    dav("PUT", f"{MINE}/d/p.txt", b"p", content_type="text/plain")
+    body = (
+        b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:cercle:test">'
+        b"<D:set><D:prop><Z:colour>bleu</Z:colour></D:prop></D:set></D:propertyupdate>"
+    )
+    assert dav("PROPPATCH", f"{MINE}/d/p.txt", body).status_code == 207
+    assert dav("PROPPATCH", f"{MINE}/d/", body).status_code == 207
+    # Renamed in the pages: the property is at the new path, not at the old one.
+    document = Document.objects.get(name="p.txt")
+    actions.rename(actor=anne, item=document, name="q.txt")
+    assert b"bleu" in _colour(dav, f"{MINE}/d/q.txt")
+    dav("PUT", f"{MINE}/d/p.txt", b"another", content_type="text/plain")
+    assert b"bleu" not in _colour(dav, f"{MINE}/d/p.txt")
+    # Moved over WebDAV, with its folder: still there; a copy has its own.
+    assert dav("MOVE", f"{MINE}/d/", Destination=f"http://testserver{MINE}/e/").status_code == 201
+    assert b"bleu" in _colour(dav, f"{MINE}/e/")
+    assert b"bleu" in _colour(dav, f"{MINE}/e/q.txt")
+    copy = dav("COPY", f"{MINE}/e/q.txt", Destination=f"http://testserver{MINE}/c.txt")
+    assert copy.status_code == 201
+    assert b"bleu" in _colour(dav, f"{MINE}/c.txt")
+    assert DeadProperty.objects.filter(name="{urn:cercle:test}colour").count() == 3
+    # Another person's "My documents" has the same path and none of these properties.
+    Dav(bruno)("PUT", f"{MINE}/c.txt", b"bruno's", content_type="text/plain")
+    assert b"bleu" not in _colour(Dav(bruno), f"{MINE}/c.txt")
+    # The top and "Shared with me" keep none.
+    assert dav("PROPPATCH", "/dav/files/", body).status_code in (207, 403)
+    assert DeadProperty.objects.filter(name="{urn:cercle:test}colour").count() == 3
+
+
+def _last_modified(dav: Dav, path: str) -> str:
+    found = dav("PROPFIND", path, Depth="0")
+    tree = ElementTree.fromstring(found.data)
+    return next(e.text or "" for e in tree.iter("{DAV:}getlastmodified"))
+
+
+def test_a_client_sets_modification_times_with_x_oc_mtime_and_proppatch(anne: Any) -> None:
+    dav = Dav(anne)
+    made = dav("PUT", f"{MINE}/t.txt", b"t", content_type="text/plain", X_OC_Mtime="1000000000")
+    assert made.status_code == 201
+    assert made["X-OC-Mtime"] == "accepted"
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Sun, 09 Sep 2001 01:46:40 GMT"
+    # A new version with its own time; a decimal one (what older rclone sends) too.
+    again = dav("PUT", f"{MINE}/t.txt", b"t2", content_type="text/plain", X_OC_Mtime="1.5e9")
+    assert again.status_code == 204 and again["X-OC-Mtime"] == "accepted"
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Fri, 14 Jul 2017 02:40:00 GMT"
+    # PROPPATCH of getlastmodified (an HTTP date) sets it without a new version.
+    body = (
+        b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+        b"<D:getlastmodified>Mon, 01 Jan 2024 10:00:00 GMT</D:getlastmodified>"
+        b"</D:prop></D:set></D:propertyupdate>"
+    )
+    assert dav("PROPPATCH", f"{MINE}/t.txt", body).status_code == 207
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Mon, 01 Jan 2024 10:00:00 GMT"
+    document = Document.objects.get(name="t.txt")
+    assert document.versions.count() == 2
+    # Without the header: the time of the upload; a header that is no time: 400.
+    plain = dav("PUT", f"{MINE}/u.txt", b"u", content_type="text/plain")
+    assert "X-OC-Mtime" not in plain
+    bad = dav("PUT", f"{MINE}/t.txt", b"t3", content_type="text/plain", X_OC_Mtime="hier")
+    assert bad.status_code == 400
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Mon, 01 Jan 2024 10:00:00 GMT"
+
+
 # --- Locks -------------------------------------------------------------------------------------
 
 
@@ -486,7 +562,9 @@ def test_propfind_depth_1_costs_the_same_for_3_or_30_members(
     for n in range(3, 30):
         add_file(anne, folder, f"f{n}.txt", f"{n}".encode())
     actions.lock(actor=anne, item=Document.objects.get(name="f5.txt"))
-    actions.set_dead_property(path=f"{top[4:]}/liste/f6.txt", name="{x:}y", value="<y/>")
+    actions.set_dead_property(item=Document.objects.get(name="f6.txt"), name="{x:}y", value="<y/>")
+    sub = Folder.objects.get(name="sous-dossier")
+    actions.set_dead_property(item=sub, name="{x:}z", value="<z/>")
     many = _listing_queries(dav, f"{top}/liste/")
     assert many == few
     assert many <= 22, many  # the request: token, libraries and rights (a few per library)
