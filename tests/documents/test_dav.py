@@ -1,5 +1,5 @@
-"""WebDAV (`/dav/`, `documents/dav.py`) through Django's test client: authentication, the rules
-of the pages (404 for what one may not see, 403 for what one may not change), versions and the
+"""WebDAV (`/dav/files/`, `documents/dav.py`) through Django's test client: authentication, the
+rules of the pages (404 for what one may not see, 403 for what one may not change), versions and the
 trash, locks shared with the pages, bad input (never a 500), and the queries of a listing.
 
 The protocol itself is checked by litmus against a real server: `test_dav_live.py`."""
@@ -34,7 +34,7 @@ from tests.helpers.documents import add_file, add_folder, root_for
 
 pytestmark = pytest.mark.django_db
 
-MINE = "/dav/My%20documents"
+MINE = "/dav/files/My%20documents"
 LOCKINFO = (
     b'<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV:">'
     b"<D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype>"
@@ -98,7 +98,7 @@ def open_space(anne: Any) -> Any:
 
 
 def test_without_credentials_the_answer_is_a_basic_challenge(anne: Any) -> None:
-    response = Client().generic("PROPFIND", "/dav/")
+    response = Client().generic("PROPFIND", "/dav/files/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith('Basic realm="Cercle"')
 
@@ -106,7 +106,7 @@ def test_without_credentials_the_answer_is_a_basic_challenge(anne: Any) -> None:
 def test_a_token_opens_by_username_or_email(anne: Any) -> None:
     _token, secret = create_api_token(user=anne, name="WebDAV")
     for login in ("anne", "ANNE@example.org"):
-        response = Dav(anne, login=login, secret=secret)("PROPFIND", "/dav/", Depth="0")
+        response = Dav(anne, login=login, secret=secret)("PROPFIND", "/dav/files/", Depth="0")
         assert response.status_code == 207, login
 
 
@@ -118,29 +118,29 @@ def test_a_password_a_wrong_token_or_someone_elses_token_is_refused(anne: Any, b
         Dav(anne, secret=bruno_secret),  # bruno's token with anne's name
     ]
     for dav in refused:
-        assert dav("PROPFIND", "/dav/", Depth="0").status_code == 401
+        assert dav("PROPFIND", "/dav/files/", Depth="0").status_code == 401
 
 
 def test_the_session_cookie_does_not_open_webdav(anne: Any) -> None:
     client = Client()
     client.force_login(anne)
-    assert client.generic("PROPFIND", "/dav/").status_code == 401
+    assert client.generic("PROPFIND", "/dav/files/").status_code == 401
 
 
 def test_failed_attempts_are_limited_like_the_sign_in(anne: Any) -> None:
     wrong = Dav(anne, secret="crc_wrong")
-    statuses = [wrong("PROPFIND", "/dav/").status_code for _ in range(7)]
+    statuses = [wrong("PROPFIND", "/dav/files/").status_code for _ in range(7)]
     assert statuses[:5] == [401] * 5
     assert statuses[-1] == 429
     # Even the right token waits once the limit is reached.
-    assert Dav(anne)("PROPFIND", "/dav/").status_code == 429
+    assert Dav(anne)("PROPFIND", "/dav/files/").status_code == 429
 
 
 def test_a_deactivated_persons_token_is_refused(anne: Any) -> None:
     dav = Dav(anne)
     anne.is_active = False
     anne.save()
-    assert dav("PROPFIND", "/dav/").status_code == 401
+    assert dav("PROPFIND", "/dav/files/").status_code == 401
 
 
 # --- What one sees -----------------------------------------------------------------------------
@@ -149,13 +149,31 @@ def test_a_deactivated_persons_token_is_refused(anne: Any) -> None:
 def test_the_top_lists_my_documents_and_the_spaces_i_may_read(
     anne: Any, bruno: Any, private_space: Any, open_space: Any
 ) -> None:
-    listed = hrefs(Dav(anne)("PROPFIND", "/dav/", Depth="1"))
-    assert "/dav/My%20documents/" in listed
-    assert f"/dav/{private_space.slug}/" in listed
-    assert f"/dav/{open_space.slug}/" in listed
-    seen_by_bruno = hrefs(Dav(bruno)("PROPFIND", "/dav/", Depth="1"))
-    assert f"/dav/{open_space.slug}/" in seen_by_bruno
-    assert f"/dav/{private_space.slug}/" not in seen_by_bruno
+    listed = hrefs(Dav(anne)("PROPFIND", "/dav/files/", Depth="1"))
+    assert "/dav/files/My%20documents/" in listed
+    assert f"/dav/files/{private_space.slug}/" in listed
+    assert f"/dav/files/{open_space.slug}/" in listed
+    seen_by_bruno = hrefs(Dav(bruno)("PROPFIND", "/dav/files/", Depth="1"))
+    assert f"/dav/files/{open_space.slug}/" in seen_by_bruno
+    assert f"/dav/files/{private_space.slug}/" not in seen_by_bruno
+
+
+def test_the_first_address_dav_still_serves_the_same_tree_under_its_own_hrefs(
+    anne: Any, private_space: Any
+) -> None:
+    dav = Dav(anne)
+    assert dav("PUT", "/dav/My%20documents/ancien.txt", b"par /dav/").status_code == 201
+    listed = hrefs(dav("PROPFIND", "/dav/My%20documents/", Depth="1"))
+    assert "/dav/My%20documents/ancien.txt" in listed
+    assert not any(href.startswith("/dav/files/") for href in listed)
+    assert dav("GET", f"{MINE}/ancien.txt").data == b"par /dav/"
+    moved = dav(
+        "MOVE",
+        "/dav/My%20documents/ancien.txt",
+        Destination=f"http://testserver/dav/{private_space.slug}/ancien.txt",
+    )
+    assert moved.status_code == 201
+    assert dav("GET", f"/dav/files/{private_space.slug}/ancien.txt").data == b"par /dav/"
 
 
 def test_a_library_one_may_not_see_is_404(anne: Any, bruno: Any, private_space: Any) -> None:
@@ -163,18 +181,18 @@ def test_a_library_one_may_not_see_is_404(anne: Any, bruno: Any, private_space: 
     dav = Dav(bruno)
     for method in ("PROPFIND", "GET", "PUT", "DELETE", "MKCOL", "LOCK"):
         body = LOCKINFO if method == "LOCK" else b""
-        response = dav(method, f"/dav/{private_space.slug}/secret.txt", body)
+        response = dav(method, f"/dav/files/{private_space.slug}/secret.txt", body)
         assert response.status_code in (404, 409), (method, response.status_code)
         assert b"confidential" not in response.data
     assert Document.objects.get(name="secret.txt").current.size == len(b"confidential bytes")
-    assert dav("PROPFIND", f"/dav/{private_space.slug}/", Depth="0").status_code == 404
+    assert dav("PROPFIND", f"/dav/files/{private_space.slug}/", Depth="0").status_code == 404
 
 
 def test_read_only_readers_get_403_on_writes(anne: Any, bruno: Any, open_space: Any) -> None:
     root = root_for(open_space)
     add_file(anne, root, "note.txt", b"Bonjour\n")
     dav = Dav(bruno)  # not a member of the open space: may read, not write
-    path = f"/dav/{open_space.slug}"
+    path = f"/dav/files/{open_space.slug}"
     assert dav("GET", f"{path}/note.txt").data == b"Bonjour\n"
     assert dav("PUT", f"{path}/note.txt", b"changed", content_type="text/plain").status_code == 403
     assert dav("PUT", f"{path}/new.txt", b"new", content_type="text/plain").status_code == 403
@@ -234,11 +252,11 @@ def test_move_and_copy_between_libraries(anne: Any, private_space: Any) -> None:
     dav("PUT", f"{MINE}/plan.txt", b"plan", content_type="text/plain")
     host = "http://testserver"
     copied = dav(
-        "COPY", f"{MINE}/plan.txt", Destination=f"{host}/dav/{private_space.slug}/plan.txt"
+        "COPY", f"{MINE}/plan.txt", Destination=f"{host}/dav/files/{private_space.slug}/plan.txt"
     )
     assert copied.status_code == 201
     moved = dav(
-        "MOVE", f"{MINE}/plan.txt", Destination=f"{host}/dav/{private_space.slug}/plan-2.txt"
+        "MOVE", f"{MINE}/plan.txt", Destination=f"{host}/dav/files/{private_space.slug}/plan-2.txt"
     )
     assert moved.status_code == 201
     names = set(
@@ -257,7 +275,7 @@ def test_move_into_a_library_one_may_only_read_is_403(
     dav = Dav(bruno)
     dav("PUT", f"{MINE}/a.txt", b"a", content_type="text/plain")
     response = dav(
-        "MOVE", f"{MINE}/a.txt", Destination=f"http://testserver/dav/{open_space.slug}/a.txt"
+        "MOVE", f"{MINE}/a.txt", Destination=f"http://testserver/dav/files/{open_space.slug}/a.txt"
     )
     assert response.status_code == 403
     assert Document.objects.get(name="a.txt").library.owner == bruno
@@ -276,6 +294,82 @@ def test_proppatch_stores_dead_properties(anne: Any) -> None:
     assert b"bleu" in found.data
 
 
+def _colour(dav: Dav, path: str) -> bytes:
+    body = (
+        b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:Z="urn:cercle:test">'
+        b"<D:prop><Z:colour/></D:prop></D:propfind>"
+    )
+    found = dav("PROPFIND", path, body, Depth="0")
+    assert found.status_code == 207, found.data
+    return found.data
+
+
+def test_dead_properties_follow_their_item_not_its_path(anne: Any, bruno: Any) -> None:
+    dav = Dav(anne)
+    dav("MKCOL", f"{MINE}/d")
+    dav("PUT", f"{MINE}/d/p.txt", b"p", content_type="text/plain")
+    body = (
+        b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:cercle:test">'
+        b"<D:set><D:prop><Z:colour>bleu</Z:colour></D:prop></D:set></D:propertyupdate>"
+    )
+    assert dav("PROPPATCH", f"{MINE}/d/p.txt", body).status_code == 207
+    assert dav("PROPPATCH", f"{MINE}/d/", body).status_code == 207
+    # Renamed in the pages: the property is at the new path, not at the old one.
+    document = Document.objects.get(name="p.txt")
+    actions.rename(actor=anne, item=document, name="q.txt")
+    assert b"bleu" in _colour(dav, f"{MINE}/d/q.txt")
+    dav("PUT", f"{MINE}/d/p.txt", b"another", content_type="text/plain")
+    assert b"bleu" not in _colour(dav, f"{MINE}/d/p.txt")
+    # Moved over WebDAV, with its folder: still there; a copy has its own.
+    assert dav("MOVE", f"{MINE}/d/", Destination=f"http://testserver{MINE}/e/").status_code == 201
+    assert b"bleu" in _colour(dav, f"{MINE}/e/")
+    assert b"bleu" in _colour(dav, f"{MINE}/e/q.txt")
+    copy = dav("COPY", f"{MINE}/e/q.txt", Destination=f"http://testserver{MINE}/c.txt")
+    assert copy.status_code == 201
+    assert b"bleu" in _colour(dav, f"{MINE}/c.txt")
+    assert DeadProperty.objects.filter(name="{urn:cercle:test}colour").count() == 3
+    # Another person's "My documents" has the same path and none of these properties.
+    Dav(bruno)("PUT", f"{MINE}/c.txt", b"bruno's", content_type="text/plain")
+    assert b"bleu" not in _colour(Dav(bruno), f"{MINE}/c.txt")
+    # The top and "Shared with me" keep none.
+    assert dav("PROPPATCH", "/dav/files/", body).status_code in (207, 403)
+    assert DeadProperty.objects.filter(name="{urn:cercle:test}colour").count() == 3
+
+
+def _last_modified(dav: Dav, path: str) -> str:
+    found = dav("PROPFIND", path, Depth="0")
+    tree = ElementTree.fromstring(found.data)
+    return next(e.text or "" for e in tree.iter("{DAV:}getlastmodified"))
+
+
+def test_a_client_sets_modification_times_with_x_oc_mtime_and_proppatch(anne: Any) -> None:
+    dav = Dav(anne)
+    made = dav("PUT", f"{MINE}/t.txt", b"t", content_type="text/plain", X_OC_Mtime="1000000000")
+    assert made.status_code == 201
+    assert made["X-OC-Mtime"] == "accepted"
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Sun, 09 Sep 2001 01:46:40 GMT"
+    # A new version with its own time; a decimal one (what older rclone sends) too.
+    again = dav("PUT", f"{MINE}/t.txt", b"t2", content_type="text/plain", X_OC_Mtime="1.5e9")
+    assert again.status_code == 204 and again["X-OC-Mtime"] == "accepted"
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Fri, 14 Jul 2017 02:40:00 GMT"
+    # PROPPATCH of getlastmodified (an HTTP date) sets it without a new version.
+    body = (
+        b'<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>'
+        b"<D:getlastmodified>Mon, 01 Jan 2024 10:00:00 GMT</D:getlastmodified>"
+        b"</D:prop></D:set></D:propertyupdate>"
+    )
+    assert dav("PROPPATCH", f"{MINE}/t.txt", body).status_code == 207
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Mon, 01 Jan 2024 10:00:00 GMT"
+    document = Document.objects.get(name="t.txt")
+    assert document.versions.count() == 2
+    # Without the header: the time of the upload; a header that is no time: 400.
+    plain = dav("PUT", f"{MINE}/u.txt", b"u", content_type="text/plain")
+    assert "X-OC-Mtime" not in plain
+    bad = dav("PUT", f"{MINE}/t.txt", b"t3", content_type="text/plain", X_OC_Mtime="hier")
+    assert bad.status_code == 400
+    assert _last_modified(dav, f"{MINE}/t.txt") == "Mon, 01 Jan 2024 10:00:00 GMT"
+
+
 # --- Locks -------------------------------------------------------------------------------------
 
 
@@ -288,7 +382,7 @@ def test_a_webdav_lock_keeps_others_out_but_lets_them_read(
     anne: Any, bruno: Any, private_space: Any
 ) -> None:
     document = _shared(anne, bruno, private_space)
-    path = f"/dav/{private_space.slug}/budget.txt"
+    path = f"/dav/files/{private_space.slug}/budget.txt"
     locked = Dav(anne)("LOCK", path, LOCKINFO, Timeout="Second-600")
     assert locked.status_code == 200
     token = locked["Lock-Token"].strip("<>")
@@ -335,7 +429,7 @@ def test_i_am_editing_this_in_the_pages_is_a_lock_over_webdav(
     lock = Lock.objects.get(document=document)
     assert lock.owner == anne
     assert lock.root == f"/{private_space.slug}/budget.txt"
-    path = f"/dav/{private_space.slug}/budget.txt"
+    path = f"/dav/files/{private_space.slug}/budget.txt"
     assert Dav(bruno)("PUT", path, b"x", content_type="text/plain").status_code == 423
     listed = Dav(bruno)("PROPFIND", path, Depth="0")
     assert b"lockdiscovery" in listed.data and lock.token.encode() in listed.data
@@ -405,7 +499,7 @@ def _upload(data: bytes) -> Any:
         ),
         ("PROPFIND", b"", {"Depth": "99999999999999999999"}),
         ("MOVE", b"", {}),
-        ("MOVE", b"", {"Destination": "/dav/My%20documents/a.txt/inside", "Overwrite": "X"}),
+        ("MOVE", b"", {"Destination": "/dav/files/My%20documents/a.txt/inside", "Overwrite": "X"}),
         ("PUT", b"x", {"Content-Range": "bytes 0-0/1"}),
         ("FROBNICATE", b"", {}),
     ],
@@ -427,11 +521,11 @@ def test_an_xml_body_over_a_megabyte_is_413(anne: Any) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "/dav/My%20documents/../../etc/passwd",
-        "/dav/My%20documents/%2e%2e/%2e%2e/etc/passwd",
-        "/dav/My%20documents/..%2f..%2fetc",
-        "/dav/%2e%2e",
-        "/dav/My%20documents/a%00b",
+        "/dav/files/My%20documents/../../etc/passwd",
+        "/dav/files/My%20documents/%2e%2e/%2e%2e/etc/passwd",
+        "/dav/files/My%20documents/..%2f..%2fetc",
+        "/dav/files/%2e%2e",
+        "/dav/files/My%20documents/a%00b",
     ],
 )
 def test_path_traversal_finds_nothing(anne: Any, path: str) -> None:
@@ -457,7 +551,7 @@ def test_propfind_depth_1_costs_the_same_for_3_or_30_members(
     anne: Any, private_space: Any, where: str
 ) -> None:
     root = root_for(owner=anne) if where == "mine" else root_for(private_space)
-    top = MINE if where == "mine" else f"/dav/{private_space.slug}"
+    top = MINE if where == "mine" else f"/dav/files/{private_space.slug}"
     folder = add_folder(anne, root, "liste")
     dav = Dav(anne)
     for n in range(3):
@@ -468,7 +562,9 @@ def test_propfind_depth_1_costs_the_same_for_3_or_30_members(
     for n in range(3, 30):
         add_file(anne, folder, f"f{n}.txt", f"{n}".encode())
     actions.lock(actor=anne, item=Document.objects.get(name="f5.txt"))
-    actions.set_dead_property(path=f"{top[4:]}/liste/f6.txt", name="{x:}y", value="<y/>")
+    actions.set_dead_property(item=Document.objects.get(name="f6.txt"), name="{x:}y", value="<y/>")
+    sub = Folder.objects.get(name="sous-dossier")
+    actions.set_dead_property(item=sub, name="{x:}z", value="<z/>")
     many = _listing_queries(dav, f"{top}/liste/")
     assert many == few
     assert many <= 22, many  # the request: token, libraries and rights (a few per library)

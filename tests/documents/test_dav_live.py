@@ -14,8 +14,10 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ class DavServer:
 
     @property
     def url(self) -> str:
-        return f"{self.server.url}/dav/"
+        return f"{self.server.url}/dav/files/"
 
 
 @pytest.fixture(scope="session")
@@ -175,6 +177,86 @@ def test_rclone_copies_a_tree_there_and_back_byte_for_byte(
     assert "Réunion été/données/tableau.bin" in listed
 
 
+def _bisync(
+    rclone: str, local: Path, remote: str, cwd: Path, env: dict[str, str], *extra: str
+) -> str:
+    output = _run(
+        [
+            rclone,
+            "bisync",
+            "-v",
+            str(local),
+            remote,
+            "--workdir",
+            str(cwd / "bisync-state"),
+            *extra,
+        ],
+        cwd=cwd,
+        env=env,
+    )
+    assert "Bisync successful" in output, output
+    assert "ERROR" not in output, output
+    return output
+
+
+def test_rclone_bisync_keeps_a_tree_with_accented_names_in_step_both_ways(
+    dav_server: DavServer, tmp_path: Path
+) -> None:
+    """`rclone bisync` needs modification times it can set: with `vendor=owncloud` rclone sends
+    `X-OC-Mtime` with each upload and reads `getlastmodified` back."""
+    rclone = _need("rclone")
+    (tmp_path / "rclone.conf").write_text("")
+    env = {**_rclone_env(dav_server, rclone, tmp_path), "RCLONE_CONFIG_CERCLE_VENDOR": "owncloud"}
+    local = tmp_path / "local"
+    files = {
+        "Équipe/réunion été.txt": "Réunion d'été\n".encode(),
+        "Équipe/Données/chiffres.csv": b"a;b\n1;2\n",
+        "à supprimer.txt": b"bient\xc3\xb4t parti\n",
+        "Noël.md": "# Noël\n".encode(),
+    }
+    for name, data in files.items():
+        (local / name).parent.mkdir(parents=True, exist_ok=True)
+        (local / name).write_bytes(data)
+    remote = f"cercle:{dav_server.space}/bisync"
+    _run([rclone, "mkdir", remote], cwd=tmp_path, env=env)
+    first = _bisync(rclone, local, remote, tmp_path, env, "--resync")
+    assert "Resync" in first, first
+    listed = _run([rclone, "lsf", "-R", "--files-only", remote], cwd=tmp_path, env=env)
+    assert set(listed.splitlines()) == set(files), listed
+    # The modification times the server keeps are the local files' (to the second).
+    times = _run([rclone, "lsl", remote], cwd=tmp_path, env=env)
+    stamp = (local / "Noël.md").stat().st_mtime
+    remote_line = next(line for line in times.splitlines() if line.endswith("Noël.md"))
+    day, clock = remote_line.split()[1:3]
+    remote_stamp = datetime.strptime(f"{day} {clock[:8]}", "%Y-%m-%d %H:%M:%S").timestamp()
+    assert abs(remote_stamp - int(stamp)) <= 1, (remote_line, stamp)
+
+    # Changes on both sides: one edited and one added locally, one added and one deleted on
+    # the server (by another client), then bisync.
+    later = time.time() + 5
+    (local / "Équipe/réunion été.txt").write_bytes("Réunion d'été, version 2\n".encode())
+    os.utime(local / "Équipe/réunion été.txt", (later, later))
+    (local / "Équipe/Données/nouveau été.txt").write_bytes("Ajouté ici\n".encode())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "là-bas.txt").write_bytes("Ajouté sur le serveur\n".encode())
+    _run(
+        [rclone, "copyto", str(elsewhere / "là-bas.txt"), f"{remote}/Équipe/là-bas.txt"],
+        cwd=tmp_path,
+        env=env,
+    )
+    _run([rclone, "deletefile", f"{remote}/à supprimer.txt"], cwd=tmp_path, env=env)
+    second = _bisync(rclone, local, remote, tmp_path, env)
+    assert (local / "Équipe/là-bas.txt").read_bytes() == "Ajouté sur le serveur\n".encode()
+    assert not (local / "à supprimer.txt").exists()
+    checked = _run([rclone, "check", "--download", str(local), remote], cwd=tmp_path, env=env)
+    assert "0 differences found" in checked, checked
+    assert "5 matching files" in checked, checked
+    # Nothing changed since: bisync finds nothing to do.
+    third = _bisync(rclone, local, remote, tmp_path, env)
+    assert "No changes found" in third, (second, third)
+
+
 # --- cadaver -----------------------------------------------------------------------------------
 
 
@@ -267,10 +349,10 @@ def test_a_chunked_put_beyond_the_quota_is_507_and_leaves_nothing(dav_server: Da
     made = dav_server.site.python(QUOTA_SEED)
     blobs = dav_server.site.python(COUNT % made["library"])["blobs"]
     stored = sorted(p for p in (dav_server.directory / "documents").rglob("*") if p.is_file())
-    assert _chunked_put(dav_server, f"/dav/{made['space']}/big.bin", 2 * 1024 * 1024) == 507
+    assert _chunked_put(dav_server, f"/dav/files/{made['space']}/big.bin", 2 * 1024 * 1024) == 507
     assert dav_server.site.python(COUNT % made["library"]) == {"documents": 0, "blobs": blobs}
     after = sorted(p for p in (dav_server.directory / "documents").rglob("*") if p.is_file())
     assert after == stored
     # Under the quota, the same way in: stored.
-    assert _chunked_put(dav_server, f"/dav/{made['space']}/small.bin", 100 * 1024) == 201
+    assert _chunked_put(dav_server, f"/dav/files/{made['space']}/small.bin", 100 * 1024) == 201
     assert dav_server.site.python(COUNT % made["library"])["documents"] == 1

@@ -469,24 +469,25 @@ def test_webdav_put_beyond_the_quota_is_507_and_leaves_nothing(
     auth = _basic(anne)
     before = Nothing(documents_storage)
     # A new file, with its Content-Length: refused before a byte is read.
-    response = _put(auth, "/dav/My%20documents/new.bin", os.urandom(MB))
+    response = _put(auth, "/dav/files/My%20documents/new.bin", os.urandom(MB))
     assert response.status_code == 507
     assert before.left()
     # A new version of a file.
-    response = _put(auth, "/dav/My%20documents/filler.bin", os.urandom(MB))
+    response = _put(auth, "/dav/files/My%20documents/filler.bin", os.urandom(MB))
     assert response.status_code == 507
     assert before.left()
     # Without a Content-Length: counted while it arrives, stopped at the room left.
-    response = _put_without_length(auth, "/dav/My documents/chunked.bin", os.urandom(MB))
+    response = _put_without_length(auth, "/dav/files/My documents/chunked.bin", os.urandom(MB))
     assert response.status_code == 507
     assert before.left()
-    response = _put_without_length(auth, "/dav/My documents/filler.bin", os.urandom(MB))
+    response = _put_without_length(auth, "/dav/files/My documents/filler.bin", os.urandom(MB))
     assert response.status_code == 507
     assert before.left()
     assert Document.objects.get(pk=document.pk).versions.count() == 1
     # What fits goes in, with or without a Content-Length.
-    assert _put(auth, "/dav/My%20documents/small.bin", os.urandom(100 * KB)).status_code == 201
-    small = _put_without_length(auth, "/dav/My documents/small2.bin", os.urandom(100 * KB))
+    small_put = _put(auth, "/dav/files/My%20documents/small.bin", os.urandom(100 * KB))
+    assert small_put.status_code == 201
+    small = _put_without_length(auth, "/dav/files/My documents/small2.bin", os.urandom(100 * KB))
     assert small.status_code == 201
 
 
@@ -499,9 +500,9 @@ def test_webdav_put_past_the_largest_file_is_413(
     root_for(owner=anne)
     auth = _basic(anne)
     before = Nothing(documents_storage)
-    assert _put(auth, "/dav/My%20documents/big.bin", os.urandom(MB + KB)).status_code == 413
+    assert _put(auth, "/dav/files/My%20documents/big.bin", os.urandom(MB + KB)).status_code == 413
     assert before.left()
-    response = _put_without_length(auth, "/dav/My documents/big.bin", os.urandom(MB + KB))
+    response = _put_without_length(auth, "/dav/files/My documents/big.bin", os.urandom(MB + KB))
     assert response.status_code == 413
     assert before.left()
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -20,7 +22,9 @@ from django.utils import translation
 
 from cercle.accounts.actions.auth import create_api_token
 from cercle.audit.models import AuditEntry
+from cercle.core.personal_data import ExportWriter
 from cercle.documents import actions, queries
+from cercle.documents import personal_data as documents_personal_data
 from cercle.documents.models import Document, Share
 from cercle.documents.notifications import SHARED
 from cercle.notifications import registry
@@ -41,6 +45,7 @@ def client_for(user: Any) -> Client:
     return client
 
 
+DAV_SHARED = "/dav/files/Shared%20with%20me"
 pytestmark = pytest.mark.django_db
 
 DATA = b"Le perroquet vert du projet.\n" * 40
@@ -104,7 +109,7 @@ def ways_in(user: Any, document: Document) -> dict[str, bool]:
     ranged = client.get(reverse("documents_download", args=[document.pk]), HTTP_RANGE="bytes=3-12")
     view = client.get(reverse("documents_view", args=[document.pk]))
     api = client.get(f"/api/v1/files/{document.pk}/download", HTTP_RANGE="bytes=0-9")
-    dav = _dav(user, "GET", f"/dav/Shared%20with%20me/Projet/{document.name}")
+    dav = _dav(user, "GET", f"/dav/files/Shared%20with%20me/Projet/{document.name}")
     hits = search_queries.search(user, "perroquet", limit=20).hits
     found = any(h.kind.key == "document" and h.document.object_id == document.pk for h in hits)
     return {
@@ -205,26 +210,57 @@ def test_a_write_share_writes_through_the_pages(world: World) -> None:
     assert response.status_code == 302
     world.file.refresh_from_db()
     assert world.file.current is not None and world.file.current.number == 2
-    # WebDAV keeps what is shared read only.
-    put = _dav(world.carla, "PUT", "/dav/Shared%20with%20me/Projet/perroquet.txt", b"x")
-    assert put.status_code == 403
+
+
+def test_a_write_share_writes_over_webdav_with_the_rules_of_the_pages(world: World) -> None:
+    w = world
+    # A new version of a shared file, a new file and a new folder inside the shared folder.
+    put = _dav(w.carla, "PUT", f"{DAV_SHARED}/Projet/perroquet.txt", b"v2 par WebDAV\n")
+    assert put.status_code == 204
+    w.file.refresh_from_db()
+    assert w.file.current is not None and w.file.current.created_by == w.carla
+    assert _dav(w.carla, "PUT", f"{DAV_SHARED}/Projet/Sous/neuf.txt", b"neuf\n").status_code == 201
+    made = Document.objects.get(name="neuf.txt")
+    assert made.library == w.projet.library and made.created_by == w.carla
+    assert _dav(w.carla, "MKCOL", f"{DAV_SHARED}/Projet/Carla").status_code == 201
+    # Renaming and deleting what she added; a MOVE within a folder is a rename.
+    renamed = _dav(
+        w.carla,
+        "MOVE",
+        f"{DAV_SHARED}/Projet/Sous/neuf.txt",
+        Destination=f"http://testserver{DAV_SHARED}/Projet/Sous/renomm%C3%A9.txt",
+    )
+    assert renamed.status_code == 201, renamed.data
+    made.refresh_from_db()
+    assert made.name == "renommé.txt"
+    assert _dav(w.carla, "DELETE", f"{DAV_SHARED}/Projet/Sous/renomm%C3%A9.txt").status_code == 204
+    # Not what Anne made, nor the shared folder itself, nor anything at the top.
+    assert _dav(w.carla, "DELETE", f"{DAV_SHARED}/Projet/Sous/profond.txt").status_code == 403
+    assert _dav(w.carla, "DELETE", f"{DAV_SHARED}/Projet").status_code == 403
+    assert _dav(w.carla, "PUT", f"{DAV_SHARED}/top.txt", b"x").status_code == 403
+    assert _dav(w.carla, "MKCOL", f"{DAV_SHARED}/Dossier").status_code == 403
+    # A read share writes nothing.
+    assert _dav(w.bruno, "PUT", f"{DAV_SHARED}/Projet/perroquet.txt", b"x").status_code == 403
+    assert _dav(w.bruno, "PUT", f"{DAV_SHARED}/Projet/b.txt", b"x").status_code == 403
+    assert _dav(w.bruno, "MKCOL", f"{DAV_SHARED}/Projet/B").status_code == 403
+    assert not Document.objects.filter(name="b.txt").exists()
+    # Revoked: nothing more.
+    actions.revoke_share(actor=w.anne, share=w.write)
+    gone = _dav(w.carla, "PUT", f"{DAV_SHARED}/Projet/perroquet.txt", b"x")
+    assert gone.status_code in (404, 409)  # 409: the folder to put it in is not there (RFC 4918)
+    w.file.refresh_from_db()
+    assert w.file.current is not None and w.file.current.created_by == w.carla
 
 
 def test_webdav_lists_shared_with_me(world: World) -> None:
-    top = _dav(world.bruno, "PROPFIND", "/dav/", Depth="1")
+    top = _dav(world.bruno, "PROPFIND", "/dav/files/", Depth="1")
     assert top.status_code == 207 and b"Shared%20with%20me" in top.data
-    shared = _dav(world.bruno, "PROPFIND", "/dav/Shared%20with%20me/", Depth="1")
+    shared = _dav(world.bruno, "PROPFIND", "/dav/files/Shared%20with%20me/", Depth="1")
     assert shared.status_code == 207 and b"/Projet/" in shared.data
-    inside = _dav(world.bruno, "PROPFIND", "/dav/Shared%20with%20me/Projet/Sous/", Depth="1")
+    inside = _dav(world.bruno, "PROPFIND", "/dav/files/Shared%20with%20me/Projet/Sous/", Depth="1")
     assert b"profond.txt" in inside.data
-    assert (
-        _dav(world.frank, "PROPFIND", "/dav/Shared%20with%20me/Projet/", Depth="1").status_code
-        == 404
-    )
-    assert (
-        _dav(world.bruno, "DELETE", "/dav/Shared%20with%20me/Projet/perroquet.txt").status_code
-        == 403
-    )
+    assert _dav(world.frank, "PROPFIND", f"{DAV_SHARED}/Projet/", Depth="1").status_code == 404
+    assert _dav(world.bruno, "DELETE", f"{DAV_SHARED}/Projet/perroquet.txt").status_code == 403
     assert Document.objects.filter(pk=world.file.pk, trashed_at__isnull=True).exists()
 
 
@@ -434,3 +470,36 @@ def test_the_notification(world: World) -> None:
     actions.share(actor=w.anne, item=w.private, access="read", user=w.frank)
     file_note = Notification.objects.get(kind=SHARED, recipient=w.frank)
     assert kind.link(file_note) == reverse("documents_file", args=[w.private.pk])
+
+
+def test_the_personal_data_export_holds_the_shares_given_and_received(world: World) -> None:
+    w = world
+
+    def exported(person: Any) -> list[dict[str, Any]]:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            writer = ExportWriter(archive)
+            with CaptureQueriesContext(connection) as captured:
+                documents_personal_data._export_shares(person, writer)
+            assert len(captured) == 2  # given, received (the memberships are a subquery)
+        with zipfile.ZipFile(buffer) as archive:
+            rows: list[dict[str, Any]] = json.loads(archive.read("documents/shares.json"))
+        return rows
+
+    given = exported(w.anne)
+    assert {
+        (r["direction"], r["item"], r["with_person"], r["with_space"], r["access"]) for r in given
+    } == {
+        ("given", "Projet", w.bruno.get_full_name(), None, "read"),
+        ("given", "Projet", w.carla.get_full_name(), None, "write"),
+        ("given", "Projet", None, "Équipe", "read"),
+    }
+    carla = exported(w.carla)
+    assert [(r["direction"], r["item"], r["access"]) for r in carla] == [
+        ("received", "Projet", "write")
+    ]
+    assert carla[0]["owner"] == w.anne.get_full_name()
+    # Through a space she is a member of; Eve left it; Frank has none.
+    assert [r["direction"] for r in exported(w.dora)] == ["received"]
+    assert exported(w.eve) == []
+    assert exported(w.frank) == []

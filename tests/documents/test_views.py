@@ -142,6 +142,47 @@ def test_folder_page_sorts_and_costs_fixed_queries(
     assert client.get(url + "?sort=nonsense").status_code == 200
 
 
+def test_folder_page_is_read_a_page_at_a_time_by_a_cursor(
+    owner: Any, space: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The documents of a folder come `PAGE_SIZE` at a time (5 here), by every sort and in both
+    orders; each page costs the same queries; a cursor that was not made here is a 400."""
+    from cercle.documents import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 5)
+    root = root_for(space)
+    folder = add_folder(owner, root, "Beaucoup")
+    add_folder(owner, folder, "Sous-dossier")
+    names = [f"fichier {n:02d}.txt" for n in range(12)]
+    for n, name in enumerate(names):
+        add_file(owner, folder, name, b"x" * (n + 1))
+    client = client_for(owner)
+    url = reverse("documents_folder", args=[folder.pk])
+    for sort, order, expected in [
+        ("name", "asc", names),
+        ("name", "desc", names[::-1]),
+        ("size", "desc", names[::-1]),
+        ("size", "asc", names),
+    ]:
+        seen: list[str] = []
+        query = f"?sort={sort}&order={order}"
+        pages = 0
+        while True:
+            response = client.get(url + query)
+            assert response.status_code == 200
+            page = response.content.decode()
+            pages += 1
+            assert ("Sous-dossier" in page) == (pages == 1)
+            seen += [name for name in sorted(names, key=page.find) if name in page]
+            if 'rel="next"' not in page:
+                break
+            query = "?" + page.split('href="?', 2)[-1].split('"', 1)[0].replace("&amp;", "&")
+        assert pages == 3, sort
+        assert seen == expected, (sort, order)
+    assert client.get(url + "?after=bm9uc2Vuc2U").status_code == 400
+    assert client.get(url + "?sort=size&after=WyJ4Il0").status_code == 400
+
+
 def test_new_folder_rename_move_delete_restore(owner: Any, space: Any) -> None:
     root = root_for(space)
     client = client_for(owner)

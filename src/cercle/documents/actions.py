@@ -1128,51 +1128,45 @@ def purge_expired_locks() -> int:
 # --- WebDAV's dead properties --------------------------------------------------------------------
 
 
-def _parent_path(path: str) -> str:
-    return path.rstrip("/").rpartition("/")[0] or "/"
+def _item_field(item: Folder | Document) -> dict[str, Any]:
+    return {"folder": item} if isinstance(item, Folder) else {"document": item}
 
 
-def set_dead_property(*, path: str, name: str, value: str) -> None:
-    """Stores a property a WebDAV client set (PROPPATCH), by the resource's path (the caller,
-    `dav`, has checked the person may write there)."""
+def set_dead_property(*, item: Folder | Document, name: str, value: str) -> None:
+    """Stores a property a WebDAV client set (PROPPATCH) on `item` (the caller, `dav`, has
+    checked the person may write there)."""
     DeadProperty.objects.update_or_create(
-        path=path, name=name[:500], defaults={"value": value, "parent": _parent_path(path)}
+        **_item_field(item), name=name[:500], defaults={"value": value}
     )
 
 
-def remove_dead_properties(*, path: str, name: str | None = None, children: bool = True) -> None:
-    rows = DeadProperty.objects.filter(path=path)
-    if children:
-        rows = DeadProperty.objects.filter(
-            Q(path=path) | Q(path__startswith=path.rstrip("/") + "/")
-        )
+def remove_dead_properties(*, item: Folder | Document, name: str | None = None) -> None:
+    rows = DeadProperty.objects.filter(**_item_field(item))
     if name is not None:
         rows = rows.filter(name=name)
     rows.delete()
 
 
-def copy_dead_properties(*, source: str, target: str, move: bool = False) -> None:
-    """Carries a resource's properties (and its members') to a new path."""
-    prefix = source.rstrip("/") + "/"
-    rows = list(
-        DeadProperty.objects.filter(Q(path=source) | Q(path__startswith=prefix)).values_list(
-            "path", "name", "value"
-        )
-    )
-    remove_dead_properties(path=target)
+def copy_dead_properties(*, source: Folder | Document, target: Folder | Document) -> None:
+    """Gives `target` (a copy of `source`) the properties of `source`, replacing its own."""
+    rows = list(DeadProperty.objects.filter(**_item_field(source)).values_list("name", "value"))
+    remove_dead_properties(item=target)
     DeadProperty.objects.bulk_create(
-        [
-            DeadProperty(
-                path=target + path[len(source) :],
-                parent=_parent_path(target + path[len(source) :]),
-                name=name,
-                value=value,
-            )
-            for path, name, value in rows
-        ]
+        [DeadProperty(**_item_field(target), name=name, value=value) for name, value in rows]
     )
-    if move:
-        remove_dead_properties(path=source)
+
+
+def set_modified_time(*, actor: User, document: Document, moment: datetime) -> Version:
+    """The modification time a client gives the current content of `document` (WebDAV's
+    `X-OC-Mtime` or PROPPATCH of `getlastmodified`): metadata, not a new version."""
+    queries.check(actor, "version", document)
+    _refuse_if_locked(actor, document)
+    current = document.current
+    if current is None:
+        raise ValidationError(_("This file has no content yet."), code="empty")
+    Version.objects.filter(pk=current.pk).update(modified_at=moment)
+    current.modified_at = moment
+    return current
 
 
 def _lock_root(item: Folder | Document) -> str:

@@ -25,7 +25,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import IO, Any
 from urllib.parse import quote, unquote
 
@@ -64,7 +65,10 @@ from cercle.documents.models import DeadProperty, Document, Folder, Library, Loc
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
-MOUNT = "/dav"
+MOUNT = "/dav/files"
+# The first address (before `/dav/files/`), still served: the same tree, its hrefs under `/dav/`.
+LEGACY_MOUNT = "/dav"
+MOUNTS = (MOUNT, LEGACY_MOUNT)
 REALM = "Cercle"
 # XML request bodies (PROPFIND, PROPPATCH, LOCK) are read whole: at most this much.
 MAX_XML_BYTES = 1024 * 1024
@@ -85,11 +89,17 @@ class Context:
     environ: dict[str, Any] = field(default_factory=dict)  # the WSGI request's
     libraries: dict[str, Library] | None = None
     locks: dict[str, list[Lock]] = field(default_factory=dict)  # by library name
-    properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # by parent
+    # Dead properties by item (`_key`), read for a folder's members at once (`loaded`: the
+    # folders whose members' properties were read).
+    properties: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    loaded: set[int] = field(default_factory=set)
+    items: dict[str, Any] = field(default_factory=dict)  # resources by their URL (`get_ref_url`)
+    item_rights: dict[tuple[str, int], queries.Rights] = field(default_factory=dict)  # shares
     # Resources already found, by path, for the methods that change nothing (a lock's root in a
     # listing is looked up again by WsgiDAV: no query when it is a member).
     resources: dict[str, Any] = field(default_factory=dict)
     rights: dict[int, queries.Rights] = field(default_factory=dict)  # by library
+    mtime_accepted: bool = False  # `X-OC-Mtime` applied: the answer says so
     shared: dict[str, Folder | Document] | None = None  # under `/Shared with me`, by name
 
     @property
@@ -206,9 +216,10 @@ class RootCollection(DAVCollection):
 
 
 class SharedCollection(DAVCollection):
-    """`/dav/Shared with me/`: what others shared with the person (`queries.shared_with`), each
-    under its own name (a second one of the same name gets " (2)"…), read only over WebDAV
-    (the pages and the API write to what a `write` share covers)."""
+    """`/dav/files/Shared with me/`: what others shared with the person (`queries.shared_with`),
+    each under its own name (a second one of the same name gets " (2)"…). Nothing is added here
+    itself; inside a shared folder, what a read-and-write share allows the pages is allowed
+    (`queries.can`: upload, new versions, renaming and deleting what one added)."""
 
     def __init__(self, provider: CercleProvider, environ: dict[str, Any]) -> None:
         super().__init__("/" + queries.SHARED_DAV_NAME, environ)
@@ -252,16 +263,22 @@ class _Item:
         raise NotImplementedError
 
     def get_ref_url(self) -> str:
-        # Asked for each property of each member of a listing: quoted once.
+        # Asked for each property of each member of a listing: quoted once. The property
+        # storage, which is given this URL, finds the item by it.
         cached: str | None = self.__dict__.get("_ref_url")
         if cached is None:
             cached = self.__dict__["_ref_url"] = quote(self.get_preferred_path())
+            context().items[cached] = self
         return cached
 
     def _may(self, action: queries.Action) -> bool:
-        if _is_shared_path(self.path):  # read only over WebDAV (`SharedCollection`)
-            return action in ("list", "read")
         item = self._item()
+        if _is_shared_path(self.path):  # what the shares covering it give (as in the pages)
+            current = context()
+            key = _key(item)
+            if key not in current.item_rights:
+                current.item_rights[key] = queries.item_rights(current.user, item)
+            return queries.can(current.user, action, item, current.item_rights[key])
         return queries.can(context().user, action, item, self.cercle.rights(item.library))
 
 
@@ -393,7 +410,21 @@ class DocumentResource(_Item, DAVNonCollection):
 
     def get_last_modified(self) -> float | None:
         current = self.document.current
-        return _timestamp(current.created_at if current is not None else self.document.created_at)
+        if current is None:
+            return _timestamp(self.document.created_at)
+        return _timestamp(current.modified_at or current.created_at)
+
+    def set_last_modified(self, dest_path: str, time_stamp: str, *, dry_run: bool) -> bool:
+        """PROPPATCH of `getlastmodified` (an HTTP date, or seconds since 1970)."""
+        moment = _parse_time(time_stamp)
+        if moment is None:
+            raise DAVError(HTTP_BAD_REQUEST)
+        if not dry_run:
+            with _as_dav_errors():
+                self.document.current = actions.set_modified_time(
+                    actor=context().user, document=self.document, moment=moment
+                )
+        return True
 
     def get_display_name(self) -> str:
         return self.document.name
@@ -417,6 +448,7 @@ class DocumentResource(_Item, DAVNonCollection):
     def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
         if not self._may("version"):
             raise DAVError(HTTP_FORBIDDEN)
+        _client_mtime()
         cap = _capped(self.document.library)
         self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
         return _KeepOpen(self._upload, cap)
@@ -433,6 +465,7 @@ class DocumentResource(_Item, DAVNonCollection):
                     actor=context().user, document=self.document, upload=upload, allow_empty=True
                 )
             self.document.refresh_from_db(fields=["current"])
+            _apply_client_mtime(self.document)
         finally:
             upload.close()
 
@@ -485,6 +518,7 @@ class NewDocument(DAVNonCollection):
         return True
 
     def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
+        _client_mtime()
         cap = _capped(self.folder.library)
         self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
         return _KeepOpen(self._upload, cap)
@@ -506,8 +540,55 @@ class NewDocument(DAVNonCollection):
                     exact_name=True,
                 )
             self.document = uploaded.document
+            _apply_client_mtime(self.document)
         finally:
             upload.close()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """A client's modification time: seconds since 1970 (`X-OC-Mtime`, may have decimals) or an
+    HTTP date (`getlastmodified`); None when it is neither, or out of range."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not 0 <= seconds < 253402300800:  # up to year 9999
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _client_mtime() -> datetime | None:
+    """The request's `X-OC-Mtime` (None without one); one that is not a time is refused (400),
+    before a PUT's body is read."""
+    header = context().environ.get("HTTP_X_OC_MTIME")
+    if header is None:
+        return None
+    moment = _parse_time(header)
+    if moment is None:
+        raise DAVError(HTTP_BAD_REQUEST, _("X-OC-Mtime is not a time."))
+    return moment
+
+
+def _apply_client_mtime(document: Document) -> None:
+    """The `X-OC-Mtime` header of a PUT, COPY or MOVE (ownCloud's, which rclone sends with
+    `vendor=owncloud`) becomes the modification time of the document's content; the answer
+    then says `X-OC-Mtime: accepted`."""
+    current = context()
+    moment = _client_mtime()
+    if moment is None:
+        return
+    with _as_dav_errors():
+        document.current = actions.set_modified_time(
+            actor=current.user, document=document, moment=moment
+        )
+    current.mtime_accepted = True
 
 
 def _capped(library: Library) -> UploadCap:
@@ -635,8 +716,6 @@ class CercleProvider(DAVProvider):
             return root
         resource: FolderCollection | DocumentResource | SharedCollection | None
         if parts[0] == queries.SHARED_DAV_NAME:
-            if not current.reads_only and current.method not in ("OPTIONS",):
-                raise DAVError(HTTP_FORBIDDEN, _("What is shared with you is read only here."))
             if len(parts) == 1:
                 return SharedCollection(self, environ)
             resource = self.shared_member(parts[1])
@@ -687,16 +766,22 @@ class CercleProvider(DAVProvider):
         return parent, _clean_new_name(dav_util.get_uri_name(dest_path.rstrip("/")))
 
     def move(self, source: FolderCollection | DocumentResource, dest_path: str) -> None:
+        """A MOVE within a folder is a rename (what a read-and-write share allows), otherwise a
+        move; the dead properties are the item's and go with it."""
         target, name = self._destination(dest_path)
         item = source.folder if isinstance(source, FolderCollection) else source.document
-        old_url = source.get_ref_url()
+        parent_id = item.parent_id if isinstance(item, Folder) else item.folder_id
         with _as_dav_errors():
-            moved = actions.move(actor=context().user, item=item, target=target.folder, name=name)
-        new_path = _join(target.path, moved.name)
-        new_url = quote(new_path + ("/" if isinstance(moved, Folder) else ""))
-        with _as_dav_errors():
-            actions.copy_dead_properties(source=old_url, target=new_url, move=True)
-        self.forget(source.path, old_url)
+            if parent_id == target.folder.pk:
+                if name != item.name:
+                    item = actions.rename(actor=context().user, item=item, name=name)
+            else:
+                item = actions.move(
+                    actor=context().user, item=item, target=target.folder, name=name
+                )
+        if isinstance(item, Document):
+            _apply_client_mtime(item)
+        self.forget(source.path, source.get_ref_url())
 
     def copy(self, source: FolderCollection | DocumentResource, dest_path: str) -> None:
         target, name = self._destination(dest_path)
@@ -709,12 +794,10 @@ class CercleProvider(DAVProvider):
             copied = actions.copy(
                 actor=context().user, item=item, target=target.folder, name=name, contents=False
             )
-            for prop in DeadProperty.objects.filter(path=source.get_ref_url()):
-                path = quote(_join(target.path, copied.name))
-                if isinstance(copied, Folder):
-                    path += "/"
-                actions.set_dead_property(path=path, name=prop.name, value=prop.value)
-        context().properties.clear()
+            actions.copy_dead_properties(source=item, target=copied)
+        if isinstance(copied, Document):
+            _apply_client_mtime(copied)
+        self.forget(source.path, source.get_ref_url())
 
     def _copy_over(
         self,
@@ -732,11 +815,14 @@ class CercleProvider(DAVProvider):
                 upload=content,
                 allow_empty=True,
             )
+        existing.document.refresh_from_db(fields=["current"])
+        _apply_client_mtime(existing.document)
 
     def forget(self, path: str, ref_url: str) -> None:
         """What the request cached of a path gone (moved, deleted): its locks and properties."""
         current = context()
         current.properties.clear()
+        current.loaded.clear()
         current.locks.clear()
 
 
@@ -884,24 +970,49 @@ class LockStorage:
         return found
 
 
+def _key(item: Folder | Document) -> tuple[str, int]:
+    return ("folder" if isinstance(item, Folder) else "document", item.pk)
+
+
 class PropertyStorage:
-    """WsgiDAV's property manager over `DeadProperty`: the properties of a folder's members are
-    read in one query."""
+    """WsgiDAV's property manager over `DeadProperty`. WsgiDAV names a resource by its URL; the
+    resource told the request's context its URL (`_Item.get_ref_url`), so a property is the
+    item's, whatever path reached it. The properties of a folder's members (and the folder's)
+    are read in one query, once per request; `/` and `/Shared with me` have none."""
 
     def __repr__(self) -> str:
         return "cercle.documents.dav.PropertyStorage"
 
+    def _item(self, url: str) -> Folder | Document | None:
+        resource = context().items.get(url)
+        if isinstance(resource, FolderCollection):
+            return resource.folder
+        if isinstance(resource, DocumentResource):
+            return resource.document
+        return None
+
     def _of(self, url: str) -> dict[str, str]:
+        item = self._item(url)
+        if item is None:
+            return {}
         current = context()
-        parent = actions._parent_path(url)
-        if parent not in current.properties:
-            by_path: dict[str, dict[str, str]] = {}
-            for path, name, value in DeadProperty.objects.filter(parent=parent).values_list(
-                "path", "name", "value"
-            ):
-                by_path.setdefault(path, {})[name] = value
-            current.properties[parent] = by_path
-        return current.properties[parent].get(url, {})
+        key = _key(item)
+        parent = item.parent_id if isinstance(item, Folder) else item.folder_id
+        if key not in current.properties and parent is not None and parent not in current.loaded:
+            current.loaded.add(parent)
+            rows = DeadProperty.objects.filter(
+                Q(document__folder_id=parent, document__trashed_at__isnull=True)
+                | Q(folder__parent_id=parent, folder__trashed_at__isnull=True)
+                | Q(folder_id=parent)
+            ).values_list("folder_id", "document_id", "name", "value")
+            for folder_id, document_id, name, value in rows:
+                owner = ("folder", folder_id) if folder_id else ("document", document_id)
+                current.properties.setdefault(owner, {})[name] = value
+        if key not in current.properties and parent is None:  # a library's root
+            current.properties[key] = dict(
+                DeadProperty.objects.filter(folder_id=item.pk).values_list("name", "value")
+            )
+        return current.properties.get(key, {})
 
     def get_properties(self, norm_url: str, environ: Any = None) -> list[str]:
         return list(self._of(norm_url))
@@ -917,6 +1028,9 @@ class PropertyStorage:
         dry_run: bool = False,
         environ: Any = None,
     ) -> None:
+        item = self._item(norm_url)
+        if item is None:
+            raise DAVError(HTTP_FORBIDDEN)
         if dry_run:
             return
         value = (
@@ -924,30 +1038,37 @@ class PropertyStorage:
             if isinstance(property_value, bytes)
             else str(property_value)
         )
-        actions.set_dead_property(path=norm_url, name=name, value=value)
-        context().properties.clear()
+        actions.set_dead_property(item=item, name=name, value=value)
+        self._forget()
 
     def remove_property(
         self, norm_url: str, name: str, dry_run: bool = False, environ: Any = None
     ) -> None:
+        item = self._item(norm_url)
+        if item is None:
+            raise DAVError(HTTP_FORBIDDEN)
         if dry_run:
             return
-        actions.remove_dead_properties(path=norm_url, name=name, children=False)
-        context().properties.clear()
+        actions.remove_dead_properties(item=item, name=name)
+        self._forget()
 
     def remove_properties(self, norm_url: str, environ: Any = None) -> None:
-        actions.remove_dead_properties(path=norm_url)
-        context().properties.clear()
+        # After a DELETE: the properties stay with the item in the trash (and come back if it
+        # is restored); they are deleted with it when the trash is purged.
+        self._forget()
 
     def copy_properties(self, src_url: str, dest_url: str, environ: Any = None) -> None:
-        actions.copy_dead_properties(source=src_url, target=dest_url)
-        context().properties.clear()
+        return None  # `CercleProvider.copy` copies them from item to item
 
     def move_properties(
         self, src_url: str, dest_url: str, with_children: bool, environ: Any = None
     ) -> None:
-        actions.copy_dead_properties(source=src_url, target=dest_url, move=True)
-        context().properties.clear()
+        return None  # they are the item's: nothing to do
+
+    def _forget(self) -> None:
+        current = context()
+        current.properties.clear()
+        current.loaded.clear()
 
 
 # The rules for writing dead properties: whoever may change the resource.
@@ -969,21 +1090,21 @@ DocumentResource.set_property_value = _set_property_value
 # --- The application ---------------------------------------------------------------------------
 
 
-_application: WsgiDAVApp | None = None
+_applications: dict[str, WsgiDAVApp] = {}
 _application_lock = threading.Lock()
 
 
-def application() -> WsgiDAVApp:
-    global _application
+def application(mount: str = MOUNT) -> WsgiDAVApp:
+    """WsgiDAV's application for one of `MOUNTS` (its hrefs and destinations are under it)."""
     with _application_lock:
-        if _application is None:
+        if mount not in _applications:
             provider = CercleProvider()
             locks = LockStorage()
             locks.provider = provider
-            _application = WsgiDAVApp(
+            _applications[mount] = WsgiDAVApp(
                 {
                     "provider_mapping": {"/": provider},
-                    "mount_path": MOUNT,
+                    "mount_path": mount,
                     "lock_storage": locks,
                     "property_manager": PropertyStorage(),
                     # Cercle authenticates (`dav_view`) and answers errors itself.
@@ -991,6 +1112,8 @@ def application() -> WsgiDAVApp:
                     "http_authenticator": {"domain_controller": None},
                     "dir_browser": {"enable": False},
                     "hotfixes": {"re_encode_path_info": False, "unquote_path_info": False},
+                    # A client sets a file's modification time (`set_last_modified`).
+                    "mutable_live_props": ["{DAV:}getlastmodified"],
                     "add_header_MS_Author_Via": True,
                     "block_size": BLOCK_BYTES,
                     "verbose": 0,
@@ -998,7 +1121,7 @@ def application() -> WsgiDAVApp:
                     "suppress_version_info": True,
                 }
             )
-    return _application
+    return _applications[mount]
 
 
 # --- Authentication ----------------------------------------------------------------------------
@@ -1055,17 +1178,23 @@ def authenticate(request: HttpRequest) -> User | HttpResponse:
 # --- The view ----------------------------------------------------------------------------------
 
 
+def mount_of(path: str) -> str:
+    """Which of `MOUNTS` a request's path is under."""
+    return MOUNT if path == MOUNT or path.startswith(MOUNT + "/") else LEGACY_MOUNT
+
+
 def _environ(request: HttpRequest, user: User, body: HttpRequest | IO[bytes]) -> dict[str, Any]:
     environ: dict[str, Any] = {
         key: value
         for key, value in request.META.items()
         if isinstance(value, str) and (key.startswith("HTTP_") or key.isupper())
     }
-    path = request.path.removeprefix(MOUNT) or "/"
+    mount = mount_of(request.path)
+    path = request.path.removeprefix(mount) or "/"
     environ.update(
         {
             "REQUEST_METHOD": request.method or "GET",
-            "SCRIPT_NAME": MOUNT,
+            "SCRIPT_NAME": mount,
             "PATH_INFO": path,
             "QUERY_STRING": request.META.get("QUERY_STRING", ""),
             "SERVER_NAME": request.get_host().split(":")[0],
@@ -1145,7 +1274,7 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
         return lambda data: None
 
     with _in_context(current):
-        chunks = iter(application()(environ, start_response))
+        chunks = iter(application(environ["SCRIPT_NAME"])(environ, start_response))
         first = next(chunks, b"")
     code, _space, reason = started["status"].partition(" ")
     status = int(code)
@@ -1180,6 +1309,8 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
         response[name] = value
     if streaming:
         response["Content-Disposition"] = "attachment"
+    if current.mtime_accepted:
+        response["X-OC-Mtime"] = "accepted"
     return response
 
 

@@ -237,6 +237,10 @@ class Version(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The version this one brought back, when it is a restore.
     restored_from = models.PositiveIntegerField(null=True, blank=True)
+    # The content's modification time a client gave (WebDAV's `X-OC-Mtime`, PROPPATCH of
+    # `getlastmodified`): shown as the file's last modification instead of `created_at`, so that
+    # a synchronising client (rclone bisync) sees the time its own copy has.
+    modified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
@@ -292,20 +296,42 @@ class Lock(models.Model):
 
 
 class DeadProperty(models.Model):
-    """A property a WebDAV client stored on a resource (PROPPATCH), by the resource's path."""
+    """A property a WebDAV client stored on a folder or a document (PROPPATCH). It belongs to the
+    item, not to its path: it follows a rename or a move (in the pages or over WebDAV), stays
+    with it in the trash and is deleted with it."""
 
-    path = models.CharField(max_length=2000, db_index=True)
-    parent = models.CharField(max_length=2000, db_index=True)  # for a listing: one query
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="properties"
+    )
+    folder = models.ForeignKey(
+        Folder, null=True, blank=True, on_delete=models.CASCADE, related_name="properties"
+    )
     name = models.CharField(max_length=500)  # "{namespace}local-name"
     value = models.TextField()  # the property's XML element
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("path", "name", name="documents_dead_property_unique"),
+            models.CheckConstraint(
+                condition=models.Q(folder__isnull=True, document__isnull=False)
+                | models.Q(folder__isnull=False, document__isnull=True),
+                name="documents_dead_property_folder_xor_document",
+            ),
+            models.UniqueConstraint(
+                "document",
+                "name",
+                condition=models.Q(document__isnull=False),
+                name="documents_dead_property_document_name",
+            ),
+            models.UniqueConstraint(
+                "folder",
+                "name",
+                condition=models.Q(folder__isnull=False),
+                name="documents_dead_property_folder_name",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.path} {self.name}"
+        return f"{self.document_id or self.folder_id} {self.name}"
 
 
 class ShareAccess(models.TextChoices):

@@ -1,12 +1,13 @@
 """The document base in the registry of personal data (`cercle.core.personal_data`): the files a
-person uploaded (every version they sent), their erasure, the retention of documents."""
+person uploaded (every version they sent), the shares they gave and received, their erasure,
+the retention of documents."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
@@ -20,8 +21,9 @@ from cercle.core.personal_data import (
     without_holds,
 )
 from cercle.documents.actions import collect_blobs
-from cercle.documents.models import Document, Library, Version
+from cercle.documents.models import Document, Library, Share, Version
 from cercle.documents.storage import blob_storage
+from cercle.spaces.models import Membership
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -60,6 +62,52 @@ def export(person: User, writer: ExportWriter) -> None:
             ),
         )
     writer.write_json("documents/documents.json", rows)
+    _export_shares(person, writer)
+
+
+def _share_row(share: Share, direction: str) -> dict[str, object]:
+    item = share.folder or share.document
+    return {
+        "direction": direction,
+        "item": item.name if item is not None else "",
+        "kind": "folder" if share.folder_id else "document",
+        "owner": share.library.owner.get_full_name() if share.library.owner else "",
+        "with_person": share.user.get_full_name() if share.user else None,
+        "with_space": share.space.name if share.space else None,
+        "access": share.access,
+        "created_at": share.created_at,
+    }
+
+
+def _export_shares(person: User, writer: ExportWriter) -> None:
+    """The shares of their files and folders they gave, and those they received (to them, or
+    to a space they are a member of): one query each, whatever their number."""
+    related = ("library__owner", "folder", "document", "user", "space")
+    given = Share.objects.filter(library__owner=person).select_related(*related)
+    spaces = Membership.objects.filter(user=person).values("space_id")
+    received = (
+        Share.objects.filter(Q(user=person) | Q(space_id__in=spaces))
+        .exclude(library__owner=person)
+        .select_related(*related)
+    )
+    rows = [_share_row(share, "given") for share in given.order_by("created_at", "pk")]
+    rows += [_share_row(share, "received") for share in received.order_by("created_at", "pk")]
+    section = writer.section("document_shares", gettext_lazy("Documents shared"))
+    for row in rows:
+        if row["direction"] == "given":
+            text = gettext("I shared “%(item)s” with %(whom)s (%(access)s)") % {
+                "item": row["item"],
+                "whom": row["with_person"] or row["with_space"],
+                "access": row["access"],
+            }
+        else:
+            text = gettext("%(owner)s shared “%(item)s” with me (%(access)s)") % {
+                "owner": row["owner"],
+                "item": row["item"],
+                "access": row["access"],
+            }
+        writer.add_row(section, IndexRow(text=text, when=row["created_at"]))  # type: ignore[arg-type]
+    writer.write_json("documents/shares.json", rows)
 
 
 def erase(person: User, rule: ErasureRule) -> None:

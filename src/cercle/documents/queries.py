@@ -416,6 +416,51 @@ def documents_in(
     )
 
 
+PAGE_SIZE = 200  # the documents of a folder's page at a time
+
+
+def documents_page(
+    folder: Folder,
+    *,
+    sort: str = "name",
+    descending: bool = False,
+    after: tuple[str, int] | int | None = None,
+    size: int | None = None,
+) -> tuple[list[Document], tuple[str, int] | int | None]:
+    """One page of the documents of `folder` for the folder's page, and where the next begins
+    (None on the last). By name (the default) the position is the last name (ignoring case) and
+    id: the index on the folder's names is read from there, however deep the page; by another
+    sort, it is a count of rows to skip (those sorts read the folder's rows anyway)."""
+    size = size or PAGE_SIZE
+    found: list[Document]
+    if sort == "name":
+        rows: QuerySet[Any] = (
+            Document.objects.filter(folder=folder, trashed_at__isnull=True)
+            .select_related("current", "current__blob", "created_by")
+            .annotate(name_key=Lower("name"))
+        )
+        if descending:
+            rows = rows.order_by("-name_key", "-pk")
+            if isinstance(after, tuple):
+                name, pk = after
+                rows = rows.filter(Q(name_key__lt=name) | Q(name_key=name, pk__lt=pk))
+        else:
+            rows = rows.order_by("name_key", "pk")
+            if isinstance(after, tuple):
+                name, pk = after
+                rows = rows.filter(Q(name_key__gt=name) | Q(name_key=name, pk__gt=pk))
+        found = list(rows[: size + 1])
+        if len(found) <= size:
+            return found, None
+        last = found[size - 1]
+        return found[:size], (getattr(last, "name_key", ""), last.pk)
+    skip = after if isinstance(after, int) else 0
+    found = list(documents_in(folder, sort=sort, descending=descending)[skip : skip + size + 1])
+    if len(found) <= size:
+        return found, None
+    return found[:size], skip + size
+
+
 def _after_name(rows: QuerySet[Any], after: tuple[str, int] | None) -> QuerySet[Any]:
     rows = rows.annotate(name_key=Lower("name")).order_by("name_key", "pk")
     if after is None:

@@ -3,8 +3,10 @@ from django.urls import path, re_path
 from cercle.documents import dav, views
 
 urlpatterns = [
-    # WebDAV (`documents/dav.py`): every method, every path below /dav/.
-    re_path(r"^dav(?P<path>/.*)?$", dav.dav_view, name="documents_dav"),
+    # WebDAV (`documents/dav.py`): every method, every path below /dav/files/, and below /dav/
+    # (the first address, kept for the clients set up with it).
+    re_path(r"^dav/files(?P<path>/.*)?$", dav.dav_view, name="documents_dav"),
+    re_path(r"^dav(?P<path>/.*)?$", dav.dav_view, name="documents_dav_legacy"),
     path("spaces/<slug:slug>/documents/", views.space_documents, name="documents_space"),
     path("documents/", views.my_documents, name="documents_mine"),
     path("documents/shared/", views.shared_with_me, name="documents_shared"),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cercle.accounts.queries import pickable_person
 from cercle.core import uploads
+from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.typing import AuthenticatedRequest
 from cercle.documents import actions, downloads, previews, queries
 from cercle.documents.models import Document, Folder, Library
@@ -66,12 +68,34 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
     if sort not in SORT_LABELS:
         sort = "name"
     descending = request.GET.get("order") == "desc"
+    try:
+        after = _page_position(request.GET.get("after", ""), sort)
+    except InvalidCursor:
+        return HttpResponseBadRequest(_("This page's address is not valid."))
+    documents, following = queries.documents_page(
+        folder, sort=sort, descending=descending, after=after
+    )
+    next_query = ""
+    if following is not None:
+        position = list(following) if isinstance(following, tuple) else [following]
+        next_query = urlencode(
+            {
+                "sort": sort,
+                "order": "desc" if descending else "asc",
+                "after": encode_cursor(position),
+            }
+        )
     context = {
         "library": library,
         "folder": folder,
         **_crumbs_context(request, folder, rights),
-        "folders": queries.subfolders(folder, sort=sort, descending=descending),
-        "documents": list(queries.documents_in(folder, sort=sort, descending=descending)),
+        # Folders on the first page only; the documents a page at a time (`PAGE_SIZE`).
+        "folders": queries.subfolders(folder, sort=sort, descending=descending)
+        if after is None
+        else [],
+        "documents": documents,
+        "next_query": next_query,
+        "later_page": after is not None,
         "sort": sort,
         "descending": descending,
         "sorts": [(key, _sort_label(key)) for key in SORT_LABELS],
@@ -90,6 +114,21 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
     if context["can_upload"]:
         context["upload_cap"] = queries.upload_cap(library, row=row, quota=quota)
     return render(request, "documents/folder.html", context, status=status)
+
+
+def _page_position(cursor: str, sort: str) -> tuple[str, int] | int | None:
+    """Where a folder's page begins (its `after` parameter, made by `_folder_page`)."""
+    if not cursor:
+        return None
+    if sort == "name":
+        name, pk = decode_cursor(cursor, length=2)
+        if not isinstance(name, str) or not isinstance(pk, int):
+            raise InvalidCursor("invalid cursor")
+        return (name, pk)
+    (skip,) = decode_cursor(cursor, length=1)
+    if not isinstance(skip, int) or skip < 0:
+        raise InvalidCursor("invalid cursor")
+    return skip
 
 
 def _crumbs_context(
