@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     space = organisation_space()
 
     # The tree: sections of 10 pages of 10 pages (three levels), in bulk, one revision each.
-    sections = max(1, args.pages // 111)
+    sections = max(1, -(-args.pages // 111))  # rounded up: the third level is cut to fit
     body = "## Objet\n\nUne procédure ordinaire.\n\n- un point\n- un autre\n\nVoir [[Accueil]].\n"
     made = 0
 
