@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     run: list[str] = []
 
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def counted(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         run.append(sql)
         return execute(sql, params, many, context)
 
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(3):
             assert client.get(url).status_code == 200, url
         run.clear()
-        with connection.execute_wrapper(count):
+        with connection.execute_wrapper(counted):
             client.get(url)
         latencies = []
         for _ in range(args.requests):
