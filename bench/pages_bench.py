@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     made += len(seconds)
     third = []
     for p in seconds:
-        third += [(f"Fiche {p.pk}-{n}", p.pk, n) for n in range(9)]
+        third += [(f"Fiche {p.pk}-{n}", p.pk, n) for n in range(10)]
     third = third[: max(0, args.pages - made)]
     made += len(add(third))
     PageRevision.objects.bulk_create(

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import translation
 
 from cercle.accounts.models import User
-from cercle.pages import actions
+from cercle.pages import actions, queries
 from cercle.pages.models import Page
 from cercle.spaces.models import Space
 from cercle.spaces.queries import organisation_space
@@ -125,3 +125,28 @@ def test_only_writers_reorder() -> None:
     assert client_for(make_user()).get(
         f"/spaces/{make_space().slug}/pages/reorder/"
     ).status_code in (403, 404)
+
+
+def test_a_page_shows_the_tree_folded_around_it(anne: User, space: Space) -> None:
+    """The side navigation: the top pages and the pages under the page and its ancestors, not
+    the whole tree (a large intranet's pages would each draw thousands of links)."""
+    alpha = Page.objects.get(space=space, slug="alpha")
+    beta = Page.objects.get(space=space, slug="beta")
+    under_alpha = actions.create_page(actor=anne, space=space, title="Sous alpha", parent=alpha)
+    deep = actions.create_page(actor=anne, space=space, title="Profond", parent=under_alpha)
+    actions.create_page(actor=anne, space=space, title="Sous beta", parent=beta)
+    tree = queries.PageTree.of(space)
+    assert [(node.slug, depth) for node, depth in tree.folded(under_alpha.pk)] == [
+        ("alpha", 0),
+        ("sous-alpha", 1),
+        ("profond", 2),
+        ("beta", 0),
+        ("gamma", 0),
+    ]
+    html = client_for(anne).get(f"/spaces/{space.slug}/pages/profond/").content.decode()
+    side = html.split('class="card page-tree"', 1)[1].split("</nav>", 1)[0]
+    assert "/pages/sous-alpha/" in side and "/pages/sous-beta/" not in side
+    assert deep.slug in side
+    # The list of pages keeps the whole tree.
+    listing = client_for(anne).get(f"/spaces/{space.slug}/pages/").content.decode()
+    assert "/pages/sous-beta/" in listing and "/pages/profond/" in listing

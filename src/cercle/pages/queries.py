@@ -120,6 +120,20 @@ class PageTree:
             yield node, depth
             yield from self.walk(node.id, depth + 1)
 
+    def folded(self, page_id: int) -> Iterator[tuple[Node, int]]:
+        """The tree as a page's side navigation shows it: the top pages, and the pages under the
+        page and each of its ancestors (their siblings), in reading order — not the whole tree,
+        which a large intranet would make every page draw."""
+        opened = {node.id for node in self.ancestors(page_id)} | {page_id}
+
+        def walk(parent_id: int | None, depth: int) -> Iterator[tuple[Node, int]]:
+            for node in self.children.get(parent_id, []):
+                yield node, depth
+                if node.id in opened:
+                    yield from walk(node.id, depth + 1)
+
+        return walk(None, 0)
+
     def slug_for_title(self, title_key: str) -> str | None:
         for node in self.nodes.values():
             if node.title_key == title_key:

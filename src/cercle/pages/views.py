@@ -84,9 +84,9 @@ def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[
         "view": space_queries.space_view(request.user, space),
         "member_count": space_queries.member_count(space),
         "tree": tree,
-        "tree_rows": list(tree.walk()),
         "may_write_top": queries.may_write(request.user, space, None, tree),
         **extra,
+        "tree_rows": extra["tree_rows"] if "tree_rows" in extra else list(tree.walk()),
     }
 
 
@@ -132,6 +132,7 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
             page=page,
             rendered=_render(page, tree),
             ancestors=tree.ancestors(page.pk),
+            tree_rows=list(tree.folded(page.pk)),
             backlinks=list(queries.backlinks(page)[:100]),
             may_write=queries.may_write(request.user, space, page.pk, tree),
             may_review=queries.may_review(request.user, page, tree),
