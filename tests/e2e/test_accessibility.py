@@ -122,6 +122,7 @@ NOT_PAGES: dict[str, str] = {
     "page_react": "POST: reacts to a page",
     "page_comment_edit": "redirect to the page with its comment's form (an EXTRA_CASE)",
     "page_comment_delete": "POST",
+    "page_editors": "POST: an admin names or removes a section's editors (on page_detail)",
     "page_image": "a page's image",
     "page_image_upload": "POST (JSON): the editor's images (case page-image-dialog-open)",
     "account_set_password": "redirect to the password change (everyone has a password)",
