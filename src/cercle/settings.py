@@ -436,6 +436,17 @@ STORAGES["news"] = (
         "OPTIONS": {"location": str(NEWS_ROOT), "base_url": "/no-url/"},
     }
 )
+# Images of pages (pasted or dropped in the editor): outside MEDIA_ROOT, served by the pages'
+# views to those who may read the space's pages; the bucket's "pages/" prefix with S3.
+PAGES_ROOT = Path(os.environ.get("CERCLE_PAGES_ROOT", VAR_DIR / "pages"))
+STORAGES["pages"] = (
+    {**STORAGES["default"], "OPTIONS": {**STORAGES["default"]["OPTIONS"], "location": "pages"}}
+    if bucket
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PAGES_ROOT), "base_url": "/no-url/"},
+    }
+)
 PRIVACY_EXPORT_DAYS = int(os.environ.get("CERCLE_PRIVACY_EXPORT_DAYS", "7"))
 PRIVACY_ERASURE_SHARED_CONTENT = os.environ.get("CERCLE_ERASURE_SHARED_CONTENT", "anonymise")
 AUDIT_RETENTION_DAYS = int(os.environ.get("CERCLE_AUDIT_RETENTION_DAYS", "1095"))

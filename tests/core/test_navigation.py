@@ -96,8 +96,20 @@ def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
     request = RequestFactory().get("/people/someone/")
     request.user = anne
     main = navigation.menu_links(request, "main")
-    # Each registered by its own module (feed, accounts, spaces, chat, pages), in their order.
-    assert [link.key for link in main][:5] == ["home", "people", "spaces", "messages", "intranet"]
+    # Each registered by its own module (feed, accounts, spaces, chat, pages, news, agenda), in
+    # their order; on phones, the bar holds the first four and "More" the others.
+    assert [link.key for link in main] == [
+        "home",
+        "people",
+        "spaces",
+        "messages",
+        "intranet",
+        "news",
+        "agenda",
+    ]
+    assert [link.key for link in navigation.more_links(main)] == ["intranet", "news", "agenda"]
+    assert {link.screens for link in main[:4]} == {""}
+    assert {link.screens for link in main[4:]} == {"wide"}
     assert [link.key for link in main if link.current] == ["people"]
     # Messages draws itself, with its live unread badge.
     messages = next(link for link in main if link.key == "messages")
@@ -107,7 +119,6 @@ def test_the_modules_fill_the_main_navigation_and_the_account_menu() -> None:
         "profile",
         "onboarding",
         "documents",
-        "news",
         "settings",
         "my_data",
         "security",
@@ -162,3 +173,25 @@ def test_a_menu_source_adds_links_known_at_request_time(monkeypatch: pytest.Monk
     menu = page.split('class="user-menu"', 1)[1].split("</details>", 1)[0]
     assert '<li class="nav-wide-only"><a class="" href="/tools/">Outils</a></li>' in main
     assert '<li class="nav-phone-only"><a href="/tools/">Outils</a></li>' in menu
+
+
+def test_the_phone_bar_opens_the_other_links_from_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the phone bar's room, the links are tabs from 48rem and the items of a "More"
+    disclosure on phones, which marks itself when the current page is one of them."""
+    client = client_for(make_user())
+    page = client.get("/agenda/").content.decode()
+    main = page.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    assert (
+        '<li class="nav-wide-only"><a class="nav-agenda" href="/agenda/" aria-current="page">'
+        in main
+    )
+    more = main.split('<details class="nav-more">', 1)[1].split("</details>", 1)[0]
+    assert '<summary class="nav-more-toggle nav-more-current">' in more
+    for url in ("/intranet/", "/news/", "/agenda/"):
+        assert f'href="{url}"' in more
+    assert 'href="/people/"' not in more
+    # With one link too many only, it takes the "More" entry's place: no menu of one item.
+    for key in ("news", "agenda"):
+        monkeypatch.delitem(navigation.MENU_LINKS, key)
+    main = client.get("/").content.decode().split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    assert "nav-more" not in main and '<li><a class="nav-intranet" href="/intranet/"' in main

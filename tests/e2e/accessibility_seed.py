@@ -144,6 +144,12 @@ def seed() -> dict[str, Any]:
             ),
         )
         page_actions.watch_page(actor=member, page=handbook)
+        # Comments and reactions under a page: the member's own (edit and delete buttons).
+        page_comment = page_actions.add_comment(
+            actor=member, page=meetings, body="Merci, **noté** pour jeudi."
+        )
+        page_actions.add_comment(actor=owner, page=meetings, body="La salle change en mars.")
+        page_actions.react(actor=owner, page=meetings, kind="like")
 
         direct = chat_actions.start_direct_conversation(actor=member, other=owner)
         for n, (who, body) in enumerate(
@@ -364,7 +370,10 @@ def seed() -> dict[str, Any]:
         ),
     )
     news_actions.record_read(reader=member, article=article)
-    news_actions.add_comment(actor=member, article=article, body="Bravo à toute l'équipe !")
+    praise = news_actions.add_comment(
+        actor=member, article=article, body="Bravo à toute l'équipe !"
+    )
+    news_actions.add_comment(actor=admin, article=article, body="Merci !", parent=praise)
     news_actions.react(actor=member, article=article, kind="celebrate")
     # The home page: the demo's quick links and menu link (`cercle.homepage.demo`), and the new
     # arrivals' panel turned on.
@@ -399,6 +408,7 @@ def seed() -> dict[str, Any]:
         "archived_space": old_space.slug,
         "page": meetings.slug,
         "handbook": handbook.slug,
+        "page_comment": page_comment.pk,
         "person": report_person.pk,
         "department": department.slug,
         "site": site.slug,

@@ -106,6 +106,7 @@ NOT_PAGES: dict[str, str] = {
     "news_comment": "POST: comments on an article",
     "news_react": "POST: reacts to an article",
     "news_comment_delete": "POST",
+    "news_comment_edit": "redirect to the article with its comment's form",
     "news_category_delete": "POST",
     "page_preview": "POST: the editor's preview fragment",
     "search_suggest": "an htmx fragment: the header's suggestions (case search-suggestions-open)",
@@ -117,6 +118,13 @@ NOT_PAGES: dict[str, str] = {
     "page_watch": "POST",
     "page_suggest": "JSON: the editor's link suggestions (case page-link-suggestions-open)",
     "page_permalink": "redirect to the page's current address",
+    "page_comment": "POST: comments on a page",
+    "page_react": "POST: reacts to a page",
+    "page_comment_edit": "redirect to the page with its comment's form (an EXTRA_CASE)",
+    "page_comment_delete": "POST",
+    "page_editors": "POST: an admin names or removes a section's editors (on page_detail)",
+    "page_image": "a page's image",
+    "page_image_upload": "POST (JSON): the editor's images (case page-image-dialog-open)",
     "account_set_password": "redirect to the password change (everyone has a password)",
     # htmx fragments and JSON.
     "people_autocomplete": "htmx fragment",
@@ -354,6 +362,13 @@ def _page_link_suggestions_open(page: Any, facts: dict[str, Any]) -> None:
     page.wait_for_selector("#page-link-suggestions [role=option]")
 
 
+def _page_image_dialog_open(page: Any, facts: dict[str, Any]) -> None:
+    """The page editor with the dialog that asks an image's description open."""
+    page.goto(f"/spaces/{facts['space']}/pages/{facts['page']}/edit/")
+    page.wait_for_selector(".page-toolbar:not([hidden])")
+    page.evaluate("document.getElementById('page-image-dialog').showModal()")
+
+
 # Pages that exist only inside a flow (they redirect when loaded alone): how to reach them.
 STEPS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "mfa_authenticate": _sign_in_until_the_code,
@@ -469,6 +484,14 @@ EXTRA_CASES = [
     Case("search-bad-date", MEMBER, path="/search/?q=a&start=nope", status=400),
     Case("search-suggestions-open", MEMBER, "search", steps=_suggestions_open),
     Case("page-link-suggestions-open", MEMBER, "page_edit", steps=_page_link_suggestions_open),
+    Case("page-image-dialog-open", MEMBER, "page_edit", steps=_page_image_dialog_open),
+    Case(
+        "page_detail-comment-editing",
+        MEMBER,
+        "page_detail",
+        steps=_go("/spaces/{space}/pages/{page}/?edit_comment={page_comment}"),
+    ),
+    Case("home-more-open", MEMBER, "home", steps=_open_menus("/", ".nav-more")),
     Case(
         "page_detail-to-review",
         OWNER,

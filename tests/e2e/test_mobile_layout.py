@@ -14,7 +14,8 @@ PAGES = ["/", "/people/", "/spaces/", "/messages/", "/notifications/", "/setting
 NAV_FITS = """() => {
   const nav = document.querySelector("nav.mainnav");
   const list = nav.querySelector("ul");
-  const links = [...nav.querySelectorAll("a")].map((a) => {
+  // The links shown (those of the phone bar's closed "More" menu, or of another width, are not).
+  const links = [...nav.querySelectorAll("a")].filter((a) => a.getClientRects().length).map((a) => {
     const box = a.getBoundingClientRect();
     return {text: a.innerText.trim(), left: box.left, right: box.right, top: box.top,
             clipped: a.scrollWidth > a.clientWidth + 1};
@@ -42,6 +43,33 @@ def test_phone_navigation_shows_every_destination_and_the_bell(
         for link in facts["links"]:
             assert link["left"] >= 0 and link["right"] <= facts["width"], (path, link)
             assert not link["clipped"], (path, link)
+    # The bar ends with "Plus" (More), a disclosure: by keyboard it opens the other destinations,
+    # each a 44 px target, and Escape closes it with the focus back on its toggle.
+    phone.goto("/people/")
+    more = phone.locator("nav.mainnav summary.nav-more-toggle")
+    box = more.bounding_box()
+    assert more.inner_text().strip() == "Plus" and box is not None
+    assert box["height"] >= 44 and box["width"] >= 44 and box["x"] + box["width"] <= 360
+    more.focus()
+    phone.keyboard.press("Enter")
+    menu = phone.locator("nav.mainnav .nav-more-menu")
+    assert menu.is_visible()
+    labels = [text.strip() for text in menu.locator("a").all_inner_texts()]
+    assert labels == ["Intranet", "Actualités", "Agenda"], labels
+    for link in menu.locator("a").all():
+        found = link.bounding_box()
+        assert found is not None and found["height"] >= 44, found
+        assert found["x"] >= 0 and found["x"] + found["width"] <= 360, found
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.innerText.trim()") == "Intranet"
+    phone.keyboard.press("Escape")
+    assert not menu.is_visible()
+    assert phone.evaluate("document.activeElement.classList.contains('nav-more-toggle')")
+    more.click()
+    menu.get_by_role("link", name="Agenda").click()
+    phone.wait_for_url("**/agenda/")
+    assert "nav-more-current" in (more.get_attribute("class") or "")
     # The current page is marked for screen readers.
     nav = phone.get_by_role("navigation", name="Navigation principale")
     phone.goto("/spaces/")

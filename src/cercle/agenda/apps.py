@@ -12,6 +12,7 @@ class AgendaConfig(AppConfig):
         from cercle.agenda import (
             audit_labels,
             listeners,
+            navigation,
             notifications,
             panels,
             personal_data,
@@ -28,3 +29,4 @@ class AgendaConfig(AppConfig):
         search.register()
         panels.register()
         listeners.register()
+        navigation.register()

@@ -7,10 +7,15 @@ its "My spaces" (favourites first), chat its "Conversations" (with unread counts
 function that lists the viewer's links in one query. `sections_for(request)` runs them once per
 request (the page's template tag may ask again: the answer is kept for the request) and keeps
 the sections that have links, in their `order`.
+
+The main navigation is a row of tabs from 48rem and, on phones, a bar of icons: its first
+`PHONE_BAR_LINKS` links, then "More", a disclosure listing the others (the template draws it from
+`more_links`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -145,7 +150,14 @@ class ShownMenuLink:
     # "wide": shown from 48rem only (an admin's extra link in the main navigation: a sixth icon
     # would not fit the phone's bar), "phone": below 48rem only (its copy in the account menu).
     screens: Literal["", "wide", "phone"] = ""
+    # On phones, in the bar's "More" menu rather than the bar itself (`PHONE_BAR_LINKS`).
+    in_more: bool = False
 
+
+# The phone's bar (below 48rem) holds this many of the main navigation's links, then a "More"
+# entry that opens the others: five columns fit 360 px with the French labels ("Messages" is
+# clipped by a sixth).
+PHONE_BAR_LINKS = 4
 
 MENU_LINKS: dict[str, MenuLink] = {}
 # Links known only at request time (the admins' own links, `cercle.homepage`): a function of the
@@ -187,6 +199,18 @@ def menu_links(request: HttpRequest, place: str) -> list[ShownMenuLink]:
                 html=link.render(request) if link.render is not None else None,
             )
         )
+    if place == "main" and len(shown) > PHONE_BAR_LINKS + 1:
+        # Past the bar's room, a link is a tab from 48rem and an item of "More" on phones (when
+        # only one would go there, it takes the "More" entry's place instead).
+        shown = shown[:PHONE_BAR_LINKS] + [
+            dataclasses.replace(link, screens="wide", in_more=True)
+            for link in shown[PHONE_BAR_LINKS:]
+        ]
     for source in MENU_SOURCES:
         shown.extend(source(request, place))
     return shown
+
+
+def more_links(links: list[ShownMenuLink]) -> list[ShownMenuLink]:
+    """The links of the phone bar's "More" menu, among the main navigation's `links`."""
+    return [link for link in links if link.in_more]

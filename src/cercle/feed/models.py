@@ -11,24 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class ReactionKind(models.TextChoices):
-    LIKE = "like", _("Like")
-    LOVE = "love", _("Love")
-    CELEBRATE = "celebrate", _("Celebrate")
-    INSIGHTFUL = "insightful", _("Insightful")
-    FUNNY = "funny", _("Funny")
-    SUPPORT = "support", _("Support")
-
-
-REACTION_EMOJI = {
-    "like": "👍",
-    "love": "❤️",
-    "celebrate": "🎉",
-    "insightful": "💡",
-    "funny": "😄",
-    "support": "🤝",
-}
+# Re-exported: the reactions are shared (`cercle.core.reactions`).
+from cercle.core.reactions import REACTION_EMOJI as REACTION_EMOJI
+from cercle.core.reactions import ReactionKind as ReactionKind
 
 
 class Hashtag(models.Model):

@@ -268,16 +268,29 @@ def _require_reader(actor: User, article: Article) -> None:
 
 
 @transaction.atomic
-def add_comment(*, actor: User, article: Article, body: str) -> ArticleComment:
+def add_comment(
+    *, actor: User, article: Article, body: str, parent: ArticleComment | None = None
+) -> ArticleComment:
+    """A comment on a live article, or a reply to one of its comments (a reply to a reply
+    answers the same comment). The article's author is notified, and a reply's comment author."""
     _require_reader(actor, article)
     body = _clean(body, field="body", limit=MAX_COMMENT, required=True)
+    if parent is not None:
+        if parent.article_id != article.pk:
+            raise ValidationError({"parent": [_("Reply to a comment of this article.")]})
+        if parent.parent_id is not None:
+            parent = parent.parent
     comment = ArticleComment.objects.create(
-        article=article, author=actor, body=body, body_html=render_markdown(body)
+        article=article, author=actor, parent=parent, body=body, body_html=render_markdown(body)
     )
     Article.objects.filter(pk=article.pk).update(comment_count=F("comment_count") + 1)
-    if article.author_id and article.author_id != actor.pk and article.author is not None:
+    told: set[int] = set()
+    for person in (article.author, parent.author if parent is not None else None):
+        if person is None or person.pk == actor.pk or person.pk in told:
+            continue
+        told.add(person.pk)
         notifications.notify(
-            recipient=article.author,
+            recipient=person,
             kind=NEWS_COMMENT,
             actor=actor,
             group_key=f"news.comments.{article.pk}",
@@ -287,17 +300,40 @@ def add_comment(*, actor: User, article: Article, body: str) -> ArticleComment:
 
 
 @transaction.atomic
-def delete_comment(*, actor: User, comment: ArticleComment) -> None:
-    if comment.author_id != actor.pk and not queries.may_write(actor):
-        raise PermissionDenied(_("You cannot delete this comment."))
+def edit_comment(*, actor: User, comment: ArticleComment, body: str) -> ArticleComment:
+    """Its author changes their comment's text, while the article is live for them."""
     if comment.author_id != actor.pk:
+        raise PermissionDenied(_("Only its author edits a comment."))
+    _require_reader(actor, comment.article)
+    body = _clean(body, field="body", limit=MAX_COMMENT, required=True)
+    if body != comment.body:
+        comment.body = body
+        comment.body_html = render_markdown(body)
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, actor: User, comment: ArticleComment) -> None:
+    """Its author deletes their comment; the article's author and communication managers delete
+    anyone's (moderation, audited). A comment's replies go with it."""
+    article = comment.article
+    own = comment.author_id == actor.pk
+    moderator = queries.may_write(actor) or (
+        article.author_id is not None and article.author_id == actor.pk
+    )
+    if not own and not moderator:
+        raise PermissionDenied(_("You cannot delete this comment."))
+    if not own:
         log_event(
             actor=actor,
             action="news.comment_deleted",
             target=comment,
             old={"body": markdown_to_text(comment.body, limit=200)},
         )
-    Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - 1)
+    gone = 1 + ArticleComment.objects.filter(parent=comment).count()
+    Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - gone)
     comment.delete()
 
 

@@ -1,6 +1,5 @@
-"""The account menu's News link (`cercle.core.navigation`): not in the main navigation, whose
-phone bar holds five destinations in 360 px (a sixth clips "Messages"); the home page's featured
-panel links the news too."""
+"""The main navigation's News link (`cercle.core.navigation`): on phones, in the bar's "More"
+menu (the bar holds the first links only)."""
 
 from __future__ import annotations
 
@@ -16,8 +15,9 @@ def register() -> None:
             key="news",
             label=_("News"),
             url=lambda user: reverse("news"),
-            place="account",
-            order=25,
+            place="main",
+            order=55,
             current_prefix="/news/",
+            css_class="nav-news",
         )
     )

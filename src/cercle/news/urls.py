@@ -19,6 +19,7 @@ urlpatterns = [
     path("news/<int:article_id>/comment/", views.news_comment, name="news_comment"),
     path("news/<int:article_id>/react/", views.news_react, name="news_react"),
     path("news/<int:article_id>/share/", views.news_share, name="news_share"),
+    path("news/comments/<int:comment_id>/edit/", views.news_comment_edit, name="news_comment_edit"),
     path(
         "news/comments/<int:comment_id>/delete/",
         views.news_comment_delete,

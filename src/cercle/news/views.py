@@ -66,6 +66,10 @@ def news_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+def _comment_id(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 12 else 0
+
+
 def _reactions(article: Article) -> list[dict[str, Any]]:
     return [
         {"kind": kind, "label": label, "emoji": REACTION_EMOJI.get(kind, ""), "count": n}
@@ -79,9 +83,18 @@ def news_article(request: AuthenticatedRequest, article_id: int) -> HttpResponse
     article = queries.access_article(request.user, article_id)
     actions.record_read(reader=request.user, article=article)
     state = queries.state_of(article)
-    comments = list(
-        ArticleComment.objects.filter(article=article).select_related("author").order_by("pk")[:200]
+    found = list(
+        ArticleComment.objects.filter(article=article).select_related("author").order_by("pk")[:500]
     )
+    replies: dict[int, list[ArticleComment]] = {}
+    for item in found:
+        if item.parent_id is not None:
+            replies.setdefault(item.parent_id, []).append(item)
+    comments = [
+        {"comment": item, "replies": replies.get(item.pk, [])}
+        for item in found
+        if item.parent_id is None
+    ]
     return render(
         request,
         "news/article.html",
@@ -93,6 +106,9 @@ def news_article(request: AuthenticatedRequest, article_id: int) -> HttpResponse
             "reactions": _reactions(article),
             "mine": queries.my_reaction(request.user, article),
             "may_write": queries.may_write(request.user),
+            "may_moderate": queries.may_write(request.user)
+            or (article.author_id is not None and article.author_id == request.user.pk),
+            "editing_comment": _comment_id(request.GET.get("edit_comment")),
             "may_see_reads": queries.may_see_reads(request.user, article),
             "audience": _audience_names(article),
         },
@@ -329,13 +345,39 @@ def _back(article: Article, anchor: str = "") -> HttpResponse:
 @require_POST
 def news_comment(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
     article = queries.access_article(request.user, article_id)
+    parent = None
+    parent_id = request.POST.get("parent", "")
+    if parent_id:
+        parent = ArticleComment.objects.filter(pk=_comment_id(parent_id), article=article).first()
+        if parent is None:
+            return HttpResponse(_("Reply to a comment of this article."), status=400)
     try:
         comment = actions.add_comment(
-            actor=request.user, article=article, body=request.POST.get("body", "")
+            actor=request.user, article=article, body=request.POST.get("body", ""), parent=parent
         )
     except ValidationError as error:
         flash.error(request, " ".join(error.messages))
         return _back(article, "#comments")
+    return _back(article, f"#comment-{comment.pk}")
+
+
+@login_required
+def news_comment_edit(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    """GET: the article with this comment's text in a form; POST: save it (its author only)."""
+    comment = ArticleComment.objects.filter(pk=comment_id).first()
+    if comment is None:
+        raise queries.NotFound(_("No such comment."))
+    article = queries.access_article(request.user, comment.article_id)
+    if request.method != "POST":
+        url = reverse("news_article", args=[article.pk])
+        return redirect(f"{url}?edit_comment={comment.pk}#comment-{comment.pk}")
+    try:
+        actions.edit_comment(actor=request.user, comment=comment, body=request.POST.get("body", ""))
+    except PermissionDenied as error:
+        return HttpResponse(str(error), status=403)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    flash.success(request, _("Your comment is saved."))
     return _back(article, f"#comment-{comment.pk}")
 
 

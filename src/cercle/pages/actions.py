@@ -1,13 +1,15 @@
 """Every write to pages: create, edit (with conflict detection), move, delete, restore a
 revision, name intranet section editors, a page's owner and review date, reviews and their
-reminders, watching. Each checks the rule (`queries`), writes in a transaction and records an
-audit entry (watching, a person's own choice, is not audited)."""
+reminders, watching, comments and reactions. Each checks the rule (`queries`), writes in a
+transaction and records an audit entry (watching, a person's own choice, is not audited; nor
+are one's own comments and reactions)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime
 from dataclasses import dataclass
+from typing import IO
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,26 +21,31 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
+from cercle.core.markdown import markdown_to_text, render_markdown
+from cercle.core.reactions import ReactionKind
 from cercle.core.text import normalize
 from cercle.notifications import actions as notifications
-from cercle.pages import queries
+from cercle.pages import files, queries
 from cercle.pages.models import (
     MAX_TITLE,
     Page,
     PageAddress,
+    PageComment,
     PageEditor,
+    PageImage,
     PageLink,
+    PageReaction,
     PageRead,
     PageRevision,
     PageWatch,
 )
-from cercle.pages.notifications import PAGE_CHANGED, PAGE_REVIEW, subject_of
+from cercle.pages.notifications import PAGE_CHANGED, PAGE_COMMENT, PAGE_REVIEW, subject_of
 from cercle.pages.text import linked_titles
 from cercle.spaces.models import Space
 
 MAX_BODY = 200_000
 # Addresses the pages' own URLs use under /spaces/<slug>/pages/.
-RESERVED_SLUGS = frozenset({"new", "preview"})
+RESERVED_SLUGS = frozenset({"new", "preview", "reorder", "images"})
 # The review intervals offered, in months.
 REVIEW_INTERVALS = (1, 3, 6, 12, 24)
 MAX_REVIEW_YEARS = 10
@@ -567,3 +574,155 @@ def record_read(*, reader: User, page: Page) -> None:
         return
     PageRead.objects.bulk_create([PageRead(page=page, user=reader, day=day)], ignore_conflicts=True)
     cache.set(key, True, _READ_REMEMBERED)
+
+
+# --- Comments and reactions ----------------------------------------------------------------------
+
+MAX_COMMENT = 5000
+
+
+def _require_reader(actor: User, page: Page) -> None:
+    if not actor.is_active or not queries.may_read(actor, page.space):
+        raise PermissionDenied(_("You cannot read this page."))
+
+
+def _comment_text(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a comment first.")]})
+    if len(body) > MAX_COMMENT:
+        message = _("The comment is too long (%(max)d characters at most).")
+        raise ValidationError({"body": [message % {"max": MAX_COMMENT}]})
+    if "\x00" in body:
+        raise ValidationError({"body": [_("This text contains a forbidden character.")]})
+    return body
+
+
+@transaction.atomic
+def add_comment(*, actor: User, page: Page, body: str) -> PageComment:
+    """A comment under the page; its owner and its watchers (who may read it) are notified, and
+    the commenter watches the page from now on (as a post's commenter follows the post)."""
+    _require_reader(actor, page)
+    body = _comment_text(body)
+    comment = PageComment.objects.create(
+        page=page, author=actor, body=body, body_html=render_markdown(body)
+    )
+    Page.objects.filter(pk=page.pk).update(comment_count=F("comment_count") + 1)
+    people = {person.pk: person for person in queries.watchers(page).exclude(pk=actor.pk)}
+    if page.owner is not None and page.owner.is_active and page.owner_id != actor.pk:
+        people.setdefault(page.owner.pk, page.owner)
+    if people:
+        notifications.notify_many(
+            recipients=queries.readers_among(page.space, list(people.values())),
+            kind=PAGE_COMMENT,
+            actor=actor,
+            group_key=f"pages.comments.{page.pk}",
+            subject=subject_of(page, detail_id=comment.pk),
+            space=page.space,
+        )
+    _watch(actor, page)
+    return comment
+
+
+@transaction.atomic
+def edit_comment(*, actor: User, comment: PageComment, body: str) -> PageComment:
+    """Its author changes their comment's text (while they may still read the page)."""
+    if comment.author_id != actor.pk:
+        raise PermissionDenied(_("Only its author edits a comment."))
+    _require_reader(actor, comment.page)
+    body = _comment_text(body)
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, actor: User, comment: PageComment) -> None:
+    """Its author deletes their comment; whoever writes the page deletes anyone's (audited, with
+    the beginning of the text)."""
+    page = comment.page
+    own = comment.author_id == actor.pk and actor.is_active
+    if not own and not queries.may_write(
+        actor, page.space, page.pk, queries.PageTree.of(page.space)
+    ):
+        raise PermissionDenied(_("You cannot delete this comment."))
+    if not own:
+        log_event(
+            actor=actor,
+            action="pages.comment_deleted",
+            target=page,
+            old={"comment": comment.pk, "body": markdown_to_text(comment.body, limit=200)},
+        )
+    Page.objects.filter(pk=page.pk).update(comment_count=F("comment_count") - 1)
+    comment.delete()
+
+
+def _recount(page: Page) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind in PageReaction.objects.filter(page=page).values_list("kind", flat=True):
+        counts[kind] = counts.get(kind, 0) + 1
+    Page.objects.filter(pk=page.pk).update(reaction_counts=counts)
+    page.reaction_counts = counts
+    return counts
+
+
+@transaction.atomic
+def react(*, actor: User, page: Page, kind: str) -> dict[str, int]:
+    """Give (or change) one's reaction to the page."""
+    _require_reader(actor, page)
+    if kind not in ReactionKind.values:
+        raise ValidationError({"kind": [_("Choose one of the reactions offered.")]})
+    PageReaction.objects.update_or_create(page=page, user=actor, defaults={"kind": kind})
+    return _recount(page)
+
+
+@transaction.atomic
+def unreact(*, actor: User, page: Page) -> dict[str, int]:
+    PageReaction.objects.filter(page=page, user_id=actor.pk).delete()
+    return _recount(page)
+
+
+# --- Images --------------------------------------------------------------------------------------
+
+MAX_ALT = 250
+
+
+def add_image(*, actor: User, space: Space, upload: IO[bytes], name: str, alt: str) -> PageImage:
+    """An image for the space's pages, from someone who writes some of them; its description
+    (alt text) is required. The file is checked by the upload policy (type by content, size,
+    pixels, re-encoded without metadata) before anything is written."""
+    if not actor.is_active or not queries.may_write_somewhere(actor, space):
+        raise PermissionDenied(_("You cannot write these pages."))
+    alt = " ".join((alt or "").split())
+    if not alt:
+        raise ValidationError({"alt": [_("Describe the image for those who cannot see it.")]})
+    if len(alt) > MAX_ALT or "\x00" in alt or "]" in alt or "[" in alt:
+        raise ValidationError(
+            {"alt": [_("Describe the image in at most 250 characters, without brackets.")]}
+        )
+    stored, checked = files.store_image(upload, name)
+    try:
+        with transaction.atomic():
+            image = PageImage.objects.create(
+                space=space,
+                uploaded_by=actor,
+                file=stored,
+                content_type=checked.content_type,
+                name=checked.name,
+                alt=alt,
+                size=checked.size,
+            )
+            log_event(
+                actor=actor,
+                action="pages.image_added",
+                target=image,
+                new={"space": space.pk, "name": checked.name, "size": checked.size},
+            )
+    except Exception:
+        files.delete_image(stored)
+        raise
+    return image

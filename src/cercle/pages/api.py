@@ -1,5 +1,5 @@
 """The pages API: a space's tree, a page (read, create, edit with the revision it was based on,
-move, delete), its revisions, differences and restore."""
+move, delete), its revisions, differences and restore, its owner and review date, watching."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from cercle.pages.schemas import (
     PageMoveIn,
     PageNodeOut,
     PageOut,
+    PageReviewIn,
     PageRevisionListOut,
     PageRevisionOut,
     PageTreeOut,
@@ -65,9 +66,14 @@ def _page_out(user: User, page: Page) -> PageOut:
         revision=page.revision,
         owner=_person(page.owner),
         review_by=page.review_by,
+        review_interval=page.review_interval,
+        reviewed_at=page.reviewed_at,
         updated_at=page.updated_at,
         backlinks=list(queries.backlinks(page).values_list("pk", flat=True)[:100]),
         may_write=queries.may_write(user, page.space, page.pk, tree),
+        watching=queries.is_watching(user, page),
+        comment_count=page.comment_count,
+        reaction_counts={str(k): int(v) for k, v in (page.reaction_counts or {}).items()},
     )
 
 
@@ -211,3 +217,41 @@ def restore(request: AuthenticatedRequest, page_id: Id, number: Id) -> PageOut:
     return _page_out(
         request.auth, actions.restore_revision(actor=request.auth, page=page, number=number)
     )
+
+
+@router.put("/pages/{page_id}/review", response=PageOut)
+def set_review(request: AuthenticatedRequest, page_id: Id, payload: PageReviewIn) -> PageOut:
+    """Set the page's owner (reminded when its date comes), "review by" date and interval, by
+    whoever writes it. The owner must be an active person who may read the page; a new date is
+    today or later, within ten years."""
+    page = queries.access_page_by_id(request.auth, page_id)
+    review = actions.check_review(
+        space=page.space,
+        owner=payload.owner or "",
+        review_by=payload.review_by.isoformat() if payload.review_by else "",
+        interval=str(payload.review_interval) if payload.review_interval is not None else "",
+        page=page,
+    )
+    return _page_out(request.auth, actions.set_review(actor=request.auth, page=page, review=review))
+
+
+@router.post("/pages/{page_id}/reviewed", response=PageOut)
+def mark_reviewed(request: AuthenticatedRequest, page_id: Id) -> PageOut:
+    """The page is still right: its next date is its interval from today (none without one)."""
+    page = queries.access_page_by_id(request.auth, page_id)
+    return _page_out(request.auth, actions.mark_reviewed(actor=request.auth, page=page))
+
+
+@router.put("/pages/{page_id}/watch", response={204: None})
+def watch(request: AuthenticatedRequest, page_id: Id) -> Status[None]:
+    """Be notified of the page's new revisions and comments."""
+    page = queries.access_page_by_id(request.auth, page_id)
+    actions.watch_page(actor=request.auth, page=page)
+    return Status(204, None)
+
+
+@router.delete("/pages/{page_id}/watch", response={204: None})
+def unwatch(request: AuthenticatedRequest, page_id: Id) -> Status[None]:
+    page = queries.access_page_by_id(request.auth, page_id)
+    actions.unwatch_page(actor=request.auth, page=page)
+    return Status(204, None)

@@ -16,6 +16,8 @@ ACTIONS = {
     "pages.editor_removed": _("Removed an editor of an intranet section"),
     "pages.review_set": _("Changed a page's owner or review date"),
     "pages.reviewed": _("Marked a page as reviewed"),
+    "pages.image_added": _("Added an image to a space's pages"),
+    "pages.comment_deleted": _("Deleted someone's comment on a page"),
 }
 
 

@@ -6,8 +6,9 @@ space (a welcome page, the HR procedures — leave requests, expense claims, rem
 IT FAQ, linked with `[[titles]]`), then a wiki page of the "Entraide informatique" space, written
 and later corrected (a second revision). "Notes de frais" is past its review date (the report of
 pages to review lists it; its owner is reminded), and camille.martin watches "Demander un
-congé" (besides each page's authors, who watch theirs). Each step is dated with
-`cercle.core.demo.backdated`, so pages, revisions and audit entries say when. People are named
+congé" (besides each page's authors, who watch theirs), asks a question under it and reacts.
+Each step is dated with `cercle.core.demo.backdated`, so pages, revisions and audit entries say
+when. People are named
 by their demo username (`cercle.accounts.demo_data`); the spaces are the feed's demo spaces, made
 before this runs (the feed's app comes first in `INSTALLED_APPS`, so its listener does).
 """
@@ -218,6 +219,14 @@ def _reviews_and_watches(
     leave, reader = written.get(("", "Demander un congé")), people.get("camille.martin")
     if leave is not None and reader is not None:
         actions.watch_page(actor=reader, page=leave)
+        # A question under the page and a reaction: its owner is notified, as under a post.
+        with backdated(demo_time(happening.now, 3, 10, 15)):
+            actions.add_comment(
+                actor=reader,
+                page=leave,
+                body="Faut-il aussi prévenir son équipe dans l'agenda partagé ?",
+            )
+            actions.react(actor=reader, page=leave, kind="insightful")
 
 
 def register() -> None:

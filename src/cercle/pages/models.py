@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cercle.core.reactions import ReactionKind
 from cercle.spaces.models import Space
 
 MAX_TITLE = 200
@@ -41,6 +42,9 @@ class Page(models.Model):
     # The `review_by` date the owner was last reminded of: one reminder per date.
     reminded_for = models.DateField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
+    # Kept by the comment and reaction actions, so the page costs a fixed number of queries.
+    comment_count = models.PositiveIntegerField(default=0)
+    reaction_counts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -173,3 +177,61 @@ class PageWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} watches {self.page_id}"
+
+
+class PageComment(models.Model):
+    """A comment under a page, as under a post: its author edits or deletes it; whoever writes
+    the page deletes it too (moderation, audited)."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["page_id", "pk"]
+        indexes = [models.Index(fields=["page", "id"], name="page_comments_in_order")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.page_id}"
+
+
+class PageReaction(models.Model):
+    """One reaction per person and page (the kinds of the posts')."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "user"], name="one_page_reaction_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.page_id}"
+
+
+class PageImage(models.Model):
+    """An image pasted, dropped or chosen in a space's page editor, checked by the platform's
+    upload policy (`files.IMAGE`) and kept in `storages["pages"]`; served to whoever may read the
+    space's pages. Its description (alt text) is asked for before it is inserted."""
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    name = models.CharField(max_length=150)
+    alt = models.CharField(_("description"), max_length=250)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

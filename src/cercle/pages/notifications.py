@@ -1,7 +1,8 @@
 """How pages notify (`cercle.notifications.registry`): a page I own reached its "review by" date
 (sent once per date by `manage.py remind_page_reviews`, mailed when not seen in time), and a new
-revision of a page I watch. The subject type `pages.page` follows the pages' reading rule
-(`queries.may_read`): whoever may no longer read the page no longer sees the notification."""
+revision of a page I watch, and a comment on a page I own or watch. The subject type
+`pages.page` follows the pages' reading rule (`queries.may_read`): whoever may no longer read
+the page no longer sees the notification."""
 
 from __future__ import annotations
 
@@ -28,17 +29,21 @@ from cercle.pages.models import Page
 
 PAGE_REVIEW = "page_review"
 PAGE_CHANGED = "page_changed"
+PAGE_COMMENT = "page_comment"
 PAGE = "pages.page"
 
 
-def subject_of(page: Page) -> Subject:
-    return Subject(PAGE, page.pk, loaded=page, title=page.title[:TITLE_LENGTH])
+def subject_of(page: Page, detail_id: int | None = None) -> Subject:
+    return Subject(PAGE, page.pk, detail_id=detail_id, loaded=page, title=page.title[:TITLE_LENGTH])
 
 
 def _link(notification: Notification) -> str:
     if notification.subject_type != PAGE or notification.subject_id is None:
         return reverse("notifications")
-    return reverse("page_permalink", args=[notification.subject_id])
+    url = reverse("page_permalink", args=[notification.subject_id])
+    if notification.detail_id is not None:
+        url += f"#comment-{notification.detail_id}"
+    return url
 
 
 def _review(notification: Notification) -> str:
@@ -54,6 +59,21 @@ def _changed(notification: Notification) -> str:
         ngettext(
             "%(name)s and %(count)d other changed the page “%(title)s”",
             "%(name)s and %(count)d others changed the page “%(title)s”",
+            count,
+        )
+        % values
+    )
+
+
+def _commented(notification: Notification) -> str:
+    count = others_count(notification)
+    values = {"name": actor_name(notification), "count": count, "title": notification.subject_title}
+    if not count:
+        return _("%(name)s commented on the page “%(title)s”") % values
+    return (
+        ngettext(
+            "%(name)s and %(count)d other commented on the page “%(title)s”",
+            "%(name)s and %(count)d others commented on the page “%(title)s”",
             count,
         )
         % values
@@ -86,6 +106,14 @@ def register() -> None:
             key=PAGE_CHANGED,
             label=gettext_lazy("A page I watch is changed"),
             describe=_changed,
+            link=_link,
+        )
+    )
+    register_kind(
+        NotificationKind(
+            key=PAGE_COMMENT,
+            label=gettext_lazy("Someone comments on a page I own or watch"),
+            describe=_commented,
             link=_link,
         )
     )

@@ -28,7 +28,17 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.core.text import normalize
-from cercle.pages.models import Page, PageAddress, PageEditor, PageLink, PageRevision, PageWatch
+from cercle.pages.models import (
+    Page,
+    PageAddress,
+    PageComment,
+    PageEditor,
+    PageImage,
+    PageLink,
+    PageReaction,
+    PageRevision,
+    PageWatch,
+)
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space, SpaceRole
 from cercle.spaces.queries import NotFound, effective_role, has_module
@@ -109,6 +119,20 @@ class PageTree:
         for node in self.children.get(parent_id, []):
             yield node, depth
             yield from self.walk(node.id, depth + 1)
+
+    def folded(self, page_id: int) -> Iterator[tuple[Node, int]]:
+        """The tree as a page's side navigation shows it: the top pages, and the pages under the
+        page and each of its ancestors (their siblings), in reading order — not the whole tree,
+        which a large intranet would make every page draw."""
+        opened = {node.id for node in self.ancestors(page_id)} | {page_id}
+
+        def walk(parent_id: int | None, depth: int) -> Iterator[tuple[Node, int]]:
+            for node in self.children.get(parent_id, []):
+                yield node, depth
+                if node.id in opened:
+                    yield from walk(node.id, depth + 1)
+
+        return walk(None, 0)
 
     def slug_for_title(self, title_key: str) -> str | None:
         for node in self.nodes.values():
@@ -263,6 +287,46 @@ def may_review(user: User, page: Page, tree: PageTree | None = None) -> bool:
 
 def is_watching(user: User, page: Page) -> bool:
     return PageWatch.objects.filter(page=page, user_id=user.pk).exists()
+
+
+def comments(page: Page) -> QuerySet[PageComment]:
+    """The page's comments, oldest first, with their authors (one query)."""
+    return PageComment.objects.filter(page=page).select_related("author").order_by("pk")
+
+
+def access_comment(user: User, comment_id: int) -> PageComment:
+    """A comment on a page `user` may read; one not-found error for missing and not allowed."""
+    found = PageComment.objects.filter(pk=comment_id)
+    comment = found.select_related("page__space", "page__owner").first()
+    if (
+        comment is None
+        or not space_queries.can_see_space(user, comment.page.space)
+        or not may_read(user, comment.page.space)
+    ):
+        raise NotFound(_("No such comment."))
+    return comment
+
+
+def section_editors(page: Page) -> QuerySet[User]:
+    """The people named editors of the section this page heads (not of sections above it)."""
+    return User.objects.filter(page_sections__page=page).order_by("last_name", "first_name", "pk")
+
+
+def access_image(user: User, image_id: int) -> PageImage:
+    """An image of a space's pages `user` may read; one not-found error otherwise."""
+    image = PageImage.objects.filter(pk=image_id).select_related("space").first()
+    if (
+        image is None
+        or not space_queries.can_see_space(user, image.space)
+        or not may_read(user, image.space)
+    ):
+        raise NotFound(_("No such image."))
+    return image
+
+
+def my_reaction(user: User, page: Page) -> str | None:
+    mine = PageReaction.objects.filter(page=page, user_id=user.pk)
+    return mine.values_list("kind", flat=True).first()
 
 
 def watchers(page: Page) -> QuerySet[User]:

@@ -36,9 +36,14 @@ class PageOut(Schema):
     revision: int
     owner: PersonRef | None
     review_by: datetime.date | None
+    review_interval: int | None = Field(description="Months added to the date by each review.")
+    reviewed_at: datetime.datetime | None
     updated_at: datetime.datetime
     backlinks: list[int]
     may_write: bool
+    watching: bool = Field(description="Whether the caller is notified of its new revisions.")
+    comment_count: int
+    reaction_counts: dict[str, int]
 
 
 class PageIn(InSchema):
@@ -98,3 +103,12 @@ class DiffOut(Schema):
     from_revision: int
     to_revision: int
     rows: list[DiffRowOut]
+
+
+class PageReviewIn(InSchema):
+    """A page's owner (a username; null: none), its "review by" date (null: none) and its review
+    interval in months (1, 3, 6, 12 or 24; null: none)."""
+
+    owner: str | None = Field(None, max_length=150)
+    review_by: datetime.date | None = None
+    review_interval: int | None = None

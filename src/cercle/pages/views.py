@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.core.files.storage import storages
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -18,6 +19,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cercle.accounts.models import User
+from cercle.core import uploads
+from cercle.core.reactions import reaction_buttons
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
 from cercle.pages.diff import side_by_side
@@ -80,9 +84,9 @@ def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[
         "view": space_queries.space_view(request.user, space),
         "member_count": space_queries.member_count(space),
         "tree": tree,
-        "tree_rows": list(tree.walk()),
         "may_write_top": queries.may_write(request.user, space, None, tree),
         **extra,
+        "tree_rows": extra["tree_rows"] if "tree_rows" in extra else list(tree.walk()),
     }
 
 
@@ -104,6 +108,7 @@ def pages_index(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             space,
             past_review=past_review,
             may_see_reviews=bool(past_review) and queries.review_scope(request.user) is not None,
+            may_reorder=queries.may_write_somewhere(request.user, space),
         ),
     )
 
@@ -127,10 +132,17 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
             page=page,
             rendered=_render(page, tree),
             ancestors=tree.ancestors(page.pk),
+            tree_rows=list(tree.folded(page.pk)),
             backlinks=list(queries.backlinks(page)[:100]),
             may_write=queries.may_write(request.user, space, page.pk, tree),
             may_review=queries.may_review(request.user, page, tree),
             watching=queries.is_watching(request.user, page),
+            comments=list(queries.comments(page)[:500]),
+            reactions=reaction_buttons(page.reaction_counts),
+            mine=queries.my_reaction(request.user, page),
+            editing_comment=_number(request.GET.get("edit_comment"), 0),
+            may_name_editors=(may_name := queries.may_name_editors(request.user, space)),
+            section_editors=list(queries.section_editors(page)) if may_name else [],
         ),
     )
 
@@ -386,25 +398,75 @@ def page_restore(
 
 
 @login_required
+def page_reorder(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """The tree with, on each page one may move, buttons that move it up, down, under the page
+    above or up one level (keyboard and screen readers), and rows one may drag (pages.js)."""
+    space = _space(request, slug)
+    tree = queries.PageTree.of(space)
+    if not queries.may_write_somewhere(request.user, space):
+        raise PermissionDenied
+    index = {node.id: at for siblings in tree.children.values() for at, node in enumerate(siblings)}
+    rows = [
+        {
+            "node": node,
+            "depth": depth,
+            "index": index[node.id],
+            "movable": queries.may_write(request.user, space, node.id, tree),
+        }
+        for node, depth in tree.walk()
+    ]
+    return render(
+        request,
+        "pages/reorder.html",
+        _context(request, space, tree=tree, reorder_rows=rows),
+    )
+
+
+def _move_target(
+    request: AuthenticatedRequest, space: Space, page: Page, tree: queries.PageTree
+) -> actions.Move | None:
+    """Where the form sends the page: a `direction` (the buttons), or a `parent` ("" for the
+    top) and a `position` among its children (a row dragged and dropped)."""
+    if "position" not in request.POST:
+        return actions.step(page, tree, request.POST.get("direction", ""))
+    position = request.POST.get("position", "")
+    if not position.isdigit() or len(position) > 6:
+        raise ValidationError(_("Choose a place in the tree."))
+    return actions.Move(_parent(request, space, request.POST.get("parent")), int(position))
+
+
+@login_required
 @require_POST
 def page_move(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
-    """Move with the keyboard-friendly buttons (up, down, in, out) of the tree."""
+    """Move with the keyboard-friendly buttons (up, down, in, out) of the tree, or to the place
+    a dragged row was dropped; back to the reorder page (at the moved row) when it came from it."""
     space = _space(request, slug)
     page = queries.access_page(request.user, space, page_slug).page
     tree = queries.PageTree.of(space)
-    move = actions.step(page, tree, request.POST.get("direction", ""))
-    if move is None:
-        flash.error(request, _("The page cannot go further that way."))
-    else:
-        try:
+    status = 302
+    try:
+        move = _move_target(request, space, page, tree)
+        if move is None:
+            flash.error(request, _("The page cannot go further that way."))
+            status = 400
+        else:
             actions.move_page(
                 actor=request.user, page=page, parent=move.parent, position=move.position
             )
-        except (ValidationError, PermissionDenied) as error:
-            flash.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        else:
             flash.success(request, _("The page is moved."))
-    return redirect("pages_index", space.slug)
+    except PermissionDenied as error:
+        flash.error(request, str(error))
+        status = 403
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+        status = 400
+    if request.POST.get("next") == "reorder":
+        target = reverse("page_reorder", args=[space.slug]) + f"#move-{page.pk}"
+    else:
+        target = reverse("pages_index", args=[space.slug])
+    if status != 302 and request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=status)
+    return redirect(target)
 
 
 @login_required
@@ -555,3 +617,138 @@ def page_suggest(request: AuthenticatedRequest) -> JsonResponse:
             }
         )
     return JsonResponse({"results": results})
+
+
+def _to_page(page: Page, anchor: str = "") -> HttpResponse:
+    return redirect(_page_url(page) + anchor)
+
+
+@login_required
+@require_POST
+def page_comment(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
+    page = queries.access_page_by_id(request.user, page_id)
+    try:
+        comment = actions.add_comment(
+            actor=request.user, page=page, body=request.POST.get("body", "")
+        )
+    except (ValidationError, PermissionDenied) as error:
+        return HttpResponse(" ".join(getattr(error, "messages", [str(error)])), status=400)
+    return _to_page(page, f"#comment-{comment.pk}")
+
+
+@login_required
+def page_comment_edit(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    """GET: the page with this comment's text in a form; POST: save it (its author only)."""
+    comment = queries.access_comment(request.user, comment_id)
+    page = comment.page
+    if request.method != "POST":
+        return redirect(f"{_page_url(page)}?edit_comment={comment.pk}#comment-{comment.pk}")
+    try:
+        actions.edit_comment(actor=request.user, comment=comment, body=request.POST.get("body", ""))
+    except PermissionDenied as error:
+        return HttpResponse(str(error), status=403)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    flash.success(request, _("Your comment is saved."))
+    return _to_page(page, f"#comment-{comment.pk}")
+
+
+@login_required
+@require_POST
+def page_comment_delete(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    comment = queries.access_comment(request.user, comment_id)
+    page = comment.page
+    try:
+        actions.delete_comment(actor=request.user, comment=comment)
+    except PermissionDenied as error:
+        return HttpResponse(str(error), status=403)
+    flash.success(request, _("The comment is deleted."))
+    return _to_page(page, "#comments")
+
+
+@login_required
+@require_POST
+def page_react(request: AuthenticatedRequest, page_id: int) -> HttpResponse:
+    """The reaction buttons: a kind given again takes one's reaction back."""
+    page = queries.access_page_by_id(request.user, page_id)
+    kind = request.POST.get("kind", "")
+    try:
+        if kind and kind == queries.my_reaction(request.user, page):
+            actions.unreact(actor=request.user, page=page)
+        else:
+            actions.react(actor=request.user, page=page, kind=kind)
+    except (ValidationError, PermissionDenied) as error:
+        return HttpResponse(" ".join(getattr(error, "messages", [str(error)])), status=400)
+    return _to_page(page, "#reactions")
+
+
+@login_required
+@require_POST
+def page_image_upload(request: AuthenticatedRequest, slug: str) -> JsonResponse:
+    """The editor's pasted, dropped or chosen image (`image`, with its description `alt`): JSON
+    with its address and the Markdown that shows it, or a 4xx with the error by field."""
+    space = _space(request, slug)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"errors": {"image": [_("Choose an image.")]}}, status=400)
+    try:
+        image = actions.add_image(
+            actor=request.user,
+            space=space,
+            upload=upload,
+            name=upload.name or "image",
+            alt=request.POST.get("alt", ""),
+        )
+    except PermissionDenied as error:
+        return JsonResponse({"errors": {"image": [str(error)]}}, status=403)
+    except ValidationError as error:
+        found = dict(error.message_dict) if hasattr(error, "message_dict") else {}
+        return JsonResponse({"errors": found or {"image": list(error.messages)}}, status=400)
+    url = reverse("page_image", args=[image.pk])
+    return JsonResponse(
+        {"id": image.pk, "url": url, "alt": image.alt, "markdown": f"![{image.alt}]({url})"},
+        status=201,
+    )
+
+
+@uploads.download_view
+def page_image(request: AuthenticatedRequest, image_id: int) -> HttpResponseBase:
+    """An image of a space's pages, to whoever may read them (one not-found otherwise)."""
+    image = queries.access_image(request.user, image_id)
+    opened = storages["pages"].open(image.file)
+    return uploads.serve(cast(Any, opened), name=image.name, content_type=image.content_type)
+
+
+@login_required
+@require_POST
+def page_editors(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
+    """The organisation's admins name (by username) or remove the editors of an intranet section:
+    this page and every page below it."""
+    space = _space(request, slug)
+    page = queries.access_page(request.user, space, page_slug).page
+    if not queries.may_name_editors(request.user, space):
+        raise PermissionDenied
+    anchor = _page_url(page, space) + "#section-editors"
+    name = request.POST.get("username", "").strip()
+    person = (
+        User.objects.filter(username__iexact=name).first()
+        if name and len(name) <= 150 and "\x00" not in name
+        else None
+    )
+    if person is None:
+        flash.error(request, _("Nobody has this username."))
+        return redirect(anchor)
+    try:
+        if request.POST.get("remove") == "1":
+            actions.remove_editor(actor=request.user, page=page, person=person)
+            flash.success(
+                request, _("%(name)s no longer edits this section.") % {"name": person.display_name}
+            )
+        else:
+            actions.add_editor(actor=request.user, page=page, person=person)
+            flash.success(
+                request, _("%(name)s now edits this section.") % {"name": person.display_name}
+            )
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    return redirect(anchor)

@@ -1,5 +1,6 @@
 """`{% side_navigation %}` (the desktop's left navigation) and `{% menu_links place as links %}`
-(the main navigation's and the account menu's links), from `cercle.core.navigation`, in
+(the main navigation's and the account menu's links) and `{% more_links links as more %}` (the
+phone bar's "More" menu), from `cercle.core.navigation`, in
 `templates/base.html`."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from typing import Any
 
 from django import template
 
-from cercle.core.navigation import ShownMenuLink, menu_links, sections_for
+from cercle.core.navigation import ShownMenuLink, menu_links, more_links, sections_for
 
 register = template.Library()
 
@@ -23,3 +24,8 @@ def side_navigation(context: dict[str, Any]) -> dict[str, Any]:
 def menu_links_tag(context: dict[str, Any], place: str) -> list[ShownMenuLink]:
     request = context.get("request")
     return menu_links(request, place) if request is not None else []
+
+
+@register.simple_tag(name="more_links")
+def more_links_tag(links: list[ShownMenuLink]) -> list[ShownMenuLink]:
+    return more_links(links)

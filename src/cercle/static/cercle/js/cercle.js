@@ -49,3 +49,24 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!window.matchMedia("(min-width: 48rem)").matches) return;
   for (const details of document.querySelectorAll("details[data-open-wide]")) details.open = true;
 });
+
+// The phone bar's "More" menu (a <details>): Escape closes it and gives the focus back to its
+// toggle; a tap or a focus outside it closes it.
+(() => {
+  const menus = () => document.querySelectorAll("details.nav-more[open]");
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const details of menus()) {
+      if (!details.contains(document.activeElement)) continue;
+      details.open = false;
+      details.querySelector("summary")?.focus();
+    }
+  });
+  const closeOutside = (event) => {
+    for (const details of menus()) {
+      if (!details.contains(event.target)) details.open = false;
+    }
+  };
+  document.addEventListener("click", closeOutside);
+  document.addEventListener("focusin", closeOutside);
+})();

@@ -61,6 +61,7 @@
   }
   area.addEventListener("input", schedule);
   suggestLinks();
+  images();
   const previewButton = form.querySelector(".page-preview-button");
   if (previewButton) previewButton.hidden = true;
   if (area.value) preview();
@@ -192,5 +193,95 @@
       }
     });
     area.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  // Images: pasted or dropped in the text, or chosen with the toolbar's "Image" button. Each is
+  // described first (a dialog asks for its alternative text), then sent through the platform's
+  // upload policy; the server's answer gives the Markdown inserted where the caret was.
+  function images() {
+    const url = form.dataset.imageUrl;
+    const dialog = document.getElementById("page-image-dialog");
+    const picker = document.getElementById("page-image-file");
+    const status = document.getElementById("page-image-status");
+    if (!url || !dialog || !picker || typeof dialog.showModal !== "function") return;
+    const alt = document.getElementById("page-image-alt");
+    const error = document.getElementById("page-image-error");
+    const name = document.getElementById("page-image-name");
+    const help = form.querySelector(".page-image-help");
+    if (help) help.hidden = false;
+    let pending = null, at = 0;
+
+    function ask(file) {
+      if (!file || !file.type.startsWith("image/")) return false;
+      pending = file;
+      at = area.selectionStart;
+      name.textContent = file.name || "";
+      alt.value = "";
+      error.textContent = "";
+      dialog.returnValue = "";
+      dialog.showModal();
+      alt.focus();
+      return true;
+    }
+    function firstImage(list) {
+      return [...(list || [])].find(function (file) { return file.type.startsWith("image/"); });
+    }
+    toolbar.querySelector("[data-image]").addEventListener("click", function () { picker.click(); });
+    picker.addEventListener("change", function () {
+      ask(picker.files[0]);
+      picker.value = "";
+    });
+    area.addEventListener("paste", function (event) {
+      const file = firstImage(event.clipboardData && event.clipboardData.files);
+      if (file) { event.preventDefault(); ask(file); }
+    });
+    area.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && [...event.dataTransfer.types].includes("Files")) event.preventDefault();
+    });
+    area.addEventListener("drop", function (event) {
+      const file = firstImage(event.dataTransfer && event.dataTransfer.files);
+      if (file) { event.preventDefault(); ask(file); }
+    });
+    dialog.querySelector("form").addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.value === "cancel") {
+        pending = null;
+        return; // the dialog closes itself
+      }
+      event.preventDefault();
+      if (!alt.value.trim()) {
+        error.textContent = alt.validationMessage || form.dataset.imageFailed;
+        alt.focus();
+        return;
+      }
+      const body = new FormData();
+      body.append("image", pending, pending.name || "image.png");
+      body.append("alt", alt.value);
+      fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": token }, credentials: "same-origin" })
+        .then(function (response) {
+          return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+        })
+        .then(function (answer) {
+          if (!answer.ok) {
+            const errors = answer.data.errors || {};
+            error.textContent = [].concat(errors.alt || [], errors.image || []).join(" ") ||
+              form.dataset.imageFailed;
+            alt.focus();
+            return;
+          }
+          dialog.close();
+          pending = null;
+          const text = area.value;
+          const before = at > 0 && text[at - 1] !== "\n" ? "\n" : "";
+          const insert = before + answer.data.markdown + "\n";
+          area.setRangeText(insert, at, at, "end");
+          area.focus();
+          status.textContent = form.dataset.imageAdded;
+          schedule();
+        })
+        .catch(function () { error.textContent = form.dataset.imageFailed; });
+    });
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue !== "insert") area.focus();
+    });
   }
 })();
