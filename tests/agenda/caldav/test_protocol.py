@@ -477,3 +477,65 @@ def test_everything_emitted_parses_with_icalendar() -> None:
                 assert component.decoded("dtstart") < component.decoded("dtend")
             assert parsed.walk("VEVENT")[0].get("uid")
     assert sorted(seen) == ["Congés", "Hebdo", "Privé"]
+
+
+def test_implicit_scheduling_attendees_put_by_the_organiser_are_invited() -> None:
+    """RFC 6638: the organiser's client PUTs an event with ATTENDEEs; the people of Cercle among
+    them are invited as from the pages (`actions.invite`: in the app and by mail), others
+    are left alone."""
+    organiser = make_user(username="orga", email="orga@example.org")
+    make_user(username="lea", email="Lea.Martin@example.org")
+    make_user(username="gone", email="gone@example.org", is_active=False)
+    dav = Dav(organiser)
+    attendees = (
+        "ORGANIZER:mailto:orga@example.org\r\n"
+        "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:lea.martin@example.org\r\n"
+        "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:gone@example.org\r\n"
+        "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:someone@elsewhere.example\r\n"
+    )
+    response = dav.request("PUT", dav.personal + "meet.ics", ics("meet@test", extra=attendees))
+    assert response.status_code == 201, response.content
+    event = Event.objects.get(uid="meet@test")
+    assert list(event.invitations.values_list("person__username", "answer")) == [("lea", "pending")]
+
+    # Written back unchanged (as clients do): no second invitation.
+    again = dav.request("PUT", dav.personal + "meet.ics", ics("meet@test", extra=attendees))
+    assert again.status_code == 204
+    assert event.invitations.count() == 1
+
+
+def test_implicit_scheduling_an_invitees_partstat_is_their_answer() -> None:
+    """An invitee who may not change the event (a space member, not its organiser) writes it back
+    with their PARTSTAT: that is their answer, and nothing else of the event changes."""
+    organiser = make_user(username="orga", email="orga@example.org")
+    invitee = make_user(username="lea", email="lea@example.org")
+    space = make_space(owner=organiser)
+    add_member(space, invitee)
+    event = make_event(
+        organiser=organiser, space=space, title="Revue", start=dt.datetime(2026, 3, 10, 9)
+    )
+    actions.invite(actor=organiser, event=event, people=[invitee])
+    dav = Dav(invitee)
+    path = f"{dav.home}space-{space.pk}/"
+    listing = dav.request("PROPFIND", path, PROPS, Depth="1")
+    href = next(
+        h.text for h in xml(listing).iter("{DAV:}href") if h.text and h.text.endswith(".ics")
+    )
+    body = dav.request("GET", href).content.decode()
+    assert "PARTSTAT=NEEDS-ACTION" in body
+    answered = body.replace("PARTSTAT=NEEDS-ACTION", "PARTSTAT=ACCEPTED").replace(
+        "SUMMARY:Revue", "SUMMARY:Changed by an invitee"
+    )
+    response = dav.request("PUT", href, answered)
+    assert response.status_code == 204, response.content
+    event.refresh_from_db()
+    assert event.title == "Revue"
+    assert event.invitations.get(person=invitee).answer == "yes"
+    assert "PARTSTAT=ACCEPTED" in dav.request("GET", href).content.decode()
+    # Someone neither organiser nor invitee still may not write it.
+    other = make_user(username="max", email="max@example.org")
+    add_member(space, other)
+    refused = Dav(other).request(
+        "PUT", href.replace(f"/calendars/{invitee.pk}/", f"/calendars/{other.pk}/"), answered
+    )
+    assert refused.status_code == 403

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import User
 from cercle.agenda import actions, ical, queries, recurrence
 from cercle.agenda.caldav.models import ResourceName, SyncState
-from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.models import Answer, Calendar, Event, Invitation, Occurrence, Visibility
 from cercle.agenda.recurrence import Timing
 from cercle.spaces import queries as space_queries
 
@@ -400,6 +400,9 @@ class Parsed:
     visibility: str
     cancelled: list[dt.datetime]
     changed: list[tuple[dt.datetime, actions.Details, Timing]]
+    # RFC 6638 implicit scheduling: the master's ATTENDEEs, e-mail address (lower case) ->
+    # PARTSTAT (upper case, "" when absent).
+    attendees: dict[str, str] = field(default_factory=dict)
 
 
 def _text(component: icalendar.cal.Component, name: str) -> str:
@@ -488,6 +491,49 @@ def _key(value: dt.date | dt.datetime, zone_fallback: str) -> dt.datetime:
     return recurrence.occurrence_key(value)
 
 
+def _attendees(master: icalendar.cal.Component) -> dict[str, str]:
+    found = master.get("attendee")
+    found = found if isinstance(found, list) else [found] if found is not None else []
+    attendees = {}
+    for value in found:
+        address = str(value).strip()
+        if address.lower().startswith("mailto:"):
+            address = address[7:]
+        if "@" not in address or len(address) > 254:
+            continue
+        params = getattr(value, "params", {})
+        attendees[address.lower()] = str(params.get("PARTSTAT", "")).upper()
+    return attendees
+
+
+MAX_ATTENDEES = 500  # looked up per PUT; more are left out
+
+# An attendee's PARTSTAT -> Cercle's answer (NEEDS-ACTION and the rest leave the answer).
+_ANSWERS = {"ACCEPTED": Answer.YES, "DECLINED": Answer.NO, "TENTATIVE": Answer.MAYBE}
+
+
+def _schedule(actor: User, event: Event, parsed: Parsed) -> None:
+    """RFC 6638's implicit scheduling, as Cercle's invitations: the organiser's client adding an
+    ATTENDEE who is a person of Cercle (by e-mail address) invites them (in the app and by mail,
+    as the pages do); an invitee's client changing their own PARTSTAT answers. Addresses outside
+    Cercle are left as they are (Cercle sends no mail to strangers)."""
+    if not parsed.attendees:
+        return
+    mine = (actor.email or "").lower()
+    answer = _ANSWERS.get(parsed.attendees.get(mine, "")) if mine else None
+    invitation = Invitation.objects.filter(event=event, person_id=actor.pk).first()
+    if answer is not None and invitation is not None and invitation.answer != answer:
+        actions.respond(actor=actor, event=event, answer=answer, comment=invitation.comment)
+    if event.organiser_id != actor.pk or not queries.can_change(actor, event):
+        return
+    wanted = Q()
+    for address in sorted(parsed.attendees)[:MAX_ATTENDEES]:
+        wanted |= Q(email__iexact=address)
+    people = list(User.objects.filter(wanted, is_active=True).exclude(pk=actor.pk))
+    if people:
+        actions.invite(actor=actor, event=event, people=people)
+
+
 def parse(body: bytes, zone_fallback: str) -> Parsed:
     """The event of a PUT body, or DavError (403 with CalDAV's precondition) saying what is
     wrong with it."""
@@ -558,7 +604,16 @@ def parse(body: bytes, zone_fallback: str) -> Parsed:
             )
         css = _text(master, "class").upper()
         visibility = Visibility.PRIVATE if css in ("PRIVATE", "CONFIDENTIAL") else Visibility.PUBLIC
-        return Parsed(uid, _details(master), timing, rule, visibility, cancelled, changed)
+        return Parsed(
+            uid,
+            _details(master),
+            timing,
+            rule,
+            visibility,
+            cancelled,
+            changed,
+            _attendees(master),
+        )
     except DavError:
         raise
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
@@ -602,6 +657,11 @@ def put_event(
             if existing.uid != parsed.uid:
                 raise DavError(403, _("A resource keeps its UID."), "no-uid-conflict")
             if not queries.can_change(actor, existing):
+                if Invitation.objects.filter(event=existing, person_id=actor.pk).exists():
+                    # An invitee's client writes the event back with their PARTSTAT: that is
+                    # their answer, and the only change an invitee makes.
+                    _schedule(actor, existing, parsed)
+                    return existing, False
                 raise DavError(403, _("You cannot change this event."), "need-privileges")
             event = actions.change_event(
                 actor=actor,
@@ -612,6 +672,7 @@ def put_event(
                 visibility=parsed.visibility,
             )
         _apply_exceptions(actor, event, parsed)
+        _schedule(actor, event, parsed)
     except ValidationError as exc:
         raise _refusal(exc) from exc
     except PermissionDenied as exc:
