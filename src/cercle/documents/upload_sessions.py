@@ -34,8 +34,9 @@ from cercle.documents import actions, queries
 from cercle.documents.models import Document, Folder, UploadSession
 from cercle.documents.storage import blob_storage
 
-# The largest chunk one request may bring; the page's script sends 8 MB.
-MAX_CHUNK_BYTES = 16 * 1024 * 1024
+# The largest chunk one request may bring (under deploy/nginx.conf's 12 MB for /api/); the page's
+# script sends 8 MB.
+MAX_CHUNK_BYTES = 10 * 1024 * 1024
 PAGE_CHUNK_BYTES = 8 * 1024 * 1024
 # Open sessions per person at once (each may hold chunks until it expires).
 MAX_OPEN_SESSIONS = 100
