@@ -460,6 +460,9 @@ DOCUMENTS_PERSON_QUOTA_MB = int(os.environ.get("CERCLE_DOCUMENTS_PERSON_QUOTA_MB
 # How long "I am editing this" holds a document, unless released or broken (WebDAV clients ask
 # for their own duration, at most a week).
 DOCUMENTS_LOCK_MINUTES = int(os.environ.get("CERCLE_DOCUMENTS_LOCK_MINUTES", "480"))
+# How long an upload in chunks (resumable) may stay unfinished before purge_document_trash deletes
+# it and the chunks it holds.
+DOCUMENTS_UPLOAD_HOURS = int(os.environ.get("CERCLE_DOCUMENTS_UPLOAD_HOURS", "24"))
 # Text extraction and thumbnails (documents/extraction.py): a child process per file, with these
 # limits; the text kept and searched of one file is cut at DOCUMENTS_TEXT_MAX_CHARS.
 DOCUMENTS_TEXT_MAX_CHARS = int(os.environ.get("CERCLE_DOCUMENTS_TEXT_MAX_CHARS", "200000"))

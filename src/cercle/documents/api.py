@@ -6,6 +6,7 @@ Same rules as the pages: reads through `cercle.documents.queries`, writes throug
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -28,15 +29,26 @@ from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.core.uploads import UploadCap
-from cercle.documents import actions, downloads, queries
-from cercle.documents.models import Document, Folder, Library, Lock, Share, Version
+from cercle.documents import actions, downloads, queries, upload_sessions
+from cercle.documents.models import (
+    Document,
+    Folder,
+    Library,
+    Lock,
+    Share,
+    UploadSession,
+    Version,
+)
 from cercle.documents.schemas import (
     CopyIn,
     DocumentFileOut,
     DocumentFolderOut,
     DocumentLockOut,
+    DocumentOffsetOut,
     DocumentRefusedOut,
     DocumentShareIn,
+    DocumentUploadIn,
+    DocumentUploadOut,
     DocumentVersionListOut,
     DocumentVersionOut,
     FilePatchIn,
@@ -393,6 +405,188 @@ def upload_file(
             file=_fresh(request.auth, result.document.pk), new_document=result.is_new_document
         ),
     )
+
+
+# --- Uploads in chunks (resumable) -------------------------------------------------------------
+# Declared before `/files/{file_id}`: the same number of path segments.
+
+
+def _upload_out(session: UploadSession) -> DocumentUploadOut:
+    return DocumentUploadOut(
+        id=str(session.pk),
+        name=session.name,
+        path=session.path,
+        folder_id=session.folder_id,
+        file_id=session.document_id,
+        size=session.size,
+        offset=session.received,
+        max_chunk_bytes=upload_sessions.MAX_CHUNK_BYTES,
+        expires_at=session.expires_at,
+        url=reverse("api-v1:documents_api_upload_session", args=[session.pk]),
+    )
+
+
+def _refusal_status(error: ValidationError) -> tuple[int, str] | None:
+    """413 (too large) or 507 (no room) for a refusal of the size, with its message."""
+    for errors in getattr(error, "error_dict", {}).values():
+        for item in errors:
+            if item.code == "too_large":
+                return 413, str(item.message)
+            if item.code == "quota":
+                return 507, str(item.message)
+    return None
+
+
+def _refused(error: ValidationError) -> Status[DocumentRefusedOut]:
+    refusal = _refusal_status(error)
+    if refusal is None:
+        raise error
+    return Status(refusal[0], DocumentRefusedOut(detail=refusal[1]))
+
+
+UPLOAD_REFUSALS: dict[int, Any] = {413: DocumentRefusedOut, 507: DocumentRefusedOut}
+
+
+@router.post(
+    "/files/uploads",
+    response={201: DocumentUploadOut, **UPLOAD_REFUSALS},
+    url_name="documents_api_start_upload",
+)
+def start_upload(request: AuthenticatedRequest, payload: DocumentUploadIn) -> Status[Any]:
+    """Starts an upload in chunks (JSON: `size`, and `folder_id` with `name` — optionally
+    `path`, sub-folders made when it finishes — or `file_id` for a new version). Refused before
+    any byte is sent: over the largest file `413`, no room in the library `507`. Then `PUT` each
+    chunk (`application/octet-stream`, at most `max_chunk_bytes`) to `url?offset=N`, and `POST`
+    `url/finish`. Unfinished uploads expire after `CERCLE_DOCUMENTS_UPLOAD_HOURS`."""
+    if (payload.folder_id is None) == (payload.file_id is None):
+        raise ValidationError({"folder_id": _("Give either folder_id or file_id.")})
+    user = request.auth
+    try:
+        if payload.file_id is not None:
+            document = queries.access_document(user, payload.file_id, "version")
+            session = upload_sessions.start_upload(actor=user, size=payload.size, document=document)
+        else:
+            assert payload.folder_id is not None
+            folder = queries.access_folder(user, payload.folder_id, "upload")
+            session = upload_sessions.start_upload(
+                actor=user, size=payload.size, folder=folder, name=payload.name, path=payload.path
+            )
+    except ValidationError as error:
+        return _refused(error)
+    return Status(201, _upload_out(session))
+
+
+@router.get(
+    "/files/uploads/{upload_id}",
+    response=DocumentUploadOut,
+    url_name="documents_api_upload_session",
+)
+def upload_session(request: AuthenticatedRequest, upload_id: str) -> DocumentUploadOut:
+    """Where an upload is: `offset`, the bytes received so far (where to resume)."""
+    return _upload_out(queries.access_upload(request.auth, upload_id))
+
+
+class ChunkQuery(Schema):
+    offset: int = Field(ge=0, le=2**62)
+
+
+def _read_body(request: HttpRequest, length: int) -> Any:
+    """The request's body in a temporary file, read in pieces; None when fewer than `length`
+    bytes came (an interrupted transfer)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (returned open, closed by the caller)
+    received = 0
+    while received < length:
+        piece = request.read(min(1024 * 1024, length - received))
+        if not piece:
+            break
+        spool.write(piece)
+        received += len(piece)
+    if received != length:
+        spool.close()
+        return None
+    spool.seek(0)
+    return spool
+
+
+@router.put(
+    "/files/uploads/{upload_id}",
+    response={
+        200: DocumentUploadOut,
+        409: DocumentOffsetOut,
+        411: DocumentRefusedOut,
+        **UPLOAD_REFUSALS,
+    },
+)
+def upload_chunk(
+    request: AuthenticatedRequest, upload_id: str, query: Query[ChunkQuery]
+) -> Status[Any]:
+    """One chunk, the request's raw body (`Content-Length` required), at `offset`, which must be
+    the upload's `offset` now: otherwise `409` with the offset to resume from. A chunk past the
+    declared size is `400`; the largest file and the library's room are checked again (`413`,
+    `507`, and the upload is cancelled)."""
+    user = request.auth
+    session = queries.access_upload(user, upload_id)
+    try:
+        length = int(request.headers.get("Content-Length") or "")
+    except ValueError:
+        return Status(411, DocumentRefusedOut(detail=_("Give the chunk's Content-Length.")))
+    if query.offset != session.received:
+        return Status(409, _offset_out(session.received))
+    if length > upload_sessions.MAX_CHUNK_BYTES:
+        return Status(
+            413,
+            DocumentRefusedOut(
+                detail=_("A chunk is at most %(max)d MB.")
+                % {"max": upload_sessions.MAX_CHUNK_BYTES // 1024 // 1024}
+            ),
+        )
+    body = _read_body(request, length)
+    if body is None:
+        raise ValidationError({"chunk": _("The chunk did not arrive whole: send it again.")})
+    try:
+        with body:
+            session = upload_sessions.receive_chunk(
+                actor=user, session=session, offset=query.offset, data=body, length=length
+            )
+    except upload_sessions.OffsetMismatch as mismatch:
+        return Status(409, _offset_out(mismatch.expected))
+    except ValidationError as error:
+        return _refused(error)
+    return Status(200, _upload_out(session))
+
+
+def _offset_out(expected: int) -> DocumentOffsetOut:
+    return DocumentOffsetOut(
+        detail=_("This upload is at byte %(offset)d: send the chunk that starts there.")
+        % {"offset": expected},
+        offset=expected,
+    )
+
+
+@router.post(
+    "/files/uploads/{upload_id}/finish",
+    response={201: UploadOut, **UPLOAD_REFUSALS},
+)
+def finish_upload(request: AuthenticatedRequest, upload_id: str) -> Status[Any]:
+    """Makes the file once every byte has arrived (`400` before): a new file, or a new version
+    (`new_document: false`). Content refused now (a program, the library full) ends the upload."""
+    user = request.auth
+    session = queries.access_upload(user, upload_id)
+    try:
+        result = upload_sessions.finish_upload(actor=user, session=session)
+    except ValidationError as error:
+        return _refused(error)
+    return Status(
+        201, UploadOut(file=_fresh(user, result.document.pk), new_document=result.is_new_document)
+    )
+
+
+@router.delete("/files/uploads/{upload_id}", response={204: None})
+def abort_upload(request: AuthenticatedRequest, upload_id: str) -> Status[None]:
+    """Cancels an upload: what was received is deleted."""
+    session = queries.access_upload(request.auth, upload_id)
+    upload_sessions.abort_upload(actor=request.auth, session=session)
+    return Status(204, None)
 
 
 @router.get("/files/{file_id}", response=DocumentFileOut)

@@ -427,3 +427,52 @@ class Share(models.Model):
         item = self.folder or self.document
         assert item is not None
         return item
+
+
+class UploadSession(models.Model):
+    """A file sent in chunks (`upload_sessions`): it becomes a document, or a new version of
+    `document`, once all its `size` bytes have arrived. Each chunk is its own file in the
+    documents storage (`uploads/<id>/<index>`, sizes in `parts`), so a session works with any
+    storage (no append needed) and an interrupted transfer resumes from `received`. Finishing,
+    aborting or expiring deletes the chunks; nothing of a session outlives it."""
+
+    id = models.UUIDField(primary_key=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=NAME_LENGTH)
+    # Sub-folders under `folder` to put the file in ("Rapports/2026"), made when it finishes:
+    # a whole folder dropped on the page.
+    path = models.CharField(max_length=1000, blank=True)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    # Each chunk received, in order: [its name in the storage, its size].
+    parts = models.JSONField(default=list)
+    finishing = models.BooleanField(default=False)  # taken by one `finish_upload`
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gte=0)
+                & models.Q(received__gte=0)
+                & models.Q(received__lte=models.F("size")),
+                name="documents_upload_session_sizes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk}"
+
+    def part_name(self, index: int) -> str:
+        return f"uploads/{self.pk.hex}/{index:06d}"
+
+    @property
+    def remaining_bytes(self) -> int:
+        return self.size - self.received

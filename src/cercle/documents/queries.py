@@ -32,6 +32,7 @@ The rules (`library_rights`, then `can` for one action on one folder or document
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -58,6 +59,7 @@ from cercle.documents.models import (
     QuotaSettings,
     Share,
     ShareAccess,
+    UploadSession,
     Version,
 )
 from cercle.search import queries as search_queries
@@ -506,6 +508,31 @@ def living_document_named(folder: Folder, name: str) -> Document | None:
         .select_related("current", "library")
         .first()
     )
+
+
+def living_subfolder_named(folder: Folder, name: str) -> Folder | None:
+    return (
+        Folder.objects.filter(parent=folder, name__iexact=name, trashed_at__isnull=True)
+        .select_related("library", "library__space", "library__owner", "parent")
+        .first()
+    )
+
+
+def access_upload(user: User, upload_id: str | uuid.UUID) -> UploadSession:
+    """One of `user`'s upload sessions still open (`upload_sessions`); NotFound for anyone
+    else's, an unknown or malformed id, or one past its expiry or being finished."""
+    try:
+        key = upload_id if isinstance(upload_id, uuid.UUID) else uuid.UUID(str(upload_id))
+    except ValueError:
+        raise NotFound(_("No such upload.")) from None
+    session = (
+        UploadSession.objects.select_related("library", "folder", "document")
+        .filter(pk=key, created_by=user, finishing=False, expires_at__gt=timezone.now())
+        .first()
+    )
+    if session is None:
+        raise NotFound(_("No such upload."))
+    return session
 
 
 # --- Trash -------------------------------------------------------------------------------------

@@ -210,3 +210,36 @@ class SharedItemOut(Schema):
 
 class SharedListOut(Schema):
     items: list[SharedItemOut]
+
+
+class DocumentUploadIn(InSchema):
+    """An upload in chunks: a new file `name` in `folder_id` (under its sub-folders `path`,
+    "Reports/2026", made when it finishes), or a new version of `file_id`; `size` in bytes."""
+
+    folder_id: Id | None = None
+    file_id: Id | None = None
+    name: str = Field(default="", max_length=1000)
+    path: str = Field(default="", max_length=4000)
+    size: int = Field(ge=1, le=2**62)
+
+
+class DocumentUploadOut(Schema):
+    """Where an upload in chunks is: send the next chunk at `offset` (`PUT …?offset=`)."""
+
+    id: str
+    name: str
+    path: str
+    folder_id: int
+    file_id: int | None
+    size: int
+    offset: int
+    max_chunk_bytes: int
+    expires_at: datetime.datetime
+    url: str
+
+
+class DocumentOffsetOut(Schema):
+    """A chunk sent at another offset than the one expected (409): resume from `offset`."""
+
+    detail: str
+    offset: int

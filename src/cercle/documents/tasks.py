@@ -10,8 +10,11 @@ from django_tasks import task
 def purge_trash() -> int:
     """What the trash has kept long enough, deleted for good (see the management command)."""
     from cercle.documents.actions import purge_trash as purge  # actions imports this module
+    from cercle.documents.upload_sessions import purge_expired_uploads  # imports actions
 
-    return purge()
+    count = purge()
+    purge_expired_uploads()
+    return count
 
 
 @task()

@@ -24,7 +24,7 @@ from cercle.accounts.queries import pickable_person
 from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.typing import AuthenticatedRequest
-from cercle.documents import actions, downloads, previews, queries
+from cercle.documents import actions, downloads, previews, queries, upload_sessions
 from cercle.documents.models import Document, Folder, Library
 from cercle.documents.storage import blob_storage
 from cercle.spaces import queries as space_queries
@@ -109,6 +109,7 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
     }
     row = queries.quota_settings()
     context["max_mb"] = queries.max_file_mb(row)
+    context["chunk_bytes"] = upload_sessions.PAGE_CHUNK_BYTES
     quota = queries.quota_of(library, row)
     context["quota"] = quota if queries.may_see_quota(request.user, library, rights) else None
     if context["can_upload"]:

@@ -1,6 +1,7 @@
 """Deletes for good what has been in the document trash longer than DOCUMENTS_TRASH_DAYS (run it
 daily: cron, a systemd timer, or the task `cercle.documents.tasks.purge_trash`), and the locks
-that have expired (they already count for nothing: this only removes their rows)."""
+that have expired (they already count for nothing: this only removes their rows), and the uploads
+in chunks left unfinished past `CERCLE_DOCUMENTS_UPLOAD_HOURS` with their chunks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from cercle.documents.actions import purge_expired_locks, purge_trash
+from cercle.documents.upload_sessions import purge_expired_uploads
 
 
 class Command(BaseCommand):
@@ -19,3 +21,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} item(s) deleted from the document trash.")
         locks = purge_expired_locks()
         self.stdout.write(f"{locks} expired lock(s) removed.")
+        uploads = purge_expired_uploads()
+        self.stdout.write(f"{uploads} unfinished upload(s) deleted.")

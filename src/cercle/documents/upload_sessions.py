@@ -1,0 +1,342 @@
+"""The actions of uploads in chunks, resumable (`/api/v1/files/uploads`, used by the library
+page's script for large files and whole folders):
+
+1. `start_upload` checks the rules, the largest file and the library's room for the size the
+   client declares, before any byte arrives;
+2. `receive_chunk` stores each chunk at the offset the server expects (`received`); a chunk at
+   another offset is refused with the offset to resume from (`OffsetMismatch`), so a client that
+   lost a connection asks for the offset and goes on from there. The rules, the largest file and
+   the room left are checked again at each chunk: a refusal then ends the session;
+3. `finish_upload` reads the chunks in order, as one file, through the same action as a whole
+   upload (`actions.upload_file` or `actions.add_version`: content check, SHA-256, storage once,
+   audit, notifications), then deletes the chunks.
+
+`abort_upload` and `purge_expired_uploads` (run by `purge_document_trash`) delete a session and
+its chunks. A session is its creator's only: anyone else gets the not-found error.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cercle.accounts.models import User
+from cercle.documents import actions, queries
+from cercle.documents.models import Document, Folder, UploadSession
+from cercle.documents.storage import blob_storage
+
+# The largest chunk one request may bring (under deploy/nginx.conf's 12 MB for /api/); the page's
+# script sends 8 MB.
+MAX_CHUNK_BYTES = 10 * 1024 * 1024
+PAGE_CHUNK_BYTES = 8 * 1024 * 1024
+# Open sessions per person at once (each may hold chunks until it expires).
+MAX_OPEN_SESSIONS = 100
+CHUNK_READ = 1024 * 1024  # what finishing reads of the chunks at a time
+MAX_DEPTH = 20  # sub-folders of a dropped folder's file, below the folder it is dropped on
+
+
+class OffsetMismatch(Exception):
+    """A chunk sent at an offset other than the one the server expects."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=settings.DOCUMENTS_UPLOAD_HOURS)
+
+
+def _refused_size(message: str, code: str) -> ValidationError:
+    return ValidationError({"size": ValidationError(message, code=code)})
+
+
+def _check_size(library: Any, size: int) -> None:
+    """The largest file (`too_large`) and the room left in the library (`quota`), as they are
+    now: an administrator may lower them, and other uploads take room, during a transfer."""
+    largest = actions.max_document_bytes()
+    if size > largest:
+        raise _refused_size(queries.file_too_large(largest), "too_large")
+    quota = queries.quota_of(library)
+    if queries.limit_mb(library) and not quota.fits(size):
+        raise _refused_size(queries.quota_refused(quota), "quota")
+
+
+def _clean_path(path: str) -> str:
+    parts = [p for p in str(path or "").replace("\\", "/").split("/") if p.strip(" .")]
+    if len(parts) > MAX_DEPTH:
+        raise ValidationError({"path": _("Folders cannot be nested that deep.")}, code="too_deep")
+    return "/".join(actions.clean_item_name(p, field="path") for p in parts)
+
+
+def start_upload(
+    *,
+    actor: User,
+    size: int,
+    folder: Folder | None = None,
+    document: Document | None = None,
+    name: str = "",
+    path: str = "",
+) -> UploadSession:
+    """A session for a file of `size` bytes: a new file `name` in `folder` (under its sub-folders
+    `path`, made when it finishes; a file of that name there becomes its new version), or a new
+    version of `document`. Refused before any byte arrives when the person may not write there,
+    the file is larger than allowed or the library has no room for it."""
+    if document is not None:
+        queries.check(actor, "version", document)
+        actions._refuse_if_locked(actor, document)
+        folder = document.folder
+        name = document.name
+        path = ""
+    if folder is None:
+        raise ValidationError({"folder_id": _("Choose a folder or a file.")}, code="required")
+    queries.check(actor, "upload", folder)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValidationError({"size": _("Give the file's size in bytes (at least 1).")})
+    name = actions.clean_item_name(name, field="name")
+    path = _clean_path(path)
+    _check_size(folder.library, size)
+    if (
+        UploadSession.objects.filter(created_by=actor, expires_at__gt=timezone.now()).count()
+        >= MAX_OPEN_SESSIONS
+    ):
+        raise ValidationError(
+            {"size": _("Too many uploads under way: finish or cancel some first.")},
+            code="too_many",
+        )
+    return UploadSession.objects.create(
+        id=uuid.uuid4(),
+        created_by=actor,
+        library_id=folder.library_id,
+        folder=folder,
+        document=document,
+        name=name,
+        path=path,
+        size=size,
+        expires_at=timezone.now() + lifetime(),
+    )
+
+
+def _delete_parts(names: list[str]) -> None:
+    storage = blob_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _part_names(session: UploadSession) -> list[str]:
+    return [str(part[0]) for part in session.parts]
+
+
+def _end(session: UploadSession) -> None:
+    """Deletes the session, then its chunks (called outside any transaction: once the row is
+    gone no request can add to it or read it)."""
+    names = _part_names(session)
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is not None:
+            names = sorted(set(names) | set(_part_names(locked)))
+            locked.delete()
+    _delete_parts(names)
+
+
+def _still_allowed(actor: User, session: UploadSession) -> None:
+    """The person may still write there, and the file still fits: otherwise the session ends
+    and the refusal is raised."""
+    try:
+        if session.document_id is not None:
+            document = queries.access_document(actor, session.document_id, "version")
+            actions._refuse_if_locked(actor, document)
+        else:
+            queries.access_folder(actor, session.folder_id, "upload")
+        _check_size(session.library, session.size)
+    except (ValidationError, PermissionDenied, queries.NotFound):
+        _end(session)
+        raise
+
+
+def receive_chunk(
+    *, actor: User, session: UploadSession, offset: int, data: IO[bytes], length: int
+) -> UploadSession:
+    """Stores `length` bytes of `data` at `offset`, which must be where the session is
+    (`received`), else `OffsetMismatch`. A chunk past the declared size or larger than
+    `MAX_CHUNK_BYTES` is refused; the rules and the room are checked again (`_still_allowed`)."""
+    if session.created_by_id != actor.pk:
+        raise queries.NotFound(_("No such upload."))
+    if offset != session.received:
+        raise OffsetMismatch(session.received)
+    if length < 1:
+        raise ValidationError({"chunk": _("The chunk is empty.")}, code="empty")
+    if length > MAX_CHUNK_BYTES:
+        raise ValidationError(
+            {
+                "chunk": ValidationError(
+                    _("A chunk is at most %(max)d MB.") % {"max": MAX_CHUNK_BYTES // 1024 // 1024},
+                    code="too_large",
+                )
+            }
+        )
+    if offset + length > session.size:
+        raise ValidationError(
+            {"chunk": _("This chunk goes past the size given when the upload started.")},
+            code="beyond",
+        )
+    _still_allowed(actor, session)
+    data.seek(0)
+    name = blob_storage().save(session.part_name(len(session.parts)), File(data, name="part"))
+    try:
+        with transaction.atomic():
+            locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
+            if locked is None or locked.finishing:
+                raise queries.NotFound(_("No such upload."))
+            if locked.received != offset:
+                raise OffsetMismatch(locked.received)
+            locked.parts = [*locked.parts, [name, length]]
+            locked.received = offset + length
+            locked.save(update_fields=["parts", "received"])
+            return locked
+    except BaseException:
+        blob_storage().delete(name)
+        raise
+
+
+class _PartsReader(io.RawIOBase):
+    """The chunks of a session read in order as one file, seekable (the content check reads
+    the head and, for zip files, the end), one chunk open at a time."""
+
+    def __init__(self, parts: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.parts = parts
+        self.starts: list[int] = []
+        total = 0
+        for _name, size in parts:
+            self.starts.append(total)
+            total += size
+        self.size = total
+        self.position = 0
+        self.open_index = -1
+        self.open_file: File[bytes] | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self.position
+        elif whence == io.SEEK_END:
+            offset += self.size
+        self.position = max(0, offset)
+        return self.position
+
+    def _part_at(self, position: int) -> int:
+        for index in range(len(self.parts) - 1, -1, -1):
+            if self.starts[index] <= position:
+                return index
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        if self.position >= self.size or not len(buffer):
+            return 0
+        index = self._part_at(self.position)
+        if index != self.open_index:
+            self._close_part()
+            self.open_file = blob_storage().open(self.parts[index][0], "rb")
+            self.open_index = index
+        assert self.open_file is not None
+        within = self.position - self.starts[index]
+        want = min(len(buffer), self.parts[index][1] - within)
+        self.open_file.seek(within)
+        data = self.open_file.read(want)
+        if not data:
+            raise OSError("A chunk of the upload is shorter than recorded.")
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def _close_part(self) -> None:
+        if self.open_file is not None:
+            self.open_file.close()
+            self.open_file = None
+            self.open_index = -1
+
+    def close(self) -> None:
+        self._close_part()
+        super().close()
+
+
+def _folder_for(actor: User, session: UploadSession) -> Folder:
+    """The session's folder, then each of its sub-folders `path`, made if missing."""
+    folder = queries.access_folder(actor, session.folder_id, "upload")
+    for name in [p for p in session.path.split("/") if p]:
+        existing = queries.living_subfolder_named(folder, name)
+        if existing is None:
+            existing = actions.create_folder(actor=actor, parent=folder, name=name)
+        folder = existing
+    return folder
+
+
+def finish_upload(*, actor: User, session: UploadSession) -> actions.Uploaded:
+    """The file, once every byte has arrived: a new document (or a new version of the one of
+    that name) or a new version of the session's document. The session and its chunks are
+    deleted whatever the outcome: a content refused at the end (a program, a full library) is
+    refused for good."""
+    if session.created_by_id != actor.pk:
+        raise queries.NotFound(_("No such upload."))
+    if session.received != session.size:
+        raise ValidationError(
+            {
+                "size": _("%(received)d of %(size)d bytes have arrived: send the rest first.")
+                % {"received": session.received, "size": session.size}
+            },
+            code="incomplete",
+        )
+    # Only one finish at a time: the one that marks the session takes it.
+    claimed = UploadSession.objects.filter(
+        pk=session.pk, received=session.size, finishing=False
+    ).update(finishing=True)
+    if not claimed:
+        raise queries.NotFound(_("No such upload."))
+    reader = io.BufferedReader(
+        _PartsReader([(str(name), int(size)) for name, size in session.parts]), CHUNK_READ
+    )
+    try:
+        if session.document_id is not None:
+            document = queries.access_document(actor, session.document_id, "version")
+            version = actions.add_version(
+                actor=actor, document=document, upload=reader, name=session.name
+            )
+            return actions.Uploaded(document=document, version=version, is_new_document=False)
+        folder = _folder_for(actor, session)
+        return actions.upload_file(actor=actor, folder=folder, upload=reader, name=session.name)
+    finally:
+        reader.close()
+        _end(session)
+
+
+def abort_upload(*, actor: User, session: UploadSession) -> None:
+    """Cancels an upload: the session and its chunks are deleted."""
+    if session.created_by_id != actor.pk:
+        raise queries.NotFound(_("No such upload."))
+    _end(session)
+
+
+def purge_expired_uploads(*, now: datetime | None = None) -> int:
+    """Deletes the sessions past their expiry, and their chunks. Returns how many."""
+    expired = list(UploadSession.objects.filter(expires_at__lt=now or timezone.now()))
+    for session in expired:
+        _end(session)
+    return len(expired)

@@ -1,0 +1,340 @@
+"""Uploads in chunks, resumable (`/api/v1/files/uploads`): byte-for-byte round trips, resuming
+after an interrupted chunk, offsets out of place, the largest file and the quota checked at the
+start and at each chunk, and nothing left behind — no chunk in the storage, no session row —
+after a finish, a cancel, a refusal or an expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone, translation
+
+from cercle.audit.models import AuditEntry
+from cercle.documents import actions, upload_sessions
+from cercle.documents.models import Document, Folder, UploadSession
+from tests.factories import add_member, make_admin, make_space, make_user
+from tests.helpers.api import api, call
+from tests.helpers.documents import add_file, add_folder, root_for, stored_files
+
+pytestmark = pytest.mark.django_db
+
+KB = 1024
+MB = 1024 * 1024
+START = "/api/v1/files/uploads"
+OCTETS = "application/octet-stream"
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def anne() -> Any:
+    return make_user(first_name="Anne")
+
+
+@pytest.fixture
+def space(anne: Any) -> Any:
+    return make_space(owner=anne)
+
+
+@pytest.fixture
+def root(space: Any) -> Any:
+    return root_for(space)
+
+
+def chunks_left(storage: Path) -> list[Path]:
+    return [p for p in stored_files(storage) if "uploads" in p.parts]
+
+
+def start(client: Client, **payload: Any) -> Any:
+    return call(client, "POST", START, payload)
+
+
+def put(client: Client, url: str, offset: int, data: bytes, **headers: Any) -> Any:
+    return client.put(
+        f"{url}?offset={offset}", data, content_type="application/octet-stream", **headers
+    )
+
+
+def send_all(client: Client, url: str, data: bytes, chunk: int, offset: int = 0) -> Any:
+    response = None
+    while offset < len(data):
+        response = put(client, url, offset, data[offset : offset + chunk])
+        assert response.status_code == 200, response.content
+        offset = response.json()["offset"]
+    return response
+
+
+def download(client: Client, file_id: int) -> bytes:
+    response = client.get(f"/api/v1/files/{file_id}/download")
+    assert response.status_code == 200
+    return b"".join(cast(Any, response).streaming_content)
+
+
+def test_round_trip_byte_for_byte_in_uneven_chunks(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    data = os.urandom(3 * MB + 12345)
+    client = api(anne)
+    made = start(client, folder_id=root.pk, name="archive.bin", size=len(data))
+    assert made.status_code == 201, made.content
+    session = made.json()
+    assert session["offset"] == 0 and session["size"] == len(data)
+    assert session["max_chunk_bytes"] == upload_sessions.MAX_CHUNK_BYTES
+    last = send_all(client, session["url"], data, chunk=MB - 7)
+    assert last.json()["offset"] == len(data)
+    assert len(chunks_left(documents_storage)) == 4
+    finished = client.post(session["url"] + "/finish")
+    assert finished.status_code == 201, finished.content
+    body = finished.json()
+    assert body["new_document"] is True
+    assert body["file"]["name"] == "archive.bin"
+    assert body["file"]["size"] == len(data)
+    assert body["file"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert download(client, body["file"]["id"]) == data
+    # The chunks and the session are gone; the upload is audited once, as a whole upload is.
+    assert chunks_left(documents_storage) == []
+    assert not UploadSession.objects.exists()
+    assert AuditEntry.objects.filter(action="documents.uploaded").count() == 1
+    assert client.get(session["url"]).status_code == 404
+
+
+def test_an_interrupted_chunk_is_resumed_from_the_offset_the_server_gives(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    data = os.urandom(2 * MB + 99)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="video.bin", size=len(data)).json()["url"]
+    assert put(client, url, 0, data[:MB]).json()["offset"] == MB
+    # The connection drops while the second chunk is sent: it never reaches the view (the
+    # server reads a body whole before; `test_upload_sessions_live` cuts a real socket).
+    assert len(chunks_left(documents_storage)) == 1
+    # Another client (the page reloaded) asks where the upload is and goes on from there.
+    again = api(anne)
+    offset = again.get(url).json()["offset"]
+    assert offset == MB
+    send_all(again, url, data, chunk=MB, offset=offset)
+    finished = again.post(url + "/finish")
+    assert finished.status_code == 201
+    assert download(again, finished.json()["file"]["id"]) == data
+    assert chunks_left(documents_storage) == []
+
+
+def test_offsets_out_of_place_are_refused_with_where_to_resume(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    data = os.urandom(300 * KB)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=len(data)).json()["url"]
+    ahead = put(client, url, 100 * KB, data[100 * KB : 200 * KB])
+    assert ahead.status_code == 409
+    assert ahead.json()["offset"] == 0
+    assert put(client, url, 0, data[: 100 * KB]).status_code == 200
+    # The same chunk again (a retry whose answer was lost): refused, the offset says it came.
+    again = put(client, url, 0, data[: 100 * KB])
+    assert again.status_code == 409 and again.json()["offset"] == 100 * KB
+    beyond = put(client, url, 100 * KB, os.urandom(250 * KB))
+    assert beyond.status_code == 400
+    for bad in ("-1", "x", ""):
+        response = client.put(
+            f"{url}?offset={bad}", b"abc", content_type="application/octet-stream"
+        )
+        assert response.status_code == 422
+    assert client.put(url, b"abc", content_type="application/octet-stream").status_code == 422
+    empty = put(client, url, 100 * KB, b"")
+    assert empty.status_code in (400, 411)
+    early = client.post(url + "/finish")
+    assert early.status_code == 400
+    assert "102400 of 307200 bytes" in str(early.json()["detail"])
+    assert client.get(url).json()["offset"] == 100 * KB
+    assert len(chunks_left(documents_storage)) == 1
+    # What arrived is intact: the rest completes the file exactly.
+    send_all(client, url, data, chunk=100 * KB, offset=100 * KB)
+    finished = client.post(url + "/finish")
+    assert download(client, finished.json()["file"]["id"]) == data
+    # A second finish finds nothing.
+    assert client.post(url + "/finish").status_code == 404
+
+
+def test_a_session_is_its_creators_only(anne: Any, space: Any, root: Any) -> None:
+    bernard = make_user(first_name="Bernard")
+    add_member(space, bernard)
+    url = start(api(anne), folder_id=root.pk, name="a.bin", size=10).json()["url"]
+    other = api(bernard)
+    assert other.get(url).status_code == 404
+    assert put(other, url, 0, b"0123456789").status_code == 404
+    assert other.post(url + "/finish").status_code == 404
+    assert other.delete(url).status_code == 404
+    for bad in ("nope", "00000000-0000-0000-0000-000000000000", "x" * 300):
+        assert other.get(f"{START}/{bad}").status_code == 404
+    assert Client().get(url).status_code == 401
+    assert UploadSession.objects.count() == 1
+
+
+def test_start_is_refused_without_the_right_or_with_bad_input(anne: Any, root: Any) -> None:
+    outsider = make_user()
+    refused = start(api(outsider), folder_id=root.pk, name="a.bin", size=10)
+    assert refused.status_code in (403, 404)
+    client = api(anne)
+    assert start(client, folder_id=root.pk, name="a.bin", size=0).status_code == 422
+    assert start(client, folder_id=root.pk, name="a.bin").status_code == 422
+    assert start(client, name="a.bin", size=10).status_code == 400
+    document = add_file(anne, root, "n.txt")
+    both = start(client, folder_id=root.pk, file_id=document.pk, size=10)
+    assert both.status_code == 400
+    assert start(client, folder_id=root.pk, name="", size=10).status_code == 400
+    assert start(client, folder_id=999_999, name="a.bin", size=10).status_code == 404
+    assert not UploadSession.objects.exists()
+
+
+def test_the_largest_file_and_the_quota_are_checked_before_any_byte(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    admin = make_admin()
+    actions.set_quota_defaults(
+        actor=admin, space_quota_mb=None, person_quota_mb=None, max_file_mb=1
+    )
+    client = api(anne)
+    large = start(client, folder_id=root.pk, name="big.bin", size=MB + 1)
+    assert large.status_code == 413
+    assert "at most 1 MB" in large.json()["detail"]
+    actions.set_quota_defaults(
+        actor=admin, space_quota_mb=None, person_quota_mb=None, max_file_mb=None
+    )
+    actions.set_library_quota(actor=admin, library=root.library, quota_mb=1)
+    full = start(client, folder_id=root.pk, name="big.bin", size=MB + 1)
+    assert full.status_code == 507
+    assert not UploadSession.objects.exists()
+
+
+def test_the_quota_is_checked_again_at_each_chunk_and_a_refusal_leaves_nothing(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    admin = make_admin()
+    actions.set_library_quota(actor=admin, library=root.library, quota_mb=3)
+    data = os.urandom(2 * MB)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="big.bin", size=len(data)).json()["url"]
+    assert put(client, url, 0, data[:MB]).status_code == 200
+    # Meanwhile someone else fills the library: the next chunk no longer fits.
+    add_file(anne, root, "filler.bin", os.urandom(MB + 10 * KB))
+    refused = put(client, url, MB, data[MB:])
+    assert refused.status_code == 507
+    assert "quota" in refused.json()["detail"].lower() or "room" in refused.json()["detail"]
+    assert chunks_left(documents_storage) == []
+    assert not UploadSession.objects.exists()
+    assert client.get(url).status_code == 404
+    assert Document.objects.filter(name="big.bin").count() == 0
+
+
+def test_losing_the_right_mid_transfer_ends_the_session(
+    anne: Any, space: Any, root: Any, documents_storage: Path
+) -> None:
+    bernard = make_user()
+    membership = add_member(space, bernard)
+    client = api(bernard)
+    url = start(client, folder_id=root.pk, name="b.bin", size=20).json()["url"]
+    assert put(client, url, 0, b"0123456789").status_code == 200
+    membership.delete()
+    assert put(client, url, 10, b"0123456789").status_code in (403, 404)
+    assert chunks_left(documents_storage) == []
+    assert not UploadSession.objects.exists()
+
+
+def test_a_new_version_of_a_file_and_a_file_into_sub_folders(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    client = api(anne)
+    document = add_file(anne, root, "plan.txt", b"first\n")
+    url = start(client, file_id=document.pk, size=7).json()["url"]
+    put(client, url, 0, b"second\n")
+    finished = client.post(url + "/finish").json()
+    assert finished["new_document"] is False
+    assert finished["file"]["id"] == document.pk and finished["file"]["version"] == 2
+    # A file of a dropped folder: its sub-folders are made, an existing one reused.
+    add_folder(anne, root, "Rapports")
+    made = start(client, folder_id=root.pk, name="q1.txt", path="Rapports/2026/", size=5)
+    assert made.json()["path"] == "Rapports/2026"
+    put(client, made.json()["url"], 0, b"hello")
+    placed = client.post(made.json()["url"] + "/finish").json()["file"]
+    folder = Folder.objects.get(pk=placed["folder_id"])
+    assert folder.name == "2026" and folder.parent is not None
+    assert folder.parent.name == "Rapports" and folder.parent.parent_id == root.pk
+    assert Folder.objects.filter(name="Rapports").count() == 1
+    assert chunks_left(documents_storage) == []
+
+
+def test_a_program_is_refused_at_the_finish_and_nothing_is_left(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    client = api(anne)
+    data = b"MZ" + os.urandom(5000)
+    url = start(client, folder_id=root.pk, name="setup.exe", size=len(data)).json()["url"]
+    put(client, url, 0, data)
+    refused = client.post(url + "/finish")
+    assert refused.status_code == 400
+    assert stored_files(documents_storage) == []
+    assert not UploadSession.objects.exists()
+    assert not Document.objects.exists()
+
+
+def test_cancel_and_expiry_delete_the_chunks(anne: Any, root: Any, documents_storage: Path) -> None:
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=20).json()["url"]
+    put(client, url, 0, b"0123456789")
+    assert client.delete(url).status_code == 204
+    assert chunks_left(documents_storage) == []
+    assert client.get(url).status_code == 404
+    # Left unfinished: past its expiry it is no longer usable, and the purge deletes it.
+    url = start(client, folder_id=root.pk, name="b.bin", size=20).json()["url"]
+    put(client, url, 0, b"0123456789")
+    kept = start(client, folder_id=root.pk, name="c.bin", size=20).json()["url"]
+    put(client, kept, 0, b"0123456789")
+    UploadSession.objects.filter(name="b.bin").update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert client.get(url).status_code == 404
+    out = io.StringIO()
+    call_command("purge_document_trash", stdout=out)
+    assert "1 unfinished upload(s) deleted." in out.getvalue()
+    assert [s.name for s in UploadSession.objects.all()] == ["c.bin"]
+    assert len(chunks_left(documents_storage)) == 1
+
+
+def test_a_chunk_costs_a_fixed_number_of_queries(
+    anne: Any, root: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=100 * KB).json()["url"]
+    put(client, url, 0, os.urandom(10 * KB))
+    with django_assert_max_num_queries(20):
+        put(client, url, 10 * KB, os.urandom(10 * KB))
+    for offset in range(20 * KB, 100 * KB, 10 * KB):
+        put(client, url, offset, os.urandom(10 * KB))
+    with django_assert_max_num_queries(20):
+        assert put(client, url, 100 * KB - 1, b"x").status_code == 409
+
+
+def test_space_quota_person_library(anne: Any, documents_storage: Path) -> None:
+    """My documents take uploads in chunks too; a second space's member cannot use its id."""
+    mine = root_for(owner=anne)
+    client = api(anne)
+    url = start(client, folder_id=mine.pk, name="moi.txt", size=3).json()["url"]
+    put(client, url, 0, b"abc")
+    assert client.post(url + "/finish").status_code == 201
+    other = make_space(owner=make_user())
+    refused = start(client, folder_id=root_for(other).pk, name="x.txt", size=3)
+    assert refused.status_code in (403, 404)
