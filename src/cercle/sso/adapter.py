@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.actions.identity import apply_identity_attributes
 from cercle.accounts.adapter import AccountAdapter as BaseAccountAdapter
 from cercle.accounts.models import User
+from cercle.core import sealing
 from cercle.sso import actions, oidc, queries, saml
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,17 @@ def _end_session_url(request: HttpRequest) -> str:
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(
+        self, request: HttpRequest | None, provider: Any = None, client_id: Any = None
+    ) -> list[Any]:
+        """allauth's apps, their client secrets opened: stored sealed (cercle.core.sealing).
+        These are this request's copies, never saved."""
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        for app in apps:
+            if app.secret:
+                app.secret = sealing.unseal(app.secret)
+        return apps  # type: ignore[no-any-return]
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         """Just-in-time accounts, unless the provider is set to sign in existing people only."""
         return queries.provider_for_app(sociallogin.provider.app).creates_accounts
