@@ -12,7 +12,7 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from cercle.core.typing import AuthenticatedRequest
@@ -56,10 +56,10 @@ def list_exports(request: AuthenticatedRequest) -> list[DataExportOut]:
 
 
 @router.post("/me/data-exports", response={202: DataExportOut})
-def request_export(request: AuthenticatedRequest) -> tuple[int, DataExportOut]:
+def request_export(request: AuthenticatedRequest) -> Status[DataExportOut]:
     """Asks for a new ZIP of everything the caller made; while one is being prepared, answers
     that one (no second is queued)."""
-    return 202, _out(actions.request_export(person=request.auth))
+    return Status(202, _out(actions.request_export(person=request.auth)))
 
 
 @router.get("/me/data-exports/{export_id}", response=DataExportOut)
