@@ -338,5 +338,9 @@ def _register_routers() -> None:
 
     api.add_router("/", search_router)
 
+    from cercle.privacy.api import router as privacy_router
+
+    api.add_router("/", privacy_router)
+
 
 _register_routers()

@@ -49,6 +49,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Stored secrets Cercle reads back (identity providers' client secrets, the directory's bind
+# password) are sealed under a key derived from this one, or from SECRET_KEY (cercle.core.sealing).
+# Rotating SECRET_KEY: list the old one in SECRET_KEY_FALLBACKS until the secrets are saved again.
+CERCLE_SECRETS_KEY = os.environ.get("CERCLE_SECRETS_KEY", "")
+SECRET_KEY_FALLBACKS = env_list("CERCLE_SECRET_KEY_FALLBACKS", "")
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -14,6 +14,7 @@ from cercle.core.operations import health as operations_health
 from cercle.core.operations import middleware as operations_middleware
 from cercle.feed import views as feed_views
 from cercle.sso import oidc as sso_oidc
+from cercle.sso import saml as sso_saml
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -34,6 +35,14 @@ urlpatterns = [
         sso_oidc.callback,
         name="sso_oidc_callback",
     ),
+    # SAML: allauth's assertion consumer keeping the NameID, and its single logout service
+    # ending only the session the provider names (sso/saml.py).
+    path(
+        "accounts/saml/<str:organization_slug>/acs/finish/",
+        sso_saml.finish_acs,
+        name="saml_finish_acs",
+    ),
+    path("accounts/saml/<str:organization_slug>/sls/", sso_saml.sls, name="saml_sls"),
     path("accounts/", include("allauth.urls")),
     path("", include("cercle.accounts.urls")),
     path("", include("cercle.spaces.urls")),

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from cercle.accounts.models import Profile, User
+from cercle.core import sealing
 from cercle.directory.models import DirectoryPerson, DirectorySettings, SyncRun
 from tests.directory import directory_data as data
 from tests.factories import make_user
@@ -84,10 +85,13 @@ def test_the_pages_save_test_and_run(
     }
     assert client.post("/manage/directory/", form).status_code == 302
     row = DirectorySettings.objects.get(pk=1)
-    assert row.bind_password == slapd.root_pw and row.attribute_map == {"site": "l"}
+    # Stored sealed (cercle.core.sealing), read open.
+    assert row.bind_password.startswith("s1:") and slapd.root_pw not in row.bind_password
+    assert sealing.unseal(row.bind_password) == slapd.root_pw
+    assert row.attribute_map == {"site": "l"}
     # An empty password keeps the stored one; a bad filter is a 400 and nothing changes.
     assert client.post("/manage/directory/", {**form, "bind_password": ""}).status_code == 302
-    assert DirectorySettings.objects.get(pk=1).bind_password == slapd.root_pw
+    assert sealing.unseal(DirectorySettings.objects.get(pk=1).bind_password) == slapd.root_pw
     bad = client.post("/manage/directory/", {**form, "user_filter": "uid=x", "bind_password": ""})
     assert bad.status_code == 400 and DirectorySettings.objects.get(pk=1).user_filter == ""
     tested = client.post("/manage/directory/test/").content.decode()

@@ -1,6 +1,6 @@
 """Browser: single sign-on through the real flows in Chromium — Cercle's login page, the identity
 provider's own page (a real OpenID Connect provider, a real SAML one, both on loopback), and back
-to Cercle signed in as a new, whole person."""
+to Cercle signed in as a new, whole person; then SAML single logout through the provider."""
 
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ def test_saml_sign_in_in_the_browser(
         name="Acme SAML",
         idp_entity_id=saml_idp.entity_id,
         sso_url=saml_idp.sso_url,
+        slo_url=saml_idp.slo_url,
         x509cert=saml_idp.cert,
         uid_attribute="urn:oid:0.9.2342.19200300.100.1.1",
     )
@@ -80,3 +81,10 @@ def test_saml_sign_in_in_the_browser(
     assert "Jeanne" in page.locator("h1").inner_text()
     jeanne = User.objects.get(email="jeanne@acme.fr")
     assert Profile.objects.get(user=jeanne).job_title == "Comptable"
+    # Logging out goes through the provider's SLO address and back to Cercle's login page.
+    page.goto(f"{base}/accounts/logout/")
+    page.locator("main form[action*='logout'] [type=submit]").click()
+    page.wait_for_url(f"{base}/accounts/login/**", timeout=20_000)
+    assert [r["name_id"] for r in saml_idp.logout_requests] == ["idp-jeanne"]
+    page.goto(f"{base}/")
+    assert "/accounts/login/" in page.url

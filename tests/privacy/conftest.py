@@ -122,9 +122,16 @@ def seed_person(*, posts: int = 2, messages: int = 2) -> Seeded:
         actor=person, folder=root, upload=io.BytesIO(seeded.document_bytes), name="budget.txt"
     )
     mine = documents_actions.root_of(documents_actions.personal_library(user=person))
-    documents_actions.upload_file(
+    notes = documents_actions.upload_file(
         actor=person, folder=mine, upload=io.BytesIO(b"notes perso\n"), name="notes.txt"
     )
+    # A share made, and one received.
+    documents_actions.share(actor=person, item=notes.document, access="write", user=colleague)
+    theirs = documents_actions.root_of(documents_actions.personal_library(user=colleague))
+    plan = documents_actions.upload_file(
+        actor=colleague, folder=theirs, upload=io.BytesIO(b"plan\n"), name="plan.txt"
+    )
+    documents_actions.share(actor=colleague, item=plan.document, access="read", user=person)
     seeded.page_title = "Guide du chantier"
     pages_actions.create_page(
         actor=person, space=space, title=seeded.page_title, body="Étapes du chantier."

@@ -21,7 +21,7 @@ from cercle.audit.models import AuditEntry
 from cercle.chat.models import Attachment as ChatAttachment
 from cercle.chat.models import Message
 from cercle.core.personal_data import ErasureRule, replace_mentions
-from cercle.documents.models import Blob, Document
+from cercle.documents.models import Blob, Document, Share
 from cercle.feed.models import Attachment as PostAttachment
 from cercle.feed.models import Comment, Post
 from cercle.pages.models import Page
@@ -173,6 +173,10 @@ def test_erasure_leaves_nothing_of_the_person(
     # Their own wall and "My documents" go whatever the rule.
     assert not Post.objects.filter(body="Sur mon propre mur").exists()
     assert not Document.objects.filter(name="notes.txt").exists()
+    # What they shared went with "My documents"; what was shared with them is unshared.
+    assert not Share.objects.filter(user=erased).exists()
+    assert not Share.objects.filter(library__owner=erased).exists()
+    assert Document.objects.filter(name="plan.txt").exists()  # the colleague's file stays
     # Others' mentions of them now name the anonymised account, and link nowhere.
     thanks = Post.objects.get(author=colleague)
     assert thanks.body == f"Merci @former-{person.pk} pour le plan !"

@@ -79,6 +79,14 @@ def test_the_download_holds_everything_the_person_made(
     by_name = {d["document"]: d for d in documents}
     assert archive.read(by_name["budget.txt"]["file"]) == seeded.document_bytes
     assert archive.read(by_name["notes.txt"]["file"]) == b"notes perso\n"
+    assert "plan.txt" not in by_name  # the colleague's upload, shared with them
+    shares = json.loads(archive.read("documents/shares.json"))
+    assert [
+        (s["item"], s["with_person"], s["access"]) for s in shares if s["direction"] == "given"
+    ] == [("notes.txt", "Bastien Marchal", "write")]
+    assert [
+        (s["item"], s["owner"], s["access"]) for s in shares if s["direction"] == "received"
+    ] == [("plan.txt", "Bastien Marchal", "read")]
 
     assert any(name.startswith("pages/Projet Orion/Guide du chantier") for name in names)
     ics = archive.read("agenda/events.ics").decode()

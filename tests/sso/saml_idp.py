@@ -1,7 +1,9 @@
 """A real SAML 2.0 identity provider on loopback for the tests: pysaml2's `Server` (signing with
 Debian's `xmlsec1`) behind a small WSGI app in a thread. Its single sign-on endpoint reads the
 AuthnRequest Cercle redirected to it, and answers as a browser would see it: a page whose form
-posts the signed response to Cercle's assertion consumer service."""
+posts the signed response to Cercle's assertion consumer service. Its single logout endpoint
+reads Cercle's LogoutRequest (kept in `logout_requests`) and redirects back with a signed
+LogoutResponse; `logout_request_url` starts a logout at the provider's side."""
 
 from __future__ import annotations
 
@@ -65,12 +67,17 @@ class SamlIdp:
     base_url: str
     entity_id: str
     sso_url: str
+    slo_url: str
     cert: str
     directory: Path
     # Who the next sign-in is, as attributes by their LDAP names (pysaml2 sends their OIDs).
     identities: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     next_user: str = ""
     sp_metadata: str = ""
+    # What each LogoutRequest Cercle sent said: {"name_id", "session_index", "issuer"}.
+    logout_requests: list[dict[str, str]] = field(default_factory=list)
+    # The SessionIndex of each sign-in answered, by user.
+    session_indexes: dict[str, str] = field(default_factory=dict)
 
     def server(self) -> Server:
         key, cert = self.directory / "idp.key", self.directory / "idp.crt"
@@ -84,7 +91,8 @@ class SamlIdp:
                 "service": {
                     "idp": {
                         "endpoints": {
-                            "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]
+                            "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)],
+                            "single_logout_service": [(self.slo_url, BINDING_HTTP_REDIRECT)],
                         },
                         "policy": {
                             "default": {
@@ -123,6 +131,8 @@ class SamlIdp:
             sign_alg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256,
         )
+        found = re.search(r'SessionIndex="([^"]+)"', str(response))
+        self.session_indexes[user] = found.group(1) if found else ""
         info = server.apply_binding(
             BINDING_HTTP_POST,
             str(response),
@@ -131,6 +141,59 @@ class SamlIdp:
             response=True,
         )
         return str(info["data"])
+
+    def answer_logout(self, query: str) -> str:
+        """Cercle's LogoutRequest (HTTP-Redirect): noted, answered by a signed LogoutResponse
+        sent back to Cercle's SLS address; returns that address."""
+        params = parse_qs(query)
+        server = self.server()
+        request = server.parse_logout_request(params["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+        message = request.message
+        self.logout_requests.append(
+            {
+                "name_id": message.name_id.text,
+                "session_index": ",".join(s.text for s in message.session_index),
+                "issuer": message.issuer.text,
+            }
+        )
+        response = server.create_logout_response(message, [BINDING_HTTP_REDIRECT])
+        destination = server.metadata.single_logout_service(
+            message.issuer.text, BINDING_HTTP_REDIRECT, "spsso"
+        )[0]["location"]
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(response),
+            destination,
+            params.get("RelayState", [""])[0],
+            response=True,
+            sign=True,
+            sigalg=SIG_RSA_SHA256,
+        )
+        return str(dict(info["headers"])["Location"])
+
+    def logout_request_url(self, user: str, *, sign: bool = True) -> str:
+        """A logout started at the provider: the address of Cercle's SLS with a LogoutRequest
+        naming `user`, as the provider would send the person's browser there."""
+        server = self.server()
+        sp_entity_id = next(iter(server.metadata.with_descriptor("spsso")))
+        destination = server.metadata.single_logout_service(
+            sp_entity_id, BINDING_HTTP_REDIRECT, "spsso"
+        )[0]["location"]
+        _id, request = server.create_logout_request(
+            destination,
+            sp_entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=f"idp-{user}"),
+            session_indexes=[self.session_indexes.get(user, "")],
+        )
+        info = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(request),
+            destination,
+            "",
+            sign=sign,
+            sigalg=SIG_RSA_SHA256 if sign else None,
+        )
+        return str(dict(info["headers"])["Location"])
 
 
 def read_post_form(page: str) -> tuple[str, dict[str, str]]:
@@ -159,6 +222,10 @@ def run_saml_idp(directory: Path) -> Iterator[SamlIdp]:
             page = idp.answer(environ.get("QUERY_STRING", ""))
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
             return [page.encode()]
+        if environ["PATH_INFO"] == "/slo":
+            location = idp.answer_logout(environ.get("QUERY_STRING", ""))
+            start_response("302 Found", [("Location", location)])
+            return [b""]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
@@ -168,6 +235,7 @@ def run_saml_idp(directory: Path) -> Iterator[SamlIdp]:
         base_url=base,
         entity_id=f"{base}/metadata",
         sso_url=f"{base}/sso",
+        slo_url=f"{base}/slo",
         cert=body,
         directory=directory,
     )

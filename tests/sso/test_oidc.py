@@ -17,8 +17,8 @@ from django.test import Client
 from cercle.accounts.models import Profile, User
 from cercle.audit.models import AuditEntry
 from cercle.sso import actions, oidc
-from tests.accounts.test_whole_person import assert_whole_person
 from tests.factories import make_admin, make_user
+from tests.helpers.whole_person import assert_whole_person
 from tests.sso.conftest import oidc_answer, oidc_sign_in, set_oidc_user
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,12 @@
 """SAML 2.0 sign-in against a real identity provider on loopback (pysaml2 signing with xmlsec1):
-a just-in-time whole person with the mapped profile, then the same person found again."""
+a just-in-time whole person with the mapped profile, then the same person found again; single
+logout started in Cercle and started at the provider."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -14,8 +15,8 @@ from django.test import Client
 
 from cercle.accounts.models import Profile, User
 from cercle.sso import actions
-from tests.accounts.test_whole_person import assert_whole_person
 from tests.factories import make_admin, make_user
+from tests.helpers.whole_person import assert_whole_person
 from tests.sso.saml_idp import SamlIdp, read_post_form, run_saml_idp
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,7 @@ def saml_idp(tmp_path: Path, client: Client) -> Iterator[SamlIdp]:
             name="Acme SAML",
             idp_entity_id=idp.entity_id,
             sso_url=idp.sso_url,
+            slo_url=idp.slo_url,
             x509cert=idp.cert,
             uid_attribute="urn:oid:0.9.2342.19200300.100.1.1",
         )
@@ -93,3 +95,94 @@ def test_saml_matches_an_existing_person_by_email(saml_idp: SamlIdp) -> None:
     assert User.objects.filter(email="jeanne@acme.fr").count() == 1
     existing.refresh_from_db()
     assert existing.first_name == "Jeanne"
+
+
+def _signed_in_as(client: Client) -> object:
+    return client.get("/").wsgi_request.user
+
+
+def test_logout_in_cercle_ends_the_session_at_the_provider(
+    saml_idp: SamlIdp, client: Client
+) -> None:
+    saml_sign_in(client, saml_idp, "jeanne")
+    jeanne = User.objects.get(email="jeanne@acme.fr")
+    assert _signed_in_as(client) == jeanne
+    out = client.post("/accounts/logout/")
+    assert out.status_code == 302
+    assert out["Location"].startswith(saml_idp.slo_url + "?")
+    assert "SAMLRequest" in parse_qs(urlsplit(out["Location"]).query)
+    assert not _signed_in_as(client).is_authenticated  # type: ignore[attr-defined]
+    # The provider reads the request, ends its session and sends the browser back.
+    back = requests.get(out["Location"], allow_redirects=False, timeout=10)
+    assert back.status_code == 302, back.text[:2000]
+    assert saml_idp.logout_requests == [
+        {
+            "name_id": "idp-jeanne",
+            "session_index": saml_idp.session_indexes["jeanne"],
+            "issuer": "http://127.0.0.1/accounts/saml/acme-saml/metadata/",
+        }
+    ]
+    sls = urlsplit(back.headers["Location"])
+    assert sls.path == "/accounts/saml/acme-saml/sls/"
+    assert "Signature" in parse_qs(sls.query)
+    answer = client.get(f"{sls.path}?{sls.query}")
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert "/saml/" not in answer["Location"]
+
+
+def test_a_logout_response_with_a_bad_signature_is_refused(
+    saml_idp: SamlIdp, client: Client
+) -> None:
+    saml_sign_in(client, saml_idp, "jeanne")
+    out = client.post("/accounts/logout/")
+    back = requests.get(out["Location"], allow_redirects=False, timeout=10)
+    sls = urlsplit(back.headers["Location"])
+    params = {k: v[0] for k, v in parse_qs(sls.query).items()}
+    params["Signature"] = params["Signature"][:-8] + "AAAAAAA="
+    answer = client.get(sls.path, params)
+    assert answer.status_code == 400
+
+
+def test_logout_started_at_the_provider_ends_the_cercle_session(
+    saml_idp: SamlIdp, client: Client
+) -> None:
+    saml_sign_in(client, saml_idp, "jeanne")
+    assert _signed_in_as(client).is_authenticated  # type: ignore[attr-defined]
+    answer = client.get(saml_idp.logout_request_url("jeanne"))
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    # The answer goes back to the provider: a LogoutResponse.
+    assert answer["Location"].startswith(saml_idp.slo_url + "?")
+    assert "SAMLResponse" in parse_qs(urlsplit(answer["Location"]).query)
+    assert not _signed_in_as(client).is_authenticated  # type: ignore[attr-defined]
+
+
+def test_a_provider_logout_naming_someone_else_ends_nothing(
+    saml_idp: SamlIdp, client: Client
+) -> None:
+    saml_sign_in(client, saml_idp, "jeanne")
+    answer = client.get(saml_idp.logout_request_url("paul"))
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(saml_idp.slo_url + "?")
+    assert _signed_in_as(client) == User.objects.get(email="jeanne@acme.fr")
+
+
+def test_a_provider_logout_does_not_end_a_session_opened_by_password(
+    saml_idp: SamlIdp, client: Client
+) -> None:
+    jeanne = make_user(username="jeanne", email="jeanne@acme.fr")
+    client.force_login(jeanne)
+    answer = client.get(saml_idp.logout_request_url("jeanne"))
+    assert answer.status_code == 302
+    assert _signed_in_as(client) == jeanne
+
+
+def test_a_forged_provider_logout_is_refused_and_ends_nothing(
+    saml_idp: SamlIdp, client: Client
+) -> None:
+    saml_sign_in(client, saml_idp, "jeanne")
+    url = urlsplit(saml_idp.logout_request_url("jeanne"))
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    params["Signature"] = params["Signature"][:-8] + "AAAAAAA="
+    answer = client.get(url.path, params)
+    assert answer.status_code == 400
+    assert _signed_in_as(client).is_authenticated  # type: ignore[attr-defined]

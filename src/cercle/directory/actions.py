@@ -32,6 +32,7 @@ from cercle.accounts.actions import profiles as profile_actions
 from cercle.accounts.models import Profile, User
 from cercle.accounts.queries import may_manage_settings
 from cercle.audit.actions import log_event
+from cercle.core import sealing
 from cercle.core.mail import absolute_url
 from cercle.directory import queries, reader
 from cercle.directory.models import (
@@ -53,6 +54,8 @@ logger = logging.getLogger(__name__)
 REPORT_LIMIT = 200
 PROGRESS_EVERY = 100
 ALERT_KIND = "directory_alert"
+# DirectorySettings.bind_password's column.
+BIND_PASSWORD_COLUMN_LENGTH = 500
 
 
 def _require_admin(actor: User) -> None:
@@ -143,7 +146,10 @@ def save_settings(
     row.server_uri = server_uri
     row.bind_dn = bind_dn.strip()
     if bind_password:
-        row.bind_password = bind_password
+        # Sealed at rest (cercle.core.sealing); `queries.config_of` opens it.
+        if sealing.sealed_length(bind_password) > BIND_PASSWORD_COLUMN_LENGTH:
+            raise ValidationError({"bind_password": _("This password is too long.")})
+        row.bind_password = sealing.seal(bind_password)
     row.user_base_dn = user_base_dn.strip()
     row.user_filter = _check_filter("user_filter", user_filter)
     row.group_base_dn = group_base_dn.strip()

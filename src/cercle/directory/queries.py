@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cercle.accounts.models import Role, User
 from cercle.accounts.queries import may_manage_settings
+from cercle.core import sealing
 from cercle.directory import reader
 from cercle.directory.models import DirectorySettings, GroupRule, RunStatus, SyncRun
 
@@ -31,7 +32,7 @@ def config_of(row: DirectorySettings) -> reader.Config:
     return reader.Config(
         server_uri=row.server_uri,
         bind_dn=row.bind_dn,
-        bind_password=row.bind_password,
+        bind_password=sealing.unseal(row.bind_password),
         user_base_dn=row.user_base_dn,
         user_filter=row.user_filter,
         group_base_dn=row.group_base_dn,

@@ -113,6 +113,8 @@ def _export_shares(person: User, writer: ExportWriter) -> None:
 def erase(person: User, rule: ErasureRule) -> None:
     # "My documents" is theirs alone: the library goes with its folders, documents, versions.
     Library.objects.filter(owner=person).delete()
+    # What others shared with them by name: nothing left to read it.
+    Share.objects.filter(user=person).delete()
     if rule.shared_content == "delete":
         Document.objects.filter(created_by=person).delete()
     # The contents no version points to any more go, their files after the commit.

@@ -20,6 +20,7 @@ from cercle.accounts.actions.identity import IDENTITY_ATTRIBUTES
 from cercle.accounts.models import User
 from cercle.accounts.queries import may_manage_settings
 from cercle.audit.actions import log_event
+from cercle.core import sealing
 from cercle.sso import queries
 from cercle.sso.models import (
     BreakGlassAccount,
@@ -70,6 +71,10 @@ def _clean_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
     return {name: str(mapping.get(name, "") or "").strip()[:200] for name in IDENTITY_ATTRIBUTES}
 
 
+# allauth's SocialApp.secret column.
+SECRET_COLUMN_LENGTH = 191
+
+
 def _audit_settings(app: SocialApp) -> dict[str, Any]:
     """What the audit log keeps of a provider: no secret, no certificate."""
     kept = {k: v for k, v in app.settings.items() if k not in {"idp", "advanced"}}
@@ -105,7 +110,10 @@ def save_oidc_provider(
     app.name = name.strip()[:40] or key
     app.client_id = client_id.strip()
     if secret.strip():
-        app.secret = secret.strip()
+        # Sealed at rest (cercle.core.sealing); the adapter opens it for allauth.
+        if sealing.sealed_length(secret.strip()) > SECRET_COLUMN_LENGTH:
+            raise ValidationError({"secret": _("This client secret is too long.")})
+        app.secret = sealing.seal(secret.strip())
     app.settings = {
         **(app.settings or {}),
         "server_url": server_url,

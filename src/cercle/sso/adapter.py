@@ -1,8 +1,8 @@
 """allauth adapters with single sign-on's rules.
 
-- Sign-in by password or by code is refused for people whose email domain requires single
-  sign-on (break-glass administrators excepted); the login form says so first (forms.py), this
-  is the last word for every way allauth signs someone in.
+- Sign-in by password, by code or by a passkey alone is refused for people whose email domain
+  requires single sign-on (break-glass administrators excepted); the login form says so first
+  (forms.py), this is the last word for every way allauth signs someone in.
 - A sign-in through a provider creates the person (just in time, a whole person: the accounts'
   `post_save` receiver gives the profile) or finds them by a verified email address, then applies
   the provider's attributes to the profile through the mapping shown in /manage/sso/.
@@ -10,7 +10,8 @@
   and shows what the provider sent.
 - Logging out of a session opened through OpenID Connect also ends it at the provider
   (`end_session_endpoint`, with the sign-in's ID token as `id_token_hint`: oidc.py), so the
-  next sign-in asks again (single logout).
+  next sign-in asks again (single logout); through SAML, a LogoutRequest goes to the provider's
+  SLO address when it has one (saml.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from django.utils.translation import gettext as _
 from cercle.accounts.actions.identity import apply_identity_attributes
 from cercle.accounts.adapter import AccountAdapter as BaseAccountAdapter
 from cercle.accounts.models import User
-from cercle.sso import actions, oidc, queries
+from cercle.core import sealing
+from cercle.sso import actions, oidc, queries, saml
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,12 @@ END_SESSION_ATTRIBUTE = "_cercle_end_session_url"
 PASSWORD_METHODS = {"password", "code"}
 
 
-def sso_required_message() -> str:
+def sso_required_message(method: str = "password") -> str:
+    if method == "passkey":
+        return _(
+            "Your organisation signs you in through its identity provider: use the "
+            "“Sign in with…” button below instead of a passkey."
+        )
     return _(
         "Your organisation signs you in through its identity provider: use the "
         "“Sign in with…” button below instead of a password or a sign-in code."
@@ -54,11 +61,11 @@ def sso_required_message() -> str:
 class AccountAdapter(BaseAccountAdapter):
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         records = get_authentication_records(request, user)
-        method = records[-1]["method"] if records else ""
-        if method in PASSWORD_METHODS and queries.sso_required_for(user):
+        method = _refused_method(records[-1]) if records else ""
+        if method and queries.sso_required_for(user):
             clear_login(request)
             actions.record_password_refused(user=user, method=method, request=request)
-            messages.error(request, sso_required_message())
+            messages.error(request, sso_required_message(method))
             return HttpResponseRedirect(reverse("account_login"))
         return super().pre_login(request, user, **kwargs)  # type: ignore[no-any-return]
 
@@ -74,6 +81,18 @@ class AccountAdapter(BaseAccountAdapter):
         return end_session or str(super().get_logout_redirect_url(request))
 
 
+def _refused_method(record: dict[str, Any]) -> str:
+    """How this sign-in was made, when single sign-on required refuses it: a password, a sign-in
+    code, or a passkey used alone ("passwordless"). A passkey is a second factor too: after a
+    password (refused before it is asked) or after the provider's sign-in (allowed)."""
+    method = str(record.get("method") or "")
+    if method in PASSWORD_METHODS:
+        return method
+    if method == "mfa" and record.get("type") == "webauthn" and record.get("passwordless"):
+        return "passkey"
+    return ""
+
+
 def _end_session_url(request: HttpRequest) -> str:
     """The provider's end-session URL when this session was opened through OpenID Connect and
     the provider offers one (its discovery document's `end_session_endpoint`)."""
@@ -85,8 +104,12 @@ def _end_session_url(request: HttpRequest) -> str:
     ]
     if not records:
         return ""
+    back = build_absolute_uri(request, reverse("account_login"))
     try:
         provider = get_social_adapter().get_provider(request, records[-1]["provider"])
+        if provider.app.provider == queries.SAML:
+            # A LogoutRequest to the provider's SLO address (saml.py).
+            return saml.logout_url(request, provider, return_to=back)
         if provider.app.provider != queries.OIDC:
             return ""
         endpoint = provider.get_oauth2_adapter(request).openid_config.get("end_session_endpoint")
@@ -95,7 +118,6 @@ def _end_session_url(request: HttpRequest) -> str:
         return ""
     if not endpoint:
         return ""
-    back = build_absolute_uri(request, reverse("account_login"))
     parameters = {"client_id": provider.app.client_id, "post_logout_redirect_uri": back}
     # The ID token of this sign-in (oidc.py), so the provider knows whose session ends.
     id_token = oidc.id_token_for(request, records[-1]["provider"])
@@ -106,6 +128,17 @@ def _end_session_url(request: HttpRequest) -> str:
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(
+        self, request: HttpRequest | None, provider: Any = None, client_id: Any = None
+    ) -> list[Any]:
+        """allauth's apps, their client secrets opened: stored sealed (cercle.core.sealing).
+        These are this request's copies, never saved."""
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        for app in apps:
+            if app.secret:
+                app.secret = sealing.unseal(app.secret)
+        return apps  # type: ignore[no-any-return]
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         """Just-in-time accounts, unless the provider is set to sign in existing people only."""
         return queries.provider_for_app(sociallogin.provider.app).creates_accounts
@@ -153,6 +186,7 @@ def _end_test(request: HttpRequest, provider: queries.Provider, sociallogin: Soc
     """An administrator's test: keep what the provider sent for the result page, sign nobody in."""
     request.session.pop(TEST_SESSION_KEY, None)
     oidc.forget_pending(request)
+    saml.forget_pending(request)
     claims = queries.claims_of(sociallogin.account.extra_data or {})
     request.session[TEST_RESULT_SESSION_KEY] = {
         "provider": provider.key,
