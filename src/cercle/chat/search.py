@@ -37,6 +37,15 @@ def visible_messages(user: User) -> QuerySet[Message]:
     return Message.objects.filter(conversation_id__in=mine, deleted_at__isnull=True)
 
 
+def _titles(ids: list[int]) -> dict[int, str]:
+    """Read when shown: a space's rename renames its channel in bulk (no reindex)."""
+    messages = Message.objects.filter(pk__in=ids).select_related("conversation", "sender")
+    messages = messages.only(
+        "conversation__name", "sender__first_name", "sender__last_name", "sender__username"
+    )
+    return {m.pk: m.conversation.name or m.sender.display_name for m in messages}
+
+
 def register() -> None:
     register_kind(
         SearchKind(
@@ -48,5 +57,6 @@ def register() -> None:
             rows=lambda: Message.objects.select_related("sender", "conversation"),
             order=40,
             fields=frozenset({"body", "deleted_at", "edited_at"}),
+            titles=_titles,
         )
     )

@@ -59,6 +59,24 @@ def visible_comments(user: User) -> QuerySet[Comment]:
     )
 
 
+def _post_titles(ids: list[int]) -> dict[int, str]:
+    posts = (
+        Post.objects.filter(pk__in=ids)
+        .select_related("author")
+        .only("author__first_name", "author__last_name", "author__username")
+    )
+    return {post.pk: post.author.display_name for post in posts}
+
+
+def _comment_titles(ids: list[int]) -> dict[int, str]:
+    comments = (
+        Comment.objects.filter(pk__in=ids)
+        .select_related("author")
+        .only("author__first_name", "author__last_name", "author__username")
+    )
+    return {comment.pk: comment.author.display_name for comment in comments}
+
+
 def register() -> None:
     register_kind(
         SearchKind(
@@ -70,6 +88,7 @@ def register() -> None:
             rows=lambda: Post.objects.select_related("author"),
             order=30,
             fields=_TEXT,
+            titles=_post_titles,
         )
     )
     register_kind(
@@ -82,5 +101,6 @@ def register() -> None:
             rows=lambda: Comment.objects.select_related("author", "post"),
             order=35,
             fields=frozenset({"body", "edited_at", "hidden_at"}),
+            titles=_comment_titles,
         )
     )

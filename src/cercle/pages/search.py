@@ -1,7 +1,11 @@
 """Pages' searchable kind: a page is found by whoever may read its space's pages
-(`queries.may_read`: the pages module on and the space's wall readable)."""
+(`queries.may_read`: the pages module on and the space's wall readable). A result opens at the
+page's number (`/pages/<id>/`, which a space's or page's rename does not change), at the heading
+of the section holding the first matching word."""
 
 from __future__ import annotations
+
+import re
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -10,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cercle.accounts.models import User
 from cercle.pages import queries
 from cercle.pages.models import Page
+from cercle.pages.text import render_page
 from cercle.search.registry import Entry, SearchKind
 from cercle.search.registry import register as register_kind
 from cercle.search.text import language_of
@@ -20,12 +25,38 @@ def _page(page: Page) -> Entry:
     return Entry(
         title=page.title,
         body=page.body,
-        url=reverse("page_detail", args=[page.space.slug, page.slug]),
+        url=reverse("page_permalink", args=[page.pk]),
         date=page.updated_at,
         language=language_of(author.language if author else ""),
         space_id=page.space_id,
         author_id=author.pk if author else None,
     )
+
+
+# A Markdown heading line ("## Title"); code fences are skipped by `_place`.
+_HEADING_LINE = re.compile(r"^ {0,3}(#{1,6})[ \t]+\S", re.MULTILINE)
+_FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
+
+
+def _place(body: str, position: int) -> str:
+    """The anchor of the heading above `position` in a page's Markdown (as `render_page` names
+    it), or "" (before the first heading, or headings the renderer would count otherwise)."""
+    fenced: list[tuple[int, int]] = []
+    fences = [m.start() for m in _FENCE.finditer(body)]
+    for start, end in zip(fences[::2], fences[1::2], strict=False):
+        fenced.append((start, end))
+    starts = [
+        m.start()
+        for m in _HEADING_LINE.finditer(body)
+        if not any(a <= m.start() <= b for a, b in fenced)
+    ]
+    before = sum(1 for start in starts if start <= position)
+    if not before:
+        return ""
+    headings = render_page(body, lambda _title: None).headings
+    if len(headings) != len(starts):  # setext headings, HTML ones…: no guess
+        return ""
+    return headings[before - 1].anchor
 
 
 def visible_pages(user: User) -> QuerySet[Page]:
@@ -43,5 +74,6 @@ def register() -> None:
             rows=lambda: Page.objects.select_related("space", "owner", "updated_by"),
             order=50,
             suggest=True,
+            place=_place,
         )
     )

@@ -35,6 +35,9 @@ class SearchParams(InSchema):
     author: Id | None = None
     from_: datetime | None = Field(None, alias="from")
     to: datetime | None = None
+    file_type: Literal["pdf", "text", "sheet", "slides", "image"] | None = Field(
+        None, description="Files of this type only (by their name's ending)"
+    )
     sort: Literal["relevance", "date"] = "relevance"
     limit: int = Field(queries.PAGE, ge=1, le=50)
     cursor: str | None = Field(None, max_length=100)
@@ -62,10 +65,10 @@ def _hit_out(hit: Hit) -> SearchHitOut:
         kind=hit.kind.key,
         kind_label=str(hit.kind.label),
         id=document.object_id,
-        title=document.title,
+        title=hit.text,
         title_html=str(hit.title),
         excerpt_html=str(hit.excerpt),
-        url=document.url,
+        url=hit.url,
         date=document.date,
         space_id=document.space_id,
         author_id=document.author_id,
@@ -76,7 +79,7 @@ def _hit_out(hit: Hit) -> SearchHitOut:
 def search(request: AuthenticatedRequest, params: Query[SearchParams]) -> SearchPageOut:
     """Everything the caller may see that matches `q`, by relevance (or newest first), with the
     number of results of each kind; `kinds` narrows the list, not the counts. A search checks
-    at most the first 5,000 matches: beyond them a count is a lower bound (`capped`)."""
+    at most the first 1,000 matches: beyond them a count is a lower bound (`capped`)."""
     offset = 0
     if params.cursor:
         (offset,) = decode_cursor(params.cursor, length=1)
@@ -90,6 +93,7 @@ def search(request: AuthenticatedRequest, params: Query[SearchParams]) -> Search
         author_id=params.author,
         date_from=_aware(params.from_),
         date_to=_aware(params.to),
+        file_type=params.file_type,
         sort=params.sort,
         offset=offset,
         limit=params.limit,
@@ -124,7 +128,7 @@ def suggest(request: AuthenticatedRequest, params: Query[SuggestParams]) -> Sear
                 id=hit.document.object_id,
                 title=hit.document.title,
                 title_html=str(hit.title),
-                url=hit.document.url,
+                url=hit.url,
             )
             for hit in queries.suggest(request.auth, params.q)
         ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cercle.search import registry
+from cercle.search.queries import FILE_TYPES
 
 
 class SearchForm(forms.Form):
@@ -18,6 +19,7 @@ class SearchForm(forms.Form):
     author = forms.CharField(label=_("Author"), required=False, max_length=150)
     start = forms.DateField(label=_("From"), required=False)
     end = forms.DateField(label=_("To"), required=False)
+    type = forms.ChoiceField(label=_("File type"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -29,6 +31,9 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["kind"].choices = [("", _("Everything"))] + [  # type: ignore[attr-defined]
             (kind.key, kind.label) for kind in registry.kinds()
+        ]
+        self.fields["type"].choices = [("", _("Any"))] + [  # type: ignore[attr-defined]
+            (key, label) for key, (label, _endings) in FILE_TYPES.items()
         ]
 
     def clean_q(self) -> str:

@@ -10,21 +10,26 @@ budget the counts are lower bounds (`Results.capped`: "N+").
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from cercle.core.text import normalize
-from cercle.search import registry
+from cercle.search import engines, registry
 from cercle.search.engines import Candidate, Filters, candidates
 from cercle.search.models import RecentSearch, SearchDocument
 from cercle.search.parser import Query, parse
 from cercle.search.registry import SearchKind
 from cercle.search.text import WORD, query_stems
+from cercle.spaces import queries as space_queries
 
 if TYPE_CHECKING:
     from cercle.accounts.models import User
@@ -34,9 +39,22 @@ PAGE = 20
 MAX_OFFSET = 1000
 EXCERPT = 200
 SUGGESTIONS = 8
-NAMES_KIND = "person"  # typo tolerance: people's names
-BUDGET = 5000  # candidates checked per search: the counts beyond it are lower bounds
+NAMES_KIND = engines.NAMES_KIND  # typo tolerance: people's names
+BUDGET = 1000  # candidates checked per search: the counts beyond it are lower bounds
 SUGGEST_BUDGET = 200  # candidates checked per suggestion
+# Relevance: the engine's score times (1 + RECENT_WEIGHT × freshness + OWN_SPACE_WEIGHT if the
+# item is in one of the searcher's spaces), freshness halving every RECENT_HALF_LIFE_DAYS.
+RECENT_WEIGHT = 0.5
+RECENT_HALF_LIFE_DAYS = 30.0
+OWN_SPACE_WEIGHT = 0.5
+# The file-type filter: a file's type is its name's ending.
+FILE_TYPES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "pdf": (_("PDF"), ("pdf",)),
+    "text": (_("Text documents"), ("doc", "docx", "odt", "rtf", "txt", "md")),
+    "sheet": (_("Spreadsheets"), ("xls", "xlsx", "ods", "csv")),
+    "slides": (_("Presentations"), ("ppt", "pptx", "odp", "key")),
+    "image": (_("Images"), ("png", "jpg", "jpeg", "gif", "webp", "svg", "heic")),
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,14 @@ class Hit:
     kind: SearchKind
     title: SafeString  # escaped, words marked
     excerpt: SafeString  # escaped, words marked
+    url: str = ""  # where it opens: the document's address and, if its kind says, the place
+    text: str = ""  # the title, plain (read now if the kind says so, else as indexed)
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            object.__setattr__(self, "url", self.document.url)
+        if not self.text:
+            object.__setattr__(self, "text", self.document.title)
 
 
 @dataclass
@@ -101,6 +127,50 @@ def _names(query: Query, kinds: list[SearchKind]) -> tuple[str, str] | None:
     return None
 
 
+def rerank(found: list[Candidate], own_spaces: Collection[int], now: datetime) -> list[Candidate]:
+    """The engine's ranked candidates ordered again with recent activity and the searcher's own
+    spaces weighing in; those matched only inside words (no score) stay after them, newest first."""
+
+    def weight(candidate: Candidate) -> float:
+        boost = 1.0
+        if candidate.date is not None:
+            age = max(0.0, (now - candidate.date).total_seconds() / 86400)
+            boost += RECENT_WEIGHT * math.pow(0.5, age / RECENT_HALF_LIFE_DAYS)
+        if candidate.space_id is not None and candidate.space_id in own_spaces:
+            boost += OWN_SPACE_WEIGHT
+        return (candidate.score or 0.0) * boost
+
+    scored = [c for c in found if c.score is not None]
+    scored.sort(key=weight, reverse=True)  # stable: ties keep the engine's order
+    return scored + [c for c in found if c.score is None]
+
+
+def place_of(kind: SearchKind, document: SearchDocument, words: list[str]) -> str:
+    """The document's address, at the place of its first matching word if its kind knows how
+    to point there (a page's heading)."""
+    if kind.place is None or not document.body:
+        return document.url
+    stems = [s for word in words for s in query_stems(word)]
+    for match in WORD.finditer(document.body):
+        if _marks(normalize(match.group()), words, stems):
+            fragment = kind.place(document.body, match.start())
+            return f"{document.url}#{fragment}" if fragment else document.url
+    return document.url
+
+
+def live_titles(documents: list[SearchDocument]) -> dict[tuple[str, int], str]:
+    """The titles their kinds read at display time (one query per such kind shown)."""
+    by_kind: dict[str, list[int]] = {}
+    for document in documents:
+        by_kind.setdefault(document.kind, []).append(document.object_id)
+    found: dict[tuple[str, int], str] = {}
+    for key, object_ids in by_kind.items():
+        kind = registry.get(key)
+        if kind is not None and kind.titles is not None:
+            found.update(((key, pk), title) for pk, title in kind.titles(object_ids).items())
+    return found
+
+
 def _documents(chosen: list[Candidate]) -> list[SearchDocument]:
     by_id = SearchDocument.objects.in_bulk([c.id for c in chosen])
     return [by_id[c.id] for c in chosen if c.id in by_id]
@@ -115,16 +185,20 @@ def search(
     author_id: int | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
+    file_type: str | None = None,
     sort: Sort = "relevance",
     offset: int = 0,
     limit: int = PAGE,
 ) -> Results:
-    """The page of results at `offset`, and the counts per kind (before the kind filter)."""
+    """The page of results at `offset`, and the counts per kind (before the kind filter).
+    `file_type` (a key of `FILE_TYPES`) keeps files of that type only."""
     query = parse(text)
     results = Results(query=query)
     if query.empty or not _can_search(user):
         return results
     every_kind = searchable_kinds()
+    extensions = FILE_TYPES[file_type][1] if file_type in FILE_TYPES else ()
+    own_spaces: set[int] | None = None
     offset = max(0, min(offset, MAX_OFFSET))
     limit = max(1, min(limit, 50))
 
@@ -136,9 +210,16 @@ def search(
             author_id=author_id,
             date_from=date_from,
             date_to=date_to,
+            extensions=extensions,
         )
         found = candidates(query, filters, sort=sort, limit=BUDGET + 1, names=_names(query, keys))
-        return visible_candidates(user, found), len(found) > BUDGET
+        shown = visible_candidates(user, found)
+        if sort == "relevance" and shown:
+            nonlocal own_spaces
+            if own_spaces is None:
+                own_spaces = set(space_queries.member_space_ids(user))
+            shown = rerank(shown, own_spaces, timezone.now())
+        return shown, len(found) > BUDGET
 
     shown, capped = visible(every_kind)
     for candidate in shown:
@@ -163,16 +244,21 @@ def search(
     if len(page) > limit:
         results.next_offset = offset + limit
     words = query.highlight_words()
-    for document in _documents(page[:limit]):
+    documents = _documents(page[:limit])
+    titles = live_titles(documents)
+    for document in documents:
         kind = registry.get(document.kind)
         if kind is None:
             continue
+        title = titles.get((document.kind, document.object_id)) or document.title
         results.hits.append(
             Hit(
                 document=document,
                 kind=kind,
-                title=highlight(document.title, words, whole=True),
+                title=highlight(title, words, whole=True),
+                text=title,
                 excerpt=highlight(document.body, words),
+                url=place_of(kind, document, words),
             )
         )
     return results

@@ -60,6 +60,13 @@ class SearchKind:
     suggest: bool = False  # offered as one types (by title)
     fields: frozenset[str] | None = None  # a save of the model touching none of these is ignored
     watch: tuple[Watch, ...] = field(default=())
+    # The place in the object where a result opens: (indexed body, offset of the first matching
+    # word) → the address's fragment ("" for none), e.g. the heading of a page's section.
+    place: Callable[[str, int], str] | None = None
+    # Titles read at display time, for the results shown (object id → title): those made of
+    # other rows (a message's conversation name, a post's author) that their writes do not
+    # reindex, so a renamed channel or person shows its new name at once.
+    titles: Callable[[list[int]], dict[int, str]] | None = None
 
 
 _kinds: dict[str, SearchKind] = {}

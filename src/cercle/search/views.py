@@ -21,7 +21,11 @@ from cercle.spaces import queries as space_queries
 @require_GET
 def search(request: AuthenticatedRequest) -> HttpResponse:
     form = SearchForm(request.GET)
-    context: dict[str, object] = {"form": form, "kinds": registry.kinds()}
+    context: dict[str, object] = {
+        "form": form,
+        "kinds": registry.kinds(),
+        "file_types": [(key, label) for key, (label, _endings) in queries.FILE_TYPES.items()],
+    }
     if not form.is_valid():
         return render(request, "search/results.html", context, status=400)
     data = form.cleaned_data
@@ -39,6 +43,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             author_id=author.pk if author else (0 if data["author"] else None),
             date_from=day_start(data["start"]),
             date_to=day_after(data["end"]),
+            file_type=data["type"] or None,
             sort="date" if data["sort"] == "date" else "relevance",
             offset=(data["page"] or 0) * queries.PAGE,
         )
