@@ -14,6 +14,7 @@ from django.test import Client
 from cercle.accounts.actions import people
 from cercle.accounts.actions.auth import accept_invitation
 from cercle.accounts.models import Organisation, Profile, User
+from cercle.search.models import SearchDocument
 from cercle.spaces.models import SpaceRole
 from cercle.spaces.queries import can_read_wall, effective_role, organisation_space
 from tests.factories import PASSWORD, make_admin, make_invitation
@@ -109,6 +110,8 @@ def test_a_csv_import_gives_whole_people() -> None:
     )
     [user_id] = people.import_people(actor=make_admin(), checked=checked)
     assert_whole_person(User.objects.get(pk=user_id), name="Importe")
+    # Created in bulk (no model signals): in the site's search all the same.
+    assert SearchDocument.objects.filter(kind="person", object_id=user_id).exists()
 
 
 def test_sign_up_by_an_allowed_domain_gives_a_whole_person() -> None:
