@@ -18,6 +18,7 @@ Targets (issue 14): at 100,000 people, a first run under 10 minutes, an incremen
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import sys
@@ -30,10 +31,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 
+class QueryCounter:
+    """Counts the database's statements (a load-independent measure)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--changed", type=float, default=1.0, help="percent changed")
+    parser.add_argument("--profile", help="write the first run's cProfile statistics here")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="cercle-ldap-bench-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
@@ -44,6 +57,7 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.test.utils import override_settings
 
     from cercle.accounts.models import Role, User
@@ -74,10 +88,20 @@ def main() -> None:
                 bind_password=server.root_pw,
                 user_base_dn=f"ou=bench,{data.SUFFIX}",
             )
+            counter = QueryCounter()
+            profiler = cProfile.Profile() if args.profile else None
             started, cpu = time.perf_counter(), time.process_time()
-            first_run = actions.run_sync(run_id=SyncRun.objects.create().pk)
+            with connection.execute_wrapper(counter):
+                if profiler is not None:
+                    profiler.enable()
+                first_run = actions.run_sync(run_id=SyncRun.objects.create().pk)
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile)
             first_seconds = time.perf_counter() - started
             first_cpu = time.process_time() - cpu
+            first_queries = counter.count
+            load_first = os.getloadavg()
             changed = max(1, int(args.people * args.changed / 100))
             rows = list(DirectoryPerson.objects.order_by("username")[: changed * 50 : 50])
             ldif = "\n".join(
@@ -85,10 +109,13 @@ def main() -> None:
                 for i, row in enumerate(rows)
             )
             server.ldapmodify(ldif)
+            counter = QueryCounter()
             started, cpu = time.perf_counter(), time.process_time()
-            second = actions.run_sync(run_id=SyncRun.objects.create().pk)
+            with connection.execute_wrapper(counter):
+                second = actions.run_sync(run_id=SyncRun.objects.create().pk)
             second_seconds = time.perf_counter() - started
             second_cpu = time.process_time() - cpu
+            second_queries = counter.count
     finally:
         server.stop()
     result = {
@@ -102,12 +129,17 @@ def main() -> None:
             "created": first_run.created_count,
             "refused": first_run.refused_count,
             "people_per_second": round(first_run.created_count / first_seconds, 1),
+            "queries": first_queries,
+            "queries_per_person": round(first_queries / max(first_run.created_count, 1), 2),
+            "cpu_ms_per_person": round(1000 * first_cpu / max(first_run.created_count, 1), 2),
+            "load_average_after": load_first,
         },
         "incremental": {
             "seconds": round(second_seconds, 1),
             "cpu_seconds": round(second_cpu, 1),
             "changed_in_directory": len(rows),
             "updated": second.updated_count,
+            "queries": second_queries,
         },
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),

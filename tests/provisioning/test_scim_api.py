@@ -584,6 +584,16 @@ def _list_queries(scim: Scim, path: str) -> int:
     return len(queries)
 
 
+def test_a_creation_costs_a_fixed_number_of_queries(scim: Scim) -> None:
+    """POST /Users, what a provider's bulk provisioning repeats: the whole person is written by
+    the accounts' `create_people` (one INSERT per table, the search entry in one pass)."""
+    scim.create_user("first@example.com")
+    with CaptureQueriesContext(connection) as queries:
+        assert scim.create_user("second@example.com", title="Chef").status == 201
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 22, statements
+
+
 def test_lists_cost_a_fixed_number_of_queries(scim: Scim) -> None:
     manager = scim.create_user("boss@example.com").body["id"]
     for index in range(3):

@@ -21,6 +21,15 @@ class RoleChanged:
 
 
 @dataclass(frozen=True)
+class PeopleCreated:
+    """People were created in bulk (`actions.people.create_people`: a CSV import, a directory
+    synchronisation), bypassing the models' signals: modules that follow accounts' writes (the
+    search index) take them in now, in the same transaction."""
+
+    user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class PersonFollowChanged:
     """`follower` now follows, or no longer follows, `followed`."""
 

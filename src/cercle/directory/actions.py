@@ -17,10 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,9 +31,9 @@ from django.utils.translation import gettext as _
 from cercle.accounts.actions import identity as identity_actions
 from cercle.accounts.actions import people as people_actions
 from cercle.accounts.actions import profiles as profile_actions
-from cercle.accounts.models import Profile, User
+from cercle.accounts.models import Department, Profile, Site, User
 from cercle.accounts.queries import may_manage_settings
-from cercle.audit.actions import log_event
+from cercle.audit.actions import log_event, log_events
 from cercle.core import sealing
 from cercle.core.mail import absolute_url
 from cercle.directory import queries, reader
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 REPORT_LIMIT = 200
 PROGRESS_EVERY = 100
+CREATE_BATCH = 500  # new people written at once, one transaction each
 ALERT_KIND = "directory_alert"
 # DirectorySettings.bind_password's column.
 BIND_PASSWORD_COLUMN_LENGTH = 500
@@ -523,6 +526,160 @@ def _create(
     return person
 
 
+class _Bulk:
+    """What the batches of one run share, read once: departments and sites by name, the
+    usernames taken."""
+
+    def __init__(self) -> None:
+        self.places = identity_actions.Places()
+        self.taken = set(User.objects.values_list("username", flat=True))
+
+
+def _create_batch(
+    actor: User,
+    batch: list[reader.PersonEntry],
+    plan: _Plan,
+    report: dict[str, list[Any]],
+    bulk: _Bulk,
+) -> dict[str, int]:
+    """Create a batch of new people as whole as `_create` makes each one, in one transaction
+    and a fixed number of queries (the accounts' `create_people`). Entries the bulk path does
+    not take (an address already in Cercle: adopted or refused; no name) and every entry of a
+    batch the database refused go through `_create` one by one. Returns key → person's id."""
+    made: dict[str, int] = {}
+    photos: dict[int, bytes] = {}
+    emails = [entry.email for entry in batch]
+    in_use = set(
+        User.objects.annotate(lower_email=Lower("email"))
+        .filter(lower_email__in=emails)
+        .values_list("lower_email", flat=True)
+    ) | set(
+        EmailAddress.objects.annotate(lower_email=Lower("email"))
+        .filter(lower_email__in=emails)
+        .values_list("lower_email", flat=True)
+    )
+    fresh: list[tuple[reader.PersonEntry, people_actions.NewPerson]] = []
+    one_by_one: list[reader.PersonEntry] = []
+    for entry in batch:
+        columns = identity_actions.identity_columns(_identity_values(entry), bulk.places)
+        first = columns["first_name"] or entry.username.strip()[:150]
+        last = columns["last_name"] or entry.username.strip()[:150]
+        if entry.email in in_use or not (first and last):
+            one_by_one.append(entry)
+            continue
+        fresh.append(
+            (
+                entry,
+                people_actions.NewPerson(
+                    email=entry.email,
+                    first_name=first,
+                    last_name=last,
+                    job_title=columns["job_title"],
+                    phone=columns["phone"],
+                    language=columns["language"],
+                    department_id=columns["department_id"],
+                    site_id=columns["site_id"],
+                    manager_id=(
+                        plan.dn_to_user.get(reader.normalise_dn(entry.manager_dn))
+                        if entry.manager_dn
+                        else None
+                    ),
+                ),
+            )
+        )
+    if fresh:
+        try:
+            with transaction.atomic():
+                users = _create_fresh(actor, fresh, bulk)
+        except (IntegrityError, ValidationError, PermissionDenied):
+            logger.warning("directory: a batch was refused, its people made one by one")
+            one_by_one = [entry for entry, _row in fresh] + one_by_one
+        else:
+            for (entry, _row), user in zip(fresh, users, strict=True):
+                made[entry.key] = user.pk
+                plan.dn_to_user[reader.normalise_dn(entry.dn)] = user.pk
+                if entry.photo:
+                    photos[user.pk] = entry.photo
+                    entry.photo = b""  # the digest is kept: no need of it in memory
+                _add(
+                    report,
+                    "created",
+                    {"name": entry.display(), "email": entry.email, "dn": entry.dn},
+                )
+    if fresh and photos:
+        refused = profile_actions.set_new_people_photos(actor=actor, photos=photos)
+        for entry, _row in fresh:
+            error = refused.get(made.get(entry.key, 0))
+            if error is not None:
+                _report_refusal(
+                    report, entry.username, entry.dn, error, _("Photo refused: %(error)s")
+                )
+    for entry in one_by_one:
+        manager_id = (
+            plan.dn_to_user.get(reader.normalise_dn(entry.manager_dn)) if entry.manager_dn else None
+        )
+        person = _create(actor, entry, report, manager_id)
+        if person is not None:
+            made[entry.key] = person.pk
+            plan.dn_to_user[reader.normalise_dn(entry.dn)] = person.pk
+    return made
+
+
+def _create_fresh(
+    actor: User,
+    fresh: list[tuple[reader.PersonEntry, people_actions.NewPerson]],
+    bulk: _Bulk,
+) -> list[User]:
+    """The bulk writes of `_create_batch`, in its transaction."""
+    users, _invitations = people_actions.create_people(
+        actor=actor,
+        people=[row for _entry, row in fresh],
+        taken_usernames=bulk.taken,
+        place_names=(
+            bulk.places.names[Department],
+            bulk.places.names[Site],
+        ),
+    )
+    # A manager earlier in this batch: set now (later ones, by `_set_managers` once all exist;
+    # pointing only backwards, these cannot make a cycle).
+    batch_dns = {
+        reader.normalise_dn(entry.dn): user.pk
+        for (entry, _row), user in zip(fresh, users, strict=True)
+    }
+    late = []
+    for (entry, row), user in zip(fresh, users, strict=True):
+        manager_id = batch_dns.get(reader.normalise_dn(entry.manager_dn or ""))
+        if row.manager_id is None and manager_id is not None and manager_id < user.pk:
+            late.append(Profile(user_id=user.pk, manager_id=manager_id))
+    if late:
+        Profile.objects.bulk_update(late, ["manager"])
+    now = timezone.now()
+    DirectoryPerson.objects.bulk_create(
+        [
+            DirectoryPerson(
+                user=user,
+                key=entry.key,
+                dn=entry.dn[:1000],
+                username=entry.username[:255],
+                digest=entry.digest(),
+                photo_digest=reader.photo_digest(entry.photo),
+                seen_at=now,
+            )
+            for (entry, _row), user in zip(fresh, users, strict=True)
+        ]
+    )
+    log_events(
+        {
+            "actor": actor,
+            "action": "directory.person_created",
+            "target": user,
+            "new": {"dn": entry.dn, "email": entry.email},
+        }
+        for (entry, _row), user in zip(fresh, users, strict=True)
+    )
+    return users
+
+
 def _messages(error: ValidationError | PermissionDenied) -> list[str]:
     return list(error.messages) if isinstance(error, ValidationError) else [str(error)]
 
@@ -597,9 +754,14 @@ def _update(
 
 
 def _set_managers(
-    actor: User, plan: _Plan, key_to_user: dict[str, int], report: dict[str, list[Any]]
+    actor: User,
+    plan: _Plan,
+    key_to_user: dict[str, int],
+    report: dict[str, list[Any]],
+    created: set[int] | None = None,
 ) -> None:
-    """Managers by their entry's DN, once every person exists (a manager may come after)."""
+    """Managers by their entry's DN, once every person exists (a manager may come after): the
+    people `created` by this run in bulk, the others one by one with the accounts' action."""
     if not plan.managers:
         return
     wanted: dict[int, int | None] = {}
@@ -615,8 +777,23 @@ def _set_managers(
                 .first()
             )
         wanted[user_id] = manager_id if manager_id != user_id else None
-    current = dict(Profile.objects.filter(user_id__in=wanted).values_list("user_id", "manager_id"))
+    ids = list(wanted)
+    current: dict[int, int | None] = {}
+    for start in range(0, len(ids), 5000):
+        current.update(
+            Profile.objects.filter(user_id__in=ids[start : start + 5000]).values_list(
+                "user_id", "manager_id"
+            )
+        )
     changes = {uid: mid for uid, mid in wanted.items() if current.get(uid) != mid}
+    new = {
+        uid: mid
+        for uid, mid in changes.items()
+        if created and uid in created and current.get(uid) is None and mid is not None
+    }
+    if new:
+        left = profile_actions.set_new_people_managers(actor=actor, managers=new)
+        changes = {uid: mid for uid, mid in changes.items() if uid not in new or uid in left}
     people = User.objects.in_bulk(list(changes) + [m for m in changes.values() if m])
     for user_id, manager_id in changes.items():
         try:
@@ -826,23 +1003,21 @@ def run_sync(*, run_id: int) -> SyncRun:
             _apply_rules(actor, conn, config, plan.dn_to_user, True, report)
         else:
             reactivated = _reactivate(actor, plan.reactivate, report)
-            for entry in plan.create:
-                manager_id = (
-                    plan.dn_to_user.get(reader.normalise_dn(entry.manager_dn))
-                    if entry.manager_dn
-                    else None
-                )
-                new_person = _create(actor, entry, report, manager_id)
-                if new_person is not None:
-                    created += 1
-                    key_to_user[entry.key] = new_person.pk
-                    plan.dn_to_user[reader.normalise_dn(entry.dn)] = new_person.pk
-                progress.step()
+            bulk = _Bulk() if plan.create else None
+            created_ids: list[int] = []
+            for start in range(0, len(plan.create), CREATE_BATCH):
+                assert bulk is not None
+                batch = plan.create[start : start + CREATE_BATCH]
+                made = _create_batch(actor, batch, plan, report, bulk)
+                created += len(made)
+                key_to_user.update(made)
+                created_ids.extend(made.values())
+                progress.step(len(batch))
             for user_id, entry, photo_changed in plan.update:
                 key_to_user[entry.key] = user_id
                 updated += _update(actor, user_id, entry, photo_changed, report)
                 progress.step()
-            _set_managers(actor, plan, key_to_user, report)
+            _set_managers(actor, plan, key_to_user, report, set(created_ids))
             if not held:
                 deactivated = _deactivate(actor, plan.deactivate, report)
             _apply_rules(actor, conn, config, _all_dns(plan), False, report)

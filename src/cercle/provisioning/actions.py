@@ -282,17 +282,19 @@ def _apply(actor: User, person: User, values: PersonValues) -> User:
     return person
 
 
-def _keep_identity(person: User, values: PersonValues) -> None:
-    ScimIdentity.objects.update_or_create(
-        user=person,
-        defaults={
-            "user_name": values.user_name,
-            "user_name_key": values.user_name.casefold(),
-            "external_id": values.external_id,
-            "attributes": values.attributes,
-            "deleted_at": None,
-        },
-    )
+def _keep_identity(person: User, values: PersonValues, *, new: bool = False) -> None:
+    """The provider's names for the person (`new`: a person created just now, who has none)."""
+    fields = {
+        "user_name": values.user_name,
+        "user_name_key": values.user_name.casefold(),
+        "external_id": values.external_id,
+        "attributes": values.attributes,
+        "deleted_at": None,
+    }
+    if new:
+        ScimIdentity.objects.create(user=person, **fields)
+    else:
+        ScimIdentity.objects.update_or_create(user=person, defaults=fields)
 
 
 def provision_person(*, token: ScimToken, resource: Any) -> User:
@@ -331,7 +333,7 @@ def provision_person(*, token: ScimToken, resource: Any) -> User:
                 ),
                 send=False,
             )
-        _keep_identity(person, values)
+        _keep_identity(person, values, new=revived is None)
         if revived is not None or values.manager_id not in (False, None) or values.active is False:
             person = _apply(actor, person, values)
         log_event(

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Model
 
+from cercle.accounts.hooks import PeopleCreated
+from cercle.core.hooks import listen
 from cercle.search import registry
 from cercle.search.engines import engine
 from cercle.search.models import RecentSearch, SearchDocument
@@ -96,6 +98,14 @@ def follow(kind: SearchKind, object_ids: list[int], deleted: bool, saved: Model 
 
 def connect() -> None:
     registry.on_write(follow)
+    listen(PeopleCreated, people_created)
+
+
+def people_created(happening: PeopleCreated) -> None:
+    """People created in bulk (no signals): their entries, in one pass."""
+    kind = registry.get("person")
+    if kind is not None:
+        index_objects(kind, kind.rows().filter(pk__in=happening.user_ids))
 
 
 def clear(kind: SearchKind | None = None) -> None:

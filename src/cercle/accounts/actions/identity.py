@@ -59,6 +59,46 @@ def _place(model: type[Department] | type[Site], name: str) -> Department | Site
     return model.objects.create(name=name, slug=slug)
 
 
+class Places:
+    """Departments and sites by name for a bulk writer: read once, the missing ones created as
+    `apply_identity_attributes` creates them (the same `_place`)."""
+
+    def __init__(self) -> None:
+        self._known: dict[type[Department] | type[Site], dict[str, int]] = {
+            model: {normalize(name): pk for pk, name in model.objects.values_list("pk", "name")}
+            for model in (Department, Site)
+        }
+        self.names: dict[type[Department] | type[Site], dict[int, str]] = {
+            model: {pk: name for pk, name in model.objects.values_list("pk", "name")}
+            for model in (Department, Site)
+        }
+
+    def id_of(self, model: type[Department] | type[Site], name: str) -> int | None:
+        name = name.strip()
+        if not name:
+            return None
+        key = normalize(name[:120])
+        known = self._known[model]
+        if key not in known:
+            place = _place(model, name)
+            known[key] = place.pk
+            self.names[model][place.pk] = place.name
+        return known[key]
+
+
+def identity_columns(values: Mapping[str, Any], places: Places) -> dict[str, Any]:
+    """What `apply_identity_attributes` would give a new person from these `values`, as the
+    account's and profile's columns (for bulk creation): texts trimmed to their fields, places
+    found or created, the language if Cercle has it. The manager is the caller's."""
+    columns: dict[str, Any] = {}
+    for name, limit in (_USER_TEXT | _PROFILE_TEXT).items():
+        columns[name] = str(values.get(name) or "").strip()[:limit]
+    columns["department_id"] = places.id_of(Department, str(values.get("department") or ""))
+    columns["site_id"] = places.id_of(Site, str(values.get("site") or ""))
+    columns["language"] = _language(str(values.get("language") or "")) or ""
+    return columns
+
+
 def _language(value: str) -> str | None:
     code = value.strip().lower().replace("_", "-").split("-")[0]
     return code if code in {code for code, _name in settings.LANGUAGES} else None

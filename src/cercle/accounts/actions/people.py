@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -212,50 +213,35 @@ def invite_person(
     with transaction.atomic():
         if email_taken(email):
             raise ValidationError({"email": _("A person with this email address already exists.")})
-        user = User(
-            username=_unique_username(email, _taken_usernames(email)),
-            email=email,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            role=role,
-            is_active=True,
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
-        )
-        user.set_unusable_password()
+        # The same writes as a bulk import's, for one person (`create_people`).
         try:
             with transaction.atomic():
-                user.save()
+                [user], invitation_ids = create_people(
+                    actor=actor,
+                    people=[
+                        NewPerson(
+                            email=email,
+                            first_name=first_name.strip(),
+                            last_name=last_name.strip(),
+                            role=role,
+                            job_title=job_title.strip(),
+                            team=team.strip(),
+                            phone=phone.strip(),
+                            department_id=department.pk if department else None,
+                            site_id=site.pk if site else None,
+                            manager_id=manager.pk if manager else None,
+                        )
+                    ],
+                    taken_usernames=_taken_usernames(email),
+                    place_names=(
+                        {department.pk: department.name} if department else {},
+                        {site.pk: site.name} if site else {},
+                    ),
+                )
         except IntegrityError as error:
             raise ValidationError(
                 {"email": _("A person with this email address already exists.")}
             ) from error
-        # The profile row exists already (the `post_save` receiver makes one for every account).
-        Profile.objects.update_or_create(
-            user=user,
-            defaults=dict(
-                job_title=job_title.strip(),
-                department=department,
-                site=site,
-                manager=manager,
-                team=team.strip(),
-                phone=phone.strip(),
-                **_profile_columns(
-                    user,
-                    job_title=job_title.strip(),
-                    team=team.strip(),
-                    department=department.name if department else "",
-                    site=site.name if site else "",
-                ),
-            ),
-        )
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        invitation = Invitation.objects.create(
-            user=user,
-            invited_by=actor,
-            token_hash=hash_token(secrets.token_urlsafe(32)),
-            expires_at=timezone.now() + INVITATION_VALIDITY,
-        )
         log_event(
             actor=actor,
             action="accounts.invited",
@@ -264,7 +250,7 @@ def invite_person(
             request=request,
         )
         if send:
-            _queue_invitations([invitation.pk], language=_email_language(actor))
+            _queue_invitations(invitation_ids, language=_email_language(actor))
     return user
 
 
@@ -647,6 +633,103 @@ def _delete_place(
         place.delete()
 
 
+# --- Many people at once (CSV import, directory synchronisation) ------------------------------
+
+
+@dataclass
+class NewPerson:
+    """One person for `create_people`: the invitation's fields, places and manager by id."""
+
+    email: str
+    first_name: str
+    last_name: str
+    role: str = Role.MEMBER
+    job_title: str = ""
+    team: str = ""
+    phone: str = ""
+    language: str = ""
+    department_id: int | None = None
+    site_id: int | None = None
+    manager_id: int | None = None
+
+
+def create_people(
+    *,
+    actor: User,
+    people: Sequence[NewPerson],
+    taken_usernames: set[str],
+    place_names: tuple[dict[int, str], dict[int, str]],
+) -> tuple[list[User], list[int]]:
+    """Create whole people in a fixed number of queries, whatever their number: what
+    `invite_person` gives one person (an active account without a usable password, the profile
+    with its directory columns, a verified primary address, an invitation not sent), then
+    `PeopleCreated` for the modules that follow accounts (the search index). Returns the people
+    and their invitations' ids.
+
+    For bulk writers that checked their rows already (valid and unused addresses, non-empty
+    names, roles the actor may give) and call it in their transaction, one per batch;
+    `taken_usernames` (updated) and `place_names` ({department id: name}, {site id: name}) are
+    read once for all batches."""
+    unusable = make_password(None)
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=_unique_username(row.email, taken_usernames),
+                email=row.email,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                role=row.role,
+                language=row.language,
+                is_active=True,
+                is_staff=row.role == Role.ADMIN,
+                is_superuser=row.role == Role.ADMIN,
+                password=unusable,
+                date_joined=now,
+            )
+            for row in people
+        ]
+    )
+    departments, sites = place_names
+    Profile.objects.bulk_create(
+        [
+            Profile(
+                user=user,
+                job_title=row.job_title,
+                department_id=row.department_id,
+                site_id=row.site_id,
+                manager_id=row.manager_id,
+                team=row.team,
+                phone=row.phone,
+                **_profile_columns(
+                    user,
+                    job_title=row.job_title,
+                    team=row.team,
+                    department=departments.get(row.department_id, "") if row.department_id else "",
+                    site=sites.get(row.site_id, "") if row.site_id else "",
+                ),
+            )
+            for user, row in zip(users, people, strict=True)
+        ]
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users]
+    )
+    invitations = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                user=user,
+                invited_by=actor,
+                token_hash=hash_token(secrets.token_urlsafe(32)),
+                expires_at=now + INVITATION_VALIDITY,
+            )
+            for user in users
+        ]
+    )
+    emit(hooks.PeopleCreated(tuple(user.pk for user in users)))
+    return users, [invitation.pk for invitation in invitations]
+
+
 # --- CSV import -------------------------------------------------------------------------------
 
 
@@ -736,74 +819,36 @@ def import_people(
         people_by_email = {
             email.lower(): pk for pk, email in User.objects.values_list("pk", "email")
         }
-        unusable = make_password(None)
-        now = timezone.now()
-        expires = now + INVITATION_VALIDITY
         invitation_ids: list[int] = []
         for start in range(0, len(rows), IMPORT_BATCH_SIZE):
             batch = rows[start : start + IMPORT_BATCH_SIZE]
             with transaction.atomic():
-                users = [
-                    User(
-                        username=_unique_username(row.email, taken),
-                        email=row.email,
-                        first_name=row.first_name,
-                        last_name=row.last_name,
-                        role=row.role,
-                        is_active=True,
-                        is_staff=row.role == Role.ADMIN,
-                        is_superuser=row.role == Role.ADMIN,
-                        password=unusable,
-                        date_joined=now,
-                    )
-                    for row in batch
-                ]
-                users = User.objects.bulk_create(users)
-                profiles = []
-                for user, row in zip(users, batch, strict=True):
-                    people_by_email[row.email] = user.pk
-                    department_id = (
-                        departments.get(normalize(row.department)) if row.department else None
-                    )
-                    site_id = sites.get(normalize(row.site)) if row.site else None
-                    profiles.append(
-                        Profile(
-                            user=user,
+                users, invited = create_people(
+                    actor=actor,
+                    people=[
+                        NewPerson(
+                            email=row.email,
+                            first_name=row.first_name,
+                            last_name=row.last_name,
+                            role=row.role,
                             job_title=row.job_title,
-                            department_id=department_id,
-                            site_id=site_id,
                             team=row.team,
                             phone=row.phone,
-                            **_profile_columns(
-                                user,
-                                job_title=row.job_title,
-                                team=row.team,
-                                department=department_names.get(department_id, "")
-                                if department_id
-                                else "",
-                                site=site_names.get(site_id, "") if site_id else "",
+                            department_id=(
+                                departments.get(normalize(row.department))
+                                if row.department
+                                else None
                             ),
+                            site_id=sites.get(normalize(row.site)) if row.site else None,
                         )
-                    )
-                Profile.objects.bulk_create(profiles)
-                EmailAddress.objects.bulk_create(
-                    [
-                        EmailAddress(user=user, email=user.email, verified=True, primary=True)
-                        for user in users
-                    ]
+                        for row in batch
+                    ],
+                    taken_usernames=taken,
+                    place_names=(department_names, site_names),
                 )
-                invitations = Invitation.objects.bulk_create(
-                    [
-                        Invitation(
-                            user=user,
-                            invited_by=actor,
-                            token_hash=hash_token(secrets.token_urlsafe(32)),
-                            expires_at=expires,
-                        )
-                        for user in users
-                    ]
-                )
-                invitation_ids.extend(invitation.pk for invitation in invitations)
+                invitation_ids.extend(invited)
+                for user, row in zip(users, batch, strict=True):
+                    people_by_email[row.email] = user.pk
             # Only once the batch is committed: a rolled-back batch's ids may be reused.
             created_user_ids.extend(user.pk for user in users)
             if progress is not None:

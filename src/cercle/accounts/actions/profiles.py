@@ -8,6 +8,7 @@ else's profile.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -31,7 +32,7 @@ from cercle.accounts.models import (
     UserSkill,
 )
 from cercle.accounts.search import refresh_search_columns
-from cercle.audit.actions import log_event
+from cercle.audit.actions import log_event, log_events
 from cercle.core.hooks import emit
 from cercle.core.markdown import render_markdown
 from cercle.core.text import normalize
@@ -243,6 +244,92 @@ def update_profile(
         )
     profile.refresh_from_db()
     return profile
+
+
+BULK_MANAGERS_BATCH = 500
+
+
+def set_new_people_managers(*, actor: User, managers: Mapping[int, int]) -> set[int]:
+    """Give people created just now (no one reports to them yet but others of `managers`) their
+    manager, person id → manager id, in a fixed number of queries per 500 people, with the
+    audit entry `update_profile` writes. Those whose chain of managers in `managers` comes back
+    to them are left out (returned): `update_profile` refuses the change that closes a cycle."""
+    on_cycle: set[int] = set()
+    settled: set[int] = set()
+    for start in managers:
+        path: list[int] = []
+        seen: set[int] = set()
+        node: int | None = start
+        while node is not None and node in managers and node not in settled:
+            if node in seen:
+                on_cycle.update(path[path.index(node) :])
+                break
+            seen.add(node)
+            path.append(node)
+            node = managers[node]
+        settled.update(path)
+    wanted = [(pk, manager) for pk, manager in managers.items() if pk not in on_cycle]
+    for start in range(0, len(wanted), BULK_MANAGERS_BATCH):
+        chunk = wanted[start : start + BULK_MANAGERS_BATCH]
+        people = User.objects.only("pk", "username", "first_name", "last_name").in_bulk(
+            {pk for row in chunk for pk in row}
+        )
+        with transaction.atomic():
+            Profile.objects.bulk_update(
+                [Profile(user_id=pk, manager_id=manager) for pk, manager in chunk], ["manager"]
+            )
+            log_events(
+                {
+                    "actor": actor,
+                    "action": "accounts.profile_changed",
+                    "target": people[pk],
+                    "old": {"manager": None},
+                    "new": {"manager": people[manager].username},
+                }
+                for pk, manager in chunk
+                if pk != actor.pk and pk in people and manager in people
+            )
+    return on_cycle
+
+
+def set_new_people_photos(
+    *, actor: User, photos: Mapping[int, bytes]
+) -> dict[int, ValidationError]:
+    """Give people created just now (no photo yet) their photo, person id → image bytes: each
+    checked and re-encoded as `update_profile` does, then written together (one update and one
+    audit INSERT per 500 people). Returns the refused ones with why."""
+    refused: dict[int, ValidationError] = {}
+    ids = list(photos)
+    for start in range(0, len(ids), BULK_MANAGERS_BATCH):
+        profiles: list[Profile] = []
+        for pk in ids[start : start + BULK_MANAGERS_BATCH]:
+            upload = io.BytesIO(photos[pk])
+            upload.name = "photo.jpg"
+            try:
+                content = process_photo(upload)
+            except ValidationError as error:
+                refused[pk] = ValidationError({"photo": error.messages})
+                continue
+            profile = Profile(user_id=pk)
+            profile.photo.save(f"{pk}-{content.name}", content, save=False)
+            profiles.append(profile)
+        people = User.objects.only("pk", "username", "first_name", "last_name").in_bulk(
+            [profile.user_id for profile in profiles]
+        )
+        with transaction.atomic():
+            Profile.objects.bulk_update(profiles, ["photo"])
+            log_events(
+                {
+                    "actor": actor,
+                    "action": "accounts.profile_changed",
+                    "target": people[profile.user_id],
+                    "old": {"photo": ""},
+                    "new": {"photo": profile.photo.name},
+                }
+                for profile in profiles
+                if profile.user_id != actor.pk and profile.user_id in people
+            )
+    return refused
 
 
 # --- Skills ------------------------------------------------------------------------------------
