@@ -49,3 +49,13 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!window.matchMedia("(min-width: 48rem)").matches) return;
   for (const details of document.querySelectorAll("details[data-open-wide]")) details.open = true;
 });
+
+// The bell's count (base.html) comes with the realtime socket's `hello` (realtime.js, issue 15:
+// no request after every page). A page without the socket (the chat module switched off) asks
+// for it once loaded, as every page did before.
+document.addEventListener("DOMContentLoaded", () => {
+  const bell = document.getElementById("notification-bell");
+  if (bell && !document.getElementById("realtime-status") && window.htmx) {
+    window.htmx.trigger(bell, "cercle:refresh");
+  }
+});
