@@ -23,6 +23,8 @@ from tests.feed.test_post_card import _context, _reference_card, _states
 
 pytestmark = pytest.mark.django_db
 
+# A page of the feed, the share page (read only), the post's own page.
+EXTRAS: tuple[dict[str, Any], ...] = ({}, {"readonly": True}, {"detail": True})
 TOKEN = "a-token-<&>"  # the CSRF token of test_post_card's context
 
 
@@ -74,7 +76,7 @@ def test_a_card_drawn_again_comes_from_the_cache_with_this_pages_token_and_addre
         with translation.override(language):
             for viewer in viewers:
                 for card in _cards(viewer, posts):
-                    for extra in ({}, {"readonly": True}, {"detail": True}):
+                    for extra in EXTRAS:
                         first = _draw(viewer, card, **extra)
                         hits = CARDS.hits
                         # Another page, another token: the cached card carries them.
