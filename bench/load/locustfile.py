@@ -154,7 +154,6 @@ class Person(FastHttpUser):
         self.uid: int = self.person["id"]
         self.ip = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
         self.headers = {"X-Real-IP": self.ip, "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
-        self.background = {**self.headers, "HX-Request": "true", "X-Cercle-Background": "1"}
         self.csrf = ""
         self.post_ids: list[int] = []
         self.last_message: dict[int, int] = {}
@@ -234,6 +233,8 @@ class Person(FastHttpUser):
                 raise RuntimeError(f"first frame {hello.get('type')!r}")
             ws.settimeout(None)
             self.newest_id = max(self.newest_id, int(hello.get("last_message_id") or 0))
+            if not isinstance(hello.get("unread_notifications"), int):
+                raise RuntimeError("hello without the bell's count (unread_notifications)")
             # As the home page's script does: new posts of the home feed come over the socket.
             ws.send(json.dumps({"type": "feed.subscribe", "feed": "home", "filter": "all"}))
         except Exception as error:
@@ -296,8 +297,8 @@ class Person(FastHttpUser):
 
     def page(self, path: str, name: str) -> str:
         response = self.client.get(path, name=name, headers=self.headers)
-        # Every full page's header asks for the bell's count once loaded (htmx, `load`).
-        self.client.get("/notifications/bell/", name="bell", headers=self.background)
+        # The bell's count comes with the socket's `hello` and its frames (realtime.js since
+        # issue 15's third round): a page no longer asks `GET /notifications/bell/`.
         return response.text or ""
 
     def htmx_post(self, path: str, name: str, fields: dict[str, str]) -> None:

@@ -559,6 +559,9 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
 # --- Operating (docs/deployment.md, "Operating Cercle"): logs, probes, metrics.
 # CERCLE_LOG_FORMAT=json: one JSON object per line, with the request id, person, route, status and
 # duration; CERCLE_ACCESS_LOG: one line per request (default: on with JSON logs).
+# Post cards kept drawn in each process (`cercle.feed.templatetags.feed_tags.CardCache`, a few kB
+# each); 0 draws every card anew.
+CERCLE_CARD_CACHE_SIZE = max(0, int(os.environ.get("CERCLE_CARD_CACHE_SIZE", "2000")))
 CERCLE_LOG_FORMAT = os.environ.get("CERCLE_LOG_FORMAT", "text").strip().lower()
 CERCLE_ACCESS_LOG = env_bool("CERCLE_ACCESS_LOG", CERCLE_LOG_FORMAT == "json")
 LOGGING = _operations_logs.logging_config(

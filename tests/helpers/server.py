@@ -248,16 +248,24 @@ def start_direct(server: ServerProcess, token: str, username: str) -> int:
 
 
 async def open_socket(server: ServerProcess, token: str) -> ClientConnection:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    socket, _hello = await open_socket_with_hello(server, token)
+    return socket
+
+
+async def open_socket_with_hello(
+    server: ServerProcess, token: str
+) -> tuple[ClientConnection, dict[str, Any]]:
+    """A socket opened with an API ticket, and its first frame (`hello`)."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
         response = await http.post(
             "/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {token}"}
         )
     assert response.status_code == 200, response.text
     ticket = response.json()["ticket"]
     socket = await connect(f"{server.ws_url}?ticket={ticket}", origin=server.url)  # type: ignore[arg-type]
-    hello = json.loads(await socket.recv(decode=True))
+    hello: dict[str, Any] = json.loads(await socket.recv(decode=True))
     assert hello["type"] == "hello"
-    return socket
+    return socket, hello
 
 
 async def next_of_type(

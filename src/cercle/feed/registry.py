@@ -42,6 +42,12 @@ COMPOSER_SLOTS = ("where", "options")
 
 @dataclass(frozen=True)
 class CardExtra:
+    """What a module adds to post cards. `load`'s values are part of the key under which a card
+    is kept drawn (`feed_tags.CardCache`): make them hashable (a frozen dataclass, tuples), and
+    let the slots' templates draw only from `extra`, `post`, `card`, the page's address
+    (`request.get_full_path`) and `{% csrf_token %}` — anything else about the viewer would be
+    shown to the next viewer with the same key."""
+
     key: str
     load: Callable[[Viewer, Sequence[Post], bool], Mapping[int, object]]
     templates: Mapping[str, str] = field(default_factory=dict)  # slot -> template

@@ -28,6 +28,7 @@ from cercle.accounts.models import Follow, User
 from cercle.core.text import normalize
 from cercle.feed.models import Post
 from cercle.feed.text import render_post_body
+from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space
 
 BODIES = [
@@ -104,6 +105,7 @@ def _bench_user(username: str, spaces: list[Space], people: list[int], rng: rand
     Membership.objects.bulk_create(
         [Membership(space=s, user=user, role="member") for s in chosen], ignore_conflicts=True
     )
+    space_queries.change_roles_version(user.pk)  # bulk writes send no signal
     others = [p for p in people if p != user.pk]
     Follow.objects.bulk_create(
         [

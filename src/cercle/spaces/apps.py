@@ -10,9 +10,10 @@ class SpacesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
-        from cercle.spaces import audit_labels, navigation, personal_data, tabs
+        from cercle.spaces import audit_labels, listeners, navigation, personal_data, tabs
 
         audit_labels.register()
         personal_data.register()
         navigation.register()
         tabs.register()
+        listeners.register()

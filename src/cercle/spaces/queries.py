@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -65,11 +66,67 @@ def moderated_space_ids(user: User) -> QuerySet[Space, int]:
     return Space.objects.filter(moderated).values_list("pk", flat=True)
 
 
+# How long a person's roles stay in the cache unread (a version key moves on every change).
+ROLES_TTL = 3600
+
+
+def _roles_version_key(user_id: int) -> str:
+    return f"spaces:roles:v:{user_id}"
+
+
+def roles_version(user_id: int) -> int:
+    """A number that changes with every write of `user_id`'s memberships (`listeners`): the key
+    of their roles in the cache. A new cache (restart, eviction) starts from 0; the roles kept
+    under an older number are never read again."""
+    return int(cache.get(_roles_version_key(user_id), 0))
+
+
+def change_roles_version(user_id: int) -> None:
+    """Move `user_id`'s roles version (a membership of theirs was written)."""
+    key = _roles_version_key(user_id)
+    if not cache.add(key, 1, None):
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted meanwhile
+            cache.set(key, 1, None)
+
+
 def my_roles(user: User) -> dict[int, str]:
-    """Space id → role for each explicit membership of `user` (one query)."""
+    """Space id → role for each explicit membership of `user`: asked on every page that shows
+    posts (the viewer's rights), twice on some. Kept in the cache per person under their roles
+    version (one cache read for the version, one for the roles; one query when not there)."""
     if not user.is_authenticated:
         return {}
-    return dict(Membership.objects.filter(user_id=user.pk).values_list("space_id", "role"))
+    version = roles_version(user.pk)
+    key = f"spaces:roles:{user.pk}:{version}"
+    roles: dict[int, str] | None = cache.get(key)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user_id=user.pk).values_list("space_id", "role"))
+        if not _written_uncommitted(user.pk):
+            cache.set(key, roles, ROLES_TTL)
+    return dict(roles)
+
+
+def _written_uncommitted(user_id: int) -> bool:
+    """Whether this connection wrote `user_id`'s memberships in a transaction still open: what
+    it reads may yet be rolled back, so it is not kept (`listeners` marks the writes)."""
+    written: set[int] | None = getattr(connection, "cercle_roles_written", None)
+    if not written:
+        return False
+    if not connection.in_atomic_block:  # committed or rolled back since: the marks are old
+        written.clear()
+        return False
+    return user_id in written
+
+
+def mark_roles_written(user_id: int) -> None:
+    """`user_id`'s memberships were written on this connection (until its commit)."""
+    written: set[int] | None = getattr(connection, "cercle_roles_written", None)
+    if written is None:
+        written = connection.cercle_roles_written = set()  # type: ignore[attr-defined]
+    written.add(user_id)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: written.discard(user_id))
 
 
 def effective_role(user: User, space: Space, roles: dict[int, str] | None = None) -> str | None:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import functools
+import secrets
+import threading
+from collections import OrderedDict
 from types import SimpleNamespace
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.base import render_value_in_context
 from django.template.defaultfilters import date as date_filter
 from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+from django.utils.timezone import (  # type: ignore[attr-defined]
+    get_current_timezone_name,
+    template_localtime,
+)
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from cercle.feed import registry
@@ -219,11 +226,160 @@ def post_card(context: template.Context) -> SafeString:
     """`card` (a `feed.queries.PostCard`) drawn as the feed shows it, with `readonly` (no
     actions: the share page) and `detail` (the post's own page: no inline comment form) from
     the context: the HTML of `feed/_post.html`, written here because a page draws twenty of
-    them and the template's ~120 tags per card were a third of the home page's time."""
+    them and the template's ~120 tags per card were a third of the home page's time.
+
+    Kept drawn (`CardCache`) under a key made of everything the card shows: the post's version
+    (its text, dates, counters, files, author, space, the shared original) and what differs
+    between viewers (rights, reaction, saved, "seen by", the modules' extras), the language and
+    the time zone. The page's CSRF token and address are put in afterwards."""
     card = context["card"]
+    request = context.get("request")
+    full_path = request.get_full_path() if request is not None else ""
+    token = context.get("csrf_token")
+    has_token = bool(token and token != "NOTPROVIDED")  # noqa: S105 (Django's marker)
+    key = _card_key(context, card, has_token)
+    if key is not None and (html := CARDS.get(key)) is not None:
+        return _personal(html, full_path, token if has_token else "")
+    marked = _PathMarked(request) if request is not None else None
     # The card's templates of other modules (`card_slot`) read `post`, as they did in the template.
-    with context.push(post=card.post):
-        return _card(context, card, card.post)
+    with context.push(
+        post=card.post, request=marked, csrf_token=CardCache.CSRF if has_token else token
+    ):
+        html = str(_card(context, card, card.post))
+    if key is not None:
+        CARDS.put(key, html)
+    return _personal(html, full_path, token if has_token else "")
+
+
+class CardCache:
+    """Post cards drawn, in this process, by `_card_key` (most recently drawn kept; a bounded
+    number). The key holds every value the card shows, so a changed post (edited, reacted to,
+    commented, shared, pinned, hidden, its author renamed…) or another language, time zone or
+    viewer shape simply makes another key: nothing to invalidate, in this process or another;
+    stale cards fall out as new ones come in. `CSRF` and `PATH` stand in the HTML for the page's
+    CSRF token and address (random: no post text can hold them)."""
+
+    CSRF = f"csrf{secrets.token_hex(12)}"
+    PATH = f"path{secrets.token_hex(12)}"
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.cards: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        html = self.cards.get(key)
+        if html is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return html
+
+    def put(self, key: tuple[Any, ...], html: str) -> None:
+        if not self.size:
+            return
+        with self.lock:
+            self.cards[key] = html
+            while len(self.cards) > self.size:
+                self.cards.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.cards.clear()
+            self.hits = self.misses = 0
+
+
+# About 3-6 kB a card: a few megabytes per process (`CERCLE_CARD_CACHE_SIZE`).
+CARDS = CardCache(size=settings.CERCLE_CARD_CACHE_SIZE)
+
+
+class _PathMarked:
+    """The request, its address replaced by `CardCache.PATH` (the card is kept for every page)."""
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+
+    def get_full_path(self) -> str:
+        return CardCache.PATH
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+
+def _personal(html: str, full_path: str, token: Any) -> SafeString:
+    """A card kept drawn, with this page's address and CSRF token (escaped as drawn)."""
+    if CardCache.PATH in html:
+        html = html.replace(CardCache.PATH, escape(full_path))
+    if token and CardCache.CSRF in html:
+        html = html.replace(CardCache.CSRF, conditional_escape(token))
+    return mark_safe(html)  # noqa: S308 (drawn escaped; the address and token escaped here)
+
+
+def _person(user: Any) -> tuple[Any, ...]:
+    return (user.pk, user.username, user.first_name, user.last_name)
+
+
+def _card_key(context: template.Context, card: Any, has_token: bool) -> tuple[Any, ...] | None:
+    """Everything `_card` draws from, or None (not kept: a value that cannot be a key)."""
+    post = card.post
+    if "attachments" not in getattr(post, "_prefetched_objects_cache", {}):
+        return None  # its files would be one query more: drawn as they come
+    space = post.space
+    original = post.shared_from if post.shared_from_id and card.original_visible else None
+    counts = post.reaction_counts
+    key = (
+        post.pk,
+        post.body_html,
+        post.created_at,
+        post.edited_at,
+        post.pinned_at,
+        post.hidden_at,
+        post.shared_from_id,
+        tuple(sorted(counts.items())) if isinstance(counts, dict) else counts,
+        post.reaction_total,
+        post.comment_count,
+        post.share_count,
+        _person(post.author),
+        (space.pk, space.slug, space_name(space)) if space is not None else None,
+        tuple(
+            (
+                f.pk,
+                f.file.name,
+                f.original_name,
+                f.size,
+                f.content_type,
+                f.is_image,
+                f.width,
+                f.height,
+            )
+            for f in post.attachments.all()
+        ),
+        (original.pk, original.body_html, original.created_at, _person(original.author))
+        if original is not None
+        else None,
+        # What differs between viewers.
+        tuple(card.rights.as_dict().values()),
+        card.my_reaction,
+        card.is_saved,
+        card.seen_by,
+        card.original_visible,
+        card.may_report,
+        tuple(sorted(card.extras.items())),
+        # What differs between pages and people's settings.
+        bool(context.get("readonly")),
+        bool(context.get("detail")),
+        has_token,
+        tuple(context.get("reaction_choices") or ()),
+        get_language(),
+        get_current_timezone_name(),
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _card(context: template.Context, card: Any, post: Any) -> SafeString:

@@ -70,3 +70,13 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("click", closeOutside);
   document.addEventListener("focusin", closeOutside);
 })();
+
+// The bell's count (base.html) comes with the realtime socket's `hello` (realtime.js, issue 15:
+// no request after every page). A page without the socket (the chat module switched off) asks
+// for it once loaded, as every page did before.
+document.addEventListener("DOMContentLoaded", () => {
+  const bell = document.getElementById("notification-bell");
+  if (bell && !document.getElementById("realtime-status") && window.htmx) {
+    window.htmx.trigger(bell, "cercle:refresh");
+  }
+});

@@ -2,7 +2,8 @@
 // shows when it is offline, and after every (re)connection (or a `resync` frame: the server dropped
 // events for this tab) asks for the messages it missed.
 // Other scripts listen with cercleRealtime.on(type, fn) and send with cercleRealtime.send(frame).
-// It also keeps the bell's count (notification.new / .read) and the "N new posts" banner of a feed
+// It also keeps the bell's count (from `hello`, then notification.new / .read: the page never asks
+// for it over HTTP unless events were dropped or the socket is down) and the "N new posts" banner of a feed
 // page (feed.subscribe, feed.new) current, and shows a new announcement's banner at the top of the
 // home page (feed.announcement) and takes it off when it ends (feed.announcement_removed); while
 // offline they are polled every 2 minutes instead.
@@ -25,6 +26,7 @@
   const BACKGROUND = { credentials: "same-origin", headers: { "X-Cercle-Background": "1" } };
   let slowPoll = null;
   let helloCount = 0;
+  let bellKnown = false; // the bell's count came with `hello` (or the server was asked)
   const newPostIds = new Set();
 
   const statusEl = () => document.getElementById("realtime-status");
@@ -75,6 +77,11 @@
     const el = statusEl();
     if (el) el.hidden = !offline;
     document.documentElement.classList.toggle("realtime-offline", offline);
+    if (offline && !bellKnown) {
+      // No `hello` to bring the bell's count (the socket could not open): ask once now.
+      bellKnown = true;
+      refreshBell();
+    }
     if (offline && !slowPoll) {
       slowPoll = setInterval(() => { refreshBell(); recountNewPosts(); refreshAnnouncements(); }, SLOW_POLL_MS);
     } else if (!offline && slowPoll) {
@@ -286,11 +293,18 @@
         } else {
           refreshBadge();
         }
+        // The bell's count: `hello` brings it (no request after every page, issue 15).
+        if (typeof frame.unread_notifications === "number") {
+          bellKnown = true;
+          setBell(frame.unread_notifications);
+        } else {
+          refreshBell();
+        }
         subscribeFeed();
         helloCount += 1;
         // After a reconnection, or a first connection long after the page was rendered (slow
         // network, page restored from the cache), events may have been missed: ask the server.
-        if (helloCount > 1 || performance.now() > 5000) { refreshBell(); recountNewPosts(); refreshAnnouncements(); }
+        if (helloCount > 1 || performance.now() > 5000) { recountNewPosts(); refreshAnnouncements(); }
         break;
       }
       case "resync":
