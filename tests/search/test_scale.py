@@ -108,3 +108,27 @@ def test_below_the_budget_counts_are_exact() -> None:
     client.force_login(anne)
     html = client.get("/search/", {"q": "zorglub"}).content.decode()
     assert "(30)" in html and "lower bounds" not in html
+
+
+def test_a_colleague_is_found_by_name_however_many_newer_things_name_them(
+    monkeypatch: Any,
+) -> None:
+    """Only the newest matches are scored when nothing narrows a search (`RANK_WINDOW`), but
+    people, spaces, pages and news are few and long-lived: an old colleague, space or page
+    stays among the results of a word that hundreds of newer posts hold."""
+    from cercle.pages.actions import create_page
+    from cercle.search import engines
+
+    monkeypatch.setattr(engines, "RANK_WINDOW", 20)
+    monkeypatch.setattr(queries, "BUDGET", 30)
+    colleague = make_user(first_name="Quentin", last_name="Zorbac")
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier Zorbac", kind="open")
+    page = create_page(actor=anne, space=space, title="Procédure Zorbac", body="Texte.")
+    _posts(anne, space, 60, "Zorbac")
+    results = queries.search(anne, "zorbac")
+    found = {(hit.kind.key, hit.document.object_id) for hit in results.hits}
+    assert ("person", colleague.pk) in found
+    assert ("space", space.pk) in found
+    assert ("page", page.pk) in found
+    assert results.counts["post"] >= 20

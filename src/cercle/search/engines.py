@@ -36,6 +36,9 @@ NAMES_IF_FEWER = 50
 # most recently indexed), then keeps the best of them: a common word's cost no longer grows with
 # the number of its matches. Filters and the date sort see every match.
 RANK_WINDOW = 5000
+# Kinds that are few and long-lived: scored whatever their age, so that a colleague, a space or a
+# reference page that hundreds of newer posts name stays among the results (`RANK_WINDOW`).
+ALWAYS_SCORED = ("person", "space", "page", "news")
 SQL = tuple[str, list[Any]]
 
 
@@ -193,6 +196,20 @@ def candidates(
                     limit,
                 ],
             )
+            rows = [_candidate(row) for row in cursor.fetchall()]
+            kinds = ", ".join(["%s"] * len(ALWAYS_SCORED))
+            cursor.execute(
+                f"SELECT {columns}, {ranked.score} AS score, {tail}"
+                f" FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
+                f" WHERE {ranked.where} AND {DOC}.kind IN ({kinds})"
+                f" ORDER BY score DESC, {order} LIMIT %s",
+                [*ranked.score_params, *ranked.where_params, *ALWAYS_SCORED, limit],
+            )
+            seen = {row.id for row in rows}
+            rows += [c for c in map(_candidate, cursor.fetchall()) if c.id not in seen]
+            oldest = datetime.min.replace(tzinfo=UTC)
+            rows.sort(key=lambda c: (c.score or 0.0, c.date or oldest, c.id), reverse=True)
+            del rows[limit:]
         elif sort != "date":
             cursor.execute(
                 f"SELECT {columns}, {ranked.score} AS score, {tail}"
@@ -202,7 +219,8 @@ def candidates(
                 [*ranked.score_params, *ranked.where_params, *where_params, limit],
             )
         if sort != "date":
-            rows = [_candidate(row) for row in cursor.fetchall()]
+            if not filters.empty:  # the windowed branch read its rows already
+                rows = [_candidate(row) for row in cursor.fetchall()]
             if len(rows) >= limit or (others is None and names is None):
                 return rows
         similar = None
