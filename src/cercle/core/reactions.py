@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,3 +37,20 @@ def reaction_buttons(counts: dict[str, Any]) -> list[dict[str, Any]]:
         for kind, label in ReactionKind.choices
         for n in [int(counts.get(kind, 0))]
     ]
+
+
+def check_kind(kind: str) -> None:
+    """A reaction's kind must be one of those offered."""
+    if kind not in ReactionKind.values:
+        raise ValidationError({"kind": [_("Choose one of the reactions offered.")]})
+
+
+def recount(reactions: models.QuerySet[Any], target: Any) -> dict[str, int]:
+    """`target`'s reactions (`reactions`, its rows) counted by kind in one query, and kept on its
+    `reaction_counts` (the page draws them without counting)."""
+    counts = {
+        kind: n for kind, n in reactions.values_list("kind").annotate(n=Count("id")).order_by()
+    }
+    type(target).objects.filter(pk=target.pk).update(reaction_counts=counts)
+    target.reaction_counts = counts
+    return counts

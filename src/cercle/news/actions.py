@@ -13,15 +13,16 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Site, User
 from cercle.audit.actions import log_event
+from cercle.core import reactions
 from cercle.core.markdown import markdown_to_text, render_markdown
 from cercle.feed import actions as feed_actions
-from cercle.feed.models import Post, ReactionKind
+from cercle.feed.models import Post
 from cercle.news import files, queries
 from cercle.news.models import (
     MAX_SUMMARY,
@@ -338,23 +339,13 @@ def delete_comment(*, actor: User, comment: ArticleComment) -> None:
 
 
 def _recount(article: Article) -> dict[str, int]:
-    counts = {
-        kind: n
-        for kind, n in ArticleReaction.objects.filter(article=article)
-        .values_list("kind")
-        .annotate(n=Count("id"))
-        .values_list("kind", "n")
-    }
-    Article.objects.filter(pk=article.pk).update(reaction_counts=counts)
-    article.reaction_counts = counts
-    return counts
+    return reactions.recount(ArticleReaction.objects.filter(article=article), article)
 
 
 @transaction.atomic
 def react(*, actor: User, article: Article, kind: str) -> dict[str, int]:
     _require_reader(actor, article)
-    if kind not in ReactionKind.values:
-        raise ValidationError({"kind": [_("Choose one of the reactions offered.")]})
+    reactions.check_kind(kind)
     ArticleReaction.objects.update_or_create(article=article, user=actor, defaults={"kind": kind})
     return _recount(article)
 

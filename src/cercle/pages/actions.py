@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
+from cercle.core import reactions
 from cercle.core.markdown import markdown_to_text, render_markdown
-from cercle.core.reactions import ReactionKind
 from cercle.core.text import normalize
 from cercle.notifications import actions as notifications
 from cercle.pages import files, queries
@@ -662,20 +662,14 @@ def delete_comment(*, actor: User, comment: PageComment) -> None:
 
 
 def _recount(page: Page) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for kind in PageReaction.objects.filter(page=page).values_list("kind", flat=True):
-        counts[kind] = counts.get(kind, 0) + 1
-    Page.objects.filter(pk=page.pk).update(reaction_counts=counts)
-    page.reaction_counts = counts
-    return counts
+    return reactions.recount(PageReaction.objects.filter(page=page), page)
 
 
 @transaction.atomic
 def react(*, actor: User, page: Page, kind: str) -> dict[str, int]:
     """Give (or change) one's reaction to the page."""
     _require_reader(actor, page)
-    if kind not in ReactionKind.values:
-        raise ValidationError({"kind": [_("Choose one of the reactions offered.")]})
+    reactions.check_kind(kind)
     PageReaction.objects.update_or_create(page=page, user=actor, defaults={"kind": kind})
     return _recount(page)
 
