@@ -63,6 +63,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--profile", action="store_true", help="the fan-out under cProfile (with --concurrency 1)"
+    )
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="cercle-push-bench-")
@@ -131,9 +134,20 @@ def main() -> None:
     ]
     push.public_key()  # the key pair, generated before timing
 
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu0, start = time.process_time(), time.time()
     delivered = push.deliver(ids)
     cpu = time.process_time() - cpu0
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     server.stdin.write("\n")
     server.stdin.flush()
     count, last = server.stdout.readline().split()

@@ -354,3 +354,27 @@ def test_a_space_post_fans_out_to_every_member_device(
         got = keys[i].decrypt(received)
         assert got["id"] == Notification.objects.get(recipient=person).pk
         assert got["body"].startswith("Anne Martin")
+
+
+def test_a_subject_no_longer_visible_is_not_pushed(
+    service: PushService, django_capture_on_commit_callbacks: Commit
+) -> None:
+    """Between the notification and its push, Bob left the private space: nothing reaches his
+    device (only the notification's own subject type's rule is asked: `still_visible`)."""
+    from cercle.spaces.models import Membership
+
+    anne = make_user(first_name="Anne", last_name="Martin")
+    bob = make_user(username="bob", first_name="Bob")
+    space = make_space(owner=anne, kind="private", members=(bob,))
+    phone = BrowserKeys.new()
+    subscribe(bob, phone, service.endpoint("phone"))
+    with django_capture_on_commit_callbacks(execute=False):
+        feed_actions.create_post(actor=anne, space=space, body="Hello @bob")
+    notification = Notification.objects.get(recipient=bob, kind="mention")
+    assert notification_queries.still_visible(notification)
+    Membership.objects.filter(user=bob, space=space).delete()
+    assert not notification_queries.still_visible(notification)
+    assert push.deliver([notification.pk]) == 0
+    assert service.to("phone") == []
+    notification.refresh_from_db()
+    assert notification.pushed_at is None

@@ -363,7 +363,7 @@ def _deliver_chunk(ids: list[int], now: datetime.datetime) -> int:
             not devices
             or (person.pk, notification.kind) in off
             or _in_quiet_hours(quiet.get(person.pk), person, now)
-            or not queries.visible_notifications(person).filter(pk=notification.pk).exists()
+            or not queries.still_visible(notification)
         ):
             continue
         body = payload(notification)

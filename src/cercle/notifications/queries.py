@@ -48,6 +48,20 @@ def visible_notifications(user: User) -> QuerySet[Notification]:
     )
 
 
+def still_visible(notification: Notification) -> bool:
+    """Whether its recipient may still see the notification's subject (before pushing it): only
+    its own subject type's rule is built, not every module's (a push fan-out asks once per
+    person)."""
+    person = notification.recipient
+    if not person.is_active:
+        return False
+    return (
+        Notification.objects.filter(pk=notification.pk)
+        .filter(registry.visible_subjects(person, {notification.subject_type}))
+        .exists()
+    )
+
+
 def unread_count(user: User) -> int:
     """The bell's number. Asked on every page: the kinds of subject among the unread come first
     (one small query; none unread, the usual case, ends there), then only their rules are built."""
