@@ -188,6 +188,7 @@ NOT_PAGES: dict[str, str] = {
     "documents_unlock": "POST",
     "documents_revoke_share": "POST",
     "documents_dav": "WebDAV (HTTP Basic), not a page",
+    "documents_dav_legacy": "WebDAV at its former address /dav/, not a page",
     "documents_download": "a document's file",
     "documents_download_version": "a version's file",
     "documents_view": "a document's file shown by the browser (image, PDF)",
