@@ -130,7 +130,7 @@ def test_report_and_hide_a_post(new_page: Any, transactional_db: Any) -> None:
     rene = person_page(new_page)
     log_in(rene, "rene", PASSWORD)
     rene.goto(f"/posts/{post.pk}/")
-    rene.get_by_text("More").first.click()
+    rene.locator("main").get_by_text("More").first.click()  # the post's, not the phone bar's
     rene.get_by_role("link", name="Report").click()
     rene.get_by_label("Spam or advertising").check()
     rene.get_by_role("button", name="Send the report").click()
