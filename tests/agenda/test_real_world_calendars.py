@@ -3,16 +3,19 @@ test calendars and its benchmark's: 96 in 3.8.2) imported into Cercle and expand
 occurrences compared with that library's expansion of the same file.
 
 The source distribution is fetched once by `pip download --no-binary :all:` (the version
-installed here) into var/cache/ (kept between runs; `make install` fetches it too). Each file is
+installed here) into var/cache/ at the first run (kept between runs). Each file is
 imported whole or refused with a reason (`import_ics`); for every event Cercle took, the start of
 each occurrence over its first 400 days must be the library's, exceptions included."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -41,14 +44,16 @@ def calendar_files() -> list[Path]:
     cache = ROOT / "var" / "cache" / "sdist"
     folder = cache / SDIST
     if not folder.is_dir():
+        # The SQLite and PostgreSQL runs of `make test` may both get here at once: each works in
+        # a folder of its own and moves the result into place (a rename is atomic).
         cache.mkdir(parents=True, exist_ok=True)
-        archive = cache / f"{SDIST}.tar.gz"
-        if not archive.exists():
+        work = Path(tempfile.mkdtemp(dir=cache, prefix=".fetch-"))
+        try:
             done = subprocess.run(
                 [
                     *(sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"),
                     *("--no-binary", ":all:", f"recurring-ical-events=={VERSION}"),
-                    *("-d", str(cache)),
+                    *("-d", str(work)),
                 ],
                 capture_output=True,
                 text=True,
@@ -56,8 +61,12 @@ def calendar_files() -> list[Path]:
                 check=False,
             )
             assert done.returncode == 0, f"the sdist is not reachable: {done.stderr[-2000:]}"
-        with tarfile.open(archive) as tar:
-            tar.extractall(cache, filter="data")
+            with tarfile.open(work / f"{SDIST}.tar.gz") as tar:
+                tar.extractall(work, filter="data")
+            with contextlib.suppress(OSError):  # the other run moved its copy first
+                (work / SDIST).rename(folder)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return sorted(folder.rglob("*.ics"))
 
 
