@@ -31,7 +31,7 @@ def test_the_socket_unions_its_parts_declarations() -> None:
         "notification.new",
         "notification.read",
     }
-    assert [p.__name__ for p in Socket.hello_parts] == ["ChatHello"]
+    assert [p.__name__ for p in Socket.hello_parts] == ["ChatHello", "NotificationsHello"]
     for name in Socket.frame_handlers.values():
         assert callable(getattr(Socket, name))
     # The base alone: ping, nothing handed over directly.

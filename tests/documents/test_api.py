@@ -16,7 +16,7 @@ from django.test import Client
 
 from cercle.accounts.actions.auth import create_api_token
 from cercle.accounts.models import Role
-from cercle.documents import actions
+from cercle.documents import actions, upload_sessions
 from cercle.documents.models import Document, Folder
 from tests.factories import add_member, make_space, make_user
 from tests.helpers.api import api, assert_4xx, call
@@ -208,6 +208,9 @@ def test_no_input_makes_a_500() -> None:
         "folder_id": str(folder.pk),
         "file_id": str(document.pk),
         "number": "1",
+        "upload_id": str(
+            upload_sessions.start_upload(actor=person, size=10, folder=folder, name="u.txt").pk
+        ),
     }
     schema = Client().get("/api/v1/openapi.json").json()
     operations = [

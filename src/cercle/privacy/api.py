@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.core.uploads import content_disposition
 from cercle.privacy import actions, queries
@@ -63,12 +64,12 @@ def request_export(request: AuthenticatedRequest) -> Status[DataExportOut]:
 
 
 @router.get("/me/data-exports/{export_id}", response=DataExportOut)
-def export_status(request: AuthenticatedRequest, export_id: int) -> DataExportOut:
+def export_status(request: AuthenticatedRequest, export_id: Id) -> DataExportOut:
     return _out(queries.access_export(request.auth, export_id))
 
 
 @router.get("/me/data-exports/{export_id}/zip", response={200: None}, url_name="privacy_export_zip")
-def export_zip(request: AuthenticatedRequest, export_id: int) -> FileResponse:
+def export_zip(request: AuthenticatedRequest, export_id: Id) -> FileResponse:
     """The ZIP itself (`application/zip`). 409 while it is being prepared; 410 once expired or
     if it failed."""
     export = queries.access_export(request.auth, export_id)
