@@ -68,7 +68,15 @@ def export_status(request: AuthenticatedRequest, export_id: Id) -> DataExportOut
     return _out(queries.access_export(request.auth, export_id))
 
 
-@router.get("/me/data-exports/{export_id}/zip", response={200: None}, url_name="privacy_export_zip")
+class NotReadyOut(Schema):
+    detail: str
+
+
+@router.get(
+    "/me/data-exports/{export_id}/zip",
+    response={200: None, 409: NotReadyOut, 410: NotReadyOut},
+    url_name="privacy_export_zip",
+)
 def export_zip(request: AuthenticatedRequest, export_id: Id) -> FileResponse:
     """The ZIP itself (`application/zip`). 409 while it is being prepared; 410 once expired or
     if it failed."""
