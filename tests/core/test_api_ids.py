@@ -18,7 +18,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _is_id(name: str) -> bool:
-    return name == "id" or name.endswith(("_id", "_ids")) or name in {"reply_to", "attachments"}
+    return (
+        name == "id"
+        or name.endswith(("_id", "_ids"))
+        or name
+        in {
+            "reply_to",
+            "attachments",
+            "conversation",
+        }
+    )
 
 
 def _integers(schema: dict[str, Any], components: dict[str, Any]) -> list[dict[str, Any]]:

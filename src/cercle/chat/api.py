@@ -225,7 +225,7 @@ def upload(
 class SearchFilters(Schema):
     q: str = ""
     person: str = ""
-    conversation: int | None = None
+    conversation: Id | None = None
     cursor: str | None = None
     limit: int = 20
 
