@@ -17,7 +17,6 @@ import io
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from fpdf import FPDF
 
 from cercle.accounts.hooks import DemoContentWanted
 from cercle.accounts.models import Role, User
@@ -31,6 +30,8 @@ from cercle.spaces.models import Space
 
 def pdf(title: str, paragraphs: tuple[str, ...]) -> bytes:
     """A one-page PDF: a title and paragraphs (fpdf2's core font: Latin-1 text only)."""
+    from fpdf import FPDF  # here: a second of CPU at every process start otherwise
+
     document = FPDF(format="A4")
     document.set_title(title)
     document.set_author("Atelier Lumen")
@@ -54,18 +55,21 @@ class DemoFile(NamedTuple):
     content: bytes
 
 
-LEAVE_FORM = pdf(
-    "Demande de congé",
-    (
-        "Nom et prénom : ........................................",
-        "Service : ..................  Site : ..................",
-        "Type de congé : [ ] congés payés  [ ] RTT  [ ] événement familial",
-        "Du ............ au ............ inclus, soit ...... jours ouvrés.",
-        "Visa du responsable : ..............  Date : ............",
-        "À remettre au moins un mois avant pour une semaine ou plus, quinze jours avant sinon. "
-        "La procédure complète est sur l'intranet, page Demander un congé.",
-    ),
-)
+def _leave_form() -> bytes:
+    return pdf(
+        "Demande de congé",
+        (
+            "Nom et prénom : ........................................",
+            "Service : ..................  Site : ..................",
+            "Type de congé : [ ] congés payés  [ ] RTT  [ ] événement familial",
+            "Du ............ au ............ inclus, soit ...... jours ouvrés.",
+            "Visa du responsable : ..............  Date : ............",
+            "À remettre au moins un mois avant pour une semaine ou plus, quinze jours avant sinon. "
+            "La procédure complète est sur l'intranet, page Demander un congé.",
+        ),
+    )
+
+
 WELCOME_BOOKLET = (
     "Livret d'accueil",
     (
@@ -118,15 +122,18 @@ PLANNING = (
     "Dossier de certification;Qualité;2027-02-20;à faire\n"
     "Présentation au salon;Marketing;2027-03-10;à faire\n"
 ).encode()
-VPN_GUIDE = pdf(
-    "Connexion à distance (VPN)",
-    (
-        "1. Ouvrez Connexion sécurisée dans le menu Démarrer.",
-        "2. Identifiant : celui de Cercle ; mot de passe : celui de votre session.",
-        "3. Validez la notification sur votre téléphone.",
-        "Le voyant passe au vert : vous êtes connecté.",
-    ),
-)
+
+
+def _vpn_guide() -> bytes:
+    return pdf(
+        "Connexion à distance (VPN)",
+        (
+            "1. Ouvrez Connexion sécurisée dans le menu Démarrer.",
+            "2. Identifiant : celui de Cercle ; mot de passe : celui de votre session.",
+            "3. Validez la notification sur votre téléphone.",
+            "Le voyant passe au vert : vous êtes connecté.",
+        ),
+    )
 
 
 def _measures() -> bytes:
@@ -146,50 +153,61 @@ def _measures() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-MEASURES = _measures()
 # The project library's quota, set by an administrator: the measures above fill half of it.
 AURORA = "projet-aurora-nouvelle-gamme"
 AURORA_QUOTA_MB = 1
 
-FILES: tuple[DemoFile, ...] = (
-    DemoFile("", "Ressources humaines", "Demande de congé.pdf", "francois.girard", 29, LEAVE_FORM),
-    DemoFile(
-        "",
-        "Ressources humaines",
-        "Livret d'accueil.pdf",
-        "francois.girard",
-        28,
-        pdf(*WELCOME_BOOKLET),
-    ),
-    DemoFile("", "Ressources humaines", "Jours fériés 2027.csv", "anais.lambert", 25, HOLIDAYS),
-    DemoFile("", "Communication", "Charte graphique.md", "julie.fournier", 24, BRAND),
-    DemoFile(
-        "projet-aurora-nouvelle-gamme",
-        "Spécifications",
-        "Cahier des charges.md",
-        "antoine.giraud",
-        21,
-        SPECIFICATION,
-    ),
-    DemoFile(
-        "projet-aurora-nouvelle-gamme", "Suivi", "Planning.csv", "antoine.giraud", 18, PLANNING
-    ),
-    DemoFile(AURORA, "Suivi", "Mesures photométriques.csv", "antoine.giraud", 15, MEASURES),
-    DemoFile(
-        "entraide-informatique", "Procédures", "Connexion VPN.pdf", "theo.marchand", 20, VPN_GUIDE
-    ),
-)
+
+def files() -> tuple[DemoFile, ...]:
+    return (
+        DemoFile(
+            "", "Ressources humaines", "Demande de congé.pdf", "francois.girard", 29, _leave_form()
+        ),
+        DemoFile(
+            "",
+            "Ressources humaines",
+            "Livret d'accueil.pdf",
+            "francois.girard",
+            28,
+            pdf(*WELCOME_BOOKLET),
+        ),
+        DemoFile("", "Ressources humaines", "Jours fériés 2027.csv", "anais.lambert", 25, HOLIDAYS),
+        DemoFile("", "Communication", "Charte graphique.md", "julie.fournier", 24, BRAND),
+        DemoFile(
+            "projet-aurora-nouvelle-gamme",
+            "Spécifications",
+            "Cahier des charges.md",
+            "antoine.giraud",
+            21,
+            SPECIFICATION,
+        ),
+        DemoFile(
+            "projet-aurora-nouvelle-gamme", "Suivi", "Planning.csv", "antoine.giraud", 18, PLANNING
+        ),
+        DemoFile(AURORA, "Suivi", "Mesures photométriques.csv", "antoine.giraud", 15, _measures()),
+        DemoFile(
+            "entraide-informatique",
+            "Procédures",
+            "Connexion VPN.pdf",
+            "theo.marchand",
+            20,
+            _vpn_guide(),
+        ),
+    )
+
+
 # (space, folder, name, author, days ago, content): a later version of a file above.
-NEW_VERSIONS: tuple[DemoFile, ...] = (
-    DemoFile(
-        "",
-        "Ressources humaines",
-        "Livret d'accueil.pdf",
-        "julie.fournier",
-        6,
-        pdf(*WELCOME_BOOKLET_2),
-    ),
-)
+def new_versions() -> tuple[DemoFile, ...]:
+    return (
+        DemoFile(
+            "",
+            "Ressources humaines",
+            "Livret d'accueil.pdf",
+            "julie.fournier",
+            6,
+            pdf(*WELCOME_BOOKLET_2),
+        ),
+    )
 
 
 def _space(slug: str) -> Space | None:
@@ -204,7 +222,7 @@ def seed_demo_documents(happening: DemoContentWanted) -> None:
     folders: dict[tuple[str, str], Folder] = {}
     documents: dict[tuple[str, str, str], Document] = {}
     libraries: set[int] = set()
-    for demo in FILES:
+    for demo in files():
         space, author = _space(demo.space), people.get(demo.author)
         if space is None or author is None:
             continue
@@ -222,7 +240,7 @@ def seed_demo_documents(happening: DemoContentWanted) -> None:
             )
         documents[(demo.space, demo.folder, demo.name)] = uploaded.document
     versions = len(documents)
-    for demo in NEW_VERSIONS:
+    for demo in new_versions():
         document, author = (
             documents.get((demo.space, demo.folder, demo.name)),
             people.get(demo.author),

@@ -39,7 +39,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import get_organisation
@@ -225,6 +224,9 @@ def _send(
 ) -> Outcome:
     """One encrypted POST to the subscription's push service (no database here: run in threads);
     `authorization` is the service's VAPID header (`_authorizations`)."""
+    # Imported here: pywebpush brings aiohttp, a second of CPU at every process start otherwise.
+    from pywebpush import WebPushException, webpush
+
     urgency = "normal" if payload.get("type") == "notification" else "low"
     try:
         webpush(
