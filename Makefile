@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/cercle
+# Python's compiled files are kept even where the environment says not to write them: every
+# server, worker and script the tests start would otherwise compile Cercle from source again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: build-packages install run migrate demo test lint typecheck test-sqlite test-postgres test-e2e system-packages messages bench clean
 
