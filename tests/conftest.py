@@ -131,3 +131,36 @@ def smtp_server(settings: Any) -> Iterator[ReceivedMail]:
         yield received
     finally:
         controller.stop()
+
+
+def _touches_the_database(item: pytest.Item) -> bool:
+    """Whether a test reaches the run's database (pytest-django's marker or fixtures, a Django
+    TestCase), or is marked to run on PostgreSQL."""
+    if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
+        return True
+    if "_django_db_helper" in getattr(item, "fixturenames", ()):
+        return True
+    from django.test import SimpleTestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, SimpleTestCase):
+        return issubclass(cls, TransactionTestCase)
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, only the tests that reach the database run: the others (parsers, stemmers,
+    servers on a SQLite file of their own) would do again exactly what the SQLite run does, and
+    the suite's time is CPU-bound on two cores."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    if os.environ.get("CERCLE_TEST_EVERYTHING") == "1":
+        return
+    kept, once = [], []
+    for item in items:
+        (kept if _touches_the_database(item) else once).append(item)
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = kept

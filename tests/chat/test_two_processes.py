@@ -32,7 +32,7 @@ def site(tmp_path: Path, redis_url: str) -> Iterator[ServerSite]:
 async def test_messages_typing_and_presence_cross_processes(site: ServerSite) -> None:
     people = make_people(site, ["anne", "bruno"])["people"]
     one, two = site.start(), site.start()
-    async with httpx.AsyncClient(base_url=one.url) as http:
+    async with httpx.AsyncClient(base_url=one.url, timeout=60) as http:
         created = await http.post(
             "/api/v1/conversations",
             json={"kind": "direct", "username": "bruno"},
@@ -81,7 +81,7 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
     await next_of_type(anne, "message.new", body="Salut")
 
     # An API send on process one is delivered to Bruno on process two.
-    async with httpx.AsyncClient(base_url=one.url) as http:
+    async with httpx.AsyncClient(base_url=one.url, timeout=60) as http:
         sent = await http.post(
             f"/api/v1/conversations/{conversation_id}/messages",
             json={"client_id": "api-1", "body": "Par l'API"},
@@ -101,7 +101,7 @@ async def test_messages_typing_and_presence_cross_processes(site: ServerSite) ->
 async def test_going_offline_crosses_processes(site: ServerSite) -> None:
     people = make_people(site, ["chloe", "david"])["people"]
     one, two = site.start(), site.start()
-    async with httpx.AsyncClient(base_url=one.url) as http:
+    async with httpx.AsyncClient(base_url=one.url, timeout=60) as http:
         created = await http.post(
             "/api/v1/conversations",
             json={"kind": "direct", "username": "david"},
@@ -120,7 +120,7 @@ async def test_going_offline_crosses_processes(site: ServerSite) -> None:
 
 
 async def start_direct(server: ServerProcess, token: str, username: str) -> int:
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
         created = await http.post(
             "/api/v1/conversations",
             json={"kind": "direct", "username": username},
@@ -156,7 +156,7 @@ async def test_presence_expires_when_a_process_dies(site: ServerSite) -> None:
 
 async def status_seen_by(server: ServerProcess, token: str, user_id: int) -> str:
     """The presence of `user_id` in the hello of a new socket."""
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
         response = await http.post(
             "/api/v1/realtime/ticket", headers={"Authorization": f"Bearer {token}"}
         )

@@ -139,6 +139,7 @@ def test_archiving_turns_an_open_channel_read_only_live_and_restoring_reopens_it
     history = httpx.get(
         f"{server.url}/api/v1/conversations/{conversation_id}/messages",
         headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
     ).json()
     stored = [m["body"] for m in sorted(history["items"], key=lambda m: m["id"])]
     assert stored == ["Le chantier est terminé", "Merci à tous"]

@@ -73,12 +73,14 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
         f"{server.url}/api/v1/conversations",
         json={"kind": "direct", "username": "chloe"},
         headers=headers,
+        timeout=60,
     )
     conversation_id = created.json()["id"]
     httpx.post(
         f"{server.url}/api/v1/conversations/{conversation_id}/messages",
         json={"client_id": "before", "body": "avant la coupure"},
         headers=headers,
+        timeout=60,
     )
     chloe = chat_page()
     blocked = {"on": False}
@@ -104,6 +106,7 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
             f"{server.url}/api/v1/conversations/{conversation_id}/messages",
             json={"client_id": f"during-{i}", "body": f"pendant {i}"},
             headers=headers,
+            timeout=60,
         )
         assert sent.status_code == 201
     # Chloé writes while offline: kept, and sent on reconnection.
@@ -115,7 +118,9 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
     bodies = chloe.locator("#message-list li.msg .msg-body").all_inner_texts()
     assert bodies == ["avant la coupure", "pendant 0", "pendant 1", "pendant 2", "écrit hors ligne"]
     history = httpx.get(
-        f"{server.url}/api/v1/conversations/{conversation_id}/messages", headers=headers
+        f"{server.url}/api/v1/conversations/{conversation_id}/messages",
+        headers=headers,
+        timeout=60,
     ).json()
     assert len(history["items"]) == 5
 
@@ -230,6 +235,7 @@ def test_list_preview_live_time_zone_empty_state_and_actions_menu(
         f"{server.url}/api/v1/conversations",
         json={"kind": "direct", "username": "kylian"},
         headers={"Authorization": f"Bearer {data['people']['jade']['token']}"},
+        timeout=60,
     )
     conversation_id = created.json()["id"]
     jade = chat_page(timezone_id="America/New_York")

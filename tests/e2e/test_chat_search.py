@@ -24,13 +24,18 @@ def test_search_opens_an_old_message_highlighted_on_a_phone(
         f"{server.url}/api/v1/conversations",
         json={"kind": "direct", "username": "lea"},
         headers=marc,
+        timeout=60,
     )
     conversation_id = created.json()["id"]
     url = f"{server.url}/api/v1/conversations/{conversation_id}/messages"
-    first = httpx.post(url, json={"client_id": "c0", "body": "Le menu de la Cantine"}, headers=marc)
+    first = httpx.post(
+        url, json={"client_id": "c0", "body": "Le menu de la Cantine"}, headers=marc, timeout=60
+    )
     old_id = first.json()["id"]
     for i in range(1, 45):
-        httpx.post(url, json={"client_id": f"c{i}", "body": f"Message {i}"}, headers=marc)
+        httpx.post(
+            url, json={"client_id": f"c{i}", "body": f"Message {i}"}, headers=marc, timeout=60
+        )
 
     lea = chat_page(width=390, height=844)
     log_in(lea, "lea", data["password"])

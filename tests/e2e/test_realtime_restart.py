@@ -45,6 +45,7 @@ def test_a_service_restart_reconnects_at_once_and_loses_nothing(
         f"{server.url}/api/v1/conversations/{conversation_id}/messages",
         json={"client_id": "while-away", "body": "Pendant le redémarrage"},
         headers=headers,
+        timeout=60,
     )
     assert sent.status_code == 201
     anne.wait_for_function("() => window.cercleRealtime.connected", timeout=5000)

@@ -45,7 +45,7 @@ async def test_feed_new_and_bell_cross_processes(site: ServerSite) -> None:
         await socket.send(json.dumps({"type": "feed.subscribe", "feed": "home"}))
         assert (await next_of_type(socket, "feed.subscribed"))["filter"] == "all"
 
-    async with httpx.AsyncClient(base_url=one.url) as http:
+    async with httpx.AsyncClient(base_url=one.url, timeout=60) as http:
         created = await http.post(
             "/api/v1/posts",
             json={"body": "Hello @bruno", "space_id": space_id},

@@ -241,6 +241,7 @@ def start_direct(server: ServerProcess, token: str, username: str) -> int:
         f"{server.url}/api/v1/conversations",
         json={"kind": "direct", "username": username},
         headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
     )
     created.raise_for_status()
     conversation_id: int = created.json()["id"]
@@ -269,7 +270,7 @@ async def open_socket_with_hello(
 
 
 async def next_of_type(
-    socket: ClientConnection, kind: str, timeout: float = 5, *, body: str | None = None
+    socket: ClientConnection, kind: str, timeout: float = 20, *, body: str | None = None
 ) -> dict[str, Any]:
     """The next frame of a type (and, for messages, with this body), skipping others."""
 
