@@ -5,6 +5,8 @@ model (CATEGORIES, VALARM, RELATED-TO) kept through a round trip: Django's test 
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from cercle.agenda import actions, queries
 from cercle.agenda.caldav.models import EventSource, RawObject
@@ -127,6 +129,13 @@ def test_events_of_a_calendar_one_made_are_in_the_agenda_and_deleted_with_it() -
     event = Event.objects.get(uid="in-work@test")
     assert event.calendar.extra and event.calendar.owner_id == user.pk
     assert queries.can_write_in(user, event.calendar)
+    # The agenda's page shows it among the person's calendars, with its event.
+    browser = Client()
+    browser.force_login(user)
+    page = browser.get(reverse("agenda"), {"calendar": event.calendar.pk, "date": "2026-03-10"})
+    assert page.status_code == 200
+    assert b'value="%d" checked' % event.calendar.pk in page.content
+    assert "Café" in page.content.decode()
     assert dav.request("DELETE", dav.home + "work/").status_code == 204
     assert not Event.objects.filter(uid="in-work@test").exists()
 
