@@ -13,7 +13,7 @@ from cercle.agenda.caldav.models import EventSource, RawObject
 from cercle.agenda.models import Calendar, Event
 from cercle.agenda.recurrence import Timing
 from tests.agenda.caldav.test_protocol import NS, Dav, ics, xml
-from tests.factories import make_user
+from tests.factories import make_space, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +202,12 @@ def test_a_to_do_and_a_journal_entry_round_trip_as_written() -> None:
     # Its UID is its own in this calendar; a stale If-Match is refused; bad text too.
     again = dav.request("PUT", dav.personal + "other.ics", TODO)
     assert again.status_code == 403 and b"no-uid-conflict" in again.content
+    as_event = dav.request("PUT", dav.personal + "e.ics", ics("todo-1@test"))
+    assert as_event.status_code == 403 and not Event.objects.filter(uid="todo-1@test").exists()
+    # A space's calendar holds events only.
+    space = make_space(owner=user, name="Équipe")
+    in_space = dav.request("PUT", dav.home + f"space-{space.pk}/t.ics", TODO)
+    assert in_space.status_code == 403 and b"supported-calendar-component" in in_space.content
     stale = dav.request("PUT", href, TODO.replace("budget", "bilan"), **{"If-Match": '"x"'})
     assert stale.status_code == 412
     broken = dav.request("PUT", href, TODO.replace("BEGIN:VTODO\r\n", ""))

@@ -127,7 +127,7 @@ def home_href(user: User) -> str:
 
 
 def calendar_href(user: User, calendar: Calendar) -> str:
-    return f"{home_href(user)}{store.collection_name(calendar)}/"
+    return f"{home_href(user)}{quote(store.collection_name(calendar), safe='@+')}/"
 
 
 def event_href(user: User, calendar: Calendar, event: Event) -> str:
@@ -531,6 +531,8 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     if "VEVENT" not in store.components_of(target.calendar).split(","):
         raise DavError(403, _("This calendar holds no events."), "supported-calendar-component")
     parsed = store.parse(body, user.time_zone or settings.TIME_ZONE)
+    if store.raw_objects(target.calendar).filter(uid=parsed.uid).exists():
+        raise DavError(403, _("Another object of this calendar has this UID."), "no-uid-conflict")
     event, created = store.put_event(
         actor=user,
         calendar=target.calendar,
