@@ -4,14 +4,18 @@ model (CATEGORIES, VALARM, RELATED-TO) kept through a round trip: Django's test 
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cercle.agenda import actions, queries
+from cercle.agenda import actions, personal_data, queries
 from cercle.agenda.caldav.models import EventSource, RawObject
 from cercle.agenda.models import Calendar, Event
 from cercle.agenda.recurrence import Timing
+from cercle.core.personal_data import ExportWriter
 from tests.agenda.caldav.test_protocol import NS, Dav, ics, xml
 from tests.factories import make_space, make_user
 
@@ -222,6 +226,13 @@ def test_a_to_do_and_a_journal_entry_round_trip_as_written() -> None:
     journal = journal.replace("DUE:20260312T170000Z\r\n", "")
     assert dav.request("PUT", dav.personal + "j.ics", journal).status_code == 201
     assert dav.request("GET", dav.personal + "j.ics").content == journal.encode()
+
+    # In the person's data export, both.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        personal_data.export(user, ExportWriter(archive))
+    exported = zipfile.ZipFile(buffer).read("agenda/tasks.ics").decode()
+    assert "UID:todo-1@test" in exported and "UID:journal-1@test" in exported
 
     assert dav.request("DELETE", href, **{"If-Match": '"stale"'}).status_code == 412
     assert dav.request("DELETE", href).status_code == 204
