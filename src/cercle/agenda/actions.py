@@ -54,14 +54,62 @@ FOLLOWING = "following"
 
 def personal_calendar(user: User) -> Calendar:
     """The person's calendar, made on first use."""
-    calendar = Calendar.objects.filter(owner_id=user.pk).first()
+    calendar = Calendar.objects.filter(owner_id=user.pk, extra=False).first()
     if calendar is not None:
         return calendar
     try:
         with transaction.atomic():
             return Calendar.objects.create(owner=user)
     except IntegrityError:  # made at the same moment by another request
-        return Calendar.objects.get(owner_id=user.pk)
+        return Calendar.objects.get(owner_id=user.pk, extra=False)
+
+
+MAX_EXTRA_CALENDARS = 50
+PALETTE = ("blue", "green", "orange", "purple", "red", "teal")
+
+
+def create_extra_calendar(*, actor: User, name: str, colour: str = "blue") -> Calendar:
+    """A further personal calendar of `actor` (made from a CalDAV client: MKCALENDAR), shown in
+    their agenda with their own."""
+    if not actor.is_active:
+        raise PermissionDenied(_("You cannot make a calendar."))
+    if Calendar.objects.filter(owner_id=actor.pk, extra=True).count() >= MAX_EXTRA_CALENDARS:
+        raise ValidationError(_("You have too many calendars."))
+    calendar = Calendar.objects.create(
+        owner=actor,
+        extra=True,
+        name=name.strip()[:200],
+        colour=colour if colour in PALETTE else "blue",
+    )
+    log_event(actor=actor, action="agenda.calendar_created", target=calendar)
+    return calendar
+
+
+def change_extra_calendar(
+    *, actor: User, calendar: Calendar, name: str | None = None, colour: str | None = None
+) -> Calendar:
+    """Rename (further calendars only: the main one bears the person's name) or recolour one of
+    the person's calendars."""
+    if calendar.owner_id != actor.pk or (name is not None and not calendar.extra):
+        raise PermissionDenied(_("You cannot change this calendar."))
+    if name is not None:
+        calendar.name = name.strip()[:200]
+    if colour is not None and colour in PALETTE:
+        calendar.colour = colour
+    calendar.save(update_fields=["name", "colour"])
+    return calendar
+
+
+@transaction.atomic
+def delete_extra_calendar(*, actor: User, calendar: Calendar) -> None:
+    """Delete one of the person's further calendars: each event is cancelled as from the
+    agenda (its invitees are told), then the calendar goes. Their main calendar stays."""
+    if not calendar.extra or calendar.owner_id != actor.pk:
+        raise PermissionDenied(_("You cannot delete this calendar."))
+    for event in Event.objects.filter(calendar=calendar).order_by("pk"):
+        cancel_event(actor=actor, event=event)
+    log_event(actor=actor, action="agenda.calendar_deleted", target=calendar)
+    calendar.delete()
 
 
 def space_calendar(space: Space) -> Calendar:

@@ -33,13 +33,17 @@ COLOURS = ("blue", "green", "orange", "purple", "red", "teal")
 
 
 class Calendar(models.Model):
-    owner = models.OneToOneField(
+    # A person's calendars: their main one (`extra` False, one per person, made by Cercle) and
+    # those they made from a CalDAV client (MKCALENDAR), `extra`, each with its `name`.
+    owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
-        related_name="calendar",
+        related_name="calendars",
     )
+    extra = models.BooleanField(default=False)
+    name = models.CharField(_("name"), max_length=200, blank=True)
     space = models.OneToOneField(
         "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="calendar"
     )
@@ -58,6 +62,15 @@ class Calendar(models.Model):
                     | models.Q(owner__isnull=True, space__isnull=False)
                 ),
                 name="calendar_of_person_or_space",
+            ),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(extra=False),
+                name="one_main_calendar_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(extra=False) | models.Q(owner__isnull=False),
+                name="extra_calendars_are_personal",
             ),
         ]
 

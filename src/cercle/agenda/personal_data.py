@@ -1,15 +1,19 @@
 """The agenda in the registry of personal data (`cercle.core.personal_data`): the events a person
-organises or is invited to (an .ics file), their erasure, the retention of past events."""
+organises or is invited to (an .ics file), the to-dos and journal entries their CalDAV
+applications keep in their calendars (another .ics file), their erasure, the retention of past
+events."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+import icalendar
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
-from cercle.agenda.ical import calendar_bytes
+from cercle.agenda.caldav.models import RawObject
+from cercle.agenda.ical import PRODID, calendar_bytes
 from cercle.agenda.models import Calendar, Event, Invitation
 from cercle.core import personal_data
 from cercle.core.personal_data import (
@@ -38,8 +42,41 @@ def export(person: User, writer: ExportWriter) -> None:
         section,
         IndexRow(text=gettext("%(count)s events (iCalendar)") % {"count": len(events)}, link=path),
     )
+    objects = list(RawObject.objects.filter(calendar__owner=person).order_by("calendar_id", "id"))
+    if objects:  # to-dos and journal entries kept for their CalDAV applications, as written
+        path = writer.write_bytes("agenda/tasks.ics", _objects_bytes(o.data for o in objects))
+        writer.add_row(
+            section,
+            IndexRow(
+                text=gettext("%(count)s to-dos and journal entries (iCalendar)")
+                % {"count": len(objects)},
+                link=path,
+            ),
+        )
     for event in events:
         writer.add_row(section, IndexRow(text=event.title, when=event.first_start))
+
+
+def _objects_bytes(texts: Iterable[str]) -> bytes:
+    """One VCALENDAR of the objects' components (each time zone once)."""
+    merged = icalendar.Calendar()
+    merged.add("prodid", PRODID)
+    merged.add("version", "2.0")
+    zones: set[str] = set()
+    for text in texts:
+        try:
+            parsed = icalendar.Calendar.from_ical(text)
+        except (ValueError, KeyError, IndexError, TypeError):  # pragma: no cover - checked on PUT
+            continue
+        for component in parsed.subcomponents:
+            if component.name == "VTIMEZONE":
+                tzid = str(component.get("tzid", ""))
+                if tzid in zones:
+                    continue
+                zones.add(tzid)
+            merged.add_component(component)
+    data: bytes = merged.to_ical()
+    return data
 
 
 def erase(person: User, rule: ErasureRule) -> None:

@@ -150,6 +150,8 @@ def calendar_name(calendar: Calendar) -> str:
     if calendar.space is not None:
         return space_queries.display_name(calendar.space)
     assert calendar.owner is not None
+    if calendar.extra:
+        return calendar.name or calendar.owner.display_name
     return calendar.owner.display_name
 
 

@@ -1,9 +1,10 @@
 """Runs `caldav-server-tester` (its own command line, JSON report on stdout) with one fix to its
 set-up: it stores its to-do fixtures in a calendar made for them with MKCALENDAR when the
 calendar under test refuses VTODO, and does not catch that MKCALENDAR's refusal (its journal
-set-up does), so against a server with neither (Cercle: events only, calendars made by Cercle)
+set-up does), so against a server with neither (Cercle before it served MKCALENDAR and to-dos)
 every check after the set-up came out "unknown". Here that refusal grades `save-load.todo`
-unsupported, as the journal set-up does for journals; nothing else is changed."""
+unsupported, as the journal set-up does for journals; nothing else is changed (kept for such
+servers; Cercle now stores to-dos in the calendar under test)."""
 
 from __future__ import annotations
 

@@ -337,7 +337,12 @@ def test_rights_other_personal_calendar_and_read_only_space() -> None:
         ("PUT", ics("bad@test", extra="RRULE:FREQ=SECONDLY\r\n")),
         ("PUT", ics("bad@test", extra="RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\r\n")),
         ("PUT", ics("bad@test").replace("DTEND;TZID=Europe/Paris:20260310", "DTEND:20260309")),
-        ("PUT", ics("bad@test").replace("VEVENT", "VTODO")),
+        (  # a to-do and a journal entry in one resource
+            "PUT",
+            ics("bad@test")
+            .replace("BEGIN:VEVENT", "BEGIN:VJOURNAL\r\nUID:j@test\r\nEND:VJOURNAL\r\nBEGIN:VTODO")
+            .replace("END:VEVENT", "END:VTODO"),
+        ),
         ("PUT", b"\xff\xfe\x00garbage"),
         ("PUT", "BEGIN:VCALENDAR\r\n" + "X-A:" + "b" * (3 * 1024 * 1024) + "\r\nEND:VCALENDAR\r\n"),
         ("PROPFIND", "<d:propfind xmlns:d='DAV:'>" + "<d:x/>" * 300000 + "</d:propfind>"),

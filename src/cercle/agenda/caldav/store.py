@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import icalendar
+import recurring_ical_events
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -22,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.agenda import actions, ical, queries, recurrence
-from cercle.agenda.caldav.models import ResourceName, SyncState
+from cercle.agenda.caldav.models import (
+    ALL_COMPONENTS,
+    Collection,
+    EventSource,
+    RawObject,
+    ResourceName,
+    SyncState,
+)
 from cercle.agenda.models import Answer, Calendar, Event, Invitation, Occurrence, Visibility
 from cercle.agenda.recurrence import Timing
 from cercle.spaces import queries as space_queries
@@ -55,15 +63,30 @@ class DavError(Exception):
 # --- Collections ---------------------------------------------------------------------------------
 
 
+def collection(calendar: Calendar) -> Collection | None:
+    """What a client set on the calendar (None: nothing); loaded with the calendar by
+    `home_calendars` and `find_calendar`."""
+    try:
+        return calendar.dav_collection
+    except Collection.DoesNotExist:
+        return None
+
+
 def collection_name(calendar: Calendar) -> str:
-    return "personal" if calendar.owner_id is not None else f"space-{calendar.space_id}"
+    if calendar.owner_id is None:
+        return f"space-{calendar.space_id}"
+    if not calendar.extra:
+        return "personal"
+    found = collection(calendar)
+    return found.name if found is not None else f"calendar-{calendar.pk}"
 
 
 def home_calendars(user: User) -> list[Calendar]:
-    """The calendars in the person's calendar home: their own, and those of the spaces they are a
-    member of (`queries.my_calendars`), made when missing."""
+    """The calendars in the person's calendar home: their own (the main one and those they
+    made), and those of the spaces they are a member of (`queries.my_calendars`), made when
+    missing."""
     _ensure(user)
-    return list(queries.my_calendars(user))
+    return list(queries.my_calendars(user).select_related("dav_collection"))
 
 
 def _ensure(user: User) -> None:
@@ -89,7 +112,141 @@ def find_calendar(user: User, name: str) -> Calendar:
             calendar = queries.my_calendars(user).filter(space_id=int(match.group(1))).first()
         if calendar is not None:
             return calendar
+    made = (
+        Calendar.objects.filter(owner_id=user.pk, extra=True, dav_collection__name=name)
+        .select_related("owner", "dav_collection")
+        .first()
+    )
+    if made is not None:
+        return made
     raise DavError(404, _("No such calendar."))
+
+
+_COLLECTION_NAME = re.compile(r"^[^/\x00-\x1f\x7f]{1,100}$")
+
+
+def _hex(value: str) -> tuple[int, int, int] | None:
+    match = re.fullmatch(r"#([0-9A-Fa-f]{6})([0-9A-Fa-f]{2})?", value.strip())
+    if match is None:
+        return None
+    code = match.group(1)
+    return int(code[0:2], 16), int(code[2:4], 16), int(code[4:6], 16)
+
+
+def palette_colour(value: str) -> str:
+    """The agenda's colour nearest to a client's `#RRGGBB[AA]` (blue when it is not one)."""
+    wanted = _hex(value)
+    if wanted is None:
+        return "blue"
+
+    def distance(name: str) -> int:
+        known = _hex(COLOURS[name])
+        assert known is not None
+        return sum((a - b) ** 2 for a, b in zip(wanted, known, strict=True))
+
+    return min(COLOURS, key=distance)
+
+
+@dataclass
+class CalendarProps:
+    """What a MKCALENDAR or a PROPPATCH sets (None: left as it is)."""
+
+    name: str | None = None
+    colour: str | None = None
+    order: int | None = None
+    description: str | None = None
+    components: list[str] | None = None
+    clear_order: bool = False
+
+
+COMPONENTS = ("VEVENT", "VTODO", "VJOURNAL")
+
+
+@transaction.atomic
+def make_calendar(user: User, name: str, props: CalendarProps) -> Calendar:
+    """MKCALENDAR: a further personal calendar of `user`, at `name` in their calendar home."""
+    if (
+        not _COLLECTION_NAME.match(name)
+        or name.strip() != name
+        or name == "personal"
+        or re.fullmatch(r"space-\d+", name)
+        or name in (".", "..")
+    ):
+        raise DavError(403, _("This calendar name cannot be used."), "need-privileges")
+    if Collection.objects.filter(calendar__owner_id=user.pk, name=name).exists():
+        raise DavError(405, _("A calendar has this name already."))
+    components = props.components or list(COMPONENTS)
+    if not components or set(components) - set(COMPONENTS):
+        raise DavError(
+            403,
+            _("A calendar holds events, to-dos or journal entries."),
+            "supported-calendar-component",
+        )
+    try:
+        calendar = actions.create_extra_calendar(
+            actor=user,
+            name=props.name if props.name is not None else name,
+            colour=palette_colour(props.colour) if props.colour else "blue",
+        )
+    except ValidationError as exc:
+        raise DavError(403, "; ".join(exc.messages), "need-privileges") from exc
+    except PermissionDenied as exc:
+        raise DavError(403, str(exc), "need-privileges") from exc
+    Collection.objects.create(
+        calendar=calendar,
+        name=name,
+        colour=(props.colour or "")[:32],
+        order=props.order,
+        description=(props.description or "")[:2000],
+        components=",".join(c for c in COMPONENTS if c in components),
+    )
+    return calendar
+
+
+@transaction.atomic
+def change_calendar(user: User, calendar: Calendar, props: CalendarProps) -> None:
+    """PROPPATCH on one of the person's own calendars (the caller checked which properties)."""
+    main_name = None
+    if props.name is not None and not calendar.extra:
+        main_name, props.name = props.name, None  # for the applications only
+    try:
+        actions.change_extra_calendar(
+            actor=user,
+            calendar=calendar,
+            name=props.name,
+            colour=palette_colour(props.colour) if props.colour is not None else None,
+        )
+    except PermissionDenied as exc:
+        raise DavError(403, str(exc), "need-privileges") from exc
+    found, _created = Collection.objects.get_or_create(
+        calendar=calendar,
+        defaults={"name": collection_name(calendar), "components": components_of(calendar)},
+    )
+    if main_name is not None:
+        found.display_name = main_name[:200]
+    if props.colour is not None:
+        found.colour = props.colour[:32]
+    if props.order is not None or props.clear_order:
+        found.order = props.order
+    if props.description is not None:
+        found.description = props.description[:2000]
+    found.save()
+
+
+def delete_calendar(user: User, calendar: Calendar) -> None:
+    try:
+        actions.delete_extra_calendar(actor=user, calendar=calendar)
+    except PermissionDenied as exc:
+        raise DavError(403, str(exc), "need-privileges") from exc
+
+
+def components_of(calendar: Calendar) -> str:
+    """The components the calendar holds: a space's, events; a person's, what it was made with
+    (all three by default)."""
+    if calendar.owner_id is None:
+        return "VEVENT"
+    found = collection(calendar)
+    return found.components if found is not None else ALL_COMPONENTS
 
 
 def can_write(user: User, calendar: Calendar) -> bool:
@@ -97,11 +254,27 @@ def can_write(user: User, calendar: Calendar) -> bool:
 
 
 def display_name(calendar: Calendar) -> str:
+    found = collection(calendar)
+    if found is not None and found.display_name and not calendar.extra:
+        return found.display_name
     return queries.calendar_name(calendar)
 
 
 def colour(calendar: Calendar) -> str:
+    found = collection(calendar)
+    if found is not None and found.colour:
+        return found.colour
     return COLOURS.get(calendar.colour, "#1F6FEB")
+
+
+def order(calendar: Calendar) -> int | None:
+    found = collection(calendar)
+    return found.order if found is not None else None
+
+
+def description(calendar: Calendar) -> str:
+    found = collection(calendar)
+    return found.description if found is not None else ""
 
 
 # --- Resources -----------------------------------------------------------------------------------
@@ -112,7 +285,9 @@ def calendar_events(calendar: Calendar) -> QuerySet[Event]:
     queries for any number of events)."""
     return (
         Event.objects.filter(calendar=calendar)
-        .select_related("calendar", "calendar__owner", "calendar__space", "organiser", "dav_name")
+        .select_related(
+            "calendar", "calendar__owner", "calendar__space", "organiser", "dav_name", "dav_source"
+        )
         .prefetch_related("occurrences", "invitations__person")
         .order_by("id")
     )
@@ -184,6 +359,9 @@ def event_ics(event: Event) -> bytes:
     written once per process and put in place: building one from the zone's rules takes tens of
     milliseconds, most of a REPORT's time over a month of events."""
     tag = etag(event)
+    source = _source(event)
+    if source is not None and source.etag == tag:
+        return source.data.encode()  # as the client wrote it: nobody changed it since
     cached = _ICS_CACHE.get(tag)
     if cached is not None:
         return cached
@@ -191,7 +369,10 @@ def event_ics(event: Event) -> bytes:
     calendar.add("prodid", ical.PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    for component in ical.components(event, busy=False):
+    components = ical.components(event, busy=False)
+    if source is not None:
+        _keep_unmodelled(components[0], source.data)
+    for component in components:
         calendar.add_component(component)
     zones = b"".join(_vtimezone(tzid) for tzid in sorted(calendar.get_missing_tzids()))
     data: bytes = calendar.to_ical()
@@ -202,6 +383,68 @@ def event_ics(event: Event) -> bytes:
         _ICS_CACHE.clear()
     _ICS_CACHE[tag] = data
     return data
+
+
+def _source(event: Event) -> EventSource | None:
+    try:
+        return event.dav_source
+    except EventSource.DoesNotExist:
+        return None
+
+
+# What Cercle's event model holds (written from it): the rest of a client's VEVENT is kept.
+MODELLED = frozenset(
+    {
+        "UID", "DTSTAMP", "SEQUENCE", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
+        "EXRULE", "RECURRENCE-ID", "SUMMARY", "DESCRIPTION", "LOCATION", "URL", "CLASS",
+        "ATTENDEE", "ORGANIZER", "STATUS", "LAST-MODIFIED", "CREATED", "TRANSP",
+    }
+)  # fmt: skip
+
+
+def _keep_unmodelled(master: icalendar.cal.Component, data: str) -> None:
+    """Add to the series' VEVENT written by Cercle what the client had written on it that
+    Cercle does not model (CATEGORIES, RELATED-TO, PRIORITY, X- properties, VALARMs…): the
+    event changed in Cercle since the client wrote it, and these stay."""
+    try:
+        written = icalendar.Calendar.from_ical(data)
+    except (ValueError, KeyError, IndexError, TypeError):  # pragma: no cover - checked on PUT
+        return
+    theirs = next(
+        (x for x in written.subcomponents if x.name == "VEVENT" and x.get("recurrence-id") is None),
+        None,
+    )
+    if theirs is None:
+        return
+    ours = {str(k).upper() for k in master}
+    for name, value in theirs.property_items(recursive=False):
+        if name in ("BEGIN", "END") or name in MODELLED or name in ours:
+            continue
+        master.add(name, value, encode=False)
+    for sub in theirs.subcomponents:
+        if sub.name == "VALARM":
+            master.add_component(sub)
+
+
+def current_source(event: Event) -> icalendar.Calendar | None:
+    """The iCalendar a client wrote for the event, while nobody has changed the event since."""
+    source = _source(event)
+    if source is None or source.etag != etag(event):
+        return None
+    try:
+        return icalendar.Calendar.from_ical(source.data)
+    except (ValueError, KeyError, IndexError, TypeError):  # pragma: no cover - checked on PUT
+        return None
+
+
+def keep_source(actor: User, event: Event, body: bytes) -> None:
+    """After a client's PUT of `event`: keep its text, with the ETag the event has now."""
+    if not queries.can_change(actor, event):
+        return  # an invitee's answer: the organiser's event is not the invitee's text
+    fresh = calendar_events(event.calendar).get(pk=event.pk)
+    EventSource.objects.update_or_create(
+        event=event, defaults={"data": body.decode("utf-8"), "etag": etag(fresh)}
+    )
 
 
 # The `.ics` of recently read events, by ETag (which changes with everything the `.ics` says):
@@ -318,12 +561,19 @@ def current_state(calendar: Calendar) -> dict[str, str]:
         event__calendar=calendar
     ).values_list("event_id", "person_id", "answer"):
         answers.setdefault(event_id, []).append((person_id, answer))
-    return {
+    state = {
         (name or _default_name(pk, uid)): _etag(
             pk, updated_at, sequence, exceptions.get(pk, []), answers.get(pk, [])
         )
         for pk, uid, updated_at, sequence, name in events
     }
+    return _with_raw(calendar, state)
+
+
+def _with_raw(calendar: Calendar, state: dict[str, str]) -> dict[str, str]:
+    for name, tag in RawObject.objects.filter(calendar=calendar).values_list("name", "etag"):
+        state[name] = tag
+    return state
 
 
 def state_token(state: dict[str, str]) -> str:
@@ -755,3 +1005,183 @@ def events_by_name(calendar: Calendar, names: list[str]) -> dict[str, Event]:
 def occurrences(event: Event, window: recurrence.Window) -> list[Timing]:
     """The times of the event's occurrences in `window` (exceptions applied)."""
     return [o.timing for o in queries.expand(event, window, busy=False)]
+
+
+# --- Objects Cercle does not model: to-dos and journal entries ------------------------------------
+
+RAW_COMPONENTS = ("VTODO", "VJOURNAL")
+
+
+def raw_objects(calendar: Calendar) -> QuerySet[RawObject]:
+    return RawObject.objects.filter(calendar=calendar).order_by("id")
+
+
+def find_raw(calendar: Calendar, name: str) -> RawObject | None:
+    return RawObject.objects.filter(calendar=calendar, name=name).first()
+
+
+def raw_by_name(calendar: Calendar, names: list[str]) -> dict[str, RawObject]:
+    if not names:
+        return {}
+    return {o.name: o for o in RawObject.objects.filter(calendar=calendar, name__in=names)}
+
+
+def read_calendar(body: bytes) -> icalendar.Calendar:
+    try:
+        calendar = icalendar.Calendar.from_ical(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, KeyError, IndexError, TypeError) as exc:
+        raise DavError(
+            400, _("This is not a valid iCalendar file."), "valid-calendar-data"
+        ) from exc
+    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
+        raise DavError(400, _("This is not a valid iCalendar file."), "valid-calendar-data")
+    return calendar
+
+
+def kinds(calendar: icalendar.Calendar) -> set[str]:
+    return {str(c.name) for c in calendar.subcomponents if c.name != "VTIMEZONE"}
+
+
+def raw_etag(data: str) -> str:
+    return '"' + hashlib.sha256(data.encode()).hexdigest()[:32] + '"'
+
+
+@transaction.atomic
+def put_raw(
+    *,
+    actor: User,
+    calendar: Calendar,
+    name: str,
+    existing: RawObject | None,
+    parsed: icalendar.Calendar,
+    body: bytes,
+) -> tuple[RawObject, bool]:
+    """Create or replace the to-do or journal entry at `name`, kept as written."""
+    if not can_write(actor, calendar):
+        raise DavError(403, _("You cannot change this calendar."), "need-privileges")
+    found = kinds(parsed)
+    if len(found) != 1:
+        raise DavError(
+            403,
+            _("A resource holds one kind of component."),
+            "valid-calendar-object-resource",
+        )
+    kind = next(iter(found))
+    if kind not in components_of(calendar).split(","):
+        raise DavError(
+            403,
+            _("This calendar does not hold this kind of component."),
+            "supported-calendar-component",
+        )
+    uids = {_text(c, "uid").strip() for c in parsed.walk(kind)}
+    if len(uids) != 1 or not next(iter(uids)):
+        raise DavError(
+            403, _("A resource holds one object, with its UID."), "valid-calendar-object-resource"
+        )
+    uid = next(iter(uids))
+    if len(uid) > 255:
+        raise DavError(403, _("This UID is too long."), "valid-calendar-object-resource")
+    masters = [c for c in parsed.walk(kind) if c.get("recurrence-id") is None]
+    if len(masters) > 1:
+        raise DavError(
+            403,
+            _("A resource holds one object and its changed occurrences."),
+            "valid-calendar-object-resource",
+        )
+    if existing is not None and existing.uid != uid:
+        raise DavError(403, _("A resource keeps its UID."), "no-uid-conflict")
+    clash = RawObject.objects.filter(calendar=calendar, uid=uid)
+    if existing is not None:
+        clash = clash.exclude(pk=existing.pk)
+    if clash.exists() or Event.objects.filter(calendar=calendar, uid=uid).exists():
+        raise DavError(403, _("Another object of this calendar has this UID."), "no-uid-conflict")
+    data = body.decode("utf-8")
+    if existing is None:
+        made = RawObject.objects.create(
+            calendar=calendar, name=name, uid=uid, component=kind, data=data, etag=raw_etag(data)
+        )
+        return made, True
+    existing.component = kind
+    existing.data = data
+    existing.etag = raw_etag(data)
+    existing.save()
+    return existing, False
+
+
+def delete_raw(*, actor: User, obj: RawObject) -> None:
+    if not can_write(actor, obj.calendar):
+        raise DavError(403, _("You cannot change this calendar."), "need-privileges")
+    obj.delete()
+
+
+def parsed_raw(obj: RawObject) -> icalendar.Calendar | None:
+    try:
+        return icalendar.Calendar.from_ical(obj.data)
+    except (ValueError, KeyError, IndexError, TypeError):  # pragma: no cover - checked on PUT
+        return None
+
+
+def in_time_range(
+    calendar: icalendar.Calendar, kind: str, start: dt.datetime | None, end: dt.datetime | None
+) -> bool:
+    """Whether an occurrence of the object's `kind` components overlaps [start, end) (RFC 4791,
+    9.9; recurrences expanded by recurring-ical-events). A to-do with no date at all overlaps
+    every range."""
+    if start is None and end is None:
+        return True
+    components = calendar.walk(kind)
+    if components and all(
+        not any(c.get(p) is not None for p in ("dtstart", "due", "completed", "created"))
+        for c in components
+    ):
+        return True
+    try:
+        found = recurring_ical_events.of(calendar, components=[kind]).between(
+            start or FAR_PAST, end or FAR_FUTURE
+        )
+    except Exception:  # a library's refusal of an odd object: not a match
+        return False
+    return bool(found)
+
+
+def _instant(value: dt.date | dt.datetime) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def alarm_in_range(
+    component: icalendar.cal.Component,
+    alarm: icalendar.cal.Component,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> bool:
+    """RFC 4791, 9.9: whether one of the alarm's trigger times (its REPEATs too) falls in
+    [start, end), the trigger read against the component's DTSTART (or its end, RELATED=END)."""
+    trigger = alarm.get("trigger")
+    if trigger is None:
+        return False
+    try:
+        if isinstance(trigger.dt, dt.timedelta):
+            begin = component.get("dtstart") or component.get("due")
+            if begin is None:
+                return False
+            base = _instant(begin.dt)
+            if str(trigger.params.get("RELATED", "START")).upper() == "END":
+                finish = component.get("dtend") or component.get("due")
+                length = component.get("duration")
+                if finish is not None:
+                    base = _instant(finish.dt)
+                elif length is not None and isinstance(length.dt, dt.timedelta):
+                    base += length.dt
+            first = base + trigger.dt
+        else:
+            first = _instant(trigger.dt)
+        times = [first]
+        repeat, every = alarm.get("repeat"), alarm.get("duration")
+        if repeat is not None and every is not None and isinstance(every.dt, dt.timedelta):
+            times += [first + every.dt * n for n in range(1, min(int(repeat), 100) + 1)]
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return False
+    low, high = start or FAR_PAST, end or FAR_FUTURE
+    return any(low <= t < high for t in times)

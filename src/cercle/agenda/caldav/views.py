@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from cercle.accounts.models import User
 from cercle.agenda import recurrence
 from cercle.agenda.caldav import auth, store
+from cercle.agenda.caldav.models import RawObject
 from cercle.agenda.caldav.store import DavError
 from cercle.agenda.models import Calendar, Event
 
@@ -100,8 +101,12 @@ def reports(*names: str) -> Filler:
     return fill
 
 
-def components_set(element: ET.Element) -> None:
-    ET.SubElement(element, c("comp"), {"name": "VEVENT"})
+def components_set(calendar: Calendar) -> Filler:
+    def fill(element: ET.Element) -> None:
+        for name in store.components_of(calendar).split(","):
+            ET.SubElement(element, c("comp"), {"name": name})
+
+    return fill
 
 
 # --- Resources ---------------------------------------------------------------------------------
@@ -122,7 +127,7 @@ def home_href(user: User) -> str:
 
 
 def calendar_href(user: User, calendar: Calendar) -> str:
-    return f"{home_href(user)}{store.collection_name(calendar)}/"
+    return f"{home_href(user)}{quote(store.collection_name(calendar), safe='@+')}/"
 
 
 def event_href(user: User, calendar: Calendar, event: Event) -> str:
@@ -161,7 +166,8 @@ def home_resource(user: User) -> Resource:
     props = _common(user)
     props[d("resourcetype")] = children(d("collection"))
     props[d("displayname")] = text(_("Calendars"))
-    props[d("current-user-privilege-set")] = privileges(d("read"))
+    # bind: a person makes further calendars here (MKCALENDAR)
+    props[d("current-user-privilege-set")] = privileges(d("read"), d("bind"), d("unbind"))
     return Resource(home_href(user), props)
 
 
@@ -178,7 +184,7 @@ def calendar_resource(user: User, calendar: Calendar, token: str | None = None) 
             d("resourcetype"): children(d("collection"), c("calendar")),
             d("displayname"): text(store.display_name(calendar)),
             f"{{{ICAL}}}calendar-color": text(store.colour(calendar)),
-            c("supported-calendar-component-set"): components_set,
+            c("supported-calendar-component-set"): components_set(calendar),
             c("supported-calendar-data"): _calendar_data_types,
             c("max-resource-size"): text(str(MAX_ICS_BODY)),
             f"{{{CS}}}getctag": text(sync_token),
@@ -192,7 +198,29 @@ def calendar_resource(user: User, calendar: Calendar, token: str | None = None) 
             ),
         }
     )
+    position = store.order(calendar)
+    if position is not None:
+        props[f"{{{ICAL}}}calendar-order"] = text(str(position))
+    about = store.description(calendar)
+    if about:
+        props[c("calendar-description")] = text(about)
     return Resource(calendar_href(user, calendar), props)
+
+
+def raw_resource(user: User, calendar: Calendar, obj: RawObject) -> Resource:
+    props: dict[str, Filler] = {
+        d("resourcetype"): children(),
+        d("getetag"): text(obj.etag),
+        d("getcontenttype"): text(
+            f"text/calendar; charset=utf-8; component={obj.component.lower()}"
+        ),
+        d("displayname"): text(obj.name),
+        c("calendar-data"): text(obj.data),
+        d("getlastmodified"): text(
+            obj.updated_at.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        ),
+    }
+    return Resource(calendar_href(user, calendar) + quote(obj.name, safe="@+"), props)
 
 
 def _calendar_data_types(element: ET.Element) -> None:
@@ -245,7 +273,13 @@ def error_response(error: DavError) -> HttpResponse:
 
 
 def _status(code: int) -> str:
-    reasons = {200: "OK", 403: "Forbidden", 404: "Not Found", 507: "Insufficient Storage"}
+    reasons = {
+        200: "OK",
+        403: "Forbidden",
+        404: "Not Found",
+        424: "Failed Dependency",
+        507: "Insufficient Storage",
+    }
     return f"HTTP/1.1 {code} {reasons.get(code, '')}".rstrip()
 
 
@@ -353,10 +387,11 @@ def well_known(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class Target:
-    kind: str  # root, principals, principal, home, calendar, event
+    kind: str  # root, principals, principal, home, calendar, event, new-calendar
     calendar: Calendar | None = None
     event: Event | None = None
     name: str = ""
+    raw: RawObject | None = None  # a to-do or journal entry (`kind` "event": an object)
 
 
 def resolve(user: User, path: str) -> Target:
@@ -371,18 +406,25 @@ def resolve(user: User, path: str) -> Target:
     if parts[0] == "calendars" and len(parts) >= 2 and parts[1] == str(user.pk):
         if len(parts) == 2:
             return Target("home")
-        calendar = store.find_calendar(user, parts[2])
+        try:
+            calendar = store.find_calendar(user, parts[2])
+        except DavError:
+            if len(parts) == 3:
+                return Target("new-calendar", name=parts[2])
+            raise
         if len(parts) == 3:
             return Target("calendar", calendar)
         if len(parts) == 4:
             name = parts[3]
             if len(name) > 255:
                 raise DavError(404, _("No such event."))
-            return Target("event", calendar, store.find_event(calendar, name), name)
+            event = store.find_event(calendar, name)
+            raw = store.find_raw(calendar, name) if event is None else None
+            return Target("event", calendar, event, name, raw)
     raise DavError(404, _("Not found."))
 
 
-ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT"
+ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL"
 
 
 def unauthorised() -> HttpResponse:
@@ -412,6 +454,8 @@ def dav(request: HttpRequest, path: str = "") -> HttpResponse:
             response = HttpResponse(status=405)
             response["Allow"] = ALLOW
             return response
+        if target.kind == "new-calendar" and handler is not mkcalendar:
+            raise DavError(404, _("No such calendar."))
         return handler(request, user, target)
     except DavError as error:
         return error_response(error)
@@ -427,6 +471,13 @@ def get(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     if target.kind != "event":
         body = _("This is Cercle's CalDAV server; add it to a calendar application.")
         return HttpResponse(body, content_type="text/plain; charset=utf-8")
+    if target.raw is not None:
+        response = HttpResponse(
+            b"" if request.method == "HEAD" else target.raw.data.encode(),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["ETag"] = target.raw.etag
+        return response
     event = _require_event(target)
     response = HttpResponse(
         b"" if request.method == "HEAD" else store.event_ics(event),
@@ -436,10 +487,10 @@ def get(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     return response
 
 
-def _precondition(request: HttpRequest, event: Event | None) -> None:
+def _precondition(request: HttpRequest, event: Event | None, raw: RawObject | None = None) -> None:
     if_match = request.headers.get("If-Match")
     if_none_match = request.headers.get("If-None-Match")
-    current = store.etag(event) if event is not None else None
+    current = store.etag(event) if event is not None else raw.etag if raw is not None else None
     if if_match is not None:
         tags = [t.strip() for t in if_match.split(",")]
         if current is None or ("*" not in tags and current not in tags):
@@ -454,10 +505,34 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     if target.kind != "event" or target.calendar is None:
         raise DavError(405, _("Only events (.ics) can be written here."))
     body = _body(request, MAX_ICS_BODY)
-    _precondition(request, target.event)
+    _precondition(request, target.event, target.raw)
     if not store.can_write(user, target.calendar):
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
+    whole = store.read_calendar(body)
+    found = store.kinds(whole)
+    if found and found <= set(store.RAW_COMPONENTS):
+        if target.event is not None:
+            raise DavError(403, _("An event stays an event."), "valid-calendar-object-resource")
+        obj, made = store.put_raw(
+            actor=user,
+            calendar=target.calendar,
+            name=target.name,
+            existing=target.raw,
+            parsed=whole,
+            body=body,
+        )
+        response = HttpResponse(status=201 if made else 204)
+        response["ETag"] = obj.etag
+        return response
+    if target.raw is not None:
+        raise DavError(
+            403, _("A to-do or journal entry stays one."), "valid-calendar-object-resource"
+        )
+    if "VEVENT" not in store.components_of(target.calendar).split(","):
+        raise DavError(403, _("This calendar holds no events."), "supported-calendar-component")
     parsed = store.parse(body, user.time_zone or settings.TIME_ZONE)
+    if store.raw_objects(target.calendar).filter(uid=parsed.uid).exists():
+        raise DavError(403, _("Another object of this calendar has this UID."), "no-uid-conflict")
     event, created = store.put_event(
         actor=user,
         calendar=target.calendar,
@@ -465,6 +540,7 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         existing=target.event,
         parsed=parsed,
     )
+    store.keep_source(user, event, body)
     fresh = store.calendar_events(target.calendar).get(pk=event.pk)
     response = HttpResponse(status=201 if created else 204)
     response["ETag"] = store.etag(fresh)
@@ -472,8 +548,20 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
 
 
 def delete(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    if target.kind == "calendar":
+        assert target.calendar is not None
+        if not target.calendar.extra or target.calendar.owner_id != user.pk:
+            raise DavError(
+                403, _("Only calendars you made can be deleted here."), "need-privileges"
+            )
+        store.delete_calendar(user, target.calendar)
+        return HttpResponse(status=204)
     if target.kind != "event":
-        raise DavError(403, _("Calendars cannot be deleted here."), "need-privileges")
+        raise DavError(403, _("This cannot be deleted."), "need-privileges")
+    if target.raw is not None:
+        _precondition(request, None, target.raw)
+        store.delete_raw(actor=user, obj=target.raw)
+        return HttpResponse(status=204)
     event = _require_event(target)
     _precondition(request, event)
     assert target.calendar is not None
@@ -513,29 +601,85 @@ def propfind(request: HttpRequest, user: User, target: Target) -> HttpResponse:
                 event_resource(user, target.calendar, e)
                 for e in store.calendar_events(target.calendar)
             )
+            resources.extend(
+                raw_resource(user, target.calendar, o) for o in store.raw_objects(target.calendar)
+            )
     else:
         assert target.calendar is not None
-        resources.append(event_resource(user, target.calendar, _require_event(target)))
+        if target.raw is not None:
+            resources.append(raw_resource(user, target.calendar, target.raw))
+        else:
+            resources.append(event_resource(user, target.calendar, _require_event(target)))
     for resource in resources:
         add_response(multistatus, resource, wanted, names_only)
     return xml_response(multistatus)
 
 
+COLOUR = f"{{{ICAL}}}calendar-color"
+ORDER = f"{{{ICAL}}}calendar-order"
+SETTABLE = (d("displayname"), COLOUR, ORDER, c("calendar-description"))
+
+
+def _read_prop(props: store.CalendarProps, element: ET.Element, remove: bool = False) -> bool:
+    """Put one property of a MKCALENDAR or PROPPATCH into `props`; False: not one of those."""
+    value = "" if remove else (element.text or "").strip()
+    if element.tag == d("displayname"):
+        props.name = value[:200]
+    elif element.tag == COLOUR:
+        props.colour = value[:32]
+    elif element.tag == ORDER:
+        if remove:
+            props.clear_order = True
+        elif not value.lstrip("-").isdigit() or len(value) > 9:
+            raise DavError(400, _("The calendar order is a whole number."))
+        else:
+            props.order = int(value)
+    elif element.tag == c("calendar-description"):
+        props.description = value[:2000]
+    elif element.tag == c("supported-calendar-component-set") and not remove:
+        props.components = [(comp.get("name") or "").upper() for comp in element]
+    elif element.tag in (d("resourcetype"), c("calendar-timezone"), c("calendar-timezone-id")):
+        pass  # a calendar's (MKCOL says so); zones: each object names its own
+    else:
+        return False
+    return True
+
+
 def proppatch(request: HttpRequest, user: User, target: Target) -> HttpResponse:
-    """Calendar names and colours are changed in Cercle: each property is refused, with 403."""
+    """On a person's own calendars: their name (the main one's: in the applications only; in
+    Cercle it bears the person's name), colour, order and description; anything else, and other
+    calendars, are refused with 403 (and the rest of the request, all or nothing, with 424)."""
     root = parse_xml(request)
     if root is None or root.tag != d("propertyupdate"):
         raise DavError(400, _("A PROPPATCH body is a propertyupdate element."))
+    calendar = target.calendar if target.kind == "calendar" else None
+    own = calendar is not None and calendar.owner_id == user.pk
+    props = store.CalendarProps()
+    accepted: list[str] = []
+    refused: list[str] = []
+    for container in root:
+        remove = container.tag == d("remove")
+        for holder in container.iter(d("prop")):
+            for child in holder:
+                settable = own and child.tag in SETTABLE
+                if settable and _read_prop(props, child, remove):
+                    accepted.append(child.tag)
+                else:
+                    refused.append(child.tag)
+    if not refused and accepted and calendar is not None:
+        store.change_calendar(user, calendar, props)
     multistatus = ET.Element(d("multistatus"))
     response = ET.SubElement(multistatus, d("response"))
     ET.SubElement(response, d("href")).text = request.path
-    propstat = ET.SubElement(response, d("propstat"))
-    prop = ET.SubElement(propstat, d("prop"))
-    for container in root:
-        for props in container.iter(d("prop")):
-            for child in props:
-                ET.SubElement(prop, child.tag)
-    ET.SubElement(propstat, d("status")).text = _status(403)
+    groups = ((accepted, 424 if refused else 200), (refused, 403))
+    for names, code in groups:
+        if not names:
+            continue
+        propstat = ET.SubElement(response, d("propstat"))
+        prop = ET.SubElement(propstat, d("prop"))
+        for name in names:
+            ET.SubElement(prop, name)
+        ET.SubElement(propstat, d("status")).text = _status(code)
     return xml_response(multistatus)
 
 
@@ -620,6 +764,7 @@ def multiget(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
             continue
         names.append(path[len(base) :])
     events = store.events_by_name(calendar, names)
+    objects = store.raw_by_name(calendar, [n for n in names if n not in events])
     for href in asked:
         path = unquote(urlsplit(href.strip()).path)
         name = path[len(base) :] if path.startswith(base) else None
@@ -627,7 +772,11 @@ def multiget(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
             continue
         event = events.get(name)
         if event is None:
-            add_gone(multistatus, href)
+            obj = objects.get(name)
+            if obj is None:
+                add_gone(multistatus, href)
+            else:
+                add_response(multistatus, raw_resource(user, calendar, obj), wanted, names_only)
             continue
         add_response(
             multistatus, _event_resource_for(user, calendar, event, window), wanted, names_only
@@ -666,6 +815,79 @@ def _text_matches(event: Event, prop_filter: ET.Element) -> bool:
     return found != negate
 
 
+def _property_matches(component: icalendar.cal.Component, prop_filter: ET.Element) -> bool:
+    """RFC 4791's prop-filter on a component as written (an object Cercle keeps as text)."""
+    name = (prop_filter.get("name") or "").upper()
+    found = component.get(name)
+    values = found if isinstance(found, list) else [found] if found is not None else []
+    if prop_filter.find(c("is-not-defined")) is not None:
+        return not values
+    if not values:
+        return False
+    match = prop_filter.find(c("text-match"))
+    if match is None:
+        return True
+    texts: list[str] = []
+    for value in values:
+        if hasattr(value, "cats"):
+            texts.extend(str(v) for v in value.cats)
+        elif hasattr(value, "to_ical") and not isinstance(value, str):
+            raw = value.to_ical()
+            texts.append(raw.decode() if isinstance(raw, bytes) else str(raw))
+        else:
+            texts.append(str(value))
+    negate = (match.get("negate-condition") or "no").lower() == "yes"
+    needle = match.text or ""
+    if (match.get("collation") or "i;ascii-casemap") == "i;octet":
+        hit = any(needle in t for t in texts)
+    else:
+        hit = any(needle.casefold() in t.casefold() for t in texts)
+    return hit != negate
+
+
+def _component_matches(
+    calendar_data: icalendar.Calendar, comp_filter: ET.Element, kind: str
+) -> bool:
+    """A comp-filter on VTODO/VJOURNAL/VEVENT, against the object as written: any of its
+    components of that kind (the master or an override) matching."""
+    if comp_filter.find(c("is-not-defined")) is not None:
+        return not calendar_data.walk(kind)
+    components = [x for x in calendar_data.subcomponents if x.name == kind]
+    if not components:
+        return False
+    time_range = comp_filter.find(c("time-range"))
+    if time_range is not None:
+        start, end = parse_time(time_range.get("start")), parse_time(time_range.get("end"))
+        if not store.in_time_range(calendar_data, kind, start, end):
+            return False
+    prop_filters = comp_filter.findall(c("prop-filter"))
+    inner = comp_filter.findall(c("comp-filter"))
+    for component in components:
+        if not all(_property_matches(component, f) for f in prop_filters):
+            continue
+        if all(_sub_matches(component, f) for f in inner):
+            return True
+    return False
+
+
+def _sub_matches(component: icalendar.cal.Component, comp_filter: ET.Element) -> bool:
+    """A nested comp-filter (VALARM): whether the component has one matching, its time range
+    read on the component's own times (a series: its first occurrence, and each changed one)."""
+    name = (comp_filter.get("name") or "").upper()
+    present = [x for x in component.subcomponents if x.name == name]
+    if comp_filter.find(c("is-not-defined")) is not None:
+        return not present
+    time_range = comp_filter.find(c("time-range"))
+    window = None
+    if time_range is not None:
+        window = (parse_time(time_range.get("start")), parse_time(time_range.get("end")))
+    return any(
+        all(_property_matches(x, f) for f in comp_filter.findall(c("prop-filter")))
+        and (window is None or store.alarm_in_range(component, x, *window))
+        for x in present
+    )
+
+
 def calendar_query(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
     wanted, names_only = wanted_props(root)
     window = _expand_window(root)
@@ -674,11 +896,25 @@ def calendar_query(user: User, calendar: Calendar, root: ET.Element) -> HttpResp
     if outer is None or (outer.get("name") or "").upper() != "VCALENDAR":
         raise DavError(403, _("A calendar query filters a VCALENDAR."), "valid-filter")
     inner = outer.find(c("comp-filter"))
+    kind = (inner.get("name") or "").upper() if inner is not None else ""
+    if kind in store.RAW_COMPONENTS or kind == "":
+        for obj in store.raw_objects(calendar):
+            if kind and obj.component != kind:
+                continue
+            parsed = store.parsed_raw(obj)
+            if parsed is None:
+                continue
+            if inner is not None and not _component_matches(parsed, inner, kind):
+                continue
+            add_response(multistatus, raw_resource(user, calendar, obj), wanted, names_only)
+        if kind:
+            return xml_response(multistatus)
+    elif kind != "VEVENT":
+        return xml_response(multistatus)
     start = end = None
     prop_filters: list[ET.Element] = []
+    nested: list[ET.Element] = []
     if inner is not None:
-        if (inner.get("name") or "").upper() != "VEVENT":
-            return xml_response(multistatus)  # only events here: no to-do, no journal
         if inner.find(c("is-not-defined")) is not None:
             return xml_response(multistatus)
         time_range = inner.find(c("time-range"))
@@ -689,11 +925,20 @@ def calendar_query(user: User, calendar: Calendar, root: ET.Element) -> HttpResp
             if start is not None and end is not None and end <= start:
                 raise DavError(400, _("The end must be after the start."))
         prop_filters = inner.findall(c("prop-filter"))
-        if inner.find(c("comp-filter")) is not None:  # a VALARM filter: no alarms here
-            return xml_response(multistatus)
+        nested = inner.findall(c("comp-filter"))
     events = store.events_in_range(calendar, start, end)
     for event in events:
-        if all(_text_matches(event, f) for f in prop_filters):
+        written = store.current_source(event) if (prop_filters or nested) else None
+        if written is not None:
+            masters = [x for x in written.subcomponents if x.name == "VEVENT"]
+            ok = any(
+                all(_property_matches(x, f) for f in prop_filters)
+                and all(_sub_matches(x, f) for f in nested)
+                for x in masters
+            )
+        else:
+            ok = not nested and all(_text_matches(event, f) for f in prop_filters)
+        if ok:
             add_response(
                 multistatus, _event_resource_for(user, calendar, event, window), wanted, names_only
             )
@@ -725,10 +970,15 @@ def sync_collection(user: User, calendar: Calendar, root: ET.Element) -> HttpRes
             )
         changes.changed = []
     events = store.events_by_name(calendar, changes.changed)
+    objects = store.raw_by_name(calendar, [n for n in changes.changed if n not in events])
     for name in changes.changed:
         event = events.get(name)
         if event is None:
-            add_gone(multistatus, base + quote(name, safe="@+"))
+            obj = objects.get(name)
+            if obj is None:
+                add_gone(multistatus, base + quote(name, safe="@+"))
+            else:
+                add_response(multistatus, raw_resource(user, calendar, obj), wanted, names_only)
             continue
         add_response(multistatus, event_resource(user, calendar, event), wanted, names_only)
     if token:
@@ -779,9 +1029,31 @@ def free_busy(calendar: Calendar, root: ET.Element) -> HttpResponse:
 
 
 def mkcalendar(request: HttpRequest, user: User, target: Target) -> HttpResponse:
-    raise DavError(
-        403, _("Calendars are made by Cercle: one for you and one per space."), "need-privileges"
-    )
+    """MKCALENDAR (RFC 4791, 5.3.1), or an extended MKCOL (RFC 5689) of a calendar, in the
+    person's calendar home: a further personal calendar of theirs, in their agenda too."""
+    if target.kind != "new-calendar":
+        if target.kind == "calendar":
+            raise DavError(405, _("A calendar has this name already."))
+        raise DavError(403, _("Calendars are made in your calendar home."), "need-privileges")
+    root = parse_xml(request)
+    props = store.CalendarProps()
+    expected = d("mkcol") if request.method == "MKCOL" else c("mkcalendar")
+    if root is not None and root.tag != expected:
+        raise DavError(400, _("This body does not make a calendar."))
+    if request.method == "MKCOL":
+        kinds = (
+            root.find(f"{d('set')}/{d('prop')}/{d('resourcetype')}") if root is not None else None
+        )
+        if kinds is None or kinds.find(c("calendar")) is None:
+            raise DavError(403, _("Only calendars are made here."), "need-privileges")
+    if root is not None:
+        for holder in root.iter(d("prop")):
+            for child in holder:
+                _read_prop(props, child)  # others (a client's own) are left out, not refused
+    store.make_calendar(user, target.name, props)
+    response = HttpResponse(status=201)
+    response["Location"] = f"{home_href(user)}{quote(target.name, safe='@+')}/"
+    return response
 
 
 Handler = Callable[[HttpRequest, User, Target], HttpResponse]
