@@ -86,6 +86,7 @@ def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[
         "tree": tree,
         "may_write_top": queries.may_write(request.user, space, None, tree),
         "tree_rows": [],
+        "pages_base": reverse("pages_index", args=[space.slug]),
         **extra,
     }
 
@@ -125,7 +126,8 @@ def page_tree(request: AuthenticatedRequest, slug: str, page_id: int) -> HttpRes
     if page_id not in tree.nodes:
         raise space_queries.NotFound(_("No such page."))
     rows = tree.outline(set(), under=page_id)
-    return render(request, "pages/_outline.html", {"space": space, "rows": rows})
+    base = reverse("pages_index", args=[space.slug])
+    return render(request, "pages/_outline.html", {"rows": rows, "pages_base": base})
 
 
 @login_required
