@@ -153,3 +153,41 @@ def test_the_categories_page() -> None:
     category = Category.objects.get()
     assert client.post(f"/news/categories/{category.pk}/delete/").status_code == 302
     assert not Category.objects.exists()
+
+
+def test_a_category_is_named_in_the_readers_language() -> None:
+    """A category has a French name and, if given, an English one: each reader sees the name of
+    their language (the French one when it has no English name), on the list, an article and
+    the form; the categories' page takes both; the API gives both."""
+    from django.test import Client
+
+    author = manager()
+    response = client_for(author).post(
+        "/news/categories/", {"name": "Vie de l'entreprise", "name_en": "Company life"}
+    )
+    assert response.status_code == 302
+    life = Category.objects.get(name="Vie de l'entreprise")
+    assert life.name_en == "Company life"
+    safety = actions.create_category(actor=author, name="Sécurité")
+    item = article(author=author, title="Le pique-nique", category=life)
+    article(author=author, title="Évacuation", category=safety)
+    reader = make_user()
+
+    def seen(language: str, url: str) -> str:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(reader)
+        return client.get(url).content.decode()
+
+    english, french = seen("en", "/news/"), seen("fr", "/news/")
+    assert "Company life" in english and "Vie de l&#x27;entreprise" not in english
+    assert "Vie de l&#x27;entreprise" in french and "Company life" not in french
+    assert "Sécurité" in english and "Sécurité" in french  # no English name: the French one
+    assert "Company life" in seen("en", f"/news/{item.pk}/")
+    form = client_for(author).get("/news/write/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Company life</option>" in form
+    from tests.helpers.api import api
+
+    got = api(reader).get(f"/api/v1/news/{item.pk}").json()["category"]
+    assert got["name"] == "Vie de l'entreprise" and got["name_en"] == "Company life"
+    too_long = client_for(author).post("/news/categories/", {"name": "Autre", "name_en": "x" * 81})
+    assert too_long.status_code == 400 and not Category.objects.filter(name="Autre").exists()

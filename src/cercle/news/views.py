@@ -436,7 +436,11 @@ def news_categories(request: AuthenticatedRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            actions.create_category(actor=request.user, name=request.POST.get("name", ""))
+            actions.create_category(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                name_en=request.POST.get("name_en", ""),
+            )
         except ValidationError as error:
             errors = _errors(error)
         else:
@@ -449,6 +453,7 @@ def news_categories(request: AuthenticatedRequest) -> HttpResponse:
             "categories": queries.categories(),
             "errors": errors,
             "name": request.POST.get("name", ""),
+            "name_en": request.POST.get("name_en", ""),
         },
         status=400 if errors else 200,
     )
