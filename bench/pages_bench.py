@@ -10,8 +10,13 @@ organisation, through Django's test client in process (no network), median and p
 
 - `GET /spaces/<org>/pages/<page>/` the page with 500 revisions (and its comments, the tree);
 - `GET …/diff/?from=1&to=500` and `?from=499&to=500`: two revisions side by side;
-- `GET /spaces/<org>/pages/`: the navigation of the whole tree;
-- `GET /`: the home page (the feed and its panels).
+- `GET …/history/`: its history (the newest 50 revisions; older ones are paged);
+- `GET /spaces/<org>/pages/`: the navigation of the tree (drawn folded past 150 pages), then
+  `GET …/pages/tree/<section>/`: the pages under a section (the tree's button), and a page three
+  levels down with the tree folded around it;
+- `GET /`: the home page (the feed and its panels) with `--news` news (default 200, a tenth
+  featured) and `--links` quick links (default 30): the issue's "home page with 200 news and
+  30 quick links".
 
     .venv/bin/python bench/pages_bench.py --people 100000 --pages 5000 --revisions 500
 
@@ -27,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--revisions", type=int, default=500)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--news", type=int, default=200)
+    parser.add_argument("--links", type=int, default=30)
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="cercle-pages-bench-"))
@@ -60,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from cercle.accounts.models import Role, User
     from cercle.core.text import normalize
-    from cercle.pages import actions
+    from cercle.homepage import actions as home_actions
+    from cercle.news import actions as news_actions
+    from cercle.pages import actions, queries
     from cercle.pages.models import Page, PageRevision
     from cercle.spaces.queries import organisation_space
 
@@ -101,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         [(f"Page {t.pk}-{n}", t.pk, n) for t in tops for n in range(10) if made < args.pages]
     )
     made += len(seconds)
-    third = []
+    third: list[tuple[str, int | None, int]] = []
     for p in seconds:
         third += [(f"Fiche {p.pk}-{n}", p.pk, n) for n in range(10)]
     third = third[: max(0, args.pages - made)]
@@ -133,9 +142,46 @@ def main(argv: list[str] | None = None) -> int:
     Page.objects.filter(pk=page.pk).update(revision=args.revisions, body="\n".join(lines))
     for n in range(50):
         actions.add_comment(actor=writer, page=page, body=f"Commentaire {n}")
+    queries.tree_changed(space)  # as the actions do: the pages written in bulk above are in it
     count = Page.objects.filter(space=space).count()
+    # The home page's news and quick links, through their actions.
+    admin = User.objects.filter(role=Role.ADMIN, is_active=True).first()
+    assert admin is not None
+    now = datetime.now(UTC)
+    categories = [
+        news_actions.create_category(actor=admin, name=f"Catégorie {n}") for n in range(6)
+    ]
+    for n in range(args.news):
+        news_actions.create_article(
+            actor=admin,
+            data=news_actions.ArticleInput(
+                title=f"Actualité {n} : un titre de longueur ordinaire",
+                summary="Un résumé de deux lignes qui dit l'essentiel de l'article. " * 2,
+                body="## Le détail\n\nDu **texte**, une liste :\n\n- un\n- deux\n" * 5,
+                category=categories[n % len(categories)],
+                featured=n % 10 == 0,
+                published_at=now - timedelta(hours=n * 3),
+            ),
+        )
+    for n in range(args.links):
+        home_actions.save_link(
+            actor=admin,
+            data=home_actions.LinkInput(
+                place="home",
+                label_fr=f"Lien {n}",
+                label_en=f"Link {n}",
+                url=f"https://intranet.example.org/outil-{n}",
+            ),
+        )
     seeded = round(time.perf_counter() - started, 1)
-    print(f"seeded in {seeded} s: {args.people} people, {count} pages", flush=True)
+    print(
+        f"seeded in {seeded} s: {args.people} people, {count} pages, {args.news} news, "
+        f"{args.links} quick links",
+        flush=True,
+    )
+    section = Page.objects.filter(space=space, parent__isnull=True).order_by("position").first()
+    deep = Page.objects.filter(space=space, parent__parent__isnull=False).order_by("-pk").first()
+    assert section is not None and deep is not None
 
     client = Client(SERVER_NAME="localhost")
     client.force_login(reader)
@@ -146,8 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         f"diff {args.revisions - 1} → {args.revisions}": (
             f"{base}{page.slug}/diff/?from={args.revisions - 1}&to={args.revisions}"
         ),
-        f"tree of {count} pages": base,
-        "home": "/",
+        f"history ({args.revisions} revisions, newest 50)": f"{base}{page.slug}/history/",
+        f"tree of {count} pages (list of pages)": base,
+        "tree: pages under a section (its button)": f"{base}tree/{section.pk}/",
+        "a page three levels down (tree folded around it)": f"{base}{deep.slug}/",
+        f"home ({args.news} news, {args.links} quick links)": "/",
     }
     run: list[str] = []
 
@@ -181,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         "people": args.people,
         "pages": count,
         "revisions": args.revisions,
+        "news": args.news,
+        "links": args.links,
         "requests": args.requests,
         "seconds_to_seed": seeded,
         "results": results,

@@ -117,6 +117,7 @@ NOT_PAGES: dict[str, str] = {
     "page_reviewed": "POST",
     "page_watch": "POST",
     "page_suggest": "JSON: the editor's link suggestions (case page-link-suggestions-open)",
+    "page_tree": "a fragment: the pages under a page of the tree (e2e/test_pages_tree.py)",
     "page_permalink": "redirect to the page's current address",
     "page_comment": "POST: comments on a page",
     "page_react": "POST: reacts to a page",

@@ -153,3 +153,70 @@ def test_the_categories_page() -> None:
     category = Category.objects.get()
     assert client.post(f"/news/categories/{category.pk}/delete/").status_code == 302
     assert not Category.objects.exists()
+
+
+def test_a_category_is_named_in_the_readers_language() -> None:
+    """A category has a French name and, if given, an English one: each reader sees the name of
+    their language (the French one when it has no English name), on the list, an article and
+    the form; the categories' page takes both; the API gives both."""
+    from django.test import Client
+
+    author = manager()
+    response = client_for(author).post(
+        "/news/categories/", {"name": "Vie de l'entreprise", "name_en": "Company life"}
+    )
+    assert response.status_code == 302
+    life = Category.objects.get(name="Vie de l'entreprise")
+    assert life.name_en == "Company life"
+    safety = actions.create_category(actor=author, name="Sécurité")
+    item = article(author=author, title="Le pique-nique", category=life)
+    article(author=author, title="Évacuation", category=safety)
+    reader = make_user()
+
+    def seen(language: str, url: str) -> str:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(reader)
+        return client.get(url).content.decode()
+
+    english, french = seen("en", "/news/"), seen("fr", "/news/")
+    assert "Company life" in english and "Vie de l&#x27;entreprise" not in english
+    assert "Vie de l&#x27;entreprise" in french and "Company life" not in french
+    assert "Sécurité" in english and "Sécurité" in french  # no English name: the French one
+    assert "Company life" in seen("en", f"/news/{item.pk}/")
+    form = client_for(author).get("/news/write/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Company life</option>" in form
+    from tests.helpers.api import api
+
+    got = api(reader).get(f"/api/v1/news/{item.pk}").json()["category"]
+    assert got["name"] == "Vie de l'entreprise" and got["name_en"] == "Company life"
+    too_long = client_for(author).post("/news/categories/", {"name": "Autre", "name_en": "x" * 81})
+    assert too_long.status_code == 400 and not Category.objects.filter(name="Autre").exists()
+
+
+def test_a_space_lists_the_news_written_for_it_in_its_tab() -> None:
+    from tests.factories import make_space
+
+    author = manager()
+    member = make_user()
+    space = make_space(kind="private", members=(member,))
+    other = make_space(kind="private", members=(member,))
+    for n in range(3):
+        article(author=author, title=f"Pour l'espace {n}", spaces=[space])
+    article(author=author, title="Pour un autre espace", spaces=[other])
+    article(author=author, title="Pour tout le monde")
+    url = f"/spaces/{space.slug}/news/"
+    client = client_for(member)
+    client.get(url)  # warm the session and caches
+    page = client.get(url).content.decode()
+    assert "Pour l&#x27;espace 2" in page and "Pour l&#x27;espace 0" in page
+    assert "Pour un autre espace" not in page and "Pour tout le monde" not in page
+    assert f'<a href="{url}" aria-current="page">' in page  # the space's News tab
+    few = _queries(client, url)
+    for n in range(10):
+        article(author=author, title=f"Encore {n}", spaces=[space])
+    assert _queries(client, url) == few
+    # Not a member of the private space: no such page; the organisation space has no such tab.
+    assert client_for(make_user()).get(url).status_code == 404
+    from cercle.spaces.queries import organisation_space
+
+    assert client.get(f"/spaces/{organisation_space().slug}/news/").status_code == 404

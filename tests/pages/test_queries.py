@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from cercle.pages import actions, queries
-from cercle.pages.models import PageEditor
+from cercle.pages.models import Page, PageEditor
 from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_admin, make_guest, make_space, make_user
 
@@ -156,8 +156,38 @@ def test_the_tree_is_read_in_one_query(django_assert_num_queries: object) -> Non
     for n in range(5):
         child = actions.create_page(actor=owner, space=space, title=f"B{n}", parent=top)
         actions.create_page(actor=owner, space=space, title=f"C{n}", parent=child)
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    # Its version, then its rows; then the version only (the tree is cached by it).
+    with django_assert_num_queries(2):  # type: ignore[operator]
         tree = queries.PageTree.of(space)
         rows = list(tree.walk())
     assert [depth for _node, depth in rows][:3] == [0, 1, 2]
     assert len(rows) == 11
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        assert len(list(queries.PageTree.of(space).walk())) == 11
+
+
+def test_the_cached_tree_follows_every_change_of_the_tree() -> None:
+    """Created, renamed, moved, deleted: each action gives the tree a new version, and the
+    tree read next is the new one, never the cached one from before."""
+    owner = make_user()
+    space = make_space(owner=owner)
+    top = actions.create_page(actor=owner, space=space, title="Haut")
+    other = actions.create_page(actor=owner, space=space, title="Autre")
+
+    def shape() -> list[tuple[str, int]]:
+        return [(node.title, depth) for node, depth in queries.PageTree.of(space).walk()]
+
+    assert shape() == [("Haut", 0), ("Autre", 0)]
+    child = actions.create_page(actor=owner, space=space, title="Dessous", parent=top)
+    assert shape() == [("Haut", 0), ("Dessous", 1), ("Autre", 0)]
+    child = actions.edit_page(
+        actor=owner, page=child, title="Renommée", body="", base_revision=child.revision
+    )
+    assert shape() == [("Haut", 0), ("Renommée", 1), ("Autre", 0)]
+    assert queries.PageTree.of(space).slug_for_title("renommee") == child.slug
+    actions.move_page(actor=owner, page=child, parent=other, position=0)
+    assert shape() == [("Haut", 0), ("Autre", 0), ("Renommée", 1)]
+    actions.delete_page(actor=owner, page=Page.objects.get(pk=child.pk))
+    assert shape() == [("Haut", 0), ("Autre", 0)]
+    # Another space's tree is its own.
+    assert queries.PageTree.of(make_space(owner=owner)).nodes == {}

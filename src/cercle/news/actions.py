@@ -227,13 +227,20 @@ def delete_article(*, actor: User, article: Article) -> None:
 
 
 @transaction.atomic
-def create_category(*, actor: User, name: str) -> Category:
+def create_category(*, actor: User, name: str, name_en: str = "") -> Category:
+    """A category, named in French (`name`) and, if given, in English (`name_en`)."""
     _require_writer(actor)
     name = _clean(name, field="name", limit=80, required=True)
+    name_en = _clean(name_en, field="name_en", limit=80)
     if Category.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": [_("This category exists already.")]})
-    category = Category.objects.create(name=name)
-    log_event(actor=actor, action="news.category_created", target=category, new={"name": name})
+    category = Category.objects.create(name=name, name_en=name_en)
+    log_event(
+        actor=actor,
+        action="news.category_created",
+        target=category,
+        new={"name": name, "name_en": name_en},
+    )
     return category
 
 

@@ -39,7 +39,9 @@ def _summary(article: Article, now: datetime.datetime) -> NewsArticleSummaryOut:
         id=article.pk,
         title=article.title,
         summary=article.summary,
-        category=NewsCategoryOut(id=article.category.pk, name=article.category.name)
+        category=NewsCategoryOut(
+            id=article.category.pk, name=article.category.name, name_en=article.category.name_en
+        )
         if article.category
         else None,
         featured=article.featured,

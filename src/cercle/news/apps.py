@@ -20,6 +20,7 @@ class NewsConfig(AppConfig):
             panels,
             personal_data,
             search,
+            tabs,
         )
 
         adoption.register()
@@ -31,3 +32,4 @@ class NewsConfig(AppConfig):
         panels.register()
         personal_data.register()
         search.register()
+        tabs.register()

@@ -16,7 +16,12 @@ from cercle.news.actions import ArticleInput
 from cercle.news.models import Category
 
 AUTHOR = "julie.fournier"
-CATEGORIES = ("Vie de l'entreprise", "Sécurité", "Ressources humaines")
+# Each category's name in French, then in English.
+CATEGORIES = {
+    "Vie de l'entreprise": "Company life",
+    "Sécurité": "Safety",
+    "Ressources humaines": "Human resources",
+}
 
 
 class DemoArticle(NamedTuple):
@@ -80,7 +85,10 @@ def seed_news(happening: DemoContentWanted) -> None:
         return
     now = happening.now
     with backdated(demo_time(now, 20, 9, 0)):
-        categories = {name: actions.create_category(actor=author, name=name) for name in CATEGORIES}
+        categories = {
+            name: actions.create_category(actor=author, name=name, name_en=english)
+            for name, english in CATEGORIES.items()
+        }
     readers = list(
         User.objects.filter(is_active=True)
         .exclude(role="guest")

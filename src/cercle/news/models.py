@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 MAX_TITLE = 200
@@ -21,7 +22,9 @@ class Category(models.Model):
     """A category of the news, from the list the communication team keeps (so that the list
     filter stays short and consistent), in the organisation's languages."""
 
+    # The name in French (the organisation's language), and in English (blank: the French one).
     name = models.CharField(_("name"), max_length=80, unique=True)
+    name_en = models.CharField(_("name in English"), max_length=80, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +34,12 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (the active one): English when it has one."""
+        language = translation.get_language() or ""
+        return self.name_en if self.name_en and language.startswith("en") else self.name
 
 
 class Article(models.Model):

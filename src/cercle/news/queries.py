@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Role, Site, User
 from cercle.adoption.actions import MIN_GROUP
 from cercle.news.models import Article, ArticleReaction, ArticleRead, Category
-from cercle.spaces.models import Membership
+from cercle.spaces.models import Membership, Space
 
 PAGE_SIZE = 12
 FEATURED_SHOWN = 3
@@ -151,6 +151,21 @@ def featured(user: User) -> list[Article]:
         .select_related("category")
         .defer("body", "body_html")
         .order_by("-published_at", "-id")[:FEATURED_SHOWN]
+    )
+
+
+SPACE_ARTICLES = 30
+
+
+def space_articles(user: User, space: Space) -> list[Article]:
+    """The live articles written for `space` (among their audiences) that `user` may read,
+    newest first, at most `SPACE_ARTICLES`: one query."""
+    return list(
+        live_articles(user)
+        .filter(spaces=space)
+        .select_related("category")
+        .defer("body", "body_html")
+        .order_by("-published_at", "-id")[:SPACE_ARTICLES]
     )
 
 

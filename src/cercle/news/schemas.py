@@ -12,7 +12,8 @@ from cercle.spaces.schemas import InSchema, PersonRef
 
 class NewsCategoryOut(Schema):
     id: int
-    name: str
+    name: str  # in French
+    name_en: str  # in English; blank: the French name is shown
 
 
 class NewsAudienceOut(Schema):

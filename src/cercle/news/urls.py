@@ -4,6 +4,7 @@ from cercle.news import views
 
 urlpatterns = [
     path("news/", views.news_list, name="news"),
+    path("spaces/<slug:slug>/news/", views.space_news, name="space_news"),
     path("news/write/", views.news_write, name="news_write"),
     path("news/categories/", views.news_categories, name="news_categories"),
     path(

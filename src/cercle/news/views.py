@@ -27,6 +27,7 @@ from cercle.feed.models import REACTION_EMOJI, ReactionKind
 from cercle.news import actions, queries
 from cercle.news.actions import ArticleInput
 from cercle.news.models import Article, ArticleComment, Category
+from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
 MAX_ID = 2**62
@@ -436,7 +437,11 @@ def news_categories(request: AuthenticatedRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            actions.create_category(actor=request.user, name=request.POST.get("name", ""))
+            actions.create_category(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                name_en=request.POST.get("name_en", ""),
+            )
         except ValidationError as error:
             errors = _errors(error)
         else:
@@ -449,6 +454,7 @@ def news_categories(request: AuthenticatedRequest) -> HttpResponse:
             "categories": queries.categories(),
             "errors": errors,
             "name": request.POST.get("name", ""),
+            "name_en": request.POST.get("name_en", ""),
         },
         status=400 if errors else 200,
     )
@@ -462,3 +468,22 @@ def news_category_delete(request: AuthenticatedRequest, category_id: int) -> Htt
         raise queries.NotFound(_("No such category."))
     actions.delete_category(actor=request.user, category=category)
     return redirect("news_categories")
+
+
+@login_required
+def space_news(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """A space's News tab: the live articles written for the space that the viewer may read."""
+    space = space_queries.access_space(request.user, slug)
+    view = space_queries.space_view(request.user, space)
+    if not view.can_read or space.is_organisation:
+        raise queries.NotFound(_("No such page."))
+    return render(
+        request,
+        "news/space.html",
+        {
+            "space": space,
+            "view": view,
+            "member_count": space_queries.member_count(space),
+            "articles": queries.space_articles(request.user, space),
+        },
+    )

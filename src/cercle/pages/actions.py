@@ -294,6 +294,7 @@ def create_page(
     PageRevision.objects.create(
         page=page, number=1, title=title, body=body, summary=summary, author=actor
     )
+    queries.tree_changed(space)
     _keep_links(page)
     _watch(actor, page)
     log_event(
@@ -341,6 +342,7 @@ def edit_page(
         _take_address(space, locked.slug)
         locked.title = title
         locked.title_key = normalize(title)[:MAX_TITLE]
+        queries.tree_changed(space)
     locked.body = body
     locked.revision = F("revision") + 1
     locked.updated_by = actor
@@ -405,6 +407,7 @@ def move_page(*, actor: User, page: Page, parent: Page | None, position: int) ->
     for index, page_id in enumerate(siblings):
         Page.objects.filter(pk=page_id).update(position=index)
     Page.objects.filter(pk=page.pk).update(parent=parent)
+    queries.tree_changed(space)
     page.refresh_from_db()
     log_event(
         actor=actor,
@@ -451,6 +454,7 @@ def delete_page(*, actor: User, page: Page) -> None:
         raise ValidationError(_("Move or delete the pages under this one first."))
     log_event(actor=actor, action="pages.deleted", target=page, old={"title": page.title})
     page.delete()
+    queries.tree_changed(page.space)
 
 
 @transaction.atomic

@@ -50,7 +50,7 @@ def _space(user: User, space_key: str) -> Space:
 
 def _page_out(user: User, page: Page) -> PageOut:
     tree = queries.PageTree.of(page.space)
-    titles = queries.resolve_titles(page.space, tree)
+    titles = queries.link_targets(page, tree)
     prefix = f"/spaces/{page.space.slug}/pages/"
     rendered = render_page(
         page.body, lambda key: f"{prefix}{titles[key]}/" if key in titles else None

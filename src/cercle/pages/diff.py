@@ -16,12 +16,59 @@ class DiffRow:
     right_number: int | None
 
 
+# Past this many line pairs, the changed middle of two texts (after their common first and last
+# lines) is shown removed then added rather than matched line by line: difflib's matching grows
+# with the product of the two lengths, and a page's text may have thousands of lines.
+MAX_MATCHED = 1_000_000
+# At most this many rows are drawn; `truncated` says when more were left out.
+MAX_ROWS = 3000
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, bounded: the common head and tail first, then the middle matched
+    only when it is small enough (`MAX_MATCHED`)."""
+    head = 0
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    a_end, b_end = len(a) - tail, len(b) - tail
+    codes: list[tuple[str, int, int, int, int]] = []
+    if head:
+        codes.append(("equal", 0, head, 0, head))
+    if (a_end - head) * (b_end - head) <= MAX_MATCHED:
+        matcher = difflib.SequenceMatcher(None, a[head:a_end], b[head:b_end], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            codes.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
+    else:
+        if a_end > head:
+            codes.append(("delete", head, a_end, head, head))
+        if b_end > head:
+            codes.append(("insert", a_end, a_end, head, b_end))
+    if tail:
+        codes.append(("equal", a_end, len(a), b_end, len(b)))
+    return codes
+
+
+@dataclass(frozen=True)
+class Diff:
+    rows: list[DiffRow]
+    truncated: bool
+
+
+def bounded(old: str, new: str, *, context: int = 3) -> Diff:
+    """`side_by_side` for a page: at most `MAX_ROWS` rows, and whether some were left out."""
+    rows = side_by_side(old, new, context=context)
+    return Diff(rows=rows[:MAX_ROWS], truncated=len(rows) > MAX_ROWS)
+
+
 def side_by_side(old: str, new: str, *, context: int | None = None) -> list[DiffRow]:
     """Rows for two texts; with `context`, unchanged runs are cut to that many lines around
     changes (a row of kind "gap" stands for what is left out)."""
     a, b = old.split("\n"), new.split("\n")
     rows: list[DiffRow] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(a, b):
         if tag == "equal":
             same = [
                 DiffRow("same", a[i], b[j], i + 1, j + 1)

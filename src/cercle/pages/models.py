@@ -235,3 +235,18 @@ class PageImage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PageTreeVersion(models.Model):
+    """The version of a space's tree of pages: a new random number each time a page is created,
+    renamed, moved or deleted (`actions`), so that the tree read in one query is cached by
+    (space, version) and a stale tree is never served (`queries.PageTree.of`). Random, not a
+    counter: a number is never reused, even after a rolled-back transaction."""
+
+    space = models.OneToOneField(
+        Space, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.space_id} v{self.version}"

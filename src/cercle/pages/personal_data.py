@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts.models import User
 from cercle.core import personal_data
 from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow
+from cercle.pages import queries
 from cercle.pages.models import Page, PageEditor, PageRead, PageRevision, PageWatch
+from cercle.spaces.models import Space
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -65,7 +67,11 @@ def erase(person: User, rule: ErasureRule) -> None:
         # (their revisions by the person with them: a page's history is one text).
         others = PageRevision.objects.filter(page=OuterRef("pk")).exclude(author=person)
         children = Page.objects.filter(parent=OuterRef("pk"))
-        Page.objects.filter(owner=person).exclude(Exists(others)).exclude(Exists(children)).delete()
+        gone = Page.objects.filter(owner=person).exclude(Exists(others)).exclude(Exists(children))
+        spaces = set(gone.values_list("space_id", flat=True))
+        gone.delete()
+        for space in Space.objects.filter(pk__in=spaces):
+            queries.tree_changed(space)  # the cached trees without them
 
 
 def register() -> None:

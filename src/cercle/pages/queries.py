@@ -19,9 +19,13 @@ The rules, once:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+import secrets
+import threading
+from collections import ChainMap, OrderedDict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +41,7 @@ from cercle.pages.models import (
     PageLink,
     PageReaction,
     PageRevision,
+    PageTreeVersion,
     PageWatch,
 )
 from cercle.spaces import queries as space_queries
@@ -72,27 +77,102 @@ class Node:
     title_key: str
 
 
+# A tree of more pages than this is drawn folded on the list of pages (the top pages, each opened
+# on demand); a smaller one is drawn whole. Beside a page, the tree is always folded around it.
+FOLD_ABOVE = 150
+TREE_CACHE_SECONDS = 24 * 3600
+# Trees kept in this process, by (space, version): built once, not unpickled at each request.
+_Shape = tuple[dict[int, Node], dict[int | None, list[Node]], dict[str, str]]
+_TREES: OrderedDict[tuple[int, int], _Shape] = OrderedDict()
+_TREES_KEPT = 16
+_TREES_LOCK = threading.Lock()
+
+
+def tree_version(space: Space) -> int | None:
+    """The version of the space's tree (one query); None: never changed by an action."""
+    return (
+        PageTreeVersion.objects.filter(space_id=space.pk).values_list("version", flat=True).first()
+    )
+
+
+def tree_changed(space: Space) -> None:
+    """For the actions that create, rename, move or delete a page, in their transaction: a new
+    version, so that no one is served the tree from before (random: never reused, even by a
+    transaction that rolls back)."""
+    version = secrets.randbits(62)
+    if not PageTreeVersion.objects.filter(space_id=space.pk).update(version=version):
+        PageTreeVersion.objects.update_or_create(space_id=space.pk, defaults={"version": version})
+
+
+@dataclass(frozen=True)
+class OutlineRow:
+    """A row of the drawn tree: a page, whether pages are under it and whether they are drawn
+    (else a button fetches them), and how many lists close after it (`closes`, for the template:
+    it draws nested lists from these flat rows)."""
+
+    node: Node
+    depth: int
+    has_children: bool
+    expanded: bool
+    closes: range
+
+
 @dataclass
 class PageTree:
-    """A space's pages as a tree, from one query: the sidebar, ancestors and descendants,
-    titles to links."""
+    """A space's pages as a tree, from one query of the columns it needs, cached by the tree's
+    version (`tree_changed`): the sidebar, ancestors and descendants, titles to links."""
 
     space: Space
     nodes: dict[int, Node]
     children: dict[int | None, list[Node]] = field(default_factory=dict)
+    # Normalised title → slug of the current pages (the last one read for a title).
+    title_slugs: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def _rows(space: Space) -> list[tuple[int, int | None, int, str, str, str]]:
+        return list(
+            Page.objects.filter(space=space)
+            .order_by()
+            .values_list("pk", "parent_id", "position", "title", "slug", "title_key")
+        )
+
+    @staticmethod
+    def _shape(
+        rows: list[tuple[int, int | None, int, str, str, str]],
+    ) -> _Shape:
+        nodes = {row[0]: Node(*row) for row in rows}
+        children: dict[int | None, list[Node]] = {}
+        for node in nodes.values():
+            children.setdefault(node.parent_id, []).append(node)
+        for siblings in children.values():
+            siblings.sort(key=lambda n: (n.position, n.id))
+        return nodes, children, {node.title_key: node.slug for node in nodes.values()}
 
     @classmethod
     def of(cls, space: Space) -> PageTree:
-        rows = Page.objects.filter(space=space).values_list(
-            "pk", "parent_id", "position", "title", "slug", "title_key"
-        )
-        nodes = {row[0]: Node(*row) for row in rows}
-        tree = cls(space=space, nodes=nodes)
-        for node in nodes.values():
-            tree.children.setdefault(node.parent_id, []).append(node)
-        for siblings in tree.children.values():
-            siblings.sort(key=lambda n: (n.position, n.id))
-        return tree
+        """The version first, then the rows: rows read after a version are at least as new as
+        it, so a tree is never kept under a version newer than its rows. The nodes and lists are
+        shared between requests: read them, never change them."""
+        version = tree_version(space)
+        if version is None:  # pages written in bulk, never by an action: read them each time
+            return cls(space, *cls._shape(cls._rows(space)))
+        key = (space.pk, version)
+        with _TREES_LOCK:
+            shape = _TREES.get(key)
+            if shape is not None:
+                _TREES.move_to_end(key)
+        if shape is None:
+            cache_key = f"pages:tree:{space.pk}:{version}"
+            rows = cache.get(cache_key)
+            if rows is None:
+                rows = cls._rows(space)
+                cache.set(cache_key, rows, TREE_CACHE_SECONDS)
+            shape = cls._shape(rows)
+            with _TREES_LOCK:
+                _TREES[key] = shape
+                while len(_TREES) > _TREES_KEPT:
+                    _TREES.popitem(last=False)
+        return cls(space, *shape)
 
     def ancestors(self, page_id: int) -> list[Node]:
         """From the top of the tree down to the page's parent."""
@@ -134,11 +214,44 @@ class PageTree:
 
         return walk(None, 0)
 
+    def outline(self, opened: set[int] | None, *, under: int | None = None) -> list[OutlineRow]:
+        """The rows of the tree drawn from `under` (None: the top): the pages under each page of
+        `opened` are drawn, the others are left for a button to fetch; `opened` None draws all."""
+        # (node, depth, expanded) in reading order, then each row's closing count.
+        order: list[tuple[Node, int, bool]] = []
+        stack: list[tuple[Node, int]] = [(n, 0) for n in reversed(self.children.get(under, []))]
+        while stack:
+            node, depth = stack.pop()
+            expanded = node.id in self.children and (opened is None or node.id in opened)
+            order.append((node, depth, expanded))
+            if expanded:
+                stack += [(n, depth + 1) for n in reversed(self.children[node.id])]
+        # A row closes the lists of the expanded pages whose last descendant it is: one per
+        # level the next row goes up.
+        rows: list[OutlineRow] = []
+        for at, (node, depth, expanded) in enumerate(order):
+            next_depth = order[at + 1][1] if at + 1 < len(order) else 0
+            rows.append(
+                OutlineRow(
+                    node=node,
+                    depth=depth,
+                    has_children=node.id in self.children,
+                    expanded=expanded,
+                    closes=range(max(0, depth - next_depth)),
+                )
+            )
+        return rows
+
+    def drawn(self, page_id: int | None = None) -> list[OutlineRow]:
+        """The tree as the list of pages (`page_id` None) or a page's side navigation draws it:
+        beside a page, folded around it (the top pages, and the pages under the page and its
+        ancestors); on the list, whole when small (`FOLD_ABOVE`), else the top pages."""
+        if page_id is not None:
+            return self.outline({node.id for node in self.ancestors(page_id)} | {page_id})
+        return self.outline(None if len(self.nodes) <= FOLD_ABOVE else set())
+
     def slug_for_title(self, title_key: str) -> str | None:
-        for node in self.nodes.values():
-            if node.title_key == title_key:
-                return node.slug
-        return None
+        return self.title_slugs.get(title_key)
 
 
 def section_ids(user: User, space: Space) -> set[int]:
@@ -221,8 +334,25 @@ def backlinks(page: Page) -> QuerySet[Page]:
     )
 
 
+HISTORY_PAGE = 50
+
+
 def revisions(page: Page) -> QuerySet[PageRevision]:
-    return page.revisions.select_related("author").order_by("-number")
+    """The page's revisions, newest first, with their authors, without their texts (a list)."""
+    return page.revisions.select_related("author").defer("body").order_by("-number")
+
+
+def revisions_before(
+    page: Page, before: int | None, *, size: int = HISTORY_PAGE
+) -> tuple[list[PageRevision], int | None]:
+    """A page of the history: `size` revisions numbered below `before` (None: the newest),
+    and the number to ask the next page before (None: no more). One query, whatever the
+    number of revisions."""
+    found = revisions(page)
+    if before is not None:
+        found = found.filter(number__lt=before)
+    rows = list(found[: size + 1])
+    return rows[:size], (rows[size - 1].number if len(rows) > size else None)
 
 
 def revision(page: Page, number: int) -> PageRevision:
@@ -234,10 +364,19 @@ def revision(page: Page, number: int) -> PageRevision:
 
 def resolve_titles(space: Space, tree: PageTree) -> dict[str, str]:
     """Normalised title → slug, current titles first, then titles pages had before a rename."""
-    found = {node.title_key: node.slug for node in tree.nodes.values()}
+    found = dict(tree.title_slugs)
     for key, slug in PageAddress.objects.filter(space=space).values_list("title_key", "page__slug"):
         found.setdefault(key, slug)
     return found
+
+
+def link_targets(page: Page, tree: PageTree) -> Mapping[str, str]:
+    """Normalised title → slug for the links of `page`'s text (`PageLink`): the current titles
+    (the cached tree's), then titles pages had before a rename — only those the page links to
+    (one query, whatever the number of old addresses in the space)."""
+    linked = PageLink.objects.filter(source=page).values("title_key")
+    old = PageAddress.objects.filter(space_id=page.space_id, title_key__in=linked)
+    return ChainMap(tree.title_slugs, dict(old.values_list("title_key", "page__slug")))
 
 
 def title_key(title: str) -> str:

@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("spaces/<slug:slug>/pages/", views.pages_index, name="pages_index"),
     path("spaces/<slug:slug>/pages/new/", views.page_new, name="page_new"),
+    path("spaces/<slug:slug>/pages/tree/<int:page_id>/", views.page_tree, name="page_tree"),
     path("spaces/<slug:slug>/pages/preview/", views.page_preview, name="page_preview"),
     path("spaces/<slug:slug>/pages/reorder/", views.page_reorder, name="page_reorder"),
     path("spaces/<slug:slug>/pages/<slug:page_slug>/", views.page_detail, name="page_detail"),

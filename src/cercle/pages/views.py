@@ -24,7 +24,7 @@ from cercle.core import uploads
 from cercle.core.reactions import reaction_buttons
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
-from cercle.pages.diff import side_by_side
+from cercle.pages.diff import MAX_ROWS, bounded, side_by_side
 from cercle.pages.models import Page
 from cercle.pages.text import RenderedPage, markdown_link, render_page
 from cercle.spaces import queries as space_queries
@@ -67,7 +67,7 @@ def _page_url(page: Page, space: Space | None = None) -> str:
 
 
 def _render(page: Page, tree: queries.PageTree) -> RenderedPage:
-    titles = queries.resolve_titles(page.space, tree)
+    titles = queries.link_targets(page, tree)
     space_slug = page.space.slug
 
     def url_for(title_key: str) -> str | None:
@@ -85,8 +85,9 @@ def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[
         "member_count": space_queries.member_count(space),
         "tree": tree,
         "may_write_top": queries.may_write(request.user, space, None, tree),
+        "tree_rows": [],
+        "pages_base": reverse("pages_index", args=[space.slug]),
         **extra,
-        "tree_rows": extra["tree_rows"] if "tree_rows" in extra else list(tree.walk()),
     }
 
 
@@ -109,8 +110,24 @@ def pages_index(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             past_review=past_review,
             may_see_reviews=bool(past_review) and queries.review_scope(request.user) is not None,
             may_reorder=queries.may_write_somewhere(request.user, space),
+            tree=(tree := queries.PageTree.of(space)),
+            tree_rows=tree.drawn(),
         ),
     )
+
+
+@login_required
+@require_GET
+def page_tree(request: AuthenticatedRequest, slug: str, page_id: int) -> HttpResponse:
+    """The pages under a page of the tree, each folded (a button fetches those under it): what
+    the tree's buttons fetch (pages-nav.js)."""
+    space = _space(request, slug)
+    tree = queries.PageTree.of(space)
+    if page_id not in tree.nodes:
+        raise space_queries.NotFound(_("No such page."))
+    rows = tree.outline(set(), under=page_id)
+    base = reverse("pages_index", args=[space.slug])
+    return render(request, "pages/_outline.html", {"rows": rows, "pages_base": base})
 
 
 @login_required
@@ -132,7 +149,7 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
             page=page,
             rendered=_render(page, tree),
             ancestors=tree.ancestors(page.pk),
-            tree_rows=list(tree.folded(page.pk)),
+            tree_rows=tree.drawn(page.pk),
             backlinks=list(queries.backlinks(page)[:100]),
             may_write=queries.may_write(request.user, space, page.pk, tree),
             may_review=queries.may_review(request.user, page, tree),
@@ -342,6 +359,8 @@ def page_history(request: AuthenticatedRequest, slug: str, page_slug: str) -> Ht
     space = _space(request, slug)
     page = queries.access_page(request.user, space, page_slug).page
     tree = queries.PageTree.of(space)
+    before = _number(request.GET.get("before"), 0) or None
+    shown, next_before = queries.revisions_before(page, before)
     return render(
         request,
         "pages/history.html",
@@ -350,7 +369,9 @@ def page_history(request: AuthenticatedRequest, slug: str, page_slug: str) -> Ht
             space,
             tree=tree,
             page=page,
-            revisions=list(queries.revisions(page)[:500]),
+            revisions=shown,
+            before=before,
+            next_before=next_before,
             may_write=queries.may_write(request.user, space, page.pk, tree),
         ),
     )
@@ -376,7 +397,9 @@ def page_diff(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpR
             older=older,
             newer=newer,
             title_changed=older.title != newer.title,
-            rows=side_by_side(older.body, newer.body, context=3),
+            rows=(diff := bounded(older.body, newer.body, context=3)).rows,
+            truncated=diff.truncated,
+            max_rows=MAX_ROWS,
         ),
     )
 

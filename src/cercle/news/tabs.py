@@ -1,0 +1,28 @@
+"""The News tab of a space (`cercle.spaces.registry`): the live articles written for the space
+that the viewer may read (`queries.space_articles`). Not on the organisation space: its news
+are the news list itself."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cercle.spaces.queries import SpaceView
+from cercle.spaces.registry import SpaceTab, register_tab
+
+
+def _shown(view: SpaceView) -> bool:
+    return view.can_read and not view.space.is_organisation
+
+
+def register() -> None:
+    register_tab(
+        SpaceTab(
+            key="news",
+            label=_("News"),
+            url=lambda space: reverse("space_news", args=[space.slug]),
+            shown=_shown,
+            order=28,
+            current_for=frozenset({"space_news"}),
+        )
+    )
