@@ -36,7 +36,7 @@ from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core import uploads
 from cercle.core.text import render_linked
-from cercle.documents import extraction, notifications, queries, tasks
+from cercle.documents import activity, extraction, notifications, queries, tasks
 from cercle.documents.models import (
     COMMENT_LENGTH,
     NAME_LENGTH,
@@ -420,10 +420,13 @@ def upload_file(
     name: str,
     allow_empty: bool = False,
     exact_name: bool = False,
+    announce: bool = True,
 ) -> Uploaded:
     """A new document in `folder`, or, when a document of that name is already there, its new
     version. For WebDAV clients: `allow_empty` keeps an empty file rather than refusing it,
-    `exact_name` keeps the name (cleaned) without the extension of its content's type added."""
+    `exact_name` keeps the name (cleaned) without the extension of its content's type added.
+    A new file in a space's library is told in its feed (`activity.files_added`) unless
+    `announce` is False (the demo organisation, whose wall is dated month by the feed)."""
     queries.check(actor, "upload", folder)
     checked = _checked(upload, name, allow_empty)
     if exact_name:
@@ -461,6 +464,8 @@ def upload_file(
                 new={"name": document.name, "folder": folder.pk, "size": version.size},
                 extra={"library": folder.library_id, "sha256": blob.sha256},
             )
+            if announce and version.size > 0:
+                activity.files_added(actor=actor, documents=[document])
             return Uploaded(document=document, version=version, is_new_document=True)
     except BaseException:
         _discard(stored)

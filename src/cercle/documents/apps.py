@@ -11,6 +11,7 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
         from cercle.documents import (
+            activity,
             audit_labels,
             demo,
             navigation,
@@ -20,6 +21,7 @@ class DocumentsConfig(AppConfig):
             tabs,
         )
 
+        activity.register()
         audit_labels.register()
         navigation.register()
         personal_data.register()
