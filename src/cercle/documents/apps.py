@@ -14,6 +14,7 @@ class DocumentsConfig(AppConfig):
             activity,
             audit_labels,
             demo,
+            link_cards,
             navigation,
             notifications,
             personal_data,
@@ -23,6 +24,7 @@ class DocumentsConfig(AppConfig):
 
         activity.register()
         audit_labels.register()
+        link_cards.register()
         navigation.register()
         personal_data.register()
         notifications.register()

@@ -435,6 +435,7 @@ def _card(context: template.Context, card: Any, post: Any) -> SafeString:
     out.append("\n      </p>\n    </div>\n  </header>\n  ")
     if post.body_html:
         out.append(f'<div class="post-body">{post.body_html}</div>')
+    out.append(card_slot(context, "body"))
     out.append("\n  ")
     files = post.attachments.all()
     if files:
