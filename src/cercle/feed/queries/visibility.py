@@ -76,8 +76,13 @@ def activity_kinds_off(space: Space) -> list[str]:
     return [
         kind.key
         for kind in space_registry.ACTIVITY_KINDS.values()
-        if not space_registry.module_on(space.module_settings, kind.module)
+        if _stored_off(space, kind.module)
     ]
+
+
+def _stored_off(space: Space, module: str) -> bool:
+    """`_activity_off`'s rule for one space: the module stored as off there."""
+    return (space.module_settings or {}).get(module) is False
 
 
 def activity_shown(post: Post) -> bool:
@@ -85,7 +90,7 @@ def activity_shown(post: Post) -> bool:
     if not post.activity_kind or post.space is None:
         return True
     kind = space_registry.activity_kind(post.activity_kind)
-    return kind is not None and space_registry.module_on(post.space.module_settings, kind.module)
+    return kind is None or not _stored_off(post.space, kind.module)
 
 
 def visible_posts(user: User) -> QuerySet[Post]:
