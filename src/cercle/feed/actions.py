@@ -241,9 +241,8 @@ def record_activity(
             return post
         post.activity_items = [*post.activity_items, *added]
         post.activity_count = len(post.activity_items)
-        post.body = "\n".join(str(entry["title"]) for entry in post.activity_items)
         post.body_html = _activity_html(post.activity_items)
-        post.save(update_fields=["activity_items", "activity_count", "body", "body_html"])
+        post.save(update_fields=["activity_items", "activity_count", "body_html"])
         return post
     post = Post.objects.create(
         author=actor,
@@ -251,7 +250,8 @@ def record_activity(
         activity_kind=kind,
         activity_items=fresh,
         activity_count=len(fresh),
-        body="\n".join(str(entry["title"]) for entry in fresh),
+        # No text of its own: the things it lists are found by the search as themselves.
+        body="",
         body_html=_activity_html(fresh),
     )
     events.post_created(post)
