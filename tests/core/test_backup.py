@@ -161,7 +161,7 @@ def roundtrip(tmp_path: Path, url_a: str = "", url_b: str = "") -> None:
     assert done.returncode == 0, done.stderr
     after = empty.python(DESCRIBE)
     assert after == before
-    assert after["counts"]["feed.Post"] == 2
+    assert after["counts"]["feed.Post"] == 3  # two written, and "Anne added a file to…"
     assert after["counts"]["documents.Version"] == 2
     assert after["organisation"] == ["Cercle restauré", True, "exemple.fr"]
     assert files_of(tmp_path / "b") == files_before

@@ -208,6 +208,7 @@ def test_no_input_makes_a_500() -> None:
         "folder_id": str(folder.pk),
         "file_id": str(document.pk),
         "number": "1",
+        "comment_id": str(actions.add_comment(actor=person, document=document, body="Hi").pk),
         "upload_id": str(
             upload_sessions.start_upload(actor=person, size=10, folder=folder, name="u.txt").pk
         ),

@@ -35,11 +35,14 @@ from django.utils.translation import gettext_lazy
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core import uploads
-from cercle.documents import extraction, notifications, queries, tasks
+from cercle.core.text import render_linked
+from cercle.documents import activity, extraction, notifications, queries, tasks
 from cercle.documents.models import (
+    COMMENT_LENGTH,
     NAME_LENGTH,
     Blob,
     BlobText,
+    Comment,
     DeadProperty,
     Document,
     Folder,
@@ -417,10 +420,13 @@ def upload_file(
     name: str,
     allow_empty: bool = False,
     exact_name: bool = False,
+    announce: bool = True,
 ) -> Uploaded:
     """A new document in `folder`, or, when a document of that name is already there, its new
     version. For WebDAV clients: `allow_empty` keeps an empty file rather than refusing it,
-    `exact_name` keeps the name (cleaned) without the extension of its content's type added."""
+    `exact_name` keeps the name (cleaned) without the extension of its content's type added.
+    A new file in a space's library is told in its feed (`activity.files_added`) unless
+    `announce` is False (the demo organisation, whose wall is dated month by the feed)."""
     queries.check(actor, "upload", folder)
     checked = _checked(upload, name, allow_empty)
     if exact_name:
@@ -458,6 +464,8 @@ def upload_file(
                 new={"name": document.name, "folder": folder.pk, "size": version.size},
                 extra={"library": folder.library_id, "sha256": blob.sha256},
             )
+            if announce and version.size > 0:
+                activity.files_added(actor=actor, documents=[document])
             return Uploaded(document=document, version=version, is_new_document=True)
     except BaseException:
         _discard(stored)
@@ -1309,3 +1317,87 @@ def revoke_share(*, actor: User, share: Share) -> None:
     with transaction.atomic():
         _log_share(actor, "documents.share_revoked", share)
         Share.objects.filter(pk=share.pk).delete()
+
+
+# --- Comments ----------------------------------------------------------------------------------
+
+
+def _clean_comment(body: str) -> str:
+    body = (body or "").strip()
+    if "\x00" in body:  # PostgreSQL cannot store it
+        raise ValidationError(
+            {"body": _("This text contains a forbidden character.")}, code="invalid"
+        )
+    if not body:
+        raise ValidationError({"body": _("Write something first.")}, code="required")
+    if len(body) > COMMENT_LENGTH:
+        raise ValidationError(
+            {
+                "body": _("The text is too long (%(max)d characters at most).")
+                % {"max": COMMENT_LENGTH}
+            },
+            code="max_length",
+        )
+    return body
+
+
+def add_comment(*, actor: User, document: Document, body: str) -> Comment:
+    """A comment on `document` by whoever may read it (Markdown, rendered and sanitised).
+    Audited; those who follow the file hear of it (`notifications.on_comment`)."""
+    if not queries.can_comment(actor, document):
+        raise PermissionDenied(_("You cannot comment on this file."))
+    body = _clean_comment(body)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            document=document, author=actor, body=body, body_html=render_linked(body)
+        )
+        log_event(
+            actor=actor,
+            action="documents.commented",
+            target=document,
+            new={"comment": comment.pk, "length": len(body)},
+            extra={"library": document.library_id},
+        )
+        notifications.on_comment(actor=actor, document=document, comment=comment)
+    return comment
+
+
+def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
+    """Its author changes a comment's text. Audited (the earlier text is kept there)."""
+    if not queries.can_edit_comment(actor, comment):
+        raise PermissionDenied(_("Only the author can edit this comment."))
+    body = _clean_comment(body)
+    if body == comment.body:
+        return comment
+    with transaction.atomic():
+        old = comment.body
+        comment.body = body
+        comment.body_html = render_linked(body)
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["body", "body_html", "edited_at"])
+        log_event(
+            actor=actor,
+            action="documents.comment_edited",
+            target=comment.document,
+            old={"body": old},
+            new={"body": body},
+            extra={"library": comment.document.library_id, "comment": comment.pk},
+        )
+    return comment
+
+
+def delete_comment(*, actor: User, comment: Comment) -> None:
+    """Its author, or whoever manages the library, deletes a comment. Audited, with its text
+    when it was someone else's."""
+    if not queries.can_delete_comment(actor, comment):
+        raise PermissionDenied(_("You cannot delete this comment."))
+    with transaction.atomic():
+        log_event(
+            actor=actor,
+            action="documents.comment_deleted",
+            target=comment.document,
+            old={"author_id": comment.author_id}
+            | ({"body": comment.body} if comment.author_id != actor.pk else {}),
+            extra={"library": comment.document.library_id, "comment": comment.pk},
+        )
+        Comment.objects.filter(pk=comment.pk).delete()

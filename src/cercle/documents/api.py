@@ -41,6 +41,9 @@ from cercle.documents.models import (
 )
 from cercle.documents.schemas import (
     CopyIn,
+    DocumentCommentIn,
+    DocumentCommentListOut,
+    DocumentCommentOut,
     DocumentFileOut,
     DocumentFolderOut,
     DocumentLockOut,
@@ -765,6 +768,72 @@ def unlock_file(request: AuthenticatedRequest, file_id: Id) -> Status[None]:
     document = queries.access_document(request.auth, file_id)
     for held in queries.locks_on(document):
         actions.unlock(actor=request.auth, lock=held)
+    return Status(204, None)
+
+
+# --- Comments ----------------------------------------------------------------------------------
+
+
+def _comment_out(row: queries.CommentRow) -> DocumentCommentOut:
+    comment = row.comment
+    return DocumentCommentOut(
+        id=comment.pk,
+        author=person_ref(comment.author),
+        body=comment.body,
+        body_html=comment.body_html,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        can_edit=row.can_edit,
+        can_delete=row.can_delete,
+    )
+
+
+@router.get("/files/{file_id}/comments", response=DocumentCommentListOut)
+def file_comments(request: AuthenticatedRequest, file_id: Id) -> DocumentCommentListOut:
+    """The file's comments, oldest first (the first 500), with what I may do with each."""
+    user = request.auth
+    document = queries.access_document(user, file_id)
+    rights = queries.item_rights(user, document)
+    return DocumentCommentListOut(
+        items=[_comment_out(row) for row in queries.comment_rows(user, document, rights)]
+    )
+
+
+@router.post("/files/{file_id}/comments", response={201: DocumentCommentOut})
+def comment_file(
+    request: AuthenticatedRequest, file_id: Id, payload: DocumentCommentIn
+) -> Status[DocumentCommentOut]:
+    """Comments on a file (whoever may read it; Markdown). Those who uploaded it or commented
+    before are notified."""
+    user = request.auth
+    document = queries.access_document(user, file_id)
+    comment = actions.add_comment(actor=user, document=document, body=payload.body)
+    row = queries.CommentRow(comment=comment, can_edit=True, can_delete=True)
+    return Status(201, _comment_out(row))
+
+
+@router.patch("/files/{file_id}/comments/{comment_id}", response=DocumentCommentOut)
+def edit_file_comment(
+    request: AuthenticatedRequest, file_id: Id, comment_id: Id, payload: DocumentCommentIn
+) -> DocumentCommentOut:
+    """Changes my comment's text (its author only)."""
+    user = request.auth
+    document = queries.access_document(user, file_id)
+    comment = queries.access_comment(user, document, comment_id)
+    edited = actions.edit_comment(actor=user, comment=comment, body=payload.body)
+    return _comment_out(
+        queries.CommentRow(
+            comment=edited, can_edit=True, can_delete=queries.can_delete_comment(user, edited)
+        )
+    )
+
+
+@router.delete("/files/{file_id}/comments/{comment_id}", response={204: None})
+def delete_file_comment(request: AuthenticatedRequest, file_id: Id, comment_id: Id) -> Status[None]:
+    """Deletes a comment: its author, or whoever manages the library (403 for others)."""
+    user = request.auth
+    document = queries.access_document(user, file_id)
+    actions.delete_comment(actor=user, comment=queries.access_comment(user, document, comment_id))
     return Status(204, None)
 
 

@@ -11,8 +11,10 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: they load models, which exist once the app registry is ready.
         from cercle.documents import (
+            activity,
             audit_labels,
             demo,
+            link_cards,
             navigation,
             notifications,
             personal_data,
@@ -20,7 +22,9 @@ class DocumentsConfig(AppConfig):
             tabs,
         )
 
+        activity.register()
         audit_labels.register()
+        link_cards.register()
         navigation.register()
         personal_data.register()
         notifications.register()

@@ -25,6 +25,9 @@ ACTIONS = {
     "documents.shared": _("Shared a document or folder"),
     "documents.share_changed": _("Changed the access of a share"),
     "documents.share_revoked": _("Stopped sharing a document or folder"),
+    "documents.commented": _("Commented on a document"),
+    "documents.comment_edited": _("Edited a comment on a document"),
+    "documents.comment_deleted": _("Deleted a comment on a document"),
 }
 
 

@@ -429,6 +429,36 @@ class Share(models.Model):
         return item
 
 
+COMMENT_LENGTH = 10_000
+
+
+class Comment(models.Model):
+    """A comment on a document, in Markdown (`body_html` is its rendered, sanitised text).
+    Whoever may read the file writes one; its author edits or deletes it, the library's
+    managers delete anyone's (`queries.can_edit_comment`, `queries.can_delete_comment`). It
+    stays with its document in the trash and goes with it."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="document_comments"
+    )
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["document", "created_at", "id"], name="document_comment_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.document_id}"
+
+
 class UploadSession(models.Model):
     """A file sent in chunks (`upload_sessions`): it becomes a document, or a new version of
     `document`, once all its `size` bytes have arrived. Each chunk is its own file in the

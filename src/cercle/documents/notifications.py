@@ -1,6 +1,7 @@
 """Who hears about what happens to documents, and how it reads: the document base's part of
 notifications: a new version of a file I uploaded (I made the file, or sent one of its versions),
-a lock of mine broken, a file or folder shared with me. Registered by `DocumentsConfig.ready()`.
+a lock of mine broken, a file or folder shared with me, a comment on a file I uploaded or
+commented on. Registered by `DocumentsConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from cercle.accounts.models import User
 from cercle.documents import queries
-from cercle.documents.models import Document, Folder, Version
+from cercle.documents.models import Comment, Document, Folder, Version
 from cercle.notifications import actions as notifications
 from cercle.notifications.models import Notification
 from cercle.notifications.queries import grouped_line
@@ -32,16 +33,15 @@ LOCK_BROKEN = "document_lock_broken"
 DOCUMENT = "documents.document"
 FOLDER = "documents.folder"
 SHARED = "document_shared"
+COMMENTED = "document_comment"
 
 
 def about(document: Document) -> Subject:
     return Subject(DOCUMENT, document.pk, loaded=document, title=document.name[:TITLE_LENGTH])
 
 
-def on_new_version(*, actor: User, document: Document) -> None:
-    """Called by `actions` once a version is added (uploaded or restored): everyone who uploaded
-    the file or one of its versions hears of it, except the one who did it and those who may no
-    longer read it."""
+def _uploader_ids(document: Document) -> set[int]:
+    """Who follows a file: whoever made it or sent one of its versions."""
     uploader_ids = set(
         Version.objects.filter(document=document, created_by__isnull=False).values_list(
             "created_by_id", flat=True
@@ -49,6 +49,14 @@ def on_new_version(*, actor: User, document: Document) -> None:
     )
     if document.created_by_id is not None:
         uploader_ids.add(document.created_by_id)
+    return uploader_ids
+
+
+def on_new_version(*, actor: User, document: Document) -> None:
+    """Called by `actions` once a version is added (uploaded or restored): everyone who uploaded
+    the file or one of its versions hears of it, except the one who did it and those who may no
+    longer read it."""
+    uploader_ids = _uploader_ids(document)
     uploader_ids.discard(actor.pk)
     space = document.library.space
     for person in User.objects.filter(pk__in=uploader_ids, is_active=True):
@@ -57,6 +65,27 @@ def on_new_version(*, actor: User, document: Document) -> None:
             kind=NEW_VERSION,
             actor=actor,
             group_key=f"{NEW_VERSION}:{document.pk}",
+            subject=about(document),
+            space=space,
+        )
+
+
+def on_comment(*, actor: User, document: Document, comment: Comment) -> None:
+    """Called by `actions.add_comment`: whoever follows the file (made it or sent a version of
+    it) and whoever commented on it before hears "«actor» commented on a file", grouped per
+    file while unread; never the commenter, nor someone who may no longer read it (`notify`
+    asks the subject type)."""
+    follower_ids = _uploader_ids(document) | set(
+        Comment.objects.filter(document=document).values_list("author_id", flat=True)
+    )
+    follower_ids.discard(actor.pk)
+    space = document.library.space
+    for person in User.objects.filter(pk__in=follower_ids, is_active=True):
+        notifications.notify(
+            recipient=person,
+            kind=COMMENTED,
+            actor=actor,
+            group_key=f"{COMMENTED}:{document.pk}",
             subject=about(document),
             space=space,
         )
@@ -126,6 +155,16 @@ _new_version = grouped_line(
 )
 
 
+_commented = grouped_line(
+    gettext_lazy("%(name)s commented on the file"),
+    ngettext_lazy(
+        "%(name)s and %(count)d other commented on the file",
+        "%(name)s and %(count)d others commented on the file",
+        "count",
+    ),
+)
+
+
 def _link(notification: Notification) -> str:
     if notification.subject_id is None:
         return reverse("notifications")
@@ -133,7 +172,10 @@ def _link(notification: Notification) -> str:
         return reverse("documents_folder", args=[notification.subject_id])
     if notification.subject_type != DOCUMENT:
         return reverse("notifications")
-    return reverse("documents_file", args=[notification.subject_id])
+    url = reverse("documents_file", args=[notification.subject_id])
+    if notification.kind == COMMENTED:
+        return f"{url}#comments"
+    return url
 
 
 def _visible_ids(user: User) -> QuerySet[Any]:
@@ -179,6 +221,14 @@ def register() -> None:
             key=NEW_VERSION,
             label=gettext_lazy("A new version of a file I uploaded"),
             describe=_new_version,
+            link=_link,
+        )
+    )
+    register_kind(
+        NotificationKind(
+            key=COMMENTED,
+            label=gettext_lazy("A comment on a file I uploaded or commented on"),
+            describe=_commented,
             link=_link,
         )
     )

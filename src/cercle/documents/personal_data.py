@@ -1,6 +1,6 @@
 """The document base in the registry of personal data (`cercle.core.personal_data`): the files a
-person uploaded (every version they sent), the shares they gave and received, their erasure,
-the retention of documents."""
+person uploaded (every version they sent), the shares they gave and received, the comments
+they wrote on documents, their erasure, the retention of documents."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from cercle.core.personal_data import (
     without_holds,
 )
 from cercle.documents.actions import collect_blobs
-from cercle.documents.models import Document, Library, Share, Version
+from cercle.documents.models import Comment, Document, Library, Share, Version
 from cercle.documents.storage import blob_storage
 from cercle.spaces.models import Membership
 
@@ -63,6 +63,38 @@ def export(person: User, writer: ExportWriter) -> None:
         )
     writer.write_json("documents/documents.json", rows)
     _export_shares(person, writer)
+    _export_comments(person, writer)
+
+
+def _export_comments(person: User, writer: ExportWriter) -> None:
+    """The comments they wrote on documents: one query, whatever their number."""
+    comments = (
+        Comment.objects.filter(author=person)
+        .select_related("document__library__space")
+        .order_by("created_at", "pk")
+    )
+    section = writer.section("document_comments", gettext_lazy("Comments on documents"))
+    rows = []
+    for comment in comments:
+        library = comment.document.library
+        place = library.space.name if library.space else gettext("My documents")
+        rows.append(
+            {
+                "document": comment.document.name,
+                "place": place,
+                "body": comment.body,
+                "created_at": comment.created_at,
+                "edited_at": comment.edited_at,
+            }
+        )
+        writer.add_row(
+            section,
+            IndexRow(
+                text=f"{place} / {comment.document.name}: {comment.body[:200]}",
+                when=comment.created_at,
+            ),
+        )
+    writer.write_json("documents/comments.json", rows)
 
 
 def _share_row(share: Share, direction: str) -> dict[str, object]:
@@ -117,6 +149,8 @@ def erase(person: User, rule: ErasureRule) -> None:
     Share.objects.filter(user=person).delete()
     if rule.shared_content == "delete":
         Document.objects.filter(created_by=person).delete()
+        # Their comments on others' files (those on their own library's went with it).
+        Comment.objects.filter(author=person).delete()
     # The contents no version points to any more go, their files after the commit.
     transaction.on_commit(collect_blobs)
 

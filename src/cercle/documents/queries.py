@@ -25,6 +25,10 @@ The rules (`library_rights`, then `can` for one action on one folder or document
     space's moderators, admins and owners, and organisation admins, for anyone's;
   - restore from the trash: the same, and whoever put it in the trash;
   - an archived space's library is read-only for everyone.
+- Comments on a document: whoever may read it writes them (not in an archived space, which is
+  read-only); their author edits and deletes them, and those who manage the library (the
+  space's moderators, admins and owners, organisation admins; the owner of "My documents")
+  delete anyone's (`can_comment`, `can_edit_comment`, `can_delete_comment`).
 - Deactivated people may do nothing. The root folder of a library is never renamed, moved or
   deleted.
 - Missing and not allowed are one `NotFound`, so that nothing leaks.
@@ -52,6 +56,7 @@ from cercle.accounts.queries import may_manage_settings
 from cercle.core.uploads import UploadCap
 from cercle.documents.models import (
     Blob,
+    Comment,
     Document,
     Folder,
     Library,
@@ -376,6 +381,84 @@ def access_version(user: User, version_id: int | str) -> Version:
         raise NotFound(_("No such version."))
     access_document(user, version.document_id)
     return version
+
+
+# --- Comments ----------------------------------------------------------------------------------
+
+MAX_COMMENTS = 500  # the comments of a document shown (and listed by the API), oldest first
+
+
+def can_comment(user: User, document: Document, rights: Rights | None = None) -> bool:
+    """Whoever may read the document, unless its space is archived (read-only)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if rights is None:
+        rights = item_rights(user, document)
+    if not can(user, "read", document, rights):
+        return False
+    space = document.library.space
+    return space is None or not space.is_archived
+
+
+def can_edit_comment(user: User, comment: Comment, rights: Rights | None = None) -> bool:
+    """Its author, while they may still comment on the document."""
+    return comment.author_id == user.pk and can_comment(user, comment.document, rights)
+
+
+def can_delete_comment(user: User, comment: Comment, rights: Rights | None = None) -> bool:
+    """Its author (as `can_edit_comment`), or whoever manages the document's library."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if rights is None:
+        rights = item_rights(user, comment.document)
+    if can_edit_comment(user, comment, rights):
+        return True
+    return rights.manage and not rights.shared
+
+
+def comments_of(document: Document, *, limit: int = MAX_COMMENTS) -> list[Comment]:
+    """The document's comments, oldest first, with their authors (one query)."""
+    rows = (
+        Comment.objects.filter(document_id=document.pk)
+        .select_related("author", "author__profile")
+        .order_by("created_at", "id")[:limit]
+    )
+    comments = list(rows)
+    for comment in comments:
+        comment.document = document
+    return comments
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    comment: Comment
+    can_edit: bool
+    can_delete: bool
+
+
+def comment_rows(user: User, document: Document, rights: Rights) -> list[CommentRow]:
+    """The document's comments (`comments_of`) with what `user` may do with each: no query
+    beyond the list's (`rights` are the viewer's on the document)."""
+    commenting = can_comment(user, document, rights)
+    managing = rights.manage and not rights.shared and user.is_active
+    rows = []
+    for comment in comments_of(document):
+        own = commenting and comment.author_id == user.pk
+        rows.append(CommentRow(comment=comment, can_edit=own, can_delete=own or managing))
+    return rows
+
+
+def access_comment(user: User, document: Document, comment_id: int | str) -> Comment:
+    """A comment on `document` (which `user` may read: `access_document`); NotFound otherwise."""
+    comment = (
+        Comment.objects.select_related("author")
+        .filter(pk=_clean_id(comment_id), document_id=document.pk)
+        .first()
+    )
+    if comment is None:
+        raise NotFound(_("No such comment."))
+    comment.document = document
+    return comment
 
 
 def breadcrumbs(folder: Folder) -> list[Folder]:

@@ -243,3 +243,24 @@ class DocumentOffsetOut(Schema):
 
     detail: str
     offset: int
+
+
+class DocumentCommentIn(InSchema):
+    """A comment's text, in Markdown."""
+
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class DocumentCommentOut(Schema):
+    id: int
+    author: PersonRef
+    body: str
+    body_html: str
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+    can_edit: bool
+    can_delete: bool
+
+
+class DocumentCommentListOut(Schema):
+    items: list[DocumentCommentOut]

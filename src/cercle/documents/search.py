@@ -2,7 +2,7 @@
 version (`BlobText`, made by the task `analyse_blob`), found by whoever may read them
 (`queries.readable_documents`: their library, or a share), never in the trash. When a content's
 text arrives, every file whose current version holds that content is reindexed (the `Watch` on
-`BlobText`)."""
+`BlobText`), and by the text of their comments (the `Watch` on `Comment`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
-from cercle.documents.models import Blob, BlobText, Document
+from cercle.documents.models import Blob, BlobText, Comment, Document
 from cercle.documents.queries import readable_documents
 from cercle.search.registry import Entry, SearchKind, Watch
 from cercle.search.registry import register as register_kind
@@ -24,7 +24,7 @@ def _document(document: Document) -> Entry | None:
     author = document.created_by
     return Entry(
         title=document.name,
-        body=_text_of(document),
+        body="\n\n".join(part for part in (_text_of(document), _comments_of(document)) if part),
         url=reverse("documents_file", args=[document.pk]),
         date=document.updated_at,
         language=language_of(author.language if author else ""),
@@ -41,6 +41,16 @@ def _text_of(document: Document) -> str:
         return version.blob.extracted.text
     except Blob.extracted.RelatedObjectDoesNotExist:
         return ""
+
+
+def _comments_of(document: Document) -> str:
+    """The text of its comments, oldest first (`rows` prefetches them)."""
+    comments = sorted(document.comments.all(), key=lambda c: (c.created_at, c.pk))
+    return "\n\n".join(comment.body for comment in comments)
+
+
+def _commented(comment: Comment) -> list[int]:
+    return [comment.document_id]
 
 
 def _holding(text: BlobText) -> list[int]:
@@ -63,9 +73,12 @@ def register() -> None:
             visible=visible_documents,
             rows=lambda: Document.objects.select_related(
                 "library", "created_by", "current__blob__extracted"
-            ),
+            ).prefetch_related("comments"),
             order=60,
             suggest=True,
-            watch=(Watch(model=BlobText, object_ids=_holding),),
+            watch=(
+                Watch(model=BlobText, object_ids=_holding),
+                Watch(model=Comment, object_ids=_commented, fields=frozenset({"body"})),
+            ),
         )
     )

@@ -27,6 +27,21 @@ urlpatterns = [
     path(
         "documents/files/<int:document_id>/thumbnail", views.thumbnail, name="documents_thumbnail"
     ),
+    path(
+        "documents/files/<int:document_id>/comments",
+        views.comment,
+        name="documents_comment",
+    ),
+    path(
+        "documents/files/<int:document_id>/comments/<int:comment_id>/edit",
+        views.edit_comment,
+        name="documents_comment_edit",
+    ),
+    path(
+        "documents/files/<int:document_id>/comments/<int:comment_id>/delete",
+        views.delete_comment,
+        name="documents_comment_delete",
+    ),
     path("documents/files/<int:document_id>/lock", views.lock, name="documents_lock"),
     path("documents/files/<int:document_id>/unlock", views.unlock, name="documents_unlock"),
     path(

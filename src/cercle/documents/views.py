@@ -25,7 +25,7 @@ from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.typing import AuthenticatedRequest
 from cercle.documents import actions, downloads, previews, queries, upload_sessions
-from cercle.documents.models import Document, Folder, Library
+from cercle.documents.models import COMMENT_LENGTH, Document, Folder, Library
 from cercle.documents.storage import blob_storage
 from cercle.spaces import queries as space_queries
 
@@ -393,11 +393,59 @@ def document(request: AuthenticatedRequest, document_id: int) -> HttpResponse:
             "lock_is_mine": lock is not None and lock.owner_id == request.user.pk,
             "can_unlock": lock is not None and queries.can_break_lock(request.user, lock, rights),
             "can_lock": lock is None and queries.can(request.user, "version", found, rights),
+            "comments": queries.comment_rows(request.user, found, rights),
+            "can_comment": queries.can_comment(request.user, found, rights),
+            "comment_length": COMMENT_LENGTH,
             "preview": previews.preview_of(found),
             "text_state": previews.text_state_label(found.current.blob) if found.current else "",
             **_space_context(request, found.library),
         },
     )
+
+
+def _comments_url(document: Document) -> str:
+    return reverse("documents_file", args=[document.pk]) + "#comments"
+
+
+@login_required
+@require_POST
+def comment(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
+    found = queries.access_document(request.user, document_id)
+    try:
+        actions.add_comment(actor=request.user, document=found, body=request.POST.get("body", ""))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+    return redirect(_comments_url(found))
+
+
+@login_required
+@require_POST
+def edit_comment(
+    request: AuthenticatedRequest, document_id: int, comment_id: int
+) -> HttpResponseBase:
+    found = queries.access_document(request.user, document_id)
+    comment = queries.access_comment(request.user, found, comment_id)
+    try:
+        actions.edit_comment(actor=request.user, comment=comment, body=request.POST.get("body", ""))
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _errors(error))
+    return redirect(_comments_url(found))
+
+
+@login_required
+@require_POST
+def delete_comment(
+    request: AuthenticatedRequest, document_id: int, comment_id: int
+) -> HttpResponseBase:
+    found = queries.access_document(request.user, document_id)
+    comment = queries.access_comment(request.user, found, comment_id)
+    try:
+        actions.delete_comment(actor=request.user, comment=comment)
+    except PermissionDenied as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, _("Comment deleted."))
+    return redirect(_comments_url(found))
 
 
 @login_required

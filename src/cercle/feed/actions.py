@@ -8,6 +8,7 @@ the notifications app (which checks again that the recipient may see the post).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from cercle.accounts import queries as account_queries
@@ -54,6 +56,7 @@ from cercle.feed.text import MAX_BODY, render_post_body
 from cercle.notifications import actions as notifications
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
+from cercle.spaces.hooks import ActivityItem
 from cercle.spaces.models import Space
 
 
@@ -196,6 +199,63 @@ def create_post(
         space_actions.note_space_activity(actor=actor, space=space)  # new, in the navigation
     for plan in then:
         plan.apply(post)
+    return post
+
+
+ACTIVITY_WINDOW = timedelta(minutes=10)
+ACTIVITY_SHOWN = 20  # the items an activity post lists (its count says how many in all)
+
+
+def _activity_html(items: list[dict[str, object]]) -> str:
+    shown = items[-ACTIVITY_SHOWN:]
+    links = "".join(
+        f'<li><a href="{escape(str(item["url"]))}">{escape(str(item["title"]))}</a></li>'
+        for item in shown
+    )
+    return f'<ul class="post-activity">{links}</ul>'
+
+
+@transaction.atomic
+def record_activity(
+    *, actor: User, space: Space, kind: str, items: Sequence[ActivityItem]
+) -> Post | None:
+    """What `actor` did in `space` (`spaces.hooks.SpaceActivity`, a registered
+    `spaces.registry.ActivityKind`), told once in the space's feed: the same person's post of
+    that kind in that space from the last `ACTIVITY_WINDOW` grows with `items` (counted once
+    each), else a new post. Shown to whoever reads the space's wall while the kind's module is
+    on (`queries.visible_posts`); not editable; no notification beyond the feed's own."""
+    if not items or not actor.is_active:
+        return None
+    since = timezone.now() - ACTIVITY_WINDOW
+    post = (
+        Post.objects.select_for_update()
+        .filter(space=space, author=actor, activity_kind=kind, created_at__gte=since)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    fresh = [{"id": item.id, "title": item.title, "url": item.url} for item in items]
+    if post is not None:
+        known = {entry.get("id") for entry in post.activity_items}
+        added = [entry for entry in fresh if entry["id"] not in known]
+        if not added:
+            return post
+        post.activity_items = [*post.activity_items, *added]
+        post.activity_count = len(post.activity_items)
+        post.body_html = _activity_html(post.activity_items)
+        post.save(update_fields=["activity_items", "activity_count", "body_html"])
+        return post
+    post = Post.objects.create(
+        author=actor,
+        space=space,
+        activity_kind=kind,
+        activity_items=fresh,
+        activity_count=len(fresh),
+        # No text of its own: the things it lists are found by the search as themselves.
+        body="",
+        body_html=_activity_html(fresh),
+    )
+    events.post_created(post)
+    space_actions.note_space_activity(actor=actor, space=space)
     return post
 
 

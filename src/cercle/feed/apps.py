@@ -13,6 +13,7 @@ class FeedConfig(AppConfig):
         from cercle.feed import (
             adoption,
             audit_labels,
+            link_cards,
             listeners,
             navigation,
             notifications,
@@ -24,6 +25,7 @@ class FeedConfig(AppConfig):
         adoption.register()
         audit_labels.register()
         personal_data.register()
+        link_cards.register()
         listeners.register()
         navigation.register()
         notifications.register()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cercle.accounts import hooks as people
 from cercle.core.hooks import listen
-from cercle.feed import demo, events
+from cercle.feed import actions, demo, events
 from cercle.spaces import hooks as spaces
 
 
@@ -43,6 +43,16 @@ def space_changed(happening: spaces.SpaceChanged) -> None:
         events.space_changed(space_id=happening.space.pk)
 
 
+def space_activity(happening: spaces.SpaceActivity) -> None:
+    """A module did something in a space, told by its feed, grouped (`actions.record_activity`)."""
+    actions.record_activity(
+        actor=happening.actor,
+        space=happening.space,
+        kind=happening.kind,
+        items=happening.items,
+    )
+
+
 def register() -> None:
     listen(people.RoleChanged, role_changed)
     listen(people.PersonFollowChanged, person_follow_changed)
@@ -51,4 +61,5 @@ def register() -> None:
     listen(spaces.MemberRemoved, membership_changed)
     listen(spaces.FollowChanged, space_follow_changed)
     listen(spaces.SpaceChanged, space_changed)
+    listen(spaces.SpaceActivity, space_activity)
     listen(people.DemoContentWanted, demo.seed_demo_wall)

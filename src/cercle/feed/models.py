@@ -58,6 +58,13 @@ class Post(models.Model):
     share_count = models.PositiveIntegerField(default=0)
     reaction_counts = models.JSONField(default=dict, blank=True)
     hashtags = models.ManyToManyField(Hashtag, blank=True, related_name="posts")
+    # An activity post (`actions.record_activity`): what a module did in the space, told by the
+    # feed in the author's name and kept up to date while more comes within a short window
+    # (`spaces.registry.ActivityKind` `activity_kind`): how many things (`activity_count`), and
+    # which ([{"id", "title", "url"}], the newest last; `body_html` lists them). Not editable.
+    activity_kind = models.CharField(max_length=50, blank=True, default="")
+    activity_count = models.PositiveIntegerField(default=0)
+    activity_items = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

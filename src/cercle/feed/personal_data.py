@@ -42,8 +42,10 @@ from cercle.feed.models import (
 
 
 def export(person: User, writer: ExportWriter) -> None:
+    # Not the activity posts ("added 3 files to…"): no text of their own, and what they list is
+    # in the export of the module it comes from (the documents they uploaded).
     posts = list(
-        Post.objects.filter(author=person)
+        Post.objects.filter(author=person, activity_kind="")
         .select_related("space", "wall_owner")
         .prefetch_related("attachments")
         .order_by("created_at", "id")

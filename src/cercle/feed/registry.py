@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from cercle.feed.queries.visibility import Viewer
     from cercle.spaces.models import Space
 
-CARD_SLOTS = ("meta", "actions", "menu")
+CARD_SLOTS = ("meta", "body", "actions", "menu")
 HOME_PLACES = ("top", "composer")
 COMPOSER_SLOTS = ("where", "options")
 

@@ -18,7 +18,9 @@ from cercle.spaces import queries as space_queries
 _TEXT = frozenset({"body", "space", "wall_owner", "edited_at", "hidden_at"})
 
 
-def _post(post: Post) -> Entry:
+def _post(post: Post) -> Entry | None:
+    if post.activity_kind:
+        return None  # "Anne added 3 files to…": the files are found as themselves
     author = post.author
     return Entry(
         title=author.display_name,

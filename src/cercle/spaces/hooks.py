@@ -76,3 +76,24 @@ class InvitationCancelled:
 class JoinRequested:
     actor: User
     join_request: JoinRequest
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    """One thing a `SpaceActivity` is about (a file): its id in its module, its title, its page."""
+
+    id: int
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SpaceActivity:
+    """`actor` did something in `space` that its feed tells once, grouped (`registry.ActivityKind`
+    `kind`: "documents.files_added"), about `items`. Emitted by the module's action in its
+    transaction, only when whoever may read the space may see the items; the feed listens."""
+
+    actor: User
+    space: Space
+    kind: str
+    items: tuple[ActivityItem, ...]

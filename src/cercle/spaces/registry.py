@@ -7,7 +7,10 @@ module installed after the space was made — reads as the module's `default`). 
 page in a space registers its tab (`register_tab`) — the feed its Wall and Reports, chat its Chat
 channel — with the rule that shows it to a viewer (from the page's `SpaceView`). The header lists
 `view.tabs` in their `order`. A module may also put a panel on the space's page, above its wall
-(`register_panel`: the agenda's coming events).
+(`register_panel`: the agenda's coming events). A module that tells a space's feed what it did
+there ("Anne added 3 files to Atelier") registers an `ActivityKind` (`register_activity_kind`)
+and emits `spaces.hooks.SpaceActivity`; the feed, which listens, keeps one post per person, space
+and kind within a short window, and words it with the kind's `describe`.
 """
 
 from __future__ import annotations
@@ -42,6 +45,28 @@ def register_module(module: SpaceModule) -> None:
 def space_modules() -> list[SpaceModule]:
     """The modules a space may switch, in their order."""
     return sorted(MODULES.values(), key=lambda m: (m.order, m.key))
+
+
+@dataclass(frozen=True)
+class ActivityKind:
+    """Something a module does in a space that the space's feed tells, grouped: `describe(n)` is
+    the words between the person and the space ("added 3 files to"), in the active language;
+    `module` the space module it belongs to (the feed shows it only while that module is on)."""
+
+    key: str  # stored with the feed's post: never renamed once released
+    module: str
+    describe: Callable[[int], str]
+
+
+ACTIVITY_KINDS: dict[str, ActivityKind] = {}
+
+
+def register_activity_kind(kind: ActivityKind) -> None:
+    ACTIVITY_KINDS[kind.key] = kind
+
+
+def activity_kind(key: str) -> ActivityKind | None:
+    return ACTIVITY_KINDS.get(key)
 
 
 def module_on(module_settings: dict[str, object], key: str) -> bool:

@@ -11,11 +11,14 @@ Visibility of a post:
 - a post on a profile wall is seen by every active non-guest, and by a guest only when it is theirs
   (written by them or on their wall, before they became a guest: guests may not post on a wall,
   `may_post_on_wall`).
+- an activity post (`actions.record_activity`: "Anne added 3 files to Atelier") is seen as its
+  space's posts are, and by nobody while the module it comes from is off in that space
+  (`spaces.registry.ActivityKind.module`).
 
 Actions on a visible post (`can`):
 - comment, react: anyone who sees it, while its space is not archived;
 - share: non-guests who see it (where to is checked by `share_refusal`);
-- edit: its author, while the space is not archived;
+- edit: its author, while the space is not archived, unless it is an activity post;
 - delete: its author, the wall's owner, the space's moderators and up, organisation admins;
 - pin: the space's moderators and up, organisation admins (space posts only).
 """

@@ -37,6 +37,7 @@ from cercle.feed.queries.visibility import (
     NotFound,
     PostRights,
     Viewer,
+    activity_kinds_off,
     rights,
     viewer_sees,
     visible_posts,
@@ -229,6 +230,8 @@ def space_posts(user: User, space: Space, roles: dict[int, str] | None = None) -
         )
     if not space_queries.can_read_wall(user, space, roles):
         return posts.none()
+    if kinds_off := activity_kinds_off(space):
+        posts = posts.exclude(activity_kind__in=kinds_off)
     if space_queries.can_moderate(user, space, roles):
         return posts  # hidden posts included, as for `visible_posts`' moderators
     return posts.filter(Q(hidden_at__isnull=True) | Q(author_id=user.pk))

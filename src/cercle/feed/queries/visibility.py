@@ -22,6 +22,7 @@ from cercle.feed.models import (
     Post,
 )
 from cercle.spaces import queries as space_queries
+from cercle.spaces import registry as space_registry
 from cercle.spaces.models import Membership, Space, SpaceKind
 
 PAGE_SIZE = 20
@@ -53,9 +54,50 @@ def with_display(posts: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
+def _activity_off() -> Q | None:
+    """The activity posts whose module is off in their space (`spaces.registry.ActivityKind`):
+    shown to nobody until it is on again. A module stored as off (a missing key reads as the
+    module's default: on for every module that tells activities so far)."""
+    off = None
+    for kind in space_registry.ACTIVITY_KINDS.values():
+        # A subquery: the JSON key of a space without it is NULL, which a NOT would spread.
+        spaces_off = Space.objects.filter(**{f"module_settings__{kind.module}": False})
+        one = Q(
+            activity_kind=kind.key,
+            space_id__isnull=False,
+            space_id__in=spaces_off.values("pk"),
+        )
+        off = one if off is None else off | one
+    return off
+
+
+def activity_kinds_off(space: Space) -> list[str]:
+    """The activity kinds whose module is off in `space` (its wall leaves their posts out)."""
+    return [
+        kind.key
+        for kind in space_registry.ACTIVITY_KINDS.values()
+        if _stored_off(space, kind.module)
+    ]
+
+
+def _stored_off(space: Space, module: str) -> bool:
+    """`_activity_off`'s rule for one space: the module stored as off there."""
+    return (space.module_settings or {}).get(module) is False
+
+
+def activity_shown(post: Post) -> bool:
+    """An activity post's module is on in its space (`_activity_off`, for one post)."""
+    if not post.activity_kind or post.space is None:
+        return True
+    kind = space_registry.activity_kind(post.activity_kind)
+    return kind is None or not _stored_off(post.space, kind.module)
+
+
 def visible_posts(user: User) -> QuerySet[Post]:
     """Every post `user` may see, with what displaying it needs, newest first."""
     posts = with_display(Post.objects.all()).order_by("-created_at", "-id")
+    if (off := _activity_off()) is not None:
+        posts = posts.exclude(off)
     if not user.is_authenticated or not user.is_active:
         return posts.none()
     if user.is_admin:
@@ -101,6 +143,8 @@ def viewer_sees(viewer: Viewer, post: Post) -> bool:
     user = viewer.user
     if not user.is_authenticated or not user.is_active:
         return False
+    if not activity_shown(post):
+        return False
     if user.is_admin:
         return True
     if (
@@ -133,7 +177,7 @@ def viewer_may(viewer: Viewer, action: Action, post: Post) -> bool:
     if action == "share":
         return not person.is_guest
     if action == "edit":
-        return post.author_id == person.pk and not archived
+        return post.author_id == person.pk and not archived and not post.activity_kind
     if action == "delete":
         if post.author_id == person.pk or person.is_admin:
             return True

@@ -23,6 +23,7 @@ from django.utils.timezone import (  # type: ignore[attr-defined]
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from cercle.feed import registry
+from cercle.spaces import registry as space_registry
 from cercle.spaces.templatetags.spaces_tags import space_name
 
 register = template.Library()
@@ -337,6 +338,8 @@ def _card_key(context: template.Context, card: Any, has_token: bool) -> tuple[An
         post.pinned_at,
         post.hidden_at,
         post.shared_from_id,
+        post.activity_kind,
+        post.activity_count,
         tuple(sorted(counts.items())) if isinstance(counts, dict) else counts,
         post.reaction_total,
         post.comment_count,
@@ -397,8 +400,15 @@ def _card(context: template.Context, card: Any, post: Any) -> SafeString:
         f"{conditional_escape(author.display_name)}</a>\n        "
     ]
     if space:
+        activity = space_registry.activity_kind(post.activity_kind) if post.activity_kind else None
+        # An activity post (`actions.record_activity`): "Anne added 3 files to Atelier".
+        said = (
+            conditional_escape(activity.describe(post.activity_count))
+            if activity is not None
+            else t.in_space
+        )
         out.append(
-            f'<span class="muted">{t.in_space}</span> '
+            f'<span class="muted">{said}</span> '
             f'<a href="{escape(reverse("space", args=[space.slug]))}">'
             f"{conditional_escape(space_name(space))}</a>"
         )
@@ -425,6 +435,7 @@ def _card(context: template.Context, card: Any, post: Any) -> SafeString:
     out.append("\n      </p>\n    </div>\n  </header>\n  ")
     if post.body_html:
         out.append(f'<div class="post-body">{post.body_html}</div>')
+    out.append(card_slot(context, "body"))
     out.append("\n  ")
     files = post.attachments.all()
     if files:
