@@ -2,12 +2,15 @@
 trailing slash (identity providers differ). The views' module is imported at the first SCIM
 request (`lazy_view`): scim2-models costs seconds at every process start otherwise."""
 
+from collections.abc import Callable
+
+from django.http import HttpResponse
 from django.urls import re_path
 
 from cercle.core.lazy_views import lazy_view
 
 
-def _scim(name: str) -> object:
+def _scim(name: str) -> Callable[..., HttpResponse]:
     # Every SCIM view is csrf_exempt (`views.scim_view`): bearer tokens, no cookies.
     return lazy_view(f"cercle.provisioning.scim.views.{name}", csrf_exempt=True)
 
