@@ -11,7 +11,22 @@ import pytest
 from cercle.core.services import reachable
 
 REQUIRE_SERVICES = os.environ.get("CERCLE_REQUIRE_SERVICES") == "1"
-TEST_REDIS_URL = os.environ.get("CERCLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url_of_this_worker(url: str) -> str:
+    """The Redis database of this pytest-xdist worker: the run's own number for the first
+    (gw0), one less for each next one (the browser run's two workers use 13 and 12), so that
+    workers never flush each other's database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base, _slash, number = url.rpartition("/")
+    if not number.isdigit():
+        return url
+    return f"{base}/{int(number) - int(worker.removeprefix('gw') or 0)}"
+
+
+TEST_REDIS_URL = _redis_url_of_this_worker(
+    os.environ.get("CERCLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 
 def require_service(name: str, ok: bool) -> None:

@@ -28,6 +28,9 @@ import pytest
 
 from tests.helpers.browser import small_targets
 
+# pytest-xdist (the browser run's two workers): the walk's seeded site is made once, on one worker.
+pytestmark = pytest.mark.xdist_group("accessibility")
+
 # WCAG 2.0 and 2.1, A and AA; axe's best practices (landmarks, one h1, heading order…); WCAG 2.2's
 # 24 px target size (the 44 px check on phones is ours, below).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice", "wcag22aa"]
