@@ -112,11 +112,12 @@ test-postgres: install
 	  echo "PostgreSQL is required (CERCLE_REQUIRE_SERVICES=1) but $(PG_URL) is not reachable"; exit 1; \
 	else echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped"; fi
 
-# Two pytest-xdist workers (each its own database file, Redis database and server sites; the
-# accessibility walk, the layout tests and the search/preview tests each stay on one worker, which
-# seeds their site once): the browser run is the longest, and one worker leaves a core idle once
-# the other runs are done. E2E_WORKERS= runs it in one process.
-E2E_WORKERS ?= -n 2 --dist loadgroup
+# Two pytest-xdist workers, each with its own database file, Redis database and server sites (the
+# seeded sites of the accessibility walk, the layout and search tests are then made once per
+# worker, ~1 CPU-minute each): the browser run was the longest (46-54 min in one process, 23 min
+# on two), and one process left a core idle once the other runs were done. E2E_WORKERS= runs it
+# in one process.
+E2E_WORKERS ?= -n 2
 test-e2e: install system-packages
 	env -u DATABASE_URL CERCLE_TEST_SQLITE_FILE=$(CURDIR)/var/test-e2e.sqlite3 \
 	  CERCLE_TEST_REDIS_URL=redis://127.0.0.1:6379/13 $(BIN)/pytest -q -m e2e $(E2E_WORKERS)

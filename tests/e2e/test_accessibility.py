@@ -28,9 +28,6 @@ import pytest
 
 from tests.helpers.browser import small_targets
 
-# pytest-xdist (the browser run's two workers): the walk's seeded site is made once, on one worker.
-pytestmark = pytest.mark.xdist_group("accessibility")
-
 # WCAG 2.0 and 2.1, A and AA; axe's best practices (landmarks, one h1, heading order…); WCAG 2.2's
 # 24 px target size (the 44 px check on phones is ours, below).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice", "wcag22aa"]
@@ -191,6 +188,9 @@ NOT_PAGES: dict[str, str] = {
     "documents_lock": "POST",
     "documents_unlock": "POST",
     "documents_revoke_share": "POST",
+    "documents_comment": "POST",
+    "documents_comment_edit": "POST",
+    "documents_comment_delete": "POST",
     "documents_dav": "WebDAV (HTTP Basic), not a page",
     "documents_dav_legacy": "WebDAV at its former address /dav/, not a page",
     "documents_download": "a document's file",

@@ -27,9 +27,6 @@ import pytest
 
 from tests.helpers.browser import USER_TEXT, log_in, small_targets
 
-# pytest-xdist (two browser workers): the seeded site is made once, on one worker.
-pytestmark = pytest.mark.xdist_group("layout")
-
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
 

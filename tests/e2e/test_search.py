@@ -10,9 +10,6 @@ from playwright.sync_api import expect
 
 from tests.helpers.browser import log_in
 
-# pytest-xdist (two browser workers): `seeded_site` is made once, on one worker.
-pytestmark = pytest.mark.xdist_group("seeded")
-
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
 

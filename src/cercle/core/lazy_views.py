@@ -27,9 +27,10 @@ def lazy_view(dotted_path: str, *, csrf_exempt: bool = False) -> Callable[..., H
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return real()(request, *args, **kwargs)
 
+    # Named after the real view; its module stays this one, which is loaded (a module that is
+    # not yet imported would make `inspect.getmodule` and Django's debug pages find nothing).
     view.__name__ = dotted_path.rsplit(".", 1)[-1]
-    view.__qualname__ = view.__name__
-    view.__module__ = dotted_path.rsplit(".", 1)[0]
+    view.__qualname__ = f"lazy_view({dotted_path!r})"
     if csrf_exempt:
         view.csrf_exempt = True  # type: ignore[attr-defined]
     return view
