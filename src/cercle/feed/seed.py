@@ -211,6 +211,9 @@ def seed_feed(
                         n_comments,
                         0,
                         json.dumps(counts, separators=(",", ":")),
+                        "",  # not an activity post (no default in the table: Django's own)
+                        0,
+                        "[]",
                     )
                 )
             writer.write(post_rows, comment_rows, reaction_rows)
@@ -235,14 +238,15 @@ def _draw(rng: random.Random, mean: float) -> int:
 
 POST_COLUMNS = (
     "id, author_id, space_id, body, body_html, created_at, comment_count, share_count, "
-    "reaction_counts"
+    "reaction_counts, activity_kind, activity_count, activity_items"
 )
 COMMENT_COLUMNS = "post_id, author_id, body, body_html, created_at, reaction_counts"
 REACTION_COLUMNS = "post_id, user_id, kind, created_at"
 # Fixed statements (no input in them), for SQLite's executemany.
 INSERT_POST = (
     "INSERT INTO feed_post (id, author_id, space_id, body, body_html, created_at, comment_count, "
-    "share_count, reaction_counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "share_count, reaction_counts, activity_kind, activity_count, activity_items) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_COMMENT = (
     "INSERT INTO feed_comment (post_id, author_id, body, body_html, created_at, reaction_counts) "
