@@ -15,8 +15,8 @@ REQUIRE_SERVICES = os.environ.get("CERCLE_REQUIRE_SERVICES") == "1"
 
 def _redis_url_of_this_worker(url: str) -> str:
     """The Redis database of this pytest-xdist worker: the run's own number for the first
-    (gw0), one less for each next one (the browser run's two workers use 13 and 12), so that
-    workers never flush each other's database."""
+    (gw0), one less for each next one, so that workers never flush each other's database
+    (`make test`: SQLite 15 and 14, browser 13 and 12, PostgreSQL 11 and 10)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     base, _slash, number = url.rpartition("/")
     if not number.isdigit():

@@ -87,7 +87,8 @@ def _postgres_database(url: str) -> tuple[str, str]:
     """(the server's database URL, the maintenance URL to create and drop it from)."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/") or "cercle"
-    server_url = urlunsplit(parts._replace(path=f"/test_{name}_schemathesis"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # each pytest-xdist worker its own
+    server_url = urlunsplit(parts._replace(path=f"/test_{name}_schemathesis{worker}"))
     return server_url, urlunsplit(parts._replace(path="/postgres"))
 
 

@@ -276,7 +276,15 @@ def test_an_older_backup_comes_up_to_date_on_restore(tmp_path: Path) -> None:
     empty = new_site(tmp_path / "b")
     done = manage(empty, "restore", str(archive))
     assert done.returncode == 0, done.stderr
-    assert empty.python(APPLIED) == [["agenda", "0001_initial"], ["agenda", "0002_reminders"]]
+    # Every agenda migration of this code, the ones after 0001 applied by the restore.
+    on_disk = sorted(
+        ["agenda", path.stem]
+        for path in (ROOT / "src" / "cercle" / "agenda" / "migrations").glob(
+            "[0-9][0-9][0-9][0-9]_*.py"
+        )
+    )
+    assert len(on_disk) >= 2
+    assert empty.python(APPLIED) == on_disk
     assert empty.python(
         "from cercle.accounts.models import User\n"
         "result = list(User.objects.values_list('username', flat=True))"

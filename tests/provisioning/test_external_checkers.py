@@ -80,7 +80,8 @@ def scim_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checked]:
     maintenance_url = name = ""
     if database_url.startswith("postgres"):
         parts = urlsplit(database_url)
-        name = parts.path.lstrip("/") + "_scim_checkers"
+        # Each pytest-xdist worker its own database.
+        name = parts.path.lstrip("/") + "_scim_checkers" + os.environ.get("PYTEST_XDIST_WORKER", "")
         maintenance_url = urlunsplit(parts._replace(path="/postgres"))
         _postgres(maintenance_url, f'DROP DATABASE IF EXISTS "{name}"')
         _postgres(maintenance_url, f'CREATE DATABASE "{name}"')
