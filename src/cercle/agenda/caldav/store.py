@@ -787,14 +787,7 @@ def _schedule(actor: User, event: Event, parsed: Parsed) -> None:
 def parse(body: bytes, zone_fallback: str) -> Parsed:
     """The event of a PUT body, or DavError (403 with CalDAV's precondition) saying what is
     wrong with it."""
-    try:
-        calendar = icalendar.Calendar.from_ical(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, KeyError, IndexError, TypeError) as exc:
-        raise DavError(
-            400, _("This is not a valid iCalendar file."), "valid-calendar-data"
-        ) from exc
-    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
-        raise DavError(400, _("This is not a valid iCalendar file."), "valid-calendar-data")
+    calendar = read_calendar(body)
     kinds = {c.name for c in calendar.subcomponents if c.name != "VTIMEZONE"}
     if kinds - {"VEVENT"}:
         raise DavError(
