@@ -148,12 +148,48 @@ def smtp_server(settings: Any) -> Iterator[ReceivedMail]:
         controller.stop()
 
 
+@pytest.fixture
+def scratch_database(django_db_blocker: Any, tmp_path: Any) -> Iterator[None]:
+    """An empty database of the run's vendor, made the default connection for the test: a migration
+    test migrates it forward from nothing to the state it starts from (only the migrations that
+    state needs) rather than taking the whole test database back and then forward again, which
+    cost 2-3 CPU-minutes per test. Dropped afterwards; the test database is never touched."""
+    from django.db import connections
+
+    original = connections["default"]
+    settings_dict = {**original.settings_dict}
+    on_postgres = original.vendor == "postgresql"
+    if on_postgres:
+        settings_dict["NAME"] = f"{original.settings_dict['NAME']}_scratch"
+    else:
+        settings_dict["NAME"] = str(tmp_path / "scratch.sqlite3")
+
+    def on_the_server(statement: str) -> None:
+        with original._nodb_cursor() as cursor:
+            cursor.execute(statement)
+
+    with django_db_blocker.unblock():
+        if on_postgres:
+            on_the_server(f'DROP DATABASE IF EXISTS "{settings_dict["NAME"]}" WITH (FORCE)')
+            on_the_server(f'CREATE DATABASE "{settings_dict["NAME"]}"')
+        scratch = original.__class__(settings_dict, alias="default")
+        connections["default"] = scratch
+        try:
+            yield
+        finally:
+            scratch.close()
+            connections["default"] = original
+            if on_postgres:
+                on_the_server(f'DROP DATABASE IF EXISTS "{settings_dict["NAME"]}" WITH (FORCE)')
+
+
 def _touches_the_database(item: pytest.Item) -> bool:
     """Whether a test reaches the run's database (pytest-django's marker or fixtures, a Django
     TestCase), or is marked to run on PostgreSQL."""
     if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
         return True
-    if "_django_db_helper" in getattr(item, "fixturenames", ()):
+    fixtures = getattr(item, "fixturenames", ())
+    if "_django_db_helper" in fixtures or "scratch_database" in fixtures:
         return True
     from django.test import SimpleTestCase, TransactionTestCase
 

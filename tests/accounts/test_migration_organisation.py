@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,12 +14,10 @@ AFTER = [("administration", "0003_delete_organisation"), ("accounts", "0006_orga
 
 
 @pytest.fixture
-def executor(transactional_db: Any) -> Iterator[MigrationExecutor]:
+def executor(scratch_database: None) -> Iterator[MigrationExecutor]:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     yield executor
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_the_organisation_keeps_its_settings(executor: MigrationExecutor) -> None:

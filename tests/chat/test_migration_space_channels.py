@@ -59,12 +59,10 @@ class Old:
 
 
 @pytest.fixture
-def old(transactional_db: Any) -> Iterator[Old]:
+def old(scratch_database: None) -> Iterator[Old]:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     yield Old(executor.loader.project_state(BEFORE).apps)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_people_who_left_and_closed_channels_lose_their_rows(old: Old) -> None:

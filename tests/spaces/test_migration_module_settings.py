@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,12 +14,10 @@ AFTER = [("spaces", "0004_module_settings")]
 
 
 @pytest.fixture
-def executor(transactional_db: Any) -> Iterator[MigrationExecutor]:
+def executor(scratch_database: None) -> Iterator[MigrationExecutor]:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     yield executor
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_each_space_keeps_its_modules_both_ways(executor: MigrationExecutor) -> None:
