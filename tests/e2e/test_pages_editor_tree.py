@@ -25,7 +25,8 @@ PASTE = """({bytes, name, type}) => {
   const data = new DataTransfer();
   data.items.add(new File([new Uint8Array(bytes)], name, {type}));
   const area = document.getElementById("page-body-input");
-  area.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+  const init = {clipboardData: data, bubbles: true, cancelable: true};
+  area.dispatchEvent(new ClipboardEvent("paste", init));
 }"""
 
 
