@@ -24,6 +24,7 @@ from cercle.core.markdown import markdown_to_text, render_markdown
 from cercle.feed import actions as feed_actions
 from cercle.feed.models import Post, ReportReason, ReportStatus
 from cercle.news import files, queries
+from cercle.news.events import comment_changed_on_commit
 from cercle.news.models import (
     MAX_SUMMARY,
     MAX_TITLE,
@@ -293,6 +294,7 @@ def add_comment(
         article=article, author=actor, parent=parent, body=body, body_html=render_markdown(body)
     )
     Article.objects.filter(pk=article.pk).update(comment_count=F("comment_count") + 1)
+    comment_changed_on_commit(article.pk, comment.pk, "new")
     told: set[int] = set()
     for person in (article.author, parent.author if parent is not None else None):
         if person is None or person.pk == actor.pk or person.pk in told:
@@ -320,6 +322,7 @@ def edit_comment(*, actor: User, comment: ArticleComment, body: str) -> ArticleC
         comment.body_html = render_markdown(body)
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at"])
+        comment_changed_on_commit(comment.article_id, comment.pk, "edited")
     return comment
 
 
@@ -372,6 +375,7 @@ def delete_comment(*, actor: User, comment: ArticleComment, reason: str = "") ->
         Q(pk=comment.pk) | Q(parent=comment), hidden_at__isnull=True
     ).count()
     Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - gone)
+    comment_changed_on_commit(comment.article_id, comment.pk, "deleted")
     comment.delete()
 
 
@@ -389,6 +393,7 @@ def hide_comment(*, actor: User, comment: ArticleComment, reason: str) -> Articl
     Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - 1)
     settled = _settle_reports(actor, comment, ReportStatus.HIDDEN)
     _audit_comment(actor, "news.comment_hidden", comment, reason=reason, reports=settled)
+    comment_changed_on_commit(comment.article_id, comment.pk, "hidden")
     return comment
 
 
@@ -402,6 +407,7 @@ def unhide_comment(*, actor: User, comment: ArticleComment) -> ArticleComment:
     comment.save(update_fields=["hidden_at"])
     Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") + 1)
     _audit_comment(actor, "news.comment_shown", comment)
+    comment_changed_on_commit(comment.article_id, comment.pk, "shown")
     return comment
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("news/<int:article_id>/delete/", views.news_delete, name="news_delete"),
     path("news/<int:article_id>/cover/", views.news_cover, name="news_cover"),
     path("news/<int:article_id>/reads/", views.news_reads, name="news_reads"),
+    path("news/<int:article_id>/comments/", views.news_comments, name="news_comments"),
     path("news/<int:article_id>/comment/", views.news_comment, name="news_comment"),
     path("news/<int:article_id>/react/", views.news_react, name="news_react"),
     path("news/<int:article_id>/share/", views.news_share, name="news_share"),

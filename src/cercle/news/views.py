@@ -80,6 +80,26 @@ def _reactions(article: Article) -> list[dict[str, Any]]:
     ]
 
 
+def _comments_context(request: AuthenticatedRequest, article: Article) -> dict[str, Any]:
+    """What the comments' list needs (the article page and its fragment)."""
+    return {
+        "article": article,
+        "live": queries.state_of(article).key == "live",
+        "comments": queries.comment_threads(request.user, article),
+        "may_moderate": queries.may_moderate(request.user, article),
+        "report_reasons": ReportReason.choices,
+        "editing_comment": _comment_id(request.GET.get("edit_comment")),
+    }
+
+
+@login_required
+def news_comments(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
+    """The article's comments alone (asked by the page when the socket says they changed),
+    rendered for this reader with the rule of the article page; nothing is counted."""
+    article = queries.access_article(request.user, article_id)
+    return render(request, "news/_comments.html", _comments_context(request, article))
+
+
 @login_required
 def news_article(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
     article = queries.access_article(request.user, article_id)
