@@ -160,3 +160,15 @@ def test_reports_need_the_article_live_and_visible() -> None:
         == 404
     )
     assert not CommentReport.objects.exists()
+
+
+def test_an_erasure_deletes_the_reports_a_person_made() -> None:
+    from cercle.core.personal_data import ErasureRule
+    from cercle.news import personal_data
+
+    comment = actions.add_comment(actor=make_user(), article=article(), body="Bonjour")
+    bob, zoe = make_user(), make_user()
+    actions.report_comment(actor=bob, comment=comment, reason="spam")
+    actions.report_comment(actor=zoe, comment=comment, reason="other")
+    personal_data.erase(bob, ErasureRule())
+    assert list(CommentReport.objects.values_list("reporter", flat=True)) == [zoe.pk]
