@@ -15,6 +15,7 @@ from cercle.announcements.consumers import AnnouncementsSocketMixin
 from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.consumers import RealtimeConsumer
 from cercle.feed.consumers import FeedSocketMixin
+from cercle.news.consumers import NewsSocketMixin
 from cercle.notifications.consumers import NotificationsSocketMixin
 
 
@@ -23,6 +24,7 @@ class Socket(
     FeedSocketMixin,
     AnnouncementsSocketMixin,
     NotificationsSocketMixin,
+    NewsSocketMixin,
     AdoptionSocketMixin,
     RealtimeConsumer,
 ):

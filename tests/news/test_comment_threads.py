@@ -90,7 +90,11 @@ def test_authors_edit_their_comment_and_moderators_delete() -> None:
     assert comment.body == "Corrigé" and comment.edited_at is not None
     # Bob, a reader, may not delete anne's comment; a communication manager may (with replies).
     assert client_for(bob).post(f"/news/comments/{comment.pk}/delete/").status_code == 403
-    assert client_for(manager()).post(f"/news/comments/{comment.pk}/delete/").status_code == 302
+    moderator = client_for(manager())
+    assert moderator.post(f"/news/comments/{comment.pk}/delete/").status_code == 400  # no reason
+    assert ArticleComment.objects.filter(article=item).count() == 2
+    response = moderator.post(f"/news/comments/{comment.pk}/delete/", {"reason": "Hors sujet"})
+    assert response.status_code == 302
     assert not ArticleComment.objects.filter(article=item).exists()
     assert Article.objects.get(pk=item.pk).comment_count == 0
     assert AuditEntry.objects.filter(action="news.comment_deleted").count() == 1

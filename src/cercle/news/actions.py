@@ -13,7 +13,7 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,8 +22,9 @@ from cercle.audit.actions import log_event
 from cercle.core import reactions
 from cercle.core.markdown import markdown_to_text, render_markdown
 from cercle.feed import actions as feed_actions
-from cercle.feed.models import Post
+from cercle.feed.models import Post, ReportReason, ReportStatus
 from cercle.news import files, queries
+from cercle.news.events import comment_changed_on_commit
 from cercle.news.models import (
     MAX_SUMMARY,
     MAX_TITLE,
@@ -33,6 +34,7 @@ from cercle.news.models import (
     ArticleRead,
     ArticleShare,
     Category,
+    CommentReport,
 )
 from cercle.news.notifications import NEWS, NEWS_COMMENT, subject_of
 from cercle.notifications import actions as notifications
@@ -292,6 +294,7 @@ def add_comment(
         article=article, author=actor, parent=parent, body=body, body_html=render_markdown(body)
     )
     Article.objects.filter(pk=article.pk).update(comment_count=F("comment_count") + 1)
+    comment_changed_on_commit(article.pk, comment.pk, "new")
     told: set[int] = set()
     for person in (article.author, parent.author if parent is not None else None):
         if person is None or person.pk == actor.pk or person.pk in told:
@@ -319,30 +322,127 @@ def edit_comment(*, actor: User, comment: ArticleComment, body: str) -> ArticleC
         comment.body_html = render_markdown(body)
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at"])
+        comment_changed_on_commit(comment.article_id, comment.pk, "edited")
+    return comment
+
+
+MAX_REASON = 500
+
+
+def _moderation_reason(reason: str) -> str:
+    """A moderator says why (kept in the audit log): required, 500 characters at most."""
+    return _clean(reason, field="reason", limit=MAX_REASON, required=True)
+
+
+def _require_moderator(actor: User, article: Article) -> None:
+    if not queries.may_moderate(actor, article):
+        raise PermissionDenied(
+            _("Only the communication team, admins and the article's author moderate its comments.")
+        )
+
+
+def _settle_reports(actor: User, comment: ArticleComment, status: str) -> int:
+    """Every open report on `comment` is decided (`status`); how many were."""
+    return CommentReport.objects.filter(comment=comment, status=ReportStatus.OPEN).update(
+        status=status, decided_at=timezone.now(), decided_by=actor
+    )
+
+
+def _audit_comment(actor: User, action: str, comment: ArticleComment, **extra: object) -> None:
+    log_event(
+        actor=actor,
+        action=action,
+        target=comment,
+        old={"body": markdown_to_text(comment.body, limit=200)},
+        extra={"article_id": comment.article_id, "author_id": comment.author_id, **extra},
+    )
+
+
+@transaction.atomic
+def delete_comment(*, actor: User, comment: ArticleComment, reason: str = "") -> None:
+    """Its author deletes their comment; the article's author and communication managers delete
+    anyone's, saying why (moderation: audited with the reason and the beginning of the text). A
+    comment's replies go with it; the open reports on it are settled."""
+    article = comment.article
+    own = comment.author_id is not None and comment.author_id == actor.pk
+    if not own:
+        if not queries.may_moderate(actor, article):
+            raise PermissionDenied(_("You cannot delete this comment."))
+        reason = _moderation_reason(reason)
+        settled = _settle_reports(actor, comment, ReportStatus.HIDDEN)
+        _audit_comment(actor, "news.comment_deleted", comment, reason=reason, reports=settled)
+    gone = ArticleComment.objects.filter(
+        Q(pk=comment.pk) | Q(parent=comment), hidden_at__isnull=True
+    ).count()
+    Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - gone)
+    comment_changed_on_commit(comment.article_id, comment.pk, "deleted")
+    comment.delete()
+
+
+@transaction.atomic
+def hide_comment(*, actor: User, comment: ArticleComment, reason: str) -> ArticleComment:
+    """A moderator hides a comment (its replies stay): readers see a notice in its place, its
+    author and the moderators still see its text. The reason is kept in the audit log; the open
+    reports on it are settled as "hidden"."""
+    _require_moderator(actor, comment.article)
+    reason = _moderation_reason(reason)
+    if comment.hidden_at is not None:
+        raise ValidationError(_("This comment is hidden already."))
+    comment.hidden_at = timezone.now()
+    comment.save(update_fields=["hidden_at"])
+    Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - 1)
+    settled = _settle_reports(actor, comment, ReportStatus.HIDDEN)
+    _audit_comment(actor, "news.comment_hidden", comment, reason=reason, reports=settled)
+    comment_changed_on_commit(comment.article_id, comment.pk, "hidden")
     return comment
 
 
 @transaction.atomic
-def delete_comment(*, actor: User, comment: ArticleComment) -> None:
-    """Its author deletes their comment; the article's author and communication managers delete
-    anyone's (moderation, audited). A comment's replies go with it."""
-    article = comment.article
-    own = comment.author_id == actor.pk
-    moderator = queries.may_write(actor) or (
-        article.author_id is not None and article.author_id == actor.pk
+def unhide_comment(*, actor: User, comment: ArticleComment) -> ArticleComment:
+    """A moderator shows a hidden comment again (audited)."""
+    _require_moderator(actor, comment.article)
+    if comment.hidden_at is None:
+        raise ValidationError(_("This comment is not hidden."))
+    comment.hidden_at = None
+    comment.save(update_fields=["hidden_at"])
+    Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") + 1)
+    _audit_comment(actor, "news.comment_shown", comment)
+    comment_changed_on_commit(comment.article_id, comment.pk, "shown")
+    return comment
+
+
+@transaction.atomic
+def report_comment(
+    *, actor: User, comment: ArticleComment, reason: str, details: str = ""
+) -> CommentReport:
+    """A reader of the live article reports someone else's comment to the moderators, with a
+    reason (the feed's list) and optional details; once per person while it waits."""
+    _require_reader(actor, comment.article)
+    if comment.author_id is not None and comment.author_id == actor.pk:
+        raise ValidationError(_("You cannot report your own comment."))
+    if reason not in ReportReason.values:
+        raise ValidationError({"reason": [_("Choose a reason.")]})
+    details = _clean(details, field="details", limit=2000)
+    if CommentReport.objects.filter(
+        comment=comment, reporter=actor, status=ReportStatus.OPEN
+    ).exists():
+        raise ValidationError(_("You have already reported this; the moderators will decide."))
+    report = CommentReport.objects.create(
+        comment=comment, reporter=actor, reason=reason, details=details
     )
-    if not own and not moderator:
-        raise PermissionDenied(_("You cannot delete this comment."))
-    if not own:
-        log_event(
-            actor=actor,
-            action="news.comment_deleted",
-            target=comment,
-            old={"body": markdown_to_text(comment.body, limit=200)},
-        )
-    gone = 1 + ArticleComment.objects.filter(parent=comment).count()
-    Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - gone)
-    comment.delete()
+    log_event(actor=actor, action="news.comment_reported", target=comment, new={"reason": reason})
+    return report
+
+
+@transaction.atomic
+def dismiss_reports(*, actor: User, comment: ArticleComment) -> int:
+    """A moderator leaves the comment as it is: its open reports are dismissed (audited)."""
+    _require_moderator(actor, comment.article)
+    settled = _settle_reports(actor, comment, ReportStatus.DISMISSED)
+    if not settled:
+        raise ValidationError(_("This comment has no report waiting."))
+    _audit_comment(actor, "news.reports_dismissed", comment, reports=settled)
+    return settled
 
 
 def _recount(article: Article) -> dict[str, int]:

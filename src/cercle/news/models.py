@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from cercle.feed.models import ReportReason, ReportStatus
+
 MAX_TITLE = 200
 MAX_SUMMARY = 400
 
@@ -123,12 +125,42 @@ class ArticleComment(models.Model):
     body_html = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Hidden by a moderator (the reason is in the audit log): readers see a notice instead.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {self.article_id}"
+
+
+class CommentReport(models.Model):
+    """A reader reported a comment to the news' moderators (the communication team and admins),
+    with one of the feed's reasons; settled when the comment is hidden, deleted or the reports on
+    it dismissed."""
+
+    comment = models.ForeignKey(ArticleComment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ReportReason.choices)
+    details = models.TextField(_("details"), blank=True, default="")
+    status = models.CharField(
+        max_length=12, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="news_report_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} on news comment {self.comment_id} ({self.status})"
 
 
 class ArticleReaction(models.Model):

@@ -1,7 +1,7 @@
 """News in the registry of personal data (`cercle.core.personal_data`): the articles a person
-read, their comments and reactions on articles, the articles they wrote. An erasure deletes their
-reads, reactions and letter record; their comments and articles follow the rule for shared
-content (kept, anonymised with the account, or deleted)."""
+read, their comments and reactions on articles, the comments they reported, the articles they
+wrote. An erasure deletes their reads, reactions, reports and letter record; their comments and
+articles follow the rule for shared content (kept, anonymised with the account, or deleted)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from cercle.accounts.models import User
 from cercle.core import personal_data
 from cercle.core.personal_data import ErasureRule, ExportWriter
 from cercle.news import files
-from cercle.news.models import Article, ArticleComment, ArticleReaction, ArticleRead, LetterSent
+from cercle.news.models import (
+    Article,
+    ArticleComment,
+    ArticleReaction,
+    ArticleRead,
+    CommentReport,
+    LetterSent,
+)
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -31,6 +38,14 @@ def export(person: User, writer: ExportWriter) -> None:
             ArticleComment.objects.filter(author=person)
             .order_by("id")
             .values("id", "article_id", "body", "created_at")
+        ),
+    )
+    writer.write_json(
+        "news/reports.json",
+        list(
+            CommentReport.objects.filter(reporter=person)
+            .order_by("id")
+            .values("comment_id", "reason", "details", "status", "created_at")
         ),
     )
     writer.write_json(
@@ -68,6 +83,8 @@ def erase(person: User, rule: ErasureRule) -> None:
             reaction_counts={k: n for k, n in counts.items() if n}
         )
     LetterSent.objects.filter(user=person).delete()
+    # The reports they made (as the feed's): who reported is theirs alone.
+    CommentReport.objects.filter(reporter=person).delete()
     if rule.shared_content == "delete":
         for comment in ArticleComment.objects.filter(author=person):
             Article.objects.filter(pk=comment.article_id).update(

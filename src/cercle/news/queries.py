@@ -24,7 +24,15 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Role, Site, User
 from cercle.adoption.actions import MIN_GROUP
-from cercle.news.models import Article, ArticleReaction, ArticleRead, Category
+from cercle.feed.models import ReportStatus
+from cercle.news.models import (
+    Article,
+    ArticleComment,
+    ArticleReaction,
+    ArticleRead,
+    Category,
+    CommentReport,
+)
 from cercle.spaces.models import Membership, Space
 
 PAGE_SIZE = 12
@@ -38,6 +46,57 @@ class NotFound(Http404):
 def may_write(user: User) -> bool:
     """Communication managers and admins write, schedule and follow the news."""
     return bool(user.is_authenticated and user.is_active and user.is_org_staff)
+
+
+def may_moderate(user: User, article: Article) -> bool:
+    """Who hides or deletes anyone's comment on `article`: the news' writers (communication
+    managers and admins) and the article's author while still active."""
+    if may_write(user):
+        return True
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and article.author_id is not None
+        and article.author_id == user.pk
+    )
+
+
+def comment_threads(user: User, article: Article) -> list[dict[str, object]]:
+    """The article's comments (500 at most), each with its replies, in one query. A hidden
+    comment is kept in its place (its replies stay); its text is for moderators and its author."""
+    found = list(
+        ArticleComment.objects.filter(article=article).select_related("author").order_by("pk")[:500]
+    )
+    moderator = may_moderate(user, article)
+    for item in found:
+        item.text_shown = item.hidden_at is None or moderator or item.author_id == user.pk  # type: ignore[attr-defined]
+    replies: dict[int, list[ArticleComment]] = {}
+    for item in found:
+        if item.parent_id is not None:
+            replies.setdefault(item.parent_id, []).append(item)
+    return [
+        {"comment": item, "replies": replies.get(item.pk, [])}
+        for item in found
+        if item.parent_id is None
+    ]
+
+
+def open_reports(user: User) -> list[CommentReport]:
+    """The reports waiting for a decision, for the news' writers (others: none), oldest first,
+    200 at most, with their comment, its article and the reporter (one query)."""
+    if not may_write(user):
+        return []
+    return list(
+        CommentReport.objects.filter(status=ReportStatus.OPEN)
+        .select_related("comment__article", "comment__author", "reporter")
+        .order_by("created_at", "id")[:200]
+    )
+
+
+def open_report_count(user: User) -> int:
+    if not may_write(user):
+        return 0
+    return CommentReport.objects.filter(status=ReportStatus.OPEN).count()
 
 
 def live(now: datetime.datetime | None = None) -> Q:

@@ -23,7 +23,7 @@ from cercle.accounts.models import Department, Site
 from cercle.core import uploads
 from cercle.core.markdown import render_markdown
 from cercle.core.typing import AuthenticatedRequest
-from cercle.feed.models import REACTION_EMOJI, ReactionKind
+from cercle.feed.models import REACTION_EMOJI, ReactionKind, ReportReason
 from cercle.news import actions, queries
 from cercle.news.actions import ArticleInput
 from cercle.news.models import Article, ArticleComment, Category
@@ -63,6 +63,7 @@ def news_list(request: AuthenticatedRequest) -> HttpResponse:
             "categories": categories,
             "chosen": chosen,
             "may_write": may_write,
+            "open_reports": queries.open_report_count(request.user) if may_write else 0,
         },
     )
 
@@ -79,23 +80,32 @@ def _reactions(article: Article) -> list[dict[str, Any]]:
     ]
 
 
+def _comments_context(request: AuthenticatedRequest, article: Article) -> dict[str, Any]:
+    """What the comments' list needs (the article page and its fragment)."""
+    return {
+        "article": article,
+        "live": queries.state_of(article).key == "live",
+        "comments": queries.comment_threads(request.user, article),
+        "may_moderate": queries.may_moderate(request.user, article),
+        "report_reasons": ReportReason.choices,
+        "editing_comment": _comment_id(request.GET.get("edit_comment")),
+    }
+
+
+@login_required
+def news_comments(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
+    """The article's comments alone (asked by the page when the socket says they changed),
+    rendered for this reader with the rule of the article page; nothing is counted."""
+    article = queries.access_article(request.user, article_id)
+    return render(request, "news/_comments.html", _comments_context(request, article))
+
+
 @login_required
 def news_article(request: AuthenticatedRequest, article_id: int) -> HttpResponse:
     article = queries.access_article(request.user, article_id)
     actions.record_read(reader=request.user, article=article)
     state = queries.state_of(article)
-    found = list(
-        ArticleComment.objects.filter(article=article).select_related("author").order_by("pk")[:500]
-    )
-    replies: dict[int, list[ArticleComment]] = {}
-    for item in found:
-        if item.parent_id is not None:
-            replies.setdefault(item.parent_id, []).append(item)
-    comments = [
-        {"comment": item, "replies": replies.get(item.pk, [])}
-        for item in found
-        if item.parent_id is None
-    ]
+    comments = queries.comment_threads(request.user, article)
     return render(
         request,
         "news/article.html",
@@ -107,8 +117,9 @@ def news_article(request: AuthenticatedRequest, article_id: int) -> HttpResponse
             "reactions": _reactions(article),
             "mine": queries.my_reaction(request.user, article),
             "may_write": queries.may_write(request.user),
-            "may_moderate": queries.may_write(request.user)
-            or (article.author_id is not None and article.author_id == request.user.pk),
+            "may_moderate": queries.may_moderate(request.user, article),
+            "report_reasons": ReportReason.choices,
+            "open_reports": queries.open_report_count(request.user),
             "editing_comment": _comment_id(request.GET.get("edit_comment")),
             "may_see_reads": queries.may_see_reads(request.user, article),
             "audience": _audience_names(article),
@@ -382,15 +393,105 @@ def news_comment_edit(request: AuthenticatedRequest, comment_id: int) -> HttpRes
     return _back(article, f"#comment-{comment.pk}")
 
 
+def _comment_of(request: AuthenticatedRequest, comment_id: int) -> ArticleComment:
+    """The comment, when its article is visible to the person (else the same 404)."""
+    comment = ArticleComment.objects.filter(pk=comment_id).select_related("article").first()
+    if comment is None:
+        raise queries.NotFound(_("No such comment."))
+    comment.article = queries.access_article(request.user, comment.article_id)
+    return comment
+
+
+def _moderated(request: AuthenticatedRequest, comment: ArticleComment, do: Any) -> HttpResponse:
+    """Run a moderation action: a refusal is a 403, bad input a 400 (nothing changed); then back
+    to the comments (or to the reports' list when the form came from there)."""
+    try:
+        done = do()
+    except PermissionDenied as error:
+        return HttpResponse(str(error), status=403)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    if isinstance(done, str):
+        flash.success(request, done)
+    if request.POST.get("next") == "reports":
+        return redirect("news_reports")
+    return _back(comment.article, f"#comment-{comment.pk}" if comment.pk else "#comments")
+
+
 @login_required
 @require_POST
 def news_comment_delete(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
-    comment = ArticleComment.objects.filter(pk=comment_id).first()
-    if comment is None:
-        raise queries.NotFound(_("No such comment."))
-    article = queries.access_article(request.user, comment.article_id)
-    actions.delete_comment(actor=request.user, comment=comment)
-    return _back(article, "#comments")
+    """Its author deletes a comment; a moderator deletes anyone's, with a reason (`reason`)."""
+    comment = _comment_of(request, comment_id)
+    reason = request.POST.get("reason", "")
+
+    def do() -> str:
+        actions.delete_comment(actor=request.user, comment=comment, reason=reason)
+        return _("The comment is deleted.")
+
+    return _moderated(request, comment, do)
+
+
+@login_required
+@require_POST
+def news_comment_hide(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_of(request, comment_id)
+    reason = request.POST.get("reason", "")
+
+    def do() -> str:
+        actions.hide_comment(actor=request.user, comment=comment, reason=reason)
+        return _("The comment is hidden.")
+
+    return _moderated(request, comment, do)
+
+
+@login_required
+@require_POST
+def news_comment_unhide(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_of(request, comment_id)
+
+    def do() -> str:
+        actions.unhide_comment(actor=request.user, comment=comment)
+        return _("The comment is shown again.")
+
+    return _moderated(request, comment, do)
+
+
+@login_required
+@require_POST
+def news_comment_report(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_of(request, comment_id)
+
+    def do() -> str:
+        actions.report_comment(
+            actor=request.user,
+            comment=comment,
+            reason=request.POST.get("reason", ""),
+            details=request.POST.get("details", ""),
+        )
+        return _("Thank you: the moderators will look at this comment.")
+
+    return _moderated(request, comment, do)
+
+
+@login_required
+@require_POST
+def news_comment_dismiss(request: AuthenticatedRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_of(request, comment_id)
+
+    def do() -> str:
+        actions.dismiss_reports(actor=request.user, comment=comment)
+        return _("The reports are dismissed.")
+
+    return _moderated(request, comment, do)
+
+
+@login_required
+def news_reports(request: AuthenticatedRequest) -> HttpResponse:
+    """The comments reported and waiting for a decision (the news' writers only)."""
+    if not queries.may_write(request.user):
+        raise PermissionDenied(_("Only the communication team and admins moderate the news."))
+    return render(request, "news/reports.html", {"reports": queries.open_reports(request.user)})
 
 
 @login_required

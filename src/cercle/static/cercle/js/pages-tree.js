@@ -10,7 +10,13 @@
   const moved = location.hash.startsWith("#move-") && document.getElementById(location.hash.slice(1));
   if (moved) {
     const button = moved.querySelector("button");
-    if (button) button.focus();
+    const focus = function () {
+      if (button && document.activeElement !== button) button.focus();
+    };
+    focus();
+    // Chromium clears the focus when it scrolls to the address's fragment (after the page's
+    // scripts ran): the focus is given again once the page is loaded.
+    window.addEventListener("load", function () { setTimeout(focus, 0); });
   }
   let dragged = null;
   function where(row, event) {

@@ -231,16 +231,26 @@
       ask(picker.files[0]);
       picker.value = "";
     });
+    // Files that are not images are refused here, with a message (the browser would otherwise
+    // open a dropped file in place of the editor); the server checks the content again.
+    function refuse(list) {
+      if (!list || !list.length) return false;
+      status.setAttribute("role", "alert");
+      status.textContent = form.dataset.imageWrongType;
+      return true;
+    }
     area.addEventListener("paste", function (event) {
-      const file = firstImage(event.clipboardData && event.clipboardData.files);
-      if (file) { event.preventDefault(); ask(file); }
+      const files = event.clipboardData && event.clipboardData.files;
+      const file = firstImage(files);
+      if (file) { event.preventDefault(); ask(file); } else if (refuse(files)) event.preventDefault();
     });
     area.addEventListener("dragover", function (event) {
       if (event.dataTransfer && [...event.dataTransfer.types].includes("Files")) event.preventDefault();
     });
     area.addEventListener("drop", function (event) {
-      const file = firstImage(event.dataTransfer && event.dataTransfer.files);
-      if (file) { event.preventDefault(); ask(file); }
+      const files = event.dataTransfer && event.dataTransfer.files;
+      const file = firstImage(files);
+      if (file) { event.preventDefault(); ask(file); } else if (refuse(files)) event.preventDefault();
     });
     dialog.querySelector("form").addEventListener("submit", function (event) {
       if (event.submitter && event.submitter.value === "cancel") {
@@ -275,6 +285,7 @@
           const insert = before + answer.data.markdown + "\n";
           area.setRangeText(insert, at, at, "end");
           area.focus();
+          status.setAttribute("role", "status");
           status.textContent = form.dataset.imageAdded;
           schedule();
         })
