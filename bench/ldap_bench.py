@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--changed", type=float, default=1.0, help="percent changed")
     parser.add_argument("--profile", help="write the first run's cProfile statistics here")
+    parser.add_argument(
+        "--profile-incremental", help="write the incremental run's cProfile statistics here"
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="cercle-ldap-bench-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
@@ -110,9 +113,15 @@ def main() -> None:
             )
             server.ldapmodify(ldif)
             counter = QueryCounter()
+            profiler = cProfile.Profile() if args.profile_incremental else None
             started, cpu = time.perf_counter(), time.process_time()
             with connection.execute_wrapper(counter):
+                if profiler is not None:
+                    profiler.enable()
                 second = actions.run_sync(run_id=SyncRun.objects.create().pk)
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile_incremental)
             second_seconds = time.perf_counter() - started
             second_cpu = time.process_time() - cpu
             second_queries = counter.count

@@ -185,3 +185,21 @@ def test_managers_of_new_people_in_bulk_leave_a_cycle_to_the_single_path() -> No
     assert managers == {a.pk: None, b.pk: None, c.pk: a.pk, d.pk: c.pk}
     assert AuditEntry.objects.filter(action="accounts.profile_changed").count() == 2
     assert len(queries) <= 6, [q["sql"][:60] for q in queries]
+
+
+def test_the_digest_is_the_one_stored_by_earlier_versions() -> None:
+    """The digest is written out field by field (for speed): it must stay what earlier versions
+    stored (all fields as `dataclasses.asdict` gives them, the photo by its own digest), or every
+    person would be rewritten by the first run after an upgrade."""
+    import dataclasses
+    import hashlib
+    import json
+
+    entry = _entry(3, manager_dn="uid=boss,ou=bulk,dc=example,dc=org", photo=data.jpeg(3))
+    entry.member_of = ["cn=a,dc=example,dc=org", "cn=b,dc=example,dc=org"]
+    values = dataclasses.asdict(entry)
+    values.pop("photo")
+    values["photo"] = reader.photo_digest(entry.photo)
+    expected = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+    assert entry.digest() == expected
+    assert _entry(3).digest() != expected

@@ -161,6 +161,42 @@ def test_a_dry_run_changes_nothing_and_says_what_would(configure: Any, admin: Us
     assert not DirectoryPerson.objects.exists()
 
 
+def test_a_dry_run_counts_the_memberships_of_the_people_it_would_create(
+    configure: Any, admin: User
+) -> None:
+    space = make_space(owner=admin, name="Technique")
+    configure("people")
+    groups = f"ou=groups,{data.SUFFIX}"
+    actions.add_rule(actor=admin, group_dn=f"cn=all,{groups}", kind="space", space=space)
+    actions.add_rule(
+        actor=admin, group_dn=f"cn=backend,{groups}", kind="department", name="Back-end"
+    )
+    # engineering holds p0, p1 and p2 (through the cycle); p0's entry is in Lyon already.
+    actions.add_rule(actor=admin, group_dn=f"cn=engineering,{groups}", kind="site", name="Lyon")
+    with CaptureQueriesContext(connection) as queries:
+        dry = sync(dry_run=True)
+    assert dry.created_count == SEEDED
+    # A fixed number of queries for the 300 people it would create, rules and all.
+    assert len(queries) < 40, [q["sql"][:80] for q in queries]
+    expected = [
+        {"space": "Technique", "added": 3, "removed": 0},
+        {"department": "Back-end", "added": 3, "removed": 0},
+        {"site": "Lyon", "added": 2, "removed": 0},
+    ]
+    assert dry.report["memberships"] == expected
+    assert set(Membership.objects.filter(space=space).values_list("user_id", flat=True)) == {
+        admin.pk
+    }
+    assert not DirectoryPerson.objects.exists()
+    # The real run does what the dry run said.
+    real = sync()
+    assert real.report["memberships"] == expected
+    assert Membership.objects.filter(space=space).count() == 4
+    # Nothing left to do: a second dry run counts nothing.
+    again = sync(dry_run=True)
+    assert [row["added"] for row in again.report["memberships"]] == [0, 0, 0]
+
+
 def test_the_command_runs_a_dry_run(configure: Any, capsys: Any) -> None:
     configure("people")
     call_command("sync_directory", "--dry-run")

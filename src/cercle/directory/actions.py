@@ -824,6 +824,25 @@ def _group_members(
     return {dn_to_user[dn] for dn in dns if dn in dn_to_user}
 
 
+@dataclass
+class _WouldBe:
+    """What a dry run would create (by a stand-in id below zero: no such person exists) and
+    reactivate, for the group rules' counts."""
+
+    created: dict[int, reader.PersonEntry] = field(default_factory=dict)
+    reactivated: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, plan: _Plan) -> _WouldBe:
+        return cls(
+            created={-index: entry for index, entry in enumerate(plan.create, 1)},
+            reactivated=set(plan.reactivate),
+        )
+
+    def dns(self) -> dict[str, int]:
+        return {reader.normalise_dn(entry.dn): pk for pk, entry in self.created.items()}
+
+
 def _apply_rules(
     actor: User,
     conn: Any,
@@ -831,16 +850,24 @@ def _apply_rules(
     dn_to_user: dict[str, int],
     dry_run: bool,
     report: dict[str, Any],
+    would: _WouldBe | None = None,
 ) -> None:
+    """Space memberships, departments and sites from the group rules. A dry run passes what it
+    `would` create and reactivate: the people it would create count as members of their groups
+    (their places compared with their entry's), as a real run counts them once made."""
     rules = list(queries.rules())
     if not rules and not DirectoryMembership.objects.exists():
         return
+    would = would or _WouldBe()
+    if would.created:
+        dn_to_user = {**dn_to_user, **would.dns()}
     ad = reader.is_active_directory(conn)
     all_groups = {} if ad else reader.groups(conn, config)
     report["nested"] = "in_chain" if ad else "expanded"
     active = set(
         User.objects.filter(pk__in=dn_to_user.values(), is_active=True).values_list("pk", flat=True)
     )
+    active |= set(would.created) | would.reactivated
     spaces: dict[int, tuple[Space, set[int]]] = {}
     places: list[tuple[GroupRule, set[int]]] = []
     for rule in rules:
@@ -886,9 +913,17 @@ def _apply_rules(
             space_actions.remove_member(actor=actor, space=row.space, user=row.user)
         row.delete()
     for rule, members in places:
-        profiles = Profile.objects.filter(user_id__in=members).select_related("department", "site")
+        profiles = Profile.objects.filter(user_id__in=members).select_related(
+            "department", "site", "user"
+        )
         attribute = "department" if rule.kind == RuleKind.DEPARTMENT else "site"
-        changed = 0
+        # People this dry run would create: given their entry's place first, then the rule's.
+        changed = sum(
+            1
+            for user_id in members
+            if user_id in would.created
+            and getattr(would.created[user_id], attribute).strip() != rule.name
+        )
         for profile in profiles:
             place = getattr(profile, attribute)
             if place is not None and place.name == rule.name:
@@ -1000,7 +1035,7 @@ def run_sync(*, run_id: int) -> SyncRun:
                         report, "deactivated", {"name": person.display_name, "email": person.email}
                     )
                 deactivated = len(plan.deactivate)
-            _apply_rules(actor, conn, config, plan.dn_to_user, True, report)
+            _apply_rules(actor, conn, config, plan.dn_to_user, True, report, _WouldBe.of(plan))
         else:
             reactivated = _reactivate(actor, plan.reactivate, report)
             bulk = _Bulk() if plan.create else None

@@ -11,7 +11,7 @@ import json
 import ssl
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -113,11 +113,19 @@ class Config:
     start_tls: bool = False
     max_deactivation_percent: int = 10
     source: str = "database"  # or "environment"
+    # names() read for every attribute of every entry: worked out once per attribute.
+    _names: dict[str, list[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def names(self, attribute: str) -> list[str]:
         """The directory's attribute names for one of Cercle's (the first present wins)."""
-        value = self.attribute_map.get(attribute) or PRESETS[self.preset].get(attribute, "")
-        return [name.strip() for name in value.replace(";", ",").split(",") if name.strip()]
+        found = self._names.get(attribute)
+        if found is None:
+            value = self.attribute_map.get(attribute) or PRESETS[self.preset].get(attribute, "")
+            found = [name.strip() for name in value.replace(";", ",").split(",") if name.strip()]
+            self._names[attribute] = found
+        return list(found)
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -182,6 +190,9 @@ def connect(config: Config, *, bind_dn: str | None = None, password: str | None 
             receive_timeout=TIMEOUT * 4,
             raise_exceptions=False,
             read_only=True,
+            # No schema is read (get_info=NONE): Cercle reads the raw values only, so the
+            # values formatted by the schema's syntaxes would be work for nothing.
+            check_names=False,
         )
         if not conn.open() and conn.closed:
             raise DirectoryError(f"cannot reach {config.server_uri}")
@@ -256,8 +267,10 @@ class PersonEntry:
     member_of: list[str] = field(default_factory=list)
 
     def digest(self) -> str:
-        values = asdict(self)
-        values.pop("photo")
+        # What `dataclasses.asdict` gives, the photo by its digest: written out, as this runs
+        # for every entry of every run (asdict's deep copy cost more than the rest of it).
+        values = {name: getattr(self, name) for name in _DIGESTED}
+        values["member_of"] = list(self.member_of)
         values["photo"] = photo_digest(self.photo)
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
@@ -265,13 +278,23 @@ class PersonEntry:
         return f"{self.first_name} {self.last_name}".strip() or self.username or self.dn
 
 
+_DIGESTED = tuple(name for name in PersonEntry.__dataclass_fields__ if name != "photo")
+
+
 def photo_digest(photo: bytes) -> str:
     return hashlib.sha256(photo).hexdigest() if photo else ""
 
 
-def _raw(entry: Mapping[str, Any], names: list[str]) -> list[Any]:
-    raw = entry.get("raw_attributes", {})
-    lowered = {key.lower(): value for key, value in raw.items()}
+def _lowered(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's raw attributes by their lower-case names (read once per entry)."""
+    return {key.lower(): value for key, value in dict(entry.get("raw_attributes", {})).items()}
+
+
+def _raw(
+    entry: Mapping[str, Any], names: list[str], lowered: dict[str, Any] | None = None
+) -> list[Any]:
+    if lowered is None:
+        lowered = _lowered(entry)
     for name in names:
         values = lowered.get(name.lower())
         if values:
@@ -279,13 +302,17 @@ def _raw(entry: Mapping[str, Any], names: list[str]) -> list[Any]:
     return []
 
 
-def _first(entry: Mapping[str, Any], names: list[str]) -> str:
-    values = _raw(entry, names)
+def _first(
+    entry: Mapping[str, Any], names: list[str], lowered: dict[str, Any] | None = None
+) -> str:
+    values = _raw(entry, names, lowered)
     return _text(values[0]).strip() if values else ""
 
 
-def _key(entry: Mapping[str, Any], config: Config, username: str) -> str:
-    values = _raw(entry, config.names("key"))
+def _key(
+    entry: Mapping[str, Any], config: Config, username: str, lowered: dict[str, Any] | None = None
+) -> str:
+    values = _raw(entry, config.names("key"), lowered)
     if not values:
         return f"dn:{normalise_dn(entry['dn'])}" if not username else f"uid:{username.lower()}"
     value = values[0]
@@ -295,40 +322,45 @@ def _key(entry: Mapping[str, Any], config: Config, username: str) -> str:
 
 
 def read_person(entry: Mapping[str, Any], config: Config) -> PersonEntry:
-    username = _first(entry, config.names("username"))
+    raw = _lowered(entry)
+
+    def first(attribute: str) -> str:
+        return _first(entry, config.names(attribute), raw)
+
+    username = first("username")
     if "@" in username and config.preset == "active_directory":
         username = username.split("@", 1)[0]
-    first = _first(entry, config.names("first_name"))
-    last = _first(entry, config.names("last_name"))
-    if not (first and last):
-        display = _first(entry, config.names("display_name"))
+    first_name = first("first_name")
+    last = first("last_name")
+    if not (first_name and last):
+        display = first("display_name")
         head, _space, rest = display.partition(" ")
-        first, last = first or head, last or rest or head
+        first_name, last = first_name or head, last or rest or head
     disabled = False
-    flag = _first(entry, config.names("disabled"))
+    flag = first("disabled")
     if flag:
         try:
             disabled = bool(int(flag) & AD_DISABLED)
         except ValueError:
             disabled = flag.lower() in {"true", "yes", "1", "disabled"}
-    photos = _raw(entry, config.names("photo"))
+    photos = _raw(entry, config.names("photo"), raw)
     photo = photos[0] if photos and isinstance(photos[0], bytes) else b""
     return PersonEntry(
         dn=entry["dn"],
-        key=_key(entry, config, username),
+        key=_key(entry, config, username, raw),
         username=username,
-        email=_first(entry, config.names("email")).lower(),
-        first_name=first,
+        email=first("email").lower(),
+        first_name=first_name,
         last_name=last,
-        job_title=_first(entry, config.names("job_title")),
-        department=_first(entry, config.names("department")),
-        site=_first(entry, config.names("site")),
-        phone=_first(entry, config.names("phone")),
-        manager_dn=_first(entry, config.names("manager")),
-        language=_first(entry, config.names("language")),
+        job_title=first("job_title"),
+        department=first("department"),
+        site=first("site"),
+        phone=first("phone"),
+        manager_dn=first("manager"),
+        language=first("language"),
         disabled=disabled,
         photo=photo,
-        member_of=[_text(v) for v in _raw(entry, config.names("member_of"))],
+        member_of=[_text(v) for v in _raw(entry, config.names("member_of"), raw)],
     )
 
 

@@ -304,18 +304,27 @@ def provision_person(*, token: ScimToken, resource: Any) -> User:
     actor = token.created_by
     values = person_values(resource)
     with _as_scim_errors(), transaction.atomic():
-        revived = (
+        # One read says both: the provider's name taken by a live person, or one it deleted.
+        known = (
             ScimIdentity.objects.select_for_update()
-            .filter(user_name_key=values.user_name.casefold(), deleted_at__isnull=False)
+            .filter(user_name_key=values.user_name.casefold())
             .select_related("user")
             .first()
         )
+        revived = known if known is not None and known.deleted_at is not None else None
         if revived is not None:
             person = revived.user
             if values.active is None:
                 values.active = True
         else:
-            if _taken_user_name(values, None):
+            if known is not None or (
+                # A person Cercle had before the provider, found by a userName that is their
+                # address: `email_taken` below asks it already when it is this one's address.
+                values.user_name.lower() != values.email
+                and User.objects.filter(
+                    email__iexact=values.user_name, scim_identity__isnull=True
+                ).exists()
+            ):
                 raise UniquenessException(detail="userName is already taken")
             if people_actions.email_taken(values.email):
                 raise UniquenessException(detail="A person with this email address already exists")
