@@ -80,7 +80,9 @@ def test_a_document_linked_in_a_chat_message_is_a_card_for_members_who_may_read_
     budget = add_file(anne, root_for(owner=anne), "budget-2027.csv", b"a,b\n1,2\n")
     actions.share(actor=anne, item=budget, access="read", user=bruno)
     url = reverse("documents_file", args=[budget.pk])
-    group = chat_actions.create_group_conversation(actor=anne, name="Projet", members=[bruno, carla])
+    group = chat_actions.create_group_conversation(
+        actor=anne, name="Projet", members=[bruno, carla]
+    )
     message, _created = chat_actions.send_message(
         actor=anne, conversation_id=group.pk, body=f"Voici le [budget]({url})", client_id="c1"
     )
