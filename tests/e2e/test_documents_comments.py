@@ -53,7 +53,10 @@ def test_write_see_edit_and_delete_a_comment_on_a_file(
     other.set_default_timeout(30_000)
     watcher = other.new_page()
     frames: list[str] = []
-    watcher.on("websocket", lambda ws: ws.on("framereceived", frames.append))
+    watcher.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))),
+    )
     log_in(watcher, "bruno", facts["password"])
     watcher.goto(f"/documents/files/{facts['document']}/")
     watcher.wait_for_function("() => !!window.cercleRealtime")
@@ -113,3 +116,42 @@ def _axe_file() -> str:
     import axe_playwright_python
 
     return str(Path(axe_playwright_python.__file__).with_name("axe.min.js"))
+
+
+def test_an_activity_post_that_grows_shows_its_new_count_on_an_open_wall(
+    chat_server: tuple[Any, Any], chat_context: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Desktop only: the wall's live part is the same script at any width."""
+    site, _server = chat_server
+    facts = site.python(SEED)
+    context = chat_context(locale="fr-FR", width=DESKTOP["width"], height=DESKTOP["height"])
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    frames: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))),
+    )
+    log_in(page, "bruno", facts["password"])
+    place = site.python(
+        "from cercle.documents.models import Document\n"
+        f"document = Document.objects.get(pk={facts['document']})\n"
+        "result = [document.library.space.slug, document.folder_id]"
+    )
+    slug, folder = place
+    page.goto(f"/spaces/{slug}/")
+    said = page.locator("article.post .post-by", has_text="a ajouté")
+    expect(said).to_contain_text("a ajouté 1 fichier dans")
+    _wait_for(page, lambda: any('"feed.subscribed"' in f for f in frames))
+    # Anne adds a second file within the window, from her own browser.
+    anne = chat_context(locale="fr-FR").new_page()
+    log_in(anne, "anne", facts["password"])
+    anne.goto(f"/documents/folders/{folder}/")
+    added = tmp_path / "annexe.txt"
+    added.write_bytes(b"Deux\n")
+    anne.set_input_files("#documents-files", [str(added)])
+    anne.locator("form[data-documents-upload] button[type=submit]").click()
+    expect(anne.locator(".documents-table a", has_text="annexe.txt")).to_be_visible(timeout=30_000)
+    expect(said).to_contain_text("a ajouté 2 fichiers dans", timeout=20_000)
+    expect(page.locator("article.post .post-activity a", has_text="annexe.txt")).to_be_visible()
+    expect(page.locator("#new-posts button")).to_have_count(0)  # not a "new post"

@@ -43,6 +43,9 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Deferred like realtime.js but before it in the page: `cercleRealtime` exists once the
+  // document is parsed and every deferred script has run (readyState is already "interactive"
+  // while they run, so it cannot tell).
+  if (document.readyState === "complete") start();
+  else document.addEventListener("DOMContentLoaded", start);
 })();
