@@ -14,6 +14,7 @@ from cercle.adoption.consumers import AdoptionSocketMixin
 from cercle.announcements.consumers import AnnouncementsSocketMixin
 from cercle.chat.consumers import ChatSocketMixin
 from cercle.core.consumers import RealtimeConsumer
+from cercle.documents.consumers import DocumentsSocketMixin
 from cercle.feed.consumers import FeedSocketMixin
 from cercle.news.consumers import NewsSocketMixin
 from cercle.notifications.consumers import NotificationsSocketMixin
@@ -26,6 +27,7 @@ class Socket(
     NotificationsSocketMixin,
     NewsSocketMixin,
     AdoptionSocketMixin,
+    DocumentsSocketMixin,
     RealtimeConsumer,
 ):
     """One socket per browser tab at /ws/."""

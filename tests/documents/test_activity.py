@@ -18,6 +18,7 @@ from cercle.documents.activity import FILES_ADDED
 from cercle.feed import queries as feed_queries
 from cercle.feed.models import Post
 from tests.factories import make_admin, make_space, make_user
+from tests.helpers.api import api
 from tests.helpers.documents import add_file, root_for
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +89,36 @@ def test_the_post_shows_only_to_who_may_read_the_library() -> None:
     assert not feed_queries.can(member, "see", Post.objects.select_related("space").get(pk=post.pk))
     page = client.get(reverse("space", args=[space.slug])).content.decode()
     assert "added 2 files to" not in page
+
+
+def test_the_posts_api_gives_an_activity_posts_kind_count_and_the_files_one_may_see() -> None:
+    anne, member, outsider = make_user(), make_user(), make_user()
+    space = make_space(owner=anne, members=(member,), kind="private")
+    root = root_for(space)
+    kept = add_file(anne, root, "plan.txt")
+    gone = add_file(anne, root, "brouillon.txt")
+    actions.trash(actor=anne, item=gone)
+    [post] = _activity(space)
+    for url in (f"/api/v1/posts/{post.pk}", f"/api/v1/spaces/{space.pk}/posts"):
+        body = api(member).get(url).json()
+        found = body if "id" in body else next(p for p in body["items"] if p["id"] == post.pk)
+        # The count says how many were added; the items, those the reader may open now.
+        assert found["activity"] == {
+            "kind": FILES_ADDED,
+            "count": 2,
+            "items": [
+                {
+                    "id": kept.pk,
+                    "title": "plan.txt",
+                    "url": reverse("documents_file", args=[kept.pk]),
+                }
+            ],
+        }
+    assert api(outsider).get(f"/api/v1/posts/{post.pk}").status_code == 404
+    # Any other post says null.
+    other = api(member).post(
+        "/api/v1/posts", {"body": "Bonjour", "space_id": space.pk}, content_type="application/json"
+    )
+    assert other.status_code == 201 and other.json()["activity"] is None
+    schema = api(member).get("/api/v1/openapi.json").json()
+    assert "ActivityOut" in schema["components"]["schemas"]

@@ -184,8 +184,9 @@ def history(
     request: AuthenticatedRequest, conversation_id: Id, cursor: str | None = None, limit: int = 30
 ) -> dict[str, Any]:
     page = queries.history(request.auth, conversation_id, cursor=cursor, limit=limit)
+    cards = queries.message_card_payloads(request.auth, page.items)
     return {
-        "items": [events.message_payload(m) for m in page.items],
+        "items": [events.message_payload(m, cards=cards.get(m.pk, [])) for m in page.items],
         "next_cursor": page.next_cursor,
     }
 
@@ -258,6 +259,14 @@ def edit(request: AuthenticatedRequest, message_id: Id, payload: MessageEditIn) 
 def delete(request: AuthenticatedRequest, message_id: Id) -> dict[str, Any]:
     actions.delete_message(actor=request.auth, message_id=message_id)
     return events.message_payload(queries.access_message(request.auth, message_id))
+
+
+@router.get("/messages/{message_id}/cards", response=list[dict[str, Any]])
+def message_cards(request: AuthenticatedRequest, message_id: Id) -> list[dict[str, object]]:
+    """The cards of a message's links to things I may see (a document: its name, type, size,
+    picture), for a message that came over the socket with `link_cards: null`."""
+    message = queries.access_message(request.auth, message_id)
+    return queries.message_card_payloads(request.auth, [message]).get(message.pk, [])
 
 
 @router.get("/messages/{message_id}/versions", response=list[VersionOut])

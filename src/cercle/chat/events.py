@@ -23,6 +23,7 @@ from django.utils.html import strip_tags
 
 from cercle.accounts.models import User
 from cercle.chat.models import Attachment, Conversation, Message, Reaction
+from cercle.core import link_cards
 from cercle.core.events import HelloPart
 from cercle.core.realtime import Event
 
@@ -87,9 +88,20 @@ def message_payload(
     *,
     reactions: list[Reaction] | None = None,
     attachments: list[Attachment] | None = None,
+    cards: list[dict[str, object]] | None = None,
 ) -> dict[str, Any]:
-    """A message as clients see it; a deleted message keeps its place but not its text."""
+    """A message as clients see it; a deleted message keeps its place but not its text.
+
+    `link_cards`: the cards of its links to things the reader may see (`cards`, read for them by
+    `queries.message_cards`); `[]` when it links to none, `null` when it does but the payload is
+    the same for every reader (a socket's events): the client asks `/api/v1/messages/{id}/cards`."""
     deleted = message.deleted_at is not None
+    if deleted:
+        shown_cards: list[dict[str, object]] | None = []
+    elif cards is not None:
+        shown_cards = cards
+    else:
+        shown_cards = None if link_cards.has_links(message.body_html) else []
     if reactions is None:
         reactions = [] if deleted else list(message.reactions.all())
     if attachments is None:
@@ -110,6 +122,7 @@ def message_payload(
         "pinned": message.pinned_at is not None and not deleted,
         "reactions": [] if deleted else reactions_payload(reactions),
         "attachments": [] if deleted else [attachment_payload(a) for a in attachments],
+        "link_cards": shown_cards,
     }
 
 

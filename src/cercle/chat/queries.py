@@ -7,6 +7,7 @@ an archived space stays readable by its members but refuses every write with `Re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from cercle.chat.models import (
     Message,
     Reaction,
 )
+from cercle.core import link_cards
 from cercle.core.compiled import CompiledQuery
 from cercle.core.pagination import Page, decode_cursor, encode_cursor
 from cercle.core.text import search_terms
@@ -609,3 +611,30 @@ def search_messages(
     items = list(qs[: limit + 1])
     next_cursor = encode_cursor([items[limit - 1].pk]) if len(items) > limit else None
     return Page(items=items[:limit], next_cursor=next_cursor)
+
+
+def _card_texts(messages: Iterable[Message]) -> dict[int, str]:
+    return {
+        m.pk: m.body_html
+        for m in messages
+        if m.deleted_at is None and link_cards.has_links(m.body_html)
+    }
+
+
+def message_cards(viewer: User, messages: Iterable[Message]) -> dict[int, tuple[Any, ...]]:
+    """The cards (`cercle.core.link_cards`: a document's name, type, size, picture) of the links
+    in these messages to things `viewer` may see, by message, for the page's template: one query
+    per kind of card for all the messages together. A link to something else stays a link."""
+    texts = _card_texts(messages)
+    return dict(link_cards.cards_for(viewer, texts)) if texts else {}
+
+
+def message_card_payloads(
+    viewer: User, messages: Iterable[Message]
+) -> dict[int, list[dict[str, object]]]:
+    """`message_cards` as JSON (the API), each message with links given a list (maybe empty)."""
+    texts = _card_texts(messages)
+    if not texts:
+        return {}
+    found = link_cards.payloads_for(viewer, texts)
+    return {pk: found.get(pk, []) for pk in texts}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -102,6 +102,10 @@ class MessageOut(Schema):
     pinned: bool
     reactions: list[ReactionOut]
     attachments: list[MessageAttachmentOut]
+    # Cards of its links to things the reader may see (`kind`, then the kind's fields: a
+    # document's `id`, `name`, `content_type`, `size`, `url`, `thumbnail_url`); null: ask
+    # `GET /api/v1/messages/{id}/cards`.
+    link_cards: list[dict[str, Any]] | None = []
 
 
 class MessagePage(Schema):

@@ -190,6 +190,10 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
         page, gap = found.page, found.gap
     else:
         page = queries.history(viewer, conversation_id, limit=HISTORY_PAGE)
+    history = list(reversed(page.items))
+    cards = queries.message_cards(viewer, history)
+    for message in history:
+        message.link_cards = cards.get(message.pk, ())  # type: ignore[attr-defined]
     rows = _sidebar(viewer)
     other = queries.other_person(current, viewer, people)
     return render(
@@ -204,7 +208,7 @@ def conversation(request: AuthenticatedRequest, conversation_id: int) -> HttpRes
             "people": people,
             "other": other,
             "other_presence": presence.status_of(other.pk) if other else None,
-            "history": list(reversed(page.items)),
+            "history": history,
             "next_cursor": page.next_cursor or "",
             "gap": gap,
             "read_states": {str(k): v for k, v in queries.read_states(viewer, current).items()},

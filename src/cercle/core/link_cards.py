@@ -11,6 +11,7 @@ links stay plain links. Cards are hashable values (frozen dataclasses) drawn by 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -77,11 +78,14 @@ def links_in(html: str) -> list[tuple[str, int]]:
     return found
 
 
-def cards_for(
+def has_links(html: str) -> bool:
+    """Does a text link to a registered thing (whether or not a reader may see it)? No query."""
+    return bool(html) and "href" in html and bool(links_in(html))
+
+
+def _resolve(
     viewer: User, texts: Mapping[int, str]
-) -> dict[int, tuple[tuple[str, Hashable], ...]]:
-    """For each text (by its key) with links to things `viewer` may see: ((template, card), …),
-    in the links' order. One `load` per kind for all the texts together."""
+) -> dict[int, tuple[tuple[LinkCardKind, Hashable], ...]]:
     links = {key: links_in(html) for key, html in texts.items()}
     wanted: dict[str, set[int]] = {}
     for found in links.values():
@@ -90,16 +94,38 @@ def cards_for(
     loaded = {
         kind_key: KINDS[kind_key].load(viewer, sorted(ids)) for kind_key, ids in wanted.items()
     }
-    cards: dict[int, tuple[tuple[str, Hashable], ...]] = {}
+    cards: dict[int, tuple[tuple[LinkCardKind, Hashable], ...]] = {}
     for key, found in links.items():
         shown = tuple(
-            (KINDS[kind_key].template, loaded[kind_key][ident])
+            (KINDS[kind_key], loaded[kind_key][ident])
             for kind_key, ident in found
             if ident in loaded[kind_key]
         )
         if shown:
             cards[key] = shown
     return cards
+
+
+def cards_for(
+    viewer: User, texts: Mapping[int, str]
+) -> dict[int, tuple[tuple[str, Hashable], ...]]:
+    """For each text (by its key) with links to things `viewer` may see: ((template, card), …),
+    in the links' order. One `load` per kind for all the texts together."""
+    return {
+        key: tuple((kind.template, card) for kind, card in shown)
+        for key, shown in _resolve(viewer, texts).items()
+    }
+
+
+def payloads_for(viewer: User, texts: Mapping[int, str]) -> dict[int, list[dict[str, object]]]:
+    """`cards_for` as JSON for an API: each card's fields (a dataclass's) with its `kind`."""
+    return {
+        key: [
+            {"kind": kind.key, **dataclasses.asdict(card)}  # type: ignore[call-overload]
+            for kind, card in shown
+        ]
+        for key, shown in _resolve(viewer, texts).items()
+    }
 
 
 def kinds() -> Iterable[LinkCardKind]:

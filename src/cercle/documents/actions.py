@@ -36,7 +36,7 @@ from cercle.accounts.models import User
 from cercle.audit.actions import log_event
 from cercle.core import uploads
 from cercle.core.text import render_linked
-from cercle.documents import activity, extraction, notifications, queries, tasks
+from cercle.documents import activity, events, extraction, notifications, queries, tasks
 from cercle.documents.models import (
     COMMENT_LENGTH,
     NAME_LENGTH,
@@ -1359,6 +1359,7 @@ def add_comment(*, actor: User, document: Document, body: str) -> Comment:
             extra={"library": document.library_id},
         )
         notifications.on_comment(actor=actor, document=document, comment=comment)
+        events.comments_changed(document_id=document.pk, actor_id=actor.pk)
     return comment
 
 
@@ -1383,6 +1384,7 @@ def edit_comment(*, actor: User, comment: Comment, body: str) -> Comment:
             new={"body": body},
             extra={"library": comment.document.library_id, "comment": comment.pk},
         )
+        events.comments_changed(document_id=comment.document_id, actor_id=actor.pk)
     return comment
 
 
@@ -1401,3 +1403,4 @@ def delete_comment(*, actor: User, comment: Comment) -> None:
             extra={"library": comment.document.library_id, "comment": comment.pk},
         )
         Comment.objects.filter(pk=comment.pk).delete()
+        events.comments_changed(document_id=comment.document_id, actor_id=actor.pk)

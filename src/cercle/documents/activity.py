@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from cercle.accounts.models import User
 from cercle.core.hooks import emit
 from cercle.documents.models import Document
+from cercle.documents.queries import readable_documents
 from cercle.spaces.hooks import ActivityItem, SpaceActivity
 from cercle.spaces.registry import ActivityKind, register_activity_kind
 
@@ -47,5 +48,12 @@ def _describe(count: int) -> str:
     return ngettext("added %(count)d file to", "added %(count)d files to", count) % {"count": count}
 
 
+def _visible(viewer: User, ids: list[int]) -> set[int]:
+    """The files among `ids` that `viewer` may read now (not in the trash): one query."""
+    return set(readable_documents(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def register() -> None:
-    register_activity_kind(ActivityKind(key=FILES_ADDED, module="documents", describe=_describe))
+    register_activity_kind(
+        ActivityKind(key=FILES_ADDED, module="documents", describe=_describe, visible=_visible)
+    )

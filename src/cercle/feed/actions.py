@@ -243,6 +243,7 @@ def record_activity(
         post.activity_count = len(post.activity_items)
         post.body_html = _activity_html(post.activity_items)
         post.save(update_fields=["activity_items", "activity_count", "body_html"])
+        events.post_updated(post)  # open walls show the new count without a reload
         return post
     post = Post.objects.create(
         author=actor,

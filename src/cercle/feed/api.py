@@ -23,6 +23,8 @@ from cercle.core.typing import AuthenticatedRequest
 from cercle.feed import actions, queries
 from cercle.feed.models import Bookmark, Comment, Post, Report
 from cercle.feed.schemas import (
+    ActivityItemOut,
+    ActivityOut,
     AttachmentOut,
     CommentIn,
     CommentListOut,
@@ -68,8 +70,17 @@ def space_ref(space: Space | None) -> SpaceRef | None:
     return SpaceRef(id=space.pk, slug=space.slug, name=space.name)
 
 
-def post_out(card: queries.PostCard) -> PostOut:
-    """A post as its viewer sees it (`queries.with_viewer_state`)."""
+def posts_out(viewer: User, cards: list[queries.PostCard]) -> list[PostOut]:
+    """Posts as their viewer sees them, an activity post's items read once for them all."""
+    activity = queries.visible_activity_items(viewer, [card.post for card in cards])
+    return [post_out(card, activity.get(card.post.pk)) for card in cards]
+
+
+def post_out(
+    card: queries.PostCard, activity_items: list[dict[str, object]] | None = None
+) -> PostOut:
+    """A post as its viewer sees it (`queries.with_viewer_state`); `activity_items`: an activity
+    post's items the viewer may see (`queries.visible_activity_items`)."""
     post = card.post
     original = post.shared_from
     shared = None
@@ -114,13 +125,23 @@ def post_out(card: queries.PostCard) -> PostOut:
             )
             for a in post.attachments.all()
         ],
+        activity=ActivityOut(
+            kind=post.activity_kind,
+            count=post.activity_count,
+            items=[
+                ActivityItemOut(id=int(str(i["id"])), title=str(i["title"]), url=str(i["url"]))
+                for i in activity_items or []
+            ],
+        )
+        if post.activity_kind
+        else None,
     )
 
 
 def _one(request: AuthenticatedRequest, post_id: Id) -> PostOut:
     post = queries.access_post(request.auth, post_id)
     viewer = queries.Viewer.of(request.auth)
-    return post_out(queries.with_viewer_state([post], viewer)[0])
+    return posts_out(request.auth, queries.with_viewer_state([post], viewer))[0]
 
 
 def _created(request: AuthenticatedRequest, post: Post) -> PostOut:
@@ -148,7 +169,7 @@ def _page(
     viewer = queries.Viewer.of(request.auth)
     page = queries.paginate(posts, viewer, cursor=cursor, limit=limit)  # type: ignore[arg-type]
     actions.record_views(viewer=request.auth, posts=[card.post for card in page.items])
-    return PostPageOut(items=[post_out(card) for card in page.items], next_cursor=page.next_cursor)
+    return PostPageOut(items=posts_out(request.auth, page.items), next_cursor=page.next_cursor)
 
 
 @router.get("/feed", response=PostPageOut)
@@ -379,7 +400,7 @@ def pinned(request: AuthenticatedRequest, space_key: str) -> list[PostOut]:
         raise space_queries.NotFound(_("No such space."))
     viewer = queries.Viewer.of(request.auth)
     posts = list(queries.pinned_posts(request.auth, space)[: queries.MAX_PAGE_SIZE])
-    return [post_out(card) for card in queries.with_viewer_state(posts, viewer)]
+    return posts_out(request.auth, queries.with_viewer_state(posts, viewer))
 
 
 def _revision_out(body: str, edited_by: object, created_at: object) -> RevisionOut:

@@ -101,6 +101,19 @@ class FeedSocketMixin(SocketPart):
             self.feed_recent.popitem(last=False)
         await self.send_json(message["event"])
 
+    async def feed_updated(self, message: dict[str, Any]) -> None:
+        """A post changed in place (an activity post grew): passed on, the author's own tabs
+        included, if it belongs to the feed shown and the person may see it."""
+        plan, audience = getattr(self, "feed_plan", None), getattr(self, "feed_audience", None)
+        if plan is None or audience is None:
+            return
+        route = Route.from_message(message)
+        if not plan.matches(route):
+            return
+        if route.author_id != audience.user_id and not may_see(audience, route):
+            return
+        await self.send_json(message["event"])
+
     async def feed_resync(self, message: dict[str, Any]) -> None:
         """The person's spaces or follows (or a space's readers) changed: reload the plan."""
         plan = getattr(self, "feed_plan", None)

@@ -1,4 +1,5 @@
-"""The realtime events of the wall: `feed.new` ("N new posts" without reloading).
+"""The realtime events of the wall: `feed.new` ("N new posts" without reloading), `feed.updated`
+(a post shown changed in place: an activity post's count).
 
 The frames the browser gets are declared here (`FeedNew`, and `FeedSubscribed`,
 `FeedUnsubscribed` answering the tab's `feed.subscribe` / `feed.unsubscribe`; docs/realtime.md).
@@ -52,6 +53,19 @@ class FeedNew(Event):
 
 
 @dataclass(frozen=True)
+class FeedUpdated(Event):
+    """A post the feed shown holds changed in place and the person may see it — an activity post
+    that grew ("Anne added 4 files to Atelier" after 3): a page showing it draws it again. Sent to
+    the author's other tabs too."""
+
+    type = "feed.updated"
+    post_id: int
+    space_id: int | None
+    author_id: int
+    wall_owner_id: int | None
+
+
+@dataclass(frozen=True)
 class FeedSubscribed(Event):
     """The answer to `feed.subscribe`: `filter` for the home feed, `id` for a space or a wall."""
 
@@ -73,6 +87,7 @@ class FeedUnsubscribed(Event):
 # Channel-layer message types (the consumer's handlers `feed_new`, `feed_resync`): the first
 # carries the frame of that type.
 NEW = FeedNew.type
+UPDATED = FeedUpdated.type
 RESYNC = "feed.resync"
 
 
@@ -114,10 +129,21 @@ class Route:
             wall_owner_id=self.wall_owner_id,
         )
 
-    def message(self) -> dict[str, Any]:
+    def message(self, *, updated: bool = False) -> dict[str, Any]:
+        """The layer message of `feed.new` (or, `updated`, of `feed.updated`)."""
+        frame = self.frame()
         return {
-            "type": NEW,
-            "event": self.frame().payload(),
+            "type": UPDATED if updated else NEW,
+            "event": (
+                FeedUpdated(
+                    post_id=frame.post_id,
+                    space_id=frame.space_id,
+                    author_id=frame.author_id,
+                    wall_owner_id=frame.wall_owner_id,
+                )
+                if updated
+                else frame
+            ).payload(),
             "public": self.public,
             "hashtag_ids": sorted(self.hashtag_ids),
             "mention_ids": sorted(self.mention_ids),
@@ -211,6 +237,14 @@ def post_created(post: Post, *, mentioned: Iterable[Any] = ()) -> None:
     hashtag_ids = [h.pk for h in post.hashtags.all()]
     route = route_of(post, hashtag_ids=hashtag_ids, mention_ids=[u.pk for u in mentioned])
     send_on_commit(route.message(), groups=route.groups())
+
+
+def post_updated(post: Post) -> None:
+    """A post changed in place in a way every open feed should show at once (an activity post
+    grew: `actions.record_activity`): after commit, to its space's, wall's and author's groups
+    (not its hashtags' nor its mentions': an activity post has none)."""
+    route = route_of(post, hashtag_ids=[], mention_ids=[])
+    send_on_commit(route.message(updated=True), groups=route.groups())
 
 
 def subscriptions_changed(*, user_ids: Iterable[int]) -> None:

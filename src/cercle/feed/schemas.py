@@ -38,6 +38,21 @@ class AttachmentOut(Schema):
     height: int | None
 
 
+class ActivityItemOut(Schema):
+    id: int
+    title: str
+    url: str
+
+
+class ActivityOut(Schema):
+    """What an activity post tells ("Anne added 3 files to Atelier"): its kind, how many things
+    in all, and those of them the reader may see (`items`, oldest first)."""
+
+    kind: str
+    count: int
+    items: list[ActivityItemOut]
+
+
 class PostOut(Schema):
     id: int
     author: PersonRef
@@ -61,6 +76,8 @@ class PostOut(Schema):
     # For the author only: how many people were shown the post.
     seen_by: int | None = None
     attachments: list[AttachmentOut] = []
+    # An activity post's kind, count and items; null for any other post.
+    activity: ActivityOut | None = None
 
 
 class PostPageOut(Schema):

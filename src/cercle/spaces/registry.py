@@ -51,11 +51,14 @@ def space_modules() -> list[SpaceModule]:
 class ActivityKind:
     """Something a module does in a space that the space's feed tells, grouped: `describe(n)` is
     the words between the person and the space ("added 3 files to"), in the active language;
-    `module` the space module it belongs to (the feed shows it only while that module is on)."""
+    `module` the space module it belongs to (the feed shows it only while that module is on);
+    `visible(viewer, ids)` the ids among a page's items that the viewer may see (one query for a
+    whole page: the API lists those only; None: every item)."""
 
     key: str  # stored with the feed's post: never renamed once released
     module: str
     describe: Callable[[int], str]
+    visible: Callable[[User, list[int]], set[int]] | None = None
 
 
 ACTIVITY_KINDS: dict[str, ActivityKind] = {}

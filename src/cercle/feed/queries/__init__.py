@@ -61,6 +61,7 @@ from cercle.feed.queries.pages import (
     pinned_posts,
     profile_posts,
     space_posts,
+    visible_activity_items,
     with_viewer_state,
 )
 from cercle.feed.queries.visibility import (
@@ -131,6 +132,7 @@ __all__ = [
     "space_posts",
     "viewer_may",
     "viewer_sees",
+    "visible_activity_items",
     "visible_posts",
     "with_display",
     "with_viewer_state",

@@ -44,6 +44,7 @@ from cercle.feed.queries.visibility import (
     with_display,
 )
 from cercle.spaces import queries as space_queries
+from cercle.spaces import registry as space_registry
 from cercle.spaces.models import Membership, Space, SpaceFollow
 
 # --- Pages of posts ----------------------------------------------------------------------------
@@ -278,3 +279,34 @@ def new_posts_count(user: User, filter: str, since: datetime.datetime) -> int:
         .order_by()
         .count()
     )
+
+
+def visible_activity_items(user: User, posts: Sequence[Post]) -> dict[int, list[dict[str, object]]]:
+    """For each activity post among `posts`: its items (`{"id", "title", "url"}`, oldest first)
+    that `user` may see, as its kind decides (`spaces.registry.ActivityKind.visible`: a file put
+    in the trash, or moved away, is left out). One call per kind for all the posts together."""
+    wanted: dict[str, set[int]] = {}
+    for post in posts:
+        if post.activity_kind:
+            ids = {int(e["id"]) for e in post.activity_items if isinstance(e.get("id"), int)}
+            wanted.setdefault(post.activity_kind, set()).update(ids)
+    allowed: dict[str, set[int] | None] = {}
+    for key, ids in wanted.items():
+        kind = space_registry.activity_kind(key)
+        if kind is None:
+            allowed[key] = set()
+        elif kind.visible is None:
+            allowed[key] = None
+        else:
+            allowed[key] = kind.visible(user, sorted(ids)) if ids else set()
+    shown: dict[int, list[dict[str, object]]] = {}
+    for post in posts:
+        if not post.activity_kind:
+            continue
+        keep = allowed.get(post.activity_kind)
+        shown[post.pk] = [
+            {"id": e["id"], "title": str(e.get("title", "")), "url": str(e.get("url", ""))}
+            for e in post.activity_items
+            if isinstance(e.get("id"), int) and (keep is None or e["id"] in keep)
+        ]
+    return shown

@@ -255,6 +255,8 @@
       if (m.deleted) body.textContent = T.deleted;
       else body.innerHTML = m.html; // sanitised by the server (nh3)
       li.append(body);
+      if (!m.deleted && Array.isArray(m.link_cards)) renderCards(li, m.link_cards);
+      else if (!m.deleted && m.link_cards === null && m.id) loadCards(li, m.id);
       if (!m.deleted && m.attachments && m.attachments.length) {
         const files = el("ul", "msg-files");
         for (const f of m.attachments) {
@@ -283,6 +285,43 @@
       li.append(reactions);
       decorate(li);
       return li;
+    }
+    // Cards of a message's links to things I may see (a document: name, type, size, picture),
+    // drawn like the server's `documents/_link_card.html`. A message from the socket carries
+    // `link_cards: null` when it has such links (the event is the same for every reader): asked.
+    function renderCards(li, cards) {
+      li.querySelector(".link-cards")?.remove();
+      if (!cards.length) return;
+      const box = el("div", "link-cards");
+      for (const c of cards) {
+        const a = el("a", "link-card");
+        a.href = c.url;
+        if (c.thumbnail_url) {
+          const img = el("img", "link-card-picture");
+          img.src = c.thumbnail_url;
+          img.alt = "";
+          img.width = 80;
+          img.height = 80;
+          img.loading = "lazy";
+          a.append(img);
+        } else {
+          const icon = el("span", "link-card-icon", "📄");
+          icon.setAttribute("aria-hidden", "true");
+          a.append(icon);
+        }
+        const text = el("span", "link-card-text");
+        text.append(el("span", "link-card-title", c.name || ""), " ",
+          el("span", "muted", [c.content_type, fileSize(c.size || 0)].filter(Boolean).join(" · ")));
+        a.append(text);
+        box.append(a);
+      }
+      li.querySelector(".msg-body")?.after(box);
+    }
+    async function loadCards(li, id) {
+      try {
+        const response = await fetch(`/api/v1/messages/${id}/cards`, { credentials: "same-origin" });
+        if (response.ok) renderCards(li, await response.json());
+      } catch (error) { /* offline: the link stays a link */ }
     }
     // A message's actions sit behind one "…" button (a disclosure: aria-expanded, Escape closes).
     let menuCount = 0;

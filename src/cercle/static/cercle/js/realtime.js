@@ -204,6 +204,26 @@
     } catch (error) { /* offline: the next poll or reconnection asks again */ }
   }
 
+  // A post shown here changed in place (an activity post's count: "added 4 files to"): its
+  // heading and its body are drawn again from the post's page; the rest (comments, a comment
+  // being written) is left as it is. A page not showing it does nothing.
+  async function refreshPost(postId) {
+    const here = document.getElementById(`post-${Number(postId)}`);
+    if (!here) return;
+    try {
+      const response = await fetch(`/posts/${Number(postId)}/`, BACKGROUND);
+      if (!response.ok) return;
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = doc.getElementById(`post-${Number(postId)}`);
+      if (!fresh) return;
+      for (const selector of [".post-by", ":scope > .post-body"]) {
+        const mine = here.querySelector(selector);
+        const theirs = fresh.querySelector(selector);
+        if (mine && theirs) mine.replaceWith(theirs);
+      }
+    } catch (error) { /* offline: the next page load shows it */ }
+  }
+
   // The button loads the feed's first page again, new posts included, without reloading the page.
   async function loadNewPosts() {
     const url = new URL(location.href);
@@ -353,6 +373,9 @@
         // Taken back, retargeted, or its post deleted or hidden: asked again only by a page that
         // shows it (the server keeps it for whom it still shows, e.g. a hidden post's author).
         if (document.getElementById(`announcement-${frame.announcement_id}`)) refreshAnnouncements();
+        break;
+      case "feed.updated":
+        refreshPost(frame.post_id);
         break;
       case "feed.new":
         if (!newPostIds.has(frame.post_id)) {
