@@ -512,14 +512,18 @@ def with_schedule_status(event: Event, body: bytes) -> bytes:
     return data
 
 
-def keep_source(actor: User, event: Event, body: bytes) -> None:
-    """After a client's PUT of `event`: keep its text, with the ETag the event has now."""
+def keep_source(actor: User, event: Event, body: bytes) -> bytes | None:
+    """After a client's PUT of `event`: keep its text (with SCHEDULE-STATUS set), with the ETag
+    the event has now. Returns what is kept; None for an invitee's answer (the organiser's event
+    is not the invitee's text: Cercle writes it)."""
     if not queries.can_change(actor, event):
-        return  # an invitee's answer: the organiser's event is not the invitee's text
+        return None
+    stored = with_schedule_status(event, body)
     fresh = calendar_events(event.calendar).get(pk=event.pk)
     EventSource.objects.update_or_create(
-        event=event, defaults={"data": body.decode("utf-8"), "etag": etag(fresh)}
+        event=event, defaults={"data": stored.decode("utf-8"), "etag": etag(fresh)}
     )
+    return stored
 
 
 # The `.ics` of recently read events, by ETag (which changes with everything the `.ics` says):
@@ -893,11 +897,11 @@ def _known_addresses(event: Event) -> set[str]:
     return {(p.email or "").lower() for p in people if p.email}
 
 
-def _schedule(actor: User, event: Event, parsed: Parsed, *, update: bool) -> None:
+def _schedule(actor: User, event: Event, parsed: Parsed) -> None:
     """RFC 6638's implicit scheduling, as Cercle's invitations: the organiser's client adding an
     ATTENDEE who is a person of Cercle (by e-mail address) invites them (`actions.invite`: in the
-    app and by mail, as the pages do), and removing one un-invites them (`actions.uninvite`: they
-    get the cancellation); an invitee's client changing their own PARTSTAT answers (`_reply`).
+    app and by mail, as the pages do), and removing one un-invites them (`_uninvite_removed`,
+    before the change); an invitee's client changing their own PARTSTAT answers (`_reply`).
     Addresses outside Cercle are left as they are (Cercle sends no mail to strangers: their
     SCHEDULE-STATUS says so), and so are those the client schedules itself
     (SCHEDULE-AGENT=CLIENT)."""
@@ -914,7 +918,12 @@ def _schedule(actor: User, event: Event, parsed: Parsed, *, update: bool) -> Non
         people = list(User.objects.filter(wanted, is_active=True).exclude(pk=actor.pk))
         if people:
             actions.invite(actor=actor, event=event, people=people)
-    if not update:
+
+
+def _uninvite_removed(actor: User, event: Event, parsed: Parsed) -> None:
+    """The organiser's client dropped an ATTENDEE who is invited: un-invited (before the change
+    is told to those still invited, so they hear only of the cancellation)."""
+    if event.organiser_id != actor.pk or not queries.can_change(actor, event):
         return
     for invited in Invitation.objects.filter(event=event).select_related("person"):
         address = (invited.person.email or "").lower()
@@ -922,11 +931,32 @@ def _schedule(actor: User, event: Event, parsed: Parsed, *, update: bool) -> Non
             actions.uninvite(actor=actor, event=event, person=invited.person)
 
 
+def _same_event(event: Event, parsed: Parsed) -> bool:
+    """Whether a PUT leaves the series as Cercle models it (its exceptions aside)."""
+    details = parsed.details
+    try:
+        rule = recurrence.normalize_rule(parsed.rule, parsed.timing) if parsed.rule else ""
+    except ValidationError:
+        return False
+    return (
+        event.title == details.title
+        and event.description == details.description
+        and event.place == details.place
+        and event.meeting_url == details.meeting_url
+        and event.visibility == parsed.visibility
+        and event.own_timing() == parsed.timing
+        and event.rule == rule
+    )
+
+
 def _answer_only(actor: User, existing: Event, parsed: Parsed) -> None:
     """An invitee's PUT of an event they may not change: their answer, and nothing else; adding
-    ATTENDEEs (inviting) is not theirs to do, and is refused."""
-    added = set(parsed.attendees) - _known_addresses(existing)
-    if added:
+    people of Cercle as ATTENDEEs (inviting them) is not theirs to do, and is refused."""
+    added = sorted(set(parsed.attendees) - _known_addresses(existing))[:MAX_ATTENDEES]
+    wanted = Q()
+    for address in added:
+        wanted |= Q(email__iexact=address)
+    if added and User.objects.filter(wanted, is_active=True).exists():
         raise DavError(403, _("You cannot invite people to this event."), "need-privileges")
     invitation = Invitation.objects.filter(event=existing, person_id=actor.pk).first()
     assert invitation is not None
@@ -1072,16 +1102,23 @@ def put_event(
                 raise DavError(403, _("A resource keeps its UID."), "no-uid-conflict")
             if not queries.can_change(actor, existing):
                 raise DavError(403, _("You cannot change this event."), "need-privileges")
-            event = actions.change_event(
-                actor=actor,
-                event=existing,
-                details=parsed.details,
-                timing=parsed.timing,
-                rule=parsed.rule,
-                visibility=parsed.visibility,
-            )
+            _uninvite_removed(actor, existing, parsed)
+            if _same_event(existing, parsed):
+                # Written back with what Cercle models unchanged (an alarm, a category, or
+                # nothing): no change to tell the invitees of; the ETag moves all the same.
+                event = existing
+                event.save(update_fields=["updated_at"])
+            else:
+                event = actions.change_event(
+                    actor=actor,
+                    event=existing,
+                    details=parsed.details,
+                    timing=parsed.timing,
+                    rule=parsed.rule,
+                    visibility=parsed.visibility,
+                )
         _apply_exceptions(actor, event, parsed)
-        _schedule(actor, event, parsed, update=existing is not None)
+        _schedule(actor, event, parsed)
     except ValidationError as exc:
         raise _refusal(exc) from exc
     except PermissionDenied as exc:

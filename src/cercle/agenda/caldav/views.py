@@ -592,11 +592,10 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         existing=target.event,
         parsed=parsed,
     )
-    stored = store.with_schedule_status(event, body)
-    store.keep_source(user, event, stored)
-    fresh = store.calendar_events(target.calendar).get(pk=event.pk)
+    stored = store.keep_source(user, event, body)
     response = HttpResponse(status=201 if created else 204)
     if stored == body:  # RFC 4791, 5.3.4: no ETag when what is stored is not what was sent
+        fresh = store.calendar_events(event.calendar).get(pk=event.pk)
         response["ETag"] = store.etag(fresh)
     return response
 
