@@ -402,3 +402,51 @@ def test_space_invitations_stay_in_the_space_collection(people: dict[str, Any]) 
     assert not [h for h in hrefs_of(listing) if h.endswith(".ics")]  # not twice
     in_space = xml(mine.request("PROPFIND", f"{mine.home}space-{space.pk}/", "", Depth="1"))
     assert [h for h in hrefs_of(in_space) if h.endswith(".ics")]
+
+
+def partstat(data: bytes, who: str, value: str) -> bytes:
+    """The event with the PARTSTAT of the attendee whose address starts with `who` set."""
+    calendar = icalendar.Calendar.from_ical(data)
+    for attendee in calendar.walk("VEVENT")[0].get("attendee"):
+        if str(attendee).lower().startswith(f"mailto:{who}"):
+            attendee.params["PARTSTAT"] = value
+    result: bytes = calendar.to_ical()
+    return result
+
+
+def test_schedule_tag_moves_with_the_organiser_not_with_answers(people: dict[str, Any]) -> None:
+    """RFC 6638, 3.2.10: the Schedule-Tag of an event with invitations stays when an invitee
+    answers (its ETag moves), so another invitee's client writes its answer with
+    If-Schedule-Tag-Match; a stale tag is refused (412), nothing changed."""
+    orga, lea, max_ = people["orga"], people["lea"], people["max"]
+    alone = make_event(organiser=orga, title="Seul", start=dt.datetime(2026, 3, 9, 9))
+    dav = Dav(orga)
+    assert "Schedule-Tag" not in dav.request("GET", dav.personal + f"{alone.uid}.ics")
+    event = make_event(organiser=orga, title="Comité", start=dt.datetime(2026, 3, 10, 9))
+    actions.invite(actor=orga, event=event, people=[lea, max_])
+    his, hers = Dav(max_), Dav(lea)
+    href = f"{event.uid}.ics"
+    first = his.request("GET", his.personal + href)
+    tag, etag = first["Schedule-Tag"], first["ETag"]
+    assert tag and tag != etag
+    answered = partstat(hers.request("GET", hers.personal + href).content, "lea@", "ACCEPTED")
+    assert hers.request("PUT", hers.personal + href, answered).status_code == 204
+    second = his.request("GET", his.personal + href)
+    assert second["Schedule-Tag"] == tag and second["ETag"] != etag
+
+    mine = partstat(first.content, "max@", "TENTATIVE")
+    stale = his.request("PUT", his.personal + href, mine, **{"If-Match": etag})
+    assert stale.status_code == 412
+    taken = his.request("PUT", his.personal + href, mine, **{"If-Schedule-Tag-Match": tag})
+    assert taken.status_code == 204, taken.content
+    answers = dict(event.invitations.values_list("person__username", "answer"))
+    assert answers == {"lea": "yes", "max": "maybe"}  # Léa's answer is not undone
+
+    # The organiser changes the event: a new tag, and the old one no longer matches.
+    organiser_copy = dav.request("GET", dav.personal + href).content.decode()
+    moved = dav.request("PUT", dav.personal + href, organiser_copy.replace("Comité", "Comité 2"))
+    assert moved.status_code == 204, moved.content
+    assert his.request("GET", his.personal + href)["Schedule-Tag"] != tag
+    refused = his.request("PUT", his.personal + href, mine, **{"If-Schedule-Tag-Match": tag})
+    assert refused.status_code == 412
+    assert Event.objects.get(pk=event.pk).title == "Comité 2"

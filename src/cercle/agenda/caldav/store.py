@@ -367,6 +367,21 @@ def etag(event: Event) -> str:
     )
 
 
+def schedule_tag(event: Event) -> str | None:
+    """RFC 6638, 3.2.10: the Schedule-Tag of a scheduling object resource (an event with
+    people invited): it changes when the organiser changes the event (its SEQUENCE moves), not
+    when an invitee answers, so an invitee's client can write back its answer
+    (If-Schedule-Tag-Match) after others answered. None for other events. Uses
+    `event.invitations.all()` (prefetched by `calendar_events`)."""
+    if event.organiser_id is None:
+        return None
+    source = _source(event)
+    if not event.invitations.all() and (source is None or "ATTENDEE" not in source.data):
+        return None
+    text = f"{event.pk}|{event.sequence}|{event.uid}"
+    return '"s-' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
+
+
 def find_event(calendar: Calendar, name: str) -> Event | None:
     events = calendar_events(calendar)
     named = events.filter(dav_name__name=name).first()

@@ -291,6 +291,9 @@ def event_resource(
         d("displayname"): text(store.resource_name(event)),
         c("calendar-data"): lambda element: setattr(element, "text", body().decode()),
     }
+    tag = store.schedule_tag(event)
+    if tag is not None:
+        props[c("schedule-tag")] = text(tag)
     if event.updated_at is not None:
         props[d("getlastmodified")] = text(
             event.updated_at.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
@@ -535,10 +538,19 @@ def get(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         content_type="text/calendar; charset=utf-8",
     )
     response["ETag"] = store.etag(event)
+    tag = store.schedule_tag(event)
+    if tag is not None:
+        response["Schedule-Tag"] = tag
     return response
 
 
 def _precondition(request: HttpRequest, event: Event | None, raw: RawObject | None = None) -> None:
+    schedule_match = request.headers.get("If-Schedule-Tag-Match")
+    if schedule_match is not None:
+        # RFC 6638, 8.3: the resource must be a scheduling object with this Schedule-Tag
+        tag = store.schedule_tag(event) if event is not None else None
+        if tag is None or tag not in [t.strip() for t in schedule_match.split(",")]:
+            raise DavError(412, _("The event changed since you read it."))
     if_match = request.headers.get("If-Match")
     if_none_match = request.headers.get("If-None-Match")
     current = store.etag(event) if event is not None else raw.etag if raw is not None else None
@@ -594,9 +606,12 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     )
     stored = store.keep_source(user, event, body)
     response = HttpResponse(status=201 if created else 204)
+    fresh = store.calendar_events(event.calendar).get(pk=event.pk)
     if stored == body:  # RFC 4791, 5.3.4: no ETag when what is stored is not what was sent
-        fresh = store.calendar_events(event.calendar).get(pk=event.pk)
         response["ETag"] = store.etag(fresh)
+    tag = store.schedule_tag(fresh)
+    if tag is not None:
+        response["Schedule-Tag"] = tag
     return response
 
 
