@@ -246,9 +246,9 @@ def side_by_side(
             hrefs = [h.split("<")[0] for h in listing.text.split("<d:href>")[1:]]
             names = sorted(unquote(h.split("/")[-1]) for h in hrefs if h.endswith(".ics"))
             for name in names:  # the same events, as Cercle serves them
-                body = cercle.get(calendar + quote(name)).content
+                data = cercle.get(calendar + quote(name)).content
                 put = radicale.put(
-                    theirs + quote(name), content=body, headers={"Content-Type": "text/calendar"}
+                    theirs + quote(name), content=data, headers={"Content-Type": "text/calendar"}
                 )
                 assert put.status_code == 201, put.text[:300]
             month = MONTH_QUERY.format(data="<c:calendar-data/>")
@@ -283,10 +283,10 @@ def side_by_side(
                             continue
                         content = body
                         if content is None:
-                            hrefs = "".join(
+                            wanted = "".join(
                                 f"<d:href>{urlsplit(base).path}{quote(n)}</d:href>" for n in hundred
                             )
-                            content = MULTIGET.format(hrefs)
+                            content = MULTIGET.format(wanted)
                         into.append(one(client, method, base, content, status, Depth=level))
                 compared[label] = (ours, others)
             return compared

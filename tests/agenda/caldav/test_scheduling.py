@@ -71,7 +71,9 @@ def test_principal_inbox_outbox_and_calendar_properties(people: dict[str, Any]) 
     outbox = hrefs_of(found(principal, f"{C}schedule-outbox-URL")[0])
     assert inbox == [f"/caldav/principals/{lea.pk}/inbox/"]
     assert outbox == [f"/caldav/principals/{lea.pk}/outbox/"]
-    assert "mailto:Lea@example.org" in hrefs_of(found(principal, f"{C}calendar-user-address-set")[0])
+    assert "mailto:Lea@example.org" in hrefs_of(
+        found(principal, f"{C}calendar-user-address-set")[0]
+    )
     assert found(principal, f"{C}calendar-user-type")[0].text == "INDIVIDUAL"
 
     box = xml(dav.request("PROPFIND", inbox[0], SCHEDULING_PROPS, Depth="1"))
@@ -192,9 +194,10 @@ def test_invitee_put_declined_leaves_her_calendar(people: dict[str, Any]) -> Non
     assert Invitation.objects.get(event=event, person=lea).answer == "no"
     assert mine.request("GET", href).status_code == 404
     # The organiser's own copy says so.
-    assert "PARTSTAT=DECLINED" in Dav(orga).request(
-        "GET", Dav(orga).personal + f"{event.uid}.ics"
-    ).content.decode()
+    assert (
+        "PARTSTAT=DECLINED"
+        in Dav(orga).request("GET", Dav(orga).personal + f"{event.uid}.ics").content.decode()
+    )
 
 
 def test_reply_for_one_occurrence_is_refused_unless_it_agrees(people: dict[str, Any]) -> None:
@@ -243,7 +246,9 @@ def test_organiser_removing_an_attendee_uninvites_and_delete_cancels(
     dav = Dav(orga)
     path = dav.personal + "comite.ics"
     with django_capture_on_commit_callbacks(execute=True):
-        dav.request("PUT", path, invitation_ics("comite@test", "lea@example.org", "max@example.org"))
+        dav.request(
+            "PUT", path, invitation_ics("comite@test", "lea@example.org", "max@example.org")
+        )
     event = Event.objects.get(uid="comite@test")
     assert event.invitations.count() == 2
     mailoutbox.clear()

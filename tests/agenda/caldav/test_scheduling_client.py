@@ -40,9 +40,7 @@ def connect(live_server: Any, user: Any) -> caldav.DAVClient:
 
 
 def own_calendar(client: caldav.DAVClient) -> Any:
-    return next(
-        c for c in client.principal().get_calendars() if str(c.url).endswith("/personal/")
-    )
+    return next(c for c in client.principal().get_calendars() if str(c.url).endswith("/personal/"))
 
 
 def test_scheduling_with_the_caldav_library(live_server: Any) -> None:

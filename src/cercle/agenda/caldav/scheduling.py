@@ -73,9 +73,7 @@ def free_busy_request(actor: User, body: bytes) -> list[Answer]:
     request = components[0]
     organizer = _address(request.get("organizer", ""))
     if not organizer or organizer != (actor.email or "").lower():
-        raise DavError(
-            403, _("The ORGANIZER of the request must be you."), "organizer-allowed"
-        )
+        raise DavError(403, _("The ORGANIZER of the request must be you."), "organizer-allowed")
     found = request.get("attendee")
     recipients = found if isinstance(found, list) else [found] if found is not None else []
     if not recipients:

@@ -294,7 +294,7 @@ def invited_elsewhere(user: User) -> QuerySet[Invitation, int]:
         Invitation.objects.filter(person_id=user.pk)
         .exclude(answer=Answer.NO)
         .exclude(event__calendar__in=queries.my_calendars(user))
-        .values("event_id")
+        .values_list("event_id", flat=True)
     )
 
 
@@ -665,6 +665,14 @@ def current_state(calendar: Calendar) -> dict[str, str]:
         for pk, uid, updated_at, sequence, name in events
     }
     return _with_raw(calendar, state)
+
+
+def listing(calendar: Calendar) -> tuple[dict[str, str], dict[str, str]]:
+    """The collection's {name: ETag} (`current_state`) and {name: component} of its to-dos and
+    journal entries (the others are events)."""
+    state = current_state(calendar)
+    components = dict(RawObject.objects.filter(calendar=calendar).values_list("name", "component"))
+    return state, components
 
 
 def _with_raw(calendar: Calendar, state: dict[str, str]) -> dict[str, str]:
@@ -1044,6 +1052,11 @@ def parse(body: bytes, zone_fallback: str) -> Parsed:
                 )
             )
         unscheduled: set[str] = set()
+        occurrence_attendees: dict[dt.datetime, dict[str, str]] = {}
+        for component in components:
+            rid = component.get("recurrence-id")
+            if rid is not None and component.get("attendee") is not None:
+                occurrence_attendees[_key(rid.dt, timing.zone)] = _attendees(component)
         css = _text(master, "class").upper()
         visibility = Visibility.PRIVATE if css in ("PRIVATE", "CONFIDENTIAL") else Visibility.PUBLIC
         return Parsed(
@@ -1056,11 +1069,7 @@ def parse(body: bytes, zone_fallback: str) -> Parsed:
             changed,
             _attendees(master, unscheduled),
             unscheduled,
-            {
-                _key(x["recurrence-id"].dt, timing.zone): _attendees(x)
-                for x in components
-                if x.get("recurrence-id") is not None and x.get("attendee") is not None
-            },
+            occurrence_attendees,
         )
     except DavError:
         raise
@@ -1080,17 +1089,21 @@ def put_event(
     *, actor: User, calendar: Calendar, name: str, existing: Event | None, parsed: Parsed
 ) -> tuple[Event, bool]:
     """Create or replace the event at `name`: all or nothing. Returns it and whether it is new."""
-    if existing is not None and not queries.can_change(actor, existing):
-        if existing.uid == parsed.uid and is_invited(actor, existing):
-            # An invitee's client writes the event back with their PARTSTAT: that is their
-            # answer, and the only change an invitee makes.
-            try:
-                _answer_only(actor, existing, parsed)
-            except ValidationError as exc:
-                raise _refusal(exc) from exc
-            except PermissionDenied as exc:
-                raise DavError(403, str(exc), "need-privileges") from exc
-            return existing, False
+    if (
+        existing is not None
+        and not queries.can_change(actor, existing)
+        and existing.uid == parsed.uid
+        and is_invited(actor, existing)
+    ):
+        # An invitee's client writes the event back with their PARTSTAT: that is their
+        # answer, and the only change an invitee makes.
+        try:
+            _answer_only(actor, existing, parsed)
+        except ValidationError as exc:
+            raise _refusal(exc) from exc
+        except PermissionDenied as exc:
+            raise DavError(403, str(exc), "need-privileges") from exc
+        return existing, False
     if not can_write(actor, calendar):
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
     clash = Event.objects.filter(uid=parsed.uid)

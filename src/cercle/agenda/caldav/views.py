@@ -656,6 +656,9 @@ def delete(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+LISTED = frozenset({d("getetag"), d("getcontenttype"), d("resourcetype")})
+
+
 def propfind(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     root = parse_xml(request)
     if root is not None and root.tag != d("propfind"):
@@ -684,6 +687,30 @@ def propfind(request: HttpRequest, user: User, target: Target) -> HttpResponse:
             resources.extend(calendar_resource(user, cal) for cal in store.home_calendars(user))
     elif target.kind == "calendar":
         assert target.calendar is not None
+        if level != "0" and wanted is not None and not names_only and set(wanted) <= LISTED:
+            # What clients list a calendar with (DAVx5, Thunderbird): names, ETags and types,
+            # read as plain values (`store.listing`) without loading the events.
+            state, components = store.listing(target.calendar)
+            token = store.sync_token(target.calendar, state)
+            resources.append(calendar_resource(user, target.calendar, token))
+            base = calendar_href(user, target.calendar)
+            for name, tag in sorted(state.items()):
+                kind = components.get(name, "VEVENT").lower()
+                resources.append(
+                    Resource(
+                        base + quote(name, safe="@+"),
+                        {
+                            d("getetag"): text(tag),
+                            d("getcontenttype"): text(
+                                f"text/calendar; charset=utf-8; component={kind}"
+                            ),
+                            d("resourcetype"): children(),
+                        },
+                    )
+                )
+            for resource in resources:
+                add_response(multistatus, resource, wanted, names_only)
+            return xml_response(multistatus)
         resources.append(calendar_resource(user, target.calendar))
         if level != "0":
             resources.extend(
