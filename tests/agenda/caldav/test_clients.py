@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -194,9 +195,12 @@ MUST_PASS = (
 )
 
 
-def run_tester(url: str, username: str, password: str, *extra: str) -> dict[str, Any]:
+def run_tester(
+    url: str, username: str, password: str, *extra: str, config: Path | None = None
+) -> dict[str, Any]:
     """caldav-server-tester's verdict on every feature it checked: its `--format hints` output
-    (a Python dict literal of all features, full ones included), parsed."""
+    (a Python dict literal of all features, full ones included), parsed. `config`: a caldav
+    configuration file naming further accounts (`--config-section`), for its scheduling checks."""
     command = [
         sys.executable,
         str(Path(__file__).with_name("run_server_tester.py")),
@@ -210,7 +214,13 @@ def run_tester(url: str, username: str, password: str, *extra: str) -> dict[str,
         "--format",
         "hints",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "CALDAV_", "CALENDARING_", "JMAP_"))
+    }
+    if config is not None:
+        env["CALDAV_CONFIG_FILE"] = str(config)
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=900, env=env, check=False
     )
@@ -234,8 +244,24 @@ def side_by_side(cercle: dict[str, str], radicale: dict[str, str]) -> str:
 
 
 def test_caldav_server_tester_against_cercle_and_radicale(
-    account: dict[str, Any], radicale: dict[str, Any]
+    account: dict[str, Any], radicale: dict[str, Any], tmp_path: Path
 ) -> None:
+    # A second person of Cercle, whom the tester invites (RFC 6638 scheduling checks).
+    invitee = make_user(username="lea", email="lea@example.org", first_name="Léa")
+    _, secret = create_api_token(user=invitee, name="Tester")
+    config = tmp_path / "caldav.json"
+    config.write_text(
+        json.dumps(
+            {
+                "lea": {
+                    "kind": "caldav",
+                    "url": account["url"],
+                    "username": "lea",
+                    "password": secret,
+                }
+            }
+        )
+    )
     cercle = support(
         run_tester(
             account["url"],
@@ -243,6 +269,9 @@ def test_caldav_server_tester_against_cercle_and_radicale(
             account["password"],
             "--caldav-calendar",
             "Camille Martin",
+            "--config-section",
+            "lea",
+            config=config,
         )
     )
     # The tester cleaned up after itself, through DELETE.

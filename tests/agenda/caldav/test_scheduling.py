@@ -455,3 +455,38 @@ def test_schedule_tag_moves_with_the_organiser_not_with_answers(people: dict[str
     refused = his.request("PUT", his.personal + href, mine, **{"If-Schedule-Tag-Match": tag})
     assert refused.status_code == 412
     assert Event.objects.get(pk=event.pk).title == "Comité 2"
+
+
+def test_listing_propfind_agrees_with_the_full_one(people: dict[str, Any]) -> None:
+    """A PROPFIND asking only names, ETags and types (what clients list a calendar with) is
+    answered from plain values: the same ETags and types as the full answer, delivered
+    invitations and to-dos included."""
+    orga, lea = people["orga"], people["lea"]
+    event = make_event(organiser=orga, title="Comité", start=dt.datetime(2026, 3, 10, 9))
+    actions.invite(actor=orga, event=event, people=[lea])
+    make_event(organiser=lea, title="Mien", start=dt.datetime(2026, 3, 11, 9))
+    mine = Dav(lea)
+    todo = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nUID:t@test\r\n"
+        "DTSTAMP:20260101T000000Z\r\nSUMMARY:Faire\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+    )
+    assert mine.request("PUT", mine.personal + "t.ics", todo).status_code == 201
+
+    def listing(extra: str) -> dict[str, tuple[str, str]]:
+        body = (
+            '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:getcontenttype/>'
+            f"<d:resourcetype/>{extra}</d:prop></d:propfind>"
+        )
+        root = xml(mine.request("PROPFIND", mine.personal, body, Depth="1"))
+        return {
+            r.findtext(f"{D}href") or "": (
+                r.findtext(f".//{D}getetag") or "",
+                r.findtext(f".//{D}getcontenttype") or "",
+            )
+            for r in root.findall(f"{D}response")
+            if (r.findtext(f"{D}href") or "").endswith(".ics")
+        }
+
+    fast, full = listing(""), listing("<d:displayname/>")
+    assert fast == full and len(fast) == 3
+    assert fast[mine.personal + "t.ics"][1].endswith("component=vtodo")
