@@ -147,9 +147,9 @@ PINNED = {
     "search.recurrences.expanded.todo": "unsupported",
     "url.encode-at.identity": "unsupported",
     "url.encode-at.literal.principal": "unknown",
-    # The tester's own scheduling check needs a second account it can invite through CalDAV
-    # (and Radicale has none either).
-    "scheduling": "unsupported",
+    # RFC 6638 scheduling (the tester invites a second account, Léa's): Cercle delivers an
+    # invitation straight into the invitee's calendar, and keeps the inbox empty.
+    "scheduling.mailbox.inbox-delivery": "unsupported",
     # Only oneself is found: colleagues' calendars are not shared through CalDAV.
     "principal-search": "unsupported",
     "principal-search.by-name.self": "unsupported",
@@ -287,7 +287,17 @@ def test_caldav_server_tester_against_cercle_and_radicale(
     radicale_full = {name for name, level in other.items() if level == "full"}
     cercle_full = {name for name, level in cercle.items() if level == "full"}
     assert radicale_full - cercle_full == RADICALE_ONLY
-    # And Cercle fully supports what Radicale does not: DAV:limit on sync-collection.
-    assert {"sync-token.limit", "sync-token.limit.initial-sync"} <= cercle_full - radicale_full
+    # And Cercle fully supports what Radicale does not: DAV:limit on sync-collection, and RFC
+    # 6638 scheduling (invitations, answers, Schedule-Tag, free-busy by the outbox).
+    assert {
+        "sync-token.limit",
+        "sync-token.limit.initial-sync",
+        "scheduling",
+        "scheduling.mailbox",
+        "scheduling.auto-schedule",
+        "scheduling.freebusy-query",
+        "scheduling.schedule-tag",
+        "scheduling.schedule-tag.stable-partstat",
+    } <= cercle_full - radicale_full
     # Checked on both: the comparison is not over an empty or one-sided list.
     assert len(radicale_full & cercle_full) >= 45
