@@ -15,6 +15,15 @@ Medians and p99 in milliseconds are printed as Markdown rows.
 
     .venv/bin/python bench/caldav_bench.py --events 2000 --runs 30
 
+With `--radicale`, the same calendar is also put into a Radicale (from PyPI, started on loopback
+the way the tests start it, `tests/agenda/caldav/conftest.py`: every event's `.ics` as Cercle
+serves it, PUT one by one), and the operations clients make are timed against both, one after
+the other for each run: `PROPFIND Depth: 1` of the calendar (getetag, getcontenttype,
+resourcetype: what DAVx5 and Thunderbird ask), `calendar-query` for a month (getetag and
+calendar-data), `calendar-multiget` of 100 events, and `PUT` of a new event.
+
+    .venv/bin/python bench/caldav_bench.py --events 1000 --runs 100 --radicale
+
 Only 127.0.0.1 is ever targeted.
 """
 
@@ -30,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
@@ -43,6 +53,23 @@ MONTH_QUERY = """<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:n
 EXPAND = (
     '<c:calendar-data><c:expand start="20260301T000000Z" end="20260401T000000Z"/></c:calendar-data>'
 )
+PROPFIND = """<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:getcontenttype/>
+<d:resourcetype/></d:prop></d:propfind>"""
+MULTIGET = """<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><d:getetag/><c:calendar-data/></d:prop>{}</c:calendar-multiget>"""
+NEW_EVENT = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//bench//EN\r
+BEGIN:VEVENT\r
+UID:{uid}\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:20260415T100000\r
+DTEND;TZID=Europe/Paris:20260415T110000\r
+SUMMARY:Nouvelle réunion\r
+LOCATION:Salle 2\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
 SYNC = """<d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token>
 <d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"""
 
@@ -105,6 +132,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--radicale", action="store_true", help="also time the same operations on Radicale"
+    )
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="cercle-caldav-bench-")
@@ -159,6 +189,7 @@ def main() -> None:
             results["sync-collection after 10 changes"] = timed(
                 client, "REPORT", calendar, SYNC.format(token), args.runs
             )
+            compared = side_by_side(client, calendar, args) if args.radicale else {}
     finally:
         server.terminate()
         server.wait(10)
@@ -172,6 +203,96 @@ def main() -> None:
     print("|---|---:|---:|")
     for name, times in results.items():
         print(f"| {name} | {statistics.median(times):.0f} | {percentile(times, 0.99):.0f} |")
+    if compared:
+        print()
+        print(
+            "| request | Cercle median (ms) | Cercle p99 (ms) | Radicale median (ms) "
+            "| Radicale p99 (ms) |"
+        )
+        print("|---|---:|---:|---:|---:|")
+        for name, (ours, theirs) in compared.items():
+            print(
+                f"| {name} | {statistics.median(ours):.0f} | {percentile(ours, 0.99):.0f} "
+                f"| {statistics.median(theirs):.0f} | {percentile(theirs, 0.99):.0f} |"
+            )
+        print(f"load average after the run: {os.getloadavg()[0]:.1f}")
+
+
+def one(
+    client: httpx.Client, method: str, url: str, body: str, status: int, **headers: str
+) -> float:
+    began = time.perf_counter()
+    response = client.request(method, url, content=body.encode(), headers=headers)
+    took = (time.perf_counter() - began) * 1000
+    assert response.status_code == status, (method, url, response.status_code, response.text[:300])
+    return took
+
+
+def side_by_side(
+    cercle: httpx.Client, calendar: str, args: argparse.Namespace
+) -> dict[str, tuple[list[float], list[float]]]:
+    """The same calendar in a Radicale on loopback; each operation on both, alternately."""
+    sys.path.insert(0, str(ROOT))
+    from tests.agenda.caldav.conftest import RADICALE_PASSWORD, RADICALE_USER, start_radicale
+
+    folder = Path(tempfile.mkdtemp(prefix="cercle-radicale-bench-"))
+    process, url = start_radicale(folder)
+    try:
+        with httpx.Client(auth=(RADICALE_USER, RADICALE_PASSWORD), timeout=120) as radicale:
+            theirs = f"{url}{RADICALE_USER}/bench/"
+            made = radicale.request("MKCALENDAR", theirs)
+            assert made.status_code == 201, made.text
+            listing = cercle.request("PROPFIND", calendar, content=PROPFIND, headers={"Depth": "1"})
+            hrefs = [h.split("<")[0] for h in listing.text.split("<d:href>")[1:]]
+            names = sorted(unquote(h.split("/")[-1]) for h in hrefs if h.endswith(".ics"))
+            for name in names:  # the same events, as Cercle serves them
+                data = cercle.get(calendar + quote(name)).content
+                put = radicale.put(
+                    theirs + quote(name), content=data, headers={"Content-Type": "text/calendar"}
+                )
+                assert put.status_code == 201, put.text[:300]
+            month = MONTH_QUERY.format(data="<c:calendar-data/>")
+            hundred = names[:100]
+            operations = {
+                f"PROPFIND depth 1 ({len(names)} events)": ("PROPFIND", PROPFIND, 207, "1"),
+                "calendar-query, one month": ("REPORT", month, 207, "1"),
+                "calendar-multiget, 100 events": ("REPORT", None, 207, "1"),
+                "PUT of a new event": ("PUT", None, 201, "0"),
+            }
+            compared: dict[str, tuple[list[float], list[float]]] = {}
+            for label, (method, body, status, level) in operations.items():
+                ours: list[float] = []
+                others: list[float] = []
+                for run in range(args.runs):
+                    for client, base, into in (
+                        (cercle, calendar, ours),
+                        (radicale, theirs, others),
+                    ):
+                        if method == "PUT":
+                            uid = f"bench-new-{run}@cercle"
+                            into.append(
+                                one(
+                                    client,
+                                    "PUT",
+                                    f"{base}{uid}.ics",
+                                    NEW_EVENT.format(uid=uid),
+                                    status,
+                                    **{"Content-Type": "text/calendar"},
+                                )
+                            )
+                            continue
+                        content = body
+                        if content is None:
+                            wanted = "".join(
+                                f"<d:href>{urlsplit(base).path}{quote(n)}</d:href>" for n in hundred
+                            )
+                            content = MULTIGET.format(wanted)
+                        into.append(one(client, method, base, content, status, Depth=level))
+                compared[label] = (ours, others)
+            return compared
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 if __name__ == "__main__":

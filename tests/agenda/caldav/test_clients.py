@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -146,9 +147,9 @@ PINNED = {
     "search.recurrences.expanded.todo": "unsupported",
     "url.encode-at.identity": "unsupported",
     "url.encode-at.literal.principal": "unknown",
-    # The tester's own scheduling check needs a second account it can invite through CalDAV
-    # (and Radicale has none either).
-    "scheduling": "unsupported",
+    # RFC 6638 scheduling (the tester invites a second account, Léa's): Cercle delivers an
+    # invitation straight into the invitee's calendar, and keeps the inbox empty.
+    "scheduling.mailbox.inbox-delivery": "unsupported",
     # Only oneself is found: colleagues' calendars are not shared through CalDAV.
     "principal-search": "unsupported",
     "principal-search.by-name.self": "unsupported",
@@ -194,9 +195,12 @@ MUST_PASS = (
 )
 
 
-def run_tester(url: str, username: str, password: str, *extra: str) -> dict[str, Any]:
+def run_tester(
+    url: str, username: str, password: str, *extra: str, config: Path | None = None
+) -> dict[str, Any]:
     """caldav-server-tester's verdict on every feature it checked: its `--format hints` output
-    (a Python dict literal of all features, full ones included), parsed."""
+    (a Python dict literal of all features, full ones included), parsed. `config`: a caldav
+    configuration file naming further accounts (`--config-section`), for its scheduling checks."""
     command = [
         sys.executable,
         str(Path(__file__).with_name("run_server_tester.py")),
@@ -210,7 +214,13 @@ def run_tester(url: str, username: str, password: str, *extra: str) -> dict[str,
         "--format",
         "hints",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "CALDAV_", "CALENDARING_", "JMAP_"))
+    }
+    if config is not None:
+        env["CALDAV_CONFIG_FILE"] = str(config)
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=900, env=env, check=False
     )
@@ -234,8 +244,24 @@ def side_by_side(cercle: dict[str, str], radicale: dict[str, str]) -> str:
 
 
 def test_caldav_server_tester_against_cercle_and_radicale(
-    account: dict[str, Any], radicale: dict[str, Any]
+    account: dict[str, Any], radicale: dict[str, Any], tmp_path: Path
 ) -> None:
+    # A second person of Cercle, whom the tester invites (RFC 6638 scheduling checks).
+    invitee = make_user(username="lea", email="lea@example.org", first_name="Léa")
+    _, secret = create_api_token(user=invitee, name="Tester")
+    config = tmp_path / "caldav.json"
+    config.write_text(
+        json.dumps(
+            {
+                "lea": {
+                    "kind": "caldav",
+                    "url": account["url"],
+                    "username": "lea",
+                    "password": secret,
+                }
+            }
+        )
+    )
     cercle = support(
         run_tester(
             account["url"],
@@ -243,6 +269,9 @@ def test_caldav_server_tester_against_cercle_and_radicale(
             account["password"],
             "--caldav-calendar",
             "Camille Martin",
+            "--config-section",
+            "lea",
+            config=config,
         )
     )
     # The tester cleaned up after itself, through DELETE.
@@ -258,7 +287,17 @@ def test_caldav_server_tester_against_cercle_and_radicale(
     radicale_full = {name for name, level in other.items() if level == "full"}
     cercle_full = {name for name, level in cercle.items() if level == "full"}
     assert radicale_full - cercle_full == RADICALE_ONLY
-    # And Cercle fully supports what Radicale does not: DAV:limit on sync-collection.
-    assert {"sync-token.limit", "sync-token.limit.initial-sync"} <= cercle_full - radicale_full
+    # And Cercle fully supports what Radicale does not: DAV:limit on sync-collection, and RFC
+    # 6638 scheduling (invitations, answers, Schedule-Tag, free-busy by the outbox).
+    assert {
+        "sync-token.limit",
+        "sync-token.limit.initial-sync",
+        "scheduling",
+        "scheduling.mailbox",
+        "scheduling.auto-schedule",
+        "scheduling.freebusy-query",
+        "scheduling.schedule-tag",
+        "scheduling.schedule-tag.stable-partstat",
+    } <= cercle_full - radicale_full
     # Checked on both: the comparison is not over an empty or one-sided list.
     assert len(radicale_full & cercle_full) >= 45

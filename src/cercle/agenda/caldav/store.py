@@ -100,6 +100,11 @@ def _ensure(user: User) -> None:
         actions.space_calendar(organisation)
 
 
+def personal_calendar(user: User) -> Calendar:
+    """The person's main calendar (RFC 6638's schedule-default-calendar-URL), made if missing."""
+    return actions.personal_calendar(user)
+
+
 def find_calendar(user: User, name: str) -> Calendar:
     """A collection of the person's home by name; another person's calendar is not there."""
     if name == "personal":
@@ -280,11 +285,38 @@ def description(calendar: Calendar) -> str:
 # --- Resources -----------------------------------------------------------------------------------
 
 
+def invited_elsewhere(user: User) -> QuerySet[Invitation, int]:
+    """The ids of the events `user` is invited to (and has not declined) that no calendar of
+    their calendar home holds: RFC 6638 delivers an invitation into the invitee's calendar, so
+    these are in their personal collection too (an invitation to an event of one of their
+    spaces' calendars is already in that space's collection)."""
+    return (
+        Invitation.objects.filter(person_id=user.pk)
+        .exclude(answer=Answer.NO)
+        .exclude(event__calendar__in=queries.my_calendars(user))
+        .values_list("event_id", flat=True)
+    )
+
+
+def members(calendar: Calendar) -> Q:
+    """The events of a collection: those of the calendar and, in a person's main calendar, the
+    events they are invited to elsewhere (`invited_elsewhere`)."""
+    found = Q(calendar=calendar)
+    if calendar.owner_id is not None and not calendar.extra and calendar.owner is not None:
+        found |= Q(pk__in=invited_elsewhere(calendar.owner))
+    return found
+
+
+def is_delivered(calendar: Calendar, event: Event) -> bool:
+    """Whether `event` is in the collection as an invitation (not one of the calendar's)."""
+    return event.calendar_id != calendar.pk
+
+
 def calendar_events(calendar: Calendar) -> QuerySet[Event]:
     """The events of a collection, with what their `.ics` and ETag need (a fixed number of
     queries for any number of events)."""
     return (
-        Event.objects.filter(calendar=calendar)
+        Event.objects.filter(members(calendar))
         .select_related(
             "calendar", "calendar__owner", "calendar__space", "organiser", "dav_name", "dav_source"
         )
@@ -335,6 +367,21 @@ def etag(event: Event) -> str:
     )
 
 
+def schedule_tag(event: Event) -> str | None:
+    """RFC 6638, 3.2.10: the Schedule-Tag of a scheduling object resource (an event with
+    people invited): it changes when the organiser changes the event (its SEQUENCE moves), not
+    when an invitee answers, so an invitee's client can write back its answer
+    (If-Schedule-Tag-Match) after others answered. None for other events. Uses
+    `event.invitations.all()` (prefetched by `calendar_events`)."""
+    if event.organiser_id is None:
+        return None
+    source = _source(event)
+    if not event.invitations.all() and (source is None or "ATTENDEE" not in source.data):
+        return None
+    text = f"{event.pk}|{event.sequence}|{event.uid}"
+    return '"s-' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
+
+
 def find_event(calendar: Calendar, name: str) -> Event | None:
     events = calendar_events(calendar)
     named = events.filter(dav_name__name=name).first()
@@ -370,6 +417,9 @@ def event_ics(event: Event) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     components = ical.components(event, busy=False)
+    found = components[0].get("attendee")
+    for value in found if isinstance(found, list) else [found] if found is not None else []:
+        value.params["SCHEDULE-STATUS"] = DELIVERED  # each is a person of Cercle, invited
     if source is not None:
         _keep_unmodelled(components[0], source.data)
     for component in components:
@@ -437,14 +487,58 @@ def current_source(event: Event) -> icalendar.Calendar | None:
         return None
 
 
-def keep_source(actor: User, event: Event, body: bytes) -> None:
-    """After a client's PUT of `event`: keep its text, with the ETag the event has now."""
+# RFC 6638's SCHEDULE-STATUS of an ATTENDEE: delivered (an invitation in Cercle), or no
+# scheduling for this calendar user (an address outside Cercle: Cercle mails only its people).
+DELIVERED = "1.2"
+NOT_SCHEDULED = "5.3"
+
+
+def with_schedule_status(event: Event, body: bytes) -> bytes:
+    """The organiser's PUT body with each ATTENDEE's SCHEDULE-STATUS set (and the
+    SCHEDULE-FORCE-SEND requests dropped, RFC 6638 7.2): what the server stores, so the client
+    reads back who was invited. The body unchanged when it has no ATTENDEE."""
+    if b"ATTENDEE" not in body.upper():
+        return body
+    try:
+        written = icalendar.Calendar.from_ical(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, KeyError, IndexError, TypeError):
+        return body  # pragma: no cover - checked on PUT
+    invited = {
+        (email or "").lower()
+        for email in Invitation.objects.filter(event=event).values_list("person__email", flat=True)
+    }
+    organiser = (event.organiser.email or "").lower() if event.organiser is not None else ""
+    changed = False
+    for component in written.walk("VEVENT"):
+        found = component.get("attendee")
+        for value in found if isinstance(found, list) else [found] if found is not None else []:
+            params = getattr(value, "params", None)
+            address = _address(value)
+            if params is None or not address or address == organiser:
+                continue
+            params.pop("SCHEDULE-FORCE-SEND", None)
+            if str(params.get("SCHEDULE-AGENT", "SERVER")).upper() != "SERVER":
+                continue
+            params["SCHEDULE-STATUS"] = DELIVERED if address in invited else NOT_SCHEDULED
+            changed = True
+    if not changed:
+        return body
+    data: bytes = written.to_ical()
+    return data
+
+
+def keep_source(actor: User, event: Event, body: bytes) -> bytes | None:
+    """After a client's PUT of `event`: keep its text (with SCHEDULE-STATUS set), with the ETag
+    the event has now. Returns what is kept; None for an invitee's answer (the organiser's event
+    is not the invitee's text: Cercle writes it)."""
     if not queries.can_change(actor, event):
-        return  # an invitee's answer: the organiser's event is not the invitee's text
+        return None
+    stored = with_schedule_status(event, body)
     fresh = calendar_events(event.calendar).get(pk=event.pk)
     EventSource.objects.update_or_create(
-        event=event, defaults={"data": body.decode("utf-8"), "etag": etag(fresh)}
+        event=event, defaults={"data": stored.decode("utf-8"), "etag": etag(fresh)}
     )
+    return stored
 
 
 # The `.ics` of recently read events, by ETag (which changes with everything the `.ics` says):
@@ -547,19 +641,22 @@ def current_state(calendar: Calendar) -> dict[str, str]:
     """{resource name: ETag} of the collection, in three queries of plain values (no model
     instances: a calendar of thousands of events is read in a few milliseconds)."""
     events = list(
-        Event.objects.filter(calendar=calendar).values_list(
+        Event.objects.filter(members(calendar)).values_list(
             "pk", "uid", "updated_at", "sequence", "dav_name__name"
         )
     )
     exceptions: dict[int, list[dt.datetime]] = {}
-    for event_id, changed in Occurrence.objects.filter(event__calendar=calendar).values_list(
+    in_collection = Q(event__calendar=calendar)
+    if calendar.owner_id is not None and not calendar.extra:
+        in_collection = Q(event_id__in=Event.objects.filter(members(calendar)).values("pk"))
+    for event_id, changed in Occurrence.objects.filter(in_collection).values_list(
         "event_id", "updated_at"
     ):
         exceptions.setdefault(event_id, []).append(changed)
     answers: dict[int, list[tuple[int, str]]] = {}
-    for event_id, person_id, answer in Invitation.objects.filter(
-        event__calendar=calendar
-    ).values_list("event_id", "person_id", "answer"):
+    for event_id, person_id, answer in Invitation.objects.filter(in_collection).values_list(
+        "event_id", "person_id", "answer"
+    ):
         answers.setdefault(event_id, []).append((person_id, answer))
     state = {
         (name or _default_name(pk, uid)): _etag(
@@ -568,6 +665,14 @@ def current_state(calendar: Calendar) -> dict[str, str]:
         for pk, uid, updated_at, sequence, name in events
     }
     return _with_raw(calendar, state)
+
+
+def listing(calendar: Calendar) -> tuple[dict[str, str], dict[str, str]]:
+    """The collection's {name: ETag} (`current_state`) and {name: component} of its to-dos and
+    journal entries (the others are events)."""
+    state = current_state(calendar)
+    components = dict(RawObject.objects.filter(calendar=calendar).values_list("name", "component"))
+    return state, components
 
 
 def _with_raw(calendar: Calendar, state: dict[str, str]) -> dict[str, str]:
@@ -653,6 +758,10 @@ class Parsed:
     # RFC 6638 implicit scheduling: the master's ATTENDEEs, e-mail address (lower case) ->
     # PARTSTAT (upper case, "" when absent).
     attendees: dict[str, str] = field(default_factory=dict)
+    # Those of them the client schedules itself (SCHEDULE-AGENT=CLIENT or NONE): left alone.
+    unscheduled: set[str] = field(default_factory=set)
+    # The ATTENDEEs of each changed occurrence (RECURRENCE-ID), by its key, as `attendees`.
+    occurrence_attendees: dict[dt.datetime, dict[str, str]] = field(default_factory=dict)
 
 
 def _text(component: icalendar.cal.Component, name: str) -> str:
@@ -741,18 +850,31 @@ def _key(value: dt.date | dt.datetime, zone_fallback: str) -> dt.datetime:
     return recurrence.occurrence_key(value)
 
 
-def _attendees(master: icalendar.cal.Component) -> dict[str, str]:
-    found = master.get("attendee")
+def _address(value: object) -> str:
+    """The e-mail address of a calendar user address (`mailto:`, any case), "" when none."""
+    address = str(value).strip()
+    if address.lower().startswith("mailto:"):
+        address = address[7:]
+    if "@" not in address or len(address) > 254:
+        return ""
+    return address.lower()
+
+
+def _attendees(
+    component: icalendar.cal.Component, unscheduled: set[str] | None = None
+) -> dict[str, str]:
+    found = component.get("attendee")
     found = found if isinstance(found, list) else [found] if found is not None else []
     attendees = {}
     for value in found:
-        address = str(value).strip()
-        if address.lower().startswith("mailto:"):
-            address = address[7:]
-        if "@" not in address or len(address) > 254:
+        address = _address(value)
+        if not address:
             continue
         params = getattr(value, "params", {})
-        attendees[address.lower()] = str(params.get("PARTSTAT", "")).upper()
+        attendees[address] = str(params.get("PARTSTAT", "")).upper()
+        agent = str(params.get("SCHEDULE-AGENT", "SERVER")).upper()
+        if unscheduled is not None and agent in ("CLIENT", "NONE"):
+            unscheduled.add(address)
     return attendees
 
 
@@ -760,28 +882,112 @@ MAX_ATTENDEES = 500  # looked up per PUT; more are left out
 
 # An attendee's PARTSTAT -> Cercle's answer (NEEDS-ACTION and the rest leave the answer).
 _ANSWERS = {"ACCEPTED": Answer.YES, "DECLINED": Answer.NO, "TENTATIVE": Answer.MAYBE}
+PARTSTATS = {v: k for k, v in _ANSWERS.items()}
+
+
+def _reply(actor: User, event: Event, invitation: Invitation, parsed: Parsed) -> None:
+    """RFC 6638, 3.2.2: an invitee's client writing the event back with their PARTSTAT changed
+    is their reply, given through the agenda's answer (`actions.respond`). Cercle keeps one
+    answer for all the occurrences of a series: a different answer for one occurrence (its
+    RECURRENCE-ID) is refused, not dropped, so the client does not show an answer Cercle does
+    not have."""
+    mine = (actor.email or "").lower()
+    if not mine:
+        return
+    answer = _ANSWERS.get(parsed.attendees.get(mine, ""))
+    series = answer or invitation.answer
+    for key, attendees in sorted(parsed.occurrence_attendees.items()):
+        theirs = _ANSWERS.get(attendees.get(mine, ""))
+        if theirs is not None and theirs != series:
+            raise DavError(
+                403,
+                _(
+                    "Cercle keeps one answer for all the occurrences of a repeating event: "
+                    "answer for the whole series (the occurrence of %(when)s was answered "
+                    "differently)."
+                )
+                % {"when": key.isoformat()},
+                "valid-calendar-object-resource",
+            )
+    if answer is not None and invitation.answer != answer:
+        actions.respond(actor=actor, event=event, answer=answer, comment=invitation.comment)
+
+
+def _known_addresses(event: Event) -> set[str]:
+    people = [i.person for i in Invitation.objects.filter(event=event).select_related("person")]
+    if event.organiser is not None:
+        people.append(event.organiser)
+    return {(p.email or "").lower() for p in people if p.email}
 
 
 def _schedule(actor: User, event: Event, parsed: Parsed) -> None:
     """RFC 6638's implicit scheduling, as Cercle's invitations: the organiser's client adding an
-    ATTENDEE who is a person of Cercle (by e-mail address) invites them (in the app and by mail,
-    as the pages do); an invitee's client changing their own PARTSTAT answers. Addresses outside
-    Cercle are left as they are (Cercle sends no mail to strangers)."""
-    if not parsed.attendees:
-        return
-    mine = (actor.email or "").lower()
-    answer = _ANSWERS.get(parsed.attendees.get(mine, "")) if mine else None
+    ATTENDEE who is a person of Cercle (by e-mail address) invites them (`actions.invite`: in the
+    app and by mail, as the pages do), and removing one un-invites them (`_uninvite_removed`,
+    before the change); an invitee's client changing their own PARTSTAT answers (`_reply`).
+    Addresses outside Cercle are left as they are (Cercle sends no mail to strangers: their
+    SCHEDULE-STATUS says so), and so are those the client schedules itself
+    (SCHEDULE-AGENT=CLIENT)."""
     invitation = Invitation.objects.filter(event=event, person_id=actor.pk).first()
-    if answer is not None and invitation is not None and invitation.answer != answer:
-        actions.respond(actor=actor, event=event, answer=answer, comment=invitation.comment)
+    if invitation is not None:
+        _reply(actor, event, invitation, parsed)
     if event.organiser_id != actor.pk or not queries.can_change(actor, event):
         return
+    scheduled = sorted(a for a in parsed.attendees if a not in parsed.unscheduled)
     wanted = Q()
-    for address in sorted(parsed.attendees)[:MAX_ATTENDEES]:
+    for address in scheduled[:MAX_ATTENDEES]:
         wanted |= Q(email__iexact=address)
-    people = list(User.objects.filter(wanted, is_active=True).exclude(pk=actor.pk))
-    if people:
-        actions.invite(actor=actor, event=event, people=people)
+    if scheduled:
+        people = list(User.objects.filter(wanted, is_active=True).exclude(pk=actor.pk))
+        if people:
+            actions.invite(actor=actor, event=event, people=people)
+
+
+def _uninvite_removed(actor: User, event: Event, parsed: Parsed) -> None:
+    """The organiser's client dropped an ATTENDEE who is invited: un-invited (before the change
+    is told to those still invited, so they hear only of the cancellation)."""
+    if event.organiser_id != actor.pk or not queries.can_change(actor, event):
+        return
+    for invited in Invitation.objects.filter(event=event).select_related("person"):
+        address = (invited.person.email or "").lower()
+        if address and address not in parsed.attendees:
+            actions.uninvite(actor=actor, event=event, person=invited.person)
+
+
+def _same_event(event: Event, parsed: Parsed) -> bool:
+    """Whether a PUT leaves the series as Cercle models it (its exceptions aside)."""
+    details = parsed.details
+    try:
+        rule = recurrence.normalize_rule(parsed.rule, parsed.timing) if parsed.rule else ""
+    except ValidationError:
+        return False
+    return (
+        event.title == details.title
+        and event.description == details.description
+        and event.place == details.place
+        and event.meeting_url == details.meeting_url
+        and event.visibility == parsed.visibility
+        and event.own_timing() == parsed.timing
+        and event.rule == rule
+    )
+
+
+def _answer_only(actor: User, existing: Event, parsed: Parsed) -> None:
+    """An invitee's PUT of an event they may not change: their answer, and nothing else; adding
+    people of Cercle as ATTENDEEs (inviting them) is not theirs to do, and is refused."""
+    added = sorted(set(parsed.attendees) - _known_addresses(existing))[:MAX_ATTENDEES]
+    wanted = Q()
+    for address in added:
+        wanted |= Q(email__iexact=address)
+    if added and User.objects.filter(wanted, is_active=True).exists():
+        raise DavError(403, _("You cannot invite people to this event."), "need-privileges")
+    invitation = Invitation.objects.filter(event=existing, person_id=actor.pk).first()
+    assert invitation is not None
+    _reply(actor, existing, invitation, parsed)
+
+
+def is_invited(user: User, event: Event) -> bool:
+    return Invitation.objects.filter(event=event, person_id=user.pk).exists()
 
 
 def parse(body: bytes, zone_fallback: str) -> Parsed:
@@ -845,6 +1051,12 @@ def parse(body: bytes, zone_fallback: str) -> Parsed:
                     _timing(component, timing.zone),
                 )
             )
+        unscheduled: set[str] = set()
+        occurrence_attendees: dict[dt.datetime, dict[str, str]] = {}
+        for component in components:
+            rid = component.get("recurrence-id")
+            if rid is not None and component.get("attendee") is not None:
+                occurrence_attendees[_key(rid.dt, timing.zone)] = _attendees(component)
         css = _text(master, "class").upper()
         visibility = Visibility.PRIVATE if css in ("PRIVATE", "CONFIDENTIAL") else Visibility.PUBLIC
         return Parsed(
@@ -855,7 +1067,9 @@ def parse(body: bytes, zone_fallback: str) -> Parsed:
             visibility,
             cancelled,
             changed,
-            _attendees(master),
+            _attendees(master, unscheduled),
+            unscheduled,
+            occurrence_attendees,
         )
     except DavError:
         raise
@@ -875,6 +1089,21 @@ def put_event(
     *, actor: User, calendar: Calendar, name: str, existing: Event | None, parsed: Parsed
 ) -> tuple[Event, bool]:
     """Create or replace the event at `name`: all or nothing. Returns it and whether it is new."""
+    if (
+        existing is not None
+        and not queries.can_change(actor, existing)
+        and existing.uid == parsed.uid
+        and is_invited(actor, existing)
+    ):
+        # An invitee's client writes the event back with their PARTSTAT: that is their
+        # answer, and the only change an invitee makes.
+        try:
+            _answer_only(actor, existing, parsed)
+        except ValidationError as exc:
+            raise _refusal(exc) from exc
+        except PermissionDenied as exc:
+            raise DavError(403, str(exc), "need-privileges") from exc
+        return existing, False
     if not can_write(actor, calendar):
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
     clash = Event.objects.filter(uid=parsed.uid)
@@ -900,20 +1129,22 @@ def put_event(
             if existing.uid != parsed.uid:
                 raise DavError(403, _("A resource keeps its UID."), "no-uid-conflict")
             if not queries.can_change(actor, existing):
-                if Invitation.objects.filter(event=existing, person_id=actor.pk).exists():
-                    # An invitee's client writes the event back with their PARTSTAT: that is
-                    # their answer, and the only change an invitee makes.
-                    _schedule(actor, existing, parsed)
-                    return existing, False
                 raise DavError(403, _("You cannot change this event."), "need-privileges")
-            event = actions.change_event(
-                actor=actor,
-                event=existing,
-                details=parsed.details,
-                timing=parsed.timing,
-                rule=parsed.rule,
-                visibility=parsed.visibility,
-            )
+            _uninvite_removed(actor, existing, parsed)
+            if _same_event(existing, parsed):
+                # Written back with what Cercle models unchanged (an alarm, a category, or
+                # nothing): no change to tell the invitees of; the ETag moves all the same.
+                event = existing
+                event.save(update_fields=["updated_at"])
+            else:
+                event = actions.change_event(
+                    actor=actor,
+                    event=existing,
+                    details=parsed.details,
+                    timing=parsed.timing,
+                    rule=parsed.rule,
+                    visibility=parsed.visibility,
+                )
         _apply_exceptions(actor, event, parsed)
         _schedule(actor, event, parsed)
     except ValidationError as exc:
@@ -974,6 +1205,18 @@ def _same(row: Occurrence, details: actions.Details, timing: Timing, event: Even
 
 
 def delete_event(*, actor: User, event: Event) -> None:
+    """The organiser's DELETE cancels the event for everyone (`actions.cancel_event`: those
+    invited get the cancellation); an invitee's, who may not change it, declines it (RFC 6638,
+    3.2.2.3: a REPLY with PARTSTAT=DECLINED, here `actions.respond`), and it leaves their
+    collection."""
+    if not queries.can_change(actor, event):
+        invitation = Invitation.objects.filter(event=event, person_id=actor.pk).first()
+        if invitation is not None:
+            if invitation.answer != Answer.NO:
+                actions.respond(
+                    actor=actor, event=event, answer=Answer.NO, comment=invitation.comment
+                )
+            return
     try:
         actions.cancel_event(actor=actor, event=event)
     except PermissionDenied as exc:

@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from cercle.accounts.models import User
 from cercle.agenda import recurrence
-from cercle.agenda.caldav import auth, store
+from cercle.agenda.caldav import auth, scheduling, store
 from cercle.agenda.caldav.models import RawObject
 from cercle.agenda.caldav.store import DavError
 from cercle.agenda.models import Calendar, Event
@@ -159,7 +159,51 @@ def principal_resource(user: User) -> Resource:
     props[c("calendar-user-address-set")] = hrefs(*addresses, principal_href(user))
     props[c("calendar-user-type")] = text("INDIVIDUAL")
     props[d("principal-collection-set")] = hrefs(f"{ROOT}principals/")
+    props[c("schedule-inbox-URL")] = hrefs(inbox_href(user))
+    props[c("schedule-outbox-URL")] = hrefs(outbox_href(user))
     return Resource(principal_href(user), props)
+
+
+# RFC 6638's scheduling collections. Cercle delivers invitations straight into the invitee's
+# calendar, so the inbox is always empty; the outbox takes free-busy requests (POST).
+INBOX_TOKEN = "http://cercle.invalid/sync/inbox"  # noqa: S105 - a URI, not a secret
+
+
+def inbox_href(user: User) -> str:
+    return f"{principal_href(user)}inbox/"
+
+
+def outbox_href(user: User) -> str:
+    return f"{principal_href(user)}outbox/"
+
+
+def inbox_resource(user: User) -> Resource:
+    props = _common(user)
+    props[d("resourcetype")] = children(d("collection"), c("schedule-inbox"))
+    props[d("displayname")] = text(_("Invitations"))
+    props[c("schedule-default-calendar-URL")] = hrefs(
+        calendar_href(user, store.personal_calendar(user))
+    )
+    props[d("current-user-privilege-set")] = privileges(
+        d("read"), d("read-current-user-privilege-set"), c("schedule-deliver")
+    )
+    props[f"{{{CS}}}getctag"] = text(INBOX_TOKEN)
+    props[d("sync-token")] = text(INBOX_TOKEN)
+    props[d("supported-report-set")] = reports(c("calendar-query"), d("sync-collection"))
+    return Resource(inbox_href(user), props)
+
+
+def outbox_resource(user: User) -> Resource:
+    props = _common(user)
+    props[d("resourcetype")] = children(d("collection"), c("schedule-outbox"))
+    props[d("displayname")] = text(_("Outbox"))
+    props[d("current-user-privilege-set")] = privileges(
+        d("read"),
+        d("read-current-user-privilege-set"),
+        c("schedule-send"),
+        c("schedule-send-freebusy"),
+    )
+    return Resource(outbox_href(user), props)
 
 
 def home_resource(user: User) -> Resource:
@@ -197,6 +241,11 @@ def calendar_resource(user: User, calendar: Calendar, token: str | None = None) 
                 d("sync-collection"),
             ),
         }
+    )
+    # RFC 6638, 9.1: whether the calendar's events make its owner busy (a person's calendars:
+    # yes; a space's: no, only its events one organises or is invited to, `agenda.freebusy`).
+    props[c("schedule-calendar-transp")] = children(
+        c("opaque") if calendar.owner_id is not None else c("transparent")
     )
     position = store.order(calendar)
     if position is not None:
@@ -242,6 +291,9 @@ def event_resource(
         d("displayname"): text(store.resource_name(event)),
         c("calendar-data"): lambda element: setattr(element, "text", body().decode()),
     }
+    tag = store.schedule_tag(event)
+    if tag is not None:
+        props[c("schedule-tag")] = text(tag)
     if event.updated_at is not None:
         props[d("getlastmodified")] = text(
             event.updated_at.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
@@ -387,7 +439,7 @@ def well_known(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class Target:
-    kind: str  # root, principals, principal, home, calendar, event, new-calendar
+    kind: str  # root, principals, principal, inbox, outbox, home, calendar, event, new-calendar
     calendar: Calendar | None = None
     event: Event | None = None
     name: str = ""
@@ -403,6 +455,8 @@ def resolve(user: User, path: str) -> Target:
             return Target("principals")
         if len(parts) == 2 and parts[1] == str(user.pk):
             return Target("principal")
+        if len(parts) == 3 and parts[1] == str(user.pk) and parts[2] in ("inbox", "outbox"):
+            return Target(parts[2])
     if parts[0] == "calendars" and len(parts) >= 2 and parts[1] == str(user.pk):
         if len(parts) == 2:
             return Target("home")
@@ -424,7 +478,7 @@ def resolve(user: User, path: str) -> Target:
     raise DavError(404, _("Not found."))
 
 
-ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL"
+ALLOW = "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL"
 
 
 def unauthorised() -> HttpResponse:
@@ -441,7 +495,7 @@ def unauthorised() -> HttpResponse:
 def dav(request: HttpRequest, path: str = "") -> HttpResponse:
     if request.method == "OPTIONS":
         response = HttpResponse(status=200)
-        response["DAV"] = "1, 3, calendar-access"
+        response["DAV"] = "1, 3, calendar-access, calendar-auto-schedule"
         response["Allow"] = ALLOW
         return response
     user = auth.basic_user(request)
@@ -484,10 +538,19 @@ def get(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         content_type="text/calendar; charset=utf-8",
     )
     response["ETag"] = store.etag(event)
+    tag = store.schedule_tag(event)
+    if tag is not None:
+        response["Schedule-Tag"] = tag
     return response
 
 
 def _precondition(request: HttpRequest, event: Event | None, raw: RawObject | None = None) -> None:
+    schedule_match = request.headers.get("If-Schedule-Tag-Match")
+    if schedule_match is not None:
+        # RFC 6638, 8.3: the resource must be a scheduling object with this Schedule-Tag
+        tag = store.schedule_tag(event) if event is not None else None
+        if tag is None or tag not in [t.strip() for t in schedule_match.split(",")]:
+            raise DavError(412, _("The event changed since you read it."))
     if_match = request.headers.get("If-Match")
     if_none_match = request.headers.get("If-None-Match")
     current = store.etag(event) if event is not None else raw.etag if raw is not None else None
@@ -506,7 +569,8 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         raise DavError(405, _("Only events (.ics) can be written here."))
     body = _body(request, MAX_ICS_BODY)
     _precondition(request, target.event, target.raw)
-    if not store.can_write(user, target.calendar):
+    answering = target.event is not None and store.is_invited(user, target.event)
+    if not answering and not store.can_write(user, target.calendar):
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
     whole = store.read_calendar(body)
     found = store.kinds(whole)
@@ -540,11 +604,32 @@ def put(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         existing=target.event,
         parsed=parsed,
     )
-    store.keep_source(user, event, body)
-    fresh = store.calendar_events(target.calendar).get(pk=event.pk)
+    stored = store.keep_source(user, event, body)
     response = HttpResponse(status=201 if created else 204)
-    response["ETag"] = store.etag(fresh)
+    fresh = store.calendar_events(event.calendar).get(pk=event.pk)
+    if stored == body:  # RFC 4791, 5.3.4: no ETag when what is stored is not what was sent
+        response["ETag"] = store.etag(fresh)
+    tag = store.schedule_tag(fresh)
+    if tag is not None:
+        response["Schedule-Tag"] = tag
     return response
+
+
+def post(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    """RFC 6638, 5: a free-busy request POSTed to one's outbox; its `schedule-response` has
+    each recipient's answer (their busy periods, or why not)."""
+    if target.kind != "outbox":
+        raise DavError(405, _("Only the schedule outbox takes a POST."))
+    body = _body(request, MAX_ICS_BODY)
+    answers = scheduling.free_busy_request(user, body)
+    root = ET.Element(c("schedule-response"))
+    for answer in answers:
+        response = ET.SubElement(root, c("response"))
+        ET.SubElement(ET.SubElement(response, c("recipient")), d("href")).text = answer.recipient
+        ET.SubElement(response, c("request-status")).text = answer.status
+        if answer.calendar is not None:
+            ET.SubElement(response, c("calendar-data")).text = answer.calendar.decode()
+    return xml_response(root, 200)
 
 
 def delete(request: HttpRequest, user: User, target: Target) -> HttpResponse:
@@ -565,10 +650,13 @@ def delete(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     event = _require_event(target)
     _precondition(request, event)
     assert target.calendar is not None
-    if not store.can_write(user, target.calendar):
+    if not store.is_invited(user, event) and not store.can_write(user, target.calendar):
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
     store.delete_event(actor=user, event=event)
     return HttpResponse(status=204)
+
+
+LISTED = frozenset({d("getetag"), d("getcontenttype"), d("resourcetype")})
 
 
 def propfind(request: HttpRequest, user: User, target: Target) -> HttpResponse:
@@ -589,12 +677,40 @@ def propfind(request: HttpRequest, user: User, target: Target) -> HttpResponse:
             resources.append(principal_resource(user))
     elif target.kind == "principal":
         resources.append(principal_resource(user))
+    elif target.kind == "inbox":
+        resources.append(inbox_resource(user))  # empty: nothing at depth 1
+    elif target.kind == "outbox":
+        resources.append(outbox_resource(user))
     elif target.kind == "home":
         resources.append(home_resource(user))
         if level != "0":
             resources.extend(calendar_resource(user, cal) for cal in store.home_calendars(user))
     elif target.kind == "calendar":
         assert target.calendar is not None
+        if level != "0" and wanted is not None and not names_only and set(wanted) <= LISTED:
+            # What clients list a calendar with (DAVx5, Thunderbird): names, ETags and types,
+            # read as plain values (`store.listing`) without loading the events.
+            state, components = store.listing(target.calendar)
+            token = store.sync_token(target.calendar, state)
+            resources.append(calendar_resource(user, target.calendar, token))
+            base = calendar_href(user, target.calendar)
+            for name, tag in sorted(state.items()):
+                kind = components.get(name, "VEVENT").lower()
+                resources.append(
+                    Resource(
+                        base + quote(name, safe="@+"),
+                        {
+                            d("getetag"): text(tag),
+                            d("getcontenttype"): text(
+                                f"text/calendar; charset=utf-8; component={kind}"
+                            ),
+                            d("resourcetype"): children(),
+                        },
+                    )
+                )
+            for resource in resources:
+                add_response(multistatus, resource, wanted, names_only)
+            return xml_response(multistatus)
         resources.append(calendar_resource(user, target.calendar))
         if level != "0":
             resources.extend(
@@ -697,11 +813,14 @@ def report(request: HttpRequest, user: User, target: Target) -> HttpResponse:
     ):
         return principal_search(user, root)
     if target.kind != "calendar" or target.calendar is None:
-        if target.kind in ("principal", "principals", "home", "root") and root.tag in (
+        if target.kind in ("principal", "principals", "home", "root", "inbox") and root.tag in (
             c("calendar-query"),
             d("sync-collection"),
         ):
-            return xml_response(ET.Element(d("multistatus")))
+            multistatus = ET.Element(d("multistatus"))
+            if target.kind == "inbox" and root.tag == d("sync-collection"):
+                ET.SubElement(multistatus, d("sync-token")).text = INBOX_TOKEN
+            return xml_response(multistatus)
         raise DavError(403, _("This report is not supported here."), "supported-report")
     calendar = target.calendar
     if root.tag == c("calendar-multiget"):
@@ -1061,6 +1180,7 @@ Handler = Callable[[HttpRequest, User, Target], HttpResponse]
 HANDLERS: dict[str, Handler] = {
     "GET": get,
     "HEAD": get,
+    "POST": post,
     "PUT": put,
     "DELETE": delete,
     "PROPFIND": propfind,
