@@ -8,12 +8,23 @@ second factor stays possible; break-glass administrators and other domains keep 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from allauth.account.models import Login
+from allauth.core import context
 from allauth.mfa.models import Authenticator
-from django.test import Client
+from allauth.mfa.webauthn.internal import flows
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
+from cercle.audit.models import AuditEntry
 from cercle.sso.models import BreakGlassAccount, RequiredSsoDomain
 from tests.factories import PASSWORD, make_admin, make_user
 
@@ -87,3 +98,43 @@ def test_break_glass_admins_and_other_domains_keep_passkeys() -> None:
             {"name": "Laptop", "passwordless": "on", "credential": _credential(discoverable=True)},
         )
         assert MESSAGE not in answer.content.decode()
+
+
+def _passkey_sign_in(person: object) -> tuple[Any, Any]:
+    """allauth's passkey sign-in from the point the key's signature was verified (that part is
+    the browser test's, with a real authenticator): the same flow, its login stages included."""
+    authenticator = Authenticator.objects.create(
+        user=person, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop", "credential": {}}
+    )
+    request = RequestFactory().post("/accounts/2fa/webauthn/login/", HTTP_ACCEPT_LANGUAGE="en")
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    MessageMiddleware(lambda r: HttpResponse()).process_request(request)
+    request.user = AnonymousUser()
+    with context.request_context(request), translation.override("en"):
+        response = flows.perform_passwordless_login(
+            request,
+            authenticator,
+            Login(user=person),  # type: ignore[arg-type]
+        )
+    return request, response
+
+
+def test_a_passkey_alone_does_not_sign_in_under_required_sso() -> None:
+    alice = make_user(username="alice", email="alice@acme.fr")
+    root = make_admin(username="root", email="root@acme.fr")
+    RequiredSsoDomain.objects.create(domain="acme.fr")
+    BreakGlassAccount.objects.create(user=root)
+    request, response = _passkey_sign_in(alice)
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
+    assert "_auth_user_id" not in request.session
+    assert any(
+        "instead of a passkey" in str(m)
+        for m in get_messages(request)  # type: ignore[arg-type]
+    )
+    assert AuditEntry.objects.filter(
+        action="sso.password_refused", actor=alice, extra__method="passkey"
+    ).exists()
+    # The break-glass administrator's passkey signs them in.
+    request, response = _passkey_sign_in(root)
+    assert response.status_code == 302
+    assert request.session["_auth_user_id"] == str(root.pk)
