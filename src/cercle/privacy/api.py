@@ -80,6 +80,8 @@ def export_status(request: AuthenticatedRequest, export_id: Id) -> DataExportOut
 
 
 class NotReadyOut(Schema):
+    """An error's `{"detail": …}`."""
+
     detail: str
 
 
@@ -195,7 +197,7 @@ class RetentionOut(Schema):
     audit_log_days: int  # 0: the audit log is kept for ever
 
 
-@router.get("/privacy/retention", response=RetentionOut)
+@router.get("/privacy/retention", response={200: RetentionOut, 403: NotReadyOut})
 def retention_status(request: AuthenticatedRequest) -> RetentionOut:
     """Administrators: the retention policies with what the next run deletes under each (the
     same count as the administration page's preview), the legal holds, the latest runs."""
