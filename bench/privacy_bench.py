@@ -15,11 +15,18 @@ documents", `--pages` pages and `--events` events (with an invitation each). The
 - the erasure (`privacy.actions.erase_person`, shared content kept anonymised, the default rule)
   is run once on that person: wall and CPU time, SQL queries.
 
+At scale (`--crowd-posts`, `--crowd-messages`): the organisation's own content around them,
+written in bulk by a colleague (posts in the space, chat messages in a conversation), one in
+`--mention-every` @mentioning the person — the erasure searches every post, comment and message
+for those mentions, so its time grows with the organisation, not only with the person.
+
 Query counts do not change with the machine's load; times do (the load average is printed
 beside them).
 
     PYTHONPATH=src .venv/bin/python bench/privacy_bench.py --posts 1000 --messages 1000
     PYTHONPATH=src .venv/bin/python bench/privacy_bench.py --db postgres
+    PYTHONPATH=src .venv/bin/python bench/privacy_bench.py --posts 100 --messages 100 \
+        --crowd-posts 100000 --crowd-messages 100000
 """
 
 from __future__ import annotations
@@ -49,13 +56,20 @@ def loadavg() -> str:
 
 def timed(call: Any) -> tuple[Any, float, float, int]:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    # Counted by a wrapper, not Django's query log (which keeps only the last 9,000).
+    count = 0
+
+    def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
         wall, cpu = time.perf_counter(), time.process_time()
         result = call()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return result, wall, cpu, len(captured)
+    return result, wall, cpu, count
 
 
 def seed(args: argparse.Namespace) -> Any:
@@ -87,6 +101,50 @@ def seed(args: argparse.Namespace) -> Any:
     return seeded
 
 
+def seed_crowd(args: argparse.Namespace, seeded: Any) -> dict[str, int]:
+    """Others' content in bulk (no search index, no notifications: only rows the erasure reads)."""
+    from cercle.chat.models import Conversation, Message
+    from cercle.feed.models import Post
+    from tests.privacy.conftest import USERNAME
+
+    def body(number: int) -> str:
+        mention = f" @{USERNAME}" if number % args.mention_every == 0 else ""
+        return f"Point d'étape {number} du projet{mention}"
+
+    Post.objects.bulk_create(
+        (
+            Post(
+                author=seeded.colleague,
+                space=seeded.space,
+                body=body(number),
+                body_html=f"<p>{body(number)}</p>",
+            )
+            for number in range(args.crowd_posts)
+        ),
+        batch_size=2000,
+    )
+    conversation = Conversation.objects.filter(messages__sender=seeded.colleague).first()
+    Message.objects.bulk_create(
+        (
+            Message(
+                conversation=conversation,
+                sender=seeded.colleague,
+                client_id=f"crowd-{number}",
+                body=body(number),
+                body_html=f"<p>{body(number)}</p>",
+            )
+            for number in range(args.crowd_messages)
+        ),
+        batch_size=2000,
+    )
+    return {
+        "posts": Post.objects.count(),
+        "messages": Message.objects.count(),
+        "mentioning_posts": len(range(0, args.crowd_posts, args.mention_every)),
+        "mentioning_messages": len(range(0, args.crowd_messages, args.mention_every)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -96,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--crowd-posts", type=int, default=0)
+    parser.add_argument("--crowd-messages", type=int, default=0)
+    parser.add_argument("--mention-every", type=int, default=100)
     parser.add_argument("--out", default="")
     args = parser.parse_args(argv)
 
@@ -131,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     seeded = seed(args)
     seeding = time.perf_counter() - started
     print(f"seeded in {seeding:.0f} s (load {loadavg()})", flush=True)
+    started = time.perf_counter()
+    crowd = seed_crowd(args, seeded)
+    print(f"crowd {crowd} in {time.perf_counter() - started:.0f} s", flush=True)
 
     exports: list[dict[str, Any]] = []
     for _ in range(args.repeat):
@@ -163,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
         lambda: actions.erase_person(actor=actor, person=seeded.person)
     )
     erasure = {"wall_s": wall, "cpu_s": cpu, "queries": queries, "load": loadavg()}
+    from cercle.chat.models import Message
+    from cercle.feed.models import Post
+    from tests.privacy.conftest import USERNAME
+
+    # The crowd's mentions were all rewritten (else the figure would measure less than the work).
+    assert not Post.objects.filter(body__icontains=f"@{USERNAME}").exists()
+    assert not Message.objects.filter(body__icontains=f"@{USERNAME}").exists()
     print(
         f"erasure: {wall:.2f} s wall, {cpu:.2f} s CPU, {queries} queries (load {loadavg()})",
         flush=True,
@@ -191,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": exports,
         },
         "erasure": erasure,
+        "crowd": crowd,
     }
     print(json.dumps({k: v for k, v in report.items() if k != "export"}, indent=1))
     print(json.dumps({k: v for k, v in report["export"].items() if k != "runs"}, indent=1))

@@ -327,6 +327,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
+# No passkey for people whose domain requires single sign-on (cercle.sso.forms).
+MFA_FORMS = {"add_webauthn": "cercle.sso.forms.AddWebAuthnForm"}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = (
     DEBUG or TESTING or not SITE_URL or SITE_URL.startswith("http://127.0.0.1")
 )

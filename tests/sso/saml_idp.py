@@ -171,9 +171,14 @@ class SamlIdp:
         )
         return str(dict(info["headers"])["Location"])
 
-    def logout_request_url(self, user: str, *, sign: bool = True) -> str:
+    def logout_request_url(
+        self, user: str, *, sign: bool = True, session_index: str | None = None
+    ) -> str:
         """A logout started at the provider: the address of Cercle's SLS with a LogoutRequest
-        naming `user`, as the provider would send the person's browser there."""
+        naming `user`, as the provider would send the person's browser there; with the
+        SessionIndex of their last sign-in, or `session_index` ("" for none: all sessions)."""
+        if session_index is None:
+            session_index = self.session_indexes.get(user, "")
         server = self.server()
         sp_entity_id = next(iter(server.metadata.with_descriptor("spsso")))
         destination = server.metadata.single_logout_service(
@@ -183,7 +188,7 @@ class SamlIdp:
             destination,
             sp_entity_id,
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=f"idp-{user}"),
-            session_indexes=[self.session_indexes.get(user, "")],
+            session_indexes=[session_index] if session_index else None,
         )
         info = server.apply_binding(
             BINDING_HTTP_REDIRECT,

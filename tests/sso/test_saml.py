@@ -5,17 +5,22 @@ logout started in Cercle and started at the provider."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.test import Client
 
 from cercle.accounts.models import Profile, User
+from cercle.audit.models import AuditEntry
 from cercle.sso import actions
 from tests.factories import make_admin, make_user
+from tests.helpers.sockets import drain, socket_for
 from tests.helpers.whole_person import assert_whole_person
 from tests.sso.saml_idp import SamlIdp, read_post_form, run_saml_idp
 
@@ -186,3 +191,82 @@ def test_a_forged_provider_logout_is_refused_and_ends_nothing(
     answer = client.get(url.path, params)
     assert answer.status_code == 400
     assert _signed_in_as(client).is_authenticated  # type: ignore[attr-defined]
+
+
+def _signed_in_twice(saml_idp: SamlIdp) -> tuple[Client, str, Client, str]:
+    """Jeanne signed in through the provider in two browsers (two provider sessions)."""
+    first, second = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
+    saml_sign_in(first, saml_idp, "jeanne")
+    first_index = saml_idp.session_indexes["jeanne"]
+    saml_sign_in(second, saml_idp, "jeanne")
+    second_index = saml_idp.session_indexes["jeanne"]
+    assert first_index and second_index and first_index != second_index
+    return first, first_index, second, second_index
+
+
+def test_a_provider_logout_without_session_index_ends_every_session_it_opened(
+    saml_idp: SamlIdp,
+) -> None:
+    first, _first_index, second, _second_index = _signed_in_twice(saml_idp)
+    jeanne = User.objects.get(email="jeanne@acme.fr")
+    by_password = Client(HTTP_HOST="127.0.0.1")
+    by_password.force_login(jeanne)
+    answer = first.get(saml_idp.logout_request_url("jeanne", session_index=""))
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert "SAMLResponse" in parse_qs(urlsplit(answer["Location"]).query)
+    assert not _signed_in_as(first).is_authenticated  # type: ignore[attr-defined]
+    assert not _signed_in_as(second).is_authenticated  # type: ignore[attr-defined]
+    # A session opened another way is not the provider's to end.
+    assert _signed_in_as(by_password) == jeanne
+    entry = AuditEntry.objects.get(action="sso.provider_logout")
+    assert (entry.actor, entry.extra) == (jeanne, {"provider": "acme-saml", "sessions": 2})
+
+
+def test_a_provider_logout_with_a_session_index_ends_that_session_only(
+    saml_idp: SamlIdp,
+) -> None:
+    first, first_index, second, _second_index = _signed_in_twice(saml_idp)
+    answer = first.get(saml_idp.logout_request_url("jeanne", session_index=first_index))
+    assert answer.status_code == 302
+    assert not _signed_in_as(first).is_authenticated  # type: ignore[attr-defined]
+    assert _signed_in_as(second) == User.objects.get(email="jeanne@acme.fr")
+
+
+def test_a_provider_logout_for_another_session_index_ends_nothing(saml_idp: SamlIdp) -> None:
+    first, _first_index, second, second_index = _signed_in_twice(saml_idp)
+    # The request for the second browser's provider session, reaching the first browser.
+    answer = first.get(saml_idp.logout_request_url("jeanne", session_index=second_index))
+    assert answer.status_code == 302
+    jeanne = User.objects.get(email="jeanne@acme.fr")
+    assert _signed_in_as(first) == jeanne and _signed_in_as(second) == jeanne
+    assert not AuditEntry.objects.filter(action="sso.provider_logout").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_provider_logout_closes_the_sockets_of_the_sessions_it_ends(
+    saml_idp: SamlIdp,
+) -> None:
+    first, _i, second, _j = await sync_to_async(_signed_in_twice)(saml_idp)
+    jeanne = await User.objects.aget(email="jeanne@acme.fr")
+    by_password = Client(HTTP_HOST="127.0.0.1")
+    await sync_to_async(by_password.force_login)(jeanne)
+    engine = import_module(settings.SESSION_ENGINE)
+    sockets = []
+    for browser in (second, by_password):
+        comm = socket_for(jeanne)
+        comm.scope["session"] = engine.SessionStore(browser.cookies["sessionid"].value)
+        ok, _code = await comm.connect(timeout=30)
+        assert ok
+        assert (await comm.receive_json_from(timeout=30))["type"] == "hello"
+        await drain(comm)
+        sockets.append(comm)
+    url = saml_idp.logout_request_url("jeanne", session_index="")
+    answer = await sync_to_async(first.get)(url)
+    assert answer.status_code == 302
+    closed = await sockets[0].receive_output(timeout=30)
+    while closed["type"] != "websocket.close":
+        closed = await sockets[0].receive_output(timeout=30)
+    assert closed["code"] == 4401
+    # The password session's socket stays open.
+    assert await sockets[1].receive_nothing(timeout=0.5)
+    await sockets[1].disconnect()

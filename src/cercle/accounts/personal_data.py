@@ -41,6 +41,14 @@ def former_colleague_name() -> str:
         return gettext("Former colleague")
 
 
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+def is_erased(person: User) -> bool:
+    """Whether the person's personal data was erased (`erase` gives them this address)."""
+    return person.email.endswith(f"@{ERASED_EMAIL_DOMAIN}")
+
+
 def erased_username(person: User) -> str:
     return f"former-{person.pk}"
 
@@ -156,7 +164,7 @@ def erase(person: User, rule: ErasureRule) -> None:
     person.username = username
     person.first_name = name
     person.last_name = ""
-    person.email = f"{username}@erased.invalid"
+    person.email = f"{username}@{ERASED_EMAIL_DOMAIN}"
     person.password = make_password(None)
     person.is_active = False
     person.is_staff = False

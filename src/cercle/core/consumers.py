@@ -44,7 +44,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from cercle.core import actions
-from cercle.core.events import AccountDeactivated, Error, Hello, HelloPart, Pong, Resync
+from cercle.core.events import (
+    AccountDeactivated,
+    Error,
+    Hello,
+    HelloPart,
+    Pong,
+    Resync,
+    SessionsEnded,
+)
 from cercle.core.operations import metrics
 from cercle.core.operations.context import new_request_id, request_id_var, user_id_var
 from cercle.core.realtime import Event, redis_url, user_group
@@ -478,6 +486,11 @@ class RealtimeConsumer(SocketPart):
         if self.direct_send is task:
             self.direct_send = None
 
+    def _session_key(self) -> str:
+        """The key of the session the socket was opened in ("" for a ticket's socket)."""
+        session = self.scope.get("session")
+        return str(getattr(session, "session_key", "") or "") if session is not None else ""
+
     async def cercle_event(self, message: dict[str, Any]) -> None:
         # Log lines written while handling it carry the id of the request that caused it.
         token = request_id_var.set(message.get("request_id"))
@@ -492,6 +505,11 @@ class RealtimeConsumer(SocketPart):
             # As a refused connection: the browser client stops retrying.
             await self.close(code=4401)
             await self.disconnect(4401)
+            return
+        if event.get("type") == SessionsEnded.type:
+            if self._session_key() in (event.get("session_keys") or ()):
+                await self.close(code=4401)
+                await self.disconnect(4401)
             return
         for follow in self._follow_hooks:
             await follow(self, event)

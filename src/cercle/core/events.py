@@ -68,3 +68,14 @@ class AccountDeactivated(Event):
 
     type = "account.deactivated"
     to_client = False
+
+
+@dataclass(frozen=True)
+class SessionsEnded(Event):
+    """Published to a person's group when some of their sessions were ended from elsewhere (a
+    single logout started at their identity provider): the sockets opened in those sessions
+    close (4401); their other sockets stay."""
+
+    type = "account.sessions_ended"
+    to_client = False
+    session_keys: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cercle.accounts.actions.auth import end_sessions
 from cercle.accounts.actions.identity import IDENTITY_ATTRIBUTES
 from cercle.accounts.models import User
 from cercle.accounts.queries import may_manage_settings
@@ -310,6 +311,22 @@ def record_password_refused(*, user: User, method: str, request: HttpRequest | N
         extra={"method": method},
         request=request,
     )
+
+
+def end_provider_sessions(
+    *, user: User, provider: str, session_keys: list[str], request: HttpRequest | None
+) -> int:
+    """A single logout started at the identity provider: the person's sessions it names end,
+    with their sockets (`end_sessions`); audited."""
+    count = end_sessions(user=user, session_keys=session_keys)
+    log_event(
+        actor=user,
+        action="sso.provider_logout",
+        target=user,
+        extra={"provider": provider, "sessions": count},
+        request=request,
+    )
+    return count
 
 
 def set_two_factor_policy(

@@ -47,6 +47,11 @@ PASSWORD_METHODS = {"password", "code"}
 
 
 def sso_required_message(method: str = "password") -> str:
+    if method == "passkey_add":
+        return _(
+            "Your organisation signs you in through its identity provider: a passkey cannot "
+            "sign you in, so none can be added. A security key used as a second factor can."
+        )
     if method == "passkey":
         return _(
             "Your organisation signs you in through its identity provider: use the "

@@ -15,6 +15,7 @@ ACTIONS = {
     "sso.two_factor_policy": _("Changed who must use two-factor authentication"),
     "sso.session_policy": _("Changed how long sessions last"),
     "sso.password_refused": _("Refused a password sign-in (single sign-on required)"),
+    "sso.provider_logout": _("Signed out by the identity provider (single logout)"),
 }
 
 

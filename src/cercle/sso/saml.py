@@ -9,8 +9,10 @@
   when signed and its destination, then shows the login page.
 - **Started at the provider**: its LogoutRequest arrives at the SLS address in the person's
   browser. Cercle's session ends only if it was opened through that provider for that NameID
-  (a request naming someone else, or reaching a session opened another way, ends nothing); the
-  answer is a LogoutResponse back to the provider either way, as the protocol wants.
+  (and one of the request's SessionIndexes, when it gives any); so do the person's other
+  sessions opened the same way, each with its sockets (a request naming someone else, or
+  reaching a session opened another way, ends nothing); the answer is a LogoutResponse back to
+  the provider either way, as the protocol wants. Audited (`sso.provider_logout`).
 
 Only the HTTP-Redirect binding is offered for logout (python3-saml's only one). Nothing here is
 kept outside the session, which logging out deletes.
@@ -31,6 +33,9 @@ from django.views.decorators.csrf import csrf_exempt
 from onelogin.saml2.errors import OneLogin_Saml2_Error
 from onelogin.saml2.logout_request import OneLogin_Saml2_Logout_Request
 from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+from cercle.accounts.actions.auth import session_data
+from cercle.sso import actions
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +135,7 @@ def logout_url(request: HttpRequest, provider: Any, *, return_to: str) -> str:
 
 @method_decorator(csrf_exempt, name="dispatch")
 class SLSView(saml_views.SLSView):
-    """allauth's single logout service, ending Cercle's session only for the person the
+    """allauth's single logout service, ending Cercle's sessions only for the person the
     provider's LogoutRequest names (see the module's docstring)."""
 
     def dispatch(self, request: HttpRequest, organization_slug: str) -> HttpResponse:
@@ -140,13 +145,24 @@ class SLSView(saml_views.SLSView):
         provider = self.get_provider(organization_slug)
         auth = build_auth(request, provider)
         account_adapter = get_account_adapter(request)
-        should_logout = request.user.is_authenticated and self._names_this_session(
-            request, provider, auth
+        provider_key = provider.app.provider_id or provider.app.client_id
+        named = (
+            _named_sessions(request, provider_key, auth) if request.user.is_authenticated else []
         )
+
+        def end_sessions() -> None:
+            # Called by python3-saml once the request's signature and destination are checked.
+            actions.end_provider_sessions(
+                user=request.user,  # type: ignore[arg-type]
+                provider=provider_key,
+                session_keys=named,
+                request=request,
+            )
+            account_adapter.logout(request)
+
         try:
             redirect_to = auth.process_slo(
-                delete_session_cb=lambda: account_adapter.logout(request),
-                keep_local_session=not should_logout,
+                delete_session_cb=end_sessions, keep_local_session=not named
             )
         except OneLogin_Saml2_Error as error:
             return _refused(str(error))
@@ -154,19 +170,39 @@ class SLSView(saml_views.SLSView):
             return _refused(auth.get_last_error_reason() or ", ".join(auth.get_errors()))
         return HttpResponseRedirect(redirect_to or account_adapter.get_logout_redirect_url(request))
 
-    @staticmethod
-    def _names_this_session(request: HttpRequest, provider: Any, auth: Any) -> bool:
-        kept = kept_for(request, provider.app.provider_id or provider.app.client_id)
-        if not kept:
-            return False
-        try:
-            xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(request.GET["SAMLRequest"])
-            name_id = OneLogin_Saml2_Logout_Request.get_nameid(
-                xml, auth.get_settings().get_sp_key()
-            )
-        except Exception:  # unreadable: process_slo refuses it below
-            return False
-        return bool(name_id) and name_id == kept["name_id"]
+
+def _named_sessions(request: HttpRequest, provider_key: str, auth: Any) -> list[str]:
+    """The keys of the person's sessions the LogoutRequest names: opened through this provider
+    for its NameID and, when it gives SessionIndexes, for one of them. Only when this browser's
+    own session is one of them (a request reaching someone else's browser, or a session opened
+    another way, ends nothing): the person's other devices signed in through the same provider
+    session (or any, without a SessionIndex) end with it."""
+    try:
+        xml = OneLogin_Saml2_Utils.decode_base64_and_inflate(request.GET["SAMLRequest"])
+        key = auth.get_settings().get_sp_key()
+        name_id = OneLogin_Saml2_Logout_Request.get_nameid(xml, key)
+        indexes = set(OneLogin_Saml2_Logout_Request.get_session_indexes(xml))
+    except Exception:  # unreadable: process_slo refuses it
+        return []
+
+    def names(kept: Any) -> bool:
+        return (
+            isinstance(kept, dict)
+            and kept.get("provider") == provider_key
+            and bool(name_id)
+            and kept.get("name_id") == name_id
+            and (not indexes or kept.get("session_index") in indexes)
+        )
+
+    if not names(request.session.get(SESSION_KEY)):
+        return []
+    current = request.session.session_key or ""
+    others = [
+        session_key
+        for session_key, data in session_data(request.user)  # type: ignore[arg-type]
+        if session_key != current and names(data.get(SESSION_KEY))
+    ]
+    return [current, *others] if current else others
 
 
 def _refused(reason: str) -> HttpResponse:

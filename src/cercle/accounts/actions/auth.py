@@ -4,7 +4,9 @@ tokens, preferences and sessions."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -25,7 +27,9 @@ from cercle.accounts.queries import access_own_api_token, api_token_for_secret, 
 from cercle.accounts.search import build_search_text, build_sort_name
 from cercle.accounts.tokens import generate_token_secret, hash_token
 from cercle.audit.actions import log_event
+from cercle.core.events import SessionsEnded
 from cercle.core.mail import absolute_url
+from cercle.core.realtime import publish_on_commit
 from cercle.core.requests import client_ip
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -170,6 +174,33 @@ def end_all_sessions(user: User) -> int:
             if session.get_decoded().get("_auth_user_id") == str(user.pk):
                 session.delete()
                 count += 1
+    return count
+
+
+def session_data(user: User) -> list[tuple[str, dict[str, Any]]]:
+    """Each open session allauth tracks for the person, with what it holds: (key, data)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    found = []
+    for key in UserSession.objects.filter(user=user).values_list("session_key", flat=True):
+        data = engine.SessionStore(session_key=key).load()
+        if data:
+            found.append((key, dict(data)))
+    return found
+
+
+def end_sessions(*, user: User, session_keys: Iterable[str]) -> int:
+    """Ends these sessions of the person and closes the sockets opened in them (their other
+    sessions and sockets stay); returns how many ended."""
+    keys = sorted(set(session_keys))
+    if not keys:
+        return 0
+    ended = UserSession.objects.filter(user=user, session_key__in=keys)
+    count = 0
+    for user_session in ended:
+        user_session.end()
+        count += 1
+    ended.delete()
+    publish_on_commit(SessionsEnded(session_keys=tuple(keys)), user_ids=[user.pk])
     return count
 
 
