@@ -6,12 +6,16 @@ conversations: 2.5 ms to build, 0.04 ms to run on SQLite), and some run on every
 keeps the SQL and its parameters, and runs it again with the real id put in the stand-in's
 places. Only for querysets whose SQL depends on nothing else (no time, no setting, no language):
 the caller's job, checked by its tests against the queryset itself.
+
+`ShapedQuery` does the same for a rule whose SQL also depends on a few facts about the person
+(their "shape": administrator or not, guest or not, with a department or not…) and on several ids:
+it is built once per shape, with one stand-in per id.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db import connections
@@ -47,3 +51,42 @@ class CompiledQuery:
             cursor.execute(sql, values)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class ShapedQuery:
+    """A query built once per database and person shape (`build(shape, *ids)`, the ids given as
+    stand-ins), then run with the real ids put in the stand-ins' places. `shape` must hold every
+    fact the SQL's form depends on (which branches `build` takes): two people of the same shape
+    get the same SQL with their own ids. Each id must reach the SQL as a parameter (or not at all,
+for a shape that does not use it)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], ids: int = 1) -> None:
+        self.build = build
+        self.stand_ins = tuple(STAND_IN_ID - i for i in range(ids))
+        self._compiled: dict[tuple[str, Hashable], tuple[str, tuple[Any, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def _sql(self, using: str, shape: Hashable) -> tuple[str, tuple[Any, ...]]:
+        found = self._compiled.get((using, shape))
+        if found is None:
+            queryset = self.build(shape, *self.stand_ins)
+            sql, params = queryset.query.get_compiler(using=using).as_sql()
+            for stand_in in self.stand_ins:
+                # An id this shape does not use is left out; one written into the SQL's text
+                # would stay the stand-in's for everyone.
+                if str(stand_in) in sql:
+                    raise ValueError("A stand-in id is in the query's text, not a parameter.")
+            with self._lock:
+                found = self._compiled[(using, shape)] = (sql, tuple(params))
+        return found
+
+    def values(self, shape: Hashable, *ids: int, using: str = "default") -> list[Any]:
+        """The first column of each row, for these ids (as many as the stand-ins)."""
+        if len(ids) != len(self.stand_ins):
+            raise ValueError("One id per stand-in.")
+        sql, params = self._sql(using, shape)
+        real = dict(zip(self.stand_ins, ids, strict=True))
+        values = [real.get(param, param) if type(param) is int else param for param in params]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, values)
+            return [row[0] for row in cursor.fetchall()]

@@ -16,7 +16,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from cercle.accounts.models import User
+from cercle.accounts.models import Role, User
 from cercle.feed.models import (
     Comment,
     Post,
@@ -122,6 +122,21 @@ def visible_posts(user: User) -> QuerySet[Post]:
         own_wall = Q(space__isnull=True) & (Q(author_id=user.pk) | Q(wall_owner_id=user.pk))
         return posts.filter(in_readable_space | own_wall).filter(not_hidden)
     return posts.filter(in_readable_space | Q(space__isnull=True)).filter(not_hidden)
+
+
+def person_shape(user: User) -> tuple[bool, str]:
+    """What the form of `visible_posts(user)`'s SQL depends on, besides their id: active or not,
+    and their role (administrator, staff, member, guest). People of one shape get the same SQL
+    with their own id (`core.compiled.ShapedQuery`)."""
+    if not user.is_authenticated:
+        return (False, "")
+    return (bool(user.is_active), str(user.role))
+
+
+def shaped_person(shape: tuple[bool, str], user_id: int) -> User:
+    """A stand-in person of this `person_shape` and id (not saved), to build a rule with."""
+    is_active, role = shape
+    return User(pk=user_id, role=role or Role.MEMBER, is_active=is_active)
 
 
 @dataclass
