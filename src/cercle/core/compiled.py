@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -58,33 +59,43 @@ class ShapedQuery:
     stand-ins), then run with the real ids put in the stand-ins' places. `shape` must hold every
     fact the SQL's form depends on (which branches `build` takes): two people of the same shape
     get the same SQL with their own ids. Each id must reach the SQL as a parameter (or not at all,
-for a shape that does not use it)."""
+    for a shape that does not use it)."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]], ids: int = 1) -> None:
         self.build = build
         self.stand_ins = tuple(STAND_IN_ID - i for i in range(ids))
-        self._compiled: dict[tuple[str, Hashable], tuple[str, tuple[Any, ...]]] = {}
+        self._compiled: dict[tuple[str, Hashable], tuple[str, tuple[Any, ...]] | None] = {}
         self._lock = threading.Lock()
 
-    def _sql(self, using: str, shape: Hashable) -> tuple[str, tuple[Any, ...]]:
-        found = self._compiled.get((using, shape))
-        if found is None:
-            queryset = self.build(shape, *self.stand_ins)
+    def _sql(self, using: str, shape: Hashable) -> tuple[str, tuple[Any, ...]] | None:
+        """The SQL and parameters for this shape (None: a shape that matches nothing)."""
+        if (using, shape) in self._compiled:
+            return self._compiled[(using, shape)]
+        queryset = self.build(shape, *self.stand_ins)
+        try:
             sql, params = queryset.query.get_compiler(using=using).as_sql()
-            for stand_in in self.stand_ins:
-                # An id this shape does not use is left out; one written into the SQL's text
-                # would stay the stand-in's for everyone.
-                if str(stand_in) in sql:
-                    raise ValueError("A stand-in id is in the query's text, not a parameter.")
+        except EmptyResultSet:  # `.none()`: nothing to ask
             with self._lock:
-                found = self._compiled[(using, shape)] = (sql, tuple(params))
+                self._compiled[(using, shape)] = None
+            return None
+        for stand_in in self.stand_ins:
+            # An id this shape does not use is left out; one written into the SQL's text would
+            # stay the stand-in's for everyone.
+            if str(stand_in) in sql:
+                raise ValueError("A stand-in id is in the query's text, not a parameter.")
+        found = (sql, tuple(params))
+        with self._lock:
+            self._compiled[(using, shape)] = found
         return found
 
     def values(self, shape: Hashable, *ids: int, using: str = "default") -> list[Any]:
         """The first column of each row, for these ids (as many as the stand-ins)."""
         if len(ids) != len(self.stand_ins):
             raise ValueError("One id per stand-in.")
-        sql, params = self._sql(using, shape)
+        compiled = self._sql(using, shape)
+        if compiled is None:
+            return []
+        sql, params = compiled
         real = dict(zip(self.stand_ins, ids, strict=True))
         values = [real.get(param, param) if type(param) is int else param for param in params]
         with connections[using].cursor() as cursor:
