@@ -14,6 +14,7 @@ it is built once per shape, with one stand-in per id.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -61,9 +62,15 @@ class ShapedQuery:
     get the same SQL with their own ids. Each id must reach the SQL as a parameter (or not at all,
     for a shape that does not use it)."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], ids: int = 1) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]], ids: int = 1, times: int = 0) -> None:
         self.build = build
         self.stand_ins = tuple(STAND_IN_ID - i for i in range(ids))
+        # Moments (`times`, such as "now") compared with date-time columns: stand-ins too, put in
+        # the SQL's parameters as the database's adapter writes them.
+        self.time_stand_ins = tuple(
+            datetime.datetime(1901, 2, 3, 4, 5, 6, 700_000 + i, tzinfo=datetime.UTC)
+            for i in range(times)
+        )
         self._compiled: dict[tuple[str, Hashable], tuple[str, tuple[Any, ...]] | None] = {}
         self._lock = threading.Lock()
 
@@ -71,7 +78,7 @@ class ShapedQuery:
         """The SQL and parameters for this shape (None: a shape that matches nothing)."""
         if (using, shape) in self._compiled:
             return self._compiled[(using, shape)]
-        queryset = self.build(shape, *self.stand_ins)
+        queryset = self.build(shape, *self.stand_ins, *self.time_stand_ins)
         try:
             sql, params = queryset.query.get_compiler(using=using).as_sql()
         except EmptyResultSet:  # `.none()`: nothing to ask
@@ -83,21 +90,37 @@ class ShapedQuery:
             # stay the stand-in's for everyone.
             if str(stand_in) in sql:
                 raise ValueError("A stand-in id is in the query's text, not a parameter.")
+        adapt = connections[using].ops.adapt_datetimefield_value
+        for moment in self.time_stand_ins:
+            if adapt(moment) not in params:
+                raise ValueError("A stand-in moment is not among the query's parameters.")
         found = (sql, tuple(params))
         with self._lock:
             self._compiled[(using, shape)] = found
         return found
 
-    def values(self, shape: Hashable, *ids: int, using: str = "default") -> list[Any]:
-        """The first column of each row, for these ids (as many as the stand-ins)."""
-        if len(ids) != len(self.stand_ins):
+    def values(
+        self,
+        shape: Hashable,
+        *ids: int,
+        times: tuple[datetime.datetime, ...] = (),
+        using: str = "default",
+    ) -> list[Any]:
+        """The first column of each row, for these ids and moments (one per stand-in)."""
+        if len(ids) != len(self.stand_ins) or len(times) != len(self.time_stand_ins):
             raise ValueError("One id per stand-in.")
         compiled = self._sql(using, shape)
         if compiled is None:
             return []
         sql, params = compiled
-        real = dict(zip(self.stand_ins, ids, strict=True))
-        values = [real.get(param, param) if type(param) is int else param for param in params]
+        real: dict[Any, Any] = dict(zip(self.stand_ins, ids, strict=True))
+        adapt = connections[using].ops.adapt_datetimefield_value
+        for stand_in, moment in zip(self.time_stand_ins, times, strict=True):
+            real[adapt(stand_in)] = adapt(moment)
+        values = [
+            real.get(param, param) if isinstance(param, int | str | datetime.datetime) else param
+            for param in params
+        ]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, values)
             return [row[0] for row in cursor.fetchall()]
