@@ -72,13 +72,12 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from datetime import timedelta
+
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from datetime import timedelta
-
     from django.utils import timezone
 
     from cercle.accounts.models import ApiToken, User

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Site, User
 from cercle.announcements.events import AnnouncementRemoval, AnnouncementRoute
 from cercle.announcements.models import Announcement, AnnouncementReceipt
-from cercle.feed.models import Post
 from cercle.core.compiled import ShapedQuery
+from cercle.feed.models import Post
 from cercle.feed.queries import (
     Audience,
     NotFound,
