@@ -81,12 +81,12 @@ def test_same_answers_as_the_rule_built_per_person() -> None:
 
 def test_built_once_per_shape() -> None:
     built: list[Any] = []
-    query = ShapedQuery(
-        lambda shape, user_id: (
-            built.append(shape)
-            or Announcement.objects.filter(post__author_id=user_id).values_list("pk", flat=True)
-        ),
-    )
+
+    def build(shape: Any, user_id: int) -> Any:
+        built.append(shape)
+        return Announcement.objects.filter(post__author_id=user_id).values_list("pk", flat=True)
+
+    query = ShapedQuery(build)
     first, second = make_user(), make_user()
     for person in (first, second, first):
         assert query.values(("member",), person.pk) == []

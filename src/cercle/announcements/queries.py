@@ -234,11 +234,13 @@ def active_announcements(user: User) -> list[Announcement]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def _active_ids(shape: tuple[bool, ...], user_id: int, department_id: int, site_id: int) -> Any:
+def _active_ids(
+    shape: tuple[bool, str, bool, bool], user_id: int, department_id: int, site_id: int
+) -> Any:
     """`active_announcements`' rule, for a person of this shape (`person_shape`, then whether
     they have a department and a site) and these ids (`ShapedQuery`)."""
-    *person, has_department, has_site = shape
-    stand_in = shaped_person(tuple(person), user_id)
+    is_active, role, has_department, has_site = shape
+    stand_in = shaped_person((is_active, role), user_id)
     done = AnnouncementReceipt.objects.filter(
         announcement_id=OuterRef("pk"), user_id=user_id
     ).filter(Q(acknowledged_at__isnull=False) | Q(dismissed_at__isnull=False))

@@ -160,10 +160,10 @@ def _page_rows(ids: list[int]) -> dict[int, Post]:
         # The post's filter is deferred, as Django's related managers defer theirs: added (built)
         # only if a queryset is made from this one (`.filter()`, `.order_by()`…), which then
         # reads this post's files only; iterating, `len()` and `bool()` read the list.
-        cached = every_file._chain()
-        cached._deferred_filter = (False, (), {"post_id": post.pk})  # type: ignore[attr-defined]
+        cached = every_file._chain()  # type: ignore[attr-defined]
+        cached._deferred_filter = (False, (), {"post_id": post.pk})
         cached._result_cache = files.get(post.pk, [])
-        cached._prefetch_done = True  # type: ignore[attr-defined]
+        cached._prefetch_done = True
         post._prefetched_objects_cache = {"attachments": cached}  # type: ignore[attr-defined]
     shared = [p for p in found.values() if p.shared_from_id]
     if shared:

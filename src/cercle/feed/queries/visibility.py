@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Role, User
+from cercle.core.compiled import ShapedQuery
 from cercle.feed.models import (
     Comment,
     Post,
@@ -245,10 +246,27 @@ def access_post(user: User, post_id: int | str) -> Post:
         pk = int(post_id)
     except (TypeError, ValueError):
         raise NotFound(_("No such post.")) from None
-    post = visible_posts(user).filter(pk=pk).first()
-    if post is None:
+    # Whether they see it, by a query built once per person shape (`core.compiled`: on each
+    # reaction, comment and post page, building `visible_posts` cost more than running it), then
+    # the post with what showing it needs.
+    if not -(2**63) <= pk < 2**63 or not _VISIBLE_ID.values(person_shape(user), user.pk, pk):
+        raise NotFound(_("No such post."))
+    post = with_display(Post.objects.filter(pk=pk)).first()
+    if post is None:  # deleted in between
         raise NotFound(_("No such post."))
     return post
+
+
+def _visible_id(shape: tuple[bool, str], user_id: int, post_id: int) -> QuerySet[Post, int]:
+    """`access_post`'s check: the post's id if a person of this shape and id sees it."""
+    return (
+        visible_posts(shaped_person(shape, user_id))
+        .filter(pk=post_id)
+        .values_list("pk", flat=True)[:1]
+    )
+
+
+_VISIBLE_ID = ShapedQuery(_visible_id, ids=2)
 
 
 def sees_post(user: User) -> Exists:
