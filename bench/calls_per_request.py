@@ -72,10 +72,13 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from datetime import timedelta
+
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from cercle.accounts.models import ApiToken, User
     from cercle.accounts.tokens import hash_token
@@ -105,6 +108,17 @@ def main(argv: list[str]) -> int:
     browser.force_login(admin)
     htmx = {"HX-Request": "true"}
     post_id = first["items"][0]["id"]
+    # A person as most of the load test's are (`bench/load/seed.py`): a member of the space, not
+    # an administrator, who joined long ago (no onboarding checklist).
+    member = (
+        User.objects.filter(is_active=True, role="member", space_memberships__space_id=space["id"])
+        .order_by("pk")
+        .first()
+    )
+    assert member is not None, "no member of the bench space"
+    User.objects.filter(pk=member.pk).update(date_joined=timezone.now() - timedelta(days=400))
+    person = Client(SERVER_NAME="localhost", enforce_csrf_checks=False)
+    person.force_login(member)
     requests: dict[str, Callable[[], int]] = {
         "GET /api/v1/feed": lambda: client.get("/api/v1/feed").status_code,
         "GET /api/v1/feed (page 2)": lambda: (
@@ -140,6 +154,19 @@ def main(argv: list[str]) -> int:
             browser.get("/people/", {"q": "mar"}).status_code
         ),
         "GET /notifications/": lambda: browser.get("/notifications/").status_code,
+        "GET /notifications/bell/": lambda: browser.get("/notifications/bell/").status_code,
+        "GET /posts/<id>/": lambda: browser.get(f"/posts/{post_id}/").status_code,
+        "GET / (home, member)": lambda: person.get("/").status_code,
+        "GET /spaces/<slug>/ (wall, member)": lambda: (
+            person.get(f"/spaces/{space['slug']}/").status_code
+        ),
+        "POST /posts/<id>/react/ (htmx, member)": _alternate(
+            lambda kind: (
+                person.post(f"/posts/{post_id}/react/", {"kind": kind}, headers=htmx).status_code
+            ),
+            ["like", ""],
+        ),
+        "GET /notifications/ (member)": lambda: person.get("/notifications/").status_code,
         "socket message.send": _chat_send(admin),
     }
     if callgrind:

@@ -118,10 +118,32 @@ def test_featured_articles_on_the_home_page_for_their_audience_only(
     shown = article(title="À la une", featured=True, sites=[site])
     article(title="Pas à la une", sites=[site])
     article(title="Plus tard", featured=True, published_at=timezone.now() + datetime.timedelta(1))
-    with django_assert_num_queries(1):
+    # The ids by a query built once per person shape, then the rows (`queries.featured`).
+    with django_assert_num_queries(2):
         part = home_panel(here)
     assert part is not None and part["articles"] == [shown]
     assert home_panel(elsewhere) is None
+
+
+@pytest.mark.parametrize("audience", list(MATRIX))
+def test_featured_agrees_with_live_articles_for_every_person(audience: str) -> None:
+    """`featured`'s query, built once per person shape with stand-ins for the person's ids and
+    the moment, answers as `live_articles` built for each person does."""
+    found, people = _cast(audience)
+    found.featured = True
+    found.save(update_fields=["featured"])
+    ended = article(title="Finie", featured=True, ends_at=timezone.now())
+    everyone = [*people.values(), manager(), make_admin(), make_user(), make_guest()]
+    for person in everyone:
+        expected = list(
+            queries.live_articles(person)
+            .filter(featured=True)
+            .order_by("-published_at", "-id")
+            .values_list("pk", flat=True)[: queries.FEATURED_SHOWN]
+        )
+        assert [a.pk for a in queries.featured(person)] == expected, person.username
+        assert ended.pk not in expected
+    assert [a.pk for a in queries.featured(people["member"])] == [found.pk]
 
 
 def test_read_counts_merge_small_groups_into_other() -> None:

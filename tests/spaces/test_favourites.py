@@ -76,6 +76,18 @@ def test_the_navigation_list_costs_one_query_whatever_its_length() -> None:
     assert len(items) == 6 and len(captured) == 1
 
 
+def test_the_list_built_once_holds_each_person_s_own_spaces() -> None:
+    """`nav_spaces`' SQL is built once (`core.compiled`) and run with each person's id."""
+    anne, bob = make_user(), make_user()
+    make_space(owner=anne, name="Chez Anne")
+    shared = make_space(owner=bob, name="Commun")
+    make_space(owner=bob, name="Chez Bob", kind="private")
+    add_member(shared, anne)
+    actions.set_favourite(actor=bob, space=shared, favourite=True)
+    assert names(anne) == [("Chez Anne", False, False), ("Commun", False, False)]
+    assert names(bob) == [("Commun", True, False), ("Chez Bob", False, False)]
+
+
 def test_the_space_page_toggles_the_favourite() -> None:
     owner = make_user()
     space = make_space(owner=owner, name="Atelier")

@@ -23,8 +23,17 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Site, User
 from cercle.announcements.events import AnnouncementRemoval, AnnouncementRoute
 from cercle.announcements.models import Announcement, AnnouncementReceipt
+from cercle.core.compiled import ShapedQuery
 from cercle.feed.models import Post
-from cercle.feed.queries import Audience, NotFound, Viewer, may_see, sees_post
+from cercle.feed.queries import (
+    Audience,
+    NotFound,
+    Viewer,
+    may_see,
+    person_shape,
+    sees_post,
+    shaped_person,
+)
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space, SpaceKind
 
@@ -133,6 +142,10 @@ def targets_person(user: User) -> Q:
     profile = getattr(user, "profile", None)
     department_id = profile.department_id if profile else None
     site_id = profile.site_id if profile else None
+    return _targets(department_id, site_id)
+
+
+def _targets(department_id: int | None, site_id: int | None) -> Q:
     through_d = Announcement.departments.through.objects
     through_s = Announcement.sites.through.objects
     targeted = Q(
@@ -200,20 +213,47 @@ def audience_names(announcement_ids: Sequence[int]) -> dict[int, list[str]]:
 
 
 def active_announcements(user: User) -> list[Announcement]:
-    """Announcements targeting `user` that they have not dismissed (or acknowledged)."""
+    """Announcements targeting `user` that they have not dismissed (or acknowledged): their ids
+    by a query built once per person shape (`_ACTIVE_IDS`: on every home page, building it cost
+    ten times running it), then, when there are some, their rows by id."""
     if not user.is_active:
         return []
-    targeted = targets_person(user)
+    profile = getattr(user, "profile", None)
+    department_id = profile.department_id if profile else None
+    site_id = profile.site_id if profile else None
+    shape = (*person_shape(user), bool(department_id), bool(site_id))
+    ids = _ACTIVE_IDS.values(shape, user.pk, department_id or 0, site_id or 0)
+    if not ids:
+        return []
+    found = {
+        a.pk: a
+        for a in Announcement.objects.filter(pk__in=ids).select_related(
+            "post", "post__author", "post__space"
+        )
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _active_ids(
+    shape: tuple[bool, str, bool, bool], user_id: int, department_id: int, site_id: int
+) -> Any:
+    """`active_announcements`' rule, for a person of this shape (`person_shape`, then whether
+    they have a department and a site) and these ids (`ShapedQuery`)."""
+    is_active, role, has_department, has_site = shape
+    stand_in = shaped_person((is_active, role), user_id)
     done = AnnouncementReceipt.objects.filter(
-        announcement_id=OuterRef("pk"), user_id=user.pk
+        announcement_id=OuterRef("pk"), user_id=user_id
     ).filter(Q(acknowledged_at__isnull=False) | Q(dismissed_at__isnull=False))
-    found = (
-        Announcement.objects.filter(targeted, sees_post(user))
+    targeted = _targets(department_id if has_department else None, site_id if has_site else None)
+    return (
+        Announcement.objects.filter(targeted, sees_post(stand_in))
         .exclude(Exists(done))
-        .select_related("post", "post__author", "post__space")
-        .order_by("-created_at", "-id")[:ACTIVE_ANNOUNCEMENTS]
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:ACTIVE_ANNOUNCEMENTS]
     )
-    return list(found)
+
+
+_ACTIVE_IDS = ShapedQuery(_active_ids, ids=3)
 
 
 def announcement_of(post: Post) -> Announcement | None:

@@ -6,14 +6,20 @@ conversations: 2.5 ms to build, 0.04 ms to run on SQLite), and some run on every
 keeps the SQL and its parameters, and runs it again with the real id put in the stand-in's
 places. Only for querysets whose SQL depends on nothing else (no time, no setting, no language):
 the caller's job, checked by its tests against the queryset itself.
+
+`ShapedQuery` does the same for a rule whose SQL also depends on a few facts about the person
+(their "shape": administrator or not, guest or not, with a department or not…) and on several ids:
+it is built once per shape, with one stand-in per id.
 """
 
 from __future__ import annotations
 
+import datetime
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -47,3 +53,74 @@ class CompiledQuery:
             cursor.execute(sql, values)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class ShapedQuery:
+    """A query built once per database and person shape (`build(shape, *ids)`, the ids given as
+    stand-ins), then run with the real ids put in the stand-ins' places. `shape` must hold every
+    fact the SQL's form depends on (which branches `build` takes): two people of the same shape
+    get the same SQL with their own ids. Each id must reach the SQL as a parameter (or not at all,
+    for a shape that does not use it)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], ids: int = 1, times: int = 0) -> None:
+        self.build = build
+        self.stand_ins = tuple(STAND_IN_ID - i for i in range(ids))
+        # Moments (`times`, such as "now") compared with date-time columns: stand-ins too, put in
+        # the SQL's parameters as the database's adapter writes them.
+        self.time_stand_ins = tuple(
+            datetime.datetime(1901, 2, 3, 4, 5, 6, 700_000 + i, tzinfo=datetime.UTC)
+            for i in range(times)
+        )
+        self._compiled: dict[tuple[str, Hashable], tuple[str, tuple[Any, ...]] | None] = {}
+        self._lock = threading.Lock()
+
+    def _sql(self, using: str, shape: Hashable) -> tuple[str, tuple[Any, ...]] | None:
+        """The SQL and parameters for this shape (None: a shape that matches nothing)."""
+        if (using, shape) in self._compiled:
+            return self._compiled[(using, shape)]
+        queryset = self.build(shape, *self.stand_ins, *self.time_stand_ins)
+        try:
+            sql, params = queryset.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:  # `.none()`: nothing to ask
+            with self._lock:
+                self._compiled[(using, shape)] = None
+            return None
+        for stand_in in self.stand_ins:
+            # An id this shape does not use is left out; one written into the SQL's text would
+            # stay the stand-in's for everyone.
+            if str(stand_in) in sql:
+                raise ValueError("A stand-in id is in the query's text, not a parameter.")
+        adapt = connections[using].ops.adapt_datetimefield_value
+        for moment in self.time_stand_ins:
+            if adapt(moment) not in params:
+                raise ValueError("A stand-in moment is not among the query's parameters.")
+        found = (sql, tuple(params))
+        with self._lock:
+            self._compiled[(using, shape)] = found
+        return found
+
+    def values(
+        self,
+        shape: Hashable,
+        *ids: int,
+        times: tuple[datetime.datetime, ...] = (),
+        using: str = "default",
+    ) -> list[Any]:
+        """The first column of each row, for these ids and moments (one per stand-in)."""
+        if len(ids) != len(self.stand_ins) or len(times) != len(self.time_stand_ins):
+            raise ValueError("One id per stand-in.")
+        compiled = self._sql(using, shape)
+        if compiled is None:
+            return []
+        sql, params = compiled
+        real: dict[Any, Any] = dict(zip(self.stand_ins, ids, strict=True))
+        adapt = connections[using].ops.adapt_datetimefield_value
+        for stand_in, moment in zip(self.time_stand_ins, times, strict=True):
+            real[adapt(stand_in)] = adapt(moment)
+        values = [
+            real.get(param, param) if isinstance(param, int | str | datetime.datetime) else param
+            for param in params
+        ]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, values)
+            return [row[0] for row in cursor.fetchall()]

@@ -80,10 +80,19 @@ def render_post_list(
     template: str,
     context: dict[str, Any],
     posts: Any,
+    pager: Any = None,
 ) -> HttpResponse:
-    """A page of posts; the "more" button asks for the next page as a partial (htmx)."""
+    """A page of posts; the "more" button asks for the next page as a partial (htmx).
+    `pager(viewer, cursor)` gives the page instead of `posts` (the home feed's)."""
     viewer = queries.Viewer.of(request.user)
-    page, status = _page_or_400(posts, viewer, param(request, "cursor") or None)
+    cursor = param(request, "cursor") or None
+    if pager is not None:
+        try:
+            page, status = pager(viewer, cursor), 200
+        except InvalidCursor:
+            page, status = Page(items=[], next_cursor=None), 400
+    else:
+        page, status = _page_or_400(posts, viewer, cursor)
     actions.record_views(viewer=request.user, posts=[card.post for card in page.items])
     query = request.GET.copy()
     query.pop("cursor", None)
@@ -170,11 +179,17 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "composer_options": registry.composer_options(user, None),
         "pending_invitations": space_queries.pending_invitations_for(user)[:5],
     }
-    posts = queries.home_posts(user, feed_filter)
-    shown_above = registry.shown_post_ids(sections)
-    if shown_above:  # a post shown whole above (an announcement's banner) is not repeated below
-        posts = posts.exclude(pk__in=shown_above)
-    return render_post_list(request, "core/home.html", context, posts)
+    # A post shown whole above (an announcement's banner) is not repeated below.
+    shown_above = list(registry.shown_post_ids(sections))
+    return render_post_list(
+        request,
+        "core/home.html",
+        context,
+        None,
+        pager=lambda viewer, cursor: queries.home_page(
+            viewer, feed_filter, cursor=cursor, leave_out=shown_above
+        ),
+    )
 
 
 def _label(name: str) -> str:

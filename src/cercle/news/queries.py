@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Role, Site, User
 from cercle.adoption.actions import MIN_GROUP
+from cercle.core.compiled import ShapedQuery
 from cercle.feed.models import ReportStatus
 from cercle.news.models import (
     Article,
@@ -108,18 +109,22 @@ def live(now: datetime.datetime | None = None) -> Q:
 
 def in_audience(user: User) -> Q:
     """Articles whose audience includes `user` (a filter of `Article`s)."""
+    profile = getattr(user, "profile", None)
+    department_id = profile.department_id if profile else None
+    site_id = profile.site_id if profile else None
+    return _audience(user.pk, user.role, department_id, site_id)
+
+
+def _audience(user_id: int, role: str, department_id: int | None, site_id: int | None) -> Q:
     through_s = Article.spaces.through.objects
     by_space = Exists(
         through_s.filter(
             article_id=OuterRef("pk"),
-            space_id__in=Membership.objects.filter(user_id=user.pk).values("space_id"),
+            space_id__in=Membership.objects.filter(user_id=user_id).values("space_id"),
         )
     )
-    if user.role == Role.GUEST:
+    if role == Role.GUEST:
         return Q(by_space)
-    profile = getattr(user, "profile", None)
-    department_id = profile.department_id if profile else None
-    site_id = profile.site_id if profile else None
     found = Q(for_everyone=True) | Q(by_space)
     if department_id is not None:
         found |= Q(
@@ -203,14 +208,52 @@ def news_list(user: User, *, category: Category | None = None) -> QuerySet[Artic
 
 
 def featured(user: User) -> list[Article]:
-    """The featured articles live for `user`, newest first: one query."""
-    return list(
-        live_articles(user)
-        .filter(featured=True)
+    """The featured articles live for `user`, newest first: their ids by a query built once per
+    person shape (`core.compiled.ShapedQuery`: on every home page, building it cost several times
+    running it), then, when there are some, their rows (two queries; one when none)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    profile = getattr(user, "profile", None)
+    department_id = profile.department_id if profile else None
+    site_id = profile.site_id if profile else None
+    shape = (user.role, department_id is not None, site_id is not None)
+    ids = _FEATURED_IDS.values(
+        shape, user.pk, department_id or 0, site_id or 0, times=(timezone.now(),)
+    )
+    if not ids:
+        return []
+    found = {
+        a.pk: a
+        for a in Article.objects.filter(pk__in=ids)
         .select_related("category")
         .defer("body", "body_html")
-        .order_by("-published_at", "-id")[:FEATURED_SHOWN]
-    )
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _featured_ids(
+    shape: tuple[str, bool, bool],
+    user_id: int,
+    department_id: int,
+    site_id: int,
+    now: datetime.datetime,
+) -> QuerySet[Article, int]:
+    """`featured`'s rule (`live_articles`, featured ones) for an active person of this shape."""
+    role, has_department, has_site = shape
+    found = Article.objects.filter(live(now), featured=True)
+    if role not in (Role.ADMIN, Role.STAFF):  # `may_write`: they read every live article
+        found = found.filter(
+            _audience(
+                user_id,
+                role,
+                department_id if has_department else None,
+                site_id if has_site else None,
+            )
+        )
+    return found.order_by("-published_at", "-id").values_list("pk", flat=True)[:FEATURED_SHOWN]
+
+
+_FEATURED_IDS = ShapedQuery(_featured_ids, ids=3, times=1)
 
 
 SPACE_ARTICLES = 30

@@ -17,15 +17,29 @@ The rules, in one place:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
+from cercle.core.compiled import CompiledQuery
 from cercle.core.text import normalize
 from cercle.spaces import registry
 from cercle.spaces.models import (
@@ -568,26 +582,40 @@ class NavSpace:
 
 
 def nav_spaces(user: User, limit: int) -> list[NavSpace]:
-    """My spaces (not archived), favourites first, then by name: one query."""
-    memberships = (
-        Membership.objects.filter(user_id=user.pk, space__archived_at__isnull=True)
-        .select_related("space")
-        .only(
-            "favourite",
-            "last_seen_at",
-            "space__name",
-            "space__slug",
-            "space__is_organisation",
-            "space__last_post_at",
+    """My spaces (not archived), favourites first, then by name: one query, built once per
+    limit (`core.compiled`: on every page, building it cost several times running it). Each
+    space holds what the navigation shows (id, name, slug, whether it is the organisation's)."""
+    compiled = _NAV_SPACES.get(limit)
+    if compiled is None:
+        compiled = _NAV_SPACES[limit] = CompiledQuery(lambda user_id: _nav_rows(user_id, limit))
+    return [
+        NavSpace(
+            space=Space(
+                pk=row["space_id"],
+                name=row["space__name"],
+                slug=row["space__slug"],
+                is_organisation=bool(row["space__is_organisation"]),
+            ),
+            favourite=bool(row["favourite"]),
+            new=bool(row["new"]),
+        )
+        for row in compiled.rows(user.pk)
+    ]
+
+
+def _nav_rows(user_id: int, limit: int) -> QuerySet[Any, Any]:
+    # "New": a post went up since I last opened the space.
+    new = Q(space__last_post_at__isnull=False) & (
+        Q(last_seen_at__isnull=True) | Q(space__last_post_at__gt=F("last_seen_at"))
+    )
+    return (
+        Membership.objects.filter(user_id=user_id, space__archived_at__isnull=True)
+        .annotate(new=ExpressionWrapper(new, output_field=BooleanField()))
+        .values(
+            "space_id", "space__name", "space__slug", "space__is_organisation", "favourite", "new"
         )
         .order_by("-favourite", "space__name", "space_id")[:limit]
     )
-    return [
-        NavSpace(
-            space=m.space,
-            favourite=m.favourite,
-            new=m.space.last_post_at is not None
-            and (m.last_seen_at is None or m.space.last_post_at > m.last_seen_at),
-        )
-        for m in memberships
-    ]
+
+
+_NAV_SPACES: dict[int, CompiledQuery] = {}

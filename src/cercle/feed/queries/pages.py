@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
+from cercle.core.compiled import ShapedQuery
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.core.text import normalize_hashtag
 from cercle.feed import registry
@@ -38,7 +39,9 @@ from cercle.feed.queries.visibility import (
     PostRights,
     Viewer,
     activity_kinds_off,
+    person_shape,
     rights,
+    shaped_person,
     viewer_sees,
     visible_posts,
     with_display,
@@ -152,11 +155,16 @@ def _page_rows(ids: list[int]) -> dict[int, Post]:
     files: dict[int, list[Attachment]] = {}
     for attachment in Attachment.objects.filter(post_id__in=ids).order_by("id"):
         files.setdefault(attachment.post_id, []).append(attachment)
+    every_file = Attachment.objects.all()
     for post in found.values():
         # What `prefetch_related("attachments")` leaves: `post.attachments.all()` without a query.
-        cached = Attachment.objects.filter(post_id=post.pk)
+        # The post's filter is deferred, as Django's related managers defer theirs: added (built)
+        # only if a queryset is made from this one (`.filter()`, `.order_by()`…), which then
+        # reads this post's files only; iterating, `len()` and `bool()` read the list.
+        cached = every_file._chain()  # type: ignore[attr-defined]
+        cached._deferred_filter = (False, (), {"post_id": post.pk})
         cached._result_cache = files.get(post.pk, [])
-        cached._prefetch_done = True  # type: ignore[attr-defined]
+        cached._prefetch_done = True
         post._prefetched_objects_cache = {"attachments": cached}  # type: ignore[attr-defined]
     shared = [p for p in found.values() if p.shared_from_id]
     if shared:
@@ -185,6 +193,51 @@ def paginate(
         encode_cursor([keys[-1][1].isoformat(), keys[-1][0]]) if has_more and keys else None
     )
     return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+
+
+def home_page(
+    viewer: Viewer,
+    filter: str = "all",
+    *,
+    cursor: str | None,
+    leave_out: Sequence[int] = (),
+    limit: int = PAGE_SIZE,
+) -> Page[PostCard]:
+    """A page of the home feed (`home_posts`) without the posts `leave_out` (shown above it).
+
+    The first page — most of the home page's requests — takes its ids from a query built once
+    per person shape and filter (`core.compiled.ShapedQuery`: building `visible_posts` and the
+    feed's rule cost several times running them), asking for as many more as are left out, which
+    are then dropped here. Later pages (a cursor) build theirs."""
+    user = viewer.user
+    if cursor:
+        posts = home_posts(user, filter)
+        if leave_out:
+            posts = posts.exclude(pk__in=list(leave_out))
+        return paginate(posts, viewer, cursor=cursor, limit=limit)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    skip = set(leave_out)
+    shape = (*person_shape(user), filter, limit + 1 + len(skip))
+    ids = [pk for pk in _HOME_IDS.values(shape, user.pk) if pk not in skip][: limit + 1]
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    found = _page_rows(ids)
+    rows = [found[pk] for pk in ids if pk in found]
+    next_cursor = (
+        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
+    )
+    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+
+
+def _home_ids(shape: tuple[bool, str, str, int], user_id: int) -> QuerySet[Post, int]:
+    """`home_page`'s first page: the ids of `home_posts`' newest `count` posts, for a person of
+    this `person_shape` and id."""
+    is_active, role, filter, count = shape
+    person = shaped_person((is_active, role), user_id)
+    return home_posts(person, filter).values_list("pk", flat=True)[:count]
+
+
+_HOME_IDS = ShapedQuery(_home_ids)
 
 
 def home_posts(user: User, filter: str = "all") -> QuerySet[Post]:
