@@ -139,29 +139,28 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
     page = found.page
     actions.record_read(reader=request.user, page=page)
     tree = queries.PageTree.of(space)
-    return render(
-        request,
-        "pages/detail.html",
-        _context(
-            request,
-            space,
-            tree=tree,
-            page=page,
-            rendered=_render(page, tree),
-            ancestors=tree.ancestors(page.pk),
-            tree_rows=tree.drawn(page.pk),
-            backlinks=list(queries.backlinks(page)[:100]),
-            may_write=queries.may_write(request.user, space, page.pk, tree),
-            may_review=queries.may_review(request.user, page, tree),
-            watching=queries.is_watching(request.user, page),
-            comments=list(queries.comments(page)[:500]),
-            reactions=reaction_buttons(page.reaction_counts),
-            mine=queries.my_reaction(request.user, page),
-            editing_comment=_number(request.GET.get("edit_comment"), 0),
-            may_name_editors=(may_name := queries.may_name_editors(request.user, space)),
-            section_editors=list(queries.section_editors(page)) if may_name else [],
+    context = _context(request, space, tree=tree)
+    role = context["view"].role  # the viewer's role in the space, read once
+    context.update(
+        page=page,
+        rendered=_render(page, tree),
+        ancestors=tree.ancestors(page.pk),
+        tree_rows=tree.drawn(page.pk),
+        backlinks=list(queries.backlinks(page, request.user)[: queries.BACKLINKS]),
+        may_write=queries.may_write(request.user, space, page.pk, tree),
+        may_review=queries.may_review(request.user, page, tree),
+        may_moderate=queries.may_moderate(
+            request.user, page, tree, {space.pk: role} if role else {}
         ),
+        watching=queries.is_watching(request.user, page),
+        comments=list(queries.comments(page)[:500]),
+        reactions=reaction_buttons(page.reaction_counts),
+        mine=queries.my_reaction(request.user, page),
+        editing_comment=_number(request.GET.get("edit_comment"), 0),
+        may_name_editors=(may_name := queries.may_name_editors(request.user, space)),
+        section_editors=list(queries.section_editors(page)) if may_name else [],
     )
+    return render(request, "pages/detail.html", context)
 
 
 @login_required
