@@ -103,5 +103,9 @@ def test_the_demo_has_a_page_past_its_review_date_and_a_watched_page() -> None:
     assert PageWatch.objects.filter(
         page__title="Demander un congé", user__username="camille.martin"
     ).exists()
+    leave = Page.objects.get(title="Demander un congé")
+    comments = list(leave.comments.order_by("pk").values_list("author__username", flat=True))
+    assert comments == ["camille.martin", "francois.girard"]  # a question and its answer
+    assert leave.comment_count == 2 and leave.reaction_counts == {"insightful": 1, "like": 1}
     assert page_actions.remind_reviews() == 1  # its owner is reminded, once
     assert page_actions.remind_reviews() == 0

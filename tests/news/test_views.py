@@ -220,3 +220,31 @@ def test_a_space_lists_the_news_written_for_it_in_its_tab() -> None:
     from cercle.spaces.queries import organisation_space
 
     assert client.get(f"/spaces/{organisation_space().slug}/news/").status_code == 404
+
+
+def test_the_news_tab_shows_only_when_the_space_has_an_article_the_reader_may_see() -> None:
+    from tests.factories import make_space
+
+    author = manager()
+    member = make_user()
+    space = make_space(kind="private", members=(member,))
+    wall, news = f"/spaces/{space.slug}/", f"/spaces/{space.slug}/news/"
+    client = client_for(member)
+    client.get(wall)  # warm the session and caches
+    page = client.get(wall).content.decode()
+    assert f'href="{news}"' not in page  # no article: no tab
+    without = _queries(client, wall)
+    # Scheduled for tomorrow, or ended: not live, so still no tab.
+    article(
+        author=author,
+        title="Demain",
+        spaces=[space],
+        published_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    assert f'href="{news}"' not in client.get(wall).content.decode()
+    article(author=author, title="Aujourd'hui", spaces=[space])
+    assert f'href="{news}"' in client.get(wall).content.decode()
+    assert _queries(client, wall) == without  # one query for the tab, with or without news
+    for n in range(5):
+        article(author=author, title=f"Encore {n}", spaces=[space])
+    assert _queries(client, wall) == without

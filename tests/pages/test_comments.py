@@ -108,7 +108,7 @@ def test_bad_comments_are_refused_and_change_nothing(anne: User, page: Page) -> 
     assert page.comment_count == 0 and page.reaction_counts == {}
 
 
-def test_author_edits_and_deletes_and_editors_moderate(
+def test_author_edits_and_deletes_and_space_admins_moderate(
     anne: User, space: Space, page: Page
 ) -> None:
     bob, carl = make_user(), make_user()
@@ -116,10 +116,15 @@ def test_author_edits_and_deletes_and_editors_moderate(
     add_member(space, carl, role="member")
     comment = actions.add_comment(actor=bob, page=page, body="Premier jet")
     bob_client, carl_client = client_for(bob), client_for(carl)
-    # Only its author edits it (carl, who writes this space's pages, may delete it, not edit it).
+    # Only its author edits it; carl writes this space's pages but is no moderator: he deletes
+    # neither.
     assert (
         carl_client.post(f"/pages/comments/{comment.pk}/edit/", {"body": "pirate"}).status_code
         == 403
+    )
+    assert carl_client.post(f"/pages/comments/{comment.pk}/delete/").status_code == 403
+    assert f'action="/pages/comments/{comment.pk}/delete/"' not in (
+        carl_client.get(f"/spaces/{space.slug}/pages/{page.slug}/").content.decode()
     )
     response = bob_client.get(f"/pages/comments/{comment.pk}/edit/")
     assert response.status_code == 302 and f"edit_comment={comment.pk}" in response["Location"]
@@ -132,7 +137,7 @@ def test_author_edits_and_deletes_and_editors_moderate(
     )
     comment.refresh_from_db()
     assert comment.body == "Corrigé" and comment.edited_at is not None
-    # Anne writes the page: she deletes bob's comment, which is audited.
+    # Anne owns the space: she deletes bob's comment, which is audited.
     assert client_for(anne).post(f"/pages/comments/{comment.pk}/delete/").status_code == 302
     assert not PageComment.objects.exists()
     entry = AuditEntry.objects.get(action="pages.comment_deleted")

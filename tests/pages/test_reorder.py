@@ -150,3 +150,44 @@ def test_a_page_shows_the_tree_folded_around_it(anne: User, space: Space) -> Non
     # The list of pages keeps the whole tree.
     listing = client_for(anne).get(f"/spaces/{space.slug}/pages/").content.decode()
     assert "/pages/sous-beta/" in listing and "/pages/profond/" in listing
+
+
+def test_a_large_tree_is_reordered_50_rows_at_a_time_at_a_fixed_cost() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.pages.test_navigation import grow
+
+    owner = make_user()
+    space = make_space(owner=owner)
+    grow(space, owner, sections=2, per=5)  # 2 + 10 + 10 pages
+    client = client_for(owner)
+    url = f"/spaces/{space.slug}/pages/reorder/"
+    client.get(url)
+
+    def cost(address: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as seen:
+            response = client.get(address)
+        assert response.status_code == 200
+        return len(seen), response.content.decode()
+
+    few, html = cost(url)
+    assert html.count('class="page-reorder-row"') == 22 and 'rel="next"' not in html
+    grow(space, owner, sections=20, per=10)  # 22 + 20 + 200 + 200 = 442 pages
+    client.get(url)  # the changed tree cached
+    many, html = cost(url)
+    assert many == few and html.count('class="page-reorder-row"') == 50
+    assert 'rel="next" href="?page=2"' in html and "Part 1 of 9" in html
+    walked = [node for node, _depth in queries.PageTree.of(space).walk()]
+    last_count, last = cost(f"{url}?page=9")
+    assert last.count('class="page-reorder-row"') == 442 - 8 * 50 and last_count == few
+    assert f'id="move-{walked[-1].id}"' in last and 'rel="prev" href="?page=8"' in last
+    for odd in ("?page=0", "?page=x", "?page=99999999999", "?page=-3"):
+        assert client.get(url + odd).status_code == 200
+    # A move from the reorder page comes back to the part showing the moved page.
+    moved = Page.objects.get(pk=walked[120].id)
+    response = client.post(
+        f"/spaces/{space.slug}/pages/{moved.slug}/move/", {"direction": "up", "next": "reorder"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{url}?page=3#move-{moved.pk}")

@@ -140,3 +140,26 @@ def test_the_searcher_s_own_space_comes_first_for_the_same_words() -> None:
     ]
     outsider = make_user()
     assert len(queries.search(outsider, "wombat").hits) == 2
+
+
+def test_a_page_is_found_by_its_comments_and_opens_at_them() -> None:
+    from cercle.pages.actions import add_comment, create_page, delete_comment, edit_comment
+
+    anne = make_user()
+    space = make_space(owner=anne)
+    page = create_page(actor=anne, space=space, title="Badges", body="# Accès\n\nLe badge.")
+    comment = add_comment(actor=anne, page=page, body="Et pour les stagiaires ?")
+    assert _hit(anne, "stagiaires", "page").url == f"/pages/{page.pk}/#comments"
+    assert _hit(anne, "badge", "page").url == f"/pages/{page.pk}/#acces"  # its text: as before
+    edit_comment(actor=anne, comment=comment, body="Et pour les alternants ?")
+    assert _hit(anne, "alternants", "page").url == f"/pages/{page.pk}/#comments"
+    assert not queries.search(anne, "stagiaires", kinds=["page"]).hits
+    delete_comment(actor=anne, comment=comment)
+    assert not queries.search(anne, "alternants", kinds=["page"]).hits
+    # Those who may not read the page do not find it by its comments either.
+    outsider = make_user()
+    private = make_space(owner=anne, kind="private")
+    hidden = create_page(actor=anne, space=private, title="Projet", body="")
+    add_comment(actor=anne, page=hidden, body="Confidentiel : fusion")
+    assert _hit(anne, "fusion", "page").url == f"/pages/{hidden.pk}/#comments"
+    assert not queries.search(outsider, "fusion", kinds=["page"]).hits

@@ -271,6 +271,11 @@ def space_articles(user: User, space: Space) -> list[Article]:
     )
 
 
+def has_space_articles(user: User, space: Space) -> bool:
+    """Is there a live article written for `space` that `user` may read (one query)?"""
+    return live_articles(user).filter(spaces=space).exists()
+
+
 def categories() -> QuerySet[Category]:
     return Category.objects.order_by("name", "pk")
 

@@ -40,7 +40,7 @@ from cercle.pages.models import (
     PageWatch,
 )
 from cercle.pages.notifications import PAGE_CHANGED, PAGE_COMMENT, PAGE_REVIEW, subject_of
-from cercle.pages.text import linked_titles
+from cercle.pages.text import linked_page_ids, linked_titles
 from cercle.spaces.models import Space
 
 MAX_BODY = 200_000
@@ -108,10 +108,19 @@ def _take_address(space: Space, slug: str) -> None:
 
 
 def _keep_links(page: Page) -> None:
+    """The links of the page's current text as rows (`PageLink`): `[[Title]]` links by title,
+    links to `/pages/<number>/` by the page (those that exist, but the page itself)."""
     keys = [key[:MAX_TITLE] for key in linked_titles(page.body)]
-    PageLink.objects.filter(source=page).exclude(title_key__in=keys).delete()
+    numbers = [n for n in linked_page_ids(page.body) if n != page.pk]
+    targets = (
+        set(Page.objects.filter(pk__in=numbers).values_list("pk", flat=True)) if numbers else set()
+    )
+    PageLink.objects.filter(source=page, target__isnull=True).exclude(title_key__in=keys).delete()
+    PageLink.objects.filter(source=page, target__isnull=False).exclude(target__in=targets).delete()
     PageLink.objects.bulk_create(
-        [PageLink(source=page, title_key=key) for key in keys], ignore_conflicts=True
+        [PageLink(source=page, title_key=key) for key in keys]
+        + [PageLink(source=page, target_id=target) for target in sorted(targets)],
+        ignore_conflicts=True,
     )
 
 
@@ -646,13 +655,11 @@ def edit_comment(*, actor: User, comment: PageComment, body: str) -> PageComment
 
 @transaction.atomic
 def delete_comment(*, actor: User, comment: PageComment) -> None:
-    """Its author deletes their comment; whoever writes the page deletes anyone's (audited, with
-    the beginning of the text)."""
+    """Its author deletes their comment; those who moderate the space (`queries.may_moderate`)
+    delete anyone's (audited, with the beginning of the text)."""
     page = comment.page
     own = comment.author_id == actor.pk and actor.is_active
-    if not own and not queries.may_write(
-        actor, page.space, page.pk, queries.PageTree.of(page.space)
-    ):
+    if not own and not queries.may_moderate(actor, page):
         raise PermissionDenied(_("You cannot delete this comment."))
     if not own:
         log_event(

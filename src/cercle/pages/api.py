@@ -1,31 +1,46 @@
 """The pages API: a space's tree, a page (read, create, edit with the revision it was based on,
-move, delete), its revisions, differences and restore, its owner and review date, watching."""
+move, delete), its revisions (50 at a time), differences (at most 3,000 rows) and restore, its
+owner and review date, the report of pages to review, watching, comments and reactions."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
 from cercle.accounts.models import User
+from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
-from cercle.pages.diff import side_by_side
-from cercle.pages.models import Page, PageRevision
+from cercle.pages.diff import MAX_ROWS, bounded
+from cercle.pages.models import Page, PageComment, PageRevision
 from cercle.pages.schemas import (
+    BacklinkOut,
     ConflictOut,
+    CursorQuery,
     DiffOut,
     DiffQuery,
     DiffRowOut,
+    PageCommentIn,
+    PageCommentListOut,
+    PageCommentOut,
     PageEditIn,
     PageIn,
     PageMoveIn,
     PageNodeOut,
     PageOut,
+    PageReactionIn,
+    PageReactionsOut,
     PageReviewIn,
     PageRevisionListOut,
     PageRevisionOut,
     PageTreeOut,
+    ReviewQuery,
+    ReviewReportOut,
+    ReviewRowOut,
 )
 from cercle.pages.text import render_page
 from cercle.spaces import queries as space_queries
@@ -55,6 +70,7 @@ def _page_out(user: User, page: Page) -> PageOut:
     rendered = render_page(
         page.body, lambda key: f"{prefix}{titles[key]}/" if key in titles else None
     )
+    linking = list(queries.backlinks(page, user)[: queries.BACKLINKS])
     return PageOut(
         id=page.pk,
         space_id=page.space_id,
@@ -69,7 +85,16 @@ def _page_out(user: User, page: Page) -> PageOut:
         review_interval=page.review_interval,
         reviewed_at=page.reviewed_at,
         updated_at=page.updated_at,
-        backlinks=list(queries.backlinks(page).values_list("pk", flat=True)[:100]),
+        backlinks=[item.pk for item in linking],
+        backlink_pages=[
+            BacklinkOut(
+                id=item.pk,
+                space_id=item.space_id,
+                title=item.title,
+                url=reverse("page_detail", args=[item.space.slug, item.slug]),
+            )
+            for item in linking
+        ],
         may_write=queries.may_write(user, page.space, page.pk, tree),
         watching=queries.is_watching(user, page),
         comment_count=page.comment_count,
@@ -120,6 +145,38 @@ def create_page(request: AuthenticatedRequest, space_key: str, payload: PageIn) 
         summary=payload.summary,
     )
     return Status(201, _page_out(request.auth, page))
+
+
+def _review_row(row: queries.ReviewRow) -> ReviewRowOut:
+    page = row.page
+    return ReviewRowOut(
+        id=page.pk,
+        title=page.title,
+        space_id=page.space_id,
+        space_name=page.space.name,
+        url=reverse("page_detail", args=[page.space.slug, page.slug]),
+        owner=_person(page.owner),
+        owner_left=row.owner_left,
+        review_by=page.review_by,
+        days_overdue=row.days_overdue,
+        updated_at=page.updated_at,
+        updated_by=_person(page.updated_by),
+    )
+
+
+@router.get("/pages/review", response=ReviewReportOut)
+def review_report(request: AuthenticatedRequest, params: Query[ReviewQuery]) -> ReviewReportOut:
+    """The pages past their "review by" date and the pages whose owner left, in the caller's
+    scope (the report page's: `docs/pages.md`), 500 at most each; `403` for those who oversee
+    no pages."""
+    if queries.review_scope(request.auth) is None:
+        raise PermissionDenied(_("You oversee no pages."))
+    report = queries.review_report(request.auth, sort=params.sort)
+    return ReviewReportOut(
+        overdue=[_review_row(row) for row in report.overdue],
+        owner_left=[_review_row(row) for row in report.owner_left],
+        sort=report.sort,
+    )
 
 
 @router.get("/pages/{page_id}", response=PageOut)
@@ -186,11 +243,28 @@ def _revision_out(item: PageRevision) -> PageRevisionOut:
     )
 
 
+def _cursor_number(cursor: str | None) -> int | None:
+    """The number a cursor of these lists holds (a revision's, a comment's), or None."""
+    if not cursor:
+        return None
+    (value,) = decode_cursor(cursor, length=1)
+    if not isinstance(value, int) or not 0 < value < 2**62:
+        raise InvalidCursor("invalid cursor")
+    return value
+
+
 @router.get("/pages/{page_id}/revisions", response=PageRevisionListOut)
-def revisions(request: AuthenticatedRequest, page_id: Id) -> PageRevisionListOut:
-    """The page's revisions, newest first (at most 500)."""
+def revisions(
+    request: AuthenticatedRequest, page_id: Id, params: Query[CursorQuery]
+) -> PageRevisionListOut:
+    """The page's revisions, newest first, 50 at a time (`next_cursor` for the older ones);
+    without their texts."""
     page = queries.access_page_by_id(request.auth, page_id)
-    return PageRevisionListOut(items=[_revision_out(r) for r in queries.revisions(page)[:500]])
+    shown, next_before = queries.revisions_before(page, _cursor_number(params.cursor))
+    return PageRevisionListOut(
+        items=[_revision_out(r) for r in shown],
+        next_cursor=encode_cursor([next_before]) if next_before is not None else None,
+    )
 
 
 @router.get("/pages/{page_id}/diff", response=DiffOut)
@@ -199,14 +273,18 @@ def diff(
     page_id: Id,
     between: Query[DiffQuery],
 ) -> DiffOut:
-    """Two revisions side by side, line by line (`?from=1&to=3`)."""
+    """Two revisions side by side, line by line (`?from=1&to=3`): at most 3,000 rows
+    (`truncated` says when more were left out), as the history page draws them."""
     page = queries.access_page_by_id(request.auth, page_id)
     older = queries.revision(page, between.from_revision)
     newer = queries.revision(page, between.to_revision)
+    compared = bounded(older.body, newer.body, context=None)
     return DiffOut(
         from_revision=older.number,
         to_revision=newer.number,
-        rows=[DiffRowOut(**row.__dict__) for row in side_by_side(older.body, newer.body)],
+        rows=[DiffRowOut(**row.__dict__) for row in compared.rows],
+        truncated=compared.truncated,
+        max_rows=MAX_ROWS,
     )
 
 
@@ -255,3 +333,89 @@ def unwatch(request: AuthenticatedRequest, page_id: Id) -> Status[None]:
     page = queries.access_page_by_id(request.auth, page_id)
     actions.unwatch_page(actor=request.auth, page=page)
     return Status(204, None)
+
+
+# --- Comments and reactions ----------------------------------------------------------------------
+
+
+def _comment_out(comment: PageComment, *, own: bool, moderates: bool) -> PageCommentOut:
+    return PageCommentOut(
+        id=comment.pk,
+        author=_person(comment.author),
+        body=comment.body,
+        body_html=comment.body_html,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        can_edit=own,
+        can_delete=own or moderates,
+    )
+
+
+def _page_comment(user: User, page_id: int, comment_id: int) -> PageComment:
+    comment = queries.access_comment(user, comment_id)
+    if comment.page_id != page_id:
+        raise space_queries.NotFound(_("No such comment."))
+    return comment
+
+
+@router.get("/pages/{page_id}/comments", response=PageCommentListOut)
+def comments(
+    request: AuthenticatedRequest, page_id: Id, params: Query[CursorQuery]
+) -> PageCommentListOut:
+    """The page's comments, oldest first, 50 at a time (`next_cursor` for the next ones), with
+    what the caller may do with each."""
+    user = request.auth
+    page = queries.access_page_by_id(user, page_id)
+    shown, after = queries.comments_after(page, _cursor_number(params.cursor))
+    moderates = queries.may_moderate(user, page)
+    return PageCommentListOut(
+        items=[_comment_out(c, own=c.author_id == user.pk, moderates=moderates) for c in shown],
+        next_cursor=encode_cursor([after]) if after is not None else None,
+    )
+
+
+@router.post("/pages/{page_id}/comments", response={201: PageCommentOut})
+def add_comment(
+    request: AuthenticatedRequest, page_id: Id, payload: PageCommentIn
+) -> Status[PageCommentOut]:
+    """Comment on the page (whoever reads it; Markdown): its owner and watchers are notified,
+    and the commenter watches it from then on."""
+    page = queries.access_page_by_id(request.auth, page_id)
+    comment = actions.add_comment(actor=request.auth, page=page, body=payload.body)
+    moderates = queries.may_moderate(request.auth, page)
+    return Status(201, _comment_out(comment, own=True, moderates=moderates))
+
+
+@router.patch("/pages/{page_id}/comments/{comment_id}", response=PageCommentOut)
+def edit_comment(
+    request: AuthenticatedRequest, page_id: Id, comment_id: Id, payload: PageCommentIn
+) -> PageCommentOut:
+    """Change my comment's text (its author only: `403` for others)."""
+    comment = _page_comment(request.auth, page_id, comment_id)
+    edited = actions.edit_comment(actor=request.auth, comment=comment, body=payload.body)
+    moderates = queries.may_moderate(request.auth, comment.page)
+    return _comment_out(edited, own=True, moderates=moderates)
+
+
+@router.delete("/pages/{page_id}/comments/{comment_id}", response={204: None})
+def delete_comment(request: AuthenticatedRequest, page_id: Id, comment_id: Id) -> Status[None]:
+    """Delete a comment: its author, or those who moderate the space (audited); `403` for
+    others."""
+    comment = _page_comment(request.auth, page_id, comment_id)
+    actions.delete_comment(actor=request.auth, comment=comment)
+    return Status(204, None)
+
+
+@router.put("/pages/{page_id}/reactions", response=PageReactionsOut)
+def react(request: AuthenticatedRequest, page_id: Id, payload: PageReactionIn) -> PageReactionsOut:
+    """Give or change my reaction (one per person; the kinds of the posts')."""
+    page = queries.access_page_by_id(request.auth, page_id)
+    counts = actions.react(actor=request.auth, page=page, kind=payload.kind)
+    return PageReactionsOut(counts=counts, my_reaction=payload.kind)
+
+
+@router.delete("/pages/{page_id}/reactions", response=PageReactionsOut)
+def unreact(request: AuthenticatedRequest, page_id: Id) -> PageReactionsOut:
+    page = queries.access_page_by_id(request.auth, page_id)
+    counts = actions.unreact(actor=request.auth, page=page)
+    return PageReactionsOut(counts=counts, my_reaction=None)

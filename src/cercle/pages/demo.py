@@ -227,6 +227,15 @@ def _reviews_and_watches(
                 body="Faut-il aussi prévenir son équipe dans l'agenda partagé ?",
             )
             actions.react(actor=reader, page=leave, kind="insightful")
+        if hr is not None:
+            # The answer, from the HR team (the reader watches the page: she is told).
+            with backdated(demo_time(happening.now, 2, 16, 40)):
+                actions.add_comment(
+                    actor=hr,
+                    page=leave,
+                    body="Oui : ajoutez votre absence à l'agenda de l'équipe dès l'accord reçu.",
+                )
+                actions.react(actor=hr, page=leave, kind="like")
 
 
 def register() -> None:

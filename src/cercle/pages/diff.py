@@ -57,7 +57,7 @@ class Diff:
     truncated: bool
 
 
-def bounded(old: str, new: str, *, context: int = 3) -> Diff:
+def bounded(old: str, new: str, *, context: int | None = 3) -> Diff:
     """`side_by_side` for a page: at most `MAX_ROWS` rows, and whether some were left out."""
     rows = side_by_side(old, new, context=context)
     return Diff(rows=rows[:MAX_ROWS], truncated=len(rows) > MAX_ROWS)

@@ -4,8 +4,9 @@ A page belongs to a space and sits in a tree (`parent`, ordered by `position` am
 siblings). Every save is a numbered `PageRevision`; `Page.revision` is the current one's number,
 which an editor sends back to save (`actions.edit_page`): a page changed since is a conflict,
 never a silent overwrite. Old addresses keep working (`PageAddress`), and links between pages
-(`[[Title]]`) are kept as rows (`PageLink`) for "pages that link here". The text is rendered
-when shown (`text.render_page`), so a link to a page created later works at once.
+(`[[Title]]`, `/pages/<number>/`) are kept as rows (`PageLink`) for "pages that link here".
+The text is rendered when shown (`text.render_page`), so a link to a page created later works
+at once.
 """
 
 from __future__ import annotations
@@ -108,19 +109,40 @@ class PageAddress(models.Model):
 
 
 class PageLink(models.Model):
-    """A `[[Title]]` link of a page's current text, by the title it names (normalised): a link
-    to a page not written yet becomes a backlink the day it is."""
+    """A link of a page's current text, kept when the page is saved (`actions`), for "pages
+    that link here": a `[[Title]]` link by the title it names (normalised; a link to a page not
+    written yet becomes a backlink the day it is), or a link to a page's stable address
+    (`/pages/<number>/`, of any space) by the page (`target`, `title_key` empty)."""
 
     source = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="links_out")
-    title_key = models.CharField(max_length=MAX_TITLE)
+    title_key = models.CharField(max_length=MAX_TITLE, blank=True, default="")
+    target = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="links_in"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["source", "title_key"], name="one_link_per_title")
+            models.UniqueConstraint(
+                fields=["source", "title_key"],
+                condition=~models.Q(title_key=""),
+                name="one_link_per_title",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "target"],
+                condition=models.Q(target__isnull=False),
+                name="one_link_per_target",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(title_key="") & models.Q(target__isnull=False))
+                | (~models.Q(title_key="") & models.Q(target__isnull=True)),
+                name="page_link_by_title_or_target",
+            ),
         ]
         indexes = [models.Index(fields=["title_key"])]
 
     def __str__(self) -> str:
+        if self.target_id:
+            return f"{self.source_id} → /pages/{self.target_id}/"
         return f"{self.source_id} → [[{self.title_key}]]"
 
 

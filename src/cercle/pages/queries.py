@@ -11,6 +11,8 @@ The rules, once:
 - name section editors: the organisation's admins;
 - change a page's owner and review date: whoever writes the page; mark it reviewed: they and its
   owner;
+- comment and react: whoever reads the page; edit a comment: its author; delete one: its author,
+  and those who moderate the space (`may_moderate`);
 - see the report of pages to review (`review_report`): those who write anywhere in the intranet
   (all its pages), section editors (their sections), and the admins of a space (its wiki; the
   organisation's admins: every wiki).
@@ -321,15 +323,39 @@ def access_page_by_id(user: User, page_id: int) -> Page:
     return page
 
 
-def backlinks(page: Page) -> QuerySet[Page]:
-    """The pages of the same space whose text links to this page, by its title or an old one."""
-    keys = {page.title_key} | set(
-        PageAddress.objects.filter(page=page).values_list("title_key", flat=True)
-    )
-    sources = PageLink.objects.filter(title_key__in=keys).values("source_id")
+def readable_spaces(user: User) -> QuerySet[Space]:
+    """`may_read` as a filter of spaces: those with pages on whose wall `user` may read."""
+    if not user.is_authenticated or not user.is_active:
+        return Space.objects.none()
+    spaces = Space.objects.filter(space_queries.spaces_with_module(MODULE))
+    if not user.is_admin:
+        spaces = spaces.filter(pk__in=space_queries.readable_space_ids(user))
+    return spaces
+
+
+BACKLINKS = 100
+
+
+def backlinks(page: Page, reader: User | None = None) -> QuerySet[Page]:
+    """The pages whose current text links to this one (from the table the saves keep, never a
+    scan of the texts): those of its space by its title or an old one (`[[Title]]`), and those
+    of any space by its number (`/pages/<number>/`); with `reader`, only the pages they may read
+    (the page itself is readable to them, so its space's are). One query, by title."""
+    old_titles = PageAddress.objects.filter(page=page).values("title_key")
+    by_title = PageLink.objects.filter(
+        Q(title_key=page.title_key) | Q(title_key__in=old_titles), target__isnull=True
+    ).values("source_id")
+    by_number = PageLink.objects.filter(target=page).values("source_id")
+    found = Page.objects.filter(
+        Q(space_id=page.space_id, pk__in=by_title) | Q(pk__in=by_number)
+    ).exclude(pk=page.pk)
+    if reader is not None:
+        found = found.filter(
+            Q(space_id=page.space_id) | Q(space_id__in=readable_spaces(reader).values("pk"))
+        )
     return (
-        Page.objects.filter(space_id=page.space_id, pk__in=sources)
-        .exclude(pk=page.pk)
+        found.select_related("space")
+        .only("pk", "title", "slug", "space_id", "space__slug", "space__name")
         .order_by("title", "pk")
     )
 
@@ -396,12 +422,7 @@ def pages_past_review(user: User, space: Space) -> QuerySet[Page]:
 
 def visible_pages(user: User) -> QuerySet[Page]:
     """`may_read` as a filter: the pages of spaces with pages on whose wall `user` may read."""
-    if not user.is_authenticated or not user.is_active:
-        return Page.objects.none()
-    spaces = Space.objects.filter(space_queries.spaces_with_module(MODULE))
-    if not user.is_admin:
-        spaces = spaces.filter(pk__in=space_queries.readable_space_ids(user))
-    return Page.objects.filter(space_id__in=spaces.values("pk"))
+    return Page.objects.filter(space_id__in=readable_spaces(user).values("pk"))
 
 
 def readers_among(space: Space, people: list[User]) -> list[User]:
@@ -431,6 +452,40 @@ def is_watching(user: User, page: Page) -> bool:
 def comments(page: Page) -> QuerySet[PageComment]:
     """The page's comments, oldest first, with their authors (one query)."""
     return PageComment.objects.filter(page=page).select_related("author").order_by("pk")
+
+
+def may_moderate(
+    user: User, page: Page, tree: PageTree | None = None, roles: dict[int, str] | None = None
+) -> bool:
+    """Delete anyone's comment on the page: those who moderate the space's posts (the
+    organisation's admins, a space's moderators, admins and owners; the communication team in
+    the intranet) and the editors of the intranet section the page is in."""
+    space = page.space
+    if not user.is_active:
+        return False
+    if space_queries.can_moderate(user, space, roles):
+        return True
+    if not space.is_organisation:
+        return False
+    sections = section_ids(user, space)
+    return bool(sections) and may_write(
+        user, space, page.pk, tree or PageTree.of(space), sections=sections, anywhere=False
+    )
+
+
+COMMENTS_PAGE = 50
+
+
+def comments_after(
+    page: Page, after: int | None, *, size: int = COMMENTS_PAGE
+) -> tuple[list[PageComment], int | None]:
+    """A page of the comments, oldest first: `size` comments after comment `after` (None: the
+    first), and the comment to ask the next page after (None: no more). One query."""
+    found = comments(page)
+    if after is not None:
+        found = found.filter(pk__gt=after)
+    rows = list(found[: size + 1])
+    return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
 
 
 def access_comment(user: User, comment_id: int) -> PageComment:

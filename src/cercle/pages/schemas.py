@@ -25,6 +25,13 @@ class PageTreeOut(Schema):
     may_write: bool
 
 
+class BacklinkOut(Schema):
+    id: int
+    space_id: int
+    title: str
+    url: str
+
+
 class PageOut(Schema):
     id: int
     space_id: int
@@ -39,7 +46,10 @@ class PageOut(Schema):
     review_interval: int | None = Field(description="Months added to the date by each review.")
     reviewed_at: datetime.datetime | None
     updated_at: datetime.datetime
-    backlinks: list[int]
+    backlinks: list[int] = Field(
+        description="The pages the caller may read whose text links to this one (ids)."
+    )
+    backlink_pages: list[BacklinkOut]
     may_write: bool
     watching: bool = Field(description="Whether the caller is notified of its new revisions.")
     comment_count: int
@@ -84,6 +94,13 @@ class PageRevisionOut(Schema):
 
 class PageRevisionListOut(Schema):
     items: list[PageRevisionOut]
+    next_cursor: str | None = Field(
+        None, description="Pass it as `cursor` for the 50 older revisions; null: no more."
+    )
+
+
+class CursorQuery(Schema):
+    cursor: str | None = Field(None, max_length=200)
 
 
 class DiffQuery(Schema):
@@ -103,6 +120,8 @@ class DiffOut(Schema):
     from_revision: int
     to_revision: int
     rows: list[DiffRowOut]
+    truncated: bool = Field(description="More rows than `max_rows`: the rest are left out.")
+    max_rows: int
 
 
 class PageReviewIn(InSchema):
@@ -112,3 +131,65 @@ class PageReviewIn(InSchema):
     owner: str | None = Field(None, max_length=150)
     review_by: datetime.date | None = None
     review_interval: int | None = None
+
+
+class PageCommentIn(InSchema):
+    """A comment's text, in Markdown (5,000 characters at most)."""
+
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class PageCommentOut(Schema):
+    id: int
+    author: PersonRef | None
+    body: str
+    body_html: str
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+    can_edit: bool
+    can_delete: bool
+
+
+class PageCommentListOut(Schema):
+    items: list[PageCommentOut]
+    next_cursor: str | None = Field(
+        None, description="Pass it as `cursor` for the next 50 comments; null: no more."
+    )
+
+
+class PageReactionIn(InSchema):
+    kind: str = Field(max_length=16)
+
+
+class PageReactionsOut(Schema):
+    counts: dict[str, int]
+    my_reaction: str | None
+
+
+class ReviewQuery(Schema):
+    sort: str = Field(
+        "overdue",
+        max_length=20,
+        pattern=r"^-?(overdue|title|space|owner|edited)$",
+        description="overdue, title, space, owner or edited; a leading `-` reverses it.",
+    )
+
+
+class ReviewRowOut(Schema):
+    id: int
+    title: str
+    space_id: int
+    space_name: str
+    url: str
+    owner: PersonRef | None
+    owner_left: bool
+    review_by: datetime.date | None
+    days_overdue: int
+    updated_at: datetime.datetime
+    updated_by: PersonRef | None
+
+
+class ReviewReportOut(Schema):
+    overdue: list[ReviewRowOut]
+    owner_left: list[ReviewRowOut]
+    sort: str

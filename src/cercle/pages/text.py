@@ -1,4 +1,5 @@
-"""A page's text: `[[Title]]` links between pages, headings with anchors, a table of contents.
+"""A page's text: `[[Title]]` links between pages, links to a page's stable address
+(`/pages/<number>/`), headings with anchors, a table of contents.
 
 Markdown is rendered and sanitised by `cercle.core.markdown` like every text in Cercle; links are
 turned into Markdown links first (outside code), and the anchors are added to the sanitised HTML
@@ -22,6 +23,12 @@ from cercle.core.text import normalize
 _WIKI_OR_CODE = re.compile(r"(`+)(?:.+?)\1|\[\[([^\[\]|\n]{1,200})(?:\|([^\[\]\n]{1,200}))?\]\]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
+# A page's stable address, alone or at the start of a link's target (`(/pages/12/)`,
+# `<https://cercle.example/pages/12/#part>`): its path must begin with /pages/, so a space's
+# page address (`/spaces/x/pages/12/`, a page whose slug is "12") is not one.
+_PAGE_ADDRESS = re.compile(r"(?:^|(?<=[\s(<\[\"'|]))(?:https?://[^\s/()<>\"']+)?/pages/(\d{1,12})/")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+MAX_LINKED_IDS = 500
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
@@ -78,6 +85,29 @@ def linked_titles(body: str) -> list[str]:
 
     _outside_code(body, keep)
     return found
+
+
+def linked_page_ids(body: str) -> list[int]:
+    """The numbers of the pages a text links to by their stable address (`/pages/<number>/`),
+    outside code blocks and code spans, in order, each once (at most `MAX_LINKED_IDS`)."""
+    found: dict[int, None] = {}
+    fence: str | None = None
+    for line in (body or "").split("\n"):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        if "/pages/" not in line:
+            continue
+        for match in _PAGE_ADDRESS.finditer(_CODE_SPAN.sub(" ", line)):
+            found.setdefault(int(match.group(1)), None)
+            if len(found) >= MAX_LINKED_IDS:
+                return list(found)
+    return list(found)
 
 
 def render_page(body: str, url_for_title: Callable[[str], str | None]) -> RenderedPage:

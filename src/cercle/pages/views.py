@@ -139,29 +139,28 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
     page = found.page
     actions.record_read(reader=request.user, page=page)
     tree = queries.PageTree.of(space)
-    return render(
-        request,
-        "pages/detail.html",
-        _context(
-            request,
-            space,
-            tree=tree,
-            page=page,
-            rendered=_render(page, tree),
-            ancestors=tree.ancestors(page.pk),
-            tree_rows=tree.drawn(page.pk),
-            backlinks=list(queries.backlinks(page)[:100]),
-            may_write=queries.may_write(request.user, space, page.pk, tree),
-            may_review=queries.may_review(request.user, page, tree),
-            watching=queries.is_watching(request.user, page),
-            comments=list(queries.comments(page)[:500]),
-            reactions=reaction_buttons(page.reaction_counts),
-            mine=queries.my_reaction(request.user, page),
-            editing_comment=_number(request.GET.get("edit_comment"), 0),
-            may_name_editors=(may_name := queries.may_name_editors(request.user, space)),
-            section_editors=list(queries.section_editors(page)) if may_name else [],
+    context = _context(request, space, tree=tree)
+    role = context["view"].role  # the viewer's role in the space, read once
+    context.update(
+        page=page,
+        rendered=_render(page, tree),
+        ancestors=tree.ancestors(page.pk),
+        tree_rows=tree.drawn(page.pk),
+        backlinks=list(queries.backlinks(page, request.user)[: queries.BACKLINKS]),
+        may_write=queries.may_write(request.user, space, page.pk, tree),
+        may_review=queries.may_review(request.user, page, tree),
+        may_moderate=queries.may_moderate(
+            request.user, page, tree, {space.pk: role} if role else {}
         ),
+        watching=queries.is_watching(request.user, page),
+        comments=list(queries.comments(page)[:500]),
+        reactions=reaction_buttons(page.reaction_counts),
+        mine=queries.my_reaction(request.user, page),
+        editing_comment=_number(request.GET.get("edit_comment"), 0),
+        may_name_editors=(may_name := queries.may_name_editors(request.user, space)),
+        section_editors=list(queries.section_editors(page)) if may_name else [],
     )
+    return render(request, "pages/detail.html", context)
 
 
 @login_required
@@ -420,28 +419,57 @@ def page_restore(
     return redirect(_page_url(restored, space))
 
 
+REORDER_PAGE = 50
+
+
+def _reorder_url(space: Space, tree: queries.PageTree, page_id: int) -> str:
+    """The reorder page showing `page_id`'s row (the part of the tree it is in), at its row."""
+    at = next((n for n, (node, _depth) in enumerate(tree.walk()) if node.id == page_id), 0)
+    part = at // REORDER_PAGE + 1
+    query = f"?page={part}" if part > 1 else ""
+    return reverse("page_reorder", args=[space.slug]) + f"{query}#move-{page_id}"
+
+
 @login_required
 def page_reorder(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """The tree with, on each page one may move, buttons that move it up, down, under the page
-    above or up one level (keyboard and screen readers), and rows one may drag (pages.js)."""
+    above or up one level (keyboard and screen readers), and rows one may drag (pages.js): 50
+    rows at a time, in reading order (`?page=<n>`), whatever the size of the tree."""
     space = _space(request, slug)
     tree = queries.PageTree.of(space)
     if not queries.may_write_somewhere(request.user, space):
         raise PermissionDenied
+    anywhere = queries.may_write_anywhere(request.user, space)
+    sections = set() if anywhere else queries.section_ids(request.user, space)
+    walked = list(tree.walk())
+    pages_count = max(1, -(-len(walked) // REORDER_PAGE))
+    part = min(max(_number(request.GET.get("page"), 1), 1), pages_count)
+    start = (part - 1) * REORDER_PAGE
     index = {node.id: at for siblings in tree.children.values() for at, node in enumerate(siblings)}
     rows = [
         {
             "node": node,
             "depth": depth,
             "index": index[node.id],
-            "movable": queries.may_write(request.user, space, node.id, tree),
+            "movable": queries.may_write(
+                request.user, space, node.id, tree, sections=sections, anywhere=anywhere
+            ),
         }
-        for node, depth in tree.walk()
+        for node, depth in walked[start : start + REORDER_PAGE]
     ]
     return render(
         request,
         "pages/reorder.html",
-        _context(request, space, tree=tree, reorder_rows=rows),
+        _context(
+            request,
+            space,
+            tree=tree,
+            reorder_rows=rows,
+            part=part,
+            parts=pages_count,
+            previous_part=part - 1 if part > 1 else None,
+            next_part=part + 1 if part < pages_count else None,
+        ),
     )
 
 
@@ -484,7 +512,7 @@ def page_move(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpR
         flash.error(request, " ".join(error.messages))
         status = 400
     if request.POST.get("next") == "reorder":
-        target = reverse("page_reorder", args=[space.slug]) + f"#move-{page.pk}"
+        target = _reorder_url(space, queries.PageTree.of(space), page.pk)
     else:
         target = reverse("pages_index", args=[space.slug])
     if status != 302 and request.headers.get("X-Requested-With") == "fetch":

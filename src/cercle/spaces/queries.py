@@ -16,7 +16,7 @@ The rules, in one place:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
@@ -534,11 +534,17 @@ class SpaceView:
     invitation: SpaceInvitation | None
     following: bool
     favourite: bool = False  # one of my favourite spaces (`Membership.favourite`)
+    # Who is looking (a tab may depend on what they may see: the News tab).
+    viewer: User | None = None
+    _tabs: list[registry.ShownTab] | None = field(default=None, repr=False, compare=False)
 
     @property
     def tabs(self) -> list[registry.ShownTab]:
-        """The header's links the viewer may follow, as the modules registered them."""
-        return registry.tabs_for(self)
+        """The header's links the viewer may follow, as the modules registered them (worked
+        out once per view: a tab may cost a query)."""
+        if self._tabs is None:
+            self._tabs = registry.tabs_for(self)
+        return self._tabs
 
 
 def space_view(user: User, space: Space) -> SpaceView:
@@ -563,6 +569,7 @@ def space_view(user: User, space: Space) -> SpaceView:
         has_pending_request=role is None and has_pending_request(user, space),
         invitation=invitation,
         following=is_following(user, space),
+        viewer=user,
         favourite=bool(
             role
             and Membership.objects.filter(
