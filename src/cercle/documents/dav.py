@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -101,6 +100,7 @@ class Context:
     rights: dict[int, queries.Rights] = field(default_factory=dict)  # by library
     mtime_accepted: bool = False  # `X-OC-Mtime` applied: the answer says so
     shared: dict[str, Folder | Document] | None = None  # under `/Shared with me`, by name
+    staged: list[Any] = field(default_factory=list)  # a PUT's body (`actions.StagedContent`)
 
     @property
     def reads_only(self) -> bool:
@@ -449,9 +449,8 @@ class DocumentResource(_Item, DAVNonCollection):
         if not self._may("version"):
             raise DAVError(HTTP_FORBIDDEN)
         _client_mtime()
-        cap = _capped(self.document.library)
-        self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
-        return _KeepOpen(self._upload, cap)
+        self._upload = _staged(self.document.library, self.name)
+        return _KeepOpen(self._upload)
 
     def end_write(self, *, with_errors: bool) -> None:
         upload, self._upload = self._upload, None
@@ -519,9 +518,8 @@ class NewDocument(DAVNonCollection):
 
     def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
         _client_mtime()
-        cap = _capped(self.folder.library)
-        self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
-        return _KeepOpen(self._upload, cap)
+        self._upload = _staged(self.folder.library, self.name)
+        return _KeepOpen(self._upload)
 
     def end_write(self, *, with_errors: bool) -> None:
         upload, self._upload = self._upload, None
@@ -609,26 +607,43 @@ def _refuse_beyond(cap: UploadCap, size: int) -> None:
         raise DAVError(HTTP_INSUFFICIENT_STORAGE, cap.total_message)
 
 
+def _staged(library: Library, name: str) -> actions.StagedContent:
+    """Where a PUT's body goes, once: its final place in the documents storage
+    (`actions.StagedContent`, hashed on the way), with the room of its `Content-Length` reserved
+    in the library before a byte is read — `413` past the largest file, `507` past the room
+    left (what the other uploads under way hold counted). A body without a length reserves as
+    it arrives."""
+    cap = _capped(library)
+    declared = context().environ.get("CONTENT_LENGTH") or ""
+    with _as_dav_errors():
+        staged = actions.StagedContent(
+            name or "file",
+            file_bytes=cap.file_bytes,
+            file_message=cap.file_message,
+            library_id=library.pk,
+            declared=int(declared) if declared.isdigit() else 0,
+        )
+    context().staged.append(staged)
+    return staged
+
+
 class _KeepOpen(io.RawIOBase):
     """The file a PUT writes into: WsgiDAV closes what it wrote to before `end_write` reads it.
-    Its bytes are counted as they come: past the cap (a body longer than its `Content-Length`
-    said, or sent without one) the write fails, WsgiDAV calls `end_write(with_errors=True)`,
-    which closes, and so deletes, the temporary file."""
+    Its bytes are counted as they come (`actions.StagedContent.write`): past the largest file
+    or the room (a body longer than its `Content-Length` said, or sent without one) the write
+    fails (`413`, `507`), WsgiDAV calls `end_write(with_errors=True)`, which deletes what was
+    written and gives the room back."""
 
-    def __init__(self, file: IO[bytes], cap: UploadCap | None = None) -> None:
+    def __init__(self, file: actions.StagedContent) -> None:
         super().__init__()
         self.file = file
-        self.cap = cap
-        self.written = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        self.written += len(data)
-        if self.cap is not None:
-            _refuse_beyond(self.cap, self.written)
-        self.file.write(data)
+        with _as_dav_errors():
+            self.file.write(data)
         return len(data)
 
     def writelines(self, lines: Iterable[Any]) -> None:
@@ -636,8 +651,9 @@ class _KeepOpen(io.RawIOBase):
             self.write(data)
 
     def close(self) -> None:
-        self.file.flush()
-        self.file.seek(0)
+        if not self.file.closed:
+            self.file.flush()
+            self.file.seek(0)
         super().close()
 
 
@@ -1273,9 +1289,13 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
         started["headers"] = headers
         return lambda data: None
 
-    with _in_context(current):
-        chunks = iter(application(environ["SCRIPT_NAME"])(environ, start_response))
-        first = next(chunks, b"")
+    try:
+        with _in_context(current):
+            chunks = iter(application(environ["SCRIPT_NAME"])(environ, start_response))
+            first = next(chunks, b"")
+    finally:
+        for staged in current.staged:  # a PUT's body not recorded, whatever went wrong
+            staged.discard()
     code, _space, reason = started["status"].partition(" ")
     status = int(code)
     streaming = request.method == "GET" and status in (200, 206)
