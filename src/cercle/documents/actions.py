@@ -234,7 +234,7 @@ def store_content(content: IO[bytes], size: int) -> StoredContent:
     return StoredContent(name=name, sha256=sha256, size=size)
 
 
-class StagedContent(UploadedFile):
+class StagedContent(UploadedFile):  # type: ignore[type-arg]
     """An upload written once, as it arrives, straight to where the documents storage keeps it
     (`blobs/<2>/<key>`, a random key): hashed (SHA-256) and counted on the way, refused at the
     first write past the largest file or past the room reserved for it in the library
@@ -271,6 +271,7 @@ class StagedContent(UploadedFile):
         else:
             handle = tempfile.NamedTemporaryFile(suffix=".upload")  # noqa: SIM115
         super().__init__(handle, name=name, content_type=content_type, size=0)
+        self.handle = handle
         self.file_bytes = file_bytes
         self.file_message = file_message
         self.library_id = library_id
@@ -306,7 +307,7 @@ class StagedContent(UploadedFile):
                 self._reserve(max(written, self.reserved + 8 * 1024 * 1024))
             except ValidationError:
                 self._reserve(written)
-        self.file.write(data)
+        self.handle.write(data)
         self.hash.update(data)
         self.written = written
         self.size = written
@@ -315,14 +316,14 @@ class StagedContent(UploadedFile):
     def finish(self) -> StoredContent:
         """The content as stored (once: with a storage without local path, copied there now)."""
         if self.stored is None:
-            self.file.flush()
+            self.handle.flush()
             if self.local_path is not None:
                 name = self.key
             else:
-                self.file.seek(0)
-                name = blob_storage().save(self.key, File(self.file, name="blob"))
+                self.handle.seek(0)
+                name = blob_storage().save(self.key, File(self.handle, name="blob"))
             self.stored = StoredContent(name=name, sha256=self.hash.hexdigest(), size=self.written)
-        self.file.seek(0)
+        self.handle.seek(0)
         return self.stored
 
     def recorded(self) -> None:
@@ -333,8 +334,8 @@ class StagedContent(UploadedFile):
 
     def discard(self) -> None:
         """Deletes what was written and gives back the reservation, unless it is recorded."""
-        if not self.file.closed:
-            self.file.close()
+        if not self.handle.closed:
+            self.handle.close()
         if self.kept:
             return
         if self.stored is not None:
