@@ -480,7 +480,7 @@ def _upload(data: bytes) -> Any:
 @pytest.mark.parametrize(
     ("method", "body", "headers"),
     [
-        ("PROPFIND", b"", {"Depth": "infinity", "target": "/"}),
+        ("PROPFIND", b"", {"Depth": "infinite", "target": "/"}),
         ("PROPFIND", b"<not xml", {}),
         ("PROPFIND", b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/>', {}),
         ("PROPPATCH", b"\xff\xfe garbage", {}),
