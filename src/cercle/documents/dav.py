@@ -1431,7 +1431,7 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
         streamed = _streamed_propfind(request, environ, current)
         if streamed is not None:
             return streamed
-        if environ.get("HTTP_DEPTH", "infinity").lower() == "infinity":
+        if request.META.get("HTTP_DEPTH", "").lower() == "infinity":
             # Only a folder's tree is listed whole (`_streamed_propfind`): `/` (every library
             # at once) and the shares are not (RFC 4918, 9.1: this refusal).
             return HttpResponse(
