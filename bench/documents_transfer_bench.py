@@ -83,6 +83,7 @@ client = Client()
 client.force_login(anne)
 result = {{
     "token": secret,
+    "root": root.pk,
     "folder": folder.pk,
     "cookie": settings.SESSION_COOKIE_NAME,
     "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
@@ -135,7 +136,19 @@ def make_file(path: Path, size_mb: int) -> None:
             out.write(os.urandom(BLOCK))
 
 
-def bench_transfer(server_url: str, pid: int, token: str, work: Path, size_mb: int) -> list[str]:
+def _transfer_row(
+    label: str, seconds: float, size: int, cp_rate: float, cpu: float, growth_kb: int
+) -> str:
+    rate = size / BLOCK / seconds
+    return (
+        f"| {label} | {seconds:.2f} | {rate:.0f} | {rate / cp_rate:.0%} "
+        f"| {cpu:.2f} | {growth_kb / 1024:.0f} | {loadavg()} |"
+    )
+
+
+def bench_transfer(
+    server_url: str, pid: int, token: str, root: int, work: Path, size_mb: int
+) -> list[str]:
     source = work / "source.bin"
     make_file(source, size_mb)
     expected = sha256(source)
@@ -158,38 +171,73 @@ def bench_transfer(server_url: str, pid: int, token: str, work: Path, size_mb: i
         f"| {loadavg()} |"
     )
     before = memory_kb(pid)["VmRSS"]
-    auth = ("anne", token)
-    url = f"{server_url}/dav/files/My%20documents/gros.bin"
-    with httpx.Client(auth=auth, timeout=3600) as client:
-        cpu = cpu_seconds(pid)
-        started = time.perf_counter()
-        response = client.put(url, content=blocks(source), headers={"Content-Length": str(size)})
-        up_seconds = time.perf_counter() - started
-        assert response.status_code == 201, (response.status_code, response.text[:500])
-        up_peak = memory_kb(pid)["VmHWM"]
-        up_cpu = cpu_seconds(pid) - cpu
-        rate = size / BLOCK / up_seconds
-        rows.append(
-            f"| upload (WebDAV PUT) | {up_seconds:.2f} | {rate:.0f} | {rate / cp_rate:.0%} "
-            f"| {up_cpu:.2f} | {(up_peak - before) / 1024:.0f} | {loadavg()} |"
-        )
-        back = work / "back.bin"
+    dav_url = f"{server_url}/dav/files/My%20documents/gros.bin"
+    back = work / "back.bin"
+
+    def download(client: httpx.Client, url: str, label: str) -> None:
         cpu = cpu_seconds(pid)
         started = time.perf_counter()
         with client.stream("GET", url) as response, back.open("wb") as out:
             assert response.status_code == 200, response.status_code
             for block in response.iter_raw(BLOCK):
                 out.write(block)
-        down_seconds = time.perf_counter() - started
-        down_peak = memory_kb(pid)["VmHWM"]
-        down_cpu = cpu_seconds(pid) - cpu
-        rate = size / BLOCK / down_seconds
+        seconds = time.perf_counter() - started
         rows.append(
-            f"| download (GET) | {down_seconds:.2f} | {rate:.0f} | {rate / cp_rate:.0%} "
-            f"| {down_cpu:.2f} | {(down_peak - before) / 1024:.0f} | {loadavg()} |"
+            _transfer_row(
+                label,
+                seconds,
+                size,
+                cp_rate,
+                cpu_seconds(pid) - cpu,
+                memory_kb(pid)["VmHWM"] - before,
+            )
         )
-    assert sha256(back) == expected, "the downloaded file differs"
-    back.unlink()
+        assert sha256(back) == expected, f"the downloaded file differs ({label})"
+        back.unlink()
+
+    with httpx.Client(auth=("anne", token), timeout=3600) as client:
+        cpu = cpu_seconds(pid)
+        started = time.perf_counter()
+        response = client.put(
+            dav_url, content=blocks(source), headers={"Content-Length": str(size)}
+        )
+        seconds = time.perf_counter() - started
+        assert response.status_code == 201, (response.status_code, response.text[:500])
+        rows.append(
+            _transfer_row(
+                "upload (WebDAV PUT)",
+                seconds,
+                size,
+                cp_rate,
+                cpu_seconds(pid) - cpu,
+                memory_kb(pid)["VmHWM"] - before,
+            )
+        )
+        download(client, dav_url, "download (WebDAV GET)")
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(headers=headers, timeout=3600) as client, source.open("rb") as sent:
+        cpu = cpu_seconds(pid)
+        started = time.perf_counter()
+        # httpx streams a file object of a multipart body in blocks.
+        response = client.post(
+            f"{server_url}/api/v1/files",
+            data={"folder_id": str(root)},
+            files={"file": ("gros-api.bin", sent, "application/octet-stream")},
+        )
+        seconds = time.perf_counter() - started
+        assert response.status_code == 201, (response.status_code, response.text[:500])
+        file_id = response.json()["file"]["id"]
+        rows.append(
+            _transfer_row(
+                "upload (API multipart POST)",
+                seconds,
+                size,
+                cp_rate,
+                cpu_seconds(pid) - cpu,
+                memory_kb(pid)["VmHWM"] - before,
+            )
+        )
+        download(client, f"{server_url}/api/v1/files/{file_id}/download", "download (API GET)")
     source.unlink()
     return rows
 
@@ -250,8 +298,20 @@ def bench_listing(
             )
             dav_times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 207, response.status_code
-            assert response.text.count("<D:response>") == files + 1
-        rows.append(_row(f"PROPFIND Depth 1 ({files:,} files, one answer)", dav_times))
+            assert response.text.count("<D:response") == files + 1
+        rows.append(_row(f"PROPFIND Depth 1 ({files:,} files, streamed)", dav_times))
+        tree_times: list[float] = []
+        for _ in range(propfind_rounds):
+            started = time.perf_counter()
+            response = client.request(
+                "PROPFIND",
+                f"{server_url}/dav/files/My%20documents/",
+                headers={"Depth": "infinity"},
+            )
+            tree_times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 207, response.status_code
+            assert response.text.count("<D:response") >= files + 2
+        rows.append(_row(f"PROPFIND Depth infinity (My documents, {files:,}+ files)", tree_times))
     return rows
 
 
@@ -289,7 +349,12 @@ def main() -> None:
                 []
                 if options.skip_transfer
                 else bench_transfer(
-                    server.url, server.process.pid, seeded["token"], work, options.size_mb
+                    server.url,
+                    server.process.pid,
+                    seeded["token"],
+                    seeded["root"],
+                    work,
+                    options.size_mb,
                 )
             )
             listing = (

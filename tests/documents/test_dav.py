@@ -480,7 +480,7 @@ def _upload(data: bytes) -> Any:
 @pytest.mark.parametrize(
     ("method", "body", "headers"),
     [
-        ("PROPFIND", b"", {"Depth": "infinity", "target": "/"}),
+        ("PROPFIND", b"", {"Depth": "infinite", "target": "/"}),
         ("PROPFIND", b"<not xml", {}),
         ("PROPFIND", b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/>', {}),
         ("PROPPATCH", b"\xff\xfe garbage", {}),
@@ -568,6 +568,99 @@ def test_propfind_depth_1_costs_the_same_for_3_or_30_members(
     many = _listing_queries(dav, f"{top}/liste/")
     assert many == few
     assert many <= 22, many  # the request: token, libraries and rights (a few per library)
+
+
+def _tree_queries(dav: Dav, path: str) -> tuple[int, Any]:
+    with CaptureQueriesContext(connection) as captured:
+        response = dav("PROPFIND", path, Depth="infinity")
+    assert response.status_code == 207, response.data[:300]
+    return len(captured), response
+
+
+def _response_hrefs(response: Any) -> list[str]:
+    tree = ElementTree.fromstring(response.data)
+    return [r.findtext("{DAV:}href") or "" for r in tree.iter("{DAV:}response")]
+
+
+def _grow_tree(anne: Any, top: Any, numbers: range) -> None:
+    for n in numbers:
+        level = add_folder(anne, top, f"d{n}")
+        add_file(anne, level, f"a{n}.txt", f"a{n}".encode())
+        deeper = add_folder(anne, level, "plus")
+        add_file(anne, deeper, f"b{n}.txt", f"b{n}".encode())
+
+
+def test_propfind_depth_infinity_lists_a_tree_in_a_fixed_number_of_queries(anne: Any) -> None:
+    root = root_for(owner=anne)
+    top = add_folder(anne, root, "arbre")
+    dav = Dav(anne)
+    _grow_tree(anne, top, range(2))
+    _tree_queries(dav, f"{MINE}/arbre/")
+    few, small = _tree_queries(dav, f"{MINE}/arbre/")
+    assert len(_response_hrefs(small)) == 1 + 2 * 4
+    gone = add_folder(anne, top, "corbeille")
+    add_file(anne, add_folder(anne, gone, "dedans"), "cache.txt", b"x")
+    actions.trash(actor=anne, item=gone)
+    more = add_folder(anne, top, "encore")
+    _grow_tree(anne, more, range(2, 20))
+    actions.set_dead_property(item=Document.objects.get(name="b0.txt"), name="{x:}y", value="<y/>")
+    actions.lock(actor=anne, item=Document.objects.get(name="a0.txt"))
+    many, big = _tree_queries(dav, f"{MINE}/arbre/")
+    assert many == few, (few, many)
+    listed = _response_hrefs(big)
+    assert len(listed) == len(set(listed)) == 1 + 1 + 2 * 4 + 18 * 4
+    assert not any("corbeille" in href or "cache.txt" in href for href in listed)
+    assert b"<y/>" in big.data or b":y/>" in big.data
+    assert b"lockdiscovery" in big.data and b"activelock" in big.data
+    # `/` (every library at once) is still refused.
+    assert dav("PROPFIND", "/dav/files/", Depth="infinity").status_code == 403
+
+
+def _responses(data: bytes) -> dict[str, bytes]:
+    tree = ElementTree.fromstring(data)
+    found = {}
+    for response in tree.iter("{DAV:}response"):
+        href = response.find("{DAV:}href")
+        assert href is not None
+        props = sorted(
+            (prop.tag, ElementTree.tostring(prop))
+            for prop in response.iter()
+            if prop.tag not in ("{DAV:}response", "{DAV:}href", "{DAV:}propstat", "{DAV:}prop")
+            and "getlastmodified" not in prop.tag
+        )
+        found[href.text or ""] = repr(props).encode()
+    return found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>',
+        b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:x="x:"><D:prop>'
+        b"<D:getcontentlength/><D:resourcetype/><D:getetag/><x:y/></D:prop></D:propfind>",
+    ],
+)
+def test_the_streamed_listing_says_what_webdav_s_own_answer_says(anne: Any, body: bytes) -> None:
+    """Each `<D:response>` of the streamed `Depth: 1` answer is the one WsgiDAV gives for that
+    resource alone (`Depth: 0`)."""
+    root = root_for(owner=anne)
+    folder = add_folder(anne, root, "liste")
+    for n in range(3):
+        add_file(anne, folder, f"f{n}.txt", f"{n}".encode())
+    add_folder(anne, folder, "sous")
+    actions.set_dead_property(item=Document.objects.get(name="f1.txt"), name="{x:}y", value="<y/>")
+    actions.lock(actor=anne, item=Document.objects.get(name="f2.txt"))
+    dav = Dav(anne)
+    listed = dav("PROPFIND", f"{MINE}/liste/", body, Depth="1")
+    assert listed.status_code == 207
+    assert listed.streaming
+    streamed = _responses(listed.data)
+    assert len(streamed) == 5
+    for href, props in streamed.items():
+        alone = dav("PROPFIND", href, body, Depth="0")
+        assert alone.status_code == 207
+        assert _responses(alone.data) == {href: props}
 
 
 def test_a_destination_on_another_server_is_502_as_rfc_4918_says(anne: Any) -> None:

@@ -20,10 +20,18 @@ What this keeps from Django's handler:
 
 What it drops: watching for a client disconnect while a view runs. Django can only cancel
 asynchronous views that way; every view here is synchronous and would run to its end anyway.
+
+A large body (a `Content-Length` past FILE_UPLOAD_MAX_MEMORY_SIZE, or one sent in chunks) is not
+spooled first: the view starts once the headers have arrived and reads the body as the client
+sends it (`StreamedBody`, each read taking the server's next message on the event loop), so an
+upload is written once, where its view puts it, and can be refused before it is sent. A client
+going away mid-body makes the read raise `UnreadablePostError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import sys
 import tempfile
@@ -40,7 +48,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIRequest, get_script_prefix
 from django.db import connections
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseBase, UnreadablePostError
 from django.http.response import FileResponse
 from django.urls import set_script_prefix
 
@@ -52,6 +60,71 @@ Message = dict[str, Any]
 
 class RequestAborted(Exception):
     """The client went away before its request body was complete."""
+
+
+def streams_body(scope: Scope) -> bool:
+    """Whether a request's body is read as it arrives rather than spooled first: past
+    FILE_UPLOAD_MAX_MEMORY_SIZE by its `Content-Length`, or sent in chunks (no length)."""
+    if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+        return False
+    length = None
+    chunked = False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if length is None:
+        return chunked
+    try:
+        return int(length) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    except ValueError:
+        return False
+
+
+class StreamedBody(io.RawIOBase):
+    """A request's body read from a pool thread as the client sends it: each read waits for the
+    server's next `http.request` message on the event loop (the server's own flow control holds
+    the client back meanwhile). Nothing is kept but the part of a message not read yet."""
+
+    def __init__(self, receive: Any, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._receive = receive
+        self._loop = loop
+        self._pending = b""
+        self._done = False
+        self.aborted = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_message(self) -> bytes:
+        future = asyncio.run_coroutine_threadsafe(self._receive(), self._loop)
+        message = future.result()
+        if message["type"] == "http.disconnect":
+            self._done = True
+            self.aborted = True
+            raise UnreadablePostError("The client went away before the end of its request.")
+        if not message.get("more_body", False):
+            self._done = True
+        return bytes(message.get("body", b""))
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            parts = [self._pending]
+            self._pending = b""
+            while not self._done:
+                parts.append(self._next_message())
+            return b"".join(parts)
+        while not self._pending and not self._done:
+            self._pending = self._next_message()
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class PooledASGIHandler(base.BaseHandler):
@@ -95,10 +168,13 @@ class PooledASGIHandler(base.BaseHandler):
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        try:
-            body_file = await self._read_body(receive)
-        except RequestAborted:
-            return
+        if streams_body(scope):
+            body_file: Any = StreamedBody(receive, asyncio.get_running_loop())
+        else:
+            try:
+                body_file = await self._read_body(receive)
+            except RequestAborted:
+                return
         try:
             response = await self._serve_in_pool(scope, body_file)
             if response.streaming:

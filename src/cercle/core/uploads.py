@@ -729,6 +729,8 @@ class UploadRefusal:
 
 
 _REFUSAL = "cercle_upload_refusal"
+# Where a refusal is kept on the request (`refusal`), for other upload handlers to set too.
+REFUSAL_ATTRIBUTE = _REFUSAL
 
 
 class CappedUploadHandler(FileUploadHandler):

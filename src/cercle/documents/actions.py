@@ -9,6 +9,7 @@ committed, and a failed upload deletes what it stored, so nothing is left behind
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -25,6 +26,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat, Length, Substr
@@ -49,6 +51,7 @@ from cercle.documents.models import (
     Library,
     Lock,
     QuotaSettings,
+    Reservation,
     Share,
     ShareAccess,
     Version,
@@ -231,6 +234,122 @@ def store_content(content: IO[bytes], size: int) -> StoredContent:
     return StoredContent(name=name, sha256=sha256, size=size)
 
 
+class StagedContent(UploadedFile):  # type: ignore[type-arg]
+    """An upload written once, as it arrives, straight to where the documents storage keeps it
+    (`blobs/<2>/<key>`, a random key): hashed (SHA-256) and counted on the way, refused at the
+    first write past the largest file or past the room reserved for it in the library
+    (`reserve_room`, grown as the bytes arrive), so the request stops there. With a storage
+    that has no local path (S3), the bytes go to one temporary file, then to the storage once.
+
+    `upload_file` and `add_version` take it as any upload (the content checks read it where it
+    is) and record it without copying it again. Until one of them has recorded it (`kept`),
+    `discard()` — called by `close()`, so by the request's end whatever failed — deletes the
+    file and gives back its reservation: a client gone mid-body, a refusal, a bad type or any
+    error leaves nothing behind."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        content_type: str = "application/octet-stream",
+        file_bytes: int | None = None,
+        file_message: str = "",
+        library_id: int | None = None,
+        declared: int | None = None,
+    ) -> None:
+        storage = blob_storage()
+        key = uuid.uuid4().hex
+        self.key = f"blobs/{key[:2]}/{key}"
+        self.local_path: str | None
+        try:
+            self.local_path = storage.path(self.key)
+        except NotImplementedError:
+            self.local_path = None
+        if self.local_path is not None:
+            os.makedirs(os.path.dirname(self.local_path), exist_ok=True)
+            handle: IO[bytes] = open(self.local_path, "x+b")  # noqa: SIM115  (closed by discard)
+        else:
+            handle = tempfile.NamedTemporaryFile(suffix=".upload")  # noqa: SIM115
+        super().__init__(handle, name=name, content_type=content_type, size=0)
+        self.handle = handle
+        self.file_bytes = file_bytes
+        self.file_message = file_message
+        self.library_id = library_id
+        self.hash = hashlib.sha256()
+        self.written = 0
+        self.kept = False
+        self.stored: StoredContent | None = None
+        self.reservation: int | None = None
+        self.reserved = 0
+        if library_id is not None:
+            try:
+                self._reserve(max(declared or 0, 0))
+            except BaseException:
+                self.discard()
+                raise
+
+    def _reserve(self, size: int) -> None:
+        assert self.library_id is not None
+        # Taken by steps (8 MB at least) as the bytes arrive past what was declared.
+        self.reservation = reserve_room(
+            library_id=self.library_id, size=size, reservation=self.reservation
+        )
+        self.reserved = size
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        written = self.written + len(data)
+        if self.file_bytes is not None and written > self.file_bytes:
+            raise ValidationError({"file": ValidationError(self.file_message, code="too_large")})
+        if self.library_id is not None and written > self.reserved:
+            # By steps of 8 MB (a query per step, not per chunk), or just what is written
+            # when the room left is less than a step.
+            try:
+                self._reserve(max(written, self.reserved + 8 * 1024 * 1024))
+            except ValidationError:
+                self._reserve(written)
+        self.handle.write(data)
+        self.hash.update(data)
+        self.written = written
+        self.size = written
+        return len(data)
+
+    def finish(self) -> StoredContent:
+        """The content as stored (once: with a storage without local path, copied there now)."""
+        if self.stored is None:
+            self.handle.flush()
+            if self.local_path is not None:
+                name = self.key
+            else:
+                self.handle.seek(0)
+                name = blob_storage().save(self.key, File(self.handle, name="blob"))
+            self.stored = StoredContent(name=name, sha256=self.hash.hexdigest(), size=self.written)
+        self.handle.seek(0)
+        return self.stored
+
+    def recorded(self) -> None:
+        """Its document is recorded (after the commit): the file is the blob's (or, when that
+        content was stored already, deleted by `_blob_for`), the reservation gone with it."""
+        self.kept = True
+        self.close()
+
+    def discard(self) -> None:
+        """Deletes what was written and gives back the reservation, unless it is recorded."""
+        if not self.handle.closed:
+            self.handle.close()
+        if self.kept:
+            return
+        if self.stored is not None:
+            _discard(self.stored)  # unless a blob names it (recorded, its commit not run yet)
+        elif self.local_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.local_path)
+        reservation, self.reservation = self.reservation, None
+        release_room(reservation)
+
+    def close(self) -> None:
+        self.discard()
+
+
 def _discard(stored: StoredContent) -> None:
     """Deletes a stored file unless a blob names it."""
     if not Blob.objects.filter(key=stored.name).exists():
@@ -296,25 +415,78 @@ def _lock_library(library_id: int) -> Library:
     return Library.objects.select_for_update().get(pk=library_id)
 
 
-def _refuse_beyond_quota(library: Library, blob_ids: Any, field: str = "file") -> None:
+def _refuse_beyond_quota(
+    library: Library, blob_ids: Any, field: str = "file", *, reservation: int | None = None
+) -> None:
     """A ValidationError (code `quota`) when the contents `blob_ids` would take the library
-    past its quota; inside the caller's transaction, after `_lock_library`."""
+    past its quota, counting the room the other uploads under way hold (all but
+    `reservation`, the caller's own); inside the caller's transaction, after `_lock_library`."""
     if not queries.limit_mb(library):
         return
     quota = queries.quota_of(library)
     if quota.limit is None:
         return
-    if not quota.fits(queries.bytes_added(library, blob_ids)):
+    held = queries.reserved(library.pk, exclude=reservation)
+    if not quota.fits(queries.bytes_added(library, blob_ids) + held):
         raise _quota_error(quota, field)
 
 
-def _refuse_if_no_room(library: Library, size: int) -> None:
-    """Before storing anything: a file larger than the room left is refused (even when the
-    same content is in the library already: its size is all that is known then)."""
+RESERVATION_MINUTES = 60
+
+
+def _reservation_expiry() -> datetime:
+    return timezone.now() + timedelta(minutes=RESERVATION_MINUTES)
+
+
+def reserve_room(*, library_id: int, size: int, reservation: int | None = None) -> int | None:
+    """Holds `size` bytes of the library's room for an upload under way, before its bytes are
+    written (or, given its `reservation`, grows it to `size` as they arrive), with the library's
+    row locked: refused (ValidationError, code `quota`) when the library's usage, what the other
+    uploads hold and `size` go past the quota. The reservation's id (None for a library
+    without a quota, which has nothing to hold)."""
+    with transaction.atomic():
+        library = _lock_library(library_id)
+        if not queries.limit_mb(library):
+            return reservation
+        quota = queries.quota_of(library)
+        if quota.limit is None:
+            return reservation
+        if not quota.fits(queries.reserved(library_id, exclude=reservation) + size):
+            raise _quota_error(quota)
+        if reservation is not None:
+            updated = Reservation.objects.filter(pk=reservation).update(
+                size=size, expires_at=_reservation_expiry()
+            )
+            if updated:
+                return reservation
+        made = Reservation.objects.create(
+            library_id=library_id, size=size, expires_at=_reservation_expiry()
+        )
+        return made.pk
+
+
+def release_room(reservation: int | None) -> None:
+    """Gives back an upload's reservation (it failed, or its document is recorded)."""
+    if reservation is not None:
+        Reservation.objects.filter(pk=reservation).delete()
+
+
+def purge_expired_reservations() -> int:
+    """Removes the reservations of uploads that never ended (a process that died): they count
+    for nothing already."""
+    deleted, _rows = Reservation.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def _refuse_if_no_room(library: Library, size: int, staged: StagedContent | None = None) -> None:
+    """Before storing anything: a file larger than the room left (less what the other uploads
+    under way hold) is refused (even when the same content is in the library already: its size
+    is all that is known then)."""
     if not queries.limit_mb(library):
         return
     quota = queries.quota_of(library)
-    if not quota.fits(size):
+    held = queries.reserved(library.pk, exclude=staged.reservation if staged is not None else None)
+    if not quota.fits(size + held):
         raise _quota_error(quota)
 
 
@@ -427,12 +599,19 @@ def upload_file(
     `exact_name` keeps the name (cleaned) without the extension of its content's type added.
     A new file in a space's library is told in its feed (`activity.files_added`) unless
     `announce` is False (the demo organisation, whose wall is dated month by the feed)."""
-    queries.check(actor, "upload", folder)
-    checked = _checked(upload, name, allow_empty)
-    if exact_name:
-        checked.name = clean_item_name(name, field="file")
-    _refuse_if_no_room(folder.library, checked.size)
-    stored = store_content(checked.content, checked.size)
+    staged = upload if isinstance(upload, StagedContent) else None
+    try:
+        queries.check(actor, "upload", folder)
+        checked = _checked(upload, name, allow_empty)
+        if exact_name:
+            checked.name = clean_item_name(name, field="file")
+        _refuse_if_no_room(folder.library, checked.size, staged)
+        stored = _stored(checked, staged)
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    reservation = staged.reservation if staged is not None else None
     try:
         with transaction.atomic():
             library = _lock_library(folder.library_id)
@@ -441,7 +620,10 @@ def upload_file(
             if existing is None and queries.name_taken(folder, checked.name):
                 raise _name_conflict(checked.name, "file")
             blob = _blob_for(stored)
-            _refuse_beyond_quota(library, [blob.pk])
+            _refuse_beyond_quota(library, [blob.pk], reservation=reservation)
+            release_room(reservation)
+            if staged is not None:
+                transaction.on_commit(staged.recorded)
             if existing is not None:
                 queries.check(actor, "version", existing)
                 _refuse_if_locked(actor, existing)
@@ -469,7 +651,16 @@ def upload_file(
             return Uploaded(document=document, version=version, is_new_document=True)
     except BaseException:
         _discard(stored)
+        if staged is not None:
+            staged.discard()
         raise
+
+
+def _stored(checked: uploads.CheckedFile, staged: StagedContent | None) -> StoredContent:
+    """The checked content in the storage: where a staged upload already is, or copied there."""
+    if staged is not None:
+        return staged.finish()
+    return store_content(checked.content, checked.size)
 
 
 def _log_version(actor: User, document: Document, version: Version) -> None:
@@ -491,17 +682,27 @@ def add_version(
     allow_empty: bool = False,
 ) -> Version:
     """A new version of `document` from `upload` (its name stays the document's)."""
-    queries.check(actor, "version", document)
-    _refuse_if_locked(actor, document)
-    checked = _checked(upload, name or document.name, allow_empty)
-    _refuse_if_no_room(document.library, checked.size)
-    stored = store_content(checked.content, checked.size)
+    staged = upload if isinstance(upload, StagedContent) else None
+    try:
+        queries.check(actor, "version", document)
+        _refuse_if_locked(actor, document)
+        checked = _checked(upload, name or document.name, allow_empty)
+        _refuse_if_no_room(document.library, checked.size, staged)
+        stored = _stored(checked, staged)
+    except BaseException:
+        if staged is not None:
+            staged.discard()
+        raise
+    reservation = staged.reservation if staged is not None else None
     try:
         with transaction.atomic():
             library = _lock_library(document.library_id)
             Document.objects.select_for_update().filter(pk=document.pk).first()
             blob = _blob_for(stored)
-            _refuse_beyond_quota(library, [blob.pk])
+            _refuse_beyond_quota(library, [blob.pk], reservation=reservation)
+            release_room(reservation)
+            if staged is not None:
+                transaction.on_commit(staged.recorded)
             version = _new_version(
                 actor=actor, document=document, blob=blob, content_type=checked.content_type
             )
@@ -510,6 +711,8 @@ def add_version(
             return version
     except BaseException:
         _discard(stored)
+        if staged is not None:
+            staged.discard()
         raise
 
 

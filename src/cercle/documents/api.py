@@ -29,7 +29,7 @@ from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.core.uploads import UploadCap
-from cercle.documents import actions, downloads, queries, upload_sessions
+from cercle.documents import actions, downloads, queries, staging, upload_sessions
 from cercle.documents.models import (
     Document,
     Folder,
@@ -364,17 +364,34 @@ def _cap_for_file(request: HttpRequest, file_id: Any) -> UploadCap | None:
     return queries.upload_cap(document.library)
 
 
+def _library_for_file(request: HttpRequest, file_id: Any) -> int | None:
+    user = _uploader(request)
+    if user is None:
+        return None
+    try:
+        return queries.access_document(user, file_id, "version").library_id
+    except (Http404, PermissionDenied):
+        return None
+
+
 def _capped(
     cap: Callable[..., UploadCap | None],
+    library: Callable[..., int | None] = lambda request, *args: None,
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """An upload operation's files are counted while ninja parses them
     (`core.uploads.CappedUploadHandler`): past the largest file `413`, past the library's room
-    `507`, with `{"detail"}`, and nothing kept."""
+    `507`, with `{"detail"}`, and nothing kept. They are written once, straight to the storage
+    (`staging`), with room reserved in the `library` (when known before the body)."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            with staging.staged_uploads(request):
+                return _staged(request, *args, **kwargs)
+
+        def _staged(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             uploads.cap_upload(request, lambda: cap(request, *kwargs.values()))
+            staging.stage_uploads(request, lambda: library(request, *kwargs.values()))
             response = view(request, *args, **kwargs)
             refused = uploads.refusal(request)
             if refused is not None:
@@ -664,7 +681,7 @@ def file_versions(request: AuthenticatedRequest, file_id: Id) -> DocumentVersion
     "/files/{file_id}/versions",
     response={201: DocumentVersionOut, 413: DocumentRefusedOut, 507: DocumentRefusedOut},
 )
-@decorate_view(_capped(_cap_for_file))
+@decorate_view(_capped(_cap_for_file, _library_for_file))
 def new_version(
     request: AuthenticatedRequest, file_id: Id, file: File[UploadedFile]
 ) -> Status[DocumentVersionOut]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from wsgidav import util as dav_util
+from wsgidav import xml_tools
 from wsgidav.dav_error import (
     HTTP_BAD_REQUEST,
     HTTP_CONFLICT,
@@ -101,6 +101,10 @@ class Context:
     rights: dict[int, queries.Rights] = field(default_factory=dict)  # by library
     mtime_accepted: bool = False  # `X-OC-Mtime` applied: the answer says so
     shared: dict[str, Folder | Document] | None = None  # under `/Shared with me`, by name
+    staged: list[Any] = field(default_factory=list)  # a PUT's body (`actions.StagedContent`)
+    # A `PROPFIND` of a tree (`_preload_tree`): each folder's living subfolders and documents,
+    # by the folder's id, read at once.
+    tree: dict[int, tuple[list[Folder], list[Document]]] = field(default_factory=dict)
 
     @property
     def reads_only(self) -> bool:
@@ -313,6 +317,25 @@ class FolderCollection(_Item, DAVCollection):
     def get_member_list(self) -> list[FolderCollection | DocumentResource]:
         members: list[FolderCollection | DocumentResource] = []
         library = self.folder.library
+        preloaded = context().tree.get(self.folder.pk)
+        if preloaded is not None:
+            for folder in preloaded[0]:
+                folder.library = library
+                members.append(
+                    FolderCollection(
+                        self.cercle, _join(self.path, folder.name), folder, self.environ
+                    )
+                )
+            for document in preloaded[1]:
+                document.library = library
+                document.folder = self.folder
+                members.append(
+                    DocumentResource(
+                        self.cercle, _join(self.path, document.name), document, self.environ
+                    )
+                )
+            context().resources.update((member.path, member) for member in members)
+            return members
         for folder in queries.subfolders(self.folder):
             folder.library = library
             members.append(
@@ -449,9 +472,8 @@ class DocumentResource(_Item, DAVNonCollection):
         if not self._may("version"):
             raise DAVError(HTTP_FORBIDDEN)
         _client_mtime()
-        cap = _capped(self.document.library)
-        self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
-        return _KeepOpen(self._upload, cap)
+        self._upload = _staged(self.document.library, self.name)
+        return _KeepOpen(self._upload)
 
     def end_write(self, *, with_errors: bool) -> None:
         upload, self._upload = self._upload, None
@@ -519,9 +541,8 @@ class NewDocument(DAVNonCollection):
 
     def begin_write(self, *, content_type: str | None = None) -> _KeepOpen:
         _client_mtime()
-        cap = _capped(self.folder.library)
-        self._upload = tempfile.TemporaryFile()  # noqa: SIM115  (closed by end_write)
-        return _KeepOpen(self._upload, cap)
+        self._upload = _staged(self.folder.library, self.name)
+        return _KeepOpen(self._upload)
 
     def end_write(self, *, with_errors: bool) -> None:
         upload, self._upload = self._upload, None
@@ -609,26 +630,43 @@ def _refuse_beyond(cap: UploadCap, size: int) -> None:
         raise DAVError(HTTP_INSUFFICIENT_STORAGE, cap.total_message)
 
 
+def _staged(library: Library, name: str) -> actions.StagedContent:
+    """Where a PUT's body goes, once: its final place in the documents storage
+    (`actions.StagedContent`, hashed on the way), with the room of its `Content-Length` reserved
+    in the library before a byte is read — `413` past the largest file, `507` past the room
+    left (what the other uploads under way hold counted). A body without a length reserves as
+    it arrives."""
+    cap = _capped(library)
+    declared = context().environ.get("CONTENT_LENGTH") or ""
+    with _as_dav_errors():
+        staged = actions.StagedContent(
+            name or "file",
+            file_bytes=cap.file_bytes,
+            file_message=cap.file_message,
+            library_id=library.pk,
+            declared=int(declared) if declared.isdigit() else 0,
+        )
+    context().staged.append(staged)
+    return staged
+
+
 class _KeepOpen(io.RawIOBase):
     """The file a PUT writes into: WsgiDAV closes what it wrote to before `end_write` reads it.
-    Its bytes are counted as they come: past the cap (a body longer than its `Content-Length`
-    said, or sent without one) the write fails, WsgiDAV calls `end_write(with_errors=True)`,
-    which closes, and so deletes, the temporary file."""
+    Its bytes are counted as they come (`actions.StagedContent.write`): past the largest file
+    or the room (a body longer than its `Content-Length` said, or sent without one) the write
+    fails (`413`, `507`), WsgiDAV calls `end_write(with_errors=True)`, which deletes what was
+    written and gives the room back."""
 
-    def __init__(self, file: IO[bytes], cap: UploadCap | None = None) -> None:
+    def __init__(self, file: actions.StagedContent) -> None:
         super().__init__()
         self.file = file
-        self.cap = cap
-        self.written = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        self.written += len(data)
-        if self.cap is not None:
-            _refuse_beyond(self.cap, self.written)
-        self.file.write(data)
+        with _as_dav_errors():
+            self.file.write(data)
         return len(data)
 
     def writelines(self, lines: Iterable[Any]) -> None:
@@ -636,8 +674,9 @@ class _KeepOpen(io.RawIOBase):
             self.write(data)
 
     def close(self) -> None:
-        self.file.flush()
-        self.file.seek(0)
+        if not self.file.closed:
+            self.file.flush()
+            self.file.seek(0)
         super().close()
 
 
@@ -1245,25 +1284,162 @@ SECURITY_HEADERS = {
 }
 
 
+def _preload_tree(top: Folder) -> None:
+    """Every living folder and document under `top`, and their dead properties, in three
+    queries whatever the tree's size, for a `PROPFIND` with `Depth: infinity`: each folder's
+    `get_member_list` then reads them from the context. (A folder inside a folder in the trash
+    is never reached: the walk goes from parent to child.)"""
+    current = context()
+    folders = (
+        Folder.objects.filter(
+            library_id=top.library_id, path__startswith=top.path, trashed_at__isnull=True
+        )
+        .exclude(pk=top.pk)
+        .order_by("name", "pk")
+    )
+    tree: dict[int, tuple[list[Folder], list[Document]]] = {}
+    ids = [top.pk]
+    for folder in folders:
+        tree.setdefault(folder.parent_id or 0, ([], []))[0].append(folder)
+        ids.append(folder.pk)
+    for pk in ids:
+        tree.setdefault(pk, ([], []))
+    documents = (
+        Document.objects.filter(
+            library_id=top.library_id,
+            folder__path__startswith=top.path,
+            trashed_at__isnull=True,
+        )
+        .select_related("current")
+        .order_by("name", "pk")
+    )
+    for document in documents:
+        if document.folder_id in tree:
+            tree[document.folder_id][1].append(document)
+    rows = DeadProperty.objects.filter(
+        Q(folder__library_id=top.library_id, folder__path__startswith=top.path)
+        | Q(document__library_id=top.library_id, document__folder__path__startswith=top.path)
+    ).values_list("folder_id", "document_id", "name", "value")
+    for pk in ids:
+        current.properties.setdefault(("folder", pk), {})
+    for _folders, documents_ in tree.values():
+        for document in documents_:
+            current.properties.setdefault(("document", document.pk), {})
+    for folder_id, document_id, name, value in rows:
+        owner = ("folder", folder_id) if folder_id else ("document", document_id)
+        current.properties.setdefault(owner, {})[name] = value
+    current.loaded.update(ids)
+    current.tree = tree
+
+
+_MULTISTATUS_START = b'<?xml version="1.0" encoding="utf-8" ?>\n<D:multistatus xmlns:D="DAV:">'
+
+
+def _streamed_propfind(
+    request: HttpRequest, environ: dict[str, Any], current: Context
+) -> HttpResponseBase | None:
+    """A `PROPFIND` of a folder with `Depth: 1` or `infinity` (the RFC's default), answered a
+    resource at a time: each `<D:response>` is made by WsgiDAV's own code (the same
+    properties, dead ones and lock discovery included, as its answer) and sent as soon as it is
+    made, so the answer's size never sits in memory. The folder's members (its whole tree for
+    `infinity`, `_preload_tree`), their properties and the library's locks are read in a fixed
+    number of queries. Anything else (`Depth: 0`, an `If` header, a file, `/`) is WsgiDAV's."""
+    depth = environ.get("HTTP_DEPTH", "infinity").lower()
+    if depth not in ("1", "infinity") or "HTTP_IF" in environ:
+        return None
+    app = application(environ["SCRIPT_NAME"])
+    provider = app.provider_map.get("/")
+    if not isinstance(provider, CercleProvider):
+        return None
+    try:
+        path = dav_util.normalize_path(environ["PATH_INFO"])
+    except DAVError:
+        return None
+    # What WsgiDAV's application puts in the environment before its request server runs.
+    environ.update(
+        {
+            "PATH_INFO": path,
+            "wsgidav.app": app,
+            "wsgidav.config": app.config,
+            "wsgidav.provider": provider,
+            "wsgidav.verbose": app.verbose,
+        }
+    )
+    with _in_context(current):
+        resource = provider.get_resource_inst(environ["PATH_INFO"], environ)
+        if not isinstance(resource, FolderCollection):
+            return None
+        body = environ["wsgi.input"]
+        data = body.getvalue() if isinstance(body, io.BytesIO) else b""
+        try:
+            request_el = xml_tools.etree.fromstring(data) if data.strip() else None
+        except Exception:  # WsgiDAV answers it (400)
+            return None
+        mode = "allprop"
+        names: list[str] = []
+        if request_el is not None:
+            if request_el.tag != "{DAV:}propfind":
+                return None
+            found = [node.tag for node in request_el]
+            if found == ["{DAV:}allprop"]:
+                mode = "allprop"
+            elif found == ["{DAV:}propname"] or found == ["{DAV:}name"]:
+                return None  # rare: WsgiDAV's
+            elif found == ["{DAV:}prop"]:
+                mode = "named"
+                names = [node.tag for node in request_el[0]]
+            else:
+                return None
+        if depth == "infinity":
+            _preload_tree(resource.folder)
+        resources = resource.get_descendants(depth=depth, add_self=True)
+
+    def answer() -> Iterator[bytes]:
+        yield _MULTISTATUS_START
+        for start in range(0, len(resources), 100):
+            with _in_context(current):
+                holder = xml_tools.make_multistatus_el()
+                for member in resources[start : start + 100]:
+                    if mode == "allprop":
+                        properties = member.get_properties("allprop")
+                    else:
+                        properties = member.get_properties("named", name_list=names)
+                    dav_util.add_property_response(holder, member.get_href(), properties)
+            yield b"".join(xml_tools.etree.tostring(child) for child in holder)
+        yield b"</D:multistatus>"
+
+    response = StreamingHttpResponse(
+        answer(), status=207, content_type="application/xml; charset=utf-8"
+    )
+    for name, value in SECURITY_HEADERS.items():
+        response[name] = value
+    return response
+
+
 @csrf_exempt
 def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
     """Every request under `/dav/`."""
     user = authenticate(request)
     if isinstance(user, HttpResponse):
         return user
-    if request.method == "PROPFIND" and request.META.get("HTTP_DEPTH", "").lower() == "infinity":
-        # A whole library in one answer is unbounded work (RFC 4918, 9.1: this refusal).
-        return HttpResponse(
-            b'<?xml version="1.0" encoding="utf-8"?>\n'
-            b'<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
-            status=403,
-            content_type="application/xml; charset=utf-8",
-        )
     body = _checked_body(request)
     if isinstance(body, HttpResponse):
         return body
     environ = _environ(request, user, body)
     current = Context(user=user, method=request.method or "GET", environ=environ)
+    if request.method == "PROPFIND":
+        streamed = _streamed_propfind(request, environ, current)
+        if streamed is not None:
+            return streamed
+        if request.META.get("HTTP_DEPTH", "").lower() == "infinity":
+            # Only a folder's tree is listed whole (`_streamed_propfind`): `/` (every library
+            # at once) and the shares are not (RFC 4918, 9.1: this refusal).
+            return HttpResponse(
+                b'<?xml version="1.0" encoding="utf-8"?>\n'
+                b'<D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
+                status=403,
+                content_type="application/xml; charset=utf-8",
+            )
     started: dict[str, Any] = {}
 
     def start_response(
@@ -1273,9 +1449,13 @@ def dav_view(request: HttpRequest, path: str = "") -> HttpResponseBase:
         started["headers"] = headers
         return lambda data: None
 
-    with _in_context(current):
-        chunks = iter(application(environ["SCRIPT_NAME"])(environ, start_response))
-        first = next(chunks, b"")
+    try:
+        with _in_context(current):
+            chunks = iter(application(environ["SCRIPT_NAME"])(environ, start_response))
+            first = next(chunks, b"")
+    finally:
+        for staged in current.staged:  # a PUT's body not recorded, whatever went wrong
+            staged.discard()
     code, _space, reason = started["status"].partition(" ")
     status = int(code)
     streaming = request.method == "GET" and status in (200, 206)

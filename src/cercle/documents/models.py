@@ -506,3 +506,29 @@ class UploadSession(models.Model):
     @property
     def remaining_bytes(self) -> int:
         return self.size - self.received
+
+
+class Reservation(models.Model):
+    """Room an upload under way holds in a library (`actions.reserve_room`): taken, with the
+    library's row locked, before the upload's first byte is written (its declared size) and
+    grown as its bytes arrive past it; deleted when the upload's document is recorded (in the
+    same transaction) or when it fails. Every quota check counts the others' reservations, so
+    two uploads that together go past the quota cannot both succeed. One left behind by a
+    process that died counts for nothing after `expires_at` (renewed as bytes arrive) and is
+    removed by `purge_document_trash`."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["library", "expires_at"], name="document_reservation_live")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gte=0), name="documents_reservation_size"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.size} bytes reserved in library {self.library_id}"

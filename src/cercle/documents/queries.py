@@ -62,6 +62,7 @@ from cercle.documents.models import (
     Library,
     Lock,
     QuotaSettings,
+    Reservation,
     Share,
     ShareAccess,
     UploadSession,
@@ -916,16 +917,29 @@ def file_too_large(limit: int) -> str:
     return _("This file is too large: at most %(max)s MB per file.") % {"max": f"{limit / MB:g}"}
 
 
+def reserved(library_id: int, *, exclude: int | None = None) -> int:
+    """The bytes the uploads under way hold in the library (`Reservation`, those not expired;
+    one query), but for the reservation `exclude`."""
+    rows = Reservation.objects.filter(library_id=library_id, expires_at__gt=timezone.now())
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return int(rows.aggregate(total=Sum("size"))["total"] or 0)
+
+
 def upload_cap(
     library: Library, *, row: QuotaSettings | None = None, quota: Quota | None = None
 ) -> UploadCap:
-    """What one request may bring into `library`: the largest file, and the room left."""
+    """What one request may bring into `library`: the largest file, and the room left (less
+    what the uploads under way hold)."""
     row = row or quota_settings()
     quota = quota or quota_of(library, row)
     largest = max_file_mb(row) * MB
+    available = quota.available
+    if available is not None:
+        available = max(available - reserved(library.pk), 0)
     return UploadCap(
         file_bytes=largest,
-        total_bytes=quota.available,
+        total_bytes=available,
         file_message=file_too_large(largest),
         total_message=quota_refused(quota),
     )

@@ -24,7 +24,7 @@ from cercle.accounts.queries import pickable_person
 from cercle.core import uploads
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.typing import AuthenticatedRequest
-from cercle.documents import actions, downloads, previews, queries, upload_sessions
+from cercle.documents import actions, downloads, previews, queries, staging, upload_sessions
 from cercle.documents.models import COMMENT_LENGTH, Document, Folder, Library
 from cercle.documents.storage import blob_storage
 from cercle.spaces import queries as space_queries
@@ -212,7 +212,9 @@ def upload(request: AuthenticatedRequest, folder_id: int) -> HttpResponseBase:
     (`core.uploads.CappedUploadHandler`): past either, the request stops and nothing is kept."""
     target = queries.access_folder(request.user, folder_id, "upload")
     uploads.cap_upload(request, partial(queries.upload_cap, target.library))
-    return _upload(request, target)
+    with staging.staged_uploads(request):
+        staging.stage_uploads(request, target.library_id)
+        return _upload(request, target)
 
 
 @csrf_protect
@@ -486,7 +488,9 @@ def unlock(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
 def new_version(request: AuthenticatedRequest, document_id: int) -> HttpResponseBase:
     found = queries.access_document(request.user, document_id)
     uploads.cap_upload(request, partial(queries.upload_cap, found.library))
-    return _new_version(request, found)
+    with staging.staged_uploads(request):
+        staging.stage_uploads(request, found.library_id)
+        return _new_version(request, found)
 
 
 @csrf_protect
