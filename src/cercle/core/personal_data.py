@@ -228,14 +228,15 @@ def rewritten_mentions(
     username: str,
     replacement: str,
     *,
-    size: int = MENTION_BATCH,
+    size: int | None = None,
     limits: dict[str, int] | None = None,
 ) -> Iterator[list[Any]]:
     """Others' rows whose `fields` @mention `username`, in batches of `size`, with those fields
     already rewritten to name `replacement` (cut to `limits[field]` characters where given):
     only the rows that changed. The caller fills what derives from the text (HTML, search)
     and writes each batch with `bulk_update`: the queries grow with the batches, not with the
-    mentions (one `LIKE` scan for the keys, then one read per batch)."""
+    mentions (one `LIKE` scan for the keys, then one read per batch of `MENTION_BATCH`)."""
+    size = size or MENTION_BATCH
     needle = f"@{username}"
     found = Q()
     for name in fields:
