@@ -25,20 +25,29 @@ def email_delay() -> datetime.timedelta:
     return datetime.timedelta(minutes=getattr(settings, "CERCLE_CHAT_MENTION_EMAIL_DELAY", 15))
 
 
-def mentioned_members(conversation_id: int, body: str, sender: User) -> list[User]:
+def mentioned_members(
+    conversation_id: int, body: str, sender: User, known: dict[str, User] | None = None
+) -> list[User]:
     """The members the body's @mentions name (`cercle.core.text`'s reading: not in code, links
-    or web addresses), the sender aside, by id."""
+    or web addresses), the sender aside, by id. `known`: the conversation's active members
+    already read for several messages at once (by username), so that this asks nothing."""
     names = mentioned_usernames(body)
     if not names:
         return []
-    # The named people among the members, found by the database: a space channel may have
-    # thousands of members, never loaded for a message.
-    members = {
-        m.username: m
-        for m in people_named(names)
-        .filter(chat_memberships__conversation_id=conversation_id)
-        .exclude(pk=sender.pk)
-    }
+    if known is not None:
+        wanted = {name.casefold() for name in names}
+        members = {
+            name: m for name, m in known.items() if name.casefold() in wanted and m.pk != sender.pk
+        }
+    else:
+        # The named people among the members, found by the database: a space channel may
+        # have thousands of members, never loaded for a message.
+        members = {
+            m.username: m
+            for m in people_named(names)
+            .filter(chat_memberships__conversation_id=conversation_id)
+            .exclude(pk=sender.pk)
+        }
     named: dict[int, User] = {}
     for mention in mentions_in(body):
         found = resolve(mention, members)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from cercle.accounts.models import User
 from cercle.accounts.personal_data import erased_username
+from cercle.accounts.queries import people_named
 from cercle.chat.mentions import mentioned_members, render_body
 from cercle.chat.models import (
     Attachment,
@@ -31,11 +32,15 @@ from cercle.core.personal_data import (
     IndexRow,
     RetentionScope,
     RetentionTarget,
-    replace_mentions,
+    rewritten_mentions,
     vcard,
     without_holds,
 )
-from cercle.core.text import normalize
+from cercle.core.text import mentioned_usernames, normalize
+from cercle.search import actions as search_actions
+
+# Usernames looked up per query: each is a term of one `OR`.
+NAMES_AT_ONCE = 200
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -114,20 +119,52 @@ def _delete_files(attachments: QuerySet[Attachment]) -> None:
 
 
 def _rewrite_mentions(person: User) -> None:
-    """Others' messages that @mention the person name the anonymised account instead."""
+    """Others' messages that @mention the person name the anonymised account instead.
+    Set-based: batches of messages, the members they may name read once per batch, HTML and
+    search text made in Python, `bulk_update` and the search index per batch."""
     old, new = person.username, erased_username(person)
-    for message in Message.objects.filter(body__icontains=f"@{old}").select_related("sender"):
-        message.body = replace_mentions(message.body, old, new)
-        message.body_normalized = normalize(message.body)
-        message.body_html = render_body(
-            message.body,
-            mentioned_members(message.conversation_id, message.body, message.sender),
-        )
-        message.save(update_fields=["body", "body_normalized", "body_html"])
-    for version in MessageVersion.objects.filter(body__icontains=f"@{old}"):
-        version.body = replace_mentions(version.body, old, new)
-        version.body_html = render_body(version.body, [])
-        version.save(update_fields=["body", "body_html"])
+    fields = ["body", "body_normalized", "body_html"]
+    rows = Message.objects.select_related("sender", "conversation")
+    for batch in rewritten_mentions(rows, ["body"], old, new):
+        known = _members_named(batch)
+        for message in batch:
+            message.body_normalized = normalize(message.body)
+            message.body_html = render_body(
+                message.body,
+                mentioned_members(
+                    message.conversation_id,
+                    message.body,
+                    message.sender,
+                    known.get(message.conversation_id, {}),
+                ),
+            )
+        Message.objects.bulk_update(batch, fields)
+        search_actions.follow_bulk_update(Message, batch, fields)
+    for versions in rewritten_mentions(MessageVersion.objects.all(), ["body"], old, new):
+        for version in versions:
+            version.body_html = render_body(version.body, [])
+        MessageVersion.objects.bulk_update(versions, ["body", "body_html"])
+
+
+def _members_named(messages: list[Message]) -> dict[int, dict[str, User]]:
+    """Conversation → its active members that the messages' mentions may name (by username):
+    one read per `NAMES_AT_ONCE` names, whatever the number of messages."""
+    names: dict[str, None] = {}
+    for message in messages:
+        names.update(dict.fromkeys(mentioned_usernames(message.body)))
+    listed = list(names)
+    conversations = sorted({message.conversation_id for message in messages})
+    known: dict[int, dict[str, User]] = {}
+    for start in range(0, len(listed), NAMES_AT_ONCE):
+        memberships = Membership.objects.filter(
+            conversation_id__in=conversations,
+            user__in=people_named(listed[start : start + NAMES_AT_ONCE]),
+        ).select_related("user")
+        for membership in memberships:
+            known.setdefault(membership.conversation_id, {})[membership.user.username] = (
+                membership.user
+            )
+    return known
 
 
 def erase(person: User, rule: ErasureRule) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -216,6 +216,49 @@ def mention_pattern(username: str) -> re.Pattern[str]:
 
 def replace_mentions(text: str, username: str, replacement: str) -> str:
     return mention_pattern(username).sub(f"@{replacement}", text)
+
+
+# Rows an erasure rewrites at once: read, rewritten in Python, written back with `bulk_update`.
+MENTION_BATCH = 500
+
+
+def rewritten_mentions(
+    rows: QuerySet[Any],
+    fields: Sequence[str],
+    username: str,
+    replacement: str,
+    *,
+    size: int | None = None,
+    limits: dict[str, int] | None = None,
+) -> Iterator[list[Any]]:
+    """Others' rows whose `fields` @mention `username`, in batches of `size`, with those fields
+    already rewritten to name `replacement` (cut to `limits[field]` characters where given):
+    only the rows that changed. The caller fills what derives from the text (HTML, search)
+    and writes each batch with `bulk_update`: the queries grow with the batches, not with the
+    mentions (one `LIKE` scan for the keys, then one read per batch of `MENTION_BATCH`)."""
+    size = size or MENTION_BATCH
+    needle = f"@{username}"
+    found = Q()
+    for name in fields:
+        found |= Q(**{f"{name}__icontains": needle})
+    keys = list(rows.filter(found).order_by("pk").values_list("pk", flat=True))
+    pattern = mention_pattern(username)
+    for start in range(0, len(keys), size):
+        changed = []
+        for row in rows.filter(pk__in=keys[start : start + size]).order_by("pk"):
+            touched = False
+            for name in fields:
+                before = getattr(row, name)
+                after = pattern.sub(f"@{replacement}", before)
+                if limits and name in limits:
+                    after = after[: limits[name]]
+                if after != before:
+                    setattr(row, name, after)
+                    touched = True
+            if touched:
+                changed.append(row)
+        if changed:
+            yield changed
 
 
 def model_ids(items: Iterable[Model]) -> list[int]:

@@ -7,7 +7,7 @@ the notifications app (which checks again that the recipient may see the post).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import IO
 
@@ -73,12 +73,18 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     return body
 
 
-def _mentioned_users(body: str) -> list[User]:
-    """The active people the body's @mentions name (`cercle.core.text`'s reading), in order."""
+def _mentioned_users(body: str, known: dict[str, User] | None = None) -> list[User]:
+    """The active people the body's @mentions name (`cercle.core.text`'s reading), in order.
+    `known`: the active people already read for several bodies at once (by username), so that
+    this one asks the database nothing."""
     names = mentioned_usernames(body)
     if not names:
         return []
-    found = {u.username: u for u in account_queries.people_named(names)}
+    if known is None:
+        found = {u.username: u for u in account_queries.people_named(names)}
+    else:
+        wanted = {name.casefold() for name in names}
+        found = {name: u for name, u in known.items() if name.casefold() in wanted}
     people: dict[int, User] = {}
     for mention in mentions_in(body):
         named = resolve(mention, found)
@@ -87,11 +93,20 @@ def _mentioned_users(body: str) -> list[User]:
     return list(people.values())
 
 
-def _render(body: str, mentioned: list[User], author: User | None = None) -> str:
-    """Safe HTML: @people link to profiles, @space-address to listed spaces the author sees."""
+def _render(
+    body: str,
+    mentioned: list[User],
+    author: User | None = None,
+    *,
+    spaces: Callable[[User, set[str]], list[str]] | None = None,
+) -> str:
+    """Safe HTML: @people link to profiles, @space-address to listed spaces the author sees.
+    `spaces(author, names)`: those addresses among `names`, when the caller knows them."""
     names = {n.lower() for n in mentioned_usernames(body)} - {u.username.lower() for u in mentioned}
     slugs: list[str] = []
-    if names and author is not None:
+    if names and author is not None and spaces is not None:
+        slugs = spaces(author, names)
+    elif names and author is not None:
         slugs = list(
             space_queries.visible_spaces(author)
             .filter(slug__in=names)

@@ -3,7 +3,7 @@ posts, comments, reactions and attached files; their erasure; the retention of p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 from django.core.files.storage import default_storage
@@ -12,6 +12,7 @@ from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, gettext_lazy
 
+from cercle.accounts import queries as account_queries
 from cercle.accounts.models import User
 from cercle.accounts.personal_data import erased_username
 from cercle.core import personal_data
@@ -22,9 +23,10 @@ from cercle.core.personal_data import (
     IndexRow,
     RetentionScope,
     RetentionTarget,
-    replace_mentions,
+    rewritten_mentions,
     without_holds,
 )
+from cercle.core.text import mentioned_usernames
 from cercle.feed.actions import _mentioned_users, _render
 from cercle.feed.hooks import PostDeleted
 from cercle.feed.models import (
@@ -39,6 +41,12 @@ from cercle.feed.models import (
     Reaction,
     Report,
 )
+from cercle.search import actions as search_actions
+from cercle.spaces import queries as space_queries
+from cercle.spaces.models import Space
+
+# Usernames (or space addresses) looked up per query: each is a term of one `OR`/`IN`.
+NAMES_AT_ONCE = 200
 
 
 def export(person: User, writer: ExportWriter) -> None:
@@ -136,17 +144,72 @@ def _delete_posts(posts: QuerySet[Post], actor: User | None = None) -> int:
 
 def _rewrite_mentions(person: User) -> None:
     """Others' posts and comments that @mention the person name the anonymised account instead:
-    the old username would be a link to whoever takes it next."""
+    the old username would be a link to whoever takes it next. Set-based (batches of rows, their
+    HTML rendered again with what one read per batch finds, `bulk_update`, the search index
+    written per batch), so that someone mentioned thousands of times costs a few queries per
+    batch, not a few per mention."""
     old, new = person.username, erased_username(person)
-    for model in (Post, Comment):
-        for item in model.objects.filter(body__icontains=f"@{old}").select_related("author"):
-            item.body = replace_mentions(item.body, old, new)
-            item.body_html = _render(item.body, _mentioned_users(item.body), item.author)
-            item.save(update_fields=["body", "body_html"])
+    for model, related in ((Post, ("author",)), (Comment, ("author", "post"))):
+        rows = model.objects.select_related(*related)
+        for batch in rewritten_mentions(rows, ["body"], old, new):
+            known = _people_named([item.body for item in batch])
+            spaces = _space_addresses([item.body for item in batch])
+            for item in batch:
+                item.body_html = _render(
+                    item.body, _mentioned_users(item.body, known), item.author, spaces=spaces
+                )
+            model.objects.bulk_update(batch, ["body", "body_html"])
+            search_actions.follow_bulk_update(model, batch, ["body", "body_html"])
     for revision_model in (PostRevision, CommentRevision):
-        for revision in revision_model.objects.filter(body__icontains=f"@{old}"):
-            revision.body = replace_mentions(revision.body, old, new)
-            revision.save(update_fields=["body"])
+        for revisions in rewritten_mentions(revision_model.objects.all(), ["body"], old, new):
+            revision_model.objects.bulk_update(revisions, ["body"])
+
+
+def _names_in(bodies: Iterable[str]) -> list[str]:
+    names: dict[str, None] = {}
+    for body in bodies:
+        names.update(dict.fromkeys(mentioned_usernames(body)))
+    return list(names)
+
+
+def _people_named(bodies: list[str]) -> dict[str, User]:
+    """The active people the bodies' mentions may name, by username: one read per
+    `NAMES_AT_ONCE` names (each an `iexact` term of one `OR`)."""
+    names = _names_in(bodies)
+    known: dict[str, User] = {}
+    for start in range(0, len(names), NAMES_AT_ONCE):
+        for user in account_queries.people_named(names[start : start + NAMES_AT_ONCE]):
+            known[user.username] = user
+    return known
+
+
+def _space_addresses(bodies: list[str]) -> Callable[[User, set[str]], list[str]]:
+    """`_render`'s `spaces` for these bodies: the listed spaces' addresses among the names, read
+    once; an author's visible ones read only when a body names such a space."""
+    names = sorted({name.lower() for name in _names_in(bodies)})
+    listed: set[str] = set()
+    for start in range(0, len(names), NAMES_AT_ONCE):
+        listed.update(
+            Space.objects.filter(slug__in=names[start : start + NAMES_AT_ONCE])
+            .exclude(kind="secret")
+            .values_list("slug", flat=True)
+        )
+    seen: dict[int, set[str]] = {}
+
+    def spaces(author: User, wanted: set[str]) -> list[str]:
+        named = wanted & listed
+        if not named:
+            return []
+        if author.pk not in seen:
+            seen[author.pk] = set(
+                space_queries.visible_spaces(author)
+                .filter(slug__in=sorted(listed))
+                .exclude(kind="secret")
+                .values_list("slug", flat=True)
+            )
+        return sorted(named & seen[author.pk])
+
+    return spaces
 
 
 def _recount_comments(post_ids: Iterable[int]) -> None:

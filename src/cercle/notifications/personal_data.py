@@ -8,7 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 from cercle.accounts.models import User
 from cercle.accounts.personal_data import erased_username
 from cercle.core import personal_data
-from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow, replace_mentions
+from cercle.core.personal_data import ErasureRule, ExportWriter, IndexRow, rewritten_mentions
 from cercle.notifications.models import (
     Notification,
     Preference,
@@ -50,9 +50,10 @@ def erase(person: User, rule: ErasureRule) -> None:
     # titles they quote (a post's first words) name the anonymised account where they mentioned
     # the person, as the posts themselves do (feed's erasure).
     old, new = person.username, erased_username(person)
-    for notification in Notification.objects.filter(subject_title__icontains=f"@{old}"):
-        notification.subject_title = replace_mentions(notification.subject_title, old, new)[:120]
-        notification.save(update_fields=["subject_title"])
+    for batch in rewritten_mentions(
+        Notification.objects.all(), ["subject_title"], old, new, limits={"subject_title": 120}
+    ):
+        Notification.objects.bulk_update(batch, ["subject_title"])
 
 
 def register() -> None:

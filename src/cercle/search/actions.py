@@ -96,6 +96,27 @@ def follow(kind: SearchKind, object_ids: list[int], deleted: bool, saved: Model 
         reindex(kind, object_ids)
 
 
+def follow_bulk_update(model: type[Model], objects: Iterable[Model], fields: Iterable[str]) -> None:
+    """What the `post_save` signals would have done for `objects` of `model` written by one
+    `bulk_update(objects, fields)` (which sends none): their own entries from the objects as
+    they are (with what `entry` reads already loaded), the watching kinds' entries read again
+    — one pass per kind, not per object."""
+    objects = list(objects)
+    written = set(fields)
+    if not objects:
+        return
+    for kind in registry.kinds():
+        for watch in registry.watches(kind):
+            if watch.model is not model:
+                continue
+            if watch.fields is not None and not written & watch.fields:
+                continue
+            if watch.model is kind.model:
+                index_objects(kind, objects)
+            else:
+                reindex(kind, sorted({pk for obj in objects for pk in watch.object_ids(obj)}))
+
+
 def connect() -> None:
     registry.on_write(follow)
     listen(PeopleCreated, people_created)

@@ -76,9 +76,14 @@ def register(kind: SearchKind) -> None:
     if kind.key in _kinds:
         raise ValueError(f"search kind {kind.key!r} registered twice")
     _kinds[kind.key] = kind
-    own = Watch(model=kind.model, object_ids=lambda instance: [instance.pk], fields=kind.fields)
-    for watch in (own, *kind.watch):
+    for watch in watches(kind):
         _connect(kind, watch)
+
+
+def watches(kind: SearchKind) -> tuple[Watch, ...]:
+    """The models whose writes change the kind's entries: its own first, then `kind.watch`."""
+    own = Watch(model=kind.model, object_ids=lambda instance: [instance.pk], fields=kind.fields)
+    return (own, *kind.watch)
 
 
 def kinds() -> list[SearchKind]:
