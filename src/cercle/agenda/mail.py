@@ -124,7 +124,9 @@ def request_ics(event: Event, *, now: dt.datetime | None = None) -> bytes:
     stamp = now or timezone.now()
     calendar = _calendar(REQUEST)
     # Fresh: the invitations just made, and one query for all their people.
-    prefetch_related_objects([event], "invitations__person", "occurrences")
+    prefetch_related_objects(
+        [event], "invitations__person", "invitations__occurrence_answers", "occurrences"
+    )
     invitations = list(event.invitations.all())
     for component in ical.components(event):
         for name in ("DTSTAMP", "ORGANIZER", "ATTENDEE"):

@@ -322,7 +322,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     if calendar.space is not None and not space_queries.has_module(calendar.space, queries.MODULE):
         raise Http404
     events = calendar.events.select_related("organiser").prefetch_related(
-        "occurrences", "invitations__person"
+        "occurrences", "invitations__person", "invitations__occurrence_answers"
     )
     return _ics(
         ical.calendar_bytes(((e, False) for e in events), name=queries.calendar_name(calendar)),
