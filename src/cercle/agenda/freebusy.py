@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.agenda import queries
-from cercle.agenda.models import Answer, Event, Invitation, Occurrence
+from cercle.agenda.models import Answer, Event, Occurrence
 from cercle.agenda.recurrence import Timing, Window, get_zone
 
 MAX_PEOPLE = 50

@@ -34,7 +34,6 @@ from cercle.agenda.models import (
     Answer,
     Event,
     EventReminder,
-    Invitation,
     Occurrence,
     ReminderDefault,
     SentReminder,
