@@ -294,13 +294,13 @@ def description(calendar: Calendar) -> str:
 
 
 def invited_elsewhere(user: User) -> QuerySet[Invitation, int]:
-    """The ids of the events `user` is invited to (and has not declined) that no calendar of
-    their calendar home holds: RFC 6638 delivers an invitation into the invitee's calendar, so
-    these are in their personal collection too (an invitation to an event of one of their
-    spaces' calendars is already in that space's collection)."""
+    """The ids of the events `user` is invited to (and has not declined, or declined but for
+    some occurrence) that no calendar of their calendar home holds: RFC 6638 delivers an
+    invitation into the invitee's calendar, so these are in their personal collection too (an
+    invitation to an event of one of their spaces' calendars is already in that space's
+    collection)."""
     return (
-        Invitation.objects.filter(person_id=user.pk)
-        .exclude(answer=Answer.NO)
+        queries.taking_part([user.pk])
         .exclude(event__calendar__in=queries.my_calendars(user))
         .values_list("event_id", flat=True)
     )
