@@ -724,7 +724,7 @@ def respond(
     if occurrence is not None:
         _respond_occurrence(actor, event, invitation, occurrence, answer, comment)
         return invitation
-    old = {"answer": invitation.answer, "comment": invitation.comment}
+    old: dict[str, Any] = {"answer": invitation.answer, "comment": invitation.comment}
     invitation.answer = answer
     invitation.comment = comment
     invitation.answered_at = timezone.now()

@@ -129,7 +129,7 @@ def request_ics(event: Event, *, now: dt.datetime | None = None) -> bytes:
     )
     invitations = list(event.invitations.all())
     # Answers for single occurrences, on their overriding VEVENTs.
-    singles = {
+    singles: dict[tuple[int, dt.datetime | None], str] = {
         (invitation.pk, row.occurrence): row.answer
         for invitation in invitations
         for row in invitation.occurrence_answers.all()

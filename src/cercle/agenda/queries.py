@@ -441,7 +441,7 @@ def cancelled_occurrences(event: Event) -> list[Occurrence]:
     )
 
 
-def taking_part(person_ids: Sequence[int] | QuerySet[Any, int]) -> QuerySet[Invitation]:
+def taking_part(person_ids: Sequence[int] | QuerySet[Any, Any]) -> QuerySet[Invitation]:
     """The invitations of these people that are not declined for every occurrence: not
     declined, or declined but accepted (or maybe) for some occurrence."""
     return Invitation.objects.filter(person_id__in=person_ids).filter(

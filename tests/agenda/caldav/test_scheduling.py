@@ -214,7 +214,7 @@ def test_reply_for_one_occurrence_is_recorded_for_that_occurrence(people: dict[s
     actions.invite(actor=orga, event=event, people=[lea])
     mine = Dav(lea)
     href = mine.personal + f"{event.uid}.ics"
-    body = mine.request("GET", href).content.decode()
+    body: str = mine.request("GET", href).content.decode()
     override = (
         "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n"
         "RECURRENCE-ID;TZID=Europe/Paris:{day}T090000\r\n"

@@ -940,9 +940,9 @@ def _reply(actor: User, event: Event, invitation: Invitation, parsed: Parsed) ->
     }
     wanted: dict[dt.datetime, str] = {}
     for key, attendees in sorted(parsed.occurrence_attendees.items()):
-        theirs = _ANSWERS.get(attendees.get(mine, ""))
-        if theirs is not None:
-            wanted[key] = theirs
+        given = _ANSWERS.get(attendees.get(mine, ""))
+        if given is not None:
+            wanted[key] = given
     for key, theirs in wanted.items():
         if before.get(key, series) == theirs:
             continue
