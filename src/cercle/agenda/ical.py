@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
@@ -71,7 +72,9 @@ def components(event: Event, *, busy: bool = False) -> list[icalendar.Event]:
     # The invitees' answers for single occurrences: {recurrence id: {invitation id: answer}}.
     answered: dict[dt.datetime, dict[int, str]] = {}
     invitations = list(event.invitations.all()) if not busy else []
-    if event.rule:
+    if event.rule and invitations:
+        # One query when not prefetched (Django leaves prefetched ones as they are).
+        prefetch_related_objects(invitations, "occurrence_answers")
         for invitation in invitations:
             for row in invitation.occurrence_answers.all():
                 answered.setdefault(row.occurrence, {})[invitation.pk] = row.answer
