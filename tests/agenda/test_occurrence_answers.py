@@ -164,7 +164,8 @@ def test_the_api_answers_one_occurrence(weekly: dict[str, Any]) -> None:
     assert [(a["answer"], a["occurrence"][:19]) for a in body["occurrence_answers"]] == [
         ("maybe", "2026-03-16T08:00:00")
     ]
-    for bad in ["mardi", _at(17).isoformat(), "2026-03-16T09:00:00", "x" * 100]:
+    odd = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "2026-03-16", "2026-02-30"]
+    for bad in ["mardi", _at(17).isoformat(), "2026-03-16T09:00:00", "x" * 100, *odd]:
         refused = call(client, "POST", url, {"answer": "no", "occurrence": bad})
         assert 400 <= refused.status_code < 500, (bad, refused.content)
     stranger = call(
