@@ -34,6 +34,7 @@ from cercle.agenda.models import (
     Event,
     Invitation,
     Occurrence,
+    OccurrenceAnswer,
     Visibility,
     new_feed_token,
 )
@@ -699,8 +700,17 @@ def invite(
 
 
 @transaction.atomic
-def respond(*, actor: User, event: Event, answer: str, comment: str = "") -> Invitation:
-    """The invitee's answer (yes, no, maybe) with an optional comment."""
+def respond(
+    *,
+    actor: User,
+    event: Event,
+    answer: str,
+    comment: str = "",
+    occurrence: dt.datetime | dt.date | None = None,
+) -> Invitation:
+    """The invitee's answer (yes, no, maybe) with an optional comment: for the whole series
+    (which forgets their answers for single occurrences), or with `occurrence` (its recurrence
+    id) for that occurrence only."""
     if answer not in (Answer.YES, Answer.NO, Answer.MAYBE):
         raise ValidationError({"answer": _("Answer yes, no or maybe.")})
     comment = (comment or "").strip()
@@ -711,11 +721,18 @@ def respond(*, actor: User, event: Event, answer: str, comment: str = "") -> Inv
     )
     if invitation is None or not actor.is_active:
         raise PermissionDenied(_("You are not invited to this event."))
-    old = {"answer": invitation.answer, "comment": invitation.comment}
+    if occurrence is not None:
+        _respond_occurrence(actor, event, invitation, occurrence, answer, comment)
+        return invitation
+    old: dict[str, Any] = {"answer": invitation.answer, "comment": invitation.comment}
     invitation.answer = answer
     invitation.comment = comment
     invitation.answered_at = timezone.now()
     invitation.save()
+    # An answer for the whole series is the answer for each of its occurrences.
+    forgotten = invitation.occurrence_answers.all().delete()[0]
+    if forgotten:
+        old["occurrences"] = forgotten
     log_event(
         actor=actor,
         action="agenda.invitation_answered",
@@ -724,6 +741,50 @@ def respond(*, actor: User, event: Event, answer: str, comment: str = "") -> Inv
         new={"answer": answer, "comment": comment},
     )
     return invitation
+
+
+def _respond_occurrence(
+    actor: User,
+    event: Event,
+    invitation: Invitation,
+    occurrence: dt.datetime | dt.date,
+    answer: str,
+    comment: str,
+) -> None:
+    """The invitee's answer for one occurrence of a series ("this occurrence only"): kept
+    apart from the series' answer; an answer that agrees with the series' forgets it."""
+    if not event.rule:
+        raise ValidationError(
+            {"occurrence": _("Only a repeating event has occurrences to answer one by one.")}
+        )
+    try:
+        key = recurrence.occurrence_key(occurrence)
+    except (ValueError, OverflowError) as exc:
+        raise ValidationError({"occurrence": _("No such occurrence.")}) from exc
+    if queries.find_occurrence(event, key) is None:
+        raise ValidationError({"occurrence": _("No such occurrence.")})
+    row = invitation.occurrence_answers.filter(occurrence=key).first()
+    old = {"answer": row.answer, "comment": row.comment} if row is not None else None
+    if answer == invitation.answer and not comment:
+        if row is None:
+            return
+        row.delete()
+    elif row is None:
+        OccurrenceAnswer.objects.create(
+            invitation=invitation, occurrence=key, answer=answer, comment=comment
+        )
+    elif (row.answer, row.comment) == (answer, comment):
+        return
+    else:
+        row.answer, row.comment = answer, comment
+        row.save(update_fields=["answer", "comment", "answered_at"])
+    log_event(
+        actor=actor,
+        action="agenda.occurrence_answered",
+        target=event,
+        old=old,
+        new={"occurrence": key.isoformat(), "answer": answer, "comment": comment},
+    )
 
 
 @transaction.atomic

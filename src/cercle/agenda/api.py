@@ -353,9 +353,19 @@ def respond(request: AuthenticatedRequest, event_id: Id, payload: RespondIn) -> 
     viewer = request.auth
     event = queries.access_event(viewer, event_id)
     invitation = actions.respond(
-        actor=viewer, event=event, answer=payload.answer, comment=payload.comment
+        actor=viewer,
+        event=event,
+        answer=payload.answer,
+        comment=payload.comment,
+        occurrence=_occurrence(payload.occurrence),
     )
-    return _invitation_out(invitation)
+    return {
+        **_invitation_out(invitation),
+        "occurrence_answers": [
+            {"occurrence": row.occurrence, "answer": row.answer, "comment": row.comment}
+            for row in invitation.occurrence_answers.all()
+        ],
+    }
 
 
 @router.get("/events/{event_id}/ics", response={200: None})

@@ -17,6 +17,7 @@ ACTIONS = {
     "agenda.people_invited": _("Invited people to an event"),
     "agenda.person_uninvited": _("Withdrew an event invitation"),
     "agenda.invitation_answered": _("Answered an event invitation"),
+    "agenda.occurrence_answered": _("Answered one occurrence of an event invitation"),
     "agenda.calendar_created": _("Made a calendar"),
     "agenda.calendar_deleted": _("Deleted a calendar"),
     "agenda.feed_regenerated": _("Made a new subscription address for a calendar"),

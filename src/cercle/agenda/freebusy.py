@@ -1,7 +1,8 @@
 """Free/busy: when people are busy, and the next times they are all free.
 
 Someone is busy during every occurrence of the events in their own calendar, of those they
-organise, and of those they are invited to and have not declined; cancelled occurrences are free.
+organise, and of those they are invited to and have not declined (an occurrence declined on its
+own is free, one accepted on its own busy); cancelled occurrences are free.
 Only the periods are given, never a title, place or description, whoever the event's owner and
 whatever its visibility. All-day events count as busy for their whole days (midnight to midnight
 in the asker's time zone). Colleagues may ask about each other; guests about no one.
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.agenda import queries
-from cercle.agenda.models import Answer, Event, Invitation, Occurrence
+from cercle.agenda.models import Answer, Event, Occurrence
 from cercle.agenda.recurrence import Timing, Window, get_zone
 
 MAX_PEOPLE = 50
@@ -102,7 +103,7 @@ def busy_periods(viewer: User, people: list[User], window: Window) -> dict[int, 
     if not ids:
         return found
     zone = ZoneInfo(window.zone)
-    taking_part = Invitation.objects.filter(person_id__in=ids).exclude(answer=Answer.NO)
+    taking_part = queries.taking_part(ids)
     in_window = Q(first_start__lt=window.end) & (
         Q(last_end__isnull=True) | Q(last_end__gt=window.start)
     )
@@ -126,22 +127,32 @@ def busy_periods(viewer: User, people: list[User], window: Window) -> dict[int, 
         .select_related("calendar")
         .prefetch_related("occurrences")
     )
-    invited: dict[int, set[int]] = defaultdict(set)
-    for event_id, person_id in taking_part.filter(event_id__in=[e.pk for e in events]).values_list(
-        "event_id", "person_id"
-    ):
-        invited[event_id].add(person_id)
+    invited: dict[int, dict[int, str]] = defaultdict(dict)
+    theirs = taking_part.filter(event_id__in=[e.pk for e in events])
+    for event_id, person_id, answer in theirs.values_list("event_id", "person_id", "answer"):
+        invited[event_id][person_id] = answer
+    # Answers for single occurrences: a declined occurrence is free, an accepted one of a
+    # declined series busy.
+    per_occurrence = queries.answers_by_occurrence(theirs) if invited else {}
     wanted = set(ids)
     for event in events:
-        whose = set(invited[event.pk])
-        whose.update(pk for pk in (event.calendar.owner_id, event.organiser_id) if pk in wanted)
-        if not whose:
+        always = {pk for pk in (event.calendar.owner_id, event.organiser_id) if pk in wanted}
+        answers = invited[event.pk]
+        if not always and not answers:
             continue
         for occurrence in queries.expand(event, window, busy=True):
             period = _interval(occurrence.timing, zone)
             clipped = Period(max(period.start, window.start), min(period.end, window.end))
             if clipped.start >= clipped.end:
                 continue
+            whose = set(always)
+            for pk, answer in answers.items():
+                if occurrence.recurrence_id is not None:
+                    answer = per_occurrence.get((event.pk, pk), {}).get(
+                        occurrence.recurrence_id, answer
+                    )
+                if answer != Answer.NO:
+                    whose.add(pk)
             for pk in whose:
                 found[pk].append(clipped)
     return {pk: merge(periods) for pk, periods in found.items()}

@@ -38,7 +38,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
-from cercle.agenda import ical
+from cercle.agenda import ical, recurrence
 from cercle.agenda.models import Answer, Event, Invitation
 from cercle.agenda.recurrence import Timing
 from cercle.core.mail import absolute_url
@@ -124,19 +124,35 @@ def request_ics(event: Event, *, now: dt.datetime | None = None) -> bytes:
     stamp = now or timezone.now()
     calendar = _calendar(REQUEST)
     # Fresh: the invitations just made, and one query for all their people.
-    prefetch_related_objects([event], "invitations__person", "occurrences")
+    prefetch_related_objects(
+        [event], "invitations__person", "invitations__occurrence_answers", "occurrences"
+    )
     invitations = list(event.invitations.all())
+    # Answers for single occurrences, on their overriding VEVENTs.
+    singles: dict[tuple[int, dt.datetime | None], str] = {
+        (invitation.pk, row.occurrence): row.answer
+        for invitation in invitations
+        for row in invitation.occurrence_answers.all()
+    }
     for component in ical.components(event):
+        rid = component.get("recurrence-id")
+        key = _key(rid.dt) if rid is not None else None
         for name in ("DTSTAMP", "ORGANIZER", "ATTENDEE"):
             component.pop(name, None)
         component.add("dtstamp", stamp)
         component.add("organizer", _organizer(event))
         for invitation in invitations:
             if invitation.person.email:
-                component.add("attendee", _attendee(invitation.person, invitation.answer))
+                answer = singles.get((invitation.pk, key), invitation.answer)
+                component.add("attendee", _attendee(invitation.person, answer))
         component.add("status", "CONFIRMED")
         calendar.add_component(component)
     return _finish(calendar)
+
+
+def _key(value: dt.date | dt.datetime) -> dt.datetime:
+    """The recurrence id of a RECURRENCE-ID as `ical` writes it (aware, or a date)."""
+    return recurrence.occurrence_key(value)
 
 
 def _recurrence_id(key: dt.datetime, event: Event) -> dt.date | dt.datetime:

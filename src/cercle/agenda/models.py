@@ -9,7 +9,9 @@
 - An `Occurrence` row is an exception to a series, keyed by its recurrence id
   (`recurrence.occurrence_key`): cancelled (iCalendar's EXDATE) or changed (an overriding
   VEVENT with RECURRENCE-ID) — its own title, place and time.
-- An `Invitation` is one person's answer to an event (all its occurrences).
+- An `Invitation` is one person's answer to an event (all its occurrences); an
+  `OccurrenceAnswer` is their different answer for one occurrence of a series (by its
+  recurrence id), as Google's and Outlook's "this occurrence only".
 
 The time rules are in `recurrence.py`.
 """
@@ -246,6 +248,34 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.event_id} ({self.answer})"
+
+
+class OccurrenceAnswer(models.Model):
+    """An invitee's answer for one occurrence of a series, other than their answer for the
+    series (`Invitation.answer`); keyed by the occurrence's recurrence id."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="occurrence_answers"
+    )
+    occurrence = models.DateTimeField()  # the recurrence id (`recurrence.occurrence_key`)
+    answer = models.CharField(max_length=8, choices=Answer.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True, default="")
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["occurrence", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "occurrence"], name="one_answer_per_occurrence"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answer__in=["yes", "no", "maybe"]),
+                name="occurrence_answer_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} @ {self.occurrence:%Y-%m-%dT%H:%MZ} ({self.answer})"
 
 
 # --- Reminders (`reminders.py`) -----------------------------------------------------------------

@@ -31,7 +31,7 @@ def export(person: User, writer: ExportWriter) -> None:
         Event.objects.filter(Q(organiser=person) | Q(invitations__person=person))
         .distinct()
         .select_related("organiser", "calendar__space")
-        .prefetch_related("occurrences", "invitations__person")
+        .prefetch_related("occurrences", "invitations__person", "invitations__occurrence_answers")
         .order_by("first_start", "id")
     )
     section = writer.section("agenda", gettext_lazy("Events"))

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +34,15 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, User
 from cercle.agenda import recurrence
-from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.models import (
+    Answer,
+    Calendar,
+    Event,
+    Invitation,
+    Occurrence,
+    OccurrenceAnswer,
+    Visibility,
+)
 from cercle.agenda.recurrence import Timing, Window
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space, SpaceRole
@@ -429,6 +439,40 @@ def cancelled_occurrences(event: Event) -> list[Occurrence]:
             :CANCELLED_SHOWN
         ]
     )
+
+
+def taking_part(person_ids: Sequence[int] | QuerySet[Any, Any]) -> QuerySet[Invitation]:
+    """The invitations of these people that are not declined for every occurrence: not
+    declined, or declined but accepted (or maybe) for some occurrence."""
+    return Invitation.objects.filter(person_id__in=person_ids).filter(
+        ~Q(answer=Answer.NO)
+        | Q(pk__in=OccurrenceAnswer.objects.exclude(answer=Answer.NO).values("invitation_id"))
+    )
+
+
+def answers_by_occurrence(
+    invitations: QuerySet[Invitation],
+) -> dict[tuple[int, int], dict[dt.datetime, str]]:
+    """{(event id, person id): {recurrence id: answer}} of these invitations' answers for single
+    occurrences (`OccurrenceAnswer`): one query."""
+    found: dict[tuple[int, int], dict[dt.datetime, str]] = {}
+    for event_id, person_id, key, answer in OccurrenceAnswer.objects.filter(
+        invitation__in=invitations
+    ).values_list("invitation__event_id", "invitation__person_id", "occurrence", "answer"):
+        found.setdefault((event_id, person_id), {})[key] = answer
+    return found
+
+
+def occurrence_answers(event: Event, key: dt.datetime | None) -> dict[int, OccurrenceAnswer]:
+    """{person id: their answer for this occurrence only} (none for a single event)."""
+    if key is None or not event.rule:
+        return {}
+    return {
+        row.invitation.person_id: row
+        for row in OccurrenceAnswer.objects.filter(
+            invitation__event_id=event.pk, occurrence=key
+        ).select_related("invitation")
+    }
 
 
 def invitations(event: Event) -> QuerySet[Invitation]:

@@ -34,7 +34,6 @@ from cercle.agenda.models import (
     Answer,
     Event,
     EventReminder,
-    Invitation,
     Occurrence,
     ReminderDefault,
     SentReminder,
@@ -120,11 +119,7 @@ def takes_part(person: User, event: Event) -> bool:
         return False
     if event.organiser_id == person.pk:
         return True
-    return (
-        Invitation.objects.filter(event_id=event.pk, person_id=person.pk)
-        .exclude(answer=Answer.NO)
-        .exists()
-    )
+    return queries.taking_part([person.pk]).filter(event_id=event.pk).exists()
 
 
 @transaction.atomic
@@ -198,13 +193,17 @@ def due_reminders(now: dt.datetime) -> list[Due]:
     for event in events:
         if event.organiser is not None and event.organiser.is_active:
             people[event.pk].append(event.organiser)
-    for invitation in (
-        Invitation.objects.filter(event_id__in=ids, person__is_active=True)
-        .exclude(answer=Answer.NO)
-        .select_related("person")
-    ):
+    series: dict[tuple[int, int], str] = {}
+    invited = queries.taking_part(User.objects.filter(is_active=True).values("pk")).filter(
+        event_id__in=ids
+    )
+    for invitation in invited.select_related("person"):
         if invitation.person_id != organisers[invitation.event_id]:
             people[invitation.event_id].append(invitation.person)
+            series[(invitation.event_id, invitation.person_id)] = invitation.answer
+    # Answers for single occurrences: no reminder for a declined one (one accepted of a
+    # declined series is reminded).
+    per_occurrence = queries.answers_by_occurrence(invited) if series else {}
     everyone = {p.pk for group in people.values() for p in group}
     defaults = {
         row.person_id: list(row.minutes)
@@ -221,6 +220,13 @@ def due_reminders(now: dt.datetime) -> list[Due]:
         for occurrence in queries.expand(event, window, busy=False):
             key = occurrence.recurrence_id or occurrence.timing.key
             for person in people[event.pk]:
+                answer = series.get((event.pk, person.pk))
+                if answer is not None and occurrence.recurrence_id is not None:
+                    answer = per_occurrence.get((event.pk, person.pk), {}).get(
+                        occurrence.recurrence_id, answer
+                    )
+                if answer == Answer.NO:
+                    continue
                 offsets = chosen.get(
                     (event.pk, person.pk), defaults.get(person.pk, list(DEFAULT_MINUTES))
                 )

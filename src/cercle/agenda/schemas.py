@@ -49,6 +49,7 @@ class EventInvitationOut(Schema):
     answer: str
     comment: str
     answered_at: datetime | None
+    occurrence_answers: list[OccurrenceAnswerOut] = []
 
 
 class EventOut(Schema):
@@ -132,6 +133,14 @@ class EventRemindersOut(Schema):
 class RespondIn(Schema):
     answer: Literal["yes", "no", "maybe"]
     comment: str = Field("", max_length=500)
+    # An occurrence of a series (its start, ISO 8601, or its date): the answer for it only.
+    occurrence: str | None = Field(None, max_length=40)
+
+
+class OccurrenceAnswerOut(Schema):
+    occurrence: datetime
+    answer: str
+    comment: str
 
 
 class BusyPeriodOut(Schema):

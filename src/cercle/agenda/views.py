@@ -6,12 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -176,6 +183,10 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
     mine = next((i for i in invitations if i.person_id == request.user.pk), None)
     key, _current = edit_views.occurrence_of(request, event)
     rights = queries.event_rights(request.user, event)
+    # On an occurrence's page: the answers for that occurrence only, where they differ.
+    singles = queries.occurrence_answers(event, key)
+    for invitation in invitations:
+        invitation.this_occurrence = singles.get(invitation.person_id)  # type: ignore[attr-defined]
     return render(
         request,
         "agenda/event.html",
@@ -202,19 +213,28 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
 @require_POST
 def respond(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
     event = queries.access_event(request.user, event_id)
+    key, _current = edit_views.occurrence_of(request, event)
+    only_this = request.POST.get("scope") == "this"
     try:
+        if only_this and key is None:
+            raise ValidationError(_("Say which occurrence."))
         actions.respond(
             actor=request.user,
             event=event,
             answer=request.POST.get("answer", ""),
             comment=request.POST.get("comment", "")[:1000],
+            occurrence=key if only_this else None,
         )
     except (ValidationError, PermissionDenied) as error:
         text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        messages.error(request, text)
-    else:
-        messages.success(request, _("Your answer is saved."))
-    return redirect("agenda_event", event_id=event.pk)
+        if isinstance(error, PermissionDenied):
+            return HttpResponseForbidden(text)
+        return HttpResponseBadRequest(text)
+    messages.success(request, _("Your answer is saved."))
+    url = reverse("agenda_event", kwargs={"event_id": event.pk})
+    if key is not None:
+        url += "?" + urlencode({"occurrence": key.isoformat()})
+    return redirect(url)
 
 
 @login_required
@@ -322,7 +342,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     if calendar.space is not None and not space_queries.has_module(calendar.space, queries.MODULE):
         raise Http404
     events = calendar.events.select_related("organiser").prefetch_related(
-        "occurrences", "invitations__person"
+        "occurrences", "invitations__person", "invitations__occurrence_answers"
     )
     return _ics(
         ical.calendar_bytes(((e, False) for e in events), name=queries.calendar_name(calendar)),

@@ -31,7 +31,15 @@ from cercle.agenda.caldav.models import (
     ResourceName,
     SyncState,
 )
-from cercle.agenda.models import Answer, Calendar, Event, Invitation, Occurrence, Visibility
+from cercle.agenda.models import (
+    Answer,
+    Calendar,
+    Event,
+    Invitation,
+    Occurrence,
+    OccurrenceAnswer,
+    Visibility,
+)
 from cercle.agenda.recurrence import Timing
 from cercle.spaces import queries as space_queries
 
@@ -286,13 +294,13 @@ def description(calendar: Calendar) -> str:
 
 
 def invited_elsewhere(user: User) -> QuerySet[Invitation, int]:
-    """The ids of the events `user` is invited to (and has not declined) that no calendar of
-    their calendar home holds: RFC 6638 delivers an invitation into the invitee's calendar, so
-    these are in their personal collection too (an invitation to an event of one of their
-    spaces' calendars is already in that space's collection)."""
+    """The ids of the events `user` is invited to (and has not declined, or declined but for
+    some occurrence) that no calendar of their calendar home holds: RFC 6638 delivers an
+    invitation into the invitee's calendar, so these are in their personal collection too (an
+    invitation to an event of one of their spaces' calendars is already in that space's
+    collection)."""
     return (
-        Invitation.objects.filter(person_id=user.pk)
-        .exclude(answer=Answer.NO)
+        queries.taking_part([user.pk])
         .exclude(event__calendar__in=queries.my_calendars(user))
         .values_list("event_id", flat=True)
     )
@@ -320,7 +328,7 @@ def calendar_events(calendar: Calendar) -> QuerySet[Event]:
         .select_related(
             "calendar", "calendar__owner", "calendar__space", "organiser", "dav_name", "dav_source"
         )
-        .prefetch_related("occurrences", "invitations__person")
+        .prefetch_related("occurrences", "invitations__person", "invitations__occurrence_answers")
         .order_by("id")
     )
 
@@ -363,7 +371,25 @@ def etag(event: Event) -> str:
         event.updated_at,
         event.sequence,
         [o.updated_at for o in event.occurrences.all()],
-        [(i.person_id, i.answer) for i in event.invitations.all()],
+        [
+            (
+                i.person_id,
+                _answered(
+                    i.answer,
+                    [(o.occurrence, o.answer, o.answered_at) for o in i.occurrence_answers.all()],
+                ),
+            )
+            for i in event.invitations.all()
+        ],
+    )
+
+
+def _answered(answer: str, occurrences: list[tuple[dt.datetime, str, dt.datetime]]) -> str:
+    """An invitation's answer as the ETag reads it, with its answers for single occurrences
+    (none: the answer alone, as before they were kept)."""
+    return answer + "".join(
+        f";{key.astimezone(dt.UTC).isoformat()}={theirs}@{at.timestamp()}"
+        for key, theirs, at in sorted(occurrences)
     )
 
 
@@ -654,10 +680,17 @@ def current_state(calendar: Calendar) -> dict[str, str]:
     ):
         exceptions.setdefault(event_id, []).append(changed)
     answers: dict[int, list[tuple[int, str]]] = {}
-    for event_id, person_id, answer in Invitation.objects.filter(in_collection).values_list(
-        "event_id", "person_id", "answer"
+    singles: dict[int, list[tuple[dt.datetime, str, dt.datetime]]] = {}
+    for invitation_id, key, theirs, at in OccurrenceAnswer.objects.filter(
+        invitation__in=Invitation.objects.filter(in_collection)
+    ).values_list("invitation_id", "occurrence", "answer", "answered_at"):
+        singles.setdefault(invitation_id, []).append((key, theirs, at))
+    for pk_, event_id, person_id, answer in Invitation.objects.filter(in_collection).values_list(
+        "pk", "event_id", "person_id", "answer"
     ):
-        answers.setdefault(event_id, []).append((person_id, answer))
+        answers.setdefault(event_id, []).append(
+            (person_id, _answered(answer, singles.get(pk_, [])))
+        )
     state = {
         (name or _default_name(pk, uid)): _etag(
             pk, updated_at, sequence, exceptions.get(pk, []), answers.get(pk, [])
@@ -887,30 +920,38 @@ PARTSTATS = {v: k for k, v in _ANSWERS.items()}
 
 def _reply(actor: User, event: Event, invitation: Invitation, parsed: Parsed) -> None:
     """RFC 6638, 3.2.2: an invitee's client writing the event back with their PARTSTAT changed
-    is their reply, given through the agenda's answer (`actions.respond`). Cercle keeps one
-    answer for all the occurrences of a series: a different answer for one occurrence (its
-    RECURRENCE-ID) is refused, not dropped, so the client does not show an answer Cercle does
-    not have."""
+    is their reply, given through the agenda's answer (`actions.respond`): on the series' VEVENT
+    for the whole series, on an overriding VEVENT (RECURRENCE-ID) for that occurrence only. An
+    occurrence answered before and written back with no override, or with one that agrees with
+    the series, is answered as the series again."""
     mine = (actor.email or "").lower()
     if not mine:
         return
     answer = _ANSWERS.get(parsed.attendees.get(mine, ""))
-    series = answer or invitation.answer
-    for key, attendees in sorted(parsed.occurrence_attendees.items()):
-        theirs = _ANSWERS.get(attendees.get(mine, ""))
-        if theirs is not None and theirs != series:
-            raise DavError(
-                403,
-                _(
-                    "Cercle keeps one answer for all the occurrences of a repeating event: "
-                    "answer for the whole series (the occurrence of %(when)s was answered "
-                    "differently)."
-                )
-                % {"when": key.isoformat()},
-                "valid-calendar-object-resource",
-            )
     if answer is not None and invitation.answer != answer:
-        actions.respond(actor=actor, event=event, answer=answer, comment=invitation.comment)
+        invitation = actions.respond(
+            actor=actor, event=event, answer=answer, comment=invitation.comment
+        )
+    if not event.rule:
+        return
+    series = invitation.answer
+    before = {
+        row.occurrence: row.answer for row in OccurrenceAnswer.objects.filter(invitation=invitation)
+    }
+    wanted: dict[dt.datetime, str] = {}
+    for key, attendees in sorted(parsed.occurrence_attendees.items()):
+        given = _ANSWERS.get(attendees.get(mine, ""))
+        if given is not None:
+            wanted[key] = given
+    for key, theirs in wanted.items():
+        if before.get(key, series) == theirs:
+            continue
+        actions.respond(actor=actor, event=event, answer=theirs, occurrence=key)
+    for key in sorted(set(before) - set(wanted)):
+        if series != Answer.PENDING:
+            actions.respond(actor=actor, event=event, answer=series, occurrence=key)
+        else:
+            OccurrenceAnswer.objects.filter(invitation=invitation, occurrence=key).delete()
 
 
 def _known_addresses(event: Event) -> set[str]:
@@ -1179,6 +1220,8 @@ def _apply_exceptions(actor: User, event: Event, parsed: Parsed) -> None:
         before = current.get(key)
         if before is not None and not before.cancelled and _same(before, details, timing, event):
             continue
+        if before is None and _as_series(event, key, details, timing):
+            continue  # an occurrence written out for its answers (`ical.components`) only
         actions.change_event(
             actor=actor,
             event=event,
@@ -1187,6 +1230,19 @@ def _apply_exceptions(actor: User, event: Event, parsed: Parsed) -> None:
             scope=actions.THIS,
             occurrence=key,
         )
+
+
+def _as_series(event: Event, key: dt.datetime, details: actions.Details, timing: Timing) -> bool:
+    """Whether an overriding VEVENT says what the series says of that occurrence."""
+    return (
+        event.title == details.title
+        and event.description == details.description
+        and event.place == details.place
+        and event.meeting_url == details.meeting_url
+        and (found := queries.find_occurrence(event, key)) is not None
+        and (found.all_day, found.start, found.end, found.start_date, found.end_date)
+        == (timing.all_day, timing.start, timing.end, timing.start_date, timing.end_date)
+    )
 
 
 def _same(row: Occurrence, details: actions.Details, timing: Timing, event: Event) -> bool:
