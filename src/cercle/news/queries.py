@@ -276,9 +276,11 @@ def has_space_articles(user: User, space: Space) -> bool:
     every page of a space (its News tab): by a query built once per person shape, as `featured`."""
     if not user.is_authenticated or not user.is_active:
         return False
-    profile = getattr(user, "profile", None)
-    department_id = profile.department_id if profile else None
-    site_id = profile.site_id if profile else None
+    department_id = site_id = None
+    if not may_write(user):  # their audience: the profile read (managers read every article)
+        profile = getattr(user, "profile", None)
+        department_id = profile.department_id if profile else None
+        site_id = profile.site_id if profile else None
     shape = (user.role, department_id is not None, site_id is not None)
     return bool(
         _SPACE_ARTICLE_IDS.values(
