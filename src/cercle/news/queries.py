@@ -276,7 +276,8 @@ def has_space_articles(user: User, space: Space) -> bool:
     every page of a space (its News tab): by a query built once per person shape, as `featured`."""
     if not user.is_authenticated or not user.is_active:
         return False
-    department_id = site_id = None
+    department_id: int | None = None
+    site_id: int | None = None
     if not may_write(user):  # their audience: the profile read (managers read every article)
         profile = getattr(user, "profile", None)
         department_id = profile.department_id if profile else None
