@@ -164,3 +164,30 @@ def test_read_counts_merge_small_groups_into_other() -> None:
     # The author and managers see them; readers do not.
     assert queries.may_see_reads(found.author, found)
     assert not queries.may_see_reads(make_user(), found)
+
+
+@pytest.mark.parametrize("audience", list(MATRIX))
+def test_the_space_tab_agrees_with_live_articles_for_every_person(audience: str) -> None:
+    """`has_space_articles`' query (the News tab of every space page), built once per person
+    shape with stand-ins for the ids and the moment, answers as `live_articles` built for each
+    person does: the article's own space, another space it is also written for, a space it is
+    not written for; a person removed from the space; an ended article."""
+    found, people = _cast(audience)
+    written_for = make_space(kind="open")
+    found.spaces.add(written_for)
+    removed = make_user()
+    add_member(written_for, removed)
+    elsewhere = make_space(kind="open")
+    ended = article(title="Finie", spaces=[elsewhere], ends_at=timezone.now())
+    removed.space_memberships.all().delete()
+    everyone = [*people.values(), removed, manager(), make_admin(), make_user(), make_guest()]
+    spaces = [written_for, elsewhere, *found.spaces.all()]
+    answers = set()
+    for person in everyone:
+        for space in spaces:
+            expected = queries.live_articles(person).filter(spaces=space).exists()
+            assert queries.has_space_articles(person, space) == expected, (person.username, space)
+            answers.add(expected)
+        assert not queries.has_space_articles(person, elsewhere)
+    assert answers == {True, False}
+    assert ended.pk not in queries.live_articles(make_admin()).values_list("pk", flat=True)

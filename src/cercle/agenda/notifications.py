@@ -10,6 +10,7 @@ event's old id and title, seen by those it was sent to), leading to the agenda.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -115,14 +116,14 @@ def _describe_cancelled(notification: Notification) -> str:
     return _PART_CANCELLED(notification)
 
 
-def _cancelled_ids(user: User) -> QuerySet[Any]:
+def _cancelled_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
     """A cancelled event's notice is seen by those it was sent to (the event is gone)."""
     return Notification.objects.filter(recipient_id=user.pk, subject_type=CANCELLED_EVENT).values(
         "subject_id"
     )
 
 
-def _visible_ids(user: User) -> QuerySet[Any]:
+def _visible_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
     return queries.visible_events(user).values("pk")
 
 

@@ -6,6 +6,7 @@ commented on. Registered by `DocumentsConfig.ready()`.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -178,7 +179,7 @@ def _link(notification: Notification) -> str:
     return url
 
 
-def _visible_ids(user: User) -> QuerySet[Any]:
+def _visible_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
     return queries.readable_documents(user).values("pk")
 
 
@@ -190,7 +191,7 @@ def _may_see(user: User, subject: Subject) -> bool:
     return True
 
 
-def _visible_folder_ids(user: User) -> QuerySet[Any]:
+def _visible_folder_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
     return queries.readable_folders(user).values("pk")
 
 

@@ -8,6 +8,7 @@ its kinds (their text and link) and its subject, a post, with who may still see 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -306,7 +307,7 @@ def post_link(notification: Notification) -> str:
 # --- Registration -----------------------------------------------------------------------------
 
 
-def _visible_post_ids(user: User) -> QuerySet[Any]:
+def _visible_post_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
     return queries.visible_posts(user).values("pk")
 
 

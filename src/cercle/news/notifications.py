@@ -6,6 +6,7 @@ audience, the article ended) no longer sees the notification."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -63,8 +64,8 @@ def _letter(notification: Notification) -> str:
     return _("The week's news")
 
 
-def _visible_ids(user: User) -> QuerySet[Any]:
-    return queries.live_articles(user).values("pk")
+def _visible_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
+    return queries.live_articles(user, now).values("pk")
 
 
 def _may_see(user: User, subject: Subject) -> bool:

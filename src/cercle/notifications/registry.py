@@ -14,6 +14,7 @@ for a part of it such as a comment), so a new module needs no new column here.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -60,8 +61,13 @@ class SubjectType:
     key: str  # "app.thing", stored in Notification.subject_type
     # The ids of the subjects of this type the person may see, as a subquery (one query for the
     # whole list, whatever its length) selecting one field (`.values("pk")`): the service
-    # restricts it to the subjects of the person's own notifications before it runs.
-    visible_ids: Callable[[User], QuerySet[Any]]
+    # restricts it to the subjects of the person's own notifications before it runs. `now` (None:
+    # the present) is the moment for rules that depend on time: the list's query is built once
+    # per person shape with a stand-in moment (`queries.notifications_page`), so such a rule
+    # must take the moment from there, never read the clock itself. The query must depend on
+    # nothing about the person but their id, role, and whether they have a department and a site
+    # (`queries.notification_shape`), all read from the `User` given (and its `profile`).
+    visible_ids: Callable[[User, datetime.datetime | None], QuerySet[Any]]
     # Whether the person may see this one subject (when a notification is written).
     may_see: Callable[[User, Subject], bool]
 
@@ -88,9 +94,14 @@ def email_kinds() -> list[str]:
     return [k.key for k in KINDS.values() if k.email]
 
 
-def visible_subjects(user: User, subject_types: Collection[str] | None = None) -> Q:
-    """Notifications with no subject, or whose subject the person may still see; only the rules
-    of `subject_types` are built when given (building a rule costs more than running it)."""
+def visible_subjects(
+    user: User,
+    subject_types: Collection[str] | None = None,
+    now: datetime.datetime | None = None,
+) -> Q:
+    """Notifications with no subject, or whose subject the person may still see (at `now`, the
+    present when None); only the rules of `subject_types` are built when given (building a rule
+    costs more than running it)."""
     from cercle.notifications.models import Notification
 
     allowed = Q(subject_type="")
@@ -103,7 +114,7 @@ def visible_subjects(user: User, subject_types: Collection[str] | None = None) -
         own = Notification.objects.filter(
             recipient_id=user.pk, subject_type=subject_type.key
         ).values("subject_id")
-        visible = subject_type.visible_ids(user)
+        visible = subject_type.visible_ids(user, now)
         # The one field the subquery selects (the subjects' "pk", or e.g. a notification's
         # "subject_id" for subjects that are gone) is the one restricted to the person's own.
         (field,) = visible.query.values_select or ("pk",)

@@ -6,6 +6,7 @@ the page no longer sees the notification."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -80,7 +81,7 @@ def _commented(notification: Notification) -> str:
     )
 
 
-def _visible_ids(user: User) -> QuerySet[Any]:
+def _visible_ids(user: User, now: datetime.datetime | None = None) -> QuerySet[Any]:
     return queries.visible_pages(user).values("pk")
 
 
