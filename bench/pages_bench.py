@@ -1,26 +1,32 @@
 #!/usr/bin/env python3
-"""The intranet's pages at scale: a tree of `--pages` pages (default 5,000: the issue's "tree of
-5,000 pages"), one page with `--revisions` revisions (default 500) and 50 comments, after
-`--people` people (`seed_demo --scale`; the issue's scale is 100,000).
+"""The intranet's pages and news at scale, through the real server (uvicorn), on SQLite and
+PostgreSQL: a tree of `--pages` pages (default 5,000: the issue's "tree of 5,000 pages"), one
+page with `--revisions` revisions (default 500) and 50 comments, `--news` news (default 200, a
+tenth featured) and `--links` quick links (default 30), after `--people` people (default
+100,000: the issue's scale).
 
-In a temporary var dir (SQLite), this script migrates, seeds the people, writes the tree and the
-revisions in bulk (the rows the actions would write), then times, as a member of the
-organisation, through Django's test client in process (no network), median and p99 over
-`--requests` requests each, with the number of SQL queries of one request (load-independent):
+For each database (SQLite in a temporary var dir; PostgreSQL in a database `<pg-url's name>` it
+creates and drops) this script migrates, seeds the people in bulk (`seed_demo --scale`: about
+100 s for 100,000), writes the tree and the revisions in bulk (the rows the actions would
+write), the comments, news and quick links through their actions, refreshes the planner's
+statistics, counts the SQL queries of one request of each page in process (load-independent),
+starts `uvicorn cercle.asgi:application` on 127.0.0.1 (one worker) and times, as a member of
+the organisation logged in by a session cookie, median and p99 over `--requests` requests each
+(after `--warmup`):
 
-- `GET /spaces/<org>/pages/<page>/` the page with 500 revisions (and its comments, the tree);
+- `GET /`: the home page (the feed and its panels, 200 news, 30 quick links);
+- `GET /spaces/<org>/pages/<page>/` the page with 500 revisions (its comments, the tree);
 - `GET …/diff/?from=1&to=500` and `?from=499&to=500`: two revisions side by side;
 - `GET …/history/`: its history (the newest 50 revisions; older ones are paged);
 - `GET /spaces/<org>/pages/`: the navigation of the tree (drawn folded past 150 pages), then
   `GET …/pages/tree/<section>/`: the pages under a section (the tree's button), and a page three
   levels down with the tree folded around it;
-- `GET /`: the home page (the feed and its panels) with `--news` news (default 200, a tenth
-  featured) and `--links` quick links (default 30): the issue's "home page with 200 news and
-  30 quick links".
+- `GET /news/` and `GET /news/<id>/`: the news list and an article.
 
-    .venv/bin/python bench/pages_bench.py --people 100000 --pages 5000 --revisions 500
+    PYTHONPATH=$PWD/src:$PWD .venv/bin/python bench/pages_bench.py --db both
 
-Results go to bench/results/pages-<date>.json.
+Only 127.0.0.1 is ever targeted. Results go to bench/results/pages-<date>.json and a Markdown
+table is printed.
 """
 
 from __future__ import annotations
@@ -28,14 +34,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (  # bench/run.py: shared helpers
+    DEFAULT_PG_URL,
+    ROOT,
+    Server,
+    analyze,
+    git_commit,
+    machine,
+    manage,
+    pg_admin,
+    pg_database_name,
+)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -43,27 +65,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--pages", type=int, default=5000)
-    parser.add_argument("--revisions", type=int, default=500)
-    parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--news", type=int, default=200)
-    parser.add_argument("--links", type=int, default=30)
-    args = parser.parse_args(argv)
+def seed_in_django(options: dict[str, Any]) -> None:
+    """Run inside `manage.py shell` (Django set up, the bench's database): writes the tree, the
+    revisions, the comments, the news and the quick links, counts one request's queries for each
+    URL, and writes the URLs, the counts and a session cookie for the reader to `options["out"]`.
+    """
+    from datetime import timedelta
 
-    workdir = Path(tempfile.mkdtemp(prefix="cercle-pages-bench-"))
-    os.environ["CERCLE_VAR_DIR"] = str(workdir)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.urls import reverse
 
     from cercle.accounts.models import Role, User
     from cercle.core.text import normalize
@@ -73,10 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from cercle.pages.models import Page, PageRevision
     from cercle.spaces.queries import organisation_space
 
+    args = argparse.Namespace(**options)
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--scale", str(args.people), verbosity=0)
-    print(f"people seeded in {round(time.perf_counter() - started, 1)} s", flush=True)
     writer = User.objects.filter(role__in=[Role.STAFF, Role.ADMIN], is_active=True).first()
     reader = User.objects.filter(role=Role.MEMBER, is_active=True).order_by("pk").first()
     assert writer is not None and reader is not None
@@ -173,20 +182,22 @@ def main(argv: list[str] | None = None) -> int:
                 url=f"https://intranet.example.org/outil-{n}",
             ),
         )
-    seeded = round(time.perf_counter() - started, 1)
     print(
-        f"seeded in {seeded} s: {args.people} people, {count} pages, {args.news} news, "
-        f"{args.links} quick links",
+        f"pages, news and links written in {round(time.perf_counter() - started, 1)} s: "
+        f"{count} pages, {args.news} news, {args.links} quick links",
         flush=True,
     )
     section = Page.objects.filter(space=space, parent__isnull=True).order_by("position").first()
     deep = Page.objects.filter(space=space, parent__parent__isnull=False).order_by("-pk").first()
     assert section is not None and deep is not None
+    from cercle.news.models import Article
 
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(reader)
+    article = Article.objects.filter(featured=False).order_by("-published_at").first()
+    assert article is not None
+
     base = f"/spaces/{space.slug}/pages/"
     urls = {
+        f"home ({args.news} news, {args.links} quick links, the feed)": "/",
         f"page ({args.revisions} revisions, 50 comments)": f"{base}{page.slug}/",
         f"diff 1 → {args.revisions}": f"{base}{page.slug}/diff/?from=1&to={args.revisions}",
         f"diff {args.revisions - 1} → {args.revisions}": (
@@ -196,49 +207,154 @@ def main(argv: list[str] | None = None) -> int:
         f"tree of {count} pages (list of pages)": base,
         "tree: pages under a section (its button)": f"{base}tree/{section.pk}/",
         "a page three levels down (tree folded around it)": f"{base}{deep.slug}/",
-        f"home ({args.news} news, {args.links} quick links)": "/",
+        f"news list ({args.news} news)": reverse("news"),
+        "a news article": reverse("news_article", args=[article.pk]),
     }
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(reader)
     run: list[str] = []
 
     def counted(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         run.append(sql)
         return execute(sql, params, many, context)
 
-    results = {}
+    queries_of = {}
     for label, url in urls.items():
-        for _ in range(3):
+        for _ in range(2):
             assert client.get(url).status_code == 200, url
         run.clear()
         with connection.execute_wrapper(counted):
             client.get(url)
-        latencies = []
-        for _ in range(args.requests):
-            t = time.perf_counter()
-            response = client.get(url)
-            latencies.append((time.perf_counter() - t) * 1000)
-            assert response.status_code == 200
-        results[label] = {
-            "url": url,
-            "queries": len(run),
-            "median_ms": round(statistics.median(latencies), 2),
-            "p99_ms": round(percentile(latencies, 0.99), 2),
-            "load_average": os.getloadavg(),
+        queries_of[label] = len(run)
+    login = Client(SERVER_NAME="localhost")
+    login.force_login(reader)
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "pages": count,
+                "urls": urls,
+                "queries": queries_of,
+                "cookie": {k: v.value for k, v in login.cookies.items()},
+            }
+        )
+    )
+
+
+SEED_CODE = """
+import sys
+sys.path.insert(0, {bench!r})
+import pages_bench
+pages_bench.seed_in_django({options!r})
+"""
+
+
+def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"cercle-pages-bench-{database}-"))
+    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
+    env.pop("DATABASE_URL", None)
+    if database == "postgresql":
+        name = pg_database_name(args.pg_url)
+        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
+        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = args.pg_url
+    result: dict[str, Any] = {"database": database, "timings": {}}
+    try:
+        started = time.perf_counter()
+        manage(env, "migrate", "--noinput", quiet=True)
+        print(f"[{database}] seed {args.people} people…", flush=True)
+        manage(env, "seed_demo", "--scale", str(args.people), "--batch-size", "5000")
+        result["people_seconds"] = round(time.perf_counter() - started, 1)
+        out = workdir / "seeded.json"
+        options = {
+            "pages": args.pages,
+            "revisions": args.revisions,
+            "news": args.news,
+            "links": args.links,
+            "out": str(out),
         }
-        print(f"GET {label}: {results[label]}", flush=True)
-    result = {
+        code = SEED_CODE.format(bench=str(Path(__file__).resolve().parent), options=options)
+        print(manage(env, "shell", "-c", code, quiet=True).strip(), flush=True)
+        analyze(env, database)
+        result["seed_seconds"] = round(time.perf_counter() - started, 1)
+        print(f"    seeded in {result['seed_seconds']} s", flush=True)
+        seeded = json.loads(out.read_text())
+        result["pages"] = seeded["pages"]
+        server = Server(env, workdir)
+        try:
+            with httpx.Client(base_url=server.url, cookies=seeded["cookie"], timeout=60) as client:
+                for label, url in seeded["urls"].items():
+                    for _ in range(args.warmup):
+                        response = client.get(url)
+                        assert response.status_code == 200, (url, response.status_code)
+                    cpu = server.cpu_seconds()
+                    latencies = []
+                    for _ in range(args.requests):
+                        t0 = time.perf_counter()
+                        response = client.get(url)
+                        latencies.append((time.perf_counter() - t0) * 1000)
+                        assert response.status_code == 200, (url, response.status_code)
+                    timing = {
+                        "url": url,
+                        "queries": seeded["queries"][label],
+                        "requests": len(latencies),
+                        "median_ms": round(statistics.median(latencies), 2),
+                        "p99_ms": round(percentile(latencies, 0.99), 2),
+                        "server_cpu_ms": round(
+                            (server.cpu_seconds() - cpu) * 1000 / len(latencies), 2
+                        ),
+                        "load_average": round(os.getloadavg()[0], 1),
+                    }
+                    result["timings"][label] = timing
+                    print(f"[{database}] GET {label}: {timing}", flush=True)
+        finally:
+            server.stop()
+    finally:
+        if database == "postgresql":
+            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def markdown(runs: list[dict[str, Any]]) -> str:
+    lines = [
+        "| database | request | queries | median ms | p99 ms | server CPU ms | load |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        for label, t in run["timings"].items():
+            lines.append(
+                f"| {run['database']} | {label} | {t['queries']} | {t['median_ms']} | "
+                f"{t['p99_ms']} | {t['server_cpu_ms']} | {t['load_average']} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL + "_pages")
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--revisions", type=int, default=500)
+    parser.add_argument("--news", type=int, default=200)
+    parser.add_argument("--links", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    args = parser.parse_args(argv)
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    runs = [bench(args, database) for database in databases]
+    report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "people": args.people,
-        "pages": count,
-        "revisions": args.revisions,
-        "news": args.news,
-        "links": args.links,
-        "requests": args.requests,
-        "seconds_to_seed": seeded,
-        "results": results,
+        "commit": git_commit(),
+        "machine": machine(),
+        "arguments": vars(args),
+        "runs": runs,
     }
     out = ROOT / "bench" / "results" / f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    out.write_text(json.dumps(report, indent=1))
+    print(markdown(runs))
     print(f"(written to {out.relative_to(ROOT)})")
     return 0
 
