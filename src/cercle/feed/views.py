@@ -126,6 +126,7 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         space_actions.mark_space_seen(actor=request.user, space=space)
     viewer = queries.Viewer.of(request.user)
     pinned = [] if request.GET.get("cursor") else queries.pinned_cards(viewer, space)
+    members = space_queries.member_count(space)
     return render_post_list(
         request,
         "spaces/detail.html",
@@ -133,8 +134,8 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "view": view,
             "space": space,
             "pinned": pinned,
-            "member_count": space_queries.member_count(space),
-            "notify_level": notification_queries.space_level(request.user, space)
+            "member_count": members,
+            "notify_level": notification_queries.space_level(request.user, space, members=members)
             if view.role
             else None,
             "level_choices": level_choices(),

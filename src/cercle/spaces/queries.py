@@ -596,7 +596,7 @@ def _standing_query(shape: tuple[()], space_id: int, user_id: int) -> QuerySet[S
     return (
         Space.objects.filter(pk=space_id)
         .annotate(
-            my_role=Subquery(mine.values("role")[:1]),
+            my_role=Subquery(mine.order_by().values("role")[:1]),
             my_favourite=Exists(mine.filter(favourite=True)),
             my_follow=Exists(SpaceFollow.objects.filter(space_id=OuterRef("pk"), user_id=user_id)),
             my_request=Exists(
