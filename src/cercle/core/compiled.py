@@ -107,6 +107,17 @@ class ShapedQuery:
         using: str = "default",
     ) -> list[Any]:
         """The first column of each row, for these ids and moments (one per stand-in)."""
+        return [row[0] for row in self.rows(shape, *ids, times=times, using=using)]
+
+    def rows(
+        self,
+        shape: Hashable,
+        *ids: int,
+        times: tuple[datetime.datetime, ...] = (),
+        using: str = "default",
+    ) -> list[tuple[Any, ...]]:
+        """Each row, as a tuple of its columns in their database types (a boolean may come back
+        as 0 or 1 from SQLite), for these ids and moments (one per stand-in)."""
         if len(ids) != len(self.stand_ins) or len(times) != len(self.time_stand_ins):
             raise ValueError("One id per stand-in.")
         compiled = self._sql(using, shape)
@@ -123,4 +134,4 @@ class ShapedQuery:
         ]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, values)
-            return [row[0] for row in cursor.fetchall()]
+            return [tuple(row) for row in cursor.fetchall()]

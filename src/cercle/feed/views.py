@@ -125,13 +125,8 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         # Its new posts are seen: no longer marked in my side navigation.
         space_actions.mark_space_seen(actor=request.user, space=space)
     viewer = queries.Viewer.of(request.user)
-    pinned = (
-        []
-        if request.GET.get("cursor")
-        else queries.with_viewer_state(
-            list(queries.pinned_posts(request.user, space, viewer.roles)[:5]), viewer
-        )
-    )
+    pinned = [] if request.GET.get("cursor") else queries.pinned_cards(viewer, space)
+    members = space_queries.member_count(space)
     return render_post_list(
         request,
         "spaces/detail.html",
@@ -139,8 +134,8 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "view": view,
             "space": space,
             "pinned": pinned,
-            "member_count": space_queries.member_count(space),
-            "notify_level": notification_queries.space_level(request.user, space)
+            "member_count": members,
+            "notify_level": notification_queries.space_level(request.user, space, members=members)
             if view.role
             else None,
             "level_choices": level_choices(),
@@ -148,7 +143,8 @@ def space_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             if view.can_post
             else [],
         },
-        queries.space_posts(request.user, space, viewer.roles).filter(pinned_at__isnull=True),
+        None,
+        pager=lambda page_viewer, cursor: queries.space_page(page_viewer, space, cursor=cursor),
     )
 
 

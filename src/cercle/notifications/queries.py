@@ -306,8 +306,9 @@ def quiet_at(quiet: QuietHours, user: User, now: datetime.datetime) -> bool:
     return local >= quiet.start or local < quiet.end  # across midnight
 
 
-def space_level(user: User, space: Space) -> str:
-    """The level set by the person, else "mentions only" in big spaces, "every post" in others."""
+def space_level(user: User, space: Space, *, members: int | None = None) -> str:
+    """The level set by the person, else "mentions only" in big spaces, "every post" in others.
+    `members`: the space's `member_count`, when the caller has it already (one query fewer)."""
     chosen = (
         SpaceSetting.objects.filter(user_id=user.pk, space_id=space.pk)
         .values_list("level", flat=True)
@@ -315,7 +316,9 @@ def space_level(user: User, space: Space) -> str:
     )
     if chosen:
         return chosen
-    return SpaceLevel.MENTIONS if member_count(space) > BIG_SPACE else SpaceLevel.ALL
+    if members is None:
+        members = member_count(space)
+    return SpaceLevel.MENTIONS if members > BIG_SPACE else SpaceLevel.ALL
 
 
 def members_wanting_every_post(space: Space) -> Iterator[User]:

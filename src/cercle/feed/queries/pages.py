@@ -273,9 +273,21 @@ def space_posts(user: User, space: Space, roles: dict[int, str] | None = None) -
     per row, so that the query is the space's own index (`post_space_newest`) and a filter on
     hidden posts. (With `visible_posts`' subqueries, PostgreSQL walked the global `post_newest`
     index for sparse spaces: p99 140 ms at 1,000,000 posts.)"""
-    posts = with_display(Post.objects.filter(space_id=space.pk)).order_by("-created_at", "-id")
+    shape = wall_shape(user, space, roles)
+    posts = with_display(_wall_rule(shape or ((), True), space.pk, user.pk or 0))
+    posts = posts.order_by("-created_at", "-id")
+    return posts if shape is not None else posts.none()
+
+
+def wall_shape(
+    user: User, space: Space, roles: dict[int, str] | None = None
+) -> tuple[tuple[str, ...], bool] | None:
+    """What the form of `space_posts`' SQL depends on, decided in Python for this person and
+    space: None when they may not read the wall, else the activity kinds left out (their module
+    off in the space) and whether they moderate it (hidden posts included). Two people of one
+    shape on two spaces get the same SQL with their own ids (`space_page`, `pinned_cards`)."""
     if not user.is_authenticated or not user.is_active:
-        return posts.none()
+        return None
     if roles is None:  # a page that has the viewer's roles already passes them
         roles = dict(
             Membership.objects.filter(user_id=user.pk, space_id=space.pk).values_list(
@@ -283,12 +295,19 @@ def space_posts(user: User, space: Space, roles: dict[int, str] | None = None) -
             )
         )
     if not space_queries.can_read_wall(user, space, roles):
-        return posts.none()
-    if kinds_off := activity_kinds_off(space):
-        posts = posts.exclude(activity_kind__in=kinds_off)
-    if space_queries.can_moderate(user, space, roles):
+        return None
+    return (tuple(activity_kinds_off(space)), space_queries.can_moderate(user, space, roles))
+
+
+def _wall_rule(shape: tuple[tuple[str, ...], bool], space_id: int, user_id: int) -> QuerySet[Post]:
+    """`space_posts`' rule for a readable wall of this `wall_shape`, unordered, without display."""
+    kinds_off, moderates = shape
+    posts = Post.objects.filter(space_id=space_id)
+    if kinds_off:
+        posts = posts.exclude(activity_kind__in=list(kinds_off))
+    if moderates:
         return posts  # hidden posts included, as for `visible_posts`' moderators
-    return posts.filter(Q(hidden_at__isnull=True) | Q(author_id=user.pk))
+    return posts.filter(Q(hidden_at__isnull=True) | Q(author_id=user_id))
 
 
 def pinned_posts(user: User, space: Space, roles: dict[int, str] | None = None) -> QuerySet[Post]:
@@ -297,6 +316,60 @@ def pinned_posts(user: User, space: Space, roles: dict[int, str] | None = None) 
         .filter(pinned_at__isnull=False)
         .order_by("-pinned_at", "-id")
     )
+
+
+def _wall_ids(
+    shape: tuple[tuple[str, ...], bool, bool, int], space_id: int, user_id: int
+) -> QuerySet[Post, int]:
+    """The ids of a wall's newest `count` posts, pinned ones (newest pinned first) or the others
+    (newest first), for a person of this `wall_shape` and id, in a space of this id."""
+    kinds_off, moderates, pinned, count = shape
+    posts = _wall_rule((kinds_off, moderates), space_id, user_id)
+    if pinned:
+        posts = posts.filter(pinned_at__isnull=False).order_by("-pinned_at", "-id")
+    else:
+        posts = posts.filter(pinned_at__isnull=True).order_by("-created_at", "-id")
+    return posts.values_list("pk", flat=True)[:count]
+
+
+_WALL_IDS = ShapedQuery(_wall_ids, ids=2)
+
+
+def space_page(
+    viewer: Viewer, space: Space, *, cursor: str | None, limit: int = PAGE_SIZE
+) -> Page[PostCard]:
+    """A page of a space's wall without its pinned posts (`space_posts`, not pinned; those are
+    `pinned_cards`). The first page takes its ids from a query built once per `wall_shape` and
+    size (`core.compiled.ShapedQuery`, the space's and person's ids as stand-ins), as
+    `home_page` does; later pages (a cursor) build theirs."""
+    user = viewer.user
+    if cursor:
+        posts = space_posts(user, space, viewer.roles).filter(pinned_at__isnull=True)
+        return paginate(posts, viewer, cursor=cursor, limit=limit)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    shape = wall_shape(user, space, viewer.roles)
+    if shape is None:
+        return Page(items=[], next_cursor=None)
+    ids = _WALL_IDS.values((*shape, False, limit + 1), space.pk, user.pk)
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    found = _page_rows(ids)
+    rows = [found[pk] for pk in ids if pk in found]
+    next_cursor = (
+        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
+    )
+    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+
+
+def pinned_cards(viewer: Viewer, space: Space, limit: int = 5) -> list[PostCard]:
+    """A wall's `limit` newest pinned posts (`pinned_posts`) as the viewer sees them, their ids
+    from a query built once per `wall_shape` and size."""
+    shape = wall_shape(viewer.user, space, viewer.roles)
+    if shape is None:
+        return []
+    ids = _WALL_IDS.values((*shape, True, limit), space.pk, viewer.user.pk)
+    found = _page_rows(ids)
+    return with_viewer_state([found[pk] for pk in ids if pk in found], viewer)
 
 
 def profile_posts(user: User, person: User) -> QuerySet[Post]:
