@@ -177,6 +177,19 @@ def _page_rows(ids: list[int]) -> dict[int, Post]:
     return found
 
 
+def _page_of_ids(ids: list[int], limit: int, viewer: Viewer) -> Page:
+    """The page of posts for up to `limit + 1` ids in order (one more says there is a next page),
+    read by id, with the viewer's state."""
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    found = _page_rows(ids)
+    rows = [found[pk] for pk in ids if pk in found]
+    next_cursor = (
+        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
+    )
+    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+
+
 def paginate(
     posts: QuerySet[Post], viewer: Viewer, *, cursor: str | None, limit: int = PAGE_SIZE
 ) -> Page[PostCard]:
@@ -219,14 +232,7 @@ def home_page(
     skip = set(leave_out)
     shape = (*person_shape(user), filter, limit + 1 + len(skip))
     ids = [pk for pk in _HOME_IDS.values(shape, user.pk) if pk not in skip][: limit + 1]
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    found = _page_rows(ids)
-    rows = [found[pk] for pk in ids if pk in found]
-    next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
-    )
-    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+    return _page_of_ids(ids, limit, viewer)
 
 
 def _home_ids(shape: tuple[bool, str, str, int], user_id: int) -> QuerySet[Post, int]:
@@ -351,14 +357,7 @@ def space_page(
     if shape is None:
         return Page(items=[], next_cursor=None)
     ids = _WALL_IDS.values((*shape, False, limit + 1), space.pk, user.pk)
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    found = _page_rows(ids)
-    rows = [found[pk] for pk in ids if pk in found]
-    next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].pk]) if has_more and rows else None
-    )
-    return Page(items=with_viewer_state(rows, viewer), next_cursor=next_cursor)
+    return _page_of_ids(ids, limit, viewer)
 
 
 def pinned_cards(viewer: Viewer, space: Space, limit: int = 5) -> list[PostCard]:
