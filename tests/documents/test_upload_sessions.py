@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
 from cercle.audit.models import AuditEntry
 from cercle.documents import actions, upload_sessions
-from cercle.documents.models import Document, Folder, UploadSession
+from cercle.documents.models import Document, Folder, Reservation, UploadSession
 from tests.factories import add_member, make_admin, make_space, make_user
 from tests.helpers.api import api, call
 from tests.helpers.documents import add_file, add_folder, root_for, stored_files
@@ -229,13 +230,18 @@ def test_the_quota_is_checked_again_at_each_chunk_and_a_refusal_leaves_nothing(
     client = api(anne)
     url = start(client, folder_id=root.pk, name="big.bin", size=len(data)).json()["url"]
     assert put(client, url, 0, data[:MB]).status_code == 200
-    # Meanwhile someone else fills the library: the next chunk no longer fits.
-    add_file(anne, root, "filler.bin", os.urandom(MB + 10 * KB))
+    # The session holds its room: someone else's file that would need it is refused.
+    with pytest.raises(ValidationError) as refused_file:
+        add_file(anne, root, "filler.bin", os.urandom(MB + 10 * KB))
+    assert "Not enough room in this library" in str(refused_file.value)
+    # Meanwhile an administrator lowers the quota: the next chunk no longer fits.
+    actions.set_library_quota(actor=admin, library=root.library, quota_mb=1)
     refused = put(client, url, MB, data[MB:])
     assert refused.status_code == 507
-    assert "quota" in refused.json()["detail"].lower() or "room" in refused.json()["detail"]
+    assert "Not enough room in this library" in refused.json()["detail"]
     assert chunks_left(documents_storage) == []
     assert not UploadSession.objects.exists()
+    assert not Reservation.objects.exists()
     assert client.get(url).status_code == 404
     assert Document.objects.filter(name="big.bin").count() == 0
 
@@ -338,3 +344,119 @@ def test_space_quota_person_library(anne: Any, documents_storage: Path) -> None:
     other = make_space(owner=make_user())
     refused = start(client, folder_id=root_for(other).pk, name="x.txt", size=3)
     assert refused.status_code in (403, 404)
+
+
+# --- The room a session reserves ----------------------------------------------------------------
+
+
+def test_two_sessions_that_together_pass_the_quota_the_second_is_refused_at_its_start(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    first = start(client, folder_id=root.pk, name="a.bin", size=2 * MB)
+    assert first.status_code == 201, first.content
+    held = Reservation.objects.get()
+    assert held.size == 2 * MB and held.library_id == root.library_id
+    assert UploadSession.objects.get().reservation_id == held.pk
+    # Before any byte of either: the second does not fit beside the first's reservation.
+    second = start(api(anne), folder_id=root.pk, name="b.bin", size=2 * MB)
+    assert second.status_code == 507
+    assert second.json()["detail"].startswith("Not enough room in this library: ")
+    assert UploadSession.objects.count() == 1 and Reservation.objects.count() == 1
+    # A whole upload (the form, WebDAV) counts it too; what fits beside it is taken.
+    assert start(client, folder_id=root.pk, name="c.bin", size=MB).status_code == 201
+    assert Reservation.objects.count() == 2
+    assert stored_files(documents_storage) == []
+
+
+def test_a_cancelled_or_expired_session_gives_its_room_back(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=2 * MB).json()["url"]
+    assert put(client, url, 0, os.urandom(MB)).status_code == 200
+    assert start(client, folder_id=root.pk, name="b.bin", size=2 * MB).status_code == 507
+    assert client.delete(url).status_code == 204
+    assert not Reservation.objects.exists()
+    # Its room is free again: the same size starts now.
+    again = start(client, folder_id=root.pk, name="b.bin", size=2 * MB)
+    assert again.status_code == 201
+    # Past the session's expiry its reservation counts for nothing, and the purge removes both.
+    session = UploadSession.objects.get()
+    assert session.reservation is not None
+    assert session.reservation.expires_at == session.expires_at
+    past = timezone.now() - timedelta(minutes=1)
+    UploadSession.objects.update(expires_at=past)
+    Reservation.objects.update(expires_at=past)
+    assert start(client, folder_id=root.pk, name="c.bin", size=2 * MB).status_code == 201
+    call_command("purge_document_trash", stdout=io.StringIO())
+    assert [s.name for s in UploadSession.objects.all()] == ["c.bin"]
+    assert Reservation.objects.count() == 1
+    assert Reservation.objects.get().pk == UploadSession.objects.get().reservation_id
+
+
+def test_finishing_hands_the_reservation_over_and_does_not_count_the_file_twice(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    # A file that takes all but a little of the room: counted twice (its reservation and its
+    # size), it would be refused at the finish.
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    data = os.urandom(3 * MB - 100 * KB)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="big.bin", size=len(data)).json()["url"]
+    send_all(client, url, data, chunk=MB)
+    finished = client.post(url + "/finish")
+    assert finished.status_code == 201, finished.content
+    assert download(client, finished.json()["file"]["id"]) == data
+    assert not Reservation.objects.exists() and not UploadSession.objects.exists()
+    assert chunks_left(documents_storage) == []
+    # A new version in chunks of a file, in a full library: the same content costs nothing, a
+    # different one of the same size does not fit beside it.
+    document = Document.objects.get(name="big.bin")
+    same = start(client, file_id=document.pk, size=50 * KB)
+    assert same.status_code == 201
+    assert start(client, file_id=document.pk, size=60 * KB).status_code == 507
+    put(client, same.json()["url"], 0, os.urandom(50 * KB))
+    assert client.post(same.json()["url"] + "/finish").status_code == 201
+    assert not Reservation.objects.exists()
+
+
+def test_a_session_refused_at_the_finish_gives_its_room_back(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    data = b"MZ" + os.urandom(5000)
+    url = start(client, folder_id=root.pk, name="setup.exe", size=len(data)).json()["url"]
+    put(client, url, 0, data)
+    assert client.post(url + "/finish").status_code == 400
+    assert not Reservation.objects.exists()
+    assert stored_files(documents_storage) == []
+
+
+def test_bad_input_reserves_nothing(anne: Any, root: Any, documents_storage: Path) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    for payload in (
+        {"folder_id": root.pk, "name": "a.bin", "size": 0},
+        {"folder_id": root.pk, "name": "a.bin", "size": -5},
+        {"folder_id": root.pk, "name": "", "size": 10},
+        {"folder_id": root.pk, "name": "a.bin", "path": "/".join("x" * 30), "size": 10},
+        {"folder_id": 999_999, "name": "a.bin", "size": 10},
+        {"name": "a.bin", "size": 10},
+        {"folder_id": root.pk, "name": "a.bin", "size": 4 * MB},
+    ):
+        response = start(client, **payload)
+        assert 400 <= response.status_code < 500 or response.status_code == 507, payload
+    assert start(make_user_client(), folder_id=root.pk, name="a.bin", size=10).status_code in (
+        403,
+        404,
+    )
+    assert not Reservation.objects.exists() and not UploadSession.objects.exists()
+    assert stored_files(documents_storage) == []
+
+
+def make_user_client() -> Client:
+    return api(make_user())

@@ -463,8 +463,9 @@ class UploadSession(models.Model):
     """A file sent in chunks (`upload_sessions`): it becomes a document, or a new version of
     `document`, once all its `size` bytes have arrived. Each chunk is its own file in the
     documents storage (`uploads/<id>/<index>`, sizes in `parts`), so a session works with any
-    storage (no append needed) and an interrupted transfer resumes from `received`. Finishing,
-    aborting or expiring deletes the chunks; nothing of a session outlives it."""
+    storage (no append needed) and an interrupted transfer resumes from `received`. Its room is
+    reserved from its start (`reservation`). Finishing, aborting or expiring deletes the chunks
+    and the reservation; nothing of a session outlives it."""
 
     id = models.UUIDField(primary_key=True)
     created_by = models.ForeignKey(
@@ -484,6 +485,12 @@ class UploadSession(models.Model):
     # Each chunk received, in order: [its name in the storage, its size].
     parts = models.JSONField(default=list)
     finishing = models.BooleanField(default=False)  # taken by one `finish_upload`
+    # The room the session holds in its library for its declared `size`, from its start to
+    # its end (`actions.reserve_room`, expiring with the session); handed over to the document
+    # when it finishes, given back when it is cancelled, refused or expires.
+    reservation = models.ForeignKey(
+        "Reservation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 
