@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 
 from cercle.audit.models import AuditEntry
 from cercle.documents import actions, upload_sessions
-from cercle.documents.models import Document, Folder, Reservation, UploadSession
+from cercle.documents.models import Blob, Document, Folder, Reservation, UploadSession
+from cercle.documents.storage import blob_storage
 from tests.factories import add_member, make_admin, make_space, make_user
 from tests.helpers.api import api, call
 from tests.helpers.documents import add_file, add_folder, root_for, stored_files
@@ -57,7 +58,9 @@ def root(space: Any) -> Any:
 
 
 def chunks_left(storage: Path) -> list[Path]:
-    return [p for p in stored_files(storage) if "uploads" in p.parts]
+    """What the storage holds that no content (`Blob`) is: the files of uploads under way."""
+    kept = set(Blob.objects.values_list("key", flat=True))
+    return [p for p in stored_files(storage) if p.relative_to(storage).as_posix() not in kept]
 
 
 def start(client: Client, **payload: Any) -> Any:
@@ -79,6 +82,14 @@ def send_all(client: Client, url: str, data: bytes, chunk: int, offset: int = 0)
     return response
 
 
+def written() -> int:
+    """The bytes this process has written so far (`/proc/self/io`)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no wchar")
+
+
 def download(client: Client, file_id: int) -> bytes:
     response = client.get(f"/api/v1/files/{file_id}/download")
     assert response.status_code == 200
@@ -97,8 +108,14 @@ def test_round_trip_byte_for_byte_in_uneven_chunks(
     assert session["max_chunk_bytes"] == upload_sessions.MAX_CHUNK_BYTES
     last = send_all(client, session["url"], data, chunk=MB - 7)
     assert last.json()["offset"] == len(data)
-    assert len(chunks_left(documents_storage)) == 4
+    # The chunks are appended to one file, where the content will be kept.
+    [staged] = chunks_left(documents_storage)
+    assert staged.read_bytes() == data
+    before = written()
     finished = client.post(session["url"] + "/finish")
+    # Finishing records that file where it is: it reads it (its SHA-256), it does not copy it.
+    assert written() - before < 0.1 * len(data), (written() - before) / MB
+    assert [p for p in stored_files(documents_storage)] == [staged]
     assert finished.status_code == 201, finished.content
     body = finished.json()
     assert body["new_document"] is True
@@ -460,3 +477,29 @@ def test_bad_input_reserves_nothing(anne: Any, root: Any, documents_storage: Pat
 
 def make_user_client() -> Client:
     return api(make_user())
+
+
+def test_a_storage_without_local_paths_keeps_each_chunk_apart_and_reserves_too(
+    anne: Any, root: Any, settings: Any
+) -> None:
+    """S3 and the like cannot append: each chunk is its own file, read in order at the finish."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {"BACKEND": "tests.helpers.documents.PathlessStorage"},
+    }
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    storage = blob_storage()
+    data = os.urandom(2 * MB + 5)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="s3.bin", size=len(data)).json()["url"]
+    session = UploadSession.objects.get()
+    assert session.staged_key == "" and session.reservation is not None
+    assert start(client, folder_id=root.pk, name="b.bin", size=2 * MB).status_code == 507
+    send_all(client, url, data, chunk=MB)
+    assert [name for name, _size in UploadSession.objects.get().parts] == [
+        session.part_name(i) for i in range(3)
+    ]
+    finished = client.post(url + "/finish")
+    assert finished.status_code == 201, finished.content
+    assert download(client, finished.json()["file"]["id"]) == data
+    assert not storage.exists(session.part_name(0)) and not Reservation.objects.exists()

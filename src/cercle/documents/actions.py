@@ -256,18 +256,23 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
         file_message: str = "",
         library_id: int | None = None,
         declared: int | None = None,
+        existing: str | None = None,
     ) -> None:
         storage = blob_storage()
         key = uuid.uuid4().hex
-        self.key = f"blobs/{key[:2]}/{key}"
+        self.key = existing or f"blobs/{key[:2]}/{key}"
         self.local_path: str | None
         try:
             self.local_path = storage.path(self.key)
         except NotImplementedError:
             self.local_path = None
-        if self.local_path is not None:
+        if existing is not None:
+            # `adopt`: written already (a local path), read below.
+            assert self.local_path is not None
+            handle: IO[bytes] = open(self.local_path, "r+b")  # noqa: SIM115  (closed by discard)
+        elif self.local_path is not None:
             os.makedirs(os.path.dirname(self.local_path), exist_ok=True)
-            handle: IO[bytes] = open(self.local_path, "x+b")  # noqa: SIM115  (closed by discard)
+            handle = open(self.local_path, "x+b")  # noqa: SIM115  (closed by discard)
         else:
             handle = tempfile.NamedTemporaryFile(suffix=".upload")  # noqa: SIM115
         super().__init__(handle, name=name, content_type=content_type, size=0)
@@ -281,12 +286,28 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
         self.stored: StoredContent | None = None
         self.reservation: int | None = None
         self.reserved = 0
+        if existing is not None:
+            while chunk := handle.read(CHUNK_BYTES):
+                self.hash.update(chunk)
+                self.written += len(chunk)
+            self.size = self.written
+            handle.seek(0)
         if library_id is not None:
             try:
                 self._reserve(max(declared or 0, 0))
             except BaseException:
                 self.discard()
                 raise
+
+    @classmethod
+    def adopt(cls, key: str, *, name: str, reservation: int | None = None) -> StagedContent:
+        """A file already written at its place in the storage (`key`, a local path: an upload in
+        chunks appends them there), hashed and counted by reading it, with its upload's
+        `reservation`: recorded without copying it, deleted and the room given back unless
+        recorded, as any staged upload."""
+        staged = cls(name, existing=key)
+        staged.reservation = reservation
+        return staged
 
     def _reserve(self, size: int) -> None:
         assert self.library_id is not None

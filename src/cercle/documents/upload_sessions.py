@@ -20,6 +20,8 @@ error.
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import uuid
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -33,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.documents import actions, queries
-from cercle.documents.models import Document, Folder, UploadSession
+from cercle.documents.models import Blob, Document, Folder, UploadSession
 from cercle.documents.storage import blob_storage
 
 # The largest chunk one request may bring (under deploy/nginx.conf's 12 MB for /api/); the page's
@@ -82,6 +84,19 @@ def _hold_room(
         )
     except ValidationError as error:
         raise _refused_size(" ".join(error.messages), "quota") from error
+
+
+def _staged_key() -> str:
+    """Where the chunks of a new session are appended: the place its content will keep in the
+    storage (`blobs/<2>/<key>`, as `actions.StagedContent`), when the storage has local paths;
+    "" otherwise (S3: each chunk its own file). Nothing is written yet."""
+    key = uuid.uuid4().hex
+    name = f"blobs/{key[:2]}/{key}"
+    try:
+        blob_storage().path(name)
+    except NotImplementedError:
+        return ""
+    return name
 
 
 def _clean_path(path: str) -> str:
@@ -142,6 +157,7 @@ def start_upload(
             size=size,
             expires_at=expires_at,
             reservation_id=reservation,
+            staged_key=_staged_key(),
         )
 
 
@@ -155,10 +171,12 @@ def _part_names(session: UploadSession) -> list[str]:
     return [str(part[0]) for part in session.parts]
 
 
-def _end(session: UploadSession) -> None:
+def _end(session: UploadSession, *, finished: bool = False) -> None:
     """Deletes the session and gives back its reservation (unless finishing handed it over),
     then deletes its chunks (called outside any transaction: once the row is gone no request
-    can add to it or read it)."""
+    can add to it or read it). The file the chunks were appended to is deleted too, unless
+    `finished` (then it is the finish's `StagedContent`'s: recorded, or deleted by it) or a
+    content recorded from it."""
     names = _part_names(session)
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
@@ -168,6 +186,22 @@ def _end(session: UploadSession) -> None:
             locked.delete()
             actions.release_room(reservation)
     _delete_parts(names)
+    key = session.staged_key
+    if key and not finished and not Blob.objects.filter(key=key).exists():
+        blob_storage().delete(key)
+
+
+def _write_at(key: str, offset: int, data: IO[bytes]) -> None:
+    """Writes `data` into the session's file at `offset` (what lies past it, bytes of a chunk
+    whose record failed, is cut first)."""
+    path = blob_storage().path(key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(descriptor, "r+b") as out:
+        out.seek(offset)
+        out.truncate()
+        data.seek(0)
+        shutil.copyfileobj(data, out, CHUNK_READ)
 
 
 def _still_allowed(actor: User, session: UploadSession) -> None:
@@ -219,6 +253,19 @@ def receive_chunk(
             code="beyond",
         )
     _still_allowed(actor, session)
+    if session.staged_key:
+        # Appended where the content will be kept, with the session's row locked: one chunk
+        # at a time, and none once the session has ended (its file deleted after its row).
+        with transaction.atomic():
+            locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
+            if locked is None or locked.finishing:
+                raise queries.NotFound(_("No such upload."))
+            if locked.received != offset:
+                raise OffsetMismatch(locked.received)
+            _write_at(locked.staged_key, offset, data)
+            locked.received = offset + length
+            locked.save(update_fields=["received"])
+            return locked
     data.seek(0)
     name = blob_storage().save(session.part_name(len(session.parts)), File(data, name="part"))
     try:
@@ -343,9 +390,17 @@ def finish_upload(*, actor: User, session: UploadSession) -> actions.Uploaded:
     reservation = (
         UploadSession.objects.filter(pk=session.pk).values_list("reservation_id", flat=True).first()
     )
-    reader = io.BufferedReader(
-        _PartsReader([(str(name), int(size)) for name, size in session.parts]), CHUNK_READ
-    )
+    reader: IO[bytes]
+    if session.staged_key:
+        # The file the chunks were appended to, recorded where it is (read once for its
+        # SHA-256, not copied); the session's reservation goes with it.
+        reader = actions.StagedContent.adopt(
+            session.staged_key, name=session.name, reservation=reservation
+        )
+    else:
+        reader = io.BufferedReader(
+            _PartsReader([(str(name), int(size)) for name, size in session.parts]), CHUNK_READ
+        )
     try:
         if session.document_id is not None:
             document = queries.access_document(actor, session.document_id, "version")
@@ -367,7 +422,7 @@ def finish_upload(*, actor: User, session: UploadSession) -> actions.Uploaded:
         )
     finally:
         reader.close()
-        _end(session)
+        _end(session, finished=True)
 
 
 def abort_upload(*, actor: User, session: UploadSession) -> None:
