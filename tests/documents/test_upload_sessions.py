@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
@@ -503,3 +504,46 @@ def test_a_storage_without_local_paths_keeps_each_chunk_apart_and_reserves_too(
     assert finished.status_code == 201, finished.content
     assert download(client, finished.json()["file"]["id"]) == data
     assert not storage.exists(session.part_name(0)) and not Reservation.objects.exists()
+
+
+def test_the_apis_upload_with_its_folder_in_the_address_reserves_before_the_body(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    """`POST /api/v1/files?folder_id=…`: the library is known before the body, so the room is
+    reserved first and a file that does not fit beside an upload under way is refused before a
+    byte of it is written. Without it, the file is written, then refused by the action."""
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    assert start(client, folder_id=root.pk, name="a.bin", size=2 * MB).status_code == 201
+    data = os.urandom(2 * MB)
+
+    def post(address: str, folder_id: int = root.pk) -> Any:
+        return client.post(
+            address, {"folder_id": folder_id, "file": SimpleUploadedFile("b.bin", data)}
+        )
+
+    before = written()
+    refused = post(f"/api/v1/files?folder_id={root.pk}")
+    assert refused.status_code == 507, refused.content
+    assert refused.json()["detail"].startswith("Not enough room in this library: ")
+    assert written() - before < MB  # not a byte of the file kept
+    before = written()
+    late = post("/api/v1/files")
+    assert late.status_code == 400
+    assert written() - before >= 2 * MB  # written, then deleted
+    assert stored_files(documents_storage) == []
+    assert Reservation.objects.count() == 1  # the session's only
+    data = os.urandom(512 * KB)
+    # The address and the form must name the same folder; a folder that is not one is refused.
+    other = add_folder(anne, root, "Autre")
+    mismatch = post(f"/api/v1/files?folder_id={other.pk}")
+    assert mismatch.status_code == 400
+    assert "not the one in the form" in str(mismatch.json()["detail"])
+    assert post("/api/v1/files?folder_id=abc").status_code == 400
+    assert stored_files(documents_storage) == [] and Reservation.objects.count() == 1
+    # What fits is reserved, then handed over: recorded, and the room held only by the session.
+    made = post(f"/api/v1/files?folder_id={root.pk}")
+    assert made.status_code == 201, made.content
+    assert download(client, made.json()["file"]["id"]) == data
+    assert Reservation.objects.count() == 1
+    assert Document.objects.filter(name="b.bin").count() == 1
