@@ -122,3 +122,24 @@ def test_the_posts_api_gives_an_activity_posts_kind_count_and_the_files_one_may_
     assert other.status_code == 201 and other.json()["activity"] is None
     schema = api(member).get("/api/v1/openapi.json").json()
     assert "ActivityOut" in schema["components"]["schemas"]
+
+
+def test_the_wall_lists_only_the_files_a_reader_may_open_now() -> None:
+    """As the API does: a file put in the trash leaves the wall's list (the count stays what was
+    added), and comes back when it is restored."""
+    anne, member = make_user(), make_user()
+    space = make_space(owner=anne, members=(member,), kind="private")
+    root = root_for(space)
+    kept = add_file(anne, root, "plan-garde.txt")
+    gone = add_file(anne, root, "brouillon-jete.txt")
+    actions.trash(actor=anne, item=gone)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(member)
+    page = client.get(reverse("space", args=[space.slug])).content.decode()
+    assert page.count("added 2 files to") == 1
+    assert reverse("documents_file", args=[kept.pk]) in page and "plan-garde.txt" in page
+    assert reverse("documents_file", args=[gone.pk]) not in page
+    assert "brouillon-jete.txt" not in page
+    actions.restore(actor=anne, item=gone)
+    page = client.get(reverse("space", args=[space.slug])).content.decode()
+    assert "brouillon-jete.txt" in page and "plan-garde.txt" in page

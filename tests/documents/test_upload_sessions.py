@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
 
 from cercle.audit.models import AuditEntry
 from cercle.documents import actions, upload_sessions
-from cercle.documents.models import Document, Folder, UploadSession
+from cercle.documents.models import Blob, Document, Folder, Reservation, UploadSession
+from cercle.documents.storage import blob_storage
 from tests.factories import add_member, make_admin, make_space, make_user
 from tests.helpers.api import api, call
 from tests.helpers.documents import add_file, add_folder, root_for, stored_files
@@ -56,7 +59,9 @@ def root(space: Any) -> Any:
 
 
 def chunks_left(storage: Path) -> list[Path]:
-    return [p for p in stored_files(storage) if "uploads" in p.parts]
+    """What the storage holds that no content (`Blob`) is: the files of uploads under way."""
+    kept = set(Blob.objects.values_list("key", flat=True))
+    return [p for p in stored_files(storage) if p.relative_to(storage).as_posix() not in kept]
 
 
 def start(client: Client, **payload: Any) -> Any:
@@ -78,6 +83,14 @@ def send_all(client: Client, url: str, data: bytes, chunk: int, offset: int = 0)
     return response
 
 
+def written() -> int:
+    """The bytes this process has written so far (`/proc/self/io`)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("wchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no wchar")
+
+
 def download(client: Client, file_id: int) -> bytes:
     response = client.get(f"/api/v1/files/{file_id}/download")
     assert response.status_code == 200
@@ -96,8 +109,14 @@ def test_round_trip_byte_for_byte_in_uneven_chunks(
     assert session["max_chunk_bytes"] == upload_sessions.MAX_CHUNK_BYTES
     last = send_all(client, session["url"], data, chunk=MB - 7)
     assert last.json()["offset"] == len(data)
-    assert len(chunks_left(documents_storage)) == 4
+    # The chunks are appended to one file, where the content will be kept.
+    [staged] = chunks_left(documents_storage)
+    assert staged.read_bytes() == data
+    before = written()
     finished = client.post(session["url"] + "/finish")
+    # Finishing records that file where it is: it reads it (its SHA-256), it does not copy it.
+    assert written() - before < 0.1 * len(data), (written() - before) / MB
+    assert [p for p in stored_files(documents_storage)] == [staged]
     assert finished.status_code == 201, finished.content
     body = finished.json()
     assert body["new_document"] is True
@@ -229,13 +248,18 @@ def test_the_quota_is_checked_again_at_each_chunk_and_a_refusal_leaves_nothing(
     client = api(anne)
     url = start(client, folder_id=root.pk, name="big.bin", size=len(data)).json()["url"]
     assert put(client, url, 0, data[:MB]).status_code == 200
-    # Meanwhile someone else fills the library: the next chunk no longer fits.
-    add_file(anne, root, "filler.bin", os.urandom(MB + 10 * KB))
+    # The session holds its room: someone else's file that would need it is refused.
+    with pytest.raises(ValidationError) as refused_file:
+        add_file(anne, root, "filler.bin", os.urandom(MB + 10 * KB))
+    assert "Not enough room in this library" in str(refused_file.value)
+    # Meanwhile an administrator lowers the quota: the next chunk no longer fits.
+    actions.set_library_quota(actor=admin, library=root.library, quota_mb=1)
     refused = put(client, url, MB, data[MB:])
     assert refused.status_code == 507
-    assert "quota" in refused.json()["detail"].lower() or "room" in refused.json()["detail"]
+    assert "Not enough room in this library" in refused.json()["detail"]
     assert chunks_left(documents_storage) == []
     assert not UploadSession.objects.exists()
+    assert not Reservation.objects.exists()
     assert client.get(url).status_code == 404
     assert Document.objects.filter(name="big.bin").count() == 0
 
@@ -338,3 +362,188 @@ def test_space_quota_person_library(anne: Any, documents_storage: Path) -> None:
     other = make_space(owner=make_user())
     refused = start(client, folder_id=root_for(other).pk, name="x.txt", size=3)
     assert refused.status_code in (403, 404)
+
+
+# --- The room a session reserves ----------------------------------------------------------------
+
+
+def test_two_sessions_that_together_pass_the_quota_the_second_is_refused_at_its_start(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    first = start(client, folder_id=root.pk, name="a.bin", size=2 * MB)
+    assert first.status_code == 201, first.content
+    held = Reservation.objects.get()
+    assert held.size == 2 * MB and held.library_id == root.library_id
+    assert UploadSession.objects.get().reservation_id == held.pk
+    # Before any byte of either: the second does not fit beside the first's reservation.
+    second = start(api(anne), folder_id=root.pk, name="b.bin", size=2 * MB)
+    assert second.status_code == 507
+    assert second.json()["detail"].startswith("Not enough room in this library: ")
+    assert UploadSession.objects.count() == 1 and Reservation.objects.count() == 1
+    # A whole upload (the form, WebDAV) counts it too; what fits beside it is taken.
+    assert start(client, folder_id=root.pk, name="c.bin", size=MB).status_code == 201
+    assert Reservation.objects.count() == 2
+    assert stored_files(documents_storage) == []
+
+
+def test_a_cancelled_or_expired_session_gives_its_room_back(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=2 * MB).json()["url"]
+    assert put(client, url, 0, os.urandom(MB)).status_code == 200
+    assert start(client, folder_id=root.pk, name="b.bin", size=2 * MB).status_code == 507
+    assert client.delete(url).status_code == 204
+    assert not Reservation.objects.exists()
+    # Its room is free again: the same size starts now.
+    again = start(client, folder_id=root.pk, name="b.bin", size=2 * MB)
+    assert again.status_code == 201
+    # Past the session's expiry its reservation counts for nothing, and the purge removes both.
+    session = UploadSession.objects.get()
+    assert session.reservation is not None
+    assert session.reservation.expires_at == session.expires_at
+    past = timezone.now() - timedelta(minutes=1)
+    UploadSession.objects.update(expires_at=past)
+    Reservation.objects.update(expires_at=past)
+    assert start(client, folder_id=root.pk, name="c.bin", size=2 * MB).status_code == 201
+    call_command("purge_document_trash", stdout=io.StringIO())
+    assert [s.name for s in UploadSession.objects.all()] == ["c.bin"]
+    assert Reservation.objects.count() == 1
+    assert Reservation.objects.get().pk == UploadSession.objects.get().reservation_id
+
+
+def test_finishing_hands_the_reservation_over_and_does_not_count_the_file_twice(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    # A file that takes all but a little of the room: counted twice (its reservation and its
+    # size), it would be refused at the finish.
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    data = os.urandom(3 * MB - 100 * KB)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="big.bin", size=len(data)).json()["url"]
+    send_all(client, url, data, chunk=MB)
+    finished = client.post(url + "/finish")
+    assert finished.status_code == 201, finished.content
+    assert download(client, finished.json()["file"]["id"]) == data
+    assert not Reservation.objects.exists() and not UploadSession.objects.exists()
+    assert chunks_left(documents_storage) == []
+    # A new version in chunks of a file, in a full library: the same content costs nothing, a
+    # different one of the same size does not fit beside it.
+    document = Document.objects.get(name="big.bin")
+    same = start(client, file_id=document.pk, size=50 * KB)
+    assert same.status_code == 201
+    assert start(client, file_id=document.pk, size=60 * KB).status_code == 507
+    put(client, same.json()["url"], 0, os.urandom(50 * KB))
+    assert client.post(same.json()["url"] + "/finish").status_code == 201
+    assert not Reservation.objects.exists()
+
+
+def test_a_session_refused_at_the_finish_gives_its_room_back(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    data = b"MZ" + os.urandom(5000)
+    url = start(client, folder_id=root.pk, name="setup.exe", size=len(data)).json()["url"]
+    put(client, url, 0, data)
+    assert client.post(url + "/finish").status_code == 400
+    assert not Reservation.objects.exists()
+    assert stored_files(documents_storage) == []
+
+
+def test_bad_input_reserves_nothing(anne: Any, root: Any, documents_storage: Path) -> None:
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    for payload in (
+        {"folder_id": root.pk, "name": "a.bin", "size": 0},
+        {"folder_id": root.pk, "name": "a.bin", "size": -5},
+        {"folder_id": root.pk, "name": "", "size": 10},
+        {"folder_id": root.pk, "name": "a.bin", "path": "/".join("x" * 30), "size": 10},
+        {"folder_id": 999_999, "name": "a.bin", "size": 10},
+        {"name": "a.bin", "size": 10},
+        {"folder_id": root.pk, "name": "a.bin", "size": 4 * MB},
+    ):
+        response = start(client, **payload)
+        assert 400 <= response.status_code < 500 or response.status_code == 507, payload
+    assert start(make_user_client(), folder_id=root.pk, name="a.bin", size=10).status_code in (
+        403,
+        404,
+    )
+    assert not Reservation.objects.exists() and not UploadSession.objects.exists()
+    assert stored_files(documents_storage) == []
+
+
+def make_user_client() -> Client:
+    return api(make_user())
+
+
+def test_a_storage_without_local_paths_keeps_each_chunk_apart_and_reserves_too(
+    anne: Any, root: Any, settings: Any
+) -> None:
+    """S3 and the like cannot append: each chunk is its own file, read in order at the finish."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {"BACKEND": "tests.helpers.documents.PathlessStorage"},
+    }
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    storage = blob_storage()
+    data = os.urandom(2 * MB + 5)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="s3.bin", size=len(data)).json()["url"]
+    session = UploadSession.objects.get()
+    assert session.staged_key == "" and session.reservation is not None
+    assert start(client, folder_id=root.pk, name="b.bin", size=2 * MB).status_code == 507
+    send_all(client, url, data, chunk=MB)
+    assert [name for name, _size in UploadSession.objects.get().parts] == [
+        session.part_name(i) for i in range(3)
+    ]
+    finished = client.post(url + "/finish")
+    assert finished.status_code == 201, finished.content
+    assert download(client, finished.json()["file"]["id"]) == data
+    assert not storage.exists(session.part_name(0)) and not Reservation.objects.exists()
+
+
+def test_the_apis_upload_with_its_folder_in_the_address_reserves_before_the_body(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    """`POST /api/v1/files?folder_id=…`: the library is known before the body, so the room is
+    reserved first and a file that does not fit beside an upload under way is refused before a
+    byte of it is written. Without it, the file is written, then refused by the action."""
+    actions.set_library_quota(actor=make_admin(), library=root.library, quota_mb=3)
+    client = api(anne)
+    assert start(client, folder_id=root.pk, name="a.bin", size=2 * MB).status_code == 201
+    data = os.urandom(2 * MB)
+
+    def post(address: str, folder_id: int = root.pk) -> Any:
+        return client.post(
+            address, {"folder_id": folder_id, "file": SimpleUploadedFile("b.bin", data)}
+        )
+
+    before = written()
+    refused = post(f"/api/v1/files?folder_id={root.pk}")
+    assert refused.status_code == 507, refused.content
+    assert refused.json()["detail"].startswith("Not enough room in this library: ")
+    assert written() - before < MB  # not a byte of the file kept
+    before = written()
+    late = post("/api/v1/files")
+    assert late.status_code == 400
+    assert written() - before >= 2 * MB  # written, then deleted
+    assert stored_files(documents_storage) == []
+    assert Reservation.objects.count() == 1  # the session's only
+    data = os.urandom(512 * KB)
+    # The address and the form must name the same folder; a folder that is not one is refused.
+    other = add_folder(anne, root, "Autre")
+    mismatch = post(f"/api/v1/files?folder_id={other.pk}")
+    assert mismatch.status_code == 400
+    assert "not the one in the form" in str(mismatch.json()["detail"])
+    assert post("/api/v1/files?folder_id=abc").status_code == 400
+    assert stored_files(documents_storage) == [] and Reservation.objects.count() == 1
+    # What fits is reserved, then handed over: recorded, and the room held only by the session.
+    made = post(f"/api/v1/files?folder_id={root.pk}")
+    assert made.status_code == 201, made.content
+    assert download(client, made.json()["file"]["id"]) == data
+    assert Reservation.objects.count() == 1
+    assert Document.objects.filter(name="b.bin").count() == 1

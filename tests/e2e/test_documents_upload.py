@@ -32,7 +32,7 @@ result = {"root": root.pk, "password": PASSWORD}
 
 CHECK = """
 import hashlib
-from cercle.documents.models import Document, UploadSession
+from cercle.documents.models import Blob, Document, UploadSession
 from cercle.documents.storage import blob_storage
 found = {}
 for document in Document.objects.filter(folder_id=%(root)d).select_related("current__blob"):
@@ -42,8 +42,16 @@ for document in Document.objects.filter(folder_id=%(root)d).select_related("curr
             digest.update(piece)
     found[document.name] = [document.current.size, digest.hexdigest(), document.current.blob.sha256]
 dirs, files = blob_storage().listdir("uploads") if blob_storage().exists("uploads") else ([], [])
+# The chunks are appended to one file where the content is kept (`UploadSession.staged_key`):
+# none may be left that no content names.
+keys = set(Blob.objects.values_list("key", flat=True))
+shelves = blob_storage().listdir("blobs")[0] if blob_storage().exists("blobs") else []
+orphans = [
+    f"blobs/{d}/{f}" for d in shelves for f in blob_storage().listdir("blobs/" + d)[1]
+    if f"blobs/{d}/{f}" not in keys
+]
 result = {"files": found, "sessions": UploadSession.objects.count(), "chunk_dirs": [
-    d for d in dirs if blob_storage().listdir("uploads/" + d)[1]]}
+    d for d in dirs if blob_storage().listdir("uploads/" + d)[1]] + orphans}
 """
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
+from django.core.files.storage import InMemoryStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cercle.documents import actions
@@ -39,3 +41,13 @@ def add_folder(actor: Any, parent: Any, name: str = "Dossier") -> Any:
 def stored_files(root: Path) -> list[Path]:
     """The files in the documents' storage (`documents_storage` fixture's directory)."""
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+class PathlessStorage(InMemoryStorage):
+    """A storage without local paths, as S3 is (`path()` is not implemented): in memory."""
+
+    def path(self, name: str) -> str:
+        raise NotImplementedError("no local path")
+
+    def _relative_path(self, name: str) -> str:  # InMemoryStorage finds its files by path
+        return os.path.relpath(InMemoryStorage.path(self, name), self.location)

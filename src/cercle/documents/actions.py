@@ -256,18 +256,23 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
         file_message: str = "",
         library_id: int | None = None,
         declared: int | None = None,
+        existing: str | None = None,
     ) -> None:
         storage = blob_storage()
         key = uuid.uuid4().hex
-        self.key = f"blobs/{key[:2]}/{key}"
+        self.key = existing or f"blobs/{key[:2]}/{key}"
         self.local_path: str | None
         try:
             self.local_path = storage.path(self.key)
         except NotImplementedError:
             self.local_path = None
-        if self.local_path is not None:
+        if existing is not None:
+            # `adopt`: written already (a local path), read below.
+            assert self.local_path is not None
+            handle: IO[bytes] = open(self.local_path, "r+b")  # noqa: SIM115  (closed by discard)
+        elif self.local_path is not None:
             os.makedirs(os.path.dirname(self.local_path), exist_ok=True)
-            handle: IO[bytes] = open(self.local_path, "x+b")  # noqa: SIM115  (closed by discard)
+            handle = open(self.local_path, "x+b")  # noqa: SIM115  (closed by discard)
         else:
             handle = tempfile.NamedTemporaryFile(suffix=".upload")  # noqa: SIM115
         super().__init__(handle, name=name, content_type=content_type, size=0)
@@ -281,12 +286,28 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
         self.stored: StoredContent | None = None
         self.reservation: int | None = None
         self.reserved = 0
+        if existing is not None:
+            while chunk := handle.read(CHUNK_BYTES):
+                self.hash.update(chunk)
+                self.written += len(chunk)
+            self.size = self.written
+            handle.seek(0)
         if library_id is not None:
             try:
                 self._reserve(max(declared or 0, 0))
             except BaseException:
                 self.discard()
                 raise
+
+    @classmethod
+    def adopt(cls, key: str, *, name: str, reservation: int | None = None) -> StagedContent:
+        """A file already written at its place in the storage (`key`, a local path: an upload in
+        chunks appends them there), hashed and counted by reading it, with its upload's
+        `reservation`: recorded without copying it, deleted and the room given back unless
+        recorded, as any staged upload."""
+        staged = cls(name, existing=key)
+        staged.reservation = reservation
+        return staged
 
     def _reserve(self, size: int) -> None:
         assert self.library_id is not None
@@ -438,12 +459,20 @@ def _reservation_expiry() -> datetime:
     return timezone.now() + timedelta(minutes=RESERVATION_MINUTES)
 
 
-def reserve_room(*, library_id: int, size: int, reservation: int | None = None) -> int | None:
+def reserve_room(
+    *,
+    library_id: int,
+    size: int,
+    reservation: int | None = None,
+    expires_at: datetime | None = None,
+) -> int | None:
     """Holds `size` bytes of the library's room for an upload under way, before its bytes are
-    written (or, given its `reservation`, grows it to `size` as they arrive), with the library's
-    row locked: refused (ValidationError, code `quota`) when the library's usage, what the other
-    uploads hold and `size` go past the quota. The reservation's id (None for a library
-    without a quota, which has nothing to hold)."""
+    written (or, given its `reservation`, grows it to `size` as they arrive, and renews it), with
+    the library's row locked: refused (ValidationError, code `quota`) when the library's usage,
+    what the other uploads hold and `size` go past the quota. The reservation's id (None for a
+    library without a quota, which has nothing to hold). It lasts `RESERVATION_MINUTES` from
+    now, or until `expires_at` (an upload in chunks: its session's expiry)."""
+    expires_at = expires_at or _reservation_expiry()
     with transaction.atomic():
         library = _lock_library(library_id)
         if not queries.limit_mb(library):
@@ -455,13 +484,11 @@ def reserve_room(*, library_id: int, size: int, reservation: int | None = None) 
             raise _quota_error(quota)
         if reservation is not None:
             updated = Reservation.objects.filter(pk=reservation).update(
-                size=size, expires_at=_reservation_expiry()
+                size=size, expires_at=expires_at
             )
             if updated:
                 return reservation
-        made = Reservation.objects.create(
-            library_id=library_id, size=size, expires_at=_reservation_expiry()
-        )
+        made = Reservation.objects.create(library_id=library_id, size=size, expires_at=expires_at)
         return made.pk
 
 
@@ -478,14 +505,14 @@ def purge_expired_reservations() -> int:
     return deleted
 
 
-def _refuse_if_no_room(library: Library, size: int, staged: StagedContent | None = None) -> None:
+def _refuse_if_no_room(library: Library, size: int, reservation: int | None = None) -> None:
     """Before storing anything: a file larger than the room left (less what the other uploads
-    under way hold) is refused (even when the same content is in the library already: its size
-    is all that is known then)."""
+    under way hold, all but the upload's own `reservation`) is refused (even when the same
+    content is in the library already: its size is all that is known then)."""
     if not queries.limit_mb(library):
         return
     quota = queries.quota_of(library)
-    held = queries.reserved(library.pk, exclude=staged.reservation if staged is not None else None)
+    held = queries.reserved(library.pk, exclude=reservation)
     if not quota.fits(size + held):
         raise _quota_error(quota)
 
@@ -593,25 +620,29 @@ def upload_file(
     allow_empty: bool = False,
     exact_name: bool = False,
     announce: bool = True,
+    reservation: int | None = None,
 ) -> Uploaded:
     """A new document in `folder`, or, when a document of that name is already there, its new
     version. For WebDAV clients: `allow_empty` keeps an empty file rather than refusing it,
     `exact_name` keeps the name (cleaned) without the extension of its content's type added.
     A new file in a space's library is told in its feed (`activity.files_added`) unless
-    `announce` is False (the demo organisation, whose wall is dated month by the feed)."""
+    `announce` is False (the demo organisation, whose wall is dated month by the feed).
+    `reservation`: the room an upload in chunks holds (`upload_sessions`), handed over here: it
+    is not counted against this file, and goes in the transaction that records it."""
     staged = upload if isinstance(upload, StagedContent) else None
+    if staged is not None:
+        reservation = staged.reservation
     try:
         queries.check(actor, "upload", folder)
         checked = _checked(upload, name, allow_empty)
         if exact_name:
             checked.name = clean_item_name(name, field="file")
-        _refuse_if_no_room(folder.library, checked.size, staged)
+        _refuse_if_no_room(folder.library, checked.size, reservation)
         stored = _stored(checked, staged)
     except BaseException:
         if staged is not None:
             staged.discard()
         raise
-    reservation = staged.reservation if staged is not None else None
     try:
         with transaction.atomic():
             library = _lock_library(folder.library_id)
@@ -680,20 +711,23 @@ def add_version(
     upload: IO[bytes],
     name: str = "",
     allow_empty: bool = False,
+    reservation: int | None = None,
 ) -> Version:
-    """A new version of `document` from `upload` (its name stays the document's)."""
+    """A new version of `document` from `upload` (its name stays the document's);
+    `reservation` as for `upload_file`."""
     staged = upload if isinstance(upload, StagedContent) else None
+    if staged is not None:
+        reservation = staged.reservation
     try:
         queries.check(actor, "version", document)
         _refuse_if_locked(actor, document)
         checked = _checked(upload, name or document.name, allow_empty)
-        _refuse_if_no_room(document.library, checked.size, staged)
+        _refuse_if_no_room(document.library, checked.size, reservation)
         stored = _stored(checked, staged)
     except BaseException:
         if staged is not None:
             staged.discard()
         raise
-    reservation = staged.reservation if staged is not None else None
     try:
         with transaction.atomic():
             library = _lock_library(document.library_id)

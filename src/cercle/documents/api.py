@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponseBase, JsonResponse
@@ -344,9 +344,34 @@ def _uploader(request: HttpRequest) -> User | None:
     return None
 
 
+_QUERY_FOLDER = "cercle_query_folder"
+
+
+def _query_folder(request: HttpRequest) -> Folder | None:
+    """The folder named in the address (`POST /files?folder_id=12`), known before the body, if
+    the person may upload there (once per request); otherwise None: the view answers."""
+    if hasattr(request, _QUERY_FOLDER):
+        return cast(Folder | None, getattr(request, _QUERY_FOLDER))
+    folder = None
+    raw = request.GET.get("folder_id", "")
+    user = _uploader(request)
+    if raw.isdigit() and len(raw) < 19 and user is not None:
+        try:
+            folder = queries.access_folder(user, int(raw), "upload")
+        except (Http404, PermissionDenied):
+            folder = None
+    setattr(request, _QUERY_FOLDER, folder)
+    return folder
+
+
 def _cap_for_folder(request: HttpRequest) -> UploadCap | None:
-    # The folder is a field of the body, unknown while it arrives: only the largest file here;
-    # the quota is checked by the action before anything is stored.
+    # With the folder in the address, the library's room too; otherwise the folder is a field
+    # of the body, unknown while the file arrives (Django's multipart parser tells its upload
+    # handlers nothing of the fields before it): only the largest file here, the quota checked
+    # by the action before anything is recorded.
+    folder = _query_folder(request)
+    if folder is not None:
+        return queries.upload_cap(folder.library)
     return UploadCap(
         file_bytes=queries.max_file_mb() * queries.MB,
         file_message=queries.file_too_large(queries.max_file_mb() * queries.MB),
@@ -362,6 +387,11 @@ def _cap_for_file(request: HttpRequest, file_id: Any) -> UploadCap | None:
     except (Http404, PermissionDenied):
         return None  # the operation answers its 404 or 403 itself
     return queries.upload_cap(document.library)
+
+
+def _library_for_folder(request: HttpRequest) -> int | None:
+    folder = _query_folder(request)
+    return folder.library_id if folder is not None else None
 
 
 def _library_for_file(request: HttpRequest, file_id: Any) -> int | None:
@@ -405,7 +435,7 @@ def _capped(
 
 
 @router.post("/files", response={201: UploadOut, 413: DocumentRefusedOut, 507: DocumentRefusedOut})
-@decorate_view(_capped(_cap_for_folder))
+@decorate_view(_capped(_cap_for_folder, _library_for_folder))
 def upload_file(
     request: AuthenticatedRequest,
     folder_id: Form[Id],
@@ -414,7 +444,14 @@ def upload_file(
     """A file into a folder (multipart/form-data: `folder_id` and `file`). A file named like one
     already in the folder becomes its new version (`new_document: false`). A file over the
     largest size is `413` (stopped while it arrives); one the library has no room for is `400`
-    (`{"detail": {"file": […]}}`), nothing kept."""
+    (`{"detail": {"file": […]}}`), nothing kept. With the folder in the address too
+    (`/files?folder_id=12`, the same as the form's), its library's room is reserved before the
+    body is read: no room is then `507` before a byte of the file is kept."""
+    in_address = request.GET.get("folder_id")
+    if in_address is not None and in_address != str(folder_id):
+        raise ValidationError(
+            {"folder_id": _("The folder in the address is not the one in the form.")}
+        )
     folder = queries.access_folder(request.auth, folder_id, "upload")
     result = actions.upload_file(
         actor=request.auth, folder=folder, upload=file, name=file.name or ""

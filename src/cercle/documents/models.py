@@ -461,10 +461,12 @@ class Comment(models.Model):
 
 class UploadSession(models.Model):
     """A file sent in chunks (`upload_sessions`): it becomes a document, or a new version of
-    `document`, once all its `size` bytes have arrived. Each chunk is its own file in the
-    documents storage (`uploads/<id>/<index>`, sizes in `parts`), so a session works with any
-    storage (no append needed) and an interrupted transfer resumes from `received`. Finishing,
-    aborting or expiring deletes the chunks; nothing of a session outlives it."""
+    `document`, once all its `size` bytes have arrived. The chunks are appended to one file where
+    the content will be kept (`staged_key`), or, with a storage without local paths (S3), each is
+    its own file (`uploads/<id>/<index>`, sizes in `parts`: no append needed); an interrupted
+    transfer resumes from `received`. Its room is
+    reserved from its start (`reservation`). Finishing, aborting or expiring deletes the chunks
+    and the reservation; nothing of a session outlives it."""
 
     id = models.UUIDField(primary_key=True)
     created_by = models.ForeignKey(
@@ -481,9 +483,19 @@ class UploadSession(models.Model):
     path = models.CharField(max_length=1000, blank=True)
     size = models.BigIntegerField()
     received = models.BigIntegerField(default=0)
+    # With a storage that has local paths: where the chunks are appended, one file at the
+    # place the content will keep in the storage (`blobs/<2>/<key>`), so finishing records it
+    # without copying it. Empty (S3): each chunk is its own file, in `parts`.
+    staged_key = models.CharField(max_length=200, blank=True)
     # Each chunk received, in order: [its name in the storage, its size].
     parts = models.JSONField(default=list)
     finishing = models.BooleanField(default=False)  # taken by one `finish_upload`
+    # The room the session holds in its library for its declared `size`, from its start to
+    # its end (`actions.reserve_room`, expiring with the session); handed over to the document
+    # when it finishes, given back when it is cancelled, refused or expires.
+    reservation = models.ForeignKey(
+        "Reservation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 

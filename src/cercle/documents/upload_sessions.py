@@ -1,23 +1,27 @@
 """The actions of uploads in chunks, resumable (`/api/v1/files/uploads`, used by the library
 page's script for large files and whole folders):
 
-1. `start_upload` checks the rules, the largest file and the library's room for the size the
-   client declares, before any byte arrives;
+1. `start_upload` checks the rules and the largest file, and reserves the library's room for
+   the size the client declares (`actions.reserve_room`, until the session expires), before any
+   byte arrives;
 2. `receive_chunk` stores each chunk at the offset the server expects (`received`); a chunk at
    another offset is refused with the offset to resume from (`OffsetMismatch`), so a client that
    lost a connection asks for the offset and goes on from there. The rules, the largest file and
-   the room left are checked again at each chunk: a refusal then ends the session;
+   the reservation are checked again at each chunk: a refusal then ends the session;
 3. `finish_upload` reads the chunks in order, as one file, through the same action as a whole
    upload (`actions.upload_file` or `actions.add_version`: content check, SHA-256, storage once,
-   audit, notifications), then deletes the chunks.
+   audit, notifications), handing it the session's reservation, then deletes the chunks.
 
-`abort_upload` and `purge_expired_uploads` (run by `purge_document_trash`) delete a session and
-its chunks. A session is its creator's only: anyone else gets the not-found error.
+`abort_upload` and `purge_expired_uploads` (run by `purge_document_trash`) delete a session,
+its reservation and its chunks. A session is its creator's only: anyone else gets the not-found
+error.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import uuid
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -31,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.documents import actions, queries
-from cercle.documents.models import Document, Folder, UploadSession
+from cercle.documents.models import Blob, Document, Folder, UploadSession
 from cercle.documents.storage import blob_storage
 
 # The largest chunk one request may bring (under deploy/nginx.conf's 12 MB for /api/); the page's
@@ -60,15 +64,39 @@ def _refused_size(message: str, code: str) -> ValidationError:
     return ValidationError({"size": ValidationError(message, code=code)})
 
 
-def _check_size(library: Any, size: int) -> None:
-    """The largest file (`too_large`) and the room left in the library (`quota`), as they are
-    now: an administrator may lower them, and other uploads take room, during a transfer."""
+def _check_largest(size: int) -> None:
+    """The largest file (`too_large`), as it is now: an administrator may lower it during a
+    transfer."""
     largest = actions.max_document_bytes()
     if size > largest:
         raise _refused_size(queries.file_too_large(largest), "too_large")
-    quota = queries.quota_of(library)
-    if queries.limit_mb(library) and not quota.fits(size):
-        raise _refused_size(queries.quota_refused(quota), "quota")
+
+
+def _hold_room(
+    library_id: int, size: int, expires_at: datetime, reservation: int | None = None
+) -> int | None:
+    """Reserves (or, given the session's `reservation`, renews) the room of the whole file in
+    the library until the session expires (`actions.reserve_room`): refused (`quota`) when the
+    library's usage, what the other uploads under way hold and `size` go past the quota."""
+    try:
+        return actions.reserve_room(
+            library_id=library_id, size=size, reservation=reservation, expires_at=expires_at
+        )
+    except ValidationError as error:
+        raise _refused_size(" ".join(error.messages), "quota") from error
+
+
+def _staged_key() -> str:
+    """Where the chunks of a new session are appended: the place its content will keep in the
+    storage (`blobs/<2>/<key>`, as `actions.StagedContent`), when the storage has local paths;
+    "" otherwise (S3: each chunk its own file). Nothing is written yet."""
+    key = uuid.uuid4().hex
+    name = f"blobs/{key[:2]}/{key}"
+    try:
+        blob_storage().path(name)
+    except NotImplementedError:
+        return ""
+    return name
 
 
 def _clean_path(path: str) -> str:
@@ -90,7 +118,9 @@ def start_upload(
     """A session for a file of `size` bytes: a new file `name` in `folder` (under its sub-folders
     `path`, made when it finishes; a file of that name there becomes its new version), or a new
     version of `document`. Refused before any byte arrives when the person may not write there,
-    the file is larger than allowed or the library has no room for it."""
+    the file is larger than allowed or the library has no room for it (counting the room the
+    other uploads under way hold). The session reserves the room of its `size` until it ends:
+    two sessions that together go past the quota cannot both start."""
     if document is not None:
         queries.check(actor, "version", document)
         actions._refuse_if_locked(actor, document)
@@ -104,7 +134,7 @@ def start_upload(
         raise ValidationError({"size": _("Give the file's size in bytes (at least 1).")})
     name = actions.clean_item_name(name, field="name")
     path = _clean_path(path)
-    _check_size(folder.library, size)
+    _check_largest(size)
     if (
         UploadSession.objects.filter(created_by=actor, expires_at__gt=timezone.now()).count()
         >= MAX_OPEN_SESSIONS
@@ -113,17 +143,22 @@ def start_upload(
             {"size": _("Too many uploads under way: finish or cancel some first.")},
             code="too_many",
         )
-    return UploadSession.objects.create(
-        id=uuid.uuid4(),
-        created_by=actor,
-        library_id=folder.library_id,
-        folder=folder,
-        document=document,
-        name=name,
-        path=path,
-        size=size,
-        expires_at=timezone.now() + lifetime(),
-    )
+    expires_at = timezone.now() + lifetime()
+    with transaction.atomic():
+        reservation = _hold_room(folder.library_id, size, expires_at)
+        return UploadSession.objects.create(
+            id=uuid.uuid4(),
+            created_by=actor,
+            library_id=folder.library_id,
+            folder=folder,
+            document=document,
+            name=name,
+            path=path,
+            size=size,
+            expires_at=expires_at,
+            reservation_id=reservation,
+            staged_key=_staged_key(),
+        )
 
 
 def _delete_parts(names: list[str]) -> None:
@@ -136,31 +171,59 @@ def _part_names(session: UploadSession) -> list[str]:
     return [str(part[0]) for part in session.parts]
 
 
-def _end(session: UploadSession) -> None:
-    """Deletes the session, then its chunks (called outside any transaction: once the row is
-    gone no request can add to it or read it)."""
+def _end(session: UploadSession, *, finished: bool = False) -> None:
+    """Deletes the session and gives back its reservation (unless finishing handed it over),
+    then deletes its chunks (called outside any transaction: once the row is gone no request
+    can add to it or read it). The file the chunks were appended to is deleted too, unless
+    `finished` (then it is the finish's `StagedContent`'s: recorded, or deleted by it) or a
+    content recorded from it."""
     names = _part_names(session)
     with transaction.atomic():
         locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
         if locked is not None:
             names = sorted(set(names) | set(_part_names(locked)))
+            reservation = locked.reservation_id
             locked.delete()
+            actions.release_room(reservation)
     _delete_parts(names)
+    key = session.staged_key
+    if key and not finished and not Blob.objects.filter(key=key).exists():
+        blob_storage().delete(key)
+
+
+def _write_at(key: str, offset: int, data: IO[bytes]) -> None:
+    """Writes `data` into the session's file at `offset` (what lies past it, bytes of a chunk
+    whose record failed, is cut first)."""
+    path = blob_storage().path(key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(descriptor, "r+b") as out:
+        out.seek(offset)
+        out.truncate()
+        data.seek(0)
+        shutil.copyfileobj(data, out, CHUNK_READ)
 
 
 def _still_allowed(actor: User, session: UploadSession) -> None:
     """The person may still write there, and the file still fits: otherwise the session ends
-    and the refusal is raised."""
+    and the refusal is raised. The session's reservation is renewed (made again if it was
+    purged meanwhile): a quota lowered since the start refuses the next chunk."""
     try:
         if session.document_id is not None:
             document = queries.access_document(actor, session.document_id, "version")
             actions._refuse_if_locked(actor, document)
         else:
             queries.access_folder(actor, session.folder_id, "upload")
-        _check_size(session.library, session.size)
+        _check_largest(session.size)
+        held = _hold_room(
+            session.library_id, session.size, session.expires_at, session.reservation_id
+        )
     except (ValidationError, PermissionDenied, queries.NotFound):
         _end(session)
         raise
+    if held != session.reservation_id:
+        UploadSession.objects.filter(pk=session.pk).update(reservation_id=held)
+        session.reservation_id = held
 
 
 def receive_chunk(
@@ -190,6 +253,19 @@ def receive_chunk(
             code="beyond",
         )
     _still_allowed(actor, session)
+    if session.staged_key:
+        # Appended where the content will be kept, with the session's row locked: one chunk
+        # at a time, and none once the session has ended (its file deleted after its row).
+        with transaction.atomic():
+            locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
+            if locked is None or locked.finishing:
+                raise queries.NotFound(_("No such upload."))
+            if locked.received != offset:
+                raise OffsetMismatch(locked.received)
+            _write_at(locked.staged_key, offset, data)
+            locked.received = offset + length
+            locked.save(update_fields=["received"])
+            return locked
     data.seek(0)
     name = blob_storage().save(session.part_name(len(session.parts)), File(data, name="part"))
     try:
@@ -293,7 +369,8 @@ def finish_upload(*, actor: User, session: UploadSession) -> actions.Uploaded:
     """The file, once every byte has arrived: a new document (or a new version of the one of
     that name) or a new version of the session's document. The session and its chunks are
     deleted whatever the outcome: a content refused at the end (a program, a full library) is
-    refused for good."""
+    refused for good. The session's reservation is handed over to the file: it is not counted
+    against it, and goes in the transaction that records it."""
     if session.created_by_id != actor.pk:
         raise queries.NotFound(_("No such upload."))
     if session.received != session.size:
@@ -310,21 +387,42 @@ def finish_upload(*, actor: User, session: UploadSession) -> actions.Uploaded:
     ).update(finishing=True)
     if not claimed:
         raise queries.NotFound(_("No such upload."))
-    reader = io.BufferedReader(
-        _PartsReader([(str(name), int(size)) for name, size in session.parts]), CHUNK_READ
+    reservation = (
+        UploadSession.objects.filter(pk=session.pk).values_list("reservation_id", flat=True).first()
     )
+    reader: IO[bytes]
+    if session.staged_key:
+        # The file the chunks were appended to, recorded where it is (read once for its
+        # SHA-256, not copied); the session's reservation goes with it.
+        reader = actions.StagedContent.adopt(
+            session.staged_key, name=session.name, reservation=reservation
+        )
+    else:
+        reader = io.BufferedReader(
+            _PartsReader([(str(name), int(size)) for name, size in session.parts]), CHUNK_READ
+        )
     try:
         if session.document_id is not None:
             document = queries.access_document(actor, session.document_id, "version")
             version = actions.add_version(
-                actor=actor, document=document, upload=reader, name=session.name
+                actor=actor,
+                document=document,
+                upload=reader,
+                name=session.name,
+                reservation=reservation,
             )
             return actions.Uploaded(document=document, version=version, is_new_document=False)
         folder = _folder_for(actor, session)
-        return actions.upload_file(actor=actor, folder=folder, upload=reader, name=session.name)
+        return actions.upload_file(
+            actor=actor,
+            folder=folder,
+            upload=reader,
+            name=session.name,
+            reservation=reservation,
+        )
     finally:
         reader.close()
-        _end(session)
+        _end(session, finished=True)
 
 
 def abort_upload(*, actor: User, session: UploadSession) -> None:

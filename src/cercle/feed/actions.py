@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from cercle.accounts import queries as account_queries
@@ -218,16 +217,12 @@ def create_post(
 
 
 ACTIVITY_WINDOW = timedelta(minutes=10)
-ACTIVITY_SHOWN = 20  # the items an activity post lists (its count says how many in all)
 
 
 def _activity_html(items: list[dict[str, object]]) -> str:
-    shown = items[-ACTIVITY_SHOWN:]
-    links = "".join(
-        f'<li><a href="{escape(str(item["url"]))}">{escape(str(item["title"]))}</a></li>'
-        for item in shown
-    )
-    return f'<ul class="post-activity">{links}</ul>'
+    """The list as stored (every item): pages draw each reader's own (`PostCard.activity_html`,
+    what they may open now)."""
+    return queries.activity_html(items)
 
 
 @transaction.atomic

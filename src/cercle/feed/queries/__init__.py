@@ -51,7 +51,9 @@ from cercle.feed.queries.moderation import (
     recent_decisions,
 )
 from cercle.feed.queries.pages import (
+    ACTIVITY_SHOWN,
     PostCard,
+    activity_html,
     follows_hashtag,
     get_hashtag,
     hashtag_posts,
@@ -94,6 +96,7 @@ from cercle.feed.queries.visibility import (
 
 __all__ = [
     "ACTIONS",
+    "ACTIVITY_SHOWN",
     "FILTERS",
     "MAX_PAGE_SIZE",
     "PAGE_SIZE",
@@ -108,6 +111,7 @@ __all__ = [
     "access_comment",
     "access_post",
     "access_report",
+    "activity_html",
     "audience_is_covered",
     "can",
     "can_moderate_report",

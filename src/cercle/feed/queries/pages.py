@@ -15,6 +15,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
@@ -85,6 +86,21 @@ class PostCard:
     # What the modules extending posts add (`feed.registry.CardExtra`), by their key: each
     # extra's value for this post (absent when its loader gave none).
     extras: dict[str, object] = field(default_factory=dict)
+    # An activity post's list as this viewer sees it (`activity_html` of the items they may see:
+    # a file since put in the trash is left out); None for any other post.
+    activity_html: str | None = None
+
+
+ACTIVITY_SHOWN = 20  # the items an activity post lists (its count says how many in all)
+
+
+def activity_html(items: Sequence[dict[str, object]]) -> str:
+    """An activity post's list of links, the `ACTIVITY_SHOWN` latest of `items`, escaped."""
+    links = "".join(
+        f'<li><a href="{escape(str(item["url"]))}">{escape(str(item["title"]))}</a></li>'
+        for item in list(items)[-ACTIVITY_SHOWN:]
+    )
+    return f'<ul class="post-activity">{links}</ul>'
 
 
 def with_viewer_state(
@@ -124,6 +140,8 @@ def with_viewer_state(
         extra.key: extra.load(viewer, items, new) if items else {}
         for extra in registry.card_extras()
     }
+    # Activity posts list what the viewer may open now: one call per kind, for the whole page.
+    activity = visible_activity_items(viewer.user, [p for p in items if p.activity_kind])
     cards = []
     for post in items:
         is_author = post.author_id == viewer.user.pk
@@ -138,6 +156,7 @@ def with_viewer_state(
                 original_visible=original is not None and viewer_sees(viewer, original),
                 may_report=not is_author,
                 extras={key: found[post.pk] for key, found in extras.items() if post.pk in found},
+                activity_html=activity_html(activity[post.pk]) if post.pk in activity else None,
             )
         )
     return cards

@@ -333,6 +333,7 @@ def _card_key(context: template.Context, card: Any, has_token: bool) -> tuple[An
     key = (
         post.pk,
         post.body_html,
+        card.activity_html,
         post.created_at,
         post.edited_at,
         post.pinned_at,
@@ -433,8 +434,10 @@ def _card(context: template.Context, card: Any, post: Any) -> SafeString:
     if post.hidden_at:
         out.append(f'· <span class="tag">{t.hidden}</span>')
     out.append("\n      </p>\n    </div>\n  </header>\n  ")
-    if post.body_html:
-        out.append(f'<div class="post-body">{post.body_html}</div>')
+    # An activity post lists the files this reader may open now, not all it was told.
+    body_html = card.activity_html if card.activity_html is not None else post.body_html
+    if body_html:
+        out.append(f'<div class="post-body">{body_html}</div>')
     out.append(card_slot(context, "body"))
     out.append("\n  ")
     files = post.attachments.all()
