@@ -649,7 +649,37 @@ def events_in_range(
 ) -> list[Event]:
     """The events with an occurrence overlapping [start, end) (either end open)."""
     window = recurrence.Window(start or FAR_PAST, end or FAR_FUTURE)
-    events = calendar_events(calendar)
+    loaded = list(_in_window(calendar_events(calendar), window, start, end))
+    if start is None and end is None:
+        return loaded
+    return [e for e in loaded if _has_occurrence(e, window)]
+
+
+def event_ids_in_range(
+    calendar: Calendar, start: dt.datetime | None, end: dt.datetime | None
+) -> list[int]:
+    """The ids of `events_in_range`, in order, from the events alone and their exceptions (two
+    queries, no relation loaded per event): for a query whose answer is read from plain values
+    (`summaries_by_pk`, `known_ics`)."""
+    window = recurrence.Window(start or FAR_PAST, end or FAR_FUTURE)
+    events = list(
+        _in_window(Event.objects.filter(members(calendar)).order_by("id"), window, start, end)
+    )
+    if start is None and end is None:
+        return [e.pk for e in events]
+    exceptions: dict[int, list[Occurrence]] = {}
+    # Asked for all the events found (not the series alone): the same queries whatever they are.
+    for occurrence in Occurrence.objects.filter(event_id__in=[e.pk for e in events]):
+        exceptions.setdefault(occurrence.event_id, []).append(occurrence)
+    return [e.pk for e in events if _occurs(e, exceptions.get(e.pk, []), window)]
+
+
+def _in_window(
+    events: QuerySet[Event],
+    window: recurrence.Window,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> QuerySet[Event]:
     if start is not None or end is not None:
         in_window = Q(first_start__lt=window.end) & (
             Q(last_end__isnull=True) | Q(last_end__gt=window.start)
@@ -662,16 +692,18 @@ def events_in_range(
             Q(pk__in=Event.objects.filter(in_window).values("pk"))
             | Q(pk__in=Event.objects.filter(moved).values("pk"))
         )
-    loaded = list(events)
-    if start is None and end is None:
-        return loaded
-    return [e for e in loaded if _has_occurrence(e, window)]
+    return events
 
 
 def _has_occurrence(event: Event, window: recurrence.Window) -> bool:
+    return _occurs(event, list(event.occurrences.all()) if event.rule else [], window)
+
+
+def _occurs(event: Event, changed: list[Occurrence], window: recurrence.Window) -> bool:
+    """Whether `event` (its exceptions `changed`) has an occurrence overlapping `window`."""
     if not event.rule:
         return window.overlaps(event.own_timing())
-    exceptions = {o.recurrence_id: o for o in event.occurrences.all()}
+    exceptions = {o.recurrence_id: o for o in changed}
     for occurrence in recurrence.occurrences(event.rule, event.own_timing(), window):
         if occurrence.key not in exceptions:
             return True
