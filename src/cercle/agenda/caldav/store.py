@@ -1364,7 +1364,7 @@ class Summary:
 
 def summaries_by_name(calendar: Calendar, names: list[str]) -> dict[str, Summary]:
     """The `Summary` of each event of the collection named in `names`, by name, in a fixed
-    number of queries of plain values (five), whatever the number of names."""
+    number of queries of plain values (four), whatever the number of names."""
     if not names:
         return {}
     uids = [n[:-4] for n in names if n.endswith(".ics") and _SAFE_UID.match(n[:-4])]
@@ -1388,10 +1388,17 @@ def summaries_by_pk(pks: list[int]) -> dict[int, Summary]:
 def _summaries(rows: QuerySet[Event]) -> list[Summary]:
     """As `etag` and `schedule_tag` compute them from an event and its prefetches, from plain
     values: the events, their exceptions, invitations, answers for single occurrences, and
-    the clients' texts (five queries)."""
+    the clients' texts (four queries)."""
     events = list(
         rows.values_list(
-            "pk", "uid", "updated_at", "sequence", "organiser_id", "dav_name__name"
+            "pk",
+            "uid",
+            "updated_at",
+            "sequence",
+            "organiser_id",
+            "dav_name__name",
+            "dav_source__etag",
+            "dav_source__data",
         ).order_by("pk")
     )
     pks = [row[0] for row in events]
@@ -1414,18 +1421,11 @@ def _summaries(rows: QuerySet[Event]) -> list[Summary]:
         answers.setdefault(event_id, []).append(
             (person_id, _answered(answer, singles.get(pk_, [])))
         )
-    sources = {
-        event_id: (tag, data)
-        for event_id, tag, data in EventSource.objects.filter(event_id__in=pks).values_list(
-            "event_id", "etag", "data"
-        )
-    }
     found = []
-    for pk, uid, updated_at, sequence, organiser_id, name in events:
+    for pk, uid, updated_at, sequence, organiser_id, name, source_tag, source in events:
         tag = _etag(pk, updated_at, sequence, exceptions.get(pk, []), answers.get(pk, []))
-        source = sources.get(pk)
         scheduling = organiser_id is not None and (
-            pk in answers or (source is not None and "ATTENDEE" in source[1])
+            pk in answers or (source is not None and "ATTENDEE" in source)
         )
         found.append(
             Summary(
@@ -1434,7 +1434,7 @@ def _summaries(rows: QuerySet[Event]) -> list[Summary]:
                 etag=tag,
                 schedule_tag=_schedule_tag(pk, sequence, uid) if scheduling else None,
                 updated_at=updated_at,
-                source=source[1] if source is not None and source[0] == tag else None,
+                source=source if source is not None and source_tag == tag else None,
             )
         )
     return found
