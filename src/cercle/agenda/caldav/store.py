@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -404,7 +405,11 @@ def schedule_tag(event: Event) -> str | None:
     source = _source(event)
     if not event.invitations.all() and (source is None or "ATTENDEE" not in source.data):
         return None
-    text = f"{event.pk}|{event.sequence}|{event.uid}"
+    return _schedule_tag(event.pk, event.sequence, event.uid)
+
+
+def _schedule_tag(pk: int, sequence: int, uid: str) -> str:
+    text = f"{pk}|{sequence}|{uid}"
     return '"s-' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
 
 
@@ -438,6 +443,10 @@ def event_ics(event: Event) -> bytes:
     cached = _ICS_CACHE.get(tag)
     if cached is not None:
         return cached
+    shared = cache.get(_cache_key(tag))
+    if shared is not None:
+        _remember(tag, shared)
+        return bytes(shared)
     calendar = icalendar.Calendar()
     calendar.add("prodid", ical.PRODID)
     calendar.add("version", "2.0")
@@ -455,10 +464,15 @@ def event_ics(event: Event) -> bytes:
     if zones:
         at = data.index(b"BEGIN:VEVENT")
         data = data[:at] + zones + data[at:]
+    _remember(tag, data)
+    cache.set(_cache_key(tag), data, ICS_CACHE_SECONDS)
+    return data
+
+
+def _remember(tag: str, data: bytes) -> None:
     if len(_ICS_CACHE) >= ICS_CACHE_SIZE:
         _ICS_CACHE.clear()
     _ICS_CACHE[tag] = data
-    return data
 
 
 def _source(event: Event) -> EventSource | None:
@@ -569,8 +583,16 @@ def keep_source(actor: User, event: Event, body: bytes) -> bytes | None:
 
 # The `.ics` of recently read events, by ETag (which changes with everything the `.ics` says):
 # writing one with icalendar takes milliseconds, and clients read the same ones again and again.
+# Also kept in the shared cache (Redis in production), for the other workers and after a
+# restart: a multiget of 100 events is then read without loading or writing any of them.
 ICS_CACHE_SIZE = 5000
+ICS_CACHE_SECONDS = 7 * 24 * 3600
 _ICS_CACHE: dict[str, bytes] = {}
+_CACHE_PREFIX = "caldav:ics:"
+
+
+def _cache_key(tag: str) -> str:
+    return _CACHE_PREFIX + tag.strip('"')
 
 
 @functools.lru_cache(maxsize=64)
@@ -627,7 +649,37 @@ def events_in_range(
 ) -> list[Event]:
     """The events with an occurrence overlapping [start, end) (either end open)."""
     window = recurrence.Window(start or FAR_PAST, end or FAR_FUTURE)
-    events = calendar_events(calendar)
+    loaded = list(_in_window(calendar_events(calendar), window, start, end))
+    if start is None and end is None:
+        return loaded
+    return [e for e in loaded if _has_occurrence(e, window)]
+
+
+def event_ids_in_range(
+    calendar: Calendar, start: dt.datetime | None, end: dt.datetime | None
+) -> list[int]:
+    """The ids of `events_in_range`, in order, from the events alone and their exceptions (two
+    queries, no relation loaded per event): for a query whose answer is read from plain values
+    (`summaries_by_pk`, `known_ics`)."""
+    window = recurrence.Window(start or FAR_PAST, end or FAR_FUTURE)
+    events = list(
+        _in_window(Event.objects.filter(members(calendar)).order_by("id"), window, start, end)
+    )
+    if start is None and end is None:
+        return [e.pk for e in events]
+    exceptions: dict[int, list[Occurrence]] = {}
+    # Asked for all the events found (not the series alone): the same queries whatever they are.
+    for occurrence in Occurrence.objects.filter(event_id__in=[e.pk for e in events]):
+        exceptions.setdefault(occurrence.event_id, []).append(occurrence)
+    return [e.pk for e in events if _occurs(e, exceptions.get(e.pk, []), window)]
+
+
+def _in_window(
+    events: QuerySet[Event],
+    window: recurrence.Window,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> QuerySet[Event]:
     if start is not None or end is not None:
         in_window = Q(first_start__lt=window.end) & (
             Q(last_end__isnull=True) | Q(last_end__gt=window.start)
@@ -640,16 +692,18 @@ def events_in_range(
             Q(pk__in=Event.objects.filter(in_window).values("pk"))
             | Q(pk__in=Event.objects.filter(moved).values("pk"))
         )
-    loaded = list(events)
-    if start is None and end is None:
-        return loaded
-    return [e for e in loaded if _has_occurrence(e, window)]
+    return events
 
 
 def _has_occurrence(event: Event, window: recurrence.Window) -> bool:
+    return _occurs(event, list(event.occurrences.all()) if event.rule else [], window)
+
+
+def _occurs(event: Event, changed: list[Occurrence], window: recurrence.Window) -> bool:
+    """Whether `event` (its exceptions `changed`) has an occurrence overlapping `window`."""
     if not event.rule:
         return window.overlaps(event.own_timing())
-    exceptions = {o.recurrence_id: o for o in event.occurrences.all()}
+    exceptions = {o.recurrence_id: o for o in changed}
     for occurrence in recurrence.occurrences(event.rule, event.own_timing(), window):
         if occurrence.key not in exceptions:
             return True
@@ -1292,6 +1346,118 @@ def events_by_name(calendar: Calendar, names: list[str]) -> dict[str, Event]:
     )
     wanted = set(names)
     return {name: e for e in events if (name := resource_name(e)) in wanted}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What an event's resource properties need, read as plain values (no model instances):
+    its name, ETag, Schedule-Tag and last change, and the text of the client's last write when
+    nobody changed the event since (`EventSource`)."""
+
+    pk: int
+    name: str
+    etag: str
+    schedule_tag: str | None
+    updated_at: dt.datetime | None
+    source: str | None  # the client's text, while the event's ETag is the one it was kept with
+
+
+def summaries_by_name(calendar: Calendar, names: list[str]) -> dict[str, Summary]:
+    """The `Summary` of each event of the collection named in `names`, by name, in a fixed
+    number of queries of plain values (four), whatever the number of names."""
+    if not names:
+        return {}
+    uids = [n[:-4] for n in names if n.endswith(".ics") and _SAFE_UID.match(n[:-4])]
+    numbers = [int(m.group(1)) for n in names if (m := _NUMBERED.match(n)) and len(m.group(1)) < 19]
+    rows = Event.objects.filter(members(calendar)).filter(
+        Q(dav_name__name__in=names)
+        | Q(uid__in=uids, dav_name__isnull=True)
+        | Q(pk__in=numbers, dav_name__isnull=True)
+    )
+    wanted = set(names)
+    return {s.name: s for s in _summaries(rows) if s.name in wanted}
+
+
+def summaries_by_pk(pks: list[int]) -> dict[int, Summary]:
+    """The `Summary` of each event of `pks` (already known to be in the collection)."""
+    if not pks:
+        return {}
+    return {s.pk: s for s in _summaries(Event.objects.filter(pk__in=pks))}
+
+
+def _summaries(rows: QuerySet[Event]) -> list[Summary]:
+    """As `etag` and `schedule_tag` compute them from an event and its prefetches, from plain
+    values: the events, their exceptions, invitations, answers for single occurrences, and
+    the clients' texts (four queries)."""
+    events = list(
+        rows.values_list(
+            "pk",
+            "uid",
+            "updated_at",
+            "sequence",
+            "organiser_id",
+            "dav_name__name",
+            "dav_source__etag",
+            "dav_source__data",
+        ).order_by("pk")
+    )
+    pks = [row[0] for row in events]
+    if not pks:
+        return []
+    exceptions: dict[int, list[dt.datetime]] = {}
+    for event_id, changed in Occurrence.objects.filter(event_id__in=pks).values_list(
+        "event_id", "updated_at"
+    ):
+        exceptions.setdefault(event_id, []).append(changed)
+    singles: dict[int, list[tuple[dt.datetime, str, dt.datetime]]] = {}
+    for invitation_id, key, theirs, at in OccurrenceAnswer.objects.filter(
+        invitation__event_id__in=pks
+    ).values_list("invitation_id", "occurrence", "answer", "answered_at"):
+        singles.setdefault(invitation_id, []).append((key, theirs, at))
+    answers: dict[int, list[tuple[int, str]]] = {}
+    for pk_, event_id, person_id, answer in Invitation.objects.filter(event_id__in=pks).values_list(
+        "pk", "event_id", "person_id", "answer"
+    ):
+        answers.setdefault(event_id, []).append(
+            (person_id, _answered(answer, singles.get(pk_, [])))
+        )
+    found = []
+    for pk, uid, updated_at, sequence, organiser_id, name, source_tag, source in events:
+        tag = _etag(pk, updated_at, sequence, exceptions.get(pk, []), answers.get(pk, []))
+        scheduling = organiser_id is not None and (
+            pk in answers or (source is not None and "ATTENDEE" in source)
+        )
+        found.append(
+            Summary(
+                pk=pk,
+                name=name or _default_name(pk, uid),
+                etag=tag,
+                schedule_tag=_schedule_tag(pk, sequence, uid) if scheduling else None,
+                updated_at=updated_at,
+                source=source if source is not None and source_tag == tag else None,
+            )
+        )
+    return found
+
+
+def known_ics(summaries: list[Summary]) -> dict[int, bytes]:
+    """The `.ics` of those events already written for their current ETag (the client's text,
+    this process's cache, the shared cache), by event id; the others are left out: load them
+    (`calendar_events`) and write them (`event_ics`)."""
+    found: dict[int, bytes] = {}
+    missing: dict[str, Summary] = {}
+    for summary in summaries:
+        if summary.source is not None:
+            found[summary.pk] = summary.source.encode()
+        elif (cached := _ICS_CACHE.get(summary.etag)) is not None:
+            found[summary.pk] = cached
+        else:
+            missing[_cache_key(summary.etag)] = summary
+    if missing:
+        for key, data in cache.get_many(list(missing)).items():
+            found[missing[key].pk] = data
+            _remember(missing[key].etag, data)
+    return found
 
 
 def occurrences(event: Event, window: recurrence.Window) -> list[Timing]:
