@@ -209,7 +209,7 @@ def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_rec
         `conversation.read_only` never reaches his tab."""
         blocked["on"] = True
         etienne.evaluate("window.cercleRealtime.drop()")
-        expect(etienne.locator("#realtime-status")).to_be_visible()
+        expect(etienne.locator("#realtime-status")).to_be_visible(timeout=20_000)
         site.python(
             "from cercle.accounts.models import User\n"
             "from cercle.spaces import actions\n"

@@ -100,7 +100,7 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
     # The network goes away; meanwhile David sends three messages.
     blocked["on"] = True
     chloe.evaluate("window.cercleRealtime.drop()")
-    expect(chloe.locator("#realtime-status")).to_be_visible()
+    expect(chloe.locator("#realtime-status")).to_be_visible(timeout=20_000)
     for i in range(3):
         sent = httpx.post(
             f"{server.url}/api/v1/conversations/{conversation_id}/messages",

@@ -55,7 +55,9 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     anne.context.set_offline(True)
     blocked["on"] = True
     anne.evaluate("window.cercleRealtime.drop()")
-    expect(anne.locator("#realtime-status")).to_be_visible()
+    # The socket's "close" event waits for the closing handshake through Playwright's proxy and
+    # the server: on two busy cores (the three suites at once) more than the 5 s default.
+    expect(anne.locator("#realtime-status")).to_be_visible(timeout=20_000)
     for body in ["premier hors ligne", "deuxième hors ligne", "à annuler"]:
         anne.fill("#composer-body", body)
         anne.keyboard.press("Enter")
@@ -136,7 +138,7 @@ def test_logging_out_clears_the_outbox(
     chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
     blocked["on"] = True
     chloe.evaluate("window.cercleRealtime.drop()")
-    expect(chloe.locator("#realtime-status")).to_be_visible()
+    expect(chloe.locator("#realtime-status")).to_be_visible(timeout=20_000)
     chloe.fill("#composer-body", "jamais envoyé")
     chloe.keyboard.press("Enter")
     expect(chloe.locator("#message-list li.msg-waiting")).to_have_count(1)
