@@ -32,7 +32,10 @@ def test_only_admins_read_the_audit_log(role: str) -> None:
 
 def test_filters() -> None:
     admin = make_admin()
-    alice = make_user(username="alice", email="alice@example.org")
+    # Named: the factory's default name carries a number that may be bob's id (target "12").
+    alice = make_user(
+        username="alice", email="alice@example.org", first_name="Alice", last_name="Roux"
+    )
     bob = make_user(username="bob", first_name="Bob")
     log_event(actor=alice, action="auth.login", target=alice, ip_address="10.0.0.1")
     log_event(actor=admin, action="accounts.role_changed", target=bob, ip_address="10.0.0.2")
