@@ -196,7 +196,7 @@ def _page_rows(ids: list[int]) -> dict[int, Post]:
     return found
 
 
-def _page_of_ids(ids: list[int], limit: int, viewer: Viewer) -> Page:
+def _page_of_ids(ids: list[int], limit: int, viewer: Viewer) -> Page[PostCard]:
     """The page of posts for up to `limit + 1` ids in order (one more says there is a next page),
     read by id, with the viewer's state."""
     has_more = len(ids) > limit
