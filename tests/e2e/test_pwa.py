@@ -72,9 +72,12 @@ def test_manifest_service_worker_and_offline_pages(new_page: Any, transactional_
     assert "Sortie samedi au parc" in page.locator("main").inner_text()
     assert page.locator("form button").first.is_disabled()
 
-    page.context.set_offline(False)
-    page.goto("/")
-    assert page.locator(".offline-banner").count() == 0
+    # Back online, the copy reloads itself into the live page (pwa.js): wait for that reload
+    # rather than navigate, which the reload would interrupt.
+    with page.expect_navigation(wait_until="load"):
+        page.context.set_offline(False)
+    expect(page.locator(".offline-banner")).to_have_count(0, timeout=15_000)
+    assert "Sortie samedi au parc" in page.locator("main").inner_text()
 
     # Logging out forgets the copies of the pages seen (the offline page stays).
     page.locator("details.user-menu summary").click()
