@@ -11,6 +11,8 @@ vocabulary, one in fifty with a rare word), analysing each content as the backgr
 rare words (found in few files) and words found in none.
 
     .venv/bin/python bench/documents_search_bench.py --db sqlite --documents 2000 --requests 150
+    .venv/bin/python bench/documents_search_bench.py --db both --documents 100000 \
+        --bulk-after 500 --requests 1000       # the issue's scale, seeded in bulk
 
 Only 127.0.0.1 is ever targeted. Shares its helpers with bench/run.py.
 """
@@ -128,7 +130,7 @@ root = actions.root_of(actions.space_library(space=space))
 folders = [actions.create_folder(actor=owner, parent=root, name=f"Dossier {{i}}")
            for i in range(20)]
 started = time.perf_counter()
-for number in range({documents}):
+for number in range(min({real}, {documents})):
     words = [rng.choice(vocabulary) for _ in range({words})]
     if number % 50 == 0:
         words.insert(rng.randrange(len(words)), rare[number // 50 % len(rare)])
@@ -136,6 +138,36 @@ for number in range({documents}):
     result = actions.upload_file(actor=owner, folder=folders[number % 20],
                                  upload=io.BytesIO(text.encode()), name=f"note-{{number}}.txt")
     actions.analyse_blob(blob_id=result.version.blob_id)
+# Past `real`, the same documents made in bulk (rows only: their bytes are not written, which the
+# search never reads), then indexed by `rebuild_search_index` as a big installation's would be.
+import hashlib
+from django.db import transaction
+from django.utils import timezone
+from cercle.documents.models import BlobText, Document, Version
+now = timezone.now()
+for start in range({real}, {documents}, 2000):
+    numbers = range(start, min(start + 2000, {documents}))
+    texts = []
+    for number in numbers:
+        words = [rng.choice(vocabulary) for _ in range({words})]
+        if number % 50 == 0:
+            words.insert(rng.randrange(len(words)), rare[number // 50 % len(rare)])
+        texts.append(" ".join(words) + f" numéro {{number}}")
+    with transaction.atomic():
+        blobs = Blob.objects.bulk_create([
+            Blob(sha256=hashlib.sha256(t.encode()).hexdigest(), size=len(t.encode()),
+                 key=f"bench/{{n}}", kind="text", text_state="done", analysed_at=now)
+            for n, t in zip(numbers, texts)])
+        BlobText.objects.bulk_create([BlobText(blob=b, text=t) for b, t in zip(blobs, texts)])
+        documents = Document.objects.bulk_create([
+            Document(library=root.library, folder=folders[n % 20], name=f"note-{{n}}.txt",
+                     created_by=owner) for n in numbers])
+        versions = Version.objects.bulk_create([
+            Version(document=d, number=1, blob=b, size=b.size, content_type="text/plain",
+                    created_by=owner) for d, b in zip(documents, blobs)])
+        for d, v in zip(documents, versions):
+            d.current = v
+        Document.objects.bulk_update(documents, ["current"])
 seconds = time.perf_counter() - started
 secret = generate_token_secret()
 ApiToken.objects.create(user=member, name="bench", key_hash=hash_token(secret), prefix=secret[:12])
@@ -163,7 +195,14 @@ def queries(count: int, seed: int = 3) -> list[str]:
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="cercle-docsearch-bench-"))
+    kept = args.keep and database == "sqlite"
+    workdir = (
+        Path(args.keep).resolve()
+        if kept
+        else Path(tempfile.mkdtemp(prefix="cercle-docsearch-bench-"))
+    )
+    workdir.mkdir(parents=True, exist_ok=True)
+    seed_file = workdir / "bench-seed.json"
     env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
     env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
     env.pop("DATABASE_URL", None)
@@ -178,14 +217,29 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     result: dict[str, Any] = {"database": database, "documents": args.documents, "timings": []}
     try:
         manage(env, "migrate", "--noinput", quiet=True)
-        print(f"[{database}] upload and analyse {args.documents} documents…")
-        code = SEED_CODE.format(
-            vocabulary=VOCABULARY, rare=RARE, documents=args.documents, words=args.words
-        )
-        output = manage(env, "shell", "-c", code, quiet=True)
-        seeded = json.loads(
-            next(x for x in output.splitlines() if x.startswith("SEED=")).removeprefix("SEED=")
-        )
+        if kept and seed_file.exists():
+            seeded = json.loads(seed_file.read_text())
+            print(f"[{database}] the documents seeded before in {workdir}")
+        else:
+            print(f"[{database}] upload and analyse {args.documents} documents…")
+            real = args.documents if args.bulk_after is None else args.bulk_after
+            code = SEED_CODE.format(
+                vocabulary=VOCABULARY,
+                rare=RARE,
+                documents=args.documents,
+                words=args.words,
+                real=real,
+            )
+            output = manage(env, "shell", "-c", code, quiet=True)
+            seeded = json.loads(
+                next(x for x in output.splitlines() if x.startswith("SEED=")).removeprefix("SEED=")
+            )
+            if real < args.documents:
+                print(f"[{database}] index the {args.documents - real} documents made in bulk…")
+                manage(
+                    env, "rebuild_search_index", "--kind", "document", "--batch", "2000", quiet=True
+                )
+            seed_file.write_text(json.dumps(seeded))
         result["seed_seconds"] = seeded["seconds"]
         result["analysed"] = seeded["analysed"]
         analyze(env, database)
@@ -210,7 +264,8 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     finally:
         if database == "postgresql":
             pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
@@ -222,6 +277,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=300, help="words per document")
     parser.add_argument("--requests", type=int, default=150)
     parser.add_argument("--port", type=int, default=0, help="the server's port (0: any free)")
+    parser.add_argument(
+        "--keep",
+        default="",
+        help="SQLite: seed into this directory and keep it; a later run with it reuses the data",
+    )
+    parser.add_argument(
+        "--bulk-after",
+        type=int,
+        default=None,
+        help="upload this many documents through the actions, make the rest as rows in bulk "
+        "(then rebuild_search_index): 100,000 uploads one by one take hours",
+    )
     args = parser.parse_args(argv)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report: dict[str, Any] = {
