@@ -143,9 +143,10 @@ def test_the_command_reads_a_message_file_and_standard_input(
             "claire@example.org",
             {
                 "attendee": "claire@example.org",
-                "recurrence_id": icalendar.vDDDTypes.from_ical("20260309T080000Z"),
+                # No occurrence of the series at that time.
+                "recurrence_id": icalendar.vDDDTypes.from_ical("20200309T080000Z"),
             },
-            "one occurrence",
+            "refused",
         ),
     ],
 )
@@ -195,3 +196,31 @@ def test_a_reply_to_an_invitation_mailed_by_cercle_round_trips(
     )
     assert replies.receive_message(raw).understood
     assert _answer(event, claire)[0] == "yes"
+
+
+def test_a_reply_for_one_occurrence_answers_that_occurrence_only() -> None:
+    """Thunderbird's "this occurrence only": a REPLY with RECURRENCE-ID (the occurrence's start in
+    UTC) is that occurrence's answer, as on the event's page; the series' answer is untouched."""
+    import datetime as dt
+
+    organiser = make_user(email="orga@example.org")
+    claire = make_user(email="claire@example.org")
+    event = make_event(
+        organiser=organiser, start=dt.datetime(2026, 3, 2, 9), rule="FREQ=WEEKLY;COUNT=3"
+    )
+    actions.invite(actor=organiser, event=event, people=[claire])
+    second = icalendar.vDDDTypes.from_ical("20260309T080000Z")  # 9:00 in Paris, in winter
+    ics = _reply_ics(
+        uid=event.uid,
+        attendee="claire@example.org",
+        partstat="DECLINED",
+        comment="En congé",
+        recurrence_id=second,
+    )
+    outcome = replies.receive_message(_eml("claire@example.org", ics))
+    assert outcome.recorded == [(event.pk, claire.pk, "no")], outcome.ignored
+    invitation = Invitation.objects.get(event=event, person=claire)
+    assert invitation.answer == "pending"
+    assert [(r.occurrence, r.answer, r.comment) for r in invitation.occurrence_answers.all()] == [
+        (second, "no", "En congé")
+    ]

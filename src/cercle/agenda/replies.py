@@ -8,8 +8,9 @@ message) calls `receive_message(raw)`. What is trusted, and why:
   invitation named. A reply that fails any of these, names an unknown event, or is not a REPLY is
   ignored and changes nothing. (The `From` header is only as good as the gateway's check of the
   sender: let through only mail the receiving server has authenticated — SPF/DKIM/DMARC.)
-- an answer for one occurrence (RECURRENCE-ID) is ignored: an invitation is answered for the
-  whole event.
+- an answer for one occurrence (RECURRENCE-ID) is that occurrence's answer only, as "this
+  occurrence only" on the event's page; a RECURRENCE-ID that is no occurrence of the event is
+  ignored.
 - a malformed calendar, a huge message, a deactivated person: ignored, with the reason.
 """
 
@@ -108,9 +109,6 @@ def _reply(component: icalendar.cal.Component, sender: str, outcome: Outcome) ->
     if event is None:
         outcome.ignored.append(f"unknown event {uid[:80]!r}")
         return
-    if "RECURRENCE-ID" in component:
-        outcome.ignored.append("an answer for one occurrence (answers are for the whole event)")
-        return
     organizer = _address(component.get("ORGANIZER"))
     if organizer and organizer != mail.organizer_address(event)[0].lower():
         outcome.ignored.append("the organizer is not the one invitations name")
@@ -143,7 +141,13 @@ def _reply(component: icalendar.cal.Component, sender: str, outcome: Outcome) ->
     person: User = invitation.person
     comment = str(component.get("COMMENT", "") or "").strip()[:500]
     try:
-        actions.respond(actor=person, event=event, answer=answer, comment=comment)
+        occurrence = component.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in component else None
+        actions.respond(
+            actor=person, event=event, answer=answer, comment=comment, occurrence=occurrence
+        )
+    except (ValueError, TypeError):  # a RECURRENCE-ID icalendar cannot read
+        outcome.ignored.append("the occurrence (RECURRENCE-ID) cannot be read")
+        return
     except (PermissionDenied, ValidationError) as error:
         outcome.ignored.append(f"refused: {error}")
         return
