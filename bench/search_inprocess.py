@@ -7,7 +7,8 @@ client, middleware included) are called directly, for the load test's words
 (`scale-000001`…). Each (person, word) is run once to warm up, then `--repeat` times; the report
 gives medians and p99s in milliseconds, the number of SQL queries per call and, on SQLite, the
 virtual machine's instructions per call (in thousands: a measure of the work done that a loaded
-machine does not change).
+machine does not change); and this process's CPU time per call (SQLite's work included, not a
+PostgreSQL server's), which a loaded machine changes less than the wall clock.
 
     CERCLE_VAR_DIR=var/big PYTHONPATH=src .venv/bin/python bench/search_inprocess.py \\
         --people 3 --repeat 20 --out var/big/after.json
@@ -90,13 +91,15 @@ def main(argv: list[str] | None = None) -> int:
 
         connection.connection.set_progress_handler(tick, 1000)
 
-    def measure(call: Callable[[], Any]) -> tuple[float, int, int]:
+    def measure(call: Callable[[], Any]) -> tuple[float, int, int, float]:
         vm["steps"] = 0
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
+            cpu = time.process_time()
             call()
+            cpu = (time.process_time() - cpu) * 1000
             elapsed = (time.perf_counter() - started) * 1000
-        return elapsed, len(captured.captured_queries), vm["steps"]
+        return elapsed, len(captured.captured_queries), vm["steps"], cpu
 
     report: dict[str, Any] = {
         "database": connection.vendor,
@@ -110,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     def run(name: str, call: Callable[[], Any]) -> None:
         call()  # warm-up
         for _ in range(args.repeat):
-            ms, count, steps = measure(call)
-            entry = series.setdefault(name, {"ms": [], "queries": [], "kvm": []})
+            ms, count, steps, cpu = measure(call)
+            entry = series.setdefault(name, {"ms": [], "queries": [], "kvm": [], "cpu_ms": []})
             entry["ms"].append(ms)
+            entry["cpu_ms"].append(cpu)
             entry["queries"].append(count)
             entry["kvm"].append(steps)
 
@@ -129,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "person": person.username,
                     "median_ms": round(statistics.median(ms), 1),
+                    "cpu_ms": round(statistics.median(series["search"]["cpu_ms"][before:]), 1),
                     "total": result.total,
                     "capped": getattr(result, "total_capped", False),  # before the budget
                     "kinds": result.counts,
@@ -147,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
             "p95_ms": round(percentile(values["ms"], 0.95), 1),
             "p99_ms": round(percentile(values["ms"], 0.99), 1),
             "max_ms": round(max(values["ms"]), 1),
+            # This process's CPU time (SQLite's work included; PostgreSQL's server not).
+            "cpu_median_ms": round(statistics.median(values["cpu_ms"]), 1),
+            "cpu_p95_ms": round(percentile(values["cpu_ms"], 0.95), 1),
+            "cpu_p99_ms": round(percentile(values["cpu_ms"], 0.99), 1),
             "queries_median": statistics.median(values["queries"]),
             "queries_max": max(values["queries"]),
             "kvm_median": statistics.median(values["kvm"]),

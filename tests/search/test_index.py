@@ -111,3 +111,66 @@ def test_the_rebuild_command_rebuilds_and_resumes(tmp_path: Path) -> None:
     out = io.StringIO()
     call_command("rebuild_search_index", "--resume", "--state", str(state), stdout=out)
     assert "person: done before" in out.getvalue()
+
+
+def suggested(user: Any, text: str) -> set[tuple[str, int]]:
+    return {(h.kind.key, h.document.object_id) for h in queries.suggest(user, text, limit=50)}
+
+
+def test_suggestions_read_their_own_titles_table_and_follow_writes() -> None:
+    """Suggestions read the suggested kinds' titles only (a small table of their own): a rename,
+    a deletion, a space turned secret and a deactivated person show at once; posts and comments
+    (their titles are their authors' names) are never in it."""
+    from django.db import connection
+
+    from cercle.accounts.actions.people import deactivate_person
+    from cercle.pages.actions import create_page, delete_page
+    from cercle.spaces.actions import update_space
+    from tests.factories import make_admin
+
+    admin = make_admin()
+    bob = make_user(first_name="Bob", last_name="Quaternion")
+    anne = make_user(first_name="Anne", last_name="Quasimodo")
+    carl = make_user(first_name="Carl")  # a member of nothing
+    space = make_space(owner=bob, name="Quadrature", kind="open")
+    post = make_post(author=anne, space=space, body="Un texte")
+    assert ("space", space.pk) in suggested(anne, "quadr")
+    assert ("person", anne.pk) in suggested(bob, "quasi")
+    # Posts and comments are not in the titles' table: the author's name suggests the person.
+    sql = {
+        "postgresql": "SELECT DISTINCT kind FROM search_searchdocument"
+        " JOIN search_title ON search_title.doc_id = search_searchdocument.id",
+        "sqlite": "SELECT DISTINCT kind FROM search_searchdocument"
+        " JOIN search_titles ON search_titles.rowid = search_searchdocument.id",
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        kinds = {row[0] for row in cursor.fetchall()}
+    assert kinds and kinds <= {"person", "space", "page", "document", "news"}
+    assert ("post", post.pk) not in suggested(bob, "quasi")
+
+    # A rename: the new name is suggested, the old one no longer.
+    update_space(
+        actor=bob, space=space, name="Quintette", description="", kind="open", modules=space.modules
+    )
+    assert ("space", space.pk) in suggested(carl, "quint")
+    assert ("space", space.pk) not in suggested(carl, "quadr")
+    # Turned secret: never suggested to a non-member, still to its member.
+    update_space(
+        actor=bob,
+        space=space,
+        name="Quintette",
+        description="",
+        kind="secret",
+        modules=space.modules,
+    )
+    assert ("space", space.pk) not in suggested(carl, "quint")
+    assert ("space", space.pk) in suggested(bob, "quint")
+    # A page deleted leaves the suggestions.
+    page = create_page(actor=bob, space=space, title="Quiétude du lundi", body="Texte.")
+    assert ("page", page.pk) in suggested(bob, "quiet")
+    delete_page(actor=bob, page=page)
+    assert ("page", page.pk) not in suggested(bob, "quiet")
+    # A deactivated person is no longer suggested.
+    deactivate_person(actor=admin, person=anne)
+    assert ("person", anne.pk) not in suggested(bob, "quasi")

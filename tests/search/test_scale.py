@@ -132,3 +132,25 @@ def test_a_colleague_is_found_by_name_however_many_newer_things_name_them(
     assert ("space", space.pk) in found
     assert ("page", page.pk) in found
     assert results.counts["post"] >= 20
+
+
+def test_the_results_page_adds_few_queries_to_the_search() -> None:
+    """Around the search itself the page reads the session and the user, the filter's spaces
+    (which the search's relevance then reuses), keeps the recent search (two statements) and
+    draws the navigation: a fixed, small number of queries (it was thirteen)."""
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    _posts(anne, space, 30, "zorglub")
+    client = Client()
+    client.force_login(anne)
+    assert client.get("/search/", {"q": "zorglub"}).status_code == 200  # the first recent search
+    searched, _results = _queries(anne, "zorglub")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/search/", {"q": "zorglub"})
+    assert page.status_code == 200 and "(30)" in page.content.decode()
+    assert len(captured.captured_queries) - searched <= 7
+    # Recent searches: the newest ten are kept, the same search once.
+    for i in range(12):
+        actions.remember(anne, f"mot {i}")
+    actions.remember(anne, "mot 11")
+    assert queries.recent_searches(anne) == [f"mot {i}" for i in range(11, 1, -1)]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from cercle.accounts.hooks import PeopleCreated
 from cercle.core.hooks import listen
@@ -148,10 +149,20 @@ def remember(user: User, query: str) -> None:
     query = " ".join(query.replace("\x00", "").split())[:200]
     if not query or not user.is_authenticated:
         return
-    with transaction.atomic():
-        RecentSearch.objects.update_or_create(user=user, query=query)
-        old = RecentSearch.objects.filter(user=user).order_by("-searched_at", "-id")[MAX_RECENT:]
-        RecentSearch.objects.filter(pk__in=[row.pk for row in old]).delete()
+    # Two statements in one transaction: the search upserted (its time renewed), then those
+    # beyond the newest `MAX_RECENT` deleted (a page of results adds two queries, not six; no
+    # savepoint inside a caller's transaction).
+    with transaction.atomic(savepoint=False):
+        RecentSearch.objects.bulk_create(
+            [RecentSearch(user=user, query=query, searched_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["user", "query"],
+            update_fields=["searched_at"],
+        )
+        newest = RecentSearch.objects.filter(user=user).order_by("-searched_at", "-id")
+        RecentSearch.objects.filter(user=user).exclude(
+            pk__in=newest.values("pk")[:MAX_RECENT]
+        ).delete()
 
 
 def forget_recent(user: User) -> int:

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
+from cercle.search import registry
 from cercle.search.parser import Leaf, Query
 from cercle.search.text import LANGUAGES, query_stems, stems, words
 
@@ -33,11 +34,13 @@ NAMES_KIND = "person"  # the kind whose titles are names (SQLite keeps them in `
 # with a typo finds (almost) nothing else, and the lookup reads a trigram of every document.
 NAMES_IF_FEWER = 50
 # Without filters, the engine scores the newest this many matches only (by the index's ids: the
-# most recently indexed), then keeps the best of them: a common word's cost no longer grows with
-# the number of its matches. Filters and the date sort see every match.
-RANK_WINDOW = 5000
-# Kinds that are few and long-lived: scored whatever their age, so that a colleague, a space or a
-# reference page that hundreds of newer posts name stays among the results (`RANK_WINDOW`).
+# most recently indexed, taken in the index's own order without scoring), then keeps the best of
+# them: a common word's cost no longer grows with the number of its matches. Filters and the date
+# sort see every match.
+RANK_WINDOW = 2000
+# Kinds that are few and long-lived: scored whatever their age when their title matches (the
+# suggested kinds' titles table), so that a colleague, a space or a reference page that hundreds
+# of newer posts name stays among the results (`RANK_WINDOW`).
 ALWAYS_SCORED = ("person", "space", "page", "news")
 SQL = tuple[str, list[Any]]
 
@@ -52,6 +55,14 @@ class Indexed(Protocol):
 
 def _plain(title: str, body: str) -> str:
     return " ".join(words(f"{title} {body}"))
+
+
+def suggested(kind: str) -> bool:
+    """Whether a kind's titles are offered as one types: those alone are in the titles' table
+    (SQLite `search_titles`, PostgreSQL `search_title`), so that a prefix typed never reads the
+    titles of posts and comments (their authors' names)."""
+    found = registry.get(kind)
+    return found is not None and found.suggest
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,7 @@ class Engine(Protocol):
     def ranked(self, query: Query, *, titles: bool = False) -> Ranked: ...
     def matches(self, query: Query, *, titles: bool = False) -> SQL | None: ...
     def similar_names(self, word: str, kind: str) -> SQL | None: ...
+    def newest(self, query: Query, window: int) -> SQL: ...
 
 
 def leaf_has_parts(leaf: Leaf, *, titles: bool) -> bool:
@@ -173,37 +185,36 @@ def candidates(
     with connection.cursor() as cursor:
         if sort != "date" and filters.empty:
             # The engine's best `limit` alone, then their rows: the documents' table is read for
-            # those only, not for every match.
-            # Only the newest `RANK_WINDOW` matches are scored (the cost of ranking is that of
-            # scoring every match): the newest by the index's ids, found without scoring.
+            # those only, not for every match. Only the newest `RANK_WINDOW` matches are scored,
+            # taken in the index's own order (the newest ids first) without scoring the others:
+            # a common word's cost no longer grows with the number of its matches.
             window = max(RANK_WINDOW, limit)
-            newest = (
-                f"SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}"
-                f" ORDER BY {ranked.key} DESC LIMIT 1 OFFSET %s"
-            )
+            newest, newest_params = current.newest(query, window)
             cursor.execute(
                 f"SELECT {columns}, best.score, {tail}"
-                f" FROM (SELECT {ranked.key} AS id, {ranked.score} AS score"
-                f" FROM {ranked.source} WHERE {ranked.where}"
-                f" AND {ranked.key} >= COALESCE(({newest}), 0)"
+                f" FROM (SELECT id, score FROM ({newest}) AS newest"
                 " ORDER BY score DESC, id DESC LIMIT %s) AS best"
                 f" JOIN {DOC} ON {DOC}.id = best.id ORDER BY best.score DESC, {order}",
-                [
-                    *ranked.score_params,
-                    *ranked.where_params,
-                    *ranked.where_params,
-                    window - 1,
-                    limit,
-                ],
+                [*newest_params, limit],
             )
             rows = [_candidate(row) for row in cursor.fetchall()]
+            # The few, long-lived kinds whose title matches (the titles' small table says which),
+            # scored whatever their age, with the same score as the others.
+            titled = current.ranked(query, titles=True)
             kinds = ", ".join(["%s"] * len(ALWAYS_SCORED))
             cursor.execute(
                 f"SELECT {columns}, {ranked.score} AS score, {tail}"
                 f" FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
-                f" WHERE {ranked.where} AND {DOC}.kind IN ({kinds})"
+                f" WHERE {ranked.where} AND {DOC}.kind IN ({kinds}) AND {ranked.key} IN"
+                f" (SELECT {titled.key} FROM {titled.source} WHERE {titled.where})"
                 f" ORDER BY score DESC, {order} LIMIT %s",
-                [*ranked.score_params, *ranked.where_params, *ALWAYS_SCORED, limit],
+                [
+                    *ranked.score_params,
+                    *ranked.where_params,
+                    *ALWAYS_SCORED,
+                    *titled.where_params,
+                    limit,
+                ],
             )
             seen = {row.id for row in rows}
             rows += [c for c in map(_candidate, cursor.fetchall()) if c.id not in seen]
@@ -292,6 +303,15 @@ class SQLiteEngine:
                 "INSERT OR REPLACE INTO search_trigram (rowid, plain) VALUES (%s, %s)",
                 [(row[0], row[5]) for row in rows],
             )
+            titles = [
+                row[:3] for row, doc in zip(rows, documents, strict=True) if suggested(doc.kind)
+            ]
+            if titles:
+                cursor.executemany(
+                    "INSERT OR REPLACE INTO search_titles (rowid, title_words, title_stems)"
+                    " VALUES (%s, %s, %s)",
+                    titles,
+                )
             names = [(doc.id, doc.title) for doc in documents if doc.kind == NAMES_KIND]
             if names:
                 cursor.executemany(
@@ -303,12 +323,14 @@ class SQLiteEngine:
             cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in ids])
             cursor.executemany("DELETE FROM search_trigram WHERE rowid = %s", [(i,) for i in ids])
             cursor.executemany("DELETE FROM search_names WHERE rowid = %s", [(i,) for i in ids])
+            cursor.executemany("DELETE FROM search_titles WHERE rowid = %s", [(i,) for i in ids])
 
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_fts")
             cursor.execute("DELETE FROM search_trigram")
             cursor.execute("DELETE FROM search_names")
+            cursor.execute("DELETE FROM search_titles")
 
     @staticmethod
     def _match(leaf: Leaf, *, titles: bool) -> str:
@@ -334,6 +356,15 @@ class SQLiteEngine:
         return expression
 
     def ranked(self, query: Query, *, titles: bool = False) -> Ranked:
+        if titles:  # suggestions: the suggested kinds' titles only, in their own small table
+            return Ranked(
+                source="search_titles",
+                key="search_titles.rowid",
+                where="search_titles MATCH %s",
+                where_params=[self._expression(query, titles=True)],
+                score="-bm25(search_titles)",
+                score_params=[],
+            )
         # bm25 is lower for better matches; titles weigh ten times the body.
         return Ranked(
             source="search_fts",
@@ -367,6 +398,15 @@ class SQLiteEngine:
             params.append(" OR ".join(self._match(leaf, titles=titles) for leaf in query.excluded))
         return sql, params
 
+    def newest(self, query: Query, window: int) -> SQL:
+        # FTS5 walks its matches in rowid order and scores the rows it returns only.
+        ranked = self.ranked(query)
+        return (
+            f"SELECT {ranked.key} AS id, {ranked.score} AS score FROM {ranked.source}"
+            f" WHERE {ranked.where} ORDER BY {ranked.key} DESC LIMIT %s",
+            [*ranked.score_params, *ranked.where_params, window],
+        )
+
     def similar_names(self, word: str, kind: str) -> SQL | None:
         # FTS5 has no similarity: candidates share a trigram (in the names' own small table,
         # `search_names`: people only); Python keeps the close ones.
@@ -396,10 +436,13 @@ NAME_SIMILARITY = 0.45  # pg_trgm's word similarity of a typed name to a person'
 class PostgresEngine:
     def write(self, documents: Iterable[Indexed]) -> None:
         rows = []
+        titles = []
         for doc in documents:
             config = _CONFIG.get(doc.language, "french")
             title = " ".join(words(doc.title))
             body = " ".join(words(doc.body))
+            if suggested(doc.kind):
+                titles.append((doc.id, config, title, title))
             rows.append(
                 (
                     doc.id,
@@ -426,14 +469,24 @@ class PostgresEngine:
                 " plain = EXCLUDED.plain, title = EXCLUDED.title",
                 rows,
             )
+            if titles:
+                cursor.executemany(
+                    "INSERT INTO search_title (doc_id, vector) VALUES (%s,"
+                    " to_tsvector(%s::regconfig, unaccent(%s))"
+                    " || to_tsvector('simple', unaccent(%s)))"
+                    " ON CONFLICT (doc_id) DO UPDATE SET vector = EXCLUDED.vector",
+                    titles,
+                )
 
     def delete(self, ids: list[int]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_vector WHERE doc_id = ANY(%s)", [ids])
+            cursor.execute("DELETE FROM search_title WHERE doc_id = ANY(%s)", [ids])
 
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_vector")
+            cursor.execute("DELETE FROM search_title")
 
     @staticmethod
     def _tsquery(leaf: Leaf, *, titles: bool) -> SQL:
@@ -450,15 +503,18 @@ class PostgresEngine:
             params.append(f"{word}{':' + weight if weight else ''}")
         return "(" + " || ".join(parts) + ")", params
 
-    def _condition(self, query: Query, *, titles: bool, parts: bool) -> SQL:
-        """The query as a condition on a `search_vector` row (with parts of words: `LIKE`)."""
+    def _condition(
+        self, query: Query, *, titles: bool, parts: bool, vector: str = "search_vector.vector"
+    ) -> SQL:
+        """The query as a condition on a `search_vector` row (with parts of words: `LIKE`), or
+        on another `vector` column (the titles' table)."""
         sql: list[str] = []
         params: list[Any] = []
         for group in query.groups:
             alternatives = []
             for leaf in group:
                 tsquery, leaf_params = self._tsquery(leaf, titles=titles)
-                alternatives.append(f"search_vector.vector @@ {tsquery}")
+                alternatives.append(f"{vector} @@ {tsquery}")
                 params.extend(leaf_params)
                 if parts and leaf_has_parts(leaf, titles=titles):
                     alternatives.append("search_vector.plain LIKE %s")
@@ -466,12 +522,15 @@ class PostgresEngine:
             sql.append("(" + " OR ".join(alternatives) + ")")
         for leaf in query.excluded:
             tsquery, leaf_params = self._tsquery(leaf, titles=titles)
-            sql.append(f"NOT (search_vector.vector @@ {tsquery})")
+            sql.append(f"NOT ({vector} @@ {tsquery})")
             params.extend(leaf_params)
         return " AND ".join(sql) or "1=0", params
 
     def ranked(self, query: Query, *, titles: bool = False) -> Ranked:
-        where, where_params = self._condition(query, titles=titles, parts=False)
+        vector = "search_title.vector" if titles else "search_vector.vector"
+        # Suggestions read the suggested kinds' titles only (`search_title`: titles alone, so
+        # no weight is needed to tell them from bodies).
+        where, where_params = self._condition(query, titles=False, parts=False, vector=vector)
         every: list[str] = []
         score_params: list[Any] = []
         for group in query.groups:
@@ -480,11 +539,11 @@ class PostgresEngine:
                 every.append(sql)
                 score_params.extend(p)
         return Ranked(
-            source="search_vector",
-            key="search_vector.doc_id",
+            source="search_title" if titles else "search_vector",
+            key="search_title.doc_id" if titles else "search_vector.doc_id",
             where=where,
             where_params=where_params,
-            score="ts_rank(search_vector.vector, " + " || ".join(every) + ")",
+            score=f"ts_rank({vector}, " + " || ".join(every) + ")",
             score_params=score_params,
         )
 
@@ -493,6 +552,19 @@ class PostgresEngine:
             return None
         where, params = self._condition(query, titles=titles, parts=True)
         return f"SELECT search_vector.doc_id FROM search_vector WHERE {where}", params
+
+    def newest(self, query: Query, window: int) -> SQL:
+        # The newest ids first, their vectors carried through the limit: `ts_rank` is computed
+        # for the window's rows only (in the same query PostgreSQL would compute it for every
+        # match before sorting).
+        ranked = self.ranked(query)
+        score = ranked.score.replace("search_vector.vector", "w.vector")
+        return (
+            f"SELECT w.doc_id AS id, {score} AS score FROM (SELECT search_vector.doc_id,"
+            f" search_vector.vector FROM search_vector WHERE {ranked.where}"
+            " ORDER BY search_vector.doc_id DESC LIMIT %s) AS w",
+            [*ranked.score_params, *ranked.where_params, window],
+        )
 
     def similar_names(self, word: str, kind: str) -> SQL | None:
         # `<%` (word similarity above the threshold) is answered by the titles' trigram index;

@@ -189,16 +189,17 @@ def search(
     sort: Sort = "relevance",
     offset: int = 0,
     limit: int = PAGE,
+    own_spaces: Collection[int] | None = None,
 ) -> Results:
     """The page of results at `offset`, and the counts per kind (before the kind filter).
-    `file_type` (a key of `FILE_TYPES`) keeps files of that type only."""
+    `file_type` (a key of `FILE_TYPES`) keeps files of that type only. `own_spaces`: the ids of
+    the spaces `user` is a member of, if the caller has them (read here otherwise)."""
     query = parse(text)
     results = Results(query=query)
     if query.empty or not _can_search(user):
         return results
     every_kind = searchable_kinds()
     extensions = FILE_TYPES[file_type][1] if file_type in FILE_TYPES else ()
-    own_spaces: set[int] | None = None
     offset = max(0, min(offset, MAX_OFFSET))
     limit = max(1, min(limit, 50))
 
@@ -218,6 +219,8 @@ def search(
             nonlocal own_spaces
             if own_spaces is None:
                 own_spaces = set(space_queries.member_space_ids(user))
+            elif not isinstance(own_spaces, set):
+                own_spaces = set(own_spaces)
             shown = rerank(shown, own_spaces, timezone.now())
         return shown, len(found) > BUDGET
 

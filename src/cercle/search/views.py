@@ -33,6 +33,14 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
     author = None
     if data["author"]:
         author = User.objects.filter(username__iexact=data["author"], is_active=True).first()
+    # The filter's spaces (those one is a member of), read once: the search's relevance weighs
+    # the same spaces (`own_spaces`), so it does not read them again.
+    spaces = list(
+        space_queries.visible_spaces(request.user)
+        .filter(pk__in=space_queries.member_space_ids(request.user))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
     results = None
     if text:
         results = queries.search(
@@ -46,6 +54,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             file_type=data["type"] or None,
             sort="date" if data["sort"] == "date" else "relevance",
             offset=(data["page"] or 0) * queries.PAGE,
+            own_spaces={pk for pk, _name in spaces},
         )
         actions.remember(request.user, text)
     keep = {key: value for key, value in request.GET.items() if key not in {"kind", "page"}}
@@ -79,9 +88,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
             "tabs": tabs,
             "more": more,
             "budget": queries.BUDGET,
-            "spaces": space_queries.visible_spaces(request.user)
-            .filter(pk__in=space_queries.member_space_ids(request.user))
-            .order_by("name")[:100],
+            "spaces": [{"pk": pk, "name": name} for pk, name in spaces[:100]],
             "recent": [] if text else queries.recent_searches(request.user),
         }
     )
