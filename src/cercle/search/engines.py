@@ -147,7 +147,7 @@ class Engine(Protocol):
     def ranked(self, query: Query, *, titles: bool = False) -> Ranked: ...
     def matches(self, query: Query, *, titles: bool = False) -> SQL | None: ...
     def similar_names(self, word: str, kind: str) -> SQL | None: ...
-    def newest(self, query: Query, window: int) -> SQL: ...
+    def newest(self, query: Query, window: int, where: SQL = ("1=1", [])) -> SQL: ...
 
 
 def leaf_has_parts(leaf: Leaf, *, titles: bool) -> bool:
@@ -183,13 +183,16 @@ def candidates(
     order = f"{DOC}.date DESC, {DOC}.id DESC"
     rows: list[Candidate] = []
     with connection.cursor() as cursor:
-        if sort != "date" and filters.empty:
+        if sort != "date":
             # The engine's best `limit` alone, then their rows: the documents' table is read for
-            # those only, not for every match. Only the newest `RANK_WINDOW` matches are scored,
-            # taken in the index's own order (the newest ids first) without scoring the others:
-            # a common word's cost no longer grows with the number of its matches.
+            # those only, not for every match. Only the newest `RANK_WINDOW` matches (of those
+            # the filters keep) are scored, taken in the index's own order (the newest ids
+            # first) without scoring the others: a common word's cost no longer grows with the
+            # number of its matches, a tab of one kind included.
             window = max(RANK_WINDOW, limit)
-            newest, newest_params = current.newest(query, window)
+            newest, newest_params = current.newest(
+                query, window, (where, where_params) if not filters.empty else ("1=1", [])
+            )
             cursor.execute(
                 f"SELECT {columns}, best.score, {tail}"
                 f" FROM (SELECT id, score FROM ({newest}) AS newest"
@@ -200,38 +203,32 @@ def candidates(
             rows = [_candidate(row) for row in cursor.fetchall()]
             # The few, long-lived kinds whose title matches (the titles' small table says which),
             # scored whatever their age, with the same score as the others.
-            titled = current.ranked(query, titles=True)
-            kinds = ", ".join(["%s"] * len(ALWAYS_SCORED))
-            cursor.execute(
-                f"SELECT {columns}, {ranked.score} AS score, {tail}"
-                f" FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
-                f" WHERE {ranked.where} AND {DOC}.kind IN ({kinds}) AND {ranked.key} IN"
-                f" (SELECT {titled.key} FROM {titled.source} WHERE {titled.where})"
-                f" ORDER BY score DESC, {order} LIMIT %s",
-                [
-                    *ranked.score_params,
-                    *ranked.where_params,
-                    *ALWAYS_SCORED,
-                    *titled.where_params,
-                    limit,
-                ],
-            )
-            seen = {row.id for row in rows}
-            rows += [c for c in map(_candidate, cursor.fetchall()) if c.id not in seen]
+            always = [k for k in ALWAYS_SCORED if not filters.kinds or k in filters.kinds]
+            if always:
+                titled = current.ranked(query, titles=True)
+                kinds = ", ".join(["%s"] * len(always))
+                cursor.execute(
+                    f"SELECT {columns}, {ranked.score} AS score, {tail}"
+                    f" FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
+                    f" WHERE {ranked.where} AND {DOC}.kind IN ({kinds}) AND {where}"
+                    f" AND {ranked.key} IN"
+                    f" (SELECT {titled.key} FROM {titled.source} WHERE {titled.where})"
+                    f" ORDER BY score DESC, {order} LIMIT %s",
+                    [
+                        *ranked.score_params,
+                        *ranked.where_params,
+                        *always,
+                        *where_params,
+                        *titled.where_params,
+                        limit,
+                    ],
+                )
+                seen = {row.id for row in rows}
+                rows += [c for c in map(_candidate, cursor.fetchall()) if c.id not in seen]
             oldest = datetime.min.replace(tzinfo=UTC)
             rows.sort(key=lambda c: (c.score or 0.0, c.date or oldest, c.id), reverse=True)
             del rows[limit:]
-        elif sort != "date":
-            cursor.execute(
-                f"SELECT {columns}, {ranked.score} AS score, {tail}"
-                f" FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
-                f" WHERE {ranked.where} AND {where}"
-                f" ORDER BY score DESC, {order} LIMIT %s",
-                [*ranked.score_params, *ranked.where_params, *where_params, limit],
-            )
         if sort != "date":
-            if not filters.empty:  # the windowed branch read its rows already
-                rows = [_candidate(row) for row in cursor.fetchall()]
             if len(rows) >= limit or (others is None and names is None):
                 return rows
         similar = None
@@ -398,13 +395,15 @@ class SQLiteEngine:
             params.append(" OR ".join(self._match(leaf, titles=titles) for leaf in query.excluded))
         return sql, params
 
-    def newest(self, query: Query, window: int) -> SQL:
-        # FTS5 walks its matches in rowid order and scores the rows it returns only.
+    def newest(self, query: Query, window: int, where: SQL = ("1=1", [])) -> SQL:
+        # FTS5 walks its matches in rowid order and scores the rows it returns only (those the
+        # filters keep: the documents' row is read by its id for each match walked).
         ranked = self.ranked(query)
         return (
             f"SELECT {ranked.key} AS id, {ranked.score} AS score FROM {ranked.source}"
-            f" WHERE {ranked.where} ORDER BY {ranked.key} DESC LIMIT %s",
-            [*ranked.score_params, *ranked.where_params, window],
+            f" JOIN {DOC} ON {DOC}.id = {ranked.key}"
+            f" WHERE {ranked.where} AND {where[0]} ORDER BY {ranked.key} DESC LIMIT %s",
+            [*ranked.score_params, *ranked.where_params, *where[1], window],
         )
 
     def similar_names(self, word: str, kind: str) -> SQL | None:
@@ -553,17 +552,18 @@ class PostgresEngine:
         where, params = self._condition(query, titles=titles, parts=True)
         return f"SELECT search_vector.doc_id FROM search_vector WHERE {where}", params
 
-    def newest(self, query: Query, window: int) -> SQL:
+    def newest(self, query: Query, window: int, where: SQL = ("1=1", [])) -> SQL:
         # The newest ids first, their vectors carried through the limit: `ts_rank` is computed
         # for the window's rows only (in the same query PostgreSQL would compute it for every
         # match before sorting).
         ranked = self.ranked(query)
         score = ranked.score.replace("search_vector.vector", "w.vector")
+        joined = f" JOIN {DOC} ON {DOC}.id = search_vector.doc_id" if where[1] else ""
         return (
             f"SELECT w.doc_id AS id, {score} AS score FROM (SELECT search_vector.doc_id,"
-            f" search_vector.vector FROM search_vector WHERE {ranked.where}"
-            " ORDER BY search_vector.doc_id DESC LIMIT %s) AS w",
-            [*ranked.score_params, *ranked.where_params, window],
+            f" search_vector.vector FROM search_vector{joined} WHERE {ranked.where}"
+            f" AND {where[0]} ORDER BY search_vector.doc_id DESC LIMIT %s) AS w",
+            [*ranked.score_params, *ranked.where_params, *where[1], window],
         )
 
     def similar_names(self, word: str, kind: str) -> SQL | None:
