@@ -228,7 +228,6 @@ def candidates(
             oldest = datetime.min.replace(tzinfo=UTC)
             rows.sort(key=lambda c: (c.score or 0.0, c.date or oldest, c.id), reverse=True)
             del rows[limit:]
-        if sort != "date":
             if len(rows) >= limit or (others is None and names is None):
                 return rows
         similar = None
