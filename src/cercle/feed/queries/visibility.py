@@ -65,7 +65,10 @@ def display_rows(ids: list[int]) -> dict[int, Post]:
         return {}
     found = {
         p.pk: p
-        for p in Post.objects.filter(pk__in=ids).select_related("author", "space", "wall_owner")
+        # Unordered: the caller puts them in its own order (no ORDER BY to build nor to run).
+        for p in Post.objects.filter(pk__in=ids)
+        .select_related("author", "space", "wall_owner")
+        .order_by()
     }
     files: dict[int, list[Attachment]] = {}
     for attachment in Attachment.objects.filter(post_id__in=ids).order_by("id"):
