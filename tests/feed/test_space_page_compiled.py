@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cercle.documents.activity import FILES_ADDED
@@ -106,6 +108,13 @@ def test_the_wall_is_space_posts_for_every_person_and_space() -> None:
                 ), (kind, name, limit)
                 pinned = [card.post.pk for card in queries.pinned_cards(viewer, space, limit)]
                 assert pinned == _expected_pinned(person, space, limit), (kind, name, limit)
+                # The API's wall: pinned posts among the others, as `paginate(space_posts)`.
+                whole = queries.space_wall_page(viewer, space, cursor=None, limit=limit)
+                built = queries.paginate(
+                    queries.space_posts(person, space), viewer, cursor=None, limit=limit
+                )
+                assert [c.post.pk for c in whole.items] == [c.post.pk for c in built.items]
+                assert whole.next_cursor == built.next_cursor, (kind, name, limit)
                 if shown:
                     seen_some.add((kind, name))
     # The matrix is not empty everywhere, nor full everywhere.
@@ -154,6 +163,40 @@ def test_one_query_built_per_shape_not_per_space_or_person() -> None:
             queries.pinned_cards(viewer, space)
     # The owner moderates, the member does not; the page and the pinned posts: four queries.
     assert len(_WALL_IDS._compiled) == 4
+    for space in spaces:
+        for person in (first, second):
+            queries.space_wall_page(queries.Viewer.of(person), space, cursor=None)
+    assert len(_WALL_IDS._compiled) == 6  # and the API's whole wall, per shape
+
+
+def test_the_api_s_wall_follows_on_and_costs_the_same_queries_for_2_and_12_posts(
+    client: Any,
+) -> None:
+    author, reader = make_user(), make_user()
+    space = make_space(owner=author, kind="private", members=(reader,))
+    client.force_login(reader)
+    made = [make_post(author=author, space=space, body=f"n°{n}") for n in range(2)]
+
+    def get(query: str = "") -> tuple[Any, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1/spaces/{space.pk}/posts{query}")
+            assert response.status_code == 200, response.content
+        return response.json(), len(captured)
+
+    get()  # the first request of a session writes its "last seen"
+    _, few = get()
+    made += [make_post(author=author, space=space, body=f"n°{n}") for n in range(2, 12)]
+    Post.objects.filter(pk=made[3].pk).update(pinned_at=timezone.now())
+    get()  # the new posts' views are written once
+    body, many = get()
+    assert many == few
+    assert [item["id"] for item in body["items"]] == [p.pk for p in reversed(made)]
+    first, _ = get("?limit=5")
+    second, _ = get(f"?limit=5&cursor={first['next_cursor']}")
+    assert [i["id"] for i in first["items"] + second["items"]] == [p.pk for p in reversed(made[2:])]
+    assert client.get(f"/api/v1/spaces/{space.pk}/posts?cursor=x").status_code == 400
+    client.force_login(make_user())
+    assert client.get(f"/api/v1/spaces/{space.pk}/posts").status_code == 404
 
 
 def test_the_next_page_follows_on_from_the_compiled_first_page() -> None:

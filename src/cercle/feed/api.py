@@ -190,7 +190,11 @@ def space_wall(
     space = space_queries.access_space(request.auth, space_key)
     if not space_queries.can_read_wall(request.auth, space):
         raise space_queries.NotFound(_("No such space."))
-    return _page(request, queries.space_posts(request.auth, space), params.cursor, params.limit)
+    viewer = queries.Viewer.of(request.auth)
+    # The first page's ids from a query built once per wall shape (issue 15).
+    page = queries.space_wall_page(viewer, space, cursor=params.cursor, limit=params.limit)
+    actions.record_views(viewer=request.auth, posts=[card.post for card in page.items])
+    return PostPageOut(items=posts_out(request.auth, page.items), next_cursor=page.next_cursor)
 
 
 @router.get("/hashtags/{name}/posts", response=PostPageOut)

@@ -7,7 +7,7 @@ import datetime
 import zoneinfo
 from collections.abc import Callable, Iterator
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Profile, User
-from cercle.core.compiled import ShapedQuery
+from cercle.core.compiled import CompiledQuery, ShapedQuery
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.notifications import registry
 from cercle.notifications.models import (
@@ -51,29 +51,31 @@ def visible_notifications(user: User) -> QuerySet[Notification]:
 
 
 def still_visible(notification: Notification) -> bool:
-    """Whether its recipient may still see the notification's subject (before pushing it): only
-    its own subject type's rule is built, not every module's (a push fan-out asks once per
-    person)."""
+    """Whether its recipient may still see the notification's subject (before pushing it): one
+    query built once per person shape (`_ONE_VISIBLE`)."""
     person = notification.recipient
     if not person.is_active:
         return False
-    return (
-        Notification.objects.filter(pk=notification.pk)
-        .filter(registry.visible_subjects(person, {notification.subject_type}))
-        .exists()
-    )
+    return _is_visible(person, notification.pk)
 
 
 def unread_count(user: User) -> int:
-    """The bell's number. Asked on every page: the kinds of subject among the unread come first
-    (one small query; none unread, the usual case, ends there), then only their rules are built."""
+    """The bell's number (in the socket's `hello`, after marking read): whether any is unread (one
+    small query; none, the usual case, ends there), then the count of those the person may still
+    see by one query built once per process, database and person shape (`_UNREAD_COUNT`)."""
     if not user.is_authenticated or not user.is_active:
         return 0
-    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).order_by()
-    subject_types = set(unread.values_list("subject_type", flat=True).distinct())
-    if not subject_types:
+    if not _ANY_UNREAD.rows(user.pk):  # the usual case: none unread, one small query
         return 0
-    return unread.filter(registry.visible_subjects(user, subject_types)).count()
+    department_id, site_id = _placement(user)
+    rows = _UNREAD_COUNT.values(
+        notification_shape(user),
+        user.pk,
+        department_id or 0,
+        site_id or 0,
+        times=(timezone.now(),),
+    )
+    return int(rows[0]) if rows else 0
 
 
 def notification_shape(user: User) -> tuple[str, bool, bool]:
@@ -151,11 +153,77 @@ def _later_page_ids(
     return items.values_list("pk", flat=True)[: shape[2]]
 
 
+def _unread_count(
+    shape: tuple[str, bool, bool],
+    user_id: int,
+    department_id: int,
+    site_id: int,
+    now: datetime.datetime,
+) -> QuerySet[Notification, int]:
+    """`unread_count`: one row, the number of the person's unread notifications they may still
+    see (none when there are none: the count is grouped by the recipient, always the person)."""
+    person = _shaped_person(shape, user_id, department_id, site_id)
+    return (
+        Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+        .filter(registry.visible_subjects(person, now=now))
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+
+
+def _one_visible(
+    shape: tuple[str, bool, bool],
+    user_id: int,
+    department_id: int,
+    site_id: int,
+    notification_id: int,
+    now: datetime.datetime,
+) -> QuerySet[Notification, int]:
+    """`access_notification`, `still_visible`: the notification's id if it is the person's and
+    they may still see its subject."""
+    person = _shaped_person(shape, user_id, department_id, site_id)
+    return (
+        Notification.objects.filter(recipient_id=user_id, pk=notification_id)
+        .filter(registry.visible_subjects(person, now=now))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
 # Built once per process, database and shape (`core.compiled.ShapedQuery`): on every list page,
 # building each module's rule (posts, documents, news, agenda, pages) cost far more than
 # running it (issue 15).
 _PAGE_IDS = ShapedQuery(_page_ids, ids=3, times=1)
 _LATER_PAGE_IDS = ShapedQuery(_later_page_ids, ids=4, times=2)
+_UNREAD_COUNT = ShapedQuery(_unread_count, ids=3, times=1)
+_ANY_UNREAD = CompiledQuery(
+    lambda user_id: (
+        Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+        .order_by()
+        .values("pk")[:1]
+    )
+)
+_ONE_VISIBLE = ShapedQuery(_one_visible, ids=4, times=1)
+
+
+def _is_visible(user: User, notification_id: int) -> bool:
+    """Whether this notification is the (active) person's and its subject still visible to
+    them: `visible_notifications(user).filter(pk=notification_id).exists()`, built once."""
+    if not -(2**63) <= notification_id < 2**63:
+        return False
+    department_id, site_id = _placement(user)
+    return bool(
+        _ONE_VISIBLE.values(
+            notification_shape(user),
+            user.pk,
+            department_id or 0,
+            site_id or 0,
+            notification_id,
+            times=(timezone.now(),),
+        )
+    )
 
 
 def notifications_page(
@@ -202,8 +270,21 @@ def notifications_page(
 
 
 def access_notification(user: User, notification_id: int) -> Notification:
-    notification = visible_notifications(user).filter(pk=notification_id).first()
-    if notification is None:
+    """The person's notification, if they may still see its subject (`visible_notifications`'
+    rule): the row, then the rule built once per person shape — only for a subject, which a
+    notification with none (an invitation's answer…) does not need."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotFound(_("No such notification."))
+    if not -(2**63) <= notification_id < 2**63:
+        raise NotFound(_("No such notification."))
+    notification = (
+        Notification.objects.filter(pk=notification_id, recipient_id=user.pk)
+        .select_related("actor", "space")
+        .first()
+    )
+    if notification is None or (
+        notification.subject_type and not _is_visible(user, notification_id)
+    ):
         raise NotFound(_("No such notification."))
     return notification
 

@@ -66,6 +66,7 @@ from cercle.feed.queries.pages import (
     profile_posts,
     space_page,
     space_posts,
+    space_wall_page,
     visible_activity_items,
     with_viewer_state,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "share_refusal",
     "space_page",
     "space_posts",
+    "space_wall_page",
     "viewer_may",
     "viewer_sees",
     "visible_activity_items",

@@ -12,6 +12,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    prefetch_related_objects,
 )
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Role, User
 from cercle.core.compiled import ShapedQuery
 from cercle.feed.models import (
+    Attachment,
     Comment,
     Post,
 )
@@ -53,6 +55,44 @@ def with_display(posts: QuerySet[Post]) -> QuerySet[Post]:
             queryset=Post.objects.select_related("author", "space", "wall_owner"),
         ),
     )
+
+
+def display_rows(ids: list[int]) -> dict[int, Post]:
+    """Posts by id (a page's, or the one `access_post` opens) with what `with_display` gives, the
+    attachments loaded by hand: for 20 posts, Django's prefetch machinery cost ~3 ms of CPU over
+    the one plain query it runs (and for one post, a sixth of a post's page)."""
+    if not ids:
+        return {}
+    found = {
+        p.pk: p
+        # Unordered: the caller puts them in its own order (no ORDER BY to build nor to run).
+        for p in Post.objects.filter(pk__in=ids)
+        .select_related("author", "space", "wall_owner")
+        .order_by()
+    }
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(post_id__in=ids).order_by("id"):
+        files.setdefault(attachment.post_id, []).append(attachment)
+    every_file = Attachment.objects.all()
+    for post in found.values():
+        # What `prefetch_related("attachments")` leaves: `post.attachments.all()` without a query.
+        # The post's filter is deferred, as Django's related managers defer theirs: added (built)
+        # only if a queryset is made from this one (`.filter()`, `.order_by()`…), which then
+        # reads this post's files only; iterating, `len()` and `bool()` read the list.
+        cached = every_file._chain()  # type: ignore[attr-defined]
+        cached._deferred_filter = (False, (), {"post_id": post.pk})
+        cached._result_cache = files.get(post.pk, [])
+        cached._prefetch_done = True
+        post._prefetched_objects_cache = {"attachments": cached}  # type: ignore[attr-defined]
+    shared = [p for p in found.values() if p.shared_from_id]
+    if shared:
+        prefetch_related_objects(
+            shared,
+            Prefetch(
+                "shared_from", queryset=Post.objects.select_related("author", "space", "wall_owner")
+            ),
+        )
+    return found
 
 
 def _activity_off() -> Q | None:
@@ -251,7 +291,7 @@ def access_post(user: User, post_id: int | str) -> Post:
     # the post with what showing it needs.
     if not -(2**63) <= pk < 2**63 or not _VISIBLE_ID.values(person_shape(user), user.pk, pk):
         raise NotFound(_("No such post."))
-    post = with_display(Post.objects.filter(pk=pk)).first()
+    post = display_rows([pk]).get(pk)
     if post is None:  # deleted in between
         raise NotFound(_("No such post."))
     return post
