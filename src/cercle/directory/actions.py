@@ -821,27 +821,40 @@ def _write_updates(
         source="ldap",
         places=places,
     )
-    now = timezone.now()
+    # Django's bulk_update costs a CASE per row and column: only the columns that differ go
+    # through it (the digest always; the DN and username when the entry moved or was renamed,
+    # read first), the columns every row gets the same value in, in one UPDATE.
+    ids = [person.pk for person, _entry, _photo in rows]
+    stored = {
+        pk: (dn, username)
+        for pk, dn, username in DirectoryPerson.objects.filter(user_id__in=ids).values_list(
+            "user_id", "dn", "username"
+        )
+    }
+    DirectoryPerson.objects.filter(user_id__in=ids).update(
+        seen_at=timezone.now(), deactivated_by_sync=False
+    )
     links: dict[bool, list[DirectoryPerson]] = {False: [], True: []}
+    moved: list[DirectoryPerson] = []
     for person, entry, photo_changed in rows:
         link = DirectoryPerson(
             user_id=person.pk,
             dn=entry.dn[:1000],
             username=entry.username[:255],
             digest=entry.digest(),
-            seen_at=now,
-            deactivated_by_sync=False,
         )
         if photo_changed:
             link.photo_digest = reader.photo_digest(entry.photo)
         links[photo_changed].append(link)
+        if stored.get(person.pk) != (link.dn, link.username):
+            moved.append(link)
     for with_photo, written in links.items():
         if written:
             DirectoryPerson.objects.bulk_update(
-                written,
-                ["dn", "username", "digest", "seen_at", "deactivated_by_sync"]
-                + (["photo_digest"] if with_photo else []),
+                written, ["digest", "photo_digest"] if with_photo else ["digest"]
             )
+    if moved:
+        DirectoryPerson.objects.bulk_update(moved, ["dn", "username"])
     return changes
 
 
@@ -853,7 +866,8 @@ def _set_managers(
     created: set[int] | None = None,
 ) -> None:
     """Managers by their entry's DN, once every person exists (a manager may come after): the
-    people `created` by this run in bulk, the others one by one with the accounts' action."""
+    people `created` by this run in bulk, the others (changed managers, a loop the first pass
+    left) in bulk too, with `update_profile`'s checks (`profiles.set_managers`)."""
     if not plan.managers:
         return
     wanted: dict[int, int | None] = {}
