@@ -46,6 +46,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--changed", type=float, default=1.0, help="percent changed")
+    parser.add_argument(
+        "--changed-people",
+        type=int,
+        nargs="+",
+        help="incremental runs one after another, each after this many entries changed their "
+        "title (e.g. 200 2000); replaces --changed",
+    )
     parser.add_argument("--profile", help="write the first run's cProfile statistics here")
     parser.add_argument(
         "--profile-incremental", help="write the incremental run's cProfile statistics here"
@@ -105,26 +112,41 @@ def main() -> None:
             first_cpu = time.process_time() - cpu
             first_queries = counter.count
             load_first = os.getloadavg()
-            changed = max(1, int(args.people * args.changed / 100))
-            rows = list(DirectoryPerson.objects.order_by("username")[: changed * 50 : 50])
-            ldif = "\n".join(
-                f"dn: {row.dn}\nchangetype: modify\nreplace: title\ntitle: Changed {i}\n"
-                for i, row in enumerate(rows)
-            )
-            server.ldapmodify(ldif)
-            counter = QueryCounter()
-            profiler = cProfile.Profile() if args.profile_incremental else None
-            started, cpu = time.perf_counter(), time.process_time()
-            with connection.execute_wrapper(counter):
-                if profiler is not None:
-                    profiler.enable()
-                second = actions.run_sync(run_id=SyncRun.objects.create().pk)
-                if profiler is not None:
-                    profiler.disable()
-                    profiler.dump_stats(args.profile_incremental)
-            second_seconds = time.perf_counter() - started
-            second_cpu = time.process_time() - cpu
-            second_queries = counter.count
+            rounds = args.changed_people or [max(1, int(args.people * args.changed / 100))]
+            incremental: list[dict[str, object]] = []
+            for round_number, changed in enumerate(rounds, 1):
+                step = max(1, args.people // changed)
+                rows = list(DirectoryPerson.objects.order_by("username")[: changed * step : step])
+                ldif = "\n".join(
+                    f"dn: {row.dn}\nchangetype: modify\nreplace: title\n"
+                    f"title: Changed {round_number}-{i}\n"
+                    for i, row in enumerate(rows)
+                )
+                server.ldapmodify(ldif)
+                counter = QueryCounter()
+                profiler = cProfile.Profile() if args.profile_incremental else None
+                load_before = os.getloadavg()
+                started, cpu = time.perf_counter(), time.process_time()
+                with connection.execute_wrapper(counter):
+                    if profiler is not None:
+                        profiler.enable()
+                    second = actions.run_sync(run_id=SyncRun.objects.create().pk)
+                    if profiler is not None:
+                        profiler.disable()
+                        profiler.dump_stats(f"{args.profile_incremental}.{round_number}")
+                seconds = time.perf_counter() - started
+                incremental.append(
+                    {
+                        "seconds": round(seconds, 1),
+                        "cpu_seconds": round(time.process_time() - cpu, 1),
+                        "changed_in_directory": len(rows),
+                        "updated": second.updated_count,
+                        "queries": counter.count,
+                        "queries_per_update": round(counter.count / max(len(rows), 1), 2),
+                        "load_average_before": load_before,
+                        "load_average_after": os.getloadavg(),
+                    }
+                )
     finally:
         server.stop()
     result = {
@@ -143,13 +165,7 @@ def main() -> None:
             "cpu_ms_per_person": round(1000 * first_cpu / max(first_run.created_count, 1), 2),
             "load_average_after": load_first,
         },
-        "incremental": {
-            "seconds": round(second_seconds, 1),
-            "cpu_seconds": round(second_cpu, 1),
-            "changed_in_directory": len(rows),
-            "updated": second.updated_count,
-            "queries": second_queries,
-        },
+        "incremental": incremental[0] if len(incremental) == 1 else incremental,
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
     }

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from django.db import connection
 
 from cercle.accounts.models import User
 from cercle.directory import actions
@@ -94,3 +96,28 @@ def unit(slapd: data.Slapd) -> Callable[..., str]:
 def sync(*, dry_run: bool = False) -> SyncRun:
     run = SyncRun.objects.create(dry_run=dry_run)
     return actions.run_sync(run_id=run.pk)
+
+
+class Statements:
+    """The SQL the database is sent while in use, counted by an execute wrapper (Django's
+    `CaptureQueriesContext` reads a log of at most 9,000 queries: after a first run of a few
+    hundred people it is full, and a slice of it comes back empty)."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+        self._wrapper: Any = None
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.sql.append(sql)
+        return execute(sql, params, many, context)
+
+    def __enter__(self) -> Statements:
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._wrapper.__exit__(*exc)
+
+    def __len__(self) -> int:
+        return len(self.sql)

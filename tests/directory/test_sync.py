@@ -11,9 +11,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from cercle.accounts.models import Profile, User
 from cercle.directory import actions
@@ -21,7 +19,7 @@ from cercle.directory.models import DirectoryPerson, GroupRule, RunStatus
 from cercle.notifications.models import Notification
 from cercle.spaces.models import Membership
 from tests.directory import directory_data as data
-from tests.directory.conftest import SEEDED, sync
+from tests.directory.conftest import SEEDED, Statements, sync
 from tests.factories import make_space, make_user
 
 pytestmark = pytest.mark.django_db
@@ -70,10 +68,10 @@ def test_an_incremental_run_updates_the_changed_and_deactivates_the_removed(
     first = sync()
     assert first.created_count == 20
     # Nothing changed: no write, and no query per person (20 people here, a fixed number).
-    with CaptureQueriesContext(connection) as queries:
+    with Statements() as queries:
         unchanged = sync()
     assert (unchanged.updated_count, unchanged.created_count) == (0, 0)
-    assert len(queries) < 25, [q["sql"][:80] for q in queries]
+    assert 0 < len(queries) < 25, [sql[:80] for sql in queries.sql]
     people = list(DirectoryPerson.objects.order_by("username").select_related("user"))
     changed, removed = people[3], people[5]
     session = Client()
@@ -173,11 +171,11 @@ def test_a_dry_run_counts_the_memberships_of_the_people_it_would_create(
     )
     # engineering holds p0, p1 and p2 (through the cycle); p0's entry is in Lyon already.
     actions.add_rule(actor=admin, group_dn=f"cn=engineering,{groups}", kind="site", name="Lyon")
-    with CaptureQueriesContext(connection) as queries:
+    with Statements() as queries:
         dry = sync(dry_run=True)
     assert dry.created_count == SEEDED
     # A fixed number of queries for the 300 people it would create, rules and all.
-    assert len(queries) < 40, [q["sql"][:80] for q in queries]
+    assert 0 < len(queries) < 40, [sql[:80] for sql in queries.sql]
     expected = [
         {"space": "Technique", "added": 3, "removed": 0},
         {"department": "Back-end", "added": 3, "removed": 0},

@@ -30,6 +30,18 @@ class PeopleCreated:
 
 
 @dataclass(frozen=True)
+class PeopleChanged:
+    """People's account (`user_fields`) or profile (`profile_fields`) columns were written in
+    bulk (`bulk_update` or `update()`: an identity source's batch, deactivations at once),
+    bypassing the models' signals: modules that follow accounts' writes (the search index) take
+    them in now, in the same transaction, as the signals of a `save()` per person would have."""
+
+    user_ids: tuple[int, ...]
+    user_fields: frozenset[str] = frozenset()
+    profile_fields: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class PersonFollowChanged:
     """`follower` now follows, or no longer follows, `followed`."""
 

@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 REPORT_LIMIT = 200
 PROGRESS_EVERY = 100
 CREATE_BATCH = 500  # new people written at once, one transaction each
+UPDATE_BATCH = 500  # changed people read and written at once, one transaction each
+DEACTIVATE_BATCH = 500
 ALERT_KIND = "directory_alert"
 # DirectorySettings.bind_password's column.
 BIND_PASSWORD_COLUMN_LENGTH = 500
@@ -401,9 +403,10 @@ def _plan(run: SyncRun, entries: Iterable[reader.PersonEntry]) -> _Plan:
                 _refuse(plan, entry, _("Deactivated by an administrator in Cercle: left as it is."))
                 continue
         if row["digest"] != entry.digest():
+            # The photo stays until the update is written: the digest stored then counts it
+            # (cleared here, it made every changed person with a photo "changed" again at
+            # the next run).
             photo_changed = reader.photo_digest(entry.photo) != row["photo_digest"]
-            if not photo_changed:
-                entry.photo = b""  # not kept in memory: nothing to do with it
             plan.update.append((row["user_id"], entry, photo_changed))
             plan.managers[entry.key] = entry.manager_dn
         else:
@@ -713,6 +716,8 @@ def _update(
     photo_changed: bool,
     report: dict[str, list[Any]],
 ) -> bool:
+    """One changed person, through the accounts' one-person actions: a new sign-in address
+    (`set_email`'s checks), and every person of a batch the database refused."""
     person = User.objects.get(pk=user_id)
     try:
         with transaction.atomic():
@@ -734,6 +739,20 @@ def _update(
     except (ValidationError, PermissionDenied) as error:
         _report_refusal(report, entry.username or entry.dn, entry.dn, error)
         return False
+    _updated(actor, person, entry, photo_changed, changed, report)
+    return True
+
+
+def _updated(
+    actor: User,
+    person: User,
+    entry: reader.PersonEntry,
+    photo_changed: bool,
+    changed: dict[str, Any],
+    report: dict[str, list[Any]],
+) -> None:
+    """After a person's update: the photo (checked and re-encoded one by one, as rare as a new
+    photo is), and the report's row."""
     if photo_changed:
         try:
             if entry.photo:
@@ -745,12 +764,98 @@ def _update(
             changed["photo"] = True
         except (ValidationError, PermissionDenied) as error:
             _report_refusal(report, entry.username, entry.dn, error, _("Photo refused: %(error)s"))
+    entry.photo = b""  # written (its digest too): not kept in memory
     _add(
         report,
         "updated",
         {"name": entry.display(), "email": entry.email, "fields": sorted(changed)},
     )
-    return True
+
+
+def _update_batch(
+    actor: User,
+    batch: list[tuple[int, reader.PersonEntry, bool]],
+    report: dict[str, list[Any]],
+    places: identity_actions.Places,
+) -> int:
+    """Update a batch of changed people in one transaction and a fixed number of queries: their
+    rows read at once, the differences worked out here, one `bulk_update` per set of changed
+    columns (`identity.apply_identity_attributes_many`: audit entries in one INSERT, the search
+    columns and index kept in step), the directory links in one `bulk_update`. A person whose
+    sign-in address changed, and every person of a batch the database refused, go through
+    `_update` one by one. Returns how many were updated."""
+    people = User.objects.in_bulk([user_id for user_id, _entry, _photo in batch])
+    rows: list[tuple[User, reader.PersonEntry, bool]] = []
+    one_by_one: list[tuple[int, reader.PersonEntry, bool]] = []
+    for user_id, entry, photo_changed in batch:
+        person = people.get(user_id)
+        if person is None:
+            continue
+        if person.email.lower() != entry.email:
+            one_by_one.append((user_id, entry, photo_changed))
+        else:
+            rows.append((person, entry, photo_changed))
+    updated = 0
+    if rows:
+        try:
+            with transaction.atomic():
+                changes = _write_updates(rows, places)
+        except (IntegrityError, ValidationError, PermissionDenied):
+            logger.warning("directory: a batch of updates was refused, its people done one by one")
+            one_by_one = [(person.pk, entry, photo) for person, entry, photo in rows] + one_by_one
+        else:
+            for person, entry, photo_changed in rows:
+                _updated(actor, person, entry, photo_changed, changes.get(person.pk, {}), report)
+                updated += 1
+    for user_id, entry, photo_changed in one_by_one:
+        updated += _update(actor, user_id, entry, photo_changed, report)
+    return updated
+
+
+def _write_updates(
+    rows: list[tuple[User, reader.PersonEntry, bool]], places: identity_actions.Places
+) -> dict[int, dict[str, Any]]:
+    """The bulk writes of `_update_batch`, in its transaction: person id → what changed."""
+    changes = identity_actions.apply_identity_attributes_many(
+        values={person.pk: _identity_values(entry) for person, entry, _photo in rows},
+        source="ldap",
+        places=places,
+    )
+    # Django's bulk_update costs a CASE per row and column: only the columns that differ go
+    # through it (the digest always; the DN and username when the entry moved or was renamed,
+    # read first), the columns every row gets the same value in, in one UPDATE.
+    ids = [person.pk for person, _entry, _photo in rows]
+    stored = {
+        pk: (dn, username)
+        for pk, dn, username in DirectoryPerson.objects.filter(user_id__in=ids).values_list(
+            "user_id", "dn", "username"
+        )
+    }
+    DirectoryPerson.objects.filter(user_id__in=ids).update(
+        seen_at=timezone.now(), deactivated_by_sync=False
+    )
+    links: dict[bool, list[DirectoryPerson]] = {False: [], True: []}
+    moved: list[DirectoryPerson] = []
+    for person, entry, photo_changed in rows:
+        link = DirectoryPerson(
+            user_id=person.pk,
+            dn=entry.dn[:1000],
+            username=entry.username[:255],
+            digest=entry.digest(),
+        )
+        if photo_changed:
+            link.photo_digest = reader.photo_digest(entry.photo)
+        links[photo_changed].append(link)
+        if stored.get(person.pk) != (link.dn, link.username):
+            moved.append(link)
+    for with_photo, written in links.items():
+        if written:
+            DirectoryPerson.objects.bulk_update(
+                written, ["digest", "photo_digest"] if with_photo else ["digest"]
+            )
+    if moved:
+        DirectoryPerson.objects.bulk_update(moved, ["dn", "username"])
+    return changes
 
 
 def _set_managers(
@@ -761,22 +866,32 @@ def _set_managers(
     created: set[int] | None = None,
 ) -> None:
     """Managers by their entry's DN, once every person exists (a manager may come after): the
-    people `created` by this run in bulk, the others one by one with the accounts' action."""
+    people `created` by this run in bulk, the others (changed managers, a loop the first pass
+    left) in bulk too, with `update_profile`'s checks (`profiles.set_managers`)."""
     if not plan.managers:
         return
     wanted: dict[int, int | None] = {}
+    outside: dict[int, str] = {}  # managers not seen in this run, found by their DN below
     for key, manager_dn in plan.managers.items():
         user_id = key_to_user.get(key)
         if user_id is None:
             continue
         manager_id = plan.dn_to_user.get(reader.normalise_dn(manager_dn)) if manager_dn else None
         if manager_dn and manager_id is None:
-            manager_id = (
-                DirectoryPerson.objects.filter(dn__iexact=manager_dn)
-                .values_list("user_id", flat=True)
-                .first()
-            )
+            outside[user_id] = manager_dn.lower()
         wanted[user_id] = manager_id if manager_id != user_id else None
+    if outside:
+        found: dict[str, int] = {}
+        for dn, pk in (
+            DirectoryPerson.objects.annotate(lower_dn=Lower("dn"))
+            .filter(lower_dn__in=set(outside.values()))
+            .order_by("-user_id")
+            .values_list("lower_dn", "user_id")
+        ):
+            found[dn] = pk
+        for user_id, dn in outside.items():
+            manager_id = found.get(dn)
+            wanted[user_id] = manager_id if manager_id != user_id else None
     ids = list(wanted)
     current: dict[int, int | None] = {}
     for start in range(0, len(ids), 5000):
@@ -794,17 +909,14 @@ def _set_managers(
     if new:
         left = profile_actions.set_new_people_managers(actor=actor, managers=new)
         changes = {uid: mid for uid, mid in changes.items() if uid not in new or uid in left}
-    people = User.objects.in_bulk(list(changes) + [m for m in changes.values() if m])
-    for user_id, manager_id in changes.items():
-        try:
-            profile_actions.update_profile(
-                actor=actor,
-                person=people[user_id],
-                changes={"manager": people.get(manager_id) if manager_id else None},
-            )
-        except (ValidationError, PermissionDenied) as error:
+    # The others (managers changed in the directory, a loop left by the new people's pass) in
+    # bulk, with `update_profile`'s checks and audit entries.
+    refused = profile_actions.set_managers(actor=actor, managers=changes)
+    if refused:
+        names = dict(User.objects.filter(pk__in=list(refused)).values_list("pk", "username"))
+        for user_id, error in refused.items():
             _report_refusal(
-                report, people[user_id].username, "", error, _("Manager not set: %(error)s")
+                report, names.get(user_id, ""), "", error, _("Manager not set: %(error)s")
             )
 
 
@@ -889,18 +1001,25 @@ def _apply_rules(
         if dry_run:
             continue
         people = User.objects.in_bulk(to_add | to_remove)
+        added: list[int] = []
         for user_id in sorted(to_add):
             try:
                 space_actions.add_member(actor=actor, space=space, user=people[user_id])
-                DirectoryMembership.objects.get_or_create(space=space, user_id=user_id)
             except (ValidationError, PermissionDenied) as error:
                 _report_refusal(report, people[user_id].username, "", error)
+            else:
+                added.append(user_id)
+        DirectoryMembership.objects.bulk_create(
+            [DirectoryMembership(space=space, user_id=user_id) for user_id in added],
+            ignore_conflicts=True,
+        )
         for user_id in sorted(to_remove):
             try:
                 space_actions.remove_member(actor=actor, space=space, user=people[user_id])
             except (ValidationError, PermissionDenied) as error:
                 _report_refusal(report, people[user_id].username, "", error)
-            DirectoryMembership.objects.filter(space=space, user_id=user_id).delete()
+        if to_remove:
+            DirectoryMembership.objects.filter(space=space, user_id__in=to_remove).delete()
         # Members already there before the rule are not the directory's to remove later.
     # Spaces with no rule any more: the memberships the directory gave go.
     stale = DirectoryMembership.objects.exclude(space_id__in=list(spaces)).select_related(
@@ -912,10 +1031,12 @@ def _apply_rules(
         with contextlib.suppress(ValidationError, PermissionDenied, Membership.DoesNotExist):
             space_actions.remove_member(actor=actor, space=row.space, user=row.user)
         row.delete()
+    known_places = identity_actions.Places() if places and not dry_run else None
     for rule, members in places:
         profiles = Profile.objects.filter(user_id__in=members).select_related(
             "department", "site", "user"
         )
+        moving: dict[int, dict[str, str]] = {}
         attribute = "department" if rule.kind == RuleKind.DEPARTMENT else "site"
         # People this dry run would create: given their entry's place first, then the rule's.
         changed = sum(
@@ -929,26 +1050,46 @@ def _apply_rules(
             if place is not None and place.name == rule.name:
                 continue
             changed += 1
-            if not dry_run:
-                identity_actions.apply_identity_attributes(
-                    person=profile.user, values={attribute: rule.name}, source="ldap"
-                )
+            moving[profile.user_id] = {attribute: rule.name}
+        if moving and known_places is not None:
+            identity_actions.apply_identity_attributes_many(
+                values=moving, source="ldap", places=known_places
+            )
         summary.append({attribute: rule.name, "added": changed, "removed": 0})
     report["memberships"] = summary
 
 
 def _deactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
+    """Deactivate the people the directory no longer has, 500 at a time: the accounts'
+    `deactivate_people` (one UPDATE, their sockets closed and sessions ended, audited), their
+    links marked in one UPDATE, the directory's audit entries in one INSERT."""
     count = 0
-    for person in User.objects.filter(pk__in=user_ids).order_by("pk"):
+    ids = sorted(user_ids)
+    for start in range(0, len(ids), DEACTIVATE_BATCH):
+        people = list(
+            User.objects.filter(pk__in=ids[start : start + DEACTIVATE_BATCH]).order_by("pk")
+        )
         try:
-            people_actions.deactivate_person(actor=actor, person=person)
-        except (ValidationError, PermissionDenied) as error:
-            _report_refusal(report, person.username, "", error)
+            with transaction.atomic():
+                done, refused = people_actions.deactivate_people(actor=actor, people=people)
+                done_ids = [person.pk for person in done]
+                DirectoryPerson.objects.filter(user_id__in=done_ids).update(
+                    deactivated_by_sync=True
+                )
+                log_events(
+                    {"actor": actor, "action": "directory.person_deactivated", "target": person}
+                    for person in done
+                )
+        except PermissionDenied as error:
+            for person in people:
+                _report_refusal(report, person.username, "", error)
             continue
-        DirectoryPerson.objects.filter(user=person).update(deactivated_by_sync=True)
-        log_event(actor=actor, action="directory.person_deactivated", target=person)
-        _add(report, "deactivated", {"name": person.display_name, "email": person.email})
-        count += 1
+        for person in people:
+            if person.pk in refused:
+                _report_refusal(report, person.username, "", refused[person.pk])
+        for person in done:
+            _add(report, "deactivated", {"name": person.display_name, "email": person.email})
+        count += len(done)
     return count
 
 
@@ -1048,10 +1189,20 @@ def run_sync(*, run_id: int) -> SyncRun:
                 key_to_user.update(made)
                 created_ids.extend(made.values())
                 progress.step(len(batch))
-            for user_id, entry, photo_changed in plan.update:
-                key_to_user[entry.key] = user_id
-                updated += _update(actor, user_id, entry, photo_changed, report)
-                progress.step()
+            places = (
+                bulk.places
+                if bulk is not None
+                else identity_actions.Places()
+                if plan.update
+                else None
+            )
+            for start in range(0, len(plan.update), UPDATE_BATCH):
+                changed_batch = plan.update[start : start + UPDATE_BATCH]
+                for user_id, entry, _photo_changed in changed_batch:
+                    key_to_user[entry.key] = user_id
+                assert places is not None
+                updated += _update_batch(actor, changed_batch, report, places)
+                progress.step(len(changed_batch))
             _set_managers(actor, plan, key_to_user, report, set(created_ids))
             if not held:
                 deactivated = _deactivate(actor, plan.deactivate, report)

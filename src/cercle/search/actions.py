@@ -7,21 +7,19 @@ the watched models' signals): a rolled-back write leaves the index as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from cercle.accounts.hooks import PeopleCreated
+from cercle.accounts.hooks import PeopleChanged, PeopleCreated
+from cercle.accounts.models import Profile, User
 from cercle.core.hooks import listen
 from cercle.search import registry
 from cercle.search.engines import engine
 from cercle.search.models import RecentSearch, SearchDocument
 from cercle.search.registry import Entry, SearchKind
-
-if TYPE_CHECKING:
-    from cercle.accounts.models import User
 
 MAX_RECENT = 10
 
@@ -121,6 +119,7 @@ def follow_bulk_update(model: type[Model], objects: Iterable[Model], fields: Ite
 def connect() -> None:
     registry.on_write(follow)
     listen(PeopleCreated, people_created)
+    listen(PeopleChanged, people_changed)
 
 
 def people_created(happening: PeopleCreated) -> None:
@@ -128,6 +127,22 @@ def people_created(happening: PeopleCreated) -> None:
     kind = registry.get("person")
     if kind is not None:
         index_objects(kind, kind.rows().filter(pk__in=happening.user_ids))
+
+
+def people_changed(happening: PeopleChanged) -> None:
+    """People's columns written in bulk (no signals): what their `post_save` would have done,
+    one pass per model whose columns were written."""
+    ids = list(happening.user_ids)
+    if not ids:
+        return
+    if happening.user_fields:
+        follow_bulk_update(User, User.objects.filter(pk__in=ids), happening.user_fields)
+    if happening.profile_fields:
+        follow_bulk_update(
+            Profile,
+            Profile.objects.select_related("user", "department", "site").filter(user_id__in=ids),
+            happening.profile_fields,
+        )
 
 
 def clear(kind: SearchKind | None = None) -> None:

@@ -23,10 +23,12 @@ from django.http import HttpRequest
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cercle.accounts import hooks
 from cercle.accounts.models import Department, Profile, Site, User
 from cercle.accounts.queries import may_manage_person
-from cercle.accounts.search import refresh_search_columns
-from cercle.audit.actions import log_event
+from cercle.accounts.search import refresh_search_columns, refresh_search_columns_many
+from cercle.audit.actions import log_event, log_events
+from cercle.core.hooks import emit
 from cercle.core.text import normalize
 
 # The profile's attributes an identity provider may fill, in the order the pages show them.
@@ -161,6 +163,110 @@ def apply_identity_attributes(
         new={**changed, "source": source},
     )
     return changed
+
+
+@transaction.atomic
+def apply_identity_attributes_many(
+    *, values: Mapping[int, Mapping[str, Any]], source: str, places: Places | None = None
+) -> dict[int, dict[str, Any]]:
+    """`apply_identity_attributes` for many people at once (person id → the provider's values;
+    not the manager, which `profiles.set_managers` sets): the current rows read in one query,
+    the differences computed here, then one `bulk_update` per set of changed columns, the search
+    columns recomputed together, the audit entries in one INSERT and `PeopleChanged` for what
+    follows the accounts' writes (the search index) — a fixed number of queries whatever the
+    number of people. Returns person id → what changed, for those with a change."""
+    if any(str(row.get("manager") or "").strip() for row in values.values()):
+        raise ValueError("managers are set by profiles.set_managers")
+    places = places or Places()
+    profiles = {
+        profile.user_id: profile
+        for profile in Profile.objects.select_related("user", "department", "site")
+        .select_for_update(of=("self", "user"))
+        .filter(user_id__in=list(values))
+    }
+    result: dict[int, dict[str, Any]] = {}
+    audit: list[dict[str, Any]] = []
+    by_user_fields: dict[frozenset[str], list[User]] = {}
+    by_profile_fields: dict[frozenset[str], list[Profile]] = {}
+    for user_id, given in values.items():
+        profile = profiles.get(user_id)
+        if profile is None:
+            # No profile yet (never so for a whole person): the single path makes it.
+            changed = apply_identity_attributes(
+                person=User(pk=user_id), values=given, source=source
+            )
+            if changed:
+                result[user_id] = changed
+            continue
+        person = profile.user
+        changed, old = {}, {}
+        user_fields: set[str] = set()
+        profile_fields: set[str] = set()
+        for name in IDENTITY_ATTRIBUTES:
+            raw = given.get(name)
+            if name == "manager" or raw is None or not str(raw).strip():
+                continue
+            text = str(raw).strip()
+            if name in _USER_TEXT:
+                new = text[: _USER_TEXT[name]]
+                if getattr(person, name) != new:
+                    old[name], changed[name] = getattr(person, name), new
+                    setattr(person, name, new)
+                    user_fields.add(name)
+            elif name in _PROFILE_TEXT:
+                new = text[: _PROFILE_TEXT[name]]
+                if getattr(profile, name) != new:
+                    old[name], changed[name] = getattr(profile, name), new
+                    setattr(profile, name, new)
+                    profile_fields.add(name)
+            elif name in {"department", "site"}:
+                model = Department if name == "department" else Site
+                current = getattr(profile, name)
+                if current is not None and normalize(current.name) == normalize(text):
+                    continue
+                place_id = places.id_of(model, text)
+                old[name] = current.name if current is not None else None
+                changed[name] = places.names[model][place_id] if place_id else None
+                setattr(profile, f"{name}_id", place_id)
+                profile_fields.add(name)
+            elif name == "language":
+                code = _language(text)
+                if code is not None and person.language != code:
+                    old[name], changed[name] = person.language, code
+                    person.language = code
+                    user_fields.add(name)
+        if not changed:
+            continue
+        result[user_id] = changed
+        if user_fields:
+            by_user_fields.setdefault(frozenset(user_fields), []).append(person)
+        if profile_fields:
+            by_profile_fields.setdefault(frozenset(profile_fields), []).append(profile)
+        audit.append(
+            {
+                "actor": person,
+                "action": "accounts.identity_synced",
+                "target": person,
+                "old": old,
+                "new": {**changed, "source": source},
+            }
+        )
+    for fields, people in by_user_fields.items():
+        User.objects.bulk_update(people, sorted(fields))
+    for fields, rows in by_profile_fields.items():
+        Profile.objects.bulk_update(rows, sorted(fields))
+    written = [user_id for user_id in result if user_id in profiles]
+    if written:
+        refresh_search_columns_many(written)
+        log_events(audit)
+        emit(
+            hooks.PeopleChanged(
+                tuple(written),
+                user_fields=frozenset().union(*by_user_fields),
+                profile_fields=frozenset().union(*by_profile_fields),
+            )
+        )
+    return result
 
 
 def set_email(*, actor: User, person: User, email: str, request: HttpRequest | None = None) -> User:

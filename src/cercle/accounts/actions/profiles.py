@@ -292,6 +292,113 @@ def set_new_people_managers(*, actor: User, managers: Mapping[int, int]) -> set[
     return on_cycle
 
 
+def set_managers(
+    *, actor: User, managers: Mapping[int, int | None]
+) -> dict[int, ValidationError | PermissionDenied]:
+    """`update_profile(changes={"manager": …})` for many people at once, person id → manager id
+    (None: no manager), with its checks and its audit entry (old → new), in a fixed number of
+    queries per 500 people plus one per level of the org chart above the new managers. The
+    changes are taken in order, as one call each would be: a change that would close a loop of
+    managers with the ones before it or with the chart as it is is refused, as are a manager who
+    is not an active person and a change the actor may not make (returned: person id → why)."""
+    refused: dict[int, ValidationError | PermissionDenied] = {}
+    if not managers:
+        return refused
+    ids = list(managers)
+    current: dict[int, int | None] = {}
+    for start in range(0, len(ids), BULK_MANAGERS_BATCH):
+        current.update(
+            Profile.objects.filter(
+                user_id__in=ids[start : start + BULK_MANAGERS_BATCH]
+            ).values_list("user_id", "manager_id")
+        )
+    wanted = {pk: mid for pk, mid in managers.items() if pk in current and current[pk] != mid}
+    if not wanted:
+        return refused
+    people = User.objects.only(
+        "pk", "username", "first_name", "last_name", "is_active", "role"
+    ).in_bulk(
+        {
+            *wanted,
+            *(mid for mid in wanted.values() if mid is not None),
+            *(current[pk] for pk in wanted if current[pk] is not None),
+        }
+    )
+    # The chart above the new managers, read one level at a time.
+    chart: dict[int, int | None] = dict(current)
+    frontier = {mid for mid in wanted.values() if mid is not None} - set(chart)
+    for _level in range(queries.MAX_CHAIN_DEPTH * 10):
+        if not frontier:
+            break
+        found = dict(
+            Profile.objects.filter(user_id__in=list(frontier)).values_list("user_id", "manager_id")
+        )
+        chart.update(found)
+        chart.update({pk: None for pk in frontier - set(found)})
+        frontier = {mid for mid in found.values() if mid is not None} - set(chart)
+    lock = queries.can_edit_hr_fields
+    accepted: list[tuple[int, int | None]] = []
+    for pk, mid in wanted.items():
+        person = people.get(pk)
+        if person is None:
+            continue
+        if not queries.can_edit_profile(actor, person) or not lock(actor, person):
+            refused[pk] = PermissionDenied(
+                _("Only administrators may change the job title, department and manager.")
+            )
+            continue
+        if mid is not None:
+            manager = people.get(mid)
+            if manager is None or not manager.is_active:
+                refused[pk] = ValidationError({"manager": _("Choose an active person.")})
+                continue
+            if mid == pk:
+                refused[pk] = ValidationError(
+                    {"manager": _("A person cannot be their own manager.")}
+                )
+                continue
+            node: int | None = mid
+            seen: set[int] = set()
+            while node is not None and node not in seen and node != pk:
+                seen.add(node)
+                node = chart.get(node)
+            if node == pk:
+                refused[pk] = ValidationError(
+                    {"manager": _("%(name)s already reports to this person.") % {"name": manager}}
+                )
+                continue
+        chart[pk] = mid
+        accepted.append((pk, mid))
+    for start in range(0, len(accepted), BULK_MANAGERS_BATCH):
+        chunk = accepted[start : start + BULK_MANAGERS_BATCH]
+        with transaction.atomic():
+            Profile.objects.bulk_update(
+                [Profile(user_id=pk, manager_id=mid) for pk, mid in chunk], ["manager"]
+            )
+            log_events(
+                {
+                    "actor": actor,
+                    "action": "accounts.profile_changed",
+                    "target": people[pk],
+                    "old": {"manager": _username(people, current[pk])},
+                    "new": {"manager": _username(people, mid)},
+                }
+                for pk, mid in chunk
+                if pk != actor.pk
+            )
+            emit(
+                hooks.PeopleChanged(
+                    tuple(pk for pk, _mid in chunk), profile_fields=frozenset({"manager"})
+                )
+            )
+    return refused
+
+
+def _username(people: Mapping[int, User], user_id: int | None) -> str | None:
+    person = people.get(user_id) if user_id is not None else None
+    return person.username if person is not None else None
+
+
 def set_new_people_photos(
     *, actor: User, photos: Mapping[int, bytes]
 ) -> dict[int, ValidationError]:
