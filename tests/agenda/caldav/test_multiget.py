@@ -201,7 +201,7 @@ def test_multiget_of_invitations_objects_and_unknown_properties(people: dict[str
     props = PROPS + '<x:colour xmlns:x="http://example.com/ns"/>'
     root = multiget(dav, names, props)
     responses = root.findall("d:response", NS)
-    hrefs = [r.findtext("d:href", namespaces=NS) for r in responses]
+    hrefs = [r.findtext("d:href", default="", namespaces=NS) for r in responses]
     assert hrefs == [dav.personal + quote(n, safe="@+") for n in names]
     found = answers(root)
     data = "{urn:ietf:params:xml:ns:caldav}calendar-data"
