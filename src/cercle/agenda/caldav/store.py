@@ -1424,7 +1424,7 @@ WITH m AS (
     LEFT OUTER JOIN {sources} ON {sources}.event_id = {event}.id
     WHERE {where}
 )
-SELECT 0, id, sequence, organiser_id, calendar_id, updated_at, NULL, uid, name, etag, data
+SELECT 0, id, sequence, organiser_id, calendar_id, updated_at, updated_at, uid, name, etag, data
 FROM m
 UNION ALL
 SELECT 1, o.event_id, NULL, NULL, NULL, o.updated_at, NULL, NULL, NULL, NULL, NULL
@@ -1457,7 +1457,9 @@ def _summaries(
     """As `etag` and `schedule_tag` compute them from an event and its prefetches, from plain
     values read in one SQL query: the events matching `where` (with their names and the
     clients' texts), their exceptions, invitations and answers for single occurrences, as rows
-    of one `UNION ALL`. Also the ids of those of another calendar than `calendar_id`."""
+    of one `UNION ALL`. Also the ids of those of another calendar than `calendar_id`. The
+    first branch has a typed value in every column (PostgreSQL types a column of the union from
+    its first branches: a NULL there would make it text)."""
     sql = _SUMMARY_SQL.format(
         event=Event._meta.db_table,
         names=_NAMES,
