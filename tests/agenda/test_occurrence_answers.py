@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cercle.agenda import actions, freebusy, reminders
 from cercle.agenda.models import Invitation, OccurrenceAnswer
@@ -175,3 +176,131 @@ def test_the_api_answers_one_occurrence(weekly: dict[str, Any]) -> None:
     assert _singles(Invitation.objects.get(event=event, person=lea)) == [
         (_at(16).astimezone(dt.UTC), "maybe")
     ]
+
+
+def _detail(user: Any, event: Any) -> dict[str, Any]:
+    response = api(user).get(f"/api/v1/events/{event.pk}")
+    assert response.status_code == 200, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _listing(user: Any) -> list[dict[str, Any]]:
+    response = api(user).get(
+        "/api/v1/events",
+        {"start": "2026-03-01T00:00:00+01:00", "end": "2026-09-01T00:00:00+02:00"},
+    )
+    assert response.status_code == 200, response.content
+    body: list[dict[str, Any]] = response.json()
+    return body
+
+
+def test_the_api_detail_shows_answers_for_single_occurrences(weekly: dict[str, Any]) -> None:
+    orga, lea, event = weekly["orga"], weekly["lea"], weekly["event"]
+    tom = make_user(username="tom")
+    actions.invite(actor=orga, event=event, people=[tom])
+    actions.respond(actor=lea, event=event, answer="yes")
+    actions.respond(actor=lea, event=event, answer="no", comment="En congé", occurrence=_at(9))
+    actions.respond(actor=tom, event=event, answer="maybe", occurrence=_at(16))
+
+    def singles(body: dict[str, Any]) -> dict[str, list[tuple[str, str, str]]]:
+        return {
+            i["person"]["username"]: [
+                (a["occurrence"][:16], a["answer"], a["comment"]) for a in i["occurrence_answers"]
+            ]
+            for i in body["invitations"]
+        }
+
+    lea_no = ("2026-03-09T08:00", "no", "En congé")
+    tom_maybe = ("2026-03-16T08:00", "maybe", "")
+    # The organiser: everyone's answers for single occurrences; not invited, no answer.
+    seen = _detail(orga, event)
+    assert singles(seen) == {"lea": [lea_no], "tom": [tom_maybe]}
+    assert seen["my_answer"] is None and seen["my_occurrence_answers"] == []
+    # An invitee: their own (in the invitations too), not the others'.
+    seen = _detail(lea, event)
+    assert seen["my_answer"] == "yes"
+    assert [(a["occurrence"][:16], a["answer"]) for a in seen["my_occurrence_answers"]] == [
+        lea_no[:2]
+    ]
+    assert singles(seen) == {"lea": [lea_no], "tom": []}
+    seen = _detail(tom, event)
+    assert seen["my_answer"] == "pending" and singles(seen) == {"lea": [], "tom": [tom_maybe]}
+    # Someone else who sees the event: the series' answers only.
+    seen = _detail(weekly["viewer"], event)
+    assert seen["my_answer"] is None and singles(seen) == {"lea": [], "tom": []}
+    assert {i["person"]["username"]: i["answer"] for i in seen["invitations"]} == {
+        "lea": "yes",
+        "tom": "pending",
+    }
+
+
+def test_the_api_listing_carries_my_answer_for_each_occurrence(weekly: dict[str, Any]) -> None:
+    orga, lea, event = weekly["orga"], weekly["lea"], weekly["event"]
+    actions.respond(actor=lea, event=event, answer="yes")
+    actions.respond(actor=lea, event=event, answer="no", occurrence=_at(9))
+    actions.respond(actor=lea, event=event, answer="maybe", occurrence=_at(23))
+    single = make_event(organiser=orga, title="Seule", start=dt.datetime(2026, 3, 4, 14))
+    actions.invite(actor=orga, event=single, people=[lea])
+    actions.respond(actor=lea, event=single, answer="no")
+    mine = make_event(organiser=lea, title="À moi", start=dt.datetime(2026, 3, 5, 14))
+
+    listed = _listing(lea)
+    answers = {
+        (o["event_id"], (o["recurrence_id"] or o["start"])[:10]): (
+            o["my_answer"],
+            o["answered_alone"],
+        )
+        for o in listed
+    }
+    assert answers == {
+        (event.pk, "2026-03-02"): ("yes", False),
+        (event.pk, "2026-03-09"): ("no", True),
+        (event.pk, "2026-03-16"): ("yes", False),
+        (event.pk, "2026-03-23"): ("maybe", True),
+        (event.pk, "2026-03-30"): ("yes", False),
+        (single.pk, "2026-03-04"): ("no", False),
+        (mine.pk, "2026-03-05"): (None, False),  # not invited: my own event
+    }
+    # The organiser is not invited: no answer of theirs on any occurrence.
+    assert {o["my_answer"] for o in _listing(orga)} == {None}
+
+
+@pytest.mark.parametrize("where", ["detail", "listing"])
+def test_the_api_answers_cost_a_fixed_number_of_queries(where: str) -> None:
+    """The detail and the listing with 2 and with 20 occurrences answered one by one, read by
+    the invitee and by the organiser."""
+
+    def count(answered: int) -> list[int]:
+        orga, lea = make_user(), make_user()
+        event = make_event(
+            organiser=orga, start=dt.datetime(2026, 3, 2, 9), rule="FREQ=DAILY;COUNT=25"
+        )
+        actions.invite(actor=orga, event=event, people=[lea])
+        for day in range(answered):
+            actions.respond(actor=lea, event=event, answer="no", occurrence=_at(2 + day))
+        counts = []
+        for reader in (lea, orga):
+            client = api(reader)
+            url = f"/api/v1/events/{event.pk}" if where == "detail" else "/api/v1/events"
+            params = (
+                {}
+                if where == "detail"
+                else {"start": "2026-03-01T00:00:00+01:00", "end": "2026-04-01T00:00:00+02:00"}
+            )
+            client.get(url, params)  # the session and calendars made
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, params)
+            assert response.status_code == 200
+            body = response.json()
+            if reader == lea:
+                found = (
+                    len(body["my_occurrence_answers"])
+                    if where == "detail"
+                    else sum(o["answered_alone"] for o in body)
+                )
+                assert found == answered
+            counts.append(len(queries))
+        return counts
+
+    assert count(2) == count(20)

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
 from cercle.agenda import actions, freebusy, ical, queries, reminders
-from cercle.agenda.models import Calendar, Event, Invitation
+from cercle.agenda.models import Calendar, Event, Invitation, OccurrenceAnswer
 from cercle.agenda.recurrence import Timing, Window
 from cercle.agenda.schemas import (
     CalendarOut,
@@ -58,17 +58,33 @@ def _calendar_out(viewer: User, calendar: Calendar) -> dict[str, Any]:
     }
 
 
-def _invitation_out(invitation: Invitation) -> dict[str, Any]:
+def _invitation_out(
+    invitation: Invitation, singles: list[OccurrenceAnswer] | None = None
+) -> dict[str, Any]:
     return {
         "person": _person(invitation.person),
         "answer": invitation.answer,
         "comment": invitation.comment,
         "answered_at": invitation.answered_at,
+        "occurrence_answers": [_single_out(row) for row in singles or []],
     }
 
 
+def _single_out(row: OccurrenceAnswer) -> dict[str, Any]:
+    return {"occurrence": row.occurrence, "answer": row.answer, "comment": row.comment}
+
+
 def _event_out(viewer: User, event: Event) -> dict[str, Any]:
+    """The event as `viewer` reads it: with the invitations, their answers for single
+    occurrences shown to whoever may change the event or organises it (all of them) and to
+    each invitee (their own); a fixed number of queries, however many answers."""
     rights = queries.event_rights(viewer, event)
+    invitations = list(queries.invitations(event))
+    mine = next((i for i in invitations if i.person_id == viewer.pk), None)
+    sees_all = rights.change or event.organiser_id == viewer.pk
+    singles: dict[int, list[OccurrenceAnswer]] = {}
+    if event.rule and (sees_all or mine is not None):
+        singles = queries.answers_for_single_occurrences(event, None if sees_all else [viewer.pk])
     return {
         "id": event.pk,
         "calendar_id": event.calendar_id,
@@ -90,7 +106,9 @@ def _event_out(viewer: User, event: Event) -> dict[str, Any]:
         "sequence": event.sequence,
         "can_change": rights.change,
         "can_respond": rights.respond,
-        "invitations": [_invitation_out(i) for i in queries.invitations(event)],
+        "invitations": [_invitation_out(i, singles.get(i.person_id)) for i in invitations],
+        "my_answer": mine.answer if mine is not None else None,
+        "my_occurrence_answers": [_single_out(row) for row in singles.get(viewer.pk, [])],
     }
 
 
@@ -130,28 +148,36 @@ def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> li
     else:  # my calendars, my spaces', and the events I am invited to
         actions.ensure_calendars(viewer)
         calendars = list(queries.my_calendars(viewer))
-    return [
-        {
-            "event_id": o.event.pk,
-            "calendar_id": o.event.calendar_id,
-            "recurrence_id": o.recurrence_id,
-            "all_day": o.timing.all_day,
-            "start": o.timing.start,
-            "end": o.timing.end,
-            "start_date": o.timing.start_date,
-            "end_date": o.timing.end_date,
-            "time_zone": o.event.time_zone,
-            "title": o.title,
-            "place": o.place,
-            "meeting_url": o.meeting_url,
-            "busy_only": o.busy_only,
-            "changed": o.changed,
-            "recurring": o.event.is_recurring,
-        }
-        for o in queries.occurrences_between(
-            viewer, window, calendars, with_invitations=not filters.calendar
+    occurrences = queries.occurrences_between(
+        viewer, window, calendars, with_invitations=not filters.calendar
+    )
+    answers = queries.my_answers(viewer, list({o.event.pk for o in occurrences}))
+    listed = []
+    for o in occurrences:
+        entry = answers.get(o.event.pk)
+        answer, alone = entry.for_occurrence(o.recurrence_id) if entry else (None, False)
+        listed.append(
+            {
+                "event_id": o.event.pk,
+                "calendar_id": o.event.calendar_id,
+                "recurrence_id": o.recurrence_id,
+                "all_day": o.timing.all_day,
+                "start": o.timing.start,
+                "end": o.timing.end,
+                "start_date": o.timing.start_date,
+                "end_date": o.timing.end_date,
+                "time_zone": o.event.time_zone,
+                "title": o.title,
+                "place": o.place,
+                "meeting_url": o.meeting_url,
+                "busy_only": o.busy_only,
+                "changed": o.changed,
+                "recurring": o.event.is_recurring,
+                "my_answer": answer,
+                "answered_alone": alone,
+            }
         )
-    ]
+    return listed
 
 
 def _timing(payload: TimesIn, base: Event | None) -> Timing | None:
@@ -359,13 +385,7 @@ def respond(request: AuthenticatedRequest, event_id: Id, payload: RespondIn) -> 
         comment=payload.comment,
         occurrence=_occurrence(payload.occurrence),
     )
-    return {
-        **_invitation_out(invitation),
-        "occurrence_answers": [
-            {"occurrence": row.occurrence, "answer": row.answer, "comment": row.comment}
-            for row in invitation.occurrence_answers.all()
-        ],
-    }
+    return _invitation_out(invitation, list(invitation.occurrence_answers.order_by("occurrence")))
 
 
 @router.get("/events/{event_id}/ics", response={200: None})

@@ -463,6 +463,50 @@ def answers_by_occurrence(
     return found
 
 
+def answers_for_single_occurrences(
+    event: Event, person_ids: Sequence[int] | None = None
+) -> dict[int, list[OccurrenceAnswer]]:
+    """{person id: their answers for single occurrences of `event`, in the occurrences' order}
+    (only those of `person_ids` when given): one query, however many answers."""
+    rows = OccurrenceAnswer.objects.filter(invitation__event_id=event.pk)
+    if person_ids is not None:
+        rows = rows.filter(invitation__person_id__in=person_ids)
+    found: dict[int, list[OccurrenceAnswer]] = {}
+    for row in rows.select_related("invitation").order_by("occurrence", "id"):
+        found.setdefault(row.invitation.person_id, []).append(row)
+    return found
+
+
+@dataclass(frozen=True)
+class MyAnswers:
+    """A person's answers to an invitation: for the series, and for single occurrences."""
+
+    series: str
+    occurrences: dict[dt.datetime, str]
+
+    def for_occurrence(self, key: dt.datetime | None) -> tuple[str, bool]:
+        """The answer for the occurrence keyed `key` (None: a single event), and whether it was
+        given for that occurrence alone."""
+        own = self.occurrences.get(key) if key is not None else None
+        return (own, True) if own is not None else (self.series, False)
+
+
+def my_answers(user: User, event_ids: Sequence[int]) -> dict[int, MyAnswers]:
+    """{event id: `user`'s answers} of the events among `event_ids` they are invited to: one
+    query, however many events and answers."""
+    found: dict[int, MyAnswers] = {}
+    if not event_ids:
+        return found
+    rows = Invitation.objects.filter(person_id=user.pk, event_id__in=event_ids).values_list(
+        "event_id", "answer", "occurrence_answers__occurrence", "occurrence_answers__answer"
+    )
+    for event_id, answer, key, single in rows:
+        entry = found.setdefault(event_id, MyAnswers(answer, {}))
+        if key is not None:
+            entry.occurrences[key] = single
+    return found
+
+
 def occurrence_answers(event: Event, key: dt.datetime | None) -> dict[int, OccurrenceAnswer]:
     """{person id: their answer for this occurrence only} (none for a single event)."""
     if key is None or not event.rule:

@@ -9,6 +9,8 @@ from ninja import Field, Schema
 
 from cercle.core.schemas import Id
 
+Answered = Literal["pending", "yes", "no", "maybe"]
+
 
 class CalendarOut(Schema):
     id: int
@@ -36,6 +38,15 @@ class OccurrenceOut(Schema):
     busy_only: bool
     changed: bool
     recurring: bool
+    my_answer: Answered | None = Field(
+        None,
+        description="My answer for this occurrence when I am invited: the one I gave for it "
+        "alone, else my answer for the whole series (pending, yes, no or maybe); null when I "
+        "am not invited.",
+    )
+    answered_alone: bool = Field(
+        False, description="Whether `my_answer` was given for this occurrence alone."
+    )
 
 
 class EventPersonOut(Schema):
@@ -49,7 +60,12 @@ class EventInvitationOut(Schema):
     answer: str
     comment: str
     answered_at: datetime | None
-    occurrence_answers: list[OccurrenceAnswerOut] = []
+    occurrence_answers: list[OccurrenceAnswerOut] = Field(
+        default_factory=list,
+        description="This person's answers for single occurrences of a series, in order, where "
+        "they differ from `answer`. Shown to whoever may change the event or organises it, and "
+        "to the person themselves; empty for other readers.",
+    )
 
 
 class EventOut(Schema):
@@ -74,6 +90,16 @@ class EventOut(Schema):
     can_change: bool
     can_respond: bool
     invitations: list[EventInvitationOut]
+    my_answer: Answered | None = Field(
+        None,
+        description="My answer for the whole event (pending, yes, no or maybe); null when I am "
+        "not invited.",
+    )
+    my_occurrence_answers: list[OccurrenceAnswerOut] = Field(
+        default_factory=list,
+        description="My answers for single occurrences of the series, in order (those that "
+        "differ from `my_answer`).",
+    )
 
 
 class TimesIn(Schema):
@@ -138,8 +164,13 @@ class RespondIn(Schema):
 
 
 class OccurrenceAnswerOut(Schema):
-    occurrence: datetime
-    answer: str
+    """An invitee's answer for one occurrence of a series only (`OccurrenceAnswer`)."""
+
+    occurrence: datetime = Field(
+        description="The occurrence's recurrence id: its original start, in UTC (midnight UTC "
+        "of its date for an all-day series), as `recurrence_id` in the listing."
+    )
+    answer: Literal["yes", "no", "maybe"]
     comment: str
 
 

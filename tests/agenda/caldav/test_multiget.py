@@ -174,5 +174,66 @@ def test_multiget_query_count_does_not_grow_with_events(people: dict[str, Any], 
         return len(queries)
 
     assert count(few) == count(many)
-    if warm:  # nothing loaded: the names, ETags and texts as plain values
-        assert count(many) <= 10
+    if warm:  # nothing loaded: the app token, the calendar, then names, ETags and texts in one
+        assert count(many) <= 3
+
+
+TODO = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\nUID:todo-1\r\n"
+    "DTSTAMP:20260101T000000Z\r\nSUMMARY:À faire\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_multiget_of_invitations_objects_and_unknown_properties(people: dict[str, Any]) -> None:
+    """The person's main calendar holds the events they are invited to elsewhere (not those
+    declined), their to-dos are answered as written, a property Cercle does not have is a 404
+    in its own namespace, and an href outside the calendar is a 404."""
+    owner, guest = people["owner"], people["guest"]
+    dav = Dav(guest)
+    kept = make_event(organiser=owner, title="Invitée", start=dt.datetime(2026, 3, 3, 9))
+    declined = make_event(organiser=owner, title="Refusée", start=dt.datetime(2026, 3, 4, 9))
+    for event in (kept, declined):
+        actions.invite(actor=owner, event=event, people=[guest])
+    actions.respond(actor=guest, event=kept, answer=Answer.YES)
+    actions.respond(actor=guest, event=declined, answer=Answer.NO)
+    assert dav.request("PUT", dav.personal + "todo.ics", TODO).status_code == 201
+    names = [store.resource_name(kept), store.resource_name(declined), "todo.ics", "none.ics"]
+    props = PROPS + '<x:colour xmlns:x="http://example.com/ns"/>'
+    root = multiget(dav, names, props)
+    responses = root.findall("d:response", NS)
+    hrefs = [r.findtext("d:href", default="", namespaces=NS) for r in responses]
+    assert hrefs == [dav.personal + quote(n, safe="@+") for n in names]
+    found = answers(root)
+    data = "{urn:ietf:params:xml:ns:caldav}calendar-data"
+    assert "SUMMARY:Invitée" in (found[hrefs[0]][data] or "")
+    assert "PARTSTAT=ACCEPTED" in (found[hrefs[0]][data] or "")
+    assert found[hrefs[0]]["{DAV:}getetag"] == store.etag(
+        store.calendar_events(kept.calendar).get(pk=kept.pk)
+    )
+    assert found[hrefs[1]] == {} and found[hrefs[3]] == {}  # declined, unknown: 404
+    assert (found[hrefs[2]][data] or "").replace("\n", "\r\n") == TODO
+    missing = responses[0].findall("d:propstat", NS)[-1]
+    assert missing.findtext("d:status", namespaces=NS) == "HTTP/1.1 404 Not Found"
+    assert missing.find("d:prop/{http://example.com/ns}colour", NS) is not None
+    outside = multiget(dav, [], props)
+    assert outside.findall("d:response", NS) == []
+    body = (
+        '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+        f"<d:prop>{PROPS}</d:prop><d:href>/caldav/elsewhere/a&amp;b.ics</d:href>"
+        "</c:calendar-multiget>"
+    )
+    gone = xml(dav.request("REPORT", dav.personal, body, depth="1"))
+    assert gone.findtext("d:response/d:href", namespaces=NS) == "/caldav/elsewhere/a&b.ics"
+    assert gone.findtext("d:response/d:status", namespaces=NS) == "HTTP/1.1 404 Not Found"
+    # allprop and propname: every property but the data; their names only.
+    for asked, expect_text in (("<d:allprop/>", True), ("<d:propname/>", False)):
+        body = (
+            '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            f"{asked}<d:href>{dav.personal}{quote(names[0], safe='@+')}</d:href>"
+            "</c:calendar-multiget>"
+        )
+        got = answers(xml(dav.request("REPORT", dav.personal, body, depth="1")))
+        props_found = got[hrefs[0]]
+        assert data not in props_found
+        assert "{DAV:}getetag" in props_found and "{DAV:}displayname" in props_found
+        assert bool(props_found["{DAV:}getetag"]) is expect_text

@@ -12,14 +12,16 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
@@ -117,7 +119,9 @@ def personal_calendar(user: User) -> Calendar:
 def find_calendar(user: User, name: str) -> Calendar:
     """A collection of the person's home by name; another person's calendar is not there."""
     if name == "personal":
-        return actions.personal_calendar(user)
+        main = actions.personal_calendar(user)
+        main.owner = user  # its owner known: `members` reads it without a query
+        return main
     match = re.fullmatch(r"space-(\d{1,18})", name)
     if match is not None and int(match.group(1)) < 2**63:
         calendar = queries.my_calendars(user).filter(space_id=int(match.group(1))).first()
@@ -1348,8 +1352,7 @@ def events_by_name(calendar: Calendar, names: list[str]) -> dict[str, Event]:
     return {name: e for e in events if (name := resource_name(e)) in wanted}
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """What an event's resource properties need, read as plain values (no model instances):
     its name, ETag, Schedule-Tag and last change, and the text of the client's last write when
     nobody changed the event since (`EventSource`)."""
@@ -1363,81 +1366,151 @@ class Summary:
 
 
 def summaries_by_name(calendar: Calendar, names: list[str]) -> dict[str, Summary]:
-    """The `Summary` of each event of the collection named in `names`, by name, in a fixed
-    number of queries of plain values (four), whatever the number of names."""
+    """The `Summary` of each event of the collection named in `names`, by name: one SQL query
+    whatever the number of names (`_summaries`), and a second only when some of them are
+    events of other calendars the person is invited to (their main calendar holds those too:
+    `members` tells which)."""
     if not names:
         return {}
     uids = [n[:-4] for n in names if n.endswith(".ics") and _SAFE_UID.match(n[:-4])]
     numbers = [int(m.group(1)) for n in names if (m := _NUMBERED.match(n)) and len(m.group(1)) < 19]
-    rows = Event.objects.filter(members(calendar)).filter(
-        Q(dav_name__name__in=names)
-        | Q(uid__in=uids, dav_name__isnull=True)
-        | Q(pk__in=numbers, dav_name__isnull=True)
-    )
+    event = Event._meta.db_table
+    matches = [f"{_NAMES}.name IN ({_marks(names)})"]
+    params: list[str | int] = list(names)
+    if uids:
+        matches.append(f"({_NAMES}.id IS NULL AND {event}.uid IN ({_marks(uids)}))")
+        params.extend(uids)
+    if numbers:
+        matches.append(f"({_NAMES}.id IS NULL AND {event}.id IN ({_marks(numbers)}))")
+        params.extend(numbers)
+    where = f"({event}.calendar_id = %s"
+    scope: list[str | int] = [calendar.pk]
+    if calendar.owner_id is not None and not calendar.extra:  # candidates: `members` decides
+        invited = f"SELECT event_id FROM {_INVITATIONS} WHERE person_id = %s"  # noqa: S608
+        where += f" OR {event}.id IN ({invited})"
+        scope.append(calendar.owner_id)
+    where += f") AND ({' OR '.join(matches)})"
+    found, elsewhere = _summaries(where, scope + params, calendar.pk)
+    if elsewhere:
+        kept = set(
+            Event.objects.filter(members(calendar), pk__in=elsewhere).values_list("pk", flat=True)
+        )
+        found = [s for s in found if s.pk not in elsewhere or s.pk in kept]
     wanted = set(names)
-    return {s.name: s for s in _summaries(rows) if s.name in wanted}
+    return {s.name: s for s in found if s.name in wanted}
 
 
 def summaries_by_pk(pks: list[int]) -> dict[int, Summary]:
     """The `Summary` of each event of `pks` (already known to be in the collection)."""
     if not pks:
         return {}
-    return {s.pk: s for s in _summaries(Event.objects.filter(pk__in=pks))}
+    where = f"{Event._meta.db_table}.id IN ({_marks(pks)})"
+    return {s.pk: s for s in _summaries(where, list(pks), None)[0]}
 
 
-def _summaries(rows: QuerySet[Event]) -> list[Summary]:
+def _marks(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+_NAMES = ResourceName._meta.db_table
+_SOURCES = EventSource._meta.db_table
+_INVITATIONS = Invitation._meta.db_table
+_SUMMARY_SQL = """
+WITH m AS (
+    SELECT {event}.id, {event}.calendar_id, {event}.uid, {event}.updated_at, {event}.sequence,
+           {event}.organiser_id, {names}.name, {sources}.etag, {sources}.data
+    FROM {event}
+    LEFT OUTER JOIN {names} ON {names}.event_id = {event}.id
+    LEFT OUTER JOIN {sources} ON {sources}.event_id = {event}.id
+    WHERE {where}
+)
+SELECT 0, id, sequence, organiser_id, calendar_id, updated_at, updated_at, uid, name, etag, data
+FROM m
+UNION ALL
+SELECT 1, o.event_id, NULL, NULL, NULL, o.updated_at, NULL, NULL, NULL, NULL, NULL
+FROM {occurrences} o WHERE o.event_id IN (SELECT id FROM m)
+UNION ALL
+SELECT 2, i.event_id, i.id, i.person_id, NULL, NULL, NULL, i.answer, NULL, NULL, NULL
+FROM {invitations} i WHERE i.event_id IN (SELECT id FROM m)
+UNION ALL
+SELECT 3, i.event_id, a.invitation_id, NULL, NULL, a.occurrence, a.answered_at, a.answer,
+       NULL, NULL, NULL
+FROM {answers} a INNER JOIN {invitations} i ON i.id = a.invitation_id
+WHERE i.event_id IN (SELECT id FROM m)
+"""
+
+
+def _instant_of(value: object) -> dt.datetime:
+    """A date and time read by a raw query: an aware `datetime` (PostgreSQL), or as SQLite
+    gives it (text, or naive, in UTC as Django writes it)."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        assert parsed is not None, value
+        value = parsed
+    assert isinstance(value, dt.datetime), value
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _summaries(
+    where: str, params: list[str | int], calendar_id: int | None
+) -> tuple[list[Summary], set[int]]:
     """As `etag` and `schedule_tag` compute them from an event and its prefetches, from plain
-    values: the events, their exceptions, invitations, answers for single occurrences, and
-    the clients' texts (four queries)."""
-    events = list(
-        rows.values_list(
-            "pk",
-            "uid",
-            "updated_at",
-            "sequence",
-            "organiser_id",
-            "dav_name__name",
-            "dav_source__etag",
-            "dav_source__data",
-        ).order_by("pk")
+    values read in one SQL query: the events matching `where` (with their names and the
+    clients' texts), their exceptions, invitations and answers for single occurrences, as rows
+    of one `UNION ALL`. Also the ids of those of another calendar than `calendar_id`. The
+    first branch has a typed value in every column (PostgreSQL types a column of the union from
+    its first branches: a NULL there would make it text)."""
+    sql = _SUMMARY_SQL.format(
+        event=Event._meta.db_table,
+        names=_NAMES,
+        sources=_SOURCES,
+        occurrences=Occurrence._meta.db_table,
+        invitations=_INVITATIONS,
+        answers=OccurrenceAnswer._meta.db_table,
+        where=where,
     )
-    pks = [row[0] for row in events]
-    if not pks:
-        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    events = []
     exceptions: dict[int, list[dt.datetime]] = {}
-    for event_id, changed in Occurrence.objects.filter(event_id__in=pks).values_list(
-        "event_id", "updated_at"
-    ):
-        exceptions.setdefault(event_id, []).append(changed)
+    invitations: list[tuple[int, int, int, str]] = []
     singles: dict[int, list[tuple[dt.datetime, str, dt.datetime]]] = {}
-    for invitation_id, key, theirs, at in OccurrenceAnswer.objects.filter(
-        invitation__event_id__in=pks
-    ).values_list("invitation_id", "occurrence", "answer", "answered_at"):
-        singles.setdefault(invitation_id, []).append((key, theirs, at))
+    for kind, pk, number, other, _calendar, t1, t2, s1, _name, _tag, _data in rows:
+        if kind == 0:
+            events.append((pk, s1, _instant_of(t1), number, other, _calendar, _name, _tag, _data))
+        elif kind == 1:
+            exceptions.setdefault(pk, []).append(_instant_of(t1))
+        elif kind == 2:
+            invitations.append((number, pk, other, s1))
+        else:
+            singles.setdefault(number, []).append((_instant_of(t1), s1, _instant_of(t2)))
     answers: dict[int, list[tuple[int, str]]] = {}
-    for pk_, event_id, person_id, answer in Invitation.objects.filter(event_id__in=pks).values_list(
-        "pk", "event_id", "person_id", "answer"
-    ):
+    for invitation_id, event_id, person_id, answer in invitations:
         answers.setdefault(event_id, []).append(
-            (person_id, _answered(answer, singles.get(pk_, [])))
+            (person_id, _answered(answer, singles.get(invitation_id, [])))
         )
     found = []
-    for pk, uid, updated_at, sequence, organiser_id, name, source_tag, source in events:
+    elsewhere = set()
+    events.sort()
+    for pk, uid, updated_at, sequence, organiser_id, home, name, source_tag, source in events:
+        if calendar_id is not None and home != calendar_id:
+            elsewhere.add(pk)
         tag = _etag(pk, updated_at, sequence, exceptions.get(pk, []), answers.get(pk, []))
         scheduling = organiser_id is not None and (
             pk in answers or (source is not None and "ATTENDEE" in source)
         )
         found.append(
             Summary(
-                pk=pk,
-                name=name or _default_name(pk, uid),
-                etag=tag,
-                schedule_tag=_schedule_tag(pk, sequence, uid) if scheduling else None,
-                updated_at=updated_at,
-                source=source if source is not None and source_tag == tag else None,
+                pk,
+                name or _default_name(pk, uid),
+                tag,
+                _schedule_tag(pk, sequence, uid) if scheduling else None,
+                updated_at,
+                source if source is not None and source_tag == tag else None,
             )
         )
-    return found
+    return found, elsewhere
 
 
 def known_ics(summaries: list[Summary]) -> dict[int, bytes]:

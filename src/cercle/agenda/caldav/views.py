@@ -870,63 +870,70 @@ def _event_resource_for(
 
 
 def multiget(user: User, calendar: Calendar, root: ET.Element) -> HttpResponse:
+    """calendar-multiget (RFC 4791, 7.9): each href asked, in order, as the event (or the
+    object) of that name in the calendar, or 404. Without expansion, from the events'
+    summaries (`_named_summaries`: one query, and their `.ics` as already written), the
+    multistatus written as text (`SummaryWriter`)."""
     wanted, names_only = wanted_props(root)
     window = _expand_window(root)
     base = calendar_href(user, calendar)
-    names: list[str] = []
-    multistatus = ET.Element(d("multistatus"))
-    asked = [h.text or "" for h in root.findall(d("href"))][:5000]
-    for href in asked:
-        path = unquote(urlsplit(href.strip()).path)
-        if not path.startswith(base) or "/" in path[len(base) :]:
-            add_gone(multistatus, href)
-            continue
-        names.append(path[len(base) :])
-    with_data = not names_only and wanted is not None and c("calendar-data") in wanted
-    resources = _named_resources(user, calendar, names, window, with_data)
-    objects = store.raw_by_name(calendar, [n for n in names if n not in resources])
-    for href in asked:
+    named: list[tuple[str, str | None]] = []
+    for href in [h.text or "" for h in root.findall(d("href"))][:5000]:
         path = unquote(urlsplit(href.strip()).path)
         name = path[len(base) :] if path.startswith(base) else None
-        if name is None or "/" in name:
-            continue
-        resource = resources.get(name)
-        if resource is None:
-            obj = objects.get(name)
-            if obj is None:
-                add_gone(multistatus, href)
-            else:
-                add_response(multistatus, raw_resource(user, calendar, obj), wanted, names_only)
-            continue
-        add_response(multistatus, resource, wanted, names_only)
-    return xml_response(multistatus)
-
-
-def _named_resources(
-    user: User,
-    calendar: Calendar,
-    names: list[str],
-    window: recurrence.Window | None,
-    with_data: bool,
-) -> dict[str, Resource]:
-    """The resources of the events named in `names`, by name. Without expansion, their names,
-    ETags and tags are read as plain values and their `.ics` from what was already written for
-    their current ETag (`store.known_ics`): only the events never written at that ETag are
-    loaded, in a fixed number of queries (a client's multiget after a sync asks for those it has
-    not seen, usually already written for another of the person's devices)."""
+        named.append((href, name if name is not None and "/" not in name else None))
+    names = [n for _, n in named if n is not None]
+    with_data = not names_only and wanted is not None and c("calendar-data") in wanted
+    resources: dict[str, Resource] = {}
+    summaries: dict[str, store.Summary] = {}
+    texts: dict[int, bytes] = {}
     if window is not None:
         events = store.events_by_name(calendar, names)
-        return {n: _event_resource_for(user, calendar, e, window) for n, e in events.items()}
+        resources = {n: _event_resource_for(user, calendar, e, window) for n, e in events.items()}
+    else:
+        summaries, texts = _named_summaries(calendar, names, with_data)
+    left = [n for n in names if n not in resources and n not in summaries]
+    objects = store.raw_by_name(calendar, left) if left else {}
+    write = SummaryWriter(base, wanted, names_only)
+    parts: list[str] = []
+    for href, name in named:
+        summary = summaries.get(name) if name is not None else None
+        if summary is not None:
+            parts.append(write(summary, texts.get(summary.pk)))
+            continue
+        resource = resources.get(name) if name is not None else None
+        obj = objects.get(name) if name is not None and resource is None else None
+        if obj is not None:
+            resource = raw_resource(user, calendar, obj)
+        if resource is None:
+            parts.append(gone_text(href))
+        else:
+            parts.append(resource_text(resource, wanted, names_only))
+    return text_response(parts)
+
+
+def resource_text(resource: Resource, wanted: list[str] | None, names_only: bool) -> str:
+    """`add_response` of one resource, as text."""
+    holder = ET.Element(d("multistatus"))
+    add_response(holder, resource, wanted, names_only)
+    return element_text(holder[0])
+
+
+def _named_summaries(
+    calendar: Calendar, names: list[str], with_data: bool
+) -> tuple[dict[str, store.Summary], dict[int, bytes]]:
+    """The summaries of the events named in `names`, by name, with their `.ics` by event id when
+    asked: their names, ETags and tags read as plain values (one SQL query) and their `.ics` from
+    what was already written for their current ETag (`store.known_ics`): only the events never
+    written at that ETag are loaded, in a fixed number of queries (a client's multiget after a
+    sync asks for those it has not seen, usually already written for another of the person's
+    devices)."""
     summaries = store.summaries_by_name(calendar, names)
     texts: dict[int, bytes] = {}
     if with_data:
         texts = _texts(calendar, list(summaries.values()))
         summaries = {n: s for n, s in summaries.items() if s.pk in texts}  # gone since: 404
-    base = calendar_href(user, calendar)
-    return {
-        name: summary_resource(base, summary, texts.get(summary.pk))
-        for name, summary in summaries.items()
-    }
+    return summaries, texts
 
 
 def _texts(calendar: Calendar, summaries: list[store.Summary]) -> dict[int, bytes]:
@@ -940,22 +947,139 @@ def _texts(calendar: Calendar, summaries: list[store.Summary]) -> dict[int, byte
     return texts
 
 
-def summary_resource(base: str, summary: store.Summary, data: bytes | None) -> Resource:
-    """`event_resource` from the event's `store.Summary` and its `.ics` (None: not asked)."""
-    props: dict[str, Filler] = {
-        d("resourcetype"): children(),
-        d("getetag"): text(summary.etag),
-        d("getcontenttype"): text("text/calendar; charset=utf-8; component=vevent"),
-        d("displayname"): text(summary.name),
-        c("calendar-data"): text(data.decode() if data is not None else ""),
-    }
-    if summary.schedule_tag is not None:
-        props[c("schedule-tag")] = text(summary.schedule_tag)
-    if summary.updated_at is not None:
-        props[d("getlastmodified")] = text(
-            summary.updated_at.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
-        )
-    return Resource(base + quote(summary.name, safe="@+"), props)
+# --- Multistatus written as text ------------------------------------------------------------------
+# The answers of many events (a multiget, a month's calendar-query) are written from templates,
+# their hrefs quoted (no character XML escapes) and their values escaped, rather than built as an
+# element tree and serialised: a hundred responses cost microseconds each.
+
+PREFIXES = {DAV: "d", CALDAV: "cal", CS: "cs", ICAL: "ical"}
+MULTISTATUS_OPEN = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<d:multistatus'
+    + "".join(f' xmlns:{prefix}="{uri}"' for uri, prefix in PREFIXES.items())
+    + ">"
+)
+OK_STATUS = f"<d:status>{_status(200)}</d:status>"
+GONE_STATUS = f"<d:status>{_status(404)}</d:status>"
+LAST_MODIFIED = "%a, %d %b %Y %H:%M:%S GMT"
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _qualified(tag: str) -> tuple[str, str]:
+    """The element's name as written inside the multistatus, and the namespace declaration it
+    needs (none for the four declared on the multistatus)."""
+    uri, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    prefix = PREFIXES.get(uri)
+    if prefix is not None:
+        return f"{prefix}:{local}", ""
+    if not uri:
+        return local, ""  # no default namespace is declared
+    quoted = uri.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    return f"x:{local}", f' xmlns:x="{quoted}"'
+
+
+def _empty(tag: str) -> str:
+    name, declaration = _qualified(tag)
+    return f"<{name}{declaration}/>"
+
+
+def _element(tag: str, content: str) -> str:
+    name, declaration = _qualified(tag)
+    return f"<{name}{declaration}>{content}</{name}>"
+
+
+def gone_text(href: str) -> str:
+    return f"<d:response><d:href>{_escape(href)}</d:href>{GONE_STATUS}</d:response>"
+
+
+def element_text(element: ET.Element) -> str:
+    """A response built as an element tree, as text (its namespaces declared on it)."""
+    return ET.tostring(element, encoding="unicode")
+
+
+def text_response(parts: list[str], status: int = 207) -> HttpResponse:
+    body = MULTISTATUS_OPEN + "".join(parts) + "</d:multistatus>"
+    return HttpResponse(
+        body.encode(), status=status, content_type='application/xml; charset="utf-8"'
+    )
+
+
+SUMMARY_PROPS = (
+    d("resourcetype"),
+    d("getetag"),
+    d("getcontenttype"),
+    d("displayname"),
+    c("calendar-data"),
+    c("schedule-tag"),
+    d("getlastmodified"),
+)
+EVENT_TYPE = "text/calendar; charset=utf-8; component=vevent"
+
+
+class SummaryWriter:
+    """The `response` of each event from its `store.Summary` and its `.ics` (None: not asked),
+    as `add_response` would write the event's resource: the properties asked for (`None`:
+    all but the calendar data), in their order, those it has not as 404."""
+
+    def __init__(self, base: str, wanted: list[str] | None, names_only: bool) -> None:
+        self.base = _escape(base)
+        self.names_only = names_only
+        names = [n for n in SUMMARY_PROPS if n != c("calendar-data")] if wanted is None else wanted
+        self.names = names
+        self.unknown = "".join(_empty(n) for n in names if n not in SUMMARY_PROPS)
+
+    def __call__(self, summary: store.Summary, data: bytes | None) -> str:
+        found: list[str] = []
+        missing = self.unknown
+        names_only = self.names_only
+        for name in self.names:
+            if name == "{DAV:}getetag":
+                found.append(
+                    "<d:getetag/>" if names_only else f"<d:getetag>{summary.etag}</d:getetag>"
+                )
+            elif name == "{urn:ietf:params:xml:ns:caldav}calendar-data":
+                if names_only:
+                    found.append("<cal:calendar-data/>")
+                else:
+                    value = _escape(data.decode()) if data is not None else ""
+                    found.append(f"<cal:calendar-data>{value}</cal:calendar-data>")
+            elif name == "{urn:ietf:params:xml:ns:caldav}schedule-tag":
+                if summary.schedule_tag is None:
+                    missing += "<cal:schedule-tag/>"
+                elif names_only:
+                    found.append("<cal:schedule-tag/>")
+                else:
+                    found.append(f"<cal:schedule-tag>{summary.schedule_tag}</cal:schedule-tag>")
+            elif name == "{DAV:}getlastmodified":
+                if summary.updated_at is None:
+                    missing += "<d:getlastmodified/>"
+                elif names_only:
+                    found.append("<d:getlastmodified/>")
+                else:
+                    when = summary.updated_at.astimezone(dt.UTC).strftime(LAST_MODIFIED)
+                    found.append(f"<d:getlastmodified>{when}</d:getlastmodified>")
+            elif name == "{DAV:}resourcetype":
+                found.append("<d:resourcetype/>")
+            elif name == "{DAV:}getcontenttype":
+                found.append(
+                    "<d:getcontenttype/>"
+                    if names_only
+                    else f"<d:getcontenttype>{EVENT_TYPE}</d:getcontenttype>"
+                )
+            elif name == "{DAV:}displayname":
+                found.append(
+                    "<d:displayname/>"
+                    if names_only
+                    else f"<d:displayname>{_escape(summary.name)}</d:displayname>"
+                )
+        text = f"<d:response><d:href>{self.base}{quote(summary.name, safe='@+')}</d:href>"
+        if found:
+            text += f"<d:propstat><d:prop>{''.join(found)}</d:prop>{OK_STATUS}</d:propstat>"
+        if missing:
+            text += f"<d:propstat><d:prop>{missing}</d:prop>{GONE_STATUS}</d:propstat>"
+        return text + "</d:response>"
 
 
 def _text_matches(event: Event, prop_filter: ET.Element) -> bool:
@@ -1107,13 +1231,13 @@ def calendar_query(user: User, calendar: Calendar, root: ET.Element) -> HttpResp
         pks = store.event_ids_in_range(calendar, start, end)
         by_pk = store.summaries_by_pk(pks)
         texts = _texts(calendar, list(by_pk.values())) if with_data else {}
-        base = calendar_href(user, calendar)
+        write = SummaryWriter(calendar_href(user, calendar), wanted, names_only)
+        parts = [element_text(found) for found in multistatus]  # to-dos and journal entries
         for pk in pks:
             summary = by_pk.get(pk)
             if summary is not None and (not with_data or pk in texts):
-                resource = summary_resource(base, summary, texts.get(pk))
-                add_response(multistatus, resource, wanted, names_only)
-        return xml_response(multistatus)
+                parts.append(write(summary, texts.get(pk)))
+        return text_response(parts)
     events = store.events_in_range(calendar, start, end)
     for event in events:
         written = store.current_source(event) if (prop_filters or nested) else None
