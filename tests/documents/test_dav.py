@@ -714,6 +714,27 @@ def test_the_streamed_listing_says_what_webdav_s_own_answer_says(
         assert _responses(alone.data) == {href: props}
 
 
+def test_a_reader_who_may_not_write_is_offered_no_lock_in_the_listing(
+    anne: Any, bruno: Any, open_space: Any
+) -> None:
+    """What a member allows in an `allprop` listing (`lockdiscovery`, `supportedlock`) is the
+    library's rights of the reader (`dav._RowListing`), as in each member's own answer."""
+    root = root_for(open_space)
+    add_file(anne, root, "note.txt", b"Bonjour\n")
+    add_folder(anne, root, "dossier")
+    path = f"/dav/files/{open_space.slug}/"
+    for person, may_lock in ((bruno, False), (anne, True)):
+        dav = Dav(person)
+        listed = dav("PROPFIND", path, Depth="1")
+        streamed = _responses(listed.data)
+        assert len(streamed) == 3
+        members = {href: props for href, props in streamed.items() if href != path}
+        for href, props in members.items():
+            assert (b"supportedlock" in props) is may_lock, (person, href)
+            alone = dav("PROPFIND", href, Depth="0")
+            assert _responses(alone.data) == {href: props}
+
+
 def test_a_destination_on_another_server_is_502_as_rfc_4918_says(anne: Any) -> None:
     dav = Dav(anne)
     dav("PUT", f"{MINE}/a.txt", b"a", content_type="text/plain")

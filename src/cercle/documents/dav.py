@@ -80,9 +80,9 @@ REALM = "Cercle"
 MAX_XML_BYTES = 1024 * 1024
 XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK"})
 BLOCK_BYTES = 1024 * 1024
-TOKEN_TOUCH = timedelta(minutes=1)
+TOKEN_TOUCH = timedelta(minutes=1)  # a token's "last used" is written at most once a minute
 # A streamed `PROPFIND` answer is sent this many `<D:response>`s at a time (about 700 KB).
-STREAMED_RESPONSES = 1000  # a token's "last used" is written at most once a minute
+STREAMED_RESPONSES = 1000
 
 
 # --- The request's context ---------------------------------------------------------------------
@@ -1842,12 +1842,14 @@ class _RowListing:
 def _streamed_propfind(
     request: HttpRequest, environ: dict[str, Any], current: Context
 ) -> HttpResponseBase | None:
-    """A `PROPFIND` of a folder with `Depth: 1` or `infinity` (the RFC's default), answered a
-    resource at a time: each `<D:response>` is made by WsgiDAV's own code (the same
-    properties, dead ones and lock discovery included, as its answer) and sent as soon as it is
-    made, so the answer's size never sits in memory. The folder's members (its whole tree for
-    `infinity`, `_preload_tree`), their properties and the library's locks are read in a fixed
-    number of queries. Anything else (`Depth: 0`, an `If` header, a file, `/`) is WsgiDAV's."""
+    """A `PROPFIND` of a folder with `Depth: 1` or `infinity` (the RFC's default), answered
+    `STREAMED_RESPONSES` resources at a time, each sent as soon as it is made, so the answer's
+    size never sits in memory: for the common bodies, from plain rows (`_RowListing`, in a
+    library) or by `_fast_response` (under `/Shared with me`); otherwise, and for members with
+    dead properties or locks, by WsgiDAV's own code (the same properties, dead ones and lock
+    discovery included, as its answer). The folder's members (its whole tree for `infinity`),
+    their properties and the library's locks are read in a fixed number of queries. Anything
+    else (`Depth: 0`, an `If` header, a file, `/`) is WsgiDAV's."""
     depth = environ.get("HTTP_DEPTH", "infinity").lower()
     if depth not in ("1", "infinity") or "HTTP_IF" in environ:
         return None
