@@ -243,11 +243,20 @@ def bench_transfer(
 
 
 def bench_listing(
-    server_url: str, seeded: dict[str, str], files: int, rounds: int, propfind_rounds: int
+    server_url: str,
+    pid: int,
+    seeded: dict[str, str],
+    files: int,
+    rounds: int,
+    propfind_rounds: int,
+    *,
+    pages: bool = True,
 ) -> list[str]:
     folder = seeded["folder"]
     rows = []
     with httpx.Client(timeout=600) as client:
+        if not pages:
+            rounds = 0
         client.cookies.set(seeded["cookie"], seeded["session"])
         page_times: list[float] = []
         for _ in range(rounds):
@@ -266,7 +275,8 @@ def bench_listing(
                     else ""
                 )
             assert seen == files, seen
-        rows.append(_row(f"page of the folder (200 of {files:,} files)", page_times))
+        if page_times:
+            rows.append(_row(f"page of the folder (200 of {files:,} files)", page_times))
     headers = {"Authorization": f"Bearer {seeded['token']}"}
     with httpx.Client(timeout=600, headers=headers) as client:
         api_times: list[float] = []
@@ -286,10 +296,13 @@ def bench_listing(
                 if not cursor:
                     break
             assert seen == files, seen
-        rows.append(_row(f"API page (100 of {files:,} files, cursor)", api_times))
+        if api_times:
+            rows.append(_row(f"API page (100 of {files:,} files, cursor)", api_times))
     with httpx.Client(timeout=600, auth=("anne", seeded["token"])) as client:
         dav_times: list[float] = []
+        dav_cpu: list[float] = []
         for _ in range(propfind_rounds):
+            cpu = cpu_seconds(pid)
             started = time.perf_counter()
             response = client.request(
                 "PROPFIND",
@@ -297,11 +310,14 @@ def bench_listing(
                 headers={"Depth": "1"},
             )
             dav_times.append((time.perf_counter() - started) * 1000)
+            dav_cpu.append((cpu_seconds(pid) - cpu) * 1000)
             assert response.status_code == 207, response.status_code
             assert response.text.count("<D:response") == files + 1
-        rows.append(_row(f"PROPFIND Depth 1 ({files:,} files, streamed)", dav_times))
+        rows.append(_row(f"PROPFIND Depth 1 ({files:,} files, streamed)", dav_times, dav_cpu))
         tree_times: list[float] = []
+        tree_cpu: list[float] = []
         for _ in range(propfind_rounds):
+            cpu = cpu_seconds(pid)
             started = time.perf_counter()
             response = client.request(
                 "PROPFIND",
@@ -309,16 +325,32 @@ def bench_listing(
                 headers={"Depth": "infinity"},
             )
             tree_times.append((time.perf_counter() - started) * 1000)
+            tree_cpu.append((cpu_seconds(pid) - cpu) * 1000)
             assert response.status_code == 207, response.status_code
             assert response.text.count("<D:response") >= files + 2
-        rows.append(_row(f"PROPFIND Depth infinity (My documents, {files:,}+ files)", tree_times))
+        rows.append(
+            _row(f"PROPFIND Depth infinity (My documents, {files:,}+ files)", tree_times, tree_cpu)
+        )
     return rows
 
 
-def _row(label: str, values: list[float]) -> str:
+def empty_database(url: str) -> None:
+    """Drops everything in the PostgreSQL database `url` (its `public` schema), for a fresh
+    migration: give it a database of its own."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+
+
+def _row(label: str, values: list[float], cpu: list[float] | None = None) -> str:
+    """A table row; `cpu`: the server's CPU milliseconds per request (median), measured for
+    the PROPFINDs (clock ticks of 10 ms: a median of several requests)."""
+    server_cpu = f"{statistics.median(cpu):.0f}" if cpu else "–"
     return (
         f"| {label} | {len(values)} | {statistics.median(values):.1f} "
-        f"| {percentile(values, 0.99):.1f} | {loadavg()} |"
+        f"| {percentile(values, 0.99):.1f} | {server_cpu} | {loadavg()} |"
     )
 
 
@@ -331,11 +363,23 @@ def main() -> None:
     parser.add_argument("--dir", default=str(ROOT / "var"))
     parser.add_argument("--skip-transfer", action="store_true")
     parser.add_argument("--skip-listing", action="store_true")
+    parser.add_argument(
+        "--propfind-only", action="store_true", help="of the listings, only the PROPFINDs"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL database on 127.0.0.1 for the server (emptied first); SQLite without",
+    )
     options = parser.parse_args()
     Path(options.dir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cercle-transfer-bench-", dir=options.dir))
     try:
-        site = ServerSite(work / "site")
+        database = options.database_url
+        if database:
+            assert "@127.0.0.1" in database or "@localhost" in database, "loopback only"
+            empty_database(database)
+        site = ServerSite(work / "site", extra_env={"DATABASE_URL": database} if database else {})
         (work / "site").mkdir()
         site.migrate()
         started = time.perf_counter()
@@ -361,7 +405,13 @@ def main() -> None:
                 []
                 if options.skip_listing
                 else bench_listing(
-                    server.url, seeded, options.files, options.rounds, options.propfind_rounds
+                    server.url,
+                    server.process.pid,
+                    seeded,
+                    options.files,
+                    options.rounds,
+                    options.propfind_rounds,
+                    pages=not options.propfind_only,
                 )
             )
         finally:
@@ -369,6 +419,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\n{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print("database:", "PostgreSQL" if options.database_url else "SQLite")
     if transfer:
         print(f"\n{options.size_mb} MB file\n")
         print(
@@ -378,8 +429,8 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|")
         print("\n".join(transfer))
     if listing:
-        print("\n| listing | requests | median (ms) | p99 (ms) | load |")
-        print("|---|---|---|---|---|")
+        print("\n| listing | requests | median (ms) | p99 (ms) | server CPU (ms) | load |")
+        print("|---|---|---|---|---|---|")
         print("\n".join(listing))
 
 

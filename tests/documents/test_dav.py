@@ -674,15 +674,19 @@ RCLONE = (
 def test_the_streamed_listing_says_what_webdav_s_own_answer_says(
     anne: Any, body: bytes, fast: bool
 ) -> None:
-    """Each `<D:response>` of the streamed `Depth: 1` answer is the one WsgiDAV gives for that
-    resource alone (`Depth: 0`): names to escape, dates set by a client, a dead property, a lock.
-    The common bodies are written by Cercle for the members without dead properties or locks
-    (`dav._fast_response`: its responses do not declare `DAV:` again, lxml's do)."""
+    """Each `<D:response>` of the streamed `Depth: 1` (and `infinity`) answer is the one WsgiDAV
+    gives for that resource alone (`Depth: 0`): names to escape, dates set by a client, a dead
+    property (of a file, of a folder), a lock. The common bodies are written by Cercle for the
+    members without dead properties or locks (`dav._RowListing`, from plain rows: its responses
+    do not declare `DAV:` again, lxml's do)."""
     root = root_for(owner=anne)
     folder = add_folder(anne, root, "liste")
     for n in range(3):
         add_file(anne, folder, f"f{n}.txt", f"{n}".encode())
-    add_folder(anne, folder, "sous & <dossier>")
+    sub = add_folder(anne, folder, "sous & <dossier> 100%")  # stored as "sous & _dossier_ 100%"
+    add_file(anne, sub, "dedans (1) €.txt", b"dedans")
+    described = add_folder(anne, folder, "décrit")
+    actions.set_dead_property(item=described, name="{x:}z", value="<z/>")
     odd = add_file(anne, folder, "a&b <c> \"é\" 'd'.csv", b"x,y\n1,2\n")
     actions.set_modified_time(
         actor=anne, document=odd, moment=datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
@@ -694,13 +698,41 @@ def test_the_streamed_listing_says_what_webdav_s_own_answer_says(
     assert listed.status_code == 207
     assert listed.streaming
     streamed = _responses(listed.data)
-    assert len(streamed) == 6
+    assert len(streamed) == 7
     by_wsgidav = listed.data.count(b'xmlns:D="DAV:"') - 1  # besides the multistatus's
-    assert by_wsgidav == (2 if fast else 6), by_wsgidav  # f1 (a property), f2 (a lock)
-    for href, props in streamed.items():
+    # f1 and "décrit" (a property), f2 (a lock)
+    assert by_wsgidav == (3 if fast else 7), by_wsgidav
+    whole = dav("PROPFIND", f"{MINE}/liste/", body, Depth="infinity")
+    assert whole.status_code == 207
+    tree = _responses(whole.data)
+    (inside,) = set(tree) - set(streamed)
+    assert inside.startswith(f"{MINE}/liste/sous%20%26%20"), inside
+    assert tree == {**streamed, inside: tree[inside]}
+    for href, props in {**streamed, inside: tree[inside]}.items():
         alone = dav("PROPFIND", href, body, Depth="0")
         assert alone.status_code == 207
         assert _responses(alone.data) == {href: props}
+
+
+def test_a_reader_who_may_not_write_is_offered_no_lock_in_the_listing(
+    anne: Any, bruno: Any, open_space: Any
+) -> None:
+    """What a member allows in an `allprop` listing (`lockdiscovery`, `supportedlock`) is the
+    library's rights of the reader (`dav._RowListing`), as in each member's own answer."""
+    root = root_for(open_space)
+    add_file(anne, root, "note.txt", b"Bonjour\n")
+    add_folder(anne, root, "dossier")
+    path = f"/dav/files/{open_space.slug}/"
+    for person, may_lock in ((bruno, False), (anne, True)):
+        dav = Dav(person)
+        listed = dav("PROPFIND", path, Depth="1")
+        streamed = _responses(listed.data)
+        assert len(streamed) == 3
+        members = {href: props for href, props in streamed.items() if href != path}
+        for href, props in members.items():
+            assert (b"supportedlock" in props) is may_lock, (person, href)
+            alone = dav("PROPFIND", href, Depth="0")
+            assert _responses(alone.data) == {href: props}
 
 
 def test_a_destination_on_another_server_is_502_as_rfc_4918_says(anne: Any) -> None:

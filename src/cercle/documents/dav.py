@@ -20,22 +20,26 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import IO, Any
+from operator import itemgetter
+from typing import IO, Any, TypeVar
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape as xml_escape
 
 from allauth.core import ratelimit
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
-from django.db.models import Q
+from django.db import IntegrityError, connections
+from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +67,7 @@ from cercle.accounts.models import ApiToken, User
 from cercle.accounts.tokens import hash_token
 from cercle.core.uploads import UploadCap
 from cercle.documents import actions, queries
-from cercle.documents.models import DeadProperty, Document, Folder, Library, Lock
+from cercle.documents.models import DeadProperty, Document, Folder, Library, Lock, Version
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
@@ -77,6 +81,8 @@ MAX_XML_BYTES = 1024 * 1024
 XML_METHODS = frozenset({"PROPFIND", "PROPPATCH", "LOCK"})
 BLOCK_BYTES = 1024 * 1024
 TOKEN_TOUCH = timedelta(minutes=1)  # a token's "last used" is written at most once a minute
+# A streamed `PROPFIND` answer is sent this many `<D:response>`s at a time (about 700 KB).
+STREAMED_RESPONSES = 1000
 
 
 # --- The request's context ---------------------------------------------------------------------
@@ -1039,16 +1045,8 @@ class PropertyStorage:
         current = context()
         key = _key(item)
         parent = item.parent_id if isinstance(item, Folder) else item.folder_id
-        if key not in current.properties and parent is not None and parent not in current.loaded:
-            current.loaded.add(parent)
-            rows = DeadProperty.objects.filter(
-                Q(document__folder_id=parent, document__trashed_at__isnull=True)
-                | Q(folder__parent_id=parent, folder__trashed_at__isnull=True)
-                | Q(folder_id=parent)
-            ).values_list("folder_id", "document_id", "name", "value")
-            for folder_id, document_id, name, value in rows:
-                owner = ("folder", folder_id) if folder_id else ("document", document_id)
-                current.properties.setdefault(owner, {})[name] = value
+        if key not in current.properties and parent is not None:
+            _load_member_properties(parent)
         if key not in current.properties and parent is None:  # a library's root
             current.properties[key] = dict(
                 DeadProperty.objects.filter(folder_id=item.pk).values_list("name", "value")
@@ -1110,6 +1108,23 @@ class PropertyStorage:
         current = context()
         current.properties.clear()
         current.loaded.clear()
+
+
+def _load_member_properties(parent: int) -> None:
+    """The dead properties of a folder's living members and of the folder itself, in one query,
+    once per request (into the context's `properties`)."""
+    current = context()
+    if parent in current.loaded:
+        return
+    current.loaded.add(parent)
+    rows = DeadProperty.objects.filter(
+        Q(document__folder_id=parent, document__trashed_at__isnull=True)
+        | Q(folder__parent_id=parent, folder__trashed_at__isnull=True)
+        | Q(folder_id=parent)
+    ).values_list("folder_id", "document_id", "name", "value")
+    for folder_id, document_id, name, value in rows:
+        owner = ("folder", folder_id) if folder_id else ("document", document_id)
+        current.properties.setdefault(owner, {})[name] = value
 
 
 # The rules for writing dead properties: whoever may change the resource.
@@ -1318,20 +1333,27 @@ def _preload_tree(top: Folder) -> None:
     for document in documents:
         if document.folder_id in tree:
             tree[document.folder_id][1].append(document)
-    rows = DeadProperty.objects.filter(
-        Q(folder__library_id=top.library_id, folder__path__startswith=top.path)
-        | Q(document__library_id=top.library_id, document__folder__path__startswith=top.path)
-    ).values_list("folder_id", "document_id", "name", "value")
     for pk in ids:
         current.properties.setdefault(("folder", pk), {})
     for _folders, documents_ in tree.values():
         for document in documents_:
             current.properties.setdefault(("document", document.pk), {})
+    _load_tree_properties(top, ids)
+    current.tree = tree
+
+
+def _load_tree_properties(top: Folder, ids: Iterable[int]) -> None:
+    """The dead properties of everything under `top`, in one query; the folders `ids` are then
+    known to have no others (`_load_member_properties` reads nothing more for them)."""
+    current = context()
+    rows = DeadProperty.objects.filter(
+        Q(folder__library_id=top.library_id, folder__path__startswith=top.path)
+        | Q(document__library_id=top.library_id, document__folder__path__startswith=top.path)
+    ).values_list("folder_id", "document_id", "name", "value")
     for folder_id, document_id, name, value in rows:
         owner = ("folder", folder_id) if folder_id else ("document", document_id)
         current.properties.setdefault(owner, {})[name] = value
     current.loaded.update(ids)
-    current.tree = tree
 
 
 _MULTISTATUS_START = b'<?xml version="1.0" encoding="utf-8" ?>\n<D:multistatus xmlns:D="DAV:">'
@@ -1463,15 +1485,389 @@ def _fast_response(
     return "".join(parts).encode("utf-8")
 
 
+# --- A listing written from rows (`_RowListing`) -----------------------------------------------
+
+# What a listing reads of each member: plain rows, not model instances.
+_FOLDER_ROW = ("pk", "name", "path", "parent_id", "created", "updated", "created_by_id")
+_DOCUMENT_ROW = (
+    "pk",
+    "name",
+    "folder_id",
+    "created",
+    "created_by_id",
+    "current_id",
+    "current__size",
+    "current__content_type",
+    "modified",  # `DocumentResource.get_last_modified`'s (`_RowListing`)
+)
+_HREF_SAFE = "/" + "!*'()," + "$-_|."  # WsgiDAV's own (`_DAVResource.get_href`)
+# A name `quote` would leave as it is but for its spaces (quoted by hand: faster).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-~/!*'(),$| ]*\Z")
+
+
+def _quoted(name: str) -> str:
+    """`quote(name, safe=_HREF_SAFE)`, without its cost for the common names. Its result has
+    nothing XML would escape (`&`, `<`, `>` are quoted): it goes in an `href` as it is."""
+    if _PLAIN_NAME.match(name):
+        return name.replace(" ", "%20")
+    return quote(name, safe=_HREF_SAFE)
+
+
+# The values a member's `<D:response>` is written from (`_response_template`), in this order.
+_SLOTS = (
+    "href",
+    "displayname",
+    "creationdate",
+    "getlastmodified",
+    "getcontentlength",
+    "getcontenttype",
+    "getetag",
+)
+_ALLPROP = (
+    "{DAV:}resourcetype",
+    "{DAV:}creationdate",
+    "{DAV:}getcontentlength",
+    "{DAV:}getcontenttype",
+    "{DAV:}getlastmodified",
+    "{DAV:}displayname",
+    "{DAV:}getetag",
+)
+# What a collection does not have (WsgiDAV's `DAVCollection`: None, so 404 when named).
+_NOT_OF_FOLDERS = frozenset({"getcontentlength", "getcontenttype", "getetag"})
+
+
+def _response_template(
+    *, folder: bool, mode: str, names: list[str], may_lock: bool
+) -> tuple[str, Callable[[tuple[str, ...]], Any]]:
+    """The `<D:response>` of a member without dead properties or locks as a `%` template, and
+    the getter of its values (from a tuple in `_SLOTS`' order): the same properties, in the
+    same order, as `_fast_response` writes."""
+    if mode == "allprop":
+        wanted: tuple[str, ...] = _ALLPROP
+        if may_lock:
+            wanted = (*wanted, "{DAV:}lockdiscovery", "{DAV:}supportedlock")
+    else:
+        wanted = tuple(names)
+    found: list[str] = []
+    slots: list[int] = [0]
+    missing: list[str] = []
+    prefixes: dict[str, str] = {}
+    for name in wanted:
+        local = name[6:]
+        if name not in FAST_PROPERTIES or (folder and local in _NOT_OF_FOLDERS):
+            if mode == "named":  # not a live property it has, and no dead one: 404
+                if name.startswith("{") and not name.startswith("{DAV:}"):
+                    namespace = name[1:].partition("}")[0]
+                    prefixes.setdefault(namespace, f"NS{len(prefixes) + 1}")
+                missing.append(name)
+        elif local == "resourcetype":
+            found.append(
+                "<D:resourcetype><D:collection/></D:resourcetype>"
+                if folder
+                else "<D:resourcetype/>"
+            )
+        elif local == "lockdiscovery":
+            found.append("<D:lockdiscovery/>")
+        elif local == "supportedlock":
+            found.append(_SUPPORTED_LOCK)
+        else:
+            found.append(f"<D:{local}>\0</D:{local}>")
+            slots.append(_SLOTS.index(local))
+    declared = "".join(
+        f' xmlns:{prefix}="{xml_escape(namespace, {chr(34): "&quot;"})}"'
+        for namespace, prefix in prefixes.items()
+    )
+    parts = [f"<D:response{declared}><D:href>\0</D:href>"]
+    if found:
+        parts.append(
+            f"<D:propstat><D:prop>{''.join(found)}</D:prop><D:status>{_OK}</D:status></D:propstat>"
+        )
+    if missing:
+        empty = "".join(_element(name, prefixes) for name in missing)
+        parts.append(
+            f"<D:propstat><D:prop>{empty}</D:prop><D:status>{_NOT_FOUND}</D:status></D:propstat>"
+        )
+    parts.append("</D:response>")
+    # `\0` (never in XML) marks the values; a `%` of a namespace or a name stays itself.
+    template = "".join(parts).replace("%", "%%").replace("\0", "%s")
+    if len(slots) == 1:
+        return template, lambda values: (values[0],)
+    return template, itemgetter(*slots)
+
+
+class _Dates:
+    """WsgiDAV's date formats (`util.get_rfc3339_time`, `util.get_rfc1123_time`), each made
+    once per second of a listing, from what `_plain_rows` gives."""
+
+    def __init__(self) -> None:
+        self.rfc3339: dict[datetime | str, str] = {}
+        self.rfc1123: dict[datetime | str, str] = {}
+
+    def creation(self, moment: datetime | str) -> str:
+        second = moment[:19] if isinstance(moment, str) else moment.replace(microsecond=0)
+        text = self.rfc3339.get(second)
+        if text is None:
+            text = self.rfc3339[second] = dav_util.get_rfc3339_time(_seconds(moment))
+        return text
+
+    def modified(self, moment: datetime | str) -> str:
+        second = moment[:19] if isinstance(moment, str) else moment.replace(microsecond=0)
+        text = self.rfc1123.get(second)
+        if text is None:
+            text = self.rfc1123[second] = dav_util.get_rfc1123_time(_seconds(moment))
+        return text
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A date of `_plain_rows` as a moment: an aware one, or UTC (what SQLite keeps, as Django
+    stores it, and `_utc_text`): a text or a naive moment (SQLite's driver parses a column's)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _seconds(value: datetime | str) -> float:
+    return _moment(value).timestamp() // 1
+
+
+def _utc_text(moment: Any) -> Func:
+    """A moment as its text in UTC, `YYYY-MM-DD HH:MM:SS.ffffff`, on PostgreSQL: Django's own
+    `timestamptz` loader parses each in Python (a third of a 10,000-file listing's time);
+    `_Dates` formats such a text once per second, whatever the session's `DateStyle`."""
+    return Func(
+        moment,
+        template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+        output_field=TextField(),
+    )
+
+
+def _as_is(moment: Any) -> Any:
+    return F(moment) if isinstance(moment, str) else moment
+
+
+def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A `values_list` query's rows. On SQLite, read by its SQL without Django's converters
+    (two thirds of the time of a 10,000-file listing's query), its dates left as the driver
+    gives them, in UTC (`_moment`), which `_Dates` formats once per second. (PostgreSQL's driver
+    gives moments, without Django's work.)"""
+    connection = connections[queryset.db]
+    if connection.vendor != "sqlite" or not settings.USE_TZ or connection.timezone_name != "UTC":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+_Resource = TypeVar("_Resource", FolderCollection, DocumentResource)
+
+
+class _RowListing:
+    """The members of a folder in a library (`Depth: 1`), or its whole tree (`infinity`), read
+    as plain rows in two queries and written from a template per kind (`_response_template`):
+    no model instance, no permission call per member (what a member allows here is its
+    library's, `CercleProvider.rights`, the same for each). A member with dead properties or a
+    lock is made a resource (from its row, without a query) and answered by WsgiDAV, as in
+    `_fast_response`. Never for `/Shared with me` (rights there are per item)."""
+
+    def __init__(self, top: FolderCollection, *, depth: str, mode: str, names: list[str]) -> None:
+        self.top = top
+        self.depth = depth
+        folder = top.folder
+        library = folder.library
+        current = context()
+        if depth == "1":
+            folders = Folder.objects.filter(parent=folder, trashed_at__isnull=True)
+            documents = Document.objects.filter(folder=folder, trashed_at__isnull=True)
+            _load_member_properties(folder.pk)
+        else:
+            folders = Folder.objects.filter(
+                library_id=library.pk, path__startswith=folder.path, trashed_at__isnull=True
+            ).exclude(pk=folder.pk)
+            documents = Document.objects.filter(
+                library_id=library.pk,
+                folder__path__startswith=folder.path,
+                trashed_at__isnull=True,
+            )
+        moment = _utc_text if connections[folders.db].vendor == "postgresql" else _as_is
+        folders = folders.annotate(created=moment("created_at"), updated=moment("updated_at"))
+        self.folders: dict[int, list[tuple[Any, ...]]] = {}
+        for row in _plain_rows(folders.order_by("name", "pk").values_list(*_FOLDER_ROW)):
+            self.folders.setdefault(row[3], []).append(row)
+        self.documents: dict[int, list[tuple[Any, ...]]] = {}
+        documents = documents.annotate(
+            created=moment("created_at"),
+            modified=moment(Coalesce("current__modified_at", "current__created_at", "created_at")),
+        )
+        for row in _plain_rows(documents.order_by("name", "pk").values_list(*_DOCUMENT_ROW)):
+            self.documents.setdefault(row[2], []).append(row)
+        if depth != "1":
+            _load_tree_properties(folder, [folder.pk, *self.folders_ids()])
+        self.properties = current.properties
+        # The paths locked in the library (`LockStorage`: a lock's root is its quoted path).
+        locks = top.provider.lock_manager.storage
+        assert isinstance(locks, LockStorage)
+        self.locked = {
+            unquote(lock.root) for lock in locks._of_library(_library_of_url(top.get_ref_url()))
+        }
+        may_lock = top.cercle.rights(library).write  # `prevent_locking` of every member
+        self.folder_template, self.folder_values = _response_template(
+            folder=True, mode=mode, names=names, may_lock=may_lock
+        )
+        self.document_template, self.document_values = _response_template(
+            folder=False, mode=mode, names=names, may_lock=may_lock
+        )
+
+    def folders_ids(self) -> list[int]:
+        return [row[0] for rows in self.folders.values() for row in rows]
+
+    def _special_folder(self, row: tuple[Any, ...], path: str) -> FolderCollection:
+        pk, name, folder_path, parent_id, created_at, updated_at, created_by_id = row
+        library = self.top.folder.library
+        folder = Folder(
+            pk=pk,
+            library_id=library.pk,
+            parent_id=parent_id,
+            name=name,
+            path=folder_path,
+            created_at=_moment(created_at),
+            updated_at=_moment(updated_at),
+            created_by_id=created_by_id,
+        )
+        folder.library = library
+        return self._known(FolderCollection(self.top.cercle, path, folder, self.top.environ))
+
+    def _special_document(self, row: tuple[Any, ...], path: str) -> DocumentResource:
+        pk, name, folder_id, created_at, created_by_id, current_id, size, content_type = row[:8]
+        modified = row[8]
+        library = self.top.folder.library
+        document = Document(
+            pk=pk,
+            library_id=library.pk,
+            folder_id=folder_id,
+            name=name,
+            created_at=_moment(created_at),
+            created_by_id=created_by_id,
+            current_id=current_id,
+        )
+        document.library = library
+        if folder_id == self.top.folder.pk:
+            document.folder = self.top.folder
+        document.current = (
+            Version(
+                pk=current_id,
+                document_id=pk,
+                size=size,
+                content_type=content_type,
+                created_at=_moment(modified),
+                modified_at=_moment(modified),
+            )
+            if current_id is not None
+            else None
+        )
+        return self._known(DocumentResource(self.top.cercle, path, document, self.top.environ))
+
+    def _known(self, resource: _Resource) -> _Resource:
+        """A resource WsgiDAV may look up again by its path (a lock's root): no query."""
+        context().resources[resource.path] = resource
+        return resource
+
+    def responses(self, special: Callable[[Any], bytes]) -> Iterator[bytes]:
+        """The members' `<D:response>`s in WsgiDAV's order (`get_descendants`: a folder's
+        subfolders, each followed by its own tree for `infinity`, then its documents),
+        `STREAMED_RESPONSES` at a time; `special` answers a member with dead properties or a
+        lock."""
+        dates = _Dates()
+        types: dict[str, str] = {}
+        properties, locked = self.properties, self.locked
+        folder_template, folder_values = self.folder_template, self.folder_values
+        document_template, document_values = self.document_template, self.document_values
+        infinity = self.depth == "infinity"
+        top = self.top
+        # A stack of folders being written: (path, href, what is left of their members).
+        stack: list[tuple[str, str, Iterator[tuple[Any, ...]], Iterator[tuple[Any, ...]]]] = [
+            (
+                top.path.rstrip("/") + "/",
+                top.get_href().rstrip("/") + "/",
+                iter(self.folders.get(top.folder.pk, ())),
+                iter(self.documents.get(top.folder.pk, ())),
+            )
+        ]
+        parts: list[str] = []
+        values: tuple[str, ...]
+        while stack:
+            path, href, folders, documents = stack[-1]
+            row = next(folders, None)
+            if row is not None:
+                name = row[1]
+                member_path = path + name
+                member_href = href + _quoted(name) + "/"
+                if properties.get(("folder", row[0])) or (locked and member_path in locked):
+                    parts.append(special(self._special_folder(row, member_path)).decode())
+                else:
+                    values = (
+                        member_href,
+                        xml_escape(name),
+                        dates.creation(row[4]),
+                        dates.modified(row[5]),
+                    )
+                    parts.append(folder_template % folder_values(values))
+                if infinity:
+                    stack.append(
+                        (
+                            member_path + "/",
+                            member_href,
+                            iter(self.folders.get(row[0], ())),
+                            iter(self.documents.get(row[0], ())),
+                        )
+                    )
+            else:
+                for row in documents:
+                    pk, name = row[0], row[1]
+                    if properties.get(("document", pk)) or (locked and path + name in locked):
+                        parts.append(special(self._special_document(row, path + name)).decode())
+                        continue
+                    current_id = row[5]
+                    if current_id is None:
+                        length, content_type = "0", "application/octet-stream"
+                    else:
+                        length, content_type = str(row[6]), row[7]
+                    escaped_type = types.get(content_type)
+                    if escaped_type is None:
+                        escaped_type = types[content_type] = xml_escape(content_type)
+                    values = (
+                        href + _quoted(name),
+                        xml_escape(name),
+                        dates.creation(row[3]),
+                        dates.modified(row[8]),
+                        length,
+                        escaped_type,
+                        f"{pk}-{current_id or 0}",
+                    )
+                    parts.append(document_template % document_values(values))
+                    if len(parts) >= STREAMED_RESPONSES:
+                        yield "".join(parts).encode()
+                        parts = []
+                stack.pop()
+            if len(parts) >= STREAMED_RESPONSES:
+                yield "".join(parts).encode()
+                parts = []
+        if parts:
+            yield "".join(parts).encode()
+
+
 def _streamed_propfind(
     request: HttpRequest, environ: dict[str, Any], current: Context
 ) -> HttpResponseBase | None:
-    """A `PROPFIND` of a folder with `Depth: 1` or `infinity` (the RFC's default), answered a
-    resource at a time: each `<D:response>` is made by WsgiDAV's own code (the same
-    properties, dead ones and lock discovery included, as its answer) and sent as soon as it is
-    made, so the answer's size never sits in memory. The folder's members (its whole tree for
-    `infinity`, `_preload_tree`), their properties and the library's locks are read in a fixed
-    number of queries. Anything else (`Depth: 0`, an `If` header, a file, `/`) is WsgiDAV's."""
+    """A `PROPFIND` of a folder with `Depth: 1` or `infinity` (the RFC's default), answered
+    `STREAMED_RESPONSES` resources at a time, each sent as soon as it is made, so the answer's
+    size never sits in memory: for the common bodies, from plain rows (`_RowListing`, in a
+    library) or by `_fast_response` (under `/Shared with me`); otherwise, and for members with
+    dead properties or locks, by WsgiDAV's own code (the same properties, dead ones and lock
+    discovery included, as its answer). The folder's members (its whole tree for `infinity`),
+    their properties and the library's locks are read in a fixed number of queries. Anything
+    else (`Depth: 0`, an `If` header, a file, `/`) is WsgiDAV's."""
     depth = environ.get("HTTP_DEPTH", "infinity").lower()
     if depth not in ("1", "infinity") or "HTTP_IF" in environ:
         return None
@@ -1518,14 +1914,21 @@ def _streamed_propfind(
                 names = [node.tag for node in request_el[0]]
             else:
                 return None
-        if depth == "infinity":
-            _preload_tree(resource.folder)
-        resources = resource.get_descendants(depth=depth, add_self=True)
     # The common bodies (allprop, or a list of the live properties clients ask and names
-    # nobody stored) are written here (`_fast_response`); any other `DAV:` name is WsgiDAV's.
+    # nobody stored) are written here (`_fast_response`, and `_RowListing` for the members of a
+    # folder in a library); any other `DAV:` name is WsgiDAV's.
     fast = all(name in FAST_PROPERTIES or not name.startswith("{DAV:}") for name in names) and len(
         set(names)
     ) == len(names)
+    listing: _RowListing | None = None
+    with _in_context(current):
+        if fast and not _is_shared_path(resource.path):
+            listing = _RowListing(resource, depth=depth, mode=mode, names=names)
+            resources: list[Any] = [resource]
+        else:
+            if depth == "infinity":
+                _preload_tree(resource.folder)
+            resources = resource.get_descendants(depth=depth, add_self=True)
 
     def one(member: Any) -> bytes:
         if fast and isinstance(member, FolderCollection | DocumentResource):
@@ -1542,10 +1945,20 @@ def _streamed_propfind(
 
     def answer() -> Iterator[bytes]:
         yield _MULTISTATUS_START
-        for start in range(0, len(resources), 100):
+        for start in range(0, len(resources), STREAMED_RESPONSES):
             with _in_context(current):
-                chunk = b"".join(one(member) for member in resources[start : start + 100])
+                chunk = b"".join(
+                    one(member) for member in resources[start : start + STREAMED_RESPONSES]
+                )
             yield chunk
+        if listing is not None:
+            members = listing.responses(one)
+            while True:
+                with _in_context(current):
+                    chunk = next(members, b"")
+                if not chunk:
+                    break
+                yield chunk
         yield b"</D:multistatus>"
 
     response = StreamingHttpResponse(
