@@ -129,6 +129,8 @@ class PageTree:
     children: dict[int | None, list[Node]] = field(default_factory=dict)
     # Normalised title → slug of the current pages (the last one read for a title).
     title_slugs: dict[str, str] = field(default_factory=dict)
+    # The tree's version (`tree_changed`); None: pages written in bulk, the tree read each time.
+    version: int | None = None
 
     @staticmethod
     def _rows(space: Space) -> list[tuple[int, int | None, int, str, str, str]]:
@@ -174,7 +176,7 @@ class PageTree:
                 _TREES[key] = shape
                 while len(_TREES) > _TREES_KEPT:
                     _TREES.popitem(last=False)
-        return cls(space, *shape)
+        return cls(space, *shape, version=version)
 
     def ancestors(self, page_id: int) -> list[Node]:
         """From the top of the tree down to the page's parent."""

@@ -3,18 +3,23 @@ with a preview and conflict detection, history and differences, moving, printing
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from typing import Any, cast
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +30,7 @@ from cercle.core.reactions import reaction_buttons
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
 from cercle.pages.diff import MAX_ROWS, bounded, side_by_side
-from cercle.pages.models import Page
+from cercle.pages.models import Page, PageComment
 from cercle.pages.text import RenderedPage, markdown_link, render_page
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
@@ -66,7 +71,38 @@ def _page_url(page: Page, space: Space | None = None) -> str:
     return reverse("page_detail", args=[(space or page.space).slug, page.slug])
 
 
+# Bump when what `render_page` or the sanitiser makes of a text changes: the rendered pages
+# cached by an older version are then never read again.
+RENDER_VERSION = 1
+RENDER_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _render_key(page: Page, tree: queries.PageTree) -> str | None:
+    """The cache key of a page's rendered text: what the rendering reads, and only that — the
+    revision and its text (hashed: a text written outside the actions is never served stale),
+    the tree's version (the `[[Title]]` links: titles and slugs, old titles after a rename, all
+    renewed by the actions that change them), the space's address (the links' paths) and the
+    renderer's version. Never the reader: the rendering is the same for everyone who may read
+    the page (`[[Title]]` links stay in the page's space, whose pages they all read; links to
+    `/pages/<number>/` are the author's text, unchanged). None: the tree has no version yet
+    (pages written in bulk), rendered each time."""
+    if tree.version is None:
+        return None
+    digest = hashlib.blake2b(page.body.encode(), digest_size=16).hexdigest()
+    return (
+        f"pages:html:{RENDER_VERSION}:{page.pk}:{page.revision}:{digest}:"
+        f"{tree.version}:{page.space_id}:{page.space.slug}"
+    )
+
+
 def _render(page: Page, tree: queries.PageTree) -> RenderedPage:
+    """The page's text as safe HTML with its table of contents, from the cache when the same
+    revision was rendered under the same tree (`_render_key`)."""
+    key = _render_key(page, tree)
+    if key is not None:
+        found = cache.get(key)
+        if isinstance(found, RenderedPage):
+            return found
     titles = queries.link_targets(page, tree)
     space_slug = page.space.slug
 
@@ -74,7 +110,61 @@ def _render(page: Page, tree: queries.PageTree) -> RenderedPage:
         slug = titles.get(title_key)
         return reverse("page_detail", args=[space_slug, slug]) if slug else None
 
-    return render_page(page.body, url_for)
+    rendered = render_page(page.body, url_for)
+    if key is not None:
+        cache.set(key, rendered, RENDER_CACHE_SECONDS)
+    return rendered
+
+
+def _tree_html(space: Space, tree: queries.PageTree, page: Page, pages_base: str) -> str:
+    """The tree beside a page, folded around it, drawn once per (tree version, page): the same
+    for every reader of the space (titles and addresses, no words to translate)."""
+    key = f"pages:outline:{RENDER_VERSION}:{space.pk}:{tree.version}:{page.pk}:{pages_base}"
+    if tree.version is not None:
+        found = cache.get(key)
+        if isinstance(found, str):
+            return mark_safe(found)  # noqa: S308 — our own template's output, escaped there
+    html = render_to_string(
+        "pages/_outline.html",
+        {"rows": tree.drawn(page.pk), "pages_base": pages_base, "page": page},
+    )
+    if tree.version is not None:
+        cache.set(key, str(html), RENDER_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — as above
+
+
+def _comment_rows(comments: list[PageComment]) -> list[tuple[PageComment, str]]:
+    """Each comment with its first line (its author's link, its date, "edited"), drawn once
+    per language and time zone and kept in the cache by what it shows — the same for every
+    reader; what depends on the reader (edit, delete) is drawn by the page itself."""
+    language = translation.get_language() or ""
+    zone = timezone.get_current_timezone_name()
+    keys: dict[int, str] = {}
+    for comment in comments:
+        author = comment.author
+        shown = repr(
+            (
+                (author.pk, author.username, author.display_name) if author else None,
+                comment.created_at.isoformat(),
+                comment.edited_at.isoformat() if comment.edited_at else None,
+                language,
+                zone,
+            )
+        )
+        digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
+        keys[comment.pk] = f"pages:comment-head:{RENDER_VERSION}:{comment.pk}:{digest}"
+    found = cache.get_many(list(keys.values())) if keys else {}
+    rows: list[tuple[PageComment, str]] = []
+    drawn: dict[str, str] = {}
+    for comment in comments:
+        head = found.get(keys[comment.pk])
+        if not isinstance(head, str):
+            head = str(render_to_string("pages/_comment_head.html", {"comment": comment}))
+            drawn[keys[comment.pk]] = head
+        rows.append((comment, mark_safe(head)))  # noqa: S308 — our own template's output
+    if drawn:
+        cache.set_many(drawn, RENDER_CACHE_SECONDS)
+    return rows
 
 
 def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[str, Any]:
@@ -145,7 +235,7 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
         page=page,
         rendered=_render(page, tree),
         ancestors=tree.ancestors(page.pk),
-        tree_rows=tree.drawn(page.pk),
+        tree_html=_tree_html(space, tree, page, context["pages_base"]),
         backlinks=list(queries.backlinks(page, request.user)[: queries.BACKLINKS]),
         may_write=queries.may_write(request.user, space, page.pk, tree),
         may_review=queries.may_review(request.user, page, tree),
@@ -153,7 +243,7 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
             request.user, page, tree, {space.pk: role} if role else {}
         ),
         watching=queries.is_watching(request.user, page),
-        comments=list(queries.comments(page)[:500]),
+        comment_rows=_comment_rows(list(queries.comments(page)[:500])),
         reactions=reaction_buttons(page.reaction_counts),
         mine=queries.my_reaction(request.user, page),
         editing_comment=_number(request.GET.get("edit_comment"), 0),
