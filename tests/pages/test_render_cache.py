@@ -15,6 +15,7 @@ from cercle.pages import actions, queries, views
 from cercle.pages.models import Page
 from cercle.spaces import actions as space_actions
 from cercle.spaces.models import Space
+from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_space, make_user
 from tests.helpers.clients import client_for
 
@@ -150,3 +151,21 @@ def test_a_view_costs_the_same_queries_with_2_or_40_comments_and_one_fewer_when_
     assert _view(client, url)[0] == cached
     many, html = _view(client, url)
     assert many == cached and "Avis 39" in html
+
+
+def test_an_intranet_page_reads_the_reader_s_sections_once() -> None:
+    staff, member = make_user(role="staff"), make_user()
+    space = organisation_space()
+    section = actions.create_page(actor=staff, space=space, title="Rubrique")
+    page = actions.create_page(actor=staff, space=space, title="Fiche", parent=section)
+    actions.add_editor(actor=make_user(role="admin"), page=section, person=member)
+    client = client_for(member)
+    url = _url(page)
+    client.get(url)
+    with CaptureQueriesContext(connection) as seen:
+        html = client.get(url).content.decode()
+    assert sum("pages_pageeditor" in q["sql"] for q in seen.captured_queries) == 1
+    # They write below their section, not elsewhere.
+    assert f"{url}edit/" in html
+    other = actions.create_page(actor=staff, space=space, title="Ailleurs")
+    assert f"{_url(other)}edit/" not in client.get(_url(other)).content.decode()

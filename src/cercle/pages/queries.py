@@ -439,12 +439,22 @@ def readers_among(space: Space, people: list[User]) -> list[User]:
     ]
 
 
-def may_review(user: User, page: Page, tree: PageTree | None = None) -> bool:
-    """Mark the page reviewed: whoever writes it, and its owner while they may read it."""
+def may_review(
+    user: User,
+    page: Page,
+    tree: PageTree | None = None,
+    *,
+    sections: set[int] | None = None,
+    anywhere: bool | None = None,
+) -> bool:
+    """Mark the page reviewed: whoever writes it, and its owner while they may read it
+    (`sections` and `anywhere` as `may_write` takes them, when the caller has them)."""
     space = page.space
     if page.owner_id == user.pk and user.is_active and may_read(user, space):
         return True
-    return may_write(user, space, page.pk, tree or PageTree.of(space))
+    return may_write(
+        user, space, page.pk, tree or PageTree.of(space), sections=sections, anywhere=anywhere
+    )
 
 
 def is_watching(user: User, page: Page) -> bool:
@@ -457,11 +467,17 @@ def comments(page: Page) -> QuerySet[PageComment]:
 
 
 def may_moderate(
-    user: User, page: Page, tree: PageTree | None = None, roles: dict[int, str] | None = None
+    user: User,
+    page: Page,
+    tree: PageTree | None = None,
+    roles: dict[int, str] | None = None,
+    *,
+    sections: set[int] | None = None,
 ) -> bool:
     """Delete anyone's comment on the page: those who moderate the space's posts (the
     organisation's admins, a space's moderators, admins and owners; the communication team in
-    the intranet) and the editors of the intranet section the page is in."""
+    the intranet) and the editors of the intranet section the page is in (`sections`: the
+    caller's `section_ids`, when it has them)."""
     space = page.space
     if not user.is_active:
         return False
@@ -469,7 +485,7 @@ def may_moderate(
         return True
     if not space.is_organisation:
         return False
-    sections = section_ids(user, space)
+    sections = section_ids(user, space) if sections is None else sections
     return bool(sections) and may_write(
         user, space, page.pk, tree or PageTree.of(space), sections=sections, anywhere=False
     )

@@ -231,17 +231,24 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
     tree = queries.PageTree.of(space)
     context = _context(request, space, tree=tree)
     role = context["view"].role  # the viewer's role in the space, read once
+    roles = {space.pk: role} if role else {}
+    # The sections they edit and whether they write everywhere, read once for every rule below.
+    sections = queries.section_ids(request.user, space)
+    anywhere = queries.may_write_anywhere(request.user, space, roles)
     context.update(
         page=page,
         rendered=_render(page, tree),
         ancestors=tree.ancestors(page.pk),
+        may_write_top=anywhere,  # what may_write says at the top of the tree
         tree_html=_tree_html(space, tree, page, context["pages_base"]),
         backlinks=list(queries.backlinks(page, request.user)[: queries.BACKLINKS]),
-        may_write=queries.may_write(request.user, space, page.pk, tree),
-        may_review=queries.may_review(request.user, page, tree),
-        may_moderate=queries.may_moderate(
-            request.user, page, tree, {space.pk: role} if role else {}
+        may_write=queries.may_write(
+            request.user, space, page.pk, tree, sections=sections, anywhere=anywhere
         ),
+        may_review=queries.may_review(
+            request.user, page, tree, sections=sections, anywhere=anywhere
+        ),
+        may_moderate=queries.may_moderate(request.user, page, tree, roles, sections=sections),
         watching=queries.is_watching(request.user, page),
         comment_rows=_comment_rows(list(queries.comments(page)[:500])),
         reactions=reaction_buttons(page.reaction_counts),
