@@ -11,12 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from cercle.pages import actions, queries, views
+from cercle.pages import actions, queries, rendering
 from cercle.pages.models import Page
 from cercle.spaces import actions as space_actions
 from cercle.spaces.models import Space
 from cercle.spaces.queries import organisation_space
 from tests.factories import add_member, make_space, make_user
+from tests.helpers.api import api
 from tests.helpers.clients import client_for
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,11 @@ def test_an_edit_shows_the_new_revision_at_once() -> None:
     actions.restore_revision(actor=owner, page=page, number=1)
     _, html = _view(client, _url(page))
     assert "ancien" in html and "nouveau" not in html
+    # The API shares the cache, and follows the edits too.
+    assert "ancien" in api(reader).get(f"/api/v1/pages/{page.pk}").json()["html"]
+    actions.edit_page(actor=owner, page=page, title="Charte", body="troisième", base_revision=3)
+    assert "troisième" in api(reader).get(f"/api/v1/pages/{page.pk}").json()["html"]
+    assert "troisième" in _view(client, _url(page))[1]
     # A text written outside the actions (same revision number) is not served stale either.
     Page.objects.filter(pk=page.pk).update(body="écrit à la main")
     assert "écrit à la main" in _view(client, _url(page))[1]
@@ -140,7 +146,7 @@ def test_a_view_costs_the_same_queries_with_2_or_40_comments_and_one_fewer_when_
     url = _url(page)
     _view(client, url)
     cached, html = _view(client, url)
-    key = views._render_key(page, queries.PageTree.of(space))
+    key = rendering.render_key(page, queries.PageTree.of(space))
     assert key is not None and cache.get(key) is not None
     cache.delete(key)
     assert _view(client, url)[0] == cached + 1  # rendered again: the text's links looked up
