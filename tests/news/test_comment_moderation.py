@@ -5,17 +5,23 @@ log; readers report a comment and the moderators see the reports and decide. Eve
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from cercle.accounts.models import Role, User
 from cercle.audit.models import AuditEntry
 from cercle.feed.models import ReportStatus
 from cercle.news import actions
 from cercle.news.models import Article, ArticleComment, CommentReport
+from cercle.news.notifications import NEWS_COMMENT_MODERATED
+from cercle.notifications import registry
+from cercle.notifications.email import send_if_still_unread
+from cercle.notifications.models import Notification, Preference
 from tests.factories import make_user
 from tests.news.helpers import article, manager
 
@@ -172,3 +178,51 @@ def test_an_erasure_deletes_the_reports_a_person_made() -> None:
     actions.report_comment(actor=zoe, comment=comment, reason="other")
     personal_data.erase(bob, ErasureRule())
     assert list(CommentReport.objects.values_list("reporter", flat=True)) == [zoe.pk]
+
+
+def test_the_author_of_a_hidden_or_deleted_comment_is_told_why() -> None:
+    writer = manager()
+    item = article(author=writer, title="Le séminaire")
+    anne, bob = make_user(first_name="Anne"), make_user()
+    comment = actions.add_comment(actor=anne, article=item, body="Hors sujet")
+    moderator = manager()
+    assert (
+        client_for(moderator)
+        .post(f"/news/comments/{comment.pk}/hide/", {"reason": "Propos hors charte"})
+        .status_code
+        == 302
+    )
+    told = Notification.objects.get(recipient=anne, kind=NEWS_COMMENT_MODERATED)
+    assert told.actor_id == moderator.pk and told.subject_title == "Propos hors charte"
+    kind = registry.kind(NEWS_COMMENT_MODERATED)
+    assert kind is not None and kind.email
+    assert kind.describe(told) == (
+        "A moderator hid your comment on a news article. Reason: Propos hors charte"
+    )
+    assert kind.link(told) == f"/news/{item.pk}/#comment-{comment.pk}"
+    # Shown again: nothing more is said; no one else is told (not the article's author).
+    actions.unhide_comment(actor=moderator, comment=ArticleComment.objects.get(pk=comment.pk))
+    assert Notification.objects.filter(kind=NEWS_COMMENT_MODERATED).count() == 1
+    # Mailed while unread, as the notifications' preferences allow.
+    later = timezone.now() + datetime.timedelta(hours=2)
+    assert send_if_still_unread(notification_id=told.pk, now=later)
+    assert len(mail.outbox) == 1
+
+    # Deleted by a moderator, with a long reason (cut in the notification, whole in the audit
+    # log): the author is told, by a line of its own; their mail follows their preferences.
+    Preference.objects.create(user=bob, kind=NEWS_COMMENT_MODERATED, email=False)
+    other = actions.add_comment(actor=bob, article=item, body="Publicité")
+    reason = "Publicité pour un produit extérieur, " * 10
+    actions.delete_comment(actor=writer, comment=other, reason=reason)
+    told = Notification.objects.get(recipient=bob, kind=NEWS_COMMENT_MODERATED)
+    assert len(told.subject_title) == 120 and told.subject_title.endswith("…")
+    assert kind.describe(told).startswith("A moderator deleted your comment on a news article.")
+    assert not send_if_still_unread(notification_id=told.pk, now=later)
+    assert len(mail.outbox) == 1
+    assert AuditEntry.objects.get(action="news.comment_deleted").extra["reason"] == reason.strip()
+
+    # Their own comment, deleted or hidden by themselves as a moderator: no notification.
+    own = actions.add_comment(actor=writer, article=item, body="Ma précision")
+    actions.hide_comment(actor=writer, comment=own, reason="Doublon")
+    actions.delete_comment(actor=writer, comment=own)
+    assert not Notification.objects.filter(recipient=writer, kind=NEWS_COMMENT_MODERATED).exists()

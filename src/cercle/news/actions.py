@@ -36,7 +36,14 @@ from cercle.news.models import (
     Category,
     CommentReport,
 )
-from cercle.news.notifications import NEWS, NEWS_COMMENT, subject_of
+from cercle.news.notifications import (
+    NEWS,
+    NEWS_COMMENT,
+    NEWS_COMMENT_MODERATED,
+    moderated_group,
+    moderated_subject,
+    subject_of,
+)
 from cercle.notifications import actions as notifications
 from cercle.spaces.models import Space
 
@@ -348,6 +355,23 @@ def _settle_reports(actor: User, comment: ArticleComment, status: str) -> int:
     )
 
 
+def _tell_author_moderated(actor: User, comment: ArticleComment, action: str, reason: str) -> None:
+    """The comment's author is told that a moderator hid (`action` "hidden") or deleted it, and
+    why (kind `news_comment_moderated`: in the app, and mailed or pushed as their preferences
+    say); not when they moderate their own comment, nor when they may no longer read the
+    article."""
+    author = comment.author
+    if author is None:
+        return
+    notifications.notify(
+        recipient=author,
+        kind=NEWS_COMMENT_MODERATED,
+        actor=actor,
+        group_key=moderated_group(action, comment.pk),
+        subject=moderated_subject(comment.article, comment.pk, reason),
+    )
+
+
 def _audit_comment(actor: User, action: str, comment: ArticleComment, **extra: object) -> None:
     log_event(
         actor=actor,
@@ -371,6 +395,7 @@ def delete_comment(*, actor: User, comment: ArticleComment, reason: str = "") ->
         reason = _moderation_reason(reason)
         settled = _settle_reports(actor, comment, ReportStatus.HIDDEN)
         _audit_comment(actor, "news.comment_deleted", comment, reason=reason, reports=settled)
+        _tell_author_moderated(actor, comment, "deleted", reason)
     gone = ArticleComment.objects.filter(
         Q(pk=comment.pk) | Q(parent=comment), hidden_at__isnull=True
     ).count()
@@ -393,6 +418,7 @@ def hide_comment(*, actor: User, comment: ArticleComment, reason: str) -> Articl
     Article.objects.filter(pk=comment.article_id).update(comment_count=F("comment_count") - 1)
     settled = _settle_reports(actor, comment, ReportStatus.HIDDEN)
     _audit_comment(actor, "news.comment_hidden", comment, reason=reason, reports=settled)
+    _tell_author_moderated(actor, comment, "hidden", reason)
     comment_changed_on_commit(comment.article_id, comment.pk, "hidden")
     return comment
 

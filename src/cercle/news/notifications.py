@@ -1,5 +1,6 @@
 """How the news notify (`cercle.notifications.registry`): an article published for me (sent when it
-goes live, by `manage.py publish_news`), a comment on an article I wrote, and the weekly letter's
+goes live, by `manage.py publish_news`), a comment on an article I wrote, a moderator hiding or
+deleting my comment (with their reason), and the weekly letter's
 switch (its "email" setting is the person's opt-out: no notification is ever stored of it). The
 subject type `news.article` follows the article's rule: whoever may not read it (no longer in its
 audience, the article ended) no longer sees the notification."""
@@ -31,6 +32,7 @@ from cercle.notifications.registry import (
 NEWS = "news"
 NEWS_COMMENT = "news_comment"
 NEWS_LETTER = "news_letter"
+NEWS_COMMENT_MODERATED = "news_comment_moderated"
 ARTICLE = "news.article"
 
 
@@ -60,6 +62,34 @@ def _commented(notification: Notification) -> str:
     }
 
 
+# A moderated comment's notification quotes the moderator's reason (at most 500 characters, kept
+# whole in the audit log) in its title, cut to what the notification holds.
+REASON_SHOWN = 120
+
+
+def moderated_subject(article: Article, comment_id: int, reason: str) -> Subject:
+    """The subject of "a moderator hid (deleted) your comment": the article, at the comment,
+    with the moderator's reason as its title."""
+    shown = reason if len(reason) <= REASON_SHOWN else reason[: REASON_SHOWN - 1].rstrip() + "…"
+    return Subject(ARTICLE, article.pk, detail_id=comment_id, loaded=article, title=shown)
+
+
+def moderated_group(action: str, comment_id: int) -> str:
+    """`action` is "hidden" or "deleted"; the notification's text is chosen by it."""
+    return f"news.comment_{action}.{comment_id}"
+
+
+def _moderated(notification: Notification) -> str:
+    reason = notification.subject_title
+    if notification.group_key.startswith("news.comment_deleted."):
+        return _("A moderator deleted your comment on a news article. Reason: %(reason)s") % {
+            "reason": reason
+        }
+    return _("A moderator hid your comment on a news article. Reason: %(reason)s") % {
+        "reason": reason
+    }
+
+
 def _letter(notification: Notification) -> str:
     return _("The week's news")
 
@@ -86,6 +116,15 @@ def register() -> None:
             key=NEWS_COMMENT,
             label=gettext_lazy("Someone comments on my news article"),
             describe=_commented,
+            link=_link,
+            email=True,
+        )
+    )
+    register_kind(
+        NotificationKind(
+            key=NEWS_COMMENT_MODERATED,
+            label=gettext_lazy("A moderator hides or deletes my comment on a news article"),
+            describe=_moderated,
             link=_link,
             email=True,
         )

@@ -14,7 +14,7 @@ from cercle.accounts.models import User
 from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
-from cercle.pages import actions, queries
+from cercle.pages import actions, queries, rendering
 from cercle.pages.diff import MAX_ROWS, bounded
 from cercle.pages.models import Page, PageComment, PageRevision
 from cercle.pages.schemas import (
@@ -42,7 +42,6 @@ from cercle.pages.schemas import (
     ReviewReportOut,
     ReviewRowOut,
 )
-from cercle.pages.text import render_page
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 from cercle.spaces.schemas import PersonRef
@@ -65,11 +64,7 @@ def _space(user: User, space_key: str) -> Space:
 
 def _page_out(user: User, page: Page) -> PageOut:
     tree = queries.PageTree.of(page.space)
-    titles = queries.link_targets(page, tree)
-    prefix = f"/spaces/{page.space.slug}/pages/"
-    rendered = render_page(
-        page.body, lambda key: f"{prefix}{titles[key]}/" if key in titles else None
-    )
+    rendered = rendering.rendered(page, tree)
     linking = list(queries.backlinks(page, user)[: queries.BACKLINKS])
     return PageOut(
         id=page.pk,

@@ -129,6 +129,8 @@ class PageTree:
     children: dict[int | None, list[Node]] = field(default_factory=dict)
     # Normalised title → slug of the current pages (the last one read for a title).
     title_slugs: dict[str, str] = field(default_factory=dict)
+    # The tree's version (`tree_changed`); None: pages written in bulk, the tree read each time.
+    version: int | None = None
 
     @staticmethod
     def _rows(space: Space) -> list[tuple[int, int | None, int, str, str, str]]:
@@ -174,7 +176,7 @@ class PageTree:
                 _TREES[key] = shape
                 while len(_TREES) > _TREES_KEPT:
                     _TREES.popitem(last=False)
-        return cls(space, *shape)
+        return cls(space, *shape, version=version)
 
     def ancestors(self, page_id: int) -> list[Node]:
         """From the top of the tree down to the page's parent."""
@@ -437,12 +439,22 @@ def readers_among(space: Space, people: list[User]) -> list[User]:
     ]
 
 
-def may_review(user: User, page: Page, tree: PageTree | None = None) -> bool:
-    """Mark the page reviewed: whoever writes it, and its owner while they may read it."""
+def may_review(
+    user: User,
+    page: Page,
+    tree: PageTree | None = None,
+    *,
+    sections: set[int] | None = None,
+    anywhere: bool | None = None,
+) -> bool:
+    """Mark the page reviewed: whoever writes it, and its owner while they may read it
+    (`sections` and `anywhere` as `may_write` takes them, when the caller has them)."""
     space = page.space
     if page.owner_id == user.pk and user.is_active and may_read(user, space):
         return True
-    return may_write(user, space, page.pk, tree or PageTree.of(space))
+    return may_write(
+        user, space, page.pk, tree or PageTree.of(space), sections=sections, anywhere=anywhere
+    )
 
 
 def is_watching(user: User, page: Page) -> bool:
@@ -455,11 +467,17 @@ def comments(page: Page) -> QuerySet[PageComment]:
 
 
 def may_moderate(
-    user: User, page: Page, tree: PageTree | None = None, roles: dict[int, str] | None = None
+    user: User,
+    page: Page,
+    tree: PageTree | None = None,
+    roles: dict[int, str] | None = None,
+    *,
+    sections: set[int] | None = None,
 ) -> bool:
     """Delete anyone's comment on the page: those who moderate the space's posts (the
     organisation's admins, a space's moderators, admins and owners; the communication team in
-    the intranet) and the editors of the intranet section the page is in."""
+    the intranet) and the editors of the intranet section the page is in (`sections`: the
+    caller's `section_ids`, when it has them)."""
     space = page.space
     if not user.is_active:
         return False
@@ -467,7 +485,7 @@ def may_moderate(
         return True
     if not space.is_organisation:
         return False
-    sections = section_ids(user, space)
+    sections = section_ids(user, space) if sections is None else sections
     return bool(sections) and may_write(
         user, space, page.pk, tree or PageTree.of(space), sections=sections, anywhere=False
     )

@@ -3,18 +3,23 @@ with a preview and conflict detection, history and differences, moving, printing
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from typing import Any, cast
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,8 +30,10 @@ from cercle.core.reactions import reaction_buttons
 from cercle.core.typing import AuthenticatedRequest
 from cercle.pages import actions, queries
 from cercle.pages.diff import MAX_ROWS, bounded, side_by_side
-from cercle.pages.models import Page
-from cercle.pages.text import RenderedPage, markdown_link, render_page
+from cercle.pages.models import Page, PageComment
+from cercle.pages.rendering import RENDER_CACHE_SECONDS, RENDER_VERSION
+from cercle.pages.rendering import rendered as _render
+from cercle.pages.text import markdown_link, render_page
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
 
@@ -66,15 +73,55 @@ def _page_url(page: Page, space: Space | None = None) -> str:
     return reverse("page_detail", args=[(space or page.space).slug, page.slug])
 
 
-def _render(page: Page, tree: queries.PageTree) -> RenderedPage:
-    titles = queries.link_targets(page, tree)
-    space_slug = page.space.slug
+def _tree_html(space: Space, tree: queries.PageTree, page: Page, pages_base: str) -> str:
+    """The tree beside a page, folded around it, drawn once per (tree version, page): the same
+    for every reader of the space (titles and addresses, no words to translate)."""
+    key = f"pages:outline:{RENDER_VERSION}:{space.pk}:{tree.version}:{page.pk}:{pages_base}"
+    if tree.version is not None:
+        found = cache.get(key)
+        if isinstance(found, str):
+            return mark_safe(found)  # noqa: S308 — our own template's output, escaped there
+    html = render_to_string(
+        "pages/_outline.html",
+        {"rows": tree.drawn(page.pk), "pages_base": pages_base, "page": page},
+    )
+    if tree.version is not None:
+        cache.set(key, str(html), RENDER_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 — as above
 
-    def url_for(title_key: str) -> str | None:
-        slug = titles.get(title_key)
-        return reverse("page_detail", args=[space_slug, slug]) if slug else None
 
-    return render_page(page.body, url_for)
+def _comment_rows(comments: list[PageComment]) -> list[tuple[PageComment, str]]:
+    """Each comment with its first line (its author's link, its date, "edited"), drawn once
+    per language and time zone and kept in the cache by what it shows — the same for every
+    reader; what depends on the reader (edit, delete) is drawn by the page itself."""
+    language = translation.get_language() or ""
+    zone = timezone.get_current_timezone_name()
+    keys: dict[int, str] = {}
+    for comment in comments:
+        author = comment.author
+        shown = repr(
+            (
+                (author.pk, author.username, author.display_name) if author else None,
+                comment.created_at.isoformat(),
+                comment.edited_at.isoformat() if comment.edited_at else None,
+                language,
+                zone,
+            )
+        )
+        digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
+        keys[comment.pk] = f"pages:comment-head:{RENDER_VERSION}:{comment.pk}:{digest}"
+    found = cache.get_many(list(keys.values())) if keys else {}
+    rows: list[tuple[PageComment, str]] = []
+    drawn: dict[str, str] = {}
+    for comment in comments:
+        head = found.get(keys[comment.pk])
+        if not isinstance(head, str):
+            head = str(render_to_string("pages/_comment_head.html", {"comment": comment}))
+            drawn[keys[comment.pk]] = head
+        rows.append((comment, mark_safe(head)))  # noqa: S308 — our own template's output
+    if drawn:
+        cache.set_many(drawn, RENDER_CACHE_SECONDS)
+    return rows
 
 
 def _context(request: AuthenticatedRequest, space: Space, **extra: Any) -> dict[str, Any]:
@@ -141,19 +188,26 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
     tree = queries.PageTree.of(space)
     context = _context(request, space, tree=tree)
     role = context["view"].role  # the viewer's role in the space, read once
+    roles = {space.pk: role} if role else {}
+    # The sections they edit and whether they write everywhere, read once for every rule below.
+    sections = queries.section_ids(request.user, space)
+    anywhere = queries.may_write_anywhere(request.user, space, roles)
     context.update(
         page=page,
         rendered=_render(page, tree),
         ancestors=tree.ancestors(page.pk),
-        tree_rows=tree.drawn(page.pk),
+        may_write_top=anywhere,  # what may_write says at the top of the tree
+        tree_html=_tree_html(space, tree, page, context["pages_base"]),
         backlinks=list(queries.backlinks(page, request.user)[: queries.BACKLINKS]),
-        may_write=queries.may_write(request.user, space, page.pk, tree),
-        may_review=queries.may_review(request.user, page, tree),
-        may_moderate=queries.may_moderate(
-            request.user, page, tree, {space.pk: role} if role else {}
+        may_write=queries.may_write(
+            request.user, space, page.pk, tree, sections=sections, anywhere=anywhere
         ),
+        may_review=queries.may_review(
+            request.user, page, tree, sections=sections, anywhere=anywhere
+        ),
+        may_moderate=queries.may_moderate(request.user, page, tree, roles, sections=sections),
         watching=queries.is_watching(request.user, page),
-        comments=list(queries.comments(page)[:500]),
+        comment_rows=_comment_rows(list(queries.comments(page)[:500])),
         reactions=reaction_buttons(page.reaction_counts),
         mine=queries.my_reaction(request.user, page),
         editing_comment=_number(request.GET.get("edit_comment"), 0),
