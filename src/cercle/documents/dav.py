@@ -1467,11 +1467,17 @@ def _fast_response(
                 namespace = name[1:].partition("}")[0]
                 prefixes.setdefault(namespace, f"NS{len(prefixes) + 1}")
             missing.append(name)
+    return _response(prefixes, xml_escape(member.get_href()), found, missing).encode("utf-8")
+
+
+def _response(prefixes: dict[str, str], href: str, found: list[str], missing: list[str]) -> str:
+    """One `<D:response>`: its namespaces, the href (escaped already), the properties found
+    (200) and those missing (404)."""
     declared = "".join(
         f' xmlns:{prefix}="{xml_escape(namespace, {chr(34): "&quot;"})}"'
         for namespace, prefix in prefixes.items()
     )
-    parts = [f"<D:response{declared}><D:href>{xml_escape(member.get_href())}</D:href>"]
+    parts = [f"<D:response{declared}><D:href>{href}</D:href>"]
     if found:
         parts.append(
             f"<D:propstat><D:prop>{''.join(found)}</D:prop><D:status>{_OK}</D:status></D:propstat>"
@@ -1482,7 +1488,7 @@ def _fast_response(
             f"<D:propstat><D:prop>{empty}</D:prop><D:status>{_NOT_FOUND}</D:status></D:propstat>"
         )
     parts.append("</D:response>")
-    return "".join(parts).encode("utf-8")
+    return "".join(parts)
 
 
 # --- A listing written from rows (`_RowListing`) -----------------------------------------------
@@ -1573,23 +1579,8 @@ def _response_template(
         else:
             found.append(f"<D:{local}>\0</D:{local}>")
             slots.append(_SLOTS.index(local))
-    declared = "".join(
-        f' xmlns:{prefix}="{xml_escape(namespace, {chr(34): "&quot;"})}"'
-        for namespace, prefix in prefixes.items()
-    )
-    parts = [f"<D:response{declared}><D:href>\0</D:href>"]
-    if found:
-        parts.append(
-            f"<D:propstat><D:prop>{''.join(found)}</D:prop><D:status>{_OK}</D:status></D:propstat>"
-        )
-    if missing:
-        empty = "".join(_element(name, prefixes) for name in missing)
-        parts.append(
-            f"<D:propstat><D:prop>{empty}</D:prop><D:status>{_NOT_FOUND}</D:status></D:propstat>"
-        )
-    parts.append("</D:response>")
     # `\0` (never in XML) marks the values; a `%` of a namespace or a name stays itself.
-    template = "".join(parts).replace("%", "%%").replace("\0", "%s")
+    template = _response(prefixes, "\0", found, missing).replace("%", "%%").replace("\0", "%s")
     if len(slots) == 1:
         return template, lambda values: (values[0],)
     return template, itemgetter(*slots)
