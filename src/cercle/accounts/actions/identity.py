@@ -44,6 +44,8 @@ IDENTITY_ATTRIBUTES = (
 )
 _USER_TEXT = {"first_name": 150, "last_name": 150}
 _PROFILE_TEXT = {"job_title": 150, "phone": 40}
+# The attributes copied as they come (cut to their column), and the language (a known code).
+_PLAIN = {*_USER_TEXT, *_PROFILE_TEXT, "language"}
 
 
 def _place(model: type[Department] | type[Site], name: str) -> Department | Site:
@@ -101,6 +103,32 @@ def identity_columns(values: Mapping[str, Any], places: Places) -> dict[str, Any
     return columns
 
 
+def _set_plain(
+    name: str,
+    text: str,
+    person: User,
+    profile: Profile,
+    old: dict[str, Any],
+    changed: dict[str, Any],
+) -> str | None:
+    """Sets one of the `_PLAIN` attributes from the directory's `text` when it differs, noting
+    the old and new values; says where it changed ("user", "profile") or None."""
+    if name == "language":
+        code = _language(text)
+        if code is None or person.language == code:
+            return None
+        old[name], changed[name] = person.language, code
+        person.language = code
+        return "user"
+    target: User | Profile = person if name in _USER_TEXT else profile
+    new = text[: {**_USER_TEXT, **_PROFILE_TEXT}[name]]
+    if getattr(target, name) == new:
+        return None
+    old[name], changed[name] = getattr(target, name), new
+    setattr(target, name, new)
+    return "user" if target is person else "profile"
+
+
 def _language(value: str) -> str | None:
     code = value.strip().lower().replace("_", "-").split("-")[0]
     return code if code in {code for code, _name in settings.LANGUAGES} else None
@@ -121,16 +149,8 @@ def apply_identity_attributes(
         if raw is None or not str(raw).strip():
             continue
         text = str(raw).strip()
-        if name in _USER_TEXT:
-            new = text[: _USER_TEXT[name]]
-            if getattr(person, name) != new:
-                old[name], changed[name] = getattr(person, name), new
-                setattr(person, name, new)
-        elif name in _PROFILE_TEXT:
-            new = text[: _PROFILE_TEXT[name]]
-            if getattr(profile, name) != new:
-                old[name], changed[name] = getattr(profile, name), new
-                setattr(profile, name, new)
+        if name in _PLAIN:
+            _set_plain(name, text, person, profile, old, changed)
         elif name in {"department", "site"}:
             current = getattr(profile, name)
             if current is not None and normalize(current.name) == normalize(text):
@@ -145,11 +165,6 @@ def apply_identity_attributes(
                 old[name] = profile.manager.email if profile.manager else None
                 changed[name] = manager.email
                 profile.manager = manager
-        elif name == "language":
-            code = _language(text)
-            if code is not None and person.language != code:
-                old[name], changed[name] = person.language, code
-                person.language = code
     if not changed:
         return changed
     person.save(update_fields=["first_name", "last_name", "language"])
@@ -192,14 +207,13 @@ def apply_identity_attributes_many(
         profile = profiles.get(user_id)
         if profile is None:
             # No profile yet (never so for a whole person): the single path makes it.
-            changed = apply_identity_attributes(
-                person=User(pk=user_id), values=given, source=source
-            )
-            if changed:
-                result[user_id] = changed
+            alone = apply_identity_attributes(person=User(pk=user_id), values=given, source=source)
+            if alone:
+                result[user_id] = alone
             continue
         person = profile.user
-        changed, old = {}, {}
+        changed: dict[str, Any] = {}
+        old: dict[str, Any] = {}
         user_fields: set[str] = set()
         profile_fields: set[str] = set()
         for name in IDENTITY_ATTRIBUTES:
@@ -207,18 +221,10 @@ def apply_identity_attributes_many(
             if name == "manager" or raw is None or not str(raw).strip():
                 continue
             text = str(raw).strip()
-            if name in _USER_TEXT:
-                new = text[: _USER_TEXT[name]]
-                if getattr(person, name) != new:
-                    old[name], changed[name] = getattr(person, name), new
-                    setattr(person, name, new)
-                    user_fields.add(name)
-            elif name in _PROFILE_TEXT:
-                new = text[: _PROFILE_TEXT[name]]
-                if getattr(profile, name) != new:
-                    old[name], changed[name] = getattr(profile, name), new
-                    setattr(profile, name, new)
-                    profile_fields.add(name)
+            if name in _PLAIN:
+                where = _set_plain(name, text, person, profile, old, changed)
+                if where is not None:
+                    (user_fields if where == "user" else profile_fields).add(name)
             elif name in {"department", "site"}:
                 model = Department if name == "department" else Site
                 current = getattr(profile, name)
@@ -229,12 +235,6 @@ def apply_identity_attributes_many(
                 changed[name] = places.names[model][place_id] if place_id else None
                 setattr(profile, f"{name}_id", place_id)
                 profile_fields.add(name)
-            elif name == "language":
-                code = _language(text)
-                if code is not None and person.language != code:
-                    old[name], changed[name] = person.language, code
-                    person.language = code
-                    user_fields.add(name)
         if not changed:
             continue
         result[user_id] = changed
