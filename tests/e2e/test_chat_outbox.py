@@ -19,6 +19,31 @@ STORED = (
 )
 
 
+class SocketGate:
+    """The page's sockets through Playwright (`route_web_socket`): let through to the server,
+    or, once blocked, cut. Chromium's offline mode does not stop WebSockets, and a socket closed
+    by the page waits for the server's closing handshake (more than 20 s seen on two busy
+    cores): `block` closes the page's side of the open ones from the proxy, as a cut network
+    would, and refuses new ones."""
+
+    def __init__(self) -> None:
+        self.blocked = False
+        self.open: list[Any] = []
+
+    def __call__(self, ws: Any) -> None:
+        if self.blocked:
+            ws.close()
+        else:
+            self.open.append((ws, ws.connect_to_server()))
+
+    def block(self) -> None:
+        self.blocked = True
+        for page_side, server_side in self.open:
+            page_side.close()
+            server_side.close()
+        self.open.clear()
+
+
 def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     chat_server: tuple[ServerSite, ServerProcess], chat_page: Callable[..., Any]
 ) -> None:
@@ -28,14 +53,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     url = f"/messages/{conversation_id}/"
     anne, bruno = chat_page(), chat_page(width=360, height=740)
     # Chromium's offline mode does not stop WebSockets: the socket is cut by hand too.
-    blocked = {"on": False}
-
-    def gate(ws: Any) -> None:
-        if blocked["on"]:
-            ws.close()
-        else:
-            ws.connect_to_server()
-
+    gate = SocketGate()
     anne.route_web_socket("**/ws/**", gate)
     log_in(bruno, "bruno", data["password"])
     bruno.goto(url)
@@ -53,10 +71,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
         page.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
     anne.context.set_offline(True)
-    blocked["on"] = True
-    anne.evaluate("window.cercleRealtime.drop()")
-    # The socket's "close" event waits for the closing handshake through Playwright's proxy and
-    # the server: on two busy cores (the three suites at once) more than the 5 s default.
+    gate.block()
     expect(anne.locator("#realtime-status")).to_be_visible(timeout=20_000)
     for body in ["premier hors ligne", "deuxième hors ligne", "à annuler"]:
         anne.fill("#composer-body", body)
@@ -79,7 +94,7 @@ def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
     assert site.python(STORED.format(id=conversation_id)) == []
 
     # Back online: the copy reloads itself (pwa.js), the live page sends them; the marks go.
-    blocked["on"] = False
+    gate.blocked = False
     anne.context.set_offline(False)
     banner = anne.locator(".offline-banner")
     try:
@@ -124,20 +139,12 @@ def test_logging_out_clears_the_outbox(
     data = make_people(site, ["chloe", "david"])
     conversation_id = start_direct(server, data["people"]["david"]["token"], "chloe")
     chloe = chat_page()
-    blocked = {"on": False}
-
-    def gate(ws: Any) -> None:
-        if blocked["on"]:
-            ws.close()
-        else:
-            ws.connect_to_server()
-
+    gate = SocketGate()
     chloe.route_web_socket("**/ws/**", gate)
     log_in(chloe, "chloe", data["password"])
     chloe.goto(f"/messages/{conversation_id}/")
     chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
-    blocked["on"] = True
-    chloe.evaluate("window.cercleRealtime.drop()")
+    gate.block()
     expect(chloe.locator("#realtime-status")).to_be_visible(timeout=20_000)
     chloe.fill("#composer-body", "jamais envoyé")
     chloe.keyboard.press("Enter")
@@ -158,7 +165,7 @@ def test_logging_out_clears_the_outbox(
         )
         == []
     )
-    blocked["on"] = False
+    gate.blocked = False
     log_in(chloe, "chloe", data["password"])
     chloe.goto(f"/messages/{conversation_id}/")
     chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
