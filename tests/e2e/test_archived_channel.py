@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from tests.helpers.browser import log_in
+from tests.helpers.browser import SocketGate, log_in
 from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 NOTICE_EN = "This space is archived: its channel is read-only."
@@ -191,14 +191,7 @@ def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_rec
     )
     etienne = chat_context().new_page()
     errors = watch_errors(etienne)
-    blocked = {"on": False}
-
-    def gate(ws: Any) -> None:
-        if blocked["on"]:
-            ws.close()
-        else:
-            ws.connect_to_server()
-
+    gate = SocketGate()
     etienne.route_web_socket("**/ws/**", gate)
     log_in(etienne, "etienne", data["password"])
     open_channel(etienne, slug)
@@ -207,8 +200,7 @@ def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_rec
     def while_offline(action: str) -> None:
         """Etienne's network goes away while Denise archives or restores the space: the event
         `conversation.read_only` never reaches his tab."""
-        blocked["on"] = True
-        etienne.evaluate("window.cercleRealtime.drop()")
+        gate.block()
         expect(etienne.locator("#realtime-status")).to_be_visible(timeout=20_000)
         site.python(
             "from cercle.accounts.models import User\n"
@@ -218,7 +210,7 @@ def test_a_tab_offline_while_the_space_is_archived_or_restored_catches_up_on_rec
             f"actions.{action}(actor=User.objects.get(username='denise'), space=space)\n"
             "result = 1\n"
         )
-        blocked["on"] = False
+        gate.blocked = False
         expect(etienne.locator("#realtime-status")).to_be_hidden(timeout=20_000)
 
     # Archived while he was offline: back online, his page turns read-only by itself.

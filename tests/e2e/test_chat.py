@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import expect
 
-from tests.helpers.browser import log_in
+from tests.helpers.browser import SocketGate, log_in
 from tests.helpers.server import ServerProcess, ServerSite, make_people
 
 
@@ -83,14 +83,7 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
         timeout=60,
     )
     chloe = chat_page()
-    blocked = {"on": False}
-
-    def gate(ws: Any) -> None:
-        if blocked["on"]:
-            ws.close()
-        else:
-            ws.connect_to_server()
-
+    gate = SocketGate()
     chloe.route_web_socket("**/ws/**", gate)
     log_in(chloe, "chloe", data["password"])
     chloe.goto(f"/messages/{conversation_id}/")
@@ -98,8 +91,7 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
     chloe.wait_for_function("() => window.cercleRealtime && window.cercleRealtime.connected")
 
     # The network goes away; meanwhile David sends three messages.
-    blocked["on"] = True
-    chloe.evaluate("window.cercleRealtime.drop()")
+    gate.block()
     expect(chloe.locator("#realtime-status")).to_be_visible(timeout=20_000)
     for i in range(3):
         sent = httpx.post(
@@ -112,7 +104,7 @@ def test_reconnect_after_a_cut_loses_and_doubles_nothing(
     # Chloé writes while offline: kept, and sent on reconnection.
     chloe.fill("#composer-body", "écrit hors ligne")
     chloe.keyboard.press("Enter")
-    blocked["on"] = False
+    gate.blocked = False
     expect(chloe.locator("#realtime-status")).to_be_hidden(timeout=20_000)
     expect(chloe.locator("#message-list li.msg[data-message-id]")).to_have_count(5)
     bodies = chloe.locator("#message-list li.msg .msg-body").all_inner_texts()

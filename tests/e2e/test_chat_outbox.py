@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.helpers.browser import log_in
+from tests.helpers.browser import SocketGate, log_in
 from tests.helpers.server import ServerProcess, ServerSite, make_people, start_direct
 
 STORED = (
@@ -17,31 +17,6 @@ STORED = (
     "result = [[m.sender.username, m.body, m.client_id] for m in Message.objects"
     ".filter(conversation_id={id}).select_related('sender').order_by('id')]\n"
 )
-
-
-class SocketGate:
-    """The page's sockets through Playwright (`route_web_socket`): let through to the server,
-    or, once blocked, cut. Chromium's offline mode does not stop WebSockets, and a socket closed
-    by the page waits for the server's closing handshake (more than 20 s seen on two busy
-    cores): `block` closes the page's side of the open ones from the proxy, as a cut network
-    would, and refuses new ones."""
-
-    def __init__(self) -> None:
-        self.blocked = False
-        self.open: list[Any] = []
-
-    def __call__(self, ws: Any) -> None:
-        if self.blocked:
-            ws.close()
-        else:
-            self.open.append((ws, ws.connect_to_server()))
-
-    def block(self) -> None:
-        self.blocked = True
-        for page_side, server_side in self.open:
-            page_side.close()
-            server_side.close()
-        self.open.clear()
 
 
 def test_offline_messages_survive_a_reload_and_are_sent_once_in_order(
