@@ -1442,15 +1442,7 @@ def _fast_response(
     if provider.lock_manager.get_url_lock_list(ref_url):
         return None
     if mode == "allprop":
-        wanted: Iterable[str] = (
-            "{DAV:}resourcetype",
-            "{DAV:}creationdate",
-            "{DAV:}getcontentlength",
-            "{DAV:}getcontenttype",
-            "{DAV:}getlastmodified",
-            "{DAV:}displayname",
-            "{DAV:}getetag",
-        )
+        wanted: Iterable[str] = _ALLPROP
         if not member.prevent_locking():
             wanted = (*wanted, "{DAV:}lockdiscovery", "{DAV:}supportedlock")
     else:
