@@ -104,3 +104,38 @@ def test_a_space_page_shows_its_coming_events_to_its_readers_only() -> None:
 def test_nothing_coming_still_says_so_on_the_home_page(client: Any) -> None:
     page = api(make_user()).get("/").content.decode()
     assert "Rien de prévu cette semaine." in page
+
+
+def test_a_space_s_settings_and_a_person_s_role_reach_the_kept_panels() -> None:
+    """The panels are kept for a quarter of an hour under the agenda's version: a space turned
+    private or its agenda switched off moves that version (a space's save), and a person's role is
+    part of the key."""
+    from cercle.spaces import actions as space_actions
+
+    owner, reader = make_user(), make_user()
+    space = make_space(owner=owner, name="Atelier ouvert", kind="open")
+    make_event(
+        organiser=owner, space=space, title="Portes ouvertes", start=_soon(30), zone="Etc/GMT-1"
+    )
+    wall = f"/spaces/{space.slug}/"
+    assert "Portes ouvertes" in api(reader).get(wall).content.decode()
+    space_actions.update_space(
+        actor=owner,
+        space=space,
+        name=space.name,
+        description=space.description,
+        kind="open",
+        modules=[m for m in space.modules if m != "agenda"],
+    )
+    assert "Portes ouvertes" not in api(reader).get(wall).content.decode()
+    # A role changed without a save signal (a raw update): the next home page reads the agenda
+    # again rather than the member's kept panel.
+    client = api(reader)
+    client.get("/")
+    with CaptureQueriesContext(connection) as kept:
+        client.get("/")
+    assert not [q for q in kept.captured_queries if "agenda_" in q["sql"]]
+    type(reader).objects.filter(pk=reader.pk).update(role="guest")
+    with CaptureQueriesContext(connection) as again:
+        client.get("/")
+    assert [q for q in again.captured_queries if "agenda_" in q["sql"]]

@@ -1,7 +1,7 @@
 """What the agenda follows in the layers below it (`cercle.core.hooks`): the demo organisation's
 month asks for its part. And the writes that change what its panels show (their cache's key,
-`queries.agenda_version`): its own models', and the spaces' memberships. Registered by
-`AgendaConfig.ready()`."""
+`queries.agenda_version`): its own models', the spaces' memberships and the spaces themselves.
+Registered by `AgendaConfig.ready()`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from cercle.accounts import hooks as people
 from cercle.agenda import demo, queries
 from cercle.agenda.models import Calendar, Event, Invitation, Occurrence
 from cercle.core.hooks import listen
-from cercle.spaces.models import Membership
+from cercle.spaces.models import Membership, Space
 
 
 def _changed(**_kwargs: Any) -> None:
@@ -27,6 +27,7 @@ def _changed(**_kwargs: Any) -> None:
 
 def register() -> None:
     listen(people.DemoContentWanted, demo.seed_demo_agenda)
-    for model in (Calendar, Event, Occurrence, Invitation, Membership):
+    # A space's save: its kind (who reads its calendar) or its modules (the agenda off).
+    for model in (Calendar, Event, Occurrence, Invitation, Membership, Space):
         post_save.connect(_changed, sender=model, dispatch_uid=f"agenda-version-save-{model}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"agenda-version-del-{model}")

@@ -26,7 +26,11 @@ from cercle.spaces.queries import SpaceView, has_module
 from cercle.spaces.registry import SpacePanel, register_panel
 
 HOME_DAYS = 7
-PANEL_SECONDS = 60
+# The key's version moves with every write that changes a panel (`listeners`: the agenda's models,
+# memberships, a space's settings) and the key names the day, the zone and the person's role: the
+# time limit only bounds what a raw `update()` elsewhere could leave stale. At a minute, half of
+# the load test's home pages rebuilt the panel (~20 ms of CPU each; issue 15).
+PANEL_SECONDS = 15 * 60
 SPACE_DAYS = 14
 SHOWN = 5
 
@@ -49,13 +53,16 @@ def _coming(
 ) -> Any:
     """The occurrences of the coming `days` that have not ended, at most SHOWN. The window's
     occurrences are kept in the cache for PANEL_SECONDS under `cache_key` and the agenda's
-    version (`queries.agenda_version`: any agenda or membership write changes it), so that the
-    home page and space walls, the load test's busiest pages, do not build the agenda's
+    version (`queries.agenda_version`: any agenda, membership or space write changes it), so
+    that the home page and space walls, the load test's busiest pages, do not build the agenda's
     visibility rules at every view (issue 15)."""
     zone = _zone(user)
     now = timezone.now()
     today = now.astimezone(ZoneInfo(zone)).date()
-    key = f"agenda:panel:{queries.agenda_version()}:{cache_key}:{zone}:{today.isoformat()}"
+    key = (
+        f"agenda:panel:{queries.agenda_version()}:{cache_key}:{user.role}:{zone}:"
+        f"{today.isoformat()}"
+    )
     found = cache.get(key)
     if found is None:
         window = Window(
