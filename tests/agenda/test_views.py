@@ -159,3 +159,27 @@ def test_my_agenda_shows_events_i_am_invited_to_with_their_calendar_name() -> No
         .json()
     )
     assert [o["title"] for o in listed] == ["Déjeuner"]
+
+
+def test_a_crowded_day_shows_its_first_occurrences_and_how_many_more() -> None:
+    """Past DAY_SHOWN a day, the week, month and list views say how many more and link to the
+    day, which lists them all (a person in fifty spaces can have a hundred a day)."""
+    from cercle.agenda.views import DAY_SHOWN
+
+    person = make_user()
+    for n in range(DAY_SHOWN + 3):
+        make_event(organiser=person, title=f"Point {n:02d}", start=dt.datetime(2026, 3, 4, 8, n))
+    make_event(organiser=person, title="Le lendemain", start=dt.datetime(2026, 3, 5, 9))
+    client = client_for(person)
+    for view in ("week", "month", "list"):
+        text = client.get(f"/agenda/?view={view}&date=2026-03-02").content.decode()
+        shown = [n for n in range(DAY_SHOWN + 3) if f"Point {n:02d}" in text]
+        assert shown == list(range(DAY_SHOWN)), view
+        assert "3 more" in text and "/agenda/?view=day&amp;date=2026-03-04" in text
+        assert "Le lendemain" in text
+    day = client.get("/agenda/?view=day&date=2026-03-04").content.decode()
+    assert all(f"Point {n:02d}" in day for n in range(DAY_SHOWN + 3))
+    assert "agenda-more" not in day
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    french.force_login(person)
+    assert "3 autres" in french.get("/agenda/?view=month&date=2026-03-02").content.decode()

@@ -79,10 +79,16 @@ def _period(request: HttpRequest, zone: str) -> tuple[str, dt.date, Window, dt.d
     return period, first, window, previous, following
 
 
+# A day of a week, month or list shows this many occurrences and "N more", a link to the day
+# (as calendar applications' month grids do): a person in fifty spaces can have a hundred a day.
+DAY_SHOWN = 8
+
+
 def _days(
-    found: list[OccurrenceView], window: Window
-) -> list[tuple[dt.date, list[OccurrenceView]]]:
-    """The occurrences under each day they touch (within the window), days in order."""
+    found: list[OccurrenceView], window: Window, *, shown: int | None = None
+) -> list[tuple[dt.date, list[OccurrenceView], int]]:
+    """The occurrences under each day they touch (within the window), days in order; with `shown`,
+    at most that many a day and how many more there are."""
     tz = ZoneInfo(window.zone)
     first, last = window.dates()
     by_day: dict[dt.date, list[OccurrenceView]] = defaultdict(list)
@@ -100,7 +106,11 @@ def _days(
         while day < min(end, last):
             by_day[day].append(occurrence)
             day += dt.timedelta(days=1)
-    return sorted(by_day.items())
+    if shown is None:
+        return [(day, items, 0) for day, items in sorted(by_day.items())]
+    return [
+        (day, items[:shown], max(0, len(items) - shown)) for day, items in sorted(by_day.items())
+    ]
 
 
 def _agenda_context(
@@ -131,7 +141,7 @@ def _agenda_context(
         "previous": previous,
         "following": following,
         "today": timezone.now().astimezone(ZoneInfo(zone)).date(),
-        "days": _days(found, window),
+        "days": _days(found, window, shown=None if period == "day" else DAY_SHOWN),
         "calendars": [(c, queries.calendar_name(c)) for c in calendars],
         "base_url": base_url,
         "zone": zone,

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""The agenda at issue 11's scale, through the real server: a person in `--spaces` spaces (50)
+whose calendars hold `--events` events (20,000), `--series` of them recurring series (2,000:
+weekly on chosen days, daily for a count, monthly by date and by "second Tuesday", yearly,
+some ending on a date), the rest single events (a tenth all day) spread over 2026.
+
+It makes a temporary var dir (SQLite, or `--pg-url` for a PostgreSQL database it creates),
+migrates it, writes the events in bulk with the bounds the agenda's actions give them (as
+`bench/caldav_bench.py` does), starts `uvicorn cercle.asgi:application` (one worker) on
+127.0.0.1, and times, `--runs` times each, over HTTP:
+
+- the month view, `GET /agenda/?view=month&date=2026-03-16`, signed in through the login form;
+- the API's range, `GET /api/v1/events?start=…&end=…` for March (recurrences expanded; Bearer);
+- a CalDAV `calendar-query` for March on one space's calendar (getetag and calendar-data, what
+  Thunderbird and DAVx5 ask; Basic auth with an app token);
+- a CalDAV `sync-collection` from a token taken before 10 events were changed by `PUT`;
+- the subscription feed (`/agenda/feed/<secret>/calendar.ics`) of that space's calendar, a year
+  of events.
+
+With `--radicale`, that space calendar's events are also put into a Radicale (from PyPI, started
+on loopback as the tests start it) and its `calendar-query` and `sync-collection` after 10
+changes are timed in the same run, alternately with Cercle's.
+
+    .venv/bin/python bench/agenda_bench.py --runs 100 --radicale
+    .venv/bin/python bench/agenda_bench.py --runs 100 \\
+        --pg-url postgres://postgres@127.0.0.1:5432/cercle_bench_agenda
+
+Medians and p99 in milliseconds are printed as Markdown rows. Only 127.0.0.1 is targeted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote, unquote, urlencode
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from caldav_bench import MONTH_QUERY, PROPFIND, SYNC, percentile  # noqa: E402
+
+PASSWORD = "agenda-bench-password"  # a throwaway account in a temporary database
+CSRF_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+RULES = (
+    "FREQ=WEEKLY;BYDAY=MO,TH",
+    "FREQ=DAILY;COUNT=30",
+    "FREQ=MONTHLY;BYMONTHDAY=15",
+    "FREQ=MONTHLY;BYDAY=2TU",
+    "FREQ=YEARLY",
+    "FREQ=WEEKLY;UNTIL={until}",
+    "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE",
+)
+MARCH = ("2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00")
+
+
+def seed(events: int, series: int, spaces: int) -> dict[str, object]:
+    """The person, their tokens, and the events spread over their calendar and their spaces'."""
+    from cercle.accounts.actions.auth import create_api_token
+    from cercle.accounts.models import User
+    from cercle.agenda import actions, recurrence
+    from cercle.agenda.models import Event
+    from cercle.agenda.recurrence import Timing
+    from cercle.spaces import actions as space_actions
+
+    user = User.objects.create_user(
+        username="agenda-bench",
+        email="agenda-bench@example.org",
+        password=PASSWORD,
+        first_name="Agnès",
+        last_name="Banc",
+    )
+    _, api_secret = create_api_token(user=user, name="bench api")
+    _, dav_secret = create_api_token(user=user, name="bench caldav")
+    calendars = [actions.personal_calendar(user)]
+    for n in range(spaces):
+        space = space_actions.create_space(actor=user, name=f"Équipe {n:02d}")
+        calendars.append(actions.space_calendar(space))
+    zone = "Europe/Paris"
+    paris = recurrence.get_zone(zone)
+    every = max(1, events // max(series, 1))
+    rows = []
+    for n in range(events):
+        calendar = calendars[n % len(calendars)]
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=(n * 365) // events)
+        is_series = series and n % every == 0 and n // every < series
+        if not is_series and n % 10 == 3:
+            timing = Timing.dates(day, day + dt.timedelta(days=1), zone)
+        else:
+            start = dt.datetime.combine(day, dt.time(8 + n % 10, 30 * (n % 2)), tzinfo=paris)
+            timing = Timing.timed(start.astimezone(dt.UTC), start + dt.timedelta(hours=1), zone)
+        rule = RULES[(n // every) % len(RULES)] if is_series else ""
+        until = day + dt.timedelta(days=120)  # four months of it, from its first day
+        rule = rule.replace("{until}", f"{until:%Y%m%d}T000000Z")
+        event = Event(
+            calendar=calendar,
+            organiser=user,
+            title=f"Réunion {n}",
+            description="Ordre du jour : le point de la semaine.",
+            place="Salle 3",
+            time_zone=zone,
+            rule=recurrence.normalize_rule(rule, timing),
+            uid=f"agenda-bench-{n}@cercle",
+        )
+        event.set_timing(timing)
+        event.first_start = recurrence.span(timing)[0]
+        event.last_end = recurrence.rule_until(event.rule, timing)
+        rows.append(event)
+    Event.objects.bulk_create(rows, batch_size=1000)
+    space_calendar = calendars[1]
+    return {
+        "user_id": user.pk,
+        "api": api_secret,
+        "dav": dav_secret,
+        "space_id": space_calendar.space_id,
+        "feed": space_calendar.feed_token,
+        "space_events": Event.objects.filter(calendar=space_calendar).count(),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def timed(client: httpx.Client, runs: int, method: str, url: str, **kwargs: object) -> list[float]:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        response = client.request(method, url, **kwargs)  # type: ignore[arg-type]
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code in (200, 207), (url, response.status_code, response.text[:300])
+    return times
+
+
+def sign_in(client: httpx.Client, base: str) -> None:
+    form = client.get(f"{base}/accounts/login/")
+    token = CSRF_FORM.search(form.text)
+    assert token, "no login form"
+    done = client.post(
+        f"{base}/accounts/login/",
+        content=urlencode(
+            {"csrfmiddlewaretoken": token.group(1), "login": "agenda-bench", "password": PASSWORD}
+        ),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"{base}/accounts/login/",
+        },
+    )
+    assert done.status_code == 302, done.status_code
+
+
+def change_ten(client: httpx.Client, calendar: str, names: list[str]) -> None:
+    """Ten events changed through CalDAV (`PUT` of their text with a new title)."""
+    for name in names[:10]:
+        href = calendar + quote(name)
+        data = client.get(href).text
+        changed = data.replace("SUMMARY:Réunion", "SUMMARY:Réunion déplacée", 1)
+        assert client.put(href, content=changed.encode()).status_code in (201, 204)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--series", type=int, default=2000)
+    parser.add_argument("--spaces", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--pg-url", default="", help="a PostgreSQL database (made if missing)")
+    parser.add_argument("--radicale", action="store_true", help="the REPORTs on Radicale too")
+    args = parser.parse_args()
+
+    var = tempfile.mkdtemp(prefix="cercle-agenda-bench-")
+    os.environ.update(CERCLE_VAR_DIR=var, DJANGO_SETTINGS_MODULE="cercle.settings")
+    os.environ.pop("DATABASE_URL", None)
+    if args.pg_url:
+        name = args.pg_url.rsplit("/", 1)[1]
+        admin = args.pg_url.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(["dropdb", "--if-exists", "-d", admin, name], check=True)
+        subprocess.run(["createdb", "-d", admin, name], check=True)
+        os.environ["DATABASE_URL"] = args.pg_url
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    began = time.perf_counter()
+    seeded = seed(args.events, args.series, args.spaces)
+    seeding = time.perf_counter() - began
+
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "cercle.asgi:application", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    calendar = f"{base}/caldav/calendars/{seeded['user_id']}/space-{seeded['space_id']}/"
+    month = MONTH_QUERY.format(data="<c:calendar-data/>")
+    results: dict[str, list[float]] = {}
+    sizes: dict[str, str] = {}
+    compared: dict[str, tuple[list[float], list[float]]] = {}
+    try:
+        with (
+            httpx.Client(timeout=120) as web,
+            httpx.Client(timeout=120) as api,
+            httpx.Client(auth=("agenda-bench", str(seeded["dav"])), timeout=120) as dav,
+        ):
+            for _ in range(150):
+                try:
+                    web.get(f"{base}/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            sign_in(web, base)
+            view = f"{base}/agenda/?view=month&date=2026-03-16"
+            page = web.get(view)
+            assert page.status_code == 200, page.status_code
+            sizes["month view"] = f"{len(page.content) // 1024} KB"
+            results["month view (web page)"] = timed(web, args.runs, "GET", view)
+
+            query = urlencode({"start": MARCH[0], "end": MARCH[1]})
+            headers = {"Authorization": f"Bearer {seeded['api']}"}
+            listed = api.get(f"{base}/api/v1/events?{query}", headers=headers)
+            assert listed.status_code == 200, listed.text[:300]
+            sizes["API range"] = f"{len(listed.json())} occurrences"
+            results["API range, March (expanded)"] = timed(
+                api, args.runs, "GET", f"{base}/api/v1/events?{query}", headers=headers
+            )
+
+            found = dav.request("REPORT", calendar, content=month, headers={"Depth": "1"})
+            assert found.status_code == 207, found.text[:300]
+            sizes["calendar-query"] = f"{found.text.count('<d:response>')} events"
+            results["CalDAV calendar-query, March"] = timed(
+                dav, args.runs, "REPORT", calendar, content=month, headers={"Depth": "1"}
+            )
+            listing = dav.request("PROPFIND", calendar, content=PROPFIND, headers={"Depth": "1"})
+            hrefs = [h.split("<")[0] for h in listing.text.split("<d:href>")[1:]]
+            names = sorted(unquote(h.rsplit("/", 1)[-1]) for h in hrefs if h.endswith(".ics"))
+            initial = dav.request("REPORT", calendar, content=SYNC.format(""))
+            token = initial.text.split("<d:sync-token>")[-1].split("<")[0]
+            change_ten(dav, calendar, names)
+            results["CalDAV sync-collection after 10 changes"] = timed(
+                dav, args.runs, "REPORT", calendar, content=SYNC.format(token)
+            )
+            feed = f"{base}/agenda/feed/{seeded['feed']}/calendar.ics"
+            body = api.get(feed)
+            assert body.status_code == 200, body.status_code
+            vevents = body.text.count("BEGIN:VEVENT")
+            sizes["feed"] = f"{vevents} VEVENTs, {len(body.content) // 1024} KB"
+            results["subscription feed of the space (a year)"] = timed(api, args.runs, "GET", feed)
+            if args.radicale:
+                compared = side_by_side(dav, calendar, names, args.runs)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    database = "PostgreSQL" if args.pg_url else "SQLite"
+    print(
+        f"{args.events} events ({args.series} series) over a personal calendar and "
+        f"{args.spaces} spaces' ({seeded['space_events']} in the timed space's calendar), "
+        f"{database}, seeded in {seeding:.0f} s; {args.runs} runs each; {platform.platform()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
+    print("; ".join(f"{k}: {v}" for k, v in sizes.items()))
+    print("| request | median (ms) | p99 (ms) |")
+    print("|---|---:|---:|")
+    for label, times in results.items():
+        print(f"| {label} | {statistics.median(times):.0f} | {percentile(times, 0.99):.0f} |")
+    if compared:
+        print()
+        print("| request | Cercle median / p99 (ms) | Radicale median / p99 (ms) |")
+        print("|---|---:|---:|")
+        for label, (ours, theirs) in compared.items():
+            print(
+                f"| {label} | {statistics.median(ours):.0f} / {percentile(ours, 0.99):.0f} "
+                f"| {statistics.median(theirs):.0f} / {percentile(theirs, 0.99):.0f} |"
+            )
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
+
+
+def side_by_side(
+    cercle: httpx.Client, calendar: str, names: list[str], runs: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    """The space calendar's events in a Radicale on loopback; its REPORTs on both, alternately."""
+    sys.path.insert(0, str(ROOT))
+    from tests.agenda.caldav.conftest import RADICALE_PASSWORD, RADICALE_USER, start_radicale
+
+    folder = Path(tempfile.mkdtemp(prefix="cercle-radicale-agenda-"))
+    process, url = start_radicale(folder)
+    try:
+        with httpx.Client(auth=(RADICALE_USER, RADICALE_PASSWORD), timeout=120) as radicale:
+            theirs = f"{url}{RADICALE_USER}/bench/"
+            made = radicale.request("MKCALENDAR", theirs)
+            assert made.status_code == 201, made.text
+            for name in names:  # the same events, as Cercle serves them
+                data = cercle.get(calendar + quote(name)).content
+                put = radicale.put(
+                    theirs + quote(name), content=data, headers={"Content-Type": "text/calendar"}
+                )
+                assert put.status_code == 201, put.text[:300]
+            month = MONTH_QUERY.format(data="<c:calendar-data/>")
+            tokens = []
+            for client, base in ((cercle, calendar), (radicale, theirs)):
+                initial = client.request("REPORT", base, content=SYNC.format(""))
+                tokens.append(initial.text.split("sync-token>")[-2].split("<")[0])
+                change_ten(client, base, names[10:])
+            compared: dict[str, tuple[list[float], list[float]]] = {
+                "calendar-query, March": ([], []),
+                "sync-collection after 10 changes": ([], []),
+            }
+            for _ in range(runs):
+                for side, (client, base) in enumerate(((cercle, calendar), (radicale, theirs))):
+                    compared["calendar-query, March"][side].extend(
+                        timed(client, 1, "REPORT", base, content=month, headers={"Depth": "1"})
+                    )
+                    compared["sync-collection after 10 changes"][side].extend(
+                        timed(client, 1, "REPORT", base, content=SYNC.format(tokens[side]))
+                    )
+            return compared
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
