@@ -183,3 +183,34 @@ def test_a_crowded_day_shows_its_first_occurrences_and_how_many_more() -> None:
     french = Client(HTTP_ACCEPT_LANGUAGE="fr")
     french.force_login(person)
     assert "3 autres" in french.get("/agenda/?view=month&date=2026-03-02").content.decode()
+
+
+def test_the_feed_is_kept_until_the_calendar_changes_and_answers_304_to_its_etag() -> None:
+    """Subscribed applications poll the feed: its text is kept in the cache (no event query)
+    until an event, an invitation or an answer changes; an unchanged feed is a 304."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person, guest = make_user(), make_user()
+    yoga = make_event(organiser=person, title="Yoga", rule="FREQ=WEEKLY;COUNT=10")
+    address = f"/agenda/feed/{actions.personal_calendar(person).feed_token}/calendar.ics"
+    first = Client().get(address)
+    etag = first["ETag"]
+    with CaptureQueriesContext(connection) as kept:
+        again = Client().get(address)
+    assert again.content == first.content and again["ETag"] == etag
+    assert not [q for q in kept.captured_queries if "agenda_event" in q["sql"]]
+    unchanged = Client().get(address, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    # An invitation, then the guest's answer for one occurrence, then a new event: each shows.
+    actions.invite(actor=person, event=yoga, people=[guest])
+    invited = Client().get(address, headers={"If-None-Match": etag})
+    unfolded = invited.content.replace(b"\r\n ", b"")  # iCalendar folds long lines
+    assert invited.status_code == 200 and guest.email.encode() in unfolded
+    second = yoga.own_timing().start + dt.timedelta(days=7)
+    actions.respond(actor=guest, event=yoga, answer="no", occurrence=second)
+    answered = Client().get(address)
+    assert answered["ETag"] != invited["ETag"]
+    assert b"PARTSTAT=DECLINED" in answered.content.replace(b"\r\n ", b"")
+    make_event(organiser=person, title="Pilates")
+    assert b"Pilates" in Client().get(address).content

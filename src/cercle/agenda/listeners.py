@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save
 
 from cercle.accounts import hooks as people
 from cercle.agenda import demo, queries
-from cercle.agenda.models import Calendar, Event, Invitation, Occurrence
+from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, OccurrenceAnswer
 from cercle.core.hooks import listen
 from cercle.spaces.models import Membership, Space
 
@@ -28,6 +28,6 @@ def _changed(**_kwargs: Any) -> None:
 def register() -> None:
     listen(people.DemoContentWanted, demo.seed_demo_agenda)
     # A space's save: its kind (who reads its calendar) or its modules (the agenda off).
-    for model in (Calendar, Event, Occurrence, Invitation, Membership, Space):
+    for model in (Calendar, Event, Occurrence, Invitation, OccurrenceAnswer, Membership, Space):
         post_save.connect(_changed, sender=model, dispatch_uid=f"agenda-version-save-{model}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"agenda-version-del-{model}")

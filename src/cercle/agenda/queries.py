@@ -30,10 +30,11 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, User
-from cercle.agenda import recurrence
+from cercle.agenda import ical, recurrence
 from cercle.agenda.models import (
     Answer,
     Calendar,
@@ -58,9 +59,10 @@ AGENDA_VERSION_KEY = "agenda:version"
 
 
 def agenda_version() -> int:
-    """A number that changes with every write of the agenda (events, occurrences, invitations,
-    calendars) and of the spaces' memberships (which change whose calendars one sees): the key
-    of what the agenda's panels keep in the cache. Changed by `listeners` on commit."""
+    """A number that changes with every write of the agenda (events, occurrences, invitations and
+    their answers, calendars), of the spaces' memberships (which change whose calendars one sees)
+    and of the spaces: the key of what the agenda's panels and subscription feeds keep in the
+    cache. Changed by `listeners` at once and on commit."""
     version = cache.get(AGENDA_VERSION_KEY)
     if version is None:
         version = int(time.time() * 1000)  # a new cache (restart, eviction) starts afresh
@@ -154,6 +156,25 @@ def access_calendar(user: User, calendar_id: int) -> Calendar:
     if calendar is None:
         raise NotFound(_("No such calendar."))
     return calendar
+
+
+# Subscribed calendar applications poll the feed (Outlook, Google Calendar, Thunderbird): the
+# text is kept under the agenda's version, which every change to it moves.
+FEED_SECONDS = 15 * 60
+
+
+def feed_bytes(calendar: Calendar) -> bytes:
+    """The subscription feed of `calendar`: all its events as one VCALENDAR, kept in the cache
+    under the agenda's version and the language (the calendar's name)."""
+    key = f"agenda:feed:{agenda_version()}:{calendar.pk}:{get_language()}"
+    data: bytes | None = cache.get(key)
+    if data is None:
+        events = calendar.events.select_related("organiser").prefetch_related(
+            "occurrences", "invitations__person", "invitations__occurrence_answers"
+        )
+        data = ical.calendar_bytes(((e, False) for e in events), name=calendar_name(calendar))
+        cache.set(key, data, FEED_SECONDS)
+    return data
 
 
 def calendar_name(calendar: Calendar) -> str:

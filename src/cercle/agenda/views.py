@@ -4,6 +4,7 @@ days), an event, the event form, answering an invitation, `.ics` files and the s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -351,13 +353,15 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     if calendar.space is not None and not space_queries.has_module(calendar.space, queries.MODULE):
         raise Http404
-    events = calendar.events.select_related("organiser").prefetch_related(
-        "occurrences", "invitations__person", "invitations__occurrence_answers"
-    )
-    return _ics(
-        ical.calendar_bytes(((e, False) for e in events), name=queries.calendar_name(calendar)),
-        "calendar.ics",
-    )
+    data = queries.feed_bytes(calendar)
+    # Calendar applications poll with the ETag they were given: unchanged, a 304 and no body.
+    etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+    unchanged = get_conditional_response(request, etag=etag)
+    if unchanged is not None:
+        return unchanged
+    response = _ics(data, "calendar.ics")
+    response["ETag"] = etag
+    return response
 
 
 @login_required
