@@ -26,6 +26,7 @@ The rules of time:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -222,6 +223,10 @@ def _stored_until(until: object, timing: Timing) -> dt.date | dt.datetime:
     raise _invalid(_("This repetition rule cannot be read."))
 
 
+# Parsing a rule (icalendar, then dateutil) took more time than expanding a month of it: a
+# person's month with 2,000 series parsed them all at every view (issue 11's benchmark). The rules
+# are kept by their text and timing (both immutable); an rrule is not changed by iterating it.
+@functools.lru_cache(maxsize=8192)
 def build_rule(stored: str, timing: Timing) -> rrule:
     """The dateutil rule of a stored rule, on naive wall-clock times in the event's zone."""
     try:
