@@ -200,3 +200,21 @@ def test_the_results_page_adds_few_queries_to_the_search() -> None:
         actions.remember(anne, f"mot {i}")
     actions.remember(anne, "mot 11")
     assert queries.recent_searches(anne) == [f"mot {i}" for i in range(11, 1, -1)]
+
+
+def test_suggestions_come_from_titles_only_however_many_bodies_hold_the_prefix() -> None:
+    """Suggestions read the suggested kinds' titles (their own small table), never the bodies
+    of every document: a prefix that hundreds of posts and a colleague's job title hold
+    suggests only what is named so, in one query beyond visibility."""
+    from cercle.pages.actions import create_page
+
+    anne = make_user(first_name="Anne", job_title="Comptable")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    create_page(actor=anne, space=space, title="Notes", body="Le comptable est passé.")
+    page = create_page(actor=anne, space=space, title="Comptabilité", body="Rien.")
+    _posts(anne, space, 200, "comptable")
+    with CaptureQueriesContext(connection) as captured:
+        hits = queries.suggest(anne, "compt")
+    assert [(hit.kind.key, hit.document.object_id) for hit in hits] == [("page", page.pk)]
+    # The titles' candidates, the pages' visibility, their rows.
+    assert len(captured.captured_queries) == 3

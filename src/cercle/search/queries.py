@@ -112,7 +112,7 @@ def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
         kind = registry.get(key)
         if kind is None:
             continue
-        rows = kind.visible(user).order_by().filter(pk__in=object_ids)
+        rows = kind.visible(user).order_by().filter(pk__in=engines.id_list(object_ids))
         allowed.update((key, pk) for pk in rows.values_list("pk", flat=True))
     return [c for c in found if (c.kind, c.object_id) in allowed]
 
