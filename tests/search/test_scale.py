@@ -110,6 +110,52 @@ def test_below_the_budget_counts_are_exact() -> None:
     assert "(30)" in html and "lower bounds" not in html
 
 
+def test_a_tab_below_the_budget_costs_what_every_kind_costs(monkeypatch: Any) -> None:
+    """A kind's tab, when every match is among the first pass's candidates (fewer than the
+    budget), is cut from them: no second search, no more queries than all kinds, and the same
+    results and counts as that kind searched on its own."""
+    from cercle.pages.actions import create_page
+
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    _posts(anne, space, 40, "zorglub")
+    for i in range(3):
+        create_page(actor=anne, space=space, title=f"Zorglub {i}", body="Un zorglub ancien.")
+    every, every_results = _queries(anne, "zorglub")
+    assert every_results.counts == {"post": 40, "page": 3} and not every_results.capped
+    for key, shown in (("post", 20), ("page", 3), ("event", 0)):
+        tab, tab_results = _queries(anne, "zorglub", kinds=[key])
+        # (A tab showing one kind reads the shown titles of that kind only.)
+        assert tab <= every, key
+        assert len(tab_results.hits) == shown and {h.kind.key for h in tab_results.hits} <= {key}
+        # The kind searched on its own (the second pass, forced) finds the same, in order.
+        monkeypatch.setattr(queries, "_names_missed", lambda *args: True)
+        alone, alone_results = _queries(anne, "zorglub", kinds=[key])
+        monkeypatch.undo()
+        assert alone > tab
+        assert [h.document.pk for h in alone_results.hits] == [
+            h.document.pk for h in tab_results.hits
+        ]
+        assert alone_results.counts == tab_results.counts == every_results.counts
+        assert not alone_results.capped and not tab_results.capped
+    assert _queries(anne, "zorglub", kinds=["post"], offset=20)[1].hits
+
+
+def test_a_tab_of_people_still_finds_a_name_with_a_typo_that_many_posts_hold() -> None:
+    """The names' typo lookup runs only when the ranked matches are few: fifty posts holding
+    the typed word leave it out of the search of every kind, but not out of the people's tab."""
+    from cercle.search import engines
+
+    anne = make_user(first_name="Anne")
+    lefevre = make_user(first_name="Hélène", last_name="Lefèvre")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    _posts(anne, space, engines.NAMES_IF_FEWER, "Lefevbre")
+    every = queries.search(anne, "lefevbre")
+    assert ("person", lefevre.pk) not in {(h.kind.key, h.document.object_id) for h in every.hits}
+    people = queries.search(anne, "lefevbre", kinds=["person"])
+    assert [(h.kind.key, h.document.object_id) for h in people.hits] == [("person", lefevre.pk)]
+
+
 def test_a_colleague_is_found_by_name_however_many_newer_things_name_them(
     monkeypatch: Any,
 ) -> None:
@@ -154,3 +200,21 @@ def test_the_results_page_adds_few_queries_to_the_search() -> None:
         actions.remember(anne, f"mot {i}")
     actions.remember(anne, "mot 11")
     assert queries.recent_searches(anne) == [f"mot {i}" for i in range(11, 1, -1)]
+
+
+def test_suggestions_come_from_titles_only_however_many_bodies_hold_the_prefix() -> None:
+    """Suggestions read the suggested kinds' titles (their own small table), never the bodies
+    of every document: a prefix that hundreds of posts and a colleague's job title hold
+    suggests only what is named so, in one query beyond visibility."""
+    from cercle.pages.actions import create_page
+
+    anne = make_user(first_name="Anne", job_title="Comptable")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    create_page(actor=anne, space=space, title="Notes", body="Le comptable est passé.")
+    page = create_page(actor=anne, space=space, title="Comptabilité", body="Rien.")
+    _posts(anne, space, 200, "comptable")
+    with CaptureQueriesContext(connection) as captured:
+        hits = queries.suggest(anne, "compt")
+    assert [(hit.kind.key, hit.document.object_id) for hit in hits] == [("page", page.pk)]
+    # The titles' candidates, the pages' visibility, their rows.
+    assert len(captured.captured_queries) == 3

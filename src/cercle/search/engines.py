@@ -16,12 +16,14 @@ it begins; a word of four letters or more, or the last one, also matches inside 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from cercle.search import registry
 from cercle.search.parser import Leaf, Query
@@ -130,6 +132,19 @@ class Candidate(NamedTuple):
     space_id: int | None = None
 
 
+def id_list(ids: list[int]) -> RawSQL:
+    """These ids as one parameter, for `pk__in=`: a search checks up to a thousand candidates'
+    visibility at a time, and Django prepares a list's values one by one (as long as the SQL)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+
+
+def _date_column() -> str:
+    # SQLite: the text as stored (`fromisoformat` below), not through the driver's converter.
+    return f"{DOC}.date || ''" if connection.vendor == "sqlite" else f"{DOC}.date"
+
+
 def _candidate(row: tuple[Any, ...]) -> Candidate:
     # SQLite's raw rows hold dates as text or naive datetimes (UTC, as Django stores them).
     date = row[4]
@@ -147,7 +162,9 @@ class Engine(Protocol):
     def ranked(self, query: Query, *, titles: bool = False) -> Ranked: ...
     def matches(self, query: Query, *, titles: bool = False) -> SQL | None: ...
     def similar_names(self, word: str, kind: str) -> SQL | None: ...
-    def newest(self, query: Query, window: int, where: SQL = ("1=1", [])) -> SQL: ...
+    def newest(
+        self, query: Query, window: int, where: SQL = ("1=1", []), *, titles: bool = False
+    ) -> SQL: ...
 
 
 def leaf_has_parts(leaf: Leaf, *, titles: bool) -> bool:
@@ -179,7 +196,7 @@ def candidates(
     others = current.matches(query, titles=titles)
     where, where_params = filters.sql()
     columns = f"{DOC}.id, {DOC}.kind, {DOC}.object_id"
-    tail = f"{DOC}.date, {DOC}.space_id"
+    tail = f"{_date_column()}, {DOC}.space_id"
     order = f"{DOC}.date DESC, {DOC}.id DESC"
     rows: list[Candidate] = []
     with connection.cursor() as cursor:
@@ -191,7 +208,10 @@ def candidates(
             # number of its matches, a tab of one kind included.
             window = max(RANK_WINDOW, limit)
             newest, newest_params = current.newest(
-                query, window, (where, where_params) if not filters.empty else ("1=1", [])
+                query,
+                window,
+                (where, where_params) if not filters.empty else ("1=1", []),
+                titles=titles,  # suggestions: the titles' small table, not every document
             )
             cursor.execute(
                 f"SELECT {columns}, best.score, {tail}"
@@ -204,7 +224,7 @@ def candidates(
             # The few, long-lived kinds whose title matches (the titles' small table says which),
             # scored whatever their age, with the same score as the others.
             always = [k for k in ALWAYS_SCORED if not filters.kinds or k in filters.kinds]
-            if always:
+            if always and not titles:  # (suggestions: every candidate is a title already)
                 titled = current.ranked(query, titles=True)
                 kinds = ", ".join(["%s"] * len(always))
                 cursor.execute(
@@ -394,13 +414,17 @@ class SQLiteEngine:
             params.append(" OR ".join(self._match(leaf, titles=titles) for leaf in query.excluded))
         return sql, params
 
-    def newest(self, query: Query, window: int, where: SQL = ("1=1", [])) -> SQL:
+    def newest(
+        self, query: Query, window: int, where: SQL = ("1=1", []), *, titles: bool = False
+    ) -> SQL:
         # FTS5 walks its matches in rowid order and scores the rows it returns only (those the
         # filters keep: the documents' row is read by its id for each match walked).
-        ranked = self.ranked(query)
+        # Without filters the documents' table is not read at all. `titles`: the suggested
+        # kinds' titles' own table.
+        ranked = self.ranked(query, titles=titles)
+        joined = f" JOIN {DOC} ON {DOC}.id = {ranked.key}" if where[0] != "1=1" else ""
         return (
-            f"SELECT {ranked.key} AS id, {ranked.score} AS score FROM {ranked.source}"
-            f" JOIN {DOC} ON {DOC}.id = {ranked.key}"
+            f"SELECT {ranked.key} AS id, {ranked.score} AS score FROM {ranked.source}{joined}"
             f" WHERE {ranked.where} AND {where[0]} ORDER BY {ranked.key} DESC LIMIT %s",
             [*ranked.score_params, *ranked.where_params, *where[1], window],
         )
@@ -551,17 +575,20 @@ class PostgresEngine:
         where, params = self._condition(query, titles=titles, parts=True)
         return f"SELECT search_vector.doc_id FROM search_vector WHERE {where}", params
 
-    def newest(self, query: Query, window: int, where: SQL = ("1=1", [])) -> SQL:
+    def newest(
+        self, query: Query, window: int, where: SQL = ("1=1", []), *, titles: bool = False
+    ) -> SQL:
         # The newest ids first, their vectors carried through the limit: `ts_rank` is computed
         # for the window's rows only (in the same query PostgreSQL would compute it for every
-        # match before sorting).
-        ranked = self.ranked(query)
-        score = ranked.score.replace("search_vector.vector", "w.vector")
-        joined = f" JOIN {DOC} ON {DOC}.id = search_vector.doc_id" if where[1] else ""
+        # match before sorting). `titles`: the suggested kinds' titles' own table.
+        ranked = self.ranked(query, titles=titles)
+        table = ranked.source
+        score = ranked.score.replace(f"{table}.vector", "w.vector")
+        joined = f" JOIN {DOC} ON {DOC}.id = {table}.doc_id" if where[1] else ""
         return (
-            f"SELECT w.doc_id AS id, {score} AS score FROM (SELECT search_vector.doc_id,"
-            f" search_vector.vector FROM search_vector{joined} WHERE {ranked.where}"
-            f" AND {where[0]} ORDER BY search_vector.doc_id DESC LIMIT %s) AS w",
+            f"SELECT w.doc_id AS id, {score} AS score FROM (SELECT {table}.doc_id,"
+            f" {table}.vector FROM {table}{joined} WHERE {ranked.where}"
+            f" AND {where[0]} ORDER BY {table}.doc_id DESC LIMIT %s) AS w",
             [*ranked.score_params, *ranked.where_params, *where[1], window],
         )
 

@@ -112,7 +112,7 @@ def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
         kind = registry.get(key)
         if kind is None:
             continue
-        rows = kind.visible(user).order_by().filter(pk__in=object_ids)
+        rows = kind.visible(user).order_by().filter(pk__in=engines.id_list(object_ids))
         allowed.update((key, pk) for pk in rows.values_list("pk", flat=True))
     return [c for c in found if (c.kind, c.object_id) in allowed]
 
@@ -125,6 +125,19 @@ def _names(query: Query, kinds: list[SearchKind]) -> tuple[str, str] | None:
     if single and len(single[0]) >= 4:
         return single[0], NAMES_KIND
     return None
+
+
+def _names_missed(query: Query, chosen: list[SearchKind], found: list[Candidate]) -> bool:
+    """Whether a search of the `chosen` kinds alone would look up names typed with a typo that
+    the search of every kind (`found`, its candidates) did not: that lookup runs only when the
+    ranked matches are few (`engines.NAMES_IF_FEWER`), and the chosen kinds have fewer."""
+    if _names(query, chosen) is None:
+        return False
+    ranked = [candidate for candidate in found if candidate.score is not None]
+    if len(ranked) < engines.NAMES_IF_FEWER:
+        return False  # the lookup ran
+    keys = {kind.key for kind in chosen}
+    return sum(1 for candidate in ranked if candidate.kind in keys) < engines.NAMES_IF_FEWER
 
 
 def rerank(found: list[Candidate], own_spaces: Collection[int], now: datetime) -> list[Candidate]:
@@ -203,7 +216,7 @@ def search(
     offset = max(0, min(offset, MAX_OFFSET))
     limit = max(1, min(limit, 50))
 
-    def visible(keys: list[SearchKind]) -> tuple[list[Candidate], bool]:
+    def visible(keys: list[SearchKind]) -> tuple[list[Candidate], bool, list[Candidate]]:
         filters = Filters(
             # Every kind: no condition (a kind no longer registered is dropped by visibility).
             kinds=tuple(kind.key for kind in keys) if len(keys) < len(every_kind) else (),
@@ -222,17 +235,25 @@ def search(
             elif not isinstance(own_spaces, set):
                 own_spaces = set(own_spaces)
             shown = rerank(shown, own_spaces, timezone.now())
-        return shown, len(found) > BUDGET
+        return shown, len(found) > BUDGET, found
 
-    shown, capped = visible(every_kind)
+    shown, capped, found = visible(every_kind)
     for candidate in shown:
         results.counts[candidate.kind] = results.counts.get(candidate.kind, 0) + 1
     if capped:
         results.capped = {kind.key for kind in every_kind}
     chosen = searchable_kinds(kinds)
     if kinds and len(chosen) < len(every_kind):
-        # The chosen kinds' own candidates: beyond the budget of everything, they may be many.
-        shown, capped = visible(chosen) if chosen else ([], False)
+        if not capped and not _names_missed(query, chosen, found):
+            # Every match is among the first pass's candidates: the chosen kinds' results are
+            # theirs, in the same order (the engine's order and the relevance's weights are
+            # the candidates' own), and their counts are exact.
+            keys = {each.key for each in chosen}
+            shown = [candidate for candidate in shown if candidate.kind in keys]
+        else:
+            # The chosen kinds' own candidates: beyond the budget of everything, they may be
+            # many.
+            shown, capped, _found = visible(chosen) if chosen else ([], False, [])
         for key in (each.key for each in chosen):
             count = sum(1 for candidate in shown if candidate.kind == key)
             if count:
