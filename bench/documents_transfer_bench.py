@@ -506,6 +506,7 @@ def main() -> None:
                 f"{server.url}/dav/files/My%20documents/",
                 headers={"Depth": "0"},
                 auth=("anne", seeded["token"]),
+                timeout=300,
             )
             transfer = (
                 []
