@@ -1639,17 +1639,42 @@ def _utc_text(moment: Any) -> Func:
     )
 
 
+def _sqlite_text(moment: Any) -> Func:
+    """A moment as SQLite keeps it, its text in UTC (`YYYY-MM-DD HH:MM:SS[.ffffff]`): an
+    expression, so the driver does not parse it (Django's converter of `datetime` columns, a
+    fifth of a 10,000-file listing's time); `_Dates` formats such a text once per second."""
+    return Func(
+        F(moment) if isinstance(moment, str) else moment,
+        template="CAST(%(expressions)s AS TEXT)",
+        output_field=TextField(),
+    )
+
+
 def _as_is(moment: Any) -> Any:
     return F(moment) if isinstance(moment, str) else moment
 
 
+def _raw_sqlite(connection: Any) -> bool:
+    """SQLite with its moments kept in UTC: `_plain_rows` reads its rows by their SQL."""
+    return connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
+
+
+def _dates_of(db: str) -> Callable[[Any], Any]:
+    """How a listing reads its dates on the database `db`: as UTC text (`_utc_text`,
+    `_sqlite_text`) where it can, else as Django gives them."""
+    connection = connections[db]
+    if connection.vendor == "postgresql":
+        return _utc_text
+    return _sqlite_text if _raw_sqlite(connection) else _as_is
+
+
 def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """A `values_list` query's rows. On SQLite, read by its SQL without Django's converters
-    (two thirds of the time of a 10,000-file listing's query), its dates left as the driver
-    gives them, in UTC (`_moment`), which `_Dates` formats once per second. (PostgreSQL's driver
-    gives moments, without Django's work.)"""
+    (two thirds of the time of a 10,000-file listing's query), its dates read as text in UTC
+    (`_sqlite_text`), which `_Dates` formats once per second. (PostgreSQL's driver gives
+    texts too, `_utc_text`, without Django's work.)"""
     connection = connections[queryset.db]
-    if connection.vendor != "sqlite" or not settings.USE_TZ or connection.timezone_name != "UTC":
+    if not _raw_sqlite(connection):
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -1689,7 +1714,7 @@ class _RowListing:
                 folder__path__startswith=folder.path,
                 trashed_at__isnull=True,
             )
-        moment = _utc_text if connections[folders.db].vendor == "postgresql" else _as_is
+        moment = _dates_of(folders.db)
         folders = folders.annotate(created=moment("created_at"), updated=moment("updated_at"))
         self.folders: dict[int, list[tuple[Any, ...]]] = {}
         for row in _plain_rows(folders.order_by("name", "pk").values_list(*_FOLDER_ROW)):
@@ -1811,7 +1836,13 @@ class _RowListing:
         lock."""
         dates = _Dates()
         types: dict[str, str] = {}
-        properties, locked = self.properties, self.locked
+        locked = self.locked
+        # The members with dead properties (answered by WsgiDAV), by kind.
+        described = {
+            kind: {pk for (of, pk), found in self.properties.items() if of == kind and found}
+            for kind in ("folder", "document")
+        }
+        described_folders, described_documents = described["folder"], described["document"]
         write_shared = self.write_shared
         folder_template, folder_values = self.templates[True, self.top_write]
         infinity = self.depth == "infinity"
@@ -1836,8 +1867,8 @@ class _RowListing:
                 name = row[1]
                 member_path = path + name
                 member_href = href + _quoted(name) + "/"
-                member_write = write or (write_shared and ("folder", row[0]) in write_shared)
-                if properties.get(("folder", row[0])) or (locked and member_path in locked):
+                member_write = write or ("folder", row[0]) in write_shared
+                if row[0] in described_folders or (locked and member_path in locked):
                     parts.append(special(self._special_folder(row, member_path)).decode())
                 else:
                     values = (
@@ -1863,7 +1894,7 @@ class _RowListing:
                 document_template, document_values = self.templates[False, write]
                 for row in documents:
                     pk, name = row[0], row[1]
-                    if properties.get(("document", pk)) or (locked and path + name in locked):
+                    if pk in described_documents or (locked and path + name in locked):
                         parts.append(special(self._special_document(row, path + name)).decode())
                         continue
                     if write_shared and not write:
@@ -1878,9 +1909,13 @@ class _RowListing:
                     escaped_type = types.get(content_type)
                     if escaped_type is None:
                         escaped_type = types[content_type] = xml_escape(content_type)
+                    if _PLAIN_NAME.match(name):  # as `_quoted`; nothing XML escapes
+                        quoted, escaped = name.replace(" ", "%20"), name
+                    else:
+                        quoted, escaped = quote(name, safe=_HREF_SAFE), xml_escape(name)
                     values = (
-                        href + _quoted(name),
-                        xml_escape(name),
+                        href + quoted,
+                        escaped,
                         dates.creation(row[3]),
                         dates.modified(row[8]),
                         length,
@@ -2079,6 +2114,8 @@ def _streamed_propfind(
             listing = _SharedListing(resource, mode=mode, names=names)
             whole = True
             resources: list[Any] = [resource]
+        elif not isinstance(resource, FolderCollection):
+            return None
         elif fast and ROW_LISTINGS:
             listing = _RowListing(resource, depth=depth, mode=mode, names=names)
             resources = [resource]

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -239,7 +240,9 @@ def _forget_file(path: str, handle: IO[bytes]) -> None:
             os.unlink(path)
 
 
-def _append(session: UploadSession, offset: int, data: IO[bytes], length: int) -> UploadSession:
+def _append(
+    session: UploadSession, offset: int, data: IO[bytes] | HttpRequest, length: int
+) -> UploadSession:
     """Writes the chunk into the session's file at `offset` as its bytes are read from `data`
     (the request's body: no copy first), with the file locked (`_open_locked`) and no database
     transaction held while the client sends. The session's offset moves only once the whole
@@ -296,7 +299,7 @@ def _append(session: UploadSession, offset: int, data: IO[bytes], length: int) -
             raise
 
 
-def _spooled(data: IO[bytes], length: int) -> IO[bytes]:
+def _spooled(data: IO[bytes] | HttpRequest, length: int) -> IO[bytes]:
     """A chunk's `length` bytes in a temporary file, whole, for a storage without local paths
     (each chunk is stored as its own file, which must not be cut short); `_cut_short`
     otherwise."""
@@ -339,7 +342,7 @@ def _still_allowed(actor: User, session: UploadSession) -> None:
 
 
 def receive_chunk(
-    *, actor: User, session: UploadSession, offset: int, data: IO[bytes], length: int
+    *, actor: User, session: UploadSession, offset: int, data: IO[bytes] | HttpRequest, length: int
 ) -> UploadSession:
     """Stores `length` bytes of `data` (the request's body, read as it arrives) at `offset`,
     which must be where the session is (`received`), else `OffsetMismatch`. A chunk past the
