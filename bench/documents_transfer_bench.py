@@ -4,9 +4,13 @@ file uploaded (WebDAV PUT) and downloaded (GET), against a plain `cp` of the sam
 same disk, with the server's peak memory; and a folder of 10,000 files listed by the pages
 (a page at a time), the API (cursor) and WebDAV (PROPFIND Depth 1).
 
-- Throughput is MB/s of wall time, from a client on loopback (httpx, 1 MB blocks, one
-  connection). `cp` copies the same file on the same disk (page cache warm, as the server's).
-  The uploaded and downloaded bytes are checked (SHA-256) outside the timings.
+- Throughput is MB/s of wall time, from a client on loopback: `curl` by default (C, libcurl:
+  `--upload-file` for the WebDAV PUT, `--form file=@…` for the API, `--output` for downloads,
+  and its own `time_total` for the PROPFINDs), or httpx (`--client httpx`, Python, 1 MB
+  blocks). The baseline is `cp` of the same file on the same disk then `sync`; every transfer is
+  timed to the end of a `sync` too (the page cache warm for both). curl's CPU time is reported
+  beside the server's. The uploaded and downloaded bytes are checked (SHA-256) outside the
+  timings.
 - Memory: the server's resident set before the transfers (`VmRSS`) and its peak after each
   (`VmHWM`, /proc): the growth must not depend on the file's size.
 - Listing: each page of the folder's page (200 files) and of the API (`limit` 100) followed to
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import platform
 import re
@@ -32,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -137,107 +142,186 @@ def make_file(path: Path, size_mb: int) -> None:
 
 
 def _transfer_row(
-    label: str, seconds: float, size: int, cp_rate: float, cpu: float, growth_kb: int
+    label: str,
+    seconds: float,
+    size: int,
+    cp_rate: float,
+    cpu: float,
+    growth_kb: int,
+    client_cpu: float | None = None,
 ) -> str:
     rate = size / BLOCK / seconds
+    cpu_text = f"{cpu:.2f}" if client_cpu is None else f"{cpu:.2f}; {client_cpu:.2f}"
     return (
         f"| {label} | {seconds:.2f} | {rate:.0f} | {rate / cp_rate:.0%} "
-        f"| {cpu:.2f} | {growth_kb / 1024:.0f} | {loadavg()} |"
+        f"| {cpu_text} | {growth_kb / 1024:.0f} | {loadavg()} |"
     )
 
 
+def _curl(*arguments: str) -> tuple[int, float]:
+    """curl (C, libcurl: the client costs little beside the server) with `arguments` (the
+    answer's body to /dev/null unless they give an `--output`): its HTTP status and its own
+    `time_total` (seconds, without its start-up)."""
+    output = [] if "--output" in arguments else ["--output", "/dev/null"]
+    done = subprocess.run(
+        [
+            "curl",
+            "--silent",
+            "--show-error",
+            *output,
+            "--write-out",
+            "\n%{http_code} %{time_total}",
+            *arguments,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    status, _space, seconds = done.stdout.strip().rpartition("\n")[2].partition(" ")
+    return int(status), float(seconds)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bench_transfer(
-    server_url: str, pid: int, token: str, root: int, work: Path, size_mb: int
+    server_url: str,
+    pid: int,
+    token: str,
+    root: int,
+    work: Path,
+    size_mb: int,
+    *,
+    client: str = "curl",
 ) -> list[str]:
+    """The file uploaded and downloaded by WebDAV and by the API, each timed to the end of a
+    `sync` (as the baseline, `cp` then `sync`), by `client`: curl (default) or httpx."""
     source = work / "source.bin"
     make_file(source, size_mb)
     expected = sha256(source)
     size = source.stat().st_size
     rows = []
-    # cp of the same file on the same disk (twice: the second is the one reported).
+    os.sync()
+    # cp && sync of the same file on the same disk (twice: the second is the one reported).
     for _ in range(2):
-        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         subprocess.run(["cp", str(source), str(work / "copy.bin")], check=True)
+        subprocess.run(["sync"], check=True)
         cp_seconds = time.perf_counter() - started
-        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cp_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (
-            cpu_before.ru_utime + cpu_before.ru_stime
-        )
+        cp_cpu = _children_cpu() - cpu_before
         (work / "copy.bin").unlink()
+        os.sync()
     cp_rate = size / BLOCK / cp_seconds
     rows.append(
-        f"| cp (same disk) | {cp_seconds:.2f} | {cp_rate:.0f} | 100% | {cp_cpu:.2f} | – "
+        f"| cp && sync (same disk) | {cp_seconds:.2f} | {cp_rate:.0f} | 100% | {cp_cpu:.2f} | – "
         f"| {loadavg()} |"
     )
     before = memory_kb(pid)["VmRSS"]
     dav_url = f"{server_url}/dav/files/My%20documents/gros.bin"
     back = work / "back.bin"
 
-    def download(client: httpx.Client, url: str, label: str) -> None:
-        cpu = cpu_seconds(pid)
+    def measured(label: str, transfer: Callable[[], None]) -> None:
+        server_cpu = cpu_seconds(pid)
+        client_cpu = _children_cpu()
         started = time.perf_counter()
-        with client.stream("GET", url) as response, back.open("wb") as out:
+        transfer()
+        subprocess.run(["sync"], check=True)
+        seconds = time.perf_counter() - started
+        rows.append(
+            _transfer_row(
+                f"{label}, {client}",
+                seconds,
+                size,
+                cp_rate,
+                cpu_seconds(pid) - server_cpu,
+                memory_kb(pid)["VmHWM"] - before,
+                _children_cpu() - client_cpu if client == "curl" else None,
+            )
+        )
+        if back.exists():
+            assert sha256(back) == expected, f"the downloaded file differs ({label})"
+            back.unlink()
+        os.sync()
+
+    if client == "curl":
+        # No `Expect: 100-continue` (curl's wait for the server's go-ahead is not the server's).
+        auth = ["--user", f"anne:{token}", "--header", "Expect:"]
+        bearer = ["--header", f"Authorization: Bearer {token}", "--header", "Expect:"]
+        uploaded: dict[str, int] = {}
+
+        def dav_put() -> None:
+            status, _seconds = _curl(*auth, "--upload-file", str(source), dav_url)
+            assert status == 201, status
+
+        def dav_get() -> None:
+            status, _seconds = _curl(*auth, "--output", str(back), dav_url)
+            assert status == 200, status
+
+        def api_post() -> None:
+            answer = work / "answer.json"
+            status, _seconds = _curl(
+                *bearer,
+                "--form",
+                f"folder_id={root}",
+                "--form",
+                f"file=@{source};filename=gros-api.bin;type=application/octet-stream",
+                "--output",
+                str(answer),
+                f"{server_url}/api/v1/files",
+            )
+            assert status == 201, (status, answer.read_text()[:500])
+            uploaded["id"] = json.loads(answer.read_text())["file"]["id"]
+
+        def api_get() -> None:
+            url = f"{server_url}/api/v1/files/{uploaded['id']}/download"
+            status, _seconds = _curl(*bearer, "--output", str(back), url)
+            assert status == 200, status
+
+        measured("upload (WebDAV PUT)", dav_put)
+        measured("download (WebDAV GET)", dav_get)
+        measured("upload (API multipart POST)", api_post)
+        measured("download (API GET)", api_get)
+        source.unlink()
+        return rows
+
+    def download(http: httpx.Client, url: str) -> None:
+        with http.stream("GET", url) as response, back.open("wb") as out:
             assert response.status_code == 200, response.status_code
             for block in response.iter_raw(BLOCK):
                 out.write(block)
-        seconds = time.perf_counter() - started
-        rows.append(
-            _transfer_row(
-                label,
-                seconds,
-                size,
-                cp_rate,
-                cpu_seconds(pid) - cpu,
-                memory_kb(pid)["VmHWM"] - before,
-            )
-        )
-        assert sha256(back) == expected, f"the downloaded file differs ({label})"
-        back.unlink()
 
-    with httpx.Client(auth=("anne", token), timeout=3600) as client:
-        cpu = cpu_seconds(pid)
-        started = time.perf_counter()
-        response = client.put(
-            dav_url, content=blocks(source), headers={"Content-Length": str(size)}
-        )
-        seconds = time.perf_counter() - started
-        assert response.status_code == 201, (response.status_code, response.text[:500])
-        rows.append(
-            _transfer_row(
-                "upload (WebDAV PUT)",
-                seconds,
-                size,
-                cp_rate,
-                cpu_seconds(pid) - cpu,
-                memory_kb(pid)["VmHWM"] - before,
+    with httpx.Client(auth=("anne", token), timeout=3600) as http:
+
+        def put() -> None:
+            response = http.put(
+                dav_url, content=blocks(source), headers={"Content-Length": str(size)}
             )
-        )
-        download(client, dav_url, "download (WebDAV GET)")
+            assert response.status_code == 201, (response.status_code, response.text[:500])
+
+        measured("upload (WebDAV PUT)", put)
+        measured("download (WebDAV GET)", lambda: download(http, dav_url))
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(headers=headers, timeout=3600) as client, source.open("rb") as sent:
-        cpu = cpu_seconds(pid)
-        started = time.perf_counter()
-        # httpx streams a file object of a multipart body in blocks.
-        response = client.post(
-            f"{server_url}/api/v1/files",
-            data={"folder_id": str(root)},
-            files={"file": ("gros-api.bin", sent, "application/octet-stream")},
-        )
-        seconds = time.perf_counter() - started
-        assert response.status_code == 201, (response.status_code, response.text[:500])
-        file_id = response.json()["file"]["id"]
-        rows.append(
-            _transfer_row(
-                "upload (API multipart POST)",
-                seconds,
-                size,
-                cp_rate,
-                cpu_seconds(pid) - cpu,
-                memory_kb(pid)["VmHWM"] - before,
+    with httpx.Client(headers=headers, timeout=3600) as http, source.open("rb") as sent:
+        found: dict[str, int] = {}
+
+        def post() -> None:
+            # httpx streams a file object of a multipart body in blocks.
+            response = http.post(
+                f"{server_url}/api/v1/files",
+                data={"folder_id": str(root)},
+                files={"file": ("gros-api.bin", sent, "application/octet-stream")},
             )
+            assert response.status_code == 201, (response.status_code, response.text[:500])
+            found["id"] = response.json()["file"]["id"]
+
+        measured("upload (API multipart POST)", post)
+        measured(
+            "download (API GET)",
+            lambda: download(http, f"{server_url}/api/v1/files/{found['id']}/download"),
         )
-        download(client, f"{server_url}/api/v1/files/{file_id}/download", "download (API GET)")
     source.unlink()
     return rows
 
@@ -251,6 +335,7 @@ def bench_listing(
     propfind_rounds: int,
     *,
     pages: bool = True,
+    http_client: str = "curl",
 ) -> list[str]:
     folder = seeded["folder"]
     rows = []
@@ -298,39 +383,58 @@ def bench_listing(
             assert seen == files, seen
         if api_times:
             rows.append(_row(f"API page (100 of {files:,} files, cursor)", api_times))
+    answer = Path(tempfile.mkdtemp(prefix="propfind-")) / "answer.xml"
     with httpx.Client(timeout=600, auth=("anne", seeded["token"])) as client:
-        dav_times: list[float] = []
-        dav_cpu: list[float] = []
-        for _ in range(propfind_rounds):
-            cpu = cpu_seconds(pid)
+
+        def propfind(url: str, depth: str) -> tuple[float, str]:
+            """One PROPFIND: its time (ms) and its answer, by curl (its own `time_total`) or
+            by httpx (the whole call)."""
+            if http_client == "curl":
+                status, seconds = _curl(
+                    "--user",
+                    f"anne:{seeded['token']}",
+                    "--request",
+                    "PROPFIND",
+                    "--header",
+                    f"Depth: {depth}",
+                    "--output",
+                    str(answer),
+                    url,
+                )
+                assert status == 207, status
+                return seconds * 1000, answer.read_text()
             started = time.perf_counter()
-            response = client.request(
-                "PROPFIND",
+            response = client.request("PROPFIND", url, headers={"Depth": depth})
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 207, response.status_code
+            return elapsed, response.text
+
+        for depth, url, label, least in (
+            (
+                "1",
                 f"{server_url}/dav/files/My%20documents/liste/",
-                headers={"Depth": "1"},
-            )
-            dav_times.append((time.perf_counter() - started) * 1000)
-            dav_cpu.append((cpu_seconds(pid) - cpu) * 1000)
-            assert response.status_code == 207, response.status_code
-            assert response.text.count("<D:response") == files + 1
-        rows.append(_row(f"PROPFIND Depth 1 ({files:,} files, streamed)", dav_times, dav_cpu))
-        tree_times: list[float] = []
-        tree_cpu: list[float] = []
-        for _ in range(propfind_rounds):
-            cpu = cpu_seconds(pid)
-            started = time.perf_counter()
-            response = client.request(
-                "PROPFIND",
+                f"PROPFIND Depth 1 ({files:,} files, streamed)",
+                files + 1,
+            ),
+            (
+                "infinity",
                 f"{server_url}/dav/files/My%20documents/",
-                headers={"Depth": "infinity"},
-            )
-            tree_times.append((time.perf_counter() - started) * 1000)
-            tree_cpu.append((cpu_seconds(pid) - cpu) * 1000)
-            assert response.status_code == 207, response.status_code
-            assert response.text.count("<D:response") >= files + 2
-        rows.append(
-            _row(f"PROPFIND Depth infinity (My documents, {files:,}+ files)", tree_times, tree_cpu)
-        )
+                f"PROPFIND Depth infinity (My documents, {files:,}+ files)",
+                files + 2,
+            ),
+        ):
+            times: list[float] = []
+            cpu_times: list[float] = []
+            size = 0
+            for _ in range(propfind_rounds):
+                cpu = cpu_seconds(pid)
+                elapsed, text = propfind(url, depth)
+                times.append(elapsed)
+                cpu_times.append((cpu_seconds(pid) - cpu) * 1000)
+                assert text.count("<D:response") >= least, text.count("<D:response")
+                size = len(text.encode())
+            rows.append(_row(f"{label}, {size / BLOCK:.1f} MB, {http_client}", times, cpu_times))
+    shutil.rmtree(answer.parent, ignore_errors=True)
     return rows
 
 
@@ -361,6 +465,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--propfind-rounds", type=int, default=5)
     parser.add_argument("--dir", default=str(ROOT / "var"))
+    parser.add_argument(
+        "--client",
+        choices=("curl", "httpx"),
+        default="curl",
+        help="the client of the transfers and PROPFINDs: curl (C; Debian's package) or httpx",
+    )
     parser.add_argument("--skip-transfer", action="store_true")
     parser.add_argument("--skip-listing", action="store_true")
     parser.add_argument(
@@ -372,6 +482,8 @@ def main() -> None:
         help="a PostgreSQL database on 127.0.0.1 for the server (emptied first); SQLite without",
     )
     options = parser.parse_args()
+    if options.client == "curl" and shutil.which("curl") is None:
+        parser.error("curl is not installed (Debian: apt-get install curl), or use --client httpx")
     Path(options.dir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cercle-transfer-bench-", dir=options.dir))
     try:
@@ -387,8 +499,15 @@ def main() -> None:
         print(f"seeded {options.files} files in {time.perf_counter() - started:.0f} s")
         server = site.start()
         try:
-            # Warm up: the server's first requests.
+            # Warm up: the server's first requests (WebDAV's application is made at its first).
             httpx.get(f"{server.url}/healthz")
+            httpx.request(
+                "PROPFIND",
+                f"{server.url}/dav/files/My%20documents/",
+                headers={"Depth": "0"},
+                auth=("anne", seeded["token"]),
+                timeout=300,
+            )
             transfer = (
                 []
                 if options.skip_transfer
@@ -399,6 +518,7 @@ def main() -> None:
                     seeded["root"],
                     work,
                     options.size_mb,
+                    client=options.client,
                 )
             )
             listing = (
@@ -412,6 +532,7 @@ def main() -> None:
                     options.rounds,
                     options.propfind_rounds,
                     pages=not options.propfind_only,
+                    http_client=options.client,
                 )
             )
         finally:
@@ -423,7 +544,7 @@ def main() -> None:
     if transfer:
         print(f"\n{options.size_mb} MB file\n")
         print(
-            "| transfer | seconds | MB/s | of cp | CPU seconds (server; cp) "
+            "| transfer | seconds | MB/s | of cp | CPU seconds (server; cp or curl) "
             "| server memory growth (MB) | load |"
         )
         print("|---|---|---|---|---|---|---|")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 from cercle.accounts.actions.auth import create_api_token
 from cercle.audit.models import AuditEntry
 from cercle.documents import actions, queries
+from cercle.documents import dav as dav_module
 from cercle.documents.models import Blob, DeadProperty, Document, Folder, Lock
 from cercle.notifications.models import Notification
 from tests.factories import add_member, make_space, make_user
@@ -783,3 +785,182 @@ def test_the_api_locks_lists_and_unlocks(anne: Any, bruno: Any, private_space: A
     # Anne owns the space: she breaks it.
     assert client.delete(f"/api/v1/files/{document.pk}/lock", **anne_api).status_code == 204
     assert client.get(f"/api/v1/files/{document.pk}/locks", **anne_api).json() == []
+
+
+# --- `/Shared with me` from rows (`dav._SharedListing`, `dav._RowListing`) ---------------------
+
+SHARED = "/dav/files/Shared%20with%20me"
+FAST_BODIES = [
+    b"",
+    b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>',
+    b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:x="x:"><D:prop>'
+    b"<D:getcontentlength/><D:resourcetype/><D:getetag/><x:y/></D:prop></D:propfind>",
+    b'<D:propfind xmlns:D="DAV:"><D:prop>' + ALL_LIVE + b"</D:prop></D:propfind>",
+    RCLONE,
+]
+
+
+def _settled(data: bytes) -> bytes:
+    """An answer with its locks' timeouts (counting down between two requests) set aside."""
+    return re.sub(rb"Second-\d+", b"Second-n", data)
+
+
+def _before_and_after(
+    dav: Dav, path: str, body: bytes, depth: str, monkeypatch: Any
+) -> tuple[Any, Any]:
+    """The answer written from rows, and the one of every member made a WsgiDAV resource
+    (`dav.ROW_LISTINGS` off: the answer before the row listings)."""
+    after = dav("PROPFIND", path, body, Depth=depth)
+    with monkeypatch.context() as patched:
+        patched.setattr(dav_module, "ROW_LISTINGS", False)
+        before = dav("PROPFIND", path, body, Depth=depth)
+    assert after.status_code == before.status_code == 207
+    return before, after
+
+
+def _share_a_world(anne: Any, bruno: Any) -> dict[str, Any]:
+    """Anne's and Carla's items shared with Bruno: read and write, a folder reached by a write
+    share above it, names to escape and a name twice, dead properties, a lock Bruno took."""
+    carla = make_user(username="carla", first_name="Carla")
+    mine = root_for(owner=anne)
+    projet = add_folder(anne, mine, "Projet")
+    add_file(anne, projet, "dedans.txt", b"dedans")
+    sous = add_folder(anne, projet, "Sous & <co> 100%")
+    actions.set_dead_property(item=sous, name="{x:}z", value="<z/>")
+    add_file(anne, sous, "profond €.txt", b"deep")
+    ecrit = add_folder(anne, projet, "Écrit")
+    add_file(anne, ecrit, "à écrire.txt", b"w")
+    add_file(anne, add_folder(anne, ecrit, "plus"), "encore.txt", b"w")
+    odd = add_file(anne, mine, "a&b <c> \"é\" 'd'.csv", b"x,y\n1,2\n")
+    actions.set_modified_time(
+        actor=anne, document=odd, moment=datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
+    )
+    described = add_file(anne, mine, "décrit.txt", b"d")
+    actions.set_dead_property(item=described, name="{x:}y", value="<y/>")
+    locked = add_file(anne, projet, "verrou.txt", b"v")
+    other = add_file(carla, root_for(owner=carla), "décrit.txt", b"carla")
+    above = add_folder(carla, root_for(owner=carla), "Haut")
+    below = add_folder(carla, above, "Bas")
+    actions.set_dead_property(item=below, name="{x:}z", value="<z/>")
+    for actor, item, access in (
+        (anne, projet, "read"),
+        (anne, ecrit, "write"),
+        (anne, odd, "write"),
+        (anne, described, "read"),
+        (anne, locked, "write"),
+        (carla, other, "read"),
+        (carla, above, "write"),
+        (carla, below, "read"),
+    ):
+        actions.share(actor=actor, item=item, access=access, user=bruno)
+    dav = Dav(bruno)
+    taken = dav("LOCK", f"{SHARED}/verrou.txt", LOCKINFO, Timeout="Second-3600")
+    assert taken.status_code == 200, taken.data
+    return {"dav": dav, "projet": projet, "carla": carla}
+
+
+@pytest.mark.parametrize("body", FAST_BODIES)
+def test_shared_with_me_is_written_from_rows_as_webdav_wrote_it(
+    anne: Any, bruno: Any, body: bytes, monkeypatch: Any
+) -> None:
+    """`/Shared with me` (`Depth: 1`) is `dav._SharedListing`'s, streamed, byte for byte
+    WsgiDAV's whole answer (which it was before); each member's response is its own `Depth: 0`
+    answer: rights per item (a write share offers locks, also one above the item), dead
+    properties, a lock, names shared twice."""
+    dav = _share_a_world(anne, bruno)["dav"]
+    before, after = _before_and_after(dav, f"{SHARED}/", body, "1", monkeypatch)
+    assert after.streaming and not before.streaming
+    assert _settled(after.data) == _settled(before.data)
+    listed = _responses(after.data)
+    assert len(listed) == 1 + 8
+    assert f"{SHARED}/d%C3%A9crit%20(2).txt" in listed
+    for href, props in listed.items():
+        alone = dav("PROPFIND", href, body, Depth="0")
+        assert _responses(alone.data) == {href: props}
+    if body in (b"", FAST_BODIES[1]):
+        assert b"supportedlock" in listed[f"{SHARED}/Bas/"]  # written under "Haut"
+        assert b"supportedlock" not in listed[f"{SHARED}/Projet/"]
+        assert b"activelock" in listed[f"{SHARED}/verrou.txt"]
+    # `Depth: infinity` of `/Shared with me` is still refused.
+    assert dav("PROPFIND", f"{SHARED}/", body, Depth="infinity").status_code == 403
+
+
+@pytest.mark.parametrize("body", FAST_BODIES)
+@pytest.mark.parametrize("depth", ["1", "infinity"])
+def test_a_shared_folder_is_written_from_rows_as_before(
+    anne: Any, bruno: Any, body: bytes, depth: str, monkeypatch: Any
+) -> None:
+    """A shared folder's members (`dav._RowListing` under `/Shared with me`) are byte for byte
+    what each member's WebDAV resource wrote before, with what the shares covering each member
+    give it (a folder and a file below a read share, shared again for writing)."""
+    world = _share_a_world(anne, bruno)
+    dav = world["dav"]
+    before, after = _before_and_after(dav, f"{SHARED}/Projet/", body, depth, monkeypatch)
+    assert after.streaming and before.streaming
+    assert _settled(after.data) == _settled(before.data)
+    listed = _responses(after.data)
+    assert len(listed) == (5 if depth == "1" else 9), sorted(listed)
+    if depth == "1":
+        for href, props in listed.items():
+            alone = dav("PROPFIND", href, body, Depth="0")
+            assert _responses(alone.data) == {href: props}
+    if body in (b"", FAST_BODIES[1]):
+        assert b"supportedlock" in listed[f"{SHARED}/Projet/%C3%89crit/"]
+        assert b"supportedlock" not in listed[f"{SHARED}/Projet/dedans.txt"]
+        assert b"supportedlock" in listed[f"{SHARED}/Projet/verrou.txt"]
+        if depth == "infinity":
+            assert b"supportedlock" in listed[f"{SHARED}/Projet/%C3%89crit/plus/encore.txt"]
+
+
+def _shared_queries(dav: Dav, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = dav("PROPFIND", path, Depth="1")
+    assert response.status_code == 207
+    assert response.streaming
+    return len(captured)
+
+
+def test_shared_with_me_costs_the_same_for_2_or_20_shared_items(anne: Any, bruno: Any) -> None:
+    mine = root_for(owner=anne)
+    dav = Dav(bruno)
+
+    def share(n: int) -> None:
+        if n % 2:
+            item = add_file(anne, add_folder(anne, mine, f"d{n}"), f"f{n}.txt", b"x")
+        else:
+            item = add_folder(anne, mine, f"dossier {n}")
+        actions.share(actor=anne, item=item, access="write" if n % 3 else "read", user=bruno)
+
+    for n in range(2):
+        share(n)
+    _shared_queries(dav, f"{SHARED}/")  # notes the token's use
+    few = _shared_queries(dav, f"{SHARED}/")
+    for n in range(2, 20):
+        share(n)
+    actions.set_dead_property(item=Document.objects.get(name="f5.txt"), name="{x:}y", value="y")
+    actions.set_dead_property(item=Folder.objects.get(name="dossier 4"), name="{x:}z", value="z")
+    assert dav("LOCK", f"{SHARED}/f7.txt", LOCKINFO).status_code == 200
+    many = _shared_queries(dav, f"{SHARED}/")
+    assert many == few, (few, many)
+    assert many <= 10, many
+
+
+def test_a_shared_folder_costs_the_same_for_3_or_30_members(anne: Any, bruno: Any) -> None:
+    folder = add_folder(anne, root_for(owner=anne), "liste")
+    actions.share(actor=anne, item=folder, access="read", user=bruno)
+    for n in range(3):
+        add_file(anne, folder, f"f{n}.txt", b"x")
+    dav = Dav(bruno)
+    _shared_queries(dav, f"{SHARED}/liste/")
+    few = _shared_queries(dav, f"{SHARED}/liste/")
+    for n in range(3, 30):
+        document = add_file(anne, folder, f"f{n}.txt", b"x")
+        if n % 5 == 0:
+            actions.share(actor=anne, item=document, access="write", user=bruno)
+    sub = add_folder(anne, folder, "sous-dossier")
+    actions.share(actor=anne, item=sub, access="write", user=bruno)
+    actions.set_dead_property(item=Document.objects.get(name="f6.txt"), name="{x:}y", value="y")
+    actions.set_dead_property(item=sub, name="{x:}z", value="z")
+    assert dav("LOCK", f"{SHARED}/liste/f10.txt", LOCKINFO).status_code == 200
+    many = _shared_queries(dav, f"{SHARED}/liste/")
+    assert many == few, (few, many)

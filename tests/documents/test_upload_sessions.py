@@ -17,11 +17,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.http import UnreadablePostError
 from django.test import Client
 from django.utils import timezone, translation
 
 from cercle.audit.models import AuditEntry
-from cercle.documents import actions, upload_sessions
+from cercle.documents import actions, queries, upload_sessions
 from cercle.documents.models import Blob, Document, Folder, Reservation, UploadSession
 from cercle.documents.storage import blob_storage
 from tests.factories import add_member, make_admin, make_space, make_user
@@ -313,6 +314,98 @@ def test_a_program_is_refused_at_the_finish_and_nothing_is_left(
     assert stored_files(documents_storage) == []
     assert not UploadSession.objects.exists()
     assert not Document.objects.exists()
+
+
+class _CutShort(io.RawIOBase):
+    """A request's body that gives `data`, then ends (`gone`: the client went away)."""
+
+    def __init__(self, data: bytes, *, gone: bool = False) -> None:
+        super().__init__()
+        self.data, self.gone = data, gone
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if not self.data and self.gone:
+            raise UnreadablePostError("The client went away before the end of its request.")
+        size = len(self.data) if size is None or size < 0 else size
+        piece, self.data = self.data[:size], self.data[size:]
+        return piece
+
+
+def test_a_chunk_is_written_once_and_one_cut_short_changes_nothing(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    """A chunk's body goes straight into the session's file, as it is read (written once, no
+    temporary copy first); a chunk that does not arrive whole is cut off the file again and
+    the session's offset does not move (a first chunk leaves no file at all)."""
+    data = os.urandom(3 * MB)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=len(data)).json()["url"]
+    session = UploadSession.objects.get()
+    for gone in (False, True):
+        with pytest.raises((ValidationError, UnreadablePostError)):
+            upload_sessions.receive_chunk(
+                actor=anne,
+                session=session,
+                offset=0,
+                data=_CutShort(data[:MB], gone=gone),
+                length=2 * MB,
+            )
+        assert chunks_left(documents_storage) == []
+    before = written()
+    assert put(client, url, 0, data[:MB]).json()["offset"] == MB
+    assert written() - before < 1.2 * MB, (written() - before) / MB  # before: 2 MB (a spool)
+    [staged] = chunks_left(documents_storage)
+    for gone in (False, True):
+        session.refresh_from_db()
+        with pytest.raises((ValidationError, UnreadablePostError)) as refused:
+            upload_sessions.receive_chunk(
+                actor=anne,
+                session=session,
+                offset=MB,
+                data=_CutShort(data[MB : MB + 300 * KB], gone=gone),
+                length=MB,
+            )
+        if not gone:
+            assert refused.value.error_dict["chunk"][0].code == "incomplete"  # type: ignore[union-attr]
+        assert staged.read_bytes() == data[:MB]
+        assert client.get(url).json()["offset"] == MB
+    send_all(client, url, data, chunk=MB, offset=MB)
+    finished = client.post(url + "/finish")
+    assert finished.status_code == 201
+    assert finished.json()["file"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert download(client, finished.json()["file"]["id"]) == data
+    assert chunks_left(documents_storage) == []
+
+
+def test_a_chunk_after_the_finish_or_a_cancel_touches_nothing(
+    anne: Any, root: Any, documents_storage: Path
+) -> None:
+    """A late chunk (the same one sent again) finds no session: it neither writes into the
+    file recorded as the content nor leaves a file of its own."""
+    data = os.urandom(100 * KB)
+    client = api(anne)
+    url = start(client, folder_id=root.pk, name="a.bin", size=len(data)).json()["url"]
+    session = UploadSession.objects.get()
+    send_all(client, url, data, chunk=50 * KB)
+    assert client.post(url + "/finish").status_code == 201
+    [kept] = stored_files(documents_storage)
+    # Sent again by a request that found the session just before it finished.
+    with pytest.raises(queries.NotFound):
+        upload_sessions.receive_chunk(
+            actor=anne, session=session, offset=0, data=io.BytesIO(data[: 50 * KB]), length=50 * KB
+        )
+    assert stored_files(documents_storage) == [kept] and kept.read_bytes() == data
+    url = start(client, folder_id=root.pk, name="b.bin", size=len(data)).json()["url"]
+    session = UploadSession.objects.get()
+    assert client.delete(url).status_code == 204
+    with pytest.raises(queries.NotFound):
+        upload_sessions.receive_chunk(
+            actor=anne, session=session, offset=0, data=io.BytesIO(data[:10]), length=10
+        )
+    assert stored_files(documents_storage) == [kept]
 
 
 def test_cancel_and_expiry_delete_the_chunks(anne: Any, root: Any, documents_storage: Path) -> None:

@@ -6,7 +6,6 @@ Same rules as the pages: reads through `cercle.documents.queries`, writes throug
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
@@ -547,24 +546,6 @@ class ChunkQuery(Schema):
     offset: int = Field(ge=0, le=2**62)
 
 
-def _read_body(request: HttpRequest, length: int) -> Any:
-    """The request's body in a temporary file, read in pieces; None when fewer than `length`
-    bytes came (an interrupted transfer)."""
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (returned open, closed by the caller)
-    received = 0
-    while received < length:
-        piece = request.read(min(1024 * 1024, length - received))
-        if not piece:
-            break
-        spool.write(piece)
-        received += len(piece)
-    if received != length:
-        spool.close()
-        return None
-    spool.seek(0)
-    return spool
-
-
 @router.put(
     "/files/uploads/{upload_id}",
     response={
@@ -597,14 +578,10 @@ def upload_chunk(
                 % {"max": upload_sessions.MAX_CHUNK_BYTES // 1024 // 1024}
             ),
         )
-    body = _read_body(request, length)
-    if body is None:
-        raise ValidationError({"chunk": _("The chunk did not arrive whole: send it again.")})
-    try:
-        with body:
-            session = upload_sessions.receive_chunk(
-                actor=user, session=session, offset=query.offset, data=body, length=length
-            )
+    try:  # the body read as it arrives, straight to where the file is kept
+        session = upload_sessions.receive_chunk(
+            actor=user, session=session, offset=query.offset, data=request, length=length
+        )
     except upload_sessions.OffsetMismatch as mismatch:
         return Status(409, _offset_out(mismatch.expected))
     except ValidationError as error:

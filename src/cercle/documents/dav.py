@@ -83,6 +83,10 @@ BLOCK_BYTES = 1024 * 1024
 TOKEN_TOUCH = timedelta(minutes=1)  # a token's "last used" is written at most once a minute
 # A streamed `PROPFIND` answer is sent this many `<D:response>`s at a time (about 700 KB).
 STREAMED_RESPONSES = 1000
+# Listings written from rows (`_RowListing`, `_SharedListing`). False: each member is a
+# WsgiDAV resource written by `_fast_response` or WsgiDAV (for `/Shared with me`, WsgiDAV's
+# whole answer), the answer the tests compare the row listings with, byte for byte.
+ROW_LISTINGS = True
 
 
 # --- The request's context ---------------------------------------------------------------------
@@ -1462,25 +1466,34 @@ def _fast_response(
     return _response(prefixes, xml_escape(member.get_href()), found, missing).encode("utf-8")
 
 
-def _response(prefixes: dict[str, str], href: str, found: list[str], missing: list[str]) -> str:
+def _response(
+    prefixes: dict[str, str],
+    href: str,
+    found: list[str],
+    missing: list[str],
+    *,
+    missing_first: bool = False,
+) -> str:
     """One `<D:response>`: its namespaces, the href (escaped already), the properties found
-    (200) and those missing (404)."""
+    (200) and those missing (404), those first whose first property was asked first
+    (`missing_first`: as WsgiDAV's `add_property_response` orders them)."""
     declared = "".join(
         f' xmlns:{prefix}="{xml_escape(namespace, {chr(34): "&quot;"})}"'
         for namespace, prefix in prefixes.items()
     )
-    parts = [f"<D:response{declared}><D:href>{href}</D:href>"]
+    propstats = []
     if found:
-        parts.append(
+        propstats.append(
             f"<D:propstat><D:prop>{''.join(found)}</D:prop><D:status>{_OK}</D:status></D:propstat>"
         )
     if missing:
         empty = "".join(_element(name, prefixes) for name in missing)
-        parts.append(
+        propstats.append(
             f"<D:propstat><D:prop>{empty}</D:prop><D:status>{_NOT_FOUND}</D:status></D:propstat>"
         )
-    parts.append("</D:response>")
-    return "".join(parts)
+    if missing_first:
+        propstats.reverse()
+    return f"<D:response{declared}><D:href>{href}</D:href>{''.join(propstats)}</D:response>"
 
 
 # --- A listing written from rows (`_RowListing`) -----------------------------------------------
@@ -1535,11 +1548,12 @@ _NOT_OF_FOLDERS = frozenset({"getcontentlength", "getcontenttype", "getetag"})
 
 
 def _response_template(
-    *, folder: bool, mode: str, names: list[str], may_lock: bool
+    *, folder: bool, mode: str, names: list[str], may_lock: bool, whole: bool = False
 ) -> tuple[str, Callable[[tuple[str, ...]], Any]]:
     """The `<D:response>` of a member without dead properties or locks as a `%` template, and
     the getter of its values (from a tuple in `_SLOTS`' order): the same properties, in the
-    same order, as `_fast_response` writes."""
+    same order, as `_fast_response` writes. `whole`: a file's `resourcetype` as WsgiDAV's
+    whole answer writes it (`<D:resourcetype></D:resourcetype>`, `_SharedListing`)."""
     if mode == "allprop":
         wanted: tuple[str, ...] = _ALLPROP
         if may_lock:
@@ -1559,11 +1573,10 @@ def _response_template(
                     prefixes.setdefault(namespace, f"NS{len(prefixes) + 1}")
                 missing.append(name)
         elif local == "resourcetype":
-            found.append(
-                "<D:resourcetype><D:collection/></D:resourcetype>"
-                if folder
-                else "<D:resourcetype/>"
-            )
+            if folder:
+                found.append("<D:resourcetype><D:collection/></D:resourcetype>")
+            else:
+                found.append("<D:resourcetype></D:resourcetype>" if whole else "<D:resourcetype/>")
         elif local == "lockdiscovery":
             found.append("<D:lockdiscovery/>")
         elif local == "supportedlock":
@@ -1572,7 +1585,9 @@ def _response_template(
             found.append(f"<D:{local}>\0</D:{local}>")
             slots.append(_SLOTS.index(local))
     # `\0` (never in XML) marks the values; a `%` of a namespace or a name stays itself.
-    template = _response(prefixes, "\0", found, missing).replace("%", "%%").replace("\0", "%s")
+    missing_first = whole and bool(missing) and bool(wanted) and missing[0] == wanted[0]
+    template = _response(prefixes, "\0", found, missing, missing_first=missing_first)
+    template = template.replace("%", "%%").replace("\0", "%s")
     if len(slots) == 1:
         return template, lambda values: (values[0],)
     return template, itemgetter(*slots)
@@ -1624,17 +1639,42 @@ def _utc_text(moment: Any) -> Func:
     )
 
 
+def _sqlite_text(moment: Any) -> Func:
+    """A moment as SQLite keeps it, its text in UTC (`YYYY-MM-DD HH:MM:SS[.ffffff]`): an
+    expression, so the driver does not parse it (Django's converter of `datetime` columns, a
+    fifth of a 10,000-file listing's time); `_Dates` formats such a text once per second."""
+    return Func(
+        F(moment) if isinstance(moment, str) else moment,
+        template="CAST(%(expressions)s AS TEXT)",
+        output_field=TextField(),
+    )
+
+
 def _as_is(moment: Any) -> Any:
     return F(moment) if isinstance(moment, str) else moment
 
 
+def _raw_sqlite(connection: Any) -> bool:
+    """SQLite with its moments kept in UTC: `_plain_rows` reads its rows by their SQL."""
+    return connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
+
+
+def _dates_of(db: str) -> Callable[[Any], Any]:
+    """How a listing reads its dates on the database `db`: as UTC text (`_utc_text`,
+    `_sqlite_text`) where it can, else as Django gives them."""
+    connection = connections[db]
+    if connection.vendor == "postgresql":
+        return _utc_text
+    return _sqlite_text if _raw_sqlite(connection) else _as_is
+
+
 def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """A `values_list` query's rows. On SQLite, read by its SQL without Django's converters
-    (two thirds of the time of a 10,000-file listing's query), its dates left as the driver
-    gives them, in UTC (`_moment`), which `_Dates` formats once per second. (PostgreSQL's driver
-    gives moments, without Django's work.)"""
+    (two thirds of the time of a 10,000-file listing's query), its dates read as text in UTC
+    (`_sqlite_text`), which `_Dates` formats once per second. (PostgreSQL's driver gives
+    texts too, `_utc_text`, without Django's work.)"""
     connection = connections[queryset.db]
-    if connection.vendor != "sqlite" or not settings.USE_TZ or connection.timezone_name != "UTC":
+    if not _raw_sqlite(connection):
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -1652,7 +1692,8 @@ class _RowListing:
     no model instance, no permission call per member (what a member allows here is its
     library's, `CercleProvider.rights`, the same for each). A member with dead properties or a
     lock is made a resource (from its row, without a query) and answered by WsgiDAV, as in
-    `_fast_response`. Never for `/Shared with me` (rights there are per item)."""
+    `_fast_response`. Under `/Shared with me` (a shared folder's members), what a member
+    allows is what the shares covering it give (`write_shared`), read in one query."""
 
     def __init__(self, top: FolderCollection, *, depth: str, mode: str, names: list[str]) -> None:
         self.top = top
@@ -1673,7 +1714,7 @@ class _RowListing:
                 folder__path__startswith=folder.path,
                 trashed_at__isnull=True,
             )
-        moment = _utc_text if connections[folders.db].vendor == "postgresql" else _as_is
+        moment = _dates_of(folders.db)
         folders = folders.annotate(created=moment("created_at"), updated=moment("updated_at"))
         self.folders: dict[int, list[tuple[Any, ...]]] = {}
         for row in _plain_rows(folders.order_by("name", "pk").values_list(*_FOLDER_ROW)):
@@ -1688,19 +1729,33 @@ class _RowListing:
         if depth != "1":
             _load_tree_properties(folder, [folder.pk, *self.folders_ids()])
         self.properties = current.properties
+        self.paths: dict[int, str] | None = None  # the folders' paths, by id (`_ancestors`)
         # The paths locked in the library (`LockStorage`: a lock's root is its quoted path).
         locks = top.provider.lock_manager.storage
         assert isinstance(locks, LockStorage)
         self.locked = {
             unquote(lock.root) for lock in locks._of_library(_library_of_url(top.get_ref_url()))
         }
-        may_lock = top.cercle.rights(library).write  # `prevent_locking` of every member
-        self.folder_template, self.folder_values = _response_template(
-            folder=True, mode=mode, names=names, may_lock=may_lock
-        )
-        self.document_template, self.document_values = _response_template(
-            folder=False, mode=mode, names=names, may_lock=may_lock
-        )
+        # What a member allows (`prevent_locking`, offered in `allprop`): in a library, its
+        # rights, the same for every member; under `/Shared with me`, the shares covering it:
+        # those of the folder listed (`top_write`), and any write share of a member or of a
+        # folder between them (`write_shared`, one query).
+        self.write_shared: set[tuple[str, int]] = set()
+        self.received: queries.ReceivedShares | None = None
+        if _is_shared_path(top.path):
+            self.top_write = top._may("upload")
+            self.received = queries.received_shares(current.user, [library.pk])
+            if not self.top_write:
+                self.write_shared = self.received.writable()
+        else:
+            self.top_write = top.cercle.rights(library).write
+        self.templates = {
+            (folder, may_lock): _response_template(
+                folder=folder, mode=mode, names=names, may_lock=may_lock
+            )
+            for folder in (True, False)
+            for may_lock in (True, False)
+        }
 
     def folders_ids(self) -> list[int]:
         return [row[0] for rows in self.folders.values() for row in rows]
@@ -1752,9 +1807,27 @@ class _RowListing:
         return self._known(DocumentResource(self.top.cercle, path, document, self.top.environ))
 
     def _known(self, resource: _Resource) -> _Resource:
-        """A resource WsgiDAV may look up again by its path (a lock's root): no query."""
-        context().resources[resource.path] = resource
+        """A resource WsgiDAV may look up again by its path (a lock's root): no query. Under
+        `/Shared with me`, its rights are what the shares read at first give (no query)."""
+        current = context()
+        current.resources[resource.path] = resource
+        if self.received is not None:
+            if isinstance(resource, FolderCollection):
+                item: Folder | Document = resource.folder
+                rights = self.received.rights(resource.folder.ancestor_ids())
+            else:
+                item = resource.document
+                rights = self.received.rights(self._ancestors(item.folder_id), item.pk)
+            current.item_rights[_key(item)] = rights
         return resource
+
+    def _ancestors(self, folder_id: int) -> list[int]:
+        """`ancestor_ids` of a folder of the listing (the one listed, or one of its tree)."""
+        if folder_id == self.top.folder.pk:
+            return self.top.folder.ancestor_ids()
+        if self.paths is None:
+            self.paths = {row[0]: row[2] for rows in self.folders.values() for row in rows}
+        return [int(part) for part in self.paths[folder_id].strip("/").split("/") if part]
 
     def responses(self, special: Callable[[Any], bytes]) -> Iterator[bytes]:
         """The members' `<D:response>`s in WsgiDAV's order (`get_descendants`: a folder's
@@ -1763,16 +1836,24 @@ class _RowListing:
         lock."""
         dates = _Dates()
         types: dict[str, str] = {}
-        properties, locked = self.properties, self.locked
-        folder_template, folder_values = self.folder_template, self.folder_values
-        document_template, document_values = self.document_template, self.document_values
+        locked = self.locked
+        # The members with dead properties (answered by WsgiDAV), by kind.
+        described = {
+            kind: {pk for (of, pk), found in self.properties.items() if of == kind and found}
+            for kind in ("folder", "document")
+        }
+        described_folders, described_documents = described["folder"], described["document"]
+        write_shared = self.write_shared
+        folder_template, folder_values = self.templates[True, self.top_write]
         infinity = self.depth == "infinity"
         top = self.top
-        # A stack of folders being written: (path, href, what is left of their members).
-        stack: list[tuple[str, str, Iterator[tuple[Any, ...]], Iterator[tuple[Any, ...]]]] = [
+        # A stack of folders being written: (path, href, whether its members may be locked,
+        # what is left of its members).
+        stack: list[tuple[str, str, bool, Iterator[tuple[Any, ...]], Iterator[tuple[Any, ...]]]] = [
             (
                 top.path.rstrip("/") + "/",
                 top.get_href().rstrip("/") + "/",
+                self.top_write,
                 iter(self.folders.get(top.folder.pk, ())),
                 iter(self.documents.get(top.folder.pk, ())),
             )
@@ -1780,13 +1861,14 @@ class _RowListing:
         parts: list[str] = []
         values: tuple[str, ...]
         while stack:
-            path, href, folders, documents = stack[-1]
+            path, href, write, folders, documents = stack[-1]
             row = next(folders, None)
             if row is not None:
                 name = row[1]
                 member_path = path + name
                 member_href = href + _quoted(name) + "/"
-                if properties.get(("folder", row[0])) or (locked and member_path in locked):
+                member_write = write or ("folder", row[0]) in write_shared
+                if row[0] in described_folders or (locked and member_path in locked):
                     parts.append(special(self._special_folder(row, member_path)).decode())
                 else:
                     values = (
@@ -1795,22 +1877,30 @@ class _RowListing:
                         dates.creation(row[4]),
                         dates.modified(row[5]),
                     )
+                    if write_shared:
+                        folder_template, folder_values = self.templates[True, member_write]
                     parts.append(folder_template % folder_values(values))
                 if infinity:
                     stack.append(
                         (
                             member_path + "/",
                             member_href,
+                            member_write,
                             iter(self.folders.get(row[0], ())),
                             iter(self.documents.get(row[0], ())),
                         )
                     )
             else:
+                document_template, document_values = self.templates[False, write]
                 for row in documents:
                     pk, name = row[0], row[1]
-                    if properties.get(("document", pk)) or (locked and path + name in locked):
+                    if pk in described_documents or (locked and path + name in locked):
                         parts.append(special(self._special_document(row, path + name)).decode())
                         continue
+                    if write_shared and not write:
+                        document_template, document_values = self.templates[
+                            False, ("document", pk) in write_shared
+                        ]
                     current_id = row[5]
                     if current_id is None:
                         length, content_type = "0", "application/octet-stream"
@@ -1819,9 +1909,13 @@ class _RowListing:
                     escaped_type = types.get(content_type)
                     if escaped_type is None:
                         escaped_type = types[content_type] = xml_escape(content_type)
+                    if _PLAIN_NAME.match(name):  # as `_quoted`; nothing XML escapes
+                        quoted, escaped = name.replace(" ", "%20"), name
+                    else:
+                        quoted, escaped = quote(name, safe=_HREF_SAFE), xml_escape(name)
                     values = (
-                        href + _quoted(name),
-                        xml_escape(name),
+                        href + quoted,
+                        escaped,
                         dates.creation(row[3]),
                         dates.modified(row[8]),
                         length,
@@ -1833,6 +1927,113 @@ class _RowListing:
                         yield "".join(parts).encode()
                         parts = []
                 stack.pop()
+            if len(parts) >= STREAMED_RESPONSES:
+                yield "".join(parts).encode()
+                parts = []
+        if parts:
+            yield "".join(parts).encode()
+
+
+# How WsgiDAV's whole answer (`xml_tools.xml_to_bytes`) starts, where its `<D:response>`s
+# do not declare `DAV:` again (a response serialised alone does: `_in_whole`).
+_WHOLE_MULTISTATUS_START = (
+    b"<?xml version='1.0' encoding='UTF-8'?>\n<D:multistatus xmlns:D=\"DAV:\">"
+)
+
+
+def _in_whole(response: bytes) -> bytes:
+    """A `<D:response>` serialised alone by lxml, as it is inside a whole answer: without its
+    own declaration of `DAV:` (after the response's other namespaces, if any)."""
+    end = response.find(b">")
+    return response[:end].replace(b' xmlns:D="DAV:"', b"", 1) + response[end:]
+
+
+class _SharedListing:
+    """The members of `/Shared with me` (`Depth: 1`): what others shared with the person
+    (`CercleProvider.shared_items`), written from a template per kind and per right to lock,
+    byte for byte as WsgiDAV's whole answer was (`_WHOLE_MULTISTATUS_START`, a file's
+    `<D:resourcetype></D:resourcetype>`, `_in_whole`). The items (two queries), what the
+    shares give on each (one, `queries.shared_rights_of`), their dead properties (one) and the
+    locks under `/Shared with me` (one) are read whatever their number; a member with dead
+    properties or a lock is WsgiDAV's answer, as in `_RowListing`."""
+
+    def __init__(self, top: SharedCollection, *, mode: str, names: list[str]) -> None:
+        self.top = top
+        current = context()
+        self.items = top.cercle.shared_items()
+        items = list(self.items.values())
+        self.rights = queries.shared_rights_of(current.user, items)
+        current.item_rights.update(self.rights)
+        folders = [item.pk for item in items if isinstance(item, Folder)]
+        documents = [item.pk for item in items if isinstance(item, Document)]
+        for item in items:
+            current.properties.setdefault(_key(item), {})
+        if items:
+            rows = DeadProperty.objects.filter(
+                Q(folder_id__in=folders) | Q(document_id__in=documents)
+            ).values_list("folder_id", "document_id", "name", "value")
+            for folder_id, document_id, name, value in rows:
+                owner = ("folder", folder_id) if folder_id else ("document", document_id)
+                current.properties[owner][name] = value
+        self.properties = current.properties
+        locks = top.provider.lock_manager.storage
+        assert isinstance(locks, LockStorage)
+        self.locked = {unquote(lock.root) for lock in locks._of_library(queries.SHARED_DAV_NAME)}
+        self.templates = {
+            (folder, may_lock): _response_template(
+                folder=folder, mode=mode, names=names, may_lock=may_lock, whole=True
+            )
+            for folder in (True, False)
+            for may_lock in (True, False)
+        }
+
+    def responses(self, special: Callable[[Any], bytes]) -> Iterator[bytes]:
+        dates = _Dates()
+        top = self.top
+        path = "/" + queries.SHARED_DAV_NAME + "/"
+        href = top.get_href().rstrip("/") + "/"
+        parts: list[str] = []
+        for name, item in self.items.items():
+            key = _key(item)
+            member_path = path + name
+            if self.properties.get(key) or member_path in self.locked:
+                member: FolderCollection | DocumentResource
+                if isinstance(item, Folder):
+                    member = FolderCollection(top.cercle, member_path, item, top.environ)
+                else:
+                    member = DocumentResource(top.cercle, member_path, item, top.environ)
+                context().resources[member.path] = member
+                parts.append(special(member).decode())
+                continue
+            may_lock = self.rights[key].write  # `prevent_locking`: upload, or version
+            values: tuple[str, ...]
+            if isinstance(item, Folder):
+                template, getter = self.templates[True, may_lock]
+                values = (
+                    href + _quoted(name) + "/",
+                    xml_escape(item.name),
+                    dates.creation(item.created_at),
+                    dates.modified(item.updated_at),
+                )
+            else:
+                template, getter = self.templates[False, may_lock]
+                current = item.current
+                if current is None:
+                    length, content_type = "0", "application/octet-stream"
+                    modified = item.created_at
+                else:
+                    length, content_type = str(current.size), current.content_type
+                    modified = current.modified_at or current.created_at
+                values = (
+                    href + _quoted(name),
+                    xml_escape(item.name),
+                    dates.creation(item.created_at),
+                    dates.modified(modified),
+                    length,
+                    xml_escape(content_type),
+                    f"{item.pk}-{item.current_id or 0}",
+                )
+            parts.append(template % getter(values))
             if len(parts) >= STREAMED_RESPONSES:
                 yield "".join(parts).encode()
                 parts = []
@@ -1874,7 +2075,8 @@ def _streamed_propfind(
     )
     with _in_context(current):
         resource = provider.get_resource_inst(environ["PATH_INFO"], environ)
-        if not isinstance(resource, FolderCollection):
+        shared_top = isinstance(resource, SharedCollection) and depth == "1"
+        if not isinstance(resource, FolderCollection) and not shared_top:
             return None
         body = environ["wsgi.input"]
         data = body.getvalue() if isinstance(body, io.BytesIO) else b""
@@ -1903,11 +2105,20 @@ def _streamed_propfind(
     fast = all(name in FAST_PROPERTIES or not name.startswith("{DAV:}") for name in names) and len(
         set(names)
     ) == len(names)
-    listing: _RowListing | None = None
+    listing: _RowListing | _SharedListing | None = None
+    whole = False  # written as WsgiDAV's whole answer was (`_SharedListing`)
     with _in_context(current):
-        if fast and not _is_shared_path(resource.path):
-            listing = _RowListing(resource, depth=depth, mode=mode, names=names)
+        if isinstance(resource, SharedCollection):
+            if not (fast and ROW_LISTINGS):
+                return None  # WsgiDAV's whole answer
+            listing = _SharedListing(resource, mode=mode, names=names)
+            whole = True
             resources: list[Any] = [resource]
+        elif not isinstance(resource, FolderCollection):
+            return None
+        elif fast and ROW_LISTINGS:
+            listing = _RowListing(resource, depth=depth, mode=mode, names=names)
+            resources = [resource]
         else:
             if depth == "infinity":
                 _preload_tree(resource.folder)
@@ -1924,10 +2135,14 @@ def _streamed_propfind(
         else:
             properties = member.get_properties("named", name_list=names)
         dav_util.add_property_response(holder, member.get_href(), properties)
+        if whole:  # as in WsgiDAV's whole answer (UTF-8, no character references)
+            return b"".join(
+                _in_whole(xml_tools.etree.tostring(child, encoding="UTF-8")) for child in holder
+            )
         return b"".join(xml_tools.etree.tostring(child) for child in holder)
 
     def answer() -> Iterator[bytes]:
-        yield _MULTISTATUS_START
+        yield _WHOLE_MULTISTATUS_START if whole else _MULTISTATUS_START
         for start in range(0, len(resources), STREAMED_RESPONSES):
             with _in_context(current):
                 chunk = b"".join(

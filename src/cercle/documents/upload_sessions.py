@@ -19,9 +19,11 @@ error.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
-import shutil
+import tempfile
 import uuid
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -30,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,17 +194,129 @@ def _end(session: UploadSession, *, finished: bool = False) -> None:
         blob_storage().delete(key)
 
 
-def _write_at(key: str, offset: int, data: IO[bytes]) -> None:
-    """Writes `data` into the session's file at `offset` (what lies past it, bytes of a chunk
-    whose record failed, is cut first)."""
-    path = blob_storage().path(key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    with os.fdopen(descriptor, "r+b") as out:
-        out.seek(offset)
-        out.truncate()
-        data.seek(0)
-        shutil.copyfileobj(data, out, CHUNK_READ)
+def _cut_short() -> ValidationError:
+    return ValidationError(
+        {
+            "chunk": ValidationError(
+                _("The chunk did not arrive whole: send it again."), code="incomplete"
+            )
+        }
+    )
+
+
+def _open_locked(path: str, *, create: bool) -> tuple[IO[bytes], bool] | None:
+    """The session's file open for writing and locked (`flock`: one chunk of a session at a
+    time), and whether it was made here (`create`, for a first chunk); None when it is not
+    there and may not be made. A file deleted or replaced while this waited for the lock is
+    opened again (the lock must be the one of the file at `path`)."""
+    while True:
+        made = False
+        try:
+            descriptor = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            if not create:
+                return None
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue  # made meanwhile by the same chunk sent again: take its lock
+            made = True
+        handle = os.fdopen(descriptor, "r+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            if os.path.exists(path) and os.path.samefile(path, handle.fileno()):
+                return handle, made
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()
+
+
+def _forget_file(path: str, handle: IO[bytes]) -> None:
+    """Deletes the session's file this request made (still the one at `path`)."""
+    with contextlib.suppress(FileNotFoundError):
+        if os.path.samefile(path, handle.fileno()):
+            os.unlink(path)
+
+
+def _append(
+    session: UploadSession, offset: int, data: IO[bytes] | HttpRequest, length: int
+) -> UploadSession:
+    """Writes the chunk into the session's file at `offset` as its bytes are read from `data`
+    (the request's body: no copy first), with the file locked (`_open_locked`) and no database
+    transaction held while the client sends. The session's offset moves only once the whole
+    chunk is written; a chunk cut short (fewer bytes than announced, a client gone) is cut off
+    the file again, which is then as it was (not there at all, for a first chunk)."""
+    path = blob_storage().path(session.staged_key)
+    opened = _open_locked(path, create=offset == 0)
+    if opened is None:  # a file that should be there is not: the session has ended
+        now = UploadSession.objects.filter(pk=session.pk, finishing=False).first()
+        if now is not None and now.received != offset:
+            raise OffsetMismatch(now.received)
+        raise queries.NotFound(_("No such upload."))
+    handle, made = opened
+    with handle:
+        try:
+            # With the file locked, no other chunk moves the offset, and no finish starts (it
+            # waits for the last byte); the session may still be cancelled or expire meanwhile:
+            # its file is then deleted under this one (its writes go nowhere).
+            now = UploadSession.objects.filter(pk=session.pk).first()
+            if now is None or now.finishing:
+                raise queries.NotFound(_("No such upload."))
+            if now.received != offset:
+                raise OffsetMismatch(now.received)
+        except BaseException:
+            if made:
+                _forget_file(path, handle)
+            raise
+        try:
+            handle.seek(offset)
+            handle.truncate()
+            received = 0
+            while received < length:
+                piece = data.read(min(CHUNK_READ, length - received))
+                if not piece:
+                    raise _cut_short()
+                if received + len(piece) > length:
+                    piece = piece[: length - received]
+                handle.write(piece)
+                received += len(piece)
+            handle.flush()
+            with transaction.atomic():
+                locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
+                if locked is None or locked.finishing:
+                    raise queries.NotFound(_("No such upload."))
+                if locked.received != offset:
+                    raise OffsetMismatch(locked.received)
+                locked.received = offset + length
+                locked.save(update_fields=["received"])
+                return locked
+        except BaseException:
+            handle.truncate(offset)
+            if offset == 0:
+                _forget_file(path, handle)
+            raise
+
+
+def _spooled(data: IO[bytes] | HttpRequest, length: int) -> IO[bytes]:
+    """A chunk's `length` bytes in a temporary file, whole, for a storage without local paths
+    (each chunk is stored as its own file, which must not be cut short); `_cut_short`
+    otherwise."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (returned open, closed by the caller)
+    try:
+        received = 0
+        while received < length:
+            piece = data.read(min(CHUNK_READ, length - received))
+            if not piece:
+                raise _cut_short()
+            spool.write(piece[: length - received])
+            received += min(len(piece), length - received)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
 
 
 def _still_allowed(actor: User, session: UploadSession) -> None:
@@ -227,11 +342,15 @@ def _still_allowed(actor: User, session: UploadSession) -> None:
 
 
 def receive_chunk(
-    *, actor: User, session: UploadSession, offset: int, data: IO[bytes], length: int
+    *, actor: User, session: UploadSession, offset: int, data: IO[bytes] | HttpRequest, length: int
 ) -> UploadSession:
-    """Stores `length` bytes of `data` at `offset`, which must be where the session is
-    (`received`), else `OffsetMismatch`. A chunk past the declared size or larger than
-    `MAX_CHUNK_BYTES` is refused; the rules and the room are checked again (`_still_allowed`)."""
+    """Stores `length` bytes of `data` (the request's body, read as it arrives) at `offset`,
+    which must be where the session is (`received`), else `OffsetMismatch`. A chunk past the
+    declared size or larger than `MAX_CHUNK_BYTES` is refused; the rules and the room are
+    checked again (`_still_allowed`); a chunk that does not arrive whole is refused
+    (`incomplete`) and changes nothing. With a storage that has local paths the bytes go
+    straight into the session's file (`_append`); otherwise each chunk is spooled whole, then
+    stored as its own file."""
     if session.created_by_id != actor.pk:
         raise queries.NotFound(_("No such upload."))
     if offset != session.received:
@@ -253,21 +372,10 @@ def receive_chunk(
             code="beyond",
         )
     _still_allowed(actor, session)
-    if session.staged_key:
-        # Appended where the content will be kept, with the session's row locked: one chunk
-        # at a time, and none once the session has ended (its file deleted after its row).
-        with transaction.atomic():
-            locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
-            if locked is None or locked.finishing:
-                raise queries.NotFound(_("No such upload."))
-            if locked.received != offset:
-                raise OffsetMismatch(locked.received)
-            _write_at(locked.staged_key, offset, data)
-            locked.received = offset + length
-            locked.save(update_fields=["received"])
-            return locked
-    data.seek(0)
-    name = blob_storage().save(session.part_name(len(session.parts)), File(data, name="part"))
+    if session.staged_key:  # appended where the content will be kept, as it arrives
+        return _append(session, offset, data, length)
+    with _spooled(data, length) as spool:
+        name = blob_storage().save(session.part_name(len(session.parts)), File(spool, name="part"))
     try:
         with transaction.atomic():
             locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
