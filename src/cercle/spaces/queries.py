@@ -501,6 +501,25 @@ def pending_invitations_for(user: User) -> QuerySet[SpaceInvitation]:
     ).select_related("space", "invited_by")
 
 
+def _pending_invitation(user_id: int) -> QuerySet[SpaceInvitation, int]:
+    return (
+        SpaceInvitation.objects.filter(
+            user_id=user_id, status=RequestStatus.PENDING, space__archived_at__isnull=True
+        )
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+
+
+# On every home page (most people have none): built once (`core.compiled`).
+_PENDING_INVITATION = CompiledQuery(_pending_invitation)
+
+
+def has_pending_invitations(user: User) -> bool:
+    """Whether `pending_invitations_for(user)` has any: one query, built once."""
+    return bool(_PENDING_INVITATION.rows(user.pk))
+
+
 def access_invitation(user: User, invitation_id: int) -> SpaceInvitation:
     invitation = (
         SpaceInvitation.objects.filter(pk=invitation_id, user_id=user.pk)
