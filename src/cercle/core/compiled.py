@@ -65,9 +65,14 @@ class ShapedQuery:
     get the same SQL with their own ids. Each id must reach the SQL as a parameter (or not at all,
     for a shape that does not use it)."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], ids: int = 1, times: int = 0) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet[Any]], ids: int = 1, times: int = 0, texts: int = 0
+    ) -> None:
         self.build = build
         self.stand_ins = tuple(STAND_IN_ID - i for i in range(ids))
+        # Texts (`texts`, such as a slug) compared with text columns: stand-ins too, given to
+        # `build` after the moments.
+        self.text_stand_ins = tuple(f"\x1fcercle stand-in {i}\x1f" for i in range(texts))
         # Moments (`times`, such as "now") compared with date-time columns: stand-ins too, put in
         # the SQL's parameters as the database's adapter writes them.
         self.time_stand_ins = tuple(
@@ -81,18 +86,18 @@ class ShapedQuery:
         """The SQL and parameters for this shape (None: a shape that matches nothing)."""
         if (using, shape) in self._compiled:
             return self._compiled[(using, shape)]
-        queryset = self.build(shape, *self.stand_ins, *self.time_stand_ins)
+        queryset = self.build(shape, *self.stand_ins, *self.time_stand_ins, *self.text_stand_ins)
         try:
             sql, params = queryset.query.get_compiler(using=using).as_sql()
         except EmptyResultSet:  # `.none()`: nothing to ask
             with self._lock:
                 self._compiled[(using, shape)] = None
             return None
-        for stand_in in self.stand_ins:
+        for stand_in in (*self.stand_ins, *self.text_stand_ins):
             # An id this shape does not use is left out; one written into the SQL's text would
             # stay the stand-in's for everyone.
-            if str(stand_in) in sql:
-                raise ValueError("A stand-in id is in the query's text, not a parameter.")
+            if str(stand_in).strip("\x1f") in sql:
+                raise ValueError("A stand-in is in the query's text, not a parameter.")
         adapt = connections[using].ops.adapt_datetimefield_value
         for moment in self.time_stand_ins:
             if adapt(moment) not in params:
@@ -107,27 +112,34 @@ class ShapedQuery:
         shape: Hashable,
         *ids: int,
         times: tuple[datetime.datetime, ...] = (),
+        texts: tuple[str, ...] = (),
         using: str = "default",
     ) -> list[Any]:
-        """The first column of each row, for these ids and moments (one per stand-in)."""
-        return [row[0] for row in self.rows(shape, *ids, times=times, using=using)]
+        """The first column of each row, for these ids, moments and texts (one per stand-in)."""
+        return [row[0] for row in self.rows(shape, *ids, times=times, texts=texts, using=using)]
 
     def rows(
         self,
         shape: Hashable,
         *ids: int,
         times: tuple[datetime.datetime, ...] = (),
+        texts: tuple[str, ...] = (),
         using: str = "default",
     ) -> list[tuple[Any, ...]]:
         """Each row, as a tuple of its columns in their database types (a boolean may come back
-        as 0 or 1 from SQLite), for these ids and moments (one per stand-in)."""
-        if len(ids) != len(self.stand_ins) or len(times) != len(self.time_stand_ins):
+        as 0 or 1 from SQLite), for these ids, moments and texts (one per stand-in)."""
+        if (
+            len(ids) != len(self.stand_ins)
+            or len(times) != len(self.time_stand_ins)
+            or len(texts) != len(self.text_stand_ins)
+        ):
             raise ValueError("One id per stand-in.")
         compiled = self._sql(using, shape)
         if compiled is None:
             return []
         sql, params = compiled
         real: dict[Any, Any] = dict(zip(self.stand_ins, ids, strict=True))
+        real.update(zip(self.text_stand_ins, texts, strict=True))
         adapt = connections[using].ops.adapt_datetimefield_value
         for stand_in, moment in zip(self.time_stand_ins, times, strict=True):
             real[adapt(stand_in)] = adapt(moment)
