@@ -1,8 +1,9 @@
 """The header's menus and the side navigation drawn in Python (`{% account_menu %}`,
 `{% main_navigation %}`, `{% side_navigation %}`: issue 15, round 8) give the very pages the
-former templates gave: `tests/core/reference/base.html` (the former `base.html`) and
-`tests/core/reference/core/_side_navigation.html`, loaded with the former tags
-(`tests/core/reference_navigation.py`). Each page is asked twice, with the reference templates
+former templates gave: `tests/core/reference/base.html` (the former `base.html`),
+`tests/core/reference/core/_side_navigation.html` and the Messages link's
+`tests/core/reference/chat/_nav_link.html` (`chat.navigation.messages_link`, now drawn in Python
+too), loaded with the former tags (`tests/core/reference_navigation.py`). Each page is asked twice, with the reference templates
 and with the new ones, for a member with favourites, unread conversations and spaces with new
 posts, an administrator (the Administration link, the admins' header links), a guest and a
 newcomer, in English and in French, on pages that mark each kind of link current (a main link, a
