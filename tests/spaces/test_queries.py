@@ -118,6 +118,7 @@ def test_access_space_agrees_with_visible_spaces_for_every_person_and_key() -> N
     lookup, issue 15 round 8) finds exactly the spaces `visible_spaces` holds, by id (an int or
     its digits) and by slug, for members, invitees, guests, staff, administrators, outsiders and
     deactivated people; unknown and out-of-range keys are not found."""
+    from django.forms.models import model_to_dict
     from django.utils import timezone
 
     from cercle.accounts.models import Role, User
@@ -130,6 +131,7 @@ def test_access_space_agrees_with_visible_spaces_for_every_person_and_key() -> N
     User.objects.filter(pk=staff.pk).update(role=Role.STAFF)
     staff.refresh_from_db()
     deactivated = make_user()
+    organisation.refresh_from_db()
     every = [organisation]
     for kind in ("open", "request", "private", "secret"):
         space = make_space(owner=owner, kind=kind, name=f"{kind} 2", members=(member, guest))
@@ -145,6 +147,8 @@ def test_access_space_agrees_with_visible_spaces_for_every_person_and_key() -> N
     )
     archived = make_space(owner=owner, kind="open", name="archived", archived_at=timezone.now())
     every += [refused, archived]
+    for space in every:
+        space.refresh_from_db()
     User.objects.filter(pk=deactivated.pk).update(is_active=False)
     deactivated.refresh_from_db()
     people = [owner, member, invitee, outsider, guest, guest_invitee, admin, staff, deactivated]
@@ -153,7 +157,11 @@ def test_access_space_agrees_with_visible_spaces_for_every_person_and_key() -> N
         for space in every:
             for key in (space.pk, str(space.pk), space.slug):
                 if space.pk in visible:
-                    assert queries.access_space(person, key) == space
+                    found = queries.access_space(person, key)
+                    # Read as Django reads it (the raw row's values converted).
+                    assert model_to_dict(found) == model_to_dict(space)
+                    assert found.created_at == space.created_at
+                    assert found.archived_at == space.archived_at
                 else:
                     with pytest.raises(queries.NotFound):
                         queries.access_space(person, key)

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 # An id no row has: where it lands among the parameters is where the real one goes.
 STAND_IN_ID = 2**62 - 4_242_421
@@ -128,6 +128,41 @@ class ShapedQuery:
     ) -> list[tuple[Any, ...]]:
         """Each row, as a tuple of its columns in their database types (a boolean may come back
         as 0 or 1 from SQLite), for these ids, moments and texts (one per stand-in)."""
+        found = self._real(shape, ids, times, texts, using)
+        if found is None:
+            return []
+        sql, values = found
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, values)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def instances(
+        self,
+        model: type[Model],
+        shape: Hashable,
+        *ids: int,
+        times: tuple[datetime.datetime, ...] = (),
+        texts: tuple[str, ...] = (),
+        using: str = "default",
+    ) -> list[Any]:
+        """The rows as instances of `model` (`build` gives a queryset of `model` with all its
+        columns), their values converted as Django converts them (`Model.objects.raw`)."""
+        found = self._real(shape, ids, times, texts, using)
+        if found is None:
+            return []
+        sql, values = found
+        return list(model._default_manager.db_manager(using).raw(sql, values))
+
+    def _real(
+        self,
+        shape: Hashable,
+        ids: tuple[int, ...],
+        times: tuple[datetime.datetime, ...],
+        texts: tuple[str, ...],
+        using: str,
+    ) -> tuple[str, list[Any]] | None:
+        """The SQL for this shape and its parameters with the real values in the stand-ins'
+        places (None: a shape that matches nothing)."""
         if (
             len(ids) != len(self.stand_ins)
             or len(times) != len(self.time_stand_ins)
@@ -136,7 +171,7 @@ class ShapedQuery:
             raise ValueError("One id per stand-in.")
         compiled = self._sql(using, shape)
         if compiled is None:
-            return []
+            return None
         sql, params = compiled
         real: dict[Any, Any] = dict(zip(self.stand_ins, ids, strict=True))
         real.update(zip(self.text_stand_ins, texts, strict=True))
@@ -147,9 +182,7 @@ class ShapedQuery:
             real.get(param, param) if isinstance(param, int | str | datetime.datetime) else param
             for param in params
         ]
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, values)
-            return [tuple(row) for row in cursor.fetchall()]
+        return sql, values
 
 
 class IdsQuery:

@@ -317,29 +317,29 @@ def access_space(user: User, id_or_slug: int | str) -> Space:
         raise NotFound(_("No such space."))
     if not user.is_authenticated or not user.is_active:
         raise NotFound(_("No such space."))
-    # Whether they see it, by a query built once per person shape and lookup (`core.compiled`:
-    # building `visible_spaces` cost twice reading the space), then the space by id.
+    # By a query built once per person shape and lookup (`core.compiled`: building
+    # `visible_spaces` cost more than twice reading the space).
     shape = (bool(user.is_active), str(user.role))
     if isinstance(id_or_slug, int) or (key.isascii() and key.isdigit()):
         pk = int(key)
         if not -(2**63) <= pk < 2**63:
             raise NotFound(_("No such space."))
-        found = _VISIBLE_SPACE.values((*shape, "pk"), user.pk, pk, texts=("",))
+        found = _VISIBLE_SPACE.instances(Space, (*shape, "pk"), user.pk, pk, texts=("",))
     else:
-        found = _VISIBLE_SPACE.values((*shape, "slug"), user.pk, 0, texts=(key,))
-    space = Space.objects.filter(pk=found[0]).first() if found else None
-    if space is None:
+        found = _VISIBLE_SPACE.instances(Space, (*shape, "slug"), user.pk, 0, texts=(key,))
+    if not found:
         raise NotFound(_("No such space."))
+    space: Space = found[0]
     return space
 
 
 def _visible_space(
     shape: tuple[bool, str, str], user_id: int, space_id: int, slug: str
-) -> QuerySet[Space, int]:
+) -> QuerySet[Space]:
     is_active, role, by = shape
     person = User(pk=user_id, role=role, is_active=is_active)
     lookup = Q(pk=space_id) if by == "pk" else Q(slug=slug)
-    return visible_spaces(person).filter(lookup).order_by().values_list("pk", flat=True)[:1]
+    return visible_spaces(person).filter(lookup).order_by()[:1]
 
 
 _VISIBLE_SPACE = ShapedQuery(_visible_space, ids=2, texts=1)
