@@ -3,12 +3,13 @@
 former templates gave: `tests/core/reference/base.html` (the former `base.html`),
 `tests/core/reference/core/_side_navigation.html` and the Messages link's
 `tests/core/reference/chat/_nav_link.html` (`chat.navigation.messages_link`, now drawn in Python
-too), loaded with the former tags (`tests/core/reference_navigation.py`). Each page is asked twice, with the reference templates
-and with the new ones, for a member with favourites, unread conversations and spaces with new
-posts, an administrator (the Administration link, the admins' header links), a guest and a
-newcomer, in English and in French, on pages that mark each kind of link current (a main link, a
-phone's "More" link, the Messages link drawn by chat, an account link, a space of the side
-navigation, a page of none), and signed out."""
+too), loaded with the former tags (`tests/core/reference_navigation.py`); the new `base.html` also
+draws its fixed parts once per language (`{% fixed %}`). Each page is asked twice, with the
+reference templates and with the new ones, for a member with favourites, unread conversations and
+spaces with new posts, an administrator (the Administration link, the admins' header links), a
+guest and a newcomer, in English and in French, on pages that mark each kind of link current (a
+main link, a phone's "More" link, the Messages link drawn by chat, an account link, a space of the
+side navigation, a page of none), and signed out."""
 
 from __future__ import annotations
 
@@ -171,3 +172,29 @@ def test_every_person_sees_the_same_pages(people: dict[str, Any], language: str)
 
 def test_signed_out_pages_are_the_same() -> None:
     _same(Client(), "/accounts/login/", "nobody")
+
+
+def test_a_fixed_part_is_drawn_once_per_language_and_holds_nothing_that_varies() -> None:
+    from django.template import Context, Template, TemplateSyntaxError
+    from django.utils import translation
+
+    fixed = Template(
+        "{% load i18n navigation %}{% fixed %}<a href=\"{% url 'search' %}\">"
+        '{% translate "Search" %}</a>{% endfixed %}'
+    )
+    with translation.override("en"):
+        assert fixed.render(Context()) == '<a href="/search/">Search</a>'
+    with translation.override("fr"):
+        assert fixed.render(Context()) == '<a href="/search/">Rechercher</a>'
+    for varying in (
+        "{{ user.pk }}",
+        "{% if x %}x{% endif %}",
+        "{% translate name %}",
+        '{% translate "Search" as label %}',
+        "{% url 'profile' username %}",
+        "{% url 'account:login' %}",
+        "{% csrf_token %}",
+        "{% static path %}",
+    ):
+        with pytest.raises(TemplateSyntaxError):
+            Template(f"{{% load i18n static navigation %}}{{% fixed %}}{varying}{{% endfixed %}}")
