@@ -174,3 +174,34 @@ def test_who_may_cancel_and_the_api() -> None:
         .status_code
         == 204
     )
+
+
+def test_whether_one_has_pending_invitations_agrees_with_the_list() -> None:
+    """`has_pending_invitations` (the home page's check, a query built once: issue 15) says what
+    `pending_invitations_for(...).exists()` says, for each state an invitation can be in, and the
+    home page lists them only then."""
+    from cercle.spaces import queries
+
+    owner = make_user()
+    people = {name: make_user(first_name=name) for name in ("none", "pending", "archived", "other")}
+    for status in SpaceInvitation._meta.get_field("status").choices or []:
+        people[status[0]] = make_user(first_name=status[0])
+    open_space = make_space(owner=owner, name="Ouvert")
+    archived = make_space(owner=owner, name="Archivé")
+    for status, person in people.items():
+        if status in ("none", "other", "archived"):
+            continue
+        SpaceInvitation.objects.create(
+            space=open_space, user=person, invited_by=owner, status=status
+        )
+    SpaceInvitation.objects.create(space=archived, user=people["archived"], invited_by=owner)
+    actions.archive_space(actor=owner, space=archived)
+    for person in people.values():
+        expected = queries.pending_invitations_for(person).exists()
+        assert queries.has_pending_invitations(person) is expected, person.first_name
+        page = client_for(person).get("/").content.decode()
+        assert ('id="invitations-heading"' in page) is expected
+        assert ("Ouvert" in page) is expected
+    assert queries.has_pending_invitations(people["pending"])
+    assert not queries.has_pending_invitations(people["archived"])
+    assert not queries.has_pending_invitations(people["none"])

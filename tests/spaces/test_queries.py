@@ -111,3 +111,62 @@ def test_may_create_space_matches_the_action() -> None:
     with pytest.raises(PermissionDenied):
         actions.create_space(actor=guest, name="Club")
     assert actions.create_space(actor=person, name="Club").pk
+
+
+def test_access_space_agrees_with_visible_spaces_for_every_person_and_key() -> None:
+    """`access_space` (whether the person sees the space by a query built once per shape and
+    lookup, issue 15 round 8) finds exactly the spaces `visible_spaces` holds, by id (an int or
+    its digits) and by slug, for members, invitees, guests, staff, administrators, outsiders and
+    deactivated people; unknown and out-of-range keys are not found."""
+    from django.forms.models import model_to_dict
+    from django.utils import timezone
+
+    from cercle.accounts.models import Role, User
+    from cercle.spaces.models import RequestStatus, SpaceInvitation
+
+    organisation = queries.organisation_space()
+    owner, member, invitee, outsider = make_user(), make_user(), make_user(), make_user()
+    guest, guest_invitee, admin = make_guest(), make_guest(), make_admin()
+    staff = make_user()
+    User.objects.filter(pk=staff.pk).update(role=Role.STAFF)
+    staff.refresh_from_db()
+    deactivated = make_user()
+    organisation.refresh_from_db()
+    every = [organisation]
+    for kind in ("open", "request", "private", "secret"):
+        space = make_space(owner=owner, kind=kind, name=f"{kind} 2", members=(member, guest))
+        add_member(space, deactivated)
+        every.append(space)
+        for person in (invitee, guest_invitee):
+            SpaceInvitation.objects.create(
+                space=space, user=person, invited_by=owner, status=RequestStatus.PENDING
+            )
+    refused = make_space(owner=owner, kind="secret", name="refused")
+    SpaceInvitation.objects.create(
+        space=refused, user=invitee, invited_by=owner, status=RequestStatus.DECLINED
+    )
+    archived = make_space(owner=owner, kind="open", name="archived", archived_at=timezone.now())
+    every += [refused, archived]
+    for space in every:
+        space.refresh_from_db()
+    User.objects.filter(pk=deactivated.pk).update(is_active=False)
+    deactivated.refresh_from_db()
+    people = [owner, member, invitee, outsider, guest, guest_invitee, admin, staff, deactivated]
+    for person in people:
+        visible = set(queries.visible_spaces(person).values_list("pk", flat=True))
+        for space in every:
+            for key in (space.pk, str(space.pk), space.slug):
+                if space.pk in visible:
+                    found = queries.access_space(person, key)
+                    # Read as Django reads it (the raw row's values converted).
+                    assert model_to_dict(found) == model_to_dict(space)
+                    assert found.created_at == space.created_at
+                    assert found.archived_at == space.archived_at
+                else:
+                    with pytest.raises(queries.NotFound):
+                        queries.access_space(person, key)
+        for key in ("no-such-space", str(2**63), str(10**30), 2**70, "0"):
+            with pytest.raises(queries.NotFound):
+                queries.access_space(person, key)
+    assert queries._VISIBLE_SPACE._compiled  # built once per shape and lookup
+    assert len(queries._VISIBLE_SPACE._compiled) <= 2 * 2 * 5

@@ -4,9 +4,11 @@ with its unread count (none for a muted one); and the main navigation's Messages
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
@@ -32,14 +34,25 @@ def my_conversations(user: User, limit: int) -> list[NavLink]:
 
 
 def messages_link(request: HttpRequest) -> SafeString:
-    """The main navigation's Messages link, with its unread badge (kept live by realtime.js)."""
+    """The main navigation's Messages link, with its unread badge (kept live by realtime.js), and
+    the socket's status line and script. On every page: drawn in Python (issue 15; the template
+    it replaced is kept in `tests/core/reference/chat/_nav_link.html`, and
+    `tests/core/test_navigation_drawn.py` compares whole pages drawn both ways)."""
     user = request.user  # signed in: core.navigation shows links to them only
-    context = {
-        "unread": unread_conversation_count(user) if isinstance(user, User) else 0,
-        "active": request.path.startswith("/messages"),
-        "user": user,
-    }
-    return render_to_string("chat/_nav_link.html", context, request=request)
+    unread = unread_conversation_count(user) if isinstance(user, User) else 0
+    current = ' aria-current="page"' if request.path.startswith("/messages") else ""
+    hidden = "" if unread else " hidden"
+    return mark_safe(  # noqa: S308 (every value is escaped or an integer)
+        f'<a href="{escape(reverse("chat_inbox"))}"{current} class="nav-messages">'
+        f"{escape(gettext('Messages'))}"
+        f'<span id="messages-badge" class="nav-badge"{hidden} '
+        f'data-unread-url="{escape(reverse("chat_unread"))}">'
+        f'<span class="visually-hidden">, {escape(gettext("unread conversations:"))} </span>'
+        f'<span class="nav-badge-count">{escape(unread)}</span></span></a>\n'
+        '<div id="realtime-status" class="realtime-status" role="status" hidden '
+        f'data-user-id="{escape(user.pk)}">{escape(gettext("Offline: reconnecting…"))}</div>\n'
+        f'<script src="{escape(static("cercle/js/realtime.js"))}" defer></script>\n'
+    )
 
 
 def register() -> None:

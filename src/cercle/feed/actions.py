@@ -607,11 +607,7 @@ def record_views(*, viewer: User, posts: list[Post]) -> None:
         return
     # A read first: most pages show posts already seen, and a write per page would serialise
     # readers on SQLite. Only the first sight of a post writes.
-    seen = set(
-        PostView.objects.filter(user=viewer, post_id__in=[p.pk for p in others]).values_list(
-            "post_id", flat=True
-        )
-    )
+    seen = queries.viewed_post_ids(viewer, [p.pk for p in others])
     new = [PostView(post=p, user=viewer) for p in others if p.pk not in seen]
     if new:
         PostView.objects.bulk_create(new, ignore_conflicts=True)

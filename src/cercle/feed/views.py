@@ -173,7 +173,10 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         # What the modules extending posts add: sections (announcements' banners), composer parts.
         "home_sections": sections,
         "composer_options": registry.composer_options(user, None),
-        "pending_invitations": space_queries.pending_invitations_for(user)[:5],
+        # Most people have none: asked by a query built once, the invitations read only then.
+        "pending_invitations": list(space_queries.pending_invitations_for(user)[:5])
+        if space_queries.has_pending_invitations(user)
+        else [],
     }
     # A post shown whole above (an announcement's banner) is not repeated below.
     shown_above = list(registry.shown_post_ids(sections))

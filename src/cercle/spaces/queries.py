@@ -315,15 +315,34 @@ def access_space(user: User, id_or_slug: int | str) -> Space:
     key = str(id_or_slug)
     if "\x00" in key or len(key) > 200:  # no such slug, and PostgreSQL refuses NUL
         raise NotFound(_("No such space."))
-    lookup = (
-        Q(pk=int(key))
-        if isinstance(id_or_slug, int) or (key.isascii() and key.isdigit())
-        else Q(slug=key)
-    )
-    space = visible_spaces(user).filter(lookup).first()
-    if space is None:
+    if not user.is_authenticated or not user.is_active:
         raise NotFound(_("No such space."))
+    # By a query built once per person shape and lookup (`core.compiled`: building
+    # `visible_spaces` cost more than twice reading the space).
+    shape = (bool(user.is_active), str(user.role))
+    if isinstance(id_or_slug, int) or (key.isascii() and key.isdigit()):
+        pk = int(key)
+        if not -(2**63) <= pk < 2**63:
+            raise NotFound(_("No such space."))
+        found = _VISIBLE_SPACE.instances(Space, (*shape, "pk"), user.pk, pk, texts=("",))
+    else:
+        found = _VISIBLE_SPACE.instances(Space, (*shape, "slug"), user.pk, 0, texts=(key,))
+    if not found:
+        raise NotFound(_("No such space."))
+    space: Space = found[0]
     return space
+
+
+def _visible_space(
+    shape: tuple[bool, str, str], user_id: int, space_id: int, slug: str
+) -> QuerySet[Space]:
+    is_active, role, by = shape
+    person = User(pk=user_id, role=role, is_active=is_active)
+    lookup = Q(pk=space_id) if by == "pk" else Q(slug=slug)
+    return visible_spaces(person).filter(lookup).order_by()[:1]
+
+
+_VISIBLE_SPACE = ShapedQuery(_visible_space, ids=2, texts=1)
 
 
 # Both languages' words, so that the organisation space is found in either.
@@ -499,6 +518,25 @@ def pending_invitations_for(user: User) -> QuerySet[SpaceInvitation]:
     return SpaceInvitation.objects.filter(
         user_id=user.pk, status=RequestStatus.PENDING, space__archived_at__isnull=True
     ).select_related("space", "invited_by")
+
+
+def _pending_invitation(user_id: int) -> QuerySet[SpaceInvitation, int]:
+    return (
+        SpaceInvitation.objects.filter(
+            user_id=user_id, status=RequestStatus.PENDING, space__archived_at__isnull=True
+        )
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    )
+
+
+# On every home page (most people have none): built once (`core.compiled`).
+_PENDING_INVITATION = CompiledQuery(_pending_invitation)
+
+
+def has_pending_invitations(user: User) -> bool:
+    """Whether `pending_invitations_for(user)` has any: one query, built once."""
+    return bool(_PENDING_INVITATION.rows(user.pk))
 
 
 def access_invitation(user: User, invitation_id: int) -> SpaceInvitation:

@@ -67,6 +67,7 @@ from cercle.feed.queries.pages import (
     space_page,
     space_posts,
     space_wall_page,
+    viewed_post_ids,
     visible_activity_items,
     with_viewer_state,
 )
@@ -146,6 +147,7 @@ __all__ = [
     "space_page",
     "space_posts",
     "space_wall_page",
+    "viewed_post_ids",
     "viewer_may",
     "viewer_sees",
     "visible_activity_items",

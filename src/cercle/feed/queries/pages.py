@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Follow, User
-from cercle.core.compiled import ShapedQuery
+from cercle.core.compiled import IdsQuery, ShapedQuery
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.core.text import normalize_hashtag
 from cercle.feed import registry
@@ -101,6 +101,30 @@ def activity_html(items: Sequence[dict[str, object]]) -> str:
     return f'<ul class="post-activity">{links}</ul>'
 
 
+_MY_REACTIONS = IdsQuery(
+    lambda user_id, ids: Reaction.objects.filter(
+        user_id=user_id, post_id__in=ids, comment__isnull=True
+    ).values_list("post_id", "kind")
+)
+_MY_BOOKMARKS = IdsQuery(
+    lambda user_id, ids: Bookmark.objects.filter(user_id=user_id, post_id__in=ids).values_list(
+        "post_id"
+    )
+)
+
+_VIEWED = IdsQuery(
+    lambda user_id, ids: PostView.objects.filter(user_id=user_id, post_id__in=ids).values_list(
+        "post_id"
+    )
+)
+
+
+def viewed_post_ids(user: User, ids: Sequence[int]) -> set[int]:
+    """Which of these posts `user` was shown already (`actions.record_views`): one query, built
+    once per number of posts."""
+    return {post_id for (post_id,) in _VIEWED.rows(user.pk, ids)}
+
+
 def with_viewer_state(
     posts: Sequence[Post], viewer: Viewer, *, new: bool = False
 ) -> list[PostCard]:
@@ -115,16 +139,9 @@ def with_viewer_state(
     mine: dict[int, str] = {}
     saved: set[int] = set()
     if ids:
-        mine = dict(
-            Reaction.objects.filter(
-                user_id=viewer.user.pk, post_id__in=ids, comment__isnull=True
-            ).values_list("post_id", "kind")
-        )
-        saved = set(
-            Bookmark.objects.filter(user_id=viewer.user.pk, post_id__in=ids).values_list(
-                "post_id", flat=True
-            )
-        )
+        # Built once per number of posts (`core.compiled.IdsQuery`): ~2,000 Python calls each.
+        mine = {post_id: kind for post_id, kind in _MY_REACTIONS.rows(viewer.user.pk, ids)}
+        saved = {post_id for (post_id,) in _MY_BOOKMARKS.rows(viewer.user.pk, ids)}
     own = [p.pk for p in items if p.author_id == viewer.user.pk and not new]
     seen: dict[int, int] = {}
     if own:
