@@ -325,6 +325,46 @@ def add_space_member(*, space_id: int, user: User) -> Conversation | None:
 
 
 @transaction.atomic
+def add_space_members(*, space_id: int, users: Sequence[User]) -> None:
+    """Many people join the space's channel at once (a group rule of the company directory):
+    one INSERT, each newcomer told alone, as `add_space_member` tells them."""
+    conversation = _space_channel(space_id)
+    if conversation is None:
+        return
+    active = {user.pk: user for user in users if user.is_active}
+    there = set(
+        Membership.objects.filter(conversation=conversation, user_id__in=list(active)).values_list(
+            "user_id", flat=True
+        )
+    )
+    new = [active[pk] for pk in sorted(active) if pk not in there]
+    last = conversation.last_message_id or 0
+    Membership.objects.bulk_create(
+        [
+            Membership(conversation=conversation, user=user, last_read_message_id=last)
+            for user in new
+        ],
+        ignore_conflicts=True,
+    )
+    for user in new:
+        _publish_conversation(events.ConversationCreated, conversation, [user])
+
+
+@transaction.atomic
+def remove_space_members(*, space_id: int, user_ids: Sequence[int]) -> None:
+    """Many people leave the space's channel at once: one DELETE, one event to those who were
+    in it (their tabs drop it)."""
+    conversation = _space_channel(space_id)
+    if conversation is None or not user_ids:
+        return
+    rows = Membership.objects.filter(conversation=conversation, user_id__in=list(user_ids))
+    gone = list(rows.values_list("user_id", flat=True))
+    if gone:
+        rows.delete()
+        publish_on_commit(events.ConversationLeft(conversation_id=conversation.pk), user_ids=gone)
+
+
+@transaction.atomic
 def remove_space_member(*, space_id: int, user_id: int) -> None:
     """One person leaves the space's channel (their tabs drop it at once)."""
     conversation = _space_channel(space_id)

@@ -56,6 +56,18 @@ def member_removed(happening: hooks.MemberRemoved) -> None:
         actions.remove_space_member(space_id=happening.space.pk, user_id=happening.user.pk)
 
 
+def members_added(happening: hooks.MembersAdded) -> None:
+    if _has_channel(happening.space):
+        actions.add_space_members(space_id=happening.space.pk, users=happening.users)
+
+
+def members_removed(happening: hooks.MembersRemoved) -> None:
+    space = happening.space
+    leaving = [user.pk for user in happening.users if not space.is_organisation or user.is_guest]
+    if leaving:
+        actions.remove_space_members(space_id=space.pk, user_ids=leaving)
+
+
 def space_archived(happening: hooks.SpaceArchived) -> None:
     actions.space_channel_read_only(space_id=happening.space.pk, read_only=True)
 
@@ -70,6 +82,8 @@ def register() -> None:
     listen(hooks.SpaceChanged, space_changed)
     listen(hooks.MemberAdded, member_added)
     listen(hooks.MemberRemoved, member_removed)
+    listen(hooks.MembersAdded, members_added)
+    listen(hooks.MembersRemoved, members_removed)
     listen(hooks.SpaceArchived, space_archived)
     listen(hooks.SpaceRestored, space_restored)
     listen(people.DemoContentWanted, demo.seed_demo_conversations)

@@ -10,7 +10,6 @@ deactivates nobody, says why in its report and alerts the administrators.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 from collections.abc import Iterable
@@ -58,6 +57,8 @@ PROGRESS_EVERY = 100
 CREATE_BATCH = 500  # new people written at once, one transaction each
 UPDATE_BATCH = 500  # changed people read and written at once, one transaction each
 DEACTIVATE_BATCH = 500
+REACTIVATE_BATCH = 500
+MEMBERSHIP_BATCH = 500  # space memberships added or removed at once, per space
 ALERT_KIND = "directory_alert"
 # DirectorySettings.bind_password's column.
 BIND_PASSWORD_COLUMN_LENGTH = 500
@@ -1001,36 +1002,31 @@ def _apply_rules(
         if dry_run:
             continue
         people = User.objects.in_bulk(to_add | to_remove)
-        added: list[int] = []
-        for user_id in sorted(to_add):
-            try:
-                space_actions.add_member(actor=actor, space=space, user=people[user_id])
-            except (ValidationError, PermissionDenied) as error:
-                _report_refusal(report, people[user_id].username, "", error)
-            else:
-                added.append(user_id)
+        added = _space_members(actor, space, [people[pk] for pk in sorted(to_add)], True, report)
         DirectoryMembership.objects.bulk_create(
             [DirectoryMembership(space=space, user_id=user_id) for user_id in added],
             ignore_conflicts=True,
         )
-        for user_id in sorted(to_remove):
-            try:
-                space_actions.remove_member(actor=actor, space=space, user=people[user_id])
-            except (ValidationError, PermissionDenied) as error:
-                _report_refusal(report, people[user_id].username, "", error)
+        _space_members(actor, space, [people[pk] for pk in sorted(to_remove)], False, report)
         if to_remove:
             DirectoryMembership.objects.filter(space=space, user_id__in=to_remove).delete()
         # Members already there before the rule are not the directory's to remove later.
     # Spaces with no rule any more: the memberships the directory gave go.
-    stale = DirectoryMembership.objects.exclude(space_id__in=list(spaces)).select_related(
-        "space", "user"
-    )
-    for row in stale:
-        if dry_run:
-            continue
-        with contextlib.suppress(ValidationError, PermissionDenied, Membership.DoesNotExist):
-            space_actions.remove_member(actor=actor, space=row.space, user=row.user)
-        row.delete()
+    stale: dict[int, list[int]] = {}
+    for space_id, user_id in (
+        DirectoryMembership.objects.exclude(space_id__in=list(spaces))
+        .order_by("space_id", "user_id")
+        .values_list("space_id", "user_id")
+    ):
+        stale.setdefault(space_id, []).append(user_id)
+    if stale and not dry_run:
+        stale_spaces = Space.objects.in_bulk(list(stale))
+        people = User.objects.in_bulk({pk for user_ids in stale.values() for pk in user_ids})
+        for space_id, user_ids in stale.items():
+            _space_members(
+                actor, stale_spaces[space_id], [people[pk] for pk in user_ids], False, None
+            )
+        DirectoryMembership.objects.filter(space_id__in=list(stale)).delete()
     known_places = identity_actions.Places() if places and not dry_run else None
     for rule, members in places:
         profiles = Profile.objects.filter(user_id__in=members).select_related(
@@ -1057,6 +1053,44 @@ def _apply_rules(
             )
         summary.append({attribute: rule.name, "added": changed, "removed": 0})
     report["memberships"] = summary
+
+
+def _space_members(
+    actor: User,
+    space: Space,
+    people: list[User],
+    add: bool,
+    report: dict[str, list[Any]] | None,
+) -> list[int]:
+    """Add (or remove) these people to (from) the space as its administrators would, 500 at a
+    time: the spaces' `add_members` (`remove_members`), with `add_member`'s (`remove_member`'s)
+    checks, audit entries and events. Refusals go to the `report` (none: left unsaid, for the
+    spaces a deleted rule leaves). Returns the ids of the people added (removed)."""
+    done: list[int] = []
+    for start in range(0, len(people), MEMBERSHIP_BATCH):
+        batch = people[start : start + MEMBERSHIP_BATCH]
+        refused: dict[int, ValidationError | PermissionDenied]
+        try:
+            if add:
+                changed, added_refused = space_actions.add_members(
+                    actor=actor, space=space, users=batch
+                )
+                refused = dict(added_refused)
+            else:
+                changed, refused = space_actions.remove_members(
+                    actor=actor, space=space, users=batch
+                )
+        except (ValidationError, PermissionDenied) as error:
+            if report is not None:
+                for person in batch:
+                    _report_refusal(report, person.username, "", error)
+            continue
+        if report is not None:
+            for person in batch:
+                if person.pk in refused:
+                    _report_refusal(report, person.username, "", refused[person.pk])
+        done.extend(person.pk for person in changed)
+    return done
 
 
 def _deactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
@@ -1094,12 +1128,36 @@ def _deactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) 
 
 
 def _reactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
+    """Reactivate the people the directory has again (deactivated by an earlier run), 500 at a
+    time: the accounts' `reactivate_people` (one UPDATE, audited, back in the search index),
+    their links marked in one UPDATE, the directory's audit entries in one INSERT. Their
+    spaces come back with the group rules, applied after (`_apply_rules`)."""
     count = 0
-    for person in User.objects.filter(pk__in=user_ids).order_by("pk"):
-        people_actions.reactivate_person(actor=actor, person=person)
-        DirectoryPerson.objects.filter(user=person).update(deactivated_by_sync=False)
-        _add(report, "reactivated", {"name": person.display_name, "email": person.email})
-        count += 1
+    ids = sorted(user_ids)
+    for start in range(0, len(ids), REACTIVATE_BATCH):
+        people = list(
+            User.objects.filter(pk__in=ids[start : start + REACTIVATE_BATCH]).order_by("pk")
+        )
+        try:
+            with transaction.atomic():
+                done, refused = people_actions.reactivate_people(actor=actor, people=people)
+                DirectoryPerson.objects.filter(user_id__in=[person.pk for person in done]).update(
+                    deactivated_by_sync=False
+                )
+                log_events(
+                    {"actor": actor, "action": "directory.person_reactivated", "target": person}
+                    for person in done
+                )
+        except PermissionDenied as error:
+            for person in people:
+                _report_refusal(report, person.username, "", error)
+            continue
+        for person in people:
+            if person.pk in refused:
+                _report_refusal(report, person.username, "", refused[person.pk])
+        for person in done:
+            _add(report, "reactivated", {"name": person.display_name, "email": person.email})
+        count += len(done)
     return count
 
 

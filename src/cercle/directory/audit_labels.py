@@ -15,6 +15,7 @@ ACTIONS = {
     "directory.person_created": _("Created a person from the company directory"),
     "directory.person_linked": _("Linked a person to the company directory"),
     "directory.person_deactivated": _("Deactivated a person gone from the company directory"),
+    "directory.person_reactivated": _("Reactivated a person back in the company directory"),
 }
 
 

@@ -34,6 +34,10 @@ def membership_changed(happening: spaces.MemberAdded | spaces.MemberRemoved) -> 
     _resync(happening.user.pk)
 
 
+def memberships_changed(happening: spaces.MembersAdded | spaces.MembersRemoved) -> None:
+    _resync(*(user.pk for user in happening.users))
+
+
 def space_follow_changed(happening: spaces.FollowChanged) -> None:
     _resync(happening.user.pk)
 
@@ -59,6 +63,8 @@ def register() -> None:
     listen(spaces.SpaceCreated, space_created)
     listen(spaces.MemberAdded, membership_changed)
     listen(spaces.MemberRemoved, membership_changed)
+    listen(spaces.MembersAdded, memberships_changed)
+    listen(spaces.MembersRemoved, memberships_changed)
     listen(spaces.FollowChanged, space_follow_changed)
     listen(spaces.SpaceChanged, space_changed)
     listen(spaces.SpaceActivity, space_activity)

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.images import SPACE_IMAGE, process_photo
 from cercle.accounts.models import Department, User
-from cercle.audit.actions import log_event
+from cercle.audit.actions import log_event, log_events
 from cercle.core.hooks import emit
 from cercle.core.text import normalize
-from cercle.spaces import hooks, queries, registry
+from cercle.spaces import hooks, listeners, queries, registry
 from cercle.spaces.models import (
     ROLE_RANK,
     JoinRequest,
@@ -442,6 +442,120 @@ def add_member(*, actor: User, space: Space, user: User) -> Membership:
     membership = _add_member(space, user)
     log_event(actor=actor, action="spaces.member_added", target=space, extra={"user_id": user.pk})
     return membership
+
+
+@transaction.atomic
+def add_members(
+    *, actor: User, space: Space, users: Sequence[User]
+) -> tuple[list[User], dict[int, ValidationError]]:
+    """`add_member` for many people at once (a group rule of the company directory), with its
+    checks and effects in a fixed number of queries: the memberships in one INSERT, their
+    pending requests and invitations settled in one UPDATE each, one `spaces.member_added` audit
+    entry each (one INSERT), `MembersAdded` for the modules that follow memberships (the space's
+    chat channel, the feed's open pages). Returns the people added now and the refused (person
+    id → why: a deactivated account); members already there are neither. The whole call is
+    refused as `add_member` is: an actor who may not administer the space, an archived space."""
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can add members."))
+    _require_not_archived(space)
+    refused: dict[int, ValidationError] = {}
+    candidates: dict[int, User] = {}
+    for user in users:
+        if user.is_active:
+            candidates[user.pk] = user
+        else:
+            refused[user.pk] = ValidationError(_("This person's account is deactivated."))
+    members = set(
+        Membership.objects.filter(space=space, user_id__in=list(candidates)).values_list(
+            "user_id", flat=True
+        )
+    )
+    added = [candidates[pk] for pk in sorted(candidates) if pk not in members]
+    if not added:
+        return added, refused
+    ids = [user.pk for user in added]
+    Membership.objects.bulk_create(
+        [Membership(space=space, user=user, role=SpaceRole.MEMBER) for user in added]
+    )
+    listeners.memberships_written(ids)
+    # Joining settles any pending request or invitation (`_add_member`).
+    now = timezone.now()
+    JoinRequest.objects.filter(space=space, user_id__in=ids, status=RequestStatus.PENDING).update(
+        status=RequestStatus.ACCEPTED, decided_at=now
+    )
+    SpaceInvitation.objects.filter(
+        space=space, user_id__in=ids, status=RequestStatus.PENDING
+    ).update(status=RequestStatus.ACCEPTED, decided_at=now)
+    emit(hooks.MembersAdded(space=space, users=tuple(added)))
+    log_events(
+        {
+            "actor": actor,
+            "action": "spaces.member_added",
+            "target": space,
+            "extra": {"user_id": user.pk},
+        }
+        for user in added
+    )
+    return added, refused
+
+
+@transaction.atomic
+def remove_members(
+    *, actor: User, space: Space, users: Sequence[User]
+) -> tuple[list[User], dict[int, ValidationError | PermissionDenied]]:
+    """`remove_member` for many people at once, with its checks and effects in a fixed number
+    of queries: the space's owners locked, then the memberships; an admin or an owner removed
+    by an owner (or an organisation admin) only; never the last active owner; the memberships
+    deleted in one DELETE, one `spaces.member_removed` audit entry each (one INSERT),
+    `MembersRemoved` for the modules that follow. Returns the people removed and the refused
+    (person id → why, as `remove_member` would say it: not a member included)."""
+    if not queries.can_administer(actor, space):
+        raise PermissionDenied(_("Only the space's admins can remove members."))
+    list(Membership.objects.select_for_update().filter(space=space, role=SpaceRole.OWNER))
+    people = {user.pk: user for user in users}
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.select_for_update()
+        .filter(space=space, user_id__in=list(people))
+        .order_by("user_id")
+    }
+    actor_owner = queries.is_owner_like(actor, space)
+    owners = Membership.objects.filter(
+        space=space, role=SpaceRole.OWNER, user__is_active=True
+    ).count()
+    refused: dict[int, ValidationError | PermissionDenied] = {}
+    removed: list[Membership] = []
+    for pk in sorted(people):
+        membership = memberships.get(pk)
+        if membership is None:
+            refused[pk] = ValidationError(_("This person is not a member of the space."))
+        elif ROLE_RANK[membership.role] >= ROLE_RANK[SpaceRole.ADMIN] and not actor_owner:
+            refused[pk] = PermissionDenied(_("Only owners can remove an admin or an owner."))
+        elif queries.is_last_owner(membership, owners=owners):
+            refused[pk] = ValidationError(
+                _("A space cannot lose its last owner: name another owner first.")
+            )
+        else:
+            if membership.role == SpaceRole.OWNER and people[pk].is_active:
+                owners -= 1
+            removed.append(membership)
+    if not removed:
+        return [], refused
+    # One DELETE; the memberships' signals move their people's roles versions.
+    Membership.objects.filter(pk__in=[membership.pk for membership in removed]).delete()
+    gone = [people[membership.user_id] for membership in removed]
+    emit(hooks.MembersRemoved(space=space, users=tuple(gone)))
+    log_events(
+        {
+            "actor": actor,
+            "action": "spaces.member_removed",
+            "target": space,
+            "old": membership.role,
+            "extra": {"user_id": membership.user_id},
+        }
+        for membership in removed
+    )
+    return gone, refused
 
 
 @transaction.atomic

@@ -44,6 +44,24 @@ class MemberRemoved:
 
 
 @dataclass(frozen=True)
+class MembersAdded:
+    """Many people made members at once (`actions.add_members`: a group rule of the company
+    directory): what `MemberAdded` says for each, in one happening, for listeners to follow in
+    a fixed number of queries."""
+
+    space: Space
+    users: tuple[User, ...]
+
+
+@dataclass(frozen=True)
+class MembersRemoved:
+    """Many people removed at once (`actions.remove_members`): `MemberRemoved` for each."""
+
+    space: Space
+    users: tuple[User, ...]
+
+
+@dataclass(frozen=True)
 class SpaceArchived:
     space: Space
 

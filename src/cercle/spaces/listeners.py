@@ -7,6 +7,7 @@ connection reads of them before its commit is not kept at all (it may be rolled 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -18,9 +19,15 @@ from cercle.spaces.models import Membership
 
 
 def _membership_written(instance: Membership, **_kwargs: Any) -> None:
-    queries.mark_roles_written(instance.user_id)
-    queries.change_roles_version(instance.user_id)
-    transaction.on_commit(partial(queries.change_roles_version, instance.user_id))
+    memberships_written([instance.user_id])
+
+
+def memberships_written(user_ids: Iterable[int]) -> None:
+    """What a membership's signal does, for memberships written by `bulk_create` (no signal)."""
+    for user_id in user_ids:
+        queries.mark_roles_written(user_id)
+        queries.change_roles_version(user_id)
+        transaction.on_commit(partial(queries.change_roles_version, user_id))
 
 
 def register() -> None:

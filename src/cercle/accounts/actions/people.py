@@ -535,6 +535,53 @@ def reactivate_person(*, actor: User, person: User, request: HttpRequest | None 
     return person
 
 
+def reactivate_people(
+    *, actor: User, people: Iterable[User], request: HttpRequest | None = None
+) -> tuple[list[User], dict[int, PermissionDenied]]:
+    """`reactivate_person` for many people at once (the company directory's returning people),
+    with the same checks and effects: their login allowed again (one UPDATE), one
+    `accounts.reactivated` audit entry each (one INSERT), `PeopleChanged` for the search index
+    (they are found again). Returns those reactivated now, and the refused (person id → why: an
+    administrator's account for a non-administrator). People already active are neither."""
+    actor = _require_people_manager(actor)
+    refused: dict[int, PermissionDenied] = {}
+    ids = sorted({person.pk for person in people})
+    with transaction.atomic():
+        done: list[User] = []
+        for person in (
+            User.objects.select_for_update().filter(pk__in=ids, is_active=False).order_by("pk")
+        ):
+            if may_manage_person(actor, person):
+                done.append(person)
+            else:
+                refused[person.pk] = PermissionDenied(
+                    _("Only administrators may change an administrator's account.")
+                )
+        if not done:
+            return done, refused
+        done_ids = [person.pk for person in done]
+        User.objects.filter(pk__in=done_ids).update(is_active=True, deactivated_at=None)
+        for person in done:
+            person.is_active, person.deactivated_at = True, None
+        log_events(
+            {
+                "actor": actor,
+                "action": "accounts.reactivated",
+                "target": person,
+                "old": {"is_active": False},
+                "new": {"is_active": True},
+                "request": request,
+            }
+            for person in done
+        )
+        emit(
+            hooks.PeopleChanged(
+                tuple(done_ids), user_fields=frozenset({"is_active", "deactivated_at"})
+            )
+        )
+    return done, refused
+
+
 # --- Departments and sites --------------------------------------------------------------------
 
 
