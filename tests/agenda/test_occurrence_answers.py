@@ -217,18 +217,20 @@ def test_the_api_detail_shows_answers_for_single_occurrences(weekly: dict[str, A
     seen = _detail(orga, event)
     assert singles(seen) == {"lea": [lea_no], "tom": [tom_maybe]}
     assert seen["my_answer"] is None and seen["my_occurrence_answers"] == []
-    # An invitee: their own (in the invitations too), not the others'.
+    # An invitee: their own as `my_…`, and everyone's in the invitations (as on the page).
     seen = _detail(lea, event)
     assert seen["my_answer"] == "yes"
     assert [(a["occurrence"][:16], a["answer"]) for a in seen["my_occurrence_answers"]] == [
         lea_no[:2]
     ]
-    assert singles(seen) == {"lea": [lea_no], "tom": []}
+    assert singles(seen) == {"lea": [lea_no], "tom": [tom_maybe]}
     seen = _detail(tom, event)
-    assert seen["my_answer"] == "pending" and singles(seen) == {"lea": [], "tom": [tom_maybe]}
-    # Someone else who sees the event: the series' answers only.
+    assert seen["my_answer"] == "pending"
+    assert singles(seen) == {"lea": [lea_no], "tom": [tom_maybe]}
+    # Someone else who reads the event: every answer too (tests/agenda/test_answer_visibility).
     seen = _detail(weekly["viewer"], event)
-    assert seen["my_answer"] is None and singles(seen) == {"lea": [], "tom": []}
+    assert seen["my_answer"] is None and seen["my_occurrence_answers"] == []
+    assert singles(seen) == {"lea": [lea_no], "tom": [tom_maybe]}
     assert {i["person"]["username"]: i["answer"] for i in seen["invitations"]} == {
         "lea": "yes",
         "tom": "pending",
@@ -269,7 +271,7 @@ def test_the_api_listing_carries_my_answer_for_each_occurrence(weekly: dict[str,
 @pytest.mark.parametrize("where", ["detail", "listing"])
 def test_the_api_answers_cost_a_fixed_number_of_queries(where: str) -> None:
     """The detail and the listing with 2 and with 20 occurrences answered one by one, read by
-    the invitee and by the organiser."""
+    the invitee, by the organiser and by a reader who is not invited."""
 
     def count(answered: int) -> list[int]:
         orga, lea = make_user(), make_user()
@@ -280,7 +282,7 @@ def test_the_api_answers_cost_a_fixed_number_of_queries(where: str) -> None:
         for day in range(answered):
             actions.respond(actor=lea, event=event, answer="no", occurrence=_at(2 + day))
         counts = []
-        for reader in (lea, orga):
+        for reader in (lea, orga, make_user()):
             client = api(reader)
             url = f"/api/v1/events/{event.pk}" if where == "detail" else "/api/v1/events"
             params = (
@@ -300,6 +302,9 @@ def test_the_api_answers_cost_a_fixed_number_of_queries(where: str) -> None:
                     else sum(o["answered_alone"] for o in body)
                 )
                 assert found == answered
+            if where == "detail":
+                (invited,) = body["invitations"]
+                assert len(invited["occurrence_answers"]) == answered
             counts.append(len(queries))
         return counts
 

@@ -22,6 +22,7 @@ from cercle.news.notifications import NEWS_COMMENT_MODERATED
 from cercle.notifications import registry
 from cercle.notifications.email import send_if_still_unread
 from cercle.notifications.models import Notification, Preference
+from cercle.notifications.queries import describe, detail
 from tests.factories import make_user
 from tests.news.helpers import article, manager
 
@@ -193,12 +194,13 @@ def test_the_author_of_a_hidden_or_deleted_comment_is_told_why() -> None:
         == 302
     )
     told = Notification.objects.get(recipient=anne, kind=NEWS_COMMENT_MODERATED)
-    assert told.actor_id == moderator.pk and told.subject_title == "Propos hors charte"
+    # The article is the notification's title, the reason its detail text.
+    assert told.actor_id == moderator.pk and told.subject_title == "Le séminaire"
+    assert told.detail_text == "Propos hors charte"
     kind = registry.kind(NEWS_COMMENT_MODERATED)
     assert kind is not None and kind.email
-    assert kind.describe(told) == (
-        "A moderator hid your comment on a news article. Reason: Propos hors charte"
-    )
+    assert describe(told) == "A moderator hid your comment on the news article “Le séminaire”"
+    assert detail(told) == "Reason: Propos hors charte"
     assert kind.link(told) == f"/news/{item.pk}/#comment-{comment.pk}"
     # Shown again: nothing more is said; no one else is told (not the article's author).
     actions.unhide_comment(actor=moderator, comment=ArticleComment.objects.get(pk=comment.pk))
@@ -208,15 +210,17 @@ def test_the_author_of_a_hidden_or_deleted_comment_is_told_why() -> None:
     assert send_if_still_unread(notification_id=told.pk, now=later)
     assert len(mail.outbox) == 1
 
-    # Deleted by a moderator, with a long reason (cut in the notification, whole in the audit
-    # log): the author is told, by a line of its own; their mail follows their preferences.
+    # Deleted by a moderator, with a long reason (whole in the notification as in the audit
+    # log: both hold 500 characters): the author is told, by a line of its own; their mail
+    # follows their preferences.
     Preference.objects.create(user=bob, kind=NEWS_COMMENT_MODERATED, email=False)
     other = actions.add_comment(actor=bob, article=item, body="Publicité")
-    reason = "Publicité pour un produit extérieur, " * 10
+    reason = "Publicité pour un produit extérieur, " * 13
+    assert len(reason.strip()) > 450
     actions.delete_comment(actor=writer, comment=other, reason=reason)
     told = Notification.objects.get(recipient=bob, kind=NEWS_COMMENT_MODERATED)
-    assert len(told.subject_title) == 120 and told.subject_title.endswith("…")
-    assert kind.describe(told).startswith("A moderator deleted your comment on a news article.")
+    assert told.detail_text == reason.strip() and told.subject_title == "Le séminaire"
+    assert kind.describe(told) == "A moderator deleted your comment on the news article"
     assert not send_if_still_unread(notification_id=told.pk, now=later)
     assert len(mail.outbox) == 1
     assert AuditEntry.objects.get(action="news.comment_deleted").extra["reason"] == reason.strip()

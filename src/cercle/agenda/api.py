@@ -75,16 +75,14 @@ def _single_out(row: OccurrenceAnswer) -> dict[str, Any]:
 
 
 def _event_out(viewer: User, event: Event) -> dict[str, Any]:
-    """The event as `viewer` reads it: with the invitations, their answers for single
-    occurrences shown to whoever may change the event or organises it (all of them) and to
-    each invitee (their own); a fixed number of queries, however many answers."""
+    """The event as `viewer` reads it (they may open it: `queries.access_event`): with every
+    invitee's answer, for the series and for single occurrences — whoever reads the event sees
+    who answered what, as on its page (`docs/agenda.md`); a fixed number of queries, however
+    many answers."""
     rights = queries.event_rights(viewer, event)
     invitations = list(queries.invitations(event))
     mine = next((i for i in invitations if i.person_id == viewer.pk), None)
-    sees_all = rights.change or event.organiser_id == viewer.pk
-    singles: dict[int, list[OccurrenceAnswer]] = {}
-    if event.rule and (sees_all or mine is not None):
-        singles = queries.answers_for_single_occurrences(event, None if sees_all else [viewer.pk])
+    singles = queries.answers_for_single_occurrences(event) if event.rule else {}
     return {
         "id": event.pk,
         "calendar_id": event.calendar_id,
@@ -316,7 +314,8 @@ def invite(
         else []
     )
     actions.invite(actor=viewer, event=event, people=people, spaces=spaces, departments=departments)
-    return [_invitation_out(i) for i in queries.invitations(event)]
+    singles = queries.answers_for_single_occurrences(event) if event.rule else {}
+    return [_invitation_out(i, singles.get(i.person_id)) for i in queries.invitations(event)]
 
 
 @router.delete("/events/{event_id}/invitations/{person_id}", response={204: None})

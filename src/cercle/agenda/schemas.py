@@ -63,8 +63,8 @@ class EventInvitationOut(Schema):
     occurrence_answers: list[OccurrenceAnswerOut] = Field(
         default_factory=list,
         description="This person's answers for single occurrences of a series, in order, where "
-        "they differ from `answer`. Shown to whoever may change the event or organises it, and "
-        "to the person themselves; empty for other readers.",
+        "they differ from `answer`. Shown to whoever may read the event, as `answer` is (the "
+        "rule of the event's page).",
     )
 
 

@@ -41,7 +41,6 @@ from cercle.news.notifications import (
     NEWS_COMMENT,
     NEWS_COMMENT_MODERATED,
     moderated_group,
-    moderated_subject,
     subject_of,
 )
 from cercle.notifications import actions as notifications
@@ -333,6 +332,8 @@ def edit_comment(*, actor: User, comment: ArticleComment, body: str) -> ArticleC
     return comment
 
 
+# The author's notification says the reason whole (`Notification.detail_text` holds as much:
+# `cercle.notifications.registry.DETAIL_LENGTH`).
 MAX_REASON = 500
 
 
@@ -368,7 +369,8 @@ def _tell_author_moderated(actor: User, comment: ArticleComment, action: str, re
         kind=NEWS_COMMENT_MODERATED,
         actor=actor,
         group_key=moderated_group(action, comment.pk),
-        subject=moderated_subject(comment.article, comment.pk, reason),
+        subject=subject_of(comment.article, comment.pk),
+        detail=reason,
     )
 
 

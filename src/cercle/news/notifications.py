@@ -62,32 +62,18 @@ def _commented(notification: Notification) -> str:
     }
 
 
-# A moderated comment's notification quotes the moderator's reason (at most 500 characters, kept
-# whole in the audit log) in its title, cut to what the notification holds.
-REASON_SHOWN = 120
-
-
-def moderated_subject(article: Article, comment_id: int, reason: str) -> Subject:
-    """The subject of "a moderator hid (deleted) your comment": the article, at the comment,
-    with the moderator's reason as its title."""
-    shown = reason if len(reason) <= REASON_SHOWN else reason[: REASON_SHOWN - 1].rstrip() + "…"
-    return Subject(ARTICLE, article.pk, detail_id=comment_id, loaded=article, title=shown)
-
-
 def moderated_group(action: str, comment_id: int) -> str:
     """`action` is "hidden" or "deleted"; the notification's text is chosen by it."""
     return f"news.comment_{action}.{comment_id}"
 
 
 def _moderated(notification: Notification) -> str:
-    reason = notification.subject_title
+    """The line, the article's title quoted after it ("… on the news article “Le séminaire”");
+    the moderator's reason is the notification's detail text (whole: both hold 500
+    characters), said under it as "Reason: …"."""
     if notification.group_key.startswith("news.comment_deleted."):
-        return _("A moderator deleted your comment on a news article. Reason: %(reason)s") % {
-            "reason": reason
-        }
-    return _("A moderator hid your comment on a news article. Reason: %(reason)s") % {
-        "reason": reason
-    }
+        return _("A moderator deleted your comment on the news article")
+    return _("A moderator hid your comment on the news article")
 
 
 def _letter(notification: Notification) -> str:
@@ -127,6 +113,7 @@ def register() -> None:
             describe=_moderated,
             link=_link,
             email=True,
+            detail_label=gettext_lazy("Reason"),
         )
     )
     register_kind(

@@ -106,9 +106,12 @@ def notify(
     subject: registry.Subject | None = None,
     space: Space | None = None,
     reminder: bool = False,
+    detail: str = "",
 ) -> Notification | None:
     """Record (or group into an unread one) a notification; None when it must not be sent (the
-    recipient is the actor, inactive, or may not see the subject).
+    recipient is the actor, inactive, or may not see the subject). `detail` is plain text shown
+    under its line (a moderator's reason: `Notification.detail_text`), cut to
+    `registry.DETAIL_LENGTH`.
 
     A `reminder` refreshes the person's latest notification of `group_key` even if it was read:
     unread again, said to be a reminder, listed at the reminder's time, mailed again."""
@@ -132,6 +135,8 @@ def notify(
                 existing.detail_id = subject.detail_id
             if subject is not None and subject.title:
                 existing.subject_title = subject.title[:120]
+            if detail:
+                existing.detail_text = registry.cut_detail(detail)
             if reminder:
                 existing.is_reminder = True
                 existing.read_at = None
@@ -151,6 +156,7 @@ def notify(
                 **_subject_fields(subject),
                 space=space,
                 is_reminder=reminder,
+                detail_text=registry.cut_detail(detail),
             )
             if mailed:
                 _schedule_email(notification)

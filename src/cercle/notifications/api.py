@@ -46,6 +46,7 @@ def notification_out(n: Notification) -> NotificationOut:
         id=n.pk,
         kind=n.kind,
         text=queries.describe(n),
+        detail=queries.detail(n),
         url=queries.target_url(n),
         actor=person_ref(n.actor) if n.actor else None,
         actor_count=n.actor_count,

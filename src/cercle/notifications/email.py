@@ -61,9 +61,11 @@ def send_if_still_unread(*, notification_id: int, now: datetime.datetime | None 
             return False
         with translation.override(_language(recipient)):
             subject = queries.describe(notification)
+            detail = queries.detail(notification)
             body = "\n\n".join(
                 [
                     subject,
+                    *([detail] if detail else []),
                     _absolute(queries.target_url(notification)),
                     _("You can choose which notifications are mailed to you in your settings: %s")
                     % _absolute("/notifications/settings/"),
@@ -118,7 +120,11 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
             continue
         with translation.override(_language(recipient)):
             subject = _("What you missed on Cercle")
-            lines = [f"- {queries.describe(n)}: {_absolute(queries.target_url(n))}" for n in items]
+            lines = [
+                f"- {queries.describe(n)}: {_absolute(queries.target_url(n))}"
+                + (f"\n  {detail}" if (detail := queries.detail(n)) else "")
+                for n in items
+            ]
             body = "\n".join([subject, "", *lines])
         with transaction.atomic():
             Notification.objects.filter(pk__in=[n.pk for n in items]).update(digested_at=now)

@@ -33,6 +33,11 @@ class Notification(models.Model):
     # What the subject was called when notified (a post's first words, in plain text), quoted in
     # the notification's line: « Sortie samedi au parc ». Empty: the line names nothing.
     subject_title = models.CharField(max_length=120, blank=True, default="")
+    # What the notifying module says beyond the line, in plain text (a moderator's reason for
+    # hiding a comment), shown under the line in the list, the mails and the API, after its
+    # kind's `detail_label` ("Reason: …"). At most `registry.DETAIL_LENGTH` characters; empty:
+    # nothing more is said.
+    detail_text = models.CharField(max_length=500, blank=True, default="")
     space = models.ForeignKey(
         "spaces.Space", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

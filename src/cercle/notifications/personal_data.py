@@ -22,7 +22,7 @@ def export(person: User, writer: ExportWriter) -> None:
     notifications = list(
         Notification.objects.filter(recipient=person)
         .order_by("created_at", "id")
-        .values("kind", "subject_type", "subject_id", "created_at", "read_at")
+        .values("kind", "subject_type", "subject_id", "detail_text", "created_at", "read_at")
     )
     preferences = list(
         Preference.objects.filter(user=person).values("kind", "email", "digest", "push")
@@ -50,10 +50,15 @@ def erase(person: User, rule: ErasureRule) -> None:
     # titles they quote (a post's first words) name the anonymised account where they mentioned
     # the person, as the posts themselves do (feed's erasure).
     old, new = person.username, erased_username(person)
+    fields = ["subject_title", "detail_text"]
     for batch in rewritten_mentions(
-        Notification.objects.all(), ["subject_title"], old, new, limits={"subject_title": 120}
+        Notification.objects.all(),
+        fields,
+        old,
+        new,
+        limits={"subject_title": 120, "detail_text": 500},
     ):
-        Notification.objects.bulk_update(batch, ["subject_title"])
+        Notification.objects.bulk_update(batch, fields)
 
 
 def register() -> None:

@@ -301,6 +301,17 @@ def describe(notification: Notification) -> str:
     return line
 
 
+def detail(notification: Notification) -> str:
+    """What the notification says beyond its line ("Reason: Off topic", in the reader's
+    language: its kind's `detail_label` and the stored `detail_text`); empty when nothing."""
+    if not notification.detail_text:
+        return ""
+    kind = registry.kind(notification.kind)
+    if kind is None or kind.detail_label is None:
+        return notification.detail_text
+    return _("%(label)s: %(text)s") % {"label": kind.detail_label, "text": notification.detail_text}
+
+
 def open_url(notification: Notification) -> str:
     """The link that marks the notification read and goes to it. It carries a keyed hash of the
     notification and its recipient: a GET never changes state unless Cercle made the link (a link

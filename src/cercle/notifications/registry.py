@@ -34,6 +34,9 @@ class NotificationKind:
     describe: Callable[[Notification], str]  # "Anne and 4 others reacted to your post"
     link: Callable[[Notification], str]  # the page it opens
     email: bool = False  # mailed when not seen in time
+    # What the notification's `detail_text` is, said before it ("Reason: Off topic"); None: the
+    # text is shown alone.
+    detail_label: Promise | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,15 @@ class Subject:
 
 # A subject's title is quoted at most this long (Notification.subject_title holds 120).
 TITLE_LENGTH = 60
+
+# A notification's detail text (`notify(detail=…)`) is kept at most this long (the column's
+# length): a longer one is cut, ending with "…".
+DETAIL_LENGTH = 500
+
+
+def cut_detail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= DETAIL_LENGTH else text[: DETAIL_LENGTH - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)

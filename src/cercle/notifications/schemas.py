@@ -40,6 +40,9 @@ class NotificationOut(Schema):
     id: int
     kind: str
     text: str
+    # What it says beyond `text`, in my language ("Reason: Off topic": a moderator's reason);
+    # empty when nothing.
+    detail: str = ""
     url: str
     actor: PersonRef | None
     actor_count: int

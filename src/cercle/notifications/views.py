@@ -34,7 +34,7 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
         )
     except InvalidCursor:
         page, status = Page(items=[], next_cursor=None), 400
-    rows = [(n, queries.describe(n), queries.open_url(n)) for n in page.items]
+    rows = [(n, queries.describe(n), queries.open_url(n), queries.detail(n)) for n in page.items]
     return render(
         request,
         "notifications/list.html",

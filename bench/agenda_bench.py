@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""The agenda's month view and API range query at the issue's scale (issue 11), through the real
+server (uvicorn), on SQLite and PostgreSQL: one person in `--spaces` spaces (default 50), their
+own calendar and the spaces' holding `--events` events (default 20,000) of which `--series`
+(default 2,000) repeat, plus `--invited` events (default 500, among the 20,000) in colleagues'
+calendars they are invited to.
+
+The events are spread over `--years` years from 1 January 2025 (default 3: singles evenly, one
+an hour between 08:00 and 17:00 Paris time); the series start over 2025–2026, with rules of five
+kinds in turn — weekly without end, weekly on Monday and Thursday 40 times, monthly on the second
+Tuesday without end, daily 10 times, every two weeks until the end of 2026 — and every 20th has
+one occurrence moved and one cancelled. They are written in bulk with the bounds the agenda's
+actions give them (`first_start`, `last_end`, the RRULE normalised), as `caldav_bench.py` does.
+
+For each database (SQLite in a temporary var dir; PostgreSQL in the database `--pg-url` names,
+created and dropped) it migrates, seeds, refreshes the planner's statistics, counts the SQL
+queries of one request of each URL in process, then starts `uvicorn cercle.asgi:application` on
+127.0.0.1 (one worker, `DEBUG=0`) and times, as that person, median and p99 over `--requests`
+sequential requests (after `--warmup`), with the server's CPU per request and the load average:
+
+- `GET /agenda/?view=month&date=2026-03-01`: the month view (all their calendars and
+  invitations), logged in by a session cookie;
+- `GET /api/v1/events?start=2026-03-01T00:00:00+01:00&end=2026-04-01T00:00:00+02:00`: the API's
+  range query (recurrences expanded), with a Bearer token;
+- the same two for one week (`view=week&date=2026-03-09`, 9–16 March).
+
+    PYTHONPATH=$PWD/src:$PWD .venv/bin/python bench/agenda_bench.py --db both
+
+Only 127.0.0.1 is ever targeted. Results go to bench/results/agenda-<date>.json and a Markdown
+table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (  # bench/run.py: shared helpers
+    DEFAULT_PG_URL,
+    ROOT,
+    Server,
+    analyze,
+    git_commit,
+    machine,
+    manage,
+    pg_admin,
+    pg_database_name,
+)
+
+RULES = (
+    "FREQ=WEEKLY",
+    "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=40",
+    "FREQ=MONTHLY;BYDAY=2TU",
+    "FREQ=DAILY;COUNT=10",
+    "FREQ=WEEKLY;INTERVAL=2;UNTIL=20261231T230000Z",
+)
+MONTH = ("2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00")
+WEEK = ("2026-03-09T00:00:00+01:00", "2026-03-16T00:00:00+01:00")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def seed_in_django(options: dict[str, Any]) -> None:
+    """Run inside `manage.py shell` (Django set up, the bench's database): writes the person, the
+    spaces, the events, their exceptions and invitations; counts one request's queries for each
+    URL; writes the URLs, the counts, a session cookie and a token to `options["out"]`."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test import Client
+
+    from cercle.accounts.actions.auth import create_api_token
+    from cercle.accounts.models import Role, User
+    from cercle.agenda import actions, recurrence
+    from cercle.agenda.models import Event, Invitation, Occurrence
+    from cercle.agenda.recurrence import Timing
+    from cercle.core.text import normalize
+    from cercle.spaces.models import Membership, Space
+
+    args = argparse.Namespace(**options)
+    started = time.perf_counter()
+    reader = User.objects.create_user(
+        username="bench",
+        email="bench@example.org",
+        password="x",
+        first_name="Bench",
+        role=Role.MEMBER,
+        time_zone="Europe/Paris",
+    )
+    colleagues = [
+        User.objects.create_user(
+            username=f"collegue{n}", email=f"c{n}@example.org", password="x", role=Role.MEMBER
+        )
+        for n in range(10)
+    ]
+    spaces = []
+    for n in range(args.spaces):
+        name = f"Équipe {n}"
+        space = Space.objects.create(
+            name=name,
+            slug=f"equipe-{n}",
+            kind="private",
+            created_by=colleagues[n % 10],
+            search_text=normalize(name),
+        )
+        Membership.objects.create(space=space, user=colleagues[n % 10], role="owner")
+        Membership.objects.create(space=space, user=reader, role="member")
+        spaces.append(space)
+    calendars = [actions.personal_calendar(reader)] + [actions.space_calendar(s) for s in spaces]
+    theirs = [actions.personal_calendar(c) for c in colleagues]
+
+    zone = "Europe/Paris"
+    paris = recurrence.get_zone(zone)
+    first_day = dt.date(2025, 1, 1)
+    days = 365 * args.years
+    every = max(1, args.events // args.series) if args.series else 0
+    invited_every = max(1, args.events // args.invited) if args.invited else 0
+    rows: list[Event] = []
+    for n in range(args.events):
+        series = every and n % every == 0
+        if series:
+            k = n // every
+            day = first_day + dt.timedelta(days=k * 730 // max(1, args.series))
+            rule = RULES[k % len(RULES)]
+        else:
+            day = first_day + dt.timedelta(days=n * days // args.events)
+            rule = ""
+        start = dt.datetime.combine(day, dt.time(8 + n % 9), tzinfo=paris)
+        timing = Timing.timed(start.astimezone(UTC), start + dt.timedelta(hours=1), zone)
+        invited = bool(invited_every) and n % invited_every == 1
+        calendar = theirs[n % 10] if invited else calendars[n % len(calendars)]
+        event = Event(
+            calendar=calendar,
+            organiser=calendar.owner if calendar.owner_id else colleagues[n % 10],
+            title=f"Réunion {n}",
+            description="Ordre du jour : le point de la semaine.",
+            place="Salle 3",
+            time_zone=zone,
+            rule=recurrence.normalize_rule(rule, timing),
+            uid=f"bench-{n}@cercle",
+        )
+        event.set_timing(timing)
+        event.first_start = recurrence.span(timing)[0]
+        event.last_end = recurrence.rule_until(event.rule, timing)
+        rows.append(event)
+    Event.objects.bulk_create(rows, batch_size=1000)
+    made = list(Event.objects.order_by("pk"))
+    # Exceptions: every 20th series has its 3rd occurrence moved an hour later, its 5th cancelled.
+    exceptions = []
+    for index, event in enumerate(e for e in made if e.rule):
+        if index % 20:
+            continue
+        timing = event.timing(event.time_zone)
+        window = recurrence.Window(
+            event.first_start, event.first_start + dt.timedelta(days=400), zone
+        )
+        keys = list(itertools.islice(recurrence.occurrences(event.rule, timing, window), 5))
+        if len(keys) < 5:
+            continue
+        moved = Occurrence(
+            event=event,
+            recurrence_id=recurrence.occurrence_key(keys[2].start),
+            title=f"{event.title} (déplacée)",
+            description=event.description,
+            description_html=event.description_html,
+            place=event.place,
+        )
+        local = keys[2].start.astimezone(paris).replace(tzinfo=None)
+        moved.set_timing(recurrence.shifted(keys[2], local + dt.timedelta(hours=1)))
+        cancelled = Occurrence(
+            event=event, recurrence_id=recurrence.occurrence_key(keys[4].start), cancelled=True
+        )
+        cancelled.set_timing(keys[4])
+        exceptions += [moved, cancelled]
+    if exceptions:
+        Occurrence.objects.bulk_create(exceptions, batch_size=1000)
+    invitations = [
+        Invitation(event_id=e.pk, person=reader, answer=("pending", "yes", "maybe")[i % 3])
+        for i, e in enumerate(made)
+        if invited_every and int(e.uid.split("-")[1].split("@")[0]) % invited_every == 1
+    ]
+    Invitation.objects.bulk_create(invitations, batch_size=1000)
+    seconds = round(time.perf_counter() - started, 1)
+
+    _, secret = create_api_token(user=reader, name="bench")
+    urls = {
+        "month view": "/agenda/?view=month&date=2026-03-01",
+        "API range, a month": f"/api/v1/events?start={MONTH[0]}&end={MONTH[1]}".replace("+", "%2B"),
+        "week view": "/agenda/?view=week&date=2026-03-09",
+        "API range, a week": f"/api/v1/events?start={WEEK[0]}&end={WEEK[1]}".replace("+", "%2B"),
+    }
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(reader)
+    queries_of: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    run: list[str] = []
+
+    def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        run.append(sql)
+        return execute(sql, params, many, context)
+
+    for label, url in urls.items():
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if url.startswith("/api/") else {}
+        response = client.get(url, **headers)  # warm: calendars made, caches filled
+        assert response.status_code == 200, (url, response.status_code)
+        run.clear()
+        with connection.execute_wrapper(counted):
+            response = client.get(url, **headers)
+        queries_of[label] = len(run)
+        if url.startswith("/api/"):
+            sizes[label] = len(response.json())
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "events": Event.objects.count(),
+                "series": Event.objects.exclude(rule="").count(),
+                "exceptions": Occurrence.objects.count(),
+                "invitations": Invitation.objects.count(),
+                "urls": urls,
+                "queries": queries_of,
+                "occurrences": sizes,
+                "cookie": {k: v.value for k, v in client.cookies.items()},
+                "token": secret,
+            }
+        )
+    )
+
+
+SEED_CODE = """
+import sys
+sys.path.insert(0, {bench!r})
+import agenda_bench
+agenda_bench.seed_in_django({options!r})
+"""
+
+
+def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"cercle-agenda-bench-{database}-"))
+    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
+    env.pop("DATABASE_URL", None)
+    if database == "postgresql":
+        name = pg_database_name(args.pg_url)
+        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
+        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = args.pg_url
+    result: dict[str, Any] = {"database": database, "timings": {}}
+    try:
+        manage(env, "migrate", "--noinput", quiet=True)
+        out = workdir / "seeded.json"
+        options = {
+            "spaces": args.spaces,
+            "events": args.events,
+            "series": args.series,
+            "invited": args.invited,
+            "years": args.years,
+            "out": str(out),
+        }
+        code = SEED_CODE.format(bench=str(Path(__file__).resolve().parent), options=options)
+        print(manage(env, "shell", "-c", code, quiet=True).strip(), flush=True)
+        analyze(env, database)
+        seeded = json.loads(out.read_text())
+        for key in ("seconds", "events", "series", "exceptions", "invitations", "occurrences"):
+            result[key] = seeded[key]
+        print(f"[{database}] seeded: { {k: result[k] for k in result if k != 'timings'} }")
+        server = Server(env, workdir)
+        try:
+            with httpx.Client(base_url=server.url, cookies=seeded["cookie"], timeout=60) as client:
+                for label, url in seeded["urls"].items():
+                    headers = (
+                        {"Authorization": f"Bearer {seeded['token']}"}
+                        if url.startswith("/api/")
+                        else {}
+                    )
+                    for _ in range(args.warmup):
+                        response = client.get(url, headers=headers)
+                        assert response.status_code == 200, (url, response.status_code)
+                    cpu = server.cpu_seconds()
+                    latencies = []
+                    for _ in range(args.requests):
+                        t0 = time.perf_counter()
+                        response = client.get(url, headers=headers)
+                        latencies.append((time.perf_counter() - t0) * 1000)
+                        assert response.status_code == 200, (url, response.status_code)
+                    timing = {
+                        "url": url,
+                        "queries": seeded["queries"][label],
+                        "requests": len(latencies),
+                        "median_ms": round(statistics.median(latencies), 2),
+                        "p99_ms": round(percentile(latencies, 0.99), 2),
+                        "server_cpu_ms": round(
+                            (server.cpu_seconds() - cpu) * 1000 / len(latencies), 2
+                        ),
+                        "load_average": round(os.getloadavg()[0], 1),
+                    }
+                    result["timings"][label] = timing
+                    print(f"[{database}] GET {label}: {timing}", flush=True)
+        finally:
+            server.stop()
+    finally:
+        if database == "postgresql":
+            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def markdown(runs: list[dict[str, Any]]) -> str:
+    lines = [
+        "| database | request | queries | median ms | p99 ms | server CPU ms | load |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        for label, t in run["timings"].items():
+            lines.append(
+                f"| {run['database']} | {label} | {t['queries']} | {t['median_ms']} | "
+                f"{t['p99_ms']} | {t['server_cpu_ms']} | {t['load_average']} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL + "_agenda")
+    parser.add_argument("--spaces", type=int, default=50)
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--series", type=int, default=2_000)
+    parser.add_argument("--invited", type=int, default=500)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args(argv)
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "machine": machine(),
+        "options": vars(args),
+        "runs": [bench(args, database) for database in databases],
+    }
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"agenda-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(markdown(report["runs"]))
+    print(f"\n{path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
