@@ -161,6 +161,11 @@ def scratch_database(django_db_blocker: Any, tmp_path: Any) -> Iterator[None]:
     on_postgres = original.vendor == "postgresql"
     if on_postgres:
         settings_dict["NAME"] = f"{original.settings_dict['NAME']}_scratch"
+        # Django keeps psycopg pools per alias, not per database: with the settings' pool, the
+        # scratch connection would take one of the test database's connections (and migrate it).
+        options = {**settings_dict.get("OPTIONS", {})}
+        options.pop("pool", None)
+        settings_dict["OPTIONS"] = options
     else:
         settings_dict["NAME"] = str(tmp_path / "scratch.sqlite3")
 

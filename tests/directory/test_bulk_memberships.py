@@ -130,7 +130,7 @@ def reference(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     for the others."""
     chosen: dict[str, Any] = {"space": None, "person": None}
     bulk_members = actions._space_members
-    bulk_reactivate = actions._reactivate
+    bulk_set_active = actions._set_active
 
     def space_members(
         actor: User, space: Space, people: list[User], add: bool, report: Any
@@ -138,13 +138,19 @@ def reference(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         path = _one_by_one if space.pk == chosen["space"] else bulk_members
         return path(actor, space, people, add, report)
 
-    def reactivate(actor: User, user_ids: list[int], report: dict[str, Any]) -> int:
+    def set_active(
+        actor: User, user_ids: list[int], report: dict[str, Any], *, active: bool
+    ) -> int:
+        if not active:
+            return bulk_set_active(actor, user_ids, report, active=False)
         single = [pk for pk in user_ids if pk == chosen["person"]]
         rest = [pk for pk in user_ids if pk != chosen["person"]]
-        return _reactivate_one_by_one(actor, single, report) + bulk_reactivate(actor, rest, report)
+        return _reactivate_one_by_one(actor, single, report) + bulk_set_active(
+            actor, rest, report, active=True
+        )
 
     monkeypatch.setattr(actions, "_space_members", space_members)
-    monkeypatch.setattr(actions, "_reactivate", reactivate)
+    monkeypatch.setattr(actions, "_set_active", set_active)
     yield chosen
 
 

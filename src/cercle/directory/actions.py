@@ -56,8 +56,7 @@ REPORT_LIMIT = 200
 PROGRESS_EVERY = 100
 CREATE_BATCH = 500  # new people written at once, one transaction each
 UPDATE_BATCH = 500  # changed people read and written at once, one transaction each
-DEACTIVATE_BATCH = 500
-REACTIVATE_BATCH = 500
+ACTIVATION_BATCH = 500  # people deactivated or reactivated at once, one transaction each
 MEMBERSHIP_BATCH = 500  # space memberships added or removed at once, per space
 ALERT_KIND = "directory_alert"
 # DirectorySettings.bind_password's column.
@@ -1093,61 +1092,31 @@ def _space_members(
     return done
 
 
-def _deactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
-    """Deactivate the people the directory no longer has, 500 at a time: the accounts'
-    `deactivate_people` (one UPDATE, their sockets closed and sessions ended, audited), their
-    links marked in one UPDATE, the directory's audit entries in one INSERT."""
+def _set_active(
+    actor: User, user_ids: list[int], report: dict[str, list[Any]], *, active: bool
+) -> int:
+    """Deactivate the people the directory no longer has, or reactivate those it has again
+    (deactivated by an earlier run), 500 at a time: the accounts' `deactivate_people` /
+    `reactivate_people` (one UPDATE, audited; sockets closed and sessions ended, or back in the
+    search index), their links marked in one UPDATE, the directory's audit entries in one
+    INSERT. Reactivated people's spaces come back with the group rules, applied after
+    (`_apply_rules`)."""
+    change = people_actions.reactivate_people if active else people_actions.deactivate_people
+    action = "directory.person_reactivated" if active else "directory.person_deactivated"
+    outcome = "reactivated" if active else "deactivated"
     count = 0
     ids = sorted(user_ids)
-    for start in range(0, len(ids), DEACTIVATE_BATCH):
+    for start in range(0, len(ids), ACTIVATION_BATCH):
         people = list(
-            User.objects.filter(pk__in=ids[start : start + DEACTIVATE_BATCH]).order_by("pk")
+            User.objects.filter(pk__in=ids[start : start + ACTIVATION_BATCH]).order_by("pk")
         )
         try:
             with transaction.atomic():
-                done, refused = people_actions.deactivate_people(actor=actor, people=people)
-                done_ids = [person.pk for person in done]
-                DirectoryPerson.objects.filter(user_id__in=done_ids).update(
-                    deactivated_by_sync=True
-                )
-                log_events(
-                    {"actor": actor, "action": "directory.person_deactivated", "target": person}
-                    for person in done
-                )
-        except PermissionDenied as error:
-            for person in people:
-                _report_refusal(report, person.username, "", error)
-            continue
-        for person in people:
-            if person.pk in refused:
-                _report_refusal(report, person.username, "", refused[person.pk])
-        for person in done:
-            _add(report, "deactivated", {"name": person.display_name, "email": person.email})
-        count += len(done)
-    return count
-
-
-def _reactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) -> int:
-    """Reactivate the people the directory has again (deactivated by an earlier run), 500 at a
-    time: the accounts' `reactivate_people` (one UPDATE, audited, back in the search index),
-    their links marked in one UPDATE, the directory's audit entries in one INSERT. Their
-    spaces come back with the group rules, applied after (`_apply_rules`)."""
-    count = 0
-    ids = sorted(user_ids)
-    for start in range(0, len(ids), REACTIVATE_BATCH):
-        people = list(
-            User.objects.filter(pk__in=ids[start : start + REACTIVATE_BATCH]).order_by("pk")
-        )
-        try:
-            with transaction.atomic():
-                done, refused = people_actions.reactivate_people(actor=actor, people=people)
+                done, refused = change(actor=actor, people=people)
                 DirectoryPerson.objects.filter(user_id__in=[person.pk for person in done]).update(
-                    deactivated_by_sync=False
+                    deactivated_by_sync=not active
                 )
-                log_events(
-                    {"actor": actor, "action": "directory.person_reactivated", "target": person}
-                    for person in done
-                )
+                log_events({"actor": actor, "action": action, "target": person} for person in done)
         except PermissionDenied as error:
             for person in people:
                 _report_refusal(report, person.username, "", error)
@@ -1156,7 +1125,7 @@ def _reactivate(actor: User, user_ids: list[int], report: dict[str, list[Any]]) 
             if person.pk in refused:
                 _report_refusal(report, person.username, "", refused[person.pk])
         for person in done:
-            _add(report, "reactivated", {"name": person.display_name, "email": person.email})
+            _add(report, outcome, {"name": person.display_name, "email": person.email})
         count += len(done)
     return count
 
@@ -1236,7 +1205,7 @@ def run_sync(*, run_id: int) -> SyncRun:
                 deactivated = len(plan.deactivate)
             _apply_rules(actor, conn, config, plan.dn_to_user, True, report, _WouldBe.of(plan))
         else:
-            reactivated = _reactivate(actor, plan.reactivate, report)
+            reactivated = _set_active(actor, plan.reactivate, report, active=True)
             bulk = _Bulk() if plan.create else None
             created_ids: list[int] = []
             for start in range(0, len(plan.create), CREATE_BATCH):
@@ -1263,7 +1232,7 @@ def run_sync(*, run_id: int) -> SyncRun:
                 progress.step(len(changed_batch))
             _set_managers(actor, plan, key_to_user, report, set(created_ids))
             if not held:
-                deactivated = _deactivate(actor, plan.deactivate, report)
+                deactivated = _set_active(actor, plan.deactivate, report, active=False)
             _apply_rules(actor, conn, config, _all_dns(plan), False, report)
     finally:
         conn.unbind()
