@@ -180,6 +180,31 @@ def test_a_colleague_is_found_by_name_however_many_newer_things_name_them(
     assert results.counts["post"] >= 20
 
 
+def test_an_excluded_word_in_the_body_hides_an_old_page_whose_title_matches(
+    monkeypatch: Any,
+) -> None:
+    """The long-lived kinds' title matches are taken from the titles' own table (SQLite), so an
+    excluded word is checked against the whole document: `-confidentiel` hides a page whose
+    body says so, and keeps the one whose body does not."""
+    from cercle.pages.actions import create_page
+    from cercle.search import engines
+
+    monkeypatch.setattr(engines, "RANK_WINDOW", 20)
+    monkeypatch.setattr(queries, "BUDGET", 30)
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    hidden = create_page(actor=anne, space=space, title="Procédure Zorbac", body="Confidentiel.")
+    kept = create_page(actor=anne, space=space, title="Guide Zorbac", body="Pour tous.")
+    _posts(anne, space, 60, "Zorbac")
+    pages = {
+        hit.document.object_id
+        for hit in queries.search(anne, "zorbac -confidentiel").hits
+        if hit.kind.key == "page"
+    }
+    assert pages == {kept.pk}
+    assert hidden.pk in {hit.document.object_id for hit in queries.search(anne, "zorbac").hits}
+
+
 def test_the_results_page_adds_few_queries_to_the_search() -> None:
     """Around the search itself the page reads the session and the user, the filter's spaces
     (which the search's relevance then reuses), keeps the recent search (two statements) and
