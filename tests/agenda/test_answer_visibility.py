@@ -187,7 +187,7 @@ def test_a_private_events_outsider_sees_busy_and_no_answer(private_event: dict[s
         },
     )
     assert listed.status_code == 200
-    occurrences = listed.json()
+    occurrences = listed.json()["items"]
     assert len(occurrences) == 5
     assert all(o["busy_only"] and o["title"] != "Entretiens" for o in occurrences)
     assert {(o["my_answer"], o["answered_alone"]) for o in occurrences} == {(None, False)}

@@ -28,6 +28,37 @@ def test_calendars_list_mine_and_my_spaces() -> None:
     assert kinds == {("personal", None, True), ("space", space.pk, True)}
 
 
+def test_a_range_comes_a_page_at_a_time_in_order_and_a_change_shows_at_once() -> None:
+    """A range is given `limit` occurrences at a time with a cursor for the next page: walking
+    the pages gives every occurrence once, in the order of the whole list; a cursor not made by
+    the API and a limit out of bounds are refused; an event added shows at the next request."""
+    person = make_user()
+    space = make_space(members=(person,))
+    make_event(organiser=person, title="Daily", start=dt.datetime(2026, 3, 1, 9), rule="FREQ=DAILY")
+    make_event(organiser=person, space=space, title="Weekly", rule="FREQ=WEEKLY;COUNT=20")
+    make_event(organiser=person, title="Same time", start=dt.datetime(2026, 3, 10, 9))
+    client = api(person)
+    whole = client.get(f"/api/v1/events?{RANGE}&limit=1000").json()
+    assert whole["next_cursor"] is None and len(whole["items"]) == 31 + 5 + 1
+    walked, cursor, pages = [], None, 0
+    while True:
+        url = f"/api/v1/events?{RANGE}&limit=7" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url).json()
+        walked += page["items"]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == whole["items"] and pages == 6
+    assert len(client.get(f"/api/v1/events?{RANGE}").json()["items"]) == 37  # (250 a page)
+    for bad in ("cursor=abc", "cursor=WzEsMiwzXQ", "limit=0", "limit=1001", "limit=x"):
+        response = client.get(f"/api/v1/events?{RANGE}&{bad}")
+        assert 400 <= response.status_code < 500, (bad, response.status_code)
+    make_event(organiser=person, title="Nouveau", start=dt.datetime(2026, 3, 20, 15))
+    titles = [o["title"] for o in client.get(f"/api/v1/events?{RANGE}").json()["items"]]
+    assert "Nouveau" in titles and len(titles) == 38
+
+
 def test_create_then_list_expanded_then_change_one_occurrence() -> None:
     person = make_user()
     client = api(person)
@@ -47,7 +78,7 @@ def test_create_then_list_expanded_then_change_one_occurrence() -> None:
     )
     assert response.status_code == 201, response.content
     event_id = response.json()["id"]
-    listed = client.get(f"/api/v1/events?{RANGE}").json()
+    listed = client.get(f"/api/v1/events?{RANGE}").json()["items"]
     # 23 and 30 March: 09:00 in Paris both times, 08:00 then 07:00 UTC.
     assert [o["start"] for o in listed] == ["2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z"]
     assert all(o["recurring"] and o["title"] == "Point hebdo" for o in listed)
@@ -58,7 +89,7 @@ def test_create_then_list_expanded_then_change_one_occurrence() -> None:
         {"scope": "this", "occurrence": "2026-03-30T09:00:00+02:00", "title": "Spécial"},
     )
     assert response.status_code == 200, response.content
-    listed = client.get(f"/api/v1/events?{RANGE}").json()
+    listed = client.get(f"/api/v1/events?{RANGE}").json()["items"]
     assert [(o["title"], o["changed"]) for o in listed] == [
         ("Point hebdo", False),
         ("Spécial", True),
@@ -70,7 +101,9 @@ def test_create_then_list_expanded_then_change_one_occurrence() -> None:
         {"scope": "this", "occurrence": "2026-03-23T08:00:00Z"},
     )
     assert response.status_code == 200
-    assert [o["title"] for o in client.get(f"/api/v1/events?{RANGE}").json()] == ["Spécial"]
+    assert [o["title"] for o in client.get(f"/api/v1/events?{RANGE}").json()["items"]] == [
+        "Spécial"
+    ]
     assert call(client, "post", f"/api/v1/events/{event_id}/cancel", {}).status_code == 204
     assert not Event.objects.exists()
 

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -191,7 +192,7 @@ def _listing(user: Any) -> list[dict[str, Any]]:
         {"start": "2026-03-01T00:00:00+01:00", "end": "2026-09-01T00:00:00+02:00"},
     )
     assert response.status_code == 200, response.content
-    body: list[dict[str, Any]] = response.json()
+    body: list[dict[str, Any]] = response.json()["items"]
     return body
 
 
@@ -291,6 +292,7 @@ def test_the_api_answers_cost_a_fixed_number_of_queries(where: str) -> None:
                 else {"start": "2026-03-01T00:00:00+01:00", "end": "2026-04-01T00:00:00+02:00"}
             )
             client.get(url, params)  # the session and calendars made
+            cache.clear()  # the range's occurrences built again, not the page kept
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url, params)
             assert response.status_code == 200
@@ -299,7 +301,7 @@ def test_the_api_answers_cost_a_fixed_number_of_queries(where: str) -> None:
                 found = (
                     len(body["my_occurrence_answers"])
                     if where == "detail"
-                    else sum(o["answered_alone"] for o in body)
+                    else sum(o["answered_alone"] for o in body["items"])
                 )
                 assert found == answered
             if where == "detail":

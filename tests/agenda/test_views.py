@@ -42,6 +42,34 @@ def test_my_agenda_lists_each_period_with_calendar_names() -> None:
     assert client.get("/agenda/?date=not-a-date").status_code == 200
 
 
+def test_a_period_is_kept_until_the_agenda_changes_and_for_its_person_and_language() -> None:
+    """A period's occurrences are drawn once and kept under the agenda's version: viewing the
+    month again reads no event, a new event in a shown calendar appears at the next view, and
+    neither another person nor another language is served what was kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person, colleague = make_user(), make_user()
+    space = make_space(members=(person, colleague), name="Équipe Lyon")
+    make_event(
+        organiser=person, title="Dentiste", visibility="private", start=dt.datetime(2026, 3, 4, 9)
+    )
+    client = client_for(person)
+    month = "/agenda/?view=month&date=2026-03-01"
+    assert "Dentiste" in client.get(month).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get(month).content.decode()
+    assert "Dentiste" in again
+    assert not [q for q in kept.captured_queries if "agenda_event" in q["sql"]]
+    assert "Dentiste" not in client_for(colleague).get(month).content.decode()
+    make_event(organiser=colleague, space=space, title="Rétro", start=dt.datetime(2026, 3, 5, 14))
+    assert "Rétro" in client.get(month).content.decode()
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    french.force_login(person)
+    page = french.get(month).content.decode()
+    assert "mars" in page and "March" not in page
+
+
 def test_others_private_events_read_busy_on_pages() -> None:
     owner, colleague = make_user(), make_user()
     space = make_space(members=(owner, colleague))
@@ -156,7 +184,7 @@ def test_my_agenda_shows_events_i_am_invited_to_with_their_calendar_name() -> No
     listed = (
         client_for(invitee)
         .get("/api/v1/events?start=2026-03-02T00:00:00Z&end=2026-03-09T00:00:00Z")
-        .json()
+        .json()["items"]
     )
     assert [o["title"] for o in listed] == ["Déjeuner"]
 

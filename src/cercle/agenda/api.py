@@ -3,18 +3,21 @@ change and cancel (scope this / following / all), invite, respond, and an event 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
-from cercle.agenda import actions, freebusy, ical, queries, reminders
+from cercle.agenda import actions, freebusy, ical, queries, recurrence, reminders
 from cercle.agenda.models import Calendar, Event, Invitation, OccurrenceAnswer
 from cercle.agenda.recurrence import Timing, Window
 from cercle.agenda.schemas import (
@@ -29,10 +32,11 @@ from cercle.agenda.schemas import (
     EventRemindersOut,
     FreeBusyOut,
     FreeSlotOut,
-    OccurrenceOut,
+    OccurrencePageOut,
     RespondIn,
     TimesIn,
 )
+from cercle.core.pagination import InvalidCursor, decode_cursor, encode_cursor
 from cercle.core.schemas import Id
 from cercle.core.typing import AuthenticatedRequest
 from cercle.spaces import queries as space_queries
@@ -117,12 +121,22 @@ def list_calendars(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     return [_calendar_out(request.auth, c) for c in queries.my_calendars(request.auth)]
 
 
+# The range's occurrences come a page at a time (as Google Calendar's API gives events by 250):
+# a person in fifty spaces has thousands a month. The whole range is expanded once and kept
+# under the agenda's version (`RANGE_SECONDS`), so the next pages cost a slice.
+EVENTS_PAGE = 250
+EVENTS_PAGE_MAX = 1000
+RANGE_SECONDS = 15 * 60
+
+
 class RangeQuery(Schema):
     start: dt.datetime
     end: dt.datetime
     # The zone the dates of all-day events are read in (default: mine).
     tz: str | None = None
     calendar: list[int] | None = None
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(EVENTS_PAGE, ge=1, le=EVENTS_PAGE_MAX)
 
 
 def _aware(value: dt.datetime, field: str) -> dt.datetime:
@@ -131,51 +145,98 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
     return value
 
 
-@router.get("/events", response=list[OccurrenceOut])
-def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> list[dict[str, Any]]:
-    """The occurrences in [start, end), recurrences expanded, at most 400 days: in the calendars
-    asked for, else in mine and my spaces' and those I am invited to."""
+def _position(occurrence: queries.OccurrenceView, zone: dt.tzinfo) -> tuple[str, int, str]:
+    """The occurrence's place in the range's order as a cursor's values (UTC times as text of
+    one length, so that they sort as the times do)."""
+    start, pk, key = occurrence.sort_key(zone)
+    return (start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"), pk, key)
+
+
+def _range(
+    viewer: User, window: Window, calendars: list[Calendar], *, with_invitations: bool
+) -> list[tuple[tuple[str, int, str], dict[str, Any]]]:
+    """Every occurrence of the range as the API gives it, with its position, in order."""
+    occurrences = queries.occurrences_between(
+        viewer, window, calendars, with_invitations=with_invitations
+    )
+    answers = queries.my_answers(viewer, list({o.event.pk for o in occurrences}))
+    zone = recurrence.get_zone(window.zone)
+    listed = []
+    for o in occurrences:
+        entry = answers.get(o.event.pk)
+        answer, alone = entry.for_occurrence(o.recurrence_id) if entry else (None, False)
+        listed.append(
+            (
+                _position(o, zone),
+                {
+                    "event_id": o.event.pk,
+                    "calendar_id": o.event.calendar_id,
+                    "recurrence_id": o.recurrence_id,
+                    "all_day": o.timing.all_day,
+                    "start": o.timing.start,
+                    "end": o.timing.end,
+                    "start_date": o.timing.start_date,
+                    "end_date": o.timing.end_date,
+                    "time_zone": o.event.time_zone,
+                    "title": o.title,
+                    "place": o.place,
+                    "meeting_url": o.meeting_url,
+                    "busy_only": o.busy_only,
+                    "changed": o.changed,
+                    "recurring": o.event.is_recurring,
+                    "my_answer": answer,
+                    "answered_alone": alone,
+                },
+            )
+        )
+    return listed
+
+
+@router.get("/events", response=OccurrencePageOut)
+def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> dict[str, Any]:
+    """The occurrences in [start, end), recurrences expanded, at most 400 days, in order, `limit`
+    at a time: in the calendars asked for, else in mine and my spaces' and those I am invited
+    to."""
     viewer = request.auth
     window = Window(
         _aware(filters.start, "start"),
         _aware(filters.end, "end"),
         (filters.tz or viewer.time_zone or "UTC")[:64],
     )
+    after = None
+    if filters.cursor is not None:
+        values = decode_cursor(filters.cursor, length=3)
+        if not (isinstance(values[0], str) and isinstance(values[1], int)):
+            raise InvalidCursor("invalid cursor")
+        after = (values[0], values[1], str(values[2]))
     if filters.calendar:
         calendars = [queries.access_calendar(viewer, pk) for pk in filters.calendar[:50]]
     else:  # my calendars, my spaces', and the events I am invited to
         actions.ensure_calendars(viewer)
         calendars = list(queries.my_calendars(viewer))
-    occurrences = queries.occurrences_between(
-        viewer, window, calendars, with_invitations=not filters.calendar
+    queries.check_window(window)
+    key = ":".join(
+        [
+            f"agenda:range:{queries.agenda_version()}:{viewer.pk}:{viewer.role}",
+            window.start.isoformat(),
+            window.end.isoformat(),
+            window.zone,
+            ",".join(str(c.pk) for c in calendars),
+            str(not filters.calendar),
+            get_language(),
+        ]
     )
-    answers = queries.my_answers(viewer, list({o.event.pk for o in occurrences}))
-    listed = []
-    for o in occurrences:
-        entry = answers.get(o.event.pk)
-        answer, alone = entry.for_occurrence(o.recurrence_id) if entry else (None, False)
-        listed.append(
-            {
-                "event_id": o.event.pk,
-                "calendar_id": o.event.calendar_id,
-                "recurrence_id": o.recurrence_id,
-                "all_day": o.timing.all_day,
-                "start": o.timing.start,
-                "end": o.timing.end,
-                "start_date": o.timing.start_date,
-                "end_date": o.timing.end_date,
-                "time_zone": o.event.time_zone,
-                "title": o.title,
-                "place": o.place,
-                "meeting_url": o.meeting_url,
-                "busy_only": o.busy_only,
-                "changed": o.changed,
-                "recurring": o.event.is_recurring,
-                "my_answer": answer,
-                "answered_alone": alone,
-            }
-        )
-    return listed
+    listed = cache.get(key)
+    if listed is None:
+        listed = _range(viewer, window, calendars, with_invitations=not filters.calendar)
+        cache.set(key, listed, RANGE_SECONDS)
+    first = 0 if after is None else bisect.bisect_right(listed, after, key=lambda row: row[0])
+    page = listed[first : first + filters.limit]
+    more = first + filters.limit < len(listed)
+    return {
+        "items": [item for _key, item in page],
+        "next_cursor": encode_cursor(list(page[-1][0])) if more else None,
+    }
 
 
 def _timing(payload: TimesIn, base: Event | None) -> Timing | None:

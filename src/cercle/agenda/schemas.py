@@ -49,6 +49,13 @@ class OccurrenceOut(Schema):
     )
 
 
+class OccurrencePageOut(Schema):
+    items: list[OccurrenceOut]
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` for the next page; null on the last one."
+    )
+
+
 class EventPersonOut(Schema):
     id: int
     username: str
