@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -244,6 +245,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print(json.dumps({"server_counters": counters(servers[0])}), flush=True)
     finally:
         site.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def parse_args() -> argparse.Namespace:
