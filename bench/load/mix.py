@@ -77,6 +77,10 @@ def judge(step: dict[str, Any], thresholds: Thresholds) -> list[str]:
         reasons.append(f"{rt['duplicates']} realtime deliveries twice")
     if rt["acks_missing"]:
         reasons.append(f"{rt['acks_missing']} messages not acknowledged")
+    if rt.get("resent"):
+        # The generator's fault (a client id already stored), not the server's: flagged so that
+        # the run is not taken for a measure of deliveries.
+        reasons.append(f"{rt['resent']} sends answered as duplicates (client ids reused)")
     p99 = rt["delivery_ms"]["p99"]
     if isinstance(p99, float) and not math.isnan(p99) and p99 >= thresholds.delivery_p99_ms:
         reasons.append(f"delivery p99 {p99:.0f} ms ≥ {thresholds.delivery_p99_ms:.0f}")

@@ -10,16 +10,30 @@ socket closes before the message arrives is taken off (gone, not missing). A mes
 `timeout` seconds after it was sent: any expected recipient still without it counts missing.
 A delivery after that is counted late (and was already counted missing). Only messages sent
 inside the measurement window count in the window's figures; all of them produce events.
+
+A send acknowledged as a `duplicate` (the server already stored a message of that sender with that
+client id, so it stores and delivers nothing: a retry) is taken out of the expected deliveries and
+counted apart (`resent`): it measures the generator, not the server. Client ids are made unique
+per run (`run_tag`) as a browser makes them unique (`rt.newClientId()`): the seeded data is kept
+between runs, and ids that started again at the same numbers collided with an earlier run's.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 Emit = Callable[[str, float, str | None], None]
+
+
+def run_tag() -> str:
+    """The start of this run's client ids ("load-<8 hex>"): unique per run, so that a sender's id
+    never repeats one stored by an earlier run on the same data (the server would acknowledge it
+    as a duplicate and deliver nothing)."""
+    return f"load-{secrets.token_hex(4)}"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -40,6 +54,7 @@ class Pending:
     got: set[int] = field(default_factory=set)
     in_window: bool = False
     acked: bool = False
+    resent: bool = False
 
 
 @dataclass
@@ -53,6 +68,11 @@ class WindowFigures:
     recipients_left: int = 0  # sockets closed before the message came (not missing)
     acks: int = 0
     acks_missing: int = 0
+    resent: int = 0  # sends acknowledged as duplicates of a stored client id (nothing delivered)
+    resent_deliveries: int = 0  # the deliveries they would have made (counted missing before)
+    # `resync` frames: the server dropped events for a socket (its queue was full: by design, under
+    # overload; the in-memory layer only) and the client caught up with `sync`.
+    resyncs: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     ack_ms: list[float] = field(default_factory=list)
     by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -90,6 +110,13 @@ class DeliveryTracker:
                     self.figures.kind(message.kind)["expected"] -= 1
                     self.figures.recipients_left += 1
 
+    def resynced(self, user_id: int) -> None:
+        """The server told this socket it dropped events for it (`resync`); the client asks
+        `sync`, whose messages count as delivered when they come (late if after the timeout)."""
+        self.emit("resync", 0, None)
+        if self.window_open:
+            self.figures.resyncs += 1
+
     # --- the window ---
 
     def start_window(self) -> None:
@@ -122,7 +149,9 @@ class DeliveryTracker:
             k["messages"] += 1
             k["expected"] += len(expected)
 
-    def acknowledged(self, client_id: str) -> None:
+    def acknowledged(self, client_id: str, *, duplicate: bool = False) -> None:
+        """The sender's `message.ack`; `duplicate`: its `duplicate` field (the server had stored
+        this client id already, and delivers nothing)."""
         message = self.pending.get(client_id)
         if message is None or message.acked:
             return
@@ -132,6 +161,20 @@ class DeliveryTracker:
         if message.in_window:
             self.figures.acks += 1
             self.figures.ack_ms.append(elapsed)
+        if duplicate:
+            self._resent(message)
+
+    def _resent(self, message: Pending) -> None:
+        """Nothing will be delivered (by design): not expected, not missing; counted apart."""
+        message.resent = True
+        self.emit(f"resent {message.kind}", 0, "client id already stored: nothing delivered")
+        if message.in_window:
+            self.figures.resent += 1
+            left = len(message.expected - message.got)
+            self.figures.resent_deliveries += left
+            self.figures.expected -= left
+            self.figures.kind(message.kind)["expected"] -= left
+        message.expected &= message.got
 
     def received(self, user_id: int, client_id: str) -> None:
         now = self.clock()
@@ -205,6 +248,9 @@ class DeliveryTracker:
             "recipients_left": f.recipients_left,
             "acks": f.acks,
             "acks_missing": f.acks_missing,
+            "resent": f.resent,
+            "resent_deliveries": f.resent_deliveries,
+            "resyncs": f.resyncs,
             "delivery_ms": {
                 "median": round(percentile(f.latencies_ms, 0.5), 1),
                 "p95": round(percentile(f.latencies_ms, 0.95), 1),

@@ -3,7 +3,10 @@
 The load test decides the supported-people figure from these counts, so they are tested alone,
 with a clock the test moves: a message is counted delivered once per recipient that was online
 when it was sent, missing when the timeout passes without it, twice when it comes again, late
-when it comes after the timeout; a recipient who leaves is not missing.
+when it comes after the timeout; a recipient who leaves is not missing; a send the server
+acknowledges as a duplicate of a stored client id (it delivers nothing then, by design) is counted
+apart, not missing, and client ids are unique per run (issue 15's "missing" deliveries: ids that
+started again at the same numbers on data kept from an earlier run).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ def _load(name: str) -> ModuleType:
 
 mix = _load("mix")
 MIX, Thresholds, judge, supported = mix.MIX, mix.Thresholds, mix.judge, mix.supported
-DeliveryTracker = _load("tracker").DeliveryTracker
+tracker_module = _load("tracker")
+DeliveryTracker, run_tag = tracker_module.DeliveryTracker, tracker_module.run_tag
 
 
 class Clock:
@@ -133,6 +137,51 @@ def test_a_recipient_who_leaves_is_not_missing_and_outside_the_window_is_not_cou
     assert summary["delivered"] == 1
     assert summary["recipients_left"] == 1
     assert summary["missing"] == 0
+
+
+def test_a_send_acknowledged_as_a_duplicate_is_counted_apart_not_missing(setup: Any) -> None:
+    """The server answers a client id it has stored for that sender (a retry) with
+    `duplicate: true` and delivers nothing: that measures the generator, not the server."""
+    tracker, clock, events = setup
+    tracker.sent("load-4-7", sender=1, kind="group", members=[1, 2, 3, 4])
+    tracker.sent("load-4-8", sender=1, kind="direct", members=[1, 2])
+    clock.now += 0.1
+    tracker.acknowledged("load-4-7", duplicate=True)
+    tracker.acknowledged("load-4-8", duplicate=False)
+    tracker.received(2, "load-4-8")
+    clock.now += 11
+    tracker.sweep()
+    summary = tracker.summary()
+    assert summary["messages"] == 2 and summary["acks"] == 2
+    assert summary["expected_deliveries"] == summary["delivered"] == 1
+    assert summary["missing"] == 0
+    assert summary["resent"] == 1 and summary["resent_deliveries"] == 3
+    assert summary["by_kind"]["group"]["expected"] == 0
+    assert ("resent group", 0, "client id already stored: nothing delivered") in events
+    assert not [name for name, _, error in events if name.startswith("missing")]
+    # Flagged: such a run does not measure deliveries.
+    assert step(10, resent=1)["reasons"] == ["1 sends answered as duplicates (client ids reused)"]
+
+
+def test_resyncs_in_the_window_are_counted() -> None:
+    tracker = DeliveryTracker(clock=lambda: 0.0, emit=lambda *_: None, timeout=10)
+    tracker.resynced(1)  # before the window
+    tracker.start_window()
+    tracker.resynced(1)
+    tracker.resynced(2)
+    assert tracker.summary()["resyncs"] == 2
+
+
+def test_client_ids_are_unique_per_run_and_fit_the_server_s_limit() -> None:
+    tags = {run_tag() for _ in range(1000)}
+    assert len(tags) == 1000
+    longest = f"{run_tag()}-{10**6}-{10**7}"
+    assert len(longest) <= 64  # cercle.chat.actions.MAX_CLIENT_ID_LENGTH
+    # The Locust people build their ids from it (locustfile.py needs Locust: read, not imported).
+    source = (LOAD / "locustfile.py").read_text()
+    assert "RUN = run_tag()" in source
+    assert 'client_id = f"{RUN}-{self.uid}-{next(NEXT_MESSAGE)}"' in source
+    assert 'duplicate=bool(frame.get("duplicate"))' in source
 
 
 def step(people: int, *, avg: float = 50, confirmation: bool = False, **realtime: Any) -> Any:
