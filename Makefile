@@ -107,13 +107,15 @@ system-packages:
 # ways: the three runs then share two cores from the start) and a query-count test of
 # /api/v1/spaces depends on what an earlier test left in a process memo.
 UNIT_WORKERS ?=
+# Each run ends with its slowest steps, so that CI's log says where the suite's time goes.
+DURATIONS ?= --durations=15 --durations-min=5
 test-sqlite: install system-packages
-	env -u DATABASE_URL $(BIN)/pytest -q -m "not e2e" $(UNIT_WORKERS)
+	env -u DATABASE_URL $(BIN)/pytest -q -m "not e2e" $(DURATIONS) $(UNIT_WORKERS)
 
 test-postgres: install
 	@if $(BIN)/python -m cercle.core.services postgres "$(PG_URL)"; then \
 	  DATABASE_URL=$(PG_URL) CERCLE_TEST_REDIS_URL=redis://127.0.0.1:6379/11 \
-	  $(BIN)/pytest -q -m "not e2e" $(UNIT_WORKERS); \
+	  $(BIN)/pytest -q -m "not e2e" $(DURATIONS) $(UNIT_WORKERS); \
 	elif [ "$$CERCLE_REQUIRE_SERVICES" = 1 ]; then \
 	  echo "PostgreSQL is required (CERCLE_REQUIRE_SERVICES=1) but $(PG_URL) is not reachable"; exit 1; \
 	else echo "PostgreSQL not reachable at $(PG_URL): the PostgreSQL run is skipped"; fi
@@ -126,7 +128,7 @@ test-postgres: install
 E2E_WORKERS ?= -n 2
 test-e2e: install system-packages
 	env -u DATABASE_URL CERCLE_TEST_SQLITE_FILE=$(CURDIR)/var/test-e2e.sqlite3 \
-	  CERCLE_TEST_REDIS_URL=redis://127.0.0.1:6379/13 $(BIN)/pytest -q -m e2e $(E2E_WORKERS)
+	  CERCLE_TEST_REDIS_URL=redis://127.0.0.1:6379/13 $(BIN)/pytest -q -m e2e $(DURATIONS) $(E2E_WORKERS)
 
 # The three runs at once, each with its own database and Redis database: on two cores, runs that
 # mostly wait on servers, sockets and a browser take about half as long as one after the other.

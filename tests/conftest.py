@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
 
 from cercle.core.services import reachable
 
@@ -22,6 +23,25 @@ def _redis_url_of_this_worker(url: str) -> str:
     if not number.isdigit():
         return url
     return f"{base}/{int(number) - int(worker.removeprefix('gw') or 0)}"
+
+
+def _deleting_flush(
+    self: Any, style: Any, tables: list[str], *, reset_sequences: bool = False, **options: Any
+) -> list[str]:
+    """PostgreSQL's flush between transactional tests as DELETEs (Django's foreign keys are
+    deferred to the flush's commit), not one TRUNCATE: a TRUNCATE makes new files for every
+    table and index (150 tables: 1.3 s idle, 5 s loaded, after each of the run's hundreds of
+    transactional and server tests), where deleting a test's few rows takes 0.08 s."""
+    if reset_sequences or not tables:
+        return _truncating_flush(self, style, tables, reset_sequences=reset_sequences, **options)
+    return ["SET CONSTRAINTS ALL DEFERRED;"] + [
+        f"DELETE FROM {self.quote_name(table)};"  # noqa: S608 - Django's own table names
+        for table in tables
+    ]
+
+
+_truncating_flush = DatabaseOperations.sql_flush
+DatabaseOperations.sql_flush = _deleting_flush  # type: ignore[method-assign]
 
 
 TEST_REDIS_URL = _redis_url_of_this_worker(
