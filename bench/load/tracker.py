@@ -23,7 +23,7 @@ Emit = Callable[[str, float, str | None], None]
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (as bench/run.py's)."""
+    """Nearest-rank percentile (as bench/common.py's)."""
     if not values:
         return float("nan")
     ordered = sorted(values)
