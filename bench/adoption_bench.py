@@ -28,20 +28,21 @@ Results go to bench/results/adoption-<date>.json. Nothing is served on the netwo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, median_p99, recreate_pg_database, save_report, setup_django, time_ok
 
 # How `--events` is shared between the kinds of activity (the rest of a share goes to the busy day
 # in the same proportions).
@@ -57,11 +58,6 @@ PAGES = 500
 ARTICLES = 400
 DIRECT_CONVERSATIONS = 20_000
 BATCH = 50_000
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def cpu_seconds() -> float:
@@ -468,23 +464,10 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.busy <= args.events:
         parser.error("--busy must be between 1 and --events")
 
-    workdir = Path(args.var_dir or tempfile.mkdtemp(prefix="cercle-adoption-bench-"))
-    os.environ["CERCLE_VAR_DIR"] = str(workdir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
     if args.postgres:
-        import psycopg
-
-        base, _, name = args.postgres.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            server.execute(f'CREATE DATABASE "{name}"')
-        os.environ["DATABASE_URL"] = args.postgres
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+        recreate_pg_database(args.postgres)
+    var_dir = args.var_dir or tempfile.mkdtemp(prefix="cercle-adoption-bench-")
+    setup_django(var_dir, args.postgres or "")
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -524,20 +507,10 @@ def main(argv: list[str] | None = None) -> int:
         for period in (30, 90, 365):
             for page in ("", "figures.csv"):
                 url = f"/manage/adoption/{page}?period={period}"
-                t = time.perf_counter()
-                response = client.get(url)
-                cold = (time.perf_counter() - t) * 1000
-                assert response.status_code == 200, (url, response.status_code)
-                latencies = []
-                for _ in range(args.requests):
-                    t = time.perf_counter()
-                    response = client.get(url)
-                    latencies.append((time.perf_counter() - t) * 1000)
-                    assert response.status_code == 200
+                cold = time_ok(partial(client.get, url), 1, url)[0]
                 pages[url] = {
                     "first_ms": round(cold, 1),
-                    "median_ms": round(statistics.median(latencies), 2),
-                    "p99_ms": round(percentile(latencies, 0.99), 2),
+                    **median_p99(time_ok(partial(client.get, url), args.requests, url)),
                 }
                 print(f"{days_aggregated} days aggregated: GET {url}: {pages[url]}", flush=True)
         return pages
@@ -569,9 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         "dashboard": dashboards,
         "load_average": os.getloadavg(),
     }
-    out = ROOT / "bench" / "results" / f"adoption-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    out = save_report(f"adoption-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json", result, indent=1)
     print(f"(written to {out.relative_to(ROOT)})")
     return 0
 

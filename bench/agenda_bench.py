@@ -35,31 +35,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import (  # bench/run.py: shared helpers
-    DEFAULT_PG_URL,
-    ROOT,
-    Server,
-    analyze,
-    git_commit,
-    machine,
-    manage,
-    pg_admin,
-    pg_database_name,
-)
+import common  # bench/common.py: what the benchmarks share
 
 RULES = (
     "FREQ=WEEKLY",
@@ -72,18 +57,12 @@ MONTH = ("2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00")
 WEEK = ("2026-03-09T00:00:00+01:00", "2026-03-16T00:00:00+01:00")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def seed_in_django(options: dict[str, Any]) -> None:
     """Run inside `manage.py shell` (Django set up, the bench's database): writes the person, the
     spaces, the events, their exceptions and invitations; counts one request's queries for each
     URL; writes the URLs, the counts, a session cookie and a token to `options["out"]`."""
     import datetime as dt
 
-    from django.db import connection
     from django.test import Client
 
     from cercle.accounts.actions.auth import create_api_token
@@ -146,20 +125,8 @@ def seed_in_django(options: dict[str, Any]) -> None:
         timing = Timing.timed(start.astimezone(UTC), start + dt.timedelta(hours=1), zone)
         invited = bool(invited_every) and n % invited_every == 1
         calendar = theirs[n % 10] if invited else calendars[n % len(calendars)]
-        event = Event(
-            calendar=calendar,
-            organiser=calendar.owner if calendar.owner_id else colleagues[n % 10],
-            title=f"Réunion {n}",
-            description="Ordre du jour : le point de la semaine.",
-            place="Salle 3",
-            time_zone=zone,
-            rule=recurrence.normalize_rule(rule, timing),
-            uid=f"bench-{n}@cercle",
-        )
-        event.set_timing(timing)
-        event.first_start = recurrence.span(timing)[0]
-        event.last_end = recurrence.rule_until(event.rule, timing)
-        rows.append(event)
+        organiser = calendar.owner if calendar.owner_id else colleagues[n % 10]
+        rows.append(common.agenda_event(calendar, organiser, n, timing, rule, f"bench-{n}@cercle"))
     Event.objects.bulk_create(rows, batch_size=1000)
     made = list(Event.objects.order_by("pk"))
     # Exceptions: every 20th series has its 3rd occurrence moved an hour later, its 5th cancelled.
@@ -210,20 +177,11 @@ def seed_in_django(options: dict[str, Any]) -> None:
     client.force_login(reader)
     queries_of: dict[str, int] = {}
     sizes: dict[str, int] = {}
-    run: list[str] = []
-
-    def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        run.append(sql)
-        return execute(sql, params, many, context)
-
     for label, url in urls.items():
         headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if url.startswith("/api/") else {}
         response = client.get(url, **headers)  # warm: calendars made, caches filled
         assert response.status_code == 200, (url, response.status_code)
-        run.clear()
-        with connection.execute_wrapper(counted):
-            response = client.get(url, **headers)
-        queries_of[label] = len(run)
+        queries_of[label], response = common.count_queries(partial(client.get, url, **headers))
         if url.startswith("/api/"):
             sizes[label] = len(response.json())
     Path(args.out).write_text(
@@ -244,27 +202,11 @@ def seed_in_django(options: dict[str, Any]) -> None:
     )
 
 
-SEED_CODE = """
-import sys
-sys.path.insert(0, {bench!r})
-import agenda_bench
-agenda_bench.seed_in_django({options!r})
-"""
-
-
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix=f"cercle-agenda-bench-{database}-"))
-    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        name = pg_database_name(args.pg_url)
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = args.pg_url
     result: dict[str, Any] = {"database": database, "timings": {}}
-    try:
-        manage(env, "migrate", "--noinput", quiet=True)
+    prefix = f"cercle-agenda-bench-{database}-"
+    with common.scratch_site(database, args.pg_url, prefix) as (workdir, env):
+        common.manage(env, "migrate", "--noinput", quiet=True)
         out = workdir / "seeded.json"
         options = {
             "spaces": args.spaces,
@@ -274,72 +216,21 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             "years": args.years,
             "out": str(out),
         }
-        code = SEED_CODE.format(bench=str(Path(__file__).resolve().parent), options=options)
-        print(manage(env, "shell", "-c", code, quiet=True).strip(), flush=True)
-        analyze(env, database)
+        output = common.shell_call(env, "agenda_bench", "seed_in_django", options)
+        print(output.strip(), flush=True)
+        common.analyze(env, database)
         seeded = json.loads(out.read_text())
         for key in ("seconds", "events", "series", "exceptions", "invitations", "occurrences"):
             result[key] = seeded[key]
         print(f"[{database}] seeded: { {k: result[k] for k in result if k != 'timings'} }")
-        server = Server(env, workdir)
-        try:
-            with httpx.Client(base_url=server.url, cookies=seeded["cookie"], timeout=60) as client:
-                for label, url in seeded["urls"].items():
-                    headers = (
-                        {"Authorization": f"Bearer {seeded['token']}"}
-                        if url.startswith("/api/")
-                        else {}
-                    )
-                    for _ in range(args.warmup):
-                        response = client.get(url, headers=headers)
-                        assert response.status_code == 200, (url, response.status_code)
-                    cpu = server.cpu_seconds()
-                    latencies = []
-                    for _ in range(args.requests):
-                        t0 = time.perf_counter()
-                        response = client.get(url, headers=headers)
-                        latencies.append((time.perf_counter() - t0) * 1000)
-                        assert response.status_code == 200, (url, response.status_code)
-                    timing = {
-                        "url": url,
-                        "queries": seeded["queries"][label],
-                        "requests": len(latencies),
-                        "median_ms": round(statistics.median(latencies), 2),
-                        "p99_ms": round(percentile(latencies, 0.99), 2),
-                        "server_cpu_ms": round(
-                            (server.cpu_seconds() - cpu) * 1000 / len(latencies), 2
-                        ),
-                        "load_average": round(os.getloadavg()[0], 1),
-                    }
-                    result["timings"][label] = timing
-                    print(f"[{database}] GET {label}: {timing}", flush=True)
-        finally:
-            server.stop()
-    finally:
-        if database == "postgresql":
-            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        result["timings"] = common.time_seeded_urls(
+            env, workdir, database, seeded, args.requests, args.warmup
+        )
     return result
 
 
-def markdown(runs: list[dict[str, Any]]) -> str:
-    lines = [
-        "| database | request | queries | median ms | p99 ms | server CPU ms | load |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for run in runs:
-        for label, t in run["timings"].items():
-            lines.append(
-                f"| {run['database']} | {label} | {t['queries']} | {t['median_ms']} | "
-                f"{t['p99_ms']} | {t['server_cpu_ms']} | {t['load_average']} |"
-            )
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL + "_agenda")
+    parser = common.database_parser(__doc__, common.DEFAULT_PG_URL + "_agenda")
     parser.add_argument("--spaces", type=int, default=50)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--series", type=int, default=2_000)
@@ -348,19 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(),
-        "machine": machine(),
+        "commit": common.git_commit(),
+        "machine": common.machine(),
         "options": vars(args),
-        "runs": [bench(args, database) for database in databases],
+        "runs": [bench(args, database) for database in common.databases(args)],
     }
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / f"agenda-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(markdown(report["runs"]))
+    path = common.save_report(f"agenda-{datetime.now(UTC):%Y%m%d-%H%M%S}.json", report)
+    print(common.url_timings_table(report["runs"]))
     print(f"\n{path}")
     return 0
 

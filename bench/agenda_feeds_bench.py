@@ -34,21 +34,28 @@ import argparse
 import datetime as dt
 import os
 import platform
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from caldav_bench import MONTH_QUERY, PROPFIND, SYNC, percentile  # noqa: E402
+from caldav_bench import MONTH_QUERY, SYNC, calendar_names, radicale_copy
+from common import (  # bench/common.py: what the benchmarks share
+    agenda_event,
+    expect,
+    free_port,
+    median_and_p99,
+    print_median_p99_table,
+    recreate_pg_database,
+    setup_django,
+    start_uvicorn_module,
+    time_calls,
+)
 
 PASSWORD = "agenda-bench-password"  # a throwaway account in a temporary database
 RULES = (
@@ -100,20 +107,7 @@ def seed(events: int, series: int, spaces: int) -> dict[str, object]:
         rule = RULES[(n // every) % len(RULES)] if is_series else ""
         until = day + dt.timedelta(days=120)  # four months of it, from its first day
         rule = rule.replace("{until}", f"{until:%Y%m%d}T000000Z")
-        event = Event(
-            calendar=calendar,
-            organiser=user,
-            title=f"Réunion {n}",
-            description="Ordre du jour : le point de la semaine.",
-            place="Salle 3",
-            time_zone=zone,
-            rule=recurrence.normalize_rule(rule, timing),
-            uid=f"agenda-bench-{n}@cercle",
-        )
-        event.set_timing(timing)
-        event.first_start = recurrence.span(timing)[0]
-        event.last_end = recurrence.rule_until(event.rule, timing)
-        rows.append(event)
+        rows.append(agenda_event(calendar, user, n, timing, rule, f"agenda-bench-{n}@cercle"))
     Event.objects.bulk_create(rows, batch_size=1000)
     space_calendar = calendars[1]
     return {
@@ -126,20 +120,12 @@ def seed(events: int, series: int, spaces: int) -> dict[str, object]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def timed(client: httpx.Client, runs: int, method: str, url: str, **kwargs: object) -> list[float]:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        response = client.request(method, url, **kwargs)  # type: ignore[arg-type]
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code in (200, 207), (url, response.status_code, response.text[:300])
-    return times
+    return time_calls(
+        lambda: client.request(method, url, **kwargs),  # type: ignore[arg-type]
+        runs,
+        lambda response: expect(response, {200, 207}, url, response.text[:300]),
+    )
 
 
 def change_ten(client: httpx.Client, calendar: str, names: list[str]) -> None:
@@ -161,19 +147,9 @@ def main() -> None:
     parser.add_argument("--radicale", action="store_true", help="the REPORTs on Radicale too")
     args = parser.parse_args()
 
-    var = tempfile.mkdtemp(prefix="cercle-agenda-bench-")
-    os.environ.update(CERCLE_VAR_DIR=var, DJANGO_SETTINGS_MODULE="cercle.settings")
-    os.environ.pop("DATABASE_URL", None)
     if args.pg_url:
-        name = args.pg_url.rsplit("/", 1)[1]
-        admin = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        subprocess.run(["dropdb", "--if-exists", f"--maintenance-db={admin}", name], check=True)
-        subprocess.run(["createdb", f"--maintenance-db={admin}", name], check=True)
-        os.environ["DATABASE_URL"] = args.pg_url
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+        recreate_pg_database(args.pg_url)
+    setup_django(tempfile.mkdtemp(prefix="cercle-agenda-bench-"), args.pg_url)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -182,13 +158,7 @@ def main() -> None:
     seeding = time.perf_counter() - began
 
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "cercle.asgi:application", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_uvicorn_module(port)
     base = f"http://127.0.0.1:{port}"
     calendar = f"{base}/caldav/calendars/{seeded['user_id']}/space-{seeded['space_id']}/"
     month = MONTH_QUERY.format(data="<c:calendar-data/>")
@@ -212,9 +182,7 @@ def main() -> None:
             results["CalDAV calendar-query, March"] = timed(
                 dav, args.runs, "REPORT", calendar, content=month, headers={"Depth": "1"}
             )
-            listing = dav.request("PROPFIND", calendar, content=PROPFIND, headers={"Depth": "1"})
-            hrefs = [h.split("<")[0] for h in listing.text.split("<d:href>")[1:]]
-            names = sorted(unquote(h.rsplit("/", 1)[-1]) for h in hrefs if h.endswith(".ics"))
+            names = calendar_names(dav, calendar)
             initial = dav.request("REPORT", calendar, content=SYNC.format(""))
             token = initial.text.split("<d:sync-token>")[-1].split("<")[0]
             change_ten(dav, calendar, names)
@@ -246,18 +214,15 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     print("; ".join(f"{k}: {v}" for k, v in sizes.items()))
-    print("| request | median (ms) | p99 (ms) |")
-    print("|---|---:|---:|")
-    for label, times in results.items():
-        print(f"| {label} | {statistics.median(times):.0f} | {percentile(times, 0.99):.0f} |")
+    print_median_p99_table(results)
     if compared:
         print()
         print("| request | Cercle median / p99 (ms) | Radicale median / p99 (ms) |")
         print("|---|---:|---:|")
         for label, (ours, theirs) in compared.items():
             print(
-                f"| {label} | {statistics.median(ours):.0f} / {percentile(ours, 0.99):.0f} "
-                f"| {statistics.median(theirs):.0f} / {percentile(theirs, 0.99):.0f} |"
+                f"| {label} | {median_and_p99(ours, between=' / ')} "
+                f"| {median_and_p99(theirs, between=' / ')} |"
             )
     print(f"load average after the run: {os.getloadavg()[0]:.1f}")
 
@@ -266,44 +231,26 @@ def side_by_side(
     cercle: httpx.Client, calendar: str, names: list[str], runs: int
 ) -> dict[str, tuple[list[float], list[float]]]:
     """The space calendar's events in a Radicale on loopback; its REPORTs on both, alternately."""
-    sys.path.insert(0, str(ROOT))
-    from tests.agenda.caldav.conftest import RADICALE_PASSWORD, RADICALE_USER, start_radicale
-
-    folder = Path(tempfile.mkdtemp(prefix="cercle-radicale-agenda-"))
-    process, url = start_radicale(folder)
-    try:
-        with httpx.Client(auth=(RADICALE_USER, RADICALE_PASSWORD), timeout=120) as radicale:
-            theirs = f"{url}{RADICALE_USER}/bench/"
-            made = radicale.request("MKCALENDAR", theirs)
-            assert made.status_code == 201, made.text
-            for name in names:  # the same events, as Cercle serves them
-                data = cercle.get(calendar + quote(name)).content
-                put = radicale.put(
-                    theirs + quote(name), content=data, headers={"Content-Type": "text/calendar"}
+    with radicale_copy(cercle, calendar, names, "cercle-radicale-agenda-") as (radicale, theirs):
+        month = MONTH_QUERY.format(data="<c:calendar-data/>")
+        tokens = []
+        for client, base in ((cercle, calendar), (radicale, theirs)):
+            initial = client.request("REPORT", base, content=SYNC.format(""))
+            tokens.append(initial.text.split("sync-token>")[-2].split("<")[0])
+            change_ten(client, base, names[10:])
+        compared: dict[str, tuple[list[float], list[float]]] = {
+            "calendar-query, March": ([], []),
+            "sync-collection after 10 changes": ([], []),
+        }
+        for _ in range(runs):
+            for side, (client, base) in enumerate(((cercle, calendar), (radicale, theirs))):
+                compared["calendar-query, March"][side].extend(
+                    timed(client, 1, "REPORT", base, content=month, headers={"Depth": "1"})
                 )
-                assert put.status_code == 201, put.text[:300]
-            month = MONTH_QUERY.format(data="<c:calendar-data/>")
-            tokens = []
-            for client, base in ((cercle, calendar), (radicale, theirs)):
-                initial = client.request("REPORT", base, content=SYNC.format(""))
-                tokens.append(initial.text.split("sync-token>")[-2].split("<")[0])
-                change_ten(client, base, names[10:])
-            compared: dict[str, tuple[list[float], list[float]]] = {
-                "calendar-query, March": ([], []),
-                "sync-collection after 10 changes": ([], []),
-            }
-            for _ in range(runs):
-                for side, (client, base) in enumerate(((cercle, calendar), (radicale, theirs))):
-                    compared["calendar-query, March"][side].extend(
-                        timed(client, 1, "REPORT", base, content=month, headers={"Depth": "1"})
-                    )
-                    compared["sync-collection after 10 changes"][side].extend(
-                        timed(client, 1, "REPORT", base, content=SYNC.format(tokens[side]))
-                    )
-            return compared
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+                compared["sync-collection after 10 changes"][side].extend(
+                    timed(client, 1, "REPORT", base, content=SYNC.format(tokens[side]))
+                )
+        return compared
 
 
 if __name__ == "__main__":

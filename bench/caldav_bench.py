@@ -30,20 +30,31 @@ Only 127.0.0.1 is ever targeted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # bench/common.py: what the benchmarks share
+    ROOT,
+    agenda_event,
+    expect,
+    median_and_p99,
+    print_median_p99_table,
+    setup_django,
+    start_uvicorn_module,
+    time_calls,
+)
 
 MONTH_QUERY = """<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
 <d:prop><d:getetag/>{data}</d:prop>
@@ -74,11 +85,6 @@ SYNC = """<d:sync-collection xmlns:d="DAV:"><d:sync-token>{}</d:sync-token>
 <d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"""
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def seed(events: int) -> tuple[int, str]:
     """The person's id and app token; `events` events in their calendar."""
     from cercle.accounts.actions.auth import create_api_token
@@ -100,32 +106,52 @@ def seed(events: int) -> tuple[int, str]:
         start = dt.datetime.combine(day, dt.time(8 + n % 9), tzinfo=paris)
         timing = Timing.timed(start.astimezone(dt.UTC), (start + dt.timedelta(hours=1)), zone)
         rule = "FREQ=WEEKLY" if n % 10 == 0 else ""
-        event = Event(
-            calendar=calendar,
-            organiser=user,
-            title=f"Réunion {n}",
-            description="Ordre du jour : le point de la semaine.",
-            place="Salle 3",
-            time_zone=zone,
-            rule=recurrence.normalize_rule(rule, timing),
-            uid=f"bench-{n}@cercle",
-        )
-        event.set_timing(timing)
-        event.first_start = recurrence.span(timing)[0]
-        event.last_end = recurrence.rule_until(event.rule, timing)
-        rows.append(event)
+        rows.append(agenda_event(calendar, user, n, timing, rule, f"bench-{n}@cercle"))
     Event.objects.bulk_create(rows, batch_size=500)
     return user.pk, secret
 
 
 def timed(client: httpx.Client, method: str, url: str, body: str, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        response = client.request(method, url, content=body, headers={"Depth": "1"})
-        times.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 207, response.text[:500]
-    return times
+    return time_calls(
+        lambda: client.request(method, url, content=body, headers={"Depth": "1"}),
+        runs,
+        lambda response: expect(response, {207}, response.text[:500]),
+    )
+
+
+def calendar_names(client: httpx.Client, calendar: str) -> list[str]:
+    """The names of a calendar's events (`PROPFIND Depth: 1`), sorted."""
+    listing = client.request("PROPFIND", calendar, content=PROPFIND, headers={"Depth": "1"})
+    hrefs = [h.split("<")[0] for h in listing.text.split("<d:href>")[1:]]
+    return sorted(unquote(h.rsplit("/", 1)[-1]) for h in hrefs if h.endswith(".ics"))
+
+
+@contextlib.contextmanager
+def radicale_copy(
+    cercle: httpx.Client, calendar: str, names: list[str], prefix: str
+) -> Iterator[tuple[httpx.Client, str]]:
+    """A Radicale on loopback (started as the tests start it) holding a calendar with the named
+    events as Cercle serves them: a client logged in to it and that calendar's URL."""
+    sys.path.insert(0, str(ROOT))
+    from tests.agenda.caldav.conftest import RADICALE_PASSWORD, RADICALE_USER, start_radicale
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    process, url = start_radicale(folder)
+    try:
+        with httpx.Client(auth=(RADICALE_USER, RADICALE_PASSWORD), timeout=120) as radicale:
+            theirs = f"{url}{RADICALE_USER}/bench/"
+            made = radicale.request("MKCALENDAR", theirs)
+            assert made.status_code == 201, made.text
+            for name in names:  # the same events, as Cercle serves them
+                data = cercle.get(calendar + quote(name)).content
+                put = radicale.put(
+                    theirs + quote(name), content=data, headers={"Content-Type": "text/calendar"}
+                )
+                assert put.status_code == 201, put.text[:300]
+            yield radicale, theirs
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def main() -> None:
@@ -137,26 +163,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    var = tempfile.mkdtemp(prefix="cercle-caldav-bench-")
-    os.environ.update(CERCLE_VAR_DIR=var, DJANGO_SETTINGS_MODULE="cercle.settings")
-    os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    setup_django(tempfile.mkdtemp(prefix="cercle-caldav-bench-"))
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     user_id, secret = seed(args.events)
 
     port = 8000 + os.getpid() % 1000
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "cercle.asgi:application", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_uvicorn_module(port)
     base = f"http://127.0.0.1:{port}"
     calendar = f"{base}/caldav/calendars/{user_id}/personal/"
     try:
@@ -199,10 +213,7 @@ def main() -> None:
         f"{args.runs} runs each; {platform.platform()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
-    print("| request | median (ms) | p99 (ms) |")
-    print("|---|---:|---:|")
-    for name, times in results.items():
-        print(f"| {name} | {statistics.median(times):.0f} | {percentile(times, 0.99):.0f} |")
+    print_median_p99_table(results)
     if compared:
         print()
         print(
@@ -211,10 +222,7 @@ def main() -> None:
         )
         print("|---|---:|---:|---:|---:|")
         for name, (ours, theirs) in compared.items():
-            print(
-                f"| {name} | {statistics.median(ours):.0f} | {percentile(ours, 0.99):.0f} "
-                f"| {statistics.median(theirs):.0f} | {percentile(theirs, 0.99):.0f} |"
-            )
+            print(f"| {name} | {median_and_p99(ours)} | {median_and_p99(theirs)} |")
         print(f"load average after the run: {os.getloadavg()[0]:.1f}")
 
 
@@ -232,67 +240,47 @@ def side_by_side(
     cercle: httpx.Client, calendar: str, args: argparse.Namespace
 ) -> dict[str, tuple[list[float], list[float]]]:
     """The same calendar in a Radicale on loopback; each operation on both, alternately."""
-    sys.path.insert(0, str(ROOT))
-    from tests.agenda.caldav.conftest import RADICALE_PASSWORD, RADICALE_USER, start_radicale
-
-    folder = Path(tempfile.mkdtemp(prefix="cercle-radicale-bench-"))
-    process, url = start_radicale(folder)
-    try:
-        with httpx.Client(auth=(RADICALE_USER, RADICALE_PASSWORD), timeout=120) as radicale:
-            theirs = f"{url}{RADICALE_USER}/bench/"
-            made = radicale.request("MKCALENDAR", theirs)
-            assert made.status_code == 201, made.text
-            listing = cercle.request("PROPFIND", calendar, content=PROPFIND, headers={"Depth": "1"})
-            hrefs = [h.split("<")[0] for h in listing.text.split("<d:href>")[1:]]
-            names = sorted(unquote(h.split("/")[-1]) for h in hrefs if h.endswith(".ics"))
-            for name in names:  # the same events, as Cercle serves them
-                data = cercle.get(calendar + quote(name)).content
-                put = radicale.put(
-                    theirs + quote(name), content=data, headers={"Content-Type": "text/calendar"}
-                )
-                assert put.status_code == 201, put.text[:300]
-            month = MONTH_QUERY.format(data="<c:calendar-data/>")
-            hundred = names[:100]
-            operations = {
-                f"PROPFIND depth 1 ({len(names)} events)": ("PROPFIND", PROPFIND, 207, "1"),
-                "calendar-query, one month": ("REPORT", month, 207, "1"),
-                "calendar-multiget, 100 events": ("REPORT", None, 207, "1"),
-                "PUT of a new event": ("PUT", None, 201, "0"),
-            }
-            compared: dict[str, tuple[list[float], list[float]]] = {}
-            for label, (method, body, status, level) in operations.items():
-                ours: list[float] = []
-                others: list[float] = []
-                for run in range(args.runs):
-                    for client, base, into in (
-                        (cercle, calendar, ours),
-                        (radicale, theirs, others),
-                    ):
-                        if method == "PUT":
-                            uid = f"bench-new-{run}@cercle"
-                            into.append(
-                                one(
-                                    client,
-                                    "PUT",
-                                    f"{base}{uid}.ics",
-                                    NEW_EVENT.format(uid=uid),
-                                    status,
-                                    **{"Content-Type": "text/calendar"},
-                                )
+    names = calendar_names(cercle, calendar)
+    with radicale_copy(cercle, calendar, names, "cercle-radicale-bench-") as (radicale, theirs):
+        month = MONTH_QUERY.format(data="<c:calendar-data/>")
+        hundred = names[:100]
+        operations = {
+            f"PROPFIND depth 1 ({len(names)} events)": ("PROPFIND", PROPFIND, 207, "1"),
+            "calendar-query, one month": ("REPORT", month, 207, "1"),
+            "calendar-multiget, 100 events": ("REPORT", None, 207, "1"),
+            "PUT of a new event": ("PUT", None, 201, "0"),
+        }
+        compared: dict[str, tuple[list[float], list[float]]] = {}
+        for label, (method, body, status, level) in operations.items():
+            ours: list[float] = []
+            others: list[float] = []
+            for run in range(args.runs):
+                for client, base, into in (
+                    (cercle, calendar, ours),
+                    (radicale, theirs, others),
+                ):
+                    if method == "PUT":
+                        uid = f"bench-new-{run}@cercle"
+                        into.append(
+                            one(
+                                client,
+                                "PUT",
+                                f"{base}{uid}.ics",
+                                NEW_EVENT.format(uid=uid),
+                                status,
+                                **{"Content-Type": "text/calendar"},
                             )
-                            continue
-                        content = body
-                        if content is None:
-                            wanted = "".join(
-                                f"<d:href>{urlsplit(base).path}{quote(n)}</d:href>" for n in hundred
-                            )
-                            content = MULTIGET.format(wanted)
-                        into.append(one(client, method, base, content, status, Depth=level))
-                compared[label] = (ours, others)
-            return compared
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+                        )
+                        continue
+                    content = body
+                    if content is None:
+                        wanted = "".join(
+                            f"<d:href>{urlsplit(base).path}{quote(n)}</d:href>" for n in hundred
+                        )
+                        content = MULTIGET.format(wanted)
+                    into.append(one(client, method, base, content, status, Depth=level))
+            compared[label] = (ours, others)
+        return compared
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ rare words (found in few files) and words found in none.
     .venv/bin/python bench/documents_search_bench.py --db both --documents 100000 \
         --bulk-after 500 --requests 1000       # the issue's scale, seeded in bulk
 
-Only 127.0.0.1 is ever targeted. Shares its helpers with bench/run.py.
+Only 127.0.0.1 is ever targeted. Shares its helpers with the other benchmarks (bench/common.py).
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,19 +31,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run as shared  # bench/run.py: shared helpers
-from run import (
-    DEFAULT_PG_URL,
-    ROOT,
-    Server,
-    analyze,
-    machine,
-    manage,
-    pg_admin,
-    pg_database_name,
-    run_sequential,
-    summarise,
-)
+import common  # bench/common.py: what the benchmarks share
 
 VOCABULARY = [
     "réunion",
@@ -196,27 +182,19 @@ def queries(count: int, seed: int = 3) -> list[str]:
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     kept = args.keep and database == "sqlite"
-    workdir = (
-        Path(args.keep).resolve()
-        if kept
-        else Path(tempfile.mkdtemp(prefix="cercle-docsearch-bench-"))
-    )
-    workdir.mkdir(parents=True, exist_ok=True)
-    seed_file = workdir / "bench-seed.json"
-    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
-    env.pop("DATABASE_URL", None)
-    env["CERCLE_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
-    admin_url = name = ""
-    if database == "postgresql":
-        name = pg_database_name(args.pg_url) + "_docsearch"
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
-        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
     result: dict[str, Any] = {"database": database, "documents": args.documents, "timings": []}
-    try:
-        manage(env, "migrate", "--noinput", quiet=True)
+    with common.scratch_site(
+        database,
+        args.pg_url,
+        "cercle-docsearch-bench-",
+        suffix="_docsearch",
+        workdir=Path(args.keep).resolve() if kept else None,
+        PYTHONPATH=f"{common.ROOT / 'src'}{os.pathsep}{common.ROOT}",
+        CERCLE_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+    ) as (workdir, env):
+        workdir.mkdir(parents=True, exist_ok=True)
+        seed_file = workdir / "bench-seed.json"
+        common.manage(env, "migrate", "--noinput", quiet=True)
         if kept and seed_file.exists():
             seeded = json.loads(seed_file.read_text())
             print(f"[{database}] the documents seeded before in {workdir}")
@@ -230,49 +208,36 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
                 words=args.words,
                 real=real,
             )
-            output = manage(env, "shell", "-c", code, quiet=True)
-            seeded = json.loads(
-                next(x for x in output.splitlines() if x.startswith("SEED=")).removeprefix("SEED=")
-            )
+            seeded = json.loads(common.shell_value(env, code, "SEED"))
             if real < args.documents:
                 print(f"[{database}] index the {args.documents - real} documents made in bulk…")
-                manage(
+                common.manage(
                     env, "rebuild_search_index", "--kind", "document", "--batch", "2000", quiet=True
                 )
             seed_file.write_text(json.dumps(seeded))
         result["seed_seconds"] = seeded["seconds"]
         result["analysed"] = seeded["analysed"]
-        analyze(env, database)
+        common.analyze(env, database)
         if args.port:
-            shared.free_port = lambda: args.port  # the port range given to this machine's user
-        server = Server(env, workdir)
-        try:
+            common.free_port = lambda: args.port  # the port range given to this machine's user
+        with common.Server(env, workdir) as server:
             paths = [
                 "/api/v1/search?" + urlencode({"q": text, "kinds": "document"})
                 for text in queries(args.requests)
             ]
-            latencies, wall, errors, results = run_sequential(
+            latencies, wall, errors, results = common.run_sequential(
                 server.url, seeded["token"], paths, warmup=10
             )
-            timing = summarise(
+            timing = common.summarise(
                 "GET /api/v1/search?kinds=document", "sequential", latencies, wall, errors, results
             )
             timing.load_average = os.getloadavg()[0]
             result["timings"].append(timing.__dict__)
-        finally:
-            server.stop()
-    finally:
-        if database == "postgresql":
-            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not kept:
-            shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser = common.database_parser(__doc__, db="sqlite")
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--words", type=int, default=300, help="words per document")
     parser.add_argument("--requests", type=int, default=150)
@@ -290,15 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         "(then rebuild_search_index): 100,000 uploads one by one take hours",
     )
     args = parser.parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "runs": [bench(args, database) for database in databases],
+        "machine": common.machine(),
+        "runs": [bench(args, database) for database in common.databases(args)],
     }
-    out = ROOT / "bench" / "results" / f"documents-search-{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    common.save_report(f"documents-search-{report['date'][:10]}.json", report)
     print("| database | documents | requests | errors | median ms | p99 ms | load |")
     print("|---|---|---|---|---|---|---|")
     for run in report["runs"]:

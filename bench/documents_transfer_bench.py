@@ -47,6 +47,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from tests.helpers.server import ServerSite  # noqa: E402  (after the path is set)
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import median_and_p99, migrate_and_seed  # noqa: E402
+
 BLOCK = 1024 * 1024
 
 SEED = """
@@ -94,11 +98,6 @@ result = {{
     "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
 }}
 """
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -452,10 +451,7 @@ def _row(label: str, values: list[float], cpu: list[float] | None = None) -> str
     """A table row; `cpu`: the server's CPU milliseconds per request (median), measured for
     the PROPFINDs (clock ticks of 10 ms: a median of several requests)."""
     server_cpu = f"{statistics.median(cpu):.0f}" if cpu else "–"
-    return (
-        f"| {label} | {len(values)} | {statistics.median(values):.1f} "
-        f"| {percentile(values, 0.99):.1f} | {server_cpu} | {loadavg()} |"
-    )
+    return f"| {label} | {len(values)} | {median_and_p99(values, 1)} | {server_cpu} | {loadavg()} |"
 
 
 def main() -> None:
@@ -493,10 +489,7 @@ def main() -> None:
             empty_database(database)
         site = ServerSite(work / "site", extra_env={"DATABASE_URL": database} if database else {})
         (work / "site").mkdir()
-        site.migrate()
-        started = time.perf_counter()
-        seeded = site.python(SEED.format(files=options.files))
-        print(f"seeded {options.files} files in {time.perf_counter() - started:.0f} s")
+        seeded = migrate_and_seed(site, SEED.format(files=options.files), options.files)
         server = site.start()
         try:
             # Warm up: the server's first requests (WebDAV's application is made at its first).

@@ -18,7 +18,8 @@ Results go to bench/results/feed-<date>.json and a Markdown table is printed.
     .venv/bin/python bench/feed_bench.py --db sqlite --people 2000 --posts 20000 --requests 300
     .venv/bin/python bench/feed_bench.py      # the issue's sizes: takes a long while
 
-Only 127.0.0.1 is ever targeted. Shares its process and timing helpers with bench/run.py.
+Only 127.0.0.1 is ever targeted. Shares its process and timing helpers with the other
+benchmarks (bench/common.py).
 """
 
 from __future__ import annotations
@@ -39,18 +40,24 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import (  # bench/run.py: shared helpers
-    DEFAULT_PG_URL,
+from common import (  # bench/common.py: what the benchmarks share
     ROOT,
     Server,
     Timing,
     analyze,
+    api_token,
+    database_parser,
+    databases,
     machine,
     manage,
     pg_admin,
     pg_database_name,
+    pg_url_named,
     run_concurrent,
     run_sequential,
+    save_report,
+    server_env,
+    shell_value,
     summarise,
 )
 
@@ -153,23 +160,6 @@ print("FANOUT=" + json.dumps({{"members": len(member_ids), "runs": runs}}))
 """
 
 
-VIEWER_TOKEN_CODE = """
-from cercle.accounts.models import ApiToken, User
-from cercle.accounts.tokens import generate_token_secret, hash_token
-secret = generate_token_secret()
-ApiToken.objects.create(user=User.objects.get(username={viewer!r}), name="feed bench",
-                        key_hash=hash_token(secret), prefix=secret[:12])
-print("TOKEN=" + secret)
-"""
-
-
-def viewer_token(env: dict[str, str], viewer: str) -> str:
-    """An API token for the viewer (generated people have no known password)."""
-    output = manage(env, "shell", "-c", VIEWER_TOKEN_CODE.format(viewer=viewer), quiet=True)
-    line = next(line for line in output.splitlines() if line.startswith("TOKEN="))
-    return line.removeprefix("TOKEN=")
-
-
 def pg_database_exists(admin_url: str, name: str) -> bool:
     import psycopg
 
@@ -205,11 +195,12 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
         workdir.mkdir(parents=True, exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="cercle-feed-bench-"))
-    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
-    env.pop("DATABASE_URL", None)
-    env["CERCLE_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
-    # The bench user logs in a few times from one address: no lockout.
-    env["CERCLE_LOGIN_FAILED_LIMIT"] = "1000/m/ip,1000/m/key"
+    env = server_env(
+        workdir,
+        CERCLE_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        # The bench user logs in a few times from one address: no lockout.
+        CERCLE_LOGIN_FAILED_LIMIT="1000/m/ip,1000/m/key",
+    )
     if database == "postgresql":
         name = pg_database_name(args.pg_url) + "_feed"
         admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
@@ -218,7 +209,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
         if not pg_database_exists(admin_url, name):
             pg_admin(admin_url, f'CREATE DATABASE "{name}"')
             (workdir / "seeded.json").unlink(missing_ok=True)
-        env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
+        env["DATABASE_URL"] = pg_url_named(args.pg_url, name)
     sizes = {
         "people": args.people,
         "spaces": args.spaces,
@@ -245,7 +236,8 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             return result
         server = Server(env, workdir)
         try:
-            token = viewer_token(env, args.viewer)
+            # An API token for the viewer (generated people have no known password).
+            token = api_token(env, args.viewer, "feed bench")
             paths = feed_paths(server.url, token, args.requests, args.deep)
             for endpoint, endpoint_paths in paths.items():
                 cpu = server.cpu_seconds()
@@ -282,15 +274,8 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
                 result["server_log"] = str(kept.relative_to(ROOT))
                 print(f"    errors: server log kept in {result['server_log']}")
         if args.fanout:
-            output = manage(
-                env,
-                "shell",
-                "-c",
-                FANOUT_CODE.format(login=args.viewer, runs=args.fanout),
-                quiet=True,
-            )
-            line = next(x for x in output.splitlines() if x.startswith("FANOUT="))
-            result["fanout"] = json.loads(line.removeprefix("FANOUT="))
+            code = FANOUT_CODE.format(login=args.viewer, runs=args.fanout)
+            result["fanout"] = json.loads(shell_value(env, code, "FANOUT"))
     finally:
         if not args.keep:
             if database == "postgresql":
@@ -314,9 +299,7 @@ def markdown(runs: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser = database_parser(__doc__)
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--spaces", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=1_000_000)
@@ -345,17 +328,14 @@ def main(argv: list[str] | None = None) -> int:
         help="Time the notification fan-out of a post in the big space RUNS times (0: skip).",
     )
     args = parser.parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    runs = [bench(args, database) for database in databases]
+    runs = [bench(args, database) for database in databases(args)]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "arguments": vars(args),
         "runs": runs,
     }
-    out = ROOT / "bench" / "results" / f"feed-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = save_report(f"feed-{datetime.now(UTC):%Y%m%d-%H%M%S}.json", report)
     print(markdown(runs))
     for run in runs:
         if "fanout" in run:

@@ -18,21 +18,17 @@ Results go to bench/results/news-<date>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+from common import ROOT, median_p99, save_report, setup_django, time_ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,14 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args(argv)
 
-    workdir = Path(tempfile.mkdtemp(prefix="cercle-news-bench-"))
-    os.environ["CERCLE_VAR_DIR"] = str(workdir)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
+    setup_django(tempfile.mkdtemp(prefix="cercle-news-bench-"))
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
@@ -122,18 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     client.force_login(reader)
     pages = {}
     for url in ("/", "/news/", "/news/?page=2"):
-        for _ in range(5):
-            assert client.get(url).status_code == 200
-        latencies = []
-        for _ in range(args.requests):
-            t = time.perf_counter()
-            response = client.get(url)
-            latencies.append((time.perf_counter() - t) * 1000)
-            assert response.status_code == 200
-        pages[url] = {
-            "median_ms": round(statistics.median(latencies), 2),
-            "p99_ms": round(percentile(latencies, 0.99), 2),
-        }
+        time_ok(partial(client.get, url), 5, url)  # warm-up
+        pages[url] = median_p99(time_ok(partial(client.get, url), args.requests, url))
         print(f"GET {url}: {pages[url]}")
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -143,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "pages": pages,
         "load_average": os.getloadavg(),
     }
-    out = ROOT / "bench" / "results" / f"news-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+    out = save_report(f"news-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json", result, indent=1)
     print(f"(written to {out.relative_to(ROOT)})")
     return 0
 

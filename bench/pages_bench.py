@@ -33,36 +33,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import (  # bench/run.py: shared helpers
-    DEFAULT_PG_URL,
-    ROOT,
-    Server,
-    analyze,
-    git_commit,
-    machine,
-    manage,
-    pg_admin,
-    pg_database_name,
-)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+import common  # bench/common.py: what the benchmarks share
 
 
 def seed_in_django(options: dict[str, Any]) -> None:
@@ -71,8 +50,8 @@ def seed_in_django(options: dict[str, Any]) -> None:
     URL, and writes the URLs, the counts and a session cookie for the reader to `options["out"]`.
     """
     from datetime import timedelta
+    from functools import partial
 
-    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
@@ -212,20 +191,11 @@ def seed_in_django(options: dict[str, Any]) -> None:
     }
     client = Client(SERVER_NAME="localhost")
     client.force_login(reader)
-    run: list[str] = []
-
-    def counted(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        run.append(sql)
-        return execute(sql, params, many, context)
-
     queries_of = {}
     for label, url in urls.items():
         for _ in range(2):
             assert client.get(url).status_code == 200, url
-        run.clear()
-        with connection.execute_wrapper(counted):
-            client.get(url)
-        queries_of[label] = len(run)
+        queries_of[label], _response = common.count_queries(partial(client.get, url))
     login = Client(SERVER_NAME="localhost")
     login.force_login(reader)
     Path(args.out).write_text(
@@ -240,30 +210,14 @@ def seed_in_django(options: dict[str, Any]) -> None:
     )
 
 
-SEED_CODE = """
-import sys
-sys.path.insert(0, {bench!r})
-import pages_bench
-pages_bench.seed_in_django({options!r})
-"""
-
-
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix=f"cercle-pages-bench-{database}-"))
-    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        name = pg_database_name(args.pg_url)
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = args.pg_url
     result: dict[str, Any] = {"database": database, "timings": {}}
-    try:
+    prefix = f"cercle-pages-bench-{database}-"
+    with common.scratch_site(database, args.pg_url, prefix) as (workdir, env):
         started = time.perf_counter()
-        manage(env, "migrate", "--noinput", quiet=True)
+        common.manage(env, "migrate", "--noinput", quiet=True)
         print(f"[{database}] seed {args.people} people…", flush=True)
-        manage(env, "seed_demo", "--scale", str(args.people), "--batch-size", "5000")
+        common.manage(env, "seed_demo", "--scale", str(args.people), "--batch-size", "5000")
         result["people_seconds"] = round(time.perf_counter() - started, 1)
         out = workdir / "seeded.json"
         options = {
@@ -273,67 +227,21 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             "links": args.links,
             "out": str(out),
         }
-        code = SEED_CODE.format(bench=str(Path(__file__).resolve().parent), options=options)
-        print(manage(env, "shell", "-c", code, quiet=True).strip(), flush=True)
-        analyze(env, database)
+        output = common.shell_call(env, "pages_bench", "seed_in_django", options)
+        print(output.strip(), flush=True)
+        common.analyze(env, database)
         result["seed_seconds"] = round(time.perf_counter() - started, 1)
         print(f"    seeded in {result['seed_seconds']} s", flush=True)
         seeded = json.loads(out.read_text())
         result["pages"] = seeded["pages"]
-        server = Server(env, workdir)
-        try:
-            with httpx.Client(base_url=server.url, cookies=seeded["cookie"], timeout=60) as client:
-                for label, url in seeded["urls"].items():
-                    for _ in range(args.warmup):
-                        response = client.get(url)
-                        assert response.status_code == 200, (url, response.status_code)
-                    cpu = server.cpu_seconds()
-                    latencies = []
-                    for _ in range(args.requests):
-                        t0 = time.perf_counter()
-                        response = client.get(url)
-                        latencies.append((time.perf_counter() - t0) * 1000)
-                        assert response.status_code == 200, (url, response.status_code)
-                    timing = {
-                        "url": url,
-                        "queries": seeded["queries"][label],
-                        "requests": len(latencies),
-                        "median_ms": round(statistics.median(latencies), 2),
-                        "p99_ms": round(percentile(latencies, 0.99), 2),
-                        "server_cpu_ms": round(
-                            (server.cpu_seconds() - cpu) * 1000 / len(latencies), 2
-                        ),
-                        "load_average": round(os.getloadavg()[0], 1),
-                    }
-                    result["timings"][label] = timing
-                    print(f"[{database}] GET {label}: {timing}", flush=True)
-        finally:
-            server.stop()
-    finally:
-        if database == "postgresql":
-            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        result["timings"] = common.time_seeded_urls(
+            env, workdir, database, seeded, args.requests, args.warmup
+        )
     return result
 
 
-def markdown(runs: list[dict[str, Any]]) -> str:
-    lines = [
-        "| database | request | queries | median ms | p99 ms | server CPU ms | load |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for run in runs:
-        for label, t in run["timings"].items():
-            lines.append(
-                f"| {run['database']} | {label} | {t['queries']} | {t['median_ms']} | "
-                f"{t['p99_ms']} | {t['server_cpu_ms']} | {t['load_average']} |"
-            )
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL + "_pages")
+    parser = common.database_parser(__doc__, common.DEFAULT_PG_URL + "_pages")
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--revisions", type=int, default=500)
@@ -342,20 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
     args = parser.parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    runs = [bench(args, database) for database in databases]
+    runs = [bench(args, database) for database in common.databases(args)]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(),
-        "machine": machine(),
+        "commit": common.git_commit(),
+        "machine": common.machine(),
         "arguments": vars(args),
         "runs": runs,
     }
-    out = ROOT / "bench" / "results" / f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1))
-    print(markdown(runs))
-    print(f"(written to {out.relative_to(ROOT)})")
+    out = common.save_report(f"pages-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json", report, indent=1)
+    print(common.url_timings_table(runs))
+    print(f"(written to {out.relative_to(common.ROOT)})")
     return 0
 
 

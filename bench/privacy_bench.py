@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -46,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
+
+from common import drop_pg_database, recreate_pg_database, setup_django  # noqa: E402
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/cercle_sso_bench"
 
@@ -161,21 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     var = tempfile.mkdtemp(prefix="cercle-privacy-bench-")
-    os.environ["CERCLE_VAR_DIR"] = var
-    os.environ["MEDIA_ROOT"] = str(Path(var) / "media")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
     if args.db == "postgres":
-        from run import pg_admin  # bench/run.py
-
-        admin_url = PG_URL.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, "DROP DATABASE IF EXISTS cercle_sso_bench")
-        pg_admin(admin_url, "CREATE DATABASE cercle_sso_bench")
-        os.environ["DATABASE_URL"] = PG_URL
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
+        recreate_pg_database(PG_URL)
+    setup_django(var, PG_URL if args.db == "postgres" else "", MEDIA_ROOT=str(Path(var) / "media"))
     from django.conf import settings
     from django.core.management import call_command
 
@@ -272,9 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
-        from run import pg_admin
-
-        pg_admin(PG_URL.rsplit("/", 1)[0] + "/postgres", "DROP DATABASE IF EXISTS cercle_sso_bench")
+        drop_pg_database(PG_URL)
     return 0
 
 

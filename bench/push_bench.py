@@ -27,7 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import setup_django  # bench/common.py: what the benchmarks share
 
 SERVER = r"""
 import sys, time, threading
@@ -68,17 +70,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    var = tempfile.mkdtemp(prefix="cercle-push-bench-")
-    os.environ.update(
-        CERCLE_VAR_DIR=var,
-        DJANGO_SETTINGS_MODULE="cercle.settings",
+    setup_django(
+        tempfile.mkdtemp(prefix="cercle-push-bench-"),
         CERCLE_TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
     )
-    os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
     from django.conf import settings

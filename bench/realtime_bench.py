@@ -48,6 +48,10 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from tests.helpers.server import ServerProcess, ServerSite  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import percentile_rounded  # noqa: E402  (bench/common.py)
+
 REDIS_URL = os.environ.get("CERCLE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 SETUP = """
@@ -105,19 +109,11 @@ result = {{
 """
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def summary(values: list[float]) -> dict[str, float]:
     return {
         "n": len(values),
         "median_ms": round(statistics.median(values) * 1000, 2) if values else float("nan"),
-        "p99_ms": round(pct(values, 99) * 1000, 2),
+        "p99_ms": round(percentile_rounded(values, 0.99) * 1000, 2),
         "max_ms": round(max(values) * 1000, 2) if values else float("nan"),
     }
 

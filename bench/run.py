@@ -23,22 +23,15 @@ Only 127.0.0.1 is ever targeted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import platform
 import random
 import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,16 +39,30 @@ from urllib.parse import quote, urlparse
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    DEFAULT_PG_URL,
+    ROOT,
+    Server,
+    Timing,
+    analyze,
+    api_token,
+    drop_pg_database,
+    git_commit,
+    machine,
+    manage,
+    recreate_pg_database,
+    run_concurrent,
+    run_sequential,
+    summarise,
+)
+
 sys.path.insert(0, str(ROOT / "src"))
 
-from cercle.accounts import demo_data  # noqa: E402  (plain data, no Django needed)
-from cercle.core.text import normalize  # noqa: E402
+from cercle.accounts import demo_data  # plain data, no Django needed
+from cercle.core.text import normalize
 
-PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
-UVICORN = str(Path(PYTHON).parent / "uvicorn")
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/cercle_bench"
-HOST = "127.0.0.1"
 LOGIN = "admin"
 PASSWORD = "cercle-demo"
 
@@ -94,161 +101,7 @@ def expert_skills(count: int, seed: int = 2) -> list[str]:
     ]
 
 
-# --- Statistics.
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, int(-(-fraction * len(sorted_values) // 1)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
-
-
-@dataclass
-class Timing:
-    endpoint: str
-    mode: str  # "sequential" or "concurrent-<n>"
-    requests: int
-    errors: int
-    median_ms: float
-    p90_ms: float
-    p99_ms: float
-    max_ms: float
-    throughput_rps: float
-    mean_results: float
-    server_cpu_ms_per_request: float = float("nan")
-    load_average: float = float("nan")
-    error_samples: list[str] = field(default_factory=list)
-
-
-def summarise(
-    endpoint: str,
-    mode: str,
-    latencies: list[float],
-    wall: float,
-    errors: list[str],
-    results: list[int],
-) -> Timing:
-    ordered = sorted(latencies)
-    return Timing(
-        endpoint=endpoint,
-        mode=mode,
-        requests=len(latencies),
-        errors=len(errors),
-        median_ms=round(statistics.median(ordered) * 1000, 2) if ordered else float("nan"),
-        p90_ms=round(percentile(ordered, 0.90) * 1000, 2),
-        p99_ms=round(percentile(ordered, 0.99) * 1000, 2),
-        max_ms=round(ordered[-1] * 1000, 2) if ordered else float("nan"),
-        throughput_rps=round(len(latencies) / wall, 1) if wall else 0.0,
-        mean_results=round(statistics.mean(results), 1) if results else 0.0,
-        error_samples=errors[:5],
-    )
-
-
-# --- Processes.
-
-
-START_TIMEOUT = int(os.environ.get("CERCLE_BENCH_START_TIMEOUT", "600"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def manage(env: dict[str, str], *args: str, quiet: bool = False) -> str:
-    result = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"manage.py {' '.join(args)} failed")
-    if not quiet and result.stdout.strip():
-        print("   ", result.stdout.strip().splitlines()[-1])
-    return result.stdout
-
-
-class Server:
-    """`uvicorn cercle.asgi:application` on 127.0.0.1, one worker."""
-
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        self.log_path = workdir / f"uvicorn-{self.port}.log"
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [
-                UVICORN,
-                "cercle.asgi:application",
-                "--app-dir",
-                "src",
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        # A loaded machine imports Django slowly (load 28 on 2 CPUs: over 3 minutes).
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"uvicorn exited; see {self.log_path}")
-            try:
-                httpx.get(f"{self.url}/api/v1/openapi.json", timeout=10)
-                return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"uvicorn did not start in {START_TIMEOUT} s")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-
 # --- Token.
-
-
-_TOKEN_FALLBACK = """
-from cercle.accounts.models import ApiToken, User
-from cercle.accounts.tokens import generate_token_secret, hash_token
-secret = generate_token_secret()
-ApiToken.objects.create(user=User.objects.get(username={login!r}), name="bench",
-                        key_hash=hash_token(secret), prefix=secret[:12])
-print("TOKEN=" + secret)
-"""
 
 
 def get_token(url: str, env: dict[str, str]) -> tuple[str, str]:
@@ -259,158 +112,7 @@ def get_token(url: str, env: dict[str, str]) -> tuple[str, str]:
     if response.status_code == 200 and "token" in response.json():
         return response.json()["token"], "POST /api/v1/auth/token"
     print(f"    POST /api/v1/auth/token answered {response.status_code}: token made in a shell")
-    output = manage(env, "shell", "-c", _TOKEN_FALLBACK.format(login=LOGIN), quiet=True)
-    line = next(line for line in output.splitlines() if line.startswith("TOKEN="))
-    return line.removeprefix("TOKEN="), "ApiToken row (shell fallback)"
-
-
-# --- Load.
-
-
-def count_results(response: httpx.Response) -> int:
-    try:
-        body = response.json()
-    except ValueError:
-        return 0
-    if isinstance(body, dict):
-        for key in ("items", "results", "experts", "people"):
-            if isinstance(body.get(key), list):
-                return len(body[key])
-    if isinstance(body, list):
-        return len(body)
-    return 0
-
-
-def run_sequential(
-    url: str, token: str, paths: list[str], warmup: int
-) -> tuple[list[float], float, list[str], list[int]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    errors: list[str] = []
-    results: list[int] = []
-    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-        for path in paths[:warmup]:
-            client.get(path)
-        started = time.perf_counter()
-        for path in paths:
-            t0 = time.perf_counter()
-            response = client.get(path)
-            latencies.append(time.perf_counter() - t0)
-            if response.status_code != 200:
-                errors.append(f"{response.status_code} {path}: {response.text[:200]}")
-            else:
-                results.append(count_results(response))
-        wall = time.perf_counter() - started
-    return latencies, wall, errors, results
-
-
-def run_concurrent(
-    url: str, token: str, paths: list[str], clients: int
-) -> tuple[list[float], float, list[str], list[int]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    errors: list[str] = []
-    results: list[int] = []
-    lock = threading.Lock()
-    shares = [paths[i::clients] for i in range(clients)]
-
-    def worker(share: list[str]) -> None:
-        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-            for path in share:
-                t0 = time.perf_counter()
-                response = client.get(path)
-                elapsed = time.perf_counter() - t0
-                with lock:
-                    latencies.append(elapsed)
-                    if response.status_code != 200:
-                        errors.append(f"{response.status_code} {path}")
-                    else:
-                        results.append(count_results(response))
-
-    threads = [threading.Thread(target=worker, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, time.perf_counter() - started, errors, results
-
-
-# --- Databases.
-
-
-def pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    with psycopg.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as connection:
-        # Fixed statements, no user input.
-        connection.execute(sql)  # type: ignore[arg-type,unused-ignore]
-
-
-def pg_database_name(url: str) -> str:
-    name = urlparse(url).path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"unexpected database name {name!r}")
-    return name
-
-
-def analyze(env: dict[str, str], database: str) -> None:
-    """Fresh statistics for the planner, as autovacuum (PostgreSQL) or `PRAGMA optimize` would."""
-    code = (
-        "from django.db import connection\n"
-        "with connection.cursor() as c:\n"
-        f"    c.execute({'VACUUM ANALYZE' if database == 'postgresql' else 'ANALYZE'!r})\n"
-    )
-    manage(env, "shell", "-c", code, quiet=True)
-
-
-def git_commit() -> str:
-    """The checked-out commit, "+changes" when the tree differs from it, or "" outside git."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", "src", "bench"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return ""
-    return f"{commit}+changes" if commit and changed else commit
-
-
-def machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    with contextlib.suppress(OSError):
-        memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout
-    import sqlite3
-
-    return {
-        "cpu": cpu,
-        "cpus": os.cpu_count(),
-        "memory": memory,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "platform": platform.platform(),
-    }
+    return api_token(env, LOGIN), "ApiToken row (shell fallback)"
 
 
 def bench_database(args: argparse.Namespace, database: str, report: dict[str, Any]) -> None:
@@ -423,12 +125,9 @@ def bench_database(args: argparse.Namespace, database: str, report: dict[str, An
         # The benchmark logs in a few times from one address: no lockout.
         CERCLE_LOGIN_FAILED_LIMIT="1000/m/ip,1000/m/key",
     )
-    pg_name = ""
     if database == "postgresql":
         env["DATABASE_URL"] = args.pg_url
-        pg_name = pg_database_name(args.pg_url)
-        pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        pg_admin(args.pg_url, f'CREATE DATABASE "{pg_name}"')
+        recreate_pg_database(args.pg_url)
     try:
         print(f"== {database}: migrating in {workdir}")
         manage(env, "migrate", "--no-input", "-v", "0")
@@ -499,7 +198,7 @@ def bench_database(args: argparse.Namespace, database: str, report: dict[str, An
                 server.stop()
     finally:
         if database == "postgresql" and not args.keep:
-            pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            drop_pg_database(args.pg_url)
         if args.keep:
             print(f"   kept {workdir}")
         else:

@@ -31,7 +31,6 @@ Target (issue 14): at least 50 people per second for 10,000 people. Only 127.0.0
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -46,17 +45,20 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run as shared
-from run import (  # bench/run.py: shared helpers
+import common  # bench/common.py: what the benchmarks share (Server reads its free_port)
+from common import (
     DEFAULT_PG_URL,
     ROOT,
     Server,
     Timing,
+    drop_pg_database,
     git_commit,
     machine,
     manage,
-    pg_admin,
     pg_database_name,
+    pg_url_named,
+    recreate_pg_database,
+    save_report,
     summarise,
 )
 
@@ -143,13 +145,11 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cercle-scim-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(CERCLE_VAR_DIR=str(workdir), DEBUG="0", LOG_LEVEL="WARNING")
-    pg_name = ""
+    pg_url = ""
     if database == "postgresql":
-        pg_name = pg_database_name(args.pg_url) + "_scim"
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        pg_admin(admin_url, f'CREATE DATABASE "{pg_name}"')
-        env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{pg_name}"
+        pg_url = pg_url_named(args.pg_url, pg_database_name(args.pg_url) + "_scim")
+        recreate_pg_database(pg_url)
+        env["DATABASE_URL"] = pg_url
     result: dict[str, Any] = {"database": database, "people": args.people, "timings": []}
     server = None
     try:
@@ -290,11 +290,8 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     finally:
         if server is not None:
             server.stop()
-        if pg_name:
-            pg_admin(
-                args.pg_url.rsplit("/", 1)[0] + "/postgres",
-                f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)',
-            )
+        if pg_url:
+            drop_pg_database(pg_url)
     return result
 
 
@@ -315,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group-members", type=int, default=50)
     args = parser.parse_args(argv)
     if args.port:
-        shared.free_port = lambda: args.port  # a machine where each engineer has a port range
+        common.free_port = lambda: args.port  # a machine where each engineer has a port range
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -323,9 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "runs": [bench(args, database) for database in databases],
     }
-    out = ROOT / "bench" / "results" / f"scim-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = save_report(f"scim-{datetime.now(UTC):%Y%m%d-%H%M%S}.json", report)
     print(f"\nwritten {out.relative_to(ROOT)}")
     print(
         "\n| database | people | clients | call | calls/s | median | p99 | server CPU/call | load |"

@@ -12,7 +12,7 @@ and profiles (the ratio shows what the index buys), and the index's size against
 
     .venv/bin/python bench/search_bench.py --db sqlite --people 1000 --posts 5000 --requests 200
 
-Only 127.0.0.1 is ever targeted. Shares its helpers with bench/run.py.
+Only 127.0.0.1 is ever targeted. Shares its helpers with the other benchmarks (bench/common.py).
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,19 +30,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from feed_bench import viewer_token  # bench/feed_bench.py
-from run import (  # bench/run.py: shared helpers
-    DEFAULT_PG_URL,
-    ROOT,
-    Server,
-    analyze,
-    machine,
-    manage,
-    pg_admin,
-    pg_database_name,
-    run_sequential,
-    summarise,
-)
+import common  # bench/common.py: what the benchmarks share
 
 WORDS = [
     "réunion",
@@ -130,77 +116,58 @@ print("LIKE=" + json.dumps({{"queries": len(runs),
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="cercle-search-bench-"))
-    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
-    env.pop("DATABASE_URL", None)
-    env["CERCLE_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
-    admin_url = name = ""
-    if database == "postgresql":
-        name = pg_database_name(args.pg_url) + "_search"
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
-        pg_admin(admin_url, f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
     result: dict[str, Any] = {"database": database, "timings": []}
-    try:
-        manage(env, "migrate", "--noinput", quiet=True)
+    with common.scratch_site(
+        database,
+        args.pg_url,
+        "cercle-search-bench-",
+        suffix="_search",
+        CERCLE_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+    ) as (workdir, env):
+        common.manage(env, "migrate", "--noinput", quiet=True)
         print(f"[{database}] seed {args.people} people and {args.posts} posts…")
-        manage(env, "seed_demo", "--scale", str(args.people), quiet=True)
-        manage(
+        common.manage(env, "seed_demo", "--scale", str(args.people), quiet=True)
+        common.manage(
             env, "seed_feed", "--spaces", "50", "--posts", str(args.posts),
             "--comments", str(args.posts), "--reactions", "0", "--big-space", "100",
             "--bench-user", args.viewer, quiet=True,
         )  # fmt: skip
         started = time.perf_counter()
-        manage(env, "rebuild_search_index", "--batch", "2000", quiet=True)
+        common.manage(env, "rebuild_search_index", "--batch", "2000", quiet=True)
         result["rebuild_seconds"] = round(time.perf_counter() - started, 1)
-        analyze(env, database)
-        server = Server(env, workdir)
-        try:
-            token = viewer_token(env, args.viewer)
+        common.analyze(env, database)
+        with common.Server(env, workdir) as server:
+            token = common.api_token(env, args.viewer, "feed bench")
             texts = queries(args.requests)
             for endpoint, path in (
                 ("GET /api/v1/search", "/api/v1/search?"),
                 ("GET /api/v1/search/suggest", "/api/v1/search/suggest?"),
             ):
                 paths = [path + urlencode({"q": text}) for text in texts]
-                latencies, wall, errors, results = run_sequential(
+                latencies, wall, errors, results = common.run_sequential(
                     server.url, token, paths, warmup=10
                 )
-                timing = summarise(endpoint, "sequential", latencies, wall, errors, results)
+                timing = common.summarise(endpoint, "sequential", latencies, wall, errors, results)
                 timing.load_average = os.getloadavg()[0]
                 result["timings"].append(timing.__dict__)
-        finally:
-            server.stop()
         words = sorted({w for text in queries(args.requests) for w in text.strip('"').split()})
-        output = manage(env, "shell", "-c", LIKE_CODE.format(words=words), quiet=True)
-        line = next(x for x in output.splitlines() if x.startswith("LIKE="))
-        result["like"] = json.loads(line.removeprefix("LIKE="))
-    finally:
-        if database == "postgresql":
-            pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(workdir, ignore_errors=True)
+        result["like"] = json.loads(common.shell_value(env, LIKE_CODE.format(words=words), "LIKE"))
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser = common.database_parser(__doc__)
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--viewer", default="scale-000001")
     args = parser.parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "runs": [bench(args, database) for database in databases],
+        "machine": common.machine(),
+        "runs": [bench(args, database) for database in common.databases(args)],
     }
-    out = ROOT / "bench" / "results" / f"search-{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    common.save_report(f"search-{report['date'][:10]}.json", report)
     print("| database | endpoint | requests | errors | median ms | p99 ms | load |")
     print("|---|---|---|---|---|---|---|")
     for run in report["runs"]:

@@ -22,7 +22,7 @@ Then, in one process, the same queries as plain `LIKE '%word%'` scans over the s
 data's. `--keep DIR` keeps the seeded database (SQLite under DIR; PostgreSQL: not dropped) and
 reuses it on the next run (`--reuse`).
 
-Only 127.0.0.1 is ever targeted. Shares its helpers with bench/run.py.
+Only 127.0.0.1 is ever targeted. Shares its helpers with the other benchmarks (bench/common.py).
 """
 
 from __future__ import annotations
@@ -42,18 +42,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import (  # bench/run.py: shared helpers
-    DEFAULT_PG_URL,
-    ROOT,
-    Server,
-    analyze,
-    git_commit,
-    machine,
-    manage,
-    pg_admin,
-    pg_database_name,
-    run_sequential,
-)
+import common  # bench/common.py: what the benchmarks share
 
 VOCABULARY = Path("/usr/share/snowball/data")
 SEED = 13
@@ -319,14 +308,12 @@ def sizes_for(args: argparse.Namespace) -> dict[str, int]:
 
 
 def seed(env: dict[str, str], sizes: dict[str, int], french: list[str], english: list[str]) -> Any:
-    manage(env, "migrate", "--noinput", quiet=True)
+    common.manage(env, "migrate", "--noinput", quiet=True)
     print(f"    seed_demo --scale {sizes['people']}…", flush=True)
-    manage(env, "seed_demo", "--scale", str(sizes["people"]), quiet=True)
+    common.manage(env, "seed_demo", "--scale", str(sizes["people"]), quiet=True)
     print(f"    content in bulk: {sizes}…", flush=True)
     code = SEED_CODE.format(french=french[:6000], english=english[:3000], sizes=sizes)
-    output = manage(env, "shell", "-c", code, quiet=True)
-    line = next(x for x in output.splitlines() if x.startswith("SEED="))
-    return json.loads(line.removeprefix("SEED="))
+    return json.loads(common.shell_value(env, code, "SEED"))
 
 
 def stats(endpoint: str, seconds: list[float], errors: int) -> dict[str, Any]:
@@ -348,20 +335,20 @@ def stats(endpoint: str, seconds: list[float], errors: int) -> dict[str, Any]:
 
 
 def timed_requests(
-    server: Server, env: dict[str, str], viewer: str, texts: list[str]
+    server: common.Server, env: dict[str, str], viewer: str, texts: list[str]
 ) -> list[dict[str, Any]]:
     import httpx
 
-    output = manage(env, "shell", "-c", SESSION_CODE.format(viewer=viewer), quiet=True)
-    line = next(x for x in output.splitlines() if x.startswith("SESSION="))
-    session, token = line.removeprefix("SESSION=").split()
+    session, token = common.shell_value(env, SESSION_CODE.format(viewer=viewer), "SESSION").split()
     timings = []
     for endpoint, path in (
         ("GET /api/v1/search", "/api/v1/search?"),
         ("GET /api/v1/search/suggest", "/api/v1/search/suggest?"),
     ):
         paths = [path + urlencode({"q": text}) for text in texts]
-        latencies, _wall, errors, _results = run_sequential(server.url, token, paths, warmup=20)
+        latencies, _wall, errors, _results = common.run_sequential(
+            server.url, token, paths, warmup=20
+        )
         timings.append(stats(endpoint, latencies, len(errors)))
     # The results page, as a browser asks for it (session cookie, HTML).
     latencies = []
@@ -384,14 +371,11 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     keep = Path(args.keep) if args.keep else None
     workdir = (keep / database) if keep else Path(tempfile.mkdtemp(prefix="cercle-searchscale-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CERCLE_VAR_DIR=str(workdir), DEBUG="0")
-    env.pop("DATABASE_URL", None)
-    env["CERCLE_TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
-    admin_url = name = ""
+    env = common.server_env(workdir, CERCLE_TASKS_BACKEND="django_tasks_db.DatabaseBackend")
     if database == "postgresql":
-        name = pg_database_name(args.pg_url) + "_searchscale"
-        admin_url = args.pg_url.rsplit("/", 1)[0] + "/postgres"
-        env["DATABASE_URL"] = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
+        env["DATABASE_URL"] = common.pg_url_named(
+            args.pg_url, common.pg_database_name(args.pg_url) + "_searchscale"
+        )
     result: dict[str, Any] = {"database": database, "sizes": sizes, "timings": []}
     marker = workdir / "seeded.json"
     try:
@@ -399,8 +383,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             result.update(json.loads(marker.read_text()))
         else:
             if database == "postgresql":
-                pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+                common.recreate_pg_database(env["DATABASE_URL"])
             else:
                 (workdir / "cercle.sqlite3").unlink(missing_ok=True)
             started = time.perf_counter()
@@ -408,34 +391,27 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             result["seed_seconds"] = round(time.perf_counter() - started, 1)
             print(f"[{database}] rebuild_search_index…", flush=True)
             started = time.perf_counter()
-            manage(env, "rebuild_search_index", "--batch", "2000", quiet=True)
+            common.manage(env, "rebuild_search_index", "--batch", "2000", quiet=True)
             result["rebuild_seconds"] = round(time.perf_counter() - started, 1)
-            analyze(env, database)
+            common.analyze(env, database)
             marker.write_text(
                 json.dumps({k: result[k] for k in ("seed", "seed_seconds", "rebuild_seconds")})
             )
         texts = queries(args.requests, french, english)
-        server = Server(env, workdir)
-        try:
+        with common.Server(env, workdir) as server:
             result["timings"] = timed_requests(server, env, args.viewer, texts)
-        finally:
-            server.stop()
         code = LIKE_CODE.format(texts=texts[: args.like])
-        output = manage(env, "shell", "-c", code, quiet=True)
-        line = next(x for x in output.splitlines() if x.startswith("LIKE="))
-        result["like"] = json.loads(line.removeprefix("LIKE="))
+        result["like"] = json.loads(common.shell_value(env, code, "LIKE"))
     finally:
         if not keep:
             if database == "postgresql":
-                pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                common.drop_pg_database(env["DATABASE_URL"])
             shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser = common.database_parser(__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="a share of the sizes below")
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--posts-and-comments", type=int, default=1_000_000)
@@ -448,18 +424,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", default="", help="keep the seeded data under this directory")
     parser.add_argument("--reuse", action="store_true", help="reuse the data kept by --keep")
     args = parser.parse_args(argv)
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "commit": git_commit(),
+        "machine": common.machine(),
+        "commit": common.git_commit(),
         "load_average_start": os.getloadavg(),
-        "runs": [bench(args, database) for database in databases],
+        "runs": [bench(args, database) for database in common.databases(args)],
         "load_average_end": os.getloadavg(),
     }
-    out = ROOT / "bench" / "results" / f"search-scale-{report['date'][:10]}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = common.save_report(f"search-scale-{report['date'][:10]}.json", report)
     print("| database | endpoint | requests | errors | median ms | p95 ms | p99 ms | load |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for run in report["runs"]:

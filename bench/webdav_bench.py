@@ -20,11 +20,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -33,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from tests.helpers.server import ServerSite  # noqa: E402  (after the path is set)
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import migrate_and_seed, print_median_p99_table, time_calls  # noqa: E402
 
 SEED = """
 import io
@@ -53,20 +54,6 @@ result = {{"token": secret}}
 """
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def timed(call: Callable[[], None], rounds: int) -> list[float]:
-    durations = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        durations.append((time.perf_counter() - started) * 1000)
-    return durations
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=1000)
@@ -74,10 +61,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cercle-webdav-bench-") as directory:
         site = ServerSite(Path(directory))
-        site.migrate()
-        started = time.perf_counter()
-        seeded = site.python(SEED.format(files=options.files))
-        print(f"seeded {options.files} files in {time.perf_counter() - started:.0f} s")
+        seeded = migrate_and_seed(site, SEED.format(files=options.files), options.files)
         server = site.start()
         try:
             auth = ("anne", seeded["token"])
@@ -102,18 +86,18 @@ def main() -> None:
 
                 propfind()  # warm up (the server's first request)
                 rows = [
-                    (f"PROPFIND Depth 1, {options.files} files", timed(propfind, options.rounds)),
-                    ("PUT 1 MB (new file)", timed(put, options.rounds)),
-                    ("GET 1 MB", timed(get, options.rounds)),
+                    (
+                        f"PROPFIND Depth 1, {options.files} files",
+                        time_calls(propfind, options.rounds),
+                    ),
+                    ("PUT 1 MB (new file)", time_calls(put, options.rounds)),
+                    ("GET 1 MB", time_calls(get, options.rounds)),
                 ]
         finally:
             site.stop()
     print(f"\n{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"{options.rounds} rounds each\n")
-    print("| request | median (ms) | p99 (ms) |")
-    print("|---|---|---|")
-    for label, values in rows:
-        print(f"| {label} | {statistics.median(values):.1f} | {percentile(values, 0.99):.1f} |")
+    print_median_p99_table(dict(rows), digits=1, rule="|---|---|---|")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 import mix  # noqa: E402
 import seed  # noqa: E402
-from run import analyze, git_commit, machine, manage, pg_admin, pg_database_name  # noqa: E402
+from common import analyze, git_commit, machine, manage, pg_admin, pg_database_name  # noqa: E402
 
 import tests.helpers.server as server_helpers  # noqa: E402
 

@@ -31,8 +31,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from common import manage  # noqa: E402  (bench/common.py)
 from feed_bench import seed as feed_seed  # noqa: E402  (bench/feed_bench.py)
-from run import manage  # noqa: E402  (bench/run.py)
 
 FIXTURE_CODE = """
 import json

@@ -37,7 +37,7 @@ def run_tag() -> str:
 
 
 def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (as bench/run.py's)."""
+    """Nearest-rank percentile (as bench/common.py's)."""
     if not values:
         return float("nan")
     ordered = sorted(values)
