@@ -237,9 +237,24 @@ def seed(args: argparse.Namespace, busy_day: date) -> dict[str, int]:
             "reaction_counts",
             "author_id",
             "space_id",
+            "activity_kind",
+            "activity_count",
+            "activity_items",
         ),
         (
-            ("…", "<p>…</p>", at, 0, 0, "{}", rng.choice(people), rng.choice(space_ids))
+            (
+                "…",
+                "<p>…</p>",
+                at,
+                0,
+                0,
+                "{}",
+                rng.choice(people),
+                rng.choice(space_ids),
+                "",
+                0,
+                "[]",
+            )
             for at in when("posts")
         ),
     )
@@ -378,8 +393,8 @@ def _activity_in_sqlite(
             "posts",
             "feed_post",
             "body, body_html, created_at, comment_count, share_count, reaction_counts, "
-            "author_id, space_id",
-            "'…', '<p>…</p>', {moment}, 0, 0, '{}', p.id, s.id",
+            "author_id, space_id, activity_kind, activity_count, activity_items",
+            "'…', '<p>…</p>', {moment}, 0, 0, '{}', p.id, s.id, '', 0, '[]'",
             f"JOIN bench_people p ON p.idx = (seq.n * 7919) % {np_} "
             f"JOIN bench_spaces s ON s.idx = (seq.n * 104729) % {ns}",
         )
