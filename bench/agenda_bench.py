@@ -24,6 +24,13 @@ sequential requests (after `--warmup`), with the server's CPU per request and th
   range query (recurrences expanded), with a Bearer token;
 - the same two for one week (`view=week&date=2026-03-09`, 9–16 March).
 
+Each is timed twice: asked again and again (the answer kept under the agenda's version, as a
+person paging through their agenda finds it), and "after a change", where an event written
+through the API (in the person's calendar, a year later: untimed) precedes each request, so that
+every timed request builds its answer again. The API's range comes 250 occurrences a page: its
+first page is timed, and the occurrences counted through every page. The query counts are those
+of building the answer.
+
     PYTHONPATH=$PWD/src:$PWD .venv/bin/python bench/agenda_bench.py --db both
 
 Only 127.0.0.1 is ever targeted. Results go to bench/results/agenda-<date>.json and a Markdown
@@ -63,6 +70,7 @@ def seed_in_django(options: dict[str, Any]) -> None:
     URL; writes the URLs, the counts, a session cookie and a token to `options["out"]`."""
     import datetime as dt
 
+    from django.core.cache import cache
     from django.test import Client
 
     from cercle.accounts.actions.auth import create_api_token
@@ -167,23 +175,35 @@ def seed_in_django(options: dict[str, Any]) -> None:
     seconds = round(time.perf_counter() - started, 1)
 
     _, secret = create_api_token(user=reader, name="bench")
-    urls = {
-        "month view": "/agenda/?view=month&date=2026-03-01",
-        "API range, a month": f"/api/v1/events?start={MONTH[0]}&end={MONTH[1]}".replace("+", "%2B"),
-        "week view": "/agenda/?view=week&date=2026-03-09",
-        "API range, a week": f"/api/v1/events?start={WEEK[0]}&end={WEEK[1]}".replace("+", "%2B"),
-    }
+    month = f"/api/v1/events?start={MONTH[0]}&end={MONTH[1]}".replace("+", "%2B")
+    week = f"/api/v1/events?start={WEEK[0]}&end={WEEK[1]}".replace("+", "%2B")
+    urls = {}
+    for label, url in (
+        ("month view", "/agenda/?view=month&date=2026-03-01"),
+        ("API range, a month (first page of 250)", month),
+        ("week view", "/agenda/?view=week&date=2026-03-09"),
+        ("API range, a week (first page of 250)", week),
+    ):
+        urls[label] = url  # asked again: kept under the agenda's version
+        urls[f"{label}, after a change"] = url  # each after an event written: built again
     client = Client(SERVER_NAME="localhost")
     client.force_login(reader)
     queries_of: dict[str, int] = {}
     sizes: dict[str, int] = {}
     for label, url in urls.items():
         headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if url.startswith("/api/") else {}
-        response = client.get(url, **headers)  # warm: calendars made, caches filled
+        response = client.get(url, **headers)  # warm: calendars made
         assert response.status_code == 200, (url, response.status_code)
+        cache.clear()  # the queries of building the answer, not of reading it kept
         queries_of[label], response = common.count_queries(partial(client.get, url, **headers))
-        if url.startswith("/api/"):
-            sizes[label] = len(response.json())
+        if url.startswith("/api/"):  # every occurrence of the range, through its pages
+            found, cursor = 0, None
+            while True:
+                page = client.get(url + (f"&cursor={cursor}" if cursor else ""), **headers).json()
+                found += len(page["items"])
+                if (cursor := page["next_cursor"]) is None:
+                    break
+            sizes[label] = found
     Path(args.out).write_text(
         json.dumps(
             {
@@ -200,6 +220,28 @@ def seed_in_django(options: dict[str, Any]) -> None:
             }
         )
     )
+
+
+def write_an_event(client: Any, token: dict[str, str]) -> None:
+    """An event in the reader's own calendar, a year after the timed month (so the timed answers
+    do not grow): the agenda's version moves, and the next request builds its answer again."""
+    calendar = next(
+        c["id"]
+        for c in client.get("/api/v1/calendars", headers=token).json()
+        if c["kind"] == "personal"
+    )
+    response = client.post(
+        "/api/v1/events",
+        headers=token,
+        json={
+            "calendar_id": calendar,
+            "title": "Changement",
+            "start": "2027-03-02T09:00:00+01:00",
+            "end": "2027-03-02T10:00:00+01:00",
+            "time_zone": "Europe/Paris",
+        },
+    )
+    assert response.status_code == 201, response.text
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
@@ -223,8 +265,9 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
         for key in ("seconds", "events", "series", "exceptions", "invitations", "occurrences"):
             result[key] = seeded[key]
         print(f"[{database}] seeded: { {k: result[k] for k in result if k != 'timings'} }")
+        changes = {label: write_an_event for label in seeded["urls"] if "after a change" in label}
         result["timings"] = common.time_seeded_urls(
-            env, workdir, database, seeded, args.requests, args.warmup
+            env, workdir, database, seeded, args.requests, args.warmup, changes
         )
     return result
 

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
@@ -192,16 +193,25 @@ def time_url(
     requests: int,
     warmup: int,
     headers: dict[str, str] | None = None,
+    before: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """`warmup` then `requests` sequential GETs of `url` on one connection: how many, their
-    median and p99, the server's CPU per request and the load average."""
+    median and p99, the server's CPU per request and the load average. `before`: called before
+    each GET, neither timed nor counted in the server's CPU (a write that makes the server
+    build the answer again, say)."""
     time_ok(lambda: client.get(url, headers=headers), warmup, url)
-    cpu = server.cpu_seconds()
-    latencies = time_ok(lambda: client.get(url, headers=headers), requests, url)
+    latencies: list[float] = []
+    cpu_spent = 0.0
+    for _ in range(requests):
+        if before is not None:
+            before()
+        cpu = server.cpu_seconds()
+        latencies += time_ok(lambda: client.get(url, headers=headers), 1, url)
+        cpu_spent += server.cpu_seconds() - cpu
     return {
         "requests": len(latencies),
         **median_p99(latencies),
-        "server_cpu_ms": round((server.cpu_seconds() - cpu) * 1000 / len(latencies), 2),
+        "server_cpu_ms": round(cpu_spent * 1000 / len(latencies), 2),
         "load_average": round(os.getloadavg()[0], 1),
     }
 
@@ -213,22 +223,27 @@ def time_seeded_urls(
     seeded: dict[str, Any],
     requests: int,
     warmup: int,
+    changes: dict[str, Callable[[httpx.Client, dict[str, str]], Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The server started on the seeded database, and `time_url` for each of `seeded["urls"]`
     with the session cookie `seeded["cookie"]` (and `seeded["token"]`, when there is one, as a
-    Bearer token for the API's URLs), with the query count `seeded["queries"]` found for each."""
+    Bearer token for the API's URLs), with the query count `seeded["queries"]` found for each.
+    `changes`: for some labels, a write made before each of their requests (untimed), given the
+    client and the API's headers."""
     timings = {}
     with (
         Server(env, workdir) as server,
         httpx.Client(base_url=server.url, cookies=seeded["cookie"], timeout=60) as client,
     ):
+        token = {"Authorization": f"Bearer {seeded['token']}"} if "token" in seeded else {}
         for label, url in seeded["urls"].items():
-            api = "token" in seeded and url.startswith("/api/")
-            headers = {"Authorization": f"Bearer {seeded['token']}"} if api else {}
+            headers = token if url.startswith("/api/") else {}
+            change = (changes or {}).get(label)
+            before = partial(change, client, token) if change is not None else None
             timings[label] = {
                 "url": url,
                 "queries": seeded["queries"][label],
-                **time_url(client, server, url, requests, warmup, headers),
+                **time_url(client, server, url, requests, warmup, headers, before),
             }
             print(f"[{database}] GET {label}: {timings[label]}", flush=True)
     return timings
