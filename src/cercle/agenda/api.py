@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -123,10 +124,42 @@ def list_calendars(request: AuthenticatedRequest) -> list[dict[str, Any]]:
 
 # The range's occurrences come a page at a time (as Google Calendar's API gives events by 250):
 # a person in fifty spaces has thousands a month. The whole range is expanded once and kept
-# under the agenda's version (`RANGE_SECONDS`), so the next pages cost a slice.
+# under the agenda's version (`RANGE_SECONDS`) in chunks of `RANGE_CHUNK` with an index of
+# where each begins, so that a page reads (unpickles) the chunks it shows, not the month's
+# thousands of occurrences (40 ms of CPU for 3,389).
 EVENTS_PAGE = 250
 EVENTS_PAGE_MAX = 1000
 RANGE_SECONDS = 15 * 60
+RANGE_CHUNK = 250
+Position = tuple[str, int, str]
+Listed = list[tuple[Position, dict[str, Any]]]
+
+
+def _kept_range(
+    key: str, build: Callable[[], Listed], after: Position | None, limit: int
+) -> Listed:
+    """The range's occurrences after `after` (all: None), at most `limit` and one more (which
+    says there is a next page), from the chunks kept under `key` (built and kept when missing)."""
+    index = cache.get(f"{key}:index")
+    if index is None:
+        listed = build()
+        starts = [row[0] for row in listed[::RANGE_CHUNK]]
+        chunks = {
+            f"{key}:{i}": listed[i * RANGE_CHUNK : (i + 1) * RANGE_CHUNK]
+            for i in range(len(starts))
+        }
+        cache.set_many(chunks, RANGE_SECONDS)
+        cache.set(f"{key}:index", starts, RANGE_SECONDS)  # last: chunks are there when it is
+    else:
+        first = 0 if after is None else max(0, bisect.bisect_right(index, after) - 1)
+        wanted = range(first, min(len(index), first + limit // RANGE_CHUNK + 2))
+        found = cache.get_many([f"{key}:{i}" for i in wanted])
+        if len(found) < len(wanted):  # a chunk evicted: the range built again
+            cache.delete(f"{key}:index")
+            return _kept_range(key, build, after, limit)
+        listed = [row for i in wanted for row in found[f"{key}:{i}"]]
+    start = 0 if after is None else bisect.bisect_right(listed, after, key=lambda row: row[0])
+    return listed[start : start + limit + 1]
 
 
 class RangeQuery(Schema):
@@ -145,7 +178,7 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
     return value
 
 
-def _position(occurrence: queries.OccurrenceView, zone: dt.tzinfo) -> tuple[str, int, str]:
+def _position(occurrence: queries.OccurrenceView, zone: dt.tzinfo) -> Position:
     """The occurrence's place in the range's order as a cursor's values (UTC times as text of
     one length, so that they sort as the times do)."""
     start, pk, key = occurrence.sort_key(zone)
@@ -154,7 +187,7 @@ def _position(occurrence: queries.OccurrenceView, zone: dt.tzinfo) -> tuple[str,
 
 def _range(
     viewer: User, window: Window, calendars: list[Calendar], *, with_invitations: bool
-) -> list[tuple[tuple[str, int, str], dict[str, Any]]]:
+) -> Listed:
     """Every occurrence of the range as the API gives it, with its position, in order."""
     occurrences = queries.occurrences_between(
         viewer, window, calendars, with_invitations=with_invitations
@@ -226,15 +259,16 @@ def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> di
             get_language(),
         ]
     )
-    listed = cache.get(key)
-    if listed is None:
-        listed = _range(viewer, window, calendars, with_invitations=not filters.calendar)
-        cache.set(key, listed, RANGE_SECONDS)
-    first = 0 if after is None else bisect.bisect_right(listed, after, key=lambda row: row[0])
-    page = listed[first : first + filters.limit]
-    more = first + filters.limit < len(listed)
+    page = _kept_range(
+        key,
+        lambda: _range(viewer, window, calendars, with_invitations=not filters.calendar),
+        after,
+        filters.limit,
+    )
+    more = len(page) > filters.limit
+    del page[filters.limit :]
     return {
-        "items": [item for _key, item in page],
+        "items": [item for _position, item in page],
         "next_cursor": encode_cursor(list(page[-1][0])) if more else None,
     }
 
