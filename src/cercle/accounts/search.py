@@ -309,7 +309,7 @@ def refresh_search_columns_many(user_ids: Iterable[int], *, batch_size: int = 10
             .values_list("user_id", "skill__name")
         ):
             skills.setdefault(user_id, []).append(name)
-        updates = []
+        updates: dict[tuple[str, ...], list[Profile]] = {}
         for profile in Profile.objects.select_related("user", "department", "site").filter(
             user_id__in=chunk
         ):
@@ -329,9 +329,20 @@ def refresh_search_columns_many(user_ids: Iterable[int], *, batch_size: int = 10
             sort_name = build_sort_name(
                 first_name=person.first_name, last_name=person.last_name, username=person.username
             )
-            if search_text != profile.search_text or sort_name != profile.sort_name:
+            # Only the columns that differ (Django's bulk_update costs a CASE per row and
+            # column: a new department or title changes the search text, not the sort name).
+            fields = tuple(
+                name
+                for name, differs in (
+                    ("search_text", search_text != profile.search_text),
+                    ("sort_name", sort_name != profile.sort_name),
+                )
+                if differs
+            )
+            if fields:
                 profile.search_text, profile.sort_name = search_text, sort_name
-                updates.append(profile)
-        Profile.objects.bulk_update(updates, ["search_text", "sort_name"])
-        changed += len(updates)
+                updates.setdefault(fields, []).append(profile)
+        for fields, rows in updates.items():
+            Profile.objects.bulk_update(rows, list(fields))
+            changed += len(rows)
     return changed

@@ -14,6 +14,7 @@ from cercle.accounts import hooks as people
 from cercle.agenda import demo, queries
 from cercle.agenda.models import Calendar, Event, Invitation, Occurrence, OccurrenceAnswer
 from cercle.core.hooks import listen
+from cercle.spaces import hooks as spaces
 from cercle.spaces.models import Membership, Space
 
 
@@ -25,8 +26,15 @@ def _changed(**_kwargs: Any) -> None:
     transaction.on_commit(queries.change_agenda_version)
 
 
+def _members_added(_happening: spaces.MembersAdded) -> None:
+    # Memberships written by `bulk_create` (the spaces' `add_members`: a directory's or a SCIM
+    # group's batch) send no `post_save`.
+    _changed()
+
+
 def register() -> None:
     listen(people.DemoContentWanted, demo.seed_demo_agenda)
+    listen(spaces.MembersAdded, _members_added)
     # A space's save: its kind (who reads its calendar) or its modules (the agenda off).
     for model in (Calendar, Event, Occurrence, Invitation, OccurrenceAnswer, Membership, Space):
         post_save.connect(_changed, sender=model, dispatch_uid=f"agenda-version-save-{model}")

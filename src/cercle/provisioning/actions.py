@@ -66,6 +66,8 @@ LIMITS = {
 }
 MAX_KEPT_BYTES = 64_000
 LAST_USED_PRECISION = timedelta(minutes=1)
+# People added to (removed from) a mapped space per call of the spaces' bulk actions.
+MEMBERSHIP_BATCH = 500
 
 logger = logging.getLogger(__name__)
 
@@ -415,13 +417,16 @@ def _member_displays(resource: Group) -> dict[str, str]:
 
 
 def _set_members(actor: User, department: Department, wanted: set[int]) -> None:
+    """The department's people are now `wanted`: those who left it have none, those who came
+    have it, in one batch (`profiles.set_departments`: `update_profile`'s checks, audit entries
+    and search columns). A change refused refuses the whole call, as one person's would."""
     current = set(Profile.objects.filter(department=department).values_list("user_id", flat=True))
-    for person in User.objects.filter(pk__in=current - wanted):
-        profile_actions.update_profile(actor=actor, person=person, changes={"department": None})
-    for person in User.objects.filter(pk__in=wanted - current):
-        profile_actions.update_profile(
-            actor=actor, person=person, changes={"department": department}
-        )
+    changes: dict[int, Department | None] = dict.fromkeys(sorted(current - wanted))
+    changes.update(dict.fromkeys(sorted(wanted - current), department))
+    refused = profile_actions.set_departments(actor=actor, departments=changes)
+    for user_id in changes:
+        if user_id in refused:
+            raise refused[user_id]
 
 
 def _group_name(resource: Group) -> str:
@@ -654,7 +659,10 @@ def _reconcile(
     actor: User, space: Space, user_ids: set[int], *, group: str, token_prefix: str
 ) -> None:
     """Each person's membership of the space as their grants say: a member (or admin) while a
-    mapped group has them; removed when none does, if provisioning made them a member."""
+    mapped group has them; removed when none does, if provisioning made them a member. The
+    people added and removed go in batches (the spaces' `add_members` / `remove_members`, with
+    `add_member`'s / `remove_member`'s checks, audit entries and events); a role to change (an
+    admin mapping, a role changed by hand) goes through `change_role`, person by person."""
     if not user_ids:
         return
     roles: dict[int, str] = {}
@@ -673,37 +681,56 @@ def _reconcile(
         )
     )
     people = User.objects.in_bulk(user_ids)
-    added: list[int] = []
-    removed: list[int] = []
-    changed: list[int] = []
-    refused: list[str] = []
+    to_add: list[User] = []
+    to_remove: list[User] = []
+    forget: set[int] = set()  # their ScimMembership goes (no mapping gives them the space)
+    to_change: list[tuple[User, str]] = []
     for user_id in sorted(user_ids):
         person, role, membership = people[user_id], roles.get(user_id), memberships.get(user_id)
-        try:
-            if role is None:
-                if membership is not None and user_id in ours:
-                    space_actions.remove_member(actor=actor, space=space, user=person)
-                    removed.append(user_id)
-                if user_id in ours:
-                    ScimMembership.objects.filter(space=space, user=person).delete()
-            elif membership is None:
-                if not person.is_active:
-                    continue
-                space_actions.add_member(actor=actor, space=space, user=person)
-                ScimMembership.objects.get_or_create(space=space, user=person)
-                added.append(user_id)
-                if role != SpaceRole.MEMBER:
-                    space_actions.change_role(actor=actor, space=space, user=person, role=role)
-            elif (
-                membership.role not in (role, SpaceRole.OWNER)
-                # A membership provisioning made follows the mappings (up and down); one from
-                # before is only raised, never lowered.
-                and (user_id in ours or ROLE_RANK[role] > ROLE_RANK[membership.role])
-            ):
+        if role is None:
+            if membership is not None and user_id in ours:
+                to_remove.append(person)
+            elif user_id in ours:
+                forget.add(user_id)
+        elif membership is None:
+            if person.is_active:
+                to_add.append(person)
+        elif (
+            membership.role not in (role, SpaceRole.OWNER)
+            # A membership provisioning made follows the mappings (up and down); one from
+            # before is only raised, never lowered.
+            and (user_id in ours or ROLE_RANK[role] > ROLE_RANK[membership.role])
+        ):
+            to_change.append((person, role))
+    refusals: dict[int, ValidationError | PermissionDenied] = {}
+    added = _space_batches(actor, space, to_add, True, refusals)
+    ScimMembership.objects.bulk_create(
+        [ScimMembership(space=space, user_id=user_id) for user_id in added],
+        ignore_conflicts=True,
+    )
+    removed = _space_batches(actor, space, to_remove, False, refusals)
+    forget.update(removed)
+    if forget:
+        ScimMembership.objects.filter(space=space, user_id__in=forget).delete()
+    changed: list[int] = []
+    for person in to_add:
+        role = roles[person.pk]
+        if person.pk in added and role != SpaceRole.MEMBER:
+            try:
                 space_actions.change_role(actor=actor, space=space, user=person, role=role)
-                changed.append(user_id)
+            except (ValidationError, PermissionDenied) as error:
+                refusals[person.pk] = error
+    for person, role in to_change:
+        try:
+            space_actions.change_role(actor=actor, space=space, user=person, role=role)
         except (ValidationError, PermissionDenied) as error:
-            refused.append(f"{person.username}: {' '.join(_messages_of(error))}")
+            refusals[person.pk] = error
+        else:
+            changed.append(person.pk)
+    refused = [
+        f"{people[user_id].username}: {' '.join(_messages_of(refusals[user_id]))}"
+        for user_id in sorted(refusals)
+    ]
     if added or removed or changed or refused:
         if refused:
             logger.warning("SCIM group %s → space %s refused: %s", group, space.pk, refused)
@@ -722,6 +749,39 @@ def _reconcile(
                 **({"refused": refused} if refused else {}),
             },
         )
+
+
+def _space_batches(
+    actor: User,
+    space: Space,
+    people: list[User],
+    add: bool,
+    refusals: dict[int, ValidationError | PermissionDenied],
+) -> list[int]:
+    """Add (or remove) these people to (from) the space, `MEMBERSHIP_BATCH` at a time; the
+    refused go to `refusals` (a whole batch when the space refuses the call: archived, the
+    actor no longer its administrator). Returns the ids of the people added (removed), in
+    order."""
+    done: list[int] = []
+    for start in range(0, len(people), MEMBERSHIP_BATCH):
+        batch = people[start : start + MEMBERSHIP_BATCH]
+        refused: dict[int, ValidationError | PermissionDenied]
+        try:
+            if add:
+                changed, added_refused = space_actions.add_members(
+                    actor=actor, space=space, users=batch
+                )
+                refused = dict(added_refused)
+            else:
+                changed, refused = space_actions.remove_members(
+                    actor=actor, space=space, users=batch
+                )
+        except (ValidationError, PermissionDenied) as error:
+            refusals.update(dict.fromkeys((person.pk for person in batch), error))
+            continue
+        refusals.update(refused)
+        done.extend(sorted(person.pk for person in changed))
+    return done
 
 
 def _messages_of(error: ValidationError | PermissionDenied) -> list[str]:

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts import hooks, queries
@@ -31,7 +32,7 @@ from cercle.accounts.models import (
     User,
     UserSkill,
 )
-from cercle.accounts.search import refresh_search_columns
+from cercle.accounts.search import refresh_search_columns, refresh_search_columns_many
 from cercle.audit.actions import log_event, log_events
 from cercle.core.hooks import emit
 from cercle.core.markdown import render_markdown
@@ -391,6 +392,74 @@ def set_managers(
                     tuple(pk for pk, _mid in chunk), profile_fields=frozenset({"manager"})
                 )
             )
+    return refused
+
+
+def set_departments(
+    *, actor: User, departments: Mapping[int, Department | None]
+) -> dict[int, PermissionDenied]:
+    """`update_profile(changes={"department": …})` for many people at once, person id → their
+    department (None: none), with its checks and effects in a fixed number of queries per 500
+    people: the profiles read (and locked) at once, one UPDATE per department given, the search
+    columns recomputed together, one `accounts.profile_changed` audit entry each (old → new, as
+    `update_profile` writes it; none for the actor's own profile) in one INSERT, and
+    `PeopleChanged` for the search index (what the profile's `post_save` did). People whose
+    department is already the one given are left alone. A change the actor may not make is
+    refused (returned: person id → why, as `update_profile` says it), the others are made."""
+    refused: dict[int, PermissionDenied] = {}
+    for value in departments.values():
+        if value is not None and not isinstance(value, Department):
+            raise ValidationError({"department": _("Choose a department from the list.")})
+    ids = list(departments)
+    for start in range(0, len(ids), BULK_MANAGERS_BATCH):
+        chunk = ids[start : start + BULK_MANAGERS_BATCH]
+        with transaction.atomic():
+            profiles = {
+                profile.user_id: profile
+                for profile in Profile.objects.select_related("user", "department")
+                .select_for_update(of=("self", "user"))
+                .filter(user_id__in=chunk)
+                .order_by("user_id")
+            }
+            moved: dict[int | None, list[int]] = {}
+            audit: list[dict[str, Any]] = []
+            for pk in chunk:
+                profile = profiles.get(pk)
+                if profile is None:
+                    continue
+                person, department = profile.user, departments[pk]
+                if not queries.can_edit_profile(actor, person):
+                    refused[pk] = PermissionDenied(_("You may only edit your own profile."))
+                    continue
+                if profile.department_id == (department.pk if department else None):
+                    continue
+                if not queries.can_edit_hr_fields(actor, person):
+                    refused[pk] = PermissionDenied(
+                        _("Only administrators may change the job title, department and manager.")
+                    )
+                    continue
+                moved.setdefault(department.pk if department else None, []).append(pk)
+                if pk != actor.pk:
+                    audit.append(
+                        {
+                            "actor": actor,
+                            "action": "accounts.profile_changed",
+                            "target": person,
+                            "old": {"department": _audit_value(profile.department)},
+                            "new": {"department": _audit_value(department)},
+                        }
+                    )
+            if not moved:
+                continue
+            now = timezone.now()
+            for department_id, people in moved.items():
+                Profile.objects.filter(user_id__in=people).update(
+                    department_id=department_id, updated_at=now
+                )
+            written = sorted(pk for people in moved.values() for pk in people)
+            refresh_search_columns_many(written)
+            log_events(audit)
+            emit(hooks.PeopleChanged(tuple(written), profile_fields=frozenset({"department"})))
     return refused
 
 
