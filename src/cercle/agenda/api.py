@@ -254,7 +254,7 @@ def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> di
             window.start.isoformat(),
             window.end.isoformat(),
             window.zone,
-            ",".join(str(c.pk) for c in calendars),
+            queries.calendars_key(calendars),
             str(not filters.calendar),
             get_language(),
         ]

@@ -21,6 +21,7 @@ Who writes:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,13 @@ def agenda_version() -> int:
         cache.add(AGENDA_VERSION_KEY, version, None)
         version = cache.get(AGENDA_VERSION_KEY, version)
     return int(version)
+
+
+def calendars_key(calendars: Sequence[Calendar]) -> str:
+    """The calendars shown, as a short part of a cache key (a person in fifty spaces has fifty:
+    their ids in full made keys longer than memcached's 250 characters)."""
+    ids = ",".join(str(c.pk) for c in calendars)
+    return hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
 
 
 def change_agenda_version() -> None:

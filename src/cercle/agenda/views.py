@@ -143,7 +143,7 @@ def _agenda_context(
             first.isoformat(),
             today.isoformat(),
             base_url,
-            ",".join(str(c.pk) for c in calendars),
+            queries.calendars_key(calendars),
             str(with_invitations),
         ]
     )
