@@ -295,9 +295,9 @@ def manage(env: dict[str, str], *args: str, quiet: bool = False) -> str:
 
 
 class Server:
-    """`uvicorn cercle.asgi:application` on 127.0.0.1, one worker."""
+    """`uvicorn cercle.asgi:application` on 127.0.0.1, one worker (or `workers`)."""
 
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+    def __init__(self, env: dict[str, str], workdir: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log_path = workdir / f"uvicorn-{self.port}.log"
@@ -313,7 +313,7 @@ class Server:
                 "--port",
                 str(self.port),
                 "--workers",
-                "1",
+                str(workers),
                 "--no-access-log",
                 "--log-level",
                 "warning",
@@ -337,13 +337,23 @@ class Server:
         raise SystemExit(f"uvicorn did not start in {START_TIMEOUT} s")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (Linux /proc)."""
+        """User + system CPU time the server has used so far (Linux /proc): its process and,
+        with several workers, its workers (the supervisor's children)."""
+        pid = self.process.pid
         try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
-            return float("nan")
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+            children = []
+        total = 0.0
+        for one in [str(pid), *children]:
+            try:
+                fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                if one == str(pid):
+                    return float("nan")
+                continue  # a worker gone
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def __enter__(self) -> Server:
         return self

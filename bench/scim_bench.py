@@ -158,7 +158,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
         setup = f"MAPPED = {args.mapped}\n" + SETUP
         output = manage(env, "shell", "-c", setup, quiet=True)
         token = next(x for x in output.splitlines() if x.startswith("TOKEN=")).split("=", 1)[1]
-        server = Server(env, workdir)
+        server = Server(env, workdir, workers=args.workers)
         load_before = os.getloadavg()[0]
 
         def measure(name: str, calls: list[Any], expected: set[int]) -> list[httpx.Response]:
@@ -310,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--mapped", type=int, default=20)
     parser.add_argument("--group-members", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (production: 2)")
     args = parser.parse_args(argv)
     if args.port:
         common.free_port = lambda: args.port  # a machine where each engineer has a port range
