@@ -1066,24 +1066,9 @@ def _space_members(
     checks, audit entries and events. Refusals go to the `report` (none: left unsaid, for the
     spaces a deleted rule leaves). Returns the ids of the people added (removed)."""
     done: list[int] = []
-    for start in range(0, len(people), MEMBERSHIP_BATCH):
-        batch = people[start : start + MEMBERSHIP_BATCH]
-        refused: dict[int, ValidationError | PermissionDenied]
-        try:
-            if add:
-                changed, added_refused = space_actions.add_members(
-                    actor=actor, space=space, users=batch
-                )
-                refused = dict(added_refused)
-            else:
-                changed, refused = space_actions.remove_members(
-                    actor=actor, space=space, users=batch
-                )
-        except (ValidationError, PermissionDenied) as error:
-            if report is not None:
-                for person in batch:
-                    _report_refusal(report, person.username, "", error)
-            continue
+    for batch, changed, refused in space_actions.members_in_batches(
+        actor=actor, space=space, people=people, add=add, batch_size=MEMBERSHIP_BATCH
+    ):
         if report is not None:
             for person in batch:
                 if person.pk in refused:

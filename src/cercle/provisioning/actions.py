@@ -763,22 +763,9 @@ def _space_batches(
     actor no longer its administrator). Returns the ids of the people added (removed), in
     order."""
     done: list[int] = []
-    for start in range(0, len(people), MEMBERSHIP_BATCH):
-        batch = people[start : start + MEMBERSHIP_BATCH]
-        refused: dict[int, ValidationError | PermissionDenied]
-        try:
-            if add:
-                changed, added_refused = space_actions.add_members(
-                    actor=actor, space=space, users=batch
-                )
-                refused = dict(added_refused)
-            else:
-                changed, refused = space_actions.remove_members(
-                    actor=actor, space=space, users=batch
-                )
-        except (ValidationError, PermissionDenied) as error:
-            refusals.update(dict.fromkeys((person.pk for person in batch), error))
-            continue
+    for _batch, changed, refused in space_actions.members_in_batches(
+        actor=actor, space=space, people=people, add=add, batch_size=MEMBERSHIP_BATCH
+    ):
         refusals.update(refused)
         done.extend(sorted(person.pk for person in changed))
     return done

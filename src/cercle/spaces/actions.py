@@ -7,7 +7,7 @@ Errors: `PermissionDenied` when the actor may see the space but not do this, `Va
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -556,6 +556,31 @@ def remove_members(
         for membership in removed
     )
     return gone, refused
+
+
+Refusals = dict[int, ValidationError | PermissionDenied]
+
+
+def members_in_batches(
+    *, actor: User, space: Space, people: Sequence[User], add: bool, batch_size: int
+) -> Iterator[tuple[Sequence[User], list[User], Refusals]]:
+    """`add_members` (or `remove_members`) for many people, `batch_size` at a time, each batch
+    in its own transaction: for each, the batch, the people added (removed) and the refused
+    (person id → why; the whole batch when the space refuses the call: archived, the actor no
+    longer its administrator). For the company directory's and provisioning's group rules."""
+    for start in range(0, len(people), batch_size):
+        batch = people[start : start + batch_size]
+        refused: Refusals
+        try:
+            if add:
+                changed, added_refused = add_members(actor=actor, space=space, users=batch)
+                refused = dict(added_refused)
+            else:
+                changed, refused = remove_members(actor=actor, space=space, users=batch)
+        except (ValidationError, PermissionDenied) as error:
+            yield batch, [], dict.fromkeys((person.pk for person in batch), error)
+            continue
+        yield batch, changed, refused
 
 
 @transaction.atomic
