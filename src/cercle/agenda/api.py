@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -248,16 +247,14 @@ def list_events(request: AuthenticatedRequest, filters: Query[RangeQuery]) -> di
         actions.ensure_calendars(viewer)
         calendars = list(queries.my_calendars(viewer))
     queries.check_window(window)
-    key = ":".join(
-        [
-            f"agenda:range:{queries.agenda_version()}:{viewer.pk}:{viewer.role}",
-            window.start.isoformat(),
-            window.end.isoformat(),
-            window.zone,
-            queries.calendars_key(calendars),
-            str(not filters.calendar),
-            get_language(),
-        ]
+    key = queries.kept_key(
+        "range",
+        viewer,
+        calendars,
+        window.start.isoformat(),
+        window.end.isoformat(),
+        window.zone,
+        with_invitations=not filters.calendar,
     )
     page = _kept_range(
         key,

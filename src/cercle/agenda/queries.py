@@ -72,11 +72,27 @@ def agenda_version() -> int:
     return int(version)
 
 
-def calendars_key(calendars: Sequence[Calendar]) -> str:
-    """The calendars shown, as a short part of a cache key (a person in fifty spaces has fifty:
-    their ids in full made keys longer than memcached's 250 characters)."""
+def kept_key(
+    kind: str,
+    user: User,
+    calendars: Sequence[Calendar],
+    *parts: str,
+    with_invitations: bool,
+) -> str:
+    """The cache key of what `user` sees of these calendars (a drawn period, an API range):
+    under the agenda's version, their role (admins see more) and language ("Busy"), then
+    `parts`. The calendars shown are a digest (a person in fifty spaces has fifty: their ids in
+    full made keys longer than memcached's 250 characters)."""
     ids = ",".join(str(c.pk) for c in calendars)
-    return hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+    shown = hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+    return ":".join(
+        [
+            f"agenda:{kind}:{agenda_version()}:{user.pk}:{user.role}:{get_language()}",
+            shown,
+            str(with_invitations),
+            *parts,
+        ]
+    )
 
 
 def change_agenda_version() -> None:

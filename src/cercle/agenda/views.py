@@ -26,7 +26,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -134,18 +133,16 @@ def _agenda_context(
     zone = _zone(request)
     period, first, window, previous, following = _period(request, zone)
     today = timezone.now().astimezone(ZoneInfo(zone)).date()
-    key = ":".join(
-        [
-            f"agenda:period:{queries.agenda_version()}:{request.user.pk}:{request.user.role}",
-            get_language(),
-            zone,
-            period,
-            first.isoformat(),
-            today.isoformat(),
-            base_url,
-            queries.calendars_key(calendars),
-            str(with_invitations),
-        ]
+    key = queries.kept_key(
+        "period",
+        request.user,
+        calendars,
+        zone,
+        period,
+        first.isoformat(),
+        today.isoformat(),
+        base_url,
+        with_invitations=with_invitations,
     )
     period_html = cache.get(key)
     if period_html is None:
