@@ -274,3 +274,27 @@ def test_unknown_zones_and_ends_before_starts_are_refused() -> None:
         Timing.dates(dt.date(2026, 3, 2), dt.date(2026, 3, 2)).check()
     with pytest.raises(ValidationError):
         Timing.timed(start.replace(tzinfo=None), start.replace(tzinfo=None), "UTC").check()
+
+
+def test_times_beyond_the_years_handled_are_refused_and_centuries_long_series_expand() -> None:
+    for start, end in (
+        (dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(2026, 1, 1, tzinfo=UTC)),
+        (dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, tzinfo=UTC)),
+    ):
+        with pytest.raises(ValidationError) as error:
+            Timing.timed(start, end, "UTC").check()
+        assert error.value.code == "out_of_range"
+        with pytest.raises(ValidationError):
+            Timing.dates(start.date(), end.date()).check()
+    # The longest event allowed, repeated, seen from the first year allowed: the earliest start
+    # that could overlap is before the year 1, and the expansion must not overflow looking for it.
+    first = dt.datetime(recurrence.FIRST_YEAR, 1, 1, tzinfo=UTC)
+    longest = Timing.timed(first, dt.datetime(recurrence.LAST_YEAR, 12, 31, tzinfo=UTC), "UTC")
+    longest.check()
+    window = Window(first, first + dt.timedelta(days=30))
+    assert [o.start for o in recurrence.occurrences("FREQ=YEARLY", longest, window)] == [first]
+    all_day = Timing.dates(first.date(), dt.date(recurrence.LAST_YEAR, 12, 31))
+    all_day.check()
+    assert [o.start_date for o in recurrence.occurrences("FREQ=YEARLY", all_day, window)] == [
+        first.date()
+    ]

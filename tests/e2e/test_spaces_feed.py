@@ -46,7 +46,8 @@ def test_space_invitation_post_mention_comment_and_reaction(
     # Bob sees the invitation on his home page and in his bell, and accepts.
     bob = person_page(new_page)
     log_in(bob, "bob", PASSWORD)
-    bob.wait_for_selector("#notification-bell .bell-count")
+    # The count comes with the socket's `hello`: give a loaded CI machine time to open it.
+    bob.wait_for_selector("#notification-bell .bell-count", timeout=20_000)
     assert "Projet Jardin" in bob.locator("#invitations-heading + ul").inner_text()
     bob.get_by_role("button", name=re.compile(r"^Accept")).first.click()
     bob.wait_for_url(re.compile(r"/spaces/projet-jardin/$"))

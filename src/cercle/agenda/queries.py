@@ -415,6 +415,7 @@ def check_window(window: Window) -> None:
     recurrence.get_zone(window.zone)
     if window.start.tzinfo is None or window.end.tzinfo is None:
         raise ValidationError(_("A time needs its time zone."), code="naive")
+    recurrence.check_years(window.start, window.end)
     if window.end <= window.start:
         raise ValidationError({"to": _("The end must be after the start.")}, code="bad_range")
     if window.end - window.start > MAX_WINDOW:

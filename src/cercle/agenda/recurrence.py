@@ -43,6 +43,11 @@ MAX_COUNT = 5000
 MAX_RULE_LENGTH = 500
 # At most this many occurrences of one series in one window (a window is at most a year or so).
 MAX_OCCURRENCES = 2000
+# Event times and windows stay within these years: datetime arithmetic near the years 1 and 9999
+# overflows, and no calendar needs them (Apple's birthdays without a year are in 1604).
+FIRST_YEAR = 1000
+LAST_YEAR = 2999
+_EARLIEST = dt.datetime(FIRST_YEAR - 1, 1, 1)
 
 
 def get_zone(name: str) -> ZoneInfo:
@@ -57,6 +62,16 @@ def get_zone(name: str) -> ZoneInfo:
         raise ValidationError(
             _("Unknown time zone: %(zone)s.") % {"zone": name[:64]}, code="unknown_zone"
         ) from exc
+
+
+def check_years(*moments: dt.date) -> None:
+    """ValidationError (code `out_of_range`) unless every moment is within the years handled."""
+    if any(not FIRST_YEAR <= moment.year <= LAST_YEAR for moment in moments):
+        raise ValidationError(
+            _("Choose a time between the years %(first)s and %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            code="out_of_range",
+        )
 
 
 _ZONES: frozenset[str] = frozenset()
@@ -95,6 +110,7 @@ class Timing:
         if self.all_day:
             if self.start_date is None or self.end_date is None:
                 raise ValidationError(_("An all-day event needs its dates."), code="required")
+            check_years(self.start_date, self.end_date)
             if self.end_date <= self.start_date:
                 raise ValidationError(
                     {"end": _("The end must be after the start.")}, code="end_before_start"
@@ -104,6 +120,7 @@ class Timing:
             raise ValidationError(_("An event needs a start and an end."), code="required")
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValidationError(_("A time needs its time zone."), code="naive")
+        check_years(self.start, self.end)
         if self.end < self.start:
             raise ValidationError(
                 {"end": _("The end must be after the start.")}, code="end_before_start"
@@ -368,13 +385,23 @@ def occurrences(stored_rule: str, timing: Timing, window: Window) -> Iterator[Ti
     duration = timing.duration
     if timing.all_day:
         first, last = window.dates()
-        lo = dt.datetime.combine(first - duration, dt.time())
+        # An event may last centuries: the earliest start to look from saturates, not overflows.
+        lo = (
+            dt.datetime.combine(first - duration, dt.time())
+            if first - _EARLIEST.date() > duration
+            else _EARLIEST
+        )
         hi = dt.datetime.combine(last, dt.time())
     else:
         zone = get_zone(timing.zone)
         # A day's margin either side: the conversion of the window to wall-clock time may be off
         # by an offset change; the exact test is `window.overlaps`.
-        lo = (window.start - duration).astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
+        earliest = _EARLIEST.replace(tzinfo=UTC)
+        lo = (
+            (window.start - duration).astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=1)
+            if window.start - earliest > duration
+            else _EARLIEST
+        )
         hi = window.end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
     first = timing.local_start()
     rule = (
