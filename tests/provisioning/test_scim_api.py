@@ -623,3 +623,54 @@ def test_lists_cost_a_fixed_number_of_queries(scim: Scim) -> None:
     assert _list_queries(scim, "/Users") == few_users
     assert _list_queries(scim, "/Groups") == few_groups
     assert few_users <= 6
+
+
+def test_a_department_created_meanwhile_by_another_request_is_joined_not_a_500(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two SCIM requests for new people of one new department, on two workers (found by
+    bench/scim_bench.py --workers 2: a 500 on the unique name): the second finds the first's."""
+    from cercle.accounts.actions import people as people_actions
+
+    real_create = people_actions.create_department
+
+    def created_meanwhile(*, actor: User, name: str) -> Department:
+        Department.objects.create(name=name, slug="service-03")  # the other request's
+        return real_create(actor=actor, name=name)
+
+    monkeypatch.setattr(actions.people_actions, "create_department", created_meanwhile)
+    answer = scim.create_user(
+        "bea.roux@example.com",
+        **{ENTERPRISE: {"department": "Service 03"}},
+        schemas=[USER, ENTERPRISE],
+    )
+    assert answer.status == 201, answer.body
+    assert Department.objects.filter(name="Service 03").count() == 1
+    person = Profile.objects.select_related("department").get(user_id=int(answer.body["id"]))
+    assert person.department is not None and person.department.slug == "service-03"
+
+
+def test_a_place_name_inserted_between_the_check_and_the_insert_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from cercle.accounts.actions import people as people_actions
+    from cercle.accounts.models import Site
+    from tests.factories import make_admin
+
+    admin = make_admin()
+    Department.objects.create(name="Achats", slug="achats-1")
+    Site.objects.create(name="Lyon", slug="lyon-1")
+    # The name check ran before the other request's commit: it saw no such name.
+    monkeypatch.setattr(people_actions, "_clean_place_name", lambda model, name, exclude: name)
+    with transaction.atomic():
+        with pytest.raises(ValidationError) as error:
+            people_actions.create_department(actor=admin, name="Achats")
+        assert "name" in error.value.message_dict
+        with pytest.raises(ValidationError):
+            people_actions.create_site(actor=admin, name="Lyon")
+        # The caller's transaction goes on.
+        assert Department.objects.count() == 1 and Site.objects.count() == 1
+    assert not AuditEntry.objects.filter(action="accounts.department_created").exists()

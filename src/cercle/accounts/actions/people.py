@@ -13,7 +13,8 @@ import importlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -612,15 +613,28 @@ def _clean_place_name(model: type[Department] | type[Site], name: str, exclude: 
     return name
 
 
+@contextmanager
+def _name_taken_meanwhile() -> Iterator[None]:
+    """A department or site whose name (or slug) another request created between our check and
+    our insert (two SCIM requests for new people of one new department, on two workers): the
+    form's "already used", not a server error; the savepoint keeps the caller's transaction."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise ValidationError({"name": _("This name is already used.")}) from exc
+
+
 def create_department(
     *, actor: User, name: str, description: str = "", request: HttpRequest | None = None
 ) -> Department:
     _require_people_manager(actor)
     with transaction.atomic():
         name = _clean_place_name(Department, name, None)
-        department = Department.objects.create(
-            name=name, slug=_unique_slug(Department, name), description=description.strip()
-        )
+        with _name_taken_meanwhile():
+            department = Department.objects.create(
+                name=name, slug=_unique_slug(Department, name), description=description.strip()
+            )
         log_event(
             actor=actor,
             action="accounts.department_created",
@@ -637,7 +651,8 @@ def create_site(
     _require_people_manager(actor)
     with transaction.atomic():
         name = _clean_place_name(Site, name, None)
-        site = Site.objects.create(name=name, slug=_unique_slug(Site, name), city=city.strip())
+        with _name_taken_meanwhile():
+            site = Site.objects.create(name=name, slug=_unique_slug(Site, name), city=city.strip())
         log_event(
             actor=actor,
             action="accounts.site_created",
