@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 from cercle.core.models import TimeStampedModel
@@ -53,6 +54,12 @@ class User(AbstractUser):
         indexes = [
             # The directory sorted by "recently joined", with a stable tie-break.
             models.Index(fields=["-date_joined", "-id"], name="user_recently_joined"),
+            # Addresses and usernames are compared without case: `email__iexact` (sign-in,
+            # SCIM and LDAP creations, invitations) is UPPER(…) = UPPER(…), the batches' checks
+            # LOWER(…) IN (…). Without these, each was a scan of every account (66 ms at 100,000).
+            models.Index(Upper("email"), name="user_email_upper"),
+            models.Index(Lower("email"), name="user_email_lower"),
+            models.Index(Upper("username"), name="user_username_upper"),
         ]
 
     def __str__(self) -> str:
