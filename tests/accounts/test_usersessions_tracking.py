@@ -88,3 +88,17 @@ def test_signed_out_requests_write_nothing() -> None:
         client.get("/accounts/login/")
     assert not any("usersessions_usersession" in q["sql"] for q in queries.captured_queries)
     assert not UserSession.objects.exists()
+
+
+def test_the_views_get_the_person_not_the_lazy_wrapper_and_sign_out_still_works() -> None:
+    from django.utils.functional import SimpleLazyObject
+
+    from cercle.accounts.models import User
+
+    client, _session = _signed_in()
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    seen = response.wsgi_request.user
+    assert type(seen) is User and not isinstance(seen, SimpleLazyObject)
+    client.post("/accounts/logout/")
+    assert client.get(reverse("home")).status_code == 302  # signed out: to the sign-in page
