@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=15)
     parser.add_argument("--only", default="", help="One action (its name in the table).")
     parser.add_argument("--top", type=int, default=0, help="Print the N costliest functions.")
+    parser.add_argument(
+        "--sort", default="cumulative", help="pstats order of --top: cumulative or tottime."
+    )
+    parser.add_argument(
+        "--where", default="cercle/", help='Functions --top lists, by path ("" for all).'
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -149,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         if profile is not None:
             text = io.StringIO()
-            stats = pstats.Stats(profile, stream=text).sort_stats("cumulative")
-            stats.print_stats("cercle/", args.top)
+            stats = pstats.Stats(profile, stream=text).sort_stats(args.sort)
+            stats.print_stats(args.where, args.top)
             print(f"=== {name}\n{text.getvalue()}", file=sys.stderr)
     if args.json:
         print(json.dumps({"database": connection.vendor, "actions": results}, indent=1))
