@@ -615,11 +615,13 @@ def scratch_site(
     prefix: str,
     suffix: str = "",
     workdir: Path | None = None,
+    keep: bool = False,
     **extra: str,
 ) -> Iterator[tuple[Path, dict[str, str]]]:
     """A var dir and the environment of `server_env` for one database: a temporary directory
     (or `workdir`, kept); for "postgresql", the database `pg_url` names with `suffix` added to
-    its name, made empty first. Both are removed on the way out."""
+    its name, made empty first. Both are removed on the way out, unless `keep` (to read the
+    seeded data afterwards: slow statements, plans)."""
     folder = workdir or Path(tempfile.mkdtemp(prefix=prefix))
     env = server_env(folder, **extra)
     url = ""
@@ -630,10 +632,13 @@ def scratch_site(
     try:
         yield folder, env
     finally:
-        if url:
-            drop_pg_database(url)
-        if workdir is None:
-            shutil.rmtree(folder, ignore_errors=True)
+        if keep:
+            print(f"kept: {folder}" + (f" and {url}" if url else ""), flush=True)
+        else:
+            if url:
+                drop_pg_database(url)
+            if workdir is None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- Django in this process.

@@ -25,6 +25,9 @@ the organisation logged in by a session cookie, median and p99 over `--requests`
 
     PYTHONPATH=$PWD/src:$PWD .venv/bin/python bench/pages_bench.py --db both
 
+`--keep` leaves the var dir and the PostgreSQL database in place (their paths printed), to read
+the seeded data's slow statements and plans afterwards.
+
 Only 127.0.0.1 is ever targeted. Results go to bench/results/pages-<date>.json and a Markdown
 table is printed.
 """
@@ -213,7 +216,7 @@ def seed_in_django(options: dict[str, Any]) -> None:
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     result: dict[str, Any] = {"database": database, "timings": {}}
     prefix = f"cercle-pages-bench-{database}-"
-    with common.scratch_site(database, args.pg_url, prefix) as (workdir, env):
+    with common.scratch_site(database, args.pg_url, prefix, keep=args.keep) as (workdir, env):
         started = time.perf_counter()
         common.manage(env, "migrate", "--noinput", quiet=True)
         print(f"[{database}] seed {args.people} people…", flush=True)
@@ -249,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--links", type=int, default=30)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the var dir and the PostgreSQL database"
+    )
     args = parser.parse_args(argv)
     runs = [bench(args, database) for database in common.databases(args)]
     report = {

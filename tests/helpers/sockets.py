@@ -9,6 +9,8 @@ from channels.testing.websocket import WebsocketCommunicator
 
 from cercle.routing import Socket
 
+CONNECT_TIMEOUT = 10
+
 
 def socket_for(user: Any, path: str = "/ws/") -> WebsocketCommunicator:
     comm = WebsocketCommunicator(Socket.as_asgi(), path)
@@ -20,9 +22,11 @@ def socket_for(user: Any, path: str = "/ws/") -> WebsocketCommunicator:
 async def connected(user: Any) -> WebsocketCommunicator:
     """A connected socket whose hello (and own presence) frames are already read."""
     comm = socket_for(user)
-    ok, _code = await comm.connect()
+    # A connection reads the database for its hello (unread counts, conversations): on a CI
+    # machine running three suites at once, past the communicator's default of one second.
+    ok, _code = await comm.connect(timeout=CONNECT_TIMEOUT)
     assert ok
-    hello = await comm.receive_json_from()
+    hello = await comm.receive_json_from(timeout=CONNECT_TIMEOUT)
     assert hello["type"] == "hello"
     await drain(comm)
     return comm

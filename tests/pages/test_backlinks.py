@@ -123,3 +123,28 @@ def test_the_page_costs_the_same_queries_with_1_or_30_backlinks() -> None:
     with CaptureQueriesContext(connection) as seen:
         got = api_client.get(f"/api/v1/pages/{target.pk}").json()
     assert len(got["backlinks"]) == 40 and len(seen) == with_30
+
+
+def test_hidden_linking_pages_do_not_take_the_places_of_readable_ones() -> None:
+    """Candidates are read `limit` at a time and filtered for the reader: hidden ones first in
+    the order (by title) do not leave the list short."""
+    staff = make_user(role="staff")
+    home = actions.create_page(actor=staff, space=organisation_space(), title="Accueil")
+    owner, reader = make_user(), make_user()
+    secret = make_space(owner=owner, kind="private")
+    for title in ("A secret", "B secret", "C secret"):
+        actions.create_page(actor=owner, space=secret, title=title, body=f"/pages/{home.pk}/")
+    for title in ("D public", "E public", "F public"):
+        actions.create_page(
+            actor=staff, space=organisation_space(), title=title, body="[[Accueil]]"
+        )
+    titles = [p.title for p in queries.readable_backlinks(home, reader, limit=2)]
+    assert titles == ["D public", "E public"]
+    assert [p.title for p in queries.readable_backlinks(home, owner, limit=4)] == [
+        "A secret",
+        "B secret",
+        "C secret",
+        "D public",
+    ]
+    admin = make_user(role="admin")
+    assert len(queries.readable_backlinks(home, admin)) == 6

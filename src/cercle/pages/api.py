@@ -65,7 +65,7 @@ def _space(user: User, space_key: str) -> Space:
 def _page_out(user: User, page: Page) -> PageOut:
     tree = queries.PageTree.of(page.space)
     rendered = rendering.rendered(page, tree)
-    linking = list(queries.backlinks(page, user)[: queries.BACKLINKS])
+    linking = queries.readable_backlinks(page, user)
     return PageOut(
         id=page.pk,
         space_id=page.space_id,

@@ -301,9 +301,10 @@ class Found:
     moved: bool
 
 
-def access_page(user: User, space: Space, slug: str) -> Found:
-    """The page at `slug` (or at an address it had), if `user` may read the space's pages."""
-    if not may_read(user, space) or "\x00" in slug or len(slug) > 220:
+def access_page(user: User, space: Space, slug: str, *, readable: bool = False) -> Found:
+    """The page at `slug` (or at an address it had), if `user` may read the space's pages
+    (`readable`: the caller has just checked it)."""
+    if not (readable or may_read(user, space)) or "\x00" in slug or len(slug) > 220:
         raise NotFound(_("No such page."))
     page = Page.objects.filter(space=space, slug=slug).select_related("owner").first()
     if page is not None:
@@ -338,28 +339,56 @@ def readable_spaces(user: User) -> QuerySet[Space]:
 BACKLINKS = 100
 
 
-def backlinks(page: Page, reader: User | None = None) -> QuerySet[Page]:
+def backlinks(page: Page) -> QuerySet[Page]:
     """The pages whose current text links to this one (from the table the saves keep, never a
     scan of the texts): those of its space by its title or an old one (`[[Title]]`), and those
-    of any space by its number (`/pages/<number>/`); with `reader`, only the pages they may read
-    (the page itself is readable to them, so its space's are). One query, by title."""
+    of any space by its number (`/pages/<number>/`), by title, each with what `may_read` reads of
+    its space. One query."""
     old_titles = PageAddress.objects.filter(page=page).values("title_key")
     by_title = PageLink.objects.filter(
         Q(title_key=page.title_key) | Q(title_key__in=old_titles), target__isnull=True
     ).values("source_id")
     by_number = PageLink.objects.filter(target=page).values("source_id")
-    found = Page.objects.filter(
-        Q(space_id=page.space_id, pk__in=by_title) | Q(pk__in=by_number)
-    ).exclude(pk=page.pk)
-    if reader is not None:
-        found = found.filter(
-            Q(space_id=page.space_id) | Q(space_id__in=readable_spaces(reader).values("pk"))
-        )
     return (
-        found.select_related("space")
-        .only("pk", "title", "slug", "space_id", "space__slug", "space__name")
+        Page.objects.filter(Q(space_id=page.space_id, pk__in=by_title) | Q(pk__in=by_number))
+        .exclude(pk=page.pk)
+        .select_related("space")
+        .only(
+            "pk",
+            "title",
+            "slug",
+            "space_id",
+            "space__slug",
+            "space__name",
+            "space__kind",
+            "space__is_organisation",
+            "space__module_settings",
+        )
         .order_by("title", "pk")
     )
+
+
+def readable_backlinks(page: Page, reader: User, limit: int = BACKLINKS) -> list[Page]:
+    """`backlinks` that `reader` may read, at most `limit` (the page itself is readable to them,
+    so its space's are). The rule is `may_read` on each linking page's space, read with it, and
+    the reader's roles from the cache: building "every space they may read" as a subquery cost
+    about 7 % of a page view (issue 12's profile). Candidates are read `limit` at a time: one
+    query, unless more than `limit` link here and some are hidden from this reader."""
+    roles = space_queries.my_roles(reader)
+    found: list[Page] = []
+    candidates = backlinks(page)
+    start = 0
+    while len(found) < limit:
+        chunk = list(candidates[start : start + limit])
+        found += [
+            linking
+            for linking in chunk
+            if linking.space_id == page.space_id or may_read(reader, linking.space, roles)
+        ]
+        if len(chunk) < limit:
+            break
+        start += limit
+    return found[:limit]
 
 
 HISTORY_PAGE = 50

@@ -64,7 +64,8 @@ def _templates() -> dict[str, tuple[str, str]]:
 
 def _space(request: AuthenticatedRequest, slug: str) -> Space:
     space = space_queries.access_space(request.user, slug)
-    if not queries.may_read(request.user, space):
+    # The person's roles from the cache (`my_roles`), not a query for this space's role.
+    if not queries.may_read(request.user, space, space_queries.my_roles(request.user)):
         raise space_queries.NotFound(_("No such page."))
     return space
 
@@ -180,7 +181,8 @@ def page_tree(request: AuthenticatedRequest, slug: str, page_id: int) -> HttpRes
 @login_required
 def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
     space = _space(request, slug)
-    found = queries.access_page(request.user, space, page_slug)
+    # `_space` has checked that they may read its pages.
+    found = queries.access_page(request.user, space, page_slug, readable=True)
     if found.moved:
         return redirect(_page_url(found.page, space), permanent=True)
     page = found.page
@@ -198,7 +200,7 @@ def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> Htt
         ancestors=tree.ancestors(page.pk),
         may_write_top=anywhere,  # what may_write says at the top of the tree
         tree_html=_tree_html(space, tree, page, context["pages_base"]),
-        backlinks=list(queries.backlinks(page, request.user)[: queries.BACKLINKS]),
+        backlinks=queries.readable_backlinks(page, request.user),
         may_write=queries.may_write(
             request.user, space, page.pk, tree, sections=sections, anywhere=anywhere
         ),
