@@ -17,7 +17,7 @@ from cercle.accounts.actions.people import set_role
 from cercle.accounts.models import Department, Invitation, Profile, Role, User
 from cercle.audit.models import AuditEntry
 from cercle.provisioning import actions
-from cercle.provisioning.models import ScimIdentity, ScimToken
+from cercle.provisioning.models import ScimGroup, ScimIdentity, ScimToken
 from tests.factories import make_user
 from tests.provisioning.conftest import (
     ENTERPRISE,
@@ -674,3 +674,23 @@ def test_a_place_name_inserted_between_the_check_and_the_insert_is_a_clear_error
         # The caller's transaction goes on.
         assert Department.objects.count() == 1 and Site.objects.count() == 1
     assert not AuditEntry.objects.filter(action="accounts.department_created").exists()
+
+
+def test_a_group_created_meanwhile_by_another_request_is_a_409(
+    scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cercle.accounts.actions import people as people_actions
+
+    real_create = people_actions.create_department
+
+    def created_meanwhile(*, actor: User, name: str) -> Department:
+        Department.objects.create(name=name, slug="comptabilite-autre")  # the other request's
+        return real_create(actor=actor, name=name)
+
+    monkeypatch.setattr(actions.people_actions, "create_department", created_meanwhile)
+    answer = scim.call("POST", "/Groups", {"schemas": [GROUP], "displayName": "Comptabilité"})
+    assert answer.status == 409, answer.body
+    assert answer.body["scimType"] == "uniqueness"
+    # Nothing of this request is left (the other request's department, made here inside this
+    # request's transaction to stand in for it, goes with it).
+    assert not ScimGroup.objects.exists() and not Department.objects.exists()

@@ -451,7 +451,15 @@ def create_group(*, token: ScimToken, resource: Group) -> Department:
         if Department.objects.filter(name__iexact=name).exists():
             raise UniquenessException(detail="A group with this displayName already exists")
         wanted = _member_ids(resource)
-        department = people_actions.create_department(actor=actor, name=name)
+        try:
+            department = people_actions.create_department(actor=actor, name=name)
+        except ValidationError:
+            # Another request made it meanwhile (two workers): the answer the check above gives.
+            if Department.objects.filter(name__iexact=name).exists():
+                raise UniquenessException(
+                    detail="A group with this displayName already exists"
+                ) from None
+            raise
         ScimGroup.objects.create(
             department=department,
             external_id=external_id,
