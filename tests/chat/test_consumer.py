@@ -13,7 +13,7 @@ from cercle.chat.events import Presence
 from cercle.chat.models import Message, Reaction
 from cercle.core.events import Error, Pong
 from tests.factories import make_direct, make_group, make_message, make_user
-from tests.helpers.sockets import connected, drain, next_of_type, socket_for
+from tests.helpers.sockets import CONNECT_TIMEOUT, connected, drain, next_of_type, socket_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -199,7 +199,7 @@ async def test_hello_brings_the_unread_and_muted_conversations_for_the_badge() -
     await sync_to_async(actions.set_muted)(actor=bruno, conversation_id=muted.pk, muted=True)
     await sync_to_async(make_message)(bruno, read, "mine only")
     b = socket_for(bruno)
-    await b.connect()
+    await b.connect(timeout=CONNECT_TIMEOUT)
     hello = await b.receive_json_from()
     assert hello["unread_conversations"] == [conversation.pk]
     assert hello["muted_conversations"] == [muted.pk]
@@ -210,7 +210,7 @@ async def test_presence_counts_every_tab() -> None:
     anne, bruno, _conversation = await pair()
     a = await connected(anne)
     b1 = socket_for(bruno)
-    await b1.connect()
+    await b1.connect(timeout=CONNECT_TIMEOUT)
     hello = await b1.receive_json_from()
     assert hello["presence"] == {str(anne.pk): "online"}
     assert (await next_of_type(a, "presence")) == {
@@ -355,7 +355,7 @@ async def test_a_client_gone_while_events_are_in_flight_goes_offline() -> None:
     a = await connected(anne)
     b = WebsocketCommunicator(app, "/ws/")
     b.scope["user"] = bruno
-    assert (await b.connect())[0]
+    assert (await b.connect(timeout=CONNECT_TIMEOUT))[0]
     online = await next_of_type(a, "presence")
     assert online == Presence(user_id=bruno.pk, status="online").payload()
     gone = True

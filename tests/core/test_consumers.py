@@ -17,6 +17,7 @@ from cercle.core.events import HelloPart
 from cercle.core.realtime import Event, publish_now
 from cercle.routing import Socket
 from tests.factories import make_user
+from tests.helpers.sockets import CONNECT_TIMEOUT
 
 CORE = Path(__file__).resolve().parents[2] / "src" / "cercle" / "core"
 
@@ -101,7 +102,7 @@ async def test_a_part_plugs_its_frames_groups_hello_and_events_into_the_socket()
     anne = await sync_to_async(make_user)()
     comm = WebsocketCommunicator(EchoSocket.as_asgi(), "/ws/")
     comm.scope["user"] = anne
-    assert (await comm.connect())[0]
+    assert (await comm.connect(timeout=CONNECT_TIMEOUT))[0]
     hello = await comm.receive_json_from()
     assert hello["user_id"] == anne.pk and hello["echoes"] == 0
     assert "last_message_id" in hello  # the chat's part is still there

@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 
 from cercle.core.layers import InMemoryChannelLayer
 from tests.factories import make_group, make_message, make_user
-from tests.helpers.sockets import connected, drain, next_of_type, slow_socket
+from tests.helpers.sockets import CONNECT_TIMEOUT, connected, drain, next_of_type, slow_socket
 
 
 def event(n: int) -> dict[str, Any]:
@@ -141,7 +141,7 @@ async def test_a_socket_whose_client_reads_slowly_gets_every_message_in_order() 
     anne, bruno = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     group = await sync_to_async(make_group)(anne, [bruno])
     slow, writable = slow_socket(bruno)
-    assert (await slow.connect())[0]
+    assert (await slow.connect(timeout=CONNECT_TIMEOUT))[0]
     await drain(slow)
     writable.clear()
     sent = [await sync_to_async(make_message)(anne, group, f"n{n}") for n in range(5)]

@@ -13,7 +13,7 @@ from channels.layers import channel_layers, get_channel_layer
 
 from cercle.core.layers import InMemoryChannelLayer
 from tests.factories import make_group, make_message, make_user
-from tests.helpers.sockets import drain, slow_socket
+from tests.helpers.sockets import CONNECT_TIMEOUT, drain, slow_socket
 
 CAPACITY = 3
 
@@ -106,7 +106,7 @@ async def test_a_socket_that_falls_behind_gets_one_resync_and_sync_gives_every_m
     anne, bruno = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     group = await sync_to_async(make_group)(anne, [bruno])
     slow, writable = slow_socket(bruno)
-    assert (await slow.connect())[0]
+    assert (await slow.connect(timeout=CONNECT_TIMEOUT))[0]
     hello = await slow.receive_json_from()
     assert hello["type"] == "hello"
     before = hello["last_message_id"]
@@ -160,7 +160,7 @@ async def test_a_second_overload_before_the_client_syncs_is_not_told_again(
     anne, bruno = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     group = await sync_to_async(make_group)(anne, [bruno])
     slow, writable = slow_socket(bruno)
-    assert (await slow.connect())[0]
+    assert (await slow.connect(timeout=CONNECT_TIMEOUT))[0]
     await drain(slow)
     frames: list[dict[str, Any]] = []
     for _ in range(2):

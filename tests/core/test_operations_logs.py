@@ -26,7 +26,7 @@ from cercle.core.operations.context import request_id_var
 from cercle.core.operations.logs import JsonFormatter, logging_config
 from cercle.core.realtime import Event, publish_now, user_group
 from tests.factories import make_group, make_user
-from tests.helpers.sockets import Listener, drain
+from tests.helpers.sockets import CONNECT_TIMEOUT, Listener, drain
 
 task_logger = logging.getLogger("tests.operations.task")
 socket_logger = logging.getLogger("tests.operations.socket")
@@ -247,7 +247,7 @@ async def test_a_socket_handling_an_event_logs_with_the_id_of_its_cause(
     user = await sync_to_async(make_user)(username="sockanne")
     comm = WebsocketCommunicator(LoggingSocket.as_asgi(), "/ws/")
     comm.scope["user"] = user
-    assert (await comm.connect())[0]
+    assert (await comm.connect(timeout=CONNECT_TIMEOUT))[0]
     await drain(comm)
     capture = json_lines("tests.operations.socket")
     token = request_id_var.set("req-rt-0099")
