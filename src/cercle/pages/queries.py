@@ -301,10 +301,10 @@ class Found:
     moved: bool
 
 
-def access_page(user: User, space: Space, slug: str, *, readable: bool = False) -> Found:
+def access_page(user: User, space: Space, slug: str, roles: dict[int, str] | None = None) -> Found:
     """The page at `slug` (or at an address it had), if `user` may read the space's pages
-    (`readable`: the caller has just checked it)."""
-    if not (readable or may_read(user, space)) or "\x00" in slug or len(slug) > 220:
+    (`roles`: theirs, as `space_queries.my_roles` gives them; else their role here is read)."""
+    if not may_read(user, space, roles) or "\x00" in slug or len(slug) > 220:
         raise NotFound(_("No such page."))
     page = Page.objects.filter(space=space, slug=slug).select_related("owner").first()
     if page is not None:

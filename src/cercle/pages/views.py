@@ -181,8 +181,9 @@ def page_tree(request: AuthenticatedRequest, slug: str, page_id: int) -> HttpRes
 @login_required
 def page_detail(request: AuthenticatedRequest, slug: str, page_slug: str) -> HttpResponse:
     space = _space(request, slug)
-    # `_space` has checked that they may read its pages.
-    found = queries.access_page(request.user, space, page_slug, readable=True)
+    found = queries.access_page(
+        request.user, space, page_slug, space_queries.my_roles(request.user)
+    )
     if found.moved:
         return redirect(_page_url(found.page, space), permanent=True)
     page = found.page
