@@ -222,3 +222,27 @@ def test_the_checklist_costs_a_fixed_number_of_queries(team: dict) -> None:
     with CaptureQueriesContext(connection) as many:
         queries.checklist(newcomer, state)
     assert len(many) == len(few) <= 6
+
+
+def test_colleagues_to_follow_are_the_team_first_then_the_department_by_name() -> None:
+    sales, other = make_department("Ventes"), make_department("Achats")
+    boss = make_user(username="boss", last_name="Zola", department=other)
+    newcomer = make_user(username="nina", last_name="Nadal", department=sales, manager=boss)
+    mate = make_user(username="mate", last_name="Yvon", department=other, manager=boss)
+    # The directory's order: by last name (accents ignored).
+    department = [
+        make_user(username=f"d{n}", last_name=name, department=sales)
+        for n, name in enumerate(["Bruel", "Abadie", "Chéreau", "Dumas", "Éluard", "Fabre"])
+    ]
+    make_user(username="gone", last_name="Aaron", department=sales, is_active=False)
+    make_user(username="elsewhere", last_name="Aaron", department=other)
+    Follow.objects.create(follower=newcomer, followed=department[1])  # Alice: already followed
+    profile = newcomer.profile
+    shown = [person.username for person in queries.colleagues_to_follow(newcomer, profile)]
+    # The manager and the one who shares them, then the department by name, six in all, with
+    # neither the inactive person, nor the one already followed, nor another department's.
+    assert shown == ["mate", "boss", "d0", "d2", "d3", "d4"]
+    # Without a manager: the department alone, by name.
+    loner = make_user(username="loner", last_name="Loup", department=sales)
+    shown = [person.username for person in queries.colleagues_to_follow(loner, loner.profile)]
+    assert shown == ["d1", "d0", "d2", "d3", "d4", "d5"]
