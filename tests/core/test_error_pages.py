@@ -26,3 +26,14 @@ def test_forbidden_page_is_translated_for_a_member() -> None:
     response = client.get("/manage/people/")
     assert response.status_code == 403
     assert "Accès refusé" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/spaces/", "/accounts/login/", "/api/v1/people"])
+def test_a_host_not_allowed_is_a_400_page_not_a_500(path: str) -> None:
+    # Django refuses the Host before the authentication middleware runs: the 400 page is drawn
+    # for a request without a user.
+    client = Client(HTTP_HOST="evil.example", HTTP_ACCEPT_LANGUAGE="en")
+    client.raise_request_exception = False
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
