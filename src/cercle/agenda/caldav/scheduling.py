@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
 from cercle.agenda import freebusy
-from cercle.agenda.caldav.store import DavError, read_calendar
+from cercle.agenda.caldav.store import DavError, read_calendar, within_kept_years
 from cercle.agenda.recurrence import Window
 
 MAX_RECIPIENTS = freebusy.MAX_PEOPLE
@@ -53,7 +53,7 @@ def _moment(component: icalendar.cal.Component, name: str) -> dt.datetime:
         )
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    return within_kept_years(value.astimezone(dt.UTC))
 
 
 def free_busy_request(actor: User, body: bytes) -> list[Answer]:

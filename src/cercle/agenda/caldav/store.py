@@ -1652,6 +1652,18 @@ def parsed_raw(obj: RawObject) -> icalendar.Calendar | None:
         return None
 
 
+EARLIEST_TIME = dt.datetime(recurrence.FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
+LATEST_TIME = dt.datetime(recurrence.LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
+
+
+def within_kept_years(moment: dt.datetime) -> dt.datetime:
+    """A time a client asked about, narrowed to the years the agenda keeps events in. Clients
+    ask from the year 1 to 9999 to mean "everything": every event lies within those years, so
+    the answer is the same, and the arithmetic of a series' expansion, of alarms and of
+    free-busy periods does not overflow at the calendar's ends."""
+    return min(max(moment, EARLIEST_TIME), LATEST_TIME)
+
+
 def in_time_range(
     calendar: icalendar.Calendar, kind: str, start: dt.datetime | None, end: dt.datetime | None
 ) -> bool:

@@ -417,9 +417,10 @@ def parse_time(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.strptime(value.strip(), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        moment = dt.datetime.strptime(value.strip(), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
     except ValueError as exc:
         raise DavError(400, _("A time must be written as 20260131T090000Z.")) from exc
+    return store.within_kept_years(moment)
 
 
 # --- Dispatch ----------------------------------------------------------------------------------
