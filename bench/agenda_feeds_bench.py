@@ -34,6 +34,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -47,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from caldav_bench import MONTH_QUERY, SYNC, calendar_names, radicale_copy
 from common import (  # bench/common.py: what the benchmarks share
     agenda_event,
+    drop_pg_database,
     expect,
     free_port,
     median_and_p99,
@@ -149,7 +151,21 @@ def main() -> None:
 
     if args.pg_url:
         recreate_pg_database(args.pg_url)
-    setup_django(tempfile.mkdtemp(prefix="cercle-agenda-bench-"), args.pg_url)
+    workdir = tempfile.mkdtemp(prefix="cercle-agenda-bench-")
+    try:
+        run(args, workdir)
+    finally:
+        # Neither the var dir nor the database outlives the run.
+        from django.db import connections
+
+        connections.close_all()
+        if args.pg_url:
+            drop_pg_database(args.pg_url)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, workdir: str) -> None:
+    setup_django(workdir, args.pg_url)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -292,6 +293,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             server.stop()
         if pg_url:
             drop_pg_database(pg_url)
+        shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
