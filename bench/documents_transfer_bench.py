@@ -85,9 +85,16 @@ versions = Version.objects.bulk_create(
     ],
     batch_size=500,
 )
-for d, v in zip(documents, versions):
+# Each file written at its own moment, as in a real folder (a listing writes each date).
+from datetime import timedelta
+from django.utils import timezone
+now = timezone.now()
+for n, (d, v) in enumerate(zip(documents, versions), start=1):
     d.current = v
-Document.objects.bulk_update(documents, ["current"], batch_size=500)
+    d.created_at = now - timedelta(minutes=n)
+    v.modified_at = now - timedelta(seconds=7 * n)
+Document.objects.bulk_update(documents, ["current", "created_at"], batch_size=500)
+Version.objects.bulk_update(versions, ["modified_at"], batch_size=500)
 client = Client()
 client.force_login(anne)
 result = {{

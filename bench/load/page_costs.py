@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--where", default="cercle/", help='Functions --top lists, by path ("" for all).'
     )
+    parser.add_argument(
+        "--callees", default="", help="With --top: also what this function (a pstats pattern) calls."
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -157,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             text = io.StringIO()
             stats = pstats.Stats(profile, stream=text).sort_stats(args.sort)
             stats.print_stats(args.where, args.top)
+            if args.callees:
+                stats.print_callees(args.callees)
             print(f"=== {name}\n{text.getvalue()}", file=sys.stderr)
     if args.json:
         print(json.dumps({"database": connection.vendor, "actions": results}, indent=1))

@@ -716,6 +716,45 @@ def test_the_streamed_listing_says_what_webdav_s_own_answer_says(
         assert _responses(alone.data) == {href: props}
 
 
+# Every day of the week and month of the year, a leap day, a year's last second, microseconds,
+# and dates before 1970 (a client's mtime may say anything).
+ODD_MOMENTS = [
+    datetime(2026, month, 1 + (3 * month) % 28, month, 7 * month % 60, 59, 999_999, tzinfo=UTC)
+    for month in range(1, 13)
+] + [
+    datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
+    datetime(1999, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC),
+    datetime(1969, 7, 20, 20, 17, 40, tzinfo=UTC),
+    datetime(1900, 1, 1, 0, 0, 0, tzinfo=UTC),
+    datetime(1066, 10, 14, 9, 0, 0, tzinfo=UTC),
+]
+
+
+def test_the_listing_s_dates_written_by_the_database_are_webdav_s_own(anne: Any) -> None:
+    """`creationdate` (RFC 3339) and `getlastmodified` (RFC 1123) are written by the database in
+    a listing (`dav._dates_of`) and by WsgiDAV in a member's own answer: the same texts for every
+    day of the week, month, leap day, microseconds and dates before 1970."""
+    folder = add_folder(anne, root_for(owner=anne), "dates")
+    for n, moment in enumerate(ODD_MOMENTS):
+        document = add_file(anne, folder, f"d{n:02d}.txt", b"d")
+        actions.set_modified_time(actor=anne, document=document, moment=moment)
+        Document.objects.filter(pk=document.pk).update(created_at=ODD_MOMENTS[-1 - n])
+        sub = add_folder(anne, folder, f"s{n:02d}")
+        Folder.objects.filter(pk=sub.pk).update(created_at=moment, updated_at=ODD_MOMENTS[-1 - n])
+    dav = Dav(anne)
+    listed = dav("PROPFIND", f"{MINE}/dates/", Depth="1")
+    assert listed.status_code == 207
+    streamed = _responses(listed.data)
+    assert len(streamed) == 1 + 2 * len(ODD_MOMENTS)
+    assert b"Thu, 01 Jan 1900" not in listed.data  # a Monday
+    assert b"Mon, 01 Jan 1900 00:00:00 GMT" in listed.data
+    assert b"<D:creationdate>1969-07-20T20:17:40Z</D:creationdate>" in listed.data
+    for href, props in streamed.items():
+        alone = dav("PROPFIND", href, Depth="0")
+        assert alone.status_code == 207
+        assert _responses(alone.data) == {href: props}, href
+
+
 def test_a_reader_who_may_not_write_is_offered_no_lock_in_the_listing(
     anne: Any, bruno: Any, open_space: Any
 ) -> None:
