@@ -92,8 +92,9 @@ now = timezone.now()
 for n, (d, v) in enumerate(zip(documents, versions), start=1):
     d.current = v
     d.created_at = now - timedelta(minutes=n)
+    d.updated_at = now - timedelta(minutes=3 * n)
     v.modified_at = now - timedelta(seconds=7 * n)
-Document.objects.bulk_update(documents, ["current", "created_at"], batch_size=500)
+Document.objects.bulk_update(documents, ["current", "created_at", "updated_at"], batch_size=500)
 Version.objects.bulk_update(versions, ["modified_at"], batch_size=500)
 client = Client()
 client.force_login(anne)
