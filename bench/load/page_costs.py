@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         "--where", default="cercle/", help='Functions --top lists, by path ("" for all).'
     )
     parser.add_argument(
-        "--callees", default="", help="With --top: also what this function (a pstats pattern) calls."
+        "--callees", default="", help="With --top: also what this function (a pattern) calls."
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -228,7 +228,7 @@ def test_colleagues_to_follow_are_the_team_first_then_the_department_by_name() -
     sales, other = make_department("Ventes"), make_department("Achats")
     boss = make_user(username="boss", last_name="Zola", department=other)
     newcomer = make_user(username="nina", last_name="Nadal", department=sales, manager=boss)
-    mate = make_user(username="mate", last_name="Yvon", department=other, manager=boss)
+    make_user(username="mate", last_name="Yvon", department=other, manager=boss)
     # The directory's order: by last name (accents ignored).
     department = [
         make_user(username=f"d{n}", last_name=name, department=sales)
