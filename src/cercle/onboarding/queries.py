@@ -137,9 +137,9 @@ def colleagues_to_follow(user: User, profile: Profile | None) -> list[User]:
     found: list[User] = []
     if profile.manager_id is not None:
         found = list(
-            people.filter(
-                Q(pk=profile.manager_id) | Q(profile__manager_id=profile.manager_id)
-            )[:COLLEAGUES_SHOWN]
+            people.filter(Q(pk=profile.manager_id) | Q(profile__manager_id=profile.manager_id))[
+                :COLLEAGUES_SHOWN
+            ]
         )
     if len(found) < COLLEAGUES_SHOWN and profile.department_id is not None:
         seen = {person.pk for person in found}
