@@ -72,6 +72,71 @@ def agenda_version() -> int:
     return int(version)
 
 
+# What a person sees of some calendars (a drawn period, an API range) is kept under versions
+# that only the writes able to change it move (`listeners`), so that a change in a calendar the
+# person does not show leaves their period kept (issue 11: a month of fifty spaces is built in
+# hundreds of milliseconds, and an organisation writes an event every few seconds):
+# - a calendar's: its events, their changed or cancelled occurrences, the calendar itself;
+# - a space's: its kind, its modules, its name (who reads its calendar, and what it is called);
+# - a person's: their memberships, their invitations and their answers;
+# - the base one, moved by a write whose reach is not known without reading more (a changed
+#   occurrence or an answer deleted with what holds it): every kept period built again.
+KEPT_BASE = "agenda:v:base"
+
+
+def calendar_version_key(calendar_id: int) -> str:
+    return f"agenda:v:calendar:{calendar_id}"
+
+
+def space_version_key(space_id: int) -> str:
+    return f"agenda:v:space:{space_id}"
+
+
+def person_version_key(person_id: int) -> str:
+    return f"agenda:v:person:{person_id}"
+
+
+def _versions(keys: list[str]) -> list[int]:
+    """The versions under `keys`, those missing (a new cache) started afresh at the time."""
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        start = int(time.time() * 1000)
+        for key in missing:
+            cache.add(key, start, None)
+        found.update(cache.get_many(missing))
+    return [int(found.get(k, 0)) for k in keys]
+
+
+def change_versions(keys: Sequence[str]) -> None:
+    """Move these versions (what was kept under them is no longer read)."""
+    for key in dict.fromkeys(keys):
+        try:
+            cache.incr(key)
+        except ValueError:  # not there (a new cache): any new number differs from the last one
+            cache.set(key, int(time.time() * 1000), None)
+
+
+INVITED_SECONDS = 60 * 60
+
+
+def invited_calendar_ids(user: User, person_version: int) -> list[int]:
+    """The calendars holding the events `user` is invited to: kept under their version (their
+    invitations move it; an event never changes calendar)."""
+    key = f"agenda:invited-in:{user.pk}:{person_version}"
+    ids: list[int] | None = cache.get(key)
+    if ids is None:
+        ids = sorted(
+            set(
+                Invitation.objects.filter(person_id=user.pk).values_list(
+                    "event__calendar_id", flat=True
+                )
+            )
+        )
+        cache.set(key, ids, INVITED_SECONDS)
+    return ids
+
+
 def kept_key(
     kind: str,
     user: User,
@@ -79,16 +144,30 @@ def kept_key(
     *parts: str,
     with_invitations: bool,
 ) -> str:
-    """The cache key of what `user` sees of these calendars (a drawn period, an API range):
-    under the agenda's version, their role (admins see more) and language ("Busy"), then
-    `parts`. The calendars shown are a digest (a person in fifty spaces has fifty: their ids in
-    full made keys longer than memcached's 250 characters)."""
-    ids = ",".join(str(c.pk) for c in calendars)
-    shown = hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+    """The cache key of what `user` sees of these calendars (a drawn period, an API range): the
+    versions of what can change it (the calendars shown and their spaces, with `with_invitations`
+    those holding the events `user` is invited to, `user`'s memberships and invitations, the base
+    version), their role (admins see more) and language ("Busy"), then `parts`. The calendars
+    and versions are a digest (a person in fifty spaces has fifty: their ids in full made keys
+    longer than memcached's 250 characters)."""
+    base, person = _versions([KEPT_BASE, person_version_key(user.pk)])
+    shown = sorted({c.pk for c in calendars})
+    spaces = sorted({c.space_id for c in calendars if c.space_id is not None})
+    invited = (
+        [pk for pk in invited_calendar_ids(user, person) if pk not in set(shown)]
+        if with_invitations
+        else []
+    )
+    versions = _versions(
+        [calendar_version_key(pk) for pk in shown + invited]
+        + [space_version_key(pk) for pk in spaces]
+    )
+    text = f"{shown}|{invited}|{spaces}|{versions}"
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     return ":".join(
         [
-            f"agenda:{kind}:{agenda_version()}:{user.pk}:{user.role}:{get_language()}",
-            shown,
+            f"agenda:{kind}:{base}:{person}:{user.pk}:{user.role}:{get_language()}",
+            digest,
             str(with_invitations),
             *parts,
         ]
