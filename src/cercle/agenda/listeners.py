@@ -40,7 +40,8 @@ def _reach(instance: Any) -> list[str]:
     if isinstance(instance, Event):
         return [queries.calendar_version_key(instance.calendar_id)]
     if isinstance(instance, Occurrence):
-        if Occurrence.event.is_cached(instance):  # type: ignore[attr-defined]
+        calendar_id: int | None
+        if Occurrence.event.is_cached(instance):
             calendar_id = instance.event.calendar_id
         else:
             calendar_id = (
@@ -54,7 +55,8 @@ def _reach(instance: Any) -> list[str]:
     if isinstance(instance, Invitation):
         return [queries.person_version_key(instance.person_id)]
     if isinstance(instance, OccurrenceAnswer):
-        if OccurrenceAnswer.invitation.is_cached(instance):  # type: ignore[attr-defined]
+        person_id: int | None
+        if OccurrenceAnswer.invitation.is_cached(instance):
             person_id = instance.invitation.person_id
         else:
             person_id = (

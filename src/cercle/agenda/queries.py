@@ -353,7 +353,7 @@ def access_event(user: User, event_id: int) -> Event:
     return event
 
 
-def is_busy_only(user: User, event: Event, invited: bool) -> bool:
+def is_busy_only(user: User, event: AnyEvent, invited: bool) -> bool:
     return (
         event.visibility == Visibility.PRIVATE
         and event.calendar.owner_id is not None
@@ -394,11 +394,60 @@ def event_rights(user: User, event: Event) -> EventRights:
 
 
 @dataclass(frozen=True)
+class ListedEvent:
+    """An event as a range lists it: what its occurrences show, read as plain values with its
+    calendar shared (`occurrences_between`). A month of fifty spaces lists 1,600 events: building
+    their model instances and converting the dates they do not show (creation, bounds) was a
+    fifth of the month's CPU."""
+
+    pk: int
+    calendar: Calendar
+    visibility: str
+    time_zone: str
+    timing: Timing
+    rule: str
+    title: str
+    place: str
+    description_html: str
+    meeting_url: str
+
+    @property
+    def calendar_id(self) -> int:
+        return self.calendar.pk
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rule)
+
+    def own_timing(self) -> Timing:
+        return self.timing
+
+
+AnyEvent = Event | ListedEvent
+LISTED_FIELDS = (
+    "pk",
+    "calendar_id",
+    "visibility",
+    "time_zone",
+    "all_day",
+    "start",
+    "end",
+    "start_date",
+    "end_date",
+    "rule",
+    "title",
+    "place",
+    "description_html",
+    "meeting_url",
+)
+
+
+@dataclass(frozen=True)
 class OccurrenceView:
     """One occurrence as `viewer` sees it: a single event, an occurrence of a series, or a
     changed one; `busy_only` hides all but its time."""
 
-    event: Event
+    event: AnyEvent
     timing: Timing
     recurrence_id: dt.datetime | None  # None for a single event
     changed: bool
@@ -428,14 +477,14 @@ class OccurrenceView:
 
 
 def _view(
-    event: Event,
+    event: AnyEvent,
     timing: Timing,
     *,
     busy: bool,
     override: Occurrence | None = None,
     recurrence_id: dt.datetime | None = None,
 ) -> OccurrenceView:
-    source: Event | Occurrence = override or event
+    source: AnyEvent | Occurrence = override or event
     return OccurrenceView(
         event=event,
         timing=timing,
@@ -450,7 +499,7 @@ def _view(
 
 
 def expand(
-    event: Event,
+    event: AnyEvent,
     window: Window,
     *,
     busy: bool,
@@ -463,6 +512,7 @@ def expand(
     if not event.rule:
         return [_view(event, timing, busy=busy)] if window.overlaps(timing) else []
     if overrides is None:
+        assert isinstance(event, Event)  # a listed event comes with its overrides
         overrides = list(event.occurrences.all())
     exceptions = {o.recurrence_id: o for o in overrides}
     found = [
@@ -504,25 +554,6 @@ def check_window(window: Window) -> None:
         )
 
 
-def _share_relations(events: list[Event]) -> None:
-    """Give the events their calendar (with its owner and space) and organiser, each read once
-    and shared (two queries). A `select_related` built four model instances per event; at a month
-    of fifty spaces' events (issue 11's benchmark: 3,400 occurrences) setting the spaces' and
-    people's image fields alone was a third of the month view's CPU."""
-    if not events:
-        return
-    calendars = Calendar.objects.filter(pk__in={e.calendar_id for e in events})
-    by_pk = {c.pk: c for c in calendars.select_related("owner", "space")}
-    organiser_ids = {e.organiser_id for e in events if e.organiser_id is not None}
-    organisers = {u.pk: u for u in User.objects.filter(pk__in=organiser_ids)}
-    calendar_field = Event._meta.get_field("calendar")
-    organiser_field = Event._meta.get_field("organiser")
-    for event in events:
-        calendar_field.set_cached_value(event, by_pk[event.calendar_id])
-        if event.organiser_id is not None:
-            organiser_field.set_cached_value(event, organisers[event.organiser_id])
-
-
 def occurrences_between(
     user: User,
     window: Window,
@@ -544,22 +575,59 @@ def occurrences_between(
         if with_invitations:
             shown |= _invited(user)
         events = events.filter(shown)
-    loaded = list(events)
-    _share_relations(loaded)
+    rows = list(events.values_list(*LISTED_FIELDS))
+    if not rows:
+        return []
+    # Each calendar (with its owner and space) read once and shared: a `select_related` built
+    # four model instances per event.
+    by_pk = {
+        c.pk: c
+        for c in Calendar.objects.filter(pk__in={row[1] for row in rows}).select_related(
+            "owner", "space"
+        )
+    }
+    loaded = [
+        ListedEvent(
+            pk=pk,
+            calendar=by_pk[calendar_id],
+            visibility=visibility,
+            time_zone=zone,
+            timing=Timing.dates(start_date, end_date, zone)
+            if all_day
+            else Timing.timed(start, end, zone),
+            rule=rule,
+            title=title,
+            place=place,
+            description_html=description_html,
+            meeting_url=meeting_url,
+        )
+        for (
+            pk,
+            calendar_id,
+            visibility,
+            zone,
+            all_day,
+            start,
+            end,
+            start_date,
+            end_date,
+            rule,
+            title,
+            place,
+            description_html,
+            meeting_url,
+        ) in rows
+    ]
+    ids = [e.pk for e in loaded]
     # The series' changed and cancelled occurrences in one plain query: `prefetch_related` built
     # a filtered queryset per event (a fifth of a month's CPU at issue 11's scale).
     overrides: dict[int, list[Occurrence]] = {}
-    if loaded:
-        for override in Occurrence.objects.filter(event_id__in=[e.pk for e in loaded]):
-            overrides.setdefault(override.event_id, []).append(override)
-    invited = (
-        set(
-            Invitation.objects.filter(
-                person_id=user.pk, event_id__in=[e.pk for e in loaded]
-            ).values_list("event_id", flat=True)
+    for override in Occurrence.objects.filter(event_id__in=ids):
+        overrides.setdefault(override.event_id, []).append(override)
+    invited = set(
+        Invitation.objects.filter(person_id=user.pk, event_id__in=ids).values_list(
+            "event_id", flat=True
         )
-        if loaded
-        else set()
     )
     found: list[OccurrenceView] = []
     for event in loaded:

@@ -269,14 +269,14 @@ def _count_end(stored: str, timing: Timing) -> dt.datetime | None:
 def _period_start(rule: rrule, lo: dt.datetime) -> dt.datetime | None:
     """The start (naive, 00:00) of the rule's period (day, week, month or year, every INTERVAL)
     holding `lo`, or None when that is the rule's first period."""
-    first: dt.datetime = rule._dtstart  # type: ignore[attr-defined]
-    interval: int = rule._interval  # type: ignore[attr-defined]
-    freq = rule._freq  # type: ignore[attr-defined]
+    first: dt.datetime = rule._dtstart
+    interval: int = rule._interval
+    freq = rule._freq
     if freq == DAILY:
         periods = (lo.date() - first.date()).days // interval
         day = first.date() + dt.timedelta(days=periods * interval)
     elif freq == WEEKLY:
-        week = first.date() - dt.timedelta(days=(first.weekday() - rule._wkst) % 7)  # type: ignore[attr-defined]
+        week = first.date() - dt.timedelta(days=(first.weekday() - rule._wkst) % 7)
         periods = (lo.date() - week).days // (7 * interval)
         day = week + dt.timedelta(days=7 * interval * periods)
     elif freq == MONTHLY:
@@ -295,29 +295,28 @@ def _period_start(rule: rrule, lo: dt.datetime) -> dt.datetime | None:
 def _rule_from(stored: str, timing: Timing, start: dt.datetime) -> rrule:
     """The rule of `stored` made again to begin with its period starting at `start` (see above)."""
     rule = build_rule(stored, timing)
-    until = rule._until  # type: ignore[attr-defined]
-    if rule._count is not None:  # type: ignore[attr-defined]
+    until = rule._until
+    if rule._count is not None:
         until = _count_end(stored, timing)
-    days = [weekday(d) for d in rule._byweekday or ()] + [  # type: ignore[attr-defined]
-        weekday(d, n)
-        for d, n in rule._bynweekday or ()  # type: ignore[attr-defined]
+    days = [weekday(d) for d in rule._byweekday or ()] + [
+        weekday(d, n) for d, n in rule._bynweekday or ()
     ]
-    monthdays = (*rule._bymonthday, *rule._bynmonthday)  # type: ignore[attr-defined]
+    monthdays = (*rule._bymonthday, *rule._bynmonthday)
     return rrule(
-        rule._freq,  # type: ignore[attr-defined]
+        rule._freq,
         dtstart=start,
-        interval=rule._interval,  # type: ignore[attr-defined]
-        wkst=rule._wkst,  # type: ignore[attr-defined]
+        interval=rule._interval,
+        wkst=rule._wkst,
         until=until,
-        bysetpos=rule._bysetpos,  # type: ignore[attr-defined]
-        bymonth=rule._bymonth,  # type: ignore[attr-defined]
+        bysetpos=rule._bysetpos,
+        bymonth=rule._bymonth,
         bymonthday=monthdays or None,
-        byyearday=rule._byyearday,  # type: ignore[attr-defined]
-        byweekno=rule._byweekno,  # type: ignore[attr-defined]
+        byyearday=rule._byyearday,
+        byweekno=rule._byweekno,
         byweekday=days or None,
-        byhour=rule._byhour,  # type: ignore[attr-defined]
-        byminute=rule._byminute,  # type: ignore[attr-defined]
-        bysecond=rule._bysecond,  # type: ignore[attr-defined]
+        byhour=rule._byhour,
+        byminute=rule._byminute,
+        bysecond=rule._bysecond,
     )
 
 
@@ -328,7 +327,7 @@ def rule_for_window(stored: str, timing: Timing, lo: dt.datetime) -> rrule:
     start = _period_start(rule, lo)
     if start is None:
         return rule
-    if rule._count is not None and _count_end(stored, timing) is None:  # type: ignore[attr-defined]
+    if rule._count is not None and _count_end(stored, timing) is None:
         return rule  # pragma: no cover - a rule that gives nothing is refused when stored
     return _rule_from(stored, timing, start)
 
