@@ -269,6 +269,7 @@ def profile_in_django(options: dict[str, Any]) -> None:
     CPU time of each of `options["rounds"]` builds."""
     import cProfile
     import datetime as dt
+    import gc
     import pstats
 
     from cercle.accounts.models import User
@@ -309,17 +310,21 @@ def profile_in_django(options: dict[str, Any]) -> None:
         ("month view", "/agenda/?view=month&date=2026-03-01", {}),
         ("API range, a month", month, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}),
     ):
-        times = []
+        times, collections = [], []
         for _ in range(options["rounds"]):
             queries.change_versions(changed)
+            before = gc.get_stats()[2]["collections"]
             started = time.process_time()
             assert client.get(url, **headers).status_code == 200
             times.append(round((time.process_time() - started) * 1000, 1))
+            collections.append(gc.get_stats()[2]["collections"] - before)
         print(f"{label}, built again: CPU ms per request: {times}")
+        print(f"  full garbage collections during each: {collections}")
         queries.change_versions(changed)
         profiler = cProfile.Profile()
         profiler.runcall(client.get, url, **headers)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
