@@ -286,11 +286,13 @@ def profile_in_django(options: dict[str, Any]) -> None:
         return len(queries.occurrences_between(reader, window, calendars, with_invitations=True))
 
     times = []
+    objects = len(gc.get_objects())
     for _ in range(options["rounds"]):
         started = time.process_time()
         found = build()
         times.append(round((time.process_time() - started) * 1000, 1))
     print(f"month: {found} occurrences; CPU ms per build: {times}")
+    print(f"objects the collector follows: {objects} before, {len(gc.get_objects())} after")
     profiler = cProfile.Profile()
     profiler.runcall(build)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
