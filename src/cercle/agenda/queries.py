@@ -154,9 +154,7 @@ def kept_key(
     shown = sorted({c.pk for c in calendars})
     spaces = sorted({c.space_id for c in calendars if c.space_id is not None})
     invited = (
-        [pk for pk in invited_calendar_ids(user, person) if pk not in set(shown)]
-        if with_invitations
-        else []
+        sorted(set(invited_calendar_ids(user, person)) - set(shown)) if with_invitations else []
     )
     versions = _versions(
         [calendar_version_key(pk) for pk in shown + invited]
@@ -393,7 +391,7 @@ def event_rights(user: User, event: Event) -> EventRights:
 # --- Occurrences in a range ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListedEvent:
     """An event as a range lists it: what its occurrences show, read as plain values with its
     calendar shared (`occurrences_between`). A month of fifty spaces lists 1,600 events: building
