@@ -24,12 +24,15 @@ sequential requests (after `--warmup`), with the server's CPU per request and th
   range query (recurrences expanded), with a Bearer token;
 - the same two for one week (`view=week&date=2026-03-09`, 9–16 March).
 
-Each is timed twice: asked again and again (the answer kept under the agenda's version, as a
-person paging through their agenda finds it), and "after a change", where an event written
-through the API (in the person's calendar, a year later: untimed) precedes each request, so that
-every timed request builds its answer again. The API's range comes 250 occurrences a page: its
-first page is timed, and the occurrences counted through every page. The query counts are those
-of building the answer.
+Each is timed three times: asked again and again (the answer kept under the versions of what
+the person sees, as a person paging through their agenda finds it); "after a change", where an
+event written through the API (in the person's calendar, a year later: untimed) precedes each
+request, so that every timed request builds its answer again; and "after a change elsewhere",
+where the same event is written by someone else in their own calendar, which the person neither
+shows nor is invited to (the answer may stay kept). `--profile` seeds, then profiles building
+the month in process (cProfile) instead of timing the server. The API's range comes 250
+occurrences a page: its first page is timed, and the occurrences counted through every page.
+The query counts are those of building the answer.
 
     PYTHONPATH=$PWD/src:$PWD .venv/bin/python bench/agenda_bench.py --db both
 
@@ -175,6 +178,12 @@ def seed_in_django(options: dict[str, Any]) -> None:
     seconds = round(time.perf_counter() - started, 1)
 
     _, secret = create_api_token(user=reader, name="bench")
+    # Someone whose calendar the reader neither shows nor is invited to: their writes are the
+    # "after a change elsewhere" rows'.
+    other = User.objects.create_user(
+        username="ailleurs", email="ailleurs@example.org", password="x", role=Role.MEMBER
+    )
+    _, other_secret = create_api_token(user=other, name="bench")
     month = f"/api/v1/events?start={MONTH[0]}&end={MONTH[1]}".replace("+", "%2B")
     week = f"/api/v1/events?start={WEEK[0]}&end={WEEK[1]}".replace("+", "%2B")
     urls = {}
@@ -186,6 +195,7 @@ def seed_in_django(options: dict[str, Any]) -> None:
     ):
         urls[label] = url  # asked again: kept under the agenda's version
         urls[f"{label}, after a change"] = url  # each after an event written: built again
+        urls[f"{label}, after a change elsewhere"] = url  # after an event in a calendar not seen
     client = Client(SERVER_NAME="localhost")
     client.force_login(reader)
     queries_of: dict[str, int] = {}
@@ -217,6 +227,7 @@ def seed_in_django(options: dict[str, Any]) -> None:
                 "occurrences": sizes,
                 "cookie": {k: v.value for k, v in client.cookies.items()},
                 "token": secret,
+                "other_token": other_secret,
             }
         )
     )
@@ -224,7 +235,8 @@ def seed_in_django(options: dict[str, Any]) -> None:
 
 def write_an_event(client: Any, token: dict[str, str]) -> None:
     """An event in the reader's own calendar, a year after the timed month (so the timed answers
-    do not grow): the agenda's version moves, and the next request builds its answer again."""
+    do not grow): a calendar the reader shows changes, and the next request builds its answer
+    again."""
     calendar = next(
         c["id"]
         for c in client.get("/api/v1/calendars", headers=token).json()
@@ -242,6 +254,90 @@ def write_an_event(client: Any, token: dict[str, str]) -> None:
         },
     )
     assert response.status_code == 201, response.text
+
+
+def write_elsewhere(other: dict[str, str], client: Any, _token: dict[str, str]) -> None:
+    """The same event written by someone else in their own calendar, which the reader neither
+    shows nor is invited to: what the reader sees does not change, nor need be built again."""
+    write_an_event(client, other)
+
+
+def profile_in_django(options: dict[str, Any]) -> None:
+    """Run inside `manage.py shell` on the seeded database: cProfile of building the month's
+    occurrences for the reader (`queries.occurrences_between`, as the month view and the API's
+    range do), the first time in the process and then again (the rules' memos warm), with the
+    CPU time of each of `options["rounds"]` builds."""
+    import cProfile
+    import datetime as dt
+    import gc
+    import pstats
+
+    from cercle.accounts.models import User
+    from cercle.agenda import queries
+    from cercle.agenda.recurrence import Window
+
+    reader = User.objects.get(username="bench")
+    calendars = list(queries.my_calendars(reader))
+    window = Window(
+        dt.datetime.fromisoformat(MONTH[0]), dt.datetime.fromisoformat(MONTH[1]), "Europe/Paris"
+    )
+
+    def build() -> int:
+        return len(queries.occurrences_between(reader, window, calendars, with_invitations=True))
+
+    times = []
+    objects = len(gc.get_objects())
+    for _ in range(options["rounds"]):
+        started = time.process_time()
+        found = build()
+        times.append(round((time.process_time() - started) * 1000, 1))
+    print(f"month: {found} occurrences; CPU ms per build: {times}")
+    print(f"objects the collector follows: {objects} before, {len(gc.get_objects())} after")
+    profiler = cProfile.Profile()
+    profiler.runcall(build)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+
+    # The whole requests, in process: each after the reader's calendar changed (built again).
+    from django.test import Client
+
+    from cercle.accounts.actions.auth import create_api_token
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(reader)
+    _, secret = create_api_token(user=reader, name="profile")
+    month = f"/api/v1/events?start={MONTH[0]}&end={MONTH[1]}".replace("+", "%2B")
+    changed = [queries.calendar_version_key(calendars[0].pk)]
+    for label, url, headers in (
+        ("month view", "/agenda/?view=month&date=2026-03-01", {}),
+        ("API range, a month", month, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}),
+    ):
+        times, collections = [], []
+        for _ in range(options["rounds"]):
+            queries.change_versions(changed)
+            before = gc.get_stats()[2]["collections"]
+            started = time.process_time()
+            assert client.get(url, **headers).status_code == 200
+            times.append(round((time.process_time() - started) * 1000, 1))
+            collections.append(gc.get_stats()[2]["collections"] - before)
+        print(f"{label}, built again: CPU ms per request: {times}")
+        print(f"  full garbage collections during each: {collections}")
+        # The same with the objects alive now moved out of the collector's sight (`gc.freeze`,
+        # as a server could do once started): what the full collections cost the rebuilds.
+        gc.freeze()
+        frozen = []
+        for _ in range(options["rounds"]):
+            queries.change_versions(changed)
+            started = time.process_time()
+            assert client.get(url, **headers).status_code == 200
+            frozen.append(round((time.process_time() - started) * 1000, 1))
+        gc.unfreeze()
+        print(f"  after gc.freeze(): CPU ms per request: {frozen}")
+        queries.change_versions(changed)
+        profiler = cProfile.Profile()
+        profiler.runcall(client.get, url, **headers)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
@@ -265,7 +361,18 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
         for key in ("seconds", "events", "series", "exceptions", "invitations", "occurrences"):
             result[key] = seeded[key]
         print(f"[{database}] seeded: { {k: result[k] for k in result if k != 'timings'} }")
-        changes = {label: write_an_event for label in seeded["urls"] if "after a change" in label}
+        if args.profile:
+            options = {"rounds": 15}
+            print(common.shell_call(env, "agenda_bench", "profile_in_django", options))
+            return result
+        other = {"Authorization": f"Bearer {seeded['other_token']}"}
+        changes = {
+            label: partial(write_elsewhere, other)
+            if label.endswith("elsewhere")
+            else write_an_event
+            for label in seeded["urls"]
+            if "after a change" in label
+        }
         result["timings"] = common.time_seeded_urls(
             env, workdir, database, seeded, args.requests, args.warmup, changes
         )
@@ -281,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="seed, then profile building the month in process (cProfile), without the server",
+    )
     args = parser.parse_args(argv)
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

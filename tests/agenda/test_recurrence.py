@@ -298,3 +298,125 @@ def test_times_beyond_the_years_handled_are_refused_and_centuries_long_series_ex
     assert [o.start_date for o in recurrence.occurrences("FREQ=YEARLY", all_day, window)] == [
         first.date()
     ]
+
+
+# --- Expansion from the window's start: the same starts as from the series' own ---
+
+rich_rules = st.fixed_dictionaries(
+    {
+        "freq": st.sampled_from(sorted(FREQS)),
+        "interval": st.integers(1, 4),
+        "days": st.lists(st.sampled_from(DAYS), max_size=3, unique=True),
+        "nth": st.one_of(st.none(), st.sampled_from([1, 2, 3, -1, -2])),
+        "setpos": st.one_of(st.none(), st.sampled_from([1, 2, -1])),
+        "monthdays": st.lists(st.sampled_from([1, 15, 29, 30, 31, -1]), max_size=2, unique=True),
+        "months": st.lists(st.integers(1, 12), max_size=2, unique=True),
+        "wkst": st.sampled_from(["MO", "SU", "WE"]),
+        "end": st.one_of(
+            st.none(), st.integers(1, 300).map(lambda n: f"COUNT={n}"), st.just("UNTIL")
+        ),
+    }
+)
+
+
+def rich_rule_text(parts: dict[str, object]) -> str:
+    text = f"FREQ={parts['freq']};INTERVAL={parts['interval']};WKST={parts['wkst']}"
+    days = parts["days"]
+    if days:
+        nth = parts["nth"] if parts["freq"] in ("MONTHLY", "YEARLY") else None
+        text += ";BYDAY=" + ",".join(f"{nth or ''}{d}" for d in days)  # type: ignore[attr-defined]
+    if parts["monthdays"] and parts["freq"] != "WEEKLY":
+        text += ";BYMONTHDAY=" + ",".join(str(d) for d in parts["monthdays"])  # type: ignore[attr-defined]
+    if parts["months"] and parts["freq"] in ("MONTHLY", "YEARLY", "DAILY"):
+        text += ";BYMONTH=" + ",".join(str(m) for m in parts["months"])  # type: ignore[attr-defined]
+    if parts["setpos"] and days and parts["freq"] != "DAILY":
+        text += f";BYSETPOS={parts['setpos']}"
+    if parts["end"] == "UNTIL":
+        text += ";UNTIL=20290615T120000Z"
+    elif parts["end"]:
+        text += f";{parts['end']}"
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(min_value=dt.datetime(2012, 1, 1), max_value=dt.datetime(2027, 12, 31)),
+    parts=rich_rules,
+    window_offset=st.integers(0, 18 * 366),
+    window_days=st.integers(1, 400),
+    all_day=st.booleans(),
+)
+def test_expanding_from_the_window_gives_the_starts_the_series_gives_from_its_own(
+    zone: str,
+    start: dt.datetime,
+    parts: dict[str, object],
+    window_offset: int,
+    window_days: int,
+    all_day: bool,
+) -> None:
+    """Rules with BYSETPOS ("the last weekday"), ordinal weekdays ("the second Tuesday"), month
+    days that some months lack, INTERVAL, WKST, COUNT and UNTIL; series started years before
+    the window: the occurrences are those of the whole series walked from its start."""
+    start = start.replace(second=0, microsecond=0)
+    if all_day:
+        timing = Timing.dates(start.date(), start.date() + dt.timedelta(days=1), zone)
+    else:
+        timing = timed(start, zone)
+    try:
+        stored = recurrence.normalize_rule(rich_rule_text(parts), timing)
+    except ValidationError:
+        return  # a rule that never happens (BYMONTHDAY=30 in February only) is refused
+    window_start = dt.datetime(2012, 1, 1, tzinfo=UTC) + dt.timedelta(days=window_offset)
+    window = Window(window_start, window_start + dt.timedelta(days=window_days), zone)
+    everything = recurrence.series(stored, timing)  # the series walked from its own start
+    expected = []
+    for local in everything:
+        occurrence = recurrence.shifted(timing, local)
+        start_of = recurrence.span(occurrence)[0]
+        if start_of >= window.end + dt.timedelta(days=2):
+            break
+        if window.overlaps(occurrence):
+            expected.append(occurrence)
+    assert (
+        list(recurrence.occurrences(stored, timing, window))
+        == expected[: recurrence.MAX_OCCURRENCES]
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "first"),
+    [
+        ("FREQ=WEEKLY", dt.datetime(2020, 1, 6, 9)),  # six years before the window
+        ("FREQ=MONTHLY;BYDAY=2TU", dt.datetime(2019, 5, 14, 14)),  # the second Tuesday
+        ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", dt.datetime(2018, 1, 31, 17)),
+        ("FREQ=MONTHLY;BYMONTHDAY=31", dt.datetime(2020, 1, 31, 8)),  # months with a 31st
+        ("FREQ=WEEKLY;INTERVAL=3;BYDAY=TU,SA;WKST=SU", dt.datetime(2021, 2, 6, 10)),
+        ("FREQ=DAILY;COUNT=2500", dt.datetime(2020, 1, 1, 7)),  # ends in November 2026
+        # The last Sunday of March at 02:30: the hour summer time skips in Paris.
+        ("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", dt.datetime(2016, 3, 27, 2, 30)),
+    ],
+)
+def test_old_series_expand_in_a_late_window_as_from_their_start(
+    rule: str, first: dt.datetime
+) -> None:
+    timing = timed(first, "Europe/Paris")
+    stored = recurrence.normalize_rule(rule, timing)
+    window = Window(dt.datetime(2026, 2, 1, tzinfo=UTC), dt.datetime(2026, 12, 1, tzinfo=UTC))
+    reference = rrule_of(stored, timing)
+    paris = ZoneInfo("Europe/Paris")
+    expected = [
+        x.replace(tzinfo=paris, fold=0).astimezone(UTC)
+        for x in reference.between(dt.datetime(2026, 1, 31), dt.datetime(2026, 12, 2), inc=True)
+    ]
+    expected = [x for x in expected if window.start <= x < window.end]
+    assert expected  # each rule has occurrences in the window
+    assert starts(stored, timing, window) == expected
+
+
+def rrule_of(stored: str, timing: Timing) -> rrule:
+    from dateutil.rrule import rrulestr
+
+    found = rrulestr(stored, dtstart=timing.local_start())
+    assert isinstance(found, rrule)
+    return found

@@ -336,6 +336,19 @@ def change_event(
     return event
 
 
+def _invitations_written(person_ids: list[int]) -> None:
+    """`bulk_create` sends no signal: the panels' cache key and the invitees' kept periods'
+    versions move here (as in `listeners`), now and on commit."""
+    keys = [queries.person_version_key(pk) for pk in person_ids]
+
+    def change() -> None:
+        queries.change_agenda_version()
+        queries.change_versions(keys)
+
+    change()
+    transaction.on_commit(change)
+
+
 def _drop_stray_exceptions(event: Event) -> None:
     timing = event.own_timing()
     stray = [
@@ -482,12 +495,13 @@ def _split(
             exception.save(update_fields=["event"])
         else:
             exception.delete()
-    Invitation.objects.bulk_create(
+    copied = Invitation.objects.bulk_create(
         [
             Invitation(event=follower, person_id=i.person_id, invited_by=i.invited_by)
             for i in event.invitations.all()
         ]
     )
+    _invitations_written([i.person_id for i in copied])
     log_event(
         actor=actor,
         action="agenda.series_split",
@@ -677,9 +691,7 @@ def invite(
     created = Invitation.objects.bulk_create(
         [Invitation(event=event, person_id=pk, invited_by=actor) for pk in sorted(ids - already)]
     )
-    # bulk_create sends no signal: the panels' cache key changes here (as in `listeners`).
-    queries.change_agenda_version()
-    transaction.on_commit(queries.change_agenda_version)
+    _invitations_written([i.person_id for i in created])
     if created:
         invitees = list(User.objects.filter(pk__in=[i.person_id for i in created]))
         notifications.invited(actor=actor, event=event, people=invitees)

@@ -26,10 +26,64 @@ def _changed(**_kwargs: Any) -> None:
     transaction.on_commit(queries.change_agenda_version)
 
 
-def _members_added(_happening: spaces.MembersAdded) -> None:
+def _moved(keys: list[str]) -> None:
+    """The kept periods' versions (`queries.kept_key`) moved now and again on commit."""
+    queries.change_versions(keys)
+    transaction.on_commit(lambda: queries.change_versions(keys))
+
+
+def _reach(instance: Any) -> list[str]:
+    """The versions a write of `instance` moves: the calendar, space or person it changes the
+    view of; the base version when that needs a read the row does not give (a deleted parent)."""
+    if isinstance(instance, Calendar):
+        return [queries.calendar_version_key(instance.pk)]
+    if isinstance(instance, Event):
+        return [queries.calendar_version_key(instance.calendar_id)]
+    if isinstance(instance, Occurrence):
+        calendar_id: int | None
+        if Occurrence.event.is_cached(instance):
+            calendar_id = instance.event.calendar_id
+        else:
+            calendar_id = (
+                Event.objects.filter(pk=instance.event_id)
+                .values_list("calendar_id", flat=True)
+                .first()
+            )
+        if calendar_id is None:
+            return [queries.KEPT_BASE]
+        return [queries.calendar_version_key(calendar_id)]
+    if isinstance(instance, Invitation):
+        return [queries.person_version_key(instance.person_id)]
+    if isinstance(instance, OccurrenceAnswer):
+        person_id: int | None
+        if OccurrenceAnswer.invitation.is_cached(instance):
+            person_id = instance.invitation.person_id
+        else:
+            person_id = (
+                Invitation.objects.filter(pk=instance.invitation_id)
+                .values_list("person_id", flat=True)
+                .first()
+            )
+        if person_id is None:
+            return [queries.KEPT_BASE]
+        return [queries.person_version_key(person_id)]
+    if isinstance(instance, Membership):
+        return [queries.person_version_key(instance.user_id)]
+    if isinstance(instance, Space):
+        return [queries.space_version_key(instance.pk)]
+    return [queries.KEPT_BASE]  # pragma: no cover - every model listened to is above
+
+
+def _written(instance: Any, **kwargs: Any) -> None:
+    _changed(**kwargs)
+    _moved(_reach(instance))
+
+
+def _members_added(happening: spaces.MembersAdded) -> None:
     # Memberships written by `bulk_create` (the spaces' `add_members`: a directory's or a SCIM
     # group's batch) send no `post_save`.
     _changed()
+    _moved([queries.person_version_key(user.pk) for user in happening.users])
 
 
 def register() -> None:
@@ -37,5 +91,5 @@ def register() -> None:
     listen(spaces.MembersAdded, _members_added)
     # A space's save: its kind (who reads its calendar) or its modules (the agenda off).
     for model in (Calendar, Event, Occurrence, Invitation, OccurrenceAnswer, Membership, Space):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"agenda-version-save-{model}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"agenda-version-del-{model}")
+        post_save.connect(_written, sender=model, dispatch_uid=f"agenda-version-save-{model}")
+        post_delete.connect(_written, sender=model, dispatch_uid=f"agenda-version-del-{model}")

@@ -72,6 +72,71 @@ def agenda_version() -> int:
     return int(version)
 
 
+# What a person sees of some calendars (a drawn period, an API range) is kept under versions
+# that only the writes able to change it move (`listeners`), so that a change in a calendar the
+# person does not show leaves their period kept (issue 11: a month of fifty spaces is built in
+# hundreds of milliseconds, and an organisation writes an event every few seconds):
+# - a calendar's: its events, their changed or cancelled occurrences, the calendar itself;
+# - a space's: its kind, its modules, its name (who reads its calendar, and what it is called);
+# - a person's: their memberships, their invitations and their answers;
+# - the base one, moved by a write whose reach is not known without reading more (a changed
+#   occurrence or an answer deleted with what holds it): every kept period built again.
+KEPT_BASE = "agenda:v:base"
+
+
+def calendar_version_key(calendar_id: int) -> str:
+    return f"agenda:v:calendar:{calendar_id}"
+
+
+def space_version_key(space_id: int) -> str:
+    return f"agenda:v:space:{space_id}"
+
+
+def person_version_key(person_id: int) -> str:
+    return f"agenda:v:person:{person_id}"
+
+
+def _versions(keys: list[str]) -> list[int]:
+    """The versions under `keys`, those missing (a new cache) started afresh at the time."""
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        start = int(time.time() * 1000)
+        for key in missing:
+            cache.add(key, start, None)
+        found.update(cache.get_many(missing))
+    return [int(found.get(k, 0)) for k in keys]
+
+
+def change_versions(keys: Sequence[str]) -> None:
+    """Move these versions (what was kept under them is no longer read)."""
+    for key in dict.fromkeys(keys):
+        try:
+            cache.incr(key)
+        except ValueError:  # not there (a new cache): any new number differs from the last one
+            cache.set(key, int(time.time() * 1000), None)
+
+
+INVITED_SECONDS = 60 * 60
+
+
+def invited_calendar_ids(user: User, person_version: int) -> list[int]:
+    """The calendars holding the events `user` is invited to: kept under their version (their
+    invitations move it; an event never changes calendar)."""
+    key = f"agenda:invited-in:{user.pk}:{person_version}"
+    ids: list[int] | None = cache.get(key)
+    if ids is None:
+        ids = sorted(
+            set(
+                Invitation.objects.filter(person_id=user.pk).values_list(
+                    "event__calendar_id", flat=True
+                )
+            )
+        )
+        cache.set(key, ids, INVITED_SECONDS)
+    return ids
+
+
 def kept_key(
     kind: str,
     user: User,
@@ -79,16 +144,28 @@ def kept_key(
     *parts: str,
     with_invitations: bool,
 ) -> str:
-    """The cache key of what `user` sees of these calendars (a drawn period, an API range):
-    under the agenda's version, their role (admins see more) and language ("Busy"), then
-    `parts`. The calendars shown are a digest (a person in fifty spaces has fifty: their ids in
-    full made keys longer than memcached's 250 characters)."""
-    ids = ",".join(str(c.pk) for c in calendars)
-    shown = hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+    """The cache key of what `user` sees of these calendars (a drawn period, an API range): the
+    versions of what can change it (the calendars shown and their spaces, with `with_invitations`
+    those holding the events `user` is invited to, `user`'s memberships and invitations, the base
+    version), their role (admins see more) and language ("Busy"), then `parts`. The calendars
+    and versions are a digest (a person in fifty spaces has fifty: their ids in full made keys
+    longer than memcached's 250 characters)."""
+    base, person = _versions([KEPT_BASE, person_version_key(user.pk)])
+    shown = sorted({c.pk for c in calendars})
+    spaces = sorted({c.space_id for c in calendars if c.space_id is not None})
+    invited = (
+        sorted(set(invited_calendar_ids(user, person)) - set(shown)) if with_invitations else []
+    )
+    versions = _versions(
+        [calendar_version_key(pk) for pk in shown + invited]
+        + [space_version_key(pk) for pk in spaces]
+    )
+    text = f"{shown}|{invited}|{spaces}|{versions}"
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     return ":".join(
         [
-            f"agenda:{kind}:{agenda_version()}:{user.pk}:{user.role}:{get_language()}",
-            shown,
+            f"agenda:{kind}:{base}:{person}:{user.pk}:{user.role}:{get_language()}",
+            digest,
             str(with_invitations),
             *parts,
         ]
@@ -274,7 +351,7 @@ def access_event(user: User, event_id: int) -> Event:
     return event
 
 
-def is_busy_only(user: User, event: Event, invited: bool) -> bool:
+def is_busy_only(user: User, event: AnyEvent, invited: bool) -> bool:
     return (
         event.visibility == Visibility.PRIVATE
         and event.calendar.owner_id is not None
@@ -314,12 +391,61 @@ def event_rights(user: User, event: Event) -> EventRights:
 # --- Occurrences in a range ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ListedEvent:
+    """An event as a range lists it: what its occurrences show, read as plain values with its
+    calendar shared (`occurrences_between`). A month of fifty spaces lists 1,600 events: building
+    their model instances and converting the dates they do not show (creation, bounds) was a
+    fifth of the month's CPU."""
+
+    pk: int
+    calendar: Calendar
+    visibility: str
+    time_zone: str
+    timing: Timing
+    rule: str
+    title: str
+    place: str
+    description_html: str
+    meeting_url: str
+
+    @property
+    def calendar_id(self) -> int:
+        return self.calendar.pk
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rule)
+
+    def own_timing(self) -> Timing:
+        return self.timing
+
+
+AnyEvent = Event | ListedEvent
+LISTED_FIELDS = (
+    "pk",
+    "calendar_id",
+    "visibility",
+    "time_zone",
+    "all_day",
+    "start",
+    "end",
+    "start_date",
+    "end_date",
+    "rule",
+    "title",
+    "place",
+    "description_html",
+    "meeting_url",
+)
+
+
 @dataclass(frozen=True)
 class OccurrenceView:
     """One occurrence as `viewer` sees it: a single event, an occurrence of a series, or a
     changed one; `busy_only` hides all but its time."""
 
-    event: Event
+    event: AnyEvent
     timing: Timing
     recurrence_id: dt.datetime | None  # None for a single event
     changed: bool
@@ -349,14 +475,14 @@ class OccurrenceView:
 
 
 def _view(
-    event: Event,
+    event: AnyEvent,
     timing: Timing,
     *,
     busy: bool,
     override: Occurrence | None = None,
     recurrence_id: dt.datetime | None = None,
 ) -> OccurrenceView:
-    source: Event | Occurrence = override or event
+    source: AnyEvent | Occurrence = override or event
     return OccurrenceView(
         event=event,
         timing=timing,
@@ -371,7 +497,7 @@ def _view(
 
 
 def expand(
-    event: Event,
+    event: AnyEvent,
     window: Window,
     *,
     busy: bool,
@@ -384,6 +510,7 @@ def expand(
     if not event.rule:
         return [_view(event, timing, busy=busy)] if window.overlaps(timing) else []
     if overrides is None:
+        assert isinstance(event, Event)  # a listed event comes with its overrides
         overrides = list(event.occurrences.all())
     exceptions = {o.recurrence_id: o for o in overrides}
     found = [
@@ -425,25 +552,6 @@ def check_window(window: Window) -> None:
         )
 
 
-def _share_relations(events: list[Event]) -> None:
-    """Give the events their calendar (with its owner and space) and organiser, each read once
-    and shared (two queries). A `select_related` built four model instances per event; at a month
-    of fifty spaces' events (issue 11's benchmark: 3,400 occurrences) setting the spaces' and
-    people's image fields alone was a third of the month view's CPU."""
-    if not events:
-        return
-    calendars = Calendar.objects.filter(pk__in={e.calendar_id for e in events})
-    by_pk = {c.pk: c for c in calendars.select_related("owner", "space")}
-    organiser_ids = {e.organiser_id for e in events if e.organiser_id is not None}
-    organisers = {u.pk: u for u in User.objects.filter(pk__in=organiser_ids)}
-    calendar_field = Event._meta.get_field("calendar")
-    organiser_field = Event._meta.get_field("organiser")
-    for event in events:
-        calendar_field.set_cached_value(event, by_pk[event.calendar_id])
-        if event.organiser_id is not None:
-            organiser_field.set_cached_value(event, organisers[event.organiser_id])
-
-
 def occurrences_between(
     user: User,
     window: Window,
@@ -465,22 +573,59 @@ def occurrences_between(
         if with_invitations:
             shown |= _invited(user)
         events = events.filter(shown)
-    loaded = list(events)
-    _share_relations(loaded)
+    rows = list(events.values_list(*LISTED_FIELDS))
+    if not rows:
+        return []
+    # Each calendar (with its owner and space) read once and shared: a `select_related` built
+    # four model instances per event.
+    by_pk = {
+        c.pk: c
+        for c in Calendar.objects.filter(pk__in={row[1] for row in rows}).select_related(
+            "owner", "space"
+        )
+    }
+    loaded = [
+        ListedEvent(
+            pk=pk,
+            calendar=by_pk[calendar_id],
+            visibility=visibility,
+            time_zone=zone,
+            timing=Timing.dates(start_date, end_date, zone)
+            if all_day
+            else Timing.timed(start, end, zone),
+            rule=rule,
+            title=title,
+            place=place,
+            description_html=description_html,
+            meeting_url=meeting_url,
+        )
+        for (
+            pk,
+            calendar_id,
+            visibility,
+            zone,
+            all_day,
+            start,
+            end,
+            start_date,
+            end_date,
+            rule,
+            title,
+            place,
+            description_html,
+            meeting_url,
+        ) in rows
+    ]
+    ids = [e.pk for e in loaded]
     # The series' changed and cancelled occurrences in one plain query: `prefetch_related` built
     # a filtered queryset per event (a fifth of a month's CPU at issue 11's scale).
     overrides: dict[int, list[Occurrence]] = {}
-    if loaded:
-        for override in Occurrence.objects.filter(event_id__in=[e.pk for e in loaded]):
-            overrides.setdefault(override.event_id, []).append(override)
-    invited = (
-        set(
-            Invitation.objects.filter(
-                person_id=user.pk, event_id__in=[e.pk for e in loaded]
-            ).values_list("event_id", flat=True)
+    for override in Occurrence.objects.filter(event_id__in=ids):
+        overrides.setdefault(override.event_id, []).append(override)
+    invited = set(
+        Invitation.objects.filter(person_id=user.pk, event_id__in=ids).values_list(
+            "event_id", flat=True
         )
-        if loaded
-        else set()
     )
     found: list[OccurrenceView] = []
     for event in loaded:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rruleset, rrulestr, weekday
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from icalendar.prop import vRecur
@@ -246,27 +246,98 @@ def _stored_until(until: object, timing: Timing) -> dt.date | dt.datetime:
 @functools.lru_cache(maxsize=8192)
 def build_rule(stored: str, timing: Timing) -> rrule:
     """The dateutil rule of a stored rule, on naive wall-clock times in the event's zone."""
-    return _parsed_rule(stored, timing, keep=False)
+    return _parsed_rule(stored, timing)
 
 
-# A rule kept with the starts it has given (dateutil's `cache`): expanding a series walks it from
-# its first occurrence to the window, and at issue 11's scale (2,000 series in a person's month)
-# that walk was 40 % of the view's CPU. Only for windows ending within `KEPT_SPAN` of the series'
-# start, so that what a rule keeps stays small (a daily rule: at most ~1,100 starts), fewer rules.
-KEPT_SPAN = dt.timedelta(days=3 * 366)
+# Expanding a series in a window starts from the window, not from the series' own start: a
+# weekly meeting started in 2020 does not walk six years of occurrences to reach March 2026 (at
+# issue 11's scale, 2,000 series in a person's month, that walk was 40 % of the view's CPU). The
+# rule is made again with its first period moved to the period that holds the window's start:
+# its parts that dateutil takes from the start when not given (the weekday of a weekly rule, the
+# day of a monthly one, the hour) are given as they were, so it gives the same starts. A COUNT is
+# counted from the series' start: such a rule ends where its COUNT-th start falls, found once and
+# kept (`_count_end`), and is made again with that end as its UNTIL.
+@functools.lru_cache(maxsize=8192)
+def _count_end(stored: str, timing: Timing) -> dt.datetime | None:
+    """The last start (naive, wall-clock) a rule with a COUNT gives, None if it gives none."""
+    last = None
+    for last in build_rule(stored, timing):  # noqa: B007 - bounded by COUNT (at most MAX_COUNT)
+        pass
+    return last
 
 
-@functools.lru_cache(maxsize=2048)
-def kept_rule(stored: str, timing: Timing) -> rrule:
-    return _parsed_rule(stored, timing, keep=True)
+def _period_start(rule: rrule, lo: dt.datetime) -> dt.datetime | None:
+    """The start (naive, 00:00) of the rule's period (day, week, month or year, every INTERVAL)
+    holding `lo`, or None when that is the rule's first period."""
+    first: dt.datetime = rule._dtstart
+    interval: int = rule._interval
+    freq = rule._freq
+    if freq == DAILY:
+        periods = (lo.date() - first.date()).days // interval
+        day = first.date() + dt.timedelta(days=periods * interval)
+    elif freq == WEEKLY:
+        week = first.date() - dt.timedelta(days=(first.weekday() - rule._wkst) % 7)
+        periods = (lo.date() - week).days // (7 * interval)
+        day = week + dt.timedelta(days=7 * interval * periods)
+    elif freq == MONTHLY:
+        periods = ((lo.year - first.year) * 12 + lo.month - first.month) // interval
+        month = first.month - 1 + periods * interval
+        day = dt.date(first.year + month // 12, month % 12 + 1, 1) if periods > 0 else first.date()
+    else:  # YEARLY
+        periods = (lo.year - first.year) // interval
+        day = dt.date(first.year + periods * interval, 1, 1) if periods > 0 else first.date()
+    if periods <= 0:
+        return None
+    return dt.datetime.combine(day, dt.time())
 
 
-def _parsed_rule(stored: str, timing: Timing, *, keep: bool) -> rrule:
+@functools.lru_cache(maxsize=8192)
+def _rule_from(stored: str, timing: Timing, start: dt.datetime) -> rrule:
+    """The rule of `stored` made again to begin with its period starting at `start` (see above)."""
+    rule = build_rule(stored, timing)
+    until = rule._until
+    if rule._count is not None:
+        until = _count_end(stored, timing)
+    days = [weekday(d) for d in rule._byweekday or ()] + [
+        weekday(d, n) for d, n in rule._bynweekday or ()
+    ]
+    monthdays = (*rule._bymonthday, *rule._bynmonthday)
+    return rrule(
+        rule._freq,
+        dtstart=start,
+        interval=rule._interval,
+        wkst=rule._wkst,
+        until=until,
+        bysetpos=rule._bysetpos,
+        bymonth=rule._bymonth,
+        bymonthday=monthdays or None,
+        byyearday=rule._byyearday,
+        byweekno=rule._byweekno,
+        byweekday=days or None,
+        byhour=rule._byhour,
+        byminute=rule._byminute,
+        bysecond=rule._bysecond,
+    )
+
+
+def rule_for_window(stored: str, timing: Timing, lo: dt.datetime) -> rrule:
+    """A rule giving the same starts as the series' from `lo` (naive, wall-clock) on, made to
+    begin at the period holding `lo` (the series' own rule when `lo` is in its first period)."""
+    rule = build_rule(stored, timing)
+    start = _period_start(rule, lo)
+    if start is None:
+        return rule
+    if rule._count is not None and _count_end(stored, timing) is None:
+        return rule  # pragma: no cover - a rule that gives nothing is refused when stored
+    return _rule_from(stored, timing, start)
+
+
+def _parsed_rule(stored: str, timing: Timing) -> rrule:
     try:
         parts = vRecur.from_ical(stored)
         until = parts.pop("UNTIL", [None])[0]
         text = _to_text(parts)
-        rule = rrulestr(text, dtstart=timing.local_start(), cache=keep)
+        rule = rrulestr(text, dtstart=timing.local_start())
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise _invalid(_("This repetition rule cannot be read.")) from exc
     if not isinstance(rule, rrule):  # pragma: no cover - one RRULE gives one rrule
@@ -375,6 +446,12 @@ def shifted(timing: Timing, local_start: dt.datetime) -> Timing:
     return Timing.timed(start, start + timing.duration, timing.zone)
 
 
+# A series' occurrences in a window of a month or less are kept in the process, by the rule, the
+# series' timing and the window (all immutable): a person's month is built again after each
+# change to a calendar they show, and 2,000 series expanded anew were 40 % of that rebuild's CPU.
+KEPT_WINDOW = dt.timedelta(days=45)
+
+
 def occurrences(stored_rule: str, timing: Timing, window: Window) -> Iterator[Timing]:
     """The occurrences of a series (or of a single event) that overlap `window`, in order, at
     most `MAX_OCCURRENCES`. Cancellations and changes are the caller's (`queries`)."""
@@ -382,6 +459,18 @@ def occurrences(stored_rule: str, timing: Timing, window: Window) -> Iterator[Ti
         if window.overlaps(timing):
             yield timing
         return
+    if window.end - window.start <= KEPT_WINDOW:
+        yield from _kept_occurrences(stored_rule, timing, window)
+    else:
+        yield from _occurrences(stored_rule, timing, window)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_occurrences(stored_rule: str, timing: Timing, window: Window) -> tuple[Timing, ...]:
+    return tuple(_occurrences(stored_rule, timing, window))
+
+
+def _occurrences(stored_rule: str, timing: Timing, window: Window) -> Iterator[Timing]:
     duration = timing.duration
     if timing.all_day:
         first, last = window.dates()
@@ -404,11 +493,7 @@ def occurrences(stored_rule: str, timing: Timing, window: Window) -> Iterator[Ti
         )
         hi = window.end.astimezone(zone).replace(tzinfo=None) + dt.timedelta(days=1)
     first = timing.local_start()
-    rule = (
-        kept_rule(stored_rule, timing)
-        if hi - first <= KEPT_SPAN
-        else build_rule(stored_rule, timing)
-    )
+    rule = rule_for_window(stored_rule, timing, lo)
     # The series' own start (always its first occurrence) matters only if the window reaches it.
     starts: rrule | rruleset = rule if lo > first else _with_start(rule, first)
     given = 0

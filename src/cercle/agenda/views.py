@@ -168,6 +168,8 @@ def _agenda_context(
             "today": today,
             "days": _days(found, window, shown=shown),
             "base_url": base_url,
+            # An event's address made once, not reversed for each of a month's hundreds.
+            "event_url": reverse("agenda_event", args=[0]).removesuffix("0/"),
         }
         period_html = render_to_string("agenda/_period.html", period_context)
         cache.set(key, period_html, PERIOD_SECONDS)
