@@ -9,6 +9,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
 django.setup(set_prefix=False)
 
+from cercle.core import cache_generation  # noqa: E402
+
+# The server: on the embedded default, it empties its own cache when another process (the task
+# worker, a command) has written (`cercle.core.cache_generation`).
+cache_generation.serve()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -111,6 +111,9 @@ MIDDLEWARE = [
     # First: the request id, the probes (/healthz, /readyz) and /metrics answered before the
     # session, locale and host checks, and each request's figures (cercle.core.operations).
     "cercle.core.operations.middleware.OperationsMiddleware",
+    # The embedded default's server empties its own cache when another process has written
+    # (cercle.core.cache_generation); nothing on a shared cache.
+    "cercle.core.cache_generation.CacheGenerationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

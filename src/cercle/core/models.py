@@ -35,3 +35,13 @@ class MailRecord(models.Model):
 
     def __str__(self) -> str:
         return f"mail sent {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class CacheGeneration(models.Model):
+    """One row (pk=1): a number another process moves when it has written what the server may
+    keep in its own cache (`cercle.core.cache_generation`, the embedded default only)."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"cache generation {self.value}"
