@@ -20,8 +20,9 @@ prefix, phrases taken from the seeded text, English words, words found nowhere):
 Then, in one process, the same queries as plain `LIKE '%word%'` scans over the same tables
 (posts, comments, messages, pages, files' text, profiles), and the index's size against the
 data's. The slowest 5 % of each endpoint's queries are kept in the report (`slowest`: text,
-shape, ms, the API's counts per kind) and the ten slowest printed. `--keep DIR` keeps the seeded database (SQLite under DIR; PostgreSQL: not dropped) and
-reuses it on the next run (`--reuse`, which applies this code's migrations first).
+shape, ms, the API's counts per kind) and the ten slowest printed. `--keep DIR` keeps the
+seeded database (SQLite under DIR; PostgreSQL: not dropped) and reuses it on the next run
+(`--reuse`, which applies this code's migrations first).
 
 Only 127.0.0.1 is ever targeted. Shares its helpers with the other benchmarks (bench/common.py).
 """
