@@ -19,8 +19,10 @@ prefix, phrases taken from the seeded text, English words, words found nowhere):
 `GET /search/?q=` (the results page), `GET /api/v1/search?q=`, `GET /api/v1/search/suggest?q=`.
 Then, in one process, the same queries as plain `LIKE '%word%'` scans over the same tables
 (posts, comments, messages, pages, files' text, profiles), and the index's size against the
-data's. `--keep DIR` keeps the seeded database (SQLite under DIR; PostgreSQL: not dropped) and
-reuses it on the next run (`--reuse`).
+data's. The slowest 5 % of each endpoint's queries are kept in the report (`slowest`: text,
+shape, ms, the API's counts per kind) and the ten slowest printed. `--keep DIR` keeps the
+seeded database (SQLite under DIR; PostgreSQL: not dropped) and reuses it on the next run
+(`--reuse`, which applies this code's migrations first).
 
 Only 127.0.0.1 is ever targeted. Shares its helpers with the other benchmarks (bench/common.py).
 """
@@ -334,22 +336,83 @@ def stats(endpoint: str, seconds: list[float], errors: int) -> dict[str, Any]:
     }
 
 
+SHAPES = (
+    "common word",
+    "middling word",
+    "rare word",
+    "two words",
+    "word and prefix",
+    "prefix",
+    "phrase",
+    "English word",
+    "two English words",
+    "word found nowhere",
+)
+
+
+def shape_of(index: int) -> str:
+    """The kind of query `queries` made at this index (its shape: index % 10)."""
+    return SHAPES[index % len(SHAPES)]
+
+
+def slowest(
+    texts: list[str], seconds: list[float], details: list[str], share: float = 0.05
+) -> list[dict[str, Any]]:
+    """The slowest `share` of the queries, slowest first: text, shape, ms, what they found."""
+    order = sorted(range(len(seconds)), key=lambda i: seconds[i], reverse=True)
+    return [
+        {
+            "q": texts[i],
+            "shape": shape_of(i),
+            "ms": round(seconds[i] * 1000, 1),
+            "found": details[i],
+        }
+        for i in order[: max(1, int(len(order) * share))]
+    ]
+
+
+def _counts(response: Any) -> str:
+    """The API's counts per kind ("post 1000+ comment 12"), or the suggestions' number."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    body = response.json()
+    if "counts" not in body:
+        return f"{len(body.get('items', []))} suggestions"
+    return " ".join(f"{c['kind']} {c['count']}{'+' if c['capped'] else ''}" for c in body["counts"])
+
+
 def timed_requests(
     server: common.Server, env: dict[str, str], viewer: str, texts: list[str]
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Each endpoint's figures, and its slowest 5 % of queries (with the API's counts per kind:
+    what each found)."""
     import httpx
 
     session, token = common.shell_value(env, SESSION_CODE.format(viewer=viewer), "SESSION").split()
     timings = []
+    tails: dict[str, list[dict[str, Any]]] = {}
+    api_found: list[str] = [""] * len(texts)
     for endpoint, path in (
         ("GET /api/v1/search", "/api/v1/search?"),
         ("GET /api/v1/search/suggest", "/api/v1/search/suggest?"),
     ):
-        paths = [path + urlencode({"q": text}) for text in texts]
-        latencies, _wall, errors, _results = common.run_sequential(
-            server.url, token, paths, warmup=20
-        )
-        timings.append(stats(endpoint, latencies, len(errors)))
+        headers = {"Authorization": f"Bearer {token}"}
+        latencies: list[float] = []
+        found: list[str] = []
+        failed = 0
+        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as client:
+            for text in texts[:20]:
+                client.get(path + urlencode({"q": text}))
+            for text in texts:
+                t0 = time.perf_counter()
+                response = client.get(path + urlencode({"q": text}))
+                latencies.append(time.perf_counter() - t0)
+                failed += response.status_code != 200
+                found.append(_counts(response))
+        if endpoint == "GET /api/v1/search":
+            api_found = found
+        timings.append(stats(endpoint, latencies, failed))
+        tails[endpoint] = slowest(texts, latencies, found)
     # The results page, as a browser asks for it (session cookie, HTML).
     latencies = []
     failed = 0
@@ -361,8 +424,18 @@ def timed_requests(
             response = client.get("/search/", params={"q": text})
             latencies.append(time.perf_counter() - t0)
             failed += response.status_code != 200
-    timings.append(stats("GET /search/?q= (page)", latencies, failed))
-    return timings
+    endpoint = "GET /search/?q= (page)"
+    timings.append(stats(endpoint, latencies, failed))
+    tails[endpoint] = slowest(texts, latencies, api_found)
+    return timings, tails
+
+
+def shape_summary(tail: list[dict[str, Any]]) -> str:
+    """How many of the slowest queries each shape has ("common word 20, two words 12")."""
+    counts: dict[str, int] = {}
+    for row in tail:
+        counts[row["shape"]] = counts.get(row["shape"], 0) + 1
+    return ", ".join(f"{shape} {n}" for shape, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
@@ -381,6 +454,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
     try:
         if args.reuse and marker.exists():
             result.update(json.loads(marker.read_text()))
+            common.manage(env, "migrate", "--noinput", quiet=True)  # this code's migrations
         else:
             if database == "postgresql":
                 common.recreate_pg_database(env["DATABASE_URL"])
@@ -399,7 +473,7 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             )
         texts = queries(args.requests, french, english)
         with common.Server(env, workdir) as server:
-            result["timings"] = timed_requests(server, env, args.viewer, texts)
+            result["timings"], result["slowest"] = timed_requests(server, env, args.viewer, texts)
         code = LIKE_CODE.format(texts=texts[: args.like])
         result["like"] = json.loads(common.shell_value(env, code, "LIKE"))
     finally:
@@ -450,6 +524,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  seed: {run.get('seed')}, rebuild: {run.get('rebuild_seconds')} s")
         print(f"  documents: {like['documents']}")
         print(f"  sizes (bytes): {like['sizes']}")
+        for endpoint, tail in run.get("slowest", {}).items():
+            print(f"  slowest 5 % of {endpoint}: {shape_summary(tail)}")
+            for row in tail[:10]:
+                print(f"    {row['ms']:>8} ms  {row['shape']:<26} {row['q']!r}: {row['found']}")
     print(f"written to {out}")
     return 0
 

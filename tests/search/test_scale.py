@@ -243,3 +243,31 @@ def test_suggestions_come_from_titles_only_however_many_bodies_hold_the_prefix()
     assert [(hit.kind.key, hit.document.object_id) for hit in hits] == [("page", page.pk)]
     # The titles' candidates, the pages' visibility, their rows.
     assert len(captured.captured_queries) == 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's rows only (PostgreSQL: TOAST)")
+def test_sqlite_reads_the_documents_columns_from_their_index_not_their_long_rows() -> None:
+    """The date, space and kind come after `body` in a document's row: a file's long text spills
+    onto overflow pages that SQLite would walk for each candidate. Every candidates' query reads
+    them from the covering index (migration search/0005) instead, and finds the same."""
+    anne = make_user(first_name="Anne")
+    space = make_space(owner=anne, name="Atelier", kind="open")
+    ids = _posts(anne, space, 30, "zorglub budgétaire")
+    with CaptureQueriesContext(connection) as captured:
+        ranked = queries.search(anne, "zorglub")  # ranked, then the always-scored kinds' titles
+        parts = queries.search(anne, "getaire")  # inside words only: the others' query
+        filtered = queries.search(anne, "zorglub", space_id=space.pk)  # the filtered window
+    assert {hit.document.object_id for hit in ranked.hits} <= set(ids)
+    assert ranked.counts == parts.counts == filtered.counts == {"post": 30}
+    reading = [
+        query["sql"]
+        for query in captured.captured_queries
+        if any(f"{word} search_searchdocument" in query["sql"] for word in ("FROM", "JOIN"))
+    ]
+    assert reading
+    with connection.cursor() as cursor:
+        for sql in reading:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " | ".join(str(row[3]) for row in cursor.fetchall())
+            if "search_searchdocument" in plan:
+                assert "COVERING INDEX search_document_cover" in plan, (sql, plan)

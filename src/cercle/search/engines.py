@@ -140,6 +140,16 @@ def id_list(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
+COVER = "search_document_cover"  # SQLite: the columns read by id (migration search/0005)
+
+
+def _by_id() -> str:
+    """The documents' table, read by id: on SQLite through the index holding the columns a
+    search reads (`COVER`), never the rows, whose long bodies (a file's text) spill onto
+    overflow pages that SQLite walks to reach the columns after them (the date, the space)."""
+    return f"{DOC} INDEXED BY {COVER}" if connection.vendor == "sqlite" else DOC
+
+
 def _date_column() -> str:
     # SQLite: the text as stored (`fromisoformat` below), not through the driver's converter.
     return f"{DOC}.date || ''" if connection.vendor == "sqlite" else f"{DOC}.date"
@@ -218,7 +228,7 @@ def candidates(
                 f"SELECT {columns}, best.score, {tail}"
                 f" FROM (SELECT id, score FROM ({newest}) AS newest"
                 " ORDER BY score DESC, id DESC LIMIT %s) AS best"
-                f" JOIN {DOC} ON {DOC}.id = best.id ORDER BY best.score DESC, {order}",
+                f" JOIN {_by_id()} ON {DOC}.id = best.id ORDER BY best.score DESC, {order}",
                 [*newest_params, limit],
             )
             rows = [_candidate(row) for row in cursor.fetchall()]
@@ -256,7 +266,8 @@ def candidates(
             union += f" EXCEPT SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}"
             params.extend(ranked.where_params)
         cursor.execute(
-            f"SELECT {columns}, NULL, {tail} FROM {DOC} WHERE {DOC}.id IN ({union}) AND {where}"
+            f"SELECT {columns}, NULL, {tail} FROM {_by_id()} WHERE {DOC}.id IN ({union})"
+            f" AND {where}"
             f" ORDER BY {order} LIMIT %s",
             [*params, *where_params, limit - len(rows)],
         )
@@ -274,7 +285,7 @@ def titled_by_documents(
     return (
         f"SELECT {DOC}.id, {DOC}.kind, {DOC}.object_id, {ranked.score} AS score,"
         f" {_date_column()}, {DOC}.space_id"
-        f" FROM {ranked.source} JOIN {DOC} ON {DOC}.id = {ranked.key}"
+        f" FROM {ranked.source} JOIN {_by_id()} ON {DOC}.id = {ranked.key}"
         f" WHERE {ranked.where} AND {DOC}.kind IN ({', '.join(['%s'] * len(kinds))})"
         f" AND {where[0]} AND {ranked.key} IN"
         f" (SELECT {titled.key} FROM {titled.source} WHERE {titled.where})"
@@ -436,7 +447,7 @@ class SQLiteEngine:
         return (
             f"SELECT {DOC}.id, {DOC}.kind, {DOC}.object_id, 10.0 * {titled.score} AS score,"
             f" {_date_column()}, {DOC}.space_id"
-            f" FROM {titled.source} JOIN {DOC} ON {DOC}.id = {titled.key}"
+            f" FROM {titled.source} JOIN {_by_id()} ON {DOC}.id = {titled.key}"
             f" WHERE {titled.where} AND {DOC}.kind IN ({', '.join(['%s'] * len(kinds))})"
             f" AND {where[0]} ORDER BY score DESC, {DOC}.date DESC, {DOC}.id DESC LIMIT %s",
             [*titled.score_params, *titled.where_params, *kinds, *where[1], limit],
@@ -450,7 +461,7 @@ class SQLiteEngine:
         # Without filters the documents' table is not read at all. `titles`: the suggested
         # kinds' titles' own table.
         ranked = self.ranked(query, titles=titles)
-        joined = f" JOIN {DOC} ON {DOC}.id = {ranked.key}" if where[0] != "1=1" else ""
+        joined = f" JOIN {_by_id()} ON {DOC}.id = {ranked.key}" if where[0] != "1=1" else ""
         return (
             f"SELECT {ranked.key} AS id, {ranked.score} AS score FROM {ranked.source}{joined}"
             f" WHERE {ranked.where} AND {where[0]} ORDER BY {ranked.key} DESC LIMIT %s",

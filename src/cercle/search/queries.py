@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -163,9 +163,9 @@ def place_of(kind: SearchKind, document: SearchDocument, words: list[str]) -> st
     to point there (a page's heading)."""
     if kind.place is None or not document.body:
         return document.url
-    stems = [s for word in words for s in query_stems(word)]
+    marked = _marker(words)
     for match in WORD.finditer(document.body):
-        if _marks(normalize(match.group()), words, stems):
+        if marked(match.group()):
             fragment = kind.place(document.body, match.start())
             return f"{document.url}#{fragment}" if fragment else document.url
     return document.url
@@ -321,24 +321,29 @@ def recent_searches(user: User) -> list[str]:
 # --- Excerpts ----------------------------------------------------------------------------------
 
 
-def _marks(word: str, wanted: list[str], stems: list[str]) -> bool:
-    return any(word.startswith(w) for w in wanted) or any(
-        len(s) >= 3 and word.startswith(s) for s in stems
-    )
+def _marker(words: list[str]) -> Callable[[str], bool]:
+    """Whether a word of the text is marked (it begins with a query word or one of its
+    stems of 3 letters or more), as one test per word: the normalised word against the
+    beginnings, `str.startswith` with a tuple."""
+    stems = [s for word in words for s in query_stems(word)]
+    beginnings = tuple(dict.fromkeys([*words, *(s for s in stems if len(s) >= 3)]))
+
+    def marked(word: str) -> bool:
+        return bool(beginnings) and normalize(word).startswith(beginnings)
+
+    return marked
 
 
 def highlight(text: str, words: list[str], *, whole: bool = False) -> SafeString:
-    """`text` (or an excerpt around its first match) HTML-escaped, with matching words in <mark>."""
+    """`text` (or an excerpt around its first match) HTML-escaped, with matching words in <mark>.
+
+    Only the words of the part shown are tested (and the words before the first match, to find
+    it): a file's text runs to 200,000 characters, of which an excerpt shows 200."""
     text = " ".join((text or "").split())
-    stems = [s for word in words for s in query_stems(word)]
-    spans = [
-        (m.start(), m.end())
-        for m in WORD.finditer(text)
-        if _marks(normalize(m.group()), words, stems)
-    ]
+    marked = _marker(words)
     start, end = 0, len(text)
     if not whole and len(text) > EXCERPT:
-        first = spans[0][0] if spans else 0
+        first = next((m.start() for m in WORD.finditer(text) if marked(m.group())), 0)
         start = max(0, first - EXCERPT // 3)
         # Start at a word's beginning.
         while start > 0 and not text[start - 1].isspace():
@@ -348,9 +353,10 @@ def highlight(text: str, words: list[str], *, whole: bool = False) -> SafeString
             end += 1
     out = ["…" if start > 0 else ""]
     position = start
-    for a, b in spans:
-        if a < start or b > end:
+    for match in WORD.finditer(text, start, end):
+        if not marked(match.group()):
             continue
+        a, b = match.span()
         out.append(escape(text[position:a]))
         out.append(f"<mark>{escape(text[a:b])}</mark>")
         position = b
