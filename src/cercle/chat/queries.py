@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -88,6 +98,10 @@ def _unread_subquery(user: User) -> Subquery:
 
 
 def _unread_subquery_of(user_id: int) -> Subquery:
+    """How many messages of the membership's conversation I have not read: a plain `COUNT(*)`
+    over the conversation's newer messages (the index on conversation and id). Grouped by
+    conversation, PostgreSQL walked every message newer than the last read one by primary key
+    instead: 20 ms per old unread conversation, on every page's navigation."""
     return Subquery(
         Message.objects.filter(
             conversation=OuterRef("conversation_id"),
@@ -96,9 +110,8 @@ def _unread_subquery_of(user_id: int) -> Subquery:
         )
         .exclude(sender_id=user_id)
         .order_by()
-        .values("conversation")
-        .annotate(n=Count("id"))
-        .values("n")[:1],
+        .annotate(n=Func(Value(1), function="COUNT", output_field=IntegerField()))
+        .values("n"),
         output_field=IntegerField(),
     )
 
