@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import pickable_person
-from cercle.agenda import actions, freebusy, ical, queries, recurrence, reminders
+from cercle.agenda import actions, freebusy, ical, queries, reminders
 from cercle.agenda.models import Calendar, Event, Invitation, OccurrenceAnswer
 from cercle.agenda.recurrence import Timing, Window
 from cercle.agenda.schemas import (
@@ -130,7 +130,7 @@ EVENTS_PAGE = 250
 EVENTS_PAGE_MAX = 1000
 RANGE_SECONDS = 15 * 60
 RANGE_CHUNK = 250
-Position = tuple[str, int, str]
+Position = queries.Position
 Listed = list[tuple[Position, dict[str, Any]]]
 
 
@@ -177,29 +177,21 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
     return value
 
 
-def _position(occurrence: queries.OccurrenceView, zone: dt.tzinfo) -> Position:
-    """The occurrence's place in the range's order as a cursor's values (UTC times as text of
-    one length, so that they sort as the times do)."""
-    start, pk, key = occurrence.sort_key(zone)
-    return (start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"), pk, key)
-
-
 def _range(
     viewer: User, window: Window, calendars: list[Calendar], *, with_invitations: bool
 ) -> Listed:
     """Every occurrence of the range as the API gives it, with its position, in order."""
-    occurrences = queries.occurrences_between(
+    ranked = queries.ranked_occurrences(
         viewer, window, calendars, with_invitations=with_invitations
     )
-    answers = queries.my_answers(viewer, list({o.event.pk for o in occurrences}))
-    zone = recurrence.get_zone(window.zone)
+    answers = queries.my_answers(viewer, list({o.event.pk for _position, o in ranked}))
     listed = []
-    for o in occurrences:
+    for position, o in ranked:
         entry = answers.get(o.event.pk)
         answer, alone = entry.for_occurrence(o.recurrence_id) if entry else (None, False)
         listed.append(
             (
-                _position(o, zone),
+                position,
                 {
                     "event_id": o.event.pk,
                     "calendar_id": o.event.calendar_id,
