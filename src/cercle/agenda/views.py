@@ -177,9 +177,8 @@ def _draw_days(
     return drawn
 
 
-# A period's drawn occurrences are kept this long under the agenda's version (any agenda,
-# membership or space write changes it): a month of fifty spaces is 2,000 series expanded and
-# thousands of occurrences sorted (about 400 ms of CPU), and people page back and forth.
+# A period, drawn, is kept this long under the versions of what the person sees
+# (`queries.kept_key`): people page back and forth, and a change elsewhere keeps it.
 PERIOD_SECONDS = 15 * 60
 
 
