@@ -668,9 +668,16 @@ def _kept_parts(
         (True, pk): (*common, True, pk, of_calendar[pk], of_space.get(space_of[pk])) for pk in shown
     }
     keys.update({(False, pk): (*common, False, pk, of_calendar[pk]) for pk in invited})
+    # The shares merged are kept too, under all their keys (a period asked again, the API's next
+    # page): counted in the bound as much as the shares they hold.
+    whole = ("merged", *keys.values())
     found: list[Part] = []
     missing: list[tuple[bool, int]] = []
     with _parts_lock:
+        kept_whole = _parts.get(whole)
+        if kept_whole is not None:
+            _parts.move_to_end(whole)
+            return list(kept_whole)
         for part, key in keys.items():
             kept = _parts.get(key)
             if kept is None:
@@ -696,6 +703,7 @@ def _kept_parts(
             found.append(kept)
     merged = [item for part in found for item in part]
     merged.sort(key=itemgetter(0))  # runs already in order: a merge
+    _keep_part(whole, tuple(merged))
     return merged
 
 
