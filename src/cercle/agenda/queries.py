@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from django.core.cache import cache
@@ -440,7 +443,7 @@ LISTED_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OccurrenceView:
     """One occurrence as `viewer` sees it: a single event, an occurrence of a series, or a
     changed one; `busy_only` hides all but its time."""
@@ -472,6 +475,18 @@ class OccurrenceView:
             assert self.timing.start is not None
             start = self.timing.start
         return (start, self.event.pk, (self.recurrence_id or start).isoformat())
+
+
+Position = tuple[str, int, str]
+
+
+def position(occurrence: OccurrenceView, zone: dt.tzinfo) -> Position:
+    """The occurrence's place in a range's order as plain values (its start in UTC as text of one
+    length, which sorts as the times do between the years 1000 and 2999; its event; its key):
+    the kept shares' order and the API's cursors."""
+    start, pk, key = occurrence.sort_key(zone)
+    text = start.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return (text, pk, key)
 
 
 def _view(
@@ -552,6 +567,14 @@ def check_window(window: Window) -> None:
         )
 
 
+def _in_window(window: Window) -> Q:
+    """The events with an occurrence in `window`, by their bounds or a changed occurrence."""
+    in_window = Q(first_start__lt=window.end) & (
+        Q(last_end__isnull=True) | Q(last_end__gt=window.start)
+    )
+    return in_window | Q(pk__in=Occurrence.objects.filter(_moved_into(window)).values("event_id"))
+
+
 def occurrences_between(
     user: User,
     window: Window,
@@ -561,18 +584,140 @@ def occurrences_between(
 ) -> list[OccurrenceView]:
     """Every occurrence `user` may see in `window` (in `calendars`, and with `with_invitations`
     the events they are invited to wherever they are; or, without `calendars`, every one they may
-    see), in order: five queries whatever the number of events and occurrences."""
+    see), in order: five queries whatever the number of events and occurrences. With `calendars`,
+    each calendar's share is kept in the process under its version (`_kept_parts`): only the
+    calendars changed since are read and expanded again."""
     check_window(window)
-    in_window = Q(first_start__lt=window.end) & (
-        Q(last_end__isnull=True) | Q(last_end__gt=window.start)
-    )
-    moved = Q(pk__in=Occurrence.objects.filter(_moved_into(window)).values("event_id"))
-    events = listed_events(user).filter(in_window | moved)
+    events = listed_events(user).filter(_in_window(window))
     if calendars is not None:
-        shown = Q(calendar_id__in=[c.pk for c in calendars])
-        if with_invitations:
-            shown |= _invited(user)
-        events = events.filter(shown)
+        ranked = _kept_parts(user, window, calendars, events, with_invitations=with_invitations)
+        return [occurrence for _position, occurrence in ranked]
+    zone = recurrence.get_zone(window.zone)
+    found = _expanded(user, window, events)
+    found.sort(key=lambda o: o.sort_key(zone))
+    return found
+
+
+# Each calendar's share of a window as a person sees it (its occurrences with their sort keys, in
+# order) is kept in the process under the versions that `kept_key` reads (the calendar's, its
+# space's, the person's, the base one) and the person, role and language ("Busy"): a change in
+# one of the fifty calendars of a month (issue 11) reads and expands that calendar's events
+# again, not the 1,600 events of the fifty, and the month is the kept shares merged. At most
+# `KEPT_PARTS_OCCURRENCES` occurrences are kept in all, the least recently used shares dropped
+# first (a process holds each a few hundred bytes, and the collector follows them), and none
+# longer than `KEPT_PARTS_SECONDS` (a colleague's new name, which moves no version, shows then).
+KEPT_PARTS_OCCURRENCES = 30_000
+KEPT_PARTS_SECONDS = 15 * 60
+Part = tuple[tuple[Position, OccurrenceView], ...]
+_parts: OrderedDict[tuple[Any, ...], Part] = OrderedDict()
+_parts_size = 0
+_parts_lock = threading.Lock()
+
+
+def forget_kept_parts() -> None:
+    """Drop every calendar's kept share (tests; what is kept is also versioned)."""
+    global _parts_size
+    with _parts_lock:
+        _parts.clear()
+        _parts_size = 0
+
+
+def _keep_part(key: tuple[Any, ...], part: Part) -> None:
+    global _parts_size
+    if len(part) > KEPT_PARTS_OCCURRENCES:
+        return
+    with _parts_lock:
+        old = _parts.pop(key, None)
+        _parts_size += len(part) - (len(old) if old is not None else 0)
+        _parts[key] = part
+        while _parts_size > KEPT_PARTS_OCCURRENCES and _parts:
+            _key, dropped = _parts.popitem(last=False)
+            _parts_size -= len(dropped)
+
+
+def _kept_parts(
+    user: User,
+    window: Window,
+    calendars: list[Calendar],
+    events: QuerySet[Event],
+    *,
+    with_invitations: bool,
+) -> list[tuple[Position, OccurrenceView]]:
+    """The occurrences of `events` (already narrowed to what `user` may see in `window`) in
+    `calendars`, and with `with_invitations` those `user` is invited to in other calendars,
+    merged from each calendar's kept share; the shares missing (new versions) read in one
+    query and kept."""
+    space_of = {c.pk: c.space_id for c in calendars}
+    shown = sorted(space_of)
+    base, person = _versions([KEPT_BASE, person_version_key(user.pk)])
+    invited = (
+        sorted(set(invited_calendar_ids(user, person)) - set(shown)) if with_invitations else []
+    )
+    spaces = sorted({pk for pk in space_of.values() if pk is not None})
+    versions = _versions(
+        [calendar_version_key(pk) for pk in shown + invited]
+        + [space_version_key(pk) for pk in spaces]
+    )
+    of_calendar = dict(zip(shown + invited, versions, strict=False))
+    of_space: dict[int | None, int] = dict(
+        zip(spaces, versions[len(shown) + len(invited) :], strict=True)
+    )
+    age = int(time.time() // KEPT_PARTS_SECONDS)
+    common = (age, user.pk, user.role, get_language(), base, person, window)
+    keys: dict[tuple[bool, int], tuple[Any, ...]] = {
+        (True, pk): (*common, True, pk, of_calendar[pk], of_space.get(space_of[pk])) for pk in shown
+    }
+    keys.update({(False, pk): (*common, False, pk, of_calendar[pk]) for pk in invited})
+    # The shares merged are kept too, under all their keys (a period asked again, the API's next
+    # page): counted in the bound as much as the shares they hold.
+    whole = ("merged", *keys.values())
+    found: list[Part] = []
+    missing: list[tuple[bool, int]] = []
+    with _parts_lock:
+        kept_whole = _parts.get(whole)
+        if kept_whole is not None:
+            _parts.move_to_end(whole)
+            return list(kept_whole)
+        for part, key in keys.items():
+            kept = _parts.get(key)
+            if kept is None:
+                missing.append(part)
+            else:
+                _parts.move_to_end(key)
+                found.append(kept)
+    if missing:
+        wanted = Q(calendar_id__in=[pk for whole, pk in missing if whole])
+        in_others = [pk for whole, pk in missing if not whole]
+        if in_others:
+            wanted |= Q(calendar_id__in=in_others) & _invited(user)
+        zone = recurrence.get_zone(window.zone)
+        built: dict[tuple[bool, int], list[tuple[Position, OccurrenceView]]]
+        built = {part: [] for part in missing}
+        for occurrence in _expanded(user, window, events.filter(wanted)):
+            pk = occurrence.event.calendar_id
+            built[(pk in space_of, pk)].append((position(occurrence, zone), occurrence))
+        for part, items in built.items():
+            items.sort(key=itemgetter(0))
+            kept = tuple(items)
+            _keep_part(keys[part], kept)
+            found.append(kept)
+    merged = [item for part in found for item in part]
+    merged.sort(key=itemgetter(0))  # runs already in order: a merge
+    _keep_part(whole, tuple(merged))
+    return merged
+
+
+def ranked_occurrences(
+    user: User, window: Window, calendars: list[Calendar], *, with_invitations: bool = False
+) -> list[tuple[Position, OccurrenceView]]:
+    """`occurrences_between` in `calendars`, each with its `position` (the API's cursor)."""
+    check_window(window)
+    events = listed_events(user).filter(_in_window(window))
+    return _kept_parts(user, window, calendars, events, with_invitations=with_invitations)
+
+
+def _expanded(user: User, window: Window, events: QuerySet[Event]) -> list[OccurrenceView]:
+    """The occurrences of `events` in `window` as `user` sees them, not in order: four queries."""
     rows = list(events.values_list(*LISTED_FIELDS))
     if not rows:
         return []
@@ -631,8 +776,6 @@ def occurrences_between(
     for event in loaded:
         busy = is_busy_only(user, event, event.pk in invited)
         found.extend(expand(event, window, busy=busy, overrides=overrides.get(event.pk, [])))
-    zone = recurrence.get_zone(window.zone)
-    found.sort(key=lambda o: o.sort_key(zone))
     return found
 
 
