@@ -143,7 +143,11 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
                     form.add_error(name if name in form.fields else None, errors)
             else:
                 messages.success(request, _("The event is changed."))
-                return redirect("agenda_event", event_id=changed.pk)
+                url = reverse("agenda_event", args=[changed.pk])
+                if scope == actions.THIS and key is not None:
+                    # Back to the occurrence changed, as it now stands.
+                    url += "?" + urlencode({"occurrence": key.isoformat()})
+                return redirect(url)
         status = 400
     return render(
         request,

@@ -285,7 +285,7 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
     event = queries.access_event(request.user, event_id)
     invitations = list(queries.invitations(event))
     mine = next((i for i in invitations if i.person_id == request.user.pk), None)
-    key, _current = edit_views.occurrence_of(request, event)
+    key, current = edit_views.occurrence_of(request, event)
     rights = queries.event_rights(request.user, event)
     # On an occurrence's page: the answers for that occurrence only, where they differ.
     singles = queries.occurrence_answers(event, key)
@@ -296,6 +296,8 @@ def event_detail(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
         "agenda/event.html",
         {
             "event": event,
+            # When the page's occurrence takes place as it stands (moved or not), else the event.
+            "when": current or event,
             "calendar_name": queries.calendar_name(event.calendar),
             "rights": rights,
             "occurrence": key,
@@ -356,9 +358,10 @@ def new_event(request: AuthenticatedRequest) -> HttpResponse:
         "start_time": dt.time(9),
         "end_time": dt.time(10),
         "time_zone": _zone(request),
+        # The calendar asked for (a space's "New event"), else the person's own.
         "calendar": request.GET.get("calendar")
         if request.GET.get("calendar", "").isdigit()
-        else None,
+        else next((c.pk for c, _name in writable if c.owner_id == request.user.pk), None),
     }
     initial.update(freebusy_views.initial_from(request))
     form = EventForm(request.POST or None, calendars=writable, initial=initial, viewer=request.user)
