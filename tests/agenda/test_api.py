@@ -39,7 +39,7 @@ def test_a_range_comes_a_page_at_a_time_in_order_and_a_change_shows_at_once(
 
     queries.forget_kept_parts()
     # At most this many occurrences kept in the process (5: the calendars' shares dropped).
-    monkeypatch.setattr(queries, "KEPT_PARTS_OCCURRENCES", kept)
+    monkeypatch.setattr(queries.kept_parts, "limit", kept)
     person = make_user()
     space = make_space(members=(person,))
     make_event(organiser=person, title="Daily", start=dt.datetime(2026, 3, 1, 9), rule="FREQ=DAILY")

@@ -57,7 +57,7 @@ def _setting() -> tuple[Any, Any, Any, Any]:
 
 def _shares() -> dict[tuple[object, ...], object]:
     """The calendars' kept shares (not the merged ones)."""
-    return {key: part for key, part in queries._parts.items() if key[0] != "merged"}
+    return {key: part for key, part in queries.kept_parts.items() if key[0] != "merged"}
 
 
 def _events_read(
@@ -124,9 +124,9 @@ def test_the_kept_shares_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     calendars = list(queries.my_calendars(person))
     fresh = queries.occurrences_between(person, MARCH, calendars, with_invitations=True)
     queries.forget_kept_parts()
-    monkeypatch.setattr(queries, "KEPT_PARTS_OCCURRENCES", 3)
+    monkeypatch.setattr(queries.kept_parts, "limit", 3)
     assert queries.occurrences_between(person, MARCH, calendars, with_invitations=True) == fresh
-    assert sum(len(part) for part in queries._parts.values()) <= 3
+    assert sum(len(part) for _key, part in queries.kept_parts.items()) <= 3
     assert queries.occurrences_between(person, MARCH, calendars, with_invitations=True) == fresh
 
 
@@ -165,7 +165,7 @@ def test_the_month_drawn_from_kept_days_is_the_month_drawn_afresh() -> None:
     make_event(organiser=colleague, space=lyon, title="Bilan", start=dt.datetime(2026, 3, 5, 16))
     page = _days_drawn(client.get(url).content.decode())
     assert "Bilan" in page and "Rétro" in page
-    views._drawn_days.clear()
+    views.drawn_days.clear()
     queries.forget_kept_parts()
     queries.change_versions([queries.KEPT_BASE])  # the period drawn again, nothing kept
     assert _days_drawn(client.get(url).content.decode()) == page

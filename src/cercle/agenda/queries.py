@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -49,6 +47,7 @@ from cercle.agenda.models import (
     Visibility,
 )
 from cercle.agenda.recurrence import Timing, Window
+from cercle.core.kept import ProcessMemo
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Membership, Space, SpaceRole
 
@@ -609,30 +608,12 @@ def occurrences_between(
 KEPT_PARTS_OCCURRENCES = 30_000
 KEPT_PARTS_SECONDS = 15 * 60
 Part = tuple[tuple[Position, OccurrenceView], ...]
-_parts: OrderedDict[tuple[Any, ...], Part] = OrderedDict()
-_parts_size = 0
-_parts_lock = threading.Lock()
+kept_parts: ProcessMemo[tuple[Any, ...], Part] = ProcessMemo(KEPT_PARTS_OCCURRENCES, weigh=len)
 
 
 def forget_kept_parts() -> None:
     """Drop every calendar's kept share (tests; what is kept is also versioned)."""
-    global _parts_size
-    with _parts_lock:
-        _parts.clear()
-        _parts_size = 0
-
-
-def _keep_part(key: tuple[Any, ...], part: Part) -> None:
-    global _parts_size
-    if len(part) > KEPT_PARTS_OCCURRENCES:
-        return
-    with _parts_lock:
-        old = _parts.pop(key, None)
-        _parts_size += len(part) - (len(old) if old is not None else 0)
-        _parts[key] = part
-        while _parts_size > KEPT_PARTS_OCCURRENCES and _parts:
-            _key, dropped = _parts.popitem(last=False)
-            _parts_size -= len(dropped)
+    kept_parts.clear()
 
 
 def _kept_parts(
@@ -673,18 +654,15 @@ def _kept_parts(
     whole = ("merged", *keys.values())
     found: list[Part] = []
     missing: list[tuple[bool, int]] = []
-    with _parts_lock:
-        kept_whole = _parts.get(whole)
-        if kept_whole is not None:
-            _parts.move_to_end(whole)
-            return list(kept_whole)
-        for part, key in keys.items():
-            kept = _parts.get(key)
-            if kept is None:
-                missing.append(part)
-            else:
-                _parts.move_to_end(key)
-                found.append(kept)
+    kept_whole = kept_parts.get(whole)
+    if kept_whole is not None:
+        return list(kept_whole)
+    for part, key in keys.items():
+        kept = kept_parts.get(key)
+        if kept is None:
+            missing.append(part)
+        else:
+            found.append(kept)
     if missing:
         wanted = Q(calendar_id__in=[pk for whole, pk in missing if whole])
         in_others = [pk for whole, pk in missing if not whole]
@@ -699,11 +677,11 @@ def _kept_parts(
         for part, items in built.items():
             items.sort(key=itemgetter(0))
             kept = tuple(items)
-            _keep_part(keys[part], kept)
+            kept_parts.put(keys[part], kept)
             found.append(kept)
     merged = [item for part in found for item in part]
     merged.sort(key=itemgetter(0))  # runs already in order: a merge
-    _keep_part(whole, tuple(merged))
+    kept_parts.put(whole, tuple(merged))
     return merged
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -37,6 +36,7 @@ from cercle.agenda.forms import EventForm, pick_invitees
 from cercle.agenda.models import Answer, Calendar
 from cercle.agenda.queries import OccurrenceView
 from cercle.agenda.recurrence import Window, get_zone
+from cercle.core.kept import ProcessMemo
 from cercle.core.typing import AuthenticatedRequest
 from cercle.spaces import queries as space_queries
 
@@ -124,9 +124,7 @@ def _days(
 # occurrences' shown values, how many more, the addresses, the language and the time zone the
 # times are written in): after a change in one calendar of fifty, a month draws again only the
 # days whose shown occurrences changed (drawing a month's 31 days of 8 was half its rebuild).
-DRAWN_DAYS_KEPT = 4096
-_drawn_days: OrderedDict[tuple[Any, ...], SafeString] = OrderedDict()
-_drawn_days_lock = threading.Lock()
+drawn_days: ProcessMemo[tuple[Any, ...], SafeString] = ProcessMemo(4096)
 
 
 def _shown(occurrence: OccurrenceView) -> tuple[Any, ...]:
@@ -158,10 +156,7 @@ def _draw_days(
     drawn = []
     for day, items, more in days:
         key = (*common, day, more, tuple(_shown(o) for o in items))
-        with _drawn_days_lock:
-            html = _drawn_days.get(key)
-            if html is not None:
-                _drawn_days.move_to_end(key)
+        html = drawn_days.get(key)
         if html is None:
             html = mark_safe(  # noqa: S308 - a template's output, escaped by it
                 render_to_string(
@@ -169,10 +164,7 @@ def _draw_days(
                     {**context, "day": day, "items": items, "more": more},
                 )
             )
-            with _drawn_days_lock:
-                _drawn_days[key] = html
-                while len(_drawn_days) > DRAWN_DAYS_KEPT:
-                    _drawn_days.popitem(last=False)
+            drawn_days.put(key, html)
         drawn.append(html)
     return drawn
 
