@@ -120,15 +120,7 @@ def space_rights(user: User, space: Space, roles: dict[int, str] | None = None) 
     if not user.is_authenticated or not user.is_active or not has_documents(space):
         return NO_RIGHTS
     if roles is None:
-        # The role read once for the three rules below (each read it again otherwise). Not the
-        # cached `my_roles`: on the embedded default its cache is the process's own, which a
-        # membership written by another process (the directory's sync) does not reach.
-        role = (
-            Membership.objects.filter(user_id=user.pk, space_id=space.pk)
-            .values_list("role", flat=True)
-            .first()
-        )
-        roles = {space.pk: role} if role is not None else {}
+        roles = space_queries.roles_in(user, space)  # read once for the three rules below
     read = space_queries.can_read_wall(user, space, roles)
     if not read:
         return NO_RIGHTS
