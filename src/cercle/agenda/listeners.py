@@ -32,6 +32,19 @@ def _moved(keys: list[str]) -> None:
     transaction.on_commit(lambda: queries.change_versions(keys))
 
 
+def _of_parent(instance: Any, relation: str, value: str) -> Any:
+    """`instance.<relation>.<value>`: from the parent already loaded, else read (one query;
+    None when the parent is gone)."""
+    field = type(instance)._meta.get_field(relation)
+    if field.is_cached(instance):
+        return getattr(getattr(instance, relation), value)
+    return (
+        field.related_model.objects.filter(pk=getattr(instance, field.attname))
+        .values_list(value, flat=True)
+        .first()
+    )
+
+
 def _reach(instance: Any) -> list[str]:
     """The versions a write of `instance` moves: the calendar, space or person it changes the
     view of; the base version when that needs a read the row does not give (a deleted parent)."""
@@ -40,30 +53,14 @@ def _reach(instance: Any) -> list[str]:
     if isinstance(instance, Event):
         return [queries.calendar_version_key(instance.calendar_id)]
     if isinstance(instance, Occurrence):
-        calendar_id: int | None
-        if Occurrence.event.is_cached(instance):
-            calendar_id = instance.event.calendar_id
-        else:
-            calendar_id = (
-                Event.objects.filter(pk=instance.event_id)
-                .values_list("calendar_id", flat=True)
-                .first()
-            )
+        calendar_id = _of_parent(instance, "event", "calendar_id")
         if calendar_id is None:
             return [queries.KEPT_BASE]
         return [queries.calendar_version_key(calendar_id)]
     if isinstance(instance, Invitation):
         return [queries.person_version_key(instance.person_id)]
     if isinstance(instance, OccurrenceAnswer):
-        person_id: int | None
-        if OccurrenceAnswer.invitation.is_cached(instance):
-            person_id = instance.invitation.person_id
-        else:
-            person_id = (
-                Invitation.objects.filter(pk=instance.invitation_id)
-                .values_list("person_id", flat=True)
-                .first()
-            )
+        person_id = _of_parent(instance, "invitation", "person_id")
         if person_id is None:
             return [queries.KEPT_BASE]
         return [queries.person_version_key(person_id)]
