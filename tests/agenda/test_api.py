@@ -262,3 +262,26 @@ def test_odd_ids_ranges_and_texts_are_4xx() -> None:
     )
     event.refresh_from_db()
     assert event.rule == "FREQ=DAILY"
+
+
+def test_an_event_moves_to_another_calendar_by_its_calendar_id() -> None:
+    person = make_user()
+    client = api(person)
+    event = make_event(organiser=person, rule="FREQ=WEEKLY;COUNT=3")
+    second = actions.create_extra_calendar(actor=person, name="Perso")
+    url = f"/api/v1/events/{event.pk}"
+    one = call(
+        client,
+        "patch",
+        url,
+        {"scope": "this", "occurrence": event.first_start.isoformat(), "calendar_id": second.pk},
+    )
+    assert one.status_code in (400, 422), one.content
+    theirs = actions.personal_calendar(make_user())
+    for refused in (theirs.pk, 10**12):
+        response = call(client, "patch", url, {"calendar_id": refused})
+        assert response.status_code in (403, 404), response.content
+    assert Event.objects.get(pk=event.pk).calendar_id == actions.personal_calendar(person).pk
+    moved = call(client, "patch", url, {"calendar_id": second.pk, "title": "Ailleurs"})
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["calendar_id"] == second.pk and moved.json()["title"] == "Ailleurs"

@@ -205,3 +205,47 @@ def test_this_one_and_the_following_offer_the_rest_of_the_count() -> None:
     assert "COUNT=1" in event.rule
     follower = Event.objects.exclude(pk=event.pk).get()
     assert "FREQ=DAILY" in follower.rule and "COUNT=3" in follower.rule
+
+
+def test_the_whole_event_moves_to_another_calendar_from_its_page() -> None:
+    from cercle.agenda import actions
+    from cercle.audit.models import AuditEntry
+    from tests.factories import add_member, make_space
+
+    organiser = make_user()
+    space = make_space(owner=make_user(), name="Projet Alpha")
+    add_member(space, organiser)
+    event = make_event(
+        organiser=organiser, rule="FREQ=WEEKLY;COUNT=4", start=dt.datetime(2026, 3, 2, 9)
+    )
+    client = api(organiser)
+    space_calendar = actions.space_calendar(space)
+    colleague = make_user()
+    add_member(space, colleague)
+    month = "/agenda/?view=month&date=2026-03-01"
+    assert f"/agenda/events/{event.pk}/" not in api(colleague).get(month).content.decode()
+    page = client.get(f"/agenda/events/{event.pk}/edit/").content.decode()
+    assert 'name="calendar"' in page and "Projet Alpha" in page
+    # One occurrence stays in its series' calendar: not offered.
+    one = f"/agenda/events/{event.pk}/edit/?occurrence={quote(SECOND)}&scope=this"
+    assert 'name="calendar"' not in client.get(one).content.decode()
+    # Sent without a calendar (an older page): the event stays where it is.
+    same = _form(title="Point", start_date="2026-03-02", end_date="2026-03-02")
+    assert client.post(f"/agenda/events/{event.pk}/edit/", same).status_code == 302
+    event.refresh_from_db()
+    assert event.calendar_id == actions.personal_calendar(organiser).pk
+    moved = client.post(
+        f"/agenda/events/{event.pk}/edit/", {**same, "calendar": str(space_calendar.pk)}
+    )
+    assert moved.status_code == 302
+    event.refresh_from_db()
+    assert event.calendar_id == space_calendar.pk
+    assert AuditEntry.objects.filter(action="agenda.event_moved").count() == 1
+    # The space's members see it at once (what the agenda keeps per calendar moved too).
+    assert f"/agenda/events/{event.pk}/" in api(colleague).get(month).content.decode()
+    # Someone else's calendar is not a choice: refused, nothing moves.
+    theirs = actions.personal_calendar(make_user())
+    refused = client.post(f"/agenda/events/{event.pk}/edit/", {**same, "calendar": str(theirs.pk)})
+    assert refused.status_code == 400
+    event.refresh_from_db()
+    assert event.calendar_id == space_calendar.pk

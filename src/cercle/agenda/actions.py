@@ -285,9 +285,11 @@ def change_event(
     visibility: str | None = None,
     scope: str = ALL,
     occurrence: dt.datetime | dt.date | None = None,
+    calendar: Calendar | None = None,
 ) -> Event:
     """Change `event` (`scope`: all, this occurrence, or this one and the following); returns the
-    event changed — the new series for `following`. Nothing given is left as it is."""
+    event changed — the new series for `following`. Nothing given is left as it is; `calendar`
+    (the whole event only) moves it there too (`move_event`), all or nothing."""
     event = (
         Event.objects.select_for_update(of=("self",))
         .select_related("calendar__space")
@@ -333,6 +335,38 @@ def change_event(
         actor=actor, action="agenda.event_changed", target=event, old=old, new=_snapshot(event)
     )
     _tell_invitees(actor, event)
+    if calendar is not None:
+        event = move_event(actor=actor, event=event, calendar=calendar)
+    return event
+
+
+@transaction.atomic
+def move_event(*, actor: User, event: Event, calendar: Calendar) -> Event:
+    """Move `event` to another calendar `actor` may write in: the same event (its page, its UID,
+    its occurrences, invitations and answers), now shown in that calendar and read as its
+    events are (a space's members see a space's). Refused when that calendar has an event with
+    the same UID (a UID is unique in its calendar)."""
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("calendar__space")
+        .get(pk=event.pk)
+    )
+    if not queries.can_change(actor, event) or not queries.can_write_in(actor, calendar):
+        raise PermissionDenied(_("You cannot move this event to this calendar."))
+    if calendar.pk == event.calendar_id:
+        return event
+    if Event.objects.filter(calendar=calendar, uid=event.uid).exists():
+        raise ValidationError(
+            {"calendar": _("That calendar already has an event with the same UID.")}
+        )
+    old = _snapshot(event)
+    event.calendar = calendar
+    event.save(update_fields=["calendar", "updated_at"])
+    log_event(actor=actor, action="agenda.event_moved", target=event, old=old, new=_snapshot(event))
+    # Which calendar holds an invitation is kept per invitee and per calendar (the kept
+    # periods): a move is rare, so every kept period goes, now and on commit.
+    queries.change_versions([queries.KEPT_BASE])
+    transaction.on_commit(lambda: queries.change_versions([queries.KEPT_BASE]))
     return event
 
 

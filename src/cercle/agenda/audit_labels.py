@@ -9,6 +9,7 @@ from cercle.audit.labels import register_actions
 ACTIONS = {
     "agenda.event_created": _("Created an event"),
     "agenda.event_changed": _("Changed an event"),
+    "agenda.event_moved": _("Moved an event to another calendar"),
     "agenda.event_cancelled": _("Cancelled an event"),
     "agenda.occurrence_changed": _("Changed one occurrence of an event"),
     "agenda.occurrence_cancelled": _("Cancelled one occurrence of an event"),

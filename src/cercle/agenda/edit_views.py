@@ -23,8 +23,9 @@ from cercle.agenda.forms import REPEAT_FIELDS, EventForm, repeat_initial
 from cercle.agenda.models import Event
 from cercle.agenda.recurrence import Timing, occurrence_key
 
-# The calendar stays; invitations are made on the event's page, not here.
-NOT_EDITED = ("calendar", "invitees", "invite_space", "invite_department")
+# Invitations are made on the event's page, not here; the calendar is chosen for the whole
+# event only (one occurrence stays in its series' calendar).
+NOT_EDITED = ("invitees", "invite_space", "invite_department")
 
 
 def occurrence_of(request: HttpRequest, event: Event) -> tuple[dt.datetime | None, Timing | None]:
@@ -109,13 +110,19 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
                 event.rule, series
             ).count() - recurrence.occurrences_before(event.rule, series, key)
         initial.update(repeat)
-    form = EventForm(
-        request.POST or None,
-        calendars=[(event.calendar, queries.calendar_name(event.calendar))],
-        initial=initial,
-    )
-    for name in NOT_EDITED + (tuple(REPEAT_FIELDS) if repeat is None else ()):
+    calendars = [(event.calendar, queries.calendar_name(event.calendar))]
+    if scope == actions.ALL:
+        calendars += [
+            (c, name)
+            for c, name in queries.writable_calendars(request.user)  # type: ignore[arg-type]
+            if c.pk != event.calendar_id
+        ]
+    form = EventForm(request.POST or None, calendars=calendars, initial=initial)
+    hidden = NOT_EDITED + (("calendar",) if len(calendars) == 1 else ())
+    for name in hidden + (tuple(REPEAT_FIELDS) if repeat is None else ()):
         form.fields.pop(name, None)
+    if "calendar" in form.fields:
+        form.fields["calendar"].required = False  # not sent: the event stays where it is
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -136,6 +143,7 @@ def edit_event(request: HttpRequest, event_id: int) -> HttpResponse:
                     visibility=form.cleaned_data["visibility"] if scope != actions.THIS else None,
                     scope=scope,
                     occurrence=key,
+                    calendar=form.cleaned_data.get("calendar"),
                 )
             except ValidationError as error:
                 for field, errors in getattr(error, "message_dict", {"": error.messages}).items():

@@ -4,9 +4,10 @@ The file goes through `cercle.core.uploads` (purpose `ICS_FILE`: text, at most 5
 is not iCalendar at all is refused whole, and nothing is written. Otherwise each event (a UID:
 its series, its EXDATEs as cancelled occurrences, its RECURRENCE-ID overrides as changed ones) is
 imported whole or refused whole, with the reason (a savepoint per event): no title, an end
-before its start, a repetition that cannot be read, a UID already in Cercle (import the same file
-twice: nothing doubles)… Floating times (no zone) are read in the importing person's zone; a zone
-Cercle does not know is read as UTC, and the report says so.
+before its start, a repetition that cannot be read, a UID already in that calendar (import the
+same file twice: nothing doubles) or of an event the person is invited to… Floating times (no
+zone) are read in the importing person's zone; a zone Cercle does not know is read as UTC, and
+the report says so.
 """
 
 from __future__ import annotations
@@ -164,8 +165,12 @@ def import_ics(*, actor: User, calendar: Calendar, data: bytes) -> ImportReport:
         if len(masters) != 1:
             report.refused.append((label, _("It has no main event (or several with one UID).")))
             continue
-        if uid and Event.objects.filter(uid=uid).exists():
-            report.refused.append((label, _("It is already in Cercle.")))
+        if uid and Event.objects.filter(calendar=calendar, uid=uid).exists():
+            report.refused.append((label, _("It is already in this calendar.")))
+            continue
+        if uid and queries.taking_part([actor.pk]).filter(event__uid=uid).exists():
+            # The invitation is already in their agenda: a copy would show it twice.
+            report.refused.append((label, _("You are already invited to it.")))
             continue
         try:
             with transaction.atomic():

@@ -157,8 +157,10 @@ class Event(Timed):
     # Every instant an occurrence may cover lies in [first_start, last_end) (None: no end).
     first_start = models.DateTimeField()
     last_end = models.DateTimeField(null=True, blank=True)
-    # iCalendar's UID (kept from an import) and SEQUENCE (raised by each change sent to invitees).
-    uid = models.CharField(max_length=255, unique=True)
+    # iCalendar's UID (kept from an import or a client) and SEQUENCE (raised by each change sent
+    # to invitees). A UID is unique in its calendar, as RFC 4791 asks, not across calendars: a
+    # person may keep a copy of an event in a second calendar (`event_uid_per_calendar`).
+    uid = models.CharField(max_length=255)
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,6 +175,8 @@ class Event(Timed):
                 condition=models.Q(visibility__in=["public", "private"]),
                 name="event_visibility_valid",
             ),
+            # UID first: the replies by mail look an event up by its UID alone.
+            models.UniqueConstraint(fields=["uid", "calendar"], name="event_uid_per_calendar"),
         ]
         indexes = [
             models.Index(fields=["calendar", "first_start"], name="event_by_calendar_start"),

@@ -289,6 +289,11 @@ def calendar_name(calendar: Calendar) -> str:
     return calendar.owner.display_name
 
 
+def writable_calendars(user: User) -> list[tuple[Calendar, str]]:
+    """The calendars `user` may add events to, with their names (the event form's choice)."""
+    return [(c, calendar_name(c)) for c in my_calendars(user) if can_write_in(user, c)]
+
+
 def can_invite_departments(user: User) -> bool:
     """Departments are invited by colleagues, not guests (a guest invites people by name)."""
     return bool(user.is_authenticated and user.is_active and not user.is_guest)

@@ -99,13 +99,19 @@ def receive_message(raw: bytes) -> Outcome:
     return outcome
 
 
+def _replied_event(uid: str, sender: str) -> Event | None:
+    """The event a reply answers: a UID is unique in its calendar only (a person may keep a
+    copy of an event in another calendar), so the one that invites the sender, if any."""
+    events = Event.objects.select_related("organiser", "calendar__space").filter(uid=uid)
+    invited = events.filter(
+        invitations__person__email__iexact=sender, invitations__person__is_active=True
+    )
+    return invited.order_by("pk").first() or events.order_by("pk").first()
+
+
 def _reply(component: icalendar.cal.Component, sender: str, outcome: Outcome) -> None:
     uid = str(component.get("UID", "")).strip()
-    event = (
-        Event.objects.select_related("organiser", "calendar__space").filter(uid=uid).first()
-        if uid and len(uid) <= 255
-        else None
-    )
+    event = _replied_event(uid, sender) if uid and len(uid) <= 255 else None
     if event is None:
         outcome.ignored.append(f"unknown event {uid[:80]!r}")
         return

@@ -138,6 +138,8 @@ class EventChangeIn(TimesIn):
     meeting_url: str | None = Field(None, max_length=500)
     rule: str | None = Field(None, max_length=500)
     visibility: Literal["public", "private"] | None = None
+    # Another calendar one may write in: the whole event moves there (scope "all" only).
+    calendar_id: Id | None = None
 
 
 class CancelIn(Schema):

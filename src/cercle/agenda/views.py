@@ -338,11 +338,7 @@ def respond(request: AuthenticatedRequest, event_id: int) -> HttpResponse:
 @login_required
 def new_event(request: AuthenticatedRequest) -> HttpResponse:
     actions.ensure_calendars(request.user)
-    writable = [
-        (c, queries.calendar_name(c))
-        for c in queries.my_calendars(request.user)
-        if queries.can_write_in(request.user, c)
-    ]
+    writable = queries.writable_calendars(request.user)
     today = timezone.now().astimezone(ZoneInfo(_zone(request))).date()
     initial = {
         "start_date": today,

@@ -137,10 +137,6 @@ def test_round_trip_with_the_caldav_library(account: dict[str, Any]) -> None:
 # is pinned here with its level, grouped by reason (docs/agenda-caldav-checks.md has the table).
 # A feature that starts failing, or one that starts passing (so this list stays honest), fails.
 PINNED = {
-    # An event's UID names one event in Cercle (invitation replies by mail are matched by it):
-    # the same UID in a second calendar is refused (403 no-uid-conflict), which the tester
-    # grades "ungraceful".
-    "save.duplicate-uid.cross-calendar": "ungraceful",
     # Calendars are made by clients in their calendar home, not created on first use.
     "create-calendar.auto": "unsupported",
     # A to-do is kept as written: `expand` is read for events only (Radicale neither).
@@ -157,11 +153,9 @@ PINNED = {
     # Tested on 127.0.0.1, where the tester does not probe /.well-known.
     "well-known": "unknown",
 }
-# What Radicale fully supports and Cercle does not, by design (the reason above): an event's UID
-# is unique in Cercle, not per calendar.
-RADICALE_ONLY = {
-    "save.duplicate-uid.cross-calendar",
-}
+# What Radicale fully supports and Cercle does not, by design (none: every feature Radicale
+# fully supports, Cercle does; kept so that a design choice against one is written here).
+RADICALE_ONLY: set[str] = set()
 # What Cercle must keep fully supported.
 MUST_PASS = (
     "get-current-user-principal",

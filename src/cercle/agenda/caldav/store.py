@@ -137,6 +137,18 @@ def find_calendar(user: User, name: str) -> Calendar:
     )
     if made is not None:
         return made
+    # A calendar made on the pages has no name a client gave: `collection_name` lists it so.
+    numbered = re.fullmatch(r"calendar-(\d{1,18})", name)
+    if numbered is not None and int(numbered.group(1)) < 2**63:
+        made = (
+            Calendar.objects.filter(
+                pk=int(numbered.group(1)), owner_id=user.pk, extra=True, dav_collection=None
+            )
+            .select_related("owner")
+            .first()
+        )
+        if made is not None:
+            return made
     raise DavError(404, _("No such calendar."))
 
 
@@ -1205,11 +1217,7 @@ def put_event(
         return existing, False
     if not can_write(actor, calendar):
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
-    clash = Event.objects.filter(uid=parsed.uid)
-    if existing is not None:
-        clash = clash.exclude(pk=existing.pk)
-    if clash.exists():
-        raise DavError(403, _("Another event has this UID."), "no-uid-conflict")
+    _check_uid_free(actor, calendar, existing, parsed)
     try:
         if existing is None:
             event = actions.create_event(
@@ -1251,6 +1259,29 @@ def put_event(
     except PermissionDenied as exc:
         raise DavError(403, str(exc), "need-privileges") from exc
     return event, existing is None
+
+
+def _check_uid_free(
+    actor: User, calendar: Calendar, existing: Event | None, parsed: Parsed
+) -> None:
+    """RFC 4791, 5.3.2.1: a UID names one resource of a collection (its own events and, in a
+    person's main calendar, those they are invited to). RFC 6638, 3.2.4.1: an event with
+    invitees (a scheduling object) names one event among all the person's calendars, so an
+    answer or a change reaches one event; a plain event may have a copy in another calendar."""
+    others = Event.objects.filter(uid=parsed.uid)
+    if existing is not None:
+        others = others.exclude(pk=existing.pk)
+    if others.filter(members(calendar)).exists():
+        raise DavError(403, _("Another event of this calendar has this UID."), "no-uid-conflict")
+    if parsed.attendees and (
+        others.filter(organiser=actor, invitations__isnull=False).exists()
+        or others.filter(invitations__person=actor).exists()
+    ):
+        raise DavError(
+            403,
+            _("An event with people invited has this UID in another of your calendars."),
+            "unique-scheduling-object-resource",
+        )
 
 
 def _apply_exceptions(actor: User, event: Event, parsed: Parsed) -> None:
@@ -1316,6 +1347,43 @@ def _same(row: Occurrence, details: actions.Details, timing: Timing, event: Even
         and mine.start_date == timing.start_date
         and mine.end_date == timing.end_date
     )
+
+
+@transaction.atomic
+def move_event(
+    *,
+    actor: User,
+    event: Event,
+    source: Calendar,
+    target: Calendar,
+    name: str,
+    replaced: Event | None = None,
+    replaced_raw: RawObject | None = None,
+) -> None:
+    """MOVE (RFC 4918, 9.9) of an event's resource to `name` in another collection of the
+    person's home: the event itself goes (`actions.move_event`: its UID, invitations and
+    answers stay), which is how a scheduling object changes calendar (RFC 6638, 3.2.4.1: it
+    cannot be written into a second calendar and deleted from the first). What was at the
+    destination (Overwrite: T) is deleted first, as a DELETE would."""
+    if is_delivered(source, event):
+        raise DavError(
+            403, _("An invitation stays in your calendar: answer it instead."), "need-privileges"
+        )
+    if replaced is not None and replaced.pk != event.pk:
+        delete_event(actor=actor, event=replaced)
+    if replaced_raw is not None:
+        delete_raw(actor=actor, obj=replaced_raw)
+    if RawObject.objects.filter(calendar=target, uid=event.uid).exists():
+        raise DavError(403, _("Another object of this calendar has this UID."), "no-uid-conflict")
+    try:
+        moved = actions.move_event(actor=actor, event=event, calendar=target)
+    except ValidationError as exc:
+        raise DavError(403, "; ".join(exc.messages), "no-uid-conflict") from exc
+    except PermissionDenied as exc:
+        raise DavError(403, str(exc), "need-privileges") from exc
+    ResourceName.objects.filter(event=moved).delete()
+    if name != _default_name(moved.pk, moved.uid):
+        ResourceName.objects.create(event=moved, calendar=target, name=name)
 
 
 def delete_event(*, actor: User, event: Event) -> None:

@@ -479,7 +479,9 @@ def resolve(user: User, path: str) -> Target:
     raise DavError(404, _("Not found."))
 
 
-ALLOW = "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL"
+ALLOW = (
+    "OPTIONS, GET, HEAD, POST, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, MOVE"
+)
 
 
 def unauthorised() -> HttpResponse:
@@ -655,6 +657,49 @@ def delete(request: HttpRequest, user: User, target: Target) -> HttpResponse:
         raise DavError(403, _("You cannot change this calendar."), "need-privileges")
     store.delete_event(actor=user, event=event)
     return HttpResponse(status=204)
+
+
+def move(request: HttpRequest, user: User, target: Target) -> HttpResponse:
+    """MOVE of an event to another calendar of the person's home (RFC 4918, 9.9): 201 when the
+    destination was free, 204 when it replaced what was there (Overwrite: T, the default)."""
+    if target.kind != "event" or target.calendar is None:
+        raise DavError(403, _("Only an event can be moved."), "need-privileges")
+    if target.raw is not None:
+        raise DavError(403, _("A to-do or journal entry is moved by writing it anew."))
+    event = _require_event(target)
+    _precondition(request, event)
+    destination = _destination(request, user)
+    if destination.kind != "event" or destination.calendar is None:
+        raise DavError(409, _("An event is moved into a calendar of yours."))
+    if destination.calendar.pk == target.calendar.pk:
+        raise DavError(403, _("An event is moved to another calendar, not renamed."))
+    taken = destination.event is not None or destination.raw is not None
+    if taken and request.headers.get("Overwrite", "T").strip().upper() == "F":
+        raise DavError(412, _("Something is at the destination already."))
+    store.move_event(
+        actor=user,
+        event=event,
+        source=target.calendar,
+        target=destination.calendar,
+        name=destination.name,
+        replaced=destination.event,
+        replaced_raw=destination.raw,
+    )
+    return HttpResponse(status=204 if taken else 201)
+
+
+def _destination(request: HttpRequest, user: User) -> Target:
+    """The `Destination` header's resource: an address of this server, under `ROOT`."""
+    header = request.headers.get("Destination", "")
+    parts = urlsplit(header)
+    if not header or (parts.netloc and parts.netloc != request.get_host()):
+        raise DavError(502, _("The destination is not on this server."))
+    if not parts.path.startswith(ROOT):
+        raise DavError(409, _("An event is moved into a calendar of yours."))
+    try:
+        return resolve(user, parts.path[len(ROOT) :])
+    except DavError as error:
+        raise DavError(409, _("An event is moved into a calendar of yours.")) from error
 
 
 LISTED = frozenset({d("getetag"), d("getcontenttype"), d("resourcetype")})
@@ -1382,4 +1427,5 @@ HANDLERS: dict[str, Handler] = {
     "REPORT": report,
     "MKCALENDAR": mkcalendar,
     "MKCOL": mkcalendar,
+    "MOVE": move,
 }
