@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import F, Model, QuerySet
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from cercle.accounts.models import User
@@ -159,3 +160,25 @@ def test_a_stand_in_written_into_the_sql_s_text_or_a_prefetch_is_refused() -> No
     with pytest.raises(ValueError, match="prefetch"):
         prefetching.instances([post.pk])
     assert InstancesQuery(_posts).instances([]) == []
+
+
+def test_instances_are_made_as_django_makes_them_when_a_receiver_listens() -> None:
+    """Made faster (their `__dict__` filled at once) only while no `pre_init`/`post_init`
+    receiver listens: one connected later gets its calls, for the row's and its related
+    objects' instances."""
+    post = make_post(author=make_user(), space=make_space(owner=make_user(), kind="open"))
+    seen: list[str] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(type(instance).__name__)
+
+    query = InstancesQuery(_posts)
+    _compare(query, _posts, [post.pk], ("author", "space", "wall_owner"))
+    assert seen == []
+    post_init.connect(receiver, sender=User)
+    try:
+        found = query.instances([post.pk])[0]
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert seen == ["User"]  # the author (no wall owner)
+    assert found.author.pk == post.author_id
