@@ -15,7 +15,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Site, User
 from cercle.announcements.events import AnnouncementRemoval, AnnouncementRoute
 from cercle.announcements.models import Announcement, AnnouncementReceipt
-from cercle.core.compiled import ShapedQuery
+from cercle.core.compiled import IdsQuery, InstancesQuery, ShapedQuery
 from cercle.feed.models import Post
 from cercle.feed.queries import (
     Audience,
@@ -31,6 +30,7 @@ from cercle.feed.queries import (
     Viewer,
     may_see,
     person_shape,
+    post_files,
     sees_post,
     shaped_person,
 )
@@ -181,14 +181,10 @@ def shown_announcements(user: User) -> list[Banner]:
     found = active_announcements(user)
     if not found:
         return []
-    prefetch_related_objects(found, "post__attachments")
+    files = post_files([a.post_id for a in found])
     audiences = audience_names([a.pk for a in found])
     return [
-        Banner(
-            announcement=a,
-            audience=audiences.get(a.pk, []),
-            files=list(a.post.attachments.all()),
-        )
+        Banner(announcement=a, audience=audiences.get(a.pk, []), files=files.get(a.post_id, []))
         for a in found
     ]
 
@@ -198,18 +194,25 @@ def audience_names(announcement_ids: Sequence[int]) -> dict[int, list[str]]:
     names: dict[int, list[str]] = {}
     if not announcement_ids:
         return names
-    for through, field in (
-        (Announcement.departments.through, "department__name"),
-        (Announcement.sites.through, "site__name"),
-    ):
-        rows = (
-            through.objects.filter(announcement_id__in=announcement_ids)
+    for query in (_DEPARTMENT_NAMES, _SITE_NAMES):
+        # Built once per number of announcements (`core.compiled.IdsQuery`; no person: 0).
+        for announcement_id, name in query.rows(0, announcement_ids):
+            names.setdefault(announcement_id, []).append(name)
+    return names
+
+
+def _audience_names(through: Any, field: str) -> IdsQuery:
+    return IdsQuery(
+        lambda _nobody, ids: (
+            through.objects.filter(announcement_id__in=ids)
             .order_by(field)
             .values_list("announcement_id", field)
         )
-        for announcement_id, name in rows:
-            names.setdefault(announcement_id, []).append(name)
-    return names
+    )
+
+
+_DEPARTMENT_NAMES = _audience_names(Announcement.departments.through, "department__name")
+_SITE_NAMES = _audience_names(Announcement.sites.through, "site__name")
 
 
 def active_announcements(user: User) -> list[Announcement]:
@@ -225,13 +228,16 @@ def active_announcements(user: User) -> list[Announcement]:
     ids = _ACTIVE_IDS.values(shape, user.pk, department_id or 0, site_id or 0)
     if not ids:
         return []
-    found = {
-        a.pk: a
-        for a in Announcement.objects.filter(pk__in=ids).select_related(
-            "post", "post__author", "post__space"
-        )
-    }
+    # The rows by a query built once per number of ids (`core.compiled.InstancesQuery`).
+    found = {a.pk: a for a in _ANNOUNCEMENT_ROWS.instances(ids)}
     return [found[pk] for pk in ids if pk in found]
+
+
+_ANNOUNCEMENT_ROWS = InstancesQuery(
+    lambda ids: Announcement.objects.filter(pk__in=ids).select_related(
+        "post", "post__author", "post__space"
+    )
+)
 
 
 def _active_ids(
@@ -359,12 +365,11 @@ def card_announcements(
     nothing. A page holding announcements reads their audiences (two queries) and, when one asks
     for confirmation, which of them wait for the viewer's (one)."""
     found: dict[int, tuple[int, bool]] = {}
-    if not new:
+    if not new and posts:
+        # Built once per number of posts (`core.compiled.IdsQuery`; no person: 0).
         found = {
-            post_id: (pk, requires_ack)
-            for post_id, pk, requires_ack in Announcement.objects.filter(
-                post_id__in=[p.pk for p in posts]
-            ).values_list("post_id", "pk", "requires_ack")
+            post_id: (pk, bool(requires_ack))
+            for post_id, pk, requires_ack in _CARD_ANNOUNCEMENTS.rows(0, [p.pk for p in posts])
         }
     audiences = audience_names([pk for pk, _asks in found.values()])
     waiting = _waiting_for(viewer.user, [pk for pk, asks in found.values() if asks])
@@ -391,6 +396,13 @@ def card_announcements(
             may_confirm=announcement_id in waiting,
         )
     return cards
+
+
+_CARD_ANNOUNCEMENTS = IdsQuery(
+    lambda _nobody, ids: Announcement.objects.filter(post_id__in=ids).values_list(
+        "post_id", "pk", "requires_ack"
+    )
+)
 
 
 def _waiting_for(user: User, announcement_ids: Sequence[int]) -> set[int]:

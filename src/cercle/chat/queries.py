@@ -38,7 +38,7 @@ from cercle.chat.models import (
     Reaction,
 )
 from cercle.core import link_cards
-from cercle.core.compiled import CompiledQuery
+from cercle.core.compiled import CompiledQuery, InstancesQuery
 from cercle.core.pagination import Page, decode_cursor, encode_cursor
 from cercle.core.text import search_terms
 from cercle.spaces.models import Membership as SpaceMembership
@@ -278,15 +278,29 @@ def unread_count(user: User, conversation_id: int) -> int:
 def access_membership(user: User, conversation_id: int, *, write: bool = False) -> Membership:
     """My membership of a conversation I may read (`NotFound` otherwise); with `write=True`, one
     I may also write in (`ReadOnly` otherwise). One query more for a space channel, none else."""
-    membership = (
-        Membership.objects.filter(user=user, conversation_id=conversation_id, user__is_active=True)
-        .select_related("conversation")
-        .first()
-    )
-    if membership is None:
+    try:
+        pk = int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFound("conversation") from None
+    if user.pk is None or not -(2**63) <= pk < 2**63:
         raise NotFound("conversation")
+    # Built once (`core.compiled.InstancesQuery`): asked by every message sent and every
+    # conversation opened (twice), where building it cost several times running it.
+    found = _MEMBERSHIP.instances([user.pk, pk])
+    if not found:
+        raise NotFound("conversation")
+    membership: Membership = found[0]
     _check_channel(user, membership.conversation, write=write, missing="conversation")
     return membership
+
+
+_MEMBERSHIP = InstancesQuery(
+    lambda ids: (
+        Membership.objects.filter(user_id=ids[0], conversation_id=ids[1], user__is_active=True)
+        .select_related("conversation")
+        .order_by("pk")[:1]
+    )
+)
 
 
 def _channel_access(user: User, conversation: Conversation) -> tuple[bool, bool]:

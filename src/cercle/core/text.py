@@ -9,9 +9,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeData
 
 from cercle.core.markdown import render_markdown
 
@@ -35,6 +36,17 @@ _SPECIAL = str.maketrans(
     }
 )
 _SEPARATORS = re.compile(r"[\s\-_'.,;:/()\[\]{}\"«»!?]+")
+
+
+def escaped(value: Any) -> str:
+    """`str(conditional_escape(value))` in fewer steps for what the drawn parts of every page
+    escape by the hundred (names, labels, URLs): a plain text escaped as Django escapes it (`html.
+    escape`), safe HTML as it is, anything else (a lazy translation, a number) as Django does."""
+    if type(value) is str:
+        return html_lib.escape(value)
+    if isinstance(value, SafeData):
+        return str(value)
+    return str(conditional_escape(value))
 
 
 def normalize(text: str) -> str:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from cercle.accounts.models import Department, Role, Site, User
 from cercle.adoption.actions import MIN_GROUP
-from cercle.core.compiled import ShapedQuery
+from cercle.core.compiled import InstancesQuery, ShapedQuery
 from cercle.feed.models import ReportStatus
 from cercle.news.models import (
     Article,
@@ -222,13 +222,16 @@ def featured(user: User) -> list[Article]:
     )
     if not ids:
         return []
-    found = {
-        a.pk: a
-        for a in Article.objects.filter(pk__in=ids)
-        .select_related("category")
-        .defer("body", "body_html")
-    }
+    # The rows by a query built once per number of ids (`core.compiled.InstancesQuery`).
+    found = {a.pk: a for a in _FEATURED_ROWS.instances(ids)}
     return [found[pk] for pk in ids if pk in found]
+
+
+_FEATURED_ROWS = InstancesQuery(
+    lambda ids: (
+        Article.objects.filter(pk__in=ids).select_related("category").defer("body", "body_html")
+    )
+)
 
 
 def _featured_ids(

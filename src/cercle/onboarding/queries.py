@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import Follow, Profile, User, UserSkill
+from cercle.core.compiled import InstancesQuery
 from cercle.onboarding.models import OnboardingSettings, OnboardingState, SuggestedSpace
 from cercle.spaces.models import Membership, Space
 from cercle.spaces.queries import can_join
@@ -263,7 +264,14 @@ def checklist(user: User, state: OnboardingState) -> Checklist:
 
 
 def state_of(user: User) -> OnboardingState | None:
-    return OnboardingState.objects.filter(user=user).first()
+    if user.pk is None:
+        return OnboardingState.objects.filter(user=user).first()
+    # Asked on every home page: a query built once (`core.compiled.InstancesQuery`).
+    found = _STATE.instances([user.pk])
+    return found[0] if found else None
+
+
+_STATE = InstancesQuery(lambda ids: OnboardingState.objects.filter(user_id__in=ids))
 
 
 def welcome_posts_due(now: datetime | None = None) -> list[OnboardingState]:

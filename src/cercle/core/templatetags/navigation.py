@@ -25,17 +25,16 @@ from django.template.defaulttags import CommentNode, URLNode
 from django.templatetags.i18n import TranslateNode
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from cercle.core.navigation import ShownMenuLink, menu_links, more_links, sections_for
+from cercle.core.text import escaped
 
 register = template.Library()
 
 
-def _e(value: Any) -> str:
-    return str(conditional_escape(value))
+_e = escaped  # `str(conditional_escape(value))`, in fewer steps: a hundred a page
 
 
 @register.simple_tag(takes_context=True)

@@ -22,6 +22,7 @@ from django.utils.timezone import (  # type: ignore[attr-defined]
 )
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
+from cercle.core.text import escaped
 from cercle.feed import registry
 from cercle.spaces import registry as space_registry
 from cercle.spaces.templatetags.spaces_tags import space_name
@@ -322,9 +323,9 @@ class _PathMarked:
 def _personal(html: str, full_path: str, token: Any) -> SafeString:
     """A card kept drawn, with this page's address and CSRF token (escaped as drawn)."""
     if CardCache.PATH in html:
-        html = html.replace(CardCache.PATH, escape(full_path))
+        html = html.replace(CardCache.PATH, escaped(str(full_path)))
     if token and CardCache.CSRF in html:
-        html = html.replace(CardCache.CSRF, conditional_escape(token))
+        html = html.replace(CardCache.CSRF, escaped(token))
     return mark_safe(html)  # noqa: S308 (drawn escaped; the address and token escaped here)
 
 
