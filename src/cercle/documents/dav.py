@@ -100,6 +100,7 @@ class Context:
     method: str
     environ: dict[str, Any] = field(default_factory=dict)  # the WSGI request's
     libraries: dict[str, Library] | None = None
+    personal: Library | None = None  # the person's own (`CercleProvider.library`)
     locks: dict[str, list[Lock]] = field(default_factory=dict)  # by library name
     # Dead properties by item (`_key`), read for a folder's members at once (`loaded`: the
     # folders whose members' properties were read).
@@ -710,6 +711,17 @@ class CercleProvider(DAVProvider):
             current.libraries = _libraries_of(current.user)
         return current.libraries
 
+    def library(self, name: str) -> Library | None:
+        """The library named `name` at the top (`libraries`): the person's own ("My
+        documents", always theirs to read) in one query without reading the others (five
+        queries, a third of a small listing's time)."""
+        current = context()
+        if name != queries.PERSONAL_DAV_NAME or current.libraries is not None:
+            return self.libraries().get(name)
+        if current.personal is None:
+            current.personal = actions.personal_library(user=current.user)
+        return current.personal
+
     def rights(self, library: Library) -> queries.Rights:
         current = context()
         if library.pk not in current.rights:
@@ -772,7 +784,7 @@ class CercleProvider(DAVProvider):
             resource = self.shared_member(parts[1])
             rest = parts[2:]
         else:
-            library = self.libraries().get(parts[0])
+            library = self.library(parts[0])
             if library is None:
                 return None
             resource = self.library_root(library, "/" + parts[0])
