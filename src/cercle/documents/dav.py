@@ -38,7 +38,7 @@ from defusedxml import ElementTree as SafeElementTree
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import F, Func, Model, Q, QuerySet, TextField
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
@@ -1511,7 +1511,8 @@ def _response(
 # --- A listing written from rows (`_RowListing`) -----------------------------------------------
 
 # What a listing reads of each member: plain rows, not model instances, their dates (the third
-# and fourth values) as UTC texts (`_DateColumns`). A file's folder is read for `infinity` only.
+# and fourth values) as UTC texts (`_DateColumns`). A file's folder is read for `infinity` only,
+# its author never (`_special_document`: a column less, a tenth of the query).
 _FOLDER_ROW = ("pk", "name", "created", "updated", "parent_id", "path", "created_by_id")
 _DOCUMENT_ROW = (
     "pk",
@@ -1521,7 +1522,6 @@ _DOCUMENT_ROW = (
     "current_id",
     "current__size",
     "current__content_type",
-    "created_by_id",
 )
 _IN_TREE = (*_DOCUMENT_ROW, "folder_id")
 _HREF_SAFE = "/" + "!*'()," + "$-_|."  # WsgiDAV's own (`_DAVResource.get_href`)
@@ -1775,6 +1775,14 @@ def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
 
 
 _Resource = TypeVar("_Resource", FolderCollection, DocumentResource)
+_Model = TypeVar("_Model", bound=Model)
+
+
+def _partial(model: type[_Model], db: str, **values: Any) -> _Model:
+    """An instance of `model` from the `values` read (by attribute name), its other fields
+    deferred (read if ever asked, as `QuerySet.only` leaves them)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(db, names, [values[name] for name in names])
 
 
 class _RowListing:
@@ -1805,6 +1813,7 @@ class _RowListing:
                 folder__path__startswith=folder.path,
                 trashed_at__isnull=True,
             )
+        self.db = folders.db
         dates = _dates_of(folders.db)
         folders = folders.annotate(
             created=dates.text("created_at"), updated=dates.text("updated_at")
@@ -1827,7 +1836,7 @@ class _RowListing:
             self.documents[folder.pk] = rows
         else:
             for row in rows:
-                self.documents.setdefault(row[8], []).append(row)
+                self.documents.setdefault(row[7], []).append(row)
         if depth != "1":
             _load_tree_properties(folder, [folder.pk, *self.folders_ids()])
         self.properties = current.properties
@@ -1877,16 +1886,17 @@ class _RowListing:
         return self._known(FolderCollection(self.top.cercle, path, folder, self.top.environ))
 
     def _special_document(self, row: tuple[Any, ...], path: str) -> DocumentResource:
-        pk, name, created_at, modified, current_id, size, content_type, created_by_id = row[:8]
-        folder_id = row[8] if len(row) > 8 else self.top.folder.pk
+        pk, name, created_at, modified, current_id, size, content_type = row[:7]
+        folder_id = row[7] if len(row) > 7 else self.top.folder.pk
         library = self.top.folder.library
-        document = Document(
-            pk=pk,
+        document = _partial(
+            Document,
+            self.db,
+            id=pk,
             library_id=library.pk,
             folder_id=folder_id,
             name=name,
             created_at=_moment(created_at),
-            created_by_id=created_by_id,
             current_id=current_id,
         )
         document.library = library
