@@ -1835,8 +1835,8 @@ class _RowListing:
         if depth == "1":  # all in the folder listed
             self.documents[folder.pk] = rows
         else:
-            for row in rows:
-                self.documents.setdefault(row[7], []).append(row)
+            for row in rows:  # by folder, as `_DOCUMENT_ROW`s
+                self.documents.setdefault(row[7], []).append(row[:7])
         if depth != "1":
             _load_tree_properties(folder, [folder.pk, *self.folders_ids()])
         self.properties = current.properties
@@ -1885,9 +1885,10 @@ class _RowListing:
         folder.library = library
         return self._known(FolderCollection(self.top.cercle, path, folder, self.top.environ))
 
-    def _special_document(self, row: tuple[Any, ...], path: str) -> DocumentResource:
-        pk, name, created_at, modified, current_id, size, content_type = row[:7]
-        folder_id = row[7] if len(row) > 7 else self.top.folder.pk
+    def _special_document(
+        self, row: tuple[Any, ...], path: str, folder_id: int
+    ) -> DocumentResource:
+        pk, name, created_at, modified, current_id, size, content_type = row
         library = self.top.folder.library
         document = _partial(
             Document,
@@ -1958,10 +1959,13 @@ class _RowListing:
         writers = self.writers
         infinity = self.depth == "infinity"
         top = self.top
-        # A stack of folders being written: (path, href, whether its members may be locked,
-        # what is left of its subfolders, its documents).
-        stack: list[tuple[str, str, bool, Iterator[tuple[Any, ...]], list[tuple[Any, ...]]]] = [
+        # A stack of folders being written: (id, path, href, whether its members may be
+        # locked, what is left of its subfolders, its documents).
+        stack: list[
+            tuple[int, str, str, bool, Iterator[tuple[Any, ...]], list[tuple[Any, ...]]]
+        ] = [
             (
+                top.folder.pk,
                 top.path.rstrip("/") + "/",
                 top.get_href().rstrip("/") + "/",
                 self.top_write,
@@ -1972,7 +1976,7 @@ class _RowListing:
         parts: list[str] = []
         append = parts.append
         while stack:
-            path, href, write, folders, documents = stack[-1]
+            folder_id, path, href, write, folders, documents = stack[-1]
             row = next(folders, None)
             if row is not None:
                 pk, name, created, modified = row[:4]
@@ -1988,6 +1992,7 @@ class _RowListing:
                 if infinity:
                     stack.append(
                         (
+                            pk,
                             member_path + "/",
                             href + quoted + "/",
                             member_write,
@@ -2002,9 +2007,10 @@ class _RowListing:
                     rows = documents[start : start + STREAMED_RESPONSES]
                     plain = _plain_names(rows)
                     for row in rows:
-                        pk, name, created, modified, version, size, content_type = row[:7]
+                        pk, name, created, modified, version, size, content_type = row
                         if pk in described_documents or (locked and path + name in locked):
-                            append(special(self._special_document(row, path + name)).decode())
+                            member = self._special_document(row, path + name, folder_id)
+                            append(special(member).decode())
                             continue
                         if write_shared and not write:
                             writer = writers[False, ("document", pk) in write_shared]
