@@ -857,6 +857,46 @@ def _before_and_after(
     return before, after
 
 
+@pytest.mark.parametrize("body", FAST_BODIES)
+@pytest.mark.parametrize("depth", ["1", "infinity"])
+def test_a_library_s_folder_is_written_from_rows_byte_for_byte_as_before(
+    anne: Any, body: bytes, depth: str, monkeypatch: Any
+) -> None:
+    """A folder of a library (`dav._RowListing`, its files written a few at a time:
+    `STREAMED_RESPONSES`) is byte for byte what each member's WebDAV resource wrote before:
+    plain names and names to escape or quote in one part, a name holding a line end, a file
+    without content, dates at different moments, dead properties and a lock among them, a
+    subfolder's tree."""
+    monkeypatch.setattr(dav_module, "STREAMED_RESPONSES", 3)
+    folder = add_folder(anne, root_for(owner=anne), "liste")
+    for n in range(7):
+        document = add_file(anne, folder, f"fichier {n}.txt", f"{n}".encode())
+        moment = datetime(2026 - n, 1 + n, 1 + 3 * n, n, 7 * n, 59, 1000 * n, tzinfo=UTC)
+        actions.set_modified_time(actor=anne, document=document, moment=moment)
+    add_file(anne, folder, "a&b <c> \"é\" 'd' 100%.csv", b"x,y\n1,2\n")
+    Document.objects.create(
+        library=folder.library, folder=folder, name="sans contenu", created_by=anne
+    )
+    Document.objects.filter(name="fichier 3.txt").update(name="fichier\n3.txt")
+    dav = Dav(anne)
+    assert dav("PUT", f"{MINE}/liste/vide.txt", b"", content_type="text/plain").status_code == 201
+    actions.set_dead_property(
+        item=Document.objects.get(name="fichier 1.txt"), name="{x:}y", value="<y/>"
+    )
+    actions.lock(actor=anne, item=Document.objects.get(name="fichier 5.txt"))
+    sub = add_folder(anne, folder, "sous dossier")
+    for name in ("b.txt", "é.txt", "c d.txt", "e.txt"):
+        add_file(anne, sub, name, b"sub")
+    add_file(anne, add_folder(anne, sub, "plus"), "f.txt", b"f")
+    actions.set_dead_property(item=add_folder(anne, folder, "décrit"), name="{x:}z", value="<z/>")
+    before, after = _before_and_after(dav, f"{MINE}/liste/", body, depth, monkeypatch)
+    assert after.streaming and before.streaming
+    assert _settled(after.data) == _settled(before.data)
+    listed = _responses(after.data)
+    assert len(listed) == (1 + 2 + 10 if depth == "1" else 1 + 3 + 10 + 4 + 1)
+    assert f"{MINE}/liste/fichier%0A3.txt" in listed
+
+
 def _share_a_world(anne: Any, bruno: Any) -> dict[str, Any]:
     """Anne's and Carla's items shared with Bruno: read and write, a folder reached by a write
     share above it, names to escape and a name twice, dead properties, a lock Bruno took."""
