@@ -271,3 +271,68 @@ def test_sqlite_reads_the_documents_columns_from_their_index_not_their_long_rows
             plan = " | ".join(str(row[3]) for row in cursor.fetchall())
             if "search_searchdocument" in plan:
                 assert "COVERING INDEX search_document_cover" in plan, (sql, plan)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own queries")
+def test_postgresql_parts_in_one_scan_are_the_matches_less_the_ranked_ones(
+    monkeypatch: Any,
+) -> None:
+    """`PostgresEngine.parts_only` (one scan: parts and not words) finds what `matches` less
+    `ranked` (the `EXCEPT` it replaces) finds, with prefixes, phrases, `OR` and excluded words;
+    and the newest matches are the same ids whether walked or read from the index."""
+    from cercle.feed.models import Post
+    from cercle.search import engines
+    from cercle.search.parser import parse
+
+    author = make_user(first_name="Parts")
+    space = make_space(owner=author, name="Parts", kind="open")
+    bodies = [
+        "Le budget budgétaire de l'année",
+        "Une budgétisation détaillée et un détail",
+        "Le détaillant du budget",
+        "Sans rapport avec le reste",
+        "Un e-mail du détaillant: budget serré",
+        "facilement conspirer contre nous",
+        "difficilement conspirerez",
+    ]
+    created = Post.objects.bulk_create([Post(author=author, space=space, body=b) for b in bodies])
+    kind = registry.get("post")
+    assert kind is not None
+    actions.index_objects(kind, kind.rows().filter(pk__in=[post.pk for post in created]))
+    engine = engines.PostgresEngine()
+    inside: set[int] = set()  # found inside words only, by any of the queries
+
+    def ids(sql: tuple[str, list[Any]]) -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(*sql)
+            return {row[0] for row in cursor.fetchall()}
+
+    for text in [
+        "budg",
+        "détail",
+        "budget",
+        '"facilement conspirer"',
+        "détail -budget",
+        "taill OR rapport",
+        "taill",
+        "mail",
+    ]:
+        query = parse(text)
+        only = engine.parts_only(query)
+        matches = engine.matches(query)
+        assert only is not None and matches is not None, text
+        ranked = engine.ranked(query)
+        every = f"SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}"  # noqa: S608
+        words = ids((every, ranked.where_params))
+        assert ids(only) == ids(matches) - words, text
+        inside |= ids(only)
+        found = []
+        for walk in (True, False):
+            monkeypatch.setattr(
+                engines.PostgresEngine, "_walks", staticmethod(lambda *a, w=walk: w)
+            )
+            newest = engine.newest(query, 3)
+            assert ("doc_id + 0" not in newest[0]) is walk
+            found.append(ids(newest))
+        assert found[0] == found[1], text
+    assert inside  # ("détaillée", "détaillant" hold "taill" inside)

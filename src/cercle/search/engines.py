@@ -17,12 +17,17 @@ it begins; a word of four letters or more, or the last one, also matches inside 
 from __future__ import annotations
 
 import json
+import math
+import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import BigIntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from cercle.search import registry
@@ -140,6 +145,33 @@ def id_list(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
+def visible_ids(rows: QuerySet[Any], ids: list[int]) -> list[int]:
+    """The ids among `ids` of the rows of `rows` (a kind's visibility rule).
+
+    PostgreSQL: the rule is asked once per candidate (`EXISTS (… AND pk = candidate OFFSET 0)`,
+    a correlated subplan: each candidate's row is found by its key), where `pk IN (…)` let the
+    planner join the rule's own subqueries to every row of their tables first — a comment's
+    `EXISTS` of its post's rule became a hash of every visible post (50,000 rows read, 75-130 ms
+    at a tenth of the issue's scale, for 40 candidate comments; 1 ms asked per candidate).
+    `OFFSET 0` keeps PostgreSQL from turning the `EXISTS` into such a join."""
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(rows.filter(pk__in=id_list(ids)).values_list("pk", flat=True))
+    one = rows.filter(pk=RawSQL("candidate.id", [], output_field=BigIntegerField())).values("pk")
+    try:
+        sql, params = one.query.sql_with_params()
+    except EmptyResultSet:  # a rule that lets the viewer see nothing (`.none()`)
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT candidate.id FROM unnest(%s::bigint[]) AS candidate(id)"
+            f" WHERE EXISTS ({sql} OFFSET 0)",
+            [ids, *params],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 COVER = "search_document_cover"  # SQLite: the columns read by id (migration search/0005)
 
 
@@ -211,6 +243,8 @@ def candidates(
     order = f"{DOC}.date DESC, {DOC}.id DESC"
     rows: list[Candidate] = []
     with connection.cursor() as cursor:
+        if isinstance(current, PostgresEngine):
+            current.without_jit(cursor)
         if sort != "date":
             # The engine's best `limit` alone, then their rows: the documents' table is read for
             # those only, not for every match. Only the newest `RANK_WINDOW` matches (of those
@@ -248,25 +282,48 @@ def candidates(
         if names is not None and (sort == "date" or len(rows) < NAMES_IF_FEWER):
             similar = current.similar_names(*names)
         # The rest (or everything, by date): a set of ids, filtered and ordered on the table.
-        sets: list[str] = []
-        params: list[Any] = []
+        found: list[SQL] = []
         if others is not None:  # every match (the ranked ones included)
-            sets.append(others[0])
-            params.extend(others[1])
+            found.append(others)
         elif sort == "date":
-            sets.append(f"SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}")
-            params.extend(ranked.where_params)
+            every = f"SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}"
+            found.append((every, ranked.where_params))
         if similar is not None:
-            sets.append(similar[0])
-            params.extend(similar[1])
-        if not sets:
+            found.append(similar)
+        if not found:
             return rows
+        postgres = connection.vendor == "postgresql"
+        only = (
+            current.parts_only(query, titles=titles)
+            if sort != "date" and isinstance(current, PostgresEngine) and others is not None
+            else None
+        )
+        if only is not None:
+            found[0] = only  # (not the ranked matches already)
+            found[1:] = [
+                (f"{sql} AND NOT ({ranked.where})", [*sql_params, *ranked.where_params])
+                for sql, sql_params in found[1:]
+            ]
+        elif sort != "date" and postgres:
+            # Each set's rows that the ranked ones are not, tested on the same row (`AND NOT`;
+            # PostgreSQL's sets are `SELECT … WHERE` on `search_vector`): an `EXCEPT` of the
+            # ranked matches found them all again (a phrase's: every row holding its words read
+            # back and checked, ~100 ms at a tenth of the issue's scale).
+            found = [
+                (f"{sql} AND NOT ({ranked.where})", [*sql_params, *ranked.where_params])
+                for sql, sql_params in found
+            ]
+        sets = [sql for sql, _params in found]
+        params: list[Any] = [param for _sql, sql_params in found for param in sql_params]
         union = " UNION ".join(f"SELECT * FROM ({sql}) AS s{i}" for i, sql in enumerate(sets))
-        if sort != "date":
+        if sort != "date" and not postgres:
             union += f" EXCEPT SELECT {ranked.key} FROM {ranked.source} WHERE {ranked.where}"
             params.extend(ranked.where_params)
+        # PostgreSQL: the set as an array, whose rows are then read by their key; `IN (…)`, whose
+        # size the planner overestimates (thousands), read every document's row to hash them.
+        among = f"= ANY(ARRAY({union}))" if postgres else f"IN ({union})"
         cursor.execute(
-            f"SELECT {columns}, NULL, {tail} FROM {_by_id()} WHERE {DOC}.id IN ({union})"
+            f"SELECT {columns}, NULL, {tail} FROM {_by_id()} WHERE {DOC}.id {among}"
             f" AND {where}"
             f" ORDER BY {order} LIMIT %s",
             [*params, *where_params, limit - len(rows)],
@@ -491,6 +548,27 @@ class SQLiteEngine:
 
 
 _CONFIG = {"fr": "french", "en": "english"}
+# PostgreSQL's newest matches (`PostgresEngine._walks`): what a match read from the words' index
+# costs against a document read walking the ids backwards, and how many times the planner's
+# count of a word's matches may exceed theirs.
+WALK_COST = 5.0
+OVERESTIMATE = 2.0
+_NO_JIT: weakref.WeakSet[Any] = weakref.WeakSet()  # the connections told `SET jit = off`
+_INDEXED: list[float] = []  # (the planner's count of the indexed documents, when read)
+
+
+def _documents_indexed() -> float:
+    """How many documents `search_vector` holds, as the planner counts them (`reltuples`),
+    read again once a minute."""
+    now = time.monotonic()
+    if not _INDEXED or now - _INDEXED[1] > 60:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'search_vector'::regclass")
+            row = cursor.fetchone()
+        _INDEXED[:] = [max(float(row[0] if row else 0), 1.0), now]
+    return _INDEXED[0]
+
+
 NAME_SIMILARITY = 0.45  # pg_trgm's word similarity of a typed name to a person's name
 
 
@@ -614,6 +692,30 @@ class PostgresEngine:
         where, params = self._condition(query, titles=titles, parts=True)
         return f"SELECT search_vector.doc_id FROM search_vector WHERE {where}", params
 
+    def parts_only(self, query: Query, *, titles: bool = False) -> SQL | None:
+        """The matches inside words that are not ranked matches, for a query of one group:
+        its parts (`LIKE`) and not its words — the same rows as `matches` less `ranked`, but
+        each row the trigram index proposes is rejected by its text alone; `(words OR parts)`
+        read every proposed row's vector first (a file's vector is larger than its text)."""
+        if len(query.groups) != 1 or not has_parts(query, titles=titles):
+            return None
+        likes: list[str] = []
+        words: list[str] = []
+        params: list[Any] = []
+        for leaf in query.groups[0]:
+            if leaf_has_parts(leaf, titles=titles):
+                likes.append("search_vector.plain LIKE %s")
+                params.append(f"%{' '.join(leaf.words)}%")
+        for leaf in [*query.groups[0], *query.excluded]:
+            tsquery, leaf_params = self._tsquery(leaf, titles=titles)
+            words.append(f"search_vector.vector @@ {tsquery}")
+            params.extend(leaf_params)
+        return (
+            "SELECT search_vector.doc_id FROM search_vector"
+            f" WHERE ({' OR '.join(likes)}) AND NOT ({' OR '.join(words)})",
+            params,
+        )
+
     def titled(self, query: Query, kinds: tuple[str, ...], where: SQL, limit: int) -> SQL:
         # PostgreSQL's planner drives this by the titles' index itself.
         return titled_by_documents(self, query, kinds, where, limit)
@@ -628,12 +730,59 @@ class PostgresEngine:
         table = ranked.source
         score = ranked.score.replace(f"{table}.vector", "w.vector")
         joined = f" JOIN {DOC} ON {DOC}.id = {table}.doc_id" if where[1] else ""
+        # Without filters, how the newest matches are found is chosen here (`_walks`): walking
+        # the ids backwards, or every match from the words' index then sorted (`doc_id + 0`
+        # cannot be read in the primary key's order).
+        key = f"{table}.doc_id"
+        if not titles and not where[1] and not self._walks(ranked, window):
+            key = f"{table}.doc_id + 0"
         return (
             f"SELECT w.doc_id AS id, {score} AS score FROM (SELECT {table}.doc_id,"
             f" {table}.vector FROM {table}{joined} WHERE {ranked.where}"
-            f" AND {where[0]} ORDER BY {table}.doc_id DESC LIMIT %s) AS w",
+            f" AND {where[0]} ORDER BY {key} DESC LIMIT %s) AS w",
             [*ranked.score_params, *ranked.where_params, *where[1], window],
         )
+
+    @staticmethod
+    def without_jit(cursor: Any) -> None:
+        """JIT compilation off for this database session, once per connection (a pool's
+        connections live on). A search's statements are planned at costs that grow with the
+        index: the parts-of-words query's is ~29,000 at a tenth of the issue's scale, past
+        `jit_above_cost` (100,000) at its full scale, and compiling it cost 19 ms there (258 ms
+        with inlining and optimisation, past 500,000; thresholds set to 0 to measure it) to
+        save nothing: its time is spent reading texts.
+        Set in a transaction that is rolled back, the setting goes back to the server's:
+        slower, never wrong."""
+        raw = connection.connection
+        if raw is None or raw in _NO_JIT:
+            return
+        cursor.execute("SET jit = off")
+        _NO_JIT.add(raw)
+
+    @staticmethod
+    def _walks(ranked: Ranked, window: int) -> bool:
+        """Whether the newest `window` matches are best found by walking the ids backwards
+        (reading window / d rows, d the share of documents that match) rather than from the
+        words' index (every match read, d × N rows, each dearer: `WALK_COST` times): when
+        d² > window / (WALK_COST × N), that is when the matches are more than
+        √(window × N / WALK_COST) (9,400 of 222,000 documents). The planner, left to itself,
+        walks when it expects a few thousand matches, as if a row cost the same read either
+        way, when a walk reads each row's whole vector: a word with 1,983 matches walked all
+        222,000 documents at a tenth of the issue's scale (240 ms; 15 ms from the index).
+        Its count of the matches is its own estimate (`EXPLAIN`, no row read), which
+        overestimates by up to three times (a word's plain, French and English forms are
+        counted as three), hence `OVERESTIMATE`."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_vector WHERE {ranked.where}",
+                ranked.where_params,
+            )
+            plan = cursor.fetchone()[0]
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            expected = float(plan[0]["Plan"]["Plan Rows"])
+        documents = _documents_indexed()
+        return expected > OVERESTIMATE * math.sqrt(window * documents / WALK_COST)
 
     def similar_names(self, word: str, kind: str) -> SQL | None:
         # `<%` (word similarity above the threshold) is answered by the titles' trigram index;

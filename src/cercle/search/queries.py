@@ -112,8 +112,8 @@ def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
         kind = registry.get(key)
         if kind is None:
             continue
-        rows = kind.visible(user).order_by().filter(pk__in=engines.id_list(object_ids))
-        allowed.update((key, pk) for pk in rows.values_list("pk", flat=True))
+        rows = kind.visible(user).order_by()
+        allowed.update((key, pk) for pk in engines.visible_ids(rows, object_ids))
     return [c for c in found if (c.kind, c.object_id) in allowed]
 
 
