@@ -23,8 +23,9 @@ asynchronous views that way; every view here is synchronous and would run to its
 
 A large body (a `Content-Length` past FILE_UPLOAD_MAX_MEMORY_SIZE, or one sent in chunks) is not
 spooled first: the view starts once the headers have arrived and reads the body as the client
-sends it (`StreamedBody`, each read taking the server's next message on the event loop), so an
-upload is written once, where its view puts it, and can be refused before it is sent. A client
+sends it (`StreamedBody`: a task on the event loop receives up to 8 MB ahead of the view's reads,
+so that receiving and the view's writing overlap), so an upload is written once, where its view
+puts it, and can be refused before it is sent. A client
 going away mid-body makes the read raise `UnreadablePostError`.
 """
 
