@@ -6,6 +6,7 @@ The same through a real server: `test_upload_streaming_live.py`."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import threading
@@ -161,3 +162,36 @@ def test_concurrent_reservations_on_two_connections_cannot_both_take_the_room() 
     Reservation.objects.update(expires_at="2000-01-01T00:00:00Z")
     assert actions.reserve_room(library_id=library.pk, size=6 * MB) is not None
     assert actions.purge_expired_reservations() == 1
+
+
+@pytest.mark.django_db
+def test_a_staged_content_is_hashed_behind_its_writes_in_order_and_stops_when_done(
+    documents_storage: Path,
+) -> None:
+    """Large blocks are hashed on a thread of their own while the next are written; the digest
+    is the content's, in order, whatever the blocks' sizes and types (a buffer its writer fills
+    again is hashed as it was written), and the thread is gone once the content is finished or
+    discarded."""
+    blocks = [os.urandom(size) for size in (10, 300 * 1024, 5, MB, 64 * 1024, 3)] * 3
+    staged = actions.StagedContent("a.bin")
+    reused = bytearray(256 * 1024)
+    expected = hashlib.sha256()
+    for n, block in enumerate(blocks):
+        staged.write(block)
+        expected.update(block)
+        reused[:] = bytes([n]) * len(reused)
+        staged.write(reused)  # type: ignore[arg-type]
+        expected.update(reused)
+    stored = staged.finish()
+    assert stored.sha256 == expected.hexdigest()
+    assert stored.size == sum(len(block) for block in blocks) + len(blocks) * len(reused)
+    assert not [t for t in threading.enumerate() if t.name == "cercle-sha256"]
+    staged.close()
+    assert stored_files(documents_storage) == []
+    small = actions.StagedContent("small.txt")
+    small.write(b"hello")
+    assert small.finish().sha256 == hashlib.sha256(b"hello").hexdigest()
+    discarded = actions.StagedContent("b.bin")
+    discarded.write(os.urandom(MB))
+    discarded.close()
+    assert not [t for t in threading.enumerate() if t.name == "cercle-sha256"]

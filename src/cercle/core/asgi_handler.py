@@ -23,8 +23,9 @@ asynchronous views that way; every view here is synchronous and would run to its
 
 A large body (a `Content-Length` past FILE_UPLOAD_MAX_MEMORY_SIZE, or one sent in chunks) is not
 spooled first: the view starts once the headers have arrived and reads the body as the client
-sends it (`StreamedBody`, each read taking the server's next message on the event loop), so an
-upload is written once, where its view puts it, and can be refused before it is sent. A client
+sends it (`StreamedBody`: a task on the event loop receives up to 8 MB ahead of the view's reads,
+so that receiving and the view's writing overlap), so an upload is written once, where its view
+puts it, and can be refused before it is sent. A client
 going away mid-body makes the read raise `UnreadablePostError`.
 """
 
@@ -36,8 +37,9 @@ import logging
 import sys
 import tempfile
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import aclosing
 from typing import Any
 
@@ -83,56 +85,150 @@ def streams_body(scope: Scope) -> bool:
 
 
 class StreamedBody(io.RawIOBase):
-    """A request's body read from a pool thread as the client sends it: each read waits for the
-    server's next `http.request` message on the event loop (the server's own flow control holds
-    the client back meanwhile). Nothing is kept but the part of a message not read yet."""
+    """A request's body read from a pool thread as the client sends it.
+
+    A task on the event loop receives the server's `http.request` messages ahead of the view, up
+    to `READ_AHEAD` bytes not read yet (then it waits, and the server's own flow control holds the
+    client back), so that receiving goes on while the view's thread hashes and writes what it
+    read: the two overlap on two cores instead of taking turns, and the view's thread only waits
+    for the loop when nothing has arrived. The task starts at the first read (a view that refuses
+    a body before reading it has not asked for it: no `100 Continue` is sent).
+
+    `read(size)` answers with what has arrived, up to `size` bytes: the server's messages as they
+    are (256 kB each when the view is the slower), small ones joined up to `JOINED` bytes. They
+    are not joined into larger blocks: a new buffer of 1 MB or more is mapped afresh by the
+    allocator each time, and its page faults cost more system time than the write they spare
+    (docs/benchmarks.md, "1 GB transfers"). Nothing is kept but what has arrived and is not read
+    yet."""
+
+    READ_AHEAD = 8 * 1024 * 1024
+    JOINED = 256 * 1024
 
     def __init__(self, receive: Any, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._receive = receive
         self._loop = loop
-        self._pending = b""
+        self._parts: deque[bytes] = deque()
+        self._buffered = 0
         self._done = False
+        self._changed = threading.Condition()
+        # Set (on the loop) when reads have made room; the task waits for it when full.
+        self._room: asyncio.Event | None = None
+        self._task_waits = False
+        self._reader_waits = False
+        self._task: Future[None] | None = None
+        self._failed = False
         self.aborted = False
 
     def readable(self) -> bool:
         return True
 
-    def _next_message(self) -> bytes:
-        future = asyncio.run_coroutine_threadsafe(self._receive(), self._loop)
-        message = future.result()
-        if message["type"] == "http.disconnect":
-            self._done = True
-            self.aborted = True
-            raise UnreadablePostError("The client went away before the end of its request.")
-        if not message.get("more_body", False):
-            self._done = True
-        return bytes(message.get("body", b""))
+    async def _fill(self) -> None:
+        """On the loop: receive the messages into the buffer until the body ends."""
+        room = self._room = asyncio.Event()
+        try:
+            while True:
+                with self._changed:
+                    full = self._task_waits = self._buffered >= self.READ_AHEAD
+                    if full:
+                        room.clear()
+                if full:
+                    await room.wait()
+                    continue
+                message = await self._receive()
+                with self._changed:
+                    if message["type"] == "http.disconnect":
+                        self.aborted = True
+                        self._done = True
+                    else:
+                        body = message.get("body", b"")
+                        if body:
+                            self._parts.append(bytes(body))
+                            self._buffered += len(body)
+                        if not message.get("more_body", False):
+                            self._done = True
+                    if self._reader_waits:
+                        self._changed.notify()
+                    if self._done:
+                        return
+        except BaseException:
+            with self._changed:
+                self._failed = True
+                self._done = True
+                self._changed.notify()
+            raise
+
+    def _take(self, size: int) -> bytes:
+        """What has arrived, up to `size` bytes (waiting for some, unless the body has ended)."""
+        if self._task is None:
+            self._task = asyncio.run_coroutine_threadsafe(self._fill(), self._loop)
+        with self._changed:
+            while not self._parts and not self._done:
+                self._reader_waits = True
+                self._changed.wait()
+            self._reader_waits = False
+            parts = self._parts
+            if not parts:
+                if self.aborted:
+                    raise UnreadablePostError("The client went away before the end of its request.")
+                if self._failed:
+                    raise UnreadablePostError("The request's body could not be read.")
+                return b""
+            first = parts.popleft()
+            if len(first) > size:
+                data, rest = first[:size], first[size:]
+                parts.appendleft(rest)
+            elif parts and len(first) + len(parts[0]) <= min(size, self.JOINED):
+                pieces = [first]
+                taken = len(first)
+                while parts and taken + len(parts[0]) <= min(size, self.JOINED):
+                    taken += len(parts[0])
+                    pieces.append(parts.popleft())
+                data = b"".join(pieces)
+            else:
+                data = first
+            self._buffered -= len(data)
+            wake = self._task_waits and self._buffered < self.READ_AHEAD
+            if wake:
+                self._task_waits = False
+        if wake:
+            assert self._room is not None
+            self._loop.call_soon_threadsafe(self._room.set)
+        return data
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
-            parts = [self._pending]
-            self._pending = b""
-            while not self._done:
-                parts.append(self._next_message())
-            return b"".join(parts)
-        while not self._pending and not self._done:
-            self._pending = self._next_message()
-        data, self._pending = self._pending[:size], self._pending[size:]
-        return data
+            blocks = []
+            while block := self._take(self.READ_AHEAD):
+                blocks.append(block)
+            return b"".join(blocks)
+        if size == 0:
+            return b""
+        return self._take(size)
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
+    def close(self) -> None:
+        """Stops receiving (on the loop, when the request ends)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        super().close()
+
 
 class PooledASGIHandler(base.BaseHandler):
     """Django's HTTP handling over ASGI, each request run in one hop to a fixed thread pool."""
 
     request_class = ASGIRequest
-    # Bytes per `http.response.body` message (as Django's handler).
+    # Bytes per `http.response.body` message of an ordinary response (as Django's handler).
     chunk_size = 2**16
+    # Bytes per read of a streamed file (`FileResponse`, whose own default is 4 kB), and at most
+    # per message of a streaming response: each part crosses from a pool thread to the loop once
+    # (a hop costs ~50 µs of CPU: 64 kB parts cost 1 s per GB, 1 MB parts 0.06 s), and is sent as
+    # it is (the server's flow control waits for the socket), not copied into smaller slices.
+    stream_chunk_size = 2**20
 
     def __init__(self, *, threads: int) -> None:
         self.threads = threads
@@ -217,7 +313,7 @@ class PooledASGIHandler(base.BaseHandler):
         response._handler_class = self.__class__  # type: ignore[attr-defined]
         if response.streaming:
             if isinstance(response, FileResponse):
-                response.block_size = self.chunk_size
+                response.block_size = self.stream_chunk_size
             return response
         # Ordinary responses are whole bytes already: close them here, in the thread that
         # served them, so `request_finished` releases this thread's connection as it should.
@@ -277,11 +373,12 @@ class PooledASGIHandler(base.BaseHandler):
         )
         if response.streaming:
             async for part in self._streamed_parts(response):
-                for start in range(0, len(part), self.chunk_size):
+                for start in range(0, len(part), self.stream_chunk_size):
                     await send(
                         {
                             "type": "http.response.body",
-                            "body": part[start : start + self.chunk_size],
+                            # A part of 1 MB or less is sent as it is (a whole slice is no copy).
+                            "body": part[start : start + self.stream_chunk_size],
                             "more_body": True,
                         }
                     )

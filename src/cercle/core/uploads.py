@@ -741,6 +741,10 @@ class CappedUploadHandler(FileUploadHandler):
     temporary file being written. The view reads `refusal(request)` and answers with it. The cap
     is asked for once, when the body starts (`cap()`: the viewer and the target are known then)."""
 
+    # No smaller than the other handlers' chunks (Django reads by the smallest): counting is
+    # the same for any size, and a large upload's handler (the documents') reads 1 MB blocks.
+    chunk_size = 1024 * 1024
+
     def __init__(self, request: HttpRequest, cap: Callable[[], UploadCap | None]) -> None:
         super().__init__(request)
         self.cap_of = cap

@@ -17,7 +17,7 @@ from django.utils.http import http_date
 from cercle.core import uploads
 from cercle.documents.models import Version
 
-CHUNK_BYTES = 256 * 1024
+CHUNK_BYTES = 1024 * 1024  # as `FileResponse` is read (`core.asgi_handler`)
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _COPIED = (
     "Content-Type",

@@ -34,6 +34,10 @@ class StagingUploadHandler(FileUploadHandler):
     `library_id` (the target's library, known before the body), room is reserved there first:
     a refusal stops the upload (`StopUpload`) with the quota's message, for the view to give."""
 
+    # Django's parser reads the body by the smallest of its handlers' chunks (64 kB by default):
+    # 1 MB blocks pass 16 times fewer through the parser, the counting and the writes.
+    chunk_size = 1024 * 1024
+
     def __init__(
         self, request: HttpRequest, library_id: int | Callable[[], int | None] | None
     ) -> None:
