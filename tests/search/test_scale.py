@@ -55,6 +55,7 @@ def test_a_page_costs_the_same_queries_for_50_or_500_matches() -> None:
     _posts(anne, space, 50, "zorglub")
     _posts(bruno, secret, 20, "zorglub")  # matches anne may not see
     _posts(anne, space, 50, "pouldre")
+    queries.search(anne, "rien")  # once per connection on PostgreSQL: `SET jit = off`
     few, few_results = _queries(anne, "zorglub")
     _posts(anne, space, 450, "pouldre")
     many, many_results = _queries(anne, "pouldre")
@@ -110,10 +111,11 @@ def test_below_the_budget_counts_are_exact() -> None:
     assert "(30)" in html and "lower bounds" not in html
 
 
-def test_a_tab_below_the_budget_costs_what_every_kind_costs(monkeypatch: Any) -> None:
-    """A kind's tab, when every match is among the first pass's candidates (fewer than the
-    budget), is cut from them: no second search, no more queries than all kinds, and the same
-    results and counts as that kind searched on its own."""
+def test_a_tab_counts_unranked_then_ranks_its_own_kind(monkeypatch: Any) -> None:
+    """Beside a kind's tab, the first pass (every kind) only counts, unranked — ranking a common
+    word's newest matches was half of a tab's search — and the tab's own pass ranks: a fixed
+    number of queries more than all kinds, whatever the matches, and the same results and
+    counts as that kind searched on its own."""
     from cercle.pages.actions import create_page
 
     anne = make_user(first_name="Anne")
@@ -126,13 +128,14 @@ def test_a_tab_below_the_budget_costs_what_every_kind_costs(monkeypatch: Any) ->
     for key, shown in (("post", 20), ("page", 3), ("event", 0)):
         tab, tab_results = _queries(anne, "zorglub", kinds=[key])
         # (A tab showing one kind reads the shown titles of that kind only.)
-        assert tab <= every, key
+        assert tab <= every + 4, key
         assert len(tab_results.hits) == shown and {h.kind.key for h in tab_results.hits} <= {key}
-        # The kind searched on its own (the second pass, forced) finds the same, in order.
+        # The kind searched on its own (a names' miss, forced, changes nothing) finds the same,
+        # in order.
         monkeypatch.setattr(queries, "_names_missed", lambda *args: True)
         alone, alone_results = _queries(anne, "zorglub", kinds=[key])
         monkeypatch.undo()
-        assert alone > tab
+        assert alone == tab
         assert [h.document.pk for h in alone_results.hits] == [
             h.document.pk for h in tab_results.hits
         ]

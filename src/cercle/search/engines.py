@@ -206,7 +206,13 @@ class Engine(Protocol):
     def similar_names(self, word: str, kind: str) -> SQL | None: ...
     def titled(self, query: Query, kinds: tuple[str, ...], where: SQL, limit: int) -> SQL: ...
     def newest(
-        self, query: Query, window: int, where: SQL = ("1=1", []), *, titles: bool = False
+        self,
+        query: Query,
+        window: int,
+        where: SQL = ("1=1", []),
+        *,
+        titles: bool = False,
+        scored: bool = True,
     ) -> SQL: ...
 
 
@@ -228,10 +234,14 @@ def candidates(
     sort: str = "relevance",
     limit: int,
     names: tuple[str, str] | None = None,
+    scored: bool = True,
 ) -> list[Candidate]:
     """The first `limit` matching documents, best first: the engine's ranked matches (words and
     stems) by score, then those matching only inside words (or by a name's typo) newest first;
-    or every match newest first (`sort="date"`). `names`: (word, kind) for the typo tolerance."""
+    or every match newest first (`sort="date"`). `names`: (word, kind) for the typo tolerance.
+    `scored=False`: the same matches, the ranked ones the newest `limit` and unscored (the
+    engine's score is most of a common word's cost): which documents match, not their order
+    (the search's counts per kind beside one kind's tab)."""
     if query.empty or limit <= 0:
         return []
     current = engine()
@@ -251,12 +261,13 @@ def candidates(
             # the filters keep) are scored, taken in the index's own order (the newest ids
             # first) without scoring the others: a common word's cost no longer grows with the
             # number of its matches, a tab of one kind included.
-            window = max(RANK_WINDOW, limit)
+            window = max(RANK_WINDOW, limit) if scored else limit
             newest, newest_params = current.newest(
                 query,
                 window,
                 (where, where_params) if not filters.empty else ("1=1", []),
                 titles=titles,  # suggestions: the titles' small table, not every document
+                scored=scored,
             )
             cursor.execute(
                 f"SELECT {columns}, best.score, {tail}"
@@ -511,7 +522,13 @@ class SQLiteEngine:
         )
 
     def newest(
-        self, query: Query, window: int, where: SQL = ("1=1", []), *, titles: bool = False
+        self,
+        query: Query,
+        window: int,
+        where: SQL = ("1=1", []),
+        *,
+        titles: bool = False,
+        scored: bool = True,
     ) -> SQL:
         # FTS5 walks its matches in rowid order and scores the rows it returns only (those the
         # filters keep: the documents' row is read by its id for each match walked).
@@ -519,10 +536,11 @@ class SQLiteEngine:
         # kinds' titles' own table.
         ranked = self.ranked(query, titles=titles)
         joined = f" JOIN {_by_id()} ON {DOC}.id = {ranked.key}" if where[0] != "1=1" else ""
+        score, score_params = (ranked.score, ranked.score_params) if scored else ("0", [])
         return (
-            f"SELECT {ranked.key} AS id, {ranked.score} AS score FROM {ranked.source}{joined}"
+            f"SELECT {ranked.key} AS id, {score} AS score FROM {ranked.source}{joined}"
             f" WHERE {ranked.where} AND {where[0]} ORDER BY {ranked.key} DESC LIMIT %s",
-            [*ranked.score_params, *ranked.where_params, *where[1], window],
+            [*score_params, *ranked.where_params, *where[1], window],
         )
 
     def similar_names(self, word: str, kind: str) -> SQL | None:
@@ -721,14 +739,21 @@ class PostgresEngine:
         return titled_by_documents(self, query, kinds, where, limit)
 
     def newest(
-        self, query: Query, window: int, where: SQL = ("1=1", []), *, titles: bool = False
+        self,
+        query: Query,
+        window: int,
+        where: SQL = ("1=1", []),
+        *,
+        titles: bool = False,
+        scored: bool = True,
     ) -> SQL:
         # The newest ids first, their vectors carried through the limit: `ts_rank` is computed
         # for the window's rows only (in the same query PostgreSQL would compute it for every
         # match before sorting). `titles`: the suggested kinds' titles' own table.
         ranked = self.ranked(query, titles=titles)
         table = ranked.source
-        score = ranked.score.replace(f"{table}.vector", "w.vector")
+        score = ranked.score.replace(f"{table}.vector", "w.vector") if scored else "0"
+        score_params = ranked.score_params if scored else []
         joined = f" JOIN {DOC} ON {DOC}.id = {table}.doc_id" if where[1] else ""
         # Without filters, how the newest matches are found is chosen here (`_walks`): walking
         # the ids backwards, or every match from the words' index then sorted (`doc_id + 0`
@@ -740,7 +765,7 @@ class PostgresEngine:
             f"SELECT w.doc_id AS id, {score} AS score FROM (SELECT {table}.doc_id,"
             f" {table}.vector FROM {table}{joined} WHERE {ranked.where}"
             f" AND {where[0]} ORDER BY {key} DESC LIMIT %s) AS w",
-            [*ranked.score_params, *ranked.where_params, *where[1], window],
+            [*score_params, *ranked.where_params, *where[1], window],
         )
 
     @staticmethod

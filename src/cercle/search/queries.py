@@ -216,7 +216,9 @@ def search(
     offset = max(0, min(offset, MAX_OFFSET))
     limit = max(1, min(limit, 50))
 
-    def visible(keys: list[SearchKind]) -> tuple[list[Candidate], bool, list[Candidate]]:
+    def visible(
+        keys: list[SearchKind], *, scored: bool = True
+    ) -> tuple[list[Candidate], bool, list[Candidate]]:
         filters = Filters(
             # Every kind: no condition (a kind no longer registered is dropped by visibility).
             kinds=tuple(kind.key for kind in keys) if len(keys) < len(every_kind) else (),
@@ -226,9 +228,11 @@ def search(
             date_to=date_to,
             extensions=extensions,
         )
-        found = candidates(query, filters, sort=sort, limit=BUDGET + 1, names=_names(query, keys))
+        found = candidates(
+            query, filters, sort=sort, limit=BUDGET + 1, names=_names(query, keys), scored=scored
+        )
         shown = visible_candidates(user, found)
-        if sort == "relevance" and shown:
+        if sort == "relevance" and shown and scored:
             nonlocal own_spaces
             if own_spaces is None:
                 own_spaces = set(space_queries.member_space_ids(user))
@@ -237,14 +241,18 @@ def search(
             shown = rerank(shown, own_spaces, timezone.now())
         return shown, len(found) > BUDGET, found
 
-    shown, capped, found = visible(every_kind)
+    chosen = searchable_kinds(kinds)
+    tab = bool(kinds) and len(chosen) < len(every_kind)
+    # Beside one kind's tab, the first pass only counts each kind's matches: unscored (ranking
+    # the newest matches was half of a common word's search), the tab's own pass ranks.
+    scored = not tab or sort != "relevance"
+    shown, capped, found = visible(every_kind, scored=scored)
     for candidate in shown:
         results.counts[candidate.kind] = results.counts.get(candidate.kind, 0) + 1
     if capped:
         results.capped = {kind.key for kind in every_kind}
-    chosen = searchable_kinds(kinds)
-    if kinds and len(chosen) < len(every_kind):
-        if not capped and not _names_missed(query, chosen, found):
+    if tab:
+        if scored and not capped and not _names_missed(query, chosen, found):
             # Every match is among the first pass's candidates: the chosen kinds' results are
             # theirs, in the same order (the engine's order and the relevance's weights are
             # the candidates' own), and their counts are exact.
