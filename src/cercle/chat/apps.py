@@ -12,6 +12,7 @@ class ChatConfig(AppConfig):
         from cercle.chat import (
             adoption,
             audit_labels,
+            cards,
             listeners,
             navigation,
             personal_data,
@@ -21,6 +22,7 @@ class ChatConfig(AppConfig):
 
         adoption.register()
         audit_labels.register()
+        cards.register()
         personal_data.register()
         listeners.register()
         navigation.register()

@@ -10,6 +10,7 @@ both for every state of a card, viewer and language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import template
@@ -17,7 +18,6 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from cercle.chat.templatetags.chat import may_message
 from cercle.core.text import escaped
 
 register = template.Library()
@@ -49,22 +49,18 @@ def avatar_html(p: Any, size: Any = None, alt: Any = None) -> str:
     return f'<span class="avatar {css}" aria-hidden="true">{initials}</span>'
 
 
-def _message_button(context: template.Context, person: Any) -> str:
-    """What `chat/_message_button.html` draws."""
-    if not may_message(context.get("user"), person):
-        return ""
-    token = context.get("csrf_token")
-    csrf = (
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped(str(token))}">'
-        if token and token != "NOTPROVIDED"  # noqa: S105 (Django's marker, not a secret)
-        else ""
-    )
-    url = escaped(reverse("chat_start_direct", args=[person.username]))
-    return (
-        f'<form method="post" action="{url}" class="inline-form message-button">{csrf}'
-        f'<button type="submit" class="button-secondary">{escaped(gettext("Message"))}</button>'
-        "</form>"
-    )
+# A card's "Message" button (`chat/_message_button.html`), drawn by the chat, a layer above this
+# one (`register_message_button`, from its `ready()`); none while it is not installed.
+def _no_button(context: template.Context, person: Any) -> str:
+    return ""
+
+
+_message_button: Callable[[template.Context, Any], str] = _no_button
+
+
+def register_message_button(draw: Callable[[template.Context, Any], str]) -> None:
+    global _message_button
+    _message_button = draw
 
 
 @register.simple_tag(takes_context=True)
