@@ -309,6 +309,8 @@ def change_event(
         raise ValidationError({"occurrence": _("This event has no such occurrence.")})
     if scope == FOLLOWING and key is not None and key <= event.own_timing().key:
         scope = ALL
+    if calendar is not None and calendar.pk != event.calendar_id and scope != ALL:
+        raise ValidationError({"calendar": _("Only the whole event changes calendar.")})
     if scope == THIS:
         assert key is not None
         return _change_occurrence(actor, event, key, details, timing)

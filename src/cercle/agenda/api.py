@@ -290,11 +290,11 @@ def change_event(
             meeting_url=event.meeting_url if payload.meeting_url is None else payload.meeting_url,
         )
     times = TimesIn(**payload.model_dump(exclude_unset=True, include=set(TimesIn.model_fields)))
-    calendar = None
-    if payload.calendar_id is not None:
-        if payload.scope != actions.ALL:
-            raise ValidationError({"calendar_id": _("Only the whole event changes calendar.")})
-        calendar = queries.access_calendar(viewer, payload.calendar_id)
+    calendar = (
+        queries.access_calendar(viewer, payload.calendar_id)
+        if payload.calendar_id is not None
+        else None
+    )
     changed = actions.change_event(
         actor=viewer,
         event=event,
