@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -13,7 +12,7 @@ def register() -> None:
         MenuLink(
             key="people",
             label=_("People"),
-            url=lambda user: reverse("directory"),
+            url=lambda user: link_url("directory"),
             place="main",
             order=20,
             current_prefix="/people",
@@ -24,7 +23,7 @@ def register() -> None:
         MenuLink(
             key="profile",
             label=_("My profile"),
-            url=lambda user: reverse("profile", args=[user.username]),
+            url=lambda user: link_url("profile", user.username),
             place="account",
             order=10,
         )
@@ -33,7 +32,7 @@ def register() -> None:
         MenuLink(
             key="settings",
             label=_("Settings"),
-            url=lambda user: reverse("settings"),
+            url=lambda user: link_url("settings"),
             place="account",
             order=70,
         )
@@ -42,7 +41,7 @@ def register() -> None:
         MenuLink(
             key="security",
             label=_("Security"),
-            url=lambda user: reverse("security"),
+            url=lambda user: link_url("security"),
             place="account",
             order=80,
         )

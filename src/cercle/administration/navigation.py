@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
 from cercle.accounts.queries import admin_rights
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def has_admin_right(user: User) -> bool:
@@ -19,7 +18,7 @@ def register() -> None:
         MenuLink(
             key="administration",
             label=_("Administration"),
-            url=lambda user: reverse("admin_index"),
+            url=lambda user: link_url("admin_index"),
             place="account",
             order=90,
             shown=has_admin_right,

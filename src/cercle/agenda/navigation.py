@@ -3,10 +3,9 @@ menu (the bar holds the first links only)."""
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -14,7 +13,7 @@ def register() -> None:
         MenuLink(
             key="agenda",
             label=_("Agenda"),
-            url=lambda user: reverse("agenda"),
+            url=lambda user: link_url("agenda"),
             place="main",
             order=60,
             current_prefix="/agenda/",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -17,6 +16,7 @@ from cercle.core.navigation import (
     MenuLink,
     NavLink,
     NavSection,
+    link_url,
     register_menu_link,
     register_section,
 )
@@ -26,7 +26,7 @@ def my_conversations(user: User, limit: int) -> list[NavLink]:
     return [
         NavLink(
             label=item.title,
-            url=reverse("chat_conversation", args=[item.conversation_id]),
+            url=link_url("chat_conversation", item.conversation_id),
             unread=item.unread,
         )
         for item in nav_conversations(user, limit)
@@ -43,10 +43,10 @@ def messages_link(request: HttpRequest) -> SafeString:
     current = ' aria-current="page"' if request.path.startswith("/messages") else ""
     hidden = "" if unread else " hidden"
     return mark_safe(  # noqa: S308 (every value is escaped or an integer)
-        f'<a href="{escape(reverse("chat_inbox"))}"{current} class="nav-messages">'
+        f'<a href="{escape(link_url("chat_inbox"))}"{current} class="nav-messages">'
         f"{escape(gettext('Messages'))}"
         f'<span id="messages-badge" class="nav-badge"{hidden} '
-        f'data-unread-url="{escape(reverse("chat_unread"))}">'
+        f'data-unread-url="{escape(link_url("chat_unread"))}">'
         f'<span class="visually-hidden">, {escape(gettext("unread conversations:"))} </span>'
         f'<span class="nav-badge-count">{escape(unread)}</span></span></a>\n'
         '<div id="realtime-status" class="realtime-status" role="status" hidden '
@@ -62,7 +62,7 @@ def register() -> None:
             title=_("Conversations"),
             links=my_conversations,
             more_label=_("All conversations"),
-            more_url=lambda: reverse("chat_inbox"),
+            more_url=lambda: link_url("chat_inbox"),
             order=20,
             limit=8,
         )
@@ -71,7 +71,7 @@ def register() -> None:
         MenuLink(
             key="messages",
             label=_("Messages"),
-            url=lambda user: reverse("chat_inbox"),
+            url=lambda user: link_url("chat_inbox"),
             place="main",
             order=40,
             current_prefix="/messages",

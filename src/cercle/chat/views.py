@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -16,8 +17,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from cercle.accounts.models import User
@@ -41,7 +42,13 @@ PREVIEW_LENGTH = 120
 
 
 def _strings() -> dict[str, str]:
-    """Texts the realtime script shows, translated here."""
+    """Texts the realtime script shows, translated here: kept per language (each conversation
+    page asked its fifty translations, ~700 Python calls: issue 15)."""
+    return _strings_in(get_language())
+
+
+@functools.lru_cache(maxsize=32)
+def _strings_in(language: str | None) -> dict[str, str]:
     return {
         "edited": pgettext("message", "edited"),
         "deleted": _("This message was deleted."),

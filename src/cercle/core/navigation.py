@@ -16,12 +16,15 @@ The main navigation is a row of tabs from 48rem and, on phones, a bar of icons: 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from weakref import WeakKeyDictionary
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
@@ -63,6 +66,18 @@ class ShownSection:
     more_url: str
 
 
+@functools.lru_cache(maxsize=16384)
+def _link_url(prefix: str, urlconf: Any, name: str, args: tuple[str | int, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=args or None)
+
+
+def link_url(name: str, *args: str | int) -> str:
+    """`reverse(name, args=args)`, kept per script prefix and URL configuration: the menus and
+    the side navigation ask for about twenty addresses on every page, ~100 Python calls each
+    (issue 15)."""
+    return _link_url(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF, name, args)
+
+
 SECTIONS: dict[str, NavSection] = {}
 _SHOWN: WeakKeyDictionary[HttpRequest, list[ShownSection]] = WeakKeyDictionary()
 
@@ -72,19 +87,11 @@ def register_section(section: NavSection) -> None:
 
 
 def _mark_current(links: list[NavLink], path: str) -> list[NavLink]:
+    # Only the current page's link is made anew (a frozen link costs ~8 calls to make).
     out = []
     for link in links:
         current = path == link.url or (link.url != "/" and path.startswith(link.url))
-        out.append(
-            NavLink(
-                label=link.label,
-                url=link.url,
-                unread=link.unread,
-                new=link.new,
-                favourite=link.favourite,
-                current=current,
-            )
-        )
+        out.append(link if link.current == current else dataclasses.replace(link, current=current))
     return out
 
 

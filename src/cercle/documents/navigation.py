@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -13,7 +12,7 @@ def register() -> None:
         MenuLink(
             key="documents",
             label=_("My documents"),
-            url=lambda user: reverse("documents_mine"),
+            url=lambda user: link_url("documents_mine"),
             place="account",
             order=20,
             current_prefix="/documents/",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -13,7 +12,7 @@ def register() -> None:
         MenuLink(
             key="home",
             label=_("Home"),
-            url=lambda user: reverse("home"),
+            url=lambda user: link_url("home"),
             place="main",
             order=10,
             css_class="nav-home",

@@ -7,6 +7,7 @@ htmx requests get the partial that changed, other requests a redirect (pages wor
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from cercle.accounts.models import User
@@ -162,13 +164,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "home_layout": layout,
         "filter": feed_filter,
-        "filters": [
-            ("all", _label("all")),
-            ("spaces", _label("spaces")),
-            ("following", _label("following")),
-            ("mentions", _label("mentions")),
-            ("saved", _label("saved")),
-        ],
+        "filters": _filters(get_language()),
         "may_post_on_wall": queries.may_post_on_wall(user),
         # What the modules extending posts add: sections (announcements' banners), composer parts.
         "home_sections": sections,
@@ -191,16 +187,18 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _label(name: str) -> str:
+@functools.lru_cache(maxsize=32)
+def _filters(language: str | None) -> list[tuple[str, str]]:
+    """The home feed's filters and their names, kept per language (asked on every home page)."""
     from django.utils.translation import gettext as _
 
-    return {
-        "all": _("All"),
-        "spaces": _("My spaces"),
-        "following": _("People I follow"),
-        "mentions": _("Mentions of me"),
-        "saved": _("Saved"),
-    }[name]
+    return [
+        ("all", _("All")),
+        ("spaces", _("My spaces")),
+        ("following", _("People I follow")),
+        ("mentions", _("Mentions of me")),
+        ("saved", _("Saved")),
+    ]
 
 
 @login_required

@@ -3,10 +3,9 @@ menu (the bar holds the first links only)."""
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -14,7 +13,7 @@ def register() -> None:
         MenuLink(
             key="news",
             label=_("News"),
-            url=lambda user: reverse("news"),
+            url=lambda user: link_url("news"),
             place="main",
             order=55,
             current_prefix="/news/",

@@ -3,10 +3,9 @@ again after it was hidden."""
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -14,7 +13,7 @@ def register() -> None:
         MenuLink(
             key="onboarding",
             label=_("Getting started"),
-            url=lambda user: reverse("onboarding"),
+            url=lambda user: link_url("onboarding"),
             place="account",
             order=15,
             current_prefix="/welcome/",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cercle.core.navigation import MenuLink, register_menu_link
+from cercle.core.navigation import MenuLink, link_url, register_menu_link
 
 
 def register() -> None:
@@ -13,7 +12,7 @@ def register() -> None:
         MenuLink(
             key="my_data",
             label=_("My data"),
-            url=lambda user: reverse("privacy_my_data"),
+            url=lambda user: link_url("privacy_my_data"),
             place="account",
             order=75,
             current_prefix="/privacy/my-data/",

@@ -3,7 +3,6 @@ when a post went up since I last opened it; and the main navigation's Spaces lin
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cercle.accounts.models import User
@@ -11,6 +10,7 @@ from cercle.core.navigation import (
     MenuLink,
     NavLink,
     NavSection,
+    link_url,
     register_menu_link,
     register_section,
 )
@@ -21,7 +21,7 @@ def my_spaces(user: User, limit: int) -> list[NavLink]:
     return [
         NavLink(
             label=display_name(item.space),
-            url=reverse("space", args=[item.space.slug]),
+            url=link_url("space", item.space.slug),
             new=item.new,
             favourite=item.favourite,
         )
@@ -36,7 +36,7 @@ def register() -> None:
             title=_("My spaces"),
             links=my_spaces,
             more_label=_("All spaces"),
-            more_url=lambda: reverse("spaces"),
+            more_url=lambda: link_url("spaces"),
             order=10,
             limit=12,
         )
@@ -45,7 +45,7 @@ def register() -> None:
         MenuLink(
             key="spaces",
             label=_("Spaces"),
-            url=lambda user: reverse("spaces"),
+            url=lambda user: link_url("spaces"),
             place="main",
             order=30,
             current_prefix="/spaces/",

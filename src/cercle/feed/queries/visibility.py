@@ -299,11 +299,35 @@ class PostRights:
         return {action: getattr(self, action) for action in ACTIONS}
 
 
+_NO_RIGHTS = PostRights()
+
+
 def rights(viewer: Viewer, post: Post) -> PostRights:
-    """`can` for every action (the visibility checked once, not once per action)."""
+    """`can` for every action (the visibility checked once, not once per action): `viewer_may`'s
+    rules for all the actions in one pass, the moderation right asked once (each card of a page
+    asks: issue 15; `tests/feed/test_rights_in_one_pass.py` compares it with `can`)."""
     if not viewer_sees(viewer, post):
-        return PostRights()
-    return PostRights(**{action: viewer_may(viewer, action, post) for action in ACTIONS})
+        return _NO_RIGHTS
+    person = viewer.user
+    space = post.space
+    archived = space is not None and space.is_archived
+    mine = post.author_id == person.pk
+    if space is None:
+        delete = mine or person.is_admin or post.wall_owner_id == person.pk
+        pin = False
+    else:
+        moderates = space_queries.can_moderate(person, space, viewer.roles)
+        delete = mine or person.is_admin or moderates
+        pin = not archived and moderates
+    return PostRights(
+        see=True,
+        comment=not archived,
+        react=not archived,
+        share=not person.is_guest,
+        edit=mine and not archived and not post.activity_kind,
+        delete=delete,
+        pin=pin,
+    )
 
 
 def access_post(user: User, post_id: int | str) -> Post:
