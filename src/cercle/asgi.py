@@ -6,6 +6,11 @@ from typing import Any
 
 import django
 
+from cercle.core.allocator import keep_large_buffers
+
+# Before anything large is allocated: uploads' buffers reused, not mapped afresh (its docstring).
+keep_large_buffers()
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cercle.settings")
 django.setup(set_prefix=False)
 
