@@ -218,6 +218,14 @@ else:
             "max_size": pool_max,
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
         }
+    # Server-side binding (`$1` parameters, the statement's text the same for every value) lets
+    # psycopg prepare a statement once it has run DATABASE_PREPARE_THRESHOLD times on a
+    # connection (the pool keeps them): PostgreSQL then skips parsing and planning it again.
+    # Django's default binds on the client, so every statement is new to the server (issue 15).
+    if env_bool("DATABASE_SERVER_SIDE_BINDING", default=False):
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(threshold) if threshold else None
     if TESTING:
         # A test database is thrown away: commits (migrations, transactional tests) need not
         # wait for the write-ahead log to reach the disk. Same SQL, same results.

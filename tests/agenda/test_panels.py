@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cercle.agenda import actions
+from cercle.agenda.recurrence import Timing
 from cercle.spaces.models import Space
 from tests.factories import add_member, make_event, make_space, make_user
 from tests.helpers.api import api
@@ -139,3 +140,136 @@ def test_a_space_s_settings_and_a_person_s_role_reach_the_kept_panels() -> None:
     with CaptureQueriesContext(connection) as again:
         client.get("/")
     assert [q for q in again.captured_queries if "agenda_" in q["sql"]]
+
+
+def _panel_titles(user: Any) -> list[str]:
+    from cercle.agenda import panels
+
+    part = panels.home_panel(user)
+    assert part is not None
+    return [o.title for o in part["items"]]
+
+
+def _space_titles(user: Any, space: Any) -> list[str]:
+    from cercle.agenda import panels
+    from cercle.spaces.queries import space_view
+
+    part = panels.space_panel(user, space_view(user, Space.objects.get(pk=space.pk)))
+    return [o.title for o in part["items"]] if part else []
+
+
+def test_the_home_panel_is_kept_when_a_calendar_it_does_not_show_changes() -> None:
+    """Keyed by the versions of the calendars and spaces it may show (issue 15): an event in a
+    colleague's calendar, in a space Anne is not in, or a colleague's first calendar made, leaves
+    her panel kept (no query at all); an event of hers, of her space, an invitation, a new
+    membership and a space's agenda switched on change it at once."""
+    from cercle.agenda import queries
+    from cercle.spaces import actions as space_actions
+
+    anne, bob = make_user(), make_user()
+    mine = make_space(owner=anne, name="Le mien")
+    elsewhere = make_space(owner=bob, name="Ailleurs")
+    make_event(organiser=anne, title="Le mien 1", start=_soon(3), zone="Etc/GMT-1")
+    assert _panel_titles(anne) == ["Le mien 1"]
+    with CaptureQueriesContext(connection) as kept:
+        assert _panel_titles(anne) == ["Le mien 1"]
+    assert len(kept) == 0, [q["sql"][:120] for q in kept.captured_queries]
+
+    # Writes Anne's panel does not show: kept, no query.
+    make_event(organiser=bob, title="Chez Bob", start=_soon(4), zone="Etc/GMT-1")
+    make_event(organiser=bob, space=elsewhere, title="Ailleurs 1", start=_soon(4), zone="Etc/GMT-1")
+    actions.personal_calendar(make_user())
+    with CaptureQueriesContext(connection) as kept:
+        assert _panel_titles(anne) == ["Le mien 1"]
+    assert len(kept) == 0, [q["sql"][:120] for q in kept.captured_queries]
+
+    # Writes it shows: at once.
+    make_event(organiser=bob, space=mine, title="Dans mon espace", start=_soon(5), zone="Etc/GMT-1")
+    assert _panel_titles(anne) == ["Le mien 1", "Dans mon espace"]
+    invited = make_event(organiser=bob, title="Invitée", start=_soon(6), zone="Etc/GMT-1")
+    actions.invite(actor=bob, event=invited, people=[anne])
+    assert _panel_titles(anne) == ["Le mien 1", "Dans mon espace", "Invitée"]
+    add_member(elsewhere, anne)
+    assert "Ailleurs 1" in _panel_titles(anne)
+    bob_event = make_event(organiser=bob, title="Chez Bob 2", start=_soon(7), zone="Etc/GMT-1")
+    actions.invite(actor=bob, event=bob_event, people=[anne])
+    assert "Chez Bob 2" in _panel_titles(anne)
+    # The invitation's event changed in Bob's calendar: its version is in Anne's key.
+    actions.cancel_event(actor=bob, event=bob_event)
+    assert "Chez Bob 2" not in _panel_titles(anne)
+    # A space's agenda switched off, then on again.
+    modules = list(elsewhere.modules)
+    space_actions.update_space(
+        actor=bob,
+        space=elsewhere,
+        name=elsewhere.name,
+        description=elsewhere.description,
+        kind="open",
+        modules=[m for m in modules if m != queries.MODULE],
+    )
+    assert "Ailleurs 1" not in _panel_titles(anne)
+    elsewhere.refresh_from_db()
+    space_actions.update_space(
+        actor=bob,
+        space=elsewhere,
+        name=elsewhere.name,
+        description=elsewhere.description,
+        kind="open",
+        modules=modules,
+    )
+    assert "Ailleurs 1" in _panel_titles(anne)
+    # Leaving a space: gone at once.
+    from cercle.spaces.models import Membership
+
+    Membership.objects.filter(space=elsewhere, user=anne).delete()
+    assert "Ailleurs 1" not in _panel_titles(anne)
+
+
+def test_a_space_panel_is_kept_when_another_calendar_changes() -> None:
+    owner, reader = make_user(), make_user()
+    space = make_space(owner=owner, name="Atelier", kind="open")
+    other = make_space(owner=owner, name="Autre", kind="open")
+    assert _space_titles(reader, space) == []  # no calendar yet
+    make_event(organiser=owner, space=space, title="Couture", start=_soon(30), zone="Etc/GMT-1")
+    assert _space_titles(reader, space) == ["Couture"]  # its calendar made: seen at once
+    view_space = Space.objects.get(pk=space.pk)
+    from cercle.agenda import panels
+    from cercle.spaces.queries import space_view
+
+    view = space_view(reader, view_space)
+    panels.space_panel(reader, view)
+    make_event(organiser=owner, space=other, title="Ailleurs", start=_soon(30), zone="Etc/GMT-1")
+    make_event(organiser=owner, title="Perso", start=_soon(30), zone="Etc/GMT-1")
+    with CaptureQueriesContext(connection) as kept:
+        part = panels.space_panel(reader, view)
+    assert part is not None and [o.title for o in part["items"]] == ["Couture"]
+    assert len(kept) == 0, [q["sql"][:120] for q in kept.captured_queries]
+    make_event(organiser=owner, space=space, title="Broderie", start=_soon(31), zone="Etc/GMT-1")
+    assert _space_titles(reader, space) == ["Couture", "Broderie"]
+
+
+def test_calendars_made_for_spaces_in_bulk_reach_the_kept_panels() -> None:
+    """`ensure_calendars` makes the spaces' calendars with `bulk_create` (no signal): it moves
+    the spaces' versions, so that a panel kept while the space had no calendar shows the events
+    written in it next."""
+    from cercle.agenda.models import Calendar
+
+    owner, reader = make_user(), make_user()
+    space = make_space(owner=owner, name="Sans agenda encore", kind="open")
+    add_member(space, reader)
+    assert _space_titles(reader, space) == []
+    assert _panel_titles(reader) == []
+    actions.ensure_calendars(reader)
+    calendar = Calendar.objects.get(space=space)
+    actions.create_event(
+        actor=owner,
+        calendar=calendar,
+        details=actions.Details(title="Première"),
+        timing=Timing.timed(
+            timezone.now() + dt.timedelta(hours=2), timezone.now() + dt.timedelta(hours=3), "UTC"
+        ),
+        rule="",
+        visibility="public",
+    )
+    assert _space_titles(reader, space) == ["Première"]
+    assert _panel_titles(reader) == ["Première"]

@@ -138,10 +138,18 @@ def ensure_calendars(user: User) -> None:
         .values_list("pk", flat=True)
     )
     colours = ("green", "orange", "purple", "teal", "red")
+    space_ids = list(missing)
+    if not space_ids:
+        return
     Calendar.objects.bulk_create(
-        [Calendar(space_id=pk, colour=colours[pk % len(colours)]) for pk in missing],
+        [Calendar(space_id=pk, colour=colours[pk % len(colours)]) for pk in space_ids],
         ignore_conflicts=True,
     )
+    # `bulk_create` sends no signal: the spaces' versions (which the panels' keys and the
+    # calendars they show are kept under) move here, as `listeners` move them on a save.
+    keys = [queries.space_version_key(pk) for pk in space_ids]
+    queries.change_versions(keys)
+    transaction.on_commit(lambda: queries.change_versions(keys))
 
 
 # --- Checks --------------------------------------------------------------------------------------

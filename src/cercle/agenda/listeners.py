@@ -49,7 +49,13 @@ def _reach(instance: Any) -> list[str]:
     """The versions a write of `instance` moves: the calendar, space or person it changes the
     view of; the base version when that needs a read the row does not give (a deleted parent)."""
     if isinstance(instance, Calendar):
-        return [queries.calendar_version_key(instance.pk)]
+        # Made or removed, a calendar changes what its owner's or space's panels may show.
+        holders = [queries.calendar_version_key(instance.pk)]
+        if instance.owner_id is not None:
+            holders.append(queries.person_version_key(instance.owner_id))
+        if instance.space_id is not None:
+            holders.append(queries.space_version_key(instance.space_id))
+        return holders
     if isinstance(instance, Event):
         return [queries.calendar_version_key(instance.calendar_id)]
     if isinstance(instance, Occurrence):

@@ -26,8 +26,8 @@ from cercle.spaces.queries import SpaceView, has_module
 from cercle.spaces.registry import SpacePanel, register_panel
 
 HOME_DAYS = 7
-# The key's version moves with every write that changes a panel (`listeners`: the agenda's models,
-# memberships, a space's settings) and the key names the day, the zone and the person's role: the
+# The key names the versions of what the panel shows (`queries.home_panel_key`,
+# `queries.space_panel_key`: moved by `listeners`), the day, the zone and the person's role: the
 # time limit only bounds what a raw `update()` elsewhere could leave stale. At a minute, half of
 # the load test's home pages rebuilt the panel (~20 ms of CPU each; issue 15).
 PANEL_SECONDS = 15 * 60
@@ -52,17 +52,13 @@ def _coming(
     cache_key: str,
 ) -> Any:
     """The occurrences of the coming `days` that have not ended, at most SHOWN. The window's
-    occurrences are kept in the cache for PANEL_SECONDS under `cache_key` and the agenda's
-    version (`queries.agenda_version`: any agenda, membership or space write changes it), so
-    that the home page and space walls, the load test's busiest pages, do not build the agenda's
-    visibility rules at every view (issue 15)."""
+    occurrences are kept in the cache for PANEL_SECONDS under `cache_key` (the versions of what
+    they show), the zone and the day, so that the home page and space walls, the load test's
+    busiest pages, do not build the agenda's visibility rules at every view (issue 15)."""
     zone = _zone(user)
     now = timezone.now()
     today = now.astimezone(ZoneInfo(zone)).date()
-    key = (
-        f"agenda:panel:{queries.agenda_version()}:{cache_key}:{user.role}:{zone}:"
-        f"{today.isoformat()}"
-    )
+    key = f"{cache_key}:{zone}:{today.isoformat()}"
     found = cache.get(key)
     if found is None:
         window = Window(
@@ -78,8 +74,8 @@ def _coming(
 
 
 def home_panel(user: User) -> Mapping[str, Any] | None:
-    """My next events (mine, my spaces', those I am invited to) in the coming week; four queries,
-    none while the cache holds them."""
+    """My next events (mine, my spaces', those I am invited to) in the coming week; no query
+    while the cache holds them and what they may show (`queries.home_panel_key`)."""
     if not user.is_active:
         return None
     items, today = _coming(
@@ -87,7 +83,7 @@ def home_panel(user: User) -> Mapping[str, Any] | None:
         lambda: list(queries.my_calendars(user)),
         HOME_DAYS,
         invitations=True,
-        cache_key=f"home:{user.pk}",
+        cache_key=queries.home_panel_key(user),
     )
     return {"items": items, "today": today}
 
@@ -96,17 +92,17 @@ def space_panel(user: User, view: SpaceView) -> Mapping[str, Any] | None:
     space = view.space
     if not view.can_read or not has_module(space, queries.MODULE):
         return None
-    calendar = Calendar.objects.filter(space_id=space.pk).select_related("space").first()
-    if calendar is None:
+    calendar_id, key = queries.space_panel_key(user, space.pk)
+    if calendar_id is None:
         return None
     # Shared by the space's readers: a space calendar's events look the same to all of them (only
     # personal calendars have events seen as "busy").
     items, today = _coming(
         user,
-        lambda: [calendar],
+        lambda: list(Calendar.objects.select_related("space").filter(pk=calendar_id)),
         SPACE_DAYS,
         invitations=False,
-        cache_key=f"space:{calendar.pk}",
+        cache_key=key,
     )
     if not items:
         return None

@@ -174,6 +174,81 @@ def kept_key(
     )
 
 
+# --- The panels' keys (the home page's coming week, a space wall's coming events) -------------
+#
+# The panels are the load test's busiest agenda reads (issue 15): they are kept under the versions
+# of what they show, not under `agenda_version`, which every agenda, membership or space write
+# anywhere moves (a first visit to the agenda makes a calendar): with one global version, every
+# person's panel was built again all the time (~28,000 Python calls and several queries each).
+# What a panel may show (its scope: the calendars and spaces) is kept too, under the person's
+# version (their memberships, invitations and calendars move it) and the base one.
+PANEL_SCOPE_SECONDS = 60 * 60
+
+
+def _home_scope(user: User) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(calendars, spaces) whose writes may change `user`'s home panel: their own calendars,
+    those of their spaces (and the organisation's for non-guests), whether the agenda is on or
+    not (switching it on moves the space's version), and those holding the events they are
+    invited to. Three queries."""
+    member_of = Membership.objects.filter(user_id=user.pk).values("space_id")
+    theirs = Q(pk__in=member_of)
+    if not user.is_guest:
+        theirs |= Q(is_organisation=True)
+    spaces = sorted(Space.objects.filter(theirs).values_list("pk", flat=True))
+    calendars = set(
+        Calendar.objects.filter(Q(owner_id=user.pk) | Q(space_id__in=spaces)).values_list(
+            "pk", flat=True
+        )
+    )
+    calendars.update(
+        Invitation.objects.filter(person_id=user.pk).values_list("event__calendar_id", flat=True)
+    )
+    return tuple(sorted(calendars)), tuple(spaces)
+
+
+def home_panel_key(user: User) -> str:
+    """The cache key of `user`'s home panel (without its day and zone): the versions of every
+    calendar and space it may show (`_home_scope`), theirs and the base one, their role and the
+    language. An event written in a calendar they do not see leaves it; no query while the
+    scope is kept."""
+    base, person = _versions([KEPT_BASE, person_version_key(user.pk)])
+    prefix = f"{base}:{person}:{user.pk}:{user.role}"
+    scope_key = f"agenda:home-scope:{prefix}"
+    scope: tuple[tuple[int, ...], tuple[int, ...]] | None = cache.get(scope_key)
+    if scope is None:
+        scope = _home_scope(user)
+        cache.set(scope_key, scope, PANEL_SCOPE_SECONDS)
+    calendars, spaces = scope
+    versions = _versions(
+        [calendar_version_key(pk) for pk in calendars] + [space_version_key(pk) for pk in spaces]
+    )
+    digest = hashlib.blake2b(
+        f"{calendars}|{spaces}|{versions}".encode(), digest_size=16
+    ).hexdigest()
+    return f"agenda:home-panel:{prefix}:{get_language()}:{digest}"
+
+
+def space_panel_key(user: User, space_id: int) -> tuple[int | None, str]:
+    """(the space's calendar id, or None; the cache key of its panel without its day and zone):
+    under the space's version (its kind and modules; making its calendar moves it), the
+    calendar's and the base one, the reader's role and the language. The calendar's id is kept
+    under the same versions: no query while they stand."""
+    base, version = _versions([KEPT_BASE, space_version_key(space_id)])
+    id_key = f"agenda:space-calendar:{base}:{version}:{space_id}"
+    calendar_id: int | None = cache.get(id_key)
+    if calendar_id is None:
+        calendar_id = (
+            Calendar.objects.filter(space_id=space_id).values_list("pk", flat=True).first() or 0
+        )
+        cache.set(id_key, calendar_id, PANEL_SCOPE_SECONDS)
+    if not calendar_id:
+        return None, ""
+    (calendar,) = _versions([calendar_version_key(calendar_id)])
+    return calendar_id, (
+        f"agenda:space-panel:{base}:{version}:{calendar}:{calendar_id}:{user.role}:{get_language()}"
+    )
+
+
 def change_agenda_version() -> None:
     try:
         cache.incr(AGENDA_VERSION_KEY)
