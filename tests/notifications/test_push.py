@@ -378,3 +378,39 @@ def test_a_subject_no_longer_visible_is_not_pushed(
     assert service.to("phone") == []
     notification.refresh_from_db()
     assert notification.pushed_at is None
+
+
+def test_a_push_task_is_queued_only_for_people_with_a_device(
+    settings: Any, django_capture_on_commit_callbacks: Commit
+) -> None:
+    """Most people have no device subscribed: their notifications queue no push task (one
+    query once committed instead of a task each for the worker)."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}
+    }
+    from django_tasks import default_task_backend
+
+    anne, bob, space = mention(django_capture_on_commit_callbacks)
+    carl = make_user(username="carl")
+    space_members = make_space(owner=anne, members=(bob, carl))
+    PushSubscription.objects.create(
+        person=bob, endpoint="https://push.example/bob", p256dh="k", auth="a"
+    )
+
+    def queued() -> list[list[int]]:
+        return [
+            list(result.args[0])
+            for result in default_task_backend.results  # type: ignore[attr-defined]
+            if result.task.name == "push_notifications"
+        ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_actions.create_post(actor=anne, space=space_members, body="Hello @bob and @carl")
+    to_bob = Notification.objects.get(recipient=bob, kind="mention")
+    assert Notification.objects.filter(recipient=carl, kind="mention").exists()
+    assert queued() == [[to_bob.pk]]  # Carl's notification: none queued
+
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_actions.create_post(actor=anne, space=space_members, body="Hello @carl")
+    assert queued() == []

@@ -62,19 +62,30 @@ def _schedule_email(notification: Notification) -> None:
     transaction.on_commit(enqueue)
 
 
-def _schedule_push(notification_ids: list[int]) -> None:
-    """Push them to the recipients' devices once committed, in the background (`push.deliver`)."""
-    if not notification_ids or not getattr(settings, "CERCLE_PUSH_ENABLED", True):
+def _schedule_push(notifications: list[Notification]) -> None:
+    """Push them to the recipients' devices once committed, in the background (`push.deliver`):
+    only those of people with a device subscribed, asked once committed (one query) — most
+    people have none, and a task per notification was most of the task worker's load under
+    the mixed load (issue 15)."""
+    if not notifications or not getattr(settings, "CERCLE_PUSH_ENABLED", True):
         return
     from django_tasks.exceptions import InvalidTaskError
 
     # Imported here: the task module calls back into this app's delivery code.
     from cercle.notifications.tasks import push_notifications
 
+    recipients = {n.pk: n.recipient_id for n in notifications}
+
     def enqueue() -> None:
-        for start in range(0, len(notification_ids), 500):
+        subscribed = set(
+            PushSubscription.objects.filter(person_id__in=set(recipients.values()))
+            .values_list("person_id", flat=True)
+            .distinct()
+        )
+        ids = [pk for pk, person in recipients.items() if person in subscribed]
+        for start in range(0, len(ids), 500):
             with contextlib.suppress(InvalidTaskError):
-                push_notifications.enqueue(notification_ids[start : start + 500])
+                push_notifications.enqueue(ids[start : start + 500])
 
     transaction.on_commit(enqueue)
 
@@ -160,7 +171,7 @@ def notify(
             )
             if mailed:
                 _schedule_email(notification)
-        _schedule_push([notification.pk])
+        _schedule_push([notification])
     publish_on_commit(
         events.notification_new(notification, unread=_unread(recipient)), user_ids=[recipient.pk]
     )
@@ -289,7 +300,7 @@ def notify_many(
             _schedule_email(notification)
     unread = _unread_counts(people)
     every = changed + created
-    _schedule_push([n.pk for n in every])
+    _schedule_push(every)
     publish_each_on_commit(
         (
             events.notification_new(n, unread=unread.get(n.recipient_id, 0)),
