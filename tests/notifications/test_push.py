@@ -390,7 +390,7 @@ def test_a_push_task_is_queued_only_for_people_with_a_device(
     }
     from django_tasks import default_task_backend
 
-    anne, bob, space = mention(django_capture_on_commit_callbacks)
+    anne, bob, _space = mention(django_capture_on_commit_callbacks)
     carl = make_user(username="carl")
     space_members = make_space(owner=anne, members=(bob, carl))
     PushSubscription.objects.create(
