@@ -7,58 +7,23 @@ conversation, in English and in French."""
 
 from __future__ import annotations
 
-import copy
-import difflib
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client, override_settings
+from django.test import Client
 
 from cercle.accounts.models import User
 from cercle.chat.models import Membership
 from tests.factories import make_direct, make_group, make_guest, make_message, make_user
+from tests.helpers.drawn_pages import reference_templates, same_page
 
 pytestmark = pytest.mark.django_db
 
 REFERENCE = Path(__file__).parent / "reference"
 
 
-def _reference_templates() -> list[dict[str, Any]]:
-    templates = copy.deepcopy(settings.TEMPLATES)
-    templates[0]["DIRS"] = [REFERENCE, *templates[0]["DIRS"]]
-    return templates
-
-
-_VARYING = [
-    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken"'),
-    (re.compile(r'"X-CSRFToken": "[^"]+"'), '"X-CSRFToken": ""'),
-    (re.compile(r'nonce="[^"]+"'), 'nonce=""'),
-    (re.compile(r'data-token="[^"]+"'), 'data-token=""'),
-]
-
-
-def _page(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    text = response.content.decode()
-    for pattern, replacement in _VARYING:
-        text = pattern.sub(replacement, text)
-    return text
-
-
 def _same(client: Client, url: str, who: str) -> str:
-    with override_settings(TEMPLATES=_reference_templates()):
-        before = _page(client, url)
-    after = _page(client, url)
-    if before != after:
-        diff = "\n".join(
-            difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2)
-        )
-        pytest.fail(f"{who} {url}: the page changed\n{diff}")
-    return after
+    return same_page(client, url, who, reference_templates(REFERENCE))
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

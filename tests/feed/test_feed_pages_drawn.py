@@ -8,62 +8,27 @@ each kind of feed."""
 
 from __future__ import annotations
 
-import copy
-import difflib
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from cercle.accounts.models import User
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 from tests.factories import add_member, make_admin, make_guest, make_post, make_space, make_user
+from tests.helpers.drawn_pages import reference_templates, same_page
 
 pytestmark = pytest.mark.django_db
 
 REFERENCE = Path(__file__).parent / "reference" / "pages"
 
 
-def _reference_templates() -> list[dict[str, Any]]:
-    templates = copy.deepcopy(settings.TEMPLATES)
-    templates[0]["DIRS"] = [REFERENCE, *templates[0]["DIRS"]]
-    return templates
-
-
-# What differs from one request to the next whatever draws the page.
-_VARYING = [
-    (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken"'),
-    (re.compile(r'"X-CSRFToken": "[^"]+"'), '"X-CSRFToken": ""'),
-    (re.compile(r'nonce="[^"]+"'), 'nonce=""'),
-    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00"), "NOW"),
-]
-
-
-def _page(client: Client, url: str, status: int | None = 200) -> str:
-    response = client.get(url)
-    assert status is None or response.status_code == status, (url, response.status_code)
-    text = response.content.decode()
-    for pattern, replacement in _VARYING:
-        text = pattern.sub(replacement, text)
-    return text
-
-
 def _same(client: Client, url: str, who: str, status: int | None = 200) -> str:
-    with override_settings(TEMPLATES=_reference_templates()):
-        before = _page(client, url, status)
-    after = _page(client, url, status)
-    if before != after:
-        diff = "\n".join(
-            difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2)
-        )
-        pytest.fail(f"{who} {url}: the page changed\n{diff}")
-    return after
+    return same_page(client, url, who, reference_templates(REFERENCE), status)
 
 
 def _old(user: User) -> User:
