@@ -13,13 +13,11 @@ side navigation, a page of none), and signed out."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from cercle.accounts.models import User
 from cercle.homepage import actions as homepage_actions
@@ -35,7 +33,7 @@ from tests.factories import (
     make_space,
     make_user,
 )
-from tests.helpers.drawn_pages import reference_templates, same_page
+from tests.helpers.drawn_pages import reference_templates, same_page, settled
 
 pytestmark = pytest.mark.django_db
 
@@ -51,17 +49,11 @@ def _same(client: Client, url: str, who: str) -> str:
     )
 
 
-def _old(user: User) -> User:
-    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=400))
-    user.refresh_from_db()
-    return user
-
-
 @pytest.fixture
 def people() -> dict[str, Any]:
-    admin = _old(make_admin(first_name="Ada", last_name="Admin"))
-    member = _old(make_user(first_name="Élodie", last_name="<Dupont> & co"))
-    other = _old(make_user(first_name="Zoé", last_name="O'Neil"))
+    admin = settled(make_admin(first_name="Ada", last_name="Admin"))
+    member = settled(make_user(first_name="Élodie", last_name="<Dupont> & co"))
+    other = settled(make_user(first_name="Zoé", last_name="O'Neil"))
     guest = make_guest(first_name="Gaston", last_name="Guest")
     newcomer = make_user(first_name="Nina", last_name="Nouvelle")
     favourite = make_space(owner=admin, name="Atelier <b>& co</b>")

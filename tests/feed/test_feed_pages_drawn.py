@@ -20,7 +20,7 @@ from cercle.accounts.models import User
 from cercle.spaces import actions as space_actions
 from cercle.spaces import queries as space_queries
 from tests.factories import add_member, make_admin, make_guest, make_post, make_space, make_user
-from tests.helpers.drawn_pages import reference_templates, same_page
+from tests.helpers.drawn_pages import reference_templates, same_page, settled
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +31,11 @@ def _same(client: Client, url: str, who: str, status: int | None = 200) -> str:
     return same_page(client, url, who, reference_templates(REFERENCE), status)
 
 
-def _old(user: User) -> User:
-    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=400))
-    user.refresh_from_db()
-    return user
-
-
 @pytest.fixture
 def people() -> dict[str, Any]:
-    admin = _old(make_admin(first_name="Ada", last_name="Admin"))
-    member = _old(make_user(first_name="Élodie", last_name="<Dupont> & co"))
-    outsider = _old(make_user(first_name="Zoé", last_name="O'Neil"))
+    admin = settled(make_admin(first_name="Ada", last_name="Admin"))
+    member = settled(make_user(first_name="Élodie", last_name="<Dupont> & co"))
+    outsider = settled(make_user(first_name="Zoé", last_name="O'Neil"))
     guest = make_guest(first_name="Gaston", last_name="Guest")
     space = make_space(
         owner=admin, name='Atelier <b>& "co"</b>', description="Ligne 1\n<b>Ligne</b> & 2"

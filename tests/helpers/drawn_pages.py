@@ -7,12 +7,16 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
+
+from cercle.accounts.models import User
 
 # What differs from one request to the next whatever draws the page: the CSRF token's mask, the
 # CSP nonce, the socket's token, the moment the page was drawn.
@@ -62,3 +66,10 @@ def same_page(
         )
         pytest.fail(f"{who} {url}: the page changed\n{diff}")
     return after
+
+
+def settled(user: User) -> User:
+    """Joined long ago: no newcomer's welcome on their pages (the same in both drawings)."""
+    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=400))
+    user.refresh_from_db()
+    return user
