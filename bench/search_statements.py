@@ -58,7 +58,9 @@ def label(sql: str) -> str:
         return "titled"
     if "search_title" in s and "ts_rank" in s:
         return "suggest-window"
-    if "EXCEPT" in s or "LIKE" in s or "<%" in s:
+    if "FROM search_word" in s:
+        return "part-words"  # the words holding a part of a word (search/0006)
+    if "EXCEPT" in s or "LIKE" in s or "<%" in s or "= ANY(ARRAY(" in s:
         return "parts/names"
     if "set_config" in s or "EXPLAIN" in s or "reltuples" in s:
         return "set_config"

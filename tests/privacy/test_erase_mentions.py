@@ -65,11 +65,12 @@ def test_the_erasure_costs_the_same_queries_for_few_or_many_mentions(
     assert not Post.objects.filter(body__icontains="@souvent").exists()
     assert not Comment.objects.filter(body__icontains="@souvent").exists()
     assert not Message.objects.filter(body__icontains="@souvent").exists()
-    # Smaller batches: a few more statements per batch, still not per mention.
+    # Smaller batches: a few more statements per batch, still not per mention (on PostgreSQL
+    # the search index's write also reads the words it replaces and forgets those no item holds).
     mentioned(again, colleague, space, conversation, 50)
     monkeypatch.setattr(personal_data, "MENTION_BATCH", 10)
     in_batches = erasure_queries(admin, again)
-    assert costs["many"] < in_batches <= costs["many"] + 4 * 3 * 8, (costs, in_batches)
+    assert costs["many"] < in_batches <= costs["many"] + 4 * 3 * 10, (costs, in_batches)
     assert not Message.objects.filter(body__icontains="@encore").exists()
     assert Post.objects.filter(body__icontains=f"@{erased_username(again)}").count() == 50
 

@@ -145,6 +145,13 @@ def people_changed(happening: PeopleChanged) -> None:
         )
 
 
+def prune() -> int:
+    """Remove from the engine's tables what no document holds any more (PostgreSQL: the words
+    of the parts of words' lookup, which writes only add to); how many rows."""
+    with transaction.atomic():
+        return engine().prune()
+
+
 def clear(kind: SearchKind | None = None) -> None:
     with transaction.atomic():
         if kind is None:

@@ -76,6 +76,9 @@ class Command(BaseCommand):
             state[kind.key] = {"started": started, "last": last, "finished": True}
             self._save(state_path, state)
             self.stdout.write(f"{kind.key}: {count} indexed, {len(stale)} stale entries removed")
+        pruned = actions.prune()
+        if pruned:
+            self.stdout.write(f"{pruned} words no document holds any more removed")
         state_path.unlink(missing_ok=True)
         self.stdout.write(self.style.SUCCESS("search index rebuilt"))
 
