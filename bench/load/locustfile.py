@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections import deque
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -162,6 +163,9 @@ class Person(FastHttpUser):
         self.post_ids: list[int] = []
         self.last_message: dict[int, int] = {}
         self.newest_id = 0  # the newest message id this socket has (where `sync` starts)
+        # Ids of the messages received lately: a `sync` also brings a few it may have had
+        # (its look-back, chat.queries.messages_since); as the page, count each id once.
+        self.seen_ids: deque[int] = deque(maxlen=500)
         self.ws: websocket.WebSocket | None = None
         self.running = True
         self.reader: gevent.Greenlet | None = None
@@ -277,6 +281,7 @@ class Person(FastHttpUser):
                 message = frame["message"]
                 self.last_message[message["conversation_id"]] = message["id"]
                 self.newest_id = max(self.newest_id, message["id"])
+                self.seen_ids.append(message["id"])
                 # realtime.js keeps the unread badge from the frames (no request since 2026-12-06).
                 TRACKER.received(self.uid, message.get("client_id") or "")
             elif kind == "resync":
@@ -287,6 +292,9 @@ class Person(FastHttpUser):
                 ws.send(json.dumps({"type": "sync", "after": self.newest_id}))
             elif kind == "sync.result":
                 for message in frame.get("messages") or []:
+                    if message["id"] in self.seen_ids:
+                        continue
+                    self.seen_ids.append(message["id"])
                     self.last_message[message["conversation_id"]] = message["id"]
                     self.newest_id = max(self.newest_id, message["id"])
                     TRACKER.received(self.uid, message.get("client_id") or "")

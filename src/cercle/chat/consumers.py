@@ -360,7 +360,8 @@ class ChatSocketMixin(SocketPart):
                 after=after,
                 messages=[events.message_payload(m) for m in result.messages],
                 more=result.more,
-                last_id=result.messages[-1].pk if result.messages else after,
+                # the look-back's messages are older than `after`: never go back from it
+                last_id=max([after, *(m.pk for m in result.messages)]),
             )
 
         await self.send_event(await database_sync_to_async(load)())

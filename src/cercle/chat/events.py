@@ -323,8 +323,9 @@ class ChatMention(Event):
 
 @dataclass(frozen=True)
 class SyncResult(Event):
-    """The answer to `sync`: the messages after `after`, oldest first; `more`: ask again from
-    `last_id`."""
+    """The answer to `sync`: the messages after `after`, oldest first, led by the few of lower id
+    written just before it (`queries.messages_since`: some the client may have already; it keeps
+    one of each id); `more`: ask again from `last_id`."""
 
     type = "sync.result"
     after: int

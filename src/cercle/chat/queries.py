@@ -7,6 +7,7 @@ an archived space stays readable by its members but refuses every write with `Re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,10 @@ from cercle.spaces.models import Space
 from cercle.spaces.queries import spaces_with_module
 
 SYNC_LIMIT = 500
+# A sync also brings the messages of lower id written this long before its starting message, at
+# most this many (`messages_since`): a transaction slower than that to commit is not looked for.
+SYNC_LOOK_BACK = dt.timedelta(seconds=10)
+SYNC_LOOK_BACK_LIMIT = 50
 
 
 class ReadOnly(PermissionDenied):
@@ -599,12 +604,28 @@ class SyncResult:
 
 
 def messages_since(user: User, after_id: int, *, limit: int = SYNC_LIMIT) -> SyncResult:
-    """Every message after `after_id` in my conversations, oldest first (the reconnect sync)."""
+    """Every message after `after_id` in my conversations, oldest first (the reconnect sync),
+    with the few of lower id written just before it (`SYNC_LOOK_BACK`): on PostgreSQL an id is
+    taken at the insert and seen at the commit, so a message can become visible after one of
+    higher id that the client already has — it would never be synced otherwise. The client
+    draws a message it has again in place (by id)."""
     mine = Membership.objects.filter(user=user).values("conversation_id")
-    items = list(
-        _messages().filter(conversation_id__in=mine, id__gt=after_id).order_by("id")[: limit + 1]
+    mine_qs = _messages().filter(conversation_id__in=mine)
+    items = list(mine_qs.filter(id__gt=after_id).order_by("id")[: limit + 1])
+    anchor = (
+        Message.objects.filter(pk=after_id).values_list("created_at", flat=True).first()
+        if after_id > 0
+        else None
     )
-    return SyncResult(messages=items[:limit], more=len(items) > limit)
+    earlier: list[Message] = []
+    if anchor is not None:
+        earlier = list(
+            mine_qs.filter(id__lt=after_id, created_at__gte=anchor - SYNC_LOOK_BACK).order_by(
+                "-id"
+            )[:SYNC_LOOK_BACK_LIMIT]
+        )
+        earlier.reverse()
+    return SyncResult(messages=earlier + items[:limit], more=len(items) > limit)
 
 
 def search_messages(
