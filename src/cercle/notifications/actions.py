@@ -46,20 +46,46 @@ def _email_delay() -> datetime.timedelta:
     return datetime.timedelta(minutes=getattr(settings, "CERCLE_NOTIFICATION_EMAIL_DELAY", 15))
 
 
-def _schedule_email(notification: Notification) -> None:
-    """Mail it later if still unread (backends that cannot defer leave it to the periodic run)."""
-    from django_tasks.exceptions import InvalidTaskError
+class _PendingMail:
+    """The notifications to mail later that a transaction wrote: queued at its commit as one
+    task per 500 (a post naming five people is one task, not five)."""
 
-    # Imported here: the task module calls back into this one.
-    from cercle.notifications.tasks import send_notification_email
+    def __init__(self) -> None:
+        self.ids: list[int] = []
 
-    run_after = timezone.now() + _email_delay()
+    def flush(self) -> None:
+        from django_tasks.exceptions import InvalidTaskError
 
-    def enqueue() -> None:
-        with contextlib.suppress(InvalidTaskError):
-            send_notification_email.using(run_after=run_after).enqueue(notification.pk)
+        # Imported here: the task module calls back into this one.
+        from cercle.notifications.tasks import send_notification_emails
 
-    transaction.on_commit(enqueue)
+        ids, self.ids = self.ids, []
+        run_after = timezone.now() + _email_delay()
+        with contextlib.suppress(InvalidTaskError):  # (backends that cannot defer: the sweep)
+            for start in range(0, len(ids), 500):
+                send_notification_emails.using(run_after=run_after).enqueue(
+                    ids[start : start + 500]
+                )
+
+
+def _schedule_email(notifications: list[Notification]) -> None:
+    """Mail them later if still unread: with the others of the same transaction (`_PendingMail`),
+    or the periodic run for backends that cannot defer."""
+    if not notifications:
+        return
+    connection = transaction.get_connection()
+    pending: _PendingMail | None = getattr(connection, "cercle_pending_mail", None)
+    # Still to be flushed at this transaction's commit (a rollback drops the callback: a list
+    # whose callback is gone belongs to a transaction that did not commit).
+    if pending is not None and any(
+        callback == pending.flush for _ids, callback, _robust in connection.run_on_commit
+    ):
+        pending.ids.extend(notification.pk for notification in notifications)
+        return
+    pending = _PendingMail()
+    pending.ids.extend(notification.pk for notification in notifications)
+    connection.cercle_pending_mail = pending
+    transaction.on_commit(pending.flush)  # (at once outside a transaction)
 
 
 def _schedule_push(notifications: list[Notification]) -> None:
@@ -155,7 +181,7 @@ def notify(
             existing.save()
             notification = existing
             if reminder and mailed:
-                _schedule_email(notification)
+                _schedule_email([notification])
         else:
             notification = Notification.objects.create(
                 recipient=recipient,
@@ -170,7 +196,7 @@ def notify(
                 detail_text=registry.cut_detail(detail),
             )
             if mailed:
-                _schedule_email(notification)
+                _schedule_email([notification])
         _schedule_push([notification])
     publish_on_commit(
         events.notification_new(notification, unread=_unread(recipient)), user_ids=[recipient.pk]
@@ -296,8 +322,7 @@ def notify_many(
         batch_size=500,
     )
     if kind in registry.email_kinds():
-        for notification in created:
-            _schedule_email(notification)
+        _schedule_email(created)
     unread = _unread_counts(people)
     every = changed + created
     _schedule_push(every)

@@ -8,6 +8,8 @@ any) is still visible to them. Each mail is sent at most once (`emailed_at`, `di
 from __future__ import annotations
 
 import datetime
+import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -20,6 +22,8 @@ from cercle.core.mail import absolute_url
 from cercle.notifications import queries, registry
 from cercle.notifications.actions import _email_delay
 from cercle.notifications.models import Notification, Preference
+
+logger = logging.getLogger(__name__)
 
 
 def _absolute(path: str) -> str:
@@ -77,6 +81,18 @@ def send_if_still_unread(*, notification_id: int, now: datetime.datetime | None 
         notification.emailed_at = now
         notification.save(update_fields=["emailed_at"])
     return True
+
+
+def send_each_if_still_unread(notification_ids: list[int]) -> int:
+    """`send_if_still_unread` for each; one refused by the mail server is left to the next
+    sweep (`send_due_emails`) and the others are still tried."""
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            sent += send_if_still_unread(notification_id=notification_id)
+        except (OSError, smtplib.SMTPException):
+            logger.warning("notification %s not mailed: left to the sweep", notification_id)
+    return sent
 
 
 def send_due_emails(*, now: datetime.datetime | None = None) -> int:

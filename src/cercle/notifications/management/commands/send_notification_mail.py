@@ -1,7 +1,7 @@
 """`manage.py send_notification_mail`: mail due notifications; `--digest`: the daily digests.
 
 Mentions, invitations and announcements are normally mailed by a deferred background task
-(`send_notification_email`, queued when they are created); this sweep is the safety net, meant
+(`send_notification_emails`, queued when they are created); this sweep is the safety net, meant
 for cron (every few minutes), and `--digest` once a day, for example:
 
     */5 * * * *  cd /srv/cercle && .venv/bin/python manage.py send_notification_mail
