@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -794,7 +795,15 @@ def set_read_receipts(*, actor: User, enabled: bool) -> ChatPreferences:
     prefs, _created = ChatPreferences.objects.get_or_create(user=actor)
     prefs.read_receipts = enabled
     prefs.save(update_fields=["read_receipts"])
+    _forget_kept(queries.own_receipts_key(actor.pk))
     return prefs
+
+
+def _forget_kept(key: str) -> None:
+    """Drop a kept setting now and again at the commit (a read between the two by another
+    request would otherwise keep the old value)."""
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 @transaction.atomic
@@ -802,10 +811,11 @@ def update_chat_settings(*, actor: User, read_receipts: bool) -> ChatSettings:
     """The organisation's switch (administrators only)."""
     if not actor.is_admin:
         raise PermissionDenied(_("Only administrators may do this."))
-    settings = queries.chat_settings()
+    settings, _created = ChatSettings.objects.get_or_create(pk=1)  # (not the kept copy)
     old = settings.read_receipts
     settings.read_receipts = read_receipts
     settings.save(update_fields=["read_receipts", "updated_at"])
+    _forget_kept(queries.SETTINGS_CACHE_KEY)
     log_event(
         actor=actor,
         action="chat.settings_changed",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
@@ -15,6 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from cercle.accounts.models import User
 from cercle.accounts.personal_data import erased_username
 from cercle.accounts.queries import people_named
+from cercle.chat import queries
 from cercle.chat.mentions import mentioned_members, render_body
 from cercle.chat.models import (
     Attachment,
@@ -182,6 +184,7 @@ def erase(person: User, rule: ErasureRule) -> None:
         )
     Reaction.objects.filter(user=person).delete()
     ChatPreferences.objects.filter(user=person).delete()
+    transaction.on_commit(lambda: cache.delete(queries.own_receipts_key(person.pk)))
     # They leave groups; a direct conversation keeps its two members (the other still reads it).
     Membership.objects.filter(user=person).exclude(
         conversation__kind=Conversation.Kind.DIRECT

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Exists,
@@ -63,15 +64,34 @@ class ReadOnly(PermissionDenied):
         super().__init__(_("This space is archived: its channel is read-only."))
 
 
+# Read on every conversation page and socket hello, changed a few times a year: kept in the
+# cache (shared by the processes in production), dropped by the actions that change them.
+SETTINGS_CACHE_KEY = "cercle.chat.settings"
+RECEIPTS_TIMEOUT = 3600
+
+
+def own_receipts_key(user_id: int) -> str:
+    return f"cercle.chat.receipts.{user_id}"
+
+
 def chat_settings() -> ChatSettings:
-    settings, _created = ChatSettings.objects.get_or_create(pk=1)
-    return settings
+    found = cache.get(SETTINGS_CACHE_KEY)
+    if not isinstance(found, ChatSettings):
+        found, _created = ChatSettings.objects.get_or_create(pk=1)
+        cache.set(SETTINGS_CACHE_KEY, found, RECEIPTS_TIMEOUT)
+    return found
 
 
 def own_read_receipts(user: User) -> bool:
     """The person's own choice (default on)."""
+    key = own_receipts_key(user.pk)
+    found = cache.get(key)
+    if isinstance(found, bool):
+        return found
     prefs = ChatPreferences.objects.filter(user=user).first()
-    return prefs.read_receipts if prefs is not None else True
+    enabled = prefs.read_receipts if prefs is not None else True
+    cache.set(key, enabled, RECEIPTS_TIMEOUT)
+    return enabled
 
 
 def receipts_enabled(user: User) -> bool:
