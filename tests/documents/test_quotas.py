@@ -22,7 +22,7 @@ from django.utils import translation
 
 from cercle.accounts.actions.auth import create_api_token
 from cercle.audit.models import AuditEntry
-from cercle.documents import actions, dav, queries
+from cercle.documents import actions, dav, listing_cache, queries
 from cercle.documents.models import Blob, Document, Library, Version
 from tests.factories import add_member, make_admin, make_space, make_user
 from tests.helpers.api import api
@@ -269,6 +269,7 @@ def test_the_library_page_costs_a_bounded_number_of_queries(
     client = client_for(anne)
     url = reverse("documents_space", args=[space.slug])
     client.get(url)
+    listing_cache.bump()  # the usage read again (`queries.kept_usage`), as after any upload
     with django_assert_max_num_queries(40) as few:
         client.get(url)
     for n in range(3, 25):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 # Django's format characters finer than a minute, and the escape (`\\`) that would hide them.
 _FINER_THAN_A_MINUTE = frozenset("sucrvUe\\")
+_SHOWN_PER_FORMAT = 20_000  # minutes kept per language and format, then forgotten at once
+_shown: dict[tuple[str | None, str, str], dict[tuple[Any, ...], str]] = {}
 
 
 class ShownDates:
@@ -18,8 +21,14 @@ class ShownDates:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.per_minute = not (_FINER_THAN_A_MINUTE & set(formats.get_format(name)))
-        self.shown: dict[datetime, str] = {}
+        written = str(formats.get_format(name))
+        self.per_minute = not (_FINER_THAN_A_MINUTE & set(written))
+        # The minutes already shown in this language and format, by any request of this
+        # process (a list drawn again formats nothing), by their local time and its offset
+        # (two zones' same instant is not the same text).
+        self.shown = _shown.setdefault((translation.get_language(), name, written), {})
+        if len(self.shown) > _SHOWN_PER_FORMAT:
+            self.shown.clear()
 
     def iso(self, moment: datetime) -> str:
         """What `|date:"c"` gives: the moment in the current time zone, ISO 8601."""
@@ -30,7 +39,8 @@ class ShownDates:
         if not self.per_minute:
             return formats.date_format(local, self.name)
         minute = local.replace(second=0, microsecond=0)
-        found = self.shown.get(minute)
+        key = (minute.replace(tzinfo=None), local.tzname(), local.utcoffset())
+        found = self.shown.get(key)
         if found is None:
-            found = self.shown[minute] = formats.date_format(minute, self.name)
+            found = self.shown[key] = formats.date_format(minute, self.name)
         return found

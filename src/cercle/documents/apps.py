@@ -15,6 +15,7 @@ class DocumentsConfig(AppConfig):
             audit_labels,
             demo,
             link_cards,
+            listing_cache,
             navigation,
             notifications,
             personal_data,
@@ -25,6 +26,7 @@ class DocumentsConfig(AppConfig):
         activity.register()
         audit_labels.register()
         link_cards.register()
+        listing_cache.register()
         navigation.register()
         personal_data.register()
         notifications.register()

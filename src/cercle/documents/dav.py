@@ -66,7 +66,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 from cercle.accounts.models import ApiToken, User
 from cercle.accounts.tokens import hash_token
 from cercle.core.uploads import UploadCap
-from cercle.documents import actions, queries
+from cercle.documents import actions, listing_cache, queries
 from cercle.documents.models import DeadProperty, Document, Folder, Library, Lock, Version
 from cercle.spaces import queries as space_queries
 from cercle.spaces.models import Space
@@ -1800,6 +1800,61 @@ class _RowListing:
         folder = top.folder
         library = folder.library
         current = context()
+        self.properties = current.properties
+        self.paths: dict[int, str] | None = None  # the folders' paths, by id (`_ancestors`)
+        # The paths locked in the library (`LockStorage`: a lock's root is its quoted path).
+        locks = top.provider.lock_manager.storage
+        assert isinstance(locks, LockStorage)
+        self.locked = {
+            unquote(lock.root) for lock in locks._of_library(_library_of_url(top.get_ref_url()))
+        }
+        # What a member allows (`prevent_locking`, offered in `allprop`): in a library, its
+        # rights, the same for every member; under `/Shared with me`, the shares covering it:
+        # those of the folder listed (`top_write`), and any write share of a member or of a
+        # folder between them (`write_shared`, one query).
+        self.write_shared: set[tuple[str, int]] = set()
+        self.received: queries.ReceivedShares | None = None
+        if _is_shared_path(top.path):
+            self.top_write = top._may("upload")
+            self.received = queries.received_shares(current.user, [library.pk])
+            if not self.top_write:
+                self.write_shared = self.received.writable()
+        else:
+            self.top_write = top.cercle.rights(library).write
+        self.writers = {
+            (folder, may_lock): _writer(folder=folder, mode=mode, names=names, may_lock=may_lock)
+            for folder in (True, False)
+            for may_lock in (True, False)
+        }
+        # A large listing kept from an earlier request (`listing_cache`): the same rows (the
+        # generation), the same writers (the key), and, read now, no member with dead
+        # properties or a lock.
+        self.kept: listing_cache.Kept | None = None
+        self.key: tuple[Any, ...] | None = None
+        generation = listing_cache.generation() if self.received is None else None
+        if generation is not None:
+            db = folder._state.db or Folder.objects.db
+            self.key = (
+                generation,
+                db,
+                connections[db].settings_dict["NAME"],
+                folder.pk,
+                depth,
+                mode,
+                tuple(names),
+                self.top_write,
+                top.path,
+                top.get_href(),
+            )
+            kept = listing_cache.get(self.key)
+            if kept is not None:
+                if depth == "1":
+                    _load_member_properties(folder.pk)
+                else:
+                    _load_tree_properties(folder, [folder.pk, *kept.folder_ids])
+                if self._plain():
+                    self.kept = kept
+                    return
         if depth == "1":
             folders = Folder.objects.filter(parent=folder, trashed_at__isnull=True)
             documents = Document.objects.filter(folder=folder, trashed_at__isnull=True)
@@ -1839,32 +1894,18 @@ class _RowListing:
                 self.documents.setdefault(row[7], []).append(row[:7])
         if depth != "1":
             _load_tree_properties(folder, [folder.pk, *self.folders_ids()])
-        self.properties = current.properties
-        self.paths: dict[int, str] | None = None  # the folders' paths, by id (`_ancestors`)
-        # The paths locked in the library (`LockStorage`: a lock's root is its quoted path).
-        locks = top.provider.lock_manager.storage
-        assert isinstance(locks, LockStorage)
-        self.locked = {
-            unquote(lock.root) for lock in locks._of_library(_library_of_url(top.get_ref_url()))
-        }
-        # What a member allows (`prevent_locking`, offered in `allprop`): in a library, its
-        # rights, the same for every member; under `/Shared with me`, the shares covering it:
-        # those of the folder listed (`top_write`), and any write share of a member or of a
-        # folder between them (`write_shared`, one query).
-        self.write_shared: set[tuple[str, int]] = set()
-        self.received: queries.ReceivedShares | None = None
-        if _is_shared_path(top.path):
-            self.top_write = top._may("upload")
-            self.received = queries.received_shares(current.user, [library.pk])
-            if not self.top_write:
-                self.write_shared = self.received.writable()
-        else:
-            self.top_write = top.cercle.rights(library).write
-        self.writers = {
-            (folder, may_lock): _writer(folder=folder, mode=mode, names=names, may_lock=may_lock)
-            for folder in (True, False)
-            for may_lock in (True, False)
-        }
+        members = sum(map(len, self.documents.values())) + sum(map(len, self.folders.values()))
+        if members < listing_cache.MIN_MEMBERS or not self._plain():
+            self.key = None  # not kept
+
+    def _plain(self) -> bool:
+        """Whether no member has dead properties or a lock (read on this request): only such
+        a listing is kept or given from `listing_cache`."""
+        top = self.top
+        if any(found for key, found in self.properties.items() if key != _key(top.folder)):
+            return False
+        prefix = top.path.rstrip("/") + "/"
+        return not any(path.startswith(prefix) for path in self.locked)
 
     def folders_ids(self) -> list[int]:
         return [row[0] for rows in self.folders.values() for row in rows]
@@ -1945,7 +1986,26 @@ class _RowListing:
         subfolders, each followed by its own tree for `infinity`, then its documents),
         `STREAMED_RESPONSES` at a time; `special` answers a member with dead properties or a
         lock. A file's response is one call of its writer (`_writer`) on values taken from its
-        row with no other call (a 10,000-file folder is 10,000 of them)."""
+        row with no other call (a 10,000-file folder is 10,000 of them). A large listing is
+        kept as it is sent (`listing_cache`), or given as it was kept."""
+        if self.kept is not None:
+            yield from self.kept.chunks
+            return
+        if self.key is None:
+            yield from self._written(special)
+            return
+        chunks = []
+        for chunk in self._written(special):
+            chunks.append(chunk)
+            yield chunk
+        kept = listing_cache.Kept(
+            chunks=tuple(chunks),
+            folder_ids=tuple(self.folders_ids()),
+            size=sum(map(len, chunks)),
+        )
+        listing_cache.put(self.key, kept)
+
+    def _written(self, special: Callable[[Any], bytes]) -> Iterator[bytes]:
         days = _Days()
         types = _Escaped()
         locked = self.locked

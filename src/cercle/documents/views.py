@@ -164,7 +164,7 @@ def _folder_page(request: AuthenticatedRequest, folder: Folder, status: int = 20
     row = queries.quota_settings()
     context["max_mb"] = queries.max_file_mb(row)
     context["chunk_bytes"] = upload_sessions.PAGE_CHUNK_BYTES
-    quota = queries.quota_of(library, row)
+    quota = queries.quota_of(library, row, kept=True)
     context["quota"] = quota if queries.may_see_quota(request.user, library, rights) else None
     if context["can_upload"]:
         context["upload_cap"] = queries.upload_cap(library, row=row, quota=quota)
