@@ -1,6 +1,6 @@
 """Uploads written by blocks with `O_DIRECT` (`actions._DirectWriter`, used by
 `actions.StagedContent` at a local path): the same bytes and SHA-256 as written, whatever the
-pieces' sizes, where the file system takes `O_DIRECT` and where it does not (tmpfs), and no
+pieces' sizes, where the file system takes `O_DIRECT` and where it is refused, and no
 thread or file left behind."""
 
 from __future__ import annotations

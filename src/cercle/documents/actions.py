@@ -272,10 +272,10 @@ class _DirectWriter:
     in flight (the request's thread waits when all are). The last, partial block's aligned part
     is written directly and its tail (less than 4 kB) through the file's ordinary descriptor.
 
-    Where the file system refuses `O_DIRECT` (tmpfs) or the platform has none, or a direct write
-    is refused (`EINVAL`), the blocks go through the ordinary descriptor; a file smaller than a
-    block is written and hashed in `finish`, no thread started. A
-    write error (a full disk) is raised by the next `write` or by `finish`."""
+    Where the file system refuses `O_DIRECT` (tmpfs before Linux 6.6, some FUSE ones) or the
+    platform has none, or a direct write is refused (`EINVAL`), the blocks go through the
+    ordinary descriptor; a file smaller than a block is written and hashed in `finish`, no
+    thread started. A write error (a full disk) is raised by the next `write` or by `finish`."""
 
     BLOCK = 4 * 1024 * 1024
     BUFFERS = 4
@@ -303,7 +303,7 @@ class _DirectWriter:
         if self.direct:
             try:
                 self.direct_fd = os.open(self.path, os.O_WRONLY | os.O_DIRECT | os.O_CLOEXEC)
-            except OSError:  # a file system without it (tmpfs): the ordinary way
+            except OSError:  # a file system without it: the ordinary way
                 self.direct = False
         for _buffer in range(self.BUFFERS - 1):
             self._free.put(mmap.mmap(-1, self.BLOCK))
