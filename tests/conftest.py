@@ -240,3 +240,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if once:
         config.hook.pytest_deselected(items=once)
         items[:] = kept
+
+
+@pytest.fixture
+def prepared_statements(transactional_db: None) -> Iterator[None]:
+    """PostgreSQL: the default connection made as `DATABASE_SERVER_SIDE_BINDING=1` makes it
+    (parameters bound on the server, a statement prepared after 5 uses), on the test database,
+    for a transactional test (its rows committed, flushed after as usual)."""
+    from django.db import connections
+
+    original = connections["default"]
+    if original.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    options = {**original.settings_dict.get("OPTIONS", {})}
+    options.pop("pool", None)  # (pools are kept per alias: it would lend the test's connection)
+    options.update(server_side_binding=True, prepare_threshold=5)
+    prepared = original.__class__({**original.settings_dict, "OPTIONS": options}, alias="default")
+    connections["default"] = prepared
+    try:
+        yield
+    finally:
+        prepared.close()
+        connections["default"] = original

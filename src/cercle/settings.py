@@ -222,7 +222,7 @@ else:
     # psycopg prepare a statement once it has run DATABASE_PREPARE_THRESHOLD times on a
     # connection (the pool keeps them): PostgreSQL then skips parsing and planning it again.
     # Django's default binds on the client, so every statement is new to the server (issue 15).
-    if env_bool("DATABASE_SERVER_SIDE_BINDING", default=True):
+    if env_bool("DATABASE_SERVER_SIDE_BINDING", default=False):
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
         threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(threshold) if threshold else None

@@ -16,14 +16,15 @@ it begins; a word of four letters or more, or the last one, also matches inside 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -33,6 +34,9 @@ from django.db.models.expressions import RawSQL
 from cercle.search import registry
 from cercle.search.parser import Leaf, Query
 from cercle.search.text import LANGUAGES, query_stems, stems, words
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 DOC = "search_searchdocument"
 PARTS_FROM = 4  # a word this long matches inside words too
@@ -937,6 +941,30 @@ class PostgresEngine:
             f" WHERE {DOC}.kind = %s AND %s <%% search_vector.title",
             [kind, word],
         )
+
+
+def planned_for_their_words(function: Callable[P, T]) -> Callable[P, T]:
+    """PostgreSQL: a search's statements are never prepared while `function` runs — each is
+    planned for its own words. A prepared statement is planned once for any words after a few
+    uses (PostgreSQL's generic plan), when a search's best plan depends on how many documents
+    hold them (a rare word from its index, a common one by walking the newest): with statements
+    prepared, 100,000 files' content search went from a median of 68 ms to 148 and a p99 of
+    108 ms to 826 (`bench/documents_search_bench.py`)."""
+
+    @functools.wraps(function)
+    def unprepared(*args: P.args, **kwargs: P.kwargs) -> T:
+        if connection.vendor != "postgresql":
+            return function(*args, **kwargs)
+        connection.ensure_connection()
+        raw = connection.connection
+        before = raw.prepare_threshold
+        raw.prepare_threshold = None
+        try:
+            return function(*args, **kwargs)
+        finally:
+            raw.prepare_threshold = before
+
+    return unprepared
 
 
 def engine() -> Engine:

@@ -189,6 +189,7 @@ def _documents(chosen: list[Candidate]) -> list[SearchDocument]:
     return [by_id[c.id] for c in chosen if c.id in by_id]
 
 
+@engines.planned_for_their_words
 def search(
     user: User,
     text: str,
@@ -296,6 +297,7 @@ def search(
     return results
 
 
+@engines.planned_for_their_words
 def suggest(user: User, text: str, *, limit: int = SUGGESTIONS) -> list[Hit]:
     """The titles of people, spaces, pages and files that begin with what is typed."""
     query = parse(text)
