@@ -10,9 +10,7 @@ committed, and a failed upload deletes what it stored, so nothing is left behind
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
-import mmap
 import os
 import queue
 import re
@@ -257,168 +255,6 @@ class _Sha256Behind:
         return self.hash.hexdigest()
 
 
-class _DirectWriter:
-    """An upload's bytes written at their place with `O_DIRECT`, by blocks of `BLOCK` bytes,
-    hashed (SHA-256) on the way, both behind the request's thread.
-
-    A buffered write copies each byte into the page cache, on this machine's kind (a virtual
-    machine) at 0.7–1.4 s of system CPU per GB, the largest part of an upload's CPU, and leaves
-    the disk's write to a later `sync`; written with `O_DIRECT`, the disk reads the block from
-    this process's buffer (0.05 s of CPU per GB) and the bytes are on it when the upload ends
-    (docs/benchmarks.md, "uploads written with O_DIRECT"). The request's thread copies what it
-    receives into page-aligned buffers (`mmap`: `O_DIRECT` wants aligned addresses and sizes);
-    each full one goes to a thread that writes it, then to one that hashes it, then back: the
-    write of one block and the hash of the one before overlap, and at most `BUFFERS` blocks are
-    in flight (the request's thread waits when all are). The last, partial block's aligned part
-    is written directly and its tail (less than 4 kB) through the file's ordinary descriptor.
-
-    Where the file system refuses `O_DIRECT` (tmpfs before Linux 6.6, some FUSE ones) or the
-    platform has none, or a direct write is refused (`EINVAL`), the blocks go through the
-    ordinary descriptor; a file smaller than a block is written and hashed in `finish`, no
-    thread started. A write error (a full disk) is raised by the next `write` or by `finish`."""
-
-    BLOCK = 4 * 1024 * 1024
-    BUFFERS = 4
-    ALIGN = 4096
-    DIRECT = hasattr(os, "O_DIRECT")
-
-    def __init__(self, path: str, plain_fd: int) -> None:
-        self.path = path
-        self.plain_fd = plain_fd
-        self.direct_fd: int | None = None
-        self.direct = self.DIRECT
-        self.hash = hashlib.sha256()
-        self.error: BaseException | None = None
-        self._free: queue.Queue[mmap.mmap] = queue.Queue()
-        self._to_write: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue()
-        self._to_hash: queue.Queue[tuple[mmap.mmap, int] | None] = queue.Queue()
-        self._current: mmap.mmap | None = None
-        self._filled = 0
-        self._offset = 0  # where the writing thread puts its next block
-        # Started with the first full block: a smaller file is written and hashed in `finish`.
-        self._threads: list[threading.Thread] = []
-        self._finished = False
-
-    def _start(self) -> None:
-        if self.direct:
-            try:
-                self.direct_fd = os.open(self.path, os.O_WRONLY | os.O_DIRECT | os.O_CLOEXEC)
-            except OSError:  # a file system without it: the ordinary way
-                self.direct = False
-        for _buffer in range(self.BUFFERS - 1):
-            self._free.put(mmap.mmap(-1, self.BLOCK))
-        self._threads = [
-            threading.Thread(target=self._write_blocks, name="cercle-write", daemon=True),
-            threading.Thread(target=self._hash_blocks, name="cercle-sha256", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def write(self, data: Any) -> None:
-        """Copies `data` (bytes or a buffer) into the blocks; each full one is handed on."""
-        if self.error is not None:
-            raise self.error
-        with memoryview(data) as given, given.cast("B") as view:
-            at, size = 0, len(view)
-            while at < size:
-                current = self._current
-                if current is None:
-                    current = self._current = mmap.mmap(-1, self.BLOCK)
-                taken = min(size - at, self.BLOCK - self._filled)
-                current[self._filled : self._filled + taken] = view[at : at + taken]
-                self._filled += taken
-                at += taken
-                if self._filled == self.BLOCK:
-                    self._hand_on()
-
-    def _hand_on(self) -> None:
-        if not self._threads:
-            self._start()
-        assert self._current is not None
-        self._to_write.put((self._current, self._filled))
-        self._current = self._free.get()  # waits while every buffer is in flight
-        self._filled = 0
-        if self.error is not None:
-            raise self.error
-
-    def finish(self) -> str:
-        """Writes the last block, waits for every write and hash: the SHA-256's hex digest."""
-        if not self._finished:
-            if not self._threads:
-                # Less than a block: written and hashed here, the ordinary way.
-                if self._current is not None:
-                    with memoryview(self._current) as view, view[: self._filled] as part:
-                        done = 0
-                        while done < len(part):
-                            done += os.pwrite(self.plain_fd, part[done:], done)
-                        self.hash.update(part)
-            elif self._filled and self.error is None:
-                self._hand_on()
-            self._stop()
-        if self.error is not None:
-            raise self.error
-        return self.hash.hexdigest()
-
-    def stop(self) -> None:
-        """Ends the threads without a digest (the upload is being discarded)."""
-        if not self._finished:
-            self.error = self.error or OSError("The upload was stopped.")
-            self._stop()
-
-    def _stop(self) -> None:
-        self._finished = True
-        if self._threads:
-            self._to_write.put(None)
-            for thread in self._threads:
-                thread.join()
-        if self.direct_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.direct_fd)
-        while not self._free.empty():
-            self._free.get().close()
-        if self._current is not None:
-            self._current.close()
-            self._current = None
-
-    def _write_blocks(self) -> None:
-        while (item := self._to_write.get()) is not None:
-            block, length = item
-            if self.error is None:
-                try:
-                    self._write(block, length)
-                except BaseException as error:  # raised in the request's thread
-                    self.error = error
-            self._to_hash.put(item)
-        self._to_hash.put(None)
-
-    def _write(self, block: mmap.mmap, length: int) -> None:
-        with memoryview(block) as view:
-            aligned = length - length % self.ALIGN if self.direct_fd is not None else 0
-            done = 0
-            while done < aligned:
-                assert self.direct_fd is not None
-                try:
-                    done += os.pwrite(self.direct_fd, view[done:aligned], self._offset + done)
-                except OSError as error:
-                    if error.errno != errno.EINVAL:
-                        raise
-                    # Refused here after all: this block and the next ones the ordinary way.
-                    os.close(self.direct_fd)
-                    self.direct_fd = None
-                    break
-            while done < length:
-                done += os.pwrite(self.plain_fd, view[done:length], self._offset + done)
-        self._offset += length
-
-    def _hash_blocks(self) -> None:
-        while (item := self._to_hash.get()) is not None:
-            block, length = item
-            if self.error is None:
-                with memoryview(block) as view, view[:length] as part:
-                    self.hash.update(part)
-            self._free.put(block)
-
-
 @dataclass
 class StoredContent:
     name: str
@@ -497,13 +333,6 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
         self.file_message = file_message
         self.library_id = library_id
         self.hash = _Sha256Behind()
-        # A new file at a local path: written and hashed by blocks behind the request.
-        self.writer = (
-            _DirectWriter(self.local_path, handle.fileno())
-            if existing is None and self.local_path is not None
-            else None
-        )
-        self.sha256: str | None = None  # the writer's digest, once its writes are done
         self.written = 0
         self.kept = False
         self.stored: StoredContent | None = None
@@ -551,47 +380,22 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
                 self._reserve(max(written, self.reserved + 8 * 1024 * 1024))
             except ValidationError:
                 self._reserve(written)
-        if self.writer is not None:
-            if self.sha256 is not None:
-                raise ValueError("The upload's file was read already: no more writes.")
-            self.writer.write(data)
-        else:
-            self.handle.write(data)
-            self.hash.update(data)
+        self.handle.write(data)
+        self.hash.update(data)
         self.written = written
         self.size = written
         return len(data)
-
-    def _complete(self) -> None:
-        """The writer's blocks written and hashed: called before anything reads the file."""
-        if self.writer is not None and self.sha256 is None:
-            self.sha256 = self.writer.finish()
-
-    # What reads the file (the content checks, a storage's copy) sees every byte written.
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self._complete()
-        return self.handle.seek(offset, whence)
-
-    def read(self, size: int = -1) -> bytes:
-        self._complete()
-        return self.handle.read(size)
-
-    def flush(self) -> None:
-        self._complete()
-        self.handle.flush()
 
     def finish(self) -> StoredContent:
         """The content as stored (once: with a storage without local path, copied there now)."""
         if self.stored is None:
             self.handle.flush()
-            self._complete()
-            sha256 = self.sha256 if self.sha256 is not None else self.hash.hexdigest()
             if self.local_path is not None:
                 name = self.key
             else:
                 self.handle.seek(0)
                 name = blob_storage().save(self.key, File(self.handle, name="blob"))
-            self.stored = StoredContent(name=name, sha256=sha256, size=self.written)
+            self.stored = StoredContent(name=name, sha256=self.hash.hexdigest(), size=self.written)
         self.handle.seek(0)
         return self.stored
 
@@ -604,8 +408,6 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
     def discard(self) -> None:
         """Deletes what was written and gives back the reservation, unless it is recorded."""
         self.hash.stop()
-        if self.writer is not None:
-            self.writer.stop()
         if not self.handle.closed:
             self.handle.close()
         if self.kept:
