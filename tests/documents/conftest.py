@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import make_user
+
 
 @pytest.fixture(autouse=True)
 def documents_storage(settings: Any, tmp_path: Path) -> Path:
@@ -18,3 +20,14 @@ def documents_storage(settings: Any, tmp_path: Path) -> Path:
         },
     }
     return root
+
+
+@pytest.fixture
+def anne() -> Any:
+    """Anne, with an address (a module may have an Anne of its own)."""
+    return make_user(username="anne", email="anne@example.org", first_name="Anne")
+
+
+@pytest.fixture
+def bruno() -> Any:
+    return make_user(username="bruno", first_name="Bruno")

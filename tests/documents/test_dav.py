@@ -78,16 +78,6 @@ def hrefs(response: Any) -> list[str]:
 
 
 @pytest.fixture
-def anne() -> Any:
-    return make_user(username="anne", email="anne@example.org", first_name="Anne")
-
-
-@pytest.fixture
-def bruno() -> Any:
-    return make_user(username="bruno", first_name="Bruno")
-
-
-@pytest.fixture
 def private_space(anne: Any) -> Any:
     return make_space(owner=anne, kind="private", name="Projets")
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from cercle.documents import actions, listing_cache, queries
 from cercle.documents.models import Document, Folder, Share
 from tests.documents.test_dav import LOCKINFO, MINE, SHARED, Dav, _settled
-from tests.factories import add_member, make_space, make_user
+from tests.factories import add_member, make_space
 from tests.helpers.documents import add_file, add_folder, root_for
 
 pytestmark = pytest.mark.django_db
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 def _small_listings_kept(monkeypatch: Any) -> None:
     monkeypatch.setattr(listing_cache, "MIN_MEMBERS", 1)
     listing_cache.clear()
-
-
-@pytest.fixture
-def anne() -> Any:
-    return make_user(username="anne", email="anne@example.org", first_name="Anne")
-
-
-@pytest.fixture
-def bruno() -> Any:
-    return make_user(username="bruno", first_name="Bruno")
 
 
 def _folder(anne: Any) -> Folder:
