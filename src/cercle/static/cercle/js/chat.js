@@ -392,7 +392,13 @@
       if (emptyState) emptyState.hidden = true;
       const id = Number(node.dataset.messageId);
       const existing = document.getElementById(node.id);
-      if (existing) { existing.replaceWith(node); return; }
+      if (existing) {
+        // Drawn again (a sync brings back the few messages written just before the last one
+        // the page had): still the message a link pointed to, if it was.
+        if (existing.classList.contains("msg-target")) node.classList.add("msg-target");
+        existing.replaceWith(node);
+        return;
+      }
       const pending = node.dataset.clientId && list.querySelector(`.msg-pending[data-client-id="${CSS.escape(node.dataset.clientId)}"]`);
       if (pending) {
         pending.remove();
@@ -437,6 +443,10 @@
         const badge = sidebarItem(m.conversation_id)?.querySelector(".badge-count");
         if (badge) setUnread(m.conversation_id, Number(badge.textContent || 0) + 1);
       }
+      // The list shows a conversation's newest message: a sync brings back a few older ones (written
+      // just before the last one the page had), and ids may arrive out of order.
+      const shownId = Number(sidebarItem(m.conversation_id)?.querySelector(".chat-list-preview")?.dataset.previewId || 0);
+      if (m.id < shownId) return;
       showPreview(m);
       showListTime(m);
       bumpToTop(m.conversation_id);
