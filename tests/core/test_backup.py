@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -170,9 +171,19 @@ def roundtrip(tmp_path: Path, url_a: str = "", url_b: str = "") -> None:
     done = manage(empty, "restore", str(archive))
     assert done.returncode != 0
     assert "not empty" in done.stderr and "--force" in done.stderr
+    # What the cache kept of the replaced database is forgotten (Redis: shared by the processes).
+    redis_url = os.environ.get("CERCLE_TEST_REDIS_URL", "")
+    if redis_url:
+        empty.redis_url = redis_url
+        stale = "from django.core.cache import cache\ncache.set('stale', 1, None)\nresult = 1"
+        assert empty.python(stale) == 1
     done = manage(empty, "restore", "--force", str(archive))
     assert done.returncode == 0, done.stderr
     assert empty.python(DESCRIBE) == before
+    if redis_url:
+        assert "Cache emptied." in done.stdout
+        kept = "from django.core.cache import cache\nresult = cache.get('stale')"
+        assert empty.python(kept) is None
 
 
 def test_backup_and_restore_into_an_empty_installation_sqlite(tmp_path: Path) -> None:

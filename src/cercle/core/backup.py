@@ -546,7 +546,23 @@ def restore(
     if migrate:
         call_command("migrate", interactive=False, verbosity=0)
         say("Migrations applied.")
+    _forget_cached(say)
     return manifest
+
+
+def _forget_cached(say: Say) -> None:
+    """Empty the cache: what it keeps was made from the database before the restore (the
+    organisation, people's roles and versions, kept listings) and would shadow what was restored
+    until it expired. In production the cache is Redis, shared with the realtime layer: web is
+    stopped during a `--force` restore (docs/deployment.md)."""
+    from django.core.cache import cache
+
+    try:
+        cache.clear()
+    except Exception as error:  # the cache's server is down: nothing it keeps can be read either
+        say(f"The cache could not be emptied ({error}): empty it before starting web.")
+    else:
+        say("Cache emptied.")
 
 
 def _forget_connections() -> None:
