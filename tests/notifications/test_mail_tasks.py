@@ -22,14 +22,20 @@ pytestmark = pytest.mark.django_db
 Commit = Any
 
 
-def test_one_task_for_the_notifications_of_one_write_and_a_refusal_spares_the_others(
-    settings: Any, django_capture_on_commit_callbacks: Commit
-) -> None:
+@pytest.fixture
+def task_backend(settings: Any) -> Any:
+    """The task backend that keeps what is queued (`.results`) instead of running it."""
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}
     }
     from django_tasks import default_task_backend
 
+    return default_task_backend
+
+
+def test_one_task_for_the_notifications_of_one_write_and_a_refusal_spares_the_others(
+    settings: Any, task_backend: Any, django_capture_on_commit_callbacks: Commit
+) -> None:
     anne = make_user(username="anne")
     named = [
         make_user(username=name, email=f"{name}@example.org") for name in ("bob", "cat", "dan")
@@ -40,7 +46,7 @@ def test_one_task_for_the_notifications_of_one_write_and_a_refusal_spares_the_ot
     mentions = Notification.objects.filter(kind="mention").order_by("recipient__username")
     queued = [
         result
-        for result in default_task_backend.results  # type: ignore[attr-defined]
+        for result in task_backend.results
         if result.task.name in {"send_notification_emails", "send_notification_email"}
     ]
     assert len(queued) == 1 and queued[0].task.name == "send_notification_emails"
@@ -82,14 +88,9 @@ def test_one_task_for_the_notifications_of_one_write_and_a_refusal_spares_the_ot
 
 
 def test_a_rolled_back_write_queues_nothing_and_leaves_nothing_for_the_next(
-    settings: Any, django_capture_on_commit_callbacks: Commit
+    task_backend: Any, django_capture_on_commit_callbacks: Commit
 ) -> None:
     from django.db import transaction
-
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}
-    }
-    from django_tasks import default_task_backend
 
     anne = make_user(username="anne")
     bob, cat = make_user(username="bob"), make_user(username="cat")
@@ -105,7 +106,7 @@ def test_a_rolled_back_write_queues_nothing_and_leaves_nothing_for_the_next(
         feed_actions.create_post(actor=anne, space=space, body="Bonjour @cat")
     queued = [
         result.args[0]
-        for result in default_task_backend.results  # type: ignore[attr-defined]
+        for result in task_backend.results
         if result.task.name == "send_notification_emails"
     ]
     assert queued == [[Notification.objects.get(recipient=cat, kind="mention").pk]]
