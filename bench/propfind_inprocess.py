@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="the site seeded by an earlier run")
     parser.add_argument("--save", default="", help="a folder where each answer is written")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--profile-cold", action="store_true", help="profile listings written anew (no kept one)"
+    )
     parser.add_argument("--page", action="store_true", help="the folder's page too")
     options = parser.parse_args()
     directory = Path(options.dir).resolve()
@@ -134,10 +137,12 @@ def main() -> None:
         print(f"The folder's page: {first.count(b'<tr')} rows, {len(first):,} bytes")
         measure("  its first page", lambda: draw(page))
         measure("  its second page", lambda: draw(later))
-    if options.profile:
+    if options.profile or options.profile_cold:
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(options.runs):
+            if options.profile_cold and listing_cache is not None:
+                listing_cache.bump()
             if options.page:
                 draw(page)
             else:

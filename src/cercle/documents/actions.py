@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from cercle.accounts.models import User
 from cercle.audit.actions import log_event
-from cercle.core import uploads
+from cercle.core import uploads, writeback
 from cercle.core.text import render_linked
 from cercle.documents import activity, events, extraction, notifications, queries, tasks
 from cercle.documents.models import (
@@ -329,6 +329,9 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
             handle = tempfile.NamedTemporaryFile(suffix=".upload")  # noqa: SIM115
         super().__init__(handle, name=name, content_type=content_type, size=0)
         self.handle = handle
+        # Only a file the storage keeps is worth writing to the disk as it arrives (the
+        # temporary one of a remote storage is read back and deleted).
+        self.writeback = writeback.Behind(handle) if self.local_path is not None else None
         self.file_bytes = file_bytes
         self.file_message = file_message
         self.library_id = library_id
@@ -382,6 +385,8 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
                 self._reserve(written)
         self.handle.write(data)
         self.hash.update(data)
+        if self.writeback is not None:
+            self.writeback.written(written)
         self.written = written
         self.size = written
         return len(data)

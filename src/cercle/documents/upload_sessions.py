@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cercle.accounts.models import User
+from cercle.core import writeback
 from cercle.documents import actions, queries
 from cercle.documents.models import Blob, Document, Folder, UploadSession
 from cercle.documents.storage import blob_storage
@@ -274,6 +275,7 @@ def _append(
             handle.seek(offset)
             handle.truncate()
             received = 0
+            behind = writeback.Behind(handle, start=offset)
             while received < length:
                 piece = data.read(min(CHUNK_READ, length - received))
                 if not piece:
@@ -282,6 +284,7 @@ def _append(
                     piece = piece[: length - received]
                 handle.write(piece)
                 received += len(piece)
+                behind.written(offset + received)
             handle.flush()
             with transaction.atomic():
                 locked = UploadSession.objects.select_for_update().filter(pk=session.pk).first()
