@@ -148,23 +148,6 @@ def make_file(path: Path, size_mb: int) -> None:
             out.write(os.urandom(BLOCK))
 
 
-def _transfer_row(
-    label: str,
-    seconds: float,
-    size: int,
-    cp_rate: float,
-    cpu: float,
-    growth_kb: int,
-    client_cpu: float | None = None,
-) -> str:
-    rate = size / BLOCK / seconds
-    cpu_text = f"{cpu:.2f}" if client_cpu is None else f"{cpu:.2f}; {client_cpu:.2f}"
-    return (
-        f"| {label} | {seconds:.2f} | {rate:.0f} | {rate / cp_rate:.0%} "
-        f"| {cpu_text} | {growth_kb / 1024:.0f} | {loadavg()} |"
-    )
-
-
 def _curl(*arguments: str) -> tuple[int, float]:
     """curl (C, libcurl: the client costs little beside the server) with `arguments` (the
     answer's body to /dev/null unless they give an `--output`): its HTTP status and its own
@@ -193,6 +176,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _fresh_content(path: Path) -> None:
+    """New content for the next round (its first bytes), so that its upload is stored anew and
+    not found already stored (identical content is kept once)."""
+    with path.open("r+b") as file:
+        file.write(os.urandom(16))
+
+
 def bench_transfer(
     server_url: str,
     pid: int,
@@ -202,98 +192,157 @@ def bench_transfer(
     size_mb: int,
     *,
     client: str = "curl",
+    rounds: int = 1,
 ) -> list[str]:
     """The file uploaded and downloaded by WebDAV and by the API, each timed to the end of a
-    `sync` (as the baseline, `cp` then `sync`), by `client`: curl (default) or httpx."""
+    `sync` (as the baseline, `cp` then `sync`), by `client`: curl (default) or httpx; `rounds`
+    times, each with content of its own, each transfer against its round's `cp && sync`. The
+    downloads are written to the disk (as `cp` writes its copy) and, with curl, also to
+    /dev/null: what the server sends, without the client's own writes."""
     source = work / "source.bin"
     make_file(source, size_mb)
-    expected = sha256(source)
     size = source.stat().st_size
-    rows = []
-    os.sync()
-    # cp && sync of the same file on the same disk (twice: the second is the one reported).
-    for _ in range(2):
-        cpu_before = _children_cpu()
-        started = time.perf_counter()
-        subprocess.run(["cp", str(source), str(work / "copy.bin")], check=True)
-        subprocess.run(["sync"], check=True)
-        cp_seconds = time.perf_counter() - started
-        cp_cpu = _children_cpu() - cpu_before
-        (work / "copy.bin").unlink()
-        os.sync()
-    cp_rate = size / BLOCK / cp_seconds
-    rows.append(
-        f"| cp && sync (same disk) | {cp_seconds:.2f} | {cp_rate:.0f} | 100% | {cp_cpu:.2f} | – "
-        f"| {loadavg()} |"
-    )
     before = memory_kb(pid)["VmRSS"]
     dav_url = f"{server_url}/dav/files/My%20documents/gros.bin"
     back = work / "back.bin"
+    # label -> one (seconds, share of cp, server CPU, client CPU or None, growth kB) per round
+    measures: dict[str, list[tuple[float, float, float, float | None, int]]] = {}
 
-    def measured(label: str, transfer: Callable[[], None]) -> None:
-        server_cpu = cpu_seconds(pid)
-        client_cpu = _children_cpu()
-        started = time.perf_counter()
-        transfer()
-        subprocess.run(["sync"], check=True)
-        seconds = time.perf_counter() - started
-        rows.append(
-            _transfer_row(
-                f"{label}, {client}",
-                seconds,
-                size,
-                cp_rate,
-                cpu_seconds(pid) - server_cpu,
-                memory_kb(pid)["VmHWM"] - before,
-                _children_cpu() - client_cpu if client == "curl" else None,
-            )
-        )
-        if back.exists():
-            assert sha256(back) == expected, f"the downloaded file differs ({label})"
-            back.unlink()
+    for _ in range(rounds):
+        _fresh_content(source)
+        expected = sha256(source)
         os.sync()
+        # cp && sync of the same file on the same disk (twice: the second is the one kept).
+        for _ in range(2):
+            cpu_before = _children_cpu()
+            started = time.perf_counter()
+            subprocess.run(["cp", str(source), str(work / "copy.bin")], check=True)
+            subprocess.run(["sync"], check=True)
+            cp_seconds = time.perf_counter() - started
+            cp_cpu = _children_cpu() - cpu_before
+            (work / "copy.bin").unlink()
+            os.sync()
+        measures.setdefault("cp && sync (same disk)", []).append((cp_seconds, 1.0, 0.0, cp_cpu, 0))
 
-    if client == "curl":
-        # No `Expect: 100-continue` (curl's wait for the server's go-ahead is not the server's).
-        auth = ["--user", f"anne:{token}", "--header", "Expect:"]
-        bearer = ["--header", f"Authorization: Bearer {token}", "--header", "Expect:"]
-        uploaded: dict[str, int] = {}
-
-        def dav_put() -> None:
-            status, _seconds = _curl(*auth, "--upload-file", str(source), dav_url)
-            assert status == 201, status
-
-        def dav_get() -> None:
-            status, _seconds = _curl(*auth, "--output", str(back), dav_url)
-            assert status == 200, status
-
-        def api_post() -> None:
-            answer = work / "answer.json"
-            status, _seconds = _curl(
-                *bearer,
-                "--form",
-                f"folder_id={root}",
-                "--form",
-                f"file=@{source};filename=gros-api.bin;type=application/octet-stream",
-                "--output",
-                str(answer),
-                f"{server_url}/api/v1/files",
+        def measured(
+            label: str,
+            transfer: Callable[[], None],
+            cp_seconds: float = cp_seconds,
+            expected: str = expected,
+        ) -> None:
+            server_cpu = cpu_seconds(pid)
+            client_cpu = _children_cpu()
+            started = time.perf_counter()
+            transfer()
+            subprocess.run(["sync"], check=True)
+            seconds = time.perf_counter() - started
+            measures.setdefault(f"{label}, {client}", []).append(
+                (
+                    seconds,
+                    cp_seconds / seconds,
+                    cpu_seconds(pid) - server_cpu,
+                    _children_cpu() - client_cpu if client == "curl" else None,
+                    memory_kb(pid)["VmHWM"] - before,
+                )
             )
-            assert status == 201, (status, answer.read_text()[:500])
-            uploaded["id"] = json.loads(answer.read_text())["file"]["id"]
+            if back.exists():
+                assert sha256(back) == expected, f"the downloaded file differs ({label})"
+                back.unlink()
+            os.sync()
 
-        def api_get() -> None:
-            url = f"{server_url}/api/v1/files/{uploaded['id']}/download"
-            status, _seconds = _curl(*bearer, "--output", str(back), url)
+        if client == "curl":
+            _curl_transfers(server_url, token, root, work, source, dav_url, back, measured)
+        else:
+            _httpx_transfers(server_url, token, root, source, size, dav_url, back, measured)
+    source.unlink()
+    rows = []
+    for label, rounds_measured in measures.items():
+        seconds = statistics.median(m[0] for m in rounds_measured)
+        shares = [m[1] for m in rounds_measured]
+        cpu = statistics.median(m[2] for m in rounds_measured)
+        clients = [m[3] for m in rounds_measured if m[3] is not None]
+        growth = max(m[4] for m in rounds_measured)
+        share_text = f"{statistics.median(shares):.0%}"
+        if len(shares) > 1:
+            share_text += f" ({min(shares):.0%}–{max(shares):.0%})"
+        cpu_text = "–" if label.startswith("cp") else f"{cpu:.2f}"
+        if clients:
+            cpu_text += f"; {statistics.median(clients):.2f}"
+        rows.append(
+            f"| {label} | {seconds:.2f} | {size / BLOCK / seconds:.0f} | {share_text} "
+            f"| {cpu_text} | {'–' if label.startswith('cp') else f'{growth / 1024:.0f}'} "
+            f"| {loadavg()} |"
+        )
+    return rows
+
+
+def _curl_transfers(
+    server_url: str,
+    token: str,
+    root: int,
+    work: Path,
+    source: Path,
+    dav_url: str,
+    back: Path,
+    measured: Callable[[str, Callable[[], None]], None],
+) -> None:
+    # No `Expect: 100-continue` (curl's wait for the server's go-ahead is not the server's).
+    auth = ["--user", f"anne:{token}", "--header", "Expect:"]
+    bearer = ["--header", f"Authorization: Bearer {token}", "--header", "Expect:"]
+    uploaded: dict[str, int] = {}
+
+    def dav_put() -> None:
+        status, _seconds = _curl(*auth, "--upload-file", str(source), dav_url)
+        assert status == 201 or status == 204, status
+
+    def dav_get(output: Path | str) -> Callable[[], None]:
+        def get() -> None:
+            status, _seconds = _curl(*auth, "--output", str(output), dav_url)
             assert status == 200, status
 
-        measured("upload (WebDAV PUT)", dav_put)
-        measured("download (WebDAV GET)", dav_get)
-        measured("upload (API multipart POST)", api_post)
-        measured("download (API GET)", api_get)
-        source.unlink()
-        return rows
+        return get
 
+    def api_post() -> None:
+        answer = work / "answer.json"
+        status, _seconds = _curl(
+            *bearer,
+            "--form",
+            f"folder_id={root}",
+            "--form",
+            f"file=@{source};filename=gros-api.bin;type=application/octet-stream",
+            "--output",
+            str(answer),
+            f"{server_url}/api/v1/files",
+        )
+        assert status == 201, (status, answer.read_text()[:500])
+        uploaded["id"] = json.loads(answer.read_text())["file"]["id"]
+
+    def api_get(output: Path | str) -> Callable[[], None]:
+        def get() -> None:
+            url = f"{server_url}/api/v1/files/{uploaded['id']}/download"
+            status, _seconds = _curl(*bearer, "--output", str(output), url)
+            assert status == 200, status
+
+        return get
+
+    measured("upload (WebDAV PUT)", dav_put)
+    measured("download (WebDAV GET)", dav_get(back))
+    measured("download (WebDAV GET) to /dev/null", dav_get("/dev/null"))
+    measured("upload (API multipart POST)", api_post)
+    measured("download (API GET)", api_get(back))
+    measured("download (API GET) to /dev/null", api_get("/dev/null"))
+
+
+def _httpx_transfers(
+    server_url: str,
+    token: str,
+    root: int,
+    source: Path,
+    size: int,
+    dav_url: str,
+    back: Path,
+    measured: Callable[[str, Callable[[], None]], None],
+) -> None:
     def download(http: httpx.Client, url: str) -> None:
         with http.stream("GET", url) as response, back.open("wb") as out:
             assert response.status_code == 200, response.status_code
@@ -306,7 +355,7 @@ def bench_transfer(
             response = http.put(
                 dav_url, content=blocks(source), headers={"Content-Length": str(size)}
             )
-            assert response.status_code == 201, (response.status_code, response.text[:500])
+            assert response.status_code in (201, 204), (response.status_code, response.text[:500])
 
         measured("upload (WebDAV PUT)", put)
         measured("download (WebDAV GET)", lambda: download(http, dav_url))
@@ -329,8 +378,6 @@ def bench_transfer(
             "download (API GET)",
             lambda: download(http, f"{server_url}/api/v1/files/{found['id']}/download"),
         )
-    source.unlink()
-    return rows
 
 
 def bench_listing(
@@ -343,6 +390,7 @@ def bench_listing(
     *,
     pages: bool = True,
     http_client: str = "curl",
+    after_write_rounds: int = 20,
 ) -> list[str]:
     folder = seeded["folder"]
     rows = []
@@ -433,6 +481,8 @@ def bench_listing(
             times: list[float] = []
             cpu_times: list[float] = []
             size = 0
+            # Once untimed: the process's first listing of a kind pays for what it loads once.
+            propfind(url, depth)
             for _ in range(propfind_rounds):
                 cpu = cpu_seconds(pid)
                 elapsed, text = propfind(url, depth)
@@ -441,6 +491,32 @@ def bench_listing(
                 assert text.count("<D:response") >= least, text.count("<D:response")
                 size = len(text.encode())
             rows.append(_row(f"{label}, {size / BLOCK:.1f} MB, {http_client}", times, cpu_times))
+        # The first listing after a write is written anew (a listing is kept until the next
+        # write to its library): a small file added to the folder, then the listing timed.
+        url = f"{server_url}/dav/files/My%20documents/liste/"
+        times, cpu_times = [], []
+        for written in range(after_write_rounds):
+            status, _seconds = _curl(
+                "--user",
+                f"anne:{seeded['token']}",
+                "--header",
+                "Expect:",
+                "--data-binary",
+                f"note {written}",
+                "--request",
+                "PUT",
+                f"{url}ajout-{written}.txt",
+            )
+            assert status == 201, status
+            cpu = cpu_seconds(pid)
+            elapsed, text = propfind(url, "1")
+            times.append(elapsed)
+            cpu_times.append((cpu_seconds(pid) - cpu) * 1000)
+            assert text.count("<D:response") >= files + 1 + written, text.count("<D:response")
+        if times:
+            rows.append(
+                _row(f"PROPFIND Depth 1 after a file added, {http_client}", times, cpu_times)
+            )
     shutil.rmtree(answer.parent, ignore_errors=True)
     return rows
 
@@ -467,7 +543,19 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--transfer-rounds",
+        type=int,
+        default=3,
+        help="rounds of the transfers, each file's content its own (medians reported)",
+    )
     parser.add_argument("--propfind-rounds", type=int, default=5)
+    parser.add_argument(
+        "--after-write-rounds",
+        type=int,
+        default=20,
+        help="PROPFINDs each right after a file is added to the folder (curl only)",
+    )
     parser.add_argument("--dir", default=str(ROOT / "var"))
     parser.add_argument(
         "--client",
@@ -520,6 +608,7 @@ def main() -> None:
                     work,
                     options.size_mb,
                     client=options.client,
+                    rounds=options.transfer_rounds,
                 )
             )
             listing = (
@@ -534,6 +623,9 @@ def main() -> None:
                     options.propfind_rounds,
                     pages=not options.propfind_only,
                     http_client=options.client,
+                    after_write_rounds=options.after_write_rounds
+                    if options.client == "curl"
+                    else 0,
                 )
             )
         finally:
@@ -543,7 +635,10 @@ def main() -> None:
     print(f"\n{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print("database:", "PostgreSQL" if options.database_url else "SQLite")
     if transfer:
-        print(f"\n{options.size_mb} MB file\n")
+        print(
+            f"\n{options.size_mb} MB file, {options.transfer_rounds} rounds: medians "
+            "(and the range of the share of each round's cp && sync)\n"
+        )
         print(
             "| transfer | seconds | MB/s | of cp | CPU seconds (server; cp or curl) "
             "| server memory growth (MB) | load |"
