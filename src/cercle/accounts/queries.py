@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.http import Http404
@@ -44,6 +43,7 @@ from cercle.accounts.models import (
 )
 from cercle.accounts.search import filter_search
 from cercle.accounts.tokens import hash_token
+from cercle.core.kept import forget_now_and_at_commit
 from cercle.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from cercle.core.text import normalize
 
@@ -69,8 +69,7 @@ def get_organisation() -> Organisation:
 def forget_organisation() -> None:
     """Drop the cached settings now and once the transaction commits (a page read in between
     must not cache the old ones again)."""
-    cache.delete(ORGANISATION_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
+    forget_now_and_at_commit(ORGANISATION_CACHE_KEY)
 
 
 class NotFound(Http404):

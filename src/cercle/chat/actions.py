@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -45,6 +44,7 @@ from cercle.chat.models import (
     Reaction,
 )
 from cercle.core import uploads
+from cercle.core.kept import forget_now_and_at_commit
 from cercle.core.realtime import publish_on_commit
 from cercle.core.text import normalize
 from cercle.spaces.models import Membership as SpaceMembership
@@ -802,8 +802,7 @@ def set_read_receipts(*, actor: User, enabled: bool) -> ChatPreferences:
 def _forget_kept(key: str) -> None:
     """Drop a kept setting now and again at the commit (a read between the two by another
     request would otherwise keep the old value)."""
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget_now_and_at_commit(key)
 
 
 @transaction.atomic

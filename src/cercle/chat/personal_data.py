@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
@@ -28,6 +27,7 @@ from cercle.chat.models import (
     Reaction,
 )
 from cercle.core import personal_data
+from cercle.core.kept import forget_now_and_at_commit
 from cercle.core.personal_data import (
     ErasureRule,
     ExportWriter,
@@ -184,7 +184,7 @@ def erase(person: User, rule: ErasureRule) -> None:
         )
     Reaction.objects.filter(user=person).delete()
     ChatPreferences.objects.filter(user=person).delete()
-    transaction.on_commit(lambda: cache.delete(queries.own_receipts_key(person.pk)))
+    forget_now_and_at_commit(queries.own_receipts_key(person.pk))
     # They leave groups; a direct conversation keeps its two members (the other still reads it).
     Membership.objects.filter(user=person).exclude(
         conversation__kind=Conversation.Kind.DIRECT

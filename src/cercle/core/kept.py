@@ -1,5 +1,7 @@
-"""A bounded map kept in this process: what a process may rebuild but would rather not, keyed by
-everything it depends on (versions included), the least recently used dropped first."""
+"""What is kept between requests: a bounded map in this process (`ProcessMemo`: what a process may
+rebuild but would rather not, keyed by everything it depends on, versions included, the least
+recently used dropped first), and the shared cache's values dropped by the writes that change
+them (`forget_now_and_at_commit`)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -54,3 +59,11 @@ class ProcessMemo(Generic[K, V]):
     @property
     def weight(self) -> int:
         return self._weight
+
+
+def forget_now_and_at_commit(*keys: str) -> None:
+    """Drop the shared cache's values under `keys` now, and again once the transaction commits:
+    a request reading them between the two (the old rows, not committed over yet) would keep
+    the old values otherwise."""
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

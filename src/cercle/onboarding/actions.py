@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from cercle.accounts.models import Department, Site, User
 from cercle.accounts.queries import may_manage_people
 from cercle.audit.actions import log_event
+from cercle.core.kept import forget_now_and_at_commit
 from cercle.feed import actions as feed_actions
 from cercle.onboarding import queries
 from cercle.onboarding.models import OnboardingSettings, OnboardingState, SuggestedSpace
@@ -202,6 +202,5 @@ def update_settings(
         }
         if new != old:
             log_event(actor=actor, action="onboarding.settings_changed", old=old, new=new)
-        cache.delete(queries.SETTINGS_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(queries.SETTINGS_CACHE_KEY))
+        forget_now_and_at_commit(queries.SETTINGS_CACHE_KEY)
     return settings

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from allauth.socialaccount.models import SocialApp
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -22,6 +21,7 @@ from cercle.accounts.models import User
 from cercle.accounts.queries import may_manage_settings
 from cercle.audit.actions import log_event
 from cercle.core import sealing
+from cercle.core.kept import forget_now_and_at_commit
 from cercle.sso import queries
 from cercle.sso.models import (
     BreakGlassAccount,
@@ -353,8 +353,7 @@ def set_two_factor_policy(
                 actor=actor, action="sso.two_factor_policy", old=old, new=new, request=request
             )
         # Now (this request reads it again) and once committed (others read the new row).
-        cache.delete(queries.TWO_FACTOR_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(queries.TWO_FACTOR_CACHE_KEY))
+        forget_now_and_at_commit(queries.TWO_FACTOR_CACHE_KEY)
     return policy
 
 
@@ -380,7 +379,6 @@ def set_session_policy(
         new = {"idle_minutes": idle_minutes, "lifetime_hours": lifetime_hours}
         if new != old:
             log_event(actor=actor, action="sso.session_policy", old=old, new=new, request=request)
-        cache.delete(queries.SESSION_POLICY_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(queries.SESSION_POLICY_CACHE_KEY))
+        forget_now_and_at_commit(queries.SESSION_POLICY_CACHE_KEY)
         transaction.on_commit(queries.forget_session_limits)
     return policy
