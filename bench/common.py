@@ -616,18 +616,21 @@ def scratch_site(
     suffix: str = "",
     workdir: Path | None = None,
     keep: bool = False,
+    reuse: bool = False,
     **extra: str,
 ) -> Iterator[tuple[Path, dict[str, str]]]:
     """A var dir and the environment of `server_env` for one database: a temporary directory
     (or `workdir`, kept); for "postgresql", the database `pg_url` names with `suffix` added to
-    its name, made empty first. Both are removed on the way out, unless `keep` (to read the
-    seeded data afterwards: slow statements, plans)."""
+    its name, made empty first (`reuse`: taken as it is, seeded by an earlier run). Both are
+    removed on the way out, unless `keep` (to read the seeded data afterwards: slow statements,
+    plans; or to run again on them)."""
     folder = workdir or Path(tempfile.mkdtemp(prefix=prefix))
     env = server_env(folder, **extra)
     url = ""
     if database == "postgresql":
         url = pg_url_named(pg_url, pg_database_name(pg_url) + suffix)
-        recreate_pg_database(url)
+        if not reuse:
+            recreate_pg_database(url)
         env["DATABASE_URL"] = url
     try:
         yield folder, env

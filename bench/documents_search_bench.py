@@ -162,6 +162,9 @@ print("SEED=" + json.dumps({{"seconds": round(seconds, 1), "token": secret,
 """
 
 
+SHAPES = ("a common word", "two common words", "a prefix", "a rare word", "absent or rare")
+
+
 def queries(count: int, seed: int = 3) -> list[str]:
     rng = random.Random(seed)
     made = []
@@ -181,14 +184,19 @@ def queries(count: int, seed: int = 3) -> list[str]:
 
 
 def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
-    kept = args.keep and database == "sqlite"
+    # Kept: SQLite's var dir, or PostgreSQL's database beside a var dir of its own.
+    workdir = Path(args.keep).resolve() / database if args.keep else None
+    kept = workdir is not None
+    seeded_before = workdir is not None and (workdir / "bench-seed.json").exists()
     result: dict[str, Any] = {"database": database, "documents": args.documents, "timings": []}
     with common.scratch_site(
         database,
         args.pg_url,
         "cercle-docsearch-bench-",
         suffix="_docsearch",
-        workdir=Path(args.keep).resolve() if kept else None,
+        workdir=workdir,
+        keep=kept,
+        reuse=seeded_before,
         PYTHONPATH=f"{common.ROOT / 'src'}{os.pathsep}{common.ROOT}",
         CERCLE_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
     ) as (workdir, env):
@@ -233,6 +241,12 @@ def bench(args: argparse.Namespace, database: str) -> dict[str, Any]:
             )
             timing.load_average = os.getloadavg()[0]
             result["timings"].append(timing.__dict__)
+            # By the query's shape (`queries`: the i-th query's shape is i % 5), to see which
+            # one makes the tail.
+            result["by_shape"] = {
+                shape: common.median_and_p99([s * 1000 for s in latencies[i::5]], 1)
+                for i, shape in enumerate(SHAPES)
+            }
     return result
 
 
@@ -245,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep",
         default="",
-        help="SQLite: seed into this directory and keep it; a later run with it reuses the data",
+        help="seed into this directory (and, on PostgreSQL, its database) and keep them; a later "
+        "run with it reuses the data",
     )
     parser.add_argument(
         "--bulk-after",
@@ -270,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{t['median_ms']} | {t['p99_ms']} | {t.get('load_average', 0):.1f} |"
             )
         print(f"  upload and analysis: {run['seed_seconds']} s, {run['analysed']} analysed")
+        for shape, figures in run.get("by_shape", {}).items():
+            print(f"  {shape}: median / p99 ms {figures}")
     return 0
 
 

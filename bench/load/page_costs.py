@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--callees", default="", help="With --top: also what this function (a pattern) calls."
     )
+    parser.add_argument(
+        "--queries", action="store_true", help="Print each action's statements (its last request)."
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -142,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
             pg_cpu_ns += _database_cpu_ns(connection) - pg_before
             # Read now: the next request empties the connection's query log (request_started).
             queries.append(len(captured))
+            if args.queries and session is sessions[-1]:
+                print(f"=== {name}: {len(captured)} statements", file=sys.stderr)
+                for query in captured.captured_queries:
+                    print(
+                        f"{float(query['time']) * 1000:6.2f} ms  {query['sql'][:300]}",
+                        file=sys.stderr,
+                    )
             sql_ms.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
             # Calls counted in a second request of the same kind (cProfile slows what it counts).
             counter.enable()
