@@ -117,11 +117,11 @@ def test_the_file_type_filter() -> None:
 
 def test_recent_activity_and_one_s_own_spaces_weigh_in() -> None:
     now = datetime(2026, 6, 1, tzinfo=UTC)
-    old = Candidate(1, "post", 1, 1.0, now - timedelta(days=400), None)
-    new = Candidate(2, "post", 2, 1.0, now - timedelta(days=1), None)
-    mine = Candidate(3, "post", 3, 1.0, now - timedelta(days=400), 7)
-    better = Candidate(4, "post", 4, 3.0, now - timedelta(days=400), None)
-    inside = Candidate(5, "post", 5, None, now, 7)  # matched inside words only: after
+    old = Candidate(1, "post", 1, 1.0, (now - timedelta(days=400)).timestamp(), None)
+    new = Candidate(2, "post", 2, 1.0, (now - timedelta(days=1)).timestamp(), None)
+    mine = Candidate(3, "post", 3, 1.0, (now - timedelta(days=400)).timestamp(), 7)
+    better = Candidate(4, "post", 4, 3.0, (now - timedelta(days=400)).timestamp(), None)
+    inside = Candidate(5, "post", 5, None, now.timestamp(), 7)  # matched inside words only: after
     order = queries.rerank([old, new, mine, inside, better], {7}, now)
     assert [c.id for c in order] == [4, 3, 2, 1, 5]
 

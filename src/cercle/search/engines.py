@@ -16,12 +16,14 @@ it begins; a word of four letters or more, or the last one, also matches inside 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import json
 import math
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
@@ -137,7 +139,10 @@ class Candidate(NamedTuple):
     kind: str
     object_id: int
     score: float | None = None  # the engine's (higher is better); None: matched inside words
-    date: datetime | None = None
+    # Its date as seconds since 1970 (UTC): a number read for each of up to a thousand
+    # candidates per pass, where a timestamp through the driver's time zone loader cost a
+    # tenth of a search's time on PostgreSQL.
+    date: float | None = None
     space_id: int | None = None
 
 
@@ -149,8 +154,21 @@ def id_list(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
-def visible_ids(rows: QuerySet[Any], ids: list[int]) -> list[int]:
-    """The ids among `ids` of the rows of `rows` (a kind's visibility rule).
+def visibility_rule(rows: QuerySet[Any]) -> Any:
+    """What `visible_ids` asks of a kind's rows (its visibility rule): on PostgreSQL the rule for
+    one candidate as SQL (`candidate.id`), compiled once for all a search's candidates, or None
+    when the rule lets the viewer see nothing; elsewhere the rows themselves."""
+    if connection.vendor != "postgresql":
+        return rows
+    one = rows.filter(pk=RawSQL("candidate.id", [], output_field=BigIntegerField())).values("pk")
+    try:
+        return one.query.sql_with_params()
+    except EmptyResultSet:  # a rule that lets the viewer see nothing (`.none()`)
+        return None
+
+
+def visible_ids(rule: Any, ids: list[int]) -> list[int]:
+    """The ids among `ids` of the rows a kind's rule (`visibility_rule`) lets the viewer see.
 
     PostgreSQL: the rule is asked once per candidate (`EXISTS (… AND pk = candidate OFFSET 0)`,
     a correlated subplan: each candidate's row is found by its key), where `pk IN (…)` let the
@@ -158,15 +176,11 @@ def visible_ids(rows: QuerySet[Any], ids: list[int]) -> list[int]:
     `EXISTS` of its post's rule became a hash of every visible post (50,000 rows read, 75-130 ms
     at a tenth of the issue's scale, for 40 candidate comments; 1 ms asked per candidate).
     `OFFSET 0` keeps PostgreSQL from turning the `EXISTS` into such a join."""
-    if not ids:
+    if not ids or rule is None:
         return []
-    if connection.vendor != "postgresql":
-        return list(rows.filter(pk__in=id_list(ids)).values_list("pk", flat=True))
-    one = rows.filter(pk=RawSQL("candidate.id", [], output_field=BigIntegerField())).values("pk")
-    try:
-        sql, params = one.query.sql_with_params()
-    except EmptyResultSet:  # a rule that lets the viewer see nothing (`.none()`)
-        return []
+    if isinstance(rule, QuerySet):
+        return list(rule.filter(pk__in=id_list(ids)).values_list("pk", flat=True))
+    sql, params = rule
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT candidate.id FROM unnest(%s::bigint[]) AS candidate(id)"
@@ -187,17 +201,21 @@ def _by_id() -> str:
 
 
 def _date_column() -> str:
-    # SQLite: the text as stored (`fromisoformat` below), not through the driver's converter.
-    return f"{DOC}.date || ''" if connection.vendor == "sqlite" else f"{DOC}.date"
+    # SQLite: the text as stored (`fromisoformat` below), not through the driver's converter;
+    # PostgreSQL: the seconds since 1970 (double precision, microseconds kept).
+    if connection.vendor == "sqlite":
+        return f"{DOC}.date || ''"
+    return f"date_part('epoch', {DOC}.date)"
 
 
 def _candidate(row: tuple[Any, ...]) -> Candidate:
-    # SQLite's raw rows hold dates as text or naive datetimes (UTC, as Django stores them).
+    # SQLite's raw rows hold dates as text (UTC, as Django stores them, without a zone).
     date = row[4]
     if isinstance(date, str):
-        date = datetime.fromisoformat(date)
-    if date is not None and date.tzinfo is None:
-        date = date.replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(date)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        date = moment.timestamp()
     return Candidate(row[0], row[1], row[2], row[3], date, row[5])
 
 
@@ -289,8 +307,11 @@ def candidates(
                 cursor.execute(*current.titled(query, always, (where, where_params), limit))
                 seen = {row.id for row in rows}
                 rows += [c for c in map(_candidate, cursor.fetchall()) if c.id not in seen]
-            oldest = datetime.min.replace(tzinfo=UTC)
-            rows.sort(key=lambda c: (c.score or 0.0, c.date or oldest, c.id), reverse=True)
+            oldest = -math.inf
+            rows.sort(
+                key=lambda c: (c.score or 0.0, c.date if c.date is not None else oldest, c.id),
+                reverse=True,
+            )
             del rows[limit:]
             if len(rows) >= limit or (others is None and names is None):
                 return rows
@@ -916,15 +937,19 @@ class PostgresEngine:
         Its count of the matches is its own estimate (`EXPLAIN`, no row read), which
         overestimates by up to three times (a word's plain, French and English forms are
         counted as three), hence `OVERESTIMATE`."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_vector WHERE {ranked.where}",
-                ranked.where_params,
-            )
-            plan = cursor.fetchone()[0]
-            if isinstance(plan, str):
-                plan = json.loads(plan)
-            expected = float(plan[0]["Plan"]["Plan Rows"])
+
+        def estimate() -> float:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_vector WHERE {ranked.where}",
+                    ranked.where_params,
+                )
+                plan = cursor.fetchone()[0]
+                if isinstance(plan, str):
+                    plan = json.loads(plan)
+                return float(plan[0]["Plan"]["Plan Rows"])
+
+        expected = memoised(("walks", ranked.where, tuple(ranked.where_params)), estimate)
         documents = _documents_indexed()
         return expected > OVERESTIMATE * math.sqrt(window * documents / WALK_COST)
 
@@ -967,5 +992,39 @@ def planned_for_their_words(function: Callable[P, T]) -> Callable[P, T]:
     return unprepared
 
 
+# What one search (its passes: the counts, then a tab's ranking) finds once and uses again: the
+# engine (its words' lookups), the planner's estimates, each kind's visibility rule as SQL.
+_memo: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "search_memo", default=None
+)
+
+
+@contextlib.contextmanager
+def one_search() -> Iterator[None]:
+    """Within it, what `memoised` keeps is kept (a search's own statements, read once): nothing
+    outlives the search, so no write is ever missed."""
+    if _memo.get() is not None:  # (nested: the outer search's)
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memoised(key: Any, compute: Callable[[], T]) -> T:
+    """`compute()`, once per `key` inside `one_search` (every time outside it)."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
+
+
 def engine() -> Engine:
-    return PostgresEngine() if connection.vendor == "postgresql" else SQLiteEngine()
+    return memoised(
+        ("engine", connection.vendor),
+        lambda: PostgresEngine() if connection.vendor == "postgresql" else SQLiteEngine(),
+    )

@@ -10,6 +10,7 @@ budget the counts are lower bounds (`Results.capped`: "N+").
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Collection
@@ -112,9 +113,17 @@ def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
         kind = registry.get(key)
         if kind is None:
             continue
-        rows = kind.visible(user).order_by()
-        allowed.update((key, pk) for pk in engines.visible_ids(rows, object_ids))
+        # The rule as SQL once per search (its passes: the counts, then a tab's ranking).
+        rule = engines.memoised(
+            ("visible", key, user.pk),
+            functools.partial(_visibility_rule, kind, user),
+        )
+        allowed.update((key, pk) for pk in engines.visible_ids(rule, object_ids))
     return [c for c in found if (c.kind, c.object_id) in allowed]
+
+
+def _visibility_rule(kind: SearchKind, user: User) -> Any:
+    return engines.visibility_rule(kind.visible(user).order_by())
 
 
 def _names(query: Query, kinds: list[SearchKind]) -> tuple[str, str] | None:
@@ -143,11 +152,12 @@ def _names_missed(query: Query, chosen: list[SearchKind], found: list[Candidate]
 def rerank(found: list[Candidate], own_spaces: Collection[int], now: datetime) -> list[Candidate]:
     """The engine's ranked candidates ordered again with recent activity and the searcher's own
     spaces weighing in; those matched only inside words (no score) stay after them, newest first."""
+    moment = now.timestamp()
 
     def weight(candidate: Candidate) -> float:
         boost = 1.0
         if candidate.date is not None:
-            age = max(0.0, (now - candidate.date).total_seconds() / 86400)
+            age = max(0.0, (moment - candidate.date) / 86400)
             boost += RECENT_WEIGHT * math.pow(0.5, age / RECENT_HALF_LIFE_DAYS)
         if candidate.space_id is not None and candidate.space_id in own_spaces:
             boost += OWN_SPACE_WEIGHT
@@ -190,6 +200,7 @@ def _documents(chosen: list[Candidate]) -> list[SearchDocument]:
 
 
 @engines.planned_for_their_words
+@engines.one_search()
 def search(
     user: User,
     text: str,
@@ -298,6 +309,7 @@ def search(
 
 
 @engines.planned_for_their_words
+@engines.one_search()
 def suggest(user: User, text: str, *, limit: int = SUGGESTIONS) -> list[Hit]:
     """The titles of people, spaces, pages and files that begin with what is typed."""
     query = parse(text)
