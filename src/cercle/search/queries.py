@@ -104,7 +104,8 @@ def _can_search(user: User) -> bool:
 
 def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
     """The candidates `user` may see now, in their order: each kind's own rule, one query per
-    kind present."""
+    kind present. Within one search (`engines.one_search`), its rule is made once and each
+    candidate asked once: a tab's ranking pass asks only those the counts' pass did not."""
     by_kind: dict[str, list[int]] = {}
     for candidate in found:
         by_kind.setdefault(candidate.kind, []).append(candidate.object_id)
@@ -113,12 +114,17 @@ def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
         kind = registry.get(key)
         if kind is None:
             continue
-        # The rule as SQL once per search (its passes: the counts, then a tab's ranking).
         rule = engines.memoised(
             ("visible", key, user.pk),
             functools.partial(_visibility_rule, kind, user),
         )
-        allowed.update((key, pk) for pk in engines.visible_ids(rule, object_ids))
+        # {object id: whether visible} of the candidates asked so far in this search.
+        asked: dict[int, bool] = engines.memoised(("asked", key, user.pk), dict)
+        unknown = [pk for pk in object_ids if pk not in asked]
+        if unknown:
+            seen = set(engines.visible_ids(rule, unknown))
+            asked.update((pk, pk in seen) for pk in unknown)
+        allowed.update((key, pk) for pk in object_ids if asked[pk])
     return [c for c in found if (c.kind, c.object_id) in allowed]
 
 
