@@ -174,3 +174,28 @@ def test_suggestions_read_their_own_titles_table_and_follow_writes() -> None:
     # A deactivated person is no longer suggested.
     deactivate_person(actor=admin, person=anne)
     assert ("person", anne.pk) not in suggested(bob, "quasi")
+
+
+def test_a_title_left_of_a_kind_not_suggested_is_never_suggested() -> None:
+    """The titles' table holds the suggested kinds alone; a row of another kind left there (a
+    kind no longer suggested, until `rebuild_search_index`) is not offered."""
+    from django.db import connection
+
+    from cercle.search.models import SearchDocument
+
+    anne = make_user(first_name="Anne")
+    post = make_post(author=anne, space=make_space(owner=anne), body="Un texte")
+    document = SearchDocument.objects.get(kind="post", object_id=post.pk)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "INSERT INTO search_title (doc_id, vector) VALUES (%s, to_tsvector('simple', %s))",
+                [document.pk, "zorglub"],
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO search_titles (rowid, title_words, title_stems) VALUES (%s, %s, %s)",
+                [document.pk, "zorglub", "zorglub"],
+            )
+    assert ("post", post.pk) not in suggested(anne, "zorgl")
+    assert suggested(anne, "zorgl") == set()
