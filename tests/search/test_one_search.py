@@ -4,6 +4,8 @@ rule and what it answered for each candidate; nothing is kept from one search to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,9 +17,8 @@ from tests.factories import make_post, make_space, make_user
 pytestmark = pytest.mark.django_db
 
 
-def _statements(run: object) -> list[str]:
+def _statements(run: Callable[[], object]) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
-        assert callable(run)
         run()
     return [query["sql"] for query in captured.captured_queries]
 

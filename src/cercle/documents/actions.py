@@ -331,7 +331,7 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
         self.handle = handle
         # Only a file the storage keeps is worth writing to the disk as it arrives (the
         # temporary one of a remote storage is read back and deleted).
-        self.writeback = writeback.Behind(handle) if self.local_path is not None else None
+        self.behind = writeback.Behind(handle) if self.local_path is not None else None
         self.file_bytes = file_bytes
         self.file_message = file_message
         self.library_id = library_id
@@ -385,8 +385,8 @@ class StagedContent(UploadedFile):  # type: ignore[type-arg]
                 self._reserve(written)
         self.handle.write(data)
         self.hash.update(data)
-        if self.writeback is not None:
-            self.writeback.written(written)
+        if self.behind is not None:
+            self.behind.written(written)
         self.written = written
         self.size = written
         return len(data)

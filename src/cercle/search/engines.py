@@ -154,7 +154,12 @@ def id_list(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
-def visibility_rule(rows: QuerySet[Any]) -> Any:
+# A kind's visibility rule as `visible_ids` asks it: PostgreSQL's SQL for one candidate and its
+# parameters, or None (nothing visible); elsewhere the rows.
+VisibilityRule = tuple[str, tuple[Any, ...]] | QuerySet[Any] | None
+
+
+def visibility_rule(rows: QuerySet[Any]) -> VisibilityRule:
     """What `visible_ids` asks of a kind's rows (its visibility rule): on PostgreSQL the rule for
     one candidate as SQL (`candidate.id`), compiled once for all a search's candidates, or None
     when the rule lets the viewer see nothing; elsewhere the rows themselves."""
@@ -167,7 +172,7 @@ def visibility_rule(rows: QuerySet[Any]) -> Any:
         return None
 
 
-def visible_ids(rule: Any, ids: list[int]) -> list[int]:
+def visible_ids(rule: VisibilityRule, ids: list[int]) -> list[int]:
     """The ids among `ids` of the rows a kind's rule (`visibility_rule`) lets the viewer see.
 
     PostgreSQL: the rule is asked once per candidate (`EXISTS (… AND pk = candidate OFFSET 0)`,

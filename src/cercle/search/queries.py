@@ -128,7 +128,7 @@ def visible_candidates(user: User, found: list[Candidate]) -> list[Candidate]:
     return [c for c in found if (c.kind, c.object_id) in allowed]
 
 
-def _visibility_rule(kind: SearchKind, user: User) -> Any:
+def _visibility_rule(kind: SearchKind, user: User) -> engines.VisibilityRule:
     return engines.visibility_rule(kind.visible(user).order_by())
 
 
@@ -325,11 +325,10 @@ def suggest(user: User, text: str, *, limit: int = SUGGESTIONS) -> list[Hit]:
     # PostgreSQL its kind filter read every suggested document to join them, two thirds of a
     # common word's suggestions); a row left there of a kind no longer suggested (until the
     # next `rebuild_search_index`) is dropped here.
-    suggested = {kind.key for kind in registry.kinds() if kind.suggest}
     found = [
         candidate
         for candidate in candidates(query, Filters(), titles=True, limit=SUGGEST_BUDGET)
-        if candidate.kind in suggested
+        if engines.suggested(candidate.kind)
     ]
     words = query.highlight_words()
     hits = []
